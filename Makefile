@@ -1,0 +1,95 @@
+# Minca — build, run and test.
+#
+#   make run      install dependencies, build, start private servers, load demo data, open the TUI
+#   make test     install dependencies, build, run every test suite against throwaway servers
+#   make bench    benchmarks, each beside a baseline in the same run
+#   make deps     install the Debian packages the project needs (idempotent)
+
+PKGS      := ncursesw libpq jansson libcurl xlsxwriter yaml-0.1 hiredis gmime-3.0 glib-2.0 libzip libxml-2.0 freexl
+TEST_PKGS := cmocka
+
+CC        ?= cc
+WERROR    ?= $(if $(CI),-Werror,)
+OPT       ?= -O2
+CFLAGS_BASE := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation $(WERROR) -g -Iinclude -MMD -MP
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+# BUILD selects the flavour: build/ (normal) or build-asan/ (AddressSanitizer + UBSan).
+BUILD     ?= build
+ifeq ($(BUILD),build-asan)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT       := -O1
+endif
+CFLAGS    := $(CFLAGS_BASE) $(OPT) $(SAN_FLAGS)
+LDFLAGS   += $(SAN_FLAGS)
+
+LIB_SRCS  := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+MAIN_OBJ  := $(BUILD)/src/cli/main.o
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRCS:= $(wildcard tests/bench/bench_*.c)
+BENCH_BINS:= $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all deps build run test test-asan bench clean check-deps fuzz
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: check-deps $(BUILD)/minca $(UNIT_BINS)
+
+check-deps:
+	@pkg-config --exists $(PKGS) $(TEST_PKGS) || { echo "minca: missing build libraries; run 'make deps' (or 'make run' / 'make test', which do it)"; exit 1; }
+
+$(BUILD)/libminca.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(BUILD)/minca: $(MAIN_OBJ) $(BUILD)/libminca.a
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) -Wl,--whole-archive $(BUILD)/libminca.a -Wl,--no-whole-archive $(PKG_LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libminca.a
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	@$(CC) $(CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libminca.a $(LDFLAGS) $(PKG_LIBS) $(TEST_LIBS)
+
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libminca.a
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libminca.a $(LDFLAGS) $(PKG_LIBS)
+
+run: deps
+	@$(MAKE) --no-print-directory build
+	@scripts/run-demo.sh
+
+test: deps
+	@$(MAKE) --no-print-directory build
+	@tests/run.sh build
+
+test-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan build
+	@MINCA_TEST_SKIP_TUI=1 tests/run.sh build-asan
+
+bench: deps
+	@$(MAKE) --no-print-directory build $(BENCH_BINS)
+	@tests/bench/run.sh build
+
+fuzz:
+	@tests/fuzz/run.sh
+
+clean:
+	rm -rf build build-asan
+
+-include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d)

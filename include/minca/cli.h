@@ -1,0 +1,30 @@
+/* cli: subcommand registry. Each src/cli/cmd_*.c (or any module's CLI file) registers its
+ * commands with CLI_COMMAND; the binary is linked with --whole-archive so every registration
+ * is kept. `minca help` lists them in name order. */
+#ifndef MINCA_CLI_H
+#define MINCA_CLI_H
+
+#include <stdbool.h>
+
+typedef struct cli_command {
+    const char *name;      /* first word after `minca` */
+    const char *summary;   /* one line for `minca help` */
+    const char *usage;     /* full usage text for `minca help NAME` and `NAME --help` */
+    /* argv[0] is the command name; returns the process exit status. */
+    int (*run)(int argc, char **argv);
+} cli_command;
+
+void cli_register(const cli_command *cmd);
+const cli_command *cli_find(const char *name);
+/* Calls fn for every registered command in name order. */
+void cli_each(void (*fn)(const cli_command *cmd, void *user), void *user);
+/* True when argv holds -h or --help (then the command prints its usage and returns 0). */
+bool cli_wants_help(int argc, char **argv);
+/* Prints "minca NAME: message" to stderr and returns exit status 2 (usage) for convenience. */
+int cli_usage_error(const cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define CLI_COMMAND(ident, ...)                                                    \
+    static const cli_command ident = __VA_ARGS__;                                 \
+    __attribute__((constructor)) static void ident##_register(void) { cli_register(&ident); }
+
+#endif

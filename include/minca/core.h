@@ -1,0 +1,58 @@
+/* core: errors, logging, small string and file helpers shared by every module.
+ *
+ * Error convention: a function that can fail takes a `minca_err *err` (may be NULL) as its
+ * last argument and returns 0 on success or -1 on failure after writing the reason once with
+ * minca_err_set(). Callers add context with minca_err_prefix() rather than re-reporting. */
+#ifndef MINCA_CORE_H
+#define MINCA_CORE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MINCA_VERSION "0.1.0"
+
+typedef struct minca_err {
+    char msg[1024];
+} minca_err;
+
+/* Formats the reason into err (if non-NULL) and returns -1, so `return minca_err_set(...)`. */
+int minca_err_set(minca_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prepends "prefix: " to the existing message; returns -1. */
+int minca_err_prefix(minca_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void minca_err_clear(minca_err *err);
+
+/* Logging. Before log_open() messages go to stderr. Thread-safe. */
+typedef enum { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG } log_level;
+int log_open(const char *path, minca_err *err);   /* appends to path; creates parent dirs */
+void log_close(void);
+void log_set_level(log_level level);
+void log_set_stderr(bool also_stderr);            /* mirror messages to stderr */
+void log_msg(log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+/* Files and paths. Returned strings are malloc'd; the caller frees them. */
+int core_mkdir_p(const char *path, unsigned mode, minca_err *err);
+/* Reads a whole file (binary-safe, NUL-terminated for convenience). Refuses files above max_bytes. */
+int core_read_file(const char *path, size_t max_bytes, char **data, size_t *len, minca_err *err);
+int core_write_file(const char *path, const void *data, size_t len, minca_err *err);
+char *core_path_join(const char *a, const char *b);
+bool core_file_exists(const char *path);
+bool core_is_dir(const char *path);
+
+/* Strings. */
+char *core_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *core_trim(char *s);                          /* in place; returns s advanced past spaces */
+bool core_str_empty(const char *s);
+/* SHA-256 of data as 64 lowercase hex chars into out[65]. */
+void core_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* Time. */
+double core_now_seconds(void);                     /* monotonic clock, seconds */
+char *core_login_name(void);                       /* the user's login name, malloc'd */
+
+#endif

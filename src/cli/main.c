@@ -1,0 +1,91 @@
+/* minca: entry point. Global options, logging, then the subcommand (the TUI by default). */
+#include "minca/cli.h"
+#include "minca/config.h"
+#include "minca/core.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void print_summary(const cli_command *cmd, void *user)
+{
+    (void)user;
+    printf("  %-10s %s\n", cmd->name, cmd->summary);
+}
+
+static int print_help(const char *topic)
+{
+    if (topic) {
+        const cli_command *cmd = cli_find(topic);
+        if (!cmd) {
+            fprintf(stderr, "minca: unknown command '%s' (see 'minca help')\n", topic);
+            return 2;
+        }
+        fputs(cmd->usage, stdout);
+        return 0;
+    }
+    printf("minca %s — fleet quote intake and vehicle codification desk\n\n"
+           "usage: minca [-v] [COMMAND [ARGS...]]\n\n"
+           "With no command, opens the terminal UI.\n\ncommands:\n",
+           MINCA_VERSION);
+    cli_each(print_summary, NULL);
+    printf("\noptions:\n  -v, --verbose  more detail in the log (twice: also on stderr)\n"
+           "  --version      print the version\n\n"
+           "'minca help COMMAND' or 'minca COMMAND --help' shows a command's usage.\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    int verbose = 0;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)
+            verbose++;
+        else if (strcmp(argv[i], "-vv") == 0)
+            verbose += 2;
+        else if (strcmp(argv[i], "--version") == 0) {
+            printf("minca %s\n", MINCA_VERSION);
+            return 0;
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return print_help(NULL);
+        else {
+            fprintf(stderr, "minca: unknown option '%s' (see 'minca help')\n", argv[i]);
+            return 2;
+        }
+    }
+
+    minca_err err = {0};
+    if (config_load(&err) < 0) {
+        fprintf(stderr, "minca: %s\n", err.msg);
+        return 1;
+    }
+    const minca_config *cfg = config_get();
+    char *log_path = core_path_join(cfg->log_dir, "minca.log");
+    if (log_open(log_path, &err) < 0)
+        fprintf(stderr, "minca: %s (logging to stderr)\n", err.msg);
+    free(log_path);
+    log_set_level(verbose ? LOG_DEBUG : LOG_INFO);
+    log_set_stderr(verbose > 1);
+
+    const char *name = i < argc ? argv[i] : "tui";
+    if (strcmp(name, "help") == 0)
+        return print_help(i + 1 < argc ? argv[i + 1] : NULL);
+    const cli_command *cmd = cli_find(name);
+    if (!cmd) {
+        fprintf(stderr, "minca: unknown command '%s' (see 'minca help')\n", name);
+        return 2;
+    }
+    int sub_argc = i < argc ? argc - i : 1;
+    char *tui_argv[] = {(char *)"tui", NULL};
+    char **sub_argv = i < argc ? argv + i : tui_argv;
+    if (cli_wants_help(sub_argc, sub_argv)) {
+        fputs(cmd->usage, stdout);
+        return 0;
+    }
+    int status = cmd->run(sub_argc, sub_argv);
+    log_close();
+    return status;
+}

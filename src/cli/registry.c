@@ -1,0 +1,56 @@
+#include "minca/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CLI_MAX_COMMANDS 64
+
+static const cli_command *commands[CLI_MAX_COMMANDS];
+static int command_count;
+
+void cli_register(const cli_command *cmd)
+{
+    if (command_count < CLI_MAX_COMMANDS)
+        commands[command_count++] = cmd;
+}
+
+const cli_command *cli_find(const char *name)
+{
+    for (int i = 0; i < command_count; i++)
+        if (strcmp(commands[i]->name, name) == 0)
+            return commands[i];
+    return NULL;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp((*(const cli_command *const *)a)->name, (*(const cli_command *const *)b)->name);
+}
+
+void cli_each(void (*fn)(const cli_command *cmd, void *user), void *user)
+{
+    qsort(commands, (size_t)command_count, sizeof commands[0], by_name);
+    for (int i = 0; i < command_count; i++)
+        fn(commands[i], user);
+}
+
+bool cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return true;
+    return false;
+}
+
+int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "minca %s: ", cmd->name);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n%s", cmd->usage);
+    va_end(ap);
+    return 2;
+}

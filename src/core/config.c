@@ -1,0 +1,253 @@
+#include "minca/config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#ifndef MINCA_SHARE_DIR
+#define MINCA_SHARE_DIR "."
+#endif
+
+static minca_config cfg;
+static char *share_dir;
+
+static void set_str(char **slot, const char *value)
+{
+    free(*slot);
+    *slot = value ? strdup(value) : NULL;
+}
+
+static const char *env_nonempty(const char *name)
+{
+    const char *v = getenv(name);
+    return (v && *v) ? v : NULL;
+}
+
+const char *config_share_dir(void)
+{
+    if (share_dir)
+        return share_dir;
+    const char *env = env_nonempty("MINCA_SHARE");
+    if (env) {
+        share_dir = strdup(env);
+        return share_dir;
+    }
+    /* The binary lives in <share>/build/minca (or build-asan): prefer that tree, it is the one it was built from. */
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            slash = strrchr(exe, '/');
+            if (slash) {
+                *slash = '\0';
+                char *probe = core_path_join(exe, "migrations");
+                bool found = core_is_dir(probe);
+                free(probe);
+                if (found) {
+                    share_dir = strdup(exe);
+                    return share_dir;
+                }
+            }
+        }
+    }
+    share_dir = strdup(MINCA_SHARE_DIR);
+    return share_dir;
+}
+
+static void apply_key(const char *section, const char *key, const char *value)
+{
+    if (section && strcmp(section, "keys") == 0) {
+        cfg.keys = realloc(cfg.keys, sizeof *cfg.keys * (size_t)(cfg.n_keys + 1));
+        cfg.keys[cfg.n_keys].action = strdup(key);
+        cfg.keys[cfg.n_keys].key = strdup(value);
+        cfg.n_keys++;
+        return;
+    }
+    if (section)
+        return;
+    if (strcmp(key, "home") == 0)
+        set_str(&cfg.home, value);
+    else if (strcmp(key, "database_url") == 0)
+        set_str(&cfg.database_url, value);
+    else if (strcmp(key, "redis_url") == 0)
+        set_str(&cfg.redis_url, value);
+    else if (strcmp(key, "insurer") == 0)
+        set_str(&cfg.insurer, value);
+    else if (strcmp(key, "theme") == 0)
+        set_str(&cfg.theme, value);
+    else if (strcmp(key, "user") == 0)
+        set_str(&cfg.user, value);
+    else if (strcmp(key, "export_dir") == 0)
+        set_str(&cfg.export_dir, value);
+    else if (strcmp(key, "data_dir") == 0)
+        set_str(&cfg.data_dir, value);
+    else if (strcmp(key, "workers") == 0)
+        cfg.workers = atoi(value);
+    else
+        log_warn("config: unknown key '%s' ignored", key);
+}
+
+/* Reads a mapping of scalars, with one level of nested mappings (e.g. `keys:`). */
+static int parse_file(const char *path, minca_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno == ENOENT ? 0 : minca_err_set(err, "cannot read %s: %s", path, strerror(errno));
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, f);
+    int rc = 0, depth = 0;
+    char *section = NULL, *pending_key = NULL;
+    bool done = false;
+    while (!done) {
+        if (!yaml_parser_parse(&parser, &ev)) {
+            rc = minca_err_set(err, "%s:%zu:%zu: %s", path, parser.problem_mark.line + 1,
+                               parser.problem_mark.column + 1,
+                               parser.problem ? parser.problem : "YAML syntax error");
+            break;
+        }
+        switch (ev.type) {
+        case YAML_MAPPING_START_EVENT:
+            depth++;
+            if (depth == 2 && pending_key) {
+                free(section);
+                section = pending_key;
+                pending_key = NULL;
+            }
+            break;
+        case YAML_MAPPING_END_EVENT:
+            depth--;
+            if (depth == 1) {
+                free(section);
+                section = NULL;
+            }
+            break;
+        case YAML_SCALAR_EVENT: {
+            const char *text = (const char *)ev.data.scalar.value;
+            if (!pending_key) {
+                pending_key = strdup(text);
+            } else {
+                apply_key(depth >= 2 ? section : NULL, pending_key, text);
+                free(pending_key);
+                pending_key = NULL;
+            }
+            break;
+        }
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&ev);
+    }
+    free(section);
+    free(pending_key);
+    yaml_parser_delete(&parser);
+    fclose(f);
+    return rc;
+}
+
+int config_load(minca_err *err)
+{
+    const char *home_env = env_nonempty("HOME");
+    const char *home = home_env ? home_env : "/tmp";
+    const char *xdg_config = env_nonempty("XDG_CONFIG_HOME");
+    const char *xdg_data = env_nonempty("XDG_DATA_HOME");
+
+    cfg.config_path = env_nonempty("MINCA_CONFIG")
+                          ? strdup(getenv("MINCA_CONFIG"))
+                          : (xdg_config ? core_strdup_printf("%s/minca/config.yaml", xdg_config)
+                                        : core_strdup_printf("%s/.config/minca/config.yaml", home));
+    cfg.home = xdg_data ? core_strdup_printf("%s/minca", xdg_data)
+                        : core_strdup_printf("%s/.local/share/minca", home);
+    cfg.insurer = strdup("demo");
+    cfg.theme = strdup("default");
+    cfg.workers = 2;
+
+    if (parse_file(cfg.config_path, err) < 0)
+        return -1;
+
+    const char *v;
+    if ((v = env_nonempty("MINCA_HOME")))
+        set_str(&cfg.home, v);
+    if ((v = env_nonempty("MINCA_DATABASE_URL")))
+        set_str(&cfg.database_url, v);
+    if ((v = env_nonempty("MINCA_REDIS_URL")))
+        set_str(&cfg.redis_url, v);
+    if ((v = env_nonempty("MINCA_INSURER")))
+        set_str(&cfg.insurer, v);
+    if ((v = env_nonempty("MINCA_THEME")))
+        set_str(&cfg.theme, v);
+    if ((v = env_nonempty("MINCA_EXPORT_DIR")))
+        set_str(&cfg.export_dir, v);
+    if ((v = env_nonempty("MINCA_DATA_DIR")))
+        set_str(&cfg.data_dir, v);
+    if ((v = env_nonempty("MINCA_WORKERS")))
+        cfg.workers = atoi(v);
+    if (!cfg.user) {
+        cfg.user = core_login_name();
+    }
+    if ((v = env_nonempty("MINCA_USER")))
+        set_str(&cfg.user, v);
+    if (cfg.workers < 1)
+        cfg.workers = 1;
+
+    cfg.log_dir = core_path_join(cfg.home, "log");
+    if (!cfg.export_dir)
+        cfg.export_dir = core_path_join(cfg.home, "exports");
+    if (!cfg.data_dir)
+        cfg.data_dir = core_path_join(config_share_dir(), "data");
+    cfg.catalog_dir = core_path_join(config_share_dir(), "samples/catalog");
+    return 0;
+}
+
+const minca_config *config_get(void) { return &cfg; }
+
+char *config_mask_url(const char *url)
+{
+    if (!url)
+        return NULL;
+    const char *scheme = strstr(url, "://");
+    const char *at = strchr(url, '@');
+    if (!scheme || !at || at < scheme)
+        return strdup(url);
+    const char *colon = memchr(scheme + 3, ':', (size_t)(at - (scheme + 3)));
+    if (!colon)
+        return strdup(url);
+    return core_strdup_printf("%.*s:****%s", (int)(colon - url), url, at);
+}
+
+void config_print(FILE *out)
+{
+    char *db = config_mask_url(cfg.database_url);
+    char *redis = config_mask_url(cfg.redis_url);
+    fprintf(out, "# effective configuration (file: %s%s)\n", cfg.config_path,
+            core_file_exists(cfg.config_path) ? "" : ", not present");
+    fprintf(out, "home: %s\n", cfg.home);
+    fprintf(out, "database_url: %s\n", db ? db : "(embedded PostgreSQL under home)");
+    fprintf(out, "redis_url: %s\n", redis ? redis : "(embedded redis-server under home)");
+    fprintf(out, "insurer: %s\n", cfg.insurer);
+    fprintf(out, "theme: %s\n", cfg.theme);
+    fprintf(out, "user: %s\n", cfg.user);
+    fprintf(out, "workers: %d\n", cfg.workers);
+    fprintf(out, "export_dir: %s\n", cfg.export_dir);
+    fprintf(out, "data_dir: %s\n", cfg.data_dir);
+    fprintf(out, "log: %s/minca.log\n", cfg.log_dir);
+    fprintf(out, "share: %s\n", config_share_dir());
+    if (cfg.n_keys) {
+        fprintf(out, "keys:\n");
+        for (int i = 0; i < cfg.n_keys; i++)
+            fprintf(out, "  %s: %s\n", cfg.keys[i].action, cfg.keys[i].key);
+    }
+    free(db);
+    free(redis);
+}

@@ -1,0 +1,27 @@
+# Shell test helpers: TAP output, assertions, a private MINCA_HOME per script.
+# Source from a test script; call `finish` at the end.
+set -u
+T_N=0
+T_FAILED=0
+MINCA=${MINCA_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/minca}
+SRC=${MINCA_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+SHARED=${MINCA_SHARED:-$SRC/../shared}
+T_TMP=$(mktemp -d /tmp/minca-t.XXXXXX)
+chmod 755 "$T_TMP"
+
+ok()     { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
+not_ok() { T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1)); echo "not ok $T_N - $*"; }
+skip()   { T_N=$((T_N + 1)); echo "ok $T_N - $1 # SKIP ${2:-}"; }
+
+# check NAME COMMAND...: passes when the command exits 0.
+check() { local name=$1; shift; if "$@" >>"$T_TMP/check.log" 2>&1; then ok "$name"; else not_ok "$name"; echo "# command failed: $*" >&2; tail -n 20 "$T_TMP/check.log" >&2; fi; }
+# check_fails NAME COMMAND...: passes when the command exits non-zero.
+check_fails() { local name=$1; shift; if "$@" >>"$T_TMP/check.log" 2>&1; then not_ok "$name"; echo "# expected failure: $*" >&2; else ok "$name"; fi; }
+# check_eq NAME EXPECTED ACTUAL
+check_eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; echo "# $1: expected [$2] got [$3]" >&2; fi; }
+# check_match NAME REGEX TEXT
+check_match() { if printf '%s' "$3" | grep -qE -- "$2"; then ok "$1"; else not_ok "$1"; echo "# $1: [$2] not found in: $(printf '%s' "$3" | head -c 2000)" >&2; fi; }
+# psql_q SQL: runs a query against the test database, prints unaligned tuples.
+psql_q() { psql "$MINCA_DATABASE_URL" -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
+have_shared() { [ -d "$SHARED/data" ]; }
+finish() { rm -rf "$T_TMP"; [ "$T_FAILED" -eq 0 ]; }
