@@ -1,0 +1,52 @@
+/* vehicle: the canonical vehicle row shared by extraction (docs/profile), codification,
+ * storage and export. All strings are UTF-8, malloc'd, owned by the row; NULL when absent. */
+#ifndef MINCA_VEHICLE_H
+#define MINCA_VEHICLE_H
+
+#include <stdbool.h>
+
+typedef enum {
+    VEHICLE_SUM_UNKNOWN = 0,
+    VEHICLE_SUM_COMERCIAL,   /* valor comercial */
+    VEHICLE_SUM_FACTURA,     /* valor factura */
+    VEHICLE_SUM_CONVENIDO,   /* valor convenido */
+} vehicle_sum_basis;
+
+typedef struct vehicle_issue {
+    char *field;      /* canonical field name, or NULL for the whole row */
+    char *severity;   /* "warn" | "error" */
+    char *message;    /* readable reason, Spanish-speaking staff read it */
+} vehicle_issue;
+
+typedef struct vehicle_row {
+    /* where it came from */
+    char *source_sheet;      /* sheet name (xlsx/xls), NULL for csv / html */
+    int source_row;          /* 1-based row (sheet row, csv physical line, html <tr>) */
+    char *raw_json;          /* every source cell of the row as a JSON object header -> value */
+
+    /* canonical fields */
+    int inciso;              /* item number in the fleet list; 0 when absent */
+    char *marca;             /* brand as written */
+    char *submarca;          /* model line as written */
+    int year;                /* model year; 0 when absent or unparseable */
+    char *description;       /* version / description as written (or composed by the profile) */
+    char *vin;               /* serie, upper-cased, spaces removed */
+    char *engine_number;     /* numero de motor */
+    char *plates;            /* placas */
+    char *use;               /* uso: PARTICULAR, CARGA, COMERCIAL, ... */
+    char *service;           /* servicio: PARTICULAR, PUBLICO, ... */
+    char *coverage;          /* paquete: AMPLIA, LIMITADA, RC */
+    double insured_amount;   /* suma asegurada; < 0 when absent */
+    vehicle_sum_basis sum_basis;
+
+    vehicle_issue *issues;
+    int n_issues;
+} vehicle_row;
+
+void vehicle_row_init(vehicle_row *row);
+void vehicle_row_clear(vehicle_row *row);   /* frees the strings and issues, keeps the struct */
+void vehicle_row_add_issue(vehicle_row *row, const char *field, const char *severity,
+                           const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+const char *vehicle_sum_basis_name(vehicle_sum_basis basis);   /* "comercial", ... or NULL */
+
+#endif

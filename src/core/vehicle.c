@@ -1,0 +1,60 @@
+#include "minca/vehicle.h"
+#include "minca/core.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void vehicle_row_init(vehicle_row *row)
+{
+    memset(row, 0, sizeof *row);
+    row->insured_amount = -1;
+}
+
+void vehicle_row_clear(vehicle_row *row)
+{
+    free(row->source_sheet);
+    free(row->raw_json);
+    free(row->marca);
+    free(row->submarca);
+    free(row->description);
+    free(row->vin);
+    free(row->engine_number);
+    free(row->plates);
+    free(row->use);
+    free(row->service);
+    free(row->coverage);
+    for (int i = 0; i < row->n_issues; i++) {
+        free(row->issues[i].field);
+        free(row->issues[i].severity);
+        free(row->issues[i].message);
+    }
+    free(row->issues);
+    vehicle_row_init(row);
+}
+
+void vehicle_row_add_issue(vehicle_row *row, const char *field, const char *severity,
+                           const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    row->issues = realloc(row->issues, sizeof *row->issues * (size_t)(row->n_issues + 1));
+    vehicle_issue *is = &row->issues[row->n_issues++];
+    is->field = field ? strdup(field) : NULL;
+    is->severity = strdup(severity ? severity : "warn");
+    is->message = strdup(msg);
+}
+
+const char *vehicle_sum_basis_name(vehicle_sum_basis basis)
+{
+    switch (basis) {
+    case VEHICLE_SUM_COMERCIAL: return "comercial";
+    case VEHICLE_SUM_FACTURA: return "factura";
+    case VEHICLE_SUM_CONVENIDO: return "convenido";
+    default: return NULL;
+    }
+}
