@@ -63,6 +63,9 @@ int main(int argc, char **argv)
         return 1;
     }
     const minca_config *cfg = config_get();
+    /* Traversable (not listable) so the embedded PostgreSQL's service user can reach its
+     * data directory below it when minca runs as root. */
+    core_mkdir_p(cfg->home, 0711, NULL);
     char *log_path = core_path_join(cfg->log_dir, "minca.log");
     if (log_open(log_path, &err) < 0)
         fprintf(stderr, "minca: %s (logging to stderr)\n", err.msg);

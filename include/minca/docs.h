@@ -1,0 +1,179 @@
+/* docs: spreadsheet readers behind one table interface, and table detection.
+ *
+ *   workbook (docs_book) -> sheets -> rows (docs_row) -> typed cells (docs_cell)
+ *
+ * Readers: XLSX (libzip + libxml2 streaming reader, no network, no external entities or DTD
+ * loading), legacy XLS (BIFF through libfreexl), CSV (UTF-8 with or without BOM, UTF-16 with
+ * BOM, Windows-1252 / Latin-1 converted; delimiter sniffed among , ; TAB |) and an
+ * already-split grid of strings (HTML tables extracted from a message body).
+ * The format is sniffed from the bytes; the file name is only a hint for error messages.
+ *
+ * Rows are streamed: one sheet is open at a time and only the current row is held (plus the
+ * shared-string table for XLSX, which is bounded by the size limits). Hostile input is bounded
+ * by docs_limits; exceeding one fails with a message that names the limit.
+ *
+ * Ownership: docs_open() borrows the input bytes; they must outlive the book. Everything a
+ * getter returns (names, rows, cells, text) is owned by the book; a row is valid until the
+ * next docs_sheet_next() / docs_sheet_open() / docs_close(). */
+#ifndef MINCA_DOCS_H
+#define MINCA_DOCS_H
+
+#include "minca/core.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    DOCS_FMT_UNKNOWN = 0,  /* binary data we cannot read */
+    DOCS_FMT_XLSX,
+    DOCS_FMT_XLS,
+    DOCS_FMT_CSV,
+    DOCS_FMT_GRID,         /* rows of strings handed over by the caller */
+    DOCS_FMT_PDF,          /* recognised, not readable: reported as unsupported */
+    DOCS_FMT_IMAGE,        /* png / jpeg / gif: not a fleet list */
+    DOCS_FMT_EMPTY,        /* zero bytes */
+} docs_format;
+
+/* "xlsx", "xls", "csv", "grid", "pdf", "image", "empty", "unknown". */
+const char *docs_format_name(docs_format f);
+/* Looks only at the bytes: ZIP -> xlsx, OLE2/CFB -> xls, %PDF -> pdf, image magic -> image,
+ * text without NUL bytes (or with a UTF-16 BOM) -> csv, otherwise unknown. */
+docs_format docs_sniff(const void *data, size_t len);
+
+typedef struct docs_limits {
+    size_t max_input_bytes;          /* the attachment itself */
+    uint64_t max_uncompressed_bytes; /* XLSX: sum of the ZIP entries read */
+    double max_ratio;                /* XLSX: uncompressed / compressed, per entry above 1 MiB */
+    long max_rows;                   /* per sheet */
+    int max_cols;                    /* per row */
+    size_t max_cell_bytes;           /* one cell's text */
+    int max_sheets;
+} docs_limits;
+
+/* 64 MiB input, 512 MiB uncompressed, ratio 200, 1,048,576 rows, 512 columns, 32 KiB cells,
+ * 64 sheets. */
+void docs_limits_default(docs_limits *lim);
+
+typedef enum {
+    DOCS_CELL_EMPTY = 0,
+    DOCS_CELL_TEXT,
+    DOCS_CELL_NUMBER,
+    DOCS_CELL_DATE,
+    DOCS_CELL_BOOL,
+} docs_cell_type;
+
+#define DOCS_CELL_HIDDEN_COL 0x1u   /* the cell's column is hidden */
+#define DOCS_CELL_ERROR      0x2u   /* a formula error value such as #REF! (type TEXT) */
+
+typedef struct docs_cell {
+    docs_cell_type type;
+    /* Never NULL. TEXT: the text as stored. NUMBER: shortest form ("2019", "5970.41").
+     * DATE: "YYYY-MM-DD" (or "YYYY-MM-DD HH:MM:SS" with a time part). BOOL: "TRUE"/"FALSE".
+     * EMPTY: "". */
+    const char *text;
+    double number;      /* NUMBER: value; DATE: serial day in the 1900 system; BOOL: 0 / 1 */
+    unsigned flags;     /* DOCS_CELL_* */
+} docs_cell;
+
+typedef struct docs_row {
+    long row;           /* 1-based sheet row; CSV: physical line where the record starts */
+    bool hidden;        /* the row is hidden */
+    int n_cells;        /* cells[0] is column A; trailing empty cells are not included */
+    const docs_cell *cells;
+} docs_row;
+
+/* A merged range, 1-based inclusive. */
+typedef struct docs_range {
+    long first_row, last_row;
+    int first_col, last_col;
+} docs_range;
+
+typedef struct docs_book docs_book;
+
+/* Sniffs the format and opens the workbook. name_hint (may be NULL) is used in messages only.
+ * lim may be NULL for the defaults. A truncated or damaged file, an unsupported format (PDF,
+ * image) or an exceeded limit fails with a readable reason. */
+int docs_open(const void *data, size_t len, const char *name_hint, const docs_limits *lim,
+              docs_book **out, minca_err *err);
+void docs_close(docs_book *book);
+
+docs_format docs_book_format(const docs_book *book);
+/* CSV only: the encoding detected ("UTF-8", "WINDOWS-1252", ...) and the delimiter. */
+const char *docs_book_encoding(const docs_book *book);
+char docs_book_delimiter(const docs_book *book);
+
+int docs_sheet_count(const docs_book *book);
+const char *docs_sheet_name(const docs_book *book, int sheet);   /* CSV / grid: "" */
+bool docs_sheet_hidden(const docs_book *book, int sheet);
+
+/* Starts (or restarts) streaming one sheet. */
+int docs_sheet_open(docs_book *book, int sheet, minca_err *err);
+/* Next stored row of the open sheet: 1 with *row set, 0 at the end, -1 on error. Rows come
+ * in order; rows absent from the file are skipped (row numbers show the gaps). */
+int docs_sheet_next(docs_book *book, const docs_row **row, minca_err *err);
+/* Merged ranges of the open sheet. XLSX stores them after the cells, so the list is complete
+ * once docs_sheet_next() has returned 0; XLS and CSV have none. */
+void docs_sheet_merges(const docs_book *book, const docs_range **ranges, int *n);
+
+/* Grid source: rows of strings (e.g. an HTML table). Build, then hand to docs_open_grid(). */
+typedef struct docs_grid docs_grid;
+docs_grid *docs_grid_new(const char *name);   /* name is the "sheet" name; may be NULL */
+/* Copies the cells. row_number 0 means "previous + 1". NULL cells are empty. */
+void docs_grid_add_row(docs_grid *grid, long row_number, const char *const *cells, int n);
+void docs_grid_free(docs_grid *grid);
+/* Takes ownership of grid (also on failure). */
+int docs_open_grid(docs_grid *grid, const docs_limits *lim, docs_book **out, minca_err *err);
+
+/* Excel serial day (1900 system) -> "YYYY-MM-DD" into out[11]; false when out of range. */
+bool docs_serial_to_iso(double serial, char out[11]);
+/* "B7" -> column 1 (0-based), row 7; -1 on a bad reference. */
+int docs_parse_ref(const char *ref, int *col, long *row);
+/* 0 -> "A", 27 -> "AB" into out[8]. */
+void docs_col_name(int col, char out[8]);
+
+/* ---- table detection ---- */
+
+/* Optional hints from a broker profile. */
+typedef struct docs_table_hint {
+    const char *sheet_pattern;         /* regex on the sheet name (case-insensitive); NULL: any */
+    long header_row;                   /* fixed 1-based header row; 0: detect */
+    const char *const *required_headers;   /* headers that must be present (folded match) */
+    int n_required;
+    /* Extra scoring of a header cell (e.g. a profile's mapped headers): > 0 when known. */
+    int (*header_score)(const char *header, void *user);
+    void *user;
+} docs_table_hint;
+
+/* The table found in a book: which sheet, which header row, the column headers. */
+typedef struct docs_table {
+    int sheet;             /* sheet index */
+    char *sheet_name;      /* owned */
+    long header_row;       /* 1-based */
+    int n_cols;
+    char **headers;        /* owned; n_cols trimmed header texts, "" for blank headers */
+    bool *hidden_cols;     /* owned; n_cols */
+    int score;             /* detection score (higher is more certain) */
+    /* streaming state */
+    bool stopped;
+    long stop_row;         /* the TOTAL row that ended the table, 0 if none */
+} docs_table;
+
+/* Scans the first rows of every sheet for the header row of a vehicle list: the row with the
+ * most header-like cells (known vehicle vocabulary weighs most) followed by data rows. Title,
+ * logo and blank rows above it are skipped; hidden sheets are used only when nothing else
+ * fits. Fails with a readable reason when no sheet holds a table. */
+int docs_table_find(docs_book *book, const docs_table_hint *hint, docs_table *table,
+                    minca_err *err);
+/* Positions the book on the first data row of the table (re-opens the sheet). */
+int docs_table_open(docs_book *book, docs_table *table, minca_err *err);
+/* Next data row: 1 / 0 at the end / -1. Blank rows are skipped; a row whose text starts with
+ * TOTAL (or GRAN TOTAL, SUMA TOTAL) ends the table. */
+int docs_table_next(docs_book *book, docs_table *table, const docs_row **row, minca_err *err);
+void docs_table_clear(docs_table *table);
+
+/* Case-, accent- and space-insensitive form of a header ("Año  MOdelos" -> "ano modelos");
+ * malloc'd. Punctuation becomes spaces. */
+char *docs_fold(const char *s);
+
+#endif

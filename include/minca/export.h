@@ -1,0 +1,227 @@
+/* export: the Gcotiza quote workbook of a case.
+ *
+ * One call turns a decided case into an .xlsx file and its bytes:
+ *
+ *     export_case c;            // filled by the caller (e.g. from the store)
+ *     export_options opt = { .insurer = "demo", .out_path = "/x/COT-1.xlsx" };
+ *     export_result res;
+ *     if (export_case_write(&c, &opt, &res, &err) < 0) ...  // err says why; res.refused
+ *     store the blob res.data / res.len, res.sha256, res.template_version ...
+ *     export_result_clear(&res);
+ *
+ * The column layout comes from a YAML template (templates/gcotiza_v1.yaml, overridden by
+ * templates/<insurer>/gcotiza_v1.yaml) and the coverage columns' values from
+ * templates/coverage_packages.yaml (AMPLIA / LIMITADA / RC), both under the share directory.
+ *
+ * Rules: by default a case exports only when every row has a decided key (see
+ * export_row_decided); with `force` it exports anyway and highlights the undecided rows.
+ * Every text cell is cleaned (invalid UTF-8 repaired, control characters removed, cut at the
+ * 32,767-character cell limit) and always written as text, never as a formula. */
+#ifndef MINCA_EXPORT_H
+#define MINCA_EXPORT_H
+
+#include "minca/core.h"
+#include "minca/vehicle.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+/* ---- the case to export ------------------------------------------------------------------ */
+
+typedef enum {
+    EXPORT_DECISION_NO_MATCH = 0,  /* the codifier found no acceptable key */
+    EXPORT_DECISION_AUTO,          /* accepted automatically (confidence above threshold) */
+    EXPORT_DECISION_REVIEW,        /* needs a person: accept / pick a candidate / search */
+} export_decision;
+
+/* The codifier's match for one row, after any review. Strings are malloc'd and owned by the
+ * row (freed by export_case_clear); NULL when absent. */
+typedef struct export_match {
+    char *cvegs;          /* catalog (CVEGS / AMIS) key; NULL or "" when there is none */
+    char *description;    /* catalog description of the key */
+    char *brand;          /* catalog brand */
+    char *model;          /* catalog model line (submarca) */
+    char *body;           /* catalog body type (carrocería) */
+    int year;             /* model year of the match; 0 when unknown */
+    double confidence;    /* 0..1; < 0 when unknown */
+    export_decision decision;
+    bool reviewed;        /* a person confirmed or chose the key */
+    char *reviewer;       /* who reviewed, NULL when not reviewed */
+} export_match;
+
+typedef struct export_row {
+    vehicle_row vehicle;  /* canonical data, validation issues, source sheet / row */
+    export_match match;
+    double premium;       /* prima; < 0 when absent (Gcotiza usually computes it) */
+} export_row;
+
+/* Dates are text as PostgreSQL prints them: "YYYY-MM-DD", optionally followed by
+ * " HH:MM[:SS[.fff]][zone]" or "THH:MM..."; the zone is ignored. NULL or "" = absent. */
+typedef struct export_case {
+    char *cot;               /* case number, e.g. "COT-2026-000123" (required) */
+    char *insurer;           /* insurer slug; selects templates/<insurer>/ overrides (may be NULL) */
+    char *client_name;
+    char *client_rfc;
+    char *broker;
+    char *received_date;
+    char *coverage_package;  /* AMPLIA / LIMITADA / RC: key of coverage_packages.yaml (required) */
+    char *vigencia_start;
+    char *vigencia_end;
+    char *payment_terms;     /* forma de pago: ANUAL, SEMESTRAL, TRIMESTRAL, MENSUAL ... */
+    char *currency;          /* MXN / USD */
+    char *catalog_version;   /* label of the catalog the keys come from */
+    char *exported_by;       /* acting user; NULL = core_login_name() */
+    time_t exported_at;      /* 0 = now */
+
+    export_row *rows;        /* owned; grow with export_case_add_row */
+    int n_rows;
+    int cap_rows;
+} export_case;
+
+void export_case_init(export_case *c);
+/* Appends a zeroed row (vehicle_row_init, premium and confidence -1) and returns it; the
+ * pointer stays valid until the next add. Aborts on out of memory. */
+export_row *export_case_add_row(export_case *c);
+/* Frees every string, row and issue the case owns; leaves an empty, initialised case. */
+void export_case_clear(export_case *c);
+
+/* A row is decided when it has a key and that key was either accepted automatically or
+ * confirmed by a reviewer. */
+bool export_row_decided(const export_row *row);
+/* "auto" / "review" / "no_match" (also accepts "revision", "sin_coincidencia"); -1 otherwise. */
+int export_decision_parse(const char *text);
+const char *export_decision_name(export_decision d);   /* "auto", "review", "no_match" */
+
+/* ---- templates --------------------------------------------------------------------------- */
+
+typedef enum {
+    EXPORT_COL_TEXT = 0,
+    EXPORT_COL_INTEGER,
+    EXPORT_COL_MONEY,
+    EXPORT_COL_PERCENT,
+    EXPORT_COL_DATE,
+} export_col_type;
+
+typedef struct export_column {
+    char *header;          /* header cell text */
+    export_col_type type;
+    double width;          /* column width in characters */
+    char *num_format;      /* Excel number format; NULL = the type's default */
+    char *source;          /* "row.marca", "match.cvegs", "case.vigencia_start", "coverage.rc_limite" */
+    char *fallback;        /* source used when `source` is empty (may be NULL) */
+    bool color_scale;      /* 3-colour scale (red - yellow - green) over the column */
+    int line;              /* 1-based line of the column in the template file */
+} export_column;
+
+typedef struct export_template {
+    char *name;            /* e.g. "gcotiza_v1" */
+    char *version;         /* e.g. "1.0" */
+    char *path;            /* file it was loaded from */
+    char *sheet;           /* main sheet name, e.g. "COTIZACION" */
+    export_column *columns;
+    int n_columns;
+} export_template;
+
+/* Loads and validates a template. Errors name the file, line and column:
+ * "templates/x.yaml:12:11: unknown column type 'moneda' (text, integer, money, percent, date)". */
+int export_template_load(const char *path, export_template **out, minca_err *err);
+void export_template_free(export_template *tpl);
+
+/* Resolves a template name to a file: a name containing '/' or ending in ".yaml" is a path;
+ * otherwise <share>/templates/<insurer>/<name>.yaml when it exists, else
+ * <share>/templates/<name>.yaml. NULL name = "gcotiza_v1"; NULL share = config_share_dir().
+ * Returns a malloc'd path. */
+int export_template_resolve(const char *share_dir, const char *insurer, const char *name,
+                            char **path, minca_err *err);
+
+/* Coverage packages: package name -> coverage key -> value (a number or a text such as
+ * "AMPARADA" / "NO AMPARADA"). */
+typedef struct export_coverage_value {
+    char *key;
+    char *text;            /* set when the value is text */
+    double number;         /* used when text is NULL */
+} export_coverage_value;
+
+typedef struct export_coverage_package {
+    char *name;            /* upper-case package name, e.g. "AMPLIA" */
+    char *description;     /* optional */
+    export_coverage_value *values;
+    int n_values;
+} export_coverage_package;
+
+typedef struct export_coverage {
+    char *path;
+    export_coverage_package *packages;
+    int n_packages;
+} export_coverage;
+
+int export_coverage_load(const char *path, export_coverage **out, minca_err *err);
+void export_coverage_free(export_coverage *cov);
+/* Case- and accent-insensitive lookup ("amplia", "Amplia" -> AMPLIA); NULL when unknown. */
+const export_coverage_package *export_coverage_find(const export_coverage *cov, const char *name);
+/* <share>/templates/<insurer>/coverage_packages.yaml when present, else
+ * <share>/templates/coverage_packages.yaml. malloc'd. */
+char *export_coverage_resolve(const char *share_dir, const char *insurer);
+
+/* ---- text cleaning ----------------------------------------------------------------------- */
+
+#define EXPORT_CELL_MAX_CHARS 32767   /* Excel's limit, counted in UTF-16 code units */
+
+enum {
+    EXPORT_TEXT_REPAIRED  = 1 << 0,   /* invalid UTF-8 replaced by U+FFFD */
+    EXPORT_TEXT_CONTROLS  = 1 << 1,   /* control characters removed */
+    EXPORT_TEXT_TRUNCATED = 1 << 2,   /* cut at max_units, ending in "…" */
+};
+
+/* Returns a malloc'd copy of text fit for a cell: valid UTF-8 in NFC, control characters
+ * other than tab and newline replaced by a space (CR LF -> LF), leading and trailing spaces
+ * trimmed, literal "_xHHHH_" sequences escaped so spreadsheet programs show them as typed, and
+ * at most max_units UTF-16 code units. NULL input gives NULL. *flags (may be NULL) receives
+ * EXPORT_TEXT_* bits. */
+char *export_text_clean(const char *text, size_t max_units, int *flags);
+
+/* ---- the export -------------------------------------------------------------------------- */
+
+typedef struct export_options {
+    const char *template_name;   /* NULL = "gcotiza_v1"; a name or a path (see resolve) */
+    const char *share_dir;       /* NULL = config_share_dir() */
+    const char *out_path;        /* where to write the .xlsx (atomically); NULL = bytes only */
+    const char *tmp_dir;         /* scratch directory when out_path is NULL; NULL = $TMPDIR or /tmp */
+    bool force;                  /* export even with undecided rows (they are highlighted) */
+} export_options;
+
+typedef struct export_result {
+    unsigned char *data;         /* the workbook bytes, malloc'd, owned by the result */
+    size_t len;
+    char sha256[65];             /* lowercase hex of data */
+    char *path;                  /* file written (copy of out_path), NULL when bytes only */
+    char *template_name;         /* as loaded */
+    char *template_version;
+    char *template_path;
+    bool refused;                /* true when the rules refused the case (undecided rows) */
+    int n_rows;
+    int n_auto, n_review, n_no_match;   /* by codifier decision */
+    int n_decided, n_undecided;
+    int n_incidences;            /* rows on the Incidencias sheet */
+    int n_repaired_cells;        /* cells whose text was repaired, cleaned or cut */
+} export_result;
+
+/* Exports the case. On success fills res (the caller calls export_result_clear). On failure
+ * returns -1 with the reason in err; res is still cleared-safe, and when the case was refused
+ * because rows are undecided, res->refused is true and the counts are filled. */
+int export_case_write(const export_case *c, const export_options *opt, export_result *res,
+                      minca_err *err);
+
+/* Same with an already loaded template and coverage table (for batch exports). */
+int export_case_write_with(const export_case *c, const export_template *tpl,
+                           const export_coverage *cov, const export_options *opt,
+                           export_result *res, minca_err *err);
+
+void export_result_clear(export_result *res);
+
+/* A file-system-safe default file name, e.g. "COT-2026-000123_v2.xlsx" (version <= 0: no
+ * suffix). malloc'd. */
+char *export_default_filename(const char *cot, int version);
+
+#endif

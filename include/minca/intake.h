@@ -1,0 +1,206 @@
+/* intake: raw email → clean in-memory message, mail sources, Spanish body pre-analysis and
+ * HTML tables in bodies.
+ *
+ *   bytes of an .eml ──intake_parse──► intake_message ──intake_analyze──► intake_analysis
+ *   path ──intake_source_open/next──► (origin, bytes) one message at a time
+ *   html ──intake_html_tables──► grids of UTF-8 strings (rows × cells, <tr> index kept)
+ *
+ * Every string in these structs is NUL-terminated, valid UTF-8 and malloc'd; the struct that
+ * holds it owns it, and the matching *_free() releases everything. Nothing here keeps a pointer
+ * into the caller's input buffer. All functions are thread-safe (GMime is initialised once). */
+#ifndef MINCA_INTAKE_H
+#define MINCA_INTAKE_H
+
+#include "minca/core.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------- message ---- */
+
+typedef enum {
+    INTAKE_ROLE_OTHER = 0,
+    INTAKE_ROLE_FLEET_LIST,   /* spreadsheet / csv / pdf that may carry the vehicle list */
+    INTAKE_ROLE_INLINE_IMAGE, /* logo or signature image (inline, Content-ID, multipart/related) */
+} intake_role;
+
+/* "fleet_list", "inline_signature_image" or "other" (the names used by labels and storage). */
+const char *intake_role_name(intake_role role);
+
+typedef struct intake_attachment {
+    char *filename;        /* decoded (RFC 2231 / RFC 2047) and sanitised: no '/', '\\', control
+                              characters, leading dots; never NULL ("attachment-N.ext" if absent) */
+    char *filename_raw;    /* decoded name before sanitising; NULL when the part had none */
+    char *content_type;    /* lower-case "type/subtype" */
+    char *disposition;     /* "attachment", "inline" or NULL when the header is absent */
+    char *content_id;      /* without angle brackets, or NULL */
+    unsigned char *data;   /* decoded bytes (transfer encoding removed), size bytes + a NUL */
+    size_t size;
+    char sha256[65];       /* lower-case hex of data */
+    char *container;       /* NULL, or "message/rfc822 <Message-ID>" for parts inside a forwarded
+                              message (innermost container) */
+    intake_role role;      /* a guess from type, name, disposition and surrounding multipart */
+} intake_attachment;
+
+typedef struct intake_message intake_message;
+struct intake_message {
+    char *message_id;           /* with angle brackets, "<id@host>"; never NULL */
+    bool message_id_synthetic;  /* no usable Message-ID: "<sha256-HEX@minca.invalid>" of the bytes */
+    char *in_reply_to;          /* "<id>" or NULL */
+    char *references;           /* raw References value or NULL */
+    char *from_addr;            /* lower-case "user@domain" or NULL */
+    char *from_name;            /* RFC 2047 decoded display name or NULL */
+    char *sender_domain;        /* lower-case domain of from_addr or NULL */
+    char *to;                   /* decoded address list ("Name <a@b>, c@d") or NULL */
+    char *cc;                   /* idem */
+    char *subject;              /* RFC 2047 decoded, or NULL when absent */
+    bool date_valid;            /* false when Date is missing or unparseable (see problems) */
+    int64_t date;               /* seconds since the epoch (0 when !date_valid) */
+    char *date_iso;             /* "2025-10-06T09:14:00-06:00" with the sender's offset, or NULL */
+    char *text_body;            /* text/plain body converted to UTF-8, or NULL */
+    char *html_body;            /* text/html body converted to UTF-8, or NULL */
+    json_t *headers;            /* owned object: header name (as first written) → decoded value,
+                                   or an array of values when the header repeats */
+
+    intake_attachment *attachments; /* every leaf part that is not a body, flattened across
+                                       multiparts and forwarded messages (top-level only) */
+    size_t n_attachments;
+
+    /* Forwarded messages (message/rfc822 parts), in order. Each carries its own ids, sender,
+     * subject, date and bodies; their attachments are listed in the parent's attachments
+     * with `container` set, so here n_attachments is 0. */
+    intake_message **forwarded;
+    size_t n_forwarded;
+
+    char **problems;            /* readable descriptions of what was broken or guessed */
+    size_t n_problems;
+};
+
+/* Parses one raw RFC 5322 message. On success *out is a new message the caller frees with
+ * intake_message_free(); a damaged message still succeeds with what could be read plus
+ * `problems`. Fails (-1, *out NULL) only for input that is not an email at all (empty, no
+ * header block, binary junk). */
+int intake_parse(const void *data, size_t len, intake_message **out, minca_err *err);
+void intake_message_free(intake_message *msg);
+
+/* The message (without attachment bytes, with their sizes and hashes) as a new JSON object;
+ * for debugging and `minca mail parse --json`. Caller json_decref()s it. */
+json_t *intake_message_to_json(const intake_message *msg);
+
+/* Best plain text of the message: text_body, else the html body converted to text. Malloc'd,
+ * caller frees; NULL when the message has no body. */
+char *intake_message_text(const intake_message *msg);
+
+/* Turns arbitrary bytes into valid UTF-8: valid sequences are kept, every invalid byte is
+ * read as Windows-1252 (so mislabelled Latin-1 survives). Returns a new string (caller frees);
+ * *repaired (may be NULL) tells whether anything was changed. */
+char *intake_utf8_repair(const char *data, size_t len, bool *repaired);
+
+/* Filename sanitising used for attachments (exposed for tests). Returns a new string, or NULL
+ * when nothing usable remains. */
+char *intake_sanitize_filename(const char *name);
+
+/* ---------------------------------------------------------------- sources ---- */
+
+#define INTAKE_DEFAULT_MAX_MESSAGE_BYTES ((size_t)50 * 1024 * 1024)
+
+typedef struct intake_source_opts {
+    size_t max_message_bytes;   /* 0 = INTAKE_DEFAULT_MAX_MESSAGE_BYTES */
+} intake_source_opts;
+
+typedef struct intake_source intake_source;
+
+typedef struct intake_item {
+    char *origin;   /* path of the file the bytes came from (malloc'd) */
+    char *data;     /* the raw message, NUL-terminated (malloc'd) */
+    size_t len;
+} intake_item;
+
+/* Opens a source: a single file (any name), a directory of *.eml files (sorted by name), or a
+ * Maildir (a directory with cur/ and/or new/: the files of cur/ then new/, each sorted).
+ * opts may be NULL. The source is closed with intake_source_close(). */
+int intake_source_open(const char *path, const intake_source_opts *opts, intake_source **out,
+                       minca_err *err);
+/* Next message. Returns 1 and fills *item (caller clears it with intake_item_clear()),
+ * 0 at the end, or -1 when this one message could not be read (too large, unreadable):
+ * err names the file, item->origin is set, and the next call continues with the next file. */
+int intake_source_next(intake_source *src, intake_item *item, minca_err *err);
+void intake_item_clear(intake_item *item);
+size_t intake_source_count(const intake_source *src);  /* number of files found */
+void intake_source_close(intake_source *src);
+
+/* ----------------------------------------------------------- pre-analysis ---- */
+
+typedef struct intake_analysis {
+    char *client_name;          /* razón social as written */
+    char *rfc;                  /* normalised: no separators, upper case */
+    char *rfc_raw;              /* as written */
+    bool rfc_valid;             /* shape, date and check digit all pass */
+    char *contact_name;
+    char *contact_phone;        /* as written */
+    char *contact_email;
+    const char *coverage;       /* static: "AMPLIA" / "LIMITADA" / "RC" or NULL */
+    char *coverage_raw;
+    const char *payment_terms;  /* static: "ANUAL" / "SEMESTRAL" / "TRIMESTRAL" / "MENSUAL" */
+    char *payment_terms_raw;
+    char *vigencia_start;       /* "YYYY-MM-DD" */
+    char *vigencia_end;         /* "YYYY-MM-DD" */
+    bool vigencia_end_implicit; /* end computed as start + 1 year ("anual a partir de …") */
+    const char *uso;            /* static: "CARGA" / "PARTICULAR" / "COMERCIAL" / "PERSONAL" */
+    char *loss_history;         /* the siniestralidad sentence */
+    bool has_vehicle_source;    /* fleet attachment or a vehicle-like table in the body */
+
+    /* Requirements not met, as stable codes: "client_name", "rfc", "rfc_invalid",
+     * "vigencia", "coverage", "payment_terms", "vehicle_list". */
+    char **missing;
+    size_t n_missing;
+    char **notes;               /* readable remarks: ambiguities, corrections, guesses */
+    size_t n_notes;
+} intake_analysis;
+
+/* Pre-analyses the message body. The newest statement wins: the text above the quoted
+ * history is read first, then the quoted history, then forwarded messages, each field taken
+ * from the first place that states it. *out is freed with intake_analysis_free(). */
+int intake_analyze(const intake_message *msg, intake_analysis **out, minca_err *err);
+/* The same over plain text only (no attachments known: has_vehicle_source from the text). */
+int intake_analyze_text(const char *text, intake_analysis **out, minca_err *err);
+void intake_analysis_free(intake_analysis *a);
+json_t *intake_analysis_to_json(const intake_analysis *a);
+
+/* RFC helpers: normalise (drop spaces, '-', '.', '_', upper-case incl. ñ→Ñ) into a new
+ * string; NULL when the result is not 12 or 13 characters. */
+char *intake_rfc_normalize(const char *raw);
+/* True when rfc (normalised) has the SAT shape, a real date and the right check digit. */
+bool intake_rfc_valid(const char *rfc);
+
+/* --------------------------------------------------------------- HTML ---- */
+
+typedef struct intake_html_row {
+    int tr_index;      /* 1-based position of this <tr> within its table */
+    char **cells;      /* n_cells UTF-8 strings, whitespace collapsed; a colspan=N cell is
+                          followed by N-1 empty strings so columns stay aligned */
+    size_t n_cells;
+} intake_html_row;
+
+typedef struct intake_html_table {
+    int index;         /* 0-based position of the <table> in document order */
+    intake_html_row *rows;
+    size_t n_rows;
+} intake_html_table;
+
+typedef struct intake_html_tables {
+    intake_html_table *tables;
+    size_t n_tables;
+} intake_html_tables;
+
+/* Extracts every <table> (nested tables separately; a row belongs to its nearest table).
+ * *out is freed with intake_html_tables_free(). Never fails on bad HTML, only on no memory. */
+int intake_html_tables_parse(const char *html, size_t len, intake_html_tables **out, minca_err *err);
+void intake_html_tables_free(intake_html_tables *t);
+/* Visible text of an HTML document: block elements and <br> become new lines, table cells
+ * are separated by tabs, entities decoded. Malloc'd UTF-8; never NULL for non-NULL input. */
+char *intake_html_to_text(const char *html, size_t len);
+
+#endif

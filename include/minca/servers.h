@@ -1,0 +1,32 @@
+/* servers: the embedded private PostgreSQL cluster and redis-server under $MINCA_HOME.
+ *
+ * With no database_url / redis_url configured, minca starts its own servers on demand
+ * (unix sockets only, no TCP) and keeps them running for other minca processes; `minca db
+ * stop` stops them. When run as root, PostgreSQL runs as the unprivileged system user
+ * `minca` (created if missing), which owns the data directory. */
+#ifndef MINCA_SERVERS_H
+#define MINCA_SERVERS_H
+
+#include "minca/config.h"
+#include "minca/core.h"
+
+typedef struct servers_status {
+    bool pg_embedded, redis_embedded;      /* false when a URL is configured */
+    bool pg_running, redis_running;
+    long pg_pid, redis_pid;
+    char pg_data[1024];                    /* data directory of the embedded cluster */
+    char run_dir[1024];                    /* sockets and pid files */
+} servers_status;
+
+/* Starts whatever embedded server is needed and not running; idempotent and safe when two
+ * minca processes call it at once. Afterwards servers_database_url()/servers_redis_url()
+ * give the URLs to connect to. */
+int servers_ensure(minca_err *err);
+/* Stops the embedded servers (no-op for configured URLs). */
+int servers_stop(minca_err *err);
+int servers_status_get(servers_status *st, minca_err *err);
+/* The URLs in use: the configured ones, or the embedded ones. Static strings. */
+const char *servers_database_url(void);
+const char *servers_redis_url(void);
+
+#endif

@@ -1,0 +1,70 @@
+/* store: PostgreSQL access. One connection per thread (libpq connections are not shared);
+ * every query goes through PQexecParams. Functions return 0 / -1 with the reason in err. */
+#ifndef MINCA_STORE_H
+#define MINCA_STORE_H
+
+#include "minca/core.h"
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+/* Connects to servers_database_url() (call servers_ensure() first). Caller owns the
+ * connection (PQfinish). */
+PGconn *store_connect(minca_err *err);
+/* Connects and applies pending migrations: the usual start of a command. */
+PGconn *store_open(minca_err *err);
+
+/* Runs a parameterised statement. Returns the result (caller PQclear's it) or NULL on
+ * error with the server's message in err. */
+PGresult *store_query(PGconn *c, minca_err *err, const char *sql, int n, const char *const *params);
+/* Same, for statements whose result is not needed. */
+int store_exec(PGconn *c, minca_err *err, const char *sql, int n, const char *const *params);
+int store_begin(PGconn *c, minca_err *err);
+int store_commit(PGconn *c, minca_err *err);
+void store_rollback(PGconn *c);
+/* Result of a query as a JSON array of objects (column name -> value; numbers stay
+ * numbers, json/jsonb columns are embedded, NULL is null). New reference. */
+json_t *store_result_json(PGresult *r);
+/* Runs a query and returns store_result_json() of it, or NULL with err. */
+json_t *store_query_json(PGconn *c, minca_err *err, const char *sql, int n, const char *const *params);
+
+/* ---- migrations (migrate.c) ---- */
+/* Applies migrations/NNN_*.sql from dir in order under an advisory lock, each in its own
+ * transaction, recorded with its SHA-256; refuses when an applied file was edited.
+ * *applied (may be NULL) receives how many were applied now. */
+int store_migrate(PGconn *c, const char *dir, int *applied, minca_err *err);
+
+/* ---- insurers (insurer_repo.c) ---- */
+typedef struct store_insurer {
+    long long id;
+    char slug[64];
+    char name[256];
+    char cot_prefix[32];
+} store_insurer;
+/* Finds the insurer by slug, creating it (name = slug) when missing. */
+int store_insurer_ensure(PGconn *c, const char *slug, store_insurer *out, minca_err *err);
+/* Finds it; returns 1 when found, 0 when absent, -1 on error. */
+int store_insurer_find(PGconn *c, const char *slug, store_insurer *out, minca_err *err);
+
+/* ---- blobs (blob_repo.c) ---- */
+/* Stores bytes content-addressed; sha_out (65 bytes, may be NULL) receives the hash. */
+int store_blob_put(PGconn *c, const void *data, size_t len, char *sha_out, minca_err *err);
+/* Reads a blob; *data is malloc'd (caller frees). */
+int store_blob_get(PGconn *c, const char *sha256, char **data, size_t *len, minca_err *err);
+
+/* ---- cases (case_repo.c) ---- */
+/* Allocates the next COT number for the insurer and year ("PREFIX-YYYY-NNNNNN") into out.
+ * Must run inside the transaction that uses it (the counter row stays locked until commit,
+ * so numbers are unique and never reused). */
+int store_cot_next(PGconn *c, long long insurer_id, int year, char *out, size_t outlen, minca_err *err);
+/* Cases of an insurer, newest first, as a JSON array (COT, client, broker, status, counts). */
+json_t *store_case_list(PGconn *c, long long insurer_id, minca_err *err);
+/* One case with its message, attachments, vehicle rows and matches; NULL + err when absent. */
+json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_err *err);
+/* Messages of an insurer, newest first (sender, subject, received, attachments, case). */
+json_t *store_message_list(PGconn *c, long long insurer_id, minca_err *err);
+/* Writes an audit entry (details may be NULL; it is not stolen). */
+int store_audit(PGconn *c, long long insurer_id, const char *actor, const char *action,
+                const char *entity, const char *entity_id, json_t *details, minca_err *err);
+
+#endif

@@ -1,0 +1,135 @@
+/* minca db start|stop|status|migrate|url and minca config */
+#include "minca/cli.h"
+#include "minca/config.h"
+#include "minca/servers.h"
+#include "minca/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int db_run(int argc, char **argv);
+
+CLI_COMMAND(db_command, {
+    .name = "db",
+    .summary = "start, stop and inspect the database and Redis servers; apply migrations",
+    .usage = "usage: minca db start|stop|status|migrate|url [--shell]\n\n"
+             "  start    start the embedded PostgreSQL and Redis under $MINCA_HOME (if not running)\n"
+             "           and apply pending migrations\n"
+             "  stop     stop the embedded servers\n"
+             "  status   show whether the servers are reachable\n"
+             "  migrate  apply pending migrations\n"
+             "  url      print the two connection URLs in use (--shell: as shell assignments)\n\n"
+             "With MINCA_DATABASE_URL / MINCA_REDIS_URL set (or database_url / redis_url in the\n"
+             "config file) those servers are used and nothing is started or stopped.\n",
+    .run = db_run,
+})
+
+static void shell_quote(const char *name, const char *value)
+{
+    printf("%s='", name);
+    for (const char *p = value; *p; p++) {
+        if (*p == '\'')
+            fputs("'\\''", stdout);
+        else
+            putchar(*p);
+    }
+    printf("'\n");
+}
+
+static int db_migrate(void)
+{
+    minca_err err = {0};
+    if (servers_ensure(&err) < 0) {
+        fprintf(stderr, "minca db: %s\n", err.msg);
+        return 1;
+    }
+    PGconn *c = store_connect(&err);
+    if (!c) {
+        fprintf(stderr, "minca db: %s\n", err.msg);
+        return 1;
+    }
+    int applied = 0;
+    char *dir = core_path_join(config_share_dir(), "migrations");
+    int rc = store_migrate(c, dir, &applied, &err);
+    free(dir);
+    PQfinish(c);
+    if (rc < 0) {
+        fprintf(stderr, "minca db: %s\n", err.msg);
+        return 1;
+    }
+    printf("migrations: %d applied now, schema up to date\n", applied);
+    return 0;
+}
+
+static int db_run(int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage_error(&db_command, "missing action");
+    const char *action = argv[1];
+    minca_err err = {0};
+    if (strcmp(action, "start") == 0) {
+        if (servers_ensure(&err) < 0) {
+            fprintf(stderr, "minca db: %s\n", err.msg);
+            return 1;
+        }
+        int rc = db_migrate();
+        if (rc == 0)
+            printf("servers running\n  database: %s\n  redis:    %s\n", servers_database_url(),
+                   servers_redis_url());
+        return rc;
+    }
+    if (strcmp(action, "stop") == 0) {
+        if (servers_stop(&err) < 0) {
+            fprintf(stderr, "minca db: %s\n", err.msg);
+            return 1;
+        }
+        printf("embedded servers stopped\n");
+        return 0;
+    }
+    if (strcmp(action, "migrate") == 0)
+        return db_migrate();
+    if (strcmp(action, "url") == 0) {
+        bool shell = argc > 2 && strcmp(argv[2], "--shell") == 0;
+        if (shell) {
+            shell_quote("MINCA_DATABASE_URL", servers_database_url());
+            shell_quote("MINCA_REDIS_URL", servers_redis_url());
+        } else {
+            printf("%s\n%s\n", servers_database_url(), servers_redis_url());
+        }
+        return 0;
+    }
+    if (strcmp(action, "status") == 0) {
+        servers_status st;
+        if (servers_status_get(&st, &err) < 0) {
+            fprintf(stderr, "minca db: %s\n", err.msg);
+            return 1;
+        }
+        char *db = config_mask_url(servers_database_url());
+        printf("postgresql: %s (%s%s)\n", st.pg_running ? "running" : "not running",
+               st.pg_embedded ? "embedded, " : "", db);
+        if (st.pg_embedded)
+            printf("  data: %s%s\n", st.pg_data, st.pg_running ? "" : "");
+        printf("redis:      %s (%s%s)\n", st.redis_running ? "running" : "not running",
+               st.redis_embedded ? "embedded, " : "", servers_redis_url());
+        free(db);
+        return st.pg_running && st.redis_running ? 0 : 3;
+    }
+    return cli_usage_error(&db_command, "unknown action '%s'", action);
+}
+
+static int config_run(int argc, char **argv)
+{
+    config_print(stdout);
+    return 0;
+}
+
+CLI_COMMAND(config_command, {
+    .name = "config",
+    .summary = "print the effective configuration (secrets masked)",
+    .usage = "usage: minca config\n\n"
+             "Prints the configuration in effect: defaults, then ~/.config/minca/config.yaml\n"
+             "(or $MINCA_CONFIG), then the environment (MINCA_HOME, MINCA_DATABASE_URL,\n"
+             "MINCA_REDIS_URL, MINCA_INSURER, MINCA_THEME, MINCA_USER, MINCA_WORKERS).\n",
+    .run = config_run,
+})

@@ -1,0 +1,29 @@
+/* Helpers shared by the files of src/intake; not part of the public interface. */
+#ifndef MINCA_INTAKE_INTERNAL_H
+#define MINCA_INTAKE_INTERNAL_H
+
+#include "minca/intake.h"
+
+#include <stdarg.h>
+
+/* Growable string vectors (char **, count) as used by problems / missing / notes. */
+void intake_strv_push(char ***v, size_t *n, char *owned);
+void intake_strv_pushf(char ***v, size_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+bool intake_strv_contains(char *const *v, size_t n, const char *s);
+void intake_strv_free(char **v, size_t n);
+
+/* Converts bytes in `charset` (NULL/empty = unknown) to valid UTF-8 without NULs. *note (may be
+ * NULL) receives a malloc'd remark when the conversion was lossy or guessed. */
+char *intake_to_utf8(const char *data, size_t len, const char *charset, char **note);
+
+/* Calls g_mime_init() exactly once, from any thread. */
+void intake_gmime_init(void);
+
+/* ASCII lower-case, accent-free, one byte per character of s (multi-byte characters without
+ * a plain letter become '?'); offsets[i] is the byte offset in s of folded[i]. Both malloc'd;
+ * offsets has strlen(folded)+1 entries (the last is strlen(s)). */
+char *intake_fold(const char *s, size_t **offsets);
+
+json_t *intake_json_strv(char *const *v, size_t n);
+
+#endif

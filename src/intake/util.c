@@ -1,0 +1,254 @@
+/* Small helpers for intake: UTF-8 repair, charset conversion, filename sanitising, string
+ * vectors and accent folding. */
+#include "intake_internal.h"
+
+#include <ctype.h>
+#include <glib.h>
+#include <gmime/gmime.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static gpointer gmime_init_once(gpointer unused)
+{
+    (void)unused;
+    g_mime_init();
+    return NULL;
+}
+
+void intake_gmime_init(void)
+{
+    static GOnce once = G_ONCE_INIT;
+    g_once(&once, gmime_init_once, NULL);
+}
+
+/* Windows-1252 code points for bytes 0x80..0x9F; 0 marks bytes the code page leaves undefined. */
+static const uint16_t cp1252_c1[32] = {
+    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039,
+    0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+};
+
+static gunichar cp1252_char(unsigned char b)
+{
+    if (b < 0x80)
+        return b;
+    if (b < 0xA0)
+        return cp1252_c1[b - 0x80] ? cp1252_c1[b - 0x80] : 0xFFFD;
+    return b;
+}
+
+char *intake_utf8_repair(const char *data, size_t len, bool *repaired)
+{
+    bool changed = false;
+    GString *out = g_string_sized_new(len + 1);
+    const char *p = data, *end = data + len;
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
+        if (c == 0) {
+            g_string_append(out, "\xEF\xBF\xBD");
+            changed = true;
+            p++;
+            continue;
+        }
+        if (c < 0x80) {
+            g_string_append_c(out, (char)c);
+            p++;
+            continue;
+        }
+        gunichar u = g_utf8_get_char_validated(p, (gssize)(end - p));
+        if (u == (gunichar)-1 || u == (gunichar)-2) {
+            g_string_append_unichar(out, cp1252_char(c));
+            changed = true;
+            p++;
+            continue;
+        }
+        const char *next = g_utf8_next_char(p);
+        g_string_append_len(out, p, next - p);
+        p = next;
+    }
+    if (repaired)
+        *repaired = changed;
+    char *s = strdup(out->str);
+    g_string_free(out, TRUE);
+    return s;
+}
+
+static bool charset_is_utf8(const char *cs)
+{
+    return g_ascii_strcasecmp(cs, "utf-8") == 0 || g_ascii_strcasecmp(cs, "utf8") == 0 ||
+           g_ascii_strcasecmp(cs, "us-ascii") == 0 || g_ascii_strcasecmp(cs, "ascii") == 0;
+}
+
+char *intake_to_utf8(const char *data, size_t len, const char *charset, char **note)
+{
+    if (note)
+        *note = NULL;
+    if (!data)
+        return strdup("");
+    bool repaired = false;
+    if (!charset || !*charset || charset_is_utf8(charset)) {
+        char *s = intake_utf8_repair(data, len, &repaired);
+        if (repaired && note)
+            *note = core_strdup_printf("text declared as %s had invalid bytes; read them as Windows-1252",
+                                       charset && *charset ? charset : "(no charset)");
+        return s;
+    }
+    const char *iconv_name = g_mime_charset_iconv_name(charset);
+    /* Mailers label Windows-1252 text as ISO-8859-1; 1252 is a superset for printable text. */
+    if (g_ascii_strcasecmp(iconv_name, "iso-8859-1") == 0 || g_ascii_strcasecmp(iconv_name, "latin1") == 0 ||
+        g_ascii_strcasecmp(iconv_name, "iso8859-1") == 0)
+        iconv_name = "WINDOWS-1252";
+    gsize written = 0;
+    GError *gerr = NULL;
+    char *conv = g_convert(data, (gssize)len, "UTF-8", iconv_name, NULL, &written, &gerr);
+    if (conv) {
+        char *s = intake_utf8_repair(conv, written, &repaired);
+        g_free(conv);
+        return s;
+    }
+    if (note)
+        *note = core_strdup_printf("cannot convert text from charset %s (%s); read as UTF-8/Windows-1252",
+                                   charset, gerr ? gerr->message : "unknown error");
+    g_clear_error(&gerr);
+    return intake_utf8_repair(data, len, NULL);
+}
+
+char *intake_sanitize_filename(const char *name)
+{
+    if (!name)
+        return NULL;
+    char *u = intake_utf8_repair(name, strlen(name), NULL);
+    GString *out = g_string_new(NULL);
+    for (const char *p = u; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (c == '/' || c == '\\') {
+            g_string_append_c(out, '_');
+        } else if (c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) || c == 0xFFFD ||
+                   c == 0x202E || c == 0x202D || c == 0x200E || c == 0x200F) {
+            continue;   /* control and bidi-override characters */
+        } else if (c == ':' || c == '*' || c == '?' || c == '"' || c == '<' || c == '>' || c == '|') {
+            g_string_append_c(out, '_');
+        } else {
+            g_string_append_unichar(out, c);
+        }
+    }
+    free(u);
+    /* No leading dots or blanks (no hidden files, no "..") and no trailing dots or blanks. */
+    size_t start = 0;
+    while (start < out->len && (out->str[start] == '.' || out->str[start] == ' ' || out->str[start] == '_'))
+        start++;
+    g_string_erase(out, 0, (gssize)start);
+    while (out->len && (out->str[out->len - 1] == '.' || out->str[out->len - 1] == ' '))
+        g_string_truncate(out, out->len - 1);
+    /* At most 200 bytes, cut on a character boundary. */
+    if (out->len > 200) {
+        const char *cut = g_utf8_find_prev_char(out->str, out->str + 200);
+        while (cut && cut > out->str && (size_t)(g_utf8_next_char(cut) - out->str) > 200)
+            cut = g_utf8_find_prev_char(out->str, cut);
+        g_string_truncate(out, cut ? (size_t)(g_utf8_next_char(cut) - out->str) : 0);
+    }
+    char *res = out->len ? strdup(out->str) : NULL;
+    g_string_free(out, TRUE);
+    return res;
+}
+
+void intake_strv_push(char ***v, size_t *n, char *owned)
+{
+    if (!owned)
+        return;
+    char **nv = realloc(*v, (*n + 1) * sizeof **v);
+    if (!nv) {
+        free(owned);
+        return;
+    }
+    nv[(*n)++] = owned;
+    *v = nv;
+}
+
+void intake_strv_pushf(char ***v, size_t *n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    char *fixed = intake_utf8_repair(s, strlen(s), NULL);
+    g_free(s);
+    if (intake_strv_contains(*v, *n, fixed)) {
+        free(fixed);
+        return;
+    }
+    intake_strv_push(v, n, fixed);
+}
+
+bool intake_strv_contains(char *const *v, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], s) == 0)
+            return true;
+    return false;
+}
+
+void intake_strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+json_t *intake_json_strv(char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
+    return a;
+}
+
+static char fold_char(gunichar c)
+{
+    if (c < 0x80)
+        return (char)g_ascii_tolower((gchar)c);
+    switch (c) {
+    case 0xE0: case 0xE1: case 0xE2: case 0xE3: case 0xE4: case 0xE5:
+    case 0xC0: case 0xC1: case 0xC2: case 0xC3: case 0xC4: case 0xC5: return 'a';
+    case 0xE8: case 0xE9: case 0xEA: case 0xEB: case 0xC8: case 0xC9: case 0xCA: case 0xCB: return 'e';
+    case 0xEC: case 0xED: case 0xEE: case 0xEF: case 0xCC: case 0xCD: case 0xCE: case 0xCF: return 'i';
+    case 0xF2: case 0xF3: case 0xF4: case 0xF5: case 0xF6:
+    case 0xD2: case 0xD3: case 0xD4: case 0xD5: case 0xD6: return 'o';
+    case 0xF9: case 0xFA: case 0xFB: case 0xFC: case 0xD9: case 0xDA: case 0xDB: case 0xDC: return 'u';
+    case 0xF1: case 0xD1: return 'n';
+    case 0xE7: case 0xC7: return 'c';
+    case 0xA0: case 0x2007: case 0x202F: case 0x2002: case 0x2003: case 0x2009: return ' ';
+    case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2014: return '-';
+    case 0xBA: case 0xB0: return 'o';
+    default: return '?';
+    }
+}
+
+char *intake_fold(const char *s, size_t **offsets)
+{
+    size_t len = strlen(s);
+    char *out = malloc(len + 1);
+    size_t *off = malloc((len + 1) * sizeof *off);
+    size_t n = 0;
+    const char *p = s;
+    while (*p) {
+        const char *next = g_utf8_next_char(p);
+        gunichar c = g_utf8_get_char_validated(p, -1);
+        if (c == (gunichar)-1 || c == (gunichar)-2) {
+            c = '?';
+            next = p + 1;
+        }
+        out[n] = fold_char(c);
+        off[n] = (size_t)(p - s);
+        n++;
+        p = next;
+    }
+    out[n] = '\0';
+    off[n] = len;
+    if (offsets)
+        *offsets = off;
+    else
+        free(off);
+    return out;
+}

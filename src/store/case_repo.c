@@ -1,0 +1,139 @@
+#include "minca/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int store_cot_next(PGconn *c, long long insurer_id, int year, char *out, size_t outlen, minca_err *err)
+{
+    char id[32], y[16];
+    snprintf(id, sizeof id, "%lld", insurer_id);
+    snprintf(y, sizeof y, "%d", year);
+    const char *p[] = {id, y};
+    /* The upsert takes the counter row's lock until the surrounding transaction ends. */
+    PGresult *r = store_query(c, err,
+                              "WITH n AS ("
+                              "  INSERT INTO cot_counters (insurer_id, year, last_value) VALUES ($1::bigint, $2::int, 1)"
+                              "  ON CONFLICT (insurer_id, year) DO UPDATE SET last_value = cot_counters.last_value + 1"
+                              "  RETURNING last_value)"
+                              " SELECT i.cot_prefix, n.last_value FROM n, insurers i WHERE i.id = $1::bigint",
+                              2, p);
+    if (!r)
+        return minca_err_prefix(err, "cannot allocate a COT number");
+    snprintf(out, outlen, "%s-%d-%06d", PQgetvalue(r, 0, 0), year, atoi(PQgetvalue(r, 0, 1)));
+    PQclear(r);
+    return 0;
+}
+
+json_t *store_case_list(PGconn *c, long long insurer_id, minca_err *err)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%lld", insurer_id);
+    const char *p[] = {id};
+    return store_query_json(
+        c, err,
+        "SELECT c.cot, c.client_name, c.rfc, b.name AS broker, c.status, c.status_reason,"
+        "       to_char(coalesce(m.received_at, c.created_at), 'YYYY-MM-DD HH24:MI') AS received,"
+        "       m.subject, c.coverage, c.needs_profile,"
+        "       (SELECT count(*) FROM vehicle_rows v WHERE v.case_id = c.id) AS vehicles,"
+        "       (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"
+        "         WHERE v.case_id = c.id AND x.decision IN ('auto_accept')) AS auto,"
+        "       (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"
+        "         WHERE v.case_id = c.id AND x.decision = 'needs_review') AS review,"
+        "       (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"
+        "         WHERE v.case_id = c.id AND x.decision IN ('no_match', 'rejected')) AS no_match,"
+        "       (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"
+        "         WHERE v.case_id = c.id AND x.decision IN ('accepted', 'picked')) AS reviewed"
+        "  FROM cases c LEFT JOIN messages m ON m.id = c.message_id"
+        "  LEFT JOIN brokers b ON b.id = c.broker_id"
+        " WHERE c.insurer_id = $1::bigint ORDER BY c.created_at DESC, c.id DESC",
+        1, p);
+}
+
+json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_err *err)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%lld", insurer_id);
+    const char *p[] = {id, cot};
+    json_t *cases = store_query_json(
+        c, err,
+        "SELECT c.id, c.cot, c.status, c.status_reason, c.client_name, c.rfc, c.contact, c.coverage,"
+        "       c.payment_terms, c.uso, c.validity_start::text, c.validity_end::text,"
+        "       c.preanalysis_status, c.missing_requirements, c.needs_profile, b.name AS broker,"
+        "       to_char(c.created_at, 'YYYY-MM-DD HH24:MI:SS') AS created_at,"
+        "       m.message_id, m.from_addr, m.from_name, m.subject,"
+        "       to_char(m.received_at, 'YYYY-MM-DD HH24:MI:SS') AS received_at"
+        "  FROM cases c LEFT JOIN messages m ON m.id = c.message_id"
+        "  LEFT JOIN brokers b ON b.id = c.broker_id"
+        " WHERE c.insurer_id = $1::bigint AND c.cot = $2",
+        2, p);
+    if (!cases)
+        return NULL;
+    if (json_array_size(cases) == 0) {
+        json_decref(cases);
+        minca_err_set(err, "no case %s", cot);
+        return NULL;
+    }
+    json_t *kase = json_incref(json_array_get(cases, 0));
+    json_decref(cases);
+    char case_id[32];
+    snprintf(case_id, sizeof case_id, "%lld", (long long)json_integer_value(json_object_get(kase, "id")));
+    const char *q[] = {case_id};
+    json_t *atts = store_query_json(
+        c, err,
+        "SELECT a.ordinal, a.filename, a.content_type, a.container, a.role, a.size, a.status, a.error,"
+        "       a.extraction"
+        "  FROM attachments a JOIN cases k ON k.message_id = a.message_id"
+        " WHERE k.id = $1::bigint ORDER BY a.ordinal",
+        1, q);
+    json_t *rows = atts ? store_query_json(
+        c, err,
+        "SELECT v.id, v.inciso, v.source_sheet, v.source_row, v.marca, v.submarca, v.year,"
+        "       v.description, v.vin, v.plates, v.use, v.coverage, v.insured_amount, v.issues,"
+        "       x.cvegs, x.year AS match_year, x.confidence, x.decision, x.reviewed_by"
+        "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
+        " WHERE v.case_id = $1::bigint ORDER BY v.attachment_id NULLS FIRST, v.source_sheet, v.source_row",
+        1, q) : NULL;
+    if (!atts || !rows) {
+        json_decref(atts);
+        json_decref(kase);
+        return NULL;
+    }
+    json_object_set_new(kase, "attachments", atts);
+    json_object_set_new(kase, "vehicles", rows);
+    return kase;
+}
+
+json_t *store_message_list(PGconn *c, long long insurer_id, minca_err *err)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%lld", insurer_id);
+    const char *p[] = {id};
+    return store_query_json(
+        c, err,
+        "SELECT m.id, m.from_addr, m.from_name, m.subject, m.status, m.error,"
+        "       to_char(m.received_at, 'YYYY-MM-DD HH24:MI') AS received,"
+        "       to_char(m.sent_at, 'YYYY-MM-DD HH24:MI') AS sent,"
+        "       b.name AS broker, k.cot,"
+        "       (SELECT count(*) FROM attachments a WHERE a.message_id = m.id) AS attachments,"
+        "       left(m.body_text, 4000) AS body"
+        "  FROM messages m LEFT JOIN cases k ON k.message_id = m.id"
+        "  LEFT JOIN brokers b ON b.id = m.broker_id"
+        " WHERE m.insurer_id = $1::bigint ORDER BY coalesce(m.sent_at, m.received_at) DESC, m.id DESC",
+        1, p);
+}
+
+int store_audit(PGconn *c, long long insurer_id, const char *actor, const char *action,
+                const char *entity, const char *entity_id, json_t *details, minca_err *err)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%lld", insurer_id);
+    char *det = details ? json_dumps(details, JSON_COMPACT) : strdup("{}");
+    const char *p[] = {insurer_id > 0 ? id : NULL, actor, action, entity, entity_id, det};
+    int rc = store_exec(c, err,
+                        "INSERT INTO audit_log (insurer_id, actor, action, entity, entity_id, details)"
+                        " VALUES ($1::bigint, $2, $3, $4, $5, $6::jsonb)",
+                        6, p);
+    free(det);
+    return rc;
+}

@@ -1,0 +1,124 @@
+/* Schema migrations: numbered SQL files applied once, in order, under an advisory lock. */
+#include "minca/store.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MIGRATION_LOCK_KEY "727710001"   /* pg_advisory_lock key shared by every minca */
+
+static int is_migration_name(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 8 && name[0] >= '0' && name[0] <= '9' && name[1] >= '0' && name[1] <= '9' &&
+           name[2] >= '0' && name[2] <= '9' && name[3] == '_' && strcmp(name + n - 4, ".sql") == 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int list_migrations(const char *dir, char ***names, int *count, minca_err *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return minca_err_set(err, "cannot open migrations directory %s", dir);
+    int cap = 16, n = 0;
+    char **v = malloc(sizeof *v * (size_t)cap);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!is_migration_name(e->d_name))
+            continue;
+        if (n == cap)
+            v = realloc(v, sizeof *v * (size_t)(cap *= 2));
+        v[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(v, (size_t)n, sizeof *v, by_name);
+    *names = v;
+    *count = n;
+    return 0;
+}
+
+static int apply_one(PGconn *c, const char *dir, const char *name, int *applied, minca_err *err)
+{
+    char *path = core_path_join(dir, name);
+    char *sql = NULL;
+    size_t len = 0;
+    int rc = -1;
+    PGresult *r = NULL;
+    if (core_read_file(path, 16 << 20, &sql, &len, err) < 0)
+        goto done;
+    char sha[65];
+    core_sha256_hex(sql, len, sha);
+    char version[4] = {name[0], name[1], name[2], 0};
+    const char *p1[] = {version};
+    r = store_query(c, err, "SELECT checksum FROM schema_migrations WHERE version = $1::int", 1, p1);
+    if (!r)
+        goto done;
+    if (PQntuples(r) > 0) {
+        if (strcmp(PQgetvalue(r, 0, 0), sha) != 0) {
+            minca_err_set(err, "migration %s was edited after it was applied (recorded checksum %.12s…, "
+                               "file now %.12s…); restore the original file and put the change in a "
+                               "new migration", name, PQgetvalue(r, 0, 0), sha);
+            goto done;
+        }
+        rc = 0;
+        goto done;
+    }
+    if (store_begin(c, err) < 0)
+        goto done;
+    PGresult *ex = PQexec(c, sql);   /* a migration is trusted project SQL with many statements */
+    if (PQresultStatus(ex) != PGRES_COMMAND_OK && PQresultStatus(ex) != PGRES_TUPLES_OK) {
+        minca_err_set(err, "migration %s failed: %s", name, PQerrorMessage(c));
+        PQclear(ex);
+        store_rollback(c);
+        goto done;
+    }
+    PQclear(ex);
+    const char *p2[] = {version, name, sha};
+    if (store_exec(c, err, "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1::int, $2, $3)",
+                   3, p2) < 0 ||
+        store_commit(c, err) < 0) {
+        store_rollback(c);
+        goto done;
+    }
+    log_info("applied migration %s", name);
+    (*applied)++;
+    rc = 0;
+done:
+    PQclear(r);
+    free(sql);
+    free(path);
+    return rc;
+}
+
+int store_migrate(PGconn *c, const char *dir, int *applied_out, minca_err *err)
+{
+    char **names = NULL;
+    int count = 0, applied = 0, rc = -1;
+    if (list_migrations(dir, &names, &count, err) < 0)
+        return -1;
+    if (store_exec(c, err, "SELECT pg_advisory_lock(" MIGRATION_LOCK_KEY ")", 0, NULL) < 0)
+        goto done;
+    if (store_exec(c, err,
+                   "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                   " version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
+                   " applied_at timestamptz NOT NULL DEFAULT now())",
+                   0, NULL) < 0)
+        goto unlock;
+    rc = 0;
+    for (int i = 0; i < count && rc == 0; i++)
+        rc = apply_one(c, dir, names[i], &applied, err);
+unlock:
+    store_exec(c, NULL, "SELECT pg_advisory_unlock(" MIGRATION_LOCK_KEY ")", 0, NULL);
+done:
+    for (int i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+    if (applied_out)
+        *applied_out = applied;
+    return rc;
+}

@@ -1,0 +1,125 @@
+#include "minca/config.h"
+#include "minca/servers.h"
+#include "minca/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* PQerrorMessage without its trailing newline (thread-local copy). */
+static const char *pq_message(PGconn *c)
+{
+    static __thread char buf[1024];
+    snprintf(buf, sizeof buf, "%s", c ? PQerrorMessage(c) : "out of memory");
+    size_t n = strlen(buf);
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+        buf[--n] = '\0';
+    return buf;
+}
+
+PGconn *store_connect(minca_err *err)
+{
+    const char *url = servers_database_url();
+    PGconn *c = PQconnectdb(url);
+    if (PQstatus(c) != CONNECTION_OK) {
+        char *masked = config_mask_url(url);
+        minca_err_set(err, "cannot connect to PostgreSQL at %s: %s", masked,
+                      pq_message(c));
+        free(masked);
+        PQfinish(c);
+        return NULL;
+    }
+    PGresult *r = PQexec(c, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
+    PQclear(r);
+    return c;
+}
+
+PGconn *store_open(minca_err *err)
+{
+    if (servers_ensure(err) < 0)
+        return NULL;
+    PGconn *c = store_connect(err);
+    if (!c)
+        return NULL;
+    char *dir = core_path_join(config_share_dir(), "migrations");
+    int rc = store_migrate(c, dir, NULL, err);
+    free(dir);
+    if (rc < 0) {
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
+PGresult *store_query(PGconn *c, minca_err *err, const char *sql, int n, const char *const *params)
+{
+    PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return r;
+    minca_err_set(err, "%s", pq_message(c));
+    PQclear(r);
+    return NULL;
+}
+
+int store_exec(PGconn *c, minca_err *err, const char *sql, int n, const char *const *params)
+{
+    PGresult *r = store_query(c, err, sql, n, params);
+    if (!r)
+        return -1;
+    PQclear(r);
+    return 0;
+}
+
+int store_begin(PGconn *c, minca_err *err) { return store_exec(c, err, "BEGIN", 0, NULL); }
+int store_commit(PGconn *c, minca_err *err) { return store_exec(c, err, "COMMIT", 0, NULL); }
+
+void store_rollback(PGconn *c)
+{
+    PGresult *r = PQexec(c, "ROLLBACK");
+    PQclear(r);
+}
+
+static json_t *value_json(PGresult *r, int row, int col)
+{
+    if (PQgetisnull(r, row, col))
+        return json_null();
+    const char *v = PQgetvalue(r, row, col);
+    switch (PQftype(r, col)) {
+    case 16: /* bool */
+        return json_boolean(v[0] == 't');
+    case 20: case 21: case 23: /* int8, int2, int4 */
+        return json_integer(strtoll(v, NULL, 10));
+    case 700: case 701: case 1700: /* float4, float8, numeric */
+        return json_real(strtod(v, NULL));
+    case 114: case 3802: { /* json, jsonb */
+        json_t *j = json_loads(v, JSON_DECODE_ANY, NULL);
+        return j ? j : json_string(v);
+    }
+    default:
+        return json_string(v);
+    }
+}
+
+json_t *store_result_json(PGresult *r)
+{
+    json_t *arr = json_array();
+    int rows = PQntuples(r), cols = PQnfields(r);
+    for (int i = 0; i < rows; i++) {
+        json_t *obj = json_object();
+        for (int j = 0; j < cols; j++)
+            json_object_set_new(obj, PQfname(r, j), value_json(r, i, j));
+        json_array_append_new(arr, obj);
+    }
+    return arr;
+}
+
+json_t *store_query_json(PGconn *c, minca_err *err, const char *sql, int n, const char *const *params)
+{
+    PGresult *r = store_query(c, err, sql, n, params);
+    if (!r)
+        return NULL;
+    json_t *j = store_result_json(r);
+    PQclear(r);
+    return j;
+}
