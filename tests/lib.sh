@@ -25,3 +25,18 @@ check_match() { if printf '%s' "$3" | grep -qE -- "$2"; then ok "$1"; else not_o
 psql_q() { psql "$MINCA_DATABASE_URL" -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
 have_shared() { [ -d "$SHARED/data" ]; }
 finish() { rm -rf "$T_TMP"; [ "$T_FAILED" -eq 0 ]; }
+
+# use_fresh_db NAME: points MINCA_DATABASE_URL at a new empty database NAME in the test
+# cluster, so each script works on its own schema.
+use_fresh_db() {
+  local name=$1
+  psql "$MINCA_DATABASE_URL" -X -q -c "DROP DATABASE IF EXISTS $name" >/dev/null 2>&1
+  psql "$MINCA_DATABASE_URL" -X -q -c "CREATE DATABASE $name" >/dev/null || return 1
+  MINCA_DATABASE_URL=$(printf '%s' "$MINCA_DATABASE_URL" | sed -E "s|^([a-z]+://[^/]*/)[^?]*|\1$name|")
+  export MINCA_DATABASE_URL
+}
+
+# A minimal valid email on stdout: mk_eml MESSAGE_ID SUBJECT [BODY]
+mk_eml() {
+  printf 'From: Corredor Prueba <ventas@corredor-prueba.mx>\r\nTo: cotizaciones@aseguradora.mx\r\nSubject: %s\r\nMessage-ID: %s\r\nDate: Mon, 6 Oct 2025 09:14:00 -0600\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n' "$2" "$1" "${3:-Buen día, solicito cotización de flotilla para TRANSPORTES PRUEBA SA DE CV, RFC TPR010101AB1, cobertura amplia.}"
+}

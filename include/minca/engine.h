@@ -1,0 +1,31 @@
+/* engine: pipeline steps that wire intake, docs/profile, codify and store together.
+ * Each step runs in its own PostgreSQL transaction on a connection the caller owns, and is
+ * idempotent (unique keys guard every effect), so running it twice has the effect of once. */
+#ifndef MINCA_ENGINE_H
+#define MINCA_ENGINE_H
+
+#include "minca/core.h"
+#include "minca/store.h"
+
+typedef struct engine_ingest_result {
+    long long message_id;      /* messages.id (0 when nothing was stored) */
+    long long case_id;         /* cases.id, 0 when the message opens no case */
+    char cot[64];              /* COT number of the case, "" when none */
+    bool duplicate;            /* the Message-ID was already stored for this insurer */
+    bool parse_failed;         /* not readable as an email: recorded with its error */
+    char error[1024];          /* the reason when parse_failed */
+    int n_attachments;
+    int n_problems;            /* MIME problems recorded on the message */
+    char subject[256];
+    char from[256];
+} engine_ingest_result;
+
+/* Ingests one raw message for the insurer: stores the raw bytes and every attachment as blobs,
+ * the message (unique per insurer by Message-ID) and, when the message asks for a quote, a
+ * case with a new COT number and the body's pre-analysis. source is "eml", "maildir", ...;
+ * origin the file path or remote id. Returns -1 only when the database fails (err); a broken
+ * email is recorded (res->parse_failed) and returns 0. */
+int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const char *origin,
+                  const char *data, size_t len, engine_ingest_result *res, minca_err *err);
+
+#endif

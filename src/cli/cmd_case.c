@@ -1,0 +1,145 @@
+/* minca case list | show COT */
+#include "minca/cli.h"
+#include "minca/config.h"
+#include "minca/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int case_run(int argc, char **argv);
+
+CLI_COMMAND(case_command, {
+    .name = "case",
+    .summary = "list cases or show one case with its vehicles and matches",
+    .usage = "usage: minca case list [--insurer SLUG] [--json]\n"
+             "       minca case show COT [--insurer SLUG] [--json]\n",
+    .run = case_run,
+})
+
+static const char *str(json_t *obj, const char *key)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s ? s : "";
+}
+
+static long long num(json_t *obj, const char *key)
+{
+    return json_integer_value(json_object_get(obj, key));
+}
+
+static void print_json(json_t *j)
+{
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    puts(s);
+    free(s);
+}
+
+static void print_list(json_t *cases)
+{
+    if (json_array_size(cases) == 0) {
+        printf("no cases yet (ingest mail with 'minca batch PATH')\n");
+        return;
+    }
+    printf("%-18s %-11s %-32s %-22s %5s %5s %5s %5s\n", "COT", "STATUS", "CLIENT", "BROKER", "VEH",
+           "AUTO", "REV", "NOMA");
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c) {
+        printf("%-18s %-11s %-32.32s %-22.22s %5lld %5lld %5lld %5lld\n", str(c, "cot"), str(c, "status"),
+               str(c, "client_name"), str(c, "broker"), num(c, "vehicles"), num(c, "auto"),
+               num(c, "review"), num(c, "no_match"));
+    }
+}
+
+static void print_case(json_t *k)
+{
+    printf("%s  [%s]%s%s\n", str(k, "cot"), str(k, "status"), *str(k, "status_reason") ? "  " : "",
+           str(k, "status_reason"));
+    printf("  client:    %s\n  RFC:       %s\n  broker:    %s\n  coverage:  %s\n  payment:   %s\n",
+           str(k, "client_name"), str(k, "rfc"), str(k, "broker"), str(k, "coverage"), str(k, "payment_terms"));
+    printf("  vigencia:  %s .. %s\n", str(k, "validity_start"), str(k, "validity_end"));
+    printf("  message:   %s  from %s  (%s)\n", str(k, "subject"), str(k, "from_addr"), str(k, "received_at"));
+    json_t *missing = json_object_get(k, "missing_requirements");
+    if (json_array_size(missing)) {
+        printf("  missing:  ");
+        size_t i;
+        json_t *m;
+        json_array_foreach(missing, i, m) printf(" %s", json_string_value(m));
+        printf("\n");
+    }
+    json_t *atts = json_object_get(k, "attachments");
+    printf("  attachments: %zu\n", json_array_size(atts));
+    size_t i;
+    json_t *a;
+    json_array_foreach(atts, i, a) {
+        printf("    %lld. %s (%s, %lld bytes) %s%s%s\n", num(a, "ordinal"), str(a, "filename"),
+               str(a, "content_type"), num(a, "size"), str(a, "status"), *str(a, "error") ? ": " : "",
+               str(a, "error"));
+    }
+    json_t *rows = json_object_get(k, "vehicles");
+    printf("  vehicles: %zu\n", json_array_size(rows));
+    json_t *v;
+    json_array_foreach(rows, i, v) {
+        printf("    %3lld %-40.40s %4lld %-17s %-6s %-12s\n", num(v, "inciso"), str(v, "description"),
+               num(v, "year"), str(v, "vin"), str(v, "cvegs"), str(v, "decision"));
+    }
+}
+
+static int case_run(int argc, char **argv)
+{
+    const char *insurer = config_get()->insurer;
+    bool json = false;
+    const char *action = NULL, *cot = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--insurer") == 0 && i + 1 < argc)
+            insurer = argv[++i];
+        else if (strcmp(argv[i], "--json") == 0)
+            json = true;
+        else if (argv[i][0] == '-')
+            return cli_usage_error(&case_command, "unknown option '%s'", argv[i]);
+        else if (!action)
+            action = argv[i];
+        else if (!cot)
+            cot = argv[i];
+        else
+            return cli_usage_error(&case_command, "unexpected argument '%s'", argv[i]);
+    }
+    if (!action || (strcmp(action, "list") != 0 && strcmp(action, "show") != 0))
+        return cli_usage_error(&case_command, "expected 'list' or 'show COT'");
+    if (strcmp(action, "show") == 0 && !cot)
+        return cli_usage_error(&case_command, "'show' needs a COT number");
+
+    minca_err err = {0};
+    PGconn *c = store_open(&err);
+    if (!c) {
+        fprintf(stderr, "minca case: %s\n", err.msg);
+        return 1;
+    }
+    int status = 0;
+    store_insurer ins;
+    int found = store_insurer_find(c, insurer, &ins, &err);
+    if (found <= 0) {
+        if (found == 0)
+            fprintf(stderr, "minca case: no insurer '%s' (ingest mail for it first)\n", insurer);
+        else
+            fprintf(stderr, "minca case: %s\n", err.msg);
+        PQfinish(c);
+        return 1;
+    }
+    json_t *j = strcmp(action, "list") == 0 ? store_case_list(c, ins.id, &err)
+                                            : store_case_show(c, ins.id, cot, &err);
+    if (!j) {
+        fprintf(stderr, "minca case: %s\n", err.msg);
+        status = 1;
+    } else if (json) {
+        print_json(j);
+    } else if (strcmp(action, "list") == 0) {
+        print_list(j);
+    } else {
+        print_case(j);
+    }
+    json_decref(j);
+    PQfinish(c);
+    return status;
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Embedded servers: start, already running, stop, stale pid files, as root and as an
+# unprivileged user. Uses its own MINCA_HOME (not the suite's shared servers).
+source "$(dirname "$0")/../lib.sh"
+unset MINCA_DATABASE_URL MINCA_REDIS_URL
+export MINCA_HOME="$T_TMP/home"
+
+check "db start starts PostgreSQL and Redis" "$MINCA" db start
+check "db status reports both running" "$MINCA" db status
+check "db start again with servers already running" "$MINCA" db start
+urls=$("$MINCA" db url)
+check_match "db url prints a unix-socket PostgreSQL URL" '^postgresql:///minca\?host=' "$urls"
+check_match "db url prints a unix-socket Redis URL" 'unix://.*redis.sock' "$urls"
+eval "$("$MINCA" db url --shell)"
+check_eq "PostgreSQL answers through the URL" "1" "$(psql "$MINCA_DATABASE_URL" -X -A -t -c 'SELECT 1' 2>&1)"
+check_match "no TCP listener configured" "^$" "$(psql "$MINCA_DATABASE_URL" -X -A -t -c 'SHOW listen_addresses' 2>&1)"
+check_eq "redis answers PING" "PONG" "$(redis-cli -s "$MINCA_HOME/run/redis.sock" ping 2>&1)"
+if [ "$(id -u)" -eq 0 ]; then
+  owner=$(stat -c %U "$(psql "$MINCA_DATABASE_URL" -X -A -t -c 'SHOW data_directory')")
+  check_eq "as root, PostgreSQL runs as the unprivileged user minca" "minca" "$owner"
+else
+  skip "as root, PostgreSQL runs as the unprivileged user minca" "not running as root"
+fi
+unset MINCA_DATABASE_URL MINCA_REDIS_URL
+
+check "db stop stops both" "$MINCA" db stop
+check_fails "db status fails when stopped" "$MINCA" db status
+
+# Stale pid files: a crashed server leaves them behind; start must recover.
+"$MINCA" db start >/dev/null 2>&1
+pgdata=$("$MINCA" db status | sed -n 's/^  data: //p')
+pgpid=$(head -1 "$pgdata/postmaster.pid")
+redispid=$(cat "$MINCA_HOME/run/redis.pid")
+kill -9 "$pgpid" "$redispid" 2>/dev/null
+for _ in $(seq 50); do kill -0 "$pgpid" 2>/dev/null || break; sleep 0.1; done
+sleep 0.5
+pkill -9 -f "postgres -D $pgdata" 2>/dev/null; pkill -9 -f "postgres: .*" -u minca 2>/dev/null; sleep 0.5
+echo 2147480000 > "$MINCA_HOME/run/redis.pid"
+check "db start recovers from stale pid files after a crash" "$MINCA" db start
+check "db status after recovery" "$MINCA" db status
+check "db stop after recovery" "$MINCA" db stop
+
+# An unprivileged user runs its own servers the same way.
+if [ "$(id -u)" -eq 0 ]; then
+  id mincatest >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin mincatest
+  uhome="$T_TMP/userhome"
+  mkdir -p "$uhome"; chown mincatest "$uhome"
+  as_user() { runuser -u mincatest -- env HOME="$uhome" MINCA_HOME="$uhome/minca" "$@"; }
+  check "as an unprivileged user: db start" as_user "$MINCA" db start
+  check "as an unprivileged user: db status" as_user "$MINCA" db status
+  check "as an unprivileged user: batch ingests" as_user "$MINCA" batch "$SRC/tests/fixtures/batch/plain.eml"
+  check "as an unprivileged user: db stop" as_user "$MINCA" db stop
+else
+  skip "unprivileged user servers" "the suite itself runs unprivileged"
+fi
+"$MINCA" db stop >/dev/null 2>&1
+finish

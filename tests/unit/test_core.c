@@ -1,0 +1,166 @@
+/* Unit tests for core: errors, CSV splitting, URL masking, SHA-256, config file parsing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "minca/config.h"
+#include "minca/core.h"
+#include "minca/csv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void test_err_prefix(void **state)
+{
+    (void)state;
+    minca_err e = {0};
+    assert_int_equal(minca_err_set(&e, "file %s missing", "x.eml"), -1);
+    minca_err_prefix(&e, "batch");
+    assert_string_equal(e.msg, "batch: file x.eml missing");
+    assert_int_equal(minca_err_set(NULL, "ignored"), -1);
+}
+
+static void test_csv_quotes_and_newlines(void **state)
+{
+    (void)state;
+    const char *data = "\xEF\xBB\xBF" "a,b,c\r\n\"x, y\",\"he said \"\"hi\"\"\",\"two\nlines\"\r\nlast,,\n";
+    csv_reader *r = csv_reader_new(data, strlen(data), ',');
+    char **f;
+    int n;
+    minca_err e = {0};
+    assert_int_equal(csv_next(r, &f, &n, &e), 1);
+    assert_int_equal(n, 3);
+    assert_string_equal(f[0], "a");
+    assert_int_equal(csv_next(r, &f, &n, &e), 1);
+    assert_int_equal(csv_line(r), 2);
+    assert_string_equal(f[0], "x, y");
+    assert_string_equal(f[1], "he said \"hi\"");
+    assert_string_equal(f[2], "two\nlines");
+    assert_int_equal(csv_next(r, &f, &n, &e), 1);
+    assert_int_equal(csv_line(r), 4);
+    assert_int_equal(n, 3);
+    assert_string_equal(f[1], "");
+    assert_int_equal(csv_next(r, &f, &n, &e), 0);
+    csv_reader_free(r);
+}
+
+static void test_csv_unterminated_quote(void **state)
+{
+    (void)state;
+    const char *data = "a,b\n\"open,c\n";
+    csv_reader *r = csv_reader_new(data, strlen(data), ',');
+    char **f;
+    int n;
+    minca_err e = {0};
+    assert_int_equal(csv_next(r, &f, &n, &e), 1);
+    assert_int_equal(csv_next(r, &f, &n, &e), -1);
+    assert_non_null(strstr(e.msg, "line 2"));
+    csv_reader_free(r);
+}
+
+static void test_csv_header_index_folds_accents(void **state)
+{
+    (void)state;
+    char *hdr[] = {"Marca", " AÑO ", "Descripción"};
+    assert_int_equal(csv_header_index(hdr, 3, "ano"), 1);
+    assert_int_equal(csv_header_index(hdr, 3, "DESCRIPCION"), 2);
+    assert_int_equal(csv_header_index(hdr, 3, "placas"), -1);
+}
+
+static void test_mask_url(void **state)
+{
+    (void)state;
+    char *m = config_mask_url("postgresql://minca:s3cret@db.local:5432/minca");
+    assert_string_equal(m, "postgresql://minca:****@db.local:5432/minca");
+    free(m);
+    m = config_mask_url("unix:///tmp/redis.sock");
+    assert_string_equal(m, "unix:///tmp/redis.sock");
+    free(m);
+    m = config_mask_url("redis://:pw@host:6379/0");
+    assert_string_equal(m, "redis://:****@host:6379/0");
+    free(m);
+}
+
+static void test_sha256(void **state)
+{
+    (void)state;
+    char hex[65];
+    core_sha256_hex("abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static void test_config_file_and_env(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/minca-config-XXXXXX";
+    int fd = mkstemp(path);
+    const char *yaml = "insurer: qualitas\ntheme: mono\nworkers: 3\nkeys:\n  quit: Q\n  help: F1\n";
+    assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+    close(fd);
+    setenv("MINCA_CONFIG", path, 1);
+    setenv("MINCA_THEME", "light", 1);
+    minca_err e = {0};
+    assert_int_equal(config_load(&e), 0);
+    const minca_config *c = config_get();
+    assert_string_equal(c->insurer, "qualitas");
+    assert_string_equal(c->theme, "light"); /* the environment wins over the file */
+    assert_int_equal(c->workers, 3);
+    assert_int_equal(c->n_keys, 2);
+    assert_string_equal(c->keys[0].action, "quit");
+    assert_string_equal(c->keys[0].key, "Q");
+    unlink(path);
+}
+
+static void test_config_syntax_error_names_line(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/minca-config-XXXXXX";
+    int fd = mkstemp(path);
+    const char *yaml = "insurer: demo\ntheme: [unclosed\n";
+    assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+    close(fd);
+    setenv("MINCA_CONFIG", path, 1);
+    minca_err e = {0};
+    assert_int_equal(config_load(&e), -1);
+    assert_non_null(strstr(e.msg, path));
+    assert_non_null(strstr(e.msg, ":3:") ? strstr(e.msg, ":3:") : strstr(e.msg, ":2:"));
+    unlink(path);
+}
+
+static void test_read_file_limit(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/minca-big-XXXXXX";
+    int fd = mkstemp(path);
+    assert_int_equal(write(fd, "0123456789", 10), 10);
+    close(fd);
+    char *data;
+    size_t len;
+    minca_err e = {0};
+    assert_int_equal(core_read_file(path, 5, &data, &len, &e), -1);
+    assert_non_null(strstr(e.msg, "too large"));
+    assert_int_equal(core_read_file(path, 100, &data, &len, &e), 0);
+    assert_int_equal(len, 10);
+    free(data);
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_err_prefix),
+        cmocka_unit_test(test_csv_quotes_and_newlines),
+        cmocka_unit_test(test_csv_unterminated_quote),
+        cmocka_unit_test(test_csv_header_index_folds_accents),
+        cmocka_unit_test(test_mask_url),
+        cmocka_unit_test(test_sha256),
+        cmocka_unit_test(test_config_file_and_env),
+        cmocka_unit_test(test_config_syntax_error_names_line),
+        cmocka_unit_test(test_read_file_limit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
