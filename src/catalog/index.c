@@ -1,0 +1,56 @@
+/* The codifier's in-memory index built from the insurer's active catalog version. */
+#include "minca/catalog.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *nz(PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+int catalog_build_index(PGconn *c, long long insurer_id, codify_index **out, long long *version_id,
+                        minca_err *err)
+{
+    *out = NULL;
+    char id[32];
+    snprintf(id, sizeof id, "%lld", insurer_id);
+    const char *p[] = {id};
+    PGresult *r = store_query(c, err,
+                              "SELECT e.marca, e.submarca, e.cvegs, e.modelo, e.descveh, e.tipveh, e.transmision,"
+                              "       v.id"
+                              "  FROM catalog_versions v JOIN catalog_entries e ON e.catalog_version_id = v.id"
+                              " WHERE v.insurer_id = $1::bigint AND v.active ORDER BY e.line_no",
+                              1, p);
+    if (!r)
+        return minca_err_prefix(err, "cannot read the catalog");
+    int n = PQntuples(r);
+    if (n == 0) {
+        PQclear(r);
+        return minca_err_set(err, "the insurer has no active catalog; import one with "
+                                  "'minca catalog import --insurer SLUG FILE'");
+    }
+    codify_entry *entries = calloc((size_t)n, sizeof *entries);
+    for (int i = 0; i < n; i++) {
+        entries[i].marca = PQgetvalue(r, i, 0);
+        entries[i].submarca = PQgetvalue(r, i, 1);
+        entries[i].cvegs = PQgetvalue(r, i, 2);
+        entries[i].modelo = atoi(PQgetvalue(r, i, 3));
+        entries[i].descveh = PQgetvalue(r, i, 4);
+        entries[i].tipveh = nz(r, i, 5);
+        entries[i].transmision = nz(r, i, 6);
+    }
+    if (version_id)
+        *version_id = strtoll(PQgetvalue(r, 0, 7), NULL, 10);
+    codify_aliases *aliases = NULL;
+    int rc = -1;
+    if (codify_aliases_load_default(&aliases, err) == 0) {
+        *out = codify_index_build(entries, (size_t)n, aliases, err);
+        rc = *out ? 0 : -1;
+    }
+    codify_aliases_free(aliases);
+    free(entries);
+    PQclear(r);
+    return rc;
+}
