@@ -26,4 +26,7 @@ char *intake_fold(const char *s, size_t **offsets);
 
 json_t *intake_json_strv(char *const *v, size_t n);
 
+/* True when the normalised RFC has the SAT shape and a real date (check digit not verified). */
+bool intake_rfc_shape_ok(const char *rfc);
+
 #endif

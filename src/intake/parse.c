@@ -1,0 +1,707 @@
+/* intake_parse: raw RFC 5322 bytes → intake_message, via GMime.
+ *
+ * The MIME tree is walked once. The first inline text/plain and text/html parts of each
+ * message (top level or forwarded) become its bodies; every other leaf is an attachment of the
+ * top-level message, with `container` naming the forwarded message it sits in. Parser
+ * warnings and anything repaired on the way become readable `problems`. */
+#include "intake_internal.h"
+
+#include <ctype.h>
+#include <glib.h>
+#include <gmime/gmime.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DEPTH 32
+
+typedef struct parse_ctx {
+    intake_message *top;
+    GArray *atts;          /* intake_attachment */
+    GPtrArray *warnings;   /* char *, from the GMime parser */
+} parse_ctx;
+
+static char *dup_utf8(const char *s)
+{
+    if (!s)
+        return NULL;
+    return intake_utf8_repair(s, strlen(s), NULL);
+}
+
+/* Header values must be one line: CR/LF/TAB become spaces, the ends are trimmed. */
+static char *dup_line(const char *s)
+{
+    if (!s)
+        return NULL;
+    char *u = intake_utf8_repair(s, strlen(s), NULL);
+    for (char *p = u; *p; p++)
+        if (*p == '\r' || *p == '\n' || *p == '\t')
+            *p = ' ';
+    char *t = core_trim(u);
+    if (!*t) {
+        free(u);
+        return NULL;
+    }
+    char *r = strdup(t);
+    free(u);
+    return r;
+}
+
+static void add_problem(intake_message *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_problem(intake_message *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    intake_strv_pushf(&m->problems, &m->n_problems, "%s", s);
+    g_free(s);
+}
+
+static const char *warning_text(GMimeParserWarning code)
+{
+    switch (code) {
+    case GMIME_WARN_DUPLICATED_HEADER: return "header repeated";
+    case GMIME_WARN_DUPLICATED_PARAMETER: return "header parameter repeated";
+    case GMIME_WARN_UNENCODED_8BIT_HEADER: return "header with unencoded 8-bit characters";
+    case GMIME_WARN_INVALID_CONTENT_TYPE: return "invalid Content-Type (read as application/octet-stream)";
+    case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE: return "invalid RFC 2047 encoded header";
+    case GMIME_WARN_MALFORMED_MULTIPART: return "multipart without any part";
+    case GMIME_WARN_TRUNCATED_MESSAGE: return "message truncated (a multipart boundary is never closed)";
+    case GMIME_WARN_MALFORMED_MESSAGE: return "malformed message";
+    case GMIME_CRIT_INVALID_HEADER_NAME: return "invalid header name";
+    case GMIME_CRIT_CONFLICTING_HEADER: return "conflicting repeated header";
+    case GMIME_CRIT_CONFLICTING_PARAMETER: return "conflicting repeated header parameter";
+    case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY: return "multipart without a boundary";
+    case GMIME_WARN_INVALID_PARAMETER: return "invalid header parameter";
+    case GMIME_WARN_INVALID_ADDRESS_LIST: return "invalid address list";
+    case GMIME_CRIT_NESTING_OVERFLOW: return "MIME nesting too deep (inner parts ignored)";
+    case GMIME_WARN_PART_WITHOUT_CONTENT: return "MIME part without content";
+    case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT: return "MIME part without headers or content";
+    default: return "MIME parser warning";
+    }
+}
+
+static void on_parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer user)
+{
+    GPtrArray *w = user;
+    if (w->len >= 50)
+        return;
+    /* A repeated header is ordinary (Received, duplicated X- headers); not worth a problem. */
+    if (code == GMIME_WARN_DUPLICATED_HEADER || code == GMIME_WARN_UNENCODED_8BIT_HEADER)
+        return;
+    char *it = item ? dup_line(item) : NULL;
+    if (it && strlen(it) > 80)
+        it[80] = '\0';
+    char *s = it ? g_strdup_printf("%s: %s (byte %lld)", warning_text(code), it, (long long)offset)
+                 : g_strdup_printf("%s (byte %lld)", warning_text(code), (long long)offset);
+    free(it);
+    for (guint i = 0; i < w->len; i++)
+        if (strcmp(g_ptr_array_index(w, i), s) == 0) {
+            g_free(s);
+            return;
+        }
+    g_ptr_array_add(w, s);
+}
+
+/* True when the data starts like a header block ("Name: value"), after an optional mbox
+ * "From " line, BOM and blank lines. */
+static bool looks_like_email(const char *data, size_t len, size_t *skip)
+{
+    size_t i = 0;
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    while (i < len && (data[i] == '\r' || data[i] == '\n'))
+        i++;
+    if (len - i >= 5 && memcmp(data + i, "From ", 5) == 0) {
+        while (i < len && data[i] != '\n')
+            i++;
+        if (i < len)
+            i++;
+    }
+    *skip = i;
+    size_t j = i;
+    while (j < len && j - i < 200) {
+        unsigned char c = (unsigned char)data[j];
+        if (c == ':')
+            return j > i;
+        if (c <= 32 || c >= 127)
+            return false;
+        j++;
+    }
+    return false;
+}
+
+static char *bytes_of_part(GMimePart *part, size_t *len, bool *bad_base64)
+{
+    *len = 0;
+    *bad_base64 = false;
+    GMimeDataWrapper *dw = g_mime_part_get_content(part);
+    if (!dw) {
+        char *e = malloc(1);
+        e[0] = '\0';
+        return e;
+    }
+    if (g_mime_data_wrapper_get_encoding(dw) == GMIME_CONTENT_ENCODING_BASE64) {
+        GMimeStream *raw = g_mime_data_wrapper_get_stream(dw);
+        if (raw) {
+            GMimeStream *copy = g_mime_stream_mem_new();
+            g_mime_stream_reset(raw);
+            g_mime_stream_write_to_stream(raw, copy);
+            g_mime_stream_reset(raw);
+            GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(copy));
+            size_t sig = 0;
+            for (guint i = 0; i < ba->len; i++) {
+                unsigned char c = ba->data[i];
+                if (isalnum(c) || c == '+' || c == '/')
+                    sig++;
+                else if (c != '=' && c != '\r' && c != '\n' && c != ' ' && c != '\t')
+                    *bad_base64 = true;
+            }
+            if (sig % 4 == 1)
+                *bad_base64 = true;
+            g_object_unref(copy);
+        }
+    }
+    GMimeStream *mem = g_mime_stream_mem_new();
+    g_mime_data_wrapper_write_to_stream(dw, mem);
+    GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+    char *out = malloc(ba->len + 1);
+    if (out) {
+        memcpy(out, ba->data, ba->len);
+        out[ba->len] = '\0';
+        *len = ba->len;
+    }
+    g_object_unref(mem);
+    return out;
+}
+
+static const char *ext_for_type(const char *ct)
+{
+    static const struct { const char *type, *ext; } map[] = {
+        {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"},
+        {"application/vnd.ms-excel", "xls"},
+        {"text/csv", "csv"},
+        {"application/pdf", "pdf"},
+        {"image/png", "png"},
+        {"image/jpeg", "jpg"},
+        {"image/gif", "gif"},
+        {"text/plain", "txt"},
+        {"text/html", "html"},
+        {"message/rfc822", "eml"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(map); i++)
+        if (strcmp(ct, map[i].type) == 0)
+            return map[i].ext;
+    return "bin";
+}
+
+static bool has_ext(const char *name, const char *const *exts)
+{
+    const char *dot = name ? strrchr(name, '.') : NULL;
+    if (!dot)
+        return false;
+    for (size_t i = 0; exts[i]; i++)
+        if (g_ascii_strcasecmp(dot + 1, exts[i]) == 0)
+            return true;
+    return false;
+}
+
+static intake_role guess_role(const intake_attachment *a, bool in_related)
+{
+    static const char *const fleet_ext[] = {"xlsx", "xlsm", "xls", "xlsb", "ods", "csv", "tsv", "pdf", NULL};
+    static const char *const fleet_types[] = {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.ms-excel.sheet.macroenabled.12",
+        "application/vnd.ms-excel",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "text/csv", "application/csv", "text/tab-separated-values", "application/pdf", NULL};
+    bool image = strncmp(a->content_type, "image/", 6) == 0;
+    if (image && (in_related || a->content_id ||
+                  (a->disposition && strcmp(a->disposition, "inline") == 0) || !a->filename_raw))
+        return INTAKE_ROLE_INLINE_IMAGE;
+    if (has_ext(a->filename, fleet_ext))
+        return INTAKE_ROLE_FLEET_LIST;
+    for (size_t i = 0; fleet_types[i]; i++)
+        if (strcmp(a->content_type, fleet_types[i]) == 0)
+            return INTAKE_ROLE_FLEET_LIST;
+    return INTAKE_ROLE_OTHER;
+}
+
+const char *intake_role_name(intake_role role)
+{
+    switch (role) {
+    case INTAKE_ROLE_FLEET_LIST: return "fleet_list";
+    case INTAKE_ROLE_INLINE_IMAGE: return "inline_signature_image";
+    default: return "other";
+    }
+}
+
+static char *content_type_of(GMimeObject *obj)
+{
+    GMimeContentType *ct = g_mime_object_get_content_type(obj);
+    if (!ct)
+        return strdup("application/octet-stream");
+    const char *t = g_mime_content_type_get_media_type(ct);
+    const char *s = g_mime_content_type_get_media_subtype(ct);
+    char *r = core_strdup_printf("%s/%s", t && *t ? t : "application", s && *s ? s : "octet-stream");
+    char *u = intake_utf8_repair(r, strlen(r), NULL);
+    free(r);
+    for (char *p = u; *p; p++)
+        *p = (char)g_ascii_tolower(*p);
+    return u;
+}
+
+static void add_attachment(parse_ctx *ctx, GMimeObject *obj, const char *container, bool in_related,
+                           const unsigned char *bytes, size_t len, bool take_bytes)
+{
+    intake_attachment a = {0};
+    a.content_type = content_type_of(obj);
+    const char *disp = g_mime_object_get_disposition(obj);
+    if (disp && *disp) {
+        a.disposition = dup_line(disp);
+        if (a.disposition)
+            for (char *p = a.disposition; *p; p++)
+                *p = (char)g_ascii_tolower(*p);
+    }
+    const char *cid = g_mime_object_get_content_id(obj);
+    a.content_id = cid && *cid ? dup_line(cid) : NULL;
+    const char *fname = GMIME_IS_PART(obj) ? g_mime_part_get_filename(GMIME_PART(obj)) : NULL;
+    if (fname && *fname)
+        a.filename_raw = dup_line(fname);
+    a.filename = intake_sanitize_filename(a.filename_raw);
+    if (!a.filename)
+        a.filename = core_strdup_printf("attachment-%u.%s", ctx->atts->len + 1, ext_for_type(a.content_type));
+    if (a.filename_raw && strcmp(a.filename_raw, a.filename) != 0)
+        add_problem(ctx->top, "attachment name \"%s\" sanitised to \"%s\"", a.filename_raw, a.filename);
+    if (take_bytes) {
+        a.data = (unsigned char *)bytes;
+    } else {
+        a.data = malloc(len + 1);
+        memcpy(a.data, bytes, len);
+        a.data[len] = '\0';
+    }
+    a.size = len;
+    core_sha256_hex(a.data, a.size, a.sha256);
+    a.container = container ? strdup(container) : NULL;
+    a.role = guess_role(&a, in_related);
+    g_array_append_val(ctx->atts, a);
+}
+
+static char *append_text(char *body, const char *more)
+{
+    if (!body)
+        return strdup(more);
+    char *r = core_strdup_printf("%s\n%s", body, more);
+    free(body);
+    return r;
+}
+
+static void fill_headers(intake_message *m, GMimeMessage *gm);
+static void walk(parse_ctx *ctx, intake_message *owner, GMimeObject *obj, const char *container,
+                 bool in_related, int depth);
+
+static intake_message *new_message(void)
+{
+    return calloc(1, sizeof(intake_message));
+}
+
+static void walk_message_part(parse_ctx *ctx, intake_message *owner, GMimeMessagePart *mp,
+                              bool in_related, int depth)
+{
+    GMimeMessage *inner = g_mime_message_part_get_message(mp);
+    if (!inner) {
+        add_attachment(ctx, GMIME_OBJECT(mp), NULL, in_related, (const unsigned char *)"", 0, false);
+        add_problem(ctx->top, "empty message/rfc822 part");
+        return;
+    }
+    intake_message *fw = new_message();
+    fill_headers(fw, inner);
+    if (fw->message_id_synthetic) {
+        /* Stable id for a forwarded message without Message-ID: hash of its serialised form. */
+        char *raw = g_mime_object_to_string(GMIME_OBJECT(inner), NULL);
+        char hex[65];
+        core_sha256_hex(raw ? raw : "", raw ? strlen(raw) : 0, hex);
+        g_free(raw);
+        free(fw->message_id);
+        fw->message_id = core_strdup_printf("<sha256-%s@minca.invalid>", hex);
+    }
+    char *cont = core_strdup_printf("message/rfc822 %s", fw->message_id);
+    GMimeObject *body = g_mime_message_get_mime_part(inner);
+    if (body)
+        walk(ctx, fw, body, cont, false, depth + 1);
+    free(cont);
+    intake_message **nf = realloc(owner->forwarded, (owner->n_forwarded + 1) * sizeof *nf);
+    if (!nf) {
+        intake_message_free(fw);
+        return;
+    }
+    nf[owner->n_forwarded++] = fw;
+    owner->forwarded = nf;
+}
+
+static void walk(parse_ctx *ctx, intake_message *owner, GMimeObject *obj, const char *container,
+                 bool in_related, int depth)
+{
+    if (!obj)
+        return;
+    if (depth > MAX_DEPTH) {
+        add_problem(ctx->top, "MIME nesting deeper than %d levels; inner parts ignored", MAX_DEPTH);
+        return;
+    }
+    if (GMIME_IS_MULTIPART(obj)) {
+        GMimeMultipart *mp = GMIME_MULTIPART(obj);
+        GMimeContentType *ct = g_mime_object_get_content_type(obj);
+        bool related = in_related || (ct && g_mime_content_type_is_type(ct, "multipart", "related"));
+        int n = g_mime_multipart_get_count(mp);
+        for (int i = 0; i < n; i++)
+            walk(ctx, owner, g_mime_multipart_get_part(mp, i), container, related, depth + 1);
+        return;
+    }
+    if (GMIME_IS_MESSAGE_PART(obj)) {
+        walk_message_part(ctx, owner, GMIME_MESSAGE_PART(obj), in_related, depth);
+        return;
+    }
+    if (!GMIME_IS_PART(obj)) {
+        /* message/partial and anything else: keep the serialised bytes as an attachment. */
+        char *raw = g_mime_object_to_string(obj, NULL);
+        add_attachment(ctx, obj, container, in_related, (const unsigned char *)(raw ? raw : ""),
+                       raw ? strlen(raw) : 0, false);
+        g_free(raw);
+        return;
+    }
+    GMimePart *part = GMIME_PART(obj);
+    GMimeContentType *ct = g_mime_object_get_content_type(obj);
+    const char *disp = g_mime_object_get_disposition(obj);
+    bool is_attachment_disp = disp && g_ascii_strcasecmp(disp, "attachment") == 0;
+    const char *fname = g_mime_part_get_filename(part);
+    bool named = fname && *fname;
+    bool is_plain = ct && g_mime_content_type_is_type(ct, "text", "plain");
+    bool is_html = ct && g_mime_content_type_is_type(ct, "text", "html");
+    size_t len = 0;
+    bool bad64 = false;
+    char *bytes = bytes_of_part(part, &len, &bad64);
+    if (!bytes)
+        return;
+    if (bad64)
+        add_problem(ctx->top, "invalid base64 in part %s; decoded what could be read",
+                    named ? fname : (is_plain ? "text/plain" : is_html ? "text/html" : "(unnamed)"));
+    if ((is_plain || is_html) && !is_attachment_disp && !named) {
+        const char *charset = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
+        char *note = NULL;
+        char *text = intake_to_utf8(bytes, len, charset, &note);
+        if (note) {
+            add_problem(ctx->top, "%s", note);
+            free(note);
+        }
+        free(bytes);
+        if (is_plain)
+            owner->text_body = append_text(owner->text_body, text);
+        else if (!owner->html_body)
+            owner->html_body = strdup(text);
+        else
+            owner->html_body = append_text(owner->html_body, text);
+        free(text);
+        return;
+    }
+    add_attachment(ctx, obj, container, in_related, (unsigned char *)bytes, len, true);
+}
+
+static char *bracket_id(const char *id)
+{
+    if (!id)
+        return NULL;
+    char *t = dup_line(id);
+    if (!t)
+        return NULL;
+    /* Ids never contain spaces, controls or angle brackets. */
+    size_t w = 0;
+    for (size_t r = 0; t[r]; r++)
+        if (t[r] != ' ' && t[r] != '<' && t[r] != '>')
+            t[w++] = t[r];
+    t[w] = '\0';
+    char *r = *t ? core_strdup_printf("<%s>", t) : NULL;
+    free(t);
+    return r;
+}
+
+static void fill_addresses(intake_message *m, GMimeMessage *gm)
+{
+    InternetAddressList *from = g_mime_message_get_from(gm);
+    for (int i = 0; from && i < internet_address_list_length(from) && !m->from_addr; i++) {
+        InternetAddress *ia = internet_address_list_get_address(from, i);
+        if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+            InternetAddressList *members = internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia));
+            if (members && internet_address_list_length(members) > 0)
+                ia = internet_address_list_get_address(members, 0);
+        }
+        if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
+            continue;
+        const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+        const char *name = internet_address_get_name(ia);
+        m->from_addr = dup_line(addr);
+        if (m->from_addr)
+            for (char *p = m->from_addr; *p; p++)
+                *p = (char)g_ascii_tolower(*p);
+        m->from_name = dup_line(name);
+        const char *at = m->from_addr ? strrchr(m->from_addr, '@') : NULL;
+        if (at && at[1])
+            m->sender_domain = strdup(at + 1);
+    }
+    InternetAddressList *to = g_mime_message_get_to(gm);
+    InternetAddressList *cc = g_mime_message_get_cc(gm);
+    if (to && internet_address_list_length(to) > 0) {
+        char *s = internet_address_list_to_string(to, NULL, FALSE);
+        m->to = dup_line(s);
+        g_free(s);
+    }
+    if (cc && internet_address_list_length(cc) > 0) {
+        char *s = internet_address_list_to_string(cc, NULL, FALSE);
+        m->cc = dup_line(s);
+        g_free(s);
+    }
+}
+
+static void fill_json_headers(intake_message *m, GMimeMessage *gm)
+{
+    m->headers = json_object();
+    GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(gm));
+    int n = hl ? g_mime_header_list_get_count(hl) : 0;
+    for (int i = 0; i < n; i++) {
+        GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+        const char *name = g_mime_header_get_name(h);
+        const char *value = g_mime_header_get_value(h);
+        if (!name || !*name)
+            continue;
+        char *key = dup_utf8(name);
+        char *val = value ? dup_line(value) : NULL;
+        json_t *jv = json_string(val ? val : "");
+        json_t *prev = json_object_get(m->headers, key);
+        if (!prev) {
+            json_object_set_new(m->headers, key, jv);
+        } else if (json_is_array(prev)) {
+            json_array_append_new(prev, jv);
+        } else {
+            json_t *arr = json_array();
+            json_array_append(arr, prev);
+            json_array_append_new(arr, jv);
+            json_object_set_new(m->headers, key, arr);
+        }
+        free(key);
+        free(val);
+    }
+}
+
+/* Ids, addresses, subject, date and headers of one message (top level or forwarded).
+ * message_id is left as a placeholder flagged synthetic when absent; the caller hashes. */
+static void fill_headers(intake_message *m, GMimeMessage *gm)
+{
+    const char *mid = g_mime_message_get_message_id(gm);
+    m->message_id = bracket_id(mid);
+    if (!m->message_id) {
+        const char *rawmid = g_mime_object_get_header(GMIME_OBJECT(gm), "Message-Id");
+        if (rawmid && *rawmid)
+            add_problem(m, "unusable Message-ID \"%.80s\"; a synthetic one is used", rawmid);
+        else
+            add_problem(m, "no Message-ID; a synthetic one is used");
+        m->message_id = strdup("<>");
+        m->message_id_synthetic = true;
+    }
+    const char *irt = g_mime_object_get_header(GMIME_OBJECT(gm), "In-Reply-To");
+    if (irt && *irt) {
+        char *dec = g_mime_utils_decode_message_id(irt);
+        m->in_reply_to = bracket_id(dec ? dec : irt);
+        g_free(dec);
+    }
+    const char *refs = g_mime_object_get_header(GMIME_OBJECT(gm), "References");
+    m->references = refs ? dup_line(refs) : NULL;
+    fill_addresses(m, gm);
+    const char *subj = g_mime_message_get_subject(gm);
+    m->subject = subj ? dup_line(subj) : NULL;
+    if (!m->subject && subj)
+        m->subject = strdup("");
+    const char *rawdate = g_mime_object_get_header(GMIME_OBJECT(gm), "Date");
+    GDateTime *dt = g_mime_message_get_date(gm);
+    if (dt && rawdate && *rawdate) {
+        m->date_valid = true;
+        m->date = (int64_t)g_date_time_to_unix(dt);
+        char *iso = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S%:z");
+        m->date_iso = dup_utf8(iso);
+        g_free(iso);
+    } else if (rawdate && *rawdate) {
+        add_problem(m, "unparseable Date \"%.80s\"", rawdate);
+    } else {
+        add_problem(m, "no Date header");
+    }
+    if (!m->from_addr)
+        add_problem(m, "no usable From address");
+    fill_json_headers(m, gm);
+}
+
+int intake_parse(const void *data, size_t len, intake_message **out, minca_err *err)
+{
+    *out = NULL;
+    if (!data || len == 0)
+        return minca_err_set(err, "not an email: empty input");
+    size_t skip = 0;
+    if (!looks_like_email(data, len, &skip))
+        return minca_err_set(err, "not an email: the data does not start with a header block");
+    intake_gmime_init();
+
+    int rc = -1;
+    parse_ctx ctx = {0};
+    ctx.atts = g_array_new(FALSE, TRUE, sizeof(intake_attachment));
+    ctx.warnings = g_ptr_array_new_with_free_func(g_free);
+    GMimeParserOptions *opts = g_mime_parser_options_new();
+    static const char *fallback[] = {"UTF-8", "WINDOWS-1252", NULL};
+    g_mime_parser_options_set_fallback_charsets(opts, fallback);
+    g_mime_parser_options_set_rfc2047_compliance_mode(opts, GMIME_RFC_COMPLIANCE_LOOSE);
+    g_mime_parser_options_set_parameter_compliance_mode(opts, GMIME_RFC_COMPLIANCE_LOOSE);
+    g_mime_parser_options_set_address_compliance_mode(opts, GMIME_RFC_COMPLIANCE_LOOSE);
+    g_mime_parser_options_set_warning_callback(opts, on_parser_warning, ctx.warnings);
+
+    GMimeStream *stream = g_mime_stream_mem_new_with_buffer((const char *)data + skip, len - skip);
+    GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+    g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+    GMimeMessage *gm = g_mime_parser_construct_message(parser, opts);
+    intake_message *m = NULL;
+    if (!gm) {
+        minca_err_set(err, "not an email: no message could be parsed");
+        goto done;
+    }
+    GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(gm));
+    if (!hl || g_mime_header_list_get_count(hl) == 0) {
+        minca_err_set(err, "not an email: no headers");
+        goto done;
+    }
+
+    m = new_message();
+    ctx.top = m;
+    fill_headers(m, gm);
+    if (m->message_id_synthetic) {
+        char hex[65];
+        core_sha256_hex(data, len, hex);
+        free(m->message_id);
+        m->message_id = core_strdup_printf("<sha256-%s@minca.invalid>", hex);
+    }
+    GMimeObject *body = g_mime_message_get_mime_part(gm);
+    if (body)
+        walk(&ctx, m, body, NULL, false, 0);
+    if (!m->text_body && !m->html_body && ctx.atts->len == 0 && m->n_forwarded == 0)
+        add_problem(m, "message has no body");
+    for (guint i = 0; i < ctx.warnings->len; i++)
+        add_problem(m, "%s", (const char *)g_ptr_array_index(ctx.warnings, i));
+
+    m->n_attachments = ctx.atts->len;
+    m->attachments = (intake_attachment *)g_array_free(ctx.atts, FALSE);
+    ctx.atts = NULL;
+    if (m->n_attachments == 0) {
+        g_free(m->attachments);
+        m->attachments = NULL;
+    } else {
+        /* Move into malloc'd memory so intake_message_free() can use free(). */
+        intake_attachment *copy = malloc(m->n_attachments * sizeof *copy);
+        memcpy(copy, m->attachments, m->n_attachments * sizeof *copy);
+        g_free(m->attachments);
+        m->attachments = copy;
+    }
+    *out = m;
+    m = NULL;
+    rc = 0;
+done:
+    if (ctx.atts) {
+        for (guint i = 0; i < ctx.atts->len; i++) {
+            intake_attachment *a = &g_array_index(ctx.atts, intake_attachment, i);
+            free(a->filename); free(a->filename_raw); free(a->content_type); free(a->disposition);
+            free(a->content_id); free(a->data); free(a->container);
+        }
+        g_array_free(ctx.atts, TRUE);
+    }
+    intake_message_free(m);
+    g_ptr_array_free(ctx.warnings, TRUE);
+    if (gm)
+        g_object_unref(gm);
+    g_object_unref(parser);
+    g_object_unref(stream);
+    g_mime_parser_options_free(opts);
+    return rc;
+}
+
+void intake_message_free(intake_message *m)
+{
+    if (!m)
+        return;
+    free(m->message_id); free(m->in_reply_to); free(m->references);
+    free(m->from_addr); free(m->from_name); free(m->sender_domain);
+    free(m->to); free(m->cc); free(m->subject); free(m->date_iso);
+    free(m->text_body); free(m->html_body);
+    if (m->headers)
+        json_decref(m->headers);
+    for (size_t i = 0; i < m->n_attachments; i++) {
+        intake_attachment *a = &m->attachments[i];
+        free(a->filename); free(a->filename_raw); free(a->content_type); free(a->disposition);
+        free(a->content_id); free(a->data); free(a->container);
+    }
+    free(m->attachments);
+    for (size_t i = 0; i < m->n_forwarded; i++)
+        intake_message_free(m->forwarded[i]);
+    free(m->forwarded);
+    intake_strv_free(m->problems, m->n_problems);
+    free(m);
+}
+
+char *intake_message_text(const intake_message *m)
+{
+    if (!m)
+        return NULL;
+    if (m->text_body && *m->text_body)
+        return strdup(m->text_body);
+    if (m->html_body)
+        return intake_html_to_text(m->html_body, strlen(m->html_body));
+    return NULL;
+}
+
+static json_t *jstr(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+json_t *intake_message_to_json(const intake_message *m)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "message_id", jstr(m->message_id));
+    json_object_set_new(o, "message_id_synthetic", json_boolean(m->message_id_synthetic));
+    json_object_set_new(o, "in_reply_to", jstr(m->in_reply_to));
+    json_object_set_new(o, "from_addr", jstr(m->from_addr));
+    json_object_set_new(o, "from_name", jstr(m->from_name));
+    json_object_set_new(o, "sender_domain", jstr(m->sender_domain));
+    json_object_set_new(o, "to", jstr(m->to));
+    json_object_set_new(o, "cc", jstr(m->cc));
+    json_object_set_new(o, "subject", jstr(m->subject));
+    json_object_set_new(o, "date", m->date_valid ? json_integer(m->date) : json_null());
+    json_object_set_new(o, "date_iso", jstr(m->date_iso));
+    json_object_set_new(o, "text_body", jstr(m->text_body));
+    json_object_set_new(o, "html_body", jstr(m->html_body));
+    json_object_set_new(o, "headers", m->headers ? json_incref(m->headers) : json_object());
+    json_t *atts = json_array();
+    for (size_t i = 0; i < m->n_attachments; i++) {
+        const intake_attachment *a = &m->attachments[i];
+        json_t *ja = json_object();
+        json_object_set_new(ja, "filename", jstr(a->filename));
+        json_object_set_new(ja, "filename_raw", jstr(a->filename_raw));
+        json_object_set_new(ja, "content_type", jstr(a->content_type));
+        json_object_set_new(ja, "disposition", jstr(a->disposition));
+        json_object_set_new(ja, "content_id", jstr(a->content_id));
+        json_object_set_new(ja, "size", json_integer((json_int_t)a->size));
+        json_object_set_new(ja, "sha256", json_string(a->sha256));
+        json_object_set_new(ja, "container", jstr(a->container));
+        json_object_set_new(ja, "role", json_string(intake_role_name(a->role)));
+        json_array_append_new(atts, ja);
+    }
+    json_object_set_new(o, "attachments", atts);
+    json_t *fw = json_array();
+    for (size_t i = 0; i < m->n_forwarded; i++)
+        json_array_append_new(fw, intake_message_to_json(m->forwarded[i]));
+    json_object_set_new(o, "forwarded", fw);
+    json_object_set_new(o, "problems", intake_json_strv(m->problems, m->n_problems));
+    return o;
+}
