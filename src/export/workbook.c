@@ -1,0 +1,925 @@
+/* export workbook: the Gcotiza sheet, the Resumen and Incidencias sheets, via libxlsxwriter. */
+#include "export_internal.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+#define MAX_SHEET_ROWS 1048576
+
+/* Row states, each with its own set of cell formats. */
+enum { ROW_OK = 0, ROW_PENDING = 1, ROW_NO_KEY = 2, ROW_STATES = 3 };
+
+static const lxw_color_t state_fill[ROW_STATES] = {0, 0xFFEB9C, 0xFFC7CE};
+static const lxw_color_t state_font[ROW_STATES] = {0, 0x9C5700, 0x9C0006};
+
+typedef enum { V_EMPTY = 0, V_TEXT, V_NUMBER, V_DATE } value_kind;
+
+typedef struct cell_value {
+    value_kind kind;
+    const char *text;     /* V_TEXT, borrowed */
+    char buf[64];         /* storage for rendered numbers / dates / SI-NO */
+    double number;
+    lxw_datetime date;
+} cell_value;
+
+typedef struct case_dates {
+    bool has_received, has_start, has_end;
+    lxw_datetime received, start, end, exported;
+} case_dates;
+
+typedef struct writer {
+    const export_case *c;
+    const export_template *tpl;
+    const export_coverage *cov;
+    const export_options *opt;
+    const export_coverage_package *case_pkg;
+    const export_field **src, **fallback;   /* per column */
+    case_dates dates;
+    const char *exported_by;
+    lxw_workbook *wb;
+    lxw_worksheet *main, *summary, *issues;
+    lxw_format **cell_fmt;                  /* [column * ROW_STATES + state] */
+    lxw_format *header_fmt, *title_fmt, *label_fmt, *text_fmt, *int_fmt, *pct_fmt, *date_fmt,
+        *datetime_fmt, *issue_fmt[3];
+    lxw_error lxw_status;                   /* first libxlsxwriter error */
+    int issue_row;                          /* next row on Incidencias */
+    export_result *res;
+    minca_err *err;
+} writer;
+
+/* ---- values ------------------------------------------------------------------------------- */
+
+static int days_in_month(int y, int m)
+{
+    static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 29;
+    return d[m - 1];
+}
+
+/* "YYYY-MM-DD[( |T)HH:MM[:SS[.fff]]][zone]" -> date. 0 absent, 1 parsed, -1 invalid. */
+static int parse_date(const char *s, lxw_datetime *out)
+{
+    if (core_str_empty(s))
+        return 0;
+    while (*s == ' ')
+        s++;
+    int y, mo, d, h = 0, mi = 0, n = 0;
+    double sec = 0;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+        return -1;
+    const char *t = s + n;
+    if (*t == ' ' || *t == 'T') {
+        int m2 = 0;
+        if (sscanf(t + 1, "%2d:%2d%n", &h, &mi, &m2) == 2) {
+            t += 1 + m2;
+            if (*t == ':') {
+                char *end;
+                sec = strtod(t + 1, &end);
+                t = end;
+            }
+        } else if (t[1] != '\0') {
+            return -1;
+        }
+    }
+    if (y < 1900 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
+        h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec >= 61)
+        return -1;
+    *out = (lxw_datetime){y, mo, d, h, mi, sec};
+    return 1;
+}
+
+static lxw_datetime date_only(lxw_datetime d)
+{
+    d.hour = 0;
+    d.min = 0;
+    d.sec = 0;
+    return d;
+}
+
+static void set_text(cell_value *v, const char *s)
+{
+    if (core_str_empty(s)) {
+        v->kind = V_EMPTY;
+        return;
+    }
+    v->kind = V_TEXT;
+    v->text = s;
+}
+
+static void set_number(cell_value *v, double n)
+{
+    v->kind = V_NUMBER;
+    v->number = n;
+}
+
+static void set_date(cell_value *v, bool has, lxw_datetime d)
+{
+    if (!has) {
+        v->kind = V_EMPTY;
+        return;
+    }
+    v->kind = V_DATE;
+    v->date = d;
+}
+
+static const char *decision_label(export_decision d)
+{
+    switch (d) {
+    case EXPORT_DECISION_AUTO: return "AUTOMATICA";
+    case EXPORT_DECISION_REVIEW: return "REVISION";
+    case EXPORT_DECISION_NO_MATCH: return "SIN COINCIDENCIA";
+    }
+    return "";
+}
+
+/* The coverage package of a row: its own when the broker's sheet named a known one, else the
+ * case's. */
+static const export_coverage_package *row_package(const writer *w, const export_row *row)
+{
+    const export_coverage_package *p = NULL;
+    if (!core_str_empty(row->vehicle.coverage))
+        p = export_coverage_find(w->cov, row->vehicle.coverage);
+    return p ? p : w->case_pkg;
+}
+
+static int coverage_value(writer *w, const export_row *row, const char *source,
+                          const export_column *col, cell_value *v)
+{
+    const char *key = source + strlen("coverage.");
+    const export_coverage_package *pkg = row_package(w, row);
+    if (!pkg)
+        return minca_err_set(w->err, "case %s: no coverage package (set the case's package: %s)",
+                             w->c->cot, w->cov->path);
+    for (int i = 0; i < pkg->n_values; i++) {
+        const export_coverage_value *cv = &pkg->values[i];
+        if (strcmp(cv->key, key) != 0)
+            continue;
+        if (cv->text)
+            set_text(v, cv->text);
+        else
+            set_number(v, cv->number);
+        return 0;
+    }
+    return minca_err_set(w->err, "%s: package %s has no value for '%s' (template column %s)",
+                         w->cov->path, pkg->name, key, col->header);
+}
+
+static int field_value(writer *w, const export_row *row, const export_field *f,
+                       const char *source, const export_column *col, cell_value *v)
+{
+    const vehicle_row *vr = &row->vehicle;
+    const export_match *m = &row->match;
+    const export_case *c = w->c;
+    v->kind = V_EMPTY;
+    switch (f->id) {
+    case F_ROW_MARCA: set_text(v, vr->marca); break;
+    case F_ROW_SUBMARCA: set_text(v, vr->submarca); break;
+    case F_ROW_DESCRIPTION: set_text(v, vr->description); break;
+    case F_ROW_VIN: set_text(v, vr->vin); break;
+    case F_ROW_ENGINE: set_text(v, vr->engine_number); break;
+    case F_ROW_PLATES: set_text(v, vr->plates); break;
+    case F_ROW_USE: set_text(v, vr->use); break;
+    case F_ROW_SERVICE: set_text(v, vr->service); break;
+    case F_ROW_COVERAGE: set_text(v, vr->coverage); break;
+    case F_ROW_YEAR: if (vr->year > 0) set_number(v, vr->year); break;
+    case F_ROW_INCISO: if (vr->inciso > 0) set_number(v, vr->inciso); break;
+    case F_ROW_INSURED: if (vr->insured_amount >= 0) set_number(v, vr->insured_amount); break;
+    case F_ROW_SUM_BASIS: set_text(v, vehicle_sum_basis_name(vr->sum_basis)); break;
+    case F_ROW_PREMIUM: if (row->premium >= 0) set_number(v, row->premium); break;
+    case F_ROW_SOURCE_SHEET: set_text(v, vr->source_sheet); break;
+    case F_ROW_SOURCE_ROW: if (vr->source_row > 0) set_number(v, vr->source_row); break;
+    case F_MATCH_CVEGS: set_text(v, m->cvegs); break;
+    case F_MATCH_DESCRIPTION: set_text(v, m->description); break;
+    case F_MATCH_BRAND: set_text(v, m->brand); break;
+    case F_MATCH_MODEL: set_text(v, m->model); break;
+    case F_MATCH_BODY: set_text(v, m->body); break;
+    case F_MATCH_YEAR: if (m->year > 0) set_number(v, m->year); break;
+    case F_MATCH_CONFIDENCE: if (m->confidence >= 0) set_number(v, m->confidence); break;
+    case F_MATCH_DECISION: set_text(v, decision_label(m->decision)); break;
+    case F_MATCH_REVIEWED: set_text(v, m->reviewed ? "SI" : "NO"); break;
+    case F_MATCH_REVIEWER: set_text(v, m->reviewer); break;
+    case F_CASE_COT: set_text(v, c->cot); break;
+    case F_CASE_CLIENT: set_text(v, c->client_name); break;
+    case F_CASE_RFC: set_text(v, c->client_rfc); break;
+    case F_CASE_BROKER: set_text(v, c->broker); break;
+    case F_CASE_RECEIVED: set_date(v, w->dates.has_received, date_only(w->dates.received)); break;
+    case F_CASE_PACKAGE: set_text(v, c->coverage_package); break;
+    case F_CASE_VIG_START: set_date(v, w->dates.has_start, date_only(w->dates.start)); break;
+    case F_CASE_VIG_END: set_date(v, w->dates.has_end, date_only(w->dates.end)); break;
+    case F_CASE_PAYMENT: set_text(v, c->payment_terms); break;
+    case F_CASE_CURRENCY: set_text(v, c->currency); break;
+    case F_CASE_CATALOG: set_text(v, c->catalog_version); break;
+    case F_CASE_EXPORTED_BY: set_text(v, w->exported_by); break;
+    case F_CASE_EXPORTED_AT: set_date(v, true, w->dates.exported); break;
+    case F_COVERAGE: return coverage_value(w, row, source, col, v);
+    }
+    return 0;
+}
+
+/* A number or date landing in a text column is written as the text a person would type. */
+static void as_text(cell_value *v)
+{
+    if (v->kind == V_NUMBER) {
+        snprintf(v->buf, sizeof v->buf, "%.15g", v->number);
+        v->text = v->buf;
+        v->kind = V_TEXT;
+    } else if (v->kind == V_DATE) {
+        snprintf(v->buf, sizeof v->buf, "%02d/%02d/%04d", v->date.day, v->date.month,
+                 v->date.year);
+        v->text = v->buf;
+        v->kind = V_TEXT;
+    }
+}
+
+/* ---- writing helpers ---------------------------------------------------------------------- */
+
+static void track(writer *w, lxw_error e)
+{
+    if (e != LXW_NO_ERROR && w->lxw_status == LXW_NO_ERROR)
+        w->lxw_status = e;
+}
+
+/* Writes text cleaned for a cell; returns the EXPORT_TEXT_* flags. Empty text writes a blank
+ * (only when a format must show, e.g. a highlighted row). */
+static int put_text(writer *w, lxw_worksheet *ws, int r, int col, const char *text,
+                    lxw_format *fmt)
+{
+    int flags = 0;
+    char *clean = export_text_clean(text, EXPORT_CELL_MAX_CHARS, &flags);
+    if (clean && *clean)
+        track(w, worksheet_write_string(ws, (lxw_row_t)r, (lxw_col_t)col, clean, fmt));
+    else if (fmt)
+        track(w, worksheet_write_blank(ws, (lxw_row_t)r, (lxw_col_t)col, fmt));
+    free(clean);
+    if (flags)
+        w->res->n_repaired_cells++;
+    return flags;
+}
+
+static void put_number(writer *w, lxw_worksheet *ws, int r, int col, double n, lxw_format *f)
+{
+    track(w, worksheet_write_number(ws, (lxw_row_t)r, (lxw_col_t)col, n, f));
+}
+
+static void put_date(writer *w, lxw_worksheet *ws, int r, int col, lxw_datetime *d,
+                     lxw_format *f)
+{
+    track(w, worksheet_write_datetime(ws, (lxw_row_t)r, (lxw_col_t)col, d, f));
+}
+
+static const char *default_num_format(export_col_type t)
+{
+    switch (t) {
+    case EXPORT_COL_TEXT: return "@";
+    case EXPORT_COL_INTEGER: return "0";
+    case EXPORT_COL_MONEY: return "#,##0.00";
+    case EXPORT_COL_PERCENT: return "0%";
+    case EXPORT_COL_DATE: return "dd/mm/yyyy";
+    }
+    return "General";
+}
+
+static lxw_format *new_format(writer *w, int state)
+{
+    lxw_format *f = workbook_add_format(w->wb);
+    format_set_font_name(f, "Calibri");
+    format_set_font_size(f, 10);
+    if (state != ROW_OK) {
+        format_set_bg_color(f, state_fill[state]);
+        format_set_font_color(f, state_font[state]);
+    }
+    return f;
+}
+
+static void make_formats(writer *w)
+{
+    const export_template *tpl = w->tpl;
+    w->cell_fmt = calloc((size_t)tpl->n_columns * ROW_STATES, sizeof *w->cell_fmt);
+    for (int i = 0; i < tpl->n_columns; i++) {
+        const export_column *col = &tpl->columns[i];
+        const char *nf = col->num_format ? col->num_format : default_num_format(col->type);
+        for (int s = 0; s < ROW_STATES; s++) {
+            lxw_format *f = new_format(w, s);
+            format_set_num_format(f, nf);
+            if (col->type != EXPORT_COL_TEXT)
+                format_set_align(f, LXW_ALIGN_RIGHT);
+            w->cell_fmt[i * ROW_STATES + s] = f;
+        }
+    }
+    w->header_fmt = workbook_add_format(w->wb);
+    format_set_bold(w->header_fmt);
+    format_set_font_name(w->header_fmt, "Calibri");
+    format_set_font_size(w->header_fmt, 10);
+    format_set_font_color(w->header_fmt, LXW_COLOR_WHITE);
+    format_set_bg_color(w->header_fmt, 0x1F4E78);
+    format_set_border(w->header_fmt, LXW_BORDER_THIN);
+    format_set_border_color(w->header_fmt, 0xBFBFBF);
+    format_set_align(w->header_fmt, LXW_ALIGN_CENTER);
+    format_set_align(w->header_fmt, LXW_ALIGN_VERTICAL_CENTER);
+    format_set_text_wrap(w->header_fmt);
+
+    w->title_fmt = workbook_add_format(w->wb);
+    format_set_bold(w->title_fmt);
+    format_set_font_size(w->title_fmt, 14);
+    format_set_font_color(w->title_fmt, 0x1F4E78);
+    w->label_fmt = new_format(w, ROW_OK);
+    format_set_bold(w->label_fmt);
+    w->text_fmt = new_format(w, ROW_OK);
+    format_set_text_wrap(w->text_fmt);
+    format_set_align(w->text_fmt, LXW_ALIGN_VERTICAL_TOP);
+    w->int_fmt = new_format(w, ROW_OK);
+    format_set_num_format(w->int_fmt, "#,##0");
+    format_set_align(w->int_fmt, LXW_ALIGN_LEFT);
+    w->pct_fmt = new_format(w, ROW_OK);
+    format_set_num_format(w->pct_fmt, "0.0%");
+    format_set_align(w->pct_fmt, LXW_ALIGN_LEFT);
+    w->date_fmt = new_format(w, ROW_OK);
+    format_set_num_format(w->date_fmt, "dd/mm/yyyy");
+    format_set_align(w->date_fmt, LXW_ALIGN_LEFT);
+    w->datetime_fmt = new_format(w, ROW_OK);
+    format_set_num_format(w->datetime_fmt, "dd/mm/yyyy hh:mm");
+    format_set_align(w->datetime_fmt, LXW_ALIGN_LEFT);
+    /* Incidencias severities: aviso, error, pendiente */
+    static const lxw_color_t issue_fill[3] = {0xFFF2CC, 0xFFC7CE, 0xFFEB9C};
+    for (int i = 0; i < 3; i++) {
+        w->issue_fmt[i] = new_format(w, ROW_OK);
+        format_set_bg_color(w->issue_fmt[i], issue_fill[i]);
+        format_set_align(w->issue_fmt[i], LXW_ALIGN_VERTICAL_TOP);
+    }
+}
+
+/* ---- Incidencias -------------------------------------------------------------------------- */
+
+static const char *issue_headers[] = {"FILA COTIZACION", "HOJA ORIGEN", "FILA ORIGEN", "INCISO",
+                                      "CLAVE VEHICULO", "CAMPO", "SEVERIDAD", "DESCRIPCION"};
+static const double issue_widths[] = {10, 18, 8, 8, 14, 18, 12, 70};
+enum { ISSUE_COLS = 8 };
+enum { SEV_WARN = 0, SEV_ERROR = 1, SEV_PENDING = 2 };
+
+static void start_issues_sheet(writer *w)
+{
+    for (int i = 0; i < ISSUE_COLS; i++) {
+        track(w, worksheet_set_column(w->issues, (lxw_col_t)i, (lxw_col_t)i, issue_widths[i],
+                                      NULL));
+        put_text(w, w->issues, 0, i, issue_headers[i], w->header_fmt);
+    }
+    worksheet_set_row(w->issues, 0, 30, NULL);
+    worksheet_freeze_panes(w->issues, 1, 0);
+    w->issue_row = 1;
+}
+
+static void add_issue(writer *w, int sheet_row, const export_row *row, const char *field,
+                      int severity, const char *message)
+{
+    static const char *sev_names[3] = {"AVISO", "ERROR", "PENDIENTE"};
+    if (w->issue_row >= MAX_SHEET_ROWS)
+        return;
+    lxw_worksheet *ws = w->issues;
+    int r = w->issue_row++;
+    const vehicle_row *vr = &row->vehicle;
+    put_number(w, ws, r, 0, sheet_row + 1, NULL);
+    put_text(w, ws, r, 1, vr->source_sheet, NULL);
+    if (vr->source_row > 0)
+        put_number(w, ws, r, 2, vr->source_row, NULL);
+    if (vr->inciso > 0)
+        put_number(w, ws, r, 3, vr->inciso, NULL);
+    put_text(w, ws, r, 4, row->match.cvegs, NULL);
+    put_text(w, ws, r, 5, field, NULL);
+    put_text(w, ws, r, 6, sev_names[severity], w->issue_fmt[severity]);
+    put_text(w, ws, r, 7, message, w->text_fmt);
+    w->res->n_incidences++;
+}
+
+static void row_issues(writer *w, int sheet_row, const export_row *row, int state,
+                       const char *repaired_columns, int repaired_flags,
+                       const export_coverage_package *bad_pkg_fallback)
+{
+    const vehicle_row *vr = &row->vehicle;
+    for (int i = 0; i < vr->n_issues; i++) {
+        const vehicle_issue *is = &vr->issues[i];
+        int sev = (is->severity && !strcmp(is->severity, "error")) ? SEV_ERROR : SEV_WARN;
+        add_issue(w, sheet_row, row, is->field, sev, is->message);
+    }
+    if (state != ROW_OK) {
+        char msg[256];
+        if (state == ROW_PENDING && row->match.decision == EXPORT_DECISION_REVIEW)
+            snprintf(msg, sizeof msg, "Clave sin confirmar: pendiente de revisión (confianza %.0f%%)",
+                     row->match.confidence >= 0 ? row->match.confidence * 100 : 0.0);
+        else if (state == ROW_PENDING)
+            snprintf(msg, sizeof msg, "Clave sin confirmar: decisión %s sin revisar",
+                     decision_label(row->match.decision));
+        else if (row->match.decision == EXPORT_DECISION_NO_MATCH)
+            snprintf(msg, sizeof msg, "Sin clave: el vehículo no se encontró en el catálogo");
+        else
+            snprintf(msg, sizeof msg, "Sin clave: falta elegir la clave del catálogo");
+        add_issue(w, sheet_row, row, "clave", SEV_PENDING, msg);
+    }
+    if (bad_pkg_fallback) {
+        char *msg = core_strdup_printf("Paquete '%s' desconocido; se usó el del caso (%s)",
+                                       vr->coverage, bad_pkg_fallback->name);
+        add_issue(w, sheet_row, row, "coverage", SEV_WARN, msg);
+        free(msg);
+    }
+    if (repaired_flags) {
+        char *msg = core_strdup_printf(
+            "Texto corregido en %s:%s%s%s", repaired_columns,
+            (repaired_flags & EXPORT_TEXT_REPAIRED) ? " UTF-8 inválido reemplazado;" : "",
+            (repaired_flags & EXPORT_TEXT_CONTROLS) ? " caracteres de control quitados;" : "",
+            (repaired_flags & EXPORT_TEXT_TRUNCATED) ? " recortado a 32,767 caracteres;" : "");
+        msg[strlen(msg) - 1] = '\0';
+        add_issue(w, sheet_row, row, NULL, SEV_WARN, msg);
+        free(msg);
+    }
+}
+
+/* ---- the main sheet ----------------------------------------------------------------------- */
+
+static int row_state(const export_row *row)
+{
+    if (export_row_decided(row))
+        return ROW_OK;
+    return core_str_empty(row->match.cvegs) ? ROW_NO_KEY : ROW_PENDING;
+}
+
+static int write_cell(writer *w, int r, int ci, const export_row *row, int state, int *flags)
+{
+    const export_column *col = &w->tpl->columns[ci];
+    lxw_format *fmt = w->cell_fmt[ci * ROW_STATES + state];
+    cell_value v = {0};
+    if (field_value(w, row, w->src[ci], col->source, col, &v) < 0)
+        return -1;
+    if (v.kind == V_EMPTY && w->fallback[ci] &&
+        field_value(w, row, w->fallback[ci], col->fallback, col, &v) < 0)
+        return -1;
+    if (col->type == EXPORT_COL_TEXT)
+        as_text(&v);
+    switch (v.kind) {
+    case V_EMPTY:
+        if (state != ROW_OK)
+            track(w, worksheet_write_blank(w->main, (lxw_row_t)r, (lxw_col_t)ci, fmt));
+        break;
+    case V_TEXT:
+        *flags = put_text(w, w->main, r, ci, v.text, fmt);
+        break;
+    case V_NUMBER:
+        put_number(w, w->main, r, ci, col->type == EXPORT_COL_INTEGER ? (double)(long long)v.number
+                                                                    : v.number, fmt);
+        break;
+    case V_DATE:
+        put_date(w, w->main, r, ci, &v.date, fmt);
+        break;
+    }
+    return 0;
+}
+
+static int write_main_sheet(writer *w)
+{
+    const export_template *tpl = w->tpl;
+    const export_case *c = w->c;
+    for (int i = 0; i < tpl->n_columns; i++) {
+        track(w, worksheet_set_column(w->main, (lxw_col_t)i, (lxw_col_t)i, tpl->columns[i].width,
+                                      NULL));
+        put_text(w, w->main, 0, i, tpl->columns[i].header, w->header_fmt);
+    }
+    worksheet_set_row(w->main, 0, 30, NULL);
+    worksheet_freeze_panes(w->main, 1, 0);
+
+    GString *repaired = g_string_new(NULL);
+    for (int i = 0; i < c->n_rows; i++) {
+        const export_row *row = &c->rows[i];
+        int r = i + 1, state = row_state(row), all_flags = 0;
+        g_string_truncate(repaired, 0);
+        for (int ci = 0; ci < tpl->n_columns; ci++) {
+            int flags = 0;
+            if (write_cell(w, r, ci, row, state, &flags) < 0) {
+                g_string_free(repaired, TRUE);
+                return minca_err_prefix(w->err, "row %d", r + 1);
+            }
+            if (flags) {
+                g_string_append_printf(repaired, "%s%s", repaired->len ? ", " : "",
+                                       tpl->columns[ci].header);
+                all_flags |= flags;
+            }
+        }
+        const export_coverage_package *fallback_pkg = NULL;
+        if (!core_str_empty(row->vehicle.coverage) &&
+            !export_coverage_find(w->cov, row->vehicle.coverage))
+            fallback_pkg = w->case_pkg;
+        row_issues(w, r, row, state, repaired->str, all_flags, fallback_pkg);
+    }
+    g_string_free(repaired, TRUE);
+
+    int last = c->n_rows > 0 ? c->n_rows : 1;
+    track(w, worksheet_autofilter(w->main, 0, 0, (lxw_row_t)last, (lxw_col_t)(tpl->n_columns - 1)));
+    for (int i = 0; i < tpl->n_columns && c->n_rows > 0; i++) {
+        const export_column *col = &tpl->columns[i];
+        if (!col->color_scale)
+            continue;
+        lxw_conditional_format cf = {0};
+        cf.type = LXW_CONDITIONAL_3_COLOR_SCALE;
+        cf.min_color = 0xF8696B;
+        cf.mid_color = 0xFFEB84;
+        cf.max_color = 0x63BE7B;
+        if (col->type == EXPORT_COL_PERCENT) {
+            /* confidence-like columns: fixed 0 / 75% / 100% so colours mean the same in every case */
+            cf.min_rule_type = LXW_CONDITIONAL_RULE_TYPE_NUMBER;
+            cf.min_value = 0;
+            cf.mid_rule_type = LXW_CONDITIONAL_RULE_TYPE_NUMBER;
+            cf.mid_value = 0.75;
+            cf.max_rule_type = LXW_CONDITIONAL_RULE_TYPE_NUMBER;
+            cf.max_value = 1;
+        } else {
+            cf.min_rule_type = LXW_CONDITIONAL_RULE_TYPE_MINIMUM;
+            cf.mid_rule_type = LXW_CONDITIONAL_RULE_TYPE_PERCENTILE;
+            cf.mid_value = 50;
+            cf.max_rule_type = LXW_CONDITIONAL_RULE_TYPE_MAXIMUM;
+        }
+        track(w, worksheet_conditional_format_range(w->main, 1, (lxw_col_t)i,
+                                                    (lxw_row_t)c->n_rows, (lxw_col_t)i, &cf));
+    }
+    return 0;
+}
+
+/* ---- Resumen ------------------------------------------------------------------------------ */
+
+static void summary_text(writer *w, int *r, const char *label, const char *value)
+{
+    put_text(w, w->summary, *r, 0, label, w->label_fmt);
+    put_text(w, w->summary, *r, 1, value, w->text_fmt);
+    (*r)++;
+}
+
+static void summary_int(writer *w, int *r, const char *label, int value)
+{
+    put_text(w, w->summary, *r, 0, label, w->label_fmt);
+    put_number(w, w->summary, *r, 1, value, w->int_fmt);
+    (*r)++;
+}
+
+static void summary_date(writer *w, int *r, const char *label, bool has, lxw_datetime d,
+                         lxw_format *fmt)
+{
+    put_text(w, w->summary, *r, 0, label, w->label_fmt);
+    if (has)
+        put_date(w, w->summary, *r, 1, &d, fmt);
+    (*r)++;
+}
+
+static void write_summary_sheet(writer *w)
+{
+    const export_case *c = w->c;
+    const export_result *res = w->res;
+    track(w, worksheet_set_column(w->summary, 0, 0, 34, NULL));
+    track(w, worksheet_set_column(w->summary, 1, 1, 60, NULL));
+    int r = 0;
+    put_text(w, w->summary, r, 0, "Resumen de cotización", w->title_fmt);
+    r += 2;
+    summary_text(w, &r, "COT", c->cot);
+    summary_text(w, &r, "Cliente", c->client_name);
+    summary_text(w, &r, "RFC", c->client_rfc);
+    summary_text(w, &r, "Agente / broker", c->broker);
+    summary_date(w, &r, "Fecha de recepción", w->dates.has_received,
+                 date_only(w->dates.received), w->date_fmt);
+    summary_text(w, &r, "Paquete de cobertura", w->case_pkg ? w->case_pkg->name : c->coverage_package);
+    summary_date(w, &r, "Vigencia inicio", w->dates.has_start, date_only(w->dates.start),
+                 w->date_fmt);
+    summary_date(w, &r, "Vigencia fin", w->dates.has_end, date_only(w->dates.end), w->date_fmt);
+    summary_text(w, &r, "Forma de pago", c->payment_terms);
+    summary_text(w, &r, "Moneda", c->currency);
+    r++;
+    summary_int(w, &r, "Vehículos", res->n_rows);
+    summary_int(w, &r, "Aceptados automáticamente", res->n_auto);
+    summary_int(w, &r, "En revisión", res->n_review);
+    summary_int(w, &r, "Sin coincidencia", res->n_no_match);
+    summary_int(w, &r, "Con clave decidida", res->n_decided);
+    summary_int(w, &r, "Sin clave decidida", res->n_undecided);
+    put_text(w, w->summary, r, 0, "Tasa de aceptación automática", w->label_fmt);
+    put_number(w, w->summary, r, 1, res->n_rows ? (double)res->n_auto / res->n_rows : 0.0,
+               w->pct_fmt);
+    r++;
+    summary_int(w, &r, "Incidencias", res->n_incidences);
+    r++;
+    summary_text(w, &r, "Versión de catálogo", c->catalog_version);
+    summary_text(w, &r, "Plantilla", w->tpl->name);
+    summary_text(w, &r, "Versión de plantilla", w->tpl->version);
+    summary_text(w, &r, "Exportado por", w->exported_by);
+    summary_date(w, &r, "Fecha de exportación", true, w->dates.exported, w->datetime_fmt);
+    summary_text(w, &r, "Exportación forzada", (w->opt && w->opt->force) ? "SI" : "NO");
+}
+
+/* ---- file handling ------------------------------------------------------------------------ */
+
+static char *parent_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return strdup(".");
+    if (slash == path)
+        return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+/* Creates an empty scratch file for libxlsxwriter to write to; returns its malloc'd path. */
+static char *scratch_file(const char *dir, minca_err *err)
+{
+    char *tmpl = core_strdup_printf("%s/.minca-export-XXXXXX", dir);
+    int fd = mkstemp(tmpl);
+    if (fd < 0) {
+        minca_err_set(err, "cannot create a file in %s: %s", dir, strerror(errno));
+        free(tmpl);
+        return NULL;
+    }
+    close(fd);
+    return tmpl;
+}
+
+static void fill_dates(writer *w)
+{
+    time_t t = w->c->exported_at ? w->c->exported_at : time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    w->dates.exported = (lxw_datetime){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                                       tm.tm_hour, tm.tm_min, tm.tm_sec};
+}
+
+static int check_dates(writer *w)
+{
+    struct {
+        const char *name, *text;
+        bool *has;
+        lxw_datetime *d;
+    } ds[] = {
+        {"received_date", w->c->received_date, &w->dates.has_received, &w->dates.received},
+        {"vigencia_start", w->c->vigencia_start, &w->dates.has_start, &w->dates.start},
+        {"vigencia_end", w->c->vigencia_end, &w->dates.has_end, &w->dates.end},
+    };
+    for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) {
+        int rc = parse_date(ds[i].text, ds[i].d);
+        if (rc < 0)
+            return minca_err_set(w->err, "case %s: %s '%s' is not a date (YYYY-MM-DD)",
+                                 w->c->cot, ds[i].name, ds[i].text);
+        *ds[i].has = rc == 1;
+    }
+    return 0;
+}
+
+static void count_rows(const export_case *c, export_result *res)
+{
+    res->n_rows = c->n_rows;
+    for (int i = 0; i < c->n_rows; i++) {
+        const export_row *row = &c->rows[i];
+        switch (row->match.decision) {
+        case EXPORT_DECISION_AUTO: res->n_auto++; break;
+        case EXPORT_DECISION_REVIEW: res->n_review++; break;
+        case EXPORT_DECISION_NO_MATCH: res->n_no_match++; break;
+        }
+        if (export_row_decided(row))
+            res->n_decided++;
+        else
+            res->n_undecided++;
+    }
+}
+
+static bool template_uses_coverage(const export_template *tpl)
+{
+    for (int i = 0; i < tpl->n_columns; i++)
+        if (!strncmp(tpl->columns[i].source, "coverage.", 9) ||
+            (tpl->columns[i].fallback && !strncmp(tpl->columns[i].fallback, "coverage.", 9)))
+            return true;
+    return false;
+}
+
+/* Resolves the template's sources once, checks the case, and refuses undecided cases. */
+static int prepare(writer *w)
+{
+    const export_case *c = w->c;
+    if (core_str_empty(c->cot))
+        return minca_err_set(w->err, "the case has no COT number");
+    count_rows(c, w->res);
+    if (c->n_rows + 1 > MAX_SHEET_ROWS)
+        return minca_err_set(w->err, "case %s has %d rows; a sheet holds at most %d", c->cot,
+                             c->n_rows, MAX_SHEET_ROWS - 1);
+    bool force = w->opt && w->opt->force;
+    if (w->res->n_undecided > 0 && !force) {
+        int pending = 0;
+        for (int i = 0; i < c->n_rows; i++)
+            if (!export_row_decided(&c->rows[i]) && !core_str_empty(c->rows[i].match.cvegs))
+                pending++;
+        w->res->refused = true;
+        return minca_err_set(w->err,
+                             "case %s: %d of %d vehicles have no decided key (%d awaiting review, "
+                             "%d without a key); review them or export with --force to mark them",
+                             c->cot, w->res->n_undecided, c->n_rows, pending,
+                             w->res->n_undecided - pending);
+    }
+    if (c->n_rows == 0 && !force) {
+        w->res->refused = true;
+        return minca_err_set(w->err, "case %s has no vehicles; export with --force to write an "
+                                     "empty workbook", c->cot);
+    }
+    if (check_dates(w) < 0)
+        return -1;
+    fill_dates(w);
+    if (template_uses_coverage(w->tpl)) {
+        w->case_pkg = export_coverage_find(w->cov, c->coverage_package);
+        if (!w->case_pkg) {
+            GString *known = g_string_new(NULL);
+            for (int i = 0; i < w->cov->n_packages; i++)
+                g_string_append_printf(known, "%s%s", i ? ", " : "", w->cov->packages[i].name);
+            minca_err_set(w->err, "case %s: coverage package '%s' is not in %s (known: %s)",
+                          c->cot, c->coverage_package ? c->coverage_package : "(none)",
+                          w->cov->path, known->str);
+            g_string_free(known, TRUE);
+            return -1;
+        }
+    }
+    if (w->tpl->n_columns <= 0)
+        return minca_err_set(w->err, "%s: the template has no columns", w->tpl->path);
+    w->src = calloc((size_t)w->tpl->n_columns, sizeof *w->src);
+    w->fallback = calloc((size_t)w->tpl->n_columns, sizeof *w->fallback);
+    for (int i = 0; i < w->tpl->n_columns; i++) {
+        const export_column *col = &w->tpl->columns[i];
+        w->src[i] = export_field_find(col->source);
+        w->fallback[i] = col->fallback ? export_field_find(col->fallback) : NULL;
+        if (!w->src[i] || (col->fallback && !w->fallback[i]))
+            return minca_err_set(w->err, "%s:%d: unknown source in column %s", w->tpl->path,
+                                 col->line, col->header);
+    }
+    return 0;
+}
+
+static void set_properties(writer *w)
+{
+    char *title = core_strdup_printf("Cotización %s", w->c->cot);
+    char *subject = core_strdup_printf("Gcotiza %s %s", w->tpl->name, w->tpl->version);
+    lxw_doc_properties props = {
+        .title = title,
+        .subject = subject,
+        .author = (char *)w->exported_by,
+        .company = (char *)(w->c->broker ? w->c->broker : ""),
+        .comments = (char *)"Minca " MINCA_VERSION,
+        .created = w->c->exported_at ? w->c->exported_at : time(NULL),
+    };
+    /* property strings must be clean too */
+    char *clean_author = export_text_clean(props.author, 255, NULL);
+    char *clean_company = export_text_clean(props.company, 255, NULL);
+    char *clean_title = export_text_clean(title, 255, NULL);
+    props.author = clean_author;
+    props.company = clean_company;
+    props.title = clean_title;
+    track(w, workbook_set_properties(w->wb, &props));
+    track(w, workbook_set_custom_property_string(w->wb, "COT", clean_title + strlen("Cotización ")));
+    track(w, workbook_set_custom_property_string(w->wb, "Plantilla", w->tpl->name));
+    track(w, workbook_set_custom_property_string(w->wb, "Version plantilla", w->tpl->version));
+    free(clean_author);
+    free(clean_company);
+    free(clean_title);
+    free(title);
+    free(subject);
+}
+
+int export_case_write_with(const export_case *c, const export_template *tpl,
+                           const export_coverage *cov, const export_options *opt,
+                           export_result *res, minca_err *err)
+{
+    memset(res, 0, sizeof *res);
+    writer w = {.c = c, .tpl = tpl, .cov = cov, .opt = opt, .res = res, .err = err};
+    int rc = -1;
+    char *exported_by = NULL, *scratch = NULL, *dir = NULL;
+    const char *out_path = opt ? opt->out_path : NULL;
+
+    if (prepare(&w) < 0)
+        goto done;
+    exported_by = c->exported_by && *c->exported_by ? strdup(c->exported_by) : core_login_name();
+    w.exported_by = exported_by;
+
+    if (out_path) {
+        dir = parent_dir(out_path);
+        if (!core_is_dir(dir) && core_mkdir_p(dir, 0755, err) < 0)
+            goto done;
+    } else {
+        const char *t = opt && opt->tmp_dir ? opt->tmp_dir : getenv("TMPDIR");
+        dir = strdup(t && *t ? t : "/tmp");
+    }
+    if (!(scratch = scratch_file(dir, err)))
+        goto done;
+
+    lxw_workbook_options wopt = {.constant_memory = LXW_FALSE, .tmpdir = dir};
+    w.wb = workbook_new_opt(scratch, &wopt);
+    if (!w.wb) {
+        minca_err_set(err, "cannot start a workbook in %s", dir);
+        goto done;
+    }
+    make_formats(&w);
+    set_properties(&w);
+    w.main = workbook_add_worksheet(w.wb, tpl->sheet);
+    w.summary = workbook_add_worksheet(w.wb, "Resumen");
+    w.issues = workbook_add_worksheet(w.wb, "Incidencias");
+    if (!w.main || !w.summary || !w.issues) {
+        minca_err_set(err, "%s: cannot add sheet '%s'", tpl->path, tpl->sheet);
+        goto done;
+    }
+    worksheet_activate(w.main);
+    start_issues_sheet(&w);
+    if (write_main_sheet(&w) < 0)
+        goto done;
+    if (w.issue_row > 1)
+        track(&w, worksheet_autofilter(w.issues, 0, 0, (lxw_row_t)(w.issue_row - 1),
+                                       ISSUE_COLS - 1));
+    write_summary_sheet(&w);
+    if (w.lxw_status != LXW_NO_ERROR) {
+        minca_err_set(err, "case %s: cannot write a cell: %s", c->cot, lxw_strerror(w.lxw_status));
+        goto done;
+    }
+    lxw_error e = workbook_close(w.wb);
+    w.wb = NULL;
+    if (e != LXW_NO_ERROR) {
+        minca_err_set(err, "case %s: cannot write the workbook: %s", c->cot, lxw_strerror(e));
+        goto done;
+    }
+    char *bytes = NULL;
+    if (core_read_file(scratch, (size_t)1 << 31, &bytes, &res->len, err) < 0)
+        goto done;
+    res->data = (unsigned char *)bytes;
+    core_sha256_hex(res->data, res->len, res->sha256);
+    if (out_path) {
+        chmod(scratch, 0644);
+        if (rename(scratch, out_path) != 0) {
+            minca_err_set(err, "cannot write %s: %s", out_path, strerror(errno));
+            goto done;
+        }
+        free(scratch);
+        scratch = NULL;
+        res->path = strdup(out_path);
+    }
+    res->template_name = strdup(tpl->name);
+    res->template_version = strdup(tpl->version);
+    res->template_path = strdup(tpl->path);
+    rc = 0;
+done:
+    if (w.wb) {
+        /* abandon the half-built workbook: closing writes it, and the scratch file goes below */
+        workbook_close(w.wb);
+    }
+    if (scratch) {
+        unlink(scratch);
+        free(scratch);
+    }
+    free(dir);
+    free(exported_by);
+    free(w.cell_fmt);
+    free(w.src);
+    free(w.fallback);
+    if (rc < 0) {
+        bool refused = res->refused;
+        export_result counts = *res;
+        free(res->data);
+        free(res->path);
+        free(res->template_name);
+        free(res->template_version);
+        free(res->template_path);
+        memset(res, 0, sizeof *res);
+        if (refused) {
+            res->refused = true;
+            res->n_rows = counts.n_rows;
+            res->n_auto = counts.n_auto;
+            res->n_review = counts.n_review;
+            res->n_no_match = counts.n_no_match;
+            res->n_decided = counts.n_decided;
+            res->n_undecided = counts.n_undecided;
+        }
+    }
+    return rc;
+}
+
+int export_case_write(const export_case *c, const export_options *opt, export_result *res,
+                      minca_err *err)
+{
+    memset(res, 0, sizeof *res);
+    export_template *tpl = NULL;
+    export_coverage *cov = NULL;
+    char *tpath = NULL, *cpath = NULL;
+    int rc = -1;
+    const char *share = opt ? opt->share_dir : NULL;
+    if (export_template_resolve(share, c->insurer, opt ? opt->template_name : NULL, &tpath, err) <
+            0 ||
+        export_template_load(tpath, &tpl, err) < 0)
+        goto done;
+    cpath = export_coverage_resolve(share, c->insurer);
+    if (export_coverage_load(cpath, &cov, err) < 0)
+        goto done;
+    rc = export_case_write_with(c, tpl, cov, opt, res, err);
+done:
+    free(tpath);
+    free(cpath);
+    export_template_free(tpl);
+    export_coverage_free(cov);
+    return rc;
+}

@@ -1,0 +1,452 @@
+/* Unit tests for export: text cleaning, templates and their errors, coverage packages, the
+ * decision rules (refusal without force), bytes + SHA-256 and the file written. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "minca/core.h"
+#include "minca/export.h"
+#include "test_export_fixture.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *share;
+static char tmpdir[] = "/tmp/minca-export-unit.XXXXXX";
+
+static int setup(void **state)
+{
+    (void)state;
+    share = fx_share_dir();
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char *cmd = core_strdup_printf("rm -rf '%s'", tmpdir);
+    int rc = system(cmd);
+    (void)rc;
+    free(cmd);
+    free(share);
+    return 0;
+}
+
+static char *write_tmp(const char *name, const char *text)
+{
+    char *path = core_path_join(tmpdir, name);
+    char *dir = g_path_get_dirname(path);
+    core_mkdir_p(dir, 0755, NULL);
+    g_free(dir);
+    assert_int_equal(core_write_file(path, text, strlen(text), NULL), 0);
+    return path;
+}
+
+/* ---- text ---- */
+
+static void test_text_plain_and_empty(void **state)
+{
+    (void)state;
+    int fl = -1;
+    assert_null(export_text_clean(NULL, 0, &fl));
+    assert_int_equal(fl, 0);
+    char *s = export_text_clean("  NISSAN VERSA  ", 0, &fl);
+    assert_string_equal(s, "NISSAN VERSA");
+    assert_int_equal(fl, 0);
+    free(s);
+    s = export_text_clean(" \t\n ", 0, &fl);
+    assert_string_equal(s, "");
+    free(s);
+}
+
+static void test_text_accents_nfc(void **state)
+{
+    (void)state;
+    int fl;
+    /* "PEÑA" with N + combining tilde becomes the single code point Ñ */
+    char *s = export_text_clean("PEN\xCC\x83" "A CAMIÓN", 0, &fl);
+    assert_string_equal(s, "PE\xC3\x91" "A CAMI\xC3\x93N");
+    assert_int_equal(fl, 0);
+    free(s);
+}
+
+static void test_text_invalid_utf8_repaired(void **state)
+{
+    (void)state;
+    int fl;
+    char *s = export_text_clean("CAMI\xD3N \xFF" "ROJO", 0, &fl); /* Latin-1 Ó and a stray byte */
+    assert_true(g_utf8_validate(s, -1, NULL));
+    assert_non_null(strstr(s, "CAMI"));
+    assert_non_null(strstr(s, "ROJO"));
+    assert_non_null(strstr(s, "\xEF\xBF\xBD")); /* U+FFFD */
+    assert_true(fl & EXPORT_TEXT_REPAIRED);
+    free(s);
+}
+
+static void test_text_controls(void **state)
+{
+    (void)state;
+    int fl;
+    char *s = export_text_clean("A\x01" "B\x1F" "C\r\nD\rE\tF\x7F", 0, &fl);
+    assert_string_equal(s, "A B C\nD\nE\tF");
+    assert_true(fl & EXPORT_TEXT_CONTROLS);
+    free(s);
+}
+
+static void test_text_ooxml_escape(void **state)
+{
+    (void)state;
+    char *s = export_text_clean("REF _x0041_ y _x12", 0, NULL);
+    assert_string_equal(s, "REF _x005F_x0041_ y _x12");
+    free(s);
+}
+
+static void test_text_formula_kept_as_text(void **state)
+{
+    (void)state;
+    int fl;
+    char *s = export_text_clean("=HYPERLINK(\"http://x\",\"clic\")", 0, &fl);
+    assert_string_equal(s, "=HYPERLINK(\"http://x\",\"clic\")");
+    assert_int_equal(fl, 0);
+    free(s);
+}
+
+static void test_text_truncated_at_cell_limit(void **state)
+{
+    (void)state;
+    size_t n = 40000;
+    char *big = malloc(n * 2 + 1);
+    for (size_t i = 0; i < n; i++)
+        memcpy(big + 2 * i, "\xC3\x91", 2); /* Ñ: 1 UTF-16 unit, 2 bytes */
+    big[n * 2] = '\0';
+    int fl;
+    char *s = export_text_clean(big, 0, &fl);
+    assert_true(fl & EXPORT_TEXT_TRUNCATED);
+    assert_int_equal(g_utf8_strlen(s, -1), EXPORT_CELL_MAX_CHARS);
+    assert_string_equal(s + strlen(s) - 3, "\xE2\x80\xA6");
+    free(s);
+    free(big);
+
+    /* characters outside the BMP count twice: never split, never over the limit */
+    char *emoji = malloc(20000 * 4 + 1);
+    for (int i = 0; i < 20000; i++)
+        memcpy(emoji + 4 * i, "\xF0\x9F\x9A\x97", 4); /* U+1F697 */
+    emoji[20000 * 4] = '\0';
+    s = export_text_clean(emoji, 0, &fl);
+    assert_true(g_utf8_validate(s, -1, NULL));
+    glong units = 0;
+    gunichar2 *u16 = g_utf8_to_utf16(s, -1, NULL, &units, NULL);
+    assert_true(units <= EXPORT_CELL_MAX_CHARS);
+    assert_true(units >= EXPORT_CELL_MAX_CHARS - 2);
+    g_free(u16);
+    free(s);
+    free(emoji);
+}
+
+/* ---- templates ---- */
+
+static void test_shipped_template(void **state)
+{
+    (void)state;
+    minca_err err = {0};
+    char *path = NULL;
+    assert_int_equal(export_template_resolve(share, NULL, NULL, &path, &err), 0);
+    export_template *tpl = NULL;
+    int rc = export_template_load(path, &tpl, &err);
+    if (rc < 0)
+        fail_msg("%s", err.msg);
+    assert_string_equal(tpl->name, "gcotiza_v1");
+    assert_string_equal(tpl->version, "1.0");
+    assert_string_equal(tpl->sheet, "COTIZACION");
+    assert_int_equal(tpl->n_columns, 29);
+    assert_string_equal(tpl->columns[0].header, "CLAVE VEHICULO");
+    assert_string_equal(tpl->columns[0].source, "match.cvegs");
+    assert_string_equal(tpl->columns[3].header, "A\xC3\x91O");
+    assert_int_equal(tpl->columns[3].type, EXPORT_COL_INTEGER);
+    assert_int_equal(tpl->columns[8].type, EXPORT_COL_MONEY);
+    assert_int_equal(tpl->columns[23].type, EXPORT_COL_DATE);
+    assert_string_equal(tpl->columns[27].header, "CONFIANZA");
+    assert_true(tpl->columns[27].color_scale);
+    assert_string_equal(tpl->columns[28].header, "REVISADO");
+    export_template_free(tpl);
+    free(path);
+}
+
+static void expect_template_error(const char *yaml, const char *needle)
+{
+    char *path = write_tmp("bad.yaml", yaml);
+    export_template *tpl = NULL;
+    minca_err err = {0};
+    assert_int_equal(export_template_load(path, &tpl, &err), -1);
+    assert_null(tpl);
+    if (!strstr(err.msg, needle))
+        fail_msg("expected [%s] in [%s]", needle, err.msg);
+    assert_non_null(strstr(err.msg, "bad.yaml:"));
+    free(path);
+}
+
+#define TPL_HEAD "name: t\nversion: \"1\"\nsheet: HOJA\ncolumns:\n"
+
+static void test_template_errors_name_line_and_column(void **state)
+{
+    (void)state;
+    expect_template_error(TPL_HEAD "  - {header: A, type: text, source: match.cvegs\n",
+                          "bad.yaml:6:1: did not find expected");
+    expect_template_error("name: t\n  version: 1\n", "bad.yaml:2:10: mapping values are not allowed");
+    expect_template_error(TPL_HEAD "  - header: A\n    type: moneda\n    source: row.marca\n",
+                          "bad.yaml:6:11: unknown column type 'moneda'");
+    expect_template_error(TPL_HEAD "  - {header: A, type: text, source: row.color}\n",
+                          "bad.yaml:5:37: unknown source 'row.color'");
+    expect_template_error(TPL_HEAD "  - {header: A, type: date, source: row.marca}\n",
+                          "source 'row.marca' cannot fill a date column");
+    expect_template_error(TPL_HEAD "  - {type: text, source: row.marca}\n", "has no header");
+    expect_template_error(TPL_HEAD "  - {header: A, type: text, source: row.marca}\n"
+                                   "  - {header: A, type: text, source: row.submarca}\n",
+                          "bad.yaml:6:5: header 'A' appears twice (also on line 5)");
+    expect_template_error(TPL_HEAD "  - {header: A, type: text, source: row.marca, colour: red}\n",
+                          "unknown key 'colour'");
+    expect_template_error(TPL_HEAD "  - {header: A, type: text, width: ancho, source: row.marca}\n",
+                          "width must be a number");
+    expect_template_error("name: t\nversion: \"1\"\nsheet: \"COT:2026\"\ncolumns:\n"
+                          "  - {header: A, type: text, source: row.marca}\n",
+                          "bad.yaml:3:8: sheet name");
+    expect_template_error("name: t\nsheet: HOJA\ncolumns:\n  - {header: A, type: text, source: row.marca}\n",
+                          "missing version");
+    expect_template_error(TPL_HEAD "  - {header: A, type: text, source: coverage.../x}\n",
+                          "unknown source");
+}
+
+static void test_template_resolve_override(void **state)
+{
+    (void)state;
+    char *sh = core_path_join(tmpdir, "share");
+    char *base = write_tmp("share/templates/gcotiza_v1.yaml", "x");
+    char *over = write_tmp("share/templates/aseguradora-norte/gcotiza_v1.yaml", "x");
+    char *path = NULL;
+    minca_err err = {0};
+    assert_int_equal(export_template_resolve(sh, "aseguradora-norte", NULL, &path, &err), 0);
+    assert_string_equal(path, over);
+    free(path);
+    assert_int_equal(export_template_resolve(sh, "otra", "gcotiza_v1", &path, &err), 0);
+    assert_string_equal(path, base);
+    free(path);
+    assert_int_equal(export_template_resolve(sh, NULL, "no_existe", &path, &err), -1);
+    assert_non_null(strstr(err.msg, "no template 'no_existe'"));
+    assert_int_equal(export_template_resolve(sh, "..", NULL, &path, &err), -1);
+    assert_int_equal(export_template_resolve(sh, NULL, "../etc", &path, &err), -1);
+    assert_int_equal(export_template_resolve(sh, NULL, over, &path, &err), 0);
+    assert_string_equal(path, over);
+    free(path);
+    free(base);
+    free(over);
+    free(sh);
+}
+
+/* ---- coverage ---- */
+
+static void test_coverage_packages(void **state)
+{
+    (void)state;
+    minca_err err = {0};
+    char *path = export_coverage_resolve(share, "demo");
+    export_coverage *cov = NULL;
+    if (export_coverage_load(path, &cov, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(cov->n_packages, 3);
+    const export_coverage_package *amplia = export_coverage_find(cov, "amplia");
+    assert_non_null(amplia);
+    assert_string_equal(amplia->name, "AMPLIA");
+    assert_non_null(export_coverage_find(cov, " Limitada "));
+    assert_non_null(export_coverage_find(cov, "rc"));
+    assert_null(export_coverage_find(cov, "PLATINO"));
+    int seen = 0;
+    for (int i = 0; i < amplia->n_values; i++) {
+        const export_coverage_value *v = &amplia->values[i];
+        if (!strcmp(v->key, "ded_dm_pp")) {
+            assert_null(v->text);
+            assert_true(v->number > 0.049 && v->number < 0.051);
+            seen++;
+        } else if (!strcmp(v->key, "asistencia_legal")) {
+            assert_string_equal(v->text, "AMPARADA");
+            seen++;
+        } else if (!strcmp(v->key, "otros_beneficios")) {
+            assert_string_equal(v->text, "CRISTALES DED 20%");
+            seen++;
+        }
+    }
+    assert_int_equal(seen, 3);
+    export_coverage_free(cov);
+    free(path);
+
+    char *bad = write_tmp("cov.yaml", "packages:\n  AMPLIA:\n    values:\n      ded: [1, 2]\n");
+    assert_int_equal(export_coverage_load(bad, &cov, &err), -1);
+    assert_non_null(strstr(err.msg, "cov.yaml:4:12:"));
+    free(bad);
+}
+
+/* ---- rules and output ---- */
+
+static void test_refuses_undecided_without_force(void **state)
+{
+    (void)state;
+    export_case c;
+    fx_build_fleet(&c, 40, 0);
+    export_result res;
+    minca_err err = {0};
+    char *out = core_path_join(tmpdir, "refused.xlsx");
+    export_options opt = {.share_dir = share, .out_path = out};
+    assert_int_equal(export_case_write(&c, &opt, &res, &err), -1);
+    assert_true(res.refused);
+    assert_int_equal(res.n_rows, 40);
+    assert_true(res.n_undecided > 0);
+    assert_int_equal(res.n_decided + res.n_undecided, 40);
+    char want[128];
+    snprintf(want, sizeof want, "%d of 40 vehicles have no decided key", res.n_undecided);
+    if (!strstr(err.msg, want))
+        fail_msg("expected [%s] in [%s]", want, err.msg);
+    assert_non_null(strstr(err.msg, "--force"));
+    assert_false(core_file_exists(out));
+    assert_null(res.data);
+    export_result_clear(&res);
+
+    /* a key that nobody confirmed is not decided; a reviewed one is */
+    export_case_clear(&c);
+    fx_build_fleet(&c, 0, 1);
+    export_row *r = fx_add_vehicle(&c, 0, 1);
+    r->match.decision = EXPORT_DECISION_REVIEW;
+    r->match.reviewed = false;
+    assert_false(export_row_decided(r));
+    r->match.reviewed = true;
+    assert_true(export_row_decided(r));
+    free(r->match.cvegs);
+    r->match.cvegs = strdup(" ");
+    assert_false(export_row_decided(r));
+    export_case_clear(&c);
+    free(out);
+}
+
+static void test_force_writes_bytes_and_file(void **state)
+{
+    (void)state;
+    export_case c;
+    fx_build_fleet(&c, 40, 0);
+    export_result res;
+    minca_err err = {0};
+    char *out = core_path_join(tmpdir, "sub/dir/forced.xlsx");
+    export_options opt = {.share_dir = share, .out_path = out, .force = true};
+    if (export_case_write(&c, &opt, &res, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_false(res.refused);
+    assert_string_equal(res.path, out);
+    assert_string_equal(res.template_name, "gcotiza_v1");
+    assert_string_equal(res.template_version, "1.0");
+    assert_true(res.len > 1000);
+    assert_memory_equal(res.data, "PK\x03\x04", 4);
+    char *file = NULL;
+    size_t len = 0;
+    assert_int_equal(core_read_file(out, 1 << 26, &file, &len, &err), 0);
+    assert_int_equal(len, res.len);
+    assert_memory_equal(file, res.data, len);
+    char hex[65];
+    core_sha256_hex(file, len, hex);
+    assert_string_equal(hex, res.sha256);
+    assert_true(res.n_incidences >= res.n_undecided);
+
+    /* same case, same export time: same bytes, whether written to a file or not */
+    export_result again;
+    export_options bytes_only = {.share_dir = share, .force = true, .tmp_dir = tmpdir};
+    assert_int_equal(export_case_write(&c, &bytes_only, &again, &err), 0);
+    assert_null(again.path);
+    assert_string_equal(again.sha256, res.sha256);
+    export_result_clear(&again);
+
+    free(file);
+    free(out);
+    export_result_clear(&res);
+    export_case_clear(&c);
+}
+
+static void test_case_errors(void **state)
+{
+    (void)state;
+    export_case c;
+    fx_build_fleet(&c, 3, 1);
+    export_result res;
+    minca_err err = {0};
+    export_options opt = {.share_dir = share, .tmp_dir = tmpdir};
+
+    free(c.coverage_package);
+    c.coverage_package = strdup("PLATINO");
+    assert_int_equal(export_case_write(&c, &opt, &res, &err), -1);
+    assert_non_null(strstr(err.msg, "coverage package 'PLATINO'"));
+    assert_non_null(strstr(err.msg, "AMPLIA, LIMITADA, RC"));
+    free(c.coverage_package);
+    c.coverage_package = strdup("Limitada");
+
+    free(c.vigencia_end);
+    c.vigencia_end = strdup("2027-02-30");
+    assert_int_equal(export_case_write(&c, &opt, &res, &err), -1);
+    assert_non_null(strstr(err.msg, "vigencia_end '2027-02-30' is not a date"));
+    free(c.vigencia_end);
+    c.vigencia_end = NULL; /* absent dates are empty cells */
+    assert_int_equal(export_case_write(&c, &opt, &res, &err), 0);
+    export_result_clear(&res);
+
+    opt.template_name = "no_such_template";
+    assert_int_equal(export_case_write(&c, &opt, &res, &err), -1);
+    assert_non_null(strstr(err.msg, "no template 'no_such_template'"));
+
+    export_case_clear(&c);
+    fx_build_fleet(&c, 0, 1);
+    opt.template_name = NULL;
+    assert_int_equal(export_case_write(&c, &opt, &res, &err), -1);
+    assert_non_null(strstr(err.msg, "has no vehicles"));
+    opt.force = true;
+    assert_int_equal(export_case_write(&c, &opt, &res, &err), 0);
+    export_result_clear(&res);
+    export_case_clear(&c);
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    char *f = export_default_filename("COT-2026/00 1", 2);
+    assert_string_equal(f, "COT-2026_00_1_v2.xlsx");
+    free(f);
+    f = export_default_filename("COT-1", 0);
+    assert_string_equal(f, "COT-1.xlsx");
+    free(f);
+    assert_int_equal(export_decision_parse("AUTO"), EXPORT_DECISION_AUTO);
+    assert_int_equal(export_decision_parse("review"), EXPORT_DECISION_REVIEW);
+    assert_int_equal(export_decision_parse("no_match"), EXPORT_DECISION_NO_MATCH);
+    assert_int_equal(export_decision_parse("x"), -1);
+    assert_string_equal(export_decision_name(EXPORT_DECISION_NO_MATCH), "no_match");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_text_plain_and_empty),
+        cmocka_unit_test(test_text_accents_nfc),
+        cmocka_unit_test(test_text_invalid_utf8_repaired),
+        cmocka_unit_test(test_text_controls),
+        cmocka_unit_test(test_text_ooxml_escape),
+        cmocka_unit_test(test_text_formula_kept_as_text),
+        cmocka_unit_test(test_text_truncated_at_cell_limit),
+        cmocka_unit_test(test_shipped_template),
+        cmocka_unit_test(test_template_errors_name_line_and_column),
+        cmocka_unit_test(test_template_resolve_override),
+        cmocka_unit_test(test_coverage_packages),
+        cmocka_unit_test(test_refuses_undecided_without_force),
+        cmocka_unit_test(test_force_writes_bytes_and_file),
+        cmocka_unit_test(test_case_errors),
+        cmocka_unit_test(test_names),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
