@@ -167,7 +167,8 @@ static char *bytes_of_part(GMimePart *part, size_t *len, bool *bad_base64)
     GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
     char *out = malloc(ba->len + 1);
     if (out) {
-        memcpy(out, ba->data, ba->len);
+        if (ba->len)
+            memcpy(out, ba->data, ba->len);
         out[ba->len] = '\0';
         *len = ba->len;
     }
@@ -267,7 +268,7 @@ static void add_attachment(parse_ctx *ctx, GMimeObject *obj, const char *contain
     a.content_id = cid && *cid ? dup_line(cid) : NULL;
     const char *fname = GMIME_IS_PART(obj) ? g_mime_part_get_filename(GMIME_PART(obj)) : NULL;
     if (fname && *fname)
-        a.filename_raw = dup_line(fname);
+        a.filename_raw = dup_utf8(fname);
     a.filename = intake_sanitize_filename(a.filename_raw);
     if (!a.filename)
         a.filename = core_strdup_printf("attachment-%u.%s", ctx->atts->len + 1, ext_for_type(a.content_type));
@@ -537,6 +538,29 @@ static void fill_headers(intake_message *m, GMimeMessage *gm)
     fill_json_headers(m, gm);
 }
 
+static bool blank(const char *s)
+{
+    for (; s && *s; s++)
+        if (!g_ascii_isspace(*s))
+            return false;
+    return true;
+}
+
+/* An empty part (a header-only message has one) is no body. */
+static void drop_blank_bodies(intake_message *m)
+{
+    if (m->text_body && blank(m->text_body)) {
+        free(m->text_body);
+        m->text_body = NULL;
+    }
+    if (m->html_body && blank(m->html_body)) {
+        free(m->html_body);
+        m->html_body = NULL;
+    }
+    for (size_t i = 0; i < m->n_forwarded; i++)
+        drop_blank_bodies(m->forwarded[i]);
+}
+
 int intake_parse(const void *data, size_t len, intake_message **out, minca_err *err)
 {
     *out = NULL;
@@ -586,6 +610,7 @@ int intake_parse(const void *data, size_t len, intake_message **out, minca_err *
     GMimeObject *body = g_mime_message_get_mime_part(gm);
     if (body)
         walk(&ctx, m, body, NULL, false, 0);
+    drop_blank_bodies(m);
     if (!m->text_body && !m->html_body && ctx.atts->len == 0 && m->n_forwarded == 0)
         add_problem(m, "message has no body");
     for (guint i = 0; i < ctx.warnings->len; i++)

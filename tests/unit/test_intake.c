@@ -1,0 +1,639 @@
+/* Unit tests for intake: MIME parsing (multipart, RFC 2047/2231, charsets, broken input,
+ * hostile names, big attachments), sources, RFC validation, body pre-analysis, HTML tables. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "minca/core.h"
+#include "minca/intake.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static intake_message *parse_ok(const char *raw)
+{
+    intake_message *m = NULL;
+    minca_err err = {0};
+    int rc = intake_parse(raw, strlen(raw), &m, &err);
+    if (rc != 0)
+        fprintf(stderr, "parse failed: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+    assert_non_null(m);
+    return m;
+}
+
+static bool has_problem(const intake_message *m, const char *needle)
+{
+    for (size_t i = 0; i < m->n_problems; i++)
+        if (strstr(m->problems[i], needle))
+            return true;
+    return false;
+}
+
+static const char MIXED[] =
+    "Return-Path: <ana@corredores-ejemplo.mx>\r\n"
+    "From: =?UTF-8?B?QW5hIE11w7Fveg==?= <Ana@Corredores-Ejemplo.MX>\r\n"
+    "To: Cotizaciones <cotiza@aseguradora.mx>, otro@aseguradora.mx\r\n"
+    "Cc: =?iso-8859-1?q?Jos=E9?= <jose@corredores-ejemplo.mx>\r\n"
+    "Subject: =?UTF-8?B?Q290aXphY2nDs24gZmxvdGlsbGEgw5FhbmTDug==?=\r\n"
+    "Date: Mon, 06 Oct 2025 09:14:00 -0600\r\n"
+    "Message-ID: <abc123@corredores-ejemplo.mx>\r\n"
+    "In-Reply-To: <prev@aseguradora.mx>\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=\"OUT\"\r\n"
+    "\r\n"
+    "--OUT\r\n"
+    "Content-Type: multipart/alternative; boundary=\"ALT\"\r\n"
+    "\r\n"
+    "--ALT\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "Content-Transfer-Encoding: quoted-printable\r\n"
+    "\r\n"
+    "Raz=C3=B3n social: TRANSPORTES =C3=91AND=C3=9A, S.A. DE C.V.\r\n"
+    "RFC: T=C3=91A961114N8A\r\n"
+    "Cobertura: Amplia\r\n"
+    "--ALT\r\n"
+    "Content-Type: text/html; charset=utf-8\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "PGh0bWw+PGJvZHk+PHA+UmF6w7NuIHNvY2lhbDwvcD48L2JvZHk+PC9odG1sPg==\r\n"
+    "--ALT--\r\n"
+    "--OUT\r\n"
+    "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n"
+    "Content-Disposition: attachment;\r\n"
+    " filename*=UTF-8''Relaci%C3%B3n%20unidades%20%C3%91and%C3%BA.xlsx\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "UEsDBAoAAAAAAA==\r\n"
+    "--OUT\r\n"
+    "Content-Type: text/csv; name=\"=?iso-8859-1?q?veh=EDculos.csv?=\"\r\n"
+    "Content-Disposition: attachment\r\n"
+    "\r\n"
+    "marca;a\xF1o\r\n"
+    "--OUT--\r\n";
+
+static void test_multipart_mixed(void **state)
+{
+    (void)state;
+    intake_message *m = parse_ok(MIXED);
+    assert_string_equal(m->message_id, "<abc123@corredores-ejemplo.mx>");
+    assert_false(m->message_id_synthetic);
+    assert_string_equal(m->in_reply_to, "<prev@aseguradora.mx>");
+    assert_string_equal(m->from_addr, "ana@corredores-ejemplo.mx");
+    assert_string_equal(m->from_name, "Ana Muñoz");
+    assert_string_equal(m->sender_domain, "corredores-ejemplo.mx");
+    assert_non_null(strstr(m->to, "cotiza@aseguradora.mx"));
+    assert_non_null(strstr(m->to, "otro@aseguradora.mx"));
+    assert_non_null(strstr(m->cc, "José"));
+    assert_string_equal(m->subject, "Cotización flotilla Ñandú");
+    assert_true(m->date_valid);
+    assert_int_equal(m->date, 1759763640);
+    assert_string_equal(m->date_iso, "2025-10-06T09:14:00-06:00");
+    assert_non_null(strstr(m->text_body, "Razón social: TRANSPORTES ÑANDÚ"));
+    assert_non_null(strstr(m->html_body, "<p>Razón social</p>"));
+    assert_int_equal(m->n_attachments, 2);
+    assert_string_equal(m->attachments[0].filename, "Relación unidades Ñandú.xlsx");
+    assert_string_equal(m->attachments[0].disposition, "attachment");
+    assert_int_equal(m->attachments[0].role, INTAKE_ROLE_FLEET_LIST);
+    assert_null(m->attachments[0].container);
+    assert_int_equal(m->attachments[0].size, 10);
+    assert_memory_equal(m->attachments[0].data, "PK\x03\x04\x0a\x00\x00\x00\x00\x00", 10);
+    char hex[65];
+    core_sha256_hex(m->attachments[0].data, m->attachments[0].size, hex);
+    assert_string_equal(m->attachments[0].sha256, hex);
+    assert_string_equal(m->attachments[1].filename, "vehículos.csv");
+    assert_string_equal(m->attachments[1].content_type, "text/csv");
+    assert_int_equal(m->attachments[1].role, INTAKE_ROLE_FLEET_LIST);
+    /* Headers as JSON, decoded. */
+    json_t *subj = json_object_get(m->headers, "Subject");
+    assert_non_null(subj);
+    assert_string_equal(json_string_value(subj), "Cotización flotilla Ñandú");
+    char *dump = json_dumps(m->headers, 0);
+    assert_non_null(dump);
+    free(dump);
+    json_t *j = intake_message_to_json(m);
+    assert_non_null(j);
+    json_decref(j);
+    intake_message_free(m);
+}
+
+static void test_latin1_8bit_and_q_subject(void **state)
+{
+    (void)state;
+    const char *raw =
+        "From: =?iso-8859-1?Q?Ram=F3n_L=EDzarraga?= <ramon@pacifico-ejemplo.mx>\n"
+        "Subject: =?iso-8859-1?Q?Cotizaci=F3n_de_flotilla?=\n"
+        "Date: Tue, 7 Oct 2025 19:26:00 -0600\n"
+        "Message-ID: <l1@pacifico-ejemplo.mx>\n"
+        "MIME-Version: 1.0\n"
+        "Content-Type: text/plain; charset=iso-8859-1\n"
+        "Content-Transfer-Encoding: 8bit\n"
+        "\n"
+        "Raz\xF3n social: MANTENIMIENTO ORI\xD3N, S.A. DE C.V.\n"
+        "Se\xF1or \x93" "cliente\x94\n";
+    intake_message *m = parse_ok(raw);
+    assert_string_equal(m->from_name, "Ramón Lízarraga");
+    assert_string_equal(m->subject, "Cotización de flotilla");
+    assert_non_null(strstr(m->text_body, "Razón social: MANTENIMIENTO ORIÓN"));
+    /* Windows-1252 quotes in a body labelled ISO-8859-1 survive. */
+    assert_non_null(strstr(m->text_body, "Señor \u201Ccliente\u201D"));
+    assert_null(m->html_body);
+    assert_int_equal(m->n_attachments, 0);
+    intake_message_free(m);
+}
+
+static void test_invalid_utf8_repaired(void **state)
+{
+    (void)state;
+    const char *raw =
+        "From: a@b.mx\r\nSubject: prueba \xE9t\xE9\r\nMessage-ID: <u8@b.mx>\r\nDate: Wed, 8 Oct 2025 10:00:00 +0000\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Vigencia: 01/11/2025 al 01/11/2026 \xE9ste \xC3\x28 fin\r\n";
+    intake_message *m = parse_ok(raw);
+    assert_true(g_utf8_validate(m->text_body, -1, NULL));
+    assert_true(g_utf8_validate(m->subject, -1, NULL));
+    assert_non_null(strstr(m->text_body, "éste"));
+    assert_non_null(strstr(m->text_body, " fin"));
+    assert_true(has_problem(m, "invalid bytes"));
+    bool repaired = false;
+    char *r = intake_utf8_repair("a\xFF" "b\0c", 5, &repaired);
+    assert_true(repaired);
+    assert_string_equal(r, "a\xC3\xBF" "b\xEF\xBF\xBD" "c");
+    free(r);
+    intake_message_free(m);
+}
+
+static void test_missing_message_id_is_synthetic_and_stable(void **state)
+{
+    (void)state;
+    const char *raw = "From: x@y.mx\nSubject: sin id\nDate: Thu, 9 Oct 2025 10:00:00 -0600\n\ncuerpo\n";
+    intake_message *a = parse_ok(raw), *b = parse_ok(raw);
+    assert_true(a->message_id_synthetic);
+    assert_string_equal(a->message_id, b->message_id);
+    assert_non_null(strstr(a->message_id, "@minca.invalid>"));
+    assert_true(has_problem(a, "Message-ID"));
+    const char *raw2 = "From: x@y.mx\nSubject: sin id\nDate: Thu, 9 Oct 2025 10:00:00 -0600\n\ncuerpo 2\n";
+    intake_message *c = parse_ok(raw2);
+    assert_string_not_equal(a->message_id, c->message_id);
+    intake_message_free(a);
+    intake_message_free(b);
+    intake_message_free(c);
+}
+
+static void test_bad_date_and_header_only(void **state)
+{
+    (void)state;
+    intake_message *m = parse_ok("From: x@y.mx\nSubject: solo encabezados\nDate: el martes pasado\nMessage-ID: <h@y.mx>\n");
+    assert_false(m->date_valid);
+    assert_null(m->date_iso);
+    assert_true(has_problem(m, "Date"));
+    assert_null(m->text_body);
+    assert_true(has_problem(m, "no body"));
+    intake_message_free(m);
+    m = parse_ok("Subject: sin fecha\n\nhola\n");
+    assert_false(m->date_valid);
+    assert_true(has_problem(m, "no Date"));
+    assert_true(has_problem(m, "From"));
+    assert_string_equal(m->text_body, "hola\n");
+    intake_message_free(m);
+}
+
+static void test_unterminated_boundary_and_bad_base64(void **state)
+{
+    (void)state;
+    const char *raw =
+        "From: x@y.mx\nSubject: roto\nMessage-ID: <b@y.mx>\nDate: Thu, 9 Oct 2025 10:00:00 -0600\n"
+        "Content-Type: multipart/mixed; boundary=ZZ\n\n"
+        "--ZZ\nContent-Type: text/plain\n\nTexto del cuerpo\n"
+        "--ZZ\nContent-Type: application/vnd.ms-excel; name=flotilla.xls\n"
+        "Content-Transfer-Encoding: base64\n\n"
+        "SG9sYS!!!BtdW5kbw==\n";   /* no closing boundary, invalid base64 characters */
+    intake_message *m = parse_ok(raw);
+    assert_non_null(m->text_body);
+    assert_non_null(strstr(m->text_body, "Texto del cuerpo"));
+    assert_int_equal(m->n_attachments, 1);
+    assert_string_equal(m->attachments[0].filename, "flotilla.xls");
+    assert_true(has_problem(m, "base64"));
+    assert_true(m->n_problems >= 1);
+    intake_message_free(m);
+}
+
+static void test_nested_rfc822(void **state)
+{
+    (void)state;
+    const char *raw =
+        "From: Broker <b@broker.mx>\nSubject: RV: solicitud\nMessage-ID: <outer@broker.mx>\n"
+        "Date: Thu, 9 Oct 2025 10:00:00 -0600\nContent-Type: multipart/mixed; boundary=A\n\n"
+        "--A\nContent-Type: text/plain; charset=utf-8\n\nLes reenv\xC3\xADo la solicitud.\n"
+        "--A\nContent-Type: message/rfc822\n\n"
+        "From: \"Arq. Diana\" <diana@cliente.mx>\nSubject: solicitud\nMessage-ID: <inner@cliente.mx>\n"
+        "Date: Wed, 8 Oct 2025 18:40:00 -0600\nContent-Type: multipart/mixed; boundary=B\n\n"
+        "--B\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\n"
+        "Raz=F3n social: CONSTRUCTORA PE=D1ASCO, S.A. DE C.V.\n"
+        "--B\nContent-Type: application/vnd.ms-excel\nContent-Disposition: attachment; filename=\"unidades.xls\"\n\nxx\n"
+        "--B--\n"
+        "--A--\n";
+    intake_message *m = parse_ok(raw);
+    assert_int_equal(m->n_forwarded, 1);
+    assert_string_equal(m->forwarded[0]->message_id, "<inner@cliente.mx>");
+    assert_string_equal(m->forwarded[0]->from_addr, "diana@cliente.mx");
+    assert_non_null(strstr(m->forwarded[0]->text_body, "PEÑASCO"));
+    assert_non_null(strstr(m->text_body, "reenvío"));
+    assert_int_equal(m->n_attachments, 1);
+    assert_string_equal(m->attachments[0].filename, "unidades.xls");
+    assert_string_equal(m->attachments[0].container, "message/rfc822 <inner@cliente.mx>");
+    intake_analysis *a = NULL;
+    assert_int_equal(intake_analyze(m, &a, NULL), 0);
+    assert_string_equal(a->client_name, "CONSTRUCTORA PEÑASCO, S.A. DE C.V.");
+    assert_string_equal(a->contact_email, "diana@cliente.mx");
+    assert_true(a->has_vehicle_source);
+    intake_analysis_free(a);
+    intake_message_free(m);
+}
+
+static void test_hostile_filenames(void **state)
+{
+    (void)state;
+    const char *raw =
+        "From: x@y.mx\nSubject: nombres\nMessage-ID: <n@y.mx>\nDate: Thu, 9 Oct 2025 10:00:00 -0600\n"
+        "Content-Type: multipart/mixed; boundary=Q\n\n"
+        "--Q\nContent-Type: text/plain\n\nhola\n"
+        "--Q\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=\"../../etc/passwd\"\n\nroot\n"
+        "--Q\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=\"..\\\\..\\\\boot.ini\"\n\nx\n"
+        "--Q\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=\"=?utf-8?q?a=2Fb=0D=0Ac.xlsx?=\"\n\nx\n"
+        "--Q\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=\"..\"\n\nx\n"
+        "--Q--\n";
+    intake_message *m = parse_ok(raw);
+    assert_int_equal(m->n_attachments, 4);
+    for (size_t i = 0; i < m->n_attachments; i++) {
+        const char *f = m->attachments[i].filename;
+        assert_null(strchr(f, '/'));
+        assert_null(strchr(f, '\\'));
+        assert_true(f[0] != '.');
+        for (const char *p = f; *p; p++)
+            assert_true((unsigned char)*p >= 0x20);
+    }
+    assert_string_equal(m->attachments[0].filename, "etc_passwd");
+    assert_string_equal(m->attachments[0].filename_raw, "../../etc/passwd");
+    assert_string_equal(m->attachments[2].filename, "a_bc.xlsx");
+    assert_string_equal(m->attachments[3].filename, "attachment-4.pdf");
+    assert_true(has_problem(m, "sanitised"));
+    char *s = intake_sanitize_filename("\x01..\x7f/x\xE2\x80\xAE" "fdp.exe");
+    assert_string_equal(s, "x" "fdp.exe");
+    free(s);
+    assert_null(intake_sanitize_filename("..."));
+    intake_message_free(m);
+}
+
+static void test_large_attachment(void **state)
+{
+    (void)state;
+    size_t n = 20u * 1024 * 1024;
+    unsigned char *bytes = malloc(n);
+    uint32_t x = 12345;
+    for (size_t i = 0; i < n; i++) {
+        x = x * 1103515245u + 12345u;
+        bytes[i] = (unsigned char)(x >> 16);
+    }
+    char *b64 = g_base64_encode(bytes, n);
+    size_t bl = strlen(b64);
+    GString *raw = g_string_sized_new(bl + bl / 76 * 2 + 1024);
+    g_string_append(raw, "From: x@y.mx\r\nSubject: grande\r\nMessage-ID: <big@y.mx>\r\n"
+                         "Date: Thu, 9 Oct 2025 10:00:00 -0600\r\nContent-Type: multipart/mixed; boundary=G\r\n\r\n"
+                         "--G\r\nContent-Type: text/plain\r\n\r\nanexo\r\n"
+                         "--G\r\nContent-Type: application/vnd.ms-excel\r\nContent-Disposition: attachment; filename=big.xls\r\n"
+                         "Content-Transfer-Encoding: base64\r\n\r\n");
+    for (size_t i = 0; i < bl; i += 76) {
+        g_string_append_len(raw, b64 + i, (gssize)(bl - i < 76 ? bl - i : 76));
+        g_string_append(raw, "\r\n");
+    }
+    g_string_append(raw, "--G--\r\n");
+    intake_message *m = NULL;
+    minca_err err = {0};
+    assert_int_equal(intake_parse(raw->str, raw->len, &m, &err), 0);
+    assert_int_equal(m->n_attachments, 1);
+    assert_int_equal(m->attachments[0].size, n);
+    char hex[65];
+    core_sha256_hex(bytes, n, hex);
+    assert_string_equal(m->attachments[0].sha256, hex);
+    assert_false(has_problem(m, "base64"));
+    intake_message_free(m);
+    g_string_free(raw, TRUE);
+    g_free(b64);
+    free(bytes);
+}
+
+static void test_not_an_email(void **state)
+{
+    (void)state;
+    intake_message *m = NULL;
+    minca_err err = {0};
+    assert_int_equal(intake_parse("", 0, &m, &err), -1);
+    assert_null(m);
+    assert_non_null(strstr(err.msg, "not an email"));
+    assert_int_equal(intake_parse("PK\x03\x04\x00\x00binary", 12, &m, &err), -1);
+    assert_int_equal(intake_parse("hola mundo, esto no es un correo\n", 33, &m, &err), -1);
+    assert_int_equal(intake_parse("\x89PNG\r\n\x1a\n", 8, &m, &err), -1);
+    assert_null(m);
+}
+
+static char *make_temp_dir(void)
+{
+    char tmpl[] = "/tmp/minca-intake-XXXXXX";
+    char *d = mkdtemp(tmpl);
+    assert_non_null(d);
+    return strdup(d);
+}
+
+static void write_file(const char *dir, const char *name, const char *data)
+{
+    char *p = core_path_join(dir, name);
+    assert_int_equal(core_write_file(p, data, strlen(data), NULL), 0);
+    free(p);
+}
+
+static void test_sources(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir();
+    write_file(dir, "b.eml", "Subject: b\n\nb\n");
+    write_file(dir, "a.EML", "Subject: a\n\na\n");
+    write_file(dir, "notes.txt", "x");
+    write_file(dir, ".hidden.eml", "x");
+    GString *big = g_string_new("Subject: big\n\n");
+    while (big->len < 3000)
+        g_string_append(big, "0123456789");
+    write_file(dir, "c.eml", big->str);
+    g_string_free(big, TRUE);
+
+    intake_source_opts opts = {.max_message_bytes = 2048};
+    intake_source *src = NULL;
+    minca_err err = {0};
+    assert_int_equal(intake_source_open(dir, &opts, &src, &err), 0);
+    assert_int_equal(intake_source_count(src), 3);
+    intake_item it;
+    assert_int_equal(intake_source_next(src, &it, &err), 1);
+    assert_non_null(strstr(it.origin, "a.EML"));
+    assert_string_equal(it.data, "Subject: a\n\na\n");
+    intake_item_clear(&it);
+    assert_int_equal(intake_source_next(src, &it, &err), 1);
+    assert_non_null(strstr(it.origin, "b.eml"));
+    intake_item_clear(&it);
+    assert_int_equal(intake_source_next(src, &it, &err), -1);
+    assert_non_null(strstr(err.msg, "c.eml"));
+    assert_non_null(strstr(err.msg, "limit"));
+    assert_non_null(it.origin);
+    intake_item_clear(&it);
+    assert_int_equal(intake_source_next(src, &it, &err), 0);
+    intake_source_close(src);
+
+    /* Maildir: cur/ then new/, every regular file. */
+    char *md = make_temp_dir();
+    char *cur = core_path_join(md, "cur"), *nw = core_path_join(md, "new"), *tmp = core_path_join(md, "tmp");
+    mkdir(cur, 0700);
+    mkdir(nw, 0700);
+    mkdir(tmp, 0700);
+    write_file(cur, "1700000002.M1P1.host:2,S", "Subject: two\n\nx\n");
+    write_file(cur, "1700000001.M1P1.host:2,S", "Subject: one\n\nx\n");
+    write_file(nw, "1700000003.M1P1.host", "Subject: three\n\nx\n");
+    write_file(tmp, "partial", "Subject: never\n\nx\n");
+    assert_int_equal(intake_source_open(md, NULL, &src, &err), 0);
+    assert_int_equal(intake_source_count(src), 3);
+    const char *expect[] = {"one", "two", "three"};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(intake_source_next(src, &it, &err), 1);
+        intake_message *m = parse_ok(it.data);
+        assert_string_equal(m->subject, expect[i]);
+        intake_message_free(m);
+        intake_item_clear(&it);
+    }
+    intake_source_close(src);
+
+    /* A single file, and a missing path. */
+    char *one = core_path_join(dir, "b.eml");
+    assert_int_equal(intake_source_open(one, NULL, &src, &err), 0);
+    assert_int_equal(intake_source_count(src), 1);
+    intake_source_close(src);
+    assert_int_equal(intake_source_open("/nonexistent/minca", NULL, &src, &err), -1);
+
+    char *cmd = core_strdup_printf("rm -rf '%s' '%s'", dir, md);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    free(one); free(cur); free(nw); free(tmp); free(md); free(dir);
+}
+
+static void test_rfc(void **state)
+{
+    (void)state;
+    assert_true(intake_rfc_valid("MIO830606RT3"));
+    assert_true(intake_rfc_valid("TÑA961114N8A"));
+    assert_true(intake_rfc_valid("AEPL790417FB3"));
+    assert_true(intake_rfc_valid("FSJ990620W9A"));
+    assert_false(intake_rfc_valid("MIO830606RT4"));   /* check digit */
+    assert_false(intake_rfc_valid("MIO831306RT3"));   /* month 13 */
+    assert_false(intake_rfc_valid("MI0830606RT3"));   /* digit in the letters */
+    assert_false(intake_rfc_valid("MIO830606"));
+    char *n = intake_rfc_normalize("lit-970905-sf3");
+    assert_string_equal(n, "LIT970905SF3");
+    free(n);
+    n = intake_rfc_normalize("tña 961114 n8a");
+    assert_string_equal(n, "TÑA961114N8A");
+    free(n);
+    assert_null(intake_rfc_normalize("ABC"));
+}
+
+static intake_analysis *analyze_text(const char *text)
+{
+    intake_analysis *a = NULL;
+    assert_int_equal(intake_analyze_text(text, &a, NULL), 0);
+    return a;
+}
+
+static bool missing(const intake_analysis *a, const char *code)
+{
+    for (size_t i = 0; i < a->n_missing; i++)
+        if (strcmp(a->missing[i], code) == 0)
+            return true;
+    return false;
+}
+
+static void test_analysis_labelled(void **state)
+{
+    (void)state;
+    intake_analysis *a = analyze_text(
+        "Buenas tardes,\n\n"
+        "Razón social: TRANSPORTES ÑANDÚ, S.A. DE C.V.\n"
+        "R.F.C.: TÑA-961114-N8A\n"
+        "Contacto: Lic. Gabriela Soto Ávila / Tel. 222 431 0098\n"
+        "Uso: Carga\n"
+        "Paquete: Limitada\n"
+        "Vigencia: 01/11/2025 al 01/11/2026\n"
+        "Forma de pago: Contado\n"
+        "Siniestralidad: sin siniestros en 2024.\n");
+    assert_string_equal(a->client_name, "TRANSPORTES ÑANDÚ, S.A. DE C.V.");
+    assert_string_equal(a->rfc, "TÑA961114N8A");
+    assert_string_equal(a->rfc_raw, "TÑA-961114-N8A");
+    assert_true(a->rfc_valid);
+    assert_string_equal(a->contact_name, "Lic. Gabriela Soto Ávila");
+    assert_string_equal(a->contact_phone, "222 431 0098");
+    assert_string_equal(a->uso, "CARGA");
+    assert_string_equal(a->coverage, "LIMITADA");
+    assert_string_equal(a->payment_terms, "ANUAL");
+    assert_string_equal(a->vigencia_start, "2025-11-01");
+    assert_string_equal(a->vigencia_end, "2026-11-01");
+    assert_false(a->vigencia_end_implicit);
+    assert_string_equal(a->loss_history, "Siniestralidad: sin siniestros en 2024.");
+    assert_true(missing(a, "vehicle_list"));
+    assert_false(missing(a, "rfc"));
+    json_t *j = intake_analysis_to_json(a);
+    assert_non_null(j);
+    json_decref(j);
+    intake_analysis_free(a);
+}
+
+static void test_analysis_free_text(void **state)
+{
+    (void)state;
+    intake_analysis *a = analyze_text(
+        "El cliente es MANTENIMIENTO INDUSTRIAL ORIÓN, S.A. DE C.V., con RFC MIO830606RT4, dedicado a x.\n"
+        "Requiere cobertura de responsabilidad civil con vigencia anual a partir del 1o. de enero de 2026, "
+        "forma de pago 12 pagos mensuales.\n"
+        "Las unidades son de uso comercial.\n"
+        "La persona de contacto es Ing. Saúl Bernal, tel. (667) 713-2290, sbernal@orion-ejemplo.mx\n");
+    assert_string_equal(a->client_name, "MANTENIMIENTO INDUSTRIAL ORIÓN, S.A. DE C.V.");
+    assert_string_equal(a->rfc, "MIO830606RT4");
+    assert_false(a->rfc_valid);
+    assert_true(missing(a, "rfc_invalid"));
+    assert_string_equal(a->coverage, "RC");
+    assert_string_equal(a->payment_terms, "MENSUAL");
+    assert_string_equal(a->vigencia_start, "2026-01-01");
+    assert_string_equal(a->vigencia_end, "2027-01-01");
+    assert_true(a->vigencia_end_implicit);
+    assert_string_equal(a->uso, "COMERCIAL");
+    assert_string_equal(a->contact_name, "Ing. Saúl Bernal");
+    assert_string_equal(a->contact_phone, "(667) 713-2290");
+    assert_string_equal(a->contact_email, "sbernal@orion-ejemplo.mx");
+    intake_analysis_free(a);
+
+    a = analyze_text("Nos interesa cotizar con cobertura amplia; vigencia 15-dic-2025 - 15-dic-2026, pago semestral.\n");
+    assert_string_equal(a->coverage, "AMPLIA");
+    assert_string_equal(a->vigencia_start, "2025-12-15");
+    assert_string_equal(a->vigencia_end, "2026-12-15");
+    assert_null(a->payment_terms);   /* "pago semestral" without "forma de pago" is not enough */
+    assert_true(missing(a, "client_name"));
+    assert_true(missing(a, "rfc"));
+    intake_analysis_free(a);
+}
+
+static void test_analysis_newest_wins(void **state)
+{
+    (void)state;
+    intake_analysis *a = analyze_text(
+        "Hola, corrijo la vigencia:\n"
+        "- Vigencia: del 15 de diciembre de 2025 al 15 de diciembre de 2026\n\n"
+        "________________________________\n"
+        "De: Suscripción <s@aseguradora.mx>\n"
+        "Enviado: viernes, 10 de octubre de 2025 9:55 a. m.\n"
+        "Asunto: RE: cotización\n\n"
+        "- Cliente: FARMACIAS SAN JUDAS DEL BAJÍO, S.A. DE C.V.\n"
+        "- R.F.C. FSJ990620W9A\n"
+        "- Vigencia: del 1 de diciembre de 2025 al 1 de diciembre de 2026\n"
+        "- Cobertura solicitada: Cobertura Amplia\n"
+        "- Forma de pago: TRIMESTRAL\n");
+    assert_string_equal(a->vigencia_start, "2025-12-15");
+    assert_string_equal(a->vigencia_end, "2026-12-15");
+    assert_string_equal(a->client_name, "FARMACIAS SAN JUDAS DEL BAJÍO, S.A. DE C.V.");
+    assert_string_equal(a->rfc, "FSJ990620W9A");
+    assert_string_equal(a->coverage, "AMPLIA");
+    assert_string_equal(a->payment_terms, "TRIMESTRAL");
+    bool noted = false;
+    for (size_t i = 0; i < a->n_notes; i++)
+        noted = noted || strstr(a->notes[i], "2025-12-01");
+    assert_true(noted);
+    intake_analysis_free(a);
+
+    /* Two different uses in one message: left empty rather than guessed. */
+    a = analyze_text("Adjunto dos archivos: la flotilla utilitaria (uso carga) y la ejecutiva (uso particular).\n");
+    assert_null(a->uso);
+    intake_analysis_free(a);
+}
+
+static void test_html_tables(void **state)
+{
+    (void)state;
+    const char *html =
+        "<html><head><style>td{}</style></head><body><p>Unidades&nbsp;:</p>"
+        "<table><tbody>"
+        "<tr><th>MARCA</th><th colspan=2>DESCRIPCI&Oacute;N</th><th>A&Ntilde;O</th></tr>"
+        "<tr><td> Nissan </td><td>NP300</td><td>DC <b>4x4</b></td><td>2022</td></tr>"
+        "<tr><td>Toyota<br>Hilux</td><td></td><td>SR</td><td>2021"
+        "<table><tr><td>interna</td></tr></table></td></tr>"
+        "</tbody></table>"
+        "<table><tr><td>solo</td></tr>"          /* never closed */
+        "</body></html>";
+    intake_html_tables *t = NULL;
+    assert_int_equal(intake_html_tables_parse(html, strlen(html), &t, NULL), 0);
+    assert_int_equal(t->n_tables, 3);
+    intake_html_table *a = &t->tables[0];
+    assert_int_equal(a->index, 0);
+    assert_int_equal(a->n_rows, 3);
+    assert_int_equal(a->rows[0].tr_index, 1);
+    assert_int_equal(a->rows[0].n_cells, 4);
+    assert_string_equal(a->rows[0].cells[1], "DESCRIPCIÓN");
+    assert_string_equal(a->rows[0].cells[2], "");
+    assert_string_equal(a->rows[0].cells[3], "AÑO");
+    assert_string_equal(a->rows[1].cells[0], "Nissan");
+    assert_string_equal(a->rows[1].cells[2], "DC 4x4");
+    assert_string_equal(a->rows[2].cells[0], "Toyota Hilux");
+    assert_int_equal(a->rows[2].tr_index, 3);
+    /* The nested table is its own table, found before the next top-level one. */
+    bool inner = false, solo = false;
+    for (size_t i = 1; i < t->n_tables; i++) {
+        if (t->tables[i].n_rows == 1 && strcmp(t->tables[i].rows[0].cells[0], "interna") == 0)
+            inner = true;
+        if (t->tables[i].n_rows == 1 && strcmp(t->tables[i].rows[0].cells[0], "solo") == 0)
+            solo = true;
+    }
+    assert_true(inner);
+    assert_true(solo);
+    intake_html_tables_free(t);
+
+    char *text = intake_html_to_text(html, strlen(html));
+    assert_non_null(strstr(text, "Unidades :"));
+    assert_non_null(strstr(text, "Nissan\tNP300\tDC 4x4\t2022"));
+    assert_null(strstr(text, "td{}"));
+    free(text);
+
+    assert_int_equal(intake_html_tables_parse("", 0, &t, NULL), 0);
+    assert_int_equal(t->n_tables, 0);
+    intake_html_tables_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_multipart_mixed),
+        cmocka_unit_test(test_latin1_8bit_and_q_subject),
+        cmocka_unit_test(test_invalid_utf8_repaired),
+        cmocka_unit_test(test_missing_message_id_is_synthetic_and_stable),
+        cmocka_unit_test(test_bad_date_and_header_only),
+        cmocka_unit_test(test_unterminated_boundary_and_bad_base64),
+        cmocka_unit_test(test_nested_rfc822),
+        cmocka_unit_test(test_hostile_filenames),
+        cmocka_unit_test(test_large_attachment),
+        cmocka_unit_test(test_not_an_email),
+        cmocka_unit_test(test_sources),
+        cmocka_unit_test(test_rfc),
+        cmocka_unit_test(test_analysis_labelled),
+        cmocka_unit_test(test_analysis_free_text),
+        cmocka_unit_test(test_analysis_newest_wins),
+        cmocka_unit_test(test_html_tables),
+    };
+    return cmocka_run_group_tests_name("intake", tests, NULL, NULL);
+}
