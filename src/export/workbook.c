@@ -39,6 +39,7 @@ typedef struct writer {
     const export_coverage *cov;
     const export_options *opt;
     const export_coverage_package *case_pkg;
+    const export_coverage_package *row_pkg;   /* package of the row being written */
     const export_field **src, **fallback;   /* per column */
     case_dates dates;
     const char *exported_by;
@@ -139,21 +140,11 @@ static const char *decision_label(export_decision d)
     return "";
 }
 
-/* The coverage package of a row: its own when the broker's sheet named a known one, else the
- * case's. */
-static const export_coverage_package *row_package(const writer *w, const export_row *row)
-{
-    const export_coverage_package *p = NULL;
-    if (!core_str_empty(row->vehicle.coverage))
-        p = export_coverage_find(w->cov, row->vehicle.coverage);
-    return p ? p : w->case_pkg;
-}
-
-static int coverage_value(writer *w, const export_row *row, const char *source,
-                          const export_column *col, cell_value *v)
+static int coverage_value(writer *w, const char *source, const export_column *col,
+                          cell_value *v)
 {
     const char *key = source + strlen("coverage.");
-    const export_coverage_package *pkg = row_package(w, row);
+    const export_coverage_package *pkg = w->row_pkg;
     if (!pkg)
         return minca_err_set(w->err, "case %s: no coverage package (set the case's package: %s)",
                              w->c->cot, w->cov->path);
@@ -218,7 +209,7 @@ static int field_value(writer *w, const export_row *row, const export_field *f,
     case F_CASE_CATALOG: set_text(v, c->catalog_version); break;
     case F_CASE_EXPORTED_BY: set_text(v, w->exported_by); break;
     case F_CASE_EXPORTED_AT: set_date(v, true, w->dates.exported); break;
-    case F_COVERAGE: return coverage_value(w, row, source, col, v);
+    case F_COVERAGE: return coverage_value(w, source, col, v);
     }
     return 0;
 }
@@ -301,14 +292,29 @@ static lxw_format *new_format(writer *w, int state)
 static void make_formats(writer *w)
 {
     const export_template *tpl = w->tpl;
+    /* One format object per distinct look: libxlsxwriter looks up a format that duplicates
+     * another one in a hash on every cell, which made formats per column cost more than the
+     * rest of the workbook together. */
     w->cell_fmt = calloc((size_t)tpl->n_columns * ROW_STATES, sizeof *w->cell_fmt);
     for (int i = 0; i < tpl->n_columns; i++) {
         const export_column *col = &tpl->columns[i];
         const char *nf = col->num_format ? col->num_format : default_num_format(col->type);
+        bool right = col->type != EXPORT_COL_TEXT;
+        int same = -1;
+        for (int j = 0; j < i && same < 0; j++) {
+            const export_column *o = &tpl->columns[j];
+            const char *onf = o->num_format ? o->num_format : default_num_format(o->type);
+            if (!strcmp(nf, onf) && right == (o->type != EXPORT_COL_TEXT))
+                same = j;
+        }
         for (int s = 0; s < ROW_STATES; s++) {
+            if (same >= 0) {
+                w->cell_fmt[i * ROW_STATES + s] = w->cell_fmt[same * ROW_STATES + s];
+                continue;
+            }
             lxw_format *f = new_format(w, s);
             format_set_num_format(f, nf);
-            if (col->type != EXPORT_COL_TEXT)
+            if (right)
                 format_set_align(f, LXW_ALIGN_RIGHT);
             w->cell_fmt[i * ROW_STATES + s] = f;
         }
@@ -496,6 +502,14 @@ static int write_main_sheet(writer *w)
         const export_row *row = &c->rows[i];
         int r = i + 1, state = row_state(row), all_flags = 0;
         g_string_truncate(repaired, 0);
+        /* the row's own package when the broker's sheet named a known one, else the case's */
+        const export_coverage_package *own = NULL, *fallback_pkg = NULL;
+        if (w->cov && !core_str_empty(row->vehicle.coverage)) {
+            own = export_coverage_find(w->cov, row->vehicle.coverage);
+            if (!own)
+                fallback_pkg = w->case_pkg;
+        }
+        w->row_pkg = own ? own : w->case_pkg;
         for (int ci = 0; ci < tpl->n_columns; ci++) {
             int flags = 0;
             if (write_cell(w, r, ci, row, state, &flags) < 0) {
@@ -508,10 +522,6 @@ static int write_main_sheet(writer *w)
                 all_flags |= flags;
             }
         }
-        const export_coverage_package *fallback_pkg = NULL;
-        if (!core_str_empty(row->vehicle.coverage) &&
-            !export_coverage_find(w->cov, row->vehicle.coverage))
-            fallback_pkg = w->case_pkg;
         row_issues(w, r, row, state, repaired->str, all_flags, fallback_pkg);
     }
     g_string_free(repaired, TRUE);
@@ -728,6 +738,9 @@ static int prepare(writer *w)
         return -1;
     fill_dates(w);
     if (template_uses_coverage(w->tpl)) {
+        if (!w->cov)
+            return minca_err_set(w->err, "%s uses coverage columns but no coverage table was "
+                                         "given", w->tpl->path);
         w->case_pkg = export_coverage_find(w->cov, c->coverage_package);
         if (!w->case_pkg) {
             GString *known = g_string_new(NULL);

@@ -1,0 +1,151 @@
+/* Benchmark: a 600-vehicle case exported to a Gcotiza workbook through the one-call API
+ * (template and coverage loading, three styled sheets, bytes and SHA-256), beside two
+ * baselines measured in the same run on the same rows: a bare libxlsxwriter workbook with the
+ * same cells and no formats, and a CSV file written with stdio. Medians of several runs. */
+#include "minca/core.h"
+#include "minca/export.h"
+#include "../unit/test_export_fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+#define VEHICLES 600
+#define RUNS 15
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The same cells as the template's 29 columns, as plain strings and numbers. */
+static void plain_xlsx(const export_case *c, const char *path)
+{
+    lxw_workbook *wb = workbook_new(path);
+    lxw_worksheet *ws = workbook_add_worksheet(wb, "COTIZACION");
+    for (int col = 0; col < 29; col++) {
+        char h[16];
+        snprintf(h, sizeof h, "COL%d", col);
+        worksheet_write_string(ws, 0, (lxw_col_t)col, h, NULL);
+    }
+    for (int i = 0; i < c->n_rows; i++) {
+        const export_row *r = &c->rows[i];
+        lxw_row_t row = (lxw_row_t)(i + 1);
+        int col = 0;
+        worksheet_write_string(ws, row, col++, r->match.cvegs, NULL);
+        worksheet_write_string(ws, row, col++, r->match.brand, NULL);
+        worksheet_write_string(ws, row, col++, r->match.model, NULL);
+        worksheet_write_number(ws, row, col++, r->match.year, NULL);
+        worksheet_write_string(ws, row, col++, r->match.body, NULL);
+        worksheet_write_string(ws, row, col++, r->vehicle.use, NULL);
+        worksheet_write_string(ws, row, col++, r->match.description, NULL);
+        worksheet_write_string(ws, row, col++, r->vehicle.plates, NULL);
+        worksheet_write_number(ws, row, col++, r->vehicle.insured_amount, NULL);
+        col++; /* PRIMA empty */
+        for (int k = 0; k < 6; k++)
+            worksheet_write_number(ws, row, col++, 0.05 * k, NULL);
+        for (int k = 0; k < 7; k++)
+            worksheet_write_string(ws, row, col++, "AMPARADA", NULL);
+        worksheet_write_number(ws, row, col++, 46357, NULL);
+        worksheet_write_number(ws, row, col++, 46722, NULL);
+        worksheet_write_string(ws, row, col++, c->payment_terms, NULL);
+        worksheet_write_string(ws, row, col++, c->currency, NULL);
+        worksheet_write_number(ws, row, col++, r->match.confidence, NULL);
+        worksheet_write_string(ws, row, col++, r->match.reviewed ? "SI" : "NO", NULL);
+    }
+    workbook_close(wb);
+}
+
+static void plain_csv(const export_case *c, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    for (int i = 0; i < c->n_rows; i++) {
+        const export_row *r = &c->rows[i];
+        fprintf(f, "%s,%s,%s,%d,%s,%s,\"%s\",%s,%.2f,,0.05,0.10,0.25,3000000,0,200000,"
+                   "AMPARADA,AMPARADA,RC EN EL EXTRANJERO,SUMA DECLARADA,SUMA DECLARADA,"
+                   "SUMA DECLARADA,CRISTALES,01/12/2026,01/12/2027,%s,%s,%.2f,%s\n",
+                r->match.cvegs, r->match.brand, r->match.model, r->match.year, r->match.body,
+                r->vehicle.use, r->match.description, r->vehicle.plates,
+                r->vehicle.insured_amount, c->payment_terms, c->currency, r->match.confidence,
+                r->match.reviewed ? "SI" : "NO");
+    }
+    fclose(f);
+}
+
+int main(void)
+{
+    char *share = fx_share_dir();
+    char dir[] = "/tmp/minca-bench-export.XXXXXX";
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    export_case c;
+    fx_build_fleet(&c, VEHICLES, 1);
+    char *out = core_path_join(dir, "export.xlsx");
+    char *plain = core_path_join(dir, "plain.xlsx");
+    char *csv = core_path_join(dir, "plain.csv");
+    double t_export[RUNS], t_plain[RUNS], t_csv[RUNS];
+    size_t bytes = 0;
+    int status = 0;
+
+    for (int run = 0; run < RUNS; run++) {
+        /* interleaved so that machine noise hits every variant alike */
+        export_options opt = {.share_dir = share, .out_path = out};
+        export_result res;
+        minca_err err = {0};
+        double t0 = core_now_seconds();
+        if (export_case_write(&c, &opt, &res, &err) < 0) {
+            fprintf(stderr, "export failed: %s\n", err.msg);
+            status = 1;
+            break;
+        }
+        t_export[run] = core_now_seconds() - t0;
+        bytes = res.len;
+        export_result_clear(&res);
+
+        t0 = core_now_seconds();
+        plain_xlsx(&c, plain);
+        t_plain[run] = core_now_seconds() - t0;
+
+        t0 = core_now_seconds();
+        plain_csv(&c, csv);
+        t_csv[run] = core_now_seconds() - t0;
+    }
+    if (status == 0) {
+        double me = median(t_export, RUNS), mp = median(t_plain, RUNS), mc = median(t_csv, RUNS);
+        printf("export %d vehicles, gcotiza_v1 (29 columns, 3 styled sheets, bytes + SHA-256):\n"
+               "  median %.1f ms (min %.1f, max %.1f) over %d runs, %zu bytes\n",
+               VEHICLES, me * 1e3, t_export[0] * 1e3, t_export[RUNS - 1] * 1e3, RUNS, bytes);
+        printf("baseline libxlsxwriter, same cells, no formats, one sheet: median %.1f ms\n",
+               mp * 1e3);
+        printf("baseline CSV with stdio, same rows:                          median %.1f ms\n",
+               mc * 1e3);
+        printf("export / bare xlsx: %.2fx; per vehicle %.1f us\n", me / mp, me / VEHICLES * 1e6);
+        if (me > 1.0) {
+            printf("FAIL: a %d-vehicle export should take well under a second\n", VEHICLES);
+            status = 1;
+        }
+    }
+    unlink(out);
+    unlink(plain);
+    unlink(csv);
+    rmdir(dir);
+    free(out);
+    free(plain);
+    free(csv);
+    free(share);
+    export_case_clear(&c);
+    return status;
+}
