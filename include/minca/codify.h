@@ -1,0 +1,288 @@
+/* codify: vehicle codification. Maps a free-text vehicle (brand, model, year, description,
+ * optional VIN) to a catalog entry (CVEGS key + model year) of an insurer's AMIS CATVER catalog,
+ * with a calibrated confidence, a decision and explained candidates.
+ *
+ * Layers (one file per idea under src/codify/):
+ *   normalize.c   Unicode -> upper-case ASCII, tokenizer
+ *   aliases.c     user-extensible data files (brands, models, token synonyms, VIN WMI prefixes)
+ *   attributes.c  attribute extraction (year, doors, cylinders, displacement, ...)
+ *   vin.c         ISO 3779 check digit, model-year character, WMI
+ *   index.c       in-memory catalog index (no I/O)
+ *   match.c       candidate generation and scoring
+ *   calibrate.c   confidence model and decision
+ *   corrections.c reviewer corrections (learning from review)
+ *   catver.c      CATVER CSV loader (the only file-reading part besides aliases.c)
+ *   eval.c        evaluation metrics over labeled files
+ *   insurer_source.c  index for an insurer's stored catalog
+ *
+ * Threading: an index, an alias set and a corrections table are read-only after they are
+ * built; any number of threads may call codify_match() on the same ones concurrently.
+ * Errors follow core.h: 0 / -1 and the reason written once into err. */
+#ifndef MINCA_CODIFY_H
+#define MINCA_CODIFY_H
+
+#include "minca/core.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* ---- catalog entries ------------------------------------------------------------------ */
+
+/* One CATVER row as the engine needs it. Strings are borrowed by codify_index_build (it
+ * copies them). cvegs is the 5-digit key as text (leading zeros kept). */
+typedef struct codify_entry {
+    const char *marca;
+    const char *submarca;
+    const char *cvegs;
+    int modelo;                 /* model year */
+    const char *descveh;
+    const char *tipveh;         /* AUTO / SUV / PICKUP / VAN / CAMION; may be NULL */
+    const char *transmision;    /* AUTO / MANUAL / empty or NULL */
+} codify_entry;
+
+/* A loaded catalog file: entries plus the storage behind their strings. Owned by the caller;
+ * free with codify_catalog_free. */
+typedef struct codify_catalog {
+    codify_entry *entries;
+    size_t n_entries;
+    void *storage;              /* private */
+} codify_catalog;
+
+/* Reads an AMIS CATVER CSV (the 15 columns; header names matched case- and
+ * accent-insensitively; only MARCA, SUBMARCA, MODELO, CVEGS, DESCVEH are required).
+ * Bad rows are an error naming the file and line. */
+int codify_catalog_load_csv(const char *path, codify_catalog *out, minca_err *err);
+void codify_catalog_free(codify_catalog *cat);
+
+/* ---- aliases (data files) ------------------------------------------------------------- */
+
+/* Tables users extend as plain text (format documented at the top of each file in
+ * data/codify/):
+ *   brands.txt   ALIAS = CATALOG BRAND[, CATALOG BRAND...]  and  %ignore WORD...
+ *   models.txt   [BRAND:] ALIAS = CATALOG SUBMARCA
+ *   tokens.txt   WORDS = CANONICAL WORDS  (abbreviations and synonyms, phrases allowed)
+ *   wmi.txt      WMI = CATALOG BRAND[, ...]  (VIN manufacturer prefix, 2 or 3 chars) */
+typedef enum {
+    CODIFY_ALIAS_BRANDS,
+    CODIFY_ALIAS_MODELS,
+    CODIFY_ALIAS_TOKENS,
+    CODIFY_ALIAS_WMI,
+} codify_alias_kind;
+
+typedef struct codify_aliases codify_aliases;
+
+codify_aliases *codify_aliases_new(void);
+void codify_aliases_free(codify_aliases *a);
+/* Parses one table from text; name is used in error messages ("name:LINE: reason"). */
+int codify_aliases_parse(codify_aliases *a, codify_alias_kind kind, const char *text,
+                         const char *name, minca_err *err);
+/* Loads brands.txt, models.txt, tokens.txt and wmi.txt from dir (each must exist). */
+int codify_aliases_load_dir(const char *dir, codify_aliases **out, minca_err *err);
+/* Loads from config_get()->data_dir/codify. */
+int codify_aliases_load_default(codify_aliases **out, minca_err *err);
+
+/* ---- normalisation and attributes ----------------------------------------------------- */
+
+/* Normalises UTF-8 (invalid bytes tolerated) to upper-case ASCII: accents removed, Ñ -> N,
+ * punctuation and runs of spaces collapsed to one space, decimal points kept inside
+ * numbers, dots and hyphens inside words joined ("B.M.W." -> "BMW", "F-150" -> "F150").
+ * Writes at most cap-1 bytes plus NUL into out; returns the length written. Input longer
+ * than CODIFY_MAX_INPUT bytes is truncated first. */
+#define CODIFY_MAX_INPUT 4096
+size_t codify_normalize(const char *in, char *out, size_t cap);
+
+typedef enum { CODIFY_TRANS_UNKNOWN = 0, CODIFY_TRANS_AUTO, CODIFY_TRANS_MANUAL } codify_trans;
+typedef enum { CODIFY_DRIVE_UNKNOWN = 0, CODIFY_DRIVE_4X2, CODIFY_DRIVE_4X4 } codify_drive;
+typedef enum {
+    CODIFY_FUEL_UNKNOWN = 0, CODIFY_FUEL_DIESEL, CODIFY_FUEL_HYBRID, CODIFY_FUEL_PLUGIN,
+    CODIFY_FUEL_ELECTRIC,
+} codify_fuel;
+
+/* Attributes read from a description; 0 / UNKNOWN when the text does not say. */
+typedef struct codify_attrs {
+    int year;                   /* model year found in the text ("MOD 2019", "(2014)", "M-22") */
+    int doors;
+    int cylinders;
+    int displacement_dl;        /* litres x 10, rounded (2.5L -> 25) */
+    bool turbo;
+    int occupants;
+    int tonnage_dt;             /* payload tonnes x 10 */
+    codify_trans trans;
+    codify_drive drive;
+    codify_fuel fuel;
+    char body[16];              /* PICKUP, CHASIS, VAN, SEDAN, HB, COUPE, CONVERTIBLE, ... or "" */
+    char vin[18];               /* a 17-character VIN found in the text, or "" */
+} codify_attrs;
+
+/* Extracts attributes from free text using the synonym tables of aliases (may be NULL for
+ * the built-in grammar only). */
+void codify_extract_attrs(const codify_aliases *aliases, const char *text, codify_attrs *out);
+
+/* ---- VIN ------------------------------------------------------------------------------ */
+
+/* True when vin is 17 characters of the VIN alphabet (no I, O, Q). */
+bool codify_vin_wellformed(const char *vin);
+/* ISO 3779 / FMVSS 115 check digit ('0'..'9' or 'X') computed over vin; 0 when malformed. */
+char codify_vin_check_digit(const char *vin);
+bool codify_vin_check_ok(const char *vin);
+/* Model year from position 10. The 30-year cycle is resolved with position 7 (a letter there
+ * means 2010-2039, a digit 1980-2009), as the North American rule does. 0 when invalid. */
+int codify_vin_year(const char *vin);
+
+/* ---- index ---------------------------------------------------------------------------- */
+
+typedef struct codify_index codify_index;
+
+/* Builds the in-memory index from n entries (copied). aliases may be NULL (no aliases) and
+ * is only read during the call. No I/O. */
+codify_index *codify_index_build(const codify_entry *entries, size_t n,
+                                 const codify_aliases *aliases, minca_err *err);
+void codify_index_free(codify_index *idx);
+size_t codify_index_size(const codify_index *idx);
+/* Convenience: load CSV + default aliases (or aliases_dir when non-NULL) and build. */
+int codify_index_from_csv(const char *csv_path, const char *aliases_dir, codify_index **out,
+                          minca_err *err);
+/* Index of the insurer's active catalog from storage. */
+int codify_load_insurer_index(const char *slug, codify_index **out, minca_err *err);
+
+/* ---- corrections (learning from review) ----------------------------------------------- */
+
+typedef struct codify_corrections codify_corrections;
+
+typedef struct codify_query {
+    const char *marca;          /* any of these may be NULL or empty */
+    const char *submarca;
+    int anio;                   /* 0 when unknown */
+    const char *descripcion;
+    const char *vin;            /* optional; a VIN inside descripcion is found as well */
+    const char *broker;         /* optional broker id/slug, used only for corrections */
+} codify_query;
+
+#define CODIFY_KEY_MAX 512
+/* The normalised key a reviewer correction is stored under: brand, model, year and
+ * description normalised ("NISSAN|NP300|2019|PICK UP 2P ..."); broker is not part of it.
+ * Writes into buf[CODIFY_KEY_MAX]; returns buf. */
+char *codify_correction_key(const codify_query *q, char buf[CODIFY_KEY_MAX]);
+
+codify_corrections *codify_corrections_new(void);
+void codify_corrections_free(codify_corrections *c);
+/* Adds (or replaces) a correction; broker NULL or "" applies to every broker. Strings copied. */
+void codify_corrections_add(codify_corrections *c, const char *key, const char *broker,
+                            const char *cvegs, int year);
+/* Removes a correction; returns true when one was present. */
+bool codify_corrections_remove(codify_corrections *c, const char *key, const char *broker);
+size_t codify_corrections_count(const codify_corrections *c);
+
+/* ---- matching ------------------------------------------------------------------------- */
+
+typedef enum {
+    CODIFY_AUTO_ACCEPT = 0,
+    CODIFY_NEEDS_REVIEW,
+    CODIFY_NO_MATCH,
+} codify_decision;
+
+const char *codify_decision_name(codify_decision d);   /* "auto_accept" | "needs_review" | "no_match" */
+
+/* Decision thresholds on the calibrated confidence (per insurer in storage). */
+typedef struct codify_thresholds {
+    double auto_accept;         /* confidence >= this: AUTO_ACCEPT */
+    double no_match;            /* confidence < this: NO_MATCH (candidates still listed) */
+} codify_thresholds;
+
+extern const codify_thresholds CODIFY_DEFAULT_THRESHOLDS;
+
+/* Attributes compared for the explanation of a candidate. */
+typedef enum {
+    CODIFY_ATTR_BRAND = 0, CODIFY_ATTR_MODEL, CODIFY_ATTR_YEAR, CODIFY_ATTR_TRANS,
+    CODIFY_ATTR_DOORS, CODIFY_ATTR_CYLINDERS, CODIFY_ATTR_DISPLACEMENT, CODIFY_ATTR_TURBO,
+    CODIFY_ATTR_OCCUPANTS, CODIFY_ATTR_DRIVE, CODIFY_ATTR_FUEL, CODIFY_ATTR_TONNAGE,
+    CODIFY_ATTR_WORDS, CODIFY_ATTR_VIN, CODIFY_ATTR_CORRECTION,
+    CODIFY_ATTR__COUNT
+} codify_attr;
+
+const char *codify_attr_name(codify_attr a);   /* "brand", "model", "transmission", ... */
+
+typedef enum { CODIFY_CONFLICT = -1, CODIFY_AGREE = 1 } codify_verdict;
+
+typedef struct codify_evidence {
+    codify_attr attr;
+    codify_verdict verdict;
+    char query_value[24];       /* as read from the query ("AUT", "2.5L", ...) */
+    char catalog_value[24];     /* as read from the catalog entry */
+} codify_evidence;
+
+#define CODIFY_MAX_EVIDENCE 16
+#define CODIFY_MAX_CANDIDATES 10
+
+typedef struct codify_candidate {
+    char cvegs[8];
+    int year;
+    double score;               /* ranking score, comparable within one result */
+    const char *marca;          /* borrowed from the index: valid while the index lives */
+    const char *submarca;
+    const char *description;
+    codify_evidence evidence[CODIFY_MAX_EVIDENCE];
+    int n_evidence;
+    char explanation[256];      /* "agrees: model, year, AUT, 2.5L; conflicts: doors 4P vs 2P" */
+} codify_candidate;
+
+/* Numbers the confidence is computed from; exposed for calibration and evaluation. */
+#define CODIFY_N_FEATURES 10
+typedef struct codify_features {
+    double x[CODIFY_N_FEATURES];
+} codify_features;
+
+typedef struct codify_result {
+    codify_decision decision;
+    char cvegs[8];              /* "" when there is no proposal */
+    int year;
+    double confidence;          /* calibrated probability the proposal is right, [0,1] */
+    bool corrected;             /* answered from a reviewer correction */
+    char reason[128];           /* for NO_MATCH: why ("brand not in catalog", ...) */
+    int n_candidates;
+    codify_candidate candidates[CODIFY_MAX_CANDIDATES];
+    codify_features features;
+} codify_result;
+
+typedef struct codify_options {
+    codify_thresholds thresholds;
+    int top_n;                          /* candidates to return, 1..CODIFY_MAX_CANDIDATES */
+    bool explain;                       /* fill evidence and explanation strings */
+    const codify_corrections *corrections;   /* optional, borrowed */
+} codify_options;
+
+void codify_options_default(codify_options *o);
+
+/* Codifies one query. out is filled completely (no allocation; candidate strings borrow from
+ * the index). Fails only on invalid arguments. Thread-safe on a shared index. */
+int codify_match(const codify_index *idx, const codify_query *q, const codify_options *opts,
+                 codify_result *out, minca_err *err);
+
+/* Calibrated confidence from features (calibrate.c); exposed for tests and refitting. */
+double codify_confidence(const codify_features *f);
+codify_decision codify_decide(double confidence, bool has_proposal, const codify_thresholds *t);
+
+/* ---- evaluation ----------------------------------------------------------------------- */
+
+typedef struct codify_eval_counts {
+    long rows, positives, negatives;
+    long top1, auto_n, auto_ok, review, nomatch_on_pos;
+    long neg_auto, neg_nomatch;
+} codify_eval_counts;
+
+/* Evaluates one labeled file (columns of data/eval/README.md) and prints the metrics per file
+ * and per difficulty stratum to out. Accumulates totals into all and latencies (seconds) into
+ * lat (a GArray of double, may be NULL). features_out (may be NULL) receives one CSV line per
+ * row with the confidence features and whether the top proposal was right. */
+typedef struct codify_eval_opts {
+    const codify_options *match;
+    void *latencies;            /* GArray* of double or NULL */
+    void *features_out;         /* FILE* or NULL */
+    void *pred_out;             /* FILE* for JSON Lines predictions or NULL */
+} codify_eval_opts;
+
+int codify_eval_file(const codify_index *idx, const char *path, const codify_eval_opts *o,
+                     void *out_file, codify_eval_counts *total, minca_err *err);
+void codify_eval_print_counts(void *out_file, const char *label, const codify_eval_counts *c);
+
+#endif

@@ -1,0 +1,355 @@
+/* Alias tables loaded from user-editable text files (data/codify/*.txt). */
+#include "internal.h"
+
+#include "minca/config.h"
+
+#include <string.h>
+
+typedef struct alias_source {
+    codify_alias_kind kind;
+    char *name;
+    char *text;
+} alias_source;
+
+static void source_free(gpointer p)
+{
+    alias_source *s = p;
+    g_free(s->name);
+    g_free(s->text);
+    g_free(s);
+}
+
+static void model_alias_free(gpointer p)
+{
+    cx_model_alias *m = p;
+    g_free(m->brand);
+    g_free(m->alias);
+    g_free(m->target);
+    g_free(m);
+}
+
+static void ptr_array_unref(gpointer p) { g_ptr_array_unref(p); }
+
+codify_aliases *codify_aliases_new(void)
+{
+    codify_aliases *a = g_new0(codify_aliases, 1);
+    a->brand_alias = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, ptr_array_unref);
+    a->brand_ignore = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    a->model_alias = g_ptr_array_new_with_free_func(model_alias_free);
+    a->token_syn = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    a->wmi = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, ptr_array_unref);
+    a->sources = g_ptr_array_new_with_free_func(source_free);
+    a->max_phrase = 1;
+    return a;
+}
+
+void codify_aliases_free(codify_aliases *a)
+{
+    if (!a)
+        return;
+    g_hash_table_destroy(a->brand_alias);
+    g_hash_table_destroy(a->brand_ignore);
+    g_ptr_array_unref(a->model_alias);
+    g_hash_table_destroy(a->token_syn);
+    g_hash_table_destroy(a->wmi);
+    g_ptr_array_unref(a->sources);
+    g_free(a);
+}
+
+static char *compact_of(const char *text)
+{
+    char norm[512], comp[512];
+    codify_normalize(text, norm, sizeof norm);
+    cx_compact(norm, comp, sizeof comp);
+    return g_strdup(comp);
+}
+
+/* Normalised, tokenized, space-joined form (no synonyms applied). */
+static char *phrase_of(const char *text, int *n_words)
+{
+    char norm[512];
+    codify_normalize(text, norm, sizeof norm);
+    cx_tokens *t = g_new(cx_tokens, 1);
+    cx_tokenize(NULL, norm, t);
+    GString *s = g_string_new(NULL);
+    for (int i = 0; i < t->n; i++) {
+        if (i)
+            g_string_append_c(s, ' ');
+        g_string_append(s, t->tok[i]);
+    }
+    if (n_words)
+        *n_words = t->n;
+    g_free(t);
+    return g_string_free(s, FALSE);
+}
+
+/* Adds the comma-separated compact brand list to table[key]. */
+static void add_brand_list(GHashTable *table, const char *key, const char *list)
+{
+    GPtrArray *arr = g_hash_table_lookup(table, key);
+    if (!arr) {
+        arr = g_ptr_array_new_with_free_func(g_free);
+        g_hash_table_insert(table, g_strdup(key), arr);
+    }
+    char **parts = g_strsplit(list, ",", -1);
+    for (int i = 0; parts[i]; i++) {
+        char *c = compact_of(parts[i]);
+        if (*c)
+            g_ptr_array_add(arr, c);
+        else
+            g_free(c);
+    }
+    g_strfreev(parts);
+}
+
+static int parse_line(codify_aliases *a, codify_alias_kind kind, char *line, const char *name,
+                      int lineno, minca_err *err)
+{
+    char *s = g_strstrip(line);
+    if (*s == '\0' || *s == '#')
+        return 0;
+    if (kind == CODIFY_ALIAS_BRANDS && g_str_has_prefix(s, "%ignore")) {
+        char **words = g_strsplit_set(s + 7, " \t", -1);
+        for (int i = 0; words[i]; i++) {
+            char *c = compact_of(words[i]);
+            if (*c)
+                g_hash_table_replace(a->brand_ignore, c, GINT_TO_POINTER(1));
+            else
+                g_free(c);
+        }
+        g_strfreev(words);
+        return 0;
+    }
+    char *eq = strchr(s, '=');
+    if (!eq)
+        return minca_err_set(err, "%s:%d: expected 'ALIAS = VALUE', got '%.60s'", name, lineno, s);
+    *eq = '\0';
+    char *left = g_strstrip(s);
+    char *right = g_strstrip(eq + 1);
+    if (*left == '\0')
+        return minca_err_set(err, "%s:%d: empty name before '='", name, lineno);
+
+    switch (kind) {
+    case CODIFY_ALIAS_BRANDS: {
+        if (*right == '\0')
+            return minca_err_set(err, "%s:%d: no catalog brand after '='", name, lineno);
+        char *key = compact_of(left);
+        if (!*key) {
+            g_free(key);
+            return minca_err_set(err, "%s:%d: alias has no letters or digits", name, lineno);
+        }
+        add_brand_list(a->brand_alias, key, right);
+        g_free(key);
+        return 0;
+    }
+    case CODIFY_ALIAS_WMI: {
+        if (*right == '\0')
+            return minca_err_set(err, "%s:%d: no catalog brand after '='", name, lineno);
+        char *key = compact_of(left);
+        size_t kl = strlen(key);
+        if (kl < 2 || kl > 3) {
+            g_free(key);
+            return minca_err_set(err, "%s:%d: a WMI prefix has 2 or 3 characters", name, lineno);
+        }
+        add_brand_list(a->wmi, key, right);
+        g_free(key);
+        return 0;
+    }
+    case CODIFY_ALIAS_MODELS: {
+        if (*right == '\0')
+            return minca_err_set(err, "%s:%d: no catalog model after '='", name, lineno);
+        cx_model_alias *m = g_new0(cx_model_alias, 1);
+        char *colon = strchr(left, ':');
+        if (colon) {
+            *colon = '\0';
+            m->brand = compact_of(left);
+            m->alias = compact_of(colon + 1);
+        } else {
+            m->alias = compact_of(left);
+        }
+        m->target = compact_of(right);
+        if (!*m->alias || !*m->target || (m->brand && !*m->brand)) {
+            model_alias_free(m);
+            return minca_err_set(err, "%s:%d: alias, brand and model need letters or digits",
+                                 name, lineno);
+        }
+        g_ptr_array_add(a->model_alias, m);
+        return 0;
+    }
+    case CODIFY_ALIAS_TOKENS: {
+        int n_words = 0;
+        bool unit = g_str_has_prefix(left, "%unit");
+        char *key = phrase_of(unit ? left + 5 : left, &n_words);
+        if (unit) {
+            if (n_words != 1) {
+                g_free(key);
+                return minca_err_set(err, "%s:%d: %%unit takes exactly one word", name, lineno);
+            }
+            char *val = phrase_of(right, NULL);
+            g_hash_table_replace(a->token_syn, g_strconcat("\x02", key, NULL), val);
+            g_free(key);
+            return 0;
+        }
+        if (n_words == 0) {
+            g_free(key);
+            return minca_err_set(err, "%s:%d: word has no letters or digits", name, lineno);
+        }
+        char *val = phrase_of(right, NULL);
+        g_hash_table_replace(a->token_syn, key, val);
+        if (n_words > a->max_phrase)
+            a->max_phrase = n_words;
+        if (n_words > 1) {
+            /* remember the first word so lookups of longer phrases are only tried after it */
+            char *first = g_strndup(key, strcspn(key, " "));
+            char *mark = g_strconcat("\x01", first, NULL);
+            g_hash_table_replace(a->token_syn, mark, g_strdup(""));
+            g_free(first);
+        }
+        return 0;
+    }
+    }
+    return minca_err_set(err, "%s: unknown table kind", name);
+}
+
+int codify_aliases_parse(codify_aliases *a, codify_alias_kind kind, const char *text,
+                         const char *name, minca_err *err)
+{
+    if (!a || !text)
+        return minca_err_set(err, "aliases: no table to parse");
+    if (!g_utf8_validate(text, -1, NULL))
+        return minca_err_set(err, "%s: not valid UTF-8", name);
+    char **lines = g_strsplit(text, "\n", -1);
+    int rc = 0;
+    for (int i = 0; lines[i] && rc == 0; i++)
+        rc = parse_line(a, kind, lines[i], name, i + 1, err);
+    g_strfreev(lines);
+    if (rc == 0) {
+        alias_source *s = g_new0(alias_source, 1);
+        s->kind = kind;
+        s->name = g_strdup(name);
+        s->text = g_strdup(text);
+        g_ptr_array_add(a->sources, s);
+    }
+    return rc;
+}
+
+codify_aliases *cx_aliases_clone(const codify_aliases *a)
+{
+    codify_aliases *c = codify_aliases_new();
+    if (!a)
+        return c;
+    for (guint i = 0; i < a->sources->len; i++) {
+        alias_source *s = g_ptr_array_index(a->sources, i);
+        codify_aliases_parse(c, s->kind, s->text, s->name, NULL);
+    }
+    return c;
+}
+
+int codify_aliases_load_dir(const char *dir, codify_aliases **out, minca_err *err)
+{
+    static const struct {
+        const char *file;
+        codify_alias_kind kind;
+    } files[] = {
+        {"brands.txt", CODIFY_ALIAS_BRANDS},
+        {"models.txt", CODIFY_ALIAS_MODELS},
+        {"tokens.txt", CODIFY_ALIAS_TOKENS},
+        {"wmi.txt", CODIFY_ALIAS_WMI},
+    };
+    *out = NULL;
+    codify_aliases *a = codify_aliases_new();
+    for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+        char *path = core_path_join(dir, files[i].file);
+        char *data = NULL;
+        size_t len = 0;
+        int rc = core_read_file(path, 8u << 20, &data, &len, err);
+        if (rc == 0)
+            rc = codify_aliases_parse(a, files[i].kind, data, path, err);
+        free(data);
+        free(path);
+        if (rc != 0) {
+            codify_aliases_free(a);
+            return minca_err_prefix(err, "codifier aliases");
+        }
+    }
+    *out = a;
+    return 0;
+}
+
+int codify_aliases_load_default(codify_aliases **out, minca_err *err)
+{
+    const minca_config *cfg = config_get();
+    const char *base = cfg && cfg->data_dir ? cfg->data_dir : "data";
+    char *dir = core_path_join(base, "codify");
+    int rc = codify_aliases_load_dir(dir, out, err);
+    free(dir);
+    return rc;
+}
+
+const char *cx_unit_word(const codify_aliases *al, const char *word)
+{
+    if (!al)
+        return NULL;
+    char key[80];
+    snprintf(key, sizeof key, "\x02%s", word);
+    return g_hash_table_lookup(al->token_syn, key);
+}
+
+const char *cx_synonym_word(const codify_aliases *al, const char *word)
+{
+    if (!al)
+        return NULL;
+    return g_hash_table_lookup(al->token_syn, word);
+}
+
+static void push_words(cx_tokens *out, const char *words)
+{
+    const char *p = words;
+    while (*p) {
+        const char *s = p;
+        while (*p && *p != ' ')
+            p++;
+        cx_tokens_push(out, s, (size_t)(p - s));
+        while (*p == ' ')
+            p++;
+    }
+}
+
+void cx_apply_synonyms(const codify_aliases *al, const cx_tokens *in, cx_tokens *out)
+{
+    cx_tokens_init(out);
+    for (int i = 0; i < in->n;) {
+        int used = 0;
+        if (al && al->max_phrase > 1) {
+            char mark[80];
+            snprintf(mark, sizeof mark, "\x01%s", in->tok[i]);
+            if (g_hash_table_contains(al->token_syn, mark)) {
+                for (int len = al->max_phrase; len > 1 && !used; len--) {
+                    if (i + len > in->n)
+                        continue;
+                    char phrase[256];
+                    size_t o = 0;
+                    for (int k = 0; k < len; k++)
+                        o += (size_t)snprintf(phrase + o, o < sizeof phrase ? sizeof phrase - o : 0,
+                                              "%s%s", k ? " " : "", in->tok[i + k]);
+                    if (o >= sizeof phrase)
+                        continue;
+                    const char *rep = g_hash_table_lookup(al->token_syn, phrase);
+                    if (rep) {
+                        push_words(out, rep);
+                        used = len;
+                    }
+                }
+            }
+        }
+        if (!used) {
+            const char *rep = cx_synonym_word(al, in->tok[i]);
+            if (rep)
+                push_words(out, rep);
+            else
+                cx_tokens_push(out, in->tok[i], strlen(in->tok[i]));
+            used = 1;
+        }
+        i += used;
+    }
+}

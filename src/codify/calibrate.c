@@ -1,0 +1,44 @@
+/* Confidence model and decision.
+ *
+ * The confidence is a logistic function of the ranking features computed in match.c
+ * (codify_features: bias, top score, margin to the runner-up, catalog-side and query-side
+ * coverage of the top entry, number of conflicting attributes, model evidence level, brand
+ * agreement, year known, log block size). The coefficients below were fitted by
+ * scripts/fit-codify-calibration.py (L2-regularised logistic regression on whether the top
+ * proposal is right, over the development files of data/eval with catver_qualitas.csv;
+ * `minca eval --features FILE` writes the training rows). Refit after changing the scoring. */
+#include "internal.h"
+
+#include <math.h>
+
+/* fitted constants: see the comment above */
+static const double COEF[CODIFY_N_FEATURES] = {
+    -6.0, 4.0, 14.0, 2.0, 3.0, -1.5, 0.8, 1.0, 1.5, -0.3,
+};
+
+const codify_thresholds CODIFY_DEFAULT_THRESHOLDS = {
+    .auto_accept = 0.97,
+    .no_match = 0.10,
+};
+
+double codify_confidence(const codify_features *f)
+{
+    double z = 0;
+    for (int i = 0; i < CODIFY_N_FEATURES; i++)
+        z += COEF[i] * f->x[i];
+    if (z > 30)
+        z = 30;
+    if (z < -30)
+        z = -30;
+    return 1.0 / (1.0 + exp(-z));
+}
+
+codify_decision codify_decide(double confidence, bool has_proposal, const codify_thresholds *t)
+{
+    const codify_thresholds *th = t ? t : &CODIFY_DEFAULT_THRESHOLDS;
+    if (!has_proposal || confidence < th->no_match)
+        return CODIFY_NO_MATCH;
+    if (confidence >= th->auto_accept)
+        return CODIFY_AUTO_ACCEPT;
+    return CODIFY_NEEDS_REVIEW;
+}

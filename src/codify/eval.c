@@ -1,0 +1,191 @@
+/* Evaluation over labeled files (data/eval/README.md): top-1, auto-accept rate and precision,
+ * no-match behaviour, per file and per difficulty stratum. Only the four input columns are
+ * given to the matcher; the label and difficulty columns are read for scoring only. */
+#include "internal.h"
+
+#include "minca/csv.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool same_key(const char *a, const char *b)
+{
+    while (*a == '0')
+        a++;
+    while (*b == '0')
+        b++;
+    return strcmp(a, b) == 0;
+}
+
+static void count_row(codify_eval_counts *c, bool positive, bool correct, codify_decision d)
+{
+    c->rows++;
+    if (positive) {
+        c->positives++;
+        c->top1 += correct;
+        if (d == CODIFY_AUTO_ACCEPT) {
+            c->auto_n++;
+            c->auto_ok += correct;
+        } else if (d == CODIFY_NEEDS_REVIEW) {
+            c->review++;
+        } else {
+            c->nomatch_on_pos++;
+        }
+    } else {
+        c->negatives++;
+        c->neg_auto += d == CODIFY_AUTO_ACCEPT;
+        c->neg_nomatch += d == CODIFY_NO_MATCH;
+    }
+}
+
+static void add_counts(codify_eval_counts *to, const codify_eval_counts *from)
+{
+    to->rows += from->rows;
+    to->positives += from->positives;
+    to->negatives += from->negatives;
+    to->top1 += from->top1;
+    to->auto_n += from->auto_n;
+    to->auto_ok += from->auto_ok;
+    to->review += from->review;
+    to->nomatch_on_pos += from->nomatch_on_pos;
+    to->neg_auto += from->neg_auto;
+    to->neg_nomatch += from->neg_nomatch;
+}
+
+static void ratio(char *buf, size_t cap, long num, long den)
+{
+    if (den <= 0)
+        snprintf(buf, cap, "%7s", "-");
+    else
+        snprintf(buf, cap, "%7.4f", (double)num / (double)den);
+}
+
+void codify_eval_print_counts(void *out_file, const char *label, const codify_eval_counts *c)
+{
+    FILE *out = out_file ? out_file : stdout;
+    char top1[16], rate[16], prec[16], rev[16], nm[16], nauto[16], nnm[16];
+    ratio(top1, sizeof top1, c->top1, c->positives);
+    ratio(rate, sizeof rate, c->auto_n, c->positives);
+    ratio(prec, sizeof prec, c->auto_ok, c->auto_n);
+    ratio(rev, sizeof rev, c->review, c->positives);
+    ratio(nm, sizeof nm, c->nomatch_on_pos, c->positives);
+    ratio(nauto, sizeof nauto, c->neg_auto, c->negatives);
+    ratio(nnm, sizeof nnm, c->neg_nomatch, c->negatives);
+    fprintf(out, "  %-8s %6ld  %s  %s  %s  %s  %s  %6ld  %s  %s\n", label, c->rows, top1, rate, prec,
+            rev, nm, c->negatives, nauto, nnm);
+}
+
+static void print_header(FILE *out)
+{
+    fprintf(out, "  %-8s %6s  %7s  %7s  %7s  %7s  %7s  %6s  %7s  %7s\n", "stratum", "rows", "top1",
+            "auto", "auto_p", "review", "nomatch", "unmat", "un_auto", "un_nm");
+}
+
+static const char *field(char **f, int n, int i)
+{
+    return i >= 0 && i < n ? f[i] : "";
+}
+
+int codify_eval_file(const codify_index *idx, const char *path, const codify_eval_opts *o,
+                     void *out_file, codify_eval_counts *total, minca_err *err)
+{
+    FILE *out = out_file ? out_file : stdout;
+    char *data = NULL;
+    size_t len = 0;
+    if (core_read_file(path, 256u << 20, &data, &len, err) != 0)
+        return -1;
+    csv_reader *r = csv_reader_new(data, len, ',');
+    char **f;
+    int nf;
+    int rc = csv_next(r, &f, &nf, err);
+    if (rc <= 0) {
+        if (rc == 0)
+            minca_err_set(err, "%s: empty file", path);
+        csv_reader_free(r);
+        free(data);
+        return -1;
+    }
+    int c_id = csv_header_index(f, nf, "id"), c_marca = csv_header_index(f, nf, "marca");
+    int c_sub = csv_header_index(f, nf, "submarca"), c_anio = csv_header_index(f, nf, "anio");
+    int c_desc = csv_header_index(f, nf, "descripcion");
+    int c_cvegs = csv_header_index(f, nf, "expected_cvegs"), c_year = csv_header_index(f, nf, "expected_year");
+    int c_diff = csv_header_index(f, nf, "difficulty");
+    if (c_desc < 0 || c_cvegs < 0 || c_year < 0) {
+        csv_reader_free(r);
+        free(data);
+        return minca_err_set(err, "%s: needs columns descripcion, expected_cvegs, expected_year", path);
+    }
+    static const char *const strata[] = {"easy", "medium", "hard"};
+    codify_eval_counts all = {0}, by[3] = {{0}};
+    codify_options defaults;
+    const codify_options *mo = o && o->match ? o->match : NULL;
+    if (!mo) {
+        codify_options_default(&defaults);
+        mo = &defaults;
+    }
+    codify_result *res = g_new(codify_result, 1);
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+    while ((rc = csv_next(r, &f, &nf, err)) == 1) {
+        if (nf == 1 && f[0][0] == '\0')
+            continue;
+        codify_query q = {
+            .marca = field(f, nf, c_marca),
+            .submarca = field(f, nf, c_sub),
+            .anio = atoi(field(f, nf, c_anio)),
+            .descripcion = field(f, nf, c_desc),
+        };
+        double t0 = core_now_seconds();
+        codify_match(idx, &q, mo, res, NULL);
+        double dt = core_now_seconds() - t0;
+        if (o && o->latencies)
+            g_array_append_val((GArray *)o->latencies, dt);
+
+        const char *exp = field(f, nf, c_cvegs);
+        bool positive = exp[0] != '\0';
+        bool correct = positive && res->cvegs[0] && same_key(res->cvegs, exp) &&
+                       res->year == atoi(field(f, nf, c_year));
+        count_row(&all, positive, correct, res->decision);
+        const char *diff = field(f, nf, c_diff);
+        for (int s = 0; s < 3; s++)
+            if (strcmp(diff, strata[s]) == 0)
+                count_row(&by[s], positive, correct, res->decision);
+
+        if (o && o->features_out && positive && res->cvegs[0] && !res->corrected) {
+            FILE *ff = o->features_out;
+            fprintf(ff, "%s,%s,%d", base, field(f, nf, c_id), correct ? 1 : 0);
+            for (int k = 0; k < CODIFY_N_FEATURES; k++)
+                fprintf(ff, ",%.6g", res->features.x[k]);
+            fputc('\n', ff);
+        }
+        if (o && o->pred_out) {
+            json_t *j = json_object();
+            json_object_set_new(j, "id", json_string(field(f, nf, c_id)));
+            json_object_set_new(j, "cvegs", res->cvegs[0] ? json_string(res->cvegs) : json_null());
+            json_object_set_new(j, "year", res->year ? json_integer(res->year) : json_null());
+            json_object_set_new(j, "confidence", json_real(res->confidence));
+            json_object_set_new(j, "decision", json_string(codify_decision_name(res->decision)));
+            char *s = json_dumps(j, JSON_COMPACT);
+            fprintf(o->pred_out, "%s\n", s);
+            free(s);
+            json_decref(j);
+        }
+    }
+    g_free(res);
+    csv_reader_free(r);
+    free(data);
+    if (rc < 0)
+        return minca_err_prefix(err, "%s", path);
+
+    fprintf(out, "%s\n", base);
+    print_header(out);
+    codify_eval_print_counts(out, "all", &all);
+    for (int s = 0; s < 3; s++)
+        if (by[s].rows)
+            codify_eval_print_counts(out, strata[s], &by[s]);
+    if (total)
+        add_counts(total, &all);
+    return 0;
+}

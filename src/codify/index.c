@@ -1,0 +1,422 @@
+/* In-memory catalog index: token vocabulary with IDF weights, entries grouped by model and
+ * sorted by year, lookup tables for brands, models (with aliases and family keys) and VIN
+ * prefixes. Built once per catalog, read-only afterwards. No I/O. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct tmp_entry {
+    cx_entry e;
+    int32_t *toks;
+    int n_toks;
+    int order;      /* original row, for a stable sort */
+} tmp_entry;
+
+static void garray_free(gpointer p) { g_array_unref(p); }
+
+int cx_token_id(const codify_index *idx, const char *tok)
+{
+    gpointer v = g_hash_table_lookup(idx->vocab, tok);
+    return v ? GPOINTER_TO_INT(v) - 1 : -1;
+}
+
+static int intern_token(codify_index *idx, const char *tok, GArray *df)
+{
+    gpointer v = g_hash_table_lookup(idx->vocab, tok);
+    if (v)
+        return GPOINTER_TO_INT(v) - 1;
+    int id = idx->n_vocab++;
+    g_hash_table_insert(idx->vocab, g_string_chunk_insert(idx->strings, tok), GINT_TO_POINTER(id + 1));
+    int zero = 0;
+    g_array_append_val(df, zero);
+    return id;
+}
+
+static int cmp_int32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_tmp(const void *a, const void *b)
+{
+    const tmp_entry *x = a, *y = b;
+    if (x->e.model != y->e.model)
+        return x->e.model - y->e.model;
+    if (x->e.year != y->e.year)
+        return x->e.year - y->e.year;
+    return x->order - y->order;
+}
+
+static void add_key(GHashTable *table, const char *key, int value, int level)
+{
+    if (!key || !*key)
+        return;
+    GArray *arr = g_hash_table_lookup(table, key);
+    if (!arr) {
+        arr = g_array_new(FALSE, FALSE, level >= 0 ? sizeof(cx_model_ref) : sizeof(int));
+        g_hash_table_insert(table, g_strdup(key), arr);
+    }
+    if (level >= 0) {
+        for (guint i = 0; i < arr->len; i++) {
+            cx_model_ref *r = &g_array_index(arr, cx_model_ref, i);
+            if (r->model == value) {
+                if (level > r->level)
+                    r->level = level;
+                return;
+            }
+        }
+        cx_model_ref r = {value, level};
+        g_array_append_val(arr, r);
+    } else {
+        for (guint i = 0; i < arr->len; i++)
+            if (g_array_index(arr, int, i) == value)
+                return;
+        g_array_append_val(arr, value);
+    }
+}
+
+static bool has_digit(const char *s)
+{
+    for (; *s; s++)
+        if (*s >= '0' && *s <= '9')
+            return true;
+    return false;
+}
+
+/* Keys a model is found by: its compact name (3), family keys such as "CLASEE" for "E-500"
+ * or "SERIE5" for "535I" (2), and distinctive parts of a multi-word name (1). */
+static void add_model_keys(codify_index *idx, int model_id)
+{
+    const char *name = idx->models[model_id].name;
+    char norm[256], comp[256];
+    codify_normalize(name, norm, sizeof norm);
+    cx_compact(norm, comp, sizeof comp);
+    add_key(idx->model_keys, comp, model_id, 3);
+
+    /* family: LETTERS[-]DIGITS... (Mercedes "E-500", "GLE-400") */
+    size_t k = 0;
+    while (comp[k] >= 'A' && comp[k] <= 'Z')
+        k++;
+    if (k >= 1 && k <= 3 && comp[k] >= '0' && comp[k] <= '9') {
+        char fam[64];
+        snprintf(fam, sizeof fam, "CLASE%.*s", (int)k, comp);
+        add_key(idx->model_keys, fam, model_id, 2);
+        snprintf(fam, sizeof fam, "%.*s", (int)k, comp);
+        add_key(idx->model_keys, fam, model_id, 1);
+    }
+    /* family: DIGIT DIGIT DIGIT letters (BMW "535I", "118IA") */
+    if (strlen(comp) >= 3 && comp[0] >= '1' && comp[0] <= '9' && comp[1] >= '0' && comp[1] <= '9' &&
+        comp[2] >= '0' && comp[2] <= '9' && (comp[3] == '\0' || (comp[3] >= 'A' && comp[3] <= 'Z'))) {
+        char fam[16];
+        snprintf(fam, sizeof fam, "SERIE%c", comp[0]);
+        add_key(idx->model_keys, fam, model_id, 2);
+    }
+    /* parts of multi-word names: "RAM 2500" -> "2500", "NP300 FRONTIER" -> "NP300" */
+    if (strchr(norm, ' ')) {
+        char **parts = g_strsplit(norm, " ", -1);
+        for (int i = 0; parts[i]; i++) {
+            size_t len = strlen(parts[i]);
+            if ((len >= 2 && has_digit(parts[i])) || len >= 4)
+                add_key(idx->model_keys, parts[i], model_id, 1);
+        }
+        g_strfreev(parts);
+    }
+}
+
+static int brand_id_of(const codify_index *idx, const char *compact)
+{
+    GArray *arr = g_hash_table_lookup(idx->brand_keys, compact);
+    return arr && arr->len ? g_array_index(arr, int, 0) : -1;
+}
+
+static void add_alias_tables(codify_index *idx)
+{
+    /* brands: alias -> catalog brands present in this catalog */
+    GHashTableIter it;
+    gpointer k, v;
+    GPtrArray *pending_keys = g_ptr_array_new();
+    GPtrArray *pending_vals = g_ptr_array_new();
+    g_hash_table_iter_init(&it, idx->al->brand_alias);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        GPtrArray *targets = v;
+        for (guint i = 0; i < targets->len; i++) {
+            int id = brand_id_of(idx, g_ptr_array_index(targets, i));
+            if (id >= 0) {
+                g_ptr_array_add(pending_keys, k);
+                g_ptr_array_add(pending_vals, GINT_TO_POINTER(id));
+            }
+        }
+    }
+    for (guint i = 0; i < pending_keys->len; i++)
+        add_key(idx->brand_keys, g_ptr_array_index(pending_keys, i),
+                GPOINTER_TO_INT(g_ptr_array_index(pending_vals, i)), -1);
+    g_ptr_array_free(pending_keys, TRUE);
+    g_ptr_array_free(pending_vals, TRUE);
+
+    /* VIN prefixes */
+    g_hash_table_iter_init(&it, idx->al->wmi);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        GPtrArray *targets = v;
+        for (guint i = 0; i < targets->len; i++) {
+            int id = brand_id_of(idx, g_ptr_array_index(targets, i));
+            if (id >= 0)
+                add_key(idx->wmi_brands, k, id, -1);
+        }
+    }
+
+    /* models: alias -> catalog submarca (optionally within one brand) */
+    for (guint i = 0; i < idx->al->model_alias->len; i++) {
+        cx_model_alias *m = g_ptr_array_index(idx->al->model_alias, i);
+        int want_brand = m->brand ? brand_id_of(idx, m->brand) : -1;
+        if (m->brand && want_brand < 0)
+            continue;
+        GArray *refs = g_hash_table_lookup(idx->model_keys, m->target);
+        if (!refs)
+            continue;
+        /* copy: add_key may grow the array being read when alias == target */
+        GArray *copy = g_array_copy(refs);
+        for (guint j = 0; j < copy->len; j++) {
+            cx_model_ref r = g_array_index(copy, cx_model_ref, j);
+            if (r.level != 3)
+                continue;
+            if (want_brand >= 0) {
+                /* brand aliases may map to several brands: accept any of them */
+                GArray *ids = g_hash_table_lookup(idx->brand_keys, m->brand);
+                bool ok = false;
+                for (guint b = 0; ids && b < ids->len; b++)
+                    ok |= g_array_index(ids, int, b) == idx->models[r.model].brand;
+                if (!ok)
+                    continue;
+            }
+            add_key(idx->model_keys, m->alias, r.model, 3);
+        }
+        g_array_unref(copy);
+    }
+}
+
+codify_index *codify_index_build(const codify_entry *entries, size_t n,
+                                 const codify_aliases *aliases, minca_err *err)
+{
+    double t0 = core_now_seconds();
+    if (!entries && n > 0) {
+        minca_err_set(err, "codify index: no entries");
+        return NULL;
+    }
+    codify_index *idx = g_new0(codify_index, 1);
+    idx->al = cx_aliases_clone(aliases);
+    idx->strings = g_string_chunk_new(1 << 16);
+    idx->vocab = g_hash_table_new(g_str_hash, g_str_equal);
+    idx->brand_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, garray_free);
+    idx->model_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, garray_free);
+    idx->wmi_brands = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, garray_free);
+    idx->by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+    GHashTable *brand_ids = g_hash_table_new(g_str_hash, g_str_equal);
+    GHashTable *model_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    GArray *brands = g_array_new(FALSE, TRUE, sizeof(cx_brand));
+    GArray *models = g_array_new(FALSE, TRUE, sizeof(cx_model));
+    GArray *df = g_array_new(FALSE, TRUE, sizeof(int));
+    tmp_entry *tmp = g_new0(tmp_entry, n ? n : 1);
+    cx_tokens *words = g_new(cx_tokens, 2);
+    size_t kept = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const codify_entry *src = &entries[i];
+        if (core_str_empty(src->marca) || core_str_empty(src->submarca) || core_str_empty(src->cvegs) ||
+            !src->descveh || src->modelo <= 0) {
+            minca_err_set(err, "codify index: entry %zu lacks MARCA, SUBMARCA, CVEGS, MODELO or DESCVEH", i + 1);
+            goto fail;
+        }
+        char bnorm[256];
+        codify_normalize(src->marca, bnorm, sizeof bnorm);
+        gpointer bv = g_hash_table_lookup(brand_ids, bnorm);
+        int brand;
+        if (bv) {
+            brand = GPOINTER_TO_INT(bv) - 1;
+        } else {
+            cx_brand b = {g_string_chunk_insert(idx->strings, src->marca), g_array_new(FALSE, FALSE, sizeof(int))};
+            g_array_append_val(brands, b);
+            brand = (int)brands->len - 1;
+            g_hash_table_insert(brand_ids, g_string_chunk_insert(idx->strings, bnorm), GINT_TO_POINTER(brand + 1));
+        }
+        char mkey[600];
+        snprintf(mkey, sizeof mkey, "%d|%s", brand, src->submarca);
+        gpointer mv = g_hash_table_lookup(model_ids, mkey);
+        int model;
+        if (mv) {
+            model = GPOINTER_TO_INT(mv) - 1;
+        } else {
+            cx_model m = {brand, g_string_chunk_insert(idx->strings, src->submarca), 0, 0};
+            g_array_append_val(models, m);
+            model = (int)models->len - 1;
+            g_hash_table_insert(model_ids, g_strdup(mkey), GINT_TO_POINTER(model + 1));
+            g_array_append_val(g_array_index(brands, cx_brand, brand).models, model);
+        }
+
+        tmp_entry *t = &tmp[kept];
+        t->order = (int)i;
+        g_strlcpy(t->e.cvegs, src->cvegs, sizeof t->e.cvegs);
+        t->e.year = src->modelo;
+        t->e.model = model;
+        t->e.desc = g_string_chunk_insert_const(idx->strings, src->descveh);
+        cx_analyse(idx->al, src->descveh, &t->e.attrs, &words[0]);
+        if (src->transmision && strcmp(src->transmision, "AUTO") == 0)
+            t->e.attrs.trans = CODIFY_TRANS_AUTO;
+        else if (src->transmision && strcmp(src->transmision, "MANUAL") == 0)
+            t->e.attrs.trans = CODIFY_TRANS_MANUAL;
+        if (t->e.attrs.trans) {
+            /* make sure the transmission token reflects the column */
+            bool has = false;
+            for (int w = 0; w < words[0].n; w++)
+                has |= strcmp(words[0].tok[w], "#AUT") == 0 || strcmp(words[0].tok[w], "#STD") == 0;
+            if (!has)
+                cx_tokens_push(&words[0], t->e.attrs.trans == CODIFY_TRANS_AUTO ? "#AUT" : "#STD", 4);
+        }
+        /* the model name is part of what identifies the entry */
+        char snorm[256], scomp[256];
+        codify_normalize(src->submarca, snorm, sizeof snorm);
+        cx_compact(snorm, scomp, sizeof scomp);
+        cx_tokenize(idx->al, snorm, &words[1]);
+        for (int w = 0; w < words[1].n; w++)
+            cx_tokens_push(&words[0], words[1].tok[w], strlen(words[1].tok[w]));
+        cx_tokens_push(&words[0], scomp, strlen(scomp));
+
+        t->toks = g_new(int32_t, words[0].n ? words[0].n : 1);
+        for (int w = 0; w < words[0].n; w++)
+            t->toks[w] = intern_token(idx, words[0].tok[w], df);
+        qsort(t->toks, (size_t)words[0].n, sizeof(int32_t), cmp_int32);
+        int u = 0;
+        for (int w = 0; w < words[0].n; w++)
+            if (u == 0 || t->toks[u - 1] != t->toks[w])
+                t->toks[u++] = t->toks[w];
+        t->n_toks = u;
+        for (int w = 0; w < u; w++)
+            g_array_index(df, int, t->toks[w])++;
+        kept++;
+    }
+
+    qsort(tmp, kept, sizeof *tmp, cmp_tmp);
+
+    idx->n_entries = kept;
+    idx->entries = g_new0(cx_entry, kept ? kept : 1);
+    idx->weight = g_new(float, idx->n_vocab ? idx->n_vocab : 1);
+    for (int v = 0; v < idx->n_vocab; v++) {
+        int d = g_array_index(df, int, v);
+        idx->weight[v] = (float)(1.0 + log((double)(kept + 1) / (double)(d + 1)));
+    }
+    size_t pool = 0;
+    for (size_t i = 0; i < kept; i++)
+        pool += (size_t)tmp[i].n_toks;
+    idx->tok_pool = g_new(int32_t, pool ? pool : 1);
+    size_t off = 0;
+    idx->n_models = (int)models->len;
+    idx->models = (cx_model *)g_array_free(models, FALSE);
+    models = NULL;
+    for (size_t i = 0; i < kept; i++) {
+        cx_entry *e = &idx->entries[i];
+        *e = tmp[i].e;
+        e->tok_off = (uint32_t)off;
+        e->n_tok = (uint16_t)tmp[i].n_toks;
+        float cw = 0;
+        for (int w = 0; w < tmp[i].n_toks; w++) {
+            idx->tok_pool[off++] = tmp[i].toks[w];
+            cw += idx->weight[tmp[i].toks[w]];
+        }
+        e->cw = cw;
+        cx_model *m = &idx->models[e->model];
+        if (m->count == 0)
+            m->first = (uint32_t)i;
+        m->count++;
+        char key[32];
+        snprintf(key, sizeof key, "%s|%d", e->cvegs, e->year);
+        if (!g_hash_table_contains(idx->by_key, key))
+            g_hash_table_insert(idx->by_key, g_strdup(key), GSIZE_TO_POINTER(i + 1));
+    }
+    idx->n_brands = (int)brands->len;
+    idx->brands = (cx_brand *)g_array_free(brands, FALSE);
+    brands = NULL;
+
+    for (int b = 0; b < idx->n_brands; b++) {
+        char norm[256], comp[256];
+        codify_normalize(idx->brands[b].name, norm, sizeof norm);
+        cx_compact(norm, comp, sizeof comp);
+        add_key(idx->brand_keys, comp, b, -1);
+        /* also without filler words: "TESLA MOTORS" is found as "TESLA" */
+        char **words = g_strsplit(norm, " ", -1);
+        GString *kept = g_string_new(NULL);
+        for (int w = 0; words[w]; w++)
+            if (!g_hash_table_contains(idx->al->brand_ignore, words[w]))
+                g_string_append(kept, words[w]);
+        if (kept->len)
+            add_key(idx->brand_keys, kept->str, b, -1);
+        g_string_free(kept, TRUE);
+        g_strfreev(words);
+    }
+    for (int m = 0; m < idx->n_models; m++)
+        add_model_keys(idx, m);
+    add_alias_tables(idx);
+
+    for (size_t i = 0; i < n; i++)
+        g_free(tmp[i].toks);
+    g_free(tmp);
+    g_free(words);
+    g_array_free(df, TRUE);
+    g_hash_table_destroy(brand_ids);
+    g_hash_table_destroy(model_ids);
+    idx->build_seconds = core_now_seconds() - t0;
+    return idx;
+
+fail:
+    for (size_t i = 0; i < n; i++)
+        g_free(tmp[i].toks);
+    g_free(tmp);
+    g_free(words);
+    g_array_free(df, TRUE);
+    g_hash_table_destroy(brand_ids);
+    g_hash_table_destroy(model_ids);
+    if (brands) {
+        for (guint b = 0; b < brands->len; b++)
+            g_array_unref(g_array_index(brands, cx_brand, b).models);
+        g_array_free(brands, TRUE);
+    }
+    if (models)
+        g_array_free(models, TRUE);
+    codify_index_free(idx);
+    return NULL;
+}
+
+void codify_index_free(codify_index *idx)
+{
+    if (!idx)
+        return;
+    codify_aliases_free(idx->al);
+    if (idx->brands)
+        for (int b = 0; b < idx->n_brands; b++)
+            g_array_unref(idx->brands[b].models);
+    g_free(idx->brands);
+    g_free(idx->models);
+    g_free(idx->entries);
+    g_free(idx->weight);
+    g_free(idx->tok_pool);
+    g_hash_table_destroy(idx->vocab);
+    g_hash_table_destroy(idx->brand_keys);
+    g_hash_table_destroy(idx->model_keys);
+    g_hash_table_destroy(idx->wmi_brands);
+    g_hash_table_destroy(idx->by_key);
+    if (idx->strings)
+        g_string_chunk_free(idx->strings);
+    g_free(idx);
+}
+
+size_t codify_index_size(const codify_index *idx) { return idx ? idx->n_entries : 0; }
+
+int cx_find_entry(const codify_index *idx, const char *cvegs, int year)
+{
+    char key[32];
+    snprintf(key, sizeof key, "%s|%d", cvegs, year);
+    gpointer v = g_hash_table_lookup(idx->by_key, key);
+    return v ? (int)GPOINTER_TO_SIZE(v) - 1 : -1;
+}

@@ -1,0 +1,123 @@
+/* Private declarations shared by the src/codify/ files. Not part of the public interface. */
+#ifndef MINCA_CODIFY_INTERNAL_H
+#define MINCA_CODIFY_INTERNAL_H
+
+#include "minca/codify.h"
+
+#include <glib.h>
+#include <stdint.h>
+
+/* ---- tokens ---------------------------------------------------------------------------- */
+
+#define CX_MAX_TOK 160
+#define CX_TOKBUF (CODIFY_MAX_INPUT * 2 + 512)
+
+/* A token list whose strings live in buf (NUL-separated). Lives on the stack. */
+typedef struct cx_tokens {
+    const char *tok[CX_MAX_TOK];
+    int n;
+    size_t used;
+    char buf[CX_TOKBUF];
+} cx_tokens;
+
+void cx_tokens_init(cx_tokens *t);
+/* Appends a copy of s (len bytes); silently drops it when full. */
+void cx_tokens_push(cx_tokens *t, const char *s, size_t len);
+
+/* normalize.c: splits normalised text into tokens, separating glued number+unit tokens
+ * ("5OCUP" -> "5" "OCUP", "MOD2016" -> "MOD" "2016"). */
+void cx_tokenize(const codify_aliases *al, const char *norm, cx_tokens *out);
+/* Compact form: only [A-Z0-9] kept ("NP-300 FRONTIER" -> "NP300FRONTIER"). */
+size_t cx_compact(const char *norm, char *out, size_t cap);
+
+/* aliases.c: token synonyms; phrases up to al->max_phrase words. */
+void cx_apply_synonyms(const codify_aliases *al, const cx_tokens *in, cx_tokens *out);
+const char *cx_synonym_word(const codify_aliases *al, const char *word);
+/* Unit spelling ("PTAS" -> "P") from %unit rules, or NULL. */
+const char *cx_unit_word(const codify_aliases *al, const char *word);
+
+/* attributes.c: parses attributes out of canonical tokens. Words that are not attributes are
+ * copied to words; canonical attribute tokens ("#D4", "#AUT", ...) are appended. */
+void cx_parse_attrs(const cx_tokens *in, codify_attrs *a, cx_tokens *words);
+/* Full pipeline: normalise, tokenize, synonyms, attributes. */
+void cx_analyse(const codify_aliases *al, const char *text, codify_attrs *a, cx_tokens *words);
+/* Formats one attribute of a for explanations ("2.5L", "AUT", "4P"); "" when unknown. */
+void cx_attr_value(const codify_attrs *a, codify_attr which, char *buf, size_t cap);
+
+/* ---- aliases --------------------------------------------------------------------------- */
+
+typedef struct cx_model_alias {
+    char *brand;      /* compact brand or NULL (any brand) */
+    char *alias;      /* compact alias */
+    char *target;     /* compact catalog submarca */
+} cx_model_alias;
+
+struct codify_aliases {
+    GHashTable *brand_alias;   /* compact alias -> GPtrArray of compact brand names */
+    GHashTable *brand_ignore;  /* word -> non-NULL */
+    GPtrArray *model_alias;    /* cx_model_alias* */
+    GHashTable *token_syn;     /* phrase ("DOBLE CAB") -> replacement ("DOBLE CABINA") */
+    int max_phrase;
+    GHashTable *wmi;           /* WMI (2 or 3 chars) -> GPtrArray of compact brand names */
+    GPtrArray *sources;        /* kind/name/text triples, to clone */
+};
+
+codify_aliases *cx_aliases_clone(const codify_aliases *a);
+
+/* ---- index ----------------------------------------------------------------------------- */
+
+typedef struct cx_entry {
+    char cvegs[8];
+    int year;
+    int model;                /* index into models */
+    const char *desc;         /* owned by the index string chunk */
+    uint32_t tok_off;         /* into tok_pool */
+    uint16_t n_tok;
+    float cw;                 /* sum of token weights */
+    codify_attrs attrs;
+} cx_entry;
+
+typedef struct cx_model {
+    int brand;
+    const char *name;         /* catalog SUBMARCA */
+    uint32_t first, count;    /* entries of this model, sorted by year */
+} cx_model;
+
+typedef struct cx_brand {
+    const char *name;         /* catalog MARCA */
+    GArray *models;           /* int model ids */
+} cx_brand;
+
+typedef struct cx_model_ref {
+    int model;
+    int level;                /* 3 exact model name, 2 alias / family, 1 weak part */
+} cx_model_ref;
+
+struct codify_index {
+    codify_aliases *al;
+    GStringChunk *strings;
+    cx_entry *entries;
+    size_t n_entries;
+    cx_model *models;
+    int n_models;
+    cx_brand *brands;
+    int n_brands;
+    GHashTable *vocab;        /* token -> id + 1 */
+    float *weight;            /* per token id */
+    int n_vocab;
+    int32_t *tok_pool;
+    GHashTable *brand_keys;   /* compact -> GArray of int brand ids */
+    GHashTable *model_keys;   /* compact -> GArray of cx_model_ref */
+    GHashTable *wmi_brands;   /* WMI -> GArray of int brand ids */
+    GHashTable *by_key;       /* "CVEGS|YEAR" -> entry index + 1 */
+    double build_seconds;
+};
+
+int cx_token_id(const codify_index *idx, const char *tok);
+int cx_find_entry(const codify_index *idx, const char *cvegs, int year);
+
+/* corrections.c */
+bool cx_corrections_lookup(const codify_corrections *c, const char *key, const char *broker,
+                           char cvegs[8], int *year);
+
+#endif

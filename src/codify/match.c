@@ -1,0 +1,645 @@
+/* Candidate generation and scoring.
+ *
+ * 1. The query is normalised; attributes and canonical words are read from the description.
+ * 2. Brand: the marca column through the brand keys (aliases, filler words dropped), else the
+ *    description, else the VIN manufacturer prefix.
+ * 3. Model: the longest model key found among the n-grams of the submarca column (else of the
+ *    description) within the brand; several models when a family key matches ("CLASE E").
+ * 4. Block: entries of those models in the model year (all years when it is unknown); when
+ *    no model is found, every model of the brand in that year.
+ * 5. Score: IDF-weighted token agreement (a Dice coefficient over the tokens the block knows)
+ *    minus penalties for conflicting attributes (transmission, doors, cylinders, ...).
+ * 6. Confidence from a few features of the ranking (calibrate.c), then the decision. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_BRANDS 32
+#define MAX_MODELS 96
+#define SCORE_ALPHA 0.5f    /* weight of the catalog side in the Dice denominator */
+
+typedef struct qstate {
+    codify_attrs attrs;
+    int year;
+    int year_src;             /* 0 unknown, 1 column, 2 text, 3 VIN */
+    int brands[MAX_BRANDS];
+    int n_brands;
+    int brand_src;            /* 0 none, 1 column, 2 description, 3 VIN */
+    int models[MAX_MODELS];
+    int n_models;
+    int model_level;          /* 0 brand only, 1 weak key, 2 family/description, 3 exact */
+    int32_t q[CX_MAX_TOK];
+    int nq;
+    bool vin_ok;
+} qstate;
+
+typedef struct scored {
+    int entry;
+    float m;
+    float score;
+    int conflicts;
+} scored;
+
+static const struct {
+    codify_attr attr;
+    float penalty;
+} CONFLICT_PENALTY[] = {
+    {CODIFY_ATTR_TRANS, 0.25f},    {CODIFY_ATTR_DOORS, 0.12f},    {CODIFY_ATTR_CYLINDERS, 0.15f},
+    {CODIFY_ATTR_DISPLACEMENT, 0.15f}, {CODIFY_ATTR_OCCUPANTS, 0.06f}, {CODIFY_ATTR_DRIVE, 0.12f},
+    {CODIFY_ATTR_FUEL, 0.20f},     {CODIFY_ATTR_TONNAGE, 0.05f},
+};
+
+/* Compares one attribute; returns 1 agree, -1 conflict, 0 unknown on either side. */
+static int compare_attr(const codify_attrs *q, const codify_attrs *c, codify_attr a)
+{
+    int x = 0, y = 0;
+    switch (a) {
+    case CODIFY_ATTR_TRANS: x = q->trans; y = c->trans; break;
+    case CODIFY_ATTR_DOORS: x = q->doors; y = c->doors; break;
+    case CODIFY_ATTR_CYLINDERS: x = q->cylinders; y = c->cylinders; break;
+    case CODIFY_ATTR_DISPLACEMENT:
+        if (!q->displacement_dl || !c->displacement_dl)
+            return 0;
+        return abs(q->displacement_dl - c->displacement_dl) <= 1 ? 1 : -1;
+    case CODIFY_ATTR_OCCUPANTS: x = q->occupants; y = c->occupants; break;
+    case CODIFY_ATTR_DRIVE: x = q->drive; y = c->drive; break;
+    case CODIFY_ATTR_FUEL:
+        /* an electric query against an entry with cylinders, or the reverse, conflicts */
+        if (q->fuel == CODIFY_FUEL_ELECTRIC && c->fuel != CODIFY_FUEL_ELECTRIC && c->cylinders)
+            return -1;
+        if (c->fuel == CODIFY_FUEL_ELECTRIC && q->fuel != CODIFY_FUEL_ELECTRIC && q->cylinders)
+            return -1;
+        x = q->fuel; y = c->fuel;
+        break;
+    case CODIFY_ATTR_TONNAGE: x = q->tonnage_dt; y = c->tonnage_dt; break;
+    case CODIFY_ATTR_TURBO:
+        if (!q->turbo || !c->turbo)
+            return 0;
+        return 1;
+    default:
+        return 0;
+    }
+    if (!x || !y)
+        return 0;
+    return x == y ? 1 : -1;
+}
+
+static float conflict_penalty(const codify_attrs *q, const codify_attrs *c, int *n)
+{
+    float p = 0;
+    *n = 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(CONFLICT_PENALTY); i++)
+        if (compare_attr(q, c, CONFLICT_PENALTY[i].attr) < 0) {
+            p += CONFLICT_PENALTY[i].penalty;
+            (*n)++;
+        }
+    return p;
+}
+
+/* ---- brand ---------------------------------------------------------------------------- */
+
+static void add_brands(qstate *s, GArray *ids)
+{
+    for (guint i = 0; ids && i < ids->len && s->n_brands < MAX_BRANDS; i++) {
+        int id = g_array_index(ids, int, i);
+        bool dup = false;
+        for (int k = 0; k < s->n_brands; k++)
+            dup |= s->brands[k] == id;
+        if (!dup)
+            s->brands[s->n_brands++] = id;
+    }
+}
+
+static GArray *brand_lookup(const codify_index *idx, const char *compact)
+{
+    return *compact ? g_hash_table_lookup(idx->brand_keys, compact) : NULL;
+}
+
+/* Brand from a normalised marca column. */
+static bool brands_from_column(const codify_index *idx, const cx_tokens *t, qstate *s)
+{
+    char comp[256] = "";
+    size_t o = 0;
+    for (int i = 0; i < t->n; i++)
+        o += (size_t)g_strlcpy(comp + o, t->tok[i], o < sizeof comp ? sizeof comp - o : 0);
+    if (o >= sizeof comp)
+        comp[sizeof comp - 1] = '\0';
+    GArray *ids = brand_lookup(idx, comp);
+    if (!ids) {
+        /* drop filler words ("MOTOR", "DE", "MEXICO") and try again */
+        o = 0;
+        comp[0] = '\0';
+        for (int i = 0; i < t->n && o < sizeof comp; i++)
+            if (!g_hash_table_contains(idx->al->brand_ignore, t->tok[i]))
+                o += (size_t)g_strlcpy(comp + o, t->tok[i], sizeof comp - o);
+        if (o >= sizeof comp)
+            comp[sizeof comp - 1] = '\0';
+        ids = brand_lookup(idx, comp);
+    }
+    for (int i = 0; !ids && i < t->n; i++)
+        if (!g_hash_table_contains(idx->al->brand_ignore, t->tok[i]))
+            ids = brand_lookup(idx, t->tok[i]);
+    add_brands(s, ids);
+    return s->n_brands > 0;
+}
+
+/* Brand named inside the description: the first bigram or word that is a brand key. */
+static bool brands_from_text(const codify_index *idx, const cx_tokens *t, qstate *s)
+{
+    for (int i = 0; i < t->n; i++) {
+        GArray *ids = NULL;
+        if (i + 1 < t->n) {
+            char comp[160];
+            snprintf(comp, sizeof comp, "%s%s", t->tok[i], t->tok[i + 1]);
+            ids = brand_lookup(idx, comp);
+        }
+        if (!ids && strlen(t->tok[i]) >= 2)
+            ids = brand_lookup(idx, t->tok[i]);
+        if (ids) {
+            add_brands(s, ids);
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool brand_allowed(const qstate *s, int brand)
+{
+    if (s->n_brands == 0)
+        return true;
+    for (int i = 0; i < s->n_brands; i++)
+        if (s->brands[i] == brand)
+            return true;
+    return false;
+}
+
+/* ---- model ---------------------------------------------------------------------------- */
+
+typedef struct model_pick {
+    int rank;
+    int level;
+    bool from_column;
+    int models[MAX_MODELS];
+    int n;
+} model_pick;
+
+static void consider_key(const codify_index *idx, const qstate *s, const char *key, int bonus,
+                         int min_level, bool from_column, model_pick *best)
+{
+    GArray *refs = g_hash_table_lookup(idx->model_keys, key);
+    if (!refs)
+        return;
+    int len = (int)strlen(key);
+    for (guint i = 0; i < refs->len; i++) {
+        cx_model_ref r = g_array_index(refs, cx_model_ref, i);
+        if (r.level < min_level || !brand_allowed(s, idx->models[r.model].brand))
+            continue;
+        int rank = len * 10 + r.level * 3 + bonus;
+        if (rank > best->rank) {
+            best->rank = rank;
+            best->level = r.level;
+            best->from_column = from_column;
+            best->n = 0;
+        }
+        if (rank == best->rank && best->n < MAX_MODELS) {
+            bool dup = false;
+            for (int k = 0; k < best->n; k++)
+                dup |= best->models[k] == r.model;
+            if (!dup)
+                best->models[best->n++] = r.model;
+        }
+    }
+}
+
+/* Looks up every n-gram (n <= max_n) of t as a compact model key. */
+static void models_from_tokens(const codify_index *idx, const qstate *s, const cx_tokens *t, int max_n,
+                               int bonus_full, int min_level, bool from_column, model_pick *best)
+{
+    char key[192];
+    if (bonus_full && t->n > 0) {
+        size_t o = 0;
+        for (int i = 0; i < t->n && o < sizeof key; i++)
+            o += (size_t)g_strlcpy(key + o, t->tok[i], sizeof key - o);
+        if (o < sizeof key)
+            consider_key(idx, s, key, bonus_full, min_level, from_column, best);
+    }
+    for (int i = 0; i < t->n; i++) {
+        size_t o = 0;
+        for (int L = 1; L <= max_n && i + L <= t->n; L++) {
+            o += (size_t)g_strlcpy(key + o, t->tok[i + L - 1], o < sizeof key ? sizeof key - o : 0);
+            if (o >= sizeof key)
+                break;
+            consider_key(idx, s, key, 0, min_level, from_column, best);
+        }
+    }
+}
+
+/* ---- scoring -------------------------------------------------------------------------- */
+
+static void query_tokens(const codify_index *idx, const cx_tokens *words, const cx_tokens *sub,
+                         const char *sub_compact, qstate *s)
+{
+    int n = 0;
+    for (int i = 0; i < words->n && n < CX_MAX_TOK; i++) {
+        int id = cx_token_id(idx, words->tok[i]);
+        if (id >= 0)
+            s->q[n++] = id;
+    }
+    for (int i = 0; i < sub->n && n < CX_MAX_TOK; i++) {
+        int id = cx_token_id(idx, sub->tok[i]);
+        if (id >= 0)
+            s->q[n++] = id;
+    }
+    if (*sub_compact && n < CX_MAX_TOK) {
+        int id = cx_token_id(idx, sub_compact);
+        if (id >= 0)
+            s->q[n++] = id;
+    }
+    /* sort + dedupe (small n: insertion sort) */
+    for (int i = 1; i < n; i++) {
+        int32_t v = s->q[i];
+        int j = i - 1;
+        while (j >= 0 && s->q[j] > v) {
+            s->q[j + 1] = s->q[j];
+            j--;
+        }
+        s->q[j + 1] = v;
+    }
+    int u = 0;
+    for (int i = 0; i < n; i++)
+        if (u == 0 || s->q[u - 1] != s->q[i])
+            s->q[u++] = s->q[i];
+    s->nq = u;
+}
+
+static float match_weight(const codify_index *idx, const cx_entry *e, const qstate *s, uint8_t *mark)
+{
+    const int32_t *c = idx->tok_pool + e->tok_off;
+    int i = 0, j = 0;
+    float m = 0;
+    while (i < s->nq && j < e->n_tok) {
+        if (s->q[i] < c[j]) {
+            i++;
+        } else if (s->q[i] > c[j]) {
+            j++;
+        } else {
+            m += idx->weight[c[j]];
+            if (mark)
+                mark[i] = 1;
+            i++;
+            j++;
+        }
+    }
+    return m;
+}
+
+static int cmp_scored(const void *a, const void *b)
+{
+    const scored *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return x->entry - y->entry;
+}
+
+/* ---- explanation ---------------------------------------------------------------------- */
+
+static void add_evidence(codify_candidate *c, codify_attr a, codify_verdict v, const char *qv, const char *cv)
+{
+    if (c->n_evidence >= CODIFY_MAX_EVIDENCE)
+        return;
+    codify_evidence *e = &c->evidence[c->n_evidence++];
+    e->attr = a;
+    e->verdict = v;
+    g_strlcpy(e->query_value, qv ? qv : "", sizeof e->query_value);
+    g_strlcpy(e->catalog_value, cv ? cv : "", sizeof e->catalog_value);
+}
+
+static void explain(const codify_index *idx, const qstate *s, const cx_entry *e, float m,
+                    float qw, codify_candidate *c)
+{
+    const cx_model *model = &idx->models[e->model];
+    if (s->n_brands)
+        add_evidence(c, CODIFY_ATTR_BRAND, brand_allowed(s, model->brand) ? CODIFY_AGREE : CODIFY_CONFLICT,
+                     "", idx->brands[model->brand].name);
+    if (s->model_level >= 2)
+        add_evidence(c, CODIFY_ATTR_MODEL, CODIFY_AGREE, "", model->name);
+    if (s->year) {
+        char y[12];
+        snprintf(y, sizeof y, "%d", s->year);
+        add_evidence(c, CODIFY_ATTR_YEAR, s->year == e->year ? CODIFY_AGREE : CODIFY_CONFLICT, y, y);
+    }
+    static const codify_attr attrs[] = {CODIFY_ATTR_TRANS, CODIFY_ATTR_DOORS, CODIFY_ATTR_CYLINDERS,
+                                        CODIFY_ATTR_DISPLACEMENT, CODIFY_ATTR_TURBO, CODIFY_ATTR_OCCUPANTS,
+                                        CODIFY_ATTR_DRIVE, CODIFY_ATTR_FUEL, CODIFY_ATTR_TONNAGE};
+    for (size_t i = 0; i < G_N_ELEMENTS(attrs); i++) {
+        int v = compare_attr(&s->attrs, &e->attrs, attrs[i]);
+        if (!v)
+            continue;
+        char qv[24], cv[24];
+        cx_attr_value(&s->attrs, attrs[i], qv, sizeof qv);
+        cx_attr_value(&e->attrs, attrs[i], cv, sizeof cv);
+        add_evidence(c, attrs[i], v > 0 ? CODIFY_AGREE : CODIFY_CONFLICT, qv, cv);
+    }
+    if (s->vin_ok && s->year_src == 3)
+        add_evidence(c, CODIFY_ATTR_VIN, CODIFY_AGREE, s->attrs.vin, "");
+
+    /* short human string */
+    GString *agree = g_string_new(NULL), *conflict = g_string_new(NULL);
+    for (int i = 0; i < c->n_evidence; i++) {
+        const codify_evidence *ev = &c->evidence[i];
+        const char *label = ev->query_value[0] ? ev->query_value : codify_attr_name(ev->attr);
+        if (ev->attr == CODIFY_ATTR_YEAR || ev->attr == CODIFY_ATTR_BRAND || ev->attr == CODIFY_ATTR_MODEL ||
+            ev->attr == CODIFY_ATTR_VIN)
+            label = codify_attr_name(ev->attr);
+        if (ev->verdict == CODIFY_AGREE) {
+            g_string_append_printf(agree, "%s%s", agree->len ? ", " : "", label);
+        } else {
+            g_string_append_printf(conflict, "%s%s %s vs %s", conflict->len ? ", " : "",
+                                   codify_attr_name(ev->attr), ev->query_value[0] ? ev->query_value : "?",
+                                   ev->catalog_value[0] ? ev->catalog_value : "?");
+        }
+    }
+    int pct = qw > 0 ? (int)(100.0f * m / qw + 0.5f) : 0;
+    snprintf(c->explanation, sizeof c->explanation, "agrees: %s%s%s; words %d%%",
+             agree->len ? agree->str : "-", conflict->len ? "; conflicts: " : "",
+             conflict->len ? conflict->str : "", pct);
+    g_string_free(agree, TRUE);
+    g_string_free(conflict, TRUE);
+}
+
+/* ---- main entry ----------------------------------------------------------------------- */
+
+static void fill_candidate(const codify_index *idx, const cx_entry *e, double score, codify_candidate *c)
+{
+    memset(c, 0, sizeof *c);
+    g_strlcpy(c->cvegs, e->cvegs, sizeof c->cvegs);
+    c->year = e->year;
+    c->score = score;
+    c->marca = idx->brands[idx->models[e->model].brand].name;
+    c->submarca = idx->models[e->model].name;
+    c->description = e->desc;
+}
+
+static int answer_correction(const codify_index *idx, const codify_query *q, const codify_options *o,
+                             codify_result *out)
+{
+    if (!o->corrections)
+        return 0;
+    char key[CODIFY_KEY_MAX];
+    codify_correction_key(q, key);
+    char cvegs[8];
+    int year;
+    if (!cx_corrections_lookup(o->corrections, key, q->broker, cvegs, &year))
+        return 0;
+    int e = cx_find_entry(idx, cvegs, year);
+    if (e < 0)
+        return 0;   /* the corrected key left the catalog: codify normally */
+    codify_candidate *c = &out->candidates[0];
+    fill_candidate(idx, &idx->entries[e], 1.0, c);
+    add_evidence(c, CODIFY_ATTR_CORRECTION, CODIFY_AGREE, "", "");
+    snprintf(c->explanation, sizeof c->explanation, "corrected by reviewer");
+    out->n_candidates = 1;
+    out->corrected = true;
+    out->confidence = 0.995;
+    g_strlcpy(out->cvegs, cvegs, sizeof out->cvegs);
+    out->year = year;
+    out->decision = codify_decide(out->confidence, true, &o->thresholds);
+    return 1;
+}
+
+int codify_match(const codify_index *idx, const codify_query *q, const codify_options *opts,
+                 codify_result *out, minca_err *err)
+{
+    if (!idx || !q || !out)
+        return minca_err_set(err, "codify_match: missing index, query or result");
+    codify_options defaults;
+    if (!opts) {
+        codify_options_default(&defaults);
+        opts = &defaults;
+    }
+    memset(out, 0, offsetof(codify_result, candidates));
+    memset(&out->features, 0, sizeof out->features);
+    out->decision = CODIFY_NO_MATCH;
+    if (answer_correction(idx, q, opts, out))
+        return 0;
+
+    qstate *s = g_new0(qstate, 1);
+    cx_tokens *tk = g_new(cx_tokens, 4);   /* 0 marca, 1 submarca, 2 description words, 3 raw desc */
+    scored *sc = NULL;
+    char norm[CODIFY_MAX_INPUT + 1];
+    char sub_compact[256] = "";
+
+    codify_normalize(q->marca ? q->marca : "", norm, sizeof norm);
+    cx_tokenize(NULL, norm, &tk[0]);
+    codify_normalize(q->submarca ? q->submarca : "", norm, sizeof norm);
+    cx_tokenize(NULL, norm, &tk[1]);
+    cx_compact(norm, sub_compact, sizeof sub_compact);
+    codify_normalize(q->descripcion ? q->descripcion : "", norm, sizeof norm);
+    cx_tokenize(idx->al, norm, &tk[3]);
+    {
+        cx_tokens *syn = g_new(cx_tokens, 1);
+        cx_apply_synonyms(idx->al, &tk[3], syn);
+        cx_parse_attrs(syn, &s->attrs, &tk[2]);
+        g_free(syn);
+    }
+
+    /* VIN: explicit column first, then one found in the text */
+    const char *vin = NULL;
+    char vinbuf[32];
+    if (!core_str_empty(q->vin)) {
+        codify_normalize(q->vin, vinbuf, sizeof vinbuf);
+        char comp[32];
+        cx_compact(vinbuf, comp, sizeof comp);
+        if (codify_vin_wellformed(comp)) {
+            g_strlcpy(s->attrs.vin, comp, sizeof s->attrs.vin);
+        }
+    }
+    if (s->attrs.vin[0])
+        vin = s->attrs.vin;
+    s->vin_ok = vin && codify_vin_check_ok(vin);
+
+    /* year */
+    if (q->anio >= 1950 && q->anio <= 2100) {
+        s->year = q->anio;
+        s->year_src = 1;
+    } else if (s->attrs.year) {
+        s->year = s->attrs.year;
+        s->year_src = 2;
+    } else if (s->vin_ok) {
+        s->year = codify_vin_year(vin);
+        s->year_src = s->year ? 3 : 0;
+    }
+
+    /* brand */
+    if (tk[0].n && brands_from_column(idx, &tk[0], s))
+        s->brand_src = 1;
+    else if (brands_from_text(idx, &tk[3], s))
+        s->brand_src = 2;
+    else if (vin) {
+        char wmi[4];
+        g_strlcpy(wmi, vin, sizeof wmi);
+        GArray *ids = g_hash_table_lookup(idx->wmi_brands, wmi);
+        if (!ids) {
+            wmi[2] = '\0';
+            ids = g_hash_table_lookup(idx->wmi_brands, wmi);
+        }
+        add_brands(s, ids);
+        if (s->n_brands)
+            s->brand_src = 3;
+    }
+
+    /* model */
+    model_pick pick = {0};
+    if (tk[1].n)
+        models_from_tokens(idx, s, &tk[1], 3, 5, s->n_brands ? 1 : 2, true, &pick);
+    if (pick.n == 0)
+        models_from_tokens(idx, s, &tk[3], 2, 0, s->n_brands ? 2 : 3, false, &pick);
+    if (pick.n == 0 && s->n_brands && tk[1].n) {
+        /* the brand column may be wrong: accept an exact model name of another brand */
+        int saved = s->n_brands;
+        s->n_brands = 0;
+        models_from_tokens(idx, s, &tk[1], 3, 5, 3, true, &pick);
+        s->n_brands = saved;
+        if (pick.n)
+            s->n_brands = 0;
+    }
+    if (pick.n) {
+        memcpy(s->models, pick.models, sizeof(int) * (size_t)pick.n);
+        s->n_models = pick.n;
+        s->model_level = pick.level == 3 && !pick.from_column ? 2 : pick.level;
+    } else if (s->n_brands) {
+        for (int b = 0; b < s->n_brands; b++) {
+            GArray *ms = idx->brands[s->brands[b]].models;
+            for (guint i = 0; i < ms->len && s->n_models < MAX_MODELS; i++)
+                s->models[s->n_models++] = g_array_index(ms, int, i);
+        }
+        s->model_level = 0;
+    } else {
+        g_strlcpy(out->reason, "brand and model not found in the catalog", sizeof out->reason);
+        goto done;
+    }
+
+    /* block */
+    size_t cap = 256, nb = 0;
+    sc = g_new(scored, cap);
+    for (int k = 0; k < s->n_models; k++) {
+        const cx_model *m = &idx->models[s->models[k]];
+        for (uint32_t i = m->first; i < m->first + m->count; i++) {
+            if (s->year && idx->entries[i].year != s->year)
+                continue;
+            if (nb == cap) {
+                cap *= 2;
+                sc = g_renew(scored, sc, cap);
+            }
+            sc[nb++].entry = (int)i;
+        }
+    }
+    if (nb == 0) {
+        snprintf(out->reason, sizeof out->reason, "%s has no catalog entry for model year %d",
+                 s->model_level ? "model" : "brand", s->year);
+        goto done;
+    }
+
+    query_tokens(idx, &tk[2], &tk[1], sub_compact, s);
+    uint8_t mark[CX_MAX_TOK] = {0};
+    for (size_t i = 0; i < nb; i++)
+        sc[i].m = match_weight(idx, &idx->entries[sc[i].entry], s, mark);
+    float qw = 0;
+    for (int i = 0; i < s->nq; i++)
+        if (mark[i])
+            qw += idx->weight[s->q[i]];
+    for (size_t i = 0; i < nb; i++) {
+        const cx_entry *e = &idx->entries[sc[i].entry];
+        float denom = SCORE_ALPHA * e->cw + (1 - SCORE_ALPHA) * qw;
+        float sim = denom > 0 ? sc[i].m / denom : 0;
+        float pen = conflict_penalty(&s->attrs, &e->attrs, &sc[i].conflicts);
+        sc[i].score = sim - pen;
+    }
+    qsort(sc, nb, sizeof *sc, cmp_scored);
+
+    /* distinct (cvegs, year) candidates */
+    int top_n = opts->top_n < 1 ? 1 : opts->top_n > CODIFY_MAX_CANDIDATES ? CODIFY_MAX_CANDIDATES : opts->top_n;
+    int want = top_n < 2 ? 2 : top_n;
+    int picked[CODIFY_MAX_CANDIDATES];
+    int np = 0;
+    for (size_t i = 0; i < nb && np < want; i++) {
+        const cx_entry *e = &idx->entries[sc[i].entry];
+        bool dup = false;
+        for (int k = 0; k < np; k++) {
+            const cx_entry *o = &idx->entries[sc[picked[k]].entry];
+            dup |= o->year == e->year && strcmp(o->cvegs, e->cvegs) == 0;
+        }
+        if (!dup)
+            picked[np++] = (int)i;
+    }
+
+    const scored *best = &sc[picked[0]];
+    const cx_entry *be = &idx->entries[best->entry];
+    double s1 = best->score;
+    double s2 = np > 1 ? sc[picked[1]].score : 0.0;
+    double *x = out->features.x;
+    x[0] = 1.0;
+    x[1] = s1;
+    x[2] = s1 - s2;
+    x[3] = be->cw > 0 ? best->m / be->cw : 0;
+    x[4] = qw > 0 ? best->m / qw : 0;
+    x[5] = best->conflicts;
+    x[6] = s->model_level;
+    x[7] = s->brand_src > 0 && brand_allowed(s, idx->models[be->model].brand) ? 1.0 : 0.0;
+    x[8] = s->year_src > 0 ? 1.0 : 0.0;
+    x[9] = log1p((double)nb);
+    out->confidence = codify_confidence(&out->features);
+
+    out->n_candidates = np < top_n ? np : top_n;
+    for (int k = 0; k < out->n_candidates; k++) {
+        const scored *c = &sc[picked[k]];
+        const cx_entry *e = &idx->entries[c->entry];
+        fill_candidate(idx, e, c->score, &out->candidates[k]);
+        if (opts->explain)
+            explain(idx, s, e, c->m, qw, &out->candidates[k]);
+    }
+    g_strlcpy(out->cvegs, be->cvegs, sizeof out->cvegs);
+    out->year = be->year;
+    out->decision = codify_decide(out->confidence, true, &opts->thresholds);
+    if (out->decision == CODIFY_NO_MATCH)
+        g_strlcpy(out->reason, "no catalog entry is close enough", sizeof out->reason);
+
+done:
+    if (out->decision == CODIFY_NO_MATCH && out->n_candidates == 0) {
+        out->cvegs[0] = '\0';
+        out->year = 0;
+        out->confidence = 0;
+    }
+    g_free(sc);
+    g_free(tk);
+    g_free(s);
+    return 0;
+}
+
+void codify_options_default(codify_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->thresholds = CODIFY_DEFAULT_THRESHOLDS;
+    o->top_n = 5;
+    o->explain = true;
+}
+
+const char *codify_decision_name(codify_decision d)
+{
+    switch (d) {
+    case CODIFY_AUTO_ACCEPT: return "auto_accept";
+    case CODIFY_NEEDS_REVIEW: return "needs_review";
+    case CODIFY_NO_MATCH: return "no_match";
+    }
+    return "no_match";
+}
+
+const char *codify_attr_name(codify_attr a)
+{
+    static const char *const names[CODIFY_ATTR__COUNT] = {
+        "brand", "model", "year", "transmission", "doors", "cylinders", "displacement", "turbo",
+        "occupants", "drive", "fuel", "tonnage", "words", "vin", "correction"};
+    return (unsigned)a < CODIFY_ATTR__COUNT ? names[a] : "?";
+}

@@ -1,0 +1,252 @@
+/* Unicode -> upper-case ASCII normalisation and the tokenizer shared by catalog and queries. */
+#include "internal.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static bool is_alpha(char c) { return c >= 'A' && c <= 'Z'; }
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
+
+/* Folds one code point to an ASCII upper-case letter/digit/punctuation byte, or ' '. */
+static char fold_char(gunichar c)
+{
+    if (c < 0x80)
+        return (char)toupper((int)c);
+    gunichar d[8];
+    gsize n = g_unichar_fully_decompose(c, FALSE, d, G_N_ELEMENTS(d));
+    if (n > 0 && d[0] < 0x80 && g_ascii_isalpha((int)d[0]))
+        return (char)g_ascii_toupper((gchar)d[0]);
+    return ' ';
+}
+
+/* First pass: code points to ASCII (punctuation kept). Returns bytes written. */
+static size_t fold_ascii(const char *in, size_t len, char *out, size_t cap)
+{
+    size_t o = 0;
+    bool ascii = true;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)in[i] >= 0x80) {
+            ascii = false;
+            break;
+        }
+    if (ascii) {
+        for (size_t i = 0; i < len && o + 1 < cap; i++)
+            out[o++] = in[i] == '\0' ? ' ' : (char)toupper((unsigned char)in[i]);
+        out[o] = '\0';
+        return o;
+    }
+    char *valid = NULL;
+    const char *p = in;
+    const char *end = in + len;
+    if (!g_utf8_validate(in, (gssize)len, NULL)) {
+        valid = g_utf8_make_valid(in, (gssize)len);
+        p = valid;
+        end = valid + strlen(valid);
+    }
+    while (p < end && *p && o + 1 < cap) {
+        gunichar c = g_utf8_get_char(p);
+        out[o++] = fold_char(c);
+        p = g_utf8_next_char(p);
+    }
+    out[o] = '\0';
+    g_free(valid);
+    return o;
+}
+
+size_t codify_normalize(const char *in, char *out, size_t cap)
+{
+    if (cap == 0)
+        return 0;
+    out[0] = '\0';
+    if (!in)
+        return 0;
+    size_t len = strnlen(in, CODIFY_MAX_INPUT);
+    char tmp[CODIFY_MAX_INPUT + 1];
+    size_t n = fold_ascii(in, len, tmp, sizeof tmp);
+
+    size_t o = 0;
+    bool pending_space = false;
+    for (size_t i = 0; i < n && o + 2 < cap; i++) {
+        char c = tmp[i];
+        char prev = i > 0 ? tmp[i - 1] : ' ';
+        char next = i + 1 < n ? tmp[i + 1] : ' ';
+        if (is_alnum(c)) {
+            if (pending_space && o > 0)
+                out[o++] = ' ';
+            pending_space = false;
+            out[o++] = c;
+            continue;
+        }
+        bool join = false;
+        bool keep = false;
+        switch (c) {
+        case '.':
+            if (is_digit(prev) && is_digit(next))
+                keep = true;
+            else if (is_alpha(prev) && is_alpha(next))
+                join = true;   /* B.M.W. -> BMW */
+            break;
+        case '-':
+            join = is_alnum(prev) && is_alnum(next);
+            break;
+        case '/':
+            join = is_alpha(prev) && is_alpha(next);
+            break;
+        case '\'':
+        case '`':
+            join = is_alnum(prev) && is_alnum(next);
+            break;
+        default:
+            break;
+        }
+        if (keep) {
+            out[o++] = c;
+        } else if (!join) {
+            pending_space = true;
+        }
+    }
+    out[o] = '\0';
+    return o;
+}
+
+size_t cx_compact(const char *norm, char *out, size_t cap)
+{
+    size_t o = 0;
+    if (cap == 0)
+        return 0;
+    for (const char *p = norm; p && *p && o + 1 < cap; p++)
+        if (is_alnum(*p))
+            out[o++] = *p;
+    out[o] = '\0';
+    return o;
+}
+
+void cx_tokens_init(cx_tokens *t)
+{
+    t->n = 0;
+    t->used = 0;
+}
+
+void cx_tokens_push(cx_tokens *t, const char *s, size_t len)
+{
+    if (t->n >= CX_MAX_TOK || len == 0 || t->used + len + 1 > sizeof t->buf)
+        return;
+    char *dst = t->buf + t->used;
+    memcpy(dst, s, len);
+    dst[len] = '\0';
+    t->tok[t->n++] = dst;
+    t->used += len + 1;
+}
+
+/* Units that may be glued to a number ("5OCUP", "2.4LTS", "1.5TON"), after synonyms. */
+static bool is_unit(const char *canon)
+{
+    static const char *const units[] = {"P", "CIL", "L", "T", "OCUP", "TON", "VEL", "HP", NULL};
+    for (int i = 0; units[i]; i++)
+        if (strcmp(canon, units[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool is_year_marker(const char *canon)
+{
+    return strcmp(canon, "MOD") == 0;
+}
+
+static bool is_number(const char *w)
+{
+    if (!is_digit(*w))
+        return false;
+    for (; *w; w++)
+        if (!is_digit(*w) && *w != '.')
+            return false;
+    return true;
+}
+
+static const char *unit_of(const codify_aliases *al, const char *w)
+{
+    const char *u = cx_unit_word(al, w);
+    if (!u)
+        u = cx_synonym_word(al, w);
+    return u ? u : w;
+}
+
+void cx_tokenize(const codify_aliases *al, const char *norm, cx_tokens *out)
+{
+    cx_tokens_init(out);
+    const char *p = norm;
+    bool after_number = false;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        const char *s = p;
+        while (*p && *p != ' ')
+            p++;
+        size_t len = (size_t)(p - s);
+        char word[64];
+        bool prev_number = after_number;
+        after_number = false;
+        if (len >= sizeof word) {
+            cx_tokens_push(out, s, len);
+            continue;
+        }
+        memcpy(word, s, len);
+        word[len] = '\0';
+        if (is_number(word)) {
+            after_number = true;
+            cx_tokens_push(out, word, len);
+            continue;
+        }
+        if (prev_number) {
+            const char *u = cx_unit_word(al, word);
+            if (u) {
+                cx_tokens_push(out, u, strlen(u));
+                continue;
+            }
+        }
+
+        /* number followed by letters: split when the letters are a unit */
+        size_t k = 0;
+        while (k < len && (is_digit(word[k]) || (word[k] == '.' && k > 0)))
+            k++;
+        if (k > 0 && k < len && word[k - 1] != '.') {
+            bool all_alpha = true;
+            for (size_t j = k; j < len; j++)
+                all_alpha &= is_alpha(word[j]);
+            if (all_alpha) {
+                const char *canon = unit_of(al, word + k);
+                if (is_unit(canon)) {
+                    cx_tokens_push(out, word, k);
+                    cx_tokens_push(out, canon, strlen(canon));
+                    continue;
+                }
+            }
+        }
+        /* letters followed by a 2- or 4-digit year: "MOD2016", "M2022", "MOD19" */
+        k = 0;
+        while (k < len && is_alpha(word[k]))
+            k++;
+        if (k > 0 && k < len && (len - k == 2 || len - k == 4)) {
+            bool all_digit = true;
+            for (size_t j = k; j < len; j++)
+                all_digit &= is_digit(word[j]);
+            if (all_digit) {
+                char pre[64];
+                memcpy(pre, word, k);
+                pre[k] = '\0';
+                const char *canon = cx_synonym_word(al, pre);
+                bool marker = is_year_marker(canon ? canon : pre) ||
+                              (strcmp(pre, "M") == 0 && len - k == 4);
+                if (marker) {
+                    cx_tokens_push(out, "MOD", 3);
+                    cx_tokens_push(out, word + k, len - k);
+                    continue;
+                }
+            }
+        }
+        cx_tokens_push(out, word, len);
+    }
+}

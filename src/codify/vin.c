@@ -1,0 +1,55 @@
+/* VIN decoding used as evidence: ISO 3779 / FMVSS 115 check digit, model-year character. */
+#include "internal.h"
+
+#include <string.h>
+
+static int transliterate(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    static const char *const letters = "ABCDEFGHJKLMNPRSTUVWXYZ";
+    static const int values[] = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5, 6, 7, 8, 9};
+    const char *p = c ? strchr(letters, c) : NULL;
+    return p ? values[p - letters] : -1;
+}
+
+bool codify_vin_wellformed(const char *vin)
+{
+    if (!vin || strlen(vin) != 17)
+        return false;
+    for (int i = 0; i < 17; i++)
+        if (transliterate(vin[i]) < 0)
+            return false;
+    return true;
+}
+
+char codify_vin_check_digit(const char *vin)
+{
+    static const int weights[17] = {8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2};
+    if (!codify_vin_wellformed(vin))
+        return 0;
+    int sum = 0;
+    for (int i = 0; i < 17; i++)
+        sum += transliterate(vin[i]) * weights[i];
+    int r = sum % 11;
+    return r == 10 ? 'X' : (char)('0' + r);
+}
+
+bool codify_vin_check_ok(const char *vin)
+{
+    char c = codify_vin_check_digit(vin);
+    return c && vin[8] == c;
+}
+
+int codify_vin_year(const char *vin)
+{
+    static const char *const codes = "ABCDEFGHJKLMNPRSTVWXY123456789";
+    if (!codify_vin_wellformed(vin))
+        return 0;
+    const char *p = strchr(codes, vin[9]);
+    if (!p)
+        return 0;
+    int offset = (int)(p - codes);   /* A = 1980 (or 2010) */
+    bool second_cycle = vin[6] >= 'A' && vin[6] <= 'Z';
+    return (second_cycle ? 2010 : 1980) + offset;
+}
