@@ -68,11 +68,13 @@ const export_field *export_field_find(const char *source)
 const char *export_field_names(void)
 {
     static char names[2048];
-    if (!names[0]) {
+    static gsize ready;
+    if (g_once_init_enter(&ready)) {
         size_t off = 0;
         for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
             off += (size_t)snprintf(names + off, sizeof names - off, "%s, ", fields[i].name);
         snprintf(names + off, sizeof names - off, "coverage.<key>");
+        g_once_init_leave(&ready, 1);
     }
     return names;
 }

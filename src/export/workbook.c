@@ -770,32 +770,41 @@ static int prepare(writer *w)
 
 static void set_properties(writer *w)
 {
-    char *title = core_strdup_printf("Cotización %s", w->c->cot);
+    /* property strings must be clean too */
+    char *cot = export_text_clean(w->c->cot, 255, NULL);
+    char *author = export_text_clean(w->exported_by, 255, NULL);
+    char *company = export_text_clean(w->c->broker, 255, NULL);
+    char *title = core_strdup_printf("Cotización %s", cot);
     char *subject = core_strdup_printf("Gcotiza %s %s", w->tpl->name, w->tpl->version);
     lxw_doc_properties props = {
         .title = title,
         .subject = subject,
-        .author = (char *)w->exported_by,
-        .company = (char *)(w->c->broker ? w->c->broker : ""),
+        .author = author && *author ? author : NULL,
+        .company = company && *company ? company : NULL,
         .comments = (char *)"Minca " MINCA_VERSION,
         .created = w->c->exported_at ? w->c->exported_at : time(NULL),
     };
-    /* property strings must be clean too */
-    char *clean_author = export_text_clean(props.author, 255, NULL);
-    char *clean_company = export_text_clean(props.company, 255, NULL);
-    char *clean_title = export_text_clean(title, 255, NULL);
-    props.author = clean_author;
-    props.company = clean_company;
-    props.title = clean_title;
     track(w, workbook_set_properties(w->wb, &props));
-    track(w, workbook_set_custom_property_string(w->wb, "COT", clean_title + strlen("Cotización ")));
+    track(w, workbook_set_custom_property_string(w->wb, "COT", cot));
     track(w, workbook_set_custom_property_string(w->wb, "Plantilla", w->tpl->name));
     track(w, workbook_set_custom_property_string(w->wb, "Version plantilla", w->tpl->version));
-    free(clean_author);
-    free(clean_company);
-    free(clean_title);
+    free(cot);
+    free(author);
+    free(company);
     free(title);
     free(subject);
+}
+
+/* Landscape, one page wide, header row repeated: what staff expect when they print it. */
+static void set_print_layout(lxw_worksheet *ws, bool repeat_header)
+{
+    worksheet_set_landscape(ws);
+    worksheet_set_paper(ws, 1); /* letter, the usual paper in Mexico */
+    worksheet_fit_to_pages(ws, 1, 0);
+    worksheet_set_margins(ws, 0.4, 0.4, 0.6, 0.6);
+    if (repeat_header)
+        worksheet_repeat_rows(ws, 0, 0);
+    worksheet_set_footer(ws, "&L&A&RPágina &P de &N");
 }
 
 int export_case_write_with(const export_case *c, const export_template *tpl,
@@ -840,6 +849,9 @@ int export_case_write_with(const export_case *c, const export_template *tpl,
         goto done;
     }
     worksheet_activate(w.main);
+    set_print_layout(w.main, true);
+    set_print_layout(w.summary, false);
+    set_print_layout(w.issues, true);
     start_issues_sheet(&w);
     if (write_main_sheet(&w) < 0)
         goto done;

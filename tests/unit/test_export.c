@@ -413,6 +413,46 @@ static void test_case_errors(void **state)
     export_case_clear(&c);
 }
 
+static void test_insurer_override_is_used(void **state)
+{
+    (void)state;
+    char *sh = core_path_join(tmpdir, "share2");
+    char *t = write_tmp("share2/templates/norte/gcotiza_v1.yaml",
+                        "name: gcotiza_v1\nversion: \"1.0-norte\"\nsheet: COTIZA NORTE\n"
+                        "columns:\n"
+                        "  - {header: CLAVE, type: text, source: match.cvegs}\n"
+                        "  - {header: SERIE, type: text, width: 20, source: row.vin}\n"
+                        "  - {header: DM, type: percent, source: coverage.ded_dm_pp}\n");
+    char *cv = write_tmp("share2/templates/coverage_packages.yaml",
+                         "packages:\n  AMPLIA:\n    values:\n      ded_dm_pp: 10%\n");
+    export_case c;
+    fx_build_fleet(&c, 5, 1);
+    free(c.insurer);
+    c.insurer = strdup("norte");
+    export_result res;
+    minca_err err = {0};
+    export_options opt = {.share_dir = sh, .tmp_dir = tmpdir};
+    if (export_case_write(&c, &opt, &res, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_string_equal(res.template_version, "1.0-norte");
+    assert_string_equal(res.template_path, t);
+    export_result_clear(&res);
+
+    /* a package without a value for a coverage column is a clear error */
+    free(c.coverage_package);
+    c.coverage_package = strdup("AMPLIA");
+    char *cv2 = write_tmp("share2/templates/norte/coverage_packages.yaml",
+                          "packages:\n  AMPLIA:\n    values:\n      ded_rt: 0.1\n");
+    assert_int_equal(export_case_write(&c, &opt, &res, &err), -1);
+    if (!strstr(err.msg, "package AMPLIA has no value for 'ded_dm_pp' (template column DM)"))
+        fail_msg("got [%s]", err.msg);
+    export_case_clear(&c);
+    free(cv2);
+    free(cv);
+    free(t);
+    free(sh);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -446,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_refuses_undecided_without_force),
         cmocka_unit_test(test_force_writes_bytes_and_file),
         cmocka_unit_test(test_case_errors),
+        cmocka_unit_test(test_insurer_override_is_used),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

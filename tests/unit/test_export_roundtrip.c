@@ -56,6 +56,9 @@ static const char dump_py[] =
     "out['formulas'] = sum(z.read(n).count(b'<f>') + z.read(n).count(b'<f ')\n"
     "    for n in z.namelist() if n.startswith('xl/worksheets/'))\n"
     "out['bad_zip'] = z.testzip()\n"
+    "import xml.etree.ElementTree as ET\n"
+    "for n in z.namelist():\n"
+    "    if n.endswith('.xml') or n.endswith('.rels'): ET.fromstring(z.read(n))\n"
     "json.dump(out, sys.stdout, ensure_ascii=False)\n";
 
 static char *share;
