@@ -68,6 +68,7 @@ typedef struct export_case {
     char *coverage_package;  /* AMPLIA / LIMITADA / RC: key of coverage_packages.yaml (required) */
     char *vigencia_start;
     char *vigencia_end;
+    char *use;               /* uso requested for the whole fleet (fallback of row.use) */
     char *payment_terms;     /* forma de pago: ANUAL, SEMESTRAL, TRIMESTRAL, MENSUAL ... */
     char *currency;          /* MXN / USD */
     char *catalog_version;   /* label of the catalog the keys come from */
@@ -89,8 +90,13 @@ void export_case_clear(export_case *c);
 /* A row is decided when it has a key and that key was either accepted automatically or
  * confirmed by a reviewer. */
 bool export_row_decided(const export_row *row);
-/* "auto" / "review" / "no_match" (also accepts "revision", "sin_coincidencia"); -1 otherwise. */
+/* "auto" / "review" / "no_match" (also "revision", "sin_coincidencia"); -1 otherwise. */
 int export_decision_parse(const char *text);
+/* Sets decision and reviewed from the stored match status (matches.decision):
+ * auto_accept -> auto; needs_review -> review; no_match -> no_match; accepted / picked ->
+ * review, reviewed; rejected -> no_match, reviewed (a person said there is no key).
+ * Also accepts the three export_decision names. Returns -1 for anything else. */
+int export_match_set_status(export_match *m, const char *status);
 const char *export_decision_name(export_decision d);   /* "auto", "review", "no_match" */
 
 /* ---- templates --------------------------------------------------------------------------- */

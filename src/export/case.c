@@ -57,6 +57,7 @@ void export_case_clear(export_case *c)
     free(c->coverage_package);
     free(c->vigencia_start);
     free(c->vigencia_end);
+    free(c->use);
     free(c->payment_terms);
     free(c->currency);
     free(c->catalog_version);
@@ -82,6 +83,33 @@ int export_decision_parse(const char *text)
     if (!strcasecmp(text, "no_match") || !strcasecmp(text, "sin_coincidencia"))
         return EXPORT_DECISION_NO_MATCH;
     return -1;
+}
+
+int export_match_set_status(export_match *m, const char *status)
+{
+    static const struct {
+        const char *status;
+        export_decision decision;
+        bool reviewed;
+    } map[] = {
+        {"auto_accept", EXPORT_DECISION_AUTO, false},
+        {"needs_review", EXPORT_DECISION_REVIEW, false},
+        {"no_match", EXPORT_DECISION_NO_MATCH, false},
+        {"accepted", EXPORT_DECISION_REVIEW, true},
+        {"picked", EXPORT_DECISION_REVIEW, true},
+        {"rejected", EXPORT_DECISION_NO_MATCH, true},
+    };
+    for (size_t i = 0; status && i < sizeof map / sizeof map[0]; i++)
+        if (!strcasecmp(status, map[i].status)) {
+            m->decision = map[i].decision;
+            m->reviewed = map[i].reviewed;
+            return 0;
+        }
+    int d = export_decision_parse(status);
+    if (d < 0)
+        return -1;
+    m->decision = (export_decision)d;
+    return 0;
 }
 
 const char *export_decision_name(export_decision d)

@@ -45,6 +45,7 @@ static const export_field fields[] = {
     {"case.coverage_package", F_CASE_PACKAGE, FIELD_TEXT},
     {"case.vigencia_start", F_CASE_VIG_START, FIELD_DATE},
     {"case.vigencia_end", F_CASE_VIG_END, FIELD_DATE},
+    {"case.use", F_CASE_USE, FIELD_TEXT},
     {"case.payment_terms", F_CASE_PAYMENT, FIELD_TEXT},
     {"case.currency", F_CASE_CURRENCY, FIELD_TEXT},
     {"case.catalog_version", F_CASE_CATALOG, FIELD_TEXT},

@@ -204,6 +204,7 @@ static int field_value(writer *w, const export_row *row, const export_field *f,
     case F_CASE_PACKAGE: set_text(v, c->coverage_package); break;
     case F_CASE_VIG_START: set_date(v, w->dates.has_start, date_only(w->dates.start)); break;
     case F_CASE_VIG_END: set_date(v, w->dates.has_end, date_only(w->dates.end)); break;
+    case F_CASE_USE: set_text(v, c->use); break;
     case F_CASE_PAYMENT: set_text(v, c->payment_terms); break;
     case F_CASE_CURRENCY: set_text(v, c->currency); break;
     case F_CASE_CATALOG: set_text(v, c->catalog_version); break;
@@ -421,6 +422,10 @@ static void row_issues(writer *w, int sheet_row, const export_row *row, int stat
         else if (state == ROW_PENDING)
             snprintf(msg, sizeof msg, "Clave sin confirmar: decisión %s sin revisar",
                      decision_label(row->match.decision));
+        else if (row->match.reviewed)
+            snprintf(msg, sizeof msg, "Sin clave: %s la marcó sin coincidencia en el catálogo",
+                     row->match.reviewer && *row->match.reviewer ? row->match.reviewer
+                                                                 : "el revisor");
         else if (row->match.decision == EXPORT_DECISION_NO_MATCH)
             snprintf(msg, sizeof msg, "Sin clave: el vehículo no se encontró en el catálogo");
         else
@@ -608,6 +613,10 @@ static void write_summary_sheet(writer *w)
     summary_int(w, &r, "Aceptados automáticamente", res->n_auto);
     summary_int(w, &r, "En revisión", res->n_review);
     summary_int(w, &r, "Sin coincidencia", res->n_no_match);
+    int reviewed = 0;
+    for (int i = 0; i < c->n_rows; i++)
+        reviewed += c->rows[i].match.reviewed;
+    summary_int(w, &r, "Revisados por personal", reviewed);
     summary_int(w, &r, "Con clave decidida", res->n_decided);
     summary_int(w, &r, "Sin clave decidida", res->n_undecided);
     put_text(w, w->summary, r, 0, "Tasa de aceptación automática", w->label_fmt);

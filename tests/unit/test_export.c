@@ -467,6 +467,19 @@ static void test_names(void **state)
     assert_int_equal(export_decision_parse("no_match"), EXPORT_DECISION_NO_MATCH);
     assert_int_equal(export_decision_parse("x"), -1);
     assert_string_equal(export_decision_name(EXPORT_DECISION_NO_MATCH), "no_match");
+    export_match m = {0};
+    assert_int_equal(export_match_set_status(&m, "picked"), 0);
+    assert_int_equal(m.decision, EXPORT_DECISION_REVIEW);
+    assert_true(m.reviewed);
+    assert_int_equal(export_match_set_status(&m, "auto_accept"), 0);
+    assert_int_equal(m.decision, EXPORT_DECISION_AUTO);
+    assert_false(m.reviewed);
+    assert_int_equal(export_match_set_status(&m, "rejected"), 0);
+    assert_int_equal(m.decision, EXPORT_DECISION_NO_MATCH);
+    assert_true(m.reviewed);
+    assert_int_equal(export_match_set_status(&m, "needs_review"), 0);
+    assert_false(m.reviewed);
+    assert_int_equal(export_match_set_status(&m, "maybe"), -1);
 }
 
 int main(void)

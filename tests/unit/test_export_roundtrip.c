@@ -179,6 +179,7 @@ static int setup(void **state)
     python = find_python();
     fx_build_fleet(&kase, 120, 1);
     add_special_rows(&kase);
+    kase.use = strdup("PARTICULAR FLOTILLA"); /* USO of rows that do not say */
 
     minca_err err = {0};
     char *tpath = NULL;
@@ -412,7 +413,7 @@ static void test_hard_text(void **state)
     assert_string_equal(str(MAIN, r_formula + 1, c_use), "+52 55 1234");
 
     assert_string_equal(kind(MAIN, r_empty + 1, c_plate), "empty");
-    assert_string_equal(kind(MAIN, r_empty + 1, c_use), "empty");
+    assert_string_equal(str(MAIN, r_empty + 1, c_use), "PARTICULAR FLOTILLA");
     assert_string_equal(kind(MAIN, r_empty + 1, c_sum), "empty");
     assert_string_equal(kind(MAIN, r_empty + 1, c_body), "empty");
 }
