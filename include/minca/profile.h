@@ -1,0 +1,208 @@
+/* profile: broker profiles (a YAML DSL) and the extraction of canonical vehicle rows.
+ *
+ * One call turns an attachment into vehicle rows:
+ *
+ *     profile_result res;
+ *     profile_extract(bytes, len, "flotilla.xlsx", profile_or_NULL, &opts, &res, &err);
+ *
+ * With a profile, its table hints and column mapping are used. Without one, the broker is
+ * recognised among opts.candidates (sender domain first, then required headers); failing
+ * that, columns are mapped automatically (header synonyms + value sniffing, each with a
+ * confidence and a reason) and res.auto_mapped is set so the case can be flagged for a
+ * profile to be saved. profile_suggest() turns the same automatic mapping into a draft YAML
+ * profile with one comment per mapping (used by `minca profile suggest` and the TUI wizard).
+ *
+ * Profile YAML (every section optional except mapping):
+ *
+ *   name: altamira                      # identifier (file name without .yaml by default)
+ *   version: 1
+ *   description: Seguros Altamira, one sheet, header in row 1
+ *   detect:
+ *     sender_domains: [seguros-altamira.com.mx]
+ *     required_headers: [Marca, Submarca, "Año MOdelos"]
+ *     sheet_name: "^Hoja1$"              # regex, case-insensitive
+ *   table:
+ *     sheet: "^Hoja1$"                   # regex choosing the sheet (default: detected)
+ *     header_row: 1                      # default: detected
+ *   mapping:                             # source header -> canonical field
+ *     Marca: marca
+ *     "Año MOdelos": year
+ *     CONCATENADO: ignore
+ *   normalize:                           # steps per field; "all" runs first on every field
+ *     all: [strip, collapse_spaces]
+ *     vin: [upper, {replace: {pattern: "[^A-Z0-9]", with: ""}}]
+ *     coverage: [upper, remove_accents, {map: {"AMPLIA PLUS": AMPLIA}}]
+ *   parse:                               # year | money | date | percent | vin | int | text
+ *     year: year
+ *     insured_amount: money
+ *   compute:                             # templates over fields and source headers
+ *     description: "{marca} {submarca} {version}"
+ *   defaults:                            # constants for fields the sheet lacks
+ *     sum_basis: factura
+ *   validate:
+ *     year: {required: true, min: 1950, max: 2027}
+ *     vin: {check_digit: true, on_error: warn}
+ *     coverage: {enum: [AMPLIA, LIMITADA, RC]}
+ *     plates: {pattern: "^[A-Z0-9-]{5,10}$|^EN TRAMITE$"}
+ *   on_error: warn                       # warn | skip_row | fail (default for every rule)
+ *
+ * Canonical fields: inciso marca submarca version description year vin engine_number plates
+ * use service coverage insured_amount sum_basis, and `ignore`. The description stored on the
+ * row is compute.description when given, else marca + submarca + version + description
+ * (the non-empty ones, in that order).
+ *
+ * A profile that does not parse, or names an unknown field / step, fails with its line and
+ * column. Ownership: every pointer inside a result or column is owned by it. */
+#ifndef MINCA_PROFILE_H
+#define MINCA_PROFILE_H
+
+#include "minca/core.h"
+#include "minca/docs.h"
+#include "minca/vehicle.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum {
+    PF_NONE = -1,
+    PF_INCISO = 0,
+    PF_MARCA,
+    PF_SUBMARCA,
+    PF_VERSION,
+    PF_DESCRIPTION,
+    PF_YEAR,
+    PF_VIN,
+    PF_ENGINE,
+    PF_PLATES,
+    PF_USE,
+    PF_SERVICE,
+    PF_COVERAGE,
+    PF_INSURED_AMOUNT,
+    PF_SUM_BASIS,
+    PF_IGNORE,
+    PF_COUNT
+} profile_field;
+
+/* "inciso", "marca", ..., "engine_number", ..., "ignore"; NULL for PF_NONE. */
+const char *profile_field_name(profile_field f);
+profile_field profile_field_from_name(const char *name);   /* PF_NONE when unknown */
+
+typedef enum {
+    PROFILE_ON_ERROR_WARN = 0,
+    PROFILE_ON_ERROR_SKIP_ROW,
+    PROFILE_ON_ERROR_FAIL,
+} profile_policy;
+
+typedef struct profile profile;
+
+/* Loading. origin names the text in messages (a path, "db:altamira v3", ...). */
+int profile_load_file(const char *path, profile **out, minca_err *err);
+int profile_load_string(const char *yaml, size_t len, const char *origin, profile **out,
+                        minca_err *err);
+void profile_free(profile *p);
+
+const char *profile_name(const profile *p);
+const char *profile_description(const profile *p);   /* "" when absent */
+int profile_version(const profile *p);
+const char *profile_text(const profile *p);           /* the YAML as loaded */
+/* Sender domains of detect.sender_domains (owned by the profile). */
+int profile_domains(const profile *p, const char *const **domains);
+
+/* ---- profile source: the shipped profiles/ directory (the DB adds its own later) ---- */
+
+/* Directory of shipped profiles: $MINCA_PROFILES, else <share dir>/profiles. */
+const char *profile_dir(void);
+/* Names (file stems) of the .yaml files in dir, sorted; *names is a NULL-terminated malloc'd array. */
+int profile_dir_list(const char *dir, char ***names, int *n, minca_err *err);
+void profile_names_free(char **names);
+/* Loads dir/NAME.yaml (or NAME as a path when it contains '/' or ends in .yaml). */
+int profile_dir_load(const char *dir, const char *name, profile **out, minca_err *err);
+
+/* ---- broker recognition ---- */
+
+/* How well a profile's detect rules fit: 100 for a sender-domain match (subdomains count),
+ * + 10 per required header present, + 5 for a sheet-name match; 0 when a stated rule fails
+ * (all required headers must be present when headers are given). Any argument may be
+ * NULL / 0 to skip that rule. */
+int profile_detect_score(const profile *p, const char *sender_domain, const char *const *headers,
+                         int n_headers, const char *sheet_name);
+/* Index of the best-scoring profile, or -1 when none scores. */
+int profile_recognize(profile *const *list, int n, const char *sender_domain,
+                      const char *const *headers, int n_headers, const char *sheet_name);
+
+/* ---- extraction ---- */
+
+typedef struct profile_column {
+    int col;              /* 0-based source column */
+    char *header;         /* header text as written */
+    profile_field field;  /* PF_IGNORE when not used */
+    double confidence;    /* 0..1 (1 for a profile mapping) */
+    char *reason;         /* why, in words */
+} profile_column;
+
+typedef struct profile_options {
+    const char *sender_domain;          /* for recognition; may be NULL */
+    profile *const *candidates;         /* profiles to recognise from when p is NULL */
+    int n_candidates;
+    const docs_limits *limits;          /* NULL: defaults */
+} profile_options;
+
+typedef struct profile_result {
+    vehicle_row *rows;
+    int n_rows;
+    /* report */
+    char *format;            /* "xlsx", "xls", "csv", "grid" */
+    char *encoding;          /* CSV only */
+    char delimiter;          /* CSV only */
+    char *sheet;             /* sheet name of the table */
+    long header_row;
+    long stop_row;           /* TOTAL row that ended the table, 0 if none */
+    char *profile_name;      /* profile applied; NULL when mapped automatically */
+    bool auto_mapped;        /* no profile: flag the case so staff save one */
+    profile_column *columns;
+    int n_columns;
+    int n_skipped;           /* rows dropped by a skip_row rule */
+    int n_warnings;          /* issues of severity warn over all rows */
+    int n_errors;            /* issues of severity error over all rows */
+    char **notes;            /* file-level remarks */
+    int n_notes;
+} profile_result;
+
+/* The one call: attachment bytes (borrowed) + file name hint + optional profile -> rows and
+ * report. On failure err holds a readable reason (corrupt file, no table, a `fail` rule). */
+int profile_extract(const void *data, size_t len, const char *filename_hint, const profile *p,
+                    const profile_options *opt, profile_result *res, minca_err *err);
+/* Same over an already-open book (e.g. a grid built from an HTML table). */
+int profile_extract_book(docs_book *book, const profile *p, const profile_options *opt,
+                         profile_result *res, minca_err *err);
+void profile_result_clear(profile_result *res);
+/* The result as JSON {report: {...}, rows: [...]}; malloc'd. */
+char *profile_result_json(const profile_result *res, bool with_rows);
+
+/* ---- automatic mapping and suggestions ---- */
+
+/* Maps every column of the table: header synonyms (Spanish broker vocabulary, typos and
+ * truncations included) weighed with value sniffing (4-digit years, 17-character VINs with a
+ * valid check digit, plates, money, brands, coverage words). Reads up to 200 data rows. */
+int profile_auto_map(docs_book *book, docs_table *table, profile_column **cols, int *n,
+                     minca_err *err);
+void profile_columns_free(profile_column *cols, int n);
+/* Draft profile YAML for the attachment, with a comment per mapping giving its confidence and
+ * reason. name may be NULL (derived from the domain or the file name); domain may be NULL. */
+int profile_suggest(const void *data, size_t len, const char *filename_hint, const char *name,
+                    const char *domain, const docs_limits *lim, char **yaml, minca_err *err);
+int profile_suggest_book(docs_book *book, const char *filename_hint, const char *name,
+                         const char *domain, char **yaml, minca_err *err);
+
+/* ---- value parsers (shared with the wizard and tests) ---- */
+
+bool profile_parse_year(const char *s, int *year);          /* "2019", "2019.0", "MY2019" */
+bool profile_parse_money(const char *s, double *value);     /* "$ 450,000.00", "450000", "450.000,00" */
+bool profile_parse_date(const char *s, char iso[11]);       /* dd/mm/yyyy, yyyy-mm-dd, serial */
+bool profile_parse_percent(const char *s, double *value);   /* "5%", "0.05", "5 %" -> 5 */
+bool profile_vin_check_digit(const char *vin);              /* ISO 3779 position 9 */
+char *profile_vin_clean(const char *s);   /* upper case, spaces and dashes removed; malloc'd */
+bool profile_looks_plate(const char *s);
+bool profile_looks_vin(const char *s);    /* 17 chars A-Z0-9 without I, O, Q */
+
+#endif

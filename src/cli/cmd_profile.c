@@ -1,0 +1,342 @@
+/* minca profile: list, show, test and suggest broker profiles (the profiles/ directory). */
+#include "minca/cli.h"
+#include "minca/config.h"
+#include "minca/docs.h"
+#include "minca/profile.h"
+
+#include <getopt.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const cli_command profile_cmd;
+
+/* The source of named profiles. Today the shipped directory; the database joins later. */
+static const char *source_dir(void) { return profile_dir(); }
+
+static int load_named(const char *name, profile **out, minca_err *err)
+{
+    return profile_dir_load(source_dir(), name, out, err);
+}
+
+static int load_all(profile ***list, int *n, minca_err *err)
+{
+    char **names;
+    int count;
+    *list = NULL;
+    *n = 0;
+    if (profile_dir_list(source_dir(), &names, &count, err) != 0)
+        return -1;
+    *list = calloc((size_t)count + 1, sizeof **list);
+    for (int i = 0; i < count; i++) {
+        minca_err e = { 0 };
+        if (load_named(names[i], &(*list)[*n], &e) != 0) {
+            fprintf(stderr, "minca profile: skipping %s: %s\n", names[i], e.msg);
+            continue;
+        }
+        (*n)++;
+    }
+    profile_names_free(names);
+    return 0;
+}
+
+static void free_all(profile **list, int n)
+{
+    for (int i = 0; i < n; i++)
+        profile_free(list[i]);
+    free(list);
+}
+
+static int read_input(const char *path, char **data, size_t *len, minca_err *err)
+{
+    return core_read_file(path, 256u << 20, data, len, err);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static int cmd_list(void)
+{
+    minca_err err = { 0 };
+    char **names;
+    int n;
+    if (profile_dir_list(source_dir(), &names, &n, &err) != 0) {
+        fprintf(stderr, "minca profile: %s\n", err.msg);
+        return 1;
+    }
+    for (int i = 0; i < n; i++) {
+        profile *p = NULL;
+        minca_err e = { 0 };
+        if (load_named(names[i], &p, &e) != 0) {
+            printf("%-16s  (invalid: %s)\n", names[i], e.msg);
+            continue;
+        }
+        const char *const *domains;
+        int nd = profile_domains(p, &domains);
+        printf("%-16s v%-3d %-34s %s\n", names[i], profile_version(p), nd ? domains[0] : "-",
+               profile_description(p));
+        profile_free(p);
+    }
+    profile_names_free(names);
+    return 0;
+}
+
+static int cmd_show(const char *name)
+{
+    minca_err err = { 0 };
+    profile *p;
+    if (load_named(name, &p, &err) != 0) {
+        fprintf(stderr, "minca profile: %s\n", err.msg);
+        return 1;
+    }
+    fputs(profile_text(p), stdout);
+    profile_free(p);
+    return 0;
+}
+
+static void print_report(const profile_result *r, const char *file)
+{
+    printf("file:      %s (%s", file, r->format);
+    if (r->encoding)
+        printf(", %s, delimiter '%s'", r->encoding, r->delimiter == '\t' ? "\\t" : (char[]){ r->delimiter, 0 });
+    printf(")\n");
+    if (r->sheet && *r->sheet)
+        printf("sheet:     %s\n", r->sheet);
+    printf("header:    row %ld%s", r->header_row, r->stop_row ? "" : "\n");
+    if (r->stop_row)
+        printf(", totals on row %ld\n", r->stop_row);
+    printf("profile:   %s\n", r->profile_name ? r->profile_name : "(automatic mapping — save a profile for this broker)");
+    printf("columns:\n");
+    for (int i = 0; i < r->n_columns; i++) {
+        const profile_column *c = &r->columns[i];
+        char col[8];
+        docs_col_name(c->col, col);
+        printf("  %-3s %-28s -> %-15s %.2f  %s\n", col, c->header, profile_field_name(c->field),
+               c->confidence, c->reason);
+    }
+    printf("rows:\n");
+    for (int i = 0; i < r->n_rows; i++) {
+        const vehicle_row *v = &r->rows[i];
+        printf("  %4d  %s%s%-4d  %4d  %-17s  %s", i + 1, v->source_sheet ? v->source_sheet : "",
+               v->source_sheet ? ":" : "line ", v->source_row, v->year, v->vin ? v->vin : "-",
+               v->description ? v->description : "-");
+        if (v->plates)
+            printf(" | placas %s", v->plates);
+        if (v->insured_amount >= 0)
+            printf(" | $%.2f", v->insured_amount);
+        if (v->sum_basis)
+            printf(" (%s)", vehicle_sum_basis_name(v->sum_basis));
+        if (v->coverage)
+            printf(" | %s", v->coverage);
+        if (v->use)
+            printf(" | %s", v->use);
+        printf("\n");
+        for (int k = 0; k < v->n_issues; k++)
+            printf("          %s %s: %s\n", v->issues[k].severity,
+                   v->issues[k].field ? v->issues[k].field : "row", v->issues[k].message);
+    }
+    printf("validation: %d rows, %d skipped, %d warnings, %d errors\n", r->n_rows, r->n_skipped,
+           r->n_warnings, r->n_errors);
+    for (int i = 0; i < r->n_notes; i++)
+        printf("note: %s\n", r->notes[i]);
+}
+
+static int cmd_test(const char *name, const char *file, const char *domain, bool json)
+{
+    minca_err err = { 0 };
+    profile *p = NULL;
+    profile **all = NULL;
+    int n_all = 0;
+    bool auto_mode = strcmp(name, "auto") == 0 || strcmp(name, "-") == 0;
+    if (!auto_mode && load_named(name, &p, &err) != 0) {
+        fprintf(stderr, "minca profile: %s\n", err.msg);
+        return 1;
+    }
+    if (auto_mode && domain && load_all(&all, &n_all, &err) != 0)
+        fprintf(stderr, "minca profile: %s (continuing with automatic mapping)\n", err.msg);
+    char *data = NULL;
+    size_t len = 0;
+    int status = 1;
+    if (read_input(file, &data, &len, &err) != 0) {
+        fprintf(stderr, "minca profile: %s\n", err.msg);
+        goto done;
+    }
+    profile_options opt = { .sender_domain = domain, .candidates = all, .n_candidates = n_all };
+    profile_result res;
+    if (profile_extract(data, len, base_name(file), p, &opt, &res, &err) != 0) {
+        if (json) {
+            char *esc = g_strescape(err.msg, "");
+            printf("{\"error\": \"%s\"}\n", esc);
+            g_free(esc);
+        }
+        fprintf(stderr, "minca profile: %s\n", err.msg);
+        goto done;
+    }
+    if (json) {
+        char *s = profile_result_json(&res, true);
+        puts(s);
+        free(s);
+    } else {
+        print_report(&res, base_name(file));
+    }
+    status = res.n_errors > 0 ? 3 : 0;
+    profile_result_clear(&res);
+done:
+    free(data);
+    profile_free(p);
+    free_all(all, n_all);
+    return status;
+}
+
+static int cmd_suggest(const char *file, const char *domain, const char *name, const char *out)
+{
+    minca_err err = { 0 };
+    char *data = NULL, *yaml = NULL;
+    size_t len = 0;
+    if (read_input(file, &data, &len, &err) != 0 ||
+        profile_suggest(data, len, base_name(file), name, domain, NULL, &yaml, &err) != 0) {
+        fprintf(stderr, "minca profile: %s\n", err.msg);
+        free(data);
+        return 1;
+    }
+    free(data);
+    /* The draft must load back. */
+    profile *check;
+    if (profile_load_string(yaml, strlen(yaml), "suggestion", &check, &err) != 0) {
+        fprintf(stderr, "minca profile: internal error, the draft does not load: %s\n", err.msg);
+        free(yaml);
+        return 1;
+    }
+    profile_free(check);
+    int status = 0;
+    if (out) {
+        if (core_write_file(out, yaml, strlen(yaml), &err) != 0) {
+            fprintf(stderr, "minca profile: %s\n", err.msg);
+            status = 1;
+        } else {
+            fprintf(stderr, "minca profile: draft written to %s\n", out);
+        }
+    } else {
+        fputs(yaml, stdout);
+    }
+    free(yaml);
+    return status;
+}
+
+static int cmd_read(const char *file)
+{
+    minca_err err = { 0 };
+    char *data = NULL;
+    size_t len = 0;
+    docs_book *book = NULL;
+    if (read_input(file, &data, &len, &err) != 0 ||
+        docs_open(data, len, base_name(file), NULL, &book, &err) != 0) {
+        fprintf(stderr, "minca profile: %s\n", err.msg);
+        free(data);
+        return 1;
+    }
+    printf("format: %s", docs_format_name(docs_book_format(book)));
+    if (docs_book_format(book) == DOCS_FMT_CSV)
+        printf(" (%s, delimiter '%c')", docs_book_encoding(book), docs_book_delimiter(book));
+    printf("\n");
+    int status = 0;
+    for (int s = 0; s < docs_sheet_count(book) && status == 0; s++) {
+        printf("== sheet %d '%s'%s\n", s, docs_sheet_name(book, s), docs_sheet_hidden(book, s) ? " (hidden)" : "");
+        if (docs_sheet_open(book, s, &err) != 0) {
+            status = 1;
+            break;
+        }
+        const docs_row *row;
+        int rc;
+        static const char types[] = { ' ', 's', 'n', 'd', 'b' };
+        while ((rc = docs_sheet_next(book, &row, &err)) == 1) {
+            printf("%5ld%s", row->row, row->hidden ? "h" : " ");
+            for (int c = 0; c < row->n_cells; c++)
+                printf(" |%c%s %s", types[row->cells[c].type],
+                       row->cells[c].flags & DOCS_CELL_HIDDEN_COL ? "*" : "", row->cells[c].text);
+            printf("\n");
+        }
+        if (rc < 0)
+            status = 1;
+        const docs_range *m;
+        int nm;
+        docs_sheet_merges(book, &m, &nm);
+        for (int i = 0; i < nm; i++)
+            printf("merged: rows %ld-%ld, columns %d-%d\n", m[i].first_row, m[i].last_row,
+                   m[i].first_col, m[i].last_col);
+    }
+    if (status)
+        fprintf(stderr, "minca profile: %s\n", err.msg);
+    docs_close(book);
+    free(data);
+    return status;
+}
+
+static int run(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv) || argc < 2) {
+        fputs(profile_cmd.usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *sub = argv[1];
+    const char *domain = NULL, *out = NULL, *name = NULL;
+    bool json = false;
+    static const struct option opts[] = {
+        { "domain", required_argument, NULL, 'd' }, { "out", required_argument, NULL, 'o' },
+        { "name", required_argument, NULL, 'n' }, { "json", no_argument, NULL, 'j' },
+        { NULL, 0, NULL, 0 },
+    };
+    optind = 2;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "d:o:n:j", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': domain = optarg; break;
+        case 'o': out = optarg; break;
+        case 'n': name = optarg; break;
+        case 'j': json = true; break;
+        default: return cli_usage_error(&profile_cmd, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    int npos = argc - optind;
+    char **pos = argv + optind;
+    if (!strcmp(sub, "list") && npos == 0)
+        return cmd_list();
+    if (!strcmp(sub, "show") && npos == 1)
+        return cmd_show(pos[0]);
+    if (!strcmp(sub, "test") && npos == 2)
+        return cmd_test(pos[0], pos[1], domain, json);
+    if (!strcmp(sub, "suggest") && npos == 1)
+        return cmd_suggest(pos[0], domain, name, out);
+    if (!strcmp(sub, "read") && npos == 1)
+        return cmd_read(pos[0]);
+    return cli_usage_error(&profile_cmd, "bad arguments for '%s' (see 'minca profile --help')", sub);
+}
+
+CLI_COMMAND(profile_cmd, {
+    .name = "profile",
+    .summary = "broker profiles: list, show, test on a file, suggest a draft",
+    .usage =
+        "usage: minca profile list\n"
+        "       minca profile show NAME\n"
+        "       minca profile test NAME|auto FILE [--domain D] [--json]\n"
+        "       minca profile suggest FILE [--domain D] [--name N] [--out FILE]\n"
+        "       minca profile read FILE\n"
+        "\n"
+        "Profiles live in the profiles/ directory ($MINCA_PROFILES overrides it).\n"
+        "  list     the profiles with version, first sender domain and description\n"
+        "  show     print a profile's YAML\n"
+        "  test     extract FILE (xlsx, xls or csv; the format is sniffed from the bytes) with\n"
+        "           profile NAME (or a path to a .yaml), print the canonical vehicle rows and the\n"
+        "           validation report; 'auto' maps the columns automatically, or recognises the\n"
+        "           broker among the profiles when --domain is given. Exit 3 when a row has errors.\n"
+        "  suggest  write a draft profile for FILE with the confidence and reason of each mapping\n"
+        "           as comments (stdout, or --out FILE)\n"
+        "  read     dump every sheet, row and typed cell of FILE (s text, n number, d date,\n"
+        "           b boolean; * hidden column, h hidden row)\n",
+    .run = run,
+})

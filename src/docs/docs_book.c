@@ -1,0 +1,494 @@
+/* docs: format sniffing, limits, the book object shared by every reader, small helpers. */
+#include "docs_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *docs_format_name(docs_format f)
+{
+    switch (f) {
+    case DOCS_FMT_XLSX: return "xlsx";
+    case DOCS_FMT_XLS: return "xls";
+    case DOCS_FMT_CSV: return "csv";
+    case DOCS_FMT_GRID: return "grid";
+    case DOCS_FMT_PDF: return "pdf";
+    case DOCS_FMT_IMAGE: return "image";
+    case DOCS_FMT_EMPTY: return "empty";
+    default: return "unknown";
+    }
+}
+
+static bool starts(const unsigned char *d, size_t len, const char *magic, size_t n)
+{
+    return len >= n && memcmp(d, magic, n) == 0;
+}
+
+docs_format docs_sniff(const void *data, size_t len)
+{
+    const unsigned char *d = data;
+    if (len == 0)
+        return DOCS_FMT_EMPTY;
+    if (starts(d, len, "PK\x03\x04", 4) || starts(d, len, "PK\x05\x06", 4))
+        return DOCS_FMT_XLSX;
+    if (starts(d, len, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8))
+        return DOCS_FMT_XLS;
+    if (starts(d, len, "%PDF", 4))
+        return DOCS_FMT_PDF;
+    if (starts(d, len, "\x89PNG", 4) || starts(d, len, "\xFF\xD8\xFF", 3) ||
+        starts(d, len, "GIF8", 4))
+        return DOCS_FMT_IMAGE;
+    if (starts(d, len, "\xFF\xFE", 2) || starts(d, len, "\xFE\xFF", 2))
+        return DOCS_FMT_CSV;   /* UTF-16 text with a BOM */
+    /* Text: no NUL and few control bytes in the first 8 KiB. */
+    size_t n = len < 8192 ? len : 8192, ctrl = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (d[i] == 0)
+            return DOCS_FMT_UNKNOWN;
+        if (d[i] < 0x20 && d[i] != '\t' && d[i] != '\r' && d[i] != '\n' && d[i] != '\f')
+            ctrl++;
+    }
+    return ctrl * 20 > n ? DOCS_FMT_UNKNOWN : DOCS_FMT_CSV;
+}
+
+void docs_limits_default(docs_limits *lim)
+{
+    lim->max_input_bytes = 64u << 20;
+    lim->max_uncompressed_bytes = 512ull << 20;
+    lim->max_ratio = 200.0;
+    lim->max_rows = 1048576;
+    lim->max_cols = 512;
+    lim->max_cell_bytes = 32768;
+    lim->max_sheets = 64;
+}
+
+docs_book *docs_book_alloc(docs_format format, const docs_reader_ops *ops, const char *name,
+                           const docs_limits *lim)
+{
+    docs_book *b = calloc(1, sizeof *b);
+    b->format = format;
+    b->ops = ops;
+    b->name = strdup(name ? name : "");
+    if (lim)
+        b->lim = *lim;
+    else
+        docs_limits_default(&b->lim);
+    b->sheet_names = g_ptr_array_new_with_free_func(g_free);
+    b->sheet_hidden = g_array_new(FALSE, FALSE, sizeof(gboolean));
+    b->open_sheet = -1;
+    b->cells = g_array_new(FALSE, TRUE, sizeof(docs_cell));
+    b->texts = g_ptr_array_new_with_free_func(g_free);
+    b->merges = g_array_new(FALSE, FALSE, sizeof(docs_range));
+    return b;
+}
+
+void docs_book_add_sheet(docs_book *book, const char *name, bool hidden)
+{
+    g_ptr_array_add(book->sheet_names, g_strdup(name ? name : ""));
+    gboolean h = hidden;
+    g_array_append_val(book->sheet_hidden, h);
+}
+
+static const char *file_label(const docs_book *b)
+{
+    return b->name[0] ? b->name : "attachment";
+}
+
+int docs_open(const void *data, size_t len, const char *name_hint, const docs_limits *lim,
+              docs_book **out, minca_err *err)
+{
+    *out = NULL;
+    docs_limits def;
+    if (!lim) {
+        docs_limits_default(&def);
+        lim = &def;
+    }
+    const char *label = name_hint && *name_hint ? name_hint : "attachment";
+    if (len > lim->max_input_bytes)
+        return minca_err_set(err, "%s: %zu bytes exceeds the input size limit (max_input_bytes = %zu)",
+                             label, len, lim->max_input_bytes);
+    docs_format f = docs_sniff(data, len);
+    docs_book *b = NULL;
+    int rc = -1;
+    switch (f) {
+    case DOCS_FMT_XLSX:
+        b = docs_book_alloc(f, &docs_xlsx_ops, name_hint, lim);
+        rc = docs_xlsx_open(data, len, b, err);
+        break;
+    case DOCS_FMT_XLS:
+        b = docs_book_alloc(f, &docs_xls_ops, name_hint, lim);
+        rc = docs_xls_open(data, len, b, err);
+        break;
+    case DOCS_FMT_CSV:
+        b = docs_book_alloc(f, &docs_csv_ops, name_hint, lim);
+        rc = docs_csv_open(data, len, b, err);
+        break;
+    case DOCS_FMT_EMPTY:
+        return minca_err_set(err, "%s: the file is empty", label);
+    case DOCS_FMT_PDF:
+        return minca_err_set(err, "%s: PDF documents are not read as fleet lists; "
+                                  "ask the broker for the spreadsheet", label);
+    case DOCS_FMT_IMAGE:
+        return minca_err_set(err, "%s: an image, not a spreadsheet", label);
+    default:
+        return minca_err_set(err, "%s: unrecognised binary format (not XLSX, XLS or CSV)", label);
+    }
+    if (rc != 0) {
+        docs_close(b);
+        return -1;
+    }
+    if (docs_sheet_count(b) > lim->max_sheets) {
+        minca_err_set(err, "%s: %d sheets exceeds the sheet limit (max_sheets = %d)", label,
+                      docs_sheet_count(b), lim->max_sheets);
+        docs_close(b);
+        return -1;
+    }
+    *out = b;
+    return 0;
+}
+
+void docs_close(docs_book *book)
+{
+    if (!book)
+        return;
+    if (book->ops && book->ops->close)
+        book->ops->close(book);
+    g_ptr_array_free(book->sheet_names, TRUE);
+    g_array_free(book->sheet_hidden, TRUE);
+    g_array_free(book->cells, TRUE);
+    g_ptr_array_free(book->texts, TRUE);
+    g_array_free(book->merges, TRUE);
+    free(book->name);
+    free(book);
+}
+
+docs_format docs_book_format(const docs_book *book) { return book->format; }
+const char *docs_book_encoding(const docs_book *book) { return book->encoding; }
+char docs_book_delimiter(const docs_book *book) { return book->delimiter; }
+int docs_sheet_count(const docs_book *book) { return (int)book->sheet_names->len; }
+
+const char *docs_sheet_name(const docs_book *book, int sheet)
+{
+    if (sheet < 0 || sheet >= docs_sheet_count(book))
+        return "";
+    return g_ptr_array_index(book->sheet_names, (guint)sheet);
+}
+
+bool docs_sheet_hidden(const docs_book *book, int sheet)
+{
+    if (sheet < 0 || sheet >= docs_sheet_count(book))
+        return false;
+    return g_array_index(book->sheet_hidden, gboolean, (guint)sheet);
+}
+
+int docs_sheet_open(docs_book *book, int sheet, minca_err *err)
+{
+    if (sheet < 0 || sheet >= docs_sheet_count(book))
+        return minca_err_set(err, "%s: no sheet %d", file_label(book), sheet);
+    g_array_set_size(book->merges, 0);
+    book->rows_in_sheet = 0;
+    book->open_sheet = -1;
+    if (book->ops->sheet_open(book, sheet, err) != 0)
+        return -1;
+    book->open_sheet = sheet;
+    return 0;
+}
+
+int docs_sheet_next(docs_book *book, const docs_row **row, minca_err *err)
+{
+    *row = NULL;
+    if (book->open_sheet < 0)
+        return minca_err_set(err, "%s: no sheet open", file_label(book));
+    int rc = book->ops->sheet_next(book, err);
+    if (rc == 1) {
+        if (++book->rows_in_sheet > book->lim.max_rows)
+            return minca_err_set(err, "%s: sheet '%s' has more than %ld rows (max_rows)",
+                                 file_label(book), docs_sheet_name(book, book->open_sheet),
+                                 book->lim.max_rows);
+        *row = &book->row;
+    }
+    return rc;
+}
+
+void docs_sheet_merges(const docs_book *book, const docs_range **ranges, int *n)
+{
+    *ranges = (const docs_range *)(void *)book->merges->data;
+    *n = (int)book->merges->len;
+}
+
+/* ---- row buffer ---- */
+
+void docs_row_begin(docs_book *book, long row_number, bool hidden)
+{
+    g_array_set_size(book->cells, 0);
+    g_ptr_array_set_size(book->texts, 0);
+    book->row.row = row_number;
+    book->row.hidden = hidden;
+    book->row.n_cells = 0;
+    book->row.cells = NULL;
+}
+
+int docs_row_set(docs_book *book, int col, docs_cell_type type, const char *text, size_t len,
+                 double number, unsigned flags, minca_err *err)
+{
+    if (col < 0)
+        return 0;
+    if (col >= book->lim.max_cols) {
+        char name[8];
+        docs_col_name(col, name);
+        return minca_err_set(err, "%s: row %ld uses column %s, beyond the column limit "
+                                  "(max_cols = %d)", file_label(book), book->row.row, name,
+                             book->lim.max_cols);
+    }
+    if (len > book->lim.max_cell_bytes) {
+        char name[8];
+        docs_col_name(col, name);
+        return minca_err_set(err, "%s: cell %s%ld holds %zu bytes, beyond the cell length limit "
+                                  "(max_cell_bytes = %zu)", file_label(book), name,
+                             book->row.row, len, book->lim.max_cell_bytes);
+    }
+    if ((guint)col >= book->cells->len)
+        g_array_set_size(book->cells, (guint)col + 1);   /* zero-filled: EMPTY, text NULL */
+    docs_cell *c = &g_array_index(book->cells, docs_cell, (guint)col);
+    char *copy = g_strndup(text ? text : "", len);
+    if (!g_utf8_validate(copy, -1, NULL)) {
+        char *fixed = g_utf8_make_valid(copy, -1);
+        g_free(copy);
+        copy = fixed;
+    }
+    g_ptr_array_add(book->texts, copy);
+    c->type = type;
+    c->text = copy;
+    c->number = number;
+    c->flags = flags;
+    if (type == DOCS_CELL_TEXT && copy[0] == '\0' && !(flags & DOCS_CELL_ERROR))
+        c->type = DOCS_CELL_EMPTY;
+    return 0;
+}
+
+void docs_row_finish(docs_book *book)
+{
+    /* Drop trailing empty cells; give empty cells "" text. */
+    guint n = book->cells->len;
+    while (n > 0 && g_array_index(book->cells, docs_cell, n - 1).type == DOCS_CELL_EMPTY)
+        n--;
+    g_array_set_size(book->cells, n);
+    for (guint i = 0; i < n; i++) {
+        docs_cell *c = &g_array_index(book->cells, docs_cell, i);
+        if (!c->text)
+            c->text = "";
+    }
+    book->row.n_cells = (int)n;
+    book->row.cells = (const docs_cell *)(void *)book->cells->data;
+}
+
+bool docs_row_is_blank(const docs_row *row)
+{
+    for (int i = 0; i < row->n_cells; i++) {
+        if (row->cells[i].type == DOCS_CELL_EMPTY)
+            continue;
+        const char *t = row->cells[i].text;
+        while (*t == ' ' || *t == '\t' || *t == '\r' || *t == '\n')
+            t++;
+        if (*t)
+            return false;
+    }
+    return true;
+}
+
+/* ---- helpers ---- */
+
+void docs_number_text(double v, char buf[40])
+{
+    if (!isfinite(v)) {
+        snprintf(buf, 40, "%s", isnan(v) ? "NaN" : (v > 0 ? "Inf" : "-Inf"));
+        return;
+    }
+    snprintf(buf, 40, "%.15g", v);
+}
+
+bool docs_serial_to_iso(double serial, char out[11])
+{
+    if (!isfinite(serial) || serial < 1 || serial > 2958465)
+        return false;
+    long days = (long)floor(serial);
+    /* Excel's 1900 system counts a non-existent 1900-02-29 (serial 60). */
+    if (days < 60)
+        days += 1;
+    GDate *d = g_date_new_dmy(30, G_DATE_DECEMBER, 1899);
+    g_date_add_days(d, (guint)days);
+    snprintf(out, 11, "%04d-%02d-%02d", g_date_get_year(d) % 10000, g_date_get_month(d),
+             g_date_get_day(d));
+    g_date_free(d);
+    return true;
+}
+
+int docs_parse_ref(const char *ref, int *col, long *row)
+{
+    int c = 0, letters = 0;
+    const char *p = ref;
+    while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')) {
+        c = c * 26 + ((*p & 0x1F));
+        if (++letters > 3)
+            return -1;
+        p++;
+    }
+    long r = 0;
+    int digits = 0;
+    while (*p >= '0' && *p <= '9') {
+        r = r * 10 + (*p - '0');
+        if (++digits > 7)
+            return -1;
+        p++;
+    }
+    if (letters == 0 || *p)
+        return -1;
+    *col = c - 1;
+    *row = digits ? r : 0;
+    return 0;
+}
+
+void docs_col_name(int col, char out[8])
+{
+    char tmp[8];
+    int n = 0;
+    col += 1;
+    while (col > 0 && n < 7) {
+        int rem = (col - 1) % 26;
+        tmp[n++] = (char)('A' + rem);
+        col = (col - 1) / 26;
+    }
+    for (int i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = '\0';
+}
+
+char *docs_fold(const char *s)
+{
+    if (!s)
+        return strdup("");
+    char *valid = g_utf8_make_valid(s, -1);
+    char *ascii = g_str_to_ascii(valid, "C");
+    g_free(valid);
+    GString *out = g_string_sized_new(strlen(ascii));
+    bool space = false;
+    for (const char *p = ascii; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (g_ascii_isalnum(c)) {
+            if (space && out->len)
+                g_string_append_c(out, ' ');
+            space = false;
+            g_string_append_c(out, (char)g_ascii_tolower(c));
+        } else {
+            space = true;
+        }
+    }
+    g_free(ascii);
+    char *r = strdup(out->str);
+    g_string_free(out, TRUE);
+    return r;
+}
+
+/* ---- grid source ---- */
+
+struct docs_grid {
+    char *name;
+    GPtrArray *rows;   /* grid_row* */
+};
+
+typedef struct grid_row {
+    long number;
+    int n;
+    char **cells;
+} grid_row;
+
+static void grid_row_free(gpointer p)
+{
+    grid_row *r = p;
+    for (int i = 0; i < r->n; i++)
+        g_free(r->cells[i]);
+    g_free(r->cells);
+    g_free(r);
+}
+
+docs_grid *docs_grid_new(const char *name)
+{
+    docs_grid *g = g_new0(docs_grid, 1);
+    g->name = g_strdup(name ? name : "");
+    g->rows = g_ptr_array_new_with_free_func(grid_row_free);
+    return g;
+}
+
+void docs_grid_add_row(docs_grid *grid, long row_number, const char *const *cells, int n)
+{
+    grid_row *r = g_new0(grid_row, 1);
+    long prev = grid->rows->len ? ((grid_row *)g_ptr_array_index(grid->rows, grid->rows->len - 1))->number : 0;
+    r->number = row_number > 0 ? row_number : prev + 1;
+    r->n = n > 0 ? n : 0;
+    r->cells = g_new0(char *, r->n ? r->n : 1);
+    for (int i = 0; i < r->n; i++)
+        r->cells[i] = g_strdup(cells[i] ? cells[i] : "");
+    g_ptr_array_add(grid->rows, r);
+}
+
+void docs_grid_free(docs_grid *grid)
+{
+    if (!grid)
+        return;
+    g_ptr_array_free(grid->rows, TRUE);
+    g_free(grid->name);
+    g_free(grid);
+}
+
+typedef struct grid_state {
+    docs_grid *grid;
+    guint next;
+} grid_state;
+
+static int grid_sheet_open(docs_book *book, int sheet, minca_err *err)
+{
+    (void)sheet;
+    (void)err;
+    ((grid_state *)book->impl)->next = 0;
+    return 0;
+}
+
+static int grid_sheet_next(docs_book *book, minca_err *err)
+{
+    grid_state *st = book->impl;
+    if (st->next >= st->grid->rows->len)
+        return 0;
+    grid_row *r = g_ptr_array_index(st->grid->rows, st->next++);
+    docs_row_begin(book, r->number, false);
+    for (int i = 0; i < r->n; i++) {
+        char *t = r->cells[i];
+        if (docs_row_set(book, i, DOCS_CELL_TEXT, t, strlen(t), 0, 0, err) != 0)
+            return -1;
+    }
+    docs_row_finish(book);
+    return 1;
+}
+
+static void grid_close(docs_book *book)
+{
+    grid_state *st = book->impl;
+    if (st) {
+        docs_grid_free(st->grid);
+        g_free(st);
+    }
+}
+
+const docs_reader_ops docs_grid_ops = { grid_sheet_open, grid_sheet_next, grid_close };
+
+int docs_open_grid(docs_grid *grid, const docs_limits *lim, docs_book **out, minca_err *err)
+{
+    (void)err;
+    docs_book *b = docs_book_alloc(DOCS_FMT_GRID, &docs_grid_ops, grid->name, lim);
+    grid_state *st = g_new0(grid_state, 1);
+    st->grid = grid;
+    b->impl = st;
+    docs_book_add_sheet(b, grid->name, false);
+    *out = b;
+    return 0;
+}

@@ -1,0 +1,577 @@
+/* profile: automatic column mapping (header synonyms + value sniffing) and draft profiles. */
+#include "profile_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SAMPLE_ROWS 200
+#define F_MODELO PF_COUNT   /* pseudo-field: "MODELO" is the model year or the model line */
+
+typedef struct synonym {
+    const char *folded;
+    int field;              /* profile_field or F_MODELO */
+    double conf;
+} synonym;
+
+/* Spanish broker vocabulary, folded (lower case, no accents, punctuation as spaces). The
+ * longest synonym found in a header wins, so "tipo de unidad" beats "tipo". */
+static const synonym synonyms[] = {
+    { "inciso", PF_INCISO, 0.95 }, { "no", PF_INCISO, 0.8 }, { "num", PF_INCISO, 0.75 },
+    { "numero", PF_INCISO, 0.7 }, { "consecutivo", PF_INCISO, 0.85 }, { "item", PF_INCISO, 0.7 },
+    { "no inciso", PF_INCISO, 0.95 }, { "unidad", PF_INCISO, 0.6 }, { "no unidad", PF_INCISO, 0.8 },
+    { "marca", PF_MARCA, 0.95 }, { "armadora", PF_MARCA, 0.9 }, { "fabricante", PF_MARCA, 0.85 },
+    { "submarca", PF_SUBMARCA, 0.95 }, { "sub marca", PF_SUBMARCA, 0.95 },
+    { "linea", PF_SUBMARCA, 0.9 }, { "tipo", PF_SUBMARCA, 0.75 }, { "modelo linea", PF_SUBMARCA, 0.9 },
+    { "version", PF_VERSION, 0.95 }, { "version del vehiculo", PF_VERSION, 0.95 },
+    { "descripcion", PF_DESCRIPTION, 0.9 }, { "descripcion del vehiculo", PF_DESCRIPTION, 0.95 },
+    { "descripcion vehiculo", PF_DESCRIPTION, 0.95 }, { "desc", PF_DESCRIPTION, 0.7 },
+    { "vehiculo", PF_DESCRIPTION, 0.7 }, { "descripcion de la unidad", PF_DESCRIPTION, 0.95 },
+    { "ano", PF_YEAR, 0.95 }, { "anio", PF_YEAR, 0.95 }, { "ano modelo", PF_YEAR, 0.95 },
+    { "modelo ano", PF_YEAR, 0.95 }, { "year", PF_YEAR, 0.9 }, { "ano del vehiculo", PF_YEAR, 0.95 },
+    { "modelo", F_MODELO, 0.6 },
+    { "serie", PF_VIN, 0.95 }, { "no serie", PF_VIN, 0.95 }, { "no de serie", PF_VIN, 0.95 },
+    { "numero de serie", PF_VIN, 0.95 }, { "num serie", PF_VIN, 0.95 }, { "niv", PF_VIN, 0.95 },
+    { "vin", PF_VIN, 0.95 }, { "no serie vin", PF_VIN, 0.95 }, { "chasis", PF_VIN, 0.85 },
+    { "serie vin", PF_VIN, 0.95 }, { "no de serie vin", PF_VIN, 0.95 },
+    { "motor", PF_ENGINE, 0.95 }, { "no motor", PF_ENGINE, 0.95 }, { "no de motor", PF_ENGINE, 0.95 },
+    { "numero de motor", PF_ENGINE, 0.95 },
+    { "placas", PF_PLATES, 0.95 }, { "placa", PF_PLATES, 0.95 }, { "no placas", PF_PLATES, 0.95 },
+    { "matricula", PF_PLATES, 0.85 },
+    { "uso", PF_USE, 0.95 }, { "uso del vehiculo", PF_USE, 0.95 },
+    { "servicio", PF_SERVICE, 0.95 }, { "tipo de servicio", PF_SERVICE, 0.95 },
+    { "cobertura", PF_COVERAGE, 0.95 }, { "paquete", PF_COVERAGE, 0.9 },
+    { "paquete de cobertura", PF_COVERAGE, 0.95 }, { "tipo de cobertura", PF_COVERAGE, 0.95 },
+    { "plan", PF_COVERAGE, 0.7 },
+    { "suma asegurada", PF_INSURED_AMOUNT, 0.95 }, { "valor", PF_INSURED_AMOUNT, 0.8 },
+    { "valor factura", PF_INSURED_AMOUNT, 0.95 }, { "valor comercial", PF_INSURED_AMOUNT, 0.95 },
+    { "valor convenido", PF_INSURED_AMOUNT, 0.95 }, { "suma", PF_INSURED_AMOUNT, 0.7 },
+    { "monto", PF_INSURED_AMOUNT, 0.7 }, { "valor unidad", PF_INSURED_AMOUNT, 0.9 },
+    { "sa", PF_INSURED_AMOUNT, 0.7 },
+    { "tipo de valor", PF_SUM_BASIS, 0.9 }, { "tipo suma", PF_SUM_BASIS, 0.9 },
+    /* columns that look like fields but are not */
+    { "tipo de unidad", PF_IGNORE, 0.9 }, { "tipo unidad", PF_IGNORE, 0.9 },
+    { "tipo de vehiculo", PF_IGNORE, 0.9 }, { "clase", PF_IGNORE, 0.8 },
+    { "no economico", PF_IGNORE, 0.9 }, { "economico", PF_IGNORE, 0.9 }, { "eco", PF_IGNORE, 0.85 },
+    { "numero economico", PF_IGNORE, 0.9 }, { "concatenado", PF_IGNORE, 0.9 },
+    { "prima", PF_IGNORE, 0.9 }, { "prima anterior", PF_IGNORE, 0.95 }, { "conductor", PF_IGNORE, 0.9 },
+    { "chofer", PF_IGNORE, 0.9 }, { "operador", PF_IGNORE, 0.9 }, { "observaciones", PF_IGNORE, 0.9 },
+    { "color", PF_IGNORE, 0.9 }, { "deducible", PF_IGNORE, 0.9 }, { "beneficiario", PF_IGNORE, 0.9 },
+    { "clave", PF_IGNORE, 0.6 }, { "amis", PF_IGNORE, 0.7 }, { "ocupantes", PF_IGNORE, 0.9 },
+};
+
+static const char *const brands[] = {
+    "acura", "alfa", "audi", "baic", "bmw", "buick", "byd", "cadillac", "chevrolet", "chev",
+    "chirey", "chrysler", "cupra", "dodge", "fiat", "ford", "foton", "gmc", "honda", "hino",
+    "hyundai", "infiniti", "international", "isuzu", "jac", "jaguar", "jeep", "jetour", "kenworth",
+    "kia", "land", "lincoln", "mazda", "mercedes", "mercedes benz", "mg", "mini", "mitsubishi",
+    "nissan", "peugeot", "porsche", "ram", "renault", "seat", "subaru", "suzuki", "tesla",
+    "toyota", "volkswagen", "vw", "volvo", "freightliner", "great", "gac", "omoda", "changan",
+    "motorrad", "italika", "harley", "vento",
+};
+
+static bool has_word(const char *folded, const char *word)
+{
+    size_t n = strlen(word);
+    if (!n)
+        return false;
+    for (const char *p = strstr(folded, word); p; p = strstr(p + 1, word)) {
+        if ((p == folded || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+            return true;
+    }
+    return false;
+}
+
+/* Header guess: field (or F_MODELO / PF_NONE), confidence, reason. */
+static int header_guess(const char *header, double *conf, char *reason, size_t rlen)
+{
+    char *f = docs_fold(header);
+    int best = PF_NONE;
+    size_t best_len = 0;
+    double best_conf = 0;
+    const char *how = "";
+    const char *syn_text = "";
+    if (!*f) {
+        free(f);
+        const char *h = header;
+        while (*h == ' ')
+            h++;
+        if (*h == '#') {
+            *conf = 0.85;
+            snprintf(reason, rlen, "header '#' is the item number");
+            return PF_INCISO;
+        }
+        return PF_NONE;
+    }
+    size_t flen = strlen(f);
+    for (size_t i = 0; i < sizeof synonyms / sizeof *synonyms; i++) {
+        const synonym *s = &synonyms[i];
+        size_t n = strlen(s->folded);
+        double c = 0;
+        const char *kind = NULL;
+        if (strcmp(f, s->folded) == 0) {
+            c = s->conf;
+            kind = "is";
+            n += 1000;   /* exact beats everything */
+        } else if (flen >= 5 && n > flen && strncmp(s->folded, f, flen) == 0) {
+            c = s->conf * 0.9;
+            kind = "looks like a truncated";
+        } else if (has_word(f, s->folded)) {
+            c = s->conf * 0.8;
+            kind = "contains";
+        }
+        if (kind && n > best_len) {
+            best_len = n;
+            best = s->field;
+            best_conf = c;
+            how = kind;
+            syn_text = s->folded;
+        }
+    }
+    free(f);
+    if (best == PF_NONE)
+        return PF_NONE;
+    *conf = best_conf;
+    if (best == F_MODELO)
+        snprintf(reason, rlen, "header '%s' %s 'modelo' (model year or model line)", header, how);
+    else
+        snprintf(reason, rlen, "header '%s' %s '%s', a synonym of %s", header, how, syn_text,
+                 profile_field_name((profile_field)best));
+    return best;
+}
+
+typedef struct colstats {
+    int n, year, vin_shape, vin_valid, plate, money, seq_int, brand, coverage, use, long_text;
+    double prev_int;
+    bool ascending;
+} colstats;
+
+static bool is_brand(const char *folded)
+{
+    for (size_t i = 0; i < sizeof brands / sizeof *brands; i++) {
+        size_t n = strlen(brands[i]);
+        if (strncmp(folded, brands[i], n) == 0 && (folded[n] == '\0' || folded[n] == ' '))
+            return true;
+    }
+    return false;
+}
+
+static void sniff_value(colstats *st, const docs_cell *cell)
+{
+    const char *t = cell->text;
+    while (*t == ' ')
+        t++;
+    if (!*t)
+        return;
+    st->n++;
+    int y;
+    if (profile_parse_year(t, &y) && y >= 1950 && y <= 2035 && strlen(t) <= 6)
+        st->year++;
+    char *clean = profile_vin_clean(t);
+    if (strlen(clean) == 17) {
+        bool alnum = true;
+        for (char *p = clean; *p && alnum; p++)
+            alnum = g_ascii_isalnum(*p);
+        if (alnum)
+            st->vin_shape++;
+        if (profile_vin_check_digit(clean))
+            st->vin_valid++;
+    }
+    free(clean);
+    if (cell->type == DOCS_CELL_TEXT && profile_looks_plate(t) && strlen(t) < 17)
+        st->plate++;
+    double m;
+    char *f = docs_fold(t);
+    if (strstr(f, "valor comercial") || strstr(f, "valor factura"))
+        st->money++;
+    else if (cell->type == DOCS_CELL_NUMBER ? (cell->number >= 5000 && !(cell->number >= 1950 && cell->number <= 2035))
+                                             : (strpbrk(t, "$,") && profile_parse_money(t, &m) && m >= 1000))
+        st->money++;
+    char *end;
+    double v = g_ascii_strtod(t, &end);
+    if (end != t && *end == '\0' && v == floor(v) && v >= 0 && v < 100000) {
+        st->seq_int++;
+        if (st->n > 1 && v < st->prev_int)
+            st->ascending = false;
+        st->prev_int = v;
+    }
+    if (is_brand(f))
+        st->brand++;
+    if (!strcmp(f, "amplia") || !strcmp(f, "limitada") || !strcmp(f, "rc") ||
+        !strcmp(f, "basica") || has_word(f, "amplia") || has_word(f, "limitada") ||
+        g_str_has_prefix(f, "responsabilidad civil"))
+        st->coverage++;
+    if (!strcmp(f, "carga") || !strcmp(f, "particular") || !strcmp(f, "comercial") ||
+        !strcmp(f, "personal") || !strcmp(f, "pasajeros") || !strcmp(f, "utilitario") ||
+        !strcmp(f, "servicio publico") || !strcmp(f, "publico"))
+        st->use++;
+    int words = 0;
+    bool letters = false;
+    for (char *p = f; *p; p++) {
+        if (*p == ' ')
+            words++;
+        if (g_ascii_isalpha(*p))
+            letters = true;
+    }
+    if (words >= 2 && letters)
+        st->long_text++;
+    free(f);
+}
+
+/* Value guess from the statistics. */
+static int value_guess(const colstats *st, double *conf, char *reason, size_t rlen)
+{
+    if (st->n == 0)
+        return PF_NONE;
+    double n = st->n;
+#define SHARE(x) ((x) / n)
+    if (SHARE(st->vin_valid) >= 0.5 || SHARE(st->vin_shape) >= 0.8) {
+        *conf = SHARE(st->vin_valid) >= 0.5 ? 0.95 : 0.8;
+        snprintf(reason, rlen, "%.0f%% of values are 17-character VINs (%.0f%% with a valid check digit)",
+                 100 * SHARE(st->vin_shape), 100 * SHARE(st->vin_valid));
+        return PF_VIN;
+    }
+    if (SHARE(st->year) >= 0.9) {
+        *conf = 0.9;
+        snprintf(reason, rlen, "%.0f%% of values are 4-digit model years", 100 * SHARE(st->year));
+        return PF_YEAR;
+    }
+    if (SHARE(st->coverage) >= 0.8) {
+        *conf = 0.8;
+        snprintf(reason, rlen, "%.0f%% of values are coverage packages (AMPLIA, LIMITADA, RC)",
+                 100 * SHARE(st->coverage));
+        return PF_COVERAGE;
+    }
+    if (SHARE(st->use) >= 0.8) {
+        *conf = 0.75;
+        snprintf(reason, rlen, "%.0f%% of values are vehicle uses (CARGA, PARTICULAR, ...)",
+                 100 * SHARE(st->use));
+        return PF_USE;
+    }
+    if (SHARE(st->money) >= 0.8) {
+        *conf = 0.7;
+        snprintf(reason, rlen, "%.0f%% of values are amounts of money or VALOR COMERCIAL",
+                 100 * SHARE(st->money));
+        return PF_INSURED_AMOUNT;
+    }
+    if (SHARE(st->brand) >= 0.7 && SHARE(st->long_text) < 0.5) {
+        *conf = 0.75;
+        snprintf(reason, rlen, "%.0f%% of values are vehicle brands", 100 * SHARE(st->brand));
+        return PF_MARCA;
+    }
+    if (SHARE(st->plate) >= 0.7) {
+        *conf = 0.6;
+        snprintf(reason, rlen, "%.0f%% of values look like plates", 100 * SHARE(st->plate));
+        return PF_PLATES;
+    }
+    if (SHARE(st->seq_int) >= 0.9 && st->ascending) {
+        *conf = 0.55;
+        snprintf(reason, rlen, "ascending whole numbers (an item number)");
+        return PF_INCISO;
+    }
+    if (SHARE(st->long_text) >= 0.7) {
+        *conf = 0.5;
+        snprintf(reason, rlen, "%.0f%% of values are multi-word text", 100 * SHARE(st->long_text));
+        return PF_DESCRIPTION;
+    }
+#undef SHARE
+    return PF_NONE;
+}
+
+int profile_auto_map(docs_book *book, docs_table *table, profile_column **cols_out, int *n_out,
+                     minca_err *err)
+{
+    int n = table->n_cols;
+    colstats *st = calloc((size_t)(n ? n : 1), sizeof *st);
+    for (int c = 0; c < n; c++)
+        st[c].ascending = true;
+    if (docs_table_open(book, table, err) != 0) {
+        free(st);
+        return -1;
+    }
+    const docs_row *row;
+    int rc, sampled = 0;
+    while (sampled < SAMPLE_ROWS && (rc = docs_table_next(book, table, &row, err)) == 1) {
+        sampled++;
+        for (int c = 0; c < n && c < row->n_cells; c++)
+            sniff_value(&st[c], &row->cells[c]);
+    }
+    if (sampled < SAMPLE_ROWS && rc < 0) {
+        free(st);
+        return -1;
+    }
+    profile_column *cols = calloc((size_t)(n ? n : 1), sizeof *cols);
+    for (int c = 0; c < n; c++) {
+        char hr[200] = "", vr[200] = "", reason[420];
+        double hc = 0, vc = 0;
+        int h = header_guess(table->headers[c], &hc, hr, sizeof hr);
+        int v = value_guess(&st[c], &vc, vr, sizeof vr);
+        int field = PF_IGNORE;
+        double conf = 0.3;
+        if (h == F_MODELO) {
+            if (v == PF_YEAR) {
+                field = PF_YEAR;
+                conf = 0.9;
+                snprintf(reason, sizeof reason, "%s; %s, so it is the model year", hr, vr);
+            } else {
+                field = PF_SUBMARCA;
+                conf = 0.6;
+                snprintf(reason, sizeof reason, "%s; values are not years, so it is the model line", hr);
+            }
+        } else if (h != PF_NONE && v != PF_NONE &&
+                   (h == v || (h == PF_VERSION && v == PF_DESCRIPTION) ||
+                    (h == PF_SUBMARCA && v == PF_MARCA))) {
+            field = h;
+            conf = fmin(0.99, fmax(hc, vc) + 0.05);
+            snprintf(reason, sizeof reason, "%s; %s", hr, vr);
+        } else if (h != PF_NONE && v != PF_NONE) {
+            /* Disagreement: strong value evidence (VINs, years) overrides a weak header. */
+            bool strong_value = (v == PF_VIN && vc >= 0.95) || (v == PF_YEAR && h != PF_INCISO && hc < 0.9);
+            if (h == PF_IGNORE || !strong_value) {
+                field = h;
+                conf = h == PF_IGNORE ? hc : fmax(0.4, hc - 0.15);
+                snprintf(reason, sizeof reason, "%s (values suggest %s: %s)", hr,
+                         profile_field_name((profile_field)v), vr);
+            } else {
+                field = v;
+                conf = fmax(0.5, vc - 0.15);
+                snprintf(reason, sizeof reason, "%s, but %s", hr, vr);
+            }
+        } else if (h != PF_NONE) {
+            field = h;
+            conf = st[c].n == 0 ? hc * 0.85 : hc;
+            snprintf(reason, sizeof reason, "%s%s", hr, st[c].n == 0 ? " (column empty in the sample)" : "");
+        } else if (v != PF_NONE) {
+            field = v;
+            conf = vc;
+            snprintf(reason, sizeof reason, "unknown header '%s'; %s", table->headers[c], vr);
+        } else {
+            snprintf(reason, sizeof reason, "no synonym for header '%s' and no recognisable values",
+                     table->headers[c]);
+        }
+        if (table->hidden_cols && table->hidden_cols[c]) {
+            size_t l = strlen(reason);
+            snprintf(reason + l, sizeof reason - l, " [hidden column]");
+        }
+        cols[c].col = c;
+        cols[c].header = strdup(table->headers[c]);
+        cols[c].field = (profile_field)field;
+        cols[c].confidence = conf;
+        cols[c].reason = strdup(reason);
+    }
+    /* One column per field: the most confident keeps it. */
+    for (int c = 0; c < n; c++) {
+        if (cols[c].field == PF_IGNORE)
+            continue;
+        for (int d = 0; d < n; d++) {
+            if (d == c || cols[d].field != cols[c].field)
+                continue;
+            int loser = cols[d].confidence > cols[c].confidence ||
+                        (cols[d].confidence == cols[c].confidence && d < c) ? c : d;
+            int winner = loser == c ? d : c;
+            char *r = g_strdup_printf("%s; also looked like %s but column '%s' fits better",
+                                      cols[loser].reason, profile_field_name(cols[loser].field),
+                                      cols[winner].header);
+            free(cols[loser].reason);
+            cols[loser].reason = strdup(r);
+            g_free(r);
+            cols[loser].field = PF_IGNORE;
+            cols[loser].confidence = 0.3;
+        }
+    }
+    free(st);
+    *cols_out = cols;
+    *n_out = n;
+    return 0;
+}
+
+/* ---- draft YAML ---- */
+
+static void yaml_quote(GString *out, const char *s)
+{
+    g_string_append_c(out, '"');
+    for (const char *p = s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            g_string_append_c(out, '\\');
+        if ((unsigned char)*p < 0x20)
+            g_string_append_printf(out, "\\x%02x", (unsigned char)*p);
+        else
+            g_string_append_c(out, *p);
+    }
+    g_string_append_c(out, '"');
+}
+
+static char *regex_escape_anchor(const char *s)
+{
+    char *esc = g_regex_escape_string(s, -1);
+    char *r = g_strdup_printf("^%s$", esc);
+    g_free(esc);
+    return r;
+}
+
+static char *derive_name(const char *name, const char *domain, const char *filename)
+{
+    const char *src = name && *name ? name : domain && *domain ? domain : filename ? filename : "broker";
+    if (!(name && *name) && domain && *domain) {
+        /* first label of the domain */
+        const char *dot = strchr(domain, '.');
+        char *label = dot ? g_strndup(domain, (gsize)(dot - domain)) : g_strdup(domain);
+        char *f = docs_fold(label);
+        g_free(label);
+        for (char *p = f; *p; p++)
+            if (*p == ' ')
+                *p = '-';
+        return f;
+    }
+    const char *base = strrchr(src, '/');
+    base = base ? base + 1 : src;
+    char *stem = g_strdup(base);
+    char *dot = strrchr(stem, '.');
+    if (dot && dot != stem && !(name && *name))
+        *dot = '\0';
+    char *f = docs_fold(stem);
+    g_free(stem);
+    for (char *p = f; *p; p++)
+        if (*p == ' ')
+            *p = '_';
+    if (!*f) {
+        free(f);
+        f = strdup("broker");
+    }
+    return f;
+}
+
+int profile_suggest_book(docs_book *book, const char *filename_hint, const char *name,
+                         const char *domain, char **yaml, minca_err *err)
+{
+    *yaml = NULL;
+    docs_table t;
+    if (docs_table_find(book, NULL, &t, err) != 0)
+        return -1;
+    profile_column *cols = NULL;
+    int n = 0;
+    if (profile_auto_map(book, &t, &cols, &n, err) != 0) {
+        docs_table_clear(&t);
+        return -1;
+    }
+    /* count data rows for the header comment */
+    long rows = 0;
+    const docs_row *row;
+    if (docs_table_open(book, &t, err) == 0)
+        while (docs_table_next(book, &t, &row, err) == 1)
+            rows++;
+    docs_format fmt = docs_book_format(book);
+    bool sheets = fmt == DOCS_FMT_XLSX || fmt == DOCS_FMT_XLS;
+    char *pname = derive_name(name, domain, filename_hint);
+    GString *y = g_string_new(NULL);
+    g_string_append_printf(y, "# Draft broker profile written by `minca profile suggest`.\n");
+    g_string_append_printf(y, "# Source: %s (%s", filename_hint && *filename_hint ? filename_hint : "attachment",
+                           docs_format_name(fmt));
+    if (sheets)
+        g_string_append_printf(y, ", sheet '%s'", t.sheet_name);
+    if (fmt == DOCS_FMT_CSV)
+        g_string_append_printf(y, ", %s, delimiter '%s'", docs_book_encoding(book),
+                               docs_book_delimiter(book) == '\t' ? "\\t" : (char[]){ docs_book_delimiter(book), 0 });
+    g_string_append_printf(y, ", header on row %ld, %ld data rows", t.header_row, rows);
+    if (t.stop_row)
+        g_string_append_printf(y, ", totals on row %ld", t.stop_row);
+    g_string_append(y, ").\n# Review every mapping below; the confidence and the reason follow each one.\n");
+    g_string_append_printf(y, "name: %s\nversion: 1\ndescription: ", pname);
+    char *desc = g_strdup_printf("Layout of %s", filename_hint && *filename_hint ? filename_hint : "the attachment");
+    yaml_quote(y, desc);
+    g_free(desc);
+    g_string_append(y, "\n\ndetect:\n");
+    if (domain && *domain) {
+        g_string_append(y, "  sender_domains: [");
+        yaml_quote(y, domain);
+        g_string_append(y, "]\n");
+    }
+    int req = 0;
+    g_string_append(y, "  required_headers: [");
+    for (int c = 0; c < n && req < 4; c++) {
+        if (cols[c].field == PF_IGNORE || cols[c].confidence < 0.8 || !cols[c].header[0])
+            continue;
+        if (req++)
+            g_string_append(y, ", ");
+        yaml_quote(y, cols[c].header);
+    }
+    g_string_append(y, "]\n");
+    if (sheets && docs_sheet_count(book) > 1) {
+        char *re = regex_escape_anchor(t.sheet_name);
+        g_string_append(y, "  sheet_name: ");
+        yaml_quote(y, re);
+        g_string_append_printf(y, "   # the vehicles are on this sheet (of %d)\n", docs_sheet_count(book));
+        g_free(re);
+    }
+    g_string_append(y, "\nmapping:\n");
+    bool have[PF_COUNT] = { 0 };
+    size_t width = 0;
+    for (int c = 0; c < n; c++)
+        width = MAX(width, strlen(cols[c].header) + 2);
+    for (int c = 0; c < n; c++) {
+        if (!cols[c].header[0])
+            continue;
+        have[cols[c].field] = true;
+        GString *line = g_string_new("  ");
+        yaml_quote(line, cols[c].header);
+        g_string_append_printf(line, ": %s", profile_field_name(cols[c].field));
+        while (line->len < width + 22)
+            g_string_append_c(line, ' ');
+        g_string_append_printf(line, " # %.2f %s\n", cols[c].confidence, cols[c].reason);
+        g_string_append(y, line->str);
+        g_string_free(line, TRUE);
+    }
+    g_string_append(y, "\nnormalize:\n  all: [strip, collapse_spaces]\n");
+    if (have[PF_VIN])
+        g_string_append(y, "  vin: [upper, {replace: {pattern: \"[^A-Z0-9]\", with: \"\"}}]\n");
+    if (have[PF_COVERAGE])
+        g_string_append(y, "  coverage: [upper, remove_accents]\n");
+    if (have[PF_USE])
+        g_string_append(y, "  use: [upper, remove_accents]\n");
+    g_string_append(y, "\nparse:\n");
+    if (have[PF_YEAR])
+        g_string_append(y, "  year: year\n");
+    if (have[PF_INSURED_AMOUNT])
+        g_string_append(y, "  insured_amount: money     # \"$ 450,000.00\", 450000, VALOR COMERCIAL\n");
+    if (have[PF_VIN])
+        g_string_append(y, "  vin: vin\n");
+    if (have[PF_INCISO])
+        g_string_append(y, "  inciso: int\n");
+    GString *tmpl = g_string_new(NULL);
+    const profile_field parts[] = { PF_MARCA, PF_SUBMARCA, PF_VERSION, PF_DESCRIPTION };
+    for (size_t i = 0; i < 4; i++)
+        if (have[parts[i]])
+            g_string_append_printf(tmpl, "%s{%s}", tmpl->len ? " " : "", profile_field_name(parts[i]));
+    if (tmpl->len)
+        g_string_append_printf(y, "\ncompute:\n  description: \"%s\"\n", tmpl->str);
+    g_string_free(tmpl, TRUE);
+    g_string_append(y, "\nvalidate:\n");
+    GDateTime *now = g_date_time_new_now_local();
+    g_string_append_printf(y, "  year: {required: true, min: 1950, max: %d}\n",
+                           g_date_time_get_year(now) + 2);
+    g_date_time_unref(now);
+    g_string_append(y, "  description: {required: true}\n");
+    if (have[PF_VIN])
+        g_string_append(y, "  vin: {check_digit: true, pattern: \"^[A-HJ-NPR-Z0-9]{17}$\"}\n");
+    if (have[PF_COVERAGE])
+        g_string_append(y, "  coverage: {enum: [AMPLIA, LIMITADA, RC, BASICA]}\n");
+    g_string_append(y, "\non_error: warn   # warn | skip_row | fail\n");
+    *yaml = strdup(y->str);
+    g_string_free(y, TRUE);
+    free(pname);
+    profile_columns_free(cols, n);
+    docs_table_clear(&t);
+    return 0;
+}
+
+int profile_suggest(const void *data, size_t len, const char *filename_hint, const char *name,
+                    const char *domain, const docs_limits *lim, char **yaml, minca_err *err)
+{
+    docs_book *book;
+    if (docs_open(data, len, filename_hint, lim, &book, err) != 0)
+        return -1;
+    int rc = profile_suggest_book(book, filename_hint, name, domain, yaml, err);
+    docs_close(book);
+    return rc;
+}

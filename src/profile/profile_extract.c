@@ -1,0 +1,820 @@
+/* profile: extraction of canonical vehicle rows from a table, with or without a profile. */
+#include "profile_internal.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void add_note(profile_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_note(profile_result *res, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    res->notes = realloc(res->notes, sizeof *res->notes * (size_t)(res->n_notes + 1));
+    res->notes[res->n_notes++] = strdup(msg);
+    g_free(msg);
+}
+
+void profile_columns_free(profile_column *cols, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(cols[i].header);
+        free(cols[i].reason);
+    }
+    free(cols);
+}
+
+void profile_result_clear(profile_result *res)
+{
+    if (!res)
+        return;
+    for (int i = 0; i < res->n_rows; i++)
+        vehicle_row_clear(&res->rows[i]);
+    free(res->rows);
+    free(res->format);
+    free(res->encoding);
+    free(res->sheet);
+    free(res->profile_name);
+    profile_columns_free(res->columns, res->n_columns);
+    for (int i = 0; i < res->n_notes; i++)
+        free(res->notes[i]);
+    free(res->notes);
+    memset(res, 0, sizeof *res);
+}
+
+/* ---- normalisation steps ---- */
+
+static char *collapse_spaces(const char *s)
+{
+    GString *out = g_string_sized_new(strlen(s));
+    bool space = false;
+    for (const char *p = s; *p; p++) {
+        bool ws = *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n';
+        if (ws) {
+            space = true;
+            continue;
+        }
+        if (space && out->len)
+            g_string_append_c(out, ' ');
+        space = false;
+        g_string_append_c(out, *p);
+    }
+    return g_string_free(out, FALSE);
+}
+
+static char *remove_accents(const char *s)
+{
+    /* Decompose, drop combining marks; keeps Ñ -> N as staff expect in catalog keys. */
+    char *nfd = g_utf8_normalize(s, -1, G_NORMALIZE_NFD);
+    if (!nfd)
+        return g_strdup(s);
+    GString *out = g_string_sized_new(strlen(nfd));
+    for (const char *p = nfd; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        GUnicodeType t = g_unichar_type(c);
+        if (t == G_UNICODE_NON_SPACING_MARK || t == G_UNICODE_SPACING_MARK || t == G_UNICODE_ENCLOSING_MARK)
+            continue;
+        g_string_append_unichar(out, c);
+    }
+    g_free(nfd);
+    return g_string_free(out, FALSE);
+}
+
+char *pf_apply_steps(GPtrArray *steps, char *s)
+{
+    if (!steps)
+        return s;
+    for (guint i = 0; i < steps->len; i++) {
+        pf_step *st = g_ptr_array_index(steps, i);
+        char *next = NULL;
+        switch (st->kind) {
+        case STEP_STRIP:
+            next = g_strstrip(g_strdup(s));
+            break;
+        case STEP_COLLAPSE:
+            next = collapse_spaces(s);
+            break;
+        case STEP_UPPER:
+            next = g_utf8_strup(s, -1);
+            break;
+        case STEP_LOWER:
+            next = g_utf8_strdown(s, -1);
+            break;
+        case STEP_NOACCENT:
+            next = remove_accents(s);
+            break;
+        case STEP_REPLACE:
+            next = g_regex_replace(st->re, s, -1, 0, st->with, 0, NULL);
+            if (!next)
+                next = g_strdup(s);
+            break;
+        case STEP_MAP: {
+            char *f = docs_fold(s);
+            const char *to = g_hash_table_lookup(st->map, f);
+            free(f);
+            next = g_strdup(to ? to : s);
+            break;
+        }
+        }
+        g_free(s);
+        s = next;
+    }
+    return s;
+}
+
+/* ---- row state ---- */
+
+typedef struct rowvals {
+    char *val[PF_COUNT];       /* g_malloc'd text after normalisation; NULL when absent */
+    double num[PF_COUNT];
+    bool has_num[PF_COUNT];    /* source cell was a number */
+} rowvals;
+
+static void rowvals_clear(rowvals *rv)
+{
+    for (int f = 0; f < PF_COUNT; f++)
+        g_free(rv->val[f]);
+    memset(rv, 0, sizeof *rv);
+}
+
+static void append_val(rowvals *rv, profile_field f, const char *text)
+{
+    if (!rv->val[f]) {
+        rv->val[f] = g_strdup(text);
+    } else {
+        char *j = g_strconcat(rv->val[f], " ", text, NULL);
+        g_free(rv->val[f]);
+        rv->val[f] = j;
+    }
+}
+
+/* ---- templates ---- */
+
+static const char *header_cell(const docs_table *t, const docs_row *row, const char *name)
+{
+    char *want = docs_fold(name);
+    const char *found = NULL;
+    for (int c = 0; c < t->n_cols && !found; c++) {
+        char *have = docs_fold(t->headers[c]);
+        if (strcmp(have, want) == 0)
+            found = c < row->n_cells ? row->cells[c].text : "";
+        free(have);
+    }
+    free(want);
+    return found;
+}
+
+static char *expand_template(const char *tmpl, const rowvals *rv, const docs_table *t,
+                             const docs_row *row)
+{
+    GString *out = g_string_new(NULL);
+    for (const char *p = tmpl; *p; p++) {
+        if (*p != '{') {
+            g_string_append_c(out, *p);
+            continue;
+        }
+        const char *close = strchr(p, '}');
+        if (!close)
+            break;
+        char *name = g_strndup(p + 1, (gsize)(close - p - 1));
+        g_strstrip(name);
+        profile_field f = profile_field_from_name(name);
+        const char *v = NULL;
+        if (f != PF_NONE && f != PF_IGNORE)
+            v = rv->val[f];
+        else
+            v = header_cell(t, row, name);
+        if (v)
+            g_string_append(out, v);
+        g_free(name);
+        p = close;
+    }
+    char *collapsed = collapse_spaces(out->str);
+    g_string_free(out, TRUE);
+    return collapsed;
+}
+
+/* ---- validation ---- */
+
+static profile_policy policy_of(const profile *p, const pf_rule *r)
+{
+    if (r && r->has_policy)
+        return r->policy;
+    return p ? p->on_error : PROFILE_ON_ERROR_WARN;
+}
+
+typedef struct row_verdict {
+    bool skip;
+    bool fail;
+    char fail_msg[512];
+} row_verdict;
+
+static void violation(vehicle_row *vr, row_verdict *vd, profile_policy pol, profile_field f,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void violation(vehicle_row *vr, row_verdict *vd, profile_policy pol, profile_field f,
+                      const char *fmt, ...)
+{
+    char msg[480];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    vehicle_row_add_issue(vr, profile_field_name(f), pol == PROFILE_ON_ERROR_WARN ? "warn" : "error",
+                          "%s", msg);
+    if (pol == PROFILE_ON_ERROR_SKIP_ROW)
+        vd->skip = true;
+    if (pol == PROFILE_ON_ERROR_FAIL && !vd->fail) {
+        vd->fail = true;
+        snprintf(vd->fail_msg, sizeof vd->fail_msg, "%s: %s", profile_field_name(f), msg);
+    }
+}
+
+static bool numeric_value(profile_field f, const vehicle_row *vr, const rowvals *rv, double *out)
+{
+    switch (f) {
+    case PF_YEAR:
+        if (vr->year) { *out = vr->year; return true; }
+        return false;
+    case PF_INCISO:
+        if (vr->inciso) { *out = vr->inciso; return true; }
+        return false;
+    case PF_INSURED_AMOUNT:
+        if (vr->insured_amount >= 0) { *out = vr->insured_amount; return true; }
+        return false;
+    default:
+        if (!rv->val[f])
+            return false;
+        return profile_parse_money(rv->val[f], out);
+    }
+}
+
+static void check_rule(const profile *p, profile_field f, const pf_rule *r, vehicle_row *vr,
+                       const rowvals *rv, row_verdict *vd)
+{
+    profile_policy pol = policy_of(p, r);
+    const char *v = rv->val[f];
+    bool empty = !v || !*v;
+    if (f == PF_YEAR)
+        empty = vr->year == 0;
+    if (f == PF_INSURED_AMOUNT)
+        empty = empty && vr->insured_amount < 0;
+    if (empty) {
+        if (r->required)
+            violation(vr, vd, pol, f, "campo obligatorio vacío o no reconocido (%s)",
+                      profile_field_name(f));
+        return;
+    }
+    double num;
+    if ((r->has_min || r->has_max) && numeric_value(f, vr, rv, &num)) {
+        if (r->has_min && num < r->min)
+            violation(vr, vd, pol, f, "%s %g menor que el mínimo %g", profile_field_name(f), num, r->min);
+        if (r->has_max && num > r->max)
+            violation(vr, vd, pol, f, "%s %g mayor que el máximo %g", profile_field_name(f), num, r->max);
+    }
+    if (r->enum_vals && v) {
+        char *fv = docs_fold(v);
+        bool ok = false;
+        for (char **e = r->enum_vals; *e && !ok; e++)
+            ok = strcmp(*e, fv) == 0;
+        free(fv);
+        if (!ok)
+            violation(vr, vd, pol, f, "valor '%s' fuera de la lista permitida", v);
+    }
+    if (r->pattern && v && !g_regex_match(r->pattern, v, 0, NULL))
+        violation(vr, vd, pol, f, "valor '%s' no tiene el formato esperado", v);
+    if (r->check_digit && f == PF_VIN && vr->vin && !profile_vin_check_digit(vr->vin))
+        violation(vr, vd, pol, f, "VIN '%s' con dígito verificador inválido", vr->vin);
+}
+
+/* ---- building one vehicle row ---- */
+
+static int current_year(void)
+{
+    GDateTime *now = g_date_time_new_now_local();
+    int y = g_date_time_get_year(now);
+    g_date_time_unref(now);
+    return y;
+}
+
+static vehicle_sum_basis basis_from_text(const char *s)
+{
+    if (!s)
+        return VEHICLE_SUM_UNKNOWN;
+    char *f = docs_fold(s);
+    vehicle_sum_basis b = VEHICLE_SUM_UNKNOWN;
+    if (strstr(f, "comercial"))
+        b = VEHICLE_SUM_COMERCIAL;
+    else if (strstr(f, "factura"))
+        b = VEHICLE_SUM_FACTURA;
+    else if (strstr(f, "convenid"))
+        b = VEHICLE_SUM_CONVENIDO;
+    free(f);
+    return b;
+}
+
+static char *nonempty_dup(const char *s)
+{
+    return s && *s ? strdup(s) : NULL;
+}
+
+static char *raw_json(const docs_table *t, const docs_row *row, bool text_only)
+{
+    json_t *o = json_object();
+    int n = row->n_cells > t->n_cols ? row->n_cells : t->n_cols;
+    for (int c = 0; c < n; c++) {
+        const docs_cell *cell = c < row->n_cells ? &row->cells[c] : NULL;
+        char key[300];
+        if (c < t->n_cols && t->headers[c][0]) {
+            snprintf(key, sizeof key, "%s", t->headers[c]);
+        } else {
+            if (!cell || cell->type == DOCS_CELL_EMPTY)
+                continue;
+            char col[8];
+            docs_col_name(c, col);
+            snprintf(key, sizeof key, "%s", col);
+        }
+        for (int k = 2; json_object_get(o, key) && k < 100; k++) {
+            char base[290];
+            snprintf(base, sizeof base, "%s", c < t->n_cols ? t->headers[c] : "");
+            snprintf(key, sizeof key, "%s (%d)", base, k);
+        }
+        json_t *v;
+        if (!cell || cell->type == DOCS_CELL_EMPTY)
+            v = text_only ? json_string("") : json_null();
+        else if (text_only || cell->type == DOCS_CELL_TEXT || cell->type == DOCS_CELL_DATE)
+            v = json_string(cell->text);
+        else if (cell->type == DOCS_CELL_BOOL)
+            v = json_boolean(cell->number != 0);
+        else if (cell->number == floor(cell->number) && fabs(cell->number) < 9e15)
+            v = json_integer((json_int_t)cell->number);
+        else
+            v = json_real(cell->number);
+        json_object_set_new(o, key, v ? v : json_null());
+    }
+    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return s;
+}
+
+typedef struct extract_ctx {
+    const profile *p;
+    docs_table *t;
+    profile_column *cols;
+    int n_cols;
+    bool text_cells;          /* csv / grid: raw cells are text */
+    bool is_sheet;            /* xlsx / xls: keep the sheet name */
+    vehicle_sum_basis header_basis;
+    int max_year;
+} extract_ctx;
+
+static parse_kind default_parse(profile_field f)
+{
+    switch (f) {
+    case PF_YEAR: return PARSE_YEAR;
+    case PF_INSURED_AMOUNT: return PARSE_MONEY;
+    case PF_VIN: return PARSE_VIN;
+    case PF_INCISO: return PARSE_INT;
+    default: return PARSE_TEXT;
+    }
+}
+
+/* Builds vr from row; returns 1 to keep, 0 to skip, -1 to fail (err set). */
+static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca_err *err)
+{
+    const profile *p = x->p;
+    rowvals rv;
+    memset(&rv, 0, sizeof rv);
+    for (int i = 0; i < x->n_cols; i++) {
+        profile_field f = x->cols[i].field;
+        int c = x->cols[i].col;
+        if (f == PF_IGNORE || f == PF_NONE || c >= row->n_cells)
+            continue;
+        const docs_cell *cell = &row->cells[c];
+        if (cell->type == DOCS_CELL_EMPTY)
+            continue;
+        char *s = collapse_spaces(cell->text);
+        if (p) {
+            s = pf_apply_steps(p->norm_all, s);
+            s = pf_apply_steps(p->norm[f], s);
+        }
+        if (*s) {
+            append_val(&rv, f, s);
+            if (cell->type == DOCS_CELL_NUMBER) {
+                rv.num[f] = cell->number;
+                rv.has_num[f] = true;
+            }
+        }
+        g_free(s);
+    }
+    for (int f = 0; f < PF_COUNT; f++)
+        if (p && p->defaults[f] && !rv.val[f])
+            rv.val[f] = g_strdup(p->defaults[f]);
+    /* compute */
+    for (int f = 0; f < PF_COUNT; f++) {
+        if (!p || !p->compute[f])
+            continue;
+        char *v = expand_template(p->compute[f], &rv, x->t, row);
+        g_free(rv.val[f]);
+        rv.val[f] = *v ? v : (g_free(v), NULL);
+    }
+    vehicle_row_init(vr);
+    vr->source_sheet = x->is_sheet ? strdup(x->t->sheet_name) : NULL;
+    vr->source_row = (int)row->row;
+    vr->raw_json = raw_json(x->t, row, x->text_cells);
+    if (row->hidden)
+        vehicle_row_add_issue(vr, NULL, "warn", "fila oculta en la hoja de origen");
+
+    /* description: computed, else marca + submarca + version + description */
+    if (!(p && p->compute[PF_DESCRIPTION])) {
+        GString *d = g_string_new(NULL);
+        const profile_field parts[] = { PF_MARCA, PF_SUBMARCA, PF_VERSION, PF_DESCRIPTION };
+        for (size_t i = 0; i < 4; i++) {
+            const char *v = rv.val[parts[i]];
+            if (v && *v) {
+                if (d->len)
+                    g_string_append_c(d, ' ');
+                g_string_append(d, v);
+            }
+        }
+        vr->description = d->len ? strdup(d->str) : NULL;
+        g_string_free(d, TRUE);
+    } else {
+        vr->description = nonempty_dup(rv.val[PF_DESCRIPTION]);
+    }
+    vr->marca = nonempty_dup(rv.val[PF_MARCA]);
+    vr->submarca = nonempty_dup(rv.val[PF_SUBMARCA]);
+    vr->engine_number = nonempty_dup(rv.val[PF_ENGINE]);
+    vr->plates = nonempty_dup(rv.val[PF_PLATES]);
+    vr->use = nonempty_dup(rv.val[PF_USE]);
+    vr->service = nonempty_dup(rv.val[PF_SERVICE]);
+    vr->coverage = nonempty_dup(rv.val[PF_COVERAGE]);
+
+    /* typed fields */
+    for (int f = 0; f < PF_COUNT; f++) {
+        parse_kind k = p && p->parse[f] ? p->parse[f] : default_parse((profile_field)f);
+        const char *v = rv.val[f];
+        if (!v || f == PF_IGNORE)
+            continue;
+        switch (k) {
+        case PARSE_YEAR: {
+            int y = 0;
+            if (profile_parse_year(v, &y)) {
+                if (f == PF_YEAR)
+                    vr->year = y;
+            } else {
+                vehicle_row_add_issue(vr, profile_field_name(f), "warn", "año '%s' no reconocido", v);
+            }
+            break;
+        }
+        case PARSE_INT: {
+            char *end;
+            double d = g_ascii_strtod(v, &end);
+            if (end != v && *end == '\0' && d == floor(d) && fabs(d) < 1e9) {
+                if (f == PF_INCISO)
+                    vr->inciso = (int)d;
+                else if (f == PF_YEAR)
+                    vr->year = (int)d;
+            }
+            break;
+        }
+        case PARSE_MONEY: {
+            double m;
+            if (rv.has_num[f])
+                m = rv.num[f];
+            else if (!profile_parse_money(v, &m))
+                m = -1;
+            if (f == PF_INSURED_AMOUNT) {
+                vr->insured_amount = m;
+                vehicle_sum_basis b = basis_from_text(v);
+                if (b != VEHICLE_SUM_UNKNOWN)
+                    vr->sum_basis = b;
+                if (m < 0 && b == VEHICLE_SUM_UNKNOWN)
+                    vehicle_row_add_issue(vr, "insured_amount", "warn", "suma asegurada '%s' no reconocida", v);
+            } else if (m >= 0) {
+                char buf[40];
+                snprintf(buf, sizeof buf, "%.15g", m);
+                g_free(rv.val[f]);
+                rv.val[f] = g_strdup(buf);
+            }
+            break;
+        }
+        case PARSE_VIN:
+            if (f == PF_VIN) {
+                char *clean = profile_vin_clean(v);
+                vr->vin = *clean ? clean : (free(clean), NULL);
+            }
+            break;
+        case PARSE_DATE:
+        case PARSE_PERCENT: {
+            char out[40] = "";
+            double d;
+            if (k == PARSE_DATE && profile_parse_date(v, out)) {
+            } else if (k == PARSE_PERCENT && profile_parse_percent(v, &d)) {
+                snprintf(out, sizeof out, "%.15g", d);
+            } else {
+                vehicle_row_add_issue(vr, profile_field_name(f), "warn", "valor '%s' no reconocido como %s",
+                                      v, k == PARSE_DATE ? "fecha" : "porcentaje");
+                break;
+            }
+            g_free(rv.val[f]);
+            rv.val[f] = g_strdup(out);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    if (rv.val[PF_SUM_BASIS]) {
+        vehicle_sum_basis b = basis_from_text(rv.val[PF_SUM_BASIS]);
+        if (b != VEHICLE_SUM_UNKNOWN)
+            vr->sum_basis = b;
+    }
+    if (vr->sum_basis == VEHICLE_SUM_UNKNOWN && vr->insured_amount >= 0)
+        vr->sum_basis = x->header_basis;
+
+    /* built-in checks (warnings) */
+    row_verdict vd = { 0 };
+    if (vr->year && (vr->year < 1950 || vr->year > x->max_year))
+        vehicle_row_add_issue(vr, "year", "warn", "año %d fuera de rango (1950-%d)", vr->year, x->max_year);
+    if (vr->vin && !(p && p->rules[PF_VIN].check_digit)) {
+        if (strlen(vr->vin) != 17)
+            vehicle_row_add_issue(vr, "vin", "warn", "VIN '%s' no tiene 17 caracteres", vr->vin);
+        else if (!profile_vin_check_digit(vr->vin))
+            vehicle_row_add_issue(vr, "vin", "warn", "VIN '%s' con dígito verificador inválido", vr->vin);
+    }
+    if (!p) {
+        if (!vr->year)
+            vehicle_row_add_issue(vr, "year", "warn", "sin año modelo");
+        if (!vr->description)
+            vehicle_row_add_issue(vr, "description", "warn", "sin descripción del vehículo");
+    } else {
+        for (int f = 0; f < PF_COUNT; f++)
+            if (p->rules[f].present)
+                check_rule(p, (profile_field)f, &p->rules[f], vr, &rv, &vd);
+    }
+    rowvals_clear(&rv);
+    if (vd.fail) {
+        minca_err_set(err, "row %ld%s%s: %s", row->row, x->is_sheet ? " of sheet " : "",
+                      x->is_sheet ? x->t->sheet_name : "", vd.fail_msg);
+        vehicle_row_clear(vr);
+        return -1;
+    }
+    if (vd.skip) {
+        vehicle_row_clear(vr);
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- column binding for a profile ---- */
+
+static void bind_profile(const profile *p, const docs_table *t, profile_result *res)
+{
+    res->n_columns = t->n_cols;
+    res->columns = calloc((size_t)(t->n_cols ? t->n_cols : 1), sizeof *res->columns);
+    bool *used = calloc(p->map->len + 1, sizeof *used);
+    for (int c = 0; c < t->n_cols; c++) {
+        profile_column *pc = &res->columns[c];
+        pc->col = c;
+        pc->header = strdup(t->headers[c]);
+        pc->field = PF_IGNORE;
+        pc->confidence = 1.0;
+        char *f = docs_fold(t->headers[c]);
+        bool hit = false;
+        for (guint i = 0; i < p->map->len && !hit; i++) {
+            pf_map *m = &g_array_index(p->map, pf_map, i);
+            if (*f && strcmp(m->folded, f) == 0 && !used[i]) {
+                pc->field = m->field;
+                used[i] = true;
+                hit = true;
+            }
+        }
+        pc->reason = strdup(hit ? "profile mapping" : "not in the profile mapping");
+        free(f);
+    }
+    for (guint i = 0; i < p->map->len; i++) {
+        pf_map *m = &g_array_index(p->map, pf_map, i);
+        if (!used[i] && m->field != PF_IGNORE)
+            add_note(res, "profile column '%s' (%s) not found in the table", m->header,
+                     profile_field_name(m->field));
+    }
+    free(used);
+}
+
+static int profile_header_score(const char *header, void *user)
+{
+    const profile *p = user;
+    char *f = docs_fold(header);
+    int hit = 0;
+    for (guint i = 0; i < p->map->len && !hit; i++)
+        hit = strcmp(g_array_index(p->map, pf_map, i).folded, f) == 0;
+    free(f);
+    return hit;
+}
+
+int profile_extract_book(docs_book *book, const profile *p, const profile_options *opt,
+                         profile_result *res, minca_err *err)
+{
+    memset(res, 0, sizeof *res);
+    profile_options none = { 0 };
+    if (!opt)
+        opt = &none;
+    if (!p && opt->n_candidates > 0 && opt->sender_domain) {
+        int i = profile_recognize(opt->candidates, opt->n_candidates, opt->sender_domain, NULL, 0, NULL);
+        if (i >= 0)
+            p = opt->candidates[i];
+    }
+    docs_table t;
+    memset(&t, 0, sizeof t);
+    int rc = -1;
+    docs_table_hint hint = { 0 };
+    if (p) {
+        hint.sheet_pattern = p->table_sheet ? p->table_sheet : p->detect_sheet;
+        hint.header_row = p->header_row;
+        hint.required_headers = (const char *const *)p->required_headers->pdata;
+        hint.n_required = (int)p->required_headers->len;
+        hint.header_score = profile_header_score;
+        hint.user = (void *)p;
+    }
+    if (docs_table_find(book, p ? &hint : NULL, &t, err) != 0) {
+        if (!p)
+            return -1;
+        minca_err first;
+        snprintf(first.msg, sizeof first.msg, "%s", err ? err->msg : "");
+        if (docs_table_find(book, NULL, &t, err) != 0)
+            return -1;
+        add_note(res, "the table does not fit profile '%s' (%s); detected it without the profile's hints",
+                 p->name, first.msg);
+    }
+    if (!p && opt->n_candidates > 0) {
+        int i = profile_recognize(opt->candidates, opt->n_candidates, NULL,
+                                  (const char *const *)t.headers, t.n_cols, t.sheet_name);
+        if (i >= 0)
+            p = opt->candidates[i];
+    }
+    docs_format fmt = docs_book_format(book);
+    res->format = strdup(docs_format_name(fmt));
+    if (fmt == DOCS_FMT_CSV) {
+        res->encoding = strdup(docs_book_encoding(book));
+        res->delimiter = docs_book_delimiter(book);
+    }
+    res->sheet = strdup(t.sheet_name);
+    res->header_row = t.header_row;
+    if (p) {
+        res->profile_name = strdup(p->name);
+        bind_profile(p, &t, res);
+    } else {
+        res->auto_mapped = true;
+        if (profile_auto_map(book, &t, &res->columns, &res->n_columns, err) != 0)
+            goto done;
+    }
+    extract_ctx x = {
+        .p = p, .t = &t, .cols = res->columns, .n_cols = res->n_columns,
+        .text_cells = fmt == DOCS_FMT_CSV || fmt == DOCS_FMT_GRID,
+        .is_sheet = fmt == DOCS_FMT_XLSX || fmt == DOCS_FMT_XLS,
+        .max_year = current_year() + 2,
+    };
+    for (int i = 0; i < res->n_columns; i++)
+        if (res->columns[i].field == PF_INSURED_AMOUNT && x.header_basis == VEHICLE_SUM_UNKNOWN)
+            x.header_basis = basis_from_text(res->columns[i].header);
+    if (docs_table_open(book, &t, err) != 0)
+        goto done;
+    int cap = 0;
+    const docs_row *row;
+    int n;
+    while ((n = docs_table_next(book, &t, &row, err)) == 1) {
+        if (res->n_rows == cap) {
+            cap = cap ? cap * 2 : 32;
+            res->rows = realloc(res->rows, sizeof *res->rows * (size_t)cap);
+        }
+        int keep = build_row(&x, row, &res->rows[res->n_rows], err);
+        if (keep < 0)
+            goto done;
+        if (keep == 0) {
+            res->n_skipped++;
+            add_note(res, "row %ld skipped by a validation rule", row->row);
+            continue;
+        }
+        vehicle_row *vr = &res->rows[res->n_rows++];
+        vr->inciso = vr->inciso ? vr->inciso : 0;
+        for (int k = 0; k < vr->n_issues; k++) {
+            if (strcmp(vr->issues[k].severity, "error") == 0)
+                res->n_errors++;
+            else
+                res->n_warnings++;
+        }
+    }
+    if (n < 0)
+        goto done;
+    res->stop_row = t.stop_row;
+    if (res->n_rows == 0)
+        add_note(res, "the table has a header row but no vehicle rows");
+    rc = 0;
+done:
+    docs_table_clear(&t);
+    if (rc != 0) {
+        minca_err saved;
+        snprintf(saved.msg, sizeof saved.msg, "%s", err ? err->msg : "");
+        profile_result_clear(res);
+        if (err)
+            snprintf(err->msg, sizeof err->msg, "%s", saved.msg);
+    }
+    return rc;
+}
+
+int profile_extract(const void *data, size_t len, const char *filename_hint, const profile *p,
+                    const profile_options *opt, profile_result *res, minca_err *err)
+{
+    memset(res, 0, sizeof *res);
+    docs_book *book;
+    if (docs_open(data, len, filename_hint, opt ? opt->limits : NULL, &book, err) != 0)
+        return -1;
+    int rc = profile_extract_book(book, p, opt, res, err);
+    docs_close(book);
+    return rc;
+}
+
+/* ---- JSON ---- */
+
+static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+
+char *profile_result_json(const profile_result *res, bool with_rows)
+{
+    json_t *rep = json_object();
+    json_object_set_new(rep, "format", str_or_null(res->format));
+    if (res->encoding) {
+        json_object_set_new(rep, "encoding", json_string(res->encoding));
+        char d[2] = { res->delimiter, 0 };
+        json_object_set_new(rep, "delimiter", json_string(d));
+    }
+    json_object_set_new(rep, "sheet", str_or_null(res->sheet));
+    json_object_set_new(rep, "header_row", json_integer(res->header_row));
+    json_object_set_new(rep, "stop_row", res->stop_row ? json_integer(res->stop_row) : json_null());
+    json_object_set_new(rep, "profile", str_or_null(res->profile_name));
+    json_object_set_new(rep, "auto_mapped", json_boolean(res->auto_mapped));
+    json_object_set_new(rep, "rows", json_integer(res->n_rows));
+    json_object_set_new(rep, "skipped", json_integer(res->n_skipped));
+    json_object_set_new(rep, "warnings", json_integer(res->n_warnings));
+    json_object_set_new(rep, "errors", json_integer(res->n_errors));
+    json_t *cols = json_array();
+    for (int i = 0; i < res->n_columns; i++) {
+        const profile_column *c = &res->columns[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "col", json_integer(c->col));
+        json_object_set_new(o, "header", str_or_null(c->header));
+        json_object_set_new(o, "field", str_or_null(profile_field_name(c->field)));
+        json_object_set_new(o, "confidence", json_real(round(c->confidence * 100) / 100));
+        json_object_set_new(o, "reason", str_or_null(c->reason));
+        json_array_append_new(cols, o);
+    }
+    json_object_set_new(rep, "columns", cols);
+    json_t *notes = json_array();
+    for (int i = 0; i < res->n_notes; i++)
+        json_array_append_new(notes, json_string(res->notes[i]));
+    json_object_set_new(rep, "notes", notes);
+    json_t *root = json_object();
+    json_object_set_new(root, "report", rep);
+    if (with_rows) {
+        json_t *rows = json_array();
+        for (int i = 0; i < res->n_rows; i++) {
+            const vehicle_row *r = &res->rows[i];
+            json_t *o = json_object();
+            json_object_set_new(o, "sheet", str_or_null(r->source_sheet));
+            json_object_set_new(o, "row", json_integer(r->source_row));
+            json_object_set_new(o, "inciso", r->inciso ? json_integer(r->inciso) : json_null());
+            json_object_set_new(o, "marca", str_or_null(r->marca));
+            json_object_set_new(o, "submarca", str_or_null(r->submarca));
+            json_object_set_new(o, "year", r->year ? json_integer(r->year) : json_null());
+            json_object_set_new(o, "description", str_or_null(r->description));
+            json_object_set_new(o, "vin", str_or_null(r->vin));
+            json_object_set_new(o, "engine_number", str_or_null(r->engine_number));
+            json_object_set_new(o, "plates", str_or_null(r->plates));
+            json_object_set_new(o, "use", str_or_null(r->use));
+            json_object_set_new(o, "service", str_or_null(r->service));
+            json_object_set_new(o, "coverage", str_or_null(r->coverage));
+            json_object_set_new(o, "insured_amount", r->insured_amount >= 0 ? json_real(r->insured_amount) : json_null());
+            json_object_set_new(o, "sum_basis", str_or_null(vehicle_sum_basis_name(r->sum_basis)));
+            json_t *raw = r->raw_json ? json_loads(r->raw_json, 0, NULL) : NULL;
+            json_object_set_new(o, "raw", raw ? raw : json_null());
+            json_t *issues = json_array();
+            for (int k = 0; k < r->n_issues; k++) {
+                json_t *is = json_object();
+                json_object_set_new(is, "field", str_or_null(r->issues[k].field));
+                json_object_set_new(is, "severity", str_or_null(r->issues[k].severity));
+                json_object_set_new(is, "message", str_or_null(r->issues[k].message));
+                json_array_append_new(issues, is);
+            }
+            json_object_set_new(o, "issues", issues);
+            json_array_append_new(rows, o);
+        }
+        json_object_set_new(root, "rows", rows);
+    }
+    char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    return s;
+}

@@ -1,0 +1,67 @@
+/* profile internals: the loaded profile and the per-field pipeline. */
+#ifndef MINCA_PROFILE_INTERNAL_H
+#define MINCA_PROFILE_INTERNAL_H
+
+#include "minca/profile.h"
+
+#include <glib.h>
+
+typedef enum {
+    STEP_STRIP, STEP_COLLAPSE, STEP_UPPER, STEP_LOWER, STEP_NOACCENT, STEP_REPLACE, STEP_MAP,
+} step_kind;
+
+typedef struct pf_step {
+    step_kind kind;
+    GRegex *re;            /* STEP_REPLACE */
+    char *with;            /* STEP_REPLACE */
+    GHashTable *map;       /* STEP_MAP: folded key -> value */
+} pf_step;
+
+typedef enum {
+    PARSE_NONE = 0, PARSE_TEXT, PARSE_YEAR, PARSE_MONEY, PARSE_DATE, PARSE_PERCENT, PARSE_VIN,
+    PARSE_INT,
+} parse_kind;
+
+typedef struct pf_rule {
+    bool present;
+    bool required;
+    bool has_min, has_max;
+    double min, max;
+    char **enum_vals;      /* NULL-terminated, folded */
+    GRegex *pattern;
+    bool check_digit;
+    bool has_policy;
+    profile_policy policy;
+} pf_rule;
+
+typedef struct pf_map {
+    char *header;          /* as written in the profile */
+    char *folded;
+    profile_field field;
+} pf_map;
+
+struct profile {
+    char *name;
+    char *description;
+    char *text;
+    int version;
+    GPtrArray *domains;          /* char*, lower case */
+    GPtrArray *required_headers; /* char* */
+    char *detect_sheet;          /* regex */
+    char *table_sheet;           /* regex */
+    long header_row;
+    GArray *map;                 /* pf_map */
+    GPtrArray *norm_all;         /* pf_step* */
+    GPtrArray *norm[PF_COUNT];   /* pf_step* or NULL */
+    parse_kind parse[PF_COUNT];
+    char *compute[PF_COUNT];
+    char *defaults[PF_COUNT];
+    pf_rule rules[PF_COUNT];
+    profile_policy on_error;
+};
+
+void pf_step_free(gpointer p);
+/* Applies steps to s (consumed); returns a new g_malloc'd string. */
+char *pf_apply_steps(GPtrArray *steps, char *s);
+
+#endif

@@ -1,0 +1,257 @@
+/* profile: value parsers and recognisers (years, money, dates, percentages, VINs, plates). */
+#include "minca/profile.h"
+
+#include <ctype.h>
+#include <glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const field_names[PF_COUNT] = {
+    "inciso", "marca", "submarca", "version", "description", "year", "vin", "engine_number",
+    "plates", "use", "service", "coverage", "insured_amount", "sum_basis", "ignore",
+};
+
+const char *profile_field_name(profile_field f)
+{
+    return f >= 0 && f < PF_COUNT ? field_names[f] : NULL;
+}
+
+profile_field profile_field_from_name(const char *name)
+{
+    if (!name)
+        return PF_NONE;
+    for (int i = 0; i < PF_COUNT; i++)
+        if (strcmp(name, field_names[i]) == 0)
+            return (profile_field)i;
+    /* a few aliases */
+    if (strcmp(name, "engine") == 0 || strcmp(name, "motor") == 0)
+        return PF_ENGINE;
+    if (strcmp(name, "serie") == 0)
+        return PF_VIN;
+    if (strcmp(name, "placas") == 0 || strcmp(name, "plate") == 0)
+        return PF_PLATES;
+    if (strcmp(name, "uso") == 0)
+        return PF_USE;
+    if (strcmp(name, "sum_insured") == 0 || strcmp(name, "suma_asegurada") == 0)
+        return PF_INSURED_AMOUNT;
+    return PF_NONE;
+}
+
+bool profile_parse_year(const char *s, int *year)
+{
+    if (!s)
+        return false;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (g_ascii_strncasecmp(s, "MY", 2) == 0)
+        s += 2;
+    char *end;
+    double v = g_ascii_strtod(s, &end);
+    while (*end == ' ' || *end == '\t')
+        end++;
+    if (end == s || *end || v != floor(v))
+        return false;
+    if (v >= 1900 && v <= 2100) {
+        *year = (int)v;
+        return true;
+    }
+    return false;
+}
+
+bool profile_parse_money(const char *s, double *value)
+{
+    if (!s)
+        return false;
+    /* Keep digits and separators; remember the last separator to tell decimal from thousands. */
+    char buf[64];
+    size_t n = 0;
+    int digits = 0;
+    bool neg = false;
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (isdigit(c)) {
+            digits++;
+            if (n < sizeof buf - 1)
+                buf[n++] = (char)c;
+        } else if (c == '.' || c == ',') {
+            if (n < sizeof buf - 1)
+                buf[n++] = (char)c;
+        } else if (c == '-' && digits == 0) {
+            neg = true;
+        } else if (c == '$' || c == ' ' || c == '\t' || c == '\'' || (c == 0xC2 && p[1] == (char)0xA0)) {
+            if (c == 0xC2)
+                p++;
+        } else if (isalpha(c)) {
+            /* currency words: MXN, M.N., PESOS */
+            if (g_ascii_strncasecmp(p, "MXN", 3) == 0) { p += 2; continue; }
+            if (g_ascii_strncasecmp(p, "M.N.", 4) == 0) { p += 3; continue; }
+            if (g_ascii_strncasecmp(p, "MN", 2) == 0) { p += 1; continue; }
+            if (g_ascii_strncasecmp(p, "PESOS", 5) == 0) { p += 4; continue; }
+            return false;
+        } else {
+            return false;
+        }
+    }
+    buf[n] = '\0';
+    if (digits == 0)
+        return false;
+    /* Decide the decimal separator: the last one when followed by 1-2 digits (or 3+ if the
+     * other separator also appears before it). */
+    char *lastdot = strrchr(buf, '.'), *lastcomma = strrchr(buf, ',');
+    char dec = 0;
+    char *last = lastdot > lastcomma ? lastdot : lastcomma;
+    if (last) {
+        size_t after = strlen(last + 1);
+        char other = *last == '.' ? ',' : '.';
+        bool other_before = memchr(buf, other, (size_t)(last - buf)) != NULL;
+        int count_same = 0;
+        for (char *q = buf; *q; q++)
+            count_same += *q == *last;
+        if (other_before || (after != 3 && count_same == 1))
+            dec = *last;
+    }
+    char clean[64];
+    size_t m = 0;
+    for (char *q = buf; *q; q++) {
+        if (isdigit((unsigned char)*q))
+            clean[m++] = *q;
+        else if (*q == dec && q == (dec == '.' ? lastdot : lastcomma))
+            clean[m++] = '.';
+    }
+    clean[m] = '\0';
+    double v = g_ascii_strtod(clean, NULL);
+    if (!isfinite(v))
+        return false;
+    *value = neg ? -v : v;
+    return true;
+}
+
+bool profile_parse_date(const char *s, char iso[11])
+{
+    if (!s)
+        return false;
+    while (*s == ' ')
+        s++;
+    int d, m, y;
+    char sep1, sep2, tail;
+    if (sscanf(s, "%4d-%2d-%2d", &y, &m, &d) == 3 && y > 999) {
+        /* ISO, possibly followed by a time */
+    } else if (sscanf(s, "%2d%c%2d%c%4d%c", &d, &sep1, &m, &sep2, &y, &tail) >= 5 &&
+               (sep1 == '/' || sep1 == '-' || sep1 == '.') && sep1 == sep2) {
+        if (y < 100)
+            y += y < 70 ? 2000 : 1900;
+    } else {
+        char *end;
+        double serial = g_ascii_strtod(s, &end);
+        if (end == s || *end || serial < 1 || serial > 2958465)
+            return false;
+        return docs_serial_to_iso(serial, iso);
+    }
+    if (!g_date_valid_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y))
+        return false;
+    snprintf(iso, 11, "%04d-%02d-%02d", y, m, d);
+    return true;
+}
+
+bool profile_parse_percent(const char *s, double *value)
+{
+    if (!s)
+        return false;
+    char *copy = g_strstrip(g_strdup(s));
+    bool pct = false;
+    size_t n = strlen(copy);
+    if (n && copy[n - 1] == '%') {
+        pct = true;
+        copy[n - 1] = '\0';
+        g_strstrip(copy);
+    }
+    for (char *p = copy; *p; p++)
+        if (*p == ',')
+            *p = '.';
+    char *end;
+    double v = g_ascii_strtod(copy, &end);
+    bool ok = end != copy && *end == '\0' && isfinite(v);
+    g_free(copy);
+    if (!ok)
+        return false;
+    *value = (pct || v > 1) ? v : v * 100.0;
+    return true;
+}
+
+static int vin_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    static const char *letters = "ABCDEFGHJKLMNPRSTUVWXYZ";
+    static const int values[] = { 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5, 6, 7, 8, 9 };
+    const char *p = strchr(letters, c);
+    return p && c ? values[p - letters] : -1;
+}
+
+bool profile_looks_vin(const char *s)
+{
+    if (!s || strlen(s) != 17)
+        return false;
+    for (int i = 0; i < 17; i++) {
+        char c = s[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')) || c == 'I' || c == 'O' || c == 'Q')
+            return false;
+    }
+    return true;
+}
+
+bool profile_vin_check_digit(const char *vin)
+{
+    static const int weights[17] = { 8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2 };
+    if (!profile_looks_vin(vin))
+        return false;
+    int sum = 0;
+    for (int i = 0; i < 17; i++) {
+        int v = vin_value(vin[i]);
+        if (v < 0)
+            return false;
+        sum += v * weights[i];
+    }
+    int r = sum % 11;
+    char expect = r == 10 ? 'X' : (char)('0' + r);
+    return vin[8] == expect;
+}
+
+char *profile_vin_clean(const char *s)
+{
+    GString *out = g_string_new(NULL);
+    for (const char *p = s ? s : ""; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == ' ' || c == '-' || c == '\t' || c == '.')
+            continue;
+        g_string_append_c(out, (char)toupper(c));
+    }
+    char *r = strdup(out->str);
+    g_string_free(out, TRUE);
+    return r;
+}
+
+bool profile_looks_plate(const char *s)
+{
+    if (!s)
+        return false;
+    char *f = docs_fold(s);
+    bool tramite = strstr(f, "tramite") != NULL;
+    free(f);
+    if (tramite)
+        return true;
+    size_t alnum = 0, letters = 0, digits = 0, len = strlen(s);
+    if (len < 5 || len > 10)
+        return false;
+    for (const char *p = s; *p; p++) {
+        if (isdigit((unsigned char)*p))
+            digits++, alnum++;
+        else if (isalpha((unsigned char)*p))
+            letters++, alnum++;
+        else if (*p != '-' && *p != ' ')
+            return false;
+    }
+    return alnum >= 5 && alnum <= 8 && digits >= 1 && letters >= 1;
+}
