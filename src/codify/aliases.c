@@ -1,4 +1,4 @@
-/* Alias tables loaded from user-editable text files (data/codify/*.txt). */
+/* Alias tables loaded from user-editable text files (the data/codify directory). */
 #include "internal.h"
 
 #include "minca/config.h"
@@ -120,6 +120,17 @@ static int parse_line(codify_aliases *a, codify_alias_kind kind, char *line, con
         g_strfreev(words);
         return 0;
     }
+    if (kind == CODIFY_ALIAS_TOKENS && g_str_has_prefix(s, "%minor")) {
+        char **words = g_strsplit_set(s + 6, " \t", -1);
+        for (int i = 0; words[i]; i++) {
+            char *w = phrase_of(words[i], NULL);
+            if (*w)
+                g_hash_table_replace(a->token_syn, g_strconcat("\x03", w, NULL), g_strdup(""));
+            g_free(w);
+        }
+        g_strfreev(words);
+        return 0;
+    }
     char *eq = strchr(s, '=');
     if (!eq)
         return minca_err_set(err, "%s:%d: expected 'ALIAS = VALUE', got '%.60s'", name, lineno, s);
@@ -178,6 +189,8 @@ static int parse_line(codify_aliases *a, codify_alias_kind kind, char *line, con
     }
     case CODIFY_ALIAS_TOKENS: {
         int n_words = 0;
+        if (g_str_has_prefix(left, "%minor"))
+            return minca_err_set(err, "%s:%d: %%minor takes a list of words, not '='", name, lineno);
         bool unit = g_str_has_prefix(left, "%unit");
         char *key = phrase_of(unit ? left + 5 : left, &n_words);
         if (unit) {
@@ -284,6 +297,15 @@ int codify_aliases_load_default(codify_aliases **out, minca_err *err)
     int rc = codify_aliases_load_dir(dir, out, err);
     free(dir);
     return rc;
+}
+
+bool cx_minor_word(const codify_aliases *al, const char *word)
+{
+    if (!al)
+        return false;
+    char key[80];
+    snprintf(key, sizeof key, "\x03%s", word);
+    return g_hash_table_contains(al->token_syn, key);
 }
 
 const char *cx_unit_word(const codify_aliases *al, const char *word)

@@ -143,6 +143,12 @@ void cx_parse_attrs(const cx_tokens *in, codify_attrs *a, cx_tokens *words)
                 i++;
                 continue;
             }
+            /* "AUT 4 ABS": a lone small number after the transmission is the door count */
+            if (!dec && iv >= 2 && iv <= 5 && !a->doors && i > 0 && i + 1 < in->n &&
+                (strcmp(in->tok[i - 1], "STD") == 0 || in_list(in->tok[i - 1], AUTO_WORDS))) {
+                a->doors = iv;
+                continue;
+            }
             if (dec && v >= 0.6 && v <= 8.5 && a->displacement_dl == 0) {
                 a->displacement_dl = (int)(v * 10 + 0.5);
                 continue;
@@ -151,12 +157,12 @@ void cx_parse_attrs(const cx_tokens *in, codify_attrs *a, cx_tokens *words)
             continue;
         }
         /* cylinder codes: L4, V6, I4, H4, W12 */
-        if ((w[0] == 'L' || w[0] == 'V' || w[0] == 'I' || w[0] == 'H' || w[0] == 'W') &&
+        if ((w[0] == 'L' || w[0] == 'V' || w[0] == 'I' || w[0] == 'H' || w[0] == 'W' || w[0] == 'B') &&
             is_digit(w[1]) && (w[2] == '\0' || (is_digit(w[2]) && w[3] == '\0'))) {
             int c = atoi(w + 1);
             bool plausible = (w[0] == 'V' && (c == 6 || c == 8 || c == 10 || c == 12)) ||
                              (w[0] == 'L' && c >= 2 && c <= 6) || (w[0] == 'I' && c >= 3 && c <= 6) ||
-                             (w[0] == 'H' && (c == 4 || c == 6)) || (w[0] == 'W' && c >= 8);
+                             ((w[0] == 'H' || w[0] == 'B') && (c == 4 || c == 6)) || (w[0] == 'W' && c >= 8);
             if (plausible) {
                 a->cylinders = c;
                 continue;

@@ -153,7 +153,7 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
             if (strcmp(diff, strata[s]) == 0)
                 count_row(&by[s], positive, correct, res->decision);
 
-        if (o && o->features_out && positive && res->cvegs[0] && !res->corrected) {
+        if (o && o->features_out && res->cvegs[0] && !res->corrected) {
             FILE *ff = o->features_out;
             fprintf(ff, "%s,%s,%d", base, field(f, nf, c_id), correct ? 1 : 0);
             for (int k = 0; k < CODIFY_N_FEATURES; k++)

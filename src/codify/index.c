@@ -280,8 +280,16 @@ codify_index *codify_index_build(const codify_entry *entries, size_t n,
         codify_normalize(src->submarca, snorm, sizeof snorm);
         cx_compact(snorm, scomp, sizeof scomp);
         cx_tokenize(idx->al, snorm, &words[1]);
-        for (int w = 0; w < words[1].n; w++)
-            cx_tokens_push(&words[0], words[1].tok[w], strlen(words[1].tok[w]));
+        for (int w = 0; w < words[1].n; w++) {
+            const char *tok = words[1].tok[w];
+            cx_tokens_push(&words[0], tok, strlen(tok));
+            /* "E43" is also written "CLASE E 43": index the number part too */
+            size_t k = 0;
+            while (tok[k] >= 'A' && tok[k] <= 'Z')
+                k++;
+            if (k > 0 && k <= 3 && tok[k] >= '0' && tok[k] <= '9')
+                cx_tokens_push(&words[0], tok + k, strlen(tok + k));
+        }
         cx_tokens_push(&words[0], scomp, strlen(scomp));
 
         t->toks = g_new(int32_t, words[0].n ? words[0].n : 1);
@@ -306,6 +314,16 @@ codify_index *codify_index_build(const codify_entry *entries, size_t n,
     for (int v = 0; v < idx->n_vocab; v++) {
         int d = g_array_index(df, int, v);
         idx->weight[v] = (float)(1.0 + log((double)(kept + 1) / (double)(d + 1)));
+    }
+    /* equipment words (%minor) and rim sizes weigh less than trim words */
+    GHashTableIter vit;
+    gpointer vk, vv;
+    g_hash_table_iter_init(&vit, idx->vocab);
+    while (g_hash_table_iter_next(&vit, &vk, &vv)) {
+        const char *w = vk;
+        bool rim = w[0] == 'R' && w[1] >= '1' && w[1] <= '2' && w[2] >= '0' && w[2] <= '9' && !w[3];
+        if (rim || cx_minor_word(idx->al, w))
+            idx->weight[GPOINTER_TO_INT(vv) - 1] *= (float)CX_MINOR_FACTOR;
     }
     size_t pool = 0;
     for (size_t i = 0; i < kept; i++)

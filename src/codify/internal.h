@@ -6,6 +6,7 @@
 
 #include <glib.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ---- tokens ---------------------------------------------------------------------------- */
 
@@ -35,6 +36,8 @@ void cx_apply_synonyms(const codify_aliases *al, const cx_tokens *in, cx_tokens 
 const char *cx_synonym_word(const codify_aliases *al, const char *word);
 /* Unit spelling ("PTAS" -> "P") from %unit rules, or NULL. */
 const char *cx_unit_word(const codify_aliases *al, const char *word);
+/* True for equipment words listed with %minor (they weigh less than trim words). */
+bool cx_minor_word(const codify_aliases *al, const char *word);
 
 /* attributes.c: parses attributes out of canonical tokens. Words that are not attributes are
  * copied to words; canonical attribute tokens ("#D4", "#AUT", ...) are appended. */
@@ -63,6 +66,8 @@ struct codify_aliases {
 };
 
 codify_aliases *cx_aliases_clone(const codify_aliases *a);
+
+#define CX_MINOR_FACTOR 0.3
 
 /* ---- index ----------------------------------------------------------------------------- */
 

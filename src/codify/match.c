@@ -178,11 +178,11 @@ static bool brand_allowed(const qstate *s, int brand)
 /* ---- model ---------------------------------------------------------------------------- */
 
 typedef struct model_pick {
-    int rank;
-    int level;
-    bool from_column;
-    int models[MAX_MODELS];
     int n;
+    int models[MAX_MODELS];
+    int rank[MAX_MODELS];
+    int level[MAX_MODELS];
+    bool from_column[MAX_MODELS];
 } model_pick;
 
 static void consider_key(const codify_index *idx, const qstate *s, const char *key, int bonus,
@@ -196,19 +196,21 @@ static void consider_key(const codify_index *idx, const qstate *s, const char *k
         cx_model_ref r = g_array_index(refs, cx_model_ref, i);
         if (r.level < min_level || !brand_allowed(s, idx->models[r.model].brand))
             continue;
-        int rank = len * 10 + r.level * 3 + bonus;
-        if (rank > best->rank) {
-            best->rank = rank;
-            best->level = r.level;
-            best->from_column = from_column;
-            best->n = 0;
+        int rank = r.level * 1000 + len * 10 + bonus;
+        int k = 0;
+        while (k < best->n && best->models[k] != r.model)
+            k++;
+        if (k == best->n) {
+            if (best->n == MAX_MODELS)
+                continue;
+            best->n++;
+            best->models[k] = r.model;
+            best->rank[k] = -1;
         }
-        if (rank == best->rank && best->n < MAX_MODELS) {
-            bool dup = false;
-            for (int k = 0; k < best->n; k++)
-                dup |= best->models[k] == r.model;
-            if (!dup)
-                best->models[best->n++] = r.model;
+        if (rank > best->rank[k]) {
+            best->rank[k] = rank;
+            best->level[k] = r.level;
+            best->from_column[k] = from_column;
         }
     }
 }
@@ -218,7 +220,7 @@ static void models_from_tokens(const codify_index *idx, const qstate *s, const c
                                int bonus_full, int min_level, bool from_column, model_pick *best)
 {
     char key[192];
-    if (bonus_full && t->n > 0) {
+    if (bonus_full && t->n > 1) {
         size_t o = 0;
         for (int i = 0; i < t->n && o < sizeof key; i++)
             o += (size_t)g_strlcpy(key + o, t->tok[i], sizeof key - o);
@@ -234,6 +236,25 @@ static void models_from_tokens(const codify_index *idx, const qstate *s, const c
             consider_key(idx, s, key, 0, min_level, from_column, best);
         }
     }
+}
+
+/* Entries of the selected models in the query year (every year when it is unknown). */
+static size_t gather_block(const codify_index *idx, const qstate *s, scored **sc, size_t *cap)
+{
+    size_t nb = 0;
+    for (int k = 0; k < s->n_models; k++) {
+        const cx_model *m = &idx->models[s->models[k]];
+        for (uint32_t i = m->first; i < m->first + m->count; i++) {
+            if (s->year && idx->entries[i].year != s->year)
+                continue;
+            if (nb == *cap) {
+                *cap *= 2;
+                *sc = g_renew(scored, *sc, *cap);
+            }
+            (*sc)[nb++].entry = (int)i;
+        }
+    }
+    return nb;
 }
 
 /* ---- scoring -------------------------------------------------------------------------- */
@@ -492,8 +513,19 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
 
     /* model */
     model_pick pick = {0};
-    if (tk[1].n)
-        models_from_tokens(idx, s, &tk[1], 3, 5, s->n_brands ? 1 : 2, true, &pick);
+    if (tk[1].n) {
+        /* the model name may continue in the description ("MIRAGE" + "G4 GLS ...") */
+        cx_tokens *joined = g_new(cx_tokens, 1);
+        cx_tokens_init(joined);
+        for (int i = 0; i < tk[1].n; i++)
+            cx_tokens_push(joined, tk[1].tok[i], strlen(tk[1].tok[i]));
+        models_from_tokens(idx, s, joined, 3, 5, s->n_brands ? 1 : 2, true, &pick);
+        for (int i = 0; i < 2 && i < tk[3].n; i++)
+            cx_tokens_push(joined, tk[3].tok[i], strlen(tk[3].tok[i]));
+        if (joined->n > tk[1].n)
+            models_from_tokens(idx, s, joined, 3, 0, 3, true, &pick);
+        g_free(joined);
+    }
     if (pick.n == 0)
         models_from_tokens(idx, s, &tk[3], 2, 0, s->n_brands ? 2 : 3, false, &pick);
     if (pick.n == 0 && s->n_brands && tk[1].n) {
@@ -505,10 +537,28 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
         if (pick.n)
             s->n_brands = 0;
     }
+    size_t cap = 256, nb = 0;
+    sc = g_new(scored, cap);
     if (pick.n) {
-        memcpy(s->models, pick.models, sizeof(int) * (size_t)pick.n);
-        s->n_models = pick.n;
-        s->model_level = pick.level == 3 && !pick.from_column ? 2 : pick.level;
+        /* models of the best rank that have entries in the year; else the next rank */
+        int done_rank = INT32_MAX;
+        while (nb == 0) {
+            int r = -1;
+            for (int k = 0; k < pick.n; k++)
+                if (pick.rank[k] < done_rank && pick.rank[k] > r)
+                    r = pick.rank[k];
+            if (r < 0)
+                break;
+            done_rank = r;
+            s->n_models = 0;
+            for (int k = 0; k < pick.n; k++) {
+                if (pick.rank[k] != r)
+                    continue;
+                s->models[s->n_models++] = pick.models[k];
+                s->model_level = pick.level[k] == 3 && !pick.from_column[k] ? 2 : pick.level[k];
+            }
+            nb = gather_block(idx, s, &sc, &cap);
+        }
     } else if (s->n_brands) {
         for (int b = 0; b < s->n_brands; b++) {
             GArray *ms = idx->brands[s->brands[b]].models;
@@ -516,29 +566,14 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
                 s->models[s->n_models++] = g_array_index(ms, int, i);
         }
         s->model_level = 0;
+        nb = gather_block(idx, s, &sc, &cap);
     } else {
         g_strlcpy(out->reason, "brand and model not found in the catalog", sizeof out->reason);
         goto done;
     }
-
-    /* block */
-    size_t cap = 256, nb = 0;
-    sc = g_new(scored, cap);
-    for (int k = 0; k < s->n_models; k++) {
-        const cx_model *m = &idx->models[s->models[k]];
-        for (uint32_t i = m->first; i < m->first + m->count; i++) {
-            if (s->year && idx->entries[i].year != s->year)
-                continue;
-            if (nb == cap) {
-                cap *= 2;
-                sc = g_renew(scored, sc, cap);
-            }
-            sc[nb++].entry = (int)i;
-        }
-    }
     if (nb == 0) {
         snprintf(out->reason, sizeof out->reason, "%s has no catalog entry for model year %d",
-                 s->model_level ? "model" : "brand", s->year);
+                 pick.n ? "model" : "brand", s->year);
         goto done;
     }
 
