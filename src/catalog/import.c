@@ -250,7 +250,7 @@ int catalog_import(PGconn *c, const store_insurer *ins, const char *path, const 
     snprintf(count, sizeof count, "%ld", res->rows);
     const char *q[] = {ins_id, version_id, count};
     if (store_exec(c, err, "UPDATE catalog_versions SET active = false WHERE insurer_id = $1::bigint AND active", 1, q) < 0 ||
-        store_exec(c, err, "UPDATE catalog_versions SET active = true, row_count = $3::int WHERE id = $2::bigint", 3, q) < 0)
+        store_exec(c, err, "UPDATE catalog_versions SET active = true, row_count = $2::int WHERE id = $1::bigint", 2, q + 1) < 0)
         goto rollback;
     json_t *details = json_pack("{s:s, s:s, s:I, s:I}", "file", base, "sha256", res->sha256, "rows",
                                 (json_int_t)res->rows, "bad_rows", (json_int_t)res->bad_rows);

@@ -1,167 +1,350 @@
-/* minca batch: ingest .eml files, directories or Maildirs headlessly and summarise. */
+/* minca batch: enqueue emails, run the pipeline in-process, wait, summarise. */
 #include "minca/cli.h"
 #include "minca/config.h"
-#include "minca/engine.h"
+#include "minca/engine_run.h"
+#include "minca/export_case.h"
 #include "minca/intake.h"
+#include "minca/queue.h"
+#include "minca/steps.h"
 #include "minca/store.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int batch_run(int argc, char **argv);
 
 CLI_COMMAND(batch_command, {
     .name = "batch",
-    .summary = "ingest emails (.eml files, directories, Maildirs) headlessly",
-    .usage = "usage: minca batch [--insurer SLUG] [--json] PATH...\n\n"
+    .summary = "ingest emails headlessly: enqueue, run the pipeline, wait, summarise",
+    .usage = "usage: minca batch [--insurer SLUG] [--export DIR] [--json] [--no-wait] [--threads N] PATH...\n\n"
              "Ingests every message under the paths (an .eml file, a directory of .eml files or a\n"
-             "Maildir): stores the message and its attachments, opens a case with a COT number\n"
-             "for each quote request, and prints a summary (one JSON object with --json).\n"
-             "The same message twice (same Message-ID) is stored once. A message that cannot\n"
-             "be read is recorded with its error and the batch goes on; the exit status is 1\n"
-             "when any message failed.\n\n"
+             "Maildir) through the job queue: each message is stored with its attachments, a case\n"
+             "with a COT number is opened for each quote request, the vehicle rows are extracted\n"
+             "from the spreadsheets and matched to the catalog. The same message twice (same\n"
+             "Message-ID) is stored once; running the batch again creates nothing new.\n\n"
              "  --insurer SLUG  tenant to ingest for (default: the configured insurer)\n"
-             "  --json          print the summary as one JSON object\n",
+             "  --export DIR    export each finished case's quote workbook into DIR\n"
+             "  --json          print the summary as one JSON object\n"
+             "  --no-wait       only enqueue: workers (minca worker, an open TUI) do the rest\n"
+             "  --threads N     pipeline threads in this process (default: config workers)\n\n"
+             "On a terminal a live progress line is shown. The summary lists every case with its\n"
+             "COT, status and vehicle counts by decision, and every failure with its reason.\n"
+             "Exit status: 0 when everything succeeded, 1 when any message, attachment or job\n"
+             "failed, 2 on a usage error.\n",
     .run = batch_run,
 })
 
-typedef struct batch_totals {
-    int messages, duplicates, failed, cases, ignored;
-} batch_totals;
+typedef struct progress {
+    atomic_long emails, vehicles, failures;
+} progress;
 
-static void report_item(const engine_ingest_result *res, const char *origin, bool json, json_t *items)
+static void on_job(const queue_job *job, bool ok, const char *error, json_t *event, void *user)
 {
-    const char *outcome = res->parse_failed ? "error" : res->duplicate ? "duplicate"
-                          : res->cot[0] ? "case" : "no_case";
-    if (json) {
-        json_array_append_new(items, json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:i, s:s?}", "file", origin,
-                                               "outcome", outcome, "cot", res->cot[0] ? res->cot : NULL,
-                                               "subject", res->subject[0] ? res->subject : NULL,
-                                               "from", res->from[0] ? res->from : NULL,
-                                               "attachments", res->n_attachments,
-                                               "error", res->parse_failed ? res->error : NULL));
-        return;
+    progress *p = user;
+    if (strcmp(job->kind, STEP_INGEST) == 0 && ok)
+        atomic_fetch_add(&p->emails, 1);
+    if (strcmp(job->kind, STEP_EXTRACT) == 0 && ok)
+        atomic_fetch_add(&p->vehicles, (long)json_integer_value(json_object_get(event, "rows")));
+    if (!ok && job->attempts >= job->max_attempts)
+        atomic_fetch_add(&p->failures, 1);
+}
+
+static void make_batch_id(char *out, size_t len)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(out, len, "b%lx-%x-%lx", (long)ts.tv_sec, (unsigned)getpid(), (long)ts.tv_nsec);
+}
+
+/* Stores the raw bytes and enqueues their ingest job in one transaction. */
+static int enqueue_message(PGconn *c, long long insurer_id, const char *batch_id, const intake_item *item,
+                           long long *job_id, minca_err *err)
+{
+    char sha[65], key[128];
+    if (store_begin(c, err) < 0)
+        return -1;
+    if (store_blob_put(c, item->data, item->len, sha, err) < 0)
+        goto fail;
+    snprintf(key, sizeof key, "%lld:%s", insurer_id, sha);
+    json_t *payload = json_pack("{s:s, s:s, s:s}", "sha256", sha, "origin", item->origin, "source", "eml");
+    queue_enqueue_opts o = {.insurer_id = insurer_id, .idempotency_key = key, .batch_id = batch_id};
+    int rc = queue_enqueue(c, STEP_INGEST, payload, &o, job_id, err);
+    json_decref(payload);
+    if (rc < 0 || store_commit(c, err) < 0)
+        goto fail;
+    return 0;
+fail:
+    store_rollback(c);
+    return -1;
+}
+
+static json_t *batch_summary(PGconn *c, const char *batch_id, minca_err *err)
+{
+    const char *p[] = {batch_id};
+    json_t *items = store_query_json(
+        c, err,
+        "SELECT j.payload->>'origin' AS file, j.state, j.last_error,"
+        "       coalesce(j.result->>'outcome', CASE WHEN j.state = 'dead' THEN 'failed' ELSE j.state END) AS outcome,"
+        "       j.result->>'cot' AS cot, j.result->>'error' AS error"
+        "  FROM jobs j WHERE j.batch_id = $1 AND j.kind = 'ingest' ORDER BY j.id",
+        1, p);
+    if (!items)
+        return NULL;
+    json_t *cases = store_query_json(
+        c, err,
+        "SELECT k.cot, k.status, k.status_reason, k.client_name, k.needs_profile,"
+        "       count(v.id) AS vehicles,"
+        "       count(v.id) FILTER (WHERE x.decision = 'auto_accept') AS auto_accept,"
+        "       count(v.id) FILTER (WHERE x.decision = 'needs_review') AS needs_review,"
+        "       count(v.id) FILTER (WHERE x.decision = 'no_match') AS no_match"
+        "  FROM cases k LEFT JOIN vehicle_rows v ON v.case_id = k.id"
+        "  LEFT JOIN matches x ON x.vehicle_row_id = v.id"
+        " WHERE k.id IN (SELECT (result->>'case_id')::bigint FROM jobs"
+        "                 WHERE batch_id = $1 AND kind = 'ingest' AND (result->>'case_id')::bigint > 0)"
+        " GROUP BY k.id ORDER BY k.cot",
+        1, p);
+    json_t *failures = cases ? store_query_json(
+        c, err,
+        "SELECT j.kind, coalesce(j.payload->>'origin', k.cot) AS subject, j.last_error AS error"
+        "  FROM jobs j LEFT JOIN cases k ON k.id = (j.payload->>'case_id')::bigint"
+        " WHERE j.batch_id = $1 AND j.state = 'dead'"
+        " UNION ALL"
+        " SELECT 'ingest', j.payload->>'origin', j.result->>'error' FROM jobs j"
+        "  WHERE j.batch_id = $1 AND j.kind = 'ingest' AND (j.result->>'parse_failed')::boolean"
+        " UNION ALL"
+        " SELECT 'attachment', k.cot || ' ' || a.filename, a.error"
+        "  FROM jobs j JOIN cases k ON k.id = (j.result->>'case_id')::bigint"
+        "  JOIN attachments a ON a.message_id = k.message_id"
+        " WHERE j.batch_id = $1 AND j.kind = 'ingest' AND a.status = 'error'",
+        1, p) : NULL;
+    if (!cases || !failures) {
+        json_decref(items);
+        json_decref(cases);
+        return NULL;
     }
-    const char *base = strrchr(origin, '/');
-    base = base ? base + 1 : origin;
-    if (res->parse_failed)
-        printf("  %-28s ERROR      %s\n", base, res->error);
-    else if (res->duplicate)
-        printf("  %-28s duplicate  (Message-ID already stored)\n", base);
-    else if (res->cot[0])
-        printf("  %-28s %-18s %d attachment(s)  %.60s\n", base, res->cot, res->n_attachments, res->subject);
-    else
-        printf("  %-28s no case    %.60s\n", base, res->subject);
+    return json_pack("{s:o, s:o, s:o}", "items", items, "cases", cases, "failures", failures);
+}
+
+static const char *js(json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "";
+}
+
+static void print_summary(json_t *sum, const char *insurer, double elapsed)
+{
+    json_t *items = json_object_get(sum, "items"), *cases = json_object_get(sum, "cases"),
+           *failures = json_object_get(sum, "failures");
+    size_t i;
+    json_t *it;
+    int n_case = 0, n_dup = 0, n_none = 0, n_err = 0;
+    json_array_foreach(items, i, it) {
+        const char *o = js(it, "outcome");
+        n_case += strcmp(o, "case") == 0;
+        n_dup += strcmp(o, "duplicate") == 0;
+        n_none += strcmp(o, "no_case") == 0;
+        n_err += strcmp(o, "error") == 0 || strcmp(o, "failed") == 0;
+    }
+    printf("\n%zu message(s) for %s: %d case(s) opened, %d duplicate(s), %d without a case, %d unreadable (%.1f s)\n",
+           json_array_size(items), insurer, n_case, n_dup, n_none, n_err, elapsed);
+    if (json_array_size(cases)) {
+        printf("\n%-18s %-10s %-34s %5s %5s %6s %5s\n", "COT", "STATUS", "CLIENT", "VEH", "AUTO", "REVIEW", "NOMA");
+        json_array_foreach(cases, i, it) {
+            printf("%-18s %-10s %-34.34s %5lld %5lld %6lld %5lld%s\n", js(it, "cot"), js(it, "status"),
+                   js(it, "client_name"), (long long)json_integer_value(json_object_get(it, "vehicles")),
+                   (long long)json_integer_value(json_object_get(it, "auto_accept")),
+                   (long long)json_integer_value(json_object_get(it, "needs_review")),
+                   (long long)json_integer_value(json_object_get(it, "no_match")),
+                   json_is_true(json_object_get(it, "needs_profile")) ? "  (no broker profile yet)" : "");
+        }
+    }
+    if (json_array_size(failures)) {
+        printf("\nfailures:\n");
+        json_array_foreach(failures, i, it)
+            printf("  %-10s %s: %s\n", js(it, "kind"), js(it, "subject"), js(it, "error"));
+    }
+}
+
+static int export_cases(PGconn *c, json_t *sum, long long insurer_id, const char *dir, json_t *failures)
+{
+    size_t i;
+    json_t *it;
+    int bad = 0;
+    json_array_foreach(json_object_get(sum, "cases"), i, it) {
+        if (strcmp(js(it, "status"), "ready") != 0)
+            continue;
+        minca_err err = {0};
+        export_case_outcome out;
+        if (export_case_run(c, insurer_id, js(it, "cot"), dir, NULL, NULL, false, &out, &err) < 0) {
+            json_array_append_new(failures, json_pack("{s:s, s:s, s:s}", "kind", "export", "subject", js(it, "cot"),
+                                                      "error", err.msg));
+            bad++;
+        } else {
+            json_object_set_new(it, "export", json_string(out.path));
+        }
+    }
+    return bad;
 }
 
 static int batch_run(int argc, char **argv)
 {
-    const char *insurer = config_get()->insurer;
-    bool json = false;
-    int first_path = 0;
+    const char *insurer = config_get()->insurer, *export_dir = NULL;
+    bool json = false, no_wait = false;
+    int threads = 0;
+    char **paths = calloc((size_t)argc, sizeof *paths);
+    int n_paths = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--insurer") == 0 && i + 1 < argc)
             insurer = argv[++i];
+        else if (strcmp(argv[i], "--export") == 0 && i + 1 < argc)
+            export_dir = argv[++i];
+        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+            threads = atoi(argv[++i]);
         else if (strcmp(argv[i], "--json") == 0)
             json = true;
-        else if (argv[i][0] == '-' && argv[i][1])
+        else if (strcmp(argv[i], "--no-wait") == 0)
+            no_wait = true;
+        else if (argv[i][0] == '-' && argv[i][1]) {
+            free(paths);
             return cli_usage_error(&batch_command, "unknown option '%s'", argv[i]);
-        else if (!first_path)
-            first_path = i;
+        } else
+            paths[n_paths++] = argv[i];
     }
-    if (!first_path)
+    if (!n_paths) {
+        free(paths);
         return cli_usage_error(&batch_command, "no PATH given");
+    }
 
     minca_err err = {0};
     PGconn *c = store_open(&err);
-    if (!c) {
-        fprintf(stderr, "minca batch: %s\n", err.msg);
-        return 1;
-    }
     store_insurer ins;
-    if (store_insurer_ensure(c, insurer, &ins, &err) < 0) {
+    if (!c || store_insurer_ensure(c, insurer, &ins, &err) < 0) {
         fprintf(stderr, "minca batch: %s\n", err.msg);
         PQfinish(c);
+        free(paths);
         return 1;
     }
-    batch_totals t = {0};
-    json_t *items = json_array();
-    json_t *failures = json_array();
+    redisContext *redis = queue_redis_connect(&err);
+    if (!redis)
+        log_warn("batch: %s (jobs will be picked up from PostgreSQL)", err.msg);
+    else
+        queue_redis_prepare(redis, NULL);
+
+    char batch_id[64];
+    make_batch_id(batch_id, sizeof batch_id);
+    json_t *read_failures = json_array();
+    long enqueued = 0, known = 0;
+    bool tty = isatty(STDOUT_FILENO) && !json;
     double started = core_now_seconds();
-    int status = 0;
-    if (!json)
-        printf("minca batch: insurer %s\n", ins.slug);
-    for (int i = first_path; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1]) {
-            if (strcmp(argv[i], "--insurer") == 0)
-                i++;
-            continue;
-        }
+    for (int i = 0; i < n_paths; i++) {
         intake_source *src = NULL;
-        if (intake_source_open(argv[i], NULL, &src, &err) < 0) {
-            if (!json)
-                printf("  %-28s ERROR      %s\n", argv[i], err.msg);
-            json_array_append_new(failures, json_pack("{s:s, s:s}", "file", argv[i], "error", err.msg));
-            t.failed++;
+        if (intake_source_open(paths[i], NULL, &src, &err) < 0) {
+            json_array_append_new(read_failures, json_pack("{s:s, s:s, s:s}", "kind", "read", "subject", paths[i],
+                                                           "error", err.msg));
             continue;
         }
         intake_item item = {0};
         int r;
         while ((r = intake_source_next(src, &item, &err)) != 0) {
-            if (r < 0) {
-                if (!json)
-                    printf("  %-28s ERROR      %s\n", item.origin ? item.origin : "?", err.msg);
-                json_array_append_new(failures, json_pack("{s:s?, s:s}", "file", item.origin, "error", err.msg));
-                t.failed++;
-                intake_item_clear(&item);
-                continue;
-            }
-            engine_ingest_result res;
-            if (engine_ingest(c, &ins, "eml", item.origin, item.data, item.len, &res, &err) < 0) {
-                fprintf(stderr, "minca batch: %s: %s\n", item.origin, err.msg);
-                json_array_append_new(failures, json_pack("{s:s, s:s}", "file", item.origin, "error", err.msg));
-                t.failed++;
-                status = 1;
-                intake_item_clear(&item);
-                if (PQstatus(c) != CONNECTION_OK)
-                    break;
-                continue;
-            }
-            t.messages++;
-            if (res.duplicate)
-                t.duplicates++;
-            else if (res.parse_failed) {
-                t.failed++;
-                json_array_append_new(failures, json_pack("{s:s, s:s}", "file", item.origin, "error", res.error));
-            } else if (res.cot[0])
-                t.cases++;
-            else
-                t.ignored++;
-            report_item(&res, item.origin, json, items);
+            long long id = 0;
+            if (r < 0)
+                json_array_append_new(read_failures, json_pack("{s:s, s:s?, s:s}", "kind", "read", "subject",
+                                                               item.origin, "error", err.msg));
+            else if (enqueue_message(c, ins.id, batch_id, &item, &id, &err) < 0)
+                json_array_append_new(read_failures, json_pack("{s:s, s:s, s:s}", "kind", "enqueue", "subject",
+                                                               item.origin, "error", err.msg));
+            else if (id) {
+                enqueued++;
+                queue_dispatch(redis, &id, 1);
+            } else
+                known++;
             intake_item_clear(&item);
         }
         intake_source_close(src);
     }
-    if (t.failed)
-        status = 1;
-    double elapsed = core_now_seconds() - started;
-    if (json) {
-        json_t *out = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:f, s:o, s:o}", "insurer", ins.slug,
-                                "messages", t.messages, "cases_opened", t.cases, "duplicates", t.duplicates,
-                                "without_case", t.ignored, "failed", t.failed, "elapsed_seconds", elapsed,
-                                "items", items, "failures", failures);
-        char *s = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        puts(s);
-        free(s);
-        json_decref(out);
-    } else {
-        printf("\n%d message(s): %d case(s) opened, %d duplicate(s), %d without a case, %d failed (%.1f s)\n",
-               t.messages, t.cases, t.duplicates, t.ignored, t.failed, elapsed);
-        json_decref(items);
-        json_decref(failures);
+    if (!json)
+        printf("minca batch: %ld message(s) queued for %s, %ld already ingested before%s\n", enqueued, ins.slug, known,
+               no_wait ? "" : "; processing...");
+
+    int status = json_array_size(read_failures) ? 1 : 0;
+    if (no_wait) {
+        if (json) {
+            json_t *out = json_pack("{s:s, s:s, s:I, s:I, s:O}", "insurer", ins.slug, "batch", batch_id, "queued",
+                                    (json_int_t)enqueued, "already_ingested", (json_int_t)known, "failures", read_failures);
+            char *s = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+            puts(s);
+            free(s);
+            json_decref(out);
+        }
+        json_decref(read_failures);
+        if (redis)
+            redisFree(redis);
+        PQfinish(c);
+        free(paths);
+        return status;
     }
+
+    progress prog = {0};
+    steps_register_all();
+    engine_opts eo = {.threads = threads, .name = "batch", .listener = on_job, .listener_user = &prog};
+    engine *eng = engine_start(&eo, &err);
+    if (!eng) {
+        fprintf(stderr, "minca batch: cannot start the pipeline: %s\n", err.msg);
+        status = 1;
+    } else {
+        long pending;
+        while ((pending = queue_batch_pending(c, batch_id, &err)) != 0) {
+            if (pending < 0) {
+                log_warn("batch: %s", err.msg);
+                PQreset(c);
+            }
+            double el = core_now_seconds() - started;
+            if (tty) {
+                printf("\r  %ld/%ld emails  %ld vehicles  %.1f emails/s  %.0fs elapsed  %ld failed   ",
+                       atomic_load(&prog.emails), enqueued, atomic_load(&prog.vehicles),
+                       el > 0 ? atomic_load(&prog.emails) / el : 0.0, el, atomic_load(&prog.failures));
+                fflush(stdout);
+            }
+            usleep(200 * 1000);
+        }
+        if (tty)
+            printf("\r%80s\r", "");
+        engine_stop(eng);
+    }
+    json_t *sum = batch_summary(c, batch_id, &err);
+    if (!sum) {
+        fprintf(stderr, "minca batch: cannot read the results: %s\n", err.msg);
+        status = 1;
+    } else {
+        json_t *failures = json_object_get(sum, "failures");
+        json_array_extend(failures, read_failures);
+        if (export_dir)
+            export_cases(c, sum, ins.id, export_dir, failures);
+        if (json_array_size(failures))
+            status = 1;
+        double elapsed = core_now_seconds() - started;
+        if (json) {
+            json_object_set_new(sum, "insurer", json_string(ins.slug));
+            json_object_set_new(sum, "batch", json_string(batch_id));
+            json_object_set_new(sum, "queued", json_integer(enqueued));
+            json_object_set_new(sum, "already_ingested", json_integer(known));
+            json_object_set_new(sum, "elapsed_seconds", json_real(elapsed));
+            char *s = json_dumps(sum, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+            puts(s);
+            free(s);
+        } else {
+            print_summary(sum, ins.slug, elapsed);
+        }
+        json_decref(sum);
+    }
+    json_decref(read_failures);
+    if (redis)
+        redisFree(redis);
     PQfinish(c);
+    free(paths);
     return status;
 }

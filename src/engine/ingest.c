@@ -176,39 +176,33 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
     char broker_id[32] = "";
     json_t *problems = m ? string_array(m->problems, m->n_problems) : json_array();
     res->n_problems = m ? (int)m->n_problems : 0;
-    if (store_begin(c, err) < 0)
-        goto done;
     char raw_sha[65];
     if (store_blob_put(c, data, len, raw_sha, err) < 0)
-        goto rollback;
+        goto done;
     if (m && find_broker(c, ins->id, m->sender_domain, broker_id, sizeof broker_id, err) < 0)
-        goto rollback;
+        goto done;
     bool opens_case = m && asks_for_quote(a);
     const char *status = res->parse_failed ? "error" : (opens_case ? "processed" : "ignored");
     if (insert_message(c, ins, source, origin, m, raw_sha, broker_id, status,
                        res->parse_failed ? res->error : NULL, problems, res, err) < 0)
-        goto rollback;
+        goto done;
     if (res->duplicate) {
-        store_rollback(c);
         rc = 0;
         goto done;
     }
     if (m && insert_attachments(c, ins, m, res, err) < 0)
-        goto rollback;
+        goto done;
     if (opens_case && insert_case(c, ins, a, broker_id, res, err) < 0)
-        goto rollback;
+        goto done;
     char msg_id[32];
     snprintf(msg_id, sizeof msg_id, "%lld", res->message_id);
     json_t *details = json_pack("{s:s, s:s?, s:s?}", "origin", origin, "cot", res->cot[0] ? res->cot : NULL,
                                 "error", res->parse_failed ? res->error : NULL);
     int arc = store_audit(c, ins->id, config_get()->user, "ingest", "message", msg_id, details, err);
     json_decref(details);
-    if (arc < 0 || store_commit(c, err) < 0)
-        goto rollback;
+    if (arc < 0)
+        goto done;
     rc = 0;
-    goto done;
-rollback:
-    store_rollback(c);
 done:
     json_decref(problems);
     intake_analysis_free(a);

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glib.h>
 #include <grp.h>
 #include <hiredis.h>
 #include <libpq-fe.h>
@@ -267,7 +268,11 @@ static int pg_init_cluster(const paths *p, const char *bindir, minca_err *err)
     snprintf(version_file, sizeof version_file, "%s/PG_VERSION", p->pg_data);
     if (core_file_exists(version_file))
         return 0;
-    if (mkdir_owned(p->pg_base, err) < 0 || mkdir_owned(p->pg_data, err) < 0)
+    /* Parents are created traversable so the service user can reach its own directory. */
+    char *parent = g_path_get_dirname(p->pg_base);
+    int prc = core_mkdir_p(parent, 0711, err);
+    g_free(parent);
+    if (prc < 0 || mkdir_owned(p->pg_base, err) < 0 || mkdir_owned(p->pg_data, err) < 0)
         return -1;
     log_info("initialising PostgreSQL cluster in %s", p->pg_data);
     char initdb[1100];

@@ -1,0 +1,83 @@
+/* queue: jobs whose truth is the PostgreSQL `jobs` table, dispatched through a Redis Stream.
+ *
+ *   enqueue (inside the caller's transaction) -> commit -> queue_dispatch (XADD the ids)
+ *   worker: XREADGROUP (or, when Redis is away or idle, a due job from PostgreSQL with
+ *   FOR UPDATE SKIP LOCKED) -> claim in PostgreSQL (lease) -> handler -> queue_job_done in
+ *   the handler's own transaction -> commit -> XACK.
+ *
+ * Redis only carries wake-ups: losing it delays work, never loses it. A job whose lease
+ * expires (its worker died) is reclaimed by the janitor; a failing job is retried with
+ * exponential backoff and jitter until max_attempts, then it is dead with its error kept. */
+#ifndef MINCA_QUEUE_H
+#define MINCA_QUEUE_H
+
+#include "minca/core.h"
+#include "minca/store.h"
+
+#include <hiredis.h>
+
+#define QUEUE_STREAM "minca:jobs"
+#define QUEUE_GROUP "minca-workers"
+#define QUEUE_EVENTS "minca:events"
+
+/* ---- Redis connections (redis.c) ---- */
+/* Connects to servers_redis_url() ("unix:///path[?db=N]" or "redis://[:pass@]host[:port][/db]").
+ * Caller owns the context (redisFree). */
+redisContext *queue_redis_connect(minca_err *err);
+/* Runs a command; NULL and err when Redis fails (the context is then unusable). */
+redisReply *queue_redis_cmd(redisContext *r, minca_err *err, const char *fmt, ...);
+/* Creates the stream's consumer group if missing. */
+int queue_redis_prepare(redisContext *r, minca_err *err);
+
+/* ---- jobs (jobs.c) ---- */
+typedef struct queue_job {
+    long long id;
+    long long insurer_id;        /* 0 when none */
+    char kind[32];
+    json_t *payload;             /* owned */
+    int attempts, max_attempts;
+    char batch_id[64];
+} queue_job;
+
+typedef struct queue_enqueue_opts {
+    long long insurer_id;        /* 0: none */
+    const char *idempotency_key; /* NULL: none; same kind + key is enqueued once */
+    const char *batch_id;        /* NULL: none; follow-on jobs inherit it */
+    int max_attempts;            /* 0: 5 */
+    int delay_seconds;
+} queue_enqueue_opts;
+
+/* Inserts a job inside the caller's open transaction. *job_id receives the id, or 0 when
+ * a job with the same kind and idempotency key already existed. */
+int queue_enqueue(PGconn *c, const char *kind, json_t *payload, const queue_enqueue_opts *o,
+                  long long *job_id, minca_err *err);
+/* After commit: publish job ids on the stream. Failure is logged, not fatal (the janitor and
+ * the PostgreSQL fallback pick the jobs up). r may be NULL. */
+void queue_dispatch(redisContext *r, const long long *ids, int n);
+
+/* Claims job id for worker (lease seconds). 1 claimed (job filled), 0 not claimable now
+ * (done, leased by another, not due), -1 error. */
+int queue_claim(PGconn *c, long long id, const char *worker, int lease_seconds, queue_job *job,
+                minca_err *err);
+/* Claims the oldest due job straight from PostgreSQL (no Redis). 1 / 0 none / -1. */
+int queue_claim_next(PGconn *c, const char *worker, int lease_seconds, queue_job *job, minca_err *err);
+/* Marks the job done inside the handler's open transaction, keeping result (may be NULL).
+ * Returns -1 with err when the lease was lost (another worker reclaimed it): the caller must
+ * roll back its effects. */
+int queue_job_done(PGconn *c, const queue_job *job, const char *worker, json_t *result, minca_err *err);
+/* Records a failure (own transaction): retried after a backoff, or dead after max_attempts. */
+int queue_job_failed(PGconn *c, const queue_job *job, const char *worker, const char *error,
+                     minca_err *err);
+void queue_job_clear(queue_job *job);
+
+/* Extends the leases of the worker's running jobs and its heartbeat row. */
+int queue_heartbeat(PGconn *c, const char *worker, int lease_seconds, minca_err *err);
+/* Janitor: jobs whose lease expired go back to the queue; returns how many (and their ids
+ * are re-dispatched when r is given), plus due queued jobs idle longer than stale_seconds. */
+int queue_janitor(PGconn *c, redisContext *r, int stale_seconds, minca_err *err);
+/* Re-queues dead jobs (id > 0: that one; id == 0: all dead). Returns how many, -1 on error. */
+int queue_retry_dead(PGconn *c, long long id, minca_err *err);
+/* Jobs of a batch not yet finished (queued, running or failed-awaiting-retry). */
+long queue_batch_pending(PGconn *c, const char *batch_id, minca_err *err);
+
+#endif

@@ -1,0 +1,22 @@
+/* steps: the pipeline's job kinds and their handlers (src/engine/steps*.c). */
+#ifndef MINCA_STEPS_H
+#define MINCA_STEPS_H
+
+#include "minca/codify.h"
+#include "minca/store.h"
+
+#define STEP_INGEST "ingest"      /* {sha256, origin, source}: raw email blob -> message, case */
+#define STEP_EXTRACT "extract"    /* {case_id}: attachments and body tables -> vehicle rows */
+#define STEP_CODIFY "codify"      /* {case_id}: vehicle rows without a match -> matches */
+#define STEP_EXPORT "export"      /* {case_id, dir}: quote workbook */
+#define STEP_PROBE "probe"        /* {sleep_ms, fail}: diagnostics for operators */
+
+/* Registers every handler with the engine runner. */
+void steps_register_all(void);
+void steps_register_extract(void);
+/* Recomputes a case's status from its rows' decisions (review / ready). */
+int steps_update_case_status(PGconn *c, long long case_id, minca_err *err);
+/* Candidates of a codifier result as the JSON stored in matches.candidates. */
+json_t *steps_candidates_json(const codify_result *res);
+
+#endif

@@ -1,0 +1,241 @@
+/* minca worker | status | jobs */
+#include "minca/cli.h"
+#include "minca/config.h"
+#include "minca/engine_run.h"
+#include "minca/queue.h"
+#include "minca/servers.h"
+#include "minca/steps.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static int worker_run(int argc, char **argv);
+static int status_run(int argc, char **argv);
+static int jobs_run(int argc, char **argv);
+
+CLI_COMMAND(worker_command, {
+    .name = "worker",
+    .summary = "run pipeline jobs headlessly (scale out: one per host or more)",
+    .usage = "usage: minca worker [--threads N]\n\n"
+             "Takes jobs from the shared queue and runs them until SIGTERM or SIGINT, then\n"
+             "finishes the jobs in hand and exits. Run as many workers as you like, on any host\n"
+             "that reaches the same PostgreSQL and Redis (MINCA_DATABASE_URL, MINCA_REDIS_URL).\n",
+    .run = worker_run,
+})
+
+CLI_COMMAND(status_command, {
+    .name = "status",
+    .summary = "servers, queue, workers, throughput and dead jobs",
+    .usage = "usage: minca status [--json]\n",
+    .run = status_run,
+})
+
+CLI_COMMAND(jobs_command, {
+    .name = "jobs",
+    .summary = "retry dead jobs; enqueue a probe job",
+    .usage = "usage: minca jobs retry ID | retry --dead\n"
+             "       minca jobs probe [--fail TEXT] [--sleep MS] [--attempts N]\n\n"
+             "retry  puts a dead job (or every dead job) back in the queue with fresh attempts.\n"
+             "probe  enqueues a diagnostic job that sleeps and/or fails on purpose, to check\n"
+             "       that workers run and that failures end up visible in 'minca status'.\n",
+    .run = jobs_run,
+})
+
+static int worker_run(int argc, char **argv)
+{
+    int threads = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+            threads = atoi(argv[++i]);
+        else
+            return cli_usage_error(&worker_command, "unknown argument '%s'", argv[i]);
+    }
+    minca_err err = {0};
+    PGconn *c = store_open(&err);
+    if (!c) {
+        fprintf(stderr, "minca worker: %s\n", err.msg);
+        return 1;
+    }
+    PQfinish(c);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    steps_register_all();
+    engine_opts o = {.threads = threads, .name = "worker"};
+    engine *e = engine_start(&o, &err);
+    if (!e) {
+        fprintf(stderr, "minca worker: %s\n", err.msg);
+        return 1;
+    }
+    fprintf(stderr, "minca worker: running with %d thread(s); Ctrl-C or SIGTERM stops it\n",
+            threads > 0 ? threads : config_get()->workers);
+    while (!stop_requested)
+        pause();
+    fprintf(stderr, "minca worker: stopping (finishing jobs in hand)...\n");
+    engine_event_counts n = engine_counts(e);
+    engine_stop(e);
+    fprintf(stderr, "minca worker: stopped; %ld job(s) done, %ld failed, %ld dead\n", n.done, n.failed, n.dead);
+    return 0;
+}
+
+static json_t *status_json(PGconn *c, minca_err *err)
+{
+    json_t *by_state = store_query_json(c, err,
+                                        "SELECT kind, state, count(*) AS jobs FROM jobs GROUP BY kind, state ORDER BY kind, state",
+                                        0, NULL);
+    json_t *oldest = by_state ? store_query_json(c, err,
+                                                 "SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS seconds"
+                                                 "  FROM jobs WHERE state = 'queued'",
+                                                 0, NULL) : NULL;
+    json_t *workers = oldest ? store_query_json(c, err,
+                                                "SELECT name, host, pid, threads,"
+                                                "       extract(epoch FROM now() - heartbeat_at)::float8 AS heartbeat_age"
+                                                "  FROM workers WHERE heartbeat_at > now() - interval '60 seconds' ORDER BY name",
+                                                0, NULL) : NULL;
+    json_t *rate = workers ? store_query_json(c, err,
+                                              "SELECT count(*) AS done_last_minute FROM jobs"
+                                              " WHERE state = 'done' AND finished_at > now() - interval '1 minute'",
+                                              0, NULL) : NULL;
+    json_t *dead = rate ? store_query_json(c, err,
+                                           "SELECT id, kind, attempts, last_error, to_char(updated_at, 'YYYY-MM-DD HH24:MI:SS') AS at"
+                                           "  FROM jobs WHERE state = 'dead' ORDER BY id DESC LIMIT 50",
+                                           0, NULL) : NULL;
+    if (!dead) {
+        json_decref(by_state);
+        json_decref(oldest);
+        json_decref(workers);
+        json_decref(rate);
+        return NULL;
+    }
+    json_t *out = json_pack("{s:o, s:O, s:o, s:O, s:o}", "jobs", by_state, "oldest_queued_seconds",
+                            json_object_get(json_array_get(oldest, 0), "seconds"), "workers", workers,
+                            "done_last_minute", json_object_get(json_array_get(rate, 0), "done_last_minute"), "dead", dead);
+    json_decref(oldest);
+    json_decref(rate);
+    return out;
+}
+
+static int status_run(int argc, char **argv)
+{
+    bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
+    minca_err err = {0};
+    servers_status st;
+    servers_status_get(&st, &err);
+    PGconn *c = store_connect(&err);
+    bool pg_ok = c != NULL;
+    redisContext *r = queue_redis_connect(&err);
+    bool redis_ok = r != NULL;
+    if (r)
+        redisFree(r);
+    json_t *s = pg_ok ? status_json(c, &err) : NULL;
+    if (json) {
+        json_t *out = json_pack("{s:{s:b, s:b}}", "servers", "postgresql", pg_ok, "redis", redis_ok);
+        if (s)
+            json_object_update(out, s);
+        char *txt = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        puts(txt);
+        free(txt);
+        json_decref(out);
+    } else {
+        printf("postgresql: %s\nredis:      %s\n", pg_ok ? "reachable" : "UNREACHABLE", redis_ok ? "reachable" : "UNREACHABLE");
+        if (s) {
+            size_t i;
+            json_t *it;
+            printf("\njobs:\n");
+            json_array_foreach(json_object_get(s, "jobs"), i, it)
+                printf("  %-10s %-8s %6lld\n", json_string_value(json_object_get(it, "kind")),
+                       json_string_value(json_object_get(it, "state")),
+                       (long long)json_integer_value(json_object_get(it, "jobs")));
+            printf("oldest queued job: %.0f s\n", json_real_value(json_object_get(s, "oldest_queued_seconds")));
+            printf("done in the last minute: %lld\n", (long long)json_integer_value(json_object_get(s, "done_last_minute")));
+            printf("\nlive workers: %zu\n", json_array_size(json_object_get(s, "workers")));
+            json_array_foreach(json_object_get(s, "workers"), i, it)
+                printf("  %-40s %lld thread(s), heartbeat %.0f s ago\n", json_string_value(json_object_get(it, "name")),
+                       (long long)json_integer_value(json_object_get(it, "threads")),
+                       json_real_value(json_object_get(it, "heartbeat_age")));
+            json_t *dead = json_object_get(s, "dead");
+            printf("\ndead jobs: %zu%s\n", json_array_size(dead), json_array_size(dead) ? " (minca jobs retry --dead)" : "");
+            json_array_foreach(dead, i, it)
+                printf("  #%lld %-8s after %lld attempt(s): %s\n", (long long)json_integer_value(json_object_get(it, "id")),
+                       json_string_value(json_object_get(it, "kind")),
+                       (long long)json_integer_value(json_object_get(it, "attempts")),
+                       json_string_value(json_object_get(it, "last_error")));
+        } else if (pg_ok) {
+            printf("cannot read the queue: %s\n", err.msg);
+        }
+    }
+    json_decref(s);
+    PQfinish(c);
+    return pg_ok && redis_ok && s ? 0 : 1;
+}
+
+static int jobs_run(int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage_error(&jobs_command, "missing action");
+    minca_err err = {0};
+    PGconn *c = store_open(&err);
+    if (!c) {
+        fprintf(stderr, "minca jobs: %s\n", err.msg);
+        return 1;
+    }
+    int status = 0;
+    if (strcmp(argv[1], "retry") == 0 && argc == 3) {
+        long long id = strcmp(argv[2], "--dead") == 0 ? 0 : atoll(argv[2]);
+        if (id == 0 && strcmp(argv[2], "--dead") != 0) {
+            PQfinish(c);
+            return cli_usage_error(&jobs_command, "retry needs a job ID or --dead");
+        }
+        int n = queue_retry_dead(c, id, &err);
+        if (n < 0) {
+            fprintf(stderr, "minca jobs: %s\n", err.msg);
+            status = 1;
+        } else if (n == 0 && id) {
+            fprintf(stderr, "minca jobs: job %lld is not dead\n", id);
+            status = 1;
+        } else {
+            printf("%d job(s) queued again\n", n);
+        }
+    } else if (strcmp(argv[1], "probe") == 0) {
+        json_t *payload = json_object();
+        int attempts = 0;
+        for (int i = 2; i < argc; i++) {
+            if (strcmp(argv[i], "--fail") == 0 && i + 1 < argc)
+                json_object_set_new(payload, "fail", json_string(argv[++i]));
+            else if (strcmp(argv[i], "--sleep") == 0 && i + 1 < argc)
+                json_object_set_new(payload, "sleep_ms", json_integer(atoi(argv[++i])));
+            else if (strcmp(argv[i], "--attempts") == 0 && i + 1 < argc)
+                attempts = atoi(argv[++i]);
+        }
+        queue_enqueue_opts o = {.max_attempts = attempts};
+        long long id = 0;
+        if (store_begin(c, &err) < 0 || queue_enqueue(c, STEP_PROBE, payload, &o, &id, &err) < 0 ||
+            store_commit(c, &err) < 0) {
+            fprintf(stderr, "minca jobs: %s\n", err.msg);
+            status = 1;
+        } else {
+            redisContext *r = queue_redis_connect(&err);
+            queue_dispatch(r, &id, 1);
+            if (r)
+                redisFree(r);
+            printf("probe job %lld queued\n", id);
+        }
+        json_decref(payload);
+    } else {
+        status = cli_usage_error(&jobs_command, "unknown action '%s'", argv[1]);
+    }
+    PQfinish(c);
+    return status;
+}

@@ -1,0 +1,227 @@
+/* Export of a stored case: store -> export_case -> workbook -> blob + exports row. */
+#include "minca/config.h"
+#include "minca/export.h"
+#include "minca/export_case.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_or_null(PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? NULL : strdup(PQgetvalue(r, row, col));
+}
+
+static export_decision map_decision(const char *d, bool *reviewed)
+{
+    *reviewed = strcmp(d, "accepted") == 0 || strcmp(d, "picked") == 0 || strcmp(d, "rejected") == 0;
+    if (strcmp(d, "auto_accept") == 0)
+        return EXPORT_DECISION_AUTO;
+    if (strcmp(d, "no_match") == 0 || strcmp(d, "rejected") == 0)
+        return EXPORT_DECISION_NO_MATCH;
+    return EXPORT_DECISION_REVIEW;
+}
+
+static json_t *parse_issues(const char *text)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    return j ? j : json_array();
+}
+
+static int load_case(PGconn *c, long long insurer_id, const char *cot, export_case *ec, long long *case_id,
+                     minca_err *err)
+{
+    char ins[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    const char *p[] = {ins, cot};
+    PGresult *r = store_query(
+        c, err,
+        "SELECT k.id, k.cot, i.slug, k.client_name, k.rfc, b.name, to_char(coalesce(m.received_at, k.created_at), 'YYYY-MM-DD'),"
+        "       coalesce(k.coverage, 'AMPLIA'), k.validity_start::text, k.validity_end::text, k.payment_terms,"
+        "       (SELECT cv.label || ' (' || cv.source_name || ')' FROM catalog_versions cv"
+        "         WHERE cv.insurer_id = k.insurer_id AND cv.active)"
+        "  FROM cases k JOIN insurers i ON i.id = k.insurer_id LEFT JOIN messages m ON m.id = k.message_id"
+        "  LEFT JOIN brokers b ON b.id = k.broker_id WHERE k.insurer_id = $1::bigint AND k.cot = $2",
+        2, p);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return minca_err_set(err, "no case %s", cot);
+    }
+    *case_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    ec->cot = dup_or_null(r, 0, 1);
+    ec->insurer = dup_or_null(r, 0, 2);
+    ec->client_name = dup_or_null(r, 0, 3);
+    ec->client_rfc = dup_or_null(r, 0, 4);
+    ec->broker = dup_or_null(r, 0, 5);
+    ec->received_date = dup_or_null(r, 0, 6);
+    ec->coverage_package = dup_or_null(r, 0, 7);
+    ec->vigencia_start = dup_or_null(r, 0, 8);
+    ec->vigencia_end = dup_or_null(r, 0, 9);
+    ec->payment_terms = dup_or_null(r, 0, 10);
+    ec->currency = strdup("MXN");
+    ec->catalog_version = dup_or_null(r, 0, 11);
+    ec->exported_by = strdup(config_get()->user);
+    PQclear(r);
+
+    char cid[32];
+    snprintf(cid, sizeof cid, "%lld", *case_id);
+    const char *q[] = {cid};
+    r = store_query(
+        c, err,
+        "SELECT v.source_sheet, v.source_row, v.raw_cells::text, v.inciso, v.marca, v.submarca, v.year, v.description,"
+        "       v.vin, v.engine_number, v.plates, v.use, v.service, v.coverage, v.insured_amount, v.sum_basis,"
+        "       v.issues::text, x.cvegs, e.descveh, e.marca, e.submarca, e.tipveh, x.year, x.confidence,"
+        "       coalesce(x.decision, 'needs_review'), x.reviewed_by"
+        "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
+        "  LEFT JOIN LATERAL (SELECT ce.descveh, ce.marca, ce.submarca, ce.tipveh FROM catalog_entries ce"
+        "                      WHERE ce.catalog_version_id = x.catalog_version_id AND ce.cvegs = x.cvegs"
+        "                        AND ce.modelo = x.year LIMIT 1) e ON true"
+        " WHERE v.case_id = $1::bigint ORDER BY v.inciso, v.id",
+        1, q);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        export_row *row = export_case_add_row(ec);
+        vehicle_row *v = &row->vehicle;
+        v->source_sheet = dup_or_null(r, i, 0);
+        v->source_row = atoi(PQgetvalue(r, i, 1));
+        v->raw_json = dup_or_null(r, i, 2);
+        v->inciso = atoi(PQgetvalue(r, i, 3));
+        v->marca = dup_or_null(r, i, 4);
+        v->submarca = dup_or_null(r, i, 5);
+        v->year = atoi(PQgetvalue(r, i, 6));
+        v->description = dup_or_null(r, i, 7);
+        v->vin = dup_or_null(r, i, 8);
+        v->engine_number = dup_or_null(r, i, 9);
+        v->plates = dup_or_null(r, i, 10);
+        v->use = dup_or_null(r, i, 11);
+        v->service = dup_or_null(r, i, 12);
+        v->coverage = dup_or_null(r, i, 13);
+        v->insured_amount = PQgetisnull(r, i, 14) ? -1 : strtod(PQgetvalue(r, i, 14), NULL);
+        const char *basis = PQgetvalue(r, i, 15);
+        v->sum_basis = strcmp(basis, "comercial") == 0   ? VEHICLE_SUM_COMERCIAL
+                       : strcmp(basis, "factura") == 0   ? VEHICLE_SUM_FACTURA
+                       : strcmp(basis, "convenido") == 0 ? VEHICLE_SUM_CONVENIDO
+                                                         : VEHICLE_SUM_UNKNOWN;
+        json_t *issues = parse_issues(PQgetvalue(r, i, 16));
+        size_t k;
+        json_t *is;
+        json_array_foreach(issues, k, is) {
+            vehicle_row_add_issue(v, json_string_value(json_object_get(is, "field")),
+                                  json_string_value(json_object_get(is, "severity")), "%s",
+                                  json_string_value(json_object_get(is, "message")) ?: "");
+        }
+        json_decref(issues);
+        row->match.cvegs = dup_or_null(r, i, 17);
+        row->match.description = dup_or_null(r, i, 18);
+        row->match.brand = dup_or_null(r, i, 19);
+        row->match.model = dup_or_null(r, i, 20);
+        row->match.body = dup_or_null(r, i, 21);
+        row->match.year = atoi(PQgetvalue(r, i, 22));
+        row->match.confidence = PQgetisnull(r, i, 23) ? -1 : strtod(PQgetvalue(r, i, 23), NULL);
+        row->match.decision = map_decision(PQgetvalue(r, i, 24), &row->match.reviewed);
+        row->match.reviewer = dup_or_null(r, i, 25);
+        row->premium = -1;
+    }
+    PQclear(r);
+    return 0;
+}
+
+static int store_export(PGconn *c, long long insurer_id, long long case_id, const export_result *res, bool force,
+                        const char *path, export_case_outcome *out, minca_err *err)
+{
+    char ins[32], cid[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    snprintf(cid, sizeof cid, "%lld", case_id);
+    if (store_begin(c, err) < 0)
+        return -1;
+    char sha[65];
+    if (store_blob_put(c, res->data, res->len, sha, err) < 0)
+        goto fail;
+    const char *p[] = {ins, cid, res->template_name, res->template_version, sha, path, force ? "t" : "f",
+                       config_get()->user};
+    /* The case row is locked first so concurrent exports number their versions in turn. */
+    if (store_exec(c, err, "SELECT 1 FROM cases WHERE id = $1::bigint FOR UPDATE", 1, p + 1) < 0)
+        goto fail;
+    PGresult *r = store_query(c, err,
+                              "INSERT INTO exports (insurer_id, case_id, version, template_name, template_version, sha256,"
+                              " path, forced, exported_by)"
+                              " SELECT $1::bigint, $2::bigint, coalesce(max(version), 0) + 1, $3, $4, $5, $6, $7::boolean, $8"
+                              "   FROM exports WHERE case_id = $2::bigint RETURNING version",
+                              8, p);
+    if (!r)
+        goto fail;
+    out->version = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (store_exec(c, err, "UPDATE cases SET status = 'exported', status_reason = NULL, updated_at = now() WHERE id = $1::bigint",
+                   1, p + 1) < 0)
+        goto fail;
+    json_t *details = json_pack("{s:s, s:i, s:s, s:b, s:s}", "path", path, "version", out->version, "sha256", sha,
+                                "forced", force, "template", res->template_name);
+    int arc = store_audit(c, insurer_id, config_get()->user, "export", "case", cid, details, err);
+    json_decref(details);
+    if (arc < 0 || store_commit(c, err) < 0)
+        goto fail;
+    return 0;
+fail:
+    store_rollback(c);
+    return -1;
+}
+
+int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char *dir, const char *out_path,
+                    const char *template_name, bool force, export_case_outcome *out, minca_err *err)
+{
+    memset(out, 0, sizeof *out);
+    double started = core_now_seconds();
+    export_case ec;
+    export_case_init(&ec);
+    long long case_id = 0;
+    int rc = -1;
+    char *path = NULL;
+    export_result res;
+    memset(&res, 0, sizeof res);
+    if (load_case(c, insurer_id, cot, &ec, &case_id, err) < 0)
+        goto done;
+    char ins[32], cid[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    snprintf(cid, sizeof cid, "%lld", case_id);
+    const char *pv[] = {cid};
+    PGresult *r = store_query(c, err, "SELECT coalesce(max(version), 0) + 1 FROM exports WHERE case_id = $1::bigint", 1, pv);
+    if (!r)
+        goto done;
+    int next_version = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (out_path) {
+        path = strdup(out_path);
+    } else {
+        const char *d = dir ? dir : config_get()->export_dir;
+        if (core_mkdir_p(d, 0755, err) < 0)
+            goto done;
+        char *name = export_default_filename(cot, next_version);
+        path = core_path_join(d, name);
+        free(name);
+    }
+    export_options opt = {.template_name = template_name, .out_path = path, .force = force};
+    if (export_case_write(&ec, &opt, &res, err) < 0) {
+        out->n_rows = res.n_rows;
+        out->n_undecided = res.n_undecided;
+        goto done;
+    }
+    if (store_export(c, insurer_id, case_id, &res, force, path, out, err) < 0)
+        goto done;
+    snprintf(out->path, sizeof out->path, "%s", path);
+    snprintf(out->sha256, sizeof out->sha256, "%s", res.sha256);
+    snprintf(out->template_name, sizeof out->template_name, "%s", res.template_name ? res.template_name : "");
+    snprintf(out->template_version, sizeof out->template_version, "%s", res.template_version ? res.template_version : "");
+    out->n_rows = res.n_rows;
+    out->n_undecided = res.n_undecided;
+    rc = 0;
+done:
+    out->seconds = core_now_seconds() - started;
+    export_result_clear(&res);
+    export_case_clear(&ec);
+    free(path);
+    return rc;
+}

@@ -1,0 +1,398 @@
+/* The job-running thread pool. */
+#include "minca/config.h"
+#include "minca/engine_run.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_HANDLERS 32
+#define MAX_THREADS 64
+
+static struct {
+    char kind[32];
+    engine_handler fn;
+} handlers[MAX_HANDLERS];
+static int n_handlers;
+static pthread_mutex_t handlers_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void engine_register(const char *kind, engine_handler fn)
+{
+    pthread_mutex_lock(&handlers_lock);
+    for (int i = 0; i < n_handlers; i++)
+        if (strcmp(handlers[i].kind, kind) == 0) {
+            handlers[i].fn = fn;
+            pthread_mutex_unlock(&handlers_lock);
+            return;
+        }
+    if (n_handlers < MAX_HANDLERS) {
+        snprintf(handlers[n_handlers].kind, sizeof handlers[0].kind, "%s", kind);
+        handlers[n_handlers++].fn = fn;
+    }
+    pthread_mutex_unlock(&handlers_lock);
+}
+
+engine_handler engine_handler_for(const char *kind)
+{
+    engine_handler fn = NULL;
+    pthread_mutex_lock(&handlers_lock);
+    for (int i = 0; i < n_handlers; i++)
+        if (strcmp(handlers[i].kind, kind) == 0)
+            fn = handlers[i].fn;
+    pthread_mutex_unlock(&handlers_lock);
+    return fn;
+}
+
+struct engine {
+    engine_opts opts;
+    char name[128];
+    pthread_t threads[MAX_THREADS];
+    int n_threads;
+    pthread_t keeper;
+    atomic_bool stop;
+    atomic_long done, failed, dead;
+};
+
+typedef struct worker_thread {
+    engine *eng;
+    int index;
+    char name[160];
+    PGconn *pg;
+    redisContext *redis;
+    double redis_retry_at, pg_retry_at;
+    int pg_backoff;
+} worker_thread;
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* Keeps pg connected; returns false while the server is unreachable (with backoff). */
+static bool ensure_pg(worker_thread *w)
+{
+    if (w->pg && PQstatus(w->pg) == CONNECTION_OK)
+        return true;
+    if (core_now_seconds() < w->pg_retry_at)
+        return false;
+    minca_err err = {0};
+    if (w->pg)
+        PQfinish(w->pg);
+    w->pg = store_connect(&err);
+    if (!w->pg) {
+        w->pg_backoff = w->pg_backoff ? (w->pg_backoff * 2 > 8000 ? 8000 : w->pg_backoff * 2) : 250;
+        w->pg_retry_at = core_now_seconds() + w->pg_backoff / 1000.0;
+        log_warn("%s: PostgreSQL unavailable, retrying in %d ms: %s", w->name, w->pg_backoff, err.msg);
+        return false;
+    }
+    if (w->pg_backoff)
+        log_info("%s: reconnected to PostgreSQL", w->name);
+    w->pg_backoff = 0;
+    return true;
+}
+
+static void drop_redis(worker_thread *w, const char *why)
+{
+    if (w->redis) {
+        log_warn("%s: Redis connection lost (%s); falling back to PostgreSQL polling", w->name, why);
+        redisFree(w->redis);
+    }
+    w->redis = NULL;
+    w->redis_retry_at = core_now_seconds() + 2.0;
+}
+
+static void ensure_redis(worker_thread *w)
+{
+    if (w->redis || core_now_seconds() < w->redis_retry_at)
+        return;
+    minca_err err = {0};
+    w->redis = queue_redis_connect(&err);
+    if (!w->redis || queue_redis_prepare(w->redis, &err) < 0) {
+        if (w->redis)
+            redisFree(w->redis);
+        w->redis = NULL;
+        w->redis_retry_at = core_now_seconds() + 2.0;
+        log_debug("%s: Redis unavailable: %s", w->name, err.msg);
+    }
+}
+
+int engine_followup(engine_ctx *ctx, const char *kind, json_t *payload, const char *key, minca_err *err)
+{
+    queue_enqueue_opts o = {
+        .insurer_id = ctx->job->insurer_id,
+        .idempotency_key = key,
+        .batch_id = ctx->job->batch_id[0] ? ctx->job->batch_id : NULL,
+    };
+    long long id = 0;
+    if (queue_enqueue(ctx->pg, kind, payload, &o, &id, err) < 0)
+        return -1;
+    if (id && ctx->n_followups < (int)(sizeof ctx->followups / sizeof ctx->followups[0]))
+        ctx->followups[ctx->n_followups++] = id;
+    return 0;
+}
+
+static void publish_event(worker_thread *w, const queue_job *job, bool ok, const char *error, json_t *event)
+{
+    engine *e = w->eng;
+    if (e->opts.listener)
+        e->opts.listener(job, ok, error, event, e->opts.listener_user);
+    if (!w->redis)
+        return;
+    json_t *msg = json_pack("{s:I, s:s, s:b, s:s?, s:O?}", "job", (json_int_t)job->id, "kind", job->kind, "ok", ok,
+                            "error", error, "data", event);
+    char *s = json_dumps(msg, JSON_COMPACT);
+    minca_err err = {0};
+    redisReply *r = queue_redis_cmd(w->redis, &err, "PUBLISH %s %s", QUEUE_EVENTS, s);
+    if (r)
+        freeReplyObject(r);
+    free(s);
+    json_decref(msg);
+}
+
+static void run_job(worker_thread *w, queue_job *job, const char *stream_entry)
+{
+    engine *e = w->eng;
+    engine_ctx ctx = {.eng = e, .pg = w->pg, .redis = w->redis, .worker = w->name, .job = job};
+    minca_err err = {0};
+    engine_handler fn = engine_handler_for(job->kind);
+    int rc = -1;
+    if (!fn) {
+        minca_err_set(&err, "no handler for job kind '%s'", job->kind);
+    } else if (store_begin(w->pg, &err) == 0) {
+        rc = fn(&ctx, &err);
+        if (rc == 0)
+            rc = queue_job_done(w->pg, job, w->name, ctx.event, &err);
+        if (rc == 0)
+            rc = store_commit(w->pg, &err);
+        if (rc < 0)
+            store_rollback(w->pg);
+    }
+    if (rc == 0) {
+        queue_dispatch(w->redis, ctx.followups, ctx.n_followups);
+        atomic_fetch_add(&e->done, 1);
+        publish_event(w, job, true, NULL, ctx.event);
+    } else {
+        log_warn("%s: job %lld (%s) attempt %d/%d failed: %s", w->name, job->id, job->kind, job->attempts,
+                 job->max_attempts, err.msg);
+        minca_err ferr = {0};
+        if (PQstatus(w->pg) == CONNECTION_OK && queue_job_failed(w->pg, job, w->name, err.msg, &ferr) < 0)
+            log_error("%s: cannot record the failure of job %lld: %s", w->name, job->id, ferr.msg);
+        if (job->attempts >= job->max_attempts)
+            atomic_fetch_add(&e->dead, 1);
+        else
+            atomic_fetch_add(&e->failed, 1);
+        publish_event(w, job, false, err.msg, ctx.event);
+    }
+    json_decref(ctx.event);
+    if (stream_entry && w->redis) {
+        minca_err aerr = {0};
+        redisReply *r = queue_redis_cmd(w->redis, &aerr, "XACK %s %s %s", QUEUE_STREAM, QUEUE_GROUP, stream_entry);
+        if (r)
+            freeReplyObject(r);
+        else
+            drop_redis(w, aerr.msg);
+    }
+}
+
+/* Waits up to wait_ms for a wake-up on the stream. Returns the job id (0: none) and copies the
+ * stream entry id to entry. */
+static long long read_stream(worker_thread *w, int wait_ms, char *entry, size_t entry_len)
+{
+    entry[0] = '\0';
+    if (!w->redis)
+        return 0;
+    minca_err err = {0};
+    redisReply *r = queue_redis_cmd(w->redis, &err, "XREADGROUP GROUP %s %s COUNT 1 BLOCK %d STREAMS %s >",
+                                    QUEUE_GROUP, w->name, wait_ms, QUEUE_STREAM);
+    if (!r) {
+        if (strstr(err.msg, "NOGROUP")) {
+            queue_redis_prepare(w->redis, NULL);
+            return 0;
+        }
+        drop_redis(w, err.msg);
+        return 0;
+    }
+    long long id = 0;
+    /* [[stream, [[entry-id, [field, value]]]]] */
+    if (r->type == REDIS_REPLY_ARRAY && r->elements > 0) {
+        redisReply *stream = r->element[0];
+        if (stream->type == REDIS_REPLY_ARRAY && stream->elements == 2 && stream->element[1]->elements > 0) {
+            redisReply *item = stream->element[1]->element[0];
+            if (item->type == REDIS_REPLY_ARRAY && item->elements == 2) {
+                snprintf(entry, entry_len, "%s", item->element[0]->str);
+                redisReply *fields = item->element[1];
+                for (size_t i = 0; i + 1 < fields->elements; i += 2)
+                    if (strcmp(fields->element[i]->str, "job") == 0)
+                        id = strtoll(fields->element[i + 1]->str, NULL, 10);
+            }
+        }
+    }
+    freeReplyObject(r);
+    return id;
+}
+
+static void *worker_main(void *arg)
+{
+    worker_thread *w = arg;
+    engine *e = w->eng;
+    int lease = e->opts.lease_seconds;
+    while (!atomic_load(&e->stop)) {
+        if (!ensure_pg(w)) {
+            sleep_ms(200);
+            continue;
+        }
+        ensure_redis(w);
+        char entry[64];
+        queue_job job;
+        int claimed = 0;
+        minca_err err = {0};
+        long long id = read_stream(w, 500, entry, sizeof entry);
+        if (atomic_load(&e->stop))
+            break;
+        if (id > 0) {
+            claimed = queue_claim(w->pg, id, w->name, lease, &job, &err);
+            if (claimed == 0 && w->redis) {
+                /* Done, leased elsewhere or not due: PostgreSQL decides; drop the wake-up. */
+                redisReply *r = queue_redis_cmd(w->redis, NULL, "XACK %s %s %s", QUEUE_STREAM, QUEUE_GROUP, entry);
+                if (r)
+                    freeReplyObject(r);
+            }
+        } else {
+            claimed = queue_claim_next(w->pg, w->name, lease, &job, &err);
+            entry[0] = '\0';
+            if (claimed == 0 && !w->redis)
+                sleep_ms(300);
+        }
+        if (claimed < 0) {
+            log_warn("%s: claim failed: %s", w->name, err.msg);
+            sleep_ms(200);
+            continue;
+        }
+        if (claimed == 1) {
+            run_job(w, &job, entry[0] ? entry : NULL);
+            queue_job_clear(&job);
+        }
+    }
+    if (w->redis)
+        redisFree(w->redis);
+    if (w->pg)
+        PQfinish(w->pg);
+    free(w);
+    return NULL;
+}
+
+/* Heartbeat, lease extension and janitor, once per process. */
+static void *keeper_main(void *arg)
+{
+    engine *e = arg;
+    worker_thread w = {.eng = e};
+    snprintf(w.name, sizeof w.name, "%s/keeper", e->name);
+    double next_janitor = 0;
+    while (!atomic_load(&e->stop)) {
+        if (ensure_pg(&w)) {
+            ensure_redis(&w);
+            minca_err err = {0};
+            for (int i = 0; i < e->n_threads; i++) {
+                char name[192];
+                snprintf(name, sizeof name, "%s/%d", e->name, i);
+                if (queue_heartbeat(w.pg, name, e->opts.lease_seconds, &err) < 0)
+                    log_warn("heartbeat: %s", err.msg);
+            }
+            char *self = e->name;
+            const char *p[] = {self};
+            store_exec(w.pg, NULL, "UPDATE workers SET heartbeat_at = now() WHERE name = $1", 1, p);
+            if (core_now_seconds() >= next_janitor) {
+                if (queue_janitor(w.pg, w.redis, 5, &err) < 0)
+                    log_warn("janitor: %s", err.msg);
+                next_janitor = core_now_seconds() + 2.0;
+            }
+        }
+        for (int i = 0; i < 10 && !atomic_load(&e->stop); i++)
+            sleep_ms(100);
+    }
+    if (w.redis)
+        redisFree(w.redis);
+    if (w.pg) {
+        const char *p[] = {e->name};
+        store_exec(w.pg, NULL, "DELETE FROM workers WHERE name = $1", 1, p);
+        PQfinish(w.pg);
+    }
+    return NULL;
+}
+
+static int register_worker(engine *e, minca_err *err)
+{
+    PGconn *c = store_connect(err);
+    if (!c)
+        return -1;
+    char host[128] = "localhost", pid[16], threads[16];
+    gethostname(host, sizeof host - 1);
+    snprintf(pid, sizeof pid, "%d", (int)getpid());
+    snprintf(threads, sizeof threads, "%d", e->n_threads);
+    const char *p[] = {e->name, host, pid, threads};
+    int rc = store_exec(c, err,
+                        "INSERT INTO workers (name, host, pid, threads) VALUES ($1, $2, $3::int, $4::int)"
+                        " ON CONFLICT (name) DO UPDATE SET heartbeat_at = now(), started_at = now(),"
+                        " threads = EXCLUDED.threads",
+                        4, p);
+    PQfinish(c);
+    return rc;
+}
+
+engine *engine_start(const engine_opts *o, minca_err *err)
+{
+    engine *e = calloc(1, sizeof *e);
+    if (o)
+        e->opts = *o;
+    if (e->opts.threads <= 0)
+        e->opts.threads = config_get()->workers;
+    if (e->opts.threads > MAX_THREADS)
+        e->opts.threads = MAX_THREADS;
+    if (e->opts.lease_seconds <= 0)
+        e->opts.lease_seconds = 30;
+    char host[64] = "localhost";
+    gethostname(host, sizeof host - 1);
+    snprintf(e->name, sizeof e->name, "%s%s%s:%d", e->opts.name ? e->opts.name : "", e->opts.name ? "@" : "",
+             host, (int)getpid());
+    e->n_threads = e->opts.threads;
+    if (register_worker(e, err) < 0) {
+        free(e);
+        return NULL;
+    }
+    for (int i = 0; i < e->n_threads; i++) {
+        worker_thread *w = calloc(1, sizeof *w);
+        w->eng = e;
+        w->index = i;
+        snprintf(w->name, sizeof w->name, "%s/%d", e->name, i);
+        pthread_create(&e->threads[i], NULL, worker_main, w);
+    }
+    pthread_create(&e->keeper, NULL, keeper_main, e);
+    log_info("engine %s started with %d thread(s)", e->name, e->n_threads);
+    return e;
+}
+
+void engine_stop(engine *e)
+{
+    if (!e)
+        return;
+    atomic_store(&e->stop, true);
+    for (int i = 0; i < e->n_threads; i++)
+        pthread_join(e->threads[i], NULL);
+    pthread_join(e->keeper, NULL);
+    log_info("engine %s stopped (%ld done, %ld failed, %ld dead)", e->name, atomic_load(&e->done),
+             atomic_load(&e->failed), atomic_load(&e->dead));
+    free(e);
+}
+
+engine_event_counts engine_counts(engine *e)
+{
+    engine_event_counts c = {atomic_load(&e->done), atomic_load(&e->failed), atomic_load(&e->dead)};
+    return c;
+}

@@ -1,0 +1,296 @@
+/* Pipeline step handlers: ingest -> extract -> codify (-> export). Each runs inside the
+ * transaction the runner opened for its job (see engine_run.h). */
+#include "minca/catalog.h"
+#include "minca/config.h"
+#include "minca/engine.h"
+#include "minca/engine_run.h"
+#include "minca/steps.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- ingest --------------------------------------------------------------------------- */
+
+static int step_ingest(engine_ctx *ctx, minca_err *err)
+{
+    json_t *p = ctx->job->payload;
+    const char *sha = json_string_value(json_object_get(p, "sha256"));
+    const char *origin = json_string_value(json_object_get(p, "origin"));
+    const char *source = json_string_value(json_object_get(p, "source"));
+    if (!sha)
+        return minca_err_set(err, "ingest job without sha256");
+    char *data = NULL;
+    size_t len = 0;
+    if (store_blob_get(ctx->pg, sha, &data, &len, err) < 0)
+        return -1;
+    store_insurer ins = {.id = ctx->job->insurer_id};
+    engine_ingest_result res;
+    int rc = engine_ingest(ctx->pg, &ins, source ? source : "eml", origin ? origin : sha, data, len, &res, err);
+    free(data);
+    if (rc < 0)
+        return -1;
+    if (res.case_id) {
+        char key[64];
+        snprintf(key, sizeof key, "case:%lld", res.case_id);
+        json_t *next = json_pack("{s:I}", "case_id", (json_int_t)res.case_id);
+        rc = engine_followup(ctx, STEP_EXTRACT, next, key, err);
+        json_decref(next);
+    }
+    ctx->event = json_pack("{s:s?, s:s, s:b, s:b, s:s?, s:I, s:s?, s:I}", "origin", origin, "outcome",
+                           res.parse_failed ? "error" : res.duplicate ? "duplicate" : res.cot[0] ? "case" : "no_case",
+                           "duplicate", res.duplicate, "parse_failed", res.parse_failed,
+                           "cot", res.cot[0] ? res.cot : NULL, "case_id", (json_int_t)res.case_id,
+                           "error", res.parse_failed ? res.error : NULL, "message_id", (json_int_t)res.message_id);
+    return rc;
+}
+
+/* ---- codify --------------------------------------------------------------------------- */
+
+typedef struct cached_index {
+    long long insurer_id, version_id;
+    codify_index *idx;
+    int refs;
+} cached_index;
+
+static pthread_mutex_t index_lock = PTHREAD_MUTEX_INITIALIZER;
+static cached_index *index_cache[16];
+
+static void index_release(cached_index *ci)
+{
+    pthread_mutex_lock(&index_lock);
+    bool free_it = --ci->refs == 0;
+    pthread_mutex_unlock(&index_lock);
+    if (free_it) {
+        codify_index_free(ci->idx);
+        free(ci);
+    }
+}
+
+/* The index of the insurer's active catalog, rebuilt when a new version was imported. */
+static cached_index *index_acquire(PGconn *c, long long insurer_id, minca_err *err)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%lld", insurer_id);
+    const char *p[] = {id};
+    PGresult *r = store_query(c, err, "SELECT id FROM catalog_versions WHERE insurer_id = $1::bigint AND active", 1, p);
+    if (!r)
+        return NULL;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        minca_err_set(err, "the insurer has no active catalog; import one with "
+                           "'minca catalog import --insurer SLUG FILE'");
+        return NULL;
+    }
+    long long version = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    pthread_mutex_lock(&index_lock);
+    int slot = -1;
+    for (int i = 0; i < 16; i++) {
+        cached_index *ci = index_cache[i];
+        if (ci && ci->insurer_id == insurer_id) {
+            if (ci->version_id == version) {
+                ci->refs++;
+                pthread_mutex_unlock(&index_lock);
+                return ci;
+            }
+            slot = i;
+        }
+        if (!ci && slot < 0)
+            slot = i;
+    }
+    /* Built under the lock: concurrent jobs of a new catalog wait for one build. */
+    cached_index *fresh = calloc(1, sizeof *fresh);
+    fresh->insurer_id = insurer_id;
+    if (catalog_build_index(c, insurer_id, &fresh->idx, &fresh->version_id, err) < 0) {
+        pthread_mutex_unlock(&index_lock);
+        free(fresh);
+        return NULL;
+    }
+    fresh->refs = 2; /* the cache's and the caller's */
+    if (slot < 0)
+        slot = 0;
+    cached_index *old = index_cache[slot];
+    index_cache[slot] = fresh;
+    pthread_mutex_unlock(&index_lock);
+    if (old)
+        index_release(old);
+    return fresh;
+}
+
+static void load_thresholds(PGconn *c, long long insurer_id, codify_thresholds *t)
+{
+    *t = CODIFY_DEFAULT_THRESHOLDS;
+    char id[32];
+    snprintf(id, sizeof id, "%lld", insurer_id);
+    const char *p[] = {id};
+    PGresult *r = store_query(c, NULL,
+                              "SELECT (settings->>'auto_accept')::float8, (settings->>'no_match')::float8"
+                              " FROM insurers WHERE id = $1::bigint",
+                              1, p);
+    if (!r)
+        return;
+    if (PQntuples(r) && !PQgetisnull(r, 0, 0))
+        t->auto_accept = strtod(PQgetvalue(r, 0, 0), NULL);
+    if (PQntuples(r) && !PQgetisnull(r, 0, 1))
+        t->no_match = strtod(PQgetvalue(r, 0, 1), NULL);
+    PQclear(r);
+}
+
+static codify_corrections *load_corrections(PGconn *c, long long insurer_id, minca_err *err)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%lld", insurer_id);
+    const char *p[] = {id};
+    PGresult *r = store_query(c, err,
+                              "SELECT norm_key, broker_id::text, coalesce(cvegs, ''), coalesce(year, 0)"
+                              " FROM corrections WHERE insurer_id = $1::bigint AND revoked_at IS NULL ORDER BY id",
+                              1, p);
+    if (!r)
+        return NULL;
+    codify_corrections *corr = codify_corrections_new();
+    for (int i = 0; i < PQntuples(r); i++)
+        codify_corrections_add(corr, PQgetvalue(r, i, 0), PQgetisnull(r, i, 1) ? NULL : PQgetvalue(r, i, 1),
+                               PQgetvalue(r, i, 2), atoi(PQgetvalue(r, i, 3)));
+    PQclear(r);
+    return corr;
+}
+
+json_t *steps_candidates_json(const codify_result *res)
+{
+    json_t *arr = json_array();
+    for (int i = 0; i < res->n_candidates; i++) {
+        const codify_candidate *cd = &res->candidates[i];
+        json_t *ev = json_array();
+        for (int k = 0; k < cd->n_evidence; k++)
+            json_array_append_new(ev, json_pack("{s:s, s:s, s:s, s:s}", "attr", codify_attr_name(cd->evidence[k].attr),
+                                                "verdict", cd->evidence[k].verdict == CODIFY_AGREE ? "agree" : "conflict",
+                                                "query", cd->evidence[k].query_value, "catalog",
+                                                cd->evidence[k].catalog_value));
+        json_array_append_new(arr, json_pack("{s:s, s:i, s:f, s:s?, s:s?, s:s?, s:s, s:o}", "cvegs", cd->cvegs,
+                                             "year", cd->year, "score", cd->score, "marca", cd->marca, "submarca",
+                                             cd->submarca, "description", cd->description, "explanation",
+                                             cd->explanation, "evidence", ev));
+    }
+    return arr;
+}
+
+static int step_codify(engine_ctx *ctx, minca_err *err)
+{
+    json_int_t case_id = json_integer_value(json_object_get(ctx->job->payload, "case_id"));
+    char cid[32];
+    snprintf(cid, sizeof cid, "%lld", (long long)case_id);
+    const char *p[] = {cid};
+    PGresult *rows = store_query(ctx->pg, err,
+                                 "SELECT v.id, v.marca, v.submarca, v.year, v.description, v.vin, k.broker_id::text"
+                                 "  FROM vehicle_rows v JOIN cases k ON k.id = v.case_id"
+                                 "  LEFT JOIN matches x ON x.vehicle_row_id = v.id"
+                                 " WHERE v.case_id = $1::bigint AND x.vehicle_row_id IS NULL ORDER BY v.id",
+                                 1, p);
+    if (!rows)
+        return -1;
+    int rc = 0;
+    cached_index *ci = NULL;
+    codify_corrections *corr = NULL;
+    if (PQntuples(rows) > 0) {
+        ci = index_acquire(ctx->pg, ctx->job->insurer_id, err);
+        corr = ci ? load_corrections(ctx->pg, ctx->job->insurer_id, err) : NULL;
+        if (!ci || !corr)
+            rc = -1;
+    }
+    codify_options opts;
+    codify_options_default(&opts);
+    load_thresholds(ctx->pg, ctx->job->insurer_id, &opts.thresholds);
+    opts.top_n = 5;
+    opts.explain = true;
+    opts.corrections = corr;
+    char ins[32], ver[32];
+    snprintf(ins, sizeof ins, "%lld", ctx->job->insurer_id);
+    snprintf(ver, sizeof ver, "%lld", ci ? ci->version_id : 0);
+    codify_result *res = malloc(sizeof *res);
+    for (int i = 0; rc == 0 && i < PQntuples(rows); i++) {
+        codify_query q = {
+            .marca = PQgetvalue(rows, i, 1),
+            .submarca = PQgetvalue(rows, i, 2),
+            .anio = atoi(PQgetvalue(rows, i, 3)),
+            .descripcion = PQgetvalue(rows, i, 4),
+            .vin = PQgetisnull(rows, i, 5) ? NULL : PQgetvalue(rows, i, 5),
+            .broker = PQgetisnull(rows, i, 6) ? NULL : PQgetvalue(rows, i, 6),
+        };
+        if (codify_match(ci->idx, &q, &opts, res, err) < 0) {
+            rc = -1;
+            break;
+        }
+        json_t *cands = steps_candidates_json(res);
+        char *cands_s = json_dumps(cands, JSON_COMPACT);
+        json_decref(cands);
+        char year[16], conf[32];
+        snprintf(year, sizeof year, "%d", res->year);
+        snprintf(conf, sizeof conf, "%.6f", res->confidence);
+        const char *mp[] = {PQgetvalue(rows, i, 0), ins, ver, res->cvegs[0] ? res->cvegs : NULL,
+                            res->cvegs[0] ? year : NULL, conf, codify_decision_name(res->decision), cands_s,
+                            res->reason[0] ? res->reason : NULL};
+        rc = store_exec(ctx->pg, err,
+                        "INSERT INTO matches (vehicle_row_id, insurer_id, catalog_version_id, cvegs, year, confidence,"
+                        " decision, candidates, note) VALUES ($1::bigint, $2::bigint, $3::bigint, $4, $5::int,"
+                        " $6::float8, $7, $8::jsonb, $9) ON CONFLICT (vehicle_row_id) DO NOTHING",
+                        9, mp);
+        free(cands_s);
+    }
+    free(res);
+    codify_corrections_free(corr);
+    if (ci)
+        index_release(ci);
+    PQclear(rows);
+    if (rc < 0)
+        return -1;
+    rc = steps_update_case_status(ctx->pg, case_id, err);
+    ctx->event = json_pack("{s:I}", "case_id", (json_int_t)case_id);
+    return rc;
+}
+
+int steps_update_case_status(PGconn *c, long long case_id, minca_err *err)
+{
+    char cid[32];
+    snprintf(cid, sizeof cid, "%lld", case_id);
+    const char *p[] = {cid};
+    /* review: some row still needs a person; ready: every row has a decided key. An exported
+     * case stays exported; an error stays until the case is re-run. */
+    return store_exec(c, err,
+                      "UPDATE cases k SET updated_at = now(),"
+                      " status = CASE"
+                      "   WHEN s.rows = 0 THEN 'review'"
+                      "   WHEN s.open > 0 THEN 'review' ELSE 'ready' END,"
+                      " status_reason = CASE WHEN s.rows = 0 THEN 'no vehicle rows were extracted'"
+                      "   WHEN s.open > 0 THEN s.open || ' of ' || s.rows || ' vehicle(s) need review' END"
+                      " FROM (SELECT count(v.id) AS rows,"
+                      "              count(v.id) FILTER (WHERE x.decision IS NULL OR x.decision IN ('needs_review', 'no_match')) AS open"
+                      "         FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
+                      "        WHERE v.case_id = $1::bigint) s"
+                      " WHERE k.id = $1::bigint AND k.status NOT IN ('exported', 'error')",
+                      1, p);
+}
+
+/* ---- probe: diagnostics for operators (minca jobs probe) ----------------------------- */
+
+static int step_probe(engine_ctx *ctx, minca_err *err)
+{
+    json_t *p = ctx->job->payload;
+    json_int_t sleep_ms = json_integer_value(json_object_get(p, "sleep_ms"));
+    if (sleep_ms > 0)
+        usleep((useconds_t)(sleep_ms > 60000 ? 60000 : sleep_ms) * 1000);
+    const char *fail = json_string_value(json_object_get(p, "fail"));
+    if (fail)
+        return minca_err_set(err, "probe failure requested: %s", fail);
+    return 0;
+}
+
+void steps_register_all(void)
+{
+    engine_register(STEP_INGEST, step_ingest);
+    engine_register(STEP_CODIFY, step_codify);
+    engine_register(STEP_PROBE, step_probe);
+    steps_register_extract();
+}

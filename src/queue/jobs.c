@@ -1,0 +1,236 @@
+/* Jobs in PostgreSQL: enqueue, claim with a lease, done/failed, janitor, retries. */
+#include "minca/queue.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JOB_COLUMNS "id, coalesce(insurer_id, 0), kind, payload::text, attempts, max_attempts, coalesce(batch_id, '')"
+
+int queue_enqueue(PGconn *c, const char *kind, json_t *payload, const queue_enqueue_opts *o,
+                  long long *job_id, minca_err *err)
+{
+    queue_enqueue_opts defaults = {0};
+    if (!o)
+        o = &defaults;
+    char ins[32], attempts[16], delay[16];
+    snprintf(ins, sizeof ins, "%lld", o->insurer_id);
+    snprintf(attempts, sizeof attempts, "%d", o->max_attempts > 0 ? o->max_attempts : 5);
+    snprintf(delay, sizeof delay, "%d", o->delay_seconds);
+    char *pl = json_dumps(payload ? payload : json_object(), JSON_COMPACT);
+    const char *p[] = {o->insurer_id ? ins : NULL, kind, pl, o->idempotency_key, o->batch_id, attempts, delay};
+    PGresult *r = store_query(c, err,
+                              "INSERT INTO jobs (insurer_id, kind, payload, idempotency_key, batch_id, max_attempts, run_at)"
+                              " VALUES ($1::bigint, $2, $3::jsonb, $4, $5, $6::int, now() + make_interval(secs => $7::int))"
+                              " ON CONFLICT (kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
+                              " RETURNING id",
+                              7, p);
+    free(pl);
+    if (!r)
+        return minca_err_prefix(err, "cannot enqueue %s job", kind);
+    if (job_id)
+        *job_id = PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+    PQclear(r);
+    return 0;
+}
+
+void queue_dispatch(redisContext *r, const long long *ids, int n)
+{
+    for (int i = 0; i < n && r && !r->err; i++) {
+        if (ids[i] <= 0)
+            continue;
+        minca_err e = {0};
+        redisReply *reply = queue_redis_cmd(r, &e, "XADD %s * job %lld", QUEUE_STREAM, ids[i]);
+        if (!reply) {
+            log_warn("dispatch of job %lld deferred to the janitor: %s", ids[i], e.msg);
+            return;
+        }
+        freeReplyObject(reply);
+    }
+}
+
+static void fill_job(PGresult *r, queue_job *job)
+{
+    memset(job, 0, sizeof *job);
+    job->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    job->insurer_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+    snprintf(job->kind, sizeof job->kind, "%s", PQgetvalue(r, 0, 2));
+    job->payload = json_loads(PQgetvalue(r, 0, 3), 0, NULL);
+    if (!job->payload)
+        job->payload = json_object();
+    job->attempts = atoi(PQgetvalue(r, 0, 4));
+    job->max_attempts = atoi(PQgetvalue(r, 0, 5));
+    snprintf(job->batch_id, sizeof job->batch_id, "%s", PQgetvalue(r, 0, 6));
+}
+
+int queue_claim(PGconn *c, long long id, const char *worker, int lease_seconds, queue_job *job,
+                minca_err *err)
+{
+    char idb[32], lease[16];
+    snprintf(idb, sizeof idb, "%lld", id);
+    snprintf(lease, sizeof lease, "%d", lease_seconds);
+    const char *p[] = {idb, worker, lease};
+    PGresult *r = store_query(c, err,
+                              "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = $2,"
+                              " lease_until = now() + make_interval(secs => $3::int), updated_at = now()"
+                              " WHERE id = $1::bigint AND state IN ('queued', 'failed') AND run_at <= now()"
+                              " RETURNING " JOB_COLUMNS,
+                              3, p);
+    if (!r)
+        return -1;
+    int claimed = PQntuples(r) > 0;
+    if (claimed)
+        fill_job(r, job);
+    PQclear(r);
+    return claimed;
+}
+
+int queue_claim_next(PGconn *c, const char *worker, int lease_seconds, queue_job *job, minca_err *err)
+{
+    char lease[16];
+    snprintf(lease, sizeof lease, "%d", lease_seconds);
+    const char *p[] = {worker, lease};
+    PGresult *r = store_query(c, err,
+                              "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = $1,"
+                              " lease_until = now() + make_interval(secs => $2::int), updated_at = now()"
+                              " WHERE id = (SELECT id FROM jobs WHERE state IN ('queued', 'failed') AND run_at <= now()"
+                              "             ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+                              " RETURNING " JOB_COLUMNS,
+                              2, p);
+    if (!r)
+        return -1;
+    int claimed = PQntuples(r) > 0;
+    if (claimed)
+        fill_job(r, job);
+    PQclear(r);
+    return claimed;
+}
+
+int queue_job_done(PGconn *c, const queue_job *job, const char *worker, json_t *result, minca_err *err)
+{
+    char idb[32];
+    snprintf(idb, sizeof idb, "%lld", job->id);
+    char *res = result ? json_dumps(result, JSON_COMPACT) : NULL;
+    const char *p[] = {idb, worker, res};
+    PGresult *r = store_query(c, err,
+                              "UPDATE jobs SET state = 'done', finished_at = now(), updated_at = now(),"
+                              " lease_until = NULL, last_error = NULL, result = $3::jsonb"
+                              " WHERE id = $1::bigint AND worker = $2 AND state = 'running'",
+                              3, p);
+    free(res);
+    if (!r)
+        return -1;
+    bool ok = strcmp(PQcmdTuples(r), "1") == 0;
+    PQclear(r);
+    if (!ok)
+        return minca_err_set(err, "job %lld: lease lost (reclaimed by another worker); its effects are "
+                                  "rolled back", job->id);
+    return 0;
+}
+
+int queue_job_failed(PGconn *c, const queue_job *job, const char *worker, const char *error,
+                     minca_err *err)
+{
+    char idb[32];
+    snprintf(idb, sizeof idb, "%lld", job->id);
+    const char *p[] = {idb, worker, error};
+    /* Backoff: 2^attempts seconds (capped at 10 minutes) with up to 50% random jitter. */
+    return store_exec(c, err,
+                      "UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'failed' END,"
+                      " last_error = $3, lease_until = NULL, updated_at = now(),"
+                      " finished_at = CASE WHEN attempts >= max_attempts THEN now() END,"
+                      " run_at = now() + make_interval(secs => least(600, power(2, attempts))"
+                      "                                 * (1 + random() * 0.5))"
+                      " WHERE id = $1::bigint AND worker = $2 AND state = 'running'",
+                      3, p);
+}
+
+void queue_job_clear(queue_job *job)
+{
+    json_decref(job->payload);
+    memset(job, 0, sizeof *job);
+}
+
+int queue_heartbeat(PGconn *c, const char *worker, int lease_seconds, minca_err *err)
+{
+    char lease[16];
+    snprintf(lease, sizeof lease, "%d", lease_seconds);
+    const char *p[] = {worker, lease};
+    if (store_exec(c, err,
+                   "UPDATE jobs SET lease_until = now() + make_interval(secs => $2::int)"
+                   " WHERE worker = $1 AND state = 'running'",
+                   2, p) < 0)
+        return -1;
+    return store_exec(c, err, "UPDATE workers SET heartbeat_at = now() WHERE name = $1", 1, p);
+}
+
+int queue_janitor(PGconn *c, redisContext *r, int stale_seconds, minca_err *err)
+{
+    char stale[16];
+    snprintf(stale, sizeof stale, "%d", stale_seconds);
+    const char *p[] = {stale};
+    /* Expired leases: the worker died or hung. The attempt stays counted. */
+    PGresult *res = store_query(c, err,
+                                "UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END,"
+                                " last_error = 'lease expired: worker ' || coalesce(worker, '?') || ' stopped responding',"
+                                " lease_until = NULL, run_at = now(), updated_at = now()"
+                                " WHERE state = 'running' AND lease_until < now() RETURNING id",
+                                0, NULL);
+    if (!res)
+        return -1;
+    int reclaimed = PQntuples(res);
+    PQclear(res);
+    /* Due jobs nobody took for a while: Redis may have lost their wake-up. */
+    res = store_query(c, err,
+                      "SELECT id FROM jobs WHERE state IN ('queued', 'failed') AND run_at <= now()"
+                      " AND updated_at < now() - make_interval(secs => $1::int) ORDER BY id LIMIT 1000",
+                      1, p);
+    if (!res)
+        return -1;
+    int n = PQntuples(res);
+    if (r && n) {
+        long long *ids = malloc(sizeof *ids * (size_t)n);
+        for (int i = 0; i < n; i++)
+            ids[i] = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+        queue_dispatch(r, ids, n);
+        free(ids);
+        store_exec(c, NULL,
+                   "UPDATE jobs SET updated_at = now() WHERE state IN ('queued', 'failed') AND run_at <= now()"
+                   " AND updated_at < now() - make_interval(secs => $1::int)",
+                   1, p);
+    }
+    PQclear(res);
+    if (reclaimed)
+        log_info("janitor: %d job(s) with expired leases re-queued", reclaimed);
+    return reclaimed;
+}
+
+int queue_retry_dead(PGconn *c, long long id, minca_err *err)
+{
+    char idb[32];
+    snprintf(idb, sizeof idb, "%lld", id);
+    const char *p[] = {idb};
+    PGresult *r = store_query(c, err,
+                              "UPDATE jobs SET state = 'queued', attempts = 0, run_at = now(), updated_at = now(),"
+                              " finished_at = NULL"
+                              " WHERE state = 'dead' AND ($1::bigint = 0 OR id = $1::bigint)",
+                              1, p);
+    if (!r)
+        return -1;
+    int n = atoi(PQcmdTuples(r));
+    PQclear(r);
+    return n;
+}
+
+long queue_batch_pending(PGconn *c, const char *batch_id, minca_err *err)
+{
+    const char *p[] = {batch_id};
+    PGresult *r = store_query(c, err,
+                              "SELECT count(*) FROM jobs WHERE batch_id = $1 AND state IN ('queued', 'running', 'failed')",
+                              1, p);
+    if (!r)
+        return -1;
+    long n = atol(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return n;
+}
