@@ -250,7 +250,7 @@ static int put_text(writer *w, lxw_worksheet *ws, int r, int col, const char *te
     else if (fmt)
         track(w, worksheet_write_blank(ws, (lxw_row_t)r, (lxw_col_t)col, fmt));
     free(clean);
-    if (flags)
+    if (flags && ws == w->main)
         w->res->n_repaired_cells++;
     return flags;
 }
@@ -533,6 +533,10 @@ static int write_main_sheet(writer *w)
 
     int last = c->n_rows > 0 ? c->n_rows : 1;
     track(w, worksheet_autofilter(w->main, 0, 0, (lxw_row_t)last, (lxw_col_t)(tpl->n_columns - 1)));
+    /* keys such as "01100018" are text on purpose: no "number stored as text" markers */
+    char range[48];
+    lxw_rowcol_to_range(range, 0, 0, (lxw_row_t)last, (lxw_col_t)(tpl->n_columns - 1));
+    track(w, worksheet_ignore_errors(w->main, LXW_IGNORE_NUMBER_STORED_AS_TEXT, range));
     for (int i = 0; i < tpl->n_columns && c->n_rows > 0; i++) {
         const export_column *col = &tpl->columns[i];
         if (!col->color_scale)
