@@ -13,12 +13,12 @@
 
 /* fitted constants: see the comment above */
 static const double COEF[CODIFY_N_FEATURES] = {
-    -6.0, 4.0, 14.0, 2.0, 3.0, -1.5, 0.8, 1.0, 1.5, -0.3,
+    -13.6716, 3.3184, 3.1926, 2.5427, 4.0044, 0.1120, 1.9498, 3.8044, -0.0000, -0.4894,
 };
 
 const codify_thresholds CODIFY_DEFAULT_THRESHOLDS = {
     .auto_accept = 0.97,
-    .no_match = 0.10,
+    .no_match = 0.20,
 };
 
 double codify_confidence(const codify_features *f)

@@ -147,15 +147,18 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
         bool positive = exp[0] != '\0';
         bool correct = positive && res->cvegs[0] && same_key(res->cvegs, exp) &&
                        res->year == atoi(field(f, nf, c_year));
+        /* for calibration: was the top candidate right, whatever the decision */
+        bool top_right = positive && res->n_candidates > 0 && same_key(res->candidates[0].cvegs, exp) &&
+                         res->candidates[0].year == atoi(field(f, nf, c_year));
         count_row(&all, positive, correct, res->decision);
         const char *diff = field(f, nf, c_diff);
         for (int s = 0; s < 3; s++)
             if (strcmp(diff, strata[s]) == 0)
                 count_row(&by[s], positive, correct, res->decision);
 
-        if (o && o->features_out && res->cvegs[0] && !res->corrected) {
+        if (o && o->features_out && res->n_candidates > 0 && !res->corrected) {
             FILE *ff = o->features_out;
-            fprintf(ff, "%s,%s,%d", base, field(f, nf, c_id), correct ? 1 : 0);
+            fprintf(ff, "%s,%s,%d", base, field(f, nf, c_id), top_right ? 1 : 0);
             for (int k = 0; k < CODIFY_N_FEATURES; k++)
                 fprintf(ff, ",%.6g", res->features.x[k]);
             fputc('\n', ff);

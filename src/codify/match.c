@@ -27,6 +27,7 @@ typedef struct qstate {
     int brands[MAX_BRANDS];
     int n_brands;
     int brand_src;            /* 0 none, 1 column, 2 description, 3 VIN */
+    bool brand_unknown;       /* a brand was written but is not in the catalog */
     int models[MAX_MODELS];
     int n_models;
     int model_level;          /* 0 brand only, 1 weak key, 2 family/description, 3 exact */
@@ -188,10 +189,12 @@ typedef struct model_pick {
 static void consider_key(const codify_index *idx, const qstate *s, const char *key, int bonus,
                          int min_level, bool from_column, model_pick *best)
 {
+    int len = (int)strlen(key);
+    if (s->n_brands == 0 && len < 3)
+        return;   /* without a brand, short keys ("3", "SA") are too ambiguous */
     GArray *refs = g_hash_table_lookup(idx->model_keys, key);
     if (!refs)
         return;
-    int len = (int)strlen(key);
     for (guint i = 0; i < refs->len; i++) {
         cx_model_ref r = g_array_index(refs, cx_model_ref, i);
         if (r.level < min_level || !brand_allowed(s, idx->models[r.model].brand))
@@ -496,6 +499,8 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     /* brand */
     if (tk[0].n && brands_from_column(idx, &tk[0], s))
         s->brand_src = 1;
+    else if (tk[0].n)
+        s->brand_unknown = true;
     else if (brands_from_text(idx, &tk[3], s))
         s->brand_src = 2;
     else if (vin) {
@@ -622,7 +627,7 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     x[4] = qw > 0 ? best->m / qw : 0;
     x[5] = best->conflicts;
     x[6] = s->model_level;
-    x[7] = s->brand_src > 0 && brand_allowed(s, idx->models[be->model].brand) ? 1.0 : 0.0;
+    x[7] = s->brand_unknown ? -1.0 : s->brand_src == 0 ? 0.0 : brand_allowed(s, idx->models[be->model].brand) ? 1.0 : -1.0;
     x[8] = s->year_src > 0 ? 1.0 : 0.0;
     x[9] = log1p((double)nb);
     out->confidence = codify_confidence(&out->features);
@@ -638,14 +643,19 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     g_strlcpy(out->cvegs, be->cvegs, sizeof out->cvegs);
     out->year = be->year;
     out->decision = codify_decide(out->confidence, true, &opts->thresholds);
-    if (out->decision == CODIFY_NO_MATCH)
+    if (s->model_level == 0) {
+        /* only the brand was recognised: the candidates are listed for the reviewer, but
+         * a model the catalog does not have is the usual reason */
+        out->decision = CODIFY_NO_MATCH;
+        g_strlcpy(out->reason, "model not found in the catalog for this brand", sizeof out->reason);
+    } else if (out->decision == CODIFY_NO_MATCH) {
         g_strlcpy(out->reason, "no catalog entry is close enough", sizeof out->reason);
+    }
 
 done:
-    if (out->decision == CODIFY_NO_MATCH && out->n_candidates == 0) {
+    if (out->decision == CODIFY_NO_MATCH) {
         out->cvegs[0] = '\0';
         out->year = 0;
-        out->confidence = 0;
     }
     g_free(sc);
     g_free(tk);
