@@ -65,7 +65,9 @@ typedef struct export_case {
     char *client_rfc;
     char *broker;
     char *received_date;
-    char *coverage_package;  /* AMPLIA / LIMITADA / RC: key of coverage_packages.yaml (required) */
+    char *coverage_package;  /* AMPLIA / LIMITADA / RC, a key of coverage_packages.yaml; required
+                              * when the template has coverage columns. A row whose own
+                              * vehicle.coverage names a known package uses that one. */
     char *vigencia_start;
     char *vigencia_end;
     char *use;               /* uso requested for the whole fleet (fallback of row.use) */
