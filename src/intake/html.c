@@ -16,6 +16,7 @@ static htmlDocPtr parse_html(const char *html, size_t len)
 {
     if (!html || len == 0 || len > INT32_MAX)
         return NULL;
+    intake_gmime_init();
     return htmlReadMemory(html, (int)len, NULL, "UTF-8",
                           HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                               HTML_PARSE_NOBLANKS | HTML_PARSE_COMPACT);

@@ -16,7 +16,7 @@ void intake_strv_free(char **v, size_t n);
  * NULL) receives a malloc'd remark when the conversion was lossy or guessed. */
 char *intake_to_utf8(const char *data, size_t len, const char *charset, char **note);
 
-/* Calls g_mime_init() exactly once, from any thread. */
+/* Calls g_mime_init() and xmlInitParser() exactly once, from any thread. */
 void intake_gmime_init(void);
 
 /* ASCII lower-case, accent-free, one byte per character of s (multi-byte characters without

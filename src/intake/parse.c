@@ -326,6 +326,8 @@ static void walk_message_part(parse_ctx *ctx, intake_message *owner, GMimeMessag
         free(fw->message_id);
         fw->message_id = core_strdup_printf("<sha256-%s@minca.invalid>", hex);
     }
+    for (size_t i = 0; i < fw->n_problems; i++)
+        add_problem(ctx->top, "forwarded message %s: %s", fw->message_id, fw->problems[i]);
     char *cont = core_strdup_printf("message/rfc822 %s", fw->message_id);
     GMimeObject *body = g_mime_message_get_mime_part(inner);
     if (body)

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <glib.h>
 #include <gmime/gmime.h>
+#include <libxml/parser.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@ static gpointer gmime_init_once(gpointer unused)
 {
     (void)unused;
     g_mime_init();
+    xmlInitParser();   /* libxml2 must be initialised once before parsing from several threads */
     return NULL;
 }
 

@@ -615,9 +615,37 @@ static void test_html_tables(void **state)
     intake_html_tables_free(t);
 }
 
+static gpointer parse_in_thread(gpointer data)
+{
+    (void)data;
+    for (int i = 0; i < 50; i++) {
+        intake_message *m = NULL;
+        if (intake_parse(MIXED, strlen(MIXED), &m, NULL) != 0 || strcmp(m->subject, "Cotización flotilla Ñandú") != 0)
+            return GINT_TO_POINTER(1);
+        intake_analysis *a = NULL;
+        if (intake_analyze(m, &a, NULL) != 0 || !a->rfc_valid)
+            return GINT_TO_POINTER(1);
+        intake_analysis_free(a);
+        intake_message_free(m);
+    }
+    return NULL;
+}
+
+/* GMime and libxml2 are initialised once whichever thread parses first. */
+static void test_parallel_parse(void **state)
+{
+    (void)state;
+    GThread *t[4];
+    for (int i = 0; i < 4; i++)
+        t[i] = g_thread_new("parse", parse_in_thread, NULL);
+    for (int i = 0; i < 4; i++)
+        assert_null(g_thread_join(t[i]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parallel_parse),   /* first, so the threads race to initialise */
         cmocka_unit_test(test_multipart_mixed),
         cmocka_unit_test(test_latin1_8bit_and_q_subject),
         cmocka_unit_test(test_invalid_utf8_repaired),
