@@ -385,6 +385,12 @@ char *docs_fold(const char *s)
         }
     }
     g_free(ascii);
+    if (out->len == 0) {
+        /* punctuation-only headers such as "#" fold to themselves, trimmed */
+        char *trimmed = g_strstrip(g_strdup(s));
+        g_string_assign(out, trimmed);
+        g_free(trimmed);
+    }
     char *r = strdup(out->str);
     g_string_free(out, TRUE);
     return r;

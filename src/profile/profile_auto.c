@@ -92,7 +92,7 @@ static int header_guess(const char *header, double *conf, char *reason, size_t r
     double best_conf = 0;
     const char *how = "";
     const char *syn_text = "";
-    if (!*f) {
+    if (!g_ascii_isalnum(*f)) {
         free(f);
         const char *h = header;
         while (*h == ' ')
