@@ -1,0 +1,253 @@
+/* tui: the full-screen terminal desk (ncursesw).
+ *
+ * Layout: a tab bar (line 0), the body (the active view), a status line (last line).
+ * Every pane is a `tui_view` driven through one `tui_view_ops` vtable (open, close, refresh,
+ * draw, key, enter, select), in the manner of tig's view_ops: one file per pane
+ * (pane_inbox.c, pane_cases.c, ...). Detail and help screens are views too (pager.c), pushed
+ * over the pane and popped with Esc or q.
+ *
+ * Keys go through one table of named actions (keys.c); the config file's `keys:` mapping
+ * remaps them and `?` lists them. Colours come from themes/<name>.yaml (theme.c).
+ *
+ * Threading: everything here runs on the thread that called tui_run(). Nothing is printed to
+ * stdout/stderr while curses owns the terminal; problems go to the log and the status line. */
+#ifndef MINCA_TUI_H
+#define MINCA_TUI_H
+
+#ifndef NCURSES_WIDECHAR
+#define NCURSES_WIDECHAR 1
+#endif
+
+#include "minca/core.h"
+
+#include <curses.h>
+/* curses' refresh() macro (stdscr only, never used here) would shadow the view op. */
+#undef refresh
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Opens the UI on the terminal and runs until the user quits (or SIGTERM/SIGHUP).
+ * Returns the process exit status. */
+int tui_run(void);
+
+/* ---- keys (keys.c) ------------------------------------------------------------------ */
+
+/* A key: a Unicode code point for characters (Ctrl-X is 0x18), TUI_FN(KEY_xxx) for curses
+ * function keys, so the two ranges never collide. */
+typedef int tui_key;
+#define TUI_FN(k) (0x110000 + (k))
+
+typedef enum tui_action {
+    TUI_ACT_NONE = 0,
+    TUI_ACT_QUIT,
+    TUI_ACT_BACK,
+    TUI_ACT_HELP,
+    TUI_ACT_RELOAD,
+    TUI_ACT_REDRAW,
+    TUI_ACT_TAB_INBOX,
+    TUI_ACT_TAB_CASES,
+    TUI_ACT_TAB_MATCHES,
+    TUI_ACT_TAB_PROFILES,
+    TUI_ACT_TAB_NEXT,
+    TUI_ACT_TAB_PREV,
+    TUI_ACT_DOWN,
+    TUI_ACT_UP,
+    TUI_ACT_PAGE_DOWN,
+    TUI_ACT_PAGE_UP,
+    TUI_ACT_FIRST,
+    TUI_ACT_LAST,
+    TUI_ACT_ENTER,
+    TUI_ACT_FILTER,
+    TUI_ACT_COUNT
+} tui_action;
+
+/* Builds the bindings from the action table, then applies config_get()->keys. An unknown
+ * action name or key spec is logged and skipped. Idempotent. */
+void tui_keys_init(void);
+tui_action tui_keys_lookup(tui_key key);
+/* Action by name ("quit"); TUI_ACT_NONE when unknown. */
+tui_action tui_action_by_name(const char *name);
+const char *tui_action_name(tui_action act);
+/* Parses a key spec: "q", "Q", "C-x", "F5", "Enter", "Esc", "Tab", "S-Tab", "Up", "Down",
+ * "Left", "Right", "PgUp", "PgDn", "Home", "End", "Space", "Backspace", "Del", or one
+ * UTF-8 character. Returns 0 or -1. */
+int tui_key_parse(const char *spec, tui_key *out);
+/* Human name of a key ("j", "Down", "C-l") into buf. */
+void tui_key_name(tui_key key, char *buf, size_t len);
+/* The help screen text, generated from the action table and the live bindings (malloc'd). */
+char *tui_keys_help_text(void);
+
+/* ---- theme (theme.c) ----------------------------------------------------------------- */
+
+typedef enum tui_elem {
+    TUI_EL_NORMAL = 0,
+    TUI_EL_TITLE,
+    TUI_EL_TAB,
+    TUI_EL_TAB_ACTIVE,
+    TUI_EL_HEADER,
+    TUI_EL_SELECTED,
+    TUI_EL_STATUS,
+    TUI_EL_ERROR,
+    TUI_EL_WARN,
+    TUI_EL_OK,
+    TUI_EL_DIM,
+    TUI_EL_FILTER,
+    TUI_EL_HINT,
+    TUI_EL_COUNT
+} tui_elem;
+
+/* Loads the theme (a name under <share>/themes/, or a path to a .yaml file) and sets up
+ * colour pairs; call after initscr(). Falls back to 8 colours, or to attributes only when the
+ * terminal has no colours or the theme is missing or broken (logged). Returns 0, or -1 when
+ * the built-in fallback is in use. */
+int tui_theme_load(const char *name_or_path);
+/* Attributes (colour pair included) for an element. */
+attr_t tui_theme_attr(tui_elem elem);
+const char *tui_theme_elem_name(tui_elem elem);
+/* Short description of what was loaded, e.g. "default (256 colours)". Static string. */
+const char *tui_theme_describe(void);
+
+/* ---- text (text.c): UTF-8 by display columns ------------------------------------------ */
+
+/* Display width of UTF-8 text (invalid bytes and control characters count as one column). */
+int tui_text_width(const char *utf8);
+/* Copies utf8 into out fitted to exactly `width` columns: truncated with "…" when longer,
+ * padded with spaces when shorter (on the left when right_align). Invalid bytes become '?',
+ * control characters (tabs, newlines) become spaces. out is always NUL-terminated; when
+ * outsz is too small the text is cut short. Returns the number of bytes written. */
+size_t tui_text_fit(const char *utf8, int width, bool right_align, char *out, size_t outsz);
+/* Draws utf8 at (y, x) fitted to width columns. */
+void tui_text_put(WINDOW *w, int y, int x, int width, const char *utf8, bool right_align);
+/* Case- and accent-folded copy for matching ("Peña" and "PENA" fold alike). malloc'd. */
+char *tui_text_fold(const char *utf8);
+/* Splits text into lines no wider than width columns, breaking at spaces where possible;
+ * calls fn for each line (a malloc'd string that fn takes). */
+void tui_text_wrap(const char *utf8, int width, void (*fn)(char *line, void *user), void *user);
+
+/* ---- table (table.c): the list widget shared by the panes ----------------------------- */
+
+typedef struct tui_column {
+    const char *title;
+    int min_width;     /* columns always given */
+    int weight;        /* share of the spare width (0: fixed) */
+    bool right;        /* right-aligned (numbers) */
+} tui_column;
+
+typedef struct tui_table tui_table;
+
+/* cols is borrowed (usually a static array) and must outlive the table. */
+tui_table *tui_table_new(const tui_column *cols, int ncols);
+void tui_table_free(tui_table *t);
+/* Drops the rows (keeping the filter and remembering the selected row's key, so that a
+ * reload keeps the selection on the same item). */
+void tui_table_clear(tui_table *t);
+/* Appends a row. key identifies the item across reloads (copied); cells (ncols strings,
+ * NULL shown empty) are copied; data is borrowed with a new reference (may be NULL). */
+void tui_table_add(tui_table *t, const char *key, const char *const *cells, tui_elem elem, json_t *data);
+/* Re-applies the filter after rows were added and restores the remembered selection. */
+void tui_table_done(tui_table *t);
+/* Sets the incremental filter (NULL or "" clears it); matching ignores case and accents. */
+void tui_table_set_filter(tui_table *t, const char *filter);
+const char *tui_table_filter(const tui_table *t);
+/* Text drawn when there is no row (and no filter). Copied. */
+void tui_table_set_empty(tui_table *t, const char *hint);
+void tui_table_set_header(tui_table *t, bool show);
+/* Applies a movement action; page is the number of visible rows. True when it moved. */
+bool tui_table_move(tui_table *t, tui_action act, int page);
+/* Selected row's data / key (NULL when none). */
+json_t *tui_table_selected(const tui_table *t);
+const char *tui_table_selected_key(const tui_table *t);
+int tui_table_position(const tui_table *t);   /* 1-based; 0 when empty */
+int tui_table_visible(const tui_table *t);    /* rows passing the filter */
+int tui_table_total(const tui_table *t);
+/* Draws header and rows into the rectangle (y, x, h, w) of win. */
+void tui_table_draw(tui_table *t, WINDOW *win, int y, int x, int h, int w);
+
+/* ---- line editor (lineedit.c): the `/` filter prompt and later `:` and notes ----------- */
+
+typedef struct tui_line {
+    char buf[512];     /* UTF-8 */
+    size_t len;
+} tui_line;
+
+typedef enum { TUI_LINE_EDITING, TUI_LINE_ACCEPT, TUI_LINE_CANCEL } tui_line_result;
+
+void tui_line_reset(tui_line *l, const char *initial);
+/* Handles one key; *changed tells whether the text changed. */
+tui_line_result tui_line_key(tui_line *l, tui_key key, bool *changed);
+
+/* ---- views -------------------------------------------------------------------------- */
+
+typedef struct tui_app tui_app;
+typedef struct tui_view tui_view;
+
+typedef struct tui_view_ops {
+    const char *name;      /* "inbox" */
+    const char *title;     /* "Inbox" (tab label, status line) */
+    /* Allocates v->priv and v->table; no database work. 0 or -1. */
+    int (*open)(tui_view *v);
+    /* Frees what open allocated (v itself is freed by the caller). */
+    void (*close)(tui_view *v);
+    /* Reloads from the store (tui_app_db()); reports problems with tui_app_message(). */
+    void (*refresh)(tui_view *v);
+    /* Draws the body (h x w at the window's origin). NULL: the table fills the body. */
+    void (*draw)(tui_view *v, WINDOW *win, int h, int w);
+    /* Pane-specific actions; true when handled (the app handles movement, filter, tabs). */
+    bool (*key)(tui_view *v, tui_action act, tui_key key);
+    /* Enter on the selection: a new view to push (the app owns it), or NULL. */
+    tui_view *(*enter)(tui_view *v);
+    /* The selection moved (e.g. Cases tells the app which case Matches shows). */
+    void (*select)(tui_view *v);
+} tui_view_ops;
+
+struct tui_view {
+    const tui_view_ops *ops;
+    tui_app *app;
+    void *priv;            /* the pane's state, owned by the pane */
+    tui_table *table;      /* the pane's list (movement and filter are generic), or NULL */
+    int body_rows;         /* rows the table had at the last draw (page size) */
+    bool loaded;           /* refresh ran at least once */
+    bool stale;            /* refresh before the next draw */
+};
+
+/* Creates a view and calls ops->open; NULL on failure. */
+tui_view *tui_view_new(tui_app *app, const tui_view_ops *ops);
+/* Calls ops->close and frees the view. NULL is fine. */
+void tui_view_free(tui_view *v);
+
+/* Panes and pushed views. */
+extern const tui_view_ops tui_pane_inbox_ops;
+extern const tui_view_ops tui_pane_cases_ops;
+extern const tui_view_ops tui_pane_matches_ops;
+extern const tui_view_ops tui_pane_profiles_ops;
+
+/* A scrolling text view (detail screens, help); text is copied and wrapped to the width. */
+tui_view *tui_pager_new(tui_app *app, const char *title, const char *text);
+
+/* ---- services the app gives to views (app.c) ------------------------------------------- */
+
+/* The database connection, reconnecting when it was lost; NULL (with the reason on the
+ * status line) when the database is unavailable. Owned by the app. */
+PGconn *tui_app_db(tui_app *app);
+/* For a pane's refresh: the connection, with the insurer's id in *insurer_id; or NULL after
+ * emptying t and setting its empty-state text to the reason (database down, no such
+ * insurer). The pane sets its own empty-state text again when it has data. */
+PGconn *tui_app_store(tui_app *app, tui_table *t, long long *insurer_id);
+/* The configured insurer's id; 0 when unknown (not found or no database). */
+long long tui_app_insurer_id(tui_app *app);
+const char *tui_app_insurer_slug(tui_app *app);
+/* The case the Matches pane follows (COT, or NULL). */
+const char *tui_app_current_case(tui_app *app);
+void tui_app_set_current_case(tui_app *app, const char *cot);
+/* Sets the status line's message (also logged at the matching level). */
+void tui_app_message(tui_app *app, tui_elem level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Marks the body (and status line) for redraw. */
+void tui_app_dirty(tui_app *app);
+
+/* Small helpers for panes building rows from the store's JSON. */
+const char *tui_json_str(json_t *obj, const char *key);          /* "" when absent/null */
+long long tui_json_int(json_t *obj, const char *key);
+
+#endif

@@ -1,0 +1,656 @@
+/* The desk's frame: terminal setup, the tab bar, the status line, the view stack, the key
+ * loop, resize and redraw. Only what changed is redrawn: each of the three windows is drawn
+ * when marked dirty and sent with wnoutrefresh(), then one doupdate() per key.
+ *
+ * Signals: SIGINT, SIGTERM and SIGHUP only set a flag; the loop (woken every second by the
+ * input timeout, or at once by the interrupted read) sees it and leaves curses cleanly.
+ * SIGWINCH is ncurses' own: it turns into KEY_RESIZE in the input stream. */
+#include "minca/config.h"
+#include "minca/store.h"
+#include "minca/tui.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TUI_MIN_COLS 80
+#define TUI_MIN_LINES 24
+#define TUI_STACK_MAX 8
+
+enum { DIRTY_TABS = 1, DIRTY_BODY = 2, DIRTY_STATUS = 4, DIRTY_ALL = 7 };
+enum { TAB_INBOX, TAB_CASES, TAB_MATCHES, TAB_PROFILES, TAB_COUNT };
+
+struct tui_app {
+    PGconn *db;
+    char db_error[512];
+    store_insurer insurer;
+    bool insurer_known;
+    char *current_cot;
+
+    tui_view *tabs[TAB_COUNT];
+    int active;
+    tui_view *stack[TUI_STACK_MAX];   /* views pushed over the active tab */
+    int depth;
+
+    WINDOW *tabwin, *body, *status;   /* status also reads the keys */
+    bool too_small;
+    unsigned dirty;
+
+    char message[512];
+    tui_elem message_level;
+
+    bool filtering;
+    tui_line line;
+    bool quit;
+};
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig) { got_signal = sig; }
+
+static const tui_view_ops *const tab_ops[TAB_COUNT] = {
+    &tui_pane_inbox_ops, &tui_pane_cases_ops, &tui_pane_matches_ops, &tui_pane_profiles_ops,
+};
+
+static tui_view *top_view(tui_app *app)
+{
+    return app->depth ? app->stack[app->depth - 1] : app->tabs[app->active];
+}
+
+/* ---- services for views ---------------------------------------------------------------- */
+
+void tui_app_message(tui_app *app, tui_elem level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(app->message, sizeof app->message, fmt, ap);
+    va_end(ap);
+    app->message_level = level;
+    app->dirty |= DIRTY_STATUS;
+    if (level == TUI_EL_ERROR)
+        log_error("tui: %s", app->message);
+    else if (level == TUI_EL_WARN)
+        log_warn("tui: %s", app->message);
+    else
+        log_debug("tui: %s", app->message);
+}
+
+void tui_app_dirty(tui_app *app) { app->dirty |= DIRTY_BODY | DIRTY_STATUS; }
+
+static void find_insurer(tui_app *app)
+{
+    minca_err err = {0};
+    const char *slug = config_get()->insurer;
+    int found = store_insurer_find(app->db, slug, &app->insurer, &err);
+    app->insurer_known = found == 1;
+    if (found < 0)
+        tui_app_message(app, TUI_EL_ERROR, "cannot read insurer %s: %s", slug, err.msg);
+    else if (found == 0)
+        tui_app_message(app, TUI_EL_WARN, "insurer '%s' not found; `minca batch --insurer %s` creates it", slug, slug);
+}
+
+PGconn *tui_app_db(tui_app *app)
+{
+    if (app->db && PQstatus(app->db) == CONNECTION_OK)
+        return app->db;
+    if (app->db) {
+        PQreset(app->db);
+        if (PQstatus(app->db) == CONNECTION_OK) {
+            log_info("tui: database connection restored");
+            app->db_error[0] = '\0';
+            return app->db;
+        }
+        PQfinish(app->db);
+        app->db = NULL;
+    }
+    minca_err err = {0};
+    app->db = store_open(&err);
+    if (!app->db) {
+        snprintf(app->db_error, sizeof app->db_error, "%s", err.msg);
+        tui_app_message(app, TUI_EL_ERROR, "database unavailable: %s", err.msg);
+        return NULL;
+    }
+    app->db_error[0] = '\0';
+    find_insurer(app);
+    return app->db;
+}
+
+long long tui_app_insurer_id(tui_app *app)
+{
+    if (!app->insurer_known && app->db)
+        find_insurer(app); /* created since (e.g. by a batch run in another window) */
+    return app->insurer_known ? app->insurer.id : 0;
+}
+
+const char *tui_app_insurer_slug(tui_app *app) { return config_get()->insurer; }
+
+PGconn *tui_app_store(tui_app *app, tui_table *t, long long *insurer_id)
+{
+    *insurer_id = 0;
+    PGconn *db = tui_app_db(app);
+    if (!db) {
+        tui_table_clear(t);
+        tui_table_done(t);
+        char *hint = core_strdup_printf("The database is unavailable: %s\n\nPress r to try again.", app->db_error);
+        tui_table_set_empty(t, hint);
+        free(hint);
+        return NULL;
+    }
+    *insurer_id = tui_app_insurer_id(app);
+    if (!*insurer_id) {
+        tui_table_clear(t);
+        tui_table_done(t);
+        char *hint = core_strdup_printf("Insurer '%s' has no data yet. Load some mail with\n"
+                                        "`minca batch --insurer %s PATH`, then press r.",
+                                        config_get()->insurer, config_get()->insurer);
+        tui_table_set_empty(t, hint);
+        free(hint);
+        return NULL;
+    }
+    return db;
+}
+
+const char *tui_app_current_case(tui_app *app) { return app->current_cot; }
+
+void tui_app_set_current_case(tui_app *app, const char *cot)
+{
+    if ((!cot && !app->current_cot) || (cot && app->current_cot && strcmp(cot, app->current_cot) == 0))
+        return;
+    free(app->current_cot);
+    app->current_cot = cot ? strdup(cot) : NULL;
+    app->tabs[TAB_MATCHES]->stale = true;
+    app->dirty |= DIRTY_STATUS;
+}
+
+/* ---- view stack and tabs --------------------------------------------------------------- */
+
+static void refresh_view(tui_app *app, tui_view *v)
+{
+    if (v->ops->refresh)
+        v->ops->refresh(v);
+    v->loaded = true;
+    v->stale = false;
+    app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+}
+
+static void push_view(tui_app *app, tui_view *v)
+{
+    if (app->depth == TUI_STACK_MAX) {
+        tui_view_free(v);
+        tui_app_message(app, TUI_EL_WARN, "too many open views; press q to close some");
+        return;
+    }
+    app->stack[app->depth++] = v;
+    app->filtering = false;
+    app->dirty = DIRTY_ALL;
+}
+
+static void pop_view(tui_app *app)
+{
+    if (!app->depth)
+        return;
+    tui_view_free(app->stack[--app->depth]);
+    app->filtering = false;
+    app->dirty = DIRTY_ALL;
+}
+
+static void show_tab(tui_app *app, int tab)
+{
+    while (app->depth)
+        pop_view(app);
+    app->active = (tab + TAB_COUNT) % TAB_COUNT;
+    app->filtering = false;
+    tui_view *v = app->tabs[app->active];
+    if (!v->loaded || v->stale)
+        refresh_view(app, v);
+    app->dirty = DIRTY_ALL;
+}
+
+/* ---- drawing --------------------------------------------------------------------------- */
+
+static void draw_tabs(tui_app *app)
+{
+    WINDOW *w = app->tabwin;
+    int cols = getmaxx(w);
+    wattrset(w, tui_theme_attr(TUI_EL_TAB));
+    mvwhline(w, 0, 0, ' ', cols);
+    wattrset(w, tui_theme_attr(TUI_EL_TITLE));
+    mvwaddstr(w, 0, 0, " Minca ");
+    int x = 7;
+    for (int i = 0; i < TAB_COUNT; i++) {
+        char label[48];
+        snprintf(label, sizeof label, " %d %s ", i + 1, app->tabs[i]->ops->title);
+        int lw = tui_text_width(label);
+        if (x + 1 + lw > cols)
+            break;
+        wattrset(w, tui_theme_attr(TUI_EL_TAB));
+        mvwaddch(w, 0, x++, ' ');
+        wattrset(w, tui_theme_attr(i == app->active ? TUI_EL_TAB_ACTIVE : TUI_EL_TAB));
+        mvwaddstr(w, 0, x, label);
+        x += lw;
+    }
+    /* Breadcrumb of pushed views, right-aligned. */
+    if (app->depth) {
+        const char *crumb = "Esc/q: back ";
+        int cw = tui_text_width(crumb);
+        if (x + cw + 1 < cols) {
+            wattrset(w, tui_theme_attr(TUI_EL_TAB));
+            tui_text_put(w, 0, cols - cw, cw, crumb, true);
+        }
+    }
+    wattrset(w, A_NORMAL);
+    wnoutrefresh(w);
+}
+
+static void draw_body(tui_app *app)
+{
+    WINDOW *w = app->body;
+    tui_view *v = top_view(app);
+    int h = getmaxy(w), cols = getmaxx(w);
+    werase(w);
+    if (v->ops->draw) {
+        v->ops->draw(v, w, h, cols);
+    } else if (v->table) {
+        v->body_rows = h - 1;
+        tui_table_draw(v->table, w, 0, 0, h, cols);
+    }
+    wnoutrefresh(w);
+}
+
+static void draw_status(tui_app *app)
+{
+    WINDOW *w = app->status;
+    int cols = getmaxx(w);
+    tui_view *v = top_view(app);
+    werase(w);
+    wattrset(w, tui_theme_attr(TUI_EL_STATUS));
+    mvwhline(w, 0, 0, ' ', cols);
+
+    char right[160];
+    snprintf(right, sizeof right, " %s@%s  ?:help ", config_get()->user ? config_get()->user : "?",
+             config_get()->insurer);
+    int rw = tui_text_width(right);
+
+    char left[160];
+    const char *pane = app->depth ? v->ops->title : app->tabs[app->active]->ops->title;
+    if (v->table) {
+        const char *filter = tui_table_filter(v->table);
+        if (filter && !app->filtering)
+            snprintf(left, sizeof left, " %s %d/%d of %d [/%s] ", pane, tui_table_position(v->table),
+                     tui_table_visible(v->table), tui_table_total(v->table), filter);
+        else
+            snprintf(left, sizeof left, " %s %d/%d ", pane, tui_table_position(v->table),
+                     tui_table_visible(v->table));
+    } else {
+        snprintf(left, sizeof left, " %s ", pane);
+    }
+    int lw = tui_text_width(left);
+    if (lw > cols / 2)
+        lw = cols / 2;
+    tui_text_put(w, 0, 0, lw, left, false);
+
+    int mid_x = lw, mid_w = cols - lw - rw;
+    if (mid_w < 10) { /* narrow: drop the user part */
+        rw = 0;
+        mid_w = cols - lw;
+    }
+    if (app->filtering) {
+        char prompt[600];
+        snprintf(prompt, sizeof prompt, "/%s", app->line.buf);
+        int pw = tui_text_width(prompt) + 1;
+        if (pw > mid_w)
+            pw = mid_w;
+        wattrset(w, tui_theme_attr(TUI_EL_FILTER));
+        /* Show the end of a long filter: that is where the typing happens. */
+        const char *shown = prompt;
+        while (tui_text_width(shown) + 1 > mid_w && *shown)
+            shown++;
+        tui_text_put(w, 0, mid_x, pw, shown, false);
+        wattrset(w, tui_theme_attr(TUI_EL_STATUS));
+    } else if (app->message[0]) {
+        attr_t a = tui_theme_attr(TUI_EL_STATUS);
+        if (app->message_level == TUI_EL_ERROR || app->message_level == TUI_EL_WARN)
+            a = tui_theme_attr(app->message_level) | A_BOLD;
+        wattrset(w, a);
+        tui_text_put(w, 0, mid_x, mid_w, app->message, false);
+        wattrset(w, tui_theme_attr(TUI_EL_STATUS));
+    }
+    if (rw)
+        tui_text_put(w, 0, cols - rw, rw, right, true);
+    wattrset(w, A_NORMAL);
+    wnoutrefresh(w);
+}
+
+static void draw_too_small(tui_app *app)
+{
+    WINDOW *w = app->status;
+    werase(w);
+    char text[200];
+    snprintf(text, sizeof text, "Terminal too small: %dx%d. Minca needs at least %dx%d.", COLS, LINES,
+             TUI_MIN_COLS, TUI_MIN_LINES);
+    const char *hint = "Enlarge the window, or press q to quit.";
+    int y = LINES / 2 - 1;
+    if (y < 0)
+        y = 0;
+    wattrset(w, tui_theme_attr(TUI_EL_WARN));
+    tui_text_put(w, y, 0, COLS, text, false);
+    wattrset(w, A_NORMAL);
+    if (y + 1 < LINES)
+        tui_text_put(w, y + 1, 0, COLS, hint, false);
+    wnoutrefresh(w);
+}
+
+static void render(tui_app *app)
+{
+    if (app->too_small) {
+        if (app->dirty)
+            draw_too_small(app);
+        app->dirty = 0;
+        doupdate();
+        return;
+    }
+    tui_view *v = top_view(app);
+    if (v->stale || !v->loaded)
+        refresh_view(app, v);
+    if (!app->dirty)
+        return;
+    if (app->dirty & DIRTY_TABS)
+        draw_tabs(app);
+    if (app->dirty & DIRTY_BODY)
+        draw_body(app);
+    /* The body draw can change the position (page size), so the status line follows it. */
+    if (app->dirty & (DIRTY_STATUS | DIRTY_BODY))
+        draw_status(app);
+    app->dirty = 0;
+    doupdate();
+}
+
+/* ---- windows and resize ---------------------------------------------------------------- */
+
+static void destroy_windows(tui_app *app)
+{
+    if (app->tabwin)
+        delwin(app->tabwin);
+    if (app->body)
+        delwin(app->body);
+    if (app->status)
+        delwin(app->status);
+    app->tabwin = app->body = app->status = NULL;
+}
+
+static void create_windows(tui_app *app)
+{
+    destroy_windows(app);
+    app->too_small = COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES;
+    if (app->too_small) {
+        app->status = newwin(LINES > 0 ? LINES : 1, COLS > 0 ? COLS : 1, 0, 0);
+    } else {
+        app->tabwin = newwin(1, COLS, 0, 0);
+        app->body = newwin(LINES - 2, COLS, 1, 0);
+        app->status = newwin(1, COLS, LINES - 1, 0);
+    }
+    keypad(app->status, TRUE);
+    wtimeout(app->status, 1000);
+    app->dirty = DIRTY_ALL;
+}
+
+static void handle_resize(tui_app *app)
+{
+    /* ncurses has already resized stdscr and curscr; our windows are rebuilt to the new size. */
+    log_debug("tui: resized to %dx%d", COLS, LINES);
+    wnoutrefresh(stdscr);
+    create_windows(app);
+    clearok(curscr, TRUE);
+}
+
+/* ---- keys ------------------------------------------------------------------------------- */
+
+static void handle_filter_key(tui_app *app, tui_key key)
+{
+    tui_view *v = top_view(app);
+    bool changed = false;
+    tui_line_result r = tui_line_key(&app->line, key, &changed);
+    if (r == TUI_LINE_CANCEL) {
+        tui_table_set_filter(v->table, NULL);
+        app->filtering = false;
+        tui_app_message(app, TUI_EL_NORMAL, "filter cleared");
+    } else if (r == TUI_LINE_ACCEPT) {
+        app->filtering = false;
+        if (!app->line.len)
+            tui_table_set_filter(v->table, NULL);
+    } else if (changed) {
+        tui_table_set_filter(v->table, app->line.buf);
+    }
+    if (v->ops->select)
+        v->ops->select(v);
+    app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+}
+
+static void open_help(tui_app *app)
+{
+    char *text = tui_keys_help_text();
+    char *title = core_strdup_printf("Help: keys of minca %s", MINCA_VERSION);
+    tui_view *v = tui_pager_new(app, title, text);
+    free(text);
+    free(title);
+    if (v)
+        push_view(app, v);
+}
+
+static void handle_action(tui_app *app, tui_action act, tui_key key)
+{
+    tui_view *v = top_view(app);
+    if (v->ops->key && v->ops->key(v, act, key)) {
+        app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+        return;
+    }
+    switch (act) {
+    case TUI_ACT_QUIT:
+        if (app->depth)
+            pop_view(app);
+        else
+            app->quit = true;
+        break;
+    case TUI_ACT_BACK:
+        if (v->table && tui_table_filter(v->table)) {
+            tui_table_set_filter(v->table, NULL);
+            if (v->ops->select)
+                v->ops->select(v);
+            tui_app_message(app, TUI_EL_NORMAL, "filter cleared");
+            app->dirty |= DIRTY_BODY;
+        } else if (app->depth) {
+            pop_view(app);
+        }
+        break;
+    case TUI_ACT_HELP:
+        open_help(app);
+        break;
+    case TUI_ACT_RELOAD: {
+        tui_view *base = app->tabs[app->active];
+        for (int i = 0; i < TAB_COUNT; i++)
+            app->tabs[i]->stale = true;
+        app->message[0] = '\0';
+        refresh_view(app, base);
+        if (!app->message[0])
+            tui_app_message(app, TUI_EL_OK, "reloaded");
+        break;
+    }
+    case TUI_ACT_REDRAW:
+        clearok(curscr, TRUE);
+        app->dirty = DIRTY_ALL;
+        break;
+    case TUI_ACT_TAB_INBOX:
+    case TUI_ACT_TAB_CASES:
+    case TUI_ACT_TAB_MATCHES:
+    case TUI_ACT_TAB_PROFILES:
+        show_tab(app, act - TUI_ACT_TAB_INBOX);
+        break;
+    case TUI_ACT_TAB_NEXT:
+        show_tab(app, app->active + 1);
+        break;
+    case TUI_ACT_TAB_PREV:
+        show_tab(app, app->active - 1);
+        break;
+    case TUI_ACT_DOWN:
+    case TUI_ACT_UP:
+    case TUI_ACT_PAGE_DOWN:
+    case TUI_ACT_PAGE_UP:
+    case TUI_ACT_FIRST:
+    case TUI_ACT_LAST:
+        if (v->table && tui_table_move(v->table, act, v->body_rows)) {
+            if (v->ops->select)
+                v->ops->select(v);
+            app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+        }
+        break;
+    case TUI_ACT_ENTER:
+        if (v->ops->enter) {
+            tui_view *nv = v->ops->enter(v);
+            if (nv)
+                push_view(app, nv);
+        }
+        break;
+    case TUI_ACT_FILTER:
+        if (v->table) {
+            app->filtering = true;
+            tui_line_reset(&app->line, tui_table_filter(v->table));
+            app->dirty |= DIRTY_STATUS;
+        }
+        break;
+    case TUI_ACT_NONE: {
+        char name[32];
+        tui_key_name(key, name, sizeof name);
+        tui_app_message(app, TUI_EL_NORMAL, "%s does nothing here; ? lists the keys", name);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void handle_key(tui_app *app, tui_key key)
+{
+    if (key == TUI_FN(KEY_RESIZE)) {
+        handle_resize(app);
+        return;
+    }
+    if (app->too_small) {
+        tui_action act = tui_keys_lookup(key);
+        if (act == TUI_ACT_QUIT)
+            app->quit = true;
+        return;
+    }
+    if (app->filtering) {
+        handle_filter_key(app, key);
+        return;
+    }
+    handle_action(app, tui_keys_lookup(key), key);
+}
+
+/* Reads one key; false on timeout or interruption. */
+static bool read_key(tui_app *app, tui_key *key)
+{
+    wint_t wc;
+    int r = wget_wch(app->status, &wc);
+    if (r == KEY_CODE_YES) {
+        *key = TUI_FN((int)wc);
+        return true;
+    }
+    if (r == OK) {
+        *key = (tui_key)wc;
+        return true;
+    }
+    return false;
+}
+
+/* ---- run --------------------------------------------------------------------------------- */
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: a blocked read returns so the loop sees the flag */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+static void app_free(tui_app *app)
+{
+    while (app->depth)
+        pop_view(app);
+    for (int i = 0; i < TAB_COUNT; i++)
+        tui_view_free(app->tabs[i]);
+    free(app->current_cot);
+    if (app->db)
+        PQfinish(app->db);
+}
+
+static void show_connecting(tui_app *app)
+{
+    if (app->too_small)
+        return;
+    draw_tabs(app);
+    werase(app->body);
+    wattrset(app->body, tui_theme_attr(TUI_EL_DIM));
+    tui_text_put(app->body, 1, 1, getmaxx(app->body) - 1, "Connecting to the database…", false);
+    wattrset(app->body, A_NORMAL);
+    wnoutrefresh(app->body);
+    werase(app->status);
+    wnoutrefresh(app->status);
+    doupdate();
+}
+
+int tui_run(void)
+{
+    const minca_config *cfg = config_get();
+    tui_app app;
+    memset(&app, 0, sizeof app);
+    install_signals();
+    tui_keys_init();
+    for (int i = 0; i < TAB_COUNT; i++) {
+        app.tabs[i] = tui_view_new(&app, tab_ops[i]);
+        if (!app.tabs[i]) {
+            app_free(&app);
+            return 1;
+        }
+    }
+
+    if (!initscr()) {
+        log_error("tui: cannot initialise the terminal");
+        app_free(&app);
+        return 1;
+    }
+    log_info("tui: started on a %dx%d terminal (TERM=%s)", COLS, LINES, getenv("TERM") ? getenv("TERM") : "?");
+    cbreak();
+    noecho();
+    nonl();
+    curs_set(0);
+    set_escdelay(25);
+    tui_theme_load(cfg->theme);
+    wnoutrefresh(stdscr);
+    create_windows(&app);
+    show_connecting(&app);
+
+    /* The first render refreshes the Inbox, which connects (starting the embedded servers
+     * when needed) and reports a database that is down on the status line. */
+    app.active = TAB_INBOX;
+    app.dirty = DIRTY_ALL;
+
+    while (!app.quit && !got_signal) {
+        render(&app);
+        tui_key key;
+        if (read_key(&app, &key))
+            handle_key(&app, key);
+    }
+    if (got_signal)
+        log_info("tui: leaving on signal %d", (int)got_signal);
+    endwin();
+    app_free(&app);
+    log_info("tui: closed");
+    return 0;
+}

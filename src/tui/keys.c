@@ -1,0 +1,318 @@
+/* The key table: every action the desk knows, with its default keys and help text, in one
+ * place (like tmux's cmd_entry or NeoMutt's opcode tables). The config file's `keys:`
+ * mapping (action: key spec, several separated by spaces) replaces an action's default keys;
+ * the arrow and page keys listed as "fixed" stay bound whatever the remap. */
+#include "minca/config.h"
+#include "minca/tui.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct action_def {
+    tui_action act;
+    const char *name;
+    const char *keys;      /* default keys, replaced by a remap */
+    const char *fixed;     /* keys kept even when remapped */
+    const char *help;
+} action_def;
+
+static const action_def actions[] = {
+    {TUI_ACT_DOWN, "down", "j", "Down", "move down one line"},
+    {TUI_ACT_UP, "up", "k", "Up", "move up one line"},
+    {TUI_ACT_PAGE_DOWN, "page-down", "C-f Space", "PgDn", "move down one page"},
+    {TUI_ACT_PAGE_UP, "page-up", "C-b", "PgUp", "move up one page"},
+    {TUI_ACT_FIRST, "first", "g", "Home", "go to the first line"},
+    {TUI_ACT_LAST, "last", "G", "End", "go to the last line"},
+    {TUI_ACT_ENTER, "enter", "Enter", "", "open the detail of the selected line"},
+    {TUI_ACT_BACK, "back", "Esc", "", "clear the filter, or close the detail view"},
+    {TUI_ACT_FILTER, "filter", "/", "", "filter the list as you type (ignores case and accents)"},
+    {TUI_ACT_TAB_INBOX, "inbox", "1", "", "show the Inbox pane"},
+    {TUI_ACT_TAB_CASES, "cases", "2", "", "show the Cases pane"},
+    {TUI_ACT_TAB_MATCHES, "matches", "3", "", "show the Matches of the selected case"},
+    {TUI_ACT_TAB_PROFILES, "profiles", "4", "", "show the broker Profiles"},
+    {TUI_ACT_TAB_NEXT, "next-tab", "Tab", "", "next pane"},
+    {TUI_ACT_TAB_PREV, "prev-tab", "S-Tab", "", "previous pane"},
+    {TUI_ACT_RELOAD, "reload", "r", "F5", "reload the pane from the database"},
+    {TUI_ACT_REDRAW, "redraw", "C-l", "", "redraw the whole screen"},
+    {TUI_ACT_HELP, "help", "?", "F1", "show this help"},
+    {TUI_ACT_QUIT, "quit", "q", "", "close the detail view, or quit minca"},
+};
+#define N_ACTIONS (sizeof actions / sizeof actions[0])
+
+typedef struct binding {
+    tui_key key;
+    tui_action act;
+    bool fixed;
+} binding;
+
+static binding *bindings;
+static size_t n_bindings;
+
+static const struct {
+    const char *name;
+    tui_key key;
+} named_keys[] = {
+    {"Enter", '\n'},
+    {"Esc", 27},
+    {"Tab", '\t'},
+    {"S-Tab", TUI_FN(KEY_BTAB)},
+    {"Space", ' '},
+    {"Up", TUI_FN(KEY_UP)},
+    {"Down", TUI_FN(KEY_DOWN)},
+    {"Left", TUI_FN(KEY_LEFT)},
+    {"Right", TUI_FN(KEY_RIGHT)},
+    {"PgUp", TUI_FN(KEY_PPAGE)},
+    {"PgDn", TUI_FN(KEY_NPAGE)},
+    {"Home", TUI_FN(KEY_HOME)},
+    {"End", TUI_FN(KEY_END)},
+    {"Backspace", TUI_FN(KEY_BACKSPACE)},
+    {"Del", TUI_FN(KEY_DC)},
+    {"Ins", TUI_FN(KEY_IC)},
+};
+
+int tui_key_parse(const char *spec, tui_key *out)
+{
+    if (!spec || !*spec)
+        return -1;
+    for (size_t i = 0; i < sizeof named_keys / sizeof named_keys[0]; i++)
+        if (g_ascii_strcasecmp(spec, named_keys[i].name) == 0) {
+            *out = named_keys[i].key;
+            return 0;
+        }
+    if (g_ascii_strcasecmp(spec, "Return") == 0 || g_ascii_strcasecmp(spec, "CR") == 0) {
+        *out = '\n';
+        return 0;
+    }
+    if (g_ascii_strcasecmp(spec, "Escape") == 0) {
+        *out = 27;
+        return 0;
+    }
+    if (g_ascii_strcasecmp(spec, "BTab") == 0) {
+        *out = TUI_FN(KEY_BTAB);
+        return 0;
+    }
+    if (g_ascii_strcasecmp(spec, "PageUp") == 0) {
+        *out = TUI_FN(KEY_PPAGE);
+        return 0;
+    }
+    if (g_ascii_strcasecmp(spec, "PageDown") == 0) {
+        *out = TUI_FN(KEY_NPAGE);
+        return 0;
+    }
+    if ((spec[0] == 'F' || spec[0] == 'f') && spec[1] >= '1' && spec[1] <= '9') {
+        char *end;
+        long n = strtol(spec + 1, &end, 10);
+        if (*end == '\0' && n >= 1 && n <= 24) {
+            *out = TUI_FN(KEY_F((int)n));
+            return 0;
+        }
+    }
+    if ((spec[0] == 'C' || spec[0] == 'c') && spec[1] == '-' && spec[2] && !spec[3]) {
+        char c = spec[2];
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        if (c >= '@' && c <= '_') {
+            *out = c - '@';
+            return 0;
+        }
+        return -1;
+    }
+    /* One UTF-8 character. */
+    if (!g_utf8_validate(spec, -1, NULL) || g_utf8_strlen(spec, -1) != 1)
+        return -1;
+    gunichar c = g_utf8_get_char(spec);
+    if (c < 0x20 || c == 0x7f)
+        return -1;
+    *out = (tui_key)c;
+    return 0;
+}
+
+void tui_key_name(tui_key key, char *buf, size_t len)
+{
+    for (size_t i = 0; i < sizeof named_keys / sizeof named_keys[0]; i++)
+        if (named_keys[i].key == key) {
+            snprintf(buf, len, "%s", named_keys[i].name);
+            return;
+        }
+    if (key == '\r') {
+        snprintf(buf, len, "Enter");
+    } else if (key >= TUI_FN(KEY_F(1)) && key <= TUI_FN(KEY_F(24))) {
+        snprintf(buf, len, "F%d", key - TUI_FN(KEY_F0));
+    } else if (key >= TUI_FN(0)) {
+        snprintf(buf, len, "key-%d", key - TUI_FN(0));
+    } else if (key < 0x20) {
+        snprintf(buf, len, "C-%c", (char)(key + 'a' - 1));
+    } else {
+        char enc[8] = {0};
+        g_unichar_to_utf8((gunichar)key, enc);
+        snprintf(buf, len, "%s", enc);
+    }
+}
+
+static const action_def *find_def(tui_action act)
+{
+    for (size_t i = 0; i < N_ACTIONS; i++)
+        if (actions[i].act == act)
+            return &actions[i];
+    return NULL;
+}
+
+tui_action tui_action_by_name(const char *name)
+{
+    for (size_t i = 0; i < N_ACTIONS; i++)
+        if (strcmp(actions[i].name, name) == 0)
+            return actions[i].act;
+    /* Accept underscores too: `page_down` as well as `page-down`. */
+    char *dashed = g_strdup(name);
+    g_strdelimit(dashed, "_", '-');
+    tui_action act = TUI_ACT_NONE;
+    for (size_t i = 0; i < N_ACTIONS; i++)
+        if (strcmp(actions[i].name, dashed) == 0)
+            act = actions[i].act;
+    g_free(dashed);
+    return act;
+}
+
+const char *tui_action_name(tui_action act)
+{
+    const action_def *d = find_def(act);
+    return d ? d->name : "none";
+}
+
+static void unbind_key(tui_key key)
+{
+    for (size_t i = 0; i < n_bindings;)
+        if (bindings[i].key == key)
+            bindings[i] = bindings[--n_bindings];
+        else
+            i++;
+}
+
+static void bind(tui_key key, tui_action act, bool fixed)
+{
+    unbind_key(key);
+    binding *grown = realloc(bindings, sizeof *bindings * (n_bindings + 1));
+    if (!grown)
+        return;
+    bindings = grown;
+    bindings[n_bindings++] = (binding){key, act, fixed};
+}
+
+/* Binds every key of a space-separated spec list; returns how many were bound. */
+static int bind_specs(const char *specs, tui_action act, bool fixed, bool from_config)
+{
+    int bound = 0;
+    gchar **parts = g_strsplit(specs, " ", -1);
+    for (gchar **p = parts; *p; p++) {
+        if (!**p)
+            continue;
+        tui_key key;
+        if (tui_key_parse(*p, &key) < 0) {
+            log_warn("tui: keys: unknown key '%s' for action '%s' ignored", *p, tui_action_name(act));
+            continue;
+        }
+        if (from_config) {
+            tui_action old = tui_keys_lookup(key);
+            if (old != TUI_ACT_NONE && old != act)
+                log_info("tui: keys: '%s' now runs '%s' instead of '%s'", *p, tui_action_name(act),
+                         tui_action_name(old));
+        }
+        bind(key, act, fixed);
+        bound++;
+    }
+    g_strfreev(parts);
+    return bound;
+}
+
+void tui_keys_init(void)
+{
+    free(bindings);
+    bindings = NULL;
+    n_bindings = 0;
+    for (size_t i = 0; i < N_ACTIONS; i++) {
+        bind_specs(actions[i].keys, actions[i].act, false, false);
+        bind_specs(actions[i].fixed, actions[i].act, true, false);
+    }
+    bind('\r', TUI_ACT_ENTER, true);
+    bind(TUI_FN(KEY_ENTER), TUI_ACT_ENTER, true);
+
+    const minca_config *cfg = config_get();
+    for (int i = 0; i < cfg->n_keys; i++) {
+        const char *name = cfg->keys[i].action, *spec = cfg->keys[i].key;
+        tui_action act = tui_action_by_name(name);
+        if (act == TUI_ACT_NONE) {
+            log_warn("tui: keys: unknown action '%s' ignored", name);
+            continue;
+        }
+        gchar *trimmed = g_strstrip(g_strdup(spec ? spec : ""));
+        tui_key probe;
+        bool any_valid = false;
+        gchar **parts = g_strsplit(trimmed, " ", -1);
+        for (gchar **p = parts; *p; p++)
+            if (**p && tui_key_parse(*p, &probe) == 0)
+                any_valid = true;
+        g_strfreev(parts);
+        if (!any_valid) {
+            log_warn("tui: keys: no usable key in '%s' for action '%s'; keeping its defaults", trimmed, name);
+            g_free(trimmed);
+            continue;
+        }
+        /* Drop the action's remappable defaults, keep its fixed keys. */
+        for (size_t j = 0; j < n_bindings;)
+            if (bindings[j].act == act && !bindings[j].fixed)
+                bindings[j] = bindings[--n_bindings];
+            else
+                j++;
+        bind_specs(trimmed, act, false, true);
+        log_info("tui: keys: '%s' bound to '%s'", name, trimmed);
+        g_free(trimmed);
+    }
+}
+
+tui_action tui_keys_lookup(tui_key key)
+{
+    for (size_t i = 0; i < n_bindings; i++)
+        if (bindings[i].key == key)
+            return bindings[i].act;
+    return TUI_ACT_NONE;
+}
+
+/* "j, Down" for an action, in table order: remappable keys first, then fixed ones. */
+static void describe_keys(tui_action act, GString *out)
+{
+    bool first = true;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n_bindings; i++) {
+            if (bindings[i].act != act || bindings[i].fixed != (pass == 1))
+                continue;
+            if (bindings[i].key == '\r' || bindings[i].key == TUI_FN(KEY_ENTER))
+                continue;
+            char name[32];
+            tui_key_name(bindings[i].key, name, sizeof name);
+            g_string_append_printf(out, "%s%s", first ? "" : ", ", name);
+            first = false;
+        }
+    if (first)
+        g_string_append(out, "(unbound)");
+}
+
+char *tui_keys_help_text(void)
+{
+    GString *out = g_string_new("Keys (remap them in the config file, e.g. `keys: {quit: Q}`)\n\n");
+    for (size_t i = 0; i < N_ACTIONS; i++) {
+        GString *keys = g_string_new(NULL);
+        describe_keys(actions[i].act, keys);
+        char kcol[64], ncol[64];
+        tui_text_fit(keys->str, 18, false, kcol, sizeof kcol);
+        tui_text_fit(actions[i].name, 12, false, ncol, sizeof ncol);
+        g_string_append_printf(out, "  %s %s %s\n", kcol, ncol, actions[i].help);
+        g_string_free(keys, TRUE);
+    }
+    g_string_append(out, "\nIn the filter prompt: type to filter, Backspace deletes, C-u clears,\n"
+                         "Enter keeps the filter, Esc clears it.\n");
+    char *text = strdup(out->str);
+    g_string_free(out, TRUE);
+    return text;
+}

@@ -1,0 +1,347 @@
+/* The list widget: rows of cells, an incremental filter over a folded copy of each row,
+ * a selection that survives reloads, and drawing that touches only the visible rows. */
+#include "minca/tui.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct table_row {
+    char *key;
+    char **cells;
+    char *folded;      /* all cells, case- and accent-folded, for the filter */
+    tui_elem elem;
+    json_t *data;
+} table_row;
+
+struct tui_table {
+    const tui_column *cols;
+    int ncols;
+    table_row *rows;
+    int nrows, cap;
+    int *visible;      /* indices into rows that pass the filter */
+    int nvisible;
+    int sel;           /* index into visible */
+    int top;           /* first visible index drawn */
+    char *filter;      /* as typed */
+    char *filter_folded;
+    char *empty_hint;
+    char *keep_key;    /* selection to restore after a reload */
+    bool header;
+};
+
+tui_table *tui_table_new(const tui_column *cols, int ncols)
+{
+    tui_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->cols = cols;
+    t->ncols = ncols;
+    t->header = true;
+    return t;
+}
+
+static void free_rows(tui_table *t)
+{
+    for (int i = 0; i < t->nrows; i++) {
+        table_row *r = &t->rows[i];
+        for (int c = 0; c < t->ncols; c++)
+            free(r->cells[c]);
+        free(r->cells);
+        free(r->key);
+        free(r->folded);
+        json_decref(r->data);
+    }
+    t->nrows = 0;
+    t->nvisible = 0;
+}
+
+void tui_table_free(tui_table *t)
+{
+    if (!t)
+        return;
+    free_rows(t);
+    free(t->rows);
+    free(t->visible);
+    free(t->filter);
+    free(t->filter_folded);
+    free(t->empty_hint);
+    free(t->keep_key);
+    free(t);
+}
+
+void tui_table_clear(tui_table *t)
+{
+    const char *key = tui_table_selected_key(t);
+    free(t->keep_key);
+    t->keep_key = key ? strdup(key) : NULL;
+    free_rows(t);
+}
+
+void tui_table_add(tui_table *t, const char *key, const char *const *cells, tui_elem elem, json_t *data)
+{
+    if (t->nrows == t->cap) {
+        int cap = t->cap ? t->cap * 2 : 64;
+        table_row *rows = realloc(t->rows, sizeof *rows * (size_t)cap);
+        if (!rows)
+            return;
+        t->rows = rows;
+        t->cap = cap;
+    }
+    table_row *r = &t->rows[t->nrows];
+    r->key = strdup(key ? key : "");
+    r->cells = calloc((size_t)t->ncols, sizeof *r->cells);
+    size_t total = 1;
+    for (int c = 0; c < t->ncols; c++) {
+        r->cells[c] = strdup(cells[c] ? cells[c] : "");
+        total += strlen(r->cells[c]) + 1;
+    }
+    char *joined = malloc(total);
+    size_t pos = 0;
+    for (int c = 0; c < t->ncols; c++) {
+        size_t n = strlen(r->cells[c]);
+        memcpy(joined + pos, r->cells[c], n);
+        pos += n;
+        joined[pos++] = '\t'; /* a separator no filter text contains */
+    }
+    joined[pos] = '\0';
+    r->folded = tui_text_fold(joined);
+    free(joined);
+    r->elem = elem;
+    r->data = data ? json_incref(data) : NULL;
+    t->nrows++;
+}
+
+/* Rebuilds the visible list; keeps the selection on the row with keep_key when given. */
+static void apply_filter(tui_table *t, const char *keep_key)
+{
+    free(t->visible);
+    t->visible = malloc(sizeof *t->visible * (size_t)(t->nrows ? t->nrows : 1));
+    t->nvisible = 0;
+    int new_sel = -1;
+    for (int i = 0; i < t->nrows; i++) {
+        if (t->filter_folded && *t->filter_folded && !strstr(t->rows[i].folded, t->filter_folded))
+            continue;
+        if (keep_key && new_sel < 0 && strcmp(t->rows[i].key, keep_key) == 0)
+            new_sel = t->nvisible;
+        t->visible[t->nvisible++] = i;
+    }
+    if (new_sel >= 0)
+        t->sel = new_sel;
+    if (t->sel >= t->nvisible)
+        t->sel = t->nvisible ? t->nvisible - 1 : 0;
+    if (t->sel < 0)
+        t->sel = 0;
+    if (t->top > t->sel)
+        t->top = t->sel;
+}
+
+void tui_table_done(tui_table *t)
+{
+    apply_filter(t, t->keep_key);
+    free(t->keep_key);
+    t->keep_key = NULL;
+}
+
+void tui_table_set_filter(tui_table *t, const char *filter)
+{
+    char *keep = tui_table_selected_key(t) ? strdup(tui_table_selected_key(t)) : NULL;
+    free(t->filter);
+    free(t->filter_folded);
+    t->filter = (filter && *filter) ? strdup(filter) : NULL;
+    t->filter_folded = t->filter ? tui_text_fold(t->filter) : NULL;
+    apply_filter(t, keep);
+    /* While narrowing, start from the first match unless the selected row still matches. */
+    if (keep && t->nvisible && strcmp(t->rows[t->visible[t->sel]].key, keep) != 0)
+        t->sel = 0, t->top = 0;
+    free(keep);
+}
+
+const char *tui_table_filter(const tui_table *t) { return t->filter; }
+
+void tui_table_set_empty(tui_table *t, const char *hint)
+{
+    free(t->empty_hint);
+    t->empty_hint = hint ? strdup(hint) : NULL;
+}
+
+void tui_table_set_header(tui_table *t, bool show) { t->header = show; }
+
+bool tui_table_move(tui_table *t, tui_action act, int page)
+{
+    if (!t->nvisible)
+        return false;
+    if (page < 1)
+        page = 1;
+    int old = t->sel, last = t->nvisible - 1;
+    switch (act) {
+    case TUI_ACT_DOWN: t->sel++; break;
+    case TUI_ACT_UP: t->sel--; break;
+    case TUI_ACT_PAGE_DOWN: t->sel += page; t->top += page; break;
+    case TUI_ACT_PAGE_UP: t->sel -= page; t->top -= page; break;
+    case TUI_ACT_FIRST: t->sel = 0; break;
+    case TUI_ACT_LAST: t->sel = last; break;
+    default: return false;
+    }
+    if (t->sel > last)
+        t->sel = last;
+    if (t->sel < 0)
+        t->sel = 0;
+    if (t->top < 0)
+        t->top = 0;
+    return t->sel != old;
+}
+
+static const table_row *selected_row(const tui_table *t)
+{
+    if (!t || !t->nvisible || t->sel < 0 || t->sel >= t->nvisible)
+        return NULL;
+    return &t->rows[t->visible[t->sel]];
+}
+
+json_t *tui_table_selected(const tui_table *t)
+{
+    const table_row *r = selected_row(t);
+    return r ? r->data : NULL;
+}
+
+const char *tui_table_selected_key(const tui_table *t)
+{
+    const table_row *r = selected_row(t);
+    return r ? r->key : NULL;
+}
+
+int tui_table_position(const tui_table *t) { return t->nvisible ? t->sel + 1 : 0; }
+int tui_table_visible(const tui_table *t) { return t->nvisible; }
+int tui_table_total(const tui_table *t) { return t->nrows; }
+
+/* Column widths for a total width: minimums first, the rest shared by weight; columns that
+ * do not fit at all get width 0. */
+static void layout(const tui_table *t, int width, int *widths)
+{
+    int need = 0, weights = 0;
+    for (int c = 0; c < t->ncols; c++) {
+        need += t->cols[c].min_width + (c ? 1 : 0);
+        weights += t->cols[c].weight;
+    }
+    int spare = width - need;
+    if (spare >= 0) {
+        int given = 0, last_flex = -1;
+        for (int c = 0; c < t->ncols; c++) {
+            int extra = weights ? spare * t->cols[c].weight / weights : 0;
+            widths[c] = t->cols[c].min_width + extra;
+            given += extra;
+            if (t->cols[c].weight)
+                last_flex = c;
+        }
+        if (last_flex >= 0)
+            widths[last_flex] += spare - given;
+        return;
+    }
+    /* Too narrow: keep columns from the left while they fit, squeeze the last one. */
+    int used = 0;
+    for (int c = 0; c < t->ncols; c++) {
+        int sep = c ? 1 : 0;
+        int room = width - used - sep;
+        if (room <= 0) {
+            widths[c] = 0;
+            continue;
+        }
+        widths[c] = t->cols[c].min_width < room ? t->cols[c].min_width : room;
+        used += widths[c] + sep;
+    }
+}
+
+static void draw_cells(WINDOW *win, int y, int x, const int *widths, const tui_table *t, char *const *cells,
+                       const char *const *titles)
+{
+    int cx = x;
+    for (int c = 0; c < t->ncols; c++) {
+        if (widths[c] <= 0)
+            continue;
+        if (c && cx > x) {
+            mvwaddch(win, y, cx, ' ');
+            cx++;
+        }
+        const char *text = cells ? cells[c] : titles[c];
+        tui_text_put(win, y, cx, widths[c], text, t->cols[c].right);
+        cx += widths[c];
+    }
+}
+
+typedef struct hint_lines {
+    char *lines[32];
+    int n;
+} hint_lines;
+
+static void collect_line(char *line, void *user)
+{
+    hint_lines *hl = user;
+    if (hl->n < (int)(sizeof hl->lines / sizeof hl->lines[0]))
+        hl->lines[hl->n++] = line;
+    else
+        free(line);
+}
+
+/* Hint text (empty list, no match), wrapped to the width. */
+static void draw_hint(WINDOW *win, int y, int x, int h, int w, const char *hint, tui_elem elem)
+{
+    hint_lines hl = {.n = 0};
+    tui_text_wrap(hint, w > 12 ? w - 2 : w, collect_line, &hl);
+    wattrset(win, tui_theme_attr(elem));
+    for (int i = 0; i < hl.n; i++) {
+        if (i < h)
+            tui_text_put(win, y + i, x + 1, w > 1 ? w - 1 : w, hl.lines[i], false);
+        free(hl.lines[i]);
+    }
+    wattrset(win, A_NORMAL);
+}
+
+void tui_table_draw(tui_table *t, WINDOW *win, int y, int x, int h, int w)
+{
+    if (h <= 0 || w <= 0)
+        return;
+    int widths[t->ncols > 0 ? t->ncols : 1];
+    layout(t, w, widths);
+    int row_y = y;
+    if (t->header) {
+        wattrset(win, tui_theme_attr(TUI_EL_HEADER));
+        mvwhline(win, y, x, ' ', w);
+        const char *titles[t->ncols > 0 ? t->ncols : 1];
+        for (int c = 0; c < t->ncols; c++)
+            titles[c] = t->cols[c].title;
+        draw_cells(win, y, x, widths, t, NULL, titles);
+        wattrset(win, A_NORMAL);
+        row_y++;
+        h--;
+    }
+    if (h <= 0)
+        return;
+    if (!t->nvisible) {
+        if (t->filter) {
+            char *msg = core_strdup_printf("No line matches \"%s\" (%d hidden). Esc clears the filter.", t->filter, t->nrows);
+            draw_hint(win, row_y + 1, x, h - 1, w, msg, TUI_EL_HINT);
+            free(msg);
+        } else if (t->empty_hint) {
+            draw_hint(win, row_y + 1, x, h - 1, w, t->empty_hint, TUI_EL_HINT);
+        }
+        return;
+    }
+    /* Keep the selection on screen. */
+    if (t->sel < t->top)
+        t->top = t->sel;
+    if (t->sel >= t->top + h)
+        t->top = t->sel - h + 1;
+    if (t->top > t->nvisible - h)
+        t->top = t->nvisible - h;
+    if (t->top < 0)
+        t->top = 0;
+    for (int i = 0; i < h && t->top + i < t->nvisible; i++) {
+        int vi = t->top + i;
+        const table_row *r = &t->rows[t->visible[vi]];
+        tui_elem elem = vi == t->sel ? TUI_EL_SELECTED : r->elem;
+        wattrset(win, tui_theme_attr(elem));
+        mvwhline(win, row_y + i, x, ' ', w);
+        draw_cells(win, row_y + i, x, widths, t, r->cells, NULL);
+    }
+    wattrset(win, A_NORMAL);
+}
