@@ -105,6 +105,15 @@ static size_t quote_start(const section *s)
         if ((starts(f, "el ") && fl > 9 && strcmp(f + fl - 9, "escribio:") == 0) ||
             (starts(f, "on ") && fl > 6 && strcmp(f + fl - 6, "wrote:") == 0))
             return i;
+        /* Gmail wraps a long "El ..., X <x@y> escribió:" over two lines. */
+        if ((starts(f, "el ") || starts(f, "on ")) && i + 1 < s->n) {
+            const char *g = s->lines[i + 1].fold;
+            size_t gl = strlen(g);
+            while (gl && g[gl - 1] == ' ')
+                gl--;
+            if ((gl >= 9 && strncmp(g + gl - 9, "escribio:", 9) == 0) || (gl >= 6 && strncmp(g + gl - 6, "wrote:", 6) == 0))
+                return i;
+        }
         if (starts(f, "de:") || starts(f, "from:")) {
             for (size_t j = i + 1; j < s->n && j <= i + 4; j++) {
                 const char *g = skip_ws(s->lines[j].fold);
@@ -506,6 +515,66 @@ static bool rfc_from(const char *orig, size_t at, char **norm, char **raw)
     return false;
 }
 
+/* A labelled RFC that does not have the SAT shape is kept (flagged invalid) rather than lost:
+ * the first token of the value, separators removed. */
+static bool malformed_rfc(const char *value, intake_analysis *a)
+{
+    const char *p = value;
+    while (*p == ' ' || *p == ':' || *p == '.' || *p == '\t')
+        p++;
+    const char *e = p;
+    while (*e && *e != ' ' && *e != ',' && *e != ';' && *e != '(' && *e != '/')
+        e++;
+    if (e == p || e - p > 20)
+        return false;
+    char *raw = strndup(p, (size_t)(e - p));
+    strip_trailing(raw, ".");
+    GString *n = g_string_new(NULL);
+    for (const char *q = raw; *q; q = g_utf8_next_char(q)) {
+        gunichar c = g_utf8_get_char(q);
+        if (c != '-' && c != '.' && c != '_')
+            g_string_append_unichar(n, g_unichar_toupper(c));
+    }
+    glong len = g_utf8_strlen(n->str, -1);
+    bool has_digit = strpbrk(n->str, "0123456789") != NULL;
+    if (len < 9 || len > 15 || !has_digit) {
+        g_string_free(n, TRUE);
+        free(raw);
+        return false;
+    }
+    a->rfc_raw = raw;
+    a->rfc = g_string_free(n, FALSE);
+    char *copy = strdup(a->rfc);
+    g_free(a->rfc);
+    a->rfc = copy;
+    note(a, "RFC \"%s\" does not have the SAT shape (3 or 4 letters, YYMMDD, 3 characters)", a->rfc_raw);
+    return true;
+}
+
+/* Last resort: an unlabelled token anywhere that passes the full check, digit included. */
+static bool bare_rfc(const section *s, intake_analysis *a)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        const line *l = &s->lines[i];
+        for (size_t k = 0; l->fold[k]; k++) {
+            if (k > 0 && (isalnum((unsigned char)l->fold[k - 1]) || l->fold[k - 1] == '?' || l->fold[k - 1] == '&'))
+                continue;
+            if (!isalpha((unsigned char)l->fold[k]) && l->fold[k] != '?' && l->fold[k] != '&')
+                continue;
+            char *norm = NULL, *raw = NULL;
+            if (rfc_from(l->orig, l->off[k], &norm, &raw) && intake_rfc_valid(norm)) {
+                a->rfc = norm;
+                a->rfc_raw = raw;
+                note(a, "RFC %s found without a label", norm);
+                return true;
+            }
+            free(norm);
+            free(raw);
+        }
+    }
+    return false;
+}
+
 static bool find_rfc(const section *s, bool labelled, intake_analysis *a)
 {
     char lab[96];
@@ -516,6 +585,8 @@ static bool find_rfc(const section *s, bool labelled, intake_analysis *a)
             if (!split_label(l, lab, sizeof lab, &vs) || !in_list(lab, LAB_RFC))
                 continue;
             if (rfc_from(l->orig, l->off[vs], &a->rfc, &a->rfc_raw))
+                return true;
+            if (malformed_rfc(l->orig + l->off[vs], a))
                 return true;
             continue;
         }
@@ -997,6 +1068,8 @@ static void run_fields(const sections *ss, intake_analysis *a)
     for (size_t i = 0; i < ss->n; i++)
         if (find_rfc(&ss->s[i], true, a) || find_rfc(&ss->s[i], false, a))
             break;
+    for (size_t i = 0; i < ss->n && !a->rfc; i++)
+        bare_rfc(&ss->s[i], a);
     for (size_t i = 0; i < ss->n; i++)
         if (find_contact(&ss->s[i], true, a) || find_contact(&ss->s[i], false, a))
             break;

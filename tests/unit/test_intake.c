@@ -558,6 +558,22 @@ static void test_analysis_newest_wins(void **state)
     assert_true(noted);
     intake_analysis_free(a);
 
+    /* Gmail quote header wrapped over two lines; the older text below it loses. */
+    a = analyze_text("Perdón, la forma de pago es: Forma de pago: Semestral\n\n"
+                     "El lun, 6 oct 2025 a las 9:14, Mariana Ochoa <\n"
+                     "mochoa@corredor-ejemplo.mx> escribió:\n"
+                     "Forma de pago: Anual\nCONSTRUCTORA X SA DE CV AEPL790417FB3\n");
+    assert_string_equal(a->payment_terms, "SEMESTRAL");
+    assert_string_equal(a->rfc, "AEPL790417FB3");   /* unlabelled, but passes the check digit */
+    intake_analysis_free(a);
+
+    /* A labelled RFC with the wrong shape is kept and flagged, not dropped. */
+    a = analyze_text("RFC: MIO-83060-RT3\n");
+    assert_string_equal(a->rfc, "MIO83060RT3");
+    assert_false(a->rfc_valid);
+    assert_true(missing(a, "rfc_invalid"));
+    intake_analysis_free(a);
+
     /* Two different uses in one message: left empty rather than guessed. */
     a = analyze_text("Adjunto dos archivos: la flotilla utilitaria (uso carga) y la ejecutiva (uso particular).\n");
     assert_null(a->uso);
