@@ -299,12 +299,24 @@ int codify_aliases_load_default(codify_aliases **out, minca_err *err)
     return rc;
 }
 
+/* key = marker byte + word; false when it does not fit */
+static bool prefixed(char *key, size_t cap, char marker, const char *word)
+{
+    size_t n = strlen(word);
+    if (n + 2 > cap)
+        return false;
+    key[0] = marker;
+    memcpy(key + 1, word, n + 1);
+    return true;
+}
+
 bool cx_minor_word(const codify_aliases *al, const char *word)
 {
     if (!al)
         return false;
     char key[80];
-    snprintf(key, sizeof key, "\x03%s", word);
+    if (!prefixed(key, sizeof key, '\x03', word))
+        return false;
     return g_hash_table_contains(al->token_syn, key);
 }
 
@@ -313,7 +325,8 @@ const char *cx_unit_word(const codify_aliases *al, const char *word)
     if (!al)
         return NULL;
     char key[80];
-    snprintf(key, sizeof key, "\x02%s", word);
+    if (!prefixed(key, sizeof key, '\x02', word))
+        return NULL;
     return g_hash_table_lookup(al->token_syn, key);
 }
 
@@ -344,8 +357,7 @@ void cx_apply_synonyms(const codify_aliases *al, const cx_tokens *in, cx_tokens 
         int used = 0;
         if (al && al->max_phrase > 1) {
             char mark[80];
-            snprintf(mark, sizeof mark, "\x01%s", in->tok[i]);
-            if (g_hash_table_contains(al->token_syn, mark)) {
+            if (prefixed(mark, sizeof mark, '\x01', in->tok[i]) && g_hash_table_contains(al->token_syn, mark)) {
                 for (int len = al->max_phrase; len > 1 && !used; len--) {
                     if (i + len > in->n)
                         continue;

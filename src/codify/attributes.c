@@ -29,13 +29,6 @@ static bool parse_number(const char *s, double *v, bool *decimal)
     return true;
 }
 
-static bool in_list(const char *w, const char *const *list)
-{
-    for (int i = 0; list[i]; i++)
-        if (strcmp(w, list[i]) == 0)
-            return true;
-    return false;
-}
 
 static const char *const AUTO_WORDS[] = {"AUT", "CVT", "DSG", "TIPTRONIC", "DCT", "STEPTRONIC",
                                           "STEPT", "SPORTSHIFT", "POWERSHIFT", "MULTITRONIC",
@@ -51,11 +44,52 @@ static const char *const BODY_WORDS[] = {"PICKUP", "CHASIS", "VAN", "SEDAN", "HB
                                           "CONVERTIBLE", "WAGON", "PANEL", "CAMIONETA", "MINIVAN",
                                           "CABRIO", "ROADSTER", NULL};
 
-static void push_fmt(cx_tokens *t, const char *fmt, int v)
+enum {
+    W_NONE = 0, W_STD, W_AUT, W_AUTO_OTHER, W_4X4, W_4X2, W_DRIVE4, W_DRIVE2, W_DIESEL,
+    W_DIESEL_OTHER, W_HYBRID, W_PHEV, W_ELECTRIC, W_TURBO, W_BODY,
+};
+
+static GHashTable *word_classes;
+
+static void add_class(const char *const *list, int cls)
+{
+    for (int i = 0; list[i]; i++)
+        g_hash_table_insert(word_classes, (gpointer)list[i], GINT_TO_POINTER(cls));
+}
+
+/* Class of a canonical word; the table is built once, then only read (thread-safe). */
+static int word_class(const char *w)
+{
+    static gsize once = 0;
+    if (g_once_init_enter(&once)) {
+        word_classes = g_hash_table_new(g_str_hash, g_str_equal);
+        add_class(AUTO_WORDS, W_AUTO_OTHER);
+        add_class(DRIVE4_WORDS, W_DRIVE4);
+        add_class(DRIVE2_WORDS, W_DRIVE2);
+        add_class(DIESEL_WORDS, W_DIESEL_OTHER);
+        add_class(HYBRID_WORDS, W_HYBRID);
+        add_class(BODY_WORDS, W_BODY);
+        static const struct {
+            const char *w;
+            int cls;
+        } single[] = {{"STD", W_STD}, {"AUT", W_AUT}, {"4X4", W_4X4}, {"4X2", W_4X2},
+                      {"DIESEL", W_DIESEL}, {"PHEV", W_PHEV}, {"ELECTRICO", W_ELECTRIC},
+                      {"TURBO", W_TURBO}, {"BITURBO", W_TURBO}};
+        for (size_t i = 0; i < G_N_ELEMENTS(single); i++)
+            g_hash_table_insert(word_classes, (gpointer)single[i].w, GINT_TO_POINTER(single[i].cls));
+        g_once_init_leave(&once, 1);
+    }
+    return GPOINTER_TO_INT(g_hash_table_lookup(word_classes, w));
+}
+
+/* prefix followed by the decimal digits of v (v >= 0); printf is too slow on this path */
+static void push_fmt(cx_tokens *t, const char *prefix, int v)
 {
     char b[24];
-    int n = snprintf(b, sizeof b, fmt, v);
-    cx_tokens_push(t, b, (size_t)n);
+    size_t n = strlen(prefix);
+    memcpy(b, prefix, n);
+    n += cx_format_uint(b + n, (unsigned)v);
+    cx_tokens_push(t, b, n);
 }
 
 static bool vin_like(const char *w)
@@ -135,7 +169,7 @@ void cx_parse_attrs(const cx_tokens *in, codify_attrs *a, cx_tokens *words)
                 continue;
             }
             if (strcmp(nx, "VEL") == 0 && !dec && iv >= 3 && iv <= 10) {
-                push_fmt(words, "#VEL%d", iv);
+                push_fmt(words, "#VEL", iv);
                 i++;
                 continue;
             }
@@ -145,7 +179,8 @@ void cx_parse_attrs(const cx_tokens *in, codify_attrs *a, cx_tokens *words)
             }
             /* "AUT 4 ABS": a lone small number after the transmission is the door count */
             if (!dec && iv >= 2 && iv <= 5 && !a->doors && i > 0 && i + 1 < in->n &&
-                (strcmp(in->tok[i - 1], "STD") == 0 || in_list(in->tok[i - 1], AUTO_WORDS))) {
+                (word_class(in->tok[i - 1]) == W_STD || word_class(in->tok[i - 1]) == W_AUT ||
+                 word_class(in->tok[i - 1]) == W_AUTO_OTHER)) {
                 a->doors = iv;
                 continue;
             }
@@ -168,46 +203,57 @@ void cx_parse_attrs(const cx_tokens *in, codify_attrs *a, cx_tokens *words)
                 continue;
             }
         }
-        if (strcmp(w, "STD") == 0) {
+        int cls = word_class(w);
+        switch (cls) {
+        case W_STD:
             a->trans = CODIFY_TRANS_MANUAL;
             continue;
-        }
-        if (in_list(w, AUTO_WORDS)) {
+        case W_AUT:
             a->trans = CODIFY_TRANS_AUTO;
-            if (strcmp(w, "AUT") == 0)
-                continue;
-        } else if (strcmp(w, "4X4") == 0) {
+            continue;
+        case W_AUTO_OTHER:
+            a->trans = CODIFY_TRANS_AUTO;
+            break;
+        case W_4X4:
             a->drive = CODIFY_DRIVE_4X4;
             continue;
-        } else if (strcmp(w, "4X2") == 0) {
+        case W_4X2:
             a->drive = CODIFY_DRIVE_4X2;
             continue;
-        } else if (in_list(w, DRIVE4_WORDS)) {
+        case W_DRIVE4:
             a->drive = CODIFY_DRIVE_4X4;
-        } else if (in_list(w, DRIVE2_WORDS)) {
+            break;
+        case W_DRIVE2:
             a->drive = CODIFY_DRIVE_4X2;
-        } else if (in_list(w, DIESEL_WORDS)) {
+            break;
+        case W_DIESEL:
             a->fuel = CODIFY_FUEL_DIESEL;
-            if (strcmp(w, "DIESEL") == 0)
-                continue;
-        } else if (in_list(w, HYBRID_WORDS)) {
+            continue;
+        case W_DIESEL_OTHER:
+            a->fuel = CODIFY_FUEL_DIESEL;
+            break;
+        case W_HYBRID:
             a->fuel = CODIFY_FUEL_HYBRID;
             continue;
-        } else if (strcmp(w, "PHEV") == 0) {
+        case W_PHEV:
             a->fuel = CODIFY_FUEL_PLUGIN;
             continue;
-        } else if (strcmp(w, "ELECTRICO") == 0) {
+        case W_ELECTRIC:
             a->fuel = CODIFY_FUEL_ELECTRIC;
             continue;
-        } else if (strcmp(w, "TURBO") == 0 || strcmp(w, "BITURBO") == 0) {
+        case W_TURBO:
             a->turbo = true;
             continue;
-        } else if (in_list(w, BODY_WORDS)) {
+        case W_BODY:
             if (!a->body[0])
                 g_strlcpy(a->body, w, sizeof a->body);
-        } else if (vin_like(w)) {
-            g_strlcpy(a->vin, w, sizeof a->vin);
-            continue;
+            break;
+        default:
+            if (vin_like(w)) {
+                g_strlcpy(a->vin, w, sizeof a->vin);
+                continue;
+            }
+            break;
         }
         cx_tokens_push(words, w, strlen(w));
     }
@@ -215,17 +261,17 @@ void cx_parse_attrs(const cx_tokens *in, codify_attrs *a, cx_tokens *words)
         a->year = plain_year;
 
     if (a->doors)
-        push_fmt(words, "#D%d", a->doors);
+        push_fmt(words, "#D", a->doors);
     if (a->cylinders)
-        push_fmt(words, "#C%d", a->cylinders);
+        push_fmt(words, "#C", a->cylinders);
     if (a->displacement_dl)
-        push_fmt(words, "#L%d", a->displacement_dl);
+        push_fmt(words, "#L", a->displacement_dl);
     if (a->turbo)
         cx_tokens_push(words, "#TURBO", 6);
     if (a->occupants)
-        push_fmt(words, "#O%d", a->occupants);
+        push_fmt(words, "#O", a->occupants);
     if (a->tonnage_dt)
-        push_fmt(words, "#T%d", a->tonnage_dt);
+        push_fmt(words, "#T", a->tonnage_dt);
     if (a->trans)
         cx_tokens_push(words, a->trans == CODIFY_TRANS_AUTO ? "#AUT" : "#STD", 4);
     if (a->drive)
@@ -253,47 +299,73 @@ void codify_extract_attrs(const codify_aliases *aliases, const char *text, codif
     g_free(words);
 }
 
+/* Appends str to buf (bounded). */
+static size_t put(char *buf, size_t at, size_t cap, const char *str)
+{
+    while (*str && at + 1 < cap)
+        buf[at++] = *str++;
+    buf[at] = '\0';
+    return at;
+}
+
+static size_t put_tenths(char *buf, size_t at, size_t cap, int tenths)
+{
+    char num[16];
+    cx_format_uint(num, (unsigned)(tenths / 10));
+    at = put(buf, at, cap, num);
+    at = put(buf, at, cap, ".");
+    cx_format_uint(num, (unsigned)(tenths % 10));
+    return put(buf, at, cap, num);
+}
+
 void cx_attr_value(const codify_attrs *a, codify_attr which, char *buf, size_t cap)
 {
+    char num[16];
     buf[0] = '\0';
     switch (which) {
     case CODIFY_ATTR_TRANS:
         if (a->trans)
-            snprintf(buf, cap, "%s", a->trans == CODIFY_TRANS_AUTO ? "AUT" : "STD");
+            put(buf, 0, cap, a->trans == CODIFY_TRANS_AUTO ? "AUT" : "STD");
         break;
     case CODIFY_ATTR_DOORS:
-        if (a->doors)
-            snprintf(buf, cap, "%dP", a->doors);
+        if (a->doors) {
+            cx_format_uint(num, (unsigned)a->doors);
+            put(buf, put(buf, 0, cap, num), cap, "P");
+        }
         break;
     case CODIFY_ATTR_CYLINDERS:
-        if (a->cylinders)
-            snprintf(buf, cap, "%d cyl", a->cylinders);
+        if (a->cylinders) {
+            cx_format_uint(num, (unsigned)a->cylinders);
+            put(buf, put(buf, 0, cap, num), cap, " cyl");
+        }
         break;
     case CODIFY_ATTR_DISPLACEMENT:
         if (a->displacement_dl)
-            snprintf(buf, cap, "%d.%dL", a->displacement_dl / 10, a->displacement_dl % 10);
+            put(buf, put_tenths(buf, 0, cap, a->displacement_dl), cap, "L");
         break;
     case CODIFY_ATTR_TURBO:
         if (a->turbo)
-            snprintf(buf, cap, "turbo");
+            put(buf, 0, cap, "turbo");
         break;
     case CODIFY_ATTR_OCCUPANTS:
-        if (a->occupants)
-            snprintf(buf, cap, "%d ocup", a->occupants);
+        if (a->occupants) {
+            cx_format_uint(num, (unsigned)a->occupants);
+            put(buf, put(buf, 0, cap, num), cap, " ocup");
+        }
         break;
     case CODIFY_ATTR_DRIVE:
         if (a->drive)
-            snprintf(buf, cap, "%s", a->drive == CODIFY_DRIVE_4X4 ? "4X4" : "4X2");
+            put(buf, 0, cap, a->drive == CODIFY_DRIVE_4X4 ? "4X4" : "4X2");
         break;
     case CODIFY_ATTR_FUEL: {
         static const char *const names[] = {"", "diesel", "hybrid", "plug-in", "electric"};
         if (a->fuel)
-            snprintf(buf, cap, "%s", names[a->fuel]);
+            put(buf, 0, cap, names[a->fuel]);
         break;
     }
     case CODIFY_ATTR_TONNAGE:
         if (a->tonnage_dt)
-            snprintf(buf, cap, "%d.%dTON", a->tonnage_dt / 10, a->tonnage_dt % 10);
+            put(buf, put_tenths(buf, 0, cap, a->tonnage_dt), cap, "TON");
         break;
     default:
         break;

@@ -28,6 +28,8 @@ void cx_tokens_push(cx_tokens *t, const char *s, size_t len);
 /* normalize.c: splits normalised text into tokens, separating glued number+unit tokens
  * ("5OCUP" -> "5" "OCUP", "MOD2016" -> "MOD" "2016"). */
 void cx_tokenize(const codify_aliases *al, const char *norm, cx_tokens *out);
+/* Writes the decimal digits of v and a NUL; returns the digit count (at most 10). */
+size_t cx_format_uint(char *buf, unsigned v);
 /* Compact form: only [A-Z0-9] kept ("NP-300 FRONTIER" -> "NP300FRONTIER"). */
 size_t cx_compact(const char *norm, char *out, size_t cap);
 

@@ -153,8 +153,12 @@ static bool brands_from_text(const codify_index *idx, const cx_tokens *t, qstate
         GArray *ids = NULL;
         if (i + 1 < t->n) {
             char comp[160];
-            snprintf(comp, sizeof comp, "%s%s", t->tok[i], t->tok[i + 1]);
-            ids = brand_lookup(idx, comp);
+            size_t a = strlen(t->tok[i]), b = strlen(t->tok[i + 1]);
+            if (a + b < sizeof comp) {
+                memcpy(comp, t->tok[i], a);
+                memcpy(comp + a, t->tok[i + 1], b + 1);
+                ids = brand_lookup(idx, comp);
+            }
         }
         if (!ids && strlen(t->tok[i]) >= 2)
             ids = brand_lookup(idx, t->tok[i]);
@@ -351,7 +355,7 @@ static void explain(const codify_index *idx, const qstate *s, const cx_entry *e,
         add_evidence(c, CODIFY_ATTR_MODEL, CODIFY_AGREE, "", model->name);
     if (s->year) {
         char y[12];
-        snprintf(y, sizeof y, "%d", s->year);
+        cx_format_uint(y, (unsigned)s->year);
         add_evidence(c, CODIFY_ATTR_YEAR, s->year == e->year ? CODIFY_AGREE : CODIFY_CONFLICT, y, y);
     }
     static const codify_attr attrs[] = {CODIFY_ATTR_TRANS, CODIFY_ATTR_DOORS, CODIFY_ATTR_CYLINDERS,
@@ -369,28 +373,43 @@ static void explain(const codify_index *idx, const qstate *s, const cx_entry *e,
     if (s->vin_ok && s->year_src == 3)
         add_evidence(c, CODIFY_ATTR_VIN, CODIFY_AGREE, s->attrs.vin, "");
 
-    /* short human string */
-    GString *agree = g_string_new(NULL), *conflict = g_string_new(NULL);
+    /* short human string: "agrees: brand, model, year, AUT, 2.5L; conflicts: doors 4P vs 2P; words 80%" */
+    char *p = c->explanation;
+    char *end = c->explanation + sizeof c->explanation - 1;
+#define PUT(str) for (const char *q_ = (str); *q_ && p < end; q_++) *p++ = *q_
+    PUT("agrees: ");
+    int n_agree = 0;
     for (int i = 0; i < c->n_evidence; i++) {
         const codify_evidence *ev = &c->evidence[i];
-        const char *label = ev->query_value[0] ? ev->query_value : codify_attr_name(ev->attr);
-        if (ev->attr == CODIFY_ATTR_YEAR || ev->attr == CODIFY_ATTR_BRAND || ev->attr == CODIFY_ATTR_MODEL ||
-            ev->attr == CODIFY_ATTR_VIN)
-            label = codify_attr_name(ev->attr);
-        if (ev->verdict == CODIFY_AGREE) {
-            g_string_append_printf(agree, "%s%s", agree->len ? ", " : "", label);
-        } else {
-            g_string_append_printf(conflict, "%s%s %s vs %s", conflict->len ? ", " : "",
-                                   codify_attr_name(ev->attr), ev->query_value[0] ? ev->query_value : "?",
-                                   ev->catalog_value[0] ? ev->catalog_value : "?");
-        }
+        if (ev->verdict != CODIFY_AGREE)
+            continue;
+        bool named = ev->attr == CODIFY_ATTR_YEAR || ev->attr == CODIFY_ATTR_BRAND ||
+                     ev->attr == CODIFY_ATTR_MODEL || ev->attr == CODIFY_ATTR_VIN || !ev->query_value[0];
+        if (n_agree++)
+            PUT(", ");
+        PUT(named ? codify_attr_name(ev->attr) : ev->query_value);
     }
-    int pct = qw > 0 ? (int)(100.0f * m / qw + 0.5f) : 0;
-    snprintf(c->explanation, sizeof c->explanation, "agrees: %s%s%s; words %d%%",
-             agree->len ? agree->str : "-", conflict->len ? "; conflicts: " : "",
-             conflict->len ? conflict->str : "", pct);
-    g_string_free(agree, TRUE);
-    g_string_free(conflict, TRUE);
+    if (!n_agree)
+        PUT("-");
+    int n_conf = 0;
+    for (int i = 0; i < c->n_evidence; i++) {
+        const codify_evidence *ev = &c->evidence[i];
+        if (ev->verdict != CODIFY_CONFLICT)
+            continue;
+        PUT(n_conf++ ? ", " : "; conflicts: ");
+        PUT(codify_attr_name(ev->attr));
+        PUT(" ");
+        PUT(ev->query_value[0] ? ev->query_value : "?");
+        PUT(" vs ");
+        PUT(ev->catalog_value[0] ? ev->catalog_value : "?");
+    }
+    char num[16];
+    cx_format_uint(num, qw > 0 ? (unsigned)(100.0f * m / qw + 0.5f) : 0u);
+    PUT("; words ");
+    PUT(num);
+    PUT("%");
+#undef PUT
+    *p = '\0';
 }
 
 /* ---- main entry ----------------------------------------------------------------------- */

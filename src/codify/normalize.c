@@ -250,3 +250,17 @@ void cx_tokenize(const codify_aliases *al, const char *norm, cx_tokens *out)
         cx_tokens_push(out, word, len);
     }
 }
+
+size_t cx_format_uint(char *buf, unsigned v)
+{
+    char tmp[12];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && n < sizeof tmp);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n] = '\0';
+    return n;
+}
