@@ -60,6 +60,10 @@ typedef enum tui_action {
     TUI_ACT_LAST,
     TUI_ACT_ENTER,
     TUI_ACT_FILTER,
+    TUI_ACT_COMMAND,
+    TUI_ACT_SORT,
+    TUI_ACT_SORT_REVERSE,
+    TUI_ACT_NEXT_REVIEW,
     TUI_ACT_COUNT
 } tui_action;
 
@@ -154,6 +158,15 @@ const char *tui_table_filter(const tui_table *t);
 /* Text drawn when there is no row (and no filter). Copied. */
 void tui_table_set_empty(tui_table *t, const char *hint);
 void tui_table_set_header(tui_table *t, bool show);
+/* Sorts by column col (-1: the order rows were added in), descending when desc; kept across
+ * reloads. Right-aligned columns sort as numbers, the others ignoring case and accents. */
+void tui_table_sort(tui_table *t, int col, bool desc);
+int tui_table_sort_column(const tui_table *t);
+bool tui_table_sort_desc(const tui_table *t);
+int tui_table_columns(const tui_table *t);
+/* Moves the selection to the next row after it (wrapping) whose data satisfies match.
+ * True when one was found. */
+bool tui_table_select_next(tui_table *t, bool (*match)(json_t *data, void *user), void *user);
 /* Applies a movement action; page is the number of visible rows. True when it moved. */
 bool tui_table_move(tui_table *t, tui_action act, int page);
 /* Selected row's data / key (NULL when none). */

@@ -21,6 +21,7 @@
 
 enum { DIRTY_TABS = 1, DIRTY_BODY = 2, DIRTY_STATUS = 4, DIRTY_ALL = 7 };
 enum { TAB_INBOX, TAB_CASES, TAB_MATCHES, TAB_PROFILES, TAB_COUNT };
+typedef enum { PROMPT_NONE, PROMPT_FILTER, PROMPT_COMMAND } prompt_kind;
 
 struct tui_app {
     PGconn *db;
@@ -41,7 +42,7 @@ struct tui_app {
     char message[512];
     tui_elem message_level;
 
-    bool filtering;
+    prompt_kind prompt;   /* the status line is a prompt: `/` filter or `:` command */
     tui_line line;
     bool quit;
 };
@@ -183,7 +184,7 @@ static void push_view(tui_app *app, tui_view *v)
         return;
     }
     app->stack[app->depth++] = v;
-    app->filtering = false;
+    app->prompt = PROMPT_NONE;
     app->dirty = DIRTY_ALL;
 }
 
@@ -192,7 +193,7 @@ static void pop_view(tui_app *app)
     if (!app->depth)
         return;
     tui_view_free(app->stack[--app->depth]);
-    app->filtering = false;
+    app->prompt = PROMPT_NONE;
     app->dirty = DIRTY_ALL;
 }
 
@@ -201,7 +202,7 @@ static void show_tab(tui_app *app, int tab)
     while (app->depth)
         pop_view(app);
     app->active = (tab + TAB_COUNT) % TAB_COUNT;
-    app->filtering = false;
+    app->prompt = PROMPT_NONE;
     tui_view *v = app->tabs[app->active];
     if (!v->loaded || v->stale)
         refresh_view(app, v);
@@ -277,7 +278,7 @@ static void draw_status(tui_app *app)
     const char *pane = app->depth ? v->ops->title : app->tabs[app->active]->ops->title;
     if (v->table) {
         const char *filter = tui_table_filter(v->table);
-        if (filter && !app->filtering)
+        if (filter && app->prompt != PROMPT_FILTER)
             snprintf(left, sizeof left, " %s %d/%d of %d [/%s] ", pane, tui_table_position(v->table),
                      tui_table_visible(v->table), tui_table_total(v->table), filter);
         else
@@ -296,9 +297,9 @@ static void draw_status(tui_app *app)
         rw = 0;
         mid_w = cols - lw;
     }
-    if (app->filtering) {
+    if (app->prompt != PROMPT_NONE) {
         char prompt[600];
-        snprintf(prompt, sizeof prompt, "/%s", app->line.buf);
+        snprintf(prompt, sizeof prompt, "%c%s", app->prompt == PROMPT_FILTER ? '/' : ':', app->line.buf);
         int pw = tui_text_width(prompt) + 1;
         if (pw > mid_w)
             pw = mid_w;
@@ -407,6 +408,33 @@ static void handle_resize(tui_app *app)
 
 /* ---- keys ------------------------------------------------------------------------------- */
 
+static void handle_action(tui_app *app, tui_action act, tui_key key);
+
+/* The `:` prompt: an action name from the key table, run as if its key was pressed. */
+static void handle_command_key(tui_app *app, tui_key key)
+{
+    bool changed = false;
+    tui_line_result r = tui_line_key(&app->line, key, &changed);
+    app->dirty |= DIRTY_STATUS;
+    if (r == TUI_LINE_EDITING)
+        return;
+    app->prompt = PROMPT_NONE;
+    if (r == TUI_LINE_CANCEL)
+        return;
+    char name[sizeof app->line.buf];
+    snprintf(name, sizeof name, "%s", app->line.buf);
+    char *word = core_trim(name);
+    word[strcspn(word, " ")] = '\0';
+    if (!*word)
+        return;
+    tui_action act = tui_action_by_name(word);
+    if (act == TUI_ACT_NONE || act == TUI_ACT_COMMAND) {
+        tui_app_message(app, TUI_EL_ERROR, "unknown command: %s (? lists the action names)", word);
+        return;
+    }
+    handle_action(app, act, 0);
+}
+
 static void handle_filter_key(tui_app *app, tui_key key)
 {
     tui_view *v = top_view(app);
@@ -414,10 +442,10 @@ static void handle_filter_key(tui_app *app, tui_key key)
     tui_line_result r = tui_line_key(&app->line, key, &changed);
     if (r == TUI_LINE_CANCEL) {
         tui_table_set_filter(v->table, NULL);
-        app->filtering = false;
+        app->prompt = PROMPT_NONE;
         tui_app_message(app, TUI_EL_NORMAL, "filter cleared");
     } else if (r == TUI_LINE_ACCEPT) {
-        app->filtering = false;
+        app->prompt = PROMPT_NONE;
         if (!app->line.len)
             tui_table_set_filter(v->table, NULL);
     } else if (changed) {
@@ -512,9 +540,33 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
                 push_view(app, nv);
         }
         break;
+    case TUI_ACT_COMMAND:
+        app->prompt = PROMPT_COMMAND;
+        tui_line_reset(&app->line, NULL);
+        app->dirty |= DIRTY_STATUS;
+        break;
+    case TUI_ACT_SORT:
+    case TUI_ACT_SORT_REVERSE:
+        if (v->table) {
+            int col = tui_table_sort_column(v->table);
+            bool desc = tui_table_sort_desc(v->table);
+            if (act == TUI_ACT_SORT) {
+                col = col + 1 < tui_table_columns(v->table) ? col + 1 : -1;
+                desc = false;
+            } else if (col < 0) {
+                col = 0, desc = true;
+            } else {
+                desc = !desc;
+            }
+            tui_table_sort(v->table, col, desc);
+            if (v->ops->select)
+                v->ops->select(v);
+            app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+        }
+        break;
     case TUI_ACT_FILTER:
         if (v->table) {
-            app->filtering = true;
+            app->prompt = PROMPT_FILTER;
             tui_line_reset(&app->line, tui_table_filter(v->table));
             app->dirty |= DIRTY_STATUS;
         }
@@ -526,6 +578,7 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
         break;
     }
     default:
+        tui_app_message(app, TUI_EL_NORMAL, "%s is not available here", tui_action_name(act));
         break;
     }
 }
@@ -542,8 +595,12 @@ static void handle_key(tui_app *app, tui_key key)
             app->quit = true;
         return;
     }
-    if (app->filtering) {
+    if (app->prompt == PROMPT_FILTER) {
         handle_filter_key(app, key);
+        return;
+    }
+    if (app->prompt == PROMPT_COMMAND) {
+        handle_command_key(app, key);
         return;
     }
     handle_action(app, tui_keys_lookup(key), key);

@@ -28,6 +28,10 @@ static const action_def actions[] = {
     {TUI_ACT_ENTER, "enter", "Enter", "", "open the detail of the selected line"},
     {TUI_ACT_BACK, "back", "Esc", "", "clear the filter, or close the detail view"},
     {TUI_ACT_FILTER, "filter", "/", "", "filter the list as you type (ignores case and accents)"},
+    {TUI_ACT_SORT, "sort", "o", "", "sort by the next column (then back to the original order)"},
+    {TUI_ACT_SORT_REVERSE, "sort-reverse", "O", "", "reverse the sort order"},
+    {TUI_ACT_NEXT_REVIEW, "next-review", "n", "", "Matches: jump to the next row that needs review"},
+    {TUI_ACT_COMMAND, "command", ":", "", "run an action by name, e.g. :reload or :cases"},
     {TUI_ACT_TAB_INBOX, "inbox", "1", "", "show the Inbox pane"},
     {TUI_ACT_TAB_CASES, "cases", "2", "", "show the Cases pane"},
     {TUI_ACT_TAB_MATCHES, "matches", "3", "", "show the Matches of the selected case"},
@@ -310,8 +314,9 @@ char *tui_keys_help_text(void)
         g_string_append_printf(out, "  %s %s %s\n", kcol, ncol, actions[i].help);
         g_string_free(keys, TRUE);
     }
-    g_string_append(out, "\nIn the filter prompt: type to filter, Backspace deletes, C-u clears,\n"
-                         "Enter keeps the filter, Esc clears it.\n");
+    g_string_append(out, "\nIn the filter prompt: type to filter, Backspace deletes, C-w deletes a word,\n"
+                         "C-u clears, Enter keeps the filter, Esc clears it.\n"
+                         "At the : prompt, type an action name from the middle column and Enter.\n");
     char *text = strdup(out->str);
     g_string_free(out, TRUE);
     return text;

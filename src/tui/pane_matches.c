@@ -161,6 +161,22 @@ static void matches_draw(tui_view *v, WINDOW *win, int h, int w)
     tui_table_draw(v->table, win, 1, 0, h - 1, w);
 }
 
+static bool needs_review(json_t *row, void *user)
+{
+    (void)user;
+    return strcmp(tui_json_str(row, "decision"), "needs_review") == 0;
+}
+
+static bool matches_key(tui_view *v, tui_action act, tui_key key)
+{
+    (void)key;
+    if (act != TUI_ACT_NEXT_REVIEW)
+        return false;
+    if (!tui_table_select_next(v->table, needs_review, NULL))
+        tui_app_message(v->app, TUI_EL_OK, "no row of this case needs review");
+    return true;
+}
+
 static tui_view *matches_enter(tui_view *v)
 {
     json_t *r = tui_table_selected(v->table);
@@ -212,5 +228,6 @@ const tui_view_ops tui_pane_matches_ops = {
     .close = matches_close,
     .refresh = matches_refresh,
     .draw = matches_draw,
+    .key = matches_key,
     .enter = matches_enter,
 };

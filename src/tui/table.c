@@ -2,6 +2,7 @@
  * a selection that survives reloads, and drawing that touches only the visible rows. */
 #include "minca/tui.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,9 @@ typedef struct table_row {
     char *folded;      /* all cells, case- and accent-folded, for the filter */
     tui_elem elem;
     json_t *data;
+    int seq;           /* order of addition: the "unsorted" order */
+    char *sort_text;   /* folded cell of the sort column (text columns) */
+    double sort_num;   /* its value (numeric columns) */
 } table_row;
 
 struct tui_table {
@@ -27,6 +31,8 @@ struct tui_table {
     char *empty_hint;
     char *keep_key;    /* selection to restore after a reload */
     bool header;
+    int sort_col;      /* -1: order of addition */
+    bool sort_desc;
 };
 
 tui_table *tui_table_new(const tui_column *cols, int ncols)
@@ -37,6 +43,7 @@ tui_table *tui_table_new(const tui_column *cols, int ncols)
     t->cols = cols;
     t->ncols = ncols;
     t->header = true;
+    t->sort_col = -1;
     return t;
 }
 
@@ -49,6 +56,7 @@ static void free_rows(tui_table *t)
         free(r->cells);
         free(r->key);
         free(r->folded);
+        free(r->sort_text);
         json_decref(r->data);
     }
     t->nrows = 0;
@@ -108,6 +116,9 @@ void tui_table_add(tui_table *t, const char *key, const char *const *cells, tui_
     free(joined);
     r->elem = elem;
     r->data = data ? json_incref(data) : NULL;
+    r->seq = t->nrows;
+    r->sort_text = NULL;
+    r->sort_num = 0;
     t->nrows++;
 }
 
@@ -135,8 +146,76 @@ static void apply_filter(tui_table *t, const char *keep_key)
         t->top = t->sel;
 }
 
+static int compare_rows(const void *a, const void *b, void *ctx)
+{
+    const tui_table *t = ctx;
+    const table_row *x = a, *y = b;
+    int c = 0;
+    if (t->sort_col >= 0) {
+        if (t->cols[t->sort_col].right)
+            c = x->sort_num < y->sort_num ? -1 : x->sort_num > y->sort_num ? 1 : 0;
+        else
+            c = strcmp(x->sort_text, y->sort_text);
+        if (t->sort_desc)
+            c = -c;
+    }
+    return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static void sort_rows(tui_table *t)
+{
+    if (t->sort_col >= t->ncols)
+        t->sort_col = -1;
+    for (int i = 0; i < t->nrows; i++) {
+        table_row *r = &t->rows[i];
+        free(r->sort_text);
+        r->sort_text = NULL;
+        r->sort_num = 0;
+        if (t->sort_col < 0)
+            continue;
+        const char *cell = r->cells[t->sort_col];
+        if (t->cols[t->sort_col].right) {
+            char *end;
+            r->sort_num = strtod(cell, &end);
+            if (end == cell)
+                r->sort_num = -1e300; /* empty or not a number: first */
+        } else {
+            r->sort_text = tui_text_fold(cell);
+        }
+    }
+    qsort_r(t->rows, (size_t)t->nrows, sizeof *t->rows, compare_rows, t);
+}
+
+void tui_table_sort(tui_table *t, int col, bool desc)
+{
+    char *keep = tui_table_selected_key(t) ? strdup(tui_table_selected_key(t)) : NULL;
+    t->sort_col = col < t->ncols ? col : -1;
+    t->sort_desc = desc;
+    sort_rows(t);
+    apply_filter(t, keep);
+    free(keep);
+}
+
+int tui_table_sort_column(const tui_table *t) { return t->sort_col; }
+bool tui_table_sort_desc(const tui_table *t) { return t->sort_desc; }
+int tui_table_columns(const tui_table *t) { return t->ncols; }
+
+bool tui_table_select_next(tui_table *t, bool (*match)(json_t *data, void *user), void *user)
+{
+    for (int step = 1; step <= t->nvisible; step++) {
+        int vi = (t->sel + step) % t->nvisible;
+        if (match(t->rows[t->visible[vi]].data, user)) {
+            t->sel = vi;
+            return true;
+        }
+    }
+    return false;
+}
+
 void tui_table_done(tui_table *t)
 {
+    if (t->sort_col >= 0)
+        sort_rows(t);
     apply_filter(t, t->keep_key);
     free(t->keep_key);
     t->keep_key = NULL;
@@ -307,8 +386,13 @@ void tui_table_draw(tui_table *t, WINDOW *win, int y, int x, int h, int w)
         wattrset(win, tui_theme_attr(TUI_EL_HEADER));
         mvwhline(win, y, x, ' ', w);
         const char *titles[t->ncols > 0 ? t->ncols : 1];
+        char sorted[80];
         for (int c = 0; c < t->ncols; c++)
             titles[c] = t->cols[c].title;
+        if (t->sort_col >= 0) {
+            snprintf(sorted, sizeof sorted, "%s%s", t->cols[t->sort_col].title, t->sort_desc ? "▼" : "▲");
+            titles[t->sort_col] = sorted;
+        }
         draw_cells(win, y, x, widths, t, NULL, titles);
         wattrset(win, A_NORMAL);
         row_y++;

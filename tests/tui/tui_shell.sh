@@ -142,6 +142,25 @@ expect "the filter matches Ñ typed as a key" main "Inbox 1/1 of 2 \[/ÑANDU\]"
 keys main Escape
 expect "Esc clears an accepted filter" main "Inbox 1/2"
 
+keys main o
+expect "o sorts by the first column" main "Received▲"
+out=$(screen main)
+check_match "the oldest message comes first" "^2026.*Luis Pérez" "$(printf '%s\n' "$out" | sed -n 3p)"
+check_match "the selection stays on the same message" "Inbox 2/2" "$out"
+keys main O
+expect "O reverses the order" main "Received▼"
+keys main O
+expect "O again sorts ascending" main "Received▲"
+for _ in 1 2 3 4 5 6; do keys main o; done
+expect_gone "o past the last column restores the original order" main "[▲▼]"
+keys main g
+expect "back at the first line" main "Inbox 1/2"
+keys main : c a s e s Enter
+expect ":cases runs the action by name" main "COT-2026-000001 +Transportes"
+keys main : n o p e Enter
+expect "an unknown command is reported" main "unknown command: nope"
+keys main 1
+
 keys main Enter
 expect "Enter opens the message detail" main "adjunto la relación de unidades"
 expect "the detail shows the whole subject" main "Message: Cotización flotilla Compañía Ñandú"
@@ -160,6 +179,10 @@ expect "q closes the case detail" main "Cases 1/1"
 keys main 3
 expect "3 shows the matches of the selected case" main "NP300 ESTACAS DIÉSEL 2"
 expect "matches show key, decision and confidence" main "KEY2 +review +0.70"
+keys main n
+expect "n jumps to the row needing review" main "Matches 2/3"
+keys main n
+expect "n with a single such row stays on it" main "Matches 2/3"
 keys main 4
 expect "4 shows the profiles" main "peñafiel-flotillas +db +2 +Agente Peñafiel"
 keys main Tab
@@ -193,7 +216,7 @@ check_match "the terminal is sane afterwards" "(^| )icanon .*(^| )echo " "$(tr '
 check_eq "the minca process is gone" "" "$(pgrep -P "$MAIN_SHELL" -f -- "$MINCA")"
 
 # An insurer with no data: friendly hints instead of empty panes.
-start empty vacia TERM=xterm
+start empty vacia TERM=xterm MINCA_THEME=light
 expect "an empty inbox says how to load mail" empty "No messages yet" 15
 keys empty 2
 expect "empty cases say how to get some" empty "No cases yet"
@@ -204,7 +227,7 @@ i=0; while [ ! -s "$T_TMP/empty.exit" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i +
 check_eq "8-colour terminal session exits cleanly" "0" "$(cat "$T_TMP/empty.exit" 2>/dev/null)"
 
 # The database is down: the error is on screen, the desk keeps running and quits cleanly.
-start down demo "MINCA_DATABASE_URL='postgresql:///nowhere?host=$T_TMP/no-such-dir'" MINCA_THEME=mono
+start down demo "MINCA_DATABASE_URL='postgresql:///nowhere?host=$T_TMP/no-such-dir'" MINCA_THEME=no-such-theme
 expect "a database that is down is reported" down "database unavailable" 15
 expect "the pane explains it and offers a retry" down "Press r to try again"
 keys down 2
@@ -216,8 +239,10 @@ check_eq "quits cleanly with the database down" "0" "$(cat "$T_TMP/down.exit" 2>
 log="$MINCA_HOME/log/minca.log"
 if [ -f "$log" ]; then
   check_match "unknown action in keys: is logged" "unknown action 'no-such-action'" "$(cat "$log")"
+  check_match "a missing theme is logged" "theme 'no-such-theme' not usable" "$(cat "$log")"
 else
   skip "unknown action in keys: is logged" "no log file at $log"
+  skip "a missing theme is logged" "no log file at $log"
 fi
 
 finish
