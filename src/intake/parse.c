@@ -124,10 +124,28 @@ static bool looks_like_email(const char *data, size_t len, size_t *skip)
         unsigned char c = (unsigned char)data[j];
         if (c == ':')
             return j > i;
-        if (c <= 32 || c >= 127)
+        if (c == ' ' || c == '\t') {   /* obsolete "Name : value" */
+            while (j < len && (data[j] == ' ' || data[j] == '\t'))
+                j++;
+            return j > i && j < len && data[j] == ':' && data[i] != ' ' && data[i] != '\t';
+        }
+        if (c < 32 || c >= 127)
             return false;
         j++;
     }
+    return false;
+}
+
+/* A text that merely starts with "word:" is not an email: at least one header every mail
+ * system writes must be there. */
+static bool has_standard_header(GMimeHeaderList *hl)
+{
+    static const char *const names[] = {"From", "To", "Subject", "Date", "Message-Id", "Received", "MIME-Version",
+                                        "Content-Type", "Return-Path", "Delivered-To", "Sender", "Reply-To", "Cc",
+                                        "In-Reply-To", "References", "X-Mailer", "User-Agent", NULL};
+    for (size_t i = 0; names[i]; i++)
+        if (g_mime_header_list_contains(hl, names[i]))
+            return true;
     return false;
 }
 
@@ -597,6 +615,10 @@ int intake_parse(const void *data, size_t len, intake_message **out, minca_err *
     GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(gm));
     if (!hl || g_mime_header_list_get_count(hl) == 0) {
         minca_err_set(err, "not an email: no headers");
+        goto done;
+    }
+    if (!has_standard_header(hl)) {
+        minca_err_set(err, "not an email: none of From, To, Subject, Date, Message-ID, Received, Content-Type");
         goto done;
     }
 

@@ -340,6 +340,10 @@ static void test_not_an_email(void **state)
     assert_int_equal(intake_parse("PK\x03\x04\x00\x00binary", 12, &m, &err), -1);
     assert_int_equal(intake_parse("hola mundo, esto no es un correo\n", 33, &m, &err), -1);
     assert_int_equal(intake_parse("\x89PNG\r\n\x1a\n", 8, &m, &err), -1);
+    assert_int_equal(intake_parse("nota: comprar pan\n\nleche\n", 25, &m, &err), -1);
+    assert_int_equal(intake_parse("Subject : espacio antes\n\nok\n", 28, &m, &err), 0);
+    intake_message_free(m);
+    m = NULL;
     assert_null(m);
 }
 
