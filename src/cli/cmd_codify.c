@@ -87,7 +87,7 @@ static void print_json(const char *id, const codify_result *r)
         json_array_append_new(cands, o);
     }
     json_object_set_new(j, "candidates", cands);
-    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     puts(s);
     free(s);
     json_decref(j);

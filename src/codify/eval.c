@@ -170,7 +170,7 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
             json_object_set_new(j, "year", res->year ? json_integer(res->year) : json_null());
             json_object_set_new(j, "confidence", json_real(res->confidence));
             json_object_set_new(j, "decision", json_string(codify_decision_name(res->decision)));
-            char *s = json_dumps(j, JSON_COMPACT);
+            char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6));
             fprintf(o->pred_out, "%s\n", s);
             free(s);
             json_decref(j);

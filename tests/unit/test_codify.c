@@ -1,0 +1,455 @@
+/* Unit tests for the vehicle codifier: normalisation, attributes, VIN, alias tables, matching
+ * on a small in-test catalog, decisions, corrections, hostile input, concurrent matching.
+ * The last test uses the shared Qualitas catalog and skips when it is absent. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "minca/codify.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *aliases_dir(void)
+{
+    const char *src = getenv("MINCA_SRC");
+    return core_strdup_printf("%s/data/codify", src && *src ? src : ".");
+}
+
+static const codify_entry CATALOG[] = {
+    {"NISSAN", "NP300", "30156", 2019, "PICK UP 2P L4 2.5L AC DH PQS 1.5TON 6 VEL STD 3 OCUP", "PICKUP", "MANUAL"},
+    {"NISSAN", "NP300", "30156", 2020, "PICK UP 2P L4 2.5L AC DH PQS 1.5TON 6 VEL STD 3 OCUP", "PICKUP", "MANUAL"},
+    {"NISSAN", "NP300", "68187", 2019, "PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP", "PICKUP", "MANUAL"},
+    {"NISSAN", "NP300", "68187", 2020, "PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP", "PICKUP", "MANUAL"},
+    {"NISSAN", "NP300", "11111", 2019, "DOBLE CABINA SE 4P L4 2.5L AC BA ABS 1TON STD 5 OCUP", "PICKUP", "MANUAL"},
+    {"NISSAN", "NP300", "22222", 2019, "DOBLE CABINA LE 4P L4 2.5L AC BA ABS 1TON AUT 5 OCUP", "PICKUP", "AUTO"},
+    {"NISSAN", "VERSA", "33333", 2018, "SENSE 4P L4 1.6L ABS BA AC STD 5 OCUP", "AUTO", "MANUAL"},
+    {"NISSAN", "VERSA", "44444", 2018, "ADVANCE 4P L4 1.6L ABS BA AC EE CVT 5 OCUP", "AUTO", "AUTO"},
+    {"NISSAN", "VERSA", "55555", 2018, "EXCLUSIVE 4P L4 1.6L ABS BA AC EE VP CVT 5 OCUP", "AUTO", "AUTO"},
+    {"CHEVROLET", "AVEO", "66666", 2018, "LS 4P L4 1.5L BA AC STD 5 OCUP", "AUTO", "MANUAL"},
+    {"CHEVROLET", "AVEO", "77777", 2018, "LT 4P L4 1.5L BA ABS AC EE AUT 5 OCUP", "AUTO", "AUTO"},
+    {"TOYOTA", "HILUX", "88888", 2021, "DOBLE CABINA SR 4P L4 2.7L AC BA ABS STD 5 OCUP", "PICKUP", "MANUAL"},
+    {"TOYOTA", "HILUX", "99999", 2021, "CHASIS CABINA 2P L4 2.7L AC STD 3 OCUP", "PICKUP", "MANUAL"},
+    {"TOYOTA", "HILUX", "12345", 2021, "DOBLE CABINA DIESEL 4P L4 2.8L TURBO 4X4 AUT 5 OCUP", "PICKUP", "AUTO"},
+};
+
+typedef struct fixture {
+    codify_aliases *al;
+    codify_index *idx;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    minca_err err = {0};
+    char *dir = aliases_dir();
+    if (codify_aliases_load_dir(dir, &f->al, &err) != 0) {
+        fprintf(stderr, "aliases: %s\n", err.msg);
+        free(dir);
+        free(f);
+        return -1;
+    }
+    free(dir);
+    f->idx = codify_index_build(CATALOG, G_N_ELEMENTS(CATALOG), f->al, &err);
+    if (!f->idx) {
+        fprintf(stderr, "index: %s\n", err.msg);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    codify_index_free(f->idx);
+    codify_aliases_free(f->al);
+    free(f);
+    return 0;
+}
+
+static void test_normalize(void **state)
+{
+    (void)state;
+    char out[256];
+    codify_normalize("  Sedán  Ñandú,  B.M.W.  F-150 2.5L, AUT.,05 OCUP. (2014)", out, sizeof out);
+    assert_string_equal(out, "SEDAN NANDU BMW F150 2.5L AUT 05 OCUP 2014");
+    codify_normalize("C/A  A/AC  T/M  PICK-UP  4X4/4X2", out, sizeof out);
+    assert_string_equal(out, "CA AAC TM PICKUP 4X4 4X2");
+    codify_normalize("", out, sizeof out);
+    assert_string_equal(out, "");
+    codify_normalize(NULL, out, sizeof out);
+    assert_string_equal(out, "");
+    char tiny[4];
+    codify_normalize("ABCDEFGH", tiny, sizeof tiny);
+    assert_true(strlen(tiny) < sizeof tiny);
+}
+
+static void test_attributes_catalog_text(void **state)
+{
+    fixture *f = *state;
+    codify_attrs a;
+    codify_extract_attrs(f->al, "PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP", &a);
+    assert_int_equal(a.doors, 2);
+    assert_int_equal(a.cylinders, 4);
+    assert_int_equal(a.displacement_dl, 25);
+    assert_int_equal(a.tonnage_dt, 15);
+    assert_int_equal(a.occupants, 3);
+    assert_int_equal(a.trans, CODIFY_TRANS_MANUAL);
+    assert_string_equal(a.body, "PICKUP");
+    assert_int_equal(a.year, 0);
+}
+
+static void test_attributes_broker_text(void **state)
+{
+    fixture *f = *state;
+    codify_attrs a;
+    codify_extract_attrs(f->al, "hyundai accent gl 4 ptas 4 cilindros 1.6 lts abs std 5 pasajeros 2019", &a);
+    assert_int_equal(a.doors, 4);
+    assert_int_equal(a.cylinders, 4);
+    assert_int_equal(a.displacement_dl, 16);
+    assert_int_equal(a.occupants, 5);
+    assert_int_equal(a.trans, CODIFY_TRANS_MANUAL);
+    assert_int_equal(a.year, 2019);
+
+    codify_extract_attrs(f->al, "NISSAN NP300 PICKUP TM DH AC 6 VEL PAQ. SEG. mod: 19", &a);
+    assert_int_equal(a.year, 2019);
+    assert_int_equal(a.trans, CODIFY_TRANS_MANUAL);
+    codify_extract_attrs(f->al, "(2014) CHEV AVEO LT 4P AUTOMATICA", &a);
+    assert_int_equal(a.year, 2014);
+    assert_int_equal(a.trans, CODIFY_TRANS_AUTO);
+    codify_extract_attrs(f->al, "EVOQUE S 5P 2.0 TURBO AWD MOD.2016", &a);
+    assert_int_equal(a.year, 2016);
+    assert_int_equal(a.displacement_dl, 20);
+    assert_true(a.turbo);
+    assert_int_equal(a.drive, CODIFY_DRIVE_4X4);
+    codify_extract_attrs(f->al, "LAND ROVER M-2022 5PTAS 7OCUP DSL 4 X 2", &a);
+    assert_int_equal(a.year, 2022);
+    assert_int_equal(a.doors, 5);
+    assert_int_equal(a.occupants, 7);
+    assert_int_equal(a.fuel, CODIFY_FUEL_DIESEL);
+    assert_int_equal(a.drive, CODIFY_DRIVE_4X2);
+    codify_extract_attrs(f->al, "COROLLA HIBRIDO CVT", &a);
+    assert_int_equal(a.fuel, CODIFY_FUEL_HYBRID);
+    assert_int_equal(a.trans, CODIFY_TRANS_AUTO);
+    codify_extract_attrs(f->al, "MACH-E PREMIUM 5 PTAS TA EV", &a);
+    assert_int_equal(a.fuel, CODIFY_FUEL_ELECTRIC);
+    assert_int_equal(a.trans, CODIFY_TRANS_AUTO);
+    /* another insurer's layout: the lone number after the transmission is the door count */
+    codify_extract_attrs(f->al, "EX L4 IMP STD 4 ABS CA CE TELA SM SQ CB", &a);
+    assert_int_equal(a.doors, 4);
+    assert_int_equal(a.cylinders, 4);
+    /* the trim "LT" is not a litre unit */
+    codify_extract_attrs(f->al, "LT 1.8 LT", &a);
+    assert_int_equal(a.displacement_dl, 18);
+    /* VIN inside the text */
+    codify_extract_attrs(f->al, "CR-V TOURING SERIE 1HGCM82633A004352", &a);
+    assert_string_equal(a.vin, "1HGCM82633A004352");
+}
+
+static void test_vin(void **state)
+{
+    (void)state;
+    assert_true(codify_vin_wellformed("1HGCM82633A004352"));
+    assert_int_equal(codify_vin_check_digit("1HGCM82633A004352"), '3');
+    assert_true(codify_vin_check_ok("1HGCM82633A004352"));
+    assert_int_equal(codify_vin_year("1HGCM82633A004352"), 2003);
+    assert_true(codify_vin_check_ok("1M8GDM9AXKP042788"));   /* check digit X */
+    assert_false(codify_vin_check_ok("1HGCM82643A004352"));
+    assert_false(codify_vin_wellformed("1HGCM82633A00435"));  /* 16 chars */
+    assert_false(codify_vin_wellformed("1HGCM8263OA004352")); /* O is not allowed */
+    assert_false(codify_vin_wellformed(NULL));
+    assert_int_equal(codify_vin_check_digit("short"), 0);
+    /* letter in position 7: second 30-year cycle */
+    assert_int_equal(codify_vin_year("3N1CN7AP0KL000000"), 2019);
+    assert_int_equal(codify_vin_year("XXXXXXXXXUXXXXXXX"), 0);   /* U is no year code */
+}
+
+static void test_alias_errors(void **state)
+{
+    (void)state;
+    minca_err err = {0};
+    codify_aliases *a = codify_aliases_new();
+    assert_int_equal(codify_aliases_parse(a, CODIFY_ALIAS_BRANDS, "# c\nCHEV = CHEVROLET\n\nnot a rule\n",
+                                          "brands.txt", &err), -1);
+    assert_non_null(strstr(err.msg, "brands.txt:4:"));
+    assert_int_equal(codify_aliases_parse(a, CODIFY_ALIAS_WMI, "3N1 = NISSAN\nABCD = X\n", "wmi.txt", &err), -1);
+    assert_non_null(strstr(err.msg, "wmi.txt:2:"));
+    assert_int_equal(codify_aliases_parse(a, CODIFY_ALIAS_MODELS, "MAZDA: = 3\n", "models.txt", &err), -1);
+    assert_non_null(strstr(err.msg, "models.txt:1:"));
+    assert_int_equal(codify_aliases_parse(a, CODIFY_ALIAS_TOKENS, "%unit TWO WORDS = P\n", "tokens.txt", &err), -1);
+    assert_non_null(strstr(err.msg, "tokens.txt:1:"));
+    assert_int_equal(codify_aliases_parse(a, CODIFY_ALIAS_BRANDS, "X = \xff\n", "bad.txt", &err), -1);
+    assert_int_equal(codify_aliases_parse(a, CODIFY_ALIAS_BRANDS, "CHEV = CHEVROLET\n%ignore MOTORS\n", "ok.txt", &err), 0);
+    codify_aliases_free(a);
+
+    codify_aliases *none = NULL;
+    assert_int_equal(codify_aliases_load_dir("/nonexistent/dir", &none, &err), -1);
+    assert_null(none);
+    assert_non_null(strstr(err.msg, "brands.txt"));
+}
+
+static void match(const fixture *f, const char *marca, const char *sub, int anio, const char *desc,
+                  codify_result *r)
+{
+    codify_query q = {.marca = marca, .submarca = sub, .anio = anio, .descripcion = desc};
+    codify_options o;
+    codify_options_default(&o);
+    assert_int_equal(codify_match(f->idx, &q, &o, r, NULL), 0);
+}
+
+static void test_match_small_catalog(void **state)
+{
+    fixture *f = *state;
+    codify_result *r = malloc(sizeof *r);
+
+    match(f, "NISSAN", "NP300", 2019, "PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP", r);
+    assert_string_equal(r->cvegs, "68187");
+    assert_int_equal(r->year, 2019);
+    assert_true(r->confidence > 0.5 && r->confidence <= 1.0);
+    assert_int_not_equal(r->decision, CODIFY_NO_MATCH);
+    assert_true(r->n_candidates >= 2);
+    assert_non_null(strstr(r->candidates[0].explanation, "agrees:"));
+
+    /* brand alias, year in the text, transmission decides between LS and LT */
+    match(f, "CHEV", "", 0, "AVEO LT AUTOMATICO MOD 2018", r);
+    assert_string_equal(r->cvegs, "77777");
+    assert_int_equal(r->year, 2018);
+
+    /* filler words in the brand column, synonyms in the description */
+    match(f, "NISSAN MEXICANA", "VERSA", 2018, "Exclusive 4 ptas 1.6 lts piel CVT", r);
+    assert_string_equal(r->cvegs, "55555");
+
+    /* the conflicting transmission is explained */
+    match(f, "TOYOTA", "HILUX", 2021, "DOBLE CABINA SR 2.7 AUTOMATICA", r);
+    bool conflict_shown = false;
+    for (int i = 0; i < r->n_candidates; i++)
+        if (strcmp(r->candidates[i].cvegs, "88888") == 0)
+            conflict_shown = strstr(r->candidates[i].explanation, "conflicts: transmission") != NULL;
+    assert_true(conflict_shown);
+
+    /* year outside the model's years: no match with a reason */
+    match(f, "NISSAN", "VERSA", 1999, "SENSE 4P STD", r);
+    assert_int_equal(r->decision, CODIFY_NO_MATCH);
+    assert_string_equal(r->cvegs, "");
+    assert_non_null(strstr(r->reason, "1999"));
+
+    /* brand not in the catalog */
+    match(f, "HINO", "300", 2015, "616 CHASIS CABINA", r);
+    assert_int_equal(r->decision, CODIFY_NO_MATCH);
+
+    /* known brand, unknown model */
+    match(f, "NISSAN", "CABSTAR", 2019, "CHASIS DIESEL", r);
+    assert_int_equal(r->decision, CODIFY_NO_MATCH);
+    free(r);
+}
+
+static void test_decisions(void **state)
+{
+    (void)state;
+    codify_thresholds t = {.auto_accept = 0.9, .no_match = 0.3};
+    assert_int_equal(codify_decide(0.95, true, &t), CODIFY_AUTO_ACCEPT);
+    assert_int_equal(codify_decide(0.9, true, &t), CODIFY_AUTO_ACCEPT);
+    assert_int_equal(codify_decide(0.5, true, &t), CODIFY_NEEDS_REVIEW);
+    assert_int_equal(codify_decide(0.1, true, &t), CODIFY_NO_MATCH);
+    assert_int_equal(codify_decide(0.99, false, &t), CODIFY_NO_MATCH);
+    assert_int_equal(codify_decide(0.99, true, NULL), CODIFY_AUTO_ACCEPT);
+    assert_string_equal(codify_decision_name(CODIFY_NEEDS_REVIEW), "needs_review");
+    assert_true(CODIFY_DEFAULT_THRESHOLDS.auto_accept > CODIFY_DEFAULT_THRESHOLDS.no_match);
+    codify_features x = {{0}};
+    double c = codify_confidence(&x);
+    assert_true(c >= 0.0 && c <= 1.0);
+}
+
+static void test_corrections(void **state)
+{
+    fixture *f = *state;
+    codify_query q = {.marca = "Nissan", .submarca = "NP-300", .anio = 2019, .descripcion = "estaquitas  DH", .broker = "acme"};
+    char key[CODIFY_KEY_MAX];
+    codify_correction_key(&q, key);
+    assert_string_equal(key, "NISSAN|NP300|2019|ESTAQUITAS DH");
+
+    codify_corrections *c = codify_corrections_new();
+    codify_corrections_add(c, key, "acme", "30156", 2019);
+    assert_int_equal(codify_corrections_count(c), 1);
+    codify_options o;
+    codify_options_default(&o);
+    o.corrections = c;
+    codify_result *r = malloc(sizeof *r);
+    assert_int_equal(codify_match(f->idx, &q, &o, r, NULL), 0);
+    assert_true(r->corrected);
+    assert_string_equal(r->cvegs, "30156");
+    assert_int_equal(r->decision, CODIFY_AUTO_ACCEPT);
+    assert_string_equal(r->candidates[0].explanation, "corrected by reviewer");
+
+    /* another broker does not see a broker-specific correction */
+    q.broker = "other";
+    codify_match(f->idx, &q, &o, r, NULL);
+    assert_false(r->corrected);
+
+    /* a correction for every broker; revocable */
+    codify_corrections_add(c, key, NULL, "68187", 2019);
+    codify_match(f->idx, &q, &o, r, NULL);
+    assert_true(r->corrected);
+    assert_string_equal(r->cvegs, "68187");
+    assert_true(codify_corrections_remove(c, key, NULL));
+    assert_false(codify_corrections_remove(c, key, NULL));
+    codify_match(f->idx, &q, &o, r, NULL);
+    assert_false(r->corrected);
+
+    /* a correction to a key the catalog no longer has is ignored */
+    codify_corrections_add(c, key, "other", "00000", 2019);
+    codify_match(f->idx, &q, &o, r, NULL);
+    assert_false(r->corrected);
+    free(r);
+    codify_corrections_free(c);
+}
+
+static void test_hostile_input(void **state)
+{
+    fixture *f = *state;
+    codify_result *r = malloc(sizeof *r);
+    codify_options o;
+    codify_options_default(&o);
+
+    const char *texts[] = {
+        "", " ", "\xff\xfe\xfd NISSAN \xc3 NP300 \xe2\x82", "'; DROP TABLE vehicles; --",
+        "SELECT * FROM catalog WHERE 1=1", "NISSAN NP300 \x01\x02\x7f 2019", "9999999999999999999999 P",
+        "1.2.3.4.5 L", "MOD 99999", "%s%s%s%n", "NP300 " "\xf0\x9f\x9a\x97\xf0\x9f\x9a\x97",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(texts); i++) {
+        codify_query q = {.marca = texts[i], .submarca = texts[i], .descripcion = texts[i]};
+        assert_int_equal(codify_match(f->idx, &q, &o, r, NULL), 0);
+        assert_true(r->confidence >= 0 && r->confidence <= 1);
+        assert_true(r->n_candidates >= 0 && r->n_candidates <= CODIFY_MAX_CANDIDATES);
+    }
+    assert_int_equal(codify_match(f->idx, &(codify_query){0}, &o, r, NULL), 0);
+    assert_int_equal(r->decision, CODIFY_NO_MATCH);
+
+    /* 100 KB description of repeated words, and one of 100 KB without spaces */
+    size_t n = 100 * 1024;
+    char *big = malloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+        big[i] = "NISSAN NP300 PICK UP 2019 "[i % 26];
+    big[n] = '\0';
+    codify_query q = {.descripcion = big};
+    assert_int_equal(codify_match(f->idx, &q, &o, r, NULL), 0);
+    memset(big, 'A', n);
+    assert_int_equal(codify_match(f->idx, &q, &o, r, NULL), 0);
+    memset(big, '\xc3', n);
+    assert_int_equal(codify_match(f->idx, &q, &o, r, NULL), 0);
+    free(big);
+
+    minca_err err = {0};
+    assert_int_equal(codify_match(NULL, &q, &o, r, &err), -1);
+    assert_non_null(strstr(err.msg, "codify_match"));
+    free(r);
+
+    /* an index of nothing answers no_match */
+    codify_index *empty = codify_index_build(NULL, 0, NULL, &err);
+    assert_non_null(empty);
+    codify_result r2;
+    codify_query q2 = {.marca = "NISSAN", .descripcion = "NP300"};
+    assert_int_equal(codify_match(empty, &q2, NULL, &r2, NULL), 0);
+    assert_int_equal(r2.decision, CODIFY_NO_MATCH);
+    codify_index_free(empty);
+
+    /* entries without a key are refused with a reason */
+    codify_entry bad = {.marca = "X", .submarca = "Y", .cvegs = "", .modelo = 2020, .descveh = "Z"};
+    assert_null(codify_index_build(&bad, 1, NULL, &err));
+    assert_non_null(strstr(err.msg, "entry 1"));
+}
+
+typedef struct worker_arg {
+    const fixture *f;
+    int failures;
+} worker_arg;
+
+static gpointer worker(gpointer p)
+{
+    worker_arg *w = p;
+    codify_result r;
+    for (int i = 0; i < 2000; i++) {
+        codify_query q = {.marca = "NISSAN", .submarca = "VERSA", .anio = 2018,
+                          .descripcion = i % 2 ? "ADVANCE CVT" : "SENSE STD"};
+        codify_match(w->f->idx, &q, NULL, &r, NULL);
+        if (strcmp(r.cvegs, i % 2 ? "44444" : "33333") != 0)
+            w->failures++;
+    }
+    return NULL;
+}
+
+static void test_concurrent_matching(void **state)
+{
+    fixture *f = *state;
+    worker_arg args[4];
+    GThread *threads[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (worker_arg){f, 0};
+        threads[i] = g_thread_new("codify", worker, &args[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        g_thread_join(threads[i]);
+        assert_int_equal(args[i].failures, 0);
+    }
+}
+
+static char *shared_catalog(void)
+{
+    const char *shared = getenv("MINCA_SHARED");
+    const char *src = getenv("MINCA_SRC");
+    char *p = shared && *shared ? core_strdup_printf("%s/data/catalog/catver_qualitas.csv", shared)
+                                : core_strdup_printf("%s/../shared/data/catalog/catver_qualitas.csv",
+                                                     src && *src ? src : ".");
+    if (core_file_exists(p))
+        return p;
+    free(p);
+    return NULL;
+}
+
+static void test_shared_catalog(void **state)
+{
+    (void)state;
+    char *path = shared_catalog();
+    if (!path) {
+        fprintf(stderr, "# shared catalog not found ($MINCA_SHARED or ../shared): skipped\n");
+        skip();
+    }
+    codify_index *idx = NULL;
+    minca_err err = {0};
+    char *dir = aliases_dir();
+    assert_int_equal(codify_index_from_csv(path, dir, &idx, &err), 0);
+    free(dir);
+    free(path);
+    assert_int_equal(codify_index_size(idx), 39715);
+    codify_result *r = malloc(sizeof *r);
+    codify_query q = {.marca = "NISSAN MOTOR", .submarca = "NP300", .anio = 2019,
+                      .descripcion = "PK 2P L4 2.5L 2WD AC DH PQS 1.5TON 6 VEL STD 2 OCUP"};
+    assert_int_equal(codify_match(idx, &q, NULL, r, NULL), 0);
+    assert_string_equal(r->cvegs, "06446");
+    assert_int_equal(r->decision, CODIFY_AUTO_ACCEPT);
+    free(r);
+    codify_index_free(idx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_normalize),
+        cmocka_unit_test(test_attributes_catalog_text),
+        cmocka_unit_test(test_attributes_broker_text),
+        cmocka_unit_test(test_vin),
+        cmocka_unit_test(test_alias_errors),
+        cmocka_unit_test(test_match_small_catalog),
+        cmocka_unit_test(test_decisions),
+        cmocka_unit_test(test_corrections),
+        cmocka_unit_test(test_hostile_input),
+        cmocka_unit_test(test_concurrent_matching),
+        cmocka_unit_test(test_shared_catalog),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
