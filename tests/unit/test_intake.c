@@ -635,6 +635,60 @@ static void test_html_tables(void **state)
     intake_html_tables_free(t);
 }
 
+/* Small .eml files under tests/fixtures/mail, read through a directory source. */
+static void test_fixture_files(void **state)
+{
+    (void)state;
+    const char *src = getenv("MINCA_SRC");
+    char *dir = core_strdup_printf("%s/tests/fixtures/mail", src && *src ? src : ".");
+    intake_source *s = NULL;
+    minca_err err = {0};
+    assert_int_equal(intake_source_open(dir, NULL, &s, &err), 0);
+    assert_int_equal(intake_source_count(s), 4);
+    intake_item it;
+    int seen = 0;
+    while (intake_source_next(s, &it, &err) == 1) {
+        const char *name = strrchr(it.origin, '/') + 1;
+        intake_message *m = NULL;
+        int rc = intake_parse(it.data, it.len, &m, &err);
+        if (strcmp(name, "not_an_email.eml") == 0) {
+            assert_int_equal(rc, -1);
+            assert_non_null(strstr(err.msg, "not an email"));
+        } else {
+            assert_int_equal(rc, 0);
+        }
+        if (strcmp(name, "rfc2231_continuation.eml") == 0) {
+            assert_string_equal(m->from_name, "Seguros Peña");
+            assert_string_equal(m->subject, "Relación de unidades");
+            assert_int_equal(m->n_attachments, 1);
+            assert_string_equal(m->attachments[0].filename, "Relación de unidades Peña.xls");
+            assert_memory_equal(m->attachments[0].data, "\xD0\xCF\x11\xE0", 4);
+            intake_analysis *a = NULL;
+            assert_int_equal(intake_analyze(m, &a, NULL), 0);
+            assert_string_equal(a->client_name, "PEÑA Y ASOCIADOS, S.C.");
+            assert_string_equal(a->rfc, "PAS1503106J2");
+            assert_false(a->rfc_valid);   /* the check digit should be A */
+            intake_analysis_free(a);
+        } else if (strcmp(name, "truncated_multipart.eml") == 0) {
+            assert_non_null(strstr(m->text_body, "relación"));
+            assert_int_equal(m->n_attachments, 1);
+            assert_string_equal(m->attachments[0].filename, "flotilla.xlsx");
+            assert_true(m->attachments[0].size > 0);
+            assert_true(has_problem(m, "truncated") || has_problem(m, "base64"));
+        } else if (strcmp(name, "header_only.eml") == 0) {
+            assert_null(m->text_body);
+            assert_true(has_problem(m, "no body"));
+            assert_true(has_problem(m, "Date"));
+        }
+        intake_message_free(m);
+        intake_item_clear(&it);
+        seen++;
+    }
+    assert_int_equal(seen, 4);
+    intake_source_close(s);
+    free(dir);
+}
+
 static gpointer parse_in_thread(gpointer data)
 {
     (void)data;
@@ -682,6 +736,7 @@ int main(void)
         cmocka_unit_test(test_analysis_free_text),
         cmocka_unit_test(test_analysis_newest_wins),
         cmocka_unit_test(test_html_tables),
+        cmocka_unit_test(test_fixture_files),
     };
     return cmocka_run_group_tests_name("intake", tests, NULL, NULL);
 }
