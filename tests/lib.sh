@@ -38,5 +38,8 @@ use_fresh_db() {
 
 # A minimal valid email on stdout: mk_eml MESSAGE_ID SUBJECT [BODY]
 mk_eml() {
-  printf 'From: Corredor Prueba <ventas@corredor-prueba.mx>\r\nTo: cotizaciones@aseguradora.mx\r\nSubject: %s\r\nMessage-ID: %s\r\nDate: Mon, 6 Oct 2025 09:14:00 -0600\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n' "$2" "$1" "${3:-Buen día, solicito cotización de flotilla para TRANSPORTES PRUEBA SA DE CV, RFC TPR010101AB1, cobertura amplia.}"
+  printf 'From: Corredor Prueba <ventas@corredor-prueba.mx>\r\nTo: cotizaciones@aseguradora.mx\r\nSubject: %s\r\nMessage-ID: %s\r\nDate: Mon, 6 Oct 2025 09:14:00 -0600\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%b\r\n' "$2" "$1" "${3:-Buen día, solicito cotización de flotilla.\r\n\r\nRazón social: TRANSPORTES PRUEBA, S.A. DE C.V.\r\nRFC: TPR010101AB8\r\nCobertura: amplia}"
 }
+
+# json_get EXPR: evaluates a Python expression over the JSON document on stdin, bound to d.
+json_get() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1" 2>/dev/null; }

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test suite and ends with one line: "N passed, N failed[, N skipped]".
 #
-#   tests/run.sh [BUILD_DIR]
+#   tests/run.sh [BUILD_DIR] [PATTERN]
 #
+# PATTERN (a regex) runs only the suites whose name matches, e.g. `tests/run.sh build batch`.
 # Unit tests are cmocka programs (TAP output). Integration and TUI tests are shell scripts
 # that print TAP lines through tests/lib.sh. All of them share one pair of throwaway
 # PostgreSQL and Redis servers started here under a temporary MINCA_HOME.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
+ONLY=${2:-}
+wanted() { [ -z "$ONLY" ] || [[ "$1" =~ $ONLY ]]; }
 export MINCA_BIN="$PWD/$BUILD/minca"
 export MINCA_SRC="$PWD"
 export LC_ALL=C.UTF-8 LANG=C.UTF-8
@@ -60,6 +63,7 @@ echo "== unit and integration (C)"
 for t in "$BUILD"/tests/test_*; do
   [ -x "$t" ] || continue
   name=$(basename "$t")
+  wanted "$name" || continue
   CMOCKA_MESSAGE_OUTPUT=TAP timeout 600 "$t" >"$OUT/$name.out" 2>"$OUT/$name.err"
   count "$name" "$OUT/$name.out" $?
 done
@@ -68,6 +72,7 @@ echo "== integration (shell)"
 for t in tests/integration/*.sh; do
   [ -f "$t" ] || continue
   name=$(basename "$t" .sh)
+  wanted "$name" || continue
   timeout 900 bash "$t" >"$OUT/$name.out" 2>"$OUT/$name.err"
   count "$name" "$OUT/$name.out" $?
 done
@@ -77,6 +82,7 @@ if [ -z "${MINCA_TEST_SKIP_TUI:-}" ]; then
   for t in tests/tui/*.sh; do
     [ -f "$t" ] || continue
     name=$(basename "$t" .sh)
+    wanted "$name" || continue
     timeout 600 bash "$t" >"$OUT/$name.out" 2>"$OUT/$name.err"
     count "$name" "$OUT/$name.out" $?
   done

@@ -18,10 +18,11 @@ static json_t *string_array(char **items, size_t n)
     return arr;
 }
 
-/* A message opens a case when it names a client or carries a vehicle list. */
+/* A message opens a case when it names a client (by name or RFC) or carries a vehicle list;
+ * a general question without either does not. */
 static bool asks_for_quote(const intake_analysis *a)
 {
-    return a && (a->client_name || a->has_vehicle_source);
+    return a && (a->client_name || a->rfc || a->has_vehicle_source);
 }
 
 static int find_broker(PGconn *c, long long insurer_id, const char *domain, char *broker_id,

@@ -10,7 +10,7 @@ check "batch ingests a plain quote request" "$MINCA" batch "$FIX/plain.eml"
 check_eq "one case opened" "1" "$(psql_q "SELECT count(*) FROM cases")"
 cot=$(psql_q "SELECT cot FROM cases")
 check_match "COT number has the form COT-YYYY-NNNNNN" "^COT-$(date -u +%Y)-000001$" "$cot"
-check_eq "client name from the body (accents, Ñ)" "LOGÍSTICA ÑUÑEZ SA DE CV" "$(psql_q "SELECT client_name FROM cases")"
+check_eq "client name from the body (accents, Ñ)" "LOGÍSTICA ÑUÑEZ, S.A. DE C.V." "$(psql_q "SELECT client_name FROM cases")"
 check_eq "subject decoded from RFC 2047" "Cotización de flotilla - Logística Ñuñez" "$(psql_q "SELECT subject FROM messages")"
 check "batch of the same message again" "$MINCA" batch "$FIX/plain.eml"
 check_eq "the same Message-ID gives one message" "1" "$(psql_q "SELECT count(*) FROM messages")"
@@ -18,8 +18,13 @@ check_eq "and still one case" "1" "$(psql_q "SELECT count(*) FROM cases")"
 
 out=$("$MINCA" batch --json "$FIX/junk.eml" "$FIX/plain.eml"); rc=$?
 check_eq "batch exits 1 when a message cannot be read" "1" "$rc"
-check_match "the JSON summary names the failure" '"failed": 1' "$out"
-check_match "the JSON summary counts the duplicate" '"duplicates": 1' "$out"
+check_eq "the JSON summary lists the unreadable message as a failure" "1" "$(printf '%s' "$out" | json_get 'len(d["failures"])')"
+check_match "the failure says why" "not an email" "$(printf '%s' "$out" | json_get 'd["failures"][0]["error"]')"
+check_eq "the message ingested before is not queued again" "1" "$(printf '%s' "$out" | json_get 'd["already_ingested"]')"
+mk_eml "<plain-001@segurospena.mx>" "Re-envío" > "$T_TMP/redelivered.eml"
+out=$("$MINCA" batch --json "$T_TMP/redelivered.eml")
+check_eq "a redelivery with the same Message-ID is reported as a duplicate" "duplicate" "$(printf '%s' "$out" | json_get 'd["items"][0]["outcome"]')"
+check_eq "and stores no second message" "2" "$(psql_q "SELECT count(*) FROM messages")"
 check_eq "the unreadable message is recorded with its error" "error" "$(psql_q "SELECT status FROM messages WHERE error IS NOT NULL")"
 check_eq "its raw bytes are kept as a blob" "1" "$(psql_q "SELECT count(*) FROM messages m JOIN blobs b ON b.sha256 = m.raw_sha256 WHERE m.status = 'error'")"
 
@@ -55,7 +60,10 @@ if have_shared; then
   out=$("$MINCA" batch --json "$SHARED/data/inbox_dev"); rc=$?
   expected=$(python3 -c "import json;print(sum(1 for m in json.load(open('$SHARED/data/inbox_dev/labels.json')) if m['expected_case']))")
   check_eq "inbox_dev: one case per quote request" "$expected" "$(psql_q "SELECT count(*) FROM cases c JOIN messages m ON m.id = c.message_id WHERE m.source_ref LIKE '%inbox_dev%'")"
-  check_eq "inbox_dev: the duplicate delivery is stored once" "1" "$(printf '%s' "$out" | python3 -c 'import json,sys;print(json.load(sys.stdin)["duplicates"])')"
+  check_eq "inbox_dev: the duplicate delivery is stored once" "1" "$(printf '%s' "$out" | json_get 'sum(1 for i in d["items"] if i["outcome"] == "duplicate")')"
+  check_eq "inbox_dev: every case has a distinct COT" "$expected" "$(printf '%s' "$out" | json_get 'len(set(c["cot"] for c in d["cases"]))')"
+  check_match "inbox_dev: the truncated workbook is reported with a readable reason" "truncated or damaged" "$(printf '%s' "$out" | json_get 'd["failures"]')"
+  check_eq "inbox_dev: batch exits 1 because some attachments failed" "1" "$rc"
   "$MINCA" batch "$SHARED/data/inbox_dev" >/dev/null 2>&1
   check_eq "inbox_dev: a second run creates nothing new" "$expected" "$(psql_q "SELECT count(*) FROM cases c JOIN messages m ON m.id = c.message_id WHERE m.source_ref LIKE '%inbox_dev%'")"
 else

@@ -13,7 +13,7 @@ check_match "db url prints a unix-socket PostgreSQL URL" '^postgresql:///minca\?
 check_match "db url prints a unix-socket Redis URL" 'unix://.*redis.sock' "$urls"
 eval "$("$MINCA" db url --shell)"
 check_eq "PostgreSQL answers through the URL" "1" "$(psql "$MINCA_DATABASE_URL" -X -A -t -c 'SELECT 1' 2>&1)"
-check_match "no TCP listener configured" "^$" "$(psql "$MINCA_DATABASE_URL" -X -A -t -c 'SHOW listen_addresses' 2>&1)"
+check_eq "no TCP listener configured" "" "$(psql "$MINCA_DATABASE_URL" -X -A -t -c 'SHOW listen_addresses' 2>&1)"
 check_eq "redis answers PING" "PONG" "$(redis-cli -s "$MINCA_HOME/run/redis.sock" ping 2>&1)"
 if [ "$(id -u)" -eq 0 ]; then
   owner=$(stat -c %U "$(psql "$MINCA_DATABASE_URL" -X -A -t -c 'SHOW data_directory')")
