@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <glib.h>
 #include <gmime/gmime.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,8 +93,11 @@ static void on_parser_warning(gint64 offset, GMimeParserWarning code, const gcha
     char *it = item ? dup_line(item) : NULL;
     if (it && strlen(it) > 80)
         it[80] = '\0';
-    char *s = it ? g_strdup_printf("%s: %s (byte %lld)", warning_text(code), it, (long long)offset)
-                 : g_strdup_printf("%s (byte %lld)", warning_text(code), (long long)offset);
+    char where[40] = "";
+    if (offset >= 0)
+        snprintf(where, sizeof where, " (byte %lld)", (long long)offset);
+    char *s = it ? g_strdup_printf("%s: %s%s", warning_text(code), it, where)
+                 : g_strdup_printf("%s%s", warning_text(code), where);
     free(it);
     for (guint i = 0; i < w->len; i++)
         if (strcmp(g_ptr_array_index(w, i), s) == 0) {
