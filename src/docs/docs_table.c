@@ -64,7 +64,7 @@ static int read_window(docs_book *book, int sheet, GPtrArray **out, minca_err *e
     if (docs_sheet_open(book, sheet, err) != 0)
         return -1;
     const docs_row *row;
-    int rc;
+    int rc = 0;
     while ((*out)->len < SCAN_ROWS + FOLLOW_ROWS && (rc = docs_sheet_next(book, &row, err)) == 1) {
         win_row *w = g_new0(win_row, 1);
         w->row = row->row;

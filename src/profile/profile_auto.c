@@ -185,12 +185,17 @@ static void sniff_value(colstats *st, const docs_cell *cell)
     char *f = docs_fold(t);
     if (strstr(f, "valor comercial") || strstr(f, "valor factura"))
         st->money++;
-    else if (cell->type == DOCS_CELL_NUMBER ? (cell->number >= 5000 && !(cell->number >= 1950 && cell->number <= 2035))
-                                             : (strpbrk(t, "$,") && profile_parse_money(t, &m) && m >= 1000))
-        st->money++;
     char *end;
     double v = g_ascii_strtod(t, &end);
-    if (end != t && *end == '\0' && v == floor(v) && v >= 0 && v < 100000) {
+    bool plain_number = end != t && *end == '\0';
+    if (cell->type == DOCS_CELL_NUMBER || plain_number) {
+        double num = cell->type == DOCS_CELL_NUMBER ? cell->number : v;
+        if (num >= 5000 && !(num >= 1950 && num <= 2035))
+            st->money++;
+    } else if (strpbrk(t, "$,") && profile_parse_money(t, &m) && m >= 1000) {
+        st->money++;
+    }
+    if (plain_number && v == floor(v) && v >= 0 && v < 100000) {
         st->seq_int++;
         if (st->n > 1 && v < st->prev_int)
             st->ascending = false;
@@ -291,7 +296,7 @@ int profile_auto_map(docs_book *book, docs_table *table, profile_column **cols_o
         return -1;
     }
     const docs_row *row;
-    int rc, sampled = 0;
+    int rc = 0, sampled = 0;
     while (sampled < SAMPLE_ROWS && (rc = docs_table_next(book, table, &row, err)) == 1) {
         sampled++;
         for (int c = 0; c < n && c < row->n_cells; c++)
@@ -309,11 +314,13 @@ int profile_auto_map(docs_book *book, docs_table *table, profile_column **cols_o
         int v = value_guess(&st[c], &vc, vr, sizeof vr);
         int field = PF_IGNORE;
         double conf = 0.3;
+        double year_share = st[c].n ? (double)st[c].year / st[c].n : 0;
         if (h == F_MODELO) {
-            if (v == PF_YEAR) {
+            if (v == PF_YEAR || year_share >= 0.6) {
                 field = PF_YEAR;
-                conf = 0.9;
-                snprintf(reason, sizeof reason, "%s; %s, so it is the model year", hr, vr);
+                conf = v == PF_YEAR ? 0.9 : 0.75;
+                snprintf(reason, sizeof reason, "%s; %.0f%% of values are 4-digit model years, so it "
+                         "is the model year", hr, 100 * year_share);
             } else {
                 field = PF_SUBMARCA;
                 conf = 0.6;

@@ -1,0 +1,402 @@
+/* Unit tests for profile: value parsers, VIN check digit, the YAML DSL (errors with line and
+ * column), normalisation / compute / validation policies, automatic mapping, suggestions and
+ * broker recognition. Tables are built as grids so no file is needed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "minca/core.h"
+#include "minca/docs.h"
+#include "minca/profile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static profile *load(const char *yaml)
+{
+    profile *p = NULL;
+    minca_err e = { 0 };
+    if (profile_load_string(yaml, strlen(yaml), "test.yaml", &p, &e) != 0)
+        fail_msg("load: %s", e.msg);
+    return p;
+}
+
+static const char *load_error(const char *yaml)
+{
+    static minca_err e;
+    profile *p = NULL;
+    memset(&e, 0, sizeof e);
+    assert_int_equal(profile_load_string(yaml, strlen(yaml), "bad.yaml", &p, &e), -1);
+    assert_null(p);
+    return e.msg;
+}
+
+/* A broker grid: title, header, three vehicles, a TOTAL row. */
+static docs_book *sample_book(const char *modelo_header, bool modelo_years)
+{
+    docs_grid *g = docs_grid_new("Hoja1");
+    const char *title[] = { "RELACIÓN DE UNIDADES" };
+    const char *hdr[] = { "No.", "MARCA", "TIPO", modelo_header, "VERSION", "NO. SERIE", "PLACAS",
+                          "SUMA ASEGURADA", "Paquete De Cobert" };
+    const char *r1[] = { "1", "FORD", "RANGER", modelo_years ? "2019" : "RANGER XL", " XL  DC PK  ",
+                         "8afre9eu3kx923696", "GMN-499-H", "$ 450,000.00", "Amplia" };
+    const char *r2[] = { "2", "NISSAN", "NP300", modelo_years ? "2022" : "NP300 PICK UP", "PICK UP",
+                         "3N6U4X5A5NCV82070", "EN TRAMITE", "VALOR COMERCIAL", "Limitada" };
+    const char *r3[] = { "3", "KIA", "RIO", modelo_years ? "1890" : "RIO EX", "EX AUT", "",
+                         "", "215000", "Amplia" };
+    const char *tot[] = { "", "TOTAL", "", "", "", "", "", "665,000.00", "" };
+    docs_grid_add_row(g, 0, title, 1);
+    docs_grid_add_row(g, 0, hdr, 9);
+    docs_grid_add_row(g, 0, r1, 9);
+    docs_grid_add_row(g, 0, r2, 9);
+    docs_grid_add_row(g, 0, r3, 9);
+    docs_grid_add_row(g, 0, tot, 9);
+    docs_book *b;
+    minca_err e = { 0 };
+    assert_int_equal(docs_open_grid(g, NULL, &b, &e), 0);
+    return b;
+}
+
+static void test_parsers(void **state)
+{
+    (void)state;
+    int y;
+    assert_true(profile_parse_year("2019", &y));
+    assert_int_equal(y, 2019);
+    assert_true(profile_parse_year(" 2019.0 ", &y));
+    assert_false(profile_parse_year("19", &y));
+    assert_false(profile_parse_year("RANGER", &y));
+    double v;
+    assert_true(profile_parse_money("$ 450,000.00", &v));
+    assert_true(v == 450000.0);
+    assert_true(profile_parse_money("450.000,50", &v));
+    assert_true(v == 450000.5);
+    assert_true(profile_parse_money("724,200", &v));
+    assert_true(v == 724200.0);
+    assert_true(profile_parse_money("$346,500.00 MXN", &v));
+    assert_true(v == 346500.0);
+    assert_true(profile_parse_money("1,5", &v));
+    assert_true(v == 1.5);
+    assert_false(profile_parse_money("VALOR COMERCIAL", &v));
+    char iso[11];
+    assert_true(profile_parse_date("14/10/2025", iso));
+    assert_string_equal(iso, "2025-10-14");
+    assert_true(profile_parse_date("2025-10-14", iso));
+    assert_true(profile_parse_date("45000", iso));
+    assert_string_equal(iso, "2023-03-15");
+    assert_false(profile_parse_date("31/02/2025", iso));
+    assert_true(profile_parse_percent("5%", &v));
+    assert_true(v == 5);
+    assert_true(profile_parse_percent("0.05", &v));
+    assert_true(v == 5);
+}
+
+static void test_vin(void **state)
+{
+    (void)state;
+    assert_true(profile_vin_check_digit("1FTNR77H4PB826510"));
+    assert_true(profile_vin_check_digit("WV2RD796XSK961869"));   /* X check digit */
+    assert_false(profile_vin_check_digit("1FTNR77H5PB826510"));
+    assert_false(profile_vin_check_digit("8AF83ZW9XSV33O165"));   /* letter O */
+    assert_false(profile_looks_vin("3G1H52ZG7JH59356"));          /* 16 characters */
+    char *c = profile_vin_clean(" 3c6-d9zw05 ht638639 ");
+    assert_string_equal(c, "3C6D9ZW05HT638639");
+    free(c);
+    assert_true(profile_looks_plate("GMN-499-H"));
+    assert_true(profile_looks_plate("EN TRÁMITE"));
+    assert_false(profile_looks_plate("FORD"));
+    assert_int_equal(profile_field_from_name("engine_number"), PF_ENGINE);
+    assert_string_equal(profile_field_name(PF_INSURED_AMOUNT), "insured_amount");
+}
+
+static void test_yaml_errors(void **state)
+{
+    (void)state;
+    const char *m = load_error("name: x\nmapping:\n  Marca: marca\n   bad: [\n");
+    assert_non_null(strstr(m, "bad.yaml: line "));
+    assert_non_null(strstr(m, "column"));
+    m = load_error("name: x\nmapping:\n  Marca: brand\n");
+    assert_non_null(strstr(m, "line 3, column 10"));
+    assert_non_null(strstr(m, "unknown canonical field 'brand'"));
+    m = load_error("mapping:\n  A: marca\nnormalize:\n  marca: [shout]\n");
+    assert_non_null(strstr(m, "line 4"));
+    assert_non_null(strstr(m, "unknown normalize step 'shout'"));
+    m = load_error("mapping:\n  A: marca\nnormalize:\n  marca: [{replace: {pattern: \"(\", with: x}}]\n");
+    assert_non_null(strstr(m, "invalid regular expression"));
+    m = load_error("mapping: {A: marca}\nvalidate:\n  year: {min: abc}\n");
+    assert_non_null(strstr(m, "line 3"));
+    assert_non_null(strstr(m, "must be a number"));
+    m = load_error("mapping: {A: marca}\non_error: explode\n");
+    assert_non_null(strstr(m, "warn, skip_row or fail"));
+    m = load_error("name: x\n");
+    assert_non_null(strstr(m, "no 'mapping'"));
+    m = load_error("mapping: {A: marca}\ncompute:\n  description: \"{marca\"\n");
+    assert_non_null(strstr(m, "unbalanced"));
+    m = load_error("");
+    assert_non_null(strstr(m, "empty"));
+    m = load_error("mapping: {A: marca}\nbogus: 1\n");
+    assert_non_null(strstr(m, "unknown section 'bogus'"));
+}
+
+static const char *FULL =
+    "name: prueba\n"
+    "version: 3\n"
+    "description: Broker de prueba\n"
+    "detect:\n"
+    "  sender_domains: [prueba-seguros.mx]\n"
+    "  required_headers: [MARCA, TIPO]\n"
+    "mapping:\n"
+    "  No.: inciso\n"
+    "  MARCA: marca\n"
+    "  TIPO: submarca\n"
+    "  MODELO: year\n"
+    "  VERSION: version\n"
+    "  NO. SERIE: vin\n"
+    "  PLACAS: plates\n"
+    "  SUMA ASEGURADA: insured_amount\n"
+    "  Paquete De Cobert: coverage\n"
+    "normalize:\n"
+    "  all: [strip, collapse_spaces]\n"
+    "  coverage: [upper, remove_accents, {map: {LIMITADA: LIMITADA PLUS}}]\n"
+    "  plates: [{replace: {pattern: \"-\", with: \"\"}}]\n"
+    "parse:\n"
+    "  year: year\n"
+    "  insured_amount: money\n"
+    "compute:\n"
+    "  description: \"{marca} / {submarca} {version}\"\n"
+    "defaults:\n"
+    "  use: PARTICULAR\n"
+    "validate:\n"
+    "  year: {required: true, min: 1950, max: 2030}\n"
+    "  vin: {check_digit: true}\n"
+    "  coverage: {enum: [AMPLIA, LIMITADA PLUS]}\n"
+    "on_error: warn\n";
+
+static void test_profile_apply(void **state)
+{
+    (void)state;
+    profile *p = load(FULL);
+    assert_string_equal(profile_name(p), "prueba");
+    assert_int_equal(profile_version(p), 3);
+    const char *const *d;
+    assert_int_equal(profile_domains(p, &d), 1);
+    assert_string_equal(d[0], "prueba-seguros.mx");
+    docs_book *b = sample_book("MODELO", true);
+    profile_result res;
+    minca_err e = { 0 };
+    assert_int_equal(profile_extract_book(b, p, NULL, &res, &e), 0);
+    assert_string_equal(res.profile_name, "prueba");
+    assert_false(res.auto_mapped);
+    assert_int_equal(res.header_row, 2);
+    assert_int_equal(res.stop_row, 6);
+    assert_int_equal(res.n_rows, 3);
+    vehicle_row *r = &res.rows[0];
+    assert_int_equal(r->inciso, 1);
+    assert_int_equal(r->year, 2019);
+    assert_string_equal(r->description, "FORD / RANGER XL DC PK");
+    assert_string_equal(r->vin, "8AFRE9EU3KX923696");
+    assert_string_equal(r->plates, "GMN499H");
+    assert_true(r->insured_amount == 450000);
+    assert_string_equal(r->coverage, "AMPLIA");
+    assert_string_equal(r->use, "PARTICULAR");
+    assert_int_equal(r->source_row, 3);
+    assert_non_null(strstr(r->raw_json, "\"MARCA\":\"FORD\""));
+    r = &res.rows[1];
+    assert_string_equal(r->coverage, "LIMITADA PLUS");
+    assert_true(r->insured_amount < 0);
+    assert_int_equal(r->sum_basis, VEHICLE_SUM_COMERCIAL);
+    assert_int_equal(r->n_issues, 1);   /* VIN check digit */
+    assert_string_equal(r->issues[0].field, "vin");
+    assert_string_equal(r->issues[0].severity, "warn");
+    r = &res.rows[2];
+    assert_int_equal(r->year, 0);       /* 1890 is not a model year */
+    assert_true(res.n_warnings >= 2);
+    char *json = profile_result_json(&res, true);
+    assert_non_null(strstr(json, "\"profile\": \"prueba\""));
+    assert_non_null(strstr(json, "\"vin\": \"8AFRE9EU3KX923696\""));
+    free(json);
+    profile_result_clear(&res);
+    docs_close(b);
+    profile_free(p);
+}
+
+static void test_policies(void **state)
+{
+    (void)state;
+    const char *skip =
+        "mapping: {MARCA: marca, TIPO: submarca, MODELO: year, NO. SERIE: vin}\n"
+        "validate:\n  vin: {required: true, on_error: skip_row}\n";
+    profile *p = load(skip);
+    docs_book *b = sample_book("MODELO", true);
+    profile_result res;
+    minca_err e = { 0 };
+    assert_int_equal(profile_extract_book(b, p, NULL, &res, &e), 0);
+    assert_int_equal(res.n_rows, 2);
+    assert_int_equal(res.n_skipped, 1);
+    profile_result_clear(&res);
+    docs_close(b);
+    profile_free(p);
+
+    const char *fail =
+        "mapping: {MARCA: marca, MODELO: year}\n"
+        "validate:\n  year: {required: true}\n"
+        "on_error: fail\n";
+    p = load(fail);
+    b = sample_book("MODELO", true);
+    assert_int_equal(profile_extract_book(b, p, NULL, &res, &e), -1);
+    assert_non_null(strstr(e.msg, "row 5"));
+    assert_non_null(strstr(e.msg, "year"));
+    docs_close(b);
+    profile_free(p);
+
+    const char *pattern =
+        "mapping: {MARCA: marca, PLACAS: plates}\n"
+        "validate:\n  plates: {pattern: \"^[A-Z]{3}-[0-9]{3}-[A-Z]$\", on_error: warn}\n"
+        "  marca: {enum: [FORD, NISSAN]}\n";
+    p = load(pattern);
+    b = sample_book("MODELO", true);
+    assert_int_equal(profile_extract_book(b, p, NULL, &res, &e), 0);
+    assert_int_equal(res.rows[0].n_issues, 0);
+    assert_true(res.rows[1].n_issues >= 1);              /* EN TRAMITE */
+    assert_true(res.rows[2].n_issues >= 1);              /* KIA not in the enum */
+    profile_result_clear(&res);
+    docs_close(b);
+    profile_free(p);
+}
+
+static void test_auto_map(void **state)
+{
+    (void)state;
+    docs_book *b = sample_book("MODELO", true);
+    profile_result res;
+    minca_err e = { 0 };
+    assert_int_equal(profile_extract_book(b, NULL, NULL, &res, &e), 0);
+    assert_true(res.auto_mapped);
+    assert_null(res.profile_name);
+    assert_int_equal(res.n_columns, 9);
+    assert_int_equal(res.columns[0].field, PF_INCISO);
+    assert_int_equal(res.columns[2].field, PF_SUBMARCA);     /* TIPO = submarca */
+    assert_int_equal(res.columns[3].field, PF_YEAR);         /* MODELO holds years */
+    assert_true(res.columns[3].confidence >= 0.7);
+    assert_non_null(strstr(res.columns[3].reason, "model year"));
+    assert_int_equal(res.columns[5].field, PF_VIN);
+    assert_int_equal(res.columns[8].field, PF_COVERAGE);     /* truncated header */
+    assert_non_null(strstr(res.columns[8].reason, "truncated"));
+    assert_int_equal(res.n_rows, 3);
+    assert_string_equal(res.rows[0].description, "FORD RANGER XL DC PK");
+    profile_result_clear(&res);
+    docs_close(b);
+
+    /* MODELO with model names is the model line, and TIPO loses to it or stays submarca */
+    b = sample_book("MODELO", false);
+    assert_int_equal(profile_extract_book(b, NULL, NULL, &res, &e), 0);
+    assert_int_not_equal(res.columns[3].field, PF_YEAR);
+    profile_result_clear(&res);
+    docs_close(b);
+
+    /* typo in a year header */
+    b = sample_book("Año MOdelos", true);
+    assert_int_equal(profile_extract_book(b, NULL, NULL, &res, &e), 0);
+    assert_int_equal(res.columns[3].field, PF_YEAR);
+    profile_result_clear(&res);
+    docs_close(b);
+}
+
+static void test_suggest_round_trip(void **state)
+{
+    (void)state;
+    docs_book *b = sample_book("MODELO", true);
+    char *yaml = NULL;
+    minca_err e = { 0 };
+    assert_int_equal(profile_suggest_book(b, "flotilla.xlsx", NULL, "prueba-seguros.com.mx", &yaml, &e), 0);
+    assert_non_null(strstr(yaml, "name: prueba-seguros"));
+    assert_non_null(strstr(yaml, "\"MODELO\": year"));
+    assert_non_null(strstr(yaml, "# 0.9"));
+    assert_non_null(strstr(yaml, "sender_domains: [\"prueba-seguros.com.mx\"]"));
+    profile *p = load(yaml);
+    profile_result res;
+    assert_int_equal(profile_extract_book(b, p, NULL, &res, &e), 0);
+    assert_int_equal(res.n_rows, 3);
+    assert_int_equal(res.rows[0].year, 2019);
+    assert_string_equal(res.rows[0].coverage, "AMPLIA");
+    profile_result_clear(&res);
+    profile_free(p);
+    free(yaml);
+    docs_close(b);
+}
+
+static void test_recognition(void **state)
+{
+    (void)state;
+    profile *a = load(FULL);
+    profile *b = load("name: otro\ndetect:\n  sender_domains: [otro.mx]\n  required_headers: [Inciso, Serie]\nmapping: {Inciso: inciso, Serie: vin}\n");
+    profile *list[] = { a, b };
+    assert_int_equal(profile_recognize(list, 2, "prueba-seguros.mx", NULL, 0, NULL), 0);
+    assert_int_equal(profile_recognize(list, 2, "mail.otro.mx", NULL, 0, NULL), 1);
+    assert_int_equal(profile_recognize(list, 2, "nootro.mx", NULL, 0, NULL), -1);
+    const char *h1[] = { "inciso", "SERIE", "Placas" };
+    assert_int_equal(profile_recognize(list, 2, "gmail.com", h1, 3, "Hoja1"), 1);
+    const char *h2[] = { "Placas" };
+    assert_int_equal(profile_recognize(list, 2, "gmail.com", h2, 1, NULL), -1);
+    /* extraction picks the candidate by domain */
+    docs_book *book = sample_book("MODELO", true);
+    profile_options opt = { .sender_domain = "prueba-seguros.mx", .candidates = list, .n_candidates = 2 };
+    profile_result res;
+    minca_err e = { 0 };
+    assert_int_equal(profile_extract_book(book, NULL, &opt, &res, &e), 0);
+    assert_string_equal(res.profile_name, "prueba");
+    profile_result_clear(&res);
+    /* unknown domain, headers fit the first profile's required headers */
+    opt.sender_domain = "desconocido.mx";
+    assert_int_equal(profile_extract_book(book, NULL, &opt, &res, &e), 0);
+    assert_string_equal(res.profile_name, "prueba");
+    profile_result_clear(&res);
+    docs_close(book);
+    profile_free(a);
+    profile_free(b);
+}
+
+static void test_shipped_profiles_load(void **state)
+{
+    (void)state;
+    const char *src = getenv("MINCA_SRC");
+    char *dir = core_strdup_printf("%s/profiles", src ? src : ".");
+    char **names;
+    int n;
+    minca_err e = { 0 };
+    if (profile_dir_list(dir, &names, &n, &e) != 0) {
+        free(dir);
+        skip();
+    }
+    assert_true(n >= 8);
+    for (int i = 0; i < n; i++) {
+        profile *p = NULL;
+        if (profile_dir_load(dir, names[i], &p, &e) != 0)
+            fail_msg("%s: %s", names[i], e.msg);
+        assert_string_equal(profile_name(p), names[i]);
+        profile_free(p);
+    }
+    assert_int_equal(profile_dir_load(dir, "no-such-broker", &(profile *){ NULL }, &e), -1);
+    assert_non_null(strstr(e.msg, "no profile named"));
+    profile_names_free(names);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parsers),
+        cmocka_unit_test(test_vin),
+        cmocka_unit_test(test_yaml_errors),
+        cmocka_unit_test(test_profile_apply),
+        cmocka_unit_test(test_policies),
+        cmocka_unit_test(test_auto_map),
+        cmocka_unit_test(test_suggest_round_trip),
+        cmocka_unit_test(test_recognition),
+        cmocka_unit_test(test_shipped_profiles_load),
+    };
+    return cmocka_run_group_tests_name("profile", tests, NULL, NULL);
+}
