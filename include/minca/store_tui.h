@@ -13,4 +13,10 @@ json_t *store_tui_message_show(PGconn *c, long long insurer_id, long long messag
  * broker, author, active, created, yaml. */
 json_t *store_tui_profile_list(PGconn *c, long long insurer_id, minca_err *err);
 
+/* A short text that changes whenever what the desk shows for the insurer changes (messages,
+ * cases, profiles, and the vehicle rows and matches of case `cot` when not NULL): compared
+ * between polls to refresh open panes. Written into out (NUL-terminated). */
+int store_tui_change_stamp(PGconn *c, long long insurer_id, const char *cot, char *out, size_t outlen,
+                           minca_err *err);
+
 #endif

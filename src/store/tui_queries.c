@@ -58,3 +58,31 @@ json_t *store_tui_profile_list(PGconn *c, long long insurer_id, minca_err *err)
         " WHERE p.insurer_id = $1::bigint ORDER BY p.name, p.version DESC",
         1, p);
 }
+
+int store_tui_change_stamp(PGconn *c, long long insurer_id, const char *cot, char *out, size_t outlen,
+                           minca_err *err)
+{
+    char ins[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    const char *p[] = {ins, cot};
+    /* Each part uses an index (insurer_id leading, or the case's rows by case_id). */
+    PGresult *r = store_query(
+        c, err,
+        "SELECT concat_ws('|',"
+        "  (SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || count(*) FILTER (WHERE status <> 'received')"
+        "     FROM messages WHERE insurer_id = $1::bigint),"
+        "  (SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || coalesce(max(updated_at)::text, '')"
+        "     FROM cases WHERE insurer_id = $1::bigint),"
+        "  (SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || count(*) FILTER (WHERE active)"
+        "     FROM broker_profiles WHERE insurer_id = $1::bigint),"
+        "  (SELECT count(v.id) || ':' || coalesce(max(x.updated_at)::text, '')"
+        "     FROM cases k JOIN vehicle_rows v ON v.case_id = k.id"
+        "     LEFT JOIN matches x ON x.vehicle_row_id = v.id"
+        "    WHERE $2::text IS NOT NULL AND k.insurer_id = $1::bigint AND k.cot = $2))",
+        2, p);
+    if (!r)
+        return minca_err_prefix(err, "cannot read the change stamp");
+    snprintf(out, outlen, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return 0;
+}

@@ -6,7 +6,7 @@
  * input timeout, or at once by the interrupted read) sees it and leaves curses cleanly.
  * SIGWINCH is ncurses' own: it turns into KEY_RESIZE in the input stream. */
 #include "minca/config.h"
-#include "minca/store.h"
+#include "minca/store_tui.h"
 #include "minca/tui.h"
 
 #include <signal.h>
@@ -18,6 +18,7 @@
 #define TUI_MIN_COLS 80
 #define TUI_MIN_LINES 24
 #define TUI_STACK_MAX 8
+#define TUI_POLL_SECONDS 3.0
 
 enum { DIRTY_TABS = 1, DIRTY_BODY = 2, DIRTY_STATUS = 4, DIRTY_ALL = 7 };
 enum { TAB_INBOX, TAB_CASES, TAB_MATCHES, TAB_PROFILES, TAB_COUNT };
@@ -42,6 +43,9 @@ struct tui_app {
     char message[512];
     tui_elem message_level;
 
+    char stamp[512];      /* store_tui_change_stamp() at the last poll */
+    char stamp_cot[64];   /* the case it covered */
+    double last_poll;
     prompt_kind prompt;   /* the status line is a prompt: `/` filter or `:` command */
     tui_line line;
     bool quit;
@@ -622,6 +626,45 @@ static bool read_key(tui_app *app, tui_key *key)
     return false;
 }
 
+/* Live refresh: every few seconds, a cheap query tells whether what the panes show has
+ * changed (another window ran a batch, a worker codified a case); if so the panes reload,
+ * keeping their selection and filter. This is the fallback that always works; Redis
+ * live-update events can wake it sooner. */
+static void poll_changes(tui_app *app)
+{
+    double now = core_now_seconds();
+    if (now - app->last_poll < TUI_POLL_SECONDS)
+        return;
+    app->last_poll = now;
+    if (app->too_small || !app->db || PQstatus(app->db) != CONNECTION_OK || !app->insurer_known)
+        return;
+    char stamp[sizeof app->stamp];
+    minca_err err = {0};
+    if (store_tui_change_stamp(app->db, app->insurer.id, app->current_cot, stamp, sizeof stamp, &err) < 0) {
+        log_warn("tui: %s", err.msg);
+        return;
+    }
+    const char *cot = app->current_cot ? app->current_cot : "";
+    /* The stamp's last part covers the current case: comparable only for the same case (on a
+     * case change Matches reloads anyway); the rest covers the whole insurer. */
+    char *case_part = strrchr(stamp, '|'), *old_case_part = strrchr(app->stamp, '|');
+    bool changed = false;
+    if (app->stamp[0] && case_part && old_case_part) {
+        changed = (case_part - stamp) != (old_case_part - app->stamp) ||
+                  strncmp(stamp, app->stamp, (size_t)(case_part - stamp)) != 0 ||
+                  (strcmp(cot, app->stamp_cot) == 0 && strcmp(case_part, old_case_part) != 0);
+    }
+    if (changed) {
+        log_debug("tui: data changed (%s -> %s); reloading the panes", app->stamp, stamp);
+        for (int i = 0; i < TAB_COUNT; i++)
+            if (app->tabs[i]->loaded)
+                app->tabs[i]->stale = true;
+        app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+    }
+    memcpy(app->stamp, stamp, sizeof stamp);
+    snprintf(app->stamp_cot, sizeof app->stamp_cot, "%s", cot);
+}
+
 /* ---- run --------------------------------------------------------------------------------- */
 
 static void install_signals(void)
@@ -703,6 +746,7 @@ int tui_run(void)
         tui_key key;
         if (read_key(&app, &key))
             handle_key(&app, key);
+        poll_changes(&app);
     }
     if (got_signal)
         log_info("tui: leaving on signal %d", (int)got_signal);

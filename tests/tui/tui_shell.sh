@@ -191,6 +191,16 @@ keys main BTab
 expect "Shift-Tab goes back to Profiles" main "Profiles 1/"
 keys main 1
 
+# Live refresh: a message stored by someone else shows up without a key press.
+psql_q "INSERT INTO messages (insurer_id, source, message_id, from_addr, from_name, subject)
+        SELECT id, 'manual', '<tui-3@test>', 'eva@otro.mx', 'Eva Ibáñez', 'Alta de unidades'
+          FROM insurers WHERE slug = 'demo'" >/dev/null
+expect "new mail appears without pressing a key" main "Eva Ibáñez" 10
+expect "the selection stays on the same message" main "Inbox 2/3"
+psql_q "DELETE FROM messages WHERE message_id = '<tui-3@test>'" >/dev/null
+expect_gone "and goes away when it is deleted" main "Eva Ibáñez"
+expect "position follows" main "Inbox 1/2"
+
 keys main '?'
 expect "? opens the help generated from the key table" main "move down one line"
 expect "help shows the remapped reload key" main "R, F5 +reload"
