@@ -414,9 +414,41 @@ static void explain(const codify_index *idx, const qstate *s, const cx_entry *e,
 
 /* ---- main entry ----------------------------------------------------------------------- */
 
+/* Per-thread working memory, reused across calls (freed by GLib when the thread exits). */
+typedef struct scratch {
+    qstate s;
+    cx_tokens tk[5];          /* 0 marca, 1 submarca, 2 description words, 3 raw desc, 4 tmp */
+    scored *sc;
+    size_t cap;
+} scratch;
+
+static void scratch_free(gpointer p)
+{
+    scratch *w = p;
+    if (w) {
+        g_free(w->sc);
+        g_free(w);
+    }
+}
+
+static GPrivate scratch_key = G_PRIVATE_INIT(scratch_free);
+
+static scratch *get_scratch(void)
+{
+    scratch *w = g_private_get(&scratch_key);
+    if (!w) {
+        w = g_new0(scratch, 1);
+        w->cap = 256;
+        w->sc = g_new(scored, w->cap);
+        g_private_set(&scratch_key, w);
+    }
+    return w;
+}
+
 static void fill_candidate(const codify_index *idx, const cx_entry *e, double score, codify_candidate *c)
 {
-    memset(c, 0, sizeof *c);
+    c->n_evidence = 0;
+    c->explanation[0] = '\0';
     g_strlcpy(c->cvegs, e->cvegs, sizeof c->cvegs);
     c->year = e->year;
     c->score = score;
@@ -468,9 +500,10 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     if (answer_correction(idx, q, opts, out))
         return 0;
 
-    qstate *s = g_new0(qstate, 1);
-    cx_tokens *tk = g_new(cx_tokens, 4);   /* 0 marca, 1 submarca, 2 description words, 3 raw desc */
-    scored *sc = NULL;
+    scratch *w = get_scratch();
+    qstate *s = &w->s;
+    memset(s, 0, offsetof(qstate, q));
+    cx_tokens *tk = w->tk;
     char norm[CODIFY_MAX_INPUT + 1];
     char sub_compact[256] = "";
 
@@ -481,12 +514,8 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     cx_compact(norm, sub_compact, sizeof sub_compact);
     codify_normalize(q->descripcion ? q->descripcion : "", norm, sizeof norm);
     cx_tokenize(idx->al, norm, &tk[3]);
-    {
-        cx_tokens *syn = g_new(cx_tokens, 1);
-        cx_apply_synonyms(idx->al, &tk[3], syn);
-        cx_parse_attrs(syn, &s->attrs, &tk[2]);
-        g_free(syn);
-    }
+    cx_apply_synonyms(idx->al, &tk[3], &tk[4]);
+    cx_parse_attrs(&tk[4], &s->attrs, &tk[2]);
 
     /* VIN: explicit column first, then one found in the text */
     const char *vin = NULL;
@@ -539,7 +568,7 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     model_pick pick = {0};
     if (tk[1].n) {
         /* the model name may continue in the description ("MIRAGE" + "G4 GLS ...") */
-        cx_tokens *joined = g_new(cx_tokens, 1);
+        cx_tokens *joined = &tk[4];
         cx_tokens_init(joined);
         for (int i = 0; i < tk[1].n; i++)
             cx_tokens_push(joined, tk[1].tok[i], strlen(tk[1].tok[i]));
@@ -548,7 +577,6 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
             cx_tokens_push(joined, tk[3].tok[i], strlen(tk[3].tok[i]));
         if (joined->n > tk[1].n)
             models_from_tokens(idx, s, joined, 3, 0, 3, true, &pick);
-        g_free(joined);
     }
     if (pick.n == 0)
         models_from_tokens(idx, s, &tk[3], 2, 0, s->n_brands ? 2 : 3, false, &pick);
@@ -561,8 +589,7 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
         if (pick.n)
             s->n_brands = 0;
     }
-    size_t cap = 256, nb = 0;
-    sc = g_new(scored, cap);
+    size_t nb = 0;
     if (pick.n) {
         /* models of the best rank that have entries in the year; else the next rank */
         int done_rank = INT32_MAX;
@@ -581,7 +608,7 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
                 s->models[s->n_models++] = pick.models[k];
                 s->model_level = pick.level[k] == 3 && !pick.from_column[k] ? 2 : pick.level[k];
             }
-            nb = gather_block(idx, s, &sc, &cap);
+            nb = gather_block(idx, s, &w->sc, &w->cap);
         }
     } else if (s->n_brands) {
         for (int b = 0; b < s->n_brands; b++) {
@@ -590,7 +617,7 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
                 s->models[s->n_models++] = g_array_index(ms, int, i);
         }
         s->model_level = 0;
-        nb = gather_block(idx, s, &sc, &cap);
+        nb = gather_block(idx, s, &w->sc, &w->cap);
     } else {
         g_strlcpy(out->reason, "brand and model not found in the catalog", sizeof out->reason);
         goto done;
@@ -601,6 +628,7 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
         goto done;
     }
 
+    scored *sc = w->sc;
     query_tokens(idx, &tk[2], &tk[1], sub_compact, s);
     uint8_t mark[CX_MAX_TOK] = {0};
     for (size_t i = 0; i < nb; i++)
@@ -676,9 +704,6 @@ done:
         out->cvegs[0] = '\0';
         out->year = 0;
     }
-    g_free(sc);
-    g_free(tk);
-    g_free(s);
     return 0;
 }
 

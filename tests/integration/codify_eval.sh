@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Codifier accuracy on the shared labeled dev files against catver_qualitas.csv: the targets
+# of the codification issue, checked from `minca eval` and cross-checked with the reference
+# scorer (tools/score.py) on the same predictions. Also `minca codify` on the demo catalog.
+# Skips the shared-data checks when ../shared (or $MINCA_SHARED) is absent.
+source "$(dirname "$0")/../lib.sh"
+
+DEMO="$SRC/samples/catalog/demo_catver.csv"
+out=$("$MINCA" codify --catalog "$DEMO" --json "NISSAN NP300 PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP MOD 2019")
+check_match "codify --json on the demo catalog" '"decision":"(auto_accept|needs_review)"' "$out"
+check_match "codify --json lists candidates with explanations" '"explanation":"agrees: ' "$out"
+printf 'id,marca,submarca,anio,descripcion\nA1,TOYOTA,HILUX,2021,DOBLE CABINA SR 2.7L STD\nA2,,,,XXXX\n' >"$T_TMP/in.csv"
+out=$("$MINCA" codify --catalog "$DEMO" --json --input "$T_TMP/in.csv")
+check_eq "codify --input: one line per row" 2 "$(printf '%s\n' "$out" | wc -l | tr -d ' ')"
+check_match "codify --input: ids in order" '^\{"id":"A1".*\n?.*"id":"A2"' "$(printf '%s' "$out" | tr '\n' ' ')"
+check_match "codify --input: unusable text is no_match" '"id":"A2".*"decision":"no_match"' "$out"
+check_fails "codify --insurer reports storage not available" "$MINCA" codify --insurer demo "NP300"
+check_fails "codify without input is a usage error" "$MINCA" codify --catalog "$DEMO"
+
+if ! have_shared; then
+  skip "codifier targets on the shared dev files" "shared data not found at $SHARED"
+  finish; exit
+fi
+
+CAT="$SHARED/data/catalog/catver_qualitas.csv"
+EV="$SHARED/data/eval"
+"$MINCA" eval --catalog "$CAT" --pred "$T_TMP/pred.jsonl" \
+  "$EV/dev_broker.csv" "$EV/dev_cross_hdi.csv" "$EV/dev_cross_chubb.csv" "$EV/dev_nomatch.csv" >"$T_TMP/eval.txt" 2>&1
+check_eq "minca eval exits 0" 0 $?
+cat "$T_TMP/eval.txt" | sed 's/^/# /'
+
+# "all" row of a file: stratum rows top1 auto auto_p review nomatch unmat un_auto un_nm
+row() { awk -v f="$1" '$0 == f {found=1; next} found && $1 == "all" {print; exit}' "$T_TMP/eval.txt"; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a + 0 >= b + 0)}'; }
+
+check_target() { # NAME FILE MIN_TOP1 MIN_AUTO_RATE
+  local r; r=$(row "$2")
+  local top1 auto prec; top1=$(echo "$r" | awk '{print $3}'); auto=$(echo "$r" | awk '{print $4}'); prec=$(echo "$r" | awk '{print $5}')
+  if ge "$top1" "$3"; then ok "$1: top-1 $top1 >= $3"; else not_ok "$1: top-1 $top1 < $3"; fi
+  if ge "$auto" "$4"; then ok "$1: auto-accept rate $auto >= $4"; else not_ok "$1: auto-accept rate $auto < $4"; fi
+  if ge "$prec" 0.995; then ok "$1: auto-accept precision $prec >= 0.995"; else not_ok "$1: auto-accept precision $prec < 0.995"; fi
+}
+check_target "broker" dev_broker.csv 0.99 0.85
+check_target "cross hdi" dev_cross_hdi.csv 0.95 0.60
+check_target "cross chubb" dev_cross_chubb.csv 0.95 0.60
+
+r=$(row dev_nomatch.csv)
+check_eq "nomatch: none auto-accepted" "0.0000" "$(echo "$r" | awk '{print $9}')"
+nm=$(echo "$r" | awk '{print $10}')
+if ge "$nm" 0.90; then ok "nomatch: no_match share $nm >= 0.90"; else not_ok "nomatch: no_match share $nm < 0.90"; fi
+
+# the reference scorer agrees with minca eval on the same predictions
+if command -v python3 >/dev/null && [ -f "$SHARED/tools/score.py" ]; then
+  ref=$(python3 "$SHARED/tools/score.py" --pred "$T_TMP/pred.jsonl" "$EV/dev_broker.csv")
+  mine=$(row dev_broker.csv | awk '{print $3}')
+  check_match "score.py top-1 on broker equals minca eval ($mine)" "top1=$mine" "$ref"
+else
+  skip "reference scorer cross-check" "python3 or tools/score.py missing"
+fi
+finish
