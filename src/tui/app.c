@@ -454,6 +454,9 @@ static void handle_filter_key(tui_app *app, tui_key key)
             tui_table_set_filter(v->table, NULL);
     } else if (changed) {
         tui_table_set_filter(v->table, app->line.buf);
+    } else if (key >= TUI_FN(0)) {
+        /* Arrows and page keys still move through the matches while typing. */
+        tui_table_move(v->table, tui_keys_lookup(key), v->body_rows);
     }
     if (v->ops->select)
         v->ops->select(v);
@@ -720,8 +723,12 @@ int tui_run(void)
         }
     }
 
-    if (!initscr()) {
-        log_error("tui: cannot initialise the terminal");
+    /* newterm, unlike initscr, returns NULL instead of exiting on an unusable TERM. */
+    SCREEN *screen = newterm(NULL, stdout, stdin);
+    if (!screen) {
+        const char *term = getenv("TERM");
+        log_error("tui: cannot use terminal type '%s'", term ? term : "");
+        fprintf(stderr, "minca: cannot use terminal type '%s'; set TERM (e.g. xterm-256color)\n", term ? term : "");
         app_free(&app);
         return 1;
     }
@@ -748,10 +755,14 @@ int tui_run(void)
             handle_key(&app, key);
         poll_changes(&app);
     }
-    if (got_signal)
+    int status = 0;
+    if (got_signal) {
         log_info("tui: leaving on signal %d", (int)got_signal);
+        status = 128 + (int)got_signal; /* what a shell reports for a signalled program */
+    }
     endwin();
+    delscreen(screen);
     app_free(&app);
     log_info("tui: closed");
-    return 0;
+    return status;
 }

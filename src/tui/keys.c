@@ -27,10 +27,10 @@ static const action_def actions[] = {
     {TUI_ACT_LAST, "last", "G", "End", "go to the last line"},
     {TUI_ACT_ENTER, "enter", "Enter", "", "open the detail of the selected line"},
     {TUI_ACT_BACK, "back", "Esc", "", "clear the filter, or close the detail view"},
-    {TUI_ACT_FILTER, "filter", "/", "", "filter the list as you type (ignores case and accents)"},
-    {TUI_ACT_SORT, "sort", "o", "", "sort by the next column (then back to the original order)"},
+    {TUI_ACT_FILTER, "filter", "/", "", "filter as you type (ignores case, accents)"},
+    {TUI_ACT_SORT, "sort", "o", "", "sort by the next column, then unsorted"},
     {TUI_ACT_SORT_REVERSE, "sort-reverse", "O", "", "reverse the sort order"},
-    {TUI_ACT_NEXT_REVIEW, "next-review", "n", "", "Matches: jump to the next row that needs review"},
+    {TUI_ACT_NEXT_REVIEW, "next-review", "n", "", "Matches: next row that needs review"},
     {TUI_ACT_COMMAND, "command", ":", "", "run an action by name, e.g. :reload or :cases"},
     {TUI_ACT_TAB_INBOX, "inbox", "1", "", "show the Inbox pane"},
     {TUI_ACT_TAB_CASES, "cases", "2", "", "show the Cases pane"},
@@ -309,7 +309,7 @@ char *tui_keys_help_text(void)
         GString *keys = g_string_new(NULL);
         describe_keys(actions[i].act, keys);
         char kcol[64], ncol[64];
-        tui_text_fit(keys->str, 18, false, kcol, sizeof kcol);
+        tui_text_fit(keys->str, 16, false, kcol, sizeof kcol);
         tui_text_fit(actions[i].name, 12, false, ncol, sizeof ncol);
         g_string_append_printf(out, "  %s %s %s\n", kcol, ncol, actions[i].help);
         g_string_free(keys, TRUE);

@@ -77,7 +77,7 @@ printf 'keys:\n  reload: R\n  no-such-action: x\n  first: NoSuchKey\n' >"$CONFIG
 start() {
   local name=$1 insurer=$2; shift 2
   TM new-session -d -s "$name" -x 100 -y 30 \
-    "env MINCA_HOME='$MINCA_HOME' MINCA_DATABASE_URL='$MINCA_DATABASE_URL' MINCA_REDIS_URL='${MINCA_REDIS_URL:-}' \
+    "trap : INT; env MINCA_HOME='$MINCA_HOME' MINCA_DATABASE_URL='$MINCA_DATABASE_URL' MINCA_REDIS_URL='${MINCA_REDIS_URL:-}' \
      MINCA_CONFIG='$CONFIG' MINCA_INSURER='$insurer' MINCA_USER=tester LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color $* \
      '$MINCA'; echo \$? >'$T_TMP/$name.exit'; stty -a >'$T_TMP/$name.stty' 2>&1; sleep 60"
 }
@@ -137,6 +137,12 @@ keys main Escape
 expect "Esc clears the filter" main "Ana Núñez"
 expect "both messages are back after Esc, selection kept" main "Inbox 2/2"
 keys main k
+keys main / 2 0 2
+expect "a filter matching both keeps both" main "Inbox 1/2"
+keys main Down
+expect "arrows move while the filter prompt is open" main "Inbox 2/2"
+keys main Up
+keys main Escape
 keys main / Ñ A N D U Enter
 expect "the filter matches Ñ typed as a key" main "Inbox 1/1 of 2 \[/ÑANDU\]"
 keys main Escape
@@ -232,9 +238,10 @@ keys empty 2
 expect "empty cases say how to get some" empty "No cases yet"
 keys empty 3
 expect "matches without a case say what to do" empty "No case selected"
-keys empty q
+keys empty C-c
 i=0; while [ ! -s "$T_TMP/empty.exit" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-check_eq "8-colour terminal session exits cleanly" "0" "$(cat "$T_TMP/empty.exit" 2>/dev/null)"
+check_eq "Ctrl-C leaves cleanly with the status of an interrupted program" "130" "$(cat "$T_TMP/empty.exit" 2>/dev/null)"
+check_match "the terminal is sane after Ctrl-C" "(^| )icanon .*(^| )echo " "$(tr '\n;' '  ' <"$T_TMP/empty.stty" 2>/dev/null)"
 
 # The database is down: the error is on screen, the desk keeps running and quits cleanly.
 start down demo "MINCA_DATABASE_URL='postgresql:///nowhere?host=$T_TMP/no-such-dir'" MINCA_THEME=no-such-theme
