@@ -173,7 +173,11 @@ void cx_parse_attrs(const cx_tokens *in, codify_attrs *a, cx_tokens *words)
                 i++;
                 continue;
             }
-            if (strcmp(nx, "HP") == 0) {   /* power differs between sources; not compared */
+            if (strcmp(nx, "HP") == 0) {
+                /* power: the same figure agrees; sources round differently, so a different
+                 * figure is not a conflict */
+                if (!dec && iv >= 40 && iv <= 2000)
+                    push_fmt(words, "#HP", iv);
                 i++;
                 continue;
             }

@@ -6,18 +6,23 @@
  * agreement, year known, log block size). The coefficients below were fitted by
  * scripts/fit-codify-calibration.py (L2-regularised logistic regression on whether the top
  * proposal is right, over the development files of data/eval with catver_qualitas.csv;
- * `minca eval --features FILE` writes the training rows). Refit after changing the scoring. */
+ * `minca eval --features FILE` writes the training rows). Refit after changing the scoring.
+ *
+ * The auto-accept threshold was chosen by leaving one dev file out at a time (fit on the other
+ * two plus the unmatchable file, measure on the held-out one): at 0.98 the held-out precision
+ * was 1.000 (broker), 0.997 (Chubb text) and 0.996 (HDI text), while 0.97 fell to 0.995 on
+ * the other-insurer texts, too close to the 0.995 goal for new samples. */
 #include "internal.h"
 
 #include <math.h>
 
 /* fitted constants: see the comment above */
 static const double COEF[CODIFY_N_FEATURES] = {
-    -13.6716, 3.3184, 3.1926, 2.5427, 4.0044, 0.1120, 1.9498, 3.8044, -0.0000, -0.4894,
+    -14.9551, 3.4935, 2.6853, 2.5575, 4.2889, 0.0316, 2.2183, 3.7301, 0.0000, -0.3064,
 };
 
 const codify_thresholds CODIFY_DEFAULT_THRESHOLDS = {
-    .auto_accept = 0.97,
+    .auto_accept = 0.98,
     .no_match = 0.20,
 };
 

@@ -222,9 +222,11 @@ static void consider_key(const codify_index *idx, const qstate *s, const char *k
     }
 }
 
-/* Looks up every n-gram (n <= max_n) of t as a compact model key. */
+/* Looks up every n-gram (n <= max_n) of t ending at or after token min_end as a compact
+ * model key. */
 static void models_from_tokens(const codify_index *idx, const qstate *s, const cx_tokens *t, int max_n,
-                               int bonus_full, int min_level, bool from_column, model_pick *best)
+                               int bonus_full, int min_level, bool from_column, int min_end,
+                               model_pick *best)
 {
     char key[192];
     if (bonus_full && t->n > 1) {
@@ -240,7 +242,8 @@ static void models_from_tokens(const codify_index *idx, const qstate *s, const c
             o += (size_t)g_strlcpy(key + o, t->tok[i + L - 1], o < sizeof key ? sizeof key - o : 0);
             if (o >= sizeof key)
                 break;
-            consider_key(idx, s, key, 0, min_level, from_column, best);
+            if (i + L - 1 >= min_end)
+                consider_key(idx, s, key, 0, min_level, from_column, best);
         }
     }
 }
@@ -572,19 +575,48 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
         cx_tokens_init(joined);
         for (int i = 0; i < tk[1].n; i++)
             cx_tokens_push(joined, tk[1].tok[i], strlen(tk[1].tok[i]));
-        models_from_tokens(idx, s, joined, 3, 5, s->n_brands ? 1 : 2, true, &pick);
+        models_from_tokens(idx, s, joined, 3, 5, s->n_brands ? 1 : 2, true, 0, &pick);
+        /* n-grams that start in the column and continue into the description */
+        int n_col = joined->n;
         for (int i = 0; i < 2 && i < tk[3].n; i++)
             cx_tokens_push(joined, tk[3].tok[i], strlen(tk[3].tok[i]));
-        if (joined->n > tk[1].n)
-            models_from_tokens(idx, s, joined, 3, 0, 3, true, &pick);
+        if (joined->n > n_col) {
+            model_pick ext = {0};
+            models_from_tokens(idx, s, joined, 3, 0, 3, true, n_col, &ext);
+            for (int k = 0; k < ext.n; k++) {
+                int j = 0;
+                while (j < pick.n && pick.models[j] != ext.models[k])
+                    j++;
+                if (j == pick.n) {
+                    if (pick.n == MAX_MODELS)
+                        continue;
+                    pick.n++;
+                    pick.models[j] = ext.models[k];
+                    pick.rank[j] = -1;
+                }
+                if (ext.rank[k] > pick.rank[j]) {
+                    pick.rank[j] = ext.rank[k];
+                    pick.level[j] = ext.level[k];
+                    pick.from_column[j] = true;
+                }
+            }
+        }
+    }
+    if (pick.n > 0 && s->n_brands) {
+        /* a weak column match: the description may name the model exactly ("RAM-2500") */
+        int best_level = 0;
+        for (int k = 0; k < pick.n; k++)
+            best_level = pick.level[k] > best_level ? pick.level[k] : best_level;
+        if (best_level < 3)
+            models_from_tokens(idx, s, &tk[3], 2, 0, 3, false, 0, &pick);
     }
     if (pick.n == 0)
-        models_from_tokens(idx, s, &tk[3], 2, 0, s->n_brands ? 2 : 3, false, &pick);
+        models_from_tokens(idx, s, &tk[3], 2, 0, s->n_brands ? 2 : 3, false, 0, &pick);
     if (pick.n == 0 && s->n_brands && tk[1].n) {
         /* the brand column may be wrong: accept an exact model name of another brand */
         int saved = s->n_brands;
         s->n_brands = 0;
-        models_from_tokens(idx, s, &tk[1], 3, 5, 3, true, &pick);
+        models_from_tokens(idx, s, &tk[1], 3, 5, 3, true, 0, &pick);
         s->n_brands = saved;
         if (pick.n)
             s->n_brands = 0;
