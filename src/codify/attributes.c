@@ -199,7 +199,7 @@ void cx_parse_attrs(const cx_tokens *in, codify_attrs *a, cx_tokens *words)
         if ((w[0] == 'L' || w[0] == 'V' || w[0] == 'I' || w[0] == 'H' || w[0] == 'W' || w[0] == 'B') &&
             is_digit(w[1]) && (w[2] == '\0' || (is_digit(w[2]) && w[3] == '\0'))) {
             int c = atoi(w + 1);
-            bool plausible = (w[0] == 'V' && (c == 6 || c == 8 || c == 10 || c == 12)) ||
+            bool plausible = (w[0] == 'V' && (c == 4 || c == 6 || c == 8 || c == 10 || c == 12)) ||
                              (w[0] == 'L' && c >= 2 && c <= 6) || (w[0] == 'I' && c >= 3 && c <= 6) ||
                              ((w[0] == 'H' || w[0] == 'B') && (c == 4 || c == 6)) || (w[0] == 'W' && c >= 8);
             if (plausible) {

@@ -18,7 +18,7 @@
 
 /* fitted constants: see the comment above */
 static const double COEF[CODIFY_N_FEATURES] = {
-    -14.9551, 3.4935, 2.6853, 2.5575, 4.2889, 0.0316, 2.2183, 3.7301, 0.0000, -0.3064,
+    -15.0542, 3.5410, 2.4978, 2.5421, 4.7223, -0.0685, 2.2133, 3.8246, 0.0000, -0.4003,
 };
 
 const codify_thresholds CODIFY_DEFAULT_THRESHOLDS = {

@@ -275,6 +275,16 @@ codify_index *codify_index_build(const codify_entry *entries, size_t n,
             if (!has)
                 cx_tokens_push(&words[0], t->e.attrs.trans == CODIFY_TRANS_AUTO ? "#AUT" : "#STD", 4);
         }
+        /* "50IA" is also written "50I" (the A marks the automatic gearbox) */
+        int n_desc = words[0].n;
+        for (int w = 0; w < n_desc; w++) {
+            const char *tok = words[0].tok[w];
+            size_t len = strlen(tok), d = 0;
+            while (d < len && tok[d] >= '0' && tok[d] <= '9')
+                d++;
+            if (d >= 2 && len >= d + 2 && tok[len - 1] == 'A')
+                cx_tokens_push(&words[0], tok, len - 1);
+        }
         /* the model name is part of what identifies the entry */
         char snorm[256], scomp[256];
         codify_normalize(src->submarca, snorm, sizeof snorm);

@@ -225,6 +225,25 @@ void cx_tokenize(const codify_aliases *al, const char *norm, cx_tokens *out)
                 }
             }
         }
+        /* a long word glued to a designation: "XDRIVE20I" -> "XDRIVE" "20I" */
+        k = 0;
+        while (k < len && is_alpha(word[k]))
+            k++;
+        if (k >= 4 && k < len && is_digit(word[k]) && !cx_synonym_word(al, word)) {
+            bool rest_alnum = true;
+            for (size_t j = k; j < len; j++)
+                rest_alnum &= is_alnum(word[j]);
+            const char *canon = NULL;
+            char pre[64];
+            memcpy(pre, word, k);
+            pre[k] = '\0';
+            canon = cx_synonym_word(al, pre);
+            if (rest_alnum && !(canon && is_year_marker(canon)) && strcmp(pre, "MOD") != 0) {
+                cx_tokens_push(out, word, k);
+                cx_tokens_push(out, word + k, len - k);
+                continue;
+            }
+        }
         /* letters followed by a 2- or 4-digit year: "MOD2016", "M2022", "MOD19" */
         k = 0;
         while (k < len && is_alpha(word[k]))
