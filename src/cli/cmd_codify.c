@@ -96,18 +96,19 @@ static void print_json(const char *id, const codify_result *r)
 static void print_human(const char *id, const char *text, const codify_result *r)
 {
     printf("%s%s%s\n", id ? id : "", id ? "  " : "", text);
-    if (r->n_candidates == 0) {
-        printf("  -> no_match: %s\n\n", r->reason[0] ? r->reason : "nothing close enough");
-        return;
-    }
-    printf("  -> %s  %s %d  confidence %.3f%s\n", codify_decision_name(r->decision),
-           r->cvegs, r->year, r->confidence, r->corrected ? "  (corrected by reviewer)" : "");
-    printf("     %-2s %-6s %-5s %6s  %s\n", "#", "CVEGS", "YEAR", "SCORE", "CATALOG");
-    for (int i = 0; i < r->n_candidates; i++) {
-        const codify_candidate *c = &r->candidates[i];
-        printf("     %-2d %-6s %-5d %6.3f  %s %s %s\n", i + 1, c->cvegs, c->year, c->score, c->marca,
-               c->submarca, c->description);
-        printf("     %2s %-6s %-5s %6s  %s\n", "", "", "", "", c->explanation);
+    if (r->decision == CODIFY_NO_MATCH)
+        printf("  -> no_match: %s\n", r->reason[0] ? r->reason : "nothing close enough");
+    else
+        printf("  -> %s  %s %d  confidence %.3f%s\n", codify_decision_name(r->decision), r->cvegs, r->year,
+               r->confidence, r->corrected ? "  (corrected by reviewer)" : "");
+    if (r->n_candidates > 0) {
+        printf("     %-2s %-6s %-5s %6s  %s\n", "#", "CVEGS", "YEAR", "SCORE", "CATALOG");
+        for (int i = 0; i < r->n_candidates; i++) {
+            const codify_candidate *c = &r->candidates[i];
+            printf("     %-2d %-6s %-5d %6.3f  %s %s %s\n", i + 1, c->cvegs, c->year, c->score, c->marca,
+                   c->submarca, c->description);
+            printf("     %2s %-6s %-5s %6s  %s\n", "", "", "", "", c->explanation);
+        }
     }
     putchar('\n');
 }
