@@ -139,6 +139,8 @@ codify_index *codify_index_build(const codify_entry *entries, size_t n,
                                  const codify_aliases *aliases, minca_err *err);
 void codify_index_free(codify_index *idx);
 size_t codify_index_size(const codify_index *idx);
+/* Seconds codify_index_build took for this index. */
+double codify_index_build_seconds(const codify_index *idx);
 /* Convenience: load CSV + default aliases (or aliases_dir when non-NULL) and build. */
 int codify_index_from_csv(const char *csv_path, const char *aliases_dir, codify_index **out,
                           minca_err *err);

@@ -441,6 +441,8 @@ void codify_index_free(codify_index *idx)
 
 size_t codify_index_size(const codify_index *idx) { return idx ? idx->n_entries : 0; }
 
+double codify_index_build_seconds(const codify_index *idx) { return idx ? idx->build_seconds : 0; }
+
 int cx_find_entry(const codify_index *idx, const char *cvegs, int year)
 {
     char key[32];

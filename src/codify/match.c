@@ -710,6 +710,15 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     x[8] = s->year_src > 0 ? 1.0 : 0.0;
     x[9] = log1p((double)nb);
     out->confidence = codify_confidence(&out->features);
+    if (s->year_src == 0) {
+        /* no model year anywhere: the same version in k years scores the same, so the year
+         * of the proposal is one guess among k */
+        int k = 0;
+        for (size_t i = 0; i < nb && sc[i].score >= best->score; i++)
+            k += strcmp(idx->entries[sc[i].entry].cvegs, be->cvegs) == 0;
+        if (k > 1)
+            out->confidence /= k;
+    }
 
     out->n_candidates = np < top_n ? np : top_n;
     for (int k = 0; k < out->n_candidates; k++) {

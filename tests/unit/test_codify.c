@@ -232,6 +232,12 @@ static void test_match_small_catalog(void **state)
             conflict_shown = strstr(r->candidates[i].explanation, "conflicts: transmission") != NULL;
     assert_true(conflict_shown);
 
+    /* no year anywhere: the version is found but its year is a guess, never auto-accepted */
+    match(f, "NISSAN", "NP300", 0, "PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP", r);
+    assert_string_equal(r->cvegs, "68187");
+    assert_int_not_equal(r->decision, CODIFY_AUTO_ACCEPT);
+    assert_true(r->confidence <= 0.5);
+
     /* year outside the model's years: no match with a reason */
     match(f, "NISSAN", "VERSA", 1999, "SENSE 4P STD", r);
     assert_int_equal(r->decision, CODIFY_NO_MATCH);
