@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* ---- catalog entries ------------------------------------------------------------------ */
 
@@ -272,19 +273,19 @@ typedef struct codify_eval_counts {
     long neg_auto, neg_nomatch;
 } codify_eval_counts;
 
-/* Evaluates one labeled file (columns of data/eval/README.md) and prints the metrics per file
- * and per difficulty stratum to out. Accumulates totals into all and latencies (seconds) into
- * lat (a GArray of double, may be NULL). features_out (may be NULL) receives one CSV line per
- * row with the confidence features and whether the top proposal was right. */
+/* Evaluates one labeled file (columns of data/eval/README.md: id, marca, submarca, anio,
+ * descripcion, expected_cvegs, expected_year, difficulty) and prints the metrics for the file
+ * and per difficulty stratum to out. Only the four input columns reach the matcher. Adds the
+ * file's counts to total (may be NULL). */
 typedef struct codify_eval_opts {
-    const codify_options *match;
-    void *latencies;            /* GArray* of double or NULL */
-    void *features_out;         /* FILE* or NULL */
-    void *pred_out;             /* FILE* for JSON Lines predictions or NULL */
+    const codify_options *match;    /* NULL: codify_options_default */
+    struct _GArray *latencies;      /* GArray of double: CPU seconds per row appended; or NULL */
+    FILE *features_out;             /* CSV rows: file,id,correct,features... (calibration); or NULL */
+    FILE *pred_out;                 /* JSON Lines predictions (tools/score.py format); or NULL */
 } codify_eval_opts;
 
 int codify_eval_file(const codify_index *idx, const char *path, const codify_eval_opts *o,
-                     void *out_file, codify_eval_counts *total, minca_err *err);
-void codify_eval_print_counts(void *out_file, const char *label, const codify_eval_counts *c);
+                     FILE *out, codify_eval_counts *total, minca_err *err);
+void codify_eval_print_counts(FILE *out, const char *label, const codify_eval_counts *c);
 
 #endif

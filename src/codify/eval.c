@@ -71,7 +71,7 @@ static void ratio(char *buf, size_t cap, long num, long den)
         snprintf(buf, cap, "%7.4f", (double)num / (double)den);
 }
 
-void codify_eval_print_counts(void *out_file, const char *label, const codify_eval_counts *c)
+void codify_eval_print_counts(FILE *out_file, const char *label, const codify_eval_counts *c)
 {
     FILE *out = out_file ? out_file : stdout;
     char top1[16], rate[16], prec[16], rev[16], nm[16], nauto[16], nnm[16];
@@ -98,7 +98,7 @@ static const char *field(char **f, int n, int i)
 }
 
 int codify_eval_file(const codify_index *idx, const char *path, const codify_eval_opts *o,
-                     void *out_file, codify_eval_counts *total, minca_err *err)
+                     FILE *out_file, codify_eval_counts *total, minca_err *err)
 {
     FILE *out = out_file ? out_file : stdout;
     char *data = NULL;
@@ -150,7 +150,7 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
         codify_match(idx, &q, mo, res, NULL);
         double dt = cpu_seconds() - t0;
         if (o && o->latencies)
-            g_array_append_val((GArray *)o->latencies, dt);
+            g_array_append_val(o->latencies, dt);
 
         const char *exp = field(f, nf, c_cvegs);
         bool positive = exp[0] != '\0';
