@@ -258,6 +258,7 @@ codify_index *codify_index_build(const codify_entry *entries, size_t n,
 
         tmp_entry *t = &tmp[kept];
         t->order = (int)i;
+        memset(t->e.cvegs, 0, sizeof t->e.cvegs);   /* zero-padded: compared with memcmp */
         g_strlcpy(t->e.cvegs, src->cvegs, sizeof t->e.cvegs);
         t->e.year = src->modelo;
         t->e.model = model;

@@ -254,9 +254,22 @@ static size_t gather_block(const codify_index *idx, const qstate *s, scored **sc
     size_t nb = 0;
     for (int k = 0; k < s->n_models; k++) {
         const cx_model *m = &idx->models[s->models[k]];
-        for (uint32_t i = m->first; i < m->first + m->count; i++) {
+        uint32_t lo = m->first, hi = m->first + m->count;
+        if (s->year) {
+            /* entries of a model are sorted by year: binary search the first of the year */
+            uint32_t a = lo, b = hi;
+            while (a < b) {
+                uint32_t mid = a + (b - a) / 2;
+                if (idx->entries[mid].year < s->year)
+                    a = mid + 1;
+                else
+                    b = mid;
+            }
+            lo = a;
+        }
+        for (uint32_t i = lo; i < hi; i++) {
             if (s->year && idx->entries[i].year != s->year)
-                continue;
+                break;
             if (nb == *cap) {
                 *cap *= 2;
                 *sc = g_renew(scored, *sc, *cap);
@@ -688,7 +701,7 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
         bool dup = false;
         for (int k = 0; k < np; k++) {
             const cx_entry *o = &idx->entries[sc[picked[k]].entry];
-            dup |= o->year == e->year && strcmp(o->cvegs, e->cvegs) == 0;
+            dup |= o->year == e->year && memcmp(o->cvegs, e->cvegs, sizeof e->cvegs) == 0;
         }
         if (!dup)
             picked[np++] = (int)i;
