@@ -308,6 +308,16 @@ static const char *norm_uso(const char *fold)
     return NULL;
 }
 
+static int uso_count(const char *fold)
+{
+    static const char *const words[] = {"carga", "particular", "comercial", "personal", NULL};
+    int n = 0;
+    for (size_t i = 0; words[i]; i++)
+        if (find_word(fold, words[i]))
+            n++;
+    return n;
+}
+
 /* ------------------------------------------------------------------ dates --- */
 
 typedef struct ymd {
@@ -943,6 +953,11 @@ static bool find_uso(const section *s, bool labelled, intake_analysis *a, bool *
         if (labelled) {
             if (split_label(l, lab, sizeof lab, &vs) && in_list(lab, LAB_USO)) {
                 const char *u = norm_uso(l->fold + vs);
+                if (u && uso_count(l->fold + vs) > 1) {
+                    *ambiguous = true;
+                    note(a, "several uses stated (\"%s\"); uso left empty", l->orig + l->off[vs]);
+                    return true;
+                }
                 if (u) {
                     a->uso = u;
                     return true;

@@ -582,6 +582,13 @@ static void test_analysis_newest_wins(void **state)
     a = analyze_text("Adjunto dos archivos: la flotilla utilitaria (uso carga) y la ejecutiva (uso particular).\n");
     assert_null(a->uso);
     intake_analysis_free(a);
+    a = analyze_text("Uso: Particular y carga\nVigencia: 1/dic/2025 al 1/dic/2026\nCobertura: Básica\n");
+    assert_null(a->uso);
+    assert_string_equal(a->vigencia_start, "2025-12-01");
+    assert_string_equal(a->vigencia_end, "2026-12-01");
+    assert_null(a->coverage);   /* not recognised: left for the reviewer, with a note */
+    assert_true(a->n_notes >= 2);
+    intake_analysis_free(a);
 }
 
 static void test_html_tables(void **state)
