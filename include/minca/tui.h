@@ -124,6 +124,9 @@ int tui_text_width(const char *utf8);
 size_t tui_text_fit(const char *utf8, int width, bool right_align, char *out, size_t outsz);
 /* Draws utf8 at (y, x) fitted to width columns. */
 void tui_text_put(WINDOW *w, int y, int x, int width, const char *utf8, bool right_align);
+/* A compact time for list columns from "YYYY-MM-DD HH:MM[...]" (the store's UTC text):
+ * "MM-DD HH:MM" within the current year, "YYYY-MM-DD" before it, the input otherwise. */
+void tui_text_when(const char *iso, char *out, size_t outsz);
 /* Case- and accent-folded copy for matching ("Peña" and "PENA" fold alike). malloc'd. */
 char *tui_text_fold(const char *utf8);
 /* Splits text into lines no wider than width columns, breaking at spaces where possible;
@@ -150,6 +153,9 @@ void tui_table_clear(tui_table *t);
 /* Appends a row. key identifies the item across reloads (copied); cells (ncols strings,
  * NULL shown empty) are copied; data is borrowed with a new reference (may be NULL). */
 void tui_table_add(tui_table *t, const char *key, const char *const *cells, tui_elem elem, json_t *data);
+/* Gives the last added row a sort key for column col (e.g. a full timestamp behind a short
+ * date shown in the cell). Copied. */
+void tui_table_set_sort_key(tui_table *t, int col, const char *sort_key);
 /* Re-applies the filter after rows were added and restores the remembered selection. */
 void tui_table_done(tui_table *t);
 /* Sets the incremental filter (NULL or "" clears it); matching ignores case and accents. */

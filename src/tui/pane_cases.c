@@ -9,9 +9,9 @@
 #include <string.h>
 
 static const tui_column cases_cols[] = {
-    {"COT", 15, 0, false},      {"Client", 14, 3, false}, {"Broker", 10, 1, false},
-    {"Status", 9, 0, false},    {"Veh", 4, 0, true},      {"A/R/N", 9, 0, true},
-    {"Received", 10, 0, false},
+    {"COT", 15, 0, false},      {"Client", 14, 3, false}, {"Broker", 8, 1, false},
+    {"Status", 9, 0, false},    {"Veh", 3, 0, true},      {"A/R/N", 7, 0, true},
+    {"Received", 11, 0, false},
 };
 #define N_COLS (int)(sizeof cases_cols / sizeof cases_cols[0])
 
@@ -63,15 +63,16 @@ static void cases_refresh(tui_view *v)
     size_t i;
     json_t *c;
     json_array_foreach(list, i, c) {
-        char veh[16], counts[48], date[16];
+        char veh[16], counts[48], date[32];
         snprintf(veh, sizeof veh, "%lld", tui_json_int(c, "vehicles"));
         /* accepted/picked rows were reviewed into a key: they count with the automatic ones. */
         snprintf(counts, sizeof counts, "%lld/%lld/%lld", tui_json_int(c, "auto") + tui_json_int(c, "reviewed"),
                  tui_json_int(c, "review"), tui_json_int(c, "no_match"));
-        snprintf(date, sizeof date, "%.10s", tui_json_str(c, "received"));
+        tui_text_when(tui_json_str(c, "received"), date, sizeof date);
         const char *cells[N_COLS] = {tui_json_str(c, "cot"), tui_json_str(c, "client_name"), tui_json_str(c, "broker"),
                                      tui_json_str(c, "status"), veh, counts, date};
         tui_table_add(v->table, tui_json_str(c, "cot"), cells, status_elem(tui_json_str(c, "status")), c);
+        tui_table_set_sort_key(v->table, 6, tui_json_str(c, "received"));
     }
     tui_table_done(v->table);
     tui_table_set_empty(v->table, empty_hint);

@@ -9,8 +9,8 @@
 #include <string.h>
 
 static const tui_column inbox_cols[] = {
-    {"Received", 16, 0, false}, {"From", 12, 1, false}, {"Subject", 16, 6, false},
-    {"Att", 3, 0, true},        {"Broker", 8, 1, false}, {"Case", 15, 0, false},
+    {"Received", 11, 0, false}, {"From", 10, 1, false}, {"Subject", 16, 5, false},
+    {"Att", 3, 0, true},        {"Broker", 7, 1, false}, {"Case", 15, 0, false},
 };
 #define N_COLS (int)(sizeof inbox_cols / sizeof inbox_cols[0])
 
@@ -51,13 +51,16 @@ static void inbox_refresh(tui_view *v)
         const char *from = *tui_json_str(m, "from_name") ? tui_json_str(m, "from_name") : tui_json_str(m, "from_addr");
         const char *received = *tui_json_str(m, "sent") ? tui_json_str(m, "sent") : tui_json_str(m, "received");
         const char *cot = *tui_json_str(m, "cot") ? tui_json_str(m, "cot") : "—";
-        const char *cells[N_COLS] = {received, from, tui_json_str(m, "subject"), n_att ? atts : "",
+        char when[32];
+        tui_text_when(received, when, sizeof when);
+        const char *cells[N_COLS] = {when, from, tui_json_str(m, "subject"), n_att ? atts : "",
                                      tui_json_str(m, "broker"), cot};
         const char *status = tui_json_str(m, "status");
         tui_elem elem = strcmp(status, "error") == 0 ? TUI_EL_ERROR
                         : strcmp(status, "ignored") == 0 ? TUI_EL_DIM
                                                          : TUI_EL_NORMAL;
         tui_table_add(v->table, key, cells, elem, m);
+        tui_table_set_sort_key(v->table, 0, received);
     }
     tui_table_done(v->table);
     tui_table_set_empty(v->table, empty_hint);

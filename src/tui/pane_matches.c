@@ -10,7 +10,7 @@
 
 static const tui_column matches_cols[] = {
     {"Inc", 4, 0, true},    {"Description", 20, 1, false}, {"Year", 4, 0, true},
-    {"Key", 10, 0, false},  {"Decision", 12, 0, false},    {"Conf", 5, 0, true},
+    {"Key", 10, 0, false},  {"Decision", 8, 0, false},     {"Conf", 5, 0, true},
 };
 #define N_COLS (int)(sizeof matches_cols / sizeof matches_cols[0])
 
@@ -197,7 +197,8 @@ static tui_view *matches_enter(tui_view *v)
         if (!val || json_is_null(val))
             continue;
         char *text = json_is_string(val) ? strdup(json_string_value(val))
-                     : json_is_real(val)   ? core_strdup_printf("%.4g", json_real_value(val))
+                     : json_is_real(val)   ? core_strdup_printf(strcmp(fields[i][0], "insured_amount") == 0 ? "%.2f" : "%.4g",
+                                                                    json_real_value(val))
                                            : json_dumps(val, JSON_ENCODE_ANY);
         if (text && *text)
             g_string_append_printf(out, "%-16s %s\n", fields[i][1], text);
@@ -214,7 +215,8 @@ static tui_view *matches_enter(tui_view *v)
             free(text);
         }
     }
-    char *title = core_strdup_printf("%s · vehicle %s", m->cot, tui_table_selected_key(v->table));
+    char *title = core_strdup_printf("%s · inciso %lld · %s", m->cot, tui_json_int(r, "inciso"),
+                                     *tui_json_str(r, "description") ? tui_json_str(r, "description") : tui_json_str(r, "submarca"));
     tui_view *pv = tui_pager_new(v->app, title, out->str);
     free(title);
     g_string_free(out, TRUE);

@@ -13,6 +13,7 @@ typedef struct table_row {
     tui_elem elem;
     json_t *data;
     int seq;           /* order of addition: the "unsorted" order */
+    char **sort_keys;  /* per column, NULL: sort by the cell (tui_table_set_sort_key) */
     char *sort_text;   /* folded cell of the sort column (text columns) */
     double sort_num;   /* its value (numeric columns) */
 } table_row;
@@ -57,6 +58,10 @@ static void free_rows(tui_table *t)
         free(r->key);
         free(r->folded);
         free(r->sort_text);
+        if (r->sort_keys)
+            for (int c = 0; c < t->ncols; c++)
+                free(r->sort_keys[c]);
+        free(r->sort_keys);
         json_decref(r->data);
     }
     t->nrows = 0;
@@ -117,9 +122,21 @@ void tui_table_add(tui_table *t, const char *key, const char *const *cells, tui_
     r->elem = elem;
     r->data = data ? json_incref(data) : NULL;
     r->seq = t->nrows;
+    r->sort_keys = NULL;
     r->sort_text = NULL;
     r->sort_num = 0;
     t->nrows++;
+}
+
+void tui_table_set_sort_key(tui_table *t, int col, const char *sort_key)
+{
+    if (!t->nrows || col < 0 || col >= t->ncols)
+        return;
+    table_row *r = &t->rows[t->nrows - 1];
+    if (!r->sort_keys && !(r->sort_keys = calloc((size_t)t->ncols, sizeof *r->sort_keys)))
+        return;
+    free(r->sort_keys[col]);
+    r->sort_keys[col] = strdup(sort_key ? sort_key : "");
 }
 
 /* Rebuilds the visible list; keeps the selection on the row with keep_key when given. */
@@ -173,7 +190,7 @@ static void sort_rows(tui_table *t)
         r->sort_num = 0;
         if (t->sort_col < 0)
             continue;
-        const char *cell = r->cells[t->sort_col];
+        const char *cell = (r->sort_keys && r->sort_keys[t->sort_col]) ? r->sort_keys[t->sort_col] : r->cells[t->sort_col];
         if (t->cols[t->sort_col].right) {
             char *end;
             r->sort_num = strtod(cell, &end);

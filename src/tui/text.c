@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <wchar.h>
 
 /* Decodes one character at s (n bytes left). *adv receives the bytes used; invalid input
@@ -112,6 +113,24 @@ void tui_text_put(WINDOW *w, int y, int x, int width, const char *utf8, bool rig
     mvwaddstr(w, y, x, buf);
     if (buf != stackbuf)
         free(buf);
+}
+
+void tui_text_when(const char *iso, char *out, size_t outsz)
+{
+    if (!iso)
+        iso = "";
+    int y, mo, d, h, mi;
+    if (sscanf(iso, "%4d-%2d-%2d %2d:%2d", &y, &mo, &d, &h, &mi) != 5) {
+        snprintf(out, outsz, "%s", iso);
+        return;
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    if (y == tm.tm_year + 1900)
+        snprintf(out, outsz, "%02d-%02d %02d:%02d", mo, d, h, mi);
+    else
+        snprintf(out, outsz, "%04d-%02d-%02d", y, mo, d);
 }
 
 char *tui_text_fold(const char *utf8)
