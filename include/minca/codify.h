@@ -205,7 +205,9 @@ typedef enum {
 
 const char *codify_attr_name(codify_attr a);   /* "brand", "model", "transmission", ... */
 
-typedef enum { CODIFY_CONFLICT = -1, CODIFY_AGREE = 1 } codify_verdict;
+/* AGREE: query and entry say the same; CONFLICT: they say different things; UNSAID: the
+ * entry says it (a distinctive word such as a trim name) and the query does not. */
+typedef enum { CODIFY_CONFLICT = -1, CODIFY_UNSAID = 0, CODIFY_AGREE = 1 } codify_verdict;
 
 typedef struct codify_evidence {
     codify_attr attr;
@@ -226,7 +228,8 @@ typedef struct codify_candidate {
     const char *description;
     codify_evidence evidence[CODIFY_MAX_EVIDENCE];
     int n_evidence;
-    char explanation[256];      /* "agrees: model, year, AUT, 2.5L; conflicts: doors 4P vs 2P" */
+    char explanation[256];      /* "agrees: model, year, AUT, 2.5L, EXCLUSIVE; conflicts: doors 4P
+                                 * vs 2P; catalog only: PIEL; words 80%" */
 } codify_candidate;
 
 /* Numbers the confidence is computed from; exposed for calibration and evaluation. */

@@ -76,7 +76,9 @@ static void print_json(const char *id, const codify_result *r)
             const codify_evidence *e = &c->evidence[k];
             json_t *x = json_object();
             json_object_set_new(x, "attribute", json_string(codify_attr_name(e->attr)));
-            json_object_set_new(x, "verdict", json_string(e->verdict == CODIFY_AGREE ? "agree" : "conflict"));
+            json_object_set_new(x, "verdict", json_string(e->verdict == CODIFY_AGREE      ? "agree"
+                                                              : e->verdict == CODIFY_CONFLICT ? "conflict"
+                                                                                              : "catalog_only"));
             if (e->query_value[0])
                 json_object_set_new(x, "query", json_string(e->query_value));
             if (e->catalog_value[0])

@@ -326,6 +326,14 @@ codify_index *codify_index_build(const codify_entry *entries, size_t n,
         int d = g_array_index(df, int, v);
         idx->weight[v] = (float)(1.0 + log((double)(kept + 1) / (double)(d + 1)));
     }
+    idx->tok_str = g_new0(const char *, idx->n_vocab ? idx->n_vocab : 1);
+    {
+        GHashTableIter tit;
+        gpointer tk, tv;
+        g_hash_table_iter_init(&tit, idx->vocab);
+        while (g_hash_table_iter_next(&tit, &tk, &tv))
+            idx->tok_str[GPOINTER_TO_INT(tv) - 1] = tk;
+    }
     /* equipment words (%minor) and rim sizes weigh less than trim words */
     GHashTableIter vit;
     gpointer vk, vv;
@@ -429,6 +437,7 @@ void codify_index_free(codify_index *idx)
     g_free(idx->models);
     g_free(idx->entries);
     g_free(idx->weight);
+    g_free(idx->tok_str);
     g_free(idx->tok_pool);
     g_hash_table_destroy(idx->vocab);
     g_hash_table_destroy(idx->brand_keys);

@@ -111,6 +111,7 @@ struct codify_index {
     int n_brands;
     GHashTable *vocab;        /* token -> id + 1 */
     float *weight;            /* per token id */
+    const char **tok_str;     /* per token id: the token (owned by strings) */
     int n_vocab;
     int32_t *tok_pool;
     GHashTable *brand_keys;   /* compact -> GArray of int brand ids */

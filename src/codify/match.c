@@ -360,6 +360,44 @@ static void add_evidence(codify_candidate *c, codify_attr a, codify_verdict v, c
     g_strlcpy(e->catalog_value, cv ? cv : "", sizeof e->catalog_value);
 }
 
+/* The most distinctive words (trim names...) the entry shares with the query, and those it
+ * has that the query lacks; attribute tokens and the model name are reported elsewhere. */
+static void explain_words(const codify_index *idx, const qstate *s, const cx_entry *e, codify_candidate *c)
+{
+    enum { N_SHOW = 3 };
+    int agree[N_SHOW], unsaid[N_SHOW];
+    int n_agree = 0, n_unsaid = 0;
+    const int32_t *ct = idx->tok_pool + e->tok_off;
+    const char *model = idx->models[e->model].name;
+    int i = 0;
+    for (int j = 0; j < e->n_tok; j++) {
+        int32_t id = ct[j];
+        const char *w = idx->tok_str[id];
+        if (w[0] == '#' || idx->weight[id] < 4.0f || strstr(model, w))
+            continue;
+        while (i < s->nq && s->q[i] < id)
+            i++;
+        bool shared = i < s->nq && s->q[i] == id;
+        int *list = shared ? agree : unsaid;
+        int *n = shared ? &n_agree : &n_unsaid;
+        /* keep the N_SHOW heaviest */
+        if (*n < N_SHOW) {
+            list[(*n)++] = id;
+        } else {
+            int lo = 0;
+            for (int k = 1; k < N_SHOW; k++)
+                if (idx->weight[list[k]] < idx->weight[list[lo]])
+                    lo = k;
+            if (idx->weight[id] > idx->weight[list[lo]])
+                list[lo] = id;
+        }
+    }
+    for (int k = 0; k < n_agree; k++)
+        add_evidence(c, CODIFY_ATTR_WORDS, CODIFY_AGREE, idx->tok_str[agree[k]], idx->tok_str[agree[k]]);
+    for (int k = 0; k < n_unsaid; k++)
+        add_evidence(c, CODIFY_ATTR_WORDS, CODIFY_UNSAID, "", idx->tok_str[unsaid[k]]);
+}
+
 static void explain(const codify_index *idx, const qstate *s, const cx_entry *e, float m,
                     float qw, codify_candidate *c)
 {
@@ -388,6 +426,7 @@ static void explain(const codify_index *idx, const qstate *s, const cx_entry *e,
     }
     if (s->vin_ok && s->year_src == 3)
         add_evidence(c, CODIFY_ATTR_VIN, CODIFY_AGREE, s->attrs.vin, "");
+    explain_words(idx, s, e, c);
 
     /* short human string: "agrees: brand, model, year, AUT, 2.5L; conflicts: doors 4P vs 2P; words 80%" */
     char *p = c->explanation;
@@ -418,6 +457,14 @@ static void explain(const codify_index *idx, const qstate *s, const cx_entry *e,
         PUT(ev->query_value[0] ? ev->query_value : "?");
         PUT(" vs ");
         PUT(ev->catalog_value[0] ? ev->catalog_value : "?");
+    }
+    int n_unsaid = 0;
+    for (int i = 0; i < c->n_evidence; i++) {
+        const codify_evidence *ev = &c->evidence[i];
+        if (ev->verdict != CODIFY_UNSAID)
+            continue;
+        PUT(n_unsaid++ ? ", " : "; catalog only: ");
+        PUT(ev->catalog_value);
     }
     char num[16];
     cx_format_uint(num, qw > 0 ? (unsigned)(100.0f * m / qw + 0.5f) : 0u);
