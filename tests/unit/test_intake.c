@@ -591,6 +591,36 @@ static void test_analysis_newest_wins(void **state)
     intake_analysis_free(a);
 }
 
+/* Outlook HTML-only message: the pre-analysis reads the HTML as text and sees the table. */
+static void test_html_only_analysis(void **state)
+{
+    (void)state;
+    const char *raw =
+        "From: v@occ-ejemplo.mx\r\nSubject: flotilla\r\nMessage-ID: <h1@occ-ejemplo.mx>\r\n"
+        "Date: Thu, 16 Oct 2025 12:44:00 -0600\r\nContent-Type: text/html; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        "<html><body><p><b>Raz=C3=B3n social:</b> HOTELERA JACARANDA, S.A. DE C.V.</p>"
+        "<p><b>RFC:</b> HCJ850507BJ6</p><p><b>Cobertura:</b> AMPLIA</p>"
+        "<p><b>Vigencia:</b> 10/11/2025 al 10/11/2026</p><p><b>Forma de pago:</b> Anual</p>"
+        "<table><tr><td>UNIDAD</td><td>MARCA</td><td>L=C3=8DNEA</td><td>A=C3=91O</td></tr>"
+        "<tr><td>1</td><td>Hyundai</td><td>Tucson</td><td>2016</td></tr></table></body></html>\r\n";
+    intake_message *m = parse_ok(raw);
+    assert_null(m->text_body);
+    assert_non_null(m->html_body);
+    intake_analysis *a = NULL;
+    assert_int_equal(intake_analyze(m, &a, NULL), 0);
+    assert_string_equal(a->client_name, "HOTELERA JACARANDA, S.A. DE C.V.");
+    assert_string_equal(a->rfc, "HCJ850507BJ6");
+    assert_true(a->rfc_valid);
+    assert_string_equal(a->coverage, "AMPLIA");
+    assert_string_equal(a->payment_terms, "ANUAL");
+    assert_string_equal(a->vigencia_end, "2026-11-10");
+    assert_true(a->has_vehicle_source);
+    assert_int_equal(a->n_missing, 0);
+    intake_analysis_free(a);
+    intake_message_free(m);
+}
+
 static void test_html_tables(void **state)
 {
     (void)state;
@@ -743,6 +773,7 @@ int main(void)
         cmocka_unit_test(test_analysis_free_text),
         cmocka_unit_test(test_analysis_newest_wins),
         cmocka_unit_test(test_html_tables),
+        cmocka_unit_test(test_html_only_analysis),
         cmocka_unit_test(test_fixture_files),
     };
     return cmocka_run_group_tests_name("intake", tests, NULL, NULL);
