@@ -233,7 +233,7 @@ typedef struct codify_candidate {
 } codify_candidate;
 
 /* Numbers the confidence is computed from; exposed for calibration and evaluation. */
-#define CODIFY_N_FEATURES 10
+#define CODIFY_N_FEATURES 12
 typedef struct codify_features {
     double x[CODIFY_N_FEATURES];
 } codify_features;

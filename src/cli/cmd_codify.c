@@ -349,7 +349,7 @@ static int run_eval(int argc, char **argv)
         return 1;
     }
     if (ff)
-        fprintf(ff, "file,id,correct,bias,s1,margin,cov_catalog,cov_query,conflicts,model_level,brand_ok,year_known,log_block\n");
+        fprintf(ff, "file,id,correct,bias,s1,margin,cov_catalog,cov_query,conflicts,model_level,brand_ok,year_known,log_block,alt_s1,alt_margin\n");
     if (pred && !(pf = fopen(pred, "w"))) {
         fprintf(stderr, "minca eval: cannot write %s\n", pred);
         if (ff)

@@ -18,7 +18,8 @@
 
 #define MAX_BRANDS 32
 #define MAX_MODELS 96
-#define SCORE_ALPHA 0.5f    /* weight of the catalog side in the Dice denominator */
+#define SCORE_ALPHA 0.2f    /* weight of the catalog side in the Dice denominator */
+#define ALT_ALPHA 0.5f      /* the same for the second opinion used by the confidence */
 
 typedef struct qstate {
     codify_attrs attrs;
@@ -40,6 +41,7 @@ typedef struct scored {
     int entry;
     float m;
     float score;
+    float alt;                /* balanced Dice (catalog and query sides weighed equally) */
     int conflicts;
 } scored;
 
@@ -735,6 +737,8 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
         float sim = denom > 0 ? sc[i].m / denom : 0;
         float pen = conflict_penalty(&s->attrs, &e->attrs, &sc[i].conflicts);
         sc[i].score = sim - pen;
+        float alt_denom = ALT_ALPHA * e->cw + (1 - ALT_ALPHA) * qw;
+        sc[i].alt = (alt_denom > 0 ? sc[i].m / alt_denom : 0) - pen;
     }
     qsort(sc, nb, sizeof *sc, cmp_scored);
 
@@ -769,6 +773,17 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     x[7] = s->brand_unknown ? -1.0 : s->brand_src == 0 ? 0.0 : brand_allowed(s, idx->models[be->model].brand) ? 1.0 : -1.0;
     x[8] = s->year_src > 0 ? 1.0 : 0.0;
     x[9] = log1p((double)nb);
+    /* second opinion: does a scoring that weighs the catalog side more prefer another entry? */
+    double alt2 = 0;
+    for (size_t i = 0; i < nb; i++) {
+        const cx_entry *e = &idx->entries[sc[i].entry];
+        if (e->year == be->year && memcmp(e->cvegs, be->cvegs, sizeof e->cvegs) == 0)
+            continue;
+        if (sc[i].alt > alt2)
+            alt2 = sc[i].alt;
+    }
+    x[10] = best->alt;
+    x[11] = best->alt - alt2;
     out->confidence = codify_confidence(&out->features);
     if (s->year_src == 0) {
         /* no model year anywhere: the same version in k years scores the same, so the year
