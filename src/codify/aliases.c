@@ -216,6 +216,8 @@ static int parse_line(codify_aliases *a, codify_alias_kind kind, char *line, con
             char *first = g_strndup(key, strcspn(key, " "));
             char *mark = g_strconcat("\x01", first, NULL);
             g_hash_table_replace(a->token_syn, mark, g_strdup(""));
+            unsigned bit = cx_word_bit(first);
+            a->phrase_start_bits[bit / 64] |= (uint64_t)1 << (bit % 64);
             g_free(first);
         }
         return 0;
@@ -357,7 +359,9 @@ void cx_apply_synonyms(const codify_aliases *al, const cx_tokens *in, cx_tokens 
         int used = 0;
         if (al && al->max_phrase > 1) {
             char mark[80];
-            if (prefixed(mark, sizeof mark, '\x01', in->tok[i]) && g_hash_table_contains(al->token_syn, mark)) {
+            unsigned bit = cx_word_bit(in->tok[i]);
+            if ((al->phrase_start_bits[bit / 64] >> (bit % 64) & 1) &&
+                prefixed(mark, sizeof mark, '\x01', in->tok[i]) && g_hash_table_contains(al->token_syn, mark)) {
                 for (int len = al->max_phrase; len > 1 && !used; len--) {
                     if (i + len > in->n)
                         continue;

@@ -63,11 +63,20 @@ struct codify_aliases {
     GPtrArray *model_alias;    /* cx_model_alias* */
     GHashTable *token_syn;     /* phrase ("DOBLE CAB") -> replacement ("DOBLE CABINA") */
     int max_phrase;
+    uint64_t phrase_start_bits[16];   /* filter: first words of multi-word phrases (hashed) */
     GHashTable *wmi;           /* WMI (2 or 3 chars) -> GPtrArray of compact brand names */
     GPtrArray *sources;        /* kind/name/text triples, to clone */
 };
 
 codify_aliases *cx_aliases_clone(const codify_aliases *a);
+/* Small hash for the phrase-start filter. */
+static inline unsigned cx_word_bit(const char *w)
+{
+    unsigned h = 2166136261u;
+    for (; *w; w++)
+        h = (h ^ (unsigned char)*w) * 16777619u;
+    return h & 1023u;
+}
 
 #define CX_MINOR_FACTOR 0.3
 

@@ -35,6 +35,8 @@ typedef struct qstate {
     int32_t q[CX_MAX_TOK];
     int nq;
     bool vin_ok;
+    char qval[CODIFY_ATTR__COUNT][24];   /* query attribute values as shown in explanations */
+    bool qval_ready;
 } qstate;
 
 typedef struct scored {
@@ -400,7 +402,7 @@ static void explain_words(const codify_index *idx, const qstate *s, const cx_ent
         add_evidence(c, CODIFY_ATTR_WORDS, CODIFY_UNSAID, "", idx->tok_str[unsaid[k]]);
 }
 
-static void explain(const codify_index *idx, const qstate *s, const cx_entry *e, float m,
+static void explain(const codify_index *idx, qstate *s, const cx_entry *e, float m,
                     float qw, codify_candidate *c)
 {
     const cx_model *model = &idx->models[e->model];
@@ -417,14 +419,18 @@ static void explain(const codify_index *idx, const qstate *s, const cx_entry *e,
     static const codify_attr attrs[] = {CODIFY_ATTR_TRANS, CODIFY_ATTR_DOORS, CODIFY_ATTR_CYLINDERS,
                                         CODIFY_ATTR_DISPLACEMENT, CODIFY_ATTR_TURBO, CODIFY_ATTR_OCCUPANTS,
                                         CODIFY_ATTR_DRIVE, CODIFY_ATTR_FUEL, CODIFY_ATTR_TONNAGE};
+    if (!s->qval_ready) {
+        for (size_t i = 0; i < G_N_ELEMENTS(attrs); i++)
+            cx_attr_value(&s->attrs, attrs[i], s->qval[attrs[i]], sizeof s->qval[0]);
+        s->qval_ready = true;
+    }
     for (size_t i = 0; i < G_N_ELEMENTS(attrs); i++) {
         int v = compare_attr(&s->attrs, &e->attrs, attrs[i]);
         if (!v)
             continue;
-        char qv[24], cv[24];
-        cx_attr_value(&s->attrs, attrs[i], qv, sizeof qv);
+        char cv[24];
         cx_attr_value(&e->attrs, attrs[i], cv, sizeof cv);
-        add_evidence(c, attrs[i], v > 0 ? CODIFY_AGREE : CODIFY_CONFLICT, qv, cv);
+        add_evidence(c, attrs[i], v > 0 ? CODIFY_AGREE : CODIFY_CONFLICT, s->qval[attrs[i]], cv);
     }
     if (s->vin_ok && s->year_src == 3)
         add_evidence(c, CODIFY_ATTR_VIN, CODIFY_AGREE, s->attrs.vin, "");
@@ -568,6 +574,7 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     scratch *w = get_scratch();
     qstate *s = &w->s;
     memset(s, 0, offsetof(qstate, q));
+    s->qval_ready = false;
     cx_tokens *tk = w->tk;
     char norm[CODIFY_MAX_INPUT + 1];
     char sub_compact[256] = "";
