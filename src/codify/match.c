@@ -62,7 +62,17 @@ static int compare_attr(const codify_attrs *q, const codify_attrs *c, codify_att
     int x = 0, y = 0;
     switch (a) {
     case CODIFY_ATTR_TRANS: x = q->trans; y = c->trans; break;
-    case CODIFY_ATTR_DOORS: x = q->doors; y = c->doors; break;
+    case CODIFY_ATTR_DOORS:
+        x = q->doors;
+        y = c->doors;
+        if (x && !y) {
+            /* the body implies the doors: a sedan has 4, a hatchback 3 or 5 */
+            if (c->body[0] == 'S' && strcmp(c->body, "SEDAN") == 0)
+                y = 4;
+            else if (c->body[0] == 'H' && c->body[1] == 'B' && !c->body[2])
+                return x == 3 || x == 5 ? 1 : -1;
+        }
+        break;
     case CODIFY_ATTR_CYLINDERS: x = q->cylinders; y = c->cylinders; break;
     case CODIFY_ATTR_DISPLACEMENT:
         if (!q->displacement_dl || !c->displacement_dl)
@@ -296,7 +306,8 @@ static void query_tokens(const codify_index *idx, const cx_tokens *words, const 
             s->q[n++] = id;
     }
     for (int i = 0; i < sub->n && n < CX_MAX_TOK; i++) {
-        int id = cx_token_id(idx, sub->tok[i]);
+        const char *syn = cx_synonym_word(idx->al, sub->tok[i]);   /* "3 HATCHBACK" -> HB */
+        int id = cx_token_id(idx, syn && *syn && !strchr(syn, ' ') ? syn : sub->tok[i]);
         if (id >= 0)
             s->q[n++] = id;
     }
