@@ -219,6 +219,7 @@ codify_index *codify_index_build(const codify_entry *entries, size_t n,
     GArray *brands = g_array_new(FALSE, TRUE, sizeof(cx_brand));
     GArray *models = g_array_new(FALSE, TRUE, sizeof(cx_model));
     GArray *df = g_array_new(FALSE, TRUE, sizeof(int));
+    GArray *df_model = g_array_new(FALSE, TRUE, sizeof(uint8_t));
     tmp_entry *tmp = g_new0(tmp_entry, n ? n : 1);
     cx_tokens *words = g_new(cx_tokens, 2);
     size_t kept = 0;
@@ -287,6 +288,7 @@ codify_index *codify_index_build(const codify_entry *entries, size_t n,
                 cx_tokens_push(&words[0], tok, len - 1);
         }
         /* the model name is part of what identifies the entry */
+        int n_before_model = words[0].n;
         char snorm[256], scomp[256];
         codify_normalize(src->submarca, snorm, sizeof snorm);
         cx_compact(snorm, scomp, sizeof scomp);
@@ -304,8 +306,13 @@ codify_index *codify_index_build(const codify_entry *entries, size_t n,
         cx_tokens_push(&words[0], scomp, strlen(scomp));
 
         t->toks = g_new(int32_t, words[0].n ? words[0].n : 1);
-        for (int w = 0; w < words[0].n; w++)
+        for (int w = 0; w < words[0].n; w++) {
             t->toks[w] = intern_token(idx, words[0].tok[w], df);
+            if ((int)df_model->len < idx->n_vocab)
+                g_array_set_size(df_model, (guint)idx->n_vocab);
+            if (w >= n_before_model)
+                g_array_index(df_model, uint8_t, t->toks[w]) = 1;
+        }
         qsort(t->toks, (size_t)words[0].n, sizeof(int32_t), cmp_int32);
         int u = 0;
         for (int w = 0; w < words[0].n; w++)
@@ -326,6 +333,9 @@ codify_index *codify_index_build(const codify_entry *entries, size_t n,
         int d = g_array_index(df, int, v);
         idx->weight[v] = (float)(1.0 + log((double)(kept + 1) / (double)(d + 1)));
     }
+    g_array_set_size(df_model, (guint)(idx->n_vocab ? idx->n_vocab : 1));
+    idx->model_tok = (uint8_t *)g_array_free(df_model, FALSE);
+    df_model = NULL;
     idx->tok_str = g_new0(const char *, idx->n_vocab ? idx->n_vocab : 1);
     {
         GHashTableIter tit;
@@ -407,6 +417,8 @@ codify_index *codify_index_build(const codify_entry *entries, size_t n,
     return idx;
 
 fail:
+    if (df_model)
+        g_array_free(df_model, TRUE);
     for (size_t i = 0; i < n; i++)
         g_free(tmp[i].toks);
     g_free(tmp);
@@ -438,6 +450,7 @@ void codify_index_free(codify_index *idx)
     g_free(idx->entries);
     g_free(idx->weight);
     g_free(idx->tok_str);
+    g_free(idx->model_tok);
     g_free(idx->tok_pool);
     g_hash_table_destroy(idx->vocab);
     g_hash_table_destroy(idx->brand_keys);

@@ -121,6 +121,7 @@ struct codify_index {
     GHashTable *vocab;        /* token -> id + 1 */
     float *weight;            /* per token id */
     const char **tok_str;     /* per token id: the token (owned by strings) */
+    uint8_t *model_tok;       /* per token id: 1 when it comes from a model name */
     int n_vocab;
     int32_t *tok_pool;
     GHashTable *brand_keys;   /* compact -> GArray of int brand ids */

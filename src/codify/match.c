@@ -364,6 +364,16 @@ static int cmp_scored(const void *a, const void *b)
 
 /* ---- explanation ---------------------------------------------------------------------- */
 
+/* Bounded copy that reads src only up to its NUL or the size of dst. */
+static void copy_field(char *dst, size_t cap, const char *src)
+{
+    size_t i = 0;
+    if (src)
+        for (; i + 1 < cap && src[i]; i++)
+            dst[i] = src[i];
+    dst[i] = '\0';
+}
+
 static void add_evidence(codify_candidate *c, codify_attr a, codify_verdict v, const char *qv, const char *cv)
 {
     if (c->n_evidence >= CODIFY_MAX_EVIDENCE)
@@ -371,8 +381,8 @@ static void add_evidence(codify_candidate *c, codify_attr a, codify_verdict v, c
     codify_evidence *e = &c->evidence[c->n_evidence++];
     e->attr = a;
     e->verdict = v;
-    g_strlcpy(e->query_value, qv ? qv : "", sizeof e->query_value);
-    g_strlcpy(e->catalog_value, cv ? cv : "", sizeof e->catalog_value);
+    copy_field(e->query_value, sizeof e->query_value, qv);
+    copy_field(e->catalog_value, sizeof e->catalog_value, cv);
 }
 
 /* The most distinctive words (trim names...) the entry shares with the query, and those it
@@ -383,12 +393,11 @@ static void explain_words(const codify_index *idx, const qstate *s, const cx_ent
     int agree[N_SHOW], unsaid[N_SHOW];
     int n_agree = 0, n_unsaid = 0;
     const int32_t *ct = idx->tok_pool + e->tok_off;
-    const char *model = idx->models[e->model].name;
     int i = 0;
     for (int j = 0; j < e->n_tok; j++) {
         int32_t id = ct[j];
         const char *w = idx->tok_str[id];
-        if (w[0] == '#' || idx->weight[id] < 4.0f || strstr(model, w))
+        if (w[0] == '#' || idx->weight[id] < 4.0f || idx->model_tok[id])
             continue;
         while (i < s->nq && s->q[i] < id)
             i++;
