@@ -1,23 +1,38 @@
-/* docs: legacy XLS (BIFF) reader through libfreexl. freexl reads from a path, so the bytes are
- * handed over through an anonymous memory file (memfd) and never touch the disk. The whole
- * workbook is parsed by freexl (BIFF8 caps a sheet at 65,536 x 256), rows are then delivered
- * one at a time. freexl does not expose hidden columns or merged ranges. */
+/* docs: legacy XLS (BIFF) reader through libfreexl.
+ *
+ * freexl reads from a path and has had memory-safety bugs on crafted files (fuzzing found a
+ * stack over-read in its code-page conversion), so it never runs in the caller's process: a
+ * forked child opens the bytes through an anonymous memory file, converts every sheet into a
+ * compact record stream written to a second memory file, and exits. The parent checks the
+ * child's exit, then decodes the stream with bounds checks and delivers rows from it. A crash
+ * or a hang of the parser becomes a readable error on the attachment. freexl does not expose
+ * hidden columns or merged ranges. */
 #include "docs_internal.h"
 
 #include <errno.h>
 #include <freexl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#define XLS_PARSE_SECONDS 20
+
+/* Stream records: 'S' u32 len name | 'R' u32 row u16 ncells {u16 col u8 type f64 num u32 len
+ * bytes}* | 'X' u32 len message (failure). Native byte order: same machine. */
+enum { CELL_TEXT = 0, CELL_NUMBER = 1, CELL_DATE = 2 };
+
 typedef struct xls {
-    const void *handle;
-    unsigned rows;
-    unsigned short cols;
-    unsigned next_row;
+    unsigned char *buf;     /* decoded stream (owned) */
+    size_t len;
+    GArray *sheet_off;      /* size_t offset of the first row record of each sheet */
+    size_t pos;             /* cursor of the open sheet */
 } xls;
 
 static const char *label(const docs_book *b) { return b->name[0] ? b->name : "attachment"; }
@@ -44,22 +59,39 @@ static const char *freexl_reason(int rc)
     }
 }
 
-static int xls_sheet_open(docs_book *b, int sheet, minca_err *err)
+/* ---- child: freexl -> stream ---- */
+
+typedef struct out {
+    FILE *f;
+    uint64_t written, max;
+    bool full;
+} out;
+
+static void put(out *o, const void *p, size_t n)
 {
-    xls *x = b->impl;
-    int rc = freexl_select_active_worksheet(x->handle, (unsigned short)sheet);
-    if (rc == FREEXL_OK)
-        rc = freexl_worksheet_dimensions(x->handle, &x->rows, &x->cols);
-    if (rc != FREEXL_OK)
-        return minca_err_set(err, "%s: cannot read sheet '%s': %s", label(b),
-                             docs_sheet_name(b, sheet), freexl_reason(rc));
-    if ((long)x->rows > b->lim.max_rows)
-        return minca_err_set(err, "%s: sheet '%s' has %u rows, above the row limit (max_rows = %ld)",
-                             label(b), docs_sheet_name(b, sheet), x->rows, b->lim.max_rows);
-    if ((int)x->cols > b->lim.max_cols)
-        x->cols = (unsigned short)b->lim.max_cols;
-    x->next_row = 0;
-    return 0;
+    if (o->full)
+        return;
+    if (o->written + n > o->max) {
+        o->full = true;
+        return;
+    }
+    fwrite(p, 1, n, o->f);
+    o->written += n;
+}
+
+static void put_u8(out *o, uint8_t v) { put(o, &v, 1); }
+static void put_u16(out *o, uint16_t v) { put(o, &v, 2); }
+static void put_u32(out *o, uint32_t v) { put(o, &v, 4); }
+
+static void put_fail(out *o, const char *msg)
+{
+    rewind(o->f);
+    o->written = 0;
+    o->full = false;
+    put_u8(o, 'X');
+    put_u32(o, (uint32_t)strlen(msg));
+    put(o, msg, strlen(msg));
+    fflush(o->f);
 }
 
 /* "YYYY-MM-DD" -> serial day, 1900 system. */
@@ -78,51 +110,170 @@ static double iso_to_serial(const char *s)
     return serial;
 }
 
+static void put_cell(out *o, uint16_t col, uint8_t type, double num, const char *text)
+{
+    size_t n = text ? strlen(text) : 0;
+    put_u16(o, col);
+    put_u8(o, type);
+    put(o, &num, sizeof num);
+    put_u32(o, (uint32_t)n);
+    if (n)
+        put(o, text, n);
+}
+
+static int child_parse(int in_fd, int out_fd, const docs_limits *lim)
+{
+    out o = { .f = fdopen(out_fd, "w"), .max = lim->max_uncompressed_bytes };
+    if (!o.f)
+        return 3;
+    char path[64], msg[256];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", in_fd);
+    const void *h = NULL;
+    int rc = freexl_open(path, &h);
+    if (rc != FREEXL_OK) {
+        snprintf(msg, sizeof msg, "not a readable XLS workbook: %s", freexl_reason(rc));
+        put_fail(&o, msg);
+        return 2;
+    }
+    unsigned info = 0, count = 0;
+    if (freexl_get_info(h, FREEXL_BIFF_PASSWORD, &info) == FREEXL_OK && info == FREEXL_BIFF_OBFUSCATED) {
+        put_fail(&o, "the workbook is password protected");
+        return 2;
+    }
+    if (freexl_get_info(h, FREEXL_BIFF_SHEET_COUNT, &count) != FREEXL_OK || count == 0) {
+        put_fail(&o, "the workbook has no sheets");
+        return 2;
+    }
+    if ((int)count > lim->max_sheets) {
+        snprintf(msg, sizeof msg, "%u sheets exceeds the sheet limit (max_sheets = %d)", count, lim->max_sheets);
+        put_fail(&o, msg);
+        return 2;
+    }
+    for (unsigned s = 0; s < count; s++) {
+        const char *name = NULL;
+        if (freexl_get_worksheet_name(h, (unsigned short)s, &name) != FREEXL_OK || !name)
+            name = "";
+        unsigned rows = 0;
+        unsigned short cols = 0;
+        rc = freexl_select_active_worksheet(h, (unsigned short)s);
+        if (rc == FREEXL_OK)
+            rc = freexl_worksheet_dimensions(h, &rows, &cols);
+        if (rc != FREEXL_OK) {
+            snprintf(msg, sizeof msg, "cannot read sheet '%.100s': %s", name, freexl_reason(rc));
+            put_fail(&o, msg);
+            return 2;
+        }
+        if ((long)rows > lim->max_rows) {
+            snprintf(msg, sizeof msg, "sheet '%.100s' has %u rows, above the row limit (max_rows = %ld)",
+                     name, rows, lim->max_rows);
+            put_fail(&o, msg);
+            return 2;
+        }
+        if ((int)cols > lim->max_cols)
+            cols = (unsigned short)lim->max_cols;
+        put_u8(&o, 'S');
+        put_u32(&o, (uint32_t)strlen(name));
+        put(&o, name, strlen(name));
+        for (unsigned r = 0; r < rows && !o.full; r++) {
+            FreeXL_CellValue cells[256];
+            uint16_t n = 0;
+            for (unsigned short c = 0; c < cols && c < 256; c++) {
+                if (freexl_get_cell_value(h, r, c, &cells[c]) != FREEXL_OK)
+                    cells[c].type = FREEXL_CELL_NULL;
+                if (cells[c].type != FREEXL_CELL_NULL)
+                    n++;
+            }
+            if (n == 0)
+                continue;
+            put_u8(&o, 'R');
+            put_u32(&o, r + 1);
+            put_u16(&o, n);
+            for (unsigned short c = 0; c < cols && c < 256; c++) {
+                FreeXL_CellValue *v = &cells[c];
+                char buf[40];
+                switch (v->type) {
+                case FREEXL_CELL_INT:
+                    snprintf(buf, sizeof buf, "%d", v->value.int_value);
+                    put_cell(&o, c, CELL_NUMBER, v->value.int_value, buf);
+                    break;
+                case FREEXL_CELL_DOUBLE:
+                    docs_number_text(v->value.double_value, buf);
+                    put_cell(&o, c, CELL_NUMBER, v->value.double_value, buf);
+                    break;
+                case FREEXL_CELL_DATE:
+                case FREEXL_CELL_DATETIME:
+                    put_cell(&o, c, CELL_DATE, v->value.text_value ? iso_to_serial(v->value.text_value) : 0,
+                             v->value.text_value);
+                    break;
+                case FREEXL_CELL_NULL:
+                    break;
+                default:   /* text, shared text, time */
+                    put_cell(&o, c, CELL_TEXT, 0, v->value.text_value);
+                    break;
+                }
+            }
+        }
+    }
+    freexl_close(h);
+    if (o.full) {
+        snprintf(msg, sizeof msg, "the workbook's content exceeds the limit (max_uncompressed_bytes = %llu)",
+                 (unsigned long long)lim->max_uncompressed_bytes);
+        put_fail(&o, msg);
+        return 2;
+    }
+    fflush(o.f);
+    return 0;
+}
+
+/* ---- parent: stream -> rows ---- */
+
+static bool get(const xls *x, size_t *pos, void *dst, size_t n)
+{
+    if (n > x->len || *pos > x->len - n)
+        return false;
+    memcpy(dst, x->buf + *pos, n);
+    *pos += n;
+    return true;
+}
+
+static int corrupt(docs_book *b, minca_err *err)
+{
+    return minca_err_set(err, "%s: the XLS parser returned inconsistent data; the file is damaged", label(b));
+}
+
+static int xls_sheet_open(docs_book *b, int sheet, minca_err *err)
+{
+    (void)err;
+    xls *x = b->impl;
+    x->pos = g_array_index(x->sheet_off, size_t, (guint)sheet);
+    return 0;
+}
+
 static int xls_sheet_next(docs_book *b, minca_err *err)
 {
     xls *x = b->impl;
-    if (x->next_row >= x->rows)
-        return 0;
-    unsigned r = x->next_row++;
-    docs_row_begin(b, (long)r + 1, false);
-    for (unsigned short c = 0; c < x->cols; c++) {
-        FreeXL_CellValue v;
-        if (freexl_get_cell_value(x->handle, r, c, &v) != FREEXL_OK)
-            continue;
-        char buf[40];
-        int rc = 0;
-        switch (v.type) {
-        case FREEXL_CELL_INT:
-            snprintf(buf, sizeof buf, "%d", v.value.int_value);
-            rc = docs_row_set(b, c, DOCS_CELL_NUMBER, buf, strlen(buf), v.value.int_value, 0, err);
-            break;
-        case FREEXL_CELL_DOUBLE:
-            docs_number_text(v.value.double_value, buf);
-            rc = docs_row_set(b, c, DOCS_CELL_NUMBER, buf, strlen(buf), v.value.double_value, 0, err);
-            break;
-        case FREEXL_CELL_TEXT:
-        case FREEXL_CELL_SST_TEXT:
-            if (v.value.text_value)
-                rc = docs_row_set(b, c, DOCS_CELL_TEXT, v.value.text_value,
-                                  strlen(v.value.text_value), 0, 0, err);
-            break;
-        case FREEXL_CELL_DATE:
-        case FREEXL_CELL_DATETIME:
-            if (v.value.text_value)
-                rc = docs_row_set(b, c, DOCS_CELL_DATE, v.value.text_value,
-                                  strlen(v.value.text_value), iso_to_serial(v.value.text_value), 0, err);
-            break;
-        case FREEXL_CELL_TIME:
-            if (v.value.text_value)
-                rc = docs_row_set(b, c, DOCS_CELL_TEXT, v.value.text_value,
-                                  strlen(v.value.text_value), 0, 0, err);
-            break;
-        default:
-            break;
-        }
-        if (rc != 0)
+    if (x->pos >= x->len || x->buf[x->pos] != 'R')
+        return 0;   /* next sheet or end */
+    size_t pos = x->pos + 1;
+    uint32_t row;
+    uint16_t n;
+    if (!get(x, &pos, &row, 4) || !get(x, &pos, &n, 2))
+        return corrupt(b, err);
+    docs_row_begin(b, row, false);
+    for (uint16_t i = 0; i < n; i++) {
+        uint16_t col;
+        uint8_t type;
+        double num;
+        uint32_t len;
+        if (!get(x, &pos, &col, 2) || !get(x, &pos, &type, 1) || !get(x, &pos, &num, 8) ||
+            !get(x, &pos, &len, 4) || len > x->len || pos > x->len - len)
+            return corrupt(b, err);
+        docs_cell_type t = type == CELL_NUMBER ? DOCS_CELL_NUMBER : type == CELL_DATE ? DOCS_CELL_DATE : DOCS_CELL_TEXT;
+        if (docs_row_set(b, col, t, (const char *)x->buf + pos, len, num, 0, err) != 0)
             return -1;
+        pos += len;
     }
+    x->pos = pos;
     docs_row_finish(b);
     return 1;
 }
@@ -132,59 +283,131 @@ static void xls_close(docs_book *b)
     xls *x = b->impl;
     if (!x)
         return;
-    if (x->handle)
-        freexl_close(x->handle);
+    free(x->buf);
+    g_array_free(x->sheet_off, TRUE);
     free(x);
     b->impl = NULL;
 }
 
 const docs_reader_ops docs_xls_ops = { xls_sheet_open, xls_sheet_next, xls_close };
 
-int docs_xls_open(const void *data, size_t len, docs_book *b, minca_err *err)
+static int write_all(int fd, const void *data, size_t len)
 {
-    xls *x = calloc(1, sizeof *x);
-    b->impl = x;
-    int fd = memfd_create("minca-xls", MFD_CLOEXEC);
-    if (fd < 0)
-        return minca_err_set(err, "%s: cannot create a memory file: %s", label(b), strerror(errno));
     const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            close(fd);
-            return minca_err_set(err, "%s: cannot buffer the workbook: %s", label(b), strerror(errno));
+            return -1;
         }
         p += w;
-        left -= (size_t)w;
-    }
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    int rc = freexl_open(path, &x->handle);
-    close(fd);
-    if (rc != FREEXL_OK) {
-        x->handle = NULL;
-        return minca_err_set(err, "%s: not a readable XLS workbook: %s", label(b), freexl_reason(rc));
-    }
-    unsigned info = 0;
-    if (freexl_get_info(x->handle, FREEXL_BIFF_PASSWORD, &info) == FREEXL_OK &&
-        info == FREEXL_BIFF_OBFUSCATED)
-        return minca_err_set(err, "%s: the workbook is password protected", label(b));
-    unsigned count = 0;
-    if (freexl_get_info(x->handle, FREEXL_BIFF_SHEET_COUNT, &count) != FREEXL_OK || count == 0)
-        return minca_err_set(err, "%s: the workbook has no sheets", label(b));
-    if ((int)count > b->lim.max_sheets)
-        return minca_err_set(err, "%s: %u sheets exceeds the sheet limit (max_sheets = %d)",
-                             label(b), count, b->lim.max_sheets);
-    for (unsigned i = 0; i < count; i++) {
-        const char *name = NULL;
-        if (freexl_get_worksheet_name(x->handle, (unsigned short)i, &name) != FREEXL_OK)
-            name = NULL;
-        char *valid = g_utf8_make_valid(name ? name : "", -1);
-        docs_book_add_sheet(b, valid, false);
-        g_free(valid);
+        len -= (size_t)w;
     }
     return 0;
+}
+
+/* Splits the stream into sheets (names, first row offsets) after checking its framing. */
+static int index_stream(docs_book *b, xls *x, minca_err *err)
+{
+    size_t pos = 0;
+    while (pos < x->len) {
+        uint8_t tag = x->buf[pos++];
+        uint32_t len;
+        if (tag == 'S') {
+            if (!get(x, &pos, &len, 4) || len > x->len || pos > x->len - len)
+                return corrupt(b, err);
+            char *name = g_strndup((const char *)x->buf + pos, len);
+            char *valid = g_utf8_make_valid(name, -1);
+            docs_book_add_sheet(b, valid, false);
+            g_free(name);
+            g_free(valid);
+            pos += len;
+            g_array_append_val(x->sheet_off, pos);
+        } else if (tag == 'R' && x->sheet_off->len > 0) {
+            uint32_t row;
+            uint16_t n;
+            if (!get(x, &pos, &row, 4) || !get(x, &pos, &n, 2))
+                return corrupt(b, err);
+            for (uint16_t i = 0; i < n; i++) {
+                pos += 2 + 1 + 8;
+                if (!get(x, &pos, &len, 4) || len > x->len || pos > x->len - len)
+                    return corrupt(b, err);
+                pos += len;
+            }
+        } else {
+            return corrupt(b, err);
+        }
+    }
+    if (docs_sheet_count(b) == 0)
+        return minca_err_set(err, "%s: the workbook has no sheets", label(b));
+    return 0;
+}
+
+int docs_xls_open(const void *data, size_t len, docs_book *b, minca_err *err)
+{
+    xls *x = calloc(1, sizeof *x);
+    x->sheet_off = g_array_new(FALSE, FALSE, sizeof(size_t));
+    b->impl = x;
+    int in_fd = memfd_create("minca-xls-in", 0);
+    int out_fd = memfd_create("minca-xls-out", MFD_CLOEXEC);
+    int rc = -1;
+    if (in_fd < 0 || out_fd < 0) {
+        minca_err_set(err, "%s: cannot create a memory file: %s", label(b), strerror(errno));
+        goto done;
+    }
+    if (write_all(in_fd, data, len) != 0) {
+        minca_err_set(err, "%s: cannot buffer the workbook: %s", label(b), strerror(errno));
+        goto done;
+    }
+    fflush(NULL);   /* nothing buffered is written twice by the child */
+    pid_t pid = fork();
+    if (pid < 0) {
+        minca_err_set(err, "%s: cannot start the XLS parser: %s", label(b), strerror(errno));
+        goto done;
+    }
+    if (pid == 0) {
+        struct rlimit cpu = { XLS_PARSE_SECONDS, XLS_PARSE_SECONDS };
+        setrlimit(RLIMIT_CPU, &cpu);
+        alarm(XLS_PARSE_SECONDS * 2);
+        _exit(child_parse(in_fd, dup(out_fd), &b->lim));
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    struct stat st;
+    if (fstat(out_fd, &st) != 0 || st.st_size < 0) {
+        minca_err_set(err, "%s: cannot read the XLS parser's output", label(b));
+        goto done;
+    }
+    x->len = (size_t)st.st_size;
+    x->buf = malloc(x->len ? x->len : 1);
+    if (x->len && pread(out_fd, x->buf, x->len, 0) != (ssize_t)x->len) {
+        minca_err_set(err, "%s: cannot read the XLS parser's output", label(b));
+        goto done;
+    }
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        minca_err_set(err, "%s: not a readable XLS workbook: the parser %s (signal %d); the file is "
+                           "damaged or crafted", label(b),
+                      sig == SIGXCPU || sig == SIGALRM ? "ran out of time" : "crashed", sig);
+        goto done;
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        size_t pos = 1;
+        uint32_t mlen;
+        if (x->len > 5 && x->buf[0] == 'X' && get(x, &pos, &mlen, 4) && mlen <= x->len - pos)
+            minca_err_set(err, "%s: %.*s", label(b), (int)mlen, (const char *)x->buf + pos);
+        else
+            minca_err_set(err, "%s: not a readable XLS workbook (the parser failed with status %d)",
+                          label(b), WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        goto done;
+    }
+    rc = index_stream(b, x, err);
+done:
+    if (in_fd >= 0)
+        close(in_fd);
+    if (out_fd >= 0)
+        close(out_fd);
+    return rc;
 }

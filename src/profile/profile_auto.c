@@ -395,18 +395,46 @@ int profile_auto_map(docs_book *book, docs_table *table, profile_column **cols_o
 
 /* ---- draft YAML ---- */
 
+/* Characters YAML does not allow literally: C0 / C1 controls, DEL, BOM, non-characters. */
+static bool yaml_unprintable(gunichar c)
+{
+    return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) || c == 0xFEFF || c >= 0xFFFE ||
+           (c >= 0xD800 && c <= 0xDFFF);
+}
+
 static void yaml_quote(GString *out, const char *s)
 {
+    char *valid = g_utf8_make_valid(s, -1);
     g_string_append_c(out, '"');
-    for (const char *p = s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            g_string_append_c(out, '\\');
-        if ((unsigned char)*p < 0x20)
-            g_string_append_printf(out, "\\x%02x", (unsigned char)*p);
+    for (const char *p = valid; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (c == '"' || c == '\\')
+            g_string_append_printf(out, "\\%c", (char)c);
+        else if (c < 0x100 && yaml_unprintable(c))
+            g_string_append_printf(out, "\\x%02x", (unsigned)c);
+        else if (yaml_unprintable(c))
+            g_string_append_printf(out, "\\u%04x", (unsigned)(c & 0xFFFF));
         else
-            g_string_append_c(out, *p);
+            g_string_append_unichar(out, c);
     }
     g_string_append_c(out, '"');
+    g_free(valid);
+}
+
+/* Text safe inside a YAML comment: one line, no unprintable characters. */
+static char *comment_text(const char *s)
+{
+    char *valid = g_utf8_make_valid(s ? s : "", -1);
+    GString *out = g_string_new(NULL);
+    for (const char *p = valid; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (yaml_unprintable(c) || c == 0x85 || c == 0x2028 || c == 0x2029)
+            g_string_append_c(out, c == '\t' ? ' ' : '?');
+        else
+            g_string_append_unichar(out, c);
+    }
+    g_free(valid);
+    return g_string_free(out, FALSE);
 }
 
 static char *regex_escape_anchor(const char *s)
@@ -473,10 +501,13 @@ int profile_suggest_book(docs_book *book, const char *filename_hint, const char 
     char *pname = derive_name(name, domain, filename_hint);
     GString *y = g_string_new(NULL);
     g_string_append_printf(y, "# Draft broker profile written by `minca profile suggest`.\n");
-    g_string_append_printf(y, "# Source: %s (%s", filename_hint && *filename_hint ? filename_hint : "attachment",
-                           docs_format_name(fmt));
+    char *src_name = comment_text(filename_hint && *filename_hint ? filename_hint : "attachment");
+    char *sheet_name = comment_text(t.sheet_name);
+    g_string_append_printf(y, "# Source: %s (%s", src_name, docs_format_name(fmt));
     if (sheets)
-        g_string_append_printf(y, ", sheet '%s'", t.sheet_name);
+        g_string_append_printf(y, ", sheet '%s'", sheet_name);
+    g_free(src_name);
+    g_free(sheet_name);
     if (fmt == DOCS_FMT_CSV)
         g_string_append_printf(y, ", %s, delimiter '%s'", docs_book_encoding(book),
                                docs_book_delimiter(book) == '\t' ? "\\t" : (char[]){ docs_book_delimiter(book), 0 });
@@ -484,7 +515,15 @@ int profile_suggest_book(docs_book *book, const char *filename_hint, const char 
     if (t.stop_row)
         g_string_append_printf(y, ", totals on row %ld", t.stop_row);
     g_string_append(y, ").\n# Review every mapping below; the confidence and the reason follow each one.\n");
-    g_string_append_printf(y, "name: %s\nversion: 1\ndescription: ", pname);
+    g_string_append(y, "name: ");
+    bool plain = g_ascii_isalnum(pname[0]);
+    for (const char *q = pname; *q && plain; q++)
+        plain = g_ascii_isalnum(*q) || *q == '-' || *q == '_';
+    if (plain)
+        g_string_append(y, pname);
+    else
+        yaml_quote(y, pname);
+    g_string_append(y, "\nversion: 1\ndescription: ");
     char *desc = g_strdup_printf("Layout of %s", filename_hint && *filename_hint ? filename_hint : "the attachment");
     yaml_quote(y, desc);
     g_free(desc);
@@ -521,11 +560,18 @@ int profile_suggest_book(docs_book *book, const char *filename_hint, const char 
             continue;
         have[cols[c].field] = true;
         GString *line = g_string_new("  ");
-        yaml_quote(line, cols[c].header);
-        g_string_append_printf(line, ": %s", profile_field_name(cols[c].field));
+        GString *key = g_string_new(NULL);
+        yaml_quote(key, cols[c].header);
+        if (key->len > 1000)   /* YAML limits implicit keys to 1024 characters */
+            g_string_append_printf(line, "? %s\n  : %s", key->str, profile_field_name(cols[c].field));
+        else
+            g_string_append_printf(line, "%s: %s", key->str, profile_field_name(cols[c].field));
+        g_string_free(key, TRUE);
         while (line->len < width + 22)
             g_string_append_c(line, ' ');
-        g_string_append_printf(line, " # %.2f %s\n", cols[c].confidence, cols[c].reason);
+        char *why = comment_text(cols[c].reason);
+        g_string_append_printf(line, " # %.2f %s\n", cols[c].confidence, why);
+        g_free(why);
         g_string_append(y, line->str);
         g_string_free(line, TRUE);
     }

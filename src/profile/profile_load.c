@@ -286,6 +286,7 @@ static int load_rule(loader *L, yaml_node_t *n, pf_rule *r)
         } else if (!strcmp(key, "enum")) {
             GPtrArray *vals = g_ptr_array_new();
             if (want_strings(L, v, "enum", vals, false) != 0) {
+                g_ptr_array_set_free_func(vals, g_free);
                 g_ptr_array_free(vals, TRUE);
                 return -1;
             }
@@ -338,6 +339,14 @@ static int want_parse_kind(loader *L, yaml_node_t *n, parse_kind *out)
     return at(L, n, "unknown parse type '%s' (text, year, money, date, percent, vin, int)", s);
 }
 
+/* An empty value ("section:" with nothing under it, ~ or null). */
+static bool is_null(yaml_node_t *n)
+{
+    const char *s = scalar(n);
+    return s && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+           (!*s || !strcmp(s, "~") || !strcmp(s, "null"));
+}
+
 static int load_root(loader *L, yaml_node_t *root, profile *p)
 {
     if (want_mapping(L, root, "a profile") != 0)
@@ -348,6 +357,16 @@ static int load_root(loader *L, yaml_node_t *root, profile *p)
         const char *key = scalar(k);
         if (!key)
             return at(L, k, "top-level keys must be names");
+        static const char *const sections[] = { "description", "detect", "table", "mapping",
+                                                "normalize", "parse", "compute", "defaults",
+                                                "validate", NULL };
+        bool section = false;
+        for (const char *const *sct = sections; *sct && !section; sct++)
+            section = !strcmp(key, *sct);
+        if (section && is_null(v)) {
+            have_mapping |= !strcmp(key, "mapping");
+            continue;   /* an empty section */
+        }
         if (!strcmp(key, "name")) {
             const char *s;
             if (want_scalar(L, v, "name", &s) != 0)

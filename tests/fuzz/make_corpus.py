@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Writes the small seed corpus of every fuzz target into tests/fuzz/corpus/<target>/.
+
+    make_corpus.py [CORPUS_DIR]
+
+Only the standard library is used: xlsx seeds are zipped by hand, the xls seed is the committed
+BIFF8 fixture, csv and profile seeds are text. The seeds are regenerated on every fuzz run and
+are not committed."""
+import os, sys, zipfile, io, glob, shutil
+
+here = os.path.dirname(os.path.abspath(__file__))
+root = os.path.dirname(os.path.dirname(here))
+out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "corpus")
+
+def put(target, name, data):
+    d = os.path.join(out, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+
+NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+SHEET = ('<?xml version="1.0"?><worksheet %s><cols><col min="2" max="2" hidden="1"/></cols><sheetData>'
+         '<row r="1"><c r="A1" t="inlineStr"><is><t>RELACION DE UNIDADES</t></is></c></row>'
+         '<row r="3"><c r="A3" t="s"><v>0</v></c><c r="B3" t="s"><v>1</v></c><c r="C3" t="s"><v>2</v></c>'
+         '<c r="D3" t="inlineStr"><is><t>PLACAS</t></is></c></row>'
+         '<row r="4" hidden="1"><c r="A4" t="s"><v>3</v></c><c r="B4"><v>2019</v></c><c r="C4" t="s"><v>4</v></c>'
+         '<c r="D4" s="1"><v>45000</v></c><c r="E4" t="b"><v>1</v></c><c r="F4" t="e"><v>#REF!</v></c></row>'
+         '<row r="5"><c r="B5" t="inlineStr"><is><t>TOTAL</t></is></c></row>'
+         '</sheetData><mergeCells count="1"><mergeCell ref="A1:D1"/></mergeCells></worksheet>') % NS
+
+def xlsx(sheet, date1904=False):
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", '<?xml version="1.0"?><workbook %s xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><workbookPr%s/><sheets><sheet name="Hoja1" sheetId="1" r:id="rId1"/></sheets></workbook>' % (NS, ' date1904="1"' if date1904 else ""))
+        z.writestr("xl/sharedStrings.xml", '<?xml version="1.0"?><sst %s><si><t>MARCA</t></si><si><t>MODELO</t></si><si><t>SERIE</t></si><si><r><t>FO</t></r><r><t>RD</t></r></si><si><t>3N1AB7AP5KY123456</t></si></sst>' % NS)
+        z.writestr("xl/styles.xml", '<?xml version="1.0"?><styleSheet %s><numFmts><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/></numFmts><cellXfs><xf numFmtId="0"/><xf numFmtId="164"/></cellXfs></styleSheet>' % NS)
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
+    return b.getvalue()
+
+for t in ("xlsx", "xls", "csv", "profile"):
+    shutil.rmtree(os.path.join(out, t), ignore_errors=True)
+
+put("xlsx", "workbook.xlsx", xlsx(SHEET))
+put("xlsx", "workbook1904.xlsx", xlsx(SHEET, True))
+put("xlsx", "sheet.xml", SHEET)        # wrapped into a container by the target
+put("xlsx", "sheet_min.xml", '<worksheet><sheetData><row><c t="s"><v>0</v></c><c><v>1.5</v></c></row></sheetData></worksheet>')
+
+xls = os.path.join(root, "tests", "fixtures", "docs", "flotilla.xls")
+if os.path.exists(xls):
+    put("xls", "flotilla.xls", open(xls, "rb").read())
+
+put("csv", "latin1.csv", "No.;DESCRIPCION;AÑO;NO. DE SERIE;PLACAS;VALOR;USO\r\n1;FORD F-250 LIMITED;2023;1FTNR77H4PB826510;91ZM8D;724,200.00;CARGA\r\n;;;;;;\r\n".encode("cp1252"))
+put("csv", "bom_tab.csv", b"\xef\xbb\xbfMarca\tA\xc3\xb1o\tSerie\nKIA\t2018\t3KPKYBHZ1JCC76369\n")
+put("csv", "quoted.csv", 'UNIDAD,MARCA,"LÍNEA",AÑO,VALOR\n1,Hyundai,"Tucson, LTD",2016,"$346,500.00"\n2,Kia,"Rio ""EX""",2018,VALOR COMERCIAL\n,Total,,,\n')
+put("csv", "pipe.csv", "Inciso|Descripción del vehículo|Modelo|Serie\n1|KIA RIO L|2023|KNAS4TVL3PDF18608\n")
+put("csv", "utf16.csv", b"\xff\xfe" + "a;b\n1;2\n".encode("utf-16-le"))
+
+for i, path in enumerate(sorted(glob.glob(os.path.join(root, "profiles", "*.yaml")))):
+    put("profile", os.path.basename(path), open(path, "rb").read())
+put("profile", "features.yaml", """name: todo
+detect: {sender_domains: [broker.example.mx], required_headers: [Marca], sheet_name: "^Hoja"}
+table: {sheet: "Hoja1", header_row: 1}
+mapping: {"No.": inciso, Marca: marca, Submarca: submarca, "Año MOdelos": year, Descripcion: version, SERIE: vin, Placas: plates, "Suma Asegurada": insured_amount, "Paquete De Cobert": coverage, "#": ignore}
+normalize:
+  all: [strip, collapse_spaces]
+  vin: [upper, {replace: {pattern: "[^A-Z0-9]", with: ""}}]
+  coverage: [upper, remove_accents, {map: {AMPLIA: AMPLIA, "LIMITADA": LIMITADA}}]
+parse: {year: year, insured_amount: money, vin: vin, inciso: int, plates: text, use: date, service: percent}
+compute: {description: "{marca} {submarca} {version} {Placas}"}
+defaults: {sum_basis: factura, use: "01/02/2024"}
+validate:
+  year: {required: true, min: 1950, max: 2030, on_error: skip_row}
+  vin: {check_digit: true, pattern: "^[A-HJ-NPR-Z0-9]{17}$"}
+  coverage: {enum: [AMPLIA, LIMITADA]}
+on_error: warn
+""")
+put("profile", "anchors.yaml", "a: &x [1, 2]\nmapping: {A: marca}\nnormalize: {all: *x}\n")
+print("corpus written to", out)

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Builds every tests/fuzz/fuzz_*.c as a libFuzzer binary (clang, -fsanitize=fuzzer,address,
+# undefined) against the library sources and runs each for a while.
+#
+#   tests/fuzz/run.sh [SECONDS] [TARGET...]     (default 30 seconds each, every target)
+#
+# Seeds come from tests/fuzz/make_corpus.py (regenerated each run into tests/fuzz/corpus/);
+# new inputs go to $FUZZ_WORK/<target>/corpus (default /tmp/minca-fuzz), crashes to
+# $FUZZ_WORK/<target>/. Ends with one line per target and a non-zero status on a finding.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+SECS=${1:-30}
+shift || true
+WORK=${FUZZ_WORK:-/tmp/minca-fuzz}
+OUT=$WORK/build
+JOBS=${FUZZ_JOBS:-2}
+PKGS="libzip libxml-2.0 freexl yaml-0.1 jansson glib-2.0 gmime-3.0 libpq hiredis libcurl ncursesw xlsxwriter"
+
+if ! command -v clang >/dev/null; then
+  echo "fuzz: installing clang"
+  apt-get install -y clang libclang-rt-14-dev >/dev/null || { echo "fuzz: clang is required"; exit 1; }
+fi
+avail=""
+for p in $PKGS; do pkg-config --exists "$p" && avail="$avail $p"; done
+CFLAGS="-g -O1 -std=c17 -D_GNU_SOURCE -Iinclude -fno-omit-frame-pointer $(pkg-config --cflags $avail)"
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+LIBS="$(pkg-config --libs $avail) -lpthread -lm"
+mkdir -p "$OUT/obj"
+
+# Library: every module except the CLI, compiled with fuzzer instrumentation. A module that
+# does not compile is reported and left out; a target needing it then fails to link.
+objs=()
+for src in src/*/*.c; do
+  case "$src" in src/cli/*) continue ;; esac
+  obj="$OUT/obj/$(echo "${src%.c}" | tr / _).o"
+  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find include src -name '*.h' -newer "$obj" -print -quit)" ]; then
+    if ! clang $CFLAGS $SAN -fsanitize=fuzzer-no-link -c "$src" -o "$obj" 2>"$obj.log"; then
+      echo "fuzz: $src does not compile with clang, left out (see $obj.log)"
+      rm -f "$obj"
+      continue
+    fi
+  fi
+  objs+=("$obj")
+done
+rm -f "$OUT/libminca-fuzz.a"
+ar rcs "$OUT/libminca-fuzz.a" "${objs[@]}"
+
+python3 tests/fuzz/make_corpus.py tests/fuzz/corpus >/dev/null || echo "fuzz: seed corpus not generated"
+
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  for f in tests/fuzz/fuzz_*.c; do targets+=("$(basename "$f" .c | sed 's/^fuzz_//')"); done
+fi
+status=0
+summary=()
+for t in "${targets[@]}"; do
+  src=tests/fuzz/fuzz_$t.c
+  bin=$OUT/fuzz_$t
+  if ! clang $CFLAGS $SAN -fsanitize=fuzzer "$src" "$OUT/libminca-fuzz.a" $LIBS -o "$bin" 2>"$bin.log"; then
+    echo "fuzz: $t does not build:"; tail -n 5 "$bin.log"
+    summary+=("$t: BUILD FAILED"); status=1; continue
+  fi
+  mkdir -p "$WORK/$t/corpus"
+  seeds=()
+  [ -d "tests/fuzz/corpus/$t" ] && seeds+=("tests/fuzz/corpus/$t")
+  echo "== fuzz_$t for ${SECS}s"
+  log=$WORK/$t/run.log
+  "$bin" -max_total_time="$SECS" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="$WORK/$t/" "$WORK/$t/corpus" "${seeds[@]}" >"$log" 2>&1
+  rc=$?
+  execs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')
+  cov=$(grep -E '^#[0-9]+.*cov:' "$log" | tail -n 1 | sed -E 's/.*cov: ([0-9]+).*/\1/')
+  if [ $rc -eq 0 ]; then
+    summary+=("$t: ok, ${execs:-?} runs in ${SECS}s, coverage ${cov:-?} edges, no finding")
+  else
+    summary+=("$t: FINDING (exit $rc), see $log and $WORK/$t/crash-*")
+    grep -E 'ERROR|SUMMARY' "$log" | head -n 5
+    status=1
+  fi
+done
+echo
+printf '%s\n' "${summary[@]}"
+exit $status
