@@ -80,6 +80,8 @@ const char *tui_action_name(tui_action act);
 int tui_key_parse(const char *spec, tui_key *out);
 /* Human name of a key ("j", "Down", "C-l") into buf. */
 void tui_key_name(tui_key key, char *buf, size_t len);
+/* Name of the first key bound to act ("" when none), e.g. for the tab labels. */
+void tui_keys_primary(tui_action act, char *buf, size_t len);
 /* The help screen text, generated from the action table and the live bindings (malloc'd). */
 char *tui_keys_help_text(void);
 

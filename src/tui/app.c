@@ -225,8 +225,9 @@ static void draw_tabs(tui_app *app)
     mvwaddstr(w, 0, 0, " Minca ");
     int x = 7;
     for (int i = 0; i < TAB_COUNT; i++) {
-        char label[48];
-        snprintf(label, sizeof label, " %d %s ", i + 1, app->tabs[i]->ops->title);
+        char label[64], key[16];
+        tui_keys_primary((tui_action)(TUI_ACT_TAB_INBOX + i), key, sizeof key);
+        snprintf(label, sizeof label, " %s%s%s ", key, *key ? " " : "", app->tabs[i]->ops->title);
         int lw = tui_text_width(label);
         if (x + 1 + lw > cols)
             break;

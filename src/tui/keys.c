@@ -283,6 +283,19 @@ tui_action tui_keys_lookup(tui_key key)
     return TUI_ACT_NONE;
 }
 
+void tui_keys_primary(tui_action act, char *buf, size_t len)
+{
+    if (len)
+        buf[0] = '\0';
+    /* Prefer a remappable key (what the user chose) over the fixed ones. */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n_bindings; i++)
+            if (bindings[i].act == act && bindings[i].fixed == (pass == 1)) {
+                tui_key_name(bindings[i].key, buf, len);
+                return;
+            }
+}
+
 /* "j, Down" for an action, in table order: remappable keys first, then fixed ones. */
 static void describe_keys(tui_action act, GString *out)
 {

@@ -70,7 +70,7 @@ check_eq "test data loaded" "2" "$(psql_q "SELECT count(*) FROM messages WHERE m
 
 # A config file with a remap, an unknown action and an unknown key: logged, not fatal.
 CONFIG="$T_TMP/config.yaml"
-printf 'keys:\n  reload: R\n  no-such-action: x\n  first: NoSuchKey\n' >"$CONFIG"
+printf 'keys:\n  reload: R\n  no-such-action: x\n  first: NoSuchKey\n  profiles: "4 P"\n' >"$CONFIG"
 
 # start NAME INSURER [VAR=VALUE...]: runs minca in a new session; its exit status and the
 # terminal settings afterwards land in $T_TMP/NAME.exit and $T_TMP/NAME.stty.
@@ -103,6 +103,12 @@ expect_gone() {
     sleep 0.1
   done
   ok "$1"
+}
+# wait_exit NAME: waits until the session's shell has recorded minca's exit and stty.
+wait_exit() {
+  local i=0
+  while { [ ! -s "$T_TMP/$1.exit" ] || [ ! -s "$T_TMP/$1.stty" ]; } && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  sleep 0.1 # stty may still be writing
 }
 # column LINE_REGEX TEXT: the display column where TEXT starts on the first line matching LINE_REGEX.
 column() {
@@ -191,6 +197,9 @@ keys main n
 expect "n with a single such row stays on it" main "Matches 2/3"
 keys main 4
 expect "4 shows the profiles" main "peñafiel-flotillas +db +2 +Agente Peñafiel"
+keys main 1
+keys main P
+expect "a second key from the config shows the profiles too" main "Profiles 1/"
 keys main Tab
 expect "Tab wraps to the Inbox" main "Inbox 1/2"
 keys main BTab
@@ -226,7 +235,7 @@ TM resize-window -t main -x 100 -y 30
 expect "growing again brings the desk back" main "Luis Pérez"
 
 keys main q
-i=0; while [ ! -s "$T_TMP/main.exit" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_exit main
 check_eq "q exits with status 0" "0" "$(cat "$T_TMP/main.exit" 2>/dev/null)"
 check_match "the terminal is sane afterwards" "(^| )icanon .*(^| )echo " "$(tr '\n;' '  ' <"$T_TMP/main.stty" 2>/dev/null)"
 check_eq "the minca process is gone" "" "$(pgrep -P "$MAIN_SHELL" -f -- "$MINCA")"
@@ -239,7 +248,7 @@ expect "empty cases say how to get some" empty "No cases yet"
 keys empty 3
 expect "matches without a case say what to do" empty "No case selected"
 keys empty C-c
-i=0; while [ ! -s "$T_TMP/empty.exit" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_exit empty
 check_eq "Ctrl-C leaves cleanly with the status of an interrupted program" "130" "$(cat "$T_TMP/empty.exit" 2>/dev/null)"
 check_match "the terminal is sane after Ctrl-C" "(^| )icanon .*(^| )echo " "$(tr '\n;' '  ' <"$T_TMP/empty.stty" 2>/dev/null)"
 
@@ -250,7 +259,7 @@ expect "the pane explains it and offers a retry" down "Press r to try again"
 keys down 2
 expect "switching panes still works" down "Cases 0/0"
 keys down q
-i=0; while [ ! -s "$T_TMP/down.exit" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_exit down
 check_eq "quits cleanly with the database down" "0" "$(cat "$T_TMP/down.exit" 2>/dev/null)"
 
 log="$MINCA_HOME/log/minca.log"
