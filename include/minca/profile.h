@@ -145,6 +145,12 @@ typedef struct profile_options {
     profile *const *candidates;         /* profiles to recognise from when p is NULL */
     int n_candidates;
     const docs_limits *limits;          /* NULL: defaults */
+    /* Streaming: when set, each row goes to on_row as soon as it is built instead of being
+     * kept in res->rows (which stays NULL; res->n_rows still counts them), so memory stays
+     * flat for any fleet size. The row is cleared after the call: copy or store what you
+     * need. A non-zero return stops the extraction with that row's error in err. */
+    int (*on_row)(vehicle_row *row, void *user, minca_err *err);
+    void *user;
 } profile_options;
 
 typedef struct profile_result {

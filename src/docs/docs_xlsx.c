@@ -16,7 +16,8 @@
 typedef struct xlsx {
     zip_t *zip;
     GPtrArray *sheet_paths;    /* char* */
-    GPtrArray *shared;         /* char* shared strings */
+    GString *shared;           /* shared strings, NUL-separated, in one block */
+    GArray *shared_off;        /* gsize offset of each shared string in `shared` */
     GArray *date_xf;           /* gboolean per cellXfs index */
     bool date1904;
     uint64_t total_read;       /* uncompressed bytes read from every entry */
@@ -416,7 +417,9 @@ static int read_shared_strings(docs_book *b, xlsx *x, const char *path, minca_er
                 g_string_truncate(cur, 0);
                 in_si = true;
                 if (empty) {
-                    g_ptr_array_add(x->shared, g_strdup(""));
+                    gsize off = x->shared->len;
+                    g_array_append_val(x->shared_off, off);
+                    g_string_append_c(x->shared, '\0');
                     in_si = false;
                 }
             } else if (strcmp(n, "rPh") == 0 && !empty) {
@@ -426,7 +429,10 @@ static int read_shared_strings(docs_book *b, xlsx *x, const char *path, minca_er
             }
         } else if (type == XML_READER_TYPE_END_ELEMENT) {
             if (strcmp(n, "si") == 0 && in_si) {
-                g_ptr_array_add(x->shared, g_strndup(cur->str, cur->len));
+                gsize off = x->shared->len;
+                g_array_append_val(x->shared_off, off);
+                g_string_append_len(x->shared, cur->str, (gssize)strlen(cur->str));
+                g_string_append_c(x->shared, '\0');
                 in_si = false;
             } else if (strcmp(n, "rPh") == 0 && xmlTextReaderDepth(rd) == skip_depth) {
                 skip_depth = -1;
@@ -441,7 +447,7 @@ static int read_shared_strings(docs_book *b, xlsx *x, const char *path, minca_er
                 g_string_append(cur, (const char *)v);
             if (cur->len > b->lim.max_cell_bytes) {
                 minca_err_set(err, "%s: shared string %u holds more than %zu bytes "
-                                   "(max_cell_bytes)", label(b), x->shared->len,
+                                   "(max_cell_bytes)", label(b), x->shared_off->len,
                               b->lim.max_cell_bytes);
                 rc = -2;
                 break;
@@ -498,13 +504,13 @@ static int finish_cell(docs_book *b, xlsx *x, const cell_state *c, minca_err *er
     if (strcmp(c->t, "s") == 0) {
         char *end;
         long idx = strtol(v, &end, 10);
-        if (end == v || idx < 0 || (guint)idx >= x->shared->len) {
+        if (end == v || idx < 0 || (guint)idx >= x->shared_off->len) {
             char name[8];
             docs_col_name(c->col, name);
             return minca_err_set(err, "%s: cell %s%ld refers to shared string %s, which does not "
                                       "exist", label(b), name, b->row.row, v);
         }
-        const char *s = g_ptr_array_index(x->shared, (guint)idx);
+        const char *s = x->shared->str + g_array_index(x->shared_off, gsize, (guint)idx);
         return docs_row_set(b, c->col, DOCS_CELL_TEXT, s, strlen(s), 0, flags, err);
     }
     if (strcmp(c->t, "inlineStr") == 0 || strcmp(c->t, "str") == 0)
@@ -687,7 +693,8 @@ static void xlsx_close(docs_book *b)
     if (x->zip)
         zip_discard(x->zip);
     g_ptr_array_free(x->sheet_paths, TRUE);
-    g_ptr_array_free(x->shared, TRUE);
+    g_string_free(x->shared, TRUE);
+    g_array_free(x->shared_off, TRUE);
     g_array_free(x->date_xf, TRUE);
     g_array_free(x->hidden_cols, TRUE);
     g_string_free(x->val, TRUE);
@@ -701,7 +708,8 @@ int docs_xlsx_open(const void *data, size_t len, docs_book *b, minca_err *err)
 {
     xlsx *x = calloc(1, sizeof *x);
     x->sheet_paths = g_ptr_array_new_with_free_func(g_free);
-    x->shared = g_ptr_array_new_with_free_func(g_free);
+    x->shared = g_string_new(NULL);
+    x->shared_off = g_array_new(FALSE, FALSE, sizeof(gsize));
     x->date_xf = g_array_new(FALSE, TRUE, sizeof(gboolean));
     x->hidden_cols = g_array_new(FALSE, TRUE, sizeof(gboolean));
     x->val = g_string_sized_new(64);

@@ -33,7 +33,7 @@ void profile_result_clear(profile_result *res)
 {
     if (!res)
         return;
-    for (int i = 0; i < res->n_rows; i++)
+    for (int i = 0; res->rows && i < res->n_rows; i++)
         vehicle_row_clear(&res->rows[i]);
     free(res->rows);
     free(res->format);
@@ -687,12 +687,14 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
     int cap = 0;
     const docs_row *row;
     int n;
+    vehicle_row streamed;
     while ((n = docs_table_next(book, &t, &row, err)) == 1) {
-        if (res->n_rows == cap) {
+        if (!opt->on_row && res->n_rows == cap) {
             cap = cap ? cap * 2 : 32;
             res->rows = realloc(res->rows, sizeof *res->rows * (size_t)cap);
         }
-        int keep = build_row(&x, row, &res->rows[res->n_rows], err);
+        vehicle_row *vr = opt->on_row ? &streamed : &res->rows[res->n_rows];
+        int keep = build_row(&x, row, vr, err);
         if (keep < 0)
             goto done;
         if (keep == 0) {
@@ -700,13 +702,18 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
             add_note(res, "row %ld skipped by a validation rule", row->row);
             continue;
         }
-        vehicle_row *vr = &res->rows[res->n_rows++];
-        vr->inciso = vr->inciso ? vr->inciso : 0;
+        res->n_rows++;
         for (int k = 0; k < vr->n_issues; k++) {
             if (strcmp(vr->issues[k].severity, "error") == 0)
                 res->n_errors++;
             else
                 res->n_warnings++;
+        }
+        if (opt->on_row) {
+            int cb = opt->on_row(vr, opt->user, err);
+            vehicle_row_clear(vr);
+            if (cb != 0)
+                goto done;
         }
     }
     if (n < 0)

@@ -359,6 +359,30 @@ static void test_recognition(void **state)
     profile_free(b);
 }
 
+static int take_row(vehicle_row *row, void *user, minca_err *err)
+{
+    int *n = user;
+    assert_non_null(row->description);
+    if (++*n == 2)
+        return minca_err_set(err, "stop after %d rows", *n);
+    return 0;
+}
+
+static void test_streaming(void **state)
+{
+    (void)state;
+    docs_book *b = sample_book("MODELO", true);
+    int n = 0;
+    profile_options opt = { .on_row = take_row, .user = &n };
+    profile_result res;
+    minca_err e = { 0 };
+    assert_int_equal(profile_extract_book(b, NULL, &opt, &res, &e), -1);
+    assert_string_equal(e.msg, "stop after 2 rows");
+    assert_int_equal(n, 2);
+    assert_null(res.rows);
+    docs_close(b);
+}
+
 static void test_shipped_profiles_load(void **state)
 {
     (void)state;
@@ -396,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_auto_map),
         cmocka_unit_test(test_suggest_round_trip),
         cmocka_unit_test(test_recognition),
+        cmocka_unit_test(test_streaming),
         cmocka_unit_test(test_shipped_profiles_load),
     };
     return cmocka_run_group_tests_name("profile", tests, NULL, NULL);
