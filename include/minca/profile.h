@@ -164,7 +164,12 @@ typedef struct profile_result {
     long header_row;
     long stop_row;           /* TOTAL row that ended the table, 0 if none */
     char *profile_name;      /* profile applied; NULL when mapped automatically */
+    /* How the profile was chosen: "given" (passed in), "domain" (sender domain matched),
+     * "headers" (required headers matched although the domain did not: the broker may write
+     * from a new address), or NULL with auto_mapped. Static strings. */
+    const char *recognized_by;
     bool auto_mapped;        /* no profile: flag the case so staff save one */
+    int n_not_vehicle;       /* data rows without any vehicle field (notes, signatures), left out */
     profile_column *columns;
     int n_columns;
     int n_skipped;           /* rows dropped by a skip_row rule */

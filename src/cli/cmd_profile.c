@@ -109,14 +109,18 @@ static void print_report(const profile_result *r, const char *file)
     printf("header:    row %ld%s", r->header_row, r->stop_row ? "" : "\n");
     if (r->stop_row)
         printf(", totals on row %ld\n", r->stop_row);
-    printf("profile:   %s\n", r->profile_name ? r->profile_name : "(automatic mapping — save a profile for this broker)");
+    if (r->profile_name)
+        printf("profile:   %s (%s)\n", r->profile_name, r->recognized_by ? r->recognized_by : "given");
+    else
+        printf("profile:   (automatic mapping — save a profile for this broker)\n");
     printf("columns:\n");
     for (int i = 0; i < r->n_columns; i++) {
         const profile_column *c = &r->columns[i];
         char col[8];
         docs_col_name(c->col, col);
-        printf("  %-3s %-28s -> %-15s %.2f  %s\n", col, c->header, profile_field_name(c->field),
-               c->confidence, c->reason);
+        long pad = 28 - g_utf8_strlen(c->header, -1);
+        printf("  %-3s %s%*s -> %-15s %.2f  %s\n", col, c->header, pad > 0 ? (int)pad : 0, "",
+               profile_field_name(c->field), c->confidence, c->reason);
     }
     printf("rows:\n");
     for (int i = 0; i < r->n_rows; i++) {
@@ -139,8 +143,11 @@ static void print_report(const profile_result *r, const char *file)
             printf("          %s %s: %s\n", v->issues[k].severity,
                    v->issues[k].field ? v->issues[k].field : "row", v->issues[k].message);
     }
-    printf("validation: %d rows, %d skipped, %d warnings, %d errors\n", r->n_rows, r->n_skipped,
+    printf("validation: %d rows, %d skipped, %d warnings, %d errors", r->n_rows, r->n_skipped,
            r->n_warnings, r->n_errors);
+    if (r->n_not_vehicle)
+        printf(", %d rows without vehicle data left out", r->n_not_vehicle);
+    printf("\n");
     for (int i = 0; i < r->n_notes; i++)
         printf("note: %s\n", r->notes[i]);
 }

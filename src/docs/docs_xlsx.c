@@ -706,6 +706,11 @@ const docs_reader_ops docs_xlsx_ops = { xlsx_sheet_open, xlsx_sheet_next, xlsx_c
 
 int docs_xlsx_open(const void *data, size_t len, docs_book *b, minca_err *err)
 {
+    static gsize xml_ready;
+    if (g_once_init_enter(&xml_ready)) {
+        xmlInitParser();   /* once, before any thread parses */
+        g_once_init_leave(&xml_ready, 1);
+    }
     xlsx *x = calloc(1, sizeof *x);
     x->sheet_paths = g_ptr_array_new_with_free_func(g_free);
     x->shared = g_string_new(NULL);

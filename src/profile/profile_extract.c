@@ -383,7 +383,8 @@ static parse_kind default_parse(profile_field f)
     }
 }
 
-/* Builds vr from row; returns 1 to keep, 0 to skip, -1 to fail (err set). */
+/* Builds vr from row; returns 1 to keep, 0 when a rule skips it, 2 when the row holds no
+ * vehicle field at all (a note under the table), -1 to fail (err set). */
 static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca_err *err)
 {
     const profile *p = x->p;
@@ -557,7 +558,12 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
             if (p->rules[f].present)
                 check_rule(p, (profile_field)f, &p->rules[f], vr, &rv, &vd);
     }
+    bool vehicle = vr->year || vr->vin || vr->marca || vr->submarca || vr->description;
     rowvals_clear(&rv);
+    if (!vehicle) {
+        vehicle_row_clear(vr);
+        return 2;
+    }
     if (vd.fail) {
         minca_err_set(err, "row %ld%s%s: %s", row->row, x->is_sheet ? " of sheet " : "",
                       x->is_sheet ? x->t->sheet_name : "", vd.fail_msg);
@@ -624,10 +630,13 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
     profile_options none = { 0 };
     if (!opt)
         opt = &none;
+    const char *how = p ? "given" : NULL;
     if (!p && opt->n_candidates > 0 && opt->sender_domain) {
         int i = profile_recognize(opt->candidates, opt->n_candidates, opt->sender_domain, NULL, 0, NULL);
-        if (i >= 0)
+        if (i >= 0) {
             p = opt->candidates[i];
+            how = "domain";
+        }
     }
     docs_table t;
     memset(&t, 0, sizeof t);
@@ -654,9 +663,15 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
     if (!p && opt->n_candidates > 0) {
         int i = profile_recognize(opt->candidates, opt->n_candidates, NULL,
                                   (const char *const *)t.headers, t.n_cols, t.sheet_name);
-        if (i >= 0)
+        if (i >= 0) {
             p = opt->candidates[i];
+            how = "headers";
+            add_note(res, "broker recognised by the table's headers as '%s' although the sender "
+                          "domain %s is not in its profile", p->name,
+                     opt->sender_domain ? opt->sender_domain : "(none)");
+        }
     }
+    res->recognized_by = how;
     docs_format fmt = docs_book_format(book);
     res->format = strdup(docs_format_name(fmt));
     if (fmt == DOCS_FMT_CSV) {
@@ -700,6 +715,12 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
         if (keep == 0) {
             res->n_skipped++;
             add_note(res, "row %ld skipped by a validation rule", row->row);
+            continue;
+        }
+        if (keep == 2) {
+            res->n_not_vehicle++;
+            add_note(res, "row %ld has no vehicle data (brand, model, year, VIN or description); left out",
+                     row->row);
             continue;
         }
         res->n_rows++;
@@ -763,7 +784,9 @@ char *profile_result_json(const profile_result *res, bool with_rows)
     json_object_set_new(rep, "header_row", json_integer(res->header_row));
     json_object_set_new(rep, "stop_row", res->stop_row ? json_integer(res->stop_row) : json_null());
     json_object_set_new(rep, "profile", str_or_null(res->profile_name));
+    json_object_set_new(rep, "recognized_by", str_or_null(res->recognized_by));
     json_object_set_new(rep, "auto_mapped", json_boolean(res->auto_mapped));
+    json_object_set_new(rep, "not_vehicle_rows", json_integer(res->n_not_vehicle));
     json_object_set_new(rep, "rows", json_integer(res->n_rows));
     json_object_set_new(rep, "skipped", json_integer(res->n_skipped));
     json_object_set_new(rep, "warnings", json_integer(res->n_warnings));

@@ -313,6 +313,39 @@ static void test_xlsx_external_entity_not_loaded(void **state)
     free(data);
 }
 
+static void test_xlsx_entity_expansion_refused(void **state)
+{
+    (void)state;
+    const char *lol =
+        "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\">"
+        "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">"
+        "<!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\"><!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">"
+        "<!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\"><!ENTITY g \"&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;\">"
+        "<!ENTITY h \"&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;\"><!ENTITY i \"&h;&h;&h;&h;&h;&h;&h;&h;&h;&h;\">]>"
+        "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>"
+        "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>&i;</t></is></c></row></sheetData></worksheet>";
+    const char *wbx =
+        "<?xml version=\"1.0\"?><workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
+        "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">"
+        "<sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>";
+    const char *parts[] = { "_rels/.rels", ROOT_RELS, "xl/_rels/workbook.xml.rels", WB_RELS,
+                            "xl/workbook.xml", wbx, "xl/worksheets/sheet1.xml", lol, NULL };
+    size_t len;
+    char *data = zip_parts(&len, parts);
+    docs_book *b = open_ok(data, len, NULL);
+    minca_err e = { 0 };
+    assert_int_equal(docs_sheet_open(b, 0, &e), 0);
+    const docs_row *r;
+    int rc;
+    size_t total = 0;
+    while ((rc = docs_sheet_next(b, &r, &e)) == 1)
+        for (int c = 0; c < r->n_cells; c++)
+            total += strlen(r->cells[c].text);
+    assert_true(total < 100000);   /* never a billion laughs */
+    docs_close(b);
+    free(data);
+}
+
 static void test_xlsx_truncated_and_corrupt(void **state)
 {
     (void)state;
@@ -584,6 +617,7 @@ int main(void)
         cmocka_unit_test(test_xlsx_writer_file),
         cmocka_unit_test(test_xlsx_hand_made),
         cmocka_unit_test(test_xlsx_external_entity_not_loaded),
+        cmocka_unit_test(test_xlsx_entity_expansion_refused),
         cmocka_unit_test(test_xlsx_truncated_and_corrupt),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_csv_latin1_semicolon),

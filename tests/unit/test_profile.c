@@ -348,11 +348,14 @@ static void test_recognition(void **state)
     minca_err e = { 0 };
     assert_int_equal(profile_extract_book(book, NULL, &opt, &res, &e), 0);
     assert_string_equal(res.profile_name, "prueba");
+    assert_string_equal(res.recognized_by, "domain");
     profile_result_clear(&res);
     /* unknown domain, headers fit the first profile's required headers */
     opt.sender_domain = "desconocido.mx";
     assert_int_equal(profile_extract_book(book, NULL, &opt, &res, &e), 0);
     assert_string_equal(res.profile_name, "prueba");
+    assert_string_equal(res.recognized_by, "headers");
+    assert_false(res.auto_mapped);
     profile_result_clear(&res);
     docs_close(book);
     profile_free(a);
