@@ -65,6 +65,7 @@ typedef enum {
 
 #define DOCS_CELL_HIDDEN_COL 0x1u   /* the cell's column is hidden */
 #define DOCS_CELL_ERROR      0x2u   /* a formula error value such as #REF! (type TEXT) */
+#define DOCS_CELL_MERGED     0x4u   /* the cell lies in a merged range (see docs_sheet_merges) */
 
 typedef struct docs_cell {
     docs_cell_type type;
@@ -112,8 +113,11 @@ int docs_sheet_open(docs_book *book, int sheet, minca_err *err);
 /* Next stored row of the open sheet: 1 with *row set, 0 at the end, -1 on error. Rows come
  * in order; rows absent from the file are skipped (row numbers show the gaps). */
 int docs_sheet_next(docs_book *book, const docs_row **row, minca_err *err);
-/* Merged ranges of the open sheet. XLSX stores them after the cells, so the list is complete
- * once docs_sheet_next() has returned 0; XLS and CSV have none. */
+/* Merged ranges of the open sheet. XLSX stores them after the cells: for sheets up to 8 MiB
+ * of XML (any fleet list) a quick pre-pass collects them when the sheet opens, so the list and
+ * the DOCS_CELL_MERGED flags are there from the first row; for bigger sheets the list is
+ * complete once docs_sheet_next() has returned 0 and cells are not flagged. XLS (freexl does
+ * not expose them), CSV and grids have none. */
 void docs_sheet_merges(const docs_book *book, const docs_range **ranges, int *n);
 
 /* Grid source: rows of strings (e.g. an HTML table). Build, then hand to docs_open_grid(). */

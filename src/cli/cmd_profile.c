@@ -263,8 +263,9 @@ static int cmd_read(const char *file)
         while ((rc = docs_sheet_next(book, &row, &err)) == 1) {
             printf("%5ld%s", row->row, row->hidden ? "h" : " ");
             for (int c = 0; c < row->n_cells; c++)
-                printf(" |%c%s %s", types[row->cells[c].type],
-                       row->cells[c].flags & DOCS_CELL_HIDDEN_COL ? "*" : "", row->cells[c].text);
+                printf(" |%c%s%s %s", types[row->cells[c].type],
+                       row->cells[c].flags & DOCS_CELL_HIDDEN_COL ? "*" : "",
+                       row->cells[c].flags & DOCS_CELL_MERGED ? "+" : "", row->cells[c].text);
             printf("\n");
         }
         if (rc < 0)
@@ -344,6 +345,6 @@ CLI_COMMAND(profile_cmd, {
         "  suggest  write a draft profile for FILE with the confidence and reason of each mapping\n"
         "           as comments (stdout, or --out FILE)\n"
         "  read     dump every sheet, row and typed cell of FILE (s text, n number, d date,\n"
-        "           b boolean; * hidden column, h hidden row)\n",
+        "           b boolean; * hidden column, + merged range, h hidden row)\n",
     .run = run,
 })

@@ -279,6 +279,17 @@ void docs_row_finish(docs_book *book)
         if (!c->text)
             c->text = "";
     }
+    /* Flag cells inside merged ranges (skipped for absurd numbers of ranges). */
+    if (book->merges->len && book->merges->len <= 2000) {
+        for (guint m = 0; m < book->merges->len; m++) {
+            const docs_range *r = &g_array_index(book->merges, docs_range, m);
+            if (book->row.row < r->first_row || book->row.row > r->last_row)
+                continue;
+            for (int c = r->first_col - 1; c < r->last_col && c < (int)n; c++)
+                if (c >= 0)
+                    g_array_index(book->cells, docs_cell, (guint)c).flags |= DOCS_CELL_MERGED;
+        }
+    }
     book->row.n_cells = (int)n;
     book->row.cells = (const docs_cell *)(void *)book->cells->data;
 }

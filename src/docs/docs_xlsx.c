@@ -26,6 +26,7 @@ typedef struct xlsx {
     xmlTextReaderPtr rd;
     GArray *hidden_cols;       /* gboolean */
     bool sheet_done;
+    bool merges_known;         /* the pre-pass collected the merged ranges */
     long last_row;
     GString *val;              /* text of the current <v> / <t> */
 } xlsx;
@@ -473,11 +474,56 @@ static void sheet_close(xlsx *x)
     x->last_row = 0;
 }
 
+static void add_merge(docs_book *b, const char *ref);
+
+/* Collects <mergeCell> ranges of a small sheet before its rows are streamed: the cell data
+ * (<sheetData>) is skipped as a subtree. */
+static int prescan_merges(docs_book *b, xlsx *x, const char *path, minca_err *err)
+{
+    zip_int64_t idx = locate(x, path);
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (idx < 0 || zip_stat_index(x->zip, (zip_uint64_t)idx, 0, &st) != 0 ||
+        !(st.valid & ZIP_STAT_SIZE) || st.size > (8u << 20))
+        return 0;
+    entry_io *io;
+    xmlTextReaderPtr rd;
+    if (entry_open(b, x, path, &io, &rd, err) != 0)
+        return -1;
+    int rc;
+    while ((rc = xmlTextReaderRead(rd)) == 1) {
+        if (xmlTextReaderNodeType(rd) != XML_READER_TYPE_ELEMENT)
+            continue;
+        const char *n = local(rd);
+        if (strcmp(n, "sheetData") == 0 && !xmlTextReaderIsEmptyElement(rd)) {
+            rc = xmlTextReaderNext(rd);
+            if (rc != 1)
+                break;
+            if (xmlTextReaderNodeType(rd) == XML_READER_TYPE_ELEMENT && strcmp(local(rd), "mergeCells") != 0)
+                continue;
+        }
+        if (xmlTextReaderNodeType(rd) == XML_READER_TYPE_ELEMENT && strcmp(local(rd), "mergeCell") == 0) {
+            char *ref = attr(rd, "ref");
+            add_merge(b, ref);
+            g_free(ref);
+        }
+    }
+    /* A damaged sheet is reported by the streaming pass itself, with the row it reached. */
+    entry_close(io, rd);
+    x->merges_known = rc == 0;
+    if (!x->merges_known)
+        g_array_set_size(b->merges, 0);
+    return 0;
+}
+
 static int xlsx_sheet_open(docs_book *b, int sheet, minca_err *err)
 {
     xlsx *x = b->impl;
     sheet_close(x);
+    x->merges_known = false;
     const char *path = g_ptr_array_index(x->sheet_paths, (guint)sheet);
+    if (prescan_merges(b, x, path, err) != 0)
+        return -1;
     return entry_open(b, x, path, &x->io, &x->rd, err);
 }
 
@@ -498,6 +544,8 @@ static int finish_cell(docs_book *b, xlsx *x, const cell_state *c, minca_err *er
 {
     if (!c->has_value)
         return 0;
+    if (x->val->len == 0 && strcmp(c->t, "inlineStr") != 0 && strcmp(c->t, "str") != 0)
+        return 0;   /* <v/>: no value */
     unsigned flags = col_hidden(x, c->col) ? DOCS_CELL_HIDDEN_COL : 0;
     const char *v = x->val->str;
     size_t vlen = x->val->len;
@@ -618,8 +666,8 @@ static int xlsx_sheet_next(docs_book *b, minca_err *err)
                 g_free(r);
                 g_free(t);
                 g_free(s);
-                if (col >= b->lim.max_cols)
-                    return docs_row_set(b, col, DOCS_CELL_EMPTY, "", 0, 0, 0, err) ? -1 : -1;
+                if (col >= b->lim.max_cols)   /* fails naming the max_cols limit */
+                    return docs_row_set(b, col, DOCS_CELL_EMPTY, "", 0, 0, 0, err);
             } else if (in_row && (strcmp(n, "v") == 0 || (strcmp(n, "t") == 0 && skip_depth < 0))) {
                 if (!empty)
                     capture = true;
@@ -640,7 +688,7 @@ static int xlsx_sheet_next(docs_book *b, minca_err *err)
                     g_free(mn);
                     g_free(mx);
                 }
-            } else if (strcmp(n, "mergeCell") == 0) {
+            } else if (strcmp(n, "mergeCell") == 0 && !x->merges_known) {
                 char *ref = attr(rd, "ref");
                 add_merge(b, ref);
                 g_free(ref);

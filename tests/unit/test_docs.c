@@ -196,6 +196,7 @@ static void test_xlsx_writer_file(void **state)
         const docs_row *r = next_row(b);
         assert_int_equal(r->row, 1);
         assert_string_equal(r->cells[0].text, "RELACIÓN DE UNIDADES");
+        assert_int_equal((r->cells[0].flags & DOCS_CELL_MERGED) != 0, mode == 0);
         r = next_row(b);
         assert_int_equal(r->row, 3);
         assert_int_equal(r->n_cells, 6);
