@@ -26,7 +26,7 @@ typedef enum { PROMPT_NONE, PROMPT_FILTER, PROMPT_COMMAND } prompt_kind;
 
 struct tui_app {
     PGconn *db;
-    char db_error[512];
+    char db_error[1024];
     store_insurer insurer;
     bool insurer_known;
     char *current_cot;
