@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 ONLY=${2:-}
 wanted() { [ -z "$ONLY" ] || [[ "$1" =~ $ONLY ]]; }
-export MINCA_BIN="$PWD/$BUILD/minca"
+case "$BUILD" in /*) export MINCA_BIN="$BUILD/minca" ;; *) export MINCA_BIN="$PWD/$BUILD/minca" ;; esac
 export MINCA_SRC="$PWD"
 export LC_ALL=C.UTF-8 LANG=C.UTF-8
 OUT=$(mktemp -d /tmp/minca-test.XXXXXX)

@@ -45,4 +45,13 @@ json_t *catalog_versions(PGconn *c, long long insurer_id, minca_err *err);
  * message when the insurer has no catalog yet. Caller frees with codify_index_free. */
 int catalog_build_index(PGconn *c, long long insurer_id, codify_index **out, long long *version_id,
                         minca_err *err);
+/* Decision thresholds of the insurer (settings auto_accept / no_match), defaults otherwise. */
+void catalog_thresholds(PGconn *c, long long insurer_id, codify_thresholds *out);
+/* The insurer's reviewer corrections in force, for the matcher. Caller frees. */
+codify_corrections *catalog_corrections(PGconn *c, long long insurer_id, minca_err *err);
+/* For commands: opens the store and builds the insurer's index, thresholds and (when
+ * corrections is non-NULL) corrections. */
+int catalog_open_insurer_index(const char *slug, codify_index **idx, codify_thresholds *thresholds,
+                               codify_corrections **corrections, minca_err *err);
+
 #endif

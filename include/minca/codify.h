@@ -145,8 +145,8 @@ double codify_index_build_seconds(const codify_index *idx);
 /* Convenience: load CSV + default aliases (or aliases_dir when non-NULL) and build. */
 int codify_index_from_csv(const char *csv_path, const char *aliases_dir, codify_index **out,
                           minca_err *err);
-/* Index of the insurer's active catalog from storage. */
-int codify_load_insurer_index(const char *slug, codify_index **out, minca_err *err);
+/* The index of an insurer's active catalog in storage is built by the catalog module
+ * (catalog_build_index), which sits above this one. */
 
 /* ---- corrections (learning from review) ----------------------------------------------- */
 

@@ -70,8 +70,8 @@ int queue_job_failed(PGconn *c, const queue_job *job, const char *worker, const 
                      minca_err *err);
 void queue_job_clear(queue_job *job);
 
-/* Extends the leases of the worker's running jobs and its heartbeat row. */
-int queue_heartbeat(PGconn *c, const char *worker, int lease_seconds, minca_err *err);
+/* Extends the lease of the job a worker thread has in hand. */
+int queue_heartbeat(PGconn *c, const char *worker, long long job_id, int lease_seconds, minca_err *err);
 /* Janitor: jobs whose lease expired go back to the queue; returns how many (and their ids
  * are re-dispatched when r is given), plus due queued jobs idle longer than stale_seconds. */
 int queue_janitor(PGconn *c, redisContext *r, int stale_seconds, minca_err *err);

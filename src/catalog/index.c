@@ -54,3 +54,72 @@ int catalog_build_index(PGconn *c, long long insurer_id, codify_index **out, lon
     PQclear(r);
     return rc;
 }
+
+void catalog_thresholds(PGconn *c, long long insurer_id, codify_thresholds *t)
+{
+    *t = CODIFY_DEFAULT_THRESHOLDS;
+    char id[32];
+    snprintf(id, sizeof id, "%lld", insurer_id);
+    const char *p[] = {id};
+    PGresult *r = store_query(c, NULL,
+                              "SELECT (settings->>'auto_accept')::float8, (settings->>'no_match')::float8"
+                              " FROM insurers WHERE id = $1::bigint",
+                              1, p);
+    if (!r)
+        return;
+    if (PQntuples(r) && !PQgetisnull(r, 0, 0))
+        t->auto_accept = strtod(PQgetvalue(r, 0, 0), NULL);
+    if (PQntuples(r) && !PQgetisnull(r, 0, 1))
+        t->no_match = strtod(PQgetvalue(r, 0, 1), NULL);
+    PQclear(r);
+}
+
+codify_corrections *catalog_corrections(PGconn *c, long long insurer_id, minca_err *err)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%lld", insurer_id);
+    const char *p[] = {id};
+    PGresult *r = store_query(c, err,
+                              "SELECT norm_key, broker_id::text, coalesce(cvegs, ''), coalesce(year, 0)"
+                              " FROM corrections WHERE insurer_id = $1::bigint AND revoked_at IS NULL ORDER BY id",
+                              1, p);
+    if (!r)
+        return NULL;
+    codify_corrections *corr = codify_corrections_new();
+    for (int i = 0; i < PQntuples(r); i++)
+        codify_corrections_add(corr, PQgetvalue(r, i, 0), PQgetisnull(r, i, 1) ? NULL : PQgetvalue(r, i, 1),
+                               PQgetvalue(r, i, 2), atoi(PQgetvalue(r, i, 3)));
+    PQclear(r);
+    return corr;
+}
+
+int catalog_open_insurer_index(const char *slug, codify_index **idx, codify_thresholds *thresholds,
+                               codify_corrections **corrections, minca_err *err)
+{
+    *idx = NULL;
+    if (corrections)
+        *corrections = NULL;
+    PGconn *c = store_open(err);
+    if (!c)
+        return -1;
+    store_insurer ins;
+    int rc = -1;
+    int found = store_insurer_find(c, slug, &ins, err);
+    if (found == 0)
+        minca_err_set(err, "no insurer '%s' (import its catalog with 'minca catalog import --insurer %s FILE')", slug, slug);
+    if (found <= 0)
+        goto done;
+    if (catalog_build_index(c, ins.id, idx, NULL, err) < 0)
+        goto done;
+    if (thresholds)
+        catalog_thresholds(c, ins.id, thresholds);
+    if (corrections && !(*corrections = catalog_corrections(c, ins.id, err))) {
+        codify_index_free(*idx);
+        *idx = NULL;
+        goto done;
+    }
+    rc = 0;
+done:
+    PQfinish(c);
+    return rc;
+}

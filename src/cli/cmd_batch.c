@@ -190,6 +190,24 @@ static int export_cases(PGconn *c, json_t *sum, long long insurer_id, const char
     return bad;
 }
 
+#define RECONNECT_GIVE_UP 300.0
+
+/* Keeps the batch's own connection alive across a server restart: true while connected or
+ * still within the give-up window (then the caller retries after a pause). */
+static bool reconnect(PGconn *c, double *down_since)
+{
+    while (PQstatus(c) != CONNECTION_OK) {
+        if (*down_since == 0)
+            *down_since = core_now_seconds();
+        if (core_now_seconds() - *down_since > RECONNECT_GIVE_UP)
+            return false;
+        usleep(500 * 1000);
+        PQreset(c);
+    }
+    *down_since = 0;
+    return true;
+}
+
 static int batch_run(int argc, char **argv)
 {
     const char *insurer = config_get()->insurer, *export_dir = NULL;
@@ -297,10 +315,20 @@ static int batch_run(int argc, char **argv)
         status = 1;
     } else {
         long pending;
-        while ((pending = queue_batch_pending(c, batch_id, &err)) != 0) {
+        double down_since = 0;
+        for (;;) {
+            if (!reconnect(c, &down_since)) {
+                fprintf(stderr, "minca batch: PostgreSQL has been unreachable for %.0f s; giving up waiting "
+                                "(the jobs stay queued for any worker)\n", RECONNECT_GIVE_UP);
+                status = 1;
+                break;
+            }
+            if ((pending = queue_batch_pending(c, batch_id, &err)) == 0)
+                break;
             if (pending < 0) {
                 log_warn("batch: %s", err.msg);
-                PQreset(c);
+                usleep(200 * 1000);
+                continue;
             }
             double el = core_now_seconds() - started;
             if (tty) {
@@ -315,7 +343,11 @@ static int batch_run(int argc, char **argv)
             printf("\r%80s\r", "");
         engine_stop(eng);
     }
-    json_t *sum = batch_summary(c, batch_id, &err);
+    double down_since = 0;
+    json_t *sum = NULL;
+    /* A server restart may only show on the next query: retry once the connection is back. */
+    while (reconnect(c, &down_since) && !(sum = batch_summary(c, batch_id, &err)) && PQstatus(c) != CONNECTION_OK)
+        ;
     if (!sum) {
         fprintf(stderr, "minca batch: cannot read the results: %s\n", err.msg);
         status = 1;

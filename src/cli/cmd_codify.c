@@ -1,4 +1,5 @@
 /* `minca codify` and `minca eval`: the vehicle codifier from the command line. */
+#include "minca/catalog.h"
 #include "minca/cli.h"
 #include "minca/codify.h"
 #include "minca/config.h"
@@ -34,7 +35,10 @@ static int parse_source(int argc, char **argv, int *i, source_opts *s)
     return 1;
 }
 
-static int load_index(const source_opts *s, codify_index **idx, minca_err *err)
+/* The index from a CATVER file, or from the insurer's active catalog in the database (then
+ * with the insurer's thresholds and, when corr is non-NULL, its reviewer corrections). */
+static int load_index(const source_opts *s, codify_index **idx, codify_thresholds *thr, codify_corrections **corr,
+                      minca_err *err)
 {
     if (s->catalog)
         return codify_index_from_csv(s->catalog, s->aliases, idx, err);
@@ -45,7 +49,7 @@ static int load_index(const source_opts *s, codify_index **idx, minca_err *err)
     }
     if (core_str_empty(slug))
         return minca_err_set(err, "no catalog: give --catalog FILE.csv or --insurer SLUG");
-    return codify_load_insurer_index(slug, idx, err);
+    return catalog_open_insurer_index(slug, idx, thr, corr, err);
 }
 
 /* ---- codify ----------------------------------------------------------------------------- */
@@ -240,13 +244,15 @@ static int run_codify(int argc, char **argv)
     }
     minca_err err = {0};
     codify_index *idx = NULL;
-    if (load_index(&src, &idx, &err) != 0) {
+    codify_options o;
+    codify_options_default(&o);
+    codify_corrections *corr = NULL;
+    if (load_index(&src, &idx, &o.thresholds, &corr, &err) != 0) {
         fprintf(stderr, "minca codify: %s\n", err.msg);
         g_ptr_array_free(texts, TRUE);
         return 1;
     }
-    codify_options o;
-    codify_options_default(&o);
+    o.corrections = corr;
     o.top_n = top;
     int status = 0;
     if (input) {
@@ -268,6 +274,7 @@ static int run_codify(int argc, char **argv)
         }
         g_free(res);
     }
+    codify_corrections_free(corr);
     codify_index_free(idx);
     g_ptr_array_free(texts, TRUE);
     return status;
@@ -335,7 +342,9 @@ static int run_eval(int argc, char **argv)
     minca_err err = {0};
     codify_index *idx = NULL;
     double t0 = core_now_seconds();
-    if (load_index(&src, &idx, &err) != 0) {
+    codify_options mo;
+    codify_options_default(&mo);
+    if (load_index(&src, &idx, &mo.thresholds, NULL, &err) != 0) {
         fprintf(stderr, "minca eval: %s\n", err.msg);
         g_ptr_array_free(files, TRUE);
         return 1;
@@ -358,8 +367,6 @@ static int run_eval(int argc, char **argv)
         g_ptr_array_free(files, TRUE);
         return 1;
     }
-    codify_options mo;
-    codify_options_default(&mo);
     GArray *lat = g_array_new(FALSE, FALSE, sizeof(double));
     codify_eval_opts eo = {.match = &mo, .latencies = lat, .features_out = ff, .pred_out = pf};
     codify_eval_counts total = {0};

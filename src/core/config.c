@@ -90,6 +90,8 @@ static void apply_key(const char *section, const char *key, const char *value)
         set_str(&cfg.data_dir, value);
     else if (strcmp(key, "workers") == 0)
         cfg.workers = atoi(value);
+    else if (strcmp(key, "lease_seconds") == 0)
+        cfg.lease_seconds = atoi(value);
     else
         log_warn("config: unknown key '%s' ignored", key);
 }
@@ -172,6 +174,7 @@ int config_load(minca_err *err)
     cfg.insurer = strdup("demo");
     cfg.theme = strdup("default");
     cfg.workers = 2;
+    cfg.lease_seconds = 30;
 
     if (parse_file(cfg.config_path, err) < 0)
         return -1;
@@ -193,6 +196,10 @@ int config_load(minca_err *err)
         set_str(&cfg.data_dir, v);
     if ((v = env_nonempty("MINCA_WORKERS")))
         cfg.workers = atoi(v);
+    if ((v = env_nonempty("MINCA_LEASE_SECONDS")))
+        cfg.lease_seconds = atoi(v);
+    if (cfg.lease_seconds < 2)
+        cfg.lease_seconds = 2;
     if (!cfg.user) {
         cfg.user = core_login_name();
     }
@@ -239,6 +246,7 @@ void config_print(FILE *out)
     fprintf(out, "theme: %s\n", cfg.theme);
     fprintf(out, "user: %s\n", cfg.user);
     fprintf(out, "workers: %d\n", cfg.workers);
+    fprintf(out, "lease_seconds: %d\n", cfg.lease_seconds);
     fprintf(out, "export_dir: %s\n", cfg.export_dir);
     fprintf(out, "data_dir: %s\n", cfg.data_dir);
     fprintf(out, "log: %s/minca.log\n", cfg.log_dir);

@@ -48,25 +48,27 @@ engine_handler engine_handler_for(const char *kind)
     return fn;
 }
 
-struct engine {
-    engine_opts opts;
-    char name[128];
-    pthread_t threads[MAX_THREADS];
-    int n_threads;
-    pthread_t keeper;
-    atomic_bool stop;
-    atomic_long done, failed, dead;
-};
-
 typedef struct worker_thread {
-    engine *eng;
+    struct engine *eng;
     int index;
     char name[160];
     PGconn *pg;
     redisContext *redis;
     double redis_retry_at, pg_retry_at;
     int pg_backoff;
+    atomic_llong current_job;   /* the job in hand (0: none): its lease is kept alive */
 } worker_thread;
+
+struct engine {
+    engine_opts opts;
+    char name[128];
+    pthread_t threads[MAX_THREADS];
+    worker_thread *workers[MAX_THREADS];   /* owned; freed after the threads are joined */
+    int n_threads;
+    pthread_t keeper;
+    atomic_bool stop;
+    atomic_long done, failed, dead;
+};
 
 static void sleep_ms(long ms)
 {
@@ -95,6 +97,14 @@ static bool ensure_pg(worker_thread *w)
     if (w->pg_backoff)
         log_info("%s: reconnected to PostgreSQL", w->name);
     w->pg_backoff = 0;
+    /* A job this thread had claimed when the connection broke is not in hand any more: give
+     * it back now instead of waiting for its lease. */
+    const char *p[] = {w->name};
+    store_exec(w->pg, NULL,
+               "UPDATE jobs SET state = 'queued', run_at = now(), lease_until = NULL, updated_at = now(),"
+               " last_error = 'interrupted: the worker lost its database connection'"
+               " WHERE worker = $1 AND state = 'running'",
+               1, p);
     return true;
 }
 
@@ -276,7 +286,9 @@ static void *worker_main(void *arg)
             continue;
         }
         if (claimed == 1) {
+            atomic_store(&w->current_job, job.id);
             run_job(w, &job, entry[0] ? entry : NULL);
+            atomic_store(&w->current_job, 0);
             queue_job_clear(&job);
         }
     }
@@ -284,7 +296,6 @@ static void *worker_main(void *arg)
         redisFree(w->redis);
     if (w->pg)
         PQfinish(w->pg);
-    free(w);
     return NULL;
 }
 
@@ -300,9 +311,8 @@ static void *keeper_main(void *arg)
             ensure_redis(&w);
             minca_err err = {0};
             for (int i = 0; i < e->n_threads; i++) {
-                char name[192];
-                snprintf(name, sizeof name, "%s/%d", e->name, i);
-                if (queue_heartbeat(w.pg, name, e->opts.lease_seconds, &err) < 0)
+                long long job = atomic_load(&e->workers[i]->current_job);
+                if (job && queue_heartbeat(w.pg, e->workers[i]->name, job, e->opts.lease_seconds, &err) < 0)
                     log_warn("heartbeat: %s", err.msg);
             }
             char *self = e->name;
@@ -356,7 +366,7 @@ engine *engine_start(const engine_opts *o, minca_err *err)
     if (e->opts.threads > MAX_THREADS)
         e->opts.threads = MAX_THREADS;
     if (e->opts.lease_seconds <= 0)
-        e->opts.lease_seconds = 30;
+        e->opts.lease_seconds = config_get()->lease_seconds;
     char host[64] = "localhost";
     gethostname(host, sizeof host - 1);
     snprintf(e->name, sizeof e->name, "%s%s%s:%d", e->opts.name ? e->opts.name : "", e->opts.name ? "@" : "",
@@ -368,6 +378,7 @@ engine *engine_start(const engine_opts *o, minca_err *err)
     }
     for (int i = 0; i < e->n_threads; i++) {
         worker_thread *w = calloc(1, sizeof *w);
+        e->workers[i] = w;
         w->eng = e;
         w->index = i;
         snprintf(w->name, sizeof w->name, "%s/%d", e->name, i);
@@ -386,6 +397,8 @@ void engine_stop(engine *e)
     for (int i = 0; i < e->n_threads; i++)
         pthread_join(e->threads[i], NULL);
     pthread_join(e->keeper, NULL);
+    for (int i = 0; i < e->n_threads; i++)
+        free(e->workers[i]);
     log_info("engine %s stopped (%ld done, %ld failed, %ld dead)", e->name, atomic_load(&e->done),
              atomic_load(&e->failed), atomic_load(&e->dead));
     free(e);

@@ -120,44 +120,6 @@ static cached_index *index_acquire(PGconn *c, long long insurer_id, minca_err *e
     return fresh;
 }
 
-static void load_thresholds(PGconn *c, long long insurer_id, codify_thresholds *t)
-{
-    *t = CODIFY_DEFAULT_THRESHOLDS;
-    char id[32];
-    snprintf(id, sizeof id, "%lld", insurer_id);
-    const char *p[] = {id};
-    PGresult *r = store_query(c, NULL,
-                              "SELECT (settings->>'auto_accept')::float8, (settings->>'no_match')::float8"
-                              " FROM insurers WHERE id = $1::bigint",
-                              1, p);
-    if (!r)
-        return;
-    if (PQntuples(r) && !PQgetisnull(r, 0, 0))
-        t->auto_accept = strtod(PQgetvalue(r, 0, 0), NULL);
-    if (PQntuples(r) && !PQgetisnull(r, 0, 1))
-        t->no_match = strtod(PQgetvalue(r, 0, 1), NULL);
-    PQclear(r);
-}
-
-static codify_corrections *load_corrections(PGconn *c, long long insurer_id, minca_err *err)
-{
-    char id[32];
-    snprintf(id, sizeof id, "%lld", insurer_id);
-    const char *p[] = {id};
-    PGresult *r = store_query(c, err,
-                              "SELECT norm_key, broker_id::text, coalesce(cvegs, ''), coalesce(year, 0)"
-                              " FROM corrections WHERE insurer_id = $1::bigint AND revoked_at IS NULL ORDER BY id",
-                              1, p);
-    if (!r)
-        return NULL;
-    codify_corrections *corr = codify_corrections_new();
-    for (int i = 0; i < PQntuples(r); i++)
-        codify_corrections_add(corr, PQgetvalue(r, i, 0), PQgetisnull(r, i, 1) ? NULL : PQgetvalue(r, i, 1),
-                               PQgetvalue(r, i, 2), atoi(PQgetvalue(r, i, 3)));
-    PQclear(r);
-    return corr;
-}
-
 json_t *steps_candidates_json(const codify_result *res)
 {
     json_t *arr = json_array();
@@ -196,13 +158,13 @@ static int step_codify(engine_ctx *ctx, minca_err *err)
     codify_corrections *corr = NULL;
     if (PQntuples(rows) > 0) {
         ci = index_acquire(ctx->pg, ctx->job->insurer_id, err);
-        corr = ci ? load_corrections(ctx->pg, ctx->job->insurer_id, err) : NULL;
+        corr = ci ? catalog_corrections(ctx->pg, ctx->job->insurer_id, err) : NULL;
         if (!ci || !corr)
             rc = -1;
     }
     codify_options opts;
     codify_options_default(&opts);
-    load_thresholds(ctx->pg, ctx->job->insurer_id, &opts.thresholds);
+    catalog_thresholds(ctx->pg, ctx->job->insurer_id, &opts.thresholds);
     opts.top_n = 5;
     opts.explain = true;
     opts.corrections = corr;

@@ -151,17 +151,16 @@ void queue_job_clear(queue_job *job)
     memset(job, 0, sizeof *job);
 }
 
-int queue_heartbeat(PGconn *c, const char *worker, int lease_seconds, minca_err *err)
+int queue_heartbeat(PGconn *c, const char *worker, long long job_id, int lease_seconds, minca_err *err)
 {
-    char lease[16];
+    char lease[16], id[32];
     snprintf(lease, sizeof lease, "%d", lease_seconds);
-    const char *p[] = {worker, lease};
-    if (store_exec(c, err,
-                   "UPDATE jobs SET lease_until = now() + make_interval(secs => $2::int)"
-                   " WHERE worker = $1 AND state = 'running'",
-                   2, p) < 0)
-        return -1;
-    return store_exec(c, err, "UPDATE workers SET heartbeat_at = now() WHERE name = $1", 1, p);
+    snprintf(id, sizeof id, "%lld", job_id);
+    const char *p[] = {worker, lease, id};
+    return store_exec(c, err,
+                      "UPDATE jobs SET lease_until = now() + make_interval(secs => $2::int)"
+                      " WHERE id = $3::bigint AND worker = $1 AND state = 'running'",
+                      3, p);
 }
 
 int queue_janitor(PGconn *c, redisContext *r, int stale_seconds, minca_err *err)

@@ -341,7 +341,14 @@ static int pg_ensure(const paths *p, minca_err *err)
         snprintf(pg_ctl, sizeof pg_ctl, "%s/pg_ctl", bindir);
         char *argv[] = {pg_ctl, (char *)"-D", (char *)p->pg_data, (char *)"-l", (char *)p->pg_log,
                         (char *)"-w", (char *)"-t", (char *)"120", (char *)"start", NULL};
-        int rc = run_cmd(argv, SERVICE_USER, NULL);
+        /* After a crash the old server's backends may hold its shared memory for a moment
+         * ("pre-existing shared memory block is still in use"): try again shortly. */
+        int rc = -1;
+        for (int attempt = 0; attempt < 5 && rc != 0; attempt++) {
+            if (attempt)
+                sleep(2);
+            rc = run_cmd(argv, SERVICE_USER, NULL);
+        }
         if (rc != 0)
             return minca_err_set(err, "PostgreSQL did not start (pg_ctl exit %d); see %s", rc, p->pg_log);
     }

@@ -34,7 +34,6 @@ redispid=$(cat "$MINCA_HOME/run/redis.pid")
 kill -9 "$pgpid" "$redispid" 2>/dev/null
 for _ in $(seq 50); do kill -0 "$pgpid" 2>/dev/null || break; sleep 0.1; done
 sleep 0.5
-pkill -9 -f "postgres -D $pgdata" 2>/dev/null; pkill -9 -f "postgres: .*" -u minca 2>/dev/null; sleep 0.5
 echo 2147480000 > "$MINCA_HOME/run/redis.pid"
 check "db start recovers from stale pid files after a crash" "$MINCA" db start
 check "db status after recovery" "$MINCA" db status
