@@ -3,9 +3,11 @@
  *   workbook (docs_book) -> sheets -> rows (docs_row) -> typed cells (docs_cell)
  *
  * Readers: XLSX (libzip + libxml2 streaming reader, no network, no external entities or DTD
- * loading), legacy XLS (BIFF through libfreexl), CSV (UTF-8 with or without BOM, UTF-16 with
- * BOM, Windows-1252 / Latin-1 converted; delimiter sniffed among , ; TAB |) and an
- * already-split grid of strings (HTML tables extracted from a message body).
+ * loading), legacy XLS (BIFF through libfreexl, isolated in a child process), CSV (UTF-8 with
+ * or without BOM, UTF-16 with BOM, Windows-1252 / Latin-1 converted; delimiter sniffed among
+ * , ; TAB |), the two fake ".xls" formats web systems export (an HTML page with tables, XML
+ * Spreadsheet 2003) and an already-split grid of strings (HTML tables extracted from a message
+ * body).
  * The format is sniffed from the bytes; the file name is only a hint for error messages.
  *
  * Rows are streamed: one sheet is open at a time and only the current row is held (plus the
@@ -30,15 +32,18 @@ typedef enum {
     DOCS_FMT_XLS,
     DOCS_FMT_CSV,
     DOCS_FMT_GRID,         /* rows of strings handed over by the caller */
+    DOCS_FMT_HTML,         /* an HTML page with tables (web "Excel" exports saved as .xls) */
+    DOCS_FMT_XMLSS,        /* XML Spreadsheet 2003 (SpreadsheetML), also exported as .xls */
     DOCS_FMT_PDF,          /* recognised, not readable: reported as unsupported */
     DOCS_FMT_IMAGE,        /* png / jpeg / gif: not a fleet list */
     DOCS_FMT_EMPTY,        /* zero bytes */
 } docs_format;
 
-/* "xlsx", "xls", "csv", "grid", "pdf", "image", "empty", "unknown". */
+/* "xlsx", "xls", "csv", "grid", "html", "xmlss", "pdf", "image", "empty", "unknown". */
 const char *docs_format_name(docs_format f);
 /* Looks only at the bytes: ZIP -> xlsx, OLE2/CFB -> xls, %PDF -> pdf, image magic -> image,
- * text without NUL bytes (or with a UTF-16 BOM) -> csv, otherwise unknown. */
+ * markup with the SpreadsheetML namespace -> xmlss, markup with <table> or <html> -> html,
+ * other text without NUL bytes (or with a UTF-16 BOM) -> csv, otherwise unknown. */
 docs_format docs_sniff(const void *data, size_t len);
 
 typedef struct docs_limits {

@@ -13,6 +13,8 @@ const char *docs_format_name(docs_format f)
     case DOCS_FMT_XLS: return "xls";
     case DOCS_FMT_CSV: return "csv";
     case DOCS_FMT_GRID: return "grid";
+    case DOCS_FMT_HTML: return "html";
+    case DOCS_FMT_XMLSS: return "xmlss";
     case DOCS_FMT_PDF: return "pdf";
     case DOCS_FMT_IMAGE: return "image";
     case DOCS_FMT_EMPTY: return "empty";
@@ -49,7 +51,23 @@ docs_format docs_sniff(const void *data, size_t len)
         if (d[i] < 0x20 && d[i] != '\t' && d[i] != '\r' && d[i] != '\n' && d[i] != '\f')
             ctrl++;
     }
-    return ctrl * 20 > n ? DOCS_FMT_UNKNOWN : DOCS_FMT_CSV;
+    if (ctrl * 20 > n)
+        return DOCS_FMT_UNKNOWN;
+    /* Markup: an HTML page or an XML Spreadsheet 2003 saved under a spreadsheet name. */
+    size_t i = starts(d, len, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    while (i < n && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n'))
+        i++;
+    if (i < n && d[i] == '<') {
+        char *head = g_ascii_strdown((const char *)d + i, (gssize)(n - i));
+        docs_format f = DOCS_FMT_CSV;
+        if (strstr(head, "urn:schemas-microsoft-com:office:spreadsheet"))
+            f = DOCS_FMT_XMLSS;
+        else if (strstr(head, "<table") || strstr(head, "<html"))
+            f = DOCS_FMT_HTML;
+        g_free(head);
+        return f;
+    }
+    return DOCS_FMT_CSV;
 }
 
 void docs_limits_default(docs_limits *lim)
@@ -123,6 +141,14 @@ int docs_open(const void *data, size_t len, const char *name_hint, const docs_li
     case DOCS_FMT_CSV:
         b = docs_book_alloc(f, &docs_csv_ops, name_hint, lim);
         rc = docs_csv_open(data, len, b, err);
+        break;
+    case DOCS_FMT_HTML:
+        b = docs_book_alloc(f, &docs_html_ops, name_hint, lim);
+        rc = docs_html_open(data, len, b, err);
+        break;
+    case DOCS_FMT_XMLSS:
+        b = docs_book_alloc(f, &docs_xmlss_ops, name_hint, lim);
+        rc = docs_xmlss_open(data, len, b, err);
         break;
     case DOCS_FMT_EMPTY:
         return minca_err_set(err, "%s: the file is empty", label);

@@ -46,7 +46,10 @@ bool docs_row_is_blank(const docs_row *row);
 int docs_xlsx_open(const void *data, size_t len, docs_book *book, minca_err *err);
 int docs_xls_open(const void *data, size_t len, docs_book *book, minca_err *err);
 int docs_csv_open(const void *data, size_t len, docs_book *book, minca_err *err);
-extern const docs_reader_ops docs_xlsx_ops, docs_xls_ops, docs_csv_ops, docs_grid_ops;
+int docs_html_open(const void *data, size_t len, docs_book *book, minca_err *err);
+int docs_xmlss_open(const void *data, size_t len, docs_book *book, minca_err *err);
+extern const docs_reader_ops docs_xlsx_ops, docs_xls_ops, docs_csv_ops, docs_grid_ops,
+    docs_html_ops, docs_xmlss_ops;
 
 /* Number -> shortest text ("%.15g"), into buf[40]. */
 void docs_number_text(double v, char buf[40]);

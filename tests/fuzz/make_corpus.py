@@ -40,7 +40,7 @@ def xlsx(sheet, date1904=False):
         z.writestr("xl/worksheets/sheet1.xml", sheet)
     return b.getvalue()
 
-for t in ("xlsx", "xls", "csv", "profile"):
+for t in ("xlsx", "xls", "csv", "profile", "html", "xmlss"):
     shutil.rmtree(os.path.join(out, t), ignore_errors=True)
 
 put("xlsx", "workbook.xlsx", xlsx(SHEET))
@@ -78,4 +78,18 @@ validate:
 on_error: warn
 """)
 put("profile", "anchors.yaml", "a: &x [1, 2]\nmapping: {A: marca}\nnormalize: {all: *x}\n")
+put("html", "export.xls", """<html><head><meta charset="utf-8"></head><body><table><tr><td>Logo</td></tr></table>
+<table border=1><thead><tr><th colspan="3">RELACI&Oacute;N DE UNIDADES</th></tr><tr><th>UNIDAD</th><th>MARCA</th><th>L&Iacute;NEA</th><th>A&Ntilde;O</th><th>SERIE</th><th>VALOR</th></tr></thead>
+<tbody><tr><td>1</td><td>Hyundai</td><td>Tucson</td><td>2016</td><td>KM88XLL47GDR23699</td><td>VALOR COMERCIAL</td></tr>
+<tr><td>2</td><td>Kia&nbsp;</td><td><b>Rio</b></td><td>2018</td><td>3KPKYBHZ1JCC76369</td><td>$215,000.00</td></tr><tr><td></td><td>Total</td></tr></tbody></table></body></html>""")
+put("xmlss", "ss2003.xls", """<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?>
+<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">
+<Worksheet ss:Name="Portada"><Table><Row><Cell><Data ss:Type="String">Hola</Data></Cell></Row></Table></Worksheet>
+<Worksheet ss:Name="Unidades"><Table><Column/><Column ss:Hidden="1" ss:Span="1"/>
+<Row><Cell ss:MergeAcross="3"><Data ss:Type="String">RELACION</Data></Cell></Row>
+<Row ss:Index="3"><Cell><Data ss:Type="String">No.</Data></Cell><Cell><Data ss:Type="String">Marca</Data></Cell><Cell><Data ss:Type="String">Modelo</Data></Cell><Cell><Data ss:Type="String">Serie</Data></Cell><Cell><Data ss:Type="String">Alta</Data></Cell></Row>
+<Row ss:Hidden="1"><Cell><Data ss:Type="Number">1</Data></Cell><Cell><Data ss:Type="String">FORD RANGER</Data></Cell><Cell><Data ss:Type="Number">2019</Data></Cell><Cell><Data ss:Type="String">8AFRE9EU3KX923696</Data></Cell><Cell><Data ss:Type="DateTime">2025-10-14T00:00:00.000</Data></Cell><Cell ss:Index="8"><Data ss:Type="Boolean">1</Data></Cell></Row>
+<Row><Cell ss:Index="2"><Data ss:Type="String">TOTAL</Data></Cell></Row>
+</Table></Worksheet></Workbook>
+""")
 print("corpus written to", out)

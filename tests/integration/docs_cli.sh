@@ -61,6 +61,26 @@ if [ -n "$PY" ]; then
 else
   skip "xlsx and csv fixtures" "python3-openpyxl not installed"
 fi
+cat >"$FIX/exportado.xls" <<'HTML'
+<html><head><meta charset="utf-8"></head><body><table><tr><td>SISTEMA DE FLOTILLAS</td></tr></table>
+<table><tr><th>Inciso</th><th>Descripción del vehículo</th><th>Modelo</th><th>Serie</th></tr>
+<tr><td>1</td><td>KIA RIO L SEDAN 4P L4 1.6L AUT</td><td>2023</td><td>KNAS4TVL3PDF18608</td></tr>
+<tr><td>2</td><td>NISSAN FRONTIER PRO4X L4 4X4 AUT</td><td>2023</td><td>1N63L1HKXPF206334</td></tr></table></body></html>
+HTML
+out=$("$MINCA" profile test auto "$FIX/exportado.xls")
+check_match "an .xls that is really an HTML page is read as HTML" "exportado.xls \(html\)" "$out"
+check_match "its vehicle table is found after the banner table" "line 3 +2023 +1N63L1HKXPF206334" "$out"
+cat >"$FIX/ss2003.xls" <<'XML'
+<?xml version="1.0"?>
+<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">
+ <Worksheet ss:Name="Unidades"><Table>
+  <Row><Cell><Data ss:Type="String">Marca</Data></Cell><Cell><Data ss:Type="String">Submarca</Data></Cell><Cell><Data ss:Type="String">Año</Data></Cell><Cell><Data ss:Type="String">Serie</Data></Cell></Row>
+  <Row><Cell><Data ss:Type="String">FORD</Data></Cell><Cell><Data ss:Type="String">RANGER</Data></Cell><Cell><Data ss:Type="Number">2019</Data></Cell><Cell><Data ss:Type="String">8AFRE9EU3KX923696</Data></Cell></Row>
+ </Table></Worksheet>
+</Workbook>
+XML
+out=$("$MINCA" profile test auto "$FIX/ss2003.xls")
+check_match "an XML Spreadsheet 2003 saved as .xls is read" "Unidades:2 +2019 +8AFRE9EU3KX923696 +FORD RANGER" "$out"
 printf '%%PDF-1.6\n...' >"$FIX/lista.pdf"
 err=$("$MINCA" profile test auto "$FIX/lista.pdf" 2>&1 >/dev/null)
 check_match "a PDF is reported as not a spreadsheet" "lista.pdf: PDF documents are not read" "$err"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Extraction agreement on the labelled inbox (shared/data/inbox_dev): every fleet attachment
-# (and the HTML tables of bodies, handed over as a grid via CSV) goes through
+# (and the HTML body of messages whose vehicle table is in the body) goes through
 # `minca profile test`, once recognising the broker among profiles/ by sender domain and once
 # with automatic mapping only; rows are compared with labels.json field by field and the
 # agreement is printed. Corrupt and disguised attachments must give readable errors / be read.
@@ -19,26 +19,12 @@ fi
 
 run_mode() { # run_mode MODE OUTFILE
   "$PY" - "$INBOX" "$T_TMP/$1" "$MINCA" "$SRC/profiles" "$1" >"$2" <<'PYEOF'
-import csv, email, json, os, re, subprocess, sys, unicodedata
+import email, json, os, re, subprocess, sys, unicodedata
 from email import policy
-from html.parser import HTMLParser
 
 inbox, work, minca, profiles, mode = sys.argv[1:6]
 os.makedirs(work, exist_ok=True)
 labels = json.load(open(os.path.join(inbox, "labels.json"), encoding="utf-8"))
-
-class Tables(HTMLParser):
-    def __init__(self):
-        super().__init__(); self.tables = []; self.row = None; self.cell = None
-    def handle_starttag(self, tag, attrs):
-        if tag == "table": self.tables.append([])
-        elif tag == "tr" and self.tables: self.row = []; self.tables[-1].append(self.row)
-        elif tag in ("td", "th") and self.row is not None: self.cell = []
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self.cell is not None:
-            self.row.append(re.sub(r"\s+", " ", "".join(self.cell)).strip()); self.cell = None
-    def handle_data(self, data):
-        if self.cell is not None: self.cell.append(data)
 
 def attachments(msg):
     for part in msg.walk():
@@ -87,11 +73,10 @@ for m in labels:
         by_src.setdefault(a["filename"], [])
     for src, vs in by_src.items():
         fmt = vs[0]["source"]["format"] if vs else None
-        if src is None:                      # HTML table in the body -> grid (as CSV)
-            t = Tables(); t.feed(html_body(msg) or ""); rows = t.tables[0] if t.tables else []
-            path = os.path.join(work, m["file"] + ".html.csv")
-            with open(path, "w", newline="", encoding="utf-8") as f:
-                csv.writer(f).writerows(rows)
+        if src is None:                      # vehicle table in the HTML body: read as HTML
+            path = os.path.join(work, m["file"] + ".body.html")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(html_body(msg) or "")
             label = "html body"
         else:
             data = atts.get(src)

@@ -575,6 +575,98 @@ static void test_grid_and_detection(void **state)
     docs_close(b);
 }
 
+static void test_html_tables(void **state)
+{
+    (void)state;
+    const char *page =
+        "<html><head><meta charset=\"utf-8\"><title>x</title></head><body>"
+        "<table><tr><td>Logo</td></tr></table>"
+        "<table border=1><thead><tr><th colspan=\"2\">RELACI&Oacute;N</th></tr>"
+        "<tr><th>Marca</th><th>A&ntilde;o</th><th>Serie</th></tr></thead>"
+        "<tbody><tr><td> FORD&nbsp;RANGER\n XL </td><td>2019</td><td>8AFRE9EU3KX923696</td></tr>"
+        "<tr><td>KIA</td><td>2018</td><td><b>3KPKYBHZ1JCC76369</b></td></tr></tbody></table></body></html>";
+    assert_int_equal(docs_sniff(page, strlen(page)), DOCS_FMT_HTML);
+    docs_book *b = open_ok(page, strlen(page), NULL);
+    assert_int_equal(docs_sheet_count(b), 2);
+    assert_string_equal(docs_sheet_name(b, 1), "Tabla 2");
+    minca_err e = { 0 };
+    assert_int_equal(docs_sheet_open(b, 1, &e), 0);
+    const docs_row *r = next_row(b);
+    assert_string_equal(r->cells[0].text, "RELACIÓN");
+    assert_true(r->cells[0].flags & DOCS_CELL_MERGED);
+    r = next_row(b);
+    assert_string_equal(r->cells[1].text, "Año");
+    r = next_row(b);
+    assert_int_equal(r->row, 3);
+    assert_string_equal(r->cells[0].text, "FORD RANGER XL");
+    docs_table t;
+    assert_int_equal(docs_table_find(b, NULL, &t, &e), 0);
+    assert_int_equal(t.sheet, 1);
+    assert_int_equal(t.header_row, 2);
+    docs_table_clear(&t);
+    docs_close(b);
+    const char *none = "<html><body><p>Sin tabla</p></body></html>";
+    assert_int_equal(docs_open(none, strlen(none), "correo.html", NULL, &b, &e), -1);
+    assert_non_null(strstr(e.msg, "without tables"));
+}
+
+static void test_xml_spreadsheet_2003(void **state)
+{
+    (void)state;
+    const char *x =
+        "<?xml version=\"1.0\"?><?mso-application progid=\"Excel.Sheet\"?>\n"
+        "<Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\" "
+        "xmlns:ss=\"urn:schemas-microsoft-com:office:spreadsheet\">\n"
+        "<Worksheet ss:Name=\"Portada\"><Table><Row><Cell><Data ss:Type=\"String\">Hola</Data></Cell></Row></Table></Worksheet>\n"
+        "<Worksheet ss:Name=\"Unidades\"><Table><Column/><Column ss:Hidden=\"1\"/>"
+        "<Row><Cell ss:MergeAcross=\"2\"><Data ss:Type=\"String\">RELACION</Data></Cell></Row>"
+        "<Row ss:Index=\"3\"><Cell><Data ss:Type=\"String\">Marca</Data></Cell><Cell><Data ss:Type=\"String\">Clave</Data></Cell>"
+        "<Cell><Data ss:Type=\"String\">Modelo</Data></Cell><Cell><Data ss:Type=\"String\">Serie</Data></Cell></Row>"
+        "<Row ss:Hidden=\"1\"><Cell><Data ss:Type=\"String\">FORD</Data></Cell><Cell ss:Index=\"3\"><Data ss:Type=\"Number\">2019</Data></Cell>"
+        "<Cell><Data ss:Type=\"DateTime\">2025-10-14T00:00:00.000</Data></Cell><Cell><Data ss:Type=\"Boolean\">0</Data></Cell></Row>"
+        "</Table></Worksheet></Workbook>\n";
+    assert_int_equal(docs_sniff(x, strlen(x)), DOCS_FMT_XMLSS);
+    docs_book *b = open_ok(x, strlen(x), NULL);
+    assert_int_equal(docs_sheet_count(b), 2);
+    assert_string_equal(docs_sheet_name(b, 1), "Unidades");
+    minca_err e = { 0 };
+    assert_int_equal(docs_sheet_open(b, 1, &e), 0);
+    const docs_row *r = next_row(b);
+    assert_int_equal(r->row, 1);
+    assert_true(r->cells[0].flags & DOCS_CELL_MERGED);
+    r = next_row(b);
+    assert_int_equal(r->row, 3);
+    assert_true(r->cells[1].flags & DOCS_CELL_HIDDEN_COL);
+    r = next_row(b);
+    assert_int_equal(r->row, 4);
+    assert_true(r->hidden);
+    assert_int_equal(r->cells[1].type, DOCS_CELL_EMPTY);
+    assert_int_equal(r->cells[2].type, DOCS_CELL_NUMBER);
+    assert_int_equal(r->cells[3].type, DOCS_CELL_DATE);
+    assert_string_equal(r->cells[3].text, "2025-10-14");
+    assert_int_equal(r->cells[4].type, DOCS_CELL_BOOL);
+    assert_int_equal(docs_sheet_next(b, &r, &e), 0);
+    /* sheet 0 again, after sheet 1 */
+    assert_int_equal(docs_sheet_open(b, 0, &e), 0);
+    r = next_row(b);
+    assert_string_equal(r->cells[0].text, "Hola");
+    docs_close(b);
+    /* truncated */
+    b = NULL;
+    size_t cut = strlen(x) - 60;
+    if (docs_open(x, cut, "t.xls", NULL, &b, &e) == 0) {
+        assert_int_equal(docs_sheet_open(b, 1, &e), 0);
+        int rc;
+        while ((rc = docs_sheet_next(b, &r, &e)) == 1)
+            ;
+        assert_int_equal(rc, -1);
+        assert_non_null(strstr(e.msg, "not well-formed"));
+        docs_close(b);
+    } else {
+        assert_non_null(strstr(e.msg, "not well-formed"));
+    }
+}
+
 static void test_xls_fixture(void **state)
 {
     (void)state;
@@ -625,6 +717,8 @@ int main(void)
         cmocka_unit_test(test_csv_utf8_bom_tab_pipe),
         cmocka_unit_test(test_unsupported),
         cmocka_unit_test(test_grid_and_detection),
+        cmocka_unit_test(test_html_tables),
+        cmocka_unit_test(test_xml_spreadsheet_2003),
         cmocka_unit_test(test_xls_fixture),
     };
     return cmocka_run_group_tests_name("docs", tests, NULL, NULL);

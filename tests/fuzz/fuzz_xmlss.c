@@ -1,0 +1,10 @@
+/* libFuzzer target: XML Spreadsheet 2003 reader and everything downstream. */
+#include "fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (docs_sniff(data, size) != DOCS_FMT_XMLSS)
+        return 0;
+    fuzz_book(data, size);
+    return 0;
+}
