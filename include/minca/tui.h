@@ -186,6 +186,11 @@ int tui_table_total(const tui_table *t);
 /* Draws header and rows into the rectangle (y, x, h, w) of win. */
 void tui_table_draw(tui_table *t, WINDOW *win, int y, int x, int h, int w);
 
+/* After a move that kept the same first line on screen, redraws just the previously and
+ * newly selected rows where the last tui_table_draw() put them; false when the table must
+ * be drawn in full (scrolled, reloaded, filtered, never drawn). */
+bool tui_table_draw_selection(tui_table *t);
+
 /* ---- line editor (lineedit.c): the `/` filter prompt and later `:` and notes ----------- */
 
 typedef struct tui_line {
@@ -229,6 +234,9 @@ struct tui_view {
     void *priv;            /* the pane's state, owned by the pane */
     tui_table *table;      /* the pane's list (movement and filter are generic), or NULL */
     int body_rows;         /* rows the table had at the last draw (page size) */
+    /* Set by a view whose draw does not depend on the selection beyond the table's rows, so
+     * a move may redraw just two rows (implied for views without a draw op). */
+    bool rows_redraw_alone;
     bool loaded;           /* refresh ran at least once */
     bool stale;            /* refresh before the next draw */
 };

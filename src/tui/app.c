@@ -538,7 +538,13 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
         if (v->table && tui_table_move(v->table, act, v->body_rows)) {
             if (v->ops->select)
                 v->ops->select(v);
-            app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+            /* Within the same screenful only the two rows whose highlight changed are redrawn. */
+            bool alone = !v->ops->draw || v->rows_redraw_alone;
+            if (!(app->dirty & DIRTY_BODY) && alone && tui_table_draw_selection(v->table))
+                wnoutrefresh(app->body);
+            else
+                app->dirty |= DIRTY_BODY;
+            app->dirty |= DIRTY_STATUS;
         }
         break;
     case TUI_ACT_ENTER:

@@ -16,6 +16,7 @@ static const tui_column pager_cols[] = {{"", 1, 1, false}};
 
 static int pager_open(tui_view *v)
 {
+    v->rows_redraw_alone = true;
     v->priv = calloc(1, sizeof(pager));
     v->table = tui_table_new(pager_cols, 1);
     if (!v->priv || !v->table)

@@ -23,6 +23,7 @@ static const char *no_case_hint = "No case selected. Pick one in the Cases pane 
 
 static int matches_open(tui_view *v)
 {
+    v->rows_redraw_alone = true;
     v->priv = calloc(1, sizeof(matches));
     v->table = tui_table_new(matches_cols, N_COLS);
     if (!v->priv || !v->table)

@@ -34,6 +34,12 @@ struct tui_table {
     bool header;
     int sort_col;      /* -1: order of addition */
     bool sort_desc;
+    /* What the last full draw put on screen, so a move can redraw just two rows. */
+    struct {
+        bool valid;
+        WINDOW *win;
+        int row_y, x, rows, w, top, sel;
+    } drawn;
 };
 
 tui_table *tui_table_new(const tui_column *cols, int ncols)
@@ -50,6 +56,7 @@ tui_table *tui_table_new(const tui_column *cols, int ncols)
 
 static void free_rows(tui_table *t)
 {
+    t->drawn.valid = false;
     for (int i = 0; i < t->nrows; i++) {
         table_row *r = &t->rows[i];
         for (int c = 0; c < t->ncols; c++)
@@ -142,6 +149,7 @@ void tui_table_set_sort_key(tui_table *t, int col, const char *sort_key)
 /* Rebuilds the visible list; keeps the selection on the row with keep_key when given. */
 static void apply_filter(tui_table *t, const char *keep_key)
 {
+    t->drawn.valid = false;
     free(t->visible);
     t->visible = malloc(sizeof *t->visible * (size_t)(t->nrows ? t->nrows : 1));
     t->nvisible = 0;
@@ -260,7 +268,11 @@ void tui_table_set_empty(tui_table *t, const char *hint)
     t->empty_hint = hint ? strdup(hint) : NULL;
 }
 
-void tui_table_set_header(tui_table *t, bool show) { t->header = show; }
+void tui_table_set_header(tui_table *t, bool show)
+{
+    t->header = show;
+    t->drawn.valid = false;
+}
 
 bool tui_table_move(tui_table *t, tui_action act, int page)
 {
@@ -392,8 +404,18 @@ static void draw_hint(WINDOW *win, int y, int x, int h, int w, const char *hint,
     wattrset(win, A_NORMAL);
 }
 
+static void draw_row(tui_table *t, WINDOW *win, int y, int x, int w, const int *widths, int vi)
+{
+    const table_row *r = &t->rows[t->visible[vi]];
+    wattrset(win, tui_theme_attr(vi == t->sel ? TUI_EL_SELECTED : r->elem));
+    mvwhline(win, y, x, ' ', w);
+    draw_cells(win, y, x, widths, t, r->cells, NULL);
+    wattrset(win, A_NORMAL);
+}
+
 void tui_table_draw(tui_table *t, WINDOW *win, int y, int x, int h, int w)
 {
+    t->drawn.valid = false;
     if (h <= 0 || w <= 0)
         return;
     int widths[t->ncols > 0 ? t->ncols : 1];
@@ -436,13 +458,29 @@ void tui_table_draw(tui_table *t, WINDOW *win, int y, int x, int h, int w)
         t->top = t->nvisible - h;
     if (t->top < 0)
         t->top = 0;
-    for (int i = 0; i < h && t->top + i < t->nvisible; i++) {
-        int vi = t->top + i;
-        const table_row *r = &t->rows[t->visible[vi]];
-        tui_elem elem = vi == t->sel ? TUI_EL_SELECTED : r->elem;
-        wattrset(win, tui_theme_attr(elem));
-        mvwhline(win, row_y + i, x, ' ', w);
-        draw_cells(win, row_y + i, x, widths, t, r->cells, NULL);
-    }
-    wattrset(win, A_NORMAL);
+    for (int i = 0; i < h && t->top + i < t->nvisible; i++)
+        draw_row(t, win, row_y + i, x, w, widths, t->top + i);
+    t->drawn.valid = true;
+    t->drawn.win = win;
+    t->drawn.row_y = row_y;
+    t->drawn.x = x;
+    t->drawn.rows = h;
+    t->drawn.w = w;
+    t->drawn.top = t->top;
+    t->drawn.sel = t->sel;
+}
+
+bool tui_table_draw_selection(tui_table *t)
+{
+    if (!t->drawn.valid || t->top != t->drawn.top || t->sel < t->top || t->sel >= t->top + t->drawn.rows ||
+        t->drawn.sel >= t->nvisible)
+        return false;
+    if (t->sel == t->drawn.sel)
+        return true;
+    int widths[t->ncols > 0 ? t->ncols : 1];
+    layout(t, t->drawn.w, widths);
+    draw_row(t, t->drawn.win, t->drawn.row_y + t->drawn.sel - t->top, t->drawn.x, t->drawn.w, widths, t->drawn.sel);
+    draw_row(t, t->drawn.win, t->drawn.row_y + t->sel - t->top, t->drawn.x, t->drawn.w, widths, t->sel);
+    t->drawn.sel = t->sel;
+    return true;
 }

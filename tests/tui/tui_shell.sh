@@ -129,6 +129,9 @@ check_eq "columns stay aligned after accented text" "$(column '^Received' 'Case'
 
 keys main j
 expect "j moves the selection down" main "Inbox 2/2"
+# The default theme selects with a cyan background (SGR 46): only the selected row has it.
+check_match "the highlight follows the selection" "(\[|;)46m" "$(TM capture-pane -e -p -t main | grep 'Luis Pérez')"
+check_fails "the previous row is no longer highlighted" grep -qE "(\[|;)46m" <<<"$(TM capture-pane -e -p -t main | grep 'Ana Núñez')"
 keys main k
 expect "k moves it back up" main "Inbox 1/2"
 keys main G
