@@ -23,6 +23,11 @@ bool cli_wants_help(int argc, char **argv);
 /* Prints "minca NAME: message" to stderr and returns exit status 2 (usage) for convenience. */
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* s fitted to exactly width terminal columns (UTF-8 aware: accents and Ñ count one column,
+ * cut with an ellipsis). Returns one of a few rotating static buffers: valid for the next
+ * eight calls, enough for one printf line. */
+const char *cli_fit(const char *s, int width);
+
 #define CLI_COMMAND(ident, ...)                                                    \
     static const cli_command ident = __VA_ARGS__;                                 \
     __attribute__((constructor)) static void ident##_register(void) { cli_register(&ident); }

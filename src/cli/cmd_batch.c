@@ -154,8 +154,8 @@ static void print_summary(json_t *sum, const char *insurer, double elapsed)
     if (json_array_size(cases)) {
         printf("\n%-18s %-10s %-34s %5s %5s %6s %5s\n", "COT", "STATUS", "CLIENT", "VEH", "AUTO", "REVIEW", "NOMA");
         json_array_foreach(cases, i, it) {
-            printf("%-18s %-10s %-34.34s %5lld %5lld %6lld %5lld%s\n", js(it, "cot"), js(it, "status"),
-                   js(it, "client_name"), (long long)json_integer_value(json_object_get(it, "vehicles")),
+            printf("%-18s %-10s %s %5lld %5lld %6lld %5lld%s\n", js(it, "cot"), js(it, "status"),
+                   cli_fit(js(it, "client_name"), 34), (long long)json_integer_value(json_object_get(it, "vehicles")),
                    (long long)json_integer_value(json_object_get(it, "auto_accept")),
                    (long long)json_integer_value(json_object_get(it, "needs_review")),
                    (long long)json_integer_value(json_object_get(it, "no_match")),

@@ -46,8 +46,8 @@ static void print_list(json_t *cases)
     size_t i;
     json_t *c;
     json_array_foreach(cases, i, c) {
-        printf("%-18s %-11s %-32.32s %-22.22s %5lld %5lld %5lld %5lld\n", str(c, "cot"), str(c, "status"),
-               str(c, "client_name"), str(c, "broker"), num(c, "vehicles"), num(c, "auto"),
+        printf("%-18s %-11s %s %s %5lld %5lld %5lld %5lld\n", str(c, "cot"), str(c, "status"),
+               cli_fit(str(c, "client_name"), 32), cli_fit(str(c, "broker"), 22), num(c, "vehicles"), num(c, "auto"),
                num(c, "review"), num(c, "no_match"));
     }
 }
@@ -81,7 +81,7 @@ static void print_case(json_t *k)
     printf("  vehicles: %zu\n", json_array_size(rows));
     json_t *v;
     json_array_foreach(rows, i, v) {
-        printf("    %3lld %-40.40s %4lld %-17s %-6s %-12s\n", num(v, "inciso"), str(v, "description"),
+        printf("    %3lld %s %4lld %-17s %-6s %-12s\n", num(v, "inciso"), cli_fit(str(v, "description"), 40),
                num(v, "year"), str(v, "vin"), str(v, "cvegs"), str(v, "decision"));
     }
 }

@@ -1,4 +1,5 @@
 #include "minca/cli.h"
+#include "minca/tui.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,4 +54,14 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
     fprintf(stderr, "\n%s", cmd->usage);
     va_end(ap);
     return 2;
+}
+
+const char *cli_fit(const char *s, int width)
+{
+    static char bufs[8][512];
+    static int next;
+    char *out = bufs[next];
+    next = (next + 1) % 8;
+    tui_text_fit(s ? s : "", width, false, out, sizeof bufs[0]);
+    return out;
 }
