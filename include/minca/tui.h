@@ -275,6 +275,8 @@ void tui_app_message(tui_app *app, tui_elem level, const char *fmt, ...) __attri
 /* Marks the body (and status line) for redraw. */
 void tui_app_dirty(tui_app *app);
 
+/* JSON as indented, readable text for detail screens (malloc'd; NULL v gives ""). */
+char *tui_json_text(json_t *v, int indent);
 /* Small helpers for panes building rows from the store's JSON. */
 const char *tui_json_str(json_t *obj, const char *key);          /* "" when absent/null */
 long long tui_json_int(json_t *obj, const char *key);

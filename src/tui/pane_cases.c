@@ -139,14 +139,14 @@ static tui_view *cases_enter(tui_view *v)
     json_t *item;
     if (json_array_size(missing)) {
         g_string_append(out, "Missing:\n");
-        json_array_foreach(missing, i, item) {
-            char *text = json_is_string(item) ? strdup(json_string_value(item)) : json_dumps(item, JSON_COMPACT | JSON_ENCODE_ANY);
-            g_string_append_printf(out, "  - %s\n", text ? text : "");
-            free(text);
-        }
+        char *text = tui_json_text(missing, 2);
+        g_string_append(out, text);
+        free(text);
     }
     if (json_is_true(json_object_get(k, "needs_profile")))
-        g_string_append(out, "This broker has no profile yet: the vehicle list could not be read.\n");
+        g_string_append(out, json_array_size(json_object_get(k, "vehicles"))
+                                 ? "The broker has no profile yet: the sheet's columns were guessed.\n"
+                                 : "The broker has no profile yet: the vehicle list could not be read.\n");
 
     json_t *atts = json_object_get(k, "attachments");
     g_string_append_printf(out, "\nAttachments (%zu):\n", json_array_size(atts));

@@ -75,15 +75,11 @@ static void append_field(GString *out, const char *label, const char *value)
 
 static void append_extraction(GString *out, json_t *ex)
 {
-    if (!json_is_object(ex))
+    if (!ex || json_is_null(ex))
         return;
-    const char *k;
-    json_t *val;
-    json_object_foreach(ex, k, val) {
-        char *text = json_is_string(val) ? strdup(json_string_value(val)) : json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY);
-        g_string_append_printf(out, "      %s: %s\n", k, text ? text : "");
-        free(text);
-    }
+    char *text = tui_json_text(ex, 6);
+    g_string_append(out, text);
+    free(text);
 }
 
 static tui_view *inbox_enter(tui_view *v)
@@ -120,22 +116,18 @@ static tui_view *inbox_enter(tui_view *v)
     json_t *problems = json_object_get(m, "problems");
     if (json_array_size(problems)) {
         g_string_append(out, "Problems:\n");
-        size_t i;
-        json_t *p;
-        json_array_foreach(problems, i, p) {
-            char *text = json_is_string(p) ? strdup(json_string_value(p)) : json_dumps(p, JSON_COMPACT | JSON_ENCODE_ANY);
-            g_string_append_printf(out, "  - %s\n", text ? text : "");
-            free(text);
-        }
+        char *text = tui_json_text(problems, 2);
+        g_string_append(out, text);
+        free(text);
     }
     json_t *atts = json_object_get(m, "attachments");
     g_string_append_printf(out, "\nAttachments (%zu):\n", json_array_size(atts));
     size_t i;
     json_t *a;
     json_array_foreach(atts, i, a) {
-        g_string_append_printf(out, "  %lld. %s  [%s, %lld bytes]  %s\n", tui_json_int(a, "ordinal"),
+        g_string_append_printf(out, "  %lld. %s: %s, %lld bytes\n      type: %s\n", tui_json_int(a, "ordinal"),
                                *tui_json_str(a, "filename") ? tui_json_str(a, "filename") : "(no name)",
-                               tui_json_str(a, "content_type"), tui_json_int(a, "size"), tui_json_str(a, "status"));
+                               tui_json_str(a, "status"), tui_json_int(a, "size"), tui_json_str(a, "content_type"));
         if (*tui_json_str(a, "error"))
             g_string_append_printf(out, "      error: %s\n", tui_json_str(a, "error"));
         append_extraction(out, json_object_get(a, "extraction"));

@@ -208,13 +208,9 @@ static tui_view *matches_enter(tui_view *v)
     json_t *issues = json_object_get(r, "issues");
     if (json_array_size(issues)) {
         g_string_append(out, "\nIssues:\n");
-        size_t i;
-        json_t *it;
-        json_array_foreach(issues, i, it) {
-            char *text = json_is_string(it) ? strdup(json_string_value(it)) : json_dumps(it, JSON_COMPACT | JSON_ENCODE_ANY);
-            g_string_append_printf(out, "  - %s\n", text ? text : "");
-            free(text);
-        }
+        char *text = tui_json_text(issues, 2);
+        g_string_append(out, text);
+        free(text);
     }
     char *title = core_strdup_printf("%s · inciso %lld · %s", m->cot, tui_json_int(r, "inciso"),
                                      *tui_json_str(r, "description") ? tui_json_str(r, "description") : tui_json_str(r, "submarca"));
