@@ -322,7 +322,7 @@ char *tui_keys_help_text(void)
         GString *keys = g_string_new(NULL);
         describe_keys(actions[i].act, keys);
         char kcol[64], ncol[64];
-        tui_text_fit(keys->str, 16, false, kcol, sizeof kcol);
+        tui_text_fit(keys->str, 17, false, kcol, sizeof kcol);
         tui_text_fit(actions[i].name, 12, false, ncol, sizeof ncol);
         g_string_append_printf(out, "  %s %s %s\n", kcol, ncol, actions[i].help);
         g_string_free(keys, TRUE);
