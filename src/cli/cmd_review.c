@@ -1,0 +1,176 @@
+/* minca review COT ACTION ... and minca correction list|revoke: review decisions from the
+ * command line (the same operations the TUI's matches pane uses). */
+#include "minca/cli.h"
+#include "minca/config.h"
+#include "minca/review.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int review_run(int argc, char **argv);
+static int correction_run(int argc, char **argv);
+
+CLI_COMMAND(review_command, {
+    .name = "review",
+    .summary = "decide vehicle matches of a case (accept, pick, no match, undo, note, ready)",
+    .usage = "usage: minca review COT accept INCISO\n"
+             "       minca review COT pick INCISO CVEGS YEAR\n"
+             "       minca review COT nomatch INCISO\n"
+             "       minca review COT note INCISO TEXT\n"
+             "       minca review COT undo\n"
+             "       minca review COT ready\n"
+             "  [--insurer SLUG]\n\n"
+             "Each decision is saved at once, written to the audit log with the acting user and\n"
+             "kept as a correction the codifier applies to the same description from then on.\n"
+             "undo reverts your last decision on the case; ready marks the case ready for export\n"
+             "once every vehicle has a decision.\n",
+    .run = review_run,
+})
+
+CLI_COMMAND(correction_command, {
+    .name = "correction",
+    .summary = "list or revoke the reviewer corrections the codifier learns from",
+    .usage = "usage: minca correction list [--all] [--json] [--insurer SLUG]\n"
+             "       minca correction revoke ID [--insurer SLUG]\n",
+    .run = correction_run,
+})
+
+static PGconn *open_insurer(const char *slug, store_insurer *ins, const char *who)
+{
+    minca_err err = {0};
+    PGconn *c = store_open(&err);
+    int found = c ? store_insurer_find(c, slug, ins, &err) : -1;
+    if (found <= 0) {
+        fprintf(stderr, "minca %s: %s\n", who, found == 0 ? "no such insurer" : err.msg);
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* Strips --insurer SLUG from argv in place; returns the new argc. */
+static int take_insurer(int argc, char **argv, const char **slug)
+{
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--insurer") == 0 && i + 1 < argc)
+            *slug = argv[++i];
+        else
+            argv[n++] = argv[i];
+    }
+    return n;
+}
+
+static int review_run(int argc, char **argv)
+{
+    const char *slug = config_get()->insurer;
+    argc = take_insurer(argc, argv, &slug);
+    if (argc < 3)
+        return cli_usage_error(&review_command, "need COT and ACTION");
+    const char *cot = argv[1], *action = argv[2];
+    const char *user = config_get()->user;
+    store_insurer ins;
+    PGconn *c = open_insurer(slug, &ins, "review");
+    if (!c)
+        return 1;
+    minca_err err = {0};
+    int rc = -1;
+    long long case_id = review_case_id(c, ins.id, cot, &err);
+    long long row_id = 0;
+    if (case_id == 0)
+        minca_err_set(&err, "no case %s", cot);
+    if (case_id <= 0)
+        goto done;
+    bool needs_row = strcmp(action, "undo") != 0 && strcmp(action, "ready") != 0;
+    if (needs_row) {
+        if (argc < 4) {
+            PQfinish(c);
+            return cli_usage_error(&review_command, "%s needs an INCISO", action);
+        }
+        row_id = review_row_id(c, case_id, atoi(argv[3]), &err);
+        if (row_id == 0)
+            minca_err_set(&err, "%s has no vehicle with inciso %s", cot, argv[3]);
+        if (row_id <= 0)
+            goto done;
+    }
+    if (strcmp(action, "accept") == 0)
+        rc = review_accept(c, ins.id, row_id, user, &err);
+    else if (strcmp(action, "pick") == 0 && argc >= 6)
+        rc = review_pick(c, ins.id, row_id, argv[4], atoi(argv[5]), user, &err);
+    else if (strcmp(action, "nomatch") == 0)
+        rc = review_no_match(c, ins.id, row_id, user, &err);
+    else if (strcmp(action, "note") == 0 && argc >= 5)
+        rc = review_note(c, ins.id, row_id, argv[4], user, &err);
+    else if (strcmp(action, "undo") == 0)
+        rc = review_undo(c, ins.id, case_id, user, &row_id, &err);
+    else if (strcmp(action, "ready") == 0)
+        rc = review_mark_ready(c, ins.id, case_id, user, &err);
+    else {
+        PQfinish(c);
+        return cli_usage_error(&review_command, "unknown or incomplete action '%s'", action);
+    }
+    if (rc == 0)
+        printf("%s: %s done\n", cot, action);
+done:
+    if (rc < 0)
+        fprintf(stderr, "minca review: %s\n", err.msg);
+    PQfinish(c);
+    return rc < 0 ? 1 : 0;
+}
+
+static int correction_run(int argc, char **argv)
+{
+    const char *slug = config_get()->insurer;
+    argc = take_insurer(argc, argv, &slug);
+    if (argc < 2)
+        return cli_usage_error(&correction_command, "missing action");
+    store_insurer ins;
+    PGconn *c = open_insurer(slug, &ins, "correction");
+    if (!c)
+        return 1;
+    minca_err err = {0};
+    int status = 0;
+    if (strcmp(argv[1], "list") == 0) {
+        bool all = false, json = false;
+        for (int i = 2; i < argc; i++) {
+            all |= strcmp(argv[i], "--all") == 0;
+            json |= strcmp(argv[i], "--json") == 0;
+        }
+        json_t *list = review_corrections(c, ins.id, all, &err);
+        if (!list) {
+            fprintf(stderr, "minca correction: %s\n", err.msg);
+            status = 1;
+        } else if (json) {
+            char *s = json_dumps(list, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+            puts(s);
+            free(s);
+        } else if (json_array_size(list) == 0) {
+            printf("no corrections%s\n", all ? "" : " in force");
+        } else {
+            size_t i;
+            json_t *it;
+            json_array_foreach(list, i, it) {
+                const char *cv = json_string_value(json_object_get(it, "cvegs"));
+                const char *rev = json_string_value(json_object_get(it, "revoked_at"));
+                printf("%5lld  %-8s %4lld  %s  by %s %s%s%s\n", (long long)json_integer_value(json_object_get(it, "id")),
+                       cv ? cv : "NO MATCH", (long long)json_integer_value(json_object_get(it, "year")),
+                       cli_fit(json_string_value(json_object_get(it, "norm_key")), 60),
+                       json_string_value(json_object_get(it, "created_by")),
+                       json_string_value(json_object_get(it, "created_at")), rev ? "  REVOKED " : "", rev ? rev : "");
+            }
+        }
+        json_decref(list);
+    } else if (strcmp(argv[1], "revoke") == 0 && argc >= 3) {
+        if (review_revoke_correction(c, ins.id, atoll(argv[2]), config_get()->user, &err) < 0) {
+            fprintf(stderr, "minca correction: %s\n", err.msg);
+            status = 1;
+        } else {
+            printf("correction %s revoked\n", argv[2]);
+        }
+    } else {
+        status = cli_usage_error(&correction_command, "unknown action '%s'", argv[1]);
+    }
+    PQfinish(c);
+    return status;
+}

@@ -1,0 +1,360 @@
+/* Review decisions: match update + correction + audit entry, one transaction each. */
+#include "minca/codify.h"
+#include "minca/review.h"
+#include "minca/steps.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct row_state {
+    long long case_id;
+    char cvegs[16];
+    int year;
+    char decision[24];
+    char confidence[32];
+    char norm_key[CODIFY_KEY_MAX];
+    char broker_id[32];
+    char catalog_version[32];
+} row_state;
+
+static int load_row(PGconn *c, long long insurer_id, long long row_id, row_state *st, minca_err *err)
+{
+    char ins[32], rid[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    snprintf(rid, sizeof rid, "%lld", row_id);
+    const char *p[] = {ins, rid};
+    /* FOR UPDATE: two reviewers deciding the same row take turns. */
+    PGresult *r = store_query(c, err,
+                              "SELECT v.case_id, coalesce(x.cvegs, ''), coalesce(x.year, 0), coalesce(x.decision, ''),"
+                              "       coalesce(x.confidence::text, ''), v.marca, v.submarca, coalesce(v.year, 0),"
+                              "       v.description, coalesce(k.broker_id::text, ''), coalesce(x.catalog_version_id::text, '')"
+                              "  FROM vehicle_rows v JOIN cases k ON k.id = v.case_id"
+                              "  LEFT JOIN matches x ON x.vehicle_row_id = v.id"
+                              " WHERE v.insurer_id = $1::bigint AND v.id = $2::bigint FOR UPDATE OF v",
+                              2, p);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return minca_err_set(err, "no vehicle row %lld", row_id);
+    }
+    memset(st, 0, sizeof *st);
+    st->case_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    snprintf(st->cvegs, sizeof st->cvegs, "%s", PQgetvalue(r, 0, 1));
+    st->year = atoi(PQgetvalue(r, 0, 2));
+    snprintf(st->decision, sizeof st->decision, "%s", PQgetvalue(r, 0, 3));
+    snprintf(st->confidence, sizeof st->confidence, "%s", PQgetvalue(r, 0, 4));
+    codify_query q = {.marca = PQgetvalue(r, 0, 5), .submarca = PQgetvalue(r, 0, 6),
+                      .anio = atoi(PQgetvalue(r, 0, 7)), .descripcion = PQgetvalue(r, 0, 8)};
+    codify_correction_key(&q, st->norm_key);
+    snprintf(st->broker_id, sizeof st->broker_id, "%s", PQgetvalue(r, 0, 9));
+    snprintf(st->catalog_version, sizeof st->catalog_version, "%s", PQgetvalue(r, 0, 10));
+    PQclear(r);
+    return 0;
+}
+
+static json_t *state_json(const row_state *st)
+{
+    return json_pack("{s:s?, s:i, s:s?, s:s?}", "cvegs", st->cvegs[0] ? st->cvegs : NULL, "year", st->year,
+                     "decision", st->decision[0] ? st->decision : NULL, "confidence",
+                     st->confidence[0] ? st->confidence : NULL);
+}
+
+/* Applies a decision: match row, correction (previous ones for the key revoked), audit. */
+static int decide(PGconn *c, long long insurer_id, long long row_id, const char *decision, const char *cvegs, int year,
+                  const char *user, const char *action, minca_err *err)
+{
+    row_state st;
+    char ins[32], rid[32], yr[16], cid[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    snprintf(rid, sizeof rid, "%lld", row_id);
+    snprintf(yr, sizeof yr, "%d", year);
+    if (store_begin(c, err) < 0)
+        return -1;
+    if (load_row(c, insurer_id, row_id, &st, err) < 0)
+        goto fail;
+    snprintf(cid, sizeof cid, "%lld", st.case_id);
+    if (cvegs) {
+        /* The chosen key must exist in the insurer's active catalog for that year. */
+        const char *pk[] = {ins, cvegs, yr};
+        PGresult *r = store_query(c, err,
+                                  "SELECT e.catalog_version_id FROM catalog_entries e JOIN catalog_versions v"
+                                  "    ON v.id = e.catalog_version_id AND v.active"
+                                  " WHERE v.insurer_id = $1::bigint AND e.cvegs = $2 AND e.modelo = $3::int LIMIT 1",
+                                  3, pk);
+        if (!r)
+            goto fail;
+        if (PQntuples(r) == 0) {
+            PQclear(r);
+            minca_err_set(err, "key %s %d is not in the active catalog", cvegs, year);
+            goto fail;
+        }
+        snprintf(st.catalog_version, sizeof st.catalog_version, "%s", PQgetvalue(r, 0, 0));
+        PQclear(r);
+    }
+    const char *pm[] = {rid, ins, cvegs, cvegs ? yr : NULL, decision, user, st.catalog_version[0] ? st.catalog_version : NULL};
+    if (store_exec(c, err,
+                   "INSERT INTO matches (vehicle_row_id, insurer_id, cvegs, year, decision, reviewed_by, reviewed_at,"
+                   " catalog_version_id, confidence)"
+                   " VALUES ($1::bigint, $2::bigint, $3::text, $4::int, $5, $6, now(), $7::bigint, CASE WHEN $3::text IS NULL THEN NULL ELSE 1 END)"
+                   " ON CONFLICT (vehicle_row_id) DO UPDATE SET cvegs = $3::text, year = $4::int, decision = $5,"
+                   " reviewed_by = $6, reviewed_at = now(), updated_at = now(),"
+                   " catalog_version_id = coalesce($7::bigint, matches.catalog_version_id),"
+                   " confidence = CASE WHEN $3::text IS NULL THEN matches.confidence ELSE 1 END",
+                   7, pm) < 0)
+        goto fail;
+    const char *pr[] = {ins, st.norm_key, user};
+    if (store_exec(c, err,
+                   "UPDATE corrections SET revoked_by = $3, revoked_at = now()"
+                   " WHERE insurer_id = $1::bigint AND norm_key = $2 AND revoked_at IS NULL",
+                   3, pr) < 0)
+        goto fail;
+    const char *pc[] = {ins, st.norm_key, cvegs, cvegs ? yr : NULL, rid, user};
+    PGresult *r = store_query(c, err,
+                              "INSERT INTO corrections (insurer_id, norm_key, cvegs, year, source_vehicle_row_id, created_by)"
+                              " VALUES ($1::bigint, $2, $3, $4::int, $5::bigint, $6) RETURNING id",
+                              6, pc);
+    if (!r)
+        goto fail;
+    long long correction_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    json_t *details = json_pack("{s:I, s:I, s:o, s:{s:s?, s:i, s:s}, s:I}", "case_id", (json_int_t)st.case_id,
+                                "vehicle_row_id", (json_int_t)row_id, "before", state_json(&st), "after", "cvegs",
+                                cvegs, "year", cvegs ? year : 0, "decision", decision, "correction_id",
+                                (json_int_t)correction_id);
+    int arc = store_audit(c, insurer_id, user, action, "vehicle_row", rid, details, err);
+    json_decref(details);
+    if (arc < 0 || steps_update_case_status(c, st.case_id, err) < 0 || store_commit(c, err) < 0)
+        goto fail;
+    return 0;
+fail:
+    store_rollback(c);
+    return -1;
+}
+
+int review_accept(PGconn *c, long long insurer_id, long long row_id, const char *user, minca_err *err)
+{
+    row_state st;
+    if (load_row(c, insurer_id, row_id, &st, err) < 0)
+        return -1;
+    if (!st.cvegs[0])
+        return minca_err_set(err, "row %lld has no proposed key to accept: pick a candidate or search the catalog",
+                             row_id);
+    return decide(c, insurer_id, row_id, "accepted", st.cvegs, st.year, user, "review.accept", err);
+}
+
+int review_pick(PGconn *c, long long insurer_id, long long row_id, const char *cvegs, int year, const char *user,
+                minca_err *err)
+{
+    if (core_str_empty(cvegs) || year < 1900)
+        return minca_err_set(err, "a key and a model year are needed");
+    return decide(c, insurer_id, row_id, "picked", cvegs, year, user, "review.pick", err);
+}
+
+int review_no_match(PGconn *c, long long insurer_id, long long row_id, const char *user, minca_err *err)
+{
+    return decide(c, insurer_id, row_id, "rejected", NULL, 0, user, "review.no_match", err);
+}
+
+int review_note(PGconn *c, long long insurer_id, long long row_id, const char *note, const char *user, minca_err *err)
+{
+    char ins[32], rid[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    snprintf(rid, sizeof rid, "%lld", row_id);
+    if (store_begin(c, err) < 0)
+        return -1;
+    const char *p[] = {rid, ins, note};
+    PGresult *r = store_query(c, err,
+                              "UPDATE matches SET note = $3, updated_at = now() WHERE vehicle_row_id = $1::bigint"
+                              " AND insurer_id = $2::bigint",
+                              3, p);
+    if (!r)
+        goto fail;
+    bool found = strcmp(PQcmdTuples(r), "1") == 0;
+    PQclear(r);
+    if (!found) {
+        minca_err_set(err, "no match for vehicle row %lld", row_id);
+        goto fail;
+    }
+    json_t *details = json_pack("{s:s}", "note", note ? note : "");
+    int arc = store_audit(c, insurer_id, user, "review.note", "vehicle_row", rid, details, err);
+    json_decref(details);
+    if (arc < 0 || store_commit(c, err) < 0)
+        goto fail;
+    return 0;
+fail:
+    store_rollback(c);
+    return -1;
+}
+
+int review_undo(PGconn *c, long long insurer_id, long long case_id, const char *user, long long *row_id,
+                minca_err *err)
+{
+    char ins[32], cid[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    snprintf(cid, sizeof cid, "%lld", case_id);
+    if (store_begin(c, err) < 0)
+        return -1;
+    const char *p[] = {ins, cid, user};
+    /* The newest decision of this user on the case that no undo refers to yet. */
+    PGresult *r = store_query(c, err,
+                              "SELECT a.id, a.details::text FROM audit_log a"
+                              " WHERE a.insurer_id = $1::bigint AND a.actor = $3"
+                              "   AND a.action IN ('review.accept', 'review.pick', 'review.no_match')"
+                              "   AND (a.details->>'case_id')::bigint = $2::bigint"
+                              "   AND NOT EXISTS (SELECT 1 FROM audit_log u WHERE u.action = 'review.undo'"
+                              "                    AND (u.details->>'undoes')::bigint = a.id)"
+                              " ORDER BY a.id DESC LIMIT 1 FOR UPDATE",
+                              3, p);
+    if (!r)
+        goto fail;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        minca_err_set(err, "nothing to undo on this case");
+        goto fail;
+    }
+    char audit_id[32];
+    snprintf(audit_id, sizeof audit_id, "%s", PQgetvalue(r, 0, 0));
+    json_t *d = json_loads(PQgetvalue(r, 0, 1), 0, NULL);
+    PQclear(r);
+    json_t *before = json_object_get(d, "before");
+    char rid[32], year[16], corr[32];
+    snprintf(rid, sizeof rid, "%lld", (long long)json_integer_value(json_object_get(d, "vehicle_row_id")));
+    snprintf(year, sizeof year, "%lld", (long long)json_integer_value(json_object_get(before, "year")));
+    snprintf(corr, sizeof corr, "%lld", (long long)json_integer_value(json_object_get(d, "correction_id")));
+    const char *bc = json_string_value(json_object_get(before, "cvegs"));
+    const char *bd = json_string_value(json_object_get(before, "decision"));
+    const char *bconf = json_string_value(json_object_get(before, "confidence"));
+    const char *pm[] = {rid, bc, bc ? year : NULL, bd ? bd : "needs_review", bconf};
+    int rc = store_exec(c, err,
+                        "UPDATE matches SET cvegs = $2, year = $3::int, decision = $4, confidence = $5::float8,"
+                        " reviewed_by = NULL, reviewed_at = NULL, updated_at = now() WHERE vehicle_row_id = $1::bigint",
+                        5, pm);
+    const char *pc[] = {corr, user};
+    if (rc == 0)
+        rc = store_exec(c, err, "UPDATE corrections SET revoked_by = $2, revoked_at = now() WHERE id = $1::bigint"
+                                " AND revoked_at IS NULL", 2, pc);
+    json_t *details = json_pack("{s:s, s:I, s:I}", "undoes", audit_id, "case_id", (json_int_t)case_id,
+                                "vehicle_row_id", (json_int_t)strtoll(rid, NULL, 10));
+    json_object_set_new(details, "undoes", json_integer(strtoll(audit_id, NULL, 10)));
+    if (rc == 0)
+        rc = store_audit(c, insurer_id, user, "review.undo", "vehicle_row", rid, details, err);
+    json_decref(details);
+    json_decref(d);
+    if (rc < 0 || steps_update_case_status(c, case_id, err) < 0 || store_commit(c, err) < 0)
+        goto fail;
+    if (row_id)
+        *row_id = strtoll(rid, NULL, 10);
+    return 0;
+fail:
+    store_rollback(c);
+    return -1;
+}
+
+int review_mark_ready(PGconn *c, long long insurer_id, long long case_id, const char *user, minca_err *err)
+{
+    char ins[32], cid[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    snprintf(cid, sizeof cid, "%lld", case_id);
+    const char *p[] = {ins, cid};
+    PGresult *r = store_query(c, err,
+                              "SELECT count(v.id) FILTER (WHERE x.decision IS NULL OR x.decision IN ('needs_review', 'no_match')),"
+                              "       count(v.id)"
+                              "  FROM cases k LEFT JOIN vehicle_rows v ON v.case_id = k.id"
+                              "  LEFT JOIN matches x ON x.vehicle_row_id = v.id"
+                              " WHERE k.insurer_id = $1::bigint AND k.id = $2::bigint",
+                              2, p);
+    if (!r)
+        return -1;
+    long open = atol(PQgetvalue(r, 0, 0)), rows = atol(PQgetvalue(r, 0, 1));
+    PQclear(r);
+    if (rows == 0)
+        return minca_err_set(err, "the case has no vehicle rows");
+    if (open > 0)
+        return minca_err_set(err, "%ld of %ld vehicle(s) still need a decision", open, rows);
+    if (store_begin(c, err) < 0)
+        return -1;
+    int rc = store_exec(c, err, "UPDATE cases SET status = 'ready', status_reason = NULL, updated_at = now()"
+                                " WHERE insurer_id = $1::bigint AND id = $2::bigint", 2, p);
+    if (rc == 0)
+        rc = store_audit(c, insurer_id, user, "case.ready", "case", cid, NULL, err);
+    if (rc < 0 || store_commit(c, err) < 0) {
+        store_rollback(c);
+        return -1;
+    }
+    return 0;
+}
+
+json_t *review_corrections(PGconn *c, long long insurer_id, bool include_revoked, minca_err *err)
+{
+    char ins[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    const char *p[] = {ins, include_revoked ? "t" : "f"};
+    return store_query_json(c, err,
+                            "SELECT id, norm_key, cvegs, year, created_by,"
+                            "       to_char(created_at, 'YYYY-MM-DD HH24:MI') AS created_at, revoked_by,"
+                            "       to_char(revoked_at, 'YYYY-MM-DD HH24:MI') AS revoked_at"
+                            "  FROM corrections WHERE insurer_id = $1::bigint AND ($2::boolean OR revoked_at IS NULL)"
+                            " ORDER BY id DESC",
+                            2, p);
+}
+
+int review_revoke_correction(PGconn *c, long long insurer_id, long long correction_id, const char *user,
+                             minca_err *err)
+{
+    char ins[32], id[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    snprintf(id, sizeof id, "%lld", correction_id);
+    if (store_begin(c, err) < 0)
+        return -1;
+    const char *p[] = {ins, id, user};
+    PGresult *r = store_query(c, err,
+                              "UPDATE corrections SET revoked_by = $3, revoked_at = now()"
+                              " WHERE insurer_id = $1::bigint AND id = $2::bigint AND revoked_at IS NULL",
+                              3, p);
+    if (!r) {
+        store_rollback(c);
+        return -1;
+    }
+    bool done = strcmp(PQcmdTuples(r), "1") == 0;
+    PQclear(r);
+    if (!done) {
+        store_rollback(c);
+        return minca_err_set(err, "no correction %lld in force", correction_id);
+    }
+    if (store_audit(c, insurer_id, user, "correction.revoke", "correction", id, NULL, err) < 0 ||
+        store_commit(c, err) < 0) {
+        store_rollback(c);
+        return -1;
+    }
+    return 0;
+}
+
+long long review_case_id(PGconn *c, long long insurer_id, const char *cot, minca_err *err)
+{
+    char ins[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    const char *p[] = {ins, cot};
+    PGresult *r = store_query(c, err, "SELECT id FROM cases WHERE insurer_id = $1::bigint AND cot = $2", 2, p);
+    if (!r)
+        return -1;
+    long long id = PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+    PQclear(r);
+    return id;
+}
+
+long long review_row_id(PGconn *c, long long case_id, int inciso, minca_err *err)
+{
+    char cid[32], inc[16];
+    snprintf(cid, sizeof cid, "%lld", case_id);
+    snprintf(inc, sizeof inc, "%d", inciso);
+    const char *p[] = {cid, inc};
+    PGresult *r = store_query(c, err, "SELECT id FROM vehicle_rows WHERE case_id = $1::bigint AND inciso = $2::int"
+                                      " ORDER BY id LIMIT 1", 2, p);
+    if (!r)
+        return -1;
+    long long id = PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+    PQclear(r);
+    return id;
+}
