@@ -204,6 +204,18 @@ void tui_line_reset(tui_line *l, const char *initial);
 /* Handles one key; *changed tells whether the text changed. */
 tui_line_result tui_line_key(tui_line *l, tui_key key, bool *changed);
 
+/* ---- live-update events (events.c) ---------------------------------------------------- */
+
+typedef struct tui_events tui_events;
+/* Subscribes to the engine's events on Redis; NULL when Redis is unavailable (logged). */
+tui_events *tui_events_open(void);
+/* The socket to poll() for readability, or -1. */
+int tui_events_fd(const tui_events *ev);
+/* Reads what arrived (call when the socket is readable): the number of events, or -1 when
+ * the connection is lost (then close it and open again later). */
+int tui_events_drain(tui_events *ev);
+void tui_events_close(tui_events *ev);
+
 /* ---- views -------------------------------------------------------------------------- */
 
 typedef struct tui_app tui_app;

@@ -9,16 +9,19 @@
 #include "minca/store_tui.h"
 #include "minca/tui.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TUI_MIN_COLS 80
 #define TUI_MIN_LINES 24
 #define TUI_STACK_MAX 8
-#define TUI_POLL_SECONDS 3.0
+#define TUI_POLL_SECONDS 3.0       /* default; MINCA_TUI_POLL overrides */
+#define TUI_EVENTS_RETRY_SECONDS 30.0
 
 enum { DIRTY_TABS = 1, DIRTY_BODY = 2, DIRTY_STATUS = 4, DIRTY_ALL = 7 };
 enum { TAB_INBOX, TAB_CASES, TAB_MATCHES, TAB_PROFILES, TAB_COUNT };
@@ -46,6 +49,9 @@ struct tui_app {
     char stamp[512];      /* store_tui_change_stamp() at the last poll */
     char stamp_cot[64];   /* the case it covered */
     double last_poll;
+    double poll_seconds;
+    tui_events *events;   /* Redis subscription, NULL when Redis is away */
+    double events_retry;  /* when to try subscribing again */
     prompt_kind prompt;   /* the status line is a prompt: `/` filter or `:` command */
     tui_line line;
     bool quit;
@@ -398,7 +404,7 @@ static void create_windows(tui_app *app)
         app->status = newwin(1, COLS, LINES - 1, 0);
     }
     keypad(app->status, TRUE);
-    wtimeout(app->status, 1000);
+    wtimeout(app->status, 0); /* the loop waits in poll(), with the events socket */
     app->dirty = DIRTY_ALL;
 }
 
@@ -643,7 +649,7 @@ static bool read_key(tui_app *app, tui_key *key)
 static void poll_changes(tui_app *app)
 {
     double now = core_now_seconds();
-    if (now - app->last_poll < TUI_POLL_SECONDS)
+    if (now - app->last_poll < app->poll_seconds)
         return;
     app->last_poll = now;
     if (app->too_small || !app->db || PQstatus(app->db) != CONNECTION_OK || !app->insurer_known)
@@ -675,6 +681,38 @@ static void poll_changes(tui_app *app)
     snprintf(app->stamp_cot, sizeof app->stamp_cot, "%s", cot);
 }
 
+/* Subscribes to the engine's events once the database is up, and again a while after Redis
+ * went away. */
+static void ensure_events(tui_app *app)
+{
+    if (app->events || !app->db || core_now_seconds() < app->events_retry)
+        return;
+    app->events = tui_events_open();
+    if (!app->events)
+        app->events_retry = core_now_seconds() + TUI_EVENTS_RETRY_SECONDS;
+}
+
+/* Sleeps until a key, an event or the timeout. An event makes the change check run at once.
+ * A signal (SIGWINCH included) interrupts the wait; ncurses then reports KEY_RESIZE. */
+static void wait_input(tui_app *app, int timeout_ms)
+{
+    struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
+                            {.fd = tui_events_fd(app->events), .events = POLLIN}};
+    nfds_t nfds = fds[1].fd >= 0 ? 2 : 1;
+    if (poll(fds, nfds, timeout_ms) <= 0)
+        return;
+    if (nfds == 2 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+        int n = tui_events_drain(app->events);
+        if (n < 0) {
+            tui_events_close(app->events);
+            app->events = NULL;
+            app->events_retry = core_now_seconds() + TUI_EVENTS_RETRY_SECONDS;
+        } else if (n > 0) {
+            app->last_poll = 0;
+        }
+    }
+}
+
 /* ---- run --------------------------------------------------------------------------------- */
 
 static void install_signals(void)
@@ -696,6 +734,7 @@ static void app_free(tui_app *app)
     for (int i = 0; i < TAB_COUNT; i++)
         tui_view_free(app->tabs[i]);
     free(app->current_cot);
+    tui_events_close(app->events);
     if (app->db)
         PQfinish(app->db);
 }
@@ -755,11 +794,22 @@ int tui_run(void)
     app.active = TAB_INBOX;
     app.dirty = DIRTY_ALL;
 
+    const char *poll_env = getenv("MINCA_TUI_POLL");
+    app.poll_seconds = poll_env && atof(poll_env) >= 0.5 ? atof(poll_env) : TUI_POLL_SECONDS;
+
     while (!app.quit && !got_signal) {
         render(&app);
+        ensure_events(&app);
         tui_key key;
-        if (read_key(&app, &key))
-            handle_key(&app, key);
+        /* Keys ncurses already buffered first; poll() only sees what is still unread. */
+        if (!read_key(&app, &key)) {
+            wait_input(&app, 1000);
+            if (!read_key(&app, &key)) {
+                poll_changes(&app);
+                continue;
+            }
+        }
+        handle_key(&app, key);
         poll_changes(&app);
     }
     int status = 0;

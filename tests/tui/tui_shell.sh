@@ -244,12 +244,26 @@ check_match "the terminal is sane afterwards" "(^| )icanon .*(^| )echo " "$(tr '
 check_eq "the minca process is gone" "" "$(pgrep -P "$MAIN_SHELL" -f -- "$MINCA")"
 
 # An insurer with no data: friendly hints instead of empty panes.
-start empty vacia TERM=xterm MINCA_THEME=light
+start empty vacia TERM=xterm MINCA_THEME=light MINCA_TUI_POLL=60
 expect "an empty inbox says how to load mail" empty "No messages yet" 15
 keys empty 2
 expect "empty cases say how to get some" empty "No cases yet"
 keys empty 3
 expect "matches without a case say what to do" empty "No case selected"
+# Live-update events: with polling slowed to a minute, an engine event on Redis makes new
+# mail show at once.
+if command -v redis-cli >/dev/null && [[ "${MINCA_REDIS_URL:-}" == unix://* ]]; then
+  keys empty 1
+  expect "back on the empty inbox" empty "No messages yet"
+  psql_q "INSERT INTO messages (insurer_id, source, message_id, from_addr, from_name, subject)
+          SELECT id, 'manual', '<tui-4@test>', 'ivan@otro.mx', 'Iván Muñoz', 'Flotilla nueva'
+            FROM insurers WHERE slug = 'vacia'" >/dev/null
+  sock=${MINCA_REDIS_URL#unix://}; sock=${sock%%\?*}
+  redis-cli -s "$sock" PUBLISH minca:events '{"job":0,"kind":"ingest","ok":true}' >/dev/null
+  expect "an engine event refreshes the pane at once" empty "Iván Muñoz" 3
+else
+  skip "an engine event refreshes the pane at once" "needs redis-cli and a unix-socket Redis"
+fi
 keys empty C-c
 wait_exit empty
 check_eq "Ctrl-C leaves cleanly with the status of an interrupted program" "130" "$(cat "$T_TMP/empty.exit" 2>/dev/null)"
