@@ -1,11 +1,17 @@
 /* minca case list | show COT */
 #include "minca/cli.h"
 #include "minca/config.h"
+#include "minca/engine_run.h"
+#include "minca/profile_store.h"
+#include "minca/queue.h"
+#include "minca/review.h"
+#include "minca/steps.h"
 #include "minca/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int case_run(int argc, char **argv);
 
@@ -13,7 +19,10 @@ CLI_COMMAND(case_command, {
     .name = "case",
     .summary = "list cases or show one case with its vehicles and matches",
     .usage = "usage: minca case list [--insurer SLUG] [--json]\n"
-             "       minca case show COT [--insurer SLUG] [--json]\n",
+             "       minca case show COT [--insurer SLUG] [--json]\n"
+             "       minca case rerun COT [--insurer SLUG]\n\n"
+             "rerun discards the case's extracted vehicles and their matches and runs extraction and\n"
+             "codification again with the broker's current profile (after saving a new one).\n",
     .run = case_run,
 })
 
@@ -86,6 +95,51 @@ static void print_case(json_t *k)
     }
 }
 
+/* Queues the case's extraction again and runs it in this process until it is done. */
+static int rerun(PGconn *c, long long insurer_id, const char *cot)
+{
+    minca_err err = {0};
+    long long case_id = review_case_id(c, insurer_id, cot, &err);
+    if (case_id <= 0) {
+        fprintf(stderr, "minca case: %s\n", case_id == 0 ? "no such case" : err.msg);
+        return 1;
+    }
+    char batch[64];
+    snprintf(batch, sizeof batch, "rerun-%s-%d", cot, (int)getpid());
+    long long job = 0;
+    if (profile_store_rerun_case(c, insurer_id, case_id, config_get()->user, batch, &job, &err) < 0) {
+        fprintf(stderr, "minca case: %s\n", err.msg);
+        return 1;
+    }
+    redisContext *r = queue_redis_connect(&err);
+    queue_dispatch(r, &job, 1);
+    if (r)
+        redisFree(r);
+    steps_register_all();
+    engine_opts o = {.threads = 1, .name = "rerun"};
+    engine *e = engine_start(&o, &err);
+    if (!e) {
+        fprintf(stderr, "minca case: %s (the re-run stays queued for the workers)\n", err.msg);
+        return 1;
+    }
+    long pending;
+    while ((pending = queue_batch_pending(c, batch, &err)) > 0)
+        usleep(100 * 1000);
+    engine_stop(e);
+    if (pending < 0) {
+        fprintf(stderr, "minca case: %s\n", err.msg);
+        return 1;
+    }
+    json_t *k = store_case_show(c, insurer_id, cot, &err);
+    if (!k) {
+        fprintf(stderr, "minca case: %s\n", err.msg);
+        return 1;
+    }
+    printf("%s re-run: %zu vehicle(s), status %s\n", cot, json_array_size(json_object_get(k, "vehicles")), str(k, "status"));
+    json_decref(k);
+    return 0;
+}
+
 static int case_run(int argc, char **argv)
 {
     const char *insurer = config_get()->insurer;
@@ -105,10 +159,10 @@ static int case_run(int argc, char **argv)
         else
             return cli_usage_error(&case_command, "unexpected argument '%s'", argv[i]);
     }
-    if (!action || (strcmp(action, "list") != 0 && strcmp(action, "show") != 0))
-        return cli_usage_error(&case_command, "expected 'list' or 'show COT'");
-    if (strcmp(action, "show") == 0 && !cot)
-        return cli_usage_error(&case_command, "'show' needs a COT number");
+    if (!action || (strcmp(action, "list") != 0 && strcmp(action, "show") != 0 && strcmp(action, "rerun") != 0))
+        return cli_usage_error(&case_command, "expected 'list', 'show COT' or 'rerun COT'");
+    if (strcmp(action, "list") != 0 && !cot)
+        return cli_usage_error(&case_command, "'%s' needs a COT number", action);
 
     minca_err err = {0};
     PGconn *c = store_open(&err);
@@ -126,6 +180,11 @@ static int case_run(int argc, char **argv)
             fprintf(stderr, "minca case: %s\n", err.msg);
         PQfinish(c);
         return 1;
+    }
+    if (strcmp(action, "rerun") == 0) {
+        status = rerun(c, ins.id, cot);
+        PQfinish(c);
+        return status;
     }
     json_t *j = strcmp(action, "list") == 0 ? store_case_list(c, ins.id, &err)
                                             : store_case_show(c, ins.id, cot, &err);

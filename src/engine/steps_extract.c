@@ -344,7 +344,8 @@ static int step_extract(engine_ctx *ctx, minca_err *err)
                         4, pu);
         if (rc == 0 && !error) {
             char key[64];
-            snprintf(key, sizeof key, "case:%lld", case_id);
+            /* Keyed by this job: a re-run (new extract job) codifies again, a retry does not. */
+            snprintf(key, sizeof key, "case:%lld:after:%lld", case_id, ctx->job->id);
             json_t *next = json_pack("{s:I}", "case_id", (json_int_t)case_id);
             rc = engine_followup(ctx, STEP_CODIFY, next, key, err);
             json_decref(next);

@@ -1,0 +1,32 @@
+/* profile_store: broker profiles saved in PostgreSQL (versioned, one active version per name)
+ * and bound to the broker's sender domains; re-running a case's extraction after a change. */
+#ifndef MINCA_PROFILE_STORE_H
+#define MINCA_PROFILE_STORE_H
+
+#include "minca/core.h"
+#include "minca/store.h"
+
+typedef struct profile_saved {
+    long long id;          /* broker_profiles.id */
+    int version;
+    long long broker_id;   /* 0 when no domain was bound */
+} profile_saved;
+
+/* Validates yaml (it must load as a profile), stores it as the next version of its name
+ * (the previous active version is kept, inactive) and binds every sender domain it names,
+ * plus `domain` when given, to the broker (created from the profile's description or name).
+ * One transaction, audited with author. */
+int profile_store_save(PGconn *c, long long insurer_id, const char *yaml, const char *domain, const char *author,
+                       profile_saved *out, minca_err *err);
+/* Stored profiles of the insurer (every version with active flag, newest first), JSON. */
+json_t *profile_store_list(PGconn *c, long long insurer_id, minca_err *err);
+/* The YAML of the active version of name (malloc'd), NULL + err when absent. */
+char *profile_store_get(PGconn *c, long long insurer_id, const char *name, int *version, minca_err *err);
+
+/* Discards the case's extracted rows and matches and queues its extraction again (with the
+ * broker's current profile). Refused for an exported case. The new job's id goes to *job_id
+ * and it carries batch_id (may be NULL) so the caller can wait for it. */
+int profile_store_rerun_case(PGconn *c, long long insurer_id, long long case_id, const char *user,
+                             const char *batch_id, long long *job_id, minca_err *err);
+
+#endif
