@@ -82,6 +82,9 @@ int tui_key_parse(const char *spec, tui_key *out);
 void tui_key_name(tui_key key, char *buf, size_t len);
 /* Name of the first key bound to act ("" when none), e.g. for the tab labels. */
 void tui_keys_primary(tui_action act, char *buf, size_t len);
+/* Copy of text with each "{action}" (an action name) replaced by its first bound key, so
+ * hints name the keys the user really has. malloc'd. */
+char *tui_keys_expand(const char *text);
 /* The help screen text, generated from the action table and the live bindings (malloc'd). */
 char *tui_keys_help_text(void);
 
@@ -163,7 +166,8 @@ void tui_table_done(tui_table *t);
 /* Sets the incremental filter (NULL or "" clears it); matching ignores case and accents. */
 void tui_table_set_filter(tui_table *t, const char *filter);
 const char *tui_table_filter(const tui_table *t);
-/* Text drawn when there is no row (and no filter). Copied. */
+/* Text drawn when there is no row (and no filter); "{action}" placeholders are expanded
+ * with tui_keys_expand(). Copied. */
 void tui_table_set_empty(tui_table *t, const char *hint);
 void tui_table_set_header(tui_table *t, bool show);
 /* Sorts by column col (-1: the order rows were added in), descending when desc; kept across

@@ -144,7 +144,7 @@ PGconn *tui_app_store(tui_app *app, tui_table *t, long long *insurer_id)
     if (!db) {
         tui_table_clear(t);
         tui_table_done(t);
-        char *hint = core_strdup_printf("The database is unavailable: %s\n\nPress r to try again.", app->db_error);
+        char *hint = core_strdup_printf("The database is unavailable: %s\n\nPress {reload} to try again.", app->db_error);
         tui_table_set_empty(t, hint);
         free(hint);
         return NULL;
@@ -154,7 +154,7 @@ PGconn *tui_app_store(tui_app *app, tui_table *t, long long *insurer_id)
         tui_table_clear(t);
         tui_table_done(t);
         char *hint = core_strdup_printf("Insurer '%s' has no data yet. Load some mail with\n"
-                                        "`minca batch --insurer %s PATH`, then press r.",
+                                        "`minca batch --insurer %s PATH`, then press {reload}.",
                                         config_get()->insurer, config_get()->insurer);
         tui_table_set_empty(t, hint);
         free(hint);

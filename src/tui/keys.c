@@ -296,6 +296,30 @@ void tui_keys_primary(tui_action act, char *buf, size_t len)
             }
 }
 
+char *tui_keys_expand(const char *text)
+{
+    GString *out = g_string_new(NULL);
+    for (const char *p = text ? text : ""; *p;) {
+        const char *close = *p == '{' ? strchr(p, '}') : NULL;
+        if (close && close - p < 32) {
+            char name[32];
+            snprintf(name, sizeof name, "%.*s", (int)(close - p - 1), p + 1);
+            tui_action act = tui_action_by_name(name);
+            char key[32];
+            if (act != TUI_ACT_NONE) {
+                tui_keys_primary(act, key, sizeof key);
+                g_string_append(out, *key ? key : name);
+                p = close + 1;
+                continue;
+            }
+        }
+        g_string_append_c(out, *p++);
+    }
+    char *expanded = strdup(out->str);
+    g_string_free(out, TRUE);
+    return expanded;
+}
+
 /* "j, Down" for an action, in table order: remappable keys first, then fixed ones. */
 static void describe_keys(tui_action act, GString *out)
 {

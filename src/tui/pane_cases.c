@@ -16,7 +16,7 @@ static const tui_column cases_cols[] = {
 #define N_COLS (int)(sizeof cases_cols / sizeof cases_cols[0])
 
 static const char *empty_hint = "No cases yet. Every message with a vehicle list becomes a case: run\n"
-                                "`minca batch PATH`, then press r.";
+                                "`minca batch PATH`, then press {reload}.";
 
 static int cases_open(tui_view *v)
 {

@@ -15,7 +15,7 @@ static const tui_column inbox_cols[] = {
 #define N_COLS (int)(sizeof inbox_cols / sizeof inbox_cols[0])
 
 static const char *empty_hint = "No messages yet. Run `minca batch PATH` to load .eml files (a folder of them works\n"
-                                "too), then press r. `make run` loads the demo inbox.";
+                                "too), then press {reload}. `make run` loads the demo inbox.";
 
 static int inbox_open(tui_view *v)
 {

@@ -19,7 +19,7 @@ typedef struct matches {
     char *cot;
 } matches;
 
-static const char *no_case_hint = "No case selected. Pick one in the Cases pane (2), then come back here (3).";
+static const char *no_case_hint = "No case selected. Pick one in the Cases pane ({cases}), then come back here ({matches}).";
 
 static int matches_open(tui_view *v)
 {

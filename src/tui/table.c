@@ -265,7 +265,7 @@ const char *tui_table_filter(const tui_table *t) { return t->filter; }
 void tui_table_set_empty(tui_table *t, const char *hint)
 {
     free(t->empty_hint);
-    t->empty_hint = hint ? strdup(hint) : NULL;
+    t->empty_hint = hint ? tui_keys_expand(hint) : NULL;
 }
 
 void tui_table_set_header(tui_table *t, bool show)

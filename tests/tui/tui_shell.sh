@@ -272,7 +272,7 @@ check_match "the terminal is sane after Ctrl-C" "(^| )icanon .*(^| )echo " "$(tr
 # The database is down: the error is on screen, the desk keeps running and quits cleanly.
 start down demo "MINCA_DATABASE_URL='postgresql:///nowhere?host=$T_TMP/no-such-dir'" MINCA_THEME=no-such-theme
 expect "a database that is down is reported" down "database unavailable" 15
-expect "the pane explains it and offers a retry" down "Press r to try again"
+expect "the pane explains it and names the remapped retry key" down "Press R to try again"
 keys down 2
 expect "switching panes still works" down "Cases 0/0"
 keys down q
