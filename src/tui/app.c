@@ -21,7 +21,7 @@
 #define TUI_MIN_LINES 24
 #define TUI_STACK_MAX 8
 #define TUI_POLL_SECONDS 3.0       /* default; MINCA_TUI_POLL overrides */
-#define TUI_EVENTS_RETRY_SECONDS 30.0
+#define TUI_EVENTS_RETRY_SECONDS 2.0 /* first retry; doubles up to 10 minutes */
 
 enum { DIRTY_TABS = 1, DIRTY_BODY = 2, DIRTY_STATUS = 4, DIRTY_ALL = 7 };
 enum { TAB_INBOX, TAB_CASES, TAB_MATCHES, TAB_PROFILES, TAB_COUNT };
@@ -52,6 +52,7 @@ struct tui_app {
     double poll_seconds;
     tui_events *events;   /* Redis subscription, NULL when Redis is away */
     double events_retry;  /* when to try subscribing again */
+    double events_backoff; /* doubles while Redis stays away (a TCP connect may take seconds) */
     prompt_kind prompt;   /* the status line is a prompt: `/` filter or `:` command */
     tui_line line;
     bool quit;
@@ -511,6 +512,7 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
         break;
     case TUI_ACT_RELOAD: {
         tui_view *base = app->tabs[app->active];
+        app->events_retry = 0; /* a reload also retries the live-update subscription */
         for (int i = 0; i < TAB_COUNT; i++)
             app->tabs[i]->stale = true;
         app->message[0] = '\0';
@@ -688,8 +690,14 @@ static void ensure_events(tui_app *app)
     if (app->events || !app->db || core_now_seconds() < app->events_retry)
         return;
     app->events = tui_events_open();
-    if (!app->events)
-        app->events_retry = core_now_seconds() + TUI_EVENTS_RETRY_SECONDS;
+    if (app->events) {
+        app->events_backoff = 0;
+        return;
+    }
+    app->events_backoff = app->events_backoff ? app->events_backoff * 2 : TUI_EVENTS_RETRY_SECONDS;
+    if (app->events_backoff > 600)
+        app->events_backoff = 600;
+    app->events_retry = core_now_seconds() + app->events_backoff;
 }
 
 /* Sleeps until a key, an event or the timeout. An event makes the change check run at once.
@@ -706,7 +714,8 @@ static void wait_input(tui_app *app, int timeout_ms)
         if (n < 0) {
             tui_events_close(app->events);
             app->events = NULL;
-            app->events_retry = core_now_seconds() + TUI_EVENTS_RETRY_SECONDS;
+            app->events_retry = 0; /* Redis restarted, most likely: try again at once */
+            app->last_poll = 0;    /* and catch up with what happened meanwhile */
         } else if (n > 0) {
             app->last_poll = 0;
         }
