@@ -7,7 +7,15 @@
  * over the pane and popped with Esc or q.
  *
  * Keys go through one table of named actions (keys.c); the config file's `keys:` mapping
- * remaps them and `?` lists them. Colours come from themes/<name>.yaml (theme.c).
+ * remaps them, `?` lists them and `:` runs them by name. Colours come from
+ * themes/<name>.yaml (theme.c).
+ *
+ * Live refresh: the engine's events on Redis (events.c) and, as the fallback that always
+ * works, a change stamp polled every MINCA_TUI_POLL seconds (default 3) mark the panes stale;
+ * a stale pane reloads before it is drawn, keeping its selection and filter.
+ *
+ * Redraw: the tab bar, body and status line are separate windows redrawn only when dirty
+ * (wnoutrefresh + one doupdate per key); a move within the screenful redraws two rows.
  *
  * Threading: everything here runs on the thread that called tui_run(). Nothing is printed to
  * stdout/stderr while curses owns the terminal; problems go to the log and the status line. */
@@ -28,8 +36,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Opens the UI on the terminal and runs until the user quits (or SIGTERM/SIGHUP).
- * Returns the process exit status. */
+/* Opens the UI on the terminal and runs until the user quits (or SIGINT/SIGTERM/SIGHUP).
+ * Returns the process exit status: 0 on quit, 128 + the signal number on a signal, 1 when
+ * the terminal cannot be used. */
 int tui_run(void);
 
 /* ---- keys (keys.c) ------------------------------------------------------------------ */
