@@ -27,7 +27,7 @@ CLI_COMMAND(cmd_tui, {
              "Opens the full-screen desk: Inbox, Cases, Matches and Profiles panes.\n"
              "Keys: 1-4 or Tab switch panes, j/k move, Enter opens, / filters, ? lists every key,\n"
              "q quits. Keys are remapped with a `keys:` mapping in the config file, e.g.\n"
-             "  keys: {quit: Q, down: n}\n"
+             "  keys: {quit: Q, reload: R}\n"
              "The theme is themes/<name>.yaml, chosen by `theme:` in the config file or MINCA_THEME.\n"
              "Panes refresh themselves on the engine's events; MINCA_TUI_POLL=SECONDS sets how often\n"
              "the database is checked as well (default 3).\n",
