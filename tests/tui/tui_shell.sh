@@ -8,6 +8,7 @@ SOCK="minca-tui-$$"
 TM() { tmux -L "$SOCK" -f /dev/null "$@"; }
 cleanup() {
   TM kill-server >/dev/null 2>&1
+  rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
   [ -n "${DB_NAME:-}" ] && psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" >/dev/null 2>&1
   rm -rf "$T_TMP"
 }
