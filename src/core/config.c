@@ -158,8 +158,26 @@ static int parse_file(const char *path, minca_err *err)
     return rc;
 }
 
+/* Forgets a previous load (config_load may run more than once, e.g. in tests). */
+static void config_reset(void)
+{
+    char **strings[] = {&cfg.config_path, &cfg.home, &cfg.log_dir, &cfg.database_url, &cfg.redis_url,
+                        &cfg.insurer, &cfg.theme, &cfg.user, &cfg.catalog_dir, &cfg.data_dir, &cfg.export_dir};
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
+        free(*strings[i]);
+        *strings[i] = NULL;
+    }
+    for (int i = 0; i < cfg.n_keys; i++) {
+        free(cfg.keys[i].action);
+        free(cfg.keys[i].key);
+    }
+    free(cfg.keys);
+    memset(&cfg, 0, sizeof cfg);
+}
+
 int config_load(minca_err *err)
 {
+    config_reset();
     const char *home_env = env_nonempty("HOME");
     const char *home = home_env ? home_env : "/tmp";
     const char *xdg_config = env_nonempty("XDG_CONFIG_HOME");
