@@ -10,7 +10,8 @@
  * attachments[] (ordinal, filename, content_type, size, status, error, extraction). */
 json_t *store_tui_message_show(PGconn *c, long long insurer_id, long long message_id, minca_err *err);
 /* Broker profiles stored for the insurer, newest version first per name: id, name, version,
- * broker, author, active, created, yaml. */
+ * broker, author, active, created, yaml, latest_cot (the broker's newest case, for
+ * the profile wizard). */
 json_t *store_tui_profile_list(PGconn *c, long long insurer_id, minca_err *err);
 
 /* A short text that changes whenever what the desk shows for the insurer changes (messages,
@@ -18,5 +19,29 @@ json_t *store_tui_profile_list(PGconn *c, long long insurer_id, minca_err *err);
  * between polls to refresh open panes. Written into out (NUL-terminated). */
 int store_tui_change_stamp(PGconn *c, long long insurer_id, const char *cot, char *out, size_t outlen,
                            minca_err *err);
+
+/* The head of case `cot`: id, cot, status, client data, pre-analysis (preanalysis_status,
+ * missing_requirements), needs_profile, broker, profile_name (the broker's active profile),
+ * message (message_db_id, from_addr, from_name,
+ * subject, sender_domain, received_at). NULL + err when absent. */
+json_t *store_tui_case_head(PGconn *c, long long insurer_id, const char *cot, minca_err *err);
+/* The vehicle rows of a case in sheet order, each with its match (cvegs, match_year,
+ * confidence, decision, note, reviewed_by, reviewed_at) and the chosen key's catalog text
+ * (key_marca, key_submarca, key_description) from the insurer's catalog. Candidates are left
+ * out (see store_tui_row_candidates) so a 600-row case stays light. */
+json_t *store_tui_case_rows(PGconn *c, long long insurer_id, long long case_id, minca_err *err);
+/* matches.candidates of one row (ranked array, [] when none), plus row: the row's text. */
+json_t *store_tui_row_candidates(PGconn *c, long long insurer_id, long long row_id, minca_err *err);
+/* Catalog search over the insurer's active catalog: every word of `query` must appear in
+ * brand, model, description or key (ignoring case); a 4-digit word between 1900 and 2100
+ * selects the model year. At most `limit` entries {cvegs, year, marca, submarca, descveh},
+ * ordered by brand, model, year (newest first). An empty query gives []. */
+json_t *store_tui_catalog_search(PGconn *c, long long insurer_id, const char *query, int limit, minca_err *err);
+/* Unfinished jobs (queued, running or failed awaiting retry) of every insurer: *n. Uses the
+ * jobs_unfinished partial index. */
+int store_tui_jobs_unfinished(PGconn *c, long *n, minca_err *err);
+/* The spreadsheets of a case's message for the profile wizard: [{id, ordinal, filename, sha256,
+ * status}] ordered by ordinal (inline images left out). */
+json_t *store_tui_case_sheets(PGconn *c, long long insurer_id, long long case_id, minca_err *err);
 
 #endif

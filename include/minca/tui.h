@@ -73,6 +73,24 @@ typedef enum tui_action {
     TUI_ACT_SORT,
     TUI_ACT_SORT_REVERSE,
     TUI_ACT_NEXT_REVIEW,
+    TUI_ACT_STATUS_FILTER,  /* Cases: cycle the status shown */
+    TUI_ACT_ACCEPT,         /* Matches: keep the proposed key */
+    TUI_ACT_CANDIDATES,     /* Matches: ranked candidate list */
+    TUI_ACT_SEARCH,         /* Matches: catalog search */
+    TUI_ACT_NO_MATCH,
+    TUI_ACT_UNDO,
+    TUI_ACT_NOTE,
+    TUI_ACT_READY,
+    TUI_ACT_EXPORT,
+    TUI_ACT_WIZARD,         /* profile wizard for the case's broker */
+    TUI_ACT_FIELD_NEXT,     /* wizard: next canonical field for the column */
+    TUI_ACT_FIELD_PREV,
+    TUI_ACT_NORMALIZE,      /* wizard: cycle the column's normalisation */
+    TUI_ACT_VALIDATE,       /* wizard: cycle the column's validation */
+    TUI_ACT_STEP_NEXT,      /* wizard: next step */
+    TUI_ACT_STEP_PREV,
+    TUI_ACT_SAVE,           /* wizard: save the profile version */
+    TUI_ACT_RERUN,          /* wizard / Matches: extract the case again */
     TUI_ACT_COUNT
 } tui_action;
 
@@ -136,6 +154,8 @@ int tui_text_width(const char *utf8);
  * control characters (tabs, newlines) become spaces. out is always NUL-terminated; when
  * outsz is too small the text is cut short. Returns the number of bytes written. */
 size_t tui_text_fit(const char *utf8, int width, bool right_align, char *out, size_t outsz);
+/* Draws a horizontal rule ("─") of width columns at (y, x). */
+void tui_text_rule(WINDOW *w, int y, int x, int width);
 /* Draws utf8 at (y, x) fitted to width columns. */
 void tui_text_put(WINDOW *w, int y, int x, int width, const char *utf8, bool right_align);
 /* A compact time for list columns from "YYYY-MM-DD HH:MM[...]" (the store's UTC text):
@@ -279,6 +299,17 @@ extern const tui_view_ops tui_pane_profiles_ops;
 
 /* A scrolling text view (detail screens, help); text is copied and wrapped to the width. */
 tui_view *tui_pager_new(tui_app *app, const char *title, const char *text);
+/* The Matches pane opened on one case (Enter in Cases pushes it). */
+tui_view *tui_matches_new(tui_app *app, const char *cot);
+/* Ranked candidates of vehicle row row_id (pane_candidates.c); Enter picks one through
+ * review_pick and closes the list. NULL (reason on the status line) when unavailable. */
+tui_view *tui_candidates_new(tui_app *app, long long row_id);
+/* Incremental search of the insurer's active catalog (pane_search.c) for row row_id; the
+ * query starts as `initial`. Enter picks the selected key and year for the row. */
+tui_view *tui_search_new(tui_app *app, long long row_id, const char *initial);
+/* The profile wizard (pane_wizard.c) for case `cot`: reads the case's spreadsheet. NULL
+ * (reason on the status line) when the case has no readable sheet. */
+tui_view *tui_wizard_new(tui_app *app, const char *cot);
 
 /* ---- services the app gives to views (app.c) ------------------------------------------- */
 
@@ -299,6 +330,20 @@ void tui_app_set_current_case(tui_app *app, const char *cot);
 void tui_app_message(tui_app *app, tui_elem level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Marks the body (and status line) for redraw. */
 void tui_app_dirty(tui_app *app);
+/* Pushes v over the current view (the app owns it from now on). */
+void tui_app_push(tui_app *app, tui_view *v);
+/* Closes v (the top view) once the current key is handled: a view may ask for its own close
+ * from its key op. */
+void tui_app_close(tui_app *app, tui_view *v);
+/* Marks every pane and pushed view stale (they reload before their next draw), e.g. after a
+ * decision changed what several of them show. */
+void tui_app_changed(tui_app *app);
+/* Opens a one-line prompt on the status line; on Enter done(v, text, user) runs with the
+ * typed text (Esc cancels without a call). label is shown before the text, e.g. "note: ". */
+void tui_app_prompt(tui_app *app, tui_view *v, const char *label, const char *initial,
+                    void (*done)(tui_view *v, const char *text, void *user), void *user);
+/* The acting user's login name (config user). */
+const char *tui_app_user(tui_app *app);
 
 /* JSON as indented, readable text for detail screens (malloc'd; NULL v gives ""). */
 char *tui_json_text(json_t *v, int indent);

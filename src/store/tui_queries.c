@@ -1,7 +1,10 @@
 /* Read queries for the terminal desk (see minca/store_tui.h). */
 #include "minca/store_tui.h"
 
+#include <glib.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 json_t *store_tui_message_show(PGconn *c, long long insurer_id, long long message_id, minca_err *err)
 {
@@ -53,7 +56,9 @@ json_t *store_tui_profile_list(PGconn *c, long long insurer_id, minca_err *err)
     return store_query_json(
         c, err,
         "SELECT p.id, p.name, p.version, b.name AS broker, p.author, p.active,"
-        "       to_char(p.created_at, 'YYYY-MM-DD HH24:MI') AS created, p.yaml"
+        "       to_char(p.created_at, 'YYYY-MM-DD HH24:MI') AS created, p.yaml,"
+        "       (SELECT k.cot FROM cases k WHERE k.insurer_id = p.insurer_id AND k.broker_id = p.broker_id"
+        "         ORDER BY k.created_at DESC, k.id DESC LIMIT 1) AS latest_cot"
         "  FROM broker_profiles p LEFT JOIN brokers b ON b.id = p.broker_id"
         " WHERE p.insurer_id = $1::bigint ORDER BY p.name, p.version DESC",
         1, p);
@@ -85,4 +90,164 @@ int store_tui_change_stamp(PGconn *c, long long insurer_id, const char *cot, cha
     snprintf(out, outlen, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
     return 0;
+}
+
+json_t *store_tui_case_head(PGconn *c, long long insurer_id, const char *cot, minca_err *err)
+{
+    char ins[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    const char *p[] = {ins, cot};
+    json_t *rows = store_query_json(
+        c, err,
+        "SELECT k.id, k.cot, k.status, k.status_reason, k.client_name, k.rfc, k.contact, k.coverage,"
+        "       k.payment_terms, k.uso, k.validity_start::text, k.validity_end::text,"
+        "       k.preanalysis_status, k.missing_requirements, k.needs_profile, b.name AS broker,"
+        "       m.id AS message_db_id, m.from_addr, m.from_name, m.subject, m.sender_domain,"
+        "       (SELECT bp.name FROM broker_profiles bp WHERE bp.broker_id = k.broker_id AND bp.active"
+        "         ORDER BY bp.version DESC LIMIT 1) AS profile_name,"
+        "       to_char(coalesce(m.received_at, k.created_at), 'YYYY-MM-DD HH24:MI') AS received_at"
+        "  FROM cases k LEFT JOIN messages m ON m.id = k.message_id"
+        "  LEFT JOIN brokers b ON b.id = k.broker_id"
+        " WHERE k.insurer_id = $1::bigint AND k.cot = $2",
+        2, p);
+    if (!rows)
+        return NULL;
+    json_t *head = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    if (!head)
+        minca_err_set(err, "no case %s", cot);
+    return head;
+}
+
+json_t *store_tui_case_rows(PGconn *c, long long insurer_id, long long case_id, minca_err *err)
+{
+    char ins[32], cid[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    snprintf(cid, sizeof cid, "%lld", case_id);
+    const char *p[] = {ins, cid};
+    /* The key's catalog text comes from the version the match was made against, else the
+     * active one; catalog_entries_key (version, cvegs, modelo) serves each lookup. */
+    return store_query_json(
+        c, err,
+        "SELECT v.id, v.inciso, v.source_sheet, v.source_row, v.marca, v.submarca, v.year, v.description,"
+        "       v.vin, v.plates, v.use, v.coverage, v.insured_amount, v.issues,"
+        "       x.cvegs, x.year AS match_year, x.confidence, x.decision, x.note, x.reviewed_by,"
+        "       to_char(x.reviewed_at, 'YYYY-MM-DD HH24:MI') AS reviewed_at,"
+        "       ce.marca AS key_marca, ce.submarca AS key_submarca, ce.descveh AS key_description"
+        "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
+        "  LEFT JOIN LATERAL (SELECT e.marca, e.submarca, e.descveh FROM catalog_entries e"
+        "     WHERE e.catalog_version_id = coalesce(x.catalog_version_id,"
+        "             (SELECT cv.id FROM catalog_versions cv WHERE cv.insurer_id = $1::bigint AND cv.active))"
+        "       AND e.cvegs = x.cvegs AND e.modelo = x.year LIMIT 1) ce ON x.cvegs IS NOT NULL"
+        " WHERE v.insurer_id = $1::bigint AND v.case_id = $2::bigint"
+        " ORDER BY v.attachment_id NULLS FIRST, v.source_sheet, v.source_row, v.id",
+        2, p);
+}
+
+json_t *store_tui_row_candidates(PGconn *c, long long insurer_id, long long row_id, minca_err *err)
+{
+    char ins[32], rid[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    snprintf(rid, sizeof rid, "%lld", row_id);
+    const char *p[] = {ins, rid};
+    json_t *rows = store_query_json(
+        c, err,
+        "SELECT v.id, v.inciso, v.marca, v.submarca, v.year, v.description, x.cvegs, x.year AS match_year,"
+        "       x.decision, coalesce(x.candidates, '[]'::jsonb) AS candidates"
+        "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
+        " WHERE v.insurer_id = $1::bigint AND v.id = $2::bigint",
+        2, p);
+    if (!rows)
+        return NULL;
+    json_t *row = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    if (!row)
+        minca_err_set(err, "no vehicle row %lld", row_id);
+    return row;
+}
+
+/* Words of the query for ILIKE: LIKE's own characters escaped, a year word apart. */
+static char *search_words(const char *query, char *year, size_t yearlen)
+{
+    GString *words = g_string_new(NULL);
+    year[0] = '\0';
+    gchar **parts = g_strsplit_set(query, " \t", -1);
+    for (gchar **w = parts; *w; w++) {
+        if (!**w)
+            continue;
+        size_t n = strlen(*w);
+        if (n == 4 && g_ascii_isdigit((*w)[0]) && g_ascii_isdigit((*w)[1]) && g_ascii_isdigit((*w)[2]) &&
+            g_ascii_isdigit((*w)[3]) && atoi(*w) >= 1900 && atoi(*w) <= 2100 && !year[0]) {
+            snprintf(year, yearlen, "%s", *w);
+            continue;
+        }
+        if (words->len)
+            g_string_append_c(words, '\n');
+        for (const char *q = *w; *q; q++) {
+            if (*q == '%' || *q == '_' || *q == '\\')
+                g_string_append_c(words, '\\');
+            g_string_append_c(words, *q);
+        }
+    }
+    g_strfreev(parts);
+    return g_string_free(words, FALSE);
+}
+
+json_t *store_tui_catalog_search(PGconn *c, long long insurer_id, const char *query, int limit, minca_err *err)
+{
+    char year[8];
+    char *words = search_words(query ? query : "", year, sizeof year);
+    if (!*words && !*year) {
+        g_free(words);
+        return json_array();
+    }
+    char ins[32], lim[16];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 200);
+    const char *p[] = {ins, *year ? year : NULL, words, lim};
+    /* One pass over the active version's rows (its primary key leads with the version):
+     * each word is a plain ILIKE, no trigram index needed at catalog sizes (tens of
+     * thousands of rows). The first word may also match the brand's start, which ranks
+     * those rows first. */
+    json_t *rows = store_query_json(
+        c, err,
+        "WITH w AS (SELECT array_remove(string_to_array($3, E'\\n'), '') AS words)"
+        " SELECT e.cvegs, e.modelo AS year, e.marca, e.submarca, e.descveh"
+        "   FROM catalog_versions cv JOIN catalog_entries e ON e.catalog_version_id = cv.id, w"
+        "  WHERE cv.insurer_id = $1::bigint AND cv.active"
+        "    AND ($2::int IS NULL OR e.modelo = $2::int)"
+        "    AND NOT EXISTS (SELECT 1 FROM unnest(w.words) t"
+        "         WHERE (e.marca || ' ' || e.submarca || ' ' || e.descveh || ' ' || e.cvegs) NOT ILIKE '%' || t || '%')"
+        "  ORDER BY (cardinality(w.words) > 0 AND e.marca ILIKE w.words[1] || '%') DESC,"
+        "           e.marca, e.submarca, e.modelo DESC, e.descveh, e.cvegs"
+        "  LIMIT $4::int",
+        4, p);
+    g_free(words);
+    return rows;
+}
+
+int store_tui_jobs_unfinished(PGconn *c, long *n, minca_err *err)
+{
+    PGresult *r = store_query(c, err, "SELECT count(*) FROM jobs WHERE state IN ('queued', 'running', 'failed')", 0,
+                              NULL);
+    if (!r)
+        return -1;
+    *n = atol(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return 0;
+}
+
+json_t *store_tui_case_sheets(PGconn *c, long long insurer_id, long long case_id, minca_err *err)
+{
+    char ins[32], cid[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    snprintf(cid, sizeof cid, "%lld", case_id);
+    const char *p[] = {ins, cid};
+    return store_query_json(
+        c, err,
+        "SELECT a.id, a.ordinal, a.filename, a.sha256, a.status, a.error"
+        "  FROM attachments a JOIN cases k ON k.message_id = a.message_id"
+        " WHERE k.insurer_id = $1::bigint AND k.id = $2::bigint AND a.role IS DISTINCT FROM 'inline_signature_image'"
+        " ORDER BY a.ordinal",
+        2, p);
 }

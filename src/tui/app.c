@@ -6,9 +6,13 @@
  * input timeout, or at once by the interrupted read) sees it and leaves curses cleanly.
  * SIGWINCH is ncurses' own: it turns into KEY_RESIZE in the input stream. */
 #include "minca/config.h"
+#include "minca/engine_run.h"
+#include "minca/steps.h"
 #include "minca/store_tui.h"
 #include "minca/tui.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -25,7 +29,7 @@
 
 enum { DIRTY_TABS = 1, DIRTY_BODY = 2, DIRTY_STATUS = 4, DIRTY_ALL = 7 };
 enum { TAB_INBOX, TAB_CASES, TAB_MATCHES, TAB_PROFILES, TAB_COUNT };
-typedef enum { PROMPT_NONE, PROMPT_FILTER, PROMPT_COMMAND } prompt_kind;
+typedef enum { PROMPT_NONE, PROMPT_FILTER, PROMPT_COMMAND, PROMPT_TEXT } prompt_kind;
 
 struct tui_app {
     PGconn *db;
@@ -53,9 +57,24 @@ struct tui_app {
     tui_events *events;   /* Redis subscription, NULL when Redis is away */
     double events_retry;  /* when to try subscribing again */
     double events_backoff; /* doubles while Redis stays away (a TCP connect may take seconds) */
-    prompt_kind prompt;   /* the status line is a prompt: `/` filter or `:` command */
+    prompt_kind prompt;   /* the status line is a prompt: `/` filter, `:` command or text */
     tui_line line;
+    char prompt_label[64];
+    tui_view *prompt_view;
+    void (*prompt_done)(tui_view *v, const char *text, void *user);
+    void *prompt_user;
+    tui_view *closing;    /* a view that asked to be closed (tui_app_close) */
     bool quit;
+
+    engine *engine;       /* the pipeline, run in-process while the desk is open */
+    bool engine_tried;
+    int wake_pipe[2];     /* engine threads write a byte here when a job finished */
+    long jobs_unfinished; /* queue activity on the status line; -1 unknown */
+
+    /* Key-to-screen timing (MINCA_TUI_TIMING=FILE) and a full-redraw baseline
+     * (MINCA_TUI_FULL_REDRAW=1) for the redraw benchmark. */
+    FILE *timing;
+    bool full_redraw;
 };
 
 static volatile sig_atomic_t got_signal;
@@ -220,6 +239,43 @@ static void show_tab(tui_app *app, int tab)
     app->dirty = DIRTY_ALL;
 }
 
+void tui_app_push(tui_app *app, tui_view *v)
+{
+    if (v)
+        push_view(app, v);
+}
+
+void tui_app_close(tui_app *app, tui_view *v) { app->closing = v; }
+
+void tui_app_changed(tui_app *app)
+{
+    for (int i = 0; i < TAB_COUNT; i++)
+        if (app->tabs[i]->loaded)
+            app->tabs[i]->stale = true;
+    for (int i = 0; i < app->depth; i++)
+        if (app->stack[i]->ops->refresh)
+            app->stack[i]->stale = true;
+    app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+}
+
+void tui_app_prompt(tui_app *app, tui_view *v, const char *label, const char *initial,
+                    void (*done)(tui_view *v, const char *text, void *user), void *user)
+{
+    app->prompt = PROMPT_TEXT;
+    snprintf(app->prompt_label, sizeof app->prompt_label, "%s", label ? label : "");
+    app->prompt_view = v;
+    app->prompt_done = done;
+    app->prompt_user = user;
+    tui_line_reset(&app->line, initial);
+    app->dirty |= DIRTY_STATUS;
+}
+
+const char *tui_app_user(tui_app *app)
+{
+    (void)app;
+    return config_get()->user ? config_get()->user : "unknown";
+}
+
 /* ---- drawing --------------------------------------------------------------------------- */
 
 static void draw_tabs(tui_app *app)
@@ -281,9 +337,14 @@ static void draw_status(tui_app *app)
     wattrset(w, tui_theme_attr(TUI_EL_STATUS));
     mvwhline(w, 0, 0, ' ', cols);
 
-    char right[160];
-    snprintf(right, sizeof right, " %s@%s  ?:help ", config_get()->user ? config_get()->user : "?",
-             config_get()->insurer);
+    char right[160], jobs[32] = "";
+    if (app->jobs_unfinished > 0)
+        snprintf(jobs, sizeof jobs, "jobs:%ld  ", app->jobs_unfinished);
+    else if (app->jobs_unfinished == 0)
+        snprintf(jobs, sizeof jobs, "idle  ");
+    bool busy = app->message[0] || app->prompt != PROMPT_NONE; /* room for the message */
+    snprintf(right, sizeof right, " %s%s@%s%s ", jobs, config_get()->user ? config_get()->user : "?",
+             config_get()->insurer, busy ? "" : "  ?:help");
     int rw = tui_text_width(right);
 
     char left[160];
@@ -311,7 +372,10 @@ static void draw_status(tui_app *app)
     }
     if (app->prompt != PROMPT_NONE) {
         char prompt[600];
-        snprintf(prompt, sizeof prompt, "%c%s", app->prompt == PROMPT_FILTER ? '/' : ':', app->line.buf);
+        if (app->prompt == PROMPT_TEXT)
+            snprintf(prompt, sizeof prompt, "%s%s", app->prompt_label, app->line.buf);
+        else
+            snprintf(prompt, sizeof prompt, "%c%s", app->prompt == PROMPT_FILTER ? '/' : ':', app->line.buf);
         int pw = tui_text_width(prompt) + 1;
         if (pw > mid_w)
             pw = mid_w;
@@ -447,6 +511,26 @@ static void handle_command_key(tui_app *app, tui_key key)
     handle_action(app, act, 0);
 }
 
+static void handle_text_key(tui_app *app, tui_key key)
+{
+    bool changed = false;
+    tui_line_result r = tui_line_key(&app->line, key, &changed);
+    app->dirty |= DIRTY_STATUS;
+    if (r == TUI_LINE_EDITING)
+        return;
+    app->prompt = PROMPT_NONE;
+    tui_view *v = app->prompt_view;
+    app->prompt_view = NULL;
+    if (r == TUI_LINE_CANCEL || v != top_view(app)) {
+        tui_app_message(app, TUI_EL_NORMAL, "cancelled");
+        return;
+    }
+    char text[sizeof app->line.buf];
+    snprintf(text, sizeof text, "%s", app->line.buf);
+    app->prompt_done(v, text, app->prompt_user);
+    app->dirty |= DIRTY_BODY;
+}
+
 static void handle_filter_key(tui_app *app, tui_key key)
 {
     tui_view *v = top_view(app);
@@ -515,8 +599,11 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
         app->events_retry = 0; /* a reload also retries the live-update subscription */
         for (int i = 0; i < TAB_COUNT; i++)
             app->tabs[i]->stale = true;
+        for (int i = 0; i < app->depth; i++)
+            if (app->stack[i]->ops->refresh)
+                app->stack[i]->stale = true;
         app->message[0] = '\0';
-        refresh_view(app, base);
+        refresh_view(app, app->depth ? top_view(app) : base);
         if (!app->message[0])
             tui_app_message(app, TUI_EL_OK, "reloaded");
         break;
@@ -625,7 +712,16 @@ static void handle_key(tui_app *app, tui_key key)
         handle_command_key(app, key);
         return;
     }
+    if (app->prompt == PROMPT_TEXT) {
+        handle_text_key(app, key);
+        return;
+    }
     handle_action(app, tui_keys_lookup(key), key);
+    if (app->closing) {
+        if (app->depth && app->stack[app->depth - 1] == app->closing)
+            pop_view(app);
+        app->closing = NULL;
+    }
 }
 
 /* Reads one key; false on timeout or interruption. */
@@ -674,10 +770,12 @@ static void poll_changes(tui_app *app)
     }
     if (changed) {
         log_debug("tui: data changed (%s -> %s); reloading the panes", app->stamp, stamp);
-        for (int i = 0; i < TAB_COUNT; i++)
-            if (app->tabs[i]->loaded)
-                app->tabs[i]->stale = true;
-        app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+        tui_app_changed(app);
+    }
+    long jobs;
+    if (store_tui_jobs_unfinished(app->db, &jobs, &err) == 0 && jobs != app->jobs_unfinished) {
+        app->jobs_unfinished = jobs;
+        app->dirty |= DIRTY_STATUS;
     }
     memcpy(app->stamp, stamp, sizeof stamp);
     snprintf(app->stamp_cot, sizeof app->stamp_cot, "%s", cot);
@@ -700,16 +798,58 @@ static void ensure_events(tui_app *app)
     app->events_retry = core_now_seconds() + app->events_backoff;
 }
 
+/* Engine threads: a finished job wakes the key loop through the pipe (write() is safe from
+ * any thread; a full pipe already holds a wake-up). */
+static void on_job_done(const queue_job *job, bool ok, const char *error, json_t *event, void *user)
+{
+    (void)job, (void)ok, (void)error, (void)event;
+    tui_app *app = user;
+    char b = 1;
+    if (app->wake_pipe[1] >= 0 && write(app->wake_pipe[1], &b, 1) < 0 && errno != EAGAIN)
+        log_debug("tui: wake-up pipe: %s", strerror(errno));
+}
+
+/* The pipeline runs inside the desk (threads), so mail that arrives or a case that is
+ * re-run is processed while staff work. Started once the database is reachable;
+ * MINCA_TUI_ENGINE=0 leaves the work to `minca worker` processes. */
+static void ensure_engine(tui_app *app)
+{
+    if (app->engine_tried || !app->db)
+        return;
+    app->engine_tried = true;
+    const char *env = getenv("MINCA_TUI_ENGINE");
+    if (env && strcmp(env, "0") == 0) {
+        log_info("tui: MINCA_TUI_ENGINE=0: no in-process engine");
+        return;
+    }
+    steps_register_all();
+    minca_err err = {0};
+    engine_opts o = {.threads = config_get()->workers > 0 ? config_get()->workers : 1, .name = "tui",
+                     .listener = on_job_done, .listener_user = app};
+    app->engine = engine_start(&o, &err);
+    if (!app->engine)
+        tui_app_message(app, TUI_EL_WARN, "pipeline not started: %s", err.msg);
+    else
+        log_info("tui: pipeline running in-process with %d thread(s)", o.threads);
+}
+
 /* Sleeps until a key, an event or the timeout. An event makes the change check run at once.
  * A signal (SIGWINCH included) interrupts the wait; ncurses then reports KEY_RESIZE. */
 static void wait_input(tui_app *app, int timeout_ms)
 {
-    struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
+    struct pollfd fds[3] = {{.fd = STDIN_FILENO, .events = POLLIN},
+                            {.fd = app->wake_pipe[0], .events = POLLIN},
                             {.fd = tui_events_fd(app->events), .events = POLLIN}};
-    nfds_t nfds = fds[1].fd >= 0 ? 2 : 1;
+    nfds_t nfds = fds[2].fd >= 0 ? 3 : 2;
     if (poll(fds, nfds, timeout_ms) <= 0)
         return;
-    if (nfds == 2 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+    if (fds[1].revents & POLLIN) {
+        char buf[256];
+        while (read(app->wake_pipe[0], buf, sizeof buf) > 0)
+            ;
+        app->last_poll = 0;
+    }
+    if (nfds == 3 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
         int n = tui_events_drain(app->events);
         if (n < 0) {
             tui_events_close(app->events);
@@ -738,6 +878,15 @@ static void install_signals(void)
 
 static void app_free(tui_app *app)
 {
+    if (app->engine) {
+        engine_stop(app->engine); /* finishes or releases the jobs in hand */
+        app->engine = NULL;
+    }
+    for (int i = 0; i < 2; i++)
+        if (app->wake_pipe[i] >= 0)
+            close(app->wake_pipe[i]);
+    if (app->timing)
+        fclose(app->timing);
     while (app->depth)
         pop_view(app);
     for (int i = 0; i < TAB_COUNT; i++)
@@ -768,6 +917,18 @@ int tui_run(void)
     const minca_config *cfg = config_get();
     tui_app app;
     memset(&app, 0, sizeof app);
+    app.jobs_unfinished = -1;
+    app.wake_pipe[0] = app.wake_pipe[1] = -1;
+    if (pipe(app.wake_pipe) == 0) {
+        for (int i = 0; i < 2; i++)
+            fcntl(app.wake_pipe[i], F_SETFL, fcntl(app.wake_pipe[i], F_GETFL) | O_NONBLOCK);
+    } else {
+        app.wake_pipe[0] = app.wake_pipe[1] = -1;
+    }
+    const char *timing = getenv("MINCA_TUI_TIMING");
+    if (timing && *timing && !(app.timing = fopen(timing, "a")))
+        log_warn("tui: cannot write key timings to %s", timing);
+    app.full_redraw = getenv("MINCA_TUI_FULL_REDRAW") && strcmp(getenv("MINCA_TUI_FULL_REDRAW"), "1") == 0;
     install_signals();
     tui_keys_init();
     for (int i = 0; i < TAB_COUNT; i++) {
@@ -809,6 +970,7 @@ int tui_run(void)
     while (!app.quit && !got_signal) {
         render(&app);
         ensure_events(&app);
+        ensure_engine(&app);
         tui_key key;
         /* Keys ncurses already buffered first; poll() only sees what is still unread. */
         if (!read_key(&app, &key)) {
@@ -818,7 +980,21 @@ int tui_run(void)
                 continue;
             }
         }
+        double t0 = app.timing ? core_now_seconds() : 0;
+        if (app.full_redraw) {
+            /* Baseline for the benchmark: every key repaints every cell. */
+            clearok(curscr, TRUE);
+            app.dirty = DIRTY_ALL;
+        }
         handle_key(&app, key);
+        if (app.timing) {
+            tui_action act = app.prompt == PROMPT_NONE ? tui_keys_lookup(key) : TUI_ACT_NONE;
+            if (app.full_redraw)
+                app.dirty = DIRTY_ALL;
+            render(&app);
+            fprintf(app.timing, "%s %.1f\n", tui_action_name(act), (core_now_seconds() - t0) * 1e6);
+            fflush(app.timing);
+        }
         poll_changes(&app);
     }
     int status = 0;

@@ -30,7 +30,25 @@ static const action_def actions[] = {
     {TUI_ACT_FILTER, "filter", "/", "", "filter as you type (ignores case, accents)"},
     {TUI_ACT_SORT, "sort", "o", "", "sort by the next column, then unsorted"},
     {TUI_ACT_SORT_REVERSE, "sort-reverse", "O", "", "reverse the sort order"},
+    {TUI_ACT_STATUS_FILTER, "status-filter", "f", "", "Cases: show one status at a time (cycles)"},
     {TUI_ACT_NEXT_REVIEW, "next-review", "n", "", "Matches: next row that needs review"},
+    {TUI_ACT_ACCEPT, "accept", "a", "", "Matches: accept the proposed key"},
+    {TUI_ACT_CANDIDATES, "candidates", "c", "", "Matches: ranked candidates, Enter picks one"},
+    {TUI_ACT_SEARCH, "search", "s", "", "Matches: search the catalog, Enter picks"},
+    {TUI_ACT_NO_MATCH, "no-match", "x", "", "Matches: no catalog key fits the row"},
+    {TUI_ACT_UNDO, "undo", "u", "", "Matches: undo your last decision on the case"},
+    {TUI_ACT_NOTE, "note", "N", "", "Matches: write a note on the row"},
+    {TUI_ACT_READY, "ready", "R", "", "Matches: mark the case ready (all rows decided)"},
+    {TUI_ACT_EXPORT, "export", "e", "", "Matches: export the quote workbook"},
+    {TUI_ACT_RERUN, "rerun", "!", "", "Matches, wizard: read the case's sheet again"},
+    {TUI_ACT_WIZARD, "wizard", "W", "", "profile wizard for the case's broker"},
+    {TUI_ACT_FIELD_NEXT, "field-next", "l", "Right", "wizard: next canonical field for the column"},
+    {TUI_ACT_FIELD_PREV, "field-prev", "h", "Left", "wizard: previous canonical field"},
+    {TUI_ACT_NORMALIZE, "normalize", "m", "", "wizard: cycle the column's normalisation"},
+    {TUI_ACT_VALIDATE, "validate", "v", "", "wizard: cycle the column's validation rule"},
+    {TUI_ACT_STEP_NEXT, "step-next", ">", "", "wizard: next step"},
+    {TUI_ACT_STEP_PREV, "step-prev", "<", "", "wizard: previous step"},
+    {TUI_ACT_SAVE, "save", "S", "", "wizard: save the profile as a new version"},
     {TUI_ACT_COMMAND, "command", ":", "", "run an action by name, e.g. :reload or :cases"},
     {TUI_ACT_TAB_INBOX, "inbox", "1", "", "show the Inbox pane"},
     {TUI_ACT_TAB_CASES, "cases", "2", "", "show the Cases pane"},
@@ -347,7 +365,7 @@ char *tui_keys_help_text(void)
         describe_keys(actions[i].act, keys);
         char kcol[64], ncol[64];
         tui_text_fit(keys->str, 17, false, kcol, sizeof kcol);
-        tui_text_fit(actions[i].name, 12, false, ncol, sizeof ncol);
+        tui_text_fit(actions[i].name, 13, false, ncol, sizeof ncol);
         g_string_append_printf(out, "  %s %s %s\n", kcol, ncol, actions[i].help);
         g_string_free(keys, TRUE);
     }

@@ -1,5 +1,7 @@
-/* Cases pane: the insurer's cases, newest first, with vehicle counts by decision. The
- * selected case is the one the Matches pane shows; Enter opens the case's detail. */
+/* Cases pane: the insurer's cases, newest first, with vehicle counts by decision
+ * (automatic or reviewed key / to review / no match). The selected case is the one the
+ * Matches tab shows; Enter opens the case (its matches, pushed over the list). `/` filters
+ * on any column (client, RFC, broker, date), `o` sorts, `f` shows one status at a time. */
 #include "minca/tui.h"
 #include "minca/store.h"
 
@@ -9,25 +11,41 @@
 #include <string.h>
 
 static const tui_column cases_cols[] = {
-    {"COT", 15, 0, false},      {"Client", 14, 3, false}, {"Broker", 8, 1, false},
-    {"Status", 9, 0, false},    {"Veh", 3, 0, true},      {"A/R/N", 7, 0, true},
-    {"Received", 11, 0, false},
+    {"COT", 15, 0, false},   {"Client", 7, 4, false},  {"RFC", 13, 0, false},   {"Broker", 8, 2, false},
+    {"Received", 11, 0, false}, {"Veh", 3, 0, true},   {"A/R/N", 7, 0, true},   {"Status", 8, 0, false},
 };
 #define N_COLS (int)(sizeof cases_cols / sizeof cases_cols[0])
+#define COL_RECEIVED 4
 
 static const char *empty_hint = "No cases yet. Every message with a vehicle list becomes a case: run\n"
                                 "`minca batch PATH`, then press {reload}.";
 
+typedef struct cases_pane {
+    char *status;      /* only cases with this status, NULL: all */
+    json_t *statuses;  /* the statuses seen at the last refresh, for cycling */
+} cases_pane;
+
 static int cases_open(tui_view *v)
 {
+    v->rows_redraw_alone = true;
+    v->priv = calloc(1, sizeof(cases_pane));
     v->table = tui_table_new(cases_cols, N_COLS);
-    if (!v->table)
+    if (!v->priv || !v->table)
         return -1;
     tui_table_set_empty(v->table, empty_hint);
     return 0;
 }
 
-static void cases_close(tui_view *v) { tui_table_free(v->table); }
+static void cases_close(tui_view *v)
+{
+    cases_pane *cp = v->priv;
+    if (cp) {
+        free(cp->status);
+        json_decref(cp->statuses);
+        free(cp);
+    }
+    tui_table_free(v->table);
+}
 
 static tui_elem status_elem(const char *status)
 {
@@ -59,44 +77,44 @@ static void cases_refresh(tui_view *v)
         tui_app_message(v->app, TUI_EL_ERROR, "cannot read cases: %s", err.msg);
         return;
     }
+    cases_pane *cp = v->priv;
+    json_decref(cp->statuses);
+    cp->statuses = json_array();
     tui_table_clear(v->table);
     size_t i;
     json_t *c;
     json_array_foreach(list, i, c) {
+        const char *status = tui_json_str(c, "status");
+        bool seen = false;
+        size_t j;
+        json_t *st;
+        json_array_foreach(cp->statuses, j, st) seen |= strcmp(json_string_value(st), status) == 0;
+        if (!seen)
+            json_array_append_new(cp->statuses, json_string(status));
+        if (cp->status && strcmp(cp->status, status) != 0)
+            continue;
         char veh[16], counts[48], date[32];
         snprintf(veh, sizeof veh, "%lld", tui_json_int(c, "vehicles"));
         /* accepted/picked rows were reviewed into a key: they count with the automatic ones. */
         snprintf(counts, sizeof counts, "%lld/%lld/%lld", tui_json_int(c, "auto") + tui_json_int(c, "reviewed"),
                  tui_json_int(c, "review"), tui_json_int(c, "no_match"));
         tui_text_when(tui_json_str(c, "received"), date, sizeof date);
-        const char *cells[N_COLS] = {tui_json_str(c, "cot"), tui_json_str(c, "client_name"), tui_json_str(c, "broker"),
-                                     tui_json_str(c, "status"), veh, counts, date};
-        tui_table_add(v->table, tui_json_str(c, "cot"), cells, status_elem(tui_json_str(c, "status")), c);
-        tui_table_set_sort_key(v->table, 6, tui_json_str(c, "received"));
+        const char *cells[N_COLS] = {tui_json_str(c, "cot"),   tui_json_str(c, "client_name"), tui_json_str(c, "rfc"),
+                                     tui_json_str(c, "broker"), date, veh, counts, status};
+        tui_table_add(v->table, tui_json_str(c, "cot"), cells, status_elem(status), c);
+        tui_table_set_sort_key(v->table, COL_RECEIVED, tui_json_str(c, "received"));
     }
     tui_table_done(v->table);
-    tui_table_set_empty(v->table, empty_hint);
+    if (cp->status) {
+        char *hint = core_strdup_printf("No case has status '%s' now. Press {status-filter} to show another status.",
+                                        cp->status);
+        tui_table_set_empty(v->table, hint);
+        free(hint);
+    } else {
+        tui_table_set_empty(v->table, empty_hint);
+    }
     json_decref(list);
     cases_select(v);
-}
-
-static void field(GString *out, const char *label, const char *value)
-{
-    if (value && *value)
-        g_string_append_printf(out, "%-16s %s\n", label, value);
-}
-
-static const char *decision_label(const char *d)
-{
-    if (!*d)
-        return "not codified";
-    if (strcmp(d, "auto_accept") == 0)
-        return "auto";
-    if (strcmp(d, "needs_review") == 0)
-        return "review";
-    if (strcmp(d, "no_match") == 0)
-        return "no match";
-    return d;
 }
 
 static tui_view *cases_enter(tui_view *v)
@@ -104,91 +122,59 @@ static tui_view *cases_enter(tui_view *v)
     const char *cot = tui_table_selected_key(v->table);
     if (!cot)
         return NULL;
-    long long insurer_id;
-    PGconn *db = tui_app_store(v->app, v->table, &insurer_id);
-    if (!db)
-        return NULL;
-    minca_err err = {0};
-    json_t *k = store_case_show(db, insurer_id, cot, &err);
-    if (!k) {
-        tui_app_message(v->app, TUI_EL_ERROR, "cannot read case %s: %s", cot, err.msg);
-        return NULL;
-    }
-    GString *out = g_string_new(NULL);
-    field(out, "Status:", tui_json_str(k, "status"));
-    field(out, "Reason:", tui_json_str(k, "status_reason"));
-    field(out, "Client:", tui_json_str(k, "client_name"));
-    field(out, "RFC:", tui_json_str(k, "rfc"));
-    field(out, "Broker:", tui_json_str(k, "broker"));
-    field(out, "Coverage:", tui_json_str(k, "coverage"));
-    field(out, "Payment:", tui_json_str(k, "payment_terms"));
-    field(out, "Use:", tui_json_str(k, "uso"));
-    if (*tui_json_str(k, "validity_start"))
-        g_string_append_printf(out, "%-16s %s to %s\n", "Validity:", tui_json_str(k, "validity_start"),
-                               tui_json_str(k, "validity_end"));
-    field(out, "Created:", tui_json_str(k, "created_at"));
-    char from[512];
-    snprintf(from, sizeof from, "%s <%s>", tui_json_str(k, "from_name"), tui_json_str(k, "from_addr"));
-    if (*tui_json_str(k, "from_addr"))
-        field(out, "From:", from);
-    field(out, "Subject:", tui_json_str(k, "subject"));
-    field(out, "Received:", tui_json_str(k, "received_at"));
-    field(out, "Pre-analysis:", tui_json_str(k, "preanalysis_status"));
-    json_t *missing = json_object_get(k, "missing_requirements");
-    size_t i;
-    json_t *item;
-    if (json_array_size(missing)) {
-        g_string_append(out, "Missing:\n");
-        char *text = tui_json_text(missing, 2);
-        g_string_append(out, text);
-        free(text);
-    }
-    if (json_is_true(json_object_get(k, "needs_profile")))
-        g_string_append(out, json_array_size(json_object_get(k, "vehicles"))
-                                 ? "The broker has no profile yet: the sheet's columns were guessed.\n"
-                                 : "The broker has no profile yet: the vehicle list could not be read.\n");
+    return tui_matches_new(v->app, cot);
+}
 
-    json_t *atts = json_object_get(k, "attachments");
-    g_string_append_printf(out, "\nAttachments (%zu):\n", json_array_size(atts));
-    json_array_foreach(atts, i, item)
-        g_string_append_printf(out, "  %lld. %s  %s%s%s\n", tui_json_int(item, "ordinal"), tui_json_str(item, "filename"),
-                               tui_json_str(item, "status"), *tui_json_str(item, "error") ? ": " : "",
-                               tui_json_str(item, "error"));
+/* The status filter: all, then each status seen, in the order they first appear. */
+static void cycle_status(tui_view *v)
+{
+    cases_pane *cp = v->priv;
+    size_t n = json_array_size(cp->statuses), next = 0;
+    if (cp->status) {
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(json_string_value(json_array_get(cp->statuses, i)), cp->status) == 0)
+                next = i + 1;
+    }
+    free(cp->status);
+    cp->status = next < n ? strdup(json_string_value(json_array_get(cp->statuses, next))) : NULL;
+    tui_app_message(v->app, TUI_EL_NORMAL, cp->status ? "showing cases with status %s" : "showing every case%s",
+                    cp->status ? cp->status : "");
+    v->stale = true;
+}
 
-    json_t *rows = json_object_get(k, "vehicles");
-    int counts[4] = {0}; /* auto+reviewed, review, no match, not codified */
-    json_array_foreach(rows, i, item) {
-        const char *d = tui_json_str(item, "decision");
-        if (!*d)
-            counts[3]++;
-        else if (strcmp(d, "needs_review") == 0)
-            counts[1]++;
-        else if (strcmp(d, "no_match") == 0 || strcmp(d, "rejected") == 0)
-            counts[2]++;
-        else
-            counts[0]++;
+static bool cases_key(tui_view *v, tui_action act, tui_key key)
+{
+    (void)key;
+    switch (act) {
+    case TUI_ACT_STATUS_FILTER:
+        cycle_status(v);
+        return true;
+    case TUI_ACT_WIZARD: {
+        const char *cot = tui_table_selected_key(v->table);
+        if (cot)
+            tui_app_push(v->app, tui_wizard_new(v->app, cot));
+        return true;
     }
-    g_string_append_printf(out, "\nVehicles: %zu (%d with a key, %d to review, %d no match, %d not codified)\n",
-                           json_array_size(rows), counts[0], counts[1], counts[2], counts[3]);
-    json_array_foreach(rows, i, item) {
-        if (i >= 200) {
-            g_string_append_printf(out, "  … %zu more in the Matches pane\n", json_array_size(rows) - i);
-            break;
-        }
-        char desc[200]; /* padded by columns, not bytes, so accents keep the table aligned */
-        tui_text_fit(*tui_json_str(item, "description") ? tui_json_str(item, "description")
-                                                         : tui_json_str(item, "submarca"),
-                     36, false, desc, sizeof desc);
-        g_string_append_printf(out, "  %3lld  %s %4lld  %-10s %s\n", tui_json_int(item, "inciso"), desc,
-                               tui_json_int(item, "year"), tui_json_str(item, "cvegs"),
-                               decision_label(tui_json_str(item, "decision")));
+    default:
+        return false;
     }
-    char *title = core_strdup_printf("Case %s", cot);
-    tui_view *pv = tui_pager_new(v->app, title, out->str);
-    free(title);
-    g_string_free(out, TRUE);
-    json_decref(k);
-    return pv;
+}
+
+static void cases_draw(tui_view *v, WINDOW *win, int h, int w)
+{
+    cases_pane *cp = v->priv;
+    char *head = core_strdup_printf(" Cases · status: %s ({status-filter} cycles) · {filter} filters · {sort} sorts ·"
+                                    " Enter opens",
+                                    cp->status ? cp->status : "all");
+    char *text = tui_keys_expand(head);
+    wattrset(win, tui_theme_attr(TUI_EL_TITLE));
+    mvwhline(win, 0, 0, ' ', w);
+    tui_text_put(win, 0, 0, w, text, false);
+    wattrset(win, A_NORMAL);
+    free(text);
+    free(head);
+    v->body_rows = h - 2;
+    tui_table_draw(v->table, win, 1, 0, h - 1, w);
 }
 
 const tui_view_ops tui_pane_cases_ops = {
@@ -197,6 +183,8 @@ const tui_view_ops tui_pane_cases_ops = {
     .open = cases_open,
     .close = cases_close,
     .refresh = cases_refresh,
+    .draw = cases_draw,
+    .key = cases_key,
     .enter = cases_enter,
     .select = cases_select,
 };

@@ -73,10 +73,24 @@ static void append_field(GString *out, const char *label, const char *value)
         g_string_append_printf(out, "%-10s %s\n", label, value);
 }
 
+/* One line first: which sheet and header row were read, how many rows, what went wrong. */
 static void append_extraction(GString *out, json_t *ex)
 {
     if (!ex || json_is_null(ex))
         return;
+    json_t *rep = json_object_get(ex, "report");
+    if (!rep)
+        rep = ex;
+    if (json_object_get(rep, "rows")) {
+        g_string_append_printf(out, "      read: %s%s%s", *tui_json_str(rep, "sheet") ? "sheet '" : "",
+                               tui_json_str(rep, "sheet"), *tui_json_str(rep, "sheet") ? "', " : "");
+        if (json_object_get(rep, "header_row"))
+            g_string_append_printf(out, "header row %lld, ", tui_json_int(rep, "header_row"));
+        g_string_append_printf(out, "%lld rows, %lld errors, %lld warnings, %lld skipped; %s\n", tui_json_int(rep, "rows"),
+                               tui_json_int(rep, "errors"), tui_json_int(rep, "warnings"), tui_json_int(rep, "skipped"),
+                               *tui_json_str(rep, "profile") ? tui_json_str(rep, "profile")
+                                                             : "columns guessed (no broker profile)");
+    }
     char *text = tui_json_text(ex, 6);
     g_string_append(out, text);
     free(text);

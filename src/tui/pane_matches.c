@@ -1,6 +1,15 @@
-/* Matches pane: the vehicle rows of the case selected in Cases, with the codifier's key,
- * decision and confidence. A header line names the case; Enter shows one row in full. */
-#include "minca/store.h"
+/* Matches pane: the case view. A header with the case's client data and pre-analysis, then
+ * one line per vehicle row: inciso, the description as the broker wrote it, year, VIN, the
+ * chosen key with its catalog description, confidence, decision and a reviewed mark.
+ *
+ * Decisions are taken here and saved at once through review.h (one transaction each, audited
+ * with the acting user, turned into corrections): accept, pick from the candidates or from a
+ * catalog search (pushed views), no match, undo, note, mark ready, export. The tab follows
+ * the case selected in Cases; Enter in Cases pushes a copy fixed on one case. */
+#include "minca/export_case.h"
+#include "minca/profile_store.h"
+#include "minca/review.h"
+#include "minca/store_tui.h"
 #include "minca/tui.h"
 
 #include <glib.h>
@@ -9,14 +18,19 @@
 #include <string.h>
 
 static const tui_column matches_cols[] = {
-    {"Inc", 4, 0, true},    {"Description", 20, 1, false}, {"Year", 4, 0, true},
-    {"Key", 10, 0, false},  {"Decision", 8, 0, false},     {"Conf", 5, 0, true},
+    {"Inc", 3, 0, true},    {"Description", 14, 4, false}, {"Year", 4, 0, true},  {"VIN", 8, 1, false},
+    {"Key", 8, 0, false},   {"Catalog", 12, 4, false},     {"Conf", 4, 0, true},  {"Decision", 8, 0, false},
+    {"✓", 1, 0, false},
 };
 #define N_COLS (int)(sizeof matches_cols / sizeof matches_cols[0])
+#define HEAD_LINES 2
 
 typedef struct matches {
-    json_t *kase;      /* store_case_show() of the case shown, or NULL */
-    char *cot;
+    char *fixed_cot;   /* pushed on one case; NULL: follows the Cases selection */
+    char *cot;         /* the case shown */
+    json_t *head;      /* store_tui_case_head(), or NULL */
+    json_t *rows;      /* store_tui_case_rows() */
+    int n_review, n_nomatch, n_keyed, n_open;
 } matches;
 
 static const char *no_case_hint = "No case selected. Pick one in the Cases pane ({cases}), then come back here ({matches}).";
@@ -36,8 +50,10 @@ static void matches_close(tui_view *v)
 {
     matches *m = v->priv;
     if (m) {
-        json_decref(m->kase);
+        json_decref(m->head);
+        json_decref(m->rows);
         free(m->cot);
+        free(m->fixed_cot);
         free(m);
     }
     tui_table_free(v->table);
@@ -53,7 +69,7 @@ static const char *decision_label(const char *d)
         return "review";
     if (strcmp(d, "no_match") == 0)
         return "no match";
-    return d;
+    return d; /* accepted, picked, rejected */
 }
 
 static tui_elem decision_elem(const char *d)
@@ -67,21 +83,79 @@ static tui_elem decision_elem(const char *d)
     return TUI_EL_NORMAL;
 }
 
+static const char *shown_cot(tui_view *v)
+{
+    matches *m = v->priv;
+    return m->fixed_cot ? m->fixed_cot : tui_app_current_case(v->app);
+}
+
+static void add_row(tui_view *v, json_t *r, size_t i)
+{
+    char key[32], inciso[16], year[16], conf[16], catalog[600];
+    snprintf(key, sizeof key, "%lld", tui_json_int(r, "id"));
+    json_t *inc = json_object_get(r, "inciso");
+    snprintf(inciso, sizeof inciso, "%lld", json_is_integer(inc) ? (long long)json_integer_value(inc) : (long long)i + 1);
+    json_t *y = json_object_get(r, "match_year");
+    if (!json_is_integer(y))
+        y = json_object_get(r, "year");
+    if (json_is_integer(y))
+        snprintf(year, sizeof year, "%lld", (long long)json_integer_value(y));
+    else
+        year[0] = '\0';
+    json_t *c = json_object_get(r, "confidence");
+    if (json_is_number(c))
+        snprintf(conf, sizeof conf, "%.2f", json_number_value(c));
+    else
+        conf[0] = '\0';
+    char desc[512];
+    if (*tui_json_str(r, "description"))
+        snprintf(desc, sizeof desc, "%s", tui_json_str(r, "description"));
+    else
+        snprintf(desc, sizeof desc, "%s %s", tui_json_str(r, "marca"), tui_json_str(r, "submarca"));
+    if (*tui_json_str(r, "key_description"))
+        snprintf(catalog, sizeof catalog, "%s %s %s", tui_json_str(r, "key_marca"), tui_json_str(r, "key_submarca"),
+                 tui_json_str(r, "key_description"));
+    else
+        catalog[0] = '\0';
+    const char *decision = tui_json_str(r, "decision");
+    const char *reviewed = *tui_json_str(r, "reviewed_by") ? "✓" : (*tui_json_str(r, "note") ? "*" : "");
+    const char *cells[N_COLS] = {inciso, desc, year, tui_json_str(r, "vin"), tui_json_str(r, "cvegs"), catalog, conf,
+                                 decision_label(decision), reviewed};
+    tui_table_add(v->table, key, cells, decision_elem(decision), r);
+}
+
+static void count_rows(matches *m)
+{
+    m->n_review = m->n_nomatch = m->n_keyed = m->n_open = 0;
+    size_t i;
+    json_t *r;
+    json_array_foreach(m->rows, i, r) {
+        tui_elem e = decision_elem(tui_json_str(r, "decision"));
+        m->n_review += e == TUI_EL_WARN;
+        m->n_nomatch += e == TUI_EL_ERROR;
+        m->n_keyed += e == TUI_EL_OK;
+        m->n_open += e == TUI_EL_WARN || e == TUI_EL_NORMAL;
+    }
+}
+
 static void matches_refresh(tui_view *v)
 {
     matches *m = v->priv;
-    const char *cot = tui_app_current_case(v->app);
+    const char *cot = shown_cot(v);
     if (!m->cot || !cot || strcmp(m->cot, cot) != 0) {
         /* Another case: start at its first row with no filter. */
         tui_table_clear(v->table);
         tui_table_done(v->table);
         tui_table_set_filter(v->table, NULL);
     }
+    char *keep = cot ? strdup(cot) : NULL; /* cot may be m->cot itself */
     free(m->cot);
-    m->cot = cot ? strdup(cot) : NULL;
-    json_decref(m->kase);
-    m->kase = NULL;
-    if (!cot) {
+    m->cot = keep;
+    json_decref(m->head);
+    json_decref(m->rows);
+    m->head = m->rows = NULL;
+    count_rows(m);
+    if (!m->cot) {
         tui_table_clear(v->table);
         tui_table_done(v->table);
         tui_table_set_empty(v->table, no_case_hint);
@@ -92,74 +166,82 @@ static void matches_refresh(tui_view *v)
     if (!db)
         return;
     minca_err err = {0};
-    m->kase = store_case_show(db, insurer_id, cot, &err);
+    m->head = store_tui_case_head(db, insurer_id, m->cot, &err);
+    if (m->head)
+        m->rows = store_tui_case_rows(db, insurer_id, tui_json_int(m->head, "id"), &err);
     tui_table_clear(v->table);
-    if (!m->kase) {
+    if (!m->head || !m->rows) {
         tui_table_done(v->table);
-        tui_app_message(v->app, TUI_EL_ERROR, "cannot read case %s: %s", cot, err.msg);
+        tui_app_message(v->app, TUI_EL_ERROR, "cannot read case %s: %s", m->cot, err.msg);
         return;
     }
     size_t i;
     json_t *r;
-    json_array_foreach(json_object_get(m->kase, "vehicles"), i, r) {
-        char key[32], inciso[16], year[16], conf[16];
-        snprintf(key, sizeof key, "%lld", tui_json_int(r, "id"));
-        json_t *inc = json_object_get(r, "inciso");
-        snprintf(inciso, sizeof inciso, "%lld", json_is_null(inc) || !inc ? (long long)i + 1 : tui_json_int(r, "inciso"));
-        json_t *y = json_object_get(r, "match_year");
-        if (!json_is_integer(y))
-            y = json_object_get(r, "year");
-        if (json_is_integer(y))
-            snprintf(year, sizeof year, "%lld", (long long)json_integer_value(y));
-        else
-            year[0] = '\0';
-        json_t *c = json_object_get(r, "confidence");
-        if (json_is_number(c))
-            snprintf(conf, sizeof conf, "%.2f", json_number_value(c));
-        else
-            conf[0] = '\0';
-        char desc[512];
-        if (*tui_json_str(r, "description"))
-            snprintf(desc, sizeof desc, "%s", tui_json_str(r, "description"));
-        else
-            snprintf(desc, sizeof desc, "%s %s", tui_json_str(r, "marca"), tui_json_str(r, "submarca"));
-        const char *decision = tui_json_str(r, "decision");
-        const char *cells[N_COLS] = {inciso, desc, year, tui_json_str(r, "cvegs"), decision_label(decision), conf};
-        tui_table_add(v->table, key, cells, decision_elem(decision), r);
-    }
+    json_array_foreach(m->rows, i, r)
+        add_row(v, r, i);
+    count_rows(m);
     tui_table_done(v->table);
-    tui_table_set_empty(v->table, json_is_true(json_object_get(m->kase, "needs_profile"))
-                                      ? "No vehicle rows: this broker's sheet needs a profile before it can be read."
+    tui_table_set_empty(v->table, json_is_true(json_object_get(m->head, "needs_profile"))
+                                      ? "No vehicle rows: this broker's sheet needs a profile before it can be read.\n"
+                                        "Press {wizard} to open the profile wizard."
                                       : "This case has no vehicle rows yet (still being read, or its email had no "
                                         "vehicle list).");
+}
+
+/* "RFC missing, vigencia missing" from the pre-analysis. */
+static void missing_text(json_t *missing, GString *out)
+{
+    size_t i;
+    json_t *item;
+    json_array_foreach(missing, i, item) {
+        const char *text = json_is_string(item) ? json_string_value(item)
+                           : *tui_json_str(item, "label") ? tui_json_str(item, "label")
+                           : *tui_json_str(item, "field") ? tui_json_str(item, "field")
+                                                           : tui_json_str(item, "requirement");
+        g_string_append_printf(out, "%s%s", i ? ", " : "", text);
+    }
 }
 
 static void matches_draw(tui_view *v, WINDOW *win, int h, int w)
 {
     matches *m = v->priv;
-    char head[600];
-    if (m->kase) {
-        int n = tui_table_total(v->table), review = 0, nomatch = 0, keyed = 0;
-        size_t i;
-        json_t *r;
-        json_array_foreach(json_object_get(m->kase, "vehicles"), i, r) {
-            tui_elem e = decision_elem(tui_json_str(r, "decision"));
-            review += e == TUI_EL_WARN;
-            nomatch += e == TUI_EL_ERROR;
-            keyed += e == TUI_EL_OK;
+    GString *l1 = g_string_new(NULL), *l2 = g_string_new(NULL);
+    if (m->head) {
+        json_t *k = m->head;
+        g_string_printf(l1, " %s · %s · RFC %s · %s · %s", m->cot,
+                        *tui_json_str(k, "client_name") ? tui_json_str(k, "client_name") : "(client unknown)",
+                        *tui_json_str(k, "rfc") ? tui_json_str(k, "rfc") : "—",
+                        *tui_json_str(k, "broker") ? tui_json_str(k, "broker") : tui_json_str(k, "from_addr"),
+                        tui_json_str(k, "status"));
+        g_string_printf(l2, " %d vehicles: %d keyed, %d to review, %d no match · pre-analysis: %s",
+                        tui_table_total(v->table), m->n_keyed, m->n_review, m->n_nomatch,
+                        *tui_json_str(k, "preanalysis_status") ? tui_json_str(k, "preanalysis_status") : "—");
+        json_t *missing = json_object_get(k, "missing_requirements");
+        if (json_array_size(missing)) {
+            g_string_append(l2, ", missing: ");
+            missing_text(missing, l2);
         }
-        snprintf(head, sizeof head, " %s · %s · %s · %d vehicles: %d keyed, %d to review, %d no match", m->cot,
-                 *tui_json_str(m->kase, "client_name") ? tui_json_str(m->kase, "client_name") : "(client unknown)",
-                 tui_json_str(m->kase, "status"), n, keyed, review, nomatch);
+        if (json_is_true(json_object_get(k, "needs_profile"))) {
+            char key[16];
+            tui_keys_primary(TUI_ACT_WIZARD, key, sizeof key);
+            g_string_append_printf(l2, " · no broker profile (%s: wizard)", key);
+        }
     } else {
-        snprintf(head, sizeof head, " Matches");
+        g_string_assign(l1, " Matches");
     }
     wattrset(win, tui_theme_attr(TUI_EL_TITLE));
     mvwhline(win, 0, 0, ' ', w);
-    tui_text_put(win, 0, 0, w, head, false);
+    tui_text_put(win, 0, 0, w, l1->str, false);
+    wattrset(win, tui_theme_attr(m->head && json_array_size(json_object_get(m->head, "missing_requirements"))
+                                     ? TUI_EL_WARN
+                                     : TUI_EL_DIM));
+    mvwhline(win, 1, 0, ' ', w);
+    tui_text_put(win, 1, 0, w, l2->str, false);
     wattrset(win, A_NORMAL);
-    v->body_rows = h - 2;
-    tui_table_draw(v->table, win, 1, 0, h - 1, w);
+    g_string_free(l1, TRUE);
+    g_string_free(l2, TRUE);
+    v->body_rows = h - HEAD_LINES - 1;
+    tui_table_draw(v->table, win, HEAD_LINES, 0, h - HEAD_LINES, w);
 }
 
 static bool needs_review(json_t *row, void *user)
@@ -168,14 +250,203 @@ static bool needs_review(json_t *row, void *user)
     return strcmp(tui_json_str(row, "decision"), "needs_review") == 0;
 }
 
+static bool row_has_id(json_t *row, void *user)
+{
+    return tui_json_int(row, "id") == *(long long *)user;
+}
+
+/* ---- decisions ----------------------------------------------------------------------------- */
+
+/* The selected row's id, or 0 with a message. */
+static long long selected_row(tui_view *v, json_t **row)
+{
+    json_t *r = tui_table_selected(v->table);
+    if (row)
+        *row = r;
+    if (!r) {
+        tui_app_message(v->app, TUI_EL_WARN, "no vehicle row selected");
+        return 0;
+    }
+    return tui_json_int(r, "id");
+}
+
+static long long case_id(tui_view *v)
+{
+    matches *m = v->priv;
+    if (!m->head) {
+        tui_app_message(v->app, TUI_EL_WARN, "no case open");
+        return 0;
+    }
+    return tui_json_int(m->head, "id");
+}
+
+static PGconn *db_for(tui_view *v, long long *insurer_id)
+{
+    PGconn *db = tui_app_db(v->app);
+    *insurer_id = db ? tui_app_insurer_id(v->app) : 0;
+    return db && *insurer_id ? db : NULL;
+}
+
+static void decided(tui_view *v, int rc, minca_err *err, const char *fmt, json_t *row)
+{
+    if (rc < 0) {
+        tui_app_message(v->app, TUI_EL_ERROR, "%s", err->msg);
+        return;
+    }
+    tui_app_message(v->app, TUI_EL_OK, fmt, tui_json_int(row, "inciso"));
+    tui_app_changed(v->app);
+}
+
+static void note_done(tui_view *v, const char *text, void *user)
+{
+    long long row_id = (long long)(intptr_t)user;
+    long long ins;
+    PGconn *db = db_for(v, &ins);
+    if (!db)
+        return;
+    minca_err err = {0};
+    if (review_note(db, ins, row_id, text, tui_app_user(v->app), &err) < 0)
+        tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
+    else {
+        tui_app_message(v->app, TUI_EL_OK, "note saved");
+        tui_app_changed(v->app);
+    }
+}
+
+static void rerun_done(tui_view *v, const char *text, void *user)
+{
+    (void)user;
+    if (g_ascii_strcasecmp(text, "yes") != 0) {
+        tui_app_message(v->app, TUI_EL_NORMAL, "re-run cancelled");
+        return;
+    }
+    long long ins, cid = case_id(v);
+    PGconn *db = db_for(v, &ins);
+    if (!db || !cid)
+        return;
+    minca_err err = {0};
+    long long job = 0;
+    if (profile_store_rerun_case(db, ins, cid, tui_app_user(v->app), NULL, &job, &err) < 0)
+        tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
+    else {
+        tui_app_message(v->app, TUI_EL_OK, "case queued for extraction again (job %lld)", job);
+        tui_app_changed(v->app);
+    }
+}
+
+static void export_case(tui_view *v)
+{
+    matches *m = v->priv;
+    long long ins;
+    PGconn *db = db_for(v, &ins);
+    if (!db || !m->head)
+        return;
+    export_case_outcome out;
+    memset(&out, 0, sizeof out);
+    minca_err err = {0};
+    if (export_case_run(db, ins, m->cot, NULL, NULL, NULL, false, &out, &err) < 0) {
+        tui_app_message(v->app, TUI_EL_ERROR, "not exported: %s", err.msg);
+        return;
+    }
+    tui_app_message(v->app, TUI_EL_OK, "exported %s v%d (%d rows) to %s", m->cot, out.version, out.n_rows, out.path);
+    tui_app_changed(v->app);
+}
+
 static bool matches_key(tui_view *v, tui_action act, tui_key key)
 {
     (void)key;
-    if (act != TUI_ACT_NEXT_REVIEW)
+    matches *m = v->priv;
+    json_t *row = NULL;
+    long long row_id, ins;
+    PGconn *db;
+    minca_err err = {0};
+    int rc;
+    switch (act) {
+    case TUI_ACT_NEXT_REVIEW:
+        if (!tui_table_select_next(v->table, needs_review, NULL))
+            tui_app_message(v->app, TUI_EL_OK, "no row of this case needs review");
+        return true;
+    case TUI_ACT_ACCEPT:
+        if (!(row_id = selected_row(v, &row)) || !(db = db_for(v, &ins)))
+            return true;
+        if (!*tui_json_str(row, "cvegs")) {
+            tui_app_message(v->app, TUI_EL_WARN, "inciso %lld has no proposed key to accept; pick one (%s)",
+                            tui_json_int(row, "inciso"), "c or s");
+            return true;
+        }
+        rc = review_accept(db, ins, row_id, tui_app_user(v->app), &err);
+        decided(v, rc, &err, "inciso %lld: key accepted", row);
+        return true;
+    case TUI_ACT_NO_MATCH:
+        if (!(row_id = selected_row(v, &row)) || !(db = db_for(v, &ins)))
+            return true;
+        rc = review_no_match(db, ins, row_id, tui_app_user(v->app), &err);
+        decided(v, rc, &err, "inciso %lld: marked no match", row);
+        return true;
+    case TUI_ACT_CANDIDATES:
+        if ((row_id = selected_row(v, NULL)))
+            tui_app_push(v->app, tui_candidates_new(v->app, row_id));
+        return true;
+    case TUI_ACT_SEARCH:
+        if ((row_id = selected_row(v, &row))) {
+            char initial[300];
+            json_t *y = json_object_get(row, "year");
+            if (*tui_json_str(row, "marca") || *tui_json_str(row, "submarca")) {
+                snprintf(initial, sizeof initial, "%s %s", tui_json_str(row, "marca"), tui_json_str(row, "submarca"));
+            } else { /* only a description: its first two words are usually brand and model */
+                gchar **words = g_strsplit(tui_json_str(row, "description"), " ", 3);
+                snprintf(initial, sizeof initial, "%s %s", words[0] ? words[0] : "", words[0] && words[1] ? words[1] : "");
+                g_strfreev(words);
+            }
+            if (json_is_integer(y))
+                snprintf(initial + strlen(initial), sizeof initial - strlen(initial), " %lld",
+                         (long long)json_integer_value(y));
+            tui_app_push(v->app, tui_search_new(v->app, row_id, g_strstrip(initial)));
+        }
+        return true;
+    case TUI_ACT_UNDO: {
+        long long cid = case_id(v), restored = 0;
+        if (!cid || !(db = db_for(v, &ins)))
+            return true;
+        if (review_undo(db, ins, cid, tui_app_user(v->app), &restored, &err) < 0) {
+            tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
+            return true;
+        }
+        tui_app_message(v->app, TUI_EL_OK, "last decision undone");
+        tui_table_select_next(v->table, row_has_id, &restored);
+        tui_app_changed(v->app);
+        return true;
+    }
+    case TUI_ACT_NOTE:
+        if ((row_id = selected_row(v, &row)))
+            tui_app_prompt(v->app, v, "note: ", tui_json_str(row, "note"), note_done, (void *)(intptr_t)row_id);
+        return true;
+    case TUI_ACT_READY: {
+        long long cid = case_id(v);
+        if (!cid || !(db = db_for(v, &ins)))
+            return true;
+        if (review_mark_ready(db, ins, cid, tui_app_user(v->app), &err) < 0)
+            tui_app_message(v->app, TUI_EL_ERROR, "not ready: %s", err.msg);
+        else {
+            tui_app_message(v->app, TUI_EL_OK, "%s is ready for export", m->cot);
+            tui_app_changed(v->app);
+        }
+        return true;
+    }
+    case TUI_ACT_EXPORT:
+        export_case(v);
+        return true;
+    case TUI_ACT_RERUN:
+        if (case_id(v))
+            tui_app_prompt(v->app, v, "re-run discards the rows and decisions; type yes: ", NULL, rerun_done, NULL);
+        return true;
+    case TUI_ACT_WIZARD:
+        if (m->cot)
+            tui_app_push(v->app, tui_wizard_new(v->app, m->cot));
+        return true;
+    default:
         return false;
-    if (!tui_table_select_next(v->table, needs_review, NULL))
-        tui_app_message(v->app, TUI_EL_OK, "no row of this case needs review");
-    return true;
+    }
 }
 
 static tui_view *matches_enter(tui_view *v)
@@ -186,12 +457,14 @@ static tui_view *matches_enter(tui_view *v)
         return NULL;
     GString *out = g_string_new(NULL);
     static const char *fields[][2] = {
-        {"inciso", "Inciso"},         {"source_sheet", "Sheet"},  {"source_row", "Row"},
-        {"marca", "Brand"},           {"submarca", "Model"},      {"year", "Year"},
-        {"description", "Description"}, {"vin", "VIN"},           {"plates", "Plates"},
-        {"use", "Use"},               {"coverage", "Coverage"},   {"insured_amount", "Insured amount"},
-        {"cvegs", "Key (CVEGS)"},     {"match_year", "Key year"}, {"confidence", "Confidence"},
-        {"decision", "Decision"},     {"reviewed_by", "Reviewed by"},
+        {"inciso", "Inciso"},         {"source_sheet", "Sheet"},       {"source_row", "Row"},
+        {"marca", "Brand"},           {"submarca", "Model"},           {"year", "Year"},
+        {"description", "Description"}, {"vin", "VIN"},                {"plates", "Plates"},
+        {"use", "Use"},               {"coverage", "Coverage"},        {"insured_amount", "Insured amount"},
+        {"cvegs", "Key (CVEGS)"},     {"match_year", "Key year"},      {"key_marca", "Key brand"},
+        {"key_submarca", "Key model"}, {"key_description", "Key text"}, {"confidence", "Confidence"},
+        {"decision", "Decision"},     {"reviewed_by", "Reviewed by"},  {"reviewed_at", "Reviewed at"},
+        {"note", "Note"},
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         json_t *val = json_object_get(r, fields[i][0]);
@@ -230,3 +503,13 @@ const tui_view_ops tui_pane_matches_ops = {
     .key = matches_key,
     .enter = matches_enter,
 };
+
+tui_view *tui_matches_new(tui_app *app, const char *cot)
+{
+    tui_view *v = tui_view_new(app, &tui_pane_matches_ops);
+    if (!v)
+        return NULL;
+    matches *m = v->priv;
+    m->fixed_cot = strdup(cot);
+    return v;
+}

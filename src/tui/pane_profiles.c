@@ -1,5 +1,6 @@
 /* Profiles pane: broker profiles stored for the insurer (every version) and the profiles
- * shipped under <share>/profiles/ (*.yaml files). Read-only; Enter shows the YAML. */
+ * shipped under <share>/profiles/ (*.yaml files). Enter shows the YAML; W opens the profile
+ * wizard on the newest case of the profile's broker. */
 #include "minca/config.h"
 #include "minca/store_tui.h"
 #include "minca/tui.h"
@@ -188,6 +189,24 @@ static tui_view *profiles_enter(tui_view *v)
     return pv;
 }
 
+/* The wizard opens on the broker's newest case: its sheet is what the profile is learnt from. */
+static bool profiles_key(tui_view *v, tui_action act, tui_key key)
+{
+    (void)key;
+    if (act != TUI_ACT_WIZARD)
+        return false;
+    json_t *p = tui_table_selected(v->table);
+    if (!p)
+        return true;
+    const char *cot = tui_json_str(p, "latest_cot");
+    if (!*cot) {
+        tui_app_message(v->app, TUI_EL_WARN, "no case of this profile's broker to learn from; open the wizard from a case");
+        return true;
+    }
+    tui_app_push(v->app, tui_wizard_new(v->app, cot));
+    return true;
+}
+
 const tui_view_ops tui_pane_profiles_ops = {
     .name = "profiles",
     .title = "Profiles",
@@ -195,4 +214,5 @@ const tui_view_ops tui_pane_profiles_ops = {
     .close = profiles_close,
     .refresh = profiles_refresh,
     .enter = profiles_enter,
+    .key = profiles_key,
 };

@@ -245,3 +245,14 @@ long long tui_json_int(json_t *obj, const char *key)
         return strtoll(json_string_value(v), NULL, 10);
     return 0;
 }
+
+void tui_text_rule(WINDOW *w, int y, int x, int width)
+{
+    if (width <= 0)
+        return;
+    GString *line = g_string_sized_new((gsize)width * 3);
+    for (int i = 0; i < width; i++)
+        g_string_append(line, "─");
+    mvwaddstr(w, y, x, line->str);
+    g_string_free(line, TRUE);
+}

@@ -186,7 +186,7 @@ expect "Esc goes back to the pane" main "Inbox 1/2"
 
 keys main 2
 expect "2 shows the cases" main "COT-2026-000001 +Transportes Ñandú"
-expect "cases show the counts by decision" main "review +3 +1/1/1"
+expect "cases show the counts by decision" main "3 +1/1/1 +review"
 keys main Enter
 expect "Enter opens the case" main "TNA010101AB1"
 keys main q
@@ -194,7 +194,7 @@ expect "q closes the case detail" main "Cases 1/1"
 
 keys main 3
 expect "3 shows the matches of the selected case" main "NP300 ESTACAS DIÉSEL 2"
-expect "matches show key, decision and confidence" main "KEY2 +review +0.70"
+expect "matches show key, confidence and decision" main "KEY2 +0.70 +review"
 keys main n
 expect "n jumps to the row needing review" main "Matches 2/3"
 keys main n
@@ -222,6 +222,7 @@ expect "position follows" main "Inbox 1/2"
 
 keys main '?'
 expect "? opens the help generated from the key table" main "move down one line"
+keys main G
 expect "help shows the remapped reload key" main "R, F5 +reload"
 keys main q
 expect "q closes the help" main "Inbox 1/2"

@@ -1,0 +1,196 @@
+/* Candidates view: the codifier's ranked catalog keys for one vehicle row, each with its
+ * score; below the list, the explanation of the selected one (which attributes agreed with
+ * the broker's text and which conflicted). Enter picks the selected key through review_pick
+ * and closes the view. */
+#include "minca/review.h"
+#include "minca/store_tui.h"
+#include "minca/tui.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const tui_column cand_cols[] = {
+    {"#", 2, 0, true},        {"Key", 8, 0, false},       {"Year", 4, 0, true}, {"Score", 5, 0, true},
+    {"Brand", 8, 1, false},   {"Model", 8, 1, false},     {"Description", 16, 5, false},
+};
+#define N_COLS (int)(sizeof cand_cols / sizeof cand_cols[0])
+#define EXPLAIN_LINES 6
+
+typedef struct candidates {
+    long long row_id;
+    json_t *row;       /* store_tui_row_candidates() */
+} candidates;
+
+static int cand_open(tui_view *v)
+{
+    v->priv = calloc(1, sizeof(candidates));
+    v->table = tui_table_new(cand_cols, N_COLS);
+    if (!v->priv || !v->table)
+        return -1;
+    tui_table_set_empty(v->table, "The codifier proposed no candidate for this row. Search the catalog instead "
+                                  "({search} in the Matches pane).");
+    return 0;
+}
+
+static void cand_close(tui_view *v)
+{
+    candidates *c = v->priv;
+    if (c) {
+        json_decref(c->row);
+        free(c);
+    }
+    tui_table_free(v->table);
+}
+
+static void cand_refresh(tui_view *v)
+{
+    candidates *c = v->priv;
+    long long insurer_id;
+    PGconn *db = tui_app_store(v->app, v->table, &insurer_id);
+    if (!db)
+        return;
+    minca_err err = {0};
+    json_t *row = store_tui_row_candidates(db, insurer_id, c->row_id, &err);
+    if (!row) {
+        tui_app_message(v->app, TUI_EL_ERROR, "cannot read the candidates: %s", err.msg);
+        return;
+    }
+    json_decref(c->row);
+    c->row = row;
+    tui_table_clear(v->table);
+    size_t i;
+    json_t *k;
+    json_array_foreach(json_object_get(row, "candidates"), i, k) {
+        char rank[8], year[16], score[16], key[64];
+        snprintf(rank, sizeof rank, "%zu", i + 1);
+        snprintf(year, sizeof year, "%lld", tui_json_int(k, "year"));
+        json_t *s = json_object_get(k, "score");
+        snprintf(score, sizeof score, "%.2f", json_is_number(s) ? json_number_value(s) : 0.0);
+        snprintf(key, sizeof key, "%s/%s", tui_json_str(k, "cvegs"), year);
+        bool chosen = strcmp(tui_json_str(k, "cvegs"), tui_json_str(row, "cvegs")) == 0 &&
+                      tui_json_int(k, "year") == tui_json_int(row, "match_year");
+        const char *cells[N_COLS] = {rank,
+                                     tui_json_str(k, "cvegs"),
+                                     year,
+                                     score,
+                                     tui_json_str(k, "marca"),
+                                     tui_json_str(k, "submarca"),
+                                     tui_json_str(k, "description")};
+        tui_table_add(v->table, key, cells, chosen ? TUI_EL_OK : TUI_EL_NORMAL, k);
+    }
+    tui_table_done(v->table);
+}
+
+/* "agree: brand NISSAN, year 2020 · conflict: doors 2P≠4P" for the selected candidate. */
+static void explain(json_t *cand, GString *agree, GString *conflict)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(cand, "evidence"), i, e) {
+        const char *attr = tui_json_str(e, "attr"), *q = tui_json_str(e, "query"), *cat = tui_json_str(e, "catalog");
+        if (strcmp(tui_json_str(e, "verdict"), "conflict") == 0)
+            g_string_append_printf(conflict, "%s%s %s≠%s", conflict->len ? ", " : "", attr, *q ? q : "?",
+                                   *cat ? cat : "?");
+        else
+            g_string_append_printf(agree, "%s%s %s", agree->len ? ", " : "", attr, *cat ? cat : q);
+    }
+}
+
+static void put_line(WINDOW *win, int y, int w, tui_elem elem, const char *text)
+{
+    wattrset(win, tui_theme_attr(elem));
+    mvwhline(win, y, 0, ' ', w);
+    tui_text_put(win, y, 1, w - 1, text, false);
+    wattrset(win, A_NORMAL);
+}
+
+static void cand_draw(tui_view *v, WINDOW *win, int h, int w)
+{
+    candidates *c = v->priv;
+    char title[700], year[16] = "";
+    json_t *r = c->row;
+    if (r && json_is_integer(json_object_get(r, "year")))
+        snprintf(year, sizeof year, " %lld", tui_json_int(r, "year"));
+    snprintf(title, sizeof title, "Candidates · inciso %lld · %s%s · Enter picks, Esc closes",
+             r ? tui_json_int(r, "inciso") : 0LL,
+             r ? (*tui_json_str(r, "description") ? tui_json_str(r, "description") : tui_json_str(r, "submarca")) : "",
+             year);
+    wattrset(win, tui_theme_attr(TUI_EL_HEADER));
+    mvwhline(win, 0, 0, ' ', w);
+    tui_text_put(win, 0, 0, w, title, false);
+    wattrset(win, A_NORMAL);
+    int list_h = h - 1 - EXPLAIN_LINES;
+    v->body_rows = list_h - 1;
+    tui_table_draw(v->table, win, 1, 0, list_h, w);
+
+    int y = 1 + list_h;
+    json_t *cand = tui_table_selected(v->table);
+    wattrset(win, tui_theme_attr(TUI_EL_DIM));
+    tui_text_rule(win, y, 0, w);
+    wattrset(win, A_NORMAL);
+    if (!cand)
+        return;
+    GString *agree = g_string_new(NULL), *conflict = g_string_new(NULL);
+    explain(cand, agree, conflict);
+    char *line = core_strdup_printf("%s %lld · %s %s %s", tui_json_str(cand, "cvegs"), tui_json_int(cand, "year"),
+                                    tui_json_str(cand, "marca"), tui_json_str(cand, "submarca"),
+                                    tui_json_str(cand, "description"));
+    put_line(win, y + 1, w, TUI_EL_NORMAL, line);
+    free(line);
+    line = core_strdup_printf("why: %s", tui_json_str(cand, "explanation"));
+    put_line(win, y + 2, w, TUI_EL_NORMAL, line);
+    free(line);
+    line = core_strdup_printf("agrees: %s", agree->len ? agree->str : "—");
+    put_line(win, y + 3, w, TUI_EL_OK, line);
+    free(line);
+    line = core_strdup_printf("conflicts: %s", conflict->len ? conflict->str : "none");
+    put_line(win, y + 4, w, conflict->len ? TUI_EL_ERROR : TUI_EL_DIM, line);
+    free(line);
+    g_string_free(agree, TRUE);
+    g_string_free(conflict, TRUE);
+}
+
+static tui_view *cand_enter(tui_view *v)
+{
+    candidates *c = v->priv;
+    json_t *cand = tui_table_selected(v->table);
+    if (!cand)
+        return NULL;
+    PGconn *db = tui_app_db(v->app);
+    long long ins = db ? tui_app_insurer_id(v->app) : 0;
+    if (!db || !ins)
+        return NULL;
+    minca_err err = {0};
+    if (review_pick(db, ins, c->row_id, tui_json_str(cand, "cvegs"), (int)tui_json_int(cand, "year"),
+                    tui_app_user(v->app), &err) < 0) {
+        tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
+        return NULL;
+    }
+    tui_app_message(v->app, TUI_EL_OK, "inciso %lld: picked %s %lld", tui_json_int(c->row, "inciso"),
+                    tui_json_str(cand, "cvegs"), tui_json_int(cand, "year"));
+    tui_app_changed(v->app);
+    tui_app_close(v->app, v);
+    return NULL;
+}
+
+static const tui_view_ops cand_ops = {
+    .name = "candidates",
+    .title = "Candidates",
+    .open = cand_open,
+    .close = cand_close,
+    .refresh = cand_refresh,
+    .draw = cand_draw,
+    .enter = cand_enter,
+};
+
+tui_view *tui_candidates_new(tui_app *app, long long row_id)
+{
+    tui_view *v = tui_view_new(app, &cand_ops);
+    if (!v)
+        return NULL;
+    candidates *c = v->priv;
+    c->row_id = row_id;
+    return v;
+}

@@ -1,0 +1,759 @@
+/* Profile wizard: teaches the desk a broker's sheet layout from one of the broker's emails.
+ *
+ *   step 1  review what was detected: sheet, header row, and for each column the suggested
+ *           canonical field with its confidence, the reason and sample values;
+ *   step 2  edit: cycle the field of each column, its normalisation and its validation;
+ *   step 3  validate: the profile is generated (the same YAML layout `minca profile suggest`
+ *           writes), loaded and applied to the attachment; every row is shown as passing or
+ *           failing with the reason. Save stores it as a new version bound to the sender's
+ *           domain (profile_store_save); one more key re-runs the case with it
+ *           (profile_store_rerun_case), and the in-process engine reads the sheet again.
+ *
+ * The wizard keeps the attachment bytes and the open book for its whole life. */
+#include "minca/docs.h"
+#include "minca/profile.h"
+#include "minca/profile_store.h"
+#include "minca/store_tui.h"
+#include "minca/tui.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define N_SAMPLES 3
+#define DETAIL_LINES 3
+
+/* Normalisation presets a column can take (on top of strip + collapse_spaces for all). */
+static const char *const norm_names[] = {"as written", "upper case", "upper, no accents", "letters+digits only"};
+#define N_NORM 4
+/* Validation presets. */
+static const char *const valid_names[] = {"none", "required", "required, else skip row", "check, warn"};
+#define N_VALID 4
+
+typedef struct wiz_col {
+    int col;                /* 0-based source column */
+    char *header;
+    profile_field suggested;
+    double confidence;
+    char *reason;
+    char *samples;          /* "v1 | v2 | v3" */
+    profile_field field;    /* as edited */
+    int norm, valid;        /* presets */
+} wiz_col;
+
+typedef struct wizard {
+    int step;               /* 1..3 */
+    char *cot;
+    long long case_id;
+    char *domain;           /* sender domain the profile is bound to */
+    char *broker;           /* broker name for the description ("" when unknown) */
+    char *name;             /* profile name */
+    char *filename;
+    char *data;             /* attachment bytes (the book borrows them) */
+    size_t len;
+    char *format;
+    char *sheet;
+    long header_row;
+    wiz_col *cols;
+    int ncols;
+    tui_table *tables[3];   /* one per step; v->table is the current one */
+    char *yaml;             /* generated at step 3 */
+    char *load_error;       /* the YAML did not load (should not happen) */
+    int n_rows, n_pass, n_fail, n_skipped;
+    int saved_version;      /* > 0 once saved */
+} wizard;
+
+static const tui_column review_cols[] = {
+    {"Col", 3, 0, false},  {"Header", 10, 2, false}, {"Field", 14, 0, false},
+    {"Conf", 4, 0, true},  {"Reason", 12, 4, false}, {"Samples", 10, 3, false},
+};
+static const tui_column edit_cols[] = {
+    {"Col", 3, 0, false},           {"Header", 10, 2, false},   {"Field", 14, 0, false},
+    {"Normalise", 11, 1, false},    {"Validate", 11, 1, false}, {"Samples", 10, 3, false},
+};
+static const tui_column check_cols[] = {
+    {"Row", 4, 0, true},  {"Inc", 3, 0, true},  {"Year", 4, 0, true},
+    {"Description", 14, 4, false}, {"Result", 12, 5, false},
+};
+
+static int wiz_open(tui_view *v)
+{
+    wizard *w = calloc(1, sizeof *w);
+    v->priv = w;
+    if (!w)
+        return -1;
+    w->step = 1;
+    w->tables[0] = tui_table_new(review_cols, 6);
+    w->tables[1] = tui_table_new(edit_cols, 6);
+    w->tables[2] = tui_table_new(check_cols, 5);
+    if (!w->tables[0] || !w->tables[1] || !w->tables[2])
+        return -1;
+    v->table = w->tables[0];
+    return 0;
+}
+
+static void wiz_close(tui_view *v)
+{
+    wizard *w = v->priv;
+    if (!w)
+        return;
+    for (int i = 0; i < w->ncols; i++) {
+        free(w->cols[i].header);
+        free(w->cols[i].reason);
+        free(w->cols[i].samples);
+    }
+    free(w->cols);
+    for (int i = 0; i < 3; i++)
+        tui_table_free(w->tables[i]);
+    free(w->cot);
+    free(w->domain);
+    free(w->broker);
+    free(w->name);
+    free(w->filename);
+    free(w->data);
+    free(w->format);
+    free(w->sheet);
+    free(w->yaml);
+    free(w->load_error);
+    free(w);
+}
+
+/* ---- the mapping ----------------------------------------------------------------------------- */
+
+static const char *field_label(profile_field f)
+{
+    return f == PF_NONE || f == PF_IGNORE ? "ignore" : profile_field_name(f);
+}
+
+static profile_field cycle_field(profile_field f, int dir)
+{
+    /* ignore, inciso, marca, ..., sum_basis, ignore, ... */
+    int order = f == PF_IGNORE || f == PF_NONE ? 0 : (int)f + 1;
+    order = (order + dir + PF_COUNT) % PF_COUNT;
+    return order == 0 ? PF_IGNORE : (profile_field)(order - 1);
+}
+
+static int default_norm(profile_field f)
+{
+    return f == PF_VIN ? 3 : f == PF_PLATES ? 1 : 0;
+}
+
+static int default_valid(profile_field f)
+{
+    return f == PF_YEAR ? 1 : f == PF_VIN ? 3 : 0;
+}
+
+static void set_field(wiz_col *c, profile_field f)
+{
+    c->field = f;
+    c->norm = default_norm(f);
+    c->valid = default_valid(f);
+}
+
+/* ---- YAML -------------------------------------------------------------------------------------- */
+
+static void yaml_quoted(GString *out, const char *s)
+{
+    g_string_append_c(out, '"');
+    for (const char *p = s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            g_string_append_c(out, '\\');
+        if ((unsigned char)*p < 0x20)
+            g_string_append_c(out, ' ');
+        else
+            g_string_append_c(out, *p);
+    }
+    g_string_append_c(out, '"');
+}
+
+static bool usable_header(wizard *w, int i)
+{
+    if (!*w->cols[i].header)
+        return false;
+    for (int j = 0; j < i; j++) /* a repeated header cannot be told apart: the first wins */
+        if (strcmp(w->cols[j].header, w->cols[i].header) == 0)
+            return false;
+    return true;
+}
+
+/* The column mapped to f (first one), or NULL. */
+static wiz_col *column_of(wizard *w, profile_field f)
+{
+    for (int i = 0; i < w->ncols; i++)
+        if (w->cols[i].field == f && usable_header(w, i))
+            return &w->cols[i];
+    return NULL;
+}
+
+static char *build_yaml(wizard *w, const char *user)
+{
+    GString *y = g_string_new(NULL);
+    g_string_append_printf(y, "# Broker profile written with the profile wizard by %s.\n", user);
+    g_string_append_printf(y, "# Source: %s (%s, sheet '%s', header on row %ld).\n", w->filename, w->format,
+                           w->sheet ? w->sheet : "", w->header_row);
+    g_string_append_printf(y, "name: %s\nversion: 1\ndescription: ", w->name);
+    yaml_quoted(y, *w->broker ? w->broker : w->domain ? w->domain : w->name);
+    g_string_append(y, "\n\ndetect:\n");
+    if (w->domain && *w->domain) {
+        g_string_append(y, "  sender_domains: [");
+        yaml_quoted(y, w->domain);
+        g_string_append(y, "]\n");
+    }
+    g_string_append(y, "  required_headers: [");
+    int n_req = 0;
+    for (int i = 0; i < w->ncols && n_req < 4; i++) {
+        if (w->cols[i].field == PF_IGNORE || !usable_header(w, i))
+            continue;
+        if (n_req++)
+            g_string_append(y, ", ");
+        yaml_quoted(y, w->cols[i].header);
+    }
+    g_string_append(y, "]\n\ntable:\n");
+    if (w->sheet && *w->sheet) {
+        gchar *re = g_regex_escape_string(w->sheet, -1);
+        char *anchored = core_strdup_printf("^%s$", re);
+        g_string_append(y, "  sheet: ");
+        yaml_quoted(y, anchored);
+        g_string_append_c(y, '\n');
+        free(anchored);
+        g_free(re);
+    }
+    g_string_append_printf(y, "  header_row: %ld\n\nmapping:\n", w->header_row);
+    for (int i = 0; i < w->ncols; i++) {
+        wiz_col *c = &w->cols[i];
+        if (!usable_header(w, i))
+            continue;
+        GString *line = g_string_new("  ");
+        yaml_quoted(line, c->header);
+        g_string_append_printf(line, ": %s", field_label(c->field));
+        while (line->len < 38)
+            g_string_append_c(line, ' ');
+        if (c->field == c->suggested)
+            g_string_append_printf(line, " # %.2f %s", c->confidence, c->reason);
+        else
+            g_string_append_printf(line, " # set in the wizard (suggested: %s)", field_label(c->suggested));
+        for (char *p = line->str; *p; p++)
+            if (*p == '\n' || *p == '\r')
+                *p = ' ';
+        g_string_append_printf(y, "%s\n", line->str);
+        g_string_free(line, TRUE);
+    }
+    g_string_append(y, "\nnormalize:\n  all: [strip, collapse_spaces]\n");
+    for (int f = 0; f < PF_IGNORE; f++) {
+        wiz_col *c = column_of(w, (profile_field)f);
+        if (!c || !c->norm)
+            continue;
+        static const char *const steps[] = {"", "[upper]", "[upper, remove_accents]",
+                                            "[upper, {replace: {pattern: \"[^A-Z0-9]\", with: \"\"}}]"};
+        g_string_append_printf(y, "  %s: %s\n", profile_field_name((profile_field)f), steps[c->norm]);
+    }
+    GString *parse = g_string_new(NULL);
+    if (column_of(w, PF_YEAR))
+        g_string_append(parse, "  year: year\n");
+    if (column_of(w, PF_INSURED_AMOUNT))
+        g_string_append(parse, "  insured_amount: money\n");
+    if (column_of(w, PF_VIN))
+        g_string_append(parse, "  vin: vin\n");
+    if (column_of(w, PF_INCISO))
+        g_string_append(parse, "  inciso: int\n");
+    if (parse->len)
+        g_string_append_printf(y, "\nparse:\n%s", parse->str);
+    g_string_free(parse, TRUE);
+    GString *valid = g_string_new(NULL);
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    int max_year = tm.tm_year + 1900 + 2;
+    for (int f = 0; f < PF_IGNORE; f++) {
+        wiz_col *c = column_of(w, (profile_field)f);
+        if (!c || !c->valid)
+            continue;
+        const char *name = profile_field_name((profile_field)f);
+        if (c->valid == 1 && f == PF_YEAR)
+            g_string_append_printf(valid, "  %s: {required: true, min: 1950, max: %d}\n", name, max_year);
+        else if (c->valid == 1)
+            g_string_append_printf(valid, "  %s: {required: true}\n", name);
+        else if (c->valid == 2)
+            g_string_append_printf(valid, "  %s: {required: true, on_error: skip_row}\n", name);
+        else if (f == PF_YEAR)
+            g_string_append_printf(valid, "  %s: {min: 1950, max: %d, on_error: warn}\n", name, max_year);
+        else if (f == PF_VIN)
+            g_string_append_printf(valid, "  %s: {check_digit: true, on_error: warn}\n", name);
+        else
+            g_string_append_printf(valid, "  %s: {required: true, on_error: warn}\n", name);
+    }
+    if (valid->len)
+        g_string_append_printf(y, "\nvalidate:\n%s", valid->str);
+    g_string_free(valid, TRUE);
+    g_string_append(y, "\non_error: warn   # warn | skip_row | fail\n");
+    return g_string_free(y, FALSE);
+}
+
+/* ---- tables ------------------------------------------------------------------------------------ */
+
+static void fill_columns(wizard *w, tui_table *t, bool edit)
+{
+    tui_table_clear(t);
+    for (int i = 0; i < w->ncols; i++) {
+        wiz_col *c = &w->cols[i];
+        char key[16], letter[8], conf[16];
+        snprintf(key, sizeof key, "%d", i);
+        docs_col_name(c->col, letter);
+        snprintf(conf, sizeof conf, "%.2f", c->confidence);
+        bool changed = c->field != c->suggested;
+        char field[48];
+        snprintf(field, sizeof field, "%s%s", field_label(c->field), changed ? " *" : "");
+        tui_elem elem = c->field == PF_IGNORE ? TUI_EL_DIM : changed ? TUI_EL_OK : c->confidence < 0.6 ? TUI_EL_WARN
+                                                                                                         : TUI_EL_NORMAL;
+        if (edit) {
+            const char *cells[6] = {letter, c->header, field, norm_names[c->norm], valid_names[c->valid], c->samples};
+            tui_table_add(t, key, cells, elem, NULL);
+        } else {
+            const char *cells[6] = {letter, c->header, field, changed ? "" : conf, changed ? "changed in the wizard" : c->reason,
+                                    c->samples};
+            tui_table_add(t, key, cells, elem, NULL);
+        }
+    }
+    tui_table_done(t);
+}
+
+static void fill_tables(wizard *w)
+{
+    fill_columns(w, w->tables[0], false);
+    fill_columns(w, w->tables[1], true);
+}
+
+/* Step 3: generate, load and apply the profile to the attachment. */
+static void validate(tui_view *v)
+{
+    wizard *w = v->priv;
+    free(w->yaml);
+    free(w->load_error);
+    w->load_error = NULL;
+    w->yaml = build_yaml(w, tui_app_user(v->app));
+    w->n_rows = w->n_pass = w->n_fail = w->n_skipped = 0;
+    tui_table *t = w->tables[2];
+    tui_table_clear(t);
+    profile *p = NULL;
+    minca_err err = {0};
+    docs_book *book = NULL;
+    profile_result res;
+    memset(&res, 0, sizeof res);
+    if (profile_load_string(w->yaml, strlen(w->yaml), "wizard", &p, &err) < 0 ||
+        docs_open(w->data, w->len, w->filename, NULL, &book, &err) < 0) {
+        w->load_error = strdup(err.msg);
+        goto done;
+    }
+    profile_options opts = {.sender_domain = w->domain};
+    if (profile_extract_book(book, p, &opts, &res, &err) < 0) {
+        w->load_error = strdup(err.msg);
+        goto done;
+    }
+    w->n_rows = res.n_rows;
+    w->n_skipped = res.n_skipped;
+    for (int i = 0; i < res.n_rows; i++) {
+        vehicle_row *r = &res.rows[i];
+        GString *why = g_string_new(NULL);
+        bool error = false;
+        for (int k = 0; k < r->n_issues; k++) {
+            vehicle_issue *is = &r->issues[k];
+            error |= strcmp(is->severity, "error") == 0;
+            g_string_append_printf(why, "%s%s%s%s: %s", why->len ? "; " : "", is->field ? is->field : "row",
+                                   strcmp(is->severity, "error") == 0 ? " (error)" : "", "", is->message);
+        }
+        if (error)
+            w->n_fail++;
+        else
+            w->n_pass++;
+        char key[16], row[16], inc[16], year[16];
+        snprintf(key, sizeof key, "%d", i);
+        snprintf(row, sizeof row, "%d", r->source_row);
+        snprintf(inc, sizeof inc, "%d", r->inciso);
+        snprintf(year, sizeof year, "%d", r->year);
+        char *result = core_strdup_printf("%s%s%s", error ? "FAIL" : "ok", why->len ? ": " : "", why->str);
+        const char *cells[5] = {row, r->inciso ? inc : "", r->year ? year : "", r->description ? r->description : "",
+                                result};
+        tui_table_add(t, key, cells, error ? TUI_EL_ERROR : r->n_issues ? TUI_EL_WARN : TUI_EL_NORMAL, NULL);
+        free(result);
+        g_string_free(why, TRUE);
+    }
+done:
+    tui_table_done(t);
+    tui_table_set_empty(t, w->load_error ? "The profile could not be applied; see the message above."
+                                         : "No vehicle row was read with this mapping.");
+    profile_result_clear(&res);
+    docs_close(book);
+    profile_free(p);
+}
+
+static void go_step(tui_view *v, int step)
+{
+    wizard *w = v->priv;
+    if (step < 1 || step > 3)
+        return;
+    w->step = step;
+    if (step == 3)
+        validate(v);
+    else
+        fill_tables(w);
+    /* Same column selected in steps 1 and 2. */
+    const char *sel = tui_table_selected_key(v->table);
+    if (step < 3 && sel && v->table != w->tables[step - 1]) {
+        tui_table *t = w->tables[step - 1];
+        tui_table_move(t, TUI_ACT_FIRST, 1);
+        while (tui_table_selected_key(t) && strcmp(tui_table_selected_key(t), sel) != 0 &&
+               tui_table_move(t, TUI_ACT_DOWN, 1))
+            ;
+    }
+    v->table = w->tables[step - 1];
+}
+
+/* ---- drawing ----------------------------------------------------------------------------------- */
+
+static void put(WINDOW *win, int y, int w, tui_elem elem, const char *text)
+{
+    wattrset(win, tui_theme_attr(elem));
+    mvwhline(win, y, 0, ' ', w);
+    tui_text_put(win, y, 0, w, text, false);
+    wattrset(win, A_NORMAL);
+}
+
+static void wiz_draw(tui_view *v, WINDOW *win, int h, int w)
+{
+    wizard *z = v->priv;
+    static const char *const titles[] = {"review what was detected", "edit the mapping", "validate and save"};
+    char *title = core_strdup_printf(" Profile wizard · step %d/3: %s · %s · %s", z->step, titles[z->step - 1], z->cot,
+                                     z->domain ? z->domain : "(no sender domain)");
+    put(win, 0, w, TUI_EL_TITLE, title);
+    free(title);
+    char *info, *hint;
+    tui_elem info_elem = TUI_EL_DIM;
+    if (z->step < 3) {
+        info = core_strdup_printf(" %s (%s) · sheet '%s' · header row %ld · %d columns · profile '%s'", z->filename,
+                                  z->format, z->sheet ? z->sheet : "", z->header_row, z->ncols, z->name);
+        hint = strdup(z->step == 1 ? " {field-prev}/{field-next} change a column's field · {step-next} next step · "
+                                     "Esc closes"
+                                   : " {field-prev}/{field-next} field · {normalize} normalisation · {validate} "
+                                     "validation · {step-next} validate · {step-prev} back");
+    } else if (z->load_error) {
+        info = core_strdup_printf(" The profile does not apply: %s", z->load_error);
+        info_elem = TUI_EL_ERROR;
+        hint = strdup(" {step-prev} goes back to the mapping · Enter shows the YAML");
+    } else {
+        info = core_strdup_printf(" %d rows read: %d pass, %d fail%s%d skipped by rules · profile '%s'%s", z->n_rows,
+                                  z->n_pass, z->n_fail, ", ", z->n_skipped, z->name,
+                                  z->saved_version ? " · saved" : "");
+        info_elem = z->n_fail ? TUI_EL_WARN : TUI_EL_OK;
+        hint = strdup(z->saved_version ? " Saved. {rerun} re-runs the case with it · Enter shows the YAML · Esc closes"
+                                       : " {save} saves it as a new version for the sender's domain · Enter shows the "
+                                         "YAML · {step-prev} back");
+    }
+    put(win, 1, w, info_elem, info);
+    char *expanded = tui_keys_expand(hint);
+    put(win, 2, w, TUI_EL_HINT, expanded);
+    free(expanded);
+    free(info);
+    free(hint);
+
+    int detail = z->step < 3 ? DETAIL_LINES : 0;
+    int list_h = h - 3 - detail;
+    v->body_rows = list_h - 1;
+    tui_table_draw(v->table, win, 3, 0, list_h, w);
+    if (detail) {
+        const char *key = tui_table_selected_key(v->table);
+        int i = key ? atoi(key) : -1;
+        wattrset(win, tui_theme_attr(TUI_EL_DIM));
+        tui_text_rule(win, h - detail, 0, w);
+        wattrset(win, A_NORMAL);
+        if (i >= 0 && i < z->ncols) {
+            wiz_col *c = &z->cols[i];
+            char *l1 = core_strdup_printf(" %s → %s (suggested %s, %.2f): %s", c->header, field_label(c->field),
+                                          field_label(c->suggested), c->confidence, c->reason);
+            char *l2 = core_strdup_printf(" samples: %s", c->samples);
+            put(win, h - detail + 1, w, TUI_EL_NORMAL, l1);
+            put(win, h - detail + 2, w, TUI_EL_DIM, l2);
+            free(l1);
+            free(l2);
+        }
+    }
+}
+
+/* ---- keys -------------------------------------------------------------------------------------- */
+
+static wiz_col *selected_col(tui_view *v)
+{
+    wizard *w = v->priv;
+    const char *key = tui_table_selected_key(v->table);
+    int i = key ? atoi(key) : -1;
+    return w->step < 3 && i >= 0 && i < w->ncols ? &w->cols[i] : NULL;
+}
+
+static void save(tui_view *v)
+{
+    wizard *w = v->priv;
+    if (w->step != 3 || w->load_error || !w->yaml) {
+        tui_app_message(v->app, TUI_EL_WARN, "validate first: step 3 (%s)", "step-next");
+        return;
+    }
+    PGconn *db = tui_app_db(v->app);
+    long long ins = db ? tui_app_insurer_id(v->app) : 0;
+    if (!db || !ins)
+        return;
+    profile_saved saved;
+    minca_err err = {0};
+    if (profile_store_save(db, ins, w->yaml, w->domain, tui_app_user(v->app), &saved, &err) < 0) {
+        tui_app_message(v->app, TUI_EL_ERROR, "profile not saved: %s", err.msg);
+        return;
+    }
+    w->saved_version = saved.version;
+    char key[16];
+    tui_keys_primary(TUI_ACT_RERUN, key, sizeof key);
+    tui_app_message(v->app, TUI_EL_OK, "saved profile %s v%d for %s; %s re-runs the case", w->name, saved.version,
+                    w->domain ? w->domain : "(no domain)", key);
+    tui_app_changed(v->app);
+}
+
+static void rerun(tui_view *v)
+{
+    wizard *w = v->priv;
+    if (!w->saved_version) {
+        char key[16];
+        tui_keys_primary(TUI_ACT_SAVE, key, sizeof key);
+        tui_app_message(v->app, TUI_EL_WARN, "save the profile first (%s at step 3)", key);
+        return;
+    }
+    PGconn *db = tui_app_db(v->app);
+    long long ins = db ? tui_app_insurer_id(v->app) : 0;
+    if (!db || !ins)
+        return;
+    minca_err err = {0};
+    long long job = 0;
+    if (profile_store_rerun_case(db, ins, w->case_id, tui_app_user(v->app), NULL, &job, &err) < 0) {
+        tui_app_message(v->app, TUI_EL_ERROR, "cannot re-run %s: %s", w->cot, err.msg);
+        return;
+    }
+    tui_app_message(v->app, TUI_EL_OK, "%s queued for extraction with profile %s v%d (job %lld)", w->cot, w->name,
+                    w->saved_version, job);
+    tui_app_changed(v->app);
+    tui_app_close(v->app, v);
+}
+
+static bool wiz_key(tui_view *v, tui_action act, tui_key key)
+{
+    (void)key;
+    wizard *w = v->priv;
+    wiz_col *c = selected_col(v);
+    switch (act) {
+    case TUI_ACT_FIELD_NEXT:
+    case TUI_ACT_FIELD_PREV:
+    case TUI_ACT_NORMALIZE:
+    case TUI_ACT_VALIDATE:
+        if (!c) {
+            tui_app_message(v->app, TUI_EL_NORMAL, "columns are edited in steps 1 and 2");
+            return true;
+        }
+        if (act == TUI_ACT_FIELD_NEXT || act == TUI_ACT_FIELD_PREV)
+            set_field(c, cycle_field(c->field, act == TUI_ACT_FIELD_NEXT ? 1 : -1));
+        else if (act == TUI_ACT_NORMALIZE)
+            c->norm = (c->norm + 1) % N_NORM;
+        else
+            c->valid = (c->valid + 1) % N_VALID;
+        w->saved_version = 0;
+        fill_tables(w);
+        return true;
+    case TUI_ACT_STEP_NEXT:
+        go_step(v, w->step + 1);
+        return true;
+    case TUI_ACT_STEP_PREV:
+        go_step(v, w->step - 1);
+        return true;
+    case TUI_ACT_SAVE:
+        save(v);
+        return true;
+    case TUI_ACT_RERUN:
+        rerun(v);
+        return true;
+    default:
+        return false;
+    }
+}
+
+static tui_view *wiz_enter(tui_view *v)
+{
+    wizard *w = v->priv;
+    if (w->step < 3) {
+        go_step(v, w->step + 1);
+        tui_app_dirty(v->app);
+        return NULL;
+    }
+    char *title = core_strdup_printf("Profile %s (generated by the wizard)", w->name);
+    tui_view *pv = tui_pager_new(v->app, title, w->yaml ? w->yaml : "");
+    free(title);
+    return pv;
+}
+
+static const tui_view_ops wizard_ops = {
+    .name = "wizard",
+    .title = "Wizard",
+    .open = wiz_open,
+    .close = wiz_close,
+    .draw = wiz_draw,
+    .key = wiz_key,
+    .enter = wiz_enter,
+};
+
+/* ---- opening ----------------------------------------------------------------------------------- */
+
+/* "nuevo-corredor" from "ventas.nuevo-corredor.com.mx": the labels before the public suffix. */
+static char *name_from_domain(const char *domain, long long case_id)
+{
+    static const char *const suffixes[] = {"com", "mx", "net", "org", "gob", "edu", "co", "info", "biz"};
+    if (!domain || !*domain)
+        return core_strdup_printf("broker-%lld", case_id);
+    gchar **labels = g_strsplit(domain, ".", -1);
+    int n = (int)g_strv_length(labels);
+    while (n > 1) {
+        bool suffix = false;
+        for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++)
+            suffix |= g_ascii_strcasecmp(labels[n - 1], suffixes[i]) == 0;
+        if (!suffix)
+            break;
+        n--;
+    }
+    const char *base = n ? labels[n - 1] : domain;
+    char *name = g_ascii_strdown(base, -1);
+    for (char *p = name; *p; p++)
+        if (!g_ascii_isalnum(*p) && *p != '-')
+            *p = '-';
+    char *out = strdup(name);
+    g_free(name);
+    g_strfreev(labels);
+    return out;
+}
+
+/* Samples of each column from the first data rows. */
+static void read_samples(wizard *w, docs_book *book, docs_table *table)
+{
+    GString *s[w->ncols > 0 ? w->ncols : 1];
+    for (int i = 0; i < w->ncols; i++)
+        s[i] = g_string_new(NULL);
+    minca_err err = {0};
+    if (docs_table_open(book, table, &err) == 0) {
+        const docs_row *row;
+        for (int n = 0; n < N_SAMPLES && docs_table_next(book, table, &row, &err) == 1; n++)
+            for (int i = 0; i < w->ncols; i++) {
+                int col = w->cols[i].col;
+                const char *text = col < row->n_cells ? row->cells[col].text : "";
+                g_string_append_printf(s[i], "%s%s", n ? " | " : "", *text ? text : "·");
+            }
+    }
+    for (int i = 0; i < w->ncols; i++)
+        w->cols[i].samples = g_string_free(s[i], FALSE);
+}
+
+/* Opens the first attachment of the case that holds a table. */
+static int load_sheet(tui_view *v, PGconn *db, long long ins, minca_err *err)
+{
+    wizard *w = v->priv;
+    json_t *sheets = store_tui_case_sheets(db, ins, w->case_id, err);
+    if (!sheets)
+        return -1;
+    int rc = -1;
+    size_t i;
+    json_t *a;
+    GString *why = g_string_new(NULL);
+    json_array_foreach(sheets, i, a) {
+        char *data = NULL;
+        size_t len = 0;
+        minca_err e = {0};
+        if (store_blob_get(db, tui_json_str(a, "sha256"), &data, &len, &e) < 0) {
+            g_string_append_printf(why, "%s%s: %s", why->len ? "; " : "", tui_json_str(a, "filename"), e.msg);
+            continue;
+        }
+        docs_book *book = NULL;
+        docs_table table;
+        memset(&table, 0, sizeof table);
+        profile_column *cols = NULL;
+        int n = 0;
+        if (docs_open(data, len, tui_json_str(a, "filename"), NULL, &book, &e) < 0 ||
+            docs_table_find(book, NULL, &table, &e) < 0 || profile_auto_map(book, &table, &cols, &n, &e) < 0) {
+            g_string_append_printf(why, "%s%s: %s", why->len ? "; " : "", tui_json_str(a, "filename"), e.msg);
+            docs_table_clear(&table);
+            docs_close(book);
+            free(data);
+            continue;
+        }
+        w->data = data;
+        w->len = len;
+        w->filename = strdup(tui_json_str(a, "filename"));
+        w->format = strdup(docs_format_name(docs_book_format(book)));
+        w->sheet = strdup(table.sheet_name ? table.sheet_name : "");
+        w->header_row = table.header_row;
+        w->ncols = n;
+        w->cols = calloc((size_t)(n > 0 ? n : 1), sizeof *w->cols);
+        for (int k = 0; k < n; k++) {
+            wiz_col *c = &w->cols[k];
+            c->col = cols[k].col;
+            c->header = strdup(cols[k].header ? cols[k].header : "");
+            c->suggested = cols[k].field == PF_NONE ? PF_IGNORE : cols[k].field;
+            c->confidence = cols[k].confidence;
+            c->reason = strdup(cols[k].reason ? cols[k].reason : "");
+            set_field(c, c->suggested);
+        }
+        read_samples(w, book, &table);
+        profile_columns_free(cols, n);
+        docs_table_clear(&table);
+        docs_close(book);
+        rc = 0;
+        break;
+    }
+    if (rc < 0)
+        minca_err_set(err, "%s", why->len ? why->str : "the case has no attachment");
+    g_string_free(why, TRUE);
+    json_decref(sheets);
+    return rc;
+}
+
+tui_view *tui_wizard_new(tui_app *app, const char *cot)
+{
+    PGconn *db = tui_app_db(app);
+    long long ins = db ? tui_app_insurer_id(app) : 0;
+    if (!db || !ins)
+        return NULL;
+    minca_err err = {0};
+    json_t *head = store_tui_case_head(db, ins, cot, &err);
+    if (!head) {
+        tui_app_message(app, TUI_EL_ERROR, "cannot open the wizard: %s", err.msg);
+        return NULL;
+    }
+    tui_view *v = tui_view_new(app, &wizard_ops);
+    if (!v) {
+        json_decref(head);
+        return NULL;
+    }
+    wizard *w = v->priv;
+    w->cot = strdup(cot);
+    w->case_id = tui_json_int(head, "id");
+    const char *domain = tui_json_str(head, "sender_domain");
+    w->domain = *domain ? g_ascii_strdown(domain, -1) : NULL;
+    w->broker = strdup(tui_json_str(head, "broker"));
+    w->name = *tui_json_str(head, "profile_name") ? strdup(tui_json_str(head, "profile_name"))
+                                                  : name_from_domain(w->domain, w->case_id);
+    if (w->domain) { /* g_ascii_strdown's memory is GLib's; keep one allocator for free() */
+        char *copy = strdup(w->domain);
+        g_free(w->domain);
+        w->domain = copy;
+    }
+    json_decref(head);
+    if (load_sheet(v, db, ins, &err) < 0) {
+        tui_app_message(app, TUI_EL_ERROR, "no sheet to learn from in %s: %s", cot, err.msg);
+        tui_view_free(v);
+        return NULL;
+    }
+    fill_tables(w);
+    v->loaded = true;
+    tui_app_message(app, TUI_EL_NORMAL, "%d columns read from %s", w->ncols, w->filename);
+    return v;
+}
