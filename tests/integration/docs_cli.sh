@@ -18,7 +18,10 @@ export MINCA_PROFILES="$SRC/profiles"
 
 out=$("$MINCA" profile list)
 check_match "list shows the shipped profiles" "altamira .*seguros-altamira.com.mx" "$out"
-check_eq "list has 8 brokers" 8 "$(printf '%s\n' "$out" | grep -c .)"
+for b in altamira bajio cuauhtemoc huasteca occidente pacifico sierramadre tlaloc; do
+  check_match "list has the $b profile" "^$b " "$out"
+done
+check_eq "every listed profile loads" 0 "$(printf '%s\n' "$out" | grep -c '(invalid')"
 check_match "show prints the YAML" "^name: cuauhtemoc" "$("$MINCA" profile show cuauhtemoc)"
 check_fails "show of an unknown profile fails" "$MINCA" profile show nadie
 
