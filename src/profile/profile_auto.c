@@ -524,10 +524,9 @@ int profile_suggest_book(docs_book *book, const char *filename_hint, const char 
     else
         yaml_quote(y, pname);
     g_string_append(y, "\nversion: 1\ndescription: ");
-    char *desc = g_strdup_printf("Layout of %s", filename_hint && *filename_hint ? filename_hint : "the attachment");
-    yaml_quote(y, desc);
-    g_free(desc);
-    g_string_append(y, "\n\ndetect:\n");
+    /* The broker's display name is not in the file: the domain stands in until staff type it. */
+    yaml_quote(y, domain && *domain ? domain : pname);
+    g_string_append(y, "   # the broker's name as staff know it (shown as the broker)\n\ndetect:\n");
     if (domain && *domain) {
         g_string_append(y, "  sender_domains: [");
         yaml_quote(y, domain);
