@@ -681,9 +681,28 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
     res->sheet = strdup(t.sheet_name);
     res->header_row = t.header_row;
     if (p) {
-        res->profile_name = strdup(p->name);
         bind_profile(p, &t, res);
-    } else {
+        /* A profile that maps almost nothing of this table (a different file from the same
+         * broker) would produce empty rows: map automatically instead and say so. */
+        int key = 0;
+        for (int i = 0; i < res->n_columns; i++) {
+            profile_field f = res->columns[i].field;
+            key += f == PF_MARCA || f == PF_SUBMARCA || f == PF_VERSION || f == PF_DESCRIPTION ||
+                   f == PF_YEAR || f == PF_VIN;
+        }
+        if (key < 2) {
+            add_note(res, "profile '%s' maps %d of this table's vehicle columns; columns mapped "
+                          "automatically instead", p->name, key);
+            profile_columns_free(res->columns, res->n_columns);
+            res->columns = NULL;
+            res->n_columns = 0;
+            p = NULL;
+            res->recognized_by = NULL;
+        } else {
+            res->profile_name = strdup(p->name);
+        }
+    }
+    if (!p) {
         res->auto_mapped = true;
         if (profile_auto_map(book, &t, &res->columns, &res->n_columns, err) != 0)
             goto done;

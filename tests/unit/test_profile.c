@@ -253,12 +253,13 @@ static void test_policies(void **state)
     profile_free(p);
 
     const char *pattern =
-        "mapping: {MARCA: marca, PLACAS: plates}\n"
+        "mapping: {MARCA: marca, MODELO: year, PLACAS: plates}\n"
         "validate:\n  plates: {pattern: \"^[A-Z]{3}-[0-9]{3}-[A-Z]$\", on_error: warn}\n"
         "  marca: {enum: [FORD, NISSAN]}\n";
     p = load(pattern);
     b = sample_book("MODELO", true);
     assert_int_equal(profile_extract_book(b, p, NULL, &res, &e), 0);
+    assert_false(res.auto_mapped);
     assert_int_equal(res.rows[0].n_issues, 0);
     assert_true(res.rows[1].n_issues >= 1);              /* EN TRAMITE */
     assert_true(res.rows[2].n_issues >= 1);              /* KIA not in the enum */
@@ -362,6 +363,26 @@ static void test_recognition(void **state)
     profile_free(b);
 }
 
+static void test_profile_that_does_not_fit(void **state)
+{
+    (void)state;
+    profile *p = load("name: otro\nmapping: {Inciso: inciso, Serie: vin}\n");
+    docs_book *b = sample_book("MODELO", true);
+    profile_result res;
+    minca_err e = { 0 };
+    assert_int_equal(profile_extract_book(b, p, NULL, &res, &e), 0);
+    assert_true(res.auto_mapped);
+    assert_null(res.profile_name);
+    assert_int_equal(res.rows[0].year, 2019);
+    bool noted = false;
+    for (int i = 0; i < res.n_notes; i++)
+        noted |= strstr(res.notes[i], "mapped automatically instead") != NULL;
+    assert_true(noted);
+    profile_result_clear(&res);
+    docs_close(b);
+    profile_free(p);
+}
+
 static int take_row(vehicle_row *row, void *user, minca_err *err)
 {
     int *n = user;
@@ -424,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_suggest_round_trip),
         cmocka_unit_test(test_recognition),
         cmocka_unit_test(test_streaming),
+        cmocka_unit_test(test_profile_that_does_not_fit),
         cmocka_unit_test(test_shipped_profiles_load),
     };
     return cmocka_run_group_tests_name("profile", tests, NULL, NULL);
