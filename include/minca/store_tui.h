@@ -32,7 +32,7 @@ json_t *store_tui_case_head(PGconn *c, long long insurer_id, const char *cot, mi
 json_t *store_tui_case_rows(PGconn *c, long long insurer_id, long long case_id, minca_err *err);
 /* matches.candidates of one row (ranked array, [] when none), plus row: the row's text. */
 json_t *store_tui_row_candidates(PGconn *c, long long insurer_id, long long row_id, minca_err *err);
-/* Catalog search over the insurer's active catalog: every word of `query` must appear in
+/* Catalog search over the insurer's active catalog: every word of `query` must appear (upper-cased) in
  * brand, model, description or key (ignoring case); a 4-digit word between 1900 and 2100
  * selects the model year. At most `limit` entries {cvegs, year, marca, submarca, descveh},
  * ordered by brand, model, year (newest first). An empty query gives []. */

@@ -166,7 +166,7 @@ json_t *store_tui_row_candidates(PGconn *c, long long insurer_id, long long row_
     return row;
 }
 
-/* Words of the query for ILIKE: LIKE's own characters escaped, a year word apart. */
+/* Words of the query for LIKE, upper-cased: LIKE's own characters escaped, a year word apart. */
 static char *search_words(const char *query, char *year, size_t yearlen)
 {
     GString *words = g_string_new(NULL);
@@ -183,11 +183,13 @@ static char *search_words(const char *query, char *year, size_t yearlen)
         }
         if (words->len)
             g_string_append_c(words, '\n');
-        for (const char *q = *w; *q; q++) {
+        gchar *upper = g_utf8_strup(*w, -1); /* compared with the upper-cased catalog text */
+        for (const char *q = upper; *q; q++) {
             if (*q == '%' || *q == '_' || *q == '\\')
                 g_string_append_c(words, '\\');
             g_string_append_c(words, *q);
         }
+        g_free(upper);
     }
     g_strfreev(parts);
     return g_string_free(words, FALSE);
@@ -205,20 +207,21 @@ json_t *store_tui_catalog_search(PGconn *c, long long insurer_id, const char *qu
     snprintf(ins, sizeof ins, "%lld", insurer_id);
     snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 200);
     const char *p[] = {ins, *year ? year : NULL, words, lim};
-    /* One pass over the active version's rows (its primary key leads with the version):
-     * each word is a plain ILIKE, no trigram index needed at catalog sizes (tens of
-     * thousands of rows). The first word may also match the brand's start, which ranks
-     * those rows first. */
+    /* The active version's rows only (its id leads the primary key and the year index of
+     * migration 004, so a typed year narrows through the index); each word is a plain LIKE
+     * on the upper-cased text, no trigram index needed at catalog sizes (tens of thousands
+     * of rows). Entries whose brand starts with the first word come first. */
     json_t *rows = store_query_json(
         c, err,
-        "WITH w AS (SELECT array_remove(string_to_array($3, E'\\n'), '') AS words)"
+        "WITH w AS (SELECT coalesce(array_agg('%' || t || '%'), '{}') AS pats, (array_agg(t))[1] AS first"
+        "             FROM unnest(string_to_array($3, E'\\n')) t WHERE t <> '')"
         " SELECT e.cvegs, e.modelo AS year, e.marca, e.submarca, e.descveh"
-        "   FROM catalog_versions cv JOIN catalog_entries e ON e.catalog_version_id = cv.id, w"
-        "  WHERE cv.insurer_id = $1::bigint AND cv.active"
+        "   FROM catalog_entries e, w"
+        "  WHERE e.catalog_version_id = (SELECT cv.id FROM catalog_versions cv"
+        "                                 WHERE cv.insurer_id = $1::bigint AND cv.active)"
         "    AND ($2::int IS NULL OR e.modelo = $2::int)"
-        "    AND NOT EXISTS (SELECT 1 FROM unnest(w.words) t"
-        "         WHERE (e.marca || ' ' || e.submarca || ' ' || e.descveh || ' ' || e.cvegs) NOT ILIKE '%' || t || '%')"
-        "  ORDER BY (cardinality(w.words) > 0 AND e.marca ILIKE w.words[1] || '%') DESC,"
+        "    AND upper(e.marca || ' ' || e.submarca || ' ' || e.descveh || ' ' || e.cvegs) LIKE ALL (w.pats)"
+        "  ORDER BY (upper(e.marca) LIKE w.first || '%') DESC NULLS LAST,"
         "           e.marca, e.submarca, e.modelo DESC, e.descveh, e.cvegs"
         "  LIMIT $4::int",
         4, p);

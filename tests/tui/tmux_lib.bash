@@ -1,0 +1,50 @@
+# tmux helpers for the desk's tests (sourced after tests/lib.sh): a private tmux server per
+# script, the real binary in a session, keys sent, the captured screen checked.
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+SOCK="minca-tui-$$"
+TM() { tmux -L "$SOCK" -f /dev/null "$@"; }
+tmux_cleanup() {
+  TM kill-server >/dev/null 2>&1
+  rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
+}
+# start NAME [VAR=VALUE...]: runs the desk in a new 100x30 session (MINCA_INSURER, MINCA_USER
+# and MINCA_CONFIG come from the environment); its exit status lands in $T_TMP/NAME.exit.
+start() {
+  local name=$1; shift
+  TM new-session -d -s "$name" -x "${TUI_COLS:-100}" -y "${TUI_LINES:-30}" \
+    "trap : INT; env MINCA_HOME='$MINCA_HOME' MINCA_DATABASE_URL='$MINCA_DATABASE_URL' MINCA_REDIS_URL='${MINCA_REDIS_URL:-}' \
+     MINCA_CONFIG='${MINCA_CONFIG:-/dev/null}' MINCA_INSURER='${MINCA_INSURER:-demo}' MINCA_USER='${MINCA_USER:-tester}' \
+     LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color $* '$MINCA'; echo \$? >'$T_TMP/$name.exit'; sleep 60"
+}
+screen() { TM capture-pane -p -t "$1"; }
+keys() { local s=$1; shift; TM send-keys -t "$s" "$@"; }
+# wait_for SESSION REGEX [SECONDS]: polls the screen until REGEX shows; prints the screen.
+wait_for() {
+  local s=$1 re=$2 limit=${3:-5} i=0 out
+  while :; do
+    out=$(screen "$s")
+    if printf '%s' "$out" | grep -qE -- "$re"; then printf '%s' "$out"; return 0; fi
+    i=$((i + 1)); [ "$i" -ge $((limit * 10)) ] && { printf '%s' "$out"; return 1; }
+    sleep 0.1
+  done
+}
+# expect NAME SESSION REGEX [SECONDS]
+expect() { local out; out=$(wait_for "$2" "$3" "${4:-5}"); check_match "$1" "$3" "$out"; }
+# wait_exit NAME: waits until the session's shell has recorded minca's exit status.
+wait_exit() {
+  local i=0
+  while [ ! -s "$T_TMP/$1.exit" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+}
+# position SESSION PANE: the selected line number shown on the status line ("Matches 3/8" -> 3).
+position() { screen "$1" | tail -n 1 | sed -nE "s/^ *$2 ([0-9]+)\/[0-9]+.*/\1/p"; }
+# db_eventually NAME EXPECTED SQL [SECONDS]: polls a query until it prints EXPECTED.
+db_eventually() {
+  local name=$1 want=$2 sql=$3 limit=${4:-10} i=0 got
+  while :; do
+    got=$(psql_q "$sql" 2>/dev/null)
+    [ "$got" = "$want" ] && { ok "$name"; return 0; }
+    i=$((i + 1)); [ "$i" -ge $((limit * 10)) ] && break
+    sleep 0.1
+  done
+  not_ok "$name"; echo "# $name: expected [$want] got [$got]" >&2; return 1
+}

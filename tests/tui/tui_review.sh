@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Reviewing a case at the desk, driven through tmux: from a batch of the demo inbox (and of the
+# dev inbox when it is there), open a case from the Cases pane, step through the rows needing
+# review, pick a candidate from the ranked list, pick another key from the catalog search, mark
+# a row no match, undo it, write a note, try to export and to mark ready too early; then check
+# the database: decisions, reviewer, audit entries with the user, corrections.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/tmux_lib.bash"
+trap 'tmux_cleanup; rm -rf "$T_TMP"' EXIT
+
+if ! command -v tmux >/dev/null; then skip "review at the desk" "tmux is not installed"; finish; exit; fi
+if [ -z "${MINCA_DATABASE_URL:-}" ]; then skip "review at the desk" "no test database (run through tests/run.sh)"; finish; exit; fi
+
+export MINCA_USER=revisora MINCA_CONFIG="$T_TMP/config.yaml"
+: >"$MINCA_CONFIG"
+
+# review_inbox INSURER DIR: batch DIR for INSURER, then review one of its cases at the desk.
+review_inbox() {
+  local ins=$1 dir=$2 catalog=$3
+  export MINCA_INSURER=$ins
+  use_fresh_db "t_tui_review_$ins" || { not_ok "$ins: create test database"; return; }
+  check "$ins: catalog imported" "$MINCA" catalog import "$catalog"
+  "$MINCA" batch "$dir" >"$T_TMP/batch-$ins.log" 2>&1
+  local cot
+  cot=$(psql_q "SELECT k.cot FROM cases k JOIN vehicle_rows v ON v.case_id = k.id JOIN matches x ON x.vehicle_row_id = v.id
+                 WHERE x.decision = 'needs_review' AND jsonb_array_length(x.candidates) >= 2
+                 GROUP BY k.cot HAVING count(*) >= 3 ORDER BY count(*) DESC, k.cot LIMIT 1")
+  if [ -z "$cot" ]; then not_ok "$ins: the batch left a case with three rows to review"; return; fi
+  ok "$ins: the batch left case $cot with rows to review"
+  local rfc
+  rfc=$(psql_q "SELECT coalesce(rfc, '') FROM cases WHERE cot = '$cot'")
+  # Row ids in the order the desk lists them; the p-th line on screen is ids[p-1].
+  local ids
+  ids=($(psql_q "SELECT v.id FROM vehicle_rows v JOIN cases k ON k.id = v.case_id WHERE k.cot = '$cot'
+                 ORDER BY v.attachment_id NULLS FIRST, v.source_sheet, v.source_row, v.id"))
+  m() { psql_q "SELECT $1 FROM matches WHERE vehicle_row_id = $2"; }
+
+  start "$ins"
+  expect "$ins: the desk opens" "$ins" "Inbox" 15
+  keys "$ins" 2
+  expect "$ins: the Cases pane lists the case" "$ins" "$cot"
+  keys "$ins" / "$cot" Enter
+  expect "$ins: the filter keeps that case" "$ins" "Cases 1/1"
+  keys "$ins" Enter
+  expect "$ins: Enter opens the case with its client header" "$ins" "$cot · .*RFC ${rfc:-—}"
+  expect "$ins: the header counts rows to review" "$ins" "[0-9]+ to review"
+  expect "$ins: the rows list inciso, year, key, decision" "$ins" "Inc +Description +Year +VIN +Key +Catalog +Conf +Decision"
+
+  # 1. the next row needing review; pick the second-ranked candidate from the list
+  keys "$ins" n
+  sleep 0.3
+  local p1 r1
+  p1=$(position "$ins" Matches); r1=${ids[$((p1 - 1))]:-0}
+  check_eq "$ins: n selects a row needing review" "needs_review" "$(m decision "$r1")"
+  keys "$ins" c
+  expect "$ins: c lists the ranked candidates" "$ins" "Candidates · inciso"
+  expect "$ins: the list shows the explanation of the selected one" "$ins" "agrees: "
+  local want1
+  want1=$(m "candidates->1->>'cvegs'" "$r1")
+  keys "$ins" j Enter
+  expect "$ins: Enter picks the candidate" "$ins" "picked $want1"
+  check_eq "$ins: the pick is saved at once" "picked $want1 revisora" "$(m "decision || ' ' || cvegs || ' ' || reviewed_by" "$r1")"
+
+  # 2. the next row: pick a key found by catalog search (a third candidate's key and year)
+  keys "$ins" n
+  sleep 0.3
+  local p2 r2
+  p2=$(position "$ins" Matches); r2=${ids[$((p2 - 1))]:-0}
+  check_eq "$ins: n moves on to another row needing review" "needs_review" "$(m decision "$r2")"
+  local key2 year2
+  read -r key2 year2 <<<"$(psql_q "SELECT e.cvegs || ' ' || e.modelo FROM catalog_entries e JOIN catalog_versions cv ON cv.id = e.catalog_version_id
+        WHERE cv.active AND e.cvegs <> coalesce((SELECT cvegs FROM matches WHERE vehicle_row_id = $r2), '')
+        ORDER BY e.line_no LIMIT 1")"
+  keys "$ins" s
+  expect "$ins: s opens the catalog search" "$ins" "search: "
+  keys "$ins" C-u
+  keys "$ins" -l "$key2 $year2"
+  expect "$ins: the search finds the key typed" "$ins" "^$key2 +$year2 "
+  keys "$ins" Enter
+  expect "$ins: Enter picks it from the catalog" "$ins" "picked $key2 $year2 from the catalog"
+  check_eq "$ins: the searched key is saved" "picked $key2 $year2" "$(m "decision || ' ' || cvegs || ' ' || year" "$r2")"
+
+  # 3. a third row: no match, then undo
+  keys "$ins" n
+  sleep 0.3
+  local p3 r3
+  p3=$(position "$ins" Matches); r3=${ids[$((p3 - 1))]:-0}
+  keys "$ins" x
+  expect "$ins: x marks the row no match" "$ins" "marked no match"
+  check_eq "$ins: no match is saved" "rejected" "$(m decision "$r3")"
+  keys "$ins" u
+  expect "$ins: u undoes the last decision" "$ins" "last decision undone"
+  check_eq "$ins: the row is back to review" "needs_review" "$(m decision "$r3")"
+  check_eq "$ins: the other decisions stay" "picked picked" "$(m decision "$r1") $(m decision "$r2")"
+
+  # 4. a note, and the refusals while rows are open
+  keys "$ins" N
+  expect "$ins: N asks for a note" "$ins" "note: "
+  keys "$ins" -l "verificar versión con el corredor"
+  keys "$ins" Enter
+  expect "$ins: the note is saved" "$ins" "note saved"
+  check_eq "$ins: the note is on the row" "verificar versión con el corredor" "$(m note "$r3")"
+  keys "$ins" e
+  expect "$ins: export is refused while rows are undecided" "$ins" "not exported: "
+  keys "$ins" R
+  expect "$ins: ready is refused while rows are open" "$ins" "not ready: "
+
+  # the database afterwards
+  check_eq "$ins: audit entries by the user" "review.no_match review.note review.pick review.pick review.undo" \
+    "$(psql_q "SELECT string_agg(action, ' ' ORDER BY action) FROM audit_log WHERE actor = 'revisora' AND action LIKE 'review.%'")"
+  # One correction per decision, by the user (a later decision on rows with the same text
+  # supersedes an earlier one, so "in force" depends on the rows picked).
+  check_eq "$ins: a correction per decision, by the user" "3 revisora" \
+    "$(psql_q "SELECT count(*) || ' ' || coalesce(string_agg(DISTINCT created_by, ','), '') FROM corrections")"
+  check_eq "$ins: the corrections hold the picked keys" "$want1 $key2 " \
+    "$(psql_q "SELECT coalesce(cvegs, '-') FROM corrections WHERE source_vehicle_row_id IN ($r1, $r2) ORDER BY source_vehicle_row_id = $r2" | tr '\n' ' ')"
+  check_eq "$ins: the undone decision's correction is revoked" "1" \
+    "$(psql_q "SELECT count(*) FROM corrections WHERE revoked_at IS NOT NULL AND source_vehicle_row_id = $r3")"
+
+  # the Cases pane follows: Esc back to the list, which shows the new counts
+  keys "$ins" Escape
+  expect "$ins: Esc goes back to the Cases pane" "$ins" "Cases 1/1"
+  keys "$ins" q
+  wait_exit "$ins"
+  check_eq "$ins: q quits" "0" "$(cat "$T_TMP/$ins.exit" 2>/dev/null)"
+}
+
+BASE_URL=$MINCA_DATABASE_URL
+review_inbox demo "$SRC/samples/inbox" "$SRC/samples/catalog/demo_catver.csv"
+if have_shared && [ -d "$SHARED/data/inbox_dev" ] && [ -f "$SHARED/data/catalog/catver_qualitas.csv" ]; then
+  MINCA_DATABASE_URL=$BASE_URL
+  review_inbox dev "$SHARED/data/inbox_dev" "$SHARED/data/catalog/catver_qualitas.csv"
+else
+  skip "review of a dev inbox case" "no ../shared/data/inbox_dev"
+fi
+finish
