@@ -213,18 +213,19 @@ static void matches_draw(tui_view *v, WINDOW *win, int h, int w)
                         *tui_json_str(k, "rfc") ? tui_json_str(k, "rfc") : "—",
                         *tui_json_str(k, "broker") ? tui_json_str(k, "broker") : tui_json_str(k, "from_addr"),
                         tui_json_str(k, "status"));
-        g_string_printf(l2, " %d vehicles: %d keyed, %d to review, %d no match · pre-analysis: %s",
-                        tui_table_total(v->table), m->n_keyed, m->n_review, m->n_nomatch,
-                        *tui_json_str(k, "preanalysis_status") ? tui_json_str(k, "preanalysis_status") : "—");
-        json_t *missing = json_object_get(k, "missing_requirements");
-        if (json_array_size(missing)) {
-            g_string_append(l2, ", missing: ");
-            missing_text(missing, l2);
-        }
+        g_string_printf(l2, " %d vehicles: %d keyed, %d to review, %d no match", tui_table_total(v->table), m->n_keyed,
+                        m->n_review, m->n_nomatch);
         if (json_is_true(json_object_get(k, "needs_profile"))) {
             char key[16];
             tui_keys_primary(TUI_ACT_WIZARD, key, sizeof key);
             g_string_append_printf(l2, " · no broker profile (%s: wizard)", key);
+        }
+        g_string_append_printf(l2, " · pre-analysis: %s",
+                               *tui_json_str(k, "preanalysis_status") ? tui_json_str(k, "preanalysis_status") : "—");
+        json_t *missing = json_object_get(k, "missing_requirements");
+        if (json_array_size(missing)) {
+            g_string_append(l2, ", missing: ");
+            missing_text(missing, l2);
         }
     } else {
         g_string_assign(l1, " Matches");

@@ -26,10 +26,10 @@
 #define DETAIL_LINES 3
 
 /* Normalisation presets a column can take (on top of strip + collapse_spaces for all). */
-static const char *const norm_names[] = {"as written", "upper case", "upper, no accents", "letters+digits only"};
+static const char *const norm_names[] = {"as written", "upper", "upper, no accents", "alnum only"};
 #define N_NORM 4
 /* Validation presets. */
-static const char *const valid_names[] = {"none", "required", "required, else skip row", "check, warn"};
+static const char *const valid_names[] = {"none", "required", "required, skip row", "check, warn"};
 #define N_VALID 4
 
 typedef struct wiz_col {
@@ -71,7 +71,7 @@ static const tui_column review_cols[] = {
 };
 static const tui_column edit_cols[] = {
     {"Col", 3, 0, false},           {"Header", 10, 2, false},   {"Field", 14, 0, false},
-    {"Normalise", 11, 1, false},    {"Validate", 11, 1, false}, {"Samples", 10, 3, false},
+    {"Normalise", 17, 0, false},    {"Validate", 18, 0, false}, {"Samples", 10, 3, false},
 };
 static const tui_column check_cols[] = {
     {"Row", 4, 0, true},  {"Inc", 3, 0, true},  {"Year", 4, 0, true},
@@ -534,8 +534,7 @@ static void rerun(tui_view *v)
         tui_app_message(v->app, TUI_EL_ERROR, "cannot re-run %s: %s", w->cot, err.msg);
         return;
     }
-    tui_app_message(v->app, TUI_EL_OK, "%s queued for extraction with profile %s v%d (job %lld)", w->cot, w->name,
-                    w->saved_version, job);
+    tui_app_message(v->app, TUI_EL_OK, "re-run with %s v%d queued (job %lld)", w->name, w->saved_version, job);
     tui_app_changed(v->app);
     tui_app_close(v->app, v);
 }
