@@ -15,7 +15,8 @@
  * a stale pane reloads before it is drawn, keeping its selection and filter.
  *
  * Redraw: the tab bar, body and status line are separate windows redrawn only when dirty
- * (wnoutrefresh + one doupdate per key); a move within the screenful redraws two rows.
+ * (wnoutrefresh + one doupdate per key); a move redraws two rows, scrolling by one line
+ * when it passes the edge.
  *
  * Threading: everything here runs on the thread that called tui_run(). Nothing is printed to
  * stdout/stderr while curses owns the terminal; problems go to the log and the status line. */
@@ -219,9 +220,10 @@ int tui_table_total(const tui_table *t);
 /* Draws header and rows into the rectangle (y, x, h, w) of win. */
 void tui_table_draw(tui_table *t, WINDOW *win, int y, int x, int h, int w);
 
-/* After a move that kept the same first line on screen, redraws just the previously and
- * newly selected rows where the last tui_table_draw() put them; false when the table must
- * be drawn in full (scrolled, reloaded, filtered, never drawn). */
+/* After a move, redraws just the previously and newly selected rows where the last
+ * tui_table_draw() put them; a move past the edge scrolls the drawn rows by one line
+ * (wscrl, sent as a terminal scroll when the window has idlok) and draws the line that came
+ * in. False when the table must be drawn in full (paged, reloaded, filtered, never drawn). */
 bool tui_table_draw_selection(tui_table *t);
 
 /* ---- line editor (lineedit.c): the `/` filter prompt and later `:` and notes ----------- */

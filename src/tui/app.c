@@ -466,6 +466,7 @@ static void create_windows(tui_app *app)
     } else {
         app->tabwin = newwin(1, COLS, 0, 0);
         app->body = newwin(LINES - 2, COLS, 1, 0);
+        idlok(app->body, TRUE); /* a one-line scroll of a list goes out as a terminal scroll */
         app->status = newwin(1, COLS, LINES - 1, 0);
     }
     keypad(app->status, TRUE);

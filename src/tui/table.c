@@ -472,15 +472,38 @@ void tui_table_draw(tui_table *t, WINDOW *win, int y, int x, int h, int w)
 
 bool tui_table_draw_selection(tui_table *t)
 {
-    if (!t->drawn.valid || t->top != t->drawn.top || t->sel < t->top || t->sel >= t->top + t->drawn.rows ||
-        t->drawn.sel >= t->nvisible)
+    if (!t->drawn.valid || t->sel < 0 || t->drawn.sel >= t->nvisible)
         return false;
-    if (t->sel == t->drawn.sel)
-        return true;
+    int shift = t->top - t->drawn.top;
+    /* A move past the edge scrolls by one line: keep the selection on screen as a full draw
+     * would, shift the drawn lines, and draw only the line that came in. */
+    if (shift == 0 && (t->sel < t->top || t->sel >= t->top + t->drawn.rows))
+        shift = t->sel < t->top ? t->sel - t->top : t->sel - (t->top + t->drawn.rows - 1);
+    if (shift < -1 || shift > 1 || t->drawn.rows < 2)
+        return false;
     int widths[t->ncols > 0 ? t->ncols : 1];
     layout(t, t->drawn.w, widths);
-    draw_row(t, t->drawn.win, t->drawn.row_y + t->drawn.sel - t->top, t->drawn.x, t->drawn.w, widths, t->drawn.sel);
-    draw_row(t, t->drawn.win, t->drawn.row_y + t->sel - t->top, t->drawn.x, t->drawn.w, widths, t->sel);
+    WINDOW *win = t->drawn.win;
+    if (shift) {
+        int new_top = t->drawn.top + shift;
+        if (new_top < 0 || new_top + t->drawn.rows > t->nvisible || t->sel < new_top ||
+            t->sel >= new_top + t->drawn.rows)
+            return false;
+        int bottom = t->drawn.row_y + t->drawn.rows - 1;
+        wsetscrreg(win, t->drawn.row_y, bottom);
+        scrollok(win, TRUE);
+        wscrl(win, shift);
+        scrollok(win, FALSE);
+        wsetscrreg(win, 0, getmaxy(win) - 1);
+        t->top = t->drawn.top = new_top;
+        int incoming = shift > 0 ? new_top + t->drawn.rows - 1 : new_top;
+        draw_row(t, win, t->drawn.row_y + incoming - new_top, t->drawn.x, t->drawn.w, widths, incoming);
+    }
+    if (t->sel == t->drawn.sel)
+        return true;
+    if (t->drawn.sel >= t->top && t->drawn.sel < t->top + t->drawn.rows)
+        draw_row(t, win, t->drawn.row_y + t->drawn.sel - t->top, t->drawn.x, t->drawn.w, widths, t->drawn.sel);
+    draw_row(t, win, t->drawn.row_y + t->sel - t->top, t->drawn.x, t->drawn.w, widths, t->sel);
     t->drawn.sel = t->sel;
     return true;
 }
