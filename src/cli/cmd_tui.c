@@ -24,10 +24,16 @@ CLI_COMMAND(cmd_tui, {
     .name = "tui",
     .summary = "open the terminal desk (the default with no command)",
     .usage = "usage: minca [tui]\n\n"
-             "Opens the full-screen desk: Inbox, Cases, Matches and Profiles panes.\n"
-             "Keys: 1-4 or Tab switch panes, j/k move, Enter opens, / filters, ? lists every key,\n"
-             "q quits. Keys are remapped with a `keys:` mapping in the config file, e.g.\n"
-             "  keys: {quit: Q, reload: R}\n"
+             "Opens the full-screen desk: Inbox, Cases, Matches and Profiles panes. The pipeline runs\n"
+             "inside it (config `workers` threads), so new mail and re-runs are processed while you work\n"
+             "(MINCA_TUI_ENGINE=0 leaves that to `minca worker`).\n\n"
+             "Keys: 1-4 or Tab switch panes, j/k move, Enter opens, / filters, o sorts, ? lists every\n"
+             "key, q quits. Cases: f shows one status at a time, Enter opens the case. In a case:\n"
+             "n next row to review, a accept, c candidates, s catalog search, x no match, u undo,\n"
+             "N note, R ready, e export, W profile wizard, ! re-run. Decisions are saved at once,\n"
+             "audited with your login name (MINCA_USER overrides it).\n\n"
+             "Keys are remapped with a `keys:` mapping in the config file, e.g.\n"
+             "  keys: {quit: Q, reload: F5}\n"
              "The theme is themes/<name>.yaml, chosen by `theme:` in the config file or MINCA_THEME.\n"
              "Panes refresh themselves on the engine's events; MINCA_TUI_POLL=SECONDS sets how often\n"
              "the database is checked as well (default 3).\n",

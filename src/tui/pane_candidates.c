@@ -16,7 +16,7 @@ static const tui_column cand_cols[] = {
     {"Brand", 8, 1, false},   {"Model", 8, 1, false},     {"Description", 16, 5, false},
 };
 #define N_COLS (int)(sizeof cand_cols / sizeof cand_cols[0])
-#define EXPLAIN_LINES 6
+#define EXPLAIN_LINES 7
 
 typedef struct candidates {
     long long row_id;
@@ -98,6 +98,20 @@ static void explain(json_t *cand, GString *agree, GString *conflict)
     }
 }
 
+typedef struct wrapped {
+    char *line[24];
+    int n;
+} wrapped;
+
+static void collect(char *line, void *user)
+{
+    wrapped *wl = user;
+    if (wl->n < (int)(sizeof wl->line / sizeof wl->line[0]))
+        wl->line[wl->n++] = line;
+    else
+        free(line);
+}
+
 static void put_line(WINDOW *win, int y, int w, tui_elem elem, const char *text)
 {
     wattrset(win, tui_theme_attr(elem));
@@ -139,15 +153,28 @@ static void cand_draw(tui_view *v, WINDOW *win, int h, int w)
                                     tui_json_str(cand, "description"));
     put_line(win, y + 1, w, TUI_EL_NORMAL, line);
     free(line);
-    line = core_strdup_printf("why: %s", tui_json_str(cand, "explanation"));
-    put_line(win, y + 2, w, TUI_EL_NORMAL, line);
-    free(line);
-    line = core_strdup_printf("agrees: %s", agree->len ? agree->str : "—");
-    put_line(win, y + 3, w, TUI_EL_OK, line);
-    free(line);
-    line = core_strdup_printf("conflicts: %s", conflict->len ? conflict->str : "none");
-    put_line(win, y + 4, w, conflict->len ? TUI_EL_ERROR : TUI_EL_DIM, line);
-    free(line);
+    /* The rest wraps over the lines left: what agreed, what conflicted, the scorer's words. */
+    wrapped lines = {.n = 0};
+    char *text = core_strdup_printf("agrees: %s", agree->len ? agree->str : "—");
+    tui_text_wrap(text, w - 2, collect, &lines);
+    free(text);
+    int first_conflict = lines.n;
+    text = core_strdup_printf("conflicts: %s", conflict->len ? conflict->str : "none");
+    tui_text_wrap(text, w - 2, collect, &lines);
+    free(text);
+    int first_why = lines.n;
+    text = core_strdup_printf("why: %s", tui_json_str(cand, "explanation"));
+    tui_text_wrap(text, w - 2, collect, &lines);
+    free(text);
+    for (int i = 0; i < lines.n; i++) {
+        if (y + 2 + i < h) {
+            tui_elem elem = i < first_conflict ? TUI_EL_OK
+                            : i < first_why    ? (conflict->len ? TUI_EL_ERROR : TUI_EL_DIM)
+                                               : TUI_EL_DIM;
+            put_line(win, y + 2 + i, w, elem, lines.line[i]);
+        }
+        free(lines.line[i]);
+    }
     g_string_free(agree, TRUE);
     g_string_free(conflict, TRUE);
 }

@@ -23,7 +23,7 @@
 #include <time.h>
 
 #define N_SAMPLES 3
-#define DETAIL_LINES 3
+#define DETAIL_LINES 4
 
 /* Normalisation presets a column can take (on top of strip + collapse_spaces for all). */
 static const char *const norm_names[] = {"as written", "upper", "upper, no accents", "alnum only"};
@@ -420,6 +420,21 @@ static void put(WINDOW *win, int y, int w, tui_elem elem, const char *text)
     wattrset(win, A_NORMAL);
 }
 
+typedef struct lines2 {
+    char *line[2];
+    int n;
+} lines2;
+
+/* Keeps the first two lines of a wrap (the detail panel has room for two). */
+static void keep_line(char *line, void *user)
+{
+    lines2 *l = user;
+    if (l->n < 2)
+        l->line[l->n++] = line;
+    else
+        free(line);
+}
+
 static void wiz_draw(tui_view *v, WINDOW *win, int h, int w)
 {
     wizard *z = v->priv;
@@ -431,8 +446,8 @@ static void wiz_draw(tui_view *v, WINDOW *win, int h, int w)
     char *info, *hint;
     tui_elem info_elem = TUI_EL_DIM;
     if (z->step < 3) {
-        info = core_strdup_printf(" %s (%s) · sheet '%s' · header row %ld · %d columns · profile '%s'", z->filename,
-                                  z->format, z->sheet ? z->sheet : "", z->header_row, z->ncols, z->name);
+        info = core_strdup_printf(" sheet '%s' · header row %ld · %d columns · profile '%s' · %s (%s)",
+                                  z->sheet ? z->sheet : "", z->header_row, z->ncols, z->name, z->filename, z->format);
         hint = strdup(z->step == 1 ? " {field-prev}/{field-next} change a column's field · {step-next} next step · "
                                      "Esc closes"
                                    : " {field-prev}/{field-next} field · {normalize} normalisation · {validate} "
@@ -469,11 +484,18 @@ static void wiz_draw(tui_view *v, WINDOW *win, int h, int w)
         wattrset(win, A_NORMAL);
         if (i >= 0 && i < z->ncols) {
             wiz_col *c = &z->cols[i];
-            char *l1 = core_strdup_printf(" %s → %s (suggested %s, %.2f): %s", c->header, field_label(c->field),
+            char *l1 = core_strdup_printf("%s → %s (suggested %s, %.2f): %s", c->header, field_label(c->field),
                                           field_label(c->suggested), c->confidence, c->reason);
             char *l2 = core_strdup_printf(" samples: %s", c->samples);
-            put(win, h - detail + 1, w, TUI_EL_NORMAL, l1);
-            put(win, h - detail + 2, w, TUI_EL_DIM, l2);
+            lines2 two = {.n = 0};
+            tui_text_wrap(l1, w - 2, keep_line, &two);
+            for (int k = 0; k < two.n; k++) {
+                char *indented = core_strdup_printf(" %s", two.line[k]);
+                put(win, h - detail + 1 + k, w, TUI_EL_NORMAL, indented);
+                free(indented);
+                free(two.line[k]);
+            }
+            put(win, h - 1, w, TUI_EL_DIM, l2);
             free(l1);
             free(l2);
         }
