@@ -12,7 +12,7 @@ if ! command -v tmux >/dev/null; then skip "review at the desk" "tmux is not ins
 if [ -z "${MINCA_DATABASE_URL:-}" ]; then skip "review at the desk" "no test database (run through tests/run.sh)"; finish; exit; fi
 
 export MINCA_USER=revisora MINCA_CONFIG="$T_TMP/config.yaml"
-: >"$MINCA_CONFIG"
+printf 'export_dir: %s/exports\n' "$T_TMP" >"$MINCA_CONFIG"
 
 # review_inbox INSURER DIR: batch DIR for INSURER, then review one of its cases at the desk.
 review_inbox() {
@@ -107,7 +107,10 @@ review_inbox() {
 
   # the database afterwards
   check_eq "$ins: audit entries by the user" "review.no_match review.note review.pick review.pick review.undo" \
-    "$(psql_q "SELECT string_agg(action, ' ' ORDER BY action) FROM audit_log WHERE actor = 'revisora' AND action LIKE 'review.%'")"
+    "$(psql_q "SELECT string_agg(action, ' ' ORDER BY action) FROM audit_log WHERE actor = 'revisora' AND action IN
+               ('review.no_match', 'review.note', 'review.pick', 'review.undo')")"
+  check_eq "$ins: each audit entry names the row and has a time" "t" \
+    "$(psql_q "SELECT bool_and(entity = 'vehicle_row' AND entity_id IS NOT NULL AND at IS NOT NULL) FROM audit_log WHERE actor = 'revisora' AND action LIKE 'review.%'")"
   # One correction per decision, by the user (a later decision on rows with the same text
   # supersedes an earlier one, so "in force" depends on the rows picked).
   check_eq "$ins: a correction per decision, by the user" "3 revisora" \
@@ -116,6 +119,30 @@ review_inbox() {
     "$(psql_q "SELECT coalesce(cvegs, '-') FROM corrections WHERE source_vehicle_row_id IN ($r1, $r2) ORDER BY source_vehicle_row_id = $r2" | tr '\n' ' ')"
   check_eq "$ins: the undone decision's correction is revoked" "1" \
     "$(psql_q "SELECT count(*) FROM corrections WHERE revoked_at IS NOT NULL AND source_vehicle_row_id = $r3")"
+
+  # 5. decide every other row (accept the proposals), then ready and export
+  if [ "${FINISH_CASE:-}" = 1 ]; then
+    local open i
+    for ((i = 0; i < 40; i++)); do
+      open=$(psql_q "SELECT count(*) FROM matches x JOIN vehicle_rows v ON v.id = x.vehicle_row_id JOIN cases k ON k.id = v.case_id
+                      WHERE k.cot = '$cot' AND x.decision IN ('needs_review', 'no_match')")
+      [ "$open" = 0 ] && break
+      keys "$ins" n
+      sleep 0.2
+      keys "$ins" a
+      sleep 0.3
+    done
+    expect "$ins: a accepts row after row until none is left to review" "$ins" " 0 to review"
+    keys "$ins" R
+    expect "$ins: R marks the case ready" "$ins" "$cot is ready for export"
+    check_eq "$ins: the case is ready in the database" "ready" "$(psql_q "SELECT status FROM cases WHERE cot = '$cot'")"
+    keys "$ins" e
+    expect "$ins: e exports and says where the file went" "$ins" "exported $cot v1 \([0-9]+ rows\) to /"
+    local path
+    path=$(psql_q "SELECT x.path FROM exports x JOIN cases k ON k.id = x.case_id WHERE k.cot = '$cot' AND x.exported_by = 'revisora'")
+    check "$ins: the workbook is on disk" test -s "$path"
+    check_match "$ins: in the configured export directory" "^$T_TMP/exports/" "$path"
+  fi
 
   # the Cases pane follows: Esc back to the list, which shows the new counts
   keys "$ins" Escape
@@ -126,7 +153,7 @@ review_inbox() {
 }
 
 BASE_URL=$MINCA_DATABASE_URL
-review_inbox demo "$SRC/samples/inbox" "$SRC/samples/catalog/demo_catver.csv"
+FINISH_CASE=1 review_inbox demo "$SRC/samples/inbox" "$SRC/samples/catalog/demo_catver.csv"
 if have_shared && [ -d "$SHARED/data/inbox_dev" ] && [ -f "$SHARED/data/catalog/catver_qualitas.csv" ]; then
   MINCA_DATABASE_URL=$BASE_URL
   review_inbox dev "$SHARED/data/inbox_dev" "$SHARED/data/catalog/catver_qualitas.csv"
