@@ -92,6 +92,7 @@ typedef enum tui_action {
     TUI_ACT_STEP_PREV,
     TUI_ACT_SAVE,           /* wizard: save the profile version */
     TUI_ACT_RERUN,          /* wizard / Matches: extract the case again */
+    TUI_ACT_CASE_INFO,      /* Matches: the case's full detail */
     TUI_ACT_COUNT
 } tui_action;
 

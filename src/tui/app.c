@@ -26,6 +26,7 @@
 #define TUI_STACK_MAX 8
 #define TUI_POLL_SECONDS 3.0       /* default; MINCA_TUI_POLL overrides */
 #define TUI_EVENTS_RETRY_SECONDS 2.0 /* first retry; doubles up to 10 minutes */
+#define TUI_WAKE_SECONDS 0.25      /* a finished job is shown within this */
 
 enum { DIRTY_TABS = 1, DIRTY_BODY = 2, DIRTY_STATUS = 4, DIRTY_ALL = 7 };
 enum { TAB_INBOX, TAB_CASES, TAB_MATCHES, TAB_PROFILES, TAB_COUNT };
@@ -799,6 +800,23 @@ static void ensure_events(tui_app *app)
     app->events_retry = core_now_seconds() + app->events_backoff;
 }
 
+/* A job finished: check for changes within TUI_WAKE_SECONDS, so that a burst of jobs (a batch
+ * running in the desk) costs one reload, not one per job. */
+static void poll_soon(tui_app *app)
+{
+    double soon = core_now_seconds() - app->poll_seconds + TUI_WAKE_SECONDS;
+    if (app->last_poll > soon)
+        app->last_poll = soon;
+}
+
+/* Milliseconds until the next change check is due (at most a second). */
+static int poll_wait_ms(tui_app *app)
+{
+    double left = app->last_poll + app->poll_seconds - core_now_seconds();
+    int ms = (int)(left * 1000) + 1;
+    return ms < 10 ? 10 : ms > 1000 ? 1000 : ms;
+}
+
 /* Engine threads: a finished job wakes the key loop through the pipe (write() is safe from
  * any thread; a full pipe already holds a wake-up). */
 static void on_job_done(const queue_job *job, bool ok, const char *error, json_t *event, void *user)
@@ -848,7 +866,7 @@ static void wait_input(tui_app *app, int timeout_ms)
         char buf[256];
         while (read(app->wake_pipe[0], buf, sizeof buf) > 0)
             ;
-        app->last_poll = 0;
+        poll_soon(app);
     }
     if (nfds == 3 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
         int n = tui_events_drain(app->events);
@@ -858,7 +876,7 @@ static void wait_input(tui_app *app, int timeout_ms)
             app->events_retry = 0; /* Redis restarted, most likely: try again at once */
             app->last_poll = 0;    /* and catch up with what happened meanwhile */
         } else if (n > 0) {
-            app->last_poll = 0;
+            poll_soon(app);
         }
     }
 }
@@ -975,7 +993,7 @@ int tui_run(void)
         tui_key key;
         /* Keys ncurses already buffered first; poll() only sees what is still unread. */
         if (!read_key(&app, &key)) {
-            wait_input(&app, 1000);
+            wait_input(&app, poll_wait_ms(&app));
             if (!read_key(&app, &key)) {
                 poll_changes(&app);
                 continue;

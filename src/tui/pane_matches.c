@@ -353,6 +353,79 @@ static void export_case(tui_view *v)
     tui_app_changed(v->app);
 }
 
+static void field(GString *out, const char *label, const char *value)
+{
+    if (value && *value)
+        g_string_append_printf(out, "%-16s %s\n", label, value);
+}
+
+/* The case in full: client data, message, pre-analysis, attachments with what was read. */
+static tui_view *case_info(tui_view *v)
+{
+    matches *m = v->priv;
+    long long ins;
+    PGconn *db = db_for(v, &ins);
+    if (!db || !m->cot)
+        return NULL;
+    minca_err err = {0};
+    json_t *k = store_case_show(db, ins, m->cot, &err);
+    if (!k) {
+        tui_app_message(v->app, TUI_EL_ERROR, "cannot read case %s: %s", m->cot, err.msg);
+        return NULL;
+    }
+    GString *out = g_string_new(NULL);
+    field(out, "Status:", tui_json_str(k, "status"));
+    field(out, "Reason:", tui_json_str(k, "status_reason"));
+    field(out, "Client:", tui_json_str(k, "client_name"));
+    field(out, "RFC:", tui_json_str(k, "rfc"));
+    field(out, "Contact:", tui_json_str(k, "contact"));
+    field(out, "Broker:", tui_json_str(k, "broker"));
+    field(out, "Coverage:", tui_json_str(k, "coverage"));
+    field(out, "Payment:", tui_json_str(k, "payment_terms"));
+    field(out, "Use:", tui_json_str(k, "uso"));
+    if (*tui_json_str(k, "validity_start"))
+        g_string_append_printf(out, "%-16s %s to %s\n", "Validity:", tui_json_str(k, "validity_start"),
+                               tui_json_str(k, "validity_end"));
+    field(out, "Created:", tui_json_str(k, "created_at"));
+    if (*tui_json_str(k, "from_addr")) {
+        char *from = core_strdup_printf("%s <%s>", tui_json_str(k, "from_name"), tui_json_str(k, "from_addr"));
+        field(out, "From:", from);
+        free(from);
+    }
+    field(out, "Subject:", tui_json_str(k, "subject"));
+    field(out, "Received:", tui_json_str(k, "received_at"));
+    field(out, "Pre-analysis:", tui_json_str(k, "preanalysis_status"));
+    json_t *missing = json_object_get(k, "missing_requirements");
+    if (json_array_size(missing)) {
+        GString *list = g_string_new(NULL);
+        missing_text(missing, list);
+        field(out, "Missing:", list->str);
+        g_string_free(list, TRUE);
+    }
+    if (json_is_true(json_object_get(k, "needs_profile")))
+        g_string_append(out, "The broker has no profile yet: the sheet's columns were guessed.\n");
+    json_t *atts = json_object_get(k, "attachments");
+    g_string_append_printf(out, "\nAttachments (%zu):\n", json_array_size(atts));
+    size_t i;
+    json_t *a;
+    json_array_foreach(atts, i, a) {
+        g_string_append_printf(out, "  %lld. %s  %s%s%s\n", tui_json_int(a, "ordinal"), tui_json_str(a, "filename"),
+                               tui_json_str(a, "status"), *tui_json_str(a, "error") ? ": " : "", tui_json_str(a, "error"));
+        json_t *rep = json_object_get(json_object_get(a, "extraction"), "report");
+        if (rep)
+            g_string_append_printf(out, "      sheet '%s', header row %lld, %lld rows, %lld errors, %lld warnings; %s\n",
+                                   tui_json_str(rep, "sheet"), tui_json_int(rep, "header_row"), tui_json_int(rep, "rows"),
+                                   tui_json_int(rep, "errors"), tui_json_int(rep, "warnings"),
+                                   *tui_json_str(rep, "profile") ? tui_json_str(rep, "profile") : "columns guessed");
+    }
+    char *title = core_strdup_printf("Case %s", m->cot);
+    tui_view *pv = tui_pager_new(v->app, title, out->str);
+    free(title);
+    g_string_free(out, TRUE);
+    json_decref(k);
+    return pv;
+}
+
 static bool matches_key(tui_view *v, tui_action act, tui_key key)
 {
     (void)key;
@@ -444,6 +517,9 @@ static bool matches_key(tui_view *v, tui_action act, tui_key key)
     case TUI_ACT_WIZARD:
         if (m->cot)
             tui_app_push(v->app, tui_wizard_new(v->app, m->cot));
+        return true;
+    case TUI_ACT_CASE_INFO:
+        tui_app_push(v->app, case_info(v));
         return true;
     default:
         return false;

@@ -45,6 +45,10 @@ review_inbox() {
   expect "$ins: Enter opens the case with its client header" "$ins" "$cot · .*RFC ${rfc:-—}"
   expect "$ins: the header counts rows to review" "$ins" "[0-9]+ to review"
   expect "$ins: the rows list inciso, year, key, decision" "$ins" "Inc +Description +Year +VIN +Key +Catalog +Conf +Decision"
+  keys "$ins" i
+  expect "$ins: i shows the case in full with its attachments" "$ins" "Attachments \([0-9]+\):"
+  keys "$ins" q
+  expect "$ins: q goes back to the case" "$ins" "Matches 1/"
 
   # 1. the next row needing review; pick the second-ranked candidate from the list
   keys "$ins" n
