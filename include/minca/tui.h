@@ -212,6 +212,9 @@ int tui_table_columns(const tui_table *t);
 bool tui_table_select_next(tui_table *t, bool (*match)(json_t *data, void *user), void *user);
 /* Applies a movement action; page is the number of visible rows. True when it moved. */
 bool tui_table_move(tui_table *t, tui_action act, int page);
+/* Selects the row drawn at line y of the window the table was last drawn in; true when a
+ * row is there (mouse clicks). */
+bool tui_table_select_at(tui_table *t, int y);
 /* Selected row's data / key (NULL when none). */
 json_t *tui_table_selected(const tui_table *t);
 const char *tui_table_selected_key(const tui_table *t);

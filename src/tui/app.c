@@ -76,6 +76,9 @@ struct tui_app {
      * (MINCA_TUI_FULL_REDRAW=1) for the redraw benchmark. */
     FILE *timing;
     bool full_redraw;
+
+    bool mouse;               /* MINCA_TUI_MOUSE=1 */
+    int tab_x[TAB_COUNT], tab_w[TAB_COUNT]; /* where draw_tabs put each label */
 };
 
 static volatile sig_atomic_t got_signal;
@@ -299,6 +302,8 @@ static void draw_tabs(tui_app *app)
         mvwaddch(w, 0, x++, ' ');
         wattrset(w, tui_theme_attr(i == app->active ? TUI_EL_TAB_ACTIVE : TUI_EL_TAB));
         mvwaddstr(w, 0, x, label);
+        app->tab_x[i] = x;
+        app->tab_w[i] = lw;
         x += lw;
     }
     /* Breadcrumb of pushed views, right-aligned. */
@@ -694,6 +699,36 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
     }
 }
 
+/* Mouse (MINCA_TUI_MOUSE=1): a click on a tab label switches panes, a click on a row selects
+ * it, a double click opens it, the wheel moves three lines. */
+static void handle_mouse(tui_app *app)
+{
+    MEVENT ev;
+    if (getmouse(&ev) != OK || app->too_small || app->prompt != PROMPT_NONE)
+        return;
+    tui_view *v = top_view(app);
+    if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+        for (int i = 0; i < 3; i++)
+            handle_action(app, (ev.bstate & BUTTON4_PRESSED) ? TUI_ACT_UP : TUI_ACT_DOWN, 0);
+        return;
+    }
+    if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON1_PRESSED)))
+        return;
+    if (ev.y == 0) {
+        for (int i = 0; i < TAB_COUNT; i++)
+            if (app->tab_w[i] && ev.x >= app->tab_x[i] && ev.x < app->tab_x[i] + app->tab_w[i])
+                show_tab(app, i);
+        return;
+    }
+    if (!v->table || !tui_table_select_at(v->table, ev.y - 1))
+        return;
+    if (v->ops->select)
+        v->ops->select(v);
+    app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+    if (ev.bstate & BUTTON1_DOUBLE_CLICKED)
+        handle_action(app, TUI_ACT_ENTER, 0);
+}
+
 static void handle_key(tui_app *app, tui_key key)
 {
     if (key == TUI_FN(KEY_RESIZE)) {
@@ -718,7 +753,10 @@ static void handle_key(tui_app *app, tui_key key)
         handle_text_key(app, key);
         return;
     }
-    handle_action(app, tui_keys_lookup(key), key);
+    if (key == TUI_FN(KEY_MOUSE))
+        handle_mouse(app);
+    else
+        handle_action(app, tui_keys_lookup(key), key);
     if (app->closing) {
         if (app->depth && app->stack[app->depth - 1] == app->closing)
             pop_view(app);
@@ -973,6 +1011,11 @@ int tui_run(void)
     nonl();
     curs_set(0);
     set_escdelay(25);
+    const char *mouse = getenv("MINCA_TUI_MOUSE");
+    if (mouse && strcmp(mouse, "1") == 0) {
+        app.mouse = mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL) != 0;
+        log_info("tui: mouse %s", app.mouse ? "on" : "not available on this terminal");
+    }
     tui_theme_load(cfg->theme);
     wnoutrefresh(stdscr);
     create_windows(&app);

@@ -372,7 +372,9 @@ char *tui_keys_help_text(void)
     }
     g_string_append(out, "\nIn the filter prompt: type to filter, Backspace deletes, C-w deletes a word,\n"
                          "C-u clears, Enter keeps the filter, Esc clears it.\n"
-                         "At the : prompt, type an action name from the middle column and Enter.\n");
+                         "At the : prompt, type an action name from the middle column and Enter.\n"
+                         "With MINCA_TUI_MOUSE=1: a click selects a line or a pane, a double click opens,\n"
+                         "the wheel scrolls.\n");
     char *text = strdup(out->str);
     g_string_free(out, TRUE);
     return text;

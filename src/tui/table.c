@@ -507,3 +507,14 @@ bool tui_table_draw_selection(tui_table *t)
     t->drawn.sel = t->sel;
     return true;
 }
+
+bool tui_table_select_at(tui_table *t, int y)
+{
+    if (!t->drawn.valid)
+        return false;
+    int vi = t->drawn.top + (y - t->drawn.row_y);
+    if (y < t->drawn.row_y || y >= t->drawn.row_y + t->drawn.rows || vi < 0 || vi >= t->nvisible)
+        return false;
+    t->sel = vi;
+    return true;
+}
