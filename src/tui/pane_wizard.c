@@ -63,6 +63,7 @@ typedef struct wizard {
     char *load_error;       /* the YAML did not load (should not happen) */
     int n_rows, n_pass, n_fail, n_skipped;
     int saved_version;      /* > 0 once saved */
+    int from_version;       /* the stored profile version the mapping started from, 0: none */
 } wizard;
 
 static const tui_column review_cols[] = {
@@ -737,6 +738,51 @@ static int load_sheet(tui_view *v, PGconn *db, long long ins, minca_err *err)
     return rc;
 }
 
+/* The broker already has a profile: start from its mapping (it is what gets changed), read
+ * by applying it to the attachment, so each column shows the field the profile gives it. */
+static void start_from_profile(tui_view *v, PGconn *db, long long ins)
+{
+    wizard *w = v->priv;
+    int version = 0;
+    minca_err err = {0};
+    char *yaml = profile_store_get(db, ins, w->name, &version, &err);
+    if (!yaml)
+        return;
+    profile *p = NULL;
+    docs_book *book = NULL;
+    profile_result res;
+    memset(&res, 0, sizeof res);
+    char origin[128];
+    snprintf(origin, sizeof origin, "db:%s v%d", w->name, version);
+    if (profile_load_string(yaml, strlen(yaml), origin, &p, &err) == 0 &&
+        docs_open(w->data, w->len, w->filename, NULL, &book, &err) == 0) {
+        profile_options opts = {.sender_domain = w->domain};
+        if (profile_extract_book(book, p, &opts, &res, &err) == 0 && res.sheet &&
+            strcmp(res.sheet, w->sheet) == 0 && res.header_row == w->header_row) {
+            for (int k = 0; k < res.n_columns; k++)
+                for (int i = 0; i < w->ncols; i++) {
+                    wiz_col *c = &w->cols[i];
+                    if (c->col != res.columns[k].col)
+                        continue;
+                    profile_field f = res.columns[k].field == PF_NONE ? PF_IGNORE : res.columns[k].field;
+                    free(c->reason);
+                    c->reason = core_strdup_printf("in profile %s v%d", w->name, version);
+                    c->confidence = 1.0;
+                    c->suggested = f;
+                    set_field(c, f);
+                }
+            w->from_version = version;
+        }
+    }
+    if (!w->from_version)
+        log_info("tui: wizard: profile %s does not apply to %s as detected (%s); starting from the suggestions",
+                 w->name, w->filename, err.msg[0] ? err.msg : "other sheet or header row");
+    profile_result_clear(&res);
+    docs_close(book);
+    profile_free(p);
+    free(yaml);
+}
+
 tui_view *tui_wizard_new(tui_app *app, const char *cot)
 {
     PGconn *db = tui_app_db(app);
@@ -767,14 +813,23 @@ tui_view *tui_wizard_new(tui_app *app, const char *cot)
         g_free(w->domain);
         w->domain = copy;
     }
+    json_t *head_profile = json_pack("{s:s}", "profile_name", tui_json_str(head, "profile_name"));
     json_decref(head);
     if (load_sheet(v, db, ins, &err) < 0) {
         tui_app_message(app, TUI_EL_ERROR, "no sheet to learn from in %s: %s", cot, err.msg);
+        json_decref(head_profile);
         tui_view_free(v);
         return NULL;
     }
+    if (*tui_json_str(head_profile, "profile_name"))
+        start_from_profile(v, db, ins);
+    json_decref(head_profile);
     fill_tables(w);
     v->loaded = true;
-    tui_app_message(app, TUI_EL_NORMAL, "%d columns read from %s", w->ncols, w->filename);
+    if (w->from_version)
+        tui_app_message(app, TUI_EL_NORMAL, "%d columns of %s, mapped as in profile %s v%d", w->ncols, w->filename,
+                        w->name, w->from_version);
+    else
+        tui_app_message(app, TUI_EL_NORMAL, "%d columns read from %s", w->ncols, w->filename);
     return v;
 }

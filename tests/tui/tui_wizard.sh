@@ -110,4 +110,20 @@ check_eq "its sheet was read with the saved profile" "corredora-nueva" \
   "$(psql_q "SELECT a.extraction->'report'->>'profile' FROM attachments a JOIN cases k ON k.message_id = a.message_id WHERE k.cot = '$cot2'")"
 check_eq "including the column mapped in the wizard" "3 FS-201,FS-202,FS-203" \
   "$(psql_q "SELECT count(*) || ' ' || string_agg(v.plates, ',' ORDER BY v.inciso) FROM vehicle_rows v JOIN cases k ON k.id = v.case_id WHERE k.cot = '$cot2'")"
+
+# Changing the profile: the wizard starts from the stored mapping and saves version 2.
+start wiz2
+expect "the desk opens again" wiz2 "Inbox" 15
+keys wiz2 2 / "$cot2" Enter
+expect "the second case is listed" wiz2 "Cases 1/1"
+keys wiz2 W
+expect "the wizard starts from the stored profile" wiz2 "mapped as in profile corredora-"
+expect "the edited column keeps its field from the profile" wiz2 "Clave interna +plates +1\.00 in profile corredora-nueva v1"
+keys wiz2 '>' '>'
+expect "the stored mapping validates" wiz2 "3 rows read: 3 pass, 0 fail"
+keys wiz2 S
+expect "saving again makes version 2" wiz2 "saved profile corredora-nueva v2"
+check_eq "one active version, the newest" "1 false|2 true" \
+  "$(psql_q "SELECT string_agg(version || ' ' || active, '|' ORDER BY version) FROM broker_profiles")"
+keys wiz2 q q
 finish
