@@ -37,6 +37,12 @@ review_inbox() {
 
   start "$ins"
   expect "$ins: the desk opens" "$ins" "Inbox" 15
+  keys "$ins" / "$cot" Enter
+  expect "$ins: the Inbox filter finds the case's message" "$ins" "Inbox 1/1 of"
+  keys "$ins" Enter
+  expect "$ins: Enter shows the message with its attachments" "$ins" "Attachments \([1-9][0-9]*\):"
+  expect "$ins: and what extraction read from them" "$ins" "read: .*header row [0-9]+, [0-9]+ rows"
+  keys "$ins" q Escape
   keys "$ins" 2
   expect "$ins: the Cases pane lists the case" "$ins" "$cot"
   keys "$ins" / "$cot" Enter
