@@ -702,6 +702,29 @@ static void test_xls_fixture(void **state)
     free(p);
 }
 
+/* A crafted BIFF file on which libfreexl reads outside a stack buffer (found by fuzz_xls):
+ * the parser runs in a child process, so the caller gets a readable error either way. */
+static void test_xls_parser_isolated(void **state)
+{
+    (void)state;
+    const char *src = getenv("MINCA_SRC");
+    char *path = core_strdup_printf("%s/tests/fixtures/docs/freexl_overread.xls", src ? src : ".");
+    if (!core_file_exists(path)) {
+        free(path);
+        skip();
+    }
+    char *data;
+    size_t len;
+    minca_err e = { 0 };
+    assert_int_equal(core_read_file(path, 1u << 24, &data, &len, &e), 0);
+    docs_book *b = NULL;
+    assert_int_equal(docs_open(data, len, "crafted.xls", NULL, &b, &e), -1);
+    assert_null(b);
+    assert_non_null(strstr(e.msg, "crafted.xls: not a readable XLS workbook"));
+    free(data);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -720,6 +743,7 @@ int main(void)
         cmocka_unit_test(test_html_tables),
         cmocka_unit_test(test_xml_spreadsheet_2003),
         cmocka_unit_test(test_xls_fixture),
+        cmocka_unit_test(test_xls_parser_isolated),
     };
     return cmocka_run_group_tests_name("docs", tests, NULL, NULL);
 }
