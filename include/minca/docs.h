@@ -105,7 +105,8 @@ int docs_open(const void *data, size_t len, const char *name_hint, const docs_li
 void docs_close(docs_book *book);
 
 docs_format docs_book_format(const docs_book *book);
-/* CSV only: the encoding detected ("UTF-8", "WINDOWS-1252", ...) and the delimiter. */
+/* CSV: the encoding detected ("UTF-8", "WINDOWS-1252", ...) and the delimiter ("HTML" and 0
+ * for HTML pages; "" and 0 for the other formats). */
 const char *docs_book_encoding(const docs_book *book);
 char docs_book_delimiter(const docs_book *book);
 
@@ -121,8 +122,9 @@ int docs_sheet_next(docs_book *book, const docs_row **row, minca_err *err);
 /* Merged ranges of the open sheet. XLSX stores them after the cells: for sheets up to 8 MiB
  * of XML (any fleet list) a quick pre-pass collects them when the sheet opens, so the list and
  * the DOCS_CELL_MERGED flags are there from the first row; for bigger sheets the list is
- * complete once docs_sheet_next() has returned 0 and cells are not flagged. XLS (freexl does
- * not expose them), CSV and grids have none. */
+ * complete once docs_sheet_next() has returned 0 and cells are not flagged. XML Spreadsheet
+ * 2003 (MergeAcross) and HTML (colspan) flag the covered cells without a range list; XLS
+ * (freexl does not expose them), CSV and grids have none. */
 void docs_sheet_merges(const docs_book *book, const docs_range **ranges, int *n);
 
 /* Grid source: rows of strings (e.g. an HTML table). Build, then hand to docs_open_grid(). */
