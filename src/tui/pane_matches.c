@@ -288,13 +288,14 @@ static PGconn *db_for(tui_view *v, long long *insurer_id)
     return db && *insurer_id ? db : NULL;
 }
 
-static void decided(tui_view *v, int rc, minca_err *err, const char *fmt, json_t *row)
+/* After a decision: its outcome on the status line, and every view reloads what it shows. */
+static void decided(tui_view *v, int rc, minca_err *err, const char *what, json_t *row)
 {
     if (rc < 0) {
         tui_app_message(v->app, TUI_EL_ERROR, "%s", err->msg);
         return;
     }
-    tui_app_message(v->app, TUI_EL_OK, fmt, tui_json_int(row, "inciso"));
+    tui_app_message(v->app, TUI_EL_OK, "inciso %lld: %s", tui_json_int(row, "inciso"), what);
     tui_app_changed(v->app);
 }
 
@@ -444,18 +445,21 @@ static bool matches_key(tui_view *v, tui_action act, tui_key key)
         if (!(row_id = selected_row(v, &row)) || !(db = db_for(v, &ins)))
             return true;
         if (!*tui_json_str(row, "cvegs")) {
-            tui_app_message(v->app, TUI_EL_WARN, "inciso %lld has no proposed key to accept; pick one (%s)",
-                            tui_json_int(row, "inciso"), "c or s");
+            char cand[16], search[16];
+            tui_keys_primary(TUI_ACT_CANDIDATES, cand, sizeof cand);
+            tui_keys_primary(TUI_ACT_SEARCH, search, sizeof search);
+            tui_app_message(v->app, TUI_EL_WARN, "inciso %lld has no proposed key to accept; pick one (%s or %s)",
+                            tui_json_int(row, "inciso"), cand, search);
             return true;
         }
         rc = review_accept(db, ins, row_id, tui_app_user(v->app), &err);
-        decided(v, rc, &err, "inciso %lld: key accepted", row);
+        decided(v, rc, &err, "key accepted", row);
         return true;
     case TUI_ACT_NO_MATCH:
         if (!(row_id = selected_row(v, &row)) || !(db = db_for(v, &ins)))
             return true;
         rc = review_no_match(db, ins, row_id, tui_app_user(v->app), &err);
-        decided(v, rc, &err, "inciso %lld: marked no match", row);
+        decided(v, rc, &err, "marked no match", row);
         return true;
     case TUI_ACT_CANDIDATES:
         if ((row_id = selected_row(v, NULL)))
