@@ -18,8 +18,7 @@ static const char *label(const docs_book *b) { return b->name[0] ? b->name : "at
 
 /* Counts delimiter occurrences per line outside quotes over the first lines; the delimiter
  * whose count is the same non-zero number on most lines wins. */
-char docs_csv_sniff_delimiter(const char *text, size_t len);
-char docs_csv_sniff_delimiter(const char *text, size_t len)
+static char sniff_delimiter(const char *text, size_t len)
 {
     static const char cands[] = { ';', ',', '\t', '|' };
     int best_score = -1, best_mode = 0;
@@ -152,7 +151,7 @@ int docs_csv_open(const void *data, size_t len, docs_book *b, minca_err *err)
     csvdoc *c = calloc(1, sizeof *c);
     b->impl = c;
     c->utf8 = to_utf8(data, len, b->encoding, &c->len);
-    b->delimiter = docs_csv_sniff_delimiter(c->utf8, c->len);
+    b->delimiter = sniff_delimiter(c->utf8, c->len);
     docs_book_add_sheet(b, "", false);
     return 0;
 }
