@@ -88,6 +88,9 @@ typedef enum tui_action {
     TUI_ACT_FIELD_PREV,
     TUI_ACT_NORMALIZE,      /* wizard: cycle the column's normalisation */
     TUI_ACT_VALIDATE,       /* wizard: cycle the column's validation */
+    TUI_ACT_HEADER_DOWN,    /* wizard: the header is one row lower */
+    TUI_ACT_HEADER_UP,
+    TUI_ACT_SHEET_NEXT,     /* wizard: look for the table in the next sheet */
     TUI_ACT_STEP_NEXT,      /* wizard: next step */
     TUI_ACT_STEP_PREV,
     TUI_ACT_SAVE,           /* wizard: save the profile version */

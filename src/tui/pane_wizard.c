@@ -95,17 +95,16 @@ static int wiz_open(tui_view *v)
     return 0;
 }
 
+static void free_columns(wizard *w);
+static void redetect(tui_view *v, const char *sheet, long row);
+static char *next_sheet(wizard *w);
+
 static void wiz_close(tui_view *v)
 {
     wizard *w = v->priv;
     if (!w)
         return;
-    for (int i = 0; i < w->ncols; i++) {
-        free(w->cols[i].header);
-        free(w->cols[i].reason);
-        free(w->cols[i].samples);
-    }
-    free(w->cols);
+    free_columns(w);
     for (int i = 0; i < 3; i++)
         tui_table_free(w->tables[i]);
     free(w->cot);
@@ -449,8 +448,8 @@ static void wiz_draw(tui_view *v, WINDOW *win, int h, int w)
     if (z->step < 3) {
         info = core_strdup_printf(" sheet '%s' · header row %ld · %d columns · profile '%s' · %s (%s)",
                                   z->sheet ? z->sheet : "", z->header_row, z->ncols, z->name, z->filename, z->format);
-        hint = strdup(z->step == 1 ? " {field-prev}/{field-next} change a column's field · {step-next} next step · "
-                                     "Esc closes"
+        hint = strdup(z->step == 1 ? " {field-prev}/{field-next} field · {header-up}/{header-down} header row · "
+                                     "{sheet-next} sheet · {step-next} next step"
                                    : " {field-prev}/{field-next} field · {normalize} normalisation · {validate} "
                                      "validation · {step-next} validate · {step-prev} back");
     } else if (z->load_error) {
@@ -585,6 +584,24 @@ static bool wiz_key(tui_view *v, tui_action act, tui_key key)
         w->saved_version = 0;
         fill_tables(w);
         return true;
+    case TUI_ACT_HEADER_DOWN:
+    case TUI_ACT_HEADER_UP:
+    case TUI_ACT_SHEET_NEXT:
+        if (w->step != 1) {
+            tui_app_message(v->app, TUI_EL_NORMAL, "the sheet and header row are chosen in step 1");
+        } else if (act == TUI_ACT_SHEET_NEXT) {
+            char *next = next_sheet(w);
+            if (next)
+                redetect(v, next, 0);
+            else
+                tui_app_message(v->app, TUI_EL_NORMAL, "the attachment has one sheet");
+            free(next);
+        } else if (act == TUI_ACT_HEADER_UP && w->header_row <= 1) {
+            tui_app_message(v->app, TUI_EL_NORMAL, "the header is already on the first row");
+        } else {
+            redetect(v, NULL, w->header_row + (act == TUI_ACT_HEADER_DOWN ? 1 : -1));
+        }
+        return true;
     case TUI_ACT_STEP_NEXT:
         go_step(v, w->step + 1);
         return true;
@@ -675,6 +692,97 @@ static void read_samples(wizard *w, docs_book *book, docs_table *table)
         w->cols[i].samples = g_string_free(s[i], FALSE);
 }
 
+static void free_columns(wizard *w)
+{
+    for (int i = 0; i < w->ncols; i++) {
+        free(w->cols[i].header);
+        free(w->cols[i].reason);
+        free(w->cols[i].samples);
+    }
+    free(w->cols);
+    w->cols = NULL;
+    w->ncols = 0;
+}
+
+/* Finds the table in the attachment (hint: NULL to detect it, or a sheet and header row the
+ * user chose) and maps its columns automatically. On failure the wizard is left as it was. */
+static int detect(wizard *w, const docs_table_hint *hint, minca_err *err)
+{
+    docs_book *book = NULL;
+    docs_table table;
+    memset(&table, 0, sizeof table);
+    profile_column *cols = NULL;
+    int n = 0;
+    if (docs_open(w->data, w->len, w->filename, NULL, &book, err) < 0 || docs_table_find(book, hint, &table, err) < 0 ||
+        profile_auto_map(book, &table, &cols, &n, err) < 0) {
+        docs_table_clear(&table);
+        docs_close(book);
+        return -1;
+    }
+    free_columns(w);
+    free(w->format);
+    free(w->sheet);
+    w->format = strdup(docs_format_name(docs_book_format(book)));
+    w->sheet = strdup(table.sheet_name ? table.sheet_name : "");
+    w->header_row = table.header_row;
+    w->ncols = n;
+    w->cols = calloc((size_t)(n > 0 ? n : 1), sizeof *w->cols);
+    for (int k = 0; k < n; k++) {
+        wiz_col *c = &w->cols[k];
+        c->col = cols[k].col;
+        c->header = strdup(cols[k].header ? cols[k].header : "");
+        c->suggested = cols[k].field == PF_NONE ? PF_IGNORE : cols[k].field;
+        c->confidence = cols[k].confidence;
+        c->reason = strdup(cols[k].reason ? cols[k].reason : "");
+        set_field(c, c->suggested);
+    }
+    read_samples(w, book, &table);
+    profile_columns_free(cols, n);
+    docs_table_clear(&table);
+    docs_close(book);
+    return 0;
+}
+
+/* Detects again on sheet `sheet` (NULL: the current one) with header row `row` (0: detect). */
+static void redetect(tui_view *v, const char *sheet, long row)
+{
+    wizard *w = v->priv;
+    gchar *re = NULL;
+    char *anchored = NULL;
+    const char *name = sheet ? sheet : w->sheet;
+    if (name && *name) {
+        re = g_regex_escape_string(name, -1);
+        anchored = core_strdup_printf("^%s$", re);
+    }
+    docs_table_hint hint = {.sheet_pattern = anchored, .header_row = row};
+    minca_err err = {0};
+    if (detect(w, &hint, &err) < 0)
+        tui_app_message(v->app, TUI_EL_ERROR, "no table there: %s", err.msg);
+    else
+        tui_app_message(v->app, TUI_EL_NORMAL, "sheet '%s', header row %ld: %d columns", w->sheet, w->header_row,
+                        w->ncols);
+    w->saved_version = 0;
+    fill_tables(w);
+    free(anchored);
+    g_free(re);
+}
+
+/* The sheet after the current one (wrapping), for trying another sheet. NULL when alone. */
+static char *next_sheet(wizard *w)
+{
+    docs_book *book = NULL;
+    minca_err err = {0};
+    if (docs_open(w->data, w->len, w->filename, NULL, &book, &err) < 0)
+        return NULL;
+    int n = docs_sheet_count(book), cur = 0;
+    for (int i = 0; i < n; i++)
+        if (strcmp(docs_sheet_name(book, i), w->sheet) == 0)
+            cur = i;
+    char *name = n > 1 ? strdup(docs_sheet_name(book, (cur + 1) % n)) : NULL;
+    docs_close(book);
+    return name;
+}
+
 /* Opens the first attachment of the case that holds a table. */
 static int load_sheet(tui_view *v, PGconn *db, long long ins, minca_err *err)
 {
@@ -687,49 +795,21 @@ static int load_sheet(tui_view *v, PGconn *db, long long ins, minca_err *err)
     json_t *a;
     GString *why = g_string_new(NULL);
     json_array_foreach(sheets, i, a) {
-        char *data = NULL;
-        size_t len = 0;
         minca_err e = {0};
-        if (store_blob_get(db, tui_json_str(a, "sha256"), &data, &len, &e) < 0) {
+        if (store_blob_get(db, tui_json_str(a, "sha256"), &w->data, &w->len, &e) < 0) {
             g_string_append_printf(why, "%s%s: %s", why->len ? "; " : "", tui_json_str(a, "filename"), e.msg);
             continue;
         }
-        docs_book *book = NULL;
-        docs_table table;
-        memset(&table, 0, sizeof table);
-        profile_column *cols = NULL;
-        int n = 0;
-        if (docs_open(data, len, tui_json_str(a, "filename"), NULL, &book, &e) < 0 ||
-            docs_table_find(book, NULL, &table, &e) < 0 || profile_auto_map(book, &table, &cols, &n, &e) < 0) {
-            g_string_append_printf(why, "%s%s: %s", why->len ? "; " : "", tui_json_str(a, "filename"), e.msg);
-            docs_table_clear(&table);
-            docs_close(book);
-            free(data);
-            continue;
-        }
-        w->data = data;
-        w->len = len;
         w->filename = strdup(tui_json_str(a, "filename"));
-        w->format = strdup(docs_format_name(docs_book_format(book)));
-        w->sheet = strdup(table.sheet_name ? table.sheet_name : "");
-        w->header_row = table.header_row;
-        w->ncols = n;
-        w->cols = calloc((size_t)(n > 0 ? n : 1), sizeof *w->cols);
-        for (int k = 0; k < n; k++) {
-            wiz_col *c = &w->cols[k];
-            c->col = cols[k].col;
-            c->header = strdup(cols[k].header ? cols[k].header : "");
-            c->suggested = cols[k].field == PF_NONE ? PF_IGNORE : cols[k].field;
-            c->confidence = cols[k].confidence;
-            c->reason = strdup(cols[k].reason ? cols[k].reason : "");
-            set_field(c, c->suggested);
+        if (detect(w, NULL, &e) == 0) {
+            rc = 0;
+            break;
         }
-        read_samples(w, book, &table);
-        profile_columns_free(cols, n);
-        docs_table_clear(&table);
-        docs_close(book);
-        rc = 0;
-        break;
+        g_string_append_printf(why, "%s%s: %s", why->len ? "; " : "", w->filename, e.msg);
+        free(w->data);
+        free(w->filename);
+        w->data = NULL;
+        w->filename = NULL;
     }
     if (rc < 0)
         minca_err_set(err, "%s", why->len ? why->str : "the case has no attachment");

@@ -63,6 +63,11 @@ expect "the header row below the title rows is found" wiz "sheet '' · header ro
 expect "each column has a suggested field, confidence and reason" wiz "Fabricante +marca +0\.[0-9]+ header 'Fabricante'"
 expect "sample values of the selected column are shown" wiz "samples: 1 \| 2 \| 3"
 expect "the internal key column is ignored at first" wiz "Clave interna +ignore"
+keys wiz +
+expect "+ moves the header one row lower" wiz "sheet '' · header row 5 · "
+keys wiz -l "-"
+expect "- moves it back and the columns are mapped again" wiz "sheet '' · header row 4 · 8 columns"
+expect "the mapping is the detected one again" wiz "Fabricante +marca +0\.[0-9]+ header 'Fabricante'"
 
 keys wiz '>'
 expect "step 2 edits the mapping" wiz "step 2/3: edit the mapping"
