@@ -4,7 +4,13 @@
  * Every pane is a `tui_view` driven through one `tui_view_ops` vtable (open, close, refresh,
  * draw, key, enter, select), in the manner of tig's view_ops: one file per pane
  * (pane_inbox.c, pane_cases.c, ...). Detail and help screens are views too (pager.c), pushed
- * over the pane and popped with Esc or q.
+ * over the pane and popped with Esc or q; so are the case view (pane_matches.c, Enter in
+ * Cases), the candidate list (pane_candidates.c), the catalog search (pane_search.c) and the
+ * profile wizard (pane_wizard.c).
+ *
+ * Review decisions go through review.h, one transaction each, as the acting user
+ * (config user); the pipeline engine runs in-process (engine threads) and wakes the key loop
+ * through a pipe when a job finishes.
  *
  * Keys go through one table of named actions (keys.c); the config file's `keys:` mapping
  * remaps them, `?` lists them and `:` runs them by name. Colours come from

@@ -801,7 +801,10 @@ static int load_sheet(tui_view *v, PGconn *db, long long ins, minca_err *err)
             continue;
         }
         w->filename = strdup(tui_json_str(a, "filename"));
-        if (detect(w, NULL, &e) == 0) {
+        /* Nothing looked like a header: start from the first row, the user moves it (step 1). */
+        docs_table_hint first_row = {.header_row = 1};
+        minca_err e2 = {0};
+        if (detect(w, NULL, &e) == 0 || detect(w, &first_row, &e2) == 0) {
             rc = 0;
             break;
         }
