@@ -516,7 +516,7 @@ static bool matches_key(tui_view *v, tui_action act, tui_key key)
         return true;
     case TUI_ACT_RERUN:
         if (case_id(v))
-            tui_app_prompt(v->app, v, "re-run discards the rows and decisions; type yes: ", NULL, rerun_done, NULL);
+            tui_app_prompt(v->app, v, "discard rows and decisions, read again? yes: ", NULL, rerun_done, NULL);
         return true;
     case TUI_ACT_WIZARD:
         if (m->cot)
