@@ -130,5 +130,21 @@ keys wiz2 S
 expect "saving again makes version 2" wiz2 "saved profile corredora-nueva v2"
 check_eq "one active version, the newest" "1 false|2 true" \
   "$(psql_q "SELECT string_agg(version || ' ' || active, '|' ORDER BY version) FROM broker_profiles")"
+# Re-running from the case view asks first.
+keys wiz2 Escape
+expect "Esc closes the wizard" wiz2 "Cases 1/1"
+keys wiz2 Enter
+expect "the case view opens" wiz2 "3 vehicles: "
+keys wiz2 '!'
+expect "! in the case view asks before discarding" wiz2 "discard rows and decisions, read again\? yes: "
+keys wiz2 n o Enter
+expect "anything but yes cancels" wiz2 "re-run cancelled"
+keys wiz2 '!'
+keys wiz2 y e s Enter
+expect "yes queues the case again" wiz2 "case queued for extraction again"
+db_eventually "the desk's engine reads it again with version 2" "3 corredora-nueva" \
+  "SELECT (SELECT count(*) FROM vehicle_rows v JOIN cases k ON k.id = v.case_id WHERE k.cot = '$cot2') || ' ' ||
+          (SELECT a.extraction->'report'->>'profile' FROM attachments a JOIN cases k ON k.message_id = a.message_id WHERE k.cot = '$cot2' AND k.status <> 'extracting')" 20
+check_eq "both re-runs are audited" "2" "$(psql_q "SELECT count(*) FROM audit_log WHERE action = 'case.rerun'")"
 keys wiz2 q q
 finish
