@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential pkg-config
   libncurses-dev libpq-dev libjansson-dev libcurl4-openssl-dev libxlsxwriter-dev libyaml-dev
   libhiredis-dev libgmime-3.0-dev libglib2.0-dev libzip-dev libxml2-dev libfreexl-dev libcmocka-dev
+  libpoppler-glib-dev
   postgresql redis-server tmux locales
   python3 python3-openpyxl xlsx2csv
 )
