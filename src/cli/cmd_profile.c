@@ -1,8 +1,10 @@
-/* minca profile: list, show, test and suggest broker profiles (the profiles/ directory). */
+/* minca profile: list, show, test, suggest and save broker profiles (the versions saved in
+ * the database for the insurer, then the shipped profiles/ directory). */
 #include "minca/cli.h"
 #include "minca/config.h"
 #include "minca/docs.h"
 #include "minca/profile.h"
+#include "minca/profile_store.h"
 
 #include <getopt.h>
 #include <glib.h>
@@ -12,11 +14,46 @@
 
 static const cli_command profile_cmd;
 
-/* The source of named profiles. Today the shipped directory; the database joins later. */
 static const char *source_dir(void) { return profile_dir(); }
 
+/* The database of the configured insurer, for the saved versions; NULL (with a note on
+ * stderr) when it cannot be reached, so file-based work still goes on. */
+static PGconn *open_db(store_insurer *ins, bool quiet)
+{
+    minca_err err = { 0 };
+    PGconn *c = store_open(&err);
+    int found = c ? store_insurer_find(c, config_get()->insurer, ins, &err) : -1;
+    if (found <= 0) {
+        if (!quiet && found < 0)
+            fprintf(stderr, "minca profile: saved profiles unavailable (%s)\n", err.msg);
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* A saved version (database) wins over a shipped file of the same name; a name with '/'
+ * or ending in .yaml is a path. */
 static int load_named(const char *name, profile **out, minca_err *err)
 {
+    bool is_path = strchr(name, '/') || g_str_has_suffix(name, ".yaml");
+    if (!is_path) {
+        store_insurer ins;
+        PGconn *c = open_db(&ins, true);
+        if (c) {
+            int version = 0;
+            minca_err e = { 0 };
+            char *yaml = profile_store_get(c, ins.id, name, &version, &e);
+            PQfinish(c);
+            if (yaml) {
+                char origin[256];
+                snprintf(origin, sizeof origin, "db:%s v%d", name, version);
+                int rc = profile_load_string(yaml, strlen(yaml), origin, out, err);
+                free(yaml);
+                return rc;
+            }
+        }
+    }
     return profile_dir_load(source_dir(), name, out, err);
 }
 
@@ -82,7 +119,51 @@ static int cmd_list(void)
         profile_free(p);
     }
     profile_names_free(names);
+    store_insurer ins;
+    PGconn *c = open_db(&ins, false);
+    json_t *saved = c ? profile_store_list(c, ins.id, &err) : NULL;
+    if (json_array_size(saved)) {
+        printf("\nsaved in the database for %s:\n", ins.slug);
+        size_t i;
+        json_t *it;
+        json_array_foreach(saved, i, it) {
+            const char *dom = json_string_value(json_object_get(it, "domains"));
+            printf("%-16s v%-3lld %-34s %s by %s %s\n", json_string_value(json_object_get(it, "name")),
+                   (long long)json_integer_value(json_object_get(it, "version")), dom ? dom : "-",
+                   json_is_true(json_object_get(it, "active")) ? "active  " : "inactive",
+                   json_string_value(json_object_get(it, "author")), json_string_value(json_object_get(it, "created_at")));
+        }
+    }
+    json_decref(saved);
+    PQfinish(c);
     return 0;
+}
+
+static int cmd_save(const char *file, const char *domain)
+{
+    minca_err err = { 0 };
+    char *yaml = NULL;
+    size_t len = 0;
+    if (core_read_file(file, 1u << 20, &yaml, &len, &err) != 0) {
+        fprintf(stderr, "minca profile: %s\n", err.msg);
+        return 1;
+    }
+    PGconn *c = store_open(&err);
+    store_insurer ins;
+    int status = 1;
+    profile_saved saved;
+    if (!c || store_insurer_ensure(c, config_get()->insurer, &ins, &err) < 0)
+        fprintf(stderr, "minca profile: %s\n", err.msg);
+    else if (profile_store_save(c, ins.id, yaml, domain, config_get()->user, &saved, &err) < 0)
+        fprintf(stderr, "minca profile: %s: %s\n", file, err.msg);
+    else {
+        printf("saved as version %d for %s%s%s\n", saved.version, ins.slug, domain ? ", bound to " : "",
+               domain ? domain : "");
+        status = 0;
+    }
+    PQfinish(c);
+    free(yaml);
+    return status;
 }
 
 static int cmd_show(const char *name)
@@ -322,6 +403,8 @@ static int run(int argc, char **argv)
         return cmd_suggest(pos[0], domain, name, out);
     if (!strcmp(sub, "read") && npos == 1)
         return cmd_read(pos[0]);
+    if (!strcmp(sub, "save") && npos == 1)
+        return cmd_save(pos[0], domain);
     return cli_usage_error(&profile_cmd, "bad arguments for '%s' (see 'minca profile --help')", sub);
 }
 
@@ -334,8 +417,11 @@ CLI_COMMAND(profile_cmd, {
         "       minca profile test NAME|auto FILE [--domain D] [--json]\n"
         "       minca profile suggest FILE [--domain D] [--name N] [--out FILE]\n"
         "       minca profile read FILE\n"
+        "       minca profile save FILE.yaml [--domain D]\n"
         "\n"
-        "Profiles live in the profiles/ directory ($MINCA_PROFILES overrides it).\n"
+        "Profiles are the versions saved in the database for the insurer (MINCA_INSURER), then\n"
+        "the shipped profiles/ directory ($MINCA_PROFILES overrides it); a saved version wins\n"
+        "over a file of the same name.\n"
         "  list     the profiles with version, first sender domain and description\n"
         "  show     print a profile's YAML\n"
         "  test     extract FILE (xlsx, xls or csv; the format is sniffed from the bytes) with\n"
@@ -345,6 +431,8 @@ CLI_COMMAND(profile_cmd, {
         "  suggest  write a draft profile for FILE with the confidence and reason of each mapping\n"
         "           as comments (stdout, or --out FILE)\n"
         "  read     dump every sheet, row and typed cell of FILE (s text, n number, d date,\n"
-        "           b boolean; * hidden column, + merged range, h hidden row)\n",
+        "           b boolean; * hidden column, + merged range, h hidden row)\n"
+        "  save     store FILE as the next version of its profile (validated first) and bind its\n"
+        "           sender domains, and --domain D, to the broker\n",
     .run = run,
 })
