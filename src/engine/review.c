@@ -110,11 +110,17 @@ static int decide(PGconn *c, long long insurer_id, long long row_id, const char 
                    " WHERE insurer_id = $1::bigint AND norm_key = $2 AND revoked_at IS NULL",
                    3, pr) < 0)
         goto fail;
-    const char *pc[] = {ins, st.norm_key, cvegs, cvegs ? yr : NULL, rid, user};
+    /* Insurer setting corrections_per_broker: a correction then applies only to the broker
+     * whose list it came from; by default it applies to every broker of the insurer. */
+    const char *pc[] = {ins, st.norm_key, cvegs, cvegs ? yr : NULL, rid, user, st.broker_id[0] ? st.broker_id : NULL};
     PGresult *r = store_query(c, err,
-                              "INSERT INTO corrections (insurer_id, norm_key, cvegs, year, source_vehicle_row_id, created_by)"
-                              " VALUES ($1::bigint, $2, $3, $4::int, $5::bigint, $6) RETURNING id",
-                              6, pc);
+                              "INSERT INTO corrections (insurer_id, norm_key, cvegs, year, source_vehicle_row_id, created_by,"
+                              " broker_id)"
+                              " SELECT $1::bigint, $2, $3, $4::int, $5::bigint, $6,"
+                              "        CASE WHEN coalesce((i.settings->>'corrections_per_broker')::boolean, false)"
+                              "             THEN $7::bigint END"
+                              "   FROM insurers i WHERE i.id = $1::bigint RETURNING id",
+                              7, pc);
     if (!r)
         goto fail;
     long long correction_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);

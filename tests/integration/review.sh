@@ -61,4 +61,12 @@ sed 's/^Message-ID: <\(.*\)>/Message-ID: <third-\1>/I' "$src" > "$T_TMP/third.em
 cot3=$(psql_q "SELECT k.cot FROM cases k JOIN messages m ON m.id = k.message_id WHERE m.message_id LIKE '<third-%'")
 check_eq "after revocation the description goes back to review" "needs_review" \
   "$(psql_q "SELECT x.decision FROM vehicle_rows v JOIN cases k ON k.id = v.case_id JOIN matches x ON x.vehicle_row_id = v.id WHERE k.cot = '$cot3' AND v.inciso = $a")"
+
+# Per-broker corrections (insurer setting): the correction then carries the case's broker.
+psql_q "UPDATE insurers SET settings = settings || '{\"corrections_per_broker\": true}'" >/dev/null
+row2=$(psql_q "SELECT k.cot || ' ' || v.inciso FROM vehicle_rows v JOIN cases k ON k.id = v.case_id WHERE k.broker_id IS NOT NULL AND k.cot NOT IN ('$cot', '$cot2', '$cot3') ORDER BY v.id LIMIT 1")
+check "a decision on a case with a known broker" "$MINCA" review $(echo "$row2" | cut -d' ' -f1) nomatch $(echo "$row2" | cut -d' ' -f2)
+check_eq "with corrections_per_broker the correction is bound to that broker" \
+  "$(psql_q "SELECT broker_id FROM cases WHERE cot = '$(echo "$row2" | cut -d' ' -f1)'")" \
+  "$(psql_q "SELECT broker_id FROM corrections ORDER BY id DESC LIMIT 1")"
 finish
