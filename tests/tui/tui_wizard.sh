@@ -146,5 +146,10 @@ db_eventually "the desk's engine reads it again with version 2" "3 corredora-nue
   "SELECT (SELECT count(*) FROM vehicle_rows v JOIN cases k ON k.id = v.case_id WHERE k.cot = '$cot2') || ' ' ||
           (SELECT a.extraction->'report'->>'profile' FROM attachments a JOIN cases k ON k.message_id = a.message_id WHERE k.cot = '$cot2' AND k.status <> 'extracting')" 20
 check_eq "both re-runs are audited" "2" "$(psql_q "SELECT count(*) FROM audit_log WHERE action = 'case.rerun'")"
+# From the Profiles pane, W opens the wizard on the broker's newest case.
+keys wiz2 4
+expect "the Profiles pane lists the stored versions" wiz2 "corredora-nueva +db +2 "
+keys wiz2 W
+expect "W on a profile opens the wizard on the broker's newest case" wiz2 "step 1/3: review what was detected · $cot2"
 keys wiz2 q q
 finish
