@@ -34,7 +34,7 @@ typedef enum {
     DOCS_FMT_GRID,         /* rows of strings handed over by the caller */
     DOCS_FMT_HTML,         /* an HTML page with tables (web "Excel" exports saved as .xls) */
     DOCS_FMT_XMLSS,        /* XML Spreadsheet 2003 (SpreadsheetML), also exported as .xls */
-    DOCS_FMT_PDF,          /* recognised, not readable: reported as unsupported */
+    DOCS_FMT_PDF,          /* a PDF whose text layer holds the table (docs_pdf.c) */
     DOCS_FMT_IMAGE,        /* png / jpeg / gif: not a fleet list */
     DOCS_FMT_EMPTY,        /* zero bytes */
 } docs_format;
@@ -54,10 +54,11 @@ typedef struct docs_limits {
     int max_cols;                    /* per row */
     size_t max_cell_bytes;           /* one cell's text */
     int max_sheets;
+    int max_pages;                   /* PDF: pages read */
 } docs_limits;
 
 /* 64 MiB input, 512 MiB uncompressed, ratio 200, 1,048,576 rows, 512 columns, 32 KiB cells,
- * 64 sheets. */
+ * 64 sheets, 500 PDF pages. */
 void docs_limits_default(docs_limits *lim);
 
 typedef enum {

@@ -1,10 +1,18 @@
 /* docs: format sniffing, limits, the book object shared by every reader, small helpers. */
 #include "docs_internal.h"
 
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 const char *docs_format_name(docs_format f)
 {
@@ -79,6 +87,7 @@ void docs_limits_default(docs_limits *lim)
     lim->max_cols = 512;
     lim->max_cell_bytes = 32768;
     lim->max_sheets = 64;
+    lim->max_pages = 500;
 }
 
 docs_book *docs_book_alloc(docs_format format, const docs_reader_ops *ops, const char *name,
@@ -150,11 +159,12 @@ int docs_open(const void *data, size_t len, const char *name_hint, const docs_li
         b = docs_book_alloc(f, &docs_xmlss_ops, name_hint, lim);
         rc = docs_xmlss_open(data, len, b, err);
         break;
+    case DOCS_FMT_PDF:
+        b = docs_book_alloc(f, &docs_pdf_ops, name_hint, lim);
+        rc = docs_pdf_open(data, len, b, err);
+        break;
     case DOCS_FMT_EMPTY:
         return minca_err_set(err, "%s: the file is empty", label);
-    case DOCS_FMT_PDF:
-        return minca_err_set(err, "%s: PDF documents are not read as fleet lists; "
-                                  "ask the broker for the spreadsheet", label);
     case DOCS_FMT_IMAGE:
         return minca_err_set(err, "%s: an image, not a spreadsheet", label);
     default:
@@ -241,6 +251,137 @@ void docs_sheet_merges(const docs_book *book, const docs_range **ranges, int *n)
 {
     *ranges = (const docs_range *)(void *)book->merges->data;
     *n = (int)book->merges->len;
+}
+
+/* ---- isolated parsing ---- */
+
+void docs_child_fail(FILE *out, const char *msg)
+{
+    uint32_t n = (uint32_t)strlen(msg);
+    rewind(out);
+    fputc('X', out);
+    fwrite(&n, 4, 1, out);
+    fwrite(msg, 1, n, out);
+    fflush(out);
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define DOCS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DOCS_ASAN 1
+#endif
+#endif
+
+int docs_parse_isolated(docs_book *b, const void *data, size_t len, const docs_isolation *iso,
+                        docs_child_parse parse, void *user, unsigned char **out, size_t *out_len,
+                        minca_err *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    int in_fd = memfd_create("minca-parse-in", 0);
+    int out_fd = memfd_create("minca-parse-out", MFD_CLOEXEC);
+    int rc = -1;
+    unsigned char *buf = NULL;
+    size_t n = 0;
+    if (in_fd < 0 || out_fd < 0) {
+        minca_err_set(err, "%s: cannot create a memory file: %s", file_label(b), strerror(errno));
+        goto done;
+    }
+    if (write_all(in_fd, data, len) != 0) {
+        minca_err_set(err, "%s: cannot buffer the %s: %s", file_label(b), iso->what, strerror(errno));
+        goto done;
+    }
+    if (iso->prepare)
+        iso->prepare();
+    fflush(NULL);   /* nothing buffered is written twice by the child */
+    pid_t pid = fork();
+    if (pid < 0) {
+        minca_err_set(err, "%s: cannot start the %s parser: %s", file_label(b), iso->what, strerror(errno));
+        goto done;
+    }
+    if (pid == 0) {
+        /* Only this thread exists here: no locks taken, nothing flushed at exit (_exit). */
+        struct rlimit cpu = { (rlim_t)iso->seconds, (rlim_t)iso->seconds };
+        setrlimit(RLIMIT_CPU, &cpu);
+#ifndef DOCS_ASAN
+        if (iso->max_memory > 0) {
+            struct rlimit as = { iso->max_memory, iso->max_memory };
+            setrlimit(RLIMIT_AS, &as);
+        }
+#endif
+        if (iso->quiet) {
+#ifndef DOCS_ASAN
+            int devnull = open("/dev/null", O_WRONLY);
+            if (devnull >= 0)
+                dup2(devnull, 2);
+#endif
+        }
+        alarm((unsigned)iso->seconds * 2);
+        FILE *f = fdopen(dup(out_fd), "w");
+        if (!f)
+            _exit(3);
+        int status = parse(data, len, in_fd, f, &b->lim, user);
+        fflush(f);
+        _exit(status);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    struct stat st;
+    if (fstat(out_fd, &st) != 0 || st.st_size < 0) {
+        minca_err_set(err, "%s: cannot read the %s parser's output", file_label(b), iso->what);
+        goto done;
+    }
+    n = (size_t)st.st_size;
+    buf = malloc(n ? n : 1);
+    if (!buf || (n && pread(out_fd, buf, n, 0) != (ssize_t)n)) {
+        minca_err_set(err, "%s: cannot read the %s parser's output", file_label(b), iso->what);
+        goto done;
+    }
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        minca_err_set(err, "%s: not a readable %s: the parser %s (signal %d); the file is "
+                           "damaged or crafted", file_label(b), iso->what,
+                      sig == SIGXCPU || sig == SIGALRM ? "ran out of time" : "crashed", sig);
+        goto done;
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        uint32_t mlen;
+        if (n > 5 && buf[0] == 'X' && (memcpy(&mlen, buf + 1, 4), mlen <= n - 5))
+            minca_err_set(err, "%s: %.*s", file_label(b), (int)mlen, (const char *)buf + 5);
+        else
+            minca_err_set(err, "%s: not a readable %s (the parser failed with status %d)",
+                          file_label(b), iso->what, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        goto done;
+    }
+    *out = buf;
+    *out_len = n;
+    buf = NULL;
+    rc = 0;
+done:
+    free(buf);
+    if (in_fd >= 0)
+        close(in_fd);
+    if (out_fd >= 0)
+        close(out_fd);
+    return rc;
 }
 
 /* ---- row buffer ---- */

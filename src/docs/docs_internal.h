@@ -5,6 +5,7 @@
 #include "minca/docs.h"
 
 #include <glib.h>
+#include <stdio.h>
 
 typedef struct docs_reader_ops {
     int (*sheet_open)(docs_book *book, int sheet, minca_err *err);
@@ -48,8 +49,39 @@ int docs_xls_open(const void *data, size_t len, docs_book *book, minca_err *err)
 int docs_csv_open(const void *data, size_t len, docs_book *book, minca_err *err);
 int docs_html_open(const void *data, size_t len, docs_book *book, minca_err *err);
 int docs_xmlss_open(const void *data, size_t len, docs_book *book, minca_err *err);
+int docs_pdf_open(const void *data, size_t len, docs_book *book, minca_err *err);
 extern const docs_reader_ops docs_xlsx_ops, docs_xls_ops, docs_csv_ops, docs_grid_ops,
-    docs_html_ops, docs_xmlss_ops;
+    docs_html_ops, docs_xmlss_ops, docs_pdf_ops;
+
+/* Isolated parsing. A parser library that may crash or hang on crafted input runs in a forked
+ * child: parse(data, len, in_fd, out, lim, user) gets the input both as memory and as an
+ * anonymous memory file (in_fd, for libraries that want a path), writes a record stream to out
+ * and returns the child's exit status. A failure writes one record 'X' u32 length + message
+ * (docs_child_fail) and returns non-zero. The child has a CPU limit and an alarm of twice
+ * `seconds`; with max_memory > 0 its address space is capped (not under AddressSanitizer),
+ * with quiet its stderr goes to /dev/null. Before forking, prepare() (may be NULL) runs in the
+ * caller, e.g. to register a library's GObject types so that the child, which inherits only
+ * the forking thread of a multi-threaded process, never needs GLib's type-registration lock.
+ * The parent checks the exit and returns the stream (*out malloc'd); a crash, a hang or a
+ * failure record becomes a readable error naming `what` ("XLS workbook", "PDF document"). */
+typedef int (*docs_child_parse)(const void *data, size_t len, int in_fd, FILE *out,
+                                const docs_limits *lim, void *user);
+typedef struct docs_isolation {
+    const char *what;
+    int seconds;
+    size_t max_memory;
+    bool quiet;
+    void (*prepare)(void);
+} docs_isolation;
+int docs_parse_isolated(docs_book *book, const void *data, size_t len, const docs_isolation *iso,
+                        docs_child_parse parse, void *user, unsigned char **out, size_t *out_len,
+                        minca_err *err);
+/* Writes the failure record to the child's stream (rewinds it first). */
+void docs_child_fail(FILE *out, const char *msg);
+
+/* Number of vehicle-list header words (table detection's vocabulary) found as whole words in
+ * a folded text. */
+int docs_header_vocab_count(const char *folded);
 
 /* Number -> shortest text ("%.15g"), into buf[40]. */
 void docs_number_text(double v, char buf[40]);

@@ -36,6 +36,14 @@ static int vocab_hits(const char *folded)
     return 0;
 }
 
+int docs_header_vocab_count(const char *folded)
+{
+    int n = 0;
+    for (size_t i = 0; i < sizeof vocab / sizeof *vocab; i++)
+        n += has_word(folded, vocab[i]);
+    return n;
+}
+
 typedef struct win_row {
     long row;
     int n;

@@ -2,8 +2,9 @@
  *
  * freexl reads from a path and has had memory-safety bugs on crafted files (fuzzing found a
  * stack over-read in its code-page conversion), so it never runs in the caller's process: a
- * forked child opens the bytes through an anonymous memory file, converts every sheet into a
- * compact record stream written to a second memory file, and exits. The parent checks the
+ * forked child (docs_parse_isolated) opens the bytes through an anonymous memory file,
+ * converts every sheet into a compact record stream written to a second memory file, and
+ * exits. The parent checks the
  * child's exit, then decodes the stream with bounds checks and delivers rows from it. A crash
  * or a hang of the parser becomes a readable error on the attachment. freexl does not expose
  * hidden columns or merged ranges. */
@@ -85,13 +86,9 @@ static void put_u32(out *o, uint32_t v) { put(o, &v, 4); }
 
 static void put_fail(out *o, const char *msg)
 {
-    rewind(o->f);
-    o->written = 0;
+    docs_child_fail(o->f, msg);
+    o->written = 5 + strlen(msg);
     o->full = false;
-    put_u8(o, 'X');
-    put_u32(o, (uint32_t)strlen(msg));
-    put(o, msg, strlen(msg));
-    fflush(o->f);
 }
 
 /* "YYYY-MM-DD" -> serial day, 1900 system. */
@@ -121,11 +118,13 @@ static void put_cell(out *o, uint16_t col, uint8_t type, double num, const char 
         put(o, text, n);
 }
 
-static int child_parse(int in_fd, int out_fd, const docs_limits *lim)
+static int child_parse(const void *data, size_t len, int in_fd, FILE *f, const docs_limits *lim,
+                       void *user)
 {
-    out o = { .f = fdopen(out_fd, "w"), .max = lim->max_uncompressed_bytes };
-    if (!o.f)
-        return 3;
+    (void)data;
+    (void)len;
+    (void)user;
+    out o = { .f = f, .max = lim->max_uncompressed_bytes };
     char path[64], msg[256];
     snprintf(path, sizeof path, "/proc/self/fd/%d", in_fd);
     const void *h = NULL;
@@ -291,22 +290,6 @@ static void xls_close(docs_book *b)
 
 const docs_reader_ops docs_xls_ops = { xls_sheet_open, xls_sheet_next, xls_close };
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Splits the stream into sheets (names, first row offsets) after checking its framing. */
 static int index_stream(docs_book *b, xls *x, minca_err *err)
 {
@@ -349,65 +332,8 @@ int docs_xls_open(const void *data, size_t len, docs_book *b, minca_err *err)
     xls *x = calloc(1, sizeof *x);
     x->sheet_off = g_array_new(FALSE, FALSE, sizeof(size_t));
     b->impl = x;
-    int in_fd = memfd_create("minca-xls-in", 0);
-    int out_fd = memfd_create("minca-xls-out", MFD_CLOEXEC);
-    int rc = -1;
-    if (in_fd < 0 || out_fd < 0) {
-        minca_err_set(err, "%s: cannot create a memory file: %s", label(b), strerror(errno));
-        goto done;
-    }
-    if (write_all(in_fd, data, len) != 0) {
-        minca_err_set(err, "%s: cannot buffer the workbook: %s", label(b), strerror(errno));
-        goto done;
-    }
-    fflush(NULL);   /* nothing buffered is written twice by the child */
-    pid_t pid = fork();
-    if (pid < 0) {
-        minca_err_set(err, "%s: cannot start the XLS parser: %s", label(b), strerror(errno));
-        goto done;
-    }
-    if (pid == 0) {
-        struct rlimit cpu = { XLS_PARSE_SECONDS, XLS_PARSE_SECONDS };
-        setrlimit(RLIMIT_CPU, &cpu);
-        alarm(XLS_PARSE_SECONDS * 2);
-        _exit(child_parse(in_fd, dup(out_fd), &b->lim));
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    struct stat st;
-    if (fstat(out_fd, &st) != 0 || st.st_size < 0) {
-        minca_err_set(err, "%s: cannot read the XLS parser's output", label(b));
-        goto done;
-    }
-    x->len = (size_t)st.st_size;
-    x->buf = malloc(x->len ? x->len : 1);
-    if (x->len && pread(out_fd, x->buf, x->len, 0) != (ssize_t)x->len) {
-        minca_err_set(err, "%s: cannot read the XLS parser's output", label(b));
-        goto done;
-    }
-    if (WIFSIGNALED(status)) {
-        int sig = WTERMSIG(status);
-        minca_err_set(err, "%s: not a readable XLS workbook: the parser %s (signal %d); the file is "
-                           "damaged or crafted", label(b),
-                      sig == SIGXCPU || sig == SIGALRM ? "ran out of time" : "crashed", sig);
-        goto done;
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        size_t pos = 1;
-        uint32_t mlen;
-        if (x->len > 5 && x->buf[0] == 'X' && get(x, &pos, &mlen, 4) && mlen <= x->len - pos)
-            minca_err_set(err, "%s: %.*s", label(b), (int)mlen, (const char *)x->buf + pos);
-        else
-            minca_err_set(err, "%s: not a readable XLS workbook (the parser failed with status %d)",
-                          label(b), WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-        goto done;
-    }
-    rc = index_stream(b, x, err);
-done:
-    if (in_fd >= 0)
-        close(in_fd);
-    if (out_fd >= 0)
-        close(out_fd);
-    return rc;
+    const docs_isolation iso = { .what = "XLS workbook", .seconds = XLS_PARSE_SECONDS };
+    if (docs_parse_isolated(b, data, len, &iso, child_parse, NULL, &x->buf, &x->len, err) != 0)
+        return -1;
+    return index_stream(b, x, err);
 }

@@ -709,7 +709,8 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
     }
     extract_ctx x = {
         .p = p, .t = &t, .cols = res->columns, .n_cols = res->n_columns,
-        .text_cells = fmt == DOCS_FMT_CSV || fmt == DOCS_FMT_GRID || fmt == DOCS_FMT_HTML,
+        .text_cells = fmt == DOCS_FMT_CSV || fmt == DOCS_FMT_GRID || fmt == DOCS_FMT_HTML ||
+                      fmt == DOCS_FMT_PDF,
         .is_sheet = fmt == DOCS_FMT_XLSX || fmt == DOCS_FMT_XLS || fmt == DOCS_FMT_XMLSS,
         .max_year = current_year() + 2,
     };

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `minca profile` on generated fixtures: list, show, test (text and --json), suggest, read;
-# readable errors for a broken profile, a truncated workbook, a PDF and a disguised CSV.
+# readable errors for a broken profile, a truncated workbook, a damaged PDF and a disguised CSV.
 source "$(dirname "$0")/../lib.sh"
 
 FIX="$T_TMP/fix"
@@ -86,6 +86,6 @@ out=$("$MINCA" profile test auto "$FIX/ss2003.xls")
 check_match "an XML Spreadsheet 2003 saved as .xls is read" "Unidades:2 +2019 +8AFRE9EU3KX923696 +FORD RANGER" "$out"
 printf '%%PDF-1.6\n...' >"$FIX/lista.pdf"
 err=$("$MINCA" profile test auto "$FIX/lista.pdf" 2>&1 >/dev/null)
-check_match "a PDF is reported as not a spreadsheet" "lista.pdf: PDF documents are not read" "$err"
+check_match "a damaged PDF gives a readable reason" "lista.pdf: not a readable PDF document" "$err"
 check_fails "usage error on bad arguments" "$MINCA" profile test
 finish
