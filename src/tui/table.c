@@ -9,7 +9,7 @@
 typedef struct table_row {
     char *key;
     char **cells;
-    char *folded;      /* all cells, case- and accent-folded, for the filter */
+    char *folded;      /* all cells, case- and accent-folded, for the filter; NULL until needed */
     tui_elem elem;
     json_t *data;
     int seq;           /* order of addition: the "unsorted" order */
@@ -110,22 +110,9 @@ void tui_table_add(tui_table *t, const char *key, const char *const *cells, tui_
     table_row *r = &t->rows[t->nrows];
     r->key = strdup(key ? key : "");
     r->cells = calloc((size_t)t->ncols, sizeof *r->cells);
-    size_t total = 1;
-    for (int c = 0; c < t->ncols; c++) {
+    for (int c = 0; c < t->ncols; c++)
         r->cells[c] = strdup(cells[c] ? cells[c] : "");
-        total += strlen(r->cells[c]) + 1;
-    }
-    char *joined = malloc(total);
-    size_t pos = 0;
-    for (int c = 0; c < t->ncols; c++) {
-        size_t n = strlen(r->cells[c]);
-        memcpy(joined + pos, r->cells[c], n);
-        pos += n;
-        joined[pos++] = '\t'; /* a separator no filter text contains */
-    }
-    joined[pos] = '\0';
-    r->folded = tui_text_fold(joined);
-    free(joined);
+    r->folded = NULL; /* folded when a filter first needs it (fast loading of big lists) */
     r->elem = elem;
     r->data = data ? json_incref(data) : NULL;
     r->seq = t->nrows;
@@ -146,6 +133,28 @@ void tui_table_set_sort_key(tui_table *t, int col, const char *sort_key)
     r->sort_keys[col] = strdup(sort_key ? sort_key : "");
 }
 
+/* The row's cells, case- and accent-folded, for the filter (built once, on first use). */
+static const char *row_folded(tui_table *t, table_row *r)
+{
+    if (r->folded)
+        return r->folded;
+    size_t total = 1;
+    for (int c = 0; c < t->ncols; c++)
+        total += strlen(r->cells[c]) + 1;
+    char *joined = malloc(total);
+    size_t pos = 0;
+    for (int c = 0; c < t->ncols; c++) {
+        size_t n = strlen(r->cells[c]);
+        memcpy(joined + pos, r->cells[c], n);
+        pos += n;
+        joined[pos++] = '\t'; /* a separator no filter text contains */
+    }
+    joined[pos] = '\0';
+    r->folded = tui_text_fold(joined);
+    free(joined);
+    return r->folded;
+}
+
 /* Rebuilds the visible list; keeps the selection on the row with keep_key when given. */
 static void apply_filter(tui_table *t, const char *keep_key)
 {
@@ -155,7 +164,7 @@ static void apply_filter(tui_table *t, const char *keep_key)
     t->nvisible = 0;
     int new_sel = -1;
     for (int i = 0; i < t->nrows; i++) {
-        if (t->filter_folded && *t->filter_folded && !strstr(t->rows[i].folded, t->filter_folded))
+        if (t->filter_folded && *t->filter_folded && !strstr(row_folded(t, &t->rows[i]), t->filter_folded))
             continue;
         if (keep_key && new_sel < 0 && strcmp(t->rows[i].key, keep_key) == 0)
             new_sel = t->nvisible;
