@@ -4,7 +4,8 @@
     make_corpus.py [CORPUS_DIR]
 
 Only the standard library is used: xlsx seeds are zipped by hand, the xls seed is the committed
-BIFF8 fixture, csv and profile seeds are text. The seeds are regenerated on every fuzz run and
+BIFF8 fixture, csv and profile seeds are text, pdf seeds come from
+tests/fixtures/docs/make_pdf_fixtures.py (plus the inbox's broker PDF when shared/ is present). The seeds are regenerated on every fuzz run and
 are not committed."""
 import os, sys, zipfile, io, glob, shutil
 
@@ -40,7 +41,7 @@ def xlsx(sheet, date1904=False):
         z.writestr("xl/worksheets/sheet1.xml", sheet)
     return b.getvalue()
 
-for t in ("xlsx", "xls", "csv", "profile", "html", "xmlss"):
+for t in ("xlsx", "xls", "csv", "profile", "html", "xmlss", "pdf"):
     shutil.rmtree(os.path.join(out, t), ignore_errors=True)
 
 put("xlsx", "workbook.xlsx", xlsx(SHEET))
@@ -92,4 +93,14 @@ put("xmlss", "ss2003.xls", """<?xml version="1.0"?><?mso-application progid="Exc
 <Row><Cell ss:Index="2"><Data ss:Type="String">TOTAL</Data></Cell></Row>
 </Table></Worksheet></Workbook>
 """)
+sys.path.insert(0, os.path.join(root, "tests", "fixtures", "docs"))
+import make_pdf_fixtures
+for name, data in make_pdf_fixtures.fixtures().items():
+    put("pdf", name, data)
+inbox = os.path.join(os.environ.get("MINCA_SHARED") or os.path.join(root, "..", "shared"), "data", "inbox_dev")
+if os.path.exists(os.path.join(inbox, "msg_008.eml")):   # the broker PDF of the labelled inbox
+    import email
+    for part in email.message_from_binary_file(open(os.path.join(inbox, "msg_008.eml"), "rb")).walk():
+        if part.get_content_type() == "application/pdf":
+            put("pdf", "broker.pdf", part.get_payload(decode=True))
 print("corpus written to", out)
