@@ -6,8 +6,10 @@
  * loading), legacy XLS (BIFF through libfreexl, isolated in a child process), CSV (UTF-8 with
  * or without BOM, UTF-16 with BOM, Windows-1252 / Latin-1 converted; delimiter sniffed among
  * , ; TAB |), the two fake ".xls" formats web systems export (an HTML page with tables, XML
- * Spreadsheet 2003) and an already-split grid of strings (HTML tables extracted from a message
- * body).
+ * Spreadsheet 2003), an already-split grid of strings (HTML tables extracted from a message
+ * body) and PDF lists with a text layer (poppler, isolated in a child process; the table is
+ * rebuilt from the characters' positions into one sheet named "" whose header is row 0 and
+ * whose data rows are numbered 1, 2, ... as printed, over all pages).
  * The format is sniffed from the bytes; the file name is only a hint for error messages.
  *
  * Rows are streamed: one sheet is open at a time and only the current row is held (plus the
@@ -99,8 +101,9 @@ typedef struct docs_range {
 typedef struct docs_book docs_book;
 
 /* Sniffs the format and opens the workbook. name_hint (may be NULL) is used in messages only.
- * lim may be NULL for the defaults. A truncated or damaged file, an unsupported format (PDF,
- * image) or an exceeded limit fails with a readable reason. */
+ * lim may be NULL for the defaults. A truncated or damaged file, an unsupported format (image,
+ * a PDF without text layer or protected by a password) or an exceeded limit fails with a
+ * readable reason. */
 int docs_open(const void *data, size_t len, const char *name_hint, const docs_limits *lim,
               docs_book **out, minca_err *err);
 void docs_close(docs_book *book);

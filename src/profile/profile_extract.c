@@ -644,7 +644,9 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
     docs_table_hint hint = { 0 };
     if (p) {
         hint.sheet_pattern = p->table_sheet ? p->table_sheet : p->detect_sheet;
-        hint.header_row = p->header_row;
+        /* A PDF's rows are numbered from the printed table's first data row (the header is row
+         * 0): a spreadsheet's fixed header row does not apply. */
+        hint.header_row = docs_book_format(book) == DOCS_FMT_PDF ? 0 : p->header_row;
         hint.required_headers = (const char *const *)p->required_headers->pdata;
         hint.n_required = (int)p->required_headers->len;
         hint.header_score = profile_header_score;

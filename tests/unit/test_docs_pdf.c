@@ -289,6 +289,19 @@ static void test_table(void **state)
     assert_int_equal(res.rows[2].source_row, 3);
     assert_int_equal(res.stop_row, 4);
     profile_result_clear(&res);
+
+    /* a profile written for the broker's spreadsheet (fixed header row 4) still reads it */
+    const char *yaml = "name: demo\ntable: {header_row: 4}\nmapping: {Marca: marca, Submarca: submarca, "
+                       "\"Versión\": version, \"Año\": year, \"No. de Serie\": vin, Placas: plates, "
+                       "\"Suma Asegurada\": insured_amount}\n";
+    profile *p = NULL;
+    if (profile_load_string(yaml, strlen(yaml), "demo", &p, &e) != 0)
+        fail_msg("profile: %s", e.msg);
+    assert_int_equal(profile_extract(data, len, "lista.pdf", p, NULL, &res, &e), 0);
+    assert_int_equal(res.n_rows, 3);
+    assert_string_equal(res.rows[2].description, "FORD CAMIÓN F-350 CHASIS CABINA ÉLITE");
+    profile_result_clear(&res);
+    profile_free(p);
     g_free(data);
 }
 
