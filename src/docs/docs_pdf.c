@@ -229,6 +229,51 @@ static void flush_word(wbuild *wb, GPtrArray *words)
     g_string_truncate(wb->text, 0);
 }
 
+/* A rotated page (/Rotate 90, or text set sideways) reports its characters in unrotated
+ * coordinates, the text running down or up the page: turn the rectangles so that the text
+ * runs left to right. The direction is the majority of the steps between consecutive
+ * characters of a word. */
+static void upright(const char *text, double *rects, uint32_t n_rects)
+{
+    int votes[4] = { 0 };   /* +x, +y, -x, -y */
+    uint32_t k = 0;
+    double px = 0, py = 0;
+    bool prev = false;
+    for (const char *p = text; *p && k < n_rects; p = g_utf8_next_char(p), k++) {
+        gunichar uc = g_utf8_get_char(p);
+        const double *r = rects + 4 * (size_t)k;
+        if (g_unichar_isspace(uc) || uc < 0x20 || !finite4(r)) {
+            prev = false;
+            continue;
+        }
+        double cx = (r[0] + r[2]) / 2, cy = (r[1] + r[3]) / 2;
+        if (prev) {
+            double dx = cx - px, dy = cy - py;
+            if (fabs(dx) >= fabs(dy))
+                votes[dx >= 0 ? 0 : 2]++;
+            else
+                votes[dy >= 0 ? 1 : 3]++;
+        }
+        px = cx;
+        py = cy;
+        prev = true;
+    }
+    int dir = 0;
+    for (int d = 1; d < 4; d++)
+        if (votes[d] > votes[dir])
+            dir = d;
+    if (dir == 0)
+        return;
+    for (k = 0; k < n_rects; k++) {
+        double *r = rects + 4 * (size_t)k;
+        for (int c = 0; c < 4; c += 2) {
+            double x = r[c], y = r[c + 1];
+            r[c] = dir == 1 ? y : dir == 2 ? -x : -y;
+            r[c + 1] = dir == 1 ? -x : dir == 2 ? -y : x;
+        }
+    }
+}
+
 /* Characters of one page (text in reading order, one rectangle per character) -> words. */
 static void page_words(const char *text, const double *rects, uint32_t n_rects, GPtrArray *words)
 {
@@ -611,6 +656,7 @@ static int decode(docs_book *b, const unsigned char *buf, size_t len, GPtrArray 
         memcpy(rects, buf + pos, 32 * (size_t)n);
         pos += 32 * (size_t)n;
         char *valid = g_utf8_make_valid(text, -1);
+        upright(valid, rects, n);
         page_words(valid, rects, n, words);
         *n_words += words->len;
         page_lines((int)page, words, lines);

@@ -30,6 +30,7 @@ typedef struct pdfw {
     GString *page[MAX_PAGES];
     int n_pages;
     bool encrypted;
+    int rotate;   /* /Rotate of every page */
 } pdfw;
 
 static void pw_page(pdfw *w)
@@ -80,8 +81,8 @@ static char *pw_finish(pdfw *w, size_t *len)
     for (int i = 0; i < w->n_pages; i++) {
         off[4 + 2 * i] = (long)out->len;
         g_string_append_printf(out, "%d 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 %.0f %.0f] "
-                                    "/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >> endobj\n",
-                               4 + 2 * i, PAGE_W, PAGE_H, 5 + 2 * i);
+                                    "/Rotate %d /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >> endobj\n",
+                               4 + 2 * i, PAGE_W, PAGE_H, w->rotate, 5 + 2 * i);
         off[5 + 2 * i] = (long)out->len;
         g_string_append_printf(out, "%d 0 obj << /Length %zu >>\nstream\n", 5 + 2 * i, w->page[i]->len);
         g_string_append_len(out, w->page[i]->str, (gssize)w->page[i]->len);
@@ -149,9 +150,9 @@ static void vehicle(pdfw *w, double top, int no, const char *marca, const char *
     pw_text(w, COL_X[7], top, amount);
 }
 
-static char *one_page_list(size_t *len)
+static char *one_page_list_rotated(size_t *len, int rotate)
 {
-    pdfw w = { 0 };
+    pdfw w = { .rotate = rotate };
     pw_page(&w);
     pw_text(&w, 36, 40, "AGENTE DE SEGUROS DEMO");
     pw_text(&w, 36, 52, "Relación de unidades - TRANSPORTES PEÑA, S.A. DE C.V.");
@@ -166,6 +167,11 @@ static char *one_page_list(size_t *len)
     pw_text(&w, 630, 124, "$2,068,900.00");
     pw_text(&w, 36, 150, "Favor de cotizar con cobertura amplia.");
     return pw_finish(&w, len);
+}
+
+static char *one_page_list(size_t *len)
+{
+    return one_page_list_rotated(len, 0);
 }
 
 /* 40 vehicles over two pages; the second repeats the title and the header; page numbers at
@@ -353,6 +359,26 @@ static void test_two_pages(void **state)
     g_free(data);
 }
 
+/* A page turned with /Rotate reports its characters sideways: the same table comes out. */
+static void test_rotated(void **state)
+{
+    (void)state;
+    for (int rot = 90; rot < 360; rot += 90) {
+        size_t len;
+        char *data = one_page_list_rotated(&len, rot);
+        profile_result res;
+        minca_err e = { 0 };
+        if (profile_extract(data, len, "lista.pdf", NULL, NULL, &res, &e) != 0)
+            fail_msg("/Rotate %d: %s", rot, e.msg);
+        assert_int_equal(res.n_rows, 3);
+        assert_string_equal(res.rows[1].description, "DODGE RAM 2500 DOBLE CABINA LONGHORN 4X4");
+        assert_string_equal(res.rows[2].plates, "EN TRAMITE");
+        assert_int_equal(res.rows[2].year, 2020);
+        profile_result_clear(&res);
+        g_free(data);
+    }
+}
+
 static void test_broken(void **state)
 {
     (void)state;
@@ -515,6 +541,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_two_pages),
+        cmocka_unit_test(test_rotated),
         cmocka_unit_test(test_broken),
         cmocka_unit_test(test_no_header),
         cmocka_unit_test(test_inbox_pdf),
