@@ -208,11 +208,11 @@ static void matches_draw(tui_view *v, WINDOW *win, int h, int w)
     GString *l1 = g_string_new(NULL), *l2 = g_string_new(NULL);
     if (m->head) {
         json_t *k = m->head;
-        g_string_printf(l1, " %s · %s · RFC %s · %s · %s", m->cot,
-                        *tui_json_str(k, "client_name") ? tui_json_str(k, "client_name") : "(client unknown)",
+        /* Short fields first: a long client name must not push the RFC off an 80-column line. */
+        g_string_printf(l1, " %s · %s · RFC %s · %s · %s", m->cot, tui_json_str(k, "status"),
                         *tui_json_str(k, "rfc") ? tui_json_str(k, "rfc") : "—",
-                        *tui_json_str(k, "broker") ? tui_json_str(k, "broker") : tui_json_str(k, "from_addr"),
-                        tui_json_str(k, "status"));
+                        *tui_json_str(k, "client_name") ? tui_json_str(k, "client_name") : "(client unknown)",
+                        *tui_json_str(k, "broker") ? tui_json_str(k, "broker") : tui_json_str(k, "from_addr"));
         g_string_printf(l2, " %d vehicles: %d keyed, %d to review, %d no match", tui_table_total(v->table), m->n_keyed,
                         m->n_review, m->n_nomatch);
         if (json_is_true(json_object_get(k, "needs_profile"))) {

@@ -169,7 +169,7 @@ static tui_view *search_enter(tui_view *v)
         tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
         return NULL;
     }
-    tui_app_message(v->app, TUI_EL_OK, "inciso %lld: picked %s %lld from the catalog", s->row ? tui_json_int(s->row, "inciso") : 0LL,
+    tui_app_message(v->app, TUI_EL_OK, "inciso %lld: picked %s %lld (catalog)", s->row ? tui_json_int(s->row, "inciso") : 0LL,
                     tui_json_str(e, "cvegs"), tui_json_int(e, "year"));
     tui_app_changed(v->app);
     tui_app_close(v->app, v);

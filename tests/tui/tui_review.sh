@@ -87,7 +87,7 @@ review_inbox() {
   keys "$ins" -l "$key2 $year2"
   expect "$ins: the search finds the key typed" "$ins" "^$key2 +$year2 "
   keys "$ins" Enter
-  expect "$ins: Enter picks it from the catalog" "$ins" "picked $key2 $year2 from the catalog"
+  expect "$ins: Enter picks it from the catalog" "$ins" "picked $key2 $year2 \\(catalog\\)"
   check_eq "$ins: the searched key is saved" "picked $key2 $year2" "$(m "decision || ' ' || cvegs || ' ' || year" "$r2")"
 
   # 3. a third row: no match, then undo
@@ -177,7 +177,8 @@ expect "mouse: a double click opens the case" mouse "Matches 1/"
 keys mouse q q
 if have_shared && [ -d "$SHARED/data/inbox_dev" ] && [ -f "$SHARED/data/catalog/catver_qualitas.csv" ]; then
   MINCA_DATABASE_URL=$BASE_URL
-  review_inbox dev "$SHARED/data/inbox_dev" "$SHARED/data/catalog/catver_qualitas.csv"
+  # at the smallest supported size
+  TUI_COLS=80 TUI_LINES=24 review_inbox dev "$SHARED/data/inbox_dev" "$SHARED/data/catalog/catver_qualitas.csv"
 else
   skip "review of a dev inbox case" "no ../shared/data/inbox_dev"
 fi
