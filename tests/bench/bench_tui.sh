@@ -108,13 +108,13 @@ def stat(v):
     return "%5d %8.0f %8.0f %8.0f" % (len(v), statistics.median(v), v[int(0.95 * (len(v) - 1))], statistics.mean(v))
 runs = [("600 rows, partial redraw", "big600"), ("10 rows (baseline)", "small10"), ("600 rows, full redraw (baseline)", "full600")]
 print("key-to-screen inside the desk, microseconds (100x30 terminal)")
-print("%-34s %-11s %5s %8s %8s %8s" % ("case", "key", "n", "median", "p95", "mean"))
+print("%-34s %-16s %5s %8s %8s %8s" % ("case", "key", "n", "median", "p95", "mean"))
 res = {}
 for label, name in runs:
     d = load(name)
     for act, key in (("enter", "Enter case"), ("down", "j (down)"), ("candidates", "c (open)"), ("back", "Esc (close view)")):
         if act in d:
-            print("%-34s %-11s %s" % (label, key, stat(d[act])))
+            print("%-34s %-16s %s" % (label, key, stat(d[act])))
             res[(name, act)] = statistics.median(d[act])
 print()
 print("end to end through tmux, a burst of moves until the last position shows:")
