@@ -104,11 +104,14 @@ static int decide(PGconn *c, long long insurer_id, long long row_id, const char 
                    " confidence = CASE WHEN $3::text IS NULL THEN matches.confidence ELSE 1 END",
                    7, pm) < 0)
         goto fail;
+    /* The corrections this decision replaces are revoked; an undo brings them back. */
     const char *pr[] = {ins, st.norm_key, user};
-    if (store_exec(c, err,
-                   "UPDATE corrections SET revoked_by = $3, revoked_at = now()"
-                   " WHERE insurer_id = $1::bigint AND norm_key = $2 AND revoked_at IS NULL",
-                   3, pr) < 0)
+    json_t *replaced = store_query_json(c, err,
+                                        "UPDATE corrections SET revoked_by = $3, revoked_at = now()"
+                                        " WHERE insurer_id = $1::bigint AND norm_key = $2 AND revoked_at IS NULL"
+                                        " RETURNING id",
+                                        3, pr);
+    if (!replaced)
         goto fail;
     /* Insurer setting corrections_per_broker: a correction then applies only to the broker
      * whose list it came from; by default it applies to every broker of the insurer. */
@@ -121,14 +124,21 @@ static int decide(PGconn *c, long long insurer_id, long long row_id, const char 
                               "             THEN $7::bigint END"
                               "   FROM insurers i WHERE i.id = $1::bigint RETURNING id",
                               7, pc);
-    if (!r)
+    if (!r) {
+        json_decref(replaced);
         goto fail;
+    }
     long long correction_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
-    json_t *details = json_pack("{s:I, s:I, s:o, s:{s:s?, s:i, s:s}, s:I}", "case_id", (json_int_t)st.case_id,
+    json_t *replaced_ids = json_array();
+    size_t k;
+    json_t *it;
+    json_array_foreach(replaced, k, it) json_array_append(replaced_ids, json_object_get(it, "id"));
+    json_decref(replaced);
+    json_t *details = json_pack("{s:I, s:I, s:o, s:{s:s?, s:i, s:s}, s:I, s:o}", "case_id", (json_int_t)st.case_id,
                                 "vehicle_row_id", (json_int_t)row_id, "before", state_json(&st), "after", "cvegs",
                                 cvegs, "year", cvegs ? year : 0, "decision", decision, "correction_id",
-                                (json_int_t)correction_id);
+                                (json_int_t)correction_id, "replaced_corrections", replaced_ids);
     int arc = store_audit(c, insurer_id, user, action, "vehicle_row", rid, details, err);
     json_decref(details);
     if (arc < 0 || steps_update_case_status(c, st.case_id, err) < 0 || store_commit(c, err) < 0)
@@ -241,6 +251,16 @@ int review_undo(PGconn *c, long long insurer_id, long long case_id, const char *
     if (rc == 0)
         rc = store_exec(c, err, "UPDATE corrections SET revoked_by = $2, revoked_at = now() WHERE id = $1::bigint"
                                 " AND revoked_at IS NULL", 2, pc);
+    /* The corrections that decision had replaced are in force again. */
+    json_t *replaced_ids = json_object_get(d, "replaced_corrections");
+    char *replaced = replaced_ids ? json_dumps(replaced_ids, JSON_COMPACT) : strdup("[]");
+    const char *prs[] = {replaced};
+    if (rc == 0)
+        rc = store_exec(c, err,
+                        "UPDATE corrections SET revoked_by = NULL, revoked_at = NULL"
+                        " WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)",
+                        1, prs);
+    free(replaced);
     json_t *details = json_pack("{s:s, s:I, s:I}", "undoes", audit_id, "case_id", (json_int_t)case_id,
                                 "vehicle_row_id", (json_int_t)strtoll(rid, NULL, 10));
     json_object_set_new(details, "undoes", json_integer(strtoll(audit_id, NULL, 10)));

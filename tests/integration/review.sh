@@ -62,6 +62,14 @@ cot3=$(psql_q "SELECT k.cot FROM cases k JOIN messages m ON m.id = k.message_id 
 check_eq "after revocation the description goes back to review" "needs_review" \
   "$(psql_q "SELECT x.decision FROM vehicle_rows v JOIN cases k ON k.id = v.case_id JOIN matches x ON x.vehicle_row_id = v.id WHERE k.cot = '$cot3' AND v.inciso = $a")"
 
+# Undo brings back the correction a decision had replaced for the same description.
+"$MINCA" review "$cot2" pick "$a" $pick >/dev/null
+first=$(psql_q "SELECT c.id FROM corrections c JOIN vehicle_rows v ON v.id = c.source_vehicle_row_id JOIN cases k ON k.id = v.case_id WHERE k.cot = '$cot2' AND v.inciso = $a AND c.revoked_at IS NULL")
+"$MINCA" review "$cot3" nomatch "$a" >/dev/null
+check_eq "a decision on the same description replaces the earlier correction" "" "$(psql_q "SELECT id FROM corrections WHERE id = '$first' AND revoked_at IS NULL")"
+"$MINCA" review "$cot3" undo >/dev/null
+check_eq "undo brings the replaced correction back" "$first" "$(psql_q "SELECT id FROM corrections WHERE id = '$first' AND revoked_at IS NULL")"
+
 # Per-broker corrections (insurer setting): the correction then carries the case's broker.
 psql_q "UPDATE insurers SET settings = settings || '{\"corrections_per_broker\": true}'" >/dev/null
 row2=$(psql_q "SELECT k.cot || ' ' || v.inciso FROM vehicle_rows v JOIN cases k ON k.id = v.case_id WHERE k.broker_id IS NOT NULL AND k.cot NOT IN ('$cot', '$cot2', '$cot3') ORDER BY v.id LIMIT 1")
