@@ -289,27 +289,113 @@ static int write_all(int fd, const void *data, size_t len)
 #endif
 #endif
 
+#define CHILD_ENV "MINCA_DOCS_CHILD"
+#define LIMITS_ENV "MINCA_DOCS_CHILD_LIMITS"
+#define CHILD_IN 3
+#define CHILD_OUT 4
+
+static docs_child_parse child_fn(const char *kind)
+{
+    if (strcmp(kind, "xls") == 0)
+        return docs_xls_child;
+    if (strcmp(kind, "pdf") == 0)
+        return docs_pdf_child;
+    return NULL;
+}
+
+/* Runs a parse function over fd CHILD_IN, writing to CHILD_OUT; returns the exit status. */
+static int child_run(docs_child_parse fn, const docs_limits *lim)
+{
+    struct stat st;
+    if (fstat(CHILD_IN, &st) != 0 || st.st_size < 0)
+        return 3;
+    size_t len = (size_t)st.st_size;
+    void *data = len ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, CHILD_IN, 0) : (void *)"";
+    if (data == MAP_FAILED)
+        return 3;
+    FILE *f = fdopen(CHILD_OUT, "w");
+    if (!f)
+        return 3;
+    int status = fn(data, len, CHILD_IN, f, lim);
+    fflush(f);
+    return status;
+}
+
+/* The re-executed program as a parser child: never returns. */
+__attribute__((constructor)) static void docs_child_main(void)
+{
+    const char *kind = getenv(CHILD_ENV);
+    if (!kind)
+        return;
+    docs_child_parse fn = child_fn(kind);
+    const char *hex = getenv(LIMITS_ENV);
+    docs_limits lim;
+    docs_limits_default(&lim);
+    if (hex && strlen(hex) == 2 * sizeof lim) {
+        unsigned char *p = (unsigned char *)&lim;
+        for (size_t i = 0; i < sizeof lim; i++) {
+            unsigned v = 0;
+            sscanf(hex + 2 * i, "%2x", &v);
+            p[i] = (unsigned char)v;
+        }
+    }
+    _exit(fn ? child_run(fn, &lim) : 3);
+}
+
 int docs_parse_isolated(docs_book *b, const void *data, size_t len, const docs_isolation *iso,
-                        docs_child_parse parse, void *user, unsigned char **out, size_t *out_len,
-                        minca_err *err)
+                        unsigned char **out, size_t *out_len, minca_err *err)
 {
     *out = NULL;
     *out_len = 0;
-    int in_fd = memfd_create("minca-parse-in", 0);
+    int in_fd = memfd_create("minca-parse-in", MFD_CLOEXEC);
     int out_fd = memfd_create("minca-parse-out", MFD_CLOEXEC);
+#ifdef DOCS_ASAN
+    int null_fd = -1;   /* sanitizer reports of the child stay visible */
+#else
+    int null_fd = iso->quiet ? open("/dev/null", O_WRONLY | O_CLOEXEC) : -1;
+#endif
     int rc = -1;
     unsigned char *buf = NULL;
     size_t n = 0;
+    char **envp = NULL;
+    char *env_kind = NULL, *env_lim = NULL;
+    docs_child_parse fn = child_fn(iso->kind);
     if (in_fd < 0 || out_fd < 0) {
         minca_err_set(err, "%s: cannot create a memory file: %s", file_label(b), strerror(errno));
+        goto done;
+    }
+    /* above the child's fixed descriptors, so that placing them clobbers nothing */
+    int hi_in = fcntl(in_fd, F_DUPFD_CLOEXEC, 10), hi_out = fcntl(out_fd, F_DUPFD_CLOEXEC, 10);
+    close(in_fd);
+    close(out_fd);
+    in_fd = hi_in;
+    out_fd = hi_out;
+    if (in_fd < 0 || out_fd < 0 || !fn) {
+        minca_err_set(err, "%s: cannot start the %s parser", file_label(b), iso->what);
         goto done;
     }
     if (write_all(in_fd, data, len) != 0) {
         minca_err_set(err, "%s: cannot buffer the %s: %s", file_label(b), iso->what, strerror(errno));
         goto done;
     }
-    if (iso->prepare)
-        iso->prepare();
+    /* Everything the child needs is prepared here: after the fork it only makes system calls. */
+    GString *hex = g_string_new(LIMITS_ENV "=");
+    for (size_t i = 0; i < sizeof b->lim; i++)
+        g_string_append_printf(hex, "%02x", ((const unsigned char *)&b->lim)[i]);
+    env_lim = g_string_free(hex, FALSE);
+    env_kind = g_strdup_printf(CHILD_ENV "=%s", iso->kind);
+    size_t n_env = 0;
+    while (environ[n_env])
+        n_env++;
+    envp = g_new0(char *, n_env + 3);
+    size_t k = 0;
+    for (size_t i = 0; i < n_env; i++)
+        if (strncmp(environ[i], CHILD_ENV, strlen(CHILD_ENV)) != 0)
+            envp[k++] = environ[i];
+    envp[k++] = env_kind;
+    envp[k++] = env_lim;
+    char *argv[] = { "minca-parser", (char *)iso->kind, NULL };
+    struct rlimit cpu = { (rlim_t)iso->seconds, (rlim_t)iso->seconds };
     fflush(NULL);   /* nothing buffered is written twice by the child */
     pid_t pid = fork();
     if (pid < 0) {
@@ -317,8 +403,10 @@ int docs_parse_isolated(docs_book *b, const void *data, size_t len, const docs_i
         goto done;
     }
     if (pid == 0) {
-        /* Only this thread exists here: no locks taken, nothing flushed at exit (_exit). */
-        struct rlimit cpu = { (rlim_t)iso->seconds, (rlim_t)iso->seconds };
+        dup2(in_fd, CHILD_IN);
+        dup2(out_fd, CHILD_OUT);
+        if (null_fd >= 0)
+            dup2(null_fd, 2);
         setrlimit(RLIMIT_CPU, &cpu);
 #ifndef DOCS_ASAN
         if (iso->max_memory > 0) {
@@ -326,20 +414,10 @@ int docs_parse_isolated(docs_book *b, const void *data, size_t len, const docs_i
             setrlimit(RLIMIT_AS, &as);
         }
 #endif
-        if (iso->quiet) {
-#ifndef DOCS_ASAN
-            int devnull = open("/dev/null", O_WRONLY);
-            if (devnull >= 0)
-                dup2(devnull, 2);
-#endif
-        }
         alarm((unsigned)iso->seconds * 2);
-        FILE *f = fdopen(dup(out_fd), "w");
-        if (!f)
-            _exit(3);
-        int status = parse(data, len, in_fd, f, &b->lim, user);
-        fflush(f);
-        _exit(status);
+        execve("/proc/self/exe", argv, envp);
+        /* no /proc: parse in this forked copy */
+        _exit(child_run(fn, &b->lim));
     }
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -377,10 +455,15 @@ int docs_parse_isolated(docs_book *b, const void *data, size_t len, const docs_i
     rc = 0;
 done:
     free(buf);
+    g_free(envp);
+    g_free(env_kind);
+    g_free(env_lim);
     if (in_fd >= 0)
         close(in_fd);
     if (out_fd >= 0)
         close(out_fd);
+    if (null_fd >= 0)
+        close(null_fd);
     return rc;
 }
 

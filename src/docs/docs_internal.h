@@ -50,32 +50,42 @@ int docs_csv_open(const void *data, size_t len, docs_book *book, minca_err *err)
 int docs_html_open(const void *data, size_t len, docs_book *book, minca_err *err);
 int docs_xmlss_open(const void *data, size_t len, docs_book *book, minca_err *err);
 int docs_pdf_open(const void *data, size_t len, docs_book *book, minca_err *err);
+/* The PDF reader's second half: the parser child's record stream -> rows (for fuzzing the
+ * layout analysis without the child). */
+int docs_pdf_from_stream(const unsigned char *buf, size_t len, docs_book *book, minca_err *err);
 extern const docs_reader_ops docs_xlsx_ops, docs_xls_ops, docs_csv_ops, docs_grid_ops,
     docs_html_ops, docs_xmlss_ops, docs_pdf_ops;
 
-/* Isolated parsing. A parser library that may crash or hang on crafted input runs in a forked
- * child: parse(data, len, in_fd, out, lim, user) gets the input both as memory and as an
- * anonymous memory file (in_fd, for libraries that want a path), writes a record stream to out
- * and returns the child's exit status. A failure writes one record 'X' u32 length + message
- * (docs_child_fail) and returns non-zero. The child has a CPU limit and an alarm of twice
- * `seconds`; with max_memory > 0 its address space is capped (not under AddressSanitizer),
- * with quiet its stderr goes to /dev/null. Before forking, prepare() (may be NULL) runs in the
- * caller, e.g. to register a library's GObject types so that the child, which inherits only
- * the forking thread of a multi-threaded process, never needs GLib's type-registration lock.
- * The parent checks the exit and returns the stream (*out malloc'd); a crash, a hang or a
- * failure record becomes a readable error naming `what` ("XLS workbook", "PDF document"). */
+/* Isolated parsing. A parser library that may crash or hang on crafted input (libfreexl,
+ * poppler) never runs in the caller's process. The caller's process may have other threads
+ * (engine workers) holding allocator or GLib locks at any moment, and a forked copy of it
+ * would inherit those locks held forever; so the child re-executes the running program
+ * (/proc/self/exe) with MINCA_DOCS_CHILD=<kind> in its environment: a constructor in
+ * docs_book.c sees it before main(), runs that kind's parse function on the input (fd 3, an
+ * anonymous memory file, also reachable as /proc/self/fd/3 for libraries that want a path)
+ * writing a record stream to fd 4, and exits. Only async-signal-safe calls happen between
+ * fork and exec. If the exec fails, the forked child parses directly.
+ *
+ * parse(data, len, in_fd, out, lim) writes the stream and returns the exit status; a failure
+ * writes one record 'X' u32 length + message (docs_child_fail) and returns non-zero. The child
+ * has a CPU limit of `seconds`, an alarm of twice that, with max_memory > 0 an address-space
+ * cap (not under AddressSanitizer) and with quiet its stderr on /dev/null. The parent checks
+ * the exit and returns the stream (*out malloc'd); a crash, a hang or a failure record
+ * becomes a readable error naming `what` ("XLS workbook", "PDF document"). */
 typedef int (*docs_child_parse)(const void *data, size_t len, int in_fd, FILE *out,
-                                const docs_limits *lim, void *user);
+                                const docs_limits *lim);
 typedef struct docs_isolation {
+    const char *kind;       /* "xls", "pdf": which parse function the child runs */
     const char *what;
     int seconds;
     size_t max_memory;
     bool quiet;
-    void (*prepare)(void);
 } docs_isolation;
 int docs_parse_isolated(docs_book *book, const void *data, size_t len, const docs_isolation *iso,
-                        docs_child_parse parse, void *user, unsigned char **out, size_t *out_len,
-                        minca_err *err);
+                        unsigned char **out, size_t *out_len, minca_err *err);
+/* The parse functions of the isolated readers. */
+int docs_xls_child(const void *data, size_t len, int in_fd, FILE *out, const docs_limits *lim);
+int docs_pdf_child(const void *data, size_t len, int in_fd, FILE *out, const docs_limits *lim);
 /* Writes the failure record to the child's stream (rewinds it first). */
 void docs_child_fail(FILE *out, const char *msg);
 

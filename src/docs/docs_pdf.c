@@ -1,6 +1,6 @@
 /* docs: PDF fleet lists through poppler-glib.
  *
- * A PDF has no cells, only characters placed on pages. poppler runs in a forked child
+ * A PDF has no cells, only characters placed on pages. poppler runs in a child process
  * (docs_parse_isolated, as libfreexl does for XLS): it opens the bytes, and for every page
  * writes the page text and the rectangle of each character to a record stream. The parent
  * decodes the stream with bounds checks and rebuilds the table:
@@ -61,19 +61,9 @@ static void put(pdf_out *o, const void *p, size_t n)
 static void put_u32(pdf_out *o, uint32_t v) { put(o, &v, 4); }
 static void put_f64(pdf_out *o, double v) { put(o, &v, 8); }
 
-static void pdf_prepare(void)
-{
-    /* Register poppler's types in the caller so that the child never takes GLib's type
-     * registration lock, which another thread may have held at the fork. */
-    g_type_ensure(POPPLER_TYPE_DOCUMENT);
-    g_type_ensure(POPPLER_TYPE_PAGE);
-}
-
-static int pdf_child(const void *data, size_t len, int in_fd, FILE *f, const docs_limits *lim,
-                     void *user)
+int docs_pdf_child(const void *data, size_t len, int in_fd, FILE *f, const docs_limits *lim)
 {
     (void)in_fd;
-    (void)user;
     char msg[300];
     pdf_out o = { .f = f, .max = lim->max_uncompressed_bytes };
     GBytes *bytes = g_bytes_new_static(data, len);
@@ -713,25 +703,17 @@ static void pdf_close(docs_book *b)
 
 const docs_reader_ops docs_pdf_ops = { pdf_sheet_open, pdf_sheet_next, pdf_close };
 
-int docs_pdf_open(const void *data, size_t len, docs_book *b, minca_err *err)
+int docs_pdf_from_stream(const unsigned char *buf, size_t n, docs_book *b, minca_err *err)
 {
-    pdf *x = g_new0(pdf, 1);
-    x->rows = g_ptr_array_new_with_free_func(prow_free);
-    b->impl = x;
-    if (!has_eof_marker(data, len))
-        return minca_err_set(err, "%s: not a readable PDF document: it is truncated (no end-of-file "
-                                  "marker); ask the broker to send it again", label(b));
-    const docs_isolation iso = { .what = "PDF document", .seconds = PDF_PARSE_SECONDS,
-                                 .max_memory = PDF_MAX_MEMORY, .quiet = true,
-                                 .prepare = pdf_prepare };
-    unsigned char *buf = NULL;
-    size_t n = 0;
-    if (docs_parse_isolated(b, data, len, &iso, pdf_child, NULL, &buf, &n, err) != 0)
-        return -1;
+    pdf *x = b->impl;
+    if (!x) {
+        x = g_new0(pdf, 1);
+        x->rows = g_ptr_array_new_with_free_func(prow_free);
+        b->impl = x;
+    }
     GPtrArray *lines = g_ptr_array_new_with_free_func(pline_free);
     size_t n_words = 0;
     int rc = decode(b, buf, n, lines, &n_words, err);
-    free(buf);
     if (rc == 0 && n_words == 0)
         rc = minca_err_set(err, "%s: the PDF has no text layer (a scan?); ask the broker for the "
                                 "spreadsheet", label(b));
@@ -740,5 +722,25 @@ int docs_pdf_open(const void *data, size_t len, docs_book *b, minca_err *err)
     if (rc == 0)
         docs_book_add_sheet(b, "", false);
     g_ptr_array_free(lines, TRUE);
+    return rc;
+}
+
+int docs_pdf_open(const void *data, size_t len, docs_book *b, minca_err *err)
+{
+    pdf *x = g_new0(pdf, 1);
+    x->rows = g_ptr_array_new_with_free_func(prow_free);
+    b->impl = x;
+    if (!has_eof_marker(data, len))
+        return minca_err_set(err, "%s: not a readable PDF document: it is truncated (no end-of-file "
+                                  "marker); ask the broker to send it again", label(b));
+    const docs_isolation iso = { .kind = "pdf", .what = "PDF document",
+                                 .seconds = PDF_PARSE_SECONDS, .max_memory = PDF_MAX_MEMORY,
+                                 .quiet = true };
+    unsigned char *buf = NULL;
+    size_t n = 0;
+    if (docs_parse_isolated(b, data, len, &iso, &buf, &n, err) != 0)
+        return -1;
+    int rc = docs_pdf_from_stream(buf, n, b, err);
+    free(buf);
     return rc;
 }

@@ -2,7 +2,7 @@
  *
  * freexl reads from a path and has had memory-safety bugs on crafted files (fuzzing found a
  * stack over-read in its code-page conversion), so it never runs in the caller's process: a
- * forked child (docs_parse_isolated) opens the bytes through an anonymous memory file,
+ * child process (docs_parse_isolated) opens the bytes through an anonymous memory file,
  * converts every sheet into a compact record stream written to a second memory file, and
  * exits. The parent checks the
  * child's exit, then decodes the stream with bounds checks and delivers rows from it. A crash
@@ -118,12 +118,10 @@ static void put_cell(out *o, uint16_t col, uint8_t type, double num, const char 
         put(o, text, n);
 }
 
-static int child_parse(const void *data, size_t len, int in_fd, FILE *f, const docs_limits *lim,
-                       void *user)
+int docs_xls_child(const void *data, size_t len, int in_fd, FILE *f, const docs_limits *lim)
 {
     (void)data;
     (void)len;
-    (void)user;
     out o = { .f = f, .max = lim->max_uncompressed_bytes };
     char path[64], msg[256];
     snprintf(path, sizeof path, "/proc/self/fd/%d", in_fd);
@@ -332,8 +330,8 @@ int docs_xls_open(const void *data, size_t len, docs_book *b, minca_err *err)
     xls *x = calloc(1, sizeof *x);
     x->sheet_off = g_array_new(FALSE, FALSE, sizeof(size_t));
     b->impl = x;
-    const docs_isolation iso = { .what = "XLS workbook", .seconds = XLS_PARSE_SECONDS };
-    if (docs_parse_isolated(b, data, len, &iso, child_parse, NULL, &x->buf, &x->len, err) != 0)
+    const docs_isolation iso = { .kind = "xls", .what = "XLS workbook", .seconds = XLS_PARSE_SECONDS };
+    if (docs_parse_isolated(b, data, len, &iso, &x->buf, &x->len, err) != 0)
         return -1;
     return index_stream(b, x, err);
 }

@@ -12,9 +12,11 @@
 #include "minca/docs.h"
 #include "minca/profile.h"
 
+#include <glib-object.h>
 #include <glib.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,6 +381,50 @@ static void test_rotated(void **state)
     }
 }
 
+/* Engine threads extract attachments side by side: each read forks its parser child from
+ * its own thread while the others are busy, with GObjects being created meanwhile. */
+typedef struct th_arg {
+    const char *data;
+    size_t len;
+    int rows_ok;
+} th_arg;
+
+static void *reader_thread(void *p)
+{
+    th_arg *a = p;
+    for (int k = 0; k < 5; k++) {
+        GObject *o = g_object_new(G_TYPE_OBJECT, NULL);
+        profile_result res;
+        minca_err e = { 0 };
+        if (profile_extract(a->data, a->len, "lista.pdf", NULL, NULL, &res, &e) == 0) {
+            a->rows_ok += res.n_rows == 40;
+            profile_result_clear(&res);
+        } else {
+            fprintf(stderr, "# thread read failed: %s\n", e.msg);
+        }
+        g_object_unref(o);
+    }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    size_t len;
+    char *data = two_page_list(&len);
+    pthread_t th[4];
+    th_arg args[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (th_arg){ data, len, 0 };
+        assert_int_equal(pthread_create(&th[i], NULL, reader_thread, &args[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].rows_ok, 5);
+    }
+    g_free(data);
+}
+
 static void test_broken(void **state)
 {
     (void)state;
@@ -542,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_two_pages),
         cmocka_unit_test(test_rotated),
+        cmocka_unit_test(test_threads),
         cmocka_unit_test(test_broken),
         cmocka_unit_test(test_no_header),
         cmocka_unit_test(test_inbox_pdf),
