@@ -511,7 +511,10 @@ int profile_suggest_book(docs_book *book, const char *filename_hint, const char 
     if (fmt == DOCS_FMT_CSV)
         g_string_append_printf(y, ", %s, delimiter '%s'", docs_book_encoding(book),
                                docs_book_delimiter(book) == '\t' ? "\\t" : (char[]){ docs_book_delimiter(book), 0 });
-    g_string_append_printf(y, ", header on row %ld, %ld data rows", t.header_row, rows);
+    if (fmt == DOCS_FMT_PDF)   /* rows are the printed table's data rows */
+        g_string_append_printf(y, ", %ld data rows", rows);
+    else
+        g_string_append_printf(y, ", header on row %ld, %ld data rows", t.header_row, rows);
     if (t.stop_row)
         g_string_append_printf(y, ", totals on row %ld", t.stop_row);
     g_string_append(y, ").\n# Review every mapping below; the confidence and the reason follow each one.\n");
