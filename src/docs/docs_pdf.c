@@ -16,7 +16,7 @@
  *
  * Pages continue one table: a later page whose header repeats the first one re-derives the
  * boundaries from its own header, and what is above it (a repeated title) is skipped; page
- * numbers ("Página 1 de 2") are skipped. The book has one sheet named "" whose rows are the
+ * numbers ("Página 1 de 2") are skipped. A header wrapped over two lines is joined. The book has one sheet named "" whose rows are the
  * header (row 0) and the lines after it numbered 1, 2, ... in print order, so a vehicle's row
  * is its position in the printed table. Cells are text, as in CSV. A TOTAL line is delivered
  * like any other line; table detection ends the table there.
@@ -527,6 +527,76 @@ static void add_data_row(pdf *x, long number, const pline *l, const double *b, g
     g_ptr_array_add(x->rows, r);
 }
 
+/* A header wrapped over two lines: bottom-aligned cells ("No. de" over "Serie" beside a
+ * one-line "Marca") put the first part on the line above the header, top-aligned ones the
+ * rest on the line below. Such a line is close to the header, holds no digit (every vehicle
+ * row has a year, a serial or an amount) and, above the header, lies over a few header cells
+ * only (a title does not); its words join the header cells they sit over. */
+static int nearest_cell(GArray *hc, const pword *w, double *overlap)
+{
+    int best = 0;
+    double best_d = INFINITY;
+    *overlap = 0;
+    for (guint c = 0; c < hc->len; c++) {
+        hcell *h = &g_array_index(hc, hcell, c);
+        double ov = fmin(w->x1, h->x1) - fmax(w->x0, h->x0);
+        double d = ov > 0 ? -ov : fabs((w->x0 + w->x1) / 2 - (h->x0 + h->x1) / 2);
+        if (d < best_d) {
+            best_d = d;
+            best = (int)c;
+            *overlap = ov > 0 ? ov : 0;
+        }
+    }
+    return best;
+}
+
+static bool header_continues(GArray *hc, const pline *h, const pline *l, bool above)
+{
+    double dist = above ? h->yc - l->yc : l->yc - h->yc;
+    if (l->page != h->page || dist <= 0 || dist > 1.6 * h->h || hc->len == 0 || l->words->len == 0)
+        return false;
+    for (const char *p = l->folded; *p; p++)
+        if (g_ascii_isdigit(*p))
+            return false;
+    int *cell = g_new0(int, l->words->len);
+    bool ok = true;
+    if (above) {
+        guint touched = 0;
+        bool *hit = g_new0(bool, hc->len);
+        for (guint k = 0; k < l->words->len && ok; k++) {
+            pword *w = g_ptr_array_index(l->words, k);
+            double ov;
+            cell[k] = nearest_cell(hc, w, &ov);
+            ok = ov >= 0.5 * (w->x1 - w->x0);
+            touched += !hit[cell[k]];
+            hit[cell[k]] = true;
+        }
+        ok = ok && touched <= (hc->len / 2 > 1 ? hc->len / 2 : 1);
+        g_free(hit);
+    } else {
+        for (guint k = 0; k < l->words->len; k++) {
+            double ov;
+            cell[k] = nearest_cell(hc, g_ptr_array_index(l->words, k), &ov);
+        }
+    }
+    if (ok) {
+        /* above: prepend in reverse so the words keep their order */
+        for (guint q = 0; q < l->words->len; q++) {
+            guint k = above ? l->words->len - 1 - q : q;
+            pword *w = g_ptr_array_index(l->words, k);
+            hcell *hcl = &g_array_index(hc, hcell, cell[k]);
+            char *t = above ? g_strconcat(w->text, " ", hcl->text, NULL)
+                            : g_strconcat(hcl->text, " ", w->text, NULL);
+            g_free(hcl->text);
+            hcl->text = t;
+            hcl->x0 = fmin(hcl->x0, w->x0);
+            hcl->x1 = fmax(hcl->x1, w->x1);
+        }
+    }
+    g_free(cell);
+    return ok;
+}
+
 static int header_score(const pline *l)
 {
     if (l->words->len < 2)
@@ -563,11 +633,15 @@ static int build_rows(docs_book *bk, pdf *x, GPtrArray *lines, minca_err *err)
         cells_free(hc);
         return -1;
     }
+    guint i = hi + 1;
+    if (hi > 0)
+        header_continues(hc, header, g_ptr_array_index(lines, hi - 1), true);
+    if (i < lines->len && header_continues(hc, header, g_ptr_array_index(lines, i), false))
+        i++;
     add_row(x, 0, hc);
     int repeat_min = best * 2 / 3 > 2 ? best * 2 / 3 : 2;
     long number = 0;
     double *b = NULL;
-    guint i = hi + 1;
     int page = header->page;
     bool first = true;
     while (i <= lines->len) {
@@ -581,6 +655,10 @@ static int build_rows(docs_book *bk, pdf *x, GPtrArray *lines, minca_err *err)
                 pline *l = g_ptr_array_index(lines, k);
                 if (header_score(l) >= repeat_min) {
                     GArray *again = group_cells(l);
+                    if (k > i)
+                        header_continues(again, l, g_ptr_array_index(lines, k - 1), true);
+                    bool wrapped = k + 1 < end &&
+                                   header_continues(again, l, g_ptr_array_index(lines, k + 1), false);
                     if (again->len == hc->len) {
                         cells_free(hc);
                         hc = again;
@@ -589,7 +667,7 @@ static int build_rows(docs_book *bk, pdf *x, GPtrArray *lines, minca_err *err)
                     } else {
                         cells_free(again);
                     }
-                    i = k + 1;
+                    i = k + 1 + wrapped;
                     break;
                 }
             }

@@ -361,6 +361,52 @@ static void test_two_pages(void **state)
     g_free(data);
 }
 
+/* Header cells wrapped over two lines ("No. de" / "Serie", "Suma" / "Asegurada"). */
+static void test_wrapped_header(void **state)
+{
+    (void)state;
+    pdfw w = { 0 };
+    pw_page(&w);
+    pw_text(&w, 36, 40, "Relación de unidades");
+    /* bottom-aligned: the wrapped cells start on the line above the header */
+    pw_text(&w, 36, 75, "No.");
+    pw_text(&w, 80, 75, "Marca");
+    pw_text(&w, 140, 75, "Submarca");
+    pw_text(&w, 260, 75, "Versión");
+    pw_text(&w, 403, 75, "Año");
+    pw_text(&w, 462, 66, "No. de");
+    pw_text(&w, 466, 75, "Serie");
+    pw_text(&w, 555, 75, "Placas");
+    pw_text(&w, 645, 66, "Suma");
+    pw_text(&w, 636, 75, "Asegurada");
+    pw_text(&w, 700, 75, "Tipo de");   /* top-aligned: the rest on the line below */
+    pw_text(&w, 700, 84, "carga");
+    vehicle(&w, 90, 1, "NISSAN", "NP300", "DOBLE CABINA", "2019", "3N6AD35C5KK812345", "ABC-12-34",
+            "$350,000.00");
+    vehicle(&w, 100, 2, "KIA", "RIO", "L SEDAN", "2023", "3KPA24AD5PE512345", NULL, "$290,000.00");
+    size_t len;
+    char *data = pw_finish(&w, &len);
+    docs_book *b = open_ok(data, len);
+    docs_table t;
+    minca_err e = { 0 };
+    assert_int_equal(docs_table_find(b, NULL, &t, &e), 0);
+    assert_int_equal(t.n_cols, 9);
+    assert_string_equal(t.headers[1], "Marca");
+    assert_string_equal(t.headers[5], "No. de Serie");
+    assert_string_equal(t.headers[7], "Suma Asegurada");
+    assert_string_equal(t.headers[8], "Tipo de carga");
+    docs_table_clear(&t);
+    docs_close(b);
+    profile_result res;
+    assert_int_equal(profile_extract(data, len, "lista.pdf", NULL, NULL, &res, &e), 0);
+    assert_int_equal(res.n_rows, 2);
+    assert_int_equal(res.rows[0].source_row, 1);
+    assert_string_equal(res.rows[1].vin, "3KPA24AD5PE512345");
+    assert_true(fabs(res.rows[1].insured_amount - 290000) < 0.01);
+    profile_result_clear(&res);
+    g_free(data);
+}
+
 /* A page turned with /Rotate reports its characters sideways: the same table comes out. */
 static void test_rotated(void **state)
 {
@@ -587,6 +633,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_two_pages),
+        cmocka_unit_test(test_wrapped_header),
         cmocka_unit_test(test_rotated),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_broken),
