@@ -23,10 +23,11 @@ failures=()
 
 count() { # count TAP lines of one suite's output file; $1 = suite name, $2 = file, $3 = exit status
   local name=$1 file=$2 rc=$3 p f s
+  # cmocka reports a skipped test as "not ok N # SKIP": a skip either way.
   p=$(grep -cE '^ok [0-9]+' "$file" | head -1)
-  s=$(grep -cE '^ok [0-9]+.*# (SKIP|skip)' "$file" | head -1)
-  f=$(grep -cE '^not ok [0-9]+' "$file" | head -1)
-  p=$((p - s))
+  s=$(grep -cE '^(not )?ok [0-9]+.*# (SKIP|skip)' "$file" | head -1)
+  f=$(grep -E '^not ok [0-9]+' "$file" | grep -cvE '# (SKIP|skip)' | head -1)
+  p=$((p - $(grep -cE '^ok [0-9]+.*# (SKIP|skip)' "$file" | head -1)))
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
     f=1; echo "not ok - $name exited with status $rc" >>"$file"
   fi
