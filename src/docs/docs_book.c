@@ -403,6 +403,12 @@ int docs_parse_isolated(docs_book *b, const void *data, size_t len, const docs_i
         goto done;
     }
     if (pid == 0) {
+        /* the limits must be able to stop it whatever the forking thread blocked or ignored */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGALRM, SIG_DFL);
+        signal(SIGXCPU, SIG_DFL);
         dup2(in_fd, CHILD_IN);
         dup2(out_fd, CHILD_OUT);
         if (null_fd >= 0)
