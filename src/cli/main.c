@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void print_summary(const cli_command *cmd, void *user)
 {
@@ -65,7 +66,10 @@ int main(int argc, char **argv)
     const minca_config *cfg = config_get();
     /* Traversable (not listable) so the embedded PostgreSQL's service user can reach its
      * data directory below it when minca runs as root. */
+    bool home_existed = core_is_dir(cfg->home);
     core_mkdir_p(cfg->home, 0711, NULL);
+    if (!home_existed)
+        chmod(cfg->home, 0711);   /* the umask may have taken the search bits */
     char *log_path = core_path_join(cfg->log_dir, "minca.log");
     if (log_open(log_path, &err) < 0)
         fprintf(stderr, "minca: %s (logging to stderr)\n", err.msg);

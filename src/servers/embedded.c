@@ -88,9 +88,15 @@ static int paths_init(paths *p, minca_err *err)
     snprintf(p->pg_data, sizeof p->pg_data, "%s/data", p->pg_base);
     snprintf(p->pg_run, sizeof p->pg_run, "%s/run", p->pg_base);
     snprintf(p->pg_log, sizeof p->pg_log, "%s/postgresql.log", p->pg_base);
-    if (strlen(p->pg_run) + 20 > SOCKET_PATH_MAX || strlen(p->redis_sock) > SOCKET_PATH_MAX)
-        return minca_err_set(err, "MINCA_HOME path is too long for unix sockets (%s); "
-                                  "choose a shorter MINCA_HOME", p->home);
+    return 0;
+}
+
+/* Unix socket paths are limited (sun_path): checked only for an embedded server in use. */
+static int check_socket_path(const char *path, minca_err *err)
+{
+    if (strlen(path) > SOCKET_PATH_MAX)
+        return minca_err_set(err, "MINCA_HOME path is too long for unix sockets (%s); choose a shorter "
+                                  "MINCA_HOME", path);
     return 0;
 }
 
@@ -203,6 +209,25 @@ static int mkdir_owned(const char *path, minca_err *err)
 
 static bool pid_alive(long pid) { return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM); }
 
+/* A pid from a pid file is ours only when it is alive AND runs the expected program: after a
+ * crash or a reboot the number may belong to an unrelated process, which must never be
+ * signalled or waited for. */
+static bool pid_is(long pid, const char *program)
+{
+    if (!pid_alive(pid))
+        return false;
+    char path[64], comm[64] = "";
+    snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    if (!fgets(comm, sizeof comm, f))
+        comm[0] = '\0';
+    fclose(f);
+    comm[strcspn(comm, "\n")] = '\0';
+    return strncmp(comm, program, strlen(program)) == 0;
+}
+
 static long read_pid(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -223,8 +248,13 @@ static void build_pg_url(const paths *p)
     if (url)
         snprintf(pg_url, sizeof pg_url, "%s", url);
     else
-        snprintf(pg_url, sizeof pg_url, "postgresql:///minca?host=%s&port=%d&user=%s", p->pg_run,
-                 PG_PORT, SERVICE_USER);
+    {
+        /* The socket directory goes in the URL's query: escape what a URI cannot hold as is. */
+        char *host = g_uri_escape_string(p->pg_run, "/", FALSE);
+        snprintf(pg_url, sizeof pg_url, "postgresql:///minca?host=%s&port=%d&user=%s", host, PG_PORT,
+                 SERVICE_USER);
+        g_free(host);
+    }
 }
 
 static bool pg_running(const paths *p, long *pid_out)
@@ -234,7 +264,7 @@ static bool pg_running(const paths *p, long *pid_out)
     long pid = read_pid(pidfile);
     if (pid_out)
         *pid_out = pid;
-    return pid_alive(pid);
+    return pid_is(pid, "postgres");
 }
 
 static int pg_write_conf(const paths *p, minca_err *err)
@@ -271,6 +301,9 @@ static int pg_init_cluster(const paths *p, const char *bindir, minca_err *err)
     /* Parents are created traversable so the service user can reach its own directory. */
     char *parent = g_path_get_dirname(p->pg_base);
     int prc = core_mkdir_p(parent, 0711, err);
+    /* The mode asked for is masked by the umask (027 on hardened hosts): set it explicitly. */
+    if (prc == 0 && running_as_root() && chmod(parent, 0711) != 0)
+        prc = minca_err_set(err, "cannot make %s traversable: %s", parent, strerror(errno));
     g_free(parent);
     if (prc < 0 || mkdir_owned(p->pg_base, err) < 0 || mkdir_owned(p->pg_data, err) < 0)
         return -1;
@@ -321,6 +354,10 @@ done:
 
 static int pg_ensure(const paths *p, minca_err *err)
 {
+    char sock[1100];
+    snprintf(sock, sizeof sock, "%s/.s.PGSQL.%d", p->pg_run, PG_PORT);
+    if (check_socket_path(sock, err) < 0)
+        return -1;
     char bindir[1024];
     if (find_pg_bindir(bindir, sizeof bindir, err) < 0 || ensure_service_user(err) < 0)
         return -1;
@@ -402,12 +439,14 @@ static bool redis_ping(const char *sock)
 
 static int redis_ensure(const paths *p, minca_err *err)
 {
+    if (check_socket_path(p->redis_sock, err) < 0)
+        return -1;
     if (redis_ping(p->redis_sock))
         return 0;
     if (core_mkdir_p(p->redis_dir, 0700, err) < 0 || core_mkdir_p(p->run, 0700, err) < 0)
         return -1;
     long pid = read_pid(p->redis_pid);
-    if (pid_alive(pid)) {
+    if (pid_is(pid, "redis-server")) {
         /* Running but not answering yet (loading its AOF): give it time below. */
     } else {
         if (pid > 0)
@@ -457,8 +496,11 @@ static int redis_ensure(const paths *p, minca_err *err)
 static int redis_stop(const paths *p, minca_err *err)
 {
     long pid = read_pid(p->redis_pid);
-    if (!pid_alive(pid))
+    if (!pid_is(pid, "redis-server")) {
+        if (pid > 0)
+            unlink(p->redis_pid);   /* stale: the number belongs to no redis-server of ours */
         return 0;
+    }
     struct timeval tv = {2, 0};
     redisContext *c = redisConnectUnixWithTimeout(p->redis_sock, tv);
     if (c && !c->err) {
@@ -470,11 +512,11 @@ static int redis_stop(const paths *p, minca_err *err)
     }
     if (c)
         redisFree(c);
-    for (int i = 0; i < 300 && pid_alive(pid); i++) {
+    for (int i = 0; i < 300 && pid_is(pid, "redis-server"); i++) {
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    if (pid_alive(pid))
+    if (pid_is(pid, "redis-server"))
         return minca_err_set(err, "redis-server (pid %ld) did not stop", pid);
     log_info("stopped redis-server");
     return 0;

@@ -39,6 +39,26 @@ check "db start recovers from stale pid files after a crash" "$MINCA" db start
 check "db status after recovery" "$MINCA" db status
 check "db stop after recovery" "$MINCA" db stop
 
+# Pid files naming a live process that is not ours (the number was reused after a reboot):
+# never signalled, treated as stale.
+sleep 300 & decoy=$!
+echo "$decoy" > "$MINCA_HOME/run/redis.pid"
+printf '%s\n%s\n' "$decoy" "$pgdata" > "$pgdata/postmaster.pid"
+check "db start with pid files naming another live process" "$MINCA" db start
+check "db stop afterwards" "$MINCA" db stop
+echo "$decoy" > "$MINCA_HOME/run/redis.pid"
+"$MINCA" db stop >/dev/null 2>&1
+check "the unrelated process was never signalled" kill -0 "$decoy"
+kill "$decoy" 2>/dev/null; wait "$decoy" 2>/dev/null
+
+# With shared servers configured, a MINCA_HOME too long for unix sockets does not matter.
+long="$T_TMP/$(printf 'x%.0s' $(seq 1 120))"
+check "a long MINCA_HOME works with MINCA_DATABASE_URL and MINCA_REDIS_URL set" \
+  env MINCA_HOME="$long" MINCA_DATABASE_URL="postgresql:///nowhere?host=/nonexistent" MINCA_REDIS_URL="unix:///nonexistent.sock" "$MINCA" db url
+out=$(MINCA_HOME="$long" "$MINCA" db start 2>&1); rc=$?
+check_eq "an embedded server under a too long MINCA_HOME is refused" "1" "$rc"
+check_match "with a clear message" "too long for unix sockets" "$out"
+
 # An unprivileged user runs its own servers the same way.
 if [ "$(id -u)" -eq 0 ]; then
   id mincatest >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin mincatest
