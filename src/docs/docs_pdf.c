@@ -550,14 +550,21 @@ static int nearest_cell(GArray *hc, const pword *w, double *overlap)
     return best;
 }
 
+static bool has_digit(const char *s)
+{
+    for (; *s; s++)
+        if (g_ascii_isdigit(*s))
+            return true;
+    return false;
+}
+
 static bool header_continues(GArray *hc, const pline *h, const pline *l, bool above)
 {
     double dist = above ? h->yc - l->yc : l->yc - h->yc;
     if (l->page != h->page || dist <= 0 || dist > 1.6 * h->h || hc->len == 0 || l->words->len == 0)
         return false;
-    for (const char *p = l->folded; *p; p++)
-        if (g_ascii_isdigit(*p))
-            return false;
+    if (has_digit(l->folded))
+        return false;
     int *cell = g_new0(int, l->words->len);
     bool ok = true;
     if (above) {
@@ -650,10 +657,12 @@ static int build_rows(docs_book *bk, pdf *x, GPtrArray *lines, minca_err *err)
         while (end < lines->len && ((pline *)g_ptr_array_index(lines, end))->page == page)
             end++;
         if (!first) {
-            /* A repeated header on this page: skip what is above it, take its columns. */
+            /* A repeated header on this page (the same words, or as much vocabulary and no
+             * digit, which every vehicle row has): skip what is above it, take its columns. */
             for (guint k = i; k < end; k++) {
                 pline *l = g_ptr_array_index(lines, k);
-                if (header_score(l) >= repeat_min) {
+                if (strcmp(l->folded, header->folded) == 0 ||
+                    (header_score(l) >= repeat_min && !has_digit(l->folded))) {
                     GArray *again = group_cells(l);
                     if (k > i)
                         header_continues(again, l, g_ptr_array_index(lines, k - 1), true);

@@ -361,6 +361,44 @@ static void test_two_pages(void **state)
     g_free(data);
 }
 
+/* A later page without a repeated header continues the table; a data line holding header
+ * words ("TIPO", "USO") is not taken for a repeated header. */
+static void test_page_without_header(void **state)
+{
+    (void)state;
+    pdfw w = { 0 };
+    pw_page(&w);
+    pw_text(&w, 40, 60, "Marca");
+    pw_text(&w, 120, 60, "Tipo");
+    pw_text(&w, 300, 60, "Año");
+    pw_text(&w, 360, 60, "Serie");
+    pw_text(&w, 40, 72, "FORD");
+    pw_text(&w, 120, 72, "RANGER XL");
+    pw_text(&w, 300, 72, "2020");
+    pw_text(&w, 360, 72, "8AFRE9EU3KX923696");
+    pw_page(&w);
+    pw_text(&w, 40, 60, "KIA");
+    pw_text(&w, 120, 60, "RIO L");
+    pw_text(&w, 300, 60, "2023");
+    pw_text(&w, 360, 60, "KNAS4TVL3PDF18608");
+    pw_text(&w, 40, 70, "ISUZU");
+    pw_text(&w, 120, 70, "ELF TIPO USO RUDO");
+    pw_text(&w, 300, 70, "2021");
+    pw_text(&w, 360, 70, "JAANKR55EM7100001");
+    size_t len;
+    char *data = pw_finish(&w, &len);
+    profile_result res;
+    minca_err e = { 0 };
+    assert_int_equal(profile_extract(data, len, "lista.pdf", NULL, NULL, &res, &e), 0);
+    assert_int_equal(res.n_rows, 3);
+    assert_int_equal(res.rows[1].source_row, 2);
+    assert_string_equal(res.rows[1].vin, "KNAS4TVL3PDF18608");
+    assert_string_equal(res.rows[2].description, "ISUZU ELF TIPO USO RUDO");
+    assert_int_equal(res.rows[2].source_row, 3);
+    profile_result_clear(&res);
+    g_free(data);
+}
+
 /* Header cells wrapped over two lines ("No. de" / "Serie", "Suma" / "Asegurada"). */
 static void test_wrapped_header(void **state)
 {
@@ -633,6 +671,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_two_pages),
+        cmocka_unit_test(test_page_without_header),
         cmocka_unit_test(test_wrapped_header),
         cmocka_unit_test(test_rotated),
         cmocka_unit_test(test_threads),
