@@ -25,6 +25,7 @@ typedef struct minca_config {
     char *data_dir;        /* directory with codifier data files (aliases) */
     char *export_dir;      /* default directory for exported workbooks */
     int workers;           /* engine threads */
+    int max_attempts;      /* a failing job is retried up to this many attempts, then dead */
     int lease_seconds;     /* job lease: a job whose worker stops responding is retried after it */
     config_keybinding *keys;   /* TUI key remaps from the `keys:` mapping */
     int n_keys;

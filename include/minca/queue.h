@@ -43,7 +43,7 @@ typedef struct queue_enqueue_opts {
     long long insurer_id;        /* 0: none */
     const char *idempotency_key; /* NULL: none; same kind + key is enqueued once */
     const char *batch_id;        /* NULL: none; follow-on jobs inherit it */
-    int max_attempts;            /* 0: 5 */
+    int max_attempts;            /* 0: the configured max_attempts (default 5) */
     int delay_seconds;
 } queue_enqueue_opts;
 

@@ -3,6 +3,7 @@
 #define MINCA_STEPS_H
 
 #include "minca/codify.h"
+#include "minca/queue.h"
 #include "minca/store.h"
 
 #define STEP_INGEST "ingest"      /* {sha256, origin, source}: raw email blob -> message, case */
@@ -16,6 +17,9 @@ void steps_register_all(void);
 void steps_register_extract(void);
 /* Recomputes a case's status from its rows' decisions (review / ready). */
 int steps_update_case_status(PGconn *c, long long case_id, minca_err *err);
+/* A job of a case ended dead: the case shows status error with the reason, so it does not
+ * sit in an intermediate status (retrying the job runs the step again). */
+void steps_job_dead(PGconn *c, const queue_job *job, const char *error);
 /* Candidates of a codifier result as the JSON stored in matches.candidates. */
 json_t *steps_candidates_json(const codify_result *res);
 

@@ -92,6 +92,8 @@ static void apply_key(const char *section, const char *key, const char *value)
         cfg.workers = atoi(value);
     else if (strcmp(key, "lease_seconds") == 0)
         cfg.lease_seconds = atoi(value);
+    else if (strcmp(key, "max_attempts") == 0)
+        cfg.max_attempts = atoi(value);
     else
         log_warn("config: unknown key '%s' ignored", key);
 }
@@ -193,6 +195,7 @@ int config_load(minca_err *err)
     cfg.theme = strdup("default");
     cfg.workers = 2;
     cfg.lease_seconds = 30;
+    cfg.max_attempts = 5;
 
     if (parse_file(cfg.config_path, err) < 0)
         return -1;
@@ -216,6 +219,10 @@ int config_load(minca_err *err)
         cfg.workers = atoi(v);
     if ((v = env_nonempty("MINCA_LEASE_SECONDS")))
         cfg.lease_seconds = atoi(v);
+    if ((v = env_nonempty("MINCA_MAX_ATTEMPTS")))
+        cfg.max_attempts = atoi(v);
+    if (cfg.max_attempts < 1)
+        cfg.max_attempts = 1;
     if (cfg.lease_seconds < 2)
         cfg.lease_seconds = 2;
     if (!cfg.user) {
@@ -265,6 +272,7 @@ void config_print(FILE *out)
     fprintf(out, "user: %s\n", cfg.user);
     fprintf(out, "workers: %d\n", cfg.workers);
     fprintf(out, "lease_seconds: %d\n", cfg.lease_seconds);
+    fprintf(out, "max_attempts: %d\n", cfg.max_attempts);
     fprintf(out, "export_dir: %s\n", cfg.export_dir);
     fprintf(out, "data_dir: %s\n", cfg.data_dir);
     fprintf(out, "log: %s/minca.log\n", cfg.log_dir);

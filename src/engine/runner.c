@@ -1,6 +1,7 @@
 /* The job-running thread pool. */
 #include "minca/config.h"
 #include "minca/engine_run.h"
+#include "minca/steps.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -194,10 +195,13 @@ static void run_job(worker_thread *w, queue_job *job, const char *stream_entry)
         minca_err ferr = {0};
         if (PQstatus(w->pg) == CONNECTION_OK && queue_job_failed(w->pg, job, w->name, err.msg, &ferr) < 0)
             log_error("%s: cannot record the failure of job %lld: %s", w->name, job->id, ferr.msg);
-        if (job->attempts >= job->max_attempts)
+        if (job->attempts >= job->max_attempts) {
             atomic_fetch_add(&e->dead, 1);
-        else
+            if (PQstatus(w->pg) == CONNECTION_OK)
+                steps_job_dead(w->pg, job, err.msg);
+        } else {
             atomic_fetch_add(&e->failed, 1);
+        }
         publish_event(w, job, false, err.msg, ctx.event);
     }
     json_decref(ctx.event);

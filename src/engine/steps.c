@@ -219,7 +219,7 @@ int steps_update_case_status(PGconn *c, long long case_id, minca_err *err)
     snprintf(cid, sizeof cid, "%lld", case_id);
     const char *p[] = {cid};
     /* review: some row still needs a person; ready: every row has a decided key. An exported
-     * case stays exported; an error stays until the case is re-run. */
+     * case stays exported. */
     return store_exec(c, err,
                       "UPDATE cases k SET updated_at = now(),"
                       " status = CASE"
@@ -231,8 +231,26 @@ int steps_update_case_status(PGconn *c, long long case_id, minca_err *err)
                       "              count(v.id) FILTER (WHERE x.decision IS NULL OR x.decision IN ('needs_review', 'no_match')) AS open"
                       "         FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
                       "        WHERE v.case_id = $1::bigint) s"
-                      " WHERE k.id = $1::bigint AND k.status NOT IN ('exported', 'error')",
+                      " WHERE k.id = $1::bigint AND k.status <> 'exported'",
                       1, p);
+}
+
+void steps_job_dead(PGconn *c, const queue_job *job, const char *error)
+{
+    json_t *case_id = json_object_get(job->payload, "case_id");
+    if (!json_is_integer(case_id))
+        return;
+    char cid[32], reason[1200];
+    snprintf(cid, sizeof cid, "%lld", (long long)json_integer_value(case_id));
+    snprintf(reason, sizeof reason, "the %s step failed after %d attempts: %s (minca jobs retry %lld)", job->kind,
+             job->attempts, error ? error : "?", job->id);
+    const char *p[] = {cid, reason};
+    minca_err err = {0};
+    if (store_exec(c, &err,
+                   "UPDATE cases SET status = 'error', status_reason = $2, updated_at = now()"
+                   " WHERE id = $1::bigint AND status <> 'exported'",
+                   2, p) < 0)
+        log_warn("case %s: cannot record the failed step: %s", cid, err.msg);
 }
 
 /* ---- probe: diagnostics for operators (minca jobs probe) ----------------------------- */

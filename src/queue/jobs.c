@@ -1,4 +1,5 @@
 /* Jobs in PostgreSQL: enqueue, claim with a lease, done/failed, janitor, retries. */
+#include "minca/config.h"
 #include "minca/queue.h"
 
 #include <stdio.h>
@@ -15,7 +16,7 @@ int queue_enqueue(PGconn *c, const char *kind, json_t *payload, const queue_enqu
         o = &defaults;
     char ins[32], attempts[16], delay[16];
     snprintf(ins, sizeof ins, "%lld", o->insurer_id);
-    snprintf(attempts, sizeof attempts, "%d", o->max_attempts > 0 ? o->max_attempts : 5);
+    snprintf(attempts, sizeof attempts, "%d", o->max_attempts > 0 ? o->max_attempts : config_get()->max_attempts);
     snprintf(delay, sizeof delay, "%d", o->delay_seconds);
     char *pl = json_dumps(payload ? payload : json_object(), JSON_COMPACT);
     const char *p[] = {o->insurer_id ? ins : NULL, kind, pl, o->idempotency_key, o->batch_id, attempts, delay};

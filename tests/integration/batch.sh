@@ -56,6 +56,15 @@ check_eq "an edited migration makes db migrate fail" "1" "$rc"
 check_match "the message names the edited file" "001_core.sql was edited" "$out"
 check "the untouched migrations still apply" "$MINCA" db migrate
 
+# A step that keeps failing (no catalog for the insurer) leaves the case in error with the
+# reason, not in an intermediate status.
+python3 "$SRC/tests/tools/gen_emails.py" 1 "$T_TMP/nocat" --rows 2 --prefix nocat
+out=$(MINCA_INSURER=sincatalogo MINCA_MAX_ATTEMPTS=1 "$MINCA" batch "$T_TMP/nocat" 2>&1); rc=$?
+check_eq "a batch whose codify step dies exits 1" "1" "$rc"
+check_match "the summary names the failed step" "codify.*no active catalog" "$out"
+check_eq "the case is in error" "error" "$(psql_q "SELECT k.status FROM cases k JOIN messages m ON m.id = k.message_id WHERE m.message_id LIKE '<nocat-%'")"
+check_match "with the reason and how to retry" "codify step failed .*no active catalog.*jobs retry" "$(psql_q "SELECT k.status_reason FROM cases k JOIN messages m ON m.id = k.message_id WHERE m.message_id LIKE '<nocat-%'")"
+
 if have_shared; then
   out=$("$MINCA" batch --json "$SHARED/data/inbox_dev"); rc=$?
   expected=$(python3 -c "import json;print(sum(1 for m in json.load(open('$SHARED/data/inbox_dev/labels.json')) if m['expected_case']))")
