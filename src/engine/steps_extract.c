@@ -9,6 +9,7 @@
 #include "minca/steps.h"
 
 #include <glib.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,12 +84,16 @@ static int load_profiles(PGconn *c, long long insurer_id, profile_set *s, minca_
     return 0;
 }
 
-static char *issues_json(const vehicle_row *v)
+/* The row's issues as JSON, plus amount_issue when the amount cannot be stored. */
+static char *issues_json(const vehicle_row *v, const char *amount_issue)
 {
     json_t *arr = json_array();
     for (int i = 0; i < v->n_issues; i++)
         json_array_append_new(arr, json_pack("{s:s?, s:s, s:s}", "field", v->issues[i].field, "severity",
                                              v->issues[i].severity, "message", v->issues[i].message));
+    if (amount_issue)
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "field", "insured_amount", "severity", "warn",
+                                             "message", amount_issue));
     char *s = json_dumps(arr, JSON_COMPACT);
     json_decref(arr);
     return s;
@@ -107,12 +112,18 @@ static int insert_rows(PGconn *c, long long insurer_id, long long case_id, const
         snprintf(inciso, sizeof inciso, "%d", v->inciso ? v->inciso : i + 1);
         snprintf(year, sizeof year, "%d", v->year);
         snprintf(amount, sizeof amount, "%.2f", v->insured_amount);
-        char *issues = issues_json(v);
+        /* numeric(14,2) holds up to 10^12: a larger (or not finite) sum is kept out of the
+         * column, with an issue on the row, instead of failing the whole extraction. */
+        bool amount_ok = v->insured_amount >= 0 && isfinite(v->insured_amount) && v->insured_amount < 1e12;
+        char amount_issue[160] = "";
+        if (v->insured_amount >= 0 && !amount_ok)
+            snprintf(amount_issue, sizeof amount_issue, "suma asegurada fuera de rango (%.6g): no se guarda", v->insured_amount);
+        char *issues = issues_json(v, amount_issue[0] ? amount_issue : NULL);
         const char *p[] = {
             ins, cid, attachment_id, sheet_override ? sheet_override : v->source_sheet, srow, inciso,
             v->raw_json ? v->raw_json : "{}", v->marca, v->submarca, v->year ? year : NULL, v->description,
             v->vin, v->engine_number, v->plates, v->use, v->service, v->coverage,
-            v->insured_amount >= 0 ? amount : NULL, vehicle_sum_basis_name(v->sum_basis), issues,
+            amount_ok ? amount : NULL, vehicle_sum_basis_name(v->sum_basis), issues,
         };
         PGresult *r = store_query(
             c, err,
@@ -318,6 +329,11 @@ static int step_extract(engine_ctx *ctx, minca_err *err)
     if (PQntuples(k) == 0) {
         PQclear(k);
         return minca_err_set(err, "case %lld not found", case_id);
+    }
+    /* The case row lock orders this extraction with a concurrent re-run of the case. */
+    if (store_exec(ctx->pg, err, "SELECT 1 FROM cases WHERE id = $1::bigint FOR UPDATE", 1, p) < 0) {
+        PQclear(k);
+        return -1;
     }
     profile_set profiles = {0};
     profile *broker_profile = NULL;

@@ -26,7 +26,8 @@ client = "Razón social: TRANSPORTES HOSTILES, S.A. DE C.V.\r\nRFC: THO010101AB3
 sql_csv = ("INCISO,MARCA,SUBMARCA,MODELO,DESCRIPCION,SERIE,SUMA\r\n"
            "1,NISSAN,VERSA,2020,\"'; DROP TABLE cases; --\",,\"$ 250,000.00\"\r\n"
            "2,NISSAN,VERSA,dos mil veinte,SENSE 4P L4 1.6 STD,NOTAVIN,abc\r\n"
-           "3,NISSAN,VERSA,2020,\"=HYPERLINK(\"\"http://x\"\"),\"\"x\"\")\",,\r\n").encode()
+           "3,NISSAN,VERSA,2020,\"=HYPERLINK(\"\"http://x\"\"),\"\"x\"\")\",,\r\n"
+           "4,NISSAN,VERSA,2020,SENSE 4P L4 1.6 STD,,3500000000000\r\n").encode()
 mail("01_sql_and_types", "sql", "Buen día\r\n" + client, [("flotilla.csv", "text/csv", sql_csv)])
 bad_utf8 = b"Raz\xf3n social: TRANSPORTES \xff\xfe LATIN, S.A. DE C.V.\r\nRFC: THO010101AB3\r\n"
 mail("02_invalid_utf8", "utf8", None, [("flotilla.csv", "text/csv", b"INCISO;MARCA;SUBMARCA;MODELO;DESCRIPCION\r\n1;NISSAN;VERSA;2020;SENSE \xff\xfe 4P\r\n")], raw_body=bad_utf8)
@@ -57,6 +58,7 @@ check_eq "the cases table survived the SQL text" "t" "$(psql_q "SELECT to_regcla
 check_eq "the SQL text is stored verbatim as a description" "1" "$(psql_q "SELECT count(*) FROM vehicle_rows WHERE description LIKE '%DROP TABLE cases%'")"
 check_eq "a year written in words is kept with a validation issue" "1" "$(psql_q "SELECT count(*) FROM vehicle_rows WHERE raw_cells::text LIKE '%dos mil veinte%' AND jsonb_array_length(issues) > 0")"
 check_eq "formula-looking text is stored as text" "1" "$(psql_q "SELECT count(*) FROM vehicle_rows WHERE description LIKE '%=HYPERLINK(%'")"
+check_eq "an amount too large to store is kept out with an issue, the row kept" "1" "$(psql_q "SELECT count(*) FROM vehicle_rows WHERE inciso = 4 AND insured_amount IS NULL AND issues::text LIKE '%fuera de rango%'")"
 check_eq "invalid UTF-8 in the body is repaired, the client kept" "1" "$(psql_q "SELECT count(*) FROM cases WHERE client_name LIKE 'TRANSPORTES%LATIN%'")"
 check_eq "invalid UTF-8 in a cell is repaired, the row kept" "1" "$(psql_q "SELECT count(*) FROM vehicle_rows WHERE description LIKE '%SENSE%4P%' AND raw_cells::text LIKE '%SENSE%'" | head -1 | sed 's/^[2-9]$/1/')"
 check_eq "broken MIME is stored with its problems noted" "1" "$(psql_q "SELECT count(*) FROM messages WHERE message_id = '<broken@hostil.mx>' AND jsonb_array_length(problems) > 0")"
