@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char *dup_or_null(PGresult *r, int row, int col)
 {
@@ -129,45 +130,33 @@ static int load_case(PGconn *c, long long insurer_id, const char *cot, export_ca
     return 0;
 }
 
-static int store_export(PGconn *c, long long insurer_id, long long case_id, const export_result *res, bool force,
-                        const char *path, export_case_outcome *out, minca_err *err)
+/* Records the export inside the caller's transaction (the case row is already locked, so
+ * version is the next free one). */
+static int store_export(PGconn *c, long long insurer_id, long long case_id, int version, const export_result *res,
+                        bool force, const char *path, minca_err *err)
 {
-    char ins[32], cid[32];
+    char ins[32], cid[32], ver[16];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
     snprintf(cid, sizeof cid, "%lld", case_id);
-    if (store_begin(c, err) < 0)
-        return -1;
+    snprintf(ver, sizeof ver, "%d", version);
     char sha[65];
     if (store_blob_put(c, res->data, res->len, sha, err) < 0)
-        goto fail;
+        return -1;
     const char *p[] = {ins, cid, res->template_name, res->template_version, sha, path, force ? "t" : "f",
-                       config_get()->user};
-    /* The case row is locked first so concurrent exports number their versions in turn. */
-    if (store_exec(c, err, "SELECT 1 FROM cases WHERE id = $1::bigint FOR UPDATE", 1, p + 1) < 0)
-        goto fail;
-    PGresult *r = store_query(c, err,
-                              "INSERT INTO exports (insurer_id, case_id, version, template_name, template_version, sha256,"
-                              " path, forced, exported_by)"
-                              " SELECT $1::bigint, $2::bigint, coalesce(max(version), 0) + 1, $3, $4, $5, $6, $7::boolean, $8"
-                              "   FROM exports WHERE case_id = $2::bigint RETURNING version",
-                              8, p);
-    if (!r)
-        goto fail;
-    out->version = atoi(PQgetvalue(r, 0, 0));
-    PQclear(r);
+                       config_get()->user, ver};
+    if (store_exec(c, err,
+                   "INSERT INTO exports (insurer_id, case_id, version, template_name, template_version, sha256,"
+                   " path, forced, exported_by) VALUES ($1::bigint, $2::bigint, $9::int, $3, $4, $5, $6, $7::boolean, $8)",
+                   9, p) < 0)
+        return -1;
     if (store_exec(c, err, "UPDATE cases SET status = 'exported', status_reason = NULL, updated_at = now() WHERE id = $1::bigint",
                    1, p + 1) < 0)
-        goto fail;
-    json_t *details = json_pack("{s:s, s:i, s:s, s:b, s:s}", "path", path, "version", out->version, "sha256", sha,
+        return -1;
+    json_t *details = json_pack("{s:s, s:i, s:s, s:b, s:s}", "path", path, "version", version, "sha256", sha,
                                 "forced", force, "template", res->template_name);
-    int arc = store_audit(c, insurer_id, config_get()->user, "export", "case", cid, details, err);
+    int rc = store_audit(c, insurer_id, config_get()->user, "export", "case", cid, details, err);
     json_decref(details);
-    if (arc < 0 || store_commit(c, err) < 0)
-        goto fail;
-    return 0;
-fail:
-    store_rollback(c);
-    return -1;
+    return rc;
 }
 
 int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char *dir, const char *out_path,
@@ -180,26 +169,43 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     long long case_id = 0;
     int rc = -1;
     char *path = NULL;
+    bool written = false;
     export_result res;
     memset(&res, 0, sizeof res);
-    if (load_case(c, insurer_id, cot, &ec, &case_id, err) < 0)
-        goto done;
-    char ins[32], cid[32];
+    char ins[32];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
-    snprintf(cid, sizeof cid, "%lld", case_id);
-    const char *pv[] = {cid};
-    PGresult *r = store_query(c, err, "SELECT coalesce(max(version), 0) + 1 FROM exports WHERE case_id = $1::bigint", 1, pv);
+    const char *pc[] = {ins, cot};
+    /* One transaction with the case row locked: concurrent exports of a case take turns, so
+     * each gets its own version and its own file. */
+    if (store_begin(c, err) < 0)
+        goto done;
+    PGresult *r = store_query(c, err, "SELECT id FROM cases WHERE insurer_id = $1::bigint AND cot = $2 FOR UPDATE", 2, pc);
     if (!r)
         goto done;
-    int next_version = atoi(PQgetvalue(r, 0, 0));
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        minca_err_set(err, "no case %s", cot);
+        goto done;
+    }
     PQclear(r);
+    /* A statement of its own, after the lock: it sees the versions committed meanwhile. */
+    r = store_query(c, err,
+                    "SELECT coalesce(max(e.version), 0) + 1 FROM exports e JOIN cases k ON k.id = e.case_id"
+                    " WHERE k.insurer_id = $1::bigint AND k.cot = $2",
+                    2, pc);
+    if (!r)
+        goto done;
+    int version = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (load_case(c, insurer_id, cot, &ec, &case_id, err) < 0)
+        goto done;
     if (out_path) {
         path = strdup(out_path);
     } else {
         const char *d = dir ? dir : config_get()->export_dir;
         if (core_mkdir_p(d, 0755, err) < 0)
             goto done;
-        char *name = export_default_filename(cot, next_version);
+        char *name = export_default_filename(cot, version);
         path = core_path_join(d, name);
         free(name);
     }
@@ -209,8 +215,10 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
         out->n_undecided = res.n_undecided;
         goto done;
     }
-    if (store_export(c, insurer_id, case_id, &res, force, path, out, err) < 0)
+    written = true;
+    if (store_export(c, insurer_id, case_id, version, &res, force, path, err) < 0 || store_commit(c, err) < 0)
         goto done;
+    out->version = version;
     snprintf(out->path, sizeof out->path, "%s", path);
     snprintf(out->sha256, sizeof out->sha256, "%s", res.sha256);
     snprintf(out->template_name, sizeof out->template_name, "%s", res.template_name ? res.template_name : "");
@@ -219,6 +227,11 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     out->n_undecided = res.n_undecided;
     rc = 0;
 done:
+    if (rc < 0) {
+        store_rollback(c);
+        if (written)
+            unlink(path);   /* not recorded: do not leave a workbook that no export row describes */
+    }
     out->seconds = core_now_seconds() - started;
     export_result_clear(&res);
     export_case_clear(&ec);

@@ -17,6 +17,13 @@ static const char *pq_message(PGconn *c)
     return buf;
 }
 
+/* Server notices (warnings) go to the log: the TUI owns the terminal. */
+static void log_notice(void *arg, const char *message)
+{
+    (void)arg;
+    log_debug("postgresql: %.*s", (int)strcspn(message, "\n"), message);
+}
+
 PGconn *store_connect(minca_err *err)
 {
     const char *url = servers_database_url();
@@ -29,6 +36,7 @@ PGconn *store_connect(minca_err *err)
         PQfinish(c);
         return NULL;
     }
+    PQsetNoticeProcessor(c, log_notice, NULL);
     PGresult *r = PQexec(c, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
     PQclear(r);
     return c;

@@ -56,5 +56,14 @@ if [ -n "$review" ]; then
 else
   skip "refusal of undecided rows" "the demo inbox produced no case in review"
 fi
+# Concurrent exports of one case: each gets its own version and its own file.
+for i in 1 2 3; do "$MINCA" export "$ready" >/dev/null 2>&1 & done
+wait
+check_eq "three concurrent exports make three versions" "3" "$(psql_q "SELECT count(*) FROM exports e JOIN cases k ON k.id = e.case_id WHERE k.cot = '$ready' AND e.version > 2")"
+check_eq "each version has its own file" "3" "$(psql_q "SELECT count(DISTINCT path) FROM exports e JOIN cases k ON k.id = e.case_id WHERE k.cot = '$ready' AND e.version > 2")"
+mismatch=0
+while IFS='|' read -r path sha; do [ "$(sha256sum "$path" | cut -d' ' -f1)" = "$sha" ] || mismatch=1; done \
+  < <(psql_q "SELECT path || '|' || sha256 FROM exports e JOIN cases k ON k.id = e.case_id WHERE k.cot = '$ready' AND e.version > 2")
+check_eq "every file is the workbook its version recorded" "0" "$mismatch"
 check_fails "export of an unknown COT fails" "$MINCA" export COT-1999-000001
 finish
