@@ -237,6 +237,26 @@ int review_undo(PGconn *c, long long insurer_id, long long case_id, const char *
     json_t *before = json_object_get(d, "before");
     char rid[32], year[16], corr[32];
     snprintf(rid, sizeof rid, "%lld", (long long)json_integer_value(json_object_get(d, "vehicle_row_id")));
+    /* Someone decided the row again after this decision: undoing it would silently overwrite
+     * their work. */
+    const char *pn[] = {rid, audit_id};
+    PGresult *newer = store_query(c, err,
+                                  "SELECT actor FROM audit_log WHERE entity = 'vehicle_row' AND entity_id = $1"
+                                  " AND id > $2::bigint AND action IN ('review.accept', 'review.pick', 'review.no_match',"
+                                  " 'review.undo') ORDER BY id DESC LIMIT 1",
+                                  2, pn);
+    if (!newer) {
+        json_decref(d);
+        goto fail;
+    }
+    if (PQntuples(newer) > 0) {
+        minca_err_set(err, "the row was decided again since by %s; undo refused (decide it again instead)",
+                      PQgetvalue(newer, 0, 0));
+        PQclear(newer);
+        json_decref(d);
+        goto fail;
+    }
+    PQclear(newer);
     snprintf(year, sizeof year, "%lld", (long long)json_integer_value(json_object_get(before, "year")));
     snprintf(corr, sizeof corr, "%lld", (long long)json_integer_value(json_object_get(d, "correction_id")));
     const char *bc = json_string_value(json_object_get(before, "cvegs"));

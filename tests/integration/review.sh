@@ -70,6 +70,14 @@ check_eq "a decision on the same description replaces the earlier correction" ""
 "$MINCA" review "$cot3" undo >/dev/null
 check_eq "undo brings the replaced correction back" "$first" "$(psql_q "SELECT id FROM corrections WHERE id = '$first' AND revoked_at IS NULL")"
 
+# Undo never overwrites another reviewer's later decision on the same row.
+MINCA_USER=ana "$MINCA" review "$cot2" accept "$b" >/dev/null
+MINCA_USER=beto "$MINCA" review "$cot2" nomatch "$b" >/dev/null
+out=$(MINCA_USER=ana "$MINCA" review "$cot2" undo 2>&1); rc=$?
+check_eq "undo of a decision someone changed since is refused" "1" "$rc"
+check_match "naming who changed it" "decided again since by beto" "$out"
+check_eq "beto's decision stands" "rejected|beto" "$(psql_q "SELECT x.decision || '|' || x.reviewed_by FROM vehicle_rows v JOIN cases k ON k.id = v.case_id JOIN matches x ON x.vehicle_row_id = v.id WHERE k.cot = '$cot2' AND v.inciso = $b")"
+
 # Per-broker corrections (insurer setting): the correction then carries the case's broker.
 psql_q "UPDATE insurers SET settings = settings || '{\"corrections_per_broker\": true}'" >/dev/null
 row2=$(psql_q "SELECT k.cot || ' ' || v.inciso FROM vehicle_rows v JOIN cases k ON k.id = v.case_id WHERE k.broker_id IS NOT NULL AND k.cot NOT IN ('$cot', '$cot2', '$cot3') ORDER BY v.id LIMIT 1")
