@@ -19,6 +19,7 @@
 #define QUEUE_STREAM "minca:jobs"
 #define QUEUE_GROUP "minca-workers"
 #define QUEUE_EVENTS "minca:events"
+#define QUEUE_STREAM_MAXLEN 100000   /* wake-ups kept in the stream (older ones are trimmed) */
 
 /* ---- Redis connections (redis.c) ---- */
 /* Connects to servers_redis_url() ("unix:///path[?db=N]" or "redis://[:pass@]host[:port][/db]").

@@ -323,7 +323,7 @@ static void *keeper_main(void *arg)
             const char *p[] = {self};
             store_exec(w.pg, NULL, "UPDATE workers SET heartbeat_at = now() WHERE name = $1", 1, p);
             if (core_now_seconds() >= next_janitor) {
-                if (queue_janitor(w.pg, w.redis, 5, &err) < 0)
+                if (queue_janitor(w.pg, w.redis, 30, &err) < 0)
                     log_warn("janitor: %s", err.msg);
                 next_janitor = core_now_seconds() + 2.0;
             }

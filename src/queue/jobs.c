@@ -2,6 +2,7 @@
 #include "minca/config.h"
 #include "minca/queue.h"
 
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,9 @@ void queue_dispatch(redisContext *r, const long long *ids, int n)
         if (ids[i] <= 0)
             continue;
         minca_err e = {0};
-        redisReply *reply = queue_redis_cmd(r, &e, "XADD %s * job %lld", QUEUE_STREAM, ids[i]);
+        /* The stream only carries wake-ups: trimmed so it never grows without bound. */
+        redisReply *reply = queue_redis_cmd(r, &e, "XADD %s MAXLEN ~ %d * job %lld", QUEUE_STREAM, QUEUE_STREAM_MAXLEN,
+                                            ids[i]);
         if (!reply) {
             log_warn("dispatch of job %lld deferred to the janitor: %s", ids[i], e.msg);
             return;
@@ -189,15 +192,19 @@ int queue_janitor(PGconn *c, redisContext *r, int stale_seconds, minca_err *err)
         return -1;
     int n = PQntuples(res);
     if (r && n) {
-        long long *ids = malloc(sizeof *ids * (size_t)n);
+        long long *ids = calloc((size_t)n, sizeof *ids);
         for (int i = 0; i < n; i++)
             ids[i] = strtoll(PQgetvalue(res, i, 0), NULL, 10);
         queue_dispatch(r, ids, n);
+        /* Only the jobs just sent wait another round before being sent again. */
+        GString *list = g_string_new("{");
+        for (int i = 0; i < n; i++)
+            g_string_append_printf(list, "%s%lld", i ? "," : "", ids[i]);
+        g_string_append_c(list, '}');
+        const char *pu[] = {list->str};
+        store_exec(c, NULL, "UPDATE jobs SET updated_at = now() WHERE id = ANY($1::bigint[])", 1, pu);
+        g_string_free(list, TRUE);
         free(ids);
-        store_exec(c, NULL,
-                   "UPDATE jobs SET updated_at = now() WHERE state IN ('queued', 'failed') AND run_at <= now()"
-                   " AND updated_at < now() - make_interval(secs => $1::int)",
-                   1, p);
     }
     PQclear(res);
     if (reclaimed)
