@@ -115,8 +115,7 @@ json_t *store_message_list(PGconn *c, long long insurer_id, minca_err *err)
         "       to_char(m.received_at, 'YYYY-MM-DD HH24:MI') AS received,"
         "       to_char(m.sent_at, 'YYYY-MM-DD HH24:MI') AS sent,"
         "       b.name AS broker, k.cot,"
-        "       (SELECT count(*) FROM attachments a WHERE a.message_id = m.id) AS attachments,"
-        "       left(m.body_text, 4000) AS body"
+        "       (SELECT count(*) FROM attachments a WHERE a.message_id = m.id) AS attachments"
         "  FROM messages m LEFT JOIN cases k ON k.message_id = m.id"
         "  LEFT JOIN brokers b ON b.id = m.broker_id"
         " WHERE m.insurer_id = $1::bigint ORDER BY coalesce(m.sent_at, m.received_at) DESC, m.id DESC",
