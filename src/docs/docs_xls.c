@@ -4,24 +4,16 @@
  * stack over-read in its code-page conversion), so it never runs in the caller's process: a
  * child process (docs_parse_isolated) opens the bytes through an anonymous memory file,
  * converts every sheet into a compact record stream written to a second memory file, and
- * exits. The parent checks the
- * child's exit, then decodes the stream with bounds checks and delivers rows from it. A crash
- * or a hang of the parser becomes a readable error on the attachment. freexl does not expose
+ * exits. The parent checks the child's exit, then decodes the stream with bounds checks and
+ * delivers rows from it. A crash or a hang of the parser becomes a readable error on the
+ * attachment. freexl does not expose
  * hidden columns or merged ranges. */
 #include "docs_internal.h"
 
-#include <errno.h>
 #include <freexl.h>
-#include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #define XLS_PARSE_SECONDS 20
 
