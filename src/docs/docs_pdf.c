@@ -16,7 +16,9 @@
  *
  * Pages continue one table: a later page whose header repeats the first one re-derives the
  * boundaries from its own header, and what is above it (a repeated title) is skipped; page
- * numbers ("Página 1 de 2") are skipped. A header wrapped over two lines is joined. The book has one sheet named "" whose rows are the
+ * numbers ("Página 1 de 2") are skipped. A header wrapped over two lines is joined, and so is
+ * a data cell wrapped over two lines when the spacing shows which row the fragment belongs
+ * to (find_fragments); an ambiguous fragment stays a row of its own. The book has one sheet named "" whose rows are the
  * header (row 0) and the lines after it numbered 1, 2, ... in print order, so a vehicle's row
  * is its position in the printed table. Cells are text, as in CSV. A TOTAL line is delivered
  * like any other line; table detection ends the table there.
@@ -495,27 +497,38 @@ static void add_row(pdf *x, long number, GArray *cells)
     g_ptr_array_add(x->rows, r);
 }
 
-/* One data line -> a row of n columns split at the boundaries. */
-static void add_data_row(pdf *x, long number, const pline *l, const double *b, guint n)
+static guint word_col(const pword *w, const double *b, guint n)
+{
+    guint best = 0;
+    double best_ov = -INFINITY;
+    for (guint c = 0; c < n; c++) {
+        double lo = c == 0 ? -INFINITY : b[c - 1], hi = c + 1 == n ? INFINITY : b[c];
+        double ov = fmin(w->x1, hi) - fmax(w->x0, lo);
+        if (ov > best_ov + 1e-9) {
+            best_ov = ov;
+            best = c;
+        }
+    }
+    return best;
+}
+
+/* One data line (with the fragments of its wrapped cells printed above / below it, may be
+ * NULL) -> a row of n columns split at the boundaries. */
+static void add_data_row(pdf *x, long number, const pline *pre, const pline *l, const pline *post,
+                         const double *b, guint n)
 {
     GString **cell = g_new0(GString *, n ? n : 1);
-    for (guint k = 0; k < l->words->len; k++) {
-        pword *w = g_ptr_array_index(l->words, k);
-        guint best = 0;
-        double best_ov = -INFINITY;
-        for (guint c = 0; c < n; c++) {
-            double lo = c == 0 ? -INFINITY : b[c - 1], hi = c + 1 == n ? INFINITY : b[c];
-            double ov = fmin(w->x1, hi) - fmax(w->x0, lo);
-            if (ov > best_ov + 1e-9) {
-                best_ov = ov;
-                best = c;
-            }
+    const pline *parts[3] = { pre, l, post };
+    for (int p = 0; p < 3; p++) {
+        for (guint k = 0; parts[p] && k < parts[p]->words->len; k++) {
+            pword *w = g_ptr_array_index(parts[p]->words, k);
+            guint c = word_col(w, b, n);
+            if (!cell[c])
+                cell[c] = g_string_new(NULL);
+            else
+                g_string_append_c(cell[c], ' ');
+            g_string_append(cell[c], w->text);
         }
-        if (!cell[best])
-            cell[best] = g_string_new(NULL);
-        else
-            g_string_append_c(cell[best], ' ');
-        g_string_append(cell[best], w->text);
     }
     prow *r = g_new0(prow, 1);
     r->number = number;
@@ -525,6 +538,97 @@ static void add_data_row(pdf *x, long number, const pline *l, const double *b, g
         r->cells[c] = cell[c] ? g_string_free(cell[c], FALSE) : g_strdup("");
     g_free(cell);
     g_ptr_array_add(x->rows, r);
+}
+
+static guint filled_cols(const pline *l, const double *b, guint n)
+{
+    bool *hit = g_new0(bool, n ? n : 1);
+    guint count = 0;
+    for (guint k = 0; k < l->words->len; k++) {
+        guint c = word_col(g_ptr_array_index(l->words, k), b, n);
+        count += !hit[c];
+        hit[c] = true;
+    }
+    g_free(hit);
+    return count;
+}
+
+static int cmp_uint(const void *a, const void *b)
+{
+    guint x = *(const guint *)a, y = *(const guint *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Wrapped data cells. A cell wrapped over two lines leaves a fragment line holding a few
+ * columns between two full lines. Bottom-aligned rows print the fragment above the rest of
+ * its row, top-aligned ones below, so which row it belongs to shows in the spacing: from the
+ * previous row's line to the first line of a row is the table's usual pitch, within a row
+ * the (smaller) line spacing. A fragment joins its row only when the two distances tell
+ * that clearly; otherwise it stays a line of its own. pre[k] / post[k] (indexes into lines,
+ * -1 when none) receive, for each full line k in [from, to), the fragment printed above /
+ * below it; joined[k] marks the fragments. */
+static void find_fragments(GPtrArray *lines, guint from, guint to, const double *b, guint n,
+                           int *pre, int *post, bool *joined)
+{
+    GArray *idx = g_array_new(FALSE, FALSE, sizeof(guint));
+    GArray *cnt = g_array_new(FALSE, FALSE, sizeof(guint));
+    for (guint k = from; k < to; k++) {
+        pline *l = g_ptr_array_index(lines, k);
+        if (is_total_line(l))
+            break;   /* the table ends there */
+        if (is_page_number(l))
+            continue;
+        guint c = filled_cols(l, b, n);
+        g_array_append_val(idx, k);
+        g_array_append_val(cnt, c);
+    }
+    if (idx->len < 3)
+        goto done;
+    guint *sorted = g_memdup2(cnt->data, cnt->len * sizeof(guint));
+    qsort(sorted, cnt->len, sizeof(guint), cmp_uint);
+    guint med = sorted[cnt->len / 2];
+    g_free(sorted);
+    guint full_min = med / 2 > 2 ? med / 2 : 2, frag_max = med / 3 > 1 ? med / 3 : 1;
+    if (frag_max >= full_min)
+        goto done;
+#define FULL(j) (g_array_index(cnt, guint, (j)) >= full_min)
+#define YC(j) (((pline *)g_ptr_array_index(lines, g_array_index(idx, guint, (j))))->yc)
+    GArray *pitch = g_array_new(FALSE, FALSE, sizeof(double));
+    for (guint j = 1; j < idx->len; j++)
+        if (FULL(j - 1) && FULL(j)) {
+            double d = YC(j) - YC(j - 1);
+            g_array_append_val(pitch, d);
+        }
+    if (pitch->len > 0) {
+        g_array_sort(pitch, cmp_dbl);
+        double p = g_array_index(pitch, double, pitch->len / 2);
+        for (guint j = 1; j + 1 < idx->len; j++) {
+            if (g_array_index(cnt, guint, j) > frag_max || !FULL(j - 1) || !FULL(j + 1))
+                continue;
+            guint f = g_array_index(idx, guint, j), a = g_array_index(idx, guint, j - 1),
+                  z = g_array_index(idx, guint, j + 1);
+            double da = YC(j) - YC(j - 1), dz = YC(j + 1) - YC(j);
+            if (da > 1.15 * dz && fabs(da - p) <= 0.2 * p && pre[z - from] < 0) {
+                pre[z - from] = (int)f;
+                joined[f - from] = true;
+            } else if (dz > 1.15 * da && fabs(dz - p) <= 0.2 * p && post[a - from] < 0) {
+                post[a - from] = (int)f;
+                joined[f - from] = true;
+            }
+        }
+    }
+#undef FULL
+#undef YC
+    g_array_free(pitch, TRUE);
+done:
+    g_array_free(idx, TRUE);
+    g_array_free(cnt, TRUE);
 }
 
 /* A header wrapped over two lines: bottom-aligned cells ("No. de" over "Serie" beside a
@@ -683,12 +787,23 @@ static int build_rows(docs_book *bk, pdf *x, GPtrArray *lines, minca_err *err)
         }
         if (!b)
             b = boundaries(hc, lines, i, end);
+        guint span = end > i ? end - i : 1;
+        int *pre = g_new(int, span), *post = g_new(int, span);
+        bool *joined = g_new0(bool, span);
+        for (guint k = 0; k < span; k++)
+            pre[k] = post[k] = -1;
+        find_fragments(lines, i, end, b, hc->len, pre, post, joined);
         for (guint k = i; k < end; k++) {
             pline *l = g_ptr_array_index(lines, k);
-            if (is_page_number(l))
+            if (is_page_number(l) || joined[k - i])
                 continue;
-            add_data_row(x, ++number, l, b, hc->len);
+            add_data_row(x, ++number, pre[k - i] >= 0 ? g_ptr_array_index(lines, (guint)pre[k - i]) : NULL,
+                         l, post[k - i] >= 0 ? g_ptr_array_index(lines, (guint)post[k - i]) : NULL,
+                         b, hc->len);
         }
+        g_free(pre);
+        g_free(post);
+        g_free(joined);
         first = false;
         if (end >= lines->len)
             break;

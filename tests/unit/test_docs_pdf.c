@@ -399,6 +399,63 @@ static void test_page_without_header(void **state)
     g_free(data);
 }
 
+/* A description wrapped over two lines: bottom-aligned, its first part is printed above the
+ * rest of the row; top-aligned, its end below. The spacing (row pitch 12 pt, line spacing 9 pt)
+ * tells which row a fragment belongs to; when it cannot (a fragment half-way), it stays a
+ * row of its own. */
+static char *wrapped_list(size_t *len, int mode)
+{
+    pdfw w = { 0 };
+    pw_page(&w);
+    header(&w, 60);
+    vehicle(&w, 76, 1, "NISSAN", "NP300", "ESTACAS", "2019", "3N6AD35C5KK812345", "ABC-12-34", "$350,000.00");
+    vehicle(&w, 88, 2, "NISSAN", "NP300", "CHASIS", "2019", "3N6AD35C5KK812346", "ABC-12-35", "$340,000.00");
+    /* bottom-aligned: the fragment 12 pt below row 2, 9 pt above row 3; top-aligned: 9 pt
+     * below row 2, 12 pt above row 3; half-way: 10.5 pt from both */
+    double frag = mode == 0 ? 100 : mode == 1 ? 97 : 98.5;
+    pw_text(&w, COL_X[3], frag, mode == 1 ? "DOBLE RODADO" : "DOBLE CABINA");
+    vehicle(&w, 109, 3, "DODGE", "RAM 2500", "LONGHORN 4X4", "2023", "3C6UR5DL1PG612345", NULL, "$518,900.00");
+    vehicle(&w, 121, 4, "KIA", "RIO", "L SEDAN", "2023", "3KPA24AD5PE512345", NULL, "$290,000.00");
+    return pw_finish(&w, len);
+}
+
+static void test_wrapped_cells(void **state)
+{
+    (void)state;
+    size_t len;
+    profile_result res;
+    minca_err e = { 0 };
+    /* bottom-aligned: "DOBLE CABINA" opens row 3's version */
+    char *data = wrapped_list(&len, 0);
+    assert_int_equal(profile_extract(data, len, "lista.pdf", NULL, NULL, &res, &e), 0);
+    assert_int_equal(res.n_rows, 4);
+    assert_string_equal(res.rows[2].description, "DODGE RAM 2500 DOBLE CABINA LONGHORN 4X4");
+    assert_string_equal(res.rows[1].description, "NISSAN NP300 CHASIS");
+    assert_int_equal(res.rows[3].source_row, 4);
+    profile_result_clear(&res);
+    g_free(data);
+    /* top-aligned: "DOBLE RODADO" ends row 2's version */
+    data = wrapped_list(&len, 1);
+    assert_int_equal(profile_extract(data, len, "lista.pdf", NULL, NULL, &res, &e), 0);
+    assert_int_equal(res.n_rows, 4);
+    assert_string_equal(res.rows[1].description, "NISSAN NP300 CHASIS DOBLE RODADO");
+    assert_string_equal(res.rows[2].description, "DODGE RAM 2500 LONGHORN 4X4");
+    assert_int_equal(res.rows[3].source_row, 4);
+    profile_result_clear(&res);
+    g_free(data);
+    /* half-way: not joined; the fragment comes out as a row of its own (no year, no serial)
+     * for the reviewer to see, rather than glued to the wrong vehicle */
+    data = wrapped_list(&len, 2);
+    assert_int_equal(profile_extract(data, len, "lista.pdf", NULL, NULL, &res, &e), 0);
+    assert_int_equal(res.n_rows, 5);
+    assert_string_equal(res.rows[2].description, "DOBLE CABINA");
+    assert_int_equal(res.rows[2].year, 0);
+    assert_null(res.rows[2].vin);
+    assert_string_equal(res.rows[3].description, "DODGE RAM 2500 LONGHORN 4X4");
+    profile_result_clear(&res);
+    g_free(data);
+}
+
 /* Header cells wrapped over two lines ("No. de" / "Serie", "Suma" / "Asegurada"). */
 static void test_wrapped_header(void **state)
 {
@@ -673,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_two_pages),
         cmocka_unit_test(test_page_without_header),
         cmocka_unit_test(test_wrapped_header),
+        cmocka_unit_test(test_wrapped_cells),
         cmocka_unit_test(test_rotated),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_broken),
