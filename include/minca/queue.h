@@ -56,12 +56,15 @@ int queue_enqueue(PGconn *c, const char *kind, json_t *payload, const queue_enqu
  * the PostgreSQL fallback pick the jobs up). r may be NULL. */
 void queue_dispatch(redisContext *r, const long long *ids, int n);
 
+/* kinds: the job kinds this worker can run, as a PostgreSQL array literal ("{ingest,codify}");
+ * other kinds are left for workers that know them (a rolling upgrade adds kinds). */
 /* Claims job id for worker (lease seconds). 1 claimed (job filled), 0 not claimable now
  * (done, leased by another, not due), -1 error. */
-int queue_claim(PGconn *c, long long id, const char *worker, int lease_seconds, queue_job *job,
+int queue_claim(PGconn *c, long long id, const char *worker, int lease_seconds, const char *kinds, queue_job *job,
                 minca_err *err);
 /* Claims the oldest due job straight from PostgreSQL (no Redis). 1 / 0 none / -1. */
-int queue_claim_next(PGconn *c, const char *worker, int lease_seconds, queue_job *job, minca_err *err);
+int queue_claim_next(PGconn *c, const char *worker, int lease_seconds, const char *kinds, queue_job *job,
+                     minca_err *err);
 /* Marks the job done inside the handler's open transaction, keeping result (may be NULL).
  * Returns -1 with err when the lease was lost (another worker reclaimed it): the caller must
  * roll back its effects. */

@@ -53,7 +53,9 @@ int store_blob_put(PGconn *c, const void *data, size_t len, char *sha_out, minca
 int store_blob_get(PGconn *c, const char *sha256, char **data, size_t *len, minca_err *err);
 
 /* ---- cases (case_repo.c) ---- */
-/* Allocates the next COT number for the insurer and year ("PREFIX-YYYY-NNNNNN") into out.
+/* Allocates the next COT number for the insurer and year ("PREFIX-YYYY-NNNNNN") into out;
+ * year 0 means the current year in the insurer's time zone (settings.timezone, default
+ * America/Mexico_City).
  * Must run inside the transaction that uses it (the counter row stays locked until commit,
  * so numbers are unique and never reused). */
 int store_cot_next(PGconn *c, long long insurer_id, int year, char *out, size_t outlen, minca_err *err);

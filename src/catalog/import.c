@@ -224,6 +224,10 @@ int catalog_import(PGconn *c, const store_insurer *ins, const char *path, const 
         goto done;
     char ins_id[32];
     snprintf(ins_id, sizeof ins_id, "%lld", ins->id);
+    /* Two imports for one insurer take turns (one active version at a time). */
+    const char *pl[] = {ins_id};
+    if (store_exec(c, err, "SELECT 1 FROM insurers WHERE id = $1::bigint FOR UPDATE", 1, pl) < 0)
+        goto rollback;
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     const char *p[] = {ins_id, base, res->sha256, user};

@@ -29,7 +29,7 @@ int catalog_build_index(PGconn *c, long long insurer_id, codify_index **out, lon
     if (n == 0) {
         PQclear(r);
         return minca_err_set(err, "the insurer has no active catalog; import one with "
-                                  "'minca catalog import --insurer SLUG FILE'");
+                                  "'minca catalog import --insurer <slug> FILE'");
     }
     codify_entry *entries = calloc((size_t)n, sizeof *entries);
     for (int i = 0; i < n; i++) {
@@ -62,7 +62,12 @@ void catalog_thresholds(PGconn *c, long long insurer_id, codify_thresholds *t)
     snprintf(id, sizeof id, "%lld", insurer_id);
     const char *p[] = {id};
     PGresult *r = store_query(c, NULL,
-                              "SELECT (settings->>'auto_accept')::float8, (settings->>'no_match')::float8"
+                              /* a malformed setting is ignored (the default stays) rather than failing
+                               * the caller's transaction */
+                              "SELECT CASE WHEN settings->>'auto_accept' ~ '^[0-9]*\\.?[0-9]+$'"
+                              "            THEN (settings->>'auto_accept')::float8 END,"
+                              "       CASE WHEN settings->>'no_match' ~ '^[0-9]*\\.?[0-9]+$'"
+                              "            THEN (settings->>'no_match')::float8 END"
                               " FROM insurers WHERE id = $1::bigint",
                               1, p);
     if (!r)

@@ -240,6 +240,9 @@ static int batch_run(int argc, char **argv)
     minca_err err = {0};
     PGconn *c = store_open(&err);
     store_insurer ins;
+    if (c && store_insurer_find(c, insurer, &ins, NULL) == 0)
+        fprintf(stderr, "minca batch: '%s' is a new insurer; it is created now (import its catalog with "
+                        "'minca catalog import --insurer %s FILE')\n", insurer, insurer);
     if (!c || store_insurer_ensure(c, insurer, &ins, &err) < 0) {
         fprintf(stderr, "minca batch: %s\n", err.msg);
         PQfinish(c);

@@ -110,8 +110,10 @@ static int db_run(int argc, char **argv)
                st.pg_embedded ? "embedded, " : "", db);
         if (st.pg_embedded)
             printf("  data: %s%s\n", st.pg_data, st.pg_running ? "" : "");
+        char *redis = config_mask_url(servers_redis_url());
         printf("redis:      %s (%s%s)\n", st.redis_running ? "running" : "not running",
-               st.redis_embedded ? "embedded, " : "", servers_redis_url());
+               st.redis_embedded ? "embedded, " : "", redis);
+        free(redis);
         free(db);
         return st.pg_running && st.redis_running ? 0 : 3;
     }

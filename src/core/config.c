@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <yaml.h>
+#include <glib.h>
 
 #ifndef MINCA_SHARE_DIR
 #define MINCA_SHARE_DIR "."
@@ -244,10 +245,36 @@ int config_load(minca_err *err)
 
 const minca_config *config_get(void) { return &cfg; }
 
+static char *mask_userinfo(const char *url);
+
+/* Masks every value of key=VALUE (conninfo keywords, or ?password= in a URL query). */
+static char *mask_keyword(const char *text, const char *key)
+{
+    GString *out = g_string_new(NULL);
+    const char *p = text, *at;
+    while ((at = strstr(p, key))) {
+        const char *value = at + strlen(key);
+        g_string_append_len(out, p, value - p);
+        g_string_append(out, "****");
+        p = value + strcspn(value, " &");
+    }
+    g_string_append(out, p);
+    return g_string_free(out, FALSE);
+}
+
 char *config_mask_url(const char *url)
 {
     if (!url)
         return NULL;
+    char *masked = mask_keyword(url, "password=");
+    char *result = mask_userinfo(masked);
+    g_free(masked);
+    return result;
+}
+
+/* Masks the password of scheme://user:password@host. */
+static char *mask_userinfo(const char *url)
+{
     const char *scheme = strstr(url, "://");
     const char *at = strchr(url, '@');
     if (!scheme || !at || at < scheme)

@@ -118,10 +118,7 @@ static int insert_attachments(PGconn *c, const store_insurer *ins, const intake_
 static int insert_case(PGconn *c, const store_insurer *ins, const intake_analysis *a,
                        const char *broker_id, engine_ingest_result *res, minca_err *err)
 {
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    if (store_cot_next(c, ins->id, tm.tm_year + 1900, res->cot, sizeof res->cot, err) < 0)
+    if (store_cot_next(c, ins->id, 0, res->cot, sizeof res->cot, err) < 0)
         return -1;
     char ins_id[32], msg_id[32];
     snprintf(ins_id, sizeof ins_id, "%lld", ins->id);

@@ -141,7 +141,16 @@ static int decide(PGconn *c, long long insurer_id, long long row_id, const char 
                                 (json_int_t)correction_id, "replaced_corrections", replaced_ids);
     int arc = store_audit(c, insurer_id, user, action, "vehicle_row", rid, details, err);
     json_decref(details);
-    if (arc < 0 || steps_update_case_status(c, st.case_id, err) < 0 || store_commit(c, err) < 0)
+    if (arc < 0 || steps_update_case_status(c, st.case_id, err) < 0)
+        goto fail;
+    /* An exported case keeps its status, but says that the workbook no longer matches. */
+    const char *pe[] = {cid};
+    if (store_exec(c, err,
+                   "UPDATE cases SET status_reason = 'changed after export v' ||"
+                   " (SELECT max(version) FROM exports WHERE case_id = $1::bigint) || ': export again'"
+                   " WHERE id = $1::bigint AND status = 'exported'",
+                   1, pe) < 0 ||
+        store_commit(c, err) < 0)
         goto fail;
     return 0;
 fail:

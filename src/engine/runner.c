@@ -69,6 +69,7 @@ struct engine {
     pthread_t keeper;
     atomic_bool stop;
     atomic_long done, failed, dead;
+    char kinds[1024];   /* the registered job kinds as a PostgreSQL array literal */
 };
 
 static void sleep_ms(long ms)
@@ -95,6 +96,9 @@ static bool ensure_pg(worker_thread *w)
         log_warn("%s: PostgreSQL unavailable, retrying in %d ms: %s", w->name, w->pg_backoff, err.msg);
         return false;
     }
+    /* A statement stuck longer than this (a lock wait, a runaway query) fails the job
+     * instead of holding its lease forever. */
+    store_exec(w->pg, NULL, "SET statement_timeout = '5min'", 0, NULL);
     if (w->pg_backoff)
         log_info("%s: reconnected to PostgreSQL", w->name);
     w->pg_backoff = 0;
@@ -271,7 +275,7 @@ static void *worker_main(void *arg)
         if (atomic_load(&e->stop))
             break;
         if (id > 0) {
-            claimed = queue_claim(w->pg, id, w->name, lease, &job, &err);
+            claimed = queue_claim(w->pg, id, w->name, lease, e->kinds, &job, &err);
             if (claimed == 0 && w->redis) {
                 /* Done, leased elsewhere or not due: PostgreSQL decides; drop the wake-up. */
                 redisReply *r = queue_redis_cmd(w->redis, NULL, "XACK %s %s %s", QUEUE_STREAM, QUEUE_GROUP, entry);
@@ -279,7 +283,7 @@ static void *worker_main(void *arg)
                     freeReplyObject(r);
             }
         } else {
-            claimed = queue_claim_next(w->pg, w->name, lease, &job, &err);
+            claimed = queue_claim_next(w->pg, w->name, lease, e->kinds, &job, &err);
             entry[0] = '\0';
             if (claimed == 0 && !w->redis)
                 sleep_ms(300);
@@ -376,6 +380,13 @@ engine *engine_start(const engine_opts *o, minca_err *err)
     snprintf(e->name, sizeof e->name, "%s%s%s:%d", e->opts.name ? e->opts.name : "", e->opts.name ? "@" : "",
              host, (int)getpid());
     e->n_threads = e->opts.threads;
+    pthread_mutex_lock(&handlers_lock);
+    size_t used = (size_t)snprintf(e->kinds, sizeof e->kinds, "{");
+    for (int i = 0; i < n_handlers && used < sizeof e->kinds; i++)
+        used += (size_t)snprintf(e->kinds + used, sizeof e->kinds - used, "%s%s", i ? "," : "", handlers[i].kind);
+    if (used < sizeof e->kinds)
+        snprintf(e->kinds + used, sizeof e->kinds - used, "}");
+    pthread_mutex_unlock(&handlers_lock);
     if (register_worker(e, err) < 0) {
         free(e);
         return NULL;

@@ -81,7 +81,7 @@ static cached_index *index_acquire(PGconn *c, long long insurer_id, minca_err *e
     if (PQntuples(r) == 0) {
         PQclear(r);
         minca_err_set(err, "the insurer has no active catalog; import one with "
-                           "'minca catalog import --insurer SLUG FILE'");
+                           "'minca catalog import --insurer <slug> FILE'");
         return NULL;
     }
     long long version = strtoll(PQgetvalue(r, 0, 0), NULL, 10);

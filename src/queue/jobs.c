@@ -67,19 +67,20 @@ static void fill_job(PGresult *r, queue_job *job)
     snprintf(job->batch_id, sizeof job->batch_id, "%s", PQgetvalue(r, 0, 6));
 }
 
-int queue_claim(PGconn *c, long long id, const char *worker, int lease_seconds, queue_job *job,
+int queue_claim(PGconn *c, long long id, const char *worker, int lease_seconds, const char *kinds, queue_job *job,
                 minca_err *err)
 {
     char idb[32], lease[16];
     snprintf(idb, sizeof idb, "%lld", id);
     snprintf(lease, sizeof lease, "%d", lease_seconds);
-    const char *p[] = {idb, worker, lease};
+    const char *p[] = {idb, worker, lease, kinds};
     PGresult *r = store_query(c, err,
                               "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = $2,"
                               " lease_until = now() + make_interval(secs => $3::int), updated_at = now()"
                               " WHERE id = $1::bigint AND state IN ('queued', 'failed') AND run_at <= now()"
+                              "   AND ($4::text[] IS NULL OR kind = ANY($4::text[]))"
                               " RETURNING " JOB_COLUMNS,
-                              3, p);
+                              4, p);
     if (!r)
         return -1;
     int claimed = PQntuples(r) > 0;
@@ -89,18 +90,20 @@ int queue_claim(PGconn *c, long long id, const char *worker, int lease_seconds, 
     return claimed;
 }
 
-int queue_claim_next(PGconn *c, const char *worker, int lease_seconds, queue_job *job, minca_err *err)
+int queue_claim_next(PGconn *c, const char *worker, int lease_seconds, const char *kinds, queue_job *job,
+                     minca_err *err)
 {
     char lease[16];
     snprintf(lease, sizeof lease, "%d", lease_seconds);
-    const char *p[] = {worker, lease};
+    const char *p[] = {worker, lease, kinds};
     PGresult *r = store_query(c, err,
                               "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = $1,"
                               " lease_until = now() + make_interval(secs => $2::int), updated_at = now()"
                               " WHERE id = (SELECT id FROM jobs WHERE state IN ('queued', 'failed') AND run_at <= now()"
+                              "               AND ($3::text[] IS NULL OR kind = ANY($3::text[]))"
                               "             ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
                               " RETURNING " JOB_COLUMNS,
-                              2, p);
+                              3, p);
     if (!r)
         return -1;
     int claimed = PQntuples(r) > 0;

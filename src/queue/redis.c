@@ -1,4 +1,5 @@
 /* Redis connections for dispatch and events. */
+#include "minca/config.h"
 #include "minca/queue.h"
 #include "minca/servers.h"
 
@@ -84,7 +85,9 @@ redisContext *queue_redis_connect(minca_err *err)
     redisContext *r = t.path[0] ? redisConnectUnixWithTimeout(t.path, tv)
                                 : redisConnectWithTimeout(t.host, t.port, tv);
     if (!r || r->err) {
-        minca_err_set(err, "cannot connect to Redis at %s: %s", url, r ? r->errstr : "out of memory");
+        char *masked = config_mask_url(url);
+        minca_err_set(err, "cannot connect to Redis at %s: %s", masked, r ? r->errstr : "out of memory");
+        free(masked);
         if (r)
             redisFree(r);
         return NULL;

@@ -11,16 +11,21 @@ int store_cot_next(PGconn *c, long long insurer_id, int year, char *out, size_t 
     snprintf(y, sizeof y, "%d", year);
     const char *p[] = {id, y};
     /* The upsert takes the counter row's lock until the surrounding transaction ends. */
+    /* year 0: the current year where the insurer works (settings.timezone, default
+     * America/Mexico_City), not UTC: mail of 31 December evening belongs to that year. */
     PGresult *r = store_query(c, err,
-                              "WITH n AS ("
-                              "  INSERT INTO cot_counters (insurer_id, year, last_value) VALUES ($1::bigint, $2::int, 1)"
+                              "WITH y AS (SELECT CASE WHEN $2::int > 0 THEN $2::int ELSE extract(year FROM now() AT TIME ZONE"
+                              "             coalesce((SELECT settings->>'timezone' FROM insurers WHERE id = $1::bigint),"
+                              "                      'America/Mexico_City'))::int END AS year),"
+                              " n AS ("
+                              "  INSERT INTO cot_counters (insurer_id, year, last_value) SELECT $1::bigint, y.year, 1 FROM y"
                               "  ON CONFLICT (insurer_id, year) DO UPDATE SET last_value = cot_counters.last_value + 1"
-                              "  RETURNING last_value)"
-                              " SELECT i.cot_prefix, n.last_value FROM n, insurers i WHERE i.id = $1::bigint",
+                              "  RETURNING last_value, year)"
+                              " SELECT i.cot_prefix, n.last_value, n.year FROM n, insurers i WHERE i.id = $1::bigint",
                               2, p);
     if (!r)
         return minca_err_prefix(err, "cannot allocate a COT number");
-    snprintf(out, outlen, "%s-%d-%06d", PQgetvalue(r, 0, 0), year, atoi(PQgetvalue(r, 0, 1)));
+    snprintf(out, outlen, "%s-%s-%06d", PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 2), atoi(PQgetvalue(r, 0, 1)));
     PQclear(r);
     return 0;
 }

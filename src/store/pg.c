@@ -65,7 +65,13 @@ PGresult *store_query(PGconn *c, minca_err *err, const char *sql, int n, const c
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return r;
-    minca_err_set(err, "%s", pq_message(c));
+    /* The server's primary message (and detail), without the "ERROR:" framing. */
+    const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *detail = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) : NULL;
+    if (primary)
+        minca_err_set(err, "%s%s%s%s", primary, detail ? " (" : "", detail ? detail : "", detail ? ")" : "");
+    else
+        minca_err_set(err, "%s", pq_message(c));
     PQclear(r);
     return NULL;
 }

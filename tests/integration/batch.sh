@@ -9,7 +9,7 @@ FIX="$SRC/tests/fixtures/batch"
 check "batch ingests a plain quote request" "$MINCA" batch "$FIX/plain.eml"
 check_eq "one case opened" "1" "$(psql_q "SELECT count(*) FROM cases")"
 cot=$(psql_q "SELECT cot FROM cases")
-check_match "COT number has the form COT-YYYY-NNNNNN" "^COT-$(date -u +%Y)-000001$" "$cot"
+check_match "COT number has the form COT-YYYY-NNNNNN (year in Mexico City)" "^COT-$(TZ=America/Mexico_City date +%Y)-000001$" "$cot"
 check_eq "client name from the body (accents, Ñ)" "LOGÍSTICA ÑUÑEZ, S.A. DE C.V." "$(psql_q "SELECT client_name FROM cases")"
 check_eq "subject decoded from RFC 2047" "Cotización de flotilla - Logística Ñuñez" "$(psql_q "SELECT subject FROM messages")"
 check "batch of the same message again" "$MINCA" batch "$FIX/plain.eml"

@@ -83,6 +83,12 @@ static void test_mask_url(void **state)
     m = config_mask_url("redis://:pw@host:6379/0");
     assert_string_equal(m, "redis://:****@host:6379/0");
     free(m);
+    m = config_mask_url("host=db.local user=minca password=s3cret dbname=minca");
+    assert_string_equal(m, "host=db.local user=minca password=**** dbname=minca");
+    free(m);
+    m = config_mask_url("postgresql://db.local/minca?user=minca&password=s3cret&sslmode=require");
+    assert_string_equal(m, "postgresql://db.local/minca?user=minca&password=****&sslmode=require");
+    free(m);
 }
 
 static void test_sha256(void **state)
