@@ -173,6 +173,12 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
     int rc = -1;
     char broker_id[32] = "";
     json_t *problems = m ? string_array(m->problems, m->n_problems) : json_array();
+    if (m && !a && perr.msg[0]) {
+        /* Kept on the message: it explains why no case was opened. */
+        char note[1100];
+        snprintf(note, sizeof note, "the body could not be pre-analysed: %s", perr.msg);
+        json_array_append_new(problems, json_string(note));
+    }
     res->n_problems = m ? (int)m->n_problems : 0;
     char raw_sha[65];
     if (store_blob_put(c, data, len, raw_sha, err) < 0)
