@@ -800,44 +800,67 @@ static char *value_until(const line *l, size_t vs, const char *const *stops)
     return v;
 }
 
-static bool find_coverage(const section *s, bool labelled, intake_analysis *a)
+/* The value folded and classified by norm: a static code, or NULL when it names nothing
+ * norm knows. */
+static const char *classify(const char *v, const char *(*norm)(const char *fold))
+{
+    char *fv = v ? intake_fold(v, NULL) : NULL;
+    const char *c = fv ? norm(fv) : NULL;
+    free(fv);
+    return c;
+}
+
+/* A field written as "Label: value" with one of labels, classified by norm into *code and
+ * *raw. A value norm does not know is noted (what names the field in the note). */
+static bool find_labelled(const section *s, const char *const *labels, const char *(*norm)(const char *fold),
+                          const char *what, const char **code, char **raw, intake_analysis *a)
 {
     char lab[96];
+    for (size_t i = 0; i < s->n; i++) {
+        size_t vs;
+        if (!split_label(&s->lines[i], lab, sizeof lab, &vs) || !in_list(lab, labels))
+            continue;
+        char *v = value_until(&s->lines[i], vs, NULL);
+        const char *c = classify(v, norm);
+        if (c) {
+            *code = c;
+            *raw = v;
+            return true;
+        }
+        if (v)
+            note(a, "%s \"%s\" not recognised", what, v);
+        free(v);
+    }
+    return false;
+}
+
+/* The value after `key` in free text (up to one of stops), when norm classifies it and it is
+ * shorter than max_len. */
+static bool find_after(const line *l, const char *at, const char *key, const char *const *stops,
+                       const char *(*norm)(const char *fold), size_t max_len, const char **code, char **raw)
+{
+    char *v = value_until(l, (size_t)(at - l->fold) + strlen(key), stops);
+    const char *c = classify(v, norm);
+    if (c && v && strlen(v) < max_len) {
+        *code = c;
+        *raw = v;
+        return true;
+    }
+    free(v);
+    return false;
+}
+
+static bool find_coverage(const section *s, bool labelled, intake_analysis *a)
+{
+    if (labelled)
+        return find_labelled(s, LAB_COVERAGE, norm_coverage, "coverage", &a->coverage, &a->coverage_raw, a);
     static const char *const stops[] = {" con vigencia", " con una vigencia", ", vigencia", "; ", ". ", ", forma", NULL};
     for (size_t i = 0; i < s->n; i++) {
         const line *l = &s->lines[i];
-        size_t vs;
-        if (labelled) {
-            if (split_label(l, lab, sizeof lab, &vs) && in_list(lab, LAB_COVERAGE)) {
-                char *v = value_until(l, vs, NULL);
-                char *fv = v ? intake_fold(v, NULL) : NULL;
-                const char *c = fv ? norm_coverage(fv) : NULL;
-                free(fv);
-                if (c) {
-                    a->coverage = c;
-                    a->coverage_raw = v;
-                    return true;
-                }
-                if (v)
-                    note(a, "coverage \"%s\" not recognised", v);
-                free(v);
-            }
-            continue;
-        }
         const char *f = l->fold;
-        for (const char *p = find_word(f, "cobertura"); p; p = find_word(p + 1, "cobertura")) {
-            size_t vs2 = (size_t)(p - f) + strlen("cobertura");
-            char *v = value_until(l, vs2, stops);
-            char *fv = v ? intake_fold(v, NULL) : NULL;
-            const char *c = fv ? norm_coverage(fv) : NULL;
-            free(fv);
-            if (c && v && strlen(v) < 60) {
-                a->coverage = c;
-                a->coverage_raw = v;
+        for (const char *p = find_word(f, "cobertura"); p; p = find_word(p + 1, "cobertura"))
+            if (find_after(l, p, "cobertura", stops, norm_coverage, 60, &a->coverage, &a->coverage_raw))
                 return true;
-            }
-            free(v);
-        }
         if (strstr(f, "responsabilidad civil") && (strstr(f, "cotiz") || strstr(f, "requier") || strstr(f, "solicit"))) {
             a->coverage = "RC";
             a->coverage_raw = strdup("responsabilidad civil");
@@ -849,41 +872,14 @@ static bool find_coverage(const section *s, bool labelled, intake_analysis *a)
 
 static bool find_payment(const section *s, bool labelled, intake_analysis *a)
 {
-    char lab[96];
+    if (labelled)
+        return find_labelled(s, LAB_PAYMENT, norm_payment, "payment terms", &a->payment_terms, &a->payment_terms_raw, a);
     static const char *const stops[] = {". ", "; ", ", vigencia", ", con ", NULL};
     for (size_t i = 0; i < s->n; i++) {
         const line *l = &s->lines[i];
-        size_t vs;
-        if (labelled) {
-            if (split_label(l, lab, sizeof lab, &vs) && in_list(lab, LAB_PAYMENT)) {
-                char *v = value_until(l, vs, NULL);
-                char *fv = v ? intake_fold(v, NULL) : NULL;
-                const char *c = fv ? norm_payment(fv) : NULL;
-                free(fv);
-                if (c) {
-                    a->payment_terms = c;
-                    a->payment_terms_raw = v;
-                    return true;
-                }
-                if (v)
-                    note(a, "payment terms \"%s\" not recognised", v);
-                free(v);
-            }
-            continue;
-        }
         const char *p = strstr(l->fold, "forma de pago");
-        if (!p)
-            continue;
-        char *v = value_until(l, (size_t)(p - l->fold) + strlen("forma de pago"), stops);
-        char *fv = v ? intake_fold(v, NULL) : NULL;
-        const char *c = fv ? norm_payment(fv) : NULL;
-        free(fv);
-        if (c) {
-            a->payment_terms = c;
-            a->payment_terms_raw = v;
+        if (p && find_after(l, p, "forma de pago", stops, norm_payment, SIZE_MAX, &a->payment_terms, &a->payment_terms_raw))
             return true;
-        }
-        free(v);
     }
     return false;
 }
