@@ -319,6 +319,9 @@ tui_view *tui_matches_new(tui_app *app, const char *cot);
 /* Ranked candidates of vehicle row row_id (pane_candidates.c); Enter picks one through
  * review_pick and closes the list. NULL (reason on the status line) when unavailable. */
 tui_view *tui_candidates_new(tui_app *app, long long row_id);
+/* Picks key (an object with cvegs and year) for the vehicle row through review_pick, reports
+ * it on the status line (origin is appended, may be NULL) and closes the picking view v. */
+void tui_pick_key(tui_view *v, long long row_id, json_t *row, json_t *key, const char *origin);
 /* Incremental search of the insurer's active catalog (pane_search.c) for row row_id; the
  * query starts as `initial`. Enter picks the selected key and year for the row. */
 tui_view *tui_search_new(tui_app *app, long long row_id, const char *initial);

@@ -179,26 +179,28 @@ static void cand_draw(tui_view *v, WINDOW *win, int h, int w)
     g_string_free(conflict, TRUE);
 }
 
+void tui_pick_key(tui_view *v, long long row_id, json_t *row, json_t *key, const char *origin)
+{
+    PGconn *db = tui_app_db(v->app);
+    long long ins = db ? tui_app_insurer_id(v->app) : 0;
+    if (!db || !ins || !key)
+        return;
+    minca_err err = {0};
+    if (review_pick(db, ins, row_id, tui_json_str(key, "cvegs"), (int)tui_json_int(key, "year"), tui_app_user(v->app),
+                    &err) < 0) {
+        tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
+        return;
+    }
+    tui_app_message(v->app, TUI_EL_OK, "inciso %lld: picked %s %lld%s", row ? tui_json_int(row, "inciso") : 0LL,
+                    tui_json_str(key, "cvegs"), tui_json_int(key, "year"), origin ? origin : "");
+    tui_app_changed(v->app);
+    tui_app_close(v->app, v);
+}
+
 static tui_view *cand_enter(tui_view *v)
 {
     candidates *c = v->priv;
-    json_t *cand = tui_table_selected(v->table);
-    if (!cand)
-        return NULL;
-    PGconn *db = tui_app_db(v->app);
-    long long ins = db ? tui_app_insurer_id(v->app) : 0;
-    if (!db || !ins)
-        return NULL;
-    minca_err err = {0};
-    if (review_pick(db, ins, c->row_id, tui_json_str(cand, "cvegs"), (int)tui_json_int(cand, "year"),
-                    tui_app_user(v->app), &err) < 0) {
-        tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
-        return NULL;
-    }
-    tui_app_message(v->app, TUI_EL_OK, "inciso %lld: picked %s %lld", tui_json_int(c->row, "inciso"),
-                    tui_json_str(cand, "cvegs"), tui_json_int(cand, "year"));
-    tui_app_changed(v->app);
-    tui_app_close(v->app, v);
+    tui_pick_key(v, c->row_id, c->row, tui_table_selected(v->table), NULL);
     return NULL;
 }
 

@@ -156,23 +156,7 @@ static bool search_key(tui_view *v, tui_action act, tui_key key)
 static tui_view *search_enter(tui_view *v)
 {
     search *s = v->priv;
-    json_t *e = tui_table_selected(v->table);
-    if (!e)
-        return NULL;
-    PGconn *db = tui_app_db(v->app);
-    long long ins = db ? tui_app_insurer_id(v->app) : 0;
-    if (!db || !ins)
-        return NULL;
-    minca_err err = {0};
-    if (review_pick(db, ins, s->row_id, tui_json_str(e, "cvegs"), (int)tui_json_int(e, "year"), tui_app_user(v->app),
-                    &err) < 0) {
-        tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
-        return NULL;
-    }
-    tui_app_message(v->app, TUI_EL_OK, "inciso %lld: picked %s %lld (catalog)", s->row ? tui_json_int(s->row, "inciso") : 0LL,
-                    tui_json_str(e, "cvegs"), tui_json_int(e, "year"));
-    tui_app_changed(v->app);
-    tui_app_close(v->app, v);
+    tui_pick_key(v, s->row_id, s->row, tui_table_selected(v->table), " (catalog)");
     return NULL;
 }
 
