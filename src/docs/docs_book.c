@@ -765,3 +765,28 @@ int docs_open_grid(docs_grid *grid, const docs_limits *lim, docs_book **out, min
     *out = b;
     return 0;
 }
+
+const char *docs_book_label(const docs_book *b) { return b->name[0] ? b->name : "attachment"; }
+
+const char *docs_xml_local(xmlTextReaderPtr rd)
+{
+    const xmlChar *n = xmlTextReaderConstLocalName(rd);
+    return n ? (const char *)n : "";
+}
+
+char *docs_xml_attr(xmlTextReaderPtr rd, const char *name)
+{
+    char *out = NULL;
+    if (xmlTextReaderMoveToFirstAttribute(rd) != 1)
+        return NULL;
+    do {
+        const xmlChar *ln = xmlTextReaderConstLocalName(rd);
+        if (ln && strcmp((const char *)ln, name) == 0) {
+            const xmlChar *v = xmlTextReaderConstValue(rd);
+            out = g_strdup(v ? (const char *)v : "");
+            break;
+        }
+    } while (xmlTextReaderMoveToNextAttribute(rd) == 1);
+    xmlTextReaderMoveToElement(rd);
+    return out;
+}

@@ -14,7 +14,6 @@ typedef struct csvdoc {
     csv_reader *rd;
 } csvdoc;
 
-static const char *label(const docs_book *b) { return b->name[0] ? b->name : "attachment"; }
 
 /* Counts delimiter occurrences per line outside quotes over the first lines; the delimiter
  * whose count is the same non-zero number on most lines wins. */
@@ -120,7 +119,7 @@ static int csv_sheet_next(docs_book *b, minca_err *err)
     int n;
     int rc = csv_next(c->rd, &fields, &n, err);
     if (rc < 0)
-        return minca_err_prefix(err, "%s", label(b));
+        return minca_err_prefix(err, "%s", docs_book_label(b));
     if (rc == 0)
         return 0;
     docs_row_begin(b, csv_line(c->rd), false);

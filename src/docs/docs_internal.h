@@ -5,6 +5,7 @@
 #include "minca/docs.h"
 
 #include <glib.h>
+#include <libxml/xmlreader.h>
 #include <stdio.h>
 
 typedef struct docs_reader_ops {
@@ -95,5 +96,12 @@ int docs_header_vocab_count(const char *folded);
 
 /* Number -> shortest text ("%.15g"), into buf[40]. */
 void docs_number_text(double v, char buf[40]);
+
+/* The book's name for messages ("attachment" when it has none). */
+const char *docs_book_label(const docs_book *b);
+/* XML reader helpers shared by the XLSX and XML Spreadsheet readers: the current node's
+ * local name ("" when none), and an attribute by local name (any prefix; g_free it). */
+const char *docs_xml_local(xmlTextReaderPtr rd);
+char *docs_xml_attr(xmlTextReaderPtr rd, const char *name);
 
 #endif

@@ -37,7 +37,6 @@
 #define PDF_PARSE_SECONDS 20
 #define PDF_MAX_MEMORY ((size_t)1 << 30)
 
-static const char *label(const docs_book *b) { return b->name[0] ? b->name : "attachment"; }
 
 /* ---- child: poppler -> stream ----
  * 'P' u32 page f64 width f64 height u32 len text u32 n {f64 x1 y1 x2 y2}*n, one per page. */
@@ -740,7 +739,7 @@ static int build_rows(docs_book *bk, pdf *x, GPtrArray *lines, minca_err *err)
     GArray *hc = group_cells(header);
     if (hc->len > (guint)bk->lim.max_cols) {
         minca_err_set(err, "%s: the header line has %u columns, beyond the column limit "
-                           "(max_cols = %d)", label(bk), hc->len, bk->lim.max_cols);
+                           "(max_cols = %d)", docs_book_label(bk), hc->len, bk->lim.max_cols);
         cells_free(hc);
         return -1;
     }
@@ -818,7 +817,7 @@ static int build_rows(docs_book *bk, pdf *x, GPtrArray *lines, minca_err *err)
 static int corrupt(docs_book *b, minca_err *err)
 {
     return minca_err_set(err, "%s: the PDF parser returned inconsistent data; the file is damaged",
-                         label(b));
+                         docs_book_label(b));
 }
 
 /* Decodes the child's stream into lines. */
@@ -918,7 +917,7 @@ int docs_pdf_from_stream(const unsigned char *buf, size_t n, docs_book *b, minca
     int rc = decode(b, buf, n, lines, &n_words, err);
     if (rc == 0 && n_words == 0)
         rc = minca_err_set(err, "%s: the PDF has no text layer (a scan?); ask the broker for the "
-                                "spreadsheet", label(b));
+                                "spreadsheet", docs_book_label(b));
     if (rc == 0)
         rc = build_rows(b, x, lines, err);
     if (rc == 0)
@@ -934,7 +933,7 @@ int docs_pdf_open(const void *data, size_t len, docs_book *b, minca_err *err)
     b->impl = x;
     if (!has_eof_marker(data, len))
         return minca_err_set(err, "%s: not a readable PDF document: it is truncated (no end-of-file "
-                                  "marker); ask the broker to send it again", label(b));
+                                  "marker); ask the broker to send it again", docs_book_label(b));
     const docs_isolation iso = { .kind = "pdf", .what = "PDF document",
                                  .seconds = PDF_PARSE_SECONDS, .max_memory = PDF_MAX_MEMORY,
                                  .quiet = true };

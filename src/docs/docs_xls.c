@@ -28,7 +28,6 @@ typedef struct xls {
     size_t pos;             /* cursor of the open sheet */
 } xls;
 
-static const char *label(const docs_book *b) { return b->name[0] ? b->name : "attachment"; }
 
 static const char *freexl_reason(int rc)
 {
@@ -227,7 +226,7 @@ static bool get(const xls *x, size_t *pos, void *dst, size_t n)
 
 static int corrupt(docs_book *b, minca_err *err)
 {
-    return minca_err_set(err, "%s: the XLS parser returned inconsistent data; the file is damaged", label(b));
+    return minca_err_set(err, "%s: the XLS parser returned inconsistent data; the file is damaged", docs_book_label(b));
 }
 
 static int xls_sheet_open(docs_book *b, int sheet, minca_err *err)
@@ -313,7 +312,7 @@ static int index_stream(docs_book *b, xls *x, minca_err *err)
         }
     }
     if (docs_sheet_count(b) == 0)
-        return minca_err_set(err, "%s: the workbook has no sheets", label(b));
+        return minca_err_set(err, "%s: the workbook has no sheets", docs_book_label(b));
     return 0;
 }
 

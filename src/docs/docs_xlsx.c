@@ -42,7 +42,6 @@ typedef struct entry_io {
     char xml_msg[256];
 } entry_io;
 
-static const char *label(const docs_book *b) { return b->name[0] ? b->name : "attachment"; }
 
 static int io_read(void *ctx, char *buf, int len)
 {
@@ -106,21 +105,21 @@ static int entry_open(docs_book *b, xlsx *x, const char *name, entry_io **io_out
     *rd_out = NULL;
     zip_int64_t idx = locate(x, name);
     if (idx < 0)
-        return minca_err_set(err, "%s: part '%s' is missing from the XLSX container", label(b), name);
+        return minca_err_set(err, "%s: part '%s' is missing from the XLSX container", docs_book_label(b), name);
     zip_stat_t st;
     zip_stat_init(&st);
     if (zip_stat_index(x->zip, (zip_uint64_t)idx, 0, &st) != 0)
-        return minca_err_set(err, "%s: cannot read part '%s': %s", label(b), name,
+        return minca_err_set(err, "%s: cannot read part '%s': %s", docs_book_label(b), name,
                              zip_strerror(x->zip));
     if ((st.valid & ZIP_STAT_SIZE) && x->total_read + st.size > b->lim.max_uncompressed_bytes)
         return minca_err_set(err, "%s: part '%s' would bring the uncompressed size above the limit "
-                                  "(max_uncompressed_bytes = %llu)", label(b), name,
+                                  "(max_uncompressed_bytes = %llu)", docs_book_label(b), name,
                              (unsigned long long)b->lim.max_uncompressed_bytes);
     if ((st.valid & ZIP_STAT_SIZE) && (st.valid & ZIP_STAT_COMP_SIZE) && st.size > (1u << 20)) {
         double ratio = st.comp_size ? (double)st.size / (double)st.comp_size : INFINITY;
         if (ratio > b->lim.max_ratio)
             return minca_err_set(err, "%s: part '%s' expands %.0f times, above the compression "
-                                      "ratio limit (max_ratio = %.0f)", label(b), name, ratio,
+                                      "ratio limit (max_ratio = %.0f)", docs_book_label(b), name, ratio,
                                  b->lim.max_ratio);
     }
     entry_io *io = calloc(1, sizeof *io);
@@ -129,13 +128,13 @@ static int entry_open(docs_book *b, xlsx *x, const char *name, entry_io **io_out
     io->name = strdup(name);
     io->zf = zip_fopen_index(x->zip, (zip_uint64_t)idx, 0);
     if (!io->zf) {
-        minca_err_set(err, "%s: cannot open part '%s': %s", label(b), name, zip_strerror(x->zip));
+        minca_err_set(err, "%s: cannot open part '%s': %s", docs_book_label(b), name, zip_strerror(x->zip));
         entry_close(io, NULL);
         return -1;
     }
     xmlTextReaderPtr rd = xmlReaderForIO(io_read, io_close, io, name, NULL, XML_OPTS);
     if (!rd) {
-        minca_err_set(err, "%s: cannot start reading part '%s'", label(b), name);
+        minca_err_set(err, "%s: cannot start reading part '%s'", docs_book_label(b), name);
         entry_close(io, NULL);
         return -1;
     }
@@ -150,42 +149,19 @@ static int entry_fail(docs_book *b, entry_io *io, minca_err *err)
 {
     if (io->over_limit)
         return minca_err_set(err, "%s: uncompressed content exceeds the limit "
-                                  "(max_uncompressed_bytes = %llu)", label(b),
+                                  "(max_uncompressed_bytes = %llu)", docs_book_label(b),
                              (unsigned long long)b->lim.max_uncompressed_bytes);
     if (io->zip_failed)
         return minca_err_set(err, "%s: part '%s' is damaged (%s); the file is probably truncated",
-                             label(b), io->name, io->zip_msg);
-    return minca_err_set(err, "%s: part '%s' is not well-formed XML (%s)", label(b), io->name,
+                             docs_book_label(b), io->name, io->zip_msg);
+    return minca_err_set(err, "%s: part '%s' is not well-formed XML (%s)", docs_book_label(b), io->name,
                          io->xml_msg[0] ? io->xml_msg : "parse error");
 }
 
-static const char *local(xmlTextReaderPtr rd)
-{
-    const xmlChar *n = xmlTextReaderConstLocalName(rd);
-    return n ? (const char *)n : "";
-}
-
-/* Attribute by local name (any prefix); malloc'd via xmlFree-compatible g_strdup. */
-static char *attr(xmlTextReaderPtr rd, const char *name)
-{
-    char *out = NULL;
-    if (xmlTextReaderMoveToFirstAttribute(rd) != 1)
-        return NULL;
-    do {
-        const xmlChar *ln = xmlTextReaderConstLocalName(rd);
-        if (ln && strcmp((const char *)ln, name) == 0) {
-            const xmlChar *v = xmlTextReaderConstValue(rd);
-            out = g_strdup(v ? (const char *)v : "");
-            break;
-        }
-    } while (xmlTextReaderMoveToNextAttribute(rd) == 1);
-    xmlTextReaderMoveToElement(rd);
-    return out;
-}
 
 static bool attr_true(xmlTextReaderPtr rd, const char *name)
 {
-    char *v = attr(rd, name);
+    char *v = docs_xml_attr(rd, name);
     bool t = v && (strcmp(v, "1") == 0 || g_ascii_strcasecmp(v, "true") == 0);
     g_free(v);
     return t;
@@ -218,11 +194,11 @@ static int read_rels(docs_book *b, xlsx *x, const char *name, GPtrArray **out, m
     int rc;
     while ((rc = xmlTextReaderRead(rd)) == 1) {
         if (xmlTextReaderNodeType(rd) == XML_READER_TYPE_ELEMENT &&
-            strcmp(local(rd), "Relationship") == 0) {
+            strcmp(docs_xml_local(rd), "Relationship") == 0) {
             rel *r = g_new0(rel, 1);
-            r->id = attr(rd, "Id");
-            r->type = attr(rd, "Type");
-            r->target = attr(rd, "Target");
+            r->id = docs_xml_attr(rd, "Id");
+            r->type = docs_xml_attr(rd, "Type");
+            r->target = docs_xml_attr(rd, "Target");
             if (r->id && r->target)
                 g_ptr_array_add(*out, r);
             else
@@ -289,13 +265,13 @@ static int read_workbook(docs_book *b, xlsx *x, const char *wb_path, GPtrArray *
     while ((rc = xmlTextReaderRead(rd)) == 1) {
         if (xmlTextReaderNodeType(rd) != XML_READER_TYPE_ELEMENT)
             continue;
-        const char *n = local(rd);
+        const char *n = docs_xml_local(rd);
         if (strcmp(n, "workbookPr") == 0) {
             x->date1904 = attr_true(rd, "date1904");
         } else if (strcmp(n, "sheet") == 0) {
-            char *name = attr(rd, "name");
-            char *state = attr(rd, "state");
-            char *rid = attr(rd, "id");
+            char *name = docs_xml_attr(rd, "name");
+            char *state = docs_xml_attr(rd, "state");
+            char *rid = docs_xml_attr(rd, "id");
             const rel *r = rel_by_id(wb_rels, rid);
             if (r && docs_sheet_count(b) < b->lim.max_sheets + 1) {
                 bool hidden = state && strcmp(state, "visible") != 0;
@@ -365,7 +341,7 @@ static int read_styles(docs_book *b, xlsx *x, const char *path, minca_err *err)
     int rc;
     while ((rc = xmlTextReaderRead(rd)) == 1) {
         int type = xmlTextReaderNodeType(rd);
-        const char *n = local(rd);
+        const char *n = docs_xml_local(rd);
         if (type == XML_READER_TYPE_END_ELEMENT && strcmp(n, "cellXfs") == 0) {
             in_xfs = false;
             continue;
@@ -373,7 +349,7 @@ static int read_styles(docs_book *b, xlsx *x, const char *path, minca_err *err)
         if (type != XML_READER_TYPE_ELEMENT)
             continue;
         if (strcmp(n, "numFmt") == 0) {
-            char *id = attr(rd, "numFmtId"), *code = attr(rd, "formatCode");
+            char *id = docs_xml_attr(rd, "numFmtId"), *code = docs_xml_attr(rd, "formatCode");
             if (id && code && format_code_is_date(code))
                 g_hash_table_insert(custom, GINT_TO_POINTER(atoi(id)), GINT_TO_POINTER(1));
             g_free(id);
@@ -381,7 +357,7 @@ static int read_styles(docs_book *b, xlsx *x, const char *path, minca_err *err)
         } else if (strcmp(n, "cellXfs") == 0) {
             in_xfs = !xmlTextReaderIsEmptyElement(rd);
         } else if (in_xfs && strcmp(n, "xf") == 0) {
-            char *id = attr(rd, "numFmtId");
+            char *id = docs_xml_attr(rd, "numFmtId");
             int fid = id ? atoi(id) : 0;
             gboolean is_date = builtin_date_format(fid) ||
                                g_hash_table_contains(custom, GINT_TO_POINTER(fid));
@@ -411,7 +387,7 @@ static int read_shared_strings(docs_book *b, xlsx *x, const char *path, minca_er
     int rc;
     while ((rc = xmlTextReaderRead(rd)) == 1) {
         int type = xmlTextReaderNodeType(rd);
-        const char *n = local(rd);
+        const char *n = docs_xml_local(rd);
         if (type == XML_READER_TYPE_ELEMENT) {
             bool empty = xmlTextReaderIsEmptyElement(rd);
             if (strcmp(n, "si") == 0) {
@@ -448,7 +424,7 @@ static int read_shared_strings(docs_book *b, xlsx *x, const char *path, minca_er
                 g_string_append(cur, (const char *)v);
             if (cur->len > b->lim.max_cell_bytes) {
                 minca_err_set(err, "%s: shared string %u holds more than %zu bytes "
-                                   "(max_cell_bytes)", label(b), x->shared_off->len,
+                                   "(max_cell_bytes)", docs_book_label(b), x->shared_off->len,
                               b->lim.max_cell_bytes);
                 rc = -2;
                 break;
@@ -494,16 +470,16 @@ static int prescan_merges(docs_book *b, xlsx *x, const char *path, minca_err *er
     while ((rc = xmlTextReaderRead(rd)) == 1) {
         if (xmlTextReaderNodeType(rd) != XML_READER_TYPE_ELEMENT)
             continue;
-        const char *n = local(rd);
+        const char *n = docs_xml_local(rd);
         if (strcmp(n, "sheetData") == 0 && !xmlTextReaderIsEmptyElement(rd)) {
             rc = xmlTextReaderNext(rd);
             if (rc != 1)
                 break;
-            if (xmlTextReaderNodeType(rd) == XML_READER_TYPE_ELEMENT && strcmp(local(rd), "mergeCells") != 0)
+            if (xmlTextReaderNodeType(rd) == XML_READER_TYPE_ELEMENT && strcmp(docs_xml_local(rd), "mergeCells") != 0)
                 continue;
         }
-        if (xmlTextReaderNodeType(rd) == XML_READER_TYPE_ELEMENT && strcmp(local(rd), "mergeCell") == 0) {
-            char *ref = attr(rd, "ref");
+        if (xmlTextReaderNodeType(rd) == XML_READER_TYPE_ELEMENT && strcmp(docs_xml_local(rd), "mergeCell") == 0) {
+            char *ref = docs_xml_attr(rd, "ref");
             add_merge(b, ref);
             g_free(ref);
         }
@@ -556,7 +532,7 @@ static int finish_cell(docs_book *b, xlsx *x, const cell_state *c, minca_err *er
             char name[8];
             docs_col_name(c->col, name);
             return minca_err_set(err, "%s: cell %s%ld refers to shared string %s, which does not "
-                                      "exist", label(b), name, b->row.row, v);
+                                      "exist", docs_book_label(b), name, b->row.row, v);
         }
         const char *s = x->shared->str + g_array_index(x->shared_off, gsize, (guint)idx);
         return docs_row_set(b, c->col, DOCS_CELL_TEXT, s, strlen(s), 0, flags, err);
@@ -635,10 +611,10 @@ static int xlsx_sheet_next(docs_book *b, minca_err *err)
     while ((rc = xmlTextReaderRead(rd)) == 1) {
         int type = xmlTextReaderNodeType(rd);
         if (type == XML_READER_TYPE_ELEMENT) {
-            const char *n = local(rd);
+            const char *n = docs_xml_local(rd);
             bool empty = xmlTextReaderIsEmptyElement(rd);
             if (strcmp(n, "row") == 0) {
-                char *r = attr(rd, "r");
+                char *r = docs_xml_attr(rd, "r");
                 long rn = r ? strtol(r, NULL, 10) : 0;
                 g_free(r);
                 if (rn <= 0 || rn > 10000000)
@@ -652,7 +628,7 @@ static int xlsx_sheet_next(docs_book *b, minca_err *err)
                 }
                 in_row = true;
             } else if (in_row && strcmp(n, "c") == 0) {
-                char *r = attr(rd, "r"), *t = attr(rd, "t"), *s = attr(rd, "s");
+                char *r = docs_xml_attr(rd, "r"), *t = docs_xml_attr(rd, "t"), *s = docs_xml_attr(rd, "s");
                 long dummy;
                 int col;
                 if (!r || docs_parse_ref(r, &col, &dummy) != 0)
@@ -676,7 +652,7 @@ static int xlsx_sheet_next(docs_book *b, minca_err *err)
                 skip_depth = xmlTextReaderDepth(rd);
             } else if (strcmp(n, "col") == 0) {
                 if (attr_true(rd, "hidden")) {
-                    char *mn = attr(rd, "min"), *mx = attr(rd, "max");
+                    char *mn = docs_xml_attr(rd, "min"), *mx = docs_xml_attr(rd, "max");
                     long lo = mn ? strtol(mn, NULL, 10) : 0, hi = mx ? strtol(mx, NULL, 10) : 0;
                     if (hi > b->lim.max_cols)
                         hi = b->lim.max_cols;
@@ -689,12 +665,12 @@ static int xlsx_sheet_next(docs_book *b, minca_err *err)
                     g_free(mx);
                 }
             } else if (strcmp(n, "mergeCell") == 0 && !x->merges_known) {
-                char *ref = attr(rd, "ref");
+                char *ref = docs_xml_attr(rd, "ref");
                 add_merge(b, ref);
                 g_free(ref);
             }
         } else if (type == XML_READER_TYPE_END_ELEMENT) {
-            const char *n = local(rd);
+            const char *n = docs_xml_local(rd);
             if (strcmp(n, "v") == 0 || strcmp(n, "t") == 0) {
                 capture = false;
             } else if (strcmp(n, "rPh") == 0 && xmlTextReaderDepth(rd) == skip_depth) {
@@ -717,7 +693,7 @@ static int xlsx_sheet_next(docs_book *b, minca_err *err)
                 char name[8];
                 docs_col_name(cell.col, name);
                 return minca_err_set(err, "%s: cell %s%ld holds more than %zu bytes, beyond the "
-                                          "cell length limit (max_cell_bytes)", label(b), name,
+                                          "cell length limit (max_cell_bytes)", docs_book_label(b), name,
                                      b->row.row, b->lim.max_cell_bytes);
             }
         }
@@ -726,7 +702,7 @@ static int xlsx_sheet_next(docs_book *b, minca_err *err)
         return entry_fail(b, x->io, err);
     x->sheet_done = true;
     if (in_row) {   /* document ended inside a row: truncated */
-        return minca_err_set(err, "%s: sheet '%s' ends in the middle of row %ld", label(b),
+        return minca_err_set(err, "%s: sheet '%s' ends in the middle of row %ld", docs_book_label(b),
                              docs_sheet_name(b, b->open_sheet), b->row.row);
     }
     return 0;
@@ -772,14 +748,14 @@ int docs_xlsx_open(const void *data, size_t len, docs_book *b, minca_err *err)
     zip_error_init(&ze);
     zip_source_t *src = zip_source_buffer_create(data, len, 0, &ze);
     if (!src) {
-        minca_err_set(err, "%s: cannot read the ZIP container: %s", label(b), zip_error_strerror(&ze));
+        minca_err_set(err, "%s: cannot read the ZIP container: %s", docs_book_label(b), zip_error_strerror(&ze));
         zip_error_fini(&ze);
         return -1;
     }
     x->zip = zip_open_from_source(src, ZIP_RDONLY, &ze);
     if (!x->zip) {
         minca_err_set(err, "%s: not a readable XLSX workbook: the ZIP container is truncated or "
-                           "damaged (%s)", label(b), zip_error_strerror(&ze));
+                           "damaged (%s)", docs_book_label(b), zip_error_strerror(&ze));
         zip_source_free(src);
         zip_error_fini(&ze);
         return -1;
@@ -796,7 +772,7 @@ int docs_xlsx_open(const void *data, size_t len, docs_book *b, minca_err *err)
     }
     if (total > b->lim.max_uncompressed_bytes)
         return minca_err_set(err, "%s: the workbook expands to %llu bytes, above the limit "
-                                  "(max_uncompressed_bytes = %llu)", label(b),
+                                  "(max_uncompressed_bytes = %llu)", docs_book_label(b),
                              (unsigned long long)total,
                              (unsigned long long)b->lim.max_uncompressed_bytes);
 
@@ -808,7 +784,7 @@ int docs_xlsx_open(const void *data, size_t len, docs_book *b, minca_err *err)
     const rel *office = rel_by_type(root_rels, "/officeDocument");
     wb_path = office ? resolve("", office->target) : g_strdup("xl/workbook.xml");
     if (locate(x, wb_path) < 0) {
-        minca_err_set(err, "%s: a ZIP archive without a workbook part: not an XLSX workbook", label(b));
+        minca_err_set(err, "%s: a ZIP archive without a workbook part: not an XLSX workbook", docs_book_label(b));
         goto done;
     }
     char *slash = strrchr(wb_path, '/');
@@ -819,7 +795,7 @@ int docs_xlsx_open(const void *data, size_t len, docs_book *b, minca_err *err)
     if (read_workbook(b, x, wb_path, wb_rels, wb_dir, err) != 0)
         goto done;
     if (docs_sheet_count(b) == 0) {
-        minca_err_set(err, "%s: the workbook has no sheets", label(b));
+        minca_err_set(err, "%s: the workbook has no sheets", docs_book_label(b));
         goto done;
     }
     const rel *styles = rel_by_type(wb_rels, "/styles");

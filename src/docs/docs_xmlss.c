@@ -24,34 +24,11 @@ typedef struct xmlss {
     bool done;
 } xmlss;
 
-static const char *label(const docs_book *b) { return b->name[0] ? b->name : "attachment"; }
 
-static const char *local(xmlTextReaderPtr rd)
-{
-    const xmlChar *n = xmlTextReaderConstLocalName(rd);
-    return n ? (const char *)n : "";
-}
-
-static char *attr(xmlTextReaderPtr rd, const char *name)
-{
-    char *out = NULL;
-    if (xmlTextReaderMoveToFirstAttribute(rd) != 1)
-        return NULL;
-    do {
-        const xmlChar *ln = xmlTextReaderConstLocalName(rd);
-        if (ln && strcmp((const char *)ln, name) == 0) {
-            const xmlChar *v = xmlTextReaderConstValue(rd);
-            out = g_strdup(v ? (const char *)v : "");
-            break;
-        }
-    } while (xmlTextReaderMoveToNextAttribute(rd) == 1);
-    xmlTextReaderMoveToElement(rd);
-    return out;
-}
 
 static long attr_long(xmlTextReaderPtr rd, const char *name, long def)
 {
-    char *v = attr(rd, name);
+    char *v = docs_xml_attr(rd, name);
     long r = v ? strtol(v, NULL, 10) : def;
     g_free(v);
     return r;
@@ -64,7 +41,7 @@ static xmlTextReaderPtr reader(const xmlss *x)
 
 static int fail(docs_book *b, minca_err *err)
 {
-    return minca_err_set(err, "%s: the XML spreadsheet is not well-formed", label(b));
+    return minca_err_set(err, "%s: the XML spreadsheet is not well-formed", docs_book_label(b));
 }
 
 static int xmlss_sheet_open(docs_book *b, int sheet, minca_err *err)
@@ -81,13 +58,13 @@ static int xmlss_sheet_open(docs_book *b, int sheet, minca_err *err)
         return fail(b, err);
     int seen = -1, rc;
     while ((rc = xmlTextReaderRead(x->rd)) == 1) {
-        if (xmlTextReaderNodeType(x->rd) != XML_READER_TYPE_ELEMENT || strcmp(local(x->rd), "Worksheet") != 0)
+        if (xmlTextReaderNodeType(x->rd) != XML_READER_TYPE_ELEMENT || strcmp(docs_xml_local(x->rd), "Worksheet") != 0)
             continue;
         if (++seen == sheet)
             return 0;
         if (xmlTextReaderNext(x->rd) != 1)   /* skip that worksheet's content */
             break;
-        if (xmlTextReaderNodeType(x->rd) == XML_READER_TYPE_ELEMENT && strcmp(local(x->rd), "Worksheet") == 0 &&
+        if (xmlTextReaderNodeType(x->rd) == XML_READER_TYPE_ELEMENT && strcmp(docs_xml_local(x->rd), "Worksheet") == 0 &&
             ++seen == sheet)
             return 0;
     }
@@ -148,7 +125,7 @@ static int xmlss_sheet_next(docs_book *b, minca_err *err)
     int rc, result = -2;
     while (result == -2 && (rc = xmlTextReaderRead(rd)) == 1) {
         int t = xmlTextReaderNodeType(rd);
-        const char *n = local(rd);
+        const char *n = docs_xml_local(rd);
         if (t == XML_READER_TYPE_ELEMENT) {
             bool empty = xmlTextReaderIsEmptyElement(rd);
             if (strcmp(n, "Column") == 0) {
@@ -158,7 +135,7 @@ static int xmlss_sheet_next(docs_book *b, minca_err *err)
                 if (span < 0 || span > b->lim.max_cols)
                     span = 0;
                 x->col_cursor = idx + span;
-                char *h = attr(rd, "Hidden");
+                char *h = docs_xml_attr(rd, "Hidden");
                 if (h && h[0] == '1') {
                     for (long c = idx; c <= idx + span && c <= b->lim.max_cols; c++) {
                         if (x->hidden_cols->len < (guint)c)
@@ -170,7 +147,7 @@ static int xmlss_sheet_next(docs_book *b, minca_err *err)
             } else if (strcmp(n, "Row") == 0) {
                 long idx = attr_long(rd, "Index", 0);
                 x->last_row = idx > x->last_row && idx < 10000000 ? idx : x->last_row + 1;
-                char *h = attr(rd, "Hidden");
+                char *h = docs_xml_attr(rd, "Hidden");
                 docs_row_begin(b, x->last_row, h && h[0] == '1');
                 g_free(h);
                 col = 0;
@@ -197,7 +174,7 @@ static int xmlss_sheet_next(docs_book *b, minca_err *err)
                     result = -1;
             } else if (in_row && strcmp(n, "Data") == 0) {
                 g_free(type);
-                type = attr(rd, "Type");
+                type = docs_xml_attr(rd, "Type");
                 g_string_truncate(val, 0);
                 in_data = !empty;
                 if (empty && set_cell(b, x, cell_col, type, val, merge, err) != 0)
@@ -222,7 +199,7 @@ static int xmlss_sheet_next(docs_book *b, minca_err *err)
                 g_string_append(val, (const char *)v);
             if (val->len > b->lim.max_cell_bytes) {
                 result = minca_err_set(err, "%s: a cell of row %ld holds more than %zu bytes "
-                                            "(max_cell_bytes)", label(b), b->row.row, b->lim.max_cell_bytes);
+                                            "(max_cell_bytes)", docs_book_label(b), b->row.row, b->lim.max_cell_bytes);
             }
         }
     }
@@ -257,22 +234,22 @@ int docs_xmlss_open(const void *data, size_t len, docs_book *b, minca_err *err)
     x->hidden_cols = g_array_new(FALSE, TRUE, sizeof(gboolean));
     b->impl = x;
     if (len > (size_t)G_MAXINT)
-        return minca_err_set(err, "%s: the XML spreadsheet is too large", label(b));
+        return minca_err_set(err, "%s: the XML spreadsheet is too large", docs_book_label(b));
     xmlTextReaderPtr rd = reader(x);
     if (!rd)
         return fail(b, err);
     int rc;
     while ((rc = xmlTextReaderRead(rd)) == 1) {
-        if (xmlTextReaderNodeType(rd) != XML_READER_TYPE_ELEMENT || strcmp(local(rd), "Worksheet") != 0)
+        if (xmlTextReaderNodeType(rd) != XML_READER_TYPE_ELEMENT || strcmp(docs_xml_local(rd), "Worksheet") != 0)
             continue;
         for (;;) {
-            char *name = attr(rd, "Name");
+            char *name = docs_xml_attr(rd, "Name");
             if (docs_sheet_count(b) <= b->lim.max_sheets)
                 docs_book_add_sheet(b, name ? name : "", false);
             g_free(name);
             rc = xmlTextReaderNext(rd);
             if (rc == 1 && xmlTextReaderNodeType(rd) == XML_READER_TYPE_ELEMENT &&
-                strcmp(local(rd), "Worksheet") == 0)
+                strcmp(docs_xml_local(rd), "Worksheet") == 0)
                 continue;
             break;
         }
@@ -283,6 +260,6 @@ int docs_xmlss_open(const void *data, size_t len, docs_book *b, minca_err *err)
     if (rc < 0)
         return fail(b, err);
     if (docs_sheet_count(b) == 0)
-        return minca_err_set(err, "%s: an XML file without worksheets, not a spreadsheet", label(b));
+        return minca_err_set(err, "%s: an XML file without worksheets, not a spreadsheet", docs_book_label(b));
     return 0;
 }
