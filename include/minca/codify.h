@@ -62,12 +62,16 @@ void codify_catalog_free(codify_catalog *cat);
  *   brands.txt   ALIAS = CATALOG BRAND[, CATALOG BRAND...]  and  %ignore WORD...
  *   models.txt   [BRAND:] ALIAS = CATALOG SUBMARCA
  *   tokens.txt   WORDS = CANONICAL WORDS  (abbreviations and synonyms, phrases allowed)
- *   wmi.txt      WMI = CATALOG BRAND[, ...]  (VIN manufacturer prefix, 2 or 3 chars) */
+ *   wmi.txt      WMI = CATALOG BRAND[, ...]  (VIN manufacturer prefix, 2 or 3 chars)
+ *   junk.txt     WORD...  words that say nothing about the version (colours, fleet
+ *                words), and  %marker WORD...  words whose next token is an identifier
+ *                ("ECO 15", "PLACAS ABC123"); optional file */
 typedef enum {
     CODIFY_ALIAS_BRANDS,
     CODIFY_ALIAS_MODELS,
     CODIFY_ALIAS_TOKENS,
     CODIFY_ALIAS_WMI,
+    CODIFY_ALIAS_JUNK,
 } codify_alias_kind;
 
 typedef struct codify_aliases codify_aliases;
@@ -77,7 +81,8 @@ void codify_aliases_free(codify_aliases *a);
 /* Parses one table from text; name is used in error messages ("name:LINE: reason"). */
 int codify_aliases_parse(codify_aliases *a, codify_alias_kind kind, const char *text,
                          const char *name, minca_err *err);
-/* Loads brands.txt, models.txt, tokens.txt and wmi.txt from dir (each must exist). */
+/* Loads brands.txt, models.txt, tokens.txt and wmi.txt from dir (each must exist) and
+ * junk.txt when present. */
 int codify_aliases_load_dir(const char *dir, codify_aliases **out, minca_err *err);
 /* Loads from config_get()->data_dir/codify. */
 int codify_aliases_load_default(codify_aliases **out, minca_err *err);
@@ -206,8 +211,18 @@ typedef enum {
 const char *codify_attr_name(codify_attr a);   /* "brand", "model", "transmission", ... */
 
 /* AGREE: query and entry say the same; CONFLICT: they say different things; UNSAID: the
- * entry says it (a distinctive word such as a trim name) and the query does not. */
-typedef enum { CODIFY_CONFLICT = -1, CODIFY_UNSAID = 0, CODIFY_AGREE = 1 } codify_verdict;
+ * entry says it (a distinctive word such as a trim name) and the query does not. For query
+ * words (CODIFY_ATTR_WORDS) also: FUZZY, a word read as the catalog's with a typo or an
+ * abbreviation ("TRENDLIN" ~ "TRENDLINE", "ADV" ~ "ADVANCE"); IGNORED, a word that says
+ * nothing about the version (a colour, "ECO 15", a plate); UNEXPLAINED, a word no candidate
+ * of the block accounts for (it lowers the confidence). */
+typedef enum {
+    CODIFY_CONFLICT = -1, CODIFY_UNSAID = 0, CODIFY_AGREE = 1, CODIFY_FUZZY = 2, CODIFY_IGNORED = 3,
+    CODIFY_UNEXPLAINED = 4,
+} codify_verdict;
+
+/* "agree", "conflict", "catalog_only", "fuzzy", "ignored", "unexplained". */
+const char *codify_verdict_name(codify_verdict v);
 
 typedef struct codify_evidence {
     codify_attr attr;
@@ -216,7 +231,7 @@ typedef struct codify_evidence {
     char catalog_value[24];     /* as read from the catalog entry */
 } codify_evidence;
 
-#define CODIFY_MAX_EVIDENCE 16
+#define CODIFY_MAX_EVIDENCE 24
 #define CODIFY_MAX_CANDIDATES 10
 
 typedef struct codify_candidate {
@@ -228,12 +243,13 @@ typedef struct codify_candidate {
     const char *description;
     codify_evidence evidence[CODIFY_MAX_EVIDENCE];
     int n_evidence;
-    char explanation[256];      /* "agrees: model, year, AUT, 2.5L, EXCLUSIVE; conflicts: doors 4P
-                                 * vs 2P; catalog only: PIEL; words 80%" */
+    char explanation[384];      /* "agrees: model, year, AUT, 2.5L, EXCLUSIVE; typo: TRENDLIN ~
+                                 * TRENDLINE; conflicts: doors 4P vs 2P; catalog only: PIEL;
+                                 * ignored: BLANCO, 15; unexplained: XYZ; words 80%" */
 } codify_candidate;
 
 /* Numbers the confidence is computed from; exposed for calibration and evaluation. */
-#define CODIFY_N_FEATURES 12
+#define CODIFY_N_FEATURES 22
 typedef struct codify_features {
     double x[CODIFY_N_FEATURES];
 } codify_features;

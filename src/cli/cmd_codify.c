@@ -80,9 +80,7 @@ static void print_json(const char *id, const codify_result *r)
             const codify_evidence *e = &c->evidence[k];
             json_t *x = json_object();
             json_object_set_new(x, "attribute", json_string(codify_attr_name(e->attr)));
-            json_object_set_new(x, "verdict", json_string(e->verdict == CODIFY_AGREE      ? "agree"
-                                                              : e->verdict == CODIFY_CONFLICT ? "conflict"
-                                                                                              : "catalog_only"));
+            json_object_set_new(x, "verdict", json_string(codify_verdict_name(e->verdict)));
             if (e->query_value[0])
                 json_object_set_new(x, "query", json_string(e->query_value));
             if (e->catalog_value[0])
@@ -358,7 +356,7 @@ static int run_eval(int argc, char **argv)
         return 1;
     }
     if (ff)
-        fprintf(ff, "file,id,correct,bias,s1,margin,cov_catalog,cov_query,conflicts,model_level,brand_ok,year_known,log_block,alt_s1,alt_margin\n");
+        fprintf(ff, "file,id,correct,bias,s1,margin,cov_catalog,cov_query,conflicts,model_level,brand_ok,year_known,log_block,alt_s1,alt_margin,unexplained,log_unknown,fuzzy_share,disc,no_disc,attr_margin,fuzzy_disc,typo_key,has_runner,runner_support\n");
     if (pred && !(pf = fopen(pred, "w"))) {
         fprintf(stderr, "minca eval: cannot write %s\n", pred);
         if (ff)

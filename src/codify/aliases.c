@@ -38,6 +38,8 @@ codify_aliases *codify_aliases_new(void)
     a->model_alias = g_ptr_array_new_with_free_func(model_alias_free);
     a->token_syn = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     a->wmi = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, ptr_array_unref);
+    a->junk_word = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    a->junk_marker = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     a->sources = g_ptr_array_new_with_free_func(source_free);
     a->max_phrase = 1;
     return a;
@@ -52,6 +54,8 @@ void codify_aliases_free(codify_aliases *a)
     g_ptr_array_unref(a->model_alias);
     g_hash_table_destroy(a->token_syn);
     g_hash_table_destroy(a->wmi);
+    g_hash_table_destroy(a->junk_word);
+    g_hash_table_destroy(a->junk_marker);
     g_ptr_array_unref(a->sources);
     g_free(a);
 }
@@ -108,6 +112,22 @@ static int parse_line(codify_aliases *a, codify_alias_kind kind, char *line, con
     char *s = g_strstrip(line);
     if (*s == '\0' || *s == '#')
         return 0;
+    if (kind == CODIFY_ALIAS_JUNK) {
+        bool marker = g_str_has_prefix(s, "%marker");
+        if (*s == '%' && !marker)
+            return minca_err_set(err, "%s:%d: unknown directive '%.20s' (only %%marker)", name, lineno, s);
+        GHashTable *table = marker ? a->junk_marker : a->junk_word;
+        char **list = g_strsplit_set(marker ? s + 7 : s, " \t", -1);
+        for (int i = 0; list[i]; i++) {
+            char *w = phrase_of(list[i], NULL);   /* "S/N" -> "SN", accents folded */
+            if (*w && !strchr(w, ' '))
+                g_hash_table_replace(table, w, GINT_TO_POINTER(1));
+            else
+                g_free(w);
+        }
+        g_strfreev(list);
+        return 0;
+    }
     if (kind == CODIFY_ALIAS_BRANDS && g_str_has_prefix(s, "%ignore")) {
         char **words = g_strsplit_set(s + 7, " \t", -1);
         for (int i = 0; words[i]; i++) {
@@ -141,6 +161,8 @@ static int parse_line(codify_aliases *a, codify_alias_kind kind, char *line, con
         return minca_err_set(err, "%s:%d: empty name before '='", name, lineno);
 
     switch (kind) {
+    case CODIFY_ALIAS_JUNK:
+        break;   /* handled above: a junk line has no '=' */
     case CODIFY_ALIAS_BRANDS: {
         if (*right == '\0')
             return minca_err_set(err, "%s:%d: no catalog brand after '='", name, lineno);
@@ -270,11 +292,16 @@ int codify_aliases_load_dir(const char *dir, codify_aliases **out, minca_err *er
         {"models.txt", CODIFY_ALIAS_MODELS},
         {"tokens.txt", CODIFY_ALIAS_TOKENS},
         {"wmi.txt", CODIFY_ALIAS_WMI},
+        {"junk.txt", CODIFY_ALIAS_JUNK},
     };
     *out = NULL;
     codify_aliases *a = codify_aliases_new();
     for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
         char *path = core_path_join(dir, files[i].file);
+        if (files[i].kind == CODIFY_ALIAS_JUNK && !g_file_test(path, G_FILE_TEST_EXISTS)) {
+            free(path);   /* optional: directories made before it existed still load */
+            continue;
+        }
         char *data = NULL;
         size_t len = 0;
         int rc = core_read_file(path, 8u << 20, &data, &len, err);
@@ -390,4 +417,14 @@ void cx_apply_synonyms(const codify_aliases *al, const cx_tokens *in, cx_tokens 
         }
         i += used;
     }
+}
+
+bool cx_junk_word(const codify_aliases *al, const char *word)
+{
+    return al && g_hash_table_contains(al->junk_word, word);
+}
+
+bool cx_junk_marker(const codify_aliases *al, const char *word)
+{
+    return al && g_hash_table_contains(al->junk_marker, word);
 }

@@ -116,6 +116,18 @@ static int year_from_digits(const char *w)
     return 0;
 }
 
+void cx_attr_words(void (*fn)(const char *word, void *data), void *data)
+{
+    const char *const *lists[] = {AUTO_WORDS, DRIVE4_WORDS, DRIVE2_WORDS, DIESEL_WORDS, HYBRID_WORDS,
+                                  BODY_WORDS};
+    for (size_t l = 0; l < G_N_ELEMENTS(lists); l++)
+        for (int i = 0; lists[l][i]; i++)
+            fn(lists[l][i], data);
+    static const char *const single[] = {"STD", "AUT", "DIESEL", "PHEV", "ELECTRICO", "TURBO", "BITURBO"};
+    for (size_t i = 0; i < G_N_ELEMENTS(single); i++)
+        fn(single[i], data);
+}
+
 void cx_parse_attrs(const cx_tokens *in, codify_attrs *a, cx_tokens *words)
 {
     memset(a, 0, sizeof *a);

@@ -22,6 +22,7 @@
 /* fitted constants: see the comment above */
 static const double COEF[CODIFY_N_FEATURES] = {
     -11.3426, 2.0104, 0.1395, 2.3322, 1.3160, -0.0725, 2.3574, 4.0809, 0.0000, -0.6576, 2.3268, 0.3205,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
 const codify_thresholds CODIFY_DEFAULT_THRESHOLDS = {

@@ -197,6 +197,69 @@ static void add_alias_tables(codify_index *idx)
     }
 }
 
+static bool all_letters(const char *w)
+{
+    for (; *w; w++)
+        if (*w < 'A' || *w > 'Z')
+            return false;
+    return true;
+}
+
+static void add_typo_word(const char *word, void *data)
+{
+    if (strlen(word) >= 4 && all_letters(word))
+        cx_delindex_add(data, word);
+}
+
+/* Tables for words written with a typo: per-token letter masks for the block's fuzzy word
+ * match, and deletion indexes of the spellings a typo is fixed to (synonym and attribute
+ * words), of brand keys and of exact model keys. */
+static void build_fuzzy_tables(codify_index *idx, size_t kept)
+{
+    int nv = idx->n_vocab ? idx->n_vocab : 1;
+    idx->tok_mask = g_new0(uint32_t, nv);
+    idx->tok_len = g_new0(uint8_t, nv);
+    for (int v = 0; v < idx->n_vocab; v++) {
+        size_t len = strlen(idx->tok_str[v]);
+        idx->tok_mask[v] = cx_letter_mask(idx->tok_str[v]);
+        idx->tok_len[v] = (uint8_t)(len > 255 ? 255 : len);
+    }
+    idx->unknown_weight = (float)(1.0 + log((double)(kept + 1) / 2.0));
+
+    idx->typo_words = cx_delindex_new();
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, idx->al->token_syn);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const char *key = k;
+        if (key[0] == '\x01' || key[0] == '\x03' || strchr(key, ' '))
+            continue;
+        add_typo_word(key[0] == '\x02' ? key + 1 : key, idx->typo_words);
+    }
+    cx_attr_words(add_typo_word, idx->typo_words);
+
+    idx->brand_fuzzy = cx_delindex_new();
+    g_hash_table_iter_init(&it, idx->brand_keys);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        if (strlen(k) >= 4)
+            cx_delindex_add(idx->brand_fuzzy, k);
+
+    idx->model_fuzzy = cx_delindex_new();
+    g_hash_table_iter_init(&it, idx->model_keys);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        GArray *refs = v;
+        bool exact = false;
+        for (guint i = 0; i < refs->len; i++)
+            exact |= g_array_index(refs, cx_model_ref, i).level == 3;
+        const char *key = k;
+        bool digits_only = true;
+        for (const char *p = key; *p; p++)
+            digits_only &= *p >= '0' && *p <= '9';
+        if (exact && strlen(key) >= 4 && !digits_only)
+            cx_delindex_add(idx->model_fuzzy, key);
+    }
+}
+
 codify_index *codify_index_build(const codify_entry *entries, size_t n,
                                  const codify_aliases *aliases, minca_err *err)
 {
@@ -206,6 +269,8 @@ codify_index *codify_index_build(const codify_entry *entries, size_t n,
         return NULL;
     }
     codify_index *idx = g_new0(codify_index, 1);
+    static gint serials = 0;
+    idx->serial = (unsigned)g_atomic_int_add(&serials, 1) + 1;
     idx->al = cx_aliases_clone(aliases);
     idx->strings = g_string_chunk_new(1 << 16);
     idx->vocab = g_hash_table_new(g_str_hash, g_str_equal);
@@ -405,6 +470,7 @@ codify_index *codify_index_build(const codify_entry *entries, size_t n,
     for (int m = 0; m < idx->n_models; m++)
         add_model_keys(idx, m);
     add_alias_tables(idx);
+    build_fuzzy_tables(idx, kept);
 
     for (size_t i = 0; i < n; i++)
         g_free(tmp[i].toks);
@@ -452,6 +518,11 @@ void codify_index_free(codify_index *idx)
     g_free(idx->tok_str);
     g_free(idx->model_tok);
     g_free(idx->tok_pool);
+    g_free(idx->tok_mask);
+    g_free(idx->tok_len);
+    cx_delindex_free(idx->typo_words);
+    cx_delindex_free(idx->brand_fuzzy);
+    cx_delindex_free(idx->model_fuzzy);
     g_hash_table_destroy(idx->vocab);
     g_hash_table_destroy(idx->brand_keys);
     g_hash_table_destroy(idx->model_keys);

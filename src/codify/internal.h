@@ -40,6 +40,9 @@ const char *cx_synonym_word(const codify_aliases *al, const char *word);
 const char *cx_unit_word(const codify_aliases *al, const char *word);
 /* True for equipment words listed with %minor (they weigh less than trim words). */
 bool cx_minor_word(const codify_aliases *al, const char *word);
+/* junk.txt: words that carry no version information, and markers of identifiers. */
+bool cx_junk_word(const codify_aliases *al, const char *word);
+bool cx_junk_marker(const codify_aliases *al, const char *word);
 
 /* attributes.c: parses attributes out of canonical tokens. Words that are not attributes are
  * copied to words; canonical attribute tokens ("#D4", "#AUT", ...) are appended. */
@@ -48,6 +51,31 @@ void cx_parse_attrs(const cx_tokens *in, codify_attrs *a, cx_tokens *words);
 void cx_analyse(const codify_aliases *al, const char *text, codify_attrs *a, cx_tokens *words);
 /* Formats one attribute of a for explanations ("2.5L", "AUT", "4P"); "" when unknown. */
 void cx_attr_value(const codify_attrs *a, codify_attr which, char *buf, size_t cap);
+
+/* ---- approximate matching (fuzzy.c) ------------------------------------------------------ */
+
+/* Edits a word of len letters may carry and still count as the same word: 0 below 4
+ * letters, 1 up to 7, 2 from 8. */
+int cx_edit_budget(size_t len);
+/* Bit per letter A-Z (bit 26: any digit); two words k edits apart differ in at most 2k bits. */
+uint32_t cx_letter_mask(const char *s);
+/* Edit distance with adjacent transpositions, or k + 1 once it exceeds k. */
+int cx_edit_distance(const char *a, size_t la, const char *b, size_t lb, int k);
+
+/* Words stored with their one-letter deletions: finds the words exactly one edit (insertion,
+ * deletion, substitution or adjacent transposition) away from a query word. */
+typedef struct cx_delindex cx_delindex;
+cx_delindex *cx_delindex_new(void);
+void cx_delindex_free(cx_delindex *d);
+/* Adds word (copied); returns its id (the same id when added twice), -1 when empty/too long. */
+int cx_delindex_add(cx_delindex *d, const char *word);
+const char *cx_delindex_word(const cx_delindex *d, int id);
+bool cx_delindex_has(const cx_delindex *d, const char *word);
+/* Ids of the stored words one edit from q (never q itself), at most max; returns the count. */
+int cx_delindex_find(const cx_delindex *d, const char *q, int *out, int max);
+
+/* attributes.c: calls fn for every word the attribute grammar knows (AUT, TIPTRONIC, ...). */
+void cx_attr_words(void (*fn)(const char *word, void *data), void *data);
 
 /* ---- aliases --------------------------------------------------------------------------- */
 
@@ -65,6 +93,8 @@ struct codify_aliases {
     int max_phrase;
     uint64_t phrase_start_bits[16];   /* filter: first words of multi-word phrases (hashed) */
     GHashTable *wmi;           /* WMI (2 or 3 chars) -> GPtrArray of compact brand names */
+    GHashTable *junk_word;     /* word -> non-NULL: says nothing about the version */
+    GHashTable *junk_marker;   /* word -> non-NULL: the next token is an identifier */
     GPtrArray *sources;        /* kind/name/text triples, to clone */
 };
 
@@ -128,6 +158,13 @@ struct codify_index {
     GHashTable *model_keys;   /* compact -> GArray of cx_model_ref */
     GHashTable *wmi_brands;   /* WMI -> GArray of int brand ids */
     GHashTable *by_key;       /* "CVEGS|YEAR" -> entry index + 1 */
+    uint32_t *tok_mask;       /* per token id: cx_letter_mask */
+    uint8_t *tok_len;         /* per token id: length (capped at 255) */
+    float unknown_weight;     /* weight of a word the catalog never uses (a hapax) */
+    cx_delindex *typo_words;  /* synonym keys, unit and attribute words: fixes "AUTOMTAICO" */
+    cx_delindex *brand_fuzzy; /* brand keys, for "CHEVORLET" */
+    cx_delindex *model_fuzzy; /* exact model keys, for "SILVVERADO" */
+    unsigned serial;          /* distinguishes indexes in per-thread scratch memory */
     double build_seconds;
 };
 

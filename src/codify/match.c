@@ -32,8 +32,18 @@ typedef struct qstate {
     int models[MAX_MODELS];
     int n_models;
     int model_level;          /* 0 brand only, 1 weak key, 2 family/description, 3 exact */
-    int32_t q[CX_MAX_TOK];
+    bool brand_fuzzy;         /* the brand was recognised only through a typo */
+    bool model_fuzzy;         /* the model was recognised only through a typo */
+    int32_t q[CX_MAX_TOK];    /* catalog tokens the query supports, sorted */
+    float qmul[CX_MAX_TOK];   /* credit per token: 1 written exactly, less when fuzzy */
     int nq;
+    /* words of the query the block does not contain as written */
+    int n_fuzzy, n_junk, n_unknown;
+    const char *fuzzy_word[CX_MAX_TOK];   /* query spelling ... */
+    int32_t fuzzy_tok[CX_MAX_TOK];        /* ... and the catalog token it was taken for */
+    const char *junk_word[CX_MAX_TOK];
+    const char *unknown_word[CX_MAX_TOK];
+    float unknown_w;          /* summed weight of the unknown words */
     bool vin_ok;
     char qval[CODIFY_ATTR__COUNT][24];   /* query attribute values as shown in explanations */
     bool qval_ready;
@@ -132,6 +142,20 @@ static GArray *brand_lookup(const codify_index *idx, const char *compact)
     return *compact ? g_hash_table_lookup(idx->brand_keys, compact) : NULL;
 }
 
+/* Brands one edit away from word (4 letters or more); marks the brand as read from a typo. */
+static bool brands_fuzzy(const codify_index *idx, const char *word, qstate *s)
+{
+    if (strlen(word) < 4)
+        return false;
+    int ids[8];
+    int n = cx_delindex_find(idx->brand_fuzzy, word, ids, 8);
+    for (int k = 0; k < n; k++)
+        add_brands(s, brand_lookup(idx, cx_delindex_word(idx->brand_fuzzy, ids[k])));
+    if (s->n_brands)
+        s->brand_fuzzy = true;
+    return s->n_brands > 0;
+}
+
 /* Brand from a normalised marca column. */
 static bool brands_from_column(const codify_index *idx, const cx_tokens *t, qstate *s)
 {
@@ -156,6 +180,14 @@ static bool brands_from_column(const codify_index *idx, const cx_tokens *t, qsta
     for (int i = 0; !ids && i < t->n; i++)
         if (!g_hash_table_contains(idx->al->brand_ignore, t->tok[i]))
             ids = brand_lookup(idx, t->tok[i]);
+    if (!ids) {
+        /* a typo: "CHEVORLET", "VOLKSWAGN" */
+        if (brands_fuzzy(idx, comp, s))
+            return true;
+        for (int i = 0; i < t->n; i++)
+            if (!g_hash_table_contains(idx->al->brand_ignore, t->tok[i]) && brands_fuzzy(idx, t->tok[i], s))
+                return true;
+    }
     add_brands(s, ids);
     return s->n_brands > 0;
 }
@@ -181,6 +213,11 @@ static bool brands_from_text(const codify_index *idx, const cx_tokens *t, qstate
             return true;
         }
     }
+    /* a misspelt brand opening the description: only longer words, a short word one edit
+     * from a brand is too often something else */
+    for (int i = 0; i < t->n && i < 3; i++)
+        if (strlen(t->tok[i]) >= 5 && brands_fuzzy(idx, t->tok[i], s))
+            return true;
     return false;
 }
 
@@ -262,6 +299,34 @@ static void models_from_tokens(const codify_index *idx, const qstate *s, const c
     }
 }
 
+/* Model names one edit away from a word (or two adjacent words written apart) of t, within
+ * the recognised brands: "SILVVERADO", "TIIAD", "CYBERRRUCK". */
+static void models_fuzzy(const codify_index *idx, const qstate *s, const cx_tokens *t, bool from_column,
+                         model_pick *best)
+{
+    if (s->n_brands == 0)
+        return;
+    char key[128];
+    for (int i = 0; i < t->n; i++) {
+        for (int L = 1; L <= 2 && i + L <= t->n; L++) {
+            size_t o = 0;
+            bool letters = false;
+            for (int k = 0; k < L && o < sizeof key; k++)
+                o += (size_t)g_strlcpy(key + o, t->tok[i + k], sizeof key - o);
+            if (o >= sizeof key || o < 4)
+                continue;
+            for (size_t k = 0; k < o; k++)
+                letters |= key[k] >= 'A' && key[k] <= 'Z';
+            if (!letters)
+                continue;
+            int ids[8];
+            int n = cx_delindex_find(idx->model_fuzzy, key, ids, 8);
+            for (int k = 0; k < n; k++)
+                consider_key(idx, s, cx_delindex_word(idx->model_fuzzy, ids[k]), 0, 3, from_column, best);
+        }
+    }
+}
+
 /* Entries of the selected models in the query year (every year when it is unknown). */
 static size_t gather_block(const codify_index *idx, const qstate *s, scored **sc, size_t *cap)
 {
@@ -296,43 +361,6 @@ static size_t gather_block(const codify_index *idx, const qstate *s, scored **sc
 
 /* ---- scoring -------------------------------------------------------------------------- */
 
-static void query_tokens(const codify_index *idx, const cx_tokens *words, const cx_tokens *sub,
-                         const char *sub_compact, qstate *s)
-{
-    int n = 0;
-    for (int i = 0; i < words->n && n < CX_MAX_TOK; i++) {
-        int id = cx_token_id(idx, words->tok[i]);
-        if (id >= 0)
-            s->q[n++] = id;
-    }
-    for (int i = 0; i < sub->n && n < CX_MAX_TOK; i++) {
-        const char *syn = cx_synonym_word(idx->al, sub->tok[i]);   /* "3 HATCHBACK" -> HB */
-        int id = cx_token_id(idx, syn && *syn && !strchr(syn, ' ') ? syn : sub->tok[i]);
-        if (id >= 0)
-            s->q[n++] = id;
-    }
-    if (*sub_compact && n < CX_MAX_TOK) {
-        int id = cx_token_id(idx, sub_compact);
-        if (id >= 0)
-            s->q[n++] = id;
-    }
-    /* sort + dedupe (small n: insertion sort) */
-    for (int i = 1; i < n; i++) {
-        int32_t v = s->q[i];
-        int j = i - 1;
-        while (j >= 0 && s->q[j] > v) {
-            s->q[j + 1] = s->q[j];
-            j--;
-        }
-        s->q[j + 1] = v;
-    }
-    int u = 0;
-    for (int i = 0; i < n; i++)
-        if (u == 0 || s->q[u - 1] != s->q[i])
-            s->q[u++] = s->q[i];
-    s->nq = u;
-}
-
 static float match_weight(const codify_index *idx, const cx_entry *e, const qstate *s, uint8_t *mark)
 {
     const int32_t *c = idx->tok_pool + e->tok_off;
@@ -344,7 +372,7 @@ static float match_weight(const codify_index *idx, const cx_entry *e, const qsta
         } else if (s->q[i] > c[j]) {
             j++;
         } else {
-            m += idx->weight[c[j]];
+            m += idx->weight[c[j]] * s->qmul[i];
             if (mark)
                 mark[i] = 1;
             i++;
@@ -422,6 +450,61 @@ static void explain_words(const codify_index *idx, const qstate *s, const cx_ent
         add_evidence(c, CODIFY_ATTR_WORDS, CODIFY_UNSAID, "", idx->tok_str[unsaid[k]]);
 }
 
+static bool entry_has(const codify_index *idx, const cx_entry *e, int32_t tok)
+{
+    const int32_t *c = idx->tok_pool + e->tok_off;
+    int lo = 0, hi = e->n_tok;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (c[mid] < tok)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < e->n_tok && c[lo] == tok;
+}
+
+/* Query words read with a typo as one of this entry's words, ignored as junk, or that no
+ * entry of the block explains. */
+static void explain_query_words(const codify_index *idx, const qstate *s, const cx_entry *e, codify_candidate *c)
+{
+    enum { N_SHOW = 4 };
+    for (int i = 0, shown = 0; i < s->n_fuzzy && shown < N_SHOW; i++)
+        if (entry_has(idx, e, s->fuzzy_tok[i])) {
+            add_evidence(c, CODIFY_ATTR_WORDS, CODIFY_FUZZY, s->fuzzy_word[i], idx->tok_str[s->fuzzy_tok[i]]);
+            shown++;
+        }
+    for (int i = 0; i < s->n_junk && i < N_SHOW; i++)
+        add_evidence(c, CODIFY_ATTR_WORDS, CODIFY_IGNORED, s->junk_word[i], "");
+    for (int i = 0; i < s->n_unknown && i < N_SHOW; i++)
+        add_evidence(c, CODIFY_ATTR_WORDS, CODIFY_UNEXPLAINED, s->unknown_word[i], "");
+}
+
+/* Appends "; LABEL: a, b" for the evidence of one verdict, each item formatted by its kind. */
+static char *put_verdict(char *p, char *end, const codify_candidate *c, codify_verdict v, const char *label)
+{
+    int n = 0;
+    for (int i = 0; i < c->n_evidence; i++) {
+        const codify_evidence *ev = &c->evidence[i];
+        if (ev->verdict != v)
+            continue;
+        const char *parts[3] = {n++ ? ", " : label, ev->query_value, NULL};
+        if (v == CODIFY_FUZZY)
+            parts[2] = ev->catalog_value;
+        for (int k = 0; k < 3; k++) {
+            if (!parts[k])
+                continue;
+            if (k == 2 && end - p > 5) {   /* never a partial UTF-8 sequence */
+                memcpy(p, " \u2248 ", 5);
+                p += 5;
+            }
+            for (const char *q = parts[k]; *q && p < end; q++)
+                *p++ = *q;
+        }
+    }
+    return p;
+}
+
 static void explain(const codify_index *idx, qstate *s, const cx_entry *e, float m,
                     float qw, codify_candidate *c)
 {
@@ -455,6 +538,7 @@ static void explain(const codify_index *idx, qstate *s, const cx_entry *e, float
     if (s->vin_ok && s->year_src == 3)
         add_evidence(c, CODIFY_ATTR_VIN, CODIFY_AGREE, s->attrs.vin, "");
     explain_words(idx, s, e, c);
+    explain_query_words(idx, s, e, c);
 
     /* short human string: "agrees: brand, model, year, AUT, 2.5L; conflicts: doors 4P vs 2P; words 80%" */
     char *p = c->explanation;
@@ -494,6 +578,9 @@ static void explain(const codify_index *idx, qstate *s, const cx_entry *e, float
         PUT(n_unsaid++ ? ", " : "; catalog only: ");
         PUT(ev->catalog_value);
     }
+    p = put_verdict(p, end, c, CODIFY_FUZZY, "; typo: ");
+    p = put_verdict(p, end, c, CODIFY_IGNORED, "; ignored: ");
+    p = put_verdict(p, end, c, CODIFY_UNEXPLAINED, "; unexplained: ");
     char num[16];
     cx_format_uint(num, qw > 0 ? (unsigned)(100.0f * m / qw + 0.5f) : 0u);
     PUT("; words ");
@@ -508,9 +595,15 @@ static void explain(const codify_index *idx, qstate *s, const cx_entry *e, float
 /* Per-thread working memory, reused across calls (freed by GLib when the thread exits). */
 typedef struct scratch {
     qstate s;
-    cx_tokens tk[5];          /* 0 marca, 1 submarca, 2 description words, 3 raw desc, 4 tmp */
+    cx_tokens tk[6];          /* 0 marca, 1 submarca, 2 description words, 3 raw desc, 4-5 tmp */
     scored *sc;
     size_t cap;
+    unsigned stamp_serial;    /* index the stamps belong to */
+    int stamp_n;
+    uint32_t *stamp;          /* per token id: == gen when the block contains it */
+    uint32_t gen;
+    int32_t *bvocab;          /* distinct tokens of the block */
+    size_t bvocab_n, bvocab_cap;
 } scratch;
 
 static void scratch_free(gpointer p)
@@ -518,6 +611,8 @@ static void scratch_free(gpointer p)
     scratch *w = p;
     if (w) {
         g_free(w->sc);
+        g_free(w->stamp);
+        g_free(w->bvocab);
         g_free(w);
     }
 }
@@ -575,6 +670,277 @@ static int answer_correction(const codify_index *idx, const codify_query *q, con
     return 1;
 }
 
+/* ---- words written differently from the catalog ------------------------------------- */
+
+static bool letters_only(const char *w)
+{
+    if (!*w)
+        return false;
+    for (; *w; w++)
+        if (*w < 'A' || *w > 'Z')
+            return false;
+    return true;
+}
+
+static bool number_word(const char *w)
+{
+    if (*w < '0' || *w > '9')
+        return false;
+    for (; *w; w++)
+        if ((*w < '0' || *w > '9') && *w != '.')
+            return false;
+    return true;
+}
+
+/* Words the catalog never uses that are one edit from a synonym, unit or attribute word take
+ * that spelling before the synonyms apply: "AUTOMTAICO" -> "AUTOMATICO", "TITRONIC" ->
+ * "TIPTRONIC", "5 PASAJERSO" -> "5 OCUP". */
+static void fix_typos(const codify_index *idx, const cx_tokens *in, cx_tokens *out)
+{
+    cx_tokens_init(out);
+    for (int i = 0; i < in->n; i++) {
+        const char *w = in->tok[i];
+        const char *fixed = NULL;
+        if (strlen(w) >= 4 && letters_only(w) && cx_token_id(idx, w) < 0 && !cx_synonym_word(idx->al, w) &&
+            !cx_unit_word(idx->al, w) && !cx_junk_word(idx->al, w) && !cx_junk_marker(idx->al, w) &&
+            !cx_delindex_has(idx->typo_words, w)) {
+            int ids[4];
+            if (cx_delindex_find(idx->typo_words, w, ids, 4) == 1)
+                fixed = cx_delindex_word(idx->typo_words, ids[0]);
+        }
+        if (!fixed) {
+            cx_tokens_push(out, w, strlen(w));
+            continue;
+        }
+        const char *unit = i > 0 && number_word(in->tok[i - 1]) ? cx_unit_word(idx->al, fixed) : NULL;
+        const char *use = unit ? unit : fixed;
+        cx_tokens_push(out, use, strlen(use));
+    }
+}
+
+/* Marks the tokens of the block's entries (w->stamp[t] == w->gen) and lists them once. */
+static void stamp_block(const codify_index *idx, scratch *w, const scored *sc, size_t nb)
+{
+    if (w->stamp_serial != idx->serial || w->stamp_n < idx->n_vocab) {
+        g_free(w->stamp);
+        w->stamp_n = idx->n_vocab ? idx->n_vocab : 1;
+        w->stamp = g_new0(uint32_t, w->stamp_n);
+        w->stamp_serial = idx->serial;
+        w->gen = 0;
+    }
+    if (++w->gen == 0) {
+        memset(w->stamp, 0, sizeof(uint32_t) * (size_t)w->stamp_n);
+        w->gen = 1;
+    }
+    w->bvocab_n = 0;
+    for (size_t i = 0; i < nb; i++) {
+        const cx_entry *e = &idx->entries[sc[i].entry];
+        const int32_t *c = idx->tok_pool + e->tok_off;
+        for (int j = 0; j < e->n_tok; j++) {
+            if (w->stamp[c[j]] == w->gen)
+                continue;
+            w->stamp[c[j]] = w->gen;
+            if (w->bvocab_n == w->bvocab_cap) {
+                w->bvocab_cap = w->bvocab_cap ? w->bvocab_cap * 2 : 256;
+                w->bvocab = g_renew(int32_t, w->bvocab, w->bvocab_cap);
+            }
+            w->bvocab[w->bvocab_n++] = c[j];
+        }
+    }
+}
+
+#define FUZZY_MAX_TIES 4
+
+/* The block's tokens a query word the block lacks is most likely a spelling of: one or two
+ * edits away (by length), or the word is a prefix (an abbreviation: "ADV", "PLAT", "SENS").
+ * Returns how many tokens tie for the best reading (0: none) and the credit they get. */
+static int fuzzy_in_block(const codify_index *idx, const scratch *w, const char *q, int32_t *out, float *credit)
+{
+    size_t lq = strlen(q);
+    if (lq < 3 || !letters_only(q))
+        return 0;
+    int budget = cx_edit_budget(lq);
+    uint32_t mq = cx_letter_mask(q);
+    int best = 99, n = 0;
+    for (size_t i = 0; i < w->bvocab_n; i++) {
+        int32_t t = w->bvocab[i];
+        const char *ts = idx->tok_str[t];
+        if (ts[0] != q[0] && budget == 0)
+            continue;
+        size_t lt = idx->tok_len[t];
+        uint32_t mt = idx->tok_mask[t];
+        int cost = 99;
+        if (lt > lq && ts[0] == q[0] && (mq & ~mt) == 0 && memcmp(ts, q, lq) == 0 && letters_only(ts))
+            cost = lq >= 4 ? 15 : 20;
+        size_t dl = lt > lq ? lt - lq : lq - lt;
+        if (budget && dl <= (size_t)budget && __builtin_popcount(mq ^ mt) <= 2 * budget && ts[0] != '#') {
+            int d = cx_edit_distance(q, lq, ts, lt, budget);
+            if (d > 0 && d <= budget && d * 10 < cost)
+                cost = d * 10;
+        }
+        if (cost > best || cost == 99)
+            continue;
+        if (cost < best) {
+            best = cost;
+            n = 0;
+        }
+        if (n < FUZZY_MAX_TIES)
+            out[n++] = t;
+    }
+    *credit = best == 10 ? 0.8f : best == 15 ? 0.7f : 0.5f;
+    return n;
+}
+
+static void add_q(qstate *s, int32_t id, float mul)
+{
+    for (int i = 0; i < s->nq; i++)
+        if (s->q[i] == id) {
+            if (mul > s->qmul[i])
+                s->qmul[i] = mul;
+            return;
+        }
+    if (s->nq < CX_MAX_TOK) {
+        s->q[s->nq] = id;
+        s->qmul[s->nq++] = mul;
+    }
+}
+
+static bool has_digit_char(const char *w)
+{
+    for (; *w; w++)
+        if (*w >= '0' && *w <= '9')
+            return true;
+    return false;
+}
+
+/* One query word against the block: supported as written, an attribute the block does not
+ * state, junk, a typo or abbreviation of a block token, or unexplained. */
+static void classify_word(const codify_index *idx, const scratch *w, qstate *s, const char *word, int id,
+                          const char *prev)
+{
+    if (id >= 0 && w->stamp[id] == w->gen && !(s->n_brands && brand_lookup(idx, word))) {
+        add_q(s, id, 1.0f);
+        return;
+    }
+    if (word[0] == '#')
+        return;   /* an attribute the block does not state: neither for nor against */
+    if (brand_lookup(idx, word) || g_hash_table_contains(idx->al->brand_ignore, word))
+        return;   /* the brand again ("NISSAN MOTOR ..."): it chose the block already */
+    if (cx_junk_word(idx->al, word) || cx_junk_marker(idx->al, word) ||
+        (prev && cx_junk_marker(idx->al, prev) && (has_digit_char(word) || strlen(word) <= 3))) {
+        s->junk_word[s->n_junk++] = word;
+        return;
+    }
+    int32_t t[FUZZY_MAX_TIES];
+    float credit = 0;
+    int n = fuzzy_in_block(idx, w, word, t, &credit);
+    if (n > 0) {
+        for (int k = 0; k < n; k++)
+            add_q(s, t[k], credit);
+        s->fuzzy_word[s->n_fuzzy] = word;
+        s->fuzzy_tok[s->n_fuzzy++] = t[0];
+        return;
+    }
+    size_t len = strlen(word);
+    bool digits = has_digit_char(word);
+    if (number_word(word) || (digits && len >= 5)) {
+        s->junk_word[s->n_junk++] = word;   /* fleet numbers, plates, serials */
+        return;
+    }
+    float wt = id >= 0 ? idx->weight[id] : idx->unknown_weight;
+    if (len == 1)
+        wt *= (float)CX_MINOR_FACTOR;
+    s->unknown_w += wt;
+    s->unknown_word[s->n_unknown++] = word;
+}
+
+static int cmp_qpair(const void *a, const void *b)
+{
+    const int32_t *x = a, *y = b;
+    return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* The catalog tokens the query supports (q, with their credit), from the description words
+ * and the model column, and what it says that the block cannot use. */
+static void query_tokens(const codify_index *idx, const scratch *w, const cx_tokens *words, const cx_tokens *sub,
+                         const char *sub_compact, qstate *s)
+{
+    s->nq = 0;
+    s->n_fuzzy = s->n_junk = s->n_unknown = 0;
+    s->unknown_w = 0;
+    for (int i = 0; i < words->n; i++)
+        classify_word(idx, w, s, words->tok[i], cx_token_id(idx, words->tok[i]), i ? words->tok[i - 1] : NULL);
+    for (int i = 0; i < sub->n; i++) {
+        const char *syn = cx_synonym_word(idx->al, sub->tok[i]);   /* "3 HATCHBACK" -> HB */
+        const char *word = syn && *syn && !strchr(syn, ' ') ? syn : sub->tok[i];
+        classify_word(idx, w, s, word, cx_token_id(idx, word), i ? sub->tok[i - 1] : NULL);
+    }
+    if (*sub_compact) {
+        int id = cx_token_id(idx, sub_compact);
+        if (id >= 0 && w->stamp[id] == w->gen)
+            add_q(s, id, 1.0f);
+    }
+    /* sort (id, credit) pairs by id */
+    int32_t pairs[CX_MAX_TOK][2];
+    for (int i = 0; i < s->nq; i++) {
+        pairs[i][0] = s->q[i];
+        memcpy(&pairs[i][1], &s->qmul[i], sizeof(float));
+    }
+    qsort(pairs, (size_t)s->nq, sizeof pairs[0], cmp_qpair);
+    for (int i = 0; i < s->nq; i++) {
+        s->q[i] = pairs[i][0];
+        memcpy(&s->qmul[i], &pairs[i][1], sizeof(float));
+    }
+}
+
+/* Credit the query gives a token (0 when it does not support it). */
+static float q_credit(const qstate *s, int32_t id)
+{
+    int lo = 0, hi = s->nq;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (s->q[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->nq && s->q[lo] == id ? s->qmul[lo] : 0.0f;
+}
+
+/* What tells the top entry t from the runner-up r: the weight of the tokens only one of them
+ * has, and how much of it the query supports (fuzzy support apart). */
+typedef struct discrimination {
+    float only_t, only_r;         /* weight of tokens in one entry and not the other */
+    float said_t, said_r;         /* query credit on those tokens */
+    float said_t_fuzzy;           /* part of said_t that comes from typo readings */
+} discrimination;
+
+static void discriminate(const codify_index *idx, const qstate *s, const cx_entry *t, const cx_entry *r,
+                         discrimination *d)
+{
+    memset(d, 0, sizeof *d);
+    const int32_t *a = idx->tok_pool + t->tok_off, *b = idx->tok_pool + r->tok_off;
+    int i = 0, j = 0;
+    while (i < t->n_tok || j < r->n_tok) {
+        if (j >= r->n_tok || (i < t->n_tok && a[i] < b[j])) {
+            float wt = idx->weight[a[i]], c = q_credit(s, a[i]);
+            d->only_t += wt;
+            d->said_t += wt * c;
+            if (c > 0 && c < 1)
+                d->said_t_fuzzy += wt * c;
+            i++;
+        } else if (i >= t->n_tok || b[j] < a[i]) {
+            float wt = idx->weight[b[j]];
+            d->only_r += wt;
+            d->said_r += wt * q_credit(s, b[j]);
+            j++;
+        } else {
+            i++;
+            j++;
+        }
+    }
+}
+
 int codify_match(const codify_index *idx, const codify_query *q, const codify_options *opts,
                  codify_result *out, minca_err *err)
 {
@@ -606,7 +972,8 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     cx_compact(norm, sub_compact, sizeof sub_compact);
     codify_normalize(q->descripcion ? q->descripcion : "", norm, sizeof norm);
     cx_tokenize(idx->al, norm, &tk[3]);
-    cx_apply_synonyms(idx->al, &tk[3], &tk[4]);
+    fix_typos(idx, &tk[3], &tk[5]);
+    cx_apply_synonyms(idx->al, &tk[5], &tk[4]);
     cx_parse_attrs(&tk[4], &s->attrs, &tk[2]);
 
     /* VIN: explicit column first, then one found in the text */
@@ -710,6 +1077,13 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
         if (pick.n)
             s->n_brands = 0;
     }
+    if (pick.n == 0 && s->n_brands) {
+        if (tk[1].n)
+            models_fuzzy(idx, s, &tk[1], true, &pick);
+        if (pick.n == 0)
+            models_fuzzy(idx, s, &tk[3], false, &pick);
+        s->model_fuzzy = pick.n > 0;
+    }
     size_t nb = 0;
     if (pick.n) {
         /* models of the best rank that have entries in the year; else the next rank */
@@ -750,14 +1124,13 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     }
 
     scored *sc = w->sc;
-    query_tokens(idx, &tk[2], &tk[1], sub_compact, s);
-    uint8_t mark[CX_MAX_TOK] = {0};
+    stamp_block(idx, w, sc, nb);
+    query_tokens(idx, w, &tk[2], &tk[1], sub_compact, s);
     for (size_t i = 0; i < nb; i++)
-        sc[i].m = match_weight(idx, &idx->entries[sc[i].entry], s, mark);
-    float qw = 0;
+        sc[i].m = match_weight(idx, &idx->entries[sc[i].entry], s, NULL);
+    float qw = 0;   /* every token in q occurs in the block */
     for (int i = 0; i < s->nq; i++)
-        if (mark[i])
-            qw += idx->weight[s->q[i]];
+        qw += idx->weight[s->q[i]] * s->qmul[i];
     for (size_t i = 0; i < nb; i++) {
         const cx_entry *e = &idx->entries[sc[i].entry];
         float denom = SCORE_ALPHA * e->cw + (1 - SCORE_ALPHA) * qw;
@@ -811,6 +1184,40 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     }
     x[10] = best->alt;
     x[11] = best->alt - alt2;
+    /* what the query says that the top entry does not explain */
+    x[12] = s->unknown_w > 0 ? s->unknown_w / (qw + s->unknown_w) : 0.0;
+    x[13] = log1p((double)s->n_unknown);
+    float fuzzy_m = 0;
+    {
+        const int32_t *c = idx->tok_pool + be->tok_off;
+        for (int j = 0; j < be->n_tok; j++) {
+            float cr = q_credit(s, c[j]);
+            if (cr > 0 && cr < 1)
+                fuzzy_m += idx->weight[c[j]] * cr;
+        }
+    }
+    x[14] = best->m > 0 ? fuzzy_m / best->m : 0.0;
+    /* what tells the top entry from the best entry of another key, and whether the query
+     * says it */
+    const scored *runner = NULL;
+    for (size_t i = 0; i < nb && !runner; i++)
+        if (memcmp(idx->entries[sc[i].entry].cvegs, be->cvegs, sizeof be->cvegs) != 0)
+            runner = &sc[i];
+    if (runner) {
+        const cx_entry *re = &idx->entries[runner->entry];
+        discrimination d;
+        discriminate(idx, s, be, re, &d);
+        int nc;
+        float pen_t = conflict_penalty(&s->attrs, &be->attrs, &nc);
+        float pen_r = conflict_penalty(&s->attrs, &re->attrs, &nc);
+        x[15] = d.only_t + d.only_r > 0 ? (d.said_t - d.said_r) / (d.only_t + d.only_r) : 0.0;
+        x[16] = d.said_t <= 1e-6f && pen_r <= pen_t + 1e-6f ? 1.0 : 0.0;
+        x[17] = pen_r - pen_t;
+        x[18] = d.said_t > 0 ? d.said_t_fuzzy / d.said_t : 0.0;
+        x[20] = 1.0;
+        x[21] = d.only_r > 0 ? d.said_r / d.only_r : 0.0;
+    }
+    x[19] = s->brand_fuzzy || s->model_fuzzy ? 1.0 : 0.0;
     out->confidence = codify_confidence(&out->features);
     if (s->year_src == 0) {
         /* no model year anywhere: the same version in k years scores the same, so the year
@@ -874,4 +1281,17 @@ const char *codify_attr_name(codify_attr a)
         "brand", "model", "year", "transmission", "doors", "cylinders", "displacement", "turbo",
         "occupants", "drive", "fuel", "tonnage", "words", "vin", "correction"};
     return (unsigned)a < CODIFY_ATTR__COUNT ? names[a] : "?";
+}
+
+const char *codify_verdict_name(codify_verdict v)
+{
+    switch (v) {
+    case CODIFY_CONFLICT: return "conflict";
+    case CODIFY_UNSAID: return "catalog_only";
+    case CODIFY_AGREE: return "agree";
+    case CODIFY_FUZZY: return "fuzzy";
+    case CODIFY_IGNORED: return "ignored";
+    case CODIFY_UNEXPLAINED: return "unexplained";
+    }
+    return "?";
 }

@@ -128,7 +128,7 @@ json_t *steps_candidates_json(const codify_result *res)
         json_t *ev = json_array();
         for (int k = 0; k < cd->n_evidence; k++)
             json_array_append_new(ev, json_pack("{s:s, s:s, s:s, s:s}", "attr", codify_attr_name(cd->evidence[k].attr),
-                                                "verdict", cd->evidence[k].verdict == CODIFY_AGREE ? "agree" : "conflict",
+                                                "verdict", codify_verdict_name(cd->evidence[k].verdict),
                                                 "query", cd->evidence[k].query_value, "catalog",
                                                 cd->evidence[k].catalog_value));
         json_array_append_new(arr, json_pack("{s:s, s:i, s:f, s:s?, s:s?, s:s?, s:s, s:o}", "cvegs", cd->cvegs,
