@@ -826,7 +826,7 @@ static void classify_word(const codify_index *idx, const scratch *w, qstate *s, 
         return;   /* an attribute the block does not state: neither for nor against */
     if (brand_lookup(idx, word) || g_hash_table_contains(idx->al->brand_ignore, word))
         return;   /* the brand again ("NISSAN MOTOR ..."): it chose the block already */
-    if (cx_junk_word(idx->al, word) || cx_junk_marker(idx->al, word) ||
+    if (cx_junk_word(idx->al, word) || cx_junk_marker(idx->al, word) || cx_minor_word(idx->al, word) ||
         (prev && cx_junk_marker(idx->al, prev) && (has_digit_char(word) || strlen(word) <= 3))) {
         s->junk_word[s->n_junk++] = word;
         return;
