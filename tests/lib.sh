@@ -21,6 +21,8 @@ check_fails() { local name=$1; shift; if "$@" >>"$T_TMP/check.log" 2>&1; then no
 check_eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; echo "# $1: expected [$2] got [$3]" >&2; fi; }
 # check_match NAME REGEX TEXT
 check_match() { if printf '%s' "$3" | grep -qE -- "$2"; then ok "$1"; else not_ok "$1"; echo "# $1: [$2] not found in: $(printf '%s' "$3" | head -c 2000)" >&2; fi; }
+# check_no_match NAME REGEX TEXT: TEXT must not contain REGEX
+check_no_match() { if printf '%s' "$3" | grep -qE -- "$2"; then not_ok "$1"; echo "# $1: [$2] found in: $(printf '%s' "$3" | head -c 2000)" >&2; else ok "$1"; fi; }
 # psql_q SQL: runs a query against the test database, prints unaligned tuples.
 psql_q() { psql "$MINCA_DATABASE_URL" -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
 have_shared() { [ -d "$SHARED/data" ]; }

@@ -231,7 +231,7 @@ typedef struct codify_evidence {
     char catalog_value[24];     /* as read from the catalog entry */
 } codify_evidence;
 
-#define CODIFY_MAX_EVIDENCE 24
+#define CODIFY_MAX_EVIDENCE 32
 #define CODIFY_MAX_CANDIDATES 10
 
 typedef struct codify_candidate {

@@ -54,6 +54,34 @@ static int load_index(const source_opts *s, codify_index **idx, codify_threshold
 
 /* ---- codify ----------------------------------------------------------------------------- */
 
+/* Compact form (the default): the answer and the ranked keys with their scores. */
+static void print_json_compact(const char *id, const codify_result *r)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "id", id ? json_string(id) : json_null());
+    json_object_set_new(j, "cvegs", r->cvegs[0] ? json_string(r->cvegs) : json_null());
+    json_object_set_new(j, "year", r->year ? json_integer(r->year) : json_null());
+    json_object_set_new(j, "confidence", json_real(round(r->confidence * 10000) / 10000));
+    json_object_set_new(j, "decision", json_string(codify_decision_name(r->decision)));
+    if (r->reason[0])
+        json_object_set_new(j, "reason", json_string(r->reason));
+    if (r->corrected)
+        json_object_set_new(j, "corrected", json_true());
+    json_t *cands = json_array();
+    for (int i = 0; i < r->n_candidates; i++) {
+        const codify_candidate *c = &r->candidates[i];
+        json_array_append_new(cands, json_pack("{s:s, s:i, s:f}", "cvegs", c->cvegs, "year", c->year, "score",
+                                               round(c->score * 10000) / 10000));
+    }
+    json_object_set_new(j, "candidates", cands);
+    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    if (s)
+        puts(s);
+    free(s);
+    json_decref(j);
+}
+
+/* Full form (--explain): every candidate with its catalog text, explanation and evidence. */
 static void print_json(const char *id, const codify_result *r)
 {
     json_t *j = json_object();
@@ -117,7 +145,19 @@ static void print_human(const char *id, const char *text, const codify_result *r
     putchar('\n');
 }
 
-static int codify_csv_input(const codify_index *idx, const char *path, const codify_options *o, bool json,
+typedef enum { OUT_HUMAN, OUT_JSON, OUT_JSON_EXPLAIN } out_mode;
+
+static void print_result(out_mode mode, const char *id, const char *text, const codify_result *r)
+{
+    if (mode == OUT_JSON)
+        print_json_compact(id, r);
+    else if (mode == OUT_JSON_EXPLAIN)
+        print_json(id, r);
+    else
+        print_human(id, text, r);
+}
+
+static int codify_csv_input(const codify_index *idx, const char *path, const codify_options *o, out_mode mode,
                             minca_err *err)
 {
     char *data = NULL;
@@ -157,8 +197,8 @@ static int codify_csv_input(const codify_index *idx, const char *path, const cod
             id = idbuf;
         }
         codify_match(idx, &q, o, res, NULL);
-        if (json) {
-            print_json(id, res);
+        if (mode != OUT_HUMAN) {
+            print_result(mode, id, NULL, res);
         } else {
             char *text = g_strdup_printf("%s %s %s %s", q.marca, q.submarca, FIELD(c_anio), q.descripcion);
             print_human(id, g_strstrip(text), res);
@@ -175,15 +215,19 @@ static int codify_csv_input(const codify_index *idx, const char *path, const cod
 }
 
 static const char CODIFY_USAGE[] =
-    "usage: minca codify [--insurer SLUG | --catalog FILE.csv] [--aliases DIR] [--json] [--top N]\n"
-    "                    (TEXT... | --input FILE.csv)\n\n"
+    "usage: minca codify [--insurer SLUG | --catalog FILE.csv] [--aliases DIR] [--json [--explain]]\n"
+    "                    [--top N] (TEXT... | --input FILE.csv)\n\n"
     "Finds the catalog entry (CVEGS key and model year) of each vehicle description, with a\n"
     "confidence, a decision (auto_accept, needs_review, no_match) and ranked candidates.\n\n"
     "  --insurer SLUG     the insurer's active catalog in the database (default: config insurer)\n"
     "  --catalog FILE     an AMIS CATVER CSV file instead\n"
     "  --aliases DIR      alias tables directory (default: DATA_DIR/codify)\n"
     "  --input FILE.csv   header with 'descripcion' and optionally id, marca, submarca, anio\n"
-    "  --json             JSON Lines, one object per input in input order\n"
+    "  --json             JSON Lines, one compact object per input in input order: id, cvegs,\n"
+    "                     year, confidence, decision (reason when no_match) and the ranked\n"
+    "                     candidates' cvegs, year and score\n"
+    "  --explain          with --json: every candidate with its catalog text, explanation and\n"
+    "                     evidence (typo readings, ignored and unexplained words, conflicts)\n"
     "  --top N            candidates per input (default 5, at most 10)\n"
     "  TEXT...            each argument is one description (year inside the text, e.g. MOD 2019)\n";
 
@@ -204,7 +248,7 @@ static int run_codify(int argc, char **argv)
     }
     source_opts src = {0};
     const char *input = NULL;
-    bool json = false;
+    bool json = false, explain = false;
     int top = 5;
     GPtrArray *texts = g_ptr_array_new();
     for (int i = 1; i < argc; i++) {
@@ -217,6 +261,8 @@ static int run_codify(int argc, char **argv)
             continue;
         if (strcmp(argv[i], "--json") == 0) {
             json = true;
+        } else if (strcmp(argv[i], "--explain") == 0) {
+            explain = true;
         } else if (strcmp(argv[i], "--top") == 0 && i + 1 < argc) {
             top = atoi(argv[++i]);
             if (top < 1 || top > CODIFY_MAX_CANDIDATES) {
@@ -236,6 +282,10 @@ static int run_codify(int argc, char **argv)
         g_ptr_array_free(texts, TRUE);
         return cli_usage_error(&codify_cmd, "give either descriptions or --input FILE.csv");
     }
+    if (explain && !json) {
+        g_ptr_array_free(texts, TRUE);
+        return cli_usage_error(&codify_cmd, "--explain goes with --json (the text output always explains)");
+    }
     if (src.insurer && src.catalog) {
         g_ptr_array_free(texts, TRUE);
         return cli_usage_error(&codify_cmd, "--insurer and --catalog are exclusive");
@@ -252,9 +302,13 @@ static int run_codify(int argc, char **argv)
     }
     o.corrections = corr;
     o.top_n = top;
+    out_mode mode = !json ? OUT_HUMAN : explain ? OUT_JSON_EXPLAIN : OUT_JSON;
+    o.explain = mode != OUT_JSON;   /* the compact form prints no explanation */
+    static char outbuf[1 << 16];
+    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     int status = 0;
     if (input) {
-        if (codify_csv_input(idx, input, &o, json, &err) != 0) {
+        if (codify_csv_input(idx, input, &o, mode, &err) != 0) {
             fprintf(stderr, "minca codify: %s\n", err.msg);
             status = 1;
         }
@@ -265,10 +319,7 @@ static int run_codify(int argc, char **argv)
             codify_match(idx, &q, &o, res, NULL);
             char id[16];
             snprintf(id, sizeof id, "%u", i + 1);
-            if (json)
-                print_json(id, res);
-            else
-                print_human(NULL, q.descripcion, res);
+            print_result(mode, mode == OUT_HUMAN ? NULL : id, q.descripcion, res);
         }
         g_free(res);
     }

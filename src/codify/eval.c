@@ -92,6 +92,86 @@ static void print_header(FILE *out)
             "auto", "auto_p", "review", "nomatch", "unmat", "un_auto", "un_nm");
 }
 
+/* How a top-1 miss happened, for the per-file breakdown. */
+enum { MISS_NO_PROPOSAL, MISS_YEAR, MISS_VERSION, MISS_MODEL, MISS_BRAND, MISS__COUNT };
+static const char *const MISS_NAME[MISS__COUNT] = {"no proposal", "right key, wrong year",
+                                                   "another version of the model", "another model",
+                                                   "another brand"};
+
+typedef struct scored_row {
+    double confidence;
+    bool correct;
+} scored_row;
+
+static int cmp_conf_desc(const void *a, const void *b)
+{
+    double x = ((const scored_row *)a)->confidence, y = ((const scored_row *)b)->confidence;
+    return (x < y) - (x > y);
+}
+
+static int miss_kind(const codify_index *idx, const codify_result *res, const char *exp, int exp_year)
+{
+    if (!res->cvegs[0])
+        return MISS_NO_PROPOSAL;
+    if (same_key(res->cvegs, exp))
+        return MISS_YEAR;
+    char padded[8];
+    snprintf(padded, sizeof padded, "%05d", atoi(exp));
+    int e = cx_find_entry(idx, padded, exp_year);
+    if (e < 0)
+        e = cx_find_entry(idx, exp, exp_year);
+    int g = cx_find_entry(idx, res->cvegs, res->year);
+    if (e < 0 || g < 0)
+        return MISS_MODEL;
+    const cx_entry *ee = &idx->entries[e], *ge = &idx->entries[g];
+    if (ee->model == ge->model)
+        return MISS_VERSION;
+    return idx->models[ee->model].brand == idx->models[ge->model].brand ? MISS_MODEL : MISS_BRAND;
+}
+
+/* Reliability (share right among matchable rows with confidence >= c), the coverage a single
+ * threshold could auto-accept at precision 0.995 (as tools/score.py computes it), and the
+ * top-1 misses by kind, all and auto-accepted. */
+static void print_reliability(FILE *out, GArray *rows, long positives, const long miss[MISS__COUNT],
+                              const long auto_miss[MISS__COUNT])
+{
+    if (positives <= 0)
+        return;
+    scored_row *v = (scored_row *)rows->data;
+    qsort(v, rows->len, sizeof *v, cmp_conf_desc);
+    fprintf(out, "  reliability (share right among rows with confidence >= c):");
+    static const double cuts[] = {0.90, 0.95, 0.99};
+    for (size_t k = 0; k < G_N_ELEMENTS(cuts); k++) {
+        long n = 0, ok = 0;
+        for (guint i = 0; i < rows->len && v[i].confidence >= cuts[k]; i++) {
+            n++;
+            ok += v[i].correct;
+        }
+        if (n)
+            fprintf(out, "  c>=%.2f %.4f of %ld", cuts[k], (double)ok / (double)n, n);
+        else
+            fprintf(out, "  c>=%.2f -", cuts[k]);
+    }
+    long good = 0, best = 0;
+    for (guint i = 0; i < rows->len; i++) {
+        good += v[i].correct;
+        if ((double)good / (double)(i + 1) >= 0.995)
+            best = (long)i + 1;
+    }
+    fprintf(out, "\n  coverage at precision 0.995: %.4f\n", (double)best / (double)positives);
+    for (int pass = 0; pass < 2; pass++) {
+        const long *m = pass ? auto_miss : miss;
+        long total = 0;
+        for (int k = 0; k < MISS__COUNT; k++)
+            total += m[k];
+        fprintf(out, "  %s: %ld", pass ? "auto-accepted misses" : "top-1 misses", total);
+        for (int k = 0, shown = 0; k < MISS__COUNT; k++)
+            if (m[k])
+                fprintf(out, "%s%s %ld", shown++ ? ", " : " (", MISS_NAME[k], m[k]);
+        fprintf(out, "%s\n", total ? ")" : "");
+    }
+}
+
 static const char *field(char **f, int n, int i)
 {
     return i >= 0 && i < n ? f[i] : "";
@@ -135,6 +215,8 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
         mo = &defaults;
     }
     codify_result *res = g_new(codify_result, 1);
+    GArray *scored = g_array_new(FALSE, FALSE, sizeof(scored_row));
+    long miss[MISS__COUNT] = {0}, auto_miss[MISS__COUNT] = {0};
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 
     while ((rc = csv_next(r, &f, &nf, err)) == 1) {
@@ -160,6 +242,16 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
         bool top_right = positive && res->n_candidates > 0 && same_key(res->candidates[0].cvegs, exp) &&
                          res->candidates[0].year == atoi(field(f, nf, c_year));
         count_row(&all, positive, correct, res->decision);
+        if (positive) {
+            scored_row sr = {res->confidence, correct};
+            g_array_append_val(scored, sr);
+            if (!correct) {
+                int k = miss_kind(idx, res, exp, atoi(field(f, nf, c_year)));
+                miss[k]++;
+                if (res->decision == CODIFY_AUTO_ACCEPT)
+                    auto_miss[k]++;
+            }
+        }
         const char *diff = field(f, nf, c_diff);
         for (int s = 0; s < 3; s++)
             if (strcmp(diff, strata[s]) == 0)
@@ -188,8 +280,10 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
     g_free(res);
     csv_reader_free(r);
     free(data);
-    if (rc < 0)
+    if (rc < 0) {
+        g_array_free(scored, TRUE);
         return minca_err_prefix(err, "%s", path);
+    }
 
     fprintf(out, "%s\n", base);
     print_header(out);
@@ -197,6 +291,8 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
     for (int s = 0; s < 3; s++)
         if (by[s].rows)
             codify_eval_print_counts(out, strata[s], &by[s]);
+    print_reliability(out, scored, all.positives, miss, auto_miss);
+    g_array_free(scored, TRUE);
     if (total)
         add_counts(total, &all);
     return 0;

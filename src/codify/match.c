@@ -429,6 +429,8 @@ static void explain_words(const codify_index *idx, const qstate *s, const cx_ent
             continue;
         while (i < s->nq && s->q[i] < id)
             i++;
+        if (i < s->nq && s->q[i] == id && s->qmul[i] < 1.0f)
+            continue;   /* read through a typo: listed with the typo readings */
         bool shared = i < s->nq && s->q[i] == id;
         int *list = shared ? agree : unsaid;
         int *n = shared ? &n_agree : &n_unsaid;
@@ -474,7 +476,7 @@ static void explain_query_words(const codify_index *idx, const qstate *s, const 
             add_evidence(c, CODIFY_ATTR_WORDS, CODIFY_FUZZY, s->fuzzy_word[i], idx->tok_str[s->fuzzy_tok[i]]);
             shown++;
         }
-    for (int i = 0; i < s->n_junk && i < N_SHOW; i++)
+    for (int i = 0; i < s->n_junk && i < N_SHOW + 2; i++)
         add_evidence(c, CODIFY_ATTR_WORDS, CODIFY_IGNORED, s->junk_word[i], "");
     for (int i = 0; i < s->n_unknown && i < N_SHOW; i++)
         add_evidence(c, CODIFY_ATTR_WORDS, CODIFY_UNEXPLAINED, s->unknown_word[i], "");
@@ -1211,7 +1213,10 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
         float pen_t = conflict_penalty(&s->attrs, &be->attrs, &nc);
         float pen_r = conflict_penalty(&s->attrs, &re->attrs, &nc);
         x[15] = d.only_t + d.only_r > 0 ? (d.said_t - d.said_r) / (d.only_t + d.only_r) : 0.0;
-        x[16] = d.said_t <= 1e-6f && pen_r <= pen_t + 1e-6f ? 1.0 : 0.0;
+        /* both entries have words of their own and the query says neither's: a coin flip
+         * (when the top entry has no words of its own, the runner-up's extras are what the
+         * query leaves out, which is evidence) */
+        x[16] = d.only_t > 0 && d.said_t <= 1e-6f && pen_r <= pen_t + 1e-6f ? 1.0 : 0.0;
         x[17] = pen_r - pen_t;
         x[18] = d.said_t > 0 ? d.said_t_fuzzy / d.said_t : 0.0;
         x[20] = 1.0;
@@ -1219,6 +1224,8 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     }
     x[19] = s->brand_fuzzy || s->model_fuzzy ? 1.0 : 0.0;
     out->confidence = codify_confidence(&out->features);
+    if (x[16] > 0 && out->confidence > CX_COIN_FLIP_CONFIDENCE)
+        out->confidence = CX_COIN_FLIP_CONFIDENCE;   /* never auto-accept a coin flip */
     if (s->year_src == 0) {
         /* no model year anywhere: the same version in k years scores the same, so the year
          * of the proposal is one guess among k */

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "minca/codify.h"
+#include "../../src/codify/internal.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -254,6 +255,109 @@ static void test_match_small_catalog(void **state)
     free(r);
 }
 
+static void test_fuzzy_words(void **state)
+{
+    (void)state;
+    assert_int_equal(cx_edit_distance("TRENDLIN", 8, "TRENDLINE", 9, 2), 1);
+    assert_int_equal(cx_edit_distance("TIIAD", 5, "TIIDA", 5, 1), 1);       /* transposition */
+    assert_int_equal(cx_edit_distance("LUURY", 5, "LUXURY", 6, 1), 1);
+    assert_int_equal(cx_edit_distance("SENSE", 5, "ADVANCE", 7, 2), 3);     /* k + 1: too far */
+    assert_int_equal(cx_edit_distance("ABC", 3, "ABC", 3, 1), 0);
+    assert_int_equal(cx_edit_budget(3), 0);
+    assert_int_equal(cx_edit_budget(5), 1);
+    assert_int_equal(cx_edit_budget(9), 2);
+
+    cx_delindex *d = cx_delindex_new();
+    int sil = cx_delindex_add(d, "SILVERADO");
+    assert_int_equal(cx_delindex_add(d, "SILVERADO"), sil);
+    cx_delindex_add(d, "SIERRA");
+    cx_delindex_add(d, "TIIDA");
+    int ids[4];
+    assert_int_equal(cx_delindex_find(d, "SILVVERADO", ids, 4), 1);   /* insertion */
+    assert_string_equal(cx_delindex_word(d, ids[0]), "SILVERADO");
+    assert_int_equal(cx_delindex_find(d, "SILVERADP", ids, 4), 1);    /* substitution */
+    assert_int_equal(cx_delindex_find(d, "TIIAD", ids, 4), 1);        /* transposition */
+    assert_string_equal(cx_delindex_word(d, ids[0]), "TIIDA");
+    assert_int_equal(cx_delindex_find(d, "SILVERADO", ids, 4), 0);    /* itself is not a typo */
+    assert_int_equal(cx_delindex_find(d, "SIERRAXX", ids, 4), 0);     /* two edits */
+    assert_true(cx_delindex_has(d, "SIERRA"));
+    cx_delindex_free(d);
+}
+
+static void test_junk_table(void **state)
+{
+    (void)state;
+    minca_err err = {0};
+    codify_aliases *a = codify_aliases_new();
+    assert_int_equal(codify_aliases_parse(a, CODIFY_ALIAS_JUNK, "# c\nBlanco  NEGRO\n%marker Eco PLACAS\n", "junk.txt", &err), 0);
+    assert_true(cx_junk_word(a, "BLANCO"));
+    assert_true(cx_junk_marker(a, "ECO"));
+    assert_false(cx_junk_word(a, "ECO"));
+    assert_int_equal(codify_aliases_parse(a, CODIFY_ALIAS_JUNK, "%colours ROJO\n", "junk.txt", &err), -1);
+    assert_non_null(strstr(err.msg, "junk.txt:1"));
+    codify_aliases_free(a);
+}
+
+static bool has_evidence(const codify_candidate *c, codify_verdict v, const char *query, const char *catalog)
+{
+    for (int i = 0; i < c->n_evidence; i++)
+        if (c->evidence[i].verdict == v && (!query || strcmp(c->evidence[i].query_value, query) == 0) &&
+            (!catalog || strcmp(c->evidence[i].catalog_value, catalog) == 0))
+            return true;
+    return false;
+}
+
+static void test_match_broker_noise(void **state)
+{
+    fixture *f = *state;
+    codify_result *r = malloc(sizeof *r);
+
+    /* the trim word misspelt: read as the catalog's, explained */
+    match(f, "NISSAN", "VERSA", 2018, "ADVANSE 4P L4 1.6L CVT 5 OCUP", r);
+    assert_string_equal(r->cvegs, "44444");
+    assert_true(has_evidence(&r->candidates[0], CODIFY_FUZZY, "ADVANSE", "ADVANCE"));
+    assert_non_null(strstr(r->candidates[0].explanation, "ADVANSE \u2248 ADVANCE"));
+
+    /* an abbreviated trim */
+    match(f, "NISSAN", "VERSA", 2018, "EXCL 4P 1.6 CVT", r);
+    assert_string_equal(r->cvegs, "55555");
+
+    /* brand and model misspelt */
+    match(f, "NISAN", "VERZA", 2018, "SENSE 4P L4 1.6L STD 5 OCUP", r);
+    assert_string_equal(r->cvegs, "33333");
+    assert_int_not_equal(r->decision, CODIFY_NO_MATCH);
+
+    /* a misspelt transmission word still states the transmission */
+    match(f, "CHEVROLET", "AVEO", 2018, "LS 4P 1.5L AUTOMTAICO", r);
+    assert_string_equal(r->cvegs, "77777");
+
+    /* junk is ignored, not held against the entry */
+    match(f, "TOYOTA", "HILUX", 2021, "CHASIS CABINA 2P L4 2.7L AC STD 3 OCUP BLANCO ECO 15 PLACAS XR340L", r);
+    assert_string_equal(r->cvegs, "99999");
+    assert_true(has_evidence(&r->candidates[0], CODIFY_IGNORED, "BLANCO", NULL));
+    assert_true(has_evidence(&r->candidates[0], CODIFY_IGNORED, "15", NULL));
+    assert_true(has_evidence(&r->candidates[0], CODIFY_IGNORED, "XR340L", NULL));
+    assert_false(has_evidence(&r->candidates[0], CODIFY_UNEXPLAINED, NULL, NULL));
+    double clean_conf = 0;
+    {
+        codify_result *c = malloc(sizeof *c);
+        match(f, "TOYOTA", "HILUX", 2021, "CHASIS CABINA 2P L4 2.7L AC STD 3 OCUP", c);
+        clean_conf = c->confidence;
+        free(c);
+    }
+    assert_true(r->confidence > clean_conf - 0.02);
+
+    /* the word that tells two versions apart is unreadable: never auto-accepted */
+    match(f, "NISSAN", "VERSA", 2018, "XQZWV 4P L4 1.6L CVT 5 OCUP", r);
+    assert_int_not_equal(r->decision, CODIFY_AUTO_ACCEPT);
+    assert_true(has_evidence(&r->candidates[0], CODIFY_UNEXPLAINED, "XQZWV", NULL));
+
+    /* nothing in the text tells ADVANCE from EXCLUSIVE: never auto-accepted */
+    match(f, "NISSAN", "VERSA", 2018, "4P L4 1.6L CVT 5 OCUP", r);
+    assert_int_not_equal(r->decision, CODIFY_AUTO_ACCEPT);
+    free(r);
+}
+
 static void test_decisions(void **state)
 {
     (void)state;
@@ -451,6 +555,9 @@ int main(void)
         cmocka_unit_test(test_vin),
         cmocka_unit_test(test_alias_errors),
         cmocka_unit_test(test_match_small_catalog),
+        cmocka_unit_test(test_fuzzy_words),
+        cmocka_unit_test(test_junk_table),
+        cmocka_unit_test(test_match_broker_noise),
         cmocka_unit_test(test_decisions),
         cmocka_unit_test(test_corrections),
         cmocka_unit_test(test_hostile_input),
