@@ -3,6 +3,7 @@
 
 #include "minca/config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct alias_source {
@@ -234,10 +235,13 @@ static int parse_line(codify_aliases *a, codify_alias_kind kind, char *line, con
         if (n_words > a->max_phrase)
             a->max_phrase = n_words;
         if (n_words > 1) {
-            /* remember the first word so lookups of longer phrases are only tried after it */
+            /* remember the first word, with the longest phrase it starts, so lookups of
+             * longer phrases are only tried after it and only up to that length */
             char *first = g_strndup(key, strcspn(key, " "));
             char *mark = g_strconcat("\x01", first, NULL);
-            g_hash_table_replace(a->token_syn, mark, g_strdup(""));
+            const char *prev = g_hash_table_lookup(a->token_syn, mark);
+            int longest = prev && *prev ? atoi(prev) : 0;
+            g_hash_table_replace(a->token_syn, mark, g_strdup_printf("%d", n_words > longest ? n_words : longest));
             unsigned bit = cx_word_bit(first);
             a->phrase_start_bits[bit / 64] |= (uint64_t)1 << (bit % 64);
             g_free(first);
@@ -387,18 +391,32 @@ void cx_apply_synonyms(const codify_aliases *al, const cx_tokens *in, cx_tokens 
         if (al && al->max_phrase > 1) {
             char mark[80];
             unsigned bit = cx_word_bit(in->tok[i]);
+            const char *longest = NULL;
             if ((al->phrase_start_bits[bit / 64] >> (bit % 64) & 1) &&
-                prefixed(mark, sizeof mark, '\x01', in->tok[i]) && g_hash_table_contains(al->token_syn, mark)) {
-                for (int len = al->max_phrase; len > 1 && !used; len--) {
-                    if (i + len > in->n)
-                        continue;
-                    char phrase[256];
-                    size_t o = 0;
-                    for (int k = 0; k < len; k++)
-                        o += (size_t)snprintf(phrase + o, o < sizeof phrase ? sizeof phrase - o : 0,
-                                              "%s%s", k ? " " : "", in->tok[i + k]);
-                    if (o >= sizeof phrase)
-                        continue;
+                prefixed(mark, sizeof mark, '\x01', in->tok[i]) &&
+                (longest = g_hash_table_lookup(al->token_syn, mark)) != NULL) {
+                /* the phrase's words joined by spaces; ends[k] is where k + 1 words end */
+                char phrase[256];
+                size_t ends[16];
+                int max_len = atoi(longest);
+                if (max_len > in->n - i)
+                    max_len = in->n - i;
+                if (max_len > (int)G_N_ELEMENTS(ends))
+                    max_len = (int)G_N_ELEMENTS(ends);
+                size_t o = 0;
+                int have = 0;
+                for (int k = 0; k < max_len; k++) {
+                    size_t l = strlen(in->tok[i + k]);
+                    if (o + l + 2 > sizeof phrase)
+                        break;
+                    if (k)
+                        phrase[o++] = ' ';
+                    memcpy(phrase + o, in->tok[i + k], l);
+                    o += l;
+                    ends[have++] = o;
+                }
+                for (int len = have; len > 1 && !used; len--) {
+                    phrase[ends[len - 1]] = '\0';
                     const char *rep = g_hash_table_lookup(al->token_syn, phrase);
                     if (rep) {
                         push_words(out, rep);

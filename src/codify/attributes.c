@@ -57,8 +57,20 @@ static void add_class(const char *const *list, int cls)
         g_hash_table_insert(word_classes, (gpointer)list[i], GINT_TO_POINTER(cls));
 }
 
-/* Class of a canonical word; the table is built once, then only read (thread-safe). */
+/* Class of a canonical word; the table is built once, then only read (thread-safe). Words
+ * of a class are 2 to 11 letters: anything else is looked up no further. */
+static int word_class_lookup(const char *w);
 static int word_class(const char *w)
+{
+    size_t n = 0;
+    while (n < 12 && w[n])
+        n++;
+    if (n < 2 || n > 11 || w[0] == '#' || (w[0] >= '0' && w[0] <= '9' && !(w[1] >= 'A' && w[1] <= 'Z')))
+        return W_NONE;
+    return word_class_lookup(w);
+}
+
+static int word_class_lookup(const char *w)
 {
     static gsize once = 0;
     if (g_once_init_enter(&once)) {

@@ -18,8 +18,39 @@ static void garray_free(gpointer p) { g_array_unref(p); }
 
 int cx_token_id(const codify_index *idx, const char *tok)
 {
+    if (idx->vmap) {
+        uint32_t h = cx_hash(tok);
+        for (uint32_t i = h & idx->vmap_mask;; i = (i + 1) & idx->vmap_mask) {
+            uint64_t slot = idx->vmap[i];
+            if (!slot)
+                return -1;
+            if ((uint32_t)(slot >> 32) == h) {
+                int id = (int)(uint32_t)slot - 1;
+                if (strcmp(idx->tok_str[id], tok) == 0)
+                    return id;
+            }
+        }
+    }
     gpointer v = g_hash_table_lookup(idx->vocab, tok);
     return v ? GPOINTER_TO_INT(v) - 1 : -1;
+}
+
+/* The vocabulary as a flat open-addressing table: the matcher looks every query word up,
+ * and this is several times cheaper than a GHashTable lookup. */
+static void freeze_vocab(codify_index *idx)
+{
+    uint32_t cap = 16;
+    while (cap < (uint32_t)idx->n_vocab * 2u + 16u)
+        cap <<= 1;
+    idx->vmap = g_new0(uint64_t, cap);
+    idx->vmap_mask = cap - 1;
+    for (int id = 0; id < idx->n_vocab; id++) {
+        uint32_t h = cx_hash(idx->tok_str[id]);
+        uint32_t i = h & idx->vmap_mask;
+        while (idx->vmap[i])
+            i = (i + 1) & idx->vmap_mask;
+        idx->vmap[i] = (uint64_t)h << 32 | (uint32_t)(id + 1);
+    }
 }
 
 static int intern_token(codify_index *idx, const char *tok, GArray *df)
@@ -225,6 +256,20 @@ static void build_fuzzy_tables(codify_index *idx, size_t kept)
         idx->tok_len[v] = (uint8_t)(len > 255 ? 255 : len);
     }
     idx->unknown_weight = (float)(1.0 + log((double)(kept + 1) / 2.0));
+    idx->tok_flags = g_new0(uint8_t, nv);
+    for (int t = 0; t < idx->n_vocab; t++) {
+        const char *w = idx->tok_str[t];
+        uint8_t f = 0;
+        if (g_hash_table_contains(idx->brand_keys, w) || g_hash_table_contains(idx->al->brand_ignore, w))
+            f |= CX_TOK_BRAND;
+        if (cx_junk_word(idx->al, w))
+            f |= CX_TOK_JUNK;
+        if (cx_junk_marker(idx->al, w))
+            f |= CX_TOK_MARKER;
+        if (cx_minor_word(idx->al, w))
+            f |= CX_TOK_MINOR;
+        idx->tok_flags[t] = f;
+    }
 
     idx->typo_words = cx_delindex_new();
     GHashTableIter it;
@@ -471,6 +516,7 @@ codify_index *codify_index_build(const codify_entry *entries, size_t n,
         add_model_keys(idx, m);
     add_alias_tables(idx);
     build_fuzzy_tables(idx, kept);
+    freeze_vocab(idx);
 
     for (size_t i = 0; i < n; i++)
         g_free(tmp[i].toks);
@@ -519,6 +565,8 @@ void codify_index_free(codify_index *idx)
     g_free(idx->model_tok);
     g_free(idx->tok_pool);
     g_free(idx->tok_mask);
+    g_free(idx->tok_flags);
+    g_free(idx->vmap);
     g_free(idx->tok_len);
     cx_delindex_free(idx->typo_words);
     cx_delindex_free(idx->brand_fuzzy);

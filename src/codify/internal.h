@@ -99,6 +99,15 @@ struct codify_aliases {
 };
 
 codify_aliases *cx_aliases_clone(const codify_aliases *a);
+/* FNV-1a over a NUL-terminated word. */
+static inline uint32_t cx_hash(const char *w)
+{
+    uint32_t h = 2166136261u;
+    for (; *w; w++)
+        h = (h ^ (unsigned char)*w) * 16777619u;
+    return h;
+}
+
 /* Small hash for the phrase-start filter. */
 static inline unsigned cx_word_bit(const char *w)
 {
@@ -162,6 +171,9 @@ struct codify_index {
     GHashTable *model_keys;   /* compact -> GArray of cx_model_ref */
     GHashTable *wmi_brands;   /* WMI -> GArray of int brand ids */
     GHashTable *by_key;       /* "CVEGS|YEAR" -> entry index + 1 */
+    uint8_t *tok_flags;       /* per token id: CX_TOK_* */
+    uint64_t *vmap;           /* frozen vocabulary: open addressing, (hash << 32 | id + 1) */
+    uint32_t vmap_mask;
     uint32_t *tok_mask;       /* per token id: cx_letter_mask */
     uint8_t *tok_len;         /* per token id: length (capped at 255) */
     float unknown_weight;     /* weight of a word the catalog never uses (a hapax) */
@@ -170,6 +182,15 @@ struct codify_index {
     cx_delindex *model_fuzzy; /* exact model keys, for "SILVVERADO" */
     unsigned serial;          /* distinguishes indexes in per-thread scratch memory */
     double build_seconds;
+};
+
+/* What the alias tables say of a catalog token, precomputed so the matcher does not look
+ * each query word up again. */
+enum {
+    CX_TOK_BRAND = 1,      /* a brand key or a filler word of brand names */
+    CX_TOK_JUNK = 2,       /* junk.txt word */
+    CX_TOK_MARKER = 4,     /* junk.txt %marker */
+    CX_TOK_MINOR = 8,      /* %minor equipment word */
 };
 
 int cx_token_id(const codify_index *idx, const char *tok);

@@ -111,12 +111,28 @@ static int compare_attr(const codify_attrs *q, const codify_attrs *c, codify_att
     return x == y ? 1 : -1;
 }
 
+/* True when the query states something compare_attr could find in conflict for a. */
+static bool query_states(const codify_attrs *q, codify_attr a)
+{
+    switch (a) {
+    case CODIFY_ATTR_TRANS: return q->trans != 0;
+    case CODIFY_ATTR_DOORS: return q->doors != 0;
+    case CODIFY_ATTR_CYLINDERS: return q->cylinders != 0;
+    case CODIFY_ATTR_DISPLACEMENT: return q->displacement_dl != 0;
+    case CODIFY_ATTR_OCCUPANTS: return q->occupants != 0;
+    case CODIFY_ATTR_DRIVE: return q->drive != 0;
+    case CODIFY_ATTR_FUEL: return q->fuel != 0 || q->cylinders != 0;
+    case CODIFY_ATTR_TONNAGE: return q->tonnage_dt != 0;
+    default: return true;
+    }
+}
+
 static float conflict_penalty(const codify_attrs *q, const codify_attrs *c, int *n)
 {
     float p = 0;
     *n = 0;
     for (size_t i = 0; i < G_N_ELEMENTS(CONFLICT_PENALTY); i++)
-        if (compare_attr(q, c, CONFLICT_PENALTY[i].attr) < 0) {
+        if (query_states(q, CONFLICT_PENALTY[i].attr) && compare_attr(q, c, CONFLICT_PENALTY[i].attr) < 0) {
             p += CONFLICT_PENALTY[i].penalty;
             (*n)++;
         }
@@ -395,11 +411,9 @@ static int cmp_scored(const void *a, const void *b)
 /* Bounded copy that reads src only up to its NUL or the size of dst. */
 static void copy_field(char *dst, size_t cap, const char *src)
 {
-    size_t i = 0;
-    if (src)
-        for (; i + 1 < cap && src[i]; i++)
-            dst[i] = src[i];
-    dst[i] = '\0';
+    size_t n = src ? strnlen(src, cap - 1) : 0;
+    memcpy(dst, src ? src : "", n);
+    dst[n] = '\0';
 }
 
 static void add_evidence(codify_candidate *c, codify_attr a, codify_verdict v, const char *qv, const char *cv)
@@ -817,19 +831,38 @@ static bool has_digit_char(const char *w)
 
 /* One query word against the block: supported as written, an attribute the block does not
  * state, junk, a typo or abbreviation of a block token, or unexplained. */
-static void classify_word(const codify_index *idx, const scratch *w, qstate *s, const char *word, int id,
-                          const char *prev)
+static uint8_t word_flags(const codify_index *idx, const char *word, int id)
 {
-    if (id >= 0 && w->stamp[id] == w->gen && !(s->n_brands && brand_lookup(idx, word))) {
+    if (id >= 0)
+        return idx->tok_flags[id];
+    uint8_t f = 0;
+    if (brand_lookup(idx, word) || g_hash_table_contains(idx->al->brand_ignore, word))
+        f |= CX_TOK_BRAND;
+    if (cx_junk_word(idx->al, word))
+        f |= CX_TOK_JUNK;
+    if (cx_junk_marker(idx->al, word))
+        f |= CX_TOK_MARKER;
+    if (cx_minor_word(idx->al, word))
+        f |= CX_TOK_MINOR;
+    return f;
+}
+
+static void classify_word(const codify_index *idx, const scratch *w, qstate *s, const char *word, int id,
+                          uint8_t f, bool after_marker)
+{
+    if (word[0] == '#') {
+        if (id >= 0 && w->stamp[id] == w->gen)
+            add_q(s, id, 1.0f);
+        return;   /* else an attribute the block does not state: neither for nor against */
+    }
+    if (id >= 0 && w->stamp[id] == w->gen && !(s->n_brands && (f & CX_TOK_BRAND))) {
         add_q(s, id, 1.0f);
         return;
     }
-    if (word[0] == '#')
-        return;   /* an attribute the block does not state: neither for nor against */
-    if (brand_lookup(idx, word) || g_hash_table_contains(idx->al->brand_ignore, word))
+    if (f & CX_TOK_BRAND)
         return;   /* the brand again ("NISSAN MOTOR ..."): it chose the block already */
-    if (cx_junk_word(idx->al, word) || cx_junk_marker(idx->al, word) || cx_minor_word(idx->al, word) ||
-        (prev && cx_junk_marker(idx->al, prev) && (has_digit_char(word) || strlen(word) <= 3))) {
+    if ((f & (CX_TOK_JUNK | CX_TOK_MARKER | CX_TOK_MINOR)) ||
+        (after_marker && (has_digit_char(word) || strlen(word) <= 3))) {
         s->junk_word[s->n_junk++] = word;
         return;
     }
@@ -870,12 +903,23 @@ static void query_tokens(const codify_index *idx, const scratch *w, const cx_tok
     s->nq = 0;
     s->n_fuzzy = s->n_junk = s->n_unknown = 0;
     s->unknown_w = 0;
-    for (int i = 0; i < words->n; i++)
-        classify_word(idx, w, s, words->tok[i], cx_token_id(idx, words->tok[i]), i ? words->tok[i - 1] : NULL);
+    bool marker = false;
+    for (int i = 0; i < words->n; i++) {
+        const char *word = words->tok[i];
+        int id = cx_token_id(idx, word);
+        bool in_block = id >= 0 && w->stamp[id] == w->gen;
+        uint8_t f = word[0] == '#' || (in_block && !s->n_brands) ? 0 : word_flags(idx, word, id);
+        classify_word(idx, w, s, word, id, f, marker);
+        marker = (f & CX_TOK_MARKER) != 0;
+    }
+    marker = false;
     for (int i = 0; i < sub->n; i++) {
         const char *syn = cx_synonym_word(idx->al, sub->tok[i]);   /* "3 HATCHBACK" -> HB */
         const char *word = syn && *syn && !strchr(syn, ' ') ? syn : sub->tok[i];
-        classify_word(idx, w, s, word, cx_token_id(idx, word), i ? sub->tok[i - 1] : NULL);
+        int id = cx_token_id(idx, word);
+        uint8_t f = word_flags(idx, word, id);
+        classify_word(idx, w, s, word, id, f, marker);
+        marker = (f & CX_TOK_MARKER) != 0;
     }
     if (*sub_compact) {
         int id = cx_token_id(idx, sub_compact);
