@@ -128,6 +128,11 @@ static int year_from_digits(const char *w)
     return 0;
 }
 
+bool cx_attr_word(const char *word)
+{
+    return word_class(word) != W_NONE;
+}
+
 void cx_attr_words(void (*fn)(const char *word, void *data), void *data)
 {
     const char *const *lists[] = {AUTO_WORDS, DRIVE4_WORDS, DRIVE2_WORDS, DIESEL_WORDS, HYBRID_WORDS,
@@ -162,7 +167,8 @@ void cx_parse_attrs(const cx_tokens *in, codify_attrs *a, cx_tokens *words)
         if (parse_number(w, &v, &dec)) {
             int iv = (int)v;
             if (!dec && strlen(w) == 4 && iv >= 1950 && iv <= 2040) {
-                plain_year = iv;
+                if (!plain_year)
+                    plain_year = iv;   /* the first: a later one is often "ALTA 2024" */
                 continue;
             }
             if (strcmp(nx, "P") == 0 && !dec && iv >= 2 && iv <= 6) {

@@ -268,6 +268,8 @@ static void build_fuzzy_tables(codify_index *idx, size_t kept)
             f |= CX_TOK_MARKER;
         if (cx_minor_word(idx->al, w))
             f |= CX_TOK_MINOR;
+        if (cx_attr_word(w))
+            f |= CX_TOK_ATTR;
         idx->tok_flags[t] = f;
     }
 

@@ -74,6 +74,8 @@ bool cx_delindex_has(const cx_delindex *d, const char *word);
 /* Ids of the stored words one edit from q (never q itself), at most max; returns the count. */
 int cx_delindex_find(const cx_delindex *d, const char *q, int *out, int max);
 
+/* attributes.c: true for a word the attribute grammar reads (AUT, CVT, AWD, SEDAN, TDI...). */
+bool cx_attr_word(const char *word);
 /* attributes.c: calls fn for every word the attribute grammar knows (AUT, TIPTRONIC, ...). */
 void cx_attr_words(void (*fn)(const char *word, void *data), void *data);
 
@@ -191,6 +193,7 @@ enum {
     CX_TOK_JUNK = 2,       /* junk.txt word */
     CX_TOK_MARKER = 4,     /* junk.txt %marker */
     CX_TOK_MINOR = 8,      /* %minor equipment word */
+    CX_TOK_ATTR = 16,      /* a word the attribute grammar reads (CVT, AWD, SEDAN...) */
 };
 
 int cx_token_id(const codify_index *idx, const char *tok);

@@ -844,6 +844,8 @@ static uint8_t word_flags(const codify_index *idx, const char *word, int id)
         f |= CX_TOK_MARKER;
     if (cx_minor_word(idx->al, word))
         f |= CX_TOK_MINOR;
+    if (cx_attr_word(word))
+        f |= CX_TOK_ATTR;
     return f;
 }
 
@@ -861,6 +863,8 @@ static void classify_word(const codify_index *idx, const scratch *w, qstate *s, 
     }
     if (f & CX_TOK_BRAND)
         return;   /* the brand again ("NISSAN MOTOR ..."): it chose the block already */
+    if (f & CX_TOK_ATTR)
+        return;   /* CVT, AWD, SEDAN: an attribute, compared as one, not a trim word */
     if ((f & (CX_TOK_JUNK | CX_TOK_MARKER | CX_TOK_MINOR)) ||
         (after_marker && (has_digit_char(word) || strlen(word) <= 3))) {
         s->junk_word[s->n_junk++] = word;
@@ -1124,6 +1128,11 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
             s->n_brands = 0;
     }
     if (pick.n == 0 && s->n_brands) {
+        /* a weak key in the description ("2500" of "RAM 2500", "EXPRESS" of "EXPRESS VAN"),
+         * or a name written in three words ("GRAND I 10") */
+        models_from_tokens(idx, s, &tk[3], 3, 0, 1, false, 0, &pick);
+    }
+    if (pick.n == 0 && s->n_brands) {
         if (tk[1].n)
             models_fuzzy(idx, s, &tk[1], true, &pick);
         if (pick.n == 0)
@@ -1132,22 +1141,27 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     }
     size_t nb = 0;
     if (pick.n) {
-        /* models of the best rank that have entries in the year; else the next rank */
-        int done_rank = INT32_MAX;
+        /* every model found at the best evidence level that has entries in the year (the
+         * text may name two: "C20 CHEYENNE", "NP 300 FRONTIER"; scoring tells them apart);
+         * else the next level */
+        int done_level = INT32_MAX;
         while (nb == 0) {
-            int r = -1;
+            int lv = -1;
             for (int k = 0; k < pick.n; k++)
-                if (pick.rank[k] < done_rank && pick.rank[k] > r)
-                    r = pick.rank[k];
-            if (r < 0)
+                if (pick.rank[k] / 1000 < done_level && pick.rank[k] / 1000 > lv)
+                    lv = pick.rank[k] / 1000;
+            if (lv < 0)
                 break;
-            done_rank = r;
+            done_level = lv;
             s->n_models = 0;
+            s->model_level = 0;
             for (int k = 0; k < pick.n; k++) {
-                if (pick.rank[k] != r)
+                if (pick.rank[k] / 1000 != lv)
                     continue;
                 s->models[s->n_models++] = pick.models[k];
-                s->model_level = pick.level[k] == 3 && !pick.from_column[k] ? 2 : pick.level[k];
+                int level = pick.level[k] == 3 && !pick.from_column[k] ? 2 : pick.level[k];
+                if (level > s->model_level)
+                    s->model_level = level;
             }
             nb = gather_block(idx, s, &w->sc, &w->cap);
         }
