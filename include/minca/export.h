@@ -1,4 +1,4 @@
-/* export: the Gcotiza quote workbook of a case.
+/* export: the Gcotiza quote workbook of a case, and its PDF quote summary.
  *
  * One call turns a decided case into an .xlsx file and its bytes:
  *
@@ -13,8 +13,10 @@
  * templates/<insurer>/gcotiza_v1.yaml) and the coverage columns' values from
  * templates/coverage_packages.yaml (AMPLIA / LIMITADA / RC), both under the share directory.
  *
- * Rules: by default a case exports only when every row has a decided key (see
- * export_row_decided); with `force` it exports anyway and highlights the undecided rows.
+ * Rules (export_check_rules, shared with the PDF): by default a case exports only when it has
+ * vehicles, every row is decided (see export_row_decided) and the request states coverage,
+ * vigencia and payment terms (export_case_missing); with `force` it exports anyway, highlights
+ * the undecided rows, lists what is missing on Incidencias and sets res->overridden.
  * Every text cell is cleaned (invalid UTF-8 repaired, control characters removed, cut at the
  * 32,767-character cell limit) and always written as text, never as a formula. */
 #ifndef MINCA_EXPORT_H
