@@ -21,6 +21,7 @@
 #define HEADER_H 46.0         /* insurer, COT line and rule */
 #define FOOTER_H 24.0
 #define CELL_PAD 3.0
+#define MAX_CELL_LINES 12
 #define FONT "DejaVu Sans"    /* carries Ñ, accents and the peso sign (fonts-dejavu-core;
                                * DejaVu Sans Mono for keys and VINs) */
 
@@ -175,6 +176,9 @@ static void fill_row(pdf_writer *w, const export_row *row, pdf_row *out)
     for (int i = 0; i < N_COLS; i++) {
         out->cell[i] = layout(w, text[i], columns[i].mono ? w->mono : w->font,
                               columns[i].width - 2 * CELL_PAD, columns[i].right);
+        /* a hostile cell (thousands of lines) must not grow a row past a page */
+        pango_layout_set_height(out->cell[i], -MAX_CELL_LINES);
+        pango_layout_set_ellipsize(out->cell[i], PANGO_ELLIPSIZE_END);
         double h = layout_height(out->cell[i]);
         if (h > out->height)
             out->height = h;

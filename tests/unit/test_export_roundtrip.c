@@ -536,6 +536,60 @@ static void test_print_setup(void **state)
     assert_non_null(strstr(json_string_value(json_object_get(pr, "header")), "Transportes Pe"));
 }
 
+/* The PDF of the same case, read back with poppler-utils: every VIN and key is in the text,
+ * the client keeps its accents and Ñ, hostile cells (control characters, invalid UTF-8, a
+ * 40,000-character description) do not break it, and every page renders. */
+static void test_pdf_reads_back(void **state)
+{
+    (void)state;
+    if (run("command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1") != 0) {
+        print_message("poppler-utils not installed (scripts/deps.sh)\n");
+        skip();
+    }
+    char *pdf = core_path_join(tmpdir, "COT-2026-000123.pdf");
+    char *txt = core_path_join(tmpdir, "pdf.txt");
+    export_options opt = {.share_dir = share, .out_path = pdf, .force = true};
+    export_result pr;
+    minca_err err = {0};
+    if (export_case_write_pdf(&kase, &opt, &pr, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_memory_equal(pr.data, "%PDF-", 5);
+    assert_string_equal(pr.path, pdf);
+    assert_int_equal(pr.n_rows, kase.n_rows);
+    char *cmd = core_strdup_printf("pdftotext -layout '%s' '%s'", pdf, txt);
+    assert_int_equal(run(cmd), 0);
+    free(cmd);
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(core_read_file(txt, 1 << 26, &text, &len, NULL), 0);
+    assert_non_null(strstr(text, "Seguros Demo, S.A."));
+    assert_non_null(strstr(text, "COT-2026-000123 · versión 3"));
+    assert_non_null(strstr(text, "Transportes Peñasco y Logística del Bajío"));
+    assert_non_null(strstr(text, "AG-4471"));
+    const char *prev = text;
+    for (int i = 0; i < kase.n_rows; i++) {
+        const export_row *r = &kase.rows[i];
+        if (!r->vehicle.vin)
+            continue;
+        const char *at = strstr(prev, r->vehicle.vin);
+        if (!at)
+            fail_msg("VIN %s (row %d) missing or out of order in the PDF", r->vehicle.vin, i + 1);
+        prev = at;
+        if (!core_str_empty(r->match.cvegs) && !strstr(text, r->match.cvegs))
+            fail_msg("key %s missing from the PDF", r->match.cvegs);
+    }
+    assert_non_null(strstr(text, "SIN CLAVE"));
+    assert_non_null(strstr(text, "Vehículos: "));
+    free(text);
+    cmd = core_strdup_printf("pdftoppm -r 15 -png '%s' '%s/page' 2>'%s.err' && test ! -s '%s.err'", pdf,
+                             tmpdir, txt, txt);
+    assert_int_equal(run(cmd), 0);
+    free(cmd);
+    export_result_clear(&pr);
+    free(pdf);
+    free(txt);
+}
+
 static void test_summary(void **state)
 {
     (void)state;
@@ -664,6 +718,7 @@ int main(void)
         cmocka_unit_test(test_summary),
         cmocka_unit_test(test_client_block_and_totals),
         cmocka_unit_test(test_print_setup),
+        cmocka_unit_test(test_pdf_reads_back),
         cmocka_unit_test(test_incidences),
         cmocka_unit_test(test_xlsx2csv_converts),
     };
