@@ -929,6 +929,11 @@ static void set_main_print_layout(writer *w)
     header_escape(h, w->c->client_name, 80);
     g_string_append(h, "&R");
     header_escape(h, w->c->insurer_name ? w->c->insurer_name : w->c->insurer, 60);
+    /* Excel allows 255 characters: a header too long for it keeps the COT alone */
+    if (g_utf8_strlen(h->str, -1) > 255) {
+        g_string_assign(h, "&L&B");
+        header_escape(h, w->c->cot, 60);
+    }
     track(w, worksheet_set_header(ws, h->str));
     g_string_free(h, TRUE);
     if (tpl->print_scale <= 0)
