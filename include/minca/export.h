@@ -1,4 +1,4 @@
-/* export: the Gcotiza quote workbook of a case.
+/* export: the Gcotiza quote workbook of a case, and its PDF quote summary.
  *
  * One call turns a decided case into an .xlsx file and its bytes:
  *
@@ -13,8 +13,10 @@
  * templates/<insurer>/gcotiza_v1.yaml) and the coverage columns' values from
  * templates/coverage_packages.yaml (AMPLIA / LIMITADA / RC), both under the share directory.
  *
- * Rules: by default a case exports only when every row has a decided key (see
- * export_row_decided); with `force` it exports anyway and highlights the undecided rows.
+ * Rules (export_check_rules, shared with the PDF): by default a case exports only when it has
+ * vehicles, every row is decided (see export_row_decided) and the request states coverage,
+ * vigencia and payment terms (export_case_missing); with `force` it exports anyway, highlights
+ * the undecided rows, lists what is missing on Incidencias and sets res->overridden.
  * Every text cell is cleaned (invalid UTF-8 repaired, control characters removed, cut at the
  * 32,767-character cell limit) and always written as text, never as a formula. */
 #ifndef MINCA_EXPORT_H
@@ -46,13 +48,15 @@ typedef struct export_match {
     int year;             /* model year of the match; 0 when unknown */
     double confidence;    /* 0..1; < 0 when unknown */
     export_decision decision;
-    bool reviewed;        /* a person confirmed or chose the key */
+    bool reviewed;        /* a person confirmed or chose the key (or said there is none) */
     char *reviewer;       /* who reviewed, NULL when not reviewed */
+    char *note;           /* the reviewer's note on the row, NULL when none */
 } export_match;
 
 typedef struct export_row {
     vehicle_row vehicle;  /* canonical data, validation issues, source sheet / row */
     export_match match;
+    char *source_file;    /* attachment file name the row came from (owned); NULL = the body */
     double premium;       /* prima; < 0 when absent (Gcotiza usually computes it) */
 } export_row;
 
@@ -63,7 +67,11 @@ typedef struct export_case {
     char *insurer;           /* insurer slug; selects templates/<insurer>/ overrides (may be NULL) */
     char *client_name;
     char *client_rfc;
-    char *broker;
+    char *broker;            /* broker's name; the loader falls back to the sender */
+    char *agent;             /* agent key or name as the broker wrote it (may be NULL) */
+    char *contact;           /* contact person, phone, email on one line (may be NULL) */
+    char *insurer_name;      /* insurer's display name, printed on the PDF (NULL = insurer) */
+    int version;             /* export version printed on the PDF and the workbook; 0 = none */
     char *received_date;
     char *coverage_package;  /* AMPLIA / LIMITADA / RC, a key of coverage_packages.yaml; required
                               * when the template has coverage columns. A row whose own
@@ -89,9 +97,13 @@ export_row *export_case_add_row(export_case *c);
 /* Frees every string, row and issue the case owns; leaves an empty, initialised case. */
 void export_case_clear(export_case *c);
 
-/* A row is decided when it has a key and that key was either accepted automatically or
- * confirmed by a reviewer. */
+/* A row is decided when it has a key that was either accepted automatically or confirmed by a
+ * reviewer, or when a reviewer decided that no catalog key fits ("no match" by a person is a
+ * decision: the row is exported and listed on Incidencias, it does not block the export). */
 bool export_row_decided(const export_row *row);
+/* The quote requirements the case lacks, as Spanish labels ("cobertura", "vigencia",
+ * "forma de pago"); fills up to max entries of out with static strings, returns how many. */
+int export_case_missing(const export_case *c, const char **out, int max);
 /* "auto" / "review" / "no_match" (also "revision", "sin_coincidencia"); -1 otherwise. */
 int export_decision_parse(const char *text);
 /* Sets decision and reviewed from the stored match status (matches.decision):
@@ -127,6 +139,8 @@ typedef struct export_template {
     char *version;         /* e.g. "1.0" */
     char *path;            /* file it was loaded from */
     char *sheet;           /* main sheet name, e.g. "COTIZACION" */
+    int print_scale;       /* print: scale in percent; 0 = fit the columns to one page wide */
+    int print_repeat_columns; /* print: leading columns repeated on every page */
     export_column *columns;
     int n_columns;
 } export_template;
@@ -168,6 +182,10 @@ int export_coverage_load(const char *path, export_coverage **out, minca_err *err
 void export_coverage_free(export_coverage *cov);
 /* Case- and accent-insensitive lookup ("amplia", "Amplia" -> AMPLIA); NULL when unknown. */
 const export_coverage_package *export_coverage_find(const export_coverage *cov, const char *name);
+/* The coverage package applied to a row: the row's own when the broker's sheet named a known
+ * one, else the case's; NULL when neither is known. */
+const export_coverage_package *export_row_package(const export_coverage *cov,
+                                                  const export_case *c, const export_row *row);
 /* <share>/templates/<insurer>/coverage_packages.yaml when present, else
  * <share>/templates/coverage_packages.yaml. malloc'd. */
 char *export_coverage_resolve(const char *share_dir, const char *insurer);
@@ -207,10 +225,16 @@ typedef struct export_result {
     char *template_name;         /* as loaded */
     char *template_version;
     char *template_path;
-    bool refused;                /* true when the rules refused the case (undecided rows) */
+    bool refused;                /* true when the rules refused the case (undecided rows,
+                                  * missing requirements, no vehicles) */
+    bool overridden;             /* exported with --force past a rule that would refuse it */
     int n_rows;
-    int n_auto, n_review, n_no_match;   /* by codifier decision */
+    int n_auto, n_review, n_no_match;   /* by state: automatic, awaiting a person, no key */
+    int n_reviewed;              /* rows a person accepted, picked or marked without a key */
     int n_decided, n_undecided;
+    int n_missing;               /* quote requirements missing (coverage, vigencia, payment) */
+    double fleet_sum;            /* sum of the rows' insured amounts */
+    int n_with_sum;              /* rows that state an insured amount */
     int n_incidences;            /* rows on the Incidencias sheet */
     int n_repaired_cells;        /* cells whose text was repaired, cleaned or cut */
 } export_result;
@@ -228,8 +252,26 @@ int export_case_write_with(const export_case *c, const export_template *tpl,
 
 void export_result_clear(export_result *res);
 
+/* The PDF quote summary for the broker (cairo + pango): client block, the vehicle table with a
+ * header repeated on every page, totals, validity, the insurer's name, COT and version, page
+ * numbers. Same rules, options and result as the workbook (template_name is ignored; the
+ * coverage table gives each row's package). */
+int export_case_write_pdf(const export_case *c, const export_options *opt, export_result *res,
+                          minca_err *err);
+int export_case_write_pdf_with(const export_case *c, const export_coverage *cov,
+                               const export_options *opt, export_result *res, minca_err *err);
+
+/* The rules shared by both formats: counts the rows into res and refuses (res->refused, err
+ * says why) a case with undecided rows, missing requirements or no vehicles unless force. */
+int export_check_rules(const export_case *c, bool force, export_result *res, minca_err *err);
+
+/* Writes len bytes to path atomically (scratch file in the same directory, then rename). */
+int export_write_file(const char *path, const void *data, size_t len, minca_err *err);
+
 /* A file-system-safe default file name, e.g. "COT-2026-000123_v2.xlsx" (version <= 0: no
  * suffix). malloc'd. */
 char *export_default_filename(const char *cot, int version);
+/* The same with another extension ("pdf"). malloc'd. */
+char *export_default_filename_ext(const char *cot, int version, const char *ext);
 
 #endif

@@ -6,19 +6,41 @@
 #include "minca/core.h"
 #include "minca/store.h"
 
+#include <stdbool.h>
+
+enum {
+    EXPORT_FORMAT_XLSX = 1,   /* the Gcotiza workbook */
+    EXPORT_FORMAT_PDF = 2,    /* the PDF quote summary for the broker */
+    EXPORT_FORMAT_BOTH = 3,
+};
+
+/* "xlsx", "pdf" or "both" -> EXPORT_FORMAT_*; -1 otherwise. */
+int export_format_parse(const char *text);
+
 typedef struct export_case_outcome {
-    char path[1024];          /* file written */
+    char path[1024];          /* workbook written ("" when not asked for) */
     char sha256[65];
-    int version;              /* 1 for the first export of the case, then 2, 3... */
-    int n_rows, n_undecided;
+    char pdf_path[1024];      /* PDF written ("" when not asked for) */
+    char pdf_sha256[65];
+    int version;              /* 1 for the first export of the case, then 2, 3...; the workbook
+                               * and the PDF of one run share it */
+    int n_rows, n_undecided, n_missing;
+    bool forced;              /* --force overrode a rule (undecided rows, missing requirements,
+                               * no vehicles, case in error) */
+    bool status_kept;         /* the case stayed as it was (in error, or no vehicles) */
     double seconds;
     char template_name[64], template_version[32];
 } export_case_outcome;
 
-/* Exports case COT of the insurer. out_path: the file to write (NULL: dir/COT-vN.xlsx, with
- * dir NULL = the configured export directory). template: NULL = gcotiza_v1. Without force,
- * a case with undecided rows is refused (err says how many). */
+/* Exports case COT of the insurer in `formats` (EXPORT_FORMAT_*; 0 = xlsx). out_path: the
+ * file to write (with both formats, its stem names the pair FILE.xlsx and FILE.pdf; NULL:
+ * dir/COT_vN.xlsx and .pdf, with dir NULL = the configured export directory). template:
+ * NULL = gcotiza_v1. Without force, a case in error, without vehicles, with undecided rows or
+ * missing requirements (coverage, vigencia, payment terms) is refused and err says why. With
+ * force it is written and recorded as forced, but a case in error or without vehicles keeps
+ * its status. Each file is stored as a blob with an exports row, and audited. */
 int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char *dir, const char *out_path,
-                    const char *template_name, bool force, export_case_outcome *out, minca_err *err);
+                    const char *template_name, int formats, bool force, export_case_outcome *out,
+                    minca_err *err);
 
 #endif

@@ -27,7 +27,7 @@ CLI_COMMAND(batch_command, {
              "from the spreadsheets and matched to the catalog. The same message twice (same\n"
              "Message-ID) is stored once; running the batch again creates nothing new.\n\n"
              "  --insurer SLUG  tenant to ingest for (default: the configured insurer)\n"
-             "  --export DIR    export each finished case's quote workbook into DIR\n"
+             "  --export DIR    export each finished case's quote (workbook and PDF summary) into DIR\n"
              "  --json          print the summary as one JSON object\n"
              "  --no-wait       only enqueue: workers (minca worker, an open TUI) do the rest\n"
              "  --threads N     pipeline threads in this process (default: config workers)\n\n"
@@ -179,12 +179,13 @@ static int export_cases(PGconn *c, json_t *sum, long long insurer_id, const char
             continue;
         minca_err err = {0};
         export_case_outcome out;
-        if (export_case_run(c, insurer_id, js(it, "cot"), dir, NULL, NULL, false, &out, &err) < 0) {
+        if (export_case_run(c, insurer_id, js(it, "cot"), dir, NULL, NULL, EXPORT_FORMAT_BOTH, false, &out, &err) < 0) {
             json_array_append_new(failures, json_pack("{s:s, s:s, s:s}", "kind", "export", "subject", js(it, "cot"),
                                                       "error", err.msg));
             bad++;
         } else {
             json_object_set_new(it, "export", json_string(out.path));
+            json_object_set_new(it, "export_pdf", json_string(out.pdf_path));
         }
     }
     return bad;

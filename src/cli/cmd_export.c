@@ -10,13 +10,17 @@ static int export_run(int argc, char **argv);
 
 CLI_COMMAND(export_command, {
     .name = "export",
-    .summary = "write a case's quote workbook (Gcotiza format)",
-    .usage = "usage: minca export COT [--insurer SLUG] [--template NAME] [--out FILE] [--force]\n\n"
-             "Writes the case's quote workbook (sheets COTIZACION, Resumen, Incidencias) to FILE\n"
-             "(default: <export_dir>/COT-vN.xlsx), stores it with its SHA-256 and marks the case\n"
-             "exported. Exporting again makes a new version. By default a case exports only when\n"
-             "every vehicle has a decided catalog key; --force exports anyway and highlights the\n"
-             "undecided rows.\n",
+    .summary = "write a case's quote: the Gcotiza workbook and the PDF summary",
+    .usage = "usage: minca export COT [--insurer SLUG] [--format xlsx|pdf|both] [--template NAME]\n"
+             "                        [--out FILE] [--force]\n\n"
+             "Writes the case's quote workbook (sheets COTIZACION, Cliente, Resumen, Incidencias)\n"
+             "and/or the PDF quote summary for the broker (--format, default xlsx; both writes\n"
+             "FILE.xlsx and FILE.pdf) to FILE (default: <export_dir>/COT_vN.xlsx / .pdf), stores\n"
+             "each with its SHA-256 under one version and marks the case exported. Exporting again\n"
+             "makes a new version. A case exports only when every vehicle is decided (a key\n"
+             "accepted or confirmed, or \"no match\" decided by a person) and the request states\n"
+             "coverage, vigencia and payment terms; --force exports anyway and flags what is\n"
+             "missing, but a case in error or without vehicles keeps its status.\n",
     .run = export_run,
 })
 
@@ -24,6 +28,7 @@ static int export_run(int argc, char **argv)
 {
     const char *insurer = config_get()->insurer, *cot = NULL, *tpl = NULL, *out_path = NULL;
     bool force = false;
+    int formats = EXPORT_FORMAT_XLSX;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--insurer") == 0 && i + 1 < argc)
             insurer = argv[++i];
@@ -31,7 +36,10 @@ static int export_run(int argc, char **argv)
             tpl = argv[++i];
         else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
             out_path = argv[++i];
-        else if (strcmp(argv[i], "--force") == 0)
+        else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+            if ((formats = export_format_parse(argv[++i])) < 0)
+                return cli_usage_error(&export_command, "--format takes xlsx, pdf or both, not '%s'", argv[i]);
+        } else if (strcmp(argv[i], "--force") == 0)
             force = true;
         else if (argv[i][0] == '-')
             return cli_usage_error(&export_command, "unknown option '%s'", argv[i]);
@@ -53,13 +61,18 @@ static int export_run(int argc, char **argv)
     }
     export_case_outcome out;
     int status = 0;
-    if (export_case_run(c, ins.id, cot, NULL, out_path, tpl, force, &out, &err) < 0) {
+    if (export_case_run(c, ins.id, cot, NULL, out_path, tpl, formats, force, &out, &err) < 0) {
         fprintf(stderr, "minca export: %s\n", err.msg);
         status = 1;
     } else {
-        printf("%s: version %d written to %s (%d vehicle(s)%s, %s %s, %.0f ms)\n", cot, out.version, out.path,
-               out.n_rows, out.n_undecided ? ", undecided rows highlighted" : "", out.template_name,
-               out.template_version, out.seconds * 1000);
+        printf("%s: version %d written to %s%s%s (%d vehicle(s)%s%s, %s %s, %.0f ms)\n", cot, out.version,
+               out.path[0] ? out.path : out.pdf_path, out.path[0] && out.pdf_path[0] ? " and " : "",
+               out.path[0] ? out.pdf_path : "", out.n_rows,
+               out.n_undecided ? ", undecided rows highlighted" : "",
+               out.n_missing ? ", missing requirements flagged" : "", out.template_name, out.template_version,
+               out.seconds * 1000);
+        if (out.status_kept)
+            printf("%s: forced export stored; the case keeps its status (in error or without vehicles)\n", cot);
     }
     PQfinish(c);
     return status;

@@ -37,10 +37,17 @@ static int load_case(PGconn *c, long long insurer_id, const char *cot, export_ca
     const char *p[] = {ins, cot};
     PGresult *r = store_query(
         c, err,
-        "SELECT k.id, k.cot, i.slug, k.client_name, k.rfc, b.name, to_char(coalesce(m.received_at, k.created_at), 'YYYY-MM-DD'),"
-        "       coalesce(k.coverage, 'AMPLIA'), k.validity_start::text, k.validity_end::text, k.payment_terms,"
+        "SELECT k.id, k.cot, i.slug, k.client_name, k.rfc,"
+        /* the broker: its profile's name, else who sent the request */
+        "       coalesce(b.name, nullif(btrim(m.from_name), ''), m.from_addr),"
+        "       to_char(coalesce(m.received_at, k.created_at), 'YYYY-MM-DD'),"
+        "       k.coverage, k.validity_start::text, k.validity_end::text, k.payment_terms,"
         "       (SELECT cv.label || ' (' || cv.source_name || ')' FROM catalog_versions cv"
-        "         WHERE cv.insurer_id = k.insurer_id AND cv.active)"
+        "         WHERE cv.insurer_id = k.insurer_id AND cv.active),"
+        "       i.name, k.uso,"
+        "       nullif(concat_ws(' · ', nullif(k.contact->>'name', ''), nullif(k.contact->>'phone', ''),"
+        "                        nullif(k.contact->>'email', '')), ''),"
+        "       substring(m.body_text from '(?i)clave\\s+(?:de\\s+)?agente\\s*[:#.]?\\s*([A-Z0-9][A-Z0-9-]*)')"
         "  FROM cases k JOIN insurers i ON i.id = k.insurer_id LEFT JOIN messages m ON m.id = k.message_id"
         "  LEFT JOIN brokers b ON b.id = k.broker_id WHERE k.insurer_id = $1::bigint AND k.cot = $2",
         2, p);
@@ -64,6 +71,10 @@ static int load_case(PGconn *c, long long insurer_id, const char *cot, export_ca
     ec->currency = strdup("MXN");
     ec->catalog_version = dup_or_null(r, 0, 11);
     ec->exported_by = strdup(config_get()->user);
+    ec->insurer_name = dup_or_null(r, 0, 12);
+    ec->use = dup_or_null(r, 0, 13);
+    ec->contact = dup_or_null(r, 0, 14);
+    ec->agent = dup_or_null(r, 0, 15);
     PQclear(r);
 
     char cid[32];
@@ -74,12 +85,20 @@ static int load_case(PGconn *c, long long insurer_id, const char *cot, export_ca
         "SELECT v.source_sheet, v.source_row, v.raw_cells::text, v.inciso, v.marca, v.submarca, v.year, v.description,"
         "       v.vin, v.engine_number, v.plates, v.use, v.service, v.coverage, v.insured_amount, v.sum_basis,"
         "       v.issues::text, x.cvegs, e.descveh, e.marca, e.submarca, e.tipveh, x.year, x.confidence,"
-        "       coalesce(x.decision, 'needs_review'), x.reviewed_by"
+        "       coalesce(x.decision, 'needs_review'), x.reviewed_by, a.filename,"
+        "       (SELECT nullif(l.details->>'note', '') FROM audit_log l WHERE l.entity = 'vehicle_row'"
+        "         AND l.entity_id = v.id::text AND l.action = 'review.note' ORDER BY l.id DESC LIMIT 1)"
         "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
+        "  LEFT JOIN attachments a ON a.id = v.attachment_id"
         "  LEFT JOIN LATERAL (SELECT ce.descveh, ce.marca, ce.submarca, ce.tipveh FROM catalog_entries ce"
         "                      WHERE ce.catalog_version_id = x.catalog_version_id AND ce.cvegs = x.cvegs"
         "                        AND ce.modelo = x.year LIMIT 1) e ON true"
-        " WHERE v.case_id = $1::bigint ORDER BY v.inciso, v.id",
+        /* source order: attachment by attachment, each sheet in the order it was read, then
+         * by inciso; the body's own table (no attachment) first */
+        " WHERE v.case_id = $1::bigint"
+        " ORDER BY a.ordinal NULLS FIRST, v.attachment_id NULLS FIRST,"
+        "          min(v.id) OVER (PARTITION BY v.attachment_id, v.source_sheet),"
+        "          v.inciso NULLS LAST, v.source_row, v.id",
         1, q);
     if (!r)
         return -1;
@@ -124,16 +143,18 @@ static int load_case(PGconn *c, long long insurer_id, const char *cot, export_ca
         row->match.confidence = PQgetisnull(r, i, 23) ? -1 : strtod(PQgetvalue(r, i, 23), NULL);
         row->match.decision = map_decision(PQgetvalue(r, i, 24), &row->match.reviewed);
         row->match.reviewer = dup_or_null(r, i, 25);
-        row->premium = -1;
+        row->source_file = dup_or_null(r, i, 26);
+        row->match.note = dup_or_null(r, i, 27);
+        row->premium = -1;   /* no rating source yet: Gcotiza computes the premium */
     }
     PQclear(r);
     return 0;
 }
 
-/* Records the export inside the caller's transaction (the case row is already locked, so
- * version is the next free one). */
-static int store_export(PGconn *c, long long insurer_id, long long case_id, int version, const export_result *res,
-                        bool force, const char *path, minca_err *err)
+/* Records one exported file inside the caller's transaction (the case row is already locked,
+ * so version is the next free one). */
+static int store_export_file(PGconn *c, long long insurer_id, long long case_id, int version, const char *format,
+                             const export_result *res, const char *path, minca_err *err)
 {
     char ins[32], cid[32], ver[16];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
@@ -142,25 +163,73 @@ static int store_export(PGconn *c, long long insurer_id, long long case_id, int 
     char sha[65];
     if (store_blob_put(c, res->data, res->len, sha, err) < 0)
         return -1;
-    const char *p[] = {ins, cid, res->template_name, res->template_version, sha, path, force ? "t" : "f",
-                       config_get()->user, ver};
-    if (store_exec(c, err,
-                   "INSERT INTO exports (insurer_id, case_id, version, template_name, template_version, sha256,"
-                   " path, forced, exported_by) VALUES ($1::bigint, $2::bigint, $9::int, $3, $4, $5, $6, $7::boolean, $8)",
-                   9, p) < 0)
+    const char *p[] = {ins, cid, res->template_name, res->template_version, sha, path, res->overridden ? "t" : "f",
+                       config_get()->user, ver, format};
+    return store_exec(c, err,
+                      "INSERT INTO exports (insurer_id, case_id, version, template_name, template_version, sha256,"
+                      " path, forced, exported_by, format)"
+                      " VALUES ($1::bigint, $2::bigint, $9::int, $3, $4, $5, $6, $7::boolean, $8, $10)",
+                      10, p);
+}
+
+/* A forced export never turns a case in error, or one without vehicles, into an exported one:
+ * the files are stored, the case keeps its status. */
+static int mark_exported(PGconn *c, long long insurer_id, long long case_id, int version, bool keep_status,
+                         const export_case_outcome *out, bool forced, minca_err *err)
+{
+    char cid[32];
+    snprintf(cid, sizeof cid, "%lld", case_id);
+    const char *p[] = {cid};
+    if (!keep_status &&
+        store_exec(c, err, "UPDATE cases SET status = 'exported', status_reason = NULL, updated_at = now() WHERE id = $1::bigint",
+                   1, p) < 0)
         return -1;
-    if (store_exec(c, err, "UPDATE cases SET status = 'exported', status_reason = NULL, updated_at = now() WHERE id = $1::bigint",
-                   1, p + 1) < 0)
-        return -1;
-    json_t *details = json_pack("{s:s, s:i, s:s, s:b, s:s}", "path", path, "version", version, "sha256", sha,
-                                "forced", force, "template", res->template_name);
+    json_t *details = json_pack("{s:s?, s:s?, s:i, s:s?, s:s?, s:b, s:b, s:s}", "path", out->path[0] ? out->path : NULL,
+                                "pdf_path", out->pdf_path[0] ? out->pdf_path : NULL, "version", version, "sha256",
+                                out->sha256[0] ? out->sha256 : NULL, "pdf_sha256",
+                                out->pdf_sha256[0] ? out->pdf_sha256 : NULL, "forced", forced, "status_kept",
+                                keep_status, "template", out->template_name);
     int rc = store_audit(c, insurer_id, config_get()->user, "export", "case", cid, details, err);
     json_decref(details);
     return rc;
 }
 
+int export_format_parse(const char *text)
+{
+    if (!text)
+        return -1;
+    if (!strcmp(text, "xlsx"))
+        return EXPORT_FORMAT_XLSX;
+    if (!strcmp(text, "pdf"))
+        return EXPORT_FORMAT_PDF;
+    if (!strcmp(text, "both"))
+        return EXPORT_FORMAT_BOTH;
+    return -1;
+}
+
+/* --out FILE names the one file, or with both formats the pair FILE.xlsx and FILE.pdf (an
+ * extension on FILE is replaced). */
+static char *file_path(const char *dir, const char *out_path, const char *cot, int version, int formats,
+                       const char *ext, minca_err *err)
+{
+    if (out_path) {
+        if (formats != EXPORT_FORMAT_BOTH)
+            return strdup(out_path);
+        const char *slash = strrchr(out_path, '/'), *dot = strrchr(out_path, '.');
+        size_t stem = (dot && (!slash || dot > slash + 1)) ? (size_t)(dot - out_path) : strlen(out_path);
+        return core_strdup_printf("%.*s.%s", (int)stem, out_path, ext);
+    }
+    const char *d = dir ? dir : config_get()->export_dir;
+    if (core_mkdir_p(d, 0755, err) < 0)
+        return NULL;
+    char *name = export_default_filename_ext(cot, version, ext);
+    char *path = core_path_join(d, name);
+    free(name);
+    return path;
+}
+
 int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char *dir, const char *out_path,
-                    const char *template_name, bool force, export_case_outcome *out, minca_err *err)
+                    const char *template_name, int formats, bool force, export_case_outcome *out, minca_err *err)
 {
     memset(out, 0, sizeof *out);
     double started = core_now_seconds();
@@ -168,10 +237,13 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     export_case_init(&ec);
     long long case_id = 0;
     int rc = -1;
-    char *path = NULL;
-    bool written = false;
-    export_result res;
+    char *path = NULL, *pdf_path = NULL;
+    bool written = false, pdf_written = false;
+    export_result res, pdf;
     memset(&res, 0, sizeof res);
+    memset(&pdf, 0, sizeof pdf);
+    if (formats <= 0 || formats > EXPORT_FORMAT_BOTH)
+        formats = EXPORT_FORMAT_XLSX;
     char ins[32];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
     const char *pc[] = {ins, cot};
@@ -179,7 +251,8 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
      * each gets its own version and its own file. */
     if (store_begin(c, err) < 0)
         goto done;
-    PGresult *r = store_query(c, err, "SELECT id FROM cases WHERE insurer_id = $1::bigint AND cot = $2 FOR UPDATE", 2, pc);
+    PGresult *r = store_query(c, err, "SELECT id, status, coalesce(status_reason, '') FROM cases"
+                                      " WHERE insurer_id = $1::bigint AND cot = $2 FOR UPDATE", 2, pc);
     if (!r)
         goto done;
     if (PQntuples(r) == 0) {
@@ -187,7 +260,15 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
         minca_err_set(err, "no case %s", cot);
         goto done;
     }
+    bool in_error = strcmp(PQgetvalue(r, 0, 1), "error") == 0;
+    char reason[256];
+    snprintf(reason, sizeof reason, "%s", PQgetvalue(r, 0, 2));
     PQclear(r);
+    if (in_error && !force) {
+        minca_err_set(err, "case %s is in error%s%s; fix it and read it again, or export with --force (the case "
+                           "stays in error)", cot, reason[0] ? ": " : "", reason);
+        goto done;
+    }
     /* A statement of its own, after the lock: it sees the versions committed meanwhile. */
     r = store_query(c, err,
                     "SELECT coalesce(max(e.version), 0) + 1 FROM exports e JOIN cases k ON k.id = e.case_id"
@@ -199,42 +280,73 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     PQclear(r);
     if (load_case(c, insurer_id, cot, &ec, &case_id, err) < 0)
         goto done;
-    if (out_path) {
-        path = strdup(out_path);
-    } else {
-        const char *d = dir ? dir : config_get()->export_dir;
-        if (core_mkdir_p(d, 0755, err) < 0)
-            goto done;
-        char *name = export_default_filename(cot, version);
-        path = core_path_join(d, name);
-        free(name);
-    }
-    export_options opt = {.template_name = template_name, .out_path = path, .force = force};
-    if (export_case_write(&ec, &opt, &res, err) < 0) {
-        out->n_rows = res.n_rows;
-        out->n_undecided = res.n_undecided;
+    ec.version = version;
+    if ((formats & EXPORT_FORMAT_XLSX) &&
+        !(path = file_path(dir, out_path, cot, version, formats, "xlsx", err)))
         goto done;
+    if ((formats & EXPORT_FORMAT_PDF) &&
+        !(pdf_path = file_path(dir, out_path, cot, version, formats, "pdf", err)))
+        goto done;
+    if (path) {
+        export_options opt = {.template_name = template_name, .out_path = path, .force = force};
+        if (export_case_write(&ec, &opt, &res, err) < 0) {
+            out->n_rows = res.n_rows;
+            out->n_undecided = res.n_undecided;
+            goto done;
+        }
+        written = true;
     }
-    written = true;
-    if (store_export(c, insurer_id, case_id, version, &res, force, path, err) < 0 || store_commit(c, err) < 0)
+    if (pdf_path) {
+        export_options opt = {.out_path = pdf_path, .force = force};
+        if (export_case_write_pdf(&ec, &opt, &pdf, err) < 0) {
+            out->n_rows = pdf.n_rows;
+            out->n_undecided = pdf.n_undecided;
+            goto done;
+        }
+        pdf_written = true;
+    }
+    const export_result *any = path ? &res : &pdf;
+    if (path) {
+        snprintf(out->path, sizeof out->path, "%s", path);
+        snprintf(out->sha256, sizeof out->sha256, "%s", res.sha256);
+        snprintf(out->template_name, sizeof out->template_name, "%s", res.template_name ? res.template_name : "");
+        snprintf(out->template_version, sizeof out->template_version, "%s",
+                 res.template_version ? res.template_version : "");
+    }
+    if (pdf_path) {
+        snprintf(out->pdf_path, sizeof out->pdf_path, "%s", pdf_path);
+        snprintf(out->pdf_sha256, sizeof out->pdf_sha256, "%s", pdf.sha256);
+        if (!path) {
+            snprintf(out->template_name, sizeof out->template_name, "%s", pdf.template_name);
+            snprintf(out->template_version, sizeof out->template_version, "%s", pdf.template_version);
+        }
+    }
+    out->status_kept = in_error || ec.n_rows == 0;
+    if ((path && store_export_file(c, insurer_id, case_id, version, "xlsx", &res, path, err) < 0) ||
+        (pdf_path && store_export_file(c, insurer_id, case_id, version, "pdf", &pdf, pdf_path, err) < 0) ||
+        mark_exported(c, insurer_id, case_id, version, out->status_kept, out, any->overridden || in_error, err) < 0 ||
+        store_commit(c, err) < 0)
         goto done;
     out->version = version;
-    snprintf(out->path, sizeof out->path, "%s", path);
-    snprintf(out->sha256, sizeof out->sha256, "%s", res.sha256);
-    snprintf(out->template_name, sizeof out->template_name, "%s", res.template_name ? res.template_name : "");
-    snprintf(out->template_version, sizeof out->template_version, "%s", res.template_version ? res.template_version : "");
-    out->n_rows = res.n_rows;
-    out->n_undecided = res.n_undecided;
+    out->n_rows = any->n_rows;
+    out->n_undecided = any->n_undecided;
+    out->n_missing = any->n_missing;
+    out->forced = any->overridden || in_error;
     rc = 0;
 done:
     if (rc < 0) {
         store_rollback(c);
+        /* not recorded: do not leave a file that no export row describes */
         if (written)
-            unlink(path);   /* not recorded: do not leave a workbook that no export row describes */
+            unlink(path);
+        if (pdf_written)
+            unlink(pdf_path);
     }
     out->seconds = core_now_seconds() - started;
     export_result_clear(&res);
+    export_result_clear(&pdf);
     export_case_clear(&ec);
     free(path);
+    free(pdf_path);
     return rc;
 }

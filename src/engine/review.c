@@ -97,11 +97,17 @@ static int decide(PGconn *c, long long insurer_id, long long row_id, const char 
     if (store_exec(c, err,
                    "INSERT INTO matches (vehicle_row_id, insurer_id, cvegs, year, decision, reviewed_by, reviewed_at,"
                    " catalog_version_id, confidence)"
-                   " VALUES ($1::bigint, $2::bigint, $3::text, $4::int, $5, $6, now(), $7::bigint, CASE WHEN $3::text IS NULL THEN NULL ELSE 1 END)"
+                   " VALUES ($1::bigint, $2::bigint, $3::text, $4::int, $5, $6, now(), $7::bigint, NULL)"
                    " ON CONFLICT (vehicle_row_id) DO UPDATE SET cvegs = $3::text, year = $4::int, decision = $5,"
                    " reviewed_by = $6, reviewed_at = now(), updated_at = now(),"
                    " catalog_version_id = coalesce($7::bigint, matches.catalog_version_id),"
-                   " confidence = CASE WHEN $3::text IS NULL THEN matches.confidence ELSE 1 END",
+                   /* The codifier's confidence is kept beside who confirmed the key: an accepted
+                    * key keeps the codifier's own, a picked candidate its score, a key found by
+                    * search (not a candidate) has none. */
+                   " confidence = CASE WHEN $3::text IS NULL OR $5 = 'accepted' THEN matches.confidence"
+                   "   ELSE (SELECT least(greatest((e->>'score')::float8, 0), 1)"
+                   "           FROM jsonb_array_elements(matches.candidates) e"
+                   "          WHERE e->>'cvegs' = $3::text AND (e->>'year')::int = $4::int LIMIT 1) END",
                    7, pm) < 0)
         goto fail;
     /* The corrections this decision replaces are revoked; an undo brings them back. */

@@ -27,6 +27,8 @@ static const export_field fields[] = {
     {"row.premium", F_ROW_PREMIUM, FIELD_NUMBER},
     {"row.source_sheet", F_ROW_SOURCE_SHEET, FIELD_TEXT},
     {"row.source_row", F_ROW_SOURCE_ROW, FIELD_INT},
+    {"row.source_file", F_ROW_SOURCE_FILE, FIELD_TEXT},
+    {"row.package", F_ROW_PACKAGE, FIELD_TEXT},
     {"match.cvegs", F_MATCH_CVEGS, FIELD_TEXT},
     {"match.description", F_MATCH_DESCRIPTION, FIELD_TEXT},
     {"match.brand", F_MATCH_BRAND, FIELD_TEXT},
@@ -37,10 +39,13 @@ static const export_field fields[] = {
     {"match.decision", F_MATCH_DECISION, FIELD_TEXT},
     {"match.reviewed", F_MATCH_REVIEWED, FIELD_BOOL},
     {"match.reviewer", F_MATCH_REVIEWER, FIELD_TEXT},
+    {"match.note", F_MATCH_NOTE, FIELD_TEXT},
     {"case.cot", F_CASE_COT, FIELD_TEXT},
     {"case.client_name", F_CASE_CLIENT, FIELD_TEXT},
     {"case.client_rfc", F_CASE_RFC, FIELD_TEXT},
     {"case.broker", F_CASE_BROKER, FIELD_TEXT},
+    {"case.agent", F_CASE_AGENT, FIELD_TEXT},
+    {"case.contact", F_CASE_CONTACT, FIELD_TEXT},
     {"case.received_date", F_CASE_RECEIVED, FIELD_DATE},
     {"case.coverage_package", F_CASE_PACKAGE, FIELD_TEXT},
     {"case.vigencia_start", F_CASE_VIG_START, FIELD_DATE},
@@ -330,6 +335,37 @@ static int parse_column(yaml_ctx *y, yaml_node_t *map, int index, export_column 
     return 0;
 }
 
+/* print: {scale: 70, repeat_columns: 2}: the main sheet printed at a fixed scale, split into
+ * pages of whole columns, the first repeat_columns columns on every page. */
+static int parse_print(yaml_ctx *y, yaml_node_t *map, export_template *tpl)
+{
+    if (map->type != YAML_MAPPING_NODE)
+        return at(y, map, "print must be a mapping (scale, repeat_columns)");
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node_at(y, p->key), *v = node_at(y, p->value);
+        const char *key = scalar(k), *val;
+        double d;
+        if (!key)
+            return at(y, k, "print: keys must be plain words");
+        if (want_scalar(y, v, key, &val) < 0)
+            return -1;
+        if (!strcmp(key, "scale")) {
+            if (!parse_number(val, &d) || d < 10 || d > 400 || d != (int)d)
+                return at(y, v, "print scale must be a whole percentage between 10 and 400, not '%s'",
+                          val);
+            tpl->print_scale = (int)d;
+        } else if (!strcmp(key, "repeat_columns")) {
+            if (!parse_number(val, &d) || d < 0 || d > 10 || d != (int)d)
+                return at(y, v, "print repeat_columns must be a count between 0 and 10, not '%s'",
+                          val);
+            tpl->print_repeat_columns = (int)d;
+        } else {
+            return at(y, k, "print: unknown key '%s' (scale, repeat_columns)", key);
+        }
+    }
+    return 0;
+}
+
 static int check_sheet_name(yaml_ctx *y, const yaml_node_t *n, const char *name)
 {
     if (g_utf8_strlen(name, -1) > 31)
@@ -338,7 +374,8 @@ static int check_sheet_name(yaml_ctx *y, const yaml_node_t *n, const char *name)
         return at(y, n, "sheet name '%s' contains one of [ ] : * ? / \\", name);
     if (name[0] == '\'' || name[strlen(name) - 1] == '\'')
         return at(y, n, "sheet name '%s' starts or ends with an apostrophe", name);
-    if (!g_ascii_strcasecmp(name, "Resumen") || !g_ascii_strcasecmp(name, "Incidencias"))
+    if (!g_ascii_strcasecmp(name, "Resumen") || !g_ascii_strcasecmp(name, "Incidencias") ||
+        !g_ascii_strcasecmp(name, "Cliente"))
         return at(y, n, "sheet name '%s' is reserved for the summary sheets", name);
     return 0;
 }
@@ -380,8 +417,11 @@ int export_template_load(const char *path, export_template **out, minca_err *err
             /* for people reading the file */
         } else if (!strcmp(key, "columns")) {
             columns = v;
+        } else if (!strcmp(key, "print")) {
+            if (parse_print(&y, v, tpl) < 0)
+                goto done;
         } else {
-            at(&y, k, "unknown key '%s' (name, version, description, sheet, columns)", key);
+            at(&y, k, "unknown key '%s' (name, version, description, sheet, print, columns)", key);
             goto done;
         }
     }

@@ -44,10 +44,10 @@ typedef struct writer {
     case_dates dates;
     const char *exported_by;
     lxw_workbook *wb;
-    lxw_worksheet *main, *summary, *issues;
+    lxw_worksheet *main, *client, *summary, *issues;
     lxw_format **cell_fmt;                  /* [column * ROW_STATES + state] */
     lxw_format *header_fmt, *title_fmt, *label_fmt, *text_fmt, *int_fmt, *pct_fmt, *date_fmt,
-        *datetime_fmt, *issue_fmt[3];
+        *datetime_fmt, *money_fmt, *issue_fmt[4];
     lxw_error lxw_status;                   /* first libxlsxwriter error */
     int issue_row;                          /* next row on Incidencias */
     export_result *res;
@@ -146,8 +146,7 @@ static int coverage_value(writer *w, const char *source, const export_column *co
     const char *key = source + strlen("coverage.");
     const export_coverage_package *pkg = w->row_pkg;
     if (!pkg)
-        return minca_err_set(w->err, "case %s: no coverage package (set the case's package: %s)",
-                             w->c->cot, w->cov->path);
+        return 0;   /* the request names no package (a forced export): the cells stay empty */
     for (int i = 0; i < pkg->n_values; i++) {
         const export_coverage_value *cv = &pkg->values[i];
         if (strcmp(cv->key, key) != 0)
@@ -186,6 +185,8 @@ static int field_value(writer *w, const export_row *row, const export_field *f,
     case F_ROW_PREMIUM: if (row->premium >= 0) set_number(v, row->premium); break;
     case F_ROW_SOURCE_SHEET: set_text(v, vr->source_sheet); break;
     case F_ROW_SOURCE_ROW: if (vr->source_row > 0) set_number(v, vr->source_row); break;
+    case F_ROW_SOURCE_FILE: set_text(v, row->source_file); break;
+    case F_ROW_PACKAGE: set_text(v, w->row_pkg ? w->row_pkg->name : NULL); break;
     case F_MATCH_CVEGS: set_text(v, m->cvegs); break;
     case F_MATCH_DESCRIPTION: set_text(v, m->description); break;
     case F_MATCH_BRAND: set_text(v, m->brand); break;
@@ -196,10 +197,13 @@ static int field_value(writer *w, const export_row *row, const export_field *f,
     case F_MATCH_DECISION: set_text(v, decision_label(m->decision)); break;
     case F_MATCH_REVIEWED: set_text(v, m->reviewed ? "SI" : "NO"); break;
     case F_MATCH_REVIEWER: set_text(v, m->reviewer); break;
+    case F_MATCH_NOTE: set_text(v, m->note); break;
     case F_CASE_COT: set_text(v, c->cot); break;
     case F_CASE_CLIENT: set_text(v, c->client_name); break;
     case F_CASE_RFC: set_text(v, c->client_rfc); break;
     case F_CASE_BROKER: set_text(v, c->broker); break;
+    case F_CASE_AGENT: set_text(v, c->agent); break;
+    case F_CASE_CONTACT: set_text(v, c->contact); break;
     case F_CASE_RECEIVED: set_date(v, w->dates.has_received, date_only(w->dates.received)); break;
     case F_CASE_PACKAGE: set_text(v, c->coverage_package); break;
     case F_CASE_VIG_START: set_date(v, w->dates.has_start, date_only(w->dates.start)); break;
@@ -350,12 +354,15 @@ static void make_formats(writer *w)
     w->date_fmt = new_format(w, ROW_OK);
     format_set_num_format(w->date_fmt, "dd/mm/yyyy");
     format_set_align(w->date_fmt, LXW_ALIGN_LEFT);
+    w->money_fmt = new_format(w, ROW_OK);
+    format_set_num_format(w->money_fmt, "#,##0.00");
+    format_set_align(w->money_fmt, LXW_ALIGN_LEFT);
     w->datetime_fmt = new_format(w, ROW_OK);
     format_set_num_format(w->datetime_fmt, "dd/mm/yyyy hh:mm");
     format_set_align(w->datetime_fmt, LXW_ALIGN_LEFT);
-    /* Incidencias severities: aviso, error, pendiente */
-    static const lxw_color_t issue_fill[3] = {0xFFF2CC, 0xFFC7CE, 0xFFEB9C};
-    for (int i = 0; i < 3; i++) {
+    /* Incidencias severities: aviso, error, pendiente, decisión */
+    static const lxw_color_t issue_fill[4] = {0xFFF2CC, 0xFFC7CE, 0xFFEB9C, 0xDDEBF7};
+    for (int i = 0; i < 4; i++) {
         w->issue_fmt[i] = new_format(w, ROW_OK);
         format_set_bg_color(w->issue_fmt[i], issue_fill[i]);
         format_set_align(w->issue_fmt[i], LXW_ALIGN_VERTICAL_TOP);
@@ -368,7 +375,7 @@ static const char *issue_headers[] = {"FILA COTIZACION", "HOJA ORIGEN", "FILA OR
                                       "CLAVE VEHICULO", "CAMPO", "SEVERIDAD", "DESCRIPCION"};
 static const double issue_widths[] = {10, 18, 8, 8, 14, 18, 12, 70};
 enum { ISSUE_COLS = 8 };
-enum { SEV_WARN = 0, SEV_ERROR = 1, SEV_PENDING = 2 };
+enum { SEV_WARN = 0, SEV_ERROR = 1, SEV_PENDING = 2, SEV_DECISION = 3 };
 
 static void start_issues_sheet(writer *w)
 {
@@ -385,11 +392,18 @@ static void start_issues_sheet(writer *w)
 static void add_issue(writer *w, int sheet_row, const export_row *row, const char *field,
                       int severity, const char *message)
 {
-    static const char *sev_names[3] = {"AVISO", "ERROR", "PENDIENTE"};
+    static const char *sev_names[4] = {"AVISO", "ERROR", "PENDIENTE", "DECISION"};
     if (w->issue_row >= MAX_SHEET_ROWS)
         return;
     lxw_worksheet *ws = w->issues;
     int r = w->issue_row++;
+    if (!row) {   /* about the whole case */
+        put_text(w, ws, r, 5, field, NULL);
+        put_text(w, ws, r, 6, sev_names[severity], w->issue_fmt[severity]);
+        put_text(w, ws, r, 7, message, w->text_fmt);
+        w->res->n_incidences++;
+        return;
+    }
     const vehicle_row *vr = &row->vehicle;
     put_number(w, ws, r, 0, sheet_row + 1, NULL);
     put_text(w, ws, r, 1, vr->source_sheet, NULL);
@@ -423,15 +437,19 @@ static void row_issues(writer *w, int sheet_row, const export_row *row, int stat
             snprintf(msg, sizeof msg, "Clave sin confirmar: decisión %s sin revisar",
                      decision_label(row->match.decision));
         else if (row->match.reviewed)
-            snprintf(msg, sizeof msg, "Sin clave: %s la marcó sin coincidencia en el catálogo",
+            snprintf(msg, sizeof msg, "Sin clave: %s decidió que ninguna clave del catálogo "
+                                      "corresponde; se cotiza aparte",
                      row->match.reviewer && *row->match.reviewer ? row->match.reviewer
                                                                  : "el revisor");
         else if (row->match.decision == EXPORT_DECISION_NO_MATCH)
             snprintf(msg, sizeof msg, "Sin clave: el vehículo no se encontró en el catálogo");
         else
             snprintf(msg, sizeof msg, "Sin clave: falta elegir la clave del catálogo");
-        add_issue(w, sheet_row, row, "clave", SEV_PENDING, msg);
+        add_issue(w, sheet_row, row, "clave",
+                  export_row_decided(row) ? SEV_DECISION : SEV_PENDING, msg);
     }
+    if (!core_str_empty(row->match.note))
+        add_issue(w, sheet_row, row, "nota", SEV_WARN, row->match.note);
     if (bad_pkg_fallback) {
         char *msg = core_strdup_printf("Paquete '%s' desconocido; se usó el del caso (%s)",
                                        vr->coverage, bad_pkg_fallback->name);
@@ -450,13 +468,34 @@ static void row_issues(writer *w, int sheet_row, const export_row *row, int stat
     }
 }
 
+/* Requirements of the quote the request does not state: incidencias of the whole case. */
+static void case_issues(writer *w)
+{
+    const char *missing[4];
+    int n = export_case_missing(w->c, missing, 4);
+    for (int i = 0; i < n; i++) {
+        const char *what = missing[i];
+        char *msg = core_strdup_printf(
+            "La solicitud no indica %s%s; se requiere para emitir la cotización",
+            !strcmp(what, "cobertura") ? "la cobertura (paquete AMPLIA, LIMITADA o RC)"
+            : !strcmp(what, "vigencia") ? "la vigencia (fecha de inicio)"
+                                        : "la forma de pago",
+            !strcmp(what, "cobertura") ? "; las columnas de deducibles y límites quedan vacías"
+                                       : "");
+        add_issue(w, 0, NULL, what, SEV_PENDING, msg);
+        free(msg);
+    }
+    if (w->c->n_rows == 0)
+        add_issue(w, 0, NULL, "vehiculos", SEV_ERROR, "El caso no tiene vehículos");
+}
+
 /* ---- the main sheet ----------------------------------------------------------------------- */
 
 static int row_state(const export_row *row)
 {
-    if (export_row_decided(row))
-        return ROW_OK;
-    return core_str_empty(row->match.cvegs) ? ROW_NO_KEY : ROW_PENDING;
+    if (core_str_empty(row->match.cvegs))
+        return ROW_NO_KEY;   /* highlighted even when a person decided there is no key */
+    return export_row_decided(row) ? ROW_OK : ROW_PENDING;
 }
 
 static int write_cell(writer *w, int r, int ci, const export_row *row, int state, int *flags)
@@ -501,6 +540,14 @@ static int write_main_sheet(writer *w)
     }
     worksheet_set_row(w->main, 0, 30, NULL);
     worksheet_freeze_panes(w->main, 1, 0);
+    bool rated = false;
+    for (int i = 0; i < c->n_rows && !rated; i++)
+        rated = c->rows[i].premium >= 0;
+    for (int i = 0; i < tpl->n_columns && !rated; i++)
+        if (w->src[i]->id == F_ROW_PREMIUM)
+            track(w, worksheet_write_comment(w->main, 0, (lxw_col_t)i,
+                                             "Sin tarifa: ninguna fuente de tarifa dio la prima. "
+                                             "Gcotiza la calcula al cargar la cotización."));
 
     GString *repaired = g_string_new(NULL);
     for (int i = 0; i < c->n_rows; i++) {
@@ -508,13 +555,11 @@ static int write_main_sheet(writer *w)
         int r = i + 1, state = row_state(row), all_flags = 0;
         g_string_truncate(repaired, 0);
         /* the row's own package when the broker's sheet named a known one, else the case's */
-        const export_coverage_package *own = NULL, *fallback_pkg = NULL;
-        if (w->cov && !core_str_empty(row->vehicle.coverage)) {
-            own = export_coverage_find(w->cov, row->vehicle.coverage);
-            if (!own)
-                fallback_pkg = w->case_pkg;
-        }
-        w->row_pkg = own ? own : w->case_pkg;
+        const export_coverage_package *fallback_pkg = NULL;
+        w->row_pkg = export_row_package(w->cov, c, row);
+        if (w->cov && !core_str_empty(row->vehicle.coverage) &&
+            !export_coverage_find(w->cov, row->vehicle.coverage))
+            fallback_pkg = w->case_pkg;
         for (int ci = 0; ci < tpl->n_columns; ci++) {
             int flags = 0;
             if (write_cell(w, r, ci, row, state, &flags) < 0) {
@@ -591,6 +636,72 @@ static void summary_date(writer *w, int *r, const char *label, bool has, lxw_dat
     (*r)++;
 }
 
+static void summary_money(writer *w, lxw_worksheet *ws, int *r, const char *label, double value)
+{
+    put_text(w, ws, *r, 0, label, w->label_fmt);
+    put_number(w, ws, *r, 1, value, w->money_fmt);
+    (*r)++;
+}
+
+/* The client block and the totals: what the underwriter checks before sending the quote. */
+static void write_client_sheet(writer *w)
+{
+    const export_case *c = w->c;
+    const export_result *res = w->res;
+    lxw_worksheet *ws = w->client, *keep = w->summary;
+    w->summary = ws;   /* the summary_* helpers write to w->summary */
+    track(w, worksheet_set_column(ws, 0, 0, 34, NULL));
+    track(w, worksheet_set_column(ws, 1, 1, 64, NULL));
+    int r = 0;
+    put_text(w, ws, r, 0, "Cotización de flotilla", w->title_fmt);
+    r += 2;
+    char cot[160];
+    if (c->version > 0)
+        snprintf(cot, sizeof cot, "%s (versión %d)", c->cot, c->version);
+    else
+        snprintf(cot, sizeof cot, "%s", c->cot);
+    summary_text(w, &r, "COT", cot);
+    summary_text(w, &r, "Aseguradora", c->insurer_name ? c->insurer_name : c->insurer);
+    summary_text(w, &r, "Cliente", c->client_name);
+    summary_text(w, &r, "RFC", c->client_rfc);
+    summary_text(w, &r, "Broker / agente", c->broker);
+    summary_text(w, &r, "Clave de agente", c->agent);
+    summary_text(w, &r, "Contacto", c->contact);
+    summary_text(w, &r, "Paquete de cobertura",
+                 w->case_pkg ? w->case_pkg->name
+                             : (core_str_empty(c->coverage_package) ? "NO INDICADA" : c->coverage_package));
+    summary_text(w, &r, "Uso", c->use);
+    summary_date(w, &r, "Vigencia inicio", w->dates.has_start, date_only(w->dates.start), w->date_fmt);
+    summary_date(w, &r, "Vigencia fin", w->dates.has_end, date_only(w->dates.end), w->date_fmt);
+    summary_text(w, &r, "Forma de pago", c->payment_terms);
+    summary_text(w, &r, "Moneda", c->currency);
+    r++;
+    put_text(w, ws, r++, 0, "Totales", w->label_fmt);
+    summary_int(w, &r, "Vehículos", res->n_rows);
+    summary_money(w, ws, &r, "Suma asegurada de la flotilla", res->fleet_sum);
+    if (res->n_with_sum < res->n_rows)
+        summary_int(w, &r, "Vehículos sin suma asegurada", res->n_rows - res->n_with_sum);
+    double premium = 0;
+    int rated = 0;
+    for (int i = 0; i < c->n_rows; i++)
+        if (c->rows[i].premium >= 0) {
+            premium += c->rows[i].premium;
+            rated++;
+        }
+    if (rated)
+        summary_money(w, ws, &r, "Prima total", premium);
+    else
+        summary_text(w, &r, "Prima total", "Sin tarifa: Gcotiza calcula la prima al cargar la cotización");
+    const char *missing[4];
+    int nm = export_case_missing(c, missing, 4);
+    GString *m = g_string_new(NULL);
+    for (int i = 0; i < nm; i++)
+        g_string_append_printf(m, "%s%s", i ? ", " : "", missing[i]);
+    summary_text(w, &r, "Requisitos faltantes", nm ? m->str : "ninguno");
+    g_string_free(m, TRUE);
+    w->summary = keep;
+}
+
 static void write_summary_sheet(writer *w)
 {
     const export_case *c = w->c;
@@ -603,7 +714,8 @@ static void write_summary_sheet(writer *w)
     summary_text(w, &r, "COT", c->cot);
     summary_text(w, &r, "Cliente", c->client_name);
     summary_text(w, &r, "RFC", c->client_rfc);
-    summary_text(w, &r, "Agente / broker", c->broker);
+    summary_text(w, &r, "Broker / agente", c->broker);
+    summary_text(w, &r, "Clave de agente", c->agent);
     summary_date(w, &r, "Fecha de recepción", w->dates.has_received,
                  date_only(w->dates.received), w->date_fmt);
     summary_text(w, &r, "Paquete de cobertura", w->case_pkg ? w->case_pkg->name : c->coverage_package);
@@ -617,10 +729,7 @@ static void write_summary_sheet(writer *w)
     summary_int(w, &r, "Aceptados automáticamente", res->n_auto);
     summary_int(w, &r, "En revisión", res->n_review);
     summary_int(w, &r, "Sin coincidencia", res->n_no_match);
-    int reviewed = 0;
-    for (int i = 0; i < c->n_rows; i++)
-        reviewed += c->rows[i].match.reviewed;
-    summary_int(w, &r, "Revisados por personal", reviewed);
+    summary_int(w, &r, "Revisados por personal", res->n_reviewed);
     summary_int(w, &r, "Con clave decidida", res->n_decided);
     summary_int(w, &r, "Sin clave decidida", res->n_undecided);
     put_text(w, w->summary, r, 0, "Tasa de aceptación automática", w->label_fmt);
@@ -628,13 +737,14 @@ static void write_summary_sheet(writer *w)
                w->pct_fmt);
     r++;
     summary_int(w, &r, "Incidencias", res->n_incidences);
+    summary_int(w, &r, "Requisitos faltantes", res->n_missing);
     r++;
     summary_text(w, &r, "Versión de catálogo", c->catalog_version);
     summary_text(w, &r, "Plantilla", w->tpl->name);
     summary_text(w, &r, "Versión de plantilla", w->tpl->version);
     summary_text(w, &r, "Exportado por", w->exported_by);
     summary_date(w, &r, "Fecha de exportación", true, w->dates.exported, w->datetime_fmt);
-    summary_text(w, &r, "Exportación forzada", (w->opt && w->opt->force) ? "SI" : "NO");
+    summary_text(w, &r, "Exportación forzada", res->overridden ? "SI" : "NO");
 }
 
 /* ---- file handling ------------------------------------------------------------------------ */
@@ -693,23 +803,6 @@ static int check_dates(writer *w)
     return 0;
 }
 
-static void count_rows(const export_case *c, export_result *res)
-{
-    res->n_rows = c->n_rows;
-    for (int i = 0; i < c->n_rows; i++) {
-        const export_row *row = &c->rows[i];
-        switch (row->match.decision) {
-        case EXPORT_DECISION_AUTO: res->n_auto++; break;
-        case EXPORT_DECISION_REVIEW: res->n_review++; break;
-        case EXPORT_DECISION_NO_MATCH: res->n_no_match++; break;
-        }
-        if (export_row_decided(row))
-            res->n_decided++;
-        else
-            res->n_undecided++;
-    }
-}
-
 static bool template_uses_coverage(const export_template *tpl)
 {
     for (int i = 0; i < tpl->n_columns; i++)
@@ -723,30 +816,11 @@ static bool template_uses_coverage(const export_template *tpl)
 static int prepare(writer *w)
 {
     const export_case *c = w->c;
-    if (core_str_empty(c->cot))
-        return minca_err_set(w->err, "the case has no COT number");
-    count_rows(c, w->res);
+    if (export_check_rules(c, w->opt && w->opt->force, w->res, w->err) < 0)
+        return -1;
     if (c->n_rows + 1 > MAX_SHEET_ROWS)
         return minca_err_set(w->err, "case %s has %d rows; a sheet holds at most %d", c->cot,
                              c->n_rows, MAX_SHEET_ROWS - 1);
-    bool force = w->opt && w->opt->force;
-    if (w->res->n_undecided > 0 && !force) {
-        int pending = 0;
-        for (int i = 0; i < c->n_rows; i++)
-            if (!export_row_decided(&c->rows[i]) && !core_str_empty(c->rows[i].match.cvegs))
-                pending++;
-        w->res->refused = true;
-        return minca_err_set(w->err,
-                             "case %s: %d of %d vehicles have no decided key (%d awaiting review, "
-                             "%d without a key); review them or export with --force to mark them",
-                             c->cot, w->res->n_undecided, c->n_rows, pending,
-                             w->res->n_undecided - pending);
-    }
-    if (c->n_rows == 0 && !force) {
-        w->res->refused = true;
-        return minca_err_set(w->err, "case %s has no vehicles; export with --force to write an "
-                                     "empty workbook", c->cot);
-    }
     if (check_dates(w) < 0)
         return -1;
     fill_dates(w);
@@ -755,7 +829,8 @@ static int prepare(writer *w)
             return minca_err_set(w->err, "%s uses coverage columns but no coverage table was "
                                          "given", w->tpl->path);
         w->case_pkg = export_coverage_find(w->cov, c->coverage_package);
-        if (!w->case_pkg) {
+        /* no package named (a forced export): coverage cells stay empty, Incidencias says why */
+        if (!w->case_pkg && !core_str_empty(c->coverage_package)) {
             GString *known = g_string_new(NULL);
             for (int i = 0; i < w->cov->n_packages; i++)
                 g_string_append_printf(known, "%s%s", i ? ", " : "", w->cov->packages[i].name);
@@ -820,6 +895,75 @@ static void set_print_layout(lxw_worksheet *ws, bool repeat_header)
     worksheet_set_footer(ws, "&L&A&RPágina &P de &N");
 }
 
+/* Header and footer text is a code language: a literal '&' is written "&&". */
+static void header_escape(GString *out, const char *text, size_t max_chars)
+{
+    char *clean = export_text_clean(text, max_chars, NULL);
+    for (const char *p = clean ? clean : ""; *p; p++) {
+        if (*p == '&')
+            g_string_append_c(out, '&');
+        g_string_append_c(out, *p == '\n' ? ' ' : *p);
+    }
+    free(clean);
+}
+
+/* Printed width of a column, in points: Excel's character width to pixels, then points. */
+static double column_points(double chars)
+{
+    return ((double)(int)(chars * 7 + 0.5) + 5) * 0.75;
+}
+
+/* The main sheet at a fixed, readable scale, cut into pages of whole columns with the key
+ * columns and the header row repeated (fitting 40 columns to one page wide makes them
+ * unreadable). Each printed page carries the COT and the client in its header. */
+static void set_main_print_layout(writer *w)
+{
+    const export_template *tpl = w->tpl;
+    lxw_worksheet *ws = w->main;
+    set_print_layout(ws, true);
+    GString *h = g_string_new("&L&B");
+    header_escape(h, w->c->cot, 40);
+    if (w->c->version > 0)
+        g_string_append_printf(h, " v%d", w->c->version);
+    g_string_append(h, "&C");
+    header_escape(h, w->c->client_name, 80);
+    g_string_append(h, "&R");
+    header_escape(h, w->c->insurer_name ? w->c->insurer_name : w->c->insurer, 60);
+    /* Excel allows 255 characters: a header too long for it keeps the COT alone */
+    if (g_utf8_strlen(h->str, -1) > 255) {
+        g_string_assign(h, "&L&B");
+        header_escape(h, w->c->cot, 60);
+    }
+    track(w, worksheet_set_header(ws, h->str));
+    g_string_free(h, TRUE);
+    if (tpl->print_scale <= 0)
+        return;
+    worksheet_fit_to_pages(ws, 0, 0);
+    worksheet_set_print_scale(ws, (uint16_t)tpl->print_scale);
+    worksheet_print_across(ws);
+    int rep = tpl->print_repeat_columns < tpl->n_columns ? tpl->print_repeat_columns : 0;
+    if (rep > 0)
+        track(w, worksheet_repeat_columns(ws, 0, (lxw_col_t)(rep - 1)));
+    const double page = (11.0 - 0.8) * 72 * 100.0 / tpl->print_scale; /* letter landscape */
+    double repeated = 0;
+    for (int i = 0; i < rep; i++)
+        repeated += column_points(tpl->columns[i].width);
+    lxw_col_t *breaks = calloc((size_t)tpl->n_columns + 1, sizeof *breaks);
+    int nb = 0;
+    double used = repeated;
+    for (int i = rep; i < tpl->n_columns; i++) {
+        double cw = column_points(tpl->columns[i].width);
+        if (used + cw > page && used > repeated && nb < 1023) {
+            breaks[nb++] = (lxw_col_t)i;
+            used = repeated;
+        }
+        used += cw;
+    }
+    if (nb > 0)
+        track(w, worksheet_set_v_pagebreaks(ws, breaks));
+    free(breaks);
+}
+
 int export_case_write_with(const export_case *c, const export_template *tpl,
                            const export_coverage *cov, const export_options *opt,
                            export_result *res, minca_err *err)
@@ -855,22 +999,27 @@ int export_case_write_with(const export_case *c, const export_template *tpl,
     make_formats(&w);
     set_properties(&w);
     w.main = workbook_add_worksheet(w.wb, tpl->sheet);
+    w.client = workbook_add_worksheet(w.wb, "Cliente");
     w.summary = workbook_add_worksheet(w.wb, "Resumen");
     w.issues = workbook_add_worksheet(w.wb, "Incidencias");
-    if (!w.main || !w.summary || !w.issues) {
+    if (!w.main || !w.client || !w.summary || !w.issues) {
         minca_err_set(err, "%s: cannot add sheet '%s'", tpl->path, tpl->sheet);
         goto done;
     }
     worksheet_activate(w.main);
-    set_print_layout(w.main, true);
+    set_main_print_layout(&w);
+    set_print_layout(w.client, false);
+    worksheet_set_portrait(w.client);
     set_print_layout(w.summary, false);
     set_print_layout(w.issues, true);
     start_issues_sheet(&w);
+    case_issues(&w);
     if (write_main_sheet(&w) < 0)
         goto done;
     if (w.issue_row > 1)
         track(&w, worksheet_autofilter(w.issues, 0, 0, (lxw_row_t)(w.issue_row - 1),
                                        ISSUE_COLS - 1));
+    write_client_sheet(&w);
     write_summary_sheet(&w);
     if (w.lxw_status != LXW_NO_ERROR) {
         minca_err_set(err, "case %s: cannot write a cell: %s", c->cot, lxw_strerror(w.lxw_status));
@@ -924,14 +1073,12 @@ done:
         free(res->template_version);
         free(res->template_path);
         memset(res, 0, sizeof *res);
-        if (refused) {
-            res->refused = true;
-            res->n_rows = counts.n_rows;
-            res->n_auto = counts.n_auto;
-            res->n_review = counts.n_review;
-            res->n_no_match = counts.n_no_match;
-            res->n_decided = counts.n_decided;
-            res->n_undecided = counts.n_undecided;
+        if (refused) {   /* the counts say why */
+            *res = counts;
+            res->data = NULL;
+            res->len = 0;
+            res->sha256[0] = '\0';
+            res->path = res->template_name = res->template_version = res->template_path = NULL;
         }
     }
     return rc;

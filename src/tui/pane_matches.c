@@ -346,11 +346,13 @@ static void export_case(tui_view *v)
     export_case_outcome out;
     memset(&out, 0, sizeof out);
     minca_err err = {0};
-    if (export_case_run(db, ins, m->cot, NULL, NULL, NULL, false, &out, &err) < 0) {
+    if (export_case_run(db, ins, m->cot, NULL, NULL, NULL, EXPORT_FORMAT_BOTH, false, &out, &err) < 0) {
         tui_app_message(v->app, TUI_EL_ERROR, "not exported: %s", err.msg);
         return;
     }
-    tui_app_message(v->app, TUI_EL_OK, "exported %s v%d (%d rows) to %s", m->cot, out.version, out.n_rows, out.path);
+    /* the workbook and the PDF share the stem: name it once */
+    tui_app_message(v->app, TUI_EL_OK, "exported %s v%d (%d rows) to %s + .pdf", m->cot, out.version, out.n_rows,
+                    out.path);
     tui_app_changed(v->app);
 }
 

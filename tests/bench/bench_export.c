@@ -1,7 +1,8 @@
 /* Benchmark: a 600-vehicle case exported to a Gcotiza workbook through the one-call API
- * (template and coverage loading, three styled sheets, bytes and SHA-256), beside two
- * baselines measured in the same run on the same rows: a bare libxlsxwriter workbook with the
- * same cells and no formats, and a CSV file written with stdio. Medians of several runs. */
+ * (template and coverage loading, four styled sheets, bytes and SHA-256) and to the PDF quote
+ * summary (cairo + pango: measured, paginated, drawn, bytes and SHA-256), beside two baselines
+ * measured in the same run on the same rows: a bare libxlsxwriter workbook with the same cells
+ * and no formats, and a CSV file written with stdio. Medians of several runs. */
 #include "minca/core.h"
 #include "minca/export.h"
 #include "../unit/test_export_fixture.h"
@@ -96,8 +97,11 @@ int main(void)
     char *out = core_path_join(dir, "export.xlsx");
     char *plain = core_path_join(dir, "plain.xlsx");
     char *csv = core_path_join(dir, "plain.csv");
-    double t_export[RUNS], t_plain[RUNS], t_csv[RUNS];
-    size_t bytes = 0;
+    char *pdf_out = core_path_join(dir, "export.pdf");
+    double t_export[RUNS], t_pdf[RUNS], t_plain[RUNS], t_csv[RUNS];
+    size_t bytes = 0, pdf_bytes = 0;
+    c.insurer_name = strdup("Seguros Demo, S.A.");
+    c.version = 1;
     int status = 0;
 
     for (int run = 0; run < RUNS; run++) {
@@ -115,6 +119,17 @@ int main(void)
         bytes = res.len;
         export_result_clear(&res);
 
+        export_options popt = {.share_dir = share, .out_path = pdf_out};
+        t0 = core_now_seconds();
+        if (export_case_write_pdf(&c, &popt, &res, &err) < 0) {
+            fprintf(stderr, "PDF export failed: %s\n", err.msg);
+            status = 1;
+            break;
+        }
+        t_pdf[run] = core_now_seconds() - t0;
+        pdf_bytes = res.len;
+        export_result_clear(&res);
+
         t0 = core_now_seconds();
         plain_xlsx(&c, plain);
         t_plain[run] = core_now_seconds() - t0;
@@ -124,21 +139,28 @@ int main(void)
         t_csv[run] = core_now_seconds() - t0;
     }
     if (status == 0) {
-        double me = median(t_export, RUNS), mp = median(t_plain, RUNS), mc = median(t_csv, RUNS);
-        printf("export %d vehicles, gcotiza_v1 (29 columns, 3 styled sheets, bytes + SHA-256):\n"
+        double me = median(t_export, RUNS), mp = median(t_plain, RUNS), mc = median(t_csv, RUNS),
+               mf = median(t_pdf, RUNS);
+        printf("export %d vehicles, gcotiza_v1 (4 styled sheets, bytes + SHA-256):\n"
                "  median %.1f ms (min %.1f, max %.1f) over %d runs, %zu bytes\n",
                VEHICLES, me * 1e3, t_export[0] * 1e3, t_export[RUNS - 1] * 1e3, RUNS, bytes);
+        printf("export %d vehicles, PDF quote summary (cairo + pango, bytes + SHA-256):\n"
+               "  median %.1f ms (min %.1f, max %.1f) over %d runs, %zu bytes\n",
+               VEHICLES, mf * 1e3, t_pdf[0] * 1e3, t_pdf[RUNS - 1] * 1e3, RUNS, pdf_bytes);
         printf("baseline libxlsxwriter, same cells, no formats, one sheet: median %.1f ms\n",
                mp * 1e3);
         printf("baseline CSV with stdio, same rows:                          median %.1f ms\n",
                mc * 1e3);
         printf("export / bare xlsx: %.2fx; per vehicle %.1f us\n", me / mp, me / VEHICLES * 1e6);
-        if (me > 1.0) {
+        printf("PDF / CSV: %.0fx; per vehicle %.1f us\n", mf / mc, mf / VEHICLES * 1e6);
+        if (me > 1.0 || mf > 1.0) {
             printf("FAIL: a %d-vehicle export should take well under a second\n", VEHICLES);
             status = 1;
         }
     }
     unlink(out);
+    unlink(pdf_out);
+    free(pdf_out);
     unlink(plain);
     unlink(csv);
     rmdir(dir);

@@ -11,6 +11,8 @@ ready=$(psql_q "SELECT cot FROM cases WHERE status = 'exported' ORDER BY cot LIM
 check_match "batch --export exported the ready cases" "^COT-" "$ready"
 check_eq "one workbook per exported case in the batch directory" \
   "$(psql_q "SELECT count(*) FROM cases WHERE status = 'exported'")" "$(ls "$T_TMP/batch-exports" | grep -c '\.xlsx$')"
+check_eq "and one PDF quote summary per exported case" \
+  "$(psql_q "SELECT count(*) FROM cases WHERE status = 'exported'")" "$(ls "$T_TMP/batch-exports" | grep -c '\.pdf$')"
 
 out="$T_TMP/quote.xlsx"
 check "export of an exported case makes a new version" "$MINCA" export "$ready" --out "$out"
@@ -26,19 +28,19 @@ import sys, openpyxl
 wb = openpyxl.load_workbook(sys.argv[1])
 ws = wb["COTIZACION"]
 print("|".join(wb.sheetnames))
-print("|".join(str(c.value) for c in ws[1][:4]))
+print("|".join(str(c.value) for c in ws[1][:5]))
 print(ws.max_row - 1)
-print(",".join(str(ws.cell(row=r, column=1).value) for r in range(2, ws.max_row + 1)))
-print(all(isinstance(ws.cell(row=r, column=4).value, int) for r in range(2, ws.max_row + 1)))
+print(",".join(str(ws.cell(row=r, column=2).value) for r in range(2, ws.max_row + 1)))
+print(all(isinstance(ws.cell(row=r, column=5).value, int) for r in range(2, ws.max_row + 1)))
 res = wb["Resumen"]
 print(" ".join(str(c.value) for row in res.iter_rows() for c in row if c.value is not None))
 PY
 )
-check_eq "sheets COTIZACION, Resumen, Incidencias" "COTIZACION|Resumen|Incidencias" "$(sed -n 1p <<<"$sheet")"
-check_eq "header starts CLAVE VEHICULO, MARCA, MODELO, AÑO" "CLAVE VEHICULO|MARCA|MODELO|AÑO" "$(sed -n 2p <<<"$sheet")"
+check_eq "sheets COTIZACION, Cliente, Resumen, Incidencias" "COTIZACION|Cliente|Resumen|Incidencias" "$(sed -n 1p <<<"$sheet")"
+check_eq "header starts INCISO, CLAVE VEHICULO, MARCA, MODELO, AÑO" "INCISO|CLAVE VEHICULO|MARCA|MODELO|AÑO" "$(sed -n 2p <<<"$sheet")"
 check_eq "one row per vehicle of the case" "$(psql_q "SELECT count(*) FROM vehicle_rows v JOIN cases k ON k.id = v.case_id WHERE k.cot = '$ready'")" "$(sed -n 3p <<<"$sheet")"
 check_eq "the keys are the stored matches, in order" \
-  "$(psql_q "SELECT string_agg(x.cvegs, ',' ORDER BY v.inciso, v.id) FROM vehicle_rows v JOIN cases k ON k.id = v.case_id JOIN matches x ON x.vehicle_row_id = v.id WHERE k.cot = '$ready'")" \
+  "$(psql_q "SELECT string_agg(x.cvegs, ',' ORDER BY a.ordinal, v.inciso, v.id) FROM vehicle_rows v JOIN cases k ON k.id = v.case_id JOIN matches x ON x.vehicle_row_id = v.id LEFT JOIN attachments a ON a.id = v.attachment_id WHERE k.cot = '$ready'")" \
   "$(sed -n 4p <<<"$sheet")"
 check_eq "AÑO cells are numbers" "True" "$(sed -n 5p <<<"$sheet")"
 client=$(psql_q "SELECT client_name FROM cases WHERE cot = '$ready'")
@@ -66,4 +68,158 @@ while IFS='|' read -r path sha; do [ "$(sha256sum "$path" | cut -d' ' -f1)" = "$
   < <(psql_q "SELECT path || '|' || sha256 FROM exports e JOIN cases k ON k.id = e.case_id WHERE k.cot = '$ready' AND e.version > 2")
 check_eq "every file is the workbook its version recorded" "0" "$mismatch"
 check_fails "export of an unknown COT fails" "$MINCA" export COT-1999-000001
+
+# ---- what a reader sees: two attachments, every vehicle field, in source order ----------------
+# Half of the case's rows move to a second attachment of the same message (odd incisos stay in
+# the first), so source order (attachment, then inciso) differs from inciso order.
+cid=$(psql_q "SELECT id FROM cases WHERE cot = '$ready'")
+att=$(psql_q "SELECT min(attachment_id) FROM vehicle_rows WHERE case_id = $cid")
+att2=$(psql_q "INSERT INTO attachments (insurer_id, message_id, ordinal, filename, content_type, sha256, size, status)
+               SELECT insurer_id, message_id, ordinal + 100, 'segunda flotilla (anexo).xlsx', content_type, sha256, size, 'extracted'
+                 FROM attachments WHERE id = $att RETURNING id")
+psql_q "UPDATE vehicle_rows SET attachment_id = $att2 WHERE case_id = $cid AND inciso % 2 = 0" >/dev/null
+psql_q "UPDATE vehicle_rows SET plates = coalesce(plates, 'PLT-' || inciso), use = coalesce(use, 'PARTICULAR'),
+          vin = coalesce(vin, '3N1AB7AP' || lpad(inciso::text, 9, '0')), engine_number = coalesce(engine_number, 'MTR' || inciso),
+          insured_amount = coalesce(insured_amount, 250000 + inciso * 1000.5) WHERE case_id = $cid" >/dev/null
+# inciso|key|vin|year|description|plates|use|amount|$amount|file, in source order
+psql_q "SELECT v.inciso || '|' || coalesce(x.cvegs, '') || '|' || v.vin || '|' || coalesce(nullif(x.year, 0), v.year) || '|' ||
+               v.description || '|' || v.plates || '|' || v.use || '|' || v.insured_amount::numeric(14,2) || '|' ||
+               to_char(v.insured_amount, 'FM\$999,999,990.00') || '|' || a.filename
+          FROM vehicle_rows v JOIN attachments a ON a.id = v.attachment_id LEFT JOIN matches x ON x.vehicle_row_id = v.id
+         WHERE v.case_id = $cid ORDER BY a.ordinal, v.inciso, v.id" > "$T_TMP/expected.txt"
+check "export --format both writes the workbook and the PDF" "$MINCA" export "$ready" --format both --out "$T_TMP/two"
+check "the PDF is a file" test -s "$T_TMP/two.pdf"
+check_eq "both are stored under one version" "pdf xlsx" \
+  "$(psql_q "SELECT string_agg(e.format, ' ' ORDER BY e.format) FROM exports e WHERE e.case_id = $cid AND e.version = (SELECT max(version) FROM exports WHERE case_id = $cid)")"
+check_eq "the stored PDF is the file written" "$(sha256sum "$T_TMP/two.pdf" | cut -d' ' -f1)" \
+  "$(psql_q "SELECT sha256 FROM exports WHERE case_id = $cid AND format = 'pdf' ORDER BY version DESC LIMIT 1")"
+pdftotext -layout "$T_TMP/two.pdf" "$T_TMP/two.txt"
+fields=$($PY - "$T_TMP/two.xlsx" "$T_TMP/two.txt" "$T_TMP/expected.txt" <<'PY'
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1]); ws = wb["COTIZACION"]
+h = {c.value: i for i, c in enumerate(ws[1])}
+exp = [l.rstrip("\n").split("|") for l in open(sys.argv[3], encoding="utf-8") if l.strip()]
+got = []
+for row in ws.iter_rows(min_row=2, values_only=True):
+    amt = row[h["VALOR ASEGURADO"]]
+    got.append([str(row[h["INCISO"]]), row[h["CLAVE VEHICULO"]] or "", row[h["SERIE"]], str(row[h["AÑO"]]),
+                row[h["DESCRIPCION ORIGEN"]], row[h["PLACA"]], row[h["USO"]], "%.2f" % amt, row[h["ARCHIVO ORIGEN"]]])
+want = [e[:8] + [e[9]] for e in exp]
+print("xlsx", "same" if got == want else "differ: %r != %r" % (got[:3], want[:3]))
+print("motor", all(r[h["MOTOR"]] for r in ws.iter_rows(min_row=2, values_only=True)))
+lines = open(sys.argv[2], encoding="utf-8").read().split("\n")
+pos, bad = -1, []
+for e in exp:
+    at = next((i for i, l in enumerate(lines) if e[2] in l), None)
+    if at is None or at <= pos:
+        bad.append(("order", e[2])); continue
+    pos = at
+    l = lines[at]
+    for v in (e[0], e[1] or "SIN CLAVE", e[3], e[4][:12], e[5], e[8]):
+        if v not in l:
+            bad.append((v, l))
+print("pdf", "same" if not bad else "differ: %r" % bad[:3])
+PY
+)
+check_eq "the workbook has every vehicle field, source file included, in source order" "xlsx same" "$(sed -n 1p <<<"$fields")"
+check_eq "the workbook carries the engine numbers" "motor True" "$(sed -n 2p <<<"$fields")"
+check_eq "the PDF's text has every VIN, inciso, key, year, description, plates and amount, in source order" "pdf same" "$(sed -n 3p <<<"$fields")"
+client=$(psql_q "SELECT client_name FROM cases WHERE id = $cid")
+check_match "the PDF names the client" "$(printf '%s' "$client" | cut -c1-20 | sed 's/[.[\*^$()+?{|]/\\&/g')" "$(cat "$T_TMP/two.txt")"
+check_match "the PDF names the insurer, COT and version" "Demo.*|$ready · versión [0-9]+" "$(cat "$T_TMP/two.txt")"
+check_match "the PDF carries the totals" "Vehículos: $(wc -l < "$T_TMP/expected.txt") +Suma asegurada de la flotilla: \\\$" "$(cat "$T_TMP/two.txt")"
+check "pdftoppm renders every page" pdftoppm -r 30 -png "$T_TMP/two.pdf" "$T_TMP/two-page"
+
+# ---- rules: missing requirements, a person's "no match", forced exports --------------------------
+terms=$(psql_q "SELECT payment_terms FROM cases WHERE id = $cid")
+psql_q "UPDATE cases SET payment_terms = NULL WHERE id = $cid"
+msg=$("$MINCA" export "$ready" 2>&1); rc=$?
+check_eq "a request without payment terms is refused" "1" "$rc"
+check_match "the refusal names what is missing and how to force" "forma de pago.*--force" "$msg"
+check "--force exports it" "$MINCA" export "$ready" --force --out "$T_TMP/missing.xlsx"
+psql_q "UPDATE cases SET payment_terms = '$terms', coverage = NULL WHERE id = $cid"
+check_fails "a request without coverage is refused" "$MINCA" export "$ready" --format pdf
+check "--force exports it too" "$MINCA" export "$ready" --force --out "$T_TMP/nocov.xlsx"
+rules=$($PY - "$T_TMP/missing.xlsx" "$T_TMP/nocov.xlsx" <<'PY'
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+inc = [[c for c in r] for r in wb["Incidencias"].iter_rows(min_row=2, values_only=True)]
+print(any(r[5] == "forma de pago" and r[6] == "PENDIENTE" for r in inc))
+res = {r[0]: r[1] for r in wb["Resumen"].iter_rows(values_only=True) if r[0]}
+print(res.get("Exportación forzada"))
+cli = {r[0]: r[1] for r in wb["Cliente"].iter_rows(values_only=True) if r[0]}
+print(cli.get("Requisitos faltantes"))
+wb = openpyxl.load_workbook(sys.argv[2]); ws = wb["COTIZACION"]
+h = {c.value: i for i, c in enumerate(ws[1])}
+print(all(r[h["DED DM PP"]] is None and r[h["RC LIMITE"]] is None for r in ws.iter_rows(min_row=2, values_only=True)))
+print(any(r[5] == "cobertura" for r in wb["Incidencias"].iter_rows(min_row=2, values_only=True)))
+PY
+)
+check_eq "the missing payment terms are an incidencia" "True" "$(sed -n 1p <<<"$rules")"
+check_eq "Resumen says the export was forced" "SI" "$(sed -n 2p <<<"$rules")"
+check_eq "the client block lists what is missing" "forma de pago" "$(sed -n 3p <<<"$rules")"
+check_eq "without a coverage package no deductibles are made up" "True" "$(sed -n 4p <<<"$rules")"
+check_eq "the missing coverage is an incidencia" "True" "$(sed -n 5p <<<"$rules")"
+check_eq "forced exports are recorded as forced" "t" \
+  "$(psql_q "SELECT bool_and(forced) FROM exports WHERE case_id = $cid AND path IN ('$T_TMP/missing.xlsx', '$T_TMP/nocov.xlsx')")"
+psql_q "UPDATE cases SET coverage = 'AMPLIA' WHERE id = $cid"
+
+n=$(psql_q "SELECT min(inciso) FROM vehicle_rows WHERE case_id = $cid")
+check "a reviewer decides a row has no catalog key" "$MINCA" review "$ready" nomatch "$n"
+check "the case still exports without --force" "$MINCA" export "$ready" --format both --out "$T_TMP/nomatch"
+check_eq "that export is not forced" "f" "$(psql_q "SELECT bool_or(forced) FROM exports WHERE case_id = $cid AND path LIKE '$T_TMP/nomatch.%'")"
+decided=$($PY - "$T_TMP/nomatch.xlsx" "$n" <<'PY'
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+print(any(r[3] == int(sys.argv[2]) and r[6] == "DECISION" for r in wb["Incidencias"].iter_rows(min_row=2, values_only=True)))
+PY
+)
+check_eq "the reviewed no-match row is on Incidencias as a decision" "True" "$decided"
+check_match "the PDF lists it without a key" "SIN CLAVE" "$(pdftotext -layout "$T_TMP/nomatch.pdf" -)"
+
+bad=$(psql_q "SELECT cot FROM cases WHERE id <> $cid AND status IN ('ready', 'exported', 'review') ORDER BY cot LIMIT 1")
+psql_q "UPDATE cases SET status = 'error', status_reason = 'la hoja no se pudo leer' WHERE cot = '$bad'"
+msg=$("$MINCA" export "$bad" 2>&1); rc=$?
+check_eq "a case in error is refused without --force" "1" "$rc"
+check_match "the refusal says it is in error" "in error: la hoja no se pudo leer" "$msg"
+check "--force exports it" "$MINCA" export "$bad" --force --format pdf
+check_eq "--force writes it, recorded as forced" "t" \
+  "$(psql_q "SELECT bool_and(forced) FROM exports e JOIN cases k ON k.id = e.case_id WHERE k.cot = '$bad'")"
+check_eq "a forced export leaves a case in error in error" "error" "$(psql_q "SELECT status FROM cases WHERE cot = '$bad'")"
+psql_q "INSERT INTO cases (insurer_id, cot, status, coverage, payment_terms, validity_start)
+        SELECT id, 'COT-2099-000001', 'ready', 'AMPLIA', 'ANUAL', '2026-12-01' FROM insurers WHERE slug = 'demo'"
+check_fails "a case without vehicles is refused" "$MINCA" export COT-2099-000001
+check "--force writes it" "$MINCA" export COT-2099-000001 --force --format both
+check_eq "a forced export of a case without vehicles does not mark it exported" "ready" \
+  "$(psql_q "SELECT status FROM cases WHERE cot = 'COT-2099-000001'")"
+
+# ---- a 600-vehicle case: every page of the PDF carries the header --------------------------------
+big=COT-2099-000600
+psql_q "INSERT INTO cases (insurer_id, cot, status, client_name, rfc, coverage, payment_terms, validity_start, validity_end)
+        SELECT id, '$big', 'ready', 'Logística Ñandú del Pacífico, S.A. de C.V.', 'LNP010101AB1', 'AMPLIA', 'ANUAL',
+               '2026-12-01', '2027-12-01' FROM insurers WHERE slug = 'demo'"
+psql_q "INSERT INTO vehicle_rows (insurer_id, case_id, source_sheet, source_row, inciso, marca, submarca, year, description,
+                                  vin, plates, use, insured_amount)
+        SELECT k.insurer_id, k.id, 'Flotilla', g + 1, g, 'NISSAN', 'NP300', 2018 + g % 8,
+               'NP300 DOBLE CABINA SE 2.5L 4X2 CAMIÓN ' || g, '3N6AD33A' || lpad(g::text, 9, '0'), 'PL-' || g, 'CARGA',
+               400000 + g * 10 FROM cases k, generate_series(1, 600) g WHERE k.cot = '$big'"
+psql_q "INSERT INTO matches (vehicle_row_id, insurer_id, cvegs, year, confidence, decision)
+        SELECT v.id, v.insurer_id, lpad((10000 + v.inciso)::text, 8, '0'), v.year, 0.97, 'auto_accept'
+          FROM vehicle_rows v JOIN cases k ON k.id = v.case_id WHERE k.cot = '$big'"
+check "the 600-vehicle case exports to both formats" "$MINCA" export "$big" --format both --out "$T_TMP/big"
+pages=$(pdfinfo "$T_TMP/big.pdf" | awk '/^Pages:/ {print $2}')
+check_match "the table breaks across pages" "^[1-9][0-9]+$" "$pages"
+with_header=0
+for p in $(seq 1 "$pages"); do
+  t=$(pdftotext -layout -f "$p" -l "$p" "$T_TMP/big.pdf" -)
+  grep -q "Inciso.*Clave.*Descripción.*Serie (VIN).*Suma asegurada" <<<"$t" && grep -q "$big · versión 1" <<<"$t" &&
+    grep -q "Página $p de $pages" <<<"$t" && with_header=$((with_header + 1))
+done
+check_eq "every page repeats the table header, the COT and its page number" "$pages" "$with_header"
+check_eq "all 600 VINs are in the PDF" "600" "$(pdftotext "$T_TMP/big.pdf" - | grep -c '3N6AD33A[0-9]\{9\}')"
+check_match "the totals add up the fleet" "Vehículos: 600 +Suma asegurada de la flotilla: \\\$241,803,000.00" \
+  "$(pdftotext -layout "$T_TMP/big.pdf" -)"
+check "pdftoppm renders every page without error" sh -c "pdftoppm -r 20 -png '$T_TMP/big.pdf' '$T_TMP/big-page' 2>&1 | grep . && exit 1 || [ \$(ls '$T_TMP'/big-page* | wc -l) -eq $pages ]"
+check "xlsx2csv converts the 600-row workbook" xlsx2csv -a "$T_TMP/big.xlsx" "$T_TMP/big-csv"
+check_eq "the 600-row workbook has 600 vehicle rows" "601" "$(wc -l < "$T_TMP/big-csv/COTIZACION.csv")"
 finish

@@ -149,8 +149,11 @@ review_inbox() {
     keys "$ins" e
     expect "$ins: e exports and says where the file went" "$ins" "exported $cot v1 \([0-9]+ rows\) to /"
     local path
-    path=$(psql_q "SELECT x.path FROM exports x JOIN cases k ON k.id = x.case_id WHERE k.cot = '$cot' AND x.exported_by = 'revisora'")
+    path=$(psql_q "SELECT x.path FROM exports x JOIN cases k ON k.id = x.case_id WHERE k.cot = '$cot' AND x.exported_by = 'revisora' AND x.format = 'xlsx'")
     check "$ins: the workbook is on disk" test -s "$path"
+    check "$ins: e also writes the PDF quote summary beside it" test -s "${path%.xlsx}.pdf"
+    check_eq "$ins: both files are stored under the same version" "pdf xlsx" \
+      "$(psql_q "SELECT string_agg(x.format, ' ' ORDER BY x.format) FROM exports x JOIN cases k ON k.id = x.case_id WHERE k.cot = '$cot' AND x.version = 1")"
     check_match "$ins: in the configured export directory" "^$T_TMP/exports/" "$path"
   fi
 

@@ -162,18 +162,29 @@ static void test_shipped_template(void **state)
     if (rc < 0)
         fail_msg("%s", err.msg);
     assert_string_equal(tpl->name, "gcotiza_v1");
-    assert_string_equal(tpl->version, "1.0");
+    assert_string_equal(tpl->version, "1.1");
     assert_string_equal(tpl->sheet, "COTIZACION");
-    assert_int_equal(tpl->n_columns, 29);
-    assert_string_equal(tpl->columns[0].header, "CLAVE VEHICULO");
-    assert_string_equal(tpl->columns[0].source, "match.cvegs");
-    assert_string_equal(tpl->columns[3].header, "A\xC3\x91O");
-    assert_int_equal(tpl->columns[3].type, EXPORT_COL_INTEGER);
-    assert_int_equal(tpl->columns[8].type, EXPORT_COL_MONEY);
-    assert_int_equal(tpl->columns[23].type, EXPORT_COL_DATE);
-    assert_string_equal(tpl->columns[27].header, "CONFIANZA");
-    assert_true(tpl->columns[27].color_scale);
-    assert_string_equal(tpl->columns[28].header, "REVISADO");
+    assert_int_equal(tpl->print_scale, 70);
+    assert_int_equal(tpl->print_repeat_columns, 2);
+    assert_string_equal(tpl->columns[0].header, "INCISO");
+    assert_string_equal(tpl->columns[0].source, "row.inciso");
+    assert_string_equal(tpl->columns[1].header, "CLAVE VEHICULO");
+    assert_string_equal(tpl->columns[1].source, "match.cvegs");
+    assert_string_equal(tpl->columns[4].header, "A\xC3\x91O");
+    assert_int_equal(tpl->columns[4].type, EXPORT_COL_INTEGER);
+    /* every vehicle field the underwriter sends, and where the row came from */
+    static const char *sources[] = {"row.vin", "row.engine_number", "row.sum_basis", "row.package",
+                                    "row.source_file", "row.source_sheet", "row.source_row",
+                                    "row.plates", "row.insured_amount", "row.description",
+                                    "match.reviewer", "match.note", "match.confidence"};
+    for (size_t k = 0; k < sizeof sources / sizeof sources[0]; k++) {
+        int found = 0;
+        for (int i = 0; i < tpl->n_columns; i++)
+            found += !strcmp(tpl->columns[i].source, sources[k]) ||
+                     (tpl->columns[i].fallback && !strcmp(tpl->columns[i].fallback, sources[k]));
+        if (!found)
+            fail_msg("gcotiza_v1 has no column for %s", sources[k]);
+    }
     export_template_free(tpl);
     free(path);
 }
@@ -345,7 +356,7 @@ static void test_force_writes_bytes_and_file(void **state)
     assert_false(res.refused);
     assert_string_equal(res.path, out);
     assert_string_equal(res.template_name, "gcotiza_v1");
-    assert_string_equal(res.template_version, "1.0");
+    assert_string_equal(res.template_version, "1.1");
     assert_true(res.len > 1000);
     assert_memory_equal(res.data, "PK\x03\x04", 4);
     char *file = NULL;
@@ -482,6 +493,127 @@ static void test_names(void **state)
     assert_int_equal(export_match_set_status(&m, "maybe"), -1);
 }
 
+/* Coverage, vigencia and payment terms are requirements of the quote: a case without them is
+ * refused like undecided rows; --force writes it with the coverage cells empty (never the
+ * AMPLIA defaults) and says so. */
+static void test_missing_requirements_block(void **state)
+{
+    (void)state;
+    static const struct {
+        size_t offset;
+        const char *label;
+    } reqs[] = {
+        {offsetof(export_case, coverage_package), "cobertura"},
+        {offsetof(export_case, vigencia_start), "vigencia"},
+        {offsetof(export_case, payment_terms), "forma de pago"},
+    };
+    for (size_t k = 0; k < sizeof reqs / sizeof reqs[0]; k++) {
+        export_case c;
+        fx_build_fleet(&c, 12, 1);
+        char **slot = (char **)((char *)&c + reqs[k].offset);
+        free(*slot);
+        *slot = NULL;
+        const char *missing[4];
+        assert_int_equal(export_case_missing(&c, missing, 4), 1);
+        assert_string_equal(missing[0], reqs[k].label);
+        export_result res;
+        minca_err err = {0};
+        export_options opt = {.share_dir = share, .tmp_dir = tmpdir};
+        assert_int_equal(export_case_write(&c, &opt, &res, &err), -1);
+        assert_true(res.refused);
+        assert_int_equal(res.n_missing, 1);
+        if (!strstr(err.msg, reqs[k].label) || !strstr(err.msg, "--force"))
+            fail_msg("refusal does not name %s: %s", reqs[k].label, err.msg);
+        export_result_clear(&res);
+        assert_int_equal(export_case_write_pdf(&c, &opt, &res, &err), -1);
+        assert_true(res.refused);
+        export_result_clear(&res);
+
+        opt.force = true;
+        assert_int_equal(export_case_write(&c, &opt, &res, &err), 0);
+        assert_true(res.overridden);
+        assert_true(res.n_incidences >= 1);
+        export_result_clear(&res);
+        assert_int_equal(export_case_write_pdf(&c, &opt, &res, &err), 0);
+        assert_true(res.overridden);
+        export_result_clear(&res);
+        export_case_clear(&c);
+    }
+    /* a complete, decided case is not an override */
+    export_case c;
+    fx_build_fleet(&c, 12, 1);
+    export_result res;
+    minca_err err = {0};
+    export_options opt = {.share_dir = share, .tmp_dir = tmpdir, .force = true};
+    assert_int_equal(export_case_write(&c, &opt, &res, &err), 0);
+    assert_false(res.overridden);
+    assert_int_equal(res.n_missing, 0);
+    export_result_clear(&res);
+    export_case_clear(&c);
+}
+
+/* "No match" decided by a person is a decision: the case exports without --force, the row is
+ * counted as reviewed and listed on Incidencias; "no match" from the codifier alone blocks. */
+static void test_reviewed_no_match_is_a_decision(void **state)
+{
+    (void)state;
+    export_case c;
+    fx_build_fleet(&c, 10, 1);
+    export_row *r = &c.rows[3];
+    free(r->match.cvegs);
+    r->match.cvegs = NULL;
+    r->match.decision = EXPORT_DECISION_NO_MATCH;
+    r->match.reviewed = false;
+    assert_false(export_row_decided(r));
+    export_result res;
+    minca_err err = {0};
+    export_options opt = {.share_dir = share, .tmp_dir = tmpdir};
+    assert_int_equal(export_case_write(&c, &opt, &res, &err), -1);
+    assert_true(res.refused);
+    assert_int_equal(res.n_undecided, 1);
+    export_result_clear(&res);
+
+    r->match.reviewed = true;
+    r->match.reviewer = strdup("lperez");
+    assert_true(export_row_decided(r));
+    if (export_case_write(&c, &opt, &res, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_false(res.refused);
+    assert_false(res.overridden);
+    assert_int_equal(res.n_undecided, 0);
+    assert_int_equal(res.n_no_match, 1);
+    assert_true(res.n_incidences >= 1);
+    export_result_clear(&res);
+    if (export_case_write_pdf(&c, &opt, &res, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_memory_equal(res.data, "%PDF-", 5);
+    export_result_clear(&res);
+    export_case_clear(&c);
+}
+
+/* A case without vehicles is refused; forced, it is written and flagged as an override. */
+static void test_no_vehicles(void **state)
+{
+    (void)state;
+    export_case c;
+    fx_build_fleet(&c, 0, 1);
+    export_result res;
+    minca_err err = {0};
+    export_options opt = {.share_dir = share, .tmp_dir = tmpdir};
+    assert_int_equal(export_case_write_pdf(&c, &opt, &res, &err), -1);
+    assert_true(res.refused);
+    assert_non_null(strstr(err.msg, "no vehicles"));
+    export_result_clear(&res);
+    opt.force = true;
+    assert_int_equal(export_case_write_pdf(&c, &opt, &res, &err), 0);
+    assert_true(res.overridden);
+    export_result_clear(&res);
+    assert_int_equal(export_case_write(&c, &opt, &res, &err), 0);
+    assert_true(res.overridden);
+    export_result_clear(&res);
+    export_case_clear(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -498,6 +630,9 @@ int main(void)
         cmocka_unit_test(test_coverage_packages),
         cmocka_unit_test(test_refuses_undecided_without_force),
         cmocka_unit_test(test_force_writes_bytes_and_file),
+        cmocka_unit_test(test_missing_requirements_block),
+        cmocka_unit_test(test_reviewed_no_match_is_a_decision),
+        cmocka_unit_test(test_no_vehicles),
         cmocka_unit_test(test_case_errors),
         cmocka_unit_test(test_insurer_override_is_used),
         cmocka_unit_test(test_names),

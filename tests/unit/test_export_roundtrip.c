@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <xlsxwriter.h>
 
 static const char dump_py[] =
     "import datetime, json, sys, zipfile\n"
@@ -50,8 +51,14 @@ static const char dump_py[] =
     "    for rng in ws.conditional_formatting:\n"
     "        for rule in rng.rules:\n"
     "            cf.append([str(rng.sqref), rule.type])\n"
+    "    ps = ws.page_setup\n"
+    "    fit = ws.sheet_properties.pageSetUpPr.fitToPage if ws.sheet_properties.pageSetUpPr else None\n"
+    "    pr = {'orientation': ps.orientation, 'scale': ps.scale, 'fit': bool(fit),\n"
+    "        'title_rows': ws.print_title_rows, 'title_cols': ws.print_title_cols,\n"
+    "        'col_breaks': len(ws.col_breaks.brk), 'header': ws.oddHeader.center.text}\n"
     "    out['ws'][ws.title] = {'max_row': ws.max_row, 'max_col': ws.max_column,\n"
-    "        'freeze': ws.freeze_panes, 'filter': ws.auto_filter.ref, 'cf': cf, 'cells': cells}\n"
+    "        'freeze': ws.freeze_panes, 'filter': ws.auto_filter.ref, 'cf': cf, 'cells': cells,\n"
+    "        'print': pr}\n"
     "z = zipfile.ZipFile(path)\n"
     "out['formulas'] = sum(z.read(n).count(b'<f>') + z.read(n).count(b'<f ')\n"
     "    for n in z.namelist() if n.startswith('xl/worksheets/'))\n"
@@ -180,6 +187,13 @@ static int setup(void **state)
     fx_build_fleet(&kase, 120, 1);
     add_special_rows(&kase);
     kase.use = strdup("PARTICULAR FLOTILLA"); /* USO of rows that do not say */
+    kase.agent = strdup("AG-4471");
+    kase.contact = strdup("Lucía Ibáñez · 55 1234 5678");
+    kase.insurer_name = strdup("Seguros Demo, S.A.");
+    kase.version = 3;
+    for (int i = 0; i < kase.n_rows; i++)   /* two attachments */
+        kase.rows[i].source_file = strdup(i < 60 ? "flotilla_norte.xlsx" : "flotilla sur (2).xlsx");
+    kase.rows[5].match.note = strdup("Confirmado con el broker por teléfono");
 
     minca_err err = {0};
     char *tpath = NULL;
@@ -305,28 +319,31 @@ static void test_sheets_and_layout(void **state)
     (void)state;
     NEED_READER();
     json_t *names = json_object_get(dump, "sheets");
-    assert_int_equal(json_array_size(names), 3);
+    assert_int_equal(json_array_size(names), 4);
     assert_string_equal(json_string_value(json_array_get(names, 0)), "COTIZACION");
-    assert_string_equal(json_string_value(json_array_get(names, 1)), "Resumen");
-    assert_string_equal(json_string_value(json_array_get(names, 2)), "Incidencias");
+    assert_string_equal(json_string_value(json_array_get(names, 1)), "Cliente");
+    assert_string_equal(json_string_value(json_array_get(names, 2)), "Resumen");
+    assert_string_equal(json_string_value(json_array_get(names, 3)), "Incidencias");
     assert_true(json_is_null(json_object_get(dump, "bad_zip")));
 
     json_t *ws = sheet(MAIN);
     assert_int_equal(json_integer_value(json_object_get(ws, "max_row")), kase.n_rows + 1);
     assert_int_equal(json_integer_value(json_object_get(ws, "max_col")), tpl->n_columns);
     assert_string_equal(json_string_value(json_object_get(ws, "freeze")), "A2");
-    char want[64];
-    snprintf(want, sizeof want, "A1:AC%d", kase.n_rows + 1);
+    char want[64], last[8], conf[8];
+    lxw_col_to_name(last, (lxw_col_t)(tpl->n_columns - 1), 0);
+    lxw_col_to_name(conf, (lxw_col_t)col("CONFIANZA"), 0);
+    snprintf(want, sizeof want, "A1:%s%d", last, kase.n_rows + 1);
     assert_string_equal(json_string_value(json_object_get(ws, "filter")), want);
     for (int i = 0; i < tpl->n_columns; i++) {
         assert_string_equal(str(MAIN, 0, i), tpl->columns[i].header);
         assert_string_equal(fill(MAIN, 0, i), "FF1F4E78");
     }
-    assert_string_equal(str(MAIN, 0, 3), "AÑO");
+    assert_string_equal(str(MAIN, 0, 4), "AÑO");
 
     json_t *cf = json_object_get(ws, "cf");
     assert_int_equal(json_array_size(cf), 1);
-    snprintf(want, sizeof want, "AB2:AB%d", kase.n_rows + 1);
+    snprintf(want, sizeof want, "%s2:%s%d", conf, conf, kase.n_rows + 1);
     assert_string_equal(json_string_value(json_array_get(json_array_get(cf, 0), 0)), want);
     assert_string_equal(json_string_value(json_array_get(json_array_get(cf, 0), 1)), "colorScale");
     assert_int_equal(json_integer_value(json_object_get(dump, "formulas")), 0);
@@ -447,6 +464,132 @@ static const char *summary_value(const char *label, int *row_out)
     return NULL;
 }
 
+static const char *client_value(const char *label, int *row_out)
+{
+    json_t *cells = json_object_get(sheet("Cliente"), "cells");
+    for (size_t r = 0; r < json_array_size(cells); r++) {
+        const char *l = str("Cliente", (int)r, 0);
+        if (l && !strcmp(l, label)) {
+            *row_out = (int)r;
+            return str("Cliente", (int)r, 1);
+        }
+    }
+    fail_msg("Cliente has no %s", label);
+    return NULL;
+}
+
+/* The client block and the totals, and the rows' origin, package and reviewer columns. */
+static void test_client_block_and_totals(void **state)
+{
+    (void)state;
+    NEED_READER();
+    int r;
+    assert_string_equal(client_value("COT", &r), "COT-2026-000123 (versión 3)");
+    assert_string_equal(client_value("Aseguradora", &r), "Seguros Demo, S.A.");
+    assert_string_equal(client_value("Cliente", &r), kase.client_name);
+    assert_string_equal(client_value("RFC", &r), "TPL980512AB3");
+    assert_string_equal(client_value("Broker / agente", &r), "Agente Núñez Seguros");
+    assert_string_equal(client_value("Clave de agente", &r), "AG-4471");
+    assert_string_equal(client_value("Contacto", &r), "Lucía Ibáñez · 55 1234 5678");
+    assert_string_equal(client_value("Paquete de cobertura", &r), "AMPLIA");
+    assert_string_equal(client_value("Uso", &r), "PARTICULAR FLOTILLA");
+    assert_string_equal(client_value("Forma de pago", &r), "ANUAL");
+    client_value("Vigencia inicio", &r);
+    assert_string_equal(str("Cliente", r, 1), "2026-12-01 00:00:00");
+    client_value("Vehículos", &r);
+    assert_int_equal((int)num("Cliente", r, 1), kase.n_rows);
+    double total = 0;
+    for (int i = 0; i < kase.n_rows; i++)
+        if (kase.rows[i].vehicle.insured_amount >= 0)
+            total += kase.rows[i].vehicle.insured_amount;
+    client_value("Suma asegurada de la flotilla", &r);
+    assert_near(num("Cliente", r, 1), total);
+    assert_non_null(strstr(client_value("Prima total", &r), "Sin tarifa"));
+    assert_string_equal(client_value("Requisitos faltantes", &r), "ninguno");
+
+    int c_file = col("ARCHIVO ORIGEN"), c_pkg = col("PAQUETE"), c_vin = col("SERIE"),
+        c_inciso = col("INCISO"), c_note = col("NOTA REVISOR"), c_by = col("CONFIRMADO POR");
+    for (int i = 0; i < kase.n_rows; i++) {
+        assert_string_equal(str(MAIN, i + 1, c_file), kase.rows[i].source_file);
+        assert_string_equal(str(MAIN, i + 1, c_vin), kase.rows[i].vehicle.vin);
+        assert_int_equal((int)num(MAIN, i + 1, c_inciso), kase.rows[i].vehicle.inciso);
+    }
+    assert_string_equal(str(MAIN, r_rc + 1, c_pkg), "RC");
+    assert_string_equal(str(MAIN, 1, c_pkg), "AMPLIA");
+    assert_string_equal(str(MAIN, 6, c_note), "Confirmado con el broker por teléfono");
+    assert_string_equal(str(MAIN, 6, c_by), kase.rows[5].match.reviewer);
+}
+
+/* Printing: landscape at a readable scale, split into pages of whole columns, with the header
+ * row and the inciso and key columns on every page and the COT / client on top. */
+static void test_print_setup(void **state)
+{
+    (void)state;
+    NEED_READER();
+    json_t *pr = json_object_get(sheet(MAIN), "print");
+    assert_string_equal(json_string_value(json_object_get(pr, "orientation")), "landscape");
+    assert_int_equal(json_integer_value(json_object_get(pr, "scale")), 70);
+    assert_false(json_is_true(json_object_get(pr, "fit")));
+    assert_non_null(strstr(json_string_value(json_object_get(pr, "title_rows")), "$1:$1"));
+    assert_non_null(strstr(json_string_value(json_object_get(pr, "title_cols")), "$A:$B"));
+    assert_true(json_integer_value(json_object_get(pr, "col_breaks")) >= 2);
+    assert_non_null(strstr(json_string_value(json_object_get(pr, "header")), "Transportes Pe"));
+}
+
+/* The PDF of the same case, read back with poppler-utils: every VIN and key is in the text,
+ * the client keeps its accents and Ñ, hostile cells (control characters, invalid UTF-8, a
+ * 40,000-character description) do not break it, and every page renders. */
+static void test_pdf_reads_back(void **state)
+{
+    (void)state;
+    if (run("command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1") != 0) {
+        print_message("poppler-utils not installed (scripts/deps.sh)\n");
+        skip();
+    }
+    char *pdf = core_path_join(tmpdir, "COT-2026-000123.pdf");
+    char *txt = core_path_join(tmpdir, "pdf.txt");
+    export_options opt = {.share_dir = share, .out_path = pdf, .force = true};
+    export_result pr;
+    minca_err err = {0};
+    if (export_case_write_pdf(&kase, &opt, &pr, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_memory_equal(pr.data, "%PDF-", 5);
+    assert_string_equal(pr.path, pdf);
+    assert_int_equal(pr.n_rows, kase.n_rows);
+    char *cmd = core_strdup_printf("pdftotext -layout '%s' '%s'", pdf, txt);
+    assert_int_equal(run(cmd), 0);
+    free(cmd);
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(core_read_file(txt, 1 << 26, &text, &len, NULL), 0);
+    assert_non_null(strstr(text, "Seguros Demo, S.A."));
+    assert_non_null(strstr(text, "COT-2026-000123 · versión 3"));
+    assert_non_null(strstr(text, "Transportes Peñasco y Logística del Bajío"));
+    assert_non_null(strstr(text, "AG-4471"));
+    const char *prev = text;
+    for (int i = 0; i < kase.n_rows; i++) {
+        const export_row *r = &kase.rows[i];
+        if (!r->vehicle.vin)
+            continue;
+        const char *at = strstr(prev, r->vehicle.vin);
+        if (!at)
+            fail_msg("VIN %s (row %d) missing or out of order in the PDF", r->vehicle.vin, i + 1);
+        prev = at;
+        if (!core_str_empty(r->match.cvegs) && !strstr(text, r->match.cvegs))
+            fail_msg("key %s missing from the PDF", r->match.cvegs);
+    }
+    assert_non_null(strstr(text, "SIN CLAVE"));
+    assert_non_null(strstr(text, "Vehículos: "));
+    free(text);
+    cmd = core_strdup_printf("pdftoppm -r 15 -png '%s' '%s/page' 2>'%s.err' && test ! -s '%s.err'", pdf,
+                             tmpdir, txt, txt);
+    assert_int_equal(run(cmd), 0);
+    free(cmd);
+    export_result_clear(&pr);
+    free(pdf);
+    free(txt);
+}
+
 static void test_summary(void **state)
 {
     (void)state;
@@ -455,7 +598,7 @@ static void test_summary(void **state)
     assert_string_equal(summary_value("COT", &r), "COT-2026-000123");
     assert_string_equal(summary_value("Cliente", &r), kase.client_name);
     assert_string_equal(summary_value("RFC", &r), "TPL980512AB3");
-    assert_string_equal(summary_value("Agente / broker", &r), "Agente Núñez Seguros");
+    assert_string_equal(summary_value("Broker / agente", &r), "Agente Núñez Seguros");
     summary_value("Fecha de recepción", &r);
     assert_string_equal(kind("Resumen", r, 1), "date");
     assert_string_equal(str("Resumen", r, 1), "2026-11-20 00:00:00");
@@ -470,14 +613,22 @@ static void test_summary(void **state)
     assert_int_equal((int)num("Resumen", r, 1), res.n_review);
     summary_value("Sin coincidencia", &r);
     assert_int_equal((int)num("Resumen", r, 1), res.n_no_match);
-    assert_int_equal(res.n_auto + res.n_review + res.n_no_match, kase.n_rows);
+    /* awaiting a person: rows a reviewer accepted or picked are not "en revisión" */
+    int awaiting = 0, reviewed = 0;
+    for (int i = 0; i < kase.n_rows; i++) {
+        awaiting += !kase.rows[i].match.reviewed && kase.rows[i].match.decision == EXPORT_DECISION_REVIEW;
+        reviewed += kase.rows[i].match.reviewed;
+    }
+    assert_int_equal(res.n_review, awaiting);
+    summary_value("Revisados por personal", &r);
+    assert_int_equal((int)num("Resumen", r, 1), reviewed);
     summary_value("Sin clave decidida", &r);
     assert_int_equal((int)num("Resumen", r, 1), 2);
     summary_value("Tasa de aceptación automática", &r);
     assert_near(num("Resumen", r, 1), (double)res.n_auto / kase.n_rows);
     assert_string_equal(summary_value("Versión de catálogo", &r), "CATVER demo 2026-11");
     assert_string_equal(summary_value("Plantilla", &r), "gcotiza_v1");
-    assert_string_equal(summary_value("Versión de plantilla", &r), "1.0");
+    assert_string_equal(summary_value("Versión de plantilla", &r), "1.1");
     assert_string_equal(summary_value("Exportado por", &r), "mgonzalez");
     summary_value("Fecha de exportación", &r);
     assert_string_equal(kind("Resumen", r, 1), "date");
@@ -496,7 +647,7 @@ static void test_incidences(void **state)
     for (int i = 0; i < kase.n_rows; i++)
         expected_issues += kase.rows[i].vehicle.n_issues;
     /* every validation issue, both undecided rows, the unknown package, the repaired texts */
-    int issues = 0, pending = 0, nokey = 0, pkg = 0, repaired = 0;
+    int issues = 0, pending = 0, nokey = 0, pkg = 0, repaired = 0, notes = 0;
     for (int r = 1; r <= n; r++) {
         const char *sev = str("Incidencias", r, 6), *msg = str("Incidencias", r, 7);
         int src_row = (int)num("Incidencias", r, 2);
@@ -513,6 +664,8 @@ static void test_incidences(void **state)
             pkg++;
         } else if (strstr(msg, "Texto corregido")) {
             repaired++;
+        } else if (!strcmp(msg, "Confirmado con el broker por teléfono")) {
+            notes++;
         } else {
             issues++;
         }
@@ -522,6 +675,7 @@ static void test_incidences(void **state)
     assert_int_equal(nokey, 1);
     assert_int_equal(pkg, 1);
     assert_int_equal(repaired, 2); /* the long text and the control characters / bad UTF-8 */
+    assert_int_equal(notes, 1);    /* the reviewer's note */
 }
 
 static void test_xlsx2csv_converts(void **state)
@@ -541,7 +695,7 @@ static void test_xlsx2csv_converts(void **state)
     assert_int_equal(core_read_file(csv, 1 << 26, &text, &len, NULL), 0);
     assert_int_equal(core_read_file(err_path, 1 << 20, &errs, &elen, NULL), 0);
     assert_int_equal(elen, 0);
-    assert_true(g_str_has_prefix(text, "CLAVE VEHICULO,MARCA,MODELO,AÑO,"));
+    assert_true(g_str_has_prefix(text, "INCISO,CLAVE VEHICULO,MARCA,MODELO,AÑO,"));
     assert_non_null(strstr(text, "CAMIÓN ÑANDÚ"));
     assert_non_null(strstr(text, "=HYPERLINK"));
     free(text);
@@ -562,6 +716,9 @@ int main(void)
         cmocka_unit_test(test_hard_text),
         cmocka_unit_test(test_undecided_rows_highlighted),
         cmocka_unit_test(test_summary),
+        cmocka_unit_test(test_client_block_and_totals),
+        cmocka_unit_test(test_print_setup),
+        cmocka_unit_test(test_pdf_reads_back),
         cmocka_unit_test(test_incidences),
         cmocka_unit_test(test_xlsx2csv_converts),
     };

@@ -1,0 +1,538 @@
+/* export pdf: the quote summary a broker receives, drawn with cairo and laid out with pango.
+ *
+ * Letter landscape. Every page: the insurer's name, COT and version on top, the vigencia and
+ * "Página N de M" at the bottom, and the vehicle table's header. The first page adds the
+ * client block; the last one the totals. Rows are measured first (descriptions wrap), then
+ * paginated, then drawn, so the page count is known before the first footer is written. */
+#include "minca/export.h"
+
+#include <cairo-pdf.h>
+#include <errno.h>
+#include <glib.h>
+#include <pango/pangocairo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PAGE_W 792.0          /* letter, landscape, in points */
+#define PAGE_H 612.0
+#define MARGIN 36.0
+#define HEADER_H 46.0         /* insurer, COT line and rule */
+#define FOOTER_H 24.0
+#define CELL_PAD 3.0
+#define MAX_CELL_LINES 12
+#define FONT "DejaVu Sans"    /* carries Ñ, accents and the peso sign (fonts-dejavu-core;
+                               * DejaVu Sans Mono for keys and VINs) */
+
+typedef struct pdf_column {
+    const char *header;
+    double width;
+    bool right;               /* numbers align right */
+    bool mono;                /* keys, VINs and plates: fixed width, read character by character */
+} pdf_column;
+
+enum { C_INCISO, C_KEY, C_DESC, C_YEAR, C_VIN, C_PLATES, C_USE, C_SUM, C_PACKAGE, N_COLS };
+
+static const pdf_column columns[N_COLS] = {
+    {"Inciso", 36, true, false},  {"Clave", 56, false, true},     {"Descripción", 232, false, false},
+    {"Año", 28, true, false},     {"Serie (VIN)", 96, false, true}, {"Placas", 58, false, true},
+    {"Uso", 64, false, false},    {"Suma asegurada", 82, true, false}, {"Paquete", 68, false, false},
+};
+
+typedef struct pdf_row {
+    PangoLayout *cell[N_COLS];
+    double height;
+    int page;                 /* 0-based */
+    bool flagged;             /* no decided key: shaded */
+} pdf_row;
+
+typedef struct pdf_writer {
+    const export_case *c;
+    const export_coverage *cov;
+    export_result *res;
+    cairo_t *cr;
+    PangoContext *pango;      /* at 72 dpi: a font's size in points is its size on the page */
+    PangoFontDescription *font, *mono, *bold, *small, *title;
+    pdf_row *rows;
+    double header_row_h;
+    double client_h;          /* height of the client block on page 1 */
+    double totals_h;
+    int n_pages;
+    char issued[32];          /* dd/mm/yyyy of the export */
+    char vigencia[96];
+} pdf_writer;
+
+/* ---- text --------------------------------------------------------------------------------- */
+
+static char *clean(const char *s)
+{
+    return s ? export_text_clean(s, 2000, NULL) : NULL;
+}
+
+/* 1234567.5 -> "$1,234,567.50" */
+static void money(double v, char *out, size_t n)
+{
+    char digits[64];
+    snprintf(digits, sizeof digits, "%.2f", v < 0 ? -v : v);
+    char *dot = strchr(digits, '.');
+    int int_len = (int)(dot - digits);
+    GString *g = g_string_new(v < 0 ? "-$" : "$");
+    for (int i = 0; i < int_len; i++) {
+        if (i > 0 && (int_len - i) % 3 == 0)
+            g_string_append_c(g, ',');
+        g_string_append_c(g, digits[i]);
+    }
+    g_string_append(g, dot);
+    snprintf(out, n, "%s", g->str);
+    g_string_free(g, TRUE);
+}
+
+/* "YYYY-MM-DD..." -> "dd/mm/yyyy"; "" when absent or not a date. */
+static void day(const char *iso, char *out, size_t n)
+{
+    int y, m, d;
+    if (iso && sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) == 3)
+        snprintf(out, n, "%02d/%02d/%04d", d, m, y);
+    else
+        snprintf(out, n, "%s", "");
+}
+
+static PangoLayout *layout(pdf_writer *w, const char *text, const PangoFontDescription *font,
+                           double width, bool right)
+{
+    PangoLayout *l = pango_layout_new(w->pango);
+    pango_layout_set_font_description(l, font);
+    if (width > 0) {
+        pango_layout_set_width(l, (int)(width * PANGO_SCALE));
+        pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+    }
+    if (right)
+        pango_layout_set_alignment(l, PANGO_ALIGN_RIGHT);
+    char *t = clean(text);
+    pango_layout_set_text(l, t ? t : "", -1);
+    free(t);
+    return l;
+}
+
+static double layout_height(PangoLayout *l)
+{
+    int wd, ht;
+    pango_layout_get_size(l, &wd, &ht);
+    return (double)ht / PANGO_SCALE;
+}
+
+static void draw(pdf_writer *w, PangoLayout *l, double x, double y)
+{
+    cairo_move_to(w->cr, x, y);
+    pango_cairo_show_layout(w->cr, l);
+}
+
+static double text_at(pdf_writer *w, const char *text, const PangoFontDescription *font, double x,
+                      double y, double width, bool right)
+{
+    PangoLayout *l = layout(w, text, font, width, right);
+    draw(w, l, x, y);
+    double h = layout_height(l);
+    g_object_unref(l);
+    return h;
+}
+
+/* ---- measuring ---------------------------------------------------------------------------- */
+
+static void fill_row(pdf_writer *w, const export_row *row, pdf_row *out)
+{
+    const vehicle_row *v = &row->vehicle;
+    const export_match *m = &row->match;
+    char inciso[16] = "", year[16] = "", sum[48] = "";
+    if (v->inciso > 0)
+        snprintf(inciso, sizeof inciso, "%d", v->inciso);
+    int y = m->year > 0 ? m->year : v->year;
+    if (y > 0)
+        snprintf(year, sizeof year, "%d", y);
+    if (v->insured_amount >= 0)
+        money(v->insured_amount, sum, sizeof sum);
+    /* the broker's description, and the catalog's below it when they differ */
+    GString *desc = g_string_new(NULL);
+    if (!core_str_empty(v->description))
+        g_string_append(desc, v->description);
+    else
+        g_string_append_printf(desc, "%s %s", v->marca ? v->marca : "", v->submarca ? v->submarca : "");
+    if (!core_str_empty(m->description) && (!v->description || strcmp(m->description, v->description)))
+        g_string_append_printf(desc, "\nCatálogo: %s", m->description);
+    const export_coverage_package *pkg = export_row_package(w->cov, w->c, row);
+    const char *text[N_COLS] = {
+        [C_INCISO] = inciso,
+        [C_KEY] = core_str_empty(m->cvegs) ? "SIN CLAVE" : m->cvegs,
+        [C_DESC] = desc->str,
+        [C_YEAR] = year,
+        [C_VIN] = v->vin,
+        [C_PLATES] = v->plates,
+        [C_USE] = !core_str_empty(v->use) ? v->use : w->c->use,
+        [C_SUM] = sum,
+        [C_PACKAGE] = pkg ? pkg->name : "",
+    };
+    out->height = 0;
+    for (int i = 0; i < N_COLS; i++) {
+        out->cell[i] = layout(w, text[i], columns[i].mono ? w->mono : w->font,
+                              columns[i].width - 2 * CELL_PAD, columns[i].right);
+        /* a hostile cell (thousands of lines) must not grow a row past a page */
+        pango_layout_set_height(out->cell[i], -MAX_CELL_LINES);
+        pango_layout_set_ellipsize(out->cell[i], PANGO_ELLIPSIZE_END);
+        double h = layout_height(out->cell[i]);
+        if (h > out->height)
+            out->height = h;
+    }
+    out->height += 2 * CELL_PAD;
+    out->flagged = !export_row_decided(row) || core_str_empty(m->cvegs);
+    g_string_free(desc, TRUE);
+}
+
+static const char *or_dash(const char *s)
+{
+    return core_str_empty(s) ? "—" : s;
+}
+
+/* The client block: two columns of label / value pairs. Returns its height; draws when `paint`. */
+static double client_block(pdf_writer *w, double top, bool paint)
+{
+    const export_case *c = w->c;
+    const export_coverage_package *pkg = export_coverage_find(w->cov, c->coverage_package);
+    char pay[128];
+    snprintf(pay, sizeof pay, "%s%s%s", or_dash(c->payment_terms), c->currency ? " · " : "",
+             c->currency ? c->currency : "");
+    const char *left[][2] = {
+        {"Cliente", or_dash(c->client_name)}, {"RFC", or_dash(c->client_rfc)},
+        {"Broker / agente", or_dash(c->broker)}, {"Clave de agente", or_dash(c->agent)},
+        {"Contacto", or_dash(c->contact)},
+    };
+    const char *right[][2] = {
+        {"Cobertura", pkg ? pkg->name : (core_str_empty(c->coverage_package) ? "NO INDICADA" : c->coverage_package)},
+        {"Uso", or_dash(c->use)}, {"Vigencia", w->vigencia[0] ? w->vigencia : "NO INDICADA"},
+        {"Forma de pago", pay}, {"Fecha de recepción", or_dash(c->received_date)},
+    };
+    const double label_w = 104, half = (PAGE_W - 2 * MARGIN) / 2;
+    double h[2] = {0, 0};
+    for (int col = 0; col < 2; col++) {
+        double y = top;
+        for (int i = 0; i < 5; i++) {
+            const char *label = col ? right[i][0] : left[i][0];
+            const char *value = col ? right[i][1] : left[i][1];
+            char recv[32];
+            if (col && i == 4) {
+                day(c->received_date, recv, sizeof recv);
+                value = or_dash(recv);
+            }
+            PangoLayout *lv = layout(w, value, w->font, half - label_w - 12, false);
+            double rh = layout_height(lv) + 2;
+            if (paint) {
+                double x = MARGIN + col * half;
+                text_at(w, label, w->bold, x, y, label_w, false);
+                draw(w, lv, x + label_w, y);
+            }
+            g_object_unref(lv);
+            y += rh;
+        }
+        h[col] = y - top;
+    }
+    return (h[0] > h[1] ? h[0] : h[1]) + 10;
+}
+
+/* ---- drawing ------------------------------------------------------------------------------ */
+
+static void page_frame(pdf_writer *w, int page)
+{
+    cairo_t *cr = w->cr;
+    const export_case *c = w->c;
+    char line[320];
+    cairo_set_source_rgb(cr, 0.12, 0.31, 0.47);
+    text_at(w, c->insurer_name ? c->insurer_name : or_dash(c->insurer), w->title, MARGIN, MARGIN - 6,
+            PAGE_W / 2, false);
+    if (c->version > 0)
+        snprintf(line, sizeof line, "Cotización de flotilla %s · versión %d", c->cot, c->version);
+    else
+        snprintf(line, sizeof line, "Cotización de flotilla %s", c->cot);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    text_at(w, line, w->bold, MARGIN, MARGIN + 14, PAGE_W / 2, false);
+    snprintf(line, sizeof line, "Emitida el %s\n%s", w->issued, or_dash(c->client_name));
+    text_at(w, line, w->small, PAGE_W / 2, MARGIN + 4, PAGE_W / 2 - MARGIN, true);
+    cairo_set_source_rgb(cr, 0.12, 0.31, 0.47);
+    cairo_set_line_width(cr, 1);
+    cairo_move_to(cr, MARGIN, MARGIN + HEADER_H - 14);
+    cairo_line_to(cr, PAGE_W - MARGIN, MARGIN + HEADER_H - 14);
+    cairo_stroke(cr);
+    /* footer */
+    cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+    double fy = PAGE_H - MARGIN - 8;
+    snprintf(line, sizeof line, "Vigencia: %s · Forma de pago: %s", w->vigencia[0] ? w->vigencia : "no indicada",
+             or_dash(c->payment_terms));
+    text_at(w, line, w->small, MARGIN, fy, PAGE_W / 2, false);
+    snprintf(line, sizeof line, "%s · Página %d de %d", c->cot, page + 1, w->n_pages);
+    text_at(w, line, w->small, PAGE_W / 2, fy, PAGE_W / 2 - MARGIN, true);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+}
+
+static double table_header(pdf_writer *w, double y)
+{
+    cairo_t *cr = w->cr;
+    cairo_set_source_rgb(cr, 0.12, 0.31, 0.47);
+    cairo_rectangle(cr, MARGIN, y, PAGE_W - 2 * MARGIN, w->header_row_h);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    double x = MARGIN;
+    for (int i = 0; i < N_COLS; i++) {
+        text_at(w, columns[i].header, w->bold, x + CELL_PAD, y + CELL_PAD, columns[i].width - 2 * CELL_PAD,
+                columns[i].right);
+        x += columns[i].width;
+    }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    return y + w->header_row_h;
+}
+
+static void table_row(pdf_writer *w, pdf_row *r, int index, double y)
+{
+    cairo_t *cr = w->cr;
+    if (r->flagged || index % 2) {
+        if (r->flagged)
+            cairo_set_source_rgb(cr, 1.0, 0.92, 0.80);
+        else
+            cairo_set_source_rgb(cr, 0.95, 0.96, 0.98);
+        cairo_rectangle(cr, MARGIN, y, PAGE_W - 2 * MARGIN, r->height);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+    }
+    double x = MARGIN;
+    for (int i = 0; i < N_COLS; i++) {
+        draw(w, r->cell[i], x + CELL_PAD, y + CELL_PAD);
+        x += columns[i].width;
+    }
+}
+
+static double totals_block(pdf_writer *w, double y, bool paint)
+{
+    const export_case *c = w->c;
+    const export_result *res = w->res;
+    char sum[48], premium[64], line[1024];
+    money(res->fleet_sum, sum, sizeof sum);
+    double prem = 0;
+    int rated = 0;
+    for (int i = 0; i < c->n_rows; i++)
+        if (c->rows[i].premium >= 0) {
+            prem += c->rows[i].premium;
+            rated++;
+        }
+    if (rated)
+        money(prem, premium, sizeof premium);
+    else
+        snprintf(premium, sizeof premium, "sin tarifa (Gcotiza la calcula)");
+    const char *missing[4];
+    int nm = export_case_missing(c, missing, 4);
+    GString *pend = g_string_new(NULL);
+    for (int i = 0; i < nm; i++)
+        g_string_append_printf(pend, "%s%s", i ? ", " : "", missing[i]);
+    int no_key = 0;
+    for (int i = 0; i < c->n_rows; i++)
+        no_key += core_str_empty(c->rows[i].match.cvegs);
+    GString *text = g_string_new(NULL);
+    g_string_append_printf(text, "Vehículos: %d    Suma asegurada de la flotilla: %s %s    Prima: %s",
+                           res->n_rows, sum, c->currency ? c->currency : "", premium);
+    if (no_key)
+        g_string_append_printf(text, "\nVehículos sin clave de catálogo: %d (se cotizan aparte)", no_key);
+    if (nm)
+        g_string_append_printf(text, "\nRequisitos pendientes: %s", pend->str);
+    snprintf(line, sizeof line, "%s", text->str);
+    g_string_free(text, TRUE);
+    g_string_free(pend, TRUE);
+    PangoLayout *l = layout(w, line, w->bold, PAGE_W - 2 * MARGIN, false);
+    double h = layout_height(l) + 12;
+    if (paint) {
+        cairo_set_source_rgb(w->cr, 0.12, 0.31, 0.47);
+        cairo_move_to(w->cr, MARGIN, y + 4);
+        cairo_line_to(w->cr, PAGE_W - MARGIN, y + 4);
+        cairo_stroke(w->cr);
+        cairo_set_source_rgb(w->cr, 0, 0, 0);
+        draw(w, l, MARGIN, y + 8);
+    }
+    g_object_unref(l);
+    return h;
+}
+
+/* ---- the document ------------------------------------------------------------------------- */
+
+static cairo_status_t append_bytes(void *closure, const unsigned char *data, unsigned int len)
+{
+    g_byte_array_append(closure, data, len);
+    return CAIRO_STATUS_SUCCESS;
+}
+
+static void paginate(pdf_writer *w)
+{
+    const double body_top = MARGIN + HEADER_H, body_bottom = PAGE_H - MARGIN - FOOTER_H;
+    int page = 0;
+    double y = body_top + w->client_h + w->header_row_h;
+    for (int i = 0; i < w->c->n_rows; i++) {
+        pdf_row *r = &w->rows[i];
+        if (y + r->height > body_bottom && y > body_top + w->header_row_h + (page ? 0 : w->client_h)) {
+            page++;
+            y = body_top + w->header_row_h;
+        }
+        r->page = page;
+        y += r->height;
+    }
+    if (y + w->totals_h > body_bottom)
+        page++;
+    w->n_pages = page + 1;
+}
+
+static void set_metadata(cairo_surface_t *s, const export_case *c, time_t at)
+{
+    char *title = core_strdup_printf("Cotización %s", c->cot);
+    struct tm tm;
+    char when[32];
+    localtime_r(&at, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, title);
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_SUBJECT, "Cotización de flotilla");
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "Minca " MINCA_VERSION);
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE, when);
+    if (c->insurer_name)
+        cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_AUTHOR, c->insurer_name);
+    free(title);
+}
+
+int export_case_write_pdf_with(const export_case *c, const export_coverage *cov,
+                               const export_options *opt, export_result *res, minca_err *err)
+{
+    memset(res, 0, sizeof *res);
+    if (export_check_rules(c, opt && opt->force, res, err) < 0)
+        return -1;
+    if (!core_str_empty(c->coverage_package) && cov && !export_coverage_find(cov, c->coverage_package))
+        return minca_err_set(err, "case %s: coverage package '%s' is not in %s", c->cot, c->coverage_package,
+                             cov->path);
+    int rc = -1;
+    GByteArray *bytes = g_byte_array_new();
+    cairo_surface_t *surface = cairo_pdf_surface_create_for_stream(append_bytes, bytes, PAGE_W, PAGE_H);
+    cairo_pdf_surface_restrict_to_version(surface, CAIRO_PDF_VERSION_1_5);
+    time_t at = c->exported_at ? c->exported_at : time(NULL);
+    set_metadata(surface, c, at);
+    pdf_writer w = {.c = c, .cov = cov, .res = res};
+    w.cr = cairo_create(surface);
+    w.pango = pango_cairo_create_context(w.cr);
+    pango_cairo_context_set_resolution(w.pango, 72);
+    /* vector output: exact glyph advances, not rounded to whole points (a VIN must fit) */
+    cairo_font_options_t *fo = cairo_font_options_create();
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+    pango_cairo_context_set_font_options(w.pango, fo);
+    cairo_font_options_destroy(fo);
+    w.font = pango_font_description_from_string(FONT " 8");
+    w.mono = pango_font_description_from_string(FONT " Mono 7.5");
+    w.bold = pango_font_description_from_string(FONT " Bold 8");
+    w.small = pango_font_description_from_string(FONT " 7");
+    w.title = pango_font_description_from_string(FONT " Bold 14");
+    struct tm tm;
+    localtime_r(&at, &tm);
+    strftime(w.issued, sizeof w.issued, "%d/%m/%Y", &tm);
+    char vs[16], ve[16];
+    day(c->vigencia_start, vs, sizeof vs);
+    day(c->vigencia_end, ve, sizeof ve);
+    if (vs[0])
+        snprintf(w.vigencia, sizeof w.vigencia, "%s al %s", vs, ve[0] ? ve : "—");
+
+    /* measure */
+    w.rows = calloc((size_t)(c->n_rows ? c->n_rows : 1), sizeof *w.rows);
+    double hh = 0;
+    for (int i = 0; i < N_COLS; i++) {
+        PangoLayout *l = layout(&w, columns[i].header, w.bold, columns[i].width - 2 * CELL_PAD, columns[i].right);
+        double h = layout_height(l);
+        hh = h > hh ? h : hh;
+        g_object_unref(l);
+    }
+    w.header_row_h = hh + 2 * CELL_PAD;
+    for (int i = 0; i < c->n_rows; i++)
+        fill_row(&w, &c->rows[i], &w.rows[i]);
+    w.client_h = client_block(&w, 0, false);
+    w.totals_h = totals_block(&w, 0, false);
+    paginate(&w);
+
+    /* draw */
+    const double body_top = MARGIN + HEADER_H;
+    int i = 0;
+    for (int page = 0; page < w.n_pages; page++) {
+        page_frame(&w, page);
+        double y = body_top;
+        if (page == 0) {
+            client_block(&w, y, true);
+            y += w.client_h;
+        }
+        if (i < c->n_rows || page == 0)
+            y = table_header(&w, y);
+        for (; i < c->n_rows && w.rows[i].page == page; i++) {
+            table_row(&w, &w.rows[i], i, y);
+            y += w.rows[i].height;
+            for (int k = 0; k < N_COLS; k++)
+                g_object_unref(w.rows[i].cell[k]);
+        }
+        if (page == w.n_pages - 1)
+            totals_block(&w, page == 0 || w.rows[c->n_rows ? c->n_rows - 1 : 0].page == page ? y : body_top,
+                         true);
+        cairo_show_page(w.cr);
+    }
+    g_object_unref(w.pango);
+    cairo_destroy(w.cr);
+    cairo_surface_finish(surface);
+    cairo_status_t st = cairo_surface_status(surface);
+    cairo_surface_destroy(surface);
+    if (st != CAIRO_STATUS_SUCCESS) {
+        minca_err_set(err, "case %s: cannot write the PDF: %s", c->cot, cairo_status_to_string(st));
+        goto done;
+    }
+    res->len = bytes->len;
+    res->data = malloc(bytes->len ? bytes->len : 1);
+    memcpy(res->data, bytes->data, bytes->len);
+    core_sha256_hex(res->data, res->len, res->sha256);
+    if (opt && opt->out_path) {
+        char *dir = g_path_get_dirname(opt->out_path);
+        int mk = core_is_dir(dir) ? 0 : core_mkdir_p(dir, 0755, err);
+        g_free(dir);
+        if (mk < 0 || export_write_file(opt->out_path, res->data, res->len, err) < 0)
+            goto done;
+        res->path = strdup(opt->out_path);
+    }
+    res->template_name = strdup("resumen_pdf");
+    res->template_version = strdup("1.0");
+    rc = 0;
+done:
+    pango_font_description_free(w.font);
+    pango_font_description_free(w.mono);
+    pango_font_description_free(w.bold);
+    pango_font_description_free(w.small);
+    pango_font_description_free(w.title);
+    free(w.rows);
+    g_byte_array_unref(bytes);
+    if (rc < 0) {
+        free(res->data);
+        free(res->path);
+        free(res->template_name);
+        free(res->template_version);
+        res->data = NULL;
+        res->path = res->template_name = res->template_version = NULL;
+        res->len = 0;
+    }
+    return rc;
+}
+
+int export_case_write_pdf(const export_case *c, const export_options *opt, export_result *res,
+                          minca_err *err)
+{
+    memset(res, 0, sizeof *res);
+    const char *share = opt ? opt->share_dir : NULL;
+    char *cpath = export_coverage_resolve(share, c->insurer);
+    export_coverage *cov = NULL;
+    int rc = -1;
+    if (export_coverage_load(cpath, &cov, err) == 0)
+        rc = export_case_write_pdf_with(c, cov, opt, res, err);
+    free(cpath);
+    export_coverage_free(cov);
+    return rc;
+}
