@@ -154,7 +154,7 @@ static int load_case(PGconn *c, long long insurer_id, const char *cot, export_ca
 /* Records one exported file inside the caller's transaction (the case row is already locked,
  * so version is the next free one). */
 static int store_export_file(PGconn *c, long long insurer_id, long long case_id, int version, const char *format,
-                             const export_result *res, const char *path, minca_err *err)
+                             const export_result *res, const char *path, bool forced, minca_err *err)
 {
     char ins[32], cid[32], ver[16];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
@@ -163,7 +163,7 @@ static int store_export_file(PGconn *c, long long insurer_id, long long case_id,
     char sha[65];
     if (store_blob_put(c, res->data, res->len, sha, err) < 0)
         return -1;
-    const char *p[] = {ins, cid, res->template_name, res->template_version, sha, path, res->overridden ? "t" : "f",
+    const char *p[] = {ins, cid, res->template_name, res->template_version, sha, path, forced ? "t" : "f",
                        config_get()->user, ver, format};
     return store_exec(c, err,
                       "INSERT INTO exports (insurer_id, case_id, version, template_name, template_version, sha256,"
@@ -322,8 +322,10 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
         }
     }
     out->status_kept = in_error || ec.n_rows == 0;
-    if ((path && store_export_file(c, insurer_id, case_id, version, "xlsx", &res, path, err) < 0) ||
-        (pdf_path && store_export_file(c, insurer_id, case_id, version, "pdf", &pdf, pdf_path, err) < 0) ||
+    /* forced: --force overrode a rule of the workbook, or the case is in error */
+    bool forced = any->overridden || in_error;
+    if ((path && store_export_file(c, insurer_id, case_id, version, "xlsx", &res, path, forced, err) < 0) ||
+        (pdf_path && store_export_file(c, insurer_id, case_id, version, "pdf", &pdf, pdf_path, forced, err) < 0) ||
         mark_exported(c, insurer_id, case_id, version, out->status_kept, out, any->overridden || in_error, err) < 0 ||
         store_commit(c, err) < 0)
         goto done;

@@ -57,7 +57,7 @@ check_fails "a missing file is refused" "$MINCA" catalog import "$T_TMP/nope.csv
 line=$(sed -n 2p "$DEMO")
 desc=$(/usr/bin/python3 -c 'import csv,sys; r=next(csv.reader([sys.argv[1]])); print(f"{r[0]} {r[1]} {r[10]} {r[8]}")' "$line")
 key=$(/usr/bin/python3 -c 'import csv,sys; r=next(csv.reader([sys.argv[1]])); print(r[9])' "$line")
-json=$("$MINCA" codify --insurer acme --json "$desc")
+json=$("$MINCA" codify --insurer acme --json --explain "$desc")
 check_eq "codify --insurer finds a catalog row from its own text" "$key" "$(printf '%s' "$json" | json_get 'd["cvegs"]')"
 check_eq "JSON Lines carry decision and candidates" "True" "$(printf '%s' "$json" | json_get '"decision" in d and len(d["candidates"]) >= 1 and "explanation" in d["candidates"][0]')"
 check_fails "codify for an insurer without a catalog fails" "$MINCA" codify --insurer nadie "NISSAN VERSA"

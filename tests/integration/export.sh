@@ -184,7 +184,7 @@ check_eq "a case in error is refused without --force" "1" "$rc"
 check_match "the refusal says it is in error" "in error: la hoja no se pudo leer" "$msg"
 check "--force exports it" "$MINCA" export "$bad" --force --format pdf
 check_eq "--force writes it, recorded as forced" "t" \
-  "$(psql_q "SELECT bool_and(forced) FROM exports e JOIN cases k ON k.id = e.case_id WHERE k.cot = '$bad'")"
+  "$(psql_q "SELECT forced FROM exports e JOIN cases k ON k.id = e.case_id WHERE k.cot = '$bad' ORDER BY e.id DESC LIMIT 1")"
 check_eq "a forced export leaves a case in error in error" "error" "$(psql_q "SELECT status FROM cases WHERE cot = '$bad'")"
 psql_q "INSERT INTO cases (insurer_id, cot, status, coverage, payment_terms, validity_start)
         SELECT id, 'COT-2099-000001', 'ready', 'AMPLIA', 'ANUAL', '2026-12-01' FROM insurers WHERE slug = 'demo'"
