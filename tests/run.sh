@@ -15,6 +15,7 @@ wanted() { [ -z "$ONLY" ] || [[ "$1" =~ $ONLY ]]; }
 case "$BUILD" in /*) export MINCA_BIN="$BUILD/minca" ;; *) export MINCA_BIN="$PWD/$BUILD/minca" ;; esac
 export MINCA_SRC="$PWD"
 export LC_ALL=C.UTF-8 LANG=C.UTF-8
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 OUT=$(mktemp -d /tmp/minca-test.XXXXXX)
 chmod 755 "$OUT"
 export MINCA_TEST_OUT="$OUT"

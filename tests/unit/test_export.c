@@ -574,6 +574,7 @@ static void test_reviewed_no_match_is_a_decision(void **state)
     export_result_clear(&res);
 
     r->match.reviewed = true;
+    free(r->match.reviewer);
     r->match.reviewer = strdup("lperez");
     assert_true(export_row_decided(r));
     if (export_case_write(&c, &opt, &res, &err) < 0)
