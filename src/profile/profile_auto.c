@@ -287,6 +287,12 @@ static int value_guess(const colstats *st, double *conf, char *reason, size_t rl
 int profile_auto_map(docs_book *book, docs_table *table, profile_column **cols_out, int *n_out,
                      minca_err *err)
 {
+    return pf_auto_map_detail(book, table, cols_out, NULL, n_out, err);
+}
+
+int pf_auto_map_detail(docs_book *book, docs_table *table, profile_column **cols_out,
+                       pf_auto_col **detail_out, int *n_out, minca_err *err)
+{
     int n = table->n_cols;
     colstats *st = calloc((size_t)(n ? n : 1), sizeof *st);
     for (int c = 0; c < n; c++)
@@ -307,11 +313,16 @@ int profile_auto_map(docs_book *book, docs_table *table, profile_column **cols_o
         return -1;
     }
     profile_column *cols = calloc((size_t)(n ? n : 1), sizeof *cols);
+    pf_auto_col *detail = calloc((size_t)(n ? n : 1), sizeof *detail);
     for (int c = 0; c < n; c++) {
         char hr[200] = "", vr[200] = "", reason[420];
         double hc = 0, vc = 0;
         int h = header_guess(table->headers[c], &hc, hr, sizeof hr);
         int v = value_guess(&st[c], &vc, vr, sizeof vr);
+        detail[c].header_field = h == F_MODELO ? PF_NONE : (profile_field)h;
+        detail[c].value_field = (profile_field)v;
+        detail[c].value_conf = v == PF_NONE ? 0 : vc;
+        detail[c].n_values = st[c].n;
         int field = PF_IGNORE;
         double conf = 0.3;
         double year_share = st[c].n ? (double)st[c].year / st[c].n : 0;
@@ -389,6 +400,10 @@ int profile_auto_map(docs_book *book, docs_table *table, profile_column **cols_o
     }
     free(st);
     *cols_out = cols;
+    if (detail_out)
+        *detail_out = detail;
+    else
+        free(detail);
     *n_out = n;
     return 0;
 }

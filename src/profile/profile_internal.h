@@ -60,6 +60,19 @@ struct profile {
     profile_policy on_error;
 };
 
+/* What automatic mapping saw in one column, beside the field it chose. */
+typedef struct pf_auto_col {
+    profile_field header_field;   /* what the header alone says (PF_NONE: no synonym) */
+    profile_field value_field;    /* what the sampled values alone say (PF_NONE: nothing) */
+    double value_conf;
+    int n_values;                 /* non-empty cells in the sample */
+} pf_auto_col;
+
+/* profile_auto_map() plus, when detail is not NULL, one pf_auto_col per column (malloc'd,
+ * caller frees). */
+int pf_auto_map_detail(docs_book *book, docs_table *table, profile_column **cols,
+                       pf_auto_col **detail, int *n, minca_err *err);
+
 void pf_step_free(gpointer p);
 /* Applies steps to s (consumed); returns a new g_malloc'd string. */
 char *pf_apply_steps(GPtrArray *steps, char *s);

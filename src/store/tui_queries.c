@@ -105,6 +105,8 @@ json_t *store_tui_case_head(PGconn *c, long long insurer_id, const char *cot, mi
         "       m.id AS message_db_id, m.from_addr, m.from_name, m.subject, m.sender_domain,"
         "       (SELECT bp.name FROM broker_profiles bp WHERE bp.broker_id = k.broker_id AND bp.active"
         "         ORDER BY bp.version DESC LIMIT 1) AS profile_name,"
+        "       (SELECT coalesce(sum((a.extraction->'report'->>'ignored_with_data')::int), 0)"
+        "          FROM attachments a WHERE a.message_id = k.message_id) AS ignored_with_data,"
         "       to_char(coalesce(m.received_at, k.created_at), 'YYYY-MM-DD HH24:MI') AS received_at"
         "  FROM cases k LEFT JOIN messages m ON m.id = k.message_id"
         "  LEFT JOIN brokers b ON b.id = k.broker_id"

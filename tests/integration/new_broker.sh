@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# A broker Minca has never seen loses no column. The email is built here: a sender domain that
+# no profile names, a workbook whose headers look like the shipped xoconostle profile's (MARCA,
+# SUBMARCA, VERSIÓN, AÑO) but which writes NO. SERIE, SUMA ASEGURADA and USO where that profile
+# has SERIE and VALOR FACTURA and no use column. Every VIN, amount and use must be extracted,
+# the case must say which profile the layout resembled and be flagged for the wizard, and the
+# column that held data but was ignored must be shown as a warning.
+source "$(dirname "$0")/../lib.sh"
+PY=/usr/bin/python3
+if ! "$PY" -c "import openpyxl" 2>/dev/null; then
+  skip "new broker" "python3-openpyxl is not installed"
+  finish; exit $?
+fi
+use_fresh_db t_new_broker || { not_ok "create test database"; finish; exit 1; }
+export MINCA_INSURER=demo
+"$MINCA" catalog import "$SRC/samples/catalog/demo_catver.csv" >/dev/null 2>&1
+
+mkdir -p "$T_TMP/in"
+"$PY" - "$T_TMP/in/nuevo.eml" <<'PY'
+import io, sys, openpyxl
+from email.message import EmailMessage
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.title = "Flotilla"
+ws.append(["ECO", "MARCA", "SUBMARCA", "VERSIÓN", "AÑO", "NO. SERIE", "MOTOR", "PLACAS", "SUMA ASEGURADA", "USO"])
+ws.append(["E-01", "FORD", "RANGER", "XL DC PK L4 2.5L STD", 2019, "8AFRE9EU3KX923696", "HECHO EN MEXICO", "GMN-499-H", 450000, "CARGA"])
+ws.append(["E-02", "NISSAN", "NP300", "PICK UP L4 2.5L STD", 2022, "3N6U4X5A5NCV82071", "QR25123456", "EN TRAMITE", "$ 282,800.00", "COMERCIAL"])
+ws.append(["E-03", "KIA", "RIO", "EX 4P L4 1.6L AUT", 2018, "3KPKYBHZ1JCC76369", "G4FG998877", "PRT-12-34", 215000, "PARTICULAR"])
+buf = io.BytesIO()
+wb.save(buf)
+m = EmailMessage()
+m["From"] = "Ventas Corredor Nuevo <ventas@corredor-nuevo.example.mx>"
+m["To"] = "cotizaciones@aseguradora.mx"
+m["Subject"] = "Cotización flotilla Transportes Ejemplo"
+m["Message-ID"] = "<nuevo-001@corredor-nuevo.example.mx>"
+m["Date"] = "Tue, 14 Oct 2025 10:05:00 -0600"
+m.set_content("Buen día,\n\nSolicito cotización de flotilla.\n\nRazón social: TRANSPORTES EJEMPLO, S.A. DE C.V.\n"
+              "RFC: TPR010101AB8\nCobertura: amplia\nForma de pago: anual\n\nSaludos\n")
+m.add_attachment(buf.getvalue(), maintype="application",
+                 subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename="Relacion unidades.xlsx")
+open(sys.argv[1], "wb").write(bytes(m))
+PY
+
+"$MINCA" batch "$T_TMP/in" >"$T_TMP/batch.out" 2>&1
+check_eq "the email opens one case" "1" "$(psql_q "SELECT count(*) FROM cases")"
+check_eq "three vehicle rows" "3" "$(psql_q "SELECT count(*) FROM vehicle_rows")"
+check_eq "every VIN is extracted (NO. SERIE, which the resembling profile calls SERIE)" \
+  "8AFRE9EU3KX923696,3N6U4X5A5NCV82071,3KPKYBHZ1JCC76369" \
+  "$(psql_q "SELECT string_agg(vin, ',' ORDER BY source_row) FROM vehicle_rows")"
+check_eq "every insured amount is extracted (SUMA ASEGURADA, not VALOR FACTURA)" "450000.00,282800.00,215000.00" \
+  "$(psql_q "SELECT string_agg(insured_amount::text, ',' ORDER BY source_row) FROM vehicle_rows")"
+check_eq "every use is extracted (USO, a column the profile does not name)" "CARGA,COMERCIAL,PARTICULAR" \
+  "$(psql_q "SELECT string_agg(use, ',' ORDER BY source_row) FROM vehicle_rows")"
+check_eq "plates come through" "GMN-499-H,EN TRAMITE,PRT-12-34" \
+  "$(psql_q "SELECT string_agg(plates, ',' ORDER BY source_row) FROM vehicle_rows")"
+check_eq "the case is flagged for the profile wizard" "t" "$(psql_q "SELECT needs_profile FROM cases")"
+check_eq "the extraction report names the profile the layout resembled" "xoconostle" \
+  "$(psql_q "SELECT extraction->'report'->>'resembles' FROM attachments WHERE filename LIKE 'Relacion%'")"
+check_eq "the report accounts for every source column" "10" \
+  "$(psql_q "SELECT jsonb_array_length(extraction->'report'->'columns') FROM attachments WHERE filename LIKE 'Relacion%'")"
+cot=$(psql_q "SELECT cot FROM cases")
+show=$("$MINCA" case show "$cot")
+check_match "case show says which profile the layout resembled" "resembles broker profile 'xoconostle'" "$show"
+check_match "case show says the broker needs a profile" "profile: +none saved for this broker" "$show"
+check_match "case show warns about the column that held data but was ignored" \
+  "warning: column 'ECO' held data on 3 rows but was ignored" "$show"
+check_match "case show says USO was mapped beyond the profile" "column 'USO' is not in profile 'xoconostle'" "$show"
+finish
