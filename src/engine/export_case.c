@@ -37,10 +37,11 @@ static int load_case(PGconn *c, long long insurer_id, const char *cot, export_ca
     const char *p[] = {ins, cot};
     PGresult *r = store_query(
         c, err,
-        "SELECT k.id, k.cot, i.slug, k.client_name, k.rfc, b.name, to_char(coalesce(m.received_at, k.created_at), 'YYYY-MM-DD'),"
+        "SELECT k.id, k.cot, i.slug, k.client_name, k.rfc, b.name,"
+        "       to_char(" STORE_SQL_LOCAL("coalesce(m.sent_at, m.received_at, k.created_at)", "k.insurer_id") ", 'YYYY-MM-DD'),"
         "       coalesce(k.coverage, 'AMPLIA'), k.validity_start::text, k.validity_end::text, k.payment_terms,"
         "       (SELECT cv.label || ' (' || cv.source_name || ')' FROM catalog_versions cv"
-        "         WHERE cv.insurer_id = k.insurer_id AND cv.active)"
+        "         WHERE cv.insurer_id = k.insurer_id AND cv.active), k.uso"
         "  FROM cases k JOIN insurers i ON i.id = k.insurer_id LEFT JOIN messages m ON m.id = k.message_id"
         "  LEFT JOIN brokers b ON b.id = k.broker_id WHERE k.insurer_id = $1::bigint AND k.cot = $2",
         2, p);
@@ -63,6 +64,7 @@ static int load_case(PGconn *c, long long insurer_id, const char *cot, export_ca
     ec->payment_terms = dup_or_null(r, 0, 10);
     ec->currency = strdup("MXN");
     ec->catalog_version = dup_or_null(r, 0, 11);
+    ec->use = dup_or_null(r, 0, 12);   /* the fleet's use: the fallback of every row without its own */
     ec->exported_by = strdup(config_get()->user);
     PQclear(r);
 

@@ -40,8 +40,31 @@ m.add_attachment(buf.getvalue(), maintype="application",
                  subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename="Relacion unidades.xlsx")
 open(sys.argv[1], "wb").write(bytes(m))
 PY
+# A second broker states the fleet's use only in the body; its sheet has no use column.
+"$PY" - "$T_TMP/in/uso.eml" <<'PY'
+import io, sys, openpyxl
+from email.message import EmailMessage
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.append(["No.", "MARCA", "LÍNEA", "VERSIÓN", "AÑO", "SERIE", "PLACAS"])
+ws.append([1, "FORD", "RANGER", "XL DC PK L4 2.5L STD", 2019, "8AFRE9EU3KX923696", "GMN-499-H"])
+ws.append([2, "KIA", "RIO", "EX 4P L4 1.6L AUT", 2018, "3KPKYBHZ1JCC76369", "PRT-12-34"])
+buf = io.BytesIO()
+wb.save(buf)
+m = EmailMessage()
+m["From"] = "Otro Corredor <ana@otro-corredor.example.mx>"
+m["To"] = "cotizaciones@aseguradora.mx"
+m["Subject"] = "Cotización flotilla Comercial Ejemplo"
+m["Message-ID"] = "<uso-001@otro-corredor.example.mx>"
+m["Date"] = "Wed, 15 Oct 2025 18:40:00 -0600"
+m.set_content("Buenas tardes,\n\nRazón social: COMERCIAL EJEMPLO, S.A. DE C.V.\nRFC: TPR010101AB8\n"
+              "Cobertura: limitada\nLas unidades se utilizan para reparto, uso: comerciales.\n")
+m.add_attachment(buf.getvalue(), maintype="application",
+                 subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename="unidades.xlsx")
+open(sys.argv[1], "wb").write(bytes(m))
+PY
 
-"$MINCA" batch "$T_TMP/in" >"$T_TMP/batch.out" 2>&1
+"$MINCA" batch "$T_TMP/in/nuevo.eml" >"$T_TMP/batch.out" 2>&1
 check_eq "the email opens one case" "1" "$(psql_q "SELECT count(*) FROM cases")"
 check_eq "three vehicle rows" "3" "$(psql_q "SELECT count(*) FROM vehicle_rows")"
 check_eq "every VIN is extracted (NO. SERIE, which the resembling profile calls SERIE)" \
@@ -65,4 +88,24 @@ check_match "case show says the broker needs a profile" "profile: +none saved fo
 check_match "case show warns about the column that held data but was ignored" \
   "warning: column 'ECO' held data on 3 rows but was ignored" "$show"
 check_match "case show says USO was mapped beyond the profile" "column 'USO' is not in profile 'xoconostle'" "$show"
+check_match "case show gives the Date: header as the received time (insurer's clock)" "\(2025-10-14 10:05:00\)" "$show"
+check_match "case list gives the Date: header as the received time" '"received": "2025-10-14 10:05"' "$("$MINCA" case list --json)"
+
+"$MINCA" batch "$T_TMP/in/uso.eml" >>"$T_TMP/batch.out" 2>&1
+cot2=$(psql_q "SELECT k.cot FROM cases k JOIN messages m ON m.id = k.message_id WHERE m.message_id = '<uso-001@otro-corredor.example.mx>'")
+check_eq "the use stated in the body reaches the case" "COMERCIAL" "$(psql_q "SELECT uso FROM cases WHERE cot = '$cot2'")"
+"$MINCA" export "$cot2" --force --out "$T_TMP/uso.xlsx" >/dev/null 2>&1
+got=$("$PY" - "$T_TMP/uso.xlsx" <<'PY'
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+ws = wb["COTIZACION"]
+hdr = [c.value for c in ws[1]]
+col = hdr.index("USO") + 1
+print(",".join(str(ws.cell(row=r, column=col).value) for r in range(2, ws.max_row + 1)))
+res = wb["Resumen"]
+print(" ".join(str(c.value) for row in res.iter_rows() for c in row if c.value is not None))
+PY
+)
+check_eq "the case's use fills the export's USO column on rows without their own" "COMERCIAL,COMERCIAL" "$(sed -n 1p <<<"$got")"
+check_match "the export's received date is the Date: header's" "2025-10-15" "$(sed -n 2p <<<"$got")"
 finish
