@@ -512,7 +512,7 @@ int profile_suggest_book(docs_book *book, const char *filename_hint, const char 
         while (docs_table_next(book, &t, &row, err) == 1)
             rows++;
     docs_format fmt = docs_book_format(book);
-    bool sheets = fmt == DOCS_FMT_XLSX || fmt == DOCS_FMT_XLS || fmt == DOCS_FMT_XMLSS;
+    bool sheets = docs_format_has_sheets(fmt);
     char *pname = derive_name(name, domain, filename_hint);
     GString *y = g_string_new(NULL);
     g_string_append_printf(y, "# Draft broker profile written by `minca profile suggest`.\n");

@@ -48,9 +48,9 @@ void profile_result_clear(profile_result *res)
     memset(res, 0, sizeof *res);
 }
 
-/* ---- normalisation steps ---- */
+/* ---- normalisation helpers (the steps themselves are in profile_steps.c) ---- */
 
-static char *collapse_spaces(const char *s)
+char *pf_collapse_spaces(const char *s)
 {
     GString *out = g_string_sized_new(strlen(s));
     bool space = false;
@@ -68,65 +68,7 @@ static char *collapse_spaces(const char *s)
     return g_string_free(out, FALSE);
 }
 
-static char *remove_accents(const char *s)
-{
-    /* Decompose, drop combining marks; keeps Ñ -> N as staff expect in catalog keys. */
-    char *nfd = g_utf8_normalize(s, -1, G_NORMALIZE_NFD);
-    if (!nfd)
-        return g_strdup(s);
-    GString *out = g_string_sized_new(strlen(nfd));
-    for (const char *p = nfd; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        GUnicodeType t = g_unichar_type(c);
-        if (t == G_UNICODE_NON_SPACING_MARK || t == G_UNICODE_SPACING_MARK || t == G_UNICODE_ENCLOSING_MARK)
-            continue;
-        g_string_append_unichar(out, c);
-    }
-    g_free(nfd);
-    return g_string_free(out, FALSE);
-}
-
-char *pf_apply_steps(GPtrArray *steps, char *s)
-{
-    if (!steps)
-        return s;
-    for (guint i = 0; i < steps->len; i++) {
-        pf_step *st = g_ptr_array_index(steps, i);
-        char *next = NULL;
-        switch (st->kind) {
-        case STEP_STRIP:
-            next = g_strstrip(g_strdup(s));
-            break;
-        case STEP_COLLAPSE:
-            next = collapse_spaces(s);
-            break;
-        case STEP_UPPER:
-            next = g_utf8_strup(s, -1);
-            break;
-        case STEP_LOWER:
-            next = g_utf8_strdown(s, -1);
-            break;
-        case STEP_NOACCENT:
-            next = remove_accents(s);
-            break;
-        case STEP_REPLACE:
-            next = g_regex_replace(st->re, s, -1, 0, st->with, 0, NULL);
-            if (!next)
-                next = g_strdup(s);
-            break;
-        case STEP_MAP: {
-            char *f = docs_fold(s);
-            const char *to = g_hash_table_lookup(st->map, f);
-            free(f);
-            next = g_strdup(to ? to : s);
-            break;
-        }
-        }
-        g_free(s);
-        s = next;
-    }
-    return s;
-}
+#define collapse_spaces pf_collapse_spaces
 
 /* ---- row state ---- */
 
@@ -884,9 +826,8 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
     }
     extract_ctx x = {
         .p = p, .t = &t, .cols = res->columns, .n_cols = res->n_columns,
-        .text_cells = fmt == DOCS_FMT_CSV || fmt == DOCS_FMT_GRID || fmt == DOCS_FMT_HTML ||
-                      fmt == DOCS_FMT_PDF,
-        .is_sheet = fmt == DOCS_FMT_XLSX || fmt == DOCS_FMT_XLS || fmt == DOCS_FMT_XMLSS,
+        .text_cells = docs_format_text_cells(fmt),
+        .is_sheet = docs_format_has_sheets(fmt),
         .max_year = current_year() + 2,
         .hint_only = how && strcmp(how, "headers") == 0,
         .default_description = default_description,

@@ -126,6 +126,17 @@ static void test_yaml_errors(void **state)
     assert_non_null(strstr(m, "unknown normalize step 'shout'"));
     m = load_error("mapping:\n  A: marca\nnormalize:\n  marca: [{replace: {pattern: \"(\", with: x}}]\n");
     assert_non_null(strstr(m, "invalid regular expression"));
+    /* the steps come from one table: the message lists them, arguments are checked by shape */
+    m = load_error("mapping:\n  A: marca\nnormalize:\n  marca: [shout]\n");
+    assert_non_null(strstr(m, "(strip, collapse_spaces, upper, lower, remove_accents, {replace: ...}, {map: ...})"));
+    m = load_error("mapping:\n  A: marca\nnormalize:\n  marca: [replace]\n");
+    assert_non_null(strstr(m, "needs its arguments"));
+    m = load_error("mapping:\n  A: marca\nnormalize:\n  marca: [{upper: {a: b}}]\n");
+    assert_non_null(strstr(m, "takes no arguments"));
+    m = load_error("mapping:\n  A: marca\nnormalize:\n  marca: [{replace: {with: x}}]\n");
+    assert_non_null(strstr(m, "replace needs a pattern"));
+    profile *steps = load("mapping: {A: marca}\nnormalize:\n  marca: [trim, unaccent, upper, {map: {\"chevy\": CHEVROLET}}]\n");
+    profile_free(steps);
     m = load_error("mapping: {A: marca}\nvalidate:\n  year: {min: abc}\n");
     assert_non_null(strstr(m, "line 3"));
     assert_non_null(strstr(m, "must be a number"));
