@@ -107,6 +107,8 @@ json_t *store_tui_case_head(PGconn *c, long long insurer_id, const char *cot, mi
         "         ORDER BY bp.version DESC LIMIT 1) AS profile_name,"
         "       (SELECT coalesce(sum((a.extraction->'report'->>'ignored_with_data')::int), 0)"
         "          FROM attachments a WHERE a.message_id = k.message_id) AS ignored_with_data,"
+        "       (SELECT string_agg(DISTINCT a.extraction->'report'->>'resembles', ', ')"
+        "          FROM attachments a WHERE a.message_id = k.message_id) AS resembles,"
         "       to_char(" STORE_SQL_LOCAL("coalesce(m.sent_at, m.received_at, k.created_at)", "k.insurer_id")
         ", 'YYYY-MM-DD HH24:MI') AS received_at"
         "  FROM cases k LEFT JOIN messages m ON m.id = k.message_id"

@@ -219,7 +219,11 @@ static void matches_draw(tui_view *v, WINDOW *win, int h, int w)
         if (json_is_true(json_object_get(k, "needs_profile"))) {
             char key[16];
             tui_keys_primary(TUI_ACT_WIZARD, key, sizeof key);
-            g_string_append_printf(l2, " · no broker profile (%s: wizard)", key);
+            if (*tui_json_str(k, "resembles"))
+                g_string_append_printf(l2, " · no broker profile, layout like '%s' (%s: wizard)",
+                                       tui_json_str(k, "resembles"), key);
+            else
+                g_string_append_printf(l2, " · no broker profile (%s: wizard)", key);
         }
         long long ignored = tui_json_int(k, "ignored_with_data");
         if (ignored > 0)

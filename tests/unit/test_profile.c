@@ -317,6 +317,35 @@ static void test_auto_map(void **state)
     docs_close(b);
 }
 
+/* The vocabulary is data (data/profile/columns.txt): headers written the long way and plural
+ * use values are read without a line of C. */
+static void test_auto_map_vocabulary(void **state)
+{
+    (void)state;
+    docs_grid *g = docs_grid_new("Hoja1");
+    const char *hdr[] = { "Descripción completa", "Año", "Número de identificación vehicular",
+                          "Placas de circulación", "Valor asegurado", "Uso" };
+    const char *r1[] = { "FORD RANGER XL DC", "2019", "8AFRE9EU3KX923696", "GMN-499-H", "450,000.00", "Particulares" };
+    const char *r2[] = { "KIA RIO EX AUT", "2018", "3KPKYBHZ1JCC76369", "PRT-12-34", "215,000.00", "Comerciales" };
+    docs_grid_add_row(g, 0, hdr, 6);
+    docs_grid_add_row(g, 0, r1, 6);
+    docs_grid_add_row(g, 0, r2, 6);
+    docs_book *b;
+    minca_err e = { 0 };
+    assert_int_equal(docs_open_grid(g, NULL, &b, &e), 0);
+    profile_result res;
+    assert_int_equal(profile_extract_book(b, NULL, NULL, &res, &e), 0);
+    assert_int_equal(res.columns[2].field, PF_VIN);
+    assert_non_null(strstr(res.columns[2].reason, "numero de identificacion vehicular"));
+    assert_int_equal(res.columns[3].field, PF_PLATES);
+    assert_int_equal(res.columns[4].field, PF_INSURED_AMOUNT);
+    assert_non_null(strstr(res.columns[4].reason, "valor asegurado"));
+    assert_int_equal(res.columns[5].field, PF_USE);
+    assert_non_null(strstr(res.columns[5].reason, "vehicle uses"));
+    profile_result_clear(&res);
+    docs_close(b);
+}
+
 static void test_suggest_round_trip(void **state)
 {
     (void)state;
@@ -583,6 +612,7 @@ int main(void)
         cmocka_unit_test(test_profile_apply),
         cmocka_unit_test(test_policies),
         cmocka_unit_test(test_auto_map),
+        cmocka_unit_test(test_auto_map_vocabulary),
         cmocka_unit_test(test_suggest_round_trip),
         cmocka_unit_test(test_recognition),
         cmocka_unit_test(test_streaming),
