@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A broker Minca has never seen loses no column. The email is built here: a sender domain that
+# A broker Minca has never seen loses no column. The email is built at test time
+# (tests/tools/new_broker_emails.py): a sender domain that
 # no profile names, a workbook whose headers look like the shipped xoconostle profile's (MARCA,
 # SUBMARCA, VERSIÓN, AÑO) but which writes NO. SERIE, SUMA ASEGURADA and USO where that profile
 # has SERIE and VALOR FACTURA and no use column. Every VIN, amount and use must be extracted,
@@ -16,53 +17,7 @@ export MINCA_INSURER=demo
 "$MINCA" catalog import "$SRC/samples/catalog/demo_catver.csv" >/dev/null 2>&1
 
 mkdir -p "$T_TMP/in"
-"$PY" - "$T_TMP/in/nuevo.eml" <<'PY'
-import io, sys, openpyxl
-from email.message import EmailMessage
-wb = openpyxl.Workbook()
-ws = wb.active
-ws.title = "Flotilla"
-ws.append(["ECO", "MARCA", "SUBMARCA", "VERSIÓN", "AÑO", "NO. SERIE", "MOTOR", "PLACAS", "SUMA ASEGURADA", "USO"])
-ws.append(["E-01", "FORD", "RANGER", "XL DC PK L4 2.5L STD", 2019, "8AFRE9EU3KX923696", "HECHO EN MEXICO", "GMN-499-H", 450000, "CARGA"])
-ws.append(["E-02", "NISSAN", "NP300", "PICK UP L4 2.5L STD", 2022, "3N6U4X5A5NCV82071", "QR25123456", "EN TRAMITE", "$ 282,800.00", "COMERCIAL"])
-ws.append(["E-03", "KIA", "RIO", "EX 4P L4 1.6L AUT", 2018, "3KPKYBHZ1JCC76369", "G4FG998877", "PRT-12-34", 215000, "PARTICULAR"])
-buf = io.BytesIO()
-wb.save(buf)
-m = EmailMessage()
-m["From"] = "Ventas Corredor Nuevo <ventas@corredor-nuevo.example.mx>"
-m["To"] = "cotizaciones@aseguradora.mx"
-m["Subject"] = "Cotización flotilla Transportes Ejemplo"
-m["Message-ID"] = "<nuevo-001@corredor-nuevo.example.mx>"
-m["Date"] = "Tue, 14 Oct 2025 10:05:00 -0600"
-m.set_content("Buen día,\n\nSolicito cotización de flotilla.\n\nRazón social: TRANSPORTES EJEMPLO, S.A. DE C.V.\n"
-              "RFC: TPR010101AB8\nCobertura: amplia\nForma de pago: anual\n\nSaludos\n")
-m.add_attachment(buf.getvalue(), maintype="application",
-                 subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename="Relacion unidades.xlsx")
-open(sys.argv[1], "wb").write(bytes(m))
-PY
-# A second broker states the fleet's use only in the body; its sheet has no use column.
-"$PY" - "$T_TMP/in/uso.eml" <<'PY'
-import io, sys, openpyxl
-from email.message import EmailMessage
-wb = openpyxl.Workbook()
-ws = wb.active
-ws.append(["No.", "MARCA", "LÍNEA", "VERSIÓN", "AÑO", "SERIE", "PLACAS"])
-ws.append([1, "FORD", "RANGER", "XL DC PK L4 2.5L STD", 2019, "8AFRE9EU3KX923696", "GMN-499-H"])
-ws.append([2, "KIA", "RIO", "EX 4P L4 1.6L AUT", 2018, "3KPKYBHZ1JCC76369", "PRT-12-34"])
-buf = io.BytesIO()
-wb.save(buf)
-m = EmailMessage()
-m["From"] = "Otro Corredor <ana@otro-corredor.example.mx>"
-m["To"] = "cotizaciones@aseguradora.mx"
-m["Subject"] = "Cotización flotilla Comercial Ejemplo"
-m["Message-ID"] = "<uso-001@otro-corredor.example.mx>"
-m["Date"] = "Wed, 15 Oct 2025 18:40:00 -0600"
-m.set_content("Buenas tardes,\n\nRazón social: COMERCIAL EJEMPLO, S.A. DE C.V.\nRFC: TPR010101AB8\n"
-              "Cobertura: limitada\nLas unidades se utilizan para reparto, uso: comerciales.\n")
-m.add_attachment(buf.getvalue(), maintype="application",
-                 subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename="unidades.xlsx")
-open(sys.argv[1], "wb").write(bytes(m))
-PY
+"$PY" "$SRC/tests/tools/new_broker_emails.py" "$T_TMP/in"
 
 "$MINCA" batch "$T_TMP/in/nuevo.eml" >"$T_TMP/batch.out" 2>&1
 check_eq "the email opens one case" "1" "$(psql_q "SELECT count(*) FROM cases")"
