@@ -710,17 +710,47 @@ static int profile_header_score(const char *header, void *user)
     return hit;
 }
 
-static void count_filled(profile_result *res, const docs_row *row)
+static bool cell_filled(const docs_row *row, int c)
 {
-    for (int i = 0; i < res->n_columns; i++) {
-        int c = res->columns[i].col;
-        if (c >= row->n_cells || row->cells[c].type == DOCS_CELL_EMPTY)
-            continue;
-        const char *v = row->cells[c].text;
-        while (*v == ' ')
-            v++;
-        if (*v)
+    if (c >= row->n_cells || row->cells[c].type == DOCS_CELL_EMPTY)
+        return false;
+    const char *v = row->cells[c].text;
+    while (*v == ' ')
+        v++;
+    return *v != '\0';
+}
+
+/* Counts the values of every column, those right of the last header (beyond) included. */
+static void count_filled(profile_result *res, const docs_row *row, int n_headers, GArray *beyond)
+{
+    for (int i = 0; i < res->n_columns; i++)
+        if (cell_filled(row, res->columns[i].col))
             res->columns[i].n_filled++;
+    for (int c = n_headers; c < row->n_cells; c++) {
+        if (!cell_filled(row, c))
+            continue;
+        guint k = (guint)(c - n_headers);
+        if (k >= beyond->len)
+            g_array_set_size(beyond, k + 1);
+        g_array_index(beyond, int, k)++;
+    }
+}
+
+/* Columns with data but no header are accounted for too: ignored, with why. */
+static void add_headerless_columns(profile_result *res, int n_headers, const GArray *beyond)
+{
+    for (guint k = 0; k < beyond->len; k++) {
+        int n = g_array_index(beyond, int, k);
+        if (!n)
+            continue;
+        res->columns = realloc(res->columns, sizeof *res->columns * (size_t)(res->n_columns + 1));
+        profile_column *pc = &res->columns[res->n_columns++];
+        memset(pc, 0, sizeof *pc);
+        pc->col = n_headers + (int)k;
+        pc->header = strdup("");
+        pc->field = PF_IGNORE;
+        pc->reason = strdup("no header above this column");
+        pc->n_filled = n;
     }
 }
 
@@ -742,6 +772,7 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
     docs_table t;
     memset(&t, 0, sizeof t);
     int rc = -1;
+    GArray *beyond = NULL;   /* values per column right of the last header */
     docs_table_hint hint = { 0 };
     if (p) {
         hint.sheet_pattern = p->table_sheet ? p->table_sheet : p->detect_sheet;
@@ -837,6 +868,7 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
             x.header_basis = basis_from_text(res->columns[i].header);
     if (docs_table_open(book, &t, err) != 0)
         goto done;
+    beyond = g_array_new(FALSE, TRUE, sizeof(int));
     int cap = 0;
     const docs_row *row;
     int n;
@@ -862,7 +894,7 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
             continue;
         }
         res->n_rows++;
-        count_filled(res, row);
+        count_filled(res, row, t.n_cols, beyond);
         for (int k = 0; k < vr->n_issues; k++) {
             if (strcmp(vr->issues[k].severity, "error") == 0)
                 res->n_errors++;
@@ -879,6 +911,7 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
     if (n < 0)
         goto done;
     res->stop_row = t.stop_row;
+    add_headerless_columns(res, t.n_cols, beyond);
     for (int i = 0; i < res->n_columns; i++) {
         const profile_column *pc = &res->columns[i];
         if ((pc->field == PF_IGNORE || pc->field == PF_NONE) && pc->n_filled > 0)
@@ -889,6 +922,8 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
     rc = 0;
 done:
     docs_table_clear(&t);
+    if (beyond)
+        g_array_free(beyond, TRUE);
     if (rc != 0) {
         minca_err saved;
         snprintf(saved.msg, sizeof saved.msg, "%s", err ? err->msg : "");

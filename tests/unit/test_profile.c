@@ -603,6 +603,40 @@ static void test_foreign_profile_yields_to_values(void **state)
     profile_free(p);
 }
 
+/* A column with data but no header is accounted for: listed as ignored, with why. */
+static void test_headerless_column_accounted(void **state)
+{
+    (void)state;
+    docs_grid *g = docs_grid_new("Hoja1");
+    const char *hdr[] = { "MARCA", "AÑO", "SERIE" };
+    const char *r1[] = { "FORD", "2019", "8AFRE9EU3KX923696", "nota del corredor" };
+    const char *r2[] = { "KIA", "2018", "3KPKYBHZ1JCC76369", "otra nota" };
+    docs_grid_add_row(g, 0, hdr, 3);
+    docs_grid_add_row(g, 0, r1, 4);
+    docs_grid_add_row(g, 0, r2, 4);
+    docs_book *b;
+    minca_err e = { 0 };
+    assert_int_equal(docs_open_grid(g, NULL, &b, &e), 0);
+    profile_result res;
+    assert_int_equal(profile_extract_book(b, NULL, NULL, &res, &e), 0);
+    assert_int_equal(res.n_columns, 4);
+    assert_int_equal(res.columns[3].col, 3);
+    assert_int_equal(res.columns[3].field, PF_IGNORE);
+    assert_int_equal(res.columns[3].n_filled, 2);
+    assert_string_equal(res.columns[3].reason, "no header above this column");
+    assert_int_equal(res.n_ignored_with_data, 1);
+    char *json = profile_result_json(&res, false);
+    json_t *j = json_loads(json, 0, NULL);
+    char *summary = profile_report_summary(j, "  ");
+    assert_non_null(strstr(summary, "warning: column '(no header)' held data on 2 rows"));
+    assert_int_equal(profile_report_warnings(j), 1);
+    free(summary);
+    json_decref(j);
+    free(json);
+    profile_result_clear(&res);
+    docs_close(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -620,6 +654,7 @@ int main(void)
         cmocka_unit_test(test_shipped_profiles_load),
         cmocka_unit_test(test_profile_of_another_broker_hides_nothing),
         cmocka_unit_test(test_foreign_profile_yields_to_values),
+        cmocka_unit_test(test_headerless_column_accounted),
     };
     return cmocka_run_group_tests_name("profile", tests, NULL, NULL);
 }
