@@ -216,18 +216,18 @@ static void matches_draw(tui_view *v, WINDOW *win, int h, int w)
                         *tui_json_str(k, "broker") ? tui_json_str(k, "broker") : tui_json_str(k, "from_addr"));
         g_string_printf(l2, " %d vehicles: %d keyed, %d to review, %d no match", tui_table_total(v->table), m->n_keyed,
                         m->n_review, m->n_nomatch);
-        long long ignored = tui_json_int(k, "ignored_with_data");
-        if (ignored > 0)   /* before the rest: data left out must not scroll off the line */
-            g_string_append_printf(l2, " · WARNING: %lld column%s with data ignored (i)", ignored, ignored == 1 ? "" : "s");
         if (json_is_true(json_object_get(k, "needs_profile"))) {
             char key[16];
             tui_keys_primary(TUI_ACT_WIZARD, key, sizeof key);
             if (*tui_json_str(k, "resembles"))
-                g_string_append_printf(l2, " · no broker profile, layout like '%s' (%s: wizard)",
+                g_string_append_printf(l2, " · no broker profile, like '%s' (%s: wizard)",
                                        tui_json_str(k, "resembles"), key);
             else
                 g_string_append_printf(l2, " · no broker profile (%s: wizard)", key);
         }
+        long long ignored = tui_json_int(k, "ignored_with_data");
+        if (ignored > 0)
+            g_string_append_printf(l2, " · WARNING: %lld column%s with data ignored (i)", ignored, ignored == 1 ? "" : "s");
         g_string_append_printf(l2, " · pre-analysis: %s",
                                *tui_json_str(k, "preanalysis_status") ? tui_json_str(k, "preanalysis_status") : "—");
         json_t *missing = json_object_get(k, "missing_requirements");

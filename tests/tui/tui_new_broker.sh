@@ -26,7 +26,7 @@ expect "the Cases pane lists the case" nb "$cot"
 keys nb / "$cot" Enter
 keys nb Enter
 expect "the case view's header warns about the ignored column that held data" nb "WARNING: 1 column with data ignored \(i\)"
-expect "and names the profile the layout resembled, with the wizard key" nb "layout like 'xoconostle' \(W: wizard\)"
+expect "and names the profile the layout resembled, with the wizard key" nb "no broker profile, like 'xoconostle' \(W: wizard\)"
 keys nb i
 expect "i lists the column that was ignored, with why" nb "warning: column 'ECO' held data on 3 rows but was ignored"
 expect "and the column mapped beyond the profile" nb "column 'USO' is not in profile 'xoconostle'"
