@@ -68,8 +68,6 @@ char *pf_collapse_spaces(const char *s)
     return g_string_free(out, FALSE);
 }
 
-#define collapse_spaces pf_collapse_spaces
-
 /* ---- row state ---- */
 
 typedef struct rowvals {
@@ -137,7 +135,7 @@ static char *expand_template(const char *tmpl, const rowvals *rv, const docs_tab
         g_free(name);
         p = close;
     }
-    char *collapsed = collapse_spaces(out->str);
+    char *collapsed = pf_collapse_spaces(out->str);
     g_string_free(out, TRUE);
     return collapsed;
 }
@@ -343,7 +341,7 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
         const docs_cell *cell = &row->cells[c];
         if (cell->type == DOCS_CELL_EMPTY)
             continue;
-        char *s = collapse_spaces(cell->text);
+        char *s = pf_collapse_spaces(cell->text);
         if (p) {
             s = pf_apply_steps(p->norm_all, s);
             s = pf_apply_steps(p->norm[f], s);
