@@ -43,6 +43,10 @@ typedef enum {
 
 /* "xlsx", "xls", "csv", "grid", "html", "xmlss", "pdf", "image", "empty", "unknown". */
 const char *docs_format_name(docs_format f);
+/* Named sheets (xlsx, xls, xmlss): rows keep the sheet name. */
+bool docs_format_has_sheets(docs_format f);
+/* Cells hold the text as written (csv, html, pdf, grid), not typed values. */
+bool docs_format_text_cells(docs_format f);
 /* Looks only at the bytes: ZIP -> xlsx, OLE2/CFB -> xls, %PDF -> pdf, image magic -> image,
  * markup with the SpreadsheetML namespace -> xmlss, markup with <table> or <html> -> html,
  * other text without NUL bytes (or with a UTF-16 BOM) -> csv, otherwise unknown. */

@@ -60,6 +60,7 @@
 #include "minca/docs.h"
 #include "minca/vehicle.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -138,6 +139,8 @@ typedef struct profile_column {
     profile_field field;  /* PF_IGNORE when not used */
     double confidence;    /* 0..1 (1 for a profile mapping) */
     char *reason;         /* why, in words */
+    int n_filled;         /* extracted vehicle rows with a value in this column */
+    bool beyond_profile;  /* a profile was applied but did not map this column: mapped automatically */
 } profile_column;
 
 typedef struct profile_options {
@@ -169,6 +172,14 @@ typedef struct profile_result {
      * from a new address), or NULL with auto_mapped. Static strings. */
     const char *recognized_by;
     bool auto_mapped;        /* no profile: flag the case so staff save one */
+    /* A profile bound to other sender domains was recognised by the table's headers: its
+     * mapping was used only where the values agree with it (automatic mapping elsewhere).
+     * resembles names it; needs_profile is set, as with auto_mapped, so the case is flagged
+     * for the profile wizard. */
+    char *resembles;
+    bool needs_profile;
+    int n_beyond_profile;    /* columns the applied profile does not map, mapped automatically */
+    int n_ignored_with_data; /* ignored columns that held data on some vehicle row */
     int n_not_vehicle;       /* data rows without any vehicle field (notes, signatures), left out */
     profile_column *columns;
     int n_columns;
@@ -189,6 +200,15 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
 void profile_result_clear(profile_result *res);
 /* The result as JSON {report: {...}, rows: [...]}; malloc'd. */
 char *profile_result_json(const profile_result *res, bool with_rows);
+
+/* What a person must see about a stored extraction ({report: ...} as profile_result_json
+ * writes it): the broker profile the layout resembled, columns mapped beyond the applied
+ * profile, and, starting with "warning:", every column that held data but was ignored, with
+ * why. One line per item, each starting with indent and ending in '\n'; "" when there is
+ * nothing to say. malloc'd; the caller frees it. */
+char *profile_report_summary(const json_t *extraction, const char *indent);
+/* Number of "warning:" lines profile_report_summary() would give. */
+int profile_report_warnings(const json_t *extraction);
 
 /* ---- automatic mapping and suggestions ---- */
 

@@ -28,6 +28,14 @@ json_t *store_result_json(PGresult *r);
 /* Runs a query and returns store_result_json() of it, or NULL with err. */
 json_t *store_query_json(PGconn *c, minca_err *err, const char *sql, int n, const char *const *params);
 
+/* SQL fragment: the timestamptz expression TS as the wall clock of the insurer whose id is the
+ * SQL expression INSURER (settings.timezone, default America/Mexico_City). */
+#define STORE_SQL_LOCAL(ts, insurer)                                                             \
+    "((" ts ") AT TIME ZONE coalesce((SELECT tz_i.settings->>'timezone' FROM insurers tz_i"     \
+    " WHERE tz_i.id = " insurer "), 'America/Mexico_City'))"
+/* When the message aliased M was received: its Date: header, else when it was ingested. */
+#define STORE_SQL_RECEIVED(m) STORE_SQL_LOCAL("coalesce(" m ".sent_at, " m ".received_at)", m ".insurer_id")
+
 /* ---- migrations (migrate.c) ---- */
 /* Applies migrations/NNN_*.sql from dir in order under an advisory lock, each in its own
  * transaction, recorded with its SHA-256; refuses when an applied file was edited.

@@ -2,6 +2,7 @@
 #include "minca/cli.h"
 #include "minca/config.h"
 #include "minca/engine_run.h"
+#include "minca/profile.h"
 #include "minca/profile_store.h"
 #include "minca/queue.h"
 #include "minca/review.h"
@@ -69,6 +70,8 @@ static void print_case(json_t *k)
            str(k, "client_name"), str(k, "rfc"), str(k, "broker"), str(k, "coverage"), str(k, "payment_terms"));
     printf("  vigencia:  %s .. %s\n", str(k, "validity_start"), str(k, "validity_end"));
     printf("  message:   %s  from %s  (%s)\n", str(k, "subject"), str(k, "from_addr"), str(k, "received_at"));
+    if (json_is_true(json_object_get(k, "needs_profile")))
+        printf("  profile:   none saved for this broker; flagged for the profile wizard (W in the case view)\n");
     json_t *missing = json_object_get(k, "missing_requirements");
     if (json_array_size(missing)) {
         printf("  missing:  ");
@@ -85,6 +88,12 @@ static void print_case(json_t *k)
         printf("    %lld. %s (%s, %lld bytes) %s%s%s\n", num(a, "ordinal"), str(a, "filename"),
                str(a, "content_type"), num(a, "size"), str(a, "status"), *str(a, "error") ? ": " : "",
                str(a, "error"));
+        json_t *ex = json_object_get(a, "extraction");
+        if (json_is_object(ex)) {
+            char *summary = profile_report_summary(ex, "       ");
+            fputs(summary, stdout);
+            free(summary);
+        }
     }
     json_t *rows = json_object_get(k, "vehicles");
     printf("  vehicles: %zu\n", json_array_size(rows));

@@ -190,7 +190,10 @@ static void print_report(const profile_result *r, const char *file)
     printf("header:    row %ld%s", r->header_row, r->stop_row ? "" : "\n");
     if (r->stop_row)
         printf(", totals on row %ld\n", r->stop_row);
-    if (r->profile_name)
+    if (r->resembles)
+        printf("profile:   %s (the layout resembles it, but it is another broker's: used only where the "
+               "values agree; save a profile for this broker)\n", r->resembles);
+    else if (r->profile_name)
         printf("profile:   %s (%s)\n", r->profile_name, r->recognized_by ? r->recognized_by : "given");
     else
         printf("profile:   (automatic mapping — save a profile for this broker)\n");
@@ -200,8 +203,16 @@ static void print_report(const profile_result *r, const char *file)
         char col[8];
         docs_col_name(c->col, col);
         long pad = 28 - g_utf8_strlen(c->header, -1);
-        printf("  %-3s %s%*s -> %-15s %.2f  %s\n", col, c->header, pad > 0 ? (int)pad : 0, "",
-               profile_field_name(c->field), c->confidence, c->reason);
+        printf("  %-3s %s%*s -> %-15s %.2f %5d  %s%s\n", col, c->header, pad > 0 ? (int)pad : 0, "",
+               profile_field_name(c->field), c->confidence, c->n_filled, c->beyond_profile ? "+ " : "",
+               c->reason);
+    }
+    printf("  (confidence, rows with a value, reason; + mapped beyond the profile)\n");
+    for (int i = 0; i < r->n_columns; i++) {
+        const profile_column *c = &r->columns[i];
+        if ((c->field == PF_IGNORE || c->field == PF_NONE) && c->n_filled > 0)
+            printf("warning:   column '%s' held data on %d rows but was ignored: %s\n", c->header,
+                   c->n_filled, c->reason);
     }
     printf("rows:\n");
     for (int i = 0; i < r->n_rows; i++) {

@@ -14,68 +14,37 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-const char *docs_format_name(docs_format f)
-{
-    switch (f) {
-    case DOCS_FMT_XLSX: return "xlsx";
-    case DOCS_FMT_XLS: return "xls";
-    case DOCS_FMT_CSV: return "csv";
-    case DOCS_FMT_GRID: return "grid";
-    case DOCS_FMT_HTML: return "html";
-    case DOCS_FMT_XMLSS: return "xmlss";
-    case DOCS_FMT_PDF: return "pdf";
-    case DOCS_FMT_IMAGE: return "image";
-    case DOCS_FMT_EMPTY: return "empty";
-    default: return "unknown";
-    }
-}
-
-static bool starts(const unsigned char *d, size_t len, const char *magic, size_t n)
-{
-    return len >= n && memcmp(d, magic, n) == 0;
-}
-
 docs_format docs_sniff(const void *data, size_t len)
 {
     const unsigned char *d = data;
     if (len == 0)
         return DOCS_FMT_EMPTY;
-    if (starts(d, len, "PK\x03\x04", 4) || starts(d, len, "PK\x05\x06", 4))
-        return DOCS_FMT_XLSX;
-    if (starts(d, len, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8))
-        return DOCS_FMT_XLS;
-    if (starts(d, len, "%PDF", 4))
-        return DOCS_FMT_PDF;
-    if (starts(d, len, "\x89PNG", 4) || starts(d, len, "\xFF\xD8\xFF", 3) ||
-        starts(d, len, "GIF8", 4))
-        return DOCS_FMT_IMAGE;
-    if (starts(d, len, "\xFF\xFE", 2) || starts(d, len, "\xFE\xFF", 2))
-        return DOCS_FMT_CSV;   /* UTF-16 text with a BOM */
-    /* Text: no NUL and few control bytes in the first 8 KiB. */
+    docs_sniffed s = { .data = d, .len = len, .text = true };
     size_t n = len < 8192 ? len : 8192, ctrl = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && s.text; i++) {
         if (d[i] == 0)
-            return DOCS_FMT_UNKNOWN;
-        if (d[i] < 0x20 && d[i] != '\t' && d[i] != '\r' && d[i] != '\n' && d[i] != '\f')
+            s.text = false;
+        else if (d[i] < 0x20 && d[i] != '\t' && d[i] != '\r' && d[i] != '\n' && d[i] != '\f')
             ctrl++;
     }
     if (ctrl * 20 > n)
-        return DOCS_FMT_UNKNOWN;
-    /* Markup: an HTML page or an XML Spreadsheet 2003 saved under a spreadsheet name. */
-    size_t i = starts(d, len, "\xEF\xBB\xBF", 3) ? 3 : 0;
-    while (i < n && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n'))
-        i++;
-    if (i < n && d[i] == '<') {
-        char *head = g_ascii_strdown((const char *)d + i, (gssize)(n - i));
-        docs_format f = DOCS_FMT_CSV;
-        if (strstr(head, "urn:schemas-microsoft-com:office:spreadsheet"))
-            f = DOCS_FMT_XMLSS;
-        else if (strstr(head, "<table") || strstr(head, "<html"))
-            f = DOCS_FMT_HTML;
-        g_free(head);
-        return f;
+        s.text = false;
+    char *head = NULL;
+    if (s.text) {
+        size_t i = len >= 3 && memcmp(d, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+        while (i < n && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n'))
+            i++;
+        if (i < n && d[i] == '<')
+            s.markup = head = g_ascii_strdown((const char *)d + i, (gssize)(n - i));
     }
-    return DOCS_FMT_CSV;
+    size_t nr;
+    const docs_reader *r = docs_reader_first(&nr);
+    docs_format f = DOCS_FMT_UNKNOWN;
+    for (size_t i = 0; i < nr && f == DOCS_FMT_UNKNOWN; i++)
+        if (r[i].sniff && r[i].sniff(&s))
+            f = r[i].format;
+    g_free(head);
+    return f;
 }
 
 void docs_limits_default(docs_limits *lim)
@@ -136,40 +105,15 @@ int docs_open(const void *data, size_t len, const char *name_hint, const docs_li
         return minca_err_set(err, "%s: %zu bytes exceeds the input size limit (max_input_bytes = %zu)",
                              label, len, lim->max_input_bytes);
     docs_format f = docs_sniff(data, len);
-    docs_book *b = NULL;
-    int rc = -1;
-    switch (f) {
-    case DOCS_FMT_XLSX:
-        b = docs_book_alloc(f, &docs_xlsx_ops, name_hint, lim);
-        rc = docs_xlsx_open(data, len, b, err);
-        break;
-    case DOCS_FMT_XLS:
-        b = docs_book_alloc(f, &docs_xls_ops, name_hint, lim);
-        rc = docs_xls_open(data, len, b, err);
-        break;
-    case DOCS_FMT_CSV:
-        b = docs_book_alloc(f, &docs_csv_ops, name_hint, lim);
-        rc = docs_csv_open(data, len, b, err);
-        break;
-    case DOCS_FMT_HTML:
-        b = docs_book_alloc(f, &docs_html_ops, name_hint, lim);
-        rc = docs_html_open(data, len, b, err);
-        break;
-    case DOCS_FMT_XMLSS:
-        b = docs_book_alloc(f, &docs_xmlss_ops, name_hint, lim);
-        rc = docs_xmlss_open(data, len, b, err);
-        break;
-    case DOCS_FMT_PDF:
-        b = docs_book_alloc(f, &docs_pdf_ops, name_hint, lim);
-        rc = docs_pdf_open(data, len, b, err);
-        break;
-    case DOCS_FMT_EMPTY:
+    if (f == DOCS_FMT_EMPTY)
         return minca_err_set(err, "%s: the file is empty", label);
-    case DOCS_FMT_IMAGE:
-        return minca_err_set(err, "%s: an image, not a spreadsheet", label);
-    default:
+    const docs_reader *rd = docs_reader_of(f);
+    if (!rd || !rd->sniff)
         return minca_err_set(err, "%s: unrecognised binary format (not XLSX, XLS or CSV)", label);
-    }
+    if (!rd->open)
+        return minca_err_set(err, "%s: %s", label, rd->refusal ? rd->refusal : "not a spreadsheet");
+    docs_book *b = docs_book_alloc(f, rd->ops, name_hint, lim);
+    int rc = rd->open(data, len, b, err);
     if (rc != 0) {
         docs_close(b);
         return -1;
@@ -296,11 +240,8 @@ static int write_all(int fd, const void *data, size_t len)
 
 static docs_child_parse child_fn(const char *kind)
 {
-    if (strcmp(kind, "xls") == 0)
-        return docs_xls_child;
-    if (strcmp(kind, "pdf") == 0)
-        return docs_pdf_child;
-    return NULL;
+    const docs_reader *r = docs_reader_named(kind);
+    return r ? r->child : NULL;
 }
 
 /* Runs a parse function over fd CHILD_IN, writing to CHILD_OUT; returns the exit status. */

@@ -90,6 +90,35 @@ int docs_pdf_child(const void *data, size_t len, int in_fd, FILE *out, const doc
 /* Writes the failure record to the child's stream (rewinds it first). */
 void docs_child_fail(FILE *out, const char *msg);
 
+/* ---- the reader table (docs_readers.c) ---- */
+
+/* The bytes being sniffed, with what every text format needs worked out once. */
+typedef struct docs_sniffed {
+    const unsigned char *data;
+    size_t len;
+    bool text;            /* no NUL and few control bytes in the first 8 KiB */
+    const char *markup;   /* text starting with '<': its first 8 KiB in lower case, else NULL */
+} docs_sniffed;
+
+typedef struct docs_reader {
+    docs_format format;
+    const char *name;                 /* docs_format_name(); the isolated child's kind */
+    bool (*sniff)(const docs_sniffed *s);   /* NULL: never sniffed (built by the caller) */
+    /* Opens data (borrowed) into a book allocated with ops; NULL: the format is recognised
+     * but refused with `refusal`. */
+    int (*open)(const void *data, size_t len, docs_book *book, minca_err *err);
+    const docs_reader_ops *ops;
+    docs_child_parse child;           /* parse function of its isolated child, or NULL */
+    const char *refusal;
+    bool has_sheets;                  /* named sheets (the sheet name is kept on rows) */
+    bool text_cells;                  /* cells are the text as written, not typed values */
+} docs_reader;
+
+/* The table, in sniffing order; *n receives its length. */
+const docs_reader *docs_reader_first(size_t *n);
+const docs_reader *docs_reader_of(docs_format f);        /* NULL for unknown / empty */
+const docs_reader *docs_reader_named(const char *name);  /* NULL when no reader has the name */
+
 /* Number of vehicle-list header words (table detection's vocabulary) found as whole words in
  * a folded text. */
 int docs_header_vocab_count(const char *folded);

@@ -40,7 +40,7 @@ static int load_case(PGconn *c, long long insurer_id, const char *cot, export_ca
         "SELECT k.id, k.cot, i.slug, k.client_name, k.rfc,"
         /* the broker: its profile's name, else who sent the request */
         "       coalesce(b.name, nullif(btrim(m.from_name), ''), m.from_addr),"
-        "       to_char(coalesce(m.received_at, k.created_at), 'YYYY-MM-DD'),"
+        "       to_char(" STORE_SQL_LOCAL("coalesce(m.sent_at, m.received_at, k.created_at)", "k.insurer_id") ", 'YYYY-MM-DD'),"
         "       k.coverage, k.validity_start::text, k.validity_end::text, k.payment_terms,"
         "       (SELECT cv.label || ' (' || cv.source_name || ')' FROM catalog_versions cv"
         "         WHERE cv.insurer_id = k.insurer_id AND cv.active),"

@@ -1,7 +1,8 @@
 /* Pipeline step: a case's attachments (and tables in the message body) -> vehicle rows.
  * The broker's saved profile is used when the sender's domain is known; otherwise the
- * profiles' detect rules pick one, and failing that the columns are mapped automatically and
- * the case is flagged so staff can save a profile for the broker. */
+ * profiles' detect rules pick one (a profile of another broker is only a hint: the case is
+ * flagged too), and failing that the columns are mapped automatically and the case is flagged
+ * so staff can save a profile for the broker. */
 #include "minca/config.h"
 #include "minca/engine_run.h"
 #include "minca/intake.h"
@@ -255,9 +256,9 @@ static int extract_attachments(engine_ctx *ctx, long long case_id, const char *m
             if (rc == 0)
                 rc = record_attachment(ctx->pg, att_id, "extracted", NULL, report, err);
             t->rows += res.n_rows;
-            if (res.auto_mapped)
+            if (res.needs_profile)
                 t->auto_mapped = true;
-            else if (res.profile_name)
+            if (!res.auto_mapped && res.profile_name)
                 t->profile_used = profile_name(find_profile(profiles, res.profile_name) ?: broker_profile);
             if (rc == 0 && !broker_profile && res.profile_name)
                 rc = bind_broker(ctx->pg, ctx->job->insurer_id, case_id, domain, find_profile(profiles, res.profile_name), err);
@@ -300,7 +301,7 @@ static int extract_body_tables(engine_ctx *ctx, long long case_id, const char *h
             rc = insert_rows(ctx->pg, ctx->job->insurer_id, case_id, NULL, sheet, &res, &stored, err);
             t->rows += res.n_rows;
             t->files++;
-            if (res.auto_mapped)
+            if (res.needs_profile)
                 t->auto_mapped = true;
         }
         profile_result_clear(&res);

@@ -7,6 +7,7 @@
  * runs on an accent-free lower-case copy of each line (intake_fold) and values are cut from
  * the original text, so accents and Ñ survive. */
 #include "intake_internal.h"
+#include "minca/config.h"
 
 #include <ctype.h>
 #include <glib.h>
@@ -263,8 +264,6 @@ static const char *const LAB_VIGENCIA[] = {"vigencia", "vigencia solicitada", "p
     "periodo", NULL};
 static const char *const LAB_VIG_START[] = {"inicio de vigencia", "inicio vigencia", "fecha de inicio", "inicio", NULL};
 static const char *const LAB_VIG_END[] = {"fin de vigencia", "fin vigencia", "fecha de fin", "termino de vigencia", NULL};
-static const char *const LAB_USO[] = {"uso", "uso de las unidades", "uso de los vehiculos", "tipo de uso",
-    "uso del vehiculo", "uso de la flotilla", "uso de unidades", NULL};
 static const char *const LAB_EMAIL[] = {"correo", "email", "e-mail", "correo electronico", "mail", "correo del contacto", NULL};
 static const char *const LAB_PHONE[] = {"telefono del contacto", "tel contacto", "telefono de contacto", NULL};
 
@@ -295,27 +294,129 @@ static const char *norm_payment(const char *fold)
     return NULL;
 }
 
+/* The vehicle-use vocabulary (data/intake/uso.txt): phrases and the use each means, the
+ * words that make a label a use label, and the cue words of running text. Loaded once; when
+ * the file cannot be read the four basic uses stand in and a warning is logged. */
+typedef struct uso_vocab {
+    GPtrArray *phrases;   /* folded phrase (char*) */
+    GPtrArray *uses;      /* its use, same index */
+    GPtrArray *labels;    /* folded words */
+    GPtrArray *cues;      /* folded words */
+} uso_vocab;
+
+static const char USO_FALLBACK[] = "carga = CARGA\nparticular = PARTICULAR\ncomercial = COMERCIAL\n"
+                                   "personal = PERSONAL\nlabel uso\ncue uso\n";
+
+static char *fold_plain(const char *s)
+{
+    char *f = intake_fold(s, NULL);
+    g_strstrip(f);
+    return f;
+}
+
+static void uso_vocab_parse(uso_vocab *v, const char *text)
+{
+    char **lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        char *line = g_strstrip(*l);
+        if (!*line || *line == '#')
+            continue;
+        char *eq = strchr(line, '=');
+        if (eq) {
+            *eq = '\0';
+            g_ptr_array_add(v->phrases, fold_plain(line));
+            g_ptr_array_add(v->uses, g_strdup(g_strstrip(eq + 1)));
+        } else if (g_str_has_prefix(line, "label ")) {
+            g_ptr_array_add(v->labels, fold_plain(line + 6));
+        } else if (g_str_has_prefix(line, "cue ")) {
+            g_ptr_array_add(v->cues, fold_plain(line + 4));
+        }
+    }
+    g_strfreev(lines);
+}
+
+static gpointer uso_vocab_load(gpointer unused)
+{
+    (void)unused;
+    uso_vocab *v = g_new0(uso_vocab, 1);
+    v->phrases = g_ptr_array_new();
+    v->uses = g_ptr_array_new();
+    v->labels = g_ptr_array_new();
+    v->cues = g_ptr_array_new();
+    const minca_config *cfg = config_get();
+    char *path = g_build_filename(cfg && cfg->data_dir ? cfg->data_dir : "data", "intake", "uso.txt", NULL);
+    char *text = NULL;
+    GError *ge = NULL;
+    if (g_file_get_contents(path, &text, NULL, &ge)) {
+        uso_vocab_parse(v, text);
+        g_free(text);
+    } else {
+        log_warn("vehicle-use vocabulary %s not read (%s); using the four basic uses", path, ge->message);
+        g_error_free(ge);
+        uso_vocab_parse(v, USO_FALLBACK);
+    }
+    g_free(path);
+    return v;
+}
+
+static const uso_vocab *uso_vocab_get(void)
+{
+    static GOnce once = G_ONCE_INIT;
+    return g_once(&once, uso_vocab_load, NULL);
+}
+
+static bool has_any_word(const char *fold, const GPtrArray *words)
+{
+    for (guint i = 0; i < words->len; i++)
+        if (find_word(fold, g_ptr_array_index(words, i)))
+            return true;
+    return false;
+}
+
+/* The use named first in fold (the longest phrase where several start at the same place);
+ * *distinct counts the different uses named. */
+static const char *uso_in(const char *fold, int *distinct)
+{
+    const uso_vocab *v = uso_vocab_get();
+    const char *best = NULL, *best_at = NULL, *named[8];
+    size_t best_len = 0;
+    int n = 0;
+    for (guint i = 0; i < v->phrases->len; i++) {
+        const char *ph = g_ptr_array_index(v->phrases, i), *use = g_ptr_array_index(v->uses, i);
+        const char *at = *ph ? find_word(fold, ph) : NULL;
+        if (!at)
+            continue;
+        if (!best || at < best_at || (at == best_at && strlen(ph) > best_len)) {
+            best = use;
+            best_at = at;
+            best_len = strlen(ph);
+        }
+        bool seen = false;
+        for (int k = 0; k < n && !seen; k++)
+            seen = strcmp(named[k], use) == 0;
+        if (!seen && n < 8)
+            named[n++] = use;
+    }
+    if (distinct)
+        *distinct = n;
+    return best;
+}
+
 static const char *norm_uso(const char *fold)
 {
-    if (find_word(fold, "carga"))
-        return "CARGA";
-    if (find_word(fold, "particular"))
-        return "PARTICULAR";
-    if (find_word(fold, "comercial"))
-        return "COMERCIAL";
-    if (find_word(fold, "personal"))
-        return "PERSONAL";
-    return NULL;
+    return uso_in(fold, NULL);
 }
 
 static int uso_count(const char *fold)
 {
-    static const char *const words[] = {"carga", "particular", "comercial", "personal", NULL};
     int n = 0;
-    for (size_t i = 0; words[i]; i++)
-        if (find_word(fold, words[i]))
-            n++;
+    uso_in(fold, &n);
     return n;
+}
+
+static bool uso_label(const char *lab)
+{
+    return has_any_word(lab, uso_vocab_get()->labels);
 }
 
 /* ------------------------------------------------------------------ dates --- */
@@ -947,7 +1048,7 @@ static bool find_uso(const section *s, bool labelled, intake_analysis *a, bool *
         const line *l = &s->lines[i];
         size_t vs;
         if (labelled) {
-            if (split_label(l, lab, sizeof lab, &vs) && in_list(lab, LAB_USO)) {
+            if (split_label(l, lab, sizeof lab, &vs) && uso_label(lab)) {
                 const char *u = norm_uso(l->fold + vs);
                 if (u && uso_count(l->fold + vs) > 1) {
                     *ambiguous = true;
@@ -961,18 +1062,22 @@ static bool find_uso(const section *s, bool labelled, intake_analysis *a, bool *
             }
             continue;
         }
-        for (const char *p = find_word(l->fold, "uso"); p; p = find_word(p + 1, "uso")) {
-            char window[48];
-            snprintf(window, sizeof window, "%s", p + 3);
-            const char *u = norm_uso(window);
-            if (!u)
-                continue;
-            if (seen && strcmp(seen, u) != 0) {
-                *ambiguous = true;
-                note(a, "several uses stated (%s, %s); uso left empty", seen, u);
-                return true;
+        const GPtrArray *cues = uso_vocab_get()->cues;
+        for (guint c = 0; c < cues->len; c++) {
+            const char *cue = g_ptr_array_index(cues, c);
+            for (const char *p = find_word(l->fold, cue); p; p = find_word(p + 1, cue)) {
+                char window[48];
+                snprintf(window, sizeof window, "%s", p + strlen(cue));
+                const char *u = norm_uso(window);
+                if (!u)
+                    continue;
+                if (seen && strcmp(seen, u) != 0) {
+                    *ambiguous = true;
+                    note(a, "several uses stated (%s, %s); uso left empty", seen, u);
+                    return true;
+                }
+                seen = u;
             }
-            seen = u;
         }
     }
     if (seen) {

@@ -1,5 +1,6 @@
 /* profile: automatic column mapping (header synonyms + value sniffing) and draft profiles. */
 #include "profile_internal.h"
+#include "minca/config.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -10,66 +11,97 @@
 #define F_MODELO PF_COUNT   /* pseudo-field: "MODELO" is the model year or the model line */
 
 typedef struct synonym {
-    const char *folded;
+    char *folded;
     int field;              /* profile_field or F_MODELO */
     double conf;
 } synonym;
 
-/* Spanish broker vocabulary, folded (lower case, no accents, punctuation as spaces). The
- * longest synonym found in a header wins, so "tipo de unidad" beats "tipo". */
-static const synonym synonyms[] = {
-    { "inciso", PF_INCISO, 0.95 }, { "no", PF_INCISO, 0.8 }, { "num", PF_INCISO, 0.75 },
-    { "numero", PF_INCISO, 0.7 }, { "consecutivo", PF_INCISO, 0.85 }, { "item", PF_INCISO, 0.7 },
-    { "no inciso", PF_INCISO, 0.95 }, { "unidad", PF_INCISO, 0.6 }, { "no unidad", PF_INCISO, 0.8 },
-    { "marca", PF_MARCA, 0.95 }, { "armadora", PF_MARCA, 0.9 }, { "fabricante", PF_MARCA, 0.85 },
-    { "submarca", PF_SUBMARCA, 0.95 }, { "sub marca", PF_SUBMARCA, 0.95 },
-    { "linea", PF_SUBMARCA, 0.9 }, { "tipo", PF_SUBMARCA, 0.75 }, { "modelo linea", PF_SUBMARCA, 0.9 },
-    { "version", PF_VERSION, 0.95 }, { "version del vehiculo", PF_VERSION, 0.95 },
-    { "descripcion", PF_DESCRIPTION, 0.9 }, { "descripcion del vehiculo", PF_DESCRIPTION, 0.95 },
-    { "descripcion vehiculo", PF_DESCRIPTION, 0.95 }, { "desc", PF_DESCRIPTION, 0.7 },
-    { "vehiculo", PF_DESCRIPTION, 0.7 }, { "descripcion de la unidad", PF_DESCRIPTION, 0.95 },
-    { "ano", PF_YEAR, 0.95 }, { "anio", PF_YEAR, 0.95 }, { "ano modelo", PF_YEAR, 0.95 },
-    { "modelo ano", PF_YEAR, 0.95 }, { "year", PF_YEAR, 0.9 }, { "ano del vehiculo", PF_YEAR, 0.95 },
-    { "modelo", F_MODELO, 0.6 },
-    { "serie", PF_VIN, 0.95 }, { "no serie", PF_VIN, 0.95 }, { "no de serie", PF_VIN, 0.95 },
-    { "numero de serie", PF_VIN, 0.95 }, { "num serie", PF_VIN, 0.95 }, { "niv", PF_VIN, 0.95 },
-    { "vin", PF_VIN, 0.95 }, { "no serie vin", PF_VIN, 0.95 }, { "chasis", PF_VIN, 0.85 },
-    { "serie vin", PF_VIN, 0.95 }, { "no de serie vin", PF_VIN, 0.95 },
-    { "motor", PF_ENGINE, 0.95 }, { "no motor", PF_ENGINE, 0.95 }, { "no de motor", PF_ENGINE, 0.95 },
-    { "numero de motor", PF_ENGINE, 0.95 },
-    { "placas", PF_PLATES, 0.95 }, { "placa", PF_PLATES, 0.95 }, { "no placas", PF_PLATES, 0.95 },
-    { "matricula", PF_PLATES, 0.85 },
-    { "uso", PF_USE, 0.95 }, { "uso del vehiculo", PF_USE, 0.95 },
-    { "servicio", PF_SERVICE, 0.95 }, { "tipo de servicio", PF_SERVICE, 0.95 },
-    { "cobertura", PF_COVERAGE, 0.95 }, { "paquete", PF_COVERAGE, 0.9 },
-    { "paquete de cobertura", PF_COVERAGE, 0.95 }, { "tipo de cobertura", PF_COVERAGE, 0.95 },
-    { "plan", PF_COVERAGE, 0.7 },
-    { "suma asegurada", PF_INSURED_AMOUNT, 0.95 }, { "valor", PF_INSURED_AMOUNT, 0.8 },
-    { "valor factura", PF_INSURED_AMOUNT, 0.95 }, { "valor comercial", PF_INSURED_AMOUNT, 0.95 },
-    { "valor convenido", PF_INSURED_AMOUNT, 0.95 }, { "suma", PF_INSURED_AMOUNT, 0.7 },
-    { "monto", PF_INSURED_AMOUNT, 0.7 }, { "valor unidad", PF_INSURED_AMOUNT, 0.9 },
-    { "sa", PF_INSURED_AMOUNT, 0.7 },
-    { "tipo de valor", PF_SUM_BASIS, 0.9 }, { "tipo suma", PF_SUM_BASIS, 0.9 },
-    /* columns that look like fields but are not */
-    { "tipo de unidad", PF_IGNORE, 0.9 }, { "tipo unidad", PF_IGNORE, 0.9 },
-    { "tipo de vehiculo", PF_IGNORE, 0.9 }, { "clase", PF_IGNORE, 0.8 },
-    { "no economico", PF_IGNORE, 0.9 }, { "economico", PF_IGNORE, 0.9 }, { "eco", PF_IGNORE, 0.85 },
-    { "numero economico", PF_IGNORE, 0.9 }, { "concatenado", PF_IGNORE, 0.9 },
-    { "prima", PF_IGNORE, 0.9 }, { "prima anterior", PF_IGNORE, 0.95 }, { "conductor", PF_IGNORE, 0.9 },
-    { "chofer", PF_IGNORE, 0.9 }, { "operador", PF_IGNORE, 0.9 }, { "observaciones", PF_IGNORE, 0.9 },
-    { "color", PF_IGNORE, 0.9 }, { "deducible", PF_IGNORE, 0.9 }, { "beneficiario", PF_IGNORE, 0.9 },
-    { "clave", PF_IGNORE, 0.6 }, { "amis", PF_IGNORE, 0.7 }, { "ocupantes", PF_IGNORE, 0.9 },
-};
+/* The vocabulary of data/profile/columns.txt: header synonyms (Spanish broker vocabulary,
+ * typos and truncations included, folded: lower case, no accents, punctuation as spaces) and
+ * the words that tell what values are. Loaded once. */
+typedef struct auto_vocab {
+    GArray *synonyms;       /* synonym */
+    GPtrArray *brands, *coverage, *uses;   /* folded words */
+} auto_vocab;
 
-static const char *const brands[] = {
-    "acura", "alfa", "audi", "baic", "bmw", "buick", "byd", "cadillac", "chevrolet", "chev",
-    "chirey", "chrysler", "cupra", "dodge", "fiat", "ford", "foton", "gmc", "honda", "hino",
-    "hyundai", "infiniti", "international", "isuzu", "jac", "jaguar", "jeep", "jetour", "kenworth",
-    "kia", "land", "lincoln", "mazda", "mercedes", "mercedes benz", "mg", "mini", "mitsubishi",
-    "nissan", "peugeot", "porsche", "ram", "renault", "seat", "subaru", "suzuki", "tesla",
-    "toyota", "volkswagen", "vw", "volvo", "freightliner", "great", "gac", "omoda", "changan",
-    "motorrad", "italika", "harley", "vento",
-};
+static void vocab_line(auto_vocab *v, const char *path, int lineno, char *line)
+{
+    char *sp = strchr(line, ' ');
+    if (!sp)
+        goto bad;
+    *sp = '\0';
+    char *rest = g_strstrip(sp + 1);
+    if (!strcmp(line, "header")) {
+        char *eq = strrchr(rest, '=');
+        if (!eq)
+            goto bad;
+        *eq = '\0';
+        char **rhs = g_strsplit(g_strstrip(eq + 1), " ", 2);
+        int field = rhs[0] && !strcmp(rhs[0], "modelo") ? F_MODELO : (int)profile_field_from_name(rhs[0]);
+        char *end = NULL;
+        double conf = rhs[0] && rhs[1] ? g_ascii_strtod(rhs[1], &end) : -1;
+        bool ok = field != PF_NONE && end && !*g_strstrip(end) && conf > 0 && conf <= 1;
+        g_strfreev(rhs);
+        if (!ok)
+            goto bad;
+        synonym syn = { docs_fold(g_strstrip(rest)), field, conf };
+        g_array_append_val(v->synonyms, syn);
+        return;
+    }
+    GPtrArray *list = !strcmp(line, "brand") ? v->brands : !strcmp(line, "coverage") ? v->coverage
+                    : !strcmp(line, "use") ? v->uses : NULL;
+    if (!list)
+        goto bad;
+    g_ptr_array_add(list, docs_fold(rest));
+    return;
+bad:
+    log_warn("%s:%d: not a rule (header PHRASE = FIELD CONFIDENCE | brand | coverage | use WORD)", path, lineno);
+}
+
+static gpointer vocab_load(gpointer unused)
+{
+    (void)unused;
+    auto_vocab *v = g_new0(auto_vocab, 1);
+    v->synonyms = g_array_new(FALSE, FALSE, sizeof(synonym));
+    v->brands = g_ptr_array_new();
+    v->coverage = g_ptr_array_new();
+    v->uses = g_ptr_array_new();
+    const minca_config *cfg = config_get();
+    char *path = g_build_filename(cfg && cfg->data_dir ? cfg->data_dir : "data", "profile", "columns.txt", NULL);
+    char *text = NULL;
+    GError *ge = NULL;
+    if (!g_file_get_contents(path, &text, NULL, &ge)) {
+        log_warn("column vocabulary %s not read (%s): automatic mapping goes by the values alone",
+                 path, ge->message);
+        g_error_free(ge);
+        g_free(path);
+        return v;
+    }
+    char **lines = g_strsplit(text, "\n", -1);
+    for (int i = 0; lines[i]; i++) {
+        char *l = g_strstrip(lines[i]);
+        if (*l && *l != '#')
+            vocab_line(v, path, i + 1, l);
+    }
+    g_strfreev(lines);
+    g_free(text);
+    g_free(path);
+    return v;
+}
+
+static const auto_vocab *vocab(void)
+{
+    static GOnce once = G_ONCE_INIT;
+    return g_once(&once, vocab_load, NULL);
+}
+
+static bool in_words(const char *folded, const GPtrArray *words)
+{
+    for (guint i = 0; i < words->len; i++)
+        if (!strcmp(folded, g_ptr_array_index(words, i)))
+            return true;
+    return false;
+}
 
 static bool has_word(const char *folded, const char *word)
 {
@@ -105,8 +137,9 @@ static int header_guess(const char *header, double *conf, char *reason, size_t r
         return PF_NONE;
     }
     size_t flen = strlen(f);
-    for (size_t i = 0; i < sizeof synonyms / sizeof *synonyms; i++) {
-        const synonym *s = &synonyms[i];
+    const GArray *synonyms = vocab()->synonyms;
+    for (guint i = 0; i < synonyms->len; i++) {
+        const synonym *s = &g_array_index(synonyms, synonym, i);
         size_t n = strlen(s->folded);
         double c = 0;
         const char *kind = NULL;
@@ -149,11 +182,22 @@ typedef struct colstats {
 
 static bool is_brand(const char *folded)
 {
-    for (size_t i = 0; i < sizeof brands / sizeof *brands; i++) {
-        size_t n = strlen(brands[i]);
-        if (strncmp(folded, brands[i], n) == 0 && (folded[n] == '\0' || folded[n] == ' '))
+    const GPtrArray *brands = vocab()->brands;
+    for (guint i = 0; i < brands->len; i++) {
+        const char *b = g_ptr_array_index(brands, i);
+        size_t n = strlen(b);
+        if (n && strncmp(folded, b, n) == 0 && (folded[n] == '\0' || folded[n] == ' '))
             return true;
     }
+    return false;
+}
+
+static bool is_coverage(const char *folded)
+{
+    const GPtrArray *words = vocab()->coverage;
+    for (guint i = 0; i < words->len; i++)
+        if (has_word(folded, g_ptr_array_index(words, i)))
+            return true;
     return false;
 }
 
@@ -203,13 +247,9 @@ static void sniff_value(colstats *st, const docs_cell *cell)
     }
     if (is_brand(f))
         st->brand++;
-    if (!strcmp(f, "amplia") || !strcmp(f, "limitada") || !strcmp(f, "rc") ||
-        !strcmp(f, "basica") || has_word(f, "amplia") || has_word(f, "limitada") ||
-        g_str_has_prefix(f, "responsabilidad civil"))
+    if (is_coverage(f))
         st->coverage++;
-    if (!strcmp(f, "carga") || !strcmp(f, "particular") || !strcmp(f, "comercial") ||
-        !strcmp(f, "personal") || !strcmp(f, "pasajeros") || !strcmp(f, "utilitario") ||
-        !strcmp(f, "servicio publico") || !strcmp(f, "publico"))
+    if (in_words(f, vocab()->uses))
         st->use++;
     int words = 0;
     bool letters = false;
@@ -287,6 +327,12 @@ static int value_guess(const colstats *st, double *conf, char *reason, size_t rl
 int profile_auto_map(docs_book *book, docs_table *table, profile_column **cols_out, int *n_out,
                      minca_err *err)
 {
+    return pf_auto_map_detail(book, table, cols_out, NULL, n_out, err);
+}
+
+int pf_auto_map_detail(docs_book *book, docs_table *table, profile_column **cols_out,
+                       pf_auto_col **detail_out, int *n_out, minca_err *err)
+{
     int n = table->n_cols;
     colstats *st = calloc((size_t)(n ? n : 1), sizeof *st);
     for (int c = 0; c < n; c++)
@@ -307,11 +353,16 @@ int profile_auto_map(docs_book *book, docs_table *table, profile_column **cols_o
         return -1;
     }
     profile_column *cols = calloc((size_t)(n ? n : 1), sizeof *cols);
+    pf_auto_col *detail = calloc((size_t)(n ? n : 1), sizeof *detail);
     for (int c = 0; c < n; c++) {
         char hr[200] = "", vr[200] = "", reason[420];
         double hc = 0, vc = 0;
         int h = header_guess(table->headers[c], &hc, hr, sizeof hr);
         int v = value_guess(&st[c], &vc, vr, sizeof vr);
+        detail[c].header_field = h == F_MODELO ? PF_NONE : (profile_field)h;
+        detail[c].value_field = (profile_field)v;
+        detail[c].value_conf = v == PF_NONE ? 0 : vc;
+        detail[c].n_values = st[c].n;
         int field = PF_IGNORE;
         double conf = 0.3;
         double year_share = st[c].n ? (double)st[c].year / st[c].n : 0;
@@ -389,6 +440,10 @@ int profile_auto_map(docs_book *book, docs_table *table, profile_column **cols_o
     }
     free(st);
     *cols_out = cols;
+    if (detail_out)
+        *detail_out = detail;
+    else
+        free(detail);
     *n_out = n;
     return 0;
 }
@@ -497,7 +552,7 @@ int profile_suggest_book(docs_book *book, const char *filename_hint, const char 
         while (docs_table_next(book, &t, &row, err) == 1)
             rows++;
     docs_format fmt = docs_book_format(book);
-    bool sheets = fmt == DOCS_FMT_XLSX || fmt == DOCS_FMT_XLS || fmt == DOCS_FMT_XMLSS;
+    bool sheets = docs_format_has_sheets(fmt);
     char *pname = derive_name(name, domain, filename_hint);
     GString *y = g_string_new(NULL);
     g_string_append_printf(y, "# Draft broker profile written by `minca profile suggest`.\n");

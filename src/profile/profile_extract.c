@@ -40,6 +40,7 @@ void profile_result_clear(profile_result *res)
     free(res->encoding);
     free(res->sheet);
     free(res->profile_name);
+    free(res->resembles);
     profile_columns_free(res->columns, res->n_columns);
     for (int i = 0; i < res->n_notes; i++)
         free(res->notes[i]);
@@ -47,9 +48,9 @@ void profile_result_clear(profile_result *res)
     memset(res, 0, sizeof *res);
 }
 
-/* ---- normalisation steps ---- */
+/* ---- normalisation helpers (the steps themselves are in profile_steps.c) ---- */
 
-static char *collapse_spaces(const char *s)
+char *pf_collapse_spaces(const char *s)
 {
     GString *out = g_string_sized_new(strlen(s));
     bool space = false;
@@ -65,66 +66,6 @@ static char *collapse_spaces(const char *s)
         g_string_append_c(out, *p);
     }
     return g_string_free(out, FALSE);
-}
-
-static char *remove_accents(const char *s)
-{
-    /* Decompose, drop combining marks; keeps Ñ -> N as staff expect in catalog keys. */
-    char *nfd = g_utf8_normalize(s, -1, G_NORMALIZE_NFD);
-    if (!nfd)
-        return g_strdup(s);
-    GString *out = g_string_sized_new(strlen(nfd));
-    for (const char *p = nfd; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        GUnicodeType t = g_unichar_type(c);
-        if (t == G_UNICODE_NON_SPACING_MARK || t == G_UNICODE_SPACING_MARK || t == G_UNICODE_ENCLOSING_MARK)
-            continue;
-        g_string_append_unichar(out, c);
-    }
-    g_free(nfd);
-    return g_string_free(out, FALSE);
-}
-
-char *pf_apply_steps(GPtrArray *steps, char *s)
-{
-    if (!steps)
-        return s;
-    for (guint i = 0; i < steps->len; i++) {
-        pf_step *st = g_ptr_array_index(steps, i);
-        char *next = NULL;
-        switch (st->kind) {
-        case STEP_STRIP:
-            next = g_strstrip(g_strdup(s));
-            break;
-        case STEP_COLLAPSE:
-            next = collapse_spaces(s);
-            break;
-        case STEP_UPPER:
-            next = g_utf8_strup(s, -1);
-            break;
-        case STEP_LOWER:
-            next = g_utf8_strdown(s, -1);
-            break;
-        case STEP_NOACCENT:
-            next = remove_accents(s);
-            break;
-        case STEP_REPLACE:
-            next = g_regex_replace(st->re, s, -1, 0, st->with, 0, NULL);
-            if (!next)
-                next = g_strdup(s);
-            break;
-        case STEP_MAP: {
-            char *f = docs_fold(s);
-            const char *to = g_hash_table_lookup(st->map, f);
-            free(f);
-            next = g_strdup(to ? to : s);
-            break;
-        }
-        }
-        g_free(s);
-        s = next;
-    }
-    return s;
 }
 
 /* ---- row state ---- */
@@ -194,7 +135,7 @@ static char *expand_template(const char *tmpl, const rowvals *rv, const docs_tab
         g_free(name);
         p = close;
     }
-    char *collapsed = collapse_spaces(out->str);
+    char *collapsed = pf_collapse_spaces(out->str);
     g_string_free(out, TRUE);
     return collapsed;
 }
@@ -253,10 +194,10 @@ static bool numeric_value(profile_field f, const vehicle_row *vr, const rowvals 
     }
 }
 
-static void check_rule(const profile *p, profile_field f, const pf_rule *r, vehicle_row *vr,
-                       const rowvals *rv, row_verdict *vd)
+static void check_rule(const profile *p, bool hint_only, profile_field f, const pf_rule *r,
+                       vehicle_row *vr, const rowvals *rv, row_verdict *vd)
 {
-    profile_policy pol = policy_of(p, r);
+    profile_policy pol = hint_only ? PROFILE_ON_ERROR_WARN : policy_of(p, r);
     const char *v = rv->val[f];
     bool empty = !v || !*v;
     if (f == PF_YEAR)
@@ -370,6 +311,8 @@ typedef struct extract_ctx {
     bool is_sheet;            /* xlsx / xls: keep the sheet name */
     vehicle_sum_basis header_basis;
     int max_year;
+    bool hint_only;           /* profile of another broker: its rules only warn */
+    bool default_description; /* compute.description would leave out a mapped column */
 } extract_ctx;
 
 static parse_kind default_parse(profile_field f)
@@ -398,7 +341,7 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
         const docs_cell *cell = &row->cells[c];
         if (cell->type == DOCS_CELL_EMPTY)
             continue;
-        char *s = collapse_spaces(cell->text);
+        char *s = pf_collapse_spaces(cell->text);
         if (p) {
             s = pf_apply_steps(p->norm_all, s);
             s = pf_apply_steps(p->norm[f], s);
@@ -416,8 +359,9 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
         if (p && p->defaults[f] && !rv.val[f])
             rv.val[f] = g_strdup(p->defaults[f]);
     /* compute */
+    bool tmpl_description = p && p->compute[PF_DESCRIPTION] && !x->default_description;
     for (int f = 0; f < PF_COUNT; f++) {
-        if (!p || !p->compute[f])
+        if (!p || !p->compute[f] || (f == PF_DESCRIPTION && !tmpl_description))
             continue;
         char *v = expand_template(p->compute[f], &rv, x->t, row);
         g_free(rv.val[f]);
@@ -431,7 +375,7 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
         vehicle_row_add_issue(vr, NULL, "warn", "fila oculta en la hoja de origen");
 
     /* description: computed, else marca + submarca + version + description */
-    if (!(p && p->compute[PF_DESCRIPTION])) {
+    if (!tmpl_description) {
         GString *d = g_string_new(NULL);
         const profile_field parts[] = { PF_MARCA, PF_SUBMARCA, PF_VERSION, PF_DESCRIPTION };
         for (size_t i = 0; i < 4; i++) {
@@ -556,7 +500,7 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
     } else {
         for (int f = 0; f < PF_COUNT; f++)
             if (p->rules[f].present)
-                check_rule(p, (profile_field)f, &p->rules[f], vr, &rv, &vd);
+                check_rule(p, x->hint_only, (profile_field)f, &p->rules[f], vr, &rv, &vd);
     }
     bool vehicle = vr->year || vr->vin || vr->marca || vr->submarca || vr->description;
     rowvals_clear(&rv);
@@ -579,37 +523,178 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
 
 /* ---- column binding for a profile ---- */
 
-static void bind_profile(const profile *p, const docs_table *t, profile_result *res)
+/* Automatic mapping must be at least this sure to map a column a profile does not name. */
+#define BEYOND_PROFILE_MIN_CONF 0.7
+
+static bool description_part(profile_field f)
 {
-    res->n_columns = t->n_cols;
-    res->columns = calloc((size_t)(t->n_cols ? t->n_cols : 1), sizeof *res->columns);
+    return f == PF_MARCA || f == PF_SUBMARCA || f == PF_VERSION || f == PF_DESCRIPTION;
+}
+
+/* Does a profile of another broker read column c as the values show? It does unless automatic
+ * mapping reads the column as another field on the strength of its values. Year and VIN
+ * columns must hold years and VINs. */
+static bool values_agree(profile_field f, const profile_column *ac, const pf_auto_col *d)
+{
+    if (d->n_values == 0)
+        return true;
+    if ((f == PF_YEAR || f == PF_VIN) && d->value_field != f)
+        return false;
+    profile_field a = ac->field;
+    if (a == PF_NONE || a == PF_IGNORE || a == f || (description_part(a) && description_part(f)))
+        return true;
+    if (f == PF_IGNORE)
+        return ac->confidence < 0.8;
+    return d->value_field != a && ac->confidence < 0.8;
+}
+
+static void set_column(profile_column *pc, profile_field f, double conf, char *reason)
+{
+    pc->field = f;
+    pc->confidence = conf;
+    free(pc->reason);
+    pc->reason = reason;
+}
+
+static char *dup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *dup_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *g = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    char *s = strdup(g);
+    g_free(g);
+    return s;
+}
+
+/* Binds the table's columns: the profile says how to read the columns it names, it never
+ * hides another one. 1) a header the profile names (exact folded text) takes the profile's
+ * field (for a profile of another broker, only where the values agree); 2) a profile column
+ * that is not found is looked for by meaning: a column automatic mapping reads as the same
+ * field (SERIE ~ NO. SERIE ~ NIV); 3) every other column automatic mapping recognises with
+ * confidence is mapped automatically and marked beyond_profile. */
+static void bind_profile(const profile *p, const docs_table *t, bool foreign,
+                         const profile_column *ac, const pf_auto_col *det, profile_result *res)
+{
+    int n = t->n_cols;
+    res->n_columns = n;
+    res->columns = calloc((size_t)(n ? n : 1), sizeof *res->columns);
     bool *used = calloc(p->map->len + 1, sizeof *used);
-    for (int c = 0; c < t->n_cols; c++) {
+    bool *bound = calloc((size_t)(n ? n : 1), sizeof *bound);
+    for (int c = 0; c < n; c++) {
         profile_column *pc = &res->columns[c];
         pc->col = c;
         pc->header = strdup(t->headers[c]);
         pc->field = PF_IGNORE;
         pc->confidence = 1.0;
         char *f = docs_fold(t->headers[c]);
-        bool hit = false;
-        for (guint i = 0; i < p->map->len && !hit; i++) {
+        for (guint i = 0; i < p->map->len && *f; i++) {
             pf_map *m = &g_array_index(p->map, pf_map, i);
-            if (*f && strcmp(m->folded, f) == 0 && !used[i]) {
+            if (used[i] || strcmp(m->folded, f) != 0)
+                continue;
+            used[i] = true;
+            if (foreign && !values_agree(m->field, &ac[c], &det[c])) {
+                pc->reason = dup_printf("profile '%s' reads it as %s but the values disagree: %s",
+                                        p->name, profile_field_name(m->field), ac[c].reason);
+                add_note(res, "column '%s': profile '%s' reads it as %s, the values show %s; mapped automatically",
+                         t->headers[c], p->name, profile_field_name(m->field),
+                         profile_field_name(det[c].value_field) ? profile_field_name(det[c].value_field) : "something else");
+            } else {
                 pc->field = m->field;
-                used[i] = true;
-                hit = true;
+                pc->reason = strdup(m->field == PF_IGNORE ? "the profile ignores it" : "profile mapping");
+                bound[c] = true;
             }
+            break;
         }
-        pc->reason = strdup(hit ? "profile mapping" : "not in the profile mapping");
         free(f);
     }
+    /* 2) profile columns not found under their own name */
     for (guint i = 0; i < p->map->len; i++) {
         pf_map *m = &g_array_index(p->map, pf_map, i);
-        if (!used[i] && m->field != PF_IGNORE)
+        if (used[i] || m->field == PF_IGNORE)
+            continue;
+        int best = -1;
+        for (int c = 0; c < n; c++)
+            if (!bound[c] && ac[c].field == m->field && ac[c].confidence >= 0.5 &&
+                (best < 0 || ac[c].confidence > ac[best].confidence))
+                best = c;
+        used[i] = true;
+        if (best < 0) {
             add_note(res, "profile column '%s' (%s) not found in the table", m->header,
                      profile_field_name(m->field));
+            continue;
+        }
+        bound[best] = true;
+        set_column(&res->columns[best], m->field, ac[best].confidence,
+                   dup_printf("profile column '%s' found by meaning: %s", m->header, ac[best].reason));
+        add_note(res, "profile column '%s' (%s) read from column '%s', which means the same", m->header,
+                 profile_field_name(m->field), t->headers[best]);
     }
+    /* 3) columns the profile does not cover, most confident first */
+    bool taken[PF_COUNT + 1] = { 0 };
+    for (int c = 0; c < n; c++)
+        if (bound[c])
+            taken[res->columns[c].field] = true;
+    for (;;) {
+        int best = -1;
+        for (int c = 0; c < n; c++) {
+            profile_field a = ac[c].field;
+            if (bound[c] || a == PF_NONE || a == PF_IGNORE || taken[a] ||
+                ac[c].confidence < BEYOND_PROFILE_MIN_CONF)
+                continue;
+            if (best < 0 || ac[c].confidence > ac[best].confidence)
+                best = c;
+        }
+        if (best < 0)
+            break;
+        profile_column *pc = &res->columns[best];
+        bound[best] = true;
+        taken[ac[best].field] = true;
+        pc->beyond_profile = true;
+        res->n_beyond_profile++;
+        set_column(pc, ac[best].field, ac[best].confidence,
+                   dup_printf("not in profile '%s'; mapped automatically: %s", p->name, ac[best].reason));
+        add_note(res, "profile '%s' does not map column '%s': mapped automatically as %s (%.2f)", p->name,
+                 t->headers[best], profile_field_name(ac[best].field), ac[best].confidence);
+    }
+    for (int c = 0; c < n; c++) {
+        profile_column *pc = &res->columns[c];
+        if (bound[c] || pc->reason)
+            continue;
+        profile_field a = ac[c].field;
+        if (a != PF_NONE && a != PF_IGNORE && taken[a])
+            pc->reason = dup_printf("not in the profile mapping; automatic mapping reads it as %s, "
+                                    "already taken by another column", profile_field_name(a));
+        else if (a != PF_NONE && a != PF_IGNORE)
+            pc->reason = dup_printf("not in the profile mapping; automatic mapping not sure enough "
+                                    "(%.2f): %s", ac[c].confidence, ac[c].reason);
+        else
+            pc->reason = dup_printf("not in the profile mapping; %s", ac[c].reason);
+        pc->confidence = ac[c].confidence;
+    }
+    free(bound);
     free(used);
+}
+
+/* True when a column outside the profile feeds a description part the profile's
+ * compute.description template leaves out: the default concatenation keeps it. */
+static bool template_misses_column(const profile *p, const profile_result *res)
+{
+    const char *tmpl = p->compute[PF_DESCRIPTION];
+    if (!tmpl)
+        return false;
+    for (int c = 0; c < res->n_columns; c++) {
+        const profile_column *pc = &res->columns[c];
+        if (!pc->beyond_profile || !description_part(pc->field))
+            continue;
+        char *ref = g_strdup_printf("{%s}", profile_field_name(pc->field));
+        bool has = strstr(tmpl, ref) != NULL;
+        g_free(ref);
+        if (!has)
+            return true;
+    }
+    return false;
 }
 
 static int profile_header_score(const char *header, void *user)
@@ -621,6 +706,50 @@ static int profile_header_score(const char *header, void *user)
         hit = strcmp(g_array_index(p->map, pf_map, i).folded, f) == 0;
     free(f);
     return hit;
+}
+
+static bool cell_filled(const docs_row *row, int c)
+{
+    if (c >= row->n_cells || row->cells[c].type == DOCS_CELL_EMPTY)
+        return false;
+    const char *v = row->cells[c].text;
+    while (*v == ' ')
+        v++;
+    return *v != '\0';
+}
+
+/* Counts the values of every column, those right of the last header (beyond) included. */
+static void count_filled(profile_result *res, const docs_row *row, int n_headers, GArray *beyond)
+{
+    for (int i = 0; i < res->n_columns; i++)
+        if (cell_filled(row, res->columns[i].col))
+            res->columns[i].n_filled++;
+    for (int c = n_headers; c < row->n_cells; c++) {
+        if (!cell_filled(row, c))
+            continue;
+        guint k = (guint)(c - n_headers);
+        if (k >= beyond->len)
+            g_array_set_size(beyond, k + 1);
+        g_array_index(beyond, int, k)++;
+    }
+}
+
+/* Columns with data but no header are accounted for too: ignored, with why. */
+static void add_headerless_columns(profile_result *res, int n_headers, const GArray *beyond)
+{
+    for (guint k = 0; k < beyond->len; k++) {
+        int n = g_array_index(beyond, int, k);
+        if (!n)
+            continue;
+        res->columns = realloc(res->columns, sizeof *res->columns * (size_t)(res->n_columns + 1));
+        profile_column *pc = &res->columns[res->n_columns++];
+        memset(pc, 0, sizeof *pc);
+        pc->col = n_headers + (int)k;
+        pc->header = strdup("");
+        pc->field = PF_IGNORE;
+        pc->reason = strdup("no header above this column");
+        pc->n_filled = n;
+    }
 }
 
 int profile_extract_book(docs_book *book, const profile *p, const profile_options *opt,
@@ -641,6 +770,7 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
     docs_table t;
     memset(&t, 0, sizeof t);
     int rc = -1;
+    GArray *beyond = NULL;   /* values per column right of the last header */
     docs_table_hint hint = { 0 };
     if (p) {
         hint.sheet_pattern = p->table_sheet ? p->table_sheet : p->detect_sheet;
@@ -668,8 +798,11 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
         if (i >= 0) {
             p = opt->candidates[i];
             how = "headers";
-            add_note(res, "broker recognised by the table's headers as '%s' although the sender "
-                          "domain %s is not in its profile", p->name,
+            res->resembles = strdup(p->name);
+            res->needs_profile = true;
+            add_note(res, "the layout resembles broker profile '%s', but the sender domain %s is not in "
+                          "it: its mapping is used only where the values agree, automatic mapping "
+                          "elsewhere; save a profile for this broker with the wizard (W)", p->name,
                      opt->sender_domain ? opt->sender_domain : "(none)");
         }
     }
@@ -682,13 +815,22 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
     }
     res->sheet = strdup(t.sheet_name);
     res->header_row = t.header_row;
+    bool default_description = false;
     if (p) {
-        bind_profile(p, &t, res);
+        profile_column *ac = NULL;
+        pf_auto_col *det = NULL;
+        int n_ac = 0;
+        if (pf_auto_map_detail(book, &t, &ac, &det, &n_ac, err) != 0)
+            goto done;
+        bind_profile(p, &t, how && strcmp(how, "headers") == 0, ac, det, res);
+        profile_columns_free(ac, n_ac);
+        free(det);
+        default_description = template_misses_column(p, res);
         /* A profile that maps almost nothing of this table (a different file from the same
          * broker) would produce empty rows: map automatically instead and say so. */
         int key = 0;
         for (int i = 0; i < res->n_columns; i++) {
-            profile_field f = res->columns[i].field;
+            profile_field f = res->columns[i].beyond_profile ? PF_IGNORE : res->columns[i].field;
             key += f == PF_MARCA || f == PF_SUBMARCA || f == PF_VERSION || f == PF_DESCRIPTION ||
                    f == PF_YEAR || f == PF_VIN;
         }
@@ -700,27 +842,31 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
             res->n_columns = 0;
             p = NULL;
             res->recognized_by = NULL;
+            res->n_beyond_profile = 0;
         } else {
             res->profile_name = strdup(p->name);
         }
     }
     if (!p) {
         res->auto_mapped = true;
+        res->needs_profile = true;
         if (profile_auto_map(book, &t, &res->columns, &res->n_columns, err) != 0)
             goto done;
     }
     extract_ctx x = {
         .p = p, .t = &t, .cols = res->columns, .n_cols = res->n_columns,
-        .text_cells = fmt == DOCS_FMT_CSV || fmt == DOCS_FMT_GRID || fmt == DOCS_FMT_HTML ||
-                      fmt == DOCS_FMT_PDF,
-        .is_sheet = fmt == DOCS_FMT_XLSX || fmt == DOCS_FMT_XLS || fmt == DOCS_FMT_XMLSS,
+        .text_cells = docs_format_text_cells(fmt),
+        .is_sheet = docs_format_has_sheets(fmt),
         .max_year = current_year() + 2,
+        .hint_only = how && strcmp(how, "headers") == 0,
+        .default_description = default_description,
     };
     for (int i = 0; i < res->n_columns; i++)
         if (res->columns[i].field == PF_INSURED_AMOUNT && x.header_basis == VEHICLE_SUM_UNKNOWN)
             x.header_basis = basis_from_text(res->columns[i].header);
     if (docs_table_open(book, &t, err) != 0)
         goto done;
+    beyond = g_array_new(FALSE, TRUE, sizeof(int));
     int cap = 0;
     const docs_row *row;
     int n;
@@ -746,6 +892,7 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
             continue;
         }
         res->n_rows++;
+        count_filled(res, row, t.n_cols, beyond);
         for (int k = 0; k < vr->n_issues; k++) {
             if (strcmp(vr->issues[k].severity, "error") == 0)
                 res->n_errors++;
@@ -762,11 +909,19 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
     if (n < 0)
         goto done;
     res->stop_row = t.stop_row;
+    add_headerless_columns(res, t.n_cols, beyond);
+    for (int i = 0; i < res->n_columns; i++) {
+        const profile_column *pc = &res->columns[i];
+        if ((pc->field == PF_IGNORE || pc->field == PF_NONE) && pc->n_filled > 0)
+            res->n_ignored_with_data++;
+    }
     if (res->n_rows == 0)
         add_note(res, "the table has a header row but no vehicle rows");
     rc = 0;
 done:
     docs_table_clear(&t);
+    if (beyond)
+        g_array_free(beyond, TRUE);
     if (rc != 0) {
         minca_err saved;
         snprintf(saved.msg, sizeof saved.msg, "%s", err ? err->msg : "");
@@ -808,6 +963,10 @@ char *profile_result_json(const profile_result *res, bool with_rows)
     json_object_set_new(rep, "profile", str_or_null(res->profile_name));
     json_object_set_new(rep, "recognized_by", str_or_null(res->recognized_by));
     json_object_set_new(rep, "auto_mapped", json_boolean(res->auto_mapped));
+    json_object_set_new(rep, "resembles", str_or_null(res->resembles));
+    json_object_set_new(rep, "needs_profile", json_boolean(res->needs_profile));
+    json_object_set_new(rep, "beyond_profile", json_integer(res->n_beyond_profile));
+    json_object_set_new(rep, "ignored_with_data", json_integer(res->n_ignored_with_data));
     json_object_set_new(rep, "not_vehicle_rows", json_integer(res->n_not_vehicle));
     json_object_set_new(rep, "rows", json_integer(res->n_rows));
     json_object_set_new(rep, "skipped", json_integer(res->n_skipped));
@@ -822,6 +981,9 @@ char *profile_result_json(const profile_result *res, bool with_rows)
         json_object_set_new(o, "field", str_or_null(profile_field_name(c->field)));
         json_object_set_new(o, "confidence", json_real(round(c->confidence * 100) / 100));
         json_object_set_new(o, "reason", str_or_null(c->reason));
+        json_object_set_new(o, "filled", json_integer(c->n_filled));
+        if (c->beyond_profile)
+            json_object_set_new(o, "beyond_profile", json_true());
         json_array_append_new(cols, o);
     }
     json_object_set_new(rep, "columns", cols);
@@ -869,4 +1031,66 @@ char *profile_result_json(const profile_result *res, bool with_rows)
     char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);
     return s;
+}
+
+/* ---- what a person must see about a stored report ---- */
+
+static const json_t *report_of(const json_t *extraction)
+{
+    const json_t *rep = json_object_get(extraction, "report");
+    return rep ? rep : extraction;
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "";
+}
+
+static bool ignored_with_data(const json_t *col)
+{
+    const char *f = jstr(col, "field");
+    return (!*f || strcmp(f, "ignore") == 0) && json_integer_value(json_object_get(col, "filled")) > 0;
+}
+
+char *profile_report_summary(const json_t *extraction, const char *indent)
+{
+    GString *out = g_string_new(NULL);
+    const json_t *rep = report_of(extraction);
+    if (!indent)
+        indent = "";
+    if (json_is_object(rep)) {
+        if (*jstr(rep, "resembles"))
+            g_string_append_printf(out, "%sthe layout resembles broker profile '%s' (another broker's): "
+                                        "used only where the values agree; save a profile for this broker (W)\n",
+                                   indent, jstr(rep, "resembles"));
+        const json_t *cols = json_object_get(rep, "columns");
+        size_t i;
+        const json_t *c;
+        json_array_foreach(cols, i, c) {
+            if (json_is_true(json_object_get(c, "beyond_profile")))
+                g_string_append_printf(out, "%scolumn '%s' is not in profile '%s': mapped automatically as %s\n",
+                                       indent, jstr(c, "header"), jstr(rep, "profile"), jstr(c, "field"));
+        }
+        json_array_foreach(cols, i, c) {
+            if (ignored_with_data(c))
+                g_string_append_printf(out, "%swarning: column '%s' held data on %lld rows but was ignored: %s\n",
+                                       indent, *jstr(c, "header") ? jstr(c, "header") : "(no header)",
+                                       (long long)json_integer_value(json_object_get(c, "filled")), jstr(c, "reason"));
+        }
+    }
+    char *s = strdup(out->str);
+    g_string_free(out, TRUE);
+    return s;
+}
+
+int profile_report_warnings(const json_t *extraction)
+{
+    const json_t *rep = report_of(extraction);
+    int n = 0;
+    size_t i;
+    const json_t *c;
+    json_array_foreach(json_object_get(rep, "columns"), i, c)
+        n += ignored_with_data(c);
+    return n;
 }

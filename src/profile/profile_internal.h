@@ -6,16 +6,31 @@
 
 #include <glib.h>
 
-typedef enum {
-    STEP_STRIP, STEP_COLLAPSE, STEP_UPPER, STEP_LOWER, STEP_NOACCENT, STEP_REPLACE, STEP_MAP,
-} step_kind;
+typedef struct pf_step pf_step;
 
-typedef struct pf_step {
-    step_kind kind;
-    GRegex *re;            /* STEP_REPLACE */
-    char *with;            /* STEP_REPLACE */
-    GHashTable *map;       /* STEP_MAP: folded key -> value */
-} pf_step;
+/* One normalisation step of the DSL (the table is in profile_steps.c). */
+typedef struct pf_step_type {
+    const char *name;
+    const char *alias;     /* another accepted name, or NULL */
+    /* Steps with arguments ({name: {key: value, ...}}): reads args (key, value, key, value...)
+     * into st; -1 with the reason in why. NULL for a step named alone. */
+    int (*init)(pf_step *st, const GPtrArray *args, char *why, size_t whylen);
+    /* The value rewritten: a new g_malloc'd string (s is not consumed). */
+    char *(*apply)(const pf_step *st, const char *s);
+} pf_step_type;
+
+struct pf_step {
+    const pf_step_type *type;
+    GRegex *re;            /* replace */
+    char *with;            /* replace */
+    GHashTable *map;       /* map: folded key -> value */
+};
+
+const pf_step_type *pf_step_type_named(const char *name);   /* NULL when unknown */
+/* "strip, collapse_spaces, ..." (with_args false) or "{replace: ...}, {map: ...}"; g_malloc'd. */
+char *pf_step_names(bool with_args);
+/* Runs of white space as one space, none at the ends; g_malloc'd. */
+char *pf_collapse_spaces(const char *s);
 
 typedef enum {
     PARSE_NONE = 0, PARSE_TEXT, PARSE_YEAR, PARSE_MONEY, PARSE_DATE, PARSE_PERCENT, PARSE_VIN,
@@ -59,6 +74,19 @@ struct profile {
     pf_rule rules[PF_COUNT];
     profile_policy on_error;
 };
+
+/* What automatic mapping saw in one column, beside the field it chose. */
+typedef struct pf_auto_col {
+    profile_field header_field;   /* what the header alone says (PF_NONE: no synonym) */
+    profile_field value_field;    /* what the sampled values alone say (PF_NONE: nothing) */
+    double value_conf;
+    int n_values;                 /* non-empty cells in the sample */
+} pf_auto_col;
+
+/* profile_auto_map() plus, when detail is not NULL, one pf_auto_col per column (malloc'd,
+ * caller frees). */
+int pf_auto_map_detail(docs_book *book, docs_table *table, profile_column **cols,
+                       pf_auto_col **detail, int *n, minca_err *err);
 
 void pf_step_free(gpointer p);
 /* Applies steps to s (consumed); returns a new g_malloc'd string. */

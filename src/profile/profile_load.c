@@ -145,91 +145,75 @@ static int want_mapping(loader *L, yaml_node_t *n, const char *what)
     return 0;
 }
 
-void pf_step_free(gpointer p)
+static int unknown_step(loader *L, yaml_node_t *n, const char *name)
 {
-    pf_step *s = p;
-    if (!s)
-        return;
-    if (s->re)
-        g_regex_unref(s->re);
-    g_free(s->with);
-    if (s->map)
-        g_hash_table_destroy(s->map);
-    g_free(s);
+    char *plain = pf_step_names(false), *with_args = pf_step_names(true);
+    int rc = at(L, n, "unknown normalize step '%s' (%s, %s)", name, plain, with_args);
+    g_free(plain);
+    g_free(with_args);
+    return rc;
 }
 
+/* A step: its name alone, or {name: {key: value, ...}} for a step with arguments. */
 static int load_step(loader *L, yaml_node_t *n, GPtrArray *steps)
 {
-    pf_step *st = g_new0(pf_step, 1);
     if (n->type == YAML_SCALAR_NODE) {
-        const char *s = scalar(n);
-        if (!strcmp(s, "strip") || !strcmp(s, "trim"))
-            st->kind = STEP_STRIP;
-        else if (!strcmp(s, "collapse_spaces") || !strcmp(s, "collapse"))
-            st->kind = STEP_COLLAPSE;
-        else if (!strcmp(s, "upper"))
-            st->kind = STEP_UPPER;
-        else if (!strcmp(s, "lower"))
-            st->kind = STEP_LOWER;
-        else if (!strcmp(s, "remove_accents") || !strcmp(s, "unaccent"))
-            st->kind = STEP_NOACCENT;
-        else {
-            g_free(st);
-            return at(L, n, "unknown normalize step '%s' (strip, collapse_spaces, upper, lower, "
-                            "remove_accents, {replace: ...}, {map: ...})", s);
-        }
+        const pf_step_type *t = pf_step_type_named(scalar(n));
+        if (!t)
+            return unknown_step(L, n, scalar(n));
+        if (t->init)
+            return at(L, n, "normalize step '%s' needs its arguments ({%s: ...})", t->name, t->name);
+        pf_step *st = g_new0(pf_step, 1);
+        st->type = t;
         g_ptr_array_add(steps, st);
         return 0;
     }
-    if (n->type != YAML_MAPPING_NODE || n->data.mapping.pairs.top - n->data.mapping.pairs.start != 1) {
-        g_free(st);
+    if (n->type != YAML_MAPPING_NODE || n->data.mapping.pairs.top - n->data.mapping.pairs.start != 1)
         return at(L, n, "a normalize step is a name or a one-key mapping ({replace: ...} or {map: ...})");
-    }
-    g_ptr_array_add(steps, st);   /* freed with the list on error */
     yaml_node_t *k, *v;
     FOR_PAIRS(L, n, k, v) {
         const char *key = scalar(k);
-        if (key && !strcmp(key, "replace")) {
-            st->kind = STEP_REPLACE;
-            if (want_mapping(L, v, "replace") != 0)
-                return -1;
-            yaml_node_t *k2, *v2;
-            FOR_PAIRS(L, v, k2, v2) {
-                const char *kk = scalar(k2);
-                if (kk && !strcmp(kk, "pattern")) {
-                    if (st->re)
-                        g_regex_unref(st->re);
-                    if (want_regex(L, v2, "replace.pattern", &st->re) != 0)
-                        return -1;
-                } else if (kk && !strcmp(kk, "with")) {
-                    const char *w;
-                    if (want_scalar(L, v2, "replace.with", &w) != 0)
-                        return -1;
-                    g_free(st->with);
-                    st->with = g_strdup(w);
-                } else {
-                    return at(L, k2, "replace takes 'pattern' and 'with'");
-                }
-            }
-            if (!st->re)
-                return at(L, v, "replace needs a pattern");
-            if (!st->with)
-                st->with = g_strdup("");
-        } else if (key && !strcmp(key, "map")) {
-            st->kind = STEP_MAP;
-            if (want_mapping(L, v, "map") != 0)
-                return -1;
-            st->map = g_hash_table_new_full(g_str_hash, g_str_equal, free, g_free);
-            yaml_node_t *k2, *v2;
-            FOR_PAIRS(L, v, k2, v2) {
-                const char *from, *to;
-                if (want_scalar(L, k2, "map key", &from) != 0 || want_scalar(L, v2, "map value", &to) != 0)
-                    return -1;
-                g_hash_table_replace(st->map, docs_fold(from), g_strdup(to));
-            }
-        } else {
-            return at(L, k, "unknown normalize step '%s' (replace or map)", key ? key : "?");
+        const pf_step_type *t = pf_step_type_named(key);
+        if (!t || !t->init) {
+            if (t)
+                return at(L, k, "normalize step '%s' takes no arguments", t->name);
+            char *with_args = pf_step_names(true);
+            int rc = at(L, k, "unknown normalize step '%s' (%s)", key ? key : "?", with_args);
+            g_free(with_args);
+            return rc;
         }
+        if (want_mapping(L, v, key) != 0)
+            return -1;
+        GPtrArray *args = g_ptr_array_new();
+        yaml_node_t *k2, *v2;
+        int rc = 0;
+        FOR_PAIRS(L, v, k2, v2) {
+            const char *kk, *vv;
+            char what[64];
+            snprintf(what, sizeof what, "%s key", t->name);
+            if (want_scalar(L, k2, what, &kk) != 0) {
+                rc = -1;
+                break;
+            }
+            snprintf(what, sizeof what, "%s.%s", t->name, kk);
+            if (want_scalar(L, v2, what, &vv) != 0) {
+                rc = -1;
+                break;
+            }
+            g_ptr_array_add(args, (gpointer)kk);
+            g_ptr_array_add(args, (gpointer)vv);
+        }
+        pf_step *st = g_new0(pf_step, 1);
+        st->type = t;
+        char why[400] = "";
+        if (rc == 0 && t->init(st, args, why, sizeof why) != 0)
+            rc = at(L, v, "%s", why);
+        g_ptr_array_free(args, TRUE);
+        if (rc != 0) {
+            pf_step_free(st);
+            return -1;
+        }
+        g_ptr_array_add(steps, st);
     }
     return 0;
 }

@@ -38,7 +38,8 @@ json_t *store_case_list(PGconn *c, long long insurer_id, minca_err *err)
     return store_query_json(
         c, err,
         "SELECT c.cot, c.client_name, c.rfc, b.name AS broker, c.status, c.status_reason,"
-        "       to_char(coalesce(m.received_at, c.created_at), 'YYYY-MM-DD HH24:MI') AS received,"
+        "       to_char(" STORE_SQL_LOCAL("coalesce(m.sent_at, m.received_at, c.created_at)", "c.insurer_id")
+        ", 'YYYY-MM-DD HH24:MI') AS received,"
         "       m.subject, c.coverage, c.needs_profile,"
         "       (SELECT count(*) FROM vehicle_rows v WHERE v.case_id = c.id) AS vehicles,"
         "       (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"
@@ -67,7 +68,7 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
         "       c.preanalysis_status, c.missing_requirements, c.needs_profile, b.name AS broker,"
         "       to_char(c.created_at, 'YYYY-MM-DD HH24:MI:SS') AS created_at,"
         "       m.message_id, m.from_addr, m.from_name, m.subject,"
-        "       to_char(m.received_at, 'YYYY-MM-DD HH24:MI:SS') AS received_at"
+        "       to_char(" STORE_SQL_RECEIVED("m") ", 'YYYY-MM-DD HH24:MI:SS') AS received_at"
         "  FROM cases c LEFT JOIN messages m ON m.id = c.message_id"
         "  LEFT JOIN brokers b ON b.id = c.broker_id"
         " WHERE c.insurer_id = $1::bigint AND c.cot = $2",
@@ -117,8 +118,8 @@ json_t *store_message_list(PGconn *c, long long insurer_id, minca_err *err)
     return store_query_json(
         c, err,
         "SELECT m.id, m.from_addr, m.from_name, m.subject, m.status, m.error,"
-        "       to_char(m.received_at, 'YYYY-MM-DD HH24:MI') AS received,"
-        "       to_char(m.sent_at, 'YYYY-MM-DD HH24:MI') AS sent,"
+        "       to_char(" STORE_SQL_RECEIVED("m") ", 'YYYY-MM-DD HH24:MI') AS received,"
+        "       to_char(" STORE_SQL_LOCAL("m.sent_at", "m.insurer_id") ", 'YYYY-MM-DD HH24:MI') AS sent,"
         "       b.name AS broker, k.cot,"
         "       (SELECT count(*) FROM attachments a WHERE a.message_id = m.id) AS attachments"
         "  FROM messages m LEFT JOIN cases k ON k.message_id = m.id"

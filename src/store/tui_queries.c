@@ -16,8 +16,8 @@ json_t *store_tui_message_show(PGconn *c, long long insurer_id, long long messag
         c, err,
         "SELECT m.id, m.source, m.source_ref, m.message_id, m.from_addr, m.from_name, m.to_addrs,"
         "       m.subject, m.status, m.error, m.problems, m.sender_domain,"
-        "       to_char(m.received_at, 'YYYY-MM-DD HH24:MI:SS') AS received,"
-        "       to_char(m.sent_at, 'YYYY-MM-DD HH24:MI:SS') AS sent,"
+        "       to_char(" STORE_SQL_RECEIVED("m") ", 'YYYY-MM-DD HH24:MI:SS') AS received,"
+        "       to_char(" STORE_SQL_LOCAL("m.sent_at", "m.insurer_id") ", 'YYYY-MM-DD HH24:MI:SS') AS sent,"
         "       m.body_text, (m.body_html IS NOT NULL) AS has_html,"
         "       b.name AS broker, k.cot, k.status AS case_status"
         "  FROM messages m LEFT JOIN cases k ON k.message_id = m.id"
@@ -105,7 +105,12 @@ json_t *store_tui_case_head(PGconn *c, long long insurer_id, const char *cot, mi
         "       m.id AS message_db_id, m.from_addr, m.from_name, m.subject, m.sender_domain,"
         "       (SELECT bp.name FROM broker_profiles bp WHERE bp.broker_id = k.broker_id AND bp.active"
         "         ORDER BY bp.version DESC LIMIT 1) AS profile_name,"
-        "       to_char(coalesce(m.received_at, k.created_at), 'YYYY-MM-DD HH24:MI') AS received_at"
+        "       (SELECT coalesce(sum((a.extraction->'report'->>'ignored_with_data')::int), 0)"
+        "          FROM attachments a WHERE a.message_id = k.message_id) AS ignored_with_data,"
+        "       (SELECT string_agg(DISTINCT a.extraction->'report'->>'resembles', ', ')"
+        "          FROM attachments a WHERE a.message_id = k.message_id) AS resembles,"
+        "       to_char(" STORE_SQL_LOCAL("coalesce(m.sent_at, m.received_at, k.created_at)", "k.insurer_id")
+        ", 'YYYY-MM-DD HH24:MI') AS received_at"
         "  FROM cases k LEFT JOIN messages m ON m.id = k.message_id"
         "  LEFT JOIN brokers b ON b.id = k.broker_id"
         " WHERE k.insurer_id = $1::bigint AND k.cot = $2",

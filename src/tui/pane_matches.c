@@ -7,6 +7,7 @@
  * catalog search (pushed views), no match, undo, note, mark ready, export. The tab follows
  * the case selected in Cases; Enter in Cases pushes a copy fixed on one case. */
 #include "minca/export_case.h"
+#include "minca/profile.h"
 #include "minca/profile_store.h"
 #include "minca/review.h"
 #include "minca/store_tui.h"
@@ -218,8 +219,15 @@ static void matches_draw(tui_view *v, WINDOW *win, int h, int w)
         if (json_is_true(json_object_get(k, "needs_profile"))) {
             char key[16];
             tui_keys_primary(TUI_ACT_WIZARD, key, sizeof key);
-            g_string_append_printf(l2, " · no broker profile (%s: wizard)", key);
+            if (*tui_json_str(k, "resembles"))
+                g_string_append_printf(l2, " · no broker profile, like '%s' (%s: wizard)",
+                                       tui_json_str(k, "resembles"), key);
+            else
+                g_string_append_printf(l2, " · no broker profile (%s: wizard)", key);
         }
+        long long ignored = tui_json_int(k, "ignored_with_data");
+        if (ignored > 0)
+            g_string_append_printf(l2, " · WARNING: %lld column%s with data ignored (i)", ignored, ignored == 1 ? "" : "s");
         g_string_append_printf(l2, " · pre-analysis: %s",
                                *tui_json_str(k, "preanalysis_status") ? tui_json_str(k, "preanalysis_status") : "—");
         json_t *missing = json_object_get(k, "missing_requirements");
@@ -406,7 +414,7 @@ static tui_view *case_info(tui_view *v)
         g_string_free(list, TRUE);
     }
     if (json_is_true(json_object_get(k, "needs_profile")))
-        g_string_append(out, "The broker has no profile yet: the sheet's columns were guessed.\n");
+        g_string_append(out, "The broker has no profile yet: the sheet's columns were guessed (W: wizard).\n");
     json_t *atts = json_object_get(k, "attachments");
     g_string_append_printf(out, "\nAttachments (%zu):\n", json_array_size(atts));
     size_t i;
@@ -420,6 +428,12 @@ static tui_view *case_info(tui_view *v)
                                    tui_json_str(rep, "sheet"), tui_json_int(rep, "header_row"), tui_json_int(rep, "rows"),
                                    tui_json_int(rep, "errors"), tui_json_int(rep, "warnings"),
                                    *tui_json_str(rep, "profile") ? tui_json_str(rep, "profile") : "columns guessed");
+        json_t *ex = json_object_get(a, "extraction");
+        if (json_is_object(ex)) {
+            char *summary = profile_report_summary(ex, "      ");
+            g_string_append(out, summary);
+            free(summary);
+        }
     }
     char *title = core_strdup_printf("Case %s", m->cot);
     tui_view *pv = tui_pager_new(v->app, title, out->str);

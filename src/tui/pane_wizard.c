@@ -849,8 +849,14 @@ static void start_from_profile(tui_view *v, PGconn *db, long long ins)
                         continue;
                     profile_field f = res.columns[k].field == PF_NONE ? PF_IGNORE : res.columns[k].field;
                     free(c->reason);
-                    c->reason = core_strdup_printf("in profile %s v%d", w->name, version);
-                    c->confidence = 1.0;
+                    if (res.columns[k].beyond_profile) {   /* saving the profile adds it */
+                        c->reason = core_strdup_printf("not in profile %s v%d, mapped automatically: %s", w->name,
+                                                       version, res.columns[k].reason);
+                        c->confidence = res.columns[k].confidence;
+                    } else {
+                        c->reason = core_strdup_printf("in profile %s v%d", w->name, version);
+                        c->confidence = 1.0;
+                    }
                     c->suggested = f;
                     set_field(c, f);
                 }

@@ -3,7 +3,10 @@
 # (and the HTML body of messages whose vehicle table is in the body) goes through
 # `minca profile test`, once recognising the broker among profiles/ by sender domain and once
 # with automatic mapping only; rows are compared with labels.json field by field and the
-# agreement is printed (all lists, and the PDF list on its own). Corrupt and disguised
+# agreement is printed (all lists, and the PDF list on its own). A third mode ("stranger")
+# plays a broker Minca has never seen: the sender's domain is in no profile and the broker's own
+# profile is withdrawn, so a profile of another broker whose headers look alike may be
+# recognised; it must hide no column. Corrupt and disguised
 # attachments must give readable errors / be read; the PDF list is read from its text layer.
 source "$(dirname "$0")/../lib.sh"
 
@@ -43,12 +46,26 @@ def fold(s):
     s = unicodedata.normalize("NFD", str(s)); s = "".join(c for c in s if not unicodedata.combining(c))
     return re.sub(r"\s+", " ", s).strip().upper()
 
+def others_dir(domain):
+    """profiles/ without the broker's own profile (the one naming its sender domain)."""
+    d = os.path.join(work, "others-" + domain)
+    if not os.path.isdir(d):
+        os.makedirs(d)
+        for fn in os.listdir(profiles):
+            text = open(os.path.join(profiles, fn), encoding="utf-8").read()
+            if fn.endswith(".yaml") and domain not in text:
+                open(os.path.join(d, fn), "w", encoding="utf-8").write(text)
+    return d
+
 def run(path, domain):
     env = dict(os.environ, MINCA_PROFILES=profiles)
     name = "auto"
     args = [minca, "profile", "test", name, path, "--json"]
     if mode == "profiles":
         args += ["--domain", domain]
+    if mode == "stranger":
+        env["MINCA_PROFILES"] = others_dir(domain)
+        args += ["--domain", "corredor-nuevo.example.mx"]
     p = subprocess.run(args, capture_output=True, env=env)
     out = p.stdout.decode("utf-8", "replace")
     try:
@@ -127,7 +144,10 @@ for m in labels:
             s = v["source"]
             cmp("sheet", s.get("sheet") == r.get("sheet"))
             cmp("row", (s.get("row") or s.get("line") or s.get("tr")) == r.get("row"))
-        per_msg.append((m["file"], label, len(vs), len(rows), rep.get("profile") or ("auto" if res and "error" not in res else (errtext[:90] if errtext else "-"))))
+        how = rep.get("profile") or ("auto" if res and "error" not in res else (errtext[:90] if errtext else "-"))
+        if rep.get("resembles"):
+            how = "resembles " + rep["resembles"]
+        per_msg.append((m["file"], label, len(vs), len(rows), how))
 
 if mode == "profiles":
     readable = [x for x in per_msg if not x[4].startswith(("error", "minca"))]
@@ -147,7 +167,7 @@ print(json.dumps({"agree": agree, "total": total, "pagree": pagree, "ptotal": pt
 PYEOF
 }
 
-for mode in profiles auto; do
+for mode in profiles auto stranger; do
   if ! run_mode "$mode" "$T_TMP/$mode.out"; then
     not_ok "$mode: agreement script ran"; continue
   fi
@@ -155,7 +175,7 @@ for mode in profiles auto; do
   summary=$(tail -n 1 "$T_TMP/$mode.out")
   pct() { "$PY" -c "import json,sys; d=json.loads(sys.argv[1]); a=d[sys.argv[3]][sys.argv[2]]; t=d[sys.argv[4]][sys.argv[2]]; print(int(10000*a/t) if t else 0)" "$summary" "$1" "$2" "$3"; }
   # Every list counts, the PDF one included; the PDF list must agree on its own too.
-  for f in count year vin description plate insured_value; do
+  for f in count year vin description plate insured_value use; do
     p=$(pct "$f" agree total)
     pp="$((p / 100)).$(printf %02d $((p % 100)))%"
     if [ "$p" -ge 9900 ]; then ok "$mode: $f agreement $pp >= 99% (spreadsheets, HTML tables and the PDF)"; else not_ok "$mode: $f agreement $pp < 99%"; fi

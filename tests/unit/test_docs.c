@@ -115,6 +115,34 @@ static void test_sniff(void **state)
     assert_string_equal(docs_format_name(DOCS_FMT_XLS), "xls");
 }
 
+/* Every format has one row in the reader table: its name and what its rows look like. */
+static void test_reader_table(void **state)
+{
+    (void)state;
+    static const struct { docs_format f; const char *name; bool sheets, text; } want[] = {
+        { DOCS_FMT_XLSX, "xlsx", true, false }, { DOCS_FMT_XLS, "xls", true, false },
+        { DOCS_FMT_CSV, "csv", false, true }, { DOCS_FMT_GRID, "grid", false, true },
+        { DOCS_FMT_HTML, "html", false, true }, { DOCS_FMT_XMLSS, "xmlss", true, false },
+        { DOCS_FMT_PDF, "pdf", false, true }, { DOCS_FMT_IMAGE, "image", false, false },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        assert_string_equal(docs_format_name(want[i].f), want[i].name);
+        assert_int_equal(docs_format_has_sheets(want[i].f), want[i].sheets);
+        assert_int_equal(docs_format_text_cells(want[i].f), want[i].text);
+    }
+    assert_string_equal(docs_format_name(DOCS_FMT_EMPTY), "empty");
+    assert_string_equal(docs_format_name(DOCS_FMT_UNKNOWN), "unknown");
+    /* markup is told apart before plain text */
+    assert_int_equal(docs_sniff("  <html><table>", 15), DOCS_FMT_HTML);
+    const char *ss = "<?xml version=\"1.0\"?><Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\">";
+    assert_int_equal(docs_sniff(ss, strlen(ss)), DOCS_FMT_XMLSS);
+    assert_int_equal(docs_sniff("\xFF\xFE" "a\0;\0", 6), DOCS_FMT_CSV);
+    docs_book *b = NULL;
+    minca_err e = { 0 };
+    assert_int_equal(docs_open("\x89PNG\r\n", 6, "firma.png", NULL, &b, &e), -1);
+    assert_non_null(strstr(e.msg, "an image, not a spreadsheet"));
+}
+
 static void test_helpers(void **state)
 {
     (void)state;
@@ -729,6 +757,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sniff),
+        cmocka_unit_test(test_reader_table),
         cmocka_unit_test(test_helpers),
         cmocka_unit_test(test_xlsx_writer_file),
         cmocka_unit_test(test_xlsx_hand_made),

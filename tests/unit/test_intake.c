@@ -591,6 +591,32 @@ static void test_analysis_newest_wins(void **state)
     intake_analysis_free(a);
 }
 
+/* The use as brokers state it: plural values, other labels, other verbs, public service. */
+static void test_analysis_uso_phrasing(void **state)
+{
+    (void)state;
+    static const struct { const char *body; const char *uso; } cases[] = {
+        { "Uso: Particulares\n", "PARTICULAR" },
+        { "Uso de la unidad: Comerciales (reparto)\n", "COMERCIAL" },
+        { "Tipo de servicio: Público federal\n", "SERVICIO PUBLICO" },
+        { "Las unidades se utilizan para transporte de carga.\n", "CARGA" },
+        { "Unidades destinadas al transporte de personal de la planta.\n", "PERSONAL" },
+        { "- Uso de los autos: Servicio Público\n", "SERVICIO PUBLICO" },
+        { "Uso de CFDI: G03 Gastos en general\n", NULL },
+        { "Le comento en particular que la flotilla es nueva.\n", NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        intake_analysis *a = analyze_text(cases[i].body);
+        if (cases[i].uso) {
+            if (!a->uso || strcmp(a->uso, cases[i].uso) != 0)
+                fail_msg("%s: uso %s, expected %s", cases[i].body, a->uso ? a->uso : "(none)", cases[i].uso);
+        } else if (a->uso) {
+            fail_msg("%s: uso %s, expected none", cases[i].body, a->uso);
+        }
+        intake_analysis_free(a);
+    }
+}
+
 /* Outlook HTML-only message: the pre-analysis reads the HTML as text and sees the table. */
 static void test_html_only_analysis(void **state)
 {
@@ -772,6 +798,7 @@ int main(void)
         cmocka_unit_test(test_analysis_labelled),
         cmocka_unit_test(test_analysis_free_text),
         cmocka_unit_test(test_analysis_newest_wins),
+        cmocka_unit_test(test_analysis_uso_phrasing),
         cmocka_unit_test(test_html_tables),
         cmocka_unit_test(test_html_only_analysis),
         cmocka_unit_test(test_fixture_files),

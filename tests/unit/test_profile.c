@@ -126,6 +126,17 @@ static void test_yaml_errors(void **state)
     assert_non_null(strstr(m, "unknown normalize step 'shout'"));
     m = load_error("mapping:\n  A: marca\nnormalize:\n  marca: [{replace: {pattern: \"(\", with: x}}]\n");
     assert_non_null(strstr(m, "invalid regular expression"));
+    /* the steps come from one table: the message lists them, arguments are checked by shape */
+    m = load_error("mapping:\n  A: marca\nnormalize:\n  marca: [shout]\n");
+    assert_non_null(strstr(m, "(strip, collapse_spaces, upper, lower, remove_accents, {replace: ...}, {map: ...})"));
+    m = load_error("mapping:\n  A: marca\nnormalize:\n  marca: [replace]\n");
+    assert_non_null(strstr(m, "needs its arguments"));
+    m = load_error("mapping:\n  A: marca\nnormalize:\n  marca: [{upper: {a: b}}]\n");
+    assert_non_null(strstr(m, "takes no arguments"));
+    m = load_error("mapping:\n  A: marca\nnormalize:\n  marca: [{replace: {with: x}}]\n");
+    assert_non_null(strstr(m, "replace needs a pattern"));
+    profile *steps = load("mapping: {A: marca}\nnormalize:\n  marca: [trim, unaccent, upper, {map: {\"chevy\": CHEVROLET}}]\n");
+    profile_free(steps);
     m = load_error("mapping: {A: marca}\nvalidate:\n  year: {min: abc}\n");
     assert_non_null(strstr(m, "line 3"));
     assert_non_null(strstr(m, "must be a number"));
@@ -306,6 +317,35 @@ static void test_auto_map(void **state)
     docs_close(b);
 }
 
+/* The vocabulary is data (data/profile/columns.txt): headers written the long way and plural
+ * use values are read without a line of C. */
+static void test_auto_map_vocabulary(void **state)
+{
+    (void)state;
+    docs_grid *g = docs_grid_new("Hoja1");
+    const char *hdr[] = { "Descripción completa", "Año", "Número de identificación vehicular",
+                          "Placas de circulación", "Valor asegurado", "Uso" };
+    const char *r1[] = { "FORD RANGER XL DC", "2019", "8AFRE9EU3KX923696", "GMN-499-H", "450,000.00", "Particulares" };
+    const char *r2[] = { "KIA RIO EX AUT", "2018", "3KPKYBHZ1JCC76369", "PRT-12-34", "215,000.00", "Comerciales" };
+    docs_grid_add_row(g, 0, hdr, 6);
+    docs_grid_add_row(g, 0, r1, 6);
+    docs_grid_add_row(g, 0, r2, 6);
+    docs_book *b;
+    minca_err e = { 0 };
+    assert_int_equal(docs_open_grid(g, NULL, &b, &e), 0);
+    profile_result res;
+    assert_int_equal(profile_extract_book(b, NULL, NULL, &res, &e), 0);
+    assert_int_equal(res.columns[2].field, PF_VIN);
+    assert_non_null(strstr(res.columns[2].reason, "numero de identificacion vehicular"));
+    assert_int_equal(res.columns[3].field, PF_PLATES);
+    assert_int_equal(res.columns[4].field, PF_INSURED_AMOUNT);
+    assert_non_null(strstr(res.columns[4].reason, "valor asegurado"));
+    assert_int_equal(res.columns[5].field, PF_USE);
+    assert_non_null(strstr(res.columns[5].reason, "vehicle uses"));
+    profile_result_clear(&res);
+    docs_close(b);
+}
+
 static void test_suggest_round_trip(void **state)
 {
     (void)state;
@@ -433,6 +473,170 @@ static void test_shipped_profiles_load(void **state)
     free(dir);
 }
 
+/* A broker Minca has never seen, whose headers look like the shipped xoconostle profile's but
+ * who writes NO. SERIE, SUMA ASEGURADA and USO where xoconostle has SERIE and VALOR FACTURA and
+ * no use column at all. */
+static docs_book *stranger_book(void)
+{
+    docs_grid *g = docs_grid_new("Flotilla");
+    const char *hdr[] = { "ECO", "MARCA", "SUBMARCA", "VERSIÓN", "AÑO", "NO. SERIE", "PLACAS",
+                          "SUMA ASEGURADA", "USO" };
+    const char *r1[] = { "E-01", "FORD", "RANGER", "XL DC PK L4 2.5L STD", "2019", "8AFRE9EU3KX923696",
+                         "GMN-499-H", "$ 450,000.00", "CARGA" };
+    const char *r2[] = { "E-02", "NISSAN", "NP300", "PICK UP L4 2.5L STD", "2022", "3N6U4X5A5NCV82071",
+                         "EN TRAMITE", "282,800.00", "COMERCIAL" };
+    const char *r3[] = { "E-03", "KIA", "RIO", "EX 4P L4 1.6L AUT", "2018", "3KPKYBHZ1JCC76369",
+                         "PRT-12-34", "215000", "PARTICULAR" };
+    docs_grid_add_row(g, 0, hdr, 9);
+    docs_grid_add_row(g, 0, r1, 9);
+    docs_grid_add_row(g, 0, r2, 9);
+    docs_grid_add_row(g, 0, r3, 9);
+    docs_book *b;
+    minca_err e = { 0 };
+    assert_int_equal(docs_open_grid(g, NULL, &b, &e), 0);
+    return b;
+}
+
+static profile *shipped(const char *name)
+{
+    const char *src = getenv("MINCA_SRC");
+    char *dir = core_strdup_printf("%s/profiles", src ? src : ".");
+    profile *p = NULL;
+    minca_err e = { 0 };
+    int rc = profile_dir_load(dir, name, &p, &e);
+    free(dir);
+    return rc == 0 ? p : NULL;
+}
+
+static bool has_note(const profile_result *res, const char *text)
+{
+    for (int i = 0; i < res->n_notes; i++)
+        if (strstr(res->notes[i], text))
+            return true;
+    return false;
+}
+
+static const profile_column *column(const profile_result *res, const char *header)
+{
+    for (int i = 0; i < res->n_columns; i++)
+        if (strcmp(res->columns[i].header, header) == 0)
+            return &res->columns[i];
+    return NULL;
+}
+
+static void assert_stranger_rows(const profile_result *res)
+{
+    static const char *vins[] = { "8AFRE9EU3KX923696", "3N6U4X5A5NCV82071", "3KPKYBHZ1JCC76369" };
+    static const double sums[] = { 450000, 282800, 215000 };
+    static const char *uses[] = { "CARGA", "COMERCIAL", "PARTICULAR" };
+    assert_int_equal(res->n_rows, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_string_equal(res->rows[i].vin, vins[i]);
+        assert_true(res->rows[i].insured_amount == sums[i]);
+        assert_string_equal(res->rows[i].use, uses[i]);
+        assert_non_null(res->rows[i].plates);
+    }
+    assert_string_equal(res->rows[0].description, "FORD RANGER XL DC PK L4 2.5L STD");
+}
+
+static void test_profile_of_another_broker_hides_nothing(void **state)
+{
+    (void)state;
+    profile *x = shipped("xoconostle");
+    if (!x)
+        skip();
+    profile *list[] = { x };
+    docs_book *book = stranger_book();
+    profile_options opt = { .sender_domain = "corredor-nuevo.mx", .candidates = list, .n_candidates = 1 };
+    profile_result res;
+    minca_err e = { 0 };
+    assert_int_equal(profile_extract_book(book, NULL, &opt, &res, &e), 0);
+    assert_string_equal(res.recognized_by, "headers");
+    assert_string_equal(res.resembles, "xoconostle");
+    assert_true(res.needs_profile);
+    assert_true(has_note(&res, "resembles broker profile 'xoconostle'"));
+    assert_stranger_rows(&res);
+    assert_int_equal(column(&res, "NO. SERIE")->field, PF_VIN);
+    assert_int_equal(column(&res, "SUMA ASEGURADA")->field, PF_INSURED_AMOUNT);
+    assert_true(column(&res, "USO")->beyond_profile);
+    assert_non_null(strstr(column(&res, "USO")->reason, "mapped automatically"));
+    assert_true(has_note(&res, "profile column 'SERIE' (vin) read from column 'NO. SERIE'"));
+    /* every column is accounted for: ECO held data and is ignored, with its reason */
+    assert_int_equal(column(&res, "ECO")->field, PF_IGNORE);
+    assert_int_equal(column(&res, "ECO")->n_filled, 3);
+    assert_int_equal(res.n_ignored_with_data, 1);
+    profile_result_clear(&res);
+    /* The broker's own profile (sender domain in it) gets the same columns back. */
+    opt.sender_domain = "xoconostle.mx";
+    assert_int_equal(profile_extract_book(book, NULL, &opt, &res, &e), 0);
+    assert_string_equal(res.recognized_by, "domain");
+    assert_null(res.resembles);
+    assert_false(res.needs_profile);
+    assert_stranger_rows(&res);
+    assert_int_equal(res.n_beyond_profile, 1);
+    profile_result_clear(&res);
+    docs_close(book);
+    profile_free(x);
+}
+
+static void test_foreign_profile_yields_to_values(void **state)
+{
+    (void)state;
+    /* Another broker's profile reads MODELO as the year; here MODELO holds model lines. */
+    profile *p = load("name: otro\ndetect:\n  sender_domains: [otro.mx]\n  required_headers: [MARCA, MODELO]\n"
+                      "mapping: {MARCA: marca, MODELO: year, VERSION: version}\n"
+                      "validate:\n  year: {required: true}\non_error: skip_row\n");
+    profile *list[] = { p };
+    docs_book *b = sample_book("MODELO", false);
+    profile_options opt = { .sender_domain = "nuevo.mx", .candidates = list, .n_candidates = 1 };
+    profile_result res;
+    minca_err e = { 0 };
+    assert_int_equal(profile_extract_book(b, NULL, &opt, &res, &e), 0);
+    assert_string_equal(res.resembles, "otro");
+    assert_int_not_equal(column(&res, "MODELO")->field, PF_YEAR);
+    /* its skip_row rule is a hint too: no row is dropped */
+    assert_int_equal(res.n_rows, 3);
+    assert_int_equal(res.n_skipped, 0);
+    assert_string_equal(res.rows[0].vin, "8AFRE9EU3KX923696");
+    profile_result_clear(&res);
+    docs_close(b);
+    profile_free(p);
+}
+
+/* A column with data but no header is accounted for: listed as ignored, with why. */
+static void test_headerless_column_accounted(void **state)
+{
+    (void)state;
+    docs_grid *g = docs_grid_new("Hoja1");
+    const char *hdr[] = { "MARCA", "AÑO", "SERIE" };
+    const char *r1[] = { "FORD", "2019", "8AFRE9EU3KX923696", "nota del corredor" };
+    const char *r2[] = { "KIA", "2018", "3KPKYBHZ1JCC76369", "otra nota" };
+    docs_grid_add_row(g, 0, hdr, 3);
+    docs_grid_add_row(g, 0, r1, 4);
+    docs_grid_add_row(g, 0, r2, 4);
+    docs_book *b;
+    minca_err e = { 0 };
+    assert_int_equal(docs_open_grid(g, NULL, &b, &e), 0);
+    profile_result res;
+    assert_int_equal(profile_extract_book(b, NULL, NULL, &res, &e), 0);
+    assert_int_equal(res.n_columns, 4);
+    assert_int_equal(res.columns[3].col, 3);
+    assert_int_equal(res.columns[3].field, PF_IGNORE);
+    assert_int_equal(res.columns[3].n_filled, 2);
+    assert_string_equal(res.columns[3].reason, "no header above this column");
+    assert_int_equal(res.n_ignored_with_data, 1);
+    char *json = profile_result_json(&res, false);
+    json_t *j = json_loads(json, 0, NULL);
+    char *summary = profile_report_summary(j, "  ");
+    assert_non_null(strstr(summary, "warning: column '(no header)' held data on 2 rows"));
+    assert_int_equal(profile_report_warnings(j), 1);
+    free(summary);
+    json_decref(j);
+    free(json);
+    profile_result_clear(&res);
+    docs_close(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -442,11 +646,15 @@ int main(void)
         cmocka_unit_test(test_profile_apply),
         cmocka_unit_test(test_policies),
         cmocka_unit_test(test_auto_map),
+        cmocka_unit_test(test_auto_map_vocabulary),
         cmocka_unit_test(test_suggest_round_trip),
         cmocka_unit_test(test_recognition),
         cmocka_unit_test(test_streaming),
         cmocka_unit_test(test_profile_that_does_not_fit),
         cmocka_unit_test(test_shipped_profiles_load),
+        cmocka_unit_test(test_profile_of_another_broker_hides_nothing),
+        cmocka_unit_test(test_foreign_profile_yields_to_values),
+        cmocka_unit_test(test_headerless_column_accounted),
     };
     return cmocka_run_group_tests_name("profile", tests, NULL, NULL);
 }

@@ -1,0 +1,96 @@
+/* docs: the table of readers. Each format is one row: its name, how its bytes are recognised,
+ * how it is opened, its row callbacks, the parse function of its isolated child (for parser
+ * libraries that may crash or hang on crafted input) and what its rows look like. A new
+ * reader is one file (its open function, ops and, when isolated, child) and one row here. */
+#include "docs_internal.h"
+
+#include <string.h>
+
+static bool starts(const docs_sniffed *s, const char *magic, size_t n)
+{
+    return s->len >= n && memcmp(s->data, magic, n) == 0;
+}
+
+static bool sniff_xlsx(const docs_sniffed *s)
+{
+    return starts(s, "PK\x03\x04", 4) || starts(s, "PK\x05\x06", 4);
+}
+
+static bool sniff_xls(const docs_sniffed *s) { return starts(s, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8); }
+static bool sniff_pdf(const docs_sniffed *s) { return starts(s, "%PDF", 4); }
+
+static bool sniff_image(const docs_sniffed *s)
+{
+    return starts(s, "\x89PNG", 4) || starts(s, "\xFF\xD8\xFF", 3) || starts(s, "GIF8", 4);
+}
+
+/* Markup: an XML Spreadsheet 2003 or an HTML page saved under a spreadsheet name. */
+static bool sniff_xmlss(const docs_sniffed *s)
+{
+    return s->markup && strstr(s->markup, "urn:schemas-microsoft-com:office:spreadsheet");
+}
+
+static bool sniff_html(const docs_sniffed *s)
+{
+    return s->markup && (strstr(s->markup, "<table") || strstr(s->markup, "<html"));
+}
+
+/* Any other text, and UTF-16 text with a BOM. */
+static bool sniff_csv(const docs_sniffed *s)
+{
+    return s->text || starts(s, "\xFF\xFE", 2) || starts(s, "\xFE\xFF", 2);
+}
+
+/* Tried in this order by docs_sniff(): magic numbers first, then markup, then plain text. */
+static const docs_reader readers[] = {
+    { DOCS_FMT_XLSX, "xlsx", sniff_xlsx, docs_xlsx_open, &docs_xlsx_ops, NULL, NULL, true, false },
+    { DOCS_FMT_XLS, "xls", sniff_xls, docs_xls_open, &docs_xls_ops, docs_xls_child, NULL, true, false },
+    { DOCS_FMT_PDF, "pdf", sniff_pdf, docs_pdf_open, &docs_pdf_ops, docs_pdf_child, NULL, false, true },
+    { DOCS_FMT_IMAGE, "image", sniff_image, NULL, NULL, NULL, "an image, not a spreadsheet", false, false },
+    { DOCS_FMT_XMLSS, "xmlss", sniff_xmlss, docs_xmlss_open, &docs_xmlss_ops, NULL, NULL, true, false },
+    { DOCS_FMT_HTML, "html", sniff_html, docs_html_open, &docs_html_ops, NULL, NULL, false, true },
+    { DOCS_FMT_CSV, "csv", sniff_csv, docs_csv_open, &docs_csv_ops, NULL, NULL, false, true },
+    { DOCS_FMT_GRID, "grid", NULL, NULL, &docs_grid_ops, NULL, NULL, false, true },
+};
+
+const docs_reader *docs_reader_first(size_t *n)
+{
+    *n = sizeof readers / sizeof *readers;
+    return readers;
+}
+
+const docs_reader *docs_reader_of(docs_format f)
+{
+    for (size_t i = 0; i < sizeof readers / sizeof *readers; i++)
+        if (readers[i].format == f)
+            return &readers[i];
+    return NULL;
+}
+
+const docs_reader *docs_reader_named(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof readers / sizeof *readers; i++)
+        if (strcmp(readers[i].name, name) == 0)
+            return &readers[i];
+    return NULL;
+}
+
+const char *docs_format_name(docs_format f)
+{
+    const docs_reader *r = docs_reader_of(f);
+    if (r)
+        return r->name;
+    return f == DOCS_FMT_EMPTY ? "empty" : "unknown";
+}
+
+bool docs_format_has_sheets(docs_format f)
+{
+    const docs_reader *r = docs_reader_of(f);
+    return r && r->has_sheets;
+}
+
+bool docs_format_text_cells(docs_format f)
+{
+    const docs_reader *r = docs_reader_of(f);
+    return r && r->text_cells;
+}
