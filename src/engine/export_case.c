@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 static char *dup_or_null(PGresult *r, int row, int col)
@@ -159,6 +161,48 @@ static int store_export(PGconn *c, long long insurer_id, long long case_id, int 
     return rc;
 }
 
+/* <dir>/<insurer>/<COT>_vN.xlsx: COT numbers repeat across insurers (every prefix defaults to
+ * COT), so each insurer has its own folder. The file is created exclusively: a workbook already
+ * on disk (an earlier database, another process) is never overwritten; the name then gets a
+ * suffix. Returns the malloc'd path of the empty file reserved. */
+static char *reserve_default_path(const char *dir, const char *insurer, const char *cot, int version, minca_err *err)
+{
+    char *folder = core_path_join(dir, insurer && *insurer ? insurer : "default");
+    if (core_mkdir_p(folder, 0755, err) < 0) {
+        free(folder);
+        return NULL;
+    }
+    char *name = export_default_filename(cot, version);
+    char *dot = strrchr(name, '.');
+    const char *ext = dot ? dot : "";
+    int stem = dot ? (int)(dot - name) : (int)strlen(name);
+    char *path = NULL;
+    for (int n = 1; n <= 100 && !path; n++) {
+        char file[300];
+        if (n == 1)
+            snprintf(file, sizeof file, "%s", name);
+        else
+            snprintf(file, sizeof file, "%.*s-%d%s", stem, name, n, ext);
+        char *candidate = core_path_join(folder, file);
+        int fd = open(candidate, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd >= 0) {
+            close(fd);
+            path = candidate;
+        } else if (errno != EEXIST) {
+            minca_err_set(err, "cannot create %s: %s", candidate, strerror(errno));
+            free(candidate);
+            break;
+        } else {
+            free(candidate);
+            if (n == 100)
+                minca_err_set(err, "no free file name for %s in %s", name, folder);
+        }
+    }
+    free(name);
+    free(folder);
+    return path;
+}
+
 int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char *dir, const char *out_path,
                     const char *template_name, bool force, export_case_outcome *out, minca_err *err)
 {
@@ -202,12 +246,10 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     if (out_path) {
         path = strdup(out_path);
     } else {
-        const char *d = dir ? dir : config_get()->export_dir;
-        if (core_mkdir_p(d, 0755, err) < 0)
+        path = reserve_default_path(dir ? dir : config_get()->export_dir, ec.insurer, cot, version, err);
+        if (!path)
             goto done;
-        char *name = export_default_filename(cot, version);
-        path = core_path_join(d, name);
-        free(name);
+        written = true;   /* reserved: removed again if the export is not recorded */
     }
     export_options opt = {.template_name = template_name, .out_path = path, .force = force};
     if (export_case_write(&ec, &opt, &res, err) < 0) {
