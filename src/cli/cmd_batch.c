@@ -25,7 +25,8 @@ CLI_COMMAND(batch_command, {
              "Maildir) through the job queue: each message is stored with its attachments, a case\n"
              "with a COT number is opened for each quote request, the vehicle rows are extracted\n"
              "from the spreadsheets and matched to the catalog. The same message twice (same\n"
-             "Message-ID) is stored once; running the batch again creates nothing new.\n\n"
+             "Message-ID) is stored once; running the batch again creates nothing new, except\n"
+             "that a message whose ingest job is dead (it failed every attempt) is queued again.\n\n"
              "  --insurer SLUG  tenant to ingest for (default: the configured insurer)\n"
              "  --export DIR    export each finished case's quote workbook into DIR\n"
              "  --json          print the summary as one JSON object\n"
@@ -71,7 +72,8 @@ static int enqueue_message(PGconn *c, long long insurer_id, const char *batch_id
         goto fail;
     snprintf(key, sizeof key, "%lld:%s", insurer_id, sha);
     json_t *payload = json_pack("{s:s, s:s, s:s}", "sha256", sha, "origin", item->origin, "source", "eml");
-    queue_enqueue_opts o = {.insurer_id = insurer_id, .idempotency_key = key, .batch_id = batch_id};
+    queue_enqueue_opts o = {.insurer_id = insurer_id, .idempotency_key = key, .batch_id = batch_id,
+                             .revive_dead = true};
     int rc = queue_enqueue(c, STEP_INGEST, payload, &o, job_id, err);
     json_decref(payload);
     if (rc < 0 || store_commit(c, err) < 0)

@@ -20,13 +20,19 @@ int queue_enqueue(PGconn *c, const char *kind, json_t *payload, const queue_enqu
     snprintf(attempts, sizeof attempts, "%d", o->max_attempts > 0 ? o->max_attempts : config_get()->max_attempts);
     snprintf(delay, sizeof delay, "%d", o->delay_seconds);
     char *pl = json_dumps(payload ? payload : json_object(), JSON_COMPACT);
-    const char *p[] = {o->insurer_id ? ins : NULL, kind, pl, o->idempotency_key, o->batch_id, attempts, delay};
+    const char *p[] = {o->insurer_id ? ins : NULL, kind, pl, o->idempotency_key, o->batch_id, attempts, delay,
+                       o->revive_dead ? "t" : "f"};
     PGresult *r = store_query(c, err,
                               "INSERT INTO jobs (insurer_id, kind, payload, idempotency_key, batch_id, max_attempts, run_at)"
                               " VALUES ($1::bigint, $2, $3::jsonb, $4, $5, $6::int, now() + make_interval(secs => $7::int))"
-                              " ON CONFLICT (kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
+                              " ON CONFLICT (kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO UPDATE"
+                              " SET state = 'queued', attempts = 0, max_attempts = EXCLUDED.max_attempts,"
+                              "     run_at = EXCLUDED.run_at, batch_id = EXCLUDED.batch_id, payload = EXCLUDED.payload,"
+                              "     lease_until = NULL, worker = NULL, finished_at = NULL, result = NULL,"
+                              "     last_error = 'revived: ' || coalesce(jobs.last_error, ''), updated_at = now()"
+                              " WHERE $8::boolean AND jobs.state = 'dead'"
                               " RETURNING id",
-                              7, p);
+                              8, p);
     free(pl);
     if (!r)
         return minca_err_prefix(err, "cannot enqueue %s job", kind);
