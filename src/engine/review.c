@@ -18,6 +18,32 @@ typedef struct row_state {
     char catalog_version[32];
 } row_state;
 
+/* Review changes lock the case row first. Deciders of one case take turns, `ready` waits for a
+ * decision in flight (and the other way round), and two cases sharing a description agree on
+ * the one correction in force. */
+static int lock_case(PGconn *c, long long insurer_id, long long case_id, char *status, size_t status_len,
+                     minca_err *err)
+{
+    char ins[32], cid[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    snprintf(cid, sizeof cid, "%lld", case_id);
+    const char *p[] = {ins, cid};
+    PGresult *r = store_query(c, err,
+                              "SELECT status FROM cases WHERE insurer_id = $1::bigint AND id = $2::bigint"
+                              " FOR NO KEY UPDATE",
+                              2, p);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return minca_err_set(err, "no case %lld", case_id);
+    }
+    if (status)
+        snprintf(status, status_len, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return 0;
+}
+
 static int load_row(PGconn *c, long long insurer_id, long long row_id, row_state *st, minca_err *err)
 {
     char ins[32], rid[32];
@@ -309,36 +335,49 @@ fail:
 
 int review_mark_ready(PGconn *c, long long insurer_id, long long case_id, const char *user, minca_err *err)
 {
-    char ins[32], cid[32];
+    char ins[32], cid[32], status[32];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
     snprintf(cid, sizeof cid, "%lld", case_id);
     const char *p[] = {ins, cid};
+    /* Counted under the case's lock, inside the transaction that sets the status: a decision
+     * or undo in flight either commits first (and is counted) or waits for us. */
+    if (store_begin(c, err) < 0)
+        return -1;
+    if (lock_case(c, insurer_id, case_id, status, sizeof status, err) < 0)
+        goto fail;
+    if (strcmp(status, "exported") == 0) {
+        minca_err_set(err, "the case was exported; it stays exported (decisions made since are flagged on it; "
+                           "export it again)");
+        goto fail;
+    }
     PGresult *r = store_query(c, err,
                               "SELECT count(v.id) FILTER (WHERE x.decision IS NULL OR x.decision IN ('needs_review', 'no_match')),"
                               "       count(v.id)"
-                              "  FROM cases k LEFT JOIN vehicle_rows v ON v.case_id = k.id"
-                              "  LEFT JOIN matches x ON x.vehicle_row_id = v.id"
-                              " WHERE k.insurer_id = $1::bigint AND k.id = $2::bigint",
+                              "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
+                              " WHERE v.case_id = $2::bigint AND v.insurer_id = $1::bigint",
                               2, p);
     if (!r)
-        return -1;
+        goto fail;
     long open = atol(PQgetvalue(r, 0, 0)), rows = atol(PQgetvalue(r, 0, 1));
     PQclear(r);
-    if (rows == 0)
-        return minca_err_set(err, "the case has no vehicle rows");
-    if (open > 0)
-        return minca_err_set(err, "%ld of %ld vehicle(s) still need a decision", open, rows);
-    if (store_begin(c, err) < 0)
-        return -1;
+    if (rows == 0) {
+        minca_err_set(err, "the case has no vehicle rows");
+        goto fail;
+    }
+    if (open > 0) {
+        minca_err_set(err, "%ld of %ld vehicle(s) still need a decision", open, rows);
+        goto fail;
+    }
     int rc = store_exec(c, err, "UPDATE cases SET status = 'ready', status_reason = NULL, updated_at = now()"
                                 " WHERE insurer_id = $1::bigint AND id = $2::bigint", 2, p);
     if (rc == 0)
         rc = store_audit(c, insurer_id, user, "case.ready", "case", cid, NULL, err);
-    if (rc < 0 || store_commit(c, err) < 0) {
-        store_rollback(c);
-        return -1;
-    }
+    if (rc < 0 || store_commit(c, err) < 0)
+        goto fail;
     return 0;
+fail:
+    store_rollback(c);
+    return -1;
 }
 
 json_t *review_corrections(PGconn *c, long long insurer_id, bool include_revoked, minca_err *err)

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Reviewers colliding: undo racing ready, ready on an exported case.
+source "$(dirname "$0")/../lib.sh"
+use_fresh_db t_review_concurrency || { not_ok "create test database"; finish; exit 1; }
+export MINCA_INSURER=demo
+"$MINCA" catalog import "$SRC/samples/catalog/demo_catver.csv" >/dev/null
+"$MINCA" batch "$SRC/samples/inbox" >/dev/null 2>&1
+cot=$(psql_q "SELECT k.cot FROM cases k JOIN vehicle_rows v ON v.case_id = k.id JOIN matches x ON x.vehicle_row_id = v.id
+              WHERE x.decision = 'needs_review' GROUP BY k.cot HAVING count(*) >= 3 ORDER BY k.cot LIMIT 1")
+[ -n "$cot" ] || { not_ok "the demo inbox has a case with rows to review"; finish; exit 1; }
+rowq() { psql_q "SELECT $1 FROM vehicle_rows v JOIN cases k ON k.id = v.case_id LEFT JOIN matches x ON x.vehicle_row_id = v.id WHERE k.cot = '$cot' AND v.inciso = $2"; }
+inc=$(psql_q "SELECT v.inciso FROM vehicle_rows v JOIN cases k ON k.id = v.case_id JOIN matches x ON x.vehicle_row_id = v.id
+              WHERE k.cot = '$cot' AND x.decision = 'needs_review' AND jsonb_array_length(x.candidates) >= 3 ORDER BY v.inciso LIMIT 1")
+rid=$(rowq v.id "$inc")
+
+# ---- undo racing ready: a ready case never keeps an undecided row
+open=($(psql_q "SELECT v.inciso FROM vehicle_rows v JOIN cases k ON k.id = v.case_id JOIN matches x ON x.vehicle_row_id = v.id WHERE k.cot = '$cot' AND x.decision = 'needs_review' AND x.cvegs IS NOT NULL ORDER BY 1"))
+r0=${open[0]}
+for i in $(psql_q "SELECT v.inciso FROM vehicle_rows v JOIN cases k ON k.id = v.case_id JOIN matches x ON x.vehicle_row_id = v.id WHERE k.cot = '$cot' AND x.decision IN ('needs_review', 'no_match') AND v.inciso <> $r0 ORDER BY 1"); do
+  MINCA_USER=ana "$MINCA" review "$cot" accept "$i" >/dev/null 2>&1 || MINCA_USER=ana "$MINCA" review "$cot" nomatch "$i" >/dev/null 2>&1
+done
+bad=0
+for _ in $(seq 3); do
+  MINCA_USER=dora "$MINCA" review "$cot" accept "$r0" >/dev/null 2>&1
+  # A third session holds the case row for a moment, so the undo is in flight (waiting) when
+  # ready starts; then both go on.
+  psql "$MINCA_DATABASE_URL" -X -q -c "BEGIN; SELECT 1 FROM cases WHERE cot = '$cot' FOR UPDATE; SELECT pg_sleep(2.5); COMMIT;" >/dev/null 2>&1 &
+  sleep 0.3
+  MINCA_USER=dora "$MINCA" review "$cot" undo >/dev/null 2>&1 &
+  sleep 1
+  MINCA_USER=eli "$MINCA" review "$cot" ready >/dev/null 2>&1 &
+  wait
+  st=$(psql_q "SELECT k.status || ' ' || count(*) FILTER (WHERE x.decision IS NULL OR x.decision IN ('needs_review', 'no_match'))
+               FROM cases k JOIN vehicle_rows v ON v.case_id = k.id LEFT JOIN matches x ON x.vehicle_row_id = v.id WHERE k.cot = '$cot' GROUP BY k.status")
+  case "$st" in "ready 0"|"review "[1-9]*) ;; *) bad=$((bad + 1)); echo "# undo + ready left: $st" >&2 ;; esac
+done
+check_eq "undo racing ready (3 rounds): status and rows always agree" "0" "$bad"
+
+# ---- ready on an exported case
+MINCA_USER=dora "$MINCA" review "$cot" accept "$r0" >/dev/null 2>&1
+check "the decided case exports" "$MINCA" export "$cot"
+check_fails "ready on an exported case is refused" "$MINCA" review "$cot" ready
+check_eq "the case stays exported" "exported" "$(psql_q "SELECT status FROM cases WHERE cot = '$cot'")"
+nrows=$(psql_q "SELECT count(*) FROM vehicle_rows v JOIN cases k ON k.id = v.case_id WHERE k.cot = '$cot'")
+check_fails "re-running an exported case is refused" "$MINCA" case rerun "$cot"
+check_eq "the rows the workbook was built from are kept" "$nrows" \
+  "$(psql_q "SELECT count(*) FROM vehicle_rows v JOIN cases k ON k.id = v.case_id WHERE k.cot = '$cot'")"
+finish
