@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Reviewers colliding: undo racing ready, ready on an exported case.
+# Reviewers colliding: three shells deciding one row, undo racing ready, ready on an exported
+# case.
 source "$(dirname "$0")/../lib.sh"
 use_fresh_db t_review_concurrency || { not_ok "create test database"; finish; exit 1; }
 export MINCA_INSURER=demo
@@ -12,6 +13,26 @@ rowq() { psql_q "SELECT $1 FROM vehicle_rows v JOIN cases k ON k.id = v.case_id 
 inc=$(psql_q "SELECT v.inciso FROM vehicle_rows v JOIN cases k ON k.id = v.case_id JOIN matches x ON x.vehicle_row_id = v.id
               WHERE k.cot = '$cot' AND x.decision = 'needs_review' AND jsonb_array_length(x.candidates) >= 3 ORDER BY v.inciso LIMIT 1")
 rid=$(rowq v.id "$inc")
+
+# ---- three reviewers picking on one row: every audit entry's "before" is the previous "after"
+reviewer() { # USER CANDIDATE_INDEX N
+  local key; key=$(rowq "x.candidates->$2->>'cvegs' || ' ' || (x.candidates->$2->>'year')" "$inc")
+  for _ in $(seq "$3"); do MINCA_USER=$1 "$MINCA" review "$cot" pick "$inc" $key >/dev/null 2>&1; done
+}
+reviewer ana 0 17 & reviewer beto 1 17 & reviewer carla 2 16 &
+wait
+n=$(psql_q "SELECT count(*) FROM audit_log WHERE entity = 'vehicle_row' AND entity_id = '$rid' AND action LIKE 'review.%'")
+check_eq "50 decisions on the row are audited" "50" "$n"
+stale=$(psql_q "SELECT count(*) FROM (SELECT details->'before'->>'cvegs' AS b, details->'before'->>'decision' AS bd,
+                  lag(details->'after'->>'cvegs') OVER (ORDER BY id) AS prev, lag(details->'after'->>'decision') OVER (ORDER BY id) AS prevd, id,
+                  row_number() OVER (ORDER BY id) AS k
+                  FROM audit_log WHERE entity = 'vehicle_row' AND entity_id = '$rid' AND action LIKE 'review.%') s
+                WHERE k > 1 AND (b IS DISTINCT FROM prev OR bd IS DISTINCT FROM prevd)")
+check_eq "no audit entry records a stale before" "0" "$stale"
+last=$(psql_q "SELECT actor FROM audit_log WHERE entity = 'vehicle_row' AND entity_id = '$rid' ORDER BY id DESC LIMIT 1")
+prev=$(psql_q "SELECT actor || ' ' || (details->'after'->>'cvegs') FROM audit_log WHERE entity = 'vehicle_row' AND entity_id = '$rid' ORDER BY id DESC OFFSET 1 LIMIT 1")
+check "the last reviewer undoes" env MINCA_USER="$last" "$MINCA" review "$cot" undo
+check_eq "undo restores the colleague's pick, with the colleague as reviewer" "$prev" "$(rowq "x.reviewed_by || ' ' || x.cvegs" "$inc")"
 
 # ---- undo racing ready: a ready case never keeps an undecided row
 open=($(psql_q "SELECT v.inciso FROM vehicle_rows v JOIN cases k ON k.id = v.case_id JOIN matches x ON x.vehicle_row_id = v.id WHERE k.cot = '$cot' AND x.decision = 'needs_review' AND x.cvegs IS NOT NULL ORDER BY 1"))
