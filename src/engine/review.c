@@ -20,9 +20,10 @@ typedef struct row_state {
     char catalog_version[32];
 } row_state;
 
-/* Every review change takes its locks in one order: the case row, then the vehicle row.
- * Deciders of one case take turns and `ready` waits for a decision in flight (and the other
- * way round). */
+/* Every review change takes its locks in one order: the case row, then the vehicle row, then
+ * the description's correction key. Deciders of one case take turns, `ready` waits for a
+ * decision in flight (and the other way round), and two cases sharing a description agree on
+ * the one correction in force. */
 static int lock_case(PGconn *c, long long insurer_id, long long case_id, char *status, size_t status_len,
                      minca_err *err)
 {
@@ -44,6 +45,15 @@ static int lock_case(PGconn *c, long long insurer_id, long long case_id, char *s
         snprintf(status, status_len, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
     return 0;
+}
+
+static int lock_correction_key(PGconn *c, long long insurer_id, const char *norm_key, minca_err *err)
+{
+    char ins[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    const char *p[] = {ins, norm_key};
+    return store_exec(c, err, "SELECT pg_advisory_xact_lock(hashtext('minca.correction:' || $1 || ':' || $2)::bigint)",
+                      2, p);
 }
 
 /* Locks the row's case and the row, then reads the row's match: the values read are the
@@ -139,6 +149,8 @@ static int decide(PGconn *c, long long insurer_id, long long row_id, const char 
     }
     snprintf(yr, sizeof yr, "%d", year);
     snprintf(cid, sizeof cid, "%lld", st.case_id);
+    if (lock_correction_key(c, insurer_id, st.norm_key, err) < 0)
+        goto fail;
     if (cvegs) {
         /* The chosen key must exist in the insurer's active catalog for that year. */
         const char *pk[] = {ins, cvegs, yr};
@@ -342,15 +354,26 @@ int review_undo(PGconn *c, long long insurer_id, long long case_id, const char *
                         "                                      ELSE coalesce($7::timestamptz, now()) END,"
                         " updated_at = now() WHERE vehicle_row_id = $1::bigint",
                         7, pm);
+    /* The decision's correction is revoked; the ones it had replaced come back only if it was
+     * still the one in force (a later decision on the same description stands). */
+    const char *pk[] = {corr};
+    r = rc == 0 ? store_query(c, err, "SELECT norm_key FROM corrections WHERE id = $1::bigint", 1, pk) : NULL;
+    if (!r)
+        goto fail;
+    if (PQntuples(r) > 0)
+        rc = lock_correction_key(c, insurer_id, PQgetvalue(r, 0, 0), err);
+    PQclear(r);
     const char *pc[] = {corr, user};
-    if (rc == 0)
-        rc = store_exec(c, err, "UPDATE corrections SET revoked_by = $2, revoked_at = now() WHERE id = $1::bigint"
-                                " AND revoked_at IS NULL", 2, pc);
-    /* The corrections that decision had replaced are in force again. */
+    r = rc == 0 ? store_query(c, err, "UPDATE corrections SET revoked_by = $2, revoked_at = now() WHERE id = $1::bigint"
+                                      " AND revoked_at IS NULL RETURNING id", 2, pc) : NULL;
+    if (!r)
+        goto fail;
+    bool was_in_force = PQntuples(r) > 0;
+    PQclear(r);
     json_t *replaced_ids = json_object_get(d, "replaced_corrections");
     char *replaced = replaced_ids ? json_dumps(replaced_ids, JSON_COMPACT) : strdup("[]");
     const char *prs[] = {replaced};
-    if (rc == 0)
+    if (was_in_force)
         rc = store_exec(c, err,
                         "UPDATE corrections SET revoked_by = NULL, revoked_at = NULL"
                         " WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Reviewers colliding: three shells deciding one row, undo racing ready, ready on an exported
-# case.
+# Reviewers colliding: three shells deciding one row, two reviewers deciding two rows with one
+# description, undo racing ready, ready on an exported case.
 source "$(dirname "$0")/../lib.sh"
 use_fresh_db t_review_concurrency || { not_ok "create test database"; finish; exit 1; }
 export MINCA_INSURER=demo
@@ -33,6 +33,36 @@ last=$(psql_q "SELECT actor FROM audit_log WHERE entity = 'vehicle_row' AND enti
 prev=$(psql_q "SELECT actor || ' ' || (details->'after'->>'cvegs') FROM audit_log WHERE entity = 'vehicle_row' AND entity_id = '$rid' ORDER BY id DESC OFFSET 1 LIMIT 1")
 check "the last reviewer undoes" env MINCA_USER="$last" "$MINCA" review "$cot" undo
 check_eq "undo restores the colleague's pick, with the colleague as reviewer" "$prev" "$(rowq "x.reviewed_by || ' ' || x.cvegs" "$inc")"
+
+# ---- two reviewers, two rows with one description, different keys: one correction in force
+src=$(psql_q "SELECT m.source_ref FROM messages m JOIN cases k ON k.message_id = m.id WHERE k.cot = '$cot'")
+sed 's/^Message-ID: <\(.*\)>/Message-ID: <twin-\1>/I' "$src" > "$T_TMP/twin.eml"
+"$MINCA" batch "$T_TMP/twin.eml" >/dev/null 2>&1
+cot2=$(psql_q "SELECT k.cot FROM cases k JOIN messages m ON m.id = k.message_id WHERE m.message_id LIKE '<twin-%'")
+inc2=$(psql_q "SELECT v.inciso FROM vehicle_rows v JOIN cases k ON k.id = v.case_id JOIN matches x ON x.vehicle_row_id = v.id
+               WHERE k.cot = '$cot' AND v.inciso <> $inc AND x.decision = 'needs_review' AND jsonb_array_length(x.candidates) >= 2 ORDER BY v.inciso LIMIT 1")
+k1=$(rowq "x.candidates->0->>'cvegs' || ' ' || (x.candidates->0->>'year')" "$inc2")
+k2=$(rowq "x.candidates->1->>'cvegs' || ' ' || (x.candidates->1->>'year')" "$inc2")
+desc=$(rowq "v.description" "$inc2")
+check_eq "the twin case has the row with the same description" "$desc" \
+  "$(psql_q "SELECT v.description FROM vehicle_rows v JOIN cases k ON k.id = v.case_id WHERE k.cot = '$cot2' AND v.inciso = $inc2")"
+before=$(psql_q "SELECT coalesce(max(id), 0) FROM corrections")
+two=0 none=0
+for _ in $(seq 40); do
+  MINCA_USER=ana "$MINCA" review "$cot" pick "$inc2" $k1 >/dev/null 2>&1 &
+  MINCA_USER=beto "$MINCA" review "$cot2" pick "$inc2" $k2 >/dev/null 2>&1 &
+  wait
+  act=$(psql_q "SELECT count(*) FROM corrections WHERE id > $before AND revoked_at IS NULL")
+  [ "$act" -gt 1 ] && two=$((two + 1)); [ "$act" -eq 0 ] && none=$((none + 1))
+done
+check_eq "80 decisions: never two corrections in force for one description" "0" "$two"
+check_eq "80 decisions: never none" "0" "$none"
+check_eq "exactly one correction in force for the description" "1" "$(psql_q "SELECT count(*) FROM corrections WHERE id > $before AND revoked_at IS NULL")"
+MINCA_USER=ana "$MINCA" review "$cot" undo >/dev/null 2>&1 &
+MINCA_USER=beto "$MINCA" review "$cot2" undo >/dev/null 2>&1 &
+wait
+check_eq "after two concurrent undos at most one correction is in force" "1" \
+  "$(psql_q "SELECT (count(*) <= 1)::int FROM corrections WHERE id > $before AND revoked_at IS NULL")"
 
 # ---- undo racing ready: a ready case never keeps an undecided row
 open=($(psql_q "SELECT v.inciso FROM vehicle_rows v JOIN cases k ON k.id = v.case_id JOIN matches x ON x.vehicle_row_id = v.id WHERE k.cot = '$cot' AND x.decision = 'needs_review' AND x.cvegs IS NOT NULL ORDER BY 1"))
