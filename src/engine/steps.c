@@ -39,9 +39,10 @@ static int step_ingest(engine_ctx *ctx, minca_err *err)
         rc = engine_followup(ctx, STEP_EXTRACT, next, key, err);
         json_decref(next);
     }
-    ctx->event = json_pack("{s:s?, s:s, s:b, s:b, s:s?, s:I, s:s?, s:I}", "origin", origin, "outcome",
+    ctx->event = json_pack("{s:s?, s:s, s:b, s:b, s:b, s:s?, s:I, s:s?, s:I}", "origin", origin, "outcome",
                            res.parse_failed ? "error" : res.duplicate ? "duplicate" : res.cot[0] ? "case" : "no_case",
-                           "duplicate", res.duplicate, "parse_failed", res.parse_failed,
+                           "duplicate", res.duplicate, "message_id_reused", res.message_id_reused,
+                           "parse_failed", res.parse_failed,
                            "cot", res.cot[0] ? res.cot : NULL, "case_id", (json_int_t)res.case_id,
                            "error", res.parse_failed ? res.error : NULL, "message_id", (json_int_t)res.message_id);
     return rc;

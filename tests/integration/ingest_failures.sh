@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Ingest failures that must not lose mail: a batch whose ingest jobs went dead is ingested
-# when run again.
+# when run again; a Message-ID reused by another sender does not swallow the real email.
 source "$(dirname "$0")/../lib.sh"
 use_fresh_db t_ingest_failures || { not_ok "create test database"; finish; exit 1; }
 export MINCA_INSURER=demo
@@ -23,4 +23,18 @@ check_eq "the three messages are stored" "3" "$(psql_q "SELECT count(*) FROM mes
 check_eq "no ingest job is left dead" "0" "$(psql_q "SELECT count(*) FROM jobs WHERE kind = 'ingest' AND state = 'dead'")"
 MINCA_MAX_ATTEMPTS=2 timeout 120 "$MINCA" batch "$T_TMP/dead" >"$T_TMP/dead3.out" 2>&1
 check_match "a third run finds them ingested" "0 message\(s\) queued for demo, 3 already ingested" "$(cat "$T_TMP/dead3.out")"
+# ---- a Message-ID reused by another sender
+mk_eml "<flotilla-2026@corredor-prueba.mx>" "Flotilla real" >"$T_TMP/real.eml"
+sed 's/^From: .*/From: Alguien <otro@spam.example>\r/; s/^Subject: .*/Subject: hola\r/' "$T_TMP/real.eml" >"$T_TMP/hijack.eml"
+"$MINCA" batch "$T_TMP/hijack.eml" >/dev/null 2>&1
+"$MINCA" batch "$T_TMP/real.eml" >"$T_TMP/real.out" 2>&1
+check_eq "both messages are stored" "2" "$(psql_q "SELECT count(*) FROM messages WHERE message_id = '<flotilla-2026@corredor-prueba.mx>'")"
+check_eq "the broker's email opened its case" "1" \
+  "$(psql_q "SELECT count(*) FROM messages m JOIN cases k ON k.message_id = m.id WHERE m.message_id = '<flotilla-2026@corredor-prueba.mx>' AND m.from_addr = 'ventas@corredor-prueba.mx'")"
+check_match "the second message is flagged as reusing a Message-ID" "Message-ID" \
+  "$(psql_q "SELECT problems::text FROM messages WHERE message_id = '<flotilla-2026@corredor-prueba.mx>' AND from_addr = 'ventas@corredor-prueba.mx'")"
+"$MINCA" batch "$T_TMP/real.eml" >"$T_TMP/real2.out" 2>&1
+cp "$T_TMP/real.eml" "$T_TMP/real-copy.eml"
+"$MINCA" batch --json "$T_TMP/real-copy.eml" >"$T_TMP/real3.out" 2>&1
+check_eq "the same email again is a duplicate" "2" "$(psql_q "SELECT count(*) FROM messages WHERE message_id = '<flotilla-2026@corredor-prueba.mx>'")"
 finish
