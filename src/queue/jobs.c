@@ -81,7 +81,7 @@ int queue_claim(PGconn *c, long long id, const char *worker, int lease_seconds, 
     snprintf(lease, sizeof lease, "%d", lease_seconds);
     const char *p[] = {idb, worker, lease, kinds};
     PGresult *r = store_query(c, err,
-                              "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = $2,"
+                              "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = $2, backend_pid = pg_backend_pid(),"
                               " lease_until = now() + make_interval(secs => $3::int), updated_at = now()"
                               " WHERE id = $1::bigint AND state IN ('queued', 'failed') AND run_at <= now()"
                               "   AND ($4::text[] IS NULL OR kind = ANY($4::text[]))"
@@ -103,7 +103,7 @@ int queue_claim_next(PGconn *c, const char *worker, int lease_seconds, const cha
     snprintf(lease, sizeof lease, "%d", lease_seconds);
     const char *p[] = {worker, lease, kinds};
     PGresult *r = store_query(c, err,
-                              "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = $1,"
+                              "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = $1, backend_pid = pg_backend_pid(),"
                               " lease_until = now() + make_interval(secs => $2::int), updated_at = now()"
                               " WHERE id = (SELECT id FROM jobs WHERE state IN ('queued', 'failed') AND run_at <= now()"
                               "               AND ($3::text[] IS NULL OR kind = ANY($3::text[]))"
@@ -181,16 +181,29 @@ int queue_janitor(PGconn *c, redisContext *r, int stale_seconds, minca_err *err)
     char stale[16];
     snprintf(stale, sizeof stale, "%d", stale_seconds);
     const char *p[] = {stale};
-    /* Expired leases: the worker died or hung. The attempt stays counted. */
+    /* Expired leases: the worker died or hung. The attempt stays counted. A worker that is
+     * stopped (not dead) still has its transaction open, holding row locks such as the COT
+     * counter's: its backend is ended, so its work rolls back and the locks go. The backend
+     * is the one that claimed the job only if it still carries the worker's name and started
+     * before the claim (a pid can be reused). */
     PGresult *res = store_query(c, err,
-                                "UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END,"
-                                " last_error = 'lease expired: worker ' || coalesce(worker, '?') || ' stopped responding',"
-                                " lease_until = NULL, run_at = now(), updated_at = now()"
-                                " WHERE state = 'running' AND lease_until < now() RETURNING id",
+                                "WITH expired AS ("
+                                "  UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END,"
+                                "  last_error = 'lease expired: worker ' || coalesce(worker, '?') || ' stopped responding',"
+                                "  lease_until = NULL, run_at = now(), updated_at = now()"
+                                "  WHERE state = 'running' AND lease_until < now()"
+                                "  RETURNING id, backend_pid AS pid, worker)"
+                                " SELECT e.id, (SELECT bool_or(pg_terminate_backend(a.pid)) FROM pg_stat_activity a"
+                                "                WHERE a.pid = e.pid AND a.pid <> pg_backend_pid()"
+                                "                  AND a.application_name = left(e.worker, 63))"
+                                "   FROM expired e",
                                 0, NULL);
     if (!res)
         return -1;
     int reclaimed = PQntuples(res);
+    for (int i = 0; i < reclaimed; i++)
+        if (strcmp(PQgetvalue(res, i, 1), "t") == 0)
+            log_warn("janitor: job %s: ended the database session of its stalled worker", PQgetvalue(res, i, 0));
     PQclear(res);
     /* Due jobs nobody took for a while: Redis may have lost their wake-up. */
     res = store_query(c, err,
