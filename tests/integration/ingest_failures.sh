@@ -14,6 +14,8 @@ psql_q "CREATE FUNCTION t_refuse() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGI
         CREATE TRIGGER t_refuse BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION t_refuse();"
 MINCA_MAX_ATTEMPTS=2 timeout 120 "$MINCA" batch "$T_TMP/dead" >"$T_TMP/dead1.out" 2>&1
 check_eq "with the failing trigger the three ingest jobs are dead" "3" "$(psql_q "SELECT count(*) FROM jobs WHERE kind = 'ingest' AND state = 'dead'")"
+check_match "the summary says they could not be stored" "0 unreadable, 3 could not be stored" "$(cat "$T_TMP/dead1.out")"
+check_match "the failure names the database error" "messages are refused for this test" "$(cat "$T_TMP/dead1.out")"
 psql_q "DROP TRIGGER t_refuse ON messages"
 MINCA_MAX_ATTEMPTS=2 timeout 120 "$MINCA" batch "$T_TMP/dead" >"$T_TMP/dead2.out" 2>&1
 rc=$?
