@@ -21,6 +21,12 @@ if [ "$(id -u)" -eq 0 ]; then
 else
   skip "as root, PostgreSQL runs as the unprivileged user minca" "not running as root"
 fi
+# A shared (configured) Redis counts as running only when it answers.
+out=$(MINCA_REDIS_URL=redis://127.0.0.1:1/0 "$MINCA" db status 2>&1); rc=$?
+check_eq "db status with a configured Redis that does not answer exits 3" "3" "$rc"
+check_match "and says it is not running" "redis: +not running" "$out"
+out=$(MINCA_REDIS_URL="unix://$MINCA_HOME/run/redis.sock" "$MINCA" db status 2>&1)
+check_match "a configured Redis that answers is running" "redis: +running" "$out"
 unset MINCA_DATABASE_URL MINCA_REDIS_URL
 
 check "db stop stops both" "$MINCA" db stop
