@@ -111,6 +111,14 @@ static int db_run(int argc, char **argv)
                st.pg_embedded ? "embedded, " : "", db);
         if (st.pg_embedded)
             printf("  data: %s%s\n", st.pg_data, st.pg_running ? "" : "");
+        if (strcmp(st.pg_fsync, "off") == 0)
+            printf("  durability: OFF (fsync off%s): data is lost on a crash\n",
+                   st.pg_embedded ? ", MINCA_PG_FAST=1: a throwaway test cluster" : " on the server");
+        else if (st.pg_fsync[0])
+            printf("  durability: on (fsync %s)\n", st.pg_fsync);
+        if (st.pg_fast_ignored)
+            printf("  MINCA_PG_FAST=1 is ignored: only a throwaway cluster under the temporary directory may "
+                   "run without fsync\n");
         char *redis = config_mask_url(servers_redis_url());
         char redis_why[1100] = "";
         if (!st.redis_embedded) {

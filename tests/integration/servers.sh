@@ -79,4 +79,19 @@ else
   skip "unprivileged user servers" "the suite itself runs unprivileged"
 fi
 "$MINCA" db stop >/dev/null 2>&1
+
+# MINCA_PG_FAST=1 (durability off) is for throwaway test clusters under the temporary
+# directory only; db status says which way it is.
+fasthome="$T_TMP/fast"
+MINCA_PG_FAST=1 MINCA_HOME="$fasthome" "$MINCA" db start >/dev/null 2>&1
+out=$(MINCA_PG_FAST=1 MINCA_HOME="$fasthome" "$MINCA" db status 2>&1)
+check_match "a test cluster under the temp directory runs without fsync, and db status says so" "durability: OFF" "$out"
+MINCA_HOME="$fasthome" "$MINCA" db stop >/dev/null 2>&1
+realhome=$(mktemp -d /var/tmp/minca-real.XXXXXX); chmod 755 "$realhome"
+MINCA_PG_FAST=1 MINCA_HOME="$realhome/home" "$MINCA" db start >/dev/null 2>&1
+out=$(MINCA_PG_FAST=1 MINCA_HOME="$realhome/home" "$MINCA" db status 2>&1)
+check_match "a cluster elsewhere keeps fsync on despite MINCA_PG_FAST=1" "durability: on" "$out"
+check_match "and db status says the setting is ignored" "MINCA_PG_FAST=1 is ignored" "$out"
+MINCA_HOME="$realhome/home" "$MINCA" db stop >/dev/null 2>&1
+rm -rf "$realhome"
 finish
