@@ -3,6 +3,7 @@
 #include "minca/review.h"
 #include "minca/steps.h"
 
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -501,17 +502,62 @@ long long review_case_id(PGconn *c, long long insurer_id, const char *cot, minca
     return id;
 }
 
-long long review_row_id(PGconn *c, long long case_id, int inciso, minca_err *err)
+static bool all_digits(const char *s)
 {
-    char cid[32], inc[16];
+    if (!s || !*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+long long review_row_find(PGconn *c, long long case_id, const char *spec, minca_err *err)
+{
+    char cid[32], key[256] = "", file[256] = "";
     snprintf(cid, sizeof cid, "%lld", case_id);
-    snprintf(inc, sizeof inc, "%d", inciso);
-    const char *p[] = {cid, inc};
-    PGresult *r = store_query(c, err, "SELECT id FROM vehicle_rows WHERE case_id = $1::bigint AND inciso = $2::int"
-                                      " ORDER BY id LIMIT 1", 2, p);
+    const char *id = NULL;
+    if (spec[0] == '#')
+        id = spec + 1;
+    else if (strncmp(spec, "id:", 3) == 0)
+        id = spec + 3;
+    const char *colon = id ? NULL : strrchr(spec, ':');
+    if (colon) {
+        snprintf(file, sizeof file, "%.*s", (int)(colon - spec), spec);
+        snprintf(key, sizeof key, "%s", colon + 1);
+    } else {
+        snprintf(key, sizeof key, "%s", id ? id : spec);
+    }
+    if (!all_digits(key) || strlen(key) > 9) {
+        minca_err_set(err, "'%s' names no vehicle row: use INCISO, FILE:INCISO or #ROWID", spec);
+        return 0;
+    }
+    const char *p[] = {cid, key, id ? "id" : colon ? "file" : "inciso", file};
+    PGresult *r = store_query(c, err,
+                              "SELECT v.id, coalesce(a.filename, v.source_sheet, '?'), a.ordinal"
+                              "  FROM vehicle_rows v LEFT JOIN attachments a ON a.id = v.attachment_id"
+                              " WHERE v.case_id = $1::bigint"
+                              "   AND CASE $3 WHEN 'id' THEN v.id = $2::bigint"
+                              "       ELSE v.inciso = $2::int AND ($3 = 'inciso' OR lower(a.filename) = lower($4)"
+                              "            OR a.ordinal::text = $4 OR lower(v.source_sheet) = lower($4)) END"
+                              " ORDER BY v.id LIMIT 20",
+                              4, p);
     if (!r)
         return -1;
-    long long id = PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+    long long row = 0;
+    int n = PQntuples(r);
+    if (n == 1) {
+        row = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    } else if (n == 0) {
+        minca_err_set(err, "the case has no vehicle row %s", spec);
+    } else {
+        GString *ways = g_string_new(NULL);
+        for (int i = 0; i < n && i < 5; i++)
+            g_string_append_printf(ways, "%s%s:%s (#%s)", i ? ", " : "", PQgetvalue(r, i, 1), key, PQgetvalue(r, i, 0));
+        minca_err_set(err, "inciso %s is on %d rows of the case (it has several files): name one as %s", key, n,
+                      ways->str);
+        g_string_free(ways, TRUE);
+    }
     PQclear(r);
-    return id;
+    return row;
 }
