@@ -215,6 +215,29 @@ static bool reconnect(PGconn *c, double *down_since)
     return true;
 }
 
+/* Enqueues one message; when the connection broke (a server restart) it reconnects and tries
+ * again, within the same give-up window as the wait below. */
+static int enqueue_with_reconnect(PGconn *c, long long insurer_id, const char *batch_id, const intake_item *item,
+                                  long long *job_id, minca_err *err)
+{
+    double down_since = 0;
+    for (;;) {
+        if (enqueue_message(c, insurer_id, batch_id, item, job_id, err) == 0)
+            return 0;
+        if (PQstatus(c) == CONNECTION_OK) {
+            /* The failure may only show on the next statement after a restart: probe once. */
+            PGresult *r = PQexec(c, "SELECT 1");
+            bool alive = PQresultStatus(r) == PGRES_TUPLES_OK;
+            PQclear(r);
+            if (alive)
+                return -1;
+        }
+        log_warn("batch: PostgreSQL connection lost while enqueuing %s (%s); reconnecting", item->origin, err->msg);
+        if (!reconnect(c, &down_since))
+            return -1;
+    }
+}
+
 static int batch_run(int argc, char **argv)
 {
     const char *insurer = config_get()->insurer, *export_dir = NULL;
@@ -282,7 +305,7 @@ static int batch_run(int argc, char **argv)
             if (r < 0)
                 json_array_append_new(read_failures, json_pack("{s:s, s:s?, s:s}", "kind", "read", "subject",
                                                                item.origin, "error", err.msg));
-            else if (enqueue_message(c, ins.id, batch_id, &item, &id, &err) < 0)
+            else if (enqueue_with_reconnect(c, ins.id, batch_id, &item, &id, &err) < 0)
                 json_array_append_new(read_failures, json_pack("{s:s, s:s, s:s}", "kind", "enqueue", "subject",
                                                                item.origin, "error", err.msg));
             else if (id) {
