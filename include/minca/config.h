@@ -27,6 +27,9 @@ typedef struct minca_config {
     int workers;           /* engine threads */
     int max_attempts;      /* a failing job is retried up to this many attempts, then dead */
     int lease_seconds;     /* job lease: a job whose worker stops responding is retried after it */
+    int max_rows_per_attachment;   /* vehicle rows one attachment may hold; more is refused */
+    int max_rows_per_case;         /* vehicle rows one case may hold over all its attachments */
+    int max_extract_seconds;       /* reading one case's attachments stops with an error after this */
     config_keybinding *keys;   /* TUI key remaps from the `keys:` mapping */
     int n_keys;
 } minca_config;

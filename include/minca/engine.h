@@ -11,7 +11,8 @@ typedef struct engine_ingest_result {
     long long message_id;      /* messages.id (0 when nothing was stored) */
     long long case_id;         /* cases.id, 0 when the message opens no case */
     char cot[64];              /* COT number of the case, "" when none */
-    bool duplicate;            /* the Message-ID was already stored for this insurer */
+    bool duplicate;            /* this message (same Message-ID and same raw bytes) was already stored */
+    bool message_id_reused;    /* the Message-ID belongs to a different stored message: kept, flagged */
     bool parse_failed;         /* not readable as an email: recorded with its error */
     char error[1024];          /* the reason when parse_failed */
     int n_attachments;

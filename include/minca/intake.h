@@ -85,6 +85,11 @@ struct intake_message {
 int intake_parse(const void *data, size_t len, intake_message **out, minca_err *err);
 void intake_message_free(intake_message *msg);
 
+/* SHA-256 (lower-case hex into out) of a raw message without the trace and filter headers
+ * servers add in transit (Received, Return-Path, Delivered-To, ARC-*, X-Spam-*, ...): the same
+ * email delivered twice hashes alike; another email, even with the same Message-ID, does not. */
+void intake_content_sha256(const void *data, size_t len, char out[65]);
+
 /* The message (without attachment bytes, with their sizes and hashes) as a new JSON object;
  * for debugging and `minca mail parse --json`. Caller json_decref()s it. */
 json_t *intake_message_to_json(const intake_message *msg);

@@ -46,10 +46,14 @@ typedef struct queue_enqueue_opts {
     const char *batch_id;        /* NULL: none; follow-on jobs inherit it */
     int max_attempts;            /* 0: the configured max_attempts (default 5) */
     int delay_seconds;
+    /* A job with the same kind and key that is dead is queued again (attempts reset, moved to
+     * this batch) instead of being reported as already there: enqueuing the same work again is
+     * how a re-run asks for it. */
+    bool revive_dead;
 } queue_enqueue_opts;
 
 /* Inserts a job inside the caller's open transaction. *job_id receives the id, or 0 when
- * a job with the same kind and idempotency key already existed. */
+ * a job with the same kind and idempotency key already existed (and was not revived). */
 int queue_enqueue(PGconn *c, const char *kind, json_t *payload, const queue_enqueue_opts *o,
                   long long *job_id, minca_err *err);
 /* After commit: publish job ids on the stream. Failure is logged, not fatal (the janitor and

@@ -35,7 +35,11 @@ int review_revoke_correction(PGconn *c, long long insurer_id, long long correcti
 
 /* Case id of a COT (0 when absent, -1 on error). */
 long long review_case_id(PGconn *c, long long insurer_id, const char *cot, minca_err *err);
-/* Row id of the case's row with this inciso (0 when absent, -1 on error). */
-long long review_row_id(PGconn *c, long long case_id, int inciso, minca_err *err);
+/* Row id of the case's row named by spec: "#ID" (or "id:ID") the row id; "FILE:INCISO" the
+ * inciso within one attachment, FILE its file name or its number in the message (1, 2, ...);
+ * "INCISO" alone when only one row of the case has it (a case with two files repeats
+ * incisos: then the error lists how to name each). 0 with err set when no row fits or the
+ * inciso is ambiguous, -1 on a database error. */
+long long review_row_find(PGconn *c, long long case_id, const char *spec, minca_err *err);
 
 #endif

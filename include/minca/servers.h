@@ -16,6 +16,8 @@ typedef struct servers_status {
     long pg_pid, redis_pid;
     char pg_data[1024];                    /* data directory of the embedded cluster */
     char run_dir[1024];                    /* sockets and pid files */
+    char pg_fsync[16];                     /* the server's fsync setting ("on"/"off"), "" if unknown */
+    bool pg_fast_ignored;                  /* MINCA_PG_FAST=1 set for a cluster outside the temp dir */
 } servers_status;
 
 /* Starts whatever embedded server is needed and not running; idempotent and safe when two

@@ -25,7 +25,8 @@ CLI_COMMAND(batch_command, {
              "Maildir) through the job queue: each message is stored with its attachments, a case\n"
              "with a COT number is opened for each quote request, the vehicle rows are extracted\n"
              "from the spreadsheets and matched to the catalog. The same message twice (same\n"
-             "Message-ID) is stored once; running the batch again creates nothing new.\n\n"
+             "Message-ID) is stored once; running the batch again creates nothing new, except\n"
+             "that a message whose ingest job is dead (it failed every attempt) is queued again.\n\n"
              "  --insurer SLUG  tenant to ingest for (default: the configured insurer)\n"
              "  --export DIR    export each finished case's quote (workbook and PDF summary) into DIR\n"
              "  --json          print the summary as one JSON object\n"
@@ -71,7 +72,8 @@ static int enqueue_message(PGconn *c, long long insurer_id, const char *batch_id
         goto fail;
     snprintf(key, sizeof key, "%lld:%s", insurer_id, sha);
     json_t *payload = json_pack("{s:s, s:s, s:s}", "sha256", sha, "origin", item->origin, "source", "eml");
-    queue_enqueue_opts o = {.insurer_id = insurer_id, .idempotency_key = key, .batch_id = batch_id};
+    queue_enqueue_opts o = {.insurer_id = insurer_id, .idempotency_key = key, .batch_id = batch_id,
+                             .revive_dead = true};
     int rc = queue_enqueue(c, STEP_INGEST, payload, &o, job_id, err);
     json_decref(payload);
     if (rc < 0 || store_commit(c, err) < 0)
@@ -141,16 +143,21 @@ static void print_summary(json_t *sum, const char *insurer, double elapsed)
            *failures = json_object_get(sum, "failures");
     size_t i;
     json_t *it;
-    int n_case = 0, n_dup = 0, n_none = 0, n_err = 0;
+    int n_case = 0, n_dup = 0, n_none = 0, n_err = 0, n_failed = 0;
     json_array_foreach(items, i, it) {
         const char *o = js(it, "outcome");
         n_case += strcmp(o, "case") == 0;
         n_dup += strcmp(o, "duplicate") == 0;
         n_none += strcmp(o, "no_case") == 0;
-        n_err += strcmp(o, "error") == 0 || strcmp(o, "failed") == 0;
+        /* error: the bytes are not an email; failed: the ingest job died (storing failed) */
+        n_err += strcmp(o, "error") == 0;
+        n_failed += strcmp(o, "failed") == 0;
     }
-    printf("\n%zu message(s) for %s: %d case(s) opened, %d duplicate(s), %d without a case, %d unreadable (%.1f s)\n",
-           json_array_size(items), insurer, n_case, n_dup, n_none, n_err, elapsed);
+    printf("\n%zu message(s) for %s: %d case(s) opened, %d duplicate(s), %d without a case, %d unreadable",
+           json_array_size(items), insurer, n_case, n_dup, n_none, n_err);
+    if (n_failed)
+        printf(", %d could not be stored (see failures; run the batch again to retry)", n_failed);
+    printf(" (%.1f s)\n", elapsed);
     if (json_array_size(cases)) {
         printf("\n%-18s %-10s %-34s %5s %5s %6s %5s\n", "COT", "STATUS", "CLIENT", "VEH", "AUTO", "REVIEW", "NOMA");
         json_array_foreach(cases, i, it) {
@@ -207,6 +214,29 @@ static bool reconnect(PGconn *c, double *down_since)
     }
     *down_since = 0;
     return true;
+}
+
+/* Enqueues one message; when the connection broke (a server restart) it reconnects and tries
+ * again, within the same give-up window as the wait below. */
+static int enqueue_with_reconnect(PGconn *c, long long insurer_id, const char *batch_id, const intake_item *item,
+                                  long long *job_id, minca_err *err)
+{
+    double down_since = 0;
+    for (;;) {
+        if (enqueue_message(c, insurer_id, batch_id, item, job_id, err) == 0)
+            return 0;
+        if (PQstatus(c) == CONNECTION_OK) {
+            /* The failure may only show on the next statement after a restart: probe once. */
+            PGresult *r = PQexec(c, "SELECT 1");
+            bool alive = PQresultStatus(r) == PGRES_TUPLES_OK;
+            PQclear(r);
+            if (alive)
+                return -1;
+        }
+        log_warn("batch: PostgreSQL connection lost while enqueuing %s (%s); reconnecting", item->origin, err->msg);
+        if (!reconnect(c, &down_since))
+            return -1;
+    }
 }
 
 static int batch_run(int argc, char **argv)
@@ -276,7 +306,7 @@ static int batch_run(int argc, char **argv)
             if (r < 0)
                 json_array_append_new(read_failures, json_pack("{s:s, s:s?, s:s}", "kind", "read", "subject",
                                                                item.origin, "error", err.msg));
-            else if (enqueue_message(c, ins.id, batch_id, &item, &id, &err) < 0)
+            else if (enqueue_with_reconnect(c, ins.id, batch_id, &item, &id, &err) < 0)
                 json_array_append_new(read_failures, json_pack("{s:s, s:s, s:s}", "kind", "enqueue", "subject",
                                                                item.origin, "error", err.msg));
             else if (id) {

@@ -99,8 +99,8 @@ static void print_case(json_t *k)
     printf("  vehicles: %zu\n", json_array_size(rows));
     json_t *v;
     json_array_foreach(rows, i, v) {
-        printf("    %3lld %s %4lld %-17s %-6s %-12s\n", num(v, "inciso"), cli_fit(str(v, "description"), 40),
-               num(v, "year"), str(v, "vin"), str(v, "cvegs"), str(v, "decision"));
+        printf("    %3lld %s %4lld %-17s %-6s %-12s #%lld\n", num(v, "inciso"), cli_fit(str(v, "description"), 40),
+               num(v, "year"), str(v, "vin"), str(v, "cvegs"), str(v, "decision"), num(v, "id"));
     }
 }
 

@@ -1,6 +1,7 @@
 /* minca db start|stop|status|migrate|url and minca config */
 #include "minca/cli.h"
 #include "minca/config.h"
+#include "minca/queue.h"
 #include "minca/servers.h"
 #include "minca/store.h"
 
@@ -110,9 +111,31 @@ static int db_run(int argc, char **argv)
                st.pg_embedded ? "embedded, " : "", db);
         if (st.pg_embedded)
             printf("  data: %s%s\n", st.pg_data, st.pg_running ? "" : "");
+        if (strcmp(st.pg_fsync, "off") == 0)
+            printf("  durability: OFF (fsync off%s): data is lost on a crash\n",
+                   st.pg_embedded ? ", MINCA_PG_FAST=1: a throwaway test cluster" : " on the server");
+        else if (st.pg_fsync[0])
+            printf("  durability: on (fsync %s)\n", st.pg_fsync);
+        if (st.pg_fast_ignored)
+            printf("  MINCA_PG_FAST=1 is ignored: only a throwaway cluster under the temporary directory may "
+                   "run without fsync\n");
         char *redis = config_mask_url(servers_redis_url());
-        printf("redis:      %s (%s%s)\n", st.redis_running ? "running" : "not running",
-               st.redis_embedded ? "embedded, " : "", redis);
+        char redis_why[1100] = "";
+        if (!st.redis_embedded) {
+            /* A shared Redis is running only if it answers. */
+            minca_err rerr = {0};
+            redisContext *r = queue_redis_connect(&rerr);
+            redisReply *pong = r ? queue_redis_cmd(r, &rerr, "PING") : NULL;
+            st.redis_running = pong && pong->type == REDIS_REPLY_STATUS && strcmp(pong->str, "PONG") == 0;
+            if (!st.redis_running)
+                snprintf(redis_why, sizeof redis_why, "  %s\n", rerr.msg[0] ? rerr.msg : "no PONG");
+            if (pong)
+                freeReplyObject(pong);
+            if (r)
+                redisFree(r);
+        }
+        printf("redis:      %s (%s%s)\n%s", st.redis_running ? "running" : "not running",
+               st.redis_embedded ? "embedded, " : "", redis, redis_why);
         free(redis);
         free(db);
         return st.pg_running && st.redis_running ? 0 : 3;

@@ -14,13 +14,16 @@ static int correction_run(int argc, char **argv);
 CLI_COMMAND(review_command, {
     .name = "review",
     .summary = "decide vehicle matches of a case (accept, pick, no match, undo, note, ready)",
-    .usage = "usage: minca review COT accept INCISO\n"
-             "       minca review COT pick INCISO CVEGS YEAR\n"
-             "       minca review COT nomatch INCISO\n"
-             "       minca review COT note INCISO TEXT\n"
+    .usage = "usage: minca review COT accept ROW\n"
+             "       minca review COT pick ROW CVEGS YEAR\n"
+             "       minca review COT nomatch ROW\n"
+             "       minca review COT note ROW TEXT\n"
              "       minca review COT undo\n"
              "       minca review COT ready\n"
              "  [--insurer SLUG]\n\n"
+             "ROW is the vehicle's inciso, FILE:INCISO when the case has several files that repeat\n"
+             "incisos (FILE is the attachment's name or number), or #ROWID (shown by minca case\n"
+             "show).\n\n"
              "Each decision is saved at once, written to the audit log with the acting user and\n"
              "kept as a correction the codifier applies to the same description from then on.\n"
              "undo reverts your last decision on the case; ready marks the case ready for export\n"
@@ -86,11 +89,9 @@ static int review_run(int argc, char **argv)
     if (needs_row) {
         if (argc < 4) {
             PQfinish(c);
-            return cli_usage_error(&review_command, "%s needs an INCISO", action);
+            return cli_usage_error(&review_command, "%s needs a ROW (INCISO, FILE:INCISO or #ROWID)", action);
         }
-        row_id = review_row_id(c, case_id, atoi(argv[3]), &err);
-        if (row_id == 0)
-            minca_err_set(&err, "%s has no vehicle with inciso %s", cot, argv[3]);
+        row_id = review_row_find(c, case_id, argv[3], &err);
         if (row_id <= 0)
             goto done;
     }

@@ -95,6 +95,12 @@ static void apply_key(const char *section, const char *key, const char *value)
         cfg.lease_seconds = atoi(value);
     else if (strcmp(key, "max_attempts") == 0)
         cfg.max_attempts = atoi(value);
+    else if (strcmp(key, "max_rows_per_attachment") == 0)
+        cfg.max_rows_per_attachment = atoi(value);
+    else if (strcmp(key, "max_rows_per_case") == 0)
+        cfg.max_rows_per_case = atoi(value);
+    else if (strcmp(key, "max_extract_seconds") == 0)
+        cfg.max_extract_seconds = atoi(value);
     else
         log_warn("config: unknown key '%s' ignored", key);
 }
@@ -197,6 +203,9 @@ int config_load(minca_err *err)
     cfg.workers = 2;
     cfg.lease_seconds = 30;
     cfg.max_attempts = 5;
+    cfg.max_rows_per_attachment = 10000;
+    cfg.max_rows_per_case = 20000;
+    cfg.max_extract_seconds = 300;
 
     if (parse_file(cfg.config_path, err) < 0)
         return -1;
@@ -222,6 +231,18 @@ int config_load(minca_err *err)
         cfg.lease_seconds = atoi(v);
     if ((v = env_nonempty("MINCA_MAX_ATTEMPTS")))
         cfg.max_attempts = atoi(v);
+    if ((v = env_nonempty("MINCA_MAX_ROWS_PER_ATTACHMENT")))
+        cfg.max_rows_per_attachment = atoi(v);
+    if ((v = env_nonempty("MINCA_MAX_ROWS_PER_CASE")))
+        cfg.max_rows_per_case = atoi(v);
+    if ((v = env_nonempty("MINCA_MAX_EXTRACT_SECONDS")))
+        cfg.max_extract_seconds = atoi(v);
+    if (cfg.max_rows_per_attachment < 1)
+        cfg.max_rows_per_attachment = 1;
+    if (cfg.max_rows_per_case < 1)
+        cfg.max_rows_per_case = 1;
+    if (cfg.max_extract_seconds < 1)
+        cfg.max_extract_seconds = 1;
     if (cfg.max_attempts < 1)
         cfg.max_attempts = 1;
     if (cfg.lease_seconds < 2)
@@ -300,6 +321,9 @@ void config_print(FILE *out)
     fprintf(out, "workers: %d\n", cfg.workers);
     fprintf(out, "lease_seconds: %d\n", cfg.lease_seconds);
     fprintf(out, "max_attempts: %d\n", cfg.max_attempts);
+    fprintf(out, "max_rows_per_attachment: %d\n", cfg.max_rows_per_attachment);
+    fprintf(out, "max_rows_per_case: %d\n", cfg.max_rows_per_case);
+    fprintf(out, "max_extract_seconds: %d\n", cfg.max_extract_seconds);
     fprintf(out, "export_dir: %s\n", cfg.export_dir);
     fprintf(out, "data_dir: %s\n", cfg.data_dir);
     fprintf(out, "log: %s/minca.log\n", cfg.log_dir);

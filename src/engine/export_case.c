@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 static char *dup_or_null(PGresult *r, int row, int col)
@@ -194,6 +196,49 @@ static int mark_exported(PGconn *c, long long insurer_id, long long case_id, int
     return rc;
 }
 
+/* <dir>/<insurer>/<COT>_vN.<ext>: COT numbers repeat across insurers (every prefix defaults to
+ * COT), so each insurer has its own folder. The file is created exclusively: a workbook already
+ * on disk (an earlier database, another process) is never overwritten; the name then gets a
+ * suffix. Returns the malloc'd path of the empty file reserved. */
+static char *reserve_default_path(const char *dir, const char *insurer, const char *cot, int version, const char *ext_name,
+                                  minca_err *err)
+{
+    char *folder = core_path_join(dir, insurer && *insurer ? insurer : "default");
+    if (core_mkdir_p(folder, 0755, err) < 0) {
+        free(folder);
+        return NULL;
+    }
+    char *name = export_default_filename_ext(cot, version, ext_name);
+    char *dot = strrchr(name, '.');
+    const char *ext = dot ? dot : "";
+    int stem = dot ? (int)(dot - name) : (int)strlen(name);
+    char *path = NULL;
+    for (int n = 1; n <= 100 && !path; n++) {
+        char file[300];
+        if (n == 1)
+            snprintf(file, sizeof file, "%s", name);
+        else
+            snprintf(file, sizeof file, "%.*s-%d%s", stem, name, n, ext);
+        char *candidate = core_path_join(folder, file);
+        int fd = open(candidate, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd >= 0) {
+            close(fd);
+            path = candidate;
+        } else if (errno != EEXIST) {
+            minca_err_set(err, "cannot create %s: %s", candidate, strerror(errno));
+            free(candidate);
+            break;
+        } else {
+            free(candidate);
+            if (n == 100)
+                minca_err_set(err, "no free file name for %s in %s", name, folder);
+        }
+    }
+    free(name);
+    free(folder);
+    return path;
+}
+
 int export_format_parse(const char *text)
 {
     if (!text)
@@ -208,9 +253,9 @@ int export_format_parse(const char *text)
 }
 
 /* --out FILE names the one file, or with both formats the pair FILE.xlsx and FILE.pdf (an
- * extension on FILE is replaced). */
-static char *file_path(const char *dir, const char *out_path, const char *cot, int version, int formats,
-                       const char *ext, minca_err *err)
+ * extension on FILE is replaced); without it the file is reserved in the insurer's folder. */
+static char *file_path(const char *dir, const char *out_path, const char *insurer, const char *cot, int version,
+                       int formats, const char *ext, minca_err *err)
 {
     if (out_path) {
         if (formats != EXPORT_FORMAT_BOTH)
@@ -219,13 +264,7 @@ static char *file_path(const char *dir, const char *out_path, const char *cot, i
         size_t stem = (dot && (!slash || dot > slash + 1)) ? (size_t)(dot - out_path) : strlen(out_path);
         return core_strdup_printf("%.*s.%s", (int)stem, out_path, ext);
     }
-    const char *d = dir ? dir : config_get()->export_dir;
-    if (core_mkdir_p(d, 0755, err) < 0)
-        return NULL;
-    char *name = export_default_filename_ext(cot, version, ext);
-    char *path = core_path_join(d, name);
-    free(name);
-    return path;
+    return reserve_default_path(dir ? dir : config_get()->export_dir, insurer, cot, version, ext, err);
 }
 
 int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char *dir, const char *out_path,
@@ -281,12 +320,15 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     if (load_case(c, insurer_id, cot, &ec, &case_id, err) < 0)
         goto done;
     ec.version = version;
+    /* a file reserved in the insurer's folder is removed again if the export is not recorded */
     if ((formats & EXPORT_FORMAT_XLSX) &&
-        !(path = file_path(dir, out_path, cot, version, formats, "xlsx", err)))
+        !(path = file_path(dir, out_path, ec.insurer, cot, version, formats, "xlsx", err)))
         goto done;
+    written = path && !out_path;
     if ((formats & EXPORT_FORMAT_PDF) &&
-        !(pdf_path = file_path(dir, out_path, cot, version, formats, "pdf", err)))
+        !(pdf_path = file_path(dir, out_path, ec.insurer, cot, version, formats, "pdf", err)))
         goto done;
+    pdf_written = pdf_path && !out_path;
     if (path) {
         export_options opt = {.template_name = template_name, .out_path = path, .force = force};
         if (export_case_write(&ec, &opt, &res, err) < 0) {

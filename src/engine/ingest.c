@@ -44,38 +44,68 @@ static int find_broker(PGconn *c, long long insurer_id, const char *domain, char
 }
 
 static int insert_message(PGconn *c, const store_insurer *ins, const char *source, const char *origin,
-                          const intake_message *m, const char *raw_sha, const char *broker_id,
+                          const char *data, size_t len, const intake_message *m, const char *raw_sha,
+                          const char *broker_id,
                           const char *status, const char *error, json_t *problems,
                           engine_ingest_result *res, minca_err *err)
 {
     char ins_id[32];
     snprintf(ins_id, sizeof ins_id, "%lld", ins->id);
+    char synthetic_id[128];
+    if (!m)
+        snprintf(synthetic_id, sizeof synthetic_id, "<sha256-%s@minca.invalid>", raw_sha);
+    const char *message_id = m ? m->message_id : synthetic_id;
+    char content_sha[65];
+    intake_content_sha256(data, len, content_sha);
+    /* The same Message-ID with the same content (and so the same sender) is this message
+     * again. With other content it is another message: stored, opening its own case, and
+     * flagged. Rows stored before content hashes existed match by Message-ID and sender. */
+    const char *pq[] = {ins_id, message_id, content_sha, m ? m->from_addr : NULL};
+    PGresult *r = store_query(c, err,
+                              "SELECT coalesce(bool_or(content_sha256 = $3 OR (content_sha256 IS NULL"
+                              "                        AND from_addr IS NOT DISTINCT FROM $4)), false),"
+                              "       (array_agg(coalesce(from_addr, '?') ORDER BY id))[1]"
+                              "  FROM messages WHERE insurer_id = $1::bigint AND message_id = $2",
+                              4, pq);
+    if (!r)
+        return minca_err_prefix(err, "cannot store message");
+    if (strcmp(PQgetvalue(r, 0, 0), "t") == 0) {
+        res->duplicate = true;
+        PQclear(r);
+        return 0;
+    }
+    if (!PQgetisnull(r, 0, 1)) {
+        char note[1200];
+        snprintf(note, sizeof note, "Message-ID %s was already used by a different message (from %s): "
+                 "stored as a new message, not as a duplicate", message_id, PQgetvalue(r, 0, 1));
+        json_array_append_new(problems, json_string(note));
+        res->message_id_reused = true;
+        log_warn("%s: %s", origin, note);
+    }
+    PQclear(r);
     char *headers = m ? json_dumps(m->headers, JSON_COMPACT) : strdup("{}");
     char *probs = json_dumps(problems, JSON_COMPACT);
     char sent[64] = "";
     if (m && m->date_valid)
         snprintf(sent, sizeof sent, "%lld", (long long)m->date);
-    char synthetic_id[128];
-    if (!m)
-        snprintf(synthetic_id, sizeof synthetic_id, "<sha256-%s@minca.invalid>", raw_sha);
     const char *p[] = {
-        ins_id, source, origin, m ? m->message_id : synthetic_id,
+        ins_id, source, origin, message_id,
         (!m || m->message_id_synthetic) ? "t" : "f",
         m ? m->in_reply_to : NULL, m ? m->from_addr : NULL, m ? m->from_name : NULL,
         m ? m->sender_domain : NULL, m ? m->to : NULL, m ? m->subject : NULL, nz(sent),
         headers, m ? m->text_body : NULL, m ? m->html_body : NULL, raw_sha, nz(broker_id),
-        status, error, probs,
+        status, error, probs, content_sha,
     };
-    PGresult *r = store_query(
+    r = store_query(
         c, err,
         "INSERT INTO messages (insurer_id, source, source_ref, message_id, message_id_synthetic,"
         " in_reply_to, from_addr, from_name, sender_domain, to_addrs, subject, sent_at, headers,"
-        " body_text, body_html, raw_sha256, broker_id, status, error, problems)"
+        " body_text, body_html, raw_sha256, broker_id, status, error, problems, content_sha256)"
         " VALUES ($1::bigint, $2, $3, $4, $5::boolean, $6, $7, $8, $9, $10, $11,"
         "         to_timestamp($12::double precision), $13::jsonb, $14, $15, $16, $17::bigint, $18,"
-        "         $19, $20::jsonb)"
-        " ON CONFLICT (insurer_id, message_id) DO NOTHING RETURNING id",
-        20, p);
+        "         $19, $20::jsonb, $21)"
+        " ON CONFLICT (insurer_id, message_id, content_sha256) DO NOTHING RETURNING id",
+        21, p);
     free(headers);
     free(probs);
     if (!r)
@@ -187,7 +217,7 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
         goto done;
     bool opens_case = m && asks_for_quote(a);
     const char *status = res->parse_failed ? "error" : (opens_case ? "processed" : "ignored");
-    if (insert_message(c, ins, source, origin, m, raw_sha, broker_id, status,
+    if (insert_message(c, ins, source, origin, data, len, m, raw_sha, broker_id, status,
                        res->parse_failed ? res->error : NULL, problems, res, err) < 0)
         goto done;
     if (res->duplicate) {

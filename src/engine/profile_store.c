@@ -135,7 +135,8 @@ int profile_store_rerun_case(PGconn *c, long long insurer_id, long long case_id,
     if (store_begin(c, err) < 0)
         return -1;
     PGresult *r = store_query(c, err,
-                              "SELECT k.status, m.sender_domain, (SELECT d.broker_id FROM broker_domains d"
+                              "SELECT CASE WHEN EXISTS (SELECT 1 FROM exports e WHERE e.case_id = k.id) THEN 'exported'"
+                              "            ELSE k.status END, m.sender_domain, (SELECT d.broker_id FROM broker_domains d"
                               "   WHERE d.insurer_id = k.insurer_id AND d.domain = m.sender_domain)"
                               "  FROM cases k LEFT JOIN messages m ON m.id = k.message_id"
                               " WHERE k.insurer_id = $1::bigint AND k.id = $2::bigint FOR UPDATE OF k",

@@ -3,6 +3,7 @@
 #include "minca/review.h"
 #include "minca/steps.h"
 
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,25 +14,59 @@ typedef struct row_state {
     int year;
     char decision[24];
     char confidence[32];
+    char reviewed_by[128];
+    char reviewed_at[64];
     char norm_key[CODIFY_KEY_MAX];
     char broker_id[32];
     char catalog_version[32];
 } row_state;
 
+/* Every review change takes its locks in one order: the case row, then the vehicle row, then
+ * the description's correction key. Deciders of one case take turns, `ready` waits for a
+ * decision in flight (and the other way round), and two cases sharing a description agree on
+ * the one correction in force. */
+static int lock_case(PGconn *c, long long insurer_id, long long case_id, char *status, size_t status_len,
+                     minca_err *err)
+{
+    char ins[32], cid[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    snprintf(cid, sizeof cid, "%lld", case_id);
+    const char *p[] = {ins, cid};
+    PGresult *r = store_query(c, err,
+                              "SELECT status FROM cases WHERE insurer_id = $1::bigint AND id = $2::bigint"
+                              " FOR NO KEY UPDATE",
+                              2, p);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return minca_err_set(err, "no case %lld", case_id);
+    }
+    if (status)
+        snprintf(status, status_len, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return 0;
+}
+
+static int lock_correction_key(PGconn *c, long long insurer_id, const char *norm_key, minca_err *err)
+{
+    char ins[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    const char *p[] = {ins, norm_key};
+    return store_exec(c, err, "SELECT pg_advisory_xact_lock(hashtext('minca.correction:' || $1 || ':' || $2)::bigint)",
+                      2, p);
+}
+
+/* Locks the row's case and the row, then reads the row's match: the values read are the
+ * ones in force once this transaction holds the locks (a statement of its own after the
+ * locks, so a decision committed while we waited is seen). */
 static int load_row(PGconn *c, long long insurer_id, long long row_id, row_state *st, minca_err *err)
 {
     char ins[32], rid[32];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
     snprintf(rid, sizeof rid, "%lld", row_id);
     const char *p[] = {ins, rid};
-    /* FOR UPDATE: two reviewers deciding the same row take turns. */
-    PGresult *r = store_query(c, err,
-                              "SELECT v.case_id, coalesce(x.cvegs, ''), coalesce(x.year, 0), coalesce(x.decision, ''),"
-                              "       coalesce(x.confidence::text, ''), v.marca, v.submarca, coalesce(v.year, 0),"
-                              "       v.description, coalesce(k.broker_id::text, ''), coalesce(x.catalog_version_id::text, '')"
-                              "  FROM vehicle_rows v JOIN cases k ON k.id = v.case_id"
-                              "  LEFT JOIN matches x ON x.vehicle_row_id = v.id"
-                              " WHERE v.insurer_id = $1::bigint AND v.id = $2::bigint FOR UPDATE OF v",
+    PGresult *r = store_query(c, err, "SELECT case_id FROM vehicle_rows WHERE insurer_id = $1::bigint AND id = $2::bigint",
                               2, p);
     if (!r)
         return -1;
@@ -41,40 +76,82 @@ static int load_row(PGconn *c, long long insurer_id, long long row_id, row_state
     }
     memset(st, 0, sizeof *st);
     st->case_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    snprintf(st->cvegs, sizeof st->cvegs, "%s", PQgetvalue(r, 0, 1));
-    st->year = atoi(PQgetvalue(r, 0, 2));
-    snprintf(st->decision, sizeof st->decision, "%s", PQgetvalue(r, 0, 3));
-    snprintf(st->confidence, sizeof st->confidence, "%s", PQgetvalue(r, 0, 4));
-    codify_query q = {.marca = PQgetvalue(r, 0, 5), .submarca = PQgetvalue(r, 0, 6),
-                      .anio = atoi(PQgetvalue(r, 0, 7)), .descripcion = PQgetvalue(r, 0, 8)};
+    PQclear(r);
+    if (lock_case(c, insurer_id, st->case_id, NULL, 0, err) < 0)
+        return -1;
+    r = store_query(c, err,
+                    "SELECT v.marca, v.submarca, coalesce(v.year, 0), v.description, coalesce(k.broker_id::text, '')"
+                    "  FROM vehicle_rows v JOIN cases k ON k.id = v.case_id"
+                    " WHERE v.insurer_id = $1::bigint AND v.id = $2::bigint FOR UPDATE OF v",
+                    2, p);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return minca_err_set(err, "no vehicle row %lld", row_id);
+    }
+    codify_query q = {.marca = PQgetvalue(r, 0, 0), .submarca = PQgetvalue(r, 0, 1),
+                      .anio = atoi(PQgetvalue(r, 0, 2)), .descripcion = PQgetvalue(r, 0, 3)};
     codify_correction_key(&q, st->norm_key);
-    snprintf(st->broker_id, sizeof st->broker_id, "%s", PQgetvalue(r, 0, 9));
-    snprintf(st->catalog_version, sizeof st->catalog_version, "%s", PQgetvalue(r, 0, 10));
+    snprintf(st->broker_id, sizeof st->broker_id, "%s", PQgetvalue(r, 0, 4));
+    PQclear(r);
+    const char *pm[] = {rid};
+    r = store_query(c, err,
+                    "SELECT coalesce(cvegs, ''), coalesce(year, 0), decision, coalesce(confidence::text, ''),"
+                    "       coalesce(reviewed_by, ''), coalesce(reviewed_at::text, ''),"
+                    "       coalesce(catalog_version_id::text, '')"
+                    "  FROM matches WHERE vehicle_row_id = $1::bigint FOR UPDATE",
+                    1, pm);
+    if (!r)
+        return -1;
+    if (PQntuples(r) > 0) {
+        snprintf(st->cvegs, sizeof st->cvegs, "%s", PQgetvalue(r, 0, 0));
+        st->year = atoi(PQgetvalue(r, 0, 1));
+        snprintf(st->decision, sizeof st->decision, "%s", PQgetvalue(r, 0, 2));
+        snprintf(st->confidence, sizeof st->confidence, "%s", PQgetvalue(r, 0, 3));
+        snprintf(st->reviewed_by, sizeof st->reviewed_by, "%s", PQgetvalue(r, 0, 4));
+        snprintf(st->reviewed_at, sizeof st->reviewed_at, "%s", PQgetvalue(r, 0, 5));
+        snprintf(st->catalog_version, sizeof st->catalog_version, "%s", PQgetvalue(r, 0, 6));
+    }
     PQclear(r);
     return 0;
 }
 
 static json_t *state_json(const row_state *st)
 {
-    return json_pack("{s:s?, s:i, s:s?, s:s?}", "cvegs", st->cvegs[0] ? st->cvegs : NULL, "year", st->year,
-                     "decision", st->decision[0] ? st->decision : NULL, "confidence",
-                     st->confidence[0] ? st->confidence : NULL);
+    return json_pack("{s:s?, s:i, s:s?, s:s?, s:s?, s:s?}", "cvegs", st->cvegs[0] ? st->cvegs : NULL, "year",
+                     st->year, "decision", st->decision[0] ? st->decision : NULL, "confidence",
+                     st->confidence[0] ? st->confidence : NULL, "reviewed_by",
+                     st->reviewed_by[0] ? st->reviewed_by : NULL, "reviewed_at",
+                     st->reviewed_at[0] ? st->reviewed_at : NULL);
 }
 
-/* Applies a decision: match row, correction (previous ones for the key revoked), audit. */
+/* Applies a decision: match row, correction (previous ones for the key revoked), audit.
+ * accept_proposed: the key is the row's proposed one, read under the row's lock. */
 static int decide(PGconn *c, long long insurer_id, long long row_id, const char *decision, const char *cvegs, int year,
-                  const char *user, const char *action, minca_err *err)
+                  bool accept_proposed, const char *user, const char *action, minca_err *err)
 {
     row_state st;
-    char ins[32], rid[32], yr[16], cid[32];
+    char ins[32], rid[32], yr[16], cid[32], proposed[16];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
     snprintf(rid, sizeof rid, "%lld", row_id);
-    snprintf(yr, sizeof yr, "%d", year);
     if (store_begin(c, err) < 0)
         return -1;
     if (load_row(c, insurer_id, row_id, &st, err) < 0)
         goto fail;
+    if (accept_proposed) {
+        if (!st.cvegs[0]) {
+            minca_err_set(err, "row %lld has no proposed key to accept: pick a candidate or search the catalog", row_id);
+            goto fail;
+        }
+        snprintf(proposed, sizeof proposed, "%s", st.cvegs);
+        cvegs = proposed;
+        year = st.year;
+    }
+    snprintf(yr, sizeof yr, "%d", year);
     snprintf(cid, sizeof cid, "%lld", st.case_id);
+    if (lock_correction_key(c, insurer_id, st.norm_key, err) < 0)
+        goto fail;
     if (cvegs) {
         /* The chosen key must exist in the insurer's active catalog for that year. */
         const char *pk[] = {ins, cvegs, yr};
@@ -166,13 +243,7 @@ fail:
 
 int review_accept(PGconn *c, long long insurer_id, long long row_id, const char *user, minca_err *err)
 {
-    row_state st;
-    if (load_row(c, insurer_id, row_id, &st, err) < 0)
-        return -1;
-    if (!st.cvegs[0])
-        return minca_err_set(err, "row %lld has no proposed key to accept: pick a candidate or search the catalog",
-                             row_id);
-    return decide(c, insurer_id, row_id, "accepted", st.cvegs, st.year, user, "review.accept", err);
+    return decide(c, insurer_id, row_id, "accepted", NULL, 0, true, user, "review.accept", err);
 }
 
 int review_pick(PGconn *c, long long insurer_id, long long row_id, const char *cvegs, int year, const char *user,
@@ -180,12 +251,12 @@ int review_pick(PGconn *c, long long insurer_id, long long row_id, const char *c
 {
     if (core_str_empty(cvegs) || year < 1900)
         return minca_err_set(err, "a key and a model year are needed");
-    return decide(c, insurer_id, row_id, "picked", cvegs, year, user, "review.pick", err);
+    return decide(c, insurer_id, row_id, "picked", cvegs, year, false, user, "review.pick", err);
 }
 
 int review_no_match(PGconn *c, long long insurer_id, long long row_id, const char *user, minca_err *err)
 {
-    return decide(c, insurer_id, row_id, "rejected", NULL, 0, user, "review.no_match", err);
+    return decide(c, insurer_id, row_id, "rejected", NULL, 0, false, user, "review.no_match", err);
 }
 
 int review_note(PGconn *c, long long insurer_id, long long row_id, const char *note, const char *user, minca_err *err)
@@ -225,8 +296,11 @@ int review_undo(PGconn *c, long long insurer_id, long long case_id, const char *
     char ins[32], cid[32];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
     snprintf(cid, sizeof cid, "%lld", case_id);
+    json_t *d = NULL;
     if (store_begin(c, err) < 0)
         return -1;
+    if (lock_case(c, insurer_id, case_id, NULL, 0, err) < 0)
+        goto fail;
     const char *p[] = {ins, cid, user};
     /* The newest decision of this user on the case that no undo refers to yet. */
     PGresult *r = store_query(c, err,
@@ -236,7 +310,7 @@ int review_undo(PGconn *c, long long insurer_id, long long case_id, const char *
                               "   AND (a.details->>'case_id')::bigint = $2::bigint"
                               "   AND NOT EXISTS (SELECT 1 FROM audit_log u WHERE u.action = 'review.undo'"
                               "                    AND (u.details->>'undoes')::bigint = a.id)"
-                              " ORDER BY a.id DESC LIMIT 1 FOR UPDATE",
+                              " ORDER BY a.id DESC LIMIT 1",
                               3, p);
     if (!r)
         goto fail;
@@ -247,11 +321,14 @@ int review_undo(PGconn *c, long long insurer_id, long long case_id, const char *
     }
     char audit_id[32];
     snprintf(audit_id, sizeof audit_id, "%s", PQgetvalue(r, 0, 0));
-    json_t *d = json_loads(PQgetvalue(r, 0, 1), 0, NULL);
+    d = json_loads(PQgetvalue(r, 0, 1), 0, NULL);
     PQclear(r);
     json_t *before = json_object_get(d, "before");
     char rid[32], year[16], corr[32];
     snprintf(rid, sizeof rid, "%lld", (long long)json_integer_value(json_object_get(d, "vehicle_row_id")));
+    const char *pl[] = {rid};
+    if (store_exec(c, err, "SELECT 1 FROM vehicle_rows WHERE id = $1::bigint FOR UPDATE", 1, pl) < 0)
+        goto fail;
     /* Someone decided the row again after this decision: undoing it would silently overwrite
      * their work. */
     const char *pn[] = {rid, audit_id};
@@ -260,15 +337,12 @@ int review_undo(PGconn *c, long long insurer_id, long long case_id, const char *
                                   " AND id > $2::bigint AND action IN ('review.accept', 'review.pick', 'review.no_match',"
                                   " 'review.undo') ORDER BY id DESC LIMIT 1",
                                   2, pn);
-    if (!newer) {
-        json_decref(d);
+    if (!newer)
         goto fail;
-    }
     if (PQntuples(newer) > 0) {
         minca_err_set(err, "the row was decided again since by %s; undo refused (decide it again instead)",
                       PQgetvalue(newer, 0, 0));
         PQclear(newer);
-        json_decref(d);
         goto fail;
     }
     PQclear(newer);
@@ -277,74 +351,103 @@ int review_undo(PGconn *c, long long insurer_id, long long case_id, const char *
     const char *bc = json_string_value(json_object_get(before, "cvegs"));
     const char *bd = json_string_value(json_object_get(before, "decision"));
     const char *bconf = json_string_value(json_object_get(before, "confidence"));
-    const char *pm[] = {rid, bc, bc ? year : NULL, bd ? bd : "needs_review", bconf};
+    /* The state before the decision comes back whole, with the colleague who had decided it. */
+    const char *bby = json_string_value(json_object_get(before, "reviewed_by"));
+    const char *bat = json_string_value(json_object_get(before, "reviewed_at"));
+    const char *pm[] = {rid, bc, bc ? year : NULL, bd ? bd : "needs_review", bconf, bby, bby ? bat : NULL};
     int rc = store_exec(c, err,
                         "UPDATE matches SET cvegs = $2, year = $3::int, decision = $4, confidence = $5::float8,"
-                        " reviewed_by = NULL, reviewed_at = NULL, updated_at = now() WHERE vehicle_row_id = $1::bigint",
-                        5, pm);
+                        " reviewed_by = $6, reviewed_at = CASE WHEN $6::text IS NULL THEN NULL"
+                        "                                      ELSE coalesce($7::timestamptz, now()) END,"
+                        " updated_at = now() WHERE vehicle_row_id = $1::bigint",
+                        7, pm);
+    /* The decision's correction is revoked; the ones it had replaced come back only if it was
+     * still the one in force (a later decision on the same description stands). */
+    const char *pk[] = {corr};
+    r = rc == 0 ? store_query(c, err, "SELECT norm_key FROM corrections WHERE id = $1::bigint", 1, pk) : NULL;
+    if (!r)
+        goto fail;
+    if (PQntuples(r) > 0)
+        rc = lock_correction_key(c, insurer_id, PQgetvalue(r, 0, 0), err);
+    PQclear(r);
     const char *pc[] = {corr, user};
-    if (rc == 0)
-        rc = store_exec(c, err, "UPDATE corrections SET revoked_by = $2, revoked_at = now() WHERE id = $1::bigint"
-                                " AND revoked_at IS NULL", 2, pc);
-    /* The corrections that decision had replaced are in force again. */
+    r = rc == 0 ? store_query(c, err, "UPDATE corrections SET revoked_by = $2, revoked_at = now() WHERE id = $1::bigint"
+                                      " AND revoked_at IS NULL RETURNING id", 2, pc) : NULL;
+    if (!r)
+        goto fail;
+    bool was_in_force = PQntuples(r) > 0;
+    PQclear(r);
     json_t *replaced_ids = json_object_get(d, "replaced_corrections");
     char *replaced = replaced_ids ? json_dumps(replaced_ids, JSON_COMPACT) : strdup("[]");
     const char *prs[] = {replaced};
-    if (rc == 0)
+    if (was_in_force)
         rc = store_exec(c, err,
                         "UPDATE corrections SET revoked_by = NULL, revoked_at = NULL"
                         " WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)",
                         1, prs);
     free(replaced);
-    json_t *details = json_pack("{s:s, s:I, s:I}", "undoes", audit_id, "case_id", (json_int_t)case_id,
-                                "vehicle_row_id", (json_int_t)strtoll(rid, NULL, 10));
-    json_object_set_new(details, "undoes", json_integer(strtoll(audit_id, NULL, 10)));
+    json_t *details = json_pack("{s:I, s:I, s:I}", "undoes", (json_int_t)strtoll(audit_id, NULL, 10), "case_id",
+                                (json_int_t)case_id, "vehicle_row_id", (json_int_t)strtoll(rid, NULL, 10));
     if (rc == 0)
         rc = store_audit(c, insurer_id, user, "review.undo", "vehicle_row", rid, details, err);
     json_decref(details);
-    json_decref(d);
     if (rc < 0 || steps_update_case_status(c, case_id, err) < 0 || store_commit(c, err) < 0)
         goto fail;
+    json_decref(d);
     if (row_id)
         *row_id = strtoll(rid, NULL, 10);
     return 0;
 fail:
+    json_decref(d);
     store_rollback(c);
     return -1;
 }
 
 int review_mark_ready(PGconn *c, long long insurer_id, long long case_id, const char *user, minca_err *err)
 {
-    char ins[32], cid[32];
+    char ins[32], cid[32], status[32];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
     snprintf(cid, sizeof cid, "%lld", case_id);
     const char *p[] = {ins, cid};
+    /* Counted under the case's lock, inside the transaction that sets the status: a decision
+     * or undo in flight either commits first (and is counted) or waits for us. */
+    if (store_begin(c, err) < 0)
+        return -1;
+    if (lock_case(c, insurer_id, case_id, status, sizeof status, err) < 0)
+        goto fail;
+    if (strcmp(status, "exported") == 0) {
+        minca_err_set(err, "the case was exported; it stays exported (decisions made since are flagged on it; "
+                           "export it again)");
+        goto fail;
+    }
     PGresult *r = store_query(c, err,
                               "SELECT count(v.id) FILTER (WHERE x.decision IS NULL OR x.decision IN ('needs_review', 'no_match')),"
                               "       count(v.id)"
-                              "  FROM cases k LEFT JOIN vehicle_rows v ON v.case_id = k.id"
-                              "  LEFT JOIN matches x ON x.vehicle_row_id = v.id"
-                              " WHERE k.insurer_id = $1::bigint AND k.id = $2::bigint",
+                              "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
+                              " WHERE v.case_id = $2::bigint AND v.insurer_id = $1::bigint",
                               2, p);
     if (!r)
-        return -1;
+        goto fail;
     long open = atol(PQgetvalue(r, 0, 0)), rows = atol(PQgetvalue(r, 0, 1));
     PQclear(r);
-    if (rows == 0)
-        return minca_err_set(err, "the case has no vehicle rows");
-    if (open > 0)
-        return minca_err_set(err, "%ld of %ld vehicle(s) still need a decision", open, rows);
-    if (store_begin(c, err) < 0)
-        return -1;
+    if (rows == 0) {
+        minca_err_set(err, "the case has no vehicle rows");
+        goto fail;
+    }
+    if (open > 0) {
+        minca_err_set(err, "%ld of %ld vehicle(s) still need a decision", open, rows);
+        goto fail;
+    }
     int rc = store_exec(c, err, "UPDATE cases SET status = 'ready', status_reason = NULL, updated_at = now()"
                                 " WHERE insurer_id = $1::bigint AND id = $2::bigint", 2, p);
     if (rc == 0)
         rc = store_audit(c, insurer_id, user, "case.ready", "case", cid, NULL, err);
-    if (rc < 0 || store_commit(c, err) < 0) {
-        store_rollback(c);
-        return -1;
-    }
+    if (rc < 0 || store_commit(c, err) < 0)
+        goto fail;
     return 0;
+fail:
+    store_rollback(c);
+    return -1;
 }
 
 json_t *review_corrections(PGconn *c, long long insurer_id, bool include_revoked, minca_err *err)
@@ -405,17 +508,62 @@ long long review_case_id(PGconn *c, long long insurer_id, const char *cot, minca
     return id;
 }
 
-long long review_row_id(PGconn *c, long long case_id, int inciso, minca_err *err)
+static bool all_digits(const char *s)
 {
-    char cid[32], inc[16];
+    if (!s || !*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+long long review_row_find(PGconn *c, long long case_id, const char *spec, minca_err *err)
+{
+    char cid[32], key[256] = "", file[256] = "";
     snprintf(cid, sizeof cid, "%lld", case_id);
-    snprintf(inc, sizeof inc, "%d", inciso);
-    const char *p[] = {cid, inc};
-    PGresult *r = store_query(c, err, "SELECT id FROM vehicle_rows WHERE case_id = $1::bigint AND inciso = $2::int"
-                                      " ORDER BY id LIMIT 1", 2, p);
+    const char *id = NULL;
+    if (spec[0] == '#')
+        id = spec + 1;
+    else if (strncmp(spec, "id:", 3) == 0)
+        id = spec + 3;
+    const char *colon = id ? NULL : strrchr(spec, ':');
+    if (colon) {
+        snprintf(file, sizeof file, "%.*s", (int)(colon - spec), spec);
+        snprintf(key, sizeof key, "%s", colon + 1);
+    } else {
+        snprintf(key, sizeof key, "%s", id ? id : spec);
+    }
+    if (!all_digits(key) || strlen(key) > 9) {
+        minca_err_set(err, "'%s' names no vehicle row: use INCISO, FILE:INCISO or #ROWID", spec);
+        return 0;
+    }
+    const char *p[] = {cid, key, id ? "id" : colon ? "file" : "inciso", file};
+    PGresult *r = store_query(c, err,
+                              "SELECT v.id, coalesce(a.filename, v.source_sheet, '?'), a.ordinal"
+                              "  FROM vehicle_rows v LEFT JOIN attachments a ON a.id = v.attachment_id"
+                              " WHERE v.case_id = $1::bigint"
+                              "   AND CASE $3 WHEN 'id' THEN v.id = $2::bigint"
+                              "       ELSE v.inciso = $2::int AND ($3 = 'inciso' OR lower(a.filename) = lower($4)"
+                              "            OR a.ordinal::text = $4 OR lower(v.source_sheet) = lower($4)) END"
+                              " ORDER BY v.id LIMIT 20",
+                              4, p);
     if (!r)
         return -1;
-    long long id = PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+    long long row = 0;
+    int n = PQntuples(r);
+    if (n == 1) {
+        row = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    } else if (n == 0) {
+        minca_err_set(err, "the case has no vehicle row %s", spec);
+    } else {
+        GString *ways = g_string_new(NULL);
+        for (int i = 0; i < n && i < 5; i++)
+            g_string_append_printf(ways, "%s%s:%s (#%s)", i ? ", " : "", PQgetvalue(r, i, 1), key, PQgetvalue(r, i, 0));
+        minca_err_set(err, "inciso %s is on %d rows of the case (it has several files): name one as %s", key, n,
+                      ways->str);
+        g_string_free(ways, TRUE);
+    }
     PQclear(r);
-    return id;
+    return row;
 }

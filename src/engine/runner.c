@@ -96,9 +96,21 @@ static bool ensure_pg(worker_thread *w)
         log_warn("%s: PostgreSQL unavailable, retrying in %d ms: %s", w->name, w->pg_backoff, err.msg);
         return false;
     }
-    /* A statement stuck longer than this (a lock wait, a runaway query) fails the job
-     * instead of holding its lease forever. */
-    store_exec(w->pg, NULL, "SET statement_timeout = '5min'", 0, NULL);
+    /* A statement stuck longer than this (a runaway query) fails the job instead of holding
+     * its lease forever; a lock wait gives up after about a lease (the holder is then stalled,
+     * and the janitor ends its session), and a transaction left idle for several leases (its
+     * process stopped) is ended by the server itself. The session carries the thread's name,
+     * which is how the janitor finds it. */
+    int lease = w->eng->opts.lease_seconds > 0 ? w->eng->opts.lease_seconds : config_get()->lease_seconds;
+    char app[64], lock_timeout[32], idle_timeout[32];
+    snprintf(app, sizeof app, "%.63s", w->name);
+    snprintf(lock_timeout, sizeof lock_timeout, "%ds", lease + 2);
+    snprintf(idle_timeout, sizeof idle_timeout, "%ds", lease * 4 > 120 ? lease * 4 : 120);
+    const char *ps[] = {app, lock_timeout, idle_timeout};
+    store_exec(w->pg, NULL,
+               "SELECT set_config('statement_timeout', '5min', false), set_config('application_name', $1, false),"
+               " set_config('lock_timeout', $2, false), set_config('idle_in_transaction_session_timeout', $3, false)",
+               3, ps);
     if (w->pg_backoff)
         log_info("%s: reconnected to PostgreSQL", w->name);
     w->pg_backoff = 0;

@@ -39,9 +39,10 @@ static int step_ingest(engine_ctx *ctx, minca_err *err)
         rc = engine_followup(ctx, STEP_EXTRACT, next, key, err);
         json_decref(next);
     }
-    ctx->event = json_pack("{s:s?, s:s, s:b, s:b, s:s?, s:I, s:s?, s:I}", "origin", origin, "outcome",
+    ctx->event = json_pack("{s:s?, s:s, s:b, s:b, s:b, s:s?, s:I, s:s?, s:I}", "origin", origin, "outcome",
                            res.parse_failed ? "error" : res.duplicate ? "duplicate" : res.cot[0] ? "case" : "no_case",
-                           "duplicate", res.duplicate, "parse_failed", res.parse_failed,
+                           "duplicate", res.duplicate, "message_id_reused", res.message_id_reused,
+                           "parse_failed", res.parse_failed,
                            "cot", res.cot[0] ? res.cot : NULL, "case_id", (json_int_t)res.case_id,
                            "error", res.parse_failed ? res.error : NULL, "message_id", (json_int_t)res.message_id);
     return rc;
@@ -139,6 +140,11 @@ json_t *steps_candidates_json(const codify_result *res)
     return arr;
 }
 
+/* A case is codified CODIFY_CHUNK rows per job: a large case is many short jobs (each with
+ * its own lease and transaction) instead of one that holds thousands of rows at once. */
+#define CODIFY_CHUNK 500
+#define CODIFY_CHUNK_SQL "500"
+
 static int step_codify(engine_ctx *ctx, minca_err *err)
 {
     json_int_t case_id = json_integer_value(json_object_get(ctx->job->payload, "case_id"));
@@ -149,7 +155,8 @@ static int step_codify(engine_ctx *ctx, minca_err *err)
                                  "SELECT v.id, v.marca, v.submarca, v.year, v.description, v.vin, k.broker_id::text"
                                  "  FROM vehicle_rows v JOIN cases k ON k.id = v.case_id"
                                  "  LEFT JOIN matches x ON x.vehicle_row_id = v.id"
-                                 " WHERE v.case_id = $1::bigint AND x.vehicle_row_id IS NULL ORDER BY v.id",
+                                 " WHERE v.case_id = $1::bigint AND x.vehicle_row_id IS NULL ORDER BY v.id"
+                                 " LIMIT " CODIFY_CHUNK_SQL,
                                  1, p);
     if (!rows)
         return -1;
@@ -205,12 +212,30 @@ static int step_codify(engine_ctx *ctx, minca_err *err)
     codify_corrections_free(corr);
     if (ci)
         index_release(ci);
+    int n_rows = PQntuples(rows);
     PQclear(rows);
     if (rc < 0)
         return -1;
-    rc = steps_update_case_status(ctx->pg, case_id, err);
-    ctx->event = json_pack("{s:I}", "case_id", (json_int_t)case_id);
-    return rc;
+    ctx->event = json_pack("{s:I, s:i}", "case_id", (json_int_t)case_id, "rows", n_rows);
+    if (n_rows == CODIFY_CHUNK) {
+        /* More rows may wait: the next chunk is its own job (keyed by this one, so a retry of
+         * this job does not enqueue it twice). The status is settled by the last chunk. */
+        char key[96];
+        snprintf(key, sizeof key, "case:%lld:codify-after:%lld", (long long)case_id, ctx->job->id);
+        json_t *next = json_pack("{s:I}", "case_id", case_id);
+        rc = engine_followup(ctx, STEP_CODIFY, next, key, err);
+        json_decref(next);
+        if (rc == 0)
+            rc = store_exec(ctx->pg, err,
+                            "UPDATE cases k SET status_reason = 'codifying: ' ||"
+                            " (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"
+                            "   WHERE v.case_id = k.id) || ' of ' ||"
+                            " (SELECT count(*) FROM vehicle_rows v WHERE v.case_id = k.id) || ' vehicle(s) done',"
+                            " updated_at = now() WHERE k.id = $1::bigint AND k.status <> 'exported'",
+                            1, p);
+        return rc;
+    }
+    return steps_update_case_status(ctx->pg, case_id, err);
 }
 
 int steps_update_case_status(PGconn *c, long long case_id, minca_err *err)

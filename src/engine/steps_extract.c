@@ -100,48 +100,118 @@ static char *issues_json(const vehicle_row *v, const char *amount_issue)
     return s;
 }
 
-static int insert_rows(PGconn *c, long long insurer_id, long long case_id, const char *attachment_id,
-                       const char *sheet_override, const profile_result *res, int *stored, minca_err *err)
-{
+/* Vehicle rows go to the database in chunks (one statement per ROW_CHUNK rows) as the reader
+ * streams them, so neither the process nor the job's transaction holds a whole fleet list;
+ * the caps on rows per attachment and per case, and on the time spent reading, are checked
+ * row by row. */
+#define ROW_CHUNK 500
+
+typedef struct row_sink {
+    PGconn *c;
     char ins[32], cid[32];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    snprintf(cid, sizeof cid, "%lld", case_id);
-    for (int i = 0; i < res->n_rows; i++) {
-        const vehicle_row *v = &res->rows[i];
-        char srow[16], inciso[16], year[16], amount[64];
-        snprintf(srow, sizeof srow, "%d", v->source_row);
-        snprintf(inciso, sizeof inciso, "%d", v->inciso ? v->inciso : i + 1);
-        snprintf(year, sizeof year, "%d", v->year);
-        snprintf(amount, sizeof amount, "%.2f", v->insured_amount);
-        /* numeric(14,2) holds up to 10^12: a larger (or not finite) sum is kept out of the
-         * column, with an issue on the row, instead of failing the whole extraction. */
-        bool amount_ok = v->insured_amount >= 0 && isfinite(v->insured_amount) && v->insured_amount < 1e12;
-        char amount_issue[160] = "";
-        if (v->insured_amount >= 0 && !amount_ok)
-            snprintf(amount_issue, sizeof amount_issue, "suma asegurada fuera de rango (%.6g): no se guarda", v->insured_amount);
-        char *issues = issues_json(v, amount_issue[0] ? amount_issue : NULL);
-        const char *p[] = {
-            ins, cid, attachment_id, sheet_override ? sheet_override : v->source_sheet, srow, inciso,
-            v->raw_json ? v->raw_json : "{}", v->marca, v->submarca, v->year ? year : NULL, v->description,
-            v->vin, v->engine_number, v->plates, v->use, v->service, v->coverage,
-            amount_ok ? amount : NULL, vehicle_sum_basis_name(v->sum_basis), issues,
-        };
-        PGresult *r = store_query(
-            c, err,
-            "INSERT INTO vehicle_rows (insurer_id, case_id, attachment_id, source_sheet, source_row, inciso,"
-            " raw_cells, marca, submarca, year, description, vin, engine_number, plates, use, service, coverage,"
-            " insured_amount, sum_basis, issues)"
-            " VALUES ($1::bigint, $2::bigint, $3::bigint, $4, $5::int, $6::int, $7::jsonb, $8, $9, $10::int,"
-            "         $11, $12, $13, $14, $15, $16, $17, $18::numeric, $19, $20::jsonb)"
-            " ON CONFLICT DO NOTHING",
-            20, p);
-        free(issues);
-        if (!r)
-            return minca_err_prefix(err, "vehicle row %d", v->source_row);
-        *stored += atoi(PQcmdTuples(r));
-        PQclear(r);
+    const char *attachment_id;   /* NULL: a table of the message body */
+    const char *sheet_override;
+    json_t *pending;             /* rows read, not yet inserted */
+    int n_read;                  /* rows of this source so far */
+    int case_rows_before;        /* rows of the case stored from earlier sources */
+    int stored;                  /* rows inserted (a retry finds some already there) */
+    double deadline;
+    bool db_failed;              /* the error is the database's: the job fails, not the file */
+} row_sink;
+
+static void sink_init(row_sink *s, PGconn *c, long long insurer_id, long long case_id, const char *attachment_id,
+                      const char *sheet_override, int case_rows_before, double deadline)
+{
+    memset(s, 0, sizeof *s);
+    s->c = c;
+    snprintf(s->ins, sizeof s->ins, "%lld", insurer_id);
+    snprintf(s->cid, sizeof s->cid, "%lld", case_id);
+    s->attachment_id = attachment_id;
+    s->sheet_override = sheet_override;
+    s->pending = json_array();
+    s->case_rows_before = case_rows_before;
+    s->deadline = deadline;
+}
+
+static int sink_flush(row_sink *s, minca_err *err)
+{
+    if (json_array_size(s->pending) == 0)
+        return 0;
+    char *rows = json_dumps(s->pending, JSON_COMPACT);
+    json_array_clear(s->pending);
+    const char *p[] = {s->ins, s->cid, s->attachment_id, rows};
+    PGresult *r = store_query(
+        s->c, err,
+        "INSERT INTO vehicle_rows (insurer_id, case_id, attachment_id, source_sheet, source_row, inciso,"
+        " raw_cells, marca, submarca, year, description, vin, engine_number, plates, use, service, coverage,"
+        " insured_amount, sum_basis, issues)"
+        " SELECT $1::bigint, $2::bigint, $3::bigint, e.j->>'sheet', (e.j->>'row')::int, (e.j->>'inciso')::int,"
+        "        (e.j->>'raw')::jsonb, e.j->>'marca', e.j->>'submarca', (e.j->>'year')::int, e.j->>'description',"
+        "        e.j->>'vin', e.j->>'engine', e.j->>'plates', e.j->>'use', e.j->>'service', e.j->>'coverage',"
+        "        (e.j->>'amount')::numeric, e.j->>'basis', (e.j->>'issues')::jsonb"
+        "   FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(j, ord) ORDER BY e.ord"
+        " ON CONFLICT DO NOTHING",
+        4, p);
+    free(rows);
+    if (!r) {
+        s->db_failed = true;
+        return minca_err_prefix(err, "vehicle rows");
     }
+    s->stored += atoi(PQcmdTuples(r));
+    PQclear(r);
     return 0;
+}
+
+static void sink_clear(row_sink *s)
+{
+    json_decref(s->pending);
+    s->pending = NULL;
+}
+
+/* One row read: checked against the caps, queued, and the chunk inserted when full. */
+static int sink_take(row_sink *s, const vehicle_row *v, minca_err *err)
+{
+    const minca_config *cfg = config_get();
+    s->n_read++;
+    if (s->attachment_id && s->n_read > cfg->max_rows_per_attachment)
+        return minca_err_set(err, "more than %d vehicle rows in one attachment (max_rows_per_attachment): refused; "
+                                  "split the list or raise the limit", cfg->max_rows_per_attachment);
+    if (s->case_rows_before + s->n_read > cfg->max_rows_per_case)
+        return minca_err_set(err, "the case would have more than %d vehicle rows (max_rows_per_case): refused",
+                             cfg->max_rows_per_case);
+    if (core_now_seconds() > s->deadline)
+        return minca_err_set(err, "reading the vehicle list took more than %d s (max_extract_seconds): stopped at "
+                                  "row %d", cfg->max_extract_seconds, v->source_row);
+    char srow[16], inciso[16], year[16], amount[64];
+    snprintf(srow, sizeof srow, "%d", v->source_row);
+    snprintf(inciso, sizeof inciso, "%d", v->inciso ? v->inciso : s->n_read);
+    snprintf(year, sizeof year, "%d", v->year);
+    snprintf(amount, sizeof amount, "%.2f", v->insured_amount);
+    /* numeric(14,2) holds up to 10^12: a larger (or not finite) sum is kept out of the
+     * column, with an issue on the row, instead of failing the whole extraction. */
+    bool amount_ok = v->insured_amount >= 0 && isfinite(v->insured_amount) && v->insured_amount < 1e12;
+    char amount_issue[160] = "";
+    if (v->insured_amount >= 0 && !amount_ok)
+        snprintf(amount_issue, sizeof amount_issue, "suma asegurada fuera de rango (%.6g): no se guarda", v->insured_amount);
+    char *issues = issues_json(v, amount_issue[0] ? amount_issue : NULL);
+    json_t *row = json_pack("{s:s?, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?,"
+                            " s:s?, s:s?, s:s}",
+                            "sheet", s->sheet_override ? s->sheet_override : v->source_sheet, "row", srow, "inciso",
+                            inciso, "raw", v->raw_json ? v->raw_json : "{}", "marca", v->marca, "submarca",
+                            v->submarca, "year", v->year ? year : NULL, "description", v->description, "vin", v->vin,
+                            "engine", v->engine_number, "plates", v->plates, "use", v->use, "service", v->service,
+                            "coverage", v->coverage, "amount", amount_ok ? amount : NULL, "basis",
+                            vehicle_sum_basis_name(v->sum_basis), "issues", issues);
+    free(issues);
+    if (!row)
+        return minca_err_set(err, "row %d: text that is not valid UTF-8", v->source_row);
+    json_array_append_new(s->pending, row);
+    return json_array_size(s->pending) >= ROW_CHUNK ? sink_flush(s, err) : 0;
+}
+
+static int sink_on_row(vehicle_row *row, void *user, minca_err *err)
+{
+    return sink_take(user, row, err);
 }
 
 /* Links the message and case to the broker owning the profile's sender domain, creating the
@@ -198,6 +268,8 @@ static const profile *find_profile(const profile_set *s, const char *name)
 typedef struct extract_totals {
     int rows, files, failed;
     bool auto_mapped;
+    bool refused;            /* a cap on rows or time was hit: the case is an error */
+    double deadline;
     const char *profile_used;
     GString *problems;
 } extract_totals;
@@ -240,19 +312,43 @@ static int extract_attachments(engine_ctx *ctx, long long case_id, const char *m
             free(data);
             continue;
         }
-        profile_options opts = {.sender_domain = domain, .candidates = profiles->items, .n_candidates = profiles->n};
+        /* The reader stops at the row cap (with slack for title and blank rows) however long
+         * the sheet is; the rows it streams are stored in chunks. */
+        docs_limits lim;
+        docs_limits_default(&lim);
+        long sheet_cap = (long)config_get()->max_rows_per_attachment * 2 + 1000;
+        if (sheet_cap < lim.max_rows)
+            lim.max_rows = sheet_cap;
+        row_sink sink;
+        sink_init(&sink, ctx->pg, ctx->job->insurer_id, case_id, att_id, NULL, t->rows, t->deadline);
+        profile_options opts = {.sender_domain = domain, .candidates = profiles->items, .n_candidates = profiles->n,
+                                .limits = &lim, .on_row = sink_on_row, .user = &sink};
         profile_result res;
         memset(&res, 0, sizeof res);
         minca_err xerr = {0};
         t->files++;
-        if (profile_extract(data, len, filename, broker_profile, &opts, &res, &xerr) < 0) {
+        /* A refused attachment leaves none of its rows behind. */
+        rc = store_exec(ctx->pg, err, "SAVEPOINT attachment_rows", 0, NULL);
+        int xrc = rc == 0 ? profile_extract(data, len, filename, broker_profile, &opts, &res, &xerr) : -1;
+        if (rc == 0 && xrc == 0)
+            xrc = sink_flush(&sink, &xerr);
+        if (rc < 0) {
+            /* the savepoint itself failed: the job fails */
+        } else if (xrc < 0 && sink.db_failed) {
+            rc = -1;
+            snprintf(err->msg, sizeof err->msg, "%s", xerr.msg);
+        } else if (xrc < 0) {
             t->failed++;
+            if (strstr(xerr.msg, "(max_rows_per") || strstr(xerr.msg, "(max_extract_seconds)") ||
+                strstr(xerr.msg, "(max_rows)"))
+                t->refused = true;
             g_string_append_printf(t->problems, "%s%s: %s", t->problems->len ? "; " : "", filename, xerr.msg);
-            rc = record_attachment(ctx->pg, att_id, "error", xerr.msg, NULL, err);
+            rc = store_exec(ctx->pg, err, "ROLLBACK TO SAVEPOINT attachment_rows", 0, NULL);
+            if (rc == 0)
+                rc = record_attachment(ctx->pg, att_id, "error", xerr.msg, NULL, err);
         } else {
             char *report = profile_result_json(&res, false);
-            int stored = 0;
-            rc = insert_rows(ctx->pg, ctx->job->insurer_id, case_id, att_id, NULL, &res, &stored, err);
+            rc = store_exec(ctx->pg, err, "RELEASE SAVEPOINT attachment_rows", 0, NULL);
             if (rc == 0)
                 rc = record_attachment(ctx->pg, att_id, "extracted", NULL, report, err);
             t->rows += res.n_rows;
@@ -264,6 +360,7 @@ static int extract_attachments(engine_ctx *ctx, long long case_id, const char *m
                 rc = bind_broker(ctx->pg, ctx->job->insurer_id, case_id, domain, find_profile(profiles, res.profile_name), err);
             free(report);
         }
+        sink_clear(&sink);
         profile_result_clear(&res);
         free(data);
     }
@@ -297,8 +394,13 @@ static int extract_body_tables(engine_ctx *ctx, long long case_id, const char *h
         profile_result res;
         memset(&res, 0, sizeof res);
         if (profile_extract_book(book, broker_profile, &opts, &res, &xerr) == 0 && res.n_rows > 0) {
-            int stored = 0;
-            rc = insert_rows(ctx->pg, ctx->job->insurer_id, case_id, NULL, sheet, &res, &stored, err);
+            row_sink sink;
+            sink_init(&sink, ctx->pg, ctx->job->insurer_id, case_id, NULL, sheet, t->rows, t->deadline);
+            for (int r = 0; rc == 0 && r < res.n_rows; r++)
+                rc = sink_take(&sink, &res.rows[r], err);
+            if (rc == 0)
+                rc = sink_flush(&sink, err);
+            sink_clear(&sink);
             t->rows += res.n_rows;
             t->files++;
             if (res.needs_profile)
@@ -338,7 +440,8 @@ static int step_extract(engine_ctx *ctx, minca_err *err)
     }
     profile_set profiles = {0};
     profile *broker_profile = NULL;
-    extract_totals t = {.problems = g_string_new(NULL)};
+    extract_totals t = {.problems = g_string_new(NULL),
+                        .deadline = core_now_seconds() + config_get()->max_extract_seconds};
     const char *domain = PQgetisnull(k, 0, 1) ? NULL : PQgetvalue(k, 0, 1);
     int rc = load_profiles(ctx->pg, ctx->job->insurer_id, &profiles, err);
     if (rc == 0 && !PQgetisnull(k, 0, 4)) {
@@ -352,7 +455,7 @@ static int step_extract(engine_ctx *ctx, minca_err *err)
     if (rc == 0 && t.rows == 0 && !PQgetisnull(k, 0, 2))
         rc = extract_body_tables(ctx, case_id, PQgetvalue(k, 0, 2), domain, broker_profile, &profiles, &t, err);
     if (rc == 0) {
-        bool error = t.rows == 0 && t.failed > 0;
+        bool error = (t.rows == 0 && t.failed > 0) || t.refused;
         const char *reason = t.problems->len ? t.problems->str : NULL;
         const char *pu[] = {cid, error ? "error" : "codifying", reason, (t.auto_mapped && !broker_profile) ? "t" : "f"};
         rc = store_exec(ctx->pg, err,

@@ -20,13 +20,19 @@ int queue_enqueue(PGconn *c, const char *kind, json_t *payload, const queue_enqu
     snprintf(attempts, sizeof attempts, "%d", o->max_attempts > 0 ? o->max_attempts : config_get()->max_attempts);
     snprintf(delay, sizeof delay, "%d", o->delay_seconds);
     char *pl = json_dumps(payload ? payload : json_object(), JSON_COMPACT);
-    const char *p[] = {o->insurer_id ? ins : NULL, kind, pl, o->idempotency_key, o->batch_id, attempts, delay};
+    const char *p[] = {o->insurer_id ? ins : NULL, kind, pl, o->idempotency_key, o->batch_id, attempts, delay,
+                       o->revive_dead ? "t" : "f"};
     PGresult *r = store_query(c, err,
                               "INSERT INTO jobs (insurer_id, kind, payload, idempotency_key, batch_id, max_attempts, run_at)"
                               " VALUES ($1::bigint, $2, $3::jsonb, $4, $5, $6::int, now() + make_interval(secs => $7::int))"
-                              " ON CONFLICT (kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
+                              " ON CONFLICT (kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO UPDATE"
+                              " SET state = 'queued', attempts = 0, max_attempts = EXCLUDED.max_attempts,"
+                              "     run_at = EXCLUDED.run_at, batch_id = EXCLUDED.batch_id, payload = EXCLUDED.payload,"
+                              "     lease_until = NULL, worker = NULL, finished_at = NULL, result = NULL,"
+                              "     last_error = 'revived: ' || coalesce(jobs.last_error, ''), updated_at = now()"
+                              " WHERE $8::boolean AND jobs.state = 'dead'"
                               " RETURNING id",
-                              7, p);
+                              8, p);
     free(pl);
     if (!r)
         return minca_err_prefix(err, "cannot enqueue %s job", kind);
@@ -75,7 +81,7 @@ int queue_claim(PGconn *c, long long id, const char *worker, int lease_seconds, 
     snprintf(lease, sizeof lease, "%d", lease_seconds);
     const char *p[] = {idb, worker, lease, kinds};
     PGresult *r = store_query(c, err,
-                              "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = $2,"
+                              "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = $2, backend_pid = pg_backend_pid(),"
                               " lease_until = now() + make_interval(secs => $3::int), updated_at = now()"
                               " WHERE id = $1::bigint AND state IN ('queued', 'failed') AND run_at <= now()"
                               "   AND ($4::text[] IS NULL OR kind = ANY($4::text[]))"
@@ -97,7 +103,7 @@ int queue_claim_next(PGconn *c, const char *worker, int lease_seconds, const cha
     snprintf(lease, sizeof lease, "%d", lease_seconds);
     const char *p[] = {worker, lease, kinds};
     PGresult *r = store_query(c, err,
-                              "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = $1,"
+                              "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = $1, backend_pid = pg_backend_pid(),"
                               " lease_until = now() + make_interval(secs => $2::int), updated_at = now()"
                               " WHERE id = (SELECT id FROM jobs WHERE state IN ('queued', 'failed') AND run_at <= now()"
                               "               AND ($3::text[] IS NULL OR kind = ANY($3::text[]))"
@@ -175,16 +181,29 @@ int queue_janitor(PGconn *c, redisContext *r, int stale_seconds, minca_err *err)
     char stale[16];
     snprintf(stale, sizeof stale, "%d", stale_seconds);
     const char *p[] = {stale};
-    /* Expired leases: the worker died or hung. The attempt stays counted. */
+    /* Expired leases: the worker died or hung. The attempt stays counted. A worker that is
+     * stopped (not dead) still has its transaction open, holding row locks such as the COT
+     * counter's: its backend is ended, so its work rolls back and the locks go. The backend
+     * is the one that claimed the job only if it still carries the worker's name and started
+     * before the claim (a pid can be reused). */
     PGresult *res = store_query(c, err,
-                                "UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END,"
-                                " last_error = 'lease expired: worker ' || coalesce(worker, '?') || ' stopped responding',"
-                                " lease_until = NULL, run_at = now(), updated_at = now()"
-                                " WHERE state = 'running' AND lease_until < now() RETURNING id",
+                                "WITH expired AS ("
+                                "  UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END,"
+                                "  last_error = 'lease expired: worker ' || coalesce(worker, '?') || ' stopped responding',"
+                                "  lease_until = NULL, run_at = now(), updated_at = now()"
+                                "  WHERE state = 'running' AND lease_until < now()"
+                                "  RETURNING id, backend_pid AS pid, worker)"
+                                " SELECT e.id, (SELECT bool_or(pg_terminate_backend(a.pid)) FROM pg_stat_activity a"
+                                "                WHERE a.pid = e.pid AND a.pid <> pg_backend_pid()"
+                                "                  AND a.application_name = left(e.worker, 63))"
+                                "   FROM expired e",
                                 0, NULL);
     if (!res)
         return -1;
     int reclaimed = PQntuples(res);
+    for (int i = 0; i < reclaimed; i++)
+        if (strcmp(PQgetvalue(res, i, 1), "t") == 0)
+            log_warn("janitor: job %s: ended the database session of its stalled worker", PQgetvalue(res, i, 0));
     PQclear(res);
     /* Due jobs nobody took for a while: Redis may have lost their wake-up. */
     res = store_query(c, err,

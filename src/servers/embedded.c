@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <grp.h>
 #include <hiredis.h>
+#include <limits.h>
 #include <libpq-fe.h>
 #include <pwd.h>
 #include <signal.h>
@@ -267,11 +268,32 @@ static bool pg_running(const paths *p, long *pid_out)
     return pid_is(pid, "postgres");
 }
 
+static bool pg_fast_requested(void)
+{
+    const char *fast = getenv("MINCA_PG_FAST");
+    return fast && *fast == '1';
+}
+
+/* MINCA_PG_FAST turns durability off (fsync, synchronous commit, full page writes): only for
+ * throwaway test clusters, which live under the system's temporary directory. A cluster
+ * anywhere else keeps its data safe whatever the environment says. */
+static bool pg_fast_allowed(const paths *p)
+{
+    char data[PATH_MAX], tmp[PATH_MAX];
+    if (!realpath(p->pg_data, data) || !realpath(g_get_tmp_dir(), tmp))
+        return false;
+    size_t n = strlen(tmp);
+    return n > 1 && strncmp(data, tmp, n) == 0 && data[n] == '/';
+}
+
 static int pg_write_conf(const paths *p, minca_err *err)
 {
     char path[1100];
     snprintf(path, sizeof path, "%s/minca.conf", p->pg_data);
-    const char *fast = getenv("MINCA_PG_FAST");   /* throwaway test clusters: durability off */
+    bool fast = pg_fast_requested() && pg_fast_allowed(p);
+    if (pg_fast_requested() && !fast)
+        log_warn("MINCA_PG_FAST=1 ignored: %s is not a throwaway cluster under %s; durability stays on", p->pg_data,
+                 g_get_tmp_dir());
     char *text = core_strdup_printf(
         "# written by minca: private cluster, unix socket only\n"
         "listen_addresses = ''\n"
@@ -281,7 +303,7 @@ static int pg_write_conf(const paths *p, minca_err *err)
         "shared_buffers = 128MB\n"
         "%s",
         p->pg_run, PG_PORT,
-        (fast && *fast == '1') ? "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n" : "");
+        fast ? "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n" : "");
     int rc = core_write_file(path, text, strlen(text), err);
     free(text);
     if (rc == 0 && running_as_root()) {
@@ -593,13 +615,22 @@ int servers_status_get(servers_status *st, minca_err *err)
     st->redis_embedded = cfg->redis_url == NULL;
     snprintf(st->pg_data, sizeof st->pg_data, "%s", p.pg_data);
     snprintf(st->run_dir, sizeof st->run_dir, "%s", p.run);
-    if (st->pg_embedded) {
+    if (st->pg_embedded)
         st->pg_running = pg_running(&p, &st->pg_pid);
-    } else {
+    /* Durability as the server has it (not as a config file says it should be). */
+    if (!st->pg_embedded || st->pg_running) {
         PGconn *c = PQconnectdb(pg_url);
-        st->pg_running = PQstatus(c) == CONNECTION_OK;
+        if (PQstatus(c) == CONNECTION_OK) {
+            PGresult *r = PQexec(c, "SELECT current_setting('fsync')");
+            if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+                snprintf(st->pg_fsync, sizeof st->pg_fsync, "%s", PQgetvalue(r, 0, 0));
+            PQclear(r);
+        }
+        if (!st->pg_embedded)
+            st->pg_running = PQstatus(c) == CONNECTION_OK;
         PQfinish(c);
     }
+    st->pg_fast_ignored = st->pg_embedded && pg_fast_requested() && !pg_fast_allowed(&p);
     if (st->redis_embedded) {
         st->redis_pid = read_pid(p.redis_pid);
         st->redis_running = redis_ping(p.redis_sock);

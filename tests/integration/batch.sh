@@ -21,7 +21,9 @@ check_eq "batch exits 1 when a message cannot be read" "1" "$rc"
 check_eq "the JSON summary lists the unreadable message as a failure" "1" "$(printf '%s' "$out" | json_get 'len(d["failures"])')"
 check_match "the failure says why" "not an email" "$(printf '%s' "$out" | json_get 'd["failures"][0]["error"]')"
 check_eq "the message ingested before is not queued again" "1" "$(printf '%s' "$out" | json_get 'd["already_ingested"]')"
-mk_eml "<plain-001@segurospena.mx>" "Re-envío" > "$T_TMP/redelivered.eml"
+# A redelivery through another mail server: the same bytes plus the trace headers it added.
+{ printf 'Received: from mx2.aseguradora.mx by mbx1.aseguradora.mx with LMTP; Mon, 6 Oct 2025 09:20:00 -0600\r\n'
+  printf 'Delivered-To: cotizaciones@aseguradora.mx\r\n'; cat "$FIX/plain.eml"; } > "$T_TMP/redelivered.eml"
 out=$("$MINCA" batch --json "$T_TMP/redelivered.eml")
 check_eq "a redelivery with the same Message-ID is reported as a duplicate" "duplicate" "$(printf '%s' "$out" | json_get 'd["items"][0]["outcome"]')"
 check_eq "and stores no second message" "2" "$(psql_q "SELECT count(*) FROM messages")"

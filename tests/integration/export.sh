@@ -10,9 +10,9 @@ PY=/usr/bin/python3
 ready=$(psql_q "SELECT cot FROM cases WHERE status = 'exported' ORDER BY cot LIMIT 1")
 check_match "batch --export exported the ready cases" "^COT-" "$ready"
 check_eq "one workbook per exported case in the batch directory" \
-  "$(psql_q "SELECT count(*) FROM cases WHERE status = 'exported'")" "$(ls "$T_TMP/batch-exports" | grep -c '\.xlsx$')"
+  "$(psql_q "SELECT count(*) FROM cases WHERE status = 'exported'")" "$(find "$T_TMP/batch-exports" -name "*.xlsx" | grep -c .)"
 check_eq "and one PDF quote summary per exported case" \
-  "$(psql_q "SELECT count(*) FROM cases WHERE status = 'exported'")" "$(ls "$T_TMP/batch-exports" | grep -c '\.pdf$')"
+  "$(psql_q "SELECT count(*) FROM cases WHERE status = 'exported'")" "$(find "$T_TMP/batch-exports" -name "*.pdf" | grep -c .)"
 
 out="$T_TMP/quote.xlsx"
 check "export of an exported case makes a new version" "$MINCA" export "$ready" --out "$out"

@@ -21,6 +21,12 @@ if [ "$(id -u)" -eq 0 ]; then
 else
   skip "as root, PostgreSQL runs as the unprivileged user minca" "not running as root"
 fi
+# A shared (configured) Redis counts as running only when it answers.
+out=$(MINCA_REDIS_URL=redis://127.0.0.1:1/0 "$MINCA" db status 2>&1); rc=$?
+check_eq "db status with a configured Redis that does not answer exits 3" "3" "$rc"
+check_match "and says it is not running" "redis: +not running" "$out"
+out=$(MINCA_REDIS_URL="unix://$MINCA_HOME/run/redis.sock" "$MINCA" db status 2>&1)
+check_match "a configured Redis that answers is running" "redis: +running" "$out"
 unset MINCA_DATABASE_URL MINCA_REDIS_URL
 
 check "db stop stops both" "$MINCA" db stop
@@ -73,4 +79,19 @@ else
   skip "unprivileged user servers" "the suite itself runs unprivileged"
 fi
 "$MINCA" db stop >/dev/null 2>&1
+
+# MINCA_PG_FAST=1 (durability off) is for throwaway test clusters under the temporary
+# directory only; db status says which way it is.
+fasthome="$T_TMP/fast"
+MINCA_PG_FAST=1 MINCA_HOME="$fasthome" "$MINCA" db start >/dev/null 2>&1
+out=$(MINCA_PG_FAST=1 MINCA_HOME="$fasthome" "$MINCA" db status 2>&1)
+check_match "a test cluster under the temp directory runs without fsync, and db status says so" "durability: OFF" "$out"
+MINCA_HOME="$fasthome" "$MINCA" db stop >/dev/null 2>&1
+realhome=$(mktemp -d /var/tmp/minca-real.XXXXXX); chmod 755 "$realhome"
+MINCA_PG_FAST=1 MINCA_HOME="$realhome/home" "$MINCA" db start >/dev/null 2>&1
+out=$(MINCA_PG_FAST=1 MINCA_HOME="$realhome/home" "$MINCA" db status 2>&1)
+check_match "a cluster elsewhere keeps fsync on despite MINCA_PG_FAST=1" "durability: on" "$out"
+check_match "and db status says the setting is ignored" "MINCA_PG_FAST=1 is ignored" "$out"
+MINCA_HOME="$realhome/home" "$MINCA" db stop >/dev/null 2>&1
+rm -rf "$realhome"
 finish
