@@ -27,6 +27,8 @@ typedef struct minca_config {
     int workers;           /* engine threads */
     int max_attempts;      /* a failing job is retried up to this many attempts, then dead */
     int lease_seconds;     /* job lease: a job whose worker stops responding is retried after it */
+    char *metrics_listen;  /* HOST:PORT for the metrics listener of `minca worker`; NULL: off */
+    char *log_format;      /* "text" (default) or "json": one JSON object per log line */
     config_keybinding *keys;   /* TUI key remaps from the `keys:` mapping */
     int n_keys;
 } minca_config;

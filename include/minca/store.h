@@ -11,6 +11,9 @@
 /* Connects to servers_database_url() (call servers_ensure() first). Caller owns the
  * connection (PQfinish). */
 PGconn *store_connect(minca_err *err);
+/* Same, giving up after timeout_seconds (health checks must answer even when the server's
+ * host is unreachable). */
+PGconn *store_connect_timeout(int timeout_seconds, minca_err *err);
 /* Connects and applies pending migrations: the usual start of a command. */
 PGconn *store_open(minca_err *err);
 
@@ -33,6 +36,21 @@ json_t *store_query_json(PGconn *c, minca_err *err, const char *sql, int n, cons
  * transaction, recorded with its SHA-256; refuses when an applied file was edited.
  * *applied (may be NULL) receives how many were applied now. */
 int store_migrate(PGconn *c, const char *dir, int *applied, minca_err *err);
+
+/* How many migrations in dir are not applied yet (*unknown: applied versions with no file,
+ * i.e. the database is newer than this binary). Reads only; takes no lock. */
+int store_migrations_pending(PGconn *c, const char *dir, int *pending, int *unknown, minca_err *err);
+
+/* ---- operational metrics (metrics_repo.c) ---- */
+/* Folds pending metric deltas into the totals when no other scrape is doing it (skipped on a
+ * read-only server), then returns every series: metric, type, help, bounds (text array),
+ * labels, bucket, n, sum; ordered by metric, labels, bucket. Metrics with no series yet
+ * appear once with NULL labels. Caller PQclear's it. */
+PGresult *store_metrics_series(PGconn *c, minca_err *err);
+/* Unfinished and dead jobs by kind and state (kind, state, count), through partial indexes. */
+PGresult *store_metrics_queue_depth(PGconn *c, minca_err *err);
+/* Workers whose heartbeat is younger than a minute. -1 on error. */
+long store_metrics_workers_alive(PGconn *c, minca_err *err);
 
 /* ---- insurers (insurer_repo.c) ---- */
 typedef struct store_insurer {
