@@ -47,7 +47,8 @@ int store_migrations_pending(PGconn *c, const char *dir, int *pending, int *unkn
  * labels, bucket, n, sum; ordered by metric, labels, bucket. Metrics with no series yet
  * appear once with NULL labels. Caller PQclear's it. */
 PGresult *store_metrics_series(PGconn *c, minca_err *err);
-/* Unfinished and dead jobs by kind and state (kind, state, count), through partial indexes. */
+/* Unfinished and dead jobs by kind and state (kind, state, count), through partial indexes;
+ * kinds that ran before and have none now come with state "" and count 0. */
 PGresult *store_metrics_queue_depth(PGconn *c, minca_err *err);
 /* Workers whose heartbeat is younger than a minute. -1 on error. */
 long store_metrics_workers_alive(PGconn *c, minca_err *err);

@@ -32,6 +32,10 @@ PGresult *store_metrics_queue_depth(PGconn *c, minca_err *err)
                        " GROUP BY kind, state"
                        " UNION ALL "
                        "SELECT kind, 'dead', count(*) FROM jobs WHERE state = 'dead' GROUP BY kind"
+                       /* kinds that ran before and have nothing waiting now read 0 */
+                       " UNION ALL "
+                       "SELECT DISTINCT substring(labels FROM 'kind=\"([^\"]*)\"'), '', 0 FROM metric_totals"
+                       " WHERE metric = 'minca_jobs_total'"
                        " ORDER BY 1, 2",
                        0, NULL);
 }
