@@ -53,6 +53,16 @@ PGresult *store_metrics_queue_depth(PGconn *c, minca_err *err);
 /* Workers whose heartbeat is younger than a minute. -1 on error. */
 long store_metrics_workers_alive(PGconn *c, minca_err *err);
 
+/* ---- the business report (report_repo.c) ---- */
+/* since: an ISO date or timestamp, or NULL for all time. Each returns a new JSON array. */
+/* Cases, vehicles and decision rates, one object per group: by = NULL or "all" (one group,
+ * the totals), "day", "week" (ISO week, in the insurer's time zone) or "broker". */
+json_t *store_report_groups(PGconn *c, long long insurer_id, const char *since, const char *by, minca_err *err);
+/* Per reviewer: decisions, rows reviewed, active hours (clock hours with a decision), rows per hour. */
+json_t *store_report_reviewers(PGconn *c, long long insurer_id, const char *since, minca_err *err);
+/* Brokers whose lists most often needed the profile wizard (cases flagged needs_profile). */
+json_t *store_report_wizard_brokers(PGconn *c, long long insurer_id, const char *since, int limit, minca_err *err);
+
 /* ---- insurers (insurer_repo.c) ---- */
 typedef struct store_insurer {
     long long id;
