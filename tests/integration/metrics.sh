@@ -81,8 +81,9 @@ check_eq "a reviewer's decision is not counted as the codifier's" "$(psql_q "SEL
   "$(grep '^minca_codify_decisions_total{' "$T_TMP/scrape" | awk '{s+=$NF} END {print s+0}')"
 
 # A failing job counts as failed, then dead.
-"$MINCA" jobs probe --fail "probe failure" --attempts 1 >/dev/null
-"$MINCA" worker --threads 1 >/dev/null 2>&1 &
+# The worker logs JSON (to a log directory of its own): one object per line, ids, no PII.
+"$MINCA" jobs probe --fail "rechazo de ventas@corredor-prueba.mx via postgresql://minca:s3cret@db.example/x" --attempts 1 >/dev/null
+MINCA_HOME="$T_TMP/jlog" "$MINCA" --log-format json worker --threads 1 >/dev/null 2>&1 &
 wpid=$!
 for _ in $(seq 100); do [ "$(psql_q "SELECT count(*) FROM jobs WHERE kind = 'probe' AND state = 'dead'")" = 1 ] && break; sleep 0.2; done
 kill "$wpid"; wait "$wpid" 2>/dev/null
@@ -94,6 +95,19 @@ else
   skip "a dead job is counted" "no process ran the probe job"
   skip "and shows in the queue depth" "no process ran the probe job"
 fi
+
+log="$T_TMP/jlog/log/minca.log"
+check "every log line is one JSON object with time, level, component and msg" /usr/bin/python3 -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert lines
+for l in lines:
+    o = json.loads(l)
+    assert {"time", "level", "component", "msg"} <= o.keys(), o
+' "$log"
+check_match "the failed attempt carries its job id" '"level":"warn".*"job_id":[0-9]+' "$(cat "$log")"
+check_no_match "no e-mail address or password in the log" 'ventas@|s3cret' "$(cat "$log")"
+check_eq "--log-format refuses an unknown format" "2" "$("$MINCA" --log-format xml status >/dev/null 2>&1; echo $?)"
 
 check_eq "/healthz is 200 with both servers up" "200" "$(curl -s -o "$T_TMP/h" -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")"
 check_match "/healthz says why" '"postgresql":true,"redis":true,"migrations_current":true' "$(cat "$T_TMP/h")"
