@@ -94,7 +94,7 @@ static int worker_run(int argc, char **argv)
             engine_stop(e);
             return 1;
         }
-        fprintf(stderr, "minca worker: metrics on %s\n", metrics_listen);
+        fprintf(stderr, "minca worker: metrics on %s (port %d)\n", metrics_listen, metrics_server_port(metrics));
     }
     fprintf(stderr, "minca worker: running with %d thread(s); Ctrl-C or SIGTERM stops it\n",
             threads > 0 ? threads : config_get()->workers);

@@ -83,8 +83,13 @@ check_eq "a reviewer's decision is not counted as the codifier's" "$(psql_q "SEL
 # A failing job counts as failed, then dead.
 # The worker logs JSON (to a log directory of its own): one object per line, ids, no PII.
 "$MINCA" jobs probe --fail "rechazo de ventas@corredor-prueba.mx via postgresql://minca:s3cret@db.example/x" --attempts 1 >/dev/null
-MINCA_HOME="$T_TMP/jlog" "$MINCA" --log-format json worker --threads 1 >/dev/null 2>&1 &
+MINCA_HOME="$T_TMP/jlog" "$MINCA" --log-format json worker --threads 1 --metrics-listen 127.0.0.1:0 >/dev/null 2>"$T_TMP/worker.err" &
 wpid=$!
+for _ in $(seq 100); do
+  wport=$(sed -n 's/.*metrics on .*(port \([0-9]*\)).*/\1/p' "$T_TMP/worker.err"); [ -n "$wport" ] && break; sleep 0.1
+done
+check_match "a worker serves /metrics with --metrics-listen" '^minca_workers_alive [1-9]' \
+  "$(curl -s --max-time 10 "http://127.0.0.1:${wport:-1}/metrics")"
 for _ in $(seq 100); do [ "$(psql_q "SELECT count(*) FROM jobs WHERE kind = 'probe' AND state = 'dead'")" = 1 ] && break; sleep 0.2; done
 kill "$wpid"; wait "$wpid" 2>/dev/null
 if [ "$(psql_q "SELECT count(*) FROM jobs WHERE kind = 'probe' AND state = 'dead'")" = 1 ]; then
