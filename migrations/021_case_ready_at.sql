@@ -17,5 +17,6 @@ CREATE TRIGGER cases_ready_at BEFORE INSERT OR UPDATE OF status ON cases
 -- estimate (a decision after ready would have moved the case back to review).
 UPDATE cases SET ready_at = updated_at WHERE status IN ('ready', 'exported') AND ready_at IS NULL;
 CREATE INDEX cases_created ON cases (insurer_id, created_at);
--- Jobs finished in the last minutes, for the desk's throughput and queue sparklines.
+-- Jobs finished and created in the last minutes, for the desk's throughput and queue sparklines.
 CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
+CREATE INDEX jobs_created ON jobs (created_at);

@@ -47,7 +47,8 @@ json_t *store_tui_case_sheets(PGconn *c, long long insurer_id, long long case_id
 /* ---- the Dashboard pane (dashboard_repo.c); each returns a new JSON array ---- */
 /* One object: opened_today, in_review, ready (cases now), workers (alive). */
 json_t *store_tui_dashboard_summary(PGconn *c, long long insurer_id, minca_err *err);
-/* The last `days` days, oldest first: day (MM-DD), auto, review, no_match (vehicle rows). */
+/* The codifier's decisions on each of the last `days` days (the insurer's time zone), oldest
+ * first: day (MM-DD), auto, review, no_match. */
 json_t *store_tui_dashboard_days(PGconn *c, long long insurer_id, int days, minca_err *err);
 /* The codifier's confidence histogram: bound, n (non-cumulative). */
 json_t *store_tui_dashboard_confidence(PGconn *c, long long insurer_id, minca_err *err);

@@ -28,21 +28,20 @@ json_t *store_tui_dashboard_days(PGconn *c, long long insurer_id, int days, minc
     snprintf(ins, sizeof ins, "%lld", insurer_id);
     snprintf(nd, sizeof nd, "%d", days);
     const char *p[] = {ins, nd};
-    /* Rows by the day their case was opened: decided by the codifier, needing a person,
-     * or without a key. */
+    /* The codifier's decisions by day (codify_daily, kept by the matches trigger): accepted on
+     * its own, sent to a person, no key found. */
     return store_query_json(
         c, err,
-        "WITH d AS (SELECT generate_series(date_trunc('day', now()) - make_interval(days => $2::int - 1),"
-        "                                  date_trunc('day', now()), interval '1 day') AS day),"
-        " r AS (SELECT date_trunc('day', k.created_at) AS day, x.decision, x.reviewed_by"
-        "         FROM cases k JOIN vehicle_rows v ON v.case_id = k.id LEFT JOIN matches x ON x.vehicle_row_id = v.id"
-        "        WHERE k.insurer_id = $1::bigint AND k.created_at >= date_trunc('day', now()) - make_interval(days => $2::int - 1))"
+        "WITH d AS (SELECT (minca_insurer_today($1::bigint) - g)::date AS day"
+        "             FROM generate_series(0, $2::int - 1) g),"
+        " r AS (SELECT day, decision, n FROM codify_daily WHERE insurer_id = $1::bigint"
+        "         AND day > minca_insurer_today($1::bigint) - $2::int"
+        "       UNION ALL SELECT day, decision, n FROM codify_daily_deltas WHERE insurer_id = $1::bigint"
+        "         AND day > minca_insurer_today($1::bigint) - $2::int)"
         " SELECT to_char(d.day, 'MM-DD') AS day,"
-        "        count(r.day) FILTER (WHERE r.decision = 'auto_accept'"
-        "                             OR (r.decision = 'accepted' AND r.reviewed_by IS NULL)) AS auto,"
-        "        count(r.day) FILTER (WHERE r.decision IN ('needs_review', 'accepted', 'picked')"
-        "                             AND NOT (r.decision = 'accepted' AND r.reviewed_by IS NULL)) AS review,"
-        "        count(r.day) FILTER (WHERE r.decision IN ('no_match', 'rejected') OR r.decision IS NULL) AS no_match"
+        "        coalesce(sum(r.n) FILTER (WHERE r.decision = 'auto_accept'), 0)::bigint AS auto,"
+        "        coalesce(sum(r.n) FILTER (WHERE r.decision = 'needs_review'), 0)::bigint AS review,"
+        "        coalesce(sum(r.n) FILTER (WHERE r.decision = 'no_match'), 0)::bigint AS no_match"
         "   FROM d LEFT JOIN r ON r.day = d.day GROUP BY d.day ORDER BY d.day",
         2, p);
 }
@@ -70,18 +69,23 @@ json_t *store_tui_dashboard_minutes(PGconn *c, int minutes, minca_err *err)
     char nm[16];
     snprintf(nm, sizeof nm, "%d", minutes);
     const char *p[] = {nm};
-    /* Per minute: jobs finished in it, and jobs waiting or running at its end. */
+    /* Per minute: jobs finished in it, and jobs unfinished at its end, counted back from the
+     * unfinished jobs now (each later minute's finished minus created). Jobs are read through
+     * the indexes on finished_at and created_at, a minute's worth at a time. */
     return store_query_json(
         c, err,
-        "WITH j AS (SELECT created_at, finished_at FROM jobs"
-        "            WHERE finished_at > date_trunc('minute', now()) - make_interval(mins => $1::int)"
-        "           UNION ALL SELECT created_at, NULL FROM jobs WHERE state IN ('queued', 'running', 'failed')),"
-        " m AS (SELECT generate_series(date_trunc('minute', now()) - make_interval(mins => $1::int - 1),"
-        "                              date_trunc('minute', now()), interval '1 minute') AS t)"
-        " SELECT (SELECT count(*) FROM j WHERE j.finished_at >= m.t AND j.finished_at < m.t + interval '1 minute') AS done,"
-        "        (SELECT count(*) FROM j WHERE j.created_at < least(m.t + interval '1 minute', now())"
-        "            AND (j.finished_at IS NULL OR j.finished_at >= least(m.t + interval '1 minute', now()))) AS depth"
-        "   FROM m ORDER BY m.t",
+        "WITH s AS (SELECT date_trunc('minute', now()) - make_interval(mins => $1::int - 1) AS start),"
+        " m AS (SELECT generate_series(s.start, date_trunc('minute', now()), interval '1 minute') AS t FROM s),"
+        " f AS (SELECT date_trunc('minute', finished_at) AS t, count(*) AS n FROM jobs, s"
+        "        WHERE finished_at >= s.start GROUP BY 1),"
+        " c AS (SELECT date_trunc('minute', created_at) AS t, count(*) AS n FROM jobs, s"
+        "        WHERE created_at >= s.start GROUP BY 1),"
+        " u AS (SELECT count(*) AS n FROM jobs WHERE state IN ('queued', 'running', 'failed'))"
+        " SELECT coalesce(f.n, 0) AS done,"
+        "        greatest(0, u.n + coalesce(sum(coalesce(f.n, 0) - coalesce(c.n, 0))"
+        "            OVER (ORDER BY m.t DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)) AS depth"
+        "   FROM m CROSS JOIN u LEFT JOIN f ON f.t = m.t LEFT JOIN c ON c.t = m.t"
+        "  ORDER BY m.t",
         1, p);
 }
 

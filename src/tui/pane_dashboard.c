@@ -1,5 +1,5 @@
-/* Dashboard pane: how the desk is doing, drawn. A summary line, vehicle rows by day as
- * stacked bars (codifier / person / no key), the codifier's confidence histogram,
+/* Dashboard pane: how the desk is doing, drawn. A summary line, the codifier's decisions by
+ * day as stacked bars (accepted / to review / no key), the codifier's confidence histogram,
  * sparklines of the queue depth and the throughput per minute, and the slowest brokers.
  *
  * Charts use block characters (█ ▓ ░, ▁..█) on a UTF-8 terminal and plain ASCII (# + . and
@@ -118,9 +118,9 @@ static void human_seconds(double s, char *out, size_t n)
 /* Stacked bars, one line per day (the newest at the bottom). */
 static void draw_days(dashboard *d, const glyphs *g, WINDOW *w, int y, int x, int h, int width)
 {
-    put(w, y, x, width, TUI_EL_HEADER, "Decisions by day (vehicle rows)");
+    put(w, y, x, width, TUI_EL_HEADER, "Decisions by day (codifier, vehicle rows)");
     char legend[128];
-    snprintf(legend, sizeof legend, "%s codifier  %s person  %s no key", g->full[0], g->full[1], g->full[2]);
+    snprintf(legend, sizeof legend, "%s accepted  %s to review  %s no key", g->full[0], g->full[1], g->full[2]);
     put(w, y + 1, x, width, TUI_EL_DIM, legend);
     int lines = h - 2;
     int n = (int)json_array_size(d->days);

@@ -4,6 +4,7 @@
 # through the normal triggers. Beside it, in the same run: a plain SELECT count(*) of the same
 # tables, and the counters the scrape shows computed straight from the tables (what a scrape
 # without the summary tables would cost). Fails when the median scrape takes 100 ms or more.
+# MINCA_BENCH_KEEP=1 keeps the database afterwards (to look at other queries on it).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 MINCA=${MINCA_BIN:-$PWD/build/minca}
@@ -17,7 +18,8 @@ TMP=$(mktemp -d /tmp/minca-bench-metrics.XXXXXX)
 SERVE_PID=
 cleanup() {
   [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
-  psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
+  if [ -n "${MINCA_BENCH_KEEP:-}" ]; then echo "metrics_scrape: database $DB kept"
+  else psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1; fi
   rm -rf "$TMP"
 }
 trap cleanup EXIT

@@ -11,7 +11,7 @@ use_fresh_db t_tui_dashboard || { not_ok "create test database"; finish; exit 1;
 export MINCA_INSURER=demo
 "$MINCA" catalog import "$SRC/samples/catalog/demo_catver.csv" >/dev/null
 "$MINCA" batch "$SRC/samples/inbox" >/dev/null 2>&1
-rows=$(psql_q "SELECT count(*) FROM vehicle_rows")
+rows=$(psql_q "SELECT count(*) FROM matches")
 
 labels='Decisions by day|Confidence|Queue depth|Throughput|Slowest brokers'
 for size in 80x24 200x50; do
@@ -23,7 +23,7 @@ for size in 80x24 200x50; do
     check_match "$size: '$l' is on screen" "$l" "$out"
   done
   check_match "$size: the tab bar names the Dashboard" "5 Dashboard" "$out"
-  check_match "$size: today's bar shows every vehicle row" "[█▓░]+ $rows\$|[█▓░]+ $rows " "$out"
+  check_match "$size: today's bar counts every codified row" "[█▓░]+ $rows\$|[█▓░]+ $rows " "$out"
   check_match "$size: the confidence histogram draws bars" "<=1\.00 █+ [0-9]+" "$out"
   check_match "$size: the summary line counts today's cases" "Today: $(psql_q "SELECT count(*) FROM cases") case\(s\) opened" "$out"
   check_match "$size: a broker is listed" "Xoconostle|Cenzontle|Golfo|no broker" "$out"
@@ -43,7 +43,7 @@ TUI_COLS=80 TUI_LINES=24 start ascii MINCA_TUI_ENGINE=0 MINCA_TUI_ASCII=1
 wait_for ascii "Inbox" 10 >/dev/null
 keys ascii 5
 out=$(wait_for ascii "Slowest brokers" 10)
-check_match "ASCII: bars drawn with # + ." "# codifier  \+ person  \. no key" "$out"
+check_match "ASCII: bars drawn with # + ." "# accepted  \+ to review  \. no key" "$out"
 check_no_match "ASCII: no block characters" "[█▓░▁▂▃▄▅▆▇]" "$out"
 keys ascii q
 wait_exit ascii
