@@ -126,6 +126,7 @@ static MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char 
 {
     (void)version;
     (void)upload_data;
+    (void)con_cls;
     metrics_server *s = cls;
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return respond_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n");
@@ -133,19 +134,18 @@ static MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char 
         *upload_size = 0;
         return MHD_YES;
     }
-    (void)con_cls;
     if (strcmp(url, "/metrics") == 0)
         return serve_metrics(s, conn);
     if (strcmp(url, "/healthz") == 0)
         return serve_health(conn);
     if (strcmp(url, "/readyz") == 0)
         return serve_ready(s, conn);
-    if (strcmp(url, "/") == 0)
-        return respond(conn, MHD_HTTP_OK, "text/html; charset=utf-8",
-                       "<html><body><h1>minca</h1><a href=\"/metrics\">/metrics</a> "
-                       "<a href=\"/healthz\">/healthz</a> <a href=\"/readyz\">/readyz</a></body></html>\n",
-                       strlen("<html><body><h1>minca</h1><a href=\"/metrics\">/metrics</a> "
-                              "<a href=\"/healthz\">/healthz</a> <a href=\"/readyz\">/readyz</a></body></html>\n"));
+    if (strcmp(url, "/") == 0) {
+        static const char index_html[] = "<html><body><h1>minca</h1><a href=\"/metrics\">/metrics</a> "
+                                         "<a href=\"/healthz\">/healthz</a> <a href=\"/readyz\">/readyz</a>"
+                                         "</body></html>\n";
+        return respond(conn, MHD_HTTP_OK, "text/html; charset=utf-8", index_html, sizeof index_html - 1);
+    }
     return respond_text(conn, MHD_HTTP_NOT_FOUND, "not found: try /metrics, /healthz or /readyz\n");
 }
 
