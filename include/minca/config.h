@@ -30,6 +30,8 @@ typedef struct minca_config {
     int max_rows_per_attachment;   /* vehicle rows one attachment may hold; more is refused */
     int max_rows_per_case;         /* vehicle rows one case may hold over all its attachments */
     int max_extract_seconds;       /* reading one case's attachments stops with an error after this */
+    char *metrics_listen;  /* HOST:PORT for the metrics listener of `minca worker`; NULL: off */
+    char *log_format;      /* "text" (default) or "json": one JSON object per log line */
     config_keybinding *keys;   /* TUI key remaps from the `keys:` mapping */
     int n_keys;
 } minca_config;

@@ -30,6 +30,14 @@ void log_close(void);
 void log_set_level(log_level level);
 void log_set_stderr(bool also_stderr);            /* mirror messages to stderr */
 void log_msg(log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Log line format: text (default) or JSON, one object per line with time (UTC, ISO 8601),
+ * level, pid, component (the message's leading "word:", else "minca"), msg, and the ids the
+ * calling thread works on (job_id, case_id, message_id). In JSON, e-mail addresses and URL
+ * passwords in the message are masked. */
+typedef enum { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON } log_format;
+void log_set_format(log_format format);
+/* Ids the calling thread is working on, added to its JSON lines; 0 clears one. */
+void log_set_ids(long long job_id, long long case_id, long long message_id);
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)

@@ -11,6 +11,9 @@
 /* Connects to servers_database_url() (call servers_ensure() first). Caller owns the
  * connection (PQfinish). */
 PGconn *store_connect(minca_err *err);
+/* Same, giving up after timeout_seconds (health checks must answer even when the server's
+ * host is unreachable). */
+PGconn *store_connect_timeout(int timeout_seconds, minca_err *err);
 /* Connects and applies pending migrations: the usual start of a command. */
 PGconn *store_open(minca_err *err);
 
@@ -41,6 +44,32 @@ json_t *store_query_json(PGconn *c, minca_err *err, const char *sql, int n, cons
  * transaction, recorded with its SHA-256; refuses when an applied file was edited.
  * *applied (may be NULL) receives how many were applied now. */
 int store_migrate(PGconn *c, const char *dir, int *applied, minca_err *err);
+
+/* How many migrations in dir are not applied yet (*unknown: applied versions with no file,
+ * i.e. the database is newer than this binary). Reads only; takes no lock. */
+int store_migrations_pending(PGconn *c, const char *dir, int *pending, int *unknown, minca_err *err);
+
+/* ---- operational metrics (metrics_repo.c) ---- */
+/* Folds pending metric deltas into the totals when no other scrape is doing it (skipped on a
+ * read-only server), then returns every series: metric, type, help, bounds (text array),
+ * labels, bucket, n, sum; ordered by metric, labels, bucket. Metrics with no series yet
+ * appear once with NULL labels. Caller PQclear's it. */
+PGresult *store_metrics_series(PGconn *c, minca_err *err);
+/* Unfinished and dead jobs by kind and state (kind, state, count), through partial indexes;
+ * kinds that ran before and have none now come with state "" and count 0. */
+PGresult *store_metrics_queue_depth(PGconn *c, minca_err *err);
+/* Workers whose heartbeat is younger than a minute. -1 on error. */
+long store_metrics_workers_alive(PGconn *c, minca_err *err);
+
+/* ---- the business report (report_repo.c) ---- */
+/* since: an ISO date or timestamp, or NULL for all time. Each returns a new JSON array. */
+/* Cases, vehicles and decision rates, one object per group: by = NULL or "all" (one group,
+ * the totals), "day", "week" (ISO week, in the insurer's time zone) or "broker". */
+json_t *store_report_groups(PGconn *c, long long insurer_id, const char *since, const char *by, minca_err *err);
+/* Per reviewer: decisions, rows reviewed, active hours (clock hours with a decision), rows per hour. */
+json_t *store_report_reviewers(PGconn *c, long long insurer_id, const char *since, minca_err *err);
+/* Brokers whose lists most often needed the profile wizard (cases flagged needs_profile). */
+json_t *store_report_wizard_brokers(PGconn *c, long long insurer_id, const char *since, int limit, minca_err *err);
 
 /* ---- insurers (insurer_repo.c) ---- */
 typedef struct store_insurer {

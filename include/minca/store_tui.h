@@ -44,4 +44,17 @@ int store_tui_jobs_unfinished(PGconn *c, long *n, minca_err *err);
  * status}] ordered by ordinal (inline images left out). */
 json_t *store_tui_case_sheets(PGconn *c, long long insurer_id, long long case_id, minca_err *err);
 
+/* ---- the Dashboard pane (dashboard_repo.c); each returns a new JSON array ---- */
+/* One object: opened_today, in_review, ready (cases now), workers (alive). */
+json_t *store_tui_dashboard_summary(PGconn *c, long long insurer_id, minca_err *err);
+/* The codifier's decisions on each of the last `days` days (the insurer's time zone), oldest
+ * first: day (MM-DD), auto, review, no_match. */
+json_t *store_tui_dashboard_days(PGconn *c, long long insurer_id, int days, minca_err *err);
+/* The codifier's confidence histogram: bound, n (non-cumulative). */
+json_t *store_tui_dashboard_confidence(PGconn *c, long long insurer_id, minca_err *err);
+/* The last `minutes` minutes, oldest first: done (jobs finished), depth (unfinished at its end). */
+json_t *store_tui_dashboard_minutes(PGconn *c, int minutes, minca_err *err);
+/* Brokers by median time from email to ready (still waiting: until now), slowest first. */
+json_t *store_tui_dashboard_slow_brokers(PGconn *c, long long insurer_id, int limit, minca_err *err);
+
 #endif

@@ -66,6 +66,7 @@ typedef enum tui_action {
     TUI_ACT_TAB_CASES,
     TUI_ACT_TAB_MATCHES,
     TUI_ACT_TAB_PROFILES,
+    TUI_ACT_TAB_DASHBOARD,
     TUI_ACT_TAB_NEXT,
     TUI_ACT_TAB_PREV,
     TUI_ACT_DOWN,
@@ -311,6 +312,7 @@ extern const tui_view_ops tui_pane_inbox_ops;
 extern const tui_view_ops tui_pane_cases_ops;
 extern const tui_view_ops tui_pane_matches_ops;
 extern const tui_view_ops tui_pane_profiles_ops;
+extern const tui_view_ops tui_pane_dashboard_ops;
 
 /* A scrolling text view (detail screens, help); text is copied and wrapped to the width. */
 tui_view *tui_pager_new(tui_app *app, const char *title, const char *text);

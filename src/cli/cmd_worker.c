@@ -2,6 +2,7 @@
 #include "minca/cli.h"
 #include "minca/config.h"
 #include "minca/engine_run.h"
+#include "minca/metrics.h"
 #include "minca/queue.h"
 #include "minca/servers.h"
 #include "minca/steps.h"
@@ -27,10 +28,12 @@ static int jobs_run(int argc, char **argv);
 CLI_COMMAND(worker_command, {
     .name = "worker",
     .summary = "run pipeline jobs headlessly (scale out: one per host or more)",
-    .usage = "usage: minca worker [--threads N]\n\n"
+    .usage = "usage: minca worker [--threads N] [--metrics-listen HOST:PORT]\n\n"
              "Takes jobs from the shared queue and runs them until SIGTERM or SIGINT, then\n"
              "finishes the jobs in hand and exits. Run as many workers as you like, on any host\n"
-             "that reaches the same PostgreSQL and Redis (MINCA_DATABASE_URL, MINCA_REDIS_URL).\n",
+             "that reaches the same PostgreSQL and Redis (MINCA_DATABASE_URL, MINCA_REDIS_URL).\n"
+             "--metrics-listen (or metrics_listen in the config) also serves /metrics, /healthz and\n"
+             "/readyz there, as 'minca metrics serve' does.\n",
     .run = worker_run,
 })
 
@@ -55,9 +58,12 @@ CLI_COMMAND(jobs_command, {
 static int worker_run(int argc, char **argv)
 {
     int threads = 0;
+    const char *metrics_listen = config_get()->metrics_listen;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
             threads = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--metrics-listen") == 0 && i + 1 < argc)
+            metrics_listen = argv[++i];
         else
             return cli_usage_error(&worker_command, "unknown argument '%s'", argv[i]);
     }
@@ -79,10 +85,22 @@ static int worker_run(int argc, char **argv)
         fprintf(stderr, "minca worker: %s\n", err.msg);
         return 1;
     }
+    metrics_server *metrics = NULL;
+    if (metrics_listen && *metrics_listen) {
+        signal(SIGPIPE, SIG_IGN);
+        metrics = metrics_server_start(metrics_listen, &err);
+        if (!metrics) {
+            fprintf(stderr, "minca worker: %s\n", err.msg);
+            engine_stop(e);
+            return 1;
+        }
+        fprintf(stderr, "minca worker: metrics on %s (port %d)\n", metrics_listen, metrics_server_port(metrics));
+    }
     fprintf(stderr, "minca worker: running with %d thread(s); Ctrl-C or SIGTERM stops it\n",
             threads > 0 ? threads : config_get()->workers);
     while (!stop_requested)
         pause();
+    metrics_server_stop(metrics);
     fprintf(stderr, "minca worker: stopping (finishing jobs in hand)...\n");
     engine_event_counts n = engine_counts(e);
     engine_stop(e);

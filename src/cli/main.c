@@ -32,6 +32,7 @@ static int print_help(const char *topic)
            MINCA_VERSION);
     cli_each(print_summary, NULL);
     printf("\noptions:\n  -v, --verbose  more detail in the log (twice: also on stderr)\n"
+           "  --log-format text|json  the log's format (json: one object per line)\n"
            "  --version      print the version\n\n"
            "'minca help COMMAND' or 'minca COMMAND --help' shows a command's usage.\n");
     return 0;
@@ -41,12 +42,17 @@ int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
     int verbose = 0;
+    const char *log_format_opt = NULL;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)
             verbose++;
         else if (strcmp(argv[i], "-vv") == 0)
             verbose += 2;
+        else if (strcmp(argv[i], "--log-format") == 0 && i + 1 < argc)
+            log_format_opt = argv[++i];
+        else if (strncmp(argv[i], "--log-format=", 13) == 0)
+            log_format_opt = argv[i] + 13;
         else if (strcmp(argv[i], "--version") == 0) {
             printf("minca %s\n", MINCA_VERSION);
             return 0;
@@ -74,6 +80,12 @@ int main(int argc, char **argv)
     if (log_open(log_path, &err) < 0)
         fprintf(stderr, "minca: %s (logging to stderr)\n", err.msg);
     free(log_path);
+    const char *format = log_format_opt ? log_format_opt : cfg->log_format;
+    if (format && strcmp(format, "json") != 0 && strcmp(format, "text") != 0) {
+        fprintf(stderr, "minca: log format '%s' is not text or json\n", format);
+        return 2;
+    }
+    log_set_format(format && strcmp(format, "json") == 0 ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT);
     log_set_level(verbose ? LOG_DEBUG : LOG_INFO);
     log_set_stderr(verbose > 1);
 

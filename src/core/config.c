@@ -101,6 +101,10 @@ static void apply_key(const char *section, const char *key, const char *value)
         cfg.max_rows_per_case = atoi(value);
     else if (strcmp(key, "max_extract_seconds") == 0)
         cfg.max_extract_seconds = atoi(value);
+    else if (strcmp(key, "metrics_listen") == 0)
+        set_str(&cfg.metrics_listen, value);
+    else if (strcmp(key, "log_format") == 0)
+        set_str(&cfg.log_format, value);
     else
         log_warn("config: unknown key '%s' ignored", key);
 }
@@ -171,7 +175,8 @@ static int parse_file(const char *path, minca_err *err)
 static void config_reset(void)
 {
     char **strings[] = {&cfg.config_path, &cfg.home, &cfg.log_dir, &cfg.database_url, &cfg.redis_url,
-                        &cfg.insurer, &cfg.theme, &cfg.user, &cfg.catalog_dir, &cfg.data_dir, &cfg.export_dir};
+                        &cfg.insurer, &cfg.theme, &cfg.user, &cfg.catalog_dir, &cfg.data_dir, &cfg.export_dir,
+                        &cfg.metrics_listen, &cfg.log_format};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         free(*strings[i]);
         *strings[i] = NULL;
@@ -243,6 +248,10 @@ int config_load(minca_err *err)
         cfg.max_rows_per_case = 1;
     if (cfg.max_extract_seconds < 1)
         cfg.max_extract_seconds = 1;
+    if ((v = env_nonempty("MINCA_METRICS_LISTEN")))
+        set_str(&cfg.metrics_listen, v);
+    if ((v = env_nonempty("MINCA_LOG_FORMAT")))
+        set_str(&cfg.log_format, v);
     if (cfg.max_attempts < 1)
         cfg.max_attempts = 1;
     if (cfg.lease_seconds < 2)
@@ -324,6 +333,8 @@ void config_print(FILE *out)
     fprintf(out, "max_rows_per_attachment: %d\n", cfg.max_rows_per_attachment);
     fprintf(out, "max_rows_per_case: %d\n", cfg.max_rows_per_case);
     fprintf(out, "max_extract_seconds: %d\n", cfg.max_extract_seconds);
+    fprintf(out, "metrics_listen: %s\n", cfg.metrics_listen ? cfg.metrics_listen : "(off)");
+    fprintf(out, "log_format: %s\n", cfg.log_format ? cfg.log_format : "text");
     fprintf(out, "export_dir: %s\n", cfg.export_dir);
     fprintf(out, "data_dir: %s\n", cfg.data_dir);
     fprintf(out, "log: %s/minca.log\n", cfg.log_dir);

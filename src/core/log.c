@@ -12,6 +12,8 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *log_file;
 static log_level log_threshold = LOG_INFO;
 static bool log_mirror_stderr;
+static log_format log_fmt = LOG_FORMAT_TEXT;
+static __thread long long ctx_job, ctx_case, ctx_message;
 
 static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
 
@@ -50,6 +52,105 @@ void log_close(void)
 
 void log_set_level(log_level level) { log_threshold = level; }
 void log_set_stderr(bool also_stderr) { log_mirror_stderr = also_stderr; }
+void log_set_format(log_format format) { log_fmt = format; }
+
+void log_set_ids(long long job_id, long long case_id, long long message_id)
+{
+    ctx_job = job_id;
+    ctx_case = case_id;
+    ctx_message = message_id;
+}
+
+static bool is_local_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("._%+-", c);
+}
+
+/* Copies in to out masking e-mail addresses ("<email>") and URL passwords ("user:****@"). */
+static void scrub(const char *in, char *out, size_t outsz)
+{
+    size_t o = 0, n = strlen(in);
+    for (size_t i = 0; i < n && o + 8 < outsz;) {
+        if (in[i] == '@' && i > 0 && is_local_char(in[i - 1]) && i + 1 < n && is_local_char(in[i + 1])) {
+            size_t back = 0;
+            while (o > back && is_local_char(out[o - 1 - back]))
+                back++;
+            if (o > back && out[o - 1 - back] == ':') {
+                /* scheme://user:password@host: the password goes */
+                o -= back;
+                memcpy(out + o, "****@", 5);
+                o += 5;
+                i++;
+                continue;
+            }
+            /* user@domain.tld is an address (user@host, e.g. a worker's name, is not) */
+            size_t d = i + 1, dot = 0;
+            while (d < n && (is_local_char(in[d]) && in[d] != '%' && in[d] != '+')) {
+                if (in[d] == '.' && d + 1 < n && ((in[d + 1] >= 'a' && in[d + 1] <= 'z') || (in[d + 1] >= 'A' && in[d + 1] <= 'Z')))
+                    dot = d;
+                d++;
+            }
+            if (dot) {
+                o -= back;
+                memcpy(out + o, "<email>", 7);
+                o += 7;
+                i = d;
+                continue;
+            }
+        }
+        out[o++] = in[i++];
+    }
+    out[o] = '\0';
+}
+
+static void json_escape(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", f);
+        else if (*p == '\t')
+            fputs("\\t", f);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+static void write_json(FILE *f, log_level level, const char *line)
+{
+    char stamp[40], clean[4096], component[32] = "minca";
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t k = strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(stamp + k, sizeof stamp - k, ".%03ldZ", ts.tv_nsec / 1000000);
+    const char *msg = line;
+    size_t w = strspn(line, "abcdefghijklmnopqrstuvwxyz_-0123456789");
+    if (w > 0 && w < sizeof component && line[w] == ':' && line[w + 1] == ' ') {
+        memcpy(component, line, w);
+        component[w] = '\0';
+        msg = line + w + 2;
+    }
+    scrub(msg, clean, sizeof clean);
+    static const char *const lower[] = {"error", "warn", "info", "debug"};
+    fprintf(f, "{\"time\":\"%s\",\"level\":\"%s\",\"pid\":%d,\"component\":", stamp, lower[level], (int)getpid());
+    json_escape(f, component);
+    if (ctx_job)
+        fprintf(f, ",\"job_id\":%lld", ctx_job);
+    if (ctx_case)
+        fprintf(f, ",\"case_id\":%lld", ctx_case);
+    if (ctx_message)
+        fprintf(f, ",\"message_id\":%lld", ctx_message);
+    fputs(",\"msg\":", f);
+    json_escape(f, clean);
+    fputs("}\n", f);
+}
 
 void log_msg(log_level level, const char *fmt, ...)
 {
@@ -68,7 +169,9 @@ void log_msg(log_level level, const char *fmt, ...)
     va_end(ap);
 
     pthread_mutex_lock(&log_lock);
-    if (log_file)
+    if (log_file && log_fmt == LOG_FORMAT_JSON)
+        write_json(log_file, level, line);
+    else if (log_file)
         fprintf(log_file, "%s [%d] %-5s %s\n", stamp, (int)getpid(), level_names[level], line);
     if (!log_file || log_mirror_stderr)
         fprintf(stderr, "minca: %s\n", line);

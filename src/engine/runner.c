@@ -190,6 +190,9 @@ static void run_job(worker_thread *w, queue_job *job, const char *stream_entry)
     minca_err err = {0};
     engine_handler fn = engine_handler_for(job->kind);
     int rc = -1;
+    json_t *cid = json_object_get(job->payload, "case_id"), *mid = json_object_get(job->payload, "message_id");
+    log_set_ids(job->id, json_is_integer(cid) ? (long long)json_integer_value(cid) : 0,
+                json_is_integer(mid) ? (long long)json_integer_value(mid) : 0);
     if (!fn) {
         minca_err_set(&err, "no handler for job kind '%s'", job->kind);
     } else if (store_begin(w->pg, &err) == 0) {
@@ -229,6 +232,7 @@ static void run_job(worker_thread *w, queue_job *job, const char *stream_entry)
         else
             drop_redis(w, aerr.msg);
     }
+    log_set_ids(0, 0, 0);
 }
 
 /* Waits up to wait_ms for a wake-up on the stream. Returns the job id (0: none) and copies the

@@ -229,6 +229,8 @@ int queue_janitor(PGconn *c, redisContext *r, int stale_seconds, minca_err *err)
         free(ids);
     }
     PQclear(res);
+    /* Metric deltas are folded by every scrape; this keeps them small where nobody scrapes. */
+    store_exec(c, NULL, "SELECT minca_metrics_rollup()", 0, NULL);
     if (reclaimed)
         log_info("janitor: %d job(s) with expired leases re-queued", reclaimed);
     return reclaimed;

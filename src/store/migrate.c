@@ -2,6 +2,7 @@
 #include "minca/store.h"
 
 #include <dirent.h>
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,4 +122,33 @@ done:
     if (applied_out)
         *applied_out = applied;
     return rc;
+}
+
+int store_migrations_pending(PGconn *c, const char *dir, int *pending, int *unknown, minca_err *err)
+{
+    char **names = NULL;
+    int count = 0;
+    if (list_migrations(dir, &names, &count, err) < 0)
+        return -1;
+    GString *versions = g_string_new("{");
+    for (int i = 0; i < count; i++)
+        g_string_append_printf(versions, "%s%.3s", i ? "," : "", names[i]);
+    g_string_append_c(versions, '}');
+    const char *p[] = {versions->str};
+    PGresult *r = store_query(c, err,
+                              "SELECT (SELECT count(*) FROM unnest($1::int[]) f(v)"
+                              "         WHERE v NOT IN (SELECT version FROM schema_migrations)),"
+                              "       (SELECT count(*) FROM schema_migrations WHERE version <> ALL ($1::int[]))",
+                              1, p);
+    g_string_free(versions, TRUE);
+    for (int i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+    if (!r)
+        return -1;
+    *pending = atoi(PQgetvalue(r, 0, 0));
+    if (unknown)
+        *unknown = atoi(PQgetvalue(r, 0, 1));
+    PQclear(r);
+    return 0;
 }

@@ -42,6 +42,27 @@ PGconn *store_connect(minca_err *err)
     return c;
 }
 
+PGconn *store_connect_timeout(int timeout_seconds, minca_err *err)
+{
+    const char *url = servers_database_url();
+    char timeout[16];
+    snprintf(timeout, sizeof timeout, "%d", timeout_seconds > 0 ? timeout_seconds : 1);
+    const char *keys[] = {"dbname", "connect_timeout", NULL};
+    const char *values[] = {url, timeout, NULL};
+    PGconn *c = PQconnectdbParams(keys, values, 1);
+    if (PQstatus(c) != CONNECTION_OK) {
+        char *masked = config_mask_url(url);
+        minca_err_set(err, "cannot connect to PostgreSQL at %s: %s", masked, pq_message(c));
+        free(masked);
+        PQfinish(c);
+        return NULL;
+    }
+    PQsetNoticeProcessor(c, log_notice, NULL);
+    PGresult *r = PQexec(c, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
+    PQclear(r);
+    return c;
+}
+
 PGconn *store_open(minca_err *err)
 {
     if (servers_ensure(err) < 0)

@@ -29,7 +29,7 @@
 #define TUI_WAKE_SECONDS 0.25      /* a finished job is shown within this */
 
 enum { DIRTY_TABS = 1, DIRTY_BODY = 2, DIRTY_STATUS = 4, DIRTY_ALL = 7 };
-enum { TAB_INBOX, TAB_CASES, TAB_MATCHES, TAB_PROFILES, TAB_COUNT };
+enum { TAB_INBOX, TAB_CASES, TAB_MATCHES, TAB_PROFILES, TAB_DASHBOARD, TAB_COUNT };
 typedef enum { PROMPT_NONE, PROMPT_FILTER, PROMPT_COMMAND, PROMPT_TEXT } prompt_kind;
 
 struct tui_app {
@@ -87,6 +87,7 @@ static void on_signal(int sig) { got_signal = sig; }
 
 static const tui_view_ops *const tab_ops[TAB_COUNT] = {
     &tui_pane_inbox_ops, &tui_pane_cases_ops, &tui_pane_matches_ops, &tui_pane_profiles_ops,
+    &tui_pane_dashboard_ops,
 };
 
 static tui_view *top_view(tui_app *app)
@@ -623,6 +624,7 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
     case TUI_ACT_TAB_CASES:
     case TUI_ACT_TAB_MATCHES:
     case TUI_ACT_TAB_PROFILES:
+    case TUI_ACT_TAB_DASHBOARD:
         show_tab(app, act - TUI_ACT_TAB_INBOX);
         break;
     case TUI_ACT_TAB_NEXT:

@@ -58,6 +58,7 @@ static const action_def actions[] = {
     {TUI_ACT_TAB_CASES, "cases", "2", "", "show the Cases pane"},
     {TUI_ACT_TAB_MATCHES, "matches", "3", "", "show the Matches of the selected case"},
     {TUI_ACT_TAB_PROFILES, "profiles", "4", "", "show the broker Profiles"},
+    {TUI_ACT_TAB_DASHBOARD, "dashboard", "5", "", "show the Dashboard: decisions, confidence, queue, slow brokers"},
     {TUI_ACT_TAB_NEXT, "next-tab", "Tab", "", "next pane"},
     {TUI_ACT_TAB_PREV, "prev-tab", "S-Tab", "", "previous pane"},
     {TUI_ACT_RELOAD, "reload", "r", "F5", "reload the pane from the database"},

@@ -205,7 +205,10 @@ keys main 1
 keys main P
 expect "a second key from the config shows the profiles too" main "Profiles 1/"
 keys main Tab
+expect "Tab goes on to the Dashboard" main "^ Dashboard "
+keys main Tab
 expect "Tab wraps to the Inbox" main "Inbox 1/2"
+keys main BTab
 keys main BTab
 expect "Shift-Tab goes back to Profiles" main "Profiles 1/"
 keys main 1

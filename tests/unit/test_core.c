@@ -155,6 +155,43 @@ static void test_read_file_limit(void **state)
     unlink(path);
 }
 
+static void test_log_json_lines(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/minca-test-log-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(log_open(path, NULL), 0);
+    log_set_format(LOG_FORMAT_JSON);
+    log_set_ids(42, 7, 0);
+    log_warn("metrics: mail from \"Ana\" <ana.perez@corredor.com.mx> via redis://:hunter2@cache:6379 on worker@host");
+    log_set_ids(0, 0, 0);
+    log_info("no component here");
+    log_close();
+    log_set_format(LOG_FORMAT_TEXT);
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(core_read_file(path, 1 << 20, &text, &len, NULL), 0);
+    unlink(path);
+    char *second = strchr(text, '\n');
+    assert_non_null(second);
+    *second++ = '\0';
+    assert_non_null(strstr(text, "\"level\":\"warn\""));
+    assert_non_null(strstr(text, "\"component\":\"metrics\""));
+    assert_non_null(strstr(text, "\"job_id\":42,\"case_id\":7,\"msg\":"));
+    assert_null(strstr(text, "message_id"));
+    assert_null(strstr(text, "ana.perez"));
+    assert_null(strstr(text, "hunter2"));
+    assert_non_null(strstr(text, "<email>"));
+    assert_non_null(strstr(text, "redis://:****@cache:6379"));
+    assert_non_null(strstr(text, "worker@host"));
+    assert_non_null(strstr(text, "\\\"Ana\\\""));
+    assert_non_null(strstr(second, "\"component\":\"minca\""));
+    assert_null(strstr(second, "job_id"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +204,7 @@ int main(void)
         cmocka_unit_test(test_config_file_and_env),
         cmocka_unit_test(test_config_syntax_error_names_line),
         cmocka_unit_test(test_read_file_limit),
+        cmocka_unit_test(test_log_json_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,114 @@
+/* minca metrics serve | show | health */
+#include "minca/cli.h"
+#include "minca/metrics.h"
+#include "minca/store.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define METRICS_DEFAULT_LISTEN "127.0.0.1:9464"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static int metrics_run(int argc, char **argv);
+
+CLI_COMMAND(metrics_command, {
+    .name = "metrics",
+    .summary = "Prometheus metrics, health and readiness over HTTP",
+    .usage = "usage: minca metrics serve [--listen HOST:PORT]\n"
+             "       minca metrics show\n"
+             "       minca metrics health\n\n"
+             "serve   listens (default " METRICS_DEFAULT_LISTEN ") until SIGTERM/SIGINT and answers\n"
+             "        /metrics  the Prometheus text format: messages, jobs and their durations, queue\n"
+             "                  depth, codifier decisions and confidence, reviews, time to ready,\n"
+             "                  exports, live workers; the whole team's numbers, read from PostgreSQL\n"
+             "        /healthz  200 when PostgreSQL and Redis answer and the schema is current, else 503\n"
+             "        /readyz   200 when /metrics can be served\n"
+             "show    prints what /metrics would answer\n"
+             "health  prints the /healthz answer; exit status 1 when unhealthy\n\n"
+             "'minca worker --metrics-listen HOST:PORT' (or metrics_listen in the config) runs the same\n"
+             "listener inside a worker.\n",
+    .run = metrics_run,
+})
+
+static int metrics_serve(int argc, char **argv)
+{
+    const char *listen = METRICS_DEFAULT_LISTEN;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc)
+            listen = argv[++i];
+        else if (strncmp(argv[i], "--listen=", 9) == 0)
+            listen = argv[i] + 9;
+        else
+            return cli_usage_error(&metrics_command, "unknown argument '%s'", argv[i]);
+    }
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    minca_err err = {0};
+    metrics_server *s = metrics_server_start(listen, &err);
+    if (!s) {
+        fprintf(stderr, "minca metrics: %s\n", err.msg);
+        return 1;
+    }
+    fprintf(stderr, "minca metrics: serving /metrics, /healthz and /readyz on %s (port %d)\n", listen,
+            metrics_server_port(s));
+    while (!stop_requested)
+        pause();
+    metrics_server_stop(s);
+    return 0;
+}
+
+static int metrics_show(void)
+{
+    minca_err err = {0};
+    PGconn *c = store_connect(&err);
+    if (!c) {
+        fprintf(stderr, "minca metrics: %s\n", err.msg);
+        return 1;
+    }
+    GString *out = g_string_new(NULL);
+    int rc = metrics_render(c, out, &err);
+    PQfinish(c);
+    if (rc == 0)
+        fputs(out->str, stdout);
+    else
+        fprintf(stderr, "minca metrics: %s\n", err.msg);
+    g_string_free(out, TRUE);
+    return rc == 0 ? 0 : 1;
+}
+
+static int metrics_health_cmd(void)
+{
+    metrics_health h;
+    metrics_health_check(&h);
+    char *json = metrics_health_json(&h);
+    puts(json);
+    free(json);
+    return h.postgresql && h.redis && h.migrations ? 0 : 1;
+}
+
+static int metrics_run(int argc, char **argv)
+{
+    const char *action = argc > 1 ? argv[1] : "show";
+    if (strcmp(action, "serve") == 0)
+        return metrics_serve(argc, argv);
+    if (argc > 2)
+        return cli_usage_error(&metrics_command, "unexpected argument '%s'", argv[2]);
+    if (strcmp(action, "show") == 0)
+        return metrics_show();
+    if (strcmp(action, "health") == 0)
+        return metrics_health_cmd();
+    return cli_usage_error(&metrics_command, "unknown action '%s'", action);
+}
