@@ -9,7 +9,7 @@ PACKAGES=(
   libhiredis-dev libgmime-3.0-dev libglib2.0-dev libzip-dev libxml2-dev libfreexl-dev libcmocka-dev
   libpoppler-glib-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core libmicrohttpd-dev
   postgresql redis-server tmux locales
-  python3 python3-openpyxl xlsx2csv poppler-utils python3-prometheus-client curl
+  python3 python3-openpyxl xlsx2csv poppler-utils python3-prometheus-client curl strace
 )
 
 missing=()

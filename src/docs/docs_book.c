@@ -325,14 +325,21 @@ int docs_parse_isolated(docs_book *b, const void *data, size_t len, const docs_i
         g_string_append_printf(hex, "%02x", ((const unsigned char *)&b->lim)[i]);
     env_lim = g_string_free(hex, FALSE);
     env_kind = g_strdup_printf(CHILD_ENV "=%s", iso->kind);
+    /* The child reads hostile bytes: it gets no secrets (database and Redis URLs, passwords,
+     * tokens), only what parsing and the sanitizers need. */
+    static const char *const keep[] = {"LANG=", "LC_ALL=", "LC_CTYPE=", "TZ=", "ASAN_OPTIONS=",
+                                       "UBSAN_OPTIONS=", "LSAN_OPTIONS=", NULL};
     size_t n_env = 0;
     while (environ[n_env])
         n_env++;
-    envp = g_new0(char *, n_env + 3);
+    envp = g_new0(char *, G_N_ELEMENTS(keep) + 3);
     size_t k = 0;
     for (size_t i = 0; i < n_env; i++)
-        if (strncmp(environ[i], CHILD_ENV, strlen(CHILD_ENV)) != 0)
-            envp[k++] = environ[i];
+        for (int j = 0; keep[j]; j++)
+            if (strncmp(environ[i], keep[j], strlen(keep[j])) == 0 && k < G_N_ELEMENTS(keep)) {
+                envp[k++] = environ[i];
+                break;
+            }
     envp[k++] = env_kind;
     envp[k++] = env_lim;
     char *argv[] = { "minca-parser", (char *)iso->kind, NULL };

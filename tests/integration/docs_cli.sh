@@ -88,4 +88,14 @@ printf '%%PDF-1.6\n...' >"$FIX/lista.pdf"
 err=$("$MINCA" profile test auto "$FIX/lista.pdf" 2>&1 >/dev/null)
 check_match "a damaged PDF gives a readable reason" "lista.pdf: not a readable PDF document" "$err"
 check_fails "usage error on bad arguments" "$MINCA" profile test
+
+# the parser child reads hostile bytes: it must not inherit the database URL or other secrets
+if command -v strace >/dev/null; then
+  trace=$(MINCA_DATABASE_URL=postgresql://minca:s3cr3t-pw@db.example/minca MINCA_REDIS_URL=redis://:r3dis-pw@r/0 \
+    strace -f -v -s 400 -e trace=execve "$MINCA" profile read "$FIX/flotilla.xls" 2>&1 >/dev/null | grep 'minca-parser')
+  check_match "the parser child is started" 'minca-parser' "$trace"
+  check_no_match "the parser child gets no database or Redis URL" 's3cr3t-pw|r3dis-pw|MINCA_DATABASE_URL|MINCA_REDIS_URL' "$trace"
+else
+  skip "parser child environment" "strace is not installed"
+fi
 finish
