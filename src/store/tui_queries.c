@@ -101,7 +101,7 @@ json_t *store_tui_case_head(PGconn *c, long long insurer_id, const char *cot, mi
         c, err,
         "SELECT k.id, k.cot, k.status, k.status_reason, k.client_name, k.rfc, k.contact, k.coverage,"
         "       k.payment_terms, k.uso, k.validity_start::text, k.validity_end::text,"
-        "       k.preanalysis_status, k.missing_requirements, k.needs_profile, b.name AS broker,"
+        "       k.preanalysis_status, k.missing_requirements, k.needs_profile, k.suggested, b.name AS broker,"
         "       m.id AS message_db_id, m.from_addr, m.from_name, m.subject, m.sender_domain,"
         "       (SELECT bp.name FROM broker_profiles bp WHERE bp.broker_id = k.broker_id AND bp.active"
         "         ORDER BY bp.version DESC LIMIT 1) AS profile_name,"
