@@ -22,3 +22,7 @@ CREATE INDEX llm_requests_month ON llm_requests (insurer_id, at);
 
 -- field -> {"value": ..., "by": "model", "confirmed_by": null}
 ALTER TABLE cases ADD COLUMN suggested jsonb NOT NULL DEFAULT '{}'::jsonb;
+
+-- Why the model gave no ranking for a row that needs review (its ranking itself lives in the
+-- candidates: model_rank, model_reason). Never read by the codifier or its calibration.
+ALTER TABLE matches ADD COLUMN model_note text;

@@ -29,13 +29,22 @@
 int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, intake_analysis *a,
                 json_t **suggested, char **note);
 
-/* Field suggestions for the columns whose automatic confidence is below ASSIST_COLUMN_CONFIDENCE.
- * samples[i] are up to a few sample values of column cols[i] (may be NULL). Returns a new array of
- * {"col", "header", "field", "reason"} (only fields profile_field_from_name() knows, only for
- * columns asked about) or NULL with *note set (malloc'd). */
+/* A column the automatic mapping was unsure of, as the wizard shows it. */
+typedef struct assist_column {
+    int col;                  /* 0-based source column */
+    const char *header;       /* as written */
+    const char *samples;      /* "v1 | v2 | v3" (may be NULL) */
+    const char *guess;        /* the automatic mapping's field name (may be NULL) */
+    double confidence;        /* the automatic mapping's confidence */
+} assist_column;
+
+/* Columns below this automatic confidence are the ones worth a question. */
 #define ASSIST_COLUMN_CONFIDENCE 0.6
-json_t *assist_columns(PGconn *pg, long long insurer_id, const profile_column *cols, int n,
-                       char *const *const *samples, int n_samples, char **note);
+
+/* Field suggestions for cols (the caller passes only the unsure ones). Returns a new array of
+ * {"col", "field", "reason"}: only fields profile_field_from_name() knows, only columns asked
+ * about, one entry per column; or NULL with *note (malloc'd) saying why. */
+json_t *assist_columns(PGconn *pg, long long insurer_id, const assist_column *cols, int n, char **note);
 
 /* Ranks the candidates of a row that needs review: sets "model_rank" (1 = best) and
  * "model_reason" (one line) on the candidates the model ranked, in place. The stored decision

@@ -2,6 +2,7 @@
  * ranking. Each builds a masked prompt and a strict schema, asks through llm_ask() and checks
  * the answer against what the rules know before using any of it. */
 #include "minca/assist.h"
+#include "minca/config.h"
 #include "minca/llm.h"
 
 #include <glib.h>
@@ -311,4 +312,175 @@ done:
     free(text);
     llm_mask_free(mask);
     return filled;
+}
+
+/* ---- review: ranking the candidates of a doubtful row ---------------------------------- */
+
+static char *cand_key(json_t *c)
+{
+    return core_strdup_printf("%s/%lld", json_string_value(json_object_get(c, "cvegs")),
+                              (long long)json_integer_value(json_object_get(c, "year")));
+}
+
+static char *one_line(const char *s)
+{
+    char *r = strdup(s ? s : "");
+    for (char *p = r; *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            *p = ' ';
+    return r;
+}
+
+int assist_rank(PGconn *pg, long long insurer_id, const char *description, int year, const char *vin,
+                json_t *candidates, char **note)
+{
+    *note = NULL;
+    size_t n = json_array_size(candidates);
+    if (n < 2 || !llm_available(pg, insurer_id))
+        return 0;
+    if (n > 5)
+        n = 5;
+    llm_mask *mask = llm_mask_new();
+    char *mdesc = llm_mask_text(mask, description ? description : "");
+    GString *q = g_string_new("A broker described a vehicle; rank the insurer's catalog candidates below from the most to "
+                              "the least likely to be that vehicle, each with a one-line reason (at most 120 characters). "
+                              "Use only the keys listed.\n\n<<<DATA\n");
+    g_string_append_printf(q, "description: %s\nyear: %d\n", mdesc, year);
+    if (vin && *vin) {
+        char *mvin = llm_mask_text(mask, vin);
+        /* The VIN itself never leaves; its world manufacturer prefix says who built the vehicle. */
+        g_string_append_printf(q, "vin: %s (manufacturer prefix %.3s)\n", mvin, vin);
+        free(mvin);
+    }
+    g_string_append(q, "candidates:\n");
+    json_t *keys = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *c = json_array_get(candidates, i);
+        char *k = cand_key(c);
+        g_string_append_printf(q, "- %s: %s %s %s (rule score %.2f)\n", k, json_string_value(json_object_get(c, "marca")) ?: "",
+                               json_string_value(json_object_get(c, "submarca")) ?: "",
+                               json_string_value(json_object_get(c, "description")) ?: "",
+                               json_number_value(json_object_get(c, "score")));
+        json_array_append_new(keys, json_string(k));
+        free(k);
+    }
+    g_string_append(q, "DATA>>>\n");
+    json_t *schema = json_pack(
+        "{s:s, s:[s], s:b, s:{s:{s:s, s:i, s:i, s:{s:s, s:[s,s], s:b, s:{s:{s:o}, s:{s:s, s:i}}}}}}", "type", "object",
+        "required", "ranking", "additionalProperties", 0, "properties", "ranking", "type", "array", "minItems", 1,
+        "maxItems", (int)n, "items", "type", "object", "required", "key", "reason", "additionalProperties", 0,
+        "properties", "key", "enum", keys, "reason", "type", "string", "maxLength", ASSIST_MAX_REASON);
+    llm_request rq = {.insurer_id = insurer_id, .purpose = "review", .system = system_rules, .prompt = q->str,
+                      .schema_name = "candidate_ranking", .schema = schema};
+    llm_result res;
+    minca_err err = {0};
+    int ranked = 0;
+    if (llm_ask(pg, &rq, &res, &err) < 0) {
+        *note = dup_note("no ranking by the language model: %s", err.msg);
+        goto done;
+    }
+    llm_unmask_json(mask, res.answer);
+    json_t *ranking = json_object_get(res.answer, "ranking");
+    GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    size_t i;
+    json_t *r;
+    json_array_foreach(ranking, i, r) {
+        const char *k = json_string_value(json_object_get(r, "key"));
+        if (!k || g_hash_table_contains(seen, k))
+            continue;
+        g_hash_table_add(seen, g_strdup(k));
+        for (size_t j = 0; j < n; j++) {
+            json_t *c = json_array_get(candidates, j);
+            char *ck = cand_key(c);
+            if (strcmp(ck, k) == 0) {
+                char *reason = one_line(json_string_value(json_object_get(r, "reason")));
+                json_object_set_new(c, "model_rank", json_integer(++ranked));
+                json_object_set_new(c, "model_reason", json_string(reason));
+                free(reason);
+            }
+            free(ck);
+        }
+    }
+    g_hash_table_destroy(seen);
+    if (!ranked)
+        *note = strdup("the language model ranked none of the candidates");
+done:
+    llm_result_clear(&res);
+    json_decref(schema);
+    g_string_free(q, TRUE);
+    free(mdesc);
+    llm_mask_free(mask);
+    return ranked ? 1 : 0;
+}
+
+/* ---- wizard: fields for the columns automatic mapping was unsure of --------------------- */
+
+json_t *assist_columns(PGconn *pg, long long insurer_id, const assist_column *cols, int n, char **note)
+{
+    *note = NULL;
+    if (n <= 0)
+        return NULL;
+    if (!llm_available(pg, insurer_id)) {
+        *note = strdup(config_llm_enabled() ? "the language model is turned off for this insurer"
+                                            : "no language model is configured");
+        return NULL;
+    }
+    llm_mask *mask = llm_mask_new();
+    GString *data = g_string_new(NULL);
+    json_t *col_enum = json_array(), *field_enum = json_array();
+    for (int i = 0; i < n; i++) {
+        g_string_append_printf(data, "- column %d \"%s\": samples %s", cols[i].col, cols[i].header ? cols[i].header : "",
+                               cols[i].samples ? cols[i].samples : "(none)");
+        if (cols[i].guess)
+            g_string_append_printf(data, " (automatic guess: %s, confidence %.2f)", cols[i].guess, cols[i].confidence);
+        g_string_append_c(data, '\n');
+        json_array_append_new(col_enum, json_integer(cols[i].col));
+    }
+    for (int f = 0; f < PF_COUNT; f++)
+        json_array_append_new(field_enum, json_string(profile_field_name((profile_field)f)));
+    char *masked = llm_mask_text(mask, data->str);
+    char *prompt = core_strdup_printf(
+        "A broker's vehicle list has columns whose headers the desk could not read with confidence. For each column "
+        "below, say which field of a vehicle row it holds (\"ignore\" when none) with a one-line reason (at most 120 "
+        "characters). Abbreviated Spanish headers are common.\n\n<<<DATA\n%sDATA>>>\n", masked);
+    json_t *schema = json_pack(
+        "{s:s, s:[s], s:b, s:{s:{s:s, s:i, s:{s:s, s:[s,s,s], s:b, s:{s:{s:o}, s:{s:o}, s:{s:s, s:i}}}}}}", "type",
+        "object", "required", "columns", "additionalProperties", 0, "properties", "columns", "type", "array", "maxItems",
+        n, "items", "type", "object", "required", "col", "field", "reason", "additionalProperties", 0, "properties",
+        "col", "enum", col_enum, "field", "enum", field_enum, "reason", "type", "string", "maxLength", ASSIST_MAX_REASON);
+    llm_request rq = {.insurer_id = insurer_id, .purpose = "columns", .system = system_rules, .prompt = prompt,
+                      .schema_name = "column_mapping", .schema = schema};
+    llm_result res;
+    minca_err err = {0};
+    json_t *out = NULL;
+    if (llm_ask(pg, &rq, &res, &err) < 0) {
+        *note = dup_note("no suggestion from the language model: %s", err.msg);
+        goto done;
+    }
+    llm_unmask_json(mask, res.answer);
+    out = json_array();
+    GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(res.answer, "columns"), i, c) {
+        int col = (int)json_integer_value(json_object_get(c, "col"));
+        const char *field = json_string_value(json_object_get(c, "field"));
+        if (!field || profile_field_from_name(field) == PF_NONE || g_hash_table_contains(seen, GINT_TO_POINTER(col + 1)))
+            continue;
+        g_hash_table_add(seen, GINT_TO_POINTER(col + 1));
+        char *reason = one_line(json_string_value(json_object_get(c, "reason")));
+        json_array_append_new(out, json_pack("{s:i, s:s, s:s}", "col", col, "field", field, "reason", reason));
+        free(reason);
+    }
+    g_hash_table_destroy(seen);
+    if (json_array_size(out) == 0)
+        *note = strdup("the language model had no suggestion for these columns");
+done:
+    llm_result_clear(&res);
+    json_decref(schema);
+    free(prompt);
+    free(masked);
+    g_string_free(data, TRUE);
+    llm_mask_free(mask);
+    return out;
 }

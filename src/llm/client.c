@@ -360,6 +360,8 @@ int llm_ask(PGconn *pg, const llm_request *rq, llm_result *res, minca_err *err)
     const config_llm *l = &config_get()->llm;
     if (!config_llm_enabled())
         return minca_err_set(err, "no language model is configured");
+    if (!rq->schema || !rq->prompt || !rq->system)
+        return minca_err_set(err, "a question for the language model needs a prompt and a schema");
     if (!llm_available(pg, rq->insurer_id))
         return minca_err_set(err, "the language model is turned off for this insurer");
     char key[128];

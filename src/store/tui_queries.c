@@ -158,7 +158,7 @@ json_t *store_tui_row_candidates(PGconn *c, long long insurer_id, long long row_
     json_t *rows = store_query_json(
         c, err,
         "SELECT v.id, v.inciso, v.marca, v.submarca, v.year, v.description, x.cvegs, x.year AS match_year,"
-        "       x.decision, coalesce(x.candidates, '[]'::jsonb) AS candidates"
+        "       x.decision, coalesce(x.candidates, '[]'::jsonb) AS candidates, x.model_note"
         "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
         " WHERE v.insurer_id = $1::bigint AND v.id = $2::bigint",
         2, p);

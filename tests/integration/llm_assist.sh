@@ -104,6 +104,27 @@ check_no_match "the export no longer names the suggestions" "suggested by the la
 check_eq "the confirmation is audited" "1" "$(psql_q "SELECT count(*) FROM audit_log WHERE action = 'case.confirm_suggested' AND actor = 'revisora'")"
 check_fails "confirming twice is refused" "$MINCA" case confirm "$cot"
 
+# ---- review: the model ranks the candidates of rows that need review, and decides nothing
+"$MINCA" catalog import "$SRC/samples/catalog/demo_catver.csv" >/dev/null
+"$MINCA" batch "$SRC/samples/inbox" >/dev/null 2>&1
+ranked=$(psql_q "SELECT count(*) FROM matches WHERE candidates->0 ? 'model_rank'")
+check_match "rows that need review got the model's ranking" "^[1-9]" "$ranked"
+check_eq "only rows that need review are ranked" "0" \
+  "$(psql_q "SELECT count(*) FROM matches WHERE decision <> 'needs_review' AND candidates::text LIKE '%model_rank%'")"
+check_eq "the ranking decides nothing: every ranked row keeps the codifier's proposal and stays in review" "0" \
+  "$(psql_q "SELECT count(*) FROM matches WHERE candidates->0 ? 'model_rank' AND (decision <> 'needs_review' OR cvegs IS DISTINCT FROM candidates->0->>'cvegs')")"
+check_match "the model's order differs from the codifier's where it said so" "^[1-9]" \
+  "$(psql_q "SELECT count(*) FROM matches WHERE (candidates->0->>'model_rank')::int > 1")"
+check_match "each ranked candidate has a one-line reason" "^the model reads the text as [0-9A-Z]+/[0-9]{4}$" \
+  "$(psql_q "SELECT candidates->0->>'model_reason' FROM matches WHERE candidates->0 ? 'model_rank' LIMIT 1")"
+review_sent=$(grep candidate_ranking "$stub_log")
+check_match "ranking questions were sent" "candidate_ranking" "$review_sent"
+leaked=0
+for vin in $(psql_q "SELECT DISTINCT vin FROM vehicle_rows WHERE length(vin) = 17"); do
+  printf '%s' "$review_sent" | grep -q "$vin" && leaked=$((leaked + 1))
+done
+check_eq "no VIN of the vehicle rows was sent" "0" "$leaked"
+
 # ---- failures fall back to the rules with a note, never a crash or a wrong value
 for m in invalid schema timeout 500 inject; do
   echo "$m" > "$mode_file"
