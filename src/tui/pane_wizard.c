@@ -78,7 +78,7 @@ typedef struct wizard {
 
 static const tui_column review_cols[] = {
     {"Col", 3, 0, false},  {"Header", 10, 2, false}, {"Field", 14, 0, false},
-    {"Conf", 4, 0, true},  {"Reason", 12, 4, false}, {"Model", 10, 0, false}, {"Samples", 10, 3, false},
+    {"Conf", 4, 0, true},  {"Reason", 12, 4, false}, {"Model", 14, 0, false}, {"Samples", 10, 3, false},
 };
 static const tui_column edit_cols[] = {
     {"Col", 3, 0, false},           {"Header", 10, 2, false},   {"Field", 14, 0, false},
@@ -96,7 +96,7 @@ static int wiz_open(tui_view *v)
     if (!w)
         return -1;
     w->step = 1;
-    w->tables[0] = tui_table_new(review_cols, 6);
+    w->tables[0] = tui_table_new(review_cols, (int)(sizeof review_cols / sizeof review_cols[0]));
     w->tables[1] = tui_table_new(edit_cols, 6);
     w->tables[2] = tui_table_new(check_cols, 5);
     if (!w->tables[0] || !w->tables[1] || !w->tables[2])
@@ -432,15 +432,15 @@ static void put(WINDOW *win, int y, int w, tui_elem elem, const char *text)
 }
 
 typedef struct lines2 {
-    char *line[2];
-    int n;
+    char *line[3];
+    int n, max;
 } lines2;
 
-/* Keeps the first two lines of a wrap (the detail panel has room for two). */
+/* Keeps the first lines of a wrap (the detail panel has room for two, three with the model's). */
 static void keep_line(char *line, void *user)
 {
     lines2 *l = user;
-    if (l->n < 2)
+    if (l->n < l->max)
         l->line[l->n++] = line;
     else
         free(line);
@@ -486,7 +486,7 @@ static void wiz_draw(tui_view *v, WINDOW *win, int h, int w)
     free(info);
     free(hint);
 
-    int detail = z->step < 3 ? DETAIL_LINES : 0;
+    int detail = z->step < 3 ? DETAIL_LINES + (z->n_model ? 1 : 0) : 0;
     int list_h = h - 3 - detail;
     v->body_rows = list_h - 1;
     tui_table_draw(v->table, win, 3, 0, list_h, w);
@@ -498,15 +498,19 @@ static void wiz_draw(tui_view *v, WINDOW *win, int h, int w)
         wattrset(win, A_NORMAL);
         if (i >= 0 && i < z->ncols) {
             wiz_col *c = &z->cols[i];
-            char *l1 = c->model != PF_NONE
-                           ? core_strdup_printf("%s → %s (suggested %s, %.2f): %s · language model: %s, %s", c->header,
-                                                field_label(c->field), field_label(c->suggested), c->confidence, c->reason,
-                                                field_label(c->model), c->model_reason)
-                           : core_strdup_printf("%s → %s (suggested %s, %.2f): %s", c->header, field_label(c->field),
-                                                field_label(c->suggested), c->confidence, c->reason);
+            char *l1 = core_strdup_printf("%s → %s (suggested %s, %.2f): %s", c->header, field_label(c->field),
+                                          field_label(c->suggested), c->confidence, c->reason);
             char *l2 = core_strdup_printf(" samples: %s", c->samples);
-            lines2 two = {.n = 0};
+            lines2 two = {.n = 0, .max = 2};
             tui_text_wrap(l1, w - 2, keep_line, &two);
+            if (z->n_model) {
+                char *lm = c->model != PF_NONE
+                               ? core_strdup_printf("language model: %s, %s", field_label(c->model), c->model_reason)
+                               : strdup("language model: no suggestion for this column");
+                two.max = two.n + 1;
+                tui_text_wrap(lm, w - 2, keep_line, &two);
+                free(lm);
+            }
             for (int k = 0; k < two.n; k++) {
                 char *indented = core_strdup_printf(" %s", two.line[k]);
                 put(win, h - detail + 1 + k, w, TUI_EL_NORMAL, indented);
