@@ -15,6 +15,7 @@
  *
  * The wizard keeps the attachment bytes and the open book for its whole life. */
 #include "minca/assist.h"
+#include "minca/config.h"
 #include "minca/docs.h"
 #include "minca/llm.h"
 #include "minca/profile.h"
@@ -74,9 +75,15 @@ typedef struct wizard {
     int from_version;       /* the stored profile version the mapping started from, 0: none */
     char *model_note;       /* why the language model gave no suggestion (NULL: it did, or was not asked) */
     int n_model;            /* columns with a suggestion of the model */
+    bool model_cols;        /* step 1 has the Model column (a model is configured) */
 } wizard;
 
 static const tui_column review_cols[] = {
+    {"Col", 3, 0, false},  {"Header", 10, 2, false}, {"Field", 14, 0, false},
+    {"Conf", 4, 0, true},  {"Reason", 12, 4, false}, {"Samples", 10, 3, false},
+};
+/* The same with the language model's suggestion, when a model is configured. */
+static const tui_column review_model_cols[] = {
     {"Col", 3, 0, false},  {"Header", 10, 2, false}, {"Field", 14, 0, false},
     {"Conf", 4, 0, true},  {"Reason", 12, 4, false}, {"Model", 14, 0, false}, {"Samples", 10, 3, false},
 };
@@ -96,7 +103,8 @@ static int wiz_open(tui_view *v)
     if (!w)
         return -1;
     w->step = 1;
-    w->tables[0] = tui_table_new(review_cols, (int)(sizeof review_cols / sizeof review_cols[0]));
+    w->model_cols = config_llm_enabled();
+    w->tables[0] = w->model_cols ? tui_table_new(review_model_cols, 7) : tui_table_new(review_cols, 6);
     w->tables[1] = tui_table_new(edit_cols, 6);
     w->tables[2] = tui_table_new(check_cols, 5);
     if (!w->tables[0] || !w->tables[1] || !w->tables[2])
@@ -322,8 +330,9 @@ static void fill_columns(wizard *w, tui_table *t, bool edit)
             const char *cells[6] = {letter, c->header, field, norm_names[c->norm], valid_names[c->valid], c->samples};
             tui_table_add(t, key, cells, elem, NULL);
         } else {
+            const char *model = c->model != PF_NONE ? field_label(c->model) : "";
             const char *cells[7] = {letter, c->header, field, changed ? "" : conf, changed ? "changed in the wizard" : c->reason,
-                                    c->model != PF_NONE ? field_label(c->model) : "", c->samples};
+                                    w->model_cols ? model : c->samples, c->samples};
             tui_table_add(t, key, cells, elem, NULL);
         }
     }
