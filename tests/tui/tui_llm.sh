@@ -23,7 +23,8 @@ unset MINCA_LLM_BASE_URL MINCA_LLM_MODEL
 printf 'llm:\n  base_url: http://127.0.0.1:%s/v1\n  model: stub-desk-%s\n  timeout_seconds: 3\n' "$port" "$$" > "$MINCA_CONFIG"
 use_fresh_db t_tui_llm || { not_ok "create test database"; finish; exit 1; }
 check "catalog imported" "$MINCA" catalog import "$SRC/samples/catalog/demo_catver.csv"
-"$MINCA" batch "$SRC/samples/inbox" "$SRC/tests/fixtures/llm/abbrev_sheet.eml" >"$T_TMP/batch.log" 2>&1
+"$MINCA" batch "$SRC/samples/inbox" "$SRC/tests/fixtures/llm/abbrev_sheet.eml" "$SRC/tests/fixtures/llm/prose_request.eml" \
+  >"$T_TMP/batch.log" 2>&1
 
 # ---- the wizard
 cot=$(psql_q "SELECT k.cot FROM cases k JOIN messages m ON m.id = k.message_id WHERE m.message_id = '<abrev-001@abreviados-seguros.mx>'")
@@ -64,4 +65,21 @@ expect "c lists the candidates" rev "Candidates · inciso"
 expect "the list has the model's rank and reason columns" rev "Description +AI +Model's reason"
 expect "each candidate shows the model's reason" rev "the model reads the text as [0-9A-Z]+/[0-9]{4}"
 expect "the selected one says it is only a suggestion" rev "language model: #[0-9]+, .*the codifier's decision"
+
+# ---- the client fields the model suggested, confirmed at the desk
+pcot=$(psql_q "SELECT k.cot FROM cases k JOIN messages m ON m.id = k.message_id WHERE m.message_id = '<prosa-001@tdb-seguros.mx>'")
+check_match "the prose email became a case" "^COT-" "$pcot"
+start sug
+expect "the desk opens a third time" sug "Inbox" 15
+keys sug 2 / "$pcot" Enter
+expect "the prose case is listed" sug "Cases 1/1"
+keys sug Enter
+expect "the case header counts the suggestions, with the confirm key" sug "6 fields suggested by the model \(C: confirm\)"
+keys sug i
+expect "the case in full marks each suggested field" sug "Client: +Transportes del Bajío +\(suggested by the model, to confirm\)"
+keys sug q
+keys sug C
+expect "C confirms them" sug "6 field\(s\) suggested by the language model confirmed"
+check_eq "the confirmation is saved with the user" "6" \
+  "$(psql_q "SELECT count(*) FROM cases k, jsonb_each(k.suggested) s WHERE k.cot = '$pcot' AND s.value->>'confirmed_by' = 'analista'")"
 finish
