@@ -151,6 +151,22 @@ check_match "after a 429 the retry succeeds" "^COT-" "$(case_of 429)"
 check_eq "429 then success: two requests" "2" "$(( $(requests) - before ))"
 check "the retry waited for Retry-After" python3 -c "import sys; sys.exit(0 if $t1 - $t0 >= 1.0 else 1)"
 
+# ---- the API key from a file, and the monthly budget
+echo ok > "$mode_file"
+printf 'key-from-file-456\n' > "$T_TMP/api.key"
+sed -i "s|^  price_prompt:.*|  api_key_file: $T_TMP/api.key\n  price_prompt: 1.5|" "$MINCA_CONFIG"
+( unset MINCA_LLM_API_KEY; "$MINCA" batch "$(variant keyfile)" >/dev/null 2>&1 )
+check_eq "without the variable the key file is used" "Bearer key-from-file-456" "$(tail -n1 "$stub_log" | json_get 'd["auth"]')"
+spent=$(psql_q "SELECT sum(cost) > 0 FROM llm_requests WHERE at >= date_trunc('month', now())")
+check_eq "this month's cost is counted" "t" "$spent"
+printf '  monthly_budget: 0.000001\n' >> "$MINCA_CONFIG"
+before=$(requests)
+"$MINCA" batch "$(variant budget)" >/dev/null 2>&1
+check_eq "over budget: no request" "$before" "$(requests)"
+check_match "over budget: the message says so" "budget" "$(problems_of budget)"
+check_eq "over budget: recorded as refused" "refused" "$(psql_q "SELECT outcome FROM llm_requests ORDER BY id DESC LIMIT 1")"
+sed -i '/monthly_budget/d' "$MINCA_CONFIG"
+
 # ---- the insurer turns it off
 echo ok > "$mode_file"
 psql_q "UPDATE insurers SET settings = settings || '{\"llm\": false}' WHERE slug = 'demo'" >/dev/null
