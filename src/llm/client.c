@@ -173,11 +173,32 @@ static bool has_instructions(const json_t *v)
     return false;
 }
 
+/* Some endpoints wrap the JSON in a Markdown code fence even when a schema was asked for:
+ * the fence is dropped, never anything inside it. Returns a malloc'd copy. */
+static char *unfenced(const char *content)
+{
+    const char *p = content;
+    while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+        p++;
+    if (strncmp(p, "```", 3) != 0)
+        return strdup(content);
+    const char *nl = strchr(p, '\n');
+    if (!nl)
+        return strdup(content);
+    char *body = strdup(nl + 1);
+    char *end = strstr(body, "```");
+    if (end)
+        *end = '\0';
+    return body;
+}
+
 /* The answer's content, parsed and checked: a new reference, or NULL with err. */
 static json_t *validated(const llm_request *rq, const char *content, minca_err *err)
 {
     json_error_t je;
-    json_t *v = json_loads(content, JSON_REJECT_DUPLICATES, &je);
+    char *text = unfenced(content);
+    json_t *v = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    free(text);
     if (!v) {
         minca_err_set(err, "the model's answer is not valid JSON (%s)", je.text);
         return NULL;

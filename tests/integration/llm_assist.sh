@@ -151,6 +151,10 @@ check_match "after a 429 the retry succeeds" "^COT-" "$(case_of 429)"
 check_eq "429 then success: two requests" "2" "$(( $(requests) - before ))"
 check "the retry waited for Retry-After" python3 -c "import sys; sys.exit(0 if $t1 - $t0 >= 1.0 else 1)"
 
+echo fenced > "$mode_file"
+"$MINCA" batch "$(variant fenced)" >/dev/null 2>&1
+check_match "an answer inside a Markdown code fence is still read" "^COT-" "$(case_of fenced)"
+
 # ---- the API key from a file, and the monthly budget
 echo ok > "$mode_file"
 printf 'key-from-file-456\n' > "$T_TMP/api.key"

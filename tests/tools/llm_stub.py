@@ -14,6 +14,7 @@ and appends every request it receives to --log (one JSON object per line). The f
     429         HTTP 429 with Retry-After: 1 once, then ok
     500         HTTP 500 every time
     inject      well-formed JSON whose values try to give the desk instructions
+    fenced      the ok answer wrapped in a Markdown code fence
 
 It understands the three questions Minca asks (by the schema's name): body_fields,
 column_mapping and candidate_ranking; its answers are canned for the test fixtures.
@@ -142,6 +143,9 @@ class Handler(BaseHTTPRequestHandler):
         if m == "schema":
             answer = {"unexpected": 42}
         content = "this is not JSON {" if m == "invalid" else json.dumps(answer, ensure_ascii=False)
+        if m == "fenced":
+            content = "```json\n" + content + "\n```"
+
         self.reply(200, {
             "id": "stub-1", "object": "chat.completion", "model": req.get("model"),
             "choices": [{"index": 0, "finish_reason": "stop",
