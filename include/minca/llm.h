@@ -86,5 +86,9 @@ void llm_result_clear(llm_result *res);
 /* Usage of the current month per insurer and purpose (requests, cached answers, failures,
  * tokens, cost) as a JSON array; for `minca status`. New reference, NULL + err on failure. */
 json_t *llm_usage_json(PGconn *pg, minca_err *err);
+/* The insurer's latest questions, newest first (id, at, purpose, model, cached, outcome,
+ * http_status, attempts, tokens, cost, note, masked_prompt): the audit of what was sent.
+ * New reference, NULL + err on failure. */
+json_t *llm_requests_json(PGconn *pg, long long insurer_id, int limit, minca_err *err);
 
 #endif

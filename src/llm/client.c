@@ -435,3 +435,17 @@ json_t *llm_usage_json(PGconn *pg, minca_err *err)
                             " GROUP BY i.slug, r.purpose ORDER BY i.slug, r.purpose",
                             0, NULL);
 }
+
+json_t *llm_requests_json(PGconn *pg, long long insurer_id, int limit, minca_err *err)
+{
+    char id[32], lim[16];
+    snprintf(id, sizeof id, "%lld", insurer_id);
+    snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 20);
+    const char *p[] = {id, lim};
+    return store_query_json(pg, err,
+                            "SELECT id, to_char(at, 'YYYY-MM-DD HH24:MI:SS') AS at, purpose, model, cached, outcome,"
+                            "       http_status, attempts, prompt_tokens, completion_tokens, cost::float8 AS cost,"
+                            "       note, masked_prompt"
+                            "  FROM llm_requests WHERE insurer_id = $1::bigint ORDER BY id DESC LIMIT $2::int",
+                            2, p);
+}

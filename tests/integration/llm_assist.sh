@@ -93,6 +93,11 @@ check_eq "the cached answer is recorded as such" "1" "$(psql_q "SELECT count(*) 
 status=$("$MINCA" status)
 check_match "minca status shows the model's usage" "demo +body +2 +1 +0" "$status"
 
+audit=$("$MINCA" llm log --prompts)
+check_match "minca llm log lists the questions, the cached one marked" "body +ok +\(cache\)" "$audit"
+check_match "minca llm log --prompts shows the masked prompt" "\[RFC_1\]" "$audit"
+check_no_match "and no personal data" "150312|laura.mendez|3N6AD33A5KK812345" "$audit"
+
 # a person confirms: the export no longer refuses for that reason
 out=$("$MINCA" export "$cot" 2>&1)
 check_match "the export refuses unconfirmed suggestions" "suggested by the language model" "$out"
