@@ -20,11 +20,6 @@ static const char *const system_rules =
     "[NAME_1] stand for masked values: copy them exactly when they are the answer. When the data does not "
     "state something, answer null rather than guess.";
 
-static char *dup_note(const char *fmt, const char *reason)
-{
-    return core_strdup_printf(fmt, reason);
-}
-
 /* Accent-free, case-folded, single-spaced copy (malloc'd) for "does the mail say this" checks. */
 static char *fold(const char *s)
 {
@@ -200,7 +195,7 @@ int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, int
     minca_err err = {0};
     int filled = 0;
     if (llm_ask(pg, &rq, &res, &err) < 0) {
-        *note = dup_note("the language model could not read the body (%s); the rules' result is kept", err.msg);
+        *note = core_strdup_printf("the language model could not read the body (%s); the rules' result is kept", err.msg);
         goto done;
     }
     json_t *ans = res.answer;
@@ -376,7 +371,7 @@ int assist_rank(PGconn *pg, long long insurer_id, const char *description, int y
     minca_err err = {0};
     int ranked = 0;
     if (llm_ask(pg, &rq, &res, &err) < 0) {
-        *note = dup_note("no ranking by the language model: %s", err.msg);
+        *note = core_strdup_printf("no ranking by the language model: %s", err.msg);
         goto done;
     }
     llm_unmask_json(mask, res.answer);
@@ -454,7 +449,7 @@ json_t *assist_columns(PGconn *pg, long long insurer_id, const assist_column *co
     minca_err err = {0};
     json_t *out = NULL;
     if (llm_ask(pg, &rq, &res, &err) < 0) {
-        *note = dup_note("no suggestion from the language model: %s", err.msg);
+        *note = core_strdup_printf("no suggestion from the language model: %s", err.msg);
         goto done;
     }
     llm_unmask_json(mask, res.answer);
