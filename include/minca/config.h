@@ -12,6 +12,20 @@ typedef struct config_keybinding {
     char *key;      /* key spec, e.g. "q", "C-x", "F5" */
 } config_keybinding;
 
+/* The optional language model (`llm:` in the file). With no base_url nothing is ever sent. */
+typedef struct config_llm {
+    char *base_url;          /* OpenAI-compatible API root, e.g. https://host/v1; NULL: no model */
+    char *model;             /* model name sent with every request */
+    char *api_key_env;       /* environment variable holding the API key (MINCA_LLM_API_KEY) */
+    char *api_key_file;      /* or a file whose first line is the key */
+    int timeout_seconds;     /* per request (default 30) */
+    int max_tokens;          /* answer size limit (default 800) */
+    int max_retries;         /* retries on 429 / 5xx (default 3) */
+    double monthly_budget;   /* per insurer and calendar month, in price units; 0: unlimited */
+    double price_prompt;     /* price per million prompt tokens (default 0) */
+    double price_completion; /* price per million completion tokens (default 0) */
+} config_llm;
+
 typedef struct minca_config {
     char *config_path;     /* file read (may not exist) */
     char *home;            /* MINCA_HOME: state directory (embedded servers, logs, exports) */
@@ -32,6 +46,7 @@ typedef struct minca_config {
     int max_extract_seconds;       /* reading one case's attachments stops with an error after this */
     char *metrics_listen;  /* HOST:PORT for the metrics listener of `minca worker`; NULL: off */
     char *log_format;      /* "text" (default) or "json": one JSON object per log line */
+    config_llm llm;        /* the optional language model */
     config_keybinding *keys;   /* TUI key remaps from the `keys:` mapping */
     int n_keys;
 } minca_config;
@@ -44,6 +59,8 @@ const minca_config *config_get(void);
 void config_print(FILE *out);
 /* Returns a malloc'd copy of url with any password replaced by "****". */
 char *config_mask_url(const char *url);
+/* True when a model endpoint is configured (llm.base_url and llm.model). */
+bool config_llm_enabled(void);
 /* Directory holding the project's shipped files (themes, profiles, migrations, samples):
  * $MINCA_SHARE, else the source tree the binary was built in. */
 const char *config_share_dir(void);

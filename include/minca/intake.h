@@ -172,6 +172,10 @@ int intake_analyze(const intake_message *msg, intake_analysis **out, minca_err *
 /* The same over plain text only (no attachments known: has_vehicle_source from the text). */
 int intake_analyze_text(const char *text, intake_analysis **out, minca_err *err);
 void intake_analysis_free(intake_analysis *a);
+/* Adds a readable remark to a->notes (copied). */
+void intake_analysis_note(intake_analysis *a, const char *text);
+/* Recomputes a->missing from the fields now set (after fields were filled from elsewhere). */
+void intake_analysis_refill_missing(intake_analysis *a);
 json_t *intake_analysis_to_json(const intake_analysis *a);
 
 /* RFC helpers: normalise (drop spaces, '-', '.', '_', upper-case incl. ñ→Ñ) into a new

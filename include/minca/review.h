@@ -28,6 +28,12 @@ int review_undo(PGconn *c, long long insurer_id, long long case_id, const char *
  * rejected); refuses with the count of open rows otherwise. */
 int review_mark_ready(PGconn *c, long long insurer_id, long long case_id, const char *user, minca_err *err);
 
+/* Confirms the case's fields the language model suggested (field NULL: all of them): they stop
+ * being listed as missing, and the pre-analysis is complete when nothing else is. *n (may be
+ * NULL) receives how many were confirmed; none to confirm is an error. Audited. */
+int review_confirm_suggested(PGconn *c, long long insurer_id, long long case_id, const char *field,
+                             const char *user, int *n, minca_err *err);
+
 /* Corrections: list (JSON array, newest first) and revoke. */
 json_t *review_corrections(PGconn *c, long long insurer_id, bool include_revoked, minca_err *err);
 int review_revoke_correction(PGconn *c, long long insurer_id, long long correction_id, const char *user,

@@ -103,6 +103,7 @@ typedef enum tui_action {
     TUI_ACT_SAVE,           /* wizard: save the profile version */
     TUI_ACT_RERUN,          /* wizard / Matches: extract the case again */
     TUI_ACT_CASE_INFO,      /* Matches: the case's full detail */
+    TUI_ACT_CONFIRM,        /* Matches: confirm the client fields the language model suggested */
     TUI_ACT_COUNT
 } tui_action;
 

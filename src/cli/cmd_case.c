@@ -21,7 +21,11 @@ CLI_COMMAND(case_command, {
     .summary = "list cases or show one case with its vehicles and matches",
     .usage = "usage: minca case list [--insurer SLUG] [--json]\n"
              "       minca case show COT [--insurer SLUG] [--json]\n"
-             "       minca case rerun COT [--insurer SLUG]\n\n"
+             "       minca case rerun COT [--insurer SLUG]\n"
+             "       minca case confirm COT [FIELD] [--insurer SLUG]\n\n"
+             "confirm accepts the client fields the language model suggested (all, or one FIELD:\n"
+             "client_name, rfc, coverage, payment_terms, vigencia, uso); until then they are listed\n"
+             "as missing and the export refuses them.\n"
              "rerun discards the case's extracted vehicles and their matches and runs extraction and\n"
              "codification again with the broker's current profile (after saving a new one).\n",
     .run = case_run,
@@ -62,13 +66,28 @@ static void print_list(json_t *cases)
     }
 }
 
+/* "  (suggested by the model, to confirm)" after a field the language model filled. */
+static const char *suggested_mark(json_t *sugg, const char *field)
+{
+    json_t *s = json_object_get(sugg, field);
+    if (!s)
+        return "";
+    return json_object_get(s, "confirmed_by") ? "  (suggested by the model, confirmed)"
+                                              : "  (suggested by the model, to confirm)";
+}
+
 static void print_case(json_t *k)
 {
     printf("%s  [%s]%s%s\n", str(k, "cot"), str(k, "status"), *str(k, "status_reason") ? "  " : "",
            str(k, "status_reason"));
-    printf("  client:    %s\n  RFC:       %s\n  broker:    %s\n  coverage:  %s\n  payment:   %s\n",
-           str(k, "client_name"), str(k, "rfc"), str(k, "broker"), str(k, "coverage"), str(k, "payment_terms"));
-    printf("  vigencia:  %s .. %s\n", str(k, "validity_start"), str(k, "validity_end"));
+    json_t *sugg = json_object_get(k, "suggested");
+    printf("  client:    %s%s\n  RFC:       %s%s\n  broker:    %s\n  coverage:  %s%s\n  payment:   %s%s\n",
+           str(k, "client_name"), suggested_mark(sugg, "client_name"), str(k, "rfc"), suggested_mark(sugg, "rfc"),
+           str(k, "broker"), str(k, "coverage"), suggested_mark(sugg, "coverage"), str(k, "payment_terms"),
+           suggested_mark(sugg, "payment_terms"));
+    printf("  vigencia:  %s .. %s%s\n", str(k, "validity_start"), str(k, "validity_end"), suggested_mark(sugg, "vigencia"));
+    if (json_object_get(sugg, "uso"))
+        printf("  use:       %s%s\n", str(k, "uso"), suggested_mark(sugg, "uso"));
     printf("  message:   %s  from %s  (%s)\n", str(k, "subject"), str(k, "from_addr"), str(k, "received_at"));
     if (json_is_true(json_object_get(k, "needs_profile")))
         printf("  profile:   none saved for this broker; flagged for the profile wizard (W in the case view)\n");
@@ -161,7 +180,7 @@ static int case_run(int argc, char **argv)
 {
     const char *insurer = config_get()->insurer;
     bool json = false;
-    const char *action = NULL, *cot = NULL;
+    const char *action = NULL, *cot = NULL, *field = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--insurer") == 0 && i + 1 < argc)
             insurer = argv[++i];
@@ -173,11 +192,14 @@ static int case_run(int argc, char **argv)
             action = argv[i];
         else if (!cot)
             cot = argv[i];
+        else if (!field && action && strcmp(action, "confirm") == 0)
+            field = argv[i];
         else
             return cli_usage_error(&case_command, "unexpected argument '%s'", argv[i]);
     }
-    if (!action || (strcmp(action, "list") != 0 && strcmp(action, "show") != 0 && strcmp(action, "rerun") != 0))
-        return cli_usage_error(&case_command, "expected 'list', 'show COT' or 'rerun COT'");
+    if (!action || (strcmp(action, "list") != 0 && strcmp(action, "show") != 0 && strcmp(action, "rerun") != 0 &&
+                    strcmp(action, "confirm") != 0))
+        return cli_usage_error(&case_command, "expected 'list', 'show COT', 'rerun COT' or 'confirm COT'");
     if (strcmp(action, "list") != 0 && !cot)
         return cli_usage_error(&case_command, "'%s' needs a COT number", action);
 
@@ -197,6 +219,18 @@ static int case_run(int argc, char **argv)
             fprintf(stderr, "minca case: %s\n", err.msg);
         PQfinish(c);
         return 1;
+    }
+    if (strcmp(action, "confirm") == 0) {
+        long long case_id = review_case_id(c, ins.id, cot, &err);
+        int n = 0;
+        if (case_id <= 0 || review_confirm_suggested(c, ins.id, case_id, field, config_get()->user, &n, &err) < 0) {
+            fprintf(stderr, "minca case: %s\n", case_id == 0 ? "no such case" : err.msg);
+            status = 1;
+        } else {
+            printf("%s: %d suggested field(s) confirmed\n", cot, n);
+        }
+        PQfinish(c);
+        return status;
     }
     if (strcmp(action, "rerun") == 0) {
         status = rerun(c, ins.id, cot);

@@ -3,6 +3,7 @@
 #include "minca/config.h"
 #include "minca/engine_run.h"
 #include "minca/metrics.h"
+#include "minca/llm.h"
 #include "minca/queue.h"
 #include "minca/servers.h"
 #include "minca/steps.h"
@@ -142,6 +143,12 @@ static json_t *status_json(PGconn *c, minca_err *err)
                             "done_last_minute", json_object_get(json_array_get(rate, 0), "done_last_minute"), "dead", dead);
     json_decref(oldest);
     json_decref(rate);
+    /* The language model's usage this month; absent before the schema has it. */
+    minca_err lerr = {0};
+    json_t *llm = llm_usage_json(c, &lerr);
+    json_object_set_new(out, "llm", json_pack("{s:b, s:s?, s:f, s:o}", "configured", config_llm_enabled(), "model",
+                                              config_get()->llm.model, "monthly_budget", config_get()->llm.monthly_budget,
+                                              "this_month", llm ? llm : json_array()));
     return out;
 }
 
@@ -190,6 +197,25 @@ static int status_run(int argc, char **argv)
                        json_string_value(json_object_get(it, "kind")),
                        (long long)json_integer_value(json_object_get(it, "attempts")),
                        json_string_value(json_object_get(it, "last_error")));
+            json_t *llm = json_object_get(s, "llm");
+            json_t *months = json_object_get(llm, "this_month");
+            if (!json_is_true(json_object_get(llm, "configured")))
+                printf("\nlanguage model: none configured (rules only)\n");
+            else
+                printf("\nlanguage model: %s, budget %s this month\n", json_string_value(json_object_get(llm, "model")),
+                       json_real_value(json_object_get(llm, "monthly_budget")) > 0 ? "set" : "unlimited");
+            if (json_array_size(months))
+                printf("  %-12s %-8s %8s %7s %7s %12s %12s %10s\n", "insurer", "purpose", "requests", "cached", "failed",
+                       "prompt tok", "answer tok", "cost");
+            json_array_foreach(months, i, it)
+                printf("  %-12s %-8s %8lld %7lld %7lld %12lld %12lld %10.4f\n",
+                       json_string_value(json_object_get(it, "insurer")), json_string_value(json_object_get(it, "purpose")),
+                       (long long)json_integer_value(json_object_get(it, "requests")),
+                       (long long)json_integer_value(json_object_get(it, "cached")),
+                       (long long)json_integer_value(json_object_get(it, "failed")),
+                       (long long)json_integer_value(json_object_get(it, "prompt_tokens")),
+                       (long long)json_integer_value(json_object_get(it, "completion_tokens")),
+                       json_number_value(json_object_get(it, "cost")));
         } else if (pg_ok) {
             printf("cannot read the queue: %s\n", err.msg);
         }

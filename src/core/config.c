@@ -62,6 +62,35 @@ const char *config_share_dir(void)
     return share_dir;
 }
 
+static void apply_llm_key(const char *key, const char *value)
+{
+    config_llm *l = &cfg.llm;
+    if (strcmp(key, "base_url") == 0)
+        set_str(&l->base_url, value);
+    else if (strcmp(key, "model") == 0)
+        set_str(&l->model, value);
+    else if (strcmp(key, "api_key_env") == 0)
+        set_str(&l->api_key_env, value);
+    else if (strcmp(key, "api_key_file") == 0)
+        set_str(&l->api_key_file, value);
+    else if (strcmp(key, "timeout_seconds") == 0 || strcmp(key, "timeout") == 0)
+        l->timeout_seconds = atoi(value);
+    else if (strcmp(key, "max_tokens") == 0)
+        l->max_tokens = atoi(value);
+    else if (strcmp(key, "max_retries") == 0)
+        l->max_retries = atoi(value);
+    else if (strcmp(key, "monthly_budget") == 0)
+        l->monthly_budget = atof(value);
+    else if (strcmp(key, "price_prompt") == 0)
+        l->price_prompt = atof(value);
+    else if (strcmp(key, "price_completion") == 0)
+        l->price_completion = atof(value);
+    else if (strcmp(key, "api_key") == 0)
+        log_warn("config: llm.api_key is not read from the file; use api_key_env or api_key_file");
+    else
+        log_warn("config: unknown key 'llm.%s' ignored", key);
+}
+
 static void apply_key(const char *section, const char *key, const char *value)
 {
     if (section && strcmp(section, "keys") == 0) {
@@ -69,6 +98,10 @@ static void apply_key(const char *section, const char *key, const char *value)
         cfg.keys[cfg.n_keys].action = strdup(key);
         cfg.keys[cfg.n_keys].key = strdup(value);
         cfg.n_keys++;
+        return;
+    }
+    if (section && strcmp(section, "llm") == 0) {
+        apply_llm_key(key, value);
         return;
     }
     if (section)
@@ -176,7 +209,8 @@ static void config_reset(void)
 {
     char **strings[] = {&cfg.config_path, &cfg.home, &cfg.log_dir, &cfg.database_url, &cfg.redis_url,
                         &cfg.insurer, &cfg.theme, &cfg.user, &cfg.catalog_dir, &cfg.data_dir, &cfg.export_dir,
-                        &cfg.metrics_listen, &cfg.log_format};
+                        &cfg.metrics_listen, &cfg.log_format,
+                        &cfg.llm.base_url, &cfg.llm.model, &cfg.llm.api_key_env, &cfg.llm.api_key_file};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         free(*strings[i]);
         *strings[i] = NULL;
@@ -211,6 +245,10 @@ int config_load(minca_err *err)
     cfg.max_rows_per_attachment = 10000;
     cfg.max_rows_per_case = 20000;
     cfg.max_extract_seconds = 300;
+
+    cfg.llm.timeout_seconds = 30;
+    cfg.llm.max_tokens = 800;
+    cfg.llm.max_retries = 3;
 
     if (parse_file(cfg.config_path, err) < 0)
         return -1;
@@ -252,6 +290,18 @@ int config_load(minca_err *err)
         set_str(&cfg.metrics_listen, v);
     if ((v = env_nonempty("MINCA_LOG_FORMAT")))
         set_str(&cfg.log_format, v);
+    if ((v = env_nonempty("MINCA_LLM_BASE_URL")))
+        set_str(&cfg.llm.base_url, v);
+    if ((v = env_nonempty("MINCA_LLM_MODEL")))
+        set_str(&cfg.llm.model, v);
+    if (!cfg.llm.api_key_env)
+        cfg.llm.api_key_env = strdup("MINCA_LLM_API_KEY");
+    if (cfg.llm.timeout_seconds < 1)
+        cfg.llm.timeout_seconds = 1;
+    if (cfg.llm.max_tokens < 16)
+        cfg.llm.max_tokens = 16;
+    if (cfg.llm.max_retries < 0)
+        cfg.llm.max_retries = 0;
     if (cfg.max_attempts < 1)
         cfg.max_attempts = 1;
     if (cfg.lease_seconds < 2)
@@ -274,6 +324,8 @@ int config_load(minca_err *err)
 }
 
 const minca_config *config_get(void) { return &cfg; }
+
+bool config_llm_enabled(void) { return !core_str_empty(cfg.llm.base_url) && !core_str_empty(cfg.llm.model); }
 
 static char *mask_userinfo(const char *url);
 
@@ -339,6 +391,20 @@ void config_print(FILE *out)
     fprintf(out, "data_dir: %s\n", cfg.data_dir);
     fprintf(out, "log: %s/minca.log\n", cfg.log_dir);
     fprintf(out, "share: %s\n", config_share_dir());
+    if (config_llm_enabled()) {
+        char *url = config_mask_url(cfg.llm.base_url);
+        fprintf(out, "llm:\n  base_url: %s\n  model: %s\n", url, cfg.llm.model);
+        if (cfg.llm.api_key_file)
+            fprintf(out, "  api_key_file: %s\n", cfg.llm.api_key_file);
+        fprintf(out, "  api_key_env: %s (%s)\n", cfg.llm.api_key_env, getenv(cfg.llm.api_key_env) ? "set" : "not set");
+        fprintf(out, "  timeout_seconds: %d\n  max_tokens: %d\n  max_retries: %d\n", cfg.llm.timeout_seconds,
+                cfg.llm.max_tokens, cfg.llm.max_retries);
+        fprintf(out, "  monthly_budget: %.2f%s\n", cfg.llm.monthly_budget, cfg.llm.monthly_budget > 0 ? "" : " (unlimited)");
+        fprintf(out, "  price_prompt: %g\n  price_completion: %g\n", cfg.llm.price_prompt, cfg.llm.price_completion);
+        free(url);
+    } else {
+        fprintf(out, "llm: (none: every feature runs on rules alone)\n");
+    }
     if (cfg.n_keys) {
         fprintf(out, "keys:\n");
         for (int i = 0; i < cfg.n_keys; i++)

@@ -290,8 +290,10 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
      * each gets its own version and its own file. */
     if (store_begin(c, err) < 0)
         goto done;
-    PGresult *r = store_query(c, err, "SELECT id, status, coalesce(status_reason, '') FROM cases"
-                                      " WHERE insurer_id = $1::bigint AND cot = $2 FOR UPDATE", 2, pc);
+    PGresult *r = store_query(c, err, "SELECT id, status, coalesce(status_reason, ''),"
+                                      "       (SELECT string_agg(s.key, ', ' ORDER BY s.key) FROM jsonb_each(suggested) s"
+                                      "         WHERE s.value->'confirmed_by' IS NULL)"
+                                      "  FROM cases WHERE insurer_id = $1::bigint AND cot = $2 FOR UPDATE", 2, pc);
     if (!r)
         goto done;
     if (PQntuples(r) == 0) {
@@ -302,7 +304,14 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     bool in_error = strcmp(PQgetvalue(r, 0, 1), "error") == 0;
     char reason[256];
     snprintf(reason, sizeof reason, "%s", PQgetvalue(r, 0, 2));
+    char unconfirmed[256];
+    snprintf(unconfirmed, sizeof unconfirmed, "%s", PQgetvalue(r, 0, 3));
     PQclear(r);
+    if (unconfirmed[0] && !force) {
+        minca_err_set(err, "case %s has fields suggested by the language model that nobody confirmed (%s); "
+                           "check them and run 'minca case confirm %s', or export with --force", cot, unconfirmed, cot);
+        goto done;
+    }
     if (in_error && !force) {
         minca_err_set(err, "case %s is in error%s%s; fix it and read it again, or export with --force (the case "
                            "stays in error)", cot, reason[0] ? ": " : "", reason);
@@ -365,17 +374,17 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     }
     out->status_kept = in_error || ec.n_rows == 0;
     /* forced: --force overrode a rule of the workbook, or the case is in error */
-    bool forced = any->overridden || in_error;
+    bool forced = any->overridden || in_error || unconfirmed[0];
     if ((path && store_export_file(c, insurer_id, case_id, version, "xlsx", &res, path, forced, err) < 0) ||
         (pdf_path && store_export_file(c, insurer_id, case_id, version, "pdf", &pdf, pdf_path, forced, err) < 0) ||
-        mark_exported(c, insurer_id, case_id, version, out->status_kept, out, any->overridden || in_error, err) < 0 ||
+        mark_exported(c, insurer_id, case_id, version, out->status_kept, out, forced, err) < 0 ||
         store_commit(c, err) < 0)
         goto done;
     out->version = version;
     out->n_rows = any->n_rows;
     out->n_undecided = any->n_undecided;
     out->n_missing = any->n_missing;
-    out->forced = any->overridden || in_error;
+    out->forced = forced;
     rc = 0;
 done:
     if (rc < 0) {

@@ -1,4 +1,5 @@
 /* Pipeline step 1: raw email -> message, blobs, attachments, case with COT number. */
+#include "minca/assist.h"
 #include "minca/engine.h"
 #include "minca/config.h"
 #include "minca/intake.h"
@@ -145,7 +146,7 @@ static int insert_attachments(PGconn *c, const store_insurer *ins, const intake_
     return 0;
 }
 
-static int insert_case(PGconn *c, const store_insurer *ins, const intake_analysis *a,
+static int insert_case(PGconn *c, const store_insurer *ins, const intake_analysis *a, const json_t *suggested,
                        const char *broker_id, engine_ingest_result *res, minca_err *err)
 {
     if (store_cot_next(c, ins->id, 0, res->cot, sizeof res->cot, err) < 0)
@@ -158,19 +159,22 @@ static int insert_case(PGconn *c, const store_insurer *ins, const intake_analysi
     char *contact_s = json_dumps(contact, JSON_COMPACT);
     json_t *missing = string_array(a->missing, a->n_missing);
     char *missing_s = json_dumps(missing, JSON_COMPACT);
+    char *suggested_s = suggested ? json_dumps(suggested, JSON_COMPACT) : NULL;
     const char *p[] = {
         ins_id, res->cot, msg_id, nz(broker_id), a->client_name, a->rfc, contact_s, a->coverage,
         a->payment_terms, a->uso, a->vigencia_start, a->vigencia_end,
         a->n_missing ? "incomplete" : "complete", missing_s, nz(broker_id) ? "f" : "t",
+        suggested_s ? suggested_s : "{}",
     };
     PGresult *r = store_query(
         c, err,
         "INSERT INTO cases (insurer_id, cot, message_id, broker_id, client_name, rfc, contact, coverage,"
         " payment_terms, uso, validity_start, validity_end, preanalysis_status, missing_requirements,"
-        " needs_profile)"
+        " needs_profile, suggested)"
         " VALUES ($1::bigint, $2, $3::bigint, $4::bigint, $5, $6, $7::jsonb, $8, $9, $10, $11::date,"
-        "         $12::date, $13, $14::jsonb, $15::boolean) RETURNING id",
-        15, p);
+        "         $12::date, $13, $14::jsonb, $15::boolean, $16::jsonb) RETURNING id",
+        16, p);
+    free(suggested_s);
     free(contact_s);
     free(missing_s);
     json_decref(contact);
@@ -209,6 +213,15 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
         snprintf(note, sizeof note, "the body could not be pre-analysed: %s", perr.msg);
         json_array_append_new(problems, json_string(note));
     }
+    /* Where the rules left body fields empty, the optional language model may suggest them. */
+    json_t *suggested = NULL;
+    if (m && a) {
+        char *assist_note = NULL;
+        assist_body(c, ins->id, m, a, &suggested, &assist_note);
+        if (assist_note)
+            json_array_append_new(problems, json_string(assist_note));
+        free(assist_note);
+    }
     res->n_problems = m ? (int)m->n_problems : 0;
     char raw_sha[65];
     if (store_blob_put(c, data, len, raw_sha, err) < 0)
@@ -226,7 +239,7 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
     }
     if (m && insert_attachments(c, ins, m, res, err) < 0)
         goto done;
-    if (opens_case && insert_case(c, ins, a, broker_id, res, err) < 0)
+    if (opens_case && insert_case(c, ins, a, suggested, broker_id, res, err) < 0)
         goto done;
     char msg_id[32];
     snprintf(msg_id, sizeof msg_id, "%lld", res->message_id);
@@ -238,6 +251,7 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
         goto done;
     rc = 0;
 done:
+    json_decref(suggested);
     json_decref(problems);
     intake_analysis_free(a);
     intake_message_free(m);

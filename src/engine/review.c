@@ -1,4 +1,5 @@
 /* Review decisions: match update + correction + audit entry, one transaction each. */
+#include "minca/assist.h"
 #include "minca/codify.h"
 #include "minca/review.h"
 #include "minca/steps.h"
@@ -448,6 +449,86 @@ int review_mark_ready(PGconn *c, long long insurer_id, long long case_id, const 
 fail:
     store_rollback(c);
     return -1;
+}
+
+int review_confirm_suggested(PGconn *c, long long insurer_id, long long case_id, const char *field,
+                             const char *user, int *n, minca_err *err)
+{
+    char ins[32], cid[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    snprintf(cid, sizeof cid, "%lld", case_id);
+    const char *p[] = {ins, cid};
+    if (n)
+        *n = 0;
+    if (store_begin(c, err) < 0)
+        return -1;
+    int rc = -1, count = 0;
+    json_t *sugg = NULL, *missing = NULL, *kept = json_array(), *done_fields = json_array();
+    PGresult *r = store_query(c, err,
+                              "SELECT suggested::text, missing_requirements::text FROM cases"
+                              " WHERE insurer_id = $1::bigint AND id = $2::bigint FOR UPDATE",
+                              2, p);
+    if (!r)
+        goto done;
+    if (PQntuples(r) == 0) {
+        minca_err_set(err, "no such case");
+        goto done;
+    }
+    sugg = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+    missing = json_loads(PQgetvalue(r, 0, 1), 0, NULL);
+    const char *key;
+    json_t *s;
+    json_object_foreach(sugg, key, s) {
+        if ((field && strcmp(field, key) != 0) || json_object_get(s, "confirmed_by"))
+            continue;
+        json_object_set_new(s, "confirmed_by", json_string(user));
+        json_array_append_new(done_fields, json_string(key));
+        count++;
+    }
+    if (count == 0) {
+        minca_err_set(err, field ? "the model suggested no unconfirmed '%s' on this case"
+                                 : "%sthe case has no unconfirmed suggestion of the model", field ? field : "");
+        goto done;
+    }
+    size_t i, j;
+    json_t *m, *f;
+    json_array_foreach(missing, i, m) {
+        bool confirmed = false;
+        json_array_foreach(done_fields, j, f) {
+            char *code = core_strdup_printf("%s" ASSIST_SUGGESTED_SUFFIX, json_string_value(f));
+            confirmed = confirmed || (json_is_string(m) && strcmp(json_string_value(m), code) == 0);
+            free(code);
+        }
+        if (!confirmed)
+            json_array_append(kept, m);
+    }
+    char *sugg_s = json_dumps(sugg, JSON_COMPACT), *kept_s = json_dumps(kept, JSON_COMPACT);
+    const char *u[] = {ins, cid, sugg_s, kept_s};
+    rc = store_exec(c, err,
+                    "UPDATE cases SET suggested = $3::jsonb, missing_requirements = $4::jsonb, updated_at = now(),"
+                    " preanalysis_status = CASE WHEN jsonb_array_length($4::jsonb) = 0 THEN 'complete' ELSE 'incomplete' END"
+                    " WHERE insurer_id = $1::bigint AND id = $2::bigint",
+                    4, u);
+    free(sugg_s);
+    free(kept_s);
+    if (rc == 0) {
+        json_t *details = json_pack("{s:O}", "fields", done_fields);
+        rc = store_audit(c, insurer_id, user, "case.confirm_suggested", "case", cid, details, err);
+        json_decref(details);
+    }
+done:
+    PQclear(r);
+    json_decref(sugg);
+    json_decref(missing);
+    json_decref(kept);
+    json_decref(done_fields);
+    if (rc < 0 || store_commit(c, err) < 0) {
+        store_rollback(c);
+        return -1;
+    }
+    if (n)
+        *n = count;
+    return 0;
 }
 
 json_t *review_corrections(PGconn *c, long long insurer_id, bool include_revoked, minca_err *err)

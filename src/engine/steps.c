@@ -1,9 +1,11 @@
 /* Pipeline step handlers: ingest -> extract -> codify (-> export). Each runs inside the
  * transaction the runner opened for its job (see engine_run.h). */
+#include "minca/assist.h"
 #include "minca/catalog.h"
 #include "minca/config.h"
 #include "minca/engine.h"
 #include "minca/engine_run.h"
+#include "minca/llm.h"
 #include "minca/steps.h"
 
 #include <pthread.h>
@@ -179,6 +181,10 @@ static int step_codify(engine_ctx *ctx, minca_err *err)
     snprintf(ins, sizeof ins, "%lld", ctx->job->insurer_id);
     snprintf(ver, sizeof ver, "%lld", ci ? ci->version_id : 0);
     codify_result *res = malloc(sizeof *res);
+    /* The optional language model ranks the candidates of rows left for review. Its ranking
+     * is shown to the reviewer only: the decision, the confidence and the calibration never
+     * read it. */
+    bool assist = PQntuples(rows) > 0 && llm_available(ctx->pg, ctx->job->insurer_id);
     for (int i = 0; rc == 0 && i < PQntuples(rows); i++) {
         codify_query q = {
             .marca = PQgetvalue(rows, i, 1),
@@ -193,6 +199,9 @@ static int step_codify(engine_ctx *ctx, minca_err *err)
             break;
         }
         json_t *cands = steps_candidates_json(res);
+        char *model_note = NULL;
+        if (assist && res->decision == CODIFY_NEEDS_REVIEW)
+            assist_rank(ctx->pg, ctx->job->insurer_id, q.descripcion, q.anio, q.vin, cands, &model_note);
         char *cands_s = json_dumps(cands, JSON_COMPACT);
         json_decref(cands);
         char year[16], conf[32];
@@ -200,12 +209,13 @@ static int step_codify(engine_ctx *ctx, minca_err *err)
         snprintf(conf, sizeof conf, "%.6f", res->confidence);
         const char *mp[] = {PQgetvalue(rows, i, 0), ins, ver, res->cvegs[0] ? res->cvegs : NULL,
                             res->cvegs[0] ? year : NULL, conf, codify_decision_name(res->decision), cands_s,
-                            res->reason[0] ? res->reason : NULL};
+                            res->reason[0] ? res->reason : NULL, model_note};
         rc = store_exec(ctx->pg, err,
                         "INSERT INTO matches (vehicle_row_id, insurer_id, catalog_version_id, cvegs, year, confidence,"
-                        " decision, candidates, note) VALUES ($1::bigint, $2::bigint, $3::bigint, $4, $5::int,"
-                        " $6::float8, $7, $8::jsonb, $9) ON CONFLICT (vehicle_row_id) DO NOTHING",
-                        9, mp);
+                        " decision, candidates, note, model_note) VALUES ($1::bigint, $2::bigint, $3::bigint, $4, $5::int,"
+                        " $6::float8, $7, $8::jsonb, $9, $10) ON CONFLICT (vehicle_row_id) DO NOTHING",
+                        10, mp);
+        free(model_note);
         free(cands_s);
     }
     free(res);

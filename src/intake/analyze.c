@@ -1312,6 +1312,20 @@ int intake_analyze_text(const char *text, intake_analysis **out, minca_err *err)
     return 0;
 }
 
+void intake_analysis_note(intake_analysis *a, const char *text)
+{
+    if (a && text)
+        intake_strv_pushf(&a->notes, &a->n_notes, "%s", text);
+}
+
+void intake_analysis_refill_missing(intake_analysis *a)
+{
+    intake_strv_free(a->missing, a->n_missing);
+    a->missing = NULL;
+    a->n_missing = 0;
+    fill_missing(a);
+}
+
 void intake_analysis_free(intake_analysis *a)
 {
     if (!a)

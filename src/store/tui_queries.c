@@ -101,7 +101,7 @@ json_t *store_tui_case_head(PGconn *c, long long insurer_id, const char *cot, mi
         c, err,
         "SELECT k.id, k.cot, k.status, k.status_reason, k.client_name, k.rfc, k.contact, k.coverage,"
         "       k.payment_terms, k.uso, k.validity_start::text, k.validity_end::text,"
-        "       k.preanalysis_status, k.missing_requirements, k.needs_profile, b.name AS broker,"
+        "       k.preanalysis_status, k.missing_requirements, k.needs_profile, k.suggested, b.name AS broker,"
         "       m.id AS message_db_id, m.from_addr, m.from_name, m.subject, m.sender_domain,"
         "       (SELECT bp.name FROM broker_profiles bp WHERE bp.broker_id = k.broker_id AND bp.active"
         "         ORDER BY bp.version DESC LIMIT 1) AS profile_name,"
@@ -158,7 +158,7 @@ json_t *store_tui_row_candidates(PGconn *c, long long insurer_id, long long row_
     json_t *rows = store_query_json(
         c, err,
         "SELECT v.id, v.inciso, v.marca, v.submarca, v.year, v.description, x.cvegs, x.year AS match_year,"
-        "       x.decision, coalesce(x.candidates, '[]'::jsonb) AS candidates"
+        "       x.decision, coalesce(x.candidates, '[]'::jsonb) AS candidates, x.model_note"
         "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
         " WHERE v.insurer_id = $1::bigint AND v.id = $2::bigint",
         2, p);

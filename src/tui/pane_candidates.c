@@ -1,6 +1,8 @@
 /* Candidates view: the codifier's ranked catalog keys for one vehicle row, each with its
  * score; below the list, the explanation of the selected one (which attributes agreed with
- * the broker's text and which conflicted). Enter picks the selected key through review_pick
+ * the broker's text and which conflicted). When the optional language model ranked the
+ * candidates of the row, its rank and one-line reason are two more columns (the codifier's
+ * order and decision stay as they are). Enter picks the selected key through review_pick
  * and closes the view. */
 #include "minca/review.h"
 #include "minca/store_tui.h"
@@ -16,22 +18,45 @@ static const tui_column cand_cols[] = {
     {"Brand", 8, 1, false},   {"Model", 8, 1, false},     {"Description", 16, 5, false},
 };
 #define N_COLS (int)(sizeof cand_cols / sizeof cand_cols[0])
+/* The same with the language model's rank and reason. */
+static const tui_column model_cols[] = {
+    {"#", 2, 0, true},        {"Key", 8, 0, false},       {"Year", 4, 0, true}, {"Score", 5, 0, true},
+    {"Brand", 8, 1, false},   {"Model", 8, 1, false},     {"Description", 16, 4, false},
+    {"AI", 3, 0, true},       {"Model's reason", 14, 4, false},
+};
+#define N_MODEL_COLS (int)(sizeof model_cols / sizeof model_cols[0])
 #define EXPLAIN_LINES 7
 
 typedef struct candidates {
     long long row_id;
     json_t *row;       /* store_tui_row_candidates() */
+    bool model;        /* the table has the model's columns */
 } candidates;
+
+static tui_table *new_table(bool model)
+{
+    tui_table *t = model ? tui_table_new(model_cols, N_MODEL_COLS) : tui_table_new(cand_cols, N_COLS);
+    if (t)
+        tui_table_set_empty(t, "The codifier proposed no candidate for this row. Search the catalog instead "
+                               "({search} in the Matches pane).");
+    return t;
+}
 
 static int cand_open(tui_view *v)
 {
     v->priv = calloc(1, sizeof(candidates));
-    v->table = tui_table_new(cand_cols, N_COLS);
+    v->table = new_table(false);
     if (!v->priv || !v->table)
         return -1;
-    tui_table_set_empty(v->table, "The codifier proposed no candidate for this row. Search the catalog instead "
-                                  "({search} in the Matches pane).");
     return 0;
+}
+
+static bool model_ranked(json_t *cands)
+{
+    size_t i;
+    json_t *k;
+    json_array_foreach(cands, i, k) if (json_object_get(k, "model_rank")) return true;
+    return false;
 }
 
 static void cand_close(tui_view *v)
@@ -59,6 +84,15 @@ static void cand_refresh(tui_view *v)
     }
     json_decref(c->row);
     c->row = row;
+    bool model = model_ranked(json_object_get(row, "candidates"));
+    if (model != c->model) {
+        tui_table *t = new_table(model);
+        if (t) {
+            tui_table_free(v->table);
+            v->table = t;
+            c->model = model;
+        }
+    }
     tui_table_clear(v->table);
     size_t i;
     json_t *k;
@@ -71,13 +105,18 @@ static void cand_refresh(tui_view *v)
         snprintf(key, sizeof key, "%s/%s", tui_json_str(k, "cvegs"), year);
         bool chosen = strcmp(tui_json_str(k, "cvegs"), tui_json_str(row, "cvegs")) == 0 &&
                       tui_json_int(k, "year") == tui_json_int(row, "match_year");
-        const char *cells[N_COLS] = {rank,
-                                     tui_json_str(k, "cvegs"),
-                                     year,
-                                     score,
-                                     tui_json_str(k, "marca"),
-                                     tui_json_str(k, "submarca"),
-                                     tui_json_str(k, "description")};
+        char model_rank[16] = "";
+        if (json_is_integer(json_object_get(k, "model_rank")))
+            snprintf(model_rank, sizeof model_rank, "%lld", tui_json_int(k, "model_rank"));
+        const char *cells[N_MODEL_COLS] = {rank,
+                                           tui_json_str(k, "cvegs"),
+                                           year,
+                                           score,
+                                           tui_json_str(k, "marca"),
+                                           tui_json_str(k, "submarca"),
+                                           tui_json_str(k, "description"),
+                                           model_rank,
+                                           tui_json_str(k, "model_reason")};
         tui_table_add(v->table, key, cells, chosen ? TUI_EL_OK : TUI_EL_NORMAL, k);
     }
     tui_table_done(v->table);
@@ -163,6 +202,17 @@ static void cand_draw(tui_view *v, WINDOW *win, int h, int w)
     tui_text_wrap(text, w - 2, collect, &lines);
     free(text);
     int first_why = lines.n;
+    if (json_object_get(cand, "model_rank"))
+        text = core_strdup_printf("language model: #%lld, %s (a suggestion: the codifier's decision stands)",
+                                  tui_json_int(cand, "model_rank"), tui_json_str(cand, "model_reason"));
+    else if (*tui_json_str(r, "model_note"))
+        text = core_strdup_printf("language model: %s", tui_json_str(r, "model_note"));
+    else
+        text = NULL;
+    if (text) {
+        tui_text_wrap(text, w - 2, collect, &lines);
+        free(text);
+    }
     text = core_strdup_printf("why: %s", tui_json_str(cand, "explanation"));
     tui_text_wrap(text, w - 2, collect, &lines);
     free(text);

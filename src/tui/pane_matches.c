@@ -228,6 +228,17 @@ static void matches_draw(tui_view *v, WINDOW *win, int h, int w)
         long long ignored = tui_json_int(k, "ignored_with_data");
         if (ignored > 0)
             g_string_append_printf(l2, " · WARNING: %lld column%s with data ignored (i)", ignored, ignored == 1 ? "" : "s");
+        int n_suggested = 0;
+        size_t si;
+        json_t *sm;
+        json_array_foreach(json_object_get(k, "missing_requirements"), si, sm)
+            n_suggested += json_is_string(sm) && strstr(json_string_value(sm), "suggested by the model") != NULL;
+        if (n_suggested) {   /* early on the line: it must not be cut off on a narrow terminal */
+            char key[16];
+            tui_keys_primary(TUI_ACT_CONFIRM, key, sizeof key);
+            g_string_append_printf(l2, " · %d field%s suggested by the model (%s: confirm)", n_suggested,
+                                   n_suggested == 1 ? "" : "s", key);
+        }
         g_string_append_printf(l2, " · pre-analysis: %s",
                                *tui_json_str(k, "preanalysis_status") ? tui_json_str(k, "preanalysis_status") : "—");
         json_t *missing = json_object_get(k, "missing_requirements");
@@ -370,6 +381,25 @@ static void field(GString *out, const char *label, const char *value)
         g_string_append_printf(out, "%-16s %s\n", label, value);
 }
 
+/* " (suggested by the model, to confirm)" after a field the language model filled. */
+static const char *suggested_mark(json_t *sugg, const char *key)
+{
+    json_t *s = json_object_get(sugg, key);
+    if (!s)
+        return "";
+    return json_object_get(s, "confirmed_by") ? "  (suggested by the model, confirmed)"
+                                              : "  (suggested by the model, to confirm)";
+}
+
+static void suggested_field(GString *out, const char *label, json_t *k, json_t *sugg, const char *column, const char *key)
+{
+    if (!*tui_json_str(k, column) && !json_object_get(sugg, key))
+        return;
+    char *value = core_strdup_printf("%s%s", tui_json_str(k, column), suggested_mark(sugg, key));
+    field(out, label, value);
+    free(value);
+}
+
 /* The case in full: client data, message, pre-analysis, attachments with what was read. */
 static tui_view *case_info(tui_view *v)
 {
@@ -387,16 +417,19 @@ static tui_view *case_info(tui_view *v)
     GString *out = g_string_new(NULL);
     field(out, "Status:", tui_json_str(k, "status"));
     field(out, "Reason:", tui_json_str(k, "status_reason"));
-    field(out, "Client:", tui_json_str(k, "client_name"));
-    field(out, "RFC:", tui_json_str(k, "rfc"));
+    json_t *sugg = json_object_get(k, "suggested");
+    suggested_field(out, "Client:", k, sugg, "client_name", "client_name");
+    suggested_field(out, "RFC:", k, sugg, "rfc", "rfc");
     field(out, "Contact:", tui_json_str(k, "contact"));
     field(out, "Broker:", tui_json_str(k, "broker"));
-    field(out, "Coverage:", tui_json_str(k, "coverage"));
-    field(out, "Payment:", tui_json_str(k, "payment_terms"));
-    field(out, "Use:", tui_json_str(k, "uso"));
+    suggested_field(out, "Coverage:", k, sugg, "coverage", "coverage");
+    suggested_field(out, "Payment:", k, sugg, "payment_terms", "payment_terms");
+    suggested_field(out, "Use:", k, sugg, "uso", "uso");
     if (*tui_json_str(k, "validity_start"))
-        g_string_append_printf(out, "%-16s %s to %s\n", "Validity:", tui_json_str(k, "validity_start"),
-                               tui_json_str(k, "validity_end"));
+        g_string_append_printf(out, "%-16s %s to %s%s\n", "Validity:", tui_json_str(k, "validity_start"),
+                               tui_json_str(k, "validity_end"), suggested_mark(sugg, "vigencia"));
+    if (json_object_size(sugg))
+        g_string_append(out, "Fields marked \"suggested\" were read by the language model: check them and confirm (C).\n");
     field(out, "Created:", tui_json_str(k, "created_at"));
     if (*tui_json_str(k, "from_addr")) {
         char *from = core_strdup_printf("%s <%s>", tui_json_str(k, "from_name"), tui_json_str(k, "from_addr"));
@@ -541,6 +574,19 @@ static bool matches_key(tui_view *v, tui_action act, tui_key key)
     case TUI_ACT_CASE_INFO:
         tui_app_push(v->app, case_info(v));
         return true;
+    case TUI_ACT_CONFIRM: {
+        long long cid = case_id(v);
+        int n = 0;
+        if (!cid || !(db = db_for(v, &ins)))
+            return true;
+        if (review_confirm_suggested(db, ins, cid, NULL, tui_app_user(v->app), &n, &err) < 0)
+            tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
+        else {
+            tui_app_message(v->app, TUI_EL_OK, "%d field(s) suggested by the language model confirmed", n);
+            tui_app_changed(v->app);
+        }
+        return true;
+    }
     default:
         return false;
     }

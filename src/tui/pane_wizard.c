@@ -9,8 +9,15 @@
  *           domain (profile_store_save); one more key re-runs the case with it
  *           (profile_store_rerun_case), and the in-process engine reads the sheet again.
  *
+ * Columns the automatic mapping left below its confidence are also put to the optional language
+ * model (when one is configured): its field and reason are shown beside the heuristic's, and
+ * only the person's choice is saved.
+ *
  * The wizard keeps the attachment bytes and the open book for its whole life. */
+#include "minca/assist.h"
+#include "minca/config.h"
 #include "minca/docs.h"
+#include "minca/llm.h"
 #include "minca/profile.h"
 #include "minca/profile_store.h"
 #include "minca/store_tui.h"
@@ -41,6 +48,8 @@ typedef struct wiz_col {
     char *samples;          /* "v1 | v2 | v3" */
     profile_field field;    /* as edited */
     int norm, valid;        /* presets */
+    profile_field model;    /* the language model's suggestion, PF_NONE when none */
+    char *model_reason;
 } wiz_col;
 
 typedef struct wizard {
@@ -64,11 +73,19 @@ typedef struct wizard {
     int n_rows, n_pass, n_fail, n_skipped;
     int saved_version;      /* > 0 once saved */
     int from_version;       /* the stored profile version the mapping started from, 0: none */
+    char *model_note;       /* why the language model gave no suggestion (NULL: it did, or was not asked) */
+    int n_model;            /* columns with a suggestion of the model */
+    bool model_cols;        /* step 1 has the Model column (a model is configured) */
 } wizard;
 
 static const tui_column review_cols[] = {
     {"Col", 3, 0, false},  {"Header", 10, 2, false}, {"Field", 14, 0, false},
     {"Conf", 4, 0, true},  {"Reason", 12, 4, false}, {"Samples", 10, 3, false},
+};
+/* The same with the language model's suggestion, when a model is configured. */
+static const tui_column review_model_cols[] = {
+    {"Col", 3, 0, false},  {"Header", 10, 2, false}, {"Field", 14, 0, false},
+    {"Conf", 4, 0, true},  {"Reason", 12, 4, false}, {"Model", 14, 0, false}, {"Samples", 10, 3, false},
 };
 static const tui_column edit_cols[] = {
     {"Col", 3, 0, false},           {"Header", 10, 2, false},   {"Field", 14, 0, false},
@@ -86,7 +103,8 @@ static int wiz_open(tui_view *v)
     if (!w)
         return -1;
     w->step = 1;
-    w->tables[0] = tui_table_new(review_cols, 6);
+    w->model_cols = config_llm_enabled();
+    w->tables[0] = w->model_cols ? tui_table_new(review_model_cols, 7) : tui_table_new(review_cols, 6);
     w->tables[1] = tui_table_new(edit_cols, 6);
     w->tables[2] = tui_table_new(check_cols, 5);
     if (!w->tables[0] || !w->tables[1] || !w->tables[2])
@@ -108,6 +126,7 @@ static void wiz_close(tui_view *v)
     for (int i = 0; i < 3; i++)
         tui_table_free(w->tables[i]);
     free(w->cot);
+    free(w->model_note);
     free(w->domain);
     free(w->broker);
     free(w->name);
@@ -311,8 +330,9 @@ static void fill_columns(wizard *w, tui_table *t, bool edit)
             const char *cells[6] = {letter, c->header, field, norm_names[c->norm], valid_names[c->valid], c->samples};
             tui_table_add(t, key, cells, elem, NULL);
         } else {
-            const char *cells[6] = {letter, c->header, field, changed ? "" : conf, changed ? "changed in the wizard" : c->reason,
-                                    c->samples};
+            const char *model = c->model != PF_NONE ? field_label(c->model) : "";
+            const char *cells[7] = {letter, c->header, field, changed ? "" : conf, changed ? "changed in the wizard" : c->reason,
+                                    w->model_cols ? model : c->samples, c->samples};
             tui_table_add(t, key, cells, elem, NULL);
         }
     }
@@ -421,15 +441,15 @@ static void put(WINDOW *win, int y, int w, tui_elem elem, const char *text)
 }
 
 typedef struct lines2 {
-    char *line[2];
-    int n;
+    char *line[3];
+    int n, max;
 } lines2;
 
-/* Keeps the first two lines of a wrap (the detail panel has room for two). */
+/* Keeps the first lines of a wrap (the detail panel has room for two, three with the model's). */
 static void keep_line(char *line, void *user)
 {
     lines2 *l = user;
-    if (l->n < 2)
+    if (l->n < l->max)
         l->line[l->n++] = line;
     else
         free(line);
@@ -446,8 +466,11 @@ static void wiz_draw(tui_view *v, WINDOW *win, int h, int w)
     char *info, *hint;
     tui_elem info_elem = TUI_EL_DIM;
     if (z->step < 3) {
-        info = core_strdup_printf(" sheet '%s' · header row %ld · %d columns · profile '%s' · %s (%s)",
-                                  z->sheet ? z->sheet : "", z->header_row, z->ncols, z->name, z->filename, z->format);
+        info = core_strdup_printf(" sheet '%s' · header row %ld · %d columns · profile '%s' · %s (%s)%s%s",
+                                  z->sheet ? z->sheet : "", z->header_row, z->ncols, z->name, z->filename, z->format,
+                                  z->n_model ? " · language model suggestions in column Model"
+                                  : z->model_note ? " · " : "",
+                                  z->n_model ? "" : z->model_note ? z->model_note : "");
         hint = strdup(z->step == 1 ? " {field-prev}/{field-next} field · {header-up}/{header-down} header row · "
                                      "{sheet-next} sheet · {step-next} next step"
                                    : " {field-prev}/{field-next} field · {normalize} normalisation · {validate} "
@@ -472,7 +495,7 @@ static void wiz_draw(tui_view *v, WINDOW *win, int h, int w)
     free(info);
     free(hint);
 
-    int detail = z->step < 3 ? DETAIL_LINES : 0;
+    int detail = z->step < 3 ? DETAIL_LINES + (z->n_model ? 1 : 0) : 0;
     int list_h = h - 3 - detail;
     v->body_rows = list_h - 1;
     tui_table_draw(v->table, win, 3, 0, list_h, w);
@@ -487,8 +510,16 @@ static void wiz_draw(tui_view *v, WINDOW *win, int h, int w)
             char *l1 = core_strdup_printf("%s → %s (suggested %s, %.2f): %s", c->header, field_label(c->field),
                                           field_label(c->suggested), c->confidence, c->reason);
             char *l2 = core_strdup_printf(" samples: %s", c->samples);
-            lines2 two = {.n = 0};
+            lines2 two = {.n = 0, .max = 2};
             tui_text_wrap(l1, w - 2, keep_line, &two);
+            if (z->n_model) {
+                char *lm = c->model != PF_NONE
+                               ? core_strdup_printf("language model: %s, %s", field_label(c->model), c->model_reason)
+                               : strdup("language model: no suggestion for this column");
+                two.max = two.n + 1;
+                tui_text_wrap(lm, w - 2, keep_line, &two);
+                free(lm);
+            }
             for (int k = 0; k < two.n; k++) {
                 char *indented = core_strdup_printf(" %s", two.line[k]);
                 put(win, h - detail + 1 + k, w, TUI_EL_NORMAL, indented);
@@ -698,6 +729,7 @@ static void free_columns(wizard *w)
         free(w->cols[i].header);
         free(w->cols[i].reason);
         free(w->cols[i].samples);
+        free(w->cols[i].model_reason);
     }
     free(w->cols);
     w->cols = NULL;
@@ -734,6 +766,7 @@ static int detect(wizard *w, const docs_table_hint *hint, minca_err *err)
         c->suggested = cols[k].field == PF_NONE ? PF_IGNORE : cols[k].field;
         c->confidence = cols[k].confidence;
         c->reason = strdup(cols[k].reason ? cols[k].reason : "");
+        c->model = PF_NONE;
         set_field(c, c->suggested);
     }
     read_samples(w, book, &table);
@@ -741,6 +774,44 @@ static int detect(wizard *w, const docs_table_hint *hint, minca_err *err)
     docs_table_clear(&table);
     docs_close(book);
     return 0;
+}
+
+/* Puts the columns the automatic mapping was unsure of to the language model, if there is one. */
+static void ask_model(wizard *w, PGconn *db, long long ins)
+{
+    free(w->model_note);
+    w->model_note = NULL;
+    w->n_model = 0;
+    if (!db || !llm_available(db, ins))
+        return;
+    assist_column *ask = calloc((size_t)(w->ncols > 0 ? w->ncols : 1), sizeof *ask);
+    int n = 0;
+    for (int i = 0; i < w->ncols; i++) {
+        wiz_col *c = &w->cols[i];
+        if (c->confidence >= ASSIST_COLUMN_CONFIDENCE || !*c->header)
+            continue;
+        ask[n++] = (assist_column){.col = c->col, .header = c->header, .samples = c->samples,
+                                   .guess = c->suggested != PF_IGNORE ? profile_field_name(c->suggested) : NULL,
+                                   .confidence = c->confidence};
+    }
+    if (n) {
+        json_t *got = assist_columns(db, ins, ask, n, &w->model_note);
+        size_t k;
+        json_t *s;
+        json_array_foreach(got, k, s) {
+            for (int i = 0; i < w->ncols; i++) {
+                wiz_col *c = &w->cols[i];
+                if (c->col != json_integer_value(json_object_get(s, "col")))
+                    continue;
+                c->model = profile_field_from_name(json_string_value(json_object_get(s, "field")));
+                free(c->model_reason);
+                c->model_reason = strdup(json_string_value(json_object_get(s, "reason")));
+                w->n_model++;
+            }
+        }
+        json_decref(got);
+    }
+    free(ask);
 }
 
 /* Detects again on sheet `sheet` (NULL: the current one) with header row `row` (0: detect). */
@@ -756,11 +827,13 @@ static void redetect(tui_view *v, const char *sheet, long row)
     }
     docs_table_hint hint = {.sheet_pattern = anchored, .header_row = row};
     minca_err err = {0};
-    if (detect(w, &hint, &err) < 0)
+    if (detect(w, &hint, &err) < 0) {
         tui_app_message(v->app, TUI_EL_ERROR, "no table there: %s", err.msg);
-    else
+    } else {
+        ask_model(w, tui_app_db(v->app), tui_app_insurer_id(v->app));
         tui_app_message(v->app, TUI_EL_NORMAL, "sheet '%s', header row %ld: %d columns", w->sheet, w->header_row,
                         w->ncols);
+    }
     w->saved_version = 0;
     fill_tables(w);
     free(anchored);
@@ -913,6 +986,7 @@ tui_view *tui_wizard_new(tui_app *app, const char *cot)
     if (*tui_json_str(head_profile, "profile_name"))
         start_from_profile(v, db, ins);
     json_decref(head_profile);
+    ask_model(w, db, ins);
     fill_tables(w);
     v->loaded = true;
     if (w->from_version)

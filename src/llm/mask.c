@@ -1,0 +1,205 @@
+/* Masking: personal data is replaced by placeholders before a prompt leaves the machine and
+ * put back in the answer. Patterns run most specific first (an e-mail holds no RFC, a VIN is
+ * masked before its digits could read as a phone number). */
+#include "minca/llm.h"
+
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct llm_mask {
+    GHashTable *by_value;     /* value -> placeholder (owned strings) */
+    GHashTable *by_holder;    /* placeholder -> value (borrowed from by_value) */
+    GPtrArray *names;         /* names to mask literally (owned) */
+    int counts[6];
+};
+
+typedef enum { K_EMAIL, K_RFC, K_VIN, K_PLATE, K_PHONE, K_NAME } kind;
+static const char *const kind_tag[] = {"EMAIL", "RFC", "VIN", "PLATE", "PHONE", "NAME"};
+
+static const char *const kind_pattern[] = {
+    [K_EMAIL] = "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}",
+    [K_RFC] = "(?<![A-Za-z0-9])[A-Za-zÑñ&]{3,4}[ -]?[0-9]{6}[ -]?[A-Za-z0-9]{3}(?![A-Za-z0-9])",
+    [K_VIN] = "(?<![A-Za-z0-9])[A-HJ-NPR-Za-hj-npr-z0-9]{17}(?![A-Za-z0-9])",
+    [K_PLATE] = "(?<![A-Za-z0-9-])(?:[A-Za-z]{3}-?[0-9]{3}-?[A-Za-z]|[A-Za-z]{3}-[0-9]{3,4}|[A-Za-z]{1,3}-[0-9]{2,3}-[0-9]{2,3})"
+                "(?![A-Za-z0-9-])",
+    [K_PHONE] = "(?<![0-9A-Za-z])(?:\\+?[0-9]{1,3}[ .-]?)?(?:\\(?[0-9]{2,3}\\)?[ .-]?)?[0-9]{3,4}[ .-]?[0-9]{4}(?![0-9])",
+};
+
+llm_mask *llm_mask_new(void)
+{
+    llm_mask *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->by_value = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    m->by_holder = g_hash_table_new(g_str_hash, g_str_equal);
+    m->names = g_ptr_array_new_with_free_func(g_free);
+    return m;
+}
+
+void llm_mask_free(llm_mask *m)
+{
+    if (!m)
+        return;
+    g_hash_table_destroy(m->by_holder);
+    g_hash_table_destroy(m->by_value);
+    g_ptr_array_free(m->names, TRUE);
+    free(m);
+}
+
+int llm_mask_count(const llm_mask *m) { return (int)g_hash_table_size(m->by_holder); }
+
+void llm_mask_add_name(llm_mask *m, const char *name)
+{
+    if (!m || !name)
+        return;
+    char *n = g_strstrip(g_strdup(name));
+    /* A single short word would mask ordinary words of the text. */
+    if (g_utf8_strlen(n, -1) < 5 || !strchr(n, ' ')) {
+        g_free(n);
+        return;
+    }
+    for (guint i = 0; i < m->names->len; i++)
+        if (g_ascii_strcasecmp(g_ptr_array_index(m->names, i), n) == 0) {
+            g_free(n);
+            return;
+        }
+    g_ptr_array_add(m->names, n);
+}
+
+static const char *holder_for(llm_mask *m, kind k, const char *value)
+{
+    const char *have = g_hash_table_lookup(m->by_value, value);
+    if (have)
+        return have;
+    char *holder = g_strdup_printf("[%s_%d]", kind_tag[k], ++m->counts[k]);
+    char *key = g_strdup(value);
+    g_hash_table_insert(m->by_value, key, holder);
+    g_hash_table_insert(m->by_holder, holder, key);
+    return holder;
+}
+
+static int count_digits(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += g_ascii_isdigit(*s);
+    return n;
+}
+
+static int count_alpha(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += g_ascii_isalpha(*s);
+    return n;
+}
+
+typedef struct eval_ctx {
+    llm_mask *m;
+    kind k;
+} eval_ctx;
+
+static gboolean replace_match(const GMatchInfo *info, GString *out, gpointer user)
+{
+    eval_ctx *e = user;
+    char *found = g_match_info_fetch(info, 0);
+    bool take = true;
+    if (e->k == K_VIN)
+        take = count_digits(found) >= 3 && count_alpha(found) >= 2;
+    else if (e->k == K_PHONE)
+        take = count_digits(found) >= 10 && count_digits(found) <= 13;
+    else if (e->k == K_RFC)
+        take = count_alpha(found) >= 3;
+    if (take) {
+        g_string_append(out, holder_for(e->m, e->k, found));
+    } else {
+        g_string_append(out, found);
+    }
+    g_free(found);
+    return FALSE;
+}
+
+static char *replace_all(llm_mask *m, kind k, const char *pattern, GRegexCompileFlags flags, const char *text)
+{
+    GError *ge = NULL;
+    GRegex *re = g_regex_new(pattern, flags | G_REGEX_OPTIMIZE, 0, &ge);
+    if (!re) {
+        log_error("llm mask: bad pattern %s: %s", kind_tag[k], ge ? ge->message : "?");
+        g_clear_error(&ge);
+        return g_strdup(text);
+    }
+    eval_ctx e = {m, k};
+    char *out = g_regex_replace_eval(re, text, -1, 0, 0, replace_match, &e, &ge);
+    g_regex_unref(re);
+    if (!out) {
+        g_clear_error(&ge);
+        return g_strdup(text);
+    }
+    return out;
+}
+
+char *llm_mask_text(llm_mask *m, const char *text)
+{
+    if (!text)
+        return NULL;
+    char *cur = g_strdup(text);
+    for (kind k = K_EMAIL; k <= K_PHONE; k++) {
+        char *next = replace_all(m, k, kind_pattern[k], 0, cur);
+        g_free(cur);
+        cur = next;
+    }
+    for (guint i = 0; i < m->names->len; i++) {
+        char *esc = g_regex_escape_string(g_ptr_array_index(m->names, i), -1);
+        char *next = replace_all(m, K_NAME, esc, G_REGEX_CASELESS, cur);
+        g_free(esc);
+        g_free(cur);
+        cur = next;
+    }
+    char *res = strdup(cur);
+    g_free(cur);
+    return res;
+}
+
+static gboolean restore_match(const GMatchInfo *info, GString *out, gpointer user)
+{
+    const llm_mask *m = user;
+    char *found = g_match_info_fetch(info, 0);
+    const char *value = g_hash_table_lookup(m->by_holder, found);
+    g_string_append(out, value ? value : found);
+    g_free(found);
+    return FALSE;
+}
+
+char *llm_unmask_text(const llm_mask *m, const char *text)
+{
+    if (!text)
+        return NULL;
+    static GRegex *re;
+    static gsize once;
+    if (g_once_init_enter(&once)) {
+        re = g_regex_new("\\[(?:EMAIL|RFC|VIN|PLATE|PHONE|NAME)_[0-9]+\\]", G_REGEX_OPTIMIZE, 0, NULL);
+        g_once_init_leave(&once, 1);
+    }
+    char *out = re ? g_regex_replace_eval(re, text, -1, 0, 0, restore_match, (gpointer)m, NULL) : NULL;
+    char *res = strdup(out ? out : text);
+    g_free(out);
+    return res;
+}
+
+void llm_unmask_json(const llm_mask *m, json_t *v)
+{
+    if (json_is_string(v)) {
+        char *plain = llm_unmask_text(m, json_string_value(v));
+        json_string_set(v, plain);
+        free(plain);
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) llm_unmask_json(m, x);
+    } else if (json_is_object(v)) {
+        const char *k;
+        json_t *x;
+        json_object_foreach(v, k, x) llm_unmask_json(m, x);
+    }
+}
