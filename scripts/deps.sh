@@ -10,6 +10,7 @@ PACKAGES=(
   libpoppler-glib-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
   postgresql redis-server tmux locales
   python3 python3-openpyxl xlsx2csv poppler-utils
+  dovecot-core dovecot-imapd openssl curl
 )
 
 missing=()
