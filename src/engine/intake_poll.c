@@ -5,6 +5,7 @@
 #include "minca/steps.h"
 #include "minca/store_source.h"
 
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,21 +39,91 @@ intake_poll_target intake_poll_target_of(const config_source *cfg)
     return t;
 }
 
-/* One message: blob, source record, ingest job and cursor in one transaction. */
-static int store_item(PGconn *c, const store_source *src, const intake_poll_target *t, const intake_item *it,
-                      long long *job_id, bool *fresh, minca_err *err)
+/* Messages go in groups: one transaction holds each message's blob, its record on the
+ * source, its ingest job and the cursor after it, so a commit stores all of the group or
+ * none of it (one fsync per group instead of per message). Acks and dispatches wait for
+ * the commit. */
+#define GROUP_MAX_MESSAGES 64
+#define GROUP_MAX_BYTES ((size_t)16 * 1024 * 1024)
+#define GROUP_MAX_SECONDS 0.5
+
+typedef struct group {
+    bool open;
+    GPtrArray *acks;      /* intake_item * kept for ack after commit */
+    GArray *jobs;         /* long long */
+    size_t bytes;
+    double started;
+} group;
+
+static void item_free(gpointer p)
 {
-    *job_id = 0;
-    *fresh = false;
-    char sha[65], key[128];
-    const char *ext_id = it->source_id ? it->source_id : it->origin;
+    intake_item_clear(p);
+    free(p);
+}
+
+static int group_begin(PGconn *c, group *g, minca_err *err)
+{
+    if (g->open)
+        return 0;
     if (store_begin(c, err) < 0)
         return -1;
+    g->open = true;
+    g->bytes = 0;
+    g->started = core_now_seconds();
+    return 0;
+}
+
+static void group_discard(PGconn *c, group *g)
+{
+    if (g->open)
+        store_rollback(c);
+    g->open = false;
+    g_ptr_array_set_size(g->acks, 0);
+    g_array_set_size(g->jobs, 0);
+}
+
+static int group_commit(PGconn *c, redisContext *r, intake_source *s, const intake_poll_target *t, group *g,
+                        intake_poll_stats *st, minca_err *err)
+{
+    if (!g->open)
+        return 0;
+    if (store_commit(c, err) < 0) {
+        group_discard(c, g);
+        return -1;
+    }
+    g->open = false;
+    if (g->jobs->len)
+        queue_dispatch(r, (const long long *)(void *)g->jobs->data, (int)g->jobs->len);
+    st->stored += g->jobs->len;
+    for (guint i = 0; i < g->acks->len; i++) {
+        minca_err aerr = {0};
+        if (intake_source_ack(s, g_ptr_array_index(g->acks, i), &aerr) < 0)
+            log_warn("intake %s: the message is stored, but %s", t->name, aerr.msg);
+    }
+    g_ptr_array_set_size(g->acks, 0);
+    g_array_set_size(g->jobs, 0);
+    return 0;
+}
+
+static bool group_full(const group *g)
+{
+    return g->acks->len >= GROUP_MAX_MESSAGES || g->bytes >= GROUP_MAX_BYTES ||
+           core_now_seconds() - g->started >= GROUP_MAX_SECONDS;
+}
+
+/* One message inside the open group: blob, source record, ingest job, cursor. *fresh is
+ * false when the source handed it in before (or the same bytes are already queued). */
+static int store_item(PGconn *c, const store_source *src, const intake_poll_target *t, const intake_item *it,
+                      long long *job_id, minca_err *err)
+{
+    *job_id = 0;
+    char sha[65], key[128];
+    const char *ext_id = it->source_id ? it->source_id : it->origin;
     if (store_blob_put(c, it->data, it->len, sha, err) < 0)
-        goto fail;
+        return -1;
     int claimed = store_source_claim(c, src->id, ext_id, sha, NULL, err);
     if (claimed < 0)
-        goto fail;
+        return -1;
     if (claimed) {
         snprintf(key, sizeof key, "%lld:%s", src->insurer_id, sha);
         json_t *payload = json_pack("{s:s, s:s?, s:s, s:s, s:s?}", "sha256", sha, "origin", it->origin, "source",
@@ -61,78 +132,90 @@ static int store_item(PGconn *c, const store_source *src, const intake_poll_targ
         int rc = queue_enqueue(c, STEP_INGEST, payload, &o, job_id, err);
         json_decref(payload);
         if (rc < 0 || (*job_id && store_source_stored(c, src->id, ext_id, *job_id, err) < 0))
-            goto fail;
-        *fresh = *job_id != 0;
+            return -1;
     }
-    if (store_source_set_cursor(c, src->id, it->cursor, err) < 0 || store_commit(c, err) < 0)
-        goto fail;
-    return 0;
-fail:
-    store_rollback(c);
-    return -1;
+    return store_source_set_cursor(c, src->id, it->cursor, err);
 }
 
 /* A message the source could not hand over: recorded on the source with its cursor. */
 static int record_failure(PGconn *c, const store_source *src, const intake_item *it, const char *why, minca_err *err)
 {
     const char *ext_id = it->source_id ? it->source_id : it->origin;
-    if (store_begin(c, err) < 0)
+    if (ext_id && store_source_claim(c, src->id, ext_id, NULL, why, err) < 0)
         return -1;
-    if ((ext_id && store_source_claim(c, src->id, ext_id, NULL, why, err) < 0) ||
-        store_source_set_cursor(c, src->id, it->cursor, err) < 0 || store_commit(c, err) < 0) {
-        store_rollback(c);
-        return -1;
-    }
-    return 0;
+    return store_source_set_cursor(c, src->id, it->cursor, err);
 }
 
 static int source_loop(PGconn *c, redisContext *r, const intake_poll_target *t, const store_source *src,
                        intake_source *s, intake_poll_stats *st, minca_err *err)
 {
+    group g = {.acks = g_ptr_array_new_with_free_func(item_free), .jobs = g_array_new(FALSE, FALSE, sizeof(long long))};
+    int rc = 0;
     for (;;) {
         if (t->stop && *t->stop)
-            return 0;
-        intake_item it = {0};
+            break;
+        intake_item *it = calloc(1, sizeof *it);
         minca_err ierr = {0};
-        int n = intake_source_next(s, &it, &ierr);
-        if (n == 0)
-            return 0;
-        if (n == -2) {
-            intake_item_clear(&it);
-            snprintf(st->error, sizeof st->error, "%s", ierr.msg);
-            st->source_failed = true;
-            return minca_err_set(err, "%s", ierr.msg);
+        int n = intake_source_next(s, it, &ierr);
+        if (n == 0 || n == -2) {
+            item_free(it);
+            if (n == -2) {
+                snprintf(st->error, sizeof st->error, "%s", ierr.msg);
+                st->source_failed = true;
+                minca_err_set(err, "%s", ierr.msg);
+                rc = -1;
+            }
+            break;
         }
-        int rc = 0;
+        if (group_begin(c, &g, err) < 0) {
+            item_free(it);
+            rc = -1;
+            break;
+        }
+        int step = 0;
         if (n < 0) {
             st->failed++;
             log_warn("intake %s: %s", t->name, ierr.msg);
-            rc = record_failure(c, src, &it, ierr.msg, err);
-        } else if (!it.data) {
-            rc = store_source_set_cursor(c, src->id, it.cursor, err);
+            step = record_failure(c, src, it, ierr.msg, err);
+        } else if (!it->data) {
+            step = store_source_set_cursor(c, src->id, it->cursor, err);
         } else {
             st->handed++;
             long long job = 0;
-            bool fresh = false;
-            rc = store_item(c, src, t, &it, &job, &fresh, err);
-            if (rc == 0) {
-                if (fresh) {
-                    st->stored++;
-                    queue_dispatch(r, &job, 1);
-                } else {
-                    st->known++;
-                }
-                minca_err aerr = {0};
-                if (intake_source_ack(s, &it, &aerr) < 0)
-                    log_warn("intake %s: the message is stored, but %s", t->name, aerr.msg);
-            }
+            step = store_item(c, src, t, it, &job, err);
+            if (step == 0 && job)
+                g_array_append_val(g.jobs, job);
+            else if (step == 0)
+                st->known++;
+            g.bytes += it->len;
         }
-        intake_item_clear(&it);
-        if (rc < 0) {
-            snprintf(st->error, sizeof st->error, "%s", err->msg);
-            return -1;
+        if (step < 0) {
+            item_free(it);
+            rc = -1;
+            break;
+        }
+        free(it->data);   /* the bytes are stored; keep only what ack needs */
+        it->data = NULL;
+        g_ptr_array_add(g.acks, it);
+        if (group_full(&g) && group_commit(c, r, s, t, &g, st, err) < 0) {
+            rc = -1;
+            break;
         }
     }
+    /* What was handed over before a source error is still good: keep it. */
+    if (g.open && (rc == 0 || st->source_failed)) {
+        minca_err cerr = {0};
+        if (group_commit(c, r, s, t, &g, st, &cerr) < 0 && rc == 0) {
+            minca_err_set(err, "%s", cerr.msg);
+            rc = -1;
+        }
+    }
+    group_discard(c, &g);
+    if (rc < 0 && !st->error[0])
+        snprintf(st->error, sizeof st->error, "%s", err->msg);
+    g_ptr_array_free(g.acks, TRUE);
+    g_array_free(g.jobs, TRUE);
+    return rc;
 }
 
 int intake_poll_once(PGconn *c, redisContext *r, const intake_poll_target *t, intake_poll_stats *st, minca_err *err)
