@@ -5,7 +5,7 @@
 #   make bench    benchmarks, each beside a baseline in the same run
 #   make deps     install the Debian packages the project needs (idempotent)
 
-PKGS      := ncursesw libpq jansson libcurl xlsxwriter yaml-0.1 hiredis gmime-3.0 glib-2.0 libzip libxml-2.0 freexl poppler-glib pangocairo
+PKGS      := ncursesw libpq jansson libcurl xlsxwriter yaml-0.1 hiredis gmime-3.0 glib-2.0 libzip libxml-2.0 freexl poppler-glib pangocairo libmicrohttpd
 TEST_PKGS := cmocka
 
 CC        ?= cc

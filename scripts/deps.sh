@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential pkg-config
   libncurses-dev libpq-dev libjansson-dev libcurl4-openssl-dev libxlsxwriter-dev libyaml-dev
   libhiredis-dev libgmime-3.0-dev libglib2.0-dev libzip-dev libxml2-dev libfreexl-dev libcmocka-dev
-  libpoppler-glib-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
+  libpoppler-glib-dev libcairo2-dev libpango1.0-dev libmicrohttpd-dev fonts-dejavu-core
   postgresql redis-server tmux locales
   python3 python3-openpyxl xlsx2csv poppler-utils
   dovecot-core dovecot-imapd openssl curl

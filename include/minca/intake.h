@@ -180,6 +180,7 @@ int intake_source_next(intake_source *src, intake_item *item, minca_err *err);
 int intake_source_ack(intake_source *src, const intake_item *item, minca_err *err);
 void intake_item_clear(intake_item *item);
 size_t intake_source_count(const intake_source *src);  /* messages found (0 when unknown) */
+long intake_source_pending(const intake_source *src);  /* messages found, -1 when the source cannot tell */
 const char *intake_source_kind(const intake_source *src);
 void intake_source_close(intake_source *src);
 

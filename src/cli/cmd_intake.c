@@ -22,7 +22,8 @@ CLI_COMMAND(intake_command, {
     .summary = "poll the configured mailboxes (IMAP, Microsoft 365, Maildir); their state",
     .usage = "usage: minca intake run [--once] [--source NAME]... [--threads N] [--no-process]\n"
              "       minca intake list [--json]\n"
-             "       minca intake test NAME\n\n"
+             "       minca intake test NAME\n"
+             "       minca intake webhook --listen ADDR:PORT\n\n"
              "run      polls every configured source (config `sources:`) as it falls due, until\n"
              "         SIGTERM/SIGINT; each message is stored once and the source's cursor moves in\n"
              "         the same transaction. The pipeline runs in this process too (--threads N,\n"
@@ -31,7 +32,10 @@ CLI_COMMAND(intake_command, {
              "         source failed.\n"
              "list     each source: kind, insurer, last poll, cursor, messages, last error.\n"
              "test     connects to a source and says how many messages wait past its cursor,\n"
-             "         storing nothing.\n",
+             "         storing nothing.\n"
+             "webhook  receives Microsoft Graph change notifications (the validationToken\n"
+             "         handshake; clientState checked against the source's client_state_env or\n"
+             "         client_state_file); a notification only wakes its source's delta poll.\n",
     .run = intake_main,
 })
 
@@ -226,14 +230,20 @@ static int intake_test(int argc, char **argv)
         printf("%s: FAILED: %s\n", cfg->name, err.msg);
         status = 1;
     } else {
-        long n = (long)intake_source_count(s);
-        printf("%s: %s source reachable in %.2f s; %ld message(s) waiting past cursor %s\n", cfg->name,
-               intake_source_kind(s), core_now_seconds() - t0, n, cursor ? cursor : "(start)");
+        long n = intake_source_pending(s);
+        if (n >= 0)
+            printf("%s: %s source reachable in %.2f s; %ld message(s) waiting past cursor %s\n", cfg->name,
+                   intake_source_kind(s), core_now_seconds() - t0, n, cursor ? cursor : "(start)");
+        else
+            printf("%s: %s source reachable in %.2f s (signed in); reading from %s\n", cfg->name,
+                   intake_source_kind(s), core_now_seconds() - t0, cursor ? "the stored cursor" : "the start");
         intake_source_close(s);
     }
     free(cursor);
     return status;
 }
+
+int intake_webhook_main(int argc, char **argv);
 
 static int intake_main(int argc, char **argv)
 {
@@ -247,5 +257,7 @@ static int intake_main(int argc, char **argv)
         return intake_list(argc, argv);
     if (strcmp(argv[1], "test") == 0)
         return intake_test(argc, argv);
+    if (strcmp(argv[1], "webhook") == 0)
+        return intake_webhook_main(argc, argv);
     return cli_usage_error(&intake_command, "unknown action '%s'", argv[1]);
 }

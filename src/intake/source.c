@@ -16,6 +16,7 @@ static const intake_source_ops *const source_table[] = {
     &intake_source_eml_ops,
     &intake_source_maildir_ops,
     &intake_source_imap_ops,
+    &intake_source_graph_ops,
     &intake_source_manual_ops,
     NULL,
 };
@@ -102,6 +103,11 @@ size_t intake_source_count(const intake_source *src)
 {
     long n = src && src->ops->count ? src->ops->count(src->state) : 0;
     return n > 0 ? (size_t)n : 0;
+}
+
+long intake_source_pending(const intake_source *src)
+{
+    return src && src->ops->count ? src->ops->count(src->state) : -1;
 }
 
 const char *intake_source_kind(const intake_source *src) { return src ? src->ops->kind : NULL; }
