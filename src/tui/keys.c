@@ -46,6 +46,7 @@ static const action_def actions[] = {
     {TUI_ACT_FIELD_NEXT, "field-next", "l", "Right", "wizard: next canonical field for the column"},
     {TUI_ACT_FIELD_PREV, "field-prev", "h", "Left", "wizard: previous canonical field"},
     {TUI_ACT_NORMALIZE, "normalize", "m", "", "wizard: cycle the column's normalisation"},
+    {TUI_ACT_COMPOSE, "compose", "m", "", "Inbox: type an email in (from, subject, body, attachments)"},
     {TUI_ACT_VALIDATE, "validate", "v", "", "wizard: cycle the column's validation rule"},
     {TUI_ACT_HEADER_DOWN, "header-down", "+", "", "wizard: the header is one row lower"},
     {TUI_ACT_HEADER_UP, "header-up", "-", "", "wizard: the header is one row higher"},
@@ -303,6 +304,21 @@ tui_action tui_keys_lookup(tui_key key)
         if (bindings[i].key == key)
             return bindings[i].act;
     return TUI_ACT_NONE;
+}
+
+int tui_keys_lookup_all(tui_key key, tui_action *out, int max)
+{
+    int n = 0;
+    for (size_t i = 0; i < n_bindings && n < max; i++) {
+        if (bindings[i].key != key)
+            continue;
+        bool dup = false;
+        for (int j = 0; j < n; j++)
+            dup |= out[j] == bindings[i].act;
+        if (!dup)
+            out[n++] = bindings[i].act;
+    }
+    return n;
 }
 
 void tui_keys_primary(tui_action act, char *buf, size_t len)
