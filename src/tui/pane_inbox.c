@@ -123,6 +123,13 @@ static tui_view *inbox_enter(tui_view *v)
     append_field(out, "Sent:", tui_json_str(m, "sent"));
     append_field(out, "Received:", tui_json_str(m, "received"));
     append_field(out, "Broker:", tui_json_str(m, "broker"));
+    {
+        /* Where it came in: the source kind, the configured source and its own id. */
+        char src[512];
+        snprintf(src, sizeof src, "%s%s%s%s%s", tui_json_str(m, "source"), *tui_json_str(m, "source_name") ? " " : "",
+                 tui_json_str(m, "source_name"), *tui_json_str(m, "source_ref") ? ", " : "", tui_json_str(m, "source_ref"));
+        append_field(out, "Source:", src);
+    }
     if (*tui_json_str(m, "cot"))
         g_string_append_printf(out, "%-10s %s (%s)\n", "Case:", tui_json_str(m, "cot"), tui_json_str(m, "case_status"));
     append_field(out, "Status:", tui_json_str(m, "status"));

@@ -129,4 +129,13 @@ out=$(MINCA_CONFIG="$T_TMP/clear.yaml" "$MINCA" -vv config 2>&1)
 check_no_match "a password written in the config is neither used nor shown" "$DOVECOT_PASS" "$out"
 check_match "and the config says why it is ignored" "never kept in the config file" "$out"
 
+# after: move:FOLDER moves each stored message out of the mailbox (UID MOVE).
+imap "imap://127.0.0.1:$DOVECOT_PORT/" -X 'CREATE Procesados' >/dev/null
+sed -e 's/^  corredores:/  movidos:/' -e 's/after: seen/after: move:Procesados/' "$T_TMP/config.yaml" >"$T_TMP/move.yaml"
+mk_eml "<imap-to-move@corredor-prueba.mx>" "Para mover" >"$T_TMP/m.eml"; dovecot_deliver "$T_TMP/m.eml" move.test
+check "a source that moves what it stored" env MINCA_CONFIG="$T_TMP/move.yaml" "$MINCA" intake run --once
+check_eq "the one new message is stored, nothing twice" "$((ALL + 2))" "$(psql_q "SELECT count(*) FROM messages")"
+check_match "the mailbox is empty afterwards" "MESSAGES 0\\)" "$(imap "imap://127.0.0.1:$DOVECOT_PORT/" -X 'STATUS INBOX (MESSAGES)')"
+check_match "everything is in the folder" "MESSAGES $((ALL + 2))\\)" "$(imap "imap://127.0.0.1:$DOVECOT_PORT/" -X 'STATUS Procesados (MESSAGES)')"
+
 finish

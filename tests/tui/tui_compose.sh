@@ -37,6 +37,9 @@ keys desk S
 expect "sending says where it went" desk "sent to the pipeline; its case appears here" 5
 expect "the message appears in the Inbox" desk "Cotización flotilla tecleada" 10
 expect "with its case" desk "Cotización flotilla tecl.*COT-[0-9]{4}-[0-9]{6}" 20
+keys desk Enter
+expect "the message detail says it was typed in at the desk" desk "Source: +manual desk, <.*@desk.minca.invalid>" 5
+keys desk Escape
 db_eventually "stored as the desk's manual source" "manual|desk" "SELECT source || '|' || source_name FROM messages"
 db_eventually "the attachment was extracted into vehicle rows" "2" "SELECT count(*) FROM vehicle_rows" 20
 check_eq "the case has the client typed in" "TECLEADOS DEL NORTE, S.A. DE C.V." "$(psql_q "SELECT client_name FROM cases")"
