@@ -34,6 +34,10 @@ int store_source_poll_done(PGconn *c, long long source_id, const char *error, in
 /* Seconds until the named source is due (<= 0: due now; a source never polled is due).
  * Returns -1 on error. */
 int store_source_due_in(PGconn *c, long long insurer_id, const char *name, double *seconds, minca_err *err);
+/* Only one process polls a source at a time (a session-level advisory lock): 1 when this
+ * connection now holds it, 0 when another does, -1 on error. */
+int store_source_try_lock(PGconn *c, long long source_id, minca_err *err);
+void store_source_unlock(PGconn *c, long long source_id);
 /* Wakes the named source (any insurer): its next poll is now. Returns how many rows. */
 int store_source_wake(PGconn *c, const char *name, minca_err *err);
 /* Every source row: name, insurer, kind, cursor, messages, failed, polls, last_poll, last_ok,

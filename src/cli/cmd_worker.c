@@ -199,10 +199,14 @@ static int status_run(int argc, char **argv)
                                json_string_value(json_object_get(it, "failing_since")),
                                (long long)json_integer_value(json_object_get(it, "failures")),
                                json_string_value(json_object_get(it, "last_error")));
-                    else
-                        printf(" ok, %lld message(s), last poll %s\n",
-                               (long long)json_integer_value(json_object_get(it, "messages")),
-                               json_string_value(json_object_get(it, "last_poll")) ? json_string_value(json_object_get(it, "last_poll")) : "-");
+                    else {
+                        long long failed = (long long)json_integer_value(json_object_get(it, "failed"));
+                        printf(" ok, %lld message(s)", (long long)json_integer_value(json_object_get(it, "messages")));
+                        if (failed)
+                            printf(", %lld unreadable", failed);
+                        printf(", last poll %s\n", json_string_value(json_object_get(it, "last_poll"))
+                                                        ? json_string_value(json_object_get(it, "last_poll")) : "-");
+                    }
                 }
             }
             printf("\njobs:\n");

@@ -228,6 +228,23 @@ int intake_poll_once(PGconn *c, redisContext *r, const intake_poll_target *t, in
         snprintf(st->error, sizeof st->error, "%s", err->msg);
         return -1;
     }
+    /* Several workers may poll with --intake: one at a time per source. The desk's manual
+     * source has no cursor to protect and must never skip what it was handed. */
+    bool locked = false;
+    if (!t->items) {
+        int got = store_source_try_lock(c, src.id, err);
+        if (got < 0) {
+            snprintf(st->error, sizeof st->error, "%s", err->msg);
+            store_source_clear(&src);
+            return -1;
+        }
+        if (!got) {
+            log_info("intake %s: another process is polling it; skipped", t->name);
+            store_source_clear(&src);
+            return 0;
+        }
+        locked = true;
+    }
     seen_ctx seen = {.c = c, .source_id = src.id};
     intake_source_args a = {
         .name = t->name,
@@ -259,6 +276,8 @@ int intake_poll_once(PGconn *c, redisContext *r, const intake_poll_target *t, in
     else if (st->handed || st->failed)
         log_info("intake %s: %ld message(s) handed in, %ld new, %ld known, %ld unreadable", t->name, st->handed,
                  st->stored, st->known, st->failed);
+    if (locked && PQstatus(c) == CONNECTION_OK)
+        store_source_unlock(c, src.id);
     store_source_clear(&src);
     return rc;
 }

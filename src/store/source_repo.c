@@ -125,6 +125,30 @@ int store_source_due_in(PGconn *c, long long insurer_id, const char *name, doubl
     return 0;
 }
 
+/* Keys above every other advisory lock the schema uses (migrations take a small constant). */
+#define SOURCE_LOCK_BASE "7310000000000000000"
+
+int store_source_try_lock(PGconn *c, long long source_id, minca_err *err)
+{
+    char id[32];
+    id_text(source_id, id, sizeof id);
+    const char *p[] = {id};
+    PGresult *r = store_query(c, err, "SELECT pg_try_advisory_lock(" SOURCE_LOCK_BASE " + $1::bigint)", 1, p);
+    if (!r)
+        return -1;
+    int got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    return got;
+}
+
+void store_source_unlock(PGconn *c, long long source_id)
+{
+    char id[32];
+    id_text(source_id, id, sizeof id);
+    const char *p[] = {id};
+    store_exec(c, NULL, "SELECT pg_advisory_unlock(" SOURCE_LOCK_BASE " + $1::bigint)", 1, p);
+}
+
 int store_source_wake(PGconn *c, const char *name, minca_err *err)
 {
     const char *p[] = {name};

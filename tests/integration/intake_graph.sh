@@ -148,5 +148,17 @@ for _ in $(seq 1 100); do [ "$(count)" -ge 128 ] && break; sleep 0.1; done
 check_eq "a notification with the right clientState wakes the delta poll" "128" "$(count)"
 kill $runpid; wait $runpid 2>/dev/null
 kill $hookpid; wait $hookpid 2>/dev/null; hookpid=
+# A worker with --intake polls the sources beside its jobs; one poller per source at a time.
+ctl add '{"count": 4}'
+psql_q "UPDATE intake_sources SET next_poll_at = now() WHERE name = 'nube'" >/dev/null
+"$MINCA" worker --intake --threads 1 >"$T_TMP/worker.out" 2>&1 &
+wpid=$!
+"$MINCA" worker --intake --threads 1 >"$T_TMP/worker2.out" 2>&1 &
+wpid2=$!
+for _ in $(seq 1 100); do [ "$(count)" -ge 132 ] && break; sleep 0.1; done
+check_eq "minca worker --intake stores what came in" "132" "$(count)"
+kill $wpid $wpid2; wait $wpid $wpid2 2>/dev/null
+check_eq "two polling workers store nothing twice" "0" "$(dupes)"
+check_match "the worker said it polls" "polling the mail sources" "$(cat "$T_TMP/worker.out")"
 check_no_match "the webhook logs no client state" "$MINCA_TEST_CLIENT_STATE" "$(cat "$T_TMP/hook.err" "$MINCA_HOME/log/minca.log" 2>/dev/null)"
 finish
