@@ -210,6 +210,13 @@ static int intake_test(int argc, char **argv)
     minca_err err = {0};
     char *cursor = NULL;
     PGconn *c = store_open(&err);
+    json_t *state = c ? intake_sources_state(c, &err) : NULL;
+    size_t si;
+    json_t *sit;
+    json_array_foreach(state, si, sit)
+        if (strcmp(js(sit, "name"), cfg->name) == 0)
+            print_source(sit);
+    json_decref(state);
     if (c) {
         store_insurer ins;
         const char *slug = config_source_get(cfg, "insurer");
