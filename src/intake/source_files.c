@@ -49,7 +49,8 @@ static int list_dir(const char *dir, bool only_eml, GPtrArray *out, minca_err *e
             free(p);
     }
     closedir(d);
-    qsort(names->pdata, names->len, sizeof(char *), cmp_str);
+    if (names->len > 1)
+        qsort(names->pdata, names->len, sizeof(char *), cmp_str);
     for (guint i = 0; i < names->len; i++)
         g_ptr_array_add(out, g_ptr_array_index(names, i));
     g_ptr_array_free(names, TRUE);
