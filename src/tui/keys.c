@@ -217,9 +217,16 @@ static void unbind_key(tui_key key)
             i++;
 }
 
-static void bind(tui_key key, tui_action act, bool fixed)
+/* A key remapped in the config belongs to that action alone (exclusive); the default table
+ * may give one key to actions of different panes (`m`: compose in the Inbox, normalisation
+ * in the wizard), and the view that knows one of them takes it (tui_keys_lookup_all). */
+static void bind_key(tui_key key, tui_action act, bool fixed, bool exclusive)
 {
-    unbind_key(key);
+    if (exclusive)
+        unbind_key(key);
+    for (size_t i = 0; i < n_bindings; i++)
+        if (bindings[i].key == key && bindings[i].act == act)
+            return;
     binding *grown = realloc(bindings, sizeof *bindings * (n_bindings + 1));
     if (!grown)
         return;
@@ -246,7 +253,7 @@ static int bind_specs(const char *specs, tui_action act, bool fixed, bool from_c
                 log_info("tui: keys: '%s' now runs '%s' instead of '%s'", *p, tui_action_name(act),
                          tui_action_name(old));
         }
-        bind(key, act, fixed);
+        bind_key(key, act, fixed, from_config);
         bound++;
     }
     g_strfreev(parts);
@@ -262,8 +269,8 @@ void tui_keys_init(void)
         bind_specs(actions[i].keys, actions[i].act, false, false);
         bind_specs(actions[i].fixed, actions[i].act, true, false);
     }
-    bind('\r', TUI_ACT_ENTER, true);
-    bind(TUI_FN(KEY_ENTER), TUI_ACT_ENTER, true);
+    bind_key('\r', TUI_ACT_ENTER, true, true);
+    bind_key(TUI_FN(KEY_ENTER), TUI_ACT_ENTER, true, true);
 
     const minca_config *cfg = config_get();
     for (int i = 0; i < cfg->n_keys; i++) {
