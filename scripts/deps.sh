@@ -10,6 +10,7 @@ PACKAGES=(
   libpoppler-glib-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core libmicrohttpd-dev
   postgresql redis-server tmux locales
   python3 python3-openpyxl xlsx2csv poppler-utils python3-prometheus-client curl strace
+  dovecot-core dovecot-imapd openssl
 )
 
 missing=()

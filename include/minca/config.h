@@ -5,6 +5,7 @@
 
 #include "minca/core.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 typedef struct config_keybinding {
@@ -25,6 +26,25 @@ typedef struct config_llm {
     double price_prompt;     /* price per million prompt tokens (default 0) */
     double price_completion; /* price per million completion tokens (default 0) */
 } config_llm;
+/* One configured mail source (`sources:` mapping, keyed by name): its settings as written.
+ * Secrets are never values here: only the name of the environment variable or file that
+ * holds them (`password_env`, `password_file`, `client_secret_env`, ...). */
+typedef struct config_source {
+    char *name;
+    char **keys;    /* n settings, in file order */
+    char **values;
+    int n;
+} config_source;
+
+/* Value of a source setting, or NULL when absent. */
+const char *config_source_get(const config_source *s, const char *key);
+/* Integer setting, or def when absent or not a number. */
+int config_source_int(const config_source *s, const char *key, int def);
+/* The configured source by name, or NULL. */
+const config_source *config_source_find(const char *name);
+/* True for setting names that would hold a secret in clear ("password", "client_secret",
+ * "client_state", "token"): those are refused and never printed. */
+bool config_key_is_secret(const char *key);
 
 typedef struct minca_config {
     char *config_path;     /* file read (may not exist) */
@@ -49,6 +69,8 @@ typedef struct minca_config {
     config_llm llm;        /* the optional language model */
     config_keybinding *keys;   /* TUI key remaps from the `keys:` mapping */
     int n_keys;
+    config_source *sources;    /* `sources:` mapping: configured mailboxes, in file order */
+    int n_sources;
 } minca_config;
 
 /* Loads defaults, the YAML file and the environment. A YAML syntax error is reported with

@@ -23,11 +23,12 @@ typedef struct engine_ingest_result {
 
 /* Ingests one raw message for the insurer: stores the raw bytes and every attachment as blobs,
  * the message (unique per insurer by Message-ID) and, when the message asks for a quote, a
- * case with a new COT number and the body's pre-analysis. source is "eml", "maildir", ...;
- * origin the file path or remote id. Runs inside the caller's open transaction (the caller
+ * case with a new COT number and the body's pre-analysis. source is the kind ("eml",
+ * "maildir", "imap", "graph", "manual"); source_name the configured source (NULL for a
+ * batch); origin the source's id of the message (file path, IMAP "UIDVALIDITY:UID", Graph id). Runs inside the caller's open transaction (the caller
  * commits, or rolls back on -1). Returns -1 only when the database fails (err); a broken
  * email is recorded (res->parse_failed) and returns 0. */
-int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const char *origin,
+int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const char *source_name, const char *origin,
                   const char *data, size_t len, engine_ingest_result *res, minca_err *err);
 
 #endif

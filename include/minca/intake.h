@@ -109,6 +109,13 @@ char *intake_sanitize_filename(const char *name);
 
 /* ---------------------------------------------------------------- sources ---- */
 
+/* A mail source is one backend behind one ops table, the way a mail client keeps one ops
+ * struct per mailbox type: eml (files), maildir, imap, graph (Microsoft 365) and manual
+ * (typed in at the desk). Each lives in its own file, src/intake/source_<kind>.c, and is one
+ * row of the table in source.c. A source yields raw messages one at a time with its own id
+ * for each and the cursor to keep once that message is stored; the caller stores the message
+ * and the cursor in one transaction, then acks, so a crash never loses or repeats mail. */
+
 #define INTAKE_DEFAULT_MAX_MESSAGE_BYTES ((size_t)50 * 1024 * 1024)
 
 typedef struct intake_source_opts {
@@ -116,25 +123,109 @@ typedef struct intake_source_opts {
 } intake_source_opts;
 
 typedef struct intake_source intake_source;
+typedef struct config_source config_source;
 
 typedef struct intake_item {
-    char *origin;   /* path of the file the bytes came from (malloc'd) */
-    char *data;     /* the raw message, NUL-terminated (malloc'd) */
+    char *origin;      /* readable place the bytes came from: a path, "imap://host/INBOX;UID=7" (malloc'd) */
+    char *data;        /* the raw message, NUL-terminated (malloc'd); NULL for a cursor-only step */
     size_t len;
+    const char *source; /* static: the kind of the source ("eml", "maildir", "imap", ...) */
+    char *source_id;   /* the source's own id of the message (path, "UIDVALIDITY:UID", Graph id);
+                          malloc'd, may be NULL for a cursor-only step */
+    char *cursor;      /* cursor to keep once this item is stored (malloc'd), NULL: unchanged */
 } intake_item;
 
-/* Opens a source: a single file (any name), a directory of *.eml files (sorted by name), or a
+/* What a source is opened with. Everything is borrowed for the life of the source. */
+typedef struct intake_source_args {
+    const char *name;                 /* configured name, for messages ("qualitas-imap") */
+    const char *path;                 /* eml / maildir: the file or directory */
+    const config_source *cfg;         /* configured source settings, or NULL */
+    const char *cursor;               /* cursor kept from the last poll, or NULL (start) */
+    size_t max_message_bytes;         /* 0 = INTAKE_DEFAULT_MAX_MESSAGE_BYTES */
+    /* Optional: true when the message with this source id is already stored, so file
+     * sources skip reading it again. */
+    bool (*seen)(void *user, const char *source_id);
+    void *seen_user;
+    /* manual: the composed messages to hand out (borrowed; ownership stays with the caller) */
+    const intake_item *items;
+    size_t n_items;
+} intake_source_args;
+
+typedef struct intake_source_ops {
+    const char *kind;       /* "eml", "maildir", "imap", "graph", "manual" */
+    const char *summary;    /* one line for `minca intake list` */
+    /* Connects / lists; *state is the backend's. 0 or -1 with err. */
+    int (*open)(const intake_source_args *args, void **state, minca_err *err);
+    /* 1 item, 0 end, -1 this one message failed (err; item->source_id / cursor may be set so
+     * the failure is recorded and passed), -2 the source failed (connection lost, auth). */
+    int (*next)(void *state, intake_item *item, minca_err *err);
+    /* After the item and its cursor are committed: the source's own follow-up (IMAP flag or
+     * move). Optional; a failure is reported, the message stays stored. */
+    int (*ack)(void *state, const intake_item *item, minca_err *err);
+    /* Messages found when opened, or -1 when the source cannot tell. Optional. */
+    long (*count)(void *state);
+    void (*close)(void *state);
+} intake_source_ops;
+
+/* The backend of a kind, or NULL. */
+const intake_source_ops *intake_source_ops_find(const char *kind);
+/* Every backend, NULL-terminated. */
+const intake_source_ops *const *intake_source_ops_all(void);
+
+/* Opens a backend of the given kind. */
+int intake_source_open_kind(const char *kind, const intake_source_args *args, intake_source **out,
+                            minca_err *err);
+/* Opens a path: a single file (any name), a directory of *.eml files (sorted by name), or a
  * Maildir (a directory with cur/ and/or new/: the files of cur/ then new/, each sorted).
  * opts may be NULL. The source is closed with intake_source_close(). */
 int intake_source_open(const char *path, const intake_source_opts *opts, intake_source **out,
                        minca_err *err);
-/* Next message. Returns 1 and fills *item (caller clears it with intake_item_clear()),
- * 0 at the end, or -1 when this one message could not be read (too large, unreadable):
- * err names the file, item->origin is set, and the next call continues with the next file. */
+/* Next message, as ops->next. The caller clears the item with intake_item_clear(). */
 int intake_source_next(intake_source *src, intake_item *item, minca_err *err);
+int intake_source_ack(intake_source *src, const intake_item *item, minca_err *err);
 void intake_item_clear(intake_item *item);
-size_t intake_source_count(const intake_source *src);  /* number of files found */
+size_t intake_source_count(const intake_source *src);  /* messages found (0 when unknown) */
+long intake_source_pending(const intake_source *src);  /* messages found, -1 when the source cannot tell */
+const char *intake_source_kind(const intake_source *src);
 void intake_source_close(intake_source *src);
+
+/* Reads a credential named by a source setting: `KEY_env` (an environment variable) or
+ * `KEY_file` (a regular file owned by this user and unreadable by others; one trailing
+ * newline is dropped). *out is malloc'd (caller frees, ideally after wiping it). Fails with
+ * a message that names the variable or file, never the value. */
+int intake_source_secret(const config_source *cfg, const char *key, char **out, minca_err *err);
+
+/* ------------------------------------------------------------ composing ---- */
+
+typedef struct intake_compose_attachment {
+    const char *path;           /* file to attach (read at compose time) */
+    const char *filename;       /* name shown; NULL: the path's base name */
+    const char *content_type;   /* NULL: guessed from the name */
+    const void *data;           /* bytes instead of path (path NULL) */
+    size_t size;
+    const char *content_id;     /* inline part id, or NULL */
+} intake_compose_attachment;
+
+typedef struct intake_compose {
+    const char *from;           /* "Name <addr>" or "addr"; required */
+    const char *to;             /* NULL: none */
+    const char *cc;
+    const char *subject;        /* NULL: empty */
+    const char *text_body;      /* UTF-8, may be NULL */
+    const char *html_body;      /* UTF-8, may be NULL */
+    const char *message_id;     /* "<id@host>" or NULL: a new unique one */
+    int64_t date;               /* seconds since the epoch; 0: now */
+    const intake_compose_attachment *attachments;
+    size_t n_attachments;
+    const char *const *extra_headers;  /* "Name", "value" pairs, NULL-terminated; may be NULL */
+} intake_compose;
+
+/* Builds a real MIME message (GMime): multipart/mixed when there are attachments,
+ * multipart/alternative for text + HTML, UTF-8 bodies, RFC 2231 file names. *out (malloc'd,
+ * NUL-terminated) receives the bytes; *message_id (may be NULL) a malloc'd copy of the
+ * Message-ID used. Fails when `from` is not an address or a file cannot be read. */
+int intake_compose_build(const intake_compose *c, char **out, size_t *len, char **message_id,
+                         minca_err *err);
 
 /* ----------------------------------------------------------- pre-analysis ---- */
 

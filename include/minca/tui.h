@@ -104,6 +104,7 @@ typedef enum tui_action {
     TUI_ACT_RERUN,          /* wizard / Matches: extract the case again */
     TUI_ACT_CASE_INFO,      /* Matches: the case's full detail */
     TUI_ACT_CONFIRM,        /* Matches: confirm the client fields the language model suggested */
+    TUI_ACT_COMPOSE,        /* Inbox: type an email in at the desk */
     TUI_ACT_COUNT
 } tui_action;
 
@@ -111,6 +112,10 @@ typedef enum tui_action {
  * action name or key spec is logged and skipped. Idempotent. */
 void tui_keys_init(void);
 tui_action tui_keys_lookup(tui_key key);
+/* Every action bound to key, in binding order (a key may mean different things in different
+ * panes, e.g. `m` composes in the Inbox and cycles a normalisation in the wizard); returns
+ * how many were written to out (at most max). */
+int tui_keys_lookup_all(tui_key key, tui_action *out, int max);
 /* Action by name ("quit"); TUI_ACT_NONE when unknown. */
 tui_action tui_action_by_name(const char *name);
 const char *tui_action_name(tui_action act);
@@ -328,6 +333,10 @@ void tui_pick_key(tui_view *v, long long row_id, json_t *row, json_t *key, const
 /* Incremental search of the insurer's active catalog (pane_search.c) for row row_id; the
  * query starts as `initial`. Enter picks the selected key and year for the row. */
 tui_view *tui_search_new(tui_app *app, long long row_id, const char *initial);
+/* The compose form (pane_compose.c): an email typed in at the desk (from, subject, body in
+ * $VISUAL/$EDITOR or line by line, files attached by path), sent as a real MIME message
+ * through the desk's manual source into the same pipeline as any other mail. */
+tui_view *tui_compose_new(tui_app *app);
 /* The profile wizard (pane_wizard.c) for case `cot`: reads the case's spreadsheet. NULL
  * (reason on the status line) when the case has no readable sheet. */
 tui_view *tui_wizard_new(tui_app *app, const char *cot);

@@ -71,7 +71,8 @@ static int enqueue_message(PGconn *c, long long insurer_id, const char *batch_id
     if (store_blob_put(c, item->data, item->len, sha, err) < 0)
         goto fail;
     snprintf(key, sizeof key, "%lld:%s", insurer_id, sha);
-    json_t *payload = json_pack("{s:s, s:s, s:s}", "sha256", sha, "origin", item->origin, "source", "eml");
+    json_t *payload = json_pack("{s:s, s:s, s:s}", "sha256", sha, "origin", item->origin, "source",
+                                item->source ? item->source : "eml");
     queue_enqueue_opts o = {.insurer_id = insurer_id, .idempotency_key = key, .batch_id = batch_id,
                              .revive_dead = true};
     int rc = queue_enqueue(c, STEP_INGEST, payload, &o, job_id, err);
@@ -303,6 +304,12 @@ static int batch_run(int argc, char **argv)
         int r;
         while ((r = intake_source_next(src, &item, &err)) != 0) {
             long long id = 0;
+            if (r == -2) {
+                json_array_append_new(read_failures, json_pack("{s:s, s:s, s:s}", "kind", "read", "subject", paths[i],
+                                                               "error", err.msg));
+                intake_item_clear(&item);
+                break;
+            }
             if (r < 0)
                 json_array_append_new(read_failures, json_pack("{s:s, s:s?, s:s}", "kind", "read", "subject",
                                                                item.origin, "error", err.msg));

@@ -4,10 +4,12 @@
 #include "minca/engine_run.h"
 #include "minca/metrics.h"
 #include "minca/llm.h"
+#include "minca/intake_poll.h"
 #include "minca/queue.h"
 #include "minca/servers.h"
 #include "minca/steps.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +31,12 @@ static int jobs_run(int argc, char **argv);
 CLI_COMMAND(worker_command, {
     .name = "worker",
     .summary = "run pipeline jobs headlessly (scale out: one per host or more)",
-    .usage = "usage: minca worker [--threads N] [--metrics-listen HOST:PORT]\n\n"
+    .usage = "usage: minca worker [--threads N] [--intake] [--metrics-listen HOST:PORT]\n\n"
              "Takes jobs from the shared queue and runs them until SIGTERM or SIGINT, then\n"
              "finishes the jobs in hand and exits. Run as many workers as you like, on any host\n"
              "that reaches the same PostgreSQL and Redis (MINCA_DATABASE_URL, MINCA_REDIS_URL).\n"
+             "--intake also polls the configured mail sources (as `minca intake run`); several\n"
+             "workers may poll the same source, each message is still stored once.\n"
              "--metrics-listen (or metrics_listen in the config) also serves /metrics, /healthz and\n"
              "/readyz there, as 'minca metrics serve' does.\n",
     .run = worker_run,
@@ -56,15 +60,28 @@ CLI_COMMAND(jobs_command, {
     .run = jobs_run,
 })
 
+static void *intake_thread(void *unused)
+{
+    (void)unused;
+    intake_runner_opts o = {.stop = &stop_requested};
+    minca_err err = {0};
+    if (intake_runner(&o, &err) < 0)
+        log_error("worker intake: %s", err.msg);
+    return NULL;
+}
+
 static int worker_run(int argc, char **argv)
 {
     int threads = 0;
     const char *metrics_listen = config_get()->metrics_listen;
+    bool intake = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
             threads = atoi(argv[++i]);
         else if (strcmp(argv[i], "--metrics-listen") == 0 && i + 1 < argc)
             metrics_listen = argv[++i];
+        else if (strcmp(argv[i], "--intake") == 0)
+            intake = true;
         else
             return cli_usage_error(&worker_command, "unknown argument '%s'", argv[i]);
     }
@@ -97,10 +114,16 @@ static int worker_run(int argc, char **argv)
         }
         fprintf(stderr, "minca worker: metrics on %s (port %d)\n", metrics_listen, metrics_server_port(metrics));
     }
-    fprintf(stderr, "minca worker: running with %d thread(s); Ctrl-C or SIGTERM stops it\n",
-            threads > 0 ? threads : config_get()->workers);
+    pthread_t poller;
+    bool polling = intake && config_get()->n_sources && pthread_create(&poller, NULL, intake_thread, NULL) == 0;
+    if (intake && !config_get()->n_sources)
+        fprintf(stderr, "minca worker: --intake given but no sources are configured\n");
+    fprintf(stderr, "minca worker: running with %d thread(s)%s; Ctrl-C or SIGTERM stops it\n",
+            threads > 0 ? threads : config_get()->workers, polling ? " and polling the mail sources" : "");
     while (!stop_requested)
         pause();
+    if (polling)
+        pthread_join(poller, NULL);
     metrics_server_stop(metrics);
     fprintf(stderr, "minca worker: stopping (finishing jobs in hand)...\n");
     engine_event_counts n = engine_counts(e);
@@ -138,7 +161,16 @@ static json_t *status_json(PGconn *c, minca_err *err)
         json_decref(rate);
         return NULL;
     }
-    json_t *out = json_pack("{s:o, s:O, s:o, s:O, s:o}", "jobs", by_state, "oldest_queued_seconds",
+    json_t *sources = intake_sources_state(c, err);
+    if (!sources) {
+        json_decref(by_state);
+        json_decref(oldest);
+        json_decref(workers);
+        json_decref(rate);
+        json_decref(dead);
+        return NULL;
+    }
+    json_t *out = json_pack("{s:o, s:o, s:O, s:o, s:O, s:o}", "sources", sources, "jobs", by_state, "oldest_queued_seconds",
                             json_object_get(json_array_get(oldest, 0), "seconds"), "workers", workers,
                             "done_last_minute", json_object_get(json_array_get(rate, 0), "done_last_minute"), "dead", dead);
     json_decref(oldest);
@@ -178,6 +210,30 @@ static int status_run(int argc, char **argv)
         if (s) {
             size_t i;
             json_t *it;
+            json_t *sources = json_object_get(s, "sources");
+            if (json_array_size(sources)) {
+                printf("\nmail sources:\n");
+                json_array_foreach(sources, i, it) {
+                    printf("  %-20s %-8s %-10s", json_string_value(json_object_get(it, "name")),
+                           json_string_value(json_object_get(it, "kind")) ? json_string_value(json_object_get(it, "kind")) : "?",
+                           json_string_value(json_object_get(it, "insurer")));
+                    if (!json_object_get(it, "polls"))
+                        printf(" never polled\n");
+                    else if (intake_source_state_failing(it))
+                        printf(" FAILING since %s (%lld poll(s) in a row): %s\n",
+                               json_string_value(json_object_get(it, "failing_since")),
+                               (long long)json_integer_value(json_object_get(it, "failures")),
+                               json_string_value(json_object_get(it, "last_error")));
+                    else {
+                        long long failed = (long long)json_integer_value(json_object_get(it, "failed"));
+                        printf(" ok, %lld message(s)", (long long)json_integer_value(json_object_get(it, "messages")));
+                        if (failed)
+                            printf(", %lld unreadable", failed);
+                        printf(", last poll %s\n", json_string_value(json_object_get(it, "last_poll"))
+                                                        ? json_string_value(json_object_get(it, "last_poll")) : "-");
+                    }
+                }
+            }
             printf("\njobs:\n");
             json_array_foreach(json_object_get(s, "jobs"), i, it)
                 printf("  %-10s %-8s %6lld\n", json_string_value(json_object_get(it, "kind")),
@@ -220,9 +276,14 @@ static int status_run(int argc, char **argv)
             printf("cannot read the queue: %s\n", err.msg);
         }
     }
+    bool sources_ok = true;
+    size_t si;
+    json_t *sit;
+    json_array_foreach(json_object_get(s, "sources"), si, sit)
+        sources_ok = sources_ok && !intake_source_state_failing(sit);
     json_decref(s);
     PQfinish(c);
-    return pg_ok && redis_ok && s ? 0 : 1;
+    return pg_ok && redis_ok && s && sources_ok ? 0 : 1;
 }
 
 static int jobs_run(int argc, char **argv)

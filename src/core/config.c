@@ -91,6 +91,65 @@ static void apply_llm_key(const char *key, const char *value)
         log_warn("config: unknown key 'llm.%s' ignored", key);
 }
 
+bool config_key_is_secret(const char *key)
+{
+    static const char *const secret[] = {"password", "client_secret", "client_state", "token", "secret"};
+    for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++)
+        if (strcmp(key, secret[i]) == 0)
+            return true;
+    return false;
+}
+
+const char *config_source_get(const config_source *s, const char *key)
+{
+    if (!s)
+        return NULL;
+    for (int i = s->n - 1; i >= 0; i--)
+        if (strcmp(s->keys[i], key) == 0)
+            return s->values[i];
+    return NULL;
+}
+
+int config_source_int(const config_source *s, const char *key, int def)
+{
+    const char *v = config_source_get(s, key);
+    char *end = NULL;
+    long n = v ? strtol(v, &end, 10) : 0;
+    return v && end != v && *end == '\0' ? (int)n : def;
+}
+
+const config_source *config_source_find(const char *name)
+{
+    for (int i = 0; name && i < cfg.n_sources; i++)
+        if (strcmp(cfg.sources[i].name, name) == 0)
+            return &cfg.sources[i];
+    return NULL;
+}
+
+/* sources: NAME: {key: value}. A secret written in clear is dropped (with a warning that
+ * does not repeat it): credentials come from the environment or a private file. */
+static void apply_source_key(const char *name, const char *key, const char *value)
+{
+    config_source *s = (config_source *)config_source_find(name);
+    if (!s) {
+        cfg.sources = realloc(cfg.sources, sizeof *cfg.sources * (size_t)(cfg.n_sources + 1));
+        s = &cfg.sources[cfg.n_sources++];
+        memset(s, 0, sizeof *s);
+        s->name = strdup(name);
+    }
+    if (config_key_is_secret(key)) {
+        log_warn("config: sources.%s.%s ignored: a secret is never kept in the config file; "
+                 "use %s_env (an environment variable) or %s_file (a file only the service user can read)",
+                 name, key, key, key);
+        return;
+    }
+    s->keys = realloc(s->keys, sizeof *s->keys * (size_t)(s->n + 1));
+    s->values = realloc(s->values, sizeof *s->values * (size_t)(s->n + 1));
+    s->keys[s->n] = strdup(key);
+    s->values[s->n] = strdup(value);
+    s->n++;
+}
+
 static void apply_key(const char *section, const char *key, const char *value)
 {
     if (section && strcmp(section, "keys") == 0) {
@@ -153,7 +212,7 @@ static int parse_file(const char *path, minca_err *err)
     yaml_parser_initialize(&parser);
     yaml_parser_set_input_file(&parser, f);
     int rc = 0, depth = 0;
-    char *section = NULL, *pending_key = NULL;
+    char *section = NULL, *subsection = NULL, *pending_key = NULL;
     bool done = false;
     while (!done) {
         if (!yaml_parser_parse(&parser, &ev)) {
@@ -169,10 +228,18 @@ static int parse_file(const char *path, minca_err *err)
                 free(section);
                 section = pending_key;
                 pending_key = NULL;
+            } else if (depth == 3 && pending_key) {
+                free(subsection);
+                subsection = pending_key;
+                pending_key = NULL;
             }
             break;
         case YAML_MAPPING_END_EVENT:
             depth--;
+            if (depth == 2) {
+                free(subsection);
+                subsection = NULL;
+            }
             if (depth == 1) {
                 free(section);
                 section = NULL;
@@ -183,7 +250,10 @@ static int parse_file(const char *path, minca_err *err)
             if (!pending_key) {
                 pending_key = strdup(text);
             } else {
-                apply_key(depth >= 2 ? section : NULL, pending_key, text);
+                if (depth == 3 && section && subsection && strcmp(section, "sources") == 0)
+                    apply_source_key(subsection, pending_key, text);
+                else if (depth <= 2)
+                    apply_key(depth == 2 ? section : NULL, pending_key, text);
                 free(pending_key);
                 pending_key = NULL;
             }
@@ -198,6 +268,7 @@ static int parse_file(const char *path, minca_err *err)
         yaml_event_delete(&ev);
     }
     free(section);
+    free(subsection);
     free(pending_key);
     yaml_parser_delete(&parser);
     fclose(f);
@@ -220,6 +291,17 @@ static void config_reset(void)
         free(cfg.keys[i].key);
     }
     free(cfg.keys);
+    for (int i = 0; i < cfg.n_sources; i++) {
+        config_source *src = &cfg.sources[i];
+        for (int j = 0; j < src->n; j++) {
+            free(src->keys[j]);
+            free(src->values[j]);
+        }
+        free(src->keys);
+        free(src->values);
+        free(src->name);
+    }
+    free(cfg.sources);
     memset(&cfg, 0, sizeof cfg);
 }
 
@@ -409,6 +491,17 @@ void config_print(FILE *out)
         fprintf(out, "keys:\n");
         for (int i = 0; i < cfg.n_keys; i++)
             fprintf(out, "  %s: %s\n", cfg.keys[i].action, cfg.keys[i].key);
+    }
+    if (cfg.n_sources) {
+        fprintf(out, "sources:\n");
+        for (int i = 0; i < cfg.n_sources; i++) {
+            fprintf(out, "  %s:\n", cfg.sources[i].name);
+            for (int j = 0; j < cfg.sources[i].n; j++) {
+                char *masked = config_mask_url(cfg.sources[i].values[j]);
+                fprintf(out, "    %s: %s\n", cfg.sources[i].keys[j], masked);
+                free(masked);
+            }
+        }
     }
     free(db);
     free(redis);

@@ -44,9 +44,9 @@ static int find_broker(PGconn *c, long long insurer_id, const char *domain, char
     return 0;
 }
 
-static int insert_message(PGconn *c, const store_insurer *ins, const char *source, const char *origin,
-                          const char *data, size_t len, const intake_message *m, const char *raw_sha,
-                          const char *broker_id,
+static int insert_message(PGconn *c, const store_insurer *ins, const char *source, const char *source_name,
+                          const char *origin, const char *data, size_t len, const intake_message *m,
+                          const char *raw_sha, const char *broker_id,
                           const char *status, const char *error, json_t *problems,
                           engine_ingest_result *res, minca_err *err)
 {
@@ -95,18 +95,18 @@ static int insert_message(PGconn *c, const store_insurer *ins, const char *sourc
         m ? m->in_reply_to : NULL, m ? m->from_addr : NULL, m ? m->from_name : NULL,
         m ? m->sender_domain : NULL, m ? m->to : NULL, m ? m->subject : NULL, nz(sent),
         headers, m ? m->text_body : NULL, m ? m->html_body : NULL, raw_sha, nz(broker_id),
-        status, error, probs, content_sha,
+        status, error, probs, content_sha, source_name,
     };
     r = store_query(
         c, err,
         "INSERT INTO messages (insurer_id, source, source_ref, message_id, message_id_synthetic,"
         " in_reply_to, from_addr, from_name, sender_domain, to_addrs, subject, sent_at, headers,"
-        " body_text, body_html, raw_sha256, broker_id, status, error, problems, content_sha256)"
+        " body_text, body_html, raw_sha256, broker_id, status, error, problems, content_sha256, source_name)"
         " VALUES ($1::bigint, $2, $3, $4, $5::boolean, $6, $7, $8, $9, $10, $11,"
         "         to_timestamp($12::double precision), $13::jsonb, $14, $15, $16, $17::bigint, $18,"
-        "         $19, $20::jsonb, $21)"
+        "         $19, $20::jsonb, $21, $22)"
         " ON CONFLICT (insurer_id, message_id, content_sha256) DO NOTHING RETURNING id",
-        21, p);
+        22, p);
     free(headers);
     free(probs);
     if (!r)
@@ -186,7 +186,7 @@ static int insert_case(PGconn *c, const store_insurer *ins, const intake_analysi
     return 0;
 }
 
-int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const char *origin,
+int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const char *source_name, const char *origin,
                   const char *data, size_t len, engine_ingest_result *res, minca_err *err)
 {
     memset(res, 0, sizeof *res);
@@ -230,7 +230,7 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
         goto done;
     bool opens_case = m && asks_for_quote(a);
     const char *status = res->parse_failed ? "error" : (opens_case ? "processed" : "ignored");
-    if (insert_message(c, ins, source, origin, data, len, m, raw_sha, broker_id, status,
+    if (insert_message(c, ins, source, source_name, origin, data, len, m, raw_sha, broker_id, status,
                        res->parse_failed ? res->error : NULL, problems, res, err) < 0)
         goto done;
     if (res->duplicate) {
@@ -243,8 +243,9 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
         goto done;
     char msg_id[32];
     snprintf(msg_id, sizeof msg_id, "%lld", res->message_id);
-    json_t *details = json_pack("{s:s, s:s?, s:s?}", "origin", origin, "cot", res->cot[0] ? res->cot : NULL,
-                                "error", res->parse_failed ? res->error : NULL);
+    json_t *details = json_pack("{s:s, s:s, s:s?, s:s?, s:s?}", "origin", origin, "source", source, "source_name",
+                                source_name, "cot", res->cot[0] ? res->cot : NULL, "error",
+                                res->parse_failed ? res->error : NULL);
     int arc = store_audit(c, ins->id, config_get()->user, "ingest", "message", msg_id, details, err);
     json_decref(details);
     if (arc < 0)

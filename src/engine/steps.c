@@ -22,6 +22,8 @@ static int step_ingest(engine_ctx *ctx, minca_err *err)
     const char *sha = json_string_value(json_object_get(p, "sha256"));
     const char *origin = json_string_value(json_object_get(p, "origin"));
     const char *source = json_string_value(json_object_get(p, "source"));
+    const char *source_name = json_string_value(json_object_get(p, "source_name"));
+    const char *source_id = json_string_value(json_object_get(p, "source_id"));
     if (!sha)
         return minca_err_set(err, "ingest job without sha256");
     char *data = NULL;
@@ -30,7 +32,8 @@ static int step_ingest(engine_ctx *ctx, minca_err *err)
         return -1;
     store_insurer ins = {.id = ctx->job->insurer_id};
     engine_ingest_result res;
-    int rc = engine_ingest(ctx->pg, &ins, source ? source : "eml", origin ? origin : sha, data, len, &res, err);
+    int rc = engine_ingest(ctx->pg, &ins, source ? source : "eml", source_name,
+                           source_id ? source_id : origin ? origin : sha, data, len, &res, err);
     free(data);
     if (rc < 0)
         return -1;

@@ -29,4 +29,31 @@ json_t *intake_json_strv(char *const *v, size_t n);
 /* True when the normalised RFC has the SAT shape and a real date (check digit not verified). */
 bool intake_rfc_shape_ok(const char *rfc);
 
+/* Calls curl_global_init() exactly once, from any thread. */
+void intake_curl_init(void);
+
+/* ---- mail source backends (one file each, listed in source.c) ---- */
+extern const intake_source_ops intake_source_eml_ops;
+extern const intake_source_ops intake_source_maildir_ops;
+extern const intake_source_ops intake_source_imap_ops;
+extern const intake_source_ops intake_source_graph_ops;
+extern const intake_source_ops intake_source_manual_ops;
+
+/* A directory with cur/ or new/. */
+bool intake_path_is_maildir(const char *path);
+
+/* File-list state shared by the eml and maildir backends (source_files.c). */
+typedef struct intake_files {
+    char **paths;
+    size_t n_paths, next;
+    size_t max_bytes;
+    bool maildir;
+    bool (*seen)(void *user, const char *source_id);
+    void *seen_user;
+} intake_files;
+int intake_files_open(const intake_source_args *args, bool maildir, void **state, minca_err *err);
+int intake_files_next(void *state, intake_item *item, minca_err *err);
+long intake_files_count(void *state);
+void intake_files_close(void *state);
+
 #endif

@@ -1,122 +1,91 @@
-/* Mail sources: one .eml file, a directory of .eml files, or a Maildir (cur/ and new/).
- * The file list is taken when the source is opened (sorted, so runs are reproducible); bytes
- * are read one message at a time, each bounded by max_message_bytes. */
+/* Mail sources: the table of backends and the calls every caller goes through. Adding a
+ * backend is one file (source_<kind>.c with its ops) and one row here. */
 #include "intake_internal.h"
+#include "minca/config.h"
 
-#include <dirent.h>
+#include <curl/curl.h>
 #include <errno.h>
-#include <glib.h>
+#include <pthread.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-struct intake_source {
-    char **paths;
-    size_t n_paths;
-    size_t next;
-    size_t max_bytes;
+static const intake_source_ops *const source_table[] = {
+    &intake_source_eml_ops,
+    &intake_source_maildir_ops,
+    &intake_source_imap_ops,
+    &intake_source_graph_ops,
+    &intake_source_manual_ops,
+    NULL,
 };
 
-static int cmp_str(const void *a, const void *b)
+static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+void intake_curl_init(void)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, curl_init_once);
 }
 
-static bool is_eml_name(const char *name)
+struct intake_source {
+    const intake_source_ops *ops;
+    void *state;
+};
+
+const intake_source_ops *const *intake_source_ops_all(void) { return source_table; }
+
+const intake_source_ops *intake_source_ops_find(const char *kind)
 {
-    size_t l = strlen(name);
-    return l > 4 && g_ascii_strcasecmp(name + l - 4, ".eml") == 0;
+    for (size_t i = 0; kind && source_table[i]; i++)
+        if (strcmp(source_table[i]->kind, kind) == 0)
+            return source_table[i];
+    return NULL;
 }
 
-/* Adds the regular files of dir (all of them, or only *.eml) in name order. */
-static int list_dir(const char *dir, bool only_eml, GPtrArray *out, minca_err *err)
+int intake_source_open_kind(const char *kind, const intake_source_args *args, intake_source **out,
+                            minca_err *err)
 {
-    DIR *d = opendir(dir);
-    if (!d)
-        return minca_err_set(err, "cannot open directory %s: %s", dir, strerror(errno));
-    GPtrArray *names = g_ptr_array_new_with_free_func(free);
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (only_eml && !is_eml_name(e->d_name))
-            continue;
-        char *p = core_path_join(dir, e->d_name);
-        struct stat st;
-        if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
-            g_ptr_array_add(names, p);
-        else
-            free(p);
-    }
-    closedir(d);
-    qsort(names->pdata, names->len, sizeof(char *), cmp_str);
-    for (guint i = 0; i < names->len; i++)
-        g_ptr_array_add(out, strdup(g_ptr_array_index(names, i)));
-    g_ptr_array_free(names, TRUE);
+    *out = NULL;
+    const intake_source_ops *ops = intake_source_ops_find(kind);
+    if (!ops)
+        return minca_err_set(err, "unknown mail source kind '%s' (eml, maildir, imap, graph, manual)",
+                             kind ? kind : "(none)");
+    void *state = NULL;
+    if (ops->open(args, &state, err) < 0)
+        return -1;
+    intake_source *s = calloc(1, sizeof *s);
+    s->ops = ops;
+    s->state = state;
+    *out = s;
     return 0;
 }
 
-int intake_source_open(const char *path, const intake_source_opts *opts, intake_source **out,
-                       minca_err *err)
+int intake_source_open(const char *path, const intake_source_opts *opts, intake_source **out, minca_err *err)
 {
     *out = NULL;
     struct stat st;
     if (!path || stat(path, &st) != 0)
         return minca_err_set(err, "cannot open mail source %s: %s", path ? path : "(null)", strerror(errno));
-    GPtrArray *paths = g_ptr_array_new();
-    int rc = -1;
-    if (S_ISREG(st.st_mode)) {
-        g_ptr_array_add(paths, strdup(path));
-    } else if (S_ISDIR(st.st_mode)) {
-        char *cur = core_path_join(path, "cur");
-        char *nw = core_path_join(path, "new");
-        bool maildir = core_is_dir(cur) || core_is_dir(nw);
-        if (maildir) {
-            if (core_is_dir(cur) && list_dir(cur, false, paths, err) != 0)
-                rc = -2;
-            if (rc != -2 && core_is_dir(nw) && list_dir(nw, false, paths, err) != 0)
-                rc = -2;
-        } else if (list_dir(path, true, paths, err) != 0) {
-            rc = -2;
-        }
-        free(cur);
-        free(nw);
-        if (rc == -2) {
-            rc = -1;
-            goto fail;
-        }
-    } else {
-        minca_err_set(err, "mail source %s is neither a file nor a directory", path);
-        goto fail;
-    }
-    intake_source *s = calloc(1, sizeof *s);
-    s->n_paths = paths->len;
-    s->paths = (char **)g_ptr_array_free(paths, FALSE);
-    s->max_bytes = opts && opts->max_message_bytes ? opts->max_message_bytes : INTAKE_DEFAULT_MAX_MESSAGE_BYTES;
-    *out = s;
-    return 0;
-fail:
-    g_ptr_array_set_free_func(paths, free);
-    g_ptr_array_free(paths, TRUE);
-    return rc;
+    intake_source_args a = {.name = path, .path = path, .max_message_bytes = opts ? opts->max_message_bytes : 0};
+    return intake_source_open_kind(intake_path_is_maildir(path) ? "maildir" : "eml", &a, out, err);
 }
 
 int intake_source_next(intake_source *src, intake_item *item, minca_err *err)
 {
     memset(item, 0, sizeof *item);
-    if (!src || src->next >= src->n_paths)
+    if (!src)
         return 0;
-    const char *path = src->paths[src->next++];
-    item->origin = strdup(path);
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return minca_err_set(err, "%s: cannot read: %s", path, strerror(errno));
-    if ((size_t)st.st_size > src->max_bytes)
-        return minca_err_set(err, "%s: message is %lld bytes, above the limit of %zu bytes; skipped", path,
-                             (long long)st.st_size, src->max_bytes);
-    if (core_read_file(path, src->max_bytes, &item->data, &item->len, err) != 0)
-        return -1;
-    return 1;
+    int r = src->ops->next(src->state, item, err);
+    if (!item->source)
+        item->source = src->ops->kind;
+    return r;
+}
+
+int intake_source_ack(intake_source *src, const intake_item *item, minca_err *err)
+{
+    return src && src->ops->ack ? src->ops->ack(src->state, item, err) : 0;
 }
 
 void intake_item_clear(intake_item *item)
@@ -125,20 +94,90 @@ void intake_item_clear(intake_item *item)
         return;
     free(item->origin);
     free(item->data);
+    free(item->source_id);
+    free(item->cursor);
     memset(item, 0, sizeof *item);
 }
 
 size_t intake_source_count(const intake_source *src)
 {
-    return src ? src->n_paths : 0;
+    long n = src && src->ops->count ? src->ops->count(src->state) : 0;
+    return n > 0 ? (size_t)n : 0;
 }
+
+long intake_source_pending(const intake_source *src)
+{
+    return src && src->ops->count ? src->ops->count(src->state) : -1;
+}
+
+const char *intake_source_kind(const intake_source *src) { return src ? src->ops->kind : NULL; }
 
 void intake_source_close(intake_source *src)
 {
     if (!src)
         return;
-    for (size_t i = 0; i < src->n_paths; i++)
-        free(src->paths[i]);
-    g_free(src->paths);
+    src->ops->close(src->state);
     free(src);
+}
+
+/* ---- credentials ---- */
+
+static int read_secret_file(const char *path, char **out, minca_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return minca_err_set(err, "cannot read the credential file %s: %s", path, strerror(errno));
+    struct stat st;
+    int rc = -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        minca_err_set(err, "credential file %s is not a regular file", path);
+        goto done;
+    }
+    if (st.st_uid != geteuid()) {
+        minca_err_set(err, "credential file %s must be owned by the user minca runs as", path);
+        goto done;
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        minca_err_set(err, "credential file %s is readable by others (mode %03o); chmod 600 it", path,
+                      (unsigned)(st.st_mode & 0777));
+        goto done;
+    }
+    if (st.st_size > 64 * 1024) {
+        minca_err_set(err, "credential file %s is too large", path);
+        goto done;
+    }
+    char *buf = calloc(1, (size_t)st.st_size + 1);
+    ssize_t n = read(fd, buf, (size_t)st.st_size);
+    if (n < 0) {
+        free(buf);
+        minca_err_set(err, "cannot read the credential file %s: %s", path, strerror(errno));
+        goto done;
+    }
+    buf[n] = '\0';
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        buf[--n] = '\0';
+    *out = buf;
+    rc = 0;
+done:
+    close(fd);
+    return rc;
+}
+
+int intake_source_secret(const config_source *cfg, const char *key, char **out, minca_err *err)
+{
+    *out = NULL;
+    char env_key[64], file_key[64];
+    snprintf(env_key, sizeof env_key, "%s_env", key);
+    snprintf(file_key, sizeof file_key, "%s_file", key);
+    const char *env = config_source_get(cfg, env_key), *file = config_source_get(cfg, file_key);
+    if (env) {
+        const char *v = getenv(env);
+        if (!v || !*v)
+            return minca_err_set(err, "%s: the environment variable %s (%s) is not set", cfg->name, env, env_key);
+        *out = strdup(v);
+        return 0;
+    }
+    if (file)
+        return read_secret_file(file, out, err) < 0 ? minca_err_prefix(err, "%s", cfg->name) : 0;
+    return minca_err_set(err, "%s: no %s configured (set %s or %s)", cfg->name, key, env_key, file_key);
 }

@@ -14,7 +14,7 @@ json_t *store_tui_message_show(PGconn *c, long long insurer_id, long long messag
     const char *p[] = {ins, mid};
     json_t *rows = store_query_json(
         c, err,
-        "SELECT m.id, m.source, m.source_ref, m.message_id, m.from_addr, m.from_name, m.to_addrs,"
+        "SELECT m.id, m.source, m.source_name, m.source_ref, m.message_id, m.from_addr, m.from_name, m.to_addrs,"
         "       m.subject, m.status, m.error, m.problems, m.sender_domain,"
         "       to_char(" STORE_SQL_RECEIVED("m") ", 'YYYY-MM-DD HH24:MI:SS') AS received,"
         "       to_char(" STORE_SQL_LOCAL("m.sent_at", "m.insurer_id") ", 'YYYY-MM-DD HH24:MI:SS') AS sent,"

@@ -581,6 +581,15 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
         app->dirty |= DIRTY_BODY | DIRTY_STATUS;
         return;
     }
+    /* The same key may be bound to another action this view knows. */
+    tui_action alt[8];
+    int n_alt = key ? tui_keys_lookup_all(key, alt, 8) : 0;
+    for (int i = 0; i < n_alt; i++) {
+        if (alt[i] != act && v->ops->key && v->ops->key(v, alt[i], key)) {
+            app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+            return;
+        }
+    }
     switch (act) {
     case TUI_ACT_QUIT:
         if (app->depth)

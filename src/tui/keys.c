@@ -47,6 +47,7 @@ static const action_def actions[] = {
     {TUI_ACT_FIELD_NEXT, "field-next", "l", "Right", "wizard: next canonical field for the column"},
     {TUI_ACT_FIELD_PREV, "field-prev", "h", "Left", "wizard: previous canonical field"},
     {TUI_ACT_NORMALIZE, "normalize", "m", "", "wizard: cycle the column's normalisation"},
+    {TUI_ACT_COMPOSE, "compose", "m", "", "Inbox: type an email in (from, subject, body, attachments)"},
     {TUI_ACT_VALIDATE, "validate", "v", "", "wizard: cycle the column's validation rule"},
     {TUI_ACT_HEADER_DOWN, "header-down", "+", "", "wizard: the header is one row lower"},
     {TUI_ACT_HEADER_UP, "header-up", "-", "", "wizard: the header is one row higher"},
@@ -218,9 +219,16 @@ static void unbind_key(tui_key key)
             i++;
 }
 
-static void bind(tui_key key, tui_action act, bool fixed)
+/* A key remapped in the config belongs to that action alone (exclusive); the default table
+ * may give one key to actions of different panes (`m`: compose in the Inbox, normalisation
+ * in the wizard), and the view that knows one of them takes it (tui_keys_lookup_all). */
+static void bind_key(tui_key key, tui_action act, bool fixed, bool exclusive)
 {
-    unbind_key(key);
+    if (exclusive)
+        unbind_key(key);
+    for (size_t i = 0; i < n_bindings; i++)
+        if (bindings[i].key == key && bindings[i].act == act)
+            return;
     binding *grown = realloc(bindings, sizeof *bindings * (n_bindings + 1));
     if (!grown)
         return;
@@ -247,7 +255,7 @@ static int bind_specs(const char *specs, tui_action act, bool fixed, bool from_c
                 log_info("tui: keys: '%s' now runs '%s' instead of '%s'", *p, tui_action_name(act),
                          tui_action_name(old));
         }
-        bind(key, act, fixed);
+        bind_key(key, act, fixed, from_config);
         bound++;
     }
     g_strfreev(parts);
@@ -263,8 +271,8 @@ void tui_keys_init(void)
         bind_specs(actions[i].keys, actions[i].act, false, false);
         bind_specs(actions[i].fixed, actions[i].act, true, false);
     }
-    bind('\r', TUI_ACT_ENTER, true);
-    bind(TUI_FN(KEY_ENTER), TUI_ACT_ENTER, true);
+    bind_key('\r', TUI_ACT_ENTER, true, true);
+    bind_key(TUI_FN(KEY_ENTER), TUI_ACT_ENTER, true, true);
 
     const minca_config *cfg = config_get();
     for (int i = 0; i < cfg->n_keys; i++) {
@@ -305,6 +313,21 @@ tui_action tui_keys_lookup(tui_key key)
         if (bindings[i].key == key)
             return bindings[i].act;
     return TUI_ACT_NONE;
+}
+
+int tui_keys_lookup_all(tui_key key, tui_action *out, int max)
+{
+    int n = 0;
+    for (size_t i = 0; i < n_bindings && n < max; i++) {
+        if (bindings[i].key != key)
+            continue;
+        bool dup = false;
+        for (int j = 0; j < n; j++)
+            dup |= out[j] == bindings[i].act;
+        if (!dup)
+            out[n++] = bindings[i].act;
+    }
+    return n;
 }
 
 void tui_keys_primary(tui_action act, char *buf, size_t len)

@@ -15,7 +15,7 @@ static const tui_column inbox_cols[] = {
 #define N_COLS (int)(sizeof inbox_cols / sizeof inbox_cols[0])
 
 static const char *empty_hint = "No messages yet. Run `minca batch PATH` to load .eml files (a folder of them works\n"
-                                "too), then press {reload}. `make run` loads the demo inbox.";
+                                "too), then press {reload}; {compose} types one in. `make run` loads the demo inbox.";
 
 static int inbox_open(tui_view *v)
 {
@@ -123,6 +123,13 @@ static tui_view *inbox_enter(tui_view *v)
     append_field(out, "Sent:", tui_json_str(m, "sent"));
     append_field(out, "Received:", tui_json_str(m, "received"));
     append_field(out, "Broker:", tui_json_str(m, "broker"));
+    {
+        /* Where it came in: the source kind, the configured source and its own id. */
+        char src[512];
+        snprintf(src, sizeof src, "%s%s%s%s%s", tui_json_str(m, "source"), *tui_json_str(m, "source_name") ? " " : "",
+                 tui_json_str(m, "source_name"), *tui_json_str(m, "source_ref") ? ", " : "", tui_json_str(m, "source_ref"));
+        append_field(out, "Source:", src);
+    }
     if (*tui_json_str(m, "cot"))
         g_string_append_printf(out, "%-10s %s (%s)\n", "Case:", tui_json_str(m, "cot"), tui_json_str(m, "case_status"));
     append_field(out, "Status:", tui_json_str(m, "status"));
@@ -162,6 +169,16 @@ static tui_view *inbox_enter(tui_view *v)
     return pv;
 }
 
+static bool inbox_key(tui_view *v, tui_action act, tui_key key)
+{
+    if (act != TUI_ACT_COMPOSE)
+        return false;
+    tui_view *form = tui_compose_new(v->app);
+    if (form)
+        tui_app_push(v->app, form);
+    return true;
+}
+
 const tui_view_ops tui_pane_inbox_ops = {
     .name = "inbox",
     .title = "Inbox",
@@ -169,4 +186,5 @@ const tui_view_ops tui_pane_inbox_ops = {
     .close = inbox_close,
     .refresh = inbox_refresh,
     .enter = inbox_enter,
+    .key = inbox_key,
 };

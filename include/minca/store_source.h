@@ -1,0 +1,47 @@
+/* store_source: the state of configured mail sources (intake_sources) and the messages each
+ * handed in (intake_seen). Same conventions as store.h: parameterised queries, 0 / -1 with
+ * err, JSON results owned by the caller. */
+#ifndef MINCA_STORE_SOURCE_H
+#define MINCA_STORE_SOURCE_H
+
+#include "minca/store.h"
+
+typedef struct store_source {
+    long long id;
+    long long insurer_id;
+    char *cursor;        /* malloc'd or NULL; freed by store_source_clear() */
+} store_source;
+
+/* The source's row for (insurer, name), created when missing (kind is updated). */
+int store_source_ensure(PGconn *c, long long insurer_id, const char *name, const char *kind, store_source *out,
+                        minca_err *err);
+void store_source_clear(store_source *s);
+/* 1 when the source already handed in ext_id, 0 when not, -1 on error. */
+int store_source_seen(PGconn *c, long long source_id, const char *ext_id, minca_err *err);
+/* Inside the caller's transaction: records that the source handed in ext_id (raw bytes sha,
+ * or error when it could not be read). Returns 1 when new, 0 when it was already recorded
+ * (then nothing changes), -1 on error. */
+int store_source_claim(PGconn *c, long long source_id, const char *ext_id, const char *sha, const char *error,
+                       minca_err *err);
+/* Inside the caller's transaction: the job that ingests ext_id, and one more message. */
+int store_source_stored(PGconn *c, long long source_id, const char *ext_id, long long job_id, minca_err *err);
+/* Inside the caller's transaction (or on its own): keeps the cursor (NULL: unchanged). */
+int store_source_set_cursor(PGconn *c, long long source_id, const char *cursor, minca_err *err);
+/* End of a poll: error NULL resets the failure count and schedules the next poll after
+ * interval seconds; an error is kept, counted, and the next poll backs off (interval doubled
+ * per consecutive failure, at most 15 minutes). */
+int store_source_poll_done(PGconn *c, long long source_id, const char *error, int interval_seconds, minca_err *err);
+/* Seconds until the named source is due (<= 0: due now; a source never polled is due).
+ * Returns -1 on error. */
+int store_source_due_in(PGconn *c, long long insurer_id, const char *name, double *seconds, minca_err *err);
+/* Only one process polls a source at a time (a session-level advisory lock): 1 when this
+ * connection now holds it, 0 when another does, -1 on error. */
+int store_source_try_lock(PGconn *c, long long source_id, minca_err *err);
+void store_source_unlock(PGconn *c, long long source_id);
+/* Wakes the named source (any insurer): its next poll is now. Returns how many rows. */
+int store_source_wake(PGconn *c, const char *name, minca_err *err);
+/* Every source row: name, insurer, kind, cursor, messages, failed, polls, last_poll, last_ok,
+ * last_error, failures, failing_since, next_poll_in (seconds). */
+json_t *store_source_list(PGconn *c, minca_err *err);
+
+#endif

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""A small stand-in for Microsoft Graph and its token endpoint, for the intake tests.
+
+    graph_stub.py STATE_DIR        listens on 127.0.0.1 (port written to STATE_DIR/port)
+
+Serves:
+  POST /{tenant}/oauth2/v2.0/token                       client credentials -> bearer token
+  GET  /v1.0/users/{user}/mailFolders/{folder}/messages/delta[?$skiptoken=N|$deltatoken=N]
+  GET  /v1.0/users/{user}/messages/{id}/attachments
+  GET  /v1.0/users/{user}/messages/{id}/attachments/{aid}/$value
+Control (no auth), for the test to steer it:
+  POST /_control/add      {"count": N, "big": bool}   adds N messages to the folder
+  POST /_control/storm    {"count": N, "status": 429, "retry_after": 1}
+  POST /_control/expire   every token issued so far is now expired (401 on use)
+  POST /_control/delay    {"seconds": 0.05}           per Graph request
+  GET  /_control/stats    counters
+Pages hold 7 messages; tokens live `expires_in` seconds (STATE_DIR/expires_in, default 3600).
+"""
+import base64
+import json
+import os
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+STATE = sys.argv[1]
+CLIENT_ID = os.environ.get("GRAPH_STUB_CLIENT_ID", "minca-test-app")
+SECRET = os.environ["GRAPH_STUB_SECRET"]
+PAGE = 7
+lock = threading.Lock()
+messages = []          # dicts in folder order
+tokens = {}            # token -> expiry
+stats = {"token_requests": 0, "graph_requests": 0, "throttled": 0, "unauthorized": 0, "value_downloads": 0,
+         "bad_auth_header": 0}
+storm = {"count": 0, "status": 429, "retry_after": 1}
+delay = {"seconds": 0.0}
+counter = {"token": 0}
+
+
+def add_messages(n, big=False):
+    with lock:
+        start = len(messages)
+        for i in range(start, start + n):
+            mid = f"AAMkAG{i:06d}=="
+            atts = [{"@odata.type": "#microsoft.graph.fileAttachment", "id": f"att{i}-1", "name": f"flotilla {i}.csv",
+                     "contentType": "text/csv", "size": 60, "isInline": False,
+                     "bytes": f"MARCA,MODELO,AÑO\nNISSAN,NP300,20{10 + i % 15}\n".encode()}]
+            if big and i == start:
+                data = os.urandom(5 * 1024 * 1024)
+                atts.append({"@odata.type": "#microsoft.graph.fileAttachment", "id": f"att{i}-big", "name": "anexo grande.bin",
+                             "contentType": "application/octet-stream", "size": len(data), "isInline": False, "bytes": data,
+                             "large": True})
+            messages.append({
+                "id": mid,
+                "internetMessageId": f"<graph-{i}@corredor-nube.mx>",
+                "subject": f"Cotización flotilla nube {i}",
+                "from": {"emailAddress": {"name": "Corredor Nube", "address": "ventas@corredor-nube.mx"}},
+                "toRecipients": [{"emailAddress": {"name": "Cotizaciones", "address": "cotiza@aseguradora.mx"}}],
+                "ccRecipients": [],
+                "sentDateTime": "2025-10-06T15:14:00Z",
+                "receivedDateTime": "2025-10-06T15:14:05Z",
+                "body": {"contentType": "html", "content": f"<p>Solicito cotización.</p><p>Razón social: FLOTAS NUBE {i}, S.A. DE C.V.<br>RFC: TPR010101AB8<br>Cobertura: amplia</p>"},
+                "hasAttachments": True,
+                "_atts": atts,
+            })
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        with open(os.path.join(STATE, "access.log"), "a") as f:
+            f.write("%s %s\n" % (self.command, self.path))
+
+    def reply(self, code, body, ctype="application/json", headers=None):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def base(self):
+        return f"http://127.0.0.1:{self.server.server_port}/v1.0"
+
+    def do_POST(self):
+        path = urllib.parse.urlparse(self.path).path
+        raw = self.body()
+        if path.endswith("/oauth2/v2.0/token"):
+            form = urllib.parse.parse_qs(raw.decode())
+            with lock:
+                stats["token_requests"] += 1
+            if form.get("grant_type") != ["client_credentials"] or form.get("client_id") != [CLIENT_ID] \
+                    or form.get("client_secret") != [SECRET]:
+                return self.reply(401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."})
+            life = int(open(os.path.join(STATE, "expires_in")).read()) if os.path.exists(os.path.join(STATE, "expires_in")) else 3600
+            with lock:
+                counter["token"] += 1
+                tok = f"stub-token-{counter['token']}-{os.urandom(6).hex()}"
+                tokens[tok] = time.time() + life
+            return self.reply(200, {"token_type": "Bearer", "expires_in": life, "access_token": tok})
+        if path.startswith("/_control/"):
+            req = json.loads(raw or b"{}")
+            what = path.split("/")[-1]
+            if what == "add":
+                add_messages(int(req.get("count", 1)), bool(req.get("big")))
+            elif what == "storm":
+                with lock:
+                    storm.update(req)
+            elif what == "expire":
+                with lock:
+                    for t in tokens:
+                        tokens[t] = 0
+            elif what == "delay":
+                delay["seconds"] = float(req.get("seconds", 0))
+            return self.reply(200, {"ok": True})
+        return self.reply(404, {"error": {"code": "NotFound", "message": path}})
+
+    def authorised(self):
+        h = self.headers.get("Authorization", "")
+        if not h.startswith("Bearer "):
+            with lock:
+                stats["bad_auth_header"] += 1
+            return False
+        with lock:
+            exp = tokens.get(h[7:])
+        return exp is not None and exp > time.time()
+
+    def do_GET(self):
+        u = urllib.parse.urlparse(self.path)
+        q = urllib.parse.parse_qs(u.query)
+        parts = [urllib.parse.unquote(p) for p in u.path.split("/") if p]
+        if parts[:2] == ["_control", "stats"]:
+            with lock:
+                return self.reply(200, dict(stats, messages=len(messages)))
+        with lock:
+            stats["graph_requests"] += 1
+        if delay["seconds"]:
+            time.sleep(delay["seconds"])
+        with lock:
+            if storm["count"] > 0:
+                storm["count"] -= 1
+                stats["throttled"] += 1
+                throttled = (int(storm.get("status", 429)), str(storm.get("retry_after", 1)))
+            else:
+                throttled = None
+        if throttled:
+            return self.reply(throttled[0], {"error": {"code": "TooManyRequests", "message": "Please retry."}},
+                              headers={"Retry-After": throttled[1]})
+        if not self.authorised():
+            with lock:
+                stats["unauthorized"] += 1
+            return self.reply(401, {"error": {"code": "InvalidAuthenticationToken", "message": "Lifetime validation failed, the token is expired."}})
+        if len(parts) >= 7 and parts[0] == "v1.0" and parts[1] == "users" and parts[3] == "mailFolders" and parts[-1] == "delta":
+            base = f"{self.base()}/users/{urllib.parse.quote(parts[2])}/mailFolders/{urllib.parse.quote(parts[4])}/messages/delta"
+            with lock:
+                total = len(messages)
+                if "$deltatoken" in q:
+                    start = int(q["$deltatoken"][0])
+                elif "$skiptoken" in q:
+                    start = int(q["$skiptoken"][0])
+                else:
+                    start = 0
+                page = messages[start:start + PAGE]
+            out = {"@odata.context": "stub", "value": [{k: v for k, v in m.items() if not k.startswith("_")} for m in page]}
+            end = start + len(page)
+            if end < total:
+                out["@odata.nextLink"] = f"{base}?$skiptoken={end}"
+            else:
+                out["@odata.deltaLink"] = f"{base}?$deltatoken={end}"
+            return self.reply(200, out)
+        if len(parts) >= 6 and parts[0] == "v1.0" and parts[3] == "messages" and parts[5] == "attachments":
+            with lock:
+                m = next((m for m in messages if m["id"] == parts[4]), None)
+            if not m:
+                return self.reply(404, {"error": {"code": "ErrorItemNotFound", "message": "not found"}})
+            if len(parts) == 6:
+                vals = []
+                for a in m["_atts"]:
+                    v = {k: x for k, x in a.items() if k not in ("bytes", "large")}
+                    if not a.get("large"):
+                        v["contentBytes"] = base64.b64encode(a["bytes"]).decode()
+                    vals.append(v)
+                return self.reply(200, {"value": vals})
+            if len(parts) == 8 and parts[7] == "$value":
+                a = next((a for a in m["_atts"] if a["id"] == parts[6]), None)
+                if not a:
+                    return self.reply(404, {"error": {"code": "ErrorItemNotFound", "message": "no attachment"}})
+                with lock:
+                    stats["value_downloads"] += 1
+                return self.reply(200, a["bytes"], ctype=a["contentType"])
+        return self.reply(404, {"error": {"code": "NotFound", "message": u.path}})
+
+
+srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+with open(os.path.join(STATE, "port.tmp"), "w") as f:
+    f.write(str(srv.server_port))
+os.rename(os.path.join(STATE, "port.tmp"), os.path.join(STATE, "port"))
+srv.serve_forever()
