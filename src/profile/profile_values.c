@@ -151,7 +151,8 @@ bool profile_parse_date(const char *s, char iso[11])
     }
     if (!g_date_valid_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y))
         return false;
-    snprintf(iso, 11, "%04d-%02d-%02d", y, m, d);
+    if (!core_fmt(iso, 11, "%04d-%02d-%02d", y, m, d))
+        return false;
     return true;
 }
 
