@@ -4,6 +4,7 @@
 #   make test     install dependencies, build, run every test suite against throwaway servers
 #   make bench    benchmarks, each beside a baseline in the same run
 #   make deps     install the Debian packages the project needs (idempotent)
+#   make install  the binary to $(DESTDIR)$(PREFIX)/bin and its data to $(DESTDIR)$(PREFIX)/share/minca
 
 PKGS      := ncursesw libpq jansson libcurl xlsxwriter yaml-0.1 hiredis gmime-3.0 glib-2.0 libzip libxml-2.0 freexl poppler-glib pangocairo libmicrohttpd
 TEST_PKGS := cmocka
@@ -11,20 +12,29 @@ TEST_PKGS := cmocka
 CC        ?= cc
 WERROR    ?= $(if $(CI),-Werror,)
 OPT       ?= -O2
-CFLAGS_BASE := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation $(WERROR) -g -Iinclude -MMD -MP
+CFLAGS_BASE := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter $(WERROR) -g -Iinclude -MMD -MP
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+PREFIX    ?= /usr/local
+SHAREDIR  := $(PREFIX)/share/minca
+
+# Hardening: fortified libc calls, stack protector, position-independent executable, full RELRO.
+HARDEN_CFLAGS  := -fstack-protector-strong -fPIE
+HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
 
 # BUILD selects the flavour: build/ (normal) or build-asan/ (AddressSanitizer + UBSan).
 BUILD     ?= build
 ifeq ($(BUILD),build-asan)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT       := -O1
+else
+HARDEN_CFLAGS += -D_FORTIFY_SOURCE=3
 endif
-CFLAGS    := $(CFLAGS_BASE) $(OPT) $(SAN_FLAGS)
-LDFLAGS   += $(SAN_FLAGS)
+CFLAGS    := $(CFLAGS_BASE) $(OPT) $(SAN_FLAGS) $(HARDEN_CFLAGS) -DMINCA_SHARE_DIR='"$(SHAREDIR)"'
+LDFLAGS   += $(SAN_FLAGS) $(HARDEN_LDFLAGS)
 
 LIB_SRCS  := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -34,7 +44,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRCS:= $(wildcard tests/bench/bench_*.c)
 BENCH_BINS:= $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps build run test test-asan bench clean check-deps fuzz
+.PHONY: all deps build run test test-asan bench clean check-deps fuzz install
 
 all: build
 
@@ -89,7 +99,17 @@ bench: deps
 fuzz:
 	@tests/fuzz/run.sh
 
+# The data the binary reads at run time (migrations, codifier tables, profiles, templates,
+# themes, the demo) goes to $(SHAREDIR); the installed binary finds it from its own location
+# (<prefix>/bin/../share/minca), so a DESTDIR staging tree works as well as the final one.
+SHARE_CONTENT := data migrations profiles templates themes samples
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SHAREDIR)
+	install -m 0755 $(BUILD)/minca $(DESTDIR)$(PREFIX)/bin/minca
+	cp -R $(SHARE_CONTENT) $(DESTDIR)$(SHAREDIR)/
+	@echo "minca installed: $(DESTDIR)$(PREFIX)/bin/minca, data in $(DESTDIR)$(SHAREDIR)"
+
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BINS:=.d) $(BENCH_BINS:=.d)

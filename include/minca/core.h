@@ -54,6 +54,10 @@ bool core_is_dir(const char *path);
 
 /* Strings. */
 char *core_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* snprintf into buf[cap] that says whether everything fitted: true when it did, false when the
+ * text was cut (buf still holds the NUL-terminated beginning). For messages, where cutting is
+ * acceptable, the result may be ignored; for paths and keys it must be checked. */
+bool core_fmt(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 char *core_trim(char *s);                          /* in place; returns s advanced past spaces */
 bool core_str_empty(const char *s);
 /* SHA-256 of data as 64 lowercase hex chars into out[65]. */

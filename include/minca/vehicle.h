@@ -5,6 +5,17 @@
 
 #include <stdbool.h>
 
+/* Model years, in one place. A stored model year (a catalog row, a cell typed as the year
+ * column) is valid within VEHICLE_YEAR_MIN..VEHICLE_YEAR_MAX; a bare number in free text or
+ * an unlabelled column is read as a model year only when it is plausible: from
+ * VEHICLE_YEAR_PLAUSIBLE_MIN to two years after the current one (next year's models are sold
+ * from mid-year). */
+#define VEHICLE_YEAR_MIN 1900
+#define VEHICLE_YEAR_MAX 2100
+#define VEHICLE_YEAR_PLAUSIBLE_MIN 1950
+bool vehicle_year_valid(int year);
+bool vehicle_year_plausible(int year);
+
 typedef enum {
     VEHICLE_SUM_UNKNOWN = 0,
     VEHICLE_SUM_COMERCIAL,   /* valor comercial */

@@ -1,5 +1,6 @@
 /* CATVER import: docs reader -> validated rows -> COPY into catalog_entries -> activate. */
 #include "minca/catalog.h"
+#include "minca/vehicle.h"
 #include "minca/docs.h"
 
 #include <glib.h>
@@ -156,7 +157,7 @@ static int copy_rows(PGconn *c, docs_book *book, const int cols[C_COUNT], const 
                 bad = column_names[k];
         if (bad) {
             add_bad(res, row->row, "empty %s", bad);
-        } else if (!all_digits(trimmed[C_MODELO]) || atoi(trimmed[C_MODELO]) < 1900 || atoi(trimmed[C_MODELO]) > 2100) {
+        } else if (!all_digits(trimmed[C_MODELO]) || !vehicle_year_valid(atoi(trimmed[C_MODELO]))) {
             add_bad(res, row->row, "MODELO is not a model year: '%.40s'", trimmed[C_MODELO]);
         } else if (!all_digits(trimmed[C_CVEGS])) {
             add_bad(res, row->row, "CVEGS is not a numeric key: '%.40s'", trimmed[C_CVEGS]);

@@ -3,6 +3,7 @@
  * "L4"/"V6" cylinder codes, year markers) is here; the words feeding it are canonicalised
  * first by the synonym table (data/codify/tokens.txt), so "PTAS", "PUERTAS" -> "P". */
 #include "internal.h"
+#include "minca/vehicle.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,10 +122,10 @@ static int year_from_digits(const char *w)
         if (!is_digit(w[i]))
             return 0;
     int v = atoi(w);
-    if (n == 4 && v >= 1950 && v <= 2040)
+    if (n == 4 && vehicle_year_plausible(v))
         return v;
-    if (n == 2)
-        return v <= 40 ? 2000 + v : 1900 + v;
+    if (n == 2)   /* "M-22": this century unless that would be in the future */
+        return vehicle_year_plausible(2000 + v) ? 2000 + v : 1900 + v;
     return 0;
 }
 
@@ -166,7 +167,7 @@ void cx_parse_attrs(const cx_tokens *in, codify_attrs *a, cx_tokens *words)
         }
         if (parse_number(w, &v, &dec)) {
             int iv = (int)v;
-            if (!dec && strlen(w) == 4 && iv >= 1950 && iv <= 2040) {
+            if (!dec && strlen(w) == 4 && vehicle_year_plausible(iv)) {
                 if (!plain_year)
                     plain_year = iv;   /* the first: a later one is often "ALTA 2024" */
                 continue;

@@ -11,6 +11,7 @@
  *    minus penalties for conflicting attributes (transmission, doors, cylinders, ...).
  * 6. Confidence from a few features of the ranking (calibrate.c), then the decision. */
 #include "internal.h"
+#include "minca/vehicle.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -1042,7 +1043,7 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     s->vin_ok = vin && codify_vin_check_ok(vin);
 
     /* year */
-    if (q->anio >= 1950 && q->anio <= 2100) {
+    if (vehicle_year_valid(q->anio)) {
         s->year = q->anio;
         s->year_src = 1;
     } else if (s->attrs.year) {

@@ -37,7 +37,9 @@ const char *config_share_dir(void)
         share_dir = strdup(env);
         return share_dir;
     }
-    /* The binary lives in <share>/build/minca (or build-asan): prefer that tree, it is the one it was built from. */
+    /* The binary lives in <share>/build/minca (or build-asan): prefer that tree, it is the one
+     * it was built from; else an installed layout beside the binary; else the compiled-in
+     * share directory. */
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
@@ -55,6 +57,16 @@ const char *config_share_dir(void)
                     share_dir = strdup(exe);
                     return share_dir;
                 }
+                /* installed: <prefix>/bin/minca with its data in <prefix>/share/minca */
+                char *installed = core_path_join(exe, "share/minca");
+                probe = core_path_join(installed, "migrations");
+                found = core_is_dir(probe);
+                free(probe);
+                if (found) {
+                    share_dir = installed;
+                    return share_dir;
+                }
+                free(installed);
             }
         }
     }

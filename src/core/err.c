@@ -25,7 +25,7 @@ int minca_err_prefix(minca_err *err, const char *fmt, ...)
     va_end(ap);
     char old[sizeof err->msg];
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    core_fmt(err->msg, sizeof err->msg, "%s: %s", prefix, old);   /* a message: cut if long */
     return -1;
 }
 

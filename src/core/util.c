@@ -101,6 +101,17 @@ bool core_is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+bool core_fmt(char *buf, size_t cap, const char *fmt, ...)
+{
+    if (cap == 0)
+        return false;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, cap, fmt, ap);
+    va_end(ap);
+    return n >= 0 && (size_t)n < cap;
+}
+
 char *core_strdup_printf(const char *fmt, ...)
 {
     va_list ap;

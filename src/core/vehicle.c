@@ -1,3 +1,4 @@
+#include <time.h>
 #include "minca/vehicle.h"
 #include "minca/core.h"
 
@@ -57,4 +58,20 @@ const char *vehicle_sum_basis_name(vehicle_sum_basis basis)
     case VEHICLE_SUM_CONVENIDO: return "convenido";
     default: return NULL;
     }
+}
+
+bool vehicle_year_valid(int year)
+{
+    return year >= VEHICLE_YEAR_MIN && year <= VEHICLE_YEAR_MAX;
+}
+
+bool vehicle_year_plausible(int year)
+{
+    static int max_year;   /* racy first use is harmless: every thread computes the same value */
+    if (!max_year) {
+        time_t now = time(NULL);
+        struct tm tm;
+        max_year = gmtime_r(&now, &tm) ? tm.tm_year + 1900 + 2 : VEHICLE_YEAR_MAX;
+    }
+    return year >= VEHICLE_YEAR_PLAUSIBLE_MIN && year <= max_year;
 }

@@ -533,8 +533,8 @@ bool docs_serial_to_iso(double serial, char out[11])
         days += 1;
     GDate *d = g_date_new_dmy(30, G_DATE_DECEMBER, 1899);
     g_date_add_days(d, (guint)days);
-    snprintf(out, 11, "%04d-%02d-%02d", g_date_get_year(d) % 10000, g_date_get_month(d),
-             g_date_get_day(d));
+    core_fmt(out, 11, "%04d-%02d-%02d", g_date_get_year(d) % 10000, g_date_get_month(d) % 100,
+             g_date_get_day(d) % 100);
     g_date_free(d);
     return true;
 }

@@ -559,7 +559,7 @@ static int finish_cell(docs_book *b, xlsx *x, const cell_state *c, minca_err *er
                    g_array_index(x->date_xf, gboolean, (guint)c->style);
     if (is_date) {
         double serial = x->date1904 ? num + 1462 : num;
-        char iso[11], text[24];
+        char iso[11], text[48];
         if (docs_serial_to_iso(serial, iso)) {
             double frac = serial - floor(serial);
             if (frac > 1e-9) {

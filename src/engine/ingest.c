@@ -128,7 +128,7 @@ static int insert_attachments(PGconn *c, const store_insurer *ins, const intake_
     snprintf(msg_id, sizeof msg_id, "%lld", res->message_id);
     for (size_t i = 0; i < m->n_attachments; i++) {
         const intake_attachment *a = &m->attachments[i];
-        char sha[65], ordinal[16], size[32];
+        char sha[65], ordinal[24], size[32];
         if (store_blob_put(c, a->data, a->size, sha, err) < 0)
             return minca_err_prefix(err, "attachment %s", a->filename);
         snprintf(ordinal, sizeof ordinal, "%zu", i + 1);

@@ -15,7 +15,7 @@
 static void note_problem(metrics_health *h, const char *what, const char *why)
 {
     if (!h->problem[0])
-        snprintf(h->problem, sizeof h->problem, "%s: %s", what, why);
+        core_fmt(h->problem, sizeof h->problem, "%s: %s", what, why);   /* a message: cut if long */
 }
 
 void metrics_health_check(metrics_health *h)

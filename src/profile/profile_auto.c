@@ -1,5 +1,6 @@
 /* profile: automatic column mapping (header synonyms + value sniffing) and draft profiles. */
 #include "profile_internal.h"
+#include "minca/vehicle.h"
 #include "minca/config.h"
 
 #include <math.h>
@@ -210,7 +211,7 @@ static void sniff_value(colstats *st, const docs_cell *cell)
         return;
     st->n++;
     int y;
-    if (profile_parse_year(t, &y) && y >= 1950 && y <= 2035 && strlen(t) <= 6)
+    if (profile_parse_year(t, &y) && vehicle_year_plausible(y) && strlen(t) <= 6)
         st->year++;
     char *clean = profile_vin_clean(t);
     if (strlen(clean) == 17) {
@@ -234,7 +235,7 @@ static void sniff_value(colstats *st, const docs_cell *cell)
     bool plain_number = end != t && *end == '\0';
     if (cell->type == DOCS_CELL_NUMBER || plain_number) {
         double num = cell->type == DOCS_CELL_NUMBER ? cell->number : v;
-        if (num >= 5000 && !(num >= 1950 && num <= 2035))
+        if (num >= 5000 && (num > VEHICLE_YEAR_MAX || !vehicle_year_plausible((int)num)))
             st->money++;
     } else if (strpbrk(t, "$,") && profile_parse_money(t, &m) && m >= 1000) {
         st->money++;

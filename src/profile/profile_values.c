@@ -1,5 +1,6 @@
 /* profile: value parsers and recognisers (years, money, dates, percentages, VINs, plates). */
 #include "minca/profile.h"
+#include "minca/vehicle.h"
 
 #include <ctype.h>
 #include <glib.h>
@@ -53,7 +54,7 @@ bool profile_parse_year(const char *s, int *year)
         end++;
     if (end == s || *end || v != floor(v))
         return false;
-    if (v >= 1900 && v <= 2100) {
+    if (vehicle_year_valid((int)v)) {
         *year = (int)v;
         return true;
     }
@@ -151,7 +152,8 @@ bool profile_parse_date(const char *s, char iso[11])
     }
     if (!g_date_valid_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y))
         return false;
-    snprintf(iso, 11, "%04d-%02d-%02d", y, m, d);
+    if (!core_fmt(iso, 11, "%04d-%02d-%02d", y, m, d))
+        return false;
     return true;
 }
 

@@ -66,15 +66,16 @@ static int paths_init(paths *p, minca_err *err)
 {
     const minca_config *cfg = config_get();
     memset(p, 0, sizeof *p);
-    snprintf(p->home, sizeof p->home, "%s", cfg->home);
-    snprintf(p->run, sizeof p->run, "%s/run", p->home);
-    snprintf(p->lock, sizeof p->lock, "%s/servers.lock", p->run);
-    snprintf(p->redis_dir, sizeof p->redis_dir, "%s/redis", p->home);
-    snprintf(p->redis_sock, sizeof p->redis_sock, "%s/redis.sock", p->run);
-    snprintf(p->redis_pid, sizeof p->redis_pid, "%s/redis.pid", p->run);
-    snprintf(p->redis_conf, sizeof p->redis_conf, "%s/redis.conf", p->redis_dir);
-    snprintf(p->redis_log, sizeof p->redis_log, "%s/log/redis.log", p->home);
-    snprintf(p->pg_base, sizeof p->pg_base, "%s/pg", p->home);
+    bool ok = true;
+    ok &= core_fmt(p->home, sizeof p->home, "%s", cfg->home);
+    ok &= core_fmt(p->run, sizeof p->run, "%s/run", p->home);
+    ok &= core_fmt(p->lock, sizeof p->lock, "%s/servers.lock", p->run);
+    ok &= core_fmt(p->redis_dir, sizeof p->redis_dir, "%s/redis", p->home);
+    ok &= core_fmt(p->redis_sock, sizeof p->redis_sock, "%s/redis.sock", p->run);
+    ok &= core_fmt(p->redis_pid, sizeof p->redis_pid, "%s/redis.pid", p->run);
+    ok &= core_fmt(p->redis_conf, sizeof p->redis_conf, "%s/redis.conf", p->redis_dir);
+    ok &= core_fmt(p->redis_log, sizeof p->redis_log, "%s/log/redis.log", p->home);
+    ok &= core_fmt(p->pg_base, sizeof p->pg_base, "%s/pg", p->home);
 
     if (running_as_root()) {
         struct passwd *pw = getpwnam(SERVICE_USER);
@@ -83,12 +84,15 @@ static int paths_init(paths *p, minca_err *err)
              * home is 0700): keep the cluster in a system location keyed by MINCA_HOME. */
             char hash[65];
             core_sha256_hex(p->home, strlen(p->home), hash);
-            snprintf(p->pg_base, sizeof p->pg_base, "/var/lib/minca/%.16s", hash);
+            ok &= core_fmt(p->pg_base, sizeof p->pg_base, "/var/lib/minca/%.16s", hash);
         }
     }
-    snprintf(p->pg_data, sizeof p->pg_data, "%s/data", p->pg_base);
-    snprintf(p->pg_run, sizeof p->pg_run, "%s/run", p->pg_base);
-    snprintf(p->pg_log, sizeof p->pg_log, "%s/postgresql.log", p->pg_base);
+    ok &= core_fmt(p->pg_data, sizeof p->pg_data, "%s/data", p->pg_base);
+    ok &= core_fmt(p->pg_run, sizeof p->pg_run, "%s/run", p->pg_base);
+    ok &= core_fmt(p->pg_log, sizeof p->pg_log, "%s/postgresql.log", p->pg_base);
+    if (!ok)
+        return minca_err_set(err, "MINCA_HOME is too long for the server paths under it (%.80s...); choose a "
+                                  "shorter MINCA_HOME", cfg->home);
     return 0;
 }
 

@@ -1,5 +1,6 @@
 /* Read queries for the terminal desk (see minca/store_tui.h). */
 #include "minca/store_tui.h"
+#include "minca/vehicle.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -182,7 +183,7 @@ static char *search_words(const char *query, char *year, size_t yearlen)
             continue;
         size_t n = strlen(*w);
         if (n == 4 && g_ascii_isdigit((*w)[0]) && g_ascii_isdigit((*w)[1]) && g_ascii_isdigit((*w)[2]) &&
-            g_ascii_isdigit((*w)[3]) && atoi(*w) >= 1900 && atoi(*w) <= 2100 && !year[0]) {
+            g_ascii_isdigit((*w)[3]) && vehicle_year_valid(atoi(*w)) && !year[0]) {
             snprintf(year, yearlen, "%s", *w);
             continue;
         }

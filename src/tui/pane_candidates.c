@@ -97,7 +97,7 @@ static void cand_refresh(tui_view *v)
     size_t i;
     json_t *k;
     json_array_foreach(json_object_get(row, "candidates"), i, k) {
-        char rank[8], year[16], score[16], key[64];
+        char rank[24], year[24], score[48], key[64];
         snprintf(rank, sizeof rank, "%zu", i + 1);
         snprintf(year, sizeof year, "%lld", tui_json_int(k, "year"));
         json_t *s = json_object_get(k, "score");

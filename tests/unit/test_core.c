@@ -8,6 +8,8 @@
 #include "minca/config.h"
 #include "minca/core.h"
 #include "minca/csv.h"
+#include "minca/vehicle.h"
+#include <time.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +194,28 @@ static void test_log_json_lines(void **state)
     free(text);
 }
 
+static void test_model_year_bounds(void **state)
+{
+    (void)state;
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    int this_year = tm.tm_year + 1900;
+    assert_true(vehicle_year_valid(1900) && vehicle_year_valid(2100));
+    assert_false(vehicle_year_valid(1899) || vehicle_year_valid(2101));
+    assert_true(vehicle_year_plausible(1950) && vehicle_year_plausible(this_year + 2));
+    assert_false(vehicle_year_plausible(1949) || vehicle_year_plausible(this_year + 3));
+}
+
+static void test_fmt_reports_truncation(void **state)
+{
+    (void)state;
+    char buf[8];
+    assert_true(core_fmt(buf, sizeof buf, "%s", "1234567"));
+    assert_false(core_fmt(buf, sizeof buf, "%s", "12345678"));
+    assert_string_equal(buf, "1234567");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +229,8 @@ int main(void)
         cmocka_unit_test(test_config_syntax_error_names_line),
         cmocka_unit_test(test_read_file_limit),
         cmocka_unit_test(test_log_json_lines),
+        cmocka_unit_test(test_model_year_bounds),
+        cmocka_unit_test(test_fmt_reports_truncation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

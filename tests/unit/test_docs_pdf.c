@@ -327,7 +327,7 @@ static void test_two_pages(void **state)
     int n = 0;
     while (docs_table_next(b, &t, &r, &e) == 1) {
         n++;
-        char no[8], vin[32];
+        char no[16], vin[48];
         snprintf(no, sizeof no, "%d", n);
         snprintf(vin, sizeof vin, "3N6AD35C5KK8%05d", n);
         assert_int_equal(r->row, n);            /* one numbering over both pages */
