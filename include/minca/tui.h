@@ -173,6 +173,11 @@ void tui_text_put(WINDOW *w, int y, int x, int width, const char *utf8, bool rig
 /* A compact time for list columns from "YYYY-MM-DD HH:MM[...]" (the store's UTC text):
  * "MM-DD HH:MM" within the current year, "YYYY-MM-DD" before it, the input otherwise. */
 void tui_text_when(const char *iso, char *out, size_t outsz);
+/* text with the words that tell it apart from the others first: the words of text missing
+ * from at least one of others[0..n) (n may be 0), then " · " and the words every one shares
+ * ("AUT 4X4 · SENTRA SENSE 5OCUP" beside "SENTRA SENSE STD 4X2 5OCUP"). Without a
+ * difference, text as it is. malloc'd. */
+char *tui_text_distinct(const char *text, const char *const *others, int n);
 /* Case- and accent-folded copy for matching ("Peña" and "PENA" fold alike). malloc'd. */
 char *tui_text_fold(const char *utf8);
 /* Splits text into lines no wider than width columns, breaking at spaces where possible;
@@ -231,6 +236,10 @@ const char *tui_table_selected_key(const tui_table *t);
 int tui_table_position(const tui_table *t);   /* 1-based; 0 when empty */
 int tui_table_visible(const tui_table *t);    /* rows passing the filter */
 int tui_table_total(const tui_table *t);
+/* A long cell of column col shows its end ("…KL123456", a VIN's serial), not its start. */
+void tui_table_set_tail(tui_table *t, int col);
+/* Data of the i-th row passing the filter (0-based, in the order shown); NULL past the end. */
+json_t *tui_table_visible_data(const tui_table *t, int i);
 /* Draws header and rows into the rectangle (y, x, h, w) of win. */
 void tui_table_draw(tui_table *t, WINDOW *win, int y, int x, int h, int w);
 
@@ -362,6 +371,10 @@ void tui_app_changed(tui_app *app);
  * typed text (Esc cancels without a call). label is shown before the text, e.g. "note: ". */
 void tui_app_prompt(tui_app *app, tui_view *v, const char *label, const char *initial,
                     void (*done)(tui_view *v, const char *text, void *user), void *user);
+/* Asks a question on the status line answered with one key: done(v, key, user) gets the key
+ * (Esc cancels without a call). */
+void tui_app_confirm(tui_app *app, tui_view *v, const char *question,
+                     void (*done)(tui_view *v, tui_key key, void *user), void *user);
 /* The acting user's login name (config user). */
 const char *tui_app_user(tui_app *app);
 

@@ -30,7 +30,7 @@
 
 enum { DIRTY_TABS = 1, DIRTY_BODY = 2, DIRTY_STATUS = 4, DIRTY_ALL = 7 };
 enum { TAB_INBOX, TAB_CASES, TAB_MATCHES, TAB_PROFILES, TAB_DASHBOARD, TAB_COUNT };
-typedef enum { PROMPT_NONE, PROMPT_FILTER, PROMPT_COMMAND, PROMPT_TEXT } prompt_kind;
+typedef enum { PROMPT_NONE, PROMPT_FILTER, PROMPT_COMMAND, PROMPT_TEXT, PROMPT_CHOICE } prompt_kind;
 
 struct tui_app {
     PGconn *db;
@@ -60,9 +60,10 @@ struct tui_app {
     double events_backoff; /* doubles while Redis stays away (a TCP connect may take seconds) */
     prompt_kind prompt;   /* the status line is a prompt: `/` filter, `:` command or text */
     tui_line line;
-    char prompt_label[64];
+    char prompt_label[320];
     tui_view *prompt_view;
     void (*prompt_done)(tui_view *v, const char *text, void *user);
+    void (*choice_done)(tui_view *v, tui_key key, void *user);
     void *prompt_user;
     tui_view *closing;    /* a view that asked to be closed (tui_app_close) */
     bool quit;
@@ -275,6 +276,18 @@ void tui_app_prompt(tui_app *app, tui_view *v, const char *label, const char *in
     app->dirty |= DIRTY_STATUS;
 }
 
+void tui_app_confirm(tui_app *app, tui_view *v, const char *question,
+                     void (*done)(tui_view *v, tui_key key, void *user), void *user)
+{
+    app->prompt = PROMPT_CHOICE;
+    snprintf(app->prompt_label, sizeof app->prompt_label, "%s", question ? question : "");
+    app->prompt_view = v;
+    app->choice_done = done;
+    app->prompt_user = user;
+    tui_line_reset(&app->line, NULL);
+    app->dirty |= DIRTY_STATUS;
+}
+
 const char *tui_app_user(tui_app *app)
 {
     (void)app;
@@ -379,7 +392,7 @@ static void draw_status(tui_app *app)
     }
     if (app->prompt != PROMPT_NONE) {
         char prompt[600];
-        if (app->prompt == PROMPT_TEXT)
+        if (app->prompt == PROMPT_TEXT || app->prompt == PROMPT_CHOICE)
             snprintf(prompt, sizeof prompt, "%s%s", app->prompt_label, app->line.buf);
         else
             snprintf(prompt, sizeof prompt, "%c%s", app->prompt == PROMPT_FILTER ? '/' : ':', app->line.buf);
@@ -539,6 +552,21 @@ static void handle_text_key(tui_app *app, tui_key key)
     app->dirty |= DIRTY_BODY;
 }
 
+/* A one-key answer: Esc cancels, any other key goes to the asking view. */
+static void handle_choice_key(tui_app *app, tui_key key)
+{
+    app->prompt = PROMPT_NONE;
+    app->dirty |= DIRTY_STATUS | DIRTY_BODY;
+    tui_view *v = app->prompt_view;
+    app->prompt_view = NULL;
+    if (key == 27 || v != top_view(app)) {
+        tui_app_message(app, TUI_EL_NORMAL, "cancelled");
+        return;
+    }
+    app->message[0] = '\0';
+    app->choice_done(v, key, app->prompt_user);
+}
+
 static void handle_filter_key(tui_app *app, tui_key key)
 {
     tui_view *v = top_view(app);
@@ -663,6 +691,19 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
         tui_line_reset(&app->line, NULL);
         app->dirty |= DIRTY_STATUS;
         break;
+    case TUI_ACT_STEP_NEXT:
+    case TUI_ACT_STEP_PREV:
+        /* Outside the wizard, > and < pick the sort column (htop's way), descending for
+         * numbers: the header shows the column and its direction. */
+        if (v->table) {
+            int n = tui_table_columns(v->table), col = tui_table_sort_column(v->table);
+            col = act == TUI_ACT_STEP_NEXT ? (col + 1 < n ? col + 1 : -1) : (col < 0 ? n - 1 : col - 1);
+            tui_table_sort(v->table, col, false);
+            if (v->ops->select)
+                v->ops->select(v);
+            app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+        }
+        break;
     case TUI_ACT_SORT:
     case TUI_ACT_SORT_REVERSE:
         if (v->table) {
@@ -753,6 +794,15 @@ static void handle_key(tui_app *app, tui_key key)
     }
     if (app->prompt == PROMPT_TEXT) {
         handle_text_key(app, key);
+        return;
+    }
+    if (app->prompt == PROMPT_CHOICE) {
+        handle_choice_key(app, key);
+        if (app->closing) {
+            if (app->depth && app->stack[app->depth - 1] == app->closing)
+                pop_view(app);
+            app->closing = NULL;
+        }
         return;
     }
     if (key == TUI_FN(KEY_MOUSE))
