@@ -66,8 +66,8 @@ int review_decide_rows(PGconn *c, long long insurer_id, const long long *row_ids
 
 /* ---- re-running a case ---- */
 
-/* Rows of the case a person decided, and rows with a note a person wrote. */
-int review_case_reviewed(PGconn *c, long long insurer_id, long long case_id, int *decisions, int *notes,
+/* Rows of the case a person decided, rows with a note a person wrote, and rows with either. */
+int review_case_reviewed(PGconn *c, long long insurer_id, long long case_id, int *decisions, int *notes, int *rows,
                          minca_err *err);
 /* Decisions and notes held by a re-run of the case (profile_store_rerun_case) that came back
  * on no row, because the row reads differently now: a new JSON array of {id, inciso,

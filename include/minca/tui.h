@@ -34,6 +34,7 @@
 #endif
 
 #include "minca/core.h"
+#include "minca/review.h"
 
 #include <curses.h>
 /* curses' refresh() macro (stdscr only, never used here) would shadow the view op. */
@@ -67,6 +68,7 @@ typedef enum tui_action {
     TUI_ACT_TAB_MATCHES,
     TUI_ACT_TAB_PROFILES,
     TUI_ACT_TAB_DASHBOARD,
+    TUI_ACT_TAB_QUEUE,      /* the review queue of every case (follows the tab order) */
     TUI_ACT_TAB_NEXT,
     TUI_ACT_TAB_PREV,
     TUI_ACT_DOWN,
@@ -103,6 +105,10 @@ typedef enum tui_action {
     TUI_ACT_SAVE,           /* wizard: save the profile version */
     TUI_ACT_RERUN,          /* wizard / Matches: extract the case again */
     TUI_ACT_CASE_INFO,      /* Matches: the case's full detail */
+    TUI_ACT_TAG,            /* Matches: tag the row for a decision on the tagged set */
+    TUI_ACT_TAG_PREFIX,     /* Matches: the next decision applies to the tagged rows */
+    TUI_ACT_ACCEPT_ABOVE,   /* Matches: accept the shown rows whose confidence is at least X */
+    TUI_ACT_DISCARD_HELD,   /* Matches: discard decisions a re-run could not place */
     TUI_ACT_COUNT
 } tui_action;
 
@@ -322,6 +328,7 @@ extern const tui_view_ops tui_pane_cases_ops;
 extern const tui_view_ops tui_pane_matches_ops;
 extern const tui_view_ops tui_pane_profiles_ops;
 extern const tui_view_ops tui_pane_dashboard_ops;
+extern const tui_view_ops tui_pane_queue_ops;
 
 /* A scrolling text view (detail screens, help); text is copied and wrapped to the width. */
 tui_view *tui_pager_new(tui_app *app, const char *title, const char *text);
@@ -377,6 +384,27 @@ void tui_app_confirm(tui_app *app, tui_view *v, const char *question,
                      void (*done)(tui_view *v, tui_key key, void *user), void *user);
 /* The acting user's login name (config user). */
 const char *tui_app_user(tui_app *app);
+
+/* ---- review helpers (decide.c) -------------------------------------------------------- */
+
+/* A confidence (JSON number, or null) as a percentage rounded down to a tenth ("98.6"), so a
+ * row to review never shows the figure of an auto-accepted one; "—" when there is none. */
+void tui_conf_text(json_t *conf, char *out, size_t outsz);
+/* Why a row (store_tui_case_rows() or a review-queue line) waits for a person, in words:
+ * "close runner-up (AUT vs STD)", "conflicting transmission AUT≠STD", "unknown word
+ * \"TRENDLIN\"", "model not in catalog"; "" for a decided row. malloc'd. */
+char *tui_review_reason(json_t *row);
+/* Decides row (an object with id, inciso, cvegs, match_year): with no undecided row like it
+ * (same normalised description), at once; otherwise after a one-key question: y the row and
+ * those of its case, o only this row, c also those of the insurer's other open cases. kind
+ * REVIEW_ACCEPT with cvegs NULL keeps the row's own proposal. close_after: close v once
+ * decided (a picking view); origin is appended to the outcome (may be NULL). The outcome goes to the status line; every view reloads. */
+void tui_decide_row(tui_view *v, json_t *row, review_kind kind, const char *cvegs, int year, bool close_after,
+                    const char *origin);
+/* Decides the n rows of ids at once (review_decide_rows); 0 or -1 (reason on the status
+ * line). *n_done: rows decided. */
+int tui_decide_ids(tui_view *v, const long long *ids, size_t n, review_kind kind, const char *cvegs, int year,
+                   int *n_done);
 
 /* JSON as indented, readable text for detail screens (malloc'd; NULL v gives ""). */
 char *tui_json_text(json_t *v, int indent);

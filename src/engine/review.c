@@ -791,7 +791,7 @@ int review_decide_rows(PGconn *c, long long insurer_id, const long long *row_ids
 
 /* ---- decisions held across a re-run ------------------------------------------------------ */
 
-int review_case_reviewed(PGconn *c, long long insurer_id, long long case_id, int *decisions, int *notes,
+int review_case_reviewed(PGconn *c, long long insurer_id, long long case_id, int *decisions, int *notes, int *rows,
                          minca_err *err)
 {
     char ins[32], cid[32];
@@ -802,6 +802,9 @@ int review_case_reviewed(PGconn *c, long long insurer_id, long long case_id, int
                               "SELECT count(*) FILTER (WHERE x.reviewed_by IS NOT NULL),"
                               "       count(*) FILTER (WHERE x.note IS NOT NULL AND EXISTS (SELECT 1 FROM audit_log a"
                               "          WHERE a.entity = 'vehicle_row' AND a.entity_id = v.id::text"
+                              "            AND a.action IN ('review.note', 'review.kept'))) AS noted,"
+                              "       count(*) FILTER (WHERE x.reviewed_by IS NOT NULL OR x.note IS NOT NULL AND EXISTS"
+                              "         (SELECT 1 FROM audit_log a WHERE a.entity = 'vehicle_row' AND a.entity_id = v.id::text"
                               "            AND a.action IN ('review.note', 'review.kept')))"
                               "  FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"
                               " WHERE v.insurer_id = $1::bigint AND v.case_id = $2::bigint",
@@ -810,6 +813,7 @@ int review_case_reviewed(PGconn *c, long long insurer_id, long long case_id, int
         return -1;
     *decisions = atoi(PQgetvalue(r, 0, 0));
     *notes = atoi(PQgetvalue(r, 0, 1));
+    *rows = atoi(PQgetvalue(r, 0, 2));
     PQclear(r);
     return 0;
 }

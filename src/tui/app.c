@@ -29,7 +29,7 @@
 #define TUI_WAKE_SECONDS 0.25      /* a finished job is shown within this */
 
 enum { DIRTY_TABS = 1, DIRTY_BODY = 2, DIRTY_STATUS = 4, DIRTY_ALL = 7 };
-enum { TAB_INBOX, TAB_CASES, TAB_MATCHES, TAB_PROFILES, TAB_DASHBOARD, TAB_COUNT };
+enum { TAB_INBOX, TAB_CASES, TAB_MATCHES, TAB_PROFILES, TAB_DASHBOARD, TAB_QUEUE, TAB_COUNT };
 typedef enum { PROMPT_NONE, PROMPT_FILTER, PROMPT_COMMAND, PROMPT_TEXT, PROMPT_CHOICE } prompt_kind;
 
 struct tui_app {
@@ -88,7 +88,7 @@ static void on_signal(int sig) { got_signal = sig; }
 
 static const tui_view_ops *const tab_ops[TAB_COUNT] = {
     &tui_pane_inbox_ops, &tui_pane_cases_ops, &tui_pane_matches_ops, &tui_pane_profiles_ops,
-    &tui_pane_dashboard_ops,
+    &tui_pane_dashboard_ops, &tui_pane_queue_ops,
 };
 
 static tui_view *top_view(tui_app *app)
@@ -386,7 +386,8 @@ static void draw_status(tui_app *app)
     tui_text_put(w, 0, 0, lw, left, false);
 
     int mid_x = lw, mid_w = cols - lw - rw;
-    if (mid_w < 10) { /* narrow: drop the user part */
+    if (mid_w < 10 || ((app->prompt == PROMPT_CHOICE || app->prompt == PROMPT_TEXT) &&
+                        tui_text_width(app->prompt_label) + (int)app->line.len + 1 > mid_w)) { /* narrow, or a question to read whole: drop the user part */
         rw = 0;
         mid_w = cols - lw;
     }
@@ -653,6 +654,7 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
     case TUI_ACT_TAB_MATCHES:
     case TUI_ACT_TAB_PROFILES:
     case TUI_ACT_TAB_DASHBOARD:
+    case TUI_ACT_TAB_QUEUE:
         show_tab(app, act - TUI_ACT_TAB_INBOX);
         break;
     case TUI_ACT_TAB_NEXT:
