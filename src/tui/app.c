@@ -1102,9 +1102,11 @@ int tui_run(void)
             clearok(curscr, TRUE);
             app.dirty = DIRTY_ALL;
         }
+        /* The action the key stands for, named before it runs (it may open a prompt). */
+        tui_action timed_act = app.prompt == PROMPT_NONE ? tui_keys_lookup(key) : TUI_ACT_NONE;
         handle_key(&app, key);
         if (app.timing) {
-            tui_action act = app.prompt == PROMPT_NONE ? tui_keys_lookup(key) : TUI_ACT_NONE;
+            tui_action act = timed_act;
             if (app.full_redraw)
                 app.dirty = DIRTY_ALL;
             render(&app);
