@@ -45,6 +45,8 @@ json_t *store_tui_row_candidates(PGconn *c, long long insurer_id, long long row_
  * selects the model year. At most `limit` entries {cvegs, year, marca, submarca, descveh},
  * ordered by brand, model, year (newest first). An empty query gives []. */
 json_t *store_tui_catalog_search(PGconn *c, long long insurer_id, const char *query, int limit, minca_err *err);
+/* The insurers' slugs, "demo, qualitas" (malloc'd), NULL + err on failure. */
+char *store_tui_insurer_slugs(PGconn *c, minca_err *err);
 /* Unfinished jobs (queued, running or failed awaiting retry) of every insurer: *n. Uses the
  * jobs_unfinished partial index. */
 int store_tui_jobs_unfinished(PGconn *c, long *n, minca_err *err);

@@ -109,6 +109,7 @@ typedef enum tui_action {
     TUI_ACT_TAG_PREFIX,     /* Matches: the next decision applies to the tagged rows */
     TUI_ACT_ACCEPT_ABOVE,   /* Matches: accept the shown rows whose confidence is at least X */
     TUI_ACT_DISCARD_HELD,   /* Matches: discard decisions a re-run could not place */
+    TUI_ACT_INSURER,        /* switch to another insurer (`:insurer SLUG`) */
     TUI_ACT_COUNT
 } tui_action;
 
@@ -228,6 +229,7 @@ void tui_table_sort(tui_table *t, int col, bool desc);
 int tui_table_sort_column(const tui_table *t);
 bool tui_table_sort_desc(const tui_table *t);
 int tui_table_columns(const tui_table *t);
+const char *tui_table_column_title(const tui_table *t, int col);
 /* Moves the selection to the next row after it (wrapping) whose data satisfies match.
  * True when one was found. */
 bool tui_table_select_next(tui_table *t, bool (*match)(json_t *data, void *user), void *user);

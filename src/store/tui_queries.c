@@ -321,3 +321,13 @@ json_t *store_tui_review_group_rows(PGconn *c, long long insurer_id, const char 
                             " ORDER BY v.case_id, x.vehicle_row_id",
                             2, p);
 }
+
+char *store_tui_insurer_slugs(PGconn *c, minca_err *err)
+{
+    PGresult *r = store_query(c, err, "SELECT coalesce(string_agg(slug, ', ' ORDER BY slug), '') FROM insurers", 0, NULL);
+    if (!r)
+        return NULL;
+    char *out = strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return out;
+}

@@ -12,6 +12,7 @@
 #include "minca/tui.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -37,6 +38,7 @@ struct tui_app {
     char db_error[1024];
     store_insurer insurer;
     bool insurer_known;
+    char insurer_slug[64];  /* the insurer shown: MINCA_INSURER, else the last one used here, else config */
     char *current_cot;
 
     tui_view *tabs[TAB_COUNT];
@@ -66,6 +68,8 @@ struct tui_app {
     void (*choice_done)(tui_view *v, tui_key key, void *user);
     void *prompt_user;
     tui_view *closing;    /* a view that asked to be closed (tui_app_close) */
+    char *history[32];    /* `:` commands run, oldest first */
+    int n_history, history_at;
     bool quit;
 
     engine *engine;       /* the pipeline, run in-process while the desk is open */
@@ -119,7 +123,7 @@ void tui_app_dirty(tui_app *app) { app->dirty |= DIRTY_BODY | DIRTY_STATUS; }
 static void find_insurer(tui_app *app)
 {
     minca_err err = {0};
-    const char *slug = config_get()->insurer;
+    const char *slug = app->insurer_slug;
     int found = store_insurer_find(app->db, slug, &app->insurer, &err);
     app->insurer_known = found == 1;
     if (found < 0)
@@ -161,7 +165,71 @@ long long tui_app_insurer_id(tui_app *app)
     return app->insurer_known ? app->insurer.id : 0;
 }
 
-const char *tui_app_insurer_slug(tui_app *app) { return config_get()->insurer; }
+const char *tui_app_insurer_slug(tui_app *app) { return app->insurer_slug; }
+
+/* The insurer the desk last showed, kept under MINCA_HOME so the next start opens on it. */
+static char *last_insurer_path(void)
+{
+    const char *home = config_get()->home;
+    return home ? core_strdup_printf("%s/tui-insurer", home) : NULL;
+}
+
+static void choose_start_insurer(tui_app *app)
+{
+    snprintf(app->insurer_slug, sizeof app->insurer_slug, "%s", config_get()->insurer ? config_get()->insurer : "demo");
+    if (getenv("MINCA_INSURER") && *getenv("MINCA_INSURER"))
+        return; /* asked for by name */
+    char *path = last_insurer_path();
+    FILE *f = path ? fopen(path, "r") : NULL;
+    char line[64];
+    if (f && fgets(line, sizeof line, f) && *core_trim(line))
+        snprintf(app->insurer_slug, sizeof app->insurer_slug, "%s", core_trim(line));
+    if (f)
+        fclose(f);
+    free(path);
+}
+
+static void remember_insurer(tui_app *app)
+{
+    char *path = last_insurer_path();
+    FILE *f = path ? fopen(path, "w") : NULL;
+    if (f) {
+        fprintf(f, "%s\n", app->insurer_slug);
+        fclose(f);
+    }
+    free(path);
+}
+
+static void pop_view(tui_app *app);
+
+/* Switches the desk to another insurer: every pane reloads for it. */
+static void switch_insurer(tui_app *app, const char *slug)
+{
+    PGconn *db = tui_app_db(app);
+    if (!db)
+        return;
+    store_insurer ins;
+    minca_err err = {0};
+    int found = store_insurer_find(db, slug, &ins, &err);
+    if (found <= 0) {
+        char *known = store_tui_insurer_slugs(db, &err);
+        tui_app_message(app, TUI_EL_ERROR, "no insurer '%s'%s%s", slug, known ? "; known: " : "", known ? known : "");
+        free(known);
+        return;
+    }
+    snprintf(app->insurer_slug, sizeof app->insurer_slug, "%s", slug);
+    app->insurer = ins;
+    app->insurer_known = true;
+    remember_insurer(app);
+    while (app->depth)
+        pop_view(app);
+    tui_app_set_current_case(app, NULL);
+    app->stamp[0] = '\0';
+    for (int i = 0; i < TAB_COUNT; i++)
+        app->tabs[i]->stale = true;
+    app->dirty = DIRTY_ALL;
+    tui_app_message(app, TUI_EL_OK, "insurer %s", slug);
+}
 
 PGconn *tui_app_store(tui_app *app, tui_table *t, long long *insurer_id)
 {
@@ -181,7 +249,7 @@ PGconn *tui_app_store(tui_app *app, tui_table *t, long long *insurer_id)
         tui_table_done(t);
         char *hint = core_strdup_printf("Insurer '%s' has no data yet. Load some mail with\n"
                                         "`minca batch --insurer %s PATH`, then press {reload}.",
-                                        config_get()->insurer, config_get()->insurer);
+                                        app->insurer_slug, app->insurer_slug);
         tui_table_set_empty(t, hint);
         free(hint);
         return NULL;
@@ -364,7 +432,7 @@ static void draw_status(tui_app *app)
         snprintf(jobs, sizeof jobs, "idle  ");
     bool busy = app->message[0] || app->prompt != PROMPT_NONE; /* room for the message */
     snprintf(right, sizeof right, " %s%s@%s%s ", jobs, config_get()->user ? config_get()->user : "?",
-             config_get()->insurer, busy ? "" : "  ?:help");
+             app->insurer_slug, busy ? "" : "  ?:help");
     int rw = tui_text_width(right);
 
     char left[160];
@@ -508,9 +576,134 @@ static void handle_resize(tui_app *app)
 
 static void handle_action(tui_app *app, tui_action act, tui_key key);
 
-/* The `:` prompt: an action name from the key table, run as if its key was pressed. */
+static bool row_has_inciso(json_t *row, void *user)
+{
+    return tui_json_int(row, "inciso") == *(long long *)user && json_is_integer(json_object_get(row, "inciso"));
+}
+
+/* Commands with arguments: `:334` (inciso 334), `:sort COLUMN [asc|desc]`, `:insurer SLUG`.
+ * True when word was one of them. */
+static bool run_command(tui_app *app, const char *word, const char *args)
+{
+    tui_view *v = top_view(app);
+    if (word[strspn(word, "0123456789")] == '\0') {
+        long long inciso = atoll(word);
+        if (!v->table || !tui_table_select_next(v->table, row_has_inciso, &inciso))
+            tui_app_message(app, TUI_EL_WARN, "no inciso %lld here", inciso);
+        else if (v->ops->select)
+            v->ops->select(v);
+        app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+        return true;
+    }
+    if (strcmp(word, "sort") == 0) {
+        if (!v->table)
+            return true;
+        char col[64] = "", dir[16] = "";
+        sscanf(args, "%63s %15s", col, dir);
+        int n = tui_table_columns(v->table), found = -1;
+        for (int i = 0; i < n && found < 0 && *col; i++)
+            if (g_ascii_strncasecmp(tui_table_column_title(v->table, i), col, strlen(col)) == 0)
+                found = i;
+        if (found < 0) {
+            GString *names = g_string_new(NULL);
+            for (int i = 0; i < n; i++)
+                g_string_append_printf(names, "%s%s", i ? ", " : "", tui_table_column_title(v->table, i));
+            tui_app_message(app, TUI_EL_ERROR, "sort by what? columns: %s", names->str);
+            g_string_free(names, TRUE);
+            return true;
+        }
+        tui_table_sort(v->table, found, g_ascii_strncasecmp(dir, "desc", 1) == 0 && *dir);
+        if (v->ops->select)
+            v->ops->select(v);
+        app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+        return true;
+    }
+    if (strcmp(word, "insurer") == 0) {
+        if (!*args) {
+            minca_err err = {0};
+            char *known = app->db ? store_tui_insurer_slugs(app->db, &err) : NULL;
+            tui_app_message(app, TUI_EL_NORMAL, "insurer %s%s%s; :insurer SLUG switches", app->insurer_slug,
+                            known ? " of " : "", known ? known : "");
+            free(known);
+        } else {
+            switch_insurer(app, args);
+        }
+        return true;
+    }
+    return false;
+}
+
+/* The `:` prompt: an action name from the key table, run as if its key was pressed, or one of
+ * the commands with arguments above. */
+/* Tab in the `:` prompt: the action or command names the typed word begins, completed as far
+ * as they agree (listed when several). */
+static void complete_command(tui_app *app)
+{
+    static const char *const commands[] = {"sort", "insurer"};
+    const char *typed = app->line.buf;
+    if (strchr(typed, ' '))
+        return;
+    size_t n = strlen(typed);
+    GPtrArray *found = g_ptr_array_new();
+    for (int a = 1; a < TUI_ACT_COUNT; a++) {
+        const char *name = tui_action_name((tui_action)a);
+        if (name && *name && strncmp(name, typed, n) == 0)
+            g_ptr_array_add(found, (gpointer)name);
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strncmp(commands[i], typed, n) == 0)
+            g_ptr_array_add(found, (gpointer)commands[i]);
+    if (found->len) {
+        const char *first = g_ptr_array_index(found, 0);
+        size_t common = strlen(first);
+        GString *list = g_string_new(NULL);
+        for (guint i = 0; i < found->len; i++) {
+            const char *name = g_ptr_array_index(found, i);
+            size_t k = 0;
+            while (k < common && name[k] == first[k])
+                k++;
+            common = k;
+            g_string_append_printf(list, "%s%s", i ? " " : "", name);
+        }
+        char buf[sizeof app->line.buf];
+        snprintf(buf, sizeof buf, "%.*s%s", (int)common, first, found->len == 1 ? " " : "");
+        tui_line_reset(&app->line, buf);
+        if (found->len > 1)
+            tui_app_message(app, TUI_EL_NORMAL, "%s", list->str);
+        g_string_free(list, TRUE);
+    }
+    g_ptr_array_free(found, TRUE);
+}
+
+static void remember_command(tui_app *app, const char *text)
+{
+    if (!*text || (app->n_history && strcmp(app->history[app->n_history - 1], text) == 0))
+        return;
+    if (app->n_history == (int)(sizeof app->history / sizeof app->history[0])) {
+        free(app->history[0]);
+        memmove(app->history, app->history + 1, sizeof app->history - sizeof app->history[0]);
+        app->n_history--;
+    }
+    app->history[app->n_history++] = strdup(text);
+}
+
 static void handle_command_key(tui_app *app, tui_key key)
 {
+    if (key == '\t') {
+        complete_command(app);
+        app->dirty |= DIRTY_STATUS;
+        return;
+    }
+    if (key == TUI_FN(KEY_UP) || key == TUI_FN(KEY_DOWN)) {
+        /* Up and Down walk the commands run before. */
+        int at = app->history_at + (key == TUI_FN(KEY_UP) ? -1 : 1);
+        if (at >= 0 && at <= app->n_history) {
+            app->history_at = at;
+            tui_line_reset(&app->line, at < app->n_history ? app->history[at] : "");
+        }
+        app->dirty |= DIRTY_STATUS;
+        return;
+    }
     bool changed = false;
     tui_line_result r = tui_line_key(&app->line, key, &changed);
     app->dirty |= DIRTY_STATUS;
@@ -521,9 +714,15 @@ static void handle_command_key(tui_app *app, tui_key key)
         return;
     char name[sizeof app->line.buf];
     snprintf(name, sizeof name, "%s", app->line.buf);
+    remember_command(app, core_trim(name));
     char *word = core_trim(name);
-    word[strcspn(word, " ")] = '\0';
+    char *args = word + strcspn(word, " ");
+    if (*args)
+        *args++ = '\0';
+    args = core_trim(args);
     if (!*word)
+        return;
+    if (run_command(app, word, args))
         return;
     tui_action act = tui_action_by_name(word);
     if (act == TUI_ACT_NONE || act == TUI_ACT_COMMAND) {
@@ -689,8 +888,10 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
         }
         break;
     case TUI_ACT_COMMAND:
+    case TUI_ACT_INSURER:
         app->prompt = PROMPT_COMMAND;
-        tui_line_reset(&app->line, NULL);
+        app->history_at = app->n_history;
+        tui_line_reset(&app->line, act == TUI_ACT_INSURER ? "insurer " : NULL);
         app->dirty |= DIRTY_STATUS;
         break;
     case TUI_ACT_STEP_NEXT:
@@ -1003,6 +1204,8 @@ static void app_free(tui_app *app)
     for (int i = 0; i < TAB_COUNT; i++)
         tui_view_free(app->tabs[i]);
     free(app->current_cot);
+    for (int i = 0; i < app->n_history; i++)
+        free(app->history[i]);
     tui_events_close(app->events);
     if (app->db)
         PQfinish(app->db);
@@ -1042,6 +1245,7 @@ int tui_run(void)
     app.full_redraw = getenv("MINCA_TUI_FULL_REDRAW") && strcmp(getenv("MINCA_TUI_FULL_REDRAW"), "1") == 0;
     install_signals();
     tui_keys_init();
+    choose_start_insurer(&app);
     for (int i = 0; i < TAB_COUNT; i++) {
         app.tabs[i] = tui_view_new(&app, tab_ops[i]);
         if (!app.tabs[i]) {

@@ -20,7 +20,7 @@
 
 static const tui_column matches_cols[] = {
     {"Inc", 3, 0, true},    {"Description", 12, 4, false}, {"Year", 4, 0, true},  {"VIN", 7, 0, false},
-    {"Key", 7, 0, false},   {"Catalog", 12, 4, false},     {"Conf%", 5, 0, true}, {"Decision", 8, 2, false},
+    {"Key", 7, 0, false},   {"Catalog", 12, 4, false},     {"Conf%", 6, 0, true}, {"Decision", 8, 2, false},
     {"✓", 2, 0, false},
 };
 #define N_COLS (int)(sizeof matches_cols / sizeof matches_cols[0])
@@ -579,7 +579,7 @@ static void batch_ask(tui_view *v, review_kind kind, GArray *ids, const char *wh
         return;
     }
     char q[300];
-    snprintf(q, sizeof q, "%s %u row%s (%s)? y: yes · Esc ", kind == REVIEW_ACCEPT ? "accept" : "no match for", ids->len,
+    snprintf(q, sizeof q, "%s %u row%s (%s)? y ", kind == REVIEW_ACCEPT ? "accept" : "no match for", ids->len,
              ids->len == 1 ? "" : "s", what);
     tui_app_confirm(v->app, v, q, batch_answer, NULL);
 }
@@ -619,7 +619,7 @@ static void accept_above_asked(tui_view *v, const char *text, void *user)
         }
     }
     char what[96];
-    snprintf(what, sizeof what, "shown, to review, confidence ≥ %g%%", pct);
+    snprintf(what, sizeof what, "to review, confidence ≥ %g%%", pct);
     batch_ask(v, REVIEW_ACCEPT, ids, what);
 }
 

@@ -63,6 +63,7 @@ typedef struct wizard {
     char *load_error;       /* the YAML did not load (should not happen) */
     int n_rows, n_pass, n_fail, n_skipped;
     int saved_version;      /* > 0 once saved */
+    bool edited;            /* changed since opened or saved: Esc asks before dropping it */
     int from_version;       /* the stored profile version the mapping started from, 0: none */
 } wizard;
 
@@ -561,6 +562,15 @@ static void rerun(tui_view *v)
     tui_app_close(v->app, v);
 }
 
+static void drop_answer(tui_view *v, tui_key key, void *user)
+{
+    (void)user;
+    if (key == 'y' || key == 'Y')
+        tui_app_close(v->app, v);
+    else
+        tui_app_message(v->app, TUI_EL_NORMAL, "still editing (S saves)");
+}
+
 static bool wiz_key(tui_view *v, tui_action act, tui_key key)
 {
     (void)key;
@@ -582,6 +592,7 @@ static bool wiz_key(tui_view *v, tui_action act, tui_key key)
         else
             c->valid = (c->valid + 1) % N_VALID;
         w->saved_version = 0;
+        w->edited = true;
         fill_tables(w);
         return true;
     case TUI_ACT_HEADER_DOWN:
@@ -601,6 +612,7 @@ static bool wiz_key(tui_view *v, tui_action act, tui_key key)
         } else {
             redetect(v, NULL, w->header_row + (act == TUI_ACT_HEADER_DOWN ? 1 : -1));
         }
+        w->edited = true;
         return true;
     case TUI_ACT_STEP_NEXT:
         go_step(v, w->step + 1);
@@ -610,6 +622,15 @@ static bool wiz_key(tui_view *v, tui_action act, tui_key key)
         return true;
     case TUI_ACT_SAVE:
         save(v);
+        if (w->saved_version)
+            w->edited = false;
+        return true;
+    case TUI_ACT_BACK:
+    case TUI_ACT_QUIT:
+        if (!w->edited || (act == TUI_ACT_BACK && tui_table_filter(v->table)))
+            return false;
+        tui_app_confirm(v->app, v, "drop the unsaved edits to this profile? y: drop · Esc: keep editing ",
+                        drop_answer, NULL);
         return true;
     case TUI_ACT_RERUN:
         rerun(v);

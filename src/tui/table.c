@@ -553,3 +553,8 @@ void tui_table_set_tail(tui_table *t, int col)
     if (col >= 0 && col < 32)
         t->tail_cols |= 1u << col;
 }
+
+const char *tui_table_column_title(const tui_table *t, int col)
+{
+    return col >= 0 && col < t->ncols ? t->cols[col].title : "";
+}

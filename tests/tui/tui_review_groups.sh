@@ -164,6 +164,28 @@ check_eq "the discard is audited with what the decision was" "1" \
   "$(psql_q "SELECT jsonb_array_length(details->'discarded') FROM audit_log WHERE action = 'review.discard_carryover'")"
 check_eq "the kept decisions are audited on their new rows" "2" "$(psql_q "SELECT count(*) FROM audit_log WHERE action = 'review.kept'")"
 
+# 5. conventions: :INCISO, :sort with arguments, A with the count first, :insurer
+keys g : 1 5 Enter
+expect ":15 goes to inciso 15" g "Matches 15/20"
+keys g :; keys g -l "sort conf desc"
+keys g Enter
+expect ":sort conf desc sorts by confidence, descending, shown in the header" g "Conf%▼"
+keys g :; keys g -l "sort"
+keys g Enter
+expect ":sort alone names the columns" g "sort by what\? columns: Inc, Description"
+want=$(psql_q "SELECT count(*) FROM matches x JOIN vehicle_rows v ON v.id = x.vehicle_row_id JOIN cases k ON k.id = v.case_id
+               WHERE k.cot = '$C3' AND x.decision = 'needs_review' AND x.reviewed_by IS NULL AND x.confidence >= 0.9")
+keys g A
+expect "A asks for the confidence" g "confidence \(%\) at least: 90"
+keys g Enter
+expect "and shows how many rows it would accept before it runs" g "accept $want rows \(to review, confidence ≥ 90%\)\? y"
+keys g y
+expect "y accepts them" g "$want rows accepted with their proposed keys"
+check_eq "none of them is left" 0 "$(open_rows "$C3" | sed 's/^0$/0/')"
+keys g :; keys g -l "insurer nope"
+keys g Enter
+expect ":insurer names the insurers there are" g "no insurer 'nope'; known: demo"
+
 keys g q q
 wait_exit g
 finish

@@ -77,6 +77,10 @@ keys wiz h h h h h h
 expect "cycling the field maps the internal key to plates" wiz "Clave interna +plates \*"
 keys wiz m
 expect "m cycles its normalisation" wiz "Clave interna +plates \* +upper, no accents"
+keys wiz Escape
+expect "Esc asks before dropping the edits" wiz "drop the unsaved edits to this profile\? y: drop"
+keys wiz n
+expect "anything but y keeps the wizard open" wiz "still editing \(S saves\)"
 keys wiz '>'
 expect "step 3 validates against the attachment" wiz "step 3/3: validate and save"
 expect "every row passes" wiz "4 rows read: 4 pass, 0 fail"
@@ -136,7 +140,7 @@ expect "Esc closes the wizard" wiz2 "Cases 1/1"
 keys wiz2 Enter
 expect "the case view opens" wiz2 "3 vehicles: "
 keys wiz2 '!'
-expect "! in the case view asks before discarding" wiz2 "discard rows and decisions, read again\? yes: "
+expect "! in the case view asks before reading again" wiz2 "read the case's sheet again\? yes: "
 keys wiz2 n o Enter
 expect "anything but yes cancels" wiz2 "re-run cancelled"
 keys wiz2 '!'
