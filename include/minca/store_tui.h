@@ -45,6 +45,9 @@ json_t *store_tui_row_candidates(PGconn *c, long long insurer_id, long long row_
  * selects the model year. At most `limit` entries {cvegs, year, marca, submarca, descveh},
  * ordered by brand, model, year (newest first). An empty query gives []. */
 json_t *store_tui_catalog_search(PGconn *c, long long insurer_id, const char *query, int limit, minca_err *err);
+/* The other cases of case_id's broker that are still open (in review, ready or in error, never
+ * exported): [{id, cot}]. */
+json_t *store_tui_broker_open_cases(PGconn *c, long long insurer_id, long long case_id, minca_err *err);
 /* The insurers' slugs, "demo, qualitas" (malloc'd), NULL + err on failure. */
 char *store_tui_insurer_slugs(PGconn *c, minca_err *err);
 /* Unfinished jobs (queued, running or failed awaiting retry) of every insurer: *n. Uses the

@@ -331,3 +331,19 @@ char *store_tui_insurer_slugs(PGconn *c, minca_err *err)
     PQclear(r);
     return out;
 }
+
+json_t *store_tui_broker_open_cases(PGconn *c, long long insurer_id, long long case_id, minca_err *err)
+{
+    char ins[32], cid[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    snprintf(cid, sizeof cid, "%lld", case_id);
+    const char *p[] = {ins, cid};
+    return store_query_json(c, err,
+                            "SELECT o.id, o.cot FROM cases k JOIN cases o ON o.insurer_id = k.insurer_id"
+                            "   AND o.broker_id = k.broker_id AND o.id <> k.id"
+                            " WHERE k.insurer_id = $1::bigint AND k.id = $2::bigint"
+                            "   AND o.status IN ('review', 'ready', 'error')"
+                            "   AND NOT EXISTS (SELECT 1 FROM exports e WHERE e.case_id = o.id)"
+                            " ORDER BY o.id",
+                            2, p);
+}

@@ -513,6 +513,38 @@ static wiz_col *selected_col(tui_view *v)
     return w->step < 3 && i >= 0 && i < w->ncols ? &w->cols[i] : NULL;
 }
 
+static void rerun_others_answer(tui_view *v, tui_key key, void *user)
+{
+    (void)user;
+    wizard *w = v->priv;
+    if (key != 'y' && key != 'Y') {
+        tui_app_message(v->app, TUI_EL_NORMAL, "saved; the broker's other cases stay as they were read");
+        return;
+    }
+    PGconn *db = tui_app_db(v->app);
+    long long ins = db ? tui_app_insurer_id(v->app) : 0;
+    if (!db || !ins)
+        return;
+    minca_err err = {0};
+    json_t *others = store_tui_broker_open_cases(db, ins, w->case_id, &err);
+    size_t i, done = 0;
+    json_t *k;
+    json_array_foreach(others, i, k) {
+        long long job = 0;
+        if (profile_store_rerun_case(db, ins, tui_json_int(k, "id"), tui_app_user(v->app), NULL, &job, &err) == 0)
+            done++;
+        else
+            log_warn("tui: re-run of %s: %s", tui_json_str(k, "cot"), err.msg);
+    }
+    if (done == json_array_size(others))
+        tui_app_message(v->app, TUI_EL_OK, "%zu other case%s of the broker queued to be read again", done, done == 1 ? "" : "s");
+    else
+        tui_app_message(v->app, TUI_EL_WARN, "%zu of %zu other cases queued to be read again; %s", done,
+                        json_array_size(others), err.msg);
+    json_decref(others);
+    tui_app_changed(v->app);
+}
+
 static void save(tui_view *v)
 {
     wizard *w = v->priv;
@@ -536,6 +568,17 @@ static void save(tui_view *v)
     tui_app_message(v->app, TUI_EL_OK, "saved profile %s v%d for %s; %s re-runs the case", w->name, saved.version,
                     w->domain ? w->domain : "(no domain)", key);
     tui_app_changed(v->app);
+    /* The broker's other open cases were read without this profile: offer them a re-read (their
+     * reviewers' decisions stay on the rows that read the same). */
+    json_t *others = store_tui_broker_open_cases(db, ins, w->case_id, &err);
+    size_t n = json_array_size(others);
+    json_decref(others);
+    if (n > 0) {
+        char q[200];
+        snprintf(q, sizeof q, "saved v%d. re-read the broker's %zu other open case%s with it? y ", saved.version, n,
+                 n == 1 ? "" : "s");
+        tui_app_confirm(v->app, v, q, rerun_others_answer, NULL);
+    }
 }
 
 static void rerun(tui_view *v)

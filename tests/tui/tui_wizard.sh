@@ -131,7 +131,10 @@ expect "the edited column keeps its field from the profile" wiz2 "Clave interna 
 keys wiz2 '>' '>'
 expect "the stored mapping validates" wiz2 "3 rows read: 3 pass, 0 fail"
 keys wiz2 S
-expect "saving again makes version 2" wiz2 "saved profile corredora-nueva v2"
+expect "saving again makes version 2, and offers to re-read the broker's other open case" wiz2 \
+  "saved v2\. re-read the broker's 1 other open case with it\? y"
+keys wiz2 n
+expect "anything but y leaves it as it was read" wiz2 "saved; the broker's other cases stay as they were read"
 check_eq "one active version, the newest" "1 false|2 true" \
   "$(psql_q "SELECT string_agg(version || ' ' || active, '|' ORDER BY version) FROM broker_profiles")"
 # Re-running from the case view asks first.
