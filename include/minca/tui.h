@@ -110,6 +110,7 @@ typedef enum tui_action {
     TUI_ACT_ACCEPT_ABOVE,   /* Matches: accept the shown rows whose confidence is at least X */
     TUI_ACT_DISCARD_HELD,   /* Matches: discard decisions a re-run could not place */
     TUI_ACT_INSURER,        /* switch to another insurer (`:insurer SLUG`) */
+    TUI_ACT_MESSAGES,       /* the messages of the session (M) */
     TUI_ACT_COUNT
 } tui_action;
 

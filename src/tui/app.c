@@ -14,12 +14,14 @@
 #include <errno.h>
 #include <glib.h>
 #include <fcntl.h>
+#include <langinfo.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TUI_MIN_COLS 80
@@ -52,6 +54,8 @@ struct tui_app {
 
     char message[512];
     tui_elem message_level;
+    char *messages[100];  /* the message history (M), oldest first: "HH:MM:SS text" */
+    int n_messages;
 
     char stamp[512];      /* store_tui_change_stamp() at the last poll */
     char stamp_cot[64];   /* the case it covered */
@@ -110,6 +114,19 @@ void tui_app_message(tui_app *app, tui_elem level, const char *fmt, ...)
     va_end(ap);
     app->message_level = level;
     app->dirty |= DIRTY_STATUS;
+    char when[16];
+    time_t now = time(NULL);
+    strftime(when, sizeof when, "%H:%M:%S", localtime(&now));
+    if (app->n_messages == (int)(sizeof app->messages / sizeof app->messages[0])) {
+        free(app->messages[0]);
+        memmove(app->messages, app->messages + 1, sizeof app->messages - sizeof app->messages[0]);
+        app->n_messages--;
+    }
+    app->messages[app->n_messages++] = core_strdup_printf("%s %s%s", when,
+                                                          level == TUI_EL_ERROR  ? "error: "
+                                                          : level == TUI_EL_WARN ? "warning: "
+                                                                                 : "",
+                                                          app->message);
     if (level == TUI_EL_ERROR)
         log_error("tui: %s", app->message);
     else if (level == TUI_EL_WARN)
@@ -802,6 +819,20 @@ static void open_help(tui_app *app)
         push_view(app, v);
 }
 
+/* M: the messages of this session, newest first, so a status line that was replaced is not lost. */
+static void open_messages(tui_app *app)
+{
+    GString *text = g_string_new(NULL);
+    for (int i = app->n_messages - 1; i >= 0; i--)
+        g_string_append_printf(text, "%s\n", app->messages[i]);
+    if (!text->len)
+        g_string_append(text, "No message yet.\n");
+    tui_view *v = tui_pager_new(app, "Messages (newest first)", text->str);
+    g_string_free(text, TRUE);
+    if (v)
+        push_view(app, v);
+}
+
 static void handle_action(tui_app *app, tui_action act, tui_key key)
 {
     tui_view *v = top_view(app);
@@ -829,6 +860,9 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
         break;
     case TUI_ACT_HELP:
         open_help(app);
+        break;
+    case TUI_ACT_MESSAGES:
+        open_messages(app);
         break;
     case TUI_ACT_RELOAD: {
         tui_view *base = app->tabs[app->active];
@@ -1206,6 +1240,8 @@ static void app_free(tui_app *app)
     free(app->current_cot);
     for (int i = 0; i < app->n_history; i++)
         free(app->history[i]);
+    for (int i = 0; i < app->n_messages; i++)
+        free(app->messages[i]);
     tui_events_close(app->events);
     if (app->db)
         PQfinish(app->db);
@@ -1275,6 +1311,8 @@ int tui_run(void)
         log_info("tui: mouse %s", app.mouse ? "on" : "not available on this terminal");
     }
     tui_theme_load(cfg->theme);
+    const char *codeset = nl_langinfo(CODESET);
+    bool utf8 = codeset && (strcmp(codeset, "UTF-8") == 0 || strcmp(codeset, "utf8") == 0);
     wnoutrefresh(stdscr);
     create_windows(&app);
     show_connecting(&app);
@@ -1283,6 +1321,9 @@ int tui_run(void)
      * when needed) and reports a database that is down on the status line. */
     app.active = TAB_INBOX;
     app.dirty = DIRTY_ALL;
+    if (!utf8)
+        tui_app_message(&app, TUI_EL_WARN, "the locale is not UTF-8 (%s): accents and Ñ may show wrong; set LANG=C.UTF-8",
+                        codeset ? codeset : "?");
 
     const char *poll_env = getenv("MINCA_TUI_POLL");
     app.poll_seconds = poll_env && atof(poll_env) >= 0.5 ? atof(poll_env) : TUI_POLL_SECONDS;

@@ -70,6 +70,7 @@ static const action_def actions[] = {
     {TUI_ACT_RELOAD, "reload", "r", "F5", "reload the pane from the database"},
     {TUI_ACT_REDRAW, "redraw", "C-l", "", "redraw the whole screen"},
     {TUI_ACT_HELP, "help", "?", "F1", "show this help"},
+    {TUI_ACT_MESSAGES, "messages", "M", "", "the messages of this session, newest first"},
     {TUI_ACT_QUIT, "quit", "q", "", "close the detail view, or quit minca"},
 };
 #define N_ACTIONS (sizeof actions / sizeof actions[0])

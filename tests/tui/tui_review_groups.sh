@@ -186,6 +186,15 @@ keys g :; keys g -l "insurer nope"
 keys g Enter
 expect ":insurer names the insurers there are" g "no insurer 'nope'; known: demo"
 
+keys g M
+expect "M lists the session's messages, so none is lost when the next replaces it" g "Messages \(newest first\)"
+expect "with the time of each" g "[0-9:]{8} $want rows accepted with their proposed keys"
+keys g q
 keys g q q
 wait_exit g
+
+# A terminal whose locale is not UTF-8 is told so.
+start c LANG=C LC_ALL=C
+expect "a locale that is not UTF-8 gets a warning" c "locale is not UTF-8" 15
+keys c q
 finish
