@@ -186,13 +186,12 @@ static int decide_tx(PGconn *c, long long insurer_id, long long row_id, const ch
                    " ON CONFLICT (vehicle_row_id) DO UPDATE SET cvegs = $3::text, year = $4::int, decision = $5,"
                    " reviewed_by = $6, reviewed_at = now(), updated_at = now(),"
                    " catalog_version_id = coalesce($7::bigint, matches.catalog_version_id),"
-                   /* The codifier's confidence is kept beside who confirmed the key: an accepted
-                    * key keeps the codifier's own, a picked candidate its score, a key found by
-                    * search (not a candidate) has none. */
-                   " confidence = CASE WHEN $3::text IS NULL OR $5 = 'accepted' THEN matches.confidence"
-                   "   ELSE (SELECT least(greatest((e->>'score')::float8, 0), 1)"
-                   "           FROM jsonb_array_elements(matches.candidates) e"
-                   "          WHERE e->>'cvegs' = $3::text AND (e->>'year')::int = $4::int LIMIT 1) END",
+                   /* The codifier's confidence is kept beside who confirmed the key: it is the
+                    * probability the codifier gave its own proposal, so it stays with that key
+                    * (accepted, or picked again) and with a "no match"; another key has none (a
+                    * candidate's score only ranks, it is no probability). */
+                   " confidence = CASE WHEN $3::text IS NULL OR $5 = 'accepted'"
+                   "   OR ($3::text = matches.cvegs AND $4::int = matches.year) THEN matches.confidence END",
                    7, pm) < 0)
         goto fail;
     /* The corrections this decision replaces are revoked; an undo brings them back. */
