@@ -62,6 +62,7 @@ typedef struct wizard {
     char *yaml;             /* generated at step 3 */
     char *load_error;       /* the YAML did not load (should not happen) */
     int n_rows, n_pass, n_fail, n_skipped;
+    char *bad_columns;      /* step 3: mapped columns whose values are not what the field holds */
     int saved_version;      /* > 0 once saved */
     bool edited;            /* changed since opened or saved: Esc asks before dropping it */
     int from_version;       /* the stored profile version the mapping started from, 0: none */
@@ -110,6 +111,7 @@ static void wiz_close(tui_view *v)
         tui_table_free(w->tables[i]);
     free(w->cot);
     free(w->domain);
+    free(w->bad_columns);
     free(w->broker);
     free(w->name);
     free(w->filename);
@@ -326,10 +328,62 @@ static void fill_tables(wizard *w)
     fill_columns(w, w->tables[1], true);
 }
 
+/* A sample value the field can hold: an amount reads as money, a year as a year, a VIN has
+ * digits. Other fields take any text. */
+static bool value_fits(profile_field f, const char *text)
+{
+    double amount;
+    int year;
+    switch (f) {
+    case PF_INSURED_AMOUNT:
+        return profile_parse_money(text, &amount);
+    case PF_YEAR:
+        return profile_parse_year(text, &year);
+    case PF_VIN:
+        return strpbrk(text, "0123456789") != NULL;
+    default:
+        return true;
+    }
+}
+
+/* Step 3 checks the values of every mapped column, not only the rows: a "Valor" column whose
+ * samples read "V. COMERCIAL" is no amount, however the rows came out. NULL when all fit. */
+static char *check_columns(wizard *w)
+{
+    GString *bad = g_string_new(NULL);
+    for (int i = 0; i < w->ncols; i++) {
+        wiz_col *c = &w->cols[i];
+        if (c->field == PF_NONE || c->field == PF_IGNORE || !c->samples)
+            continue;
+        gchar **vals = g_strsplit(c->samples, " | ", -1);
+        int n = 0, misfit = 0;
+        const char *example = NULL;
+        for (gchar **val = vals; *val; val++) {
+            char *t = g_strstrip(*val);
+            if (!*t || strcmp(t, "·") == 0)
+                continue;
+            n++;
+            if (!value_fits(c->field, t)) {
+                misfit++;
+                if (!example)
+                    example = t;
+            }
+        }
+        if (n > 0 && misfit * 2 >= n)
+            g_string_append_printf(bad, "%s'%s' as %s: \"%s\" is not %s", bad->len ? "; " : "", c->header,
+                                   field_label(c->field), example,
+                                   c->field == PF_INSURED_AMOUNT ? "an amount" : c->field == PF_YEAR ? "a year" : "a VIN");
+        g_strfreev(vals);
+    }
+    return bad->len ? g_string_free(bad, FALSE) : (g_string_free(bad, TRUE), NULL);
+}
+
 /* Step 3: generate, load and apply the profile to the attachment. */
 static void validate(tui_view *v)
 {
     wizard *w = v->priv;
+    free(w->bad_columns);
+    w->bad_columns = check_columns(w);
     free(w->yaml);
     free(w->load_error);
     w->load_error = NULL;
@@ -457,6 +511,10 @@ static void wiz_draw(tui_view *v, WINDOW *win, int h, int w)
         info = core_strdup_printf(" The profile does not apply: %s", z->load_error);
         info_elem = TUI_EL_ERROR;
         hint = strdup(" {step-prev} goes back to the mapping · Enter shows the YAML");
+    } else if (z->bad_columns) {
+        info = core_strdup_printf(" column values do not fit: %s", z->bad_columns);
+        info_elem = TUI_EL_ERROR;
+        hint = strdup(" {step-prev} goes back to the mapping (the column's field) · Enter shows the YAML");
     } else {
         info = core_strdup_printf(" %d rows read: %d pass, %d fail%s%d skipped by rules · profile '%s'%s", z->n_rows,
                                   z->n_pass, z->n_fail, ", ", z->n_skipped, z->name,
@@ -550,6 +608,10 @@ static void save(tui_view *v)
     wizard *w = v->priv;
     if (w->step != 3 || w->load_error || !w->yaml) {
         tui_app_message(v->app, TUI_EL_WARN, "validate first: step 3 (%s)", "step-next");
+        return;
+    }
+    if (w->bad_columns) {
+        tui_app_message(v->app, TUI_EL_ERROR, "not saved: column values do not fit: %s", w->bad_columns);
         return;
     }
     PGconn *db = tui_app_db(v->app);
