@@ -26,8 +26,11 @@ int store_tui_change_stamp(PGconn *c, long long insurer_id, const char *cot, cha
  * subject, sender_domain, received_at). NULL + err when absent. */
 json_t *store_tui_case_head(PGconn *c, long long insurer_id, const char *cot, minca_err *err);
 /* The vehicle rows of a case in sheet order, each with its match (cvegs, match_year,
- * confidence, decision, note, reviewed_by, reviewed_at) and the chosen key's catalog text
- * (key_marca, key_submarca, key_description) from the insurer's catalog. Candidates are left
+ * confidence, decision, note, reviewed_by, reviewed_at), the chosen key's catalog text
+ * (key_marca, key_submarca, key_description) from the insurer's catalog, source_file (the
+ * attachment's name), and what the desk says about a row waiting for a person: top_candidate
+ * (the first candidate with its evidence, open rows only), other_description (the version the
+ * key is told apart from), top_score, runner_score and n_candidates. Candidates are left
  * out (see store_tui_row_candidates) so a 600-row case stays light. */
 json_t *store_tui_case_rows(PGconn *c, long long insurer_id, long long case_id, minca_err *err);
 /* The review queue: the insurer's rows waiting for a person in open cases, one line per
