@@ -24,6 +24,10 @@ int review_note(PGconn *c, long long insurer_id, long long row_id, const char *n
  * *row_id (may be NULL) receives the row it restored. */
 int review_undo(PGconn *c, long long insurer_id, long long case_id, const char *user, long long *row_id,
                 minca_err *err);
+/* The same; *n_undone (may be NULL) receives how many rows it restored: a decision taken
+ * for several rows at once (review_decide_rows) is undone as a whole. */
+int review_undo_n(PGconn *c, long long insurer_id, long long case_id, const char *user, long long *row_id,
+                  int *n_undone, minca_err *err);
 /* Marks the case ready when every row is decided (auto-accepted, accepted, picked or
  * rejected); refuses with the count of open rows otherwise. */
 int review_mark_ready(PGconn *c, long long insurer_id, long long case_id, const char *user, minca_err *err);
@@ -47,5 +51,37 @@ long long review_case_id(PGconn *c, long long insurer_id, const char *cot, minca
  * incisos: then the error lists how to name each). 0 with err set when no row fits or the
  * inciso is ambiguous, -1 on a database error. */
 long long review_row_find(PGconn *c, long long case_id, const char *spec, minca_err *err);
+
+/* ---- many rows at once ---- */
+
+typedef enum { REVIEW_ACCEPT, REVIEW_PICK, REVIEW_NO_MATCH } review_kind;
+typedef enum { REVIEW_SCOPE_CASE, REVIEW_SCOPE_INSURER } review_scope;
+
+/* The undecided rows (the codifier left them to review or without a key, and nobody decided
+ * them) with the same normalised description as row_id (the key corrections are stored
+ * under), row_id left out: within its case, or in the insurer's other open cases. A new JSON
+ * array of {id, case_id, cot, inciso}, NULL + err on failure. */
+json_t *review_similar_rows(PGconn *c, long long insurer_id, long long row_id, review_scope scope, minca_err *err);
+/* One decision for n rows (row_ids borrowed), in one transaction; every row gets its own
+ * match update, correction and audit entry, tagged with one group so that an undo takes them
+ * back together. REVIEW_ACCEPT with cvegs NULL accepts each row's own proposal (rows without
+ * one are left); with a key, that key (an accept where it is the row's proposal, a pick
+ * elsewhere). Rows someone decided meanwhile keep their decision. *n_done: rows decided. */
+int review_decide_rows(PGconn *c, long long insurer_id, const long long *row_ids, size_t n, review_kind kind,
+                       const char *cvegs, int year, const char *user, int *n_done, minca_err *err);
+
+/* ---- re-running a case ---- */
+
+/* Rows of the case a person decided, rows with a note a person wrote, and rows with either. */
+int review_case_reviewed(PGconn *c, long long insurer_id, long long case_id, int *decisions, int *notes, int *rows,
+                         minca_err *err);
+/* Decisions and notes held by a re-run of the case (profile_store_rerun_case) that came back
+ * on no row, because the row reads differently now: a new JSON array of {id, inciso,
+ * source_sheet, source_row, description, cvegs, year, decision, note, reviewed_by}; empty
+ * while the case is still being read. */
+json_t *review_carryover_pending(PGconn *c, long long insurer_id, long long case_id, minca_err *err);
+/* Discards them (audited with what each one was); *n receives how many. */
+int review_carryover_discard(PGconn *c, long long insurer_id, long long case_id, const char *user, int *n,
+                             minca_err *err);
 
 #endif

@@ -26,10 +26,21 @@ int store_tui_change_stamp(PGconn *c, long long insurer_id, const char *cot, cha
  * subject, sender_domain, received_at). NULL + err when absent. */
 json_t *store_tui_case_head(PGconn *c, long long insurer_id, const char *cot, minca_err *err);
 /* The vehicle rows of a case in sheet order, each with its match (cvegs, match_year,
- * confidence, decision, note, reviewed_by, reviewed_at) and the chosen key's catalog text
- * (key_marca, key_submarca, key_description) from the insurer's catalog. Candidates are left
+ * confidence, decision, note, reviewed_by, reviewed_at), the chosen key's catalog text
+ * (key_marca, key_submarca, key_description) from the insurer's catalog, source_file (the
+ * attachment's name), and what the desk says about a row waiting for a person: top_candidate
+ * (the first candidate with its evidence, open rows only), other_description (the version the
+ * key is told apart from), top_score, runner_score and n_candidates. Candidates are left
  * out (see store_tui_row_candidates) so a 600-row case stays light. */
 json_t *store_tui_case_rows(PGconn *c, long long insurer_id, long long case_id, minca_err *err);
+/* The review queue: the insurer's rows waiting for a person in open cases, one line per
+ * normalised description, most rows first (at most limit lines): norm_key, n_rows, n_cases,
+ * sample_row_id, sample_cot, min_conf, max_conf, cvegs and year (the proposal most rows
+ * have), key_text, description, row_year, top_candidate, other_description, top_score,
+ * runner_score, n_candidates. */
+json_t *store_tui_review_queue(PGconn *c, long long insurer_id, int limit, minca_err *err);
+/* The rows of one queue line: [{id, case_id}]. */
+json_t *store_tui_review_group_rows(PGconn *c, long long insurer_id, const char *norm_key, minca_err *err);
 /* matches.candidates of one row (ranked array, [] when none), plus row: the row's text. */
 json_t *store_tui_row_candidates(PGconn *c, long long insurer_id, long long row_id, minca_err *err);
 /* Catalog search over the insurer's active catalog: every word of `query` must appear (upper-cased) in
@@ -37,6 +48,11 @@ json_t *store_tui_row_candidates(PGconn *c, long long insurer_id, long long row_
  * selects the model year. At most `limit` entries {cvegs, year, marca, submarca, descveh},
  * ordered by brand, model, year (newest first). An empty query gives []. */
 json_t *store_tui_catalog_search(PGconn *c, long long insurer_id, const char *query, int limit, minca_err *err);
+/* The other cases of case_id's broker that are still open (in review, ready or in error, never
+ * exported): [{id, cot}]. */
+json_t *store_tui_broker_open_cases(PGconn *c, long long insurer_id, long long case_id, minca_err *err);
+/* The insurers' slugs, "demo, qualitas" (malloc'd), NULL + err on failure. */
+char *store_tui_insurer_slugs(PGconn *c, minca_err *err);
 /* Unfinished jobs (queued, running or failed awaiting retry) of every insurer: *n. Uses the
  * jobs_unfinished partial index. */
 int store_tui_jobs_unfinished(PGconn *c, long *n, minca_err *err);

@@ -34,6 +34,7 @@
 #endif
 
 #include "minca/core.h"
+#include "minca/review.h"
 
 #include <curses.h>
 /* curses' refresh() macro (stdscr only, never used here) would shadow the view op. */
@@ -67,6 +68,7 @@ typedef enum tui_action {
     TUI_ACT_TAB_MATCHES,
     TUI_ACT_TAB_PROFILES,
     TUI_ACT_TAB_DASHBOARD,
+    TUI_ACT_TAB_QUEUE,      /* the review queue of every case (follows the tab order) */
     TUI_ACT_TAB_NEXT,
     TUI_ACT_TAB_PREV,
     TUI_ACT_DOWN,
@@ -105,6 +107,12 @@ typedef enum tui_action {
     TUI_ACT_CASE_INFO,      /* Matches: the case's full detail */
     TUI_ACT_CONFIRM,        /* Matches: confirm the client fields the language model suggested */
     TUI_ACT_COMPOSE,        /* Inbox: type an email in at the desk */
+    TUI_ACT_TAG,            /* Matches: tag the row for a decision on the tagged set */
+    TUI_ACT_TAG_PREFIX,     /* Matches: the next decision applies to the tagged rows */
+    TUI_ACT_ACCEPT_ABOVE,   /* Matches: accept the shown rows whose confidence is at least X */
+    TUI_ACT_DISCARD_HELD,   /* Matches: discard decisions a re-run could not place */
+    TUI_ACT_INSURER,        /* switch to another insurer (`:insurer SLUG`) */
+    TUI_ACT_MESSAGES,       /* the messages of the session (M) */
     TUI_ACT_COUNT
 } tui_action;
 
@@ -179,6 +187,11 @@ void tui_text_put(WINDOW *w, int y, int x, int width, const char *utf8, bool rig
 /* A compact time for list columns from "YYYY-MM-DD HH:MM[...]" (the store's UTC text):
  * "MM-DD HH:MM" within the current year, "YYYY-MM-DD" before it, the input otherwise. */
 void tui_text_when(const char *iso, char *out, size_t outsz);
+/* text with the words that tell it apart from the others first: the words of text missing
+ * from at least one of others[0..n) (n may be 0), then " · " and the words every one shares
+ * ("AUT 4X4 · SENTRA SENSE 5OCUP" beside "SENTRA SENSE STD 4X2 5OCUP"). Without a
+ * difference, text as it is. malloc'd. */
+char *tui_text_distinct(const char *text, const char *const *others, int n);
 /* Case- and accent-folded copy for matching ("Peña" and "PENA" fold alike). malloc'd. */
 char *tui_text_fold(const char *utf8);
 /* Splits text into lines no wider than width columns, breaking at spaces where possible;
@@ -223,6 +236,7 @@ void tui_table_sort(tui_table *t, int col, bool desc);
 int tui_table_sort_column(const tui_table *t);
 bool tui_table_sort_desc(const tui_table *t);
 int tui_table_columns(const tui_table *t);
+const char *tui_table_column_title(const tui_table *t, int col);
 /* Moves the selection to the next row after it (wrapping) whose data satisfies match.
  * True when one was found. */
 bool tui_table_select_next(tui_table *t, bool (*match)(json_t *data, void *user), void *user);
@@ -237,6 +251,10 @@ const char *tui_table_selected_key(const tui_table *t);
 int tui_table_position(const tui_table *t);   /* 1-based; 0 when empty */
 int tui_table_visible(const tui_table *t);    /* rows passing the filter */
 int tui_table_total(const tui_table *t);
+/* A long cell of column col shows its end ("…KL123456", a VIN's serial), not its start. */
+void tui_table_set_tail(tui_table *t, int col);
+/* Data of the i-th row passing the filter (0-based, in the order shown); NULL past the end. */
+json_t *tui_table_visible_data(const tui_table *t, int i);
 /* Draws header and rows into the rectangle (y, x, h, w) of win. */
 void tui_table_draw(tui_table *t, WINDOW *win, int y, int x, int h, int w);
 
@@ -319,6 +337,7 @@ extern const tui_view_ops tui_pane_cases_ops;
 extern const tui_view_ops tui_pane_matches_ops;
 extern const tui_view_ops tui_pane_profiles_ops;
 extern const tui_view_ops tui_pane_dashboard_ops;
+extern const tui_view_ops tui_pane_queue_ops;
 
 /* A scrolling text view (detail screens, help); text is copied and wrapped to the width. */
 tui_view *tui_pager_new(tui_app *app, const char *title, const char *text);
@@ -372,8 +391,33 @@ void tui_app_changed(tui_app *app);
  * typed text (Esc cancels without a call). label is shown before the text, e.g. "note: ". */
 void tui_app_prompt(tui_app *app, tui_view *v, const char *label, const char *initial,
                     void (*done)(tui_view *v, const char *text, void *user), void *user);
+/* Asks a question on the status line answered with one key: done(v, key, user) gets the key
+ * (Esc cancels without a call). */
+void tui_app_confirm(tui_app *app, tui_view *v, const char *question,
+                     void (*done)(tui_view *v, tui_key key, void *user), void *user);
 /* The acting user's login name (config user). */
 const char *tui_app_user(tui_app *app);
+
+/* ---- review helpers (decide.c) -------------------------------------------------------- */
+
+/* A confidence (JSON number, or null) as a percentage rounded down to a tenth ("98.6"), so a
+ * row to review never shows the figure of an auto-accepted one; "—" when there is none. */
+void tui_conf_text(json_t *conf, char *out, size_t outsz);
+/* Why a row (store_tui_case_rows() or a review-queue line) waits for a person, in words:
+ * "close runner-up (AUT vs STD)", "conflicting transmission AUT≠STD", "unknown word
+ * \"TRENDLIN\"", "model not in catalog"; "" for a decided row. malloc'd. */
+char *tui_review_reason(json_t *row);
+/* Decides row (an object with id, inciso, cvegs, match_year): with no undecided row like it
+ * (same normalised description), at once; otherwise after a one-key question: y the row and
+ * those of its case, o only this row, c also those of the insurer's other open cases. kind
+ * REVIEW_ACCEPT with cvegs NULL keeps the row's own proposal. close_after: close v once
+ * decided (a picking view); origin is appended to the outcome (may be NULL). The outcome goes to the status line; every view reloads. */
+void tui_decide_row(tui_view *v, json_t *row, review_kind kind, const char *cvegs, int year, bool close_after,
+                    const char *origin);
+/* Decides the n rows of ids at once (review_decide_rows); 0 or -1 (reason on the status
+ * line). *n_done: rows decided. */
+int tui_decide_ids(tui_view *v, const long long *ids, size_t n, review_kind kind, const char *cvegs, int year,
+                   int *n_done);
 
 /* JSON as indented, readable text for detail screens (malloc'd; NULL v gives ""). */
 char *tui_json_text(json_t *v, int indent);

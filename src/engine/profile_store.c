@@ -157,7 +157,23 @@ int profile_store_rerun_case(PGconn *c, long long insurer_id, long long case_id,
     snprintf(broker, sizeof broker, "%s", PQgetvalue(r, 0, 2));
     PQclear(r);
     const char *pb[] = {cid, broker[0] ? broker : NULL};
-    if (store_exec(c, err, "DELETE FROM vehicle_rows WHERE case_id = $1::bigint", 1, p + 1) < 0 ||
+    /* Reviewers' decisions and notes are held, to come back on the rows that read the same
+     * (restored by the codify step); a note counts when a person wrote it (audited). */
+    if (store_exec(c, err,
+                   "INSERT INTO review_carryover (insurer_id, case_id, attachment_id, source_sheet, source_row, content,"
+                   " inciso, description, cvegs, year, decision, confidence, note, reviewed_by, reviewed_at)"
+                   " SELECT v.insurer_id, v.case_id, v.attachment_id, v.source_sheet, v.source_row, minca_row_content(v),"
+                   "        v.inciso, concat_ws(' ', v.marca, v.submarca, v.description),"
+                   "        x.cvegs, x.year, CASE WHEN x.reviewed_by IS NOT NULL THEN x.decision END, x.confidence,"
+                   "        CASE WHEN n.noted THEN x.note END, x.reviewed_by, x.reviewed_at"
+                   "   FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"
+                   "   CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM audit_log a WHERE a.entity = 'vehicle_row'"
+                   "        AND a.entity_id = v.id::text AND a.action = 'review.note'"
+                   "        OR a.entity = 'vehicle_row' AND a.entity_id = v.id::text AND a.action = 'review.kept'"
+                   "           AND a.details->>'note' IS NOT NULL) AS noted) n"
+                   "  WHERE v.case_id = $1::bigint AND (x.reviewed_by IS NOT NULL OR n.noted)",
+                   1, p + 1) < 0 ||
+        store_exec(c, err, "DELETE FROM vehicle_rows WHERE case_id = $1::bigint", 1, p + 1) < 0 ||
         store_exec(c, err,
                    "UPDATE attachments SET status = 'stored', error = NULL, extraction = NULL"
                    " WHERE message_id = (SELECT message_id FROM cases WHERE id = $1::bigint)",

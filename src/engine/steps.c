@@ -150,6 +150,40 @@ json_t *steps_candidates_json(const codify_result *res)
 #define CODIFY_CHUNK 500
 #define CODIFY_CHUNK_SQL "500"
 
+/* A re-run of the case held its reviewers' decisions and notes (review_carryover): each
+ * comes back on the row read again from the same source position with the same content,
+ * over the codifier's fresh match. */
+static int restore_carryover(PGconn *c, long long case_id, minca_err *err)
+{
+    char cid[32];
+    snprintf(cid, sizeof cid, "%lld", case_id);
+    const char *p[] = {cid};
+    return store_exec(c, err,
+                      "WITH kept AS ("
+                      "  UPDATE review_carryover r SET restored_at = now(), restored_row_id = v.id"
+                      "    FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"
+                      "   WHERE r.case_id = $1::bigint AND r.restored_at IS NULL AND r.discarded_at IS NULL"
+                      "     AND v.case_id = r.case_id AND coalesce(v.attachment_id, 0) = coalesce(r.attachment_id, 0)"
+                      "     AND coalesce(v.source_sheet, '') = coalesce(r.source_sheet, '')"
+                      "     AND v.source_row = r.source_row AND minca_row_content(v) = r.content"
+                      "  RETURNING r.*),"
+                      " audited AS ("
+                      "  INSERT INTO audit_log (insurer_id, actor, action, entity, entity_id, details)"
+                      "  SELECT k.insurer_id, coalesce(k.reviewed_by, 'minca'), 'review.kept', 'vehicle_row',"
+                      "         k.restored_row_id::text, jsonb_build_object('case_id', k.case_id, 'carryover_id', k.id,"
+                      "         'decision', k.decision, 'cvegs', k.cvegs, 'year', k.year, 'note', k.note)"
+                      "    FROM kept k)"
+                      " UPDATE matches x SET"
+                      "   cvegs = CASE WHEN k.decision IS NOT NULL THEN k.cvegs ELSE x.cvegs END,"
+                      "   year = CASE WHEN k.decision IS NOT NULL THEN k.year ELSE x.year END,"
+                      "   decision = coalesce(k.decision, x.decision),"
+                      "   reviewed_by = CASE WHEN k.decision IS NOT NULL THEN k.reviewed_by ELSE x.reviewed_by END,"
+                      "   reviewed_at = CASE WHEN k.decision IS NOT NULL THEN k.reviewed_at ELSE x.reviewed_at END,"
+                      "   note = coalesce(k.note, x.note), updated_at = now()"
+                      "  FROM kept k WHERE x.vehicle_row_id = k.restored_row_id",
+                      1, p);
+}
+
 static int step_codify(engine_ctx *ctx, minca_err *err)
 {
     json_int_t case_id = json_integer_value(json_object_get(ctx->job->payload, "case_id"));
@@ -210,14 +244,16 @@ static int step_codify(engine_ctx *ctx, minca_err *err)
         char year[16], conf[32];
         snprintf(year, sizeof year, "%d", res->year);
         snprintf(conf, sizeof conf, "%.6f", res->confidence);
+        char norm_key[CODIFY_KEY_MAX];
+        codify_correction_key(&q, norm_key);
         const char *mp[] = {PQgetvalue(rows, i, 0), ins, ver, res->cvegs[0] ? res->cvegs : NULL,
                             res->cvegs[0] ? year : NULL, conf, codify_decision_name(res->decision), cands_s,
-                            res->reason[0] ? res->reason : NULL, model_note};
+                            res->reason[0] ? res->reason : NULL, model_note, norm_key};
         rc = store_exec(ctx->pg, err,
                         "INSERT INTO matches (vehicle_row_id, insurer_id, catalog_version_id, cvegs, year, confidence,"
-                        " decision, candidates, note, model_note) VALUES ($1::bigint, $2::bigint, $3::bigint, $4, $5::int,"
-                        " $6::float8, $7, $8::jsonb, $9, $10) ON CONFLICT (vehicle_row_id) DO NOTHING",
-                        10, mp);
+                        " decision, candidates, note, model_note, norm_key) VALUES ($1::bigint, $2::bigint, $3::bigint, $4,"
+                        " $5::int, $6::float8, $7, $8::jsonb, $9, $10, $11) ON CONFLICT (vehicle_row_id) DO NOTHING",
+                        11, mp);
         free(model_note);
         free(cands_s);
     }
@@ -227,6 +263,8 @@ static int step_codify(engine_ctx *ctx, minca_err *err)
         index_release(ci);
     int n_rows = PQntuples(rows);
     PQclear(rows);
+    if (rc == 0 && n_rows > 0)
+        rc = restore_carryover(ctx->pg, case_id, err);
     if (rc < 0)
         return -1;
     ctx->event = json_pack("{s:I, s:i}", "case_id", (json_int_t)case_id, "rows", n_rows);

@@ -139,8 +139,19 @@ json_t *store_tui_case_rows(PGconn *c, long long insurer_id, long long case_id, 
         "       v.vin, v.plates, v.use, v.coverage, v.insured_amount, v.issues,"
         "       x.cvegs, x.year AS match_year, x.confidence, x.decision, x.note, x.reviewed_by,"
         "       to_char(x.reviewed_at, 'YYYY-MM-DD HH24:MI') AS reviewed_at,"
-        "       ce.marca AS key_marca, ce.submarca AS key_submarca, ce.descveh AS key_description"
+        "       ce.marca AS key_marca, ce.submarca AS key_submarca, ce.descveh AS key_description,"
+        /* What the review desk says about an open row: the top candidate's evidence, and the
+         * version the key is told apart from (the runner-up, or the top one when the runner-up
+         * was picked). */
+        "       CASE WHEN x.reviewed_by IS NULL AND x.decision IN ('needs_review', 'no_match')"
+        "            THEN x.candidates->0 END AS top_candidate,"
+        "       CASE WHEN x.candidates->1->>'cvegs' = x.cvegs THEN x.candidates->0->>'description'"
+        "            ELSE x.candidates->1->>'description' END AS other_description,"
+        "       (x.candidates->0->>'score')::float8 AS top_score, (x.candidates->1->>'score')::float8 AS runner_score,"
+        "       jsonb_array_length(coalesce(x.candidates, '[]'::jsonb)) AS n_candidates,"
+        "       a.filename AS source_file"
         "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
+        "  LEFT JOIN attachments a ON a.id = v.attachment_id"
         "  LEFT JOIN LATERAL (SELECT e.marca, e.submarca, e.descveh FROM catalog_entries e"
         "     WHERE e.catalog_version_id = coalesce(x.catalog_version_id,"
         "             (SELECT cv.id FROM catalog_versions cv WHERE cv.insurer_id = $1::bigint AND cv.active))"
@@ -159,7 +170,7 @@ json_t *store_tui_row_candidates(PGconn *c, long long insurer_id, long long row_
     json_t *rows = store_query_json(
         c, err,
         "SELECT v.id, v.inciso, v.marca, v.submarca, v.year, v.description, x.cvegs, x.year AS match_year,"
-        "       x.decision, coalesce(x.candidates, '[]'::jsonb) AS candidates, x.model_note"
+        "       x.decision, x.confidence, x.reviewed_by, coalesce(x.candidates, '[]'::jsonb) AS candidates, x.model_note"
         "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
         " WHERE v.insurer_id = $1::bigint AND v.id = $2::bigint",
         2, p);
@@ -259,4 +270,81 @@ json_t *store_tui_case_sheets(PGconn *c, long long insurer_id, long long case_id
         " WHERE k.insurer_id = $1::bigint AND k.id = $2::bigint AND a.role IS DISTINCT FROM 'inline_signature_image'"
         " ORDER BY a.ordinal",
         2, p);
+}
+
+json_t *store_tui_review_queue(PGconn *c, long long insurer_id, int limit, minca_err *err)
+{
+    char ins[32], lim[16];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 5000);
+    const char *p[] = {ins, lim};
+    /* One line per description: the rows a decision would settle (matches_review_queue serves
+     * the scan), the proposal most of them have, and one row to show and explain. */
+    return store_query_json(
+        c, err,
+        "WITH open AS ("
+        "  SELECT x.vehicle_row_id, x.norm_key, x.cvegs, x.year, x.confidence, v.case_id"
+        "    FROM matches x JOIN vehicle_rows v ON v.id = x.vehicle_row_id JOIN cases k ON k.id = v.case_id"
+        "   WHERE x.insurer_id = $1::bigint AND x.decision = 'needs_review' AND x.reviewed_by IS NULL"
+        "     AND x.norm_key IS NOT NULL AND k.status NOT IN ('exported', 'error')),"
+        " groups AS ("
+        "  SELECT norm_key, count(*) AS n_rows, count(DISTINCT case_id) AS n_cases,"
+        "         min(vehicle_row_id) AS sample_row_id, min(confidence) AS min_conf, max(confidence) AS max_conf,"
+        "         mode() WITHIN GROUP (ORDER BY cvegs || '/' || year) AS proposal"
+        "    FROM open GROUP BY norm_key ORDER BY count(*) DESC, norm_key LIMIT $2::int)"
+        " SELECT g.norm_key, g.n_rows, g.n_cases, g.sample_row_id, g.min_conf, g.max_conf,"
+        "        split_part(g.proposal, '/', 1) AS cvegs, nullif(split_part(g.proposal, '/', 2), '')::int AS year,"
+        "        coalesce(nullif(v.description, ''), concat_ws(' ', v.marca, v.submarca)) AS description, v.year AS row_year,"
+        "        k.cot AS sample_cot, x.candidates->0 AS top_candidate,"
+        "        CASE WHEN x.candidates->1->>'cvegs' = x.cvegs THEN x.candidates->0->>'description'"
+        "             ELSE x.candidates->1->>'description' END AS other_description,"
+        "        (x.candidates->0->>'score')::float8 AS top_score, (x.candidates->1->>'score')::float8 AS runner_score,"
+        "        jsonb_array_length(x.candidates) AS n_candidates,"
+        "        (SELECT concat_ws(' ', e.marca, e.submarca, e.descveh) FROM catalog_entries e"
+        "          WHERE e.catalog_version_id = x.catalog_version_id AND e.cvegs = split_part(g.proposal, '/', 1)"
+        "            AND e.modelo::text = split_part(g.proposal, '/', 2) LIMIT 1) AS key_text"
+        "   FROM groups g JOIN vehicle_rows v ON v.id = g.sample_row_id JOIN matches x ON x.vehicle_row_id = v.id"
+        "   JOIN cases k ON k.id = v.case_id"
+        "  ORDER BY g.n_rows DESC, g.norm_key",
+        2, p);
+}
+
+json_t *store_tui_review_group_rows(PGconn *c, long long insurer_id, const char *norm_key, minca_err *err)
+{
+    char ins[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    const char *p[] = {ins, norm_key};
+    return store_query_json(c, err,
+                            "SELECT x.vehicle_row_id AS id, v.case_id FROM matches x"
+                            "  JOIN vehicle_rows v ON v.id = x.vehicle_row_id JOIN cases k ON k.id = v.case_id"
+                            " WHERE x.insurer_id = $1::bigint AND x.norm_key = $2 AND x.decision = 'needs_review'"
+                            "   AND x.reviewed_by IS NULL AND k.status NOT IN ('exported', 'error')"
+                            " ORDER BY v.case_id, x.vehicle_row_id",
+                            2, p);
+}
+
+char *store_tui_insurer_slugs(PGconn *c, minca_err *err)
+{
+    PGresult *r = store_query(c, err, "SELECT coalesce(string_agg(slug, ', ' ORDER BY slug), '') FROM insurers", 0, NULL);
+    if (!r)
+        return NULL;
+    char *out = strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return out;
+}
+
+json_t *store_tui_broker_open_cases(PGconn *c, long long insurer_id, long long case_id, minca_err *err)
+{
+    char ins[32], cid[32];
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    snprintf(cid, sizeof cid, "%lld", case_id);
+    const char *p[] = {ins, cid};
+    return store_query_json(c, err,
+                            "SELECT o.id, o.cot FROM cases k JOIN cases o ON o.insurer_id = k.insurer_id"
+                            "   AND o.broker_id = k.broker_id AND o.id <> k.id"
+                            " WHERE k.insurer_id = $1::bigint AND k.id = $2::bigint"
+                            "   AND o.status IN ('review', 'ready', 'error')"
+                            "   AND NOT EXISTS (SELECT 1 FROM exports e WHERE e.case_id = o.id)"
+                            " ORDER BY o.id",
+                            2, p);
 }

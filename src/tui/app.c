@@ -12,13 +12,16 @@
 #include "minca/tui.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <fcntl.h>
+#include <langinfo.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TUI_MIN_COLS 80
@@ -29,14 +32,15 @@
 #define TUI_WAKE_SECONDS 0.25      /* a finished job is shown within this */
 
 enum { DIRTY_TABS = 1, DIRTY_BODY = 2, DIRTY_STATUS = 4, DIRTY_ALL = 7 };
-enum { TAB_INBOX, TAB_CASES, TAB_MATCHES, TAB_PROFILES, TAB_DASHBOARD, TAB_COUNT };
-typedef enum { PROMPT_NONE, PROMPT_FILTER, PROMPT_COMMAND, PROMPT_TEXT } prompt_kind;
+enum { TAB_INBOX, TAB_CASES, TAB_MATCHES, TAB_PROFILES, TAB_DASHBOARD, TAB_QUEUE, TAB_COUNT };
+typedef enum { PROMPT_NONE, PROMPT_FILTER, PROMPT_COMMAND, PROMPT_TEXT, PROMPT_CHOICE } prompt_kind;
 
 struct tui_app {
     PGconn *db;
     char db_error[1024];
     store_insurer insurer;
     bool insurer_known;
+    char insurer_slug[64];  /* the insurer shown: MINCA_INSURER, else the last one used here, else config */
     char *current_cot;
 
     tui_view *tabs[TAB_COUNT];
@@ -50,6 +54,8 @@ struct tui_app {
 
     char message[512];
     tui_elem message_level;
+    char *messages[100];  /* the message history (M), oldest first: "HH:MM:SS text" */
+    int n_messages;
 
     char stamp[512];      /* store_tui_change_stamp() at the last poll */
     char stamp_cot[64];   /* the case it covered */
@@ -60,11 +66,14 @@ struct tui_app {
     double events_backoff; /* doubles while Redis stays away (a TCP connect may take seconds) */
     prompt_kind prompt;   /* the status line is a prompt: `/` filter, `:` command or text */
     tui_line line;
-    char prompt_label[64];
+    char prompt_label[320];
     tui_view *prompt_view;
     void (*prompt_done)(tui_view *v, const char *text, void *user);
+    void (*choice_done)(tui_view *v, tui_key key, void *user);
     void *prompt_user;
     tui_view *closing;    /* a view that asked to be closed (tui_app_close) */
+    char *history[32];    /* `:` commands run, oldest first */
+    int n_history, history_at;
     bool quit;
 
     engine *engine;       /* the pipeline, run in-process while the desk is open */
@@ -87,7 +96,7 @@ static void on_signal(int sig) { got_signal = sig; }
 
 static const tui_view_ops *const tab_ops[TAB_COUNT] = {
     &tui_pane_inbox_ops, &tui_pane_cases_ops, &tui_pane_matches_ops, &tui_pane_profiles_ops,
-    &tui_pane_dashboard_ops,
+    &tui_pane_dashboard_ops, &tui_pane_queue_ops,
 };
 
 static tui_view *top_view(tui_app *app)
@@ -105,6 +114,19 @@ void tui_app_message(tui_app *app, tui_elem level, const char *fmt, ...)
     va_end(ap);
     app->message_level = level;
     app->dirty |= DIRTY_STATUS;
+    char when[16];
+    time_t now = time(NULL);
+    strftime(when, sizeof when, "%H:%M:%S", localtime(&now));
+    if (app->n_messages == (int)(sizeof app->messages / sizeof app->messages[0])) {
+        free(app->messages[0]);
+        memmove(app->messages, app->messages + 1, sizeof app->messages - sizeof app->messages[0]);
+        app->n_messages--;
+    }
+    app->messages[app->n_messages++] = core_strdup_printf("%s %s%s", when,
+                                                          level == TUI_EL_ERROR  ? "error: "
+                                                          : level == TUI_EL_WARN ? "warning: "
+                                                                                 : "",
+                                                          app->message);
     if (level == TUI_EL_ERROR)
         log_error("tui: %s", app->message);
     else if (level == TUI_EL_WARN)
@@ -118,7 +140,7 @@ void tui_app_dirty(tui_app *app) { app->dirty |= DIRTY_BODY | DIRTY_STATUS; }
 static void find_insurer(tui_app *app)
 {
     minca_err err = {0};
-    const char *slug = config_get()->insurer;
+    const char *slug = app->insurer_slug;
     int found = store_insurer_find(app->db, slug, &app->insurer, &err);
     app->insurer_known = found == 1;
     if (found < 0)
@@ -160,7 +182,71 @@ long long tui_app_insurer_id(tui_app *app)
     return app->insurer_known ? app->insurer.id : 0;
 }
 
-const char *tui_app_insurer_slug(tui_app *app) { return config_get()->insurer; }
+const char *tui_app_insurer_slug(tui_app *app) { return app->insurer_slug; }
+
+/* The insurer the desk last showed, kept under MINCA_HOME so the next start opens on it. */
+static char *last_insurer_path(void)
+{
+    const char *home = config_get()->home;
+    return home ? core_strdup_printf("%s/tui-insurer", home) : NULL;
+}
+
+static void choose_start_insurer(tui_app *app)
+{
+    snprintf(app->insurer_slug, sizeof app->insurer_slug, "%s", config_get()->insurer ? config_get()->insurer : "demo");
+    if (getenv("MINCA_INSURER") && *getenv("MINCA_INSURER"))
+        return; /* asked for by name */
+    char *path = last_insurer_path();
+    FILE *f = path ? fopen(path, "r") : NULL;
+    char line[64];
+    if (f && fgets(line, sizeof line, f) && *core_trim(line))
+        snprintf(app->insurer_slug, sizeof app->insurer_slug, "%s", core_trim(line));
+    if (f)
+        fclose(f);
+    free(path);
+}
+
+static void remember_insurer(tui_app *app)
+{
+    char *path = last_insurer_path();
+    FILE *f = path ? fopen(path, "w") : NULL;
+    if (f) {
+        fprintf(f, "%s\n", app->insurer_slug);
+        fclose(f);
+    }
+    free(path);
+}
+
+static void pop_view(tui_app *app);
+
+/* Switches the desk to another insurer: every pane reloads for it. */
+static void switch_insurer(tui_app *app, const char *slug)
+{
+    PGconn *db = tui_app_db(app);
+    if (!db)
+        return;
+    store_insurer ins;
+    minca_err err = {0};
+    int found = store_insurer_find(db, slug, &ins, &err);
+    if (found <= 0) {
+        char *known = store_tui_insurer_slugs(db, &err);
+        tui_app_message(app, TUI_EL_ERROR, "no insurer '%s'%s%s", slug, known ? "; known: " : "", known ? known : "");
+        free(known);
+        return;
+    }
+    snprintf(app->insurer_slug, sizeof app->insurer_slug, "%s", slug);
+    app->insurer = ins;
+    app->insurer_known = true;
+    remember_insurer(app);
+    while (app->depth)
+        pop_view(app);
+    tui_app_set_current_case(app, NULL);
+    app->stamp[0] = '\0';
+    for (int i = 0; i < TAB_COUNT; i++)
+        app->tabs[i]->stale = true;
+    app->dirty = DIRTY_ALL;
+    tui_app_message(app, TUI_EL_OK, "insurer %s", slug);
+}
 
 PGconn *tui_app_store(tui_app *app, tui_table *t, long long *insurer_id)
 {
@@ -180,7 +266,7 @@ PGconn *tui_app_store(tui_app *app, tui_table *t, long long *insurer_id)
         tui_table_done(t);
         char *hint = core_strdup_printf("Insurer '%s' has no data yet. Load some mail with\n"
                                         "`minca batch --insurer %s PATH`, then press {reload}.",
-                                        config_get()->insurer, config_get()->insurer);
+                                        app->insurer_slug, app->insurer_slug);
         tui_table_set_empty(t, hint);
         free(hint);
         return NULL;
@@ -275,6 +361,18 @@ void tui_app_prompt(tui_app *app, tui_view *v, const char *label, const char *in
     app->dirty |= DIRTY_STATUS;
 }
 
+void tui_app_confirm(tui_app *app, tui_view *v, const char *question,
+                     void (*done)(tui_view *v, tui_key key, void *user), void *user)
+{
+    app->prompt = PROMPT_CHOICE;
+    snprintf(app->prompt_label, sizeof app->prompt_label, "%s", question ? question : "");
+    app->prompt_view = v;
+    app->choice_done = done;
+    app->prompt_user = user;
+    tui_line_reset(&app->line, NULL);
+    app->dirty |= DIRTY_STATUS;
+}
+
 const char *tui_app_user(tui_app *app)
 {
     (void)app;
@@ -351,7 +449,7 @@ static void draw_status(tui_app *app)
         snprintf(jobs, sizeof jobs, "idle  ");
     bool busy = app->message[0] || app->prompt != PROMPT_NONE; /* room for the message */
     snprintf(right, sizeof right, " %s%s@%s%s ", jobs, config_get()->user ? config_get()->user : "?",
-             config_get()->insurer, busy ? "" : "  ?:help");
+             app->insurer_slug, busy ? "" : "  ?:help");
     int rw = tui_text_width(right);
 
     char left[160];
@@ -373,16 +471,17 @@ static void draw_status(tui_app *app)
     tui_text_put(w, 0, 0, lw, left, false);
 
     int mid_x = lw, mid_w = cols - lw - rw;
-    if (mid_w < 10) { /* narrow: drop the user part */
+    if (mid_w < 10 || ((app->prompt == PROMPT_CHOICE || app->prompt == PROMPT_TEXT) &&
+                        tui_text_width(app->prompt_label) + (int)app->line.len + 1 > mid_w)) { /* narrow, or a question to read whole: drop the user part */
         rw = 0;
         mid_w = cols - lw;
     }
     if (app->prompt != PROMPT_NONE) {
-        char prompt[600];
-        if (app->prompt == PROMPT_TEXT)
-            snprintf(prompt, sizeof prompt, "%s%s", app->prompt_label, app->line.buf);
+        char prompt[600];   /* a prompt longer than this is shown cut: it does not fit a line anyway */
+        if (app->prompt == PROMPT_TEXT || app->prompt == PROMPT_CHOICE)
+            core_fmt(prompt, sizeof prompt, "%s%s", app->prompt_label, app->line.buf);
         else
-            snprintf(prompt, sizeof prompt, "%c%s", app->prompt == PROMPT_FILTER ? '/' : ':', app->line.buf);
+            core_fmt(prompt, sizeof prompt, "%c%s", app->prompt == PROMPT_FILTER ? '/' : ':', app->line.buf);
         int pw = tui_text_width(prompt) + 1;
         if (pw > mid_w)
             pw = mid_w;
@@ -494,9 +593,134 @@ static void handle_resize(tui_app *app)
 
 static void handle_action(tui_app *app, tui_action act, tui_key key);
 
-/* The `:` prompt: an action name from the key table, run as if its key was pressed. */
+static bool row_has_inciso(json_t *row, void *user)
+{
+    return tui_json_int(row, "inciso") == *(long long *)user && json_is_integer(json_object_get(row, "inciso"));
+}
+
+/* Commands with arguments: `:334` (inciso 334), `:sort COLUMN [asc|desc]`, `:insurer SLUG`.
+ * True when word was one of them. */
+static bool run_command(tui_app *app, const char *word, const char *args)
+{
+    tui_view *v = top_view(app);
+    if (word[strspn(word, "0123456789")] == '\0') {
+        long long inciso = atoll(word);
+        if (!v->table || !tui_table_select_next(v->table, row_has_inciso, &inciso))
+            tui_app_message(app, TUI_EL_WARN, "no inciso %lld here", inciso);
+        else if (v->ops->select)
+            v->ops->select(v);
+        app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+        return true;
+    }
+    if (strcmp(word, "sort") == 0) {
+        if (!v->table)
+            return true;
+        char col[64] = "", dir[16] = "";
+        sscanf(args, "%63s %15s", col, dir);
+        int n = tui_table_columns(v->table), found = -1;
+        for (int i = 0; i < n && found < 0 && *col; i++)
+            if (g_ascii_strncasecmp(tui_table_column_title(v->table, i), col, strlen(col)) == 0)
+                found = i;
+        if (found < 0) {
+            GString *names = g_string_new(NULL);
+            for (int i = 0; i < n; i++)
+                g_string_append_printf(names, "%s%s", i ? ", " : "", tui_table_column_title(v->table, i));
+            tui_app_message(app, TUI_EL_ERROR, "sort by what? columns: %s", names->str);
+            g_string_free(names, TRUE);
+            return true;
+        }
+        tui_table_sort(v->table, found, g_ascii_strncasecmp(dir, "desc", 1) == 0 && *dir);
+        if (v->ops->select)
+            v->ops->select(v);
+        app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+        return true;
+    }
+    if (strcmp(word, "insurer") == 0) {
+        if (!*args) {
+            minca_err err = {0};
+            char *known = app->db ? store_tui_insurer_slugs(app->db, &err) : NULL;
+            tui_app_message(app, TUI_EL_NORMAL, "insurer %s%s%s; :insurer SLUG switches", app->insurer_slug,
+                            known ? " of " : "", known ? known : "");
+            free(known);
+        } else {
+            switch_insurer(app, args);
+        }
+        return true;
+    }
+    return false;
+}
+
+/* The `:` prompt: an action name from the key table, run as if its key was pressed, or one of
+ * the commands with arguments above. */
+/* Tab in the `:` prompt: the action or command names the typed word begins, completed as far
+ * as they agree (listed when several). */
+static void complete_command(tui_app *app)
+{
+    static const char *const commands[] = {"sort", "insurer"};
+    const char *typed = app->line.buf;
+    if (strchr(typed, ' '))
+        return;
+    size_t n = strlen(typed);
+    GPtrArray *found = g_ptr_array_new();
+    for (int a = 1; a < TUI_ACT_COUNT; a++) {
+        const char *name = tui_action_name((tui_action)a);
+        if (name && *name && strncmp(name, typed, n) == 0)
+            g_ptr_array_add(found, (gpointer)name);
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strncmp(commands[i], typed, n) == 0)
+            g_ptr_array_add(found, (gpointer)commands[i]);
+    if (found->len) {
+        const char *first = g_ptr_array_index(found, 0);
+        size_t common = strlen(first);
+        GString *list = g_string_new(NULL);
+        for (guint i = 0; i < found->len; i++) {
+            const char *name = g_ptr_array_index(found, i);
+            size_t k = 0;
+            while (k < common && name[k] == first[k])
+                k++;
+            common = k;
+            g_string_append_printf(list, "%s%s", i ? " " : "", name);
+        }
+        char buf[sizeof app->line.buf];
+        snprintf(buf, sizeof buf, "%.*s%s", (int)common, first, found->len == 1 ? " " : "");
+        tui_line_reset(&app->line, buf);
+        if (found->len > 1)
+            tui_app_message(app, TUI_EL_NORMAL, "%s", list->str);
+        g_string_free(list, TRUE);
+    }
+    g_ptr_array_free(found, TRUE);
+}
+
+static void remember_command(tui_app *app, const char *text)
+{
+    if (!*text || (app->n_history && strcmp(app->history[app->n_history - 1], text) == 0))
+        return;
+    if (app->n_history == (int)(sizeof app->history / sizeof app->history[0])) {
+        free(app->history[0]);
+        memmove(app->history, app->history + 1, sizeof app->history - sizeof app->history[0]);
+        app->n_history--;
+    }
+    app->history[app->n_history++] = strdup(text);
+}
+
 static void handle_command_key(tui_app *app, tui_key key)
 {
+    if (key == '\t') {
+        complete_command(app);
+        app->dirty |= DIRTY_STATUS;
+        return;
+    }
+    if (key == TUI_FN(KEY_UP) || key == TUI_FN(KEY_DOWN)) {
+        /* Up and Down walk the commands run before. */
+        int at = app->history_at + (key == TUI_FN(KEY_UP) ? -1 : 1);
+        if (at >= 0 && at <= app->n_history) {
+            app->history_at = at;
+            tui_line_reset(&app->line, at < app->n_history ? app->history[at] : "");
+        }
+        app->dirty |= DIRTY_STATUS;
+        return;
+    }
     bool changed = false;
     tui_line_result r = tui_line_key(&app->line, key, &changed);
     app->dirty |= DIRTY_STATUS;
@@ -507,9 +731,15 @@ static void handle_command_key(tui_app *app, tui_key key)
         return;
     char name[sizeof app->line.buf];
     snprintf(name, sizeof name, "%s", app->line.buf);
+    remember_command(app, core_trim(name));
     char *word = core_trim(name);
-    word[strcspn(word, " ")] = '\0';
+    char *args = word + strcspn(word, " ");
+    if (*args)
+        *args++ = '\0';
+    args = core_trim(args);
     if (!*word)
+        return;
+    if (run_command(app, word, args))
         return;
     tui_action act = tui_action_by_name(word);
     if (act == TUI_ACT_NONE || act == TUI_ACT_COMMAND) {
@@ -537,6 +767,21 @@ static void handle_text_key(tui_app *app, tui_key key)
     snprintf(text, sizeof text, "%s", app->line.buf);
     app->prompt_done(v, text, app->prompt_user);
     app->dirty |= DIRTY_BODY;
+}
+
+/* A one-key answer: Esc cancels, any other key goes to the asking view. */
+static void handle_choice_key(tui_app *app, tui_key key)
+{
+    app->prompt = PROMPT_NONE;
+    app->dirty |= DIRTY_STATUS | DIRTY_BODY;
+    tui_view *v = app->prompt_view;
+    app->prompt_view = NULL;
+    if (key == 27 || v != top_view(app)) {
+        tui_app_message(app, TUI_EL_NORMAL, "cancelled");
+        return;
+    }
+    app->message[0] = '\0';
+    app->choice_done(v, key, app->prompt_user);
 }
 
 static void handle_filter_key(tui_app *app, tui_key key)
@@ -570,6 +815,20 @@ static void open_help(tui_app *app)
     tui_view *v = tui_pager_new(app, title, text);
     free(text);
     free(title);
+    if (v)
+        push_view(app, v);
+}
+
+/* M: the messages of this session, newest first, so a status line that was replaced is not lost. */
+static void open_messages(tui_app *app)
+{
+    GString *text = g_string_new(NULL);
+    for (int i = app->n_messages - 1; i >= 0; i--)
+        g_string_append_printf(text, "%s\n", app->messages[i]);
+    if (!text->len)
+        g_string_append(text, "No message yet.\n");
+    tui_view *v = tui_pager_new(app, "Messages (newest first)", text->str);
+    g_string_free(text, TRUE);
     if (v)
         push_view(app, v);
 }
@@ -611,6 +870,9 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
     case TUI_ACT_HELP:
         open_help(app);
         break;
+    case TUI_ACT_MESSAGES:
+        open_messages(app);
+        break;
     case TUI_ACT_RELOAD: {
         tui_view *base = app->tabs[app->active];
         app->events_retry = 0; /* a reload also retries the live-update subscription */
@@ -634,6 +896,7 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
     case TUI_ACT_TAB_MATCHES:
     case TUI_ACT_TAB_PROFILES:
     case TUI_ACT_TAB_DASHBOARD:
+    case TUI_ACT_TAB_QUEUE:
         show_tab(app, act - TUI_ACT_TAB_INBOX);
         break;
     case TUI_ACT_TAB_NEXT:
@@ -668,9 +931,24 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
         }
         break;
     case TUI_ACT_COMMAND:
+    case TUI_ACT_INSURER:
         app->prompt = PROMPT_COMMAND;
-        tui_line_reset(&app->line, NULL);
+        app->history_at = app->n_history;
+        tui_line_reset(&app->line, act == TUI_ACT_INSURER ? "insurer " : NULL);
         app->dirty |= DIRTY_STATUS;
+        break;
+    case TUI_ACT_STEP_NEXT:
+    case TUI_ACT_STEP_PREV:
+        /* Outside the wizard, > and < pick the sort column (htop's way), descending for
+         * numbers: the header shows the column and its direction. */
+        if (v->table) {
+            int n = tui_table_columns(v->table), col = tui_table_sort_column(v->table);
+            col = act == TUI_ACT_STEP_NEXT ? (col + 1 < n ? col + 1 : -1) : (col < 0 ? n - 1 : col - 1);
+            tui_table_sort(v->table, col, false);
+            if (v->ops->select)
+                v->ops->select(v);
+            app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+        }
         break;
     case TUI_ACT_SORT:
     case TUI_ACT_SORT_REVERSE:
@@ -762,6 +1040,15 @@ static void handle_key(tui_app *app, tui_key key)
     }
     if (app->prompt == PROMPT_TEXT) {
         handle_text_key(app, key);
+        return;
+    }
+    if (app->prompt == PROMPT_CHOICE) {
+        handle_choice_key(app, key);
+        if (app->closing) {
+            if (app->depth && app->stack[app->depth - 1] == app->closing)
+                pop_view(app);
+            app->closing = NULL;
+        }
         return;
     }
     if (key == TUI_FN(KEY_MOUSE))
@@ -960,6 +1247,10 @@ static void app_free(tui_app *app)
     for (int i = 0; i < TAB_COUNT; i++)
         tui_view_free(app->tabs[i]);
     free(app->current_cot);
+    for (int i = 0; i < app->n_history; i++)
+        free(app->history[i]);
+    for (int i = 0; i < app->n_messages; i++)
+        free(app->messages[i]);
     tui_events_close(app->events);
     if (app->db)
         PQfinish(app->db);
@@ -999,6 +1290,7 @@ int tui_run(void)
     app.full_redraw = getenv("MINCA_TUI_FULL_REDRAW") && strcmp(getenv("MINCA_TUI_FULL_REDRAW"), "1") == 0;
     install_signals();
     tui_keys_init();
+    choose_start_insurer(&app);
     for (int i = 0; i < TAB_COUNT; i++) {
         app.tabs[i] = tui_view_new(&app, tab_ops[i]);
         if (!app.tabs[i]) {
@@ -1028,6 +1320,8 @@ int tui_run(void)
         log_info("tui: mouse %s", app.mouse ? "on" : "not available on this terminal");
     }
     tui_theme_load(cfg->theme);
+    const char *codeset = nl_langinfo(CODESET);
+    bool utf8 = codeset && (strcmp(codeset, "UTF-8") == 0 || strcmp(codeset, "utf8") == 0);
     wnoutrefresh(stdscr);
     create_windows(&app);
     show_connecting(&app);
@@ -1036,6 +1330,9 @@ int tui_run(void)
      * when needed) and reports a database that is down on the status line. */
     app.active = TAB_INBOX;
     app.dirty = DIRTY_ALL;
+    if (!utf8)
+        tui_app_message(&app, TUI_EL_WARN, "the locale is not UTF-8 (%s): accents and Ñ may show wrong; set LANG=C.UTF-8",
+                        codeset ? codeset : "?");
 
     const char *poll_env = getenv("MINCA_TUI_POLL");
     app.poll_seconds = poll_env && atof(poll_env) >= 0.5 ? atof(poll_env) : TUI_POLL_SECONDS;
@@ -1059,9 +1356,11 @@ int tui_run(void)
             clearok(curscr, TRUE);
             app.dirty = DIRTY_ALL;
         }
+        /* The action the key stands for, named before it runs (it may open a prompt). */
+        tui_action timed_act = app.prompt == PROMPT_NONE ? tui_keys_lookup(key) : TUI_ACT_NONE;
         handle_key(&app, key);
         if (app.timing) {
-            tui_action act = app.prompt == PROMPT_NONE ? tui_keys_lookup(key) : TUI_ACT_NONE;
+            tui_action act = timed_act;
             if (app.full_redraw)
                 app.dirty = DIRTY_ALL;
             render(&app);

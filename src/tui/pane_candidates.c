@@ -14,14 +14,14 @@
 #include <string.h>
 
 static const tui_column cand_cols[] = {
-    {"#", 2, 0, true},        {"Key", 8, 0, false},       {"Year", 4, 0, true}, {"Score", 5, 0, true},
-    {"Brand", 8, 1, false},   {"Model", 8, 1, false},     {"Description", 16, 5, false},
+    {"#", 2, 0, true},      {"Key", 8, 0, false},   {"Year", 4, 0, true},           {"Conf%", 5, 0, true},
+    {"Score", 5, 0, true},  {"Brand", 6, 1, false}, {"Model", 6, 1, false}, {"Description", 20, 6, false},
 };
 #define N_COLS (int)(sizeof cand_cols / sizeof cand_cols[0])
 /* The same with the language model's rank and reason. */
 static const tui_column model_cols[] = {
-    {"#", 2, 0, true},        {"Key", 8, 0, false},       {"Year", 4, 0, true}, {"Score", 5, 0, true},
-    {"Brand", 8, 1, false},   {"Model", 8, 1, false},     {"Description", 16, 4, false},
+    {"#", 2, 0, true},        {"Key", 8, 0, false},       {"Year", 4, 0, true}, {"Conf%", 5, 0, true},
+    {"Score", 5, 0, true},    {"Brand", 6, 1, false},     {"Model", 6, 1, false}, {"Description", 16, 4, false},
     {"AI", 3, 0, true},       {"Model's reason", 14, 4, false},
 };
 #define N_MODEL_COLS (int)(sizeof model_cols / sizeof model_cols[0])
@@ -94,30 +94,55 @@ static void cand_refresh(tui_view *v)
         }
     }
     tui_table_clear(v->table);
-    size_t i;
+    size_t i, n = json_array_size(json_object_get(row, "candidates"));
     json_t *k;
+    /* The words that tell the versions apart come first in their description. */
+    const char *texts[n > 0 ? n : 1];
+    json_array_foreach(json_object_get(row, "candidates"), i, k)
+        texts[i] = tui_json_str(k, "description");
     json_array_foreach(json_object_get(row, "candidates"), i, k) {
-        char rank[24], year[24], score[48], key[64];
+        char rank[24], year[24], score[48], key[64], conf[16] = "";
         snprintf(rank, sizeof rank, "%zu", i + 1);
         snprintf(year, sizeof year, "%lld", tui_json_int(k, "year"));
         json_t *s = json_object_get(k, "score");
+        /* The score only ranks candidates (it can be negative); the confidence, a probability,
+         * belongs to the codifier's proposal alone. */
         snprintf(score, sizeof score, "%.2f", json_is_number(s) ? json_number_value(s) : 0.0);
         snprintf(key, sizeof key, "%s/%s", tui_json_str(k, "cvegs"), year);
         bool chosen = strcmp(tui_json_str(k, "cvegs"), tui_json_str(row, "cvegs")) == 0 &&
                       tui_json_int(k, "year") == tui_json_int(row, "match_year");
+        if (i == 0 && !*tui_json_str(row, "reviewed_by"))
+            tui_conf_text(json_object_get(row, "confidence"), conf, sizeof conf);
+        const char *others[n > 1 ? n - 1 : 1];
+        int no = 0;
+        for (size_t j = 0; j < n; j++)
+            if (j != i)
+                others[no++] = texts[j];
+        char *desc = tui_text_distinct(texts[i], others, no);
         char model_rank[16] = "";
         if (json_is_integer(json_object_get(k, "model_rank")))
             snprintf(model_rank, sizeof model_rank, "%lld", tui_json_int(k, "model_rank"));
-        const char *cells[N_MODEL_COLS] = {rank,
+        const char *model_cells[N_MODEL_COLS] = {rank,
+                                                 tui_json_str(k, "cvegs"),
+                                                 year,
+                                                 conf,
+                                                 score,
+                                                 tui_json_str(k, "marca"),
+                                                 tui_json_str(k, "submarca"),
+                                                 desc,
+                                                 model_rank,
+                                                 tui_json_str(k, "model_reason")};
+        const char *plain_cells[N_COLS] = {rank,
                                            tui_json_str(k, "cvegs"),
                                            year,
+                                           conf,
                                            score,
                                            tui_json_str(k, "marca"),
                                            tui_json_str(k, "submarca"),
-                                           tui_json_str(k, "description"),
-                                           model_rank,
-                                           tui_json_str(k, "model_reason")};
+                                           desc};
+        const char **cells = c->model ? model_cells : plain_cells;
         tui_table_add(v->table, key, cells, chosen ? TUI_EL_OK : TUI_EL_NORMAL, k);
+        free(desc);
     }
     tui_table_done(v->table);
 }
@@ -231,20 +256,12 @@ static void cand_draw(tui_view *v, WINDOW *win, int h, int w)
 
 void tui_pick_key(tui_view *v, long long row_id, json_t *row, json_t *key, const char *origin)
 {
-    PGconn *db = tui_app_db(v->app);
-    long long ins = db ? tui_app_insurer_id(v->app) : 0;
-    if (!db || !ins || !key)
+    if (!key)
         return;
-    minca_err err = {0};
-    if (review_pick(db, ins, row_id, tui_json_str(key, "cvegs"), (int)tui_json_int(key, "year"), tui_app_user(v->app),
-                    &err) < 0) {
-        tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
-        return;
-    }
-    tui_app_message(v->app, TUI_EL_OK, "inciso %lld: picked %s %lld%s", row ? tui_json_int(row, "inciso") : 0LL,
-                    tui_json_str(key, "cvegs"), tui_json_int(key, "year"), origin ? origin : "");
-    tui_app_changed(v->app);
-    tui_app_close(v->app, v);
+    json_t *subject = json_pack("{s:I, s:I}", "id", (json_int_t)row_id, "inciso",
+                                (json_int_t)(row ? tui_json_int(row, "inciso") : 0));
+    tui_decide_row(v, subject, REVIEW_PICK, tui_json_str(key, "cvegs"), (int)tui_json_int(key, "year"), true, origin);
+    json_decref(subject);
 }
 
 static tui_view *cand_enter(tui_view *v)

@@ -19,12 +19,14 @@
 #include <string.h>
 
 static const tui_column matches_cols[] = {
-    {"Inc", 3, 0, true},    {"Description", 14, 4, false}, {"Year", 4, 0, true},  {"VIN", 8, 1, false},
-    {"Key", 8, 0, false},   {"Catalog", 12, 4, false},     {"Conf", 4, 0, true},  {"Decision", 8, 0, false},
-    {"✓", 1, 0, false},
+    {"Inc", 3, 0, true},    {"Description", 12, 4, false}, {"Year", 4, 0, true},  {"VIN", 7, 0, false},
+    {"Key", 7, 0, false},   {"Catalog", 12, 4, false},     {"Conf%", 6, 0, true}, {"Decision", 8, 2, false},
+    {"✓", 2, 0, false},
 };
 #define N_COLS (int)(sizeof matches_cols / sizeof matches_cols[0])
+#define COL_VIN 3
 #define HEAD_LINES 2
+#define FOOT_LINES 3   /* the selected row in full: source, texts, why */
 
 typedef struct matches {
     char *fixed_cot;   /* pushed on one case; NULL: follows the Cases selection */
@@ -32,6 +34,11 @@ typedef struct matches {
     json_t *head;      /* store_tui_case_head(), or NULL */
     json_t *rows;      /* store_tui_case_rows() */
     int n_review, n_nomatch, n_keyed, n_open;
+    int n_held;        /* decisions a re-run held that came back on no row */
+    GHashTable *tagged; /* row ids (gint64 keys, owned) tagged with `t` */
+    bool tag_prefix;   /* `;`: the next decision applies to the tagged rows */
+    WINDOW *win;       /* where the footer was last drawn, for a move to redraw it alone */
+    int foot_y, foot_w;
 } matches;
 
 static const char *no_case_hint = "No case selected. Pick one in the Cases pane ({cases}), then come back here ({matches}).";
@@ -39,10 +46,13 @@ static const char *no_case_hint = "No case selected. Pick one in the Cases pane 
 static int matches_open(tui_view *v)
 {
     v->rows_redraw_alone = true;
-    v->priv = calloc(1, sizeof(matches));
+    matches *m = calloc(1, sizeof(matches));
+    v->priv = m;
     v->table = tui_table_new(matches_cols, N_COLS);
     if (!v->priv || !v->table)
         return -1;
+    m->tagged = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    tui_table_set_tail(v->table, COL_VIN);
     tui_table_set_empty(v->table, no_case_hint);
     return 0;
 }
@@ -55,6 +65,7 @@ static void matches_close(tui_view *v)
         json_decref(m->rows);
         free(m->cot);
         free(m->fixed_cot);
+        g_hash_table_destroy(m->tagged);
         free(m);
     }
     tui_table_free(v->table);
@@ -90,9 +101,16 @@ static const char *shown_cot(tui_view *v)
     return m->fixed_cot ? m->fixed_cot : tui_app_current_case(v->app);
 }
 
+static bool is_tagged(matches *m, long long id)
+{
+    gint64 k = id;
+    return g_hash_table_contains(m->tagged, &k);
+}
+
 static void add_row(tui_view *v, json_t *r, size_t i)
 {
-    char key[32], inciso[16], year[16], conf[16], catalog[600];
+    matches *m = v->priv;
+    char key[32], inciso[16], year[16], conf[16];
     snprintf(key, sizeof key, "%lld", tui_json_int(r, "id"));
     json_t *inc = json_object_get(r, "inciso");
     snprintf(inciso, sizeof inciso, "%lld", json_is_integer(inc) ? (long long)json_integer_value(inc) : (long long)i + 1);
@@ -103,26 +121,41 @@ static void add_row(tui_view *v, json_t *r, size_t i)
         snprintf(year, sizeof year, "%lld", (long long)json_integer_value(y));
     else
         year[0] = '\0';
-    json_t *c = json_object_get(r, "confidence");
-    if (json_is_number(c))
-        snprintf(conf, sizeof conf, "%.2f", json_number_value(c));
-    else
+    /* The codifier's confidence stays beside the reviewer's mark. */
+    tui_conf_text(json_object_get(r, "confidence"), conf, sizeof conf);
+    if (!json_is_number(json_object_get(r, "confidence")))
         conf[0] = '\0';
     char desc[512];
     if (*tui_json_str(r, "description"))
         snprintf(desc, sizeof desc, "%s", tui_json_str(r, "description"));
     else
         snprintf(desc, sizeof desc, "%s %s", tui_json_str(r, "marca"), tui_json_str(r, "submarca"));
-    if (*tui_json_str(r, "key_description"))
-        snprintf(catalog, sizeof catalog, "%s %s %s", tui_json_str(r, "key_marca"), tui_json_str(r, "key_submarca"),
-                 tui_json_str(r, "key_description"));
-    else
-        catalog[0] = '\0';
+    /* The key's text leads with the words that tell it from the other version. */
+    char *catalog = NULL;
+    if (*tui_json_str(r, "key_description")) {
+        const char *other = tui_json_str(r, "other_description");
+        char *distinct = tui_text_distinct(tui_json_str(r, "key_description"), &other, *other ? 1 : 0);
+        if (strstr(distinct, " · "))
+            catalog = distinct;
+        else {
+            catalog = core_strdup_printf("%s %s %s", tui_json_str(r, "key_marca"), tui_json_str(r, "key_submarca"),
+                                         distinct);
+            free(distinct);
+        }
+    }
     const char *decision = tui_json_str(r, "decision");
-    const char *reviewed = *tui_json_str(r, "reviewed_by") ? "✓" : (*tui_json_str(r, "note") ? "*" : "");
-    const char *cells[N_COLS] = {inciso, desc, year, tui_json_str(r, "vin"), tui_json_str(r, "cvegs"), catalog, conf,
-                                 decision_label(decision), reviewed};
+    char *reason = tui_review_reason(r);
+    /* A row to review says why (its colour says it waits); the others their decision. */
+    char *decision_cell = *reason ? strdup(reason) : strdup(decision_label(decision));
+    char mark[16];
+    snprintf(mark, sizeof mark, "%s%s", is_tagged(m, tui_json_int(r, "id")) ? "+" : "",
+             *tui_json_str(r, "reviewed_by") ? "✓" : (*tui_json_str(r, "note") ? "*" : ""));
+    const char *cells[N_COLS] = {inciso, desc, year, tui_json_str(r, "vin"), tui_json_str(r, "cvegs"),
+                                 catalog ? catalog : "", conf, decision_cell, mark};
     tui_table_add(v->table, key, cells, decision_elem(decision), r);
+    free(catalog);
+    free(reason);
+    free(decision_cell);
 }
 
 static void count_rows(matches *m)
@@ -181,6 +214,9 @@ static void matches_refresh(tui_view *v)
     json_array_foreach(m->rows, i, r)
         add_row(v, r, i);
     count_rows(m);
+    json_t *held = review_carryover_pending(db, insurer_id, tui_json_int(m->head, "id"), &err);
+    m->n_held = held ? (int)json_array_size(held) : 0;
+    json_decref(held);
     tui_table_done(v->table);
     tui_table_set_empty(v->table, json_is_true(json_object_get(m->head, "needs_profile"))
                                       ? "No vehicle rows: this broker's sheet needs a profile before it can be read.\n"
@@ -203,6 +239,61 @@ static void missing_text(json_t *missing, GString *out)
     }
 }
 
+/* The selected row in full below the list: where it came from, the whole texts (the list
+ * cuts them at 80 columns), and why it waits for a person. */
+static void draw_footer(tui_view *v)
+{
+    matches *m = v->priv;
+    if (!m->win)
+        return;
+    json_t *r = tui_table_selected(v->table);
+    WINDOW *win = m->win;
+    int y = m->foot_y, w = m->foot_w;
+    for (int i = 0; i < FOOT_LINES; i++) {
+        wattrset(win, tui_theme_attr(i == 0 ? TUI_EL_HEADER : TUI_EL_NORMAL));
+        mvwhline(win, y + i, 0, ' ', w);
+    }
+    if (!r) {
+        wattrset(win, A_NORMAL);
+        return;
+    }
+    char src[300];
+    const char *file = tui_json_str(r, "source_file");
+    snprintf(src, sizeof src, " inciso %lld · %s%s%s row %lld · VIN %s", tui_json_int(r, "inciso"), *file ? file : "",
+             *file ? " " : "", *tui_json_str(r, "source_sheet") ? tui_json_str(r, "source_sheet") : "",
+             tui_json_int(r, "source_row"), *tui_json_str(r, "vin") ? tui_json_str(r, "vin") : "—");
+    wattrset(win, tui_theme_attr(TUI_EL_HEADER));
+    tui_text_put(win, y, 0, w, src, false);
+    char own[600];
+    if (*tui_json_str(r, "description"))
+        snprintf(own, sizeof own, "%s", tui_json_str(r, "description"));
+    else
+        snprintf(own, sizeof own, "%s %s", tui_json_str(r, "marca"), tui_json_str(r, "submarca"));
+    char *text = core_strdup_printf(" %s → %s %s %s", own, tui_json_str(r, "key_marca"),
+                                    tui_json_str(r, "key_submarca"), tui_json_str(r, "key_description"));
+    wattrset(win, tui_theme_attr(TUI_EL_NORMAL));
+    tui_text_put(win, y + 1, 0, w, text, false);
+    free(text);
+    char *reason = tui_review_reason(r);
+    char conf[16];
+    tui_conf_text(json_object_get(r, "confidence"), conf, sizeof conf);
+    char *why = *reason ? core_strdup_printf(" why: %s · confidence %s%%", reason, conf)
+                : *tui_json_str(r, "reviewed_by")
+                    ? core_strdup_printf(" %s by %s %s · codifier's confidence %s%%", decision_label(tui_json_str(r, "decision")),
+                                         tui_json_str(r, "reviewed_by"), tui_json_str(r, "reviewed_at"), conf)
+                    : core_strdup_printf(" %s · confidence %s%%", decision_label(tui_json_str(r, "decision")), conf);
+    wattrset(win, tui_theme_attr(*reason ? TUI_EL_WARN : TUI_EL_DIM));
+    tui_text_put(win, y + 2, 0, w, why, false);
+    free(why);
+    free(reason);
+    wattrset(win, A_NORMAL);
+}
+
+static void matches_select(tui_view *v)
+{
+    draw_footer(v);
+}
+
 static void matches_draw(tui_view *v, WINDOW *win, int h, int w)
 {
     matches *m = v->priv;
@@ -216,6 +307,17 @@ static void matches_draw(tui_view *v, WINDOW *win, int h, int w)
                         *tui_json_str(k, "broker") ? tui_json_str(k, "broker") : tui_json_str(k, "from_addr"));
         g_string_printf(l2, " %d vehicles: %d keyed, %d to review, %d no match", tui_table_total(v->table), m->n_keyed,
                         m->n_review, m->n_nomatch);
+        if (m->n_held > 0) {
+            char key[16];
+            tui_keys_primary(TUI_ACT_DISCARD_HELD, key, sizeof key);
+            /* First: at 80 columns the end of this line is cut. */
+            char *held = core_strdup_printf(" %d decision%s held: no row reads the same (%s: discard) ·", m->n_held,
+                                            m->n_held == 1 ? "" : "s", key);
+            g_string_prepend(l2, held);
+            free(held);
+        }
+        if (g_hash_table_size(m->tagged))
+            g_string_append_printf(l2, " · %u tagged", g_hash_table_size(m->tagged));
         if (json_is_true(json_object_get(k, "needs_profile"))) {
             char key[16];
             tui_keys_primary(TUI_ACT_WIZARD, key, sizeof key);
@@ -252,7 +354,8 @@ static void matches_draw(tui_view *v, WINDOW *win, int h, int w)
     wattrset(win, tui_theme_attr(TUI_EL_TITLE));
     mvwhline(win, 0, 0, ' ', w);
     tui_text_put(win, 0, 0, w, l1->str, false);
-    wattrset(win, tui_theme_attr(m->head && json_array_size(json_object_get(m->head, "missing_requirements"))
+    wattrset(win, tui_theme_attr(m->head && (json_array_size(json_object_get(m->head, "missing_requirements")) ||
+                                              m->n_held > 0)
                                      ? TUI_EL_WARN
                                      : TUI_EL_DIM));
     mvwhline(win, 1, 0, ' ', w);
@@ -260,8 +363,13 @@ static void matches_draw(tui_view *v, WINDOW *win, int h, int w)
     wattrset(win, A_NORMAL);
     g_string_free(l1, TRUE);
     g_string_free(l2, TRUE);
-    v->body_rows = h - HEAD_LINES - 1;
-    tui_table_draw(v->table, win, HEAD_LINES, 0, h - HEAD_LINES, w);
+    int foot = h - HEAD_LINES >= 12 ? FOOT_LINES : 0;
+    v->body_rows = h - HEAD_LINES - foot - 1;
+    tui_table_draw(v->table, win, HEAD_LINES, 0, h - HEAD_LINES - foot, w);
+    m->win = foot ? win : NULL;
+    m->foot_y = h - foot;
+    m->foot_w = w;
+    draw_footer(v);
 }
 
 static bool needs_review(json_t *row, void *user)
@@ -305,17 +413,6 @@ static PGconn *db_for(tui_view *v, long long *insurer_id)
     PGconn *db = tui_app_db(v->app);
     *insurer_id = db ? tui_app_insurer_id(v->app) : 0;
     return db && *insurer_id ? db : NULL;
-}
-
-/* After a decision: its outcome on the status line, and every view reloads what it shows. */
-static void decided(tui_view *v, int rc, minca_err *err, const char *what, json_t *row)
-{
-    if (rc < 0) {
-        tui_app_message(v->app, TUI_EL_ERROR, "%s", err->msg);
-        return;
-    }
-    tui_app_message(v->app, TUI_EL_OK, "inciso %lld: %s", tui_json_int(row, "inciso"), what);
-    tui_app_changed(v->app);
 }
 
 static void note_done(tui_view *v, const char *text, void *user)
@@ -476,22 +573,133 @@ static tui_view *case_info(tui_view *v)
     return pv;
 }
 
+/* ---- several rows at once -------------------------------------------------------------------- */
+
+static struct {
+    review_kind kind;
+    GArray *ids;
+} batch;
+
+static void batch_answer(tui_view *v, tui_key key, void *user)
+{
+    (void)user;
+    if (batch.ids && (key == 'y' || key == 'Y' || key == '\n' || key == '\r')) {
+        int n = 0;
+        if (tui_decide_ids(v, (const long long *)(void *)batch.ids->data, batch.ids->len, batch.kind, NULL, 0, &n) == 0) {
+            matches *m = v->priv;
+            tui_app_message(v->app, TUI_EL_OK, "%d row%s %s", n, n == 1 ? "" : "s",
+                            batch.kind == REVIEW_ACCEPT ? "accepted with their proposed keys" : "marked no match");
+            g_hash_table_remove_all(m->tagged);
+        }
+    } else {
+        tui_app_message(v->app, TUI_EL_NORMAL, "nothing decided");
+    }
+    if (batch.ids)
+        g_array_free(batch.ids, TRUE);
+    batch.ids = NULL;
+}
+
+static void batch_ask(tui_view *v, review_kind kind, GArray *ids, const char *what)
+{
+    if (batch.ids)
+        g_array_free(batch.ids, TRUE);
+    batch.kind = kind;
+    batch.ids = ids;
+    if (!ids->len) {
+        tui_app_message(v->app, TUI_EL_NORMAL, "no row fits: %s", what);
+        g_array_free(ids, TRUE);
+        batch.ids = NULL;
+        return;
+    }
+    char q[300];
+    snprintf(q, sizeof q, "%s %u row%s (%s)? y ", kind == REVIEW_ACCEPT ? "accept" : "no match for", ids->len,
+             ids->len == 1 ? "" : "s", what);
+    tui_app_confirm(v->app, v, q, batch_answer, NULL);
+}
+
+static void decide_tagged(tui_view *v, review_kind kind)
+{
+    matches *m = v->priv;
+    m->tag_prefix = false;
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(long long));
+    size_t i;
+    json_t *r;
+    json_array_foreach(m->rows, i, r) {
+        long long id = tui_json_int(r, "id");
+        if (is_tagged(m, id) && (kind != REVIEW_ACCEPT || *tui_json_str(r, "cvegs")))
+            g_array_append_val(ids, id);
+    }
+    batch_ask(v, kind, ids, "the tagged rows");
+}
+
+static void accept_above_asked(tui_view *v, const char *text, void *user)
+{
+    (void)user;
+    char *end;
+    double pct = strtod(text, &end);
+    if (end == text || pct < 0 || pct > 100) {
+        tui_app_message(v->app, TUI_EL_ERROR, "'%s' is not a percentage", text);
+        return;
+    }
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(long long));
+    json_t *r;
+    for (int i = 0; (r = tui_table_visible_data(v->table, i)); i++) {
+        json_t *c = json_object_get(r, "confidence");
+        if (strcmp(tui_json_str(r, "decision"), "needs_review") == 0 && !*tui_json_str(r, "reviewed_by") &&
+            *tui_json_str(r, "cvegs") && json_is_number(c) && json_number_value(c) * 100.0 >= pct - 1e-9) {
+            long long id = tui_json_int(r, "id");
+            g_array_append_val(ids, id);
+        }
+    }
+    char what[96];
+    snprintf(what, sizeof what, "to review, confidence ≥ %g%%", pct);
+    batch_ask(v, REVIEW_ACCEPT, ids, what);
+}
+
+static void discard_held_answer(tui_view *v, tui_key key, void *user)
+{
+    (void)user;
+    long long ins, cid = case_id(v);
+    PGconn *db = db_for(v, &ins);
+    if (key != 'y' && key != 'Y') {
+        tui_app_message(v->app, TUI_EL_NORMAL, "kept");
+        return;
+    }
+    if (!db || !cid)
+        return;
+    minca_err err = {0};
+    int n = 0;
+    if (review_carryover_discard(db, ins, cid, tui_app_user(v->app), &n, &err) < 0)
+        tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
+    else {
+        tui_app_message(v->app, TUI_EL_OK, "%d held decision%s discarded (kept in the audit log)", n, n == 1 ? "" : "s");
+        tui_app_changed(v->app);
+    }
+}
+
 static bool matches_key(tui_view *v, tui_action act, tui_key key)
 {
     (void)key;
     matches *m = v->priv;
+    if (m->tag_prefix && act != TUI_ACT_ACCEPT && act != TUI_ACT_NO_MATCH) {
+        m->tag_prefix = false;
+        tui_app_message(v->app, TUI_EL_NORMAL, "tag prefix cancelled");
+    }
     json_t *row = NULL;
     long long row_id, ins;
     PGconn *db;
     minca_err err = {0};
-    int rc;
     switch (act) {
     case TUI_ACT_NEXT_REVIEW:
         if (!tui_table_select_next(v->table, needs_review, NULL))
             tui_app_message(v->app, TUI_EL_OK, "no row of this case needs review");
         return true;
     case TUI_ACT_ACCEPT:
-        if (!(row_id = selected_row(v, &row)) || !(db = db_for(v, &ins)))
+        if (m->tag_prefix) {
+            decide_tagged(v, REVIEW_ACCEPT);
+            return true;
+        }
+        if (!(row_id = selected_row(v, &row)))
             return true;
         if (!*tui_json_str(row, "cvegs")) {
             char cand[16], search[16];
@@ -501,15 +709,53 @@ static bool matches_key(tui_view *v, tui_action act, tui_key key)
                             tui_json_int(row, "inciso"), cand, search);
             return true;
         }
-        rc = review_accept(db, ins, row_id, tui_app_user(v->app), &err);
-        decided(v, rc, &err, "key accepted", row);
+        tui_decide_row(v, row, REVIEW_ACCEPT, tui_json_str(row, "cvegs"), (int)tui_json_int(row, "match_year"), false,
+                       NULL);
         return true;
     case TUI_ACT_NO_MATCH:
-        if (!(row_id = selected_row(v, &row)) || !(db = db_for(v, &ins)))
+        if (m->tag_prefix) {
+            decide_tagged(v, REVIEW_NO_MATCH);
             return true;
-        rc = review_no_match(db, ins, row_id, tui_app_user(v->app), &err);
-        decided(v, rc, &err, "marked no match", row);
+        }
+        if ((row_id = selected_row(v, &row)))
+            tui_decide_row(v, row, REVIEW_NO_MATCH, NULL, 0, false, NULL);
         return true;
+    case TUI_ACT_TAG:
+        if ((row_id = selected_row(v, &row))) {
+            gint64 k = row_id;
+            if (!g_hash_table_remove(m->tagged, &k))
+                g_hash_table_add(m->tagged, g_memdup2(&k, sizeof k));
+            tui_app_changed(v->app); /* the mark column and the header count */
+            tui_table_move(v->table, TUI_ACT_DOWN, v->body_rows);
+        }
+        return true;
+    case TUI_ACT_TAG_PREFIX:
+        if (!g_hash_table_size(m->tagged)) {
+            tui_app_message(v->app, TUI_EL_WARN, "no row is tagged (t tags one)");
+            return true;
+        }
+        m->tag_prefix = true;
+        tui_app_message(v->app, TUI_EL_NORMAL, "%u tagged rows: a accepts their proposals, x marks them no match",
+                        g_hash_table_size(m->tagged));
+        return true;
+    case TUI_ACT_ACCEPT_ABOVE:
+        if (case_id(v))
+            tui_app_prompt(v->app, v, "accept the shown rows to review with confidence (%) at least: ", "90",
+                           accept_above_asked, NULL);
+        return true;
+    case TUI_ACT_DISCARD_HELD: {
+        if (!case_id(v))
+            return true;
+        if (!m->n_held) {
+            tui_app_message(v->app, TUI_EL_NORMAL, "no earlier decision is waiting on this case");
+            return true;
+        }
+        char q[160];
+        snprintf(q, sizeof q, "discard %d held decision%s (no row reads the same)? y ", m->n_held,
+                 m->n_held == 1 ? "" : "s");
+        tui_app_confirm(v->app, v, q, discard_held_answer, NULL);
+        return true;
+    }
     case TUI_ACT_CANDIDATES:
         if ((row_id = selected_row(v, NULL)))
             tui_app_push(v->app, tui_candidates_new(v->app, row_id));
@@ -535,11 +781,15 @@ static bool matches_key(tui_view *v, tui_action act, tui_key key)
         long long cid = case_id(v), restored = 0;
         if (!cid || !(db = db_for(v, &ins)))
             return true;
-        if (review_undo(db, ins, cid, tui_app_user(v->app), &restored, &err) < 0) {
+        int n_undone = 0;
+        if (review_undo_n(db, ins, cid, tui_app_user(v->app), &restored, &n_undone, &err) < 0) {
             tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
             return true;
         }
-        tui_app_message(v->app, TUI_EL_OK, "last decision undone");
+        if (n_undone > 1)
+            tui_app_message(v->app, TUI_EL_OK, "last decision undone (%d rows)", n_undone);
+        else
+            tui_app_message(v->app, TUI_EL_OK, "last decision undone");
         tui_table_select_next(v->table, row_has_id, &restored);
         tui_app_changed(v->app);
         return true;
@@ -563,10 +813,26 @@ static bool matches_key(tui_view *v, tui_action act, tui_key key)
     case TUI_ACT_EXPORT:
         export_case(v);
         return true;
-    case TUI_ACT_RERUN:
-        if (case_id(v))
-            tui_app_prompt(v->app, v, "discard rows and decisions, read again? yes: ", NULL, rerun_done, NULL);
+    case TUI_ACT_RERUN: {
+        long long cid = case_id(v);
+        int decisions = 0, notes = 0, reviewed = 0;
+        if (!cid || !(db = db_for(v, &ins)))
+            return true;
+        if (review_case_reviewed(db, ins, cid, &decisions, &notes, &reviewed, &err) < 0) {
+            tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
+            return true;
+        }
+        char q[300];
+        if (reviewed == 0)
+            snprintf(q, sizeof q, "read the case's sheet again? yes: ");
+        else
+            snprintf(q, sizeof q,
+                     "re-read: %d decision%s, %d note%s; up to %d row%s may lose them; yes: ",
+                     decisions, decisions == 1 ? "" : "s", notes, notes == 1 ? "" : "s", reviewed,
+                     reviewed == 1 ? "" : "s");
+        tui_app_prompt(v->app, v, q, NULL, rerun_done, NULL);
         return true;
+    }
     case TUI_ACT_WIZARD:
         if (m->cot)
             tui_app_push(v->app, tui_wizard_new(v->app, m->cot));
@@ -645,6 +911,7 @@ const tui_view_ops tui_pane_matches_ops = {
     .draw = matches_draw,
     .key = matches_key,
     .enter = matches_enter,
+    .select = matches_select,
 };
 
 tui_view *tui_matches_new(tui_app *app, const char *cot)

@@ -71,7 +71,9 @@ typedef struct wizard {
     char *yaml;             /* generated at step 3 */
     char *load_error;       /* the YAML did not load (should not happen) */
     int n_rows, n_pass, n_fail, n_skipped;
+    char *bad_columns;      /* step 3: mapped columns whose values are not what the field holds */
     int saved_version;      /* > 0 once saved */
+    bool edited;            /* changed since opened or saved: Esc asks before dropping it */
     int from_version;       /* the stored profile version the mapping started from, 0: none */
     char *model_note;       /* why the language model gave no suggestion (NULL: it did, or was not asked) */
     int n_model;            /* columns with a suggestion of the model */
@@ -128,6 +130,7 @@ static void wiz_close(tui_view *v)
     free(w->cot);
     free(w->model_note);
     free(w->domain);
+    free(w->bad_columns);
     free(w->broker);
     free(w->name);
     free(w->filename);
@@ -345,10 +348,62 @@ static void fill_tables(wizard *w)
     fill_columns(w, w->tables[1], true);
 }
 
+/* A sample value the field can hold: an amount reads as money, a year as a year, a VIN has
+ * digits. Other fields take any text. */
+static bool value_fits(profile_field f, const char *text)
+{
+    double amount;
+    int year;
+    switch (f) {
+    case PF_INSURED_AMOUNT:
+        return profile_parse_money(text, &amount);
+    case PF_YEAR:
+        return profile_parse_year(text, &year);
+    case PF_VIN:
+        return strpbrk(text, "0123456789") != NULL;
+    default:
+        return true;
+    }
+}
+
+/* Step 3 checks the values of every mapped column, not only the rows: a "Valor" column whose
+ * samples read "V. COMERCIAL" is no amount, however the rows came out. NULL when all fit. */
+static char *check_columns(wizard *w)
+{
+    GString *bad = g_string_new(NULL);
+    for (int i = 0; i < w->ncols; i++) {
+        wiz_col *c = &w->cols[i];
+        if (c->field == PF_NONE || c->field == PF_IGNORE || !c->samples)
+            continue;
+        gchar **vals = g_strsplit(c->samples, " | ", -1);
+        int n = 0, misfit = 0;
+        const char *example = NULL;
+        for (gchar **val = vals; *val; val++) {
+            char *t = g_strstrip(*val);
+            if (!*t || strcmp(t, "·") == 0)
+                continue;
+            n++;
+            if (!value_fits(c->field, t)) {
+                misfit++;
+                if (!example)
+                    example = t;
+            }
+        }
+        if (n > 0 && misfit * 2 >= n)
+            g_string_append_printf(bad, "%s'%s' as %s: \"%s\" is not %s", bad->len ? "; " : "", c->header,
+                                   field_label(c->field), example,
+                                   c->field == PF_INSURED_AMOUNT ? "an amount" : c->field == PF_YEAR ? "a year" : "a VIN");
+        g_strfreev(vals);
+    }
+    return bad->len ? g_string_free(bad, FALSE) : (g_string_free(bad, TRUE), NULL);
+}
+
 /* Step 3: generate, load and apply the profile to the attachment. */
 static void validate(tui_view *v)
 {
     wizard *w = v->priv;
+    free(w->bad_columns);
+    w->bad_columns = check_columns(w);
     free(w->yaml);
     free(w->load_error);
     w->load_error = NULL;
@@ -479,6 +534,10 @@ static void wiz_draw(tui_view *v, WINDOW *win, int h, int w)
         info = core_strdup_printf(" The profile does not apply: %s", z->load_error);
         info_elem = TUI_EL_ERROR;
         hint = strdup(" {step-prev} goes back to the mapping · Enter shows the YAML");
+    } else if (z->bad_columns) {
+        info = core_strdup_printf(" column values do not fit: %s", z->bad_columns);
+        info_elem = TUI_EL_ERROR;
+        hint = strdup(" {step-prev} goes back to the mapping (the column's field) · Enter shows the YAML");
     } else {
         info = core_strdup_printf(" %d rows read: %d pass, %d fail%s%d skipped by rules · profile '%s'%s", z->n_rows,
                                   z->n_pass, z->n_fail, ", ", z->n_skipped, z->name,
@@ -543,11 +602,47 @@ static wiz_col *selected_col(tui_view *v)
     return w->step < 3 && i >= 0 && i < w->ncols ? &w->cols[i] : NULL;
 }
 
+static void rerun_others_answer(tui_view *v, tui_key key, void *user)
+{
+    (void)user;
+    wizard *w = v->priv;
+    if (key != 'y' && key != 'Y') {
+        tui_app_message(v->app, TUI_EL_NORMAL, "saved; the broker's other cases stay as they were read");
+        return;
+    }
+    PGconn *db = tui_app_db(v->app);
+    long long ins = db ? tui_app_insurer_id(v->app) : 0;
+    if (!db || !ins)
+        return;
+    minca_err err = {0};
+    json_t *others = store_tui_broker_open_cases(db, ins, w->case_id, &err);
+    size_t i, done = 0;
+    json_t *k;
+    json_array_foreach(others, i, k) {
+        long long job = 0;
+        if (profile_store_rerun_case(db, ins, tui_json_int(k, "id"), tui_app_user(v->app), NULL, &job, &err) == 0)
+            done++;
+        else
+            log_warn("tui: re-run of %s: %s", tui_json_str(k, "cot"), err.msg);
+    }
+    if (done == json_array_size(others))
+        tui_app_message(v->app, TUI_EL_OK, "%zu other case%s of the broker queued to be read again", done, done == 1 ? "" : "s");
+    else
+        tui_app_message(v->app, TUI_EL_WARN, "%zu of %zu other cases queued to be read again; %s", done,
+                        json_array_size(others), err.msg);
+    json_decref(others);
+    tui_app_changed(v->app);
+}
+
 static void save(tui_view *v)
 {
     wizard *w = v->priv;
     if (w->step != 3 || w->load_error || !w->yaml) {
         tui_app_message(v->app, TUI_EL_WARN, "validate first: step 3 (%s)", "step-next");
+        return;
+    }
+    if (w->bad_columns) {
+        tui_app_message(v->app, TUI_EL_ERROR, "not saved: column values do not fit: %s", w->bad_columns);
         return;
     }
     PGconn *db = tui_app_db(v->app);
@@ -566,6 +661,17 @@ static void save(tui_view *v)
     tui_app_message(v->app, TUI_EL_OK, "saved profile %s v%d for %s; %s re-runs the case", w->name, saved.version,
                     w->domain ? w->domain : "(no domain)", key);
     tui_app_changed(v->app);
+    /* The broker's other open cases were read without this profile: offer them a re-read (their
+     * reviewers' decisions stay on the rows that read the same). */
+    json_t *others = store_tui_broker_open_cases(db, ins, w->case_id, &err);
+    size_t n = json_array_size(others);
+    json_decref(others);
+    if (n > 0) {
+        char q[200];
+        snprintf(q, sizeof q, "saved v%d. re-read the broker's %zu other open case%s with it? y ", saved.version, n,
+                 n == 1 ? "" : "s");
+        tui_app_confirm(v->app, v, q, rerun_others_answer, NULL);
+    }
 }
 
 static void rerun(tui_view *v)
@@ -592,6 +698,15 @@ static void rerun(tui_view *v)
     tui_app_close(v->app, v);
 }
 
+static void drop_answer(tui_view *v, tui_key key, void *user)
+{
+    (void)user;
+    if (key == 'y' || key == 'Y')
+        tui_app_close(v->app, v);
+    else
+        tui_app_message(v->app, TUI_EL_NORMAL, "still editing (S saves)");
+}
+
 static bool wiz_key(tui_view *v, tui_action act, tui_key key)
 {
     (void)key;
@@ -613,6 +728,7 @@ static bool wiz_key(tui_view *v, tui_action act, tui_key key)
         else
             c->valid = (c->valid + 1) % N_VALID;
         w->saved_version = 0;
+        w->edited = true;
         fill_tables(w);
         return true;
     case TUI_ACT_HEADER_DOWN:
@@ -632,6 +748,7 @@ static bool wiz_key(tui_view *v, tui_action act, tui_key key)
         } else {
             redetect(v, NULL, w->header_row + (act == TUI_ACT_HEADER_DOWN ? 1 : -1));
         }
+        w->edited = true;
         return true;
     case TUI_ACT_STEP_NEXT:
         go_step(v, w->step + 1);
@@ -641,6 +758,15 @@ static bool wiz_key(tui_view *v, tui_action act, tui_key key)
         return true;
     case TUI_ACT_SAVE:
         save(v);
+        if (w->saved_version)
+            w->edited = false;
+        return true;
+    case TUI_ACT_BACK:
+    case TUI_ACT_QUIT:
+        if (!w->edited || (act == TUI_ACT_BACK && tui_table_filter(v->table)))
+            return false;
+        tui_app_confirm(v->app, v, "drop the unsaved edits to this profile? y: drop · Esc: keep editing ",
+                        drop_answer, NULL);
         return true;
     case TUI_ACT_RERUN:
         rerun(v);

@@ -32,6 +32,7 @@ struct tui_table {
     char *empty_hint;
     char *keep_key;    /* selection to restore after a reload */
     bool header;
+    unsigned tail_cols; /* bit c: column c is cut on the left */
     int sort_col;      /* -1: order of addition */
     bool sort_desc;
     /* What the last full draw put on screen, so a move can redraw just two rows. */
@@ -380,7 +381,19 @@ static void draw_cells(WINDOW *win, int y, int x, const int *widths, const tui_t
             cx++;
         }
         const char *text = cells ? cells[c] : titles[c];
-        tui_text_put(win, y, cx, widths[c], text, t->cols[c].right);
+        if (cells && c < 32 && (t->tail_cols & (1u << c)) && tui_text_width(text) > widths[c] && widths[c] > 1) {
+            /* The end tells these apart (a VIN's serial): cut on the left. */
+            const char *end = text;
+            while (*end && tui_text_width(end) > widths[c] - 1)
+                end++;
+            while ((*end & 0xC0) == 0x80)
+                end++;
+            char *shown = core_strdup_printf("…%s", end);
+            tui_text_put(win, y, cx, widths[c], shown, t->cols[c].right);
+            free(shown);
+        } else {
+            tui_text_put(win, y, cx, widths[c], text, t->cols[c].right);
+        }
         cx += widths[c];
     }
 }
@@ -526,4 +539,22 @@ bool tui_table_select_at(tui_table *t, int y)
         return false;
     t->sel = vi;
     return true;
+}
+
+json_t *tui_table_visible_data(const tui_table *t, int i)
+{
+    if (i < 0 || i >= t->nvisible)
+        return NULL;
+    return t->rows[t->visible[i]].data;
+}
+
+void tui_table_set_tail(tui_table *t, int col)
+{
+    if (col >= 0 && col < 32)
+        t->tail_cols |= 1u << col;
+}
+
+const char *tui_table_column_title(const tui_table *t, int col)
+{
+    return col >= 0 && col < t->ncols ? t->cols[col].title : "";
 }

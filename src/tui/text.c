@@ -256,3 +256,37 @@ void tui_text_rule(WINDOW *w, int y, int x, int width)
     mvwaddstr(w, y, x, line->str);
     g_string_free(line, TRUE);
 }
+
+static bool has_word(gchar **words, const char *w)
+{
+    for (; *words; words++)
+        if (g_ascii_strcasecmp(*words, w) == 0)
+            return true;
+    return false;
+}
+
+char *tui_text_distinct(const char *text, const char *const *others, int n)
+{
+    gchar **words = g_strsplit_set(text ? text : "", " \t", -1);
+    gchar **other_words[n > 0 ? n : 1];
+    for (int i = 0; i < n; i++)
+        other_words[i] = g_strsplit_set(others[i] ? others[i] : "", " \t", -1);
+    GString *distinct = g_string_new(NULL), *common = g_string_new(NULL);
+    for (gchar **w = words; *w; w++) {
+        if (!**w)
+            continue;
+        bool shared = n > 0;
+        for (int i = 0; i < n && shared; i++)
+            shared = has_word(other_words[i], *w);
+        GString *to = shared ? common : distinct;
+        g_string_append_printf(to, "%s%s", to->len ? " " : "", *w);
+    }
+    char *out = distinct->len && common->len ? core_strdup_printf("%s · %s", distinct->str, common->str)
+                                             : strdup(text ? text : "");
+    g_string_free(distinct, TRUE);
+    g_string_free(common, TRUE);
+    for (int i = 0; i < n; i++)
+        g_strfreev(other_words[i]);
+    g_strfreev(words);
+    return out;
+}

@@ -14,6 +14,10 @@ if [ -z "${MINCA_DATABASE_URL:-}" ]; then skip "review at the desk" "no test dat
 export MINCA_USER=revisora MINCA_CONFIG="$T_TMP/config.yaml"
 printf 'export_dir: %s/exports\n' "$T_TMP" >"$MINCA_CONFIG"
 
+# answer SESSION KEY: a decision on a row whose description other undecided rows share asks
+# whether it is for all of them; KEY answers (o: only this row, y: all of them).
+answer() { sleep 0.4; if screen "$1" | tail -n 1 | grep -q "o:only"; then keys "$1" "$2"; fi; }
+
 # review_inbox INSURER DIR: batch DIR for INSURER, then review one of its cases at the desk.
 review_inbox() {
   local ins=$1 dir=$2 catalog=$3
@@ -50,7 +54,7 @@ review_inbox() {
   keys "$ins" Enter
   expect "$ins: Enter opens the case with its client header" "$ins" "$cot · .*RFC ${rfc:-—}"
   expect "$ins: the header counts rows to review" "$ins" "[0-9]+ to review"
-  expect "$ins: the rows list inciso, year, key, decision" "$ins" "Inc +Description +Year +VIN +Key +Catalog +Conf +Decision"
+  expect "$ins: the rows list inciso, year, key, decision" "$ins" "Inc +Description +Year +VIN +Key +Catalog +Conf% +Decision"
   keys "$ins" i
   expect "$ins: i shows the case in full with its attachments" "$ins" "Attachments \([0-9]+\):"
   keys "$ins" q
@@ -68,6 +72,7 @@ review_inbox() {
   local want1
   want1=$(m "candidates->1->>'cvegs'" "$r1")
   keys "$ins" j Enter
+  answer "$ins" o
   expect "$ins: Enter picks the candidate" "$ins" "picked $want1"
   check_eq "$ins: the pick is saved at once" "picked $want1 revisora" "$(m "decision || ' ' || cvegs || ' ' || reviewed_by" "$r1")"
 
@@ -87,6 +92,7 @@ review_inbox() {
   keys "$ins" -l "$key2 $year2"
   expect "$ins: the search finds the key typed" "$ins" "^$key2 +$year2 "
   keys "$ins" Enter
+  answer "$ins" o
   expect "$ins: Enter picks it from the catalog" "$ins" "picked $key2 $year2 \\(catalog\\)"
   check_eq "$ins: the searched key is saved" "picked $key2 $year2" "$(m "decision || ' ' || cvegs || ' ' || year" "$r2")"
 
@@ -96,6 +102,7 @@ review_inbox() {
   local p3 r3
   p3=$(position "$ins" Matches); r3=${ids[$((p3 - 1))]:-0}
   keys "$ins" x
+  answer "$ins" o
   expect "$ins: x marks the row no match" "$ins" "marked no match"
   check_eq "$ins: no match is saved" "rejected" "$(m decision "$r3")"
   keys "$ins" u
@@ -140,6 +147,7 @@ review_inbox() {
       keys "$ins" n
       sleep 0.2
       keys "$ins" a
+      answer "$ins" y
       sleep 0.3
     done
     expect "$ins: a accepts row after row until none is left to review" "$ins" " 0 to review"

@@ -194,7 +194,7 @@ expect "q closes the case detail" main "Cases 1/1"
 
 keys main 3
 expect "3 shows the matches of the selected case" main "NP300 ESTACAS DIÉSEL 2"
-expect "matches show key, confidence and decision" main "KEY2 +0.70 +review"
+expect "matches show key, confidence (a percentage rounded down) and why the row waits" main "KEY2 +70\.0 +low confidence"
 keys main n
 expect "n jumps to the row needing review" main "Matches 2/3"
 keys main n
@@ -207,7 +207,10 @@ expect "a second key from the config shows the profiles too" main "Profiles 1/"
 keys main Tab
 expect "Tab goes on to the Dashboard" main "^ Dashboard "
 keys main Tab
+expect "Tab goes on to the review Queue" main "Review queue · "
+keys main Tab
 expect "Tab wraps to the Inbox" main "Inbox 1/2"
+keys main BTab
 keys main BTab
 keys main BTab
 expect "Shift-Tab goes back to Profiles" main "Profiles 1/"

@@ -77,6 +77,10 @@ keys wiz h h h h h h
 expect "cycling the field maps the internal key to plates" wiz "Clave interna +plates \*"
 keys wiz m
 expect "m cycles its normalisation" wiz "Clave interna +plates \* +upper, no accents"
+keys wiz Escape
+expect "Esc asks before dropping the edits" wiz "drop the unsaved edits to this profile\? y: drop"
+keys wiz n
+expect "anything but y keeps the wizard open" wiz "still editing \(S saves\)"
 keys wiz '>'
 expect "step 3 validates against the attachment" wiz "step 3/3: validate and save"
 expect "every row passes" wiz "4 rows read: 4 pass, 0 fail"
@@ -127,7 +131,10 @@ expect "the edited column keeps its field from the profile" wiz2 "Clave interna 
 keys wiz2 '>' '>'
 expect "the stored mapping validates" wiz2 "3 rows read: 3 pass, 0 fail"
 keys wiz2 S
-expect "saving again makes version 2" wiz2 "saved profile corredora-nueva v2"
+expect "saving again makes version 2, and offers to re-read the broker's other open case" wiz2 \
+  "saved v2\. re-read the broker's 1 other open case with it\? y"
+keys wiz2 n
+expect "anything but y leaves it as it was read" wiz2 "saved; the broker's other cases stay as they were read"
 check_eq "one active version, the newest" "1 false|2 true" \
   "$(psql_q "SELECT string_agg(version || ' ' || active, '|' ORDER BY version) FROM broker_profiles")"
 # Re-running from the case view asks first.
@@ -136,7 +143,7 @@ expect "Esc closes the wizard" wiz2 "Cases 1/1"
 keys wiz2 Enter
 expect "the case view opens" wiz2 "3 vehicles: "
 keys wiz2 '!'
-expect "! in the case view asks before discarding" wiz2 "discard rows and decisions, read again\? yes: "
+expect "! in the case view asks before reading again" wiz2 "read the case's sheet again\? yes: "
 keys wiz2 n o Enter
 expect "anything but yes cancels" wiz2 "re-run cancelled"
 keys wiz2 '!'

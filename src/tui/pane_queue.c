@@ -1,0 +1,245 @@
+/* Queue pane: every row of the insurer that waits for a person, across its open cases, one
+ * line per normalised description, the lines that settle most rows first. Enter (or a)
+ * accepts the line's proposed key for all its rows after one key of confirmation, x marks
+ * them no match, c opens the candidates of one of its rows (a pick there offers the same
+ * rows), i opens the case of that row. Every row still gets its own decision and audit
+ * entry (review_decide_rows). */
+#include "minca/review.h"
+#include "minca/store_tui.h"
+#include "minca/tui.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const tui_column queue_cols[] = {
+    {"Rows", 4, 0, true},  {"Cases", 5, 0, true},   {"Description", 14, 4, false}, {"Key", 7, 0, false},
+    {"Catalog", 10, 3, false}, {"Conf%", 5, 0, true}, {"Why", 10, 3, false},
+};
+#define N_COLS (int)(sizeof queue_cols / sizeof queue_cols[0])
+#define FOOT_LINES 2
+
+typedef struct queue {
+    json_t *lines;   /* store_tui_review_queue() */
+    long total_rows;
+    WINDOW *win;     /* where the footer was last drawn */
+    int foot_y, foot_w;
+} queue;
+
+static int queue_open(tui_view *v)
+{
+    v->rows_redraw_alone = true;
+    v->priv = calloc(1, sizeof(queue));
+    v->table = tui_table_new(queue_cols, N_COLS);
+    if (!v->priv || !v->table)
+        return -1;
+    tui_table_set_empty(v->table, "No row of any open case waits for review.");
+    return 0;
+}
+
+static void queue_close(tui_view *v)
+{
+    queue *q = v->priv;
+    if (q) {
+        json_decref(q->lines);
+        free(q);
+    }
+    tui_table_free(v->table);
+}
+
+static void queue_refresh(tui_view *v)
+{
+    queue *q = v->priv;
+    long long insurer_id;
+    PGconn *db = tui_app_store(v->app, v->table, &insurer_id);
+    if (!db)
+        return;
+    minca_err err = {0};
+    json_t *lines = store_tui_review_queue(db, insurer_id, 5000, &err);
+    if (!lines) {
+        tui_app_message(v->app, TUI_EL_ERROR, "cannot read the review queue: %s", err.msg);
+        return;
+    }
+    json_decref(q->lines);
+    q->lines = lines;
+    q->total_rows = 0;
+    tui_table_clear(v->table);
+    size_t i;
+    json_t *l;
+    json_array_foreach(lines, i, l) {
+        char n[16], cases[16], conf[16], key[16];
+        snprintf(n, sizeof n, "%lld", tui_json_int(l, "n_rows"));
+        snprintf(cases, sizeof cases, "%lld", tui_json_int(l, "n_cases"));
+        q->total_rows += tui_json_int(l, "n_rows");
+        tui_conf_text(json_object_get(l, "min_conf"), conf, sizeof conf); /* the least sure row of the line */
+        snprintf(key, sizeof key, "%s", tui_json_str(l, "cvegs"));
+        const char *other = tui_json_str(l, "other_description");
+        char *catalog = tui_text_distinct(tui_json_str(json_object_get(l, "top_candidate"), "description"), &other,
+                                          *other ? 1 : 0);
+        json_object_set_new(l, "decision", json_string("needs_review"));
+        char *why = tui_review_reason(l);
+        const char *cells[N_COLS] = {n, cases, tui_json_str(l, "description"), key, catalog, conf, why};
+        tui_table_add(v->table, tui_json_str(l, "norm_key"), cells, TUI_EL_WARN, l);
+        free(catalog);
+        free(why);
+    }
+    tui_table_done(v->table);
+    tui_table_set_empty(v->table, "No row of any open case waits for review.");
+}
+
+static void draw_footer(tui_view *v)
+{
+    queue *q = v->priv;
+    if (!q->win)
+        return;
+    json_t *l = tui_table_selected(v->table);
+    for (int i = 0; i < FOOT_LINES; i++) {
+        wattrset(q->win, tui_theme_attr(i == 0 ? TUI_EL_HEADER : TUI_EL_NORMAL));
+        mvwhline(q->win, q->foot_y + i, 0, ' ', q->foot_w);
+    }
+    if (l) {
+        char lo[16], hi[16];
+        tui_conf_text(json_object_get(l, "min_conf"), lo, sizeof lo);
+        tui_conf_text(json_object_get(l, "max_conf"), hi, sizeof hi);
+        char *line = core_strdup_printf(" %s %lld · %lld rows in %lld cases (e.g. %s) · confidence %s–%s%%",
+                                        tui_json_str(l, "description"), tui_json_int(l, "row_year"),
+                                        tui_json_int(l, "n_rows"), tui_json_int(l, "n_cases"),
+                                        tui_json_str(l, "sample_cot"), lo, hi);
+        wattrset(q->win, tui_theme_attr(TUI_EL_HEADER));
+        tui_text_put(q->win, q->foot_y, 0, q->foot_w, line, false);
+        free(line);
+        line = core_strdup_printf(" → %s %lld %s", tui_json_str(l, "cvegs"), tui_json_int(l, "year"),
+                                  tui_json_str(l, "key_text"));
+        wattrset(q->win, tui_theme_attr(TUI_EL_NORMAL));
+        tui_text_put(q->win, q->foot_y + 1, 0, q->foot_w, line, false);
+        free(line);
+    }
+    wattrset(q->win, A_NORMAL);
+}
+
+static void queue_draw(tui_view *v, WINDOW *win, int h, int w)
+{
+    queue *q = v->priv;
+    char title[200];
+    char sortkey[16];
+    tui_keys_primary(TUI_ACT_SORT, sortkey, sizeof sortkey);
+    snprintf(title, sizeof title, " Review queue · %ld rows to review in %d descriptions · Enter: accept a line for all its rows",
+             q->total_rows, tui_table_total(v->table));
+    wattrset(win, tui_theme_attr(TUI_EL_TITLE));
+    mvwhline(win, 0, 0, ' ', w);
+    tui_text_put(win, 0, 0, w, title, false);
+    wattrset(win, A_NORMAL);
+    int foot = h >= 12 ? FOOT_LINES : 0;
+    v->body_rows = h - 1 - foot - 1;
+    tui_table_draw(v->table, win, 1, 0, h - 1 - foot, w);
+    q->win = foot ? win : NULL;
+    q->foot_y = h - foot;
+    q->foot_w = w;
+    draw_footer(v);
+}
+
+static void queue_select(tui_view *v) { draw_footer(v); }
+
+/* The line waiting for its one-key answer. */
+static struct {
+    char norm_key[512];
+    review_kind kind;
+    char cvegs[16];
+    int year;
+} asked;
+
+static void group_answer(tui_view *v, tui_key key, void *user)
+{
+    (void)user;
+    if (key != 'y' && key != 'Y' && key != '\n' && key != '\r') {
+        tui_app_message(v->app, TUI_EL_NORMAL, "nothing decided");
+        return;
+    }
+    PGconn *db = tui_app_db(v->app);
+    long long ins = db ? tui_app_insurer_id(v->app) : 0;
+    if (!db || !ins)
+        return;
+    minca_err err = {0};
+    json_t *rows = store_tui_review_group_rows(db, ins, asked.norm_key, &err);
+    if (!rows) {
+        tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
+        return;
+    }
+    size_t n = json_array_size(rows), i;
+    long long *ids = g_new(long long, n ? n : 1);
+    json_t *r;
+    json_array_foreach(rows, i, r) ids[i] = tui_json_int(r, "id");
+    json_decref(rows);
+    int done = 0;
+    if (tui_decide_ids(v, ids, n, asked.kind, asked.kind == REVIEW_ACCEPT ? asked.cvegs : NULL, asked.year, &done) == 0)
+        tui_app_message(v->app, TUI_EL_OK, "%d rows %s", done,
+                        asked.kind == REVIEW_ACCEPT ? "accepted" : "marked no match");
+    g_free(ids);
+}
+
+static void ask_group(tui_view *v, review_kind kind)
+{
+    json_t *l = tui_table_selected(v->table);
+    if (!l)
+        return;
+    if (kind == REVIEW_ACCEPT && !*tui_json_str(l, "cvegs")) {
+        tui_app_message(v->app, TUI_EL_WARN, "this line has no proposed key: c lists the candidates");
+        return;
+    }
+    snprintf(asked.norm_key, sizeof asked.norm_key, "%s", tui_json_str(l, "norm_key"));
+    asked.kind = kind;
+    snprintf(asked.cvegs, sizeof asked.cvegs, "%s", tui_json_str(l, "cvegs"));
+    asked.year = (int)tui_json_int(l, "year");
+    char q[300];
+    long long n_cases = tui_json_int(l, "n_cases");
+    if (kind == REVIEW_ACCEPT)
+        snprintf(q, sizeof q, "accept %s %d for %lld rows in %lld case%s? y ", asked.cvegs, asked.year,
+                 tui_json_int(l, "n_rows"), n_cases, n_cases == 1 ? "" : "s");
+    else
+        snprintf(q, sizeof q, "no match for %lld rows in %lld case%s? y ", tui_json_int(l, "n_rows"), n_cases,
+                 n_cases == 1 ? "" : "s");
+    tui_app_confirm(v->app, v, q, group_answer, NULL);
+}
+
+static bool queue_key(tui_view *v, tui_action act, tui_key key)
+{
+    (void)key;
+    json_t *l = tui_table_selected(v->table);
+    switch (act) {
+    case TUI_ACT_ACCEPT:
+        ask_group(v, REVIEW_ACCEPT);
+        return true;
+    case TUI_ACT_NO_MATCH:
+        ask_group(v, REVIEW_NO_MATCH);
+        return true;
+    case TUI_ACT_CANDIDATES:
+        if (l)
+            tui_app_push(v->app, tui_candidates_new(v->app, tui_json_int(l, "sample_row_id")));
+        return true;
+    case TUI_ACT_CASE_INFO:
+        if (l)
+            tui_app_push(v->app, tui_matches_new(v->app, tui_json_str(l, "sample_cot")));
+        return true;
+    default:
+        return false;
+    }
+}
+
+static tui_view *queue_enter(tui_view *v)
+{
+    ask_group(v, REVIEW_ACCEPT);
+    return NULL;
+}
+
+const tui_view_ops tui_pane_queue_ops = {
+    .name = "queue",
+    .title = "Queue",
+    .open = queue_open,
+    .close = queue_close,
+    .refresh = queue_refresh,
+    .draw = queue_draw,
+    .key = queue_key,
+    .enter = queue_enter,
+    .select = queue_select,
+};
