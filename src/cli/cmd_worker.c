@@ -1,4 +1,5 @@
 /* minca worker | status | jobs */
+#include "minca/access.h"
 #include "minca/cli.h"
 #include "minca/config.h"
 #include "minca/engine_run.h"
@@ -69,8 +70,9 @@ static int worker_run(int argc, char **argv)
     }
     minca_err err = {0};
     PGconn *c = store_open(&err);
-    if (!c) {
+    if (!c || access_require(c, 0, ACCESS_RUN_PIPELINE, &err) < 0) {
         fprintf(stderr, "minca worker: %s\n", err.msg);
+        PQfinish(c);
         return 1;
     }
     PQfinish(c);
@@ -205,8 +207,9 @@ static int jobs_run(int argc, char **argv)
         return cli_usage_error(&jobs_command, "missing action");
     minca_err err = {0};
     PGconn *c = store_open(&err);
-    if (!c) {
+    if (!c || access_require(c, 0, ACCESS_RUN_PIPELINE, &err) < 0) {
         fprintf(stderr, "minca jobs: %s\n", err.msg);
+        PQfinish(c);
         return 1;
     }
     int status = 0;

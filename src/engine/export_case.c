@@ -1,4 +1,5 @@
 /* Export of a stored case: store -> export_case -> workbook -> blob + exports row. */
+#include "minca/access.h"
 #include "minca/config.h"
 #include "minca/export.h"
 #include "minca/export_case.h"
@@ -271,6 +272,10 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
                     const char *template_name, int formats, bool force, export_case_outcome *out, minca_err *err)
 {
     memset(out, 0, sizeof *out);
+    if (access_require(c, insurer_id, ACCESS_EXPORT, err) < 0)
+        return -1;
+    char insurer_template[128] = "";
+    memset(out, 0, sizeof *out);
     double started = core_now_seconds();
     export_case ec;
     export_case_init(&ec);
@@ -329,6 +334,16 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
         !(pdf_path = file_path(dir, out_path, ec.insurer, cot, version, formats, "pdf", err)))
         goto done;
     pdf_written = pdf_path && !out_path;
+    /* No template asked for: the insurer's own (`minca insurer set SLUG export_template NAME`). */
+    if (!template_name) {
+        json_t *settings = store_insurer_settings(c, insurer_id, NULL);
+        const char *t = json_string_value(json_object_get(settings, "export_template"));
+        if (t && *t)
+            snprintf(insurer_template, sizeof insurer_template, "%s", t);
+        json_decref(settings);
+        if (insurer_template[0])
+            template_name = insurer_template;
+    }
     if (path) {
         export_options opt = {.template_name = template_name, .out_path = path, .force = force};
         if (export_case_write(&ec, &opt, &res, err) < 0) {

@@ -1,4 +1,5 @@
 /* Review decisions: match update + correction + audit entry, one transaction each. */
+#include "minca/access.h"
 #include "minca/codify.h"
 #include "minca/review.h"
 #include "minca/steps.h"
@@ -243,12 +244,16 @@ fail:
 
 int review_accept(PGconn *c, long long insurer_id, long long row_id, const char *user, minca_err *err)
 {
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
     return decide(c, insurer_id, row_id, "accepted", NULL, 0, true, user, "review.accept", err);
 }
 
 int review_pick(PGconn *c, long long insurer_id, long long row_id, const char *cvegs, int year, const char *user,
                 minca_err *err)
 {
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
     if (core_str_empty(cvegs) || year < 1900)
         return minca_err_set(err, "a key and a model year are needed");
     return decide(c, insurer_id, row_id, "picked", cvegs, year, false, user, "review.pick", err);
@@ -256,11 +261,15 @@ int review_pick(PGconn *c, long long insurer_id, long long row_id, const char *c
 
 int review_no_match(PGconn *c, long long insurer_id, long long row_id, const char *user, minca_err *err)
 {
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
     return decide(c, insurer_id, row_id, "rejected", NULL, 0, false, user, "review.no_match", err);
 }
 
 int review_note(PGconn *c, long long insurer_id, long long row_id, const char *note, const char *user, minca_err *err)
 {
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
     char ins[32], rid[32];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
     snprintf(rid, sizeof rid, "%lld", row_id);
@@ -293,6 +302,8 @@ fail:
 int review_undo(PGconn *c, long long insurer_id, long long case_id, const char *user, long long *row_id,
                 minca_err *err)
 {
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
     char ins[32], cid[32];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
     snprintf(cid, sizeof cid, "%lld", case_id);
@@ -405,6 +416,8 @@ fail:
 
 int review_mark_ready(PGconn *c, long long insurer_id, long long case_id, const char *user, minca_err *err)
 {
+    if (access_require(c, insurer_id, ACCESS_MARK_READY, err) < 0)
+        return -1;
     char ins[32], cid[32], status[32];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
     snprintf(cid, sizeof cid, "%lld", case_id);
@@ -467,6 +480,8 @@ json_t *review_corrections(PGconn *c, long long insurer_id, bool include_revoked
 int review_revoke_correction(PGconn *c, long long insurer_id, long long correction_id, const char *user,
                              minca_err *err)
 {
+    if (access_require(c, insurer_id, ACCESS_REVOKE_CORRECTION, err) < 0)
+        return -1;
     char ins[32], id[32];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
     snprintf(id, sizeof id, "%lld", correction_id);

@@ -43,3 +43,52 @@ int store_insurer_ensure(PGconn *c, const char *slug, store_insurer *out, minca_
     log_info("created insurer %s", slug);
     return 0;
 }
+
+json_t *store_insurer_list(PGconn *c, minca_err *err)
+{
+    return store_query_json(c, err, "SELECT id, slug, name, cot_prefix, settings FROM insurers ORDER BY slug", 0, NULL);
+}
+
+json_t *store_insurer_settings(PGconn *c, long long insurer_id, minca_err *err)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%lld", insurer_id);
+    const char *p[] = {id};
+    json_t *rows = store_query_json(c, err, "SELECT settings FROM insurers WHERE id = $1::bigint", 1, p);
+    if (!rows)
+        return NULL;
+    json_t *s = json_object_get(json_array_get(rows, 0), "settings");
+    json_t *out = json_is_object(s) ? json_incref(s) : json_object();
+    json_decref(rows);
+    return out;
+}
+
+int store_insurer_setting_set(PGconn *c, long long insurer_id, const char *key, json_t *value,
+                              json_t **old_value, minca_err *err)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%lld", insurer_id);
+    char *v = value ? json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    const char *p[] = {id, key, v};
+    /* The old value is read from the row as it was before this statement's update. */
+    json_t *rows = store_query_json(c, err,
+                                    "WITH old AS (SELECT settings -> $2 AS value FROM insurers"
+                                    "              WHERE id = $1::bigint FOR UPDATE)"
+                                    " UPDATE insurers SET settings = CASE WHEN $3::jsonb IS NULL THEN settings - $2"
+                                    "                                     ELSE settings || jsonb_build_object($2, $3::jsonb) END"
+                                    "  WHERE id = $1::bigint RETURNING (SELECT value FROM old) AS old",
+                                    3, p);
+    free(v);
+    if (!rows)
+        return -1;
+    if (json_array_size(rows) == 0) {
+        json_decref(rows);
+        return minca_err_set(err, "no insurer with id %lld", insurer_id);
+    }
+    if (old_value) {
+        json_t *o = json_object_get(json_array_get(rows, 0), "old");
+        *old_value = o ? json_incref(o) : json_null();
+    }
+    json_decref(rows);
+    return 0;
+}

@@ -41,6 +41,7 @@ static const action_def actions[] = {
     {TUI_ACT_READY, "ready", "R", "", "Matches: mark the case ready (all decided)"},
     {TUI_ACT_EXPORT, "export", "e", "", "Matches: export the quote workbook"},
     {TUI_ACT_CASE_INFO, "case-info", "i", "", "Matches: client data, attachments, problems"},
+    {TUI_ACT_AUDIT, "audit", "A", "", "the audit trail of the current case (who did what, when)"},
     {TUI_ACT_RERUN, "rerun", "!", "", "Matches, wizard: read the case's sheet again"},
     {TUI_ACT_WIZARD, "wizard", "W", "", "profile wizard for the case's broker"},
     {TUI_ACT_FIELD_NEXT, "field-next", "l", "Right", "wizard: next canonical field for the column"},
