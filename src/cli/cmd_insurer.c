@@ -87,6 +87,20 @@ static int check_thresholds(json_t *current, const char *key, json_t *value, min
     return 0;
 }
 
+/* A setting's value for the audit entry: text as written (0.97, not its binary double), null
+ * when unset. */
+static json_t *audit_value(json_t *v)
+{
+    if (!v || json_is_null(v))
+        return json_null();
+    if (json_is_string(v))
+        return json_incref(v);
+    char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12));
+    json_t *s = json_string(t);
+    free(t);
+    return s;
+}
+
 static int show(PGconn *c, const char *slug, bool json, minca_err *err)
 {
     store_insurer ins;
@@ -109,7 +123,7 @@ static int show(PGconn *c, const char *slug, bool json, minca_err *err)
         printf("%s  %s  (COT prefix %s)\n", ins.slug, ins.name, ins.cot_prefix);
         for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
             json_t *v = json_object_get(s, settings[i].key);
-            char *t = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+            char *t = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12)) : NULL;
             printf("  %-24s %s\n", settings[i].key, t ? t : "(default)");
             free(t);
         }
@@ -118,7 +132,7 @@ static int show(PGconn *c, const char *slug, bool json, minca_err *err)
         json_object_foreach(s, key, v) {
             if (find_setting(key))
                 continue;
-            char *t = json_dumps(v, JSON_ENCODE_ANY);
+            char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12));
             printf("  %-24s %s\n", key, t);
             free(t);
         }
@@ -149,7 +163,7 @@ static int set(PGconn *c, const char *slug, const char *key, const char *text, m
         goto done;
     json_t *details = NULL;
     if (store_insurer_setting_set(c, ins.id, key, value, &old, err) < 0 ||
-        !(details = json_pack("{s:s, s:O, s:O}", "key", key, "old", old, "new", value ? value : json_null())) ||
+        !(details = json_pack("{s:s, s:o, s:o}", "key", key, "old", audit_value(old), "new", audit_value(value))) ||
         store_audit(c, ins.id, config_get()->user, "insurer.set", "insurer", ins.slug, details, err) < 0 ||
         store_commit(c, err) < 0) {
         json_decref(details);
@@ -157,7 +171,8 @@ static int set(PGconn *c, const char *slug, const char *key, const char *text, m
         goto done;
     }
     json_decref(details);
-    char *o = json_dumps(old, JSON_ENCODE_ANY), *n = value ? json_dumps(value, JSON_ENCODE_ANY) : NULL;
+    char *o = json_dumps(old, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12)),
+         *n = value ? json_dumps(value, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12)) : NULL;
     printf("%s: %s = %s (was %s)\n", ins.slug, key, n ? n : "(default)", json_is_null(old) ? "(default)" : o);
     free(o);
     free(n);

@@ -68,27 +68,33 @@ int store_insurer_setting_set(PGconn *c, long long insurer_id, const char *key, 
 {
     char id[32];
     snprintf(id, sizeof id, "%lld", insurer_id);
-    char *v = value ? json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    char *v = value ? json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
     const char *p[] = {id, key, v};
-    /* The old value is read from the row as it was before this statement's update. */
+    /* The row stays locked from the read of the old value to the change (the caller's
+     * transaction), so the audit's old value is the one replaced. */
     json_t *rows = store_query_json(c, err,
-                                    "WITH old AS (SELECT settings -> $2 AS value FROM insurers"
-                                    "              WHERE id = $1::bigint FOR UPDATE)"
-                                    " UPDATE insurers SET settings = CASE WHEN $3::jsonb IS NULL THEN settings - $2"
-                                    "                                     ELSE settings || jsonb_build_object($2, $3::jsonb) END"
-                                    "  WHERE id = $1::bigint RETURNING (SELECT value FROM old) AS old",
-                                    3, p);
-    free(v);
+                                    "SELECT settings -> $2::text AS old FROM insurers WHERE id = $1::bigint FOR UPDATE",
+                                    2, p);
+    int rc = -1;
     if (!rows)
-        return -1;
+        goto done;
     if (json_array_size(rows) == 0) {
-        json_decref(rows);
-        return minca_err_set(err, "no insurer with id %lld", insurer_id);
+        minca_err_set(err, "no insurer with id %lld", insurer_id);
+        goto done;
     }
+    if (store_exec(c, err,
+                   "UPDATE insurers SET settings = CASE WHEN $3::jsonb IS NULL THEN settings - $2::text"
+                   "                                    ELSE settings || jsonb_build_object($2::text, $3::jsonb) END"
+                   " WHERE id = $1::bigint",
+                   3, p) < 0)
+        goto done;
     if (old_value) {
         json_t *o = json_object_get(json_array_get(rows, 0), "old");
         *old_value = o ? json_incref(o) : json_null();
     }
+    rc = 0;
+done:
+    free(v);
     json_decref(rows);
-    return 0;
+    return rc;
 }
