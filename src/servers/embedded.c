@@ -314,6 +314,52 @@ static int pg_write_conf(const paths *p, minca_err *err)
     return rc;
 }
 
+/* Writes path (owned by the service user when root); *changed tells whether it differed. */
+static int write_server_file(const char *path, const char *text, bool *changed, minca_err *err)
+{
+    char *old = NULL;
+    size_t len = 0;
+    bool same = core_read_file(path, 1 << 20, &old, &len, NULL) == 0 && len == strlen(text) &&
+                memcmp(old, text, len) == 0;
+    free(old);
+    if (same)
+        return 0;
+    *changed = true;
+    if (core_write_file(path, text, strlen(text), err) < 0)
+        return -1;
+    chmod(path, 0600);
+    if (running_as_root()) {
+        struct passwd *pw = getpwnam(SERVICE_USER);
+        if (pw && chown(path, pw->pw_uid, pw->pw_gid) != 0)
+            return minca_err_set(err, "cannot chown %s: %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+/* Authentication: peer (the kernel says which account is on the other end of the socket),
+ * never trust. The account that runs minca and the server's own account may log in as the
+ * owner role (minca, which runs migrations) and as the application role (minca_app); nobody
+ * else, whatever they can reach. */
+static int pg_write_auth(const paths *p, bool *changed, minca_err *err)
+{
+    char path[1100];
+    struct passwd *me = getpwuid(geteuid());
+    const char *account = me ? me->pw_name : SERVICE_USER;
+    const char *service = running_as_root() ? SERVICE_USER : account;
+    snprintf(path, sizeof path, "%s/pg_hba.conf", p->pg_data);
+    const char *hba = "# written by minca: unix socket only, peer authentication through the minca map\n"
+                      "local all all peer map=minca\n";
+    if (write_server_file(path, hba, changed, err) < 0)
+        return -1;
+    char *ident = core_strdup_printf("# written by minca: who may log in as the owner and the application role\n"
+                                     "minca %s minca\nminca %s minca_app\nminca %s minca\nminca %s minca_app\n",
+                                     service, service, account, account);
+    snprintf(path, sizeof path, "%s/pg_ident.conf", p->pg_data);
+    int rc = write_server_file(path, ident, changed, err);
+    free(ident);
+    return rc;
+}
+
 static int pg_init_cluster(const paths *p, const char *bindir, minca_err *err)
 {
     char version_file[1100];
@@ -333,7 +379,7 @@ static int pg_init_cluster(const paths *p, const char *bindir, minca_err *err)
     char initdb[1100];
     snprintf(initdb, sizeof initdb, "%s/initdb", bindir);
     char *argv[] = {initdb, (char *)"-D", (char *)p->pg_data, (char *)"-U", (char *)SERVICE_USER,
-                    (char *)"-A", (char *)"trust", (char *)"-E", (char *)"UTF8",
+                    (char *)"--auth-local=peer", (char *)"--auth-host=reject", (char *)"-E", (char *)"UTF8",
                     (char *)"--no-locale", (char *)"--no-sync", NULL};
     int rc = run_cmd(argv, SERVICE_USER, p->pg_log);
     if (rc != 0)
@@ -385,9 +431,18 @@ static int pg_ensure(const paths *p, minca_err *err)
         return -1;
     if (pg_init_cluster(p, bindir, err) < 0)
         return -1;
-    if (mkdir_owned(p->pg_run, err) < 0 || pg_write_conf(p, err) < 0)
+    bool auth_changed = false;
+    if (mkdir_owned(p->pg_run, err) < 0 || pg_write_conf(p, err) < 0 || pg_write_auth(p, &auth_changed, err) < 0)
         return -1;
     long pid = 0;
+    if (pg_running(p, &pid) && auth_changed) {
+        /* A cluster started with an older authentication file: the server rereads it now. */
+        char pg_ctl[1100];
+        snprintf(pg_ctl, sizeof pg_ctl, "%s/pg_ctl", bindir);
+        char *argv[] = {pg_ctl, (char *)"-D", (char *)p->pg_data, (char *)"reload", NULL};
+        if (run_cmd(argv, SERVICE_USER, p->pg_log) != 0)
+            log_warn("could not make PostgreSQL reread its authentication file; see %s", p->pg_log);
+    }
     if (!pg_running(p, &pid)) {
         char pidfile[1100];
         snprintf(pidfile, sizeof pidfile, "%s/postmaster.pid", p->pg_data);
