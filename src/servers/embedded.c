@@ -21,10 +21,11 @@
 #include <unistd.h>
 
 #define SERVICE_USER "minca"
+#define APP_ROLE "minca_app"     /* the application's database login (see migration 050) */
 #define PG_PORT 5432
 #define SOCKET_PATH_MAX 100   /* sun_path is 108 bytes; keep a margin */
 
-static char pg_url[2048], redis_url[2048];
+static char pg_url[2048], pg_app_url[2048], redis_url[2048];
 
 /* ---- paths ------------------------------------------------------------------------ */
 
@@ -246,14 +247,17 @@ static long read_pid(const char *path)
 static void build_pg_url(const paths *p)
 {
     const char *url = config_get()->database_url;
-    if (url)
+    if (url) {
+        const char *app = getenv("MINCA_APP_DATABASE_URL");
         snprintf(pg_url, sizeof pg_url, "%s", url);
-    else
-    {
+        snprintf(pg_app_url, sizeof pg_app_url, "%s", app && *app ? app : url);
+    } else {
         /* The socket directory goes in the URL's query: escape what a URI cannot hold as is. */
         char *host = g_uri_escape_string(p->pg_run, "/", FALSE);
         snprintf(pg_url, sizeof pg_url, "postgresql:///minca?host=%s&port=%d&user=%s", host, PG_PORT,
                  SERVICE_USER);
+        snprintf(pg_app_url, sizeof pg_app_url, "postgresql:///minca?host=%s&port=%d&user=%s", host, PG_PORT,
+                 APP_ROLE);
         g_free(host);
     }
 }
@@ -413,6 +417,17 @@ static int pg_create_database(const paths *p, minca_err *err)
         /* A concurrent minca may have created it a moment ago: that is fine. */
         if (PQresultStatus(r) != PGRES_COMMAND_OK && !strstr(PQerrorMessage(c), "already exists"))
             rc = minca_err_set(err, "cannot create database minca: %s", PQerrorMessage(c));
+        PQclear(r);
+    }
+    /* The application's login role: ordinary, owning nothing (migration 050 grants it rows). */
+    if (rc == 0) {
+        r = PQexec(c, "DO $$ BEGIN"
+                      "  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '" APP_ROLE "') THEN"
+                      "    CREATE ROLE " APP_ROLE " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;"
+                      "  ELSE ALTER ROLE " APP_ROLE " LOGIN NOSUPERUSER NOBYPASSRLS; END IF;"
+                      " EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$");
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            rc = minca_err_set(err, "cannot create the application role %s: %s", APP_ROLE, PQerrorMessage(c));
         PQclear(r);
     }
 done:
@@ -703,6 +718,13 @@ const char *servers_database_url(void)
             build_pg_url(&p);
     }
     return pg_url;
+}
+
+const char *servers_app_database_url(void)
+{
+    if (!pg_app_url[0])
+        servers_database_url();
+    return pg_app_url;
 }
 
 const char *servers_redis_url(void)

@@ -67,9 +67,9 @@ int store_session_apply(PGconn *c, minca_err *err)
     return 0;
 }
 
-static PGconn *connect_plain(minca_err *err)
+/* Connects to url: the owner's (servers_database_url) or the application's login. */
+static PGconn *connect_plain(const char *url, minca_err *err)
 {
-    const char *url = servers_database_url();
     PGconn *c = PQconnectdb(url);
     if (PQstatus(c) != CONNECTION_OK) {
         char *masked = config_mask_url(url);
@@ -85,9 +85,16 @@ static PGconn *connect_plain(minca_err *err)
     return c;
 }
 
+/* Once a user is logged in, connections use the application's login; before (migrations,
+ * the login check) and in processes that log no one in, the owner's. */
+static const char *session_url(void)
+{
+    return session_scoped ? servers_app_database_url() : servers_database_url();
+}
+
 PGconn *store_connect(minca_err *err)
 {
-    PGconn *c = connect_plain(err);
+    PGconn *c = connect_plain(session_url(), err);
     if (c && store_session_apply(c, err) < 0) {
         PQfinish(c);
         return NULL;
@@ -97,7 +104,7 @@ PGconn *store_connect(minca_err *err)
 
 PGconn *store_connect_timeout(int timeout_seconds, minca_err *err)
 {
-    const char *url = servers_database_url();
+    const char *url = session_url();
     char timeout[16];
     snprintf(timeout, sizeof timeout, "%d", timeout_seconds > 0 ? timeout_seconds : 1);
     const char *keys[] = {"dbname", "connect_timeout", NULL};
@@ -124,7 +131,7 @@ PGconn *store_open(minca_err *err)
 {
     if (servers_ensure(err) < 0)
         return NULL;
-    PGconn *c = connect_plain(err);
+    PGconn *c = connect_plain(servers_database_url(), err);
     if (!c)
         return NULL;
     char *dir = core_path_join(config_share_dir(), "migrations");
@@ -132,6 +139,11 @@ PGconn *store_open(minca_err *err)
     free(dir);
     if (rc == 0 && login_hook)
         rc = login_hook(c, err);
+    if (rc == 0 && session_scoped && strcmp(servers_app_database_url(), servers_database_url()) != 0) {
+        /* The rest of the command talks as the application's login, not the owner's. */
+        PQfinish(c);
+        return store_connect(err);
+    }
     if (rc == 0)
         rc = store_session_apply(c, err);
     if (rc < 0) {

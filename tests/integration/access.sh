@@ -158,6 +158,8 @@ out=$(app "*" "DELETE FROM audit_log")
 check_match "nor delete from it" "permission denied" "$out"
 out=$(app "*" "CREATE TABLE intruder (x int)")
 check_match "the application role owns nothing and creates nothing" "permission denied" "$out"
+check_match "a configured server's session acts as the application role" "acting as minca_app, insurers \\*" "$("$MINCA" user whoami)"
+check_match "a user's session is scoped to their insurers" "acting as minca_app, insurers $qid\$" "$(as rev user whoami)"
 check_eq "the application role is no superuser" "false|false" "$(psql_q "SELECT rolsuper || '|' || rolbypassrls FROM pg_roles WHERE rolname = 'minca_app'")"
 
 # ---- the audit chain -----------------------------------------------------------------------
