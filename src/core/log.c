@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +34,8 @@ int log_open(const char *path, minca_err *err)
     FILE *f = fopen(path, "a");
     if (!f)
         return minca_err_set(err, "cannot open log file %s: %s", path, strerror(errno));
+    /* A log made by an older version may be world-readable: owner and group only. */
+    (void)fchmod(fileno(f), 0640);
     setvbuf(f, NULL, _IOLBF, 0);
     pthread_mutex_lock(&log_lock);
     if (log_file)

@@ -4,11 +4,12 @@
 #include "minca/export.h"
 #include "minca/export_case.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <errno.h>
-#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char *dup_or_null(PGresult *r, int row, int col)
@@ -391,6 +392,11 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     out->n_undecided = any->n_undecided;
     out->n_missing = any->n_missing;
     out->forced = any->overridden || in_error;
+    /* Quotes carry client data: readable by the service user and its group only. */
+    if (path && chmod(path, 0640) != 0)
+        log_warn("export: cannot restrict %s to its owner and group: %s", path, strerror(errno));
+    if (pdf_path && chmod(pdf_path, 0640) != 0)
+        log_warn("export: cannot restrict %s to its owner and group: %s", pdf_path, strerror(errno));
     rc = 0;
 done:
     if (rc < 0) {

@@ -87,6 +87,9 @@ refused "the gnp reviewer may not read qualitas" "needs the viewer role for insu
 check "a supervisor exports" as sup export "$ready"
 check_eq "the export is audited with the supervisor" "sup" \
   "$(psql_q "SELECT actor FROM audit_log WHERE action = 'export' ORDER BY id DESC LIMIT 1")"
+xpath=$(psql_q "SELECT path FROM exports WHERE insurer_id = $qid ORDER BY id DESC LIMIT 1")
+check_eq "the exported workbook is readable by its owner and group only" "640" "$(stat -c %a "$xpath" 2>&1)"
+check_eq "so is the log" "640" "$(stat -c %a "$MINCA_HOME/log/minca.log" 2>&1)"
 refused "a supervisor of qualitas may not export a gnp case" "exporting needs|needs the viewer role for insurer gnp" \
   as sup export "$gcot" --insurer gnp --force
 check_eq "nothing of gnp was exported" "0" "$(psql_q "SELECT count(*) FROM exports WHERE insurer_id = $gid")"
