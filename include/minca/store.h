@@ -174,7 +174,11 @@ typedef struct store_audit_filter {
 json_t *store_audit_list(PGconn *c, const store_audit_filter *f, minca_err *err);
 /* Checks every chain the session sees: each entry's hash over its content, its link to the
  * previous entry, the sequence without gaps, and the chain's recorded head. Returns a JSON
- * object {chains, entries, problems: [{chain, seq, id, problem}]} (new reference). */
+ * object {chains, entries, heads: [{chain, insurer, last_seq, last_hash}], problems: [{chain,
+ * seq, id, problem}]} (new reference). */
 json_t *store_audit_verify(PGconn *c, minca_err *err);
+/* Compares entry seq of chain with a head recorded earlier: 1 same hash, 2 a different hash
+ * (the chain was rewritten), 0 no such entry (deleted), -1 error. */
+int store_audit_check_head(PGconn *c, long long chain, long long seq, const char *hash, minca_err *err);
 
 #endif

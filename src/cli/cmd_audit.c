@@ -15,13 +15,15 @@ CLI_COMMAND(audit_command, {
     .name = "audit",
     .summary = "the audit trail: list entries, verify that none was changed or deleted",
     .usage = "usage: minca audit list [--case COT] [--user LOGIN] [--since DATE] [--insurer SLUG] [--limit N] [--json]\n"
-             "       minca audit verify [--json]\n\n"
+             "       minca audit verify [--json] [--heads FILE]\n\n"
              "Every change is written to an append-only audit log: review decisions and notes, exports,\n"
              "re-runs, profile saves, catalog imports, insurer settings, users and roles, logins to the\n"
              "desk. Each entry is chained to the previous one of its insurer by a SHA-256 over its\n"
              "content; verify recomputes every chain the user may read and reports each entry that was\n"
-             "changed, deleted or taken out of order (exit status 1 when one is found). list needs the\n"
-             "reviewer role for the insurer, verify the admin role.\n",
+             "changed, deleted or taken out of order (exit status 1 when one is found). --json also prints\n"
+             "each chain's head (last sequence number and hash): kept elsewhere and given back with\n"
+             "--heads FILE, it shows a chain rewritten as a whole since then. list needs the reviewer\n"
+             "role for the insurer, verify the admin role.\n",
     .run = audit_run,
 })
 
@@ -98,15 +100,61 @@ static int audit_list(PGconn *c, int argc, char **argv, minca_err *err)
     return 0;
 }
 
+/* Heads saved from an earlier `verify --json` must still be entries of their chains. */
+static int check_saved_heads(PGconn *c, const char *file, json_t *problems, minca_err *err)
+{
+    json_error_t jerr;
+    json_t *saved = json_load_file(file, 0, &jerr);
+    if (!saved)
+        return minca_err_set(err, "%s: %s (line %d)", file, jerr.text, jerr.line);
+    json_t *heads = json_object_get(saved, "heads");
+    size_t i;
+    json_t *h;
+    int rc = 0;
+    json_array_foreach(heads, i, h) {
+        long long chain = json_integer_value(json_object_get(h, "chain"));
+        long long seq = json_integer_value(json_object_get(h, "last_seq"));
+        const char *hash = json_string_value(json_object_get(h, "last_hash"));
+        if (!hash)
+            continue;
+        int same = store_audit_check_head(c, chain, seq, hash, err);
+        if (same < 0) {
+            rc = -1;
+            break;
+        }
+        if (same != 1)
+            json_array_append_new(problems,
+                                  json_pack("{s:I, s:I, s:n, s:s}", "chain", (json_int_t)chain, "seq", (json_int_t)seq,
+                                            "id", "problem",
+                                            same == 0 ? "the entry recorded as this chain's head is gone"
+                                                      : "the chain was rewritten since its head was recorded"));
+    }
+    json_decref(saved);
+    return rc;
+}
+
 static int audit_verify(PGconn *c, int argc, char **argv, minca_err *err)
 {
-    bool json = argc > 2 && strcmp(argv[2], "--json") == 0;
+    bool json = false;
+    const char *heads_file = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = true;
+        else if (strcmp(argv[i], "--heads") == 0 && i + 1 < argc)
+            heads_file = argv[++i];
+        else
+            return minca_err_set(err, "unknown option '%s'", argv[i]);
+    }
     if (!access_has_all(ACCESS_ADMIN) && access_require_slug(c, config_get()->insurer, ACCESS_VERIFY_AUDIT, err) < 0)
         return -1;
     json_t *res = store_audit_verify(c, err);
     if (!res)
         return -1;
     json_t *problems = json_object_get(res, "problems");
+    if (heads_file && check_saved_heads(c, heads_file, problems, err) < 0) {
+        json_decref(res);
+        return -1;
+    }
     size_t n = json_array_size(problems);
     if (json) {
         char *s = json_dumps(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -81,11 +81,38 @@ json_t *store_audit_verify(PGconn *c, minca_err *err)
         json_decref(problems);
         return NULL;
     }
+    json_t *heads = store_query_json(c, err,
+                                     "SELECT h.chain, coalesce(i.slug, '') AS insurer, h.last_seq, h.last_hash"
+                                     "  FROM audit_chain_heads h LEFT JOIN insurers i ON i.id = h.chain"
+                                     " WHERE EXISTS (SELECT 1 FROM audit_log a WHERE a.chain = h.chain)"
+                                     "    OR coalesce(current_setting('minca.insurer_ids', true), '') IN ('*', '')"
+                                     " ORDER BY h.chain",
+                                     0, NULL);
+    if (!heads) {
+        json_decref(problems);
+        json_decref(counts);
+        return NULL;
+    }
     json_t *out = json_object();
+    json_object_set_new(out, "heads", heads);
     json_t *first = json_array_get(counts, 0);
     json_object_set(out, "chains", json_object_get(first, "chains"));
     json_object_set(out, "entries", json_object_get(first, "entries"));
     json_object_set_new(out, "problems", problems);
     json_decref(counts);
     return out;
+}
+
+int store_audit_check_head(PGconn *c, long long chain, long long seq, const char *hash, minca_err *err)
+{
+    char ch[32], sq[32];
+    snprintf(ch, sizeof ch, "%lld", chain);
+    snprintf(sq, sizeof sq, "%lld", seq);
+    const char *p[] = {ch, sq};
+    PGresult *r = store_query(c, err, "SELECT hash FROM audit_log WHERE chain = $1::bigint AND seq = $2::bigint", 2, p);
+    if (!r)
+        return -1;
+    int rc = PQntuples(r) == 0 ? 0 : strcmp(PQgetvalue(r, 0, 0), hash) == 0 ? 1 : 2;
+    PQclear(r);
+    return rc;
 }

@@ -173,6 +173,8 @@ out=$("$MINCA" audit list --user rev)
 check_match "audit list --user filters by login" "review.accept" "$out"
 check_no_match "and shows no one else" " sup | adm " "$out"
 check_match "audit list --since" "review.accept" "$("$MINCA" audit list --since 2000-01-01 --insurer qualitas)"
+"$MINCA" audit verify --json >"$T_TMP/heads.json"
+check_match "verify --json gives each chain's head" '"last_hash": "[0-9a-f]{64}"' "$(cat "$T_TMP/heads.json")"
 victim=$(psql_q "SELECT id FROM audit_log WHERE action = 'review.accept' AND actor = 'rev' ORDER BY id LIMIT 1")
 refused "even the owner cannot change an entry while the guard is on" "append-only" \
   psql "$MINCA_DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -c "UPDATE audit_log SET actor = 'ver' WHERE id = $victim"
@@ -184,6 +186,22 @@ check_match "and names the entry" "id $victim\): entry was changed" "$out"
 psql "$MINCA_DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -c "SET session_replication_role = replica" \
   -c "UPDATE audit_log SET actor = 'rev' WHERE id = $victim" >/dev/null
 check "restoring it makes the chain whole again" "$MINCA" audit verify
+# a superuser rewriting a whole chain consistently (recomputing every hash) is caught by a
+# head recorded earlier
+psql "$MINCA_DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -c "SET session_replication_role = replica" -c "
+  DO \$\$ DECLARE e record; prev text := repeat('0', 64); h text; BEGIN
+    UPDATE audit_log SET actor = 'ver' WHERE id = $victim;
+    FOR e IN SELECT * FROM audit_log WHERE chain = $qid ORDER BY seq LOOP
+      h := minca_audit_hash(prev, e.chain, e.seq, e.insurer_id, e.at, e.actor, e.os_login, e.action, e.entity, e.entity_id, e.details);
+      UPDATE audit_log SET prev_hash = prev, hash = h WHERE id = e.id;
+      prev := h;
+    END LOOP;
+    UPDATE audit_chain_heads SET last_hash = prev WHERE chain = $qid;
+  END \$\$" >/dev/null
+check "a chain rewritten as a whole passes on its own" "$MINCA" audit verify
+out=$("$MINCA" audit verify --heads "$T_TMP/heads.json"); rc=$?
+check_eq "but not against the heads recorded before" "1" "$rc"
+check_match "which says so" "the chain was rewritten since its head was recorded" "$out"
 mid=$(psql_q "SELECT id FROM audit_log WHERE insurer_id = $qid ORDER BY seq OFFSET 2 LIMIT 1")
 psql "$MINCA_DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -c "SET session_replication_role = replica" \
   -c "DELETE FROM audit_log WHERE id = $mid" >/dev/null
