@@ -154,6 +154,17 @@ static int status_run(int argc, char **argv)
     servers_status st;
     servers_status_get(&st, &err);
     PGconn *c = store_connect(&err);
+    /* Only a user of the desk sees the queue, and only their insurers' jobs (a schema not yet
+     * migrated has no users: status still tells what runs). */
+    PGresult *has_users = c ? PQexec(c, "SELECT to_regclass('users') IS NOT NULL") : NULL;
+    bool users_exist = has_users && PQresultStatus(has_users) == PGRES_TUPLES_OK && PQntuples(has_users) == 1 &&
+                       PQgetvalue(has_users, 0, 0)[0] == 't';
+    PQclear(has_users);
+    if (c && users_exist && (access_login(c, &err) < 0 || store_session_apply(c, &err) < 0)) {
+        fprintf(stderr, "minca status: %s\n", err.msg);
+        PQfinish(c);
+        return 1;
+    }
     bool pg_ok = c != NULL;
     redisContext *r = queue_redis_connect(&err);
     bool redis_ok = r != NULL;

@@ -125,8 +125,10 @@ out=$(as ver user whoami)
 check_match "MINCA_USER by an admin of every insurer acts as that user, and says so" "ver \(account $me, acting through MINCA_USER\)" "$out"
 check_match "with that user's roles" "roles: qualitas=viewer" "$out"
 
+check_match "a viewer sees the queue's status" "jobs" "$(as ver status 2>&1)"
 check "disable a user" "$MINCA" user disable ver
 refused "a disabled user is refused" "ver is disabled" as ver case list
+refused "also by status" "ver is disabled" as ver status
 check "enable again" "$MINCA" user enable ver
 
 # ---- the identity is the account, not the environment ------------------------------------
