@@ -5,6 +5,9 @@ cd "$(dirname "$0")/.."
 MINCA=build/minca
 export MINCA_INSURER=${MINCA_INSURER:-demo}
 "$MINCA" db start >/dev/null
+# The first account to use the desk becomes its admin for every insurer (nothing happens when
+# users exist already); `minca user add` lets others in.
+"$MINCA" user whoami | head -2
 home=$("$MINCA" config | sed -n 's/^home: //p')
 marker="$home/.demo-loaded-$MINCA_INSURER"
 if [ ! -f "$marker" ]; then

@@ -54,7 +54,9 @@ typedef struct minca_config {
     char *redis_url;       /* NULL: use the embedded redis-server under home */
     char *insurer;         /* default insurer slug */
     char *theme;           /* theme name or path */
-    char *user;            /* acting user (login name unless set) */
+    char *user;            /* acting user: the account's login, then the user the login check
+                            * resolved (access.h) */
+    char *user_override;   /* MINCA_USER or `user:`: honoured only for an admin (access.h) */
     char *catalog_dir;     /* directory with the demo catalog */
     char *data_dir;        /* directory with codifier data files (aliases) */
     char *export_dir;      /* default directory for exported workbooks */
@@ -77,6 +79,8 @@ typedef struct minca_config {
  * its line and column. */
 int config_load(minca_err *err);
 const minca_config *config_get(void);
+/* Sets the acting user (called once, by the login check in access.c). */
+void config_set_user(const char *login);
 /* Prints the effective configuration, with passwords in URLs masked. */
 void config_print(FILE *out);
 /* Returns a malloc'd copy of url with any password replaced by "****". */

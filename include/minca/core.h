@@ -65,6 +65,9 @@ void core_sha256_hex(const void *data, size_t len, char out[65]);
 
 /* Time. */
 double core_now_seconds(void);                     /* monotonic clock, seconds */
-char *core_login_name(void);                       /* the user's login name, malloc'd */
+char *core_login_name(void);
+/* The name of the account the process runs as (effective uid; the environment is not
+ * consulted), malloc'd. */
+char *core_os_login(void);                       /* the user's login name, malloc'd */
 
 #endif

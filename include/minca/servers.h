@@ -29,6 +29,11 @@ int servers_stop(minca_err *err);
 int servers_status_get(servers_status *st, minca_err *err);
 /* The URLs in use: the configured ones, or the embedded ones. Static strings. */
 const char *servers_database_url(void);
+/* The application's login: with the embedded server the ordinary role minca_app (peer
+ * authentication), which owns nothing and is subject to row-level security; with a configured
+ * server MINCA_APP_DATABASE_URL when set, else the same URL (the session then switches to
+ * minca_app). servers_database_url() is the owner's login, which runs migrations. */
+const char *servers_app_database_url(void);
 const char *servers_redis_url(void);
 
 #endif

@@ -14,8 +14,24 @@ PGconn *store_connect(minca_err *err);
 /* Same, giving up after timeout_seconds (health checks must answer even when the server's
  * host is unreachable). */
 PGconn *store_connect_timeout(int timeout_seconds, minca_err *err);
-/* Connects and applies pending migrations: the usual start of a command. */
+/* Connects, applies pending migrations, runs the login hook (access.h) and applies the
+ * user's session: the usual start of a command. */
 PGconn *store_open(minca_err *err);
+
+/* ---- the logged-in user's session (set once by the login check) ---- */
+/* insurer_ids: "*" (every insurer) or "1,4", the insurers row-level security lets the
+ * session see; NULL: no scope (connections keep the login's own rights). Every connection
+ * made afterwards (store_connect*, store_open) takes it. */
+void store_set_session_scope(const char *insurer_ids);
+/* Sets the scope on c and, when the login may, switches it to the application role
+ * minca_app. Call again after PQreset (a reset connection starts a new session). */
+int store_session_apply(PGconn *c, minca_err *err);
+/* Runs in store_open() after migrations, before the session is applied. */
+typedef int (*store_login_fn)(PGconn *c, minca_err *err);
+void store_set_login_hook(store_login_fn fn);
+/* The operating-system account written with every audit entry (static copy; NULL if unset). */
+void store_set_audit_os_login(const char *login);
+const char *store_audit_os_login(void);
 
 /* Runs a parameterised statement. Returns the result (caller PQclear's it) or NULL on
  * error with the server's message in err. */
@@ -105,5 +121,64 @@ json_t *store_message_list(PGconn *c, long long insurer_id, minca_err *err);
 /* Writes an audit entry (details may be NULL; it is not stolen). */
 int store_audit(PGconn *c, long long insurer_id, const char *actor, const char *action,
                 const char *entity, const char *entity_id, json_t *details, minca_err *err);
+
+/* ---- insurer settings (insurer_repo.c) ---- */
+/* Every insurer (id, slug, name, cot_prefix, settings) the session sees, by slug. */
+json_t *store_insurer_list(PGconn *c, minca_err *err);
+/* The insurer's settings object (new reference), or NULL with err. */
+json_t *store_insurer_settings(PGconn *c, long long insurer_id, minca_err *err);
+/* Sets settings[key] = value (value NULL removes it); *old_value receives the previous value
+ * (new reference, json null when absent). One statement. */
+int store_insurer_setting_set(PGconn *c, long long insurer_id, const char *key, json_t *value,
+                              json_t **old_value, minca_err *err);
+
+/* ---- users and roles (user_repo.c) ---- */
+typedef struct store_user {
+    long long id;
+    char login[128];
+    char display_name[256];
+    bool active;
+} store_user;
+/* 1 found, 0 absent, -1 error. */
+int store_user_find(PGconn *c, const char *login, store_user *out, minca_err *err);
+/* How many users exist (-1 on error). */
+long store_user_count(PGconn *c, minca_err *err);
+/* Creates the user (active); *id_out (may be NULL) receives its id. */
+int store_user_add(PGconn *c, const char *login, const char *display_name, const char *by, long long *id_out,
+                   minca_err *err);
+int store_user_set_active(PGconn *c, long long user_id, bool active, minca_err *err);
+/* Grants role on insurer_id (0: every insurer), replacing the role held there; old_role
+ * (may be NULL, 32 bytes) receives the previous one or "". */
+int store_user_grant(PGconn *c, long long user_id, long long insurer_id, const char *role, const char *by,
+                     char *old_role, minca_err *err);
+/* Removes the role held on insurer_id (0: the every-insurer grant); old_role as above.
+ * Returns 1 when there was one, 0 when not. */
+int store_user_revoke(PGconn *c, long long user_id, long long insurer_id, char *old_role, minca_err *err);
+/* The user's roles: [{insurer_id (null: every insurer), insurer (slug or "*"), role}]. */
+json_t *store_user_roles(PGconn *c, long long user_id, minca_err *err);
+/* Every user with their roles: [{login, display_name, active, roles: [...]}], by login. */
+json_t *store_user_list(PGconn *c, minca_err *err);
+/* When there is no user yet, creates login as admin of every insurer (serialised, so two
+ * first runs make one admin). Returns 1 when it did, 0 when users existed, -1 on error. */
+int store_user_bootstrap(PGconn *c, const char *login, minca_err *err);
+
+/* ---- the audit trail (audit_repo.c) ---- */
+typedef struct store_audit_filter {
+    long long insurer_id;     /* 0: every insurer the session sees */
+    long long case_id;        /* 0: any; else entries about the case and its rows */
+    const char *user;         /* NULL: anyone */
+    const char *since;        /* NULL: all time; an ISO date or timestamp */
+    int limit;                /* 0: 1000 */
+} store_audit_filter;
+/* Entries, oldest first: id, at, actor, os_login, action, entity, entity_id, details, seq. */
+json_t *store_audit_list(PGconn *c, const store_audit_filter *f, minca_err *err);
+/* Checks every chain the session sees: each entry's hash over its content, its link to the
+ * previous entry, the sequence without gaps, and the chain's recorded head. Returns a JSON
+ * object {chains, entries, heads: [{chain, insurer, last_seq, last_hash}], problems: [{chain,
+ * seq, id, problem}]} (new reference). */
+json_t *store_audit_verify(PGconn *c, minca_err *err);
+/* Compares entry seq of chain with a head recorded earlier: 1 same hash, 2 a different hash
+ * (the chain was rewritten), 0 no such entry (deleted), -1 error. */
+int store_audit_check_head(PGconn *c, long long chain, long long seq, const char *hash, minca_err *err);
 
 #endif

@@ -113,6 +113,7 @@ typedef enum tui_action {
     TUI_ACT_DISCARD_HELD,   /* Matches: discard decisions a re-run could not place */
     TUI_ACT_INSURER,        /* switch to another insurer (`:insurer SLUG`) */
     TUI_ACT_MESSAGES,       /* the messages of the session (M) */
+    TUI_ACT_AUDIT,          /* the audit trail of the current case */
     TUI_ACT_COUNT
 } tui_action;
 
@@ -372,6 +373,9 @@ PGconn *tui_app_store(tui_app *app, tui_table *t, long long *insurer_id);
 /* The configured insurer's id; 0 when unknown (not found or no database). */
 long long tui_app_insurer_id(tui_app *app);
 const char *tui_app_insurer_slug(tui_app *app);
+/* permissions.c: false (with why, naming the role needed) when the user's role for the
+ * insurer does not allow the action; checked before every action is dispatched. */
+bool tui_action_permitted(tui_app *app, tui_action act, char *why, size_t len);
 /* The case the Matches pane follows (COT, or NULL). */
 const char *tui_app_current_case(tui_app *app);
 void tui_app_set_current_case(tui_app *app, const char *cot);

@@ -1,4 +1,5 @@
 /* The codifier's in-memory index built from the insurer's active catalog version. */
+#include "minca/access.h"
 #include "minca/catalog.h"
 
 #include <stdio.h>
@@ -112,7 +113,7 @@ int catalog_open_insurer_index(const char *slug, codify_index **idx, codify_thre
     int found = store_insurer_find(c, slug, &ins, err);
     if (found == 0)
         minca_err_set(err, "no insurer '%s' (import its catalog with 'minca catalog import --insurer %s FILE')", slug, slug);
-    if (found <= 0)
+    if (found <= 0 || access_require(c, ins.id, ACCESS_READ, err) < 0)
         goto done;
     if (catalog_build_index(c, ins.id, idx, NULL, err) < 0)
         goto done;

@@ -1,4 +1,5 @@
 /* minca batch: enqueue emails, run the pipeline in-process, wait, summarise. */
+#include "minca/access.h"
 #include "minca/cli.h"
 #include "minca/config.h"
 #include "minca/engine_run.h"
@@ -212,6 +213,8 @@ static bool reconnect(PGconn *c, double *down_since)
             return false;
         usleep(500 * 1000);
         PQreset(c);
+        if (PQstatus(c) == CONNECTION_OK)
+            (void)store_session_apply(c, NULL); /* a failure shows in the next statement */
     }
     *down_since = 0;
     return true;
@@ -272,6 +275,12 @@ static int batch_run(int argc, char **argv)
     minca_err err = {0};
     PGconn *c = store_open(&err);
     store_insurer ins;
+    if (c && access_require_slug(c, insurer, ACCESS_INGEST, &err) < 0) {
+        fprintf(stderr, "minca batch: %s\n", err.msg);
+        PQfinish(c);
+        free(paths);
+        return 1;
+    }
     if (c && store_insurer_find(c, insurer, &ins, NULL) == 0)
         fprintf(stderr, "minca batch: '%s' is a new insurer; it is created now (import its catalog with "
                         "'minca catalog import --insurer %s FILE')\n", insurer, insurer);

@@ -1,4 +1,5 @@
 /* minca case list | show COT */
+#include "minca/access.h"
 #include "minca/cli.h"
 #include "minca/config.h"
 #include "minca/engine_run.h"
@@ -217,6 +218,11 @@ static int case_run(int argc, char **argv)
             fprintf(stderr, "minca case: no insurer '%s' (ingest mail for it first)\n", insurer);
         else
             fprintf(stderr, "minca case: %s\n", err.msg);
+        PQfinish(c);
+        return 1;
+    }
+    if (access_require(c, ins.id, ACCESS_READ, &err) < 0) {
+        fprintf(stderr, "minca case: %s\n", err.msg);
         PQfinish(c);
         return 1;
     }

@@ -1,4 +1,5 @@
 /* minca catalog import | list */
+#include "minca/access.h"
 #include "minca/catalog.h"
 #include "minca/cli.h"
 #include "minca/config.h"
@@ -35,7 +36,7 @@ static int do_import(PGconn *c, const char *slug, const char *path)
 {
     minca_err err = {0};
     store_insurer ins;
-    if (store_insurer_ensure(c, slug, &ins, &err) < 0) {
+    if (access_require_slug(c, slug, ACCESS_IMPORT_CATALOG, &err) < 0 || store_insurer_ensure(c, slug, &ins, &err) < 0) {
         fprintf(stderr, "minca catalog: %s\n", err.msg);
         return 1;
     }
@@ -70,6 +71,10 @@ static int do_list(PGconn *c, const char *slug, bool json)
     int found = store_insurer_find(c, slug, &ins, &err);
     if (found <= 0) {
         fprintf(stderr, "minca catalog: %s\n", found < 0 ? err.msg : "no such insurer (import a catalog first)");
+        return 1;
+    }
+    if (access_require(c, ins.id, ACCESS_READ, &err) < 0) {
+        fprintf(stderr, "minca catalog: %s\n", err.msg);
         return 1;
     }
     json_t *v = catalog_versions(c, ins.id, &err);

@@ -1,5 +1,6 @@
 /* minca profile: list, show, test, suggest and save broker profiles (the versions saved in
  * the database for the insurer, then the shipped profiles/ directory). */
+#include "minca/access.h"
 #include "minca/cli.h"
 #include "minca/config.h"
 #include "minca/docs.h"
@@ -26,6 +27,11 @@ static PGconn *open_db(store_insurer *ins, bool quiet)
     if (found <= 0) {
         if (!quiet && found < 0)
             fprintf(stderr, "minca profile: saved profiles unavailable (%s)\n", err.msg);
+        PQfinish(c);
+        return NULL;
+    }
+    if (access_require(c, ins->id, ACCESS_READ, &err) < 0) {
+        fprintf(stderr, "minca profile: %s\n", err.msg);
         PQfinish(c);
         return NULL;
     }
@@ -152,7 +158,8 @@ static int cmd_save(const char *file, const char *domain)
     store_insurer ins;
     int status = 1;
     profile_saved saved;
-    if (!c || store_insurer_ensure(c, config_get()->insurer, &ins, &err) < 0)
+    if (!c || access_require_slug(c, config_get()->insurer, ACCESS_EDIT_PROFILE, &err) < 0 ||
+        store_insurer_ensure(c, config_get()->insurer, &ins, &err) < 0)
         fprintf(stderr, "minca profile: %s\n", err.msg);
     else if (profile_store_save(c, ins.id, yaml, domain, config_get()->user, &saved, &err) < 0)
         fprintf(stderr, "minca profile: %s: %s\n", file, err.msg);

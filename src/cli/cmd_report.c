@@ -1,4 +1,5 @@
 /* minca report: the business report for the back-office lead. */
+#include "minca/access.h"
 #include "minca/cli.h"
 #include "minca/config.h"
 #include "minca/store.h"
@@ -197,6 +198,10 @@ static int report_run(int argc, char **argv)
     int found = store_insurer_find(c, insurer, &ins, &err);
     if (found <= 0) {
         fprintf(stderr, "minca report: %s\n", found == 0 ? "no such insurer" : err.msg);
+        goto done;
+    }
+    if (access_require(c, ins.id, ACCESS_READ, &err) < 0) {
+        fprintf(stderr, "minca report: %s\n", err.msg);
         goto done;
     }
     if (since) {   /* a clear message for a bad date rather than the server's */

@@ -1,5 +1,6 @@
 /* minca review COT ACTION ... and minca correction list|revoke: review decisions from the
  * command line (the same operations the TUI's matches pane uses). */
+#include "minca/access.h"
 #include "minca/cli.h"
 #include "minca/config.h"
 #include "minca/review.h"
@@ -49,6 +50,11 @@ static PGconn *open_insurer(const char *slug, store_insurer *ins, const char *wh
         PQfinish(c);
         return NULL;
     }
+    if (access_require(c, ins->id, ACCESS_READ, &err) < 0) {
+        fprintf(stderr, "minca %s: %s\n", who, err.msg);
+        PQfinish(c);
+        return NULL;
+    }
     return c;
 }
 
@@ -72,11 +78,11 @@ static int review_run(int argc, char **argv)
     if (argc < 3)
         return cli_usage_error(&review_command, "need COT and ACTION");
     const char *cot = argv[1], *action = argv[2];
-    const char *user = config_get()->user;
     store_insurer ins;
     PGconn *c = open_insurer(slug, &ins, "review");
     if (!c)
         return 1;
+    const char *user = config_get()->user;   /* as the login check resolved it */
     minca_err err = {0};
     int rc = -1;
     long long case_id = review_case_id(c, ins.id, cot, &err);

@@ -1,4 +1,5 @@
 /* minca worker | status | jobs */
+#include "minca/access.h"
 #include "minca/cli.h"
 #include "minca/config.h"
 #include "minca/engine_run.h"
@@ -87,8 +88,9 @@ static int worker_run(int argc, char **argv)
     }
     minca_err err = {0};
     PGconn *c = store_open(&err);
-    if (!c) {
+    if (!c || access_require(c, 0, ACCESS_RUN_PIPELINE, &err) < 0) {
         fprintf(stderr, "minca worker: %s\n", err.msg);
+        PQfinish(c);
         return 1;
     }
     PQfinish(c);
@@ -191,6 +193,17 @@ static int status_run(int argc, char **argv)
     servers_status st;
     servers_status_get(&st, &err);
     PGconn *c = store_connect(&err);
+    /* Only a user of the desk sees the queue, and only their insurers' jobs (a schema not yet
+     * migrated has no users: status still tells what runs). */
+    PGresult *has_users = c ? PQexec(c, "SELECT to_regclass('users') IS NOT NULL") : NULL;
+    bool users_exist = has_users && PQresultStatus(has_users) == PGRES_TUPLES_OK && PQntuples(has_users) == 1 &&
+                       PQgetvalue(has_users, 0, 0)[0] == 't';
+    PQclear(has_users);
+    if (c && users_exist && (access_login(c, &err) < 0 || store_session_apply(c, &err) < 0)) {
+        fprintf(stderr, "minca status: %s\n", err.msg);
+        PQfinish(c);
+        return 1;
+    }
     bool pg_ok = c != NULL;
     redisContext *r = queue_redis_connect(&err);
     bool redis_ok = r != NULL;
@@ -292,8 +305,9 @@ static int jobs_run(int argc, char **argv)
         return cli_usage_error(&jobs_command, "missing action");
     minca_err err = {0};
     PGconn *c = store_open(&err);
-    if (!c) {
+    if (!c || access_require(c, 0, ACCESS_RUN_PIPELINE, &err) < 0) {
         fprintf(stderr, "minca jobs: %s\n", err.msg);
+        PQfinish(c);
         return 1;
     }
     int status = 0;

@@ -41,6 +41,9 @@ static int print_help(const char *topic)
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    /* Exported workbooks, logs and everything else under $MINCA_HOME: the service user and its
+     * group only (directories that must be traversable say so explicitly). */
+    umask(027);
     int verbose = 0;
     const char *log_format_opt = NULL;
     int i = 1;

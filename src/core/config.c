@@ -188,7 +188,7 @@ static void apply_key(const char *section, const char *key, const char *value)
     else if (strcmp(key, "theme") == 0)
         set_str(&cfg.theme, value);
     else if (strcmp(key, "user") == 0)
-        set_str(&cfg.user, value);
+        set_str(&cfg.user_override, value);
     else if (strcmp(key, "export_dir") == 0)
         set_str(&cfg.export_dir, value);
     else if (strcmp(key, "data_dir") == 0)
@@ -288,10 +288,14 @@ static int parse_file(const char *path, minca_err *err)
 }
 
 /* Forgets a previous load (config_load may run more than once, e.g. in tests). */
+static char *retired_user;
+
 static void config_reset(void)
 {
+    free(retired_user);
+    retired_user = NULL;
     char **strings[] = {&cfg.config_path, &cfg.home, &cfg.log_dir, &cfg.database_url, &cfg.redis_url,
-                        &cfg.insurer, &cfg.theme, &cfg.user, &cfg.catalog_dir, &cfg.data_dir, &cfg.export_dir,
+                        &cfg.insurer, &cfg.theme, &cfg.user, &cfg.user_override, &cfg.catalog_dir, &cfg.data_dir, &cfg.export_dir,
                         &cfg.metrics_listen, &cfg.log_format,
                         &cfg.llm.base_url, &cfg.llm.model, &cfg.llm.api_key_env, &cfg.llm.api_key_file};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
@@ -400,11 +404,10 @@ int config_load(minca_err *err)
         cfg.max_attempts = 1;
     if (cfg.lease_seconds < 2)
         cfg.lease_seconds = 2;
-    if (!cfg.user) {
-        cfg.user = core_login_name();
-    }
+    /* The account the process runs as; MINCA_USER is only a request the login check weighs. */
+    cfg.user = core_os_login();
     if ((v = env_nonempty("MINCA_USER")))
-        set_str(&cfg.user, v);
+        set_str(&cfg.user_override, v);
     if (cfg.workers < 1)
         cfg.workers = 1;
 
@@ -420,6 +423,17 @@ int config_load(minca_err *err)
 const minca_config *config_get(void) { return &cfg; }
 
 bool config_llm_enabled(void) { return !core_str_empty(cfg.llm.base_url) && !core_str_empty(cfg.llm.model); }
+
+/* Callers may hold the account's name from before the login check: it stays valid (kept in
+ * retired_user) until the next config_load. */
+void config_set_user(const char *login)
+{
+    if (cfg.user && login && strcmp(cfg.user, login) == 0)
+        return;
+    free(retired_user);
+    retired_user = cfg.user;
+    cfg.user = login ? strdup(login) : NULL;
+}
 
 static char *mask_userinfo(const char *url);
 
@@ -472,7 +486,10 @@ void config_print(FILE *out)
     fprintf(out, "redis_url: %s\n", redis ? redis : "(embedded redis-server under home)");
     fprintf(out, "insurer: %s\n", cfg.insurer);
     fprintf(out, "theme: %s\n", cfg.theme);
-    fprintf(out, "user: %s\n", cfg.user);
+    if (cfg.user_override)
+        fprintf(out, "user: %s (MINCA_USER asks for %s)\n", cfg.user, cfg.user_override);
+    else
+        fprintf(out, "user: %s\n", cfg.user);
     fprintf(out, "workers: %d\n", cfg.workers);
     fprintf(out, "lease_seconds: %d\n", cfg.lease_seconds);
     fprintf(out, "max_attempts: %d\n", cfg.max_attempts);

@@ -1,10 +1,12 @@
 #include "minca/core.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +34,8 @@ int log_open(const char *path, minca_err *err)
     FILE *f = fopen(path, "a");
     if (!f)
         return minca_err_set(err, "cannot open log file %s: %s", path, strerror(errno));
+    /* A log made by an older version may be world-readable: owner and group only. */
+    (void)fchmod(fileno(f), 0640);
     setvbuf(f, NULL, _IOLBF, 0);
     pthread_mutex_lock(&log_lock);
     if (log_file)
@@ -103,6 +107,43 @@ static void scrub(const char *in, char *out, size_t outsz)
     out[o] = '\0';
 }
 
+/* Personal data that must not reach the log: RFC (tax id), VIN, telephone numbers, and
+ * password=VALUE in connection strings. Compiled once; GRegex matching is thread-safe. */
+static const struct {
+    const char *pattern;
+    const char *replacement;
+} pii_patterns[] = {
+    {"(?i)(password=)[^ &'\"]+", "\\1****"},
+    {"(?i)\\b[A-ZÑ&]{3,4}[0-9]{6}[A-Z0-9]{3}\\b", "<rfc>"},
+    {"\\b(?=[A-HJ-NPR-Z0-9]*[0-9])(?=[A-HJ-NPR-Z0-9]*[A-HJ-NPR-Z])[A-HJ-NPR-Z0-9]{17}\\b", "<vin>"},
+    {"(?<![\\w.:/-])(?:\\+?52[ .-]?)?(?:\\([0-9]{2,3}\\)|[0-9]{2,3})[ .-]?[0-9]{3,4}[ .-]?[0-9]{4}(?![\\w.:/-])", "<phone>"},
+};
+#define N_PII (sizeof pii_patterns / sizeof pii_patterns[0])
+static GRegex *pii_regex[N_PII];
+static pthread_once_t pii_once = PTHREAD_ONCE_INIT;
+
+static void pii_compile(void)
+{
+    for (size_t i = 0; i < N_PII; i++)
+        pii_regex[i] = g_regex_new(pii_patterns[i].pattern, G_REGEX_OPTIMIZE, 0, NULL);
+}
+
+/* scrub() then the personal-data patterns, into out. */
+static void scrub_all(const char *in, char *out, size_t outsz)
+{
+    scrub(in, out, outsz);
+    pthread_once(&pii_once, pii_compile);
+    for (size_t i = 0; i < N_PII; i++) {
+        if (!pii_regex[i])
+            continue;
+        gchar *r = g_regex_replace(pii_regex[i], out, -1, 0, pii_patterns[i].replacement, 0, NULL);
+        if (r) {
+            snprintf(out, outsz, "%s", r);
+            g_free(r);
+        }
+    }
+}
+
 static void json_escape(FILE *f, const char *s)
 {
     fputc('"', f);
@@ -137,7 +178,7 @@ static void write_json(FILE *f, log_level level, const char *line)
         component[w] = '\0';
         msg = line + w + 2;
     }
-    scrub(msg, clean, sizeof clean);
+    scrub_all(msg, clean, sizeof clean);
     static const char *const lower[] = {"error", "warn", "info", "debug"};
     fprintf(f, "{\"time\":\"%s\",\"level\":\"%s\",\"pid\":%d,\"component\":", stamp, lower[level], (int)getpid());
     json_escape(f, component);
@@ -162,11 +203,12 @@ void log_msg(log_level level, const char *fmt, ...)
     localtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
 
-    char line[4096];
+    char raw[4096], line[4096];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    scrub_all(raw, line, sizeof line);
 
     pthread_mutex_lock(&log_lock);
     if (log_file && log_fmt == LOG_FORMAT_JSON)

@@ -174,3 +174,9 @@ char *core_login_name(void)
     struct passwd *pw = getpwuid(getuid());
     return strdup(pw ? pw->pw_name : "unknown");
 }
+
+char *core_os_login(void)
+{
+    struct passwd *pw = getpwuid(geteuid());
+    return pw ? strdup(pw->pw_name) : core_strdup_printf("uid%ld", (long)geteuid());
+}

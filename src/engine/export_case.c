@@ -1,13 +1,15 @@
 /* Export of a stored case: store -> export_case -> workbook -> blob + exports row. */
+#include "minca/access.h"
 #include "minca/config.h"
 #include "minca/export.h"
 #include "minca/export_case.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <errno.h>
-#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char *dup_or_null(PGresult *r, int row, int col)
@@ -271,6 +273,10 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
                     const char *template_name, int formats, bool force, export_case_outcome *out, minca_err *err)
 {
     memset(out, 0, sizeof *out);
+    if (access_require(c, insurer_id, ACCESS_EXPORT, err) < 0)
+        return -1;
+    char insurer_template[128] = "";
+    memset(out, 0, sizeof *out);
     double started = core_now_seconds();
     export_case ec;
     export_case_init(&ec);
@@ -338,6 +344,16 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
         !(pdf_path = file_path(dir, out_path, ec.insurer, cot, version, formats, "pdf", err)))
         goto done;
     pdf_written = pdf_path && !out_path;
+    /* No template asked for: the insurer's own (`minca insurer set SLUG export_template NAME`). */
+    if (!template_name) {
+        json_t *settings = store_insurer_settings(c, insurer_id, NULL);
+        const char *t = json_string_value(json_object_get(settings, "export_template"));
+        if (t && *t)
+            snprintf(insurer_template, sizeof insurer_template, "%s", t);
+        json_decref(settings);
+        if (insurer_template[0])
+            template_name = insurer_template;
+    }
     if (path) {
         export_options opt = {.template_name = template_name, .out_path = path, .force = force};
         if (export_case_write(&ec, &opt, &res, err) < 0) {
@@ -385,6 +401,11 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     out->n_undecided = any->n_undecided;
     out->n_missing = any->n_missing;
     out->forced = forced;
+    /* Quotes carry client data: readable by the service user and its group only. */
+    if (path && chmod(path, 0640) != 0)
+        log_warn("export: cannot restrict %s to its owner and group: %s", path, strerror(errno));
+    if (pdf_path && chmod(pdf_path, 0640) != 0)
+        log_warn("export: cannot restrict %s to its owner and group: %s", pdf_path, strerror(errno));
     rc = 0;
 done:
     if (rc < 0) {

@@ -1,4 +1,5 @@
 /* Broker profiles in the database, and re-running a case with them. */
+#include "minca/access.h"
 #include "minca/profile.h"
 #include "minca/profile_store.h"
 #include "minca/queue.h"
@@ -24,6 +25,9 @@ static int bind_domain(PGconn *c, const char *ins, const char *broker_id, const 
 int profile_store_save(PGconn *c, long long insurer_id, const char *yaml, const char *domain, const char *author,
                        profile_saved *out, minca_err *err)
 {
+    memset(out, 0, sizeof *out);
+    if (access_require(c, insurer_id, ACCESS_EDIT_PROFILE, err) < 0)
+        return -1;
     memset(out, 0, sizeof *out);
     profile *pr = NULL;
     if (profile_load_string(yaml, strlen(yaml), "new profile", &pr, err) < 0)
@@ -128,6 +132,8 @@ char *profile_store_get(PGconn *c, long long insurer_id, const char *name, int *
 int profile_store_rerun_case(PGconn *c, long long insurer_id, long long case_id, const char *user,
                              const char *batch_id, long long *job_id, minca_err *err)
 {
+    if (access_require(c, insurer_id, ACCESS_RERUN, err) < 0)
+        return -1;
     char ins[32], cid[32];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
     snprintf(cid, sizeof cid, "%lld", case_id);

@@ -1,5 +1,6 @@
 /* Review decisions: match update + correction + audit entry, one transaction each. */
 #include "minca/assist.h"
+#include "minca/access.h"
 #include "minca/codify.h"
 #include "minca/review.h"
 #include "minca/steps.h"
@@ -270,12 +271,16 @@ static int decide(PGconn *c, long long insurer_id, long long row_id, const char 
 
 int review_accept(PGconn *c, long long insurer_id, long long row_id, const char *user, minca_err *err)
 {
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
     return decide(c, insurer_id, row_id, "accepted", NULL, 0, true, user, "review.accept", err);
 }
 
 int review_pick(PGconn *c, long long insurer_id, long long row_id, const char *cvegs, int year, const char *user,
                 minca_err *err)
 {
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
     if (core_str_empty(cvegs) || year < 1900)
         return minca_err_set(err, "a key and a model year are needed");
     return decide(c, insurer_id, row_id, "picked", cvegs, year, false, user, "review.pick", err);
@@ -283,11 +288,15 @@ int review_pick(PGconn *c, long long insurer_id, long long row_id, const char *c
 
 int review_no_match(PGconn *c, long long insurer_id, long long row_id, const char *user, minca_err *err)
 {
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
     return decide(c, insurer_id, row_id, "rejected", NULL, 0, false, user, "review.no_match", err);
 }
 
 int review_note(PGconn *c, long long insurer_id, long long row_id, const char *note, const char *user, minca_err *err)
 {
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
     char ins[32], rid[32];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
     snprintf(rid, sizeof rid, "%lld", row_id);
@@ -410,6 +419,8 @@ int review_undo(PGconn *c, long long insurer_id, long long case_id, const char *
 int review_undo_n(PGconn *c, long long insurer_id, long long case_id, const char *user, long long *row_id,
                   int *n_undone, minca_err *err)
 {
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
     char ins[32], cid[32];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
     snprintf(cid, sizeof cid, "%lld", case_id);
@@ -486,6 +497,8 @@ fail:
 
 int review_mark_ready(PGconn *c, long long insurer_id, long long case_id, const char *user, minca_err *err)
 {
+    if (access_require(c, insurer_id, ACCESS_MARK_READY, err) < 0)
+        return -1;
     char ins[32], cid[32], status[32];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
     snprintf(cid, sizeof cid, "%lld", case_id);
@@ -534,6 +547,8 @@ fail:
 int review_confirm_suggested(PGconn *c, long long insurer_id, long long case_id, const char *field,
                              const char *user, int *n, minca_err *err)
 {
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
     char ins[32], cid[32];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
     snprintf(cid, sizeof cid, "%lld", case_id);
@@ -628,6 +643,8 @@ json_t *review_corrections(PGconn *c, long long insurer_id, bool include_revoked
 int review_revoke_correction(PGconn *c, long long insurer_id, long long correction_id, const char *user,
                              minca_err *err)
 {
+    if (access_require(c, insurer_id, ACCESS_REVOKE_CORRECTION, err) < 0)
+        return -1;
     char ins[32], id[32];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
     snprintf(id, sizeof id, "%lld", correction_id);
@@ -802,6 +819,8 @@ json_t *review_similar_rows(PGconn *c, long long insurer_id, long long row_id, r
 int review_decide_rows(PGconn *c, long long insurer_id, const long long *row_ids, size_t n, review_kind kind,
                        const char *cvegs, int year, const char *user, int *n_done, minca_err *err)
 {
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
     *n_done = 0;
     if (n == 0)
         return 0;
@@ -919,6 +938,8 @@ json_t *review_carryover_pending(PGconn *c, long long insurer_id, long long case
 int review_carryover_discard(PGconn *c, long long insurer_id, long long case_id, const char *user, int *n,
                              minca_err *err)
 {
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
     char ins[32], cid[32];
     snprintf(ins, sizeof ins, "%lld", insurer_id);
     snprintf(cid, sizeof cid, "%lld", case_id);

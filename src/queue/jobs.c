@@ -193,9 +193,8 @@ int queue_janitor(PGconn *c, redisContext *r, int stale_seconds, minca_err *err)
                                 "  lease_until = NULL, run_at = now(), updated_at = now()"
                                 "  WHERE state = 'running' AND lease_until < now()"
                                 "  RETURNING id, backend_pid AS pid, worker)"
-                                " SELECT e.id, (SELECT bool_or(pg_terminate_backend(a.pid)) FROM pg_stat_activity a"
-                                "                WHERE a.pid = e.pid AND a.pid <> pg_backend_pid()"
-                                "                  AND a.application_name = left(e.worker, 63))"
+                                " SELECT e.id, CASE WHEN e.pid IS NOT NULL"
+                                "                   THEN minca_end_worker_session(e.pid::int, coalesce(e.worker, '')) END"
                                 "   FROM expired e",
                                 0, NULL);
     if (!res)

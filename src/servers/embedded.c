@@ -21,10 +21,11 @@
 #include <unistd.h>
 
 #define SERVICE_USER "minca"
+#define APP_ROLE "minca_app"     /* the application's database login (see migration 050) */
 #define PG_PORT 5432
 #define SOCKET_PATH_MAX 100   /* sun_path is 108 bytes; keep a margin */
 
-static char pg_url[2048], redis_url[2048];
+static char pg_url[2048], pg_app_url[2048], redis_url[2048];
 
 /* ---- paths ------------------------------------------------------------------------ */
 
@@ -250,14 +251,17 @@ static long read_pid(const char *path)
 static void build_pg_url(const paths *p)
 {
     const char *url = config_get()->database_url;
-    if (url)
+    if (url) {
+        const char *app = getenv("MINCA_APP_DATABASE_URL");
         snprintf(pg_url, sizeof pg_url, "%s", url);
-    else
-    {
+        snprintf(pg_app_url, sizeof pg_app_url, "%s", app && *app ? app : url);
+    } else {
         /* The socket directory goes in the URL's query: escape what a URI cannot hold as is. */
         char *host = g_uri_escape_string(p->pg_run, "/", FALSE);
         snprintf(pg_url, sizeof pg_url, "postgresql:///minca?host=%s&port=%d&user=%s", host, PG_PORT,
                  SERVICE_USER);
+        snprintf(pg_app_url, sizeof pg_app_url, "postgresql:///minca?host=%s&port=%d&user=%s", host, PG_PORT,
+                 APP_ROLE);
         g_free(host);
     }
 }
@@ -318,6 +322,52 @@ static int pg_write_conf(const paths *p, minca_err *err)
     return rc;
 }
 
+/* Writes path (owned by the service user when root); *changed tells whether it differed. */
+static int write_server_file(const char *path, const char *text, bool *changed, minca_err *err)
+{
+    char *old = NULL;
+    size_t len = 0;
+    bool same = core_read_file(path, 1 << 20, &old, &len, NULL) == 0 && len == strlen(text) &&
+                memcmp(old, text, len) == 0;
+    free(old);
+    if (same)
+        return 0;
+    *changed = true;
+    if (core_write_file(path, text, strlen(text), err) < 0)
+        return -1;
+    chmod(path, 0600);
+    if (running_as_root()) {
+        struct passwd *pw = getpwnam(SERVICE_USER);
+        if (pw && chown(path, pw->pw_uid, pw->pw_gid) != 0)
+            return minca_err_set(err, "cannot chown %s: %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+/* Authentication: peer (the kernel says which account is on the other end of the socket),
+ * never trust. The account that runs minca and the server's own account may log in as the
+ * owner role (minca, which runs migrations) and as the application role (minca_app); nobody
+ * else, whatever they can reach. */
+static int pg_write_auth(const paths *p, bool *changed, minca_err *err)
+{
+    char path[1100];
+    struct passwd *me = getpwuid(geteuid());
+    const char *account = me ? me->pw_name : SERVICE_USER;
+    const char *service = running_as_root() ? SERVICE_USER : account;
+    snprintf(path, sizeof path, "%s/pg_hba.conf", p->pg_data);
+    const char *hba = "# written by minca: unix socket only, peer authentication through the minca map\n"
+                      "local all all peer map=minca\n";
+    if (write_server_file(path, hba, changed, err) < 0)
+        return -1;
+    char *ident = core_strdup_printf("# written by minca: who may log in as the owner and the application role\n"
+                                     "minca %s minca\nminca %s minca_app\nminca %s minca\nminca %s minca_app\n",
+                                     service, service, account, account);
+    snprintf(path, sizeof path, "%s/pg_ident.conf", p->pg_data);
+    int rc = write_server_file(path, ident, changed, err);
+    free(ident);
+    return rc;
+}
+
 static int pg_init_cluster(const paths *p, const char *bindir, minca_err *err)
 {
     char version_file[1100];
@@ -337,7 +387,7 @@ static int pg_init_cluster(const paths *p, const char *bindir, minca_err *err)
     char initdb[1100];
     snprintf(initdb, sizeof initdb, "%s/initdb", bindir);
     char *argv[] = {initdb, (char *)"-D", (char *)p->pg_data, (char *)"-U", (char *)SERVICE_USER,
-                    (char *)"-A", (char *)"trust", (char *)"-E", (char *)"UTF8",
+                    (char *)"--auth-local=peer", (char *)"--auth-host=reject", (char *)"-E", (char *)"UTF8",
                     (char *)"--no-locale", (char *)"--no-sync", NULL};
     int rc = run_cmd(argv, SERVICE_USER, p->pg_log);
     if (rc != 0)
@@ -373,6 +423,17 @@ static int pg_create_database(const paths *p, minca_err *err)
             rc = minca_err_set(err, "cannot create database minca: %s", PQerrorMessage(c));
         PQclear(r);
     }
+    /* The application's login role: ordinary, owning nothing (migration 050 grants it rows). */
+    if (rc == 0) {
+        r = PQexec(c, "DO $$ BEGIN"
+                      "  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '" APP_ROLE "') THEN"
+                      "    CREATE ROLE " APP_ROLE " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;"
+                      "  ELSE ALTER ROLE " APP_ROLE " LOGIN NOSUPERUSER NOBYPASSRLS; END IF;"
+                      " EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$");
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            rc = minca_err_set(err, "cannot create the application role %s: %s", APP_ROLE, PQerrorMessage(c));
+        PQclear(r);
+    }
 done:
     PQfinish(c);
     return rc;
@@ -389,9 +450,18 @@ static int pg_ensure(const paths *p, minca_err *err)
         return -1;
     if (pg_init_cluster(p, bindir, err) < 0)
         return -1;
-    if (mkdir_owned(p->pg_run, err) < 0 || pg_write_conf(p, err) < 0)
+    bool auth_changed = false;
+    if (mkdir_owned(p->pg_run, err) < 0 || pg_write_conf(p, err) < 0 || pg_write_auth(p, &auth_changed, err) < 0)
         return -1;
     long pid = 0;
+    if (pg_running(p, &pid) && auth_changed) {
+        /* A cluster started with an older authentication file: the server rereads it now. */
+        char pg_ctl[1100];
+        snprintf(pg_ctl, sizeof pg_ctl, "%s/pg_ctl", bindir);
+        char *argv[] = {pg_ctl, (char *)"-D", (char *)p->pg_data, (char *)"reload", NULL};
+        if (run_cmd(argv, SERVICE_USER, p->pg_log) != 0)
+            log_warn("could not make PostgreSQL reread its authentication file; see %s", p->pg_log);
+    }
     if (!pg_running(p, &pid)) {
         char pidfile[1100];
         snprintf(pidfile, sizeof pidfile, "%s/postmaster.pid", p->pg_data);
@@ -652,6 +722,13 @@ const char *servers_database_url(void)
             build_pg_url(&p);
     }
     return pg_url;
+}
+
+const char *servers_app_database_url(void)
+{
+    if (!pg_app_url[0])
+        servers_database_url();
+    return pg_app_url;
 }
 
 const char *servers_redis_url(void)

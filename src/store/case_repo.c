@@ -134,11 +134,11 @@ int store_audit(PGconn *c, long long insurer_id, const char *actor, const char *
     char id[32];
     snprintf(id, sizeof id, "%lld", insurer_id);
     char *det = details ? json_dumps(details, JSON_COMPACT) : strdup("{}");
-    const char *p[] = {insurer_id > 0 ? id : NULL, actor, action, entity, entity_id, det};
+    const char *p[] = {insurer_id > 0 ? id : NULL, actor, action, entity, entity_id, det, store_audit_os_login()};
     int rc = store_exec(c, err,
-                        "INSERT INTO audit_log (insurer_id, actor, action, entity, entity_id, details)"
-                        " VALUES ($1::bigint, $2, $3, $4, $5, $6::jsonb)",
-                        6, p);
+                        "INSERT INTO audit_log (insurer_id, actor, action, entity, entity_id, details, os_login)"
+                        " VALUES ($1::bigint, $2, $3, $4, $5, $6::jsonb, $7)",
+                        7, p);
     free(det);
     return rc;
 }

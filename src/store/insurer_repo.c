@@ -43,3 +43,58 @@ int store_insurer_ensure(PGconn *c, const char *slug, store_insurer *out, minca_
     log_info("created insurer %s", slug);
     return 0;
 }
+
+json_t *store_insurer_list(PGconn *c, minca_err *err)
+{
+    return store_query_json(c, err, "SELECT id, slug, name, cot_prefix, settings FROM insurers ORDER BY slug", 0, NULL);
+}
+
+json_t *store_insurer_settings(PGconn *c, long long insurer_id, minca_err *err)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%lld", insurer_id);
+    const char *p[] = {id};
+    json_t *rows = store_query_json(c, err, "SELECT settings FROM insurers WHERE id = $1::bigint", 1, p);
+    if (!rows)
+        return NULL;
+    json_t *s = json_object_get(json_array_get(rows, 0), "settings");
+    json_t *out = json_is_object(s) ? json_incref(s) : json_object();
+    json_decref(rows);
+    return out;
+}
+
+int store_insurer_setting_set(PGconn *c, long long insurer_id, const char *key, json_t *value,
+                              json_t **old_value, minca_err *err)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%lld", insurer_id);
+    char *v = value ? json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
+    const char *p[] = {id, key, v};
+    /* The row stays locked from the read of the old value to the change (the caller's
+     * transaction), so the audit's old value is the one replaced. */
+    json_t *rows = store_query_json(c, err,
+                                    "SELECT settings -> $2::text AS old FROM insurers WHERE id = $1::bigint FOR UPDATE",
+                                    2, p);
+    int rc = -1;
+    if (!rows)
+        goto done;
+    if (json_array_size(rows) == 0) {
+        minca_err_set(err, "no insurer with id %lld", insurer_id);
+        goto done;
+    }
+    if (store_exec(c, err,
+                   "UPDATE insurers SET settings = CASE WHEN $3::jsonb IS NULL THEN settings - $2::text"
+                   "                                    ELSE settings || jsonb_build_object($2::text, $3::jsonb) END"
+                   " WHERE id = $1::bigint",
+                   3, p) < 0)
+        goto done;
+    if (old_value) {
+        json_t *o = json_object_get(json_array_get(rows, 0), "old");
+        *old_value = o ? json_incref(o) : json_null();
+    }
+    rc = 0;
+done:
+    free(v);
+    json_decref(rows);
+    return rc;
+}

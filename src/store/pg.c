@@ -24,9 +24,52 @@ static void log_notice(void *arg, const char *message)
     log_debug("postgresql: %.*s", (int)strcspn(message, "\n"), message);
 }
 
-PGconn *store_connect(minca_err *err)
+/* ---- the session of the logged-in user --------------------------------------------------- */
+
+static char session_scope[8192];
+static bool session_scoped;
+static char audit_os_login[256];
+static store_login_fn login_hook;
+
+void store_set_session_scope(const char *insurer_ids)
 {
-    const char *url = servers_database_url();
+    session_scoped = insurer_ids != NULL;
+    snprintf(session_scope, sizeof session_scope, "%s", insurer_ids ? insurer_ids : "");
+}
+
+void store_set_login_hook(store_login_fn fn) { login_hook = fn; }
+
+void store_set_audit_os_login(const char *login)
+{
+    snprintf(audit_os_login, sizeof audit_os_login, "%s", login ? login : "");
+}
+
+const char *store_audit_os_login(void) { return audit_os_login[0] ? audit_os_login : NULL; }
+
+int store_session_apply(PGconn *c, minca_err *err)
+{
+    if (!session_scoped)
+        return 0;
+    const char *p[] = {session_scope};
+    /* The application role, when this login may take it (the owner, or a member of it): the
+     * session then has minca_app's rights only and row-level security applies. */
+    PGresult *r = store_query(c, err,
+                              "SELECT set_config('minca.insurer_ids', $1, false),"
+                              "       EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'minca_app')"
+                              "       AND current_user <> 'minca_app' AND pg_has_role('minca_app', 'MEMBER')",
+                              1, p);
+    if (!r)
+        return -1;
+    bool switch_role = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+    PQclear(r);
+    if (switch_role && store_exec(c, err, "SET ROLE minca_app", 0, NULL) < 0)
+        return -1;
+    return 0;
+}
+
+/* Connects to url: the owner's (servers_database_url) or the application's login. */
+static PGconn *connect_plain(const char *url, minca_err *err)
+{
     PGconn *c = PQconnectdb(url);
     if (PQstatus(c) != CONNECTION_OK) {
         char *masked = config_mask_url(url);
@@ -42,9 +85,26 @@ PGconn *store_connect(minca_err *err)
     return c;
 }
 
+/* Once a user is logged in, connections use the application's login; before (migrations,
+ * the login check) and in processes that log no one in, the owner's. */
+static const char *session_url(void)
+{
+    return session_scoped ? servers_app_database_url() : servers_database_url();
+}
+
+PGconn *store_connect(minca_err *err)
+{
+    PGconn *c = connect_plain(session_url(), err);
+    if (c && store_session_apply(c, err) < 0) {
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
 PGconn *store_connect_timeout(int timeout_seconds, minca_err *err)
 {
-    const char *url = servers_database_url();
+    const char *url = session_url();
     char timeout[16];
     snprintf(timeout, sizeof timeout, "%d", timeout_seconds > 0 ? timeout_seconds : 1);
     const char *keys[] = {"dbname", "connect_timeout", NULL};
@@ -60,6 +120,10 @@ PGconn *store_connect_timeout(int timeout_seconds, minca_err *err)
     PQsetNoticeProcessor(c, log_notice, NULL);
     PGresult *r = PQexec(c, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
     PQclear(r);
+    if (store_session_apply(c, err) < 0) {
+        PQfinish(c);
+        return NULL;
+    }
     return c;
 }
 
@@ -67,12 +131,21 @@ PGconn *store_open(minca_err *err)
 {
     if (servers_ensure(err) < 0)
         return NULL;
-    PGconn *c = store_connect(err);
+    PGconn *c = connect_plain(servers_database_url(), err);
     if (!c)
         return NULL;
     char *dir = core_path_join(config_share_dir(), "migrations");
     int rc = store_migrate(c, dir, NULL, err);
     free(dir);
+    if (rc == 0 && login_hook)
+        rc = login_hook(c, err);
+    if (rc == 0 && session_scoped && strcmp(servers_app_database_url(), servers_database_url()) != 0) {
+        /* The rest of the command talks as the application's login, not the owner's. */
+        PQfinish(c);
+        return store_connect(err);
+    }
+    if (rc == 0)
+        rc = store_session_apply(c, err);
     if (rc < 0) {
         PQfinish(c);
         return NULL;

@@ -47,6 +47,7 @@ static const action_def actions[] = {
     {TUI_ACT_TAG_PREFIX, "tag-prefix", ";", "", "Matches: apply the next decision (a, x) to every tagged row"},
     {TUI_ACT_ACCEPT_ABOVE, "accept-above", "A", "", "Matches: accept the shown rows with confidence at least X (asks X, shows the count)"},
     {TUI_ACT_DISCARD_HELD, "discard-held", "D", "", "Matches: discard the decisions a re-run could place on no row"},
+    {TUI_ACT_AUDIT, "audit", "H", "", "the audit trail of the current case (who did what, when)"},
     {TUI_ACT_WIZARD, "wizard", "W", "", "profile wizard for the case's broker"},
     {TUI_ACT_FIELD_NEXT, "field-next", "l", "Right", "wizard: next canonical field for the column"},
     {TUI_ACT_FIELD_PREV, "field-prev", "h", "Left", "wizard: previous canonical field"},

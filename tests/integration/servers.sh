@@ -15,6 +15,12 @@ eval "$("$MINCA" db url --shell)"
 check_eq "PostgreSQL answers through the URL" "1" "$(psql "$MINCA_DATABASE_URL" -X -A -t -c 'SELECT 1' 2>&1)"
 check_eq "no TCP listener configured" "" "$(psql "$MINCA_DATABASE_URL" -X -A -t -c 'SHOW listen_addresses' 2>&1)"
 check_eq "redis answers PING" "PONG" "$(redis-cli -s "$MINCA_HOME/run/redis.sock" ping 2>&1)"
+check_eq "the embedded server trusts no one: every login is by peer" "0|peer" \
+  "$(psql "$MINCA_DATABASE_URL" -X -A -t -c "SELECT count(*) FILTER (WHERE auth_method = 'trust') || '|' || string_agg(DISTINCT auth_method, ',') FROM pg_hba_file_rules" 2>&1)"
+out=$("$MINCA" user whoami 2>&1)
+check_match "the application logs in as the ordinary role minca_app" "database: login minca_app, acting as minca_app" "$out"
+check_eq "which is no superuser and owns nothing" "false|0" \
+  "$(psql "$MINCA_DATABASE_URL" -X -A -t -c "SELECT r.rolsuper || '|' || (SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid) FROM pg_roles r WHERE rolname = 'minca_app'" 2>&1)"
 if [ "$(id -u)" -eq 0 ]; then
   owner=$(stat -c %U "$(psql "$MINCA_DATABASE_URL" -X -A -t -c 'SHOW data_directory')")
   check_eq "as root, PostgreSQL runs as the unprivileged user minca" "minca" "$owner"

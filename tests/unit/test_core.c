@@ -157,6 +157,33 @@ static void test_read_file_limit(void **state)
     unlink(path);
 }
 
+/* Personal data and connection passwords never reach the log, in either format. */
+static void test_log_masks_personal_data(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/minca-test-log-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(log_open(path, NULL), 0);
+    log_warn("ingest: RFC TPR010101AB8, serie 3N6AD33C5KK812345, tel. (55) 5123-4567 o 5512345678,"
+             " host=/run port=5432 password=s3cr3t user=minca; job 123456 of 1000000 rows at 2026-12-02 01:56:09");
+    log_close();
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(core_read_file(path, 1 << 20, &text, &len, NULL), 0);
+    unlink(path);
+    assert_null(strstr(text, "TPR010101AB8"));
+    assert_null(strstr(text, "3N6AD33C5KK812345"));
+    assert_null(strstr(text, "5123-4567"));
+    assert_null(strstr(text, "5512345678"));
+    assert_null(strstr(text, "s3cr3t"));
+    assert_non_null(strstr(text, "RFC <rfc>, serie <vin>, tel. <phone> o <phone>"));
+    assert_non_null(strstr(text, "password=**** user=minca"));
+    assert_non_null(strstr(text, "job 123456 of 1000000 rows at 2026-12-02 01:56:09"));
+    free(text);
+}
+
 static void test_log_json_lines(void **state)
 {
     (void)state;
@@ -231,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_log_json_lines),
         cmocka_unit_test(test_model_year_bounds),
         cmocka_unit_test(test_fmt_reports_truncation),
+        cmocka_unit_test(test_log_masks_personal_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,233 @@
+/* minca insurer list | show [SLUG] | set SLUG KEY VALUE: per-insurer settings, audited. */
+#include "minca/access.h"
+#include "minca/cli.h"
+#include "minca/config.h"
+#include "minca/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int insurer_run(int argc, char **argv);
+
+CLI_COMMAND(insurer_command, {
+    .name = "insurer",
+    .summary = "per-insurer settings: codifier thresholds, export template, name, time zone",
+    .usage = "usage: minca insurer list\n"
+             "       minca insurer show [SLUG] [--json]\n"
+             "       minca insurer set SLUG KEY VALUE\n"
+             "       minca insurer unset SLUG KEY\n\n"
+             "KEY is one of:\n"
+             "  auto_accept       codifier confidence at or above which a key is accepted (0..1)\n"
+             "  no_match          confidence below which a row has no key (0..1, below auto_accept)\n"
+             "  export_template   the workbook template exports use when --template is not given\n"
+             "  timezone          the insurer's clock (default America/Mexico_City)\n"
+             "  corrections_per_broker  true: reviewer corrections apply per broker\n"
+             "set and unset need the admin role for the insurer; each change is audited with the old\n"
+             "and the new value. show needs the viewer role.\n",
+    .run = insurer_run,
+})
+
+typedef enum { KIND_FRACTION, KIND_NAME, KIND_BOOL } setting_kind;
+
+static const struct setting_def {
+    const char *key;
+    setting_kind kind;
+} settings[] = {
+    {"auto_accept", KIND_FRACTION},
+    {"no_match", KIND_FRACTION},
+    {"export_template", KIND_NAME},
+    {"timezone", KIND_NAME},
+    {"corrections_per_broker", KIND_BOOL},
+};
+
+static const struct setting_def *find_setting(const char *key)
+{
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
+        if (strcmp(settings[i].key, key) == 0)
+            return &settings[i];
+    return NULL;
+}
+
+/* The value as stored: thresholds as numbers checked against their range. */
+static json_t *parse_value(const struct setting_def *def, const char *text, minca_err *err)
+{
+    if (def->kind == KIND_FRACTION) {
+        char *end = NULL;
+        double v = strtod(text, &end);
+        if (!end || *end || end == text || v < 0 || v > 1) {
+            minca_err_set(err, "%s takes a number between 0 and 1, not '%s'", def->key, text);
+            return NULL;
+        }
+        return json_real(v);
+    }
+    if (def->kind == KIND_BOOL) {
+        if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0)
+            return json_boolean(text[0] == 't');
+        minca_err_set(err, "%s takes true or false, not '%s'", def->key, text);
+        return NULL;
+    }
+    if (!*text || strlen(text) > 100 || strpbrk(text, "/\\") || strstr(text, "..")) {
+        minca_err_set(err, "%s takes a plain name, not '%s'", def->key, text);
+        return NULL;
+    }
+    return json_string(text);
+}
+
+/* The thresholds must keep no_match below auto_accept. */
+static int check_thresholds(json_t *current, const char *key, json_t *value, minca_err *err)
+{
+    if (!value || (strcmp(key, "auto_accept") != 0 && strcmp(key, "no_match") != 0))
+        return 0;
+    json_t *a = strcmp(key, "auto_accept") == 0 ? value : json_object_get(current, "auto_accept");
+    json_t *n = strcmp(key, "no_match") == 0 ? value : json_object_get(current, "no_match");
+    if (json_is_number(a) && json_is_number(n) && json_number_value(n) >= json_number_value(a))
+        return minca_err_set(err, "no_match (%g) must stay below auto_accept (%g)", json_number_value(n),
+                             json_number_value(a));
+    return 0;
+}
+
+/* A setting's value for the audit entry: text as written (0.97, not its binary double), null
+ * when unset. */
+static json_t *audit_value(json_t *v)
+{
+    if (!v || json_is_null(v))
+        return json_null();
+    if (json_is_string(v))
+        return json_incref(v);
+    char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12));
+    json_t *s = json_string(t);
+    free(t);
+    return s;
+}
+
+static int show(PGconn *c, const char *slug, bool json, minca_err *err)
+{
+    store_insurer ins;
+    int found = store_insurer_find(c, slug, &ins, err);
+    if (found <= 0)
+        return found == 0 ? minca_err_set(err, "no insurer %s", slug) : -1;
+    if (access_require(c, ins.id, ACCESS_READ, err) < 0)
+        return -1;
+    json_t *s = store_insurer_settings(c, ins.id, err);
+    if (!s)
+        return -1;
+    if (json) {
+        json_t *o = json_pack("{s:s, s:s, s:s, s:O}", "slug", ins.slug, "name", ins.name, "cot_prefix", ins.cot_prefix,
+                              "settings", s);
+        char *t = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        puts(t);
+        free(t);
+        json_decref(o);
+    } else {
+        printf("%s  %s  (COT prefix %s)\n", ins.slug, ins.name, ins.cot_prefix);
+        for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+            json_t *v = json_object_get(s, settings[i].key);
+            char *t = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12)) : NULL;
+            printf("  %-24s %s\n", settings[i].key, t ? t : "(default)");
+            free(t);
+        }
+        const char *key;
+        json_t *v;
+        json_object_foreach(s, key, v) {
+            if (find_setting(key))
+                continue;
+            char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12));
+            printf("  %-24s %s\n", key, t);
+            free(t);
+        }
+    }
+    json_decref(s);
+    return 0;
+}
+
+static int set(PGconn *c, const char *slug, const char *key, const char *text, minca_err *err)
+{
+    const struct setting_def *def = find_setting(key);
+    if (!def)
+        return minca_err_set(err, "unknown setting '%s' (see minca help insurer)", key);
+    store_insurer ins;
+    int found = store_insurer_find(c, slug, &ins, err);
+    if (found <= 0)
+        return found == 0 ? minca_err_set(err, "no insurer %s", slug) : -1;
+    if (access_require(c, ins.id, ACCESS_SET_INSURER, err) < 0)
+        return -1;
+    json_t *value = text ? parse_value(def, text, err) : NULL;
+    if (text && !value)
+        return -1;
+    json_t *current = store_insurer_settings(c, ins.id, err), *old = NULL;
+    int rc = -1;
+    if (!current || check_thresholds(current, key, value, err) < 0)
+        goto done;
+    if (store_begin(c, err) < 0)
+        goto done;
+    json_t *details = NULL;
+    if (store_insurer_setting_set(c, ins.id, key, value, &old, err) < 0 ||
+        !(details = json_pack("{s:s, s:o, s:o}", "key", key, "old", audit_value(old), "new", audit_value(value))) ||
+        store_audit(c, ins.id, config_get()->user, "insurer.set", "insurer", ins.slug, details, err) < 0 ||
+        store_commit(c, err) < 0) {
+        json_decref(details);
+        store_rollback(c);
+        goto done;
+    }
+    json_decref(details);
+    char *o = json_dumps(old, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12)),
+         *n = value ? json_dumps(value, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12)) : NULL;
+    printf("%s: %s = %s (was %s)\n", ins.slug, key, n ? n : "(default)", json_is_null(old) ? "(default)" : o);
+    free(o);
+    free(n);
+    rc = 0;
+done:
+    json_decref(value);
+    json_decref(current);
+    json_decref(old);
+    return rc;
+}
+
+static int insurer_run(int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage_error(&insurer_command, "missing action");
+    bool json = argc > 2 && strcmp(argv[argc - 1], "--json") == 0;
+    if (json)
+        argc--;
+    const char *action = argv[1];
+    minca_err err = {0};
+    int rc = 0;
+    if (strcmp(action, "set") == 0 && argc != 5)
+        return cli_usage_error(&insurer_command, "set needs SLUG KEY VALUE");
+    if (strcmp(action, "unset") == 0 && argc != 4)
+        return cli_usage_error(&insurer_command, "unset needs SLUG KEY");
+    PGconn *c = store_open(&err);
+    if (!c)
+        rc = -1;
+    else if (strcmp(action, "show") == 0)
+        rc = show(c, argc > 2 ? argv[2] : config_get()->insurer, json, &err);
+    else if (strcmp(action, "set") == 0)
+        rc = set(c, argv[2], argv[3], argv[4], &err);
+    else if (strcmp(action, "unset") == 0)
+        rc = set(c, argv[2], argv[3], NULL, &err);
+    else if (strcmp(action, "list") == 0) {
+        json_t *list = store_insurer_list(c, &err);
+        if (!list)
+            rc = -1;
+        size_t i;
+        json_t *it;
+        json_array_foreach(list, i, it) {
+            long long id = json_integer_value(json_object_get(it, "id"));
+            access_role r = access_role_for(id);
+            if (r == ACCESS_NONE)
+                continue;
+            printf("%-16s %-32s %s\n", json_string_value(json_object_get(it, "slug")),
+                   cli_fit(json_string_value(json_object_get(it, "name")), 32), access_role_name(r));
+        }
+        json_decref(list);
+    } else {
+        PQfinish(c);
+        return cli_usage_error(&insurer_command, "unknown action '%s'", action);
+    }
+    if (rc < 0)
+        fprintf(stderr, "minca insurer: %s\n", err.msg);
+    PQfinish(c);
+    return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,166 @@
+/* Users and their roles per insurer. */
+#include "minca/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int store_user_find(PGconn *c, const char *login, store_user *out, minca_err *err)
+{
+    const char *p[] = {login};
+    PGresult *r = store_query(c, err, "SELECT id, login, display_name, active FROM users WHERE login = $1", 1, p);
+    if (!r)
+        return -1;
+    int found = PQntuples(r) > 0;
+    if (found) {
+        out->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        snprintf(out->login, sizeof out->login, "%s", PQgetvalue(r, 0, 1));
+        snprintf(out->display_name, sizeof out->display_name, "%s", PQgetvalue(r, 0, 2));
+        out->active = PQgetvalue(r, 0, 3)[0] == 't';
+    }
+    PQclear(r);
+    return found;
+}
+
+long store_user_count(PGconn *c, minca_err *err)
+{
+    PGresult *r = store_query(c, err, "SELECT count(*) FROM users", 0, NULL);
+    if (!r)
+        return -1;
+    long n = atol(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return n;
+}
+
+int store_user_add(PGconn *c, const char *login, const char *display_name, const char *by, long long *id_out,
+                   minca_err *err)
+{
+    const char *p[] = {login, display_name ? display_name : "", by};
+    PGresult *r = store_query(c, err,
+                              "INSERT INTO users (login, display_name, created_by) VALUES ($1, $2, $3) RETURNING id",
+                              3, p);
+    if (!r)
+        return -1;
+    if (id_out)
+        *id_out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return 0;
+}
+
+int store_user_set_active(PGconn *c, long long user_id, bool active, minca_err *err)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%lld", user_id);
+    const char *p[] = {id, active ? "t" : "f"};
+    return store_exec(c, err, "UPDATE users SET active = $2::boolean WHERE id = $1::bigint", 2, p);
+}
+
+static int current_role(PGconn *c, const char *uid, const char *ins, char *old_role, minca_err *err)
+{
+    const char *p[] = {uid, ins};
+    PGresult *r = store_query(c, err,
+                              "SELECT role FROM user_roles WHERE user_id = $1::bigint"
+                              " AND coalesce(insurer_id, 0) = coalesce($2::bigint, 0)",
+                              2, p);
+    if (!r)
+        return -1;
+    int n = PQntuples(r);
+    if (old_role)
+        snprintf(old_role, 32, "%s", n ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
+    return n;
+}
+
+int store_user_grant(PGconn *c, long long user_id, long long insurer_id, const char *role, const char *by,
+                     char *old_role, minca_err *err)
+{
+    char uid[32], ins[32];
+    snprintf(uid, sizeof uid, "%lld", user_id);
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    const char *insp = insurer_id > 0 ? ins : NULL;
+    if (current_role(c, uid, insp, old_role, err) < 0)
+        return -1;
+    const char *p[] = {uid, insp, role, by};
+    return store_exec(c, err,
+                      "INSERT INTO user_roles (user_id, insurer_id, role, granted_by)"
+                      " VALUES ($1::bigint, $2::bigint, $3, $4)"
+                      " ON CONFLICT (user_id, coalesce(insurer_id, 0))"
+                      " DO UPDATE SET role = EXCLUDED.role, granted_by = EXCLUDED.granted_by, granted_at = now()",
+                      4, p);
+}
+
+int store_user_revoke(PGconn *c, long long user_id, long long insurer_id, char *old_role, minca_err *err)
+{
+    char uid[32], ins[32];
+    snprintf(uid, sizeof uid, "%lld", user_id);
+    snprintf(ins, sizeof ins, "%lld", insurer_id);
+    const char *insp = insurer_id > 0 ? ins : NULL;
+    int had = current_role(c, uid, insp, old_role, err);
+    if (had <= 0)
+        return had;
+    const char *p[] = {uid, insp};
+    if (store_exec(c, err,
+                   "DELETE FROM user_roles WHERE user_id = $1::bigint AND coalesce(insurer_id, 0) = coalesce($2::bigint, 0)",
+                   2, p) < 0)
+        return -1;
+    return 1;
+}
+
+json_t *store_user_roles(PGconn *c, long long user_id, minca_err *err)
+{
+    char uid[32];
+    snprintf(uid, sizeof uid, "%lld", user_id);
+    const char *p[] = {uid};
+    return store_query_json(c, err,
+                            "SELECT r.insurer_id, coalesce(i.slug, '*') AS insurer, r.role"
+                            "  FROM user_roles r LEFT JOIN insurers i ON i.id = r.insurer_id"
+                            " WHERE r.user_id = $1::bigint ORDER BY r.insurer_id NULLS FIRST",
+                            1, p);
+}
+
+json_t *store_user_list(PGconn *c, minca_err *err)
+{
+    return store_query_json(c, err,
+                            "SELECT u.login, u.display_name, u.active, u.created_at::text AS created_at,"
+                            "       coalesce((SELECT json_agg(json_build_object('insurer', coalesce(i.slug, '*'),"
+                            "                                                   'role', r.role)"
+                            "                          ORDER BY r.insurer_id NULLS FIRST)"
+                            "                   FROM user_roles r LEFT JOIN insurers i ON i.id = r.insurer_id"
+                            "                  WHERE r.user_id = u.id), '[]'::json) AS roles"
+                            "  FROM users u ORDER BY u.login",
+                            0, NULL);
+}
+
+int store_user_bootstrap(PGconn *c, const char *login, minca_err *err)
+{
+    if (store_begin(c, err) < 0)
+        return -1;
+    const char *p[] = {login};
+    PGresult *r = NULL;
+    if (store_exec(c, err, "SELECT pg_advisory_xact_lock(727710050)", 0, NULL) < 0 ||
+        !(r = store_query(c, err,
+                          "WITH u AS (INSERT INTO users (login, display_name, created_by)"
+                          "           SELECT $1, $1, $1 WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING id)"
+                          " INSERT INTO user_roles (user_id, insurer_id, role, granted_by)"
+                          " SELECT id, NULL, 'admin', $1 FROM u RETURNING user_id",
+                          1, p))) {
+        store_rollback(c);
+        return -1;
+    }
+    int created = PQntuples(r) > 0;
+    PQclear(r);
+    if (created) {
+        json_t *d = json_pack("{s:s, s:s}", "role", "admin", "insurer", "*");
+        int arc = store_audit(c, 0, login, "user.bootstrap", "user", login, d, err);
+        json_decref(d);
+        if (arc < 0) {
+            store_rollback(c);
+            return -1;
+        }
+    }
+    if (store_commit(c, err) < 0) {
+        store_rollback(c);
+        return -1;
+    }
+    return created;
+}
