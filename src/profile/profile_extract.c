@@ -282,7 +282,7 @@ static char *raw_json(const docs_table *t, const docs_row *row, bool text_only)
         for (int k = 2; json_object_get(o, key) && k < 100; k++) {
             char base[290];
             snprintf(base, sizeof base, "%s", c < t->n_cols ? t->headers[c] : "");
-            snprintf(key, sizeof key, "%s (%d)", base, k);
+            core_fmt(key, sizeof key, "%s (%d)", base, k);   /* a very long header is cut, the number kept unique by the loop */
         }
         json_t *v;
         if (!cell || cell->type == DOCS_CELL_EMPTY)
