@@ -231,18 +231,13 @@ static int decide_tx(PGconn *c, long long insurer_id, long long row_id, const ch
                                 "vehicle_row_id", (json_int_t)row_id, "before", state_json(&st), "after", "cvegs",
                                 cvegs, "year", cvegs ? year : 0, "decision", decision, "correction_id",
                                 (json_int_t)correction_id, "replaced_corrections", replaced_ids);
+    /* a group decision names its group in each row's entry (the audit log is append-only) */
+    if (group)
+        json_object_set_new(details, "group", json_string(group));
     int arc = store_audit(c, insurer_id, user, action, "vehicle_row", rid, details, err);
     json_decref(details);
     if (arc < 0 || steps_update_case_status(c, st.case_id, err) < 0)
         goto fail;
-    if (group) {
-        const char *pg[] = {group, rid};
-        if (store_exec(c, err,
-                       "UPDATE audit_log SET details = details || jsonb_build_object('group', $1::text)"
-                       " WHERE id = (SELECT max(id) FROM audit_log WHERE entity = 'vehicle_row' AND entity_id = $2)",
-                       2, pg) < 0)
-            goto fail;
-    }
     /* An exported case keeps its status, but says that the workbook no longer matches. */
     const char *pe[] = {cid};
     if (store_exec(c, err,
