@@ -54,7 +54,7 @@ bool profile_parse_year(const char *s, int *year)
         end++;
     if (end == s || *end || v != floor(v))
         return false;
-    if (vehicle_year_valid((int)v)) {
+    if (v >= VEHICLE_YEAR_MIN && v <= VEHICLE_YEAR_MAX && vehicle_year_valid((int)v)) {   /* no cast out of range */
         *year = (int)v;
         return true;
     }
