@@ -61,7 +61,7 @@ int codify_catalog_load_csv(const char *path, codify_catalog *out, minca_err *er
         char *endp = NULL;
         long year = modelo ? strtol(modelo, &endp, 10) : 0;
         if (core_str_empty(marca) || core_str_empty(sub) || core_str_empty(cvegs) || !desc ||
-            !endp || *endp || !vehicle_year_valid((int)year) || strlen(cvegs) > 7) {
+            !endp || *endp || year < VEHICLE_YEAR_MIN || year > VEHICLE_YEAR_MAX || strlen(cvegs) > 7) {
             minca_err_set(err, "%s:%ld: bad row (need MARCA, SUBMARCA, CVEGS of up to 7 characters, "
                                "a 4-digit MODELO and DESCVEH)", path, csv_line(r));
             goto fail;
