@@ -1283,8 +1283,10 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     }
     x[19] = s->brand_fuzzy || s->model_fuzzy ? 1.0 : 0.0;
     out->confidence = codify_confidence(&out->features);
-    if (x[16] > 0 && out->confidence > CX_COIN_FLIP_CONFIDENCE)
-        out->confidence = CX_COIN_FLIP_CONFIDENCE;   /* never auto-accept a coin flip */
+    /* never auto-accept a coin flip, nor a proposal whose brand the stated brand contradicts
+     * (a brand the catalog lacks, or another brand than the one written) */
+    if ((x[16] > 0 || x[7] < 0) && out->confidence > CX_COIN_FLIP_CONFIDENCE)
+        out->confidence = CX_COIN_FLIP_CONFIDENCE;
     if (s->year_src == 0) {
         /* no model year anywhere: the same version in k years scores the same, so the year
          * of the proposal is one guess among k */
