@@ -47,6 +47,37 @@ json_t *store_result_json(PGresult *r);
 /* Runs a query and returns store_result_json() of it, or NULL with err. */
 json_t *store_query_json(PGconn *c, minca_err *err, const char *sql, int n, const char *const *params);
 
+/* ---- statement parameters (params.c) ----
+ * Build a statement's parameters in place instead of formatting numbers by hand:
+ *
+ *     store_params p = {0};
+ *     store_param_id(&p, insurer_id);
+ *     store_param_text(&p, cot);
+ *     PGresult *r = store_query_p(c, err, "SELECT ... WHERE insurer_id = $1 AND cot = $2", &p);
+ *
+ * Numbers are formatted into the struct's own storage; text is borrowed (the caller keeps it
+ * alive until the statement has run). Past STORE_PARAMS_MAX the struct is marked overflowed
+ * and the statement fails with an error instead of running with missing parameters. */
+#define STORE_PARAMS_MAX 32
+typedef struct store_params {
+    int n;
+    bool overflow;
+    const char *values[STORE_PARAMS_MAX];
+    char numbers[STORE_PARAMS_MAX][32];
+} store_params;
+/* s NULL binds SQL NULL. */
+void store_param_text(store_params *p, const char *s);
+void store_param_ll(store_params *p, long long v);
+/* An id: SQL NULL when id <= 0 (no such row). */
+void store_param_id(store_params *p, long long id);
+/* Round-trips exactly (%.17g). */
+void store_param_double(store_params *p, double v);
+void store_param_bool(store_params *p, bool v);
+/* store_query / store_exec / store_query_json with the parameters of p. */
+PGresult *store_query_p(PGconn *c, minca_err *err, const char *sql, const store_params *p);
+int store_exec_p(PGconn *c, minca_err *err, const char *sql, const store_params *p);
+json_t *store_query_json_p(PGconn *c, minca_err *err, const char *sql, const store_params *p);
+
 /* SQL fragment: the timestamptz expression TS as the wall clock of the insurer whose id is the
  * SQL expression INSURER (settings.timezone, default America/Mexico_City). */
 #define STORE_SQL_LOCAL(ts, insurer)                                                             \
