@@ -90,7 +90,7 @@ test: deps
 
 test-asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan build
-	@MINCA_TEST_SKIP_TUI=1 tests/run.sh build-asan
+	@tests/run.sh build-asan
 
 bench: deps
 	@$(MAKE) --no-print-directory build $(BENCH_BINS)

@@ -26,7 +26,8 @@ check_no_match() { if printf '%s' "$3" | grep -qE -- "$2"; then not_ok "$1"; ech
 # psql_q SQL: runs a query against the test database, prints unaligned tuples.
 psql_q() { psql "$MINCA_DATABASE_URL" -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
 have_shared() { [ -d "$SHARED/data" ]; }
-finish() { rm -rf "$T_TMP"; [ "$T_FAILED" -eq 0 ]; }
+# finish: ends the script; a sourced helper may define finish_hook to add its last checks.
+finish() { if declare -F finish_hook >/dev/null; then finish_hook; fi; rm -rf "$T_TMP"; [ "$T_FAILED" -eq 0 ]; }
 
 # use_fresh_db NAME: points MINCA_DATABASE_URL at a new empty database NAME in the test
 # cluster, so each script works on its own schema.

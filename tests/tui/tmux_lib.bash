@@ -2,6 +2,30 @@
 # script, the real binary in a session, keys sent, the captured screen checked.
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 SOCK="minca-tui-$$"
+# Under AddressSanitizer (a build-asan/ binary) the desk runs several times slower, and its
+# sanitizer reports would be lost in the pane: waits are stretched and reports go to files
+# that `finish` turns into a failing test.
+TUI_WAIT_SCALE=1 TUI_ASAN_ENV=
+case "$MINCA" in
+  *build-asan*)
+    TUI_WAIT_SCALE=4
+    TUI_ASAN_ENV="ASAN_OPTIONS=log_path=$T_TMP/sanitizer${ASAN_OPTIONS:+:$ASAN_OPTIONS} UBSAN_OPTIONS=log_path=$T_TMP/sanitizer${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+    ;;
+esac
+# Runs before `finish` (tests/lib.sh): stops the desks so they exit, then reports any
+# sanitizer finding they wrote.
+finish_hook() {
+  TM kill-server >/dev/null 2>&1
+  local f found=0
+  for f in "$T_TMP"/sanitizer.*; do
+    # A report that only lists the suppressions used (tests/lsan.supp) is no finding.
+    grep -qE 'ERROR: [A-Za-z]+Sanitizer|runtime error:|WARNING: [A-Za-z]+Sanitizer' "$f" 2>/dev/null || continue
+    found=1; echo "# sanitizer report from the desk ($f):" >&2; head -n 60 "$f" >&2
+  done
+  if [ -n "$TUI_ASAN_ENV" ]; then
+    if [ "$found" = 0 ]; then ok "the desk ran clean under the sanitizers"; else not_ok "the desk ran clean under the sanitizers"; fi
+  fi
+}
 TM() { tmux -L "$SOCK" -f /dev/null "$@"; }
 tmux_cleanup() {
   TM kill-server >/dev/null 2>&1
@@ -14,13 +38,13 @@ start() {
   TM new-session -d -s "$name" -x "${TUI_COLS:-100}" -y "${TUI_LINES:-30}" \
     "trap : INT; env MINCA_HOME='$MINCA_HOME' MINCA_DATABASE_URL='$MINCA_DATABASE_URL' MINCA_REDIS_URL='${MINCA_REDIS_URL:-}' \
      MINCA_CONFIG='${MINCA_CONFIG:-/dev/null}' MINCA_INSURER='${MINCA_INSURER:-demo}' MINCA_USER='${MINCA_USER:-tester}' \
-     LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color $* '$MINCA'; echo \$? >'$T_TMP/$name.exit'; sleep 60"
+     LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color $TUI_ASAN_ENV $* '$MINCA'; echo \$? >'$T_TMP/$name.exit'; sleep 60"
 }
 screen() { TM capture-pane -p -t "$1"; }
 keys() { local s=$1; shift; TM send-keys -t "$s" "$@"; }
 # wait_for SESSION REGEX [SECONDS]: polls the screen until REGEX shows; prints the screen.
 wait_for() {
-  local s=$1 re=$2 limit=${3:-5} i=0 out
+  local s=$1 re=$2 limit=$(( ${3:-5} * TUI_WAIT_SCALE )) i=0 out
   while :; do
     out=$(screen "$s")
     if printf '%s' "$out" | grep -qE -- "$re"; then printf '%s' "$out"; return 0; fi
@@ -33,13 +57,13 @@ expect() { local out; out=$(wait_for "$2" "$3" "${4:-5}"); check_match "$1" "$3"
 # wait_exit NAME: waits until the session's shell has recorded minca's exit status.
 wait_exit() {
   local i=0
-  while [ ! -s "$T_TMP/$1.exit" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  while [ ! -s "$T_TMP/$1.exit" ] && [ $i -lt $((50 * TUI_WAIT_SCALE)) ]; do sleep 0.1; i=$((i + 1)); done
 }
 # position SESSION PANE: the selected line number shown on the status line ("Matches 3/8" -> 3).
 position() { screen "$1" | tail -n 1 | sed -nE "s/^ *$2 ([0-9]+)\/[0-9]+.*/\1/p"; }
 # db_eventually NAME EXPECTED SQL [SECONDS]: polls a query until it prints EXPECTED.
 db_eventually() {
-  local name=$1 want=$2 sql=$3 limit=${4:-10} i=0 got
+  local name=$1 want=$2 sql=$3 limit=$(( ${4:-10} * TUI_WAIT_SCALE )) i=0 got
   while :; do
     got=$(psql_q "$sql" 2>/dev/null)
     [ "$got" = "$want" ] && { ok "$name"; return 0; }
