@@ -15,23 +15,10 @@ if ! command -v tmux >/dev/null; then echo "bench_review_queue: skipped (tmux is
 if [ -z "${MINCA_DATABASE_URL:-}" ]; then echo "bench_review_queue: skipped (run through tests/bench/run.sh)"; exit 0; fi
 
 CASES=${BENCH_QUEUE_CASES:-2000}
-TMP=$(mktemp -d /tmp/minca-bench-queue.XXXXXX)
-chmod 755 "$TMP"
-SOCK="minca-bench-queue-$$"
-TM() { tmux -L "$SOCK" -f /dev/null "$@"; }
-ADMIN_URL=$MINCA_DATABASE_URL
-DB=bench_queue_$$
-cleanup() {
-  TM kill-server >/dev/null 2>&1
-  rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
-  psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-psql "$ADMIN_URL" -X -q -c "CREATE DATABASE $DB" >/dev/null || { echo "bench_review_queue: cannot create a database"; exit 1; }
-export MINCA_DATABASE_URL=$(printf '%s' "$ADMIN_URL" | sed -E "s#^(postgres[a-z]*://[^/?]*)/[^?]*#\1/$DB#")
-export MINCA_INSURER=demo MINCA_USER=bench LC_ALL=C.UTF-8 LANG=C.UTF-8
-psql_q() { psql "$MINCA_DATABASE_URL" -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
+. tests/bench/bench_lib.bash
+bench_begin bench_queue
+export MINCA_INSURER=demo MINCA_USER=bench
+psql_q() { q "$1"; }
 
 python3 tests/tools/gen_doubtful.py "$TMP/gen" --rows 600 --descriptions 10 --copies 5 --cases 1 --prefix benchq
 "$MINCA" catalog import "$TMP/gen/catalog.csv" >/dev/null || exit 1
@@ -63,18 +50,7 @@ NCASES=$(psql_q "SELECT count(DISTINCT v.case_id) FROM matches x JOIN vehicle_ro
 echo "$DOUBTFUL doubtful rows across $NCASES cases (copied in $(( (t1 - t0) / 1000000 )) ms)"
 CONFIG="$TMP/config.yaml"; : >"$CONFIG"
 
-screen() { TM capture-pane -p -t "$1"; }
-wait_for() {
-  local i=0
-  until screen "$1" | grep -qE -- "$2"; do
-    i=$((i + 1)); [ $i -ge 600 ] && { echo "bench_review_queue: timeout waiting for [$2]"; screen "$1"; return 1; }
-    sleep 0.05
-  done
-}
-TM new-session -d -s q -x 100 -y 30 \
-  "env MINCA_HOME='$MINCA_HOME' MINCA_DATABASE_URL='$MINCA_DATABASE_URL' MINCA_REDIS_URL='${MINCA_REDIS_URL:-}' \
-   MINCA_CONFIG='$CONFIG' MINCA_INSURER=demo MINCA_USER=bench MINCA_TUI_ENGINE=0 MINCA_TUI_POLL=600 \
-   MINCA_TUI_TIMING='$TMP/q.t' LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color '$MINCA'; sleep 60"
+desk q "$TMP/q.t"
 wait_for q "Inbox" || exit 1
 TM send-keys -t q 2 / "$BIG" Enter
 wait_for q "Cases 1/1" || exit 1

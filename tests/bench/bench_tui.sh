@@ -13,23 +13,10 @@ if ! command -v tmux >/dev/null; then echo "bench_tui: skipped (tmux is not inst
 if [ ! -f "$GEN" ]; then echo "bench_tui: skipped ($GEN is missing)"; exit 0; fi
 if [ -z "${MINCA_DATABASE_URL:-}" ]; then echo "bench_tui: skipped (run through tests/bench/run.sh)"; exit 0; fi
 
-TMP=$(mktemp -d /tmp/minca-bench-tui.XXXXXX)
-chmod 755 "$TMP"
-SOCK="minca-bench-tui-$$"
-TM() { tmux -L "$SOCK" -f /dev/null "$@"; }
-ADMIN_URL=$MINCA_DATABASE_URL
-DB=bench_tui_$$
-cleanup() {
-  TM kill-server >/dev/null 2>&1
-  rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
-  psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-psql "$ADMIN_URL" -X -q -c "CREATE DATABASE $DB" >/dev/null || { echo "bench_tui: cannot create a database"; exit 1; }
-export MINCA_DATABASE_URL=$(printf '%s' "$ADMIN_URL" | sed -E "s#^(postgres[a-z]*://[^/?]*)/[^?]*#\1/$DB#")
-export MINCA_INSURER=demo MINCA_USER=bench LC_ALL=C.UTF-8 LANG=C.UTF-8
-psql_q() { psql "$MINCA_DATABASE_URL" -X -A -t -q -c "$1"; }
+. tests/bench/bench_lib.bash
+bench_begin bench_tui
+export MINCA_INSURER=demo MINCA_USER=bench
+psql_q() { q "$1"; }
 
 "$MINCA" catalog import samples/catalog/demo_catver.csv >/dev/null || exit 1
 python3 "$GEN" 1 "$TMP/big" --rows 600 --prefix benchbig >/dev/null
@@ -41,21 +28,10 @@ if [ -z "$BIG" ] || [ -z "$SMALL" ]; then echo "bench_tui: the generated cases w
 # Rows to review have candidates; so do the others (the codifier keeps its ranking).
 CONFIG="$TMP/config.yaml"; : >"$CONFIG"
 
-screen() { TM capture-pane -p -t "$1"; }
-wait_for() {
-  local i=0
-  until screen "$1" | grep -qE -- "$2"; do
-    i=$((i + 1)); [ $i -ge 300 ] && { echo "bench_tui: timeout waiting for [$2]"; screen "$1"; return 1; }
-    sleep 0.05
-  done
-}
 # run NAME COT VEHICLES [VAR=VALUE...]: opens case COT, sends the keys, leaves timings in $TMP/NAME.t
 run() {
   local name=$1 cot=$2 n=$3; shift 3
-  TM new-session -d -s "$name" -x 100 -y 30 \
-    "env MINCA_HOME='$MINCA_HOME' MINCA_DATABASE_URL='$MINCA_DATABASE_URL' MINCA_REDIS_URL='${MINCA_REDIS_URL:-}' \
-     MINCA_CONFIG='$CONFIG' MINCA_INSURER=demo MINCA_USER=bench MINCA_TUI_ENGINE=0 MINCA_TUI_POLL=600 \
-     MINCA_TUI_TIMING='$TMP/$name.t' LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color $* '$MINCA'; sleep 60"
+  desk "$name" "$TMP/$name.t" "$@"
   wait_for "$name" "Inbox" || return 1
   TM send-keys -t "$name" 2 / "$cot" Enter
   wait_for "$name" "Cases 1/1" || return 1

@@ -12,22 +12,12 @@ if [ -z "${MINCA_DATABASE_URL:-}" ]; then echo "metrics_scrape: skipped (run thr
 CASES=${MINCA_BENCH_CASES:-100000}
 ROWS_PER_CASE=${MINCA_BENCH_ROWS_PER_CASE:-10}
 SCRAPES=${MINCA_BENCH_SCRAPES:-30}
-ADMIN_URL=$MINCA_DATABASE_URL
-DB=bench_metrics_$$
-TMP=$(mktemp -d /tmp/minca-bench-metrics.XXXXXX)
 SERVE_PID=
-cleanup() {
-  [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
-  if [ -n "${MINCA_BENCH_KEEP:-}" ]; then echo "metrics_scrape: database $DB kept"
-  else psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1; fi
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-psql "$ADMIN_URL" -X -q -c "CREATE DATABASE $DB" >/dev/null || { echo "metrics_scrape: cannot create a database"; exit 1; }
-export MINCA_DATABASE_URL=$(printf '%s' "$ADMIN_URL" | sed -E "s#^(postgres[a-z]*://[^/?]*)/[^?]*#\1/$DB#")
+bench_cleanup_hook() { [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null; }
+. tests/bench/bench_lib.bash
+bench_begin bench_metrics
 export MINCA_INSURER=demo
 "$MINCA" db migrate >/dev/null || exit 1
-q() { psql "$MINCA_DATABASE_URL" -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
 
 t0=$(date +%s.%N)
 q "INSERT INTO insurers (slug, name) VALUES ('demo', 'Demo'), ('otra', 'Otra')" || exit 1
