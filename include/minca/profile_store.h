@@ -1,5 +1,10 @@
-/* profile_store: broker profiles saved in PostgreSQL (versioned, one active version per name)
- * and bound to the broker's sender domains; re-running a case's extraction after a change. */
+/* profile_store (module desk, src/desk/profile_store.c): broker profiles saved in PostgreSQL
+ * (versioned, one active version per name) and bound to the broker's sender domains;
+ * re-running a case's extraction after a change.
+ *
+ * Module desk: the dependency runs one way: tui and cli include desk; desk includes store,
+ * access, profile, queue and the engine's public steps.h (the job kind a re-run queues);
+ * engine never includes desk. */
 #ifndef MINCA_PROFILE_STORE_H
 #define MINCA_PROFILE_STORE_H
 

@@ -1,5 +1,6 @@
-/* review: the decisions staff take on vehicle matches, each saved at once in one transaction
- * with its audit entry, and turned into a correction the codifier learns from.
+/* review (module desk, src/desk/review.c): the decisions staff take on vehicle matches, each
+ * saved at once in one transaction with its audit entry, and turned into a correction the
+ * codifier learns from.
  *
  *   accept     keep the proposed key                  -> decision 'accepted'
  *   pick       choose another key (candidate/search)  -> decision 'picked'
@@ -8,7 +9,11 @@
  *   note       free text on the row
  *
  * Rows are addressed by vehicle_rows.id. `user` is the acting login name. Errors (unknown
- * row, nothing to undo, a key not in the active catalog) come back in err. */
+ * row, nothing to undo, a key not in the active catalog) come back in err.
+ *
+ * Module desk: the services the TUI and the CLI call on a person's behalf. The dependency runs
+ * one way: tui and cli include desk; desk includes store, access, codify and the engine's public
+ * steps.h / assist.h (the case status a decision recomputes); engine never includes desk. */
 #ifndef MINCA_REVIEW_H
 #define MINCA_REVIEW_H
 
