@@ -2,7 +2,8 @@
  * versions, the brokers and sender domains they are bound to, and the statements of
  * re-running a case's extraction. Same conventions as store.h: parameterised queries, 0 / -1
  * with the reason in err; a look-up returns 1 found, 0 absent, -1 on error. Functions marked
- * "inside the caller's transaction" do not begin or commit one. */
+ * "inside the caller's transaction" do not begin or commit one. Strings passed in are
+ * borrowed for the call; a json_t * returned is a new reference the caller json_decref's. */
 #ifndef MINCA_STORE_PROFILE_H
 #define MINCA_STORE_PROFILE_H
 

@@ -5,6 +5,10 @@
  * something up returns 1 found, 0 absent, -1 on error. Functions marked "inside the caller's
  * transaction" do not begin or commit one.
  *
+ * Ownership: strings and JSON passed in are borrowed for the call. A json_t * returned (or
+ * stored through a json_t ** argument) is a new reference the caller releases with
+ * json_decref(); other memory returned is said beside its function.
+ *
  * Locks are always taken in one order: the case row, then the vehicle row (and its match),
  * then the description's correction key. store_review_lock_row takes the first two itself. */
 #ifndef MINCA_STORE_REVIEW_H
@@ -142,11 +146,11 @@ typedef enum { STORE_REVIEW_ROW_BY_ID, STORE_REVIEW_ROW_BY_INCISO, STORE_REVIEW_
  * {id, file, ordinal}, NULL + err on failure. */
 json_t *store_review_case_rows_named(PGconn *c, long long case_id, store_review_row_by by, const char *key,
                                      const char *file, minca_err *err);
-/* Undecided rows (the codifier left them to a person and nobody decided them) other than
- * row_id: within case_id (every row of it), or across_cases in the insurer's other open cases
- * whose match stores norm_key. A new JSON array of {id, case_id, cot, inciso, marca, submarca,
- * year, description} ("" for NULL text), ordered by case and id; the caller compares their
- * keys. */
+/* Undecided rows (the codifier left them to a person and nobody decided them): every one of
+ * case_id but row_id; or, across_cases, those of the insurer's other open cases (case_id left
+ * out) whose match stores norm_key. A new JSON array of {id, case_id, cot, inciso, marca,
+ * submarca, year, description} ("" for NULL text), by case and id, the caller json_decref's;
+ * the caller compares their keys. NULL + err on failure. */
 json_t *store_review_undecided_rows(PGconn *c, long long insurer_id, long long row_id, long long case_id,
                                     const char *norm_key, bool across_cases, minca_err *err);
 /* The rows among ids[0..n) (borrowed) that belong to the insurer, in lock order (case, then
