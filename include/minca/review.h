@@ -1,5 +1,6 @@
-/* review: the decisions staff take on vehicle matches, each saved at once in one transaction
- * with its audit entry, and turned into a correction the codifier learns from.
+/* review (module desk, src/desk/review.c): the decisions staff take on vehicle matches, each
+ * saved at once in one transaction with its audit entry, and turned into a correction the
+ * codifier learns from.
  *
  *   accept     keep the proposed key                  -> decision 'accepted'
  *   pick       choose another key (candidate/search)  -> decision 'picked'
@@ -8,48 +9,58 @@
  *   note       free text on the row
  *
  * Rows are addressed by vehicle_rows.id. `user` is the acting login name. Errors (unknown
- * row, nothing to undo, a key not in the active catalog) come back in err. */
+ * row, nothing to undo, a key not in the active catalog) come back in err.
+ *
+ * Module desk: the services the TUI and the CLI call on a person's behalf. The dependency runs
+ * one way: tui and cli include desk; desk includes store, access, codify and the engine's public
+ * steps.h / assist.h (the case status a decision recomputes); engine never includes desk. */
 #ifndef MINCA_REVIEW_H
 #define MINCA_REVIEW_H
 
 #include "minca/core.h"
 #include "minca/store.h"
 
+/* One decision on a row, saved at once. No memory is returned. */
 int review_accept(PGconn *c, long long insurer_id, long long row_id, const char *user, minca_err *err);
 int review_pick(PGconn *c, long long insurer_id, long long row_id, const char *cvegs, int year, const char *user,
                 minca_err *err);
 int review_no_match(PGconn *c, long long insurer_id, long long row_id, const char *user, minca_err *err);
+/* Sets the row's note (note NULL: cleared), audited. No memory is returned. */
 int review_note(PGconn *c, long long insurer_id, long long row_id, const char *note, const char *user, minca_err *err);
 /* Undoes the user's most recent decision on the case that is not undone yet. On success
- * *row_id (may be NULL) receives the row it restored. */
+ * *row_id (may be NULL; the caller's variable) receives the row it restored. */
 int review_undo(PGconn *c, long long insurer_id, long long case_id, const char *user, long long *row_id,
                 minca_err *err);
 /* The same; *n_undone (may be NULL) receives how many rows it restored: a decision taken
- * for several rows at once (review_decide_rows) is undone as a whole. */
+ * for several rows at once (review_decide_rows) is undone as a whole. No memory is returned. */
 int review_undo_n(PGconn *c, long long insurer_id, long long case_id, const char *user, long long *row_id,
                   int *n_undone, minca_err *err);
 /* Marks the case ready when every row is decided (auto-accepted, accepted, picked or
- * rejected); refuses with the count of open rows otherwise. */
+ * rejected); refuses with the count of open rows otherwise. No memory is returned. */
 int review_mark_ready(PGconn *c, long long insurer_id, long long case_id, const char *user, minca_err *err);
 
 /* Confirms the case's fields the language model suggested (field NULL: all of them): they stop
  * being listed as missing, and the pre-analysis is complete when nothing else is. *n (may be
- * NULL) receives how many were confirmed; none to confirm is an error. Audited. */
+ * NULL) receives how many were confirmed; none to confirm is an error. Audited. No memory is
+ * returned. */
 int review_confirm_suggested(PGconn *c, long long insurer_id, long long case_id, const char *field,
                              const char *user, int *n, minca_err *err);
 
-/* Corrections: list (JSON array, newest first) and revoke. */
+/* The insurer's corrections, newest first (revoked ones too when include_revoked): a new JSON
+ * array of {id, norm_key, cvegs, year, created_by, created_at, revoked_by, revoked_at} the
+ * caller json_decref's; NULL + err on failure. */
 json_t *review_corrections(PGconn *c, long long insurer_id, bool include_revoked, minca_err *err);
+/* Revokes a correction in force, audited. No memory is returned. */
 int review_revoke_correction(PGconn *c, long long insurer_id, long long correction_id, const char *user,
                              minca_err *err);
 
-/* Case id of a COT (0 when absent, -1 on error). */
+/* Case id of a COT (0 when absent, -1 on error). No memory is returned. */
 long long review_case_id(PGconn *c, long long insurer_id, const char *cot, minca_err *err);
 /* Row id of the case's row named by spec: "#ID" (or "id:ID") the row id; "FILE:INCISO" the
  * inciso within one attachment, FILE its file name or its number in the message (1, 2, ...);
  * "INCISO" alone when only one row of the case has it (a case with two files repeats
  * incisos: then the error lists how to name each). 0 with err set when no row fits or the
- * inciso is ambiguous, -1 on a database error. */
+ * inciso is ambiguous, -1 on a database error. No memory is returned. */
 long long review_row_find(PGconn *c, long long case_id, const char *spec, minca_err *err);
 
 /* ---- many rows at once ---- */
@@ -60,27 +71,30 @@ typedef enum { REVIEW_SCOPE_CASE, REVIEW_SCOPE_INSURER } review_scope;
 /* The undecided rows (the codifier left them to review or without a key, and nobody decided
  * them) with the same normalised description as row_id (the key corrections are stored
  * under), row_id left out: within its case, or in the insurer's other open cases. A new JSON
- * array of {id, case_id, cot, inciso}, NULL + err on failure. */
+ * array of {id, case_id, cot, inciso} the caller json_decref's; NULL + err on failure. */
 json_t *review_similar_rows(PGconn *c, long long insurer_id, long long row_id, review_scope scope, minca_err *err);
 /* One decision for n rows (row_ids borrowed), in one transaction; every row gets its own
  * match update, correction and audit entry, tagged with one group so that an undo takes them
  * back together. REVIEW_ACCEPT with cvegs NULL accepts each row's own proposal (rows without
  * one are left); with a key, that key (an accept where it is the row's proposal, a pick
- * elsewhere). Rows someone decided meanwhile keep their decision. *n_done: rows decided. */
+ * elsewhere). Rows someone decided meanwhile keep their decision. *n_done: rows decided.
+ * No memory is returned. */
 int review_decide_rows(PGconn *c, long long insurer_id, const long long *row_ids, size_t n, review_kind kind,
                        const char *cvegs, int year, const char *user, int *n_done, minca_err *err);
 
 /* ---- re-running a case ---- */
 
-/* Rows of the case a person decided, rows with a note a person wrote, and rows with either. */
+/* Rows of the case a person decided, rows with a note a person wrote, and rows with either,
+ * into the caller's three counters. No memory is returned. */
 int review_case_reviewed(PGconn *c, long long insurer_id, long long case_id, int *decisions, int *notes, int *rows,
                          minca_err *err);
 /* Decisions and notes held by a re-run of the case (profile_store_rerun_case) that came back
  * on no row, because the row reads differently now: a new JSON array of {id, inciso,
- * source_sheet, source_row, description, cvegs, year, decision, note, reviewed_by}; empty
- * while the case is still being read. */
+ * source_sheet, source_row, description, cvegs, year, decision, note, reviewed_by} the
+ * caller json_decref's (empty while the case is still being read); NULL + err on failure. */
 json_t *review_carryover_pending(PGconn *c, long long insurer_id, long long case_id, minca_err *err);
-/* Discards them (audited with what each one was); *n receives how many. */
+/* Discards them (audited with what each one was); *n receives how many. No memory is
+ * returned. */
 int review_carryover_discard(PGconn *c, long long insurer_id, long long case_id, const char *user, int *n,
                              minca_err *err);
 

@@ -1,0 +1,176 @@
+/* store_review: the statements of the review desk (src/store/review_repo.c): decisions on
+ * matches, the case and row locks a decision takes, group decisions and their undo, the
+ * corrections a decision writes and the decisions held across a re-run. Same conventions as
+ * store.h: parameterised queries, 0 / -1 with the reason in err; a function that looks
+ * something up returns 1 found, 0 absent, -1 on error. Functions marked "inside the caller's
+ * transaction" do not begin or commit one.
+ *
+ * Ownership: strings and JSON passed in are borrowed for the call. A json_t * returned (or
+ * stored through a json_t ** argument) is a new reference the caller releases with
+ * json_decref(); other memory returned is said beside its function.
+ *
+ * Locks are always taken in one order: the case row, then the vehicle row (and its match),
+ * then the description's correction key. store_review_lock_row takes the first two itself. */
+#ifndef MINCA_STORE_REVIEW_H
+#define MINCA_STORE_REVIEW_H
+
+#include "minca/store.h"
+
+/* A vehicle row, as the review reads it. The strings are malloc'd (never NULL: "" for SQL
+ * NULL) and freed by store_review_row_clear(). */
+typedef struct store_review_row {
+    long long id;
+    long long case_id;
+    long long broker_id;   /* the case's broker; 0 when none (or not read) */
+    char *marca;
+    char *submarca;
+    int year;              /* 0 when unknown */
+    char *description;
+} store_review_row;
+/* Frees the strings and zeroes the struct (safe on a zeroed or cleared one). */
+void store_review_row_clear(store_review_row *row);
+
+/* A row's match as the review reads it; "" where the column is NULL. */
+typedef struct store_review_match {
+    char cvegs[16];
+    int year;
+    char decision[24];
+    char confidence[32];     /* the codifier's probability, as text */
+    char reviewed_by[128];
+    char reviewed_at[64];    /* timestamptz as text */
+    long long catalog_version_id;  /* 0 when none */
+} store_review_match;
+
+/* ---- locks (inside the caller's transaction) ---- */
+
+/* Locks the case row (FOR NO KEY UPDATE); status (may be NULL, status_len bytes) receives its
+ * status. An absent case is an error ("no case N"). */
+int store_review_lock_case(PGconn *c, long long insurer_id, long long case_id, char *status, size_t status_len,
+                           minca_err *err);
+/* Locks the case, then the vehicle row (FOR UPDATE), and reads the row as it stands once both
+ * are held into *row (may be NULL; zeroed first, the caller clears it). 1 locked, 0 no such row in the
+ * case's insurer (the case is locked all the same), -1 on error (an absent case included). */
+int store_review_lock_row(PGconn *c, long long insurer_id, long long case_id, long long row_id,
+                          store_review_row *row, minca_err *err);
+/* Serialises the decisions on one normalised description (transaction advisory lock). */
+int store_review_lock_correction_key(PGconn *c, long long insurer_id, const char *norm_key, minca_err *err);
+
+/* ---- rows and matches ---- */
+
+/* The row without a lock (broker_id left 0); *row is cleared first, the caller clears it. */
+int store_review_row_get(PGconn *c, long long insurer_id, long long row_id, store_review_row *row, minca_err *err);
+/* The row's match into *out (zeroed first); lock: FOR UPDATE, after store_review_lock_row. */
+int store_review_match_get(PGconn *c, long long row_id, bool lock, store_review_match *out, minca_err *err);
+/* The active catalog version of the insurer holding key cvegs for model year `year`. */
+int store_review_catalog_version(PGconn *c, long long insurer_id, const char *cvegs, int year,
+                                 long long *version_id, minca_err *err);
+/* Inside the caller's transaction: writes a person's decision on the row's match (created
+ * when missing): cvegs (NULL: no key) and year, decision, reviewed_by = user, now;
+ * catalog_version_id 0 keeps the stored one. The codifier's confidence stays with its own key
+ * (accepted, picked again or no key), and is dropped for another key. */
+int store_review_match_decide(PGconn *c, long long insurer_id, long long row_id, const char *cvegs, int year,
+                              const char *decision, const char *user, long long catalog_version_id,
+                              minca_err *err);
+/* Inside the caller's transaction: puts back the match of an undone decision: every field of
+ * before ("" fields as NULL; decision "" as needs_review; reviewed_at only with reviewed_by,
+ * now when it is ""). A row that is gone changes nothing. */
+int store_review_match_restore(PGconn *c, long long row_id, const store_review_match *before, minca_err *err);
+/* Sets the note of the row's match (note NULL clears it). 1 set, 0 the row has no match. */
+int store_review_match_note(PGconn *c, long long insurer_id, long long row_id, const char *note, minca_err *err);
+/* Inside the caller's transaction: an exported case keeps its status but its reason says the
+ * workbook no longer matches (nothing for a case that is not exported). */
+int store_review_case_flag_changed(PGconn *c, long long case_id, minca_err *err);
+
+/* ---- corrections ---- */
+
+/* Inside the caller's transaction: revokes (by user) the corrections in force for norm_key;
+ * returns a new JSON array of their ids, NULL + err on failure. */
+json_t *store_review_corrections_revoke_key(PGconn *c, long long insurer_id, const char *norm_key, const char *user,
+                                            minca_err *err);
+/* Inside the caller's transaction: the correction of a decision (cvegs NULL: "no match"),
+ * bound to broker_id (0: none) only when the insurer's setting corrections_per_broker is on;
+ * *id receives its id. */
+int store_review_correction_add(PGconn *c, long long insurer_id, const char *norm_key, const char *cvegs, int year,
+                                long long source_row_id, const char *user, long long broker_id, long long *id,
+                                minca_err *err);
+/* The correction's norm_key into key (key_len bytes). */
+int store_review_correction_key(PGconn *c, long long correction_id, char *key, size_t key_len, minca_err *err);
+/* Revokes (by user) the correction when it is in force: 1 revoked, 0 it was not in force. */
+int store_review_correction_revoke(PGconn *c, long long insurer_id, long long correction_id, const char *user,
+                                   minca_err *err);
+/* Inside the caller's transaction: brings back in force the corrections whose ids are in the
+ * JSON array ids (borrowed; NULL: none). */
+int store_review_corrections_restore(PGconn *c, json_t *ids, minca_err *err);
+/* The insurer's corrections, newest first (revoked ones too when include_revoked): a new JSON
+ * array of {id, norm_key, cvegs, year, created_by, created_at, revoked_by, revoked_at}. */
+json_t *store_review_corrections_list(PGconn *c, long long insurer_id, bool include_revoked, minca_err *err);
+
+/* ---- the audit entries of decisions, for undo ---- */
+
+/* The newest decision (review.accept / pick / no_match) of user on the case that no undo
+ * refers to yet: *audit_id and *details (a new reference the caller json_decref's). */
+int store_review_last_decision(PGconn *c, long long insurer_id, long long case_id, const char *user,
+                               long long *audit_id, json_t **details, minca_err *err);
+/* The decisions of user tagged with group that no undo refers to yet, newest first: a new
+ * JSON array of {id, details}, NULL + err on failure. */
+json_t *store_review_group_decisions(PGconn *c, long long insurer_id, const char *user, const char *group,
+                                     minca_err *err);
+/* Whether the row was decided (or undone) again after audit entry audit_id: 1 yes, with the
+ * actor of the newest such entry in actor (actor_len bytes), 0 no. */
+int store_review_decided_since(PGconn *c, long long row_id, long long audit_id, char *actor, size_t actor_len,
+                               minca_err *err);
+
+/* ---- cases ---- */
+
+/* Case id of a COT: 1 found (*case_id set), 0 absent. */
+int store_review_case_find(PGconn *c, long long insurer_id, const char *cot, long long *case_id, minca_err *err);
+/* Rows of the case (*rows) and how many of them still need a decision (*open). */
+int store_review_case_open_rows(PGconn *c, long long insurer_id, long long case_id, long *open, long *rows,
+                                minca_err *err);
+/* Inside the caller's transaction: the case becomes ready (its reason cleared). */
+int store_review_case_set_ready(PGconn *c, long long insurer_id, long long case_id, minca_err *err);
+/* Locks the case (FOR UPDATE) and reads its suggested and missing_requirements JSON into
+ * *suggested and *missing (new references, NULL when the column is NULL; the caller
+ * json_decref's them). */
+int store_review_case_suggestions(PGconn *c, long long insurer_id, long long case_id, json_t **suggested,
+                                  json_t **missing, minca_err *err);
+/* Inside the caller's transaction: stores both (borrowed); the pre-analysis is complete when
+ * missing is empty, incomplete otherwise. */
+int store_review_case_set_suggestions(PGconn *c, long long insurer_id, long long case_id, json_t *suggested,
+                                      json_t *missing, minca_err *err);
+
+/* How a row of a case is named (review_row_find). */
+typedef enum { STORE_REVIEW_ROW_BY_ID, STORE_REVIEW_ROW_BY_INCISO, STORE_REVIEW_ROW_BY_FILE } store_review_row_by;
+/* Rows of the case named by key (a row id, or an inciso; with BY_FILE also the file: its
+ * name, its number in the message or its sheet), at most 20 by id: a new JSON array of
+ * {id, file, ordinal}, NULL + err on failure. */
+json_t *store_review_case_rows_named(PGconn *c, long long case_id, store_review_row_by by, const char *key,
+                                     const char *file, minca_err *err);
+/* Undecided rows (the codifier left them to a person and nobody decided them): every one of
+ * case_id but row_id; or, across_cases, those of the insurer's other open cases (case_id left
+ * out) whose match stores norm_key. A new JSON array of {id, case_id, cot, inciso, marca,
+ * submarca, year, description} ("" for NULL text), by case and id, the caller json_decref's;
+ * the caller compares their keys. NULL + err on failure. */
+json_t *store_review_undecided_rows(PGconn *c, long long insurer_id, long long row_id, long long case_id,
+                                    const char *norm_key, bool across_cases, minca_err *err);
+/* The rows among ids[0..n) (borrowed) that belong to the insurer, in lock order (case, then
+ * id): a new malloc'd array of *m ids the caller free()s, NULL + err on failure. */
+long long *store_review_rows_lock_order(PGconn *c, long long insurer_id, const long long *ids, size_t n, size_t *m,
+                                        minca_err *err);
+
+/* ---- decisions held across a re-run ---- */
+
+/* Rows of the case a person decided, rows with a note a person wrote, and rows with either. */
+int store_review_case_reviewed(PGconn *c, long long insurer_id, long long case_id, int *decisions, int *notes,
+                               int *rows, minca_err *err);
+/* The held decisions no row took back, once the case is read and codified again: a new JSON
+ * array of {id, inciso, source_sheet, source_row, description, cvegs, year, decision, note,
+ * reviewed_by}. */
+json_t *store_review_carryover_pending(PGconn *c, long long insurer_id, long long case_id, minca_err *err);
+/* Inside the caller's transaction: discards them (by user); returns a new JSON array of
+ * what each one was {id, inciso, source_row, description, cvegs, year, decision, note,
+ * reviewed_by}, NULL + err on failure. */
+json_t *store_review_carryover_discard(PGconn *c, long long insurer_id, long long case_id, const char *user,
+                                       minca_err *err);
+
+#endif

@@ -1,0 +1,652 @@
+/* Review decisions: match update + correction + audit entry, one transaction each. The
+ * statements are in store_review.h (src/store/review_repo.c). */
+#include "minca/assist.h"
+#include "minca/access.h"
+#include "minca/codify.h"
+#include "minca/review.h"
+#include "minca/steps.h"
+#include "minca/store_review.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct row_state {
+    long long case_id;
+    long long broker_id;        /* the case's broker, 0 when none */
+    store_review_match match;   /* all "" while the row has no match */
+    char norm_key[CODIFY_KEY_MAX];
+} row_state;
+
+static void correction_key(const char *marca, const char *submarca, int year, const char *description,
+                           char key[CODIFY_KEY_MAX])
+{
+    codify_query q = {.marca = marca, .submarca = submarca, .anio = year, .descripcion = description};
+    codify_correction_key(&q, key);
+}
+
+/* Every review change takes its locks in one order: the case row, then the vehicle row, then
+ * the description's correction key (store_review_lock_case, store_review_lock_row,
+ * store_review_lock_correction_key). Deciders of one case take turns, `ready` waits for a
+ * decision in flight (and the other way round), and two cases sharing a description agree on
+ * the one correction in force. */
+
+/* Locks the row's case and the row, then reads the row's match: the values read are the
+ * ones in force once this transaction holds the locks. */
+static int load_row(PGconn *c, long long insurer_id, long long row_id, row_state *st, minca_err *err)
+{
+    memset(st, 0, sizeof *st);
+    store_review_row row = {0};
+    int rc = -1;
+    int found = store_review_row_get(c, insurer_id, row_id, &row, err);
+    if (found <= 0)
+        goto missing;
+    st->case_id = row.case_id;
+    store_review_row_clear(&row);
+    found = store_review_lock_row(c, insurer_id, st->case_id, row_id, &row, err);
+    if (found <= 0)
+        goto missing;
+    correction_key(row.marca, row.submarca, row.year, row.description, st->norm_key);
+    st->broker_id = row.broker_id;
+    if (store_review_match_get(c, row_id, true, &st->match, err) < 0)
+        goto done;
+    rc = 0;
+    goto done;
+missing:
+    if (found == 0)
+        minca_err_set(err, "no vehicle row %lld", row_id);
+done:
+    store_review_row_clear(&row);
+    return rc;
+}
+
+static const char *or_null(const char *s) { return s[0] ? s : NULL; }
+
+/* The match as the audit entry's "before" (undo puts it back from there). */
+static json_t *state_json(const store_review_match *m)
+{
+    return json_pack("{s:s?, s:i, s:s?, s:s?, s:s?, s:s?}", "cvegs", or_null(m->cvegs), "year", m->year, "decision",
+                     or_null(m->decision), "confidence", or_null(m->confidence), "reviewed_by",
+                     or_null(m->reviewed_by), "reviewed_at", or_null(m->reviewed_at));
+}
+
+static void state_field(json_t *before, const char *name, char *dst, size_t len)
+{
+    const char *v = json_string_value(json_object_get(before, name));
+    snprintf(dst, len, "%s", v ? v : "");
+}
+
+static void state_from_json(json_t *before, store_review_match *m)
+{
+    memset(m, 0, sizeof *m);
+    state_field(before, "cvegs", m->cvegs, sizeof m->cvegs);
+    m->year = (int)json_integer_value(json_object_get(before, "year"));
+    state_field(before, "decision", m->decision, sizeof m->decision);
+    state_field(before, "confidence", m->confidence, sizeof m->confidence);
+    state_field(before, "reviewed_by", m->reviewed_by, sizeof m->reviewed_by);
+    state_field(before, "reviewed_at", m->reviewed_at, sizeof m->reviewed_at);
+}
+
+/* Applies a decision: match row, correction (previous ones for the key revoked), audit.
+ * accept_proposed: the key is the row's proposed one, read under the row's lock. */
+/* Inside the caller's transaction. group (may be NULL) ties the decisions one reviewer took
+ * at once (an undo takes them back together). */
+static int decide_tx(PGconn *c, long long insurer_id, long long row_id, const char *decision, const char *cvegs,
+                     int year, bool accept_proposed, const char *user, const char *action, const char *group,
+                     minca_err *err)
+{
+    row_state st;
+    char rid[32], proposed[16];
+    snprintf(rid, sizeof rid, "%lld", row_id);
+    if (load_row(c, insurer_id, row_id, &st, err) < 0)
+        return -1;
+    /* Accepting another row's key for this one: an accept when it is this row's proposal
+     * too, a pick otherwise. */
+    if (!accept_proposed && cvegs && strcmp(decision, "accepted") == 0 &&
+        (strcmp(st.match.cvegs, cvegs) != 0 || st.match.year != year)) {
+        decision = "picked";
+        action = "review.pick";
+    }
+    if (accept_proposed) {
+        if (!st.match.cvegs[0])
+            return minca_err_set(err, "row %lld has no proposed key to accept: pick a candidate or search the catalog",
+                                 row_id);
+        snprintf(proposed, sizeof proposed, "%s", st.match.cvegs);
+        cvegs = proposed;
+        year = st.match.year;
+    }
+    if (store_review_lock_correction_key(c, insurer_id, st.norm_key, err) < 0)
+        return -1;
+    long long catalog_version_id = st.match.catalog_version_id;
+    if (cvegs) {
+        /* The chosen key must exist in the insurer's active catalog for that year. */
+        int found = store_review_catalog_version(c, insurer_id, cvegs, year, &catalog_version_id, err);
+        if (found < 0)
+            return -1;
+        if (found == 0)
+            return minca_err_set(err, "key %s %d is not in the active catalog", cvegs, year);
+    }
+    if (store_review_match_decide(c, insurer_id, row_id, cvegs, year, decision, user, catalog_version_id, err) < 0)
+        return -1;
+    /* The corrections this decision replaces are revoked; an undo brings them back. */
+    json_t *replaced_ids = store_review_corrections_revoke_key(c, insurer_id, st.norm_key, user, err);
+    if (!replaced_ids)
+        return -1;
+    long long correction_id = 0;
+    if (store_review_correction_add(c, insurer_id, st.norm_key, cvegs, year, row_id, user, st.broker_id,
+                                    &correction_id, err) < 0) {
+        json_decref(replaced_ids);
+        return -1;
+    }
+    json_t *details = json_pack("{s:I, s:I, s:o, s:{s:s?, s:i, s:s}, s:I, s:o}", "case_id", (json_int_t)st.case_id,
+                                "vehicle_row_id", (json_int_t)row_id, "before", state_json(&st.match), "after",
+                                "cvegs", cvegs, "year", cvegs ? year : 0, "decision", decision, "correction_id",
+                                (json_int_t)correction_id, "replaced_corrections", replaced_ids);
+    /* a group decision names its group in each row's entry (the audit log is append-only) */
+    if (group)
+        json_object_set_new(details, "group", json_string(group));
+    int arc = store_audit(c, insurer_id, user, action, "vehicle_row", rid, details, err);
+    json_decref(details);
+    if (arc < 0 || steps_update_case_status(c, st.case_id, err) < 0)
+        return -1;
+    /* An exported case keeps its status, but says that the workbook no longer matches. */
+    return store_review_case_flag_changed(c, st.case_id, err);
+}
+
+static int decide(PGconn *c, long long insurer_id, long long row_id, const char *decision, const char *cvegs, int year,
+                  bool accept_proposed, const char *user, const char *action, minca_err *err)
+{
+    if (store_begin(c, err) < 0)
+        return -1;
+    if (decide_tx(c, insurer_id, row_id, decision, cvegs, year, accept_proposed, user, action, NULL, err) < 0 ||
+        store_commit(c, err) < 0) {
+        store_rollback(c);
+        return -1;
+    }
+    return 0;
+}
+
+int review_accept(PGconn *c, long long insurer_id, long long row_id, const char *user, minca_err *err)
+{
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
+    return decide(c, insurer_id, row_id, "accepted", NULL, 0, true, user, "review.accept", err);
+}
+
+int review_pick(PGconn *c, long long insurer_id, long long row_id, const char *cvegs, int year, const char *user,
+                minca_err *err)
+{
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
+    if (core_str_empty(cvegs) || year < 1900)
+        return minca_err_set(err, "a key and a model year are needed");
+    return decide(c, insurer_id, row_id, "picked", cvegs, year, false, user, "review.pick", err);
+}
+
+int review_no_match(PGconn *c, long long insurer_id, long long row_id, const char *user, minca_err *err)
+{
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
+    return decide(c, insurer_id, row_id, "rejected", NULL, 0, false, user, "review.no_match", err);
+}
+
+int review_note(PGconn *c, long long insurer_id, long long row_id, const char *note, const char *user, minca_err *err)
+{
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
+    char rid[32];
+    snprintf(rid, sizeof rid, "%lld", row_id);
+    if (store_begin(c, err) < 0)
+        return -1;
+    int found = store_review_match_note(c, insurer_id, row_id, note, err);
+    if (found < 0)
+        goto fail;
+    if (found == 0) {
+        minca_err_set(err, "no match for vehicle row %lld", row_id);
+        goto fail;
+    }
+    json_t *details = json_pack("{s:s}", "note", note ? note : "");
+    int arc = store_audit(c, insurer_id, user, "review.note", "vehicle_row", rid, details, err);
+    json_decref(details);
+    if (arc < 0 || store_commit(c, err) < 0)
+        goto fail;
+    return 0;
+fail:
+    store_rollback(c);
+    return -1;
+}
+
+/* Undoes one decision (audit entry audit_id with its details d), inside the caller's
+ * transaction. */
+static int undo_entry(PGconn *c, long long insurer_id, const char *user, long long audit_id, json_t *d,
+                      long long *row_id, minca_err *err)
+{
+    long long case_id = json_integer_value(json_object_get(d, "case_id"));
+    long long rid = json_integer_value(json_object_get(d, "vehicle_row_id"));
+    /* A row a re-run discarded since is no error: its decision's correction is undone all the same. */
+    if (store_review_lock_row(c, insurer_id, case_id, rid, NULL, err) < 0)
+        return -1;
+    /* Someone decided the row again after this decision: undoing it would silently overwrite
+     * their work. */
+    char actor[256];
+    int newer = store_review_decided_since(c, rid, audit_id, actor, sizeof actor, err);
+    if (newer < 0)
+        return -1;
+    if (newer)
+        return minca_err_set(err, "the row was decided again since by %s; undo refused (decide it again instead)",
+                             actor);
+    /* The state before the decision comes back whole, with the colleague who had decided it. */
+    store_review_match before;
+    state_from_json(json_object_get(d, "before"), &before);
+    if (store_review_match_restore(c, rid, &before, err) < 0)
+        return -1;
+    /* The decision's correction is revoked; the ones it had replaced come back only if it was
+     * still the one in force (a later decision on the same description stands). */
+    long long correction_id = json_integer_value(json_object_get(d, "correction_id"));
+    char key[CODIFY_KEY_MAX];
+    int found = store_review_correction_key(c, correction_id, key, sizeof key, err);
+    if (found < 0 || (found && store_review_lock_correction_key(c, insurer_id, key, err) < 0))
+        return -1;
+    int was_in_force = store_review_correction_revoke(c, insurer_id, correction_id, user, err);
+    if (was_in_force < 0 ||
+        (was_in_force && store_review_corrections_restore(c, json_object_get(d, "replaced_corrections"), err) < 0))
+        return -1;
+    char rid_s[32];
+    snprintf(rid_s, sizeof rid_s, "%lld", rid);
+    json_t *details = json_pack("{s:I, s:I, s:I}", "undoes", (json_int_t)audit_id, "case_id", (json_int_t)case_id,
+                                "vehicle_row_id", (json_int_t)rid);
+    int rc = store_audit(c, insurer_id, user, "review.undo", "vehicle_row", rid_s, details, err);
+    json_decref(details);
+    if (rc < 0 || steps_update_case_status(c, case_id, err) < 0)
+        return -1;
+    if (row_id)
+        *row_id = rid;
+    return 0;
+}
+
+int review_undo(PGconn *c, long long insurer_id, long long case_id, const char *user, long long *row_id,
+                minca_err *err)
+{
+    return review_undo_n(c, insurer_id, case_id, user, row_id, NULL, err);
+}
+
+int review_undo_n(PGconn *c, long long insurer_id, long long case_id, const char *user, long long *row_id,
+                  int *n_undone, minca_err *err)
+{
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
+    json_t *d = NULL, *group_rows = NULL;
+    int rc = -1, n = 0;
+    if (store_begin(c, err) < 0)
+        return -1;
+    if (store_review_lock_case(c, insurer_id, case_id, NULL, 0, err) < 0)
+        goto done;
+    /* The newest decision of this user on the case that no undo refers to yet. */
+    long long audit_id = 0;
+    int found = store_review_last_decision(c, insurer_id, case_id, user, &audit_id, &d, err);
+    if (found < 0)
+        goto done;
+    if (found == 0) {
+        minca_err_set(err, "nothing to undo on this case");
+        goto done;
+    }
+    const char *group = json_string_value(json_object_get(d, "group"));
+    if (group) {
+        /* A decision taken for several rows at once is taken back at once, newest first. */
+        group_rows = store_review_group_decisions(c, insurer_id, user, group, err);
+        if (!group_rows)
+            goto done;
+        size_t i;
+        json_t *e;
+        json_array_foreach(group_rows, i, e) {
+            json_t *gd = json_object_get(e, "details");
+            if (!gd || undo_entry(c, insurer_id, user, json_integer_value(json_object_get(e, "id")), gd, row_id,
+                                  err) < 0)
+                goto done;
+        }
+        n = (int)json_array_size(group_rows);
+    } else {
+        if (undo_entry(c, insurer_id, user, audit_id, d, row_id, err) < 0)
+            goto done;
+        n = 1;
+    }
+    if (store_commit(c, err) < 0)
+        goto done;
+    rc = 0;
+    if (n_undone)
+        *n_undone = n;
+done:
+    if (rc < 0)
+        store_rollback(c);
+    json_decref(group_rows);
+    json_decref(d);
+    return rc;
+}
+
+int review_mark_ready(PGconn *c, long long insurer_id, long long case_id, const char *user, minca_err *err)
+{
+    if (access_require(c, insurer_id, ACCESS_MARK_READY, err) < 0)
+        return -1;
+    char cid[32], status[32];
+    snprintf(cid, sizeof cid, "%lld", case_id);
+    /* Counted under the case's lock, inside the transaction that sets the status: a decision
+     * or undo in flight either commits first (and is counted) or waits for us. */
+    if (store_begin(c, err) < 0)
+        return -1;
+    if (store_review_lock_case(c, insurer_id, case_id, status, sizeof status, err) < 0)
+        goto fail;
+    if (strcmp(status, "exported") == 0) {
+        minca_err_set(err, "the case was exported; it stays exported (decisions made since are flagged on it; "
+                           "export it again)");
+        goto fail;
+    }
+    long open = 0, rows = 0;
+    if (store_review_case_open_rows(c, insurer_id, case_id, &open, &rows, err) < 0)
+        goto fail;
+    if (rows == 0) {
+        minca_err_set(err, "the case has no vehicle rows");
+        goto fail;
+    }
+    if (open > 0) {
+        minca_err_set(err, "%ld of %ld vehicle(s) still need a decision", open, rows);
+        goto fail;
+    }
+    int rc = store_review_case_set_ready(c, insurer_id, case_id, err);
+    if (rc == 0)
+        rc = store_audit(c, insurer_id, user, "case.ready", "case", cid, NULL, err);
+    if (rc < 0 || store_commit(c, err) < 0)
+        goto fail;
+    return 0;
+fail:
+    store_rollback(c);
+    return -1;
+}
+
+int review_confirm_suggested(PGconn *c, long long insurer_id, long long case_id, const char *field,
+                             const char *user, int *n, minca_err *err)
+{
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
+    char cid[32];
+    snprintf(cid, sizeof cid, "%lld", case_id);
+    if (n)
+        *n = 0;
+    if (store_begin(c, err) < 0)
+        return -1;
+    int rc = -1, count = 0;
+    json_t *sugg = NULL, *missing = NULL, *kept = json_array(), *done_fields = json_array();
+    int found = store_review_case_suggestions(c, insurer_id, case_id, &sugg, &missing, err);
+    if (found < 0)
+        goto done;
+    if (found == 0) {
+        minca_err_set(err, "no such case");
+        goto done;
+    }
+    const char *key;
+    json_t *s;
+    json_object_foreach(sugg, key, s) {
+        if ((field && strcmp(field, key) != 0) || json_object_get(s, "confirmed_by"))
+            continue;
+        json_object_set_new(s, "confirmed_by", json_string(user));
+        json_array_append_new(done_fields, json_string(key));
+        count++;
+    }
+    if (count == 0) {
+        minca_err_set(err, field ? "the model suggested no unconfirmed '%s' on this case"
+                                 : "%sthe case has no unconfirmed suggestion of the model", field ? field : "");
+        goto done;
+    }
+    size_t i, j;
+    json_t *m, *f;
+    json_array_foreach(missing, i, m) {
+        bool confirmed = false;
+        json_array_foreach(done_fields, j, f) {
+            char *code = core_strdup_printf("%s" ASSIST_SUGGESTED_SUFFIX, json_string_value(f));
+            confirmed = confirmed || (json_is_string(m) && strcmp(json_string_value(m), code) == 0);
+            free(code);
+        }
+        if (!confirmed)
+            json_array_append(kept, m);
+    }
+    rc = store_review_case_set_suggestions(c, insurer_id, case_id, sugg, kept, err);
+    if (rc == 0) {
+        json_t *details = json_pack("{s:O}", "fields", done_fields);
+        rc = store_audit(c, insurer_id, user, "case.confirm_suggested", "case", cid, details, err);
+        json_decref(details);
+    }
+done:
+    json_decref(sugg);
+    json_decref(missing);
+    json_decref(kept);
+    json_decref(done_fields);
+    if (rc < 0 || store_commit(c, err) < 0) {
+        store_rollback(c);
+        return -1;
+    }
+    if (n)
+        *n = count;
+    return 0;
+}
+
+json_t *review_corrections(PGconn *c, long long insurer_id, bool include_revoked, minca_err *err)
+{
+    return store_review_corrections_list(c, insurer_id, include_revoked, err);
+}
+
+int review_revoke_correction(PGconn *c, long long insurer_id, long long correction_id, const char *user,
+                             minca_err *err)
+{
+    if (access_require(c, insurer_id, ACCESS_REVOKE_CORRECTION, err) < 0)
+        return -1;
+    char id[32];
+    snprintf(id, sizeof id, "%lld", correction_id);
+    if (store_begin(c, err) < 0)
+        return -1;
+    int done = store_review_correction_revoke(c, insurer_id, correction_id, user, err);
+    if (done < 0) {
+        store_rollback(c);
+        return -1;
+    }
+    if (done == 0) {
+        store_rollback(c);
+        return minca_err_set(err, "no correction %lld in force", correction_id);
+    }
+    if (store_audit(c, insurer_id, user, "correction.revoke", "correction", id, NULL, err) < 0 ||
+        store_commit(c, err) < 0) {
+        store_rollback(c);
+        return -1;
+    }
+    return 0;
+}
+
+long long review_case_id(PGconn *c, long long insurer_id, const char *cot, minca_err *err)
+{
+    long long id = 0;
+    return store_review_case_find(c, insurer_id, cot, &id, err) < 0 ? -1 : id;
+}
+
+static bool all_digits(const char *s)
+{
+    if (!s || !*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+long long review_row_find(PGconn *c, long long case_id, const char *spec, minca_err *err)
+{
+    char key[256] = "", file[256] = "";
+    const char *id = NULL;
+    if (spec[0] == '#')
+        id = spec + 1;
+    else if (strncmp(spec, "id:", 3) == 0)
+        id = spec + 3;
+    const char *colon = id ? NULL : strrchr(spec, ':');
+    if (colon) {
+        snprintf(file, sizeof file, "%.*s", (int)(colon - spec), spec);
+        snprintf(key, sizeof key, "%s", colon + 1);
+    } else {
+        snprintf(key, sizeof key, "%s", id ? id : spec);
+    }
+    if (!all_digits(key) || strlen(key) > 9) {
+        minca_err_set(err, "'%s' names no vehicle row: use INCISO, FILE:INCISO or #ROWID", spec);
+        return 0;
+    }
+    store_review_row_by by = id ? STORE_REVIEW_ROW_BY_ID : colon ? STORE_REVIEW_ROW_BY_FILE : STORE_REVIEW_ROW_BY_INCISO;
+    json_t *rows = store_review_case_rows_named(c, case_id, by, key, file, err);
+    if (!rows)
+        return -1;
+    long long row = 0;
+    size_t n = json_array_size(rows);
+    if (n == 1) {
+        row = json_integer_value(json_object_get(json_array_get(rows, 0), "id"));
+    } else if (n == 0) {
+        minca_err_set(err, "the case has no vehicle row %s", spec);
+    } else {
+        GString *ways = g_string_new(NULL);
+        for (size_t i = 0; i < n && i < 5; i++) {
+            json_t *r = json_array_get(rows, i);
+            g_string_append_printf(ways, "%s%s:%s (#%lld)", i ? ", " : "",
+                                   json_string_value(json_object_get(r, "file")), key,
+                                   (long long)json_integer_value(json_object_get(r, "id")));
+        }
+        minca_err_set(err, "inciso %s is on %zu rows of the case (it has several files): name one as %s", key, n,
+                      ways->str);
+        g_string_free(ways, TRUE);
+    }
+    json_decref(rows);
+    return row;
+}
+
+/* ---- decisions for many rows at once -------------------------------------------------------- */
+
+static const char *text_of(json_t *o, const char *name)
+{
+    const char *v = json_string_value(json_object_get(o, name));
+    return v ? v : "";
+}
+
+json_t *review_similar_rows(PGconn *c, long long insurer_id, long long row_id, review_scope scope, minca_err *err)
+{
+    store_review_row row;
+    int found = store_review_row_get(c, insurer_id, row_id, &row, err);
+    if (found < 0)
+        return NULL;
+    if (found == 0) {
+        minca_err_set(err, "no vehicle row %lld", row_id);
+        return NULL;
+    }
+    char key[CODIFY_KEY_MAX];
+    correction_key(row.marca, row.submarca, row.year, row.description, key);
+    long long case_id = row.case_id;
+    store_review_row_clear(&row);
+    json_t *rows = store_review_undecided_rows(c, insurer_id, row_id, case_id, key, scope != REVIEW_SCOPE_CASE, err);
+    if (!rows)
+        return NULL;
+    json_t *out = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r) {
+        char other[CODIFY_KEY_MAX];
+        correction_key(text_of(r, "marca"), text_of(r, "submarca"), (int)json_integer_value(json_object_get(r, "year")),
+                       text_of(r, "description"), other);
+        if (strcmp(other, key) != 0)
+            continue;
+        json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O}", "id", json_object_get(r, "id"), "case_id",
+                                             json_object_get(r, "case_id"), "cot", json_object_get(r, "cot"),
+                                             "inciso", json_object_get(r, "inciso")));
+    }
+    json_decref(rows);
+    return out;
+}
+
+int review_decide_rows(PGconn *c, long long insurer_id, const long long *row_ids, size_t n, review_kind kind,
+                       const char *cvegs, int year, const char *user, int *n_done, minca_err *err)
+{
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
+    *n_done = 0;
+    if (n == 0)
+        return 0;
+    if (kind == REVIEW_PICK && (core_str_empty(cvegs) || year < 1900))
+        return minca_err_set(err, "a key and a model year are needed");
+    /* Locks go case by case, then row by row, as every review change takes them. */
+    char group[96];
+    snprintf(group, sizeof group, "%s:%lld:%lld", user, (long long)g_get_real_time(), row_ids[0]);
+    size_t m = 0;
+    long long *order = store_review_rows_lock_order(c, insurer_id, row_ids, n, &m, err);
+    if (!order)
+        return -1;
+    int rc = store_begin(c, err);
+    for (size_t i = 0; rc == 0 && i < m; i++) {
+        /* A row a colleague decided meanwhile keeps their decision. */
+        store_review_match now;
+        int found = store_review_match_get(c, order[i], false, &now, err);
+        if (found < 0) {
+            rc = -1;
+            break;
+        }
+        bool skip = found == 0 || now.reviewed_by[0] || (kind == REVIEW_ACCEPT && !cvegs && !now.cvegs[0]);
+        if (skip)
+            continue;
+        const char *group_tag = n > 1 ? group : NULL;
+        if (kind == REVIEW_ACCEPT)
+            rc = decide_tx(c, insurer_id, order[i], "accepted", cvegs, year, cvegs == NULL, user, "review.accept",
+                           group_tag, err);
+        else if (kind == REVIEW_PICK)
+            rc = decide_tx(c, insurer_id, order[i], "picked", cvegs, year, false, user, "review.pick", group_tag, err);
+        else
+            rc = decide_tx(c, insurer_id, order[i], "rejected", NULL, 0, false, user, "review.no_match", group_tag, err);
+        if (rc == 0)
+            (*n_done)++;
+    }
+    free(order);
+    if (rc == 0)
+        rc = store_commit(c, err);
+    if (rc < 0) {
+        store_rollback(c);
+        *n_done = 0;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- decisions held across a re-run ------------------------------------------------------ */
+
+int review_case_reviewed(PGconn *c, long long insurer_id, long long case_id, int *decisions, int *notes, int *rows,
+                         minca_err *err)
+{
+    return store_review_case_reviewed(c, insurer_id, case_id, decisions, notes, rows, err);
+}
+
+json_t *review_carryover_pending(PGconn *c, long long insurer_id, long long case_id, minca_err *err)
+{
+    return store_review_carryover_pending(c, insurer_id, case_id, err);
+}
+
+int review_carryover_discard(PGconn *c, long long insurer_id, long long case_id, const char *user, int *n,
+                             minca_err *err)
+{
+    if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
+        return -1;
+    char cid[32];
+    snprintf(cid, sizeof cid, "%lld", case_id);
+    if (store_begin(c, err) < 0)
+        return -1;
+    json_t *gone = store_review_carryover_discard(c, insurer_id, case_id, user, err);
+    if (!gone)
+        goto fail;
+    *n = (int)json_array_size(gone);
+    json_t *details = json_pack("{s:o}", "discarded", gone);
+    int rc = *n ? store_audit(c, insurer_id, user, "review.discard_carryover", "case", cid, details, err) : 0;
+    json_decref(details);
+    if (rc < 0 || store_commit(c, err) < 0)
+        goto fail;
+    return 0;
+fail:
+    store_rollback(c);
+    return -1;
+}
