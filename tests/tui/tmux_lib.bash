@@ -61,6 +61,17 @@ wait_exit() {
 }
 # position SESSION PANE: the selected line number shown on the status line ("Matches 3/8" -> 3).
 position() { screen "$1" | tail -n 1 | sed -nE "s/^ *$2 ([0-9]+)\/[0-9]+.*/\1/p"; }
+# moved_from SESSION PANE OLD: the selected line number once it differs from OLD (a move sent
+# before takes effect), or the current one after a few seconds (the key did not move it).
+moved_from() {
+  local i=0 p
+  while :; do
+    p=$(position "$1" "$2")
+    if [ -n "$p" ] && [ "$p" != "$3" ]; then echo "$p"; return 0; fi
+    i=$((i + 1)); [ "$i" -ge $((30 * TUI_WAIT_SCALE)) ] && { echo "$p"; return 1; }
+    sleep 0.1
+  done
+}
 # db_eventually NAME EXPECTED SQL [SECONDS]: polls a query until it prints EXPECTED.
 db_eventually() {
   local name=$1 want=$2 sql=$3 limit=$(( ${4:-10} * TUI_WAIT_SCALE )) i=0 got

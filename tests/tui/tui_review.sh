@@ -61,10 +61,10 @@ review_inbox() {
   expect "$ins: q goes back to the case" "$ins" "Matches 1/"
 
   # 1. the next row needing review; pick the second-ranked candidate from the list
+  local p1 r1 before
+  before=$(position "$ins" Matches)
   keys "$ins" n
-  sleep 0.3
-  local p1 r1
-  p1=$(position "$ins" Matches); r1=${ids[$((p1 - 1))]:-0}
+  p1=$(moved_from "$ins" Matches "$before"); r1=${ids[$((p1 - 1))]:-0}
   check_eq "$ins: n selects a row needing review" "needs_review" "$(m decision "$r1")"
   keys "$ins" c
   expect "$ins: c lists the ranked candidates" "$ins" "Candidates · inciso"
@@ -77,10 +77,10 @@ review_inbox() {
   check_eq "$ins: the pick is saved at once" "picked $want1 revisora" "$(m "decision || ' ' || cvegs || ' ' || reviewed_by" "$r1")"
 
   # 2. the next row: pick a key found by catalog search (a third candidate's key and year)
+  local p2 r2 before
+  before=$(position "$ins" Matches)
   keys "$ins" n
-  sleep 0.3
-  local p2 r2
-  p2=$(position "$ins" Matches); r2=${ids[$((p2 - 1))]:-0}
+  p2=$(moved_from "$ins" Matches "$before"); r2=${ids[$((p2 - 1))]:-0}
   check_eq "$ins: n moves on to another row needing review" "needs_review" "$(m decision "$r2")"
   local key2 year2
   read -r key2 year2 <<<"$(psql_q "SELECT e.cvegs || ' ' || e.modelo FROM catalog_entries e JOIN catalog_versions cv ON cv.id = e.catalog_version_id
@@ -97,10 +97,10 @@ review_inbox() {
   check_eq "$ins: the searched key is saved" "picked $key2 $year2" "$(m "decision || ' ' || cvegs || ' ' || year" "$r2")"
 
   # 3. a third row: no match, then undo
+  local p3 r3 before
+  before=$(position "$ins" Matches)
   keys "$ins" n
-  sleep 0.3
-  local p3 r3
-  p3=$(position "$ins" Matches); r3=${ids[$((p3 - 1))]:-0}
+  p3=$(moved_from "$ins" Matches "$before"); r3=${ids[$((p3 - 1))]:-0}
   keys "$ins" x
   answer "$ins" o
   expect "$ins: x marks the row no match" "$ins" "marked no match"
