@@ -29,7 +29,6 @@
 #define TUI_MIN_COLS 80
 #define TUI_MIN_LINES 24
 #define TUI_STACK_MAX 8
-#define TUI_POLL_SECONDS 3.0       /* default; MINCA_TUI_POLL overrides */
 #define TUI_EVENTS_RETRY_SECONDS 2.0 /* first retry; doubles up to 10 minutes */
 #define TUI_WAKE_SECONDS 0.25      /* a finished job is shown within this */
 
@@ -62,7 +61,7 @@ struct tui_app {
     char stamp[512];      /* store_tui_change_stamp() at the last poll */
     char stamp_cot[64];   /* the case it covered */
     double last_poll;
-    double poll_seconds;
+    double poll_seconds;  /* tui.poll (MINCA_TUI_POLL) */
     tui_events *events;   /* Redis subscription, NULL when Redis is away */
     double events_retry;  /* when to try subscribing again */
     double events_backoff; /* doubles while Redis stays away (a TCP connect may take seconds) */
@@ -88,7 +87,7 @@ struct tui_app {
     FILE *timing;
     bool full_redraw;
 
-    bool mouse;               /* MINCA_TUI_MOUSE=1 */
+    bool mouse;               /* tui.mouse (MINCA_TUI_MOUSE=1) */
     int tab_x[TAB_COUNT], tab_w[TAB_COUNT]; /* where draw_tabs put each label */
 };
 
@@ -196,8 +195,8 @@ static char *last_insurer_path(void)
 static void choose_start_insurer(tui_app *app)
 {
     snprintf(app->insurer_slug, sizeof app->insurer_slug, "%s", config_get()->insurer ? config_get()->insurer : "demo");
-    if (getenv("MINCA_INSURER") && *getenv("MINCA_INSURER"))
-        return; /* asked for by name */
+    if (config_option_origin("insurer") == CONFIG_FROM_ENV)
+        return; /* asked for by name (MINCA_INSURER) */
     char *path = last_insurer_path();
     FILE *f = path ? fopen(path, "r") : NULL;
     char line[64];
@@ -1229,9 +1228,8 @@ static void ensure_engine(tui_app *app)
     if (app->engine_tried || !app->db)
         return;
     app->engine_tried = true;
-    const char *env = getenv("MINCA_TUI_ENGINE");
-    if (env && strcmp(env, "0") == 0) {
-        log_info("tui: MINCA_TUI_ENGINE=0: no in-process engine");
+    if (!config_get()->tui_engine) {
+        log_info("tui: tui.engine is off (MINCA_TUI_ENGINE=0): no in-process engine");
         return;
     }
     steps_register_all();
@@ -1371,8 +1369,7 @@ int tui_run(void)
     nonl();
     curs_set(0);
     set_escdelay(25);
-    const char *mouse = getenv("MINCA_TUI_MOUSE");
-    if (mouse && strcmp(mouse, "1") == 0) {
+    if (cfg->tui_mouse) {
         app.mouse = mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL) != 0;
         log_info("tui: mouse %s", app.mouse ? "on" : "not available on this terminal");
     }
@@ -1391,8 +1388,7 @@ int tui_run(void)
         tui_app_message(&app, TUI_EL_WARN, "the locale is not UTF-8 (%s): accents and Ñ may show wrong; set LANG=C.UTF-8",
                         codeset ? codeset : "?");
 
-    const char *poll_env = getenv("MINCA_TUI_POLL");
-    app.poll_seconds = poll_env && atof(poll_env) >= 0.5 ? atof(poll_env) : TUI_POLL_SECONDS;
+    app.poll_seconds = cfg->tui_poll;
 
     while (!app.quit && !got_signal) {
         render(&app);
