@@ -33,7 +33,24 @@
 #define TUI_WAKE_SECONDS 0.25      /* a finished job is shown within this */
 
 enum { DIRTY_TABS = 1, DIRTY_BODY = 2, DIRTY_STATUS = 4, DIRTY_ALL = 7 };
-enum { TAB_INBOX, TAB_CASES, TAB_MATCHES, TAB_PROFILES, TAB_DASHBOARD, TAB_QUEUE, TAB_COUNT };
+/* The tabs, in order: the rows of TUI_TABS (tui_actions.h), each with its pane and action. */
+#define TAB_ENUM_(id, name, key, pane, help) TAB_##id,
+enum { TUI_TABS(TAB_ENUM_) TAB_COUNT };
+typedef struct tab_def {
+    tui_action act;           /* the action that shows it */
+    const tui_view_ops *ops;  /* its pane */
+} tab_def;
+#define TAB_DEF_(id, name, key, pane, help) [TAB_##id] = {TUI_ACT_TAB_##id, &tui_pane_##pane##_ops},
+static const tab_def tab_defs[TAB_COUNT] = {TUI_TABS(TAB_DEF_)};
+
+/* The tab act shows, or -1 for an action that is no tab. */
+static int tab_of_action(tui_action act)
+{
+    for (int i = 0; i < TAB_COUNT; i++)
+        if (tab_defs[i].act == act)
+            return i;
+    return -1;
+}
 typedef enum { PROMPT_NONE, PROMPT_FILTER, PROMPT_COMMAND, PROMPT_TEXT, PROMPT_CHOICE } prompt_kind;
 
 struct tui_app {
@@ -94,11 +111,6 @@ struct tui_app {
 static volatile sig_atomic_t got_signal;
 
 static void on_signal(int sig) { got_signal = sig; }
-
-static const tui_view_ops *const tab_ops[TAB_COUNT] = {
-    &tui_pane_inbox_ops, &tui_pane_cases_ops, &tui_pane_matches_ops, &tui_pane_profiles_ops,
-    &tui_pane_dashboard_ops, &tui_pane_queue_ops,
-};
 
 static tui_view *top_view(tui_app *app)
 {
@@ -393,7 +405,7 @@ static void draw_tabs(tui_app *app)
     int x = 7;
     for (int i = 0; i < TAB_COUNT; i++) {
         char label[64], key[16];
-        tui_keys_primary((tui_action)(TUI_ACT_TAB_INBOX + i), key, sizeof key);
+        tui_keys_primary(tab_defs[i].act, key, sizeof key);
         snprintf(label, sizeof label, " %s%s%s ", key, *key ? " " : "", app->tabs[i]->ops->title);
         int lw = tui_text_width(label);
         if (x + 1 + lw > cols)
@@ -947,14 +959,6 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
         clearok(curscr, TRUE);
         app->dirty = DIRTY_ALL;
         break;
-    case TUI_ACT_TAB_INBOX:
-    case TUI_ACT_TAB_CASES:
-    case TUI_ACT_TAB_MATCHES:
-    case TUI_ACT_TAB_PROFILES:
-    case TUI_ACT_TAB_DASHBOARD:
-    case TUI_ACT_TAB_QUEUE:
-        show_tab(app, act - TUI_ACT_TAB_INBOX);
-        break;
     case TUI_ACT_TAB_NEXT:
         show_tab(app, app->active + 1);
         break;
@@ -1039,7 +1043,10 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
         break;
     }
     default:
-        tui_app_message(app, TUI_EL_NORMAL, "%s is not available here", tui_action_name(act));
+        if (tab_of_action(act) >= 0)
+            show_tab(app, tab_of_action(act));
+        else
+            tui_app_message(app, TUI_EL_NORMAL, "%s is not available here", tui_action_name(act));
         break;
     }
 }
@@ -1347,7 +1354,7 @@ int tui_run(void)
     tui_keys_init();
     choose_start_insurer(&app);
     for (int i = 0; i < TAB_COUNT; i++) {
-        app.tabs[i] = tui_view_new(&app, tab_ops[i]);
+        app.tabs[i] = tui_view_new(&app, tab_defs[i].ops);
         if (!app.tabs[i]) {
             app_free(&app);
             return 1;
