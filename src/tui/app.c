@@ -164,16 +164,15 @@ static void find_insurer(tui_app *app)
 
 PGconn *tui_app_db(tui_app *app)
 {
-    if (app->db && PQstatus(app->db) == CONNECTION_OK)
+    if (store_tui_connected(app->db))
         return app->db;
     if (app->db) {
-        PQreset(app->db);
-        if (PQstatus(app->db) == CONNECTION_OK && store_session_apply(app->db, NULL) == 0) {
+        if (store_tui_reconnect(app->db) == 0) {
             log_info("tui: database connection restored");
             app->db_error[0] = '\0';
             return app->db;
         }
-        PQfinish(app->db);
+        store_tui_close(app->db);
         app->db = NULL;
     }
     minca_err err = {0};
@@ -1151,7 +1150,7 @@ static void poll_changes(tui_app *app)
     if (now - app->last_poll < app->poll_seconds)
         return;
     app->last_poll = now;
-    if (app->too_small || !app->db || PQstatus(app->db) != CONNECTION_OK || !app->insurer_known)
+    if (app->too_small || !store_tui_connected(app->db) || !app->insurer_known)
         return;
     char stamp[sizeof app->stamp];
     minca_err err = {0};
@@ -1314,8 +1313,7 @@ static void app_free(tui_app *app)
     for (int i = 0; i < app->n_messages; i++)
         free(app->messages[i]);
     tui_events_close(app->events);
-    if (app->db)
-        PQfinish(app->db);
+    store_tui_close(app->db);
 }
 
 static void show_connecting(tui_app *app)
