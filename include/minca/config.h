@@ -1,5 +1,11 @@
 /* config: the effective configuration — defaults, then ~/.config/minca/config.yaml (or
- * $MINCA_CONFIG), then environment variables. Loaded once at start; read-only afterwards. */
+ * $MINCA_CONFIG), then environment variables. Loaded once at start; read-only afterwards.
+ *
+ * Every setting is one row of the options table in config.c (name, type, default,
+ * environment variable, file key, help), in the manner of tmux's options-table.c: the row
+ * fills its field of minca_config, `minca config` prints it with where its value came from,
+ * and `minca config --options` lists it with its help. A new setting is a field here and a
+ * row there; nothing else reads the environment for a setting. */
 #ifndef MINCA_CONFIG_H
 #define MINCA_CONFIG_H
 
@@ -58,6 +64,7 @@ typedef struct minca_config {
                             * resolved (access.h) */
     char *user_override;   /* MINCA_USER or `user:`: honoured only for an admin (access.h) */
     char *catalog_dir;     /* directory with the demo catalog */
+    char *share;           /* config_share_dir() at load, for printing */
     char *data_dir;        /* directory with codifier data files (aliases) */
     char *export_dir;      /* default directory for exported workbooks */
     int workers;           /* engine threads */
@@ -68,12 +75,50 @@ typedef struct minca_config {
     int max_extract_seconds;       /* reading one case's attachments stops with an error after this */
     char *metrics_listen;  /* HOST:PORT for the metrics listener of `minca worker`; NULL: off */
     char *log_format;      /* "text" (default) or "json": one JSON object per log line */
+    char *app_database_url; /* MINCA_APP_DATABASE_URL: the login the sessions run as; NULL: database_url */
+    char *profiles_dir;    /* MINCA_PROFILES: shipped profiles; NULL: <share>/profiles */
+    char *pg_bindir;       /* MINCA_PG_BINDIR: PostgreSQL programs; NULL: searched for */
+    bool pg_fast;          /* MINCA_PG_FAST: a throwaway test cluster runs without fsync */
+    double tui_poll;       /* tui.poll: seconds between change checks of the desk (>= 0.5) */
+    bool tui_engine;       /* tui.engine: run the pipeline inside the desk */
+    bool tui_mouse;        /* tui.mouse: clicks and the wheel in the desk */
+    bool tui_ascii;        /* tui.ascii: the dashboard draws its bars in ASCII */
     config_llm llm;        /* the optional language model */
-    config_keybinding *keys;   /* TUI key remaps from the `keys:` mapping */
+    config_keybinding *keys;   /* TUI key remaps from the `keys:` mapping (a GArray's data) */
     int n_keys;
-    config_source *sources;    /* `sources:` mapping: configured mailboxes, in file order */
+    config_source *sources;    /* `sources:` mapping: configured mailboxes, in file order (a GArray's data) */
     int n_sources;
 } minca_config;
+
+typedef enum config_type { CONFIG_STRING, CONFIG_INT, CONFIG_DOUBLE, CONFIG_BOOL } config_type;
+typedef enum config_origin { CONFIG_FROM_DEFAULT, CONFIG_FROM_FILE, CONFIG_FROM_ENV } config_origin;
+
+enum {
+    CONFIG_OPT_URL = 1,      /* a URL or conninfo: its password is masked when printed */
+    CONFIG_OPT_ENV_NAME = 2, /* names an environment variable: printed with whether it is set */
+};
+
+/* One row of the options table. */
+typedef struct config_option {
+    const char *name;     /* shown name; "llm.model" is `model:` under `llm:` in the file */
+    config_type type;
+    const char *def;      /* default as text; NULL: unset or derived at load (see unset) */
+    const char *env;      /* environment variable that overrides the file, or NULL */
+    const char *key;      /* key in the file ("llm.model"), or NULL: environment only */
+    const char *alias;    /* another accepted file key, or NULL */
+    size_t offset;        /* the field of minca_config it fills */
+    int min;              /* integers and numbers: a smaller value is raised to this */
+    unsigned flags;       /* CONFIG_OPT_* */
+    const char *unset;    /* what no value means, shown instead of one ("(off)") */
+    const char *help;
+} config_option;
+
+/* The options table (static, n rows in *n). */
+const config_option *config_options(size_t *n);
+/* Where the named option's value came from at the last config_load (default when unknown). */
+config_origin config_option_origin(const char *name);
+/* Lists every option with its type, default, environment variable and help. */
+void config_print_options(FILE *out);
 
 /* Loads defaults, the YAML file and the environment. A YAML syntax error is reported with
  * its line and column. */
@@ -81,7 +126,8 @@ int config_load(minca_err *err);
 const minca_config *config_get(void);
 /* Sets the acting user (called once, by the login check in access.c). */
 void config_set_user(const char *login);
-/* Prints the effective configuration, with passwords in URLs masked. */
+/* Prints every setting of the options table with its value and where it came from
+ * (default, file, env), then the key remaps and mail sources; passwords in URLs masked. */
 void config_print(FILE *out);
 /* Returns a malloc'd copy of url with any password replaced by "****". */
 char *config_mask_url(const char *url);

@@ -1,10 +1,22 @@
-/* store_tui: read queries the terminal desk needs beyond store.h. Same conventions: every
- * query through PQexecParams, JSON results are new references owned by the caller, NULL
+/* store_tui: read queries the terminal desk needs beyond store.h, and its connection: the
+ * desk (src/tui) holds no SQL and no libpq call. Same conventions: every query through
+ * PQexecParams (store_params), JSON results are new references owned by the caller, NULL
  * with the reason in err on failure. */
 #ifndef MINCA_STORE_TUI_H
 #define MINCA_STORE_TUI_H
 
 #include "minca/store.h"
+
+#include <stdbool.h>
+
+/* ---- the desk's connection (the desk never calls libpq itself) ---- */
+/* True when c (may be NULL) is connected. */
+bool store_tui_connected(PGconn *c);
+/* Reconnects c in place after it was lost and applies the session settings again: 0 when c
+ * is usable, -1 when not (the caller then closes it). */
+int store_tui_reconnect(PGconn *c);
+/* Closes c; NULL is fine. */
+void store_tui_close(PGconn *c);
 
 /* One message of the insurer with its full text body, headers of interest, problems and its
  * attachments[] (ordinal, filename, content_type, size, status, error, extraction). */

@@ -12,7 +12,7 @@
  * (config user); the pipeline engine runs in-process (engine threads) and wakes the key loop
  * through a pipe when a job finishes.
  *
- * Keys go through one table of named actions (keys.c); the config file's `keys:` mapping
+ * Keys go through one list of named actions (tui_actions.h, bound in keys.c); `keys:` in the config
  * remaps them, `?` lists them and `:` runs them by name. Colours come from
  * themes/<name>.yaml (theme.c).
  *
@@ -35,6 +35,7 @@
 
 #include "minca/core.h"
 #include "minca/review.h"
+#include "minca/tui_actions.h"
 
 #include <curses.h>
 /* curses' refresh() macro (stdscr only, never used here) would shadow the view op. */
@@ -56,64 +57,12 @@ int tui_run(void);
 typedef int tui_key;
 #define TUI_FN(k) (0x110000 + (k))
 
+/* The actions and tabs are rows of the lists in tui_actions.h. */
+#define TUI_ACTION_ENUM_(id, name, keys, fixed, needs, help) TUI_ACT_##id,
+#define TUI_TAB_ACTION_ENUM_(id, name, key, pane, help) TUI_ACT_TAB_##id,
 typedef enum tui_action {
     TUI_ACT_NONE = 0,
-    TUI_ACT_QUIT,
-    TUI_ACT_BACK,
-    TUI_ACT_HELP,
-    TUI_ACT_RELOAD,
-    TUI_ACT_REDRAW,
-    TUI_ACT_TAB_INBOX,
-    TUI_ACT_TAB_CASES,
-    TUI_ACT_TAB_MATCHES,
-    TUI_ACT_TAB_PROFILES,
-    TUI_ACT_TAB_DASHBOARD,
-    TUI_ACT_TAB_QUEUE,      /* the review queue of every case (follows the tab order) */
-    TUI_ACT_TAB_NEXT,
-    TUI_ACT_TAB_PREV,
-    TUI_ACT_DOWN,
-    TUI_ACT_UP,
-    TUI_ACT_PAGE_DOWN,
-    TUI_ACT_PAGE_UP,
-    TUI_ACT_FIRST,
-    TUI_ACT_LAST,
-    TUI_ACT_ENTER,
-    TUI_ACT_FILTER,
-    TUI_ACT_COMMAND,
-    TUI_ACT_SORT,
-    TUI_ACT_SORT_REVERSE,
-    TUI_ACT_NEXT_REVIEW,
-    TUI_ACT_STATUS_FILTER,  /* Cases: cycle the status shown */
-    TUI_ACT_ACCEPT,         /* Matches: keep the proposed key */
-    TUI_ACT_CANDIDATES,     /* Matches: ranked candidate list */
-    TUI_ACT_SEARCH,         /* Matches: catalog search */
-    TUI_ACT_NO_MATCH,
-    TUI_ACT_UNDO,
-    TUI_ACT_NOTE,
-    TUI_ACT_READY,
-    TUI_ACT_EXPORT,
-    TUI_ACT_WIZARD,         /* profile wizard for the case's broker */
-    TUI_ACT_FIELD_NEXT,     /* wizard: next canonical field for the column */
-    TUI_ACT_FIELD_PREV,
-    TUI_ACT_NORMALIZE,      /* wizard: cycle the column's normalisation */
-    TUI_ACT_VALIDATE,       /* wizard: cycle the column's validation */
-    TUI_ACT_HEADER_DOWN,    /* wizard: the header is one row lower */
-    TUI_ACT_HEADER_UP,
-    TUI_ACT_SHEET_NEXT,     /* wizard: look for the table in the next sheet */
-    TUI_ACT_STEP_NEXT,      /* wizard: next step */
-    TUI_ACT_STEP_PREV,
-    TUI_ACT_SAVE,           /* wizard: save the profile version */
-    TUI_ACT_RERUN,          /* wizard / Matches: extract the case again */
-    TUI_ACT_CASE_INFO,      /* Matches: the case's full detail */
-    TUI_ACT_CONFIRM,        /* Matches: confirm the client fields the language model suggested */
-    TUI_ACT_COMPOSE,        /* Inbox: type an email in at the desk */
-    TUI_ACT_TAG,            /* Matches: tag the row for a decision on the tagged set */
-    TUI_ACT_TAG_PREFIX,     /* Matches: the next decision applies to the tagged rows */
-    TUI_ACT_ACCEPT_ABOVE,   /* Matches: accept the shown rows whose confidence is at least X */
-    TUI_ACT_DISCARD_HELD,   /* Matches: discard decisions a re-run could not place */
-    TUI_ACT_INSURER,        /* switch to another insurer (`:insurer SLUG`) */
-    TUI_ACT_MESSAGES,       /* the messages of the session (M) */
-    TUI_ACT_AUDIT,          /* the audit trail of the current case */
+    TUI_ACTIONS(TUI_ACTION_ENUM_, TUI_TAB_ACTION_ENUM_)
     TUI_ACT_COUNT
 } tui_action;
 
@@ -332,13 +281,9 @@ tui_view *tui_view_new(tui_app *app, const tui_view_ops *ops);
 /* Calls ops->close and frees the view. NULL is fine. */
 void tui_view_free(tui_view *v);
 
-/* Panes and pushed views. */
-extern const tui_view_ops tui_pane_inbox_ops;
-extern const tui_view_ops tui_pane_cases_ops;
-extern const tui_view_ops tui_pane_matches_ops;
-extern const tui_view_ops tui_pane_profiles_ops;
-extern const tui_view_ops tui_pane_dashboard_ops;
-extern const tui_view_ops tui_pane_queue_ops;
+/* The panes of the tabs (TUI_TABS in tui_actions.h): tui_pane_inbox_ops, ... */
+#define TUI_TAB_OPS_DECL_(id, name, key, pane, help) extern const tui_view_ops tui_pane_##pane##_ops;
+TUI_TABS(TUI_TAB_OPS_DECL_)
 
 /* A scrolling text view (detail screens, help); text is copied and wrapped to the width. */
 tui_view *tui_pager_new(tui_app *app, const char *title, const char *text);

@@ -143,18 +143,27 @@ static int db_run(int argc, char **argv)
     return cli_usage_error(&db_command, "unknown action '%s'", action);
 }
 
+static const cli_command config_command;
+
 static int config_run(int argc, char **argv)
 {
+    if (argc == 2 && (strcmp(argv[1], "--options") == 0 || strcmp(argv[1], "options") == 0)) {
+        config_print_options(stdout);
+        return 0;
+    }
+    if (argc > 1)
+        return cli_usage_error(&config_command, "unknown argument '%s'", argv[1]);
     config_print(stdout);
     return 0;
 }
 
 CLI_COMMAND(config_command, {
     .name = "config",
-    .summary = "print the effective configuration (secrets masked)",
-    .usage = "usage: minca config\n\n"
-             "Prints the configuration in effect: defaults, then ~/.config/minca/config.yaml\n"
-             "(or $MINCA_CONFIG), then the environment (MINCA_HOME, MINCA_DATABASE_URL,\n"
-             "MINCA_REDIS_URL, MINCA_INSURER, MINCA_THEME, MINCA_USER, MINCA_WORKERS).\n",
+    .summary = "print every setting in effect and where it came from (secrets masked)",
+    .usage = "usage: minca config [--options]\n\n"
+             "Prints every setting in effect, each with where its value came from: the default,\n"
+             "the file (~/.config/minca/config.yaml, or $MINCA_CONFIG) or the environment, which\n"
+             "wins over the file. Passwords in URLs are masked.\n"
+             "--options lists every setting with its type, default, environment variable and help.\n",
     .run = config_run,
 })

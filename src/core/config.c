@@ -1,6 +1,7 @@
 #include "minca/config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,33 +75,174 @@ const char *config_share_dir(void)
     return share_dir;
 }
 
-static void apply_llm_key(const char *key, const char *value)
+#define OPT(field) offsetof(minca_config, field)
+
+/* Every setting, in the order `minca config` prints them. A row with no default and no
+ * value shows `unset`; home, config, export_dir, data_dir and share get a derived default
+ * at load. Environment variables win over the file, the file over the default. */
+static const config_option options[] = {
+    {"config", CONFIG_STRING, NULL, "MINCA_CONFIG", NULL, NULL, OPT(config_path), 0, 0, NULL,
+     "the config file read (default $XDG_CONFIG_HOME/minca/config.yaml or ~/.config/minca/config.yaml)"},
+    {"home", CONFIG_STRING, NULL, "MINCA_HOME", "home", NULL, OPT(home), 0, 0, NULL,
+     "state directory: embedded servers, logs, exports (default $XDG_DATA_HOME/minca or ~/.local/share/minca)"},
+    {"database_url", CONFIG_STRING, NULL, "MINCA_DATABASE_URL", "database_url", NULL, OPT(database_url), 0, CONFIG_OPT_URL,
+     "(embedded PostgreSQL under home)", "PostgreSQL to use instead of the embedded one"},
+    {"app_database_url", CONFIG_STRING, NULL, "MINCA_APP_DATABASE_URL", NULL, NULL, OPT(app_database_url), 0,
+     CONFIG_OPT_URL, "(database_url)", "the login the desk's sessions run as on a configured server"},
+    {"redis_url", CONFIG_STRING, NULL, "MINCA_REDIS_URL", "redis_url", NULL, OPT(redis_url), 0, CONFIG_OPT_URL,
+     "(embedded redis-server under home)", "Redis to use instead of the embedded one"},
+    {"insurer", CONFIG_STRING, "demo", "MINCA_INSURER", "insurer", NULL, OPT(insurer), 0, 0, NULL,
+     "insurer slug the commands and the desk work on"},
+    {"theme", CONFIG_STRING, "default", "MINCA_THEME", "theme", NULL, OPT(theme), 0, 0, NULL,
+     "colour theme of the desk: a name under themes/ or a path to a .yaml file"},
+    {"user", CONFIG_STRING, NULL, "MINCA_USER", "user", NULL, OPT(user_override), 0, 0, "(the login account)",
+     "act as this user; honoured only for an admin of every insurer"},
+    {"workers", CONFIG_INT, "2", "MINCA_WORKERS", "workers", NULL, OPT(workers), 1, 0, NULL,
+     "pipeline threads (desk, batch, worker)"},
+    {"lease_seconds", CONFIG_INT, "30", "MINCA_LEASE_SECONDS", "lease_seconds", NULL, OPT(lease_seconds), 2, 0, NULL,
+     "a job whose worker stops responding is retried after this"},
+    {"max_attempts", CONFIG_INT, "5", "MINCA_MAX_ATTEMPTS", "max_attempts", NULL, OPT(max_attempts), 1, 0, NULL,
+     "a failing job is retried up to this many attempts, then dead"},
+    {"max_rows_per_attachment", CONFIG_INT, "10000", "MINCA_MAX_ROWS_PER_ATTACHMENT", "max_rows_per_attachment", NULL,
+     OPT(max_rows_per_attachment), 1, 0, NULL, "vehicle rows one attachment may hold; more is refused"},
+    {"max_rows_per_case", CONFIG_INT, "20000", "MINCA_MAX_ROWS_PER_CASE", "max_rows_per_case", NULL,
+     OPT(max_rows_per_case), 1, 0, NULL, "vehicle rows one case may hold over all its attachments"},
+    {"max_extract_seconds", CONFIG_INT, "300", "MINCA_MAX_EXTRACT_SECONDS", "max_extract_seconds", NULL,
+     OPT(max_extract_seconds), 1, 0, NULL, "reading one case's attachments stops with an error after this"},
+    {"metrics_listen", CONFIG_STRING, NULL, "MINCA_METRICS_LISTEN", "metrics_listen", NULL, OPT(metrics_listen), 0, 0,
+     "(off)", "HOST:PORT of the metrics listener of `minca worker`"},
+    {"log_format", CONFIG_STRING, NULL, "MINCA_LOG_FORMAT", "log_format", NULL, OPT(log_format), 0, 0, "text",
+     "text, or json: one JSON object per log line"},
+    {"export_dir", CONFIG_STRING, NULL, "MINCA_EXPORT_DIR", "export_dir", NULL, OPT(export_dir), 0, 0, NULL,
+     "where exported workbooks go (default home/exports)"},
+    {"data_dir", CONFIG_STRING, NULL, "MINCA_DATA_DIR", "data_dir", NULL, OPT(data_dir), 0, 0, NULL,
+     "codifier data files: aliases, abbreviations (default share/data)"},
+    {"profiles_dir", CONFIG_STRING, NULL, "MINCA_PROFILES", NULL, NULL, OPT(profiles_dir), 0, 0, "(share/profiles)",
+     "the shipped broker profiles"},
+    {"share", CONFIG_STRING, NULL, "MINCA_SHARE", NULL, NULL, OPT(share), 0, 0, NULL,
+     "the project's shipped files: themes, profiles, migrations, samples (default the source tree built from)"},
+    {"pg_bindir", CONFIG_STRING, NULL, "MINCA_PG_BINDIR", NULL, NULL, OPT(pg_bindir), 0, 0,
+     "(newest under /usr/lib/postgresql, else PATH)", "PostgreSQL programs for the embedded cluster"},
+    {"pg_fast", CONFIG_BOOL, "0", "MINCA_PG_FAST", NULL, NULL, OPT(pg_fast), 0, 0, NULL,
+     "an embedded cluster under the temporary directory runs without fsync (tests)"},
+    {"tui.poll", CONFIG_DOUBLE, "3", "MINCA_TUI_POLL", "tui.poll", NULL, OPT(tui_poll), 0, 0, NULL,
+     "seconds between the desk's change checks (at least 0.5)"},
+    {"tui.engine", CONFIG_BOOL, "1", "MINCA_TUI_ENGINE", "tui.engine", NULL, OPT(tui_engine), 0, 0, NULL,
+     "run the pipeline inside the desk; 0 leaves it to `minca worker`"},
+    {"tui.mouse", CONFIG_BOOL, "0", "MINCA_TUI_MOUSE", "tui.mouse", NULL, OPT(tui_mouse), 0, 0, NULL,
+     "clicks select lines and panes, the wheel scrolls"},
+    {"tui.ascii", CONFIG_BOOL, "0", "MINCA_TUI_ASCII", "tui.ascii", NULL, OPT(tui_ascii), 0, 0, NULL,
+     "the dashboard draws its bars in plain ASCII (always on a terminal that is not UTF-8)"},
+    {"llm.base_url", CONFIG_STRING, NULL, "MINCA_LLM_BASE_URL", "llm.base_url", NULL, OPT(llm.base_url), 0,
+     CONFIG_OPT_URL, "(none)", "OpenAI-compatible API root of the optional language model"},
+    {"llm.model", CONFIG_STRING, NULL, "MINCA_LLM_MODEL", "llm.model", NULL, OPT(llm.model), 0, 0, "(none)",
+     "model name sent with every request"},
+    {"llm.api_key_env", CONFIG_STRING, "MINCA_LLM_API_KEY", NULL, "llm.api_key_env", NULL, OPT(llm.api_key_env), 0,
+     CONFIG_OPT_ENV_NAME, NULL, "environment variable holding the API key"},
+    {"llm.api_key_file", CONFIG_STRING, NULL, NULL, "llm.api_key_file", NULL, OPT(llm.api_key_file), 0, 0, "(none)",
+     "or a file whose first line is the API key"},
+    {"llm.timeout_seconds", CONFIG_INT, "30", NULL, "llm.timeout_seconds", "llm.timeout", OPT(llm.timeout_seconds), 1, 0,
+     NULL, "per request"},
+    {"llm.max_tokens", CONFIG_INT, "800", NULL, "llm.max_tokens", NULL, OPT(llm.max_tokens), 16, 0, NULL,
+     "answer size limit"},
+    {"llm.max_retries", CONFIG_INT, "3", NULL, "llm.max_retries", NULL, OPT(llm.max_retries), 0, 0, NULL,
+     "retries on 429 / 5xx"},
+    {"llm.monthly_budget", CONFIG_DOUBLE, "0", NULL, "llm.monthly_budget", NULL, OPT(llm.monthly_budget), 0, 0, NULL,
+     "per insurer and calendar month, in price units; 0: unlimited"},
+    {"llm.price_prompt", CONFIG_DOUBLE, "0", NULL, "llm.price_prompt", NULL, OPT(llm.price_prompt), 0, 0, NULL,
+     "price per million prompt tokens"},
+    {"llm.price_completion", CONFIG_DOUBLE, "0", NULL, "llm.price_completion", NULL, OPT(llm.price_completion), 0, 0,
+     NULL, "price per million completion tokens"},
+};
+#define N_OPTIONS (sizeof options / sizeof options[0])
+
+static config_origin origins[N_OPTIONS];
+
+const config_option *config_options(size_t *n)
 {
-    config_llm *l = &cfg.llm;
-    if (strcmp(key, "base_url") == 0)
-        set_str(&l->base_url, value);
-    else if (strcmp(key, "model") == 0)
-        set_str(&l->model, value);
-    else if (strcmp(key, "api_key_env") == 0)
-        set_str(&l->api_key_env, value);
-    else if (strcmp(key, "api_key_file") == 0)
-        set_str(&l->api_key_file, value);
-    else if (strcmp(key, "timeout_seconds") == 0 || strcmp(key, "timeout") == 0)
-        l->timeout_seconds = atoi(value);
-    else if (strcmp(key, "max_tokens") == 0)
-        l->max_tokens = atoi(value);
-    else if (strcmp(key, "max_retries") == 0)
-        l->max_retries = atoi(value);
-    else if (strcmp(key, "monthly_budget") == 0)
-        l->monthly_budget = atof(value);
-    else if (strcmp(key, "price_prompt") == 0)
-        l->price_prompt = atof(value);
-    else if (strcmp(key, "price_completion") == 0)
-        l->price_completion = atof(value);
-    else if (strcmp(key, "api_key") == 0)
-        log_warn("config: llm.api_key is not read from the file; use api_key_env or api_key_file");
-    else
-        log_warn("config: unknown key 'llm.%s' ignored", key);
+    *n = N_OPTIONS;
+    return options;
+}
+
+static const config_option *option_named(const char *name)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (strcmp(options[i].name, name) == 0)
+            return &options[i];
+    return NULL;
+}
+
+config_origin config_option_origin(const char *name)
+{
+    const config_option *o = option_named(name);
+    return o ? origins[o - options] : CONFIG_FROM_DEFAULT;
+}
+
+static bool parse_bool(const char *text, bool *out)
+{
+    static const char *const yes[] = {"1", "true", "yes", "on"}, *const no[] = {"0", "false", "no", "off"};
+    for (size_t i = 0; i < 4; i++) {
+        if (g_ascii_strcasecmp(text, yes[i]) == 0)
+            return *out = true, true;
+        if (g_ascii_strcasecmp(text, no[i]) == 0)
+            return *out = false, true;
+    }
+    return false;
+}
+
+/* Stores text (NULL: no value) into the option's field. */
+static void option_set(const config_option *o, const char *text, config_origin origin)
+{
+    void *field = (char *)&cfg + o->offset;
+    switch (o->type) {
+    case CONFIG_STRING:
+        set_str((char **)field, text);
+        break;
+    case CONFIG_INT:
+        *(int *)field = text ? atoi(text) : 0;
+        break;
+    case CONFIG_DOUBLE:
+        *(double *)field = text ? atof(text) : 0;
+        break;
+    case CONFIG_BOOL:
+        if (text && !parse_bool(text, (bool *)field)) {
+            log_warn("config: %s: '%s' is not a yes/no value; kept %s", o->name, text, *(bool *)field ? "1" : "0");
+            return;
+        }
+        break;
+    }
+    origins[o - options] = origin;
+}
+
+/* Raises a number below the option's floor to it. */
+static void option_clamp(const config_option *o)
+{
+    void *field = (char *)&cfg + o->offset;
+    if (o->type == CONFIG_INT && *(int *)field < o->min)
+        *(int *)field = o->min;
+    else if (o->type == CONFIG_DOUBLE && *(double *)field < o->min)
+        *(double *)field = o->min;
+}
+
+/* The option's value as text (malloc'd; NULL when it has none), URLs masked. */
+static char *option_text(const config_option *o)
+{
+    const void *field = (const char *)&cfg + o->offset;
+    switch (o->type) {
+    case CONFIG_STRING: {
+        const char *v = *(char *const *)field;
+        if (!v)
+            return NULL;
+        return (o->flags & CONFIG_OPT_URL) ? config_mask_url(v) : strdup(v);
+    }
+    case CONFIG_INT:
+        return core_strdup_printf("%d", *(const int *)field);
+    case CONFIG_DOUBLE:
+        return core_strdup_printf("%g", *(const double *)field);
+    case CONFIG_BOOL:
+        return strdup(*(const bool *)field ? "1" : "0");
+    }
+    return NULL;
 }
 
 bool config_key_is_secret(const char *key)
@@ -138,16 +280,22 @@ const config_source *config_source_find(const char *name)
     return NULL;
 }
 
+static GArray *sources_arr; /* of config_source: cfg.sources is its data */
+static GArray *keys_arr;    /* of config_keybinding: cfg.keys is its data */
+
 /* sources: NAME: {key: value}. A secret written in clear is dropped (with a warning that
  * does not repeat it): credentials come from the environment or a private file. */
 static void apply_source_key(const char *name, const char *key, const char *value)
 {
     config_source *s = (config_source *)config_source_find(name);
     if (!s) {
-        cfg.sources = realloc(cfg.sources, sizeof *cfg.sources * (size_t)(cfg.n_sources + 1));
-        s = &cfg.sources[cfg.n_sources++];
-        memset(s, 0, sizeof *s);
-        s->name = strdup(name);
+        if (!sources_arr)
+            sources_arr = g_array_new(FALSE, TRUE, sizeof(config_source));
+        config_source fresh = {.name = strdup(name)};
+        g_array_append_val(sources_arr, fresh);
+        cfg.sources = (config_source *)(void *)sources_arr->data;
+        cfg.n_sources = (int)sources_arr->len;
+        s = &cfg.sources[cfg.n_sources - 1];
     }
     if (config_key_is_secret(key)) {
         log_warn("config: sources.%s.%s ignored: a secret is never kept in the config file; "
@@ -155,62 +303,49 @@ static void apply_source_key(const char *name, const char *key, const char *valu
                  name, key, key, key);
         return;
     }
-    s->keys = realloc(s->keys, sizeof *s->keys * (size_t)(s->n + 1));
-    s->values = realloc(s->values, sizeof *s->values * (size_t)(s->n + 1));
+    /* g_renew aborts rather than fail: the old arrays are never lost. */
+    s->keys = g_renew(char *, s->keys, (gsize)s->n + 1);
+    s->values = g_renew(char *, s->values, (gsize)s->n + 1);
     s->keys[s->n] = strdup(key);
     s->values[s->n] = strdup(value);
     s->n++;
 }
 
+static void apply_keybinding(const char *action, const char *spec)
+{
+    if (!keys_arr)
+        keys_arr = g_array_new(FALSE, TRUE, sizeof(config_keybinding));
+    config_keybinding kb = {.action = strdup(action), .key = strdup(spec)};
+    g_array_append_val(keys_arr, kb);
+    cfg.keys = (config_keybinding *)(void *)keys_arr->data;
+    cfg.n_keys = (int)keys_arr->len;
+}
+
+/* A file key, `key` at the top or `section.key`: the option whose file key or alias it is. */
+static const config_option *option_for_file_key(const char *full)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if ((options[i].key && strcmp(options[i].key, full) == 0) ||
+            (options[i].alias && strcmp(options[i].alias, full) == 0))
+            return &options[i];
+    return NULL;
+}
+
 static void apply_key(const char *section, const char *key, const char *value)
 {
     if (section && strcmp(section, "keys") == 0) {
-        cfg.keys = realloc(cfg.keys, sizeof *cfg.keys * (size_t)(cfg.n_keys + 1));
-        cfg.keys[cfg.n_keys].action = strdup(key);
-        cfg.keys[cfg.n_keys].key = strdup(value);
-        cfg.n_keys++;
+        apply_keybinding(key, value);
         return;
     }
-    if (section && strcmp(section, "llm") == 0) {
-        apply_llm_key(key, value);
-        return;
-    }
-    if (section)
-        return;
-    if (strcmp(key, "home") == 0)
-        set_str(&cfg.home, value);
-    else if (strcmp(key, "database_url") == 0)
-        set_str(&cfg.database_url, value);
-    else if (strcmp(key, "redis_url") == 0)
-        set_str(&cfg.redis_url, value);
-    else if (strcmp(key, "insurer") == 0)
-        set_str(&cfg.insurer, value);
-    else if (strcmp(key, "theme") == 0)
-        set_str(&cfg.theme, value);
-    else if (strcmp(key, "user") == 0)
-        set_str(&cfg.user_override, value);
-    else if (strcmp(key, "export_dir") == 0)
-        set_str(&cfg.export_dir, value);
-    else if (strcmp(key, "data_dir") == 0)
-        set_str(&cfg.data_dir, value);
-    else if (strcmp(key, "workers") == 0)
-        cfg.workers = atoi(value);
-    else if (strcmp(key, "lease_seconds") == 0)
-        cfg.lease_seconds = atoi(value);
-    else if (strcmp(key, "max_attempts") == 0)
-        cfg.max_attempts = atoi(value);
-    else if (strcmp(key, "max_rows_per_attachment") == 0)
-        cfg.max_rows_per_attachment = atoi(value);
-    else if (strcmp(key, "max_rows_per_case") == 0)
-        cfg.max_rows_per_case = atoi(value);
-    else if (strcmp(key, "max_extract_seconds") == 0)
-        cfg.max_extract_seconds = atoi(value);
-    else if (strcmp(key, "metrics_listen") == 0)
-        set_str(&cfg.metrics_listen, value);
-    else if (strcmp(key, "log_format") == 0)
-        set_str(&cfg.log_format, value);
-    else
-        log_warn("config: unknown key '%s' ignored", key);
+    char *full = section ? core_strdup_printf("%s.%s", section, key) : strdup(key);
+    const config_option *o = option_for_file_key(full);
+    if (o)
+        option_set(o, value, CONFIG_FROM_FILE);
+    else if (section && strcmp(section, "llm") == 0 && strcmp(key, "api_key") == 0)
+        log_warn("config: llm.api_key is not read from the file; use api_key_env or api_key_file");
+    else if (!section || strcmp(section, "llm") == 0 || strcmp(section, "tui") == 0)
+        log_warn("config: unknown key '%s' ignored", full);
+    free(full);
 }
 
 /* Reads a mapping of scalars, with one level of nested mappings (e.g. `keys:`). */
@@ -294,31 +429,34 @@ static void config_reset(void)
 {
     free(retired_user);
     retired_user = NULL;
-    char **strings[] = {&cfg.config_path, &cfg.home, &cfg.log_dir, &cfg.database_url, &cfg.redis_url,
-                        &cfg.insurer, &cfg.theme, &cfg.user, &cfg.user_override, &cfg.catalog_dir, &cfg.data_dir, &cfg.export_dir,
-                        &cfg.metrics_listen, &cfg.log_format,
-                        &cfg.llm.base_url, &cfg.llm.model, &cfg.llm.api_key_env, &cfg.llm.api_key_file};
-    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
-        free(*strings[i]);
-        *strings[i] = NULL;
-    }
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (options[i].type == CONFIG_STRING)
+            set_str((char **)(void *)((char *)&cfg + options[i].offset), NULL);
+    char **derived[] = {&cfg.log_dir, &cfg.user, &cfg.catalog_dir};
+    for (size_t i = 0; i < sizeof derived / sizeof derived[0]; i++)
+        set_str(derived[i], NULL);
     for (int i = 0; i < cfg.n_keys; i++) {
         free(cfg.keys[i].action);
         free(cfg.keys[i].key);
     }
-    free(cfg.keys);
+    if (keys_arr)
+        g_array_free(keys_arr, TRUE);
+    keys_arr = NULL;
     for (int i = 0; i < cfg.n_sources; i++) {
         config_source *src = &cfg.sources[i];
         for (int j = 0; j < src->n; j++) {
             free(src->keys[j]);
             free(src->values[j]);
         }
-        free(src->keys);
-        free(src->values);
+        g_free(src->keys);
+        g_free(src->values);
         free(src->name);
     }
-    free(cfg.sources);
+    if (sources_arr)
+        g_array_free(sources_arr, TRUE);
+    sources_arr = NULL;
     memset(&cfg, 0, sizeof cfg);
+    memset(origins, 0, sizeof origins);
 }
 
 int config_load(minca_err *err)
@@ -329,93 +467,36 @@ int config_load(minca_err *err)
     const char *xdg_config = env_nonempty("XDG_CONFIG_HOME");
     const char *xdg_data = env_nonempty("XDG_DATA_HOME");
 
-    cfg.config_path = env_nonempty("MINCA_CONFIG")
-                          ? strdup(getenv("MINCA_CONFIG"))
-                          : (xdg_config ? core_strdup_printf("%s/minca/config.yaml", xdg_config)
-                                        : core_strdup_printf("%s/.config/minca/config.yaml", home));
-    cfg.home = xdg_data ? core_strdup_printf("%s/minca", xdg_data)
-                        : core_strdup_printf("%s/.local/share/minca", home);
-    cfg.insurer = strdup("demo");
-    cfg.theme = strdup("default");
-    cfg.workers = 2;
-    cfg.lease_seconds = 30;
-    cfg.max_attempts = 5;
-    cfg.max_rows_per_attachment = 10000;
-    cfg.max_rows_per_case = 20000;
-    cfg.max_extract_seconds = 300;
-
-    cfg.llm.timeout_seconds = 30;
-    cfg.llm.max_tokens = 800;
-    cfg.llm.max_retries = 3;
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        option_set(&options[i], options[i].def, CONFIG_FROM_DEFAULT);
+    cfg.config_path = xdg_config ? core_strdup_printf("%s/minca/config.yaml", xdg_config)
+                                 : core_strdup_printf("%s/.config/minca/config.yaml", home);
+    cfg.home = xdg_data ? core_strdup_printf("%s/minca", xdg_data) : core_strdup_printf("%s/.local/share/minca", home);
+    /* The file to read is itself a setting, of the environment only. */
+    const config_option *file_opt = option_named("config");
+    if (env_nonempty(file_opt->env))
+        option_set(file_opt, getenv(file_opt->env), CONFIG_FROM_ENV);
 
     if (parse_file(cfg.config_path, err) < 0)
         return -1;
 
-    const char *v;
-    if ((v = env_nonempty("MINCA_HOME")))
-        set_str(&cfg.home, v);
-    if ((v = env_nonempty("MINCA_DATABASE_URL")))
-        set_str(&cfg.database_url, v);
-    if ((v = env_nonempty("MINCA_REDIS_URL")))
-        set_str(&cfg.redis_url, v);
-    if ((v = env_nonempty("MINCA_INSURER")))
-        set_str(&cfg.insurer, v);
-    if ((v = env_nonempty("MINCA_THEME")))
-        set_str(&cfg.theme, v);
-    if ((v = env_nonempty("MINCA_EXPORT_DIR")))
-        set_str(&cfg.export_dir, v);
-    if ((v = env_nonempty("MINCA_DATA_DIR")))
-        set_str(&cfg.data_dir, v);
-    if ((v = env_nonempty("MINCA_WORKERS")))
-        cfg.workers = atoi(v);
-    if ((v = env_nonempty("MINCA_LEASE_SECONDS")))
-        cfg.lease_seconds = atoi(v);
-    if ((v = env_nonempty("MINCA_MAX_ATTEMPTS")))
-        cfg.max_attempts = atoi(v);
-    if ((v = env_nonempty("MINCA_MAX_ROWS_PER_ATTACHMENT")))
-        cfg.max_rows_per_attachment = atoi(v);
-    if ((v = env_nonempty("MINCA_MAX_ROWS_PER_CASE")))
-        cfg.max_rows_per_case = atoi(v);
-    if ((v = env_nonempty("MINCA_MAX_EXTRACT_SECONDS")))
-        cfg.max_extract_seconds = atoi(v);
-    if (cfg.max_rows_per_attachment < 1)
-        cfg.max_rows_per_attachment = 1;
-    if (cfg.max_rows_per_case < 1)
-        cfg.max_rows_per_case = 1;
-    if (cfg.max_extract_seconds < 1)
-        cfg.max_extract_seconds = 1;
-    if ((v = env_nonempty("MINCA_METRICS_LISTEN")))
-        set_str(&cfg.metrics_listen, v);
-    if ((v = env_nonempty("MINCA_LOG_FORMAT")))
-        set_str(&cfg.log_format, v);
-    if ((v = env_nonempty("MINCA_LLM_BASE_URL")))
-        set_str(&cfg.llm.base_url, v);
-    if ((v = env_nonempty("MINCA_LLM_MODEL")))
-        set_str(&cfg.llm.model, v);
-    if (!cfg.llm.api_key_env)
-        cfg.llm.api_key_env = strdup("MINCA_LLM_API_KEY");
-    if (cfg.llm.timeout_seconds < 1)
-        cfg.llm.timeout_seconds = 1;
-    if (cfg.llm.max_tokens < 16)
-        cfg.llm.max_tokens = 16;
-    if (cfg.llm.max_retries < 0)
-        cfg.llm.max_retries = 0;
-    if (cfg.max_attempts < 1)
-        cfg.max_attempts = 1;
-    if (cfg.lease_seconds < 2)
-        cfg.lease_seconds = 2;
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const char *v = options[i].env && &options[i] != file_opt ? env_nonempty(options[i].env) : NULL;
+        if (v)
+            option_set(&options[i], v, CONFIG_FROM_ENV);
+        option_clamp(&options[i]);
+    }
+    if (cfg.tui_poll < 0.5)
+        cfg.tui_poll = 3.0; /* a poll this fast would be busy work: the default instead */
     /* The account the process runs as; MINCA_USER is only a request the login check weighs. */
     cfg.user = core_os_login();
-    if ((v = env_nonempty("MINCA_USER")))
-        set_str(&cfg.user_override, v);
-    if (cfg.workers < 1)
-        cfg.workers = 1;
 
     cfg.log_dir = core_path_join(cfg.home, "log");
     if (!cfg.export_dir)
         cfg.export_dir = core_path_join(cfg.home, "exports");
     if (!cfg.data_dir)
         cfg.data_dir = core_path_join(config_share_dir(), "data");
+    set_str(&cfg.share, config_share_dir());
     cfg.catalog_dir = core_path_join(config_share_dir(), "samples/catalog");
     return 0;
 }
@@ -475,47 +556,32 @@ static char *mask_userinfo(const char *url)
     return core_strdup_printf("%.*s:****%s", (int)(colon - url), url, at);
 }
 
+static const char *origin_word(config_origin o)
+{
+    return o == CONFIG_FROM_ENV ? "env" : o == CONFIG_FROM_FILE ? "file" : "default";
+}
+
 void config_print(FILE *out)
 {
-    char *db = config_mask_url(cfg.database_url);
-    char *redis = config_mask_url(cfg.redis_url);
-    fprintf(out, "# effective configuration (file: %s%s)\n", cfg.config_path,
+    fprintf(out, "# effective configuration (file: %s%s); each value says where it came from\n", cfg.config_path,
             core_file_exists(cfg.config_path) ? "" : ", not present");
-    fprintf(out, "home: %s\n", cfg.home);
-    fprintf(out, "database_url: %s\n", db ? db : "(embedded PostgreSQL under home)");
-    fprintf(out, "redis_url: %s\n", redis ? redis : "(embedded redis-server under home)");
-    fprintf(out, "insurer: %s\n", cfg.insurer);
-    fprintf(out, "theme: %s\n", cfg.theme);
-    if (cfg.user_override)
-        fprintf(out, "user: %s (MINCA_USER asks for %s)\n", cfg.user, cfg.user_override);
-    else
-        fprintf(out, "user: %s\n", cfg.user);
-    fprintf(out, "workers: %d\n", cfg.workers);
-    fprintf(out, "lease_seconds: %d\n", cfg.lease_seconds);
-    fprintf(out, "max_attempts: %d\n", cfg.max_attempts);
-    fprintf(out, "max_rows_per_attachment: %d\n", cfg.max_rows_per_attachment);
-    fprintf(out, "max_rows_per_case: %d\n", cfg.max_rows_per_case);
-    fprintf(out, "max_extract_seconds: %d\n", cfg.max_extract_seconds);
-    fprintf(out, "metrics_listen: %s\n", cfg.metrics_listen ? cfg.metrics_listen : "(off)");
-    fprintf(out, "log_format: %s\n", cfg.log_format ? cfg.log_format : "text");
-    fprintf(out, "export_dir: %s\n", cfg.export_dir);
-    fprintf(out, "data_dir: %s\n", cfg.data_dir);
-    fprintf(out, "log: %s/minca.log\n", cfg.log_dir);
-    fprintf(out, "share: %s\n", config_share_dir());
-    if (config_llm_enabled()) {
-        char *url = config_mask_url(cfg.llm.base_url);
-        fprintf(out, "llm:\n  base_url: %s\n  model: %s\n", url, cfg.llm.model);
-        if (cfg.llm.api_key_file)
-            fprintf(out, "  api_key_file: %s\n", cfg.llm.api_key_file);
-        fprintf(out, "  api_key_env: %s (%s)\n", cfg.llm.api_key_env, getenv(cfg.llm.api_key_env) ? "set" : "not set");
-        fprintf(out, "  timeout_seconds: %d\n  max_tokens: %d\n  max_retries: %d\n", cfg.llm.timeout_seconds,
-                cfg.llm.max_tokens, cfg.llm.max_retries);
-        fprintf(out, "  monthly_budget: %.2f%s\n", cfg.llm.monthly_budget, cfg.llm.monthly_budget > 0 ? "" : " (unlimited)");
-        fprintf(out, "  price_prompt: %g\n  price_completion: %g\n", cfg.llm.price_prompt, cfg.llm.price_completion);
-        free(url);
-    } else {
-        fprintf(out, "llm: (none: every feature runs on rules alone)\n");
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const config_option *o = &options[i];
+        char *value = option_text(o);
+        const char *shown = value ? value : o->unset ? o->unset : "(none)";
+        GString *note = g_string_new(origin_word(origins[i]));
+        if (origins[i] == CONFIG_FROM_ENV)
+            g_string_append_printf(note, " %s", o->env);
+        if ((o->flags & CONFIG_OPT_ENV_NAME) && value)
+            g_string_append_printf(note, ", %s", env_nonempty(value) ? "set" : "not set");
+        fprintf(out, "%s: %s  # %s\n", o->name, shown, note->str);
+        g_string_free(note, TRUE);
+        free(value);
     }
+    fprintf(out, "# acting user: %s\n", cfg.user ? cfg.user : "?");
+    fprintf(out, "# log: %s/minca.log\n", cfg.log_dir);
+    if (!config_llm_enabled())
+        fprintf(out, "# llm: (none: every feature runs on rules alone)\n");
     if (cfg.n_keys) {
         fprintf(out, "keys:\n");
         for (int i = 0; i < cfg.n_keys; i++)
@@ -532,6 +598,29 @@ void config_print(FILE *out)
             }
         }
     }
-    free(db);
-    free(redis);
+}
+
+static const char *type_word(config_type t)
+{
+    return t == CONFIG_INT ? "integer" : t == CONFIG_DOUBLE ? "number" : t == CONFIG_BOOL ? "0/1" : "text";
+}
+
+void config_print_options(FILE *out)
+{
+    fprintf(out, "Settings (defaults < config file < environment):\n\n");
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const config_option *o = &options[i];
+        fprintf(out, "  %s (%s", o->name, type_word(o->type));
+        if (o->def)
+            fprintf(out, ", default %s", o->def);
+        else if (o->unset)
+            fprintf(out, ", default %s", o->unset);
+        if (o->env)
+            fprintf(out, ", env %s", o->env);
+        if (!o->key)
+            fprintf(out, ", not in the file");
+        fprintf(out, ")\n      %s\n", o->help);
+    }
+    fprintf(out, "\n  keys: ACTION: KEYS   remap the desk's keys (the action names of its ? screen)\n"
+                 "  sources: NAME: {...}  mail sources (see `minca intake --help`)\n");
 }

@@ -1,3 +1,4 @@
+#include "minca/config.h"
 #include "minca/core.h"
 
 #include <ctype.h>
@@ -162,7 +163,7 @@ double core_now_seconds(void)
 
 char *core_login_name(void)
 {
-    const char *env = getenv("MINCA_USER");
+    const char *env = config_get()->user_override;
     if (env && *env)
         return strdup(env);
     env = getenv("LOGNAME");

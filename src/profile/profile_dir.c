@@ -10,7 +10,7 @@
 const char *profile_dir(void)
 {
     static char path[4096];
-    const char *env = getenv("MINCA_PROFILES");
+    const char *env = config_get()->profiles_dir;
     if (env && *env)
         return env;
     snprintf(path, sizeof path, "%s/profiles", config_share_dir());

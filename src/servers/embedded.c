@@ -149,7 +149,7 @@ static int run_cmd(char *const argv[], const char *user, const char *log_path)
 
 static int find_pg_bindir(char *out, size_t outlen, minca_err *err)
 {
-    const char *env = getenv("MINCA_PG_BINDIR");
+    const char *env = config_get()->pg_bindir;
     if (env && *env) {
         snprintf(out, outlen, "%s", env);
         return 0;
@@ -252,7 +252,7 @@ static void build_pg_url(const paths *p)
 {
     const char *url = config_get()->database_url;
     if (url) {
-        const char *app = getenv("MINCA_APP_DATABASE_URL");
+        const char *app = config_get()->app_database_url;
         snprintf(pg_url, sizeof pg_url, "%s", url);
         snprintf(pg_app_url, sizeof pg_app_url, "%s", app && *app ? app : url);
     } else {
@@ -278,8 +278,7 @@ static bool pg_running(const paths *p, long *pid_out)
 
 static bool pg_fast_requested(void)
 {
-    const char *fast = getenv("MINCA_PG_FAST");
-    return fast && *fast == '1';
+    return config_get()->pg_fast;
 }
 
 /* MINCA_PG_FAST turns durability off (fsync, synchronous commit, full page writes): only for

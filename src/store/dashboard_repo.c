@@ -6,10 +6,9 @@
 
 json_t *store_tui_dashboard_summary(PGconn *c, long long insurer_id, minca_err *err)
 {
-    char ins[32];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    const char *p[] = {ins};
-    return store_query_json(
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    return store_query_json_p(
         c, err,
         "SELECT (SELECT count(*) FROM cases WHERE insurer_id = $1::bigint AND created_at >= date_trunc('day', now())) AS opened_today,"
         "       coalesce((SELECT sum(n) FROM (SELECT labels, n FROM metric_totals WHERE metric = 'minca_cases'"
@@ -19,18 +18,17 @@ json_t *store_tui_dashboard_summary(PGconn *c, long long insurer_id, minca_err *
         "                     UNION ALL SELECT labels, n FROM metric_deltas WHERE metric = 'minca_cases') s"
         "                     WHERE labels = minca_insurer_label($1::bigint) || ',status=\"ready\"'), 0) AS ready,"
         "       (SELECT count(*) FROM workers WHERE heartbeat_at > now() - interval '60 seconds') AS workers",
-        1, p);
+        &p);
 }
 
 json_t *store_tui_dashboard_days(PGconn *c, long long insurer_id, int days, minca_err *err)
 {
-    char ins[32], nd[16];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    snprintf(nd, sizeof nd, "%d", days);
-    const char *p[] = {ins, nd};
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_ll(&p, days);
     /* The codifier's decisions by day (codify_daily, kept by the matches trigger): accepted on
      * its own, sent to a person, no key found. */
-    return store_query_json(
+    return store_query_json_p(
         c, err,
         "WITH d AS (SELECT (minca_insurer_today($1::bigint) - g)::date AS day"
         "             FROM generate_series(0, $2::int - 1) g),"
@@ -43,15 +41,14 @@ json_t *store_tui_dashboard_days(PGconn *c, long long insurer_id, int days, minc
         "        coalesce(sum(r.n) FILTER (WHERE r.decision = 'needs_review'), 0)::bigint AS review,"
         "        coalesce(sum(r.n) FILTER (WHERE r.decision = 'no_match'), 0)::bigint AS no_match"
         "   FROM d LEFT JOIN r ON r.day = d.day GROUP BY d.day ORDER BY d.day",
-        2, p);
+        &p);
 }
 
 json_t *store_tui_dashboard_confidence(PGconn *c, long long insurer_id, minca_err *err)
 {
-    char ins[32];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    const char *p[] = {ins};
-    return store_query_json(
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    return store_query_json_p(
         c, err,
         "SELECT b.bound, coalesce(sum(s.n), 0)::bigint AS n"
         "  FROM metric_defs d, unnest(d.bounds || 'Infinity'::float8) b(bound)"
@@ -61,18 +58,17 @@ json_t *store_tui_dashboard_confidence(PGconn *c, long long insurer_id, minca_er
         "               AND labels = minca_insurer_label($1::bigint)) s ON s.bucket = b.bound"
         " WHERE d.metric = 'minca_codify_confidence' AND b.bound < 'Infinity'"
         " GROUP BY b.bound ORDER BY b.bound",
-        1, p);
+        &p);
 }
 
 json_t *store_tui_dashboard_minutes(PGconn *c, int minutes, minca_err *err)
 {
-    char nm[16];
-    snprintf(nm, sizeof nm, "%d", minutes);
-    const char *p[] = {nm};
+    store_params p = {0};
+    store_param_ll(&p, minutes);
     /* Per minute: jobs finished in it, and jobs unfinished at its end, counted back from the
      * unfinished jobs now (each later minute's finished minus created). Jobs are read through
      * the indexes on finished_at and created_at, a minute's worth at a time. */
-    return store_query_json(
+    return store_query_json_p(
         c, err,
         "WITH s AS (SELECT date_trunc('minute', now()) - make_interval(mins => $1::int - 1) AS start),"
         " m AS (SELECT generate_series(s.start, date_trunc('minute', now()), interval '1 minute') AS t FROM s),"
@@ -86,16 +82,15 @@ json_t *store_tui_dashboard_minutes(PGconn *c, int minutes, minca_err *err)
         "            OVER (ORDER BY m.t DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)) AS depth"
         "   FROM m CROSS JOIN u LEFT JOIN f ON f.t = m.t LEFT JOIN c ON c.t = m.t"
         "  ORDER BY m.t",
-        1, p);
+        &p);
 }
 
 json_t *store_tui_dashboard_slow_brokers(PGconn *c, long long insurer_id, int limit, minca_err *err)
 {
-    char ins[32], lim[16];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    snprintf(lim, sizeof lim, "%d", limit);
-    const char *p[] = {ins, lim};
-    return store_query_json(
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_ll(&p, limit);
+    return store_query_json_p(
         c, err,
         "SELECT coalesce(b.name, '(no broker)') AS broker, count(*) AS cases,"
         "       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM"
@@ -104,5 +99,5 @@ json_t *store_tui_dashboard_slow_brokers(PGconn *c, long long insurer_id, int li
         "  FROM cases k LEFT JOIN messages m ON m.id = k.message_id LEFT JOIN brokers b ON b.id = k.broker_id"
         " WHERE k.insurer_id = $1::bigint AND k.created_at > now() - interval '30 days'"
         " GROUP BY 1 ORDER BY median_seconds DESC, broker LIMIT $2::int",
-        2, p);
+        &p);
 }

@@ -7,13 +7,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What the desk says about a row waiting for a person, shared by the case's rows and the
+ * review queue (match alias x): the version the key is told apart from (the runner-up, or
+ * the top one when the runner-up was picked) and the two scores. */
+#define SQL_CANDIDATE_SUMMARY                                                                    \
+    " CASE WHEN x.candidates->1->>'cvegs' = x.cvegs THEN x.candidates->0->>'description'"        \
+    "      ELSE x.candidates->1->>'description' END AS other_description,"                        \
+    " (x.candidates->0->>'score')::float8 AS top_score, (x.candidates->1->>'score')::float8 AS runner_score,"
+
+bool store_tui_connected(PGconn *c) { return c && PQstatus(c) == CONNECTION_OK; }
+
+int store_tui_reconnect(PGconn *c)
+{
+    if (!c)
+        return -1;
+    PQreset(c);
+    return PQstatus(c) == CONNECTION_OK && store_session_apply(c, NULL) == 0 ? 0 : -1;
+}
+
+void store_tui_close(PGconn *c)
+{
+    if (c)
+        PQfinish(c);
+}
+
 json_t *store_tui_message_show(PGconn *c, long long insurer_id, long long message_id, minca_err *err)
 {
-    char ins[32], mid[32];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    snprintf(mid, sizeof mid, "%lld", message_id);
-    const char *p[] = {ins, mid};
-    json_t *rows = store_query_json(
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_ll(&p, message_id);
+    json_t *rows = store_query_json_p(
         c, err,
         "SELECT m.id, m.source, m.source_name, m.source_ref, m.message_id, m.from_addr, m.from_name, m.to_addrs,"
         "       m.subject, m.status, m.error, m.problems, m.sender_domain,"
@@ -24,7 +47,7 @@ json_t *store_tui_message_show(PGconn *c, long long insurer_id, long long messag
         "  FROM messages m LEFT JOIN cases k ON k.message_id = m.id"
         "  LEFT JOIN brokers b ON b.id = m.broker_id"
         " WHERE m.insurer_id = $1::bigint AND m.id = $2::bigint",
-        2, p);
+        &p);
     if (!rows)
         return NULL;
     if (json_array_size(rows) == 0) {
@@ -34,13 +57,13 @@ json_t *store_tui_message_show(PGconn *c, long long insurer_id, long long messag
     }
     json_t *msg = json_incref(json_array_get(rows, 0));
     json_decref(rows);
-    json_t *atts = store_query_json(
+    json_t *atts = store_query_json_p(
         c, err,
         "SELECT a.ordinal, a.filename, a.content_type, a.container, a.role, a.size, a.status,"
         "       a.error, a.extraction"
         "  FROM attachments a WHERE a.insurer_id = $1::bigint AND a.message_id = $2::bigint"
         " ORDER BY a.ordinal",
-        2, p);
+        &p);
     if (!atts) {
         json_decref(msg);
         return NULL;
@@ -51,10 +74,9 @@ json_t *store_tui_message_show(PGconn *c, long long insurer_id, long long messag
 
 json_t *store_tui_profile_list(PGconn *c, long long insurer_id, minca_err *err)
 {
-    char ins[32];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    const char *p[] = {ins};
-    return store_query_json(
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    return store_query_json_p(
         c, err,
         "SELECT p.id, p.name, p.version, b.name AS broker, p.author, p.active,"
         "       to_char(p.created_at, 'YYYY-MM-DD HH24:MI') AS created, p.yaml,"
@@ -62,17 +84,17 @@ json_t *store_tui_profile_list(PGconn *c, long long insurer_id, minca_err *err)
         "         ORDER BY k.created_at DESC, k.id DESC LIMIT 1) AS latest_cot"
         "  FROM broker_profiles p LEFT JOIN brokers b ON b.id = p.broker_id"
         " WHERE p.insurer_id = $1::bigint ORDER BY p.name, p.version DESC",
-        1, p);
+        &p);
 }
 
 int store_tui_change_stamp(PGconn *c, long long insurer_id, const char *cot, char *out, size_t outlen,
                            minca_err *err)
 {
-    char ins[32];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    const char *p[] = {ins, cot};
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_text(&p, cot);
     /* Each part uses an index (insurer_id leading, or the case's rows by case_id). */
-    PGresult *r = store_query(
+    PGresult *r = store_query_p(
         c, err,
         "SELECT concat_ws('|',"
         "  (SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || count(*) FILTER (WHERE status <> 'received')"
@@ -85,7 +107,7 @@ int store_tui_change_stamp(PGconn *c, long long insurer_id, const char *cot, cha
         "     FROM cases k JOIN vehicle_rows v ON v.case_id = k.id"
         "     LEFT JOIN matches x ON x.vehicle_row_id = v.id"
         "    WHERE $2::text IS NOT NULL AND k.insurer_id = $1::bigint AND k.cot = $2))",
-        2, p);
+        &p);
     if (!r)
         return minca_err_prefix(err, "cannot read the change stamp");
     snprintf(out, outlen, "%s", PQgetvalue(r, 0, 0));
@@ -95,10 +117,10 @@ int store_tui_change_stamp(PGconn *c, long long insurer_id, const char *cot, cha
 
 json_t *store_tui_case_head(PGconn *c, long long insurer_id, const char *cot, minca_err *err)
 {
-    char ins[32];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    const char *p[] = {ins, cot};
-    json_t *rows = store_query_json(
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_text(&p, cot);
+    json_t *rows = store_query_json_p(
         c, err,
         "SELECT k.id, k.cot, k.status, k.status_reason, k.client_name, k.rfc, k.contact, k.coverage,"
         "       k.payment_terms, k.uso, k.validity_start::text, k.validity_end::text,"
@@ -115,7 +137,7 @@ json_t *store_tui_case_head(PGconn *c, long long insurer_id, const char *cot, mi
         "  FROM cases k LEFT JOIN messages m ON m.id = k.message_id"
         "  LEFT JOIN brokers b ON b.id = k.broker_id"
         " WHERE k.insurer_id = $1::bigint AND k.cot = $2",
-        2, p);
+        &p);
     if (!rows)
         return NULL;
     json_t *head = json_incref(json_array_get(rows, 0));
@@ -127,13 +149,12 @@ json_t *store_tui_case_head(PGconn *c, long long insurer_id, const char *cot, mi
 
 json_t *store_tui_case_rows(PGconn *c, long long insurer_id, long long case_id, minca_err *err)
 {
-    char ins[32], cid[32];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    snprintf(cid, sizeof cid, "%lld", case_id);
-    const char *p[] = {ins, cid};
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_ll(&p, case_id);
     /* The key's catalog text comes from the version the match was made against, else the
      * active one; catalog_entries_key (version, cvegs, modelo) serves each lookup. */
-    return store_query_json(
+    return store_query_json_p(
         c, err,
         "SELECT v.id, v.inciso, v.source_sheet, v.source_row, v.marca, v.submarca, v.year, v.description,"
         "       v.vin, v.plates, v.use, v.coverage, v.insured_amount, v.issues,"
@@ -145,9 +166,7 @@ json_t *store_tui_case_rows(PGconn *c, long long insurer_id, long long case_id, 
          * was picked). */
         "       CASE WHEN x.reviewed_by IS NULL AND x.decision IN ('needs_review', 'no_match')"
         "            THEN x.candidates->0 END AS top_candidate,"
-        "       CASE WHEN x.candidates->1->>'cvegs' = x.cvegs THEN x.candidates->0->>'description'"
-        "            ELSE x.candidates->1->>'description' END AS other_description,"
-        "       (x.candidates->0->>'score')::float8 AS top_score, (x.candidates->1->>'score')::float8 AS runner_score,"
+        SQL_CANDIDATE_SUMMARY
         "       jsonb_array_length(coalesce(x.candidates, '[]'::jsonb)) AS n_candidates,"
         "       a.filename AS source_file"
         "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
@@ -158,22 +177,21 @@ json_t *store_tui_case_rows(PGconn *c, long long insurer_id, long long case_id, 
         "       AND e.cvegs = x.cvegs AND e.modelo = x.year LIMIT 1) ce ON x.cvegs IS NOT NULL"
         " WHERE v.insurer_id = $1::bigint AND v.case_id = $2::bigint"
         " ORDER BY v.attachment_id NULLS FIRST, v.source_sheet, v.source_row, v.id",
-        2, p);
+        &p);
 }
 
 json_t *store_tui_row_candidates(PGconn *c, long long insurer_id, long long row_id, minca_err *err)
 {
-    char ins[32], rid[32];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    snprintf(rid, sizeof rid, "%lld", row_id);
-    const char *p[] = {ins, rid};
-    json_t *rows = store_query_json(
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_ll(&p, row_id);
+    json_t *rows = store_query_json_p(
         c, err,
         "SELECT v.id, v.inciso, v.marca, v.submarca, v.year, v.description, x.cvegs, x.year AS match_year,"
         "       x.decision, x.confidence, x.reviewed_by, coalesce(x.candidates, '[]'::jsonb) AS candidates, x.model_note"
         "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
         " WHERE v.insurer_id = $1::bigint AND v.id = $2::bigint",
-        2, p);
+        &p);
     if (!rows)
         return NULL;
     json_t *row = json_incref(json_array_get(rows, 0));
@@ -220,15 +238,16 @@ json_t *store_tui_catalog_search(PGconn *c, long long insurer_id, const char *qu
         g_free(words);
         return json_array();
     }
-    char ins[32], lim[16];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 200);
-    const char *p[] = {ins, *year ? year : NULL, words, lim};
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_text(&p, *year ? year : NULL);
+    store_param_text(&p, words);
+    store_param_ll(&p, limit > 0 ? limit : 200);
     /* The active version's rows only (its id leads the primary key and the year index of
      * migration 004, so a typed year narrows through the index); each word is a plain LIKE
      * on the upper-cased text, no trigram index needed at catalog sizes (tens of thousands
      * of rows). Entries whose brand starts with the first word come first. */
-    json_t *rows = store_query_json(
+    json_t *rows = store_query_json_p(
         c, err,
         "WITH w AS (SELECT coalesce(array_agg('%' || t || '%'), '{}') AS pats, (array_agg(t))[1] AS first"
         "             FROM unnest(string_to_array($3, E'\\n')) t WHERE t <> '')"
@@ -241,7 +260,7 @@ json_t *store_tui_catalog_search(PGconn *c, long long insurer_id, const char *qu
         "  ORDER BY (upper(e.marca) LIKE w.first || '%') DESC NULLS LAST,"
         "           e.marca, e.submarca, e.modelo DESC, e.descveh, e.cvegs"
         "  LIMIT $4::int",
-        4, p);
+        &p);
     g_free(words);
     return rows;
 }
@@ -259,28 +278,26 @@ int store_tui_jobs_unfinished(PGconn *c, long *n, minca_err *err)
 
 json_t *store_tui_case_sheets(PGconn *c, long long insurer_id, long long case_id, minca_err *err)
 {
-    char ins[32], cid[32];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    snprintf(cid, sizeof cid, "%lld", case_id);
-    const char *p[] = {ins, cid};
-    return store_query_json(
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_ll(&p, case_id);
+    return store_query_json_p(
         c, err,
         "SELECT a.id, a.ordinal, a.filename, a.sha256, a.status, a.error"
         "  FROM attachments a JOIN cases k ON k.message_id = a.message_id"
         " WHERE k.insurer_id = $1::bigint AND k.id = $2::bigint AND a.role IS DISTINCT FROM 'inline_signature_image'"
         " ORDER BY a.ordinal",
-        2, p);
+        &p);
 }
 
 json_t *store_tui_review_queue(PGconn *c, long long insurer_id, int limit, minca_err *err)
 {
-    char ins[32], lim[16];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 5000);
-    const char *p[] = {ins, lim};
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_ll(&p, limit > 0 ? limit : 5000);
     /* One line per description: the rows a decision would settle (matches_review_queue serves
      * the scan), the proposal most of them have, and one row to show and explain. */
-    return store_query_json(
+    return store_query_json_p(
         c, err,
         "WITH open AS ("
         "  SELECT x.vehicle_row_id, x.norm_key, x.cvegs, x.year, x.confidence, v.case_id"
@@ -296,9 +313,7 @@ json_t *store_tui_review_queue(PGconn *c, long long insurer_id, int limit, minca
         "        split_part(g.proposal, '/', 1) AS cvegs, nullif(split_part(g.proposal, '/', 2), '')::int AS year,"
         "        coalesce(nullif(v.description, ''), concat_ws(' ', v.marca, v.submarca)) AS description, v.year AS row_year,"
         "        k.cot AS sample_cot, x.candidates->0 AS top_candidate,"
-        "        CASE WHEN x.candidates->1->>'cvegs' = x.cvegs THEN x.candidates->0->>'description'"
-        "             ELSE x.candidates->1->>'description' END AS other_description,"
-        "        (x.candidates->0->>'score')::float8 AS top_score, (x.candidates->1->>'score')::float8 AS runner_score,"
+        SQL_CANDIDATE_SUMMARY
         "        jsonb_array_length(x.candidates) AS n_candidates,"
         "        (SELECT concat_ws(' ', e.marca, e.submarca, e.descveh) FROM catalog_entries e"
         "          WHERE e.catalog_version_id = x.catalog_version_id AND e.cvegs = split_part(g.proposal, '/', 1)"
@@ -306,21 +321,21 @@ json_t *store_tui_review_queue(PGconn *c, long long insurer_id, int limit, minca
         "   FROM groups g JOIN vehicle_rows v ON v.id = g.sample_row_id JOIN matches x ON x.vehicle_row_id = v.id"
         "   JOIN cases k ON k.id = v.case_id"
         "  ORDER BY g.n_rows DESC, g.norm_key",
-        2, p);
+        &p);
 }
 
 json_t *store_tui_review_group_rows(PGconn *c, long long insurer_id, const char *norm_key, minca_err *err)
 {
-    char ins[32];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    const char *p[] = {ins, norm_key};
-    return store_query_json(c, err,
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_text(&p, norm_key);
+    return store_query_json_p(c, err,
                             "SELECT x.vehicle_row_id AS id, v.case_id FROM matches x"
                             "  JOIN vehicle_rows v ON v.id = x.vehicle_row_id JOIN cases k ON k.id = v.case_id"
                             " WHERE x.insurer_id = $1::bigint AND x.norm_key = $2 AND x.decision = 'needs_review'"
                             "   AND x.reviewed_by IS NULL AND k.status NOT IN ('exported', 'error')"
                             " ORDER BY v.case_id, x.vehicle_row_id",
-                            2, p);
+                            &p);
 }
 
 char *store_tui_insurer_slugs(PGconn *c, minca_err *err)
@@ -335,16 +350,15 @@ char *store_tui_insurer_slugs(PGconn *c, minca_err *err)
 
 json_t *store_tui_broker_open_cases(PGconn *c, long long insurer_id, long long case_id, minca_err *err)
 {
-    char ins[32], cid[32];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    snprintf(cid, sizeof cid, "%lld", case_id);
-    const char *p[] = {ins, cid};
-    return store_query_json(c, err,
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_ll(&p, case_id);
+    return store_query_json_p(c, err,
                             "SELECT o.id, o.cot FROM cases k JOIN cases o ON o.insurer_id = k.insurer_id"
                             "   AND o.broker_id = k.broker_id AND o.id <> k.id"
                             " WHERE k.insurer_id = $1::bigint AND k.id = $2::bigint"
                             "   AND o.status IN ('review', 'ready', 'error')"
                             "   AND NOT EXISTS (SELECT 1 FROM exports e WHERE e.case_id = o.id)"
                             " ORDER BY o.id",
-                            2, p);
+                            &p);
 }

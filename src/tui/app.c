@@ -29,12 +29,28 @@
 #define TUI_MIN_COLS 80
 #define TUI_MIN_LINES 24
 #define TUI_STACK_MAX 8
-#define TUI_POLL_SECONDS 3.0       /* default; MINCA_TUI_POLL overrides */
 #define TUI_EVENTS_RETRY_SECONDS 2.0 /* first retry; doubles up to 10 minutes */
 #define TUI_WAKE_SECONDS 0.25      /* a finished job is shown within this */
 
 enum { DIRTY_TABS = 1, DIRTY_BODY = 2, DIRTY_STATUS = 4, DIRTY_ALL = 7 };
-enum { TAB_INBOX, TAB_CASES, TAB_MATCHES, TAB_PROFILES, TAB_DASHBOARD, TAB_QUEUE, TAB_COUNT };
+/* The tabs, in order: the rows of TUI_TABS (tui_actions.h), each with its pane and action. */
+#define TAB_ENUM_(id, name, key, pane, help) TAB_##id,
+enum { TUI_TABS(TAB_ENUM_) TAB_COUNT };
+typedef struct tab_def {
+    tui_action act;           /* the action that shows it */
+    const tui_view_ops *ops;  /* its pane */
+} tab_def;
+#define TAB_DEF_(id, name, key, pane, help) [TAB_##id] = {TUI_ACT_TAB_##id, &tui_pane_##pane##_ops},
+static const tab_def tab_defs[TAB_COUNT] = {TUI_TABS(TAB_DEF_)};
+
+/* The tab act shows, or -1 for an action that is no tab. */
+static int tab_of_action(tui_action act)
+{
+    for (int i = 0; i < TAB_COUNT; i++)
+        if (tab_defs[i].act == act)
+            return i;
+    return -1;
+}
 typedef enum { PROMPT_NONE, PROMPT_FILTER, PROMPT_COMMAND, PROMPT_TEXT, PROMPT_CHOICE } prompt_kind;
 
 struct tui_app {
@@ -62,7 +78,7 @@ struct tui_app {
     char stamp[512];      /* store_tui_change_stamp() at the last poll */
     char stamp_cot[64];   /* the case it covered */
     double last_poll;
-    double poll_seconds;
+    double poll_seconds;  /* tui.poll (MINCA_TUI_POLL) */
     tui_events *events;   /* Redis subscription, NULL when Redis is away */
     double events_retry;  /* when to try subscribing again */
     double events_backoff; /* doubles while Redis stays away (a TCP connect may take seconds) */
@@ -88,18 +104,13 @@ struct tui_app {
     FILE *timing;
     bool full_redraw;
 
-    bool mouse;               /* MINCA_TUI_MOUSE=1 */
+    bool mouse;               /* tui.mouse (MINCA_TUI_MOUSE=1) */
     int tab_x[TAB_COUNT], tab_w[TAB_COUNT]; /* where draw_tabs put each label */
 };
 
 static volatile sig_atomic_t got_signal;
 
 static void on_signal(int sig) { got_signal = sig; }
-
-static const tui_view_ops *const tab_ops[TAB_COUNT] = {
-    &tui_pane_inbox_ops, &tui_pane_cases_ops, &tui_pane_matches_ops, &tui_pane_profiles_ops,
-    &tui_pane_dashboard_ops, &tui_pane_queue_ops,
-};
 
 static tui_view *top_view(tui_app *app)
 {
@@ -153,16 +164,15 @@ static void find_insurer(tui_app *app)
 
 PGconn *tui_app_db(tui_app *app)
 {
-    if (app->db && PQstatus(app->db) == CONNECTION_OK)
+    if (store_tui_connected(app->db))
         return app->db;
     if (app->db) {
-        PQreset(app->db);
-        if (PQstatus(app->db) == CONNECTION_OK && store_session_apply(app->db, NULL) == 0) {
+        if (store_tui_reconnect(app->db) == 0) {
             log_info("tui: database connection restored");
             app->db_error[0] = '\0';
             return app->db;
         }
-        PQfinish(app->db);
+        store_tui_close(app->db);
         app->db = NULL;
     }
     minca_err err = {0};
@@ -196,8 +206,8 @@ static char *last_insurer_path(void)
 static void choose_start_insurer(tui_app *app)
 {
     snprintf(app->insurer_slug, sizeof app->insurer_slug, "%s", config_get()->insurer ? config_get()->insurer : "demo");
-    if (getenv("MINCA_INSURER") && *getenv("MINCA_INSURER"))
-        return; /* asked for by name */
+    if (config_option_origin("insurer") == CONFIG_FROM_ENV)
+        return; /* asked for by name (MINCA_INSURER) */
     char *path = last_insurer_path();
     FILE *f = path ? fopen(path, "r") : NULL;
     char line[64];
@@ -394,7 +404,7 @@ static void draw_tabs(tui_app *app)
     int x = 7;
     for (int i = 0; i < TAB_COUNT; i++) {
         char label[64], key[16];
-        tui_keys_primary((tui_action)(TUI_ACT_TAB_INBOX + i), key, sizeof key);
+        tui_keys_primary(tab_defs[i].act, key, sizeof key);
         snprintf(label, sizeof label, " %s%s%s ", key, *key ? " " : "", app->tabs[i]->ops->title);
         int lw = tui_text_width(label);
         if (x + 1 + lw > cols)
@@ -948,14 +958,6 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
         clearok(curscr, TRUE);
         app->dirty = DIRTY_ALL;
         break;
-    case TUI_ACT_TAB_INBOX:
-    case TUI_ACT_TAB_CASES:
-    case TUI_ACT_TAB_MATCHES:
-    case TUI_ACT_TAB_PROFILES:
-    case TUI_ACT_TAB_DASHBOARD:
-    case TUI_ACT_TAB_QUEUE:
-        show_tab(app, act - TUI_ACT_TAB_INBOX);
-        break;
     case TUI_ACT_TAB_NEXT:
         show_tab(app, app->active + 1);
         break;
@@ -1040,7 +1042,10 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
         break;
     }
     default:
-        tui_app_message(app, TUI_EL_NORMAL, "%s is not available here", tui_action_name(act));
+        if (tab_of_action(act) >= 0)
+            show_tab(app, tab_of_action(act));
+        else
+            tui_app_message(app, TUI_EL_NORMAL, "%s is not available here", tui_action_name(act));
         break;
     }
 }
@@ -1145,7 +1150,7 @@ static void poll_changes(tui_app *app)
     if (now - app->last_poll < app->poll_seconds)
         return;
     app->last_poll = now;
-    if (app->too_small || !app->db || PQstatus(app->db) != CONNECTION_OK || !app->insurer_known)
+    if (app->too_small || !store_tui_connected(app->db) || !app->insurer_known)
         return;
     char stamp[sizeof app->stamp];
     minca_err err = {0};
@@ -1229,9 +1234,8 @@ static void ensure_engine(tui_app *app)
     if (app->engine_tried || !app->db)
         return;
     app->engine_tried = true;
-    const char *env = getenv("MINCA_TUI_ENGINE");
-    if (env && strcmp(env, "0") == 0) {
-        log_info("tui: MINCA_TUI_ENGINE=0: no in-process engine");
+    if (!config_get()->tui_engine) {
+        log_info("tui: tui.engine is off (MINCA_TUI_ENGINE=0): no in-process engine");
         return;
     }
     steps_register_all();
@@ -1309,8 +1313,7 @@ static void app_free(tui_app *app)
     for (int i = 0; i < app->n_messages; i++)
         free(app->messages[i]);
     tui_events_close(app->events);
-    if (app->db)
-        PQfinish(app->db);
+    store_tui_close(app->db);
 }
 
 static void show_connecting(tui_app *app)
@@ -1349,7 +1352,7 @@ int tui_run(void)
     tui_keys_init();
     choose_start_insurer(&app);
     for (int i = 0; i < TAB_COUNT; i++) {
-        app.tabs[i] = tui_view_new(&app, tab_ops[i]);
+        app.tabs[i] = tui_view_new(&app, tab_defs[i].ops);
         if (!app.tabs[i]) {
             app_free(&app);
             return 1;
@@ -1371,8 +1374,7 @@ int tui_run(void)
     nonl();
     curs_set(0);
     set_escdelay(25);
-    const char *mouse = getenv("MINCA_TUI_MOUSE");
-    if (mouse && strcmp(mouse, "1") == 0) {
+    if (cfg->tui_mouse) {
         app.mouse = mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL) != 0;
         log_info("tui: mouse %s", app.mouse ? "on" : "not available on this terminal");
     }
@@ -1391,8 +1393,7 @@ int tui_run(void)
         tui_app_message(&app, TUI_EL_WARN, "the locale is not UTF-8 (%s): accents and Ñ may show wrong; set LANG=C.UTF-8",
                         codeset ? codeset : "?");
 
-    const char *poll_env = getenv("MINCA_TUI_POLL");
-    app.poll_seconds = poll_env && atof(poll_env) >= 0.5 ? atof(poll_env) : TUI_POLL_SECONDS;
+    app.poll_seconds = cfg->tui_poll;
 
     while (!app.quit && !got_signal) {
         render(&app);

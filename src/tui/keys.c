@@ -1,5 +1,5 @@
-/* The key table: every action the desk knows, with its default keys and help text, in one
- * place (like tmux's cmd_entry or NeoMutt's opcode tables). The config file's `keys:`
+/* The key table: every action the desk knows, with its default keys and help text, comes
+ * from the one list in tui_actions.h (like tig's REQ_INFO or NeoMutt's opcode tables). The config file's `keys:`
  * mapping (action: key spec, several separated by spaces) replaces an action's default keys;
  * the arrow and page keys listed as "fixed" stay bound whatever the remap. */
 #include "minca/config.h"
@@ -18,64 +18,10 @@ typedef struct action_def {
     const char *help;
 } action_def;
 
-static const action_def actions[] = {
-    {TUI_ACT_DOWN, "down", "j", "Down", "move down one line"},
-    {TUI_ACT_UP, "up", "k", "Up", "move up one line"},
-    {TUI_ACT_PAGE_DOWN, "page-down", "C-f Space", "PgDn", "move down one page"},
-    {TUI_ACT_PAGE_UP, "page-up", "C-b", "PgUp", "move up one page"},
-    {TUI_ACT_FIRST, "first", "g", "Home", "go to the first line"},
-    {TUI_ACT_LAST, "last", "G", "End", "go to the last line"},
-    {TUI_ACT_ENTER, "enter", "Enter", "", "open the detail of the selected line"},
-    {TUI_ACT_BACK, "back", "Esc", "", "clear the filter, or close the detail view"},
-    {TUI_ACT_FILTER, "filter", "/", "", "filter as you type (ignores case, accents)"},
-    {TUI_ACT_SORT, "sort", "o", "", "sort by the next column, then unsorted"},
-    {TUI_ACT_SORT_REVERSE, "sort-reverse", "O", "", "reverse the sort order"},
-    {TUI_ACT_STATUS_FILTER, "status-filter", "f", "", "Cases: show one status at a time (cycles)"},
-    {TUI_ACT_NEXT_REVIEW, "next-review", "n", "", "Matches: next row that needs review"},
-    {TUI_ACT_ACCEPT, "accept", "a", "", "Matches: accept the proposed key"},
-    {TUI_ACT_CANDIDATES, "candidates", "c", "", "Matches: ranked candidates, Enter picks one"},
-    {TUI_ACT_SEARCH, "search", "s", "", "Matches: search the catalog, Enter picks"},
-    {TUI_ACT_NO_MATCH, "no-match", "x", "", "Matches: no catalog key fits the row"},
-    {TUI_ACT_UNDO, "undo", "u", "", "Matches: undo your last decision on the case"},
-    {TUI_ACT_NOTE, "note", "N", "", "Matches: write a note on the row"},
-    {TUI_ACT_READY, "ready", "R", "", "Matches: mark the case ready (all decided)"},
-    {TUI_ACT_EXPORT, "export", "e", "", "Matches: export the quote workbook"},
-    {TUI_ACT_CASE_INFO, "case-info", "i", "", "Matches: client data, attachments, problems"},
-    {TUI_ACT_CONFIRM, "confirm", "C", "", "Matches: confirm the client fields the language model suggested"},
-    {TUI_ACT_RERUN, "rerun", "!", "", "Matches, wizard: read the case's sheet again (decisions on rows that read the same are kept)"},
-    {TUI_ACT_TAG, "tag", "t", "", "Matches: tag or untag the row (then ; and a decision key)"},
-    {TUI_ACT_TAG_PREFIX, "tag-prefix", ";", "", "Matches: apply the next decision (a, x) to every tagged row"},
-    {TUI_ACT_ACCEPT_ABOVE, "accept-above", "A", "", "Matches: accept the shown rows with confidence at least X (asks X, shows the count)"},
-    {TUI_ACT_DISCARD_HELD, "discard-held", "D", "", "Matches: discard the decisions a re-run could place on no row"},
-    {TUI_ACT_AUDIT, "audit", "H", "", "the audit trail of the current case (who did what, when)"},
-    {TUI_ACT_WIZARD, "wizard", "W", "", "profile wizard for the case's broker"},
-    {TUI_ACT_FIELD_NEXT, "field-next", "l", "Right", "wizard: next canonical field for the column"},
-    {TUI_ACT_FIELD_PREV, "field-prev", "h", "Left", "wizard: previous canonical field"},
-    {TUI_ACT_NORMALIZE, "normalize", "m", "", "wizard: cycle the column's normalisation"},
-    {TUI_ACT_COMPOSE, "compose", "m", "", "Inbox: type an email in (from, subject, body, attachments)"},
-    {TUI_ACT_VALIDATE, "validate", "v", "", "wizard: cycle the column's validation rule"},
-    {TUI_ACT_HEADER_DOWN, "header-down", "+", "", "wizard: the header is one row lower"},
-    {TUI_ACT_HEADER_UP, "header-up", "-", "", "wizard: the header is one row higher"},
-    {TUI_ACT_SHEET_NEXT, "sheet-next", "]", "", "wizard: look for the table in the next sheet"},
-    {TUI_ACT_STEP_NEXT, "step-next", ">", "", "wizard: next step"},
-    {TUI_ACT_STEP_PREV, "step-prev", "<", "", "wizard: previous step"},
-    {TUI_ACT_SAVE, "save", "S", "", "wizard: save the profile as a new version"},
-    {TUI_ACT_COMMAND, "command", ":", "", "run an action by name (:reload), go to an inciso (:334), sort (:sort conf desc) or switch insurer (:insurer SLUG); Tab completes, Up/Down recall"},
-    {TUI_ACT_INSURER, "switch-insurer", "I", "", "switch to another insurer (the desk opens on the last one used)"},
-    {TUI_ACT_TAB_INBOX, "inbox", "1", "", "show the Inbox pane"},
-    {TUI_ACT_TAB_CASES, "cases", "2", "", "show the Cases pane"},
-    {TUI_ACT_TAB_MATCHES, "matches", "3", "", "show the Matches of the selected case"},
-    {TUI_ACT_TAB_PROFILES, "profiles", "4", "", "show the broker Profiles"},
-    {TUI_ACT_TAB_DASHBOARD, "dashboard", "5", "", "show the Dashboard: decisions, confidence, queue, slow brokers"},
-    {TUI_ACT_TAB_QUEUE, "queue", "6", "", "show the review Queue: every doubtful row of the insurer by description; Enter decides a line"},
-    {TUI_ACT_TAB_NEXT, "next-tab", "Tab", "", "next pane"},
-    {TUI_ACT_TAB_PREV, "prev-tab", "S-Tab", "", "previous pane"},
-    {TUI_ACT_RELOAD, "reload", "r", "F5", "reload the pane from the database"},
-    {TUI_ACT_REDRAW, "redraw", "C-l", "", "redraw the whole screen"},
-    {TUI_ACT_HELP, "help", "?", "F1", "show this help"},
-    {TUI_ACT_MESSAGES, "messages", "M", "", "the messages of this session, newest first"},
-    {TUI_ACT_QUIT, "quit", "q", "", "close the detail view, or quit minca"},
-};
+/* The rows of TUI_ACTIONS (tui_actions.h), tabs included, in help-screen order. */
+#define ACTION_DEF_(id, name, keys, fixed, needs, help) {TUI_ACT_##id, name, keys, fixed, help},
+#define TAB_ACTION_DEF_(id, name, key, pane, help) {TUI_ACT_TAB_##id, name, key, "", help},
+static const action_def actions[] = {TUI_ACTIONS(ACTION_DEF_, TAB_ACTION_DEF_)};
 #define N_ACTIONS (sizeof actions / sizeof actions[0])
 
 typedef struct binding {

@@ -5,6 +5,7 @@
  * Charts use block characters (█ ▓ ░, ▁..█) on a UTF-8 terminal and plain ASCII (# + . and
  * _.-=*#) otherwise or with MINCA_TUI_ASCII=1. The layout fits 80x24 and grows with the
  * window: more days, wider bars, longer sparklines, more brokers. */
+#include "minca/config.h"
 #include "minca/store_tui.h"
 #include "minca/tui.h"
 
@@ -38,9 +39,8 @@ static int dash_open(tui_view *v)
     dashboard *d = calloc(1, sizeof *d);
     if (!d)
         return -1;
-    const char *force = getenv("MINCA_TUI_ASCII");
     const char *codeset = nl_langinfo(CODESET);
-    d->ascii = (force && *force && strcmp(force, "0") != 0) || !codeset || strcmp(codeset, "UTF-8") != 0;
+    d->ascii = config_get()->tui_ascii || !codeset || strcmp(codeset, "UTF-8") != 0;
     v->priv = d;
     return 0;
 }

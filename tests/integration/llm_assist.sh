@@ -51,6 +51,17 @@ YAML
 export MINCA_LLM_API_KEY=test-key-123
 check_match "minca config shows the model, not the key" "model: stub-model-$$" "$("$MINCA" config)"
 check_no_match "the key is never printed" "test-key-123" "$("$MINCA" config)"
+# every row of the options table is printed with where its value came from
+cfgout=$("$MINCA" config)
+names=$("$MINCA" config --options | sed -n 's/^  \([a-z_.]*\) (.*/\1/p')
+missing=""
+for name in $names; do grep -q "^$name: " <<<"$cfgout" || missing="$missing $name"; done
+check_eq "minca config --options lists the settings" "yes" "$([ "$(wc -w <<<"$names")" -gt 30 ] && echo yes)"
+check_eq "minca config shows every setting of the options table" "" "$missing"
+check_match "a value from the file says so" "(^|\n)llm.max_retries: 2  # file" "$cfgout"
+check_match "a default says so" "(^|\n)max_attempts: 5  # default" "$cfgout"
+check_match "the environment wins over the file" "llm.model: model-from-env  # env MINCA_LLM_MODEL" \
+  "$(MINCA_LLM_MODEL=model-from-env "$MINCA" config)"
 
 "$MINCA" batch "$(variant ok)" >/dev/null 2>&1
 cot=$(case_of ok)

@@ -123,6 +123,55 @@ static void test_config_file_and_env(void **state)
     unlink(path);
 }
 
+/* `minca config` (config_print) shows every row of the options table with its origin, and
+ * an environment variable wins over the file. */
+static void test_config_print_lists_every_option(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/minca-config-XXXXXX";
+    int fd = mkstemp(path);
+    const char *yaml = "workers: 3\nlease_seconds: 40\ntui:\n  poll: 7\nllm:\n  timeout: 12\n";
+    assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+    close(fd);
+    setenv("MINCA_CONFIG", path, 1);
+    setenv("MINCA_WORKERS", "5", 1);
+    unsetenv("MINCA_LEASE_SECONDS");
+    unsetenv("MINCA_TUI_POLL");
+    minca_err e = {0};
+    assert_int_equal(config_load(&e), 0);
+    const minca_config *c = config_get();
+    assert_int_equal(c->workers, 5); /* the environment wins over the file */
+    assert_int_equal(config_option_origin("workers"), CONFIG_FROM_ENV);
+    assert_int_equal(c->lease_seconds, 40);
+    assert_int_equal(config_option_origin("lease_seconds"), CONFIG_FROM_FILE);
+    assert_true(c->tui_poll > 6.9 && c->tui_poll < 7.1);
+    assert_int_equal(c->llm.timeout_seconds, 12); /* the alias llm.timeout */
+    assert_int_equal(config_option_origin("max_attempts"), CONFIG_FROM_DEFAULT);
+
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    config_print(out);
+    fclose(out);
+    size_t n;
+    const config_option *opts = config_options(&n);
+    assert_true(n > 30);
+    for (size_t i = 0; i < n; i++) {
+        char *line = NULL;
+        assert_true(asprintf(&line, "\n%s: ", opts[i].name) > 0);
+        if (!strstr(text, line))
+            fail_msg("minca config does not show %s", opts[i].name);
+        free(line);
+    }
+    assert_non_null(strstr(text, "\nworkers: 5  # env MINCA_WORKERS\n"));
+    assert_non_null(strstr(text, "\nlease_seconds: 40  # file\n"));
+    assert_non_null(strstr(text, "\nmax_attempts: 5  # default\n"));
+    free(text);
+    unsetenv("MINCA_WORKERS");
+    unsetenv("MINCA_CONFIG");
+    unlink(path);
+}
+
 static void test_config_syntax_error_names_line(void **state)
 {
     (void)state;
@@ -251,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_csv_unterminated_quote),
         cmocka_unit_test(test_csv_header_index_folds_accents),
         cmocka_unit_test(test_mask_url),
+        cmocka_unit_test(test_config_print_lists_every_option),
         cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_config_file_and_env),
         cmocka_unit_test(test_config_syntax_error_names_line),
