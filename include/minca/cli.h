@@ -4,6 +4,8 @@
 #ifndef MINCA_CLI_H
 #define MINCA_CLI_H
 
+#include <stdio.h>
+
 #include <stdbool.h>
 
 typedef struct cli_command {
@@ -12,7 +14,11 @@ typedef struct cli_command {
     const char *usage;     /* full usage text for `minca help NAME` and `NAME --help` */
     /* argv[0] is the command name; returns the process exit status. */
     int (*run)(int argc, char **argv);
+    /* Optional: help generated from data (e.g. the options table), printed after usage. */
+    void (*more_help)(FILE *out);
 } cli_command;
+/* Prints the command's usage and its generated help to out. */
+void cli_print_help(const cli_command *cmd, FILE *out);
 
 void cli_register(const cli_command *cmd);
 const cli_command *cli_find(const char *name);

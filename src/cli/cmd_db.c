@@ -164,6 +164,8 @@ CLI_COMMAND(config_command, {
              "Prints every setting in effect, each with where its value came from: the default,\n"
              "the file (~/.config/minca/config.yaml, or $MINCA_CONFIG) or the environment, which\n"
              "wins over the file. Passwords in URLs are masked.\n"
-             "--options lists every setting with its type, default, environment variable and help.\n",
+             "--options (and this help) lists every setting with its type, default, environment\n"
+             "variable and help.\n",
     .run = config_run,
+    .more_help = config_print_options,
 })

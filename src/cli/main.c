@@ -23,7 +23,7 @@ static int print_help(const char *topic)
             fprintf(stderr, "minca: unknown command '%s' (see 'minca help')\n", topic);
             return 2;
         }
-        fputs(cmd->usage, stdout);
+        cli_print_help(cmd, stdout);
         return 0;
     }
     printf("minca %s — fleet quote intake and vehicle codification desk\n\n"
@@ -104,7 +104,7 @@ int main(int argc, char **argv)
     char *tui_argv[] = {(char *)"tui", NULL};
     char **sub_argv = i < argc ? argv + i : tui_argv;
     if (cli_wants_help(sub_argc, sub_argv)) {
-        fputs(cmd->usage, stdout);
+        cli_print_help(cmd, stdout);
         return 0;
     }
     int status = cmd->run(sub_argc, sub_argv);

@@ -37,6 +37,15 @@ void cli_each(void (*fn)(const cli_command *cmd, void *user), void *user)
         fn(commands[i], user);
 }
 
+void cli_print_help(const cli_command *cmd, FILE *out)
+{
+    fputs(cmd->usage, out);
+    if (cmd->more_help) {
+        fputc('\n', out);
+        cmd->more_help(out);
+    }
+}
+
 bool cli_wants_help(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)

@@ -58,6 +58,8 @@ missing=""
 for name in $names; do grep -q "^$name: " <<<"$cfgout" || missing="$missing $name"; done
 check_eq "minca config --options lists the settings" "yes" "$([ "$(wc -w <<<"$names")" -gt 30 ] && echo yes)"
 check_eq "minca config shows every setting of the options table" "" "$missing"
+helpnames=$("$MINCA" config --help | sed -n 's/^  \([a-z_.]*\) (.*/\1/p')
+check_eq "minca config --help lists the same settings" "$names" "$helpnames"
 check_match "a value from the file says so" "(^|\n)llm.max_retries: 2  # file" "$cfgout"
 check_match "a default says so" "(^|\n)max_attempts: 5  # default" "$cfgout"
 check_match "the environment wins over the file" "llm.model: model-from-env  # env MINCA_LLM_MODEL" \
