@@ -1,5 +1,11 @@
-/* export_case: export a stored case's quote workbook (load from PostgreSQL, write with the
- * export library, store the bytes as a blob with an `exports` row, mark the case exported). */
+/* export_case (module desk, src/desk/export_case.c): export a stored case's quote workbook
+ * (load from PostgreSQL, write with the export library, store the bytes as a blob with an
+ * `exports` row, mark the case exported). A desk service: the TUI and the CLI call it; it is
+ * not a pipeline step.
+ *
+ * Ownership: nothing returned here is allocated for the caller. export_case_run() fills the
+ * caller's export_case_outcome (fixed-size arrays, nothing to free) and borrows every string
+ * argument for the duration of the call; the connection stays the caller's. */
 #ifndef MINCA_EXPORT_CASE_H
 #define MINCA_EXPORT_CASE_H
 

@@ -3,13 +3,14 @@
 #include "minca/engine.h"
 #include "minca/config.h"
 #include "minca/intake.h"
+#include "minca/store_broker.h"
+#include "minca/store_case_flow.h"
+#include "minca/store_message.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static const char *nz(const char *s) { return (s && *s) ? s : NULL; }
 
 static json_t *string_array(char **items, size_t n)
 {
@@ -26,32 +27,12 @@ static bool asks_for_quote(const intake_analysis *a)
     return a && (a->client_name || a->rfc || a->has_vehicle_source);
 }
 
-static int find_broker(PGconn *c, long long insurer_id, const char *domain, char *broker_id,
-                       size_t len, minca_err *err)
-{
-    broker_id[0] = '\0';
-    if (!domain)
-        return 0;
-    char ins[32];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    const char *p[] = {ins, domain};
-    PGresult *r = store_query(c, err, "SELECT broker_id FROM broker_domains WHERE insurer_id = $1::bigint AND domain = $2", 2, p);
-    if (!r)
-        return -1;
-    if (PQntuples(r) > 0)
-        snprintf(broker_id, len, "%s", PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return 0;
-}
-
 static int insert_message(PGconn *c, const store_insurer *ins, const char *source, const char *source_name,
                           const char *origin, const char *data, size_t len, const intake_message *m,
-                          const char *raw_sha, const char *broker_id,
+                          const char *raw_sha, long long broker_id,
                           const char *status, const char *error, json_t *problems,
                           engine_ingest_result *res, minca_err *err)
 {
-    char ins_id[32];
-    snprintf(ins_id, sizeof ins_id, "%lld", ins->id);
     char synthetic_id[128];
     if (!m)
         snprintf(synthetic_id, sizeof synthetic_id, "<sha256-%s@minca.invalid>", raw_sha);
@@ -61,85 +42,84 @@ static int insert_message(PGconn *c, const store_insurer *ins, const char *sourc
     /* The same Message-ID with the same content (and so the same sender) is this message
      * again. With other content it is another message: stored, opening its own case, and
      * flagged. Rows stored before content hashes existed match by Message-ID and sender. */
-    const char *pq[] = {ins_id, message_id, content_sha, m ? m->from_addr : NULL};
-    PGresult *r = store_query(c, err,
-                              "SELECT coalesce(bool_or(content_sha256 = $3 OR (content_sha256 IS NULL"
-                              "                        AND from_addr IS NOT DISTINCT FROM $4)), false),"
-                              "       (array_agg(coalesce(from_addr, '?') ORDER BY id))[1]"
-                              "  FROM messages WHERE insurer_id = $1::bigint AND message_id = $2",
-                              4, pq);
-    if (!r)
+    bool duplicate = false;
+    char *reused_from = NULL;
+    if (store_message_prior(c, ins->id, message_id, content_sha, m ? m->from_addr : NULL, &duplicate, &reused_from,
+                            err) < 0)
         return minca_err_prefix(err, "cannot store message");
-    if (strcmp(PQgetvalue(r, 0, 0), "t") == 0) {
+    if (duplicate) {
         res->duplicate = true;
-        PQclear(r);
         return 0;
     }
-    if (!PQgetisnull(r, 0, 1)) {
+    if (reused_from) {
         char note[1200];
         snprintf(note, sizeof note, "Message-ID %s was already used by a different message (from %s): "
-                 "stored as a new message, not as a duplicate", message_id, PQgetvalue(r, 0, 1));
+                 "stored as a new message, not as a duplicate", message_id, reused_from);
         json_array_append_new(problems, json_string(note));
         res->message_id_reused = true;
         log_warn("%s: %s", origin, note);
+        free(reused_from);
     }
-    PQclear(r);
     char *headers = m ? json_dumps(m->headers, JSON_COMPACT) : strdup("{}");
     char *probs = json_dumps(problems, JSON_COMPACT);
-    char sent[64] = "";
-    if (m && m->date_valid)
-        snprintf(sent, sizeof sent, "%lld", (long long)m->date);
-    const char *p[] = {
-        ins_id, source, origin, message_id,
-        (!m || m->message_id_synthetic) ? "t" : "f",
-        m ? m->in_reply_to : NULL, m ? m->from_addr : NULL, m ? m->from_name : NULL,
-        m ? m->sender_domain : NULL, m ? m->to : NULL, m ? m->subject : NULL, nz(sent),
-        headers, m ? m->text_body : NULL, m ? m->html_body : NULL, raw_sha, nz(broker_id),
-        status, error, probs, content_sha, source_name,
+    store_message_new row = {
+        .insurer_id = ins->id,
+        .source = source,
+        .source_ref = origin,
+        .source_name = source_name,
+        .message_id = message_id,
+        .message_id_synthetic = !m || m->message_id_synthetic,
+        .in_reply_to = m ? m->in_reply_to : NULL,
+        .from_addr = m ? m->from_addr : NULL,
+        .from_name = m ? m->from_name : NULL,
+        .sender_domain = m ? m->sender_domain : NULL,
+        .to_addrs = m ? m->to : NULL,
+        .subject = m ? m->subject : NULL,
+        .has_sent_at = m && m->date_valid,
+        .sent_at = m ? (long long)m->date : 0,
+        .headers_json = headers,
+        .body_text = m ? m->text_body : NULL,
+        .body_html = m ? m->html_body : NULL,
+        .raw_sha256 = raw_sha,
+        .content_sha256 = content_sha,
+        .broker_id = broker_id,
+        .status = status,
+        .error = error,
+        .problems_json = probs,
     };
-    r = store_query(
-        c, err,
-        "INSERT INTO messages (insurer_id, source, source_ref, message_id, message_id_synthetic,"
-        " in_reply_to, from_addr, from_name, sender_domain, to_addrs, subject, sent_at, headers,"
-        " body_text, body_html, raw_sha256, broker_id, status, error, problems, content_sha256, source_name)"
-        " VALUES ($1::bigint, $2, $3, $4, $5::boolean, $6, $7, $8, $9, $10, $11,"
-        "         to_timestamp($12::double precision), $13::jsonb, $14, $15, $16, $17::bigint, $18,"
-        "         $19, $20::jsonb, $21, $22)"
-        " ON CONFLICT (insurer_id, message_id, content_sha256) DO NOTHING RETURNING id",
-        22, p);
+    long long id = 0;
+    int rc = store_message_insert(c, &row, &id, err);
     free(headers);
     free(probs);
-    if (!r)
+    if (rc < 0)
         return minca_err_prefix(err, "cannot store message");
-    if (PQntuples(r) == 0) {
+    if (id == 0)
         res->duplicate = true;
-    } else {
-        res->message_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    }
-    PQclear(r);
+    else
+        res->message_id = id;
     return 0;
 }
 
 static int insert_attachments(PGconn *c, const store_insurer *ins, const intake_message *m,
                               engine_ingest_result *res, minca_err *err)
 {
-    char ins_id[32], msg_id[32];
-    snprintf(ins_id, sizeof ins_id, "%lld", ins->id);
-    snprintf(msg_id, sizeof msg_id, "%lld", res->message_id);
     for (size_t i = 0; i < m->n_attachments; i++) {
         const intake_attachment *a = &m->attachments[i];
-        char sha[65], ordinal[24], size[32];
+        char sha[65];
         if (store_blob_put(c, a->data, a->size, sha, err) < 0)
             return minca_err_prefix(err, "attachment %s", a->filename);
-        snprintf(ordinal, sizeof ordinal, "%zu", i + 1);
-        snprintf(size, sizeof size, "%zu", a->size);
-        const char *p[] = {ins_id, msg_id, ordinal, a->filename, a->content_type, a->container,
-                           intake_role_name(a->role), sha, size};
-        if (store_exec(c, err,
-                       "INSERT INTO attachments (insurer_id, message_id, ordinal, filename, content_type,"
-                       " container, role, sha256, size) VALUES ($1::bigint, $2::bigint, $3::int, $4, $5,"
-                       " $6, $7, $8, $9::bigint) ON CONFLICT (message_id, ordinal) DO NOTHING",
-                       9, p) < 0)
+        store_attachment_new row = {
+            .insurer_id = ins->id,
+            .message_id = res->message_id,
+            .ordinal = (int)i + 1,
+            .filename = a->filename,
+            .content_type = a->content_type,
+            .container = a->container,
+            .role = intake_role_name(a->role),
+            .sha256 = sha,
+            .size = a->size,
+        };
+        if (store_attachment_insert(c, &row, err) < 0)
             return minca_err_prefix(err, "attachment %s", a->filename);
         res->n_attachments++;
     }
@@ -147,42 +127,42 @@ static int insert_attachments(PGconn *c, const store_insurer *ins, const intake_
 }
 
 static int insert_case(PGconn *c, const store_insurer *ins, const intake_analysis *a, const json_t *suggested,
-                       const char *broker_id, engine_ingest_result *res, minca_err *err)
+                       long long broker_id, engine_ingest_result *res, minca_err *err)
 {
     if (store_cot_next(c, ins->id, 0, res->cot, sizeof res->cot, err) < 0)
         return -1;
-    char ins_id[32], msg_id[32];
-    snprintf(ins_id, sizeof ins_id, "%lld", ins->id);
-    snprintf(msg_id, sizeof msg_id, "%lld", res->message_id);
     json_t *contact = json_pack("{s:s?, s:s?, s:s?}", "name", a->contact_name, "phone",
                                 a->contact_phone, "email", a->contact_email);
     char *contact_s = json_dumps(contact, JSON_COMPACT);
     json_t *missing = string_array(a->missing, a->n_missing);
     char *missing_s = json_dumps(missing, JSON_COMPACT);
     char *suggested_s = suggested ? json_dumps(suggested, JSON_COMPACT) : NULL;
-    const char *p[] = {
-        ins_id, res->cot, msg_id, nz(broker_id), a->client_name, a->rfc, contact_s, a->coverage,
-        a->payment_terms, a->uso, a->vigencia_start, a->vigencia_end,
-        a->n_missing ? "incomplete" : "complete", missing_s, nz(broker_id) ? "f" : "t",
-        suggested_s ? suggested_s : "{}",
+    store_case_new k = {
+        .insurer_id = ins->id,
+        .message_id = res->message_id,
+        .broker_id = broker_id,
+        .cot = res->cot,
+        .client_name = a->client_name,
+        .rfc = a->rfc,
+        .contact_json = contact_s,
+        .coverage = a->coverage,
+        .payment_terms = a->payment_terms,
+        .uso = a->uso,
+        .validity_start = a->vigencia_start,
+        .validity_end = a->vigencia_end,
+        .preanalysis_status = a->n_missing ? "incomplete" : "complete",
+        .missing_json = missing_s,
+        .needs_profile = broker_id <= 0,
+        .suggested_json = suggested_s ? suggested_s : "{}",
     };
-    PGresult *r = store_query(
-        c, err,
-        "INSERT INTO cases (insurer_id, cot, message_id, broker_id, client_name, rfc, contact, coverage,"
-        " payment_terms, uso, validity_start, validity_end, preanalysis_status, missing_requirements,"
-        " needs_profile, suggested)"
-        " VALUES ($1::bigint, $2, $3::bigint, $4::bigint, $5, $6, $7::jsonb, $8, $9, $10, $11::date,"
-        "         $12::date, $13, $14::jsonb, $15::boolean, $16::jsonb) RETURNING id",
-        16, p);
+    int rc = store_case_open(c, &k, &res->case_id, err);
     free(suggested_s);
     free(contact_s);
     free(missing_s);
     json_decref(contact);
     json_decref(missing);
-    if (!r)
+    if (rc < 0)
         return minca_err_prefix(err, "cannot open case");
-    res->case_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    PQclear(r);
     return 0;
 }
 
@@ -205,7 +185,7 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
         snprintf(res->from, sizeof res->from, "%s", m->from_addr ? m->from_addr : "");
     }
     int rc = -1;
-    char broker_id[32] = "";
+    long long broker_id = 0;
     json_t *problems = m ? string_array(m->problems, m->n_problems) : json_array();
     if (m && !a && perr.msg[0]) {
         /* Kept on the message: it explains why no case was opened. */
@@ -226,7 +206,7 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
     char raw_sha[65];
     if (store_blob_put(c, data, len, raw_sha, err) < 0)
         goto done;
-    if (m && find_broker(c, ins->id, m->sender_domain, broker_id, sizeof broker_id, err) < 0)
+    if (m && store_broker_by_domain(c, ins->id, m->sender_domain, &broker_id, err) < 0)
         goto done;
     bool opens_case = m && asks_for_quote(a);
     const char *status = res->parse_failed ? "error" : (opens_case ? "processed" : "ignored");

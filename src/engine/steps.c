@@ -7,6 +7,9 @@
 #include "minca/engine_run.h"
 #include "minca/llm.h"
 #include "minca/steps.h"
+#include "minca/store_case_flow.h"
+#include "minca/store_catalog.h"
+#include "minca/store_vehicle.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -78,20 +81,15 @@ static void index_release(cached_index *ci)
 /* The index of the insurer's active catalog, rebuilt when a new version was imported. */
 static cached_index *index_acquire(PGconn *c, long long insurer_id, minca_err *err)
 {
-    char id[32];
-    snprintf(id, sizeof id, "%lld", insurer_id);
-    const char *p[] = {id};
-    PGresult *r = store_query(c, err, "SELECT id FROM catalog_versions WHERE insurer_id = $1::bigint AND active", 1, p);
-    if (!r)
+    long long version = 0;
+    int found = store_catalog_active_version(c, insurer_id, &version, err);
+    if (found < 0)
         return NULL;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
+    if (!found) {
         minca_err_set(err, "the insurer has no active catalog; import one with "
                            "'minca catalog import --insurer <slug> FILE'");
         return NULL;
     }
-    long long version = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    PQclear(r);
     pthread_mutex_lock(&index_lock);
     int slot = -1;
     for (int i = 0; i < 16; i++) {
@@ -148,61 +146,17 @@ json_t *steps_candidates_json(const codify_result *res)
 /* A case is codified CODIFY_CHUNK rows per job: a large case is many short jobs (each with
  * its own lease and transaction) instead of one that holds thousands of rows at once. */
 #define CODIFY_CHUNK 500
-#define CODIFY_CHUNK_SQL "500"
-
-/* A re-run of the case held its reviewers' decisions and notes (review_carryover): each
- * comes back on the row read again from the same source position with the same content,
- * over the codifier's fresh match. */
-static int restore_carryover(PGconn *c, long long case_id, minca_err *err)
-{
-    char cid[32];
-    snprintf(cid, sizeof cid, "%lld", case_id);
-    const char *p[] = {cid};
-    return store_exec(c, err,
-                      "WITH kept AS ("
-                      "  UPDATE review_carryover r SET restored_at = now(), restored_row_id = v.id"
-                      "    FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"
-                      "   WHERE r.case_id = $1::bigint AND r.restored_at IS NULL AND r.discarded_at IS NULL"
-                      "     AND v.case_id = r.case_id AND coalesce(v.attachment_id, 0) = coalesce(r.attachment_id, 0)"
-                      "     AND coalesce(v.source_sheet, '') = coalesce(r.source_sheet, '')"
-                      "     AND v.source_row = r.source_row AND minca_row_content(v) = r.content"
-                      "  RETURNING r.*),"
-                      " audited AS ("
-                      "  INSERT INTO audit_log (insurer_id, actor, action, entity, entity_id, details)"
-                      "  SELECT k.insurer_id, coalesce(k.reviewed_by, 'minca'), 'review.kept', 'vehicle_row',"
-                      "         k.restored_row_id::text, jsonb_build_object('case_id', k.case_id, 'carryover_id', k.id,"
-                      "         'decision', k.decision, 'cvegs', k.cvegs, 'year', k.year, 'note', k.note)"
-                      "    FROM kept k)"
-                      " UPDATE matches x SET"
-                      "   cvegs = CASE WHEN k.decision IS NOT NULL THEN k.cvegs ELSE x.cvegs END,"
-                      "   year = CASE WHEN k.decision IS NOT NULL THEN k.year ELSE x.year END,"
-                      "   decision = coalesce(k.decision, x.decision),"
-                      "   reviewed_by = CASE WHEN k.decision IS NOT NULL THEN k.reviewed_by ELSE x.reviewed_by END,"
-                      "   reviewed_at = CASE WHEN k.decision IS NOT NULL THEN k.reviewed_at ELSE x.reviewed_at END,"
-                      "   note = coalesce(k.note, x.note), updated_at = now()"
-                      "  FROM kept k WHERE x.vehicle_row_id = k.restored_row_id",
-                      1, p);
-}
 
 static int step_codify(engine_ctx *ctx, minca_err *err)
 {
     json_int_t case_id = json_integer_value(json_object_get(ctx->job->payload, "case_id"));
-    char cid[32];
-    snprintf(cid, sizeof cid, "%lld", (long long)case_id);
-    const char *p[] = {cid};
-    PGresult *rows = store_query(ctx->pg, err,
-                                 "SELECT v.id, v.marca, v.submarca, v.year, v.description, v.vin, k.broker_id::text"
-                                 "  FROM vehicle_rows v JOIN cases k ON k.id = v.case_id"
-                                 "  LEFT JOIN matches x ON x.vehicle_row_id = v.id"
-                                 " WHERE v.case_id = $1::bigint AND x.vehicle_row_id IS NULL ORDER BY v.id"
-                                 " LIMIT " CODIFY_CHUNK_SQL,
-                                 1, p);
-    if (!rows)
+    store_codify_rows rows;
+    if (store_vehicle_unmatched(ctx->pg, case_id, CODIFY_CHUNK, &rows, err) < 0)
         return -1;
     int rc = 0;
     cached_index *ci = NULL;
     codify_corrections *corr = NULL;
-    if (PQntuples(rows) > 0) {
+    if (rows.n > 0) {
         ci = index_acquire(ctx->pg, ctx->job->insurer_id, err);
         corr = ci ? catalog_corrections(ctx->pg, ctx->job->insurer_id, err) : NULL;
         if (!ci || !corr)
@@ -214,22 +168,20 @@ static int step_codify(engine_ctx *ctx, minca_err *err)
     opts.top_n = 5;
     opts.explain = true;
     opts.corrections = corr;
-    char ins[32], ver[32];
-    snprintf(ins, sizeof ins, "%lld", ctx->job->insurer_id);
-    snprintf(ver, sizeof ver, "%lld", ci ? ci->version_id : 0);
     codify_result *res = malloc(sizeof *res);
     /* The optional language model ranks the candidates of rows left for review. Its ranking
      * is shown to the reviewer only: the decision, the confidence and the calibration never
      * read it. */
-    bool assist = PQntuples(rows) > 0 && llm_available(ctx->pg, ctx->job->insurer_id);
-    for (int i = 0; rc == 0 && i < PQntuples(rows); i++) {
+    bool assist = rows.n > 0 && llm_available(ctx->pg, ctx->job->insurer_id);
+    for (int i = 0; rc == 0 && i < rows.n; i++) {
+        const store_codify_row *row = &rows.rows[i];
         codify_query q = {
-            .marca = PQgetvalue(rows, i, 1),
-            .submarca = PQgetvalue(rows, i, 2),
-            .anio = atoi(PQgetvalue(rows, i, 3)),
-            .descripcion = PQgetvalue(rows, i, 4),
-            .vin = PQgetisnull(rows, i, 5) ? NULL : PQgetvalue(rows, i, 5),
-            .broker = PQgetisnull(rows, i, 6) ? NULL : PQgetvalue(rows, i, 6),
+            .marca = row->marca,
+            .submarca = row->submarca,
+            .anio = row->year,
+            .descripcion = row->description,
+            .vin = row->vin,
+            .broker = row->broker,
         };
         if (codify_match(ci->idx, &q, &opts, res, err) < 0) {
             rc = -1;
@@ -241,19 +193,22 @@ static int step_codify(engine_ctx *ctx, minca_err *err)
             assist_rank(ctx->pg, ctx->job->insurer_id, q.descripcion, q.anio, q.vin, cands, &model_note);
         char *cands_s = json_dumps(cands, JSON_COMPACT);
         json_decref(cands);
-        char year[16], conf[32];
-        snprintf(year, sizeof year, "%d", res->year);
-        snprintf(conf, sizeof conf, "%.6f", res->confidence);
         char norm_key[CODIFY_KEY_MAX];
         codify_correction_key(&q, norm_key);
-        const char *mp[] = {PQgetvalue(rows, i, 0), ins, ver, res->cvegs[0] ? res->cvegs : NULL,
-                            res->cvegs[0] ? year : NULL, conf, codify_decision_name(res->decision), cands_s,
-                            res->reason[0] ? res->reason : NULL, model_note, norm_key};
-        rc = store_exec(ctx->pg, err,
-                        "INSERT INTO matches (vehicle_row_id, insurer_id, catalog_version_id, cvegs, year, confidence,"
-                        " decision, candidates, note, model_note, norm_key) VALUES ($1::bigint, $2::bigint, $3::bigint, $4,"
-                        " $5::int, $6::float8, $7, $8::jsonb, $9, $10, $11) ON CONFLICT (vehicle_row_id) DO NOTHING",
-                        11, mp);
+        store_match_new m = {
+            .vehicle_row_id = row->id,
+            .insurer_id = ctx->job->insurer_id,
+            .catalog_version_id = ci->version_id,
+            .cvegs = res->cvegs,
+            .year = res->year,
+            .confidence = res->confidence,
+            .decision = codify_decision_name(res->decision),
+            .candidates_json = cands_s,
+            .note = res->reason[0] ? res->reason : NULL,
+            .model_note = model_note,
+            .norm_key = norm_key,
+        };
+        rc = store_match_insert(ctx->pg, &m, err);
         free(model_note);
         free(cands_s);
     }
@@ -261,10 +216,13 @@ static int step_codify(engine_ctx *ctx, minca_err *err)
     codify_corrections_free(corr);
     if (ci)
         index_release(ci);
-    int n_rows = PQntuples(rows);
-    PQclear(rows);
+    int n_rows = rows.n;
+    store_codify_rows_clear(&rows);
+    /* A re-run of the case held its reviewers' decisions and notes (review_carryover): each
+     * comes back on the row read again from the same source position with the same content,
+     * over the codifier's fresh match. */
     if (rc == 0 && n_rows > 0)
-        rc = restore_carryover(ctx->pg, case_id, err);
+        rc = store_match_restore_carryover(ctx->pg, case_id, err);
     if (rc < 0)
         return -1;
     ctx->event = json_pack("{s:I, s:i}", "case_id", (json_int_t)case_id, "rows", n_rows);
@@ -277,13 +235,7 @@ static int step_codify(engine_ctx *ctx, minca_err *err)
         rc = engine_followup(ctx, STEP_CODIFY, next, key, err);
         json_decref(next);
         if (rc == 0)
-            rc = store_exec(ctx->pg, err,
-                            "UPDATE cases k SET status_reason = 'codifying: ' ||"
-                            " (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"
-                            "   WHERE v.case_id = k.id) || ' of ' ||"
-                            " (SELECT count(*) FROM vehicle_rows v WHERE v.case_id = k.id) || ' vehicle(s) done',"
-                            " updated_at = now() WHERE k.id = $1::bigint AND k.status <> 'exported'",
-                            1, p);
+            rc = store_case_codify_progress(ctx->pg, case_id, err);
         return rc;
     }
     return steps_update_case_status(ctx->pg, case_id, err);
@@ -291,24 +243,9 @@ static int step_codify(engine_ctx *ctx, minca_err *err)
 
 int steps_update_case_status(PGconn *c, long long case_id, minca_err *err)
 {
-    char cid[32];
-    snprintf(cid, sizeof cid, "%lld", case_id);
-    const char *p[] = {cid};
     /* review: some row still needs a person; ready: every row has a decided key. An exported
      * case stays exported. */
-    return store_exec(c, err,
-                      "UPDATE cases k SET updated_at = now(),"
-                      " status = CASE"
-                      "   WHEN s.rows = 0 THEN 'review'"
-                      "   WHEN s.open > 0 THEN 'review' ELSE 'ready' END,"
-                      " status_reason = CASE WHEN s.rows = 0 THEN 'no vehicle rows were extracted'"
-                      "   WHEN s.open > 0 THEN s.open || ' of ' || s.rows || ' vehicle(s) need review' END"
-                      " FROM (SELECT count(v.id) AS rows,"
-                      "              count(v.id) FILTER (WHERE x.decision IS NULL OR x.decision IN ('needs_review', 'no_match')) AS open"
-                      "         FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
-                      "        WHERE v.case_id = $1::bigint) s"
-                      " WHERE k.id = $1::bigint AND k.status <> 'exported'",
-                      1, p);
+    return store_case_settle_status(c, case_id, err);
 }
 
 void steps_job_dead(PGconn *c, const queue_job *job, const char *error)
@@ -316,17 +253,13 @@ void steps_job_dead(PGconn *c, const queue_job *job, const char *error)
     json_t *case_id = json_object_get(job->payload, "case_id");
     if (!json_is_integer(case_id))
         return;
-    char cid[32], reason[1200];
-    snprintf(cid, sizeof cid, "%lld", (long long)json_integer_value(case_id));
+    long long cid = json_integer_value(case_id);
+    char reason[1200];
     snprintf(reason, sizeof reason, "the %s step failed after %d attempts: %s (minca jobs retry %lld)", job->kind,
              job->attempts, error ? error : "?", job->id);
-    const char *p[] = {cid, reason};
     minca_err err = {0};
-    if (store_exec(c, &err,
-                   "UPDATE cases SET status = 'error', status_reason = $2, updated_at = now()"
-                   " WHERE id = $1::bigint AND status <> 'exported'",
-                   2, p) < 0)
-        log_warn("case %s: cannot record the failed step: %s", cid, err.msg);
+    if (store_case_mark_failed(c, cid, reason, &err) < 0)
+        log_warn("case %lld: cannot record the failed step: %s", cid, err.msg);
 }
 
 /* ---- probe: diagnostics for operators (minca jobs probe) ----------------------------- */

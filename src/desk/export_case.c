@@ -1,8 +1,10 @@
-/* Export of a stored case: store -> export_case -> workbook -> blob + exports row. */
+/* Export of a stored case (a desk service): store -> export_case -> workbook -> blob + exports row. */
 #include "minca/access.h"
 #include "minca/config.h"
 #include "minca/export.h"
 #include "minca/export_case.h"
+#include "minca/store_export.h"
+#include "minca/store_vehicle.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,11 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static char *dup_or_null(PGresult *r, int row, int col)
-{
-    return PQgetisnull(r, row, col) ? NULL : strdup(PQgetvalue(r, row, col));
-}
 
 static export_decision map_decision(const char *d, bool *reviewed)
 {
@@ -27,132 +24,55 @@ static export_decision map_decision(const char *d, bool *reviewed)
     return EXPORT_DECISION_REVIEW;
 }
 
-static json_t *parse_issues(const char *text)
+/* One stored row into the export: the vehicle and the match strings move into the case. */
+static int add_row(vehicle_row *v, store_match_read *m, void *user, minca_err *err)
 {
-    json_t *j = json_loads(text, 0, NULL);
-    return j ? j : json_array();
+    export_row *row = export_case_add_row(user);
+    row->vehicle = *v;
+    row->match.cvegs = m->cvegs;
+    row->match.description = m->description;
+    row->match.brand = m->brand;
+    row->match.model = m->model;
+    row->match.body = m->body;
+    row->match.year = m->year;
+    row->match.confidence = m->confidence;
+    row->match.decision = map_decision(m->decision, &row->match.reviewed);
+    row->match.reviewer = m->reviewer;
+    row->match.note = m->note;
+    row->source_file = m->source_file;
+    row->premium = -1;   /* no rating source yet: Gcotiza computes the premium */
+    free(m->decision);
+    return 0;
 }
 
 static int load_case(PGconn *c, long long insurer_id, const char *cot, export_case *ec, long long *case_id,
                      minca_err *err)
 {
-    char ins[32];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    const char *p[] = {ins, cot};
-    PGresult *r = store_query(
-        c, err,
-        "SELECT k.id, k.cot, i.slug, k.client_name, k.rfc,"
-        /* the broker: its profile's name, else who sent the request */
-        "       coalesce(b.name, nullif(btrim(m.from_name), ''), m.from_addr),"
-        "       to_char(" STORE_SQL_LOCAL("coalesce(m.sent_at, m.received_at, k.created_at)", "k.insurer_id") ", 'YYYY-MM-DD'),"
-        "       k.coverage, k.validity_start::text, k.validity_end::text, k.payment_terms,"
-        "       (SELECT cv.label || ' (' || cv.source_name || ')' FROM catalog_versions cv"
-        "         WHERE cv.insurer_id = k.insurer_id AND cv.active),"
-        "       i.name, k.uso,"
-        "       nullif(concat_ws(' · ', nullif(k.contact->>'name', ''), nullif(k.contact->>'phone', ''),"
-        "                        nullif(k.contact->>'email', '')), ''),"
-        "       substring(m.body_text from '(?i)clave\\s+(?:de\\s+)?agente\\s*[:#.]?\\s*([A-Z0-9][A-Z0-9-]*)')"
-        "  FROM cases k JOIN insurers i ON i.id = k.insurer_id LEFT JOIN messages m ON m.id = k.message_id"
-        "  LEFT JOIN brokers b ON b.id = k.broker_id WHERE k.insurer_id = $1::bigint AND k.cot = $2",
-        2, p);
-    if (!r)
+    store_export_header h;
+    int found = store_export_header_get(c, insurer_id, cot, &h, err);
+    if (found < 0)
         return -1;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
+    if (!found)
         return minca_err_set(err, "no case %s", cot);
-    }
-    *case_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    ec->cot = dup_or_null(r, 0, 1);
-    ec->insurer = dup_or_null(r, 0, 2);
-    ec->client_name = dup_or_null(r, 0, 3);
-    ec->client_rfc = dup_or_null(r, 0, 4);
-    ec->broker = dup_or_null(r, 0, 5);
-    ec->received_date = dup_or_null(r, 0, 6);
-    ec->coverage_package = dup_or_null(r, 0, 7);
-    ec->vigencia_start = dup_or_null(r, 0, 8);
-    ec->vigencia_end = dup_or_null(r, 0, 9);
-    ec->payment_terms = dup_or_null(r, 0, 10);
+    *case_id = h.case_id;
+    ec->cot = h.cot;
+    ec->insurer = h.insurer;
+    ec->client_name = h.client_name;
+    ec->client_rfc = h.client_rfc;
+    ec->broker = h.broker;
+    ec->received_date = h.received_date;
+    ec->coverage_package = h.coverage;
+    ec->vigencia_start = h.vigencia_start;
+    ec->vigencia_end = h.vigencia_end;
+    ec->payment_terms = h.payment_terms;
     ec->currency = strdup("MXN");
-    ec->catalog_version = dup_or_null(r, 0, 11);
+    ec->catalog_version = h.catalog_version;
     ec->exported_by = strdup(config_get()->user);
-    ec->insurer_name = dup_or_null(r, 0, 12);
-    ec->use = dup_or_null(r, 0, 13);
-    ec->contact = dup_or_null(r, 0, 14);
-    ec->agent = dup_or_null(r, 0, 15);
-    PQclear(r);
-
-    char cid[32];
-    snprintf(cid, sizeof cid, "%lld", *case_id);
-    const char *q[] = {cid};
-    r = store_query(
-        c, err,
-        "SELECT v.source_sheet, v.source_row, v.raw_cells::text, v.inciso, v.marca, v.submarca, v.year, v.description,"
-        "       v.vin, v.engine_number, v.plates, v.use, v.service, v.coverage, v.insured_amount, v.sum_basis,"
-        "       v.issues::text, x.cvegs, e.descveh, e.marca, e.submarca, e.tipveh, x.year, x.confidence,"
-        "       coalesce(x.decision, 'needs_review'), x.reviewed_by, a.filename,"
-        "       (SELECT nullif(l.details->>'note', '') FROM audit_log l WHERE l.entity = 'vehicle_row'"
-        "         AND l.entity_id = v.id::text AND l.action = 'review.note' ORDER BY l.id DESC LIMIT 1)"
-        "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
-        "  LEFT JOIN attachments a ON a.id = v.attachment_id"
-        "  LEFT JOIN LATERAL (SELECT ce.descveh, ce.marca, ce.submarca, ce.tipveh FROM catalog_entries ce"
-        "                      WHERE ce.catalog_version_id = x.catalog_version_id AND ce.cvegs = x.cvegs"
-        "                        AND ce.modelo = x.year LIMIT 1) e ON true"
-        /* source order: attachment by attachment, each sheet in the order it was read, then
-         * by inciso; the body's own table (no attachment) first */
-        " WHERE v.case_id = $1::bigint"
-        " ORDER BY a.ordinal NULLS FIRST, v.attachment_id NULLS FIRST,"
-        "          min(v.id) OVER (PARTITION BY v.attachment_id, v.source_sheet),"
-        "          v.inciso NULLS LAST, v.source_row, v.id",
-        1, q);
-    if (!r)
-        return -1;
-    for (int i = 0; i < PQntuples(r); i++) {
-        export_row *row = export_case_add_row(ec);
-        vehicle_row *v = &row->vehicle;
-        v->source_sheet = dup_or_null(r, i, 0);
-        v->source_row = atoi(PQgetvalue(r, i, 1));
-        v->raw_json = dup_or_null(r, i, 2);
-        v->inciso = atoi(PQgetvalue(r, i, 3));
-        v->marca = dup_or_null(r, i, 4);
-        v->submarca = dup_or_null(r, i, 5);
-        v->year = atoi(PQgetvalue(r, i, 6));
-        v->description = dup_or_null(r, i, 7);
-        v->vin = dup_or_null(r, i, 8);
-        v->engine_number = dup_or_null(r, i, 9);
-        v->plates = dup_or_null(r, i, 10);
-        v->use = dup_or_null(r, i, 11);
-        v->service = dup_or_null(r, i, 12);
-        v->coverage = dup_or_null(r, i, 13);
-        v->insured_amount = PQgetisnull(r, i, 14) ? -1 : strtod(PQgetvalue(r, i, 14), NULL);
-        const char *basis = PQgetvalue(r, i, 15);
-        v->sum_basis = strcmp(basis, "comercial") == 0   ? VEHICLE_SUM_COMERCIAL
-                       : strcmp(basis, "factura") == 0   ? VEHICLE_SUM_FACTURA
-                       : strcmp(basis, "convenido") == 0 ? VEHICLE_SUM_CONVENIDO
-                                                         : VEHICLE_SUM_UNKNOWN;
-        json_t *issues = parse_issues(PQgetvalue(r, i, 16));
-        size_t k;
-        json_t *is;
-        json_array_foreach(issues, k, is) {
-            vehicle_row_add_issue(v, json_string_value(json_object_get(is, "field")),
-                                  json_string_value(json_object_get(is, "severity")), "%s",
-                                  json_string_value(json_object_get(is, "message")) ?: "");
-        }
-        json_decref(issues);
-        row->match.cvegs = dup_or_null(r, i, 17);
-        row->match.description = dup_or_null(r, i, 18);
-        row->match.brand = dup_or_null(r, i, 19);
-        row->match.model = dup_or_null(r, i, 20);
-        row->match.body = dup_or_null(r, i, 21);
-        row->match.year = atoi(PQgetvalue(r, i, 22));
-        row->match.confidence = PQgetisnull(r, i, 23) ? -1 : strtod(PQgetvalue(r, i, 23), NULL);
-        row->match.decision = map_decision(PQgetvalue(r, i, 24), &row->match.reviewed);
-        row->match.reviewer = dup_or_null(r, i, 25);
-        row->source_file = dup_or_null(r, i, 26);
-        row->match.note = dup_or_null(r, i, 27);
-        row->premium = -1;   /* no rating source yet: Gcotiza computes the premium */
-    }
-    PQclear(r);
-    return 0;
+    ec->insurer_name = h.insurer_name;
+    ec->use = h.use;
+    ec->contact = h.contact;
+    ec->agent = h.agent;
+    return store_vehicle_rows_for_export(c, *case_id, add_row, ec, err);
 }
 
 /* Records one exported file inside the caller's transaction (the case row is already locked,
@@ -160,20 +80,22 @@ static int load_case(PGconn *c, long long insurer_id, const char *cot, export_ca
 static int store_export_file(PGconn *c, long long insurer_id, long long case_id, int version, const char *format,
                              const export_result *res, const char *path, bool forced, minca_err *err)
 {
-    char ins[32], cid[32], ver[16];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    snprintf(cid, sizeof cid, "%lld", case_id);
-    snprintf(ver, sizeof ver, "%d", version);
     char sha[65];
     if (store_blob_put(c, res->data, res->len, sha, err) < 0)
         return -1;
-    const char *p[] = {ins, cid, res->template_name, res->template_version, sha, path, forced ? "t" : "f",
-                       config_get()->user, ver, format};
-    return store_exec(c, err,
-                      "INSERT INTO exports (insurer_id, case_id, version, template_name, template_version, sha256,"
-                      " path, forced, exported_by, format)"
-                      " VALUES ($1::bigint, $2::bigint, $9::int, $3, $4, $5, $6, $7::boolean, $8, $10)",
-                      10, p);
+    store_export_file_row f = {
+        .insurer_id = insurer_id,
+        .case_id = case_id,
+        .version = version,
+        .format = format,
+        .template_name = res->template_name,
+        .template_version = res->template_version,
+        .sha256 = sha,
+        .path = path,
+        .forced = forced,
+        .exported_by = config_get()->user,
+    };
+    return store_export_record(c, &f, err);
 }
 
 /* A forced export never turns a case in error, or one without vehicles, into an exported one:
@@ -182,11 +104,8 @@ static int mark_exported(PGconn *c, long long insurer_id, long long case_id, int
                          const export_case_outcome *out, bool forced, minca_err *err)
 {
     char cid[32];
-    snprintf(cid, sizeof cid, "%lld", case_id);
-    const char *p[] = {cid};
-    if (!keep_status &&
-        store_exec(c, err, "UPDATE cases SET status = 'exported', status_reason = NULL, updated_at = now() WHERE id = $1::bigint",
-                   1, p) < 0)
+    snprintf(cid, sizeof cid, "%lld", case_id);   /* the audit entry's entity id */
+    if (!keep_status && store_export_mark_case(c, case_id, err) < 0)
         return -1;
     json_t *details = json_pack("{s:s?, s:s?, s:i, s:s?, s:s?, s:b, s:b, s:s}", "path", out->path[0] ? out->path : NULL,
                                 "pdf_path", out->pdf_path[0] ? out->pdf_path : NULL, "version", version, "sha256",
@@ -289,30 +208,20 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     memset(&pdf, 0, sizeof pdf);
     if (formats <= 0 || formats > EXPORT_FORMAT_BOTH)
         formats = EXPORT_FORMAT_XLSX;
-    char ins[32];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    const char *pc[] = {ins, cot};
     /* One transaction with the case row locked: concurrent exports of a case take turns, so
      * each gets its own version and its own file. */
     if (store_begin(c, err) < 0)
         goto done;
-    PGresult *r = store_query(c, err, "SELECT id, status, coalesce(status_reason, ''),"
-                                      "       (SELECT string_agg(s.key, ', ' ORDER BY s.key) FROM jsonb_each(suggested) s"
-                                      "         WHERE s.value->'confirmed_by' IS NULL)"
-                                      "  FROM cases WHERE insurer_id = $1::bigint AND cot = $2 FOR UPDATE", 2, pc);
-    if (!r)
+    store_export_lock lock;
+    int found = store_export_lock_case(c, insurer_id, cot, &lock, err);
+    if (found < 0)
         goto done;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
+    if (!found) {
         minca_err_set(err, "no case %s", cot);
         goto done;
     }
-    bool in_error = strcmp(PQgetvalue(r, 0, 1), "error") == 0;
-    char reason[256];
-    snprintf(reason, sizeof reason, "%s", PQgetvalue(r, 0, 2));
-    char unconfirmed[256];
-    snprintf(unconfirmed, sizeof unconfirmed, "%s", PQgetvalue(r, 0, 3));
-    PQclear(r);
+    bool in_error = lock.in_error;
+    const char *reason = lock.reason, *unconfirmed = lock.unconfirmed;
     if (unconfirmed[0] && !force) {
         minca_err_set(err, "case %s has fields suggested by the language model that nobody confirmed (%s); "
                            "check them and run 'minca case confirm %s', or export with --force", cot, unconfirmed, cot);
@@ -323,15 +232,9 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
                            "stays in error)", cot, reason[0] ? ": " : "", reason);
         goto done;
     }
-    /* A statement of its own, after the lock: it sees the versions committed meanwhile. */
-    r = store_query(c, err,
-                    "SELECT coalesce(max(e.version), 0) + 1 FROM exports e JOIN cases k ON k.id = e.case_id"
-                    " WHERE k.insurer_id = $1::bigint AND k.cot = $2",
-                    2, pc);
-    if (!r)
+    int version = 0;
+    if (store_export_next_version(c, insurer_id, cot, &version, err) < 0)
         goto done;
-    int version = atoi(PQgetvalue(r, 0, 0));
-    PQclear(r);
     if (load_case(c, insurer_id, cot, &ec, &case_id, err) < 0)
         goto done;
     ec.version = version;

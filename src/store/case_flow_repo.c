@@ -1,0 +1,157 @@
+/* Cases as the pipeline opens and moves them. */
+#include "minca/store_case_flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_or_null(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? NULL : strdup(PQgetvalue(r, row, col));
+}
+
+int store_case_open(PGconn *c, const store_case_new *k, long long *case_id, minca_err *err)
+{
+    store_params p = {0};
+    store_param_ll(&p, k->insurer_id);
+    store_param_text(&p, k->cot);
+    store_param_ll(&p, k->message_id);
+    store_param_id(&p, k->broker_id);
+    store_param_text(&p, k->client_name);
+    store_param_text(&p, k->rfc);
+    store_param_text(&p, k->contact_json);
+    store_param_text(&p, k->coverage);
+    store_param_text(&p, k->payment_terms);
+    store_param_text(&p, k->uso);
+    store_param_text(&p, k->validity_start);
+    store_param_text(&p, k->validity_end);
+    store_param_text(&p, k->preanalysis_status);
+    store_param_text(&p, k->missing_json);
+    store_param_bool(&p, k->needs_profile);
+    store_param_text(&p, k->suggested_json);
+    PGresult *r = store_query_p(
+        c, err,
+        "INSERT INTO cases (insurer_id, cot, message_id, broker_id, client_name, rfc, contact, coverage,"
+        " payment_terms, uso, validity_start, validity_end, preanalysis_status, missing_requirements,"
+        " needs_profile, suggested)"
+        " VALUES ($1::bigint, $2, $3::bigint, $4::bigint, $5, $6, $7::jsonb, $8, $9, $10, $11::date,"
+        "         $12::date, $13, $14::jsonb, $15::boolean, $16::jsonb) RETURNING id",
+        &p);
+    if (!r)
+        return -1;
+    *case_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return 0;
+}
+
+int store_case_lock(PGconn *c, long long case_id, minca_err *err)
+{
+    store_params p = {0};
+    store_param_ll(&p, case_id);
+    return store_exec_p(c, err, "SELECT 1 FROM cases WHERE id = $1::bigint FOR UPDATE", &p);
+}
+
+int store_case_source_get(PGconn *c, long long case_id, store_case_source *out, minca_err *err)
+{
+    memset(out, 0, sizeof *out);
+    store_params p = {0};
+    store_param_ll(&p, case_id);
+    PGresult *r = store_query_p(c, err,
+                                "SELECT k.message_id, m.sender_domain, m.body_html,"
+                                "       (SELECT bp.yaml FROM broker_profiles bp WHERE bp.broker_id = k.broker_id AND bp.active"
+                                "         ORDER BY bp.version DESC LIMIT 1),"
+                                "       (SELECT bp.name || ' v' || bp.version FROM broker_profiles bp"
+                                "         WHERE bp.broker_id = k.broker_id AND bp.active ORDER BY bp.version DESC LIMIT 1)"
+                                "  FROM cases k JOIN messages m ON m.id = k.message_id WHERE k.id = $1::bigint",
+                                &p);
+    if (!r)
+        return -1;
+    int found = PQntuples(r) > 0;
+    if (found) {
+        out->message_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        out->sender_domain = dup_or_null(r, 0, 1);
+        out->body_html = dup_or_null(r, 0, 2);
+        out->profile_yaml = dup_or_null(r, 0, 3);
+        out->profile_origin = dup_or_null(r, 0, 4);
+    }
+    PQclear(r);
+    return found;
+}
+
+void store_case_source_clear(store_case_source *s)
+{
+    free(s->sender_domain);
+    free(s->body_html);
+    free(s->profile_yaml);
+    free(s->profile_origin);
+    memset(s, 0, sizeof *s);
+}
+
+int store_case_extracted(PGconn *c, long long case_id, const char *status, const char *reason, bool needs_profile,
+                         minca_err *err)
+{
+    store_params p = {0};
+    store_param_ll(&p, case_id);
+    store_param_text(&p, status);
+    store_param_text(&p, reason);
+    store_param_bool(&p, needs_profile);
+    return store_exec_p(c, err,
+                        "UPDATE cases SET status = $2, status_reason = $3, needs_profile = (needs_profile AND $4::boolean)"
+                        " OR $4::boolean, updated_at = now() WHERE id = $1::bigint",
+                        &p);
+}
+
+int store_case_codify_progress(PGconn *c, long long case_id, minca_err *err)
+{
+    store_params p = {0};
+    store_param_ll(&p, case_id);
+    return store_exec_p(c, err,
+                        "UPDATE cases k SET status_reason = 'codifying: ' ||"
+                        " (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"
+                        "   WHERE v.case_id = k.id) || ' of ' ||"
+                        " (SELECT count(*) FROM vehicle_rows v WHERE v.case_id = k.id) || ' vehicle(s) done',"
+                        " updated_at = now() WHERE k.id = $1::bigint AND k.status <> 'exported'",
+                        &p);
+}
+
+int store_case_settle_status(PGconn *c, long long case_id, minca_err *err)
+{
+    store_params p = {0};
+    store_param_ll(&p, case_id);
+    return store_exec_p(c, err,
+                        "UPDATE cases k SET updated_at = now(),"
+                        " status = CASE"
+                        "   WHEN s.rows = 0 THEN 'review'"
+                        "   WHEN s.open > 0 THEN 'review' ELSE 'ready' END,"
+                        " status_reason = CASE WHEN s.rows = 0 THEN 'no vehicle rows were extracted'"
+                        "   WHEN s.open > 0 THEN s.open || ' of ' || s.rows || ' vehicle(s) need review' END"
+                        " FROM (SELECT count(v.id) AS rows,"
+                        "              count(v.id) FILTER (WHERE x.decision IS NULL OR x.decision IN ('needs_review', 'no_match')) AS open"
+                        "         FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
+                        "        WHERE v.case_id = $1::bigint) s"
+                        " WHERE k.id = $1::bigint AND k.status <> 'exported'",
+                        &p);
+}
+
+int store_case_mark_failed(PGconn *c, long long case_id, const char *reason, minca_err *err)
+{
+    store_params p = {0};
+    store_param_ll(&p, case_id);
+    store_param_text(&p, reason);
+    return store_exec_p(c, err,
+                        "UPDATE cases SET status = 'error', status_reason = $2, updated_at = now()"
+                        " WHERE id = $1::bigint AND status <> 'exported'",
+                        &p);
+}
+
+int store_case_set_broker(PGconn *c, long long case_id, long long broker_id, minca_err *err)
+{
+    store_params p = {0};
+    store_param_ll(&p, broker_id);
+    store_param_ll(&p, case_id);
+    if (store_exec_p(c, err, "UPDATE cases SET broker_id = $1::bigint WHERE id = $2::bigint AND broker_id IS NULL", &p) < 0)
+        return -1;
+    return store_exec_p(c, err,
+                        "UPDATE messages SET broker_id = $1::bigint WHERE id = (SELECT message_id FROM cases WHERE id = $2::bigint)"
+                        " AND broker_id IS NULL",
+                        &p);
+}
