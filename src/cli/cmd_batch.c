@@ -8,6 +8,8 @@
 #include "minca/queue.h"
 #include "minca/steps.h"
 #include "minca/store.h"
+#include "minca/store_jobs.h"
+#include "minca/store_probe.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -84,53 +86,6 @@ static int enqueue_message(PGconn *c, long long insurer_id, const char *batch_id
 fail:
     store_rollback(c);
     return -1;
-}
-
-static json_t *batch_summary(PGconn *c, const char *batch_id, minca_err *err)
-{
-    const char *p[] = {batch_id};
-    json_t *items = store_query_json(
-        c, err,
-        "SELECT j.payload->>'origin' AS file, j.state, j.last_error,"
-        "       coalesce(j.result->>'outcome', CASE WHEN j.state = 'dead' THEN 'failed' ELSE j.state END) AS outcome,"
-        "       j.result->>'cot' AS cot, j.result->>'error' AS error"
-        "  FROM jobs j WHERE j.batch_id = $1 AND j.kind = 'ingest' ORDER BY j.id",
-        1, p);
-    if (!items)
-        return NULL;
-    json_t *cases = store_query_json(
-        c, err,
-        "SELECT k.cot, k.status, k.status_reason, k.client_name, k.needs_profile,"
-        "       count(v.id) AS vehicles,"
-        "       count(v.id) FILTER (WHERE x.decision = 'auto_accept') AS auto_accept,"
-        "       count(v.id) FILTER (WHERE x.decision = 'needs_review') AS needs_review,"
-        "       count(v.id) FILTER (WHERE x.decision = 'no_match') AS no_match"
-        "  FROM cases k LEFT JOIN vehicle_rows v ON v.case_id = k.id"
-        "  LEFT JOIN matches x ON x.vehicle_row_id = v.id"
-        " WHERE k.id IN (SELECT (result->>'case_id')::bigint FROM jobs"
-        "                 WHERE batch_id = $1 AND kind = 'ingest' AND (result->>'case_id')::bigint > 0)"
-        " GROUP BY k.id ORDER BY k.cot",
-        1, p);
-    json_t *failures = cases ? store_query_json(
-        c, err,
-        "SELECT j.kind, coalesce(j.payload->>'origin', k.cot) AS subject, j.last_error AS error"
-        "  FROM jobs j LEFT JOIN cases k ON k.id = (j.payload->>'case_id')::bigint"
-        " WHERE j.batch_id = $1 AND j.state = 'dead'"
-        " UNION ALL"
-        " SELECT 'ingest', j.payload->>'origin', j.result->>'error' FROM jobs j"
-        "  WHERE j.batch_id = $1 AND j.kind = 'ingest' AND (j.result->>'parse_failed')::boolean"
-        " UNION ALL"
-        " SELECT 'attachment', k.cot || ' ' || a.filename, a.error"
-        "  FROM jobs j JOIN cases k ON k.id = (j.result->>'case_id')::bigint"
-        "  JOIN attachments a ON a.message_id = k.message_id"
-        " WHERE j.batch_id = $1 AND j.kind = 'ingest' AND a.status = 'error'",
-        1, p) : NULL;
-    if (!cases || !failures) {
-        json_decref(items);
-        json_decref(cases);
-        return NULL;
-    }
-    return json_pack("{s:o, s:o, s:o}", "items", items, "cases", cases, "failures", failures);
 }
 
 static const char *js(json_t *o, const char *k)
@@ -229,14 +184,9 @@ static int enqueue_with_reconnect(PGconn *c, long long insurer_id, const char *b
     for (;;) {
         if (enqueue_message(c, insurer_id, batch_id, item, job_id, err) == 0)
             return 0;
-        if (PQstatus(c) == CONNECTION_OK) {
-            /* The failure may only show on the next statement after a restart: probe once. */
-            PGresult *r = PQexec(c, "SELECT 1");
-            bool alive = PQresultStatus(r) == PGRES_TUPLES_OK;
-            PQclear(r);
-            if (alive)
-                return -1;
-        }
+        /* The failure may only show on the next statement after a restart: probe once. */
+        if (PQstatus(c) == CONNECTION_OK && store_ping(c))
+            return -1;
         log_warn("batch: PostgreSQL connection lost while enqueuing %s (%s); reconnecting", item->origin, err->msg);
         if (!reconnect(c, &down_since))
             return -1;
@@ -396,7 +346,7 @@ static int batch_run(int argc, char **argv)
     double down_since = 0;
     json_t *sum = NULL;
     /* A server restart may only show on the next query: retry once the connection is back. */
-    while (reconnect(c, &down_since) && !(sum = batch_summary(c, batch_id, &err)) && PQstatus(c) != CONNECTION_OK)
+    while (reconnect(c, &down_since) && !(sum = store_jobs_batch_summary(c, batch_id, &err)) && PQstatus(c) != CONNECTION_OK)
         ;
     if (!sum) {
         fprintf(stderr, "minca batch: cannot read the results: %s\n", err.msg);

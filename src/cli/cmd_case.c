@@ -9,6 +9,7 @@
 #include "minca/review.h"
 #include "minca/steps.h"
 #include "minca/store.h"
+#include "minca/store_jobs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,14 +160,12 @@ static int rerun(PGconn *c, long long insurer_id, const char *cot)
         fprintf(stderr, "minca case: %s\n", err.msg);
         return 1;
     }
-    const char *pb[] = {batch};
-    PGresult *dead = store_query(c, &err, "SELECT kind, last_error FROM jobs WHERE batch_id = $1 AND state = 'dead'", 1, pb);
-    if (dead && PQntuples(dead) > 0) {
-        fprintf(stderr, "minca case: the %s step failed: %s\n", PQgetvalue(dead, 0, 0), PQgetvalue(dead, 0, 1));
-        PQclear(dead);
+    char kind[32], *reason = NULL;
+    if (store_jobs_batch_dead(c, batch, kind, &reason, &err) > 0) {
+        fprintf(stderr, "minca case: the %s step failed: %s\n", kind, reason);
+        free(reason);
         return 1;
     }
-    PQclear(dead);
     json_t *k = store_case_show(c, insurer_id, cot, &err);
     if (!k) {
         fprintf(stderr, "minca case: %s\n", err.msg);

@@ -102,26 +102,13 @@ static bool ensure_pg(worker_thread *w)
      * process stopped) is ended by the server itself. The session carries the thread's name,
      * which is how the janitor finds it. */
     int lease = w->eng->opts.lease_seconds > 0 ? w->eng->opts.lease_seconds : config_get()->lease_seconds;
-    char app[64], lock_timeout[32], idle_timeout[32];
-    snprintf(app, sizeof app, "%.63s", w->name);
-    snprintf(lock_timeout, sizeof lock_timeout, "%ds", lease + 2);
-    snprintf(idle_timeout, sizeof idle_timeout, "%ds", lease * 4 > 120 ? lease * 4 : 120);
-    const char *ps[] = {app, lock_timeout, idle_timeout};
-    store_exec(w->pg, NULL,
-               "SELECT set_config('statement_timeout', '5min', false), set_config('application_name', $1, false),"
-               " set_config('lock_timeout', $2, false), set_config('idle_in_transaction_session_timeout', $3, false)",
-               3, ps);
+    store_worker_session_setup(w->pg, w->name, lease + 2, lease * 4 > 120 ? lease * 4 : 120, NULL);
     if (w->pg_backoff)
         log_info("%s: reconnected to PostgreSQL", w->name);
     w->pg_backoff = 0;
     /* A job this thread had claimed when the connection broke is not in hand any more: give
      * it back now instead of waiting for its lease. */
-    const char *p[] = {w->name};
-    store_exec(w->pg, NULL,
-               "UPDATE jobs SET state = 'queued', run_at = now(), lease_until = NULL, updated_at = now(),"
-               " last_error = 'interrupted: the worker lost its database connection'"
-               " WHERE worker = $1 AND state = 'running'",
-               1, p);
+    store_jobs_release_worker(w->pg, w->name, NULL);
     return true;
 }
 
@@ -339,9 +326,7 @@ static void *keeper_main(void *arg)
                 if (job && queue_heartbeat(w.pg, e->workers[i]->name, job, e->opts.lease_seconds, &err) < 0)
                     log_warn("heartbeat: %s", err.msg);
             }
-            char *self = e->name;
-            const char *p[] = {self};
-            store_exec(w.pg, NULL, "UPDATE workers SET heartbeat_at = now() WHERE name = $1", 1, p);
+            store_worker_heartbeat(w.pg, e->name, NULL);
             if (core_now_seconds() >= next_janitor) {
                 if (queue_janitor(w.pg, w.redis, 30, &err) < 0)
                     log_warn("janitor: %s", err.msg);
@@ -354,8 +339,7 @@ static void *keeper_main(void *arg)
     if (w.redis)
         redisFree(w.redis);
     if (w.pg) {
-        const char *p[] = {e->name};
-        store_exec(w.pg, NULL, "DELETE FROM workers WHERE name = $1", 1, p);
+        store_worker_remove(w.pg, e->name, NULL);
         PQfinish(w.pg);
     }
     return NULL;
@@ -366,16 +350,9 @@ static int register_worker(engine *e, minca_err *err)
     PGconn *c = store_connect(err);
     if (!c)
         return -1;
-    char host[128] = "localhost", pid[16], threads[16];
+    char host[128] = "localhost";
     gethostname(host, sizeof host - 1);
-    snprintf(pid, sizeof pid, "%d", (int)getpid());
-    snprintf(threads, sizeof threads, "%d", e->n_threads);
-    const char *p[] = {e->name, host, pid, threads};
-    int rc = store_exec(c, err,
-                        "INSERT INTO workers (name, host, pid, threads) VALUES ($1, $2, $3::int, $4::int)"
-                        " ON CONFLICT (name) DO UPDATE SET heartbeat_at = now(), started_at = now(),"
-                        " threads = EXCLUDED.threads",
-                        4, p);
+    int rc = store_worker_register(c, e->name, host, (int)getpid(), e->n_threads, err);
     PQfinish(c);
     return rc;
 }
