@@ -307,8 +307,8 @@ static int batch_run(int argc, char **argv)
     }
 
     progress prog = {0};
-    steps_register_all();
-    engine_opts eo = {.threads = threads, .name = "batch", .listener = on_job, .listener_user = &prog};
+    engine_opts eo = {.threads = threads, .name = "batch", .listener = on_job, .listener_user = &prog,
+                      .handlers = steps_handlers};
     engine *eng = engine_start(&eo, &err);
     if (!eng) {
         fprintf(stderr, "minca batch: cannot start the pipeline: %s\n", err.msg);

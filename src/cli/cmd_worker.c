@@ -100,8 +100,7 @@ static int worker_run(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    steps_register_all();
-    engine_opts o = {.threads = threads, .name = "worker"};
+    engine_opts o = {.threads = threads, .name = "worker", .handlers = steps_handlers};
     engine *e = engine_start(&o, &err);
     if (!e) {
         fprintf(stderr, "minca worker: %s\n", err.msg);

@@ -12,42 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_HANDLERS 32
 #define MAX_THREADS 64
-
-static struct {
-    char kind[32];
-    engine_handler fn;
-} handlers[MAX_HANDLERS];
-static int n_handlers;
-static pthread_mutex_t handlers_lock = PTHREAD_MUTEX_INITIALIZER;
-
-void engine_register(const char *kind, engine_handler fn)
-{
-    pthread_mutex_lock(&handlers_lock);
-    for (int i = 0; i < n_handlers; i++)
-        if (strcmp(handlers[i].kind, kind) == 0) {
-            handlers[i].fn = fn;
-            pthread_mutex_unlock(&handlers_lock);
-            return;
-        }
-    if (n_handlers < MAX_HANDLERS) {
-        snprintf(handlers[n_handlers].kind, sizeof handlers[0].kind, "%s", kind);
-        handlers[n_handlers++].fn = fn;
-    }
-    pthread_mutex_unlock(&handlers_lock);
-}
-
-engine_handler engine_handler_for(const char *kind)
-{
-    engine_handler fn = NULL;
-    pthread_mutex_lock(&handlers_lock);
-    for (int i = 0; i < n_handlers; i++)
-        if (strcmp(handlers[i].kind, kind) == 0)
-            fn = handlers[i].fn;
-    pthread_mutex_unlock(&handlers_lock);
-    return fn;
-}
 
 typedef struct worker_thread {
     struct engine *eng;
@@ -69,8 +34,16 @@ struct engine {
     pthread_t keeper;
     atomic_bool stop;
     atomic_long done, failed, dead;
-    char kinds[1024];   /* the registered job kinds as a PostgreSQL array literal */
+    char kinds[1024];   /* the job kinds of opts.handlers as a PostgreSQL array literal */
 };
+
+static engine_handler_fn handler_for(const engine *e, const char *kind)
+{
+    for (const engine_handler *const *h = e->opts.handlers; *h; h++)
+        if (strcmp((*h)->kind, kind) == 0)
+            return (*h)->run;
+    return NULL;
+}
 
 static void sleep_ms(long ms)
 {
@@ -175,7 +148,7 @@ static void run_job(worker_thread *w, queue_job *job, const char *stream_entry)
     engine *e = w->eng;
     engine_ctx ctx = {.eng = e, .pg = w->pg, .redis = w->redis, .worker = w->name, .job = job};
     minca_err err = {0};
-    engine_handler fn = engine_handler_for(job->kind);
+    engine_handler_fn fn = handler_for(e, job->kind);
     int rc = -1;
     json_t *cid = json_object_get(job->payload, "case_id"), *mid = json_object_get(job->payload, "message_id");
     log_set_ids(job->id, json_is_integer(cid) ? (long long)json_integer_value(cid) : 0,
@@ -359,9 +332,12 @@ static int register_worker(engine *e, minca_err *err)
 
 engine *engine_start(const engine_opts *o, minca_err *err)
 {
+    if (!o || !o->handlers || !o->handlers[0]) {
+        minca_err_set(err, "the engine was given no job kinds to run");
+        return NULL;
+    }
     engine *e = calloc(1, sizeof *e);
-    if (o)
-        e->opts = *o;
+    e->opts = *o;
     if (e->opts.threads <= 0)
         e->opts.threads = config_get()->workers;
     if (e->opts.threads > MAX_THREADS)
@@ -373,13 +349,12 @@ engine *engine_start(const engine_opts *o, minca_err *err)
     snprintf(e->name, sizeof e->name, "%s%s%s:%d", e->opts.name ? e->opts.name : "", e->opts.name ? "@" : "",
              host, (int)getpid());
     e->n_threads = e->opts.threads;
-    pthread_mutex_lock(&handlers_lock);
     size_t used = (size_t)snprintf(e->kinds, sizeof e->kinds, "{");
-    for (int i = 0; i < n_handlers && used < sizeof e->kinds; i++)
-        used += (size_t)snprintf(e->kinds + used, sizeof e->kinds - used, "%s%s", i ? "," : "", handlers[i].kind);
+    for (const engine_handler *const *h = e->opts.handlers; *h && used < sizeof e->kinds; h++)
+        used += (size_t)snprintf(e->kinds + used, sizeof e->kinds - used, "%s%s", h == e->opts.handlers ? "" : ",",
+                                 (*h)->kind);
     if (used < sizeof e->kinds)
         snprintf(e->kinds + used, sizeof e->kinds - used, "}");
-    pthread_mutex_unlock(&handlers_lock);
     if (register_worker(e, err) < 0) {
         free(e);
         return NULL;
