@@ -70,4 +70,24 @@ engine *engine_start(const engine_opts *o, minca_err *err);
 void engine_stop(engine *e);
 engine_event_counts engine_counts(engine *e);
 
+/* ---- waiting for a batch (engine_drain) ---- */
+typedef struct engine_drain_opts {
+    int poll_ms;              /* pause between checks; default 200 */
+    /* Before each check: false gives up waiting (engine_drain returns 1). For example
+     * reconnects c after a server restart, within a give-up window. NULL: none. */
+    bool (*ready)(PGconn *c, void *user);
+    /* After a check that found pending (> 0) jobs, before the pause. NULL: none. */
+    void (*progress)(engine *e, long pending, void *user);
+    /* A check that failed: true keeps waiting (after a pause), false ends the wait with -1
+     * and the reason in err. NULL: the first failure ends the wait. */
+    bool (*failed)(const minca_err *err, void *user);
+    void *user;
+} engine_drain_opts;
+
+/* Waits, checking through c, until batch_id has no unfinished job (queued, running or failed
+ * awaiting retry) while e (and any other worker) runs them. o may be NULL. Returns 0 when
+ * the batch is finished, 1 when o->ready gave up, -1 when a check failed (err). Does not stop
+ * the engine. */
+int engine_drain(engine *e, PGconn *c, const char *batch_id, const engine_drain_opts *o, minca_err *err);
+
 #endif

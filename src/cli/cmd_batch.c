@@ -193,6 +193,39 @@ static int enqueue_with_reconnect(PGconn *c, long long insurer_id, const char *b
     }
 }
 
+/* What the wait for the batch shows and keeps. */
+typedef struct wait_view {
+    progress *prog;
+    long enqueued;
+    double started;
+    double down_since;
+} wait_view;
+
+static bool wait_connected(PGconn *c, void *user)
+{
+    wait_view *v = user;
+    return reconnect(c, &v->down_since);
+}
+
+static void wait_progress(engine *e, long pending, void *user)
+{
+    (void)e;
+    (void)pending;
+    wait_view *v = user;
+    double el = core_now_seconds() - v->started;
+    long emails = atomic_load(&v->prog->emails);
+    printf("\r  %ld/%ld emails  %ld vehicles  %.1f emails/s  %.0fs elapsed  %ld failed   ", emails, v->enqueued,
+           atomic_load(&v->prog->vehicles), el > 0 ? emails / el : 0.0, el, atomic_load(&v->prog->failures));
+    fflush(stdout);
+}
+
+static bool wait_failed(const minca_err *err, void *user)
+{
+    (void)user;
+    log_warn("batch: %s", err->msg);
+    return true;
+}
+
 static int batch_run(int argc, char **argv)
 {
     const char *insurer = config_get()->insurer, *export_dir = NULL;
@@ -314,30 +347,13 @@ static int batch_run(int argc, char **argv)
         fprintf(stderr, "minca batch: cannot start the pipeline: %s\n", err.msg);
         status = 1;
     } else {
-        long pending;
-        double down_since = 0;
-        for (;;) {
-            if (!reconnect(c, &down_since)) {
-                fprintf(stderr, "minca batch: PostgreSQL has been unreachable for %.0f s; giving up waiting "
-                                "(the jobs stay queued for any worker)\n", RECONNECT_GIVE_UP);
-                status = 1;
-                break;
-            }
-            if ((pending = queue_batch_pending(c, batch_id, &err)) == 0)
-                break;
-            if (pending < 0) {
-                log_warn("batch: %s", err.msg);
-                usleep(200 * 1000);
-                continue;
-            }
-            double el = core_now_seconds() - started;
-            if (tty) {
-                printf("\r  %ld/%ld emails  %ld vehicles  %.1f emails/s  %.0fs elapsed  %ld failed   ",
-                       atomic_load(&prog.emails), enqueued, atomic_load(&prog.vehicles),
-                       el > 0 ? atomic_load(&prog.emails) / el : 0.0, el, atomic_load(&prog.failures));
-                fflush(stdout);
-            }
-            usleep(200 * 1000);
+        wait_view view = {.prog = &prog, .enqueued = enqueued, .started = started};
+        engine_drain_opts wait = {.poll_ms = 200, .ready = wait_connected, .progress = tty ? wait_progress : NULL,
+                                  .failed = wait_failed, .user = &view};
+        if (engine_drain(eng, c, batch_id, &wait, &err) != 0) {
+            fprintf(stderr, "minca batch: PostgreSQL has been unreachable for %.0f s; giving up waiting "
+                            "(the jobs stay queued for any worker)\n", RECONNECT_GIVE_UP);
+            status = 1;
         }
         if (tty)
             printf("\r%80s\r", "");

@@ -151,11 +151,10 @@ static int rerun(PGconn *c, long long insurer_id, const char *cot)
         fprintf(stderr, "minca case: %s (the re-run stays queued for the workers)\n", err.msg);
         return 1;
     }
-    long pending;
-    while ((pending = queue_batch_pending(c, batch, &err)) > 0)
-        usleep(100 * 1000);
+    engine_drain_opts wait = {.poll_ms = 100};
+    int drained = engine_drain(e, c, batch, &wait, &err);
     engine_stop(e);
-    if (pending < 0) {
+    if (drained < 0) {
         fprintf(stderr, "minca case: %s\n", err.msg);
         return 1;
     }

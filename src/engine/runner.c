@@ -392,3 +392,25 @@ engine_event_counts engine_counts(engine *e)
     engine_event_counts c = {atomic_load(&e->done), atomic_load(&e->failed), atomic_load(&e->dead)};
     return c;
 }
+
+int engine_drain(engine *e, PGconn *c, const char *batch_id, const engine_drain_opts *o, minca_err *err)
+{
+    engine_drain_opts defaults = {0};
+    if (!o)
+        o = &defaults;
+    long pause_ms = o->poll_ms > 0 ? o->poll_ms : 200;
+    for (;;) {
+        if (o->ready && !o->ready(c, o->user))
+            return 1;
+        long pending = queue_batch_pending(c, batch_id, err);
+        if (pending == 0)
+            return 0;
+        if (pending < 0) {
+            if (!o->failed || !o->failed(err, o->user))
+                return -1;
+        } else if (o->progress) {
+            o->progress(e, pending, o->user);
+        }
+        sleep_ms(pause_ms);
+    }
+}
