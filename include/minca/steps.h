@@ -14,7 +14,6 @@
 #define STEP_INGEST "ingest"      /* {sha256, origin, source}: raw email blob -> message, case */
 #define STEP_EXTRACT "extract"    /* {case_id}: attachments and body tables -> vehicle rows */
 #define STEP_CODIFY "codify"      /* {case_id}: vehicle rows without a match -> matches */
-#define STEP_EXPORT "export"      /* {case_id, dir}: quote workbook */
 #define STEP_PROBE "probe"        /* {sleep_ms, fail}: diagnostics for operators */
 
 /* The pipeline's job kinds, NULL-terminated: engine_opts.handlers. */
