@@ -13,6 +13,7 @@
 
 #include "minca/core.h"
 #include "minca/store.h"
+#include "minca/store_jobs.h"
 
 #include <hiredis.h>
 
@@ -30,15 +31,9 @@ redisReply *queue_redis_cmd(redisContext *r, minca_err *err, const char *fmt, ..
 /* Creates the stream's consumer group if missing. */
 int queue_redis_prepare(redisContext *r, minca_err *err);
 
-/* ---- jobs (jobs.c) ---- */
-typedef struct queue_job {
-    long long id;
-    long long insurer_id;        /* 0 when none */
-    char kind[32];
-    json_t *payload;             /* owned */
-    int attempts, max_attempts;
-    char batch_id[64];
-} queue_job;
+/* ---- jobs (jobs.c; the statements are in store/job_repo.c) ---- */
+/* A claimed job: the store's row (store_jobs.h); payload owned, freed by queue_job_clear(). */
+typedef store_job queue_job;
 
 typedef struct queue_enqueue_opts {
     long long insurer_id;        /* 0: none */

@@ -8,6 +8,8 @@
 #include "minca/queue.h"
 #include "minca/steps.h"
 #include "minca/store.h"
+#include "minca/store_jobs.h"
+#include "minca/store_probe.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -84,53 +86,6 @@ static int enqueue_message(PGconn *c, long long insurer_id, const char *batch_id
 fail:
     store_rollback(c);
     return -1;
-}
-
-static json_t *batch_summary(PGconn *c, const char *batch_id, minca_err *err)
-{
-    const char *p[] = {batch_id};
-    json_t *items = store_query_json(
-        c, err,
-        "SELECT j.payload->>'origin' AS file, j.state, j.last_error,"
-        "       coalesce(j.result->>'outcome', CASE WHEN j.state = 'dead' THEN 'failed' ELSE j.state END) AS outcome,"
-        "       j.result->>'cot' AS cot, j.result->>'error' AS error"
-        "  FROM jobs j WHERE j.batch_id = $1 AND j.kind = 'ingest' ORDER BY j.id",
-        1, p);
-    if (!items)
-        return NULL;
-    json_t *cases = store_query_json(
-        c, err,
-        "SELECT k.cot, k.status, k.status_reason, k.client_name, k.needs_profile,"
-        "       count(v.id) AS vehicles,"
-        "       count(v.id) FILTER (WHERE x.decision = 'auto_accept') AS auto_accept,"
-        "       count(v.id) FILTER (WHERE x.decision = 'needs_review') AS needs_review,"
-        "       count(v.id) FILTER (WHERE x.decision = 'no_match') AS no_match"
-        "  FROM cases k LEFT JOIN vehicle_rows v ON v.case_id = k.id"
-        "  LEFT JOIN matches x ON x.vehicle_row_id = v.id"
-        " WHERE k.id IN (SELECT (result->>'case_id')::bigint FROM jobs"
-        "                 WHERE batch_id = $1 AND kind = 'ingest' AND (result->>'case_id')::bigint > 0)"
-        " GROUP BY k.id ORDER BY k.cot",
-        1, p);
-    json_t *failures = cases ? store_query_json(
-        c, err,
-        "SELECT j.kind, coalesce(j.payload->>'origin', k.cot) AS subject, j.last_error AS error"
-        "  FROM jobs j LEFT JOIN cases k ON k.id = (j.payload->>'case_id')::bigint"
-        " WHERE j.batch_id = $1 AND j.state = 'dead'"
-        " UNION ALL"
-        " SELECT 'ingest', j.payload->>'origin', j.result->>'error' FROM jobs j"
-        "  WHERE j.batch_id = $1 AND j.kind = 'ingest' AND (j.result->>'parse_failed')::boolean"
-        " UNION ALL"
-        " SELECT 'attachment', k.cot || ' ' || a.filename, a.error"
-        "  FROM jobs j JOIN cases k ON k.id = (j.result->>'case_id')::bigint"
-        "  JOIN attachments a ON a.message_id = k.message_id"
-        " WHERE j.batch_id = $1 AND j.kind = 'ingest' AND a.status = 'error'",
-        1, p) : NULL;
-    if (!cases || !failures) {
-        json_decref(items);
-        json_decref(cases);
-        return NULL;
-    }
-    return json_pack("{s:o, s:o, s:o}", "items", items, "cases", cases, "failures", failures);
 }
 
 static const char *js(json_t *o, const char *k)
@@ -229,18 +184,46 @@ static int enqueue_with_reconnect(PGconn *c, long long insurer_id, const char *b
     for (;;) {
         if (enqueue_message(c, insurer_id, batch_id, item, job_id, err) == 0)
             return 0;
-        if (PQstatus(c) == CONNECTION_OK) {
-            /* The failure may only show on the next statement after a restart: probe once. */
-            PGresult *r = PQexec(c, "SELECT 1");
-            bool alive = PQresultStatus(r) == PGRES_TUPLES_OK;
-            PQclear(r);
-            if (alive)
-                return -1;
-        }
+        /* The failure may only show on the next statement after a restart: probe once. */
+        if (PQstatus(c) == CONNECTION_OK && store_ping(c))
+            return -1;
         log_warn("batch: PostgreSQL connection lost while enqueuing %s (%s); reconnecting", item->origin, err->msg);
         if (!reconnect(c, &down_since))
             return -1;
     }
+}
+
+/* What the wait for the batch shows and keeps. */
+typedef struct wait_view {
+    progress *prog;
+    long enqueued;
+    double started;
+    double down_since;
+} wait_view;
+
+static bool wait_connected(PGconn *c, void *user)
+{
+    wait_view *v = user;
+    return reconnect(c, &v->down_since);
+}
+
+static void wait_progress(engine *e, long pending, void *user)
+{
+    (void)e;
+    (void)pending;
+    wait_view *v = user;
+    double el = core_now_seconds() - v->started;
+    long emails = atomic_load(&v->prog->emails);
+    printf("\r  %ld/%ld emails  %ld vehicles  %.1f emails/s  %.0fs elapsed  %ld failed   ", emails, v->enqueued,
+           atomic_load(&v->prog->vehicles), el > 0 ? emails / el : 0.0, el, atomic_load(&v->prog->failures));
+    fflush(stdout);
+}
+
+static bool wait_failed(const minca_err *err, void *user)
+{
+    (void)user;
+    log_warn("batch: %s", err->msg);
+    return true;
 }
 
 static int batch_run(int argc, char **argv)
@@ -357,37 +340,20 @@ static int batch_run(int argc, char **argv)
     }
 
     progress prog = {0};
-    steps_register_all();
-    engine_opts eo = {.threads = threads, .name = "batch", .listener = on_job, .listener_user = &prog};
+    engine_opts eo = {.threads = threads, .name = "batch", .listener = on_job, .listener_user = &prog,
+                      .handlers = steps_handlers};
     engine *eng = engine_start(&eo, &err);
     if (!eng) {
         fprintf(stderr, "minca batch: cannot start the pipeline: %s\n", err.msg);
         status = 1;
     } else {
-        long pending;
-        double down_since = 0;
-        for (;;) {
-            if (!reconnect(c, &down_since)) {
-                fprintf(stderr, "minca batch: PostgreSQL has been unreachable for %.0f s; giving up waiting "
-                                "(the jobs stay queued for any worker)\n", RECONNECT_GIVE_UP);
-                status = 1;
-                break;
-            }
-            if ((pending = queue_batch_pending(c, batch_id, &err)) == 0)
-                break;
-            if (pending < 0) {
-                log_warn("batch: %s", err.msg);
-                usleep(200 * 1000);
-                continue;
-            }
-            double el = core_now_seconds() - started;
-            if (tty) {
-                printf("\r  %ld/%ld emails  %ld vehicles  %.1f emails/s  %.0fs elapsed  %ld failed   ",
-                       atomic_load(&prog.emails), enqueued, atomic_load(&prog.vehicles),
-                       el > 0 ? atomic_load(&prog.emails) / el : 0.0, el, atomic_load(&prog.failures));
-                fflush(stdout);
-            }
-            usleep(200 * 1000);
+        wait_view view = {.prog = &prog, .enqueued = enqueued, .started = started};
+        engine_drain_opts wait = {.poll_ms = 200, .ready = wait_connected, .progress = tty ? wait_progress : NULL,
+                                  .failed = wait_failed, .user = &view};
+        if (engine_drain(eng, c, batch_id, &wait, &err) != 0) {
+            fprintf(stderr, "minca batch: PostgreSQL has been unreachable for %.0f s; giving up waiting "
+                            "(the jobs stay queued for any worker)\n", RECONNECT_GIVE_UP);
+            status = 1;
         }
         if (tty)
             printf("\r%80s\r", "");
@@ -396,7 +362,7 @@ static int batch_run(int argc, char **argv)
     double down_since = 0;
     json_t *sum = NULL;
     /* A server restart may only show on the next query: retry once the connection is back. */
-    while (reconnect(c, &down_since) && !(sum = batch_summary(c, batch_id, &err)) && PQstatus(c) != CONNECTION_OK)
+    while (reconnect(c, &down_since) && !(sum = store_jobs_batch_summary(c, batch_id, &err)) && PQstatus(c) != CONNECTION_OK)
         ;
     if (!sum) {
         fprintf(stderr, "minca batch: cannot read the results: %s\n", err.msg);

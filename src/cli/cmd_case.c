@@ -9,6 +9,7 @@
 #include "minca/review.h"
 #include "minca/steps.h"
 #include "minca/store.h"
+#include "minca/store_jobs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,29 +145,25 @@ static int rerun(PGconn *c, long long insurer_id, const char *cot)
     queue_dispatch(r, &job, 1);
     if (r)
         redisFree(r);
-    steps_register_all();
-    engine_opts o = {.threads = 1, .name = "rerun"};
+    engine_opts o = {.threads = 1, .name = "rerun", .handlers = steps_handlers};
     engine *e = engine_start(&o, &err);
     if (!e) {
         fprintf(stderr, "minca case: %s (the re-run stays queued for the workers)\n", err.msg);
         return 1;
     }
-    long pending;
-    while ((pending = queue_batch_pending(c, batch, &err)) > 0)
-        usleep(100 * 1000);
+    engine_drain_opts wait = {.poll_ms = 100};
+    int drained = engine_drain(e, c, batch, &wait, &err);
     engine_stop(e);
-    if (pending < 0) {
+    if (drained < 0) {
         fprintf(stderr, "minca case: %s\n", err.msg);
         return 1;
     }
-    const char *pb[] = {batch};
-    PGresult *dead = store_query(c, &err, "SELECT kind, last_error FROM jobs WHERE batch_id = $1 AND state = 'dead'", 1, pb);
-    if (dead && PQntuples(dead) > 0) {
-        fprintf(stderr, "minca case: the %s step failed: %s\n", PQgetvalue(dead, 0, 0), PQgetvalue(dead, 0, 1));
-        PQclear(dead);
+    char kind[32], *reason = NULL;
+    if (store_jobs_batch_dead(c, batch, kind, &reason, &err) > 0) {
+        fprintf(stderr, "minca case: the %s step failed: %s\n", kind, reason);
+        free(reason);
         return 1;
     }
-    PQclear(dead);
     json_t *k = store_case_show(c, insurer_id, cot, &err);
     if (!k) {
         fprintf(stderr, "minca case: %s\n", err.msg);

@@ -109,8 +109,7 @@ static int intake_run(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     engine *eng = NULL;
     if (!no_process) {
-        steps_register_all();
-        engine_opts eo = {.threads = threads, .name = "intake"};
+        engine_opts eo = {.threads = threads, .name = "intake", .handlers = steps_handlers};
         if (!(eng = engine_start(&eo, &err)))
             fprintf(stderr, "minca intake: cannot start the pipeline (%s); messages stay queued for workers\n", err.msg);
     }

@@ -155,8 +155,7 @@ static char *read_body(const char *path, minca_err *err)
 static int wait_for_case(PGconn *c, const char *batch_id, const char *message_id, bool json)
 {
     minca_err err = {0};
-    steps_register_all();
-    engine_opts eo = {.threads = 1, .name = "mail-add"};
+    engine_opts eo = {.threads = 1, .name = "mail-add", .handlers = steps_handlers};
     engine *eng = engine_start(&eo, &err);
     if (!eng) {
         fprintf(stderr, "minca mail: cannot start the pipeline: %s\n", err.msg);

@@ -9,6 +9,8 @@
 #include "minca/queue.h"
 #include "minca/servers.h"
 #include "minca/steps.h"
+#include "minca/store_jobs.h"
+#include "minca/store_probe.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -98,8 +100,7 @@ static int worker_run(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    steps_register_all();
-    engine_opts o = {.threads = threads, .name = "worker"};
+    engine_opts o = {.threads = threads, .name = "worker", .handlers = steps_handlers};
     engine *e = engine_start(&o, &err);
     if (!e) {
         fprintf(stderr, "minca worker: %s\n", err.msg);
@@ -136,47 +137,17 @@ static int worker_run(int argc, char **argv)
 
 static json_t *status_json(PGconn *c, minca_err *err)
 {
-    json_t *by_state = store_query_json(c, err,
-                                        "SELECT kind, state, count(*) AS jobs FROM jobs GROUP BY kind, state ORDER BY kind, state",
-                                        0, NULL);
-    json_t *oldest = by_state ? store_query_json(c, err,
-                                                 "SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS seconds"
-                                                 "  FROM jobs WHERE state = 'queued'",
-                                                 0, NULL) : NULL;
-    json_t *workers = oldest ? store_query_json(c, err,
-                                                "SELECT name, host, pid, threads,"
-                                                "       extract(epoch FROM now() - heartbeat_at)::float8 AS heartbeat_age"
-                                                "  FROM workers WHERE heartbeat_at > now() - interval '60 seconds' ORDER BY name",
-                                                0, NULL) : NULL;
-    json_t *rate = workers ? store_query_json(c, err,
-                                              "SELECT count(*) AS done_last_minute FROM jobs"
-                                              " WHERE state = 'done' AND finished_at > now() - interval '1 minute'",
-                                              0, NULL) : NULL;
-    json_t *dead = rate ? store_query_json(c, err,
-                                           "SELECT id, kind, attempts, last_error, to_char(updated_at, 'YYYY-MM-DD HH24:MI:SS') AS at"
-                                           "  FROM jobs WHERE state = 'dead' ORDER BY id DESC LIMIT 50",
-                                           0, NULL) : NULL;
-    if (!dead) {
-        json_decref(by_state);
-        json_decref(oldest);
-        json_decref(workers);
-        json_decref(rate);
+    json_t *queue = store_jobs_status(c, err);
+    if (!queue)
         return NULL;
-    }
     json_t *sources = intake_sources_state(c, err);
     if (!sources) {
-        json_decref(by_state);
-        json_decref(oldest);
-        json_decref(workers);
-        json_decref(rate);
-        json_decref(dead);
+        json_decref(queue);
         return NULL;
     }
-    json_t *out = json_pack("{s:o, s:o, s:O, s:o, s:O, s:o}", "sources", sources, "jobs", by_state, "oldest_queued_seconds",
-                            json_object_get(json_array_get(oldest, 0), "seconds"), "workers", workers,
-                            "done_last_minute", json_object_get(json_array_get(rate, 0), "done_last_minute"), "dead", dead);
-    json_decref(oldest);
-    json_decref(rate);
+    json_t *out = json_pack("{s:o}", "sources", sources);
+    json_object_update(out, queue);
+    json_decref(queue);
     /* The language model's usage this month; absent before the schema has it. */
     minca_err lerr = {0};
     json_t *llm = llm_usage_json(c, &lerr);
@@ -195,10 +166,7 @@ static int status_run(int argc, char **argv)
     PGconn *c = store_connect(&err);
     /* Only a user of the desk sees the queue, and only their insurers' jobs (a schema not yet
      * migrated has no users: status still tells what runs). */
-    PGresult *has_users = c ? PQexec(c, "SELECT to_regclass('users') IS NOT NULL") : NULL;
-    bool users_exist = has_users && PQresultStatus(has_users) == PGRES_TUPLES_OK && PQntuples(has_users) == 1 &&
-                       PQgetvalue(has_users, 0, 0)[0] == 't';
-    PQclear(has_users);
+    bool users_exist = c && store_table_exists(c, "users", NULL) == 1;
     if (c && users_exist && (access_login(c, &err) < 0 || store_session_apply(c, &err) < 0)) {
         fprintf(stderr, "minca status: %s\n", err.msg);
         PQfinish(c);

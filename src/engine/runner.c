@@ -12,42 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_HANDLERS 32
 #define MAX_THREADS 64
-
-static struct {
-    char kind[32];
-    engine_handler fn;
-} handlers[MAX_HANDLERS];
-static int n_handlers;
-static pthread_mutex_t handlers_lock = PTHREAD_MUTEX_INITIALIZER;
-
-void engine_register(const char *kind, engine_handler fn)
-{
-    pthread_mutex_lock(&handlers_lock);
-    for (int i = 0; i < n_handlers; i++)
-        if (strcmp(handlers[i].kind, kind) == 0) {
-            handlers[i].fn = fn;
-            pthread_mutex_unlock(&handlers_lock);
-            return;
-        }
-    if (n_handlers < MAX_HANDLERS) {
-        snprintf(handlers[n_handlers].kind, sizeof handlers[0].kind, "%s", kind);
-        handlers[n_handlers++].fn = fn;
-    }
-    pthread_mutex_unlock(&handlers_lock);
-}
-
-engine_handler engine_handler_for(const char *kind)
-{
-    engine_handler fn = NULL;
-    pthread_mutex_lock(&handlers_lock);
-    for (int i = 0; i < n_handlers; i++)
-        if (strcmp(handlers[i].kind, kind) == 0)
-            fn = handlers[i].fn;
-    pthread_mutex_unlock(&handlers_lock);
-    return fn;
-}
 
 typedef struct worker_thread {
     struct engine *eng;
@@ -69,8 +34,16 @@ struct engine {
     pthread_t keeper;
     atomic_bool stop;
     atomic_long done, failed, dead;
-    char kinds[1024];   /* the registered job kinds as a PostgreSQL array literal */
+    char kinds[1024];   /* the job kinds of opts.handlers as a PostgreSQL array literal */
 };
+
+static engine_handler_fn handler_for(const engine *e, const char *kind)
+{
+    for (const engine_handler *const *h = e->opts.handlers; *h; h++)
+        if (strcmp((*h)->kind, kind) == 0)
+            return (*h)->run;
+    return NULL;
+}
 
 static void sleep_ms(long ms)
 {
@@ -102,26 +75,13 @@ static bool ensure_pg(worker_thread *w)
      * process stopped) is ended by the server itself. The session carries the thread's name,
      * which is how the janitor finds it. */
     int lease = w->eng->opts.lease_seconds > 0 ? w->eng->opts.lease_seconds : config_get()->lease_seconds;
-    char app[64], lock_timeout[32], idle_timeout[32];
-    snprintf(app, sizeof app, "%.63s", w->name);
-    snprintf(lock_timeout, sizeof lock_timeout, "%ds", lease + 2);
-    snprintf(idle_timeout, sizeof idle_timeout, "%ds", lease * 4 > 120 ? lease * 4 : 120);
-    const char *ps[] = {app, lock_timeout, idle_timeout};
-    store_exec(w->pg, NULL,
-               "SELECT set_config('statement_timeout', '5min', false), set_config('application_name', $1, false),"
-               " set_config('lock_timeout', $2, false), set_config('idle_in_transaction_session_timeout', $3, false)",
-               3, ps);
+    store_worker_session_setup(w->pg, w->name, lease + 2, lease * 4 > 120 ? lease * 4 : 120, NULL);
     if (w->pg_backoff)
         log_info("%s: reconnected to PostgreSQL", w->name);
     w->pg_backoff = 0;
     /* A job this thread had claimed when the connection broke is not in hand any more: give
      * it back now instead of waiting for its lease. */
-    const char *p[] = {w->name};
-    store_exec(w->pg, NULL,
-               "UPDATE jobs SET state = 'queued', run_at = now(), lease_until = NULL, updated_at = now(),"
-               " last_error = 'interrupted: the worker lost its database connection'"
-               " WHERE worker = $1 AND state = 'running'",
-               1, p);
+    store_jobs_release_worker(w->pg, w->name, NULL);
     return true;
 }
 
@@ -188,7 +148,7 @@ static void run_job(worker_thread *w, queue_job *job, const char *stream_entry)
     engine *e = w->eng;
     engine_ctx ctx = {.eng = e, .pg = w->pg, .redis = w->redis, .worker = w->name, .job = job};
     minca_err err = {0};
-    engine_handler fn = engine_handler_for(job->kind);
+    engine_handler_fn fn = handler_for(e, job->kind);
     int rc = -1;
     json_t *cid = json_object_get(job->payload, "case_id"), *mid = json_object_get(job->payload, "message_id");
     log_set_ids(job->id, json_is_integer(cid) ? (long long)json_integer_value(cid) : 0,
@@ -339,9 +299,7 @@ static void *keeper_main(void *arg)
                 if (job && queue_heartbeat(w.pg, e->workers[i]->name, job, e->opts.lease_seconds, &err) < 0)
                     log_warn("heartbeat: %s", err.msg);
             }
-            char *self = e->name;
-            const char *p[] = {self};
-            store_exec(w.pg, NULL, "UPDATE workers SET heartbeat_at = now() WHERE name = $1", 1, p);
+            store_worker_heartbeat(w.pg, e->name, NULL);
             if (core_now_seconds() >= next_janitor) {
                 if (queue_janitor(w.pg, w.redis, 30, &err) < 0)
                     log_warn("janitor: %s", err.msg);
@@ -354,8 +312,7 @@ static void *keeper_main(void *arg)
     if (w.redis)
         redisFree(w.redis);
     if (w.pg) {
-        const char *p[] = {e->name};
-        store_exec(w.pg, NULL, "DELETE FROM workers WHERE name = $1", 1, p);
+        store_worker_remove(w.pg, e->name, NULL);
         PQfinish(w.pg);
     }
     return NULL;
@@ -366,25 +323,21 @@ static int register_worker(engine *e, minca_err *err)
     PGconn *c = store_connect(err);
     if (!c)
         return -1;
-    char host[128] = "localhost", pid[16], threads[16];
+    char host[128] = "localhost";
     gethostname(host, sizeof host - 1);
-    snprintf(pid, sizeof pid, "%d", (int)getpid());
-    snprintf(threads, sizeof threads, "%d", e->n_threads);
-    const char *p[] = {e->name, host, pid, threads};
-    int rc = store_exec(c, err,
-                        "INSERT INTO workers (name, host, pid, threads) VALUES ($1, $2, $3::int, $4::int)"
-                        " ON CONFLICT (name) DO UPDATE SET heartbeat_at = now(), started_at = now(),"
-                        " threads = EXCLUDED.threads",
-                        4, p);
+    int rc = store_worker_register(c, e->name, host, (int)getpid(), e->n_threads, err);
     PQfinish(c);
     return rc;
 }
 
 engine *engine_start(const engine_opts *o, minca_err *err)
 {
+    if (!o || !o->handlers || !o->handlers[0]) {
+        minca_err_set(err, "the engine was given no job kinds to run");
+        return NULL;
+    }
     engine *e = calloc(1, sizeof *e);
-    if (o)
-        e->opts = *o;
+    e->opts = *o;
     if (e->opts.threads <= 0)
         e->opts.threads = config_get()->workers;
     if (e->opts.threads > MAX_THREADS)
@@ -396,13 +349,12 @@ engine *engine_start(const engine_opts *o, minca_err *err)
     snprintf(e->name, sizeof e->name, "%s%s%s:%d", e->opts.name ? e->opts.name : "", e->opts.name ? "@" : "",
              host, (int)getpid());
     e->n_threads = e->opts.threads;
-    pthread_mutex_lock(&handlers_lock);
     size_t used = (size_t)snprintf(e->kinds, sizeof e->kinds, "{");
-    for (int i = 0; i < n_handlers && used < sizeof e->kinds; i++)
-        used += (size_t)snprintf(e->kinds + used, sizeof e->kinds - used, "%s%s", i ? "," : "", handlers[i].kind);
+    for (const engine_handler *const *h = e->opts.handlers; *h && used < sizeof e->kinds; h++)
+        used += (size_t)snprintf(e->kinds + used, sizeof e->kinds - used, "%s%s", h == e->opts.handlers ? "" : ",",
+                                 (*h)->kind);
     if (used < sizeof e->kinds)
         snprintf(e->kinds + used, sizeof e->kinds - used, "}");
-    pthread_mutex_unlock(&handlers_lock);
     if (register_worker(e, err) < 0) {
         free(e);
         return NULL;
@@ -439,4 +391,26 @@ engine_event_counts engine_counts(engine *e)
 {
     engine_event_counts c = {atomic_load(&e->done), atomic_load(&e->failed), atomic_load(&e->dead)};
     return c;
+}
+
+int engine_drain(engine *e, PGconn *c, const char *batch_id, const engine_drain_opts *o, minca_err *err)
+{
+    engine_drain_opts defaults = {0};
+    if (!o)
+        o = &defaults;
+    long pause_ms = o->poll_ms > 0 ? o->poll_ms : 200;
+    for (;;) {
+        if (o->ready && !o->ready(c, o->user))
+            return 1;
+        long pending = queue_batch_pending(c, batch_id, err);
+        if (pending == 0)
+            return 0;
+        if (pending < 0) {
+            if (!o->failed || !o->failed(err, o->user))
+                return -1;
+        } else if (o->progress) {
+            o->progress(e, pending, o->user);
+        }
+        sleep_ms(pause_ms);
+    }
 }

@@ -276,10 +276,16 @@ static int step_probe(engine_ctx *ctx, minca_err *err)
     return 0;
 }
 
-void steps_register_all(void)
-{
-    engine_register(STEP_INGEST, step_ingest);
-    engine_register(STEP_CODIFY, step_codify);
-    engine_register(STEP_PROBE, step_probe);
-    steps_register_extract();
-}
+/* ---- the table of job kinds ------------------------------------------------------------ */
+
+static const engine_handler step_ingest_entry = {STEP_INGEST, step_ingest};
+static const engine_handler step_codify_entry = {STEP_CODIFY, step_codify};
+static const engine_handler step_probe_entry = {STEP_PROBE, step_probe};
+
+const engine_handler *const steps_handlers[] = {
+    &step_ingest_entry,
+    &step_codify_entry,
+    &step_probe_entry,
+    &steps_extract_entry,
+    NULL,
+};

@@ -389,7 +389,4 @@ static int step_extract(engine_ctx *ctx, minca_err *err)
     return rc;
 }
 
-void steps_register_extract(void)
-{
-    engine_register(STEP_EXTRACT, step_extract);
-}
+const engine_handler steps_extract_entry = {STEP_EXTRACT, step_extract};

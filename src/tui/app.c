@@ -1238,10 +1238,9 @@ static void ensure_engine(tui_app *app)
         log_info("tui: tui.engine is off (MINCA_TUI_ENGINE=0): no in-process engine");
         return;
     }
-    steps_register_all();
     minca_err err = {0};
     engine_opts o = {.threads = config_get()->workers > 0 ? config_get()->workers : 1, .name = "tui",
-                     .listener = on_job_done, .listener_user = app};
+                     .listener = on_job_done, .listener_user = app, .handlers = steps_handlers};
     app->engine = engine_start(&o, &err);
     if (!app->engine)
         tui_app_message(app, TUI_EL_WARN, "pipeline not started: %s", err.msg);

@@ -26,6 +26,9 @@ static int bench_handler(engine_ctx *ctx, minca_err *err)
     return 0;
 }
 
+static const engine_handler bench_entry = {"bench", bench_handler};
+static const engine_handler *const bench_handlers[] = {&bench_entry, NULL};
+
 static void on_done(const queue_job *job, bool ok, const char *error, json_t *event, void *user)
 {
     (void)job; (void)ok; (void)error; (void)event; (void)user;
@@ -60,7 +63,7 @@ static double run_engine(PGconn *c, redisContext *r, int threads)
     double t0 = core_now_seconds();
     queue_dispatch(r, ids, N_JOBS);
     minca_err err = {0};
-    engine_opts o = {.threads = threads, .name = "bench", .listener = on_done};
+    engine_opts o = {.threads = threads, .name = "bench", .listener = on_done, .handlers = bench_handlers};
     engine *e = engine_start(&o, &err);
     if (!e)
         die("engine", &err);
@@ -140,7 +143,6 @@ int main(void)
     redisContext *r = queue_redis_connect(&err);
     if (!r || queue_redis_prepare(r, &err) < 0)
         die("redis", &err);
-    engine_register("bench", bench_handler);
     printf("queue throughput, %d no-op jobs per run (jobs/s, higher is better)\n", N_JOBS);
     printf("  %-8s %14s %22s %8s\n", "threads", "minca queue", "baseline SKIP LOCKED", "ratio");
     for (int threads = 1; threads <= 2; threads++) {

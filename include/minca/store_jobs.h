@@ -1,0 +1,106 @@
+/* store_jobs: the `jobs` table (the queue's truth) and the `workers` table (live engine
+ * processes). Every statement on them is here; queue/jobs.c adds the Redis dispatch, the
+ * engine and the CLI call these functions. Same conventions as store.h: parameterised
+ * queries, 0 / -1 with the reason in err.
+ *
+ * kinds (claims): the job kinds the caller can run as a PostgreSQL array literal
+ * ("{ingest,codify}"); NULL: any kind. */
+#ifndef MINCA_STORE_JOBS_H
+#define MINCA_STORE_JOBS_H
+
+#include "minca/store.h"
+
+/* One job as claimed by a worker. */
+typedef struct store_job {
+    long long id;
+    long long insurer_id;        /* 0 when none */
+    char kind[32];
+    json_t *payload;             /* owned; freed by store_job_clear() */
+    int attempts, max_attempts;
+    char batch_id[64];
+} store_job;
+/* Frees the payload and zeroes the job. */
+void store_job_clear(store_job *job);
+
+/* A job to insert. Every pointer is borrowed for the call only. */
+typedef struct store_job_new {
+    const char *kind;
+    json_t *payload;             /* NULL: {} */
+    long long insurer_id;        /* 0: none */
+    const char *idempotency_key; /* NULL: none; same kind + key is inserted once */
+    const char *batch_id;        /* NULL: none */
+    int max_attempts;
+    int delay_seconds;
+    bool revive_dead;            /* a dead job with the same kind and key is queued again */
+} store_job_new;
+
+/* Inserts the job (inside the caller's transaction, if any). *job_id (may be NULL) receives
+ * its id, or 0 when a job with the same kind and key already existed and was not revived. */
+int store_job_insert(PGconn *c, const store_job_new *j, long long *job_id, minca_err *err);
+
+/* Claims job id for worker with a lease of lease_seconds: 1 claimed (job filled; the caller
+ * store_job_clear()s it), 0 not claimable now (done, leased by another, not due, or of a
+ * kind not in kinds), -1 error. */
+int store_job_claim(PGconn *c, long long id, const char *worker, int lease_seconds, const char *kinds,
+                    store_job *job, minca_err *err);
+/* Same for the oldest due job (FOR UPDATE SKIP LOCKED): 1 / 0 none / -1. */
+int store_job_claim_next(PGconn *c, const char *worker, int lease_seconds, const char *kinds, store_job *job,
+                         minca_err *err);
+/* Marks a running job of worker done, keeping result (may be NULL; not stolen). Returns 1
+ * when it was marked, 0 when the worker no longer holds it (lease lost), -1 on error. */
+int store_job_done(PGconn *c, long long id, const char *worker, json_t *result, minca_err *err);
+/* Records a failure of a running job of worker: failed (retried after an exponential
+ * backoff with jitter) or dead once it used max_attempts. */
+int store_job_failed(PGconn *c, long long id, const char *worker, const char *error, minca_err *err);
+/* Extends the lease of a running job of worker. */
+int store_job_heartbeat(PGconn *c, long long id, const char *worker, int lease_seconds, minca_err *err);
+/* Puts the running jobs of worker back in the queue at once (its connection broke, so it
+ * does not hold them any more). */
+int store_jobs_release_worker(PGconn *c, const char *worker, minca_err *err);
+
+/* Janitor: running jobs whose lease expired go back to the queue (dead after max_attempts),
+ * and the database session of their stalled worker is ended. Returns how many, -1 on error. */
+int store_jobs_reclaim_expired(PGconn *c, minca_err *err);
+/* Due queued or failed jobs not touched for stale_seconds (at most limit, by id): *ids is
+ * malloc'd (caller frees; NULL when none). Returns how many, -1 on error. */
+int store_jobs_stale(PGconn *c, int stale_seconds, int limit, long long **ids, minca_err *err);
+/* Marks the jobs as just touched (a stale job waits another round before being sent again). */
+int store_jobs_touch(PGconn *c, const long long *ids, int n, minca_err *err);
+/* Folds pending metric deltas into the totals (the janitor keeps them small where nobody
+ * scrapes /metrics). */
+int store_metrics_rollup(PGconn *c, minca_err *err);
+/* Re-queues dead jobs with fresh attempts (id > 0: that one; 0: every dead job). Returns how
+ * many, -1 on error. */
+int store_jobs_retry_dead(PGconn *c, long long id, minca_err *err);
+
+/* ---- batches ---- */
+/* Jobs of the batch not yet finished (queued, running or failed awaiting retry); -1 on error. */
+long store_jobs_batch_pending(PGconn *c, const char *batch_id, minca_err *err);
+/* The first dead job of the batch: 1 found (its kind copied into kind, 32 bytes; *error is
+ * its last error, malloc'd, caller frees), 0 none, -1 on error. */
+int store_jobs_batch_dead(PGconn *c, const char *batch_id, char kind[32], char **error, minca_err *err);
+/* What a batch of ingest jobs did, as one new JSON object:
+ *   items:    [{file, state, last_error, outcome, cot, error}] one per ingest job, by id;
+ *   cases:    [{cot, status, status_reason, client_name, needs_profile, vehicles, auto_accept,
+ *              needs_review, no_match}] the cases it opened, by COT;
+ *   failures: [{kind, subject, error}] dead jobs, unreadable messages, failed attachments. */
+json_t *store_jobs_batch_summary(PGconn *c, const char *batch_id, minca_err *err);
+
+/* ---- the queue at a glance (minca status) ---- */
+/* One new JSON object: jobs [{kind, state, jobs}], oldest_queued_seconds, workers (alive in
+ * the last minute) [{name, host, pid, threads, heartbeat_age}], done_last_minute, dead (the
+ * newest 50) [{id, kind, attempts, last_error, at}]. */
+json_t *store_jobs_status(PGconn *c, minca_err *err);
+
+/* ---- workers ---- */
+/* Records (or refreshes) the engine process name running threads job threads. */
+int store_worker_register(PGconn *c, const char *name, const char *host, int pid, int threads, minca_err *err);
+int store_worker_heartbeat(PGconn *c, const char *name, minca_err *err);
+int store_worker_remove(PGconn *c, const char *name, minca_err *err);
+/* Session settings of a worker thread's connection: its application_name (the janitor finds
+ * a stalled worker's session by it), a 5-minute statement timeout, and lock and
+ * idle-in-transaction timeouts in seconds. */
+int store_worker_session_setup(PGconn *c, const char *app_name, int lock_timeout_seconds, int idle_timeout_seconds,
+                               minca_err *err);
+
+#endif
