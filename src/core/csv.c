@@ -1,4 +1,5 @@
 #include "minca/csv.h"
+#include "minca/text.h"
 
 #include <glib.h>
 #include <stdlib.h>
@@ -100,12 +101,7 @@ int csv_next(csv_reader *r, char ***fields, int *n_fields, minca_err *err)
 
 static char *fold_name(const char *s)
 {
-    char *trimmed = g_strstrip(g_strdup(s));
-    char *ascii = g_str_to_ascii(trimmed, "C");
-    char *lower = g_ascii_strdown(ascii, -1);
-    g_free(trimmed);
-    g_free(ascii);
-    return lower;
+    return text_fold(s, TEXT_FOLD_ASCII | TEXT_FOLD_TRIM);
 }
 
 int csv_header_index(char **fields, int n_fields, const char *name)
@@ -116,8 +112,8 @@ int csv_header_index(char **fields, int n_fields, const char *name)
         char *have = fold_name(fields[i]);
         if (strcmp(have, want) == 0)
             found = i;
-        g_free(have);
+        free(have);
     }
-    g_free(want);
+    free(want);
     return found;
 }
