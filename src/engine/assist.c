@@ -131,7 +131,7 @@ static void mark_suggested(intake_analysis *a, const char *const *fields, int n)
     intake_analysis_refill_missing(a);
     for (int i = 0; i < n; i++) {
         char *code = core_strdup_printf("%s" ASSIST_SUGGESTED_SUFFIX, fields[i]);
-        char **nm = realloc(a->missing, (a->n_missing + 1) * sizeof *nm);
+        char **nm = reallocarray(a->missing, a->n_missing + 1, sizeof *nm);
         if (!nm) {
             free(code);
             return;

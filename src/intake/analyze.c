@@ -41,7 +41,7 @@ static void section_add_line(section *s, const char *start, size_t len)
         if (*p == '\t')
             *p = ' ';
     l.fold = text_fold_offsets(l.orig, &l.off);
-    line *nl = realloc(s->lines, (s->n + 1) * sizeof *nl);
+    line *nl = reallocarray(s->lines, s->n + 1, sizeof *nl);
     if (!nl) {
         free(l.orig); free(l.fold); free(l.off);
         return;
@@ -137,14 +137,16 @@ static void add_text_sections(sections *out, const char *text)
     section newest = {0}, history = {0};
     for (size_t i = 0; i < all.n; i++) {
         section *dst = i < q ? &newest : &history;
-        line *nl = realloc(dst->lines, (dst->n + 1) * sizeof *nl);
-        if (!nl)
+        line *nl = reallocarray(dst->lines, dst->n + 1, sizeof *nl);
+        if (!nl) {
+            free(all.lines[i].orig); free(all.lines[i].fold); free(all.lines[i].off);
             continue;
+        }
         dst->lines = nl;
         dst->lines[dst->n++] = all.lines[i];
     }
     free(all.lines);
-    section *ns = realloc(out->s, (out->n + 2) * sizeof *ns);
+    section *ns = reallocarray(out->s, out->n + 2, sizeof *ns);
     if (!ns) {
         section_free(&newest);
         section_free(&history);

@@ -1,5 +1,5 @@
 /* Small helpers for intake: UTF-8 repair, charset conversion, filename sanitising, string
- * vectors and accent folding. */
+ * vectors. Accent folding is core's (minca/text.h). */
 #include "intake_internal.h"
 
 #include <ctype.h>
@@ -159,7 +159,7 @@ void intake_strv_push(char ***v, size_t *n, char *owned)
 {
     if (!owned)
         return;
-    char **nv = realloc(*v, (*n + 1) * sizeof **v);
+    char **nv = reallocarray(*v, *n + 1, sizeof **v);
     if (!nv) {
         free(owned);
         return;

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 
 typedef struct table_row {
@@ -102,8 +103,10 @@ void tui_table_clear(tui_table *t)
 void tui_table_add(tui_table *t, const char *key, const char *const *cells, tui_elem elem, json_t *data)
 {
     if (t->nrows == t->cap) {
+        if (t->cap > INT_MAX / 2)
+            return;
         int cap = t->cap ? t->cap * 2 : 64;
-        table_row *rows = realloc(t->rows, sizeof *rows * (size_t)cap);
+        table_row *rows = reallocarray(t->rows, (size_t)cap, sizeof *rows);
         if (!rows)
             return;
         t->rows = rows;
