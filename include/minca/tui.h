@@ -123,12 +123,9 @@ const char *tui_theme_describe(void);
 
 /* ---- text (text.c): UTF-8 by display columns ------------------------------------------ */
 
-/* Display width of UTF-8 text (invalid bytes and control characters count as one column). */
+/* Measuring and fitting are text_display_width() and text_fit_width() (minca/text.h); these two
+ * names call them, for the callers that still use them. */
 int tui_text_width(const char *utf8);
-/* Copies utf8 into out fitted to exactly `width` columns: truncated with "…" when longer,
- * padded with spaces when shorter (on the left when right_align). Invalid bytes become '?',
- * control characters (tabs, newlines) become spaces. out is always NUL-terminated; when
- * outsz is too small the text is cut short. Returns the number of bytes written. */
 size_t tui_text_fit(const char *utf8, int width, bool right_align, char *out, size_t outsz);
 /* Draws a horizontal rule ("─") of width columns at (y, x). */
 void tui_text_rule(WINDOW *w, int y, int x, int width);
@@ -142,8 +139,6 @@ void tui_text_when(const char *iso, char *out, size_t outsz);
  * ("AUT 4X4 · SENTRA SENSE 5OCUP" beside "SENTRA SENSE STD 4X2 5OCUP"). Without a
  * difference, text as it is. malloc'd. */
 char *tui_text_distinct(const char *text, const char *const *others, int n);
-/* Case- and accent-folded copy for matching ("Peña" and "PENA" fold alike). malloc'd. */
-char *tui_text_fold(const char *utf8);
 /* Splits text into lines no wider than width columns, breaking at spaces where possible;
  * calls fn for each line (a malloc'd string that fn takes). */
 void tui_text_wrap(const char *utf8, int width, void (*fn)(char *line, void *user), void *user);

@@ -1,5 +1,5 @@
 #include "minca/cli.h"
-#include "minca/tui.h"
+#include "minca/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,6 +71,6 @@ const char *cli_fit(const char *s, int width)
     static int next;
     char *out = bufs[next];
     next = (next + 1) % 8;
-    tui_text_fit(s ? s : "", width, false, out, sizeof bufs[0]);
+    text_fit_width(s ? s : "", width, false, out, sizeof bufs[0]);
     return out;
 }

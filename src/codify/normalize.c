@@ -1,58 +1,12 @@
 /* Unicode -> upper-case ASCII normalisation and the tokenizer shared by catalog and queries. */
 #include "internal.h"
+#include "minca/text.h"
 
-#include <ctype.h>
 #include <string.h>
 
 static bool is_alpha(char c) { return c >= 'A' && c <= 'Z'; }
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
-
-/* Folds one code point to an ASCII upper-case letter/digit/punctuation byte, or ' '. */
-static char fold_char(gunichar c)
-{
-    if (c < 0x80)
-        return (char)toupper((int)c);
-    gunichar d[8];
-    gsize n = g_unichar_fully_decompose(c, FALSE, d, G_N_ELEMENTS(d));
-    if (n > 0 && d[0] < 0x80 && g_ascii_isalpha((int)d[0]))
-        return (char)g_ascii_toupper((gchar)d[0]);
-    return ' ';
-}
-
-/* First pass: code points to ASCII (punctuation kept). Returns bytes written. */
-static size_t fold_ascii(const char *in, size_t len, char *out, size_t cap)
-{
-    size_t o = 0;
-    bool ascii = true;
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)in[i] >= 0x80) {
-            ascii = false;
-            break;
-        }
-    if (ascii) {
-        for (size_t i = 0; i < len && o + 1 < cap; i++)
-            out[o++] = in[i] == '\0' ? ' ' : (char)toupper((unsigned char)in[i]);
-        out[o] = '\0';
-        return o;
-    }
-    char *valid = NULL;
-    const char *p = in;
-    const char *end = in + len;
-    if (!g_utf8_validate(in, (gssize)len, NULL)) {
-        valid = g_utf8_make_valid(in, (gssize)len);
-        p = valid;
-        end = valid + strlen(valid);
-    }
-    while (p < end && *p && o + 1 < cap) {
-        gunichar c = g_utf8_get_char(p);
-        out[o++] = fold_char(c);
-        p = g_utf8_next_char(p);
-    }
-    out[o] = '\0';
-    g_free(valid);
-    return o;
-}
 
 size_t codify_normalize(const char *in, char *out, size_t cap)
 {
@@ -63,7 +17,7 @@ size_t codify_normalize(const char *in, char *out, size_t cap)
         return 0;
     size_t len = strnlen(in, CODIFY_MAX_INPUT);
     char tmp[CODIFY_MAX_INPUT + 1];
-    size_t n = fold_ascii(in, len, tmp, sizeof tmp);
+    size_t n = text_fold_ascii_upper(in, len, tmp, sizeof tmp);
 
     size_t o = 0;
     bool pending_space = false;

@@ -1,6 +1,8 @@
 #include "minca/csv.h"
+#include "minca/text.h"
 
 #include <glib.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,8 +12,7 @@ struct csv_reader {
     char delim;
     long line, record_line;
     GString *buf;          /* all fields of the current record, NUL-separated */
-    char **fields;
-    int cap_fields;
+    GPtrArray *fields;     /* char* into buf, one per field of the current record */
 };
 
 csv_reader *csv_reader_new(const char *data, size_t len, char delimiter)
@@ -22,6 +23,7 @@ csv_reader *csv_reader_new(const char *data, size_t len, char delimiter)
     r->delim = delimiter ? delimiter : ',';
     r->line = 1;
     r->buf = g_string_sized_new(256);
+    r->fields = g_ptr_array_new();
     /* Skip a UTF-8 byte order mark. */
     if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
         r->pos = 3;
@@ -33,7 +35,7 @@ void csv_reader_free(csv_reader *r)
     if (!r)
         return;
     g_string_free(r->buf, TRUE);
-    free(r->fields);
+    g_ptr_array_free(r->fields, TRUE);
     free(r);
 }
 
@@ -85,27 +87,22 @@ int csv_next(csv_reader *r, char ***fields, int *n_fields, minca_err *err)
         g_array_free(starts, TRUE);
         return minca_err_set(err, "line %ld: unterminated quoted field", r->record_line);
     }
-    int n = (int)starts->len;
-    if (n > r->cap_fields) {
-        r->cap_fields = n * 2;
-        r->fields = realloc(r->fields, sizeof *r->fields * (size_t)r->cap_fields);
+    if (starts->len > INT_MAX) {
+        g_array_free(starts, TRUE);
+        return minca_err_set(err, "line %ld: too many fields", r->record_line);
     }
-    for (int i = 0; i < n; i++)
-        r->fields[i] = r->buf->str + g_array_index(starts, gsize, (guint)i);
+    g_ptr_array_set_size(r->fields, (gint)starts->len);
+    for (guint i = 0; i < starts->len; i++)
+        g_ptr_array_index(r->fields, i) = r->buf->str + g_array_index(starts, gsize, i);
     g_array_free(starts, TRUE);
-    *fields = r->fields;
-    *n_fields = n;
+    *fields = (char **)r->fields->pdata;
+    *n_fields = (int)r->fields->len;
     return 1;
 }
 
 static char *fold_name(const char *s)
 {
-    char *trimmed = g_strstrip(g_strdup(s));
-    char *ascii = g_str_to_ascii(trimmed, "C");
-    char *lower = g_ascii_strdown(ascii, -1);
-    g_free(trimmed);
-    g_free(ascii);
-    return lower;
+    return text_fold(s, TEXT_FOLD_ASCII | TEXT_FOLD_TRIM);
 }
 
 int csv_header_index(char **fields, int n_fields, const char *name)
@@ -116,8 +113,8 @@ int csv_header_index(char **fields, int n_fields, const char *name)
         char *have = fold_name(fields[i]);
         if (strcmp(have, want) == 0)
             found = i;
-        g_free(have);
+        free(have);
     }
-    g_free(want);
+    free(want);
     return found;
 }

@@ -43,7 +43,10 @@ void vehicle_row_add_issue(vehicle_row *row, const char *field, const char *seve
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    row->issues = realloc(row->issues, sizeof *row->issues * (size_t)(row->n_issues + 1));
+    vehicle_issue *grown = reallocarray(row->issues, (size_t)row->n_issues + 1, sizeof *grown);
+    if (!grown)
+        return; /* out of memory: the issue is dropped, the row keeps the ones it has */
+    row->issues = grown;
     vehicle_issue *is = &row->issues[row->n_issues++];
     is->field = field ? strdup(field) : NULL;
     is->severity = strdup(severity ? severity : "warn");

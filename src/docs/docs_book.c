@@ -1,5 +1,6 @@
 /* docs: format sniffing, limits, the book object shared by every reader, small helpers. */
 #include "docs_internal.h"
+#include "minca/text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -583,32 +584,15 @@ char *docs_fold(const char *s)
 {
     if (!s)
         return strdup("");
-    char *valid = g_utf8_make_valid(s, -1);
-    char *ascii = g_str_to_ascii(valid, "C");
-    g_free(valid);
-    GString *out = g_string_sized_new(strlen(ascii));
-    bool space = false;
-    for (const char *p = ascii; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (g_ascii_isalnum(c)) {
-            if (space && out->len)
-                g_string_append_c(out, ' ');
-            space = false;
-            g_string_append_c(out, (char)g_ascii_tolower(c));
-        } else {
-            space = true;
-        }
-    }
-    g_free(ascii);
-    if (out->len == 0) {
+    char *folded = text_fold(s, TEXT_FOLD_ASCII | TEXT_FOLD_WORDS);
+    if (folded && !*folded) {
         /* punctuation-only headers such as "#" fold to themselves, trimmed */
+        free(folded);
         char *trimmed = g_strstrip(g_strdup(s));
-        g_string_assign(out, trimmed);
+        folded = strdup(trimmed);
         g_free(trimmed);
     }
-    char *r = strdup(out->str);
-    g_string_free(out, TRUE);
-    return r;
+    return folded;
 }
 
 /* ---- grid source ---- */

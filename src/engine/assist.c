@@ -4,6 +4,7 @@
 #include "minca/assist.h"
 #include "minca/config.h"
 #include "minca/llm.h"
+#include "minca/text.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -23,28 +24,7 @@ static const char *const system_rules =
 /* Accent-free, case-folded, single-spaced copy (malloc'd) for "does the mail say this" checks. */
 static char *fold(const char *s)
 {
-    char *nfd = g_utf8_normalize(s ? s : "", -1, G_NORMALIZE_NFD);
-    GString *out = g_string_new(NULL);
-    bool space = true;
-    for (const char *p = nfd; p && *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        if (g_unichar_ismark(c))
-            continue;
-        if (!g_unichar_isalnum(c)) {
-            if (!space)
-                g_string_append_c(out, ' ');
-            space = true;
-            continue;
-        }
-        g_string_append_unichar(out, g_unichar_tolower(c));
-        space = false;
-    }
-    while (out->len && out->str[out->len - 1] == ' ')
-        g_string_truncate(out, out->len - 1);
-    g_free(nfd);
-    char *r = strdup(out->str);
-    g_string_free(out, TRUE);
-    return r;
+    return text_fold(s, TEXT_FOLD_WORDS);
 }
 
 static bool grounded(const char *folded_text, const char *value)
@@ -151,7 +131,7 @@ static void mark_suggested(intake_analysis *a, const char *const *fields, int n)
     intake_analysis_refill_missing(a);
     for (int i = 0; i < n; i++) {
         char *code = core_strdup_printf("%s" ASSIST_SUGGESTED_SUFFIX, fields[i]);
-        char **nm = realloc(a->missing, (a->n_missing + 1) * sizeof *nm);
+        char **nm = reallocarray(a->missing, a->n_missing + 1, sizeof *nm);
         if (!nm) {
             free(code);
             return;

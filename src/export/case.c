@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,8 +20,10 @@ void export_case_init(export_case *c)
 export_row *export_case_add_row(export_case *c)
 {
     if (c->n_rows == c->cap_rows) {
+        if (c->cap_rows > INT_MAX / 2)
+            abort();
         int cap = c->cap_rows ? c->cap_rows * 2 : 64;
-        export_row *rows = realloc(c->rows, sizeof *rows * (size_t)cap);
+        export_row *rows = reallocarray(c->rows, (size_t)cap, sizeof *rows);
         if (!rows)
             abort();
         c->rows = rows;

@@ -1,6 +1,7 @@
 /* export templates: the workbook layout (columns, types, formats, sources) as YAML data. */
 #include "export_internal.h"
 #include "minca/config.h"
+#include "minca/text.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -634,20 +635,7 @@ done:
 /* Upper-cased, accents removed: "Básica" and "BASICA" name the same package. */
 static char *fold_name(const char *s)
 {
-    char *valid = g_utf8_make_valid(s, -1);
-    char *nfd = g_utf8_normalize(valid, -1, G_NORMALIZE_NFD);
-    GString *out = g_string_new(NULL);
-    for (const char *p = nfd ? nfd : valid; *p; p = g_utf8_next_char(p)) {
-        gunichar ch = g_utf8_get_char(p);
-        if (g_unichar_ismark(ch))
-            continue;
-        g_string_append_unichar(out, g_unichar_toupper(ch));
-    }
-    g_free(nfd);
-    g_free(valid);
-    char *trimmed = strdup(core_trim(out->str));
-    g_string_free(out, TRUE);
-    return trimmed;
+    return text_fold(s, TEXT_FOLD_UPPER | TEXT_FOLD_TRIM);
 }
 
 const export_coverage_package *export_coverage_find(const export_coverage *cov, const char *name)

@@ -4,10 +4,11 @@
  * The text is cut into sections, newest first: the part above the quoted history, the quoted
  * history, then each forwarded message. Each field is taken from the first section that
  * states it; inside a section a "Label: value" line beats a free-text sentence. Matching
- * runs on an accent-free lower-case copy of each line (intake_fold) and values are cut from
+ * runs on an accent-free lower-case copy of each line (text_fold_offsets) and values are cut from
  * the original text, so accents and Ñ survive. */
 #include "intake_internal.h"
 #include "minca/config.h"
+#include "minca/text.h"
 
 #include <ctype.h>
 #include <glib.h>
@@ -39,8 +40,8 @@ static void section_add_line(section *s, const char *start, size_t len)
     for (char *p = l.orig; *p; p++)
         if (*p == '\t')
             *p = ' ';
-    l.fold = intake_fold(l.orig, &l.off);
-    line *nl = realloc(s->lines, (s->n + 1) * sizeof *nl);
+    l.fold = text_fold_offsets(l.orig, &l.off);
+    line *nl = reallocarray(s->lines, s->n + 1, sizeof *nl);
     if (!nl) {
         free(l.orig); free(l.fold); free(l.off);
         return;
@@ -136,14 +137,16 @@ static void add_text_sections(sections *out, const char *text)
     section newest = {0}, history = {0};
     for (size_t i = 0; i < all.n; i++) {
         section *dst = i < q ? &newest : &history;
-        line *nl = realloc(dst->lines, (dst->n + 1) * sizeof *nl);
-        if (!nl)
+        line *nl = reallocarray(dst->lines, dst->n + 1, sizeof *nl);
+        if (!nl) {
+            free(all.lines[i].orig); free(all.lines[i].fold); free(all.lines[i].off);
             continue;
+        }
         dst->lines = nl;
         dst->lines[dst->n++] = all.lines[i];
     }
     free(all.lines);
-    section *ns = realloc(out->s, (out->n + 2) * sizeof *ns);
+    section *ns = reallocarray(out->s, out->n + 2, sizeof *ns);
     if (!ns) {
         section_free(&newest);
         section_free(&history);
@@ -309,7 +312,7 @@ static const char USO_FALLBACK[] = "carga = CARGA\nparticular = PARTICULAR\ncome
 
 static char *fold_plain(const char *s)
 {
-    char *f = intake_fold(s, NULL);
+    char *f = text_fold_offsets(s, NULL);
     g_strstrip(f);
     return f;
 }
@@ -905,7 +908,7 @@ static char *value_until(const line *l, size_t vs, const char *const *stops)
  * norm knows. */
 static const char *classify(const char *v, const char *(*norm)(const char *fold))
 {
-    char *fv = v ? intake_fold(v, NULL) : NULL;
+    char *fv = v ? text_fold_offsets(v, NULL) : NULL;
     const char *c = fv ? norm(fv) : NULL;
     free(fv);
     return c;

@@ -127,7 +127,7 @@ typedef struct table_build {
 
 static void add_cell(intake_html_row *row, char *text)
 {
-    char **nc = realloc(row->cells, (row->n_cells + 1) * sizeof *nc);
+    char **nc = reallocarray(row->cells, row->n_cells + 1, sizeof *nc);
     if (!nc) {
         free(text);
         return;
@@ -138,7 +138,7 @@ static void add_cell(intake_html_row *row, char *text)
 
 static void add_row(intake_html_table *t, intake_html_row *row)
 {
-    intake_html_row *nr = realloc(t->rows, (t->n_rows + 1) * sizeof *nr);
+    intake_html_row *nr = reallocarray(t->rows, t->n_rows + 1, sizeof *nr);
     if (!nr) {
         for (size_t i = 0; i < row->n_cells; i++)
             free(row->cells[i]);

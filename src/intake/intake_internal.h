@@ -19,11 +19,6 @@ char *intake_to_utf8(const char *data, size_t len, const char *charset, char **n
 /* Calls g_mime_init() and xmlInitParser() exactly once, from any thread. */
 void intake_gmime_init(void);
 
-/* ASCII lower-case, accent-free, one byte per character of s (multi-byte characters without
- * a plain letter become '?'); offsets[i] is the byte offset in s of folded[i]. Both malloc'd;
- * offsets has strlen(folded)+1 entries (the last is strlen(s)). */
-char *intake_fold(const char *s, size_t **offsets);
-
 json_t *intake_json_strv(char *const *v, size_t n);
 
 /* True when the normalised RFC has the SAT shape and a real date (check digit not verified). */

@@ -355,7 +355,7 @@ static void walk_message_part(parse_ctx *ctx, intake_message *owner, GMimeMessag
     if (body)
         walk(ctx, fw, body, cont, false, depth + 1);
     free(cont);
-    intake_message **nf = realloc(owner->forwarded, (owner->n_forwarded + 1) * sizeof *nf);
+    intake_message **nf = reallocarray(owner->forwarded, owner->n_forwarded + 1, sizeof *nf);
     if (!nf) {
         intake_message_free(fw);
         return;

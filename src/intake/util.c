@@ -1,5 +1,5 @@
 /* Small helpers for intake: UTF-8 repair, charset conversion, filename sanitising, string
- * vectors and accent folding. */
+ * vectors. Accent folding is core's (minca/text.h). */
 #include "intake_internal.h"
 
 #include <ctype.h>
@@ -159,7 +159,7 @@ void intake_strv_push(char ***v, size_t *n, char *owned)
 {
     if (!owned)
         return;
-    char **nv = realloc(*v, (*n + 1) * sizeof **v);
+    char **nv = reallocarray(*v, *n + 1, sizeof **v);
     if (!nv) {
         free(owned);
         return;
@@ -204,53 +204,4 @@ json_t *intake_json_strv(char *const *v, size_t n)
     for (size_t i = 0; i < n; i++)
         json_array_append_new(a, json_string(v[i]));
     return a;
-}
-
-static char fold_char(gunichar c)
-{
-    if (c < 0x80)
-        return (char)g_ascii_tolower((gchar)c);
-    switch (c) {
-    case 0xE0: case 0xE1: case 0xE2: case 0xE3: case 0xE4: case 0xE5:
-    case 0xC0: case 0xC1: case 0xC2: case 0xC3: case 0xC4: case 0xC5: return 'a';
-    case 0xE8: case 0xE9: case 0xEA: case 0xEB: case 0xC8: case 0xC9: case 0xCA: case 0xCB: return 'e';
-    case 0xEC: case 0xED: case 0xEE: case 0xEF: case 0xCC: case 0xCD: case 0xCE: case 0xCF: return 'i';
-    case 0xF2: case 0xF3: case 0xF4: case 0xF5: case 0xF6:
-    case 0xD2: case 0xD3: case 0xD4: case 0xD5: case 0xD6: return 'o';
-    case 0xF9: case 0xFA: case 0xFB: case 0xFC: case 0xD9: case 0xDA: case 0xDB: case 0xDC: return 'u';
-    case 0xF1: case 0xD1: return 'n';
-    case 0xE7: case 0xC7: return 'c';
-    case 0xA0: case 0x2007: case 0x202F: case 0x2002: case 0x2003: case 0x2009: return ' ';
-    case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2014: return '-';
-    case 0xBA: case 0xB0: return 'o';
-    default: return '?';
-    }
-}
-
-char *intake_fold(const char *s, size_t **offsets)
-{
-    size_t len = strlen(s);
-    char *out = malloc(len + 1);
-    size_t *off = malloc((len + 1) * sizeof *off);
-    size_t n = 0;
-    const char *p = s;
-    while (*p) {
-        const char *next = g_utf8_next_char(p);
-        gunichar c = g_utf8_get_char_validated(p, -1);
-        if (c == (gunichar)-1 || c == (gunichar)-2) {
-            c = '?';
-            next = p + 1;
-        }
-        out[n] = fold_char(c);
-        off[n] = (size_t)(p - s);
-        n++;
-        p = next;
-    }
-    out[n] = '\0';
-    off[n] = len;
-    if (offsets)
-        *offsets = off;
-    else
-        free(off);
-    return out;
 }

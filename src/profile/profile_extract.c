@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,8 +16,11 @@ static void add_note(profile_result *res, const char *fmt, ...)
     va_start(ap, fmt);
     char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    res->notes = realloc(res->notes, sizeof *res->notes * (size_t)(res->n_notes + 1));
-    res->notes[res->n_notes++] = strdup(msg);
+    char **grown = reallocarray(res->notes, (size_t)res->n_notes + 1, sizeof *grown);
+    if (grown) { /* out of memory: the note is dropped, the others kept */
+        res->notes = grown;
+        res->notes[res->n_notes++] = strdup(msg);
+    }
     g_free(msg);
 }
 
@@ -741,7 +745,10 @@ static void add_headerless_columns(profile_result *res, int n_headers, const GAr
         int n = g_array_index(beyond, int, k);
         if (!n)
             continue;
-        res->columns = realloc(res->columns, sizeof *res->columns * (size_t)(res->n_columns + 1));
+        profile_column *grown = reallocarray(res->columns, (size_t)res->n_columns + 1, sizeof *grown);
+        if (!grown)
+            return;
+        res->columns = grown;
         profile_column *pc = &res->columns[res->n_columns++];
         memset(pc, 0, sizeof *pc);
         pc->col = n_headers + (int)k;
@@ -873,8 +880,13 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
     vehicle_row streamed;
     while ((n = docs_table_next(book, &t, &row, err)) == 1) {
         if (!opt->on_row && res->n_rows == cap) {
+            vehicle_row *grown = cap <= INT_MAX / 2 ? reallocarray(res->rows, cap ? (size_t)cap * 2 : 32, sizeof *grown) : NULL;
+            if (!grown) {
+                minca_err_set(err, "out of memory after %d rows", res->n_rows);
+                goto done;
+            }
+            res->rows = grown;
             cap = cap ? cap * 2 : 32;
-            res->rows = realloc(res->rows, sizeof *res->rows * (size_t)cap);
         }
         vehicle_row *vr = opt->on_row ? &streamed : &res->rows[res->n_rows];
         int keep = build_row(&x, row, vr, err);

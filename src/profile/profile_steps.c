@@ -4,6 +4,7 @@
  * whether it takes arguments, how it reads them and how it rewrites a value. A new step is
  * one function (two with arguments) and one row here. */
 #include "profile_internal.h"
+#include "minca/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,19 +38,12 @@ static char *step_lower(const pf_step *st, const char *s)
 static char *step_remove_accents(const pf_step *st, const char *s)
 {
     (void)st;
-    char *nfd = g_utf8_normalize(s, -1, G_NORMALIZE_NFD);
-    if (!nfd)
+    if (!g_utf8_validate(s, -1, NULL))
         return g_strdup(s);
-    GString *out = g_string_sized_new(strlen(nfd));
-    for (const char *p = nfd; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        GUnicodeType t = g_unichar_type(c);
-        if (t == G_UNICODE_NON_SPACING_MARK || t == G_UNICODE_SPACING_MARK || t == G_UNICODE_ENCLOSING_MARK)
-            continue;
-        g_string_append_unichar(out, c);
-    }
-    g_free(nfd);
-    return g_string_free(out, FALSE);
+    char *folded = text_fold(s, TEXT_FOLD_KEEP_CASE);
+    char *r = g_strdup(folded); /* the steps hand out GLib memory */
+    free(folded);
+    return r;
 }
 
 /* replace: {pattern: REGEX, with: TEXT} */

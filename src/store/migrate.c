@@ -21,25 +21,21 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int list_migrations(const char *dir, char ***names, int *count, minca_err *err)
+/* The migration file names of dir, sorted; *names is a GPtrArray of g_strdup'd names that frees
+ * them (g_ptr_array_unref). */
+static int list_migrations(const char *dir, GPtrArray **names, minca_err *err)
 {
     DIR *d = opendir(dir);
     if (!d)
         return minca_err_set(err, "cannot open migrations directory %s", dir);
-    int cap = 16, n = 0;
-    char **v = malloc(sizeof *v * (size_t)cap);
+    GPtrArray *v = g_ptr_array_new_with_free_func(g_free);
     struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!is_migration_name(e->d_name))
-            continue;
-        if (n == cap)
-            v = realloc(v, sizeof *v * (size_t)(cap *= 2));
-        v[n++] = strdup(e->d_name);
-    }
+    while ((e = readdir(d)))
+        if (is_migration_name(e->d_name))
+            g_ptr_array_add(v, g_strdup(e->d_name));
     closedir(d);
-    qsort(v, (size_t)n, sizeof *v, by_name);
+    g_ptr_array_sort(v, by_name);
     *names = v;
-    *count = n;
     return 0;
 }
 
@@ -98,9 +94,9 @@ done:
 
 int store_migrate(PGconn *c, const char *dir, int *applied_out, minca_err *err)
 {
-    char **names = NULL;
-    int count = 0, applied = 0, rc = -1;
-    if (list_migrations(dir, &names, &count, err) < 0)
+    GPtrArray *names = NULL;
+    int applied = 0, rc = -1;
+    if (list_migrations(dir, &names, err) < 0)
         return -1;
     if (store_exec(c, err, "SELECT pg_advisory_lock(" MIGRATION_LOCK_KEY ")", 0, NULL) < 0)
         goto done;
@@ -111,14 +107,12 @@ int store_migrate(PGconn *c, const char *dir, int *applied_out, minca_err *err)
                    0, NULL) < 0)
         goto unlock;
     rc = 0;
-    for (int i = 0; i < count && rc == 0; i++)
-        rc = apply_one(c, dir, names[i], &applied, err);
+    for (guint i = 0; i < names->len && rc == 0; i++)
+        rc = apply_one(c, dir, g_ptr_array_index(names, i), &applied, err);
 unlock:
     store_exec(c, NULL, "SELECT pg_advisory_unlock(" MIGRATION_LOCK_KEY ")", 0, NULL);
 done:
-    for (int i = 0; i < count; i++)
-        free(names[i]);
-    free(names);
+    g_ptr_array_unref(names);
     if (applied_out)
         *applied_out = applied;
     return rc;
@@ -126,13 +120,12 @@ done:
 
 int store_migrations_pending(PGconn *c, const char *dir, int *pending, int *unknown, minca_err *err)
 {
-    char **names = NULL;
-    int count = 0;
-    if (list_migrations(dir, &names, &count, err) < 0)
+    GPtrArray *names = NULL;
+    if (list_migrations(dir, &names, err) < 0)
         return -1;
     GString *versions = g_string_new("{");
-    for (int i = 0; i < count; i++)
-        g_string_append_printf(versions, "%s%.3s", i ? "," : "", names[i]);
+    for (guint i = 0; i < names->len; i++)
+        g_string_append_printf(versions, "%s%.3s", i ? "," : "", (const char *)g_ptr_array_index(names, i));
     g_string_append_c(versions, '}');
     const char *p[] = {versions->str};
     PGresult *r = store_query(c, err,
@@ -141,9 +134,7 @@ int store_migrations_pending(PGconn *c, const char *dir, int *pending, int *unkn
                               "       (SELECT count(*) FROM schema_migrations WHERE version <> ALL ($1::int[]))",
                               1, p);
     g_string_free(versions, TRUE);
-    for (int i = 0; i < count; i++)
-        free(names[i]);
-    free(names);
+    g_ptr_array_unref(names);
     if (!r)
         return -1;
     *pending = atoi(PQgetvalue(r, 0, 0));

@@ -7,6 +7,7 @@
  * window: more days, wider bars, longer sparklines, more brokers. */
 #include "minca/config.h"
 #include "minca/store_tui.h"
+#include "minca/text.h"
 #include "minca/tui.h"
 
 #include <langinfo.h>
@@ -263,7 +264,7 @@ static void draw_brokers(dashboard *d, WINDOW *w, int y, int x, int h, int width
         int namew = width - 38 > 12 ? width - 38 : 12;
         snprintf(line, sizeof line, " %10s  %4lld case(s) %4lld waiting", t, ival(o, "cases"), ival(o, "waiting"));
         char name[256];
-        tui_text_fit(json_string_value(json_object_get(o, "broker")), namew, false, name, sizeof name);
+        text_fit_width(json_string_value(json_object_get(o, "broker")), namew, false, name, sizeof name);
         put(w, y + 1 + (int)i, x, namew, TUI_EL_NORMAL, name);
         put(w, y + 1 + (int)i, x + namew, width - namew, TUI_EL_NORMAL, line);
     }

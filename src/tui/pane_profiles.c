@@ -6,6 +6,7 @@
 #include "minca/tui.h"
 
 #include <dirent.h>
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,22 +99,17 @@ static void add_shipped(tui_table *t)
         free(dir);
         return;
     }
-    char **names = NULL;
-    size_t n = 0;
+    GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
     struct dirent *e;
     while ((e = readdir(d))) {
         size_t len = strlen(e->d_name);
-        if (len > 5 && strcmp(e->d_name + len - 5, ".yaml") == 0 && e->d_name[0] != '.') {
-            char **grown = realloc(names, sizeof *names * (n + 1));
-            if (!grown)
-                break;
-            names = grown;
-            names[n++] = strdup(e->d_name);
-        }
+        if (len > 5 && strcmp(e->d_name + len - 5, ".yaml") == 0 && e->d_name[0] != '.')
+            g_ptr_array_add(files, g_strdup(e->d_name));
     }
     closedir(d);
-    qsort(names, n, sizeof *names, by_name);
-    for (size_t i = 0; i < n; i++) {
+    g_ptr_array_sort(files, by_name);
+    char **names = (char **)files->pdata;
+    for (guint i = 0; i < files->len; i++) {
         char *path = core_path_join(dir, names[i]);
         json_t *obj = json_pack("{s:s, s:s}", "path", path, "file", names[i]);
         read_header(path, obj);
@@ -127,9 +123,8 @@ static void add_shipped(tui_table *t)
         tui_table_add(t, key, cells, json_object_get(obj, "error") ? TUI_EL_ERROR : TUI_EL_DIM, obj);
         json_decref(obj);
         free(path);
-        free(names[i]);
     }
-    free(names);
+    g_ptr_array_unref(files);
     free(dir);
 }
 

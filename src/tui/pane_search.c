@@ -5,6 +5,7 @@
  * typing runs one query, not one per key. */
 #include "minca/review.h"
 #include "minca/store_tui.h"
+#include "minca/text.h"
 #include "minca/tui.h"
 
 #include <poll.h>
@@ -61,7 +62,7 @@ static void run_search(tui_view *v)
     if (!db)
         return;
     minca_err err = {0};
-    char *folded = tui_text_fold(s->query.buf); /* the catalog is written without accents */
+    char *folded = text_fold(s->query.buf, TEXT_FOLD_LOWER); /* the catalog is written without accents */
     json_t *found = store_tui_catalog_search(db, insurer_id, folded, SEARCH_LIMIT, &err);
     free(folded);
     if (!found) {
@@ -124,11 +125,11 @@ static void search_draw(tui_view *v, WINDOW *win, int h, int w)
     char line[700], count[48];
     snprintf(count, sizeof count, s->n_found >= SEARCH_LIMIT ? "first %d" : "%d found", s->n_found);
     snprintf(line, sizeof line, "search: %s▏", s->query.buf);
-    int cw = tui_text_width(count) + 2;
+    int cw = text_display_width(count) + 2;
     wattrset(win, tui_theme_attr(TUI_EL_FILTER));
     mvwhline(win, 1, 0, ' ', w);
     const char *shown = line; /* keep the end of a long query visible */
-    while (tui_text_width(shown) > w - cw - 1 && *shown)
+    while (text_display_width(shown) > w - cw - 1 && *shown)
         shown++;
     tui_text_put(win, 1, 1, w - cw - 1, shown, false);
     wattrset(win, tui_theme_attr(TUI_EL_DIM));

@@ -1,9 +1,11 @@
 /* The list widget: rows of cells, an incremental filter over a folded copy of each row,
  * a selection that survives reloads, and drawing that touches only the visible rows. */
+#include "minca/text.h"
 #include "minca/tui.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 
 typedef struct table_row {
@@ -101,8 +103,10 @@ void tui_table_clear(tui_table *t)
 void tui_table_add(tui_table *t, const char *key, const char *const *cells, tui_elem elem, json_t *data)
 {
     if (t->nrows == t->cap) {
+        if (t->cap > INT_MAX / 2)
+            return;
         int cap = t->cap ? t->cap * 2 : 64;
-        table_row *rows = realloc(t->rows, sizeof *rows * (size_t)cap);
+        table_row *rows = reallocarray(t->rows, (size_t)cap, sizeof *rows);
         if (!rows)
             return;
         t->rows = rows;
@@ -151,7 +155,7 @@ static const char *row_folded(tui_table *t, table_row *r)
         joined[pos++] = '\t'; /* a separator no filter text contains */
     }
     joined[pos] = '\0';
-    r->folded = tui_text_fold(joined);
+    r->folded = text_fold(joined, TEXT_FOLD_LOWER);
     free(joined);
     return r->folded;
 }
@@ -215,7 +219,7 @@ static void sort_rows(tui_table *t)
             if (end == cell)
                 r->sort_num = -1e300; /* empty or not a number: first */
         } else {
-            r->sort_text = tui_text_fold(cell);
+            r->sort_text = text_fold(cell, TEXT_FOLD_LOWER);
         }
     }
     qsort_r(t->rows, (size_t)t->nrows, sizeof *t->rows, compare_rows, t);
@@ -262,7 +266,7 @@ void tui_table_set_filter(tui_table *t, const char *filter)
     free(t->filter);
     free(t->filter_folded);
     t->filter = (filter && *filter) ? strdup(filter) : NULL;
-    t->filter_folded = t->filter ? tui_text_fold(t->filter) : NULL;
+    t->filter_folded = t->filter ? text_fold(t->filter, TEXT_FOLD_LOWER) : NULL;
     apply_filter(t, keep);
     /* While narrowing, start from the first match unless the selected row still matches. */
     if (keep && t->nvisible && strcmp(t->rows[t->visible[t->sel]].key, keep) != 0)
@@ -381,10 +385,10 @@ static void draw_cells(WINDOW *win, int y, int x, const int *widths, const tui_t
             cx++;
         }
         const char *text = cells ? cells[c] : titles[c];
-        if (cells && c < 32 && (t->tail_cols & (1u << c)) && tui_text_width(text) > widths[c] && widths[c] > 1) {
+        if (cells && c < 32 && (t->tail_cols & (1u << c)) && text_display_width(text) > widths[c] && widths[c] > 1) {
             /* The end tells these apart (a VIN's serial): cut on the left. */
             const char *end = text;
-            while (*end && tui_text_width(end) > widths[c] - 1)
+            while (*end && text_display_width(end) > widths[c] - 1)
                 end++;
             while ((*end & 0xC0) == 0x80)
                 end++;

@@ -1,103 +1,21 @@
-/* UTF-8 text measured in terminal columns: fitting into table cells, wrapping, folding for
- * case- and accent-insensitive matching. The store gives UTF-8 whatever the locale, so the
- * text is decoded here with GLib and measured with wcwidth() (what ncurses itself uses). */
+/* UTF-8 text on the screen: drawing fitted cells and rules, wrapping, compact times. Measuring
+ * and folding live in core (minca/text.h). */
 #include "minca/tui.h"
+#include "minca/text.h"
 
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <wchar.h>
-
-/* Decodes one character at s (n bytes left). *adv receives the bytes used; invalid input
- * yields U+FFFD-like '?' for one byte. Control characters become a space. */
-static gunichar next_char(const char *s, size_t n, size_t *adv)
-{
-    gunichar c = g_utf8_get_char_validated(s, (gssize)n);
-    if (c == (gunichar)-1 || c == (gunichar)-2) {
-        *adv = 1;
-        return '?';
-    }
-    *adv = (size_t)(g_utf8_next_char(s) - s);
-    if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
-        return ' ';
-    return c;
-}
-
-static int char_width(gunichar c)
-{
-    int w = wcwidth((wchar_t)c);
-    if (w >= 0)
-        return w;
-    /* Locale without the character (not UTF-8, or unassigned): best guess from GLib. */
-    if (g_unichar_iszerowidth(c))
-        return 0;
-    return g_unichar_iswide(c) ? 2 : 1;
-}
 
 int tui_text_width(const char *utf8)
 {
-    if (!utf8)
-        return 0;
-    int width = 0;
-    size_t n = strlen(utf8), adv;
-    for (size_t i = 0; i < n; i += adv)
-        width += char_width(next_char(utf8 + i, n - i, &adv));
-    return width;
-}
-
-/* Appends the UTF-8 encoding of c when it fits (keeping room for the NUL). */
-static bool put_char(char *out, size_t outsz, size_t *pos, gunichar c)
-{
-    char enc[8];
-    int len = g_unichar_to_utf8(c, enc);
-    if (*pos + (size_t)len + 1 > outsz)
-        return false;
-    memcpy(out + *pos, enc, (size_t)len);
-    *pos += (size_t)len;
-    return true;
+    return text_display_width(utf8);
 }
 
 size_t tui_text_fit(const char *utf8, int width, bool right_align, char *out, size_t outsz)
 {
-    if (!outsz)
-        return 0;
-    out[0] = '\0';
-    if (width <= 0)
-        return 0;
-    if (!utf8)
-        utf8 = "";
-    int total = tui_text_width(utf8);
-    bool truncate = total > width;
-    int budget = truncate ? width - 1 : width; /* one column for the ellipsis */
-    size_t pos = 0;
-    int used = 0;
-    if (!truncate && right_align)
-        for (; used < width - total; used++)
-            if (!put_char(out, outsz, &pos, ' '))
-                goto done;
-    size_t n = strlen(utf8), adv;
-    int text_cols = 0;
-    for (size_t i = 0; i < n; i += adv) {
-        gunichar c = next_char(utf8 + i, n - i, &adv);
-        int cw = char_width(c);
-        if (text_cols + cw > budget)
-            break;
-        if (!put_char(out, outsz, &pos, c))
-            goto done;
-        text_cols += cw;
-    }
-    used += text_cols;
-    if (truncate) {
-        if (!put_char(out, outsz, &pos, 0x2026)) /* … */
-            goto done;
-        used++;
-    }
-    while (used < width && put_char(out, outsz, &pos, ' '))
-        used++;
-done:
-    out[pos] = '\0';
-    return pos;
+    return text_fit_width(utf8, width, right_align, out, outsz);
 }
 
 void tui_text_put(WINDOW *w, int y, int x, int width, const char *utf8, bool right_align)
@@ -109,7 +27,7 @@ void tui_text_put(WINDOW *w, int y, int x, int width, const char *utf8, bool rig
     char *buf = sz <= sizeof stackbuf ? stackbuf : malloc(sz);
     if (!buf)
         return;
-    tui_text_fit(utf8, width, right_align, buf, sz);
+    text_fit_width(utf8, width, right_align, buf, sz);
     mvwaddstr(w, y, x, buf);
     if (buf != stackbuf)
         free(buf);
@@ -131,32 +49,6 @@ void tui_text_when(const char *iso, char *out, size_t outsz)
         snprintf(out, outsz, "%02d-%02d %02d:%02d", mo, d, h, mi);
     else
         snprintf(out, outsz, "%04d-%02d-%02d", y, mo, d);
-}
-
-char *tui_text_fold(const char *utf8)
-{
-    if (!utf8)
-        return strdup("");
-    /* Make it valid first: GLib's normaliser wants valid UTF-8. */
-    gchar *valid = g_utf8_make_valid(utf8, -1);
-    gchar *nfd = g_utf8_normalize(valid, -1, G_NORMALIZE_NFD);
-    g_free(valid);
-    if (!nfd)
-        return strdup("");
-    GString *bare = g_string_sized_new(strlen(nfd));
-    for (const gchar *p = nfd; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        GUnicodeType t = g_unichar_type(c);
-        if (t == G_UNICODE_NON_SPACING_MARK || t == G_UNICODE_SPACING_MARK || t == G_UNICODE_ENCLOSING_MARK)
-            continue;
-        g_string_append_unichar(bare, c);
-    }
-    g_free(nfd);
-    gchar *folded = g_utf8_casefold(bare->str, (gssize)bare->len);
-    g_string_free(bare, TRUE);
-    char *out = strdup(folded);
-    g_free(folded);
-    return out;
 }
 
 /* Emits s[0..len) as a malloc'd line. */
@@ -182,8 +74,8 @@ static void wrap_paragraph(const char *s, size_t n, int width, void (*fn)(char *
         int cols = 0;
         size_t i = start, last_space = (size_t)-1, adv;
         while (i < n) {
-            gunichar c = next_char(s + i, n - i, &adv);
-            int cw = c == '\t' ? 1 : char_width(c);
+            gunichar c = text_display_char(s + i, n - i, &adv);
+            int cw = c == '\t' ? 1 : text_char_width(c);
             if (cols + cw > width)
                 break;
             if (c == ' ')
@@ -197,7 +89,7 @@ static void wrap_paragraph(const char *s, size_t n, int width, void (*fn)(char *
         }
         size_t end = (last_space != (size_t)-1 && last_space > start) ? last_space : i;
         if (end == start) /* a character wider than the line: take it anyway */
-            next_char(s + start, n - start, &adv), end = start + adv;
+            text_display_char(s + start, n - start, &adv), end = start + adv;
         emit(s + start, end - start, fn, user);
         start = end;
         while (start < n && s[start] == ' ')
