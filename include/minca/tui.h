@@ -123,10 +123,7 @@ const char *tui_theme_describe(void);
 
 /* ---- text (text.c): UTF-8 by display columns ------------------------------------------ */
 
-/* Measuring and fitting are text_display_width() and text_fit_width() (minca/text.h); these two
- * names call them, for the callers that still use them. */
-int tui_text_width(const char *utf8);
-size_t tui_text_fit(const char *utf8, int width, bool right_align, char *out, size_t outsz);
+/* Measuring and fitting are text_display_width() and text_fit_width() (minca/text.h). */
 /* Draws a horizontal rule ("─") of width columns at (y, x). */
 void tui_text_rule(WINDOW *w, int y, int x, int width);
 /* Draws utf8 at (y, x) fitted to width columns. */

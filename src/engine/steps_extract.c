@@ -27,8 +27,9 @@ typedef struct profile_set {
 
 static void profile_set_add(profile_set *s, profile *p, long long db_id)
 {
-    s->items = realloc(s->items, sizeof *s->items * (size_t)(s->n + 1));
-    s->db_ids = realloc(s->db_ids, sizeof *s->db_ids * (size_t)(s->n + 1));
+    /* g_renew checks the size and aborts rather than lose the array. */
+    s->items = g_renew(profile *, s->items, (size_t)s->n + 1);
+    s->db_ids = g_renew(long long, s->db_ids, (size_t)s->n + 1);
     s->items[s->n] = p;
     s->db_ids[s->n++] = db_id;
 }
@@ -37,8 +38,8 @@ static void profile_set_free(profile_set *s)
 {
     for (int i = 0; i < s->n; i++)
         profile_free(s->items[i]);
-    free(s->items);
-    free(s->db_ids);
+    g_free(s->items);
+    g_free(s->db_ids);
 }
 
 /* Active profiles stored for the insurer first (they win over shipped files of the same

@@ -12,6 +12,7 @@
 #include "minca/steps.h"
 #include "minca/store_tui.h"
 #include "minca/tui.h"
+#include "minca/text.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -406,7 +407,7 @@ static void draw_tabs(tui_app *app)
         char label[64], key[16];
         tui_keys_primary(tab_defs[i].act, key, sizeof key);
         snprintf(label, sizeof label, " %s%s%s ", key, *key ? " " : "", app->tabs[i]->ops->title);
-        int lw = tui_text_width(label);
+        int lw = text_display_width(label);
         if (x + 1 + lw > cols)
             break;
         wattrset(w, tui_theme_attr(TUI_EL_TAB));
@@ -420,7 +421,7 @@ static void draw_tabs(tui_app *app)
     /* Breadcrumb of pushed views, right-aligned. */
     if (app->depth) {
         const char *crumb = "Esc/q: back ";
-        int cw = tui_text_width(crumb);
+        int cw = text_display_width(crumb);
         if (x + cw + 1 < cols) {
             wattrset(w, tui_theme_attr(TUI_EL_TAB));
             tui_text_put(w, 0, cols - cw, cw, crumb, true);
@@ -462,7 +463,7 @@ static void draw_status(tui_app *app)
     bool busy = app->message[0] || app->prompt != PROMPT_NONE; /* room for the message */
     snprintf(right, sizeof right, " %s%s@%s%s ", jobs, config_get()->user ? config_get()->user : "?",
              app->insurer_slug, busy ? "" : "  ?:help");
-    int rw = tui_text_width(right);
+    int rw = text_display_width(right);
 
     char left[160];
     const char *pane = app->depth ? v->ops->title : app->tabs[app->active]->ops->title;
@@ -477,14 +478,14 @@ static void draw_status(tui_app *app)
     } else {
         snprintf(left, sizeof left, " %s ", pane);
     }
-    int lw = tui_text_width(left);
+    int lw = text_display_width(left);
     if (lw > cols / 2)
         lw = cols / 2;
     tui_text_put(w, 0, 0, lw, left, false);
 
     int mid_x = lw, mid_w = cols - lw - rw;
     if (mid_w < 10 || ((app->prompt == PROMPT_CHOICE || app->prompt == PROMPT_TEXT) &&
-                        tui_text_width(app->prompt_label) + (int)app->line.len + 1 > mid_w)) { /* narrow, or a question to read whole: drop the user part */
+                        text_display_width(app->prompt_label) + (int)app->line.len + 1 > mid_w)) { /* narrow, or a question to read whole: drop the user part */
         rw = 0;
         mid_w = cols - lw;
     }
@@ -494,13 +495,13 @@ static void draw_status(tui_app *app)
             core_fmt(prompt, sizeof prompt, "%s%s", app->prompt_label, app->line.buf);
         else
             core_fmt(prompt, sizeof prompt, "%c%s", app->prompt == PROMPT_FILTER ? '/' : ':', app->line.buf);
-        int pw = tui_text_width(prompt) + 1;
+        int pw = text_display_width(prompt) + 1;
         if (pw > mid_w)
             pw = mid_w;
         wattrset(w, tui_theme_attr(TUI_EL_FILTER));
         /* Show the end of a long filter: that is where the typing happens. */
         const char *shown = prompt;
-        while (tui_text_width(shown) + 1 > mid_w && *shown)
+        while (text_display_width(shown) + 1 > mid_w && *shown)
             shown++;
         tui_text_put(w, 0, mid_x, pw, shown, false);
         wattrset(w, tui_theme_attr(TUI_EL_STATUS));

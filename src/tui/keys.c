@@ -4,6 +4,7 @@
  * the arrow and page keys listed as "fixed" stay bound whatever the remap. */
 #include "minca/config.h"
 #include "minca/tui.h"
+#include "minca/text.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -347,8 +348,8 @@ char *tui_keys_help_text(void)
         GString *keys = g_string_new(NULL);
         describe_keys(actions[i].act, keys);
         char kcol[64], ncol[64];
-        tui_text_fit(keys->str, 17, false, kcol, sizeof kcol);
-        tui_text_fit(actions[i].name, 13, false, ncol, sizeof ncol);
+        text_fit_width(keys->str, 17, false, kcol, sizeof kcol);
+        text_fit_width(actions[i].name, 13, false, ncol, sizeof ncol);
         g_string_append_printf(out, "  %s %s %s\n", kcol, ncol, actions[i].help);
         g_string_free(keys, TRUE);
     }

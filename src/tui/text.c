@@ -8,16 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-int tui_text_width(const char *utf8)
-{
-    return text_display_width(utf8);
-}
-
-size_t tui_text_fit(const char *utf8, int width, bool right_align, char *out, size_t outsz)
-{
-    return text_fit_width(utf8, width, right_align, out, outsz);
-}
-
 void tui_text_put(WINDOW *w, int y, int x, int width, const char *utf8, bool right_align)
 {
     if (width <= 0)
