@@ -9,7 +9,7 @@
 typedef struct store_session_info {
     char login[128];        /* session_user: the role that logged in */
     char acting_as[128];    /* current_user: the role whose rights apply */
-    char insurers[1024];    /* the row-level security scope (minca.insurer_ids), "" when unset */
+    char insurers[8192];    /* the row-level security scope (minca.insurer_ids), "" when unset */
 } store_session_info;
 int store_session_describe(PGconn *c, store_session_info *out, minca_err *err);
 
