@@ -16,14 +16,19 @@ typedef struct servers_status {
     long pg_pid, redis_pid;
     char pg_data[1024];                    /* data directory of the embedded cluster */
     char run_dir[1024];                    /* sockets and pid files */
-    char pg_fsync[16];                     /* the server's fsync setting ("on"/"off"), "" if unknown */
     bool pg_fast_ignored;                  /* MINCA_PG_FAST=1 set for a cluster outside the temp dir */
 } servers_status;
 
-/* Starts whatever embedded server is needed and not running; idempotent and safe when two
- * minca processes call it at once. Afterwards servers_database_url()/servers_redis_url()
- * give the URLs to connect to. */
-int servers_ensure(minca_err *err);
+/* Prepares the embedded cluster once it runs (creates what must exist in it before anyone
+ * connects to the application's database). conninfo: the cluster owner's login to the
+ * maintenance database "postgres". The servers module holds no SQL: the store passes its
+ * store_bootstrap_database (store_bootstrap.h). */
+typedef int (*servers_bootstrap_fn)(const char *conninfo, minca_err *err);
+/* Starts whatever embedded server is needed and not running, then (embedded PostgreSQL only,
+ * under the servers' lock) calls bootstrap (may be NULL: nothing more); idempotent and safe
+ * when two minca processes call it at once. Afterwards servers_database_url() /
+ * servers_redis_url() give the URLs to connect to. */
+int servers_ensure(servers_bootstrap_fn bootstrap, minca_err *err);
 /* Stops the embedded servers (no-op for configured URLs). */
 int servers_stop(minca_err *err);
 int servers_status_get(servers_status *st, minca_err *err);

@@ -96,17 +96,7 @@ int store_migrate(PGconn *c, const char *dir, int *applied, minca_err *err);
  * i.e. the database is newer than this binary). Reads only; takes no lock. */
 int store_migrations_pending(PGconn *c, const char *dir, int *pending, int *unknown, minca_err *err);
 
-/* ---- operational metrics (metrics_repo.c) ---- */
-/* Folds pending metric deltas into the totals when no other scrape is doing it (skipped on a
- * read-only server), then returns every series: metric, type, help, bounds (text array),
- * labels, bucket, n, sum; ordered by metric, labels, bucket. Metrics with no series yet
- * appear once with NULL labels. Caller PQclear's it. */
-PGresult *store_metrics_series(PGconn *c, minca_err *err);
-/* Unfinished and dead jobs by kind and state (kind, state, count), through partial indexes;
- * kinds that ran before and have none now come with state "" and count 0. */
-PGresult *store_metrics_queue_depth(PGconn *c, minca_err *err);
-/* Workers whose heartbeat is younger than a minute. -1 on error. */
-long store_metrics_workers_alive(PGconn *c, minca_err *err);
+/* ---- operational metrics: store_metrics.h ---- */
 
 /* ---- the business report (report_repo.c) ---- */
 /* since: an ISO date or timestamp, or NULL for all time. Each returns a new JSON array. */

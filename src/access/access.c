@@ -3,6 +3,7 @@
 #include "minca/access.h"
 #include "minca/config.h"
 #include "minca/store.h"
+#include "minca/store_insurer.h"
 
 #include <glib.h>
 #include <pwd.h>
@@ -199,13 +200,7 @@ static void insurer_label(PGconn *c, long long insurer_id, char *out, size_t len
     snprintf(out, len, "%lld", insurer_id);
     if (!c || insurer_id <= 0)
         return;
-    char id[32];
-    snprintf(id, sizeof id, "%lld", insurer_id);
-    const char *p[] = {id};
-    PGresult *r = store_query(c, NULL, "SELECT slug FROM insurers WHERE id = $1::bigint", 1, p);
-    if (r && PQntuples(r) == 1)
-        snprintf(out, len, "%s", PQgetvalue(r, 0, 0));
-    PQclear(r);
+    store_insurer_slug(c, insurer_id, out, len, NULL);
 }
 
 static int refusal(long long insurer_id, access_action act, access_role have, const char *label, minca_err *err)

@@ -1,8 +1,9 @@
-/* CATVER import: docs reader -> validated rows -> COPY into catalog_entries -> activate. */
+/* CATVER import: docs reader -> validated rows -> the store's bulk load -> activate. */
 #include "minca/access.h"
 #include "minca/catalog.h"
 #include "minca/vehicle.h"
 #include "minca/docs.h"
+#include "minca/store_catalog.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -19,25 +20,6 @@ static const char *const column_names[C_COUNT] = {
 static const bool column_required[C_COUNT] = {
     [C_MARCA] = true, [C_SUBMARCA] = true, [C_MODELO] = true, [C_CVEGS] = true, [C_DESCVEH] = true,
 };
-
-/* Appends s to buf escaped for COPY text format. */
-static void copy_field(GString *buf, const char *s, bool last)
-{
-    if (!s || !*s) {
-        g_string_append(buf, "\\N");
-    } else {
-        for (const char *p = s; *p; p++) {
-            switch (*p) {
-            case '\\': g_string_append(buf, "\\\\"); break;
-            case '\t': g_string_append(buf, "\\t"); break;
-            case '\n': g_string_append(buf, "\\n"); break;
-            case '\r': g_string_append(buf, "\\r"); break;
-            default: g_string_append_c(buf, *p);
-            }
-        }
-    }
-    g_string_append_c(buf, last ? '\n' : '\t');
-}
 
 static bool all_digits(const char *s)
 {
@@ -114,37 +96,17 @@ static const char *cell(const docs_row *row, int col)
     return row->cells[col].text;
 }
 
-static int send_copy(PGconn *c, GString *buf, minca_err *err)
-{
-    if (buf->len && PQputCopyData(c, buf->str, (int)buf->len) != 1)
-        return minca_err_set(err, "COPY failed: %s", PQerrorMessage(c));
-    g_string_truncate(buf, 0);
-    return 0;
-}
-
-static int copy_rows(PGconn *c, docs_book *book, const int cols[C_COUNT], const char *version_id,
-                     const char *insurer_id, catalog_progress_fn progress, void *puser,
+/* Validates the rows after the header and loads the good ones into version_id. */
+static int load_rows(PGconn *c, docs_book *book, const int cols[C_COUNT], long long version_id,
+                     long long insurer_id, catalog_progress_fn progress, void *puser,
                      catalog_import_result *res, minca_err *err)
 {
-    /* Row-level security allows no COPY into the table itself: the rows go through a temporary
-     * table of this transaction and one INSERT, which the insurer's policy checks. */
-    if (store_exec(c, err,
-                   "CREATE TEMP TABLE catalog_load (LIKE catalog_entries INCLUDING DEFAULTS) ON COMMIT DROP", 0,
-                   NULL) < 0)
+    store_catalog_load *ld = store_catalog_load_begin(c, version_id, insurer_id, err);
+    if (!ld)
         return -1;
-    PGresult *r = PQexec(c, "COPY catalog_load (catalog_version_id, insurer_id, line_no, marca, submarca,"
-                            " numver, ramo, cvemarc, cvesubm, martip, cvesegm, modelo, cvegs, descveh,"
-                            " idperiod, sumabas, tipveh, transmision) FROM STDIN");
-    if (PQresultStatus(r) != PGRES_COPY_IN) {
-        minca_err_set(err, "cannot start COPY: %s", PQerrorMessage(c));
-        PQclear(r);
-        return -1;
-    }
-    PQclear(r);
-    GString *buf = g_string_sized_new(1 << 16);
     const docs_row *row;
     int rc;
-    char numbuf[32];
+    int sent = 0;
     while ((rc = docs_sheet_next(book, &row, err)) == 1) {
         const char *v[C_COUNT];
         bool blank = true;
@@ -172,42 +134,33 @@ static int copy_rows(PGconn *c, docs_book *book, const int cols[C_COUNT], const 
                    !is_integer(trimmed[C_CVEMARC]) || !is_integer(trimmed[C_CVESUBM])) {
             add_bad(res, row->row, "a numeric column holds text%s", "");
         } else {
-            snprintf(numbuf, sizeof numbuf, "%ld", row->row);
-            copy_field(buf, version_id, false);
-            copy_field(buf, insurer_id, false);
-            copy_field(buf, numbuf, false);
-            for (int k = 0; k < C_COUNT; k++) {
-                const char *val = trimmed[k];
-                char *up = (k == C_MARCA || k == C_SUBMARCA || k == C_DESCVEH) ? g_utf8_strup(val, -1) : NULL;
-                /* numeric SUMABAS: anything unparseable is dropped to NULL rather than failing */
-                if (k == C_SUMABAS && *val && !g_ascii_isdigit(val[0]))
-                    val = "";
-                copy_field(buf, up ? up : val, k == C_COUNT - 1);
-                g_free(up);
-            }
+            char *marca = g_utf8_strup(trimmed[C_MARCA], -1), *submarca = g_utf8_strup(trimmed[C_SUBMARCA], -1),
+                 *descveh = g_utf8_strup(trimmed[C_DESCVEH], -1);
+            const char *sumabas = trimmed[C_SUMABAS];
+            /* numeric SUMABAS: anything unparseable is dropped to NULL rather than failing */
+            if (*sumabas && !g_ascii_isdigit(sumabas[0]))
+                sumabas = "";
+            store_catalog_row entry = {
+                .line_no = row->row, .marca = marca, .submarca = submarca, .numver = trimmed[C_NUMVER],
+                .ramo = trimmed[C_RAMO], .cvemarc = trimmed[C_CVEMARC], .cvesubm = trimmed[C_CVESUBM],
+                .martip = trimmed[C_MARTIP], .cvesegm = trimmed[C_CVESEGM], .modelo = atoi(trimmed[C_MODELO]),
+                .cvegs = trimmed[C_CVEGS], .descveh = descveh, .idperiod = trimmed[C_IDPERIOD],
+                .sumabas = sumabas, .tipveh = trimmed[C_TIPVEH], .transmision = trimmed[C_TRANSMISION],
+            };
+            sent = store_catalog_load_row(ld, &entry, err);
+            g_free(marca);
+            g_free(submarca);
+            g_free(descveh);
             res->rows++;
             if (progress && res->rows % 5000 == 0)
                 progress(res->rows, puser);
         }
         for (int k = 0; k < C_COUNT; k++)
             g_free(trimmed[k]);
-        if (buf->len > (1 << 20) && send_copy(c, buf, err) < 0)
+        if (sent < 0)
             break;
     }
-    int status = rc < 0 ? -1 : send_copy(c, buf, err);
-    g_string_free(buf, TRUE);
-    if (PQputCopyEnd(c, status < 0 ? "import aborted" : NULL) != 1)
-        return minca_err_set(err, "COPY failed: %s", PQerrorMessage(c));
-    r = PQgetResult(c);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && status == 0)
-        status = minca_err_set(err, "COPY failed: %s", PQerrorMessage(c));
-    PQclear(r);
-    while ((r = PQgetResult(c)))
-        PQclear(r);
-    if (status == 0 &&
-        store_exec(c, err, "INSERT INTO catalog_entries SELECT * FROM catalog_load", 0, NULL) < 0)
-        status = -1;
-    return status;
+    return store_catalog_load_end(ld, rc >= 0 && sent == 0, err);
 }
 
 int catalog_import(PGconn *c, const store_insurer *ins, const char *path, const char *user,
@@ -235,26 +188,11 @@ int catalog_import(PGconn *c, const store_insurer *ins, const char *path, const 
     }
     if (store_begin(c, err) < 0)
         goto done;
-    char ins_id[32];
-    snprintf(ins_id, sizeof ins_id, "%lld", ins->id);
-    /* Two imports for one insurer take turns (one active version at a time). */
-    const char *pl[] = {ins_id};
-    if (store_exec(c, err, "SELECT 1 FROM insurers WHERE id = $1::bigint FOR UPDATE", 1, pl) < 0)
-        goto rollback;
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
-    const char *p[] = {ins_id, base, res->sha256, user};
-    PGresult *r = store_query(c, err,
-                              "INSERT INTO catalog_versions (insurer_id, label, source_name, source_sha256, imported_by)"
-                              " VALUES ($1::bigint, to_char(now(), 'YYYY-MM-DD HH24:MI:SS'), $2, $3, $4) RETURNING id",
-                              4, p);
-    if (!r)
+    if (store_catalog_version_create(c, ins->id, base, res->sha256, user, &res->version_id, err) < 0)
         goto rollback;
-    char version_id[32];
-    snprintf(version_id, sizeof version_id, "%s", PQgetvalue(r, 0, 0));
-    res->version_id = strtoll(version_id, NULL, 10);
-    PQclear(r);
-    if (copy_rows(c, book, cols, version_id, ins_id, progress, progress_user, res, err) < 0) {
+    if (load_rows(c, book, cols, res->version_id, ins->id, progress, progress_user, res, err) < 0) {
         minca_err_prefix(err, "%s", path);
         goto rollback;
     }
@@ -263,14 +201,12 @@ int catalog_import(PGconn *c, const store_insurer *ins, const char *path, const 
                       res->bad_rows);
         goto rollback;
     }
-    char count[32];
-    snprintf(count, sizeof count, "%ld", res->rows);
-    const char *q[] = {ins_id, version_id, count};
-    if (store_exec(c, err, "UPDATE catalog_versions SET active = false WHERE insurer_id = $1::bigint AND active", 1, q) < 0 ||
-        store_exec(c, err, "UPDATE catalog_versions SET active = true, row_count = $2::int WHERE id = $1::bigint", 2, q + 1) < 0)
+    if (store_catalog_version_activate(c, ins->id, res->version_id, res->rows, err) < 0)
         goto rollback;
     json_t *details = json_pack("{s:s, s:s, s:I, s:I}", "file", base, "sha256", res->sha256, "rows",
                                 (json_int_t)res->rows, "bad_rows", (json_int_t)res->bad_rows);
+    char version_id[32];
+    snprintf(version_id, sizeof version_id, "%lld", res->version_id);
     int arc = store_audit(c, ins->id, user, "catalog_import", "catalog_version", version_id, details, err);
     json_decref(details);
     if (arc < 0 || store_commit(c, err) < 0)
@@ -288,12 +224,5 @@ done:
 
 json_t *catalog_versions(PGconn *c, long long insurer_id, minca_err *err)
 {
-    char id[32];
-    snprintf(id, sizeof id, "%lld", insurer_id);
-    const char *p[] = {id};
-    return store_query_json(c, err,
-                            "SELECT id, label, source_name, row_count, active, imported_by,"
-                            "       to_char(imported_at, 'YYYY-MM-DD HH24:MI') AS imported_at"
-                            "  FROM catalog_versions WHERE insurer_id = $1::bigint ORDER BY id DESC",
-                            1, p);
+    return store_catalog_version_list(c, insurer_id, err);
 }

@@ -1,101 +1,76 @@
 /* The codifier's in-memory index built from the insurer's active catalog version. */
 #include "minca/access.h"
 #include "minca/catalog.h"
+#include "minca/store_catalog.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *nz(PGresult *r, int row, int col)
-{
-    return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
-}
-
 int catalog_build_index(PGconn *c, long long insurer_id, codify_index **out, long long *version_id,
                         minca_err *err)
 {
     *out = NULL;
-    char id[32];
-    snprintf(id, sizeof id, "%lld", insurer_id);
-    const char *p[] = {id};
-    PGresult *r = store_query(c, err,
-                              "SELECT e.marca, e.submarca, e.cvegs, e.modelo, e.descveh, e.tipveh, e.transmision,"
-                              "       v.id"
-                              "  FROM catalog_versions v JOIN catalog_entries e ON e.catalog_version_id = v.id"
-                              " WHERE v.insurer_id = $1::bigint AND v.active ORDER BY e.line_no",
-                              1, p);
-    if (!r)
+    store_catalog_entries rows;
+    if (store_catalog_active_entries(c, insurer_id, &rows, err) < 0) {
+        store_catalog_entries_clear(&rows);
         return minca_err_prefix(err, "cannot read the catalog");
-    int n = PQntuples(r);
-    if (n == 0) {
-        PQclear(r);
+    }
+    if (rows.n == 0) {
+        store_catalog_entries_clear(&rows);
         return minca_err_set(err, "the insurer has no active catalog; import one with "
                                   "'minca catalog import --insurer <slug> FILE'");
     }
-    codify_entry *entries = calloc((size_t)n, sizeof *entries);
-    for (int i = 0; i < n; i++) {
-        entries[i].marca = PQgetvalue(r, i, 0);
-        entries[i].submarca = PQgetvalue(r, i, 1);
-        entries[i].cvegs = PQgetvalue(r, i, 2);
-        entries[i].modelo = atoi(PQgetvalue(r, i, 3));
-        entries[i].descveh = PQgetvalue(r, i, 4);
-        entries[i].tipveh = nz(r, i, 5);
-        entries[i].transmision = nz(r, i, 6);
+    codify_entry *entries = calloc(rows.n, sizeof *entries);
+    for (size_t i = 0; i < rows.n; i++) {
+        const store_catalog_entry *e = &rows.items[i];
+        entries[i].marca = e->marca;
+        entries[i].submarca = e->submarca;
+        entries[i].cvegs = e->cvegs;
+        entries[i].modelo = e->modelo;
+        entries[i].descveh = e->descveh;
+        entries[i].tipveh = e->tipveh;
+        entries[i].transmision = e->transmision;
     }
     if (version_id)
-        *version_id = strtoll(PQgetvalue(r, 0, 7), NULL, 10);
+        *version_id = rows.version_id;
     codify_aliases *aliases = NULL;
     int rc = -1;
     if (codify_aliases_load_default(&aliases, err) == 0) {
-        *out = codify_index_build(entries, (size_t)n, aliases, err);
+        *out = codify_index_build(entries, rows.n, aliases, err);
         rc = *out ? 0 : -1;
     }
     codify_aliases_free(aliases);
     free(entries);
-    PQclear(r);
+    store_catalog_entries_clear(&rows);
     return rc;
 }
 
 void catalog_thresholds(PGconn *c, long long insurer_id, codify_thresholds *t)
 {
     *t = CODIFY_DEFAULT_THRESHOLDS;
-    char id[32];
-    snprintf(id, sizeof id, "%lld", insurer_id);
-    const char *p[] = {id};
-    PGresult *r = store_query(c, NULL,
-                              /* a malformed setting is ignored (the default stays) rather than failing
-                               * the caller's transaction */
-                              "SELECT CASE WHEN settings->>'auto_accept' ~ '^[0-9]*\\.?[0-9]+$'"
-                              "            THEN (settings->>'auto_accept')::float8 END,"
-                              "       CASE WHEN settings->>'no_match' ~ '^[0-9]*\\.?[0-9]+$'"
-                              "            THEN (settings->>'no_match')::float8 END"
-                              " FROM insurers WHERE id = $1::bigint",
-                              1, p);
-    if (!r)
+    bool has_auto, has_no_match;
+    double auto_accept = 0, no_match = 0;
+    if (store_catalog_thresholds(c, insurer_id, &has_auto, &auto_accept, &has_no_match, &no_match, NULL) < 0)
         return;
-    if (PQntuples(r) && !PQgetisnull(r, 0, 0))
-        t->auto_accept = strtod(PQgetvalue(r, 0, 0), NULL);
-    if (PQntuples(r) && !PQgetisnull(r, 0, 1))
-        t->no_match = strtod(PQgetvalue(r, 0, 1), NULL);
-    PQclear(r);
+    if (has_auto)
+        t->auto_accept = auto_accept;
+    if (has_no_match)
+        t->no_match = no_match;
+}
+
+static void add_correction(const char *norm_key, const char *broker_id, const char *cvegs, int year, void *user)
+{
+    codify_corrections_add(user, norm_key, broker_id, cvegs, year);
 }
 
 codify_corrections *catalog_corrections(PGconn *c, long long insurer_id, minca_err *err)
 {
-    char id[32];
-    snprintf(id, sizeof id, "%lld", insurer_id);
-    const char *p[] = {id};
-    PGresult *r = store_query(c, err,
-                              "SELECT norm_key, broker_id::text, coalesce(cvegs, ''), coalesce(year, 0)"
-                              " FROM corrections WHERE insurer_id = $1::bigint AND revoked_at IS NULL ORDER BY id",
-                              1, p);
-    if (!r)
-        return NULL;
     codify_corrections *corr = codify_corrections_new();
-    for (int i = 0; i < PQntuples(r); i++)
-        codify_corrections_add(corr, PQgetvalue(r, i, 0), PQgetisnull(r, i, 1) ? NULL : PQgetvalue(r, i, 1),
-                               PQgetvalue(r, i, 2), atoi(PQgetvalue(r, i, 3)));
-    PQclear(r);
+    if (store_catalog_corrections_each(c, insurer_id, add_correction, corr, err) < 0) {
+        codify_corrections_free(corr);
+        return NULL;
+    }
     return corr;
 }
 

@@ -4,6 +4,7 @@
 #include "minca/queue.h"
 #include "minca/servers.h"
 #include "minca/store.h"
+#include "minca/store_bootstrap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +42,7 @@ static void shell_quote(const char *name, const char *value)
 static int db_migrate(void)
 {
     minca_err err = {0};
-    if (servers_ensure(&err) < 0) {
+    if (store_servers_ensure(&err) < 0) {
         fprintf(stderr, "minca db: %s\n", err.msg);
         return 1;
     }
@@ -70,7 +71,7 @@ static int db_run(int argc, char **argv)
     const char *action = argv[1];
     minca_err err = {0};
     if (strcmp(action, "start") == 0) {
-        if (servers_ensure(&err) < 0) {
+        if (store_servers_ensure(&err) < 0) {
             fprintf(stderr, "minca db: %s\n", err.msg);
             return 1;
         }
@@ -111,11 +112,15 @@ static int db_run(int argc, char **argv)
                st.pg_embedded ? "embedded, " : "", db);
         if (st.pg_embedded)
             printf("  data: %s%s\n", st.pg_data, st.pg_running ? "" : "");
-        if (strcmp(st.pg_fsync, "off") == 0)
+        /* Durability as the server has it (not as a config file says it should be). */
+        char fsync_setting[16] = "";
+        if (!st.pg_embedded || st.pg_running)
+            store_server_fsync(servers_database_url(), fsync_setting, sizeof fsync_setting);
+        if (strcmp(fsync_setting, "off") == 0)
             printf("  durability: OFF (fsync off%s): data is lost on a crash\n",
                    st.pg_embedded ? ", MINCA_PG_FAST=1: a throwaway test cluster" : " on the server");
-        else if (st.pg_fsync[0])
-            printf("  durability: on (fsync %s)\n", st.pg_fsync);
+        else if (fsync_setting[0])
+            printf("  durability: on (fsync %s)\n", fsync_setting);
         if (st.pg_fast_ignored)
             printf("  MINCA_PG_FAST=1 is ignored: only a throwaway cluster under the temporary directory may "
                    "run without fsync\n");

@@ -10,6 +10,7 @@
 #include "minca/intake_poll.h"
 #include "minca/queue.h"
 #include "minca/steps.h"
+#include "minca/store_mail.h"
 
 #include <unistd.h>
 
@@ -166,12 +167,7 @@ static int wait_for_case(PGconn *c, const char *batch_id, const char *message_id
     while ((pending = queue_batch_pending(c, batch_id, &err)) > 0 && core_now_seconds() - start < 120)
         usleep(100 * 1000);
     engine_stop(eng);
-    const char *p[] = {message_id};
-    json_t *rows = store_query_json(c, &err,
-                                    "SELECT m.id AS message_id, m.status, m.error, k.cot, k.status AS case_status"
-                                    "  FROM messages m LEFT JOIN cases k ON k.message_id = m.id"
-                                    " WHERE m.message_id = $1 ORDER BY m.id DESC LIMIT 1",
-                                    1, p);
+    json_t *rows = store_mail_outcome(c, message_id, &err);
     json_t *row = rows ? json_array_get(rows, 0) : NULL;
     int status = 0;
     if (!row) {

@@ -3,6 +3,7 @@
 #include "minca/cli.h"
 #include "minca/config.h"
 #include "minca/store.h"
+#include "minca/store_report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,13 +206,10 @@ static int report_run(int argc, char **argv)
         goto done;
     }
     if (since) {   /* a clear message for a bad date rather than the server's */
-        const char *p[] = {since};
-        PGresult *r = store_query(c, &err, "SELECT $1::timestamptz", 1, p);
-        if (!r) {
+        if (store_report_since_check(c, since, &err) < 0) {
             fprintf(stderr, "minca report: --since '%s' is not a date (YYYY-MM-DD)\n", since);
             goto done;
         }
-        PQclear(r);
     }
     totals = store_report_groups(c, ins.id, since, "all", &err);
     if (totals && by && strcmp(by, "user") != 0)

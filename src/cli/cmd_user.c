@@ -3,6 +3,7 @@
 #include "minca/cli.h"
 #include "minca/config.h"
 #include "minca/store.h"
+#include "minca/store_user.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,13 +187,10 @@ static int user_action(PGconn *c, const char *action, const user_opts *o, minca_
         print_roles(roles);
         printf("%s\n", json_array_size(roles) ? "" : "none");
         json_decref(roles);
-        PGresult *r = store_query(c, err, "SELECT session_user, current_user, current_setting('minca.insurer_ids', true)",
-                                  0, NULL);
-        if (!r)
+        store_session_info db;
+        if (store_session_describe(c, &db, err) < 0)
             return -1;
-        printf("database: login %s, acting as %s, insurers %s\n", PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1),
-               PQgetvalue(r, 0, 2));
-        PQclear(r);
+        printf("database: login %s, acting as %s, insurers %s\n", db.login, db.acting_as, db.insurers);
         return 0;
     }
     if (strcmp(action, "list") == 0) {

@@ -3,7 +3,7 @@
 #include "minca/config.h"
 #include "minca/llm.h"
 #include "minca/queue.h"
-#include "minca/store.h"
+#include "minca/store_llm.h"
 
 #include <curl/curl.h>
 #include <glib.h>
@@ -42,16 +42,11 @@ bool llm_available(PGconn *pg, long long insurer_id)
         return false;
     if (!pg || !insurer_id)
         return true;
-    char id[32];
-    snprintf(id, sizeof id, "%lld", insurer_id);
-    const char *p[] = {id};
     minca_err err = {0};
-    PGresult *r = store_query(pg, &err, "SELECT lower(coalesce(settings->>'llm', '')) FROM insurers WHERE id = $1::bigint", 1, p);
-    if (!r)
+    char v[32];
+    if (store_llm_setting(pg, insurer_id, v, sizeof v, &err) < 0)
         return false;
-    const char *v = PQntuples(r) ? PQgetvalue(r, 0, 0) : "";
     bool off = strcmp(v, "false") == 0 || strcmp(v, "off") == 0 || strcmp(v, "no") == 0 || strcmp(v, "0") == 0;
-    PQclear(r);
     return !off;
 }
 
@@ -335,43 +330,20 @@ static void cache_put(redisContext *r, const char *key, const json_t *answer)
 
 /* ---- accounting ------------------------------------------------------------------------ */
 
-static int month_cost(PGconn *pg, long long insurer_id, double *cost, minca_err *err)
-{
-    char id[32];
-    snprintf(id, sizeof id, "%lld", insurer_id);
-    const char *p[] = {id};
-    PGresult *r = store_query(pg, err,
-                              "SELECT coalesce(sum(cost), 0)::float8 FROM llm_requests"
-                              " WHERE insurer_id = $1::bigint AND at >= date_trunc('month', now())",
-                              1, p);
-    if (!r)
-        return -1;
-    *cost = atof(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return 0;
-}
-
 static void record(PGconn *pg, const llm_request *rq, const llm_result *res, const char *outcome, const char *note)
 {
     if (!pg || !rq->insurer_id)
         return;
-    char id[32], status[16], attempts[16], pt[32], ct[32], cost[64], sha[65];
-    snprintf(id, sizeof id, "%lld", rq->insurer_id);
-    snprintf(status, sizeof status, "%d", res->http_status);
-    snprintf(attempts, sizeof attempts, "%d", res->attempts);
-    snprintf(pt, sizeof pt, "%ld", res->prompt_tokens);
-    snprintf(ct, sizeof ct, "%ld", res->completion_tokens);
-    snprintf(cost, sizeof cost, "%.8f", res->cost);
+    char sha[65];
     core_sha256_hex(rq->prompt, strlen(rq->prompt), sha);
-    const char *p[] = {id, rq->purpose, config_get()->llm.model, sha, rq->prompt, res->cached ? "t" : "f", outcome,
-                       res->http_status ? status : NULL, attempts, pt, ct, cost, note};
+    store_llm_request row = {
+        .insurer_id = rq->insurer_id, .purpose = rq->purpose, .model = config_get()->llm.model,
+        .prompt_sha256 = sha, .masked_prompt = rq->prompt, .cached = res->cached, .outcome = outcome,
+        .http_status = res->http_status, .attempts = res->attempts, .prompt_tokens = res->prompt_tokens,
+        .completion_tokens = res->completion_tokens, .cost = res->cost, .note = note,
+    };
     minca_err err = {0};
-    if (store_exec(pg, &err,
-                   "INSERT INTO llm_requests (insurer_id, purpose, model, prompt_sha256, masked_prompt, cached, outcome,"
-                   " http_status, attempts, prompt_tokens, completion_tokens, cost, note)"
-                   " VALUES ($1::bigint, $2, $3, $4, $5, $6::boolean, $7, $8::int, $9::int, $10::bigint, $11::bigint,"
-                   " $12::numeric, $13)",
-                   13, p) < 0)
+    if (store_llm_request_add(pg, &row, &err) < 0)
         log_warn("llm: request not recorded: %s", err.msg);
 }
 
@@ -399,7 +371,7 @@ int llm_ask(PGconn *pg, const llm_request *rq, llm_result *res, minca_err *err)
         return 0;
     }
     double spent = 0;
-    if (pg && l->monthly_budget > 0 && month_cost(pg, rq->insurer_id, &spent, err) == 0 && spent >= l->monthly_budget) {
+    if (pg && l->monthly_budget > 0 && store_llm_month_cost(pg, rq->insurer_id, &spent, err) == 0 && spent >= l->monthly_budget) {
         minca_err_set(err, "the monthly language model budget (%.2f) is spent", l->monthly_budget);
         record(pg, rq, res, "refused", err->msg);
         redisFree(redis);
@@ -423,29 +395,10 @@ int llm_ask(PGconn *pg, const llm_request *rq, llm_result *res, minca_err *err)
 
 json_t *llm_usage_json(PGconn *pg, minca_err *err)
 {
-    return store_query_json(pg, err,
-                            "SELECT i.slug AS insurer, r.purpose, count(*) AS requests,"
-                            "       count(*) FILTER (WHERE r.cached) AS cached,"
-                            "       count(*) FILTER (WHERE r.outcome <> 'ok') AS failed,"
-                            "       sum(r.prompt_tokens)::bigint AS prompt_tokens,"
-                            "       sum(r.completion_tokens)::bigint AS completion_tokens,"
-                            "       round(sum(r.cost), 4)::float8 AS cost"
-                            "  FROM llm_requests r JOIN insurers i ON i.id = r.insurer_id"
-                            " WHERE r.at >= date_trunc('month', now())"
-                            " GROUP BY i.slug, r.purpose ORDER BY i.slug, r.purpose",
-                            0, NULL);
+    return store_llm_usage(pg, err);
 }
 
 json_t *llm_requests_json(PGconn *pg, long long insurer_id, int limit, minca_err *err)
 {
-    char id[32], lim[16];
-    snprintf(id, sizeof id, "%lld", insurer_id);
-    snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 20);
-    const char *p[] = {id, lim};
-    return store_query_json(pg, err,
-                            "SELECT id, to_char(at, 'YYYY-MM-DD HH24:MI:SS') AS at, purpose, model, cached, outcome,"
-                            "       http_status, attempts, prompt_tokens, completion_tokens, cost::float8 AS cost,"
-                            "       note, masked_prompt"
-                            "  FROM llm_requests WHERE insurer_id = $1::bigint ORDER BY id DESC LIMIT $2::int",
-                            2, p);
+    return store_llm_request_list(pg, insurer_id, limit > 0 ? limit : 20, err);
 }

@@ -2,9 +2,10 @@
  * Histogram buckets are stored non-cumulative (one row per bucket that saw observations);
  * here they are accumulated over the metric's full list of bounds. */
 #include "minca/metrics.h"
-#include "minca/store.h"
+#include "minca/store_metrics.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,19 +65,20 @@ static void append_header(GString *out, const char *name, const char *type, cons
 }
 
 /* The rows [from, to) of one histogram series (same metric and labels). */
-static void append_histogram(GString *out, PGresult *r, int from, int to, const double *bounds, int nbounds)
+static void append_histogram(GString *out, const store_metric_row *rows, size_t from, size_t to, const double *bounds,
+                             int nbounds)
 {
-    const char *name = PQgetvalue(r, from, 0), *labels = PQgetvalue(r, from, 4);
+    const char *name = rows[from].metric, *labels = rows[from].labels;
     double cumulative = 0, sum = 0;
-    int row = from;
+    size_t row = from;
     char le[64];
     for (int b = 0; b <= nbounds; b++) {
         double bound = b < nbounds ? bounds[b] : INFINITY;
         /* Rows whose bucket is at or below this bound (a bound removed from the definition
          * folds into the next one up). */
-        while (row < to && strtod(PQgetvalue(r, row, 5), NULL) <= bound) {
-            cumulative += strtod(PQgetvalue(r, row, 6), NULL);
-            sum += strtod(PQgetvalue(r, row, 7), NULL);
+        while (row < to && rows[row].bucket <= bound) {
+            cumulative += rows[row].n;
+            sum += rows[row].sum;
             row++;
         }
         if (b < nbounds) {
@@ -95,68 +97,73 @@ static void append_histogram(GString *out, PGresult *r, int from, int to, const 
 
 static int append_series(PGconn *c, GString *out, minca_err *err)
 {
-    PGresult *r = store_metrics_series(c, err);
-    if (!r)
+    store_metric_rows series;
+    if (store_metrics_series(c, &series, err) < 0) {
+        store_metric_rows_clear(&series);
         return -1;
-    int rows = PQntuples(r);
+    }
+    const store_metric_row *r = series.items;
+    size_t rows = series.n;
     double bounds[METRICS_MAX_BOUNDS];
     int nbounds = 0;
-    for (int i = 0; i < rows;) {
-        const char *name = PQgetvalue(r, i, 0), *type = PQgetvalue(r, i, 1);
+    for (size_t i = 0; i < rows;) {
+        const char *name = r[i].metric, *type = r[i].type;
         bool histogram = strcmp(type, "histogram") == 0;
-        append_header(out, name, type, PQgetvalue(r, i, 2));
+        append_header(out, name, type, r[i].help);
         if (histogram)
-            nbounds = parse_bounds(PQgetvalue(r, i, 3), bounds);
-        int j = i;
-        while (j < rows && strcmp(PQgetvalue(r, j, 0), name) == 0) {
-            if (PQgetisnull(r, j, 4)) {   /* no series yet */
+            nbounds = parse_bounds(r[i].bounds, bounds);
+        size_t j = i;
+        while (j < rows && strcmp(r[j].metric, name) == 0) {
+            if (!r[j].labels) {   /* no series yet */
                 j++;
                 continue;
             }
             if (!histogram) {
-                append_sample(out, name, "", PQgetvalue(r, j, 4), NULL, strtod(PQgetvalue(r, j, 6), NULL));
+                append_sample(out, name, "", r[j].labels, NULL, r[j].n);
                 j++;
                 continue;
             }
-            int k = j;
-            while (k < rows && strcmp(PQgetvalue(r, k, 0), name) == 0 && !PQgetisnull(r, k, 4) &&
-                   strcmp(PQgetvalue(r, k, 4), PQgetvalue(r, j, 4)) == 0)
+            size_t k = j;
+            while (k < rows && strcmp(r[k].metric, name) == 0 && r[k].labels && strcmp(r[k].labels, r[j].labels) == 0)
                 k++;
             append_histogram(out, r, j, k, bounds, nbounds);
             j = k;
         }
         i = j;
     }
-    PQclear(r);
+    store_metric_rows_clear(&series);
     return 0;
 }
 
 static int append_queue_depth(PGconn *c, GString *out, minca_err *err)
 {
     static const char *const states[] = {"queued", "running", "failed", "dead"};
-    PGresult *r = store_metrics_queue_depth(c, err);
-    if (!r)
+    store_queue_depth depth;
+    if (store_metrics_queue_depth(c, &depth, err) < 0) {
+        store_queue_depth_clear(&depth);
         return -1;
+    }
     append_header(out, "minca_queue_depth", "gauge", "Pipeline jobs waiting, running, waiting for a retry or dead, by kind and state.");
     /* Every state of every kind that has any, so a drained queue reads 0 rather than vanishing. */
-    int rows = PQntuples(r);
-    for (int i = 0; i < rows;) {
-        const char *kind = PQgetvalue(r, i, 0);
-        int j = i;
-        while (j < rows && strcmp(PQgetvalue(r, j, 0), kind) == 0)
+    const store_queue_depth_row *r = depth.items;
+    size_t rows = depth.n;
+    for (size_t i = 0; i < rows;) {
+        const char *kind = r[i].kind;
+        size_t j = i;
+        while (j < rows && strcmp(r[j].kind, kind) == 0)
             j++;
         for (size_t s = 0; s < sizeof states / sizeof states[0]; s++) {
             double n = 0;
-            for (int k = i; k < j; k++)
-                if (strcmp(PQgetvalue(r, k, 1), states[s]) == 0)
-                    n = strtod(PQgetvalue(r, k, 2), NULL);
+            for (size_t k = i; k < j; k++)
+                if (strcmp(r[k].state, states[s]) == 0)
+                    n = r[k].count;
             char *labels = core_strdup_printf("kind=\"%s\",state=\"%s\"", kind, states[s]);
             append_sample(out, "minca_queue_depth", "", labels, NULL, n);
             free(labels);
         }
         i = j;
     }
-    PQclear(r);
+    store_queue_depth_clear(&depth);
     return 0;
 }
 

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #define SERVICE_USER "minca"
-#define APP_ROLE "minca_app"     /* the application's database login (see migration 050) */
+#define APP_ROLE "minca_app"     /* the application's database login (created by the bootstrap) */
 #define PG_PORT 5432
 #define SOCKET_PATH_MAX 100   /* sun_path is 108 bytes; keep a margin */
 
@@ -401,44 +401,14 @@ static int pg_init_cluster(const paths *p, const char *bindir, minca_err *err)
     return 0;
 }
 
-static int pg_create_database(const paths *p, minca_err *err)
+/* The owner's login to the maintenance database, for the bootstrap callback. */
+static void pg_admin_conninfo(const paths *p, char *out, size_t outlen)
 {
-    char conninfo[2048];
-    snprintf(conninfo, sizeof conninfo, "host=%s port=%d user=%s dbname=postgres connect_timeout=10",
-             p->pg_run, PG_PORT, SERVICE_USER);
-    PGconn *c = PQconnectdb(conninfo);
-    int rc = 0;
-    if (PQstatus(c) != CONNECTION_OK) {
-        rc = minca_err_set(err, "cannot connect to the embedded PostgreSQL: %s", PQerrorMessage(c));
-        goto done;
-    }
-    PGresult *r = PQexec(c, "SELECT 1 FROM pg_database WHERE datname = 'minca'");
-    bool exists = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0;
-    PQclear(r);
-    if (!exists) {
-        r = PQexec(c, "CREATE DATABASE minca ENCODING 'UTF8' TEMPLATE template0");
-        /* A concurrent minca may have created it a moment ago: that is fine. */
-        if (PQresultStatus(r) != PGRES_COMMAND_OK && !strstr(PQerrorMessage(c), "already exists"))
-            rc = minca_err_set(err, "cannot create database minca: %s", PQerrorMessage(c));
-        PQclear(r);
-    }
-    /* The application's login role: ordinary, owning nothing (migration 050 grants it rows). */
-    if (rc == 0) {
-        r = PQexec(c, "DO $$ BEGIN"
-                      "  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '" APP_ROLE "') THEN"
-                      "    CREATE ROLE " APP_ROLE " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;"
-                      "  ELSE ALTER ROLE " APP_ROLE " LOGIN NOSUPERUSER NOBYPASSRLS; END IF;"
-                      " EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$");
-        if (PQresultStatus(r) != PGRES_COMMAND_OK)
-            rc = minca_err_set(err, "cannot create the application role %s: %s", APP_ROLE, PQerrorMessage(c));
-        PQclear(r);
-    }
-done:
-    PQfinish(c);
-    return rc;
+    snprintf(out, outlen, "host=%s port=%d user=%s dbname=postgres connect_timeout=10", p->pg_run, PG_PORT,
+             SERVICE_USER);
 }
 
-static int pg_ensure(const paths *p, minca_err *err)
+static int pg_ensure(const paths *p, servers_bootstrap_fn bootstrap, minca_err *err)
 {
     char sock[1100];
     snprintf(sock, sizeof sock, "%s/.s.PGSQL.%d", p->pg_run, PG_PORT);
@@ -484,7 +454,11 @@ static int pg_ensure(const paths *p, minca_err *err)
         if (rc != 0)
             return minca_err_set(err, "PostgreSQL did not start (pg_ctl exit %d); see %s", rc, p->pg_log);
     }
-    return pg_create_database(p, err);
+    if (!bootstrap)
+        return 0;
+    char conninfo[2048];
+    pg_admin_conninfo(p, conninfo, sizeof conninfo);
+    return bootstrap(conninfo, err);
 }
 
 static int pg_stop(const paths *p, minca_err *err)
@@ -631,7 +605,7 @@ static int lock_servers(const paths *p, minca_err *err)
     return fd;
 }
 
-int servers_ensure(minca_err *err)
+int servers_ensure(servers_bootstrap_fn bootstrap, minca_err *err)
 {
     const minca_config *cfg = config_get();
     paths p;
@@ -647,7 +621,7 @@ int servers_ensure(minca_err *err)
     if (fd < 0)
         return -1;
     int rc = 0;
-    if (!cfg->database_url && pg_ensure(&p, err) < 0)
+    if (!cfg->database_url && pg_ensure(&p, bootstrap, err) < 0)
         rc = -1;
     if (rc == 0 && !cfg->redis_url && redis_ensure(&p, err) < 0)
         rc = -1;
@@ -690,17 +664,10 @@ int servers_status_get(servers_status *st, minca_err *err)
     snprintf(st->run_dir, sizeof st->run_dir, "%s", p.run);
     if (st->pg_embedded)
         st->pg_running = pg_running(&p, &st->pg_pid);
-    /* Durability as the server has it (not as a config file says it should be). */
-    if (!st->pg_embedded || st->pg_running) {
+    /* A configured server is running if it takes the login. */
+    if (!st->pg_embedded) {
         PGconn *c = PQconnectdb(pg_url);
-        if (PQstatus(c) == CONNECTION_OK) {
-            PGresult *r = PQexec(c, "SELECT current_setting('fsync')");
-            if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-                snprintf(st->pg_fsync, sizeof st->pg_fsync, "%s", PQgetvalue(r, 0, 0));
-            PQclear(r);
-        }
-        if (!st->pg_embedded)
-            st->pg_running = PQstatus(c) == CONNECTION_OK;
+        st->pg_running = PQstatus(c) == CONNECTION_OK;
         PQfinish(c);
     }
     st->pg_fast_ignored = st->pg_embedded && pg_fast_requested() && !pg_fast_allowed(&p);

@@ -1,4 +1,5 @@
 #include "minca/store.h"
+#include "minca/store_insurer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,10 +52,9 @@ json_t *store_insurer_list(PGconn *c, minca_err *err)
 
 json_t *store_insurer_settings(PGconn *c, long long insurer_id, minca_err *err)
 {
-    char id[32];
-    snprintf(id, sizeof id, "%lld", insurer_id);
-    const char *p[] = {id};
-    json_t *rows = store_query_json(c, err, "SELECT settings FROM insurers WHERE id = $1::bigint", 1, p);
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    json_t *rows = store_query_json_p(c, err, "SELECT settings FROM insurers WHERE id = $1::bigint", &p);
     if (!rows)
         return NULL;
     json_t *s = json_object_get(json_array_get(rows, 0), "settings");
@@ -66,15 +66,19 @@ json_t *store_insurer_settings(PGconn *c, long long insurer_id, minca_err *err)
 int store_insurer_setting_set(PGconn *c, long long insurer_id, const char *key, json_t *value,
                               json_t **old_value, minca_err *err)
 {
-    char id[32];
-    snprintf(id, sizeof id, "%lld", insurer_id);
     char *v = value ? json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
-    const char *p[] = {id, key, v};
+    store_params old = {0};
+    store_param_ll(&old, insurer_id);
+    store_param_text(&old, key);
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_text(&p, key);
+    store_param_text(&p, v);
     /* The row stays locked from the read of the old value to the change (the caller's
      * transaction), so the audit's old value is the one replaced. */
-    json_t *rows = store_query_json(c, err,
-                                    "SELECT settings -> $2::text AS old FROM insurers WHERE id = $1::bigint FOR UPDATE",
-                                    2, p);
+    json_t *rows = store_query_json_p(c, err,
+                                      "SELECT settings -> $2::text AS old FROM insurers WHERE id = $1::bigint FOR UPDATE",
+                                      &old);
     int rc = -1;
     if (!rows)
         goto done;
@@ -82,11 +86,11 @@ int store_insurer_setting_set(PGconn *c, long long insurer_id, const char *key, 
         minca_err_set(err, "no insurer with id %lld", insurer_id);
         goto done;
     }
-    if (store_exec(c, err,
-                   "UPDATE insurers SET settings = CASE WHEN $3::jsonb IS NULL THEN settings - $2::text"
-                   "                                    ELSE settings || jsonb_build_object($2::text, $3::jsonb) END"
-                   " WHERE id = $1::bigint",
-                   3, p) < 0)
+    if (store_exec_p(c, err,
+                     "UPDATE insurers SET settings = CASE WHEN $3::jsonb IS NULL THEN settings - $2::text"
+                     "                                    ELSE settings || jsonb_build_object($2::text, $3::jsonb) END"
+                     " WHERE id = $1::bigint",
+                     &p) < 0)
         goto done;
     if (old_value) {
         json_t *o = json_object_get(json_array_get(rows, 0), "old");
@@ -97,4 +101,18 @@ done:
     free(v);
     json_decref(rows);
     return rc;
+}
+
+int store_insurer_slug(PGconn *c, long long insurer_id, char *out, size_t outlen, minca_err *err)
+{
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    PGresult *r = store_query_p(c, err, "SELECT slug FROM insurers WHERE id = $1::bigint", &p);
+    if (!r)
+        return -1;
+    int found = PQntuples(r) == 1;
+    if (found)
+        snprintf(out, outlen, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return found;
 }

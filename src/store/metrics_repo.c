@@ -1,43 +1,98 @@
 /* Operational metrics: the series kept by the triggers of migrations/020_metrics.sql, the
  * queue depth and the live workers. Every query here reads small tables or partial indexes,
  * so a scrape costs the same with a million vehicle rows as with ten. */
-#include "minca/store.h"
+#include "minca/store_metrics.h"
 
 #include <stdlib.h>
+#include <string.h>
 
-PGresult *store_metrics_series(PGconn *c, minca_err *err)
+int store_metrics_series(PGconn *c, store_metric_rows *out, minca_err *err)
 {
+    memset(out, 0, sizeof *out);
     /* The rollup is an optimisation: a scrape that cannot take its lock, or cannot write,
      * still reads the right numbers (totals plus the deltas not folded yet). */
     PGresult *r = PQexec(c, "SELECT minca_metrics_rollup()");
     if (PQresultStatus(r) != PGRES_TUPLES_OK)
         log_debug("metrics rollup skipped: %s", PQerrorMessage(c));
     PQclear(r);
-    return store_query(c, err,
-                       "SELECT d.metric, d.type, d.help, d.bounds::text, s.labels, s.bucket, s.n, s.sum"
-                       "  FROM metric_defs d"
-                       "  LEFT JOIN (SELECT metric, labels, bucket, sum(n)::bigint AS n, sum(sum) AS sum"
-                       "               FROM (SELECT metric, labels, bucket, n, sum FROM metric_totals"
-                       "                     UNION ALL"
-                       "                     SELECT metric, labels, bucket, n, sum FROM metric_deltas) u"
-                       "              GROUP BY metric, labels, bucket) s ON s.metric = d.metric"
-                       " ORDER BY d.metric, s.labels, s.bucket",
-                       0, NULL);
+    r = store_query(c, err,
+                    "SELECT d.metric, d.type, d.help, d.bounds::text, s.labels, s.bucket, s.n, s.sum"
+                    "  FROM metric_defs d"
+                    "  LEFT JOIN (SELECT metric, labels, bucket, sum(n)::bigint AS n, sum(sum) AS sum"
+                    "               FROM (SELECT metric, labels, bucket, n, sum FROM metric_totals"
+                    "                     UNION ALL"
+                    "                     SELECT metric, labels, bucket, n, sum FROM metric_deltas) u"
+                    "              GROUP BY metric, labels, bucket) s ON s.metric = d.metric"
+                    " ORDER BY d.metric, s.labels, s.bucket",
+                    0, NULL);
+    if (!r)
+        return -1;
+    out->priv = r;
+    int rows = PQntuples(r);
+    if (rows == 0)
+        return 0;
+    out->items = calloc((size_t)rows, sizeof *out->items);
+    for (int i = 0; i < rows; i++) {
+        store_metric_row *m = &out->items[i];
+        m->metric = PQgetvalue(r, i, 0);
+        m->type = PQgetvalue(r, i, 1);
+        m->help = PQgetvalue(r, i, 2);
+        m->bounds = PQgetvalue(r, i, 3);
+        m->labels = PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4);
+        m->bucket = strtod(PQgetvalue(r, i, 5), NULL);
+        m->n = strtod(PQgetvalue(r, i, 6), NULL);
+        m->sum = strtod(PQgetvalue(r, i, 7), NULL);
+    }
+    out->n = (size_t)rows;
+    return 0;
 }
 
-PGresult *store_metrics_queue_depth(PGconn *c, minca_err *err)
+void store_metric_rows_clear(store_metric_rows *rows)
 {
-    return store_query(c, err,
-                       "SELECT kind, state, count(*) FROM jobs WHERE state IN ('queued', 'running', 'failed')"
-                       " GROUP BY kind, state"
-                       " UNION ALL "
-                       "SELECT kind, 'dead', count(*) FROM jobs WHERE state = 'dead' GROUP BY kind"
-                       /* kinds that ran before and have nothing waiting now read 0 */
-                       " UNION ALL "
-                       "SELECT DISTINCT substring(labels FROM 'kind=\"([^\"]*)\"'), '', 0 FROM metric_totals"
-                       " WHERE metric = 'minca_jobs_total'"
-                       " ORDER BY 1, 2",
-                       0, NULL);
+    if (!rows)
+        return;
+    free(rows->items);
+    PQclear(rows->priv);
+    memset(rows, 0, sizeof *rows);
+}
+
+int store_metrics_queue_depth(PGconn *c, store_queue_depth *out, minca_err *err)
+{
+    memset(out, 0, sizeof *out);
+    PGresult *r = store_query(c, err,
+                              "SELECT kind, state, count(*) FROM jobs WHERE state IN ('queued', 'running', 'failed')"
+                              " GROUP BY kind, state"
+                              " UNION ALL "
+                              "SELECT kind, 'dead', count(*) FROM jobs WHERE state = 'dead' GROUP BY kind"
+                              /* kinds that ran before and have nothing waiting now read 0 */
+                              " UNION ALL "
+                              "SELECT DISTINCT substring(labels FROM 'kind=\"([^\"]*)\"'), '', 0 FROM metric_totals"
+                              " WHERE metric = 'minca_jobs_total'"
+                              " ORDER BY 1, 2",
+                              0, NULL);
+    if (!r)
+        return -1;
+    out->priv = r;
+    int rows = PQntuples(r);
+    if (rows == 0)
+        return 0;
+    out->items = calloc((size_t)rows, sizeof *out->items);
+    for (int i = 0; i < rows; i++) {
+        out->items[i].kind = PQgetvalue(r, i, 0);
+        out->items[i].state = PQgetvalue(r, i, 1);
+        out->items[i].count = strtod(PQgetvalue(r, i, 2), NULL);
+    }
+    out->n = (size_t)rows;
+    return 0;
+}
+
+void store_queue_depth_clear(store_queue_depth *q)
+{
+    if (!q)
+        return;
+    free(q->items);
+    PQclear(q->priv);
+    memset(q, 0, sizeof *q);
 }
 
 long store_metrics_workers_alive(PGconn *c, minca_err *err)

@@ -1,6 +1,7 @@
 #include "minca/config.h"
 #include "minca/servers.h"
 #include "minca/store.h"
+#include "minca/store_bootstrap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,7 +130,7 @@ PGconn *store_connect_timeout(int timeout_seconds, minca_err *err)
 
 PGconn *store_open(minca_err *err)
 {
-    if (servers_ensure(err) < 0)
+    if (store_servers_ensure(err) < 0)
         return NULL;
     PGconn *c = connect_plain(servers_database_url(), err);
     if (!c)

@@ -5,6 +5,7 @@
  * A row's codifier decision is its match's decision while no reviewer touched it, else the
  * "before" the first review decision on the row recorded in the audit log. */
 #include "minca/store.h"
+#include "minca/store_report.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -26,10 +27,11 @@
 
 json_t *store_report_groups(PGconn *c, long long insurer_id, const char *since, const char *by, minca_err *err)
 {
-    char ins[32];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    const char *p[] = {ins, since, by ? by : "all"};
-    return store_query_json(
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_text(&p, since);
+    store_param_text(&p, by ? by : "all");
+    return store_query_json_p(
         c, err,
         REPORT_CASES ","
         " v AS (SELECT k.grp, x.decision, x.reviewed_by, x.cvegs, x.year, f.before,"
@@ -68,16 +70,16 @@ json_t *store_report_groups(PGconn *c, long long insurer_id, const char *since, 
         "          AS auto_accepted_changed_rate,"
         "        round(cs.median_seconds_to_ready::numeric, 1)::float8 AS median_seconds_to_ready"
         "   FROM cs LEFT JOIN rs USING (grp) ORDER BY 1",
-        3, p);
+        &p);
 }
 
 json_t *store_report_reviewers(PGconn *c, long long insurer_id, const char *since, minca_err *err)
 {
-    char ins[32];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    const char *p[] = {ins, since};
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_text(&p, since);
     /* Active hours: the clock hours in which the person made at least one decision. */
-    return store_query_json(
+    return store_query_json_p(
         c, err,
         "SELECT actor AS \"user\", count(*) AS decisions, count(DISTINCT entity_id) AS rows_reviewed,"
         "       count(DISTINCT date_trunc('hour', at)) AS active_hours,"
@@ -85,21 +87,29 @@ json_t *store_report_reviewers(PGconn *c, long long insurer_id, const char *sinc
         "  FROM audit_log WHERE insurer_id = $1::bigint AND ($2::timestamptz IS NULL OR at >= $2::timestamptz)"
         "   AND action IN ('review.accept', 'review.pick', 'review.no_match')"
         " GROUP BY actor ORDER BY rows_reviewed DESC, actor",
-        2, p);
+        &p);
 }
 
 json_t *store_report_wizard_brokers(PGconn *c, long long insurer_id, const char *since, int limit, minca_err *err)
 {
-    char ins[32], lim[16];
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    snprintf(lim, sizeof lim, "%d", limit);
-    const char *p[] = {ins, since, "broker", lim};
-    return store_query_json(
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_text(&p, since);
+    store_param_text(&p, "broker");
+    store_param_ll(&p, limit);
+    return store_query_json_p(
         c, err,
         REPORT_CASES
         " SELECT grp AS broker, count(*) AS cases, count(*) FILTER (WHERE needs_profile) AS needed_wizard,"
         "        round(count(*) FILTER (WHERE needs_profile)::numeric / count(*), 4)::float8 AS share"
         "   FROM k GROUP BY grp HAVING count(*) FILTER (WHERE needs_profile) > 0"
         "  ORDER BY needed_wizard DESC, share DESC, broker LIMIT $4::int",
-        4, p);
+        &p);
+}
+
+int store_report_since_check(PGconn *c, const char *since, minca_err *err)
+{
+    store_params p = {0};
+    store_param_text(&p, since);
+    return store_exec_p(c, err, "SELECT $1::timestamptz", &p);
 }

@@ -1,5 +1,6 @@
 /* Users and their roles per insurer. */
 #include "minca/store.h"
+#include "minca/store_user.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,19 +50,22 @@ int store_user_add(PGconn *c, const char *login, const char *display_name, const
 
 int store_user_set_active(PGconn *c, long long user_id, bool active, minca_err *err)
 {
-    char id[32];
-    snprintf(id, sizeof id, "%lld", user_id);
-    const char *p[] = {id, active ? "t" : "f"};
-    return store_exec(c, err, "UPDATE users SET active = $2::boolean WHERE id = $1::bigint", 2, p);
+    store_params p = {0};
+    store_param_ll(&p, user_id);
+    store_param_bool(&p, active);
+    return store_exec_p(c, err, "UPDATE users SET active = $2::boolean WHERE id = $1::bigint", &p);
 }
 
-static int current_role(PGconn *c, const char *uid, const char *ins, char *old_role, minca_err *err)
+/* insurer_id 0: the every-insurer grant. */
+static int current_role(PGconn *c, long long user_id, long long insurer_id, char *old_role, minca_err *err)
 {
-    const char *p[] = {uid, ins};
-    PGresult *r = store_query(c, err,
-                              "SELECT role FROM user_roles WHERE user_id = $1::bigint"
-                              " AND coalesce(insurer_id, 0) = coalesce($2::bigint, 0)",
-                              2, p);
+    store_params p = {0};
+    store_param_ll(&p, user_id);
+    store_param_id(&p, insurer_id);
+    PGresult *r = store_query_p(c, err,
+                                "SELECT role FROM user_roles WHERE user_id = $1::bigint"
+                                " AND coalesce(insurer_id, 0) = coalesce($2::bigint, 0)",
+                                &p);
     if (!r)
         return -1;
     int n = PQntuples(r);
@@ -74,48 +78,45 @@ static int current_role(PGconn *c, const char *uid, const char *ins, char *old_r
 int store_user_grant(PGconn *c, long long user_id, long long insurer_id, const char *role, const char *by,
                      char *old_role, minca_err *err)
 {
-    char uid[32], ins[32];
-    snprintf(uid, sizeof uid, "%lld", user_id);
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    const char *insp = insurer_id > 0 ? ins : NULL;
-    if (current_role(c, uid, insp, old_role, err) < 0)
+    if (current_role(c, user_id, insurer_id, old_role, err) < 0)
         return -1;
-    const char *p[] = {uid, insp, role, by};
-    return store_exec(c, err,
+    store_params p = {0};
+    store_param_ll(&p, user_id);
+    store_param_id(&p, insurer_id);
+    store_param_text(&p, role);
+    store_param_text(&p, by);
+    return store_exec_p(c, err,
                       "INSERT INTO user_roles (user_id, insurer_id, role, granted_by)"
                       " VALUES ($1::bigint, $2::bigint, $3, $4)"
                       " ON CONFLICT (user_id, coalesce(insurer_id, 0))"
-                      " DO UPDATE SET role = EXCLUDED.role, granted_by = EXCLUDED.granted_by, granted_at = now()",
-                      4, p);
+                        " DO UPDATE SET role = EXCLUDED.role, granted_by = EXCLUDED.granted_by, granted_at = now()",
+                        &p);
 }
 
 int store_user_revoke(PGconn *c, long long user_id, long long insurer_id, char *old_role, minca_err *err)
 {
-    char uid[32], ins[32];
-    snprintf(uid, sizeof uid, "%lld", user_id);
-    snprintf(ins, sizeof ins, "%lld", insurer_id);
-    const char *insp = insurer_id > 0 ? ins : NULL;
-    int had = current_role(c, uid, insp, old_role, err);
+    int had = current_role(c, user_id, insurer_id, old_role, err);
     if (had <= 0)
         return had;
-    const char *p[] = {uid, insp};
-    if (store_exec(c, err,
-                   "DELETE FROM user_roles WHERE user_id = $1::bigint AND coalesce(insurer_id, 0) = coalesce($2::bigint, 0)",
-                   2, p) < 0)
+    store_params p = {0};
+    store_param_ll(&p, user_id);
+    store_param_id(&p, insurer_id);
+    if (store_exec_p(c, err,
+                     "DELETE FROM user_roles WHERE user_id = $1::bigint AND coalesce(insurer_id, 0) = coalesce($2::bigint, 0)",
+                     &p) < 0)
         return -1;
     return 1;
 }
 
 json_t *store_user_roles(PGconn *c, long long user_id, minca_err *err)
 {
-    char uid[32];
-    snprintf(uid, sizeof uid, "%lld", user_id);
-    const char *p[] = {uid};
-    return store_query_json(c, err,
-                            "SELECT r.insurer_id, coalesce(i.slug, '*') AS insurer, r.role"
-                            "  FROM user_roles r LEFT JOIN insurers i ON i.id = r.insurer_id"
-                            " WHERE r.user_id = $1::bigint ORDER BY r.insurer_id NULLS FIRST",
-                            1, p);
+    store_params p = {0};
+    store_param_ll(&p, user_id);
+    return store_query_json_p(c, err,
+                              "SELECT r.insurer_id, coalesce(i.slug, '*') AS insurer, r.role"
+                              "  FROM user_roles r LEFT JOIN insurers i ON i.id = r.insurer_id"
+                              " WHERE r.user_id = $1::bigint ORDER BY r.insurer_id NULLS FIRST",
+                              &p);
 }
 
 json_t *store_user_list(PGconn *c, minca_err *err)
@@ -163,4 +164,18 @@ int store_user_bootstrap(PGconn *c, const char *login, minca_err *err)
         return -1;
     }
     return created;
+}
+
+int store_session_describe(PGconn *c, store_session_info *out, minca_err *err)
+{
+    memset(out, 0, sizeof *out);
+    PGresult *r = store_query(c, err, "SELECT session_user, current_user, current_setting('minca.insurer_ids', true)",
+                              0, NULL);
+    if (!r)
+        return -1;
+    snprintf(out->login, sizeof out->login, "%s", PQgetvalue(r, 0, 0));
+    snprintf(out->acting_as, sizeof out->acting_as, "%s", PQgetvalue(r, 0, 1));
+    snprintf(out->insurers, sizeof out->insurers, "%s", PQgetvalue(r, 0, 2));
+    PQclear(r);
+    return 0;
 }

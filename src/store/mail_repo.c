@@ -1,0 +1,13 @@
+/* What became of a message handed to the pipeline by its Message-ID. */
+#include "minca/store_mail.h"
+
+json_t *store_mail_outcome(PGconn *c, const char *message_id, minca_err *err)
+{
+    store_params p = {0};
+    store_param_text(&p, message_id);
+    return store_query_json_p(c, err,
+                              "SELECT m.id AS message_id, m.status, m.error, k.cot, k.status AS case_status"
+                              "  FROM messages m LEFT JOIN cases k ON k.message_id = m.id"
+                              " WHERE m.message_id = $1 ORDER BY m.id DESC LIMIT 1",
+                              &p);
+}
