@@ -8,7 +8,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-/* Connects to servers_database_url() (call servers_ensure() first). Caller owns the
+/* Connects to servers_database_url() (call store_servers_ensure() first). Caller owns the
  * connection (PQfinish). */
 PGconn *store_connect(minca_err *err);
 /* Same, giving up after timeout_seconds (health checks must answer even when the server's

@@ -76,6 +76,9 @@ int store_jobs_retry_dead(PGconn *c, long long id, minca_err *err);
 /* ---- batches ---- */
 /* Jobs of the batch not yet finished (queued, running or failed awaiting retry); -1 on error. */
 long store_jobs_batch_pending(PGconn *c, const char *batch_id, minca_err *err);
+/* Unfinished jobs of every batch and insurer (the desk's status line), through the
+ * jobs_unfinished partial index; -1 on error. */
+long store_jobs_unfinished(PGconn *c, minca_err *err);
 /* The first dead job of the batch: 1 found (its kind copied into kind, 32 bytes; *error is
  * its last error, malloc'd, caller frees), 0 none, -1 on error. */
 int store_jobs_batch_dead(PGconn *c, const char *batch_id, char kind[32], char **error, minca_err *err);

@@ -65,9 +65,6 @@ json_t *store_tui_catalog_search(PGconn *c, long long insurer_id, const char *qu
 json_t *store_tui_broker_open_cases(PGconn *c, long long insurer_id, long long case_id, minca_err *err);
 /* The insurers' slugs, "demo, qualitas" (malloc'd), NULL + err on failure. */
 char *store_tui_insurer_slugs(PGconn *c, minca_err *err);
-/* Unfinished jobs (queued, running or failed awaiting retry) of every insurer: *n. Uses the
- * jobs_unfinished partial index. */
-int store_tui_jobs_unfinished(PGconn *c, long *n, minca_err *err);
 /* The spreadsheets of a case's message for the profile wizard: [{id, ordinal, filename, sha256,
  * status}] ordered by ordinal (inline images left out). */
 json_t *store_tui_case_sheets(PGconn *c, long long insurer_id, long long case_id, minca_err *err);

@@ -47,6 +47,15 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
+/* `intake run --once` waits for the jobs it queued until they finish or a stop is asked;
+ * a failed check reconnects and keeps waiting. */
+static bool drain_until_stopped(PGconn *c, void *user) { return !stop_requested; }
+static bool drain_reconnect(const minca_err *err, void *user)
+{
+    PQreset((PGconn *)user);
+    return true;
+}
+
 typedef struct run_report {
     bool quiet;
     int failed;
@@ -128,12 +137,8 @@ static int intake_run(int argc, char **argv)
         fprintf(stderr, "minca intake: polling %d source(s); Ctrl-C or SIGTERM stops\n", config_get()->n_sources);
     int rc = intake_runner(&o, &err);
     if (once && eng) {
-        long pending;
-        while (!stop_requested && (pending = queue_batch_pending(c, batch_id, &err)) != 0) {
-            if (pending < 0)
-                PQreset(c);
-            usleep(100 * 1000);
-        }
+        engine_drain_opts d = {.poll_ms = 100, .ready = drain_until_stopped, .failed = drain_reconnect, .user = c};
+        engine_drain(eng, c, batch_id, &d, &err);
     }
     if (eng)
         engine_stop(eng);

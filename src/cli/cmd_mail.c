@@ -153,6 +153,12 @@ static char *read_body(const char *path, minca_err *err)
 }
 
 /* Waits for the message's ingest job (and the steps it starts) and prints its outcome. */
+/* `mail add` waits up to two minutes for the message it queued to be read. */
+static bool drain_within_window(PGconn *c, void *user)
+{
+    return core_now_seconds() - *(const double *)user < 120;
+}
+
 static int wait_for_case(PGconn *c, const char *batch_id, const char *message_id, bool json)
 {
     minca_err err = {0};
@@ -162,10 +168,9 @@ static int wait_for_case(PGconn *c, const char *batch_id, const char *message_id
         fprintf(stderr, "minca mail: cannot start the pipeline: %s\n", err.msg);
         return 1;
     }
-    long pending;
     double start = core_now_seconds();
-    while ((pending = queue_batch_pending(c, batch_id, &err)) > 0 && core_now_seconds() - start < 120)
-        usleep(100 * 1000);
+    engine_drain_opts d = {.poll_ms = 100, .ready = drain_within_window, .user = &start};
+    engine_drain(eng, c, batch_id, &d, &err);
     engine_stop(eng);
     json_t *rows = store_mail_outcome(c, message_id, &err);
     json_t *row = rows ? json_array_get(rows, 0) : NULL;

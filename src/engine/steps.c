@@ -1,5 +1,6 @@
-/* Pipeline step handlers: ingest -> extract -> codify (-> export). Each runs inside the
- * transaction the runner opened for its job (see engine_run.h). */
+/* Pipeline step handlers: ingest -> extract -> codify (exporting a case is a desk service,
+ * desk/export_case.c). Each runs inside the transaction the runner opened for its job (see
+ * engine_run.h). */
 #include "minca/assist.h"
 #include "minca/catalog.h"
 #include "minca/config.h"

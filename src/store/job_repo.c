@@ -269,6 +269,16 @@ long store_jobs_batch_pending(PGconn *c, const char *batch_id, minca_err *err)
     return n;
 }
 
+long store_jobs_unfinished(PGconn *c, minca_err *err)
+{
+    PGresult *r = store_query(c, err, "SELECT count(*) FROM jobs WHERE state IN ('queued', 'running', 'failed')", 0, NULL);
+    if (!r)
+        return -1;
+    long n = atol(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return n;
+}
+
 int store_jobs_batch_dead(PGconn *c, const char *batch_id, char kind[32], char **error, minca_err *err)
 {
     *error = NULL;

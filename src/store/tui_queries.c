@@ -265,17 +265,6 @@ json_t *store_tui_catalog_search(PGconn *c, long long insurer_id, const char *qu
     return rows;
 }
 
-int store_tui_jobs_unfinished(PGconn *c, long *n, minca_err *err)
-{
-    PGresult *r = store_query(c, err, "SELECT count(*) FROM jobs WHERE state IN ('queued', 'running', 'failed')", 0,
-                              NULL);
-    if (!r)
-        return -1;
-    *n = atol(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return 0;
-}
-
 json_t *store_tui_case_sheets(PGconn *c, long long insurer_id, long long case_id, minca_err *err)
 {
     store_params p = {0};

@@ -10,6 +10,7 @@
 #include "minca/review.h"
 #include "minca/store.h"
 #include "minca/steps.h"
+#include "minca/store_jobs.h"
 #include "minca/store_tui.h"
 #include "minca/tui.h"
 #include "minca/text.h"
@@ -1173,8 +1174,8 @@ static void poll_changes(tui_app *app)
         log_debug("tui: data changed (%s -> %s); reloading the panes", app->stamp, stamp);
         tui_app_changed(app);
     }
-    long jobs;
-    if (store_tui_jobs_unfinished(app->db, &jobs, &err) == 0 && jobs != app->jobs_unfinished) {
+    long jobs = store_jobs_unfinished(app->db, &err);
+    if (jobs >= 0 && jobs != app->jobs_unfinished) {
         app->jobs_unfinished = jobs;
         app->dirty |= DIRTY_STATUS;
     }
