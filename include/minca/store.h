@@ -68,6 +68,8 @@ typedef struct store_params {
 /* s NULL binds SQL NULL. */
 void store_param_text(store_params *p, const char *s);
 void store_param_ll(store_params *p, long long v);
+/* v, or SQL NULL when !present (a year without a key, an optional number). */
+void store_param_ll_if(store_params *p, bool present, long long v);
 /* An id: SQL NULL when id <= 0 (no such row). */
 void store_param_id(store_params *p, long long id);
 /* Round-trips exactly (%.17g). */

@@ -1,5 +1,6 @@
 /* Brokers, their sender domains and their stored profiles, as the pipeline uses them. */
 #include "minca/store_broker.h"
+#include "store_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@ int store_broker_by_domain(PGconn *c, long long insurer_id, const char *domain, 
     if (!r)
         return -1;
     if (PQntuples(r) > 0)
-        *broker_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        *broker_id = store_get_ll(r, 0, 0);
     PQclear(r);
     return 0;
 }
@@ -32,7 +33,7 @@ int store_broker_ensure(PGconn *c, long long insurer_id, const char *name, long 
                                 &p);
     if (!r)
         return -1;
-    *broker_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    *broker_id = store_get_ll(r, 0, 0);
     PQclear(r);
     return 0;
 }
@@ -65,9 +66,9 @@ int store_broker_profiles_active(PGconn *c, long long insurer_id, store_profile_
     if (!out->items)
         abort();
     for (int i = 0; i < n; i++) {
-        out->items[i].id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+        out->items[i].id = store_get_ll(r, i, 0);
         out->items[i].name = strdup(PQgetvalue(r, i, 1));
-        out->items[i].version = atoi(PQgetvalue(r, i, 2));
+        out->items[i].version = store_get_int(r, i, 2);
         out->items[i].yaml = strdup(PQgetvalue(r, i, 3));
     }
     out->n = n;

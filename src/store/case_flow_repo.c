@@ -1,13 +1,10 @@
 /* Cases as the pipeline opens and moves them. */
 #include "minca/store_case_flow.h"
+#include "store_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static char *dup_or_null(const PGresult *r, int row, int col)
-{
-    return PQgetisnull(r, row, col) ? NULL : strdup(PQgetvalue(r, row, col));
-}
 
 int store_case_open(PGconn *c, const store_case_new *k, long long *case_id, minca_err *err)
 {
@@ -38,7 +35,7 @@ int store_case_open(PGconn *c, const store_case_new *k, long long *case_id, minc
         &p);
     if (!r)
         return -1;
-    *case_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    *case_id = store_get_ll(r, 0, 0);
     PQclear(r);
     return 0;
 }
@@ -67,11 +64,11 @@ int store_case_source_get(PGconn *c, long long case_id, store_case_source *out, 
         return -1;
     int found = PQntuples(r) > 0;
     if (found) {
-        out->message_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-        out->sender_domain = dup_or_null(r, 0, 1);
-        out->body_html = dup_or_null(r, 0, 2);
-        out->profile_yaml = dup_or_null(r, 0, 3);
-        out->profile_origin = dup_or_null(r, 0, 4);
+        out->message_id = store_get_ll(r, 0, 0);
+        out->sender_domain = store_get_dup(r, 0, 1);
+        out->body_html = store_get_dup(r, 0, 2);
+        out->profile_yaml = store_get_dup(r, 0, 3);
+        out->profile_origin = store_get_dup(r, 0, 4);
     }
     PQclear(r);
     return found;

@@ -1,4 +1,5 @@
 #include "minca/store.h"
+#include "store_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@ int store_cot_next(PGconn *c, long long insurer_id, int year, char *out, size_t 
                               2, p);
     if (!r)
         return minca_err_prefix(err, "cannot allocate a COT number");
-    snprintf(out, outlen, "%s-%s-%06d", PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 2), atoi(PQgetvalue(r, 0, 1)));
+    snprintf(out, outlen, "%s-%s-%06d", PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 2), store_get_int(r, 0, 1));
     PQclear(r);
     return 0;
 }

@@ -1,6 +1,7 @@
 /* Catalog versions and entries: creating and activating a version, the COPY load of its
  * entries, the active catalog for the codifier, and the matcher's thresholds and corrections. */
 #include "minca/store_catalog.h"
+#include "store_internal.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -27,7 +28,7 @@ int store_catalog_version_create(PGconn *c, long long insurer_id, const char *so
                                 &p);
     if (!r)
         return -1;
-    *version_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    *version_id = store_get_ll(r, 0, 0);
     PQclear(r);
     return 0;
 }
@@ -168,7 +169,7 @@ int store_catalog_active_version(PGconn *c, long long insurer_id, long long *ver
         return -1;
     int found = PQntuples(r) > 0;
     if (found)
-        *version = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        *version = store_get_ll(r, 0, 0);
     PQclear(r);
     return found;
 }
@@ -202,13 +203,13 @@ int store_catalog_active_entries(PGconn *c, long long insurer_id, store_catalog_
         e->marca = PQgetvalue(r, i, 0);
         e->submarca = PQgetvalue(r, i, 1);
         e->cvegs = PQgetvalue(r, i, 2);
-        e->modelo = atoi(PQgetvalue(r, i, 3));
+        e->modelo = store_get_int(r, i, 3);
         e->descveh = PQgetvalue(r, i, 4);
         e->tipveh = nz(r, i, 5);
         e->transmision = nz(r, i, 6);
     }
     out->n = (size_t)n;
-    out->version_id = strtoll(PQgetvalue(r, 0, 7), NULL, 10);
+    out->version_id = store_get_ll(r, 0, 7);
     return 0;
 }
 
@@ -240,11 +241,11 @@ int store_catalog_thresholds(PGconn *c, long long insurer_id, bool *has_auto_acc
         return -1;
     if (PQntuples(r) && !PQgetisnull(r, 0, 0)) {
         *has_auto_accept = true;
-        *auto_accept = strtod(PQgetvalue(r, 0, 0), NULL);
+        *auto_accept = store_get_double(r, 0, 0);
     }
     if (PQntuples(r) && !PQgetisnull(r, 0, 1)) {
         *has_no_match = true;
-        *no_match = strtod(PQgetvalue(r, 0, 1), NULL);
+        *no_match = store_get_double(r, 0, 1);
     }
     PQclear(r);
     return 0;
@@ -262,7 +263,7 @@ int store_catalog_corrections_each(PGconn *c, long long insurer_id, store_correc
     if (!r)
         return -1;
     for (int i = 0; i < PQntuples(r); i++)
-        fn(PQgetvalue(r, i, 0), nz(r, i, 1), PQgetvalue(r, i, 2), atoi(PQgetvalue(r, i, 3)), user);
+        fn(PQgetvalue(r, i, 0), nz(r, i, 1), PQgetvalue(r, i, 2), store_get_int(r, i, 3), user);
     PQclear(r);
     return 0;
 }

@@ -1,15 +1,12 @@
 /* Exports of cases: the case locked for an export, its next version, its header fields and
  * the exports rows. */
 #include "minca/store_export.h"
+#include "store_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char *dup_or_null(const PGresult *r, int row, int col)
-{
-    return PQgetisnull(r, row, col) ? NULL : strdup(PQgetvalue(r, row, col));
-}
 
 int store_export_lock_case(PGconn *c, long long insurer_id, const char *cot, store_export_lock *out, minca_err *err)
 {
@@ -27,7 +24,7 @@ int store_export_lock_case(PGconn *c, long long insurer_id, const char *cot, sto
         return -1;
     int found = PQntuples(r) > 0;
     if (found) {
-        out->case_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        out->case_id = store_get_ll(r, 0, 0);
         out->in_error = strcmp(PQgetvalue(r, 0, 1), "error") == 0;
         snprintf(out->reason, sizeof out->reason, "%s", PQgetvalue(r, 0, 2));
         snprintf(out->unconfirmed, sizeof out->unconfirmed, "%s", PQgetvalue(r, 0, 3));
@@ -47,7 +44,7 @@ int store_export_next_version(PGconn *c, long long insurer_id, const char *cot, 
                                 &p);
     if (!r)
         return -1;
-    *version = atoi(PQgetvalue(r, 0, 0));
+    *version = store_get_int(r, 0, 0);
     PQclear(r);
     return 0;
 }
@@ -79,22 +76,22 @@ int store_export_header_get(PGconn *c, long long insurer_id, const char *cot, st
         return -1;
     int found = PQntuples(r) > 0;
     if (found) {
-        out->case_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-        out->cot = dup_or_null(r, 0, 1);
-        out->insurer = dup_or_null(r, 0, 2);
-        out->client_name = dup_or_null(r, 0, 3);
-        out->client_rfc = dup_or_null(r, 0, 4);
-        out->broker = dup_or_null(r, 0, 5);
-        out->received_date = dup_or_null(r, 0, 6);
-        out->coverage = dup_or_null(r, 0, 7);
-        out->vigencia_start = dup_or_null(r, 0, 8);
-        out->vigencia_end = dup_or_null(r, 0, 9);
-        out->payment_terms = dup_or_null(r, 0, 10);
-        out->catalog_version = dup_or_null(r, 0, 11);
-        out->insurer_name = dup_or_null(r, 0, 12);
-        out->use = dup_or_null(r, 0, 13);
-        out->contact = dup_or_null(r, 0, 14);
-        out->agent = dup_or_null(r, 0, 15);
+        out->case_id = store_get_ll(r, 0, 0);
+        out->cot = store_get_dup(r, 0, 1);
+        out->insurer = store_get_dup(r, 0, 2);
+        out->client_name = store_get_dup(r, 0, 3);
+        out->client_rfc = store_get_dup(r, 0, 4);
+        out->broker = store_get_dup(r, 0, 5);
+        out->received_date = store_get_dup(r, 0, 6);
+        out->coverage = store_get_dup(r, 0, 7);
+        out->vigencia_start = store_get_dup(r, 0, 8);
+        out->vigencia_end = store_get_dup(r, 0, 9);
+        out->payment_terms = store_get_dup(r, 0, 10);
+        out->catalog_version = store_get_dup(r, 0, 11);
+        out->insurer_name = store_get_dup(r, 0, 12);
+        out->use = store_get_dup(r, 0, 13);
+        out->contact = store_get_dup(r, 0, 14);
+        out->agent = store_get_dup(r, 0, 15);
     }
     PQclear(r);
     return found;

@@ -1,4 +1,5 @@
 #include "minca/store.h"
+#include "store_internal.h"
 #include "minca/store_insurer.h"
 
 #include <stdio.h>
@@ -7,7 +8,7 @@
 
 static void fill(PGresult *r, store_insurer *out)
 {
-    out->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    out->id = store_get_ll(r, 0, 0);
     snprintf(out->slug, sizeof out->slug, "%s", PQgetvalue(r, 0, 1));
     snprintf(out->name, sizeof out->name, "%s", PQgetvalue(r, 0, 2));
     snprintf(out->cot_prefix, sizeof out->cot_prefix, "%s", PQgetvalue(r, 0, 3));

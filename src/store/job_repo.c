@@ -1,5 +1,6 @@
 /* Jobs and workers: enqueue, claim with a lease, done / failed, janitor, batches, status. */
 #include "minca/store_jobs.h"
+#include "store_internal.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -17,14 +18,14 @@ void store_job_clear(store_job *job)
 static void fill_job(PGresult *r, store_job *job)
 {
     memset(job, 0, sizeof *job);
-    job->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    job->insurer_id = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+    job->id = store_get_ll(r, 0, 0);
+    job->insurer_id = store_get_ll(r, 0, 1);
     snprintf(job->kind, sizeof job->kind, "%s", PQgetvalue(r, 0, 2));
     job->payload = json_loads(PQgetvalue(r, 0, 3), 0, NULL);
     if (!job->payload)
         job->payload = json_object();
-    job->attempts = atoi(PQgetvalue(r, 0, 4));
-    job->max_attempts = atoi(PQgetvalue(r, 0, 5));
+    job->attempts = store_get_int(r, 0, 4);
+    job->max_attempts = store_get_int(r, 0, 5);
     snprintf(job->batch_id, sizeof job->batch_id, "%s", PQgetvalue(r, 0, 6));
 }
 
@@ -70,7 +71,7 @@ int store_job_insert(PGconn *c, const store_job_new *j, long long *job_id, minca
     if (!r)
         return -1;
     if (job_id)
-        *job_id = PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+        *job_id = PQntuples(r) ? store_get_ll(r, 0, 0) : 0;
     PQclear(r);
     return 0;
 }
@@ -213,7 +214,7 @@ int store_jobs_stale(PGconn *c, int stale_seconds, int limit, long long **ids, m
     if (n) {
         *ids = calloc((size_t)n, sizeof **ids);
         for (int i = 0; i < n; i++)
-            (*ids)[i] = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+            (*ids)[i] = store_get_ll(res, i, 0);
     }
     PQclear(res);
     return n;
@@ -264,7 +265,7 @@ long store_jobs_batch_pending(PGconn *c, const char *batch_id, minca_err *err)
                                 &p);
     if (!r)
         return -1;
-    long n = atol(PQgetvalue(r, 0, 0));
+    long n = (long)store_get_ll(r, 0, 0);
     PQclear(r);
     return n;
 }
@@ -274,7 +275,7 @@ long store_jobs_unfinished(PGconn *c, minca_err *err)
     PGresult *r = store_query(c, err, "SELECT count(*) FROM jobs WHERE state IN ('queued', 'running', 'failed')", 0, NULL);
     if (!r)
         return -1;
-    long n = atol(PQgetvalue(r, 0, 0));
+    long n = (long)store_get_ll(r, 0, 0);
     PQclear(r);
     return n;
 }

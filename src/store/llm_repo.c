@@ -46,10 +46,7 @@ int store_llm_request_add(PGconn *c, const store_llm_request *rq, minca_err *err
     store_param_text(&p, rq->masked_prompt);
     store_param_bool(&p, rq->cached);
     store_param_text(&p, rq->outcome);
-    if (rq->http_status)
-        store_param_ll(&p, rq->http_status);
-    else
-        store_param_text(&p, NULL);
+    store_param_ll_if(&p, rq->http_status != 0, rq->http_status);
     store_param_ll(&p, rq->attempts);
     store_param_ll(&p, rq->prompt_tokens);
     store_param_ll(&p, rq->completion_tokens);

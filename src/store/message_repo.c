@@ -1,5 +1,6 @@
 /* Messages and attachments as the pipeline writes and reads them. */
 #include "minca/store_message.h"
+#include "store_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -45,10 +46,7 @@ int store_message_insert(PGconn *c, const store_message_new *m, long long *id, m
     store_param_text(&p, m->sender_domain);
     store_param_text(&p, m->to_addrs);
     store_param_text(&p, m->subject);
-    if (m->has_sent_at)
-        store_param_ll(&p, m->sent_at);
-    else
-        store_param_text(&p, NULL);
+    store_param_ll_if(&p, m->has_sent_at, m->sent_at);
     store_param_text(&p, m->headers_json);
     store_param_text(&p, m->body_text);
     store_param_text(&p, m->body_html);
@@ -72,7 +70,7 @@ int store_message_insert(PGconn *c, const store_message_new *m, long long *id, m
     if (!r)
         return -1;
     if (PQntuples(r) > 0)
-        *id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        *id = store_get_ll(r, 0, 0);
     PQclear(r);
     return 0;
 }
@@ -112,7 +110,7 @@ int store_attachments_of_message(PGconn *c, long long message_id, store_attachme
     if (!out->items)
         abort();
     for (int i = 0; i < n; i++) {
-        out->items[i].id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+        out->items[i].id = store_get_ll(r, i, 0);
         out->items[i].filename = strdup(PQgetvalue(r, i, 1));
         out->items[i].sha256 = strdup(PQgetvalue(r, i, 2));
         out->items[i].role = strdup(PQgetvalue(r, i, 3));

@@ -2,6 +2,7 @@
  * queue depth and the live workers. Every query here reads small tables or partial indexes,
  * so a scrape costs the same with a million vehicle rows as with ten. */
 #include "minca/store_metrics.h"
+#include "store_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +40,9 @@ int store_metrics_series(PGconn *c, store_metric_rows *out, minca_err *err)
         m->help = PQgetvalue(r, i, 2);
         m->bounds = PQgetvalue(r, i, 3);
         m->labels = PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4);
-        m->bucket = strtod(PQgetvalue(r, i, 5), NULL);
-        m->n = strtod(PQgetvalue(r, i, 6), NULL);
-        m->sum = strtod(PQgetvalue(r, i, 7), NULL);
+        m->bucket = store_get_double(r, i, 5);
+        m->n = store_get_double(r, i, 6);
+        m->sum = store_get_double(r, i, 7);
     }
     out->n = (size_t)rows;
     return 0;
@@ -80,7 +81,7 @@ int store_metrics_queue_depth(PGconn *c, store_queue_depth *out, minca_err *err)
     for (int i = 0; i < rows; i++) {
         out->items[i].kind = PQgetvalue(r, i, 0);
         out->items[i].state = PQgetvalue(r, i, 1);
-        out->items[i].count = strtod(PQgetvalue(r, i, 2), NULL);
+        out->items[i].count = store_get_double(r, i, 2);
     }
     out->n = (size_t)rows;
     return 0;
@@ -101,7 +102,7 @@ long store_metrics_workers_alive(PGconn *c, minca_err *err)
                               0, NULL);
     if (!r)
         return -1;
-    long n = atol(PQgetvalue(r, 0, 0));
+    long n = (long)store_get_ll(r, 0, 0);
     PQclear(r);
     return n;
 }

@@ -1,5 +1,6 @@
 /* Schema migrations: numbered SQL files applied once, in order, under an advisory lock. */
 #include "minca/store.h"
+#include "store_internal.h"
 
 #include <dirent.h>
 #include <glib.h>
@@ -137,9 +138,9 @@ int store_migrations_pending(PGconn *c, const char *dir, int *pending, int *unkn
     g_ptr_array_unref(names);
     if (!r)
         return -1;
-    *pending = atoi(PQgetvalue(r, 0, 0));
+    *pending = store_get_int(r, 0, 0);
     if (unknown)
-        *unknown = atoi(PQgetvalue(r, 0, 1));
+        *unknown = store_get_int(r, 0, 1);
     PQclear(r);
     return 0;
 }

@@ -38,6 +38,14 @@ void store_param_id(store_params *p, long long id)
         store_param_text(p, NULL);
 }
 
+void store_param_ll_if(store_params *p, bool present, long long v)
+{
+    if (present)
+        store_param_ll(p, v);
+    else
+        store_param_text(p, NULL);
+}
+
 void store_param_double(store_params *p, double v)
 {
     char *buf = slot(p);

@@ -1,5 +1,6 @@
 /* Broker profiles in the database, the brokers and domains they bind, and re-running a case. */
 #include "minca/store_profile.h"
+#include "store_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@ int store_profile_broker_ensure(PGconn *c, long long insurer_id, const char *nam
                                 &p);
     if (!r)
         return -1;
-    *broker_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    *broker_id = store_get_ll(r, 0, 0);
     PQclear(r);
     return 0;
 }
@@ -60,8 +61,8 @@ int store_profile_add_version(PGconn *c, long long insurer_id, long long broker_
                                 &p);
     if (!r)
         return -1;
-    *id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    *version = atoi(PQgetvalue(r, 0, 1));
+    *id = store_get_ll(r, 0, 0);
+    *version = store_get_int(r, 0, 1);
     PQclear(r);
     return 0;
 }
@@ -97,7 +98,7 @@ int store_profile_active(PGconn *c, long long insurer_id, const char *name, char
     if (found) {
         *yaml = strdup(PQgetvalue(r, 0, 0));
         if (version)
-            *version = atoi(PQgetvalue(r, 0, 1));
+            *version = store_get_int(r, 0, 1);
     }
     PQclear(r);
     if (found && !*yaml)
@@ -125,7 +126,7 @@ int store_profile_rerun_lock_case(PGconn *c, long long insurer_id, long long cas
     int found = PQntuples(r) > 0;
     if (found) {
         *exported = strcmp(PQgetvalue(r, 0, 0), "exported") == 0;
-        *broker_id = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+        *broker_id = store_get_ll(r, 0, 2);
     }
     PQclear(r);
     return found;

@@ -1,13 +1,12 @@
 /* The review desk's statements: decisions on matches, their locks, corrections, undo and the
  * decisions held across a re-run. */
 #include "minca/store_review.h"
+#include "store_internal.h"
 
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static long long value_ll(PGresult *r, int row, int col) { return strtoll(PQgetvalue(r, row, col), NULL, 10); }
 
 static void copy_value(char *dst, size_t len, PGresult *r, int row, int col)
 {
@@ -35,7 +34,7 @@ static void row_fill(store_review_row *row, PGresult *r, int col)
 {
     row->marca = strdup(PQgetvalue(r, 0, col));
     row->submarca = strdup(PQgetvalue(r, 0, col + 1));
-    row->year = atoi(PQgetvalue(r, 0, col + 2));
+    row->year = store_get_int(r, 0, col + 2);
     row->description = strdup(PQgetvalue(r, 0, col + 3));
 }
 
@@ -86,9 +85,9 @@ int store_review_lock_row(PGconn *c, long long insurer_id, long long case_id, lo
     int found = PQntuples(r) > 0;
     if (found && row) {
         row->id = row_id;
-        row->case_id = value_ll(r, 0, 0);
+        row->case_id = store_get_ll(r, 0, 0);
         row_fill(row, r, 1);
-        row->broker_id = value_ll(r, 0, 5);
+        row->broker_id = store_get_ll(r, 0, 5);
     }
     PQclear(r);
     return found;
@@ -120,7 +119,7 @@ int store_review_row_get(PGconn *c, long long insurer_id, long long row_id, stor
     int found = PQntuples(r) > 0;
     if (found) {
         row->id = row_id;
-        row->case_id = value_ll(r, 0, 0);
+        row->case_id = store_get_ll(r, 0, 0);
         row_fill(row, r, 1);
     }
     PQclear(r);
@@ -147,12 +146,12 @@ int store_review_match_get(PGconn *c, long long row_id, bool lock, store_review_
     int found = PQntuples(r) > 0;
     if (found) {
         copy_value(out->cvegs, sizeof out->cvegs, r, 0, 0);
-        out->year = atoi(PQgetvalue(r, 0, 1));
+        out->year = store_get_int(r, 0, 1);
         copy_value(out->decision, sizeof out->decision, r, 0, 2);
         copy_value(out->confidence, sizeof out->confidence, r, 0, 3);
         copy_value(out->reviewed_by, sizeof out->reviewed_by, r, 0, 4);
         copy_value(out->reviewed_at, sizeof out->reviewed_at, r, 0, 5);
-        out->catalog_version_id = value_ll(r, 0, 6);
+        out->catalog_version_id = store_get_ll(r, 0, 6);
     }
     PQclear(r);
     return found;
@@ -174,7 +173,7 @@ int store_review_catalog_version(PGconn *c, long long insurer_id, const char *cv
         return -1;
     int found = PQntuples(r) > 0;
     if (found)
-        *version_id = value_ll(r, 0, 0);
+        *version_id = store_get_ll(r, 0, 0);
     PQclear(r);
     return found;
 }
@@ -187,10 +186,7 @@ int store_review_match_decide(PGconn *c, long long insurer_id, long long row_id,
     store_param_ll(&p, row_id);
     store_param_ll(&p, insurer_id);
     store_param_text(&p, cvegs);
-    if (cvegs)
-        store_param_ll(&p, year);
-    else
-        store_param_text(&p, NULL);
+    store_param_ll_if(&p, cvegs != NULL, year);
     store_param_text(&p, decision);
     store_param_text(&p, user);
     store_param_id(&p, catalog_version_id);
@@ -218,10 +214,7 @@ int store_review_match_restore(PGconn *c, long long row_id, const store_review_m
     store_params p = {0};
     store_param_ll(&p, row_id);
     store_param_text(&p, cvegs);
-    if (cvegs)
-        store_param_ll(&p, before->year);
-    else
-        store_param_text(&p, NULL);
+    store_param_ll_if(&p, cvegs != NULL, before->year);
     store_param_text(&p, before->decision[0] ? before->decision : "needs_review");
     store_param_text(&p, or_null(before->confidence));
     store_param_text(&p, by);
@@ -276,7 +269,7 @@ json_t *store_review_corrections_revoke_key(PGconn *c, long long insurer_id, con
         return NULL;
     json_t *ids = json_array();
     for (int i = 0; i < PQntuples(r); i++)
-        json_array_append_new(ids, json_integer(value_ll(r, i, 0)));
+        json_array_append_new(ids, json_integer(store_get_ll(r, i, 0)));
     PQclear(r);
     return ids;
 }
@@ -289,10 +282,7 @@ int store_review_correction_add(PGconn *c, long long insurer_id, const char *nor
     store_param_ll(&p, insurer_id);
     store_param_text(&p, norm_key);
     store_param_text(&p, cvegs);
-    if (cvegs)
-        store_param_ll(&p, year);
-    else
-        store_param_text(&p, NULL);
+    store_param_ll_if(&p, cvegs != NULL, year);
     store_param_ll(&p, source_row_id);
     store_param_text(&p, user);
     store_param_id(&p, broker_id);
@@ -312,7 +302,7 @@ int store_review_correction_add(PGconn *c, long long insurer_id, const char *nor
         PQclear(r);
         return minca_err_set(err, "no insurer %lld", insurer_id);
     }
-    *id = value_ll(r, 0, 0);
+    *id = store_get_ll(r, 0, 0);
     PQclear(r);
     return 0;
 }
@@ -395,7 +385,7 @@ int store_review_last_decision(PGconn *c, long long insurer_id, long long case_i
         return -1;
     int found = PQntuples(r) > 0;
     if (found) {
-        *audit_id = value_ll(r, 0, 0);
+        *audit_id = store_get_ll(r, 0, 0);
         *details = json_loads(PQgetvalue(r, 0, 1), 0, NULL);
     }
     PQclear(r);
@@ -451,7 +441,7 @@ int store_review_case_find(PGconn *c, long long insurer_id, const char *cot, lon
         return -1;
     int found = PQntuples(r) > 0;
     if (found)
-        *case_id = value_ll(r, 0, 0);
+        *case_id = store_get_ll(r, 0, 0);
     PQclear(r);
     return found;
 }
@@ -470,8 +460,8 @@ int store_review_case_open_rows(PGconn *c, long long insurer_id, long long case_
                                 &p);
     if (!r)
         return -1;
-    *open = atol(PQgetvalue(r, 0, 0));
-    *rows = atol(PQgetvalue(r, 0, 1));
+    *open = (long)store_get_ll(r, 0, 0);
+    *rows = (long)store_get_ll(r, 0, 1);
     PQclear(r);
     return 0;
 }
@@ -584,10 +574,10 @@ json_t *store_review_undecided_rows(PGconn *c, long long insurer_id, long long r
         return NULL;
     json_t *out = json_array();
     for (int i = 0; i < PQntuples(r); i++)
-        json_array_append_new(out, json_pack("{s:I, s:I, s:s, s:i, s:s, s:s, s:i, s:s}", "id", (json_int_t)value_ll(r, i, 0),
-                                             "case_id", (json_int_t)value_ll(r, i, 1), "cot", PQgetvalue(r, i, 2),
-                                             "inciso", atoi(PQgetvalue(r, i, 3)), "marca", PQgetvalue(r, i, 4),
-                                             "submarca", PQgetvalue(r, i, 5), "year", atoi(PQgetvalue(r, i, 6)),
+        json_array_append_new(out, json_pack("{s:I, s:I, s:s, s:i, s:s, s:s, s:i, s:s}", "id", (json_int_t)store_get_ll(r, i, 0),
+                                             "case_id", (json_int_t)store_get_ll(r, i, 1), "cot", PQgetvalue(r, i, 2),
+                                             "inciso", store_get_int(r, i, 3), "marca", PQgetvalue(r, i, 4),
+                                             "submarca", PQgetvalue(r, i, 5), "year", store_get_int(r, i, 6),
                                              "description", PQgetvalue(r, i, 7)));
     PQclear(r);
     return out;
@@ -619,7 +609,7 @@ long long *store_review_rows_lock_order(PGconn *c, long long insurer_id, const l
         return NULL;
     }
     for (int i = 0; i < rows; i++)
-        order[i] = value_ll(r, i, 0);
+        order[i] = store_get_ll(r, i, 0);
     *m = (size_t)rows;
     PQclear(r);
     return order;
@@ -646,9 +636,9 @@ int store_review_case_reviewed(PGconn *c, long long insurer_id, long long case_i
                                 &p);
     if (!r)
         return -1;
-    *decisions = atoi(PQgetvalue(r, 0, 0));
-    *notes = atoi(PQgetvalue(r, 0, 1));
-    *rows = atoi(PQgetvalue(r, 0, 2));
+    *decisions = store_get_int(r, 0, 0);
+    *notes = store_get_int(r, 0, 1);
+    *rows = store_get_int(r, 0, 2);
     PQclear(r);
     return 0;
 }

@@ -1,5 +1,6 @@
 /* Mail source state: cursors, counts, failures and back-off, and the messages handed in. */
 #include "minca/store_source.h"
+#include "store_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ int store_source_ensure(PGconn *c, long long insurer_id, const char *name, const
                               3, p);
     if (!r)
         return minca_err_prefix(err, "source %s", name);
-    out->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    out->id = store_get_ll(r, 0, 0);
     out->insurer_id = insurer_id;
     out->cursor = PQgetisnull(r, 0, 1) ? NULL : strdup(PQgetvalue(r, 0, 1));
     PQclear(r);
@@ -120,7 +121,7 @@ int store_source_due_in(PGconn *c, long long insurer_id, const char *name, doubl
                               2, p);
     if (!r)
         return -1;
-    *seconds = PQntuples(r) ? strtod(PQgetvalue(r, 0, 0), NULL) : 0;
+    *seconds = PQntuples(r) ? store_get_double(r, 0, 0) : 0;
     PQclear(r);
     return 0;
 }

@@ -1,5 +1,6 @@
 /* Users and their roles per insurer. */
 #include "minca/store.h"
+#include "store_internal.h"
 #include "minca/store_user.h"
 
 #include <stdio.h>
@@ -14,7 +15,7 @@ int store_user_find(PGconn *c, const char *login, store_user *out, minca_err *er
         return -1;
     int found = PQntuples(r) > 0;
     if (found) {
-        out->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        out->id = store_get_ll(r, 0, 0);
         snprintf(out->login, sizeof out->login, "%s", PQgetvalue(r, 0, 1));
         snprintf(out->display_name, sizeof out->display_name, "%s", PQgetvalue(r, 0, 2));
         out->active = PQgetvalue(r, 0, 3)[0] == 't';
@@ -28,7 +29,7 @@ long store_user_count(PGconn *c, minca_err *err)
     PGresult *r = store_query(c, err, "SELECT count(*) FROM users", 0, NULL);
     if (!r)
         return -1;
-    long n = atol(PQgetvalue(r, 0, 0));
+    long n = (long)store_get_ll(r, 0, 0);
     PQclear(r);
     return n;
 }
@@ -43,7 +44,7 @@ int store_user_add(PGconn *c, const char *login, const char *display_name, const
     if (!r)
         return -1;
     if (id_out)
-        *id_out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        *id_out = store_get_ll(r, 0, 0);
     PQclear(r);
     return 0;
 }

@@ -2,6 +2,7 @@
  * row, the chunked insert of extracted rows, the codifier's reads and writes, and the rows
  * the export of a case reads. */
 #include "minca/store_vehicle.h"
+#include "store_internal.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -56,10 +57,6 @@ static int set_text(json_t *obj, const char *key, const char *s)
     return 0;
 }
 
-static char *dup_or_null(const PGresult *r, int i, int col)
-{
-    return PQgetisnull(r, i, col) ? NULL : strdup(PQgetvalue(r, i, col));
-}
 
 /* TEXT: a string field, NULL when absent. */
 static int put_TEXT(json_t *obj, const char *key, const vehicle_row *v, size_t off)
@@ -69,7 +66,7 @@ static int put_TEXT(json_t *obj, const char *key, const vehicle_row *v, size_t o
 
 static void get_TEXT(vehicle_row *v, size_t off, const PGresult *r, int i, int col)
 {
-    FIELD(v, off, char *) = dup_or_null(r, i, col);
+    FIELD(v, off, char *) = store_get_dup(r, i, col);
 }
 
 /* INT: an int field, always stored; NULL reads as 0. */
@@ -82,7 +79,7 @@ static int put_INT(json_t *obj, const char *key, const vehicle_row *v, size_t of
 
 static void get_INT(vehicle_row *v, size_t off, const PGresult *r, int i, int col)
 {
-    FIELD(v, off, int) = atoi(PQgetvalue(r, i, col));
+    FIELD(v, off, int) = store_get_int(r, i, col);
 }
 
 /* YEAR: an int field where 0 means absent (stored as NULL). */
@@ -120,7 +117,7 @@ static int put_AMOUNT(json_t *obj, const char *key, const vehicle_row *v, size_t
 
 static void get_AMOUNT(vehicle_row *v, size_t off, const PGresult *r, int i, int col)
 {
-    FIELD(v, off, double) = PQgetisnull(r, i, col) ? -1 : strtod(PQgetvalue(r, i, col), NULL);
+    FIELD(v, off, double) = PQgetisnull(r, i, col) ? -1 : store_get_double(r, i, col);
 }
 
 /* BASIS: the sum basis by name (NULL when unknown). */
@@ -274,13 +271,13 @@ int store_vehicle_unmatched(PGconn *c, long long case_id, int limit, store_codif
         abort();
     for (int i = 0; i < n; i++) {
         store_codify_row *row = &out->rows[i];
-        row->id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+        row->id = store_get_ll(r, i, 0);
         row->marca = strdup(PQgetvalue(r, i, 1));
         row->submarca = strdup(PQgetvalue(r, i, 2));
-        row->year = atoi(PQgetvalue(r, i, 3));
+        row->year = store_get_int(r, i, 3);
         row->description = strdup(PQgetvalue(r, i, 4));
-        row->vin = dup_or_null(r, i, 5);
-        row->broker = dup_or_null(r, i, 6);
+        row->vin = store_get_dup(r, i, 5);
+        row->broker = store_get_dup(r, i, 6);
     }
     out->n = n;
     PQclear(r);
@@ -312,10 +309,7 @@ int store_match_insert(PGconn *c, const store_match_new *m, minca_err *err)
     store_param_ll(&p, m->insurer_id);
     store_param_ll(&p, m->catalog_version_id);
     store_param_text(&p, has_key ? m->cvegs : NULL);
-    if (has_key)
-        store_param_ll(&p, m->year);
-    else
-        store_param_text(&p, NULL);
+    store_param_ll_if(&p, has_key, m->year);
     store_param_text(&p, conf);
     store_param_text(&p, m->decision);
     store_param_text(&p, m->candidates_json);
@@ -408,17 +402,17 @@ int store_vehicle_rows_for_export(PGconn *c, long long case_id, store_export_row
             columns[k].get(&v, columns[k].offset, r, i, k);
         int m0 = N_COLUMNS;
         store_match_read m = {
-            .cvegs = dup_or_null(r, i, m0),
-            .description = dup_or_null(r, i, m0 + 1),
-            .brand = dup_or_null(r, i, m0 + 2),
-            .model = dup_or_null(r, i, m0 + 3),
-            .body = dup_or_null(r, i, m0 + 4),
-            .year = atoi(PQgetvalue(r, i, m0 + 5)),
-            .confidence = PQgetisnull(r, i, m0 + 6) ? -1 : strtod(PQgetvalue(r, i, m0 + 6), NULL),
+            .cvegs = store_get_dup(r, i, m0),
+            .description = store_get_dup(r, i, m0 + 1),
+            .brand = store_get_dup(r, i, m0 + 2),
+            .model = store_get_dup(r, i, m0 + 3),
+            .body = store_get_dup(r, i, m0 + 4),
+            .year = store_get_int(r, i, m0 + 5),
+            .confidence = PQgetisnull(r, i, m0 + 6) ? -1 : store_get_double(r, i, m0 + 6),
             .decision = strdup(PQgetvalue(r, i, m0 + 7)),
-            .reviewer = dup_or_null(r, i, m0 + 8),
-            .source_file = dup_or_null(r, i, m0 + 9),
-            .note = dup_or_null(r, i, m0 + 10),
+            .reviewer = store_get_dup(r, i, m0 + 8),
+            .source_file = store_get_dup(r, i, m0 + 9),
+            .note = store_get_dup(r, i, m0 + 10),
         };
         rc = fn(&v, &m, user, err);
     }

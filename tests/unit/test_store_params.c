@@ -23,7 +23,9 @@ static void test_binders(void **state)
     store_param_text(&p, NULL);
     store_param_bool(&p, true);
     store_param_double(&p, 0.1);
-    assert_int_equal(p.n, 7);
+    store_param_ll_if(&p, true, 2024);
+    store_param_ll_if(&p, false, 2024);
+    assert_int_equal(p.n, 9);
     assert_false(p.overflow);
     assert_string_equal(p.values[0], "-9223372036854775808");
     assert_string_equal(p.values[1], "42");
@@ -32,6 +34,8 @@ static void test_binders(void **state)
     assert_null(p.values[4]);
     assert_string_equal(p.values[5], "t");
     assert_true(strtod(p.values[6], NULL) == 0.1); /* round-trips exactly */
+    assert_string_equal(p.values[7], "2024");
+    assert_null(p.values[8]);
 }
 
 static void test_numbers_keep_their_own_storage(void **state)

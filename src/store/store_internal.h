@@ -1,0 +1,16 @@
+/* store_internal: what the repository files share and nobody else sees: reading a column of a
+ * result row. A SQL NULL reads as 0, 0.0, false or a NULL string. */
+#ifndef MINCA_STORE_INTERNAL_H
+#define MINCA_STORE_INTERNAL_H
+
+#include "minca/store.h"
+
+long long store_get_ll(const PGresult *r, int row, int col);
+int store_get_int(const PGresult *r, int row, int col);
+double store_get_double(const PGresult *r, int row, int col);
+/* PostgreSQL's text form of a boolean: 't'. */
+bool store_get_bool(const PGresult *r, int row, int col);
+/* A malloc'd copy (caller frees), or NULL for SQL NULL. Aborts when memory is exhausted. */
+char *store_get_dup(const PGresult *r, int row, int col);
+
+#endif
