@@ -242,10 +242,6 @@ CLI_COMMAND(codify_cmd, {
 
 static int run_codify(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(CODIFY_USAGE, stdout);
-        return 0;
-    }
     source_opts src = {0};
     const char *input = NULL;
     bool json = false, explain = false;
@@ -359,10 +355,6 @@ CLI_COMMAND(eval_cmd, {
 
 static int run_eval(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(EVAL_USAGE, stdout);
-        return 0;
-    }
     source_opts src = {0};
     const char *features = NULL, *pred = NULL;
     GPtrArray *files = g_ptr_array_new();

@@ -258,9 +258,9 @@ int intake_webhook_main(int argc, char **argv);
 
 static int intake_main(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv) || argc < 2) {
+    if (argc < 2) {
         fputs(intake_command.usage, stdout);
-        return argc < 2 ? 2 : 0;
+        return 2;
     }
     if (strcmp(argv[1], "run") == 0)
         return intake_run(argc, argv);

@@ -72,10 +72,6 @@ static int mail_add(int argc, char **argv);
 
 static int cmd_mail_run(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(cmd_mail.usage, stdout);
-        return 0;
-    }
     if (argc >= 2 && strcmp(argv[1], "add") == 0)
         return mail_add(argc - 1, argv + 1);
     if (argc < 3 || strcmp(argv[1], "parse") != 0)

@@ -385,9 +385,9 @@ static int cmd_read(const char *file)
 
 static int run(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv) || argc < 2) {
-        fputs(profile_cmd.usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    if (argc < 2) {
+        fputs(profile_cmd.usage, stderr);
+        return 2;
     }
     const char *sub = argv[1];
     const char *domain = NULL, *out = NULL, *name = NULL;
