@@ -8,12 +8,13 @@
 
 json_t *store_audit_list(PGconn *c, const store_audit_filter *f, minca_err *err)
 {
-    char ins[32], cid[32], lim[16];
-    snprintf(ins, sizeof ins, "%lld", f->insurer_id);
-    snprintf(cid, sizeof cid, "%lld", f->case_id);
-    snprintf(lim, sizeof lim, "%d", f->limit > 0 ? f->limit : 1000);
-    const char *p[] = {f->insurer_id > 0 ? ins : NULL, f->case_id > 0 ? cid : NULL, f->user, f->since, lim};
-    return store_query_json(
+    store_params p = {0};
+    store_param_id(&p, f->insurer_id);
+    store_param_id(&p, f->case_id);
+    store_param_text(&p, f->user);
+    store_param_text(&p, f->since);
+    store_param_ll(&p, f->limit > 0 ? f->limit : 1000);
+    return store_query_json_p(
         c, err,
         "SELECT * FROM ("
         " SELECT a.id, to_char(a.at, 'YYYY-MM-DD HH24:MI:SS') AS at, a.actor, a.os_login, a.action, a.entity,"
@@ -28,7 +29,7 @@ json_t *store_audit_list(PGconn *c, const store_audit_filter *f, minca_err *err)
         "    AND ($3::text IS NULL OR a.actor = $3 OR a.os_login = $3)"
         "    AND ($4::timestamptz IS NULL OR a.at >= $4::timestamptz)"
         "  ORDER BY a.id DESC LIMIT $5::int) e ORDER BY id",
-        5, p);
+        &p);
 }
 
 json_t *store_audit_verify(PGconn *c, minca_err *err)
@@ -105,11 +106,10 @@ json_t *store_audit_verify(PGconn *c, minca_err *err)
 
 int store_audit_check_head(PGconn *c, long long chain, long long seq, const char *hash, minca_err *err)
 {
-    char ch[32], sq[32];
-    snprintf(ch, sizeof ch, "%lld", chain);
-    snprintf(sq, sizeof sq, "%lld", seq);
-    const char *p[] = {ch, sq};
-    PGresult *r = store_query(c, err, "SELECT hash FROM audit_log WHERE chain = $1::bigint AND seq = $2::bigint", 2, p);
+    store_params p = {0};
+    store_param_ll(&p, chain);
+    store_param_ll(&p, seq);
+    PGresult *r = store_query_p(c, err, "SELECT hash FROM audit_log WHERE chain = $1::bigint AND seq = $2::bigint", &p);
     if (!r)
         return -1;
     int rc = PQntuples(r) == 0 ? 0 : strcmp(PQgetvalue(r, 0, 0), hash) == 0 ? 1 : 2;

@@ -7,14 +7,13 @@
 
 int store_cot_next(PGconn *c, long long insurer_id, int year, char *out, size_t outlen, minca_err *err)
 {
-    char id[32], y[16];
-    snprintf(id, sizeof id, "%lld", insurer_id);
-    snprintf(y, sizeof y, "%d", year);
-    const char *p[] = {id, y};
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_ll(&p, year);
     /* The upsert takes the counter row's lock until the surrounding transaction ends. */
     /* year 0: the current year where the insurer works (settings.timezone, default
      * America/Mexico_City), not UTC: mail of 31 December evening belongs to that year. */
-    PGresult *r = store_query(c, err,
+    PGresult *r = store_query_p(c, err,
                               "WITH y AS (SELECT CASE WHEN $2::int > 0 THEN $2::int ELSE extract(year FROM now() AT TIME ZONE"
                               "             coalesce((SELECT settings->>'timezone' FROM insurers WHERE id = $1::bigint),"
                               "                      'America/Mexico_City'))::int END AS year),"
@@ -23,7 +22,7 @@ int store_cot_next(PGconn *c, long long insurer_id, int year, char *out, size_t 
                               "  ON CONFLICT (insurer_id, year) DO UPDATE SET last_value = cot_counters.last_value + 1"
                               "  RETURNING last_value, year)"
                               " SELECT i.cot_prefix, n.last_value, n.year FROM n, insurers i WHERE i.id = $1::bigint",
-                              2, p);
+                              &p);
     if (!r)
         return minca_err_prefix(err, "cannot allocate a COT number");
     snprintf(out, outlen, "%s-%s-%06d", PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 2), store_get_int(r, 0, 1));
@@ -33,10 +32,9 @@ int store_cot_next(PGconn *c, long long insurer_id, int year, char *out, size_t 
 
 json_t *store_case_list(PGconn *c, long long insurer_id, minca_err *err)
 {
-    char id[32];
-    snprintf(id, sizeof id, "%lld", insurer_id);
-    const char *p[] = {id};
-    return store_query_json(
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    return store_query_json_p(
         c, err,
         "SELECT c.cot, c.client_name, c.rfc, b.name AS broker, c.status, c.status_reason,"
         "       to_char(" STORE_SQL_LOCAL("coalesce(m.sent_at, m.received_at, c.created_at)", "c.insurer_id")
@@ -54,15 +52,15 @@ json_t *store_case_list(PGconn *c, long long insurer_id, minca_err *err)
         "  FROM cases c LEFT JOIN messages m ON m.id = c.message_id"
         "  LEFT JOIN brokers b ON b.id = c.broker_id"
         " WHERE c.insurer_id = $1::bigint ORDER BY c.created_at DESC, c.id DESC",
-        1, p);
+        &p);
 }
 
 json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_err *err)
 {
-    char id[32];
-    snprintf(id, sizeof id, "%lld", insurer_id);
-    const char *p[] = {id, cot};
-    json_t *cases = store_query_json(
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_text(&p, cot);
+    json_t *cases = store_query_json_p(
         c, err,
         "SELECT c.id, c.cot, c.status, c.status_reason, c.client_name, c.rfc, c.contact, c.coverage,"
         "       c.payment_terms, c.uso, c.validity_start::text, c.validity_end::text,"
@@ -73,7 +71,7 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
         "  FROM cases c LEFT JOIN messages m ON m.id = c.message_id"
         "  LEFT JOIN brokers b ON b.id = c.broker_id"
         " WHERE c.insurer_id = $1::bigint AND c.cot = $2",
-        2, p);
+        &p);
     if (!cases)
         return NULL;
     if (json_array_size(cases) == 0) {
@@ -83,24 +81,23 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
     }
     json_t *kase = json_incref(json_array_get(cases, 0));
     json_decref(cases);
-    char case_id[32];
-    snprintf(case_id, sizeof case_id, "%lld", (long long)json_integer_value(json_object_get(kase, "id")));
-    const char *q[] = {case_id};
-    json_t *atts = store_query_json(
+    store_params q = {0};
+    store_param_ll(&q, (long long)json_integer_value(json_object_get(kase, "id")));
+    json_t *atts = store_query_json_p(
         c, err,
         "SELECT a.ordinal, a.filename, a.content_type, a.container, a.role, a.size, a.status, a.error,"
         "       a.extraction"
         "  FROM attachments a JOIN cases k ON k.message_id = a.message_id"
         " WHERE k.id = $1::bigint ORDER BY a.ordinal",
-        1, q);
-    json_t *rows = atts ? store_query_json(
+        &q);
+    json_t *rows = atts ? store_query_json_p(
         c, err,
         "SELECT v.id, v.inciso, v.source_sheet, v.source_row, v.marca, v.submarca, v.year,"
         "       v.description, v.vin, v.plates, v.use, v.coverage, v.insured_amount, v.issues,"
         "       x.cvegs, x.year AS match_year, x.confidence, x.decision, x.reviewed_by"
         "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
         " WHERE v.case_id = $1::bigint ORDER BY v.attachment_id NULLS FIRST, v.source_sheet, v.source_row",
-        1, q) : NULL;
+        &q) : NULL;
     if (!atts || !rows) {
         json_decref(atts);
         json_decref(kase);
@@ -113,10 +110,9 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
 
 json_t *store_message_list(PGconn *c, long long insurer_id, minca_err *err)
 {
-    char id[32];
-    snprintf(id, sizeof id, "%lld", insurer_id);
-    const char *p[] = {id};
-    return store_query_json(
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    return store_query_json_p(
         c, err,
         "SELECT m.id, m.from_addr, m.from_name, m.subject, m.status, m.error,"
         "       to_char(" STORE_SQL_RECEIVED("m") ", 'YYYY-MM-DD HH24:MI') AS received,"
@@ -126,20 +122,25 @@ json_t *store_message_list(PGconn *c, long long insurer_id, minca_err *err)
         "  FROM messages m LEFT JOIN cases k ON k.message_id = m.id"
         "  LEFT JOIN brokers b ON b.id = m.broker_id"
         " WHERE m.insurer_id = $1::bigint ORDER BY coalesce(m.sent_at, m.received_at) DESC, m.id DESC",
-        1, p);
+        &p);
 }
 
 int store_audit(PGconn *c, long long insurer_id, const char *actor, const char *action,
                 const char *entity, const char *entity_id, json_t *details, minca_err *err)
 {
-    char id[32];
-    snprintf(id, sizeof id, "%lld", insurer_id);
     char *det = details ? json_dumps(details, JSON_COMPACT) : strdup("{}");
-    const char *p[] = {insurer_id > 0 ? id : NULL, actor, action, entity, entity_id, det, store_audit_os_login()};
-    int rc = store_exec(c, err,
+    store_params p = {0};
+    store_param_id(&p, insurer_id);
+    store_param_text(&p, actor);
+    store_param_text(&p, action);
+    store_param_text(&p, entity);
+    store_param_text(&p, entity_id);
+    store_param_text(&p, det);
+    store_param_text(&p, store_audit_os_login());
+    int rc = store_exec_p(c, err,
                         "INSERT INTO audit_log (insurer_id, actor, action, entity, entity_id, details, os_login)"
                         " VALUES ($1::bigint, $2, $3, $4, $5, $6::jsonb, $7)",
-                        7, p);
+                        &p);
     free(det);
     return rc;
 }
