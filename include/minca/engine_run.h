@@ -84,8 +84,9 @@ typedef struct engine_drain_opts {
     void *user;
 } engine_drain_opts;
 
-/* Waits, checking through c, until batch_id has no unfinished job (queued, running or failed
- * awaiting retry) while e (and any other worker) runs them. o may be NULL. Returns 0 when
+/* Waits, checking through c, until batch_id (NULL: the whole queue, every batch and insurer)
+ * has no unfinished job (queued, running or failed awaiting retry) while e (and any other
+ * worker) runs them. o may be NULL. Returns 0 when
  * the batch is finished, 1 when o->ready gave up, -1 when a check failed (err). Does not stop
  * the engine. */
 int engine_drain(engine *e, PGconn *c, const char *batch_id, const engine_drain_opts *o, minca_err *err);

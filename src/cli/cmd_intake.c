@@ -28,7 +28,8 @@ CLI_COMMAND(intake_command, {
              "         SIGTERM/SIGINT; each message is stored once and the source's cursor moves in\n"
              "         the same transaction. The pipeline runs in this process too (--threads N,\n"
              "         default config workers) unless --no-process leaves it to `minca worker`.\n"
-             "         --once polls each source once, waits for the pipeline, and exits 1 when a\n"
+             "         --once polls each source once, then runs the pipeline until no job is left\n"
+             "         waiting (also those an interrupted run handed in), and exits 1 when a\n"
              "         source failed.\n"
              "list     each source: kind, insurer, last poll, cursor, messages, last error.\n"
              "test     connects to a source and says how many messages wait past its cursor,\n"
@@ -47,8 +48,9 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
-/* `intake run --once` waits for the jobs it queued until they finish or a stop is asked;
- * a failed check reconnects and keeps waiting. */
+/* `intake run --once` runs the pipeline until no job is left waiting (the ones it queued and
+ * any an interrupted run handed in) or a stop is asked; a failed check reconnects and keeps
+ * waiting. */
 static bool drain_until_stopped(PGconn *c, void *user) { return !stop_requested; }
 static bool drain_reconnect(const minca_err *err, void *user)
 {
@@ -138,7 +140,7 @@ static int intake_run(int argc, char **argv)
     int rc = intake_runner(&o, &err);
     if (once && eng) {
         engine_drain_opts d = {.poll_ms = 100, .ready = drain_until_stopped, .failed = drain_reconnect, .user = c};
-        engine_drain(eng, c, batch_id, &d, &err);
+        engine_drain(eng, c, NULL, &d, &err);
     }
     if (eng)
         engine_stop(eng);

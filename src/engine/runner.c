@@ -2,6 +2,7 @@
 #include "minca/config.h"
 #include "minca/engine_run.h"
 #include "minca/steps.h"
+#include "minca/store_jobs.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -402,7 +403,7 @@ int engine_drain(engine *e, PGconn *c, const char *batch_id, const engine_drain_
     for (;;) {
         if (o->ready && !o->ready(c, o->user))
             return 1;
-        long pending = queue_batch_pending(c, batch_id, err);
+        long pending = batch_id ? queue_batch_pending(c, batch_id, err) : store_jobs_unfinished(c, err);
         if (pending == 0)
             return 0;
         if (pending < 0) {
