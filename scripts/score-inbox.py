@@ -83,7 +83,10 @@ def pair(labels, rows):
     positional = [v for v in labels if v not in geometric]
     for v in positional:
         src = v["source"]
-        key = (fold(src["sheet"]), src["row"]) if src.get("sheet") is not None else (None, src["row"])
+        # A CSV names its physical line, an HTML body table its <tr>: both are the row the
+        # product reports.
+        at = src.get("row", src.get("line", src.get("tr")))
+        key = (fold(src["sheet"]), at) if src.get("sheet") is not None else (None, at)
         hit = next((i for i in by_pos.get(key, []) if i not in used), None)
         if hit is not None:
             used.add(hit)
@@ -134,6 +137,14 @@ BODY = (("client_name", "client_name"), ("rfc", "rfc"), ("coverage", "coverage")
         ("validity_end", "vigencia_end"), ("uso", "uso"))
 
 
+def format_class(m):
+    """The label's format class, else its first attachment's format (inbox_dev has no class)."""
+    if m.get("format_class"):
+        return m["format_class"]
+    atts = m.get("attachments") or []
+    return (atts[0].get("format") if atts else None) or "none"
+
+
 def new_stats():
     return {"emails": 0, "labelled": 0, "found": 0, "extra": 0, "body_ok": 0, "body_n": 0,
             **{f + "_ok": 0 for f in FIELDS}, **{f + "_n": 0 for f in FIELDS},
@@ -144,14 +155,15 @@ def score(labels, cases):
     per = {}
     detail = []
     for m in labels:
-        cls = m.get("format_class") or "?"
+        cls = format_class(m)
         st = per.setdefault(cls, new_stats())
         st["emails"] += 1
         vehicles = m.get("vehicles") or []
         st["labelled"] += len(vehicles)
         case = cases.get(m["message_id"])
         if case is None:
-            st["no_case"] += 1
+            # A general question (expected_case false) or a repeated delivery opens no case.
+            st["no_case"] += m.get("expected_case", True) is not False and not m.get("is_duplicate_of")
             detail.append({"file": m["file"], "class": cls, "case": None, "found": 0, "labelled": len(vehicles)})
             continue
         for ck, lk in BODY:
@@ -201,7 +213,7 @@ def found_only(labels, cases):
     """Field shares over found pairs only (as the issue's table reports them)."""
     per = {"all": {f: [0, 0] for f in FIELDS}}
     for m in labels:
-        cls = m.get("format_class") or "?"
+        cls = format_class(m)
         st = per.setdefault(cls, {f: [0, 0] for f in FIELDS})
         case = cases.get(m["message_id"])
         if case is None:
@@ -268,12 +280,12 @@ def main():
             total[k] += v
     report = {c: shares(st) for c, st in sorted(per.items())}
     report["all"] = shares(total)
-    print("%-12s %6s %8s %6s %6s %6s %6s %6s %6s %6s  (year..sum: of the vehicles found)" %
+    print("%-14s %6s %8s %6s %6s %6s %6s %6s %6s %6s  (year..sum: of the vehicles found)" %
           ("class", "emails", "vehicles", "found", "year", "vin", "plates", "sum", "extra", "body"))
     for c, r in report.items():
         fo = found.get(c, {})
         r["found_fields"] = fo
-        print("%-12s %6d %8d %s %s %s %s %s %s %s" % (c, r["emails"], r["vehicles"], fmt(r["found"]),
+        print("%-14s %6d %8d %s %s %s %s %s %s %s" % (c, r["emails"], r["vehicles"], fmt(r["found"]),
               fmt(fo.get("year")), fmt(fo.get("vin")), fmt(fo.get("plates")), fmt(fo.get("sum")),
               fmt(r["extra"]), fmt(r["body"])))
         if r["image_unreported"]:
