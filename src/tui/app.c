@@ -612,7 +612,7 @@ static bool row_has_inciso(json_t *row, void *user)
     return tui_json_int(row, "inciso") == *(long long *)user && json_is_integer(json_object_get(row, "inciso"));
 }
 
-/* Commands with arguments: `:334` (inciso 334), `:sort COLUMN [asc|desc]`, `:insurer SLUG`.
+/* Commands with arguments: `:334` (inciso 334), `:sort COLUMN [asc|desc]`, `:insurer SLUG`, `:q`.
  * True when word was one of them. */
 static bool run_command(tui_app *app, const char *word, const char *args)
 {
@@ -647,6 +647,11 @@ static bool run_command(tui_app *app, const char *word, const char *args)
         if (v->ops->select)
             v->ops->select(v);
         app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+        return true;
+    }
+    /* vi's way out: `:q` (and `:q!`, `:qa`, `:wq`, nothing is unsaved) quits as q does. */
+    if (strcmp(word, "q") == 0 || strcmp(word, "q!") == 0 || strcmp(word, "qa") == 0 || strcmp(word, "wq") == 0) {
+        handle_action(app, TUI_ACT_QUIT, 'q');
         return true;
     }
     if (strcmp(word, "insurer") == 0) {

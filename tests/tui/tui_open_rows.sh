@@ -40,5 +40,10 @@ keys o x
 expect "x decides it" o "marked no match"
 keys o R
 expect "then R marks the case ready" o "is ready for export"
-keys o q
+# vi's way out: :q closes the case view, then quits the desk
+keys o : q Enter
+expect ":q closes the case view" o "Cases 1/1"
+keys o : q Enter
+wait_exit o
+check_eq ":q quits the desk" "0" "$(cat "$T_TMP/o.exit" 2>/dev/null)"
 finish
