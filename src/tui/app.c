@@ -1037,8 +1037,10 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
         break;
     case TUI_ACT_FILTER:
         if (v->table) {
+            /* A new filter starts empty (typing on after the previous one read as narrowing it,
+             * a trap); the rows it shows follow the typing, Enter on nothing clears it. */
             app->prompt = PROMPT_FILTER;
-            tui_line_reset(&app->line, tui_table_filter(v->table));
+            tui_line_reset(&app->line, NULL);
             app->dirty |= DIRTY_STATUS;
         }
         break;
