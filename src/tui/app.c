@@ -334,6 +334,8 @@ static void pop_view(tui_app *app)
 
 static void show_tab(tui_app *app, int tab)
 {
+    /* A message belongs to the pane it was said in. */
+    app->message[0] = '\0';
     while (app->depth)
         pop_view(app);
     app->active = (tab + TAB_COUNT) % TAB_COUNT;

@@ -32,6 +32,13 @@ keys o Enter
 expect "the case opens with its no-match row" o "1 no match"
 keys o R
 expect "R names the inciso that blocks the case" o "still need a decision: inciso 2"
+keys o 1
+sleep 0.5
+check_no_match "a message stays with its pane: the Inbox does not show it" "still need a decision" "$(screen o)"
+keys o 2
+expect "back in the Cases pane" o "Cases 1/1"
+keys o Enter
+expect "the case opens again" o "1 no match"
 keys o g
 sleep 0.2
 keys o n
