@@ -63,12 +63,14 @@ int store_job_failed(PGconn *c, long long id, const char *worker, const char *er
  * the attempt it was claimed with is given back. Inside the caller's transaction. 1 parked,
  * 0 the worker no longer holds it, -1 on error. */
 int store_job_wait(PGconn *c, long long id, const char *worker, const char *condition, minca_err *err);
-/* The lock that orders parking on condition and waking it (a transaction-scoped advisory
- * lock): whoever checks the condition and parks, and whoever meets it and wakes, take it
- * first, so a wake never runs between a check and its park. */
+/* The lock that orders parking on condition with waking it (transaction-scoped advisory
+ * locks): a job that found the condition unmet takes it (shared), checks again and parks in
+ * the same transaction; store_jobs_wake takes it exclusively after the condition is met and
+ * before its commit. So a wake never runs between a check and its park: either the check sees
+ * the condition met, or the wake sees the parked job. */
 int store_jobs_wait_lock(PGconn *c, const char *condition, minca_err *err);
-/* Jobs waiting for condition go back to the queue (due now). Takes the wait lock. Returns how
- * many, -1 on error. */
+/* Jobs waiting for condition go back to the queue (due now), inside the caller's transaction
+ * that met the condition. Takes the wait lock exclusively. Returns how many, -1 on error. */
 int store_jobs_wake(PGconn *c, const char *condition, minca_err *err);
 /* The condition text of "the insurer has an active catalog" (jobs.wait_for), into out. */
 void store_jobs_catalog_condition(long long insurer_id, char out[64]);

@@ -393,8 +393,8 @@ static int batch_run(int argc, char **argv)
         intake_source_close(src);
     }
     if (!json)
-        printf("minca batch: %ld message(s) queued for %s, %ld left unfinished by an earlier run (resumed), "
-               "%ld already ingested before%s\n", enqueued, ins.slug, resumed, known,
+        printf("minca batch: %ld message(s) queued for %s, %ld already ingested before, %ld left unfinished by an "
+               "earlier run (resumed)%s\n", enqueued, ins.slug, known, resumed,
                no_wait || stop[0] ? "" : "; processing...");
 
     int status = json_array_size(read_failures) ? 1 : 0;

@@ -143,25 +143,30 @@ json_t *steps_candidates_json(const codify_result *res)
  * its own lease and transaction) instead of one that holds thousands of rows at once. */
 #define CODIFY_CHUNK 500
 
-/* No active catalog: the job waits for one (the import wakes it). The wait lock is taken
- * before the check and held until the park commits, so an import cannot slip in between. */
+/* No active catalog: the job waits for one (the import wakes it). The check is made again
+ * under the wait lock, held until the park commits, so an import cannot slip in between. 1:
+ * parked (ENGINE_WAIT to return), 0: a catalog arrived meanwhile, -1: error. */
 static int codify_wait_for_catalog(engine_ctx *ctx, long long case_id, minca_err *err)
 {
     store_jobs_catalog_condition(ctx->job->insurer_id, ctx->wait_for);
+    long long version = 0;
+    if (store_jobs_wait_lock(ctx->pg, ctx->wait_for, err) < 0)
+        return -1;
+    int found = store_catalog_active_version(ctx->pg, ctx->job->insurer_id, &version, err);
+    if (found != 0) {
+        ctx->wait_for[0] = '\0';
+        return found < 0 ? -1 : 0;
+    }
     if (store_case_waiting(ctx->pg, case_id, "waiting for the insurer's catalog: import one with "
                                                  "'minca catalog import --insurer <slug> FILE'", err) < 0)
-        return ENGINE_FAILED;
+        return -1;
     ctx->event = json_pack("{s:I, s:s}", "case_id", (json_int_t)case_id, "waiting_for", ctx->wait_for);
-    return ENGINE_WAIT;
+    return 1;
 }
 
 static int step_codify(engine_ctx *ctx, const void *payload, minca_err *err)
 {
     long long case_id = ((const steps_case_job *)payload)->case_id;
-    char condition[64];
-    store_jobs_catalog_condition(ctx->job->insurer_id, condition);
-    if (store_jobs_wait_lock(ctx->pg, condition, err) < 0)
-        return ENGINE_FAILED;
     store_codify_rows rows;
     if (store_vehicle_unmatched(ctx->pg, case_id, CODIFY_CHUNK, &rows, err) < 0)
         return ENGINE_FAILED;
@@ -172,8 +177,14 @@ static int step_codify(engine_ctx *ctx, const void *payload, minca_err *err)
         bool missing = false;
         ci = index_acquire(ctx->pg, ctx->job->insurer_id, &missing, err);
         if (missing) {
-            store_codify_rows_clear(&rows);
-            return codify_wait_for_catalog(ctx, case_id, err);
+            int parked = codify_wait_for_catalog(ctx, case_id, err);
+            if (parked != 0) {
+                store_codify_rows_clear(&rows);
+                return parked > 0 ? ENGINE_WAIT : ENGINE_FAILED;
+            }
+            ci = index_acquire(ctx->pg, ctx->job->insurer_id, &missing, err);
+            if (missing)
+                minca_err_set(err, "the insurer's catalog went away while codifying");
         }
         corr = ci ? catalog_corrections(ctx->pg, ctx->job->insurer_id, err) : NULL;
         if (!ci || !corr)

@@ -42,12 +42,11 @@ int store_catalog_version_activate(PGconn *c, long long insurer_id, long long ve
     store_params on = {0};
     store_param_ll(&on, version_id);
     store_param_ll(&on, rows);
-    /* Jobs parked for want of a catalog are woken in the same transaction: they run once it
-     * commits. The wait lock, taken first, orders this with a job checking for a catalog. */
+    /* Jobs parked for want of a catalog are woken in the same transaction (store_jobs_wake
+     * takes the wait lock): they run once it commits. */
     char condition[64];
     store_jobs_catalog_condition(insurer_id, condition);
-    if (store_jobs_wait_lock(c, condition, err) < 0 ||
-        store_exec_p(c, err, "UPDATE catalog_versions SET active = false WHERE insurer_id = $1::bigint AND active",
+    if (store_exec_p(c, err, "UPDATE catalog_versions SET active = false WHERE insurer_id = $1::bigint AND active",
                      &off) < 0 ||
         store_exec_p(c, err, "UPDATE catalog_versions SET active = true, row_count = $2::int WHERE id = $1::bigint",
                      &on) < 0)

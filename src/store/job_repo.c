@@ -181,16 +181,24 @@ int store_job_wait(PGconn *c, long long id, const char *worker, const char *cond
     return marked;
 }
 
-int store_jobs_wait_lock(PGconn *c, const char *condition, minca_err *err)
+static int wait_lock(PGconn *c, const char *condition, bool exclusive, minca_err *err)
 {
     store_params p = {0};
     store_param_text(&p, condition);
-    return store_exec_p(c, err, "SELECT pg_advisory_xact_lock(hashtextextended('minca-wait:' || $1, 0))", &p);
+    return store_exec_p(c, err,
+                        exclusive ? "SELECT pg_advisory_xact_lock(hashtextextended('minca-wait:' || $1, 0))"
+                                  : "SELECT pg_advisory_xact_lock_shared(hashtextextended('minca-wait:' || $1, 0))",
+                        &p);
+}
+
+int store_jobs_wait_lock(PGconn *c, const char *condition, minca_err *err)
+{
+    return wait_lock(c, condition, false, err);
 }
 
 int store_jobs_wake(PGconn *c, const char *condition, minca_err *err)
 {
-    if (store_jobs_wait_lock(c, condition, err) < 0)
+    if (wait_lock(c, condition, true, err) < 0)
         return -1;
     store_params p = {0};
     store_param_text(&p, condition);

@@ -5,8 +5,8 @@
 # wait for their own work only, not for 1,000 unrelated jobs; a batch on a full disk stops with
 # a message naming ENOSPC within a lease, and the next run stores what the full disk stopped.
 source "$(dirname "$0")/../lib.sh"
-export MINCA_INSURER=demo MINCA_LEASE_SECONDS=4
-LEASE=4
+export MINCA_INSURER=demo MINCA_LEASE_SECONDS=8
+LEASE=8
 GEN="$SRC/tests/tools/gen_emails.py"
 CATALOG="$SRC/samples/catalog/demo_catver.csv"
 pids=()
