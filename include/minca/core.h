@@ -69,6 +69,9 @@ bool core_str_empty(const char *s);
 /* SHA-256 of data as 64 lowercase hex chars into out[65]. */
 void core_sha256_hex(const void *data, size_t len, char out[65]);
 
+/* True when the filesystem holding path has no block left for an ordinary write (a full disk);
+ * false when it has, or when it cannot be asked. */
+bool core_disk_full(const char *path);
 /* The symbolic name of an errno value ("ENOSPC"); "E?" when unknown. Static text. */
 const char *core_errno_name(int e);
 

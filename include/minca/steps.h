@@ -42,6 +42,16 @@ extern const engine_kind steps_probe;     /* transient unless asked */
 /* The pipeline's job kinds, NULL-terminated: engine_opts.kinds. */
 extern const engine_kind *const steps_kinds[];
 
+/* The ingest job of a raw message whose bytes are stored (blob job->sha256), inside the
+ * caller's open transaction: keyed by insurer and bytes (steps_ingest_key), so the same bytes
+ * are queued once; with revive_dead a dead job of the same bytes is queued again. *job_id: the
+ * id, or 0 when the job existed already. The one place a message is handed to the pipeline
+ * (minca batch, the mail sources, the desk's typed mail). */
+int steps_enqueue_ingest(PGconn *c, long long insurer_id, const steps_ingest_job *job, const char *batch_id,
+                         bool revive_dead, long long *job_id, minca_err *err);
+/* The ingest job's idempotency key for the insurer and the message's bytes, into key. */
+void steps_ingest_key(long long insurer_id, const char *sha256, char key[96]);
+
 /* The extract handler (steps_extract.c), steps_extract's row. */
 int steps_extract_run(engine_ctx *ctx, const void *payload, minca_err *err);
 /* Recomputes a case's status from its rows' decisions (review / ready). */

@@ -6,11 +6,13 @@
 #include "minca/export_case.h"
 #include "minca/intake.h"
 #include "minca/queue.h"
+#include "minca/servers.h"
 #include "minca/steps.h"
 #include "minca/store.h"
 #include "minca/store_jobs.h"
 #include "minca/store_probe.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,19 +114,17 @@ typedef enum enqueued_as {
 static int enqueue_message(PGconn *c, long long insurer_id, const char *batch_id, const intake_item *item,
                            long long *job_id, enqueued_as *as, minca_err *err)
 {
-    char sha[65], key[128];
+    char sha[65], key[96];
     *as = ENQUEUED_NEW;
     if (store_begin(c, err) < 0)
         return -1;
     if (store_blob_put(c, item->data, item->len, sha, err) < 0)
         goto fail;
-    snprintf(key, sizeof key, "%lld:%s", insurer_id, sha);
     steps_ingest_job job = {.sha256 = sha, .origin = item->origin, .source = item->source ? item->source : "eml"};
-    queue_enqueue_opts o = {.insurer_id = insurer_id, .idempotency_key = key, .batch_id = batch_id,
-                             .revive_dead = true};
-    if (engine_enqueue(c, &steps_ingest, &job, &o, job_id, err) < 0)
+    if (steps_enqueue_ingest(c, insurer_id, &job, batch_id, true, job_id, err) < 0)
         goto fail;
     if (!*job_id) {
+        steps_ingest_key(insurer_id, sha, key);
         store_job_adoption a;
         if (store_jobs_adopt_message(c, steps_ingest.name, key, batch_id, &a, err) < 0)
             goto fail;
@@ -216,6 +216,20 @@ static int export_cases(PGconn *c, json_t *sum, long long insurer_id, const char
 
 #define RECONNECT_GIVE_UP 300.0
 
+/* Why reconnect() gave up before its window ended ("" when it did not). */
+static char reconnect_stop[1200];
+
+/* The embedded PostgreSQL cannot come back while its disk is full: it is not waited for. */
+static bool embedded_pg_disk_full(void)
+{
+    servers_status st;
+    if (servers_status_get(&st, NULL) < 0 || !st.pg_embedded || !core_disk_full(st.pg_data))
+        return false;
+    snprintf(reconnect_stop, sizeof reconnect_stop, "PostgreSQL is unreachable and the filesystem of its data "
+             "directory %s is full: %s (ENOSPC)", st.pg_data, strerror(ENOSPC));
+    return true;
+}
+
 /* Keeps the batch's own connection alive across a server restart: true while connected or
  * still within the give-up window (then the caller retries after a pause). */
 static bool reconnect(PGconn *c, double *down_since)
@@ -223,7 +237,7 @@ static bool reconnect(PGconn *c, double *down_since)
     while (PQstatus(c) != CONNECTION_OK) {
         if (*down_since == 0)
             *down_since = core_now_seconds();
-        if (core_now_seconds() - *down_since > RECONNECT_GIVE_UP)
+        if (core_now_seconds() - *down_since > RECONNECT_GIVE_UP || embedded_pg_disk_full())
             return false;
         usleep(500 * 1000);
         PQreset(c);
@@ -247,8 +261,11 @@ static int enqueue_with_reconnect(PGconn *c, long long insurer_id, const char *b
         if (PQstatus(c) == CONNECTION_OK && store_ping(c))
             return -1;
         log_warn("batch: PostgreSQL connection lost while enqueuing %s (%s); reconnecting", item->origin, err->msg);
-        if (!reconnect(c, &down_since))
+        if (!reconnect(c, &down_since)) {
+            if (reconnect_stop[0])
+                minca_err_set(err, "%s", reconnect_stop);
             return -1;
+        }
     }
 }
 
@@ -266,7 +283,11 @@ static bool wait_connected(PGconn *c, void *user)
     wait_view *v = user;
     if (must_stop(v->prog, v->stop, sizeof v->stop))
         return false;
-    return reconnect(c, &v->down_since);
+    if (reconnect(c, &v->down_since))
+        return true;
+    if (reconnect_stop[0])
+        snprintf(v->stop, sizeof v->stop, "%s", reconnect_stop);
+    return false;
 }
 
 static void wait_progress(engine *e, long pending, void *user)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,6 +60,12 @@ done:
     free(buf);
     fclose(f);
     return rc;
+}
+
+bool core_disk_full(const char *path)
+{
+    struct statvfs fs;
+    return path && statvfs(path, &fs) == 0 && fs.f_bavail == 0;
 }
 
 const char *core_errno_name(int e)

@@ -50,6 +50,21 @@ static int step_ingest(engine_ctx *ctx, const void *payload, minca_err *err)
     return rc;
 }
 
+void steps_ingest_key(long long insurer_id, const char *sha256, char key[96])
+{
+    snprintf(key, 96, "%lld:%s", insurer_id, sha256);
+}
+
+int steps_enqueue_ingest(PGconn *c, long long insurer_id, const steps_ingest_job *job, const char *batch_id,
+                         bool revive_dead, long long *job_id, minca_err *err)
+{
+    char key[96];
+    steps_ingest_key(insurer_id, job->sha256, key);
+    queue_enqueue_opts o = {.insurer_id = insurer_id, .idempotency_key = key, .batch_id = batch_id,
+                             .revive_dead = revive_dead};
+    return engine_enqueue(c, &steps_ingest, job, &o, job_id, err);
+}
+
 /* ---- codify --------------------------------------------------------------------------- */
 
 typedef struct cached_index {
