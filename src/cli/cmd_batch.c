@@ -61,7 +61,7 @@ typedef struct progress {
 static bool disk_full_error(const char *error)
 {
     return error && (strstr(error, "No space left on device") || strstr(error, "ENOSPC") ||
-                     strstr(error, "could not extend file") || strstr(error, "Disk quota exceeded"));
+                     strstr(error, "could not extend file"));
 }
 
 static void on_job(const queue_job *job, bool ok, const char *error, json_t *event, void *user)
