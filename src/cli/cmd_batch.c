@@ -64,6 +64,25 @@ static bool disk_full_error(const char *error)
                      strstr(error, "could not extend file"));
 }
 
+/* The reason a batch stops on a full disk, from the error that showed it: on one line, and
+ * naming ENOSPC when the error does not (the database says "could not extend file"). */
+static void disk_stop_reason(const char *error, char *why, size_t len)
+{
+    snprintf(why, len, "%s", error);
+    for (char *p = why; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    size_t n = strlen(why);
+    while (n && why[n - 1] == ' ')
+        why[--n] = '\0';
+    if (strstr(why, "ENOSPC"))
+        return;
+    if (strstr(why, strerror(ENOSPC)))
+        snprintf(why + n, len - n, " (ENOSPC)");
+    else
+        snprintf(why + n, len - n, " (ENOSPC: %s)", strerror(ENOSPC));
+}
+
 static void on_job(const queue_job *job, bool ok, const char *error, json_t *event, void *user)
 {
     progress *p = user;
@@ -74,7 +93,9 @@ static void on_job(const queue_job *job, bool ok, const char *error, json_t *eve
     if (!ok && job->attempts >= job->max_attempts)
         atomic_fetch_add(&p->failures, 1);
     if (!ok && disk_full_error(error) && !atomic_flag_test_and_set(&p->disk_claimed)) {
-        snprintf(p->disk_error, sizeof p->disk_error, "job %lld (%s): %s", job->id, job->kind, error);
+        char what[900];
+        disk_stop_reason(error, what, sizeof what);
+        snprintf(p->disk_error, sizeof p->disk_error, "job %lld (%s): %s", job->id, job->kind, what);
         atomic_store(&p->disk_full, true);
     }
 }
@@ -88,7 +109,7 @@ static bool must_stop(progress *p, char *why, size_t len)
         return true;
     }
     if (atomic_load(&p->disk_full)) {
-        snprintf(why, len, "%s%s", p->disk_error, strstr(p->disk_error, "ENOSPC") ? "" : " (ENOSPC)");
+        snprintf(why, len, "%s", p->disk_error);
         return true;
     }
     return false;
@@ -395,7 +416,7 @@ static int batch_run(int argc, char **argv)
                 json_array_append_new(read_failures, json_pack("{s:s, s:s, s:s}", "kind", "enqueue", "subject",
                                                                item.origin, "error", err.msg));
                 if (disk_full_error(err.msg))
-                    snprintf(stop, sizeof stop, "%s", err.msg);
+                    disk_stop_reason(err.msg, stop, sizeof stop);
             } else if (as == ENQUEUED_NEW) {
                 enqueued++;
                 queue_dispatch(redis, &id, 1);
