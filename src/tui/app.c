@@ -1251,7 +1251,7 @@ static void ensure_engine(tui_app *app)
     }
     minca_err err = {0};
     engine_opts o = {.threads = config_get()->workers > 0 ? config_get()->workers : 1, .name = "tui",
-                     .listener = on_job_done, .listener_user = app, .handlers = steps_handlers};
+                     .listener = on_job_done, .listener_user = app, .kinds = steps_kinds};
     app->engine = engine_start(&o, &err);
     if (!app->engine)
         tui_app_message(app, TUI_EL_WARN, "pipeline not started: %s", err.msg);
