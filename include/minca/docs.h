@@ -39,6 +39,7 @@ typedef enum {
     DOCS_FMT_PDF,          /* a PDF whose text layer holds the table (docs_pdf.c) */
     DOCS_FMT_IMAGE,        /* png / jpeg / gif: not a fleet list */
     DOCS_FMT_EMPTY,        /* zero bytes */
+    DOCS_FMT_ODS,          /* OpenDocument spreadsheet (LibreOffice Calc's own format) */
 } docs_format;
 
 /* "xlsx", "xls", "csv", "grid", "html", "xmlss", "pdf", "image", "empty", "unknown". */
