@@ -429,7 +429,7 @@ static void type_cell(ods *o, const cell_attrs *a, pending_cell *pc)
         pc->type = DOCS_CELL_BOOL;
         pc->number = t;
         goto replace_text;
-    } else if (strcmp(vt, "string") == 0 && a->string_value) {
+    } else if (strcmp(vt, "string") == 0 && a->string_value && !a->error) {
         g_string_truncate(o->text, pc->off);
         g_string_append(o->text, a->string_value);
     }
