@@ -3,8 +3,9 @@
  * libxml2's xmlTextReader.
  *
  * content.xml holds the automatic styles (a table style may hide its sheet) and then every
- * sheet as <table:table>. Opening the book reads the sheet names and skips each sheet's rows as
- * a subtree; opening a sheet streams up to it. Rows and cells carry repeat counts
+ * sheet as <table:table>. Opening the book reads it once: the sheet names, and each sheet's
+ * spans (so that docs_sheet_merges() is complete from a sheet's first row); opening a sheet
+ * streams up to it and then its rows one by one. Rows and cells carry repeat counts
  * (table:number-rows-repeated, table:number-columns-repeated): Calc writes the empty rest of a
  * sheet as a row repeated a million times, so empty repeats only move the row or column
  * counter, and repeats of content are emitted one by one, counted against max_rows and
@@ -29,7 +30,6 @@
 #define ODF_MIME "application/vnd.oasis.opendocument."
 #define MAX_REPEAT (1L << 31)      /* a repeat count above this is read as this */
 #define MAX_MERGES 100000
-#define PRESCAN_MAX (8u << 20)     /* content.xml up to this size: spans collected at sheet open */
 
 /* The other OpenDocument kinds, by the word after ODF_MIME, for a clear refusal. */
 static const struct {
@@ -58,14 +58,14 @@ typedef struct pending_cell {
 
 typedef struct ods {
     docs_zip zip;
-    size_t content_size;
+    GPtrArray *sheet_merges;   /* GArray of docs_range per sheet, from the opening pass */
     /* open sheet */
     docs_zip_part *part;
     xmlTextReaderPtr rd;
     int table_depth;
+    int sheet;                 /* the sheet being read */
     bool sheet_done;
-    bool prescan;              /* collecting spans only */
-    bool merges_known;
+    bool prescan;              /* the opening pass: spans only, no cells */
     GArray *hidden_cols;       /* gboolean, up to max_cols */
     long next_col_def;         /* next table:table-column index */
     long next_row;             /* 1-based number of the next row element */
@@ -79,10 +79,13 @@ typedef struct ods {
 
 /* ---- small helpers ---- */
 
+/* The local name first: the namespace costs a dictionary lookup in libxml2. */
 static bool is_el(xmlTextReaderPtr rd, const char *ns, const char *local)
 {
+    if (strcmp(docs_xml_local(rd), local) != 0)
+        return false;
     const xmlChar *u = xmlTextReaderConstNamespaceUri(rd);
-    return u && strcmp((const char *)u, ns) == 0 && strcmp(docs_xml_local(rd), local) == 0;
+    return u && strcmp((const char *)u, ns) == 0;
 }
 
 static bool in_ns(xmlTextReaderPtr rd, const char *ns)
@@ -203,6 +206,8 @@ static void table_attr(const char *ns, const char *local, const char *v, void *u
         t->style = g_strdup(v);
 }
 
+static int collect_spans(docs_book *b, ods *o, docs_zip_part *part, xmlTextReaderPtr rd, minca_err *err);
+
 /* Reads content.xml once: table styles with table:display="false" and the sheets. */
 static int read_sheets(docs_book *b, ods *o, minca_err *err)
 {
@@ -233,18 +238,27 @@ static int read_sheets(docs_book *b, ods *o, minca_err *err)
         } else if (is_el(rd, NS_TABLE, "table")) {
             table_attrs t = { 0 };
             each_attr(rd, table_attr, &t);
-            if (docs_sheet_count(b) <= b->lim.max_sheets) {
+            bool keep = docs_sheet_count(b) <= b->lim.max_sheets;
+            if (keep) {
                 bool hidden = t.style && g_hash_table_contains(hidden_styles, t.style);
                 docs_book_add_sheet(b, t.name ? t.name : "", hidden);
             }
             g_free(t.name);
             g_free(t.style);
-            rc = xmlTextReaderNext(rd);   /* the sheet's rows are read when it is opened */
-            continue;
+            if (!keep || xmlTextReaderIsEmptyElement(rd)) {
+                if (keep)
+                    g_ptr_array_add(o->sheet_merges, g_array_new(FALSE, FALSE, sizeof(docs_range)));
+                rc = xmlTextReaderNext(rd);
+                continue;
+            }
+            if (collect_spans(b, o, p, rd, err) != 0) {
+                rc = -2;
+                break;
+            }
         }
         rc = xmlTextReaderRead(rd);
     }
-    if (rc < 0)
+    if (rc == -1)
         docs_zip_part_fail(b, p, err);
     g_free(style);
     g_hash_table_destroy(hidden_styles);
@@ -275,6 +289,7 @@ static int seek_sheet(docs_book *b, ods *o, int sheet, minca_err *err)
     sheet_close(o);
     if (docs_zip_part_open(b, &o->zip, "content.xml", &o->part, &o->rd, err) != 0)
         return -1;
+    o->sheet = sheet;
     int seen = 0;
     int rc = xmlTextReaderRead(o->rd);
     while (rc == 1) {
@@ -543,7 +558,7 @@ static int cell_end(docs_book *b, ods *o, row_read *rr, minca_err *err)
 {
     cell_attrs *a = &rr->attrs;
     rr->in_cell = false;
-    if ((a->span_cols > 1 || a->span_rows > 1) && !rr->covered && !o->merges_known) {
+    if ((a->span_cols > 1 || a->span_rows > 1) && !rr->covered && o->prescan) {
         pending_cell s = { .col = rr->col, .repeat = a->repeat, .span_cols = a->span_cols,
                            .span_rows = a->span_rows };
         g_array_append_val(rr->spans, s);
@@ -620,10 +635,7 @@ static int read_row(docs_book *b, ods *o, minca_err *err)
         bool skip = false;
         if (type == XML_READER_TYPE_ELEMENT) {
             bool empty = xmlTextReaderIsEmptyElement(rd);
-            if (in_ns(rd, NS_DRAW) || is_el(rd, NS_OFFICE, "annotation") ||
-                (rr.in_cell && is_el(rd, NS_TABLE, "table"))) {
-                skip = true;   /* shapes, comments, sub-tables: not cell text */
-            } else if (!in_row && is_el(rd, NS_TABLE, "table-column")) {
+            if (!in_row && is_el(rd, NS_TABLE, "table-column")) {
                 column_def(b, o, rd);
             } else if (!in_row && is_el(rd, NS_TABLE, "table-row")) {
                 xmlChar *rep = xmlTextReaderGetAttributeNs(rd, BAD_CAST "number-rows-repeated", BAD_CAST NS_TABLE);
@@ -652,6 +664,9 @@ static int read_row(docs_book *b, ods *o, minca_err *err)
                 }
                 if (!empty)
                     rr.p_depth = xmlTextReaderDepth(rd);
+            } else if (in_ns(rd, NS_DRAW) || is_el(rd, NS_OFFICE, "annotation") ||
+                       (rr.in_cell && is_el(rd, NS_TABLE, "table"))) {
+                skip = true;   /* shapes, comments, sub-tables: not cell text */
             } else if (rr.p_depth >= 0 && text_element(b, o, &rr, rd, err) != 0) {
                 result = -1;
                 break;
@@ -684,7 +699,7 @@ static int read_row(docs_book *b, ods *o, minca_err *err)
         continue;
 row_end:
         /* a whole row element has been read */
-        if (!o->merges_known)
+        if (o->prescan)
             row_merges(b, o, rr.spans, o->next_row, repeat);
         g_array_set_size(rr.spans, 0);
         o->row_number = o->next_row;
@@ -697,7 +712,7 @@ row_end:
         if (b->rows_in_sheet + repeat > b->lim.max_rows) {
             result = minca_err_set(err, "%s: sheet '%s' repeats row %ld %ld times, beyond the row "
                                         "limit (max_rows = %ld)", docs_book_label(b),
-                                   docs_sheet_name(b, b->open_sheet >= 0 ? b->open_sheet : 0),
+                                   docs_sheet_name(b, o->sheet),
                                    o->row_number, repeat, b->lim.max_rows);
             break;
         }
@@ -711,11 +726,44 @@ row_end:
         o->sheet_done = true;
         result = minca_err_set(err, "%s: content.xml ends in the middle of sheet '%s'; the file is "
                                     "probably truncated", docs_book_label(b),
-                               docs_sheet_name(b, b->open_sheet));
+                               docs_sheet_name(b, o->sheet));
     }
     cell_attrs_clear(&rr.attrs);
     g_array_free(rr.spans, TRUE);
     return result;
+}
+
+static void free_merges(gpointer p)
+{
+    g_array_free(p, TRUE);
+}
+
+/* The opening pass over one sheet (the reader is on its <table:table>): its spans, into
+ * o->sheet_merges; at most MAX_MERGES over the whole book. */
+static int collect_spans(docs_book *b, ods *o, docs_zip_part *part, xmlTextReaderPtr rd, minca_err *err)
+{
+    sheet_close(o);
+    o->part = part;
+    o->rd = rd;
+    o->table_depth = xmlTextReaderDepth(rd);
+    o->sheet = docs_sheet_count(b) - 1;
+    o->prescan = true;
+    g_array_set_size(b->merges, 0);
+    guint before = 0;
+    for (guint i = 0; i < o->sheet_merges->len; i++)
+        before += ((GArray *)g_ptr_array_index(o->sheet_merges, i))->len;
+    int rc = 0;
+    while (!o->sheet_done && (rc = read_row(b, o, err)) == 1)
+        o->row_repeat = 0;
+    GArray *m = g_array_new(FALSE, FALSE, sizeof(docs_range));
+    guint room = before < MAX_MERGES ? MAX_MERGES - before : 0;
+    g_array_append_vals(m, b->merges->data, MIN(room, b->merges->len));
+    g_ptr_array_add(o->sheet_merges, m);
+    g_array_set_size(b->merges, 0);
+    o->part = NULL;   /* the pass's reader belongs to read_sheets */
+    o->rd = NULL;
+    sheet_close(o);
+    return rc < 0 ? -1 : 0;
 }
 
 static int ods_sheet_next(docs_book *b, minca_err *err)
@@ -731,35 +779,16 @@ static int ods_sheet_next(docs_book *b, minca_err *err)
     return emit_row(b, o, err);
 }
 
-/* Collects the spans of a sheet before its rows are streamed, so that docs_sheet_merges() is
- * complete from the first row (content.xml up to PRESCAN_MAX). */
-static int prescan_merges(docs_book *b, ods *o, int sheet, minca_err *err)
-{
-    if (o->content_size > PRESCAN_MAX)
-        return 0;
-    if (seek_sheet(b, o, sheet, err) != 0)
-        return -1;
-    o->prescan = true;
-    int rc = 0;
-    while (!o->sheet_done && (rc = read_row(b, o, err)) == 1)
-        o->row_repeat = 0;
-    o->prescan = false;
-    if (rc < 0) {   /* the streaming pass reports it, with the row it reached */
-        g_array_set_size(b->merges, 0);
-        return 0;
-    }
-    o->merges_known = true;
-    return 0;
-}
-
 static int ods_sheet_open(docs_book *b, int sheet, minca_err *err)
 {
     ods *o = b->impl;
-    o->merges_known = false;
-    minca_err scratch = { 0 };
-    if (prescan_merges(b, o, sheet, &scratch) != 0)
-        g_array_set_size(b->merges, 0);
-    return seek_sheet(b, o, sheet, err);
+    if (seek_sheet(b, o, sheet, err) != 0)
+        return -1;
+    if ((guint)sheet < o->sheet_merges->len) {
+        GArray *m = g_ptr_array_index(o->sheet_merges, (guint)sheet);
+        g_array_append_vals(b->merges, m->data, m->len);
+    }
+    return 0;
 }
 
 static void ods_close(docs_book *b)
@@ -769,6 +798,7 @@ static void ods_close(docs_book *b)
         return;
     sheet_close(o);
     docs_zip_close(&o->zip);
+    g_ptr_array_free(o->sheet_merges, TRUE);
     g_array_free(o->hidden_cols, TRUE);
     g_array_free(o->cells, TRUE);
     g_string_free(o->text, TRUE);
@@ -784,21 +814,15 @@ int docs_ods_open(const void *data, size_t len, docs_book *b, minca_err *err)
     o->hidden_cols = g_array_new(FALSE, TRUE, sizeof(gboolean));
     o->cells = g_array_new(FALSE, FALSE, sizeof(pending_cell));
     o->text = g_string_sized_new(256);
+    o->sheet_merges = g_ptr_array_new_with_free_func(free_merges);
     o->next_row = 1;
     b->impl = o;
     if (docs_zip_open(b, data, len, "ODS spreadsheet", &o->zip, err) != 0)
         return -1;
     if (check_kind(b, o, err) != 0 || check_encryption(b, o, err) != 0)
         return -1;
-    zip_int64_t idx = docs_zip_locate(&o->zip, "content.xml");
-    zip_stat_t st;
-    zip_stat_init(&st);
-    if (idx < 0)
+    if (docs_zip_locate(&o->zip, "content.xml") < 0)
         return minca_err_set(err, "%s: the ODS spreadsheet has no content.xml part", docs_book_label(b));
-    if (zip_stat_index(o->zip.zip, (zip_uint64_t)idx, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE))
-        o->content_size = st.size;
-    else
-        o->content_size = SIZE_MAX;
     if (read_sheets(b, o, err) != 0)
         return -1;
     if (docs_sheet_count(b) == 0)
