@@ -74,6 +74,8 @@ typedef struct ods {
     GString *text;             /* texts of the pending cells */
     long row_number;
     long row_repeat;           /* copies left to emit */
+    long repeated_cells;       /* cells copied by repeat counts in the open sheet */
+    uint64_t repeated_bytes;   /* and their text */
     bool row_hidden;
 } ods;
 
@@ -281,6 +283,8 @@ static void sheet_close(ods *o)
     g_array_set_size(o->cells, 0);
     g_string_truncate(o->text, 0);
     o->row_repeat = 0;
+    o->repeated_cells = 0;
+    o->repeated_bytes = 0;
 }
 
 /* Streams content.xml up to the start of the sheet-th table. */
@@ -530,6 +534,34 @@ static void row_merges(docs_book *b, ods *o, GArray *spans, long first_row, long
     (void)o;
 }
 
+/* Repeat counts let a few bytes stand for millions of cells: the copies they make (beyond the
+ * cells written in the file) are counted against max_repeated_cells, and their text against
+ * max_uncompressed_bytes, before any is emitted. */
+static int charge_repeats(docs_book *b, ods *o, long row_repeat, minca_err *err)
+{
+    long cells = 0;
+    uint64_t bytes = 0, written_bytes = 0;
+    for (guint i = 0; i < o->cells->len; i++) {
+        const pending_cell *pc = &g_array_index(o->cells, pending_cell, i);
+        cells += pc->repeat;
+        bytes += (uint64_t)pc->len * (uint64_t)pc->repeat;
+        written_bytes += pc->len;
+    }
+    o->repeated_cells += cells * row_repeat - (long)o->cells->len;
+    o->repeated_bytes += bytes * (uint64_t)row_repeat - written_bytes;
+    if (o->repeated_cells > b->lim.max_repeated_cells)
+        return minca_err_set(err, "%s: sheet '%s': repeat counts copy more than %ld cells (row %ld "
+                                  "repeated %ld times), beyond the limit (max_repeated_cells)",
+                             docs_book_label(b), docs_sheet_name(b, o->sheet),
+                             b->lim.max_repeated_cells, o->row_number, row_repeat);
+    if (o->zip.total_read + o->repeated_bytes > b->lim.max_uncompressed_bytes)
+        return minca_err_set(err, "%s: sheet '%s': repeat counts expand its text beyond the "
+                                  "uncompressed size limit (max_uncompressed_bytes = %llu)",
+                             docs_book_label(b), docs_sheet_name(b, o->sheet),
+                             (unsigned long long)b->lim.max_uncompressed_bytes);
+    return 0;
+}
+
 typedef struct row_read {
     long col;                 /* next cell's column */
     bool in_cell, covered;
@@ -708,6 +740,10 @@ row_end:
         if (o->cells->len == 0) {   /* empty rows, however many, cost nothing */
             rc = xmlTextReaderRead(rd);
             continue;
+        }
+        if (charge_repeats(b, o, repeat, err) != 0) {
+            result = -1;
+            break;
         }
         if (b->rows_in_sheet + repeat > b->lim.max_rows) {
             result = minca_err_set(err, "%s: sheet '%s' repeats row %ld %ld times, beyond the row "

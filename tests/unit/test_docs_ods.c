@@ -392,6 +392,30 @@ static void test_ods_declared_million_repeats(void **state)
     assert_non_null(strstr(e.msg, "1000000 times"));
     docs_close(b);
     free(data);
+    /* a million copies of a row of ten values: the repeated-cell budget, at once */
+    data = one_sheet("<table:table-row table:number-rows-repeated=\"1000000\">"
+                     "<table:table-cell table:number-columns-repeated=\"10\" office:value-type=\"float\" office:value=\"1\"/>"
+                     "</table:table-row>", &len);
+    b = open_ok(data, len, NULL);
+    assert_int_equal(drain(b, 0, &rows, &e), -1);
+    assert_int_equal(rows, 0);
+    assert_non_null(strstr(e.msg, "max_repeated_cells"));
+    docs_close(b);
+    free(data);
+    /* long text copied across columns and rows: its bytes count as uncompressed content */
+    GString *fat = g_string_new("<table:table-row table:number-rows-repeated=\"2000\">"
+                                "<table:table-cell table:number-columns-repeated=\"500\" office:value-type=\"string\"><text:p>");
+    for (int i = 0; i < 30000; i++)
+        g_string_append_c(fat, 'A' + i % 26);
+    g_string_append(fat, "</text:p></table:table-cell></table:table-row>");
+    data = one_sheet(fat->str, &len);
+    g_string_free(fat, TRUE);
+    b = open_ok(data, len, NULL);
+    assert_int_equal(drain(b, 0, &rows, &e), -1);
+    assert_int_equal(rows, 0);
+    assert_non_null(strstr(e.msg, "max_uncompressed_bytes"));
+    docs_close(b);
+    free(data);
     /* a value repeated across a million columns: the column limit */
     data = one_sheet("<table:table-row><table:table-cell table:number-columns-repeated=\"1000000\" office:value-type=\"float\" office:value=\"1\"/></table:table-row>", &len);
     b = open_ok(data, len, NULL);
