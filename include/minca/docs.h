@@ -48,10 +48,11 @@ const char *docs_format_name(docs_format f);
 bool docs_format_has_sheets(docs_format f);
 /* Cells hold the text as written (csv, html, pdf, grid), not typed values. */
 bool docs_format_text_cells(docs_format f);
-/* Looks only at the bytes: ZIP -> ods when it is an OpenDocument package (its mimetype entry,
- * or content.xml without [Content_Types].xml), else xlsx; OLE2/CFB -> xls, %PDF -> pdf, image magic -> image,
+/* Looks only at the bytes: ZIP -> xlsx, OLE2/CFB -> xls, %PDF -> pdf, image magic -> image,
  * markup with the SpreadsheetML namespace -> xmlss, markup with <table> or <html> -> html,
- * other text without NUL bytes (or with a UTF-16 BOM) -> csv, otherwise unknown. */
+ * other text without NUL bytes (or with a UTF-16 BOM) -> csv, otherwise unknown; a ZIP that
+ * is an OpenDocument package (its mimetype entry, or content.xml without [Content_Types].xml)
+ * -> ods. */
 docs_format docs_sniff(const void *data, size_t len);
 
 typedef struct docs_limits {
@@ -60,16 +61,17 @@ typedef struct docs_limits {
     double max_ratio;                /* XLSX: uncompressed / compressed, per entry above 1 MiB */
     long max_rows;                   /* per sheet */
     int max_cols;                    /* per row */
+    long max_repeated_cells;         /* ODS: cells copied by repeat counts, per sheet (a few
+                                      * bytes may declare a million copies of a row; default
+                                      * 4,194,304); their text also counts against
+                                      * max_uncompressed_bytes */
     size_t max_cell_bytes;           /* one cell's text */
     int max_sheets;
     int max_pages;                   /* PDF: pages read */
-    long max_repeated_cells;         /* ODS: cells copied by repeat counts, per sheet (a few
-                                      * bytes may declare a million copies of a row); their
-                                      * text also counts against max_uncompressed_bytes */
 } docs_limits;
 
 /* 64 MiB input, 512 MiB uncompressed, ratio 200, 1,048,576 rows, 512 columns, 32 KiB cells,
- * 64 sheets, 500 PDF pages, 4,194,304 repeated cells. */
+ * 64 sheets, 500 PDF pages. */
 void docs_limits_default(docs_limits *lim);
 
 typedef enum {
