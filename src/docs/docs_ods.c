@@ -523,15 +523,21 @@ static int emit_row(docs_book *b, ods *o, minca_err *err)
 }
 
 /* The merged ranges of the row just read, for each of its copies (bounded by MAX_MERGES). */
-static void row_merges(docs_book *b, ods *o, GArray *spans, long first_row, long copies)
+static void row_merges(docs_book *b, GArray *spans, long first_row, long copies)
 {
     for (guint i = 0; i < spans->len; i++) {
         const pending_cell *s = &g_array_index(spans, pending_cell, i);
-        for (long k = 0; k < copies && b->merges->len < MAX_MERGES; k++)
-            for (long r = 0; r < s->repeat && b->merges->len < MAX_MERGES; r++)
-                add_merge(b, first_row + k, s->col + r * s->span_cols, s->span_rows, s->span_cols);
+        if (s->col >= b->lim.max_cols)
+            continue;   /* beyond the columns read: every copy would be too */
+        for (long k = 0; k < copies && b->merges->len < MAX_MERGES; k++) {
+            for (long r = 0; r < s->repeat && b->merges->len < MAX_MERGES; r++) {
+                long col = s->col + r * s->span_cols;
+                if (col >= b->lim.max_cols)
+                    break;
+                add_merge(b, first_row + k, col, s->span_rows, s->span_cols);
+            }
+        }
     }
-    (void)o;
 }
 
 /* Repeat counts let a few bytes stand for millions of cells: the copies they make (beyond the
@@ -732,7 +738,7 @@ static int read_row(docs_book *b, ods *o, minca_err *err)
 row_end:
         /* a whole row element has been read */
         if (o->prescan)
-            row_merges(b, o, rr.spans, o->next_row, repeat);
+            row_merges(b, rr.spans, o->next_row, repeat);
         g_array_set_size(rr.spans, 0);
         o->row_number = o->next_row;
         o->next_row = o->next_row + repeat > MAX_REPEAT * 4 ? MAX_REPEAT * 4 : o->next_row + repeat;

@@ -451,6 +451,22 @@ static void test_ods_declared_million_repeats(void **state)
     assert_non_null(strstr(e.msg, "max_cell_bytes"));
     docs_close(b);
     free(data);
+    /* spans repeated without end, beyond the columns read and within them: bounded */
+    data = one_sheet("<table:table-row table:number-rows-repeated=\"2147483647\"><table:table-cell table:number-columns-repeated=\"600\"/>"
+                     "<table:table-cell table:number-columns-repeated=\"2147483647\" table:number-columns-spanned=\"2\" table:number-rows-spanned=\"2147483647\"/></table:table-row>"
+                     "<table:table-row table:number-rows-repeated=\"2147483647\"><table:table-cell table:number-columns-repeated=\"2147483647\" table:number-columns-spanned=\"3\"/></table:table-row>"
+                     "<table:table-row>" CELL_S("x") "</table:table-row>", &len);
+    b = open_ok(data, len, NULL);
+    assert_int_equal(docs_sheet_open(b, 0, &e), 0);
+    const docs_range *m;
+    int nm;
+    docs_sheet_merges(b, &m, &nm);
+    assert_true(nm > 0 && nm <= 100000);
+    r = next_row(b);
+    assert_string_equal(r->cells[0].text, "x");
+    assert_int_equal(r->row, 2147483647L * 2 + 1);
+    docs_close(b);
+    free(data);
     gint64 ms = (g_get_monotonic_time() - t0) / 1000;
     if (ms > 5000)
         fail_msg("the declared repeats took %lld ms", (long long)ms);
