@@ -107,6 +107,8 @@ typedef enum {
 /* Attributes read from a description; 0 / UNKNOWN when the text does not say. */
 typedef struct codify_attrs {
     int year;                   /* model year found in the text ("MOD 2019", "(2014)", "M-22") */
+    bool year_short;            /* written with two digits ("MOD 20", "'20"): the century is a
+                                 * guess the codifier checks against the catalog */
     int doors;
     int cylinders;
     int displacement_dl;        /* litres x 10, rounded (2.5L -> 25) */
@@ -134,6 +136,19 @@ bool codify_vin_check_ok(const char *vin);
 /* Model year from position 10. The 30-year cycle is resolved with position 7 (a letter there
  * means 2010-2039, a digit 1980-2009), as the North American rule does. 0 when invalid. */
 int codify_vin_year(const char *vin);
+/* Both model years position 10 may mean (the code repeats every 30 years): out[0] the one
+ * position 7 points to, out[1] the other. Returns 2, or 0 when the VIN is malformed or has
+ * no year code there. The codifier keeps the one the catalog has for the model. */
+int codify_vin_years(const char *vin, int out[2]);
+/* True when the VIN may be read as evidence: well-formed, a year code in position 10, and
+ * either a valid check digit or a maker region that does not require one (wmi.txt
+ * `%checkdigit` lists the regions that do: North America). aliases may be NULL (the check
+ * digit is then always required). */
+bool codify_vin_usable(const codify_aliases *aliases, const char *vin);
+/* The model year of a year column as brokers write it: "2020", "20", "'20", "MOD 20",
+ * "M-20", "AÑO 2020". A four-digit year is returned as is; a two-digit one as 1..99 (the
+ * codifier resolves the century against the catalog; "00" is 2000); 0 when there is none. */
+int codify_year_column(const char *text);
 
 /* ---- index ---------------------------------------------------------------------------- */
 
@@ -160,7 +175,8 @@ typedef struct codify_corrections codify_corrections;
 typedef struct codify_query {
     const char *marca;          /* any of these may be NULL or empty */
     const char *submarca;
-    int anio;                   /* 0 when unknown */
+    int anio;                   /* 0 when unknown; 1..99: written with two digits (the
+                                 * century is resolved against the catalog and the VIN) */
     const char *descripcion;
     const char *vin;            /* optional; a VIN inside descripcion is found as well */
     const char *broker;         /* optional broker id/slug, used only for corrections */

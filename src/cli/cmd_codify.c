@@ -188,7 +188,8 @@ static int codify_csv_input(const codify_index *idx, const char *path, const cod
             continue;
         row++;
 #define FIELD(c) ((c) >= 0 && (c) < nf ? f[c] : "")
-        codify_query q = {.marca = FIELD(c_marca), .submarca = FIELD(c_sub), .anio = atoi(FIELD(c_anio)),
+        codify_query q = {.marca = FIELD(c_marca), .submarca = FIELD(c_sub),
+                          .anio = codify_year_column(FIELD(c_anio)),
                           .descripcion = FIELD(c_desc)};
         char idbuf[32];
         const char *id = FIELD(c_id);

@@ -152,6 +152,14 @@ static int parse_line(codify_aliases *a, codify_alias_kind kind, char *line, con
         g_strfreev(words);
         return 0;
     }
+    if (kind == CODIFY_ALIAS_WMI && g_str_has_prefix(s, "%checkdigit")) {
+        char *c = compact_of(s + 11);
+        g_strlcpy(a->vin_check_regions, c, sizeof a->vin_check_regions);
+        g_free(c);
+        if (!a->vin_check_regions[0])
+            return minca_err_set(err, "%s:%d: %%checkdigit needs the first VIN characters of the regions", name, lineno);
+        return 0;
+    }
     char *eq = strchr(s, '=');
     if (!eq)
         return minca_err_set(err, "%s:%d: expected 'ALIAS = VALUE', got '%.60s'", name, lineno, s);

@@ -225,7 +225,7 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
         codify_query q = {
             .marca = field(f, nf, c_marca),
             .submarca = field(f, nf, c_sub),
-            .anio = atoi(field(f, nf, c_anio)),
+            .anio = codify_year_column(field(f, nf, c_anio)),
             .descripcion = field(f, nf, c_desc),
         };
         double t0 = cpu_seconds();

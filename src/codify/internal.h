@@ -97,6 +97,8 @@ struct codify_aliases {
     GHashTable *wmi;           /* WMI (2 or 3 chars) -> GPtrArray of compact brand names */
     GHashTable *junk_word;     /* word -> non-NULL: says nothing about the version */
     GHashTable *junk_marker;   /* word -> non-NULL: the next token is an identifier */
+    char vin_check_regions[40];   /* wmi.txt %checkdigit: first VIN characters of the regions
+                                   * that require the check digit ("12345": North America) */
     GPtrArray *sources;        /* kind/name/text triples, to clone */
 };
 

@@ -16,6 +16,26 @@ size_t codify_normalize(const char *in, char *out, size_t cap)
     if (!in)
         return 0;
     size_t len = strnlen(in, CODIFY_MAX_INPUT);
+    char quoted[CODIFY_MAX_INPUT + 1];
+    if (memchr(in, 0xE2, len) || memchr(in, 0xC2, len)) {
+        /* typographic apostrophes (U+2018, U+2019, U+00B4) read as "'": "MOD ’20" */
+        size_t q = 0;
+        for (size_t i = 0; i < len; i++) {
+            const unsigned char *u = (const unsigned char *)in + i;
+            if (i + 2 < len && u[0] == 0xE2 && u[1] == 0x80 && (u[2] == 0x98 || u[2] == 0x99)) {
+                quoted[q++] = '\'';
+                i += 2;
+            } else if (i + 1 < len && u[0] == 0xC2 && u[1] == 0xB4) {
+                quoted[q++] = '\'';
+                i += 1;
+            } else {
+                quoted[q++] = in[i];
+            }
+        }
+        quoted[q] = '\0';
+        in = quoted;
+        len = q;
+    }
     char tmp[CODIFY_MAX_INPUT + 1];
     size_t n = text_fold_ascii_upper(in, len, tmp, sizeof tmp);
 
@@ -36,10 +56,15 @@ size_t codify_normalize(const char *in, char *out, size_t cap)
         bool keep = false;
         switch (c) {
         case '.':
-            if (is_digit(prev) && is_digit(next))
+            if (is_digit(prev) && is_digit(next)) {
                 keep = true;
-            else if (is_alpha(prev) && is_alpha(next))
+            } else if (prev == ' ' && is_digit(next) && i >= 2 && is_digit(tmp[i - 2]) &&
+                       (i < 3 || !is_alnum(tmp[i - 3]) || is_digit(tmp[i - 3]))) {
+                keep = true;   /* "2 .0 L" -> "2.0 L" */
+                pending_space = false;
+            } else if (is_alpha(prev) && is_alpha(next)) {
                 join = true;   /* B.M.W. -> BMW */
+            }
             break;
         case '-':
             join = is_alnum(prev) && is_alnum(next);
@@ -50,6 +75,17 @@ size_t codify_normalize(const char *in, char *out, size_t cap)
         case '\'':
         case '`':
             join = is_alnum(prev) && is_alnum(next);
+            if (!is_alnum(prev) && is_digit(next) && i + 2 < n && is_digit(tmp[i + 2]) &&
+                (i + 3 >= n || (!is_alnum(tmp[i + 3]) && !(tmp[i + 3] == '.' && i + 4 < n && is_digit(tmp[i + 4])))) &&
+                o + 5 < cap) {
+                /* a two-digit year: "'20", "AÑO '20" */
+                if (o > 0)
+                    out[o++] = ' ';
+                memcpy(out + o, "MOD", 3);
+                o += 3;
+                pending_space = true;
+                continue;
+            }
             break;
         default:
             break;
