@@ -105,16 +105,6 @@ static void push_fmt(cx_tokens *t, const char *prefix, int v)
     cx_tokens_push(t, b, n);
 }
 
-static bool vin_like(const char *w)
-{
-    if (strlen(w) != 17 || !codify_vin_wellformed(w))
-        return false;
-    int digits = 0;
-    for (const char *p = w; *p; p++)
-        digits += is_digit(*p);
-    return digits >= 4 && digits <= 15;
-}
-
 static int year_from_digits(const char *w)
 {
     size_t n = strlen(w);
@@ -290,7 +280,7 @@ void cx_parse_attrs(const cx_tokens *in, codify_attrs *a, cx_tokens *words)
                 g_strlcpy(a->body, w, sizeof a->body);
             break;
         default:
-            if (vin_like(w)) {
+            if (cx_vin_like(w)) {
                 g_strlcpy(a->vin, w, sizeof a->vin);
                 continue;
             }

@@ -52,6 +52,9 @@ void cx_analyse(const codify_aliases *al, const char *text, codify_attrs *a, cx_
 /* Formats one attribute of a for explanations ("2.5L", "AUT", "4P"); "" when unknown. */
 void cx_attr_value(const codify_attrs *a, codify_attr which, char *buf, size_t cap);
 
+/* vin.c: a word shaped like a VIN (17 characters of the VIN alphabet, letters and digits). */
+bool cx_vin_like(const char *w);
+
 /* ---- approximate matching (fuzzy.c) ------------------------------------------------------ */
 
 /* Edits a word of len letters may carry and still count as the same word: 0 below 4

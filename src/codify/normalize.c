@@ -190,6 +190,15 @@ void cx_tokenize(const codify_aliases *al, const char *norm, cx_tokens *out)
             cx_tokens_push(out, word, len);
             continue;
         }
+        /* a VIN stays whole, also glued to "S/" ("S/3N1..." normalises to "S3N1...") */
+        if (len == 17 && cx_vin_like(word)) {
+            cx_tokens_push(out, word, len);
+            continue;
+        }
+        if (len == 18 && word[0] == 'S' && cx_vin_like(word + 1)) {
+            cx_tokens_push(out, word + 1, len - 1);
+            continue;
+        }
         if (prev_number) {
             const char *u = cx_unit_word(al, word);
             if (u) {

@@ -73,3 +73,13 @@ bool codify_vin_usable(const codify_aliases *al, const char *vin)
     /* no valid check digit: usable only from a region that does not require one */
     return al && al->vin_check_regions[0] && !strchr(al->vin_check_regions, vin[0]);
 }
+
+bool cx_vin_like(const char *w)
+{
+    if (strlen(w) != 17 || !codify_vin_wellformed(w))
+        return false;
+    int digits = 0;
+    for (const char *p = w; *p; p++)
+        digits += *p >= '0' && *p <= '9';
+    return digits >= 4 && digits <= 15;
+}
