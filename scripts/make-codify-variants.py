@@ -43,7 +43,7 @@ WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]
 VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 
 BODY = {
-    "AUTO": ["AUTOMOVIL", "AUTO", "TURISMO", "VEHICULO"],
+    "AUTO": ["AUTOMOVIL", "TURISMO", "VEHICULO"],   # not "AUTO": brokers write it for AUT
     "SUV": ["CAMIONETA", "SUV", "UTILITARIO DEPORTIVO"],
     "PICKUP": ["CAMIONETA", "PICK UP", "PICKUP", "CAMIONETA CARGA"],
     "VAN": ["VAN", "CAMIONETA", "FURGONETA"],
@@ -262,13 +262,17 @@ def main():
         row = dict(r)
         ctx = {"brand": ent[0], "model": ent[1], "tipveh": ent[2], "wmi": wmi, "na": na}
         done = []
+        others = rng.sample(OTHERS, rng.choice([1, 2, 3]))
+        # spaces are dropped in the broker's own text, before the year or VIN is written
+        if ("spacing", t_spacing) in others and t_spacing(rng, row, ctx):
+            done.append("spacing")
         name, fn = rng.choice(YEARS)
         if not fn(rng, row, ctx):
             name, fn = YEARS[0]   # no manufacturer prefix for the brand: the year in the text
             fn(rng, row, ctx)
         done.append(name)
-        for name, fn in rng.sample(OTHERS, rng.choice([1, 2, 3])):
-            if fn(rng, row, ctx):
+        for name, fn in others:
+            if name != "spacing" and fn(rng, row, ctx):
                 done.append(name)
         row["id"] = "DV-" + r["id"]
         row["variant"] = "+".join(done)

@@ -798,6 +798,34 @@ static bool number_word(const char *w)
     return true;
 }
 
+/* A word OCR or a keyboard wrote with digits for letters (0 for O, 1 for I, 5 for S, 8 for
+ * B) between letters: "SEN5E", "C0NFORT", "PLAT1NUM". Writes the letters-only reading into
+ * buf; false when w is a catalog word, has fewer than three letters, or another digit. */
+static bool unconfuse(const codify_index *idx, const char *w, char *buf, size_t cap)
+{
+    static const char from[] = "0158", to[] = "OISB";
+    size_t n = strlen(w);
+    if (n < 4 || n >= cap)
+        return false;
+    int letters = 0, swapped = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = w[i];
+        if (c >= 'A' && c <= 'Z') {
+            letters++;
+            buf[i] = c;
+            continue;
+        }
+        const char *p = c ? strchr(from, c) : NULL;
+        bool inside = i > 0 && i + 1 < n && w[i - 1] >= 'A' && w[i - 1] <= 'Z' && w[i + 1] >= 'A' && w[i + 1] <= 'Z';
+        if (!p || !inside)
+            return false;
+        buf[i] = to[p - from];
+        swapped++;
+    }
+    buf[n] = '\0';
+    return swapped > 0 && letters >= 3 && cx_token_id(idx, w) < 0;
+}
+
 /* Words the catalog never uses that are one edit from a synonym, unit or attribute word take
  * that spelling before the synonyms apply: "AUTOMTAICO" -> "AUTOMATICO", "TITRONIC" ->
  * "TIPTRONIC", "5 PASAJERSO" -> "5 OCUP". */
@@ -819,6 +847,16 @@ static void fix_typos(const codify_index *idx, const cx_tokens *in, cx_tokens *o
             int ids[4];
             if (cx_delindex_find(idx->typo_words, w, ids, 4) == 1)
                 fixed = cx_delindex_word(idx->typo_words, ids[0]);
+        }
+        char plain[64];
+        if (!fixed && unconfuse(idx, w, plain, sizeof plain)) {
+            w = plain;   /* "SEN5E" -> "SENSE", then the usual typo reading */
+            if (cx_token_id(idx, w) < 0 && !cx_synonym_word(idx->al, w) && !cx_unit_word(idx->al, w) &&
+                !cx_delindex_has(idx->typo_words, w)) {
+                int ids[4];
+                if (cx_delindex_find(idx->typo_words, w, ids, 4) == 1)
+                    fixed = cx_delindex_word(idx->typo_words, ids[0]);
+            }
         }
         if (!fixed) {
             cx_tokens_push(out, w, strlen(w));

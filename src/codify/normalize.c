@@ -222,6 +222,26 @@ void cx_tokenize(const codify_aliases *al, const char *norm, cx_tokens *out)
                     cx_tokens_push(out, canon, strlen(canon));
                     continue;
                 }
+                /* the next word glued on too: "2.0LTTDI" -> "2.0" "L" "TDI" */
+                bool split = false;
+                for (size_t u = 4; al && u >= 2 && !split; u--) {
+                    if (k + u + 3 > len)
+                        continue;
+                    char unit[8];
+                    memcpy(unit, word + k, u);
+                    unit[u] = '\0';
+                    const char *uc = cx_unit_word(al, unit);
+                    if (!uc && is_unit(unit))
+                        uc = unit;
+                    if (uc && is_unit(uc)) {
+                        cx_tokens_push(out, word, k);
+                        cx_tokens_push(out, uc, strlen(uc));
+                        cx_tokens_push(out, word + k + u, len - k - u);
+                        split = true;
+                    }
+                }
+                if (split)
+                    continue;
             }
         }
         /* a long word glued to a designation: "XDRIVE20I" -> "XDRIVE" "20I" */
@@ -238,6 +258,25 @@ void cx_tokenize(const codify_aliases *al, const char *norm, cx_tokens *out)
             pre[k] = '\0';
             canon = cx_synonym_word(al, pre);
             if (rest_alnum && !(canon && is_year_marker(canon)) && strcmp(pre, "MOD") != 0) {
+                cx_tokens_push(out, word, k);
+                cx_tokens_push(out, word + k, len - k);
+                continue;
+            }
+        }
+        /* an attribute word glued to the figure after it: "STD5", "AUT05", "CVT5" */
+        k = 0;
+        while (k < len && is_alpha(word[k]))
+            k++;
+        if (al && k >= 2 && k < len && k < 16) {
+            bool rest_digits = true;
+            for (size_t j = k; j < len; j++)
+                rest_digits &= is_digit(word[j]);
+            char pre[16];
+            memcpy(pre, word, k);
+            pre[k] = '\0';
+            const char *canon = cx_synonym_word(al, pre);
+            if (rest_digits && len - k <= 2 && (cx_attr_word(canon && *canon ? canon : pre)) &&
+                !is_year_marker(canon ? canon : pre)) {
                 cx_tokens_push(out, word, k);
                 cx_tokens_push(out, word + k, len - k);
                 continue;

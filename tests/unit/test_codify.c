@@ -351,6 +351,26 @@ static void test_years_as_written(void **state)
     free(r);
 }
 
+/* Forms broker text takes: digits for letters, words glued to figures, units spelt apart. */
+static void test_broker_forms(void **state)
+{
+    fixture *f = *state;
+    codify_attrs a;
+    codify_extract_attrs(f->al, "STD5 OCUP AUT05", &a);
+    assert_int_equal(a.occupants, 5);
+    codify_extract_attrs(f->al, "2.0LTTDI", &a);
+    assert_int_equal(a.displacement_dl, 20);
+    assert_int_equal(a.fuel, CODIFY_FUEL_DIESEL);
+    codify_result *r = malloc(sizeof *r);
+    match(f, "NISSAN", "VERSA", 2018, "ADVANCE 4P L4 1.6L CVT5 OCUP", r);
+    assert_string_equal(r->cvegs, "44444");
+    match(f, "NISSAN", "VERSA", 2018, "EXCLU5IVE 4P 1.6L CVT", r);
+    assert_string_equal(r->cvegs, "55555");
+    match(f, "TOYOTA", "HILUX", 2021, "D0BLE CAB1NA SR 4P 2 .7 L STD", r);
+    assert_string_equal(r->cvegs, "88888");
+    free(r);
+}
+
 static void test_fuzzy_words(void **state)
 {
     (void)state;
@@ -652,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_alias_errors),
         cmocka_unit_test(test_match_small_catalog),
         cmocka_unit_test(test_years_as_written),
+        cmocka_unit_test(test_broker_forms),
         cmocka_unit_test(test_fuzzy_words),
         cmocka_unit_test(test_junk_table),
         cmocka_unit_test(test_match_broker_noise),
