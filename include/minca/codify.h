@@ -58,20 +58,24 @@ void codify_catalog_free(codify_catalog *cat);
 /* ---- aliases (data files) ------------------------------------------------------------- */
 
 /* Tables users extend as plain text (format documented at the top of each file in
- * data/codify/):
+ * data/codify/; calibration.txt is written by scripts/fit-codify-calibration.py):
  *   brands.txt   ALIAS = CATALOG BRAND[, CATALOG BRAND...]  and  %ignore WORD...
  *   models.txt   [BRAND:] ALIAS = CATALOG SUBMARCA
  *   tokens.txt   WORDS = CANONICAL WORDS  (abbreviations and synonyms, phrases allowed)
  *   wmi.txt      WMI = CATALOG BRAND[, ...]  (VIN manufacturer prefix, 2 or 3 chars)
  *   junk.txt     WORD...  words that say nothing about the version (colours, fleet
  *                words), and  %marker WORD...  words whose next token is an identifier
- *                ("ECO 15", "PLACAS ABC123"); optional file */
+ *                ("ECO 15", "PLACAS ABC123"); optional file
+ *   calibration.txt  SCORE CONFIDENCE pairs: the map from the model's score to the share
+ *                of proposals right at that score, interpolated linearly; optional file
+ *                (without it the score is the confidence) */
 typedef enum {
     CODIFY_ALIAS_BRANDS,
     CODIFY_ALIAS_MODELS,
     CODIFY_ALIAS_TOKENS,
     CODIFY_ALIAS_WMI,
     CODIFY_ALIAS_JUNK,
+    CODIFY_ALIAS_CALIBRATION,
 } codify_alias_kind;
 
 typedef struct codify_aliases codify_aliases;
@@ -82,7 +86,7 @@ void codify_aliases_free(codify_aliases *a);
 int codify_aliases_parse(codify_aliases *a, codify_alias_kind kind, const char *text,
                          const char *name, minca_err *err);
 /* Loads brands.txt, models.txt, tokens.txt and wmi.txt from dir (each must exist) and
- * junk.txt when present. */
+ * junk.txt and calibration.txt when present. */
 int codify_aliases_load_dir(const char *dir, codify_aliases **out, minca_err *err);
 /* Loads from config_get()->data_dir/codify. */
 int codify_aliases_load_default(codify_aliases **out, minca_err *err);
@@ -268,6 +272,8 @@ typedef struct codify_candidate {
 #define CODIFY_N_FEATURES 22
 typedef struct codify_features {
     double x[CODIFY_N_FEATURES];
+    double cap;                 /* the ceiling codify_match put on the logistic's output (1: none) */
+    int div;                    /* and the number of years it was shared among (1: none) */
 } codify_features;
 
 typedef struct codify_result {
@@ -275,6 +281,7 @@ typedef struct codify_result {
     char cvegs[8];              /* "" when there is no proposal */
     int year;
     double confidence;          /* calibrated probability the proposal is right, [0,1] */
+    double score;               /* the model's score before calibration.txt maps it */
     bool corrected;             /* answered from a reviewer correction */
     char reason[128];           /* for NO_MATCH: why ("brand not in catalog", ...) */
     int n_candidates;
@@ -296,8 +303,12 @@ void codify_options_default(codify_options *o);
 int codify_match(const codify_index *idx, const codify_query *q, const codify_options *opts,
                  codify_result *out, minca_err *err);
 
-/* Calibrated confidence from features (calibrate.c); exposed for tests and refitting. */
+/* The model's score from features (calibrate.c): a logistic function of the features, before
+ * the caps codify_match applies and the calibration map; exposed for tests and refitting. */
 double codify_confidence(const codify_features *f);
+/* The confidence for a score through the calibration map of aliases (calibration.txt);
+ * the score itself when aliases is NULL or has no map. */
+double codify_calibrate(const codify_aliases *aliases, double score);
 codify_decision codify_decide(double confidence, bool has_proposal, const codify_thresholds *t);
 
 /* ---- evaluation ----------------------------------------------------------------------- */
@@ -317,6 +328,8 @@ typedef struct codify_eval_opts {
     struct _GArray *latencies;      /* GArray of double: CPU seconds per row appended; or NULL */
     FILE *features_out;             /* CSV rows: file,id,correct,features... (calibration); or NULL */
     FILE *pred_out;                 /* JSON Lines predictions (tools/score.py format); or NULL */
+    bool bands;                     /* print the reliability table by confidence band and the
+                                     * expected calibration error */
 } codify_eval_opts;
 
 int codify_eval_file(const codify_index *idx, const char *path, const codify_eval_opts *o,

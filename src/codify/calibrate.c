@@ -58,3 +58,25 @@ codify_decision codify_decide(double confidence, bool has_proposal, const codify
         return CODIFY_AUTO_ACCEPT;
     return CODIFY_NEEDS_REVIEW;
 }
+
+double codify_calibrate(const codify_aliases *al, double score)
+{
+    if (!al || al->calib_score->len < 2)
+        return score;
+    const double *x = (const double *)al->calib_score->data, *y = (const double *)al->calib_conf->data;
+    guint n = al->calib_score->len;
+    if (score <= x[0])
+        return y[0];
+    if (score >= x[n - 1])
+        return y[n - 1];
+    guint lo = 0, hi = n - 1;   /* x[lo] < score <= x[hi] */
+    while (hi - lo > 1) {
+        guint mid = (lo + hi) / 2;
+        if (x[mid] < score)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    double t = (score - x[lo]) / (x[hi] - x[lo]);
+    return y[lo] + t * (y[hi] - y[lo]);
+}

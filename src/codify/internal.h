@@ -103,6 +103,8 @@ struct codify_aliases {
     char vin_check_regions[40];   /* wmi.txt %checkdigit: first VIN characters of the regions
                                    * that require the check digit ("12345": North America) */
     GPtrArray *sources;        /* kind/name/text triples, to clone */
+    GArray *calib_score;       /* calibration.txt: increasing scores (double) ... */
+    GArray *calib_conf;        /* ... and the confidence at each (non-decreasing) */
 };
 
 codify_aliases *cx_aliases_clone(const codify_aliases *a);

@@ -1433,17 +1433,27 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     /* never auto-accept a coin flip, nor a proposal whose brand the stated brand contradicts
      * (a brand the catalog lacks, or another brand than the one written), nor a stated year
      * the VIN contradicts */
-    if ((x[16] > 0 || x[7] < 0 || s->vin_conflict) && out->confidence > CX_COIN_FLIP_CONFIDENCE)
-        out->confidence = CX_COIN_FLIP_CONFIDENCE;
+    out->features.cap = 1.0;
+    out->features.div = 1;
+    if (x[16] > 0 || x[7] < 0 || s->vin_conflict)
+        out->features.cap = CX_COIN_FLIP_CONFIDENCE;
+    if (out->confidence > out->features.cap)
+        out->confidence = out->features.cap;
     if (s->year_src == 0) {
         /* no model year anywhere: the same version in k years scores the same, so the year
          * of the proposal is one guess among k */
         int k = 0;
         for (size_t i = 0; i < nb && sc[i].score >= best->score; i++)
             k += strcmp(idx->entries[sc[i].entry].cvegs, be->cvegs) == 0;
-        if (k > 1)
+        if (k > 1) {
             out->confidence /= k;
+            out->features.div = k;
+        }
     }
+    /* the score is what the model says; the confidence is the share of proposals right at
+     * that score on text the fit did not see (calibration.txt) */
+    out->score = out->confidence;
+    out->confidence = codify_calibrate(idx->al, out->score);
 
     out->n_candidates = np < top_n ? np : top_n;
     for (int k = 0; k < out->n_candidates; k++) {

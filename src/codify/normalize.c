@@ -162,6 +162,61 @@ static const char *unit_of(const codify_aliases *al, const char *w)
     return u ? u : w;
 }
 
+/* Splits a word glued from parts the attribute grammar reads: a drive code or rim size before
+ * a word ("4X2AUT", "R16STD"), letters before a number and its unit ("ZEN4P", "HIT5PTAS"),
+ * a displacement before a drive code or cylinder code ("2.4L4X2"). Pushes the parts and
+ * returns true, or pushes nothing. */
+static bool split_glued(const codify_aliases *al, const char *w, size_t len, cx_tokens *out)
+{
+    char buf[64];
+    if (len < 5 || len >= sizeof buf)
+        return false;
+    memcpy(buf, w, len);
+    buf[len] = '\0';
+    /* 4X2 / 4X4 / R13..R29 glued to letters */
+    bool drive = len > 3 && buf[0] == '4' && buf[1] == 'X' && (buf[2] == '2' || buf[2] == '4');
+    bool rim = buf[0] == 'R' && is_digit(buf[1]) && is_digit(buf[2]) && (buf[1] == '1' || buf[1] == '2');
+    if ((drive || rim) && is_alpha(buf[3])) {
+        cx_tokens_push(out, buf, 3);
+        cx_tokens_push(out, buf + 3, len - 3);
+        return true;
+    }
+    /* letters (2+), a 1-2 digit number, a unit: "ZEN4P", "LE4P", "HIT5PTAS" */
+    size_t a = 0;
+    while (a < len && is_alpha(buf[a]))
+        a++;
+    if (a >= 2 && a < len) {
+        size_t d = a;
+        while (d < len && is_digit(buf[d]))
+            d++;
+        if (d > a && d - a <= 2 && d < len) {
+            bool alpha_rest = true;
+            for (size_t j = d; j < len; j++)
+                alpha_rest &= is_alpha(buf[j]);
+            const char *u = alpha_rest ? unit_of(al, buf + d) : NULL;
+            if (u && is_unit(u) && strcmp(u, "L") != 0 && strcmp(u, "T") != 0) {
+                cx_tokens_push(out, buf, a);
+                cx_tokens_push(out, buf + a, d - a);
+                cx_tokens_push(out, u, strlen(u));
+                return true;
+            }
+        }
+    }
+    /* a displacement glued to a drive or cylinder code: "2.4L4X2", "3.6L4X2", "5.7LV8" */
+    if (is_digit(buf[0]) && buf[1] == '.' && is_digit(buf[2]) && buf[3] == 'L' && len > 5) {
+        const char *rest = buf + 4;
+        bool code = (rest[0] == '4' && rest[1] == 'X') ||
+                    ((rest[0] == 'V' || rest[0] == 'L' || rest[0] == 'I') && is_digit(rest[1]));
+        if (code) {
+            cx_tokens_push(out, buf, 3);
+            cx_tokens_push(out, "L", 1);
+            cx_tokens_push(out, rest, len - 4);
+            return true;
+        }
+    }
+    return false;
+}
+
 void cx_tokenize(const codify_aliases *al, const char *norm, cx_tokens *out)
 {
     cx_tokens_init(out);
@@ -206,6 +261,11 @@ void cx_tokenize(const codify_aliases *al, const char *norm, cx_tokens *out)
                 continue;
             }
         }
+
+        /* words glued to what follows them, as typed in a hurry: "4X2AUT", "R16STD", "ZEN4P",
+         * "2.4L4X2" */
+        if (al && split_glued(al, word, len, out))
+            continue;
 
         /* number followed by letters: split when the letters are a unit */
         size_t k = 0;

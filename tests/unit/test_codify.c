@@ -358,6 +358,11 @@ static void test_broker_forms(void **state)
     codify_attrs a;
     codify_extract_attrs(f->al, "STD5 OCUP AUT05", &a);
     assert_int_equal(a.occupants, 5);
+    codify_extract_attrs(f->al, "ZEN4P 4X2AUT R16STD 2.4L4X2", &a);
+    assert_int_equal(a.doors, 4);
+    assert_int_equal(a.drive, CODIFY_DRIVE_4X2);
+    assert_int_equal(a.trans, CODIFY_TRANS_MANUAL);
+    assert_int_equal(a.displacement_dl, 24);
     codify_extract_attrs(f->al, "2.0LTTDI", &a);
     assert_int_equal(a.displacement_dl, 20);
     assert_int_equal(a.fuel, CODIFY_FUEL_DIESEL);
@@ -486,7 +491,8 @@ static void test_decisions(void **state)
     assert_int_equal(codify_decide(0.99, true, NULL), CODIFY_AUTO_ACCEPT);
     assert_string_equal(codify_decision_name(CODIFY_NEEDS_REVIEW), "needs_review");
     assert_true(CODIFY_DEFAULT_THRESHOLDS.auto_accept > CODIFY_DEFAULT_THRESHOLDS.no_match);
-    codify_features x = {{0}};
+    codify_features x;
+    memset(&x, 0, sizeof x);
     double c = codify_confidence(&x);
     assert_true(c >= 0.0 && c <= 1.0);
 }
