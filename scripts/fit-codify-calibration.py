@@ -35,7 +35,7 @@ import math
 import sys
 
 L2 = 1.0
-MIN_BIN = 250
+MIN_BIN = 100
 BANDS = [0.0, 0.2, 0.5, 0.8, 0.9, 0.95, 0.99, 1.0]
 META = ("file", "id", "correct", "cap", "div", "score")
 
@@ -167,7 +167,7 @@ def fit_map(pairs, threshold):
     return knots
 
 
-CLASSES = []   # rows with this feature set get their own map, in this order
+CLASSES = []   # feature names whose rows would get their own map (none: one map for all)
 MIN_CLASS = 150
 
 
@@ -339,14 +339,8 @@ def main():
             out.write("# interpolated linearly between these points. Written by\n")
             out.write("# scripts/fit-codify-calibration.py from scores of rows the model was not fitted on\n")
             out.write(f"# ({len(groups)} groups of development files and their rewrites); refit, do not edit.\n")
-            out.write("# `%class FEATURE`: the pairs after it apply to rows whose feature FEATURE is set\n")
-            out.write("# (the first class that matches); `%class all` to every other row.\n")
-            for c in CLASSES + ["all"]:
-                if c not in final:
-                    continue
-                out.write(f"%class {c}\n")
-                for x, y in final[c]:
-                    out.write(f"{x:.6f} {y:.6f}\n")
+            for x, y in final["all"]:
+                out.write(f"{x:.6f} {y:.6f}\n")
         print(f"wrote {write}")
 
 
