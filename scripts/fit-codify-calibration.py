@@ -92,9 +92,11 @@ def logistic(beta, x):
 
 
 def score_of(beta, r):
+    """The score of the version, capped as codify_match caps it (the share among guessed
+    years, div, is applied after the map)."""
     if r["div"] == 0:
         return 0.0
-    return min(logistic(beta, r["x"]), r["cap"]) / r["div"]
+    return min(logistic(beta, r["x"]), r["cap"])
 
 
 def group_of(name):
@@ -287,7 +289,8 @@ def main():
         by = {}
         for i, r in enumerate(rows):
             if keep(r) and kind_of(r["file"]) != "report" and r["div"]:
-                by.setdefault(cls[i], []).append((held[i], r["y"]))
+                if r["div"] == 1:   # a guessed year is shared after the map
+                    by.setdefault(cls[i], []).append((held[i], r["y"]))
         return fit_maps(by, threshold)
 
     def map_without(g):
@@ -299,9 +302,9 @@ def main():
     maps = {g: map_without(g) for g in groups}
     for f in files:
         idx = [i for i, r in enumerate(rows) if r["file"].split("#")[0] == f]
-        after = [(apply_maps(maps[group_of(rows[i]["file"])], cls[i], held[i]) if rows[i]["div"] else 0.0,
-                  rows[i]["y"]) for i in idx]
-        before = [(held[i], rows[i]["y"]) for i in idx]
+        after = [(apply_maps(maps[group_of(rows[i]["file"])], cls[i], held[i]) / rows[i]["div"] if rows[i]["div"]
+                  else 0.0, rows[i]["y"]) for i in idx]
+        before = [(held[i] / rows[i]["div"] if rows[i]["div"] else 0.0, rows[i]["y"]) for i in idx]
         matchable = any(rows[i]["y"] for i in idx)
         auto = [(c, y) for (c, y), i in zip(after, idx) if c >= threshold and rows[i]["div"] and
                 dict(rows[i]["x"]).get(names.index("model_level"), 0) > 0]
@@ -322,7 +325,7 @@ def main():
         with open(dump, "w") as out:
             out.write("file,id,correct,held_score,confidence," + ",".join(names) + "\n")
             for i, r in enumerate(rows):
-                c = apply_maps(maps[group_of(r["file"])], cls[i], held[i]) if r["div"] else 0.0
+                c = apply_maps(maps[group_of(r["file"])], cls[i], held[i]) / r["div"] if r["div"] else 0.0
                 xs = dict(r["x"])
                 out.write(f"{r['file']},{r['id']},{r['y']},{held[i]:.6f},{c:.6f}," +
                           ",".join(f"{xs.get(k, 0.0):.6g}" for k in range(d)) + "\n")

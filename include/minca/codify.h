@@ -281,7 +281,8 @@ typedef struct codify_result {
     char cvegs[8];              /* "" when there is no proposal */
     int year;
     double confidence;          /* calibrated probability the proposal is right, [0,1] */
-    double score;               /* the model's score before calibration.txt maps it */
+    double score;               /* the model's score of the version before calibration.txt
+                                 * maps it (and before it is shared among guessed years) */
     bool corrected;             /* answered from a reviewer correction */
     char reason[128];           /* for NO_MATCH: why ("brand not in catalog", ...) */
     int n_candidates;

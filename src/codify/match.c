@@ -1445,15 +1445,14 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
         int k = 0;
         for (size_t i = 0; i < nb && sc[i].score >= best->score; i++)
             k += strcmp(idx->entries[sc[i].entry].cvegs, be->cvegs) == 0;
-        if (k > 1) {
-            out->confidence /= k;
+        if (k > 1)
             out->features.div = k;
-        }
     }
-    /* the score is what the model says; the confidence is the share of proposals right at
-     * that score on text the fit did not see (calibration.txt) */
+    /* the score is what the model says of the version; the confidence is the share of
+     * proposals right at that score on text the fit did not see (calibration.txt), shared
+     * among the years the version is a guess between */
     out->score = out->confidence;
-    out->confidence = codify_calibrate(idx->al, out->score);
+    out->confidence = codify_calibrate(idx->al, out->score) / out->features.div;
 
     out->n_candidates = np < top_n ? np : top_n;
     for (int k = 0; k < out->n_candidates; k++) {

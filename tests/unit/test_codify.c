@@ -11,6 +11,7 @@
 #include "../../src/codify/internal.h"
 
 #include <glib.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -376,6 +377,44 @@ static void test_broker_forms(void **state)
     free(r);
 }
 
+/* The map from score to confidence (calibration.txt): parsed strictly, interpolated, and the
+ * shipped one never lifts a score below the auto-accept threshold over it. */
+static void test_calibration_map(void **state)
+{
+    fixture *f = *state;
+    minca_err err = {0};
+    codify_aliases *a = codify_aliases_new();
+    assert_true(codify_calibrate(a, 0.42) == 0.42);   /* no map: the score itself */
+    assert_int_equal(codify_aliases_parse(a, CODIFY_ALIAS_CALIBRATION, "# c\n0 0\n0.5 0.4\n1 0.99\n", "cal.txt", &err), 0);
+    assert_true(fabs(codify_calibrate(a, 0.25) - 0.2) < 1e-9);
+    assert_true(fabs(codify_calibrate(a, 0.75) - 0.695) < 1e-9);
+    assert_true(codify_calibrate(a, 1.0) == 0.99);
+    assert_true(codify_calibrate(a, -1.0) == 0.0);
+    codify_aliases_free(a);
+    static const char *const bad[] = {"0 0\n0.5 0.4\n0.4 0.5\n", "0 0\n0.5 0.4\n0.6 0.3\n", "0 1.5\n",
+                                      "0.5\n", "x y\n", "0.1 0.2 0.3\n"};
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        a = codify_aliases_new();
+        assert_int_equal(codify_aliases_parse(a, CODIFY_ALIAS_CALIBRATION, bad[i], "cal.txt", &err), -1);
+        assert_non_null(strstr(err.msg, "cal.txt:"));
+        codify_aliases_free(a);
+    }
+    /* the shipped map: monotone, below the threshold stays below */
+    double prev = 0;
+    for (double s = 0; s <= 1.0; s += 0.0005) {
+        double c = codify_calibrate(f->al, s);
+        assert_true(c >= prev - 1e-12 && c >= 0 && c <= 1);
+        if (s < CODIFY_DEFAULT_THRESHOLDS.auto_accept)
+            assert_true(c < CODIFY_DEFAULT_THRESHOLDS.auto_accept);
+        prev = c;
+    }
+    /* the result carries both */
+    codify_result *r = malloc(sizeof *r);
+    match(f, "NISSAN", "NP300", 2019, "PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP", r);
+    assert_true(fabs(r->confidence - codify_calibrate(f->al, r->score)) < 1e-12);
+    free(r);
+}
+
 static void test_fuzzy_words(void **state)
 {
     (void)state;
@@ -679,6 +718,7 @@ int main(void)
         cmocka_unit_test(test_match_small_catalog),
         cmocka_unit_test(test_years_as_written),
         cmocka_unit_test(test_broker_forms),
+        cmocka_unit_test(test_calibration_map),
         cmocka_unit_test(test_fuzzy_words),
         cmocka_unit_test(test_junk_table),
         cmocka_unit_test(test_match_broker_noise),
