@@ -27,10 +27,10 @@ check_match "codify --input: ids in order" '^\{"id":"A1".*\n?.*"id":"A2"' "$(pri
 check_match "codify --input: unusable text is no_match" '"id":"A2".*"decision":"no_match"' "$out"
 # model years as brokers write them: two digits in the text and in the year column
 out=$("$MINCA" codify --catalog "$DEMO" --json "NISSAN NP300 PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP M-19")
-check_match "a two-digit year in the text (M-19) is 2019" '"year":2019' "$out"
+check_match "a two-digit year in the text (M-19) is 2019" '^\{"id":"1","cvegs":"[0-9]+","year":2019' "$out"
 printf 'id,marca,submarca,anio,descripcion\nY1,NISSAN,NP300,19,PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP\n' >"$T_TMP/y2.csv"
 out=$("$MINCA" codify --catalog "$DEMO" --json --input "$T_TMP/y2.csv")
-check_match "a year column holding 19 is 2019" '"id":"Y1".*"year":2019' "$out"
+check_match "a year column holding 19 is 2019" '"id":"Y1","cvegs":"[0-9]+","year":2019' "$out"
 check_fails "codify --insurer reports storage not available" "$MINCA" codify --insurer demo "NP300"
 check_fails "codify without input is a usage error" "$MINCA" codify --catalog "$DEMO"
 
