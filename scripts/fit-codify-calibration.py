@@ -5,8 +5,12 @@ score to confidence (data/codify/calibration.txt).
     scripts/make-codify-variants.py --seed 1 --catalog CAT --out /tmp/v/variants_dev_broker.csv \\
         data/eval/dev_broker.csv                       # likewise for each development file
     build/minca eval --catalog CAT --features /tmp/features.csv DEV_FILES... VARIANT_FILES...
-    scripts/fit-codify-calibration.py [--threshold 0.99] [--write data/codify/calibration.txt] \\
-        /tmp/features.csv
+    scripts/fit-codify-calibration.py --with-variants [--threshold 0.99] [--dump ROWS.csv] \\
+        [--write data/codify/calibration.txt] /tmp/features.csv
+
+The shipped score and map were fitted with --with-variants on the five development files and
+the seed-1 rewrites of the four matchable ones (report_* files: seed 26 rewrites of
+dev_broker and dev_broker_hard).
 
 The features file holds one row per codified row (`minca eval --features`): the file, whether
 the top proposal is right, the features, and what codify_match did to the logistic's output
@@ -15,8 +19,9 @@ they come from: `dev_broker.csv`, its rewrites `variants_dev_broker.csv` (fittin
 `report_dev_broker.csv` (only reported, never fitted).
 
 1. The score: an L2-regularised logistic regression (Newton's method, pure Python) of "the top
-   proposal is right" on the features of the development files (each file weighted equally),
-   capped and shared as codify_match does. Fitted once per group without that group, it gives
+   proposal is right" on the features of the development files (with --with-variants also
+   their rewrites; each file weighted equally), capped as codify_match does. A file of
+   vehicles the catalog lacks is held out by rows, five folds, as it alone has such rows. Fitted once per group without that group, it gives
    every row a score from a model that never saw it (nor the rows it was rewritten from).
 2. The map: those held-out scores of every group, cut into bins of at least 40 rows and made
    monotone (pool adjacent violators); the confidence at a bin's mean score is the share right
@@ -28,7 +33,8 @@ they come from: `dev_broker.csv`, its rewrites `variants_dev_broker.csv` (fittin
    (rows, share right, mean confidence, gap) with the expected calibration error; beside it
    the same table without the map (the held-out score itself).
 4. With --write, the map fitted on every group is written for the codifier; the coefficients
-   fitted on every development file are printed to paste into COEF[] in calibrate.c.
+   fitted on every development file are printed to paste into COEF[] in calibrate.c. --dump
+   writes every row's held-out score and confidence with its features, to study the misses.
 """
 import csv
 import math
