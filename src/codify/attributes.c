@@ -329,10 +329,15 @@ int codify_year_column(const char *text)
             size_t k = 0;
             while (s[k] >= '0' && s[k] <= '9')
                 k++;
-            if (s[k] == '.' || (s[k] >= 'A' && s[k] <= 'Z'))
-                return 0;   /* "2.0", "20L": not a year */
+            size_t z = k;
+            if (s[z] == '.')   /* "2020.0": a number cell written as text */
+                for (z++; s[z] == '0'; z++)
+                    ;
+            if ((s[z] && s[z] != ' ') || (s[k] >= 'A' && s[k] <= 'Z'))
+                return 0;   /* "2.5", "20L": not a year */
             digits = s;
             nd = k;
+            s += z - 1;
         }
     }
     if (!digits || (nd != 2 && nd != 4))

@@ -279,6 +279,8 @@ static void test_years_as_written(void **state)
     assert_int_equal(codify_year_column("M-20"), 20);
     assert_int_equal(codify_year_column("A\xc3\x91O \xe2\x80\x99" "20"), 20);
     assert_int_equal(codify_year_column("00"), 2000);
+    assert_int_equal(codify_year_column("2020.0"), 2020);
+    assert_int_equal(codify_year_column("2.5"), 0);
     assert_int_equal(codify_year_column("2.0"), 0);
     assert_int_equal(codify_year_column("20L"), 0);
     assert_int_equal(codify_year_column("ROJO 20"), 0);
