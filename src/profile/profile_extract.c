@@ -320,7 +320,30 @@ typedef struct extract_ctx {
     int max_year;
     bool hint_only;           /* profile of another broker: its rules only warn */
     bool default_description; /* compute.description would leave out a mapped column */
+    const bool *amount_like;  /* n_cols: an unmapped column of amounts */
 } extract_ctx;
+
+/* The sum insured is empty but an unmapped column of the row holds an amount: an error on
+ * the row, so the case waits for a person instead of ending ready without its sums. */
+static void check_lost_sum(const extract_ctx *x, const docs_row *row, const rowvals *rv, vehicle_row *vr)
+{
+    if (!x->amount_like || vr->insured_amount >= 0 || rv->val[PF_INSURED_AMOUNT])
+        return;
+    for (int i = 0; i < x->n_cols; i++) {
+        int c = x->cols[i].col;
+        if (!x->amount_like[i] || c >= row->n_cells)
+            continue;
+        const docs_cell *cell = &row->cells[c];
+        double m;
+        if (cell->type == DOCS_CELL_NUMBER ? cell->number > 0
+                                           : cell->type == DOCS_CELL_TEXT && profile_parse_money(cell->text, &m) && m > 0) {
+            vehicle_row_add_issue(vr, "insured_amount", "error",
+                                  "sin suma asegurada, pero la columna '%s' tiene un monto (%s) que no se leyó como suma asegurada",
+                                  x->cols[i].header, cell->text);
+            return;
+        }
+    }
+}
 
 static parse_kind default_parse(profile_field f)
 {
@@ -489,6 +512,7 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
     if (vr->sum_basis == VEHICLE_SUM_UNKNOWN && vr->insured_amount >= 0)
         vr->sum_basis = x->header_basis;
 
+    check_lost_sum(x, row, &rv, vr);
     /* built-in checks (warnings) */
     row_verdict vd = { 0 };
     if (vr->year && (vr->year < 1950 || vr->year > x->max_year))
@@ -787,7 +811,8 @@ static void append_columns(profile_result *res, GArray *cols, int table)
  * profile or it maps almost nothing of this table (*pp is then cleared). The columns go to
  * cols (the report's column list is used as scratch and restored). */
 static int map_table(docs_book *book, const profile **pp, const char *how, docs_table *t,
-                     profile_result *res, GArray *cols, bool *default_description, minca_err *err)
+                     profile_result *res, GArray *cols, GArray *amount_like, bool *default_description,
+                     minca_err *err)
 {
     profile_column *kept = res->columns;
     int n_kept = res->n_columns;
@@ -796,15 +821,13 @@ static int map_table(docs_book *book, const profile **pp, const char *how, docs_
     int rc = -1;
     const profile *p = *pp;
     *default_description = false;
+    profile_column *ac = NULL;
+    pf_auto_col *det = NULL;
+    int n_ac = 0;
+    if (pf_auto_map_detail(book, t, &ac, &det, &n_ac, err) != 0)
+        goto done;
     if (p) {
-        profile_column *ac = NULL;
-        pf_auto_col *det = NULL;
-        int n_ac = 0;
-        if (pf_auto_map_detail(book, t, &ac, &det, &n_ac, err) != 0)
-            goto done;
         bind_profile(p, t, how && strcmp(how, "headers") == 0, ac, det, res);
-        profile_columns_free(ac, n_ac);
-        free(det);
         *default_description = template_misses_column(p, res);
         /* A profile that maps almost nothing of this table (a different file from the same
          * broker) would produce empty rows: map automatically instead and say so. */
@@ -824,12 +847,22 @@ static int map_table(docs_book *book, const profile **pp, const char *how, docs_
             res->n_beyond_profile = 0;
         }
     }
-    if (!p && profile_auto_map(book, t, &res->columns, &res->n_columns, err) != 0)
-        goto done;
+    if (!p) {
+        res->columns = ac;
+        res->n_columns = n_ac;
+        ac = NULL;
+        n_ac = 0;
+    }
     for (int i = 0; i < res->n_columns; i++) {
-        res->columns[i].hidden = t->hidden_cols && res->columns[i].col < t->n_cols &&
-                                 t->hidden_cols[res->columns[i].col];
-        g_array_append_val(cols, res->columns[i]);
+        profile_column *pc = &res->columns[i];
+        int c = pc->col;
+        pc->hidden = t->hidden_cols && c < t->n_cols && t->hidden_cols[c];
+        /* An amount column read as nothing: its values must not vanish unnoticed. */
+        bool amount = (pc->field == PF_IGNORE || pc->field == PF_NONE) && det && c < t->n_cols &&
+                      (det[c].header_field == PF_INSURED_AMOUNT ||
+                       (det[c].header_field == PF_NONE && det[c].value_field == PF_INSURED_AMOUNT));
+        g_array_append_val(cols, *pc);
+        g_array_append_val(amount_like, amount);
     }
     free(res->columns);
     res->columns = NULL;
@@ -837,6 +870,8 @@ static int map_table(docs_book *book, const profile **pp, const char *how, docs_
     *pp = p;
     rc = 0;
 done:
+    profile_columns_free(ac, n_ac);
+    free(det);
     profile_columns_free(res->columns, res->n_columns);
     res->columns = kept;
     res->n_columns = n_kept;
@@ -845,7 +880,7 @@ done:
 
 /* Reads the rows of one table with its columns. */
 static int extract_rows(docs_book *book, extract_ctx *x, const profile_options *opt,
-                        profile_result *res, int *cap, GArray *beyond, minca_err *err)
+                        profile_result *res, int *cap, GArray *beyond, int *lost_sums, minca_err *err)
 {
     docs_table *t = x->t;
     if (docs_table_open(book, t, err) != 0)
@@ -878,6 +913,10 @@ static int extract_rows(docs_book *book, extract_ctx *x, const profile_options *
         }
         vr->source_table = t->index;
         res->n_rows++;
+        for (int k = 0; k < vr->n_issues; k++)
+            if (vr->issues[k].field && strcmp(vr->issues[k].field, "insured_amount") == 0 &&
+                strcmp(vr->issues[k].severity, "error") == 0)
+                (*lost_sums)++;
         count_filled(x->cols, x->n_cols, row, t->n_cols, beyond);
         for (int k = 0; k < vr->n_issues; k++) {
             if (strcmp(vr->issues[k].severity, "error") == 0)
@@ -916,9 +955,10 @@ static int extract_table(docs_book *book, const profile *p, const char *how,
 {
     GArray *cols = g_array_new(FALSE, TRUE, sizeof(profile_column));
     GArray *beyond = g_array_new(FALSE, TRUE, sizeof(int));
+    GArray *amount_like = g_array_new(FALSE, TRUE, sizeof(bool));
     bool default_description = false;
     int rc = -1;
-    if (map_table(book, &p, how, t, res, cols, &default_description, err) != 0)
+    if (map_table(book, &p, how, t, res, cols, amount_like, &default_description, err) != 0)
         goto done;
     if (p && !res->profile_name)
         res->profile_name = strdup(p->name);
@@ -935,10 +975,15 @@ static int extract_table(docs_book *book, const profile *p, const char *how,
         .hint_only = how && strcmp(how, "headers") == 0,
         .default_description = default_description,
         .header_basis = header_basis(cols),
+        .amount_like = (const bool *)(void *)amount_like->data,
     };
-    int before = res->n_rows;
-    if (extract_rows(book, &x, opt, res, cap, beyond, err) != 0)
+    int before = res->n_rows, lost_sums = 0;
+    if (extract_rows(book, &x, opt, res, cap, beyond, &lost_sums, err) != 0)
         goto done;
+    if (lost_sums > 0)
+        add_note(res, "%d vehicle row(s)%s have no sum insured although another column holds an amount: "
+                      "check which column is the sum insured", lost_sums,
+                 t->index ? " of a further table" : "");
     if (t->index == 0)
         res->stop_row = t->stop_row;
     add_headerless_columns(cols, t->n_cols, beyond);
@@ -956,6 +1001,7 @@ done:
     append_columns(res, cols, t->index);   /* moved into res, freed with it */
     g_array_free(cols, TRUE);
     g_array_free(beyond, TRUE);
+    g_array_free(amount_like, TRUE);
     return rc;
 }
 
