@@ -279,7 +279,7 @@ static bool values_below(GPtrArray *win, guint i, int c)
 static bool group_above(GPtrArray *win, guint ia, guint ip, const merges *m)
 {
     const win_row *above = win_at(win, ia), *primary = win_at(win, ip);
-    if (above->row != primary->row - 1)
+    if (above->row != win_at(win, ia + 1)->row - 1)
         return false;
     int pf = -1, pl = -1, pn = 0;
     for (int c = 0; c < primary->n; c++)
@@ -595,7 +595,8 @@ static void sheet_tables(docs_book *book, int sheet, GPtrArray *win, bool trunca
             continue;
         if (prev && same_band(prev, win_at(win, i))) {
             /* a repeated header: the table goes on; a title just above it is no vehicle */
-            for (guint j = i; j > prev_data && title_like(win_at(win, j - 1)); j--)
+            for (guint j = i; j > prev_data && (title_like(win_at(win, j - 1)) ||
+                                                 same_band(prev, win_at(win, j - 1))); j--)
                 skip_row(prev, win_at(win, j - 1)->row);
             continue;
         }
