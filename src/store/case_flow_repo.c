@@ -25,13 +25,14 @@ int store_case_open(PGconn *c, const store_case_new *k, long long *case_id, minc
     store_param_text(&p, k->missing_json);
     store_param_bool(&p, k->needs_profile);
     store_param_text(&p, k->suggested_json);
+    store_param_text(&p, k->uso_stated);
     PGresult *r = store_query_p(
         c, err,
         "INSERT INTO cases (insurer_id, cot, message_id, broker_id, client_name, rfc, contact, coverage,"
         " payment_terms, uso, validity_start, validity_end, preanalysis_status, missing_requirements,"
-        " needs_profile, suggested)"
+        " needs_profile, suggested, uso_stated)"
         " VALUES ($1::bigint, $2, $3::bigint, $4::bigint, $5, $6, $7::jsonb, $8, $9, $10, $11::date,"
-        "         $12::date, $13, $14::jsonb, $15::boolean, $16::jsonb) RETURNING id",
+        "         $12::date, $13, $14::jsonb, $15::boolean, $16::jsonb, $17) RETURNING id",
         &p);
     if (!r)
         return -1;
