@@ -281,6 +281,7 @@ static bool group_above(GPtrArray *win, guint ia, guint ip, const merges *m)
     const win_row *above = win_at(win, ia), *primary = win_at(win, ip);
     if (above->row != win_at(win, ia + 1)->row - 1)
         return false;
+    bool top = ia + 1 < ip;   /* above a group row already in the band */
     int pf = -1, pl = -1, pn = 0;
     for (int c = 0; c < primary->n; c++)
         if (!cell_empty(primary, c)) {
@@ -296,8 +297,8 @@ static bool group_above(GPtrArray *win, guint ia, guint ip, const merges *m)
     for (int c = 0; c < above->n; c++) {
         if (cell_empty(above, c))
             continue;
-        if (cell_value_like(above, c))
-            return false;
+        if (cell_value_like(above, c) || strchr(above->text[c], ':'))
+            return false;   /* a value, or a "label: value" line of a title block */
         if ((c < pf || c > pl) && !values_below(win, ip, c))
             return false;
         an++;
@@ -307,6 +308,8 @@ static bool group_above(GPtrArray *win, guint ia, guint ip, const merges *m)
             r->last_col - r->first_col < pl - pf)
             part_merge = true;
     }
+    if (top)
+        return part_merge || (an >= 2 && an < pn);
     return an >= 1 && (over_blank || part_merge || (an >= 2 && an < pn));
 }
 
