@@ -637,7 +637,7 @@ int docs_tables_find(docs_book *book, const docs_table_hint *hint, docs_table **
     *n = 0;
     int best_sheet = -1, best_score = -1;
     long best_row = 0;
-    int sheets = docs_sheet_count(book);
+    int sheets = docs_sheet_count(book), sheets_n = sheets;
     for (int s = 0; s < sheets; s++) {
         if (!sheet_name_ok(docs_sheet_name(book, s), hint))
             continue;
@@ -671,9 +671,18 @@ int docs_tables_find(docs_book *book, const docs_table_hint *hint, docs_table **
         if (hint && hint->sheet_pattern && *hint->sheet_pattern)
             return minca_err_set(err, "%s: no sheet matching '%s' holds a vehicle table", name,
                                  hint->sheet_pattern);
-        return minca_err_set(err, "%s: no vehicle table found (no header row with columns such "
-                                  "as MARCA, MODELO, AÑO, SERIE in the first %d rows of any sheet)",
-                             name, SCAN_ROWS);
+        GString *sheets = g_string_new(NULL);
+        for (int s = 0; s < sheets_n && s < 8; s++)
+            g_string_append_printf(sheets, "%s'%s'", s ? ", " : "", docs_sheet_name(book, s));
+        if (sheets_n > 8)
+            g_string_append(sheets, ", ...");
+        minca_err_set(err, "%s: no vehicle table found (no header row with columns such as MARCA, "
+                           "MODELO, AÑO, SERIE in the first %d rows of %s%s); if the list is in it, "
+                           "save a profile naming its sheet and header row",
+                      name, SCAN_ROWS, docs_format_has_sheets(book->format) ? "its sheets " : "the file",
+                      docs_format_has_sheets(book->format) ? sheets->str : "");
+        g_string_free(sheets, TRUE);
+        return -1;
     }
     /* Re-read the chosen sheet further for the header band and the tables below. */
     GPtrArray *win;
