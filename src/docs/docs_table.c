@@ -256,19 +256,19 @@ static bool names_below(const win_row *below, const win_row *primary, const docs
     return e.numbers == 0 && e.text >= 2 && e.known >= 1 && e.known * 2 >= e.text;
 }
 
-/* Column c holds values in most of the rows below window index i (a column named once,
- * merged down the band, rather than a title beside the table). */
+/* Column c holds values in the rows below window index i (a column named once, merged down
+ * the band, rather than a title beside the table); a column of remarks may be sparse. */
 static bool values_below(GPtrArray *win, guint i, int c)
 {
     int rows = 0, filled = 0;
-    for (guint j = i + 1; j < win->len && rows < 5; j++) {
+    for (guint j = i + 1; j < win->len && rows < FOLLOW_ROWS; j++) {
         const win_row *r = win_at(win, j);
         if (non_empty(r, r->n) == 0)
             continue;
         rows++;
         filled += !cell_empty(r, c);
     }
-    return rows > 0 && filled * 2 >= rows;
+    return filled > 0;
 }
 
 /* A row of group titles (window index ia) right above the field names (ip): short names only,
