@@ -132,7 +132,8 @@ int docs_sheet_next(docs_book *book, const docs_row **row, minca_err *err);
  * the DOCS_CELL_MERGED flags are there from the first row; for bigger sheets the list is
  * complete once docs_sheet_next() has returned 0 and cells are not flagged. XML Spreadsheet
  * 2003 (MergeAcross) and HTML (colspan) flag the covered cells without a range list; XLS
- * (freexl does not expose them), CSV and grids have none. */
+ * gives the ranges of its MERGEDCELLS records (and its hidden columns, from COLINFO); CSV and
+ * grids have none. */
 void docs_sheet_merges(const docs_book *book, const docs_range **ranges, int *n);
 
 /* Grid source: rows of strings (e.g. an HTML table). Build, then hand to docs_open_grid(). */

@@ -387,6 +387,49 @@ static void test_band_names(void **state)
     free(data);
 }
 
+/* The same layout saved by LibreOffice Calc as XLS (BIFF8, tests/fixtures/docs/two_row_hidden.xls):
+ * conditions sheet first, INCISO, VALOR FACTURA (hidden) and SUMA ASEGURADA merged down the band,
+ * VEHÍCULO over MARCA / LÍNEA / AÑO, IDENTIFICACIÓN over SERIE / PLACAS. The merged ranges and the
+ * hidden column come from the workbook's own records. */
+static void test_xls_band_and_hidden(void **state)
+{
+    (void)state;
+    const char *src = getenv("MINCA_SRC");
+    char *path = core_strdup_printf("%s/tests/fixtures/docs/two_row_hidden.xls", src ? src : ".");
+    char *data = NULL;
+    size_t len = 0;
+    minca_err e = { 0 };
+    if (core_read_file(path, 1u << 24, &data, &len, &e) != 0) {
+        free(path);
+        skip();
+    }
+    free(path);
+    docs_book *b;
+    assert_int_equal(docs_open(data, len, "two_row_hidden.xls", NULL, &b, &e), 0);
+    assert_int_equal(docs_sheet_open(b, 1, &e), 0);
+    const docs_range *m;
+    int nm;
+    docs_sheet_merges(b, &m, &nm);
+    assert_int_equal(nm, 6);
+    docs_close(b);
+    profile_result res;
+    extract(data, len, &res);
+    assert_string_equal(res.sheet, "Unidades");
+    assert_int_equal(res.n_rows, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_string_equal(res.rows[i].vin, VINS[i]);
+        assert_int_equal(res.rows[i].year, 2019 + i);
+        assert_true(res.rows[i].insured_amount == 250000 + 1000 * i);   /* not the hidden invoice value */
+    }
+    assert_string_equal(column_of(&res, 0, PF_MARCA)->header, "VEHÍCULO / MARCA");
+    const profile_column *factura = column_named(&res, "VALOR FACTURA");
+    assert_non_null(factura);
+    assert_true(factura->hidden);
+    assert_int_equal(factura->field, PF_IGNORE);
+    profile_result_clear(&res);
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -396,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_subtotals),
         cmocka_unit_test(test_grid_band_and_continuation),
         cmocka_unit_test(test_band_names),
+        cmocka_unit_test(test_xls_band_and_hidden),
     };
     return cmocka_run_group_tests_name("sheet", tests, NULL, NULL);
 }
