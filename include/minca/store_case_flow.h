@@ -15,6 +15,7 @@ typedef struct store_case_new {
     long long broker_id;           /* 0: none known */
     const char *cot;
     const char *client_name, *rfc, *contact_json, *coverage, *payment_terms, *uso;
+    const char *uso_stated;     /* the use in the broker's words; may be NULL */
     const char *validity_start, *validity_end;   /* dates as text */
     const char *preanalysis_status;              /* "complete" | "incomplete" */
     const char *missing_json;                    /* array of missing requirements */
