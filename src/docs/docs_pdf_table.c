@@ -1,0 +1,993 @@
+/* docs: PDF tables from geometry. The lines of positioned words of a document (poppler's text
+ * layer, or OCR word boxes fed through the same record stream) -> the rows of one sheet.
+ *
+ *   header bands  a line with several header-like cells (vehicle vocabulary, no digit) that
+ *                 data lines follow, with up to two close lines above or below it without
+ *                 digits: group labels above the column names, cells merged down both rows
+ *                 (printed between them), header cells wrapped over two lines;
+ *   columns       the band read bottom up: the cells of its last line are columns; a cell
+ *                 higher up with nothing under it is a column of its own (merged down), one
+ *                 over a single cell and closer than the row pitch is the first part of a
+ *                 wrapped name, one over several cells is a group label;
+ *   boundaries    between two neighbouring columns, the widest vertical strip that (almost)
+ *                 no data line of the table crosses, found between the two column names'
+ *                 centres: right-aligned amounts and left-aligned text under centred names
+ *                 land in their columns, and a strip crossed by no word is not needed;
+ *   group spans   a group label covers the columns it is centred over (left-aligned text
+ *                 over a column is a title, not a group label);
+ *   rows          every data line split at the boundaries (each word to the column it
+ *                 overlaps most); a line whose words cross the boundaries (a paragraph) is
+ *                 not a row; a page with no line that fills the columns (a page of
+ *                 conditions) ends the table, and so does a TOTAL line.
+ *
+ * Several tables: every header band starts a table with its own columns. A band repeating
+ * the current table's column names at the top of a later page continues that table: it is
+ * not emitted again, and what is printed above it on that page (the page header) is dropped.
+ * Page numbers, and lines printed at the same place in the top or bottom margin of several
+ * pages (page headers and footers), are never rows; neither are titles and text between
+ * tables.
+ *
+ * Output (see docs.h): each table's header band as rows (group labels repeated in every
+ * column they span, then the column names), then its data rows. The first table's column
+ * names are row 0 (its group label rows -1, -2) and its data rows 1, 2, ... as printed;
+ * later rows continue the numbering. A document without a recognisable header band gives
+ * every line, its words grouped at wide gaps. */
+#include "docs_pdf_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BAND_MAX_LINES 3     /* lines of a header band */
+#define SPAN_REACH 16        /* columns a group label may reach beyond those under its text */
+#define DATA_LOOKAHEAD 6     /* lines after a header line searched for data */
+#define MARGIN_SHARE 0.15    /* top and bottom share of a page where headers and footers sit */
+
+/* ---- lines ---- */
+
+static bool has_digit(const char *s)
+{
+    for (; *s; s++)
+        if (g_ascii_isdigit(*s))
+            return true;
+    return false;
+}
+
+static pword *word_at(const pline *l, guint k)
+{
+    return g_ptr_array_index(l->words, k);
+}
+
+static bool wide_gap(const pline *l, guint k)
+{
+    return word_at(l, k)->x0 - word_at(l, k - 1)->x1 > 0.6 * l->h;
+}
+
+/* Cells of a line: runs of words separated by gaps wider than 0.6 x the line height. */
+static guint n_groups(const pline *l)
+{
+    guint n = l->words->len ? 1 : 0;
+    for (guint k = 1; k < l->words->len; k++)
+        n += wide_gap(l, k);
+    return n;
+}
+
+/* Text and extent of a line's words [from, to). */
+typedef struct hcell {
+    char *text;
+    double x0, x1;
+    int level;        /* header band line it was printed on, 0 = top */
+    int words;
+    int first, last;  /* group label: the columns it spans; -1 when it is not one */
+} hcell;
+
+static GArray *group_cells(const pline *l)
+{
+    GArray *cells = g_array_new(FALSE, FALSE, sizeof(hcell));
+    guint start = 0;
+    for (guint i = 1; i <= l->words->len; i++) {
+        if (i < l->words->len && !wide_gap(l, i))
+            continue;
+        GString *s = g_string_new(NULL);
+        hcell c = { NULL, INFINITY, -INFINITY, 0, (int)(i - start), -1, -1 };
+        for (guint k = start; k < i; k++) {
+            if (s->len)
+                g_string_append_c(s, ' ');
+            g_string_append(s, word_at(l, k)->text);
+            c.x0 = fmin(c.x0, word_at(l, k)->x0);
+            c.x1 = fmax(c.x1, word_at(l, k)->x1);
+        }
+        c.text = g_string_free(s, FALSE);
+        g_array_append_val(cells, c);
+        start = i;
+    }
+    return cells;
+}
+
+static void cells_free(GArray *cells)
+{
+    for (guint i = 0; cells && i < cells->len; i++)
+        g_free(g_array_index(cells, hcell, i).text);
+    if (cells)
+        g_array_free(cells, TRUE);
+}
+
+static bool is_total_line(const pline *l)
+{
+    return g_str_has_prefix(l->folded, "total") || g_str_has_prefix(l->folded, "gran total") ||
+           g_str_has_prefix(l->folded, "suma total");
+}
+
+static bool is_page_number(const pline *l)
+{
+    static GRegex *re;
+    if (!re)
+        re = g_regex_new("^(pagina|pag|page|hoja) [0-9]{1,4}( (de|of) [0-9]{1,4})?$"
+                         "|^[0-9]{1,4} (de|of) [0-9]{1,4}$|^- ?[0-9]{1,4} ?-$",
+                         G_REGEX_OPTIMIZE, 0, NULL);
+    return re && g_regex_match(re, l->folded, 0, NULL);
+}
+
+/* A line that may be a table row: several cells, or two and a number. */
+static bool row_like(const pline *l)
+{
+    guint g = n_groups(l);
+    return g >= 3 || (g >= 2 && has_digit(l->folded));
+}
+
+/* ---- header bands ---- */
+
+/* A line of column names: no digit, at least three cells, two of them with vehicle-list
+ * vocabulary, none a sentence. */
+static bool is_header_line(const pline *l)
+{
+    if (has_digit(l->folded) || n_groups(l) < 3)
+        return false;
+    GArray *cells = group_cells(l);
+    int vocab = 0;
+    bool prose = false;
+    for (guint c = 0; c < cells->len; c++) {
+        hcell *h = &g_array_index(cells, hcell, c);
+        prose = prose || h->words > 8;
+        char *f = docs_fold(h->text);
+        vocab += docs_header_vocab_count(f) > 0;
+        free(f);
+    }
+    cells_free(cells);
+    return vocab >= 2 && !prose;
+}
+
+/* The row pitch of the data under line i: the median distance between the next row-like
+ * lines of its page; 2 x its height when they do not tell. */
+static double data_pitch(GPtrArray *lines, guint i, const bool *skip, double ext[2])
+{
+    pline *a = g_ptr_array_index(lines, i);
+    double yc[9], d[8];
+    int n = 0;
+    ext[0] = word_at(a, 0)->x0;
+    ext[1] = word_at(a, a->words->len - 1)->x1;
+    for (guint k = i + 1; k < lines->len && n < 9; k++) {
+        pline *l = g_ptr_array_index(lines, k);
+        if (l->page != a->page)
+            break;
+        if (skip[k] || !row_like(l) || (n == 0 && !has_digit(l->folded)))
+            continue;
+        yc[n++] = l->yc;
+        ext[0] = fmin(ext[0], word_at(l, 0)->x0);
+        ext[1] = fmax(ext[1], word_at(l, l->words->len - 1)->x1);
+    }
+    for (int k = 1; k < n; k++)
+        d[k - 1] = yc[k] - yc[k - 1];
+    if (n < 3)
+        return n == 2 && d[0] > 0 ? d[0] : 2 * a->h;
+    qsort(d, (size_t)(n - 1), sizeof *d, docs_cmp_double);
+    return d[(n - 1) / 2] > 0 ? d[(n - 1) / 2] : 2 * a->h;
+}
+
+/* A vehicle row names a model year or carries a serial (17 letters and digits). */
+static bool vehicle_like(const pline *l)
+{
+    static GRegex *re;
+    if (!re)
+        re = g_regex_new("(^| )(19[5-9][0-9]|20[0-9][0-9])( |$)|(^| )(?=[a-z]*[0-9])[a-z0-9]{17}( |$)",
+                         G_REGEX_OPTIMIZE, 0, NULL);
+    return re && g_regex_match(re, l->folded, 0, NULL);
+}
+
+/* Vehicle rows follow within a few lines (a table of coverages and deductibles does not
+ * start a vehicle table). */
+static bool followed_by_data(GPtrArray *lines, guint i, const bool *skip)
+{
+    int seen = 0;
+    for (guint k = i + 1; k < lines->len && seen < DATA_LOOKAHEAD; k++) {
+        if (skip[k])
+            continue;
+        pline *l = g_ptr_array_index(lines, k);
+        if (row_like(l) && vehicle_like(l))
+            return true;
+        seen++;
+    }
+    return false;
+}
+
+/* Whether line `l` can join a band whose nearest line is `near`. */
+static bool band_line(const pline *l, const pline *near, double pitch, const double ext[2])
+{
+    double dist = fabs(l->yc - near->yc);
+    if (l->page != near->page || dist <= 0 || dist > 1.25 * pitch || l->words->len == 0 ||
+        has_digit(l->folded))
+        return false;
+    double slack = fmax(pitch, 0.1 * (ext[1] - ext[0]));
+    if (word_at(l, 0)->x0 < ext[0] - slack || word_at(l, l->words->len - 1)->x1 > ext[1] + slack)
+        return false;
+    GArray *cells = group_cells(l);
+    bool prose = false;
+    for (guint c = 0; c < cells->len; c++)
+        prose = prose || g_array_index(cells, hcell, c).words > 8;
+    cells_free(cells);
+    return !prose;
+}
+
+typedef struct bandpos {
+    guint top, bottom;
+    double pitch;
+} bandpos;
+
+static GArray *find_bands(GPtrArray *lines, const bool *skip)
+{
+    GArray *bands = g_array_new(FALSE, FALSE, sizeof(bandpos));
+    guint floor_line = 0;   /* a band starts at or after it */
+    for (guint i = 0; i < lines->len; i++) {
+        pline *l = g_ptr_array_index(lines, i);
+        if (i < floor_line || skip[i] || !is_header_line(l) || !followed_by_data(lines, i, skip))
+            continue;
+        double ext[2];
+        bandpos b = { i, i, data_pitch(lines, i, skip, ext) };
+        while (b.bottom - b.top + 1 < BAND_MAX_LINES && b.bottom + 1 < lines->len &&
+               !skip[b.bottom + 1] &&
+               band_line(g_ptr_array_index(lines, b.bottom + 1), g_ptr_array_index(lines, b.bottom),
+                         b.pitch, ext))
+            b.bottom++;
+        while (b.bottom - b.top + 1 < BAND_MAX_LINES && b.top > floor_line && !skip[b.top - 1] &&
+               band_line(g_ptr_array_index(lines, b.top - 1), g_ptr_array_index(lines, b.top),
+                         b.pitch, ext))
+            b.top--;
+        g_array_append_val(bands, b);
+        floor_line = b.bottom + 1;
+        i = b.bottom;
+    }
+    return bands;
+}
+
+/* ---- a table's columns ---- */
+
+typedef struct table {
+    GArray *cols;     /* hcell: the column names, left to right */
+    GArray *groups;   /* hcell: group labels */
+    char *key;        /* folded column names, to recognise a repeated header */
+    int levels;       /* lines of the band */
+} table;
+
+static void table_free(table *t)
+{
+    if (!t)
+        return;
+    cells_free(t->cols);
+    cells_free(t->groups);
+    g_free(t->key);
+    g_free(t);
+}
+
+static double centre(const hcell *c)
+{
+    return (c->x0 + c->x1) / 2;
+}
+
+static double overlap(double a0, double a1, double b0, double b1)
+{
+    return fmin(a1, b1) - fmax(a0, b0);
+}
+
+static int cmp_cell_x(const void *a, const void *b)
+{
+    double x = centre(a), y = centre(b);
+    return x < y ? -1 : x > y;
+}
+
+/* The band read bottom up (see the top of the file). */
+static table *make_table(GPtrArray *lines, const bandpos *b)
+{
+    table *t = g_new0(table, 1);
+    t->levels = (int)(b->bottom - b->top + 1);
+    t->cols = group_cells(g_ptr_array_index(lines, b->bottom));
+    t->groups = g_array_new(FALSE, FALSE, sizeof(hcell));
+    for (guint c = 0; c < t->cols->len; c++)
+        g_array_index(t->cols, hcell, c).level = t->levels - 1;
+    for (guint li = b->bottom; li-- > b->top;) {
+        pline *l = g_ptr_array_index(lines, li), *below = g_ptr_array_index(lines, li + 1);
+        GArray *cells = group_cells(l);
+        guint n_cols = t->cols->len;   /* cells of this line are matched against lower ones */
+        for (guint k = 0; k < cells->len; k++) {
+            hcell *up = &g_array_index(cells, hcell, k);
+            up->level = (int)(li - b->top);
+            double pad = 0.5 * l->h;
+            int under = 0, only = -1;
+            for (guint c = 0; c < n_cols; c++) {
+                hcell *h = &g_array_index(t->cols, hcell, c);
+                if (overlap(up->x0 - pad, up->x1 + pad, h->x0, h->x1) > 0) {
+                    under++;
+                    only = (int)c;
+                }
+            }
+            if (under == 0) {   /* merged down: a column of its own */
+                g_array_append_val(t->cols, *up);
+                up->text = NULL;
+                continue;
+            }
+            hcell *h = only >= 0 ? &g_array_index(t->cols, hcell, only) : NULL;
+            if (under == 1 && below->yc - l->yc < 0.95 * b->pitch &&
+                overlap(up->x0, up->x1, h->x0, h->x1) >= 0.5 * (up->x1 - up->x0)) {
+                char *joined = g_strconcat(up->text, " ", h->text, NULL);   /* wrapped name */
+                g_free(h->text);
+                h->text = joined;
+                h->x0 = fmin(h->x0, up->x0);
+                h->x1 = fmax(h->x1, up->x1);
+                continue;
+            }
+            g_array_append_val(t->groups, *up);
+            up->text = NULL;
+        }
+        cells_free(cells);
+    }
+    g_array_sort(t->cols, cmp_cell_x);
+    GString *key = g_string_new(NULL);
+    for (guint c = 0; c < t->cols->len; c++) {
+        char *f = docs_fold(g_array_index(t->cols, hcell, c).text);
+        g_string_append_printf(key, "%s|", f);
+        free(f);
+    }
+    t->key = g_string_free(key, FALSE);
+    return t;
+}
+
+/* ---- boundaries ---- */
+
+typedef struct edge {
+    double x;
+    int d;   /* +1: a word starts covering, -1: it stops */
+} edge;
+
+static int cmp_edge(const void *a, const void *b)
+{
+    const edge *x = a, *y = b;
+    if (x->x != y->x)
+        return x->x < y->x ? -1 : 1;
+    return x->d - y->d;   /* stops before starts at the same x */
+}
+
+/* Coverage of x by the words of `rows` (pline*), between lo and hi: the events, sorted. */
+static GArray *coverage(GPtrArray *rows, double lo, double hi)
+{
+    GArray *ev = g_array_new(FALSE, FALSE, sizeof(edge));
+    for (guint i = 0; i < rows->len; i++) {
+        pline *l = g_ptr_array_index(rows, i);
+        for (guint k = 0; k < l->words->len; k++) {
+            pword *w = word_at(l, k);
+            if (w->x1 <= lo || w->x0 >= hi)
+                continue;
+            edge s = { fmax(w->x0, lo), 1 }, e = { fmin(w->x1, hi), -1 };
+            g_array_append_val(ev, s);
+            g_array_append_val(ev, e);
+        }
+    }
+    g_array_sort(ev, cmp_edge);
+    return ev;
+}
+
+/* The widest strip of [lo, hi] crossed by at most `thr` words (thr < 0: by the fewest); its
+ * middle in *at. Returns the strip's width (0 when none qualifies). */
+static double best_strip(GPtrArray *rows, double lo, double hi, int thr, double *at)
+{
+    GArray *ev = coverage(rows, lo, hi);
+    int cov = 0, best_cov = -1;
+    double from = lo, best_w = 0, run_start = lo;
+    bool in_run = false;
+    *at = (lo + hi) / 2;
+    for (guint k = 0; k <= ev->len; k++) {
+        double x = k < ev->len ? g_array_index(ev, edge, k).x : hi;
+        if (x > from) {   /* [from, x) has coverage cov */
+            if (thr < 0) {
+                if (best_cov < 0 || cov < best_cov || (cov == best_cov && x - from > best_w)) {
+                    best_cov = cov;
+                    best_w = x - from;
+                    *at = (from + x) / 2;
+                }
+            } else if (cov <= thr) {
+                if (!in_run)
+                    run_start = from;
+                in_run = true;
+                if (x - run_start > best_w) {
+                    best_w = x - run_start;
+                    *at = (run_start + x) / 2;
+                }
+            } else {
+                in_run = false;
+            }
+            from = x;
+        }
+        if (k < ev->len)
+            cov += g_array_index(ev, edge, k).d;
+    }
+    g_array_free(ev, TRUE);
+    return thr < 0 ? 0 : best_w;
+}
+
+typedef struct span {
+    double x0, x1;
+} span;
+
+/* The boundary between the neighbouring columns L and R. Between their names' centres the
+ * data lines leave runs of x that most lines cover (a column's values, or the part of them
+ * that lies there) and gaps that at most `thr` lines cross. Each run belongs to the column
+ * whose name it lies under (a run under neither may go either way); the boundary is the
+ * middle of the gap where the runs of L end and those of R begin: the split that puts the
+ * fewest runs on the wrong side, the widest gap among those. Without a gap, the strip the
+ * fewest words cross. */
+static double cut_between(GPtrArray *rows, const hcell *L, const hcell *R, int thr)
+{
+    double a = centre(L), b = centre(R);
+    if (b <= a)
+        return (a + b) / 2;
+    GArray *ev = coverage(rows, a, b);
+    GArray *runs = g_array_new(FALSE, FALSE, sizeof(span));
+    int cov = 0;
+    double from = a;
+    bool in_run = false;
+    for (guint k = 0; k <= ev->len; k++) {
+        double x = k < ev->len ? g_array_index(ev, edge, k).x : b;
+        if (x > from) {
+            bool covered = cov > thr;
+            if (covered && in_run)
+                g_array_index(runs, span, runs->len - 1).x1 = x;
+            else if (covered)
+                g_array_append_val(runs, ((span){ from, x }));
+            in_run = covered;
+            from = x;
+        }
+        if (k < ev->len)
+            cov += g_array_index(ev, edge, k).d;
+    }
+    g_array_free(ev, TRUE);
+    guint m = runs->len;
+    double at = (a + b) / 2;
+    bool gap = m == 0 || g_array_index(runs, span, 0).x0 > a ||
+               g_array_index(runs, span, m - 1).x1 < b || m > 1;
+    if (!gap) {
+        double lo = L->x1 < R->x0 ? L->x1 : a, hi = L->x1 < R->x0 ? R->x0 : b;
+        best_strip(rows, lo, hi, -1, &at);
+    } else if (m > 0) {
+        int *side = g_new(int, m);   /* -1 under L's name, +1 under R's, 0 neither */
+        for (guint i = 0; i < m; i++) {
+            span *r = &g_array_index(runs, span, i);
+            double ol = overlap(r->x0, r->x1, L->x0, L->x1), or = overlap(r->x0, r->x1, R->x0, R->x1);
+            side[i] = ol > 0 && ol >= or ? -1 : or > 0 ? 1 : 0;
+        }
+        int best_cost = -1;
+        double best_w = -1;
+        for (guint k = 0; k <= m; k++) {   /* runs [0, k) left, [k, m) right */
+            int cost = 0;
+            for (guint i = 0; i < m; i++)
+                cost += i < k ? side[i] > 0 : side[i] < 0;
+            double g0 = k == 0 ? a : g_array_index(runs, span, k - 1).x1;
+            double g1 = k == m ? b : g_array_index(runs, span, k).x0;
+            if (best_cost < 0 || cost < best_cost || (cost == best_cost && g1 - g0 > best_w)) {
+                best_cost = cost;
+                best_w = g1 - g0;
+                at = (g0 + g1) / 2;
+            }
+        }
+        g_free(side);
+    }
+    g_array_free(runs, TRUE);
+    return at;
+}
+
+/* Boundaries (n - 1) between the n columns, from the data lines `rows` (a gap may be
+ * crossed by one line in ten: a value that overflows its cell, a noisy box). */
+static double *column_cuts(const table *t, GPtrArray *rows)
+{
+    guint n = t->cols->len;
+    double *cut = g_new0(double, n ? n : 1);
+    int thr = (int)(rows->len / 10);
+    for (guint c = 0; c + 1 < n; c++) {
+        double at = cut_between(rows, &g_array_index(t->cols, hcell, c),
+                                &g_array_index(t->cols, hcell, c + 1), thr);
+        cut[c] = c > 0 && at < cut[c - 1] ? cut[c - 1] : at;
+    }
+    return cut;
+}
+
+static guint word_col(const pword *w, const double *cut, guint n)
+{
+    guint best = 0;
+    double best_ov = -INFINITY;
+    for (guint c = 0; c < n; c++) {
+        double lo = c == 0 ? -INFINITY : cut[c - 1], hi = c + 1 == n ? INFINITY : cut[c];
+        double ov = fmin(w->x1, hi) - fmax(w->x0, lo);
+        if (ov > best_ov + 1e-9) {
+            best_ov = ov;
+            best = c;
+        }
+    }
+    return best;
+}
+
+static guint filled_cols(const pline *l, const double *cut, guint n)
+{
+    bool *hit = g_new0(bool, n ? n : 1);
+    guint count = 0;
+    for (guint k = 0; k < l->words->len; k++) {
+        guint c = word_col(word_at(l, k), cut, n);
+        count += !hit[c];
+        hit[c] = true;
+    }
+    g_free(hit);
+    return count;
+}
+
+/* Words of the line that run across a boundary (by more than a quarter of the line height
+ * on each side): a paragraph does, table cells do not. */
+static guint straddles(const pline *l, const double *cut, guint n)
+{
+    guint count = 0;
+    double t = 0.25 * l->h;
+    for (guint k = 0; k < l->words->len; k++) {
+        pword *w = word_at(l, k);
+        for (guint c = 0; c + 1 < n; c++)
+            if (w->x0 < cut[c] - t && w->x1 > cut[c] + t) {
+                count++;
+                break;
+            }
+    }
+    return count;
+}
+
+static bool foreign(const pline *l, const double *cut, guint n)
+{
+    return straddles(l, cut, n) * 4 > l->words->len;
+}
+
+static bool table_row(const pline *l, const double *cut, guint n)
+{
+    return row_like(l) && (n < 2 || filled_cols(l, cut, n) >= 2) && !foreign(l, cut, n);
+}
+
+static bool full_row(const pline *l, const double *cut, guint n)
+{
+    guint need = (n + 1) / 2 > 2 ? (n + 1) / 2 : 2;
+    return table_row(l, cut, n) && filled_cols(l, cut, n) >= (n < need ? n : need);
+}
+
+/* The group labels' spans: from the columns under its text, widened over the columns (whose
+ * names are printed lower than the label) that centre it best; a label that no span centres
+ * is a title and is dropped. */
+static void group_spans(table *t, const double *cut, double lo, double hi, double h)
+{
+    guint n = t->cols->len;
+    if (n == 0)
+        return;
+    double *clo = g_new(double, n), *chi = g_new(double, n);
+    int *claimed = g_new(int, n);   /* level + 1 of the group holding the column, 0 none */
+    for (guint c = 0; c < n; c++) {
+        clo[c] = c ? cut[c - 1] : fmin(lo, g_array_index(t->cols, hcell, 0).x0);
+        chi[c] = c + 1 < n ? cut[c] : fmax(hi, g_array_index(t->cols, hcell, n - 1).x1);
+        claimed[c] = 0;
+    }
+    g_array_sort(t->groups, cmp_cell_x);
+    for (guint g = 0; g < t->groups->len; g++) {
+        hcell *lab = &g_array_index(t->groups, hcell, g);
+        int a = -1, b = -1;
+        for (guint c = 0; c < n; c++)
+            if (overlap(lab->x0, lab->x1, clo[c], chi[c]) > 0) {
+                if (a < 0)
+                    a = (int)c;
+                b = (int)c;
+            }
+        if (a < 0)
+            continue;
+        double best = INFINITY;
+        int bi = -1, bj = -1;
+        for (int i = a; i >= 0 && i >= a - SPAN_REACH; i--) {
+            hcell *ci = &g_array_index(t->cols, hcell, i);
+            if (i < a && (ci->level <= lab->level || claimed[i] == lab->level + 1))
+                break;
+            for (int j = b; j < (int)n && j <= b + SPAN_REACH; j++) {
+                hcell *cj = &g_array_index(t->cols, hcell, j);
+                if (j > b && (cj->level <= lab->level || claimed[j] == lab->level + 1))
+                    break;
+                double ml = lab->x0 - clo[i], mr = chi[j] - lab->x1;
+                double d = fabs(ml - mr);
+                if (d <= 0.3 * fabs(ml + mr) + h && d < best) {
+                    best = d;
+                    bi = i;
+                    bj = j;
+                }
+            }
+        }
+        if (bi < 0)
+            continue;
+        lab->first = bi;
+        lab->last = bj;
+        for (int c = bi; c <= bj; c++)
+            claimed[c] = lab->level + 1;
+    }
+    g_free(clo);
+    g_free(chi);
+    g_free(claimed);
+}
+
+/* ---- rows ---- */
+
+typedef struct out {
+    GPtrArray *rows;   /* prow* */
+    long number;
+} out;
+
+static void emit(out *o, long number, guint n, char **cells)
+{
+    prow *r = g_new0(prow, 1);
+    r->number = number;
+    r->n = (int)n;
+    r->cells = cells;
+    g_ptr_array_add(o->rows, r);
+}
+
+/* The band: a row per line of group labels, then the column names. */
+static void emit_band(out *o, const table *t, bool first_table)
+{
+    guint n = t->cols->len;
+    int rows_out = 0;
+    for (int lv = 0; lv < t->levels; lv++)
+        for (guint g = 0; g < t->groups->len; g++)
+            if (g_array_index(t->groups, hcell, g).level == lv &&
+                g_array_index(t->groups, hcell, g).first >= 0) {
+                rows_out++;
+                break;
+            }
+    long number = first_table ? -rows_out : o->number + 1;
+    for (int lv = 0; lv < t->levels; lv++) {
+        char **cells = NULL;
+        for (guint g = 0; g < t->groups->len; g++) {
+            hcell *lab = &g_array_index(t->groups, hcell, g);
+            if (lab->level != lv || lab->first < 0)
+                continue;
+            if (!cells)
+                cells = g_new0(char *, n);
+            for (int c = lab->first; c <= lab->last; c++) {
+                g_free(cells[c]);
+                cells[c] = g_strdup(lab->text);
+            }
+        }
+        if (!cells)
+            continue;
+        for (guint c = 0; c < n; c++)
+            if (!cells[c])
+                cells[c] = g_strdup("");
+        emit(o, number++, n, cells);
+    }
+    char **names = g_new0(char *, n ? n : 1);
+    for (guint c = 0; c < n; c++)
+        names[c] = g_strdup(g_array_index(t->cols, hcell, c).text);
+    emit(o, number, n, names);
+    o->number = number;
+}
+
+/* One data line (with the fragments of its wrapped cells printed above / below it, may be
+ * NULL) -> a row of n columns split at the boundaries. */
+static void emit_data(out *o, const pline *pre, const pline *l, const pline *post,
+                      const double *cut, guint n)
+{
+    GString **cell = g_new0(GString *, n ? n : 1);
+    const pline *parts[3] = { pre, l, post };
+    for (int p = 0; p < 3; p++) {
+        for (guint k = 0; parts[p] && k < parts[p]->words->len; k++) {
+            pword *w = word_at(parts[p], k);
+            guint c = word_col(w, cut, n);
+            if (!cell[c])
+                cell[c] = g_string_new(NULL);
+            else
+                g_string_append_c(cell[c], ' ');
+            g_string_append(cell[c], w->text);
+        }
+    }
+    char **cells = g_new0(char *, n ? n : 1);
+    for (guint c = 0; c < n; c++)
+        cells[c] = cell[c] ? g_string_free(cell[c], FALSE) : g_strdup("");
+    g_free(cell);
+    emit(o, ++o->number, n, cells);
+}
+
+static int cmp_uint(const void *a, const void *b)
+{
+    guint x = *(const guint *)a, y = *(const guint *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Wrapped data cells. A cell wrapped over two lines leaves a fragment line holding a few
+ * columns between two full lines. Bottom-aligned rows print the fragment above the rest of
+ * its row, top-aligned ones below, so which row it belongs to shows in the spacing: from the
+ * previous row's line to the first line of a row is the table's usual pitch, within a row
+ * the (smaller) line spacing. A fragment joins its row only when the two distances tell
+ * that clearly; otherwise it stays a line of its own. pre[k] / post[k] (indexes into seg,
+ * -1 when none) receive, for each line k, the fragment printed above / below it; joined[k]
+ * marks the fragments. */
+static void find_fragments(GPtrArray *seg, const double *cut, guint n, int *pre, int *post,
+                           bool *joined)
+{
+    guint m = seg->len;
+    if (m < 3)
+        return;
+    guint *cnt = g_new(guint, m), *sorted = g_new(guint, m);
+    for (guint k = 0; k < m; k++)
+        sorted[k] = cnt[k] = filled_cols(g_ptr_array_index(seg, k), cut, n);
+    qsort(sorted, m, sizeof(guint), cmp_uint);
+    guint med = sorted[m / 2];
+    g_free(sorted);
+    guint full_min = med / 2 > 2 ? med / 2 : 2, frag_max = med / 3 > 1 ? med / 3 : 1;
+    GArray *pitch = g_array_new(FALSE, FALSE, sizeof(double));
+#define FULL(j) (cnt[(j)] >= full_min)
+#define YC(j) (((pline *)g_ptr_array_index(seg, (j)))->yc)
+#define PG(j) (((pline *)g_ptr_array_index(seg, (j)))->page)
+    if (frag_max >= full_min)
+        goto done;
+    for (guint j = 1; j < m; j++)
+        if (FULL(j - 1) && FULL(j) && PG(j) == PG(j - 1)) {
+            double d = YC(j) - YC(j - 1);
+            g_array_append_val(pitch, d);
+        }
+    if (pitch->len == 0)
+        goto done;
+    g_array_sort(pitch, docs_cmp_double);
+    double p = g_array_index(pitch, double, pitch->len / 2);
+    for (guint j = 1; j + 1 < m; j++) {
+        if (cnt[j] > frag_max || !FULL(j - 1) || !FULL(j + 1) || PG(j - 1) != PG(j + 1))
+            continue;
+        double da = YC(j) - YC(j - 1), dz = YC(j + 1) - YC(j);
+        if (da > 1.15 * dz && fabs(da - p) <= 0.2 * p && pre[j + 1] < 0) {
+            pre[j + 1] = (int)j;
+            joined[j] = true;
+        } else if (dz > 1.15 * da && fabs(dz - p) <= 0.2 * p && post[j - 1] < 0) {
+            post[j - 1] = (int)j;
+            joined[j] = true;
+        }
+    }
+done:
+#undef FULL
+#undef YC
+#undef PG
+    g_array_free(pitch, TRUE);
+    g_free(cnt);
+}
+
+/* The lines of one table segment (the lines after a band, up to the next band) that are
+ * its rows: from the first line to the last table row on a page that holds a full row, or
+ * to a TOTAL line; paragraphs in between are left out. */
+static GPtrArray *segment_rows(GPtrArray *cand, const double *cut, guint n)
+{
+    GPtrArray *seg = g_ptr_array_new();
+    int end = -1, page = -1;
+    bool page_full = false;
+    bool *page_ok = g_new0(bool, cand->len + 1);
+    /* a page counts when it holds a full row */
+    for (guint k = 0; k < cand->len; k++) {
+        pline *l = g_ptr_array_index(cand, k);
+        if (l->page != page) {
+            page = l->page;
+            page_full = false;
+            for (guint j = k; j < cand->len && ((pline *)g_ptr_array_index(cand, j))->page == page; j++)
+                if (full_row(g_ptr_array_index(cand, j), cut, n)) {
+                    page_full = true;
+                    break;
+                }
+        }
+        page_ok[k] = page_full;
+        if (is_total_line(l)) {
+            end = (int)k;
+            break;
+        }
+        if (page_full && table_row(l, cut, n))
+            end = (int)k;
+    }
+    for (int k = 0; k <= end; k++) {
+        pline *l = g_ptr_array_index(cand, k);
+        if (page_ok[k] && (k == end || !foreign(l, cut, n)))
+            g_ptr_array_add(seg, l);
+    }
+    g_free(page_ok);
+    return seg;
+}
+
+static void emit_segment(out *o, GPtrArray *seg, const double *cut, guint n)
+{
+    guint m = seg->len;
+    int *pre = g_new(int, m + 1), *post = g_new(int, m + 1);
+    bool *joined = g_new0(bool, m + 1);
+    for (guint k = 0; k < m; k++)
+        pre[k] = post[k] = -1;
+    find_fragments(seg, cut, n, pre, post, joined);
+    for (guint k = 0; k < m; k++) {
+        if (joined[k])
+            continue;
+        emit_data(o, pre[k] >= 0 ? g_ptr_array_index(seg, (guint)pre[k]) : NULL,
+                  g_ptr_array_index(seg, k),
+                  post[k] >= 0 ? g_ptr_array_index(seg, (guint)post[k]) : NULL, cut, n);
+    }
+    g_free(pre);
+    g_free(post);
+    g_free(joined);
+}
+
+/* ---- page headers and footers ---- */
+
+/* Lines printed with the same text at the same height in the top or bottom margin of two
+ * or more pages (band lines excepted: a repeated header is recognised as such). */
+static void mark_furniture(GPtrArray *lines, bool *skip, const bool *in_band)
+{
+    GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                             (GDestroyNotify)g_array_unref);
+    for (guint i = 0; i < lines->len; i++) {
+        pline *l = g_ptr_array_index(lines, i);
+        if (skip[i] || in_band[i] || l->page_h <= 0 ||
+            (l->yc > MARGIN_SHARE * l->page_h && l->yc < (1 - MARGIN_SHARE) * l->page_h))
+            continue;
+        GArray *a = g_hash_table_lookup(seen, l->folded);
+        if (!a) {
+            a = g_array_new(FALSE, FALSE, sizeof(guint));
+            g_hash_table_insert(seen, l->folded, a);
+        }
+        if (a->len < 1024)
+            g_array_append_val(a, i);
+    }
+    GHashTableIter it;
+    gpointer key, val;
+    g_hash_table_iter_init(&it, seen);
+    while (g_hash_table_iter_next(&it, &key, &val)) {
+        GArray *a = val;
+        for (guint x = 0; x < a->len; x++) {
+            pline *lx = g_ptr_array_index(lines, g_array_index(a, guint, x));
+            for (guint y = 0; y < a->len; y++) {
+                pline *ly = g_ptr_array_index(lines, g_array_index(a, guint, y));
+                if (lx->page != ly->page &&
+                    fabs(lx->yc - ly->yc) <= fmax(2.0, 0.005 * lx->page_h)) {
+                    skip[g_array_index(a, guint, x)] = true;
+                    break;
+                }
+            }
+        }
+    }
+    g_hash_table_destroy(seen);
+}
+
+/* ---- the document ---- */
+
+static void every_line(out *o, GPtrArray *lines)
+{
+    for (guint i = 0; i < lines->len; i++) {
+        GArray *cells = group_cells(g_ptr_array_index(lines, i));
+        char **texts = g_new0(char *, cells->len ? cells->len : 1);
+        for (guint c = 0; c < cells->len; c++)
+            texts[c] = g_strdup(g_array_index(cells, hcell, c).text);
+        emit(o, (long)i + 1, cells->len, texts);
+        cells_free(cells);
+    }
+}
+
+/* Words' horizontal extent over `rows`. */
+static void extent(GPtrArray *rows, double *lo, double *hi)
+{
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (guint i = 0; i < rows->len; i++) {
+        pline *l = g_ptr_array_index(rows, i);
+        for (guint k = 0; k < l->words->len; k++) {
+            *lo = fmin(*lo, word_at(l, k)->x0);
+            *hi = fmax(*hi, word_at(l, k)->x1);
+        }
+    }
+}
+
+/* Boundaries for a segment: from its row-like lines first, then again from those that
+ * turned out to be table rows (a paragraph must not fill the gaps between columns). */
+static double *segment_cuts(const table *t, GPtrArray *cand)
+{
+    GPtrArray *rows = g_ptr_array_new();
+    for (guint k = 0; k < cand->len; k++) {
+        pline *l = g_ptr_array_index(cand, k);
+        if (is_total_line(l))
+            break;
+        if (row_like(l))
+            g_ptr_array_add(rows, l);
+    }
+    double *cut = column_cuts(t, rows);
+    guint n = t->cols->len;
+    GPtrArray *kept = g_ptr_array_new();
+    for (guint k = 0; k < rows->len; k++)
+        if (table_row(g_ptr_array_index(rows, k), cut, n))
+            g_ptr_array_add(kept, g_ptr_array_index(rows, k));
+    if (kept->len >= 2 && kept->len < rows->len) {
+        g_free(cut);
+        cut = column_cuts(t, kept);
+    }
+    g_ptr_array_free(kept, TRUE);
+    g_ptr_array_free(rows, TRUE);
+    return cut;
+}
+
+int docs_pdf_build_rows(docs_book *bk, GPtrArray *lines, GPtrArray *rows, minca_err *err)
+{
+    out o = { rows, 0 };
+    guint n_lines = lines->len;
+    bool *skip = g_new0(bool, n_lines + 1), *in_band = g_new0(bool, n_lines + 1);
+    for (guint i = 0; i < n_lines; i++)
+        skip[i] = is_page_number(g_ptr_array_index(lines, i));
+    GArray *bands = find_bands(lines, skip);
+    int rc = 0;
+    table *cur = NULL;
+    double *cut = NULL;
+    if (bands->len == 0) {
+        every_line(&o, lines);
+        goto done;
+    }
+    for (guint b = 0; b < bands->len; b++)
+        for (guint i = g_array_index(bands, bandpos, b).top; i <= g_array_index(bands, bandpos, b).bottom; i++)
+            in_band[i] = true;
+    mark_furniture(lines, skip, in_band);
+    int last_page = -1;   /* page of the last row of the current table */
+    for (guint b = 0; b < bands->len; b++) {
+        bandpos *bp = &g_array_index(bands, bandpos, b);
+        pline *top = g_ptr_array_index(lines, bp->top);
+        table *t = make_table(lines, bp);
+        if (t->cols->len > (guint)bk->lim.max_cols) {
+            rc = minca_err_set(err, "%s: the header line has %u columns, beyond the column limit "
+                                    "(max_cols = %d)", docs_book_label(bk), t->cols->len,
+                               bk->lim.max_cols);
+            table_free(t);
+            goto done;
+        }
+        bool continues = cur && strcmp(cur->key, t->key) == 0 && top->page > last_page;
+        if (continues) {
+            table_free(t);
+        } else {
+            table_free(cur);
+            cur = t;
+        }
+        guint to = b + 1 < bands->len ? g_array_index(bands, bandpos, b + 1).top : n_lines;
+        GPtrArray *cand = g_ptr_array_new();
+        for (guint i = bp->bottom + 1; i < to; i++)
+            if (!skip[i])
+                g_ptr_array_add(cand, g_ptr_array_index(lines, i));
+        g_free(cut);
+        cut = segment_cuts(cur, cand);
+        guint n = cur->cols->len;
+        if (!continues) {
+            double lo, hi;
+            extent(cand, &lo, &hi);
+            group_spans(cur, cut, lo, hi, top->h);
+            emit_band(&o, cur, b == 0);
+            last_page = -1;
+        }
+        GPtrArray *seg = segment_rows(cand, cut, n);
+        emit_segment(&o, seg, cut, n);
+        if (seg->len)
+            last_page = ((pline *)g_ptr_array_index(seg, seg->len - 1))->page;
+        g_ptr_array_free(seg, TRUE);
+        g_ptr_array_free(cand, TRUE);
+    }
+done:
+    g_free(cut);
+    table_free(cur);
+    g_array_free(bands, TRUE);
+    g_free(skip);
+    g_free(in_band);
+    return rc;
+}
