@@ -294,64 +294,6 @@ static int cmp_cell_x(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The band read bottom up (see the top of the file). */
-static table *make_table(GPtrArray *lines, const bandpos *b)
-{
-    table *t = g_new0(table, 1);
-    t->levels = (int)(b->bottom - b->top + 1);
-    t->cols = group_cells(g_ptr_array_index(lines, b->bottom));
-    t->groups = g_array_new(FALSE, FALSE, sizeof(hcell));
-    for (guint c = 0; c < t->cols->len; c++)
-        g_array_index(t->cols, hcell, c).level = t->levels - 1;
-    for (guint li = b->bottom; li-- > b->top;) {
-        pline *l = g_ptr_array_index(lines, li), *below = g_ptr_array_index(lines, li + 1);
-        GArray *cells = group_cells(l);
-        guint n_cols = t->cols->len;   /* cells of this line are matched against lower ones */
-        for (guint k = 0; k < cells->len; k++) {
-            hcell *up = &g_array_index(cells, hcell, k);
-            up->level = (int)(li - b->top);
-            double pad = 0.5 * l->h;
-            int under = 0, only = -1;
-            for (guint c = 0; c < n_cols; c++) {
-                hcell *h = &g_array_index(t->cols, hcell, c);
-                if (overlap(up->x0 - pad, up->x1 + pad, h->x0, h->x1) > 0) {
-                    under++;
-                    only = (int)c;
-                }
-            }
-            if (under == 0) {   /* merged down: a column of its own */
-                g_array_append_val(t->cols, *up);
-                up->text = NULL;
-                continue;
-            }
-            hcell *h = only >= 0 ? &g_array_index(t->cols, hcell, only) : NULL;
-            if (under == 1 && below->yc - l->yc < 0.95 * b->pitch &&
-                overlap(up->x0, up->x1, h->x0, h->x1) >= 0.5 * (up->x1 - up->x0)) {
-                char *joined = g_strconcat(up->text, " ", h->text, NULL);   /* wrapped name */
-                g_free(h->text);
-                h->text = joined;
-                h->x0 = fmin(h->x0, up->x0);
-                h->x1 = fmax(h->x1, up->x1);
-                continue;
-            }
-            g_array_append_val(t->groups, *up);
-            up->text = NULL;
-        }
-        cells_free(cells);
-    }
-    g_array_sort(t->cols, cmp_cell_x);
-    GString *key = g_string_new(NULL);
-    for (guint c = 0; c < t->cols->len; c++) {
-        char *f = docs_fold(g_array_index(t->cols, hcell, c).text);
-        g_string_append_printf(key, "%s|", f);
-        free(f);
-    }
-    t->key = g_string_free(key, FALSE);
-    return t;
-}
-
-/* ---- boundaries ---- */
-
 typedef struct edge {
     double x;
     int d;   /* +1: a word starts covering, -1: it stops */
@@ -383,6 +325,95 @@ static GArray *coverage(GPtrArray *rows, double lo, double hi)
     g_array_sort(ev, cmp_edge);
     return ev;
 }
+
+/* Whether the data under a band cell with no column name below it form a column of their
+ * own (a name merged down the band's lines) rather than running on into a named column (a
+ * group label over a wide column): the runs of x covered by data words (by more than one
+ * line in twenty) under the cell must not reach a column name. */
+static bool own_column(const hcell *up, GArray *cols, guint n_cols, GPtrArray *rows)
+{
+    GArray *ev = coverage(rows, -1e9, 1e9);
+    int thr = (int)(rows->len / 20), cov = 0;
+    double from = -1e9, run0 = 0;
+    bool in_run = false, own = true;
+    for (guint k = 0; k <= ev->len && own; k++) {
+        double x = k < ev->len ? g_array_index(ev, edge, k).x : 1e9;
+        if (x > from) {
+            bool covered = cov > thr;
+            if (covered && !in_run)
+                run0 = from;
+            if (!covered && in_run && overlap(run0, from, up->x0, up->x1) > 0)
+                for (guint c = 0; c < n_cols && own; c++) {
+                    hcell *h = &g_array_index(cols, hcell, c);
+                    own = overlap(run0, from, h->x0, h->x1) <= 0;
+                }
+            in_run = covered;
+            from = x;
+        }
+        if (k < ev->len)
+            cov += g_array_index(ev, edge, k).d;
+    }
+    g_array_free(ev, TRUE);
+    return own;
+}
+
+/* The band read bottom up (see the top of the file). */
+static table *make_table(GPtrArray *lines, const bandpos *b, GPtrArray *rows)
+{
+    table *t = g_new0(table, 1);
+    t->levels = (int)(b->bottom - b->top + 1);
+    t->cols = group_cells(g_ptr_array_index(lines, b->bottom));
+    t->groups = g_array_new(FALSE, FALSE, sizeof(hcell));
+    for (guint c = 0; c < t->cols->len; c++)
+        g_array_index(t->cols, hcell, c).level = t->levels - 1;
+    for (guint li = b->bottom; li-- > b->top;) {
+        pline *l = g_ptr_array_index(lines, li), *below = g_ptr_array_index(lines, li + 1);
+        GArray *cells = group_cells(l);
+        guint n_cols = t->cols->len;   /* cells of this line are matched against lower ones */
+        for (guint k = 0; k < cells->len; k++) {
+            hcell *up = &g_array_index(cells, hcell, k);
+            up->level = (int)(li - b->top);
+            double pad = 0.5 * l->h;
+            int under = 0, only = -1;
+            for (guint c = 0; c < n_cols; c++) {
+                hcell *h = &g_array_index(t->cols, hcell, c);
+                if (overlap(up->x0 - pad, up->x1 + pad, h->x0, h->x1) > 0) {
+                    under++;
+                    only = (int)c;
+                }
+            }
+            if (under == 0 && own_column(up, t->cols, n_cols, rows)) {   /* merged down */
+                g_array_append_val(t->cols, *up);
+                up->text = NULL;
+                continue;
+            }
+            hcell *h = only >= 0 ? &g_array_index(t->cols, hcell, only) : NULL;
+            if (h && below->yc - l->yc < 0.95 * b->pitch &&
+                overlap(up->x0, up->x1, h->x0, h->x1) >= 0.5 * (up->x1 - up->x0)) {
+                char *joined = g_strconcat(up->text, " ", h->text, NULL);   /* wrapped name */
+                g_free(h->text);
+                h->text = joined;
+                h->x0 = fmin(h->x0, up->x0);
+                h->x1 = fmax(h->x1, up->x1);
+                continue;
+            }
+            g_array_append_val(t->groups, *up);
+            up->text = NULL;
+        }
+        cells_free(cells);
+    }
+    g_array_sort(t->cols, cmp_cell_x);
+    GString *key = g_string_new(NULL);
+    for (guint c = 0; c < t->cols->len; c++) {
+        char *f = docs_fold(g_array_index(t->cols, hcell, c).text);
+        g_string_append_printf(key, "%s|", f);
+        free(f);
+    }
+    t->key = g_string_free(key, FALSE);
+    return t;
+}
+
+/* ---- boundaries ---- */
 
 /* The widest strip of [lo, hi] crossed by at most `thr` words (thr < 0: by the fewest); its
  * middle in *at. Returns the strip's width (0 when none qualifies). */
@@ -882,6 +913,20 @@ static void every_line(out *o, GPtrArray *lines)
     }
 }
 
+/* The row-like lines of a segment before its TOTAL line. */
+static GPtrArray *data_lines(GPtrArray *cand)
+{
+    GPtrArray *rows = g_ptr_array_new();
+    for (guint k = 0; k < cand->len; k++) {
+        pline *l = g_ptr_array_index(cand, k);
+        if (is_total_line(l))
+            break;
+        if (row_like(l))
+            g_ptr_array_add(rows, l);
+    }
+    return rows;
+}
+
 /* Words' horizontal extent over `rows`. */
 static void extent(GPtrArray *rows, double *lo, double *hi)
 {
@@ -900,14 +945,7 @@ static void extent(GPtrArray *rows, double *lo, double *hi)
  * turned out to be table rows (a paragraph must not fill the gaps between columns). */
 static double *segment_cuts(const table *t, GPtrArray *cand)
 {
-    GPtrArray *rows = g_ptr_array_new();
-    for (guint k = 0; k < cand->len; k++) {
-        pline *l = g_ptr_array_index(cand, k);
-        if (is_total_line(l))
-            break;
-        if (row_like(l))
-            g_ptr_array_add(rows, l);
-    }
+    GPtrArray *rows = data_lines(cand);
     double *cut = column_cuts(t, rows);
     guint n = t->cols->len;
     GPtrArray *kept = g_ptr_array_new();
@@ -946,12 +984,20 @@ int docs_pdf_build_rows(docs_book *bk, GPtrArray *lines, GPtrArray *rows, minca_
     for (guint b = 0; b < bands->len; b++) {
         bandpos *bp = &g_array_index(bands, bandpos, b);
         pline *top = g_ptr_array_index(lines, bp->top);
-        table *t = make_table(lines, bp);
+        guint to = b + 1 < bands->len ? g_array_index(bands, bandpos, b + 1).top : n_lines;
+        GPtrArray *cand = g_ptr_array_new();
+        for (guint i = bp->bottom + 1; i < to; i++)
+            if (!skip[i])
+                g_ptr_array_add(cand, g_ptr_array_index(lines, i));
+        GPtrArray *data = data_lines(cand);
+        table *t = make_table(lines, bp, data);
+        g_ptr_array_free(data, TRUE);
         if (t->cols->len > (guint)bk->lim.max_cols) {
             rc = minca_err_set(err, "%s: the header line has %u columns, beyond the column limit "
                                     "(max_cols = %d)", docs_book_label(bk), t->cols->len,
                                bk->lim.max_cols);
             table_free(t);
+            g_ptr_array_free(cand, TRUE);
             goto done;
         }
         bool continues = cur && strcmp(cur->key, t->key) == 0 && top->page > last_page;
@@ -961,11 +1007,6 @@ int docs_pdf_build_rows(docs_book *bk, GPtrArray *lines, GPtrArray *rows, minca_
             table_free(cur);
             cur = t;
         }
-        guint to = b + 1 < bands->len ? g_array_index(bands, bandpos, b + 1).top : n_lines;
-        GPtrArray *cand = g_ptr_array_new();
-        for (guint i = bp->bottom + 1; i < to; i++)
-            if (!skip[i])
-                g_ptr_array_add(cand, g_ptr_array_index(lines, i));
         g_free(cut);
         cut = segment_cuts(cur, cand);
         guint n = cur->cols->len;
