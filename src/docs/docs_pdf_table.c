@@ -457,10 +457,54 @@ typedef struct span {
     double x0, x1;
 } span;
 
+/* Whether most lines' text in a run starts at one x: vs. ends at one x. */
+static bool aligned(GArray *edges, double tol)
+{
+    if (edges->len < 3)
+        return false;
+    g_array_sort(edges, docs_cmp_double);
+    double med = g_array_index(edges, double, edges->len / 2);
+    guint near = 0;
+    for (guint i = 0; i < edges->len; i++)
+        near += fabs(g_array_index(edges, double, i) - med) <= tol;
+    return near * 5 >= edges->len * 4;
+}
+
+/* Which column a run of data under neither column name belongs to, from its alignment:
+ * values aligned on their right edge sit at the right border of their cell, so the cell
+ * and its name lie to the left (-1); left-aligned ones belong to the column on the right
+ * (+1); centred values, or values of one width, do not tell (0). */
+static int run_alignment(GPtrArray *rows, const span *r)
+{
+    GArray *lefts = g_array_new(FALSE, FALSE, sizeof(double));
+    GArray *rights = g_array_new(FALSE, FALSE, sizeof(double));
+    double tol = INFINITY;
+    for (guint i = 0; i < rows->len; i++) {
+        pline *l = g_ptr_array_index(rows, i);
+        double lo = INFINITY, hi = -INFINITY;
+        for (guint k = 0; k < l->words->len; k++) {
+            pword *w = word_at(l, k);
+            if (overlap(w->x0, w->x1, r->x0, r->x1) > 0) {
+                lo = fmin(lo, w->x0);
+                hi = fmax(hi, w->x1);
+            }
+        }
+        if (lo < hi) {
+            g_array_append_val(lefts, lo);
+            g_array_append_val(rights, hi);
+            tol = fmin(tol, 0.05 * l->h);
+        }
+    }
+    bool left = aligned(lefts, tol), right = aligned(rights, tol);
+    g_array_free(lefts, TRUE);
+    g_array_free(rights, TRUE);
+    return left == right ? 0 : right ? -1 : 1;
+}
+
 /* The boundary between the neighbouring columns L and R. Between their names' centres the
  * data lines leave runs of x that most lines cover (a column's values, or the part of them
  * that lies there) and gaps that at most `thr` lines cross. Each run belongs to the column
- * whose name it lies under (a run under neither may go either way); the boundary is the
+ * whose name it lies under, or else as its alignment tells (run_alignment); the boundary is the
  * middle of the gap where the runs of L end and those of R begin: the split that puts the
  * fewest runs on the wrong side, the widest gap among those. Without a gap, the strip the
  * fewest words cross. */
@@ -497,11 +541,11 @@ static double cut_between(GPtrArray *rows, const hcell *L, const hcell *R, int t
         double lo = L->x1 < R->x0 ? L->x1 : a, hi = L->x1 < R->x0 ? R->x0 : b;
         best_strip(rows, lo, hi, -1, &at);
     } else if (m > 0) {
-        int *side = g_new(int, m);   /* -1 under L's name, +1 under R's, 0 neither */
+        int *side = g_new(int, m);   /* -1 L's, +1 R's, 0 either */
         for (guint i = 0; i < m; i++) {
             span *r = &g_array_index(runs, span, i);
             double ol = overlap(r->x0, r->x1, L->x0, L->x1), or = overlap(r->x0, r->x1, R->x0, R->x1);
-            side[i] = ol > 0 && ol >= or ? -1 : or > 0 ? 1 : 0;
+            side[i] = ol > 0 && ol >= or ? -1 : or > 0 ? 1 : run_alignment(rows, r);
         }
         int best_cost = -1;
         double best_w = -1;
