@@ -270,9 +270,7 @@ static void page_words(const char *text, const double *rects, uint32_t n_rects, 
             double lim = 0.6 * fmax(h, wh);
             double gap = x0 - wb.x1;
             double dy = fabs((y0 + y1) / 2 - (wb.y0 + wb.y1) / 2);
-            /* a glyph starting well before the previous one ends is text that ran on under
-             * the next cell (a clipped overflow): a new word */
-            if (gap > lim || gap < -0.25 * fmax(h, wh) || dy > 0.5 * fmin(h, wh))
+            if (gap > lim || gap < -lim || dy > 0.5 * fmin(h, wh))
                 flush_word(&wb, words);
         }
         if (wb.text->len == 0) {

@@ -79,6 +79,10 @@ typedef struct hcell {
     int level;        /* header band line it was printed on, 0 = top */
     int words;
     int first, last;  /* group label: the columns it spans; -1 when it is not one */
+    int id;           /* column: its number in the band */
+    int child;        /* band cell over one column name (its id): a group label over that
+                       * column or the first part of a wrapped name; -1 a group label, -2
+                       * neither (a title) */
 } hcell;
 
 static GArray *group_cells(const pline *l)
@@ -89,7 +93,7 @@ static GArray *group_cells(const pline *l)
         if (i < l->words->len && !wide_gap(l, i))
             continue;
         GString *s = g_string_new(NULL);
-        hcell c = { NULL, INFINITY, -INFINITY, 0, (int)(i - start), -1, -1 };
+        hcell c = { NULL, INFINITY, -INFINITY, 0, (int)(i - start), -1, -1, -1, -1 };
         for (guint k = start; k < i; k++) {
             if (s->len)
                 g_string_append_c(s, ' ');
@@ -364,10 +368,13 @@ static table *make_table(GPtrArray *lines, const bandpos *b, GPtrArray *rows)
     t->levels = (int)(b->bottom - b->top + 1);
     t->cols = group_cells(g_ptr_array_index(lines, b->bottom));
     t->groups = g_array_new(FALSE, FALSE, sizeof(hcell));
-    for (guint c = 0; c < t->cols->len; c++)
+    int ids = 0;
+    for (guint c = 0; c < t->cols->len; c++) {
         g_array_index(t->cols, hcell, c).level = t->levels - 1;
+        g_array_index(t->cols, hcell, c).id = ids++;
+    }
     for (guint li = b->bottom; li-- > b->top;) {
-        pline *l = g_ptr_array_index(lines, li), *below = g_ptr_array_index(lines, li + 1);
+        pline *l = g_ptr_array_index(lines, li);
         GArray *cells = group_cells(l);
         guint n_cols = t->cols->len;   /* cells of this line are matched against lower ones */
         for (guint k = 0; k < cells->len; k++) {
@@ -383,34 +390,33 @@ static table *make_table(GPtrArray *lines, const bandpos *b, GPtrArray *rows)
                 }
             }
             if (under == 0 && own_column(up, t->cols, n_cols, rows)) {   /* merged down */
+                up->id = ids++;
                 g_array_append_val(t->cols, *up);
                 up->text = NULL;
                 continue;
             }
             hcell *h = only >= 0 ? &g_array_index(t->cols, hcell, only) : NULL;
-            if (h && below->yc - l->yc < 0.95 * b->pitch &&
-                overlap(up->x0, up->x1, h->x0, h->x1) >= 0.5 * (up->x1 - up->x0)) {
-                char *joined = g_strconcat(up->text, " ", h->text, NULL);   /* wrapped name */
-                g_free(h->text);
-                h->text = joined;
-                h->x0 = fmin(h->x0, up->x0);
-                h->x1 = fmax(h->x1, up->x1);
-                continue;
-            }
+            if (h && overlap(up->x0, up->x1, h->x0, h->x1) >= 0.5 * (up->x1 - up->x0))
+                up->child = h->id;   /* settled once the columns are known (settle_wraps) */
             g_array_append_val(t->groups, *up);
             up->text = NULL;
         }
         cells_free(cells);
     }
     g_array_sort(t->cols, cmp_cell_x);
+    return t;
+}
+
+static void table_key(table *t)
+{
     GString *key = g_string_new(NULL);
     for (guint c = 0; c < t->cols->len; c++) {
         char *f = docs_fold(g_array_index(t->cols, hcell, c).text);
         g_string_append_printf(key, "%s|", f);
         free(f);
     }
+    g_free(t->key);
     t->key = g_string_free(key, FALSE);
-    return t;
 }
 
 /* ---- boundaries ---- */
@@ -643,24 +649,82 @@ static bool full_row(const pline *l, const double *cut, guint n)
     return table_row(l, cut, n) && filled_cols(l, cut, n) >= (n < need ? n : need);
 }
 
+/* The cells' edges, as well as the data tell them: a column whose values are left-aligned
+ * starts just before them, a right-aligned one ends just after them; elsewhere the edge is
+ * the boundary between the columns, and at the ends of the table the extent of its words. */
+static void cell_edges(const table *t, const double *cut, GPtrArray *rows, double *clo, double *chi)
+{
+    guint n = t->cols->len;
+    double lo = INFINITY, hi = -INFINITY, pad = 0;
+    GArray **lefts = g_new(GArray *, n), **rights = g_new(GArray *, n);
+    for (guint c = 0; c < n; c++) {
+        lefts[c] = g_array_new(FALSE, FALSE, sizeof(double));
+        rights[c] = g_array_new(FALSE, FALSE, sizeof(double));
+    }
+    double tol = INFINITY;
+    for (guint i = 0; i < rows->len; i++) {
+        pline *l = g_ptr_array_index(rows, i);
+        for (guint k = 0; k < l->words->len; k++) {
+            pword *w = word_at(l, k);
+            guint c = word_col(w, cut, n);
+            bool first = k == 0 || word_col(word_at(l, k - 1), cut, n) != c;
+            bool last = k + 1 == l->words->len || word_col(word_at(l, k + 1), cut, n) != c;
+            if (first)
+                g_array_append_val(lefts[c], w->x0);
+            if (last)
+                g_array_append_val(rights[c], w->x1);
+            lo = fmin(lo, w->x0);
+            hi = fmax(hi, w->x1);
+        }
+        tol = fmin(tol, 0.05 * l->h);
+        pad = fmax(pad, 0.2 * l->h);
+    }
+    for (guint c = 0; c < n; c++) {
+        clo[c] = c ? cut[c - 1] : fmin(lo, g_array_index(t->cols, hcell, 0).x0);
+        chi[c] = c + 1 < n ? cut[c] : fmax(hi, g_array_index(t->cols, hcell, n - 1).x1);
+    }
+    for (guint c = 0; c < n; c++) {
+        bool left = aligned(lefts[c], tol), right = aligned(rights[c], tol);
+        if (left && !right) {
+            double e = g_array_index(lefts[c], double, lefts[c]->len / 2) - pad;   /* sorted */
+            clo[c] = e;
+            if (c > 0 && !(aligned(rights[c - 1], tol) && !aligned(lefts[c - 1], tol)))
+                chi[c - 1] = e;
+        } else if (right && !left) {
+            double e = g_array_index(rights[c], double, rights[c]->len / 2) + pad;
+            chi[c] = e;
+            if (c + 1 < n)
+                clo[c + 1] = e;
+        }
+    }
+    for (guint c = 0; c < n; c++) {
+        g_array_free(lefts[c], TRUE);
+        g_array_free(rights[c], TRUE);
+    }
+    g_free(lefts);
+    g_free(rights);
+}
+
 /* The group labels' spans: from the columns under its text, widened over the columns (whose
- * names are printed lower than the label) that centre it best; a label that no span centres
- * is a title and is dropped. */
-static void group_spans(table *t, const double *cut, double lo, double hi, double h)
+ * names are printed lower than the label) that centre it best, relative to the span's
+ * width (the columns' edges are only known to within their gaps); a label that no span
+ * centres is a title and is dropped. */
+static void group_spans(table *t, const double *cut, GPtrArray *rows, double h)
 {
     guint n = t->cols->len;
     if (n == 0)
         return;
     double *clo = g_new(double, n), *chi = g_new(double, n);
     int *claimed = g_new(int, n);   /* level + 1 of the group holding the column, 0 none */
-    for (guint c = 0; c < n; c++) {
-        clo[c] = c ? cut[c - 1] : fmin(lo, g_array_index(t->cols, hcell, 0).x0);
-        chi[c] = c + 1 < n ? cut[c] : fmax(hi, g_array_index(t->cols, hcell, n - 1).x1);
+    cell_edges(t, cut, rows, clo, chi);
+    for (guint c = 0; c < n; c++)
         claimed[c] = 0;
-    }
     g_array_sort(t->groups, cmp_cell_x);
     for (guint g = 0; g < t->groups->len; g++) {
         hcell *lab = &g_array_index(t->groups, hcell, g);
+        lab->first = lab->last = -1;
+        if (lab->child == -2)
+            continue;
         int a = -1, b = -1;
         for (guint c = 0; c < n; c++)
             if (overlap(lab->x0, lab->x1, clo[c], chi[c]) > 0) {
@@ -681,9 +745,9 @@ static void group_spans(table *t, const double *cut, double lo, double hi, doubl
                 if (j > b && (cj->level <= lab->level || claimed[j] == lab->level + 1))
                     break;
                 double ml = lab->x0 - clo[i], mr = chi[j] - lab->x1;
-                double d = fabs(ml - mr);
-                if (d <= 0.3 * fabs(ml + mr) + h && d < best) {
-                    best = d;
+                double d = fabs(ml - mr), rel = d / (fabs(ml) + fabs(mr) + h);
+                if (d <= 0.3 * fabs(ml + mr) + h && rel < best) {
+                    best = rel;
                     bi = i;
                     bj = j;
                 }
@@ -699,6 +763,37 @@ static void group_spans(table *t, const double *cut, double lo, double hi, doubl
     g_free(clo);
     g_free(chi);
     g_free(claimed);
+}
+
+/* A band cell over a single column name: aligned with the name (centred on it, or starting
+ * or ending with it) it is the first part of that name wrapped over two lines; otherwise a
+ * group label when a span of columns centres it; otherwise a title above the table. The
+ * lowest cells first, so a name wrapped over three lines is joined in order. */
+static void settle_wraps(table *t, double h)
+{
+    double tol = fmax(1.0, 0.3 * h);
+    for (int lv = t->levels - 1; lv >= 0; lv--)
+        for (guint g = 0; g < t->groups->len; g++) {
+            hcell *up = &g_array_index(t->groups, hcell, g);
+            if (up->level != lv || up->child < 0)
+                continue;
+            hcell *col = NULL;
+            for (guint c = 0; c < t->cols->len && !col; c++)
+                if (g_array_index(t->cols, hcell, c).id == up->child)
+                    col = &g_array_index(t->cols, hcell, c);
+            if (col && (fabs(centre(up) - centre(col)) <= tol || fabs(up->x0 - col->x0) <= tol ||
+                        fabs(up->x1 - col->x1) <= tol)) {
+                char *joined = g_strconcat(up->text, " ", col->text, NULL);
+                g_free(col->text);
+                col->text = joined;
+                col->x0 = fmin(col->x0, up->x0);
+                col->x1 = fmax(col->x1, up->x1);
+                up->child = -2;
+                up->first = up->last = -1;
+            } else {
+                up->child = up->first >= 0 ? -1 : -2;
+            }
+        }
 }
 
 /* ---- rows ---- */
@@ -763,18 +858,23 @@ static void emit_data(out *o, const pline *pre, const pline *l, const pline *pos
                       const double *cut, guint n)
 {
     GString **cell = g_new0(GString *, n ? n : 1);
+    double *end = g_new(double, n ? n : 1);   /* right end of the cell's last word */
     const pline *parts[3] = { pre, l, post };
     for (int p = 0; p < 3; p++) {
+        for (guint c = 0; c < n; c++)
+            end[c] = -INFINITY;
         for (guint k = 0; parts[p] && k < parts[p]->words->len; k++) {
             pword *w = word_at(parts[p], k);
             guint c = word_col(w, cut, n);
             if (!cell[c])
                 cell[c] = g_string_new(NULL);
-            else
+            else if (w->x0 - end[c] > 0.1 * parts[p]->h)   /* touching glyphs: one word */
                 g_string_append_c(cell[c], ' ');
             g_string_append(cell[c], w->text);
+            end[c] = w->x1;
         }
     }
+    g_free(end);
     char **cells = g_new0(char *, n ? n : 1);
     for (guint c = 0; c < n; c++)
         cells[c] = cell[c] ? g_string_free(cell[c], FALSE) : g_strdup("");
@@ -971,20 +1071,6 @@ static GPtrArray *data_lines(GPtrArray *cand)
     return rows;
 }
 
-/* Words' horizontal extent over `rows`. */
-static void extent(GPtrArray *rows, double *lo, double *hi)
-{
-    *lo = INFINITY;
-    *hi = -INFINITY;
-    for (guint i = 0; i < rows->len; i++) {
-        pline *l = g_ptr_array_index(rows, i);
-        for (guint k = 0; k < l->words->len; k++) {
-            *lo = fmin(*lo, word_at(l, k)->x0);
-            *hi = fmax(*hi, word_at(l, k)->x1);
-        }
-    }
-}
-
 /* Boundaries for a segment: from its row-like lines first, then again from those that
  * turned out to be table rows (a paragraph must not fill the gaps between columns). */
 static double *segment_cuts(const table *t, GPtrArray *cand)
@@ -1001,6 +1087,22 @@ static double *segment_cuts(const table *t, GPtrArray *cand)
         cut = column_cuts(t, kept);
     }
     g_ptr_array_free(kept, TRUE);
+    g_ptr_array_free(rows, TRUE);
+    return cut;
+}
+
+/* A new table's columns, group labels and wrapped names, settled on the data of its first
+ * segment; returns the boundaries. */
+static double *settle_table(table *t, GPtrArray *cand, double h)
+{
+    GPtrArray *rows = data_lines(cand);
+    double *cut = segment_cuts(t, cand);
+    group_spans(t, cut, rows, h);
+    settle_wraps(t, h);
+    g_free(cut);
+    cut = segment_cuts(t, cand);
+    group_spans(t, cut, rows, h);
+    table_key(t);
     g_ptr_array_free(rows, TRUE);
     return cut;
 }
@@ -1044,23 +1146,20 @@ int docs_pdf_build_rows(docs_book *bk, GPtrArray *lines, GPtrArray *rows, minca_
             g_ptr_array_free(cand, TRUE);
             goto done;
         }
+        g_free(cut);
+        cut = settle_table(t, cand, top->h);
         bool continues = cur && strcmp(cur->key, t->key) == 0 && top->page > last_page;
         if (continues) {
             table_free(t);
+            g_free(cut);
+            cut = segment_cuts(cur, cand);
         } else {
             table_free(cur);
             cur = t;
-        }
-        g_free(cut);
-        cut = segment_cuts(cur, cand);
-        guint n = cur->cols->len;
-        if (!continues) {
-            double lo, hi;
-            extent(cand, &lo, &hi);
-            group_spans(cur, cut, lo, hi, top->h);
             emit_band(&o, cur, b == 0);
             last_page = -1;
         }
+        guint n = cur->cols->len;
         GPtrArray *seg = segment_rows(cand, cut, n);
         emit_segment(&o, seg, cut, n);
         if (seg->len)
