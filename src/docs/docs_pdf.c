@@ -3,30 +3,17 @@
  * A PDF has no cells, only characters placed on pages. poppler runs in a child process
  * (docs_parse_isolated, as libfreexl does for XLS): it opens the bytes, and for every page
  * writes the page text and the rectangle of each character to a record stream. The parent
- * decodes the stream with bounds checks and rebuilds the table:
+ * decodes the stream with bounds checks (docs_pdf_from_stream: OCR word boxes come the same
+ * way) into
  *
  *   characters -> words (split at spaces and at horizontal gaps)
- *   words      -> lines (by vertical centre)
- *   the header line is the one with the most vehicle-list vocabulary (Marca, Año, Serie, ...);
- *   its words are grouped into header cells ("No. de Serie", "Suma Asegurada");
- *   between two header cells the column boundary is put in the widest vertical strip that the
- *   words of the data lines cross least (a header is often centred over a column whose values
- *   are left- or right-aligned, so the header words alone do not give the boundaries);
- *   every word of a data line goes to the column whose span it overlaps most.
+ *   words      -> lines (by vertical centre, after turning a tilted page back)
  *
- * Pages continue one table: a later page whose header repeats the first one re-derives the
- * boundaries from its own header, and what is above it (a repeated title) is skipped; page
- * numbers ("Página 1 de 2") are skipped. A header wrapped over two lines is joined, and so is
- * a data cell wrapped over two lines when the spacing shows which row the fragment belongs
- * to (find_fragments); an ambiguous fragment stays a row of its own. The book has one sheet named "" whose rows are the
- * header (row 0) and the lines after it numbered 1, 2, ... in print order, so a vehicle's row
- * is its position in the printed table. Cells are text, as in CSV. A TOTAL line is delivered
- * like any other line; table detection ends the table there.
- *
- * Without a recognisable header every line is delivered with its words grouped by gaps, so
- * table detection can report what it did not find. A password-protected, damaged, truncated
- * or image-only PDF fails with a readable reason; docs_limits bound pages (max_pages), the
- * decoded text (max_uncompressed_bytes), rows, columns and cell length. */
+ * and docs_pdf_table.c rebuilds the tables from the lines (header bands, columns from the
+ * data's gaps, several tables, continuation pages; the grid is described in docs.h).
+ * A password-protected, damaged, truncated or image-only PDF fails with a readable reason;
+ * docs_limits bound pages (max_pages), the decoded text (max_uncompressed_bytes), rows,
+ * columns and cell length. */
 #include "docs_pdf_internal.h"
 
 #include <math.h>
