@@ -203,7 +203,7 @@ static bool vehicle_like(const pline *l)
 static bool followed_by_data(GPtrArray *lines, guint i, const bool *skip)
 {
     int seen = 0;
-    for (guint k = i + 1; k < lines->len && seen < DATA_LOOKAHEAD; k++) {
+    for (guint k = i + 1; k < lines->len && k <= i + 8 * DATA_LOOKAHEAD && seen < DATA_LOOKAHEAD; k++) {
         if (skip[k])
             continue;
         pline *l = g_ptr_array_index(lines, k);
@@ -588,11 +588,27 @@ static double *column_cuts(const table *t, GPtrArray *rows)
     return cut;
 }
 
+/* The column (cut[] ascending) a word overlaps most: those holding its two ends, and the
+ * ones between them. */
+static guint col_at(double x, const double *cut, guint n)
+{
+    guint lo = 0, hi = n ? n - 1 : 0;   /* the column whose span holds x */
+    while (lo < hi) {
+        guint mid = (lo + hi) / 2;
+        if (x < cut[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
 static guint word_col(const pword *w, const double *cut, guint n)
 {
-    guint best = 0;
+    guint a = col_at(w->x0, cut, n), b = col_at(w->x1, cut, n);
+    guint best = a;
     double best_ov = -INFINITY;
-    for (guint c = 0; c < n; c++) {
+    for (guint c = a; c <= b && c < n; c++) {
         double lo = c == 0 ? -INFINITY : cut[c - 1], hi = c + 1 == n ? INFINITY : cut[c];
         double ov = fmin(w->x1, hi) - fmax(w->x0, lo);
         if (ov > best_ov + 1e-9) {
@@ -624,11 +640,7 @@ static guint straddles(const pline *l, const double *cut, guint n)
     double t = 0.25 * l->h;
     for (guint k = 0; k < l->words->len; k++) {
         pword *w = word_at(l, k);
-        for (guint c = 0; c + 1 < n; c++)
-            if (w->x0 < cut[c] - t && w->x1 > cut[c] + t) {
-                count++;
-                break;
-            }
+        count += w->x1 - w->x0 > 2 * t && col_at(w->x0 + t, cut, n) != col_at(w->x1 - t, cut, n);
     }
     return count;
 }
