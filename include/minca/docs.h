@@ -2,8 +2,8 @@
  *
  *   workbook (docs_book) -> sheets -> rows (docs_row) -> typed cells (docs_cell)
  *
- * Readers: XLSX (libzip + libxml2 streaming reader, no network, no external entities or DTD
- * loading), legacy XLS (BIFF through libfreexl, isolated in a child process), CSV (UTF-8 with
+ * Readers: XLSX and ODS (libzip + libxml2 streaming reader, no network, no external entities
+ * or DTD loading), legacy XLS (BIFF through libfreexl, isolated in a child process), CSV (UTF-8 with
  * or without BOM, UTF-16 with BOM, Windows-1252 / Latin-1 converted; delimiter sniffed among
  * , ; TAB |), the two fake ".xls" formats web systems export (an HTML page with tables, XML
  * Spreadsheet 2003), an already-split grid of strings (HTML tables extracted from a message
@@ -51,9 +51,10 @@ typedef enum {
     DOCS_FMT_PDF,          /* a PDF whose text layer holds the table (docs_pdf.c) */
     DOCS_FMT_IMAGE,        /* png / jpeg / gif: not a fleet list */
     DOCS_FMT_EMPTY,        /* zero bytes */
+    DOCS_FMT_ODS,          /* OpenDocument spreadsheet (LibreOffice Calc's own format) */
 } docs_format;
 
-/* "xlsx", "xls", "csv", "grid", "html", "xmlss", "pdf", "image", "empty", "unknown". */
+/* "xlsx", "xls", "csv", "grid", "html", "xmlss", "pdf", "ods", "image", "empty", "unknown". */
 const char *docs_format_name(docs_format f);
 /* Named sheets (xlsx, xls, xmlss): rows keep the sheet name. */
 bool docs_format_has_sheets(docs_format f);
@@ -61,7 +62,9 @@ bool docs_format_has_sheets(docs_format f);
 bool docs_format_text_cells(docs_format f);
 /* Looks only at the bytes: ZIP -> xlsx, OLE2/CFB -> xls, %PDF -> pdf, image magic -> image,
  * markup with the SpreadsheetML namespace -> xmlss, markup with <table> or <html> -> html,
- * other text without NUL bytes (or with a UTF-16 BOM) -> csv, otherwise unknown. */
+ * other text without NUL bytes (or with a UTF-16 BOM) -> csv, otherwise unknown; a ZIP that
+ * is an OpenDocument package (its mimetype entry, or content.xml without [Content_Types].xml)
+ * -> ods. */
 docs_format docs_sniff(const void *data, size_t len);
 
 typedef struct docs_limits {
@@ -70,6 +73,10 @@ typedef struct docs_limits {
     double max_ratio;                /* XLSX: uncompressed / compressed, per entry above 1 MiB */
     long max_rows;                   /* per sheet */
     int max_cols;                    /* per row */
+    long max_repeated_cells;         /* ODS: cells copied by repeat counts, per sheet (a few
+                                      * bytes may declare a million copies of a row; default
+                                      * 4,194,304); their text also counts against
+                                      * max_uncompressed_bytes */
     size_t max_cell_bytes;           /* one cell's text */
     int max_sheets;
     int max_pages;                   /* PDF: pages read */
@@ -95,7 +102,7 @@ typedef struct docs_cell {
     docs_cell_type type;
     /* Never NULL. TEXT: the text as stored. NUMBER: shortest form ("2019", "5970.41").
      * DATE: "YYYY-MM-DD" (or "YYYY-MM-DD HH:MM:SS" with a time part). BOOL: "TRUE"/"FALSE".
-     * EMPTY: "". */
+     * EMPTY: "". An ODS time of day is TEXT "HH:MM:SS" with the fraction of a day in number. */
     const char *text;
     double number;      /* NUMBER: value; DATE: serial day in the 1900 system; BOOL: 0 / 1 */
     unsigned flags;     /* DOCS_CELL_* */
@@ -144,7 +151,8 @@ int docs_sheet_next(docs_book *book, const docs_row **row, minca_err *err);
  * the DOCS_CELL_MERGED flags are there from the first row; for bigger sheets the list is
  * complete once docs_sheet_next() has returned 0 and cells are not flagged. XML Spreadsheet
  * 2003 (MergeAcross) and HTML (colspan) flag the covered cells without a range list; XLS
- * (freexl does not expose them), CSV and grids have none. */
+ * (freexl does not expose them), CSV and grids have none. ODS spans (number-columns-spanned /
+ * rows-spanned) are collected when the book opens: complete from the first row. */
 void docs_sheet_merges(const docs_book *book, const docs_range **ranges, int *n);
 
 /* Grid source: rows of strings (e.g. an HTML table). Build, then hand to docs_open_grid(). */

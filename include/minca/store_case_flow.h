@@ -47,6 +47,9 @@ int store_case_codify_progress(PGconn *c, long long case_id, minca_err *err);
 /* The status from the rows' decisions: review while a row needs a person (or there are no
  * rows), ready when every row has a decided key. An exported case stays exported. */
 int store_case_settle_status(PGconn *c, long long case_id, minca_err *err);
+/* A step of the case waits for something it needs (reason says what): the status stays, the
+ * reason shows it (unless exported). */
+int store_case_waiting(PGconn *c, long long case_id, const char *reason, minca_err *err);
 /* A step of the case failed for good: status error with reason (unless exported). */
 int store_case_mark_failed(PGconn *c, long long case_id, const char *reason, minca_err *err);
 /* Sets the broker of the case and of its message where none is set yet. */

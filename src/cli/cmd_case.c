@@ -145,7 +145,7 @@ static int rerun(PGconn *c, long long insurer_id, const char *cot)
     queue_dispatch(r, &job, 1);
     if (r)
         redisFree(r);
-    engine_opts o = {.threads = 1, .name = "rerun", .handlers = steps_handlers};
+    engine_opts o = {.threads = 1, .name = "rerun", .kinds = steps_kinds, .batch_id = batch};
     engine *e = engine_start(&o, &err);
     if (!e) {
         fprintf(stderr, "minca case: %s (the re-run stays queued for the workers)\n", err.msg);

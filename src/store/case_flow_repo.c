@@ -129,6 +129,17 @@ int store_case_settle_status(PGconn *c, long long case_id, minca_err *err)
                         &p);
 }
 
+int store_case_waiting(PGconn *c, long long case_id, const char *reason, minca_err *err)
+{
+    store_params p = {0};
+    store_param_ll(&p, case_id);
+    store_param_text(&p, reason);
+    return store_exec_p(c, err,
+                        "UPDATE cases SET status_reason = $2, updated_at = now()"
+                        " WHERE id = $1::bigint AND status <> 'exported'",
+                        &p);
+}
+
 int store_case_mark_failed(PGconn *c, long long case_id, const char *reason, minca_err *err)
 {
     store_params p = {0};
