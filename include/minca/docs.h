@@ -7,9 +7,21 @@
  * or without BOM, UTF-16 with BOM, Windows-1252 / Latin-1 converted; delimiter sniffed among
  * , ; TAB |), the two fake ".xls" formats web systems export (an HTML page with tables, XML
  * Spreadsheet 2003), an already-split grid of strings (HTML tables extracted from a message
- * body) and PDF lists with a text layer (poppler, isolated in a child process; the table is
- * rebuilt from the characters' positions into one sheet named "" whose header is row 0 and
- * whose data rows are numbered 1, 2, ... as printed, over all pages).
+ * body) and PDF lists with a text layer (poppler, isolated in a child process; the tables are
+ * rebuilt from the characters' positions into one sheet named "", see below).
+ *
+ * The PDF grid (also fed by OCR word boxes through the same record stream): the tables in
+ * reading order, each as its header band then its data rows, one cell per column the
+ * geometry found for that table (tables may differ in width). A band of several printed
+ * lines comes out as several rows, not composed: a row per line of group labels, the label
+ * repeated in every column it spans ("" elsewhere), then the row of column names (a name
+ * merged down the band's lines, or wrapped over two, is in that last row). The first
+ * table's row of names is row 0 (its group label rows -1, -2) and its data rows are 1, 2, ...
+ * as printed over all pages; every later row (a second table's band included) continues the
+ * numbering. A band repeated at the top of a continuation page is not emitted again; titles,
+ * text between tables, page headers, footers, page numbers and paragraphs (a conditions
+ * page) are not rows. TOTAL lines are delivered. Cells are text, as in CSV. A document with
+ * no recognisable header band gives every line, numbered from 1, its words grouped at gaps.
  * The format is sniffed from the bytes; the file name is only a hint for error messages.
  *
  * Rows are streamed: one sheet is open at a time and only the current row is held (plus the

@@ -3,31 +3,18 @@
  * A PDF has no cells, only characters placed on pages. poppler runs in a child process
  * (docs_parse_isolated, as libfreexl does for XLS): it opens the bytes, and for every page
  * writes the page text and the rectangle of each character to a record stream. The parent
- * decodes the stream with bounds checks and rebuilds the table:
+ * decodes the stream with bounds checks (docs_pdf_from_stream: OCR word boxes come the same
+ * way) into
  *
  *   characters -> words (split at spaces and at horizontal gaps)
- *   words      -> lines (by vertical centre)
- *   the header line is the one with the most vehicle-list vocabulary (Marca, Año, Serie, ...);
- *   its words are grouped into header cells ("No. de Serie", "Suma Asegurada");
- *   between two header cells the column boundary is put in the widest vertical strip that the
- *   words of the data lines cross least (a header is often centred over a column whose values
- *   are left- or right-aligned, so the header words alone do not give the boundaries);
- *   every word of a data line goes to the column whose span it overlaps most.
+ *   words      -> lines (by vertical centre, after turning a tilted page back)
  *
- * Pages continue one table: a later page whose header repeats the first one re-derives the
- * boundaries from its own header, and what is above it (a repeated title) is skipped; page
- * numbers ("Página 1 de 2") are skipped. A header wrapped over two lines is joined, and so is
- * a data cell wrapped over two lines when the spacing shows which row the fragment belongs
- * to (find_fragments); an ambiguous fragment stays a row of its own. The book has one sheet named "" whose rows are the
- * header (row 0) and the lines after it numbered 1, 2, ... in print order, so a vehicle's row
- * is its position in the printed table. Cells are text, as in CSV. A TOTAL line is delivered
- * like any other line; table detection ends the table there.
- *
- * Without a recognisable header every line is delivered with its words grouped by gaps, so
- * table detection can report what it did not find. A password-protected, damaged, truncated
- * or image-only PDF fails with a readable reason; docs_limits bound pages (max_pages), the
- * decoded text (max_uncompressed_bytes), rows, columns and cell length. */
-#include "docs_internal.h"
+ * and docs_pdf_table.c rebuilds the tables from the lines (header bands, columns from the
+ * data's gaps, several tables, continuation pages; the grid is described in docs.h).
+ * A password-protected, damaged, truncated or image-only PDF fails with a readable reason;
+ * docs_limits bound pages (max_pages), the decoded text (max_uncompressed_bytes), rows,
+ * columns and cell length. */
+#include "docs_pdf_internal.h"
 
 #include <math.h>
 #include <poppler.h>
@@ -137,37 +124,19 @@ int docs_pdf_child(const void *data, size_t len, int in_fd, FILE *f, const docs_
 
 /* ---- parent: stream -> words -> lines ---- */
 
-typedef struct pword {
-    char *text;
-    double x0, x1, y0, y1;
-} pword;
-
-typedef struct pline {
-    int page;
-    GPtrArray *words;   /* pword*, by x */
-    double yc, h;
-    char *folded;       /* the whole line, folded */
-} pline;
-
-typedef struct prow {
-    long number;
-    int n;
-    char **cells;
-} prow;
-
 typedef struct pdf {
     GPtrArray *rows;    /* prow* */
     guint next;
 } pdf;
 
-static void pword_free(gpointer p)
+void docs_pword_free(gpointer p)
 {
     pword *w = p;
     g_free(w->text);
     g_free(w);
 }
 
-static void pline_free(gpointer p)
+void docs_pline_free(gpointer p)
 {
     pline *l = p;
     g_ptr_array_free(l->words, TRUE);
@@ -175,7 +144,7 @@ static void pline_free(gpointer p)
     g_free(l);
 }
 
-static void prow_free(gpointer p)
+void docs_prow_free(gpointer p)
 {
     prow *r = p;
     for (int i = 0; i < r->n; i++)
@@ -334,9 +303,81 @@ static char *join_words(GPtrArray *words, guint from, guint to)
     return g_string_free(s, FALSE);
 }
 
-/* Words of one page (consumed) -> lines appended to `lines`, top to bottom. */
-static void page_lines(int page, GPtrArray *words, GPtrArray *lines)
+int docs_cmp_double(const void *a, const void *b)
 {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A scanned page is often slightly tilted: its lines climb or fall across the page and its
+ * columns lean. The tilt is the median slope of the runs of words that share a vertical
+ * centre (a run long enough to measure); the page's boxes are turned back by it. Text pages
+ * measure a slope of 0 and are left alone. */
+static void deskew(GPtrArray *words)
+{
+    if (words->len < 6)
+        return;
+    GPtrArray *by_y = g_ptr_array_sized_new(words->len);
+    for (guint i = 0; i < words->len; i++)
+        g_ptr_array_add(by_y, g_ptr_array_index(words, i));
+    g_ptr_array_sort(by_y, cmp_word_y);
+    GArray *slopes = g_array_new(FALSE, FALSE, sizeof(double));
+    guint start = 0;
+    for (guint i = 1; i <= by_y->len; i++) {
+        pword *f = g_ptr_array_index(by_y, start);
+        double fh = fmax(f->y1 - f->y0, 0.5), fyc = (f->y0 + f->y1) / 2;
+        if (i < by_y->len) {
+            pword *w = g_ptr_array_index(by_y, i);
+            double h = fmax(w->y1 - w->y0, 0.5);
+            if ((w->y0 + w->y1) / 2 - fyc <= 0.5 * fmin(h, fh))
+                continue;
+        }
+        /* words [start, i) form a run: least-squares slope of their centres */
+        guint n = i - start;
+        double sx = 0, sy = 0, sxx = 0, sxy = 0, lo = INFINITY, hi = -INFINITY;
+        for (guint k = start; k < i; k++) {
+            pword *w = g_ptr_array_index(by_y, k);
+            double x = (w->x0 + w->x1) / 2, y = (w->y0 + w->y1) / 2;
+            sx += x;
+            sy += y;
+            sxx += x * x;
+            sxy += x * y;
+            lo = fmin(lo, w->x0);
+            hi = fmax(hi, w->x1);
+        }
+        double den = n * sxx - sx * sx;
+        if (n >= 3 && hi - lo > 20 * fh && den > 0) {
+            double s = (n * sxy - sx * sy) / den;
+            if (isfinite(s))
+                g_array_append_val(slopes, s);
+        }
+        start = i;
+    }
+    g_ptr_array_free(by_y, TRUE);
+    double s = 0;
+    if (slopes->len >= 3) {
+        g_array_sort(slopes, docs_cmp_double);
+        s = g_array_index(slopes, double, slopes->len / 2);
+    }
+    g_array_free(slopes, TRUE);
+    if (fabs(s) < 0.002 || fabs(s) > 0.1)
+        return;
+    double c = 1 / sqrt(1 + s * s), sn = s * c;   /* cos and sin of the tilt */
+    for (guint i = 0; i < words->len; i++) {
+        pword *w = g_ptr_array_index(words, i);
+        double x = (w->x0 + w->x1) / 2, y = (w->y0 + w->y1) / 2;
+        double nx = x * c + y * sn, ny = y * c - x * sn;
+        w->x0 += nx - x;
+        w->x1 += nx - x;
+        w->y0 += ny - y;
+        w->y1 += ny - y;
+    }
+}
+
+/* Words of one page (consumed) -> lines appended to `lines`, top to bottom. */
+static void page_lines(int page, double page_h, GPtrArray *words, GPtrArray *lines)
+{
+    deskew(words);
     g_ptr_array_sort(words, cmp_word_y);
     pline *cur = NULL;
     double first_yc = 0, first_h = 0;
@@ -346,7 +387,8 @@ static void page_lines(int page, GPtrArray *words, GPtrArray *lines)
         if (!cur || yc - first_yc > 0.5 * fmin(h, first_h)) {
             cur = g_new0(pline, 1);
             cur->page = page;
-            cur->words = g_ptr_array_new_with_free_func(pword_free);
+            cur->page_h = page_h;
+            cur->words = g_ptr_array_new_with_free_func(docs_pword_free);
             g_ptr_array_add(lines, cur);
             first_yc = yc;
             first_h = h;
@@ -370,450 +412,6 @@ static void page_lines(int page, GPtrArray *words, GPtrArray *lines)
     }
 }
 
-/* ---- table ---- */
-
-typedef struct hcell {
-    char *text;
-    double x0, x1;
-} hcell;
-
-/* Words of a line grouped into cells: a gap wider than 0.6 x the line height starts a cell. */
-static GArray *group_cells(const pline *l)
-{
-    GArray *cells = g_array_new(FALSE, FALSE, sizeof(hcell));
-    guint start = 0;
-    for (guint i = 1; i <= l->words->len; i++) {
-        bool split = i == l->words->len;
-        if (!split) {
-            pword *a = g_ptr_array_index(l->words, i - 1), *b = g_ptr_array_index(l->words, i);
-            split = b->x0 - a->x1 > 0.6 * l->h;
-        }
-        if (!split)
-            continue;
-        hcell c = { join_words(l->words, start, i),
-                    ((pword *)g_ptr_array_index(l->words, start))->x0,
-                    ((pword *)g_ptr_array_index(l->words, i - 1))->x1 };
-        for (guint k = start; k < i; k++)
-            c.x1 = fmax(c.x1, ((pword *)g_ptr_array_index(l->words, k))->x1);
-        g_array_append_val(cells, c);
-        start = i;
-    }
-    return cells;
-}
-
-static void cells_free(GArray *cells)
-{
-    for (guint i = 0; cells && i < cells->len; i++)
-        g_free(g_array_index(cells, hcell, i).text);
-    if (cells)
-        g_array_free(cells, TRUE);
-}
-
-static bool is_total_line(const pline *l)
-{
-    return g_str_has_prefix(l->folded, "total") || g_str_has_prefix(l->folded, "gran total") ||
-           g_str_has_prefix(l->folded, "suma total");
-}
-
-static bool is_page_number(const pline *l)
-{
-    static GRegex *re;
-    if (!re)
-        re = g_regex_new("^(pagina|pag|page|hoja) [0-9]{1,4}( (de|of) [0-9]{1,4})?$"
-                         "|^[0-9]{1,4} (de|of) [0-9]{1,4}$", G_REGEX_OPTIMIZE, 0, NULL);
-    return re && g_regex_match(re, l->folded, 0, NULL);
-}
-
-typedef struct edge {
-    double x;
-    int d;   /* +1: a word starts covering, -1: it stops */
-} edge;
-
-static int cmp_edge(const void *a, const void *b)
-{
-    const edge *x = a, *y = b;
-    if (x->x != y->x)
-        return x->x < y->x ? -1 : 1;
-    return x->d - y->d;   /* stops before starts at the same x */
-}
-
-/* Column boundaries (n - 1 of them) between the header cells, from the data lines
- * lines[from..to): in the gap between two header cells, the middle of the widest strip
- * crossed by the fewest words. */
-static double *boundaries(GArray *hc, GPtrArray *lines, guint from, guint to)
-{
-    guint n = hc->len;
-    double *b = g_new0(double, n ? n : 1);
-    GArray *ev = g_array_new(FALSE, FALSE, sizeof(edge));
-    for (guint c = 0; c + 1 < n; c++) {
-        double L = g_array_index(hc, hcell, c).x1, R = g_array_index(hc, hcell, c + 1).x0;
-        b[c] = (L + R) / 2;
-        if (R - L < 0.01)
-            continue;
-        g_array_set_size(ev, 0);
-        for (guint i = from; i < to; i++) {
-            pline *l = g_ptr_array_index(lines, i);
-            if (is_total_line(l) || is_page_number(l))
-                continue;
-            for (guint k = 0; k < l->words->len; k++) {
-                pword *w = g_ptr_array_index(l->words, k);
-                if (w->x1 <= L || w->x0 >= R)
-                    continue;
-                edge s = { fmax(w->x0, L), 1 }, e = { fmin(w->x1, R), -1 };
-                g_array_append_val(ev, s);
-                g_array_append_val(ev, e);
-            }
-        }
-        g_array_sort(ev, cmp_edge);
-        int cov = 0, best_cov = -1;
-        double at = L, best_w = -1;
-        for (guint k = 0; k <= ev->len; k++) {
-            double x = k < ev->len ? g_array_index(ev, edge, k).x : R;
-            if (x > at) {   /* [at, x) has coverage cov */
-                if (best_cov < 0 || cov < best_cov || (cov == best_cov && x - at > best_w)) {
-                    best_cov = cov;
-                    best_w = x - at;
-                    b[c] = (at + x) / 2;
-                }
-                at = x;
-            }
-            if (k < ev->len)
-                cov += g_array_index(ev, edge, k).d;
-        }
-    }
-    g_array_free(ev, TRUE);
-    return b;
-}
-
-static void add_row(pdf *x, long number, GArray *cells)
-{
-    prow *r = g_new0(prow, 1);
-    r->number = number;
-    r->n = (int)cells->len;
-    r->cells = g_new0(char *, r->n ? r->n : 1);
-    for (int i = 0; i < r->n; i++)
-        r->cells[i] = g_strdup(g_array_index(cells, hcell, i).text);
-    g_ptr_array_add(x->rows, r);
-}
-
-static guint word_col(const pword *w, const double *b, guint n)
-{
-    guint best = 0;
-    double best_ov = -INFINITY;
-    for (guint c = 0; c < n; c++) {
-        double lo = c == 0 ? -INFINITY : b[c - 1], hi = c + 1 == n ? INFINITY : b[c];
-        double ov = fmin(w->x1, hi) - fmax(w->x0, lo);
-        if (ov > best_ov + 1e-9) {
-            best_ov = ov;
-            best = c;
-        }
-    }
-    return best;
-}
-
-/* One data line (with the fragments of its wrapped cells printed above / below it, may be
- * NULL) -> a row of n columns split at the boundaries. */
-static void add_data_row(pdf *x, long number, const pline *pre, const pline *l, const pline *post,
-                         const double *b, guint n)
-{
-    GString **cell = g_new0(GString *, n ? n : 1);
-    const pline *parts[3] = { pre, l, post };
-    for (int p = 0; p < 3; p++) {
-        for (guint k = 0; parts[p] && k < parts[p]->words->len; k++) {
-            pword *w = g_ptr_array_index(parts[p]->words, k);
-            guint c = word_col(w, b, n);
-            if (!cell[c])
-                cell[c] = g_string_new(NULL);
-            else
-                g_string_append_c(cell[c], ' ');
-            g_string_append(cell[c], w->text);
-        }
-    }
-    prow *r = g_new0(prow, 1);
-    r->number = number;
-    r->n = (int)n;
-    r->cells = g_new0(char *, n ? n : 1);
-    for (guint c = 0; c < n; c++)
-        r->cells[c] = cell[c] ? g_string_free(cell[c], FALSE) : g_strdup("");
-    g_free(cell);
-    g_ptr_array_add(x->rows, r);
-}
-
-static guint filled_cols(const pline *l, const double *b, guint n)
-{
-    bool *hit = g_new0(bool, n ? n : 1);
-    guint count = 0;
-    for (guint k = 0; k < l->words->len; k++) {
-        guint c = word_col(g_ptr_array_index(l->words, k), b, n);
-        count += !hit[c];
-        hit[c] = true;
-    }
-    g_free(hit);
-    return count;
-}
-
-static int cmp_uint(const void *a, const void *b)
-{
-    guint x = *(const guint *)a, y = *(const guint *)b;
-    return x < y ? -1 : x > y;
-}
-
-static int cmp_dbl(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Wrapped data cells. A cell wrapped over two lines leaves a fragment line holding a few
- * columns between two full lines. Bottom-aligned rows print the fragment above the rest of
- * its row, top-aligned ones below, so which row it belongs to shows in the spacing: from the
- * previous row's line to the first line of a row is the table's usual pitch, within a row
- * the (smaller) line spacing. A fragment joins its row only when the two distances tell
- * that clearly; otherwise it stays a line of its own. pre[k] / post[k] (indexes into lines,
- * -1 when none) receive, for each full line k in [from, to), the fragment printed above /
- * below it; joined[k] marks the fragments. */
-static void find_fragments(GPtrArray *lines, guint from, guint to, const double *b, guint n,
-                           int *pre, int *post, bool *joined)
-{
-    GArray *idx = g_array_new(FALSE, FALSE, sizeof(guint));
-    GArray *cnt = g_array_new(FALSE, FALSE, sizeof(guint));
-    for (guint k = from; k < to; k++) {
-        pline *l = g_ptr_array_index(lines, k);
-        if (is_total_line(l))
-            break;   /* the table ends there */
-        if (is_page_number(l))
-            continue;
-        guint c = filled_cols(l, b, n);
-        g_array_append_val(idx, k);
-        g_array_append_val(cnt, c);
-    }
-    if (idx->len < 3)
-        goto done;
-    guint *sorted = g_memdup2(cnt->data, cnt->len * sizeof(guint));
-    qsort(sorted, cnt->len, sizeof(guint), cmp_uint);
-    guint med = sorted[cnt->len / 2];
-    g_free(sorted);
-    guint full_min = med / 2 > 2 ? med / 2 : 2, frag_max = med / 3 > 1 ? med / 3 : 1;
-    if (frag_max >= full_min)
-        goto done;
-#define FULL(j) (g_array_index(cnt, guint, (j)) >= full_min)
-#define YC(j) (((pline *)g_ptr_array_index(lines, g_array_index(idx, guint, (j))))->yc)
-    GArray *pitch = g_array_new(FALSE, FALSE, sizeof(double));
-    for (guint j = 1; j < idx->len; j++)
-        if (FULL(j - 1) && FULL(j)) {
-            double d = YC(j) - YC(j - 1);
-            g_array_append_val(pitch, d);
-        }
-    if (pitch->len > 0) {
-        g_array_sort(pitch, cmp_dbl);
-        double p = g_array_index(pitch, double, pitch->len / 2);
-        for (guint j = 1; j + 1 < idx->len; j++) {
-            if (g_array_index(cnt, guint, j) > frag_max || !FULL(j - 1) || !FULL(j + 1))
-                continue;
-            guint f = g_array_index(idx, guint, j), a = g_array_index(idx, guint, j - 1),
-                  z = g_array_index(idx, guint, j + 1);
-            double da = YC(j) - YC(j - 1), dz = YC(j + 1) - YC(j);
-            if (da > 1.15 * dz && fabs(da - p) <= 0.2 * p && pre[z - from] < 0) {
-                pre[z - from] = (int)f;
-                joined[f - from] = true;
-            } else if (dz > 1.15 * da && fabs(dz - p) <= 0.2 * p && post[a - from] < 0) {
-                post[a - from] = (int)f;
-                joined[f - from] = true;
-            }
-        }
-    }
-#undef FULL
-#undef YC
-    g_array_free(pitch, TRUE);
-done:
-    g_array_free(idx, TRUE);
-    g_array_free(cnt, TRUE);
-}
-
-/* A header wrapped over two lines: bottom-aligned cells ("No. de" over "Serie" beside a
- * one-line "Marca") put the first part on the line above the header, top-aligned ones the
- * rest on the line below. Such a line is close to the header, holds no digit (every vehicle
- * row has a year, a serial or an amount) and, above the header, lies over a few header cells
- * only (a title does not); its words join the header cells they sit over. */
-static int nearest_cell(GArray *hc, const pword *w, double *overlap)
-{
-    int best = 0;
-    double best_d = INFINITY;
-    *overlap = 0;
-    for (guint c = 0; c < hc->len; c++) {
-        hcell *h = &g_array_index(hc, hcell, c);
-        double ov = fmin(w->x1, h->x1) - fmax(w->x0, h->x0);
-        double d = ov > 0 ? -ov : fabs((w->x0 + w->x1) / 2 - (h->x0 + h->x1) / 2);
-        if (d < best_d) {
-            best_d = d;
-            best = (int)c;
-            *overlap = ov > 0 ? ov : 0;
-        }
-    }
-    return best;
-}
-
-static bool has_digit(const char *s)
-{
-    for (; *s; s++)
-        if (g_ascii_isdigit(*s))
-            return true;
-    return false;
-}
-
-static bool header_continues(GArray *hc, const pline *h, const pline *l, bool above)
-{
-    double dist = above ? h->yc - l->yc : l->yc - h->yc;
-    if (l->page != h->page || dist <= 0 || dist > 1.6 * h->h || hc->len == 0 || l->words->len == 0)
-        return false;
-    if (has_digit(l->folded))
-        return false;
-    int *cell = g_new0(int, l->words->len);
-    bool ok = true;
-    if (above) {
-        guint touched = 0;
-        bool *hit = g_new0(bool, hc->len);
-        for (guint k = 0; k < l->words->len && ok; k++) {
-            pword *w = g_ptr_array_index(l->words, k);
-            double ov;
-            cell[k] = nearest_cell(hc, w, &ov);
-            ok = ov >= 0.5 * (w->x1 - w->x0);
-            touched += !hit[cell[k]];
-            hit[cell[k]] = true;
-        }
-        ok = ok && touched <= (hc->len / 2 > 1 ? hc->len / 2 : 1);
-        g_free(hit);
-    } else {
-        for (guint k = 0; k < l->words->len; k++) {
-            double ov;
-            cell[k] = nearest_cell(hc, g_ptr_array_index(l->words, k), &ov);
-        }
-    }
-    if (ok) {
-        /* above: prepend in reverse so the words keep their order */
-        for (guint q = 0; q < l->words->len; q++) {
-            guint k = above ? l->words->len - 1 - q : q;
-            pword *w = g_ptr_array_index(l->words, k);
-            hcell *hcl = &g_array_index(hc, hcell, cell[k]);
-            char *t = above ? g_strconcat(w->text, " ", hcl->text, NULL)
-                            : g_strconcat(hcl->text, " ", w->text, NULL);
-            g_free(hcl->text);
-            hcl->text = t;
-            hcl->x0 = fmin(hcl->x0, w->x0);
-            hcl->x1 = fmax(hcl->x1, w->x1);
-        }
-    }
-    g_free(cell);
-    return ok;
-}
-
-static int header_score(const pline *l)
-{
-    if (l->words->len < 2)
-        return 0;
-    return docs_header_vocab_count(l->folded);
-}
-
-/* Lines of the whole document -> rows. */
-static int build_rows(docs_book *bk, pdf *x, GPtrArray *lines, minca_err *err)
-{
-    int best = 0;
-    guint hi = 0;
-    for (guint i = 0; i < lines->len; i++) {
-        int s = header_score(g_ptr_array_index(lines, i));
-        if (s > best) {
-            best = s;
-            hi = i;
-        }
-    }
-    if (best < 2) {
-        /* No header: every line, its words grouped by gaps. */
-        for (guint i = 0; i < lines->len; i++) {
-            GArray *cells = group_cells(g_ptr_array_index(lines, i));
-            add_row(x, (long)i + 1, cells);
-            cells_free(cells);
-        }
-        return 0;
-    }
-    pline *header = g_ptr_array_index(lines, hi);
-    GArray *hc = group_cells(header);
-    if (hc->len > (guint)bk->lim.max_cols) {
-        minca_err_set(err, "%s: the header line has %u columns, beyond the column limit "
-                           "(max_cols = %d)", docs_book_label(bk), hc->len, bk->lim.max_cols);
-        cells_free(hc);
-        return -1;
-    }
-    guint i = hi + 1;
-    if (hi > 0)
-        header_continues(hc, header, g_ptr_array_index(lines, hi - 1), true);
-    if (i < lines->len && header_continues(hc, header, g_ptr_array_index(lines, i), false))
-        i++;
-    add_row(x, 0, hc);
-    int repeat_min = best * 2 / 3 > 2 ? best * 2 / 3 : 2;
-    long number = 0;
-    double *b = NULL;
-    int page = header->page;
-    bool first = true;
-    while (i <= lines->len) {
-        /* lines[i..end) are this page's data lines */
-        guint end = i;
-        while (end < lines->len && ((pline *)g_ptr_array_index(lines, end))->page == page)
-            end++;
-        if (!first) {
-            /* A repeated header on this page (the same words, or as much vocabulary and no
-             * digit, which every vehicle row has): skip what is above it, take its columns. */
-            for (guint k = i; k < end; k++) {
-                pline *l = g_ptr_array_index(lines, k);
-                if (strcmp(l->folded, header->folded) == 0 ||
-                    (header_score(l) >= repeat_min && !has_digit(l->folded))) {
-                    GArray *again = group_cells(l);
-                    if (k > i)
-                        header_continues(again, l, g_ptr_array_index(lines, k - 1), true);
-                    bool wrapped = k + 1 < end &&
-                                   header_continues(again, l, g_ptr_array_index(lines, k + 1), false);
-                    if (again->len == hc->len) {
-                        cells_free(hc);
-                        hc = again;
-                        g_free(b);
-                        b = NULL;
-                    } else {
-                        cells_free(again);
-                    }
-                    i = k + 1 + wrapped;
-                    break;
-                }
-            }
-        }
-        if (!b)
-            b = boundaries(hc, lines, i, end);
-        guint span = end > i ? end - i : 1;
-        int *pre = g_new(int, span), *post = g_new(int, span);
-        bool *joined = g_new0(bool, span);
-        for (guint k = 0; k < span; k++)
-            pre[k] = post[k] = -1;
-        find_fragments(lines, i, end, b, hc->len, pre, post, joined);
-        for (guint k = i; k < end; k++) {
-            pline *l = g_ptr_array_index(lines, k);
-            if (is_page_number(l) || joined[k - i])
-                continue;
-            add_data_row(x, ++number, pre[k - i] >= 0 ? g_ptr_array_index(lines, (guint)pre[k - i]) : NULL,
-                         l, post[k - i] >= 0 ? g_ptr_array_index(lines, (guint)post[k - i]) : NULL,
-                         b, hc->len);
-        }
-        g_free(pre);
-        g_free(post);
-        g_free(joined);
-        first = false;
-        if (end >= lines->len)
-            break;
-        i = end;
-        page = ((pline *)g_ptr_array_index(lines, end))->page;
-    }
-    g_free(b);
-    cells_free(hc);
-    return 0;
-}
-
 static int corrupt(docs_book *b, minca_err *err)
 {
     return minca_err_set(err, "%s: the PDF parser returned inconsistent data; the file is damaged",
@@ -825,7 +423,7 @@ static int decode(docs_book *b, const unsigned char *buf, size_t len, GPtrArray 
                   size_t *n_words, minca_err *err)
 {
     size_t pos = 0;
-    GPtrArray *words = g_ptr_array_new_with_free_func(pword_free);
+    GPtrArray *words = g_ptr_array_new_with_free_func(docs_pword_free);
     int rc = 0;
     while (pos < len) {
         uint8_t tag = buf[pos++];
@@ -850,8 +448,8 @@ static int decode(docs_book *b, const unsigned char *buf, size_t len, GPtrArray 
         upright(valid, rects, n);
         page_words(valid, rects, n, words);
         *n_words += words->len;
-        page_lines((int)page, words, lines);
-        g_ptr_array_set_free_func(words, pword_free);
+        page_lines((int)page, isfinite(h) && h > 0 && h < 1e7 ? h : 0, words, lines);
+        g_ptr_array_set_free_func(words, docs_pword_free);
         g_free(valid);
         g_free(text);
         g_free(rects);
@@ -909,17 +507,17 @@ int docs_pdf_from_stream(const unsigned char *buf, size_t n, docs_book *b, minca
     pdf *x = b->impl;
     if (!x) {
         x = g_new0(pdf, 1);
-        x->rows = g_ptr_array_new_with_free_func(prow_free);
+        x->rows = g_ptr_array_new_with_free_func(docs_prow_free);
         b->impl = x;
     }
-    GPtrArray *lines = g_ptr_array_new_with_free_func(pline_free);
+    GPtrArray *lines = g_ptr_array_new_with_free_func(docs_pline_free);
     size_t n_words = 0;
     int rc = decode(b, buf, n, lines, &n_words, err);
     if (rc == 0 && n_words == 0)
         rc = minca_err_set(err, "%s: the PDF has no text layer (a scan?); ask the broker for the "
                                 "spreadsheet", docs_book_label(b));
     if (rc == 0)
-        rc = build_rows(b, x, lines, err);
+        rc = docs_pdf_build_rows(b, lines, x->rows, err);
     if (rc == 0)
         docs_book_add_sheet(b, "", false);
     g_ptr_array_free(lines, TRUE);
@@ -929,7 +527,7 @@ int docs_pdf_from_stream(const unsigned char *buf, size_t n, docs_book *b, minca
 int docs_pdf_open(const void *data, size_t len, docs_book *b, minca_err *err)
 {
     pdf *x = g_new0(pdf, 1);
-    x->rows = g_ptr_array_new_with_free_func(prow_free);
+    x->rows = g_ptr_array_new_with_free_func(docs_prow_free);
     b->impl = x;
     if (!has_eof_marker(data, len))
         return minca_err_set(err, "%s: not a readable PDF document: it is truncated (no end-of-file "

@@ -131,6 +131,56 @@ sys.path.insert(0, os.path.join(root, "tests", "fixtures", "docs"))
 import make_pdf_fixtures
 for name, data in make_pdf_fixtures.fixtures().items():
     put("pdf", name, data)
+
+# Record streams as the parser child (or OCR) hands them to the table builder: 'P' u32 page
+# f64 width f64 height u32 len text u32 n {f64 x1 y1 x2 y2}*n, one rectangle per character.
+import struct, math
+
+def stream(pages, tilt=0.0, jitter=0.0):
+    out = b""
+    for no, words in enumerate(pages):
+        text, rects = "", []
+        for k, (x, y, align, w) in enumerate(words):
+            width = 5.0 * len(w)
+            x = x - width if align == "r" else x - width / 2 if align == "c" else x
+            for i, ch in enumerate(w):
+                cx, cy = x + 5.0 * i + 2.5, y
+                tx, ty = cx - tilt * cy, cy + tilt * cx
+                d = jitter * math.sin(7.0 * k + i)
+                text += ch
+                rects.append((tx - 2.2 + d, ty - 4 - d, tx + 2.2 + d, ty + 4 - d))
+            text += " "
+            rects.append((0.0, 0.0, 0.0, 0.0))
+        t = text.encode("utf-8")
+        out += b"P" + struct.pack("<Iddi", no, 842.0, 595.0, len(t))[:24] + t
+        out += struct.pack("<I", len(rects)) + b"".join(struct.pack("<4d", *r) for r in rects)
+    return out
+
+def band(y, names, groups=()):
+    return [(x, y - 6, "c", g) for x, g in groups] + [(x, y, "c", n) for x, n in names]
+
+def rows(y0, n, cols, pitch=11):
+    out = []
+    for i in range(n):
+        for x, align, fmt in cols:
+            out.append((x, y0 + pitch * i, align, fmt.format(i=i + 1, v=800000 + i)))
+    return out
+
+CARS = [(50, "c", "{i}"), (80, "l", "NISSAN"), (180, "l", "VERSA"), (300, "c", "2019"),
+        (380, "c", "3N1CN7AD5KK{v}"), (500, "r", "$350,000.00")]
+TRUCKS = [(50, "c", "{i}"), (80, "l", "ISUZU"), (180, "l", "ELF"), (300, "c", "2022"),
+          (360, "c", "3.5"), (440, "c", "JAANKR55EM7{v}"), (560, "r", "$650,000.00"), (600, "l", "CARGA")]
+NAMES = [(50, "NO."), (120, "MARCA"), (220, "MODELO"), (300, "ANO"), (380, "SERIE"), (455, "SUMA")]
+TNAMES = [(50, "NO."), (120, "MARCA"), (220, "MODELO"), (300, "ANO"), (360, "TON"), (440, "SERIE"),
+          (540, "SUMA"), (610, "USO")]
+two_tables = ([(40, 60, "l", "AUTOS")] + band(100, NAMES, [(200, "VEHICULO")]) + rows(112, 4, CARS)
+              + [(40, 170, "l", "CAMIONES")] + band(190, TNAMES) + rows(202, 3, TRUCKS))
+put("pdf", "stream_two_tables.bin", stream([two_tables]))
+put("pdf", "stream_continued.bin", stream([band(100, NAMES) + rows(112, 30, CARS),
+                                           band(100, NAMES) + rows(112, 5, CARS)
+                                           + [(40, 200, "l", "TOTAL"), (500, 200, "r", "$12,250,000.00")],
+                                           [(40, 80, "l", "Condiciones: deducible 5% en modelos 2019")]]))
+put("pdf", "stream_tilted.bin", stream([two_tables], tilt=0.017, jitter=0.6))
 real = os.path.join(os.environ.get("MINCA_SHARED") or os.path.join(root, "..", "shared"), "data", "inbox_real_dev")
 for path in sorted(glob.glob(os.path.join(real, "*.eml"))):   # spreadsheets saved by Calc
     import email
