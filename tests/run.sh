@@ -54,8 +54,10 @@ names=()               # in the order they are reported
 declare -A CMD KIND LIMIT SERVERS SERIAL
 # runner_tag FILE WORD: the script's head comment has "# runner: ... WORD".
 runner_tag() { sed -n '1,30{/^# runner:/p}' "$1" | grep -qw -- "$2"; }
+# An AddressSanitizer build runs several times slower: its suites get twice the time.
+case "$BUILD" in *asan*) LIMIT_SCALE=2 ;; *) LIMIT_SCALE=1 ;; esac
 add_suite() { # NAME KIND TIMEOUT_SECONDS COMMAND
-  names+=("$1"); KIND[$1]=$2; LIMIT[$1]=$3; CMD[$1]=$4
+  names+=("$1"); KIND[$1]=$2; LIMIT[$1]=$(($3 * LIMIT_SCALE)); CMD[$1]=$4
   SERVERS[$1]=0; SERIAL[$1]=0
   if [ "$2" != unit ]; then
     runner_tag "$4" no-servers || SERVERS[$1]=1
