@@ -84,16 +84,19 @@ run: deps
 	@$(MAKE) --no-print-directory build
 	@scripts/run-demo.sh
 
+# The build before the tests uses every core, as the test runner does (MINCA_TEST_JOBS).
+NPROC     := $(shell nproc 2>/dev/null || echo 2)
+
 test: deps
-	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory -j$(NPROC) build
 	@tests/run.sh build
 
 test-asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan build
+	@$(MAKE) --no-print-directory -j$(NPROC) BUILD=build-asan build
 	@tests/run.sh build-asan
 
 bench: deps
-	@$(MAKE) --no-print-directory build $(BENCH_BINS)
+	@$(MAKE) --no-print-directory -j$(NPROC) build $(BENCH_BINS)
 	@tests/bench/run.sh build
 
 fuzz:

@@ -73,9 +73,12 @@ printf 'first scrape (folds the load'"'"'s pending deltas): %.1f ms, %s codifier
 printf '/metrics scrape over HTTP, %s runs:                 median %s ms, p95 %s ms, max %s ms\n' "$SCRAPES" "$median" "$p95" "$max"
 printf 'baseline SELECT count(*) FROM cases, vehicle_rows:   %s ms (best of 5, server time)\n' "$count_ms"
 printf 'baseline codifier counters straight from matches:    %s ms (best of 5, server time)\n' "$naive_ms"
-if awk -v m="$median" 'BEGIN {exit !(m < 100)}'; then
-  echo "metrics_scrape: ok (median under 100 ms)"
+# The bar is the baseline of the same run, so that a machine busy with other work moves both:
+# a scrape must cost less than counting the two tables once (unloaded: 3 to 5 ms against 55 to
+# 70 ms).
+if awk -v m="$median" -v b="$count_ms" 'BEGIN {exit !(m < b)}'; then
+  echo "metrics_scrape: ok (median $median ms, under the $count_ms ms of counting the tables)"
 else
-  echo "metrics_scrape: FAILED (median $median ms, the bar is 100 ms)"
+  echo "metrics_scrape: FAILED (median $median ms, not under the $count_ms ms of counting the tables)"
   exit 1
 fi

@@ -7,6 +7,10 @@ cd "$(dirname "$0")/../.."
 BUILD=${1:-build}
 case "$BUILD" in /*) export MINCA_BIN="$BUILD/minca" ;; *) export MINCA_BIN="$PWD/$BUILD/minca" ;; esac
 export MINCA_SRC="$PWD" LC_ALL=C.UTF-8
+# The benchmark programs (BUILD/bench/bench_*) do not sit where the binary looks for its data
+# (BUILD/minca, beside migrations/ one level up): point every program at the source tree, so
+# a fresh clone needs nothing installed.
+export MINCA_SHARE="$PWD"
 export MINCA_HOME=$(mktemp -d /tmp/minca-bench.XXXXXX)
 chmod 755 "$MINCA_HOME"
 unset MINCA_DATABASE_URL MINCA_REDIS_URL

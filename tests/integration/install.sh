@@ -2,6 +2,7 @@
 # make install into a staging directory (DESTDIR, PREFIX): the installed binary, run from
 # another directory with no source tree around it, finds its data (migrations, codifier
 # tables, profiles, templates, demo catalog).
+# runner: no-servers (make install and the installed binary on files)
 source "$(dirname "$0")/../lib.sh"
 
 build=$(basename "$(dirname "$MINCA")")

@@ -11,7 +11,6 @@ export GRAPH_STUB_SECRET="graph-secret-$RANDOM$RANDOM"
 python3 "$SRC/tests/tools/graph_stub.py" "$ST" 2>"$ST/stderr" &
 stub=$!
 hookpid=
-trap 'kill $stub $hookpid 2>/dev/null' EXIT
 for _ in $(seq 1 100); do [ -f "$ST/port" ] && break; sleep 0.05; done
 PORT=$(cat "$ST/port")
 G="http://127.0.0.1:$PORT"

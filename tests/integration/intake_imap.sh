@@ -12,7 +12,7 @@ if ! dovecot_start "$DV" 2>"$T_TMP/dovecot.err"; then
   skip "IMAP intake against Dovecot" "Dovecot cannot run here: $(cat "$T_TMP/dovecot.err")"
   finish; exit 0
 fi
-trap 'dovecot_stop "$DV"' EXIT
+on_exit 'dovecot_stop "$DV"'
 export MINCA_TEST_IMAP_PASSWORD="$DOVECOT_PASS"
 cat >"$T_TMP/config.yaml" <<CONF
 insurer: demo

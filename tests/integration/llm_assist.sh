@@ -17,7 +17,6 @@ stub_log="$T_TMP/stub.log" mode_file="$T_TMP/mode" port_file="$T_TMP/port"
 echo ok > "$mode_file"
 python3 "$SRC/tests/tools/llm_stub.py" --port-file "$port_file" --log "$stub_log" --mode-file "$mode_file" &
 stub_pid=$!
-trap 'kill $stub_pid 2>/dev/null' EXIT
 for _ in $(seq 50); do [ -s "$port_file" ] && break; sleep 0.1; done
 port=$(cat "$port_file" 2>/dev/null)
 [ -n "$port" ] || { not_ok "the stub started"; finish; exit 1; }

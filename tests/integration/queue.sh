@@ -2,6 +2,7 @@
 # The job queue under failure: dead jobs, kill -9 of a worker, Redis flushed and restarted,
 # PostgreSQL restarted, and a soak of 1,000 emails through two workers and a batch at once.
 # Uses its own servers (it restarts them), not the suite's shared ones.
+# runner: no-servers (starts and restarts its own)
 source "$(dirname "$0")/../lib.sh"
 unset MINCA_DATABASE_URL MINCA_REDIS_URL
 export MINCA_HOME="$T_TMP/home" MINCA_INSURER=demo MINCA_LEASE_SECONDS=3 MINCA_PG_FAST=1
@@ -27,6 +28,9 @@ wait_for() {
 }
 # start_worker NAME [THREADS]: a background worker; its pid in WPID.
 start_worker() { "$MINCA" worker --threads "${2:-2}" >"$T_TMP/$1.log" 2>&1 & WPID=$!; }
+q_ge() { local v; v=$(q "$1" 2>/dev/null); [[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -ge "$2" ]; }
+# batch_started N0: waits until jobs beyond the N0 there were are queued (a batch is under way).
+batch_started() { wait_until 30 q_ge "SELECT count(*) FROM jobs" $(($1 + 1)); }
 
 # --- a handler that always fails ends dead, visibly, without blocking others -----------
 "$MINCA" jobs probe --fail "boom on purpose" --attempts 3 >/dev/null
@@ -57,7 +61,10 @@ kill -TERM "$w2"; wait "$w2"
 python3 "$GEN" 30 "$T_TMP/kill" --rows 40 --prefix kill
 "$MINCA" batch --no-wait "$T_TMP/kill" >/dev/null
 for round in 1 2 3; do
-  start_worker "k$round" 2; w=$WPID; sleep 0.7; kill -9 "$w"; wait "$w" 2>/dev/null
+  # killed in the middle of its work: once it runs a job (workers are named worker@host:PID/N)
+  start_worker "k$round" 2; w=$WPID
+  wait_until 30 q_ge "SELECT count(*) FROM jobs WHERE state = 'running' AND worker LIKE '%:$w/%'" 1
+  kill -9 "$w"; wait "$w" 2>/dev/null
 done
 start_worker k4 2; w=$WPID
 check "after repeated kill -9 every job of the batch finishes" wait_for 120 \
@@ -69,27 +76,33 @@ kill -TERM "$w"; wait "$w"
 
 # --- Redis flushed / restarted during a batch ------------------------------------------
 python3 "$GEN" 40 "$T_TMP/flush" --rows 5 --prefix flush
+n0=$(q "SELECT count(*) FROM jobs")
 "$MINCA" batch --threads 2 "$T_TMP/flush" >"$T_TMP/flush.out" 2>&1 & b=$!
-sleep 0.5; redis-cli -s "$REDIS_SOCK" FLUSHALL >/dev/null
+batch_started "$n0"; redis-cli -s "$REDIS_SOCK" FLUSHALL >/dev/null
 wait "$b"; rc=$?
 check_eq "FLUSHALL during a batch: the batch still succeeds" "0" "$rc"
 check_eq "FLUSHALL during a batch: every email ingested" "40" "$(q "SELECT count(*) FROM cases k JOIN messages m ON m.id = k.message_id WHERE m.message_id LIKE '<flush-%'")"
 
 python3 "$GEN" 40 "$T_TMP/rr" --rows 5 --prefix rr
+n0=$(q "SELECT count(*) FROM jobs")
 "$MINCA" batch --threads 2 "$T_TMP/rr" >"$T_TMP/rr.out" 2>&1 & b=$!
-sleep 0.5; redis-cli -s "$REDIS_SOCK" SHUTDOWN NOSAVE >/dev/null 2>&1; sleep 1; "$MINCA" db start >/dev/null
+batch_started "$n0"; redis-cli -s "$REDIS_SOCK" SHUTDOWN NOSAVE >/dev/null 2>&1
+sleep 1   # Redis stays down a moment: the batch meets the outage
+"$MINCA" db start >/dev/null
 wait "$b"; rc=$?
 check_eq "Redis restart during a batch: the batch still succeeds" "0" "$rc"
 check_eq "Redis restart during a batch: every email ingested" "40" "$(q "SELECT count(*) FROM cases k JOIN messages m ON m.id = k.message_id WHERE m.message_id LIKE '<rr-%'")"
 
 # --- PostgreSQL restarted during a batch -------------------------------------------------
 python3 "$GEN" 200 "$T_TMP/pgr" --rows 5 --prefix pgr
+n0=$(q "SELECT count(*) FROM jobs")
 "$MINCA" batch --threads 2 "$T_TMP/pgr" >"$T_TMP/pgr.out" 2>&1 & b=$!
-sleep 0.3
+batch_started "$n0"
 pgdata=$("$MINCA" db status | sed -n 's/^  data: //p')
 pgpid=$(head -1 "$pgdata/postmaster.pid")
-kill -INT "$pgpid"; while kill -0 "$pgpid" 2>/dev/null; do sleep 0.1; done
-sleep 1; "$MINCA" db start >/dev/null
+kill -INT "$pgpid"; wait_until 60 gone "$pgpid"
+sleep 1   # PostgreSQL stays down a moment: the batch meets the outage
+"$MINCA" db start >/dev/null
 wait "$b"; rc=$?
 check_eq "PostgreSQL restart during a batch: the batch still succeeds" "0" "$rc"
 [ "$rc" = 0 ] || tail -20 "$T_TMP/pgr.out" >&2

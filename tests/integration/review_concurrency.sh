@@ -76,9 +76,9 @@ for _ in $(seq 3); do
   # A third session holds the case row for a moment, so the undo is in flight (waiting) when
   # ready starts; then both go on.
   psql "$MINCA_DATABASE_URL" -X -q -c "BEGIN; SELECT 1 FROM cases WHERE cot = '$cot' FOR UPDATE; SELECT pg_sleep(2.5); COMMIT;" >/dev/null 2>&1 &
-  sleep 0.3
+  wait_until 30 sql_is "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'" 1
   MINCA_USER=dora "$MINCA" review "$cot" undo >/dev/null 2>&1 &
-  sleep 1
+  wait_until 10 sql_ge "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'" 1
   MINCA_USER=eli "$MINCA" review "$cot" ready >/dev/null 2>&1 &
   wait
   st=$(psql_q "SELECT k.status || ' ' || count(*) FILTER (WHERE x.decision IS NULL OR x.decision IN ('needs_review', 'no_match'))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Embedded servers: start, already running, stop, stale pid files, as root and as an
 # unprivileged user. Uses its own MINCA_HOME (not the suite's shared servers).
+# runner: no-servers (starts, kills and stops its own)
 source "$(dirname "$0")/../lib.sh"
 unset MINCA_DATABASE_URL MINCA_REDIS_URL
 export MINCA_HOME="$T_TMP/home"
@@ -44,8 +45,8 @@ pgdata=$("$MINCA" db status | sed -n 's/^  data: //p')
 pgpid=$(head -1 "$pgdata/postmaster.pid")
 redispid=$(cat "$MINCA_HOME/run/redis.pid")
 kill -9 "$pgpid" "$redispid" 2>/dev/null
-for _ in $(seq 50); do kill -0 "$pgpid" 2>/dev/null || break; sleep 0.1; done
-sleep 0.5
+wait_until 10 gone "$pgpid"
+wait_until 10 gone "$redispid"
 echo 2147480000 > "$MINCA_HOME/run/redis.pid"
 check "db start recovers from stale pid files after a crash" "$MINCA" db start
 check "db status after recovery" "$MINCA" db status
@@ -94,6 +95,7 @@ out=$(MINCA_PG_FAST=1 MINCA_HOME="$fasthome" "$MINCA" db status 2>&1)
 check_match "a test cluster under the temp directory runs without fsync, and db status says so" "durability: OFF" "$out"
 MINCA_HOME="$fasthome" "$MINCA" db stop >/dev/null 2>&1
 realhome=$(mktemp -d /var/tmp/minca-real.XXXXXX); chmod 755 "$realhome"
+t_dir "$realhome"; on_exit 'rm -rf "$realhome"'   # outside T_TMP: its servers and files go on exit too
 MINCA_PG_FAST=1 MINCA_HOME="$realhome/home" "$MINCA" db start >/dev/null 2>&1
 out=$(MINCA_PG_FAST=1 MINCA_HOME="$realhome/home" "$MINCA" db status 2>&1)
 check_match "a cluster elsewhere keeps fsync on despite MINCA_PG_FAST=1" "durability: on" "$out"

@@ -16,7 +16,7 @@ psql_q "CREATE SEQUENCE t_stall_once;
         CREATE TRIGGER t_stall BEFORE INSERT ON cases FOR EACH ROW EXECUTE FUNCTION t_stall();"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
-trap cleanup EXIT
+on_exit cleanup
 wait_sql() { # SECONDS SQL EXPECTED
   local deadline=$((SECONDS + $1)) got
   while [ $SECONDS -lt "$deadline" ]; do got=$(psql_q "$2" 2>/dev/null); [ "$got" = "$3" ] && return 0; sleep 0.1; done
@@ -28,9 +28,9 @@ mk_eml "<stall-1@corredor-prueba.mx>" "Flotilla uno" >"$T_TMP/1.eml"
 check "the first worker is inside the case insert, holding the COT row" \
   wait_sql 30 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'INSERT INTO cases%'" "1"
 kill -STOP "$w1"
-sleep 2.5   # the trigger's sleep ends: the stopped worker's transaction is idle, still open
-check_eq "the stopped worker's transaction still holds the COT row" "1" \
-  "$(psql_q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'")"
+# once the trigger's sleep ends, the stopped worker's transaction is idle, still open
+check "the stopped worker's transaction still holds the COT row" \
+  wait_sql 30 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'" "1"
 "$MINCA" worker --threads 1 >"$T_TMP/w2.log" 2>&1 & w2=$!; pids+=("$w2")
 mk_eml "<stall-2@corredor-prueba.mx>" "Flotilla dos" >"$T_TMP/2.eml"
 t0=$(date +%s.%N)
@@ -47,7 +47,8 @@ check "the stopped worker's message gets its case too" wait_sql 30 \
   "SELECT count(*) FROM cases k JOIN messages m ON m.id = k.message_id WHERE m.message_id = '<stall-1@corredor-prueba.mx>'" "1"
 check_eq "COT numbers are distinct" "2" "$(psql_q "SELECT count(DISTINCT cot) FROM cases")"
 kill -CONT "$w1"
-sleep 1
+# the resumed worker finds its lease gone and ends its transaction
+wait_sql 30 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'" "0"
 check_eq "the resumed worker does not store its message twice" "2" "$(psql_q "SELECT count(*) FROM messages")"
 kill "$w1" "$w2" 2>/dev/null
 wait "$w1" "$w2" 2>/dev/null

@@ -2,6 +2,7 @@
 # The tree keeps its structure: the layering of modules (lower never includes higher), SQL
 # only in src/store, no array grown so that a failed realloc loses it. The rules are in
 # tests/tools/structure.py; the acceptance check of the one-home-for-SQL rule is here too.
+# runner: no-servers (reads the source tree only)
 source "$(dirname "$0")/../lib.sh"
 
 out=$(python3 "$SRC/tests/tools/structure.py" "$SRC")

@@ -3,10 +3,12 @@
 #
 #   dovecot_start DIR     starts it; sets DOVECOT_PORT, DOVECOT_USER, DOVECOT_PASS,
 #                         DOVECOT_MAILDIR (deliver by writing files into its new/), DOVECOT_CA
-#   dovecot_stop DIR
+#   dovecot_stop DIR      stops it (by the pid recorded at start when DIR is already gone)
 #   dovecot_deliver FILE  delivers one message file into the user's INBOX (Maildir new/)
 #
 # Returns 1 (with the reason on stderr) when Dovecot is not installed or cannot run here.
+# Dovecot daemonizes: its master's pid is kept in DOVECOT_PID and, under tests/lib.sh, recorded
+# with t_track, so a test that fails or is killed still has it stopped on exit.
 dovecot_start() {
   local d=$1
   command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || { echo "dovecot is not installed (dovecot-imapd, dovecot-core)" >&2; return 1; }
@@ -91,6 +93,7 @@ CONF
   for i in $(seq 1 50); do
     if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$DOVECOT_PORT),0.2)" 2>/dev/null; then
       export DOVECOT_PORT DOVECOT_USER DOVECOT_PASS DOVECOT_MAILDIR DOVECOT_CA
+      dovecot_record "$d"
       return 0
     fi
     sleep 0.1
@@ -99,10 +102,17 @@ CONF
   return 1
 }
 
+# dovecot_record DIR: notes the running master's pid (DOVECOT_PID, and t_track when loaded).
+dovecot_record() {
+  DOVECOT_PID=$(cat "$1/run/master.pid" 2>/dev/null)
+  [ -n "$DOVECOT_PID" ] && declare -F t_track >/dev/null && t_track "$DOVECOT_PID" dovecot
+  return 0
+}
+
 dovecot_stop() {
   local d=$1 pid
-  [ -f "$d/run/master.pid" ] || return 0
-  pid=$(cat "$d/run/master.pid")
+  pid=$(cat "$d/run/master.pid" 2>/dev/null || echo "${DOVECOT_PID:-}")
+  [ -n "$pid" ] || return 0
   kill "$pid" 2>/dev/null
   for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
   kill -9 "$pid" 2>/dev/null
@@ -123,7 +133,7 @@ dovecot_restart() {
   dovecot_stop "$d"
   "$bin" -c "$d/dovecot.conf" 2>>"$d/start.err" || return 1
   for _ in $(seq 1 50); do
-    python3 -c "import socket; socket.create_connection(('127.0.0.1',$DOVECOT_PORT),0.2)" 2>/dev/null && return 0
+    python3 -c "import socket; socket.create_connection(('127.0.0.1',$DOVECOT_PORT),0.2)" 2>/dev/null && { dovecot_record "$d"; return 0; }
     sleep 0.1
   done
   return 1

@@ -31,6 +31,8 @@ tmux_cleanup() {
   TM kill-server >/dev/null 2>&1
   rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
 }
+# The private tmux server (and the desks in it) goes when the script exits, however it exits.
+on_exit tmux_cleanup
 # start NAME [VAR=VALUE...]: runs the desk in a new 100x30 session (MINCA_INSURER, MINCA_USER
 # and MINCA_CONFIG come from the environment); its exit status lands in $T_TMP/NAME.exit.
 start() {
@@ -42,6 +44,18 @@ start() {
 }
 screen() { TM capture-pane -p -t "$1"; }
 keys() { local s=$1; shift; TM send-keys -t "$s" "$@"; }
+# keys_wait SESSION KEYS...: sends the keys, then waits until the desk has redrawn the screen
+# (it differs from before), at most 3 seconds (stretched under AddressSanitizer): the next
+# keys then go to what these opened.
+keys_wait() {
+  local s=$1 before i=0; shift
+  before=$(screen "$s")
+  TM send-keys -t "$s" "$@"
+  while [ "$(screen "$s")" = "$before" ]; do
+    i=$((i + 1)); [ "$i" -ge $((30 * TUI_WAIT_SCALE)) ] && return 1
+    sleep 0.1
+  done
+}
 # wait_for SESSION REGEX [SECONDS]: polls the screen until REGEX shows; prints the screen.
 wait_for() {
   local s=$1 re=$2 limit=$(( ${3:-5} * TUI_WAIT_SCALE )) i=0 out

@@ -4,7 +4,6 @@
 # saved and audited with their login, and H shows it in the case's audit trail.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tmux_lib.bash"
-trap 'tmux_cleanup; rm -rf "$T_TMP"' EXIT
 
 if ! command -v tmux >/dev/null; then skip "roles at the desk" "tmux is not installed"; finish; exit; fi
 if [ -z "${MINCA_DATABASE_URL:-}" ]; then skip "roles at the desk" "no test database (run through tests/run.sh)"; finish; exit; fi
@@ -33,8 +32,7 @@ open_case() {
   expect "$1: the filter keeps it" "$1" "Cases 1/1"
   keys "$1" Enter
   expect "$1: Enter opens the case" "$1" "Matches 1/"
-  keys "$1" n
-  sleep 0.3
+  keys_wait "$1" n
 }
 
 MINCA_USER=vista start viewer

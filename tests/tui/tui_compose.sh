@@ -5,7 +5,6 @@
 # like mail from any other source. Then the body written in $EDITOR.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tmux_lib.bash"
-trap 'tmux_cleanup; rm -rf "$T_TMP"' EXIT
 
 if ! command -v tmux >/dev/null; then skip "compose at the desk" "tmux is not installed"; finish; exit; fi
 if [ -z "${MINCA_DATABASE_URL:-}" ]; then skip "compose at the desk" "no test database (run through tests/run.sh)"; finish; exit; fi
@@ -20,17 +19,17 @@ start desk VISUAL= EDITOR=
 expect "the desk opens on the Inbox" desk "No messages yet" 10
 keys desk m
 expect "m opens the compose form" desk "New email typed in at the desk" 5
-keys desk Enter; sleep 0.2
-keys desk -l "ana.perez@corredor-escritorio.mx"; keys desk Enter; sleep 0.2
-keys desk j j Enter; sleep 0.2
-keys desk -l "Cotización flotilla tecleada"; keys desk Enter; sleep 0.2
-keys desk j Enter; sleep 0.2
-keys desk -l "Buen día, cotizar las unidades adjuntas."; keys desk Enter; sleep 0.2
-keys desk -l "Razón social: TECLEADOS DEL NORTE, S.A. DE C.V."; keys desk Enter; sleep 0.2
-keys desk -l "RFC: TPR010101AB8"; keys desk Enter; sleep 0.2
-keys desk Enter; sleep 0.2
+keys_wait desk Enter
+keys_wait desk -l "ana.perez@corredor-escritorio.mx"; keys_wait desk Enter
+keys_wait desk j j Enter
+keys_wait desk -l "Cotización flotilla tecleada"; keys_wait desk Enter
+keys_wait desk j Enter
+keys_wait desk -l "Buen día, cotizar las unidades adjuntas."; keys_wait desk Enter
+keys_wait desk -l "Razón social: TECLEADOS DEL NORTE, S.A. DE C.V."; keys_wait desk Enter
+keys_wait desk -l "RFC: TPR010101AB8"; keys_wait desk Enter
+keys_wait desk Enter
 expect "the body shows its lines" desk "Body +3 line\(s\): Buen día" 5
-keys desk a; sleep 0.2
+keys_wait desk a
 keys desk -l "$T_TMP/flotilla.csv"; keys desk Enter
 expect "the file is attached" desk "Attached +.*flotilla.csv \([0-9]+ bytes\)" 5
 keys desk S
@@ -50,12 +49,14 @@ cat >"$T_TMP/editor.sh" <<'SH'
 printf 'Escrito en el editor.\nRazón social: EDITORES UNIDOS, S.A. DE C.V.\n' >"$1"
 SH
 chmod +x "$T_TMP/editor.sh"
-keys desk q; sleep 0.5
+keys desk q
+wait_exit desk
 start desk2 EDITOR="$T_TMP/editor.sh" VISUAL=
 expect "the desk opens again" desk2 "Cotización flotilla tecleada" 10
-keys desk2 m; sleep 0.3
-keys desk2 Enter; sleep 0.2; keys desk2 -l "luis@corredor-escritorio.mx"; keys desk2 Enter; sleep 0.2
-keys desk2 j j Enter; sleep 0.2; keys desk2 -l "Desde el editor"; keys desk2 Enter; sleep 0.2
+keys desk2 m
+wait_for desk2 "New email typed in at the desk" 5 >/dev/null
+keys_wait desk2 Enter; keys_wait desk2 -l "luis@corredor-escritorio.mx"; keys_wait desk2 Enter
+keys_wait desk2 j j Enter; keys_wait desk2 -l "Desde el editor"; keys_wait desk2 Enter
 keys desk2 j Enter
 expect "the editor's text becomes the body" desk2 "Body +2 line\(s\): Escrito en el editor" 5
 keys desk2 S

@@ -4,7 +4,6 @@
 # and the larger window gets longer charts.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tmux_lib.bash"
-trap 'tmux_cleanup; rm -rf "$T_TMP"' EXIT
 if ! command -v tmux >/dev/null; then skip "dashboard" "tmux is not installed"; finish; exit; fi
 if [ -z "${MINCA_DATABASE_URL:-}" ]; then skip "dashboard" "no test database (run through tests/run.sh)"; finish; exit; fi
 use_fresh_db t_tui_dashboard || { not_ok "create test database"; finish; exit 1; }

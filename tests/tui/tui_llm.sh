@@ -5,7 +5,6 @@
 # the model's rank and one-line reason next to the codifier's order.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tmux_lib.bash"
-trap 'tmux_cleanup; kill $stub_pid 2>/dev/null; rm -rf "$T_TMP"' EXIT
 
 if ! command -v tmux >/dev/null; then skip "language model at the desk" "tmux is not installed"; finish; exit; fi
 if [ -z "${MINCA_DATABASE_URL:-}" ]; then skip "language model at the desk" "no test database (run through tests/run.sh)"; finish; exit; fi
@@ -58,8 +57,7 @@ keys rev 2 / "$rcot" Enter
 expect "the review case is listed" rev "Cases 1/1"
 keys rev Enter
 expect "the case opens" rev "Matches 1/"
-keys rev n
-sleep 0.3
+keys_wait rev n
 keys rev c
 expect "c lists the candidates" rev "Candidates · inciso"
 expect "the list has the model's rank and reason columns" rev "Description +AI +Model's reason"

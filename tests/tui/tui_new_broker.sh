@@ -5,7 +5,6 @@
 # that held data but was ignored; `i` shows the same in full.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tmux_lib.bash"
-trap 'tmux_cleanup; rm -rf "$T_TMP"' EXIT
 
 if ! command -v tmux >/dev/null; then skip "new broker at the desk" "tmux is not installed"; finish; exit; fi
 if [ -z "${MINCA_DATABASE_URL:-}" ]; then skip "new broker at the desk" "no test database (run through tests/run.sh)"; finish; exit; fi

@@ -12,7 +12,6 @@
 #    only when asked.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tmux_lib.bash"
-trap 'tmux_cleanup; rm -rf "$T_TMP"' EXIT
 
 if ! command -v tmux >/dev/null; then skip "review groups at the desk" "tmux is not installed"; finish; exit; fi
 if [ -z "${MINCA_DATABASE_URL:-}" ]; then skip "review groups at the desk" "no test database (run through tests/run.sh)"; finish; exit; fi
@@ -46,8 +45,7 @@ expect "the case opens" g "600 vehicles: 550 keyed, 50 to review"
 presses=0
 press() { keys g "$@"; presses=$((presses + $#)); }
 for ((i = 0; i < 10; i++)); do
-  press n
-  sleep 0.2
+  presses=$((presses + 1)); keys_wait g n
   press a
   wait_for g "y:all o:only" 5 >/dev/null || break
   [ $i = 0 ] && { check_match "the question offers the rows like it in the case and in the other open case" \
@@ -82,7 +80,6 @@ expect "the second case" g "Cases 1/1"
 keys g Enter
 expect "opens" g "600 vehicles: 550 keyed, 50 to review"
 keys g n
-sleep 0.3
 out=$(wait_for g "why: close runner-up" 5)
 check_match "a row to review says why in words" "why: close runner-up \((STD 4X2 vs AUT 4X4|AUT 4X4 vs STD 4X2)\)" "$out"
 check_match "the row's source position is shown beside the match" "flotilla_00002\.csv +row [0-9]+ · VIN 3N1AB7AD02L0000" "$out"
@@ -107,7 +104,7 @@ for ((i = 0; i < 10; i++)); do
   wait_for g "accept [0-9]+ 2024 for 5 rows in 1 case\? y" 5 >/dev/null || break
   press y
   wait_for g "5 rows accepted" 5 >/dev/null || break
-  sleep 0.3
+  wait_for g "rows to review in $((19 - i)) descriptions" 5 >/dev/null || break
 done
 expect "the Queue keeps only the small case's lines" g "10 rows to review in 10 descriptions"
 check_eq "in 20 keys for 10 descriptions" 20 "$presses"
@@ -125,9 +122,8 @@ expect "the small case" g "Cases 1/1"
 keys g Enter
 expect "opens" g "20 vehicles: 10 keyed, 10 to review"
 for ((i = 0; i < 3; i++)); do
-  keys g n; sleep 0.2; keys g a
+  keys_wait g n; keys g a
   wait_for g "key accepted" 5 >/dev/null
-  sleep 0.3
 done
 keys g N
 expect "a note" g "note: "

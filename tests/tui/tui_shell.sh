@@ -10,9 +10,8 @@ cleanup() {
   TM kill-server >/dev/null 2>&1
   rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
   [ -n "${DB_NAME:-}" ] && psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" >/dev/null 2>&1
-  rm -rf "$T_TMP"
 }
-trap cleanup EXIT
+on_exit cleanup
 
 if ! command -v tmux >/dev/null; then skip "tmux tests" "tmux is not installed"; finish; exit; fi
 if [ -z "${MINCA_DATABASE_URL:-}" ]; then skip "tmux tests" "no test database (run through tests/run.sh)"; finish; exit; fi

@@ -6,7 +6,6 @@
 # re-run by the desk's own engine. The broker's next email is then read with the saved profile.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tmux_lib.bash"
-trap 'tmux_cleanup; rm -rf "$T_TMP"' EXIT
 
 if ! command -v tmux >/dev/null; then skip "profile wizard" "tmux is not installed"; finish; exit; fi
 if [ -z "${MINCA_DATABASE_URL:-}" ]; then skip "profile wizard" "no test database (run through tests/run.sh)"; finish; exit; fi

@@ -4,7 +4,6 @@
 # step 3 says so and S refuses to save until the mapping is fixed.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tmux_lib.bash"
-trap 'tmux_cleanup; rm -rf "$T_TMP"' EXIT
 
 if ! command -v tmux >/dev/null; then skip "wizard column values" "tmux is not installed"; finish; exit; fi
 if [ -z "${MINCA_DATABASE_URL:-}" ]; then skip "wizard column values" "no test database (run through tests/run.sh)"; finish; exit; fi
