@@ -19,6 +19,7 @@ typedef struct parse_ctx {
     intake_message *top;
     GArray *atts;          /* intake_attachment */
     GPtrArray *warnings;   /* char *, from the GMime parser */
+    GMimeParserOptions *opts; /* borrowed: the options of the top-level parse */
 } parse_ctx;
 
 static char *dup_utf8(const char *s)
@@ -328,15 +329,8 @@ static intake_message *new_message(void)
     return calloc(1, sizeof(intake_message));
 }
 
-static void walk_message_part(parse_ctx *ctx, intake_message *owner, GMimeMessagePart *mp,
-                              bool in_related, int depth)
+static void walk_inner_message(parse_ctx *ctx, intake_message *owner, GMimeMessage *inner, int depth)
 {
-    GMimeMessage *inner = g_mime_message_part_get_message(mp);
-    if (!inner) {
-        add_attachment(ctx, GMIME_OBJECT(mp), NULL, in_related, (const unsigned char *)"", 0, false);
-        add_problem(ctx->top, "empty message/rfc822 part");
-        return;
-    }
     intake_message *fw = new_message();
     fill_headers(fw, inner);
     if (fw->message_id_synthetic) {
@@ -362,6 +356,50 @@ static void walk_message_part(parse_ctx *ctx, intake_message *owner, GMimeMessag
     }
     nf[owner->n_forwarded++] = fw;
     owner->forwarded = nf;
+}
+
+static void walk_message_part(parse_ctx *ctx, intake_message *owner, GMimeMessagePart *mp,
+                              bool in_related, int depth)
+{
+    GMimeMessage *inner = g_mime_message_part_get_message(mp);
+    if (!inner) {
+        add_attachment(ctx, GMIME_OBJECT(mp), NULL, in_related, (const unsigned char *)"", 0, false);
+        add_problem(ctx->top, "empty message/rfc822 part");
+        return;
+    }
+    walk_inner_message(ctx, owner, inner, depth);
+}
+
+static bool is_message_type(GMimeContentType *ct)
+{
+    return ct && (g_mime_content_type_is_type(ct, "message", "rfc822") ||
+                  g_mime_content_type_is_type(ct, "message", "global"));
+}
+
+/* A message/rfc822 part GMime kept as a leaf because it carries a transfer encoding (base64 or
+ * quoted-printable, as Outlook and Graph write them): its decoded bytes are parsed as a message
+ * and opened like any forwarded one. False when they are not an email (the caller keeps them). */
+static bool open_encoded_message(parse_ctx *ctx, intake_message *owner, const char *bytes, size_t len,
+                                 int depth)
+{
+    size_t skip = 0;
+    if (!looks_like_email(bytes, len, &skip))
+        return false;
+    GMimeStream *stream = g_mime_stream_mem_new_with_buffer(bytes + skip, len - skip);
+    GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+    g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+    GMimeMessage *inner = g_mime_parser_construct_message(parser, ctx->opts);
+    bool ok = false;
+    if (inner) {
+        GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(inner));
+        ok = hl && has_standard_header(hl);
+        if (ok)
+            walk_inner_message(ctx, owner, inner, depth);
+        g_object_unref(inner);
+    }
+    g_object_unref(parser);
+    g_object_unref(stream);
+    return ok;
 }
 
 static void walk(parse_ctx *ctx, intake_message *owner, GMimeObject *obj, const char *container,
@@ -410,6 +448,14 @@ static void walk(parse_ctx *ctx, intake_message *owner, GMimeObject *obj, const 
     if (bad64)
         add_problem(ctx->top, "invalid base64 in part %s; decoded what could be read",
                     named ? fname : (is_plain ? "text/plain" : is_html ? "text/html" : "(unnamed)"));
+    if (is_message_type(ct)) {
+        if (open_encoded_message(ctx, owner, bytes, len, depth)) {
+            free(bytes);
+            return;
+        }
+        add_problem(ctx->top, "message/rfc822 part %s does not hold an email; kept as an attachment",
+                    named ? fname : "(unnamed)");
+    }
     if ((is_plain || is_html) && !is_attachment_disp && !named) {
         const char *charset = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
         char *note = NULL;
@@ -606,6 +652,7 @@ int intake_parse(const void *data, size_t len, intake_message **out, minca_err *
     g_mime_parser_options_set_parameter_compliance_mode(opts, GMIME_RFC_COMPLIANCE_LOOSE);
     g_mime_parser_options_set_address_compliance_mode(opts, GMIME_RFC_COMPLIANCE_LOOSE);
     g_mime_parser_options_set_warning_callback(opts, on_parser_warning, ctx.warnings);
+    ctx.opts = opts;
 
     GMimeStream *stream = g_mime_stream_mem_new_with_buffer((const char *)data + skip, len - skip);
     GMimeParser *parser = g_mime_parser_new_with_stream(stream);
