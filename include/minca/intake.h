@@ -133,6 +133,14 @@ typedef struct intake_item {
     char *source_id;   /* the source's own id of the message (path, "UIDVALIDITY:UID", Graph id);
                           malloc'd, may be NULL for a cursor-only step */
     char *cursor;      /* cursor to keep once this item is stored (malloc'd), NULL: unchanged */
+    /* The message's identity when the source knows it better than the bytes it hands in (a
+     * source that rebuilds MIME, such as Graph, hashes what the server gave): lower-case
+     * SHA-256 hex, or "" to hash the bytes (intake_content_sha256). */
+    char content_sha256[65];
+    /* Remarks the source has on the message (an attachment it could not fetch, with its link),
+     * kept as problems of the message: malloc'd strings, n_notes of them, or NULL. */
+    char **notes;
+    size_t n_notes;
 } intake_item;
 
 /* What a source is opened with. Everything is borrowed for the life of the source. */

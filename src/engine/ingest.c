@@ -7,6 +7,7 @@
 #include "minca/store_case_flow.h"
 #include "minca/store_message.h"
 
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@ static bool asks_for_quote(const intake_analysis *a)
 
 static int insert_message(PGconn *c, const store_insurer *ins, const char *source, const char *source_name,
                           const char *origin, const char *data, size_t len, const intake_message *m,
-                          const char *raw_sha, long long broker_id,
+                          const char *raw_sha, const char *source_content_sha, long long broker_id,
                           const char *status, const char *error, json_t *problems,
                           engine_ingest_result *res, minca_err *err)
 {
@@ -38,7 +39,10 @@ static int insert_message(PGconn *c, const store_insurer *ins, const char *sourc
         snprintf(synthetic_id, sizeof synthetic_id, "<sha256-%s@minca.invalid>", raw_sha);
     const char *message_id = m ? m->message_id : synthetic_id;
     char content_sha[65];
-    intake_content_sha256(data, len, content_sha);
+    if (source_content_sha && strlen(source_content_sha) == 64)
+        g_strlcpy(content_sha, source_content_sha, sizeof content_sha);
+    else
+        intake_content_sha256(data, len, content_sha);
     /* The same Message-ID with the same content (and so the same sender) is this message
      * again. With other content it is another message: stored, opening its own case, and
      * flagged. Rows stored before content hashes existed match by Message-ID and sender. */
@@ -167,7 +171,8 @@ static int insert_case(PGconn *c, const store_insurer *ins, const intake_analysi
 }
 
 int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const char *source_name, const char *origin,
-                  const char *data, size_t len, engine_ingest_result *res, minca_err *err)
+                  const char *data, size_t len, const engine_ingest_hints *hints, engine_ingest_result *res,
+                  minca_err *err)
 {
     memset(res, 0, sizeof *res);
     intake_message *m = NULL;
@@ -187,6 +192,12 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
     int rc = -1;
     long long broker_id = 0;
     json_t *problems = m ? string_array(m->problems, m->n_problems) : json_array();
+    size_t ni;
+    json_t *note_v;
+    if (hints && json_is_array(hints->notes))
+        json_array_foreach(hints->notes, ni, note_v)
+            if (json_is_string(note_v))
+                json_array_append(problems, note_v);
     if (m && !a && perr.msg[0]) {
         /* Kept on the message: it explains why no case was opened. */
         char note[1100];
@@ -210,7 +221,8 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
         goto done;
     bool opens_case = m && asks_for_quote(a);
     const char *status = res->parse_failed ? "error" : (opens_case ? "processed" : "ignored");
-    if (insert_message(c, ins, source, source_name, origin, data, len, m, raw_sha, broker_id, status,
+    if (insert_message(c, ins, source, source_name, origin, data, len, m, raw_sha,
+                       hints ? hints->content_sha256 : NULL, broker_id, status,
                        res->parse_failed ? res->error : NULL, problems, res, err) < 0)
         goto done;
     if (res->duplicate) {

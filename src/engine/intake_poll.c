@@ -128,6 +128,13 @@ static int store_item(PGconn *c, const store_source *src, const intake_poll_targ
         snprintf(key, sizeof key, "%lld:%s", src->insurer_id, sha);
         json_t *payload = json_pack("{s:s, s:s?, s:s, s:s, s:s?}", "sha256", sha, "origin", it->origin, "source",
                                     it->source, "source_name", t->name, "source_id", it->source_id);
+        if (it->content_sha256[0])
+            json_object_set_new(payload, "content_sha256", json_string(it->content_sha256));
+        for (size_t i = 0; i < it->n_notes; i++) {
+            if (!json_object_get(payload, "notes"))
+                json_object_set_new(payload, "notes", json_array());
+            json_array_append_new(json_object_get(payload, "notes"), json_string(it->notes[i]));
+        }
         queue_enqueue_opts o = {.insurer_id = src->insurer_id, .idempotency_key = key, .batch_id = t->batch_id};
         int rc = queue_enqueue(c, STEP_INGEST, payload, &o, job_id, err);
         json_decref(payload);

@@ -36,8 +36,10 @@ static int step_ingest(engine_ctx *ctx, minca_err *err)
         return -1;
     store_insurer ins = {.id = ctx->job->insurer_id};
     engine_ingest_result res;
+    engine_ingest_hints hints = {.content_sha256 = json_string_value(json_object_get(p, "content_sha256")),
+                                 .notes = json_object_get(p, "notes")};
     int rc = engine_ingest(ctx->pg, &ins, source ? source : "eml", source_name,
-                           source_id ? source_id : origin ? origin : sha, data, len, &res, err);
+                           source_id ? source_id : origin ? origin : sha, data, len, &hints, &res, err);
     free(data);
     if (rc < 0)
         return -1;
