@@ -94,6 +94,13 @@ void intake_content_sha256(const void *data, size_t len, char out[65]);
  * for debugging and `minca mail parse --json`. Caller json_decref()s it. */
 json_t *intake_message_to_json(const intake_message *msg);
 
+/* Addresses of the authors of the emails msg forwards, newest first, without msg's own sender:
+ * the From of each forwarded message/rfc822 part, and the From/De line of each forwarded header
+ * block in the body text of a forward ("RV:", "Fwd:", a "Mensaje reenviado" marker; Outlook and
+ * Gmail forms in Spanish and English, vocabulary in data/intake/forward.txt). Lower case.
+ * Returns a NULL-terminated vector the caller frees with g_strfreev(); *n is its length. */
+char **intake_forwarded_senders(const intake_message *msg, size_t *n);
+
 /* Best plain text of the message: text_body, else the html body converted to text. Malloc'd,
  * caller frees; NULL when the message has no body. */
 char *intake_message_text(const intake_message *msg);

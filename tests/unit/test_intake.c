@@ -324,6 +324,62 @@ static void test_encoded_rfc822_opened(void **state)
     g_free(raw);
 }
 
+static char *forwarded_sender(const char *raw)
+{
+    intake_message *m = parse_ok(raw);
+    size_t n = 0;
+    char **v = intake_forwarded_senders(m, &n);
+    char *first = n ? g_strdup(v[0]) : NULL;
+    g_strfreev(v);
+    intake_message_free(m);
+    return first;
+}
+
+/* The broker of a colleague's forward is named in the forwarded header block only. */
+static void test_forwarded_senders(void **state)
+{
+    (void)state;
+    const char *outlook_es =
+        "From: Colega <colega@aseguradora.mx>\nSubject: RV: Cotización flotilla\nMessage-ID: <f1@aseguradora.mx>\n"
+        "Date: Thu, 9 Oct 2025 10:00:00 -0600\nContent-Type: text/plain; charset=utf-8\n\n"
+        "Te lo paso.\n\n________________________________\n"
+        "De: Ventas Altamira <Cotiza@Seguros-Altamira.com.mx>\nEnviado el: lunes, 6 de octubre de 2025 09:14\n"
+        "Para: Colega <colega@aseguradora.mx>\nAsunto: Cotización flotilla\n\nBuen día, solicito cotización.\n";
+    char *s = forwarded_sender(outlook_es);
+    assert_string_equal(s, "cotiza@seguros-altamira.com.mx");
+    g_free(s);
+    const char *gmail_en =
+        "From: Colega <colega@aseguradora.mx>\nSubject: Fwd: fleet\nMessage-ID: <f2@aseguradora.mx>\n"
+        "Date: Thu, 9 Oct 2025 10:00:00 -0600\nContent-Type: text/plain; charset=utf-8\n\n"
+        "FYI\n\n---------- Forwarded message ---------\nFrom: Bajío Ventas <ventas@proteccionbajio.com.mx>\n"
+        "Date: Mon, Oct 6, 2025 at 9:14 AM\nSubject: fleet\nTo: <colega@aseguradora.mx>\n\nHello\n";
+    s = forwarded_sender(gmail_en);
+    assert_string_equal(s, "ventas@proteccionbajio.com.mx");
+    g_free(s);
+    const char *gmail_es_html =
+        "From: Colega <colega@aseguradora.mx>\nSubject: Reenviado: flotilla\nMessage-ID: <f3@aseguradora.mx>\n"
+        "Date: Thu, 9 Oct 2025 10:00:00 -0600\nContent-Type: text/html; charset=utf-8\n\n"
+        "<div>---------- Mensaje reenviado ---------<br>De: <b>Cenzontle</b> &lt;agente@cenzontle-seguros.mx&gt;<br>"
+        "Date: lun, 6 oct 2025 a las 9:14<br>Subject: flotilla</div>\n";
+    s = forwarded_sender(gmail_es_html);
+    assert_string_equal(s, "agente@cenzontle-seguros.mx");
+    g_free(s);
+    const char *outlook_mailto =
+        "From: Colega <colega@aseguradora.mx>\nSubject: FW: flotilla\nMessage-ID: <f4@aseguradora.mx>\n"
+        "Date: Thu, 9 Oct 2025 10:00:00 -0600\nContent-Type: text/plain\n\n"
+        "-----Original Message-----\nFrom: Golfo [mailto:cotiza@apgolfo.com.mx]\nSent: Monday, October 6, 2025 9:14 AM\n"
+        "To: colega@aseguradora.mx\nSubject: flotilla\n";
+    s = forwarded_sender(outlook_mailto);
+    assert_string_equal(s, "cotiza@apgolfo.com.mx");
+    g_free(s);
+    /* A plain message that merely mentions "De:" in its text names nobody. */
+    const char *plain =
+        "From: Broker <b@broker.mx>\nSubject: Cotización\nMessage-ID: <f5@broker.mx>\n"
+        "Date: Thu, 9 Oct 2025 10:00:00 -0600\nContent-Type: text/plain\n\nDe: nuestra parte, gracias x@y.mx\n";
+    s = forwarded_sender(plain);
+    assert_null(s);
+}
+
 static void test_hostile_filenames(void **state)
 {
     (void)state;
@@ -858,6 +914,7 @@ int main(void)
         cmocka_unit_test(test_unterminated_boundary_and_bad_base64),
         cmocka_unit_test(test_nested_rfc822),
         cmocka_unit_test(test_encoded_rfc822_opened),
+        cmocka_unit_test(test_forwarded_senders),
         cmocka_unit_test(test_hostile_filenames),
         cmocka_unit_test(test_large_attachment),
         cmocka_unit_test(test_not_an_email),
