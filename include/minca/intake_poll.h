@@ -22,6 +22,7 @@ typedef struct intake_poll_stats {
     long stored;        /* new ingest jobs (messages stored) */
     long known;         /* already handed in before (same source id, or same bytes) */
     long failed;        /* messages that could not be read (recorded on the source) */
+    long ack_failed;    /* stored, but the source's follow-up (IMAP move or flag) failed */
     bool source_failed; /* the poll stopped on a source error (error holds it) */
     char error[1024];
 } intake_poll_stats;

@@ -97,8 +97,11 @@ static int group_commit(PGconn *c, redisContext *r, intake_source *s, const inta
     st->stored += g->jobs->len;
     for (guint i = 0; i < g->acks->len; i++) {
         minca_err aerr = {0};
-        if (intake_source_ack(s, g_ptr_array_index(g->acks, i), &aerr) < 0)
+        if (intake_source_ack(s, g_ptr_array_index(g->acks, i), &aerr) < 0) {
             log_warn("intake %s: the message is stored, but %s", t->name, aerr.msg);
+            if (st->ack_failed++ == 0)
+                snprintf(st->error, sizeof st->error, "stored, but %.900s", aerr.msg);
+        }
     }
     g_ptr_array_set_size(g->acks, 0);
     g_array_set_size(g->jobs, 0);
@@ -201,9 +204,13 @@ static int source_loop(PGconn *c, redisContext *r, const intake_poll_target *t, 
             rc = -1;
             break;
         }
-        free(it->data);   /* the bytes are stored; keep only what ack needs */
-        it->data = NULL;
-        g_ptr_array_add(g.acks, it);
+        if (n < 0) {
+            item_free(it);   /* not stored: never moved or flagged on the server */
+        } else {
+            free(it->data);   /* the bytes are stored; keep only what ack needs */
+            it->data = NULL;
+            g_ptr_array_add(g.acks, it);
+        }
         if (group_full(&g) && group_commit(c, r, s, t, &g, st, err) < 0) {
             rc = -1;
             break;
@@ -273,6 +280,14 @@ int intake_poll_once(PGconn *c, redisContext *r, const intake_poll_target *t, in
     } else {
         rc = source_loop(c, r, t, &src, s, st, err);
         intake_source_close(s);
+        if (rc == 0 && st->ack_failed) {
+            /* Shown in status: the server still holds what it should have moved or flagged. */
+            char first[sizeof st->error];
+            snprintf(first, sizeof first, "%s", st->error);
+            snprintf(st->error, sizeof st->error, "%ld message(s) %.900s", st->ack_failed, first);
+            minca_err_set(err, "%s", st->error);
+            rc = -1;
+        }
     }
     minca_err derr = {0};
     if (PQstatus(c) == CONNECTION_OK &&

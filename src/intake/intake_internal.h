@@ -34,6 +34,10 @@ extern const intake_source_ops intake_source_imap_ops;
 extern const intake_source_ops intake_source_graph_ops;
 extern const intake_source_ops intake_source_manual_ops;
 
+/* An IMAP mailbox name in modified UTF-7 (RFC 3501 5.1.3); NULL when name is not UTF-8.
+ * Caller g_free()s. */
+char *intake_imap_mutf7(const char *name);
+
 /* A directory with cur/ or new/. */
 bool intake_path_is_maildir(const char *path);
 

@@ -23,7 +23,9 @@ typedef struct imap_state {
     CURL *curl;
     char *name;
     char *base;          /* scheme://host[:port] */
-    char *mailbox;       /* decoded name, e.g. INBOX */
+    char *mailbox;       /* decoded name, e.g. INBOX or "Año 2026" (UTF-8, for messages) */
+    char *mailbox_wire;  /* the same in modified UTF-7, as sent to the server */
+    char *move_wire;     /* after: move:FOLDER, the folder in modified UTF-7 */
     char *mailbox_url;   /* base + "/" + encoded mailbox */
     char *after;         /* NULL, "seen" or "move:FOLDER" */
     char *password;
@@ -66,6 +68,57 @@ static int curl_fail(imap_state *s, CURLcode rc, const char *what, minca_err *er
     return minca_err_set(err, "%s: %s: %s", s->name, what, s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc));
 }
 
+/* A mailbox name in IMAP's modified UTF-7 (RFC 3501 5.1.3): printable ASCII as itself ('&' as
+ * "&-"), any other run as '&' + modified base64 of its UTF-16BE + '-'. NULL when name is not
+ * valid UTF-8. Caller g_free()s. */
+char *intake_imap_mutf7(const char *name)
+{
+    if (!g_utf8_validate(name, -1, NULL))
+        return NULL;
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
+    GString *out = g_string_new(NULL);
+    const char *p = name;
+    while (*p) {
+        gunichar c = g_utf8_get_char(p);
+        if (c >= 0x20 && c <= 0x7e) {
+            g_string_append(out, c == '&' ? "&-" : (char[]){(char)c, 0});
+            p = g_utf8_next_char(p);
+            continue;
+        }
+        /* A run of characters outside printable ASCII. */
+        g_string_append_c(out, '&');
+        unsigned long bits = 0;
+        int nbits = 0;
+        while (*p) {
+            c = g_utf8_get_char(p);
+            if (c >= 0x20 && c <= 0x7e)
+                break;
+            gunichar2 units[2];
+            int n = 1;
+            if (c >= 0x10000) {
+                units[0] = (gunichar2)(0xD800 + ((c - 0x10000) >> 10));
+                units[1] = (gunichar2)(0xDC00 + ((c - 0x10000) & 0x3FF));
+                n = 2;
+            } else {
+                units[0] = (gunichar2)c;
+            }
+            for (int i = 0; i < n; i++) {
+                bits = (bits << 16) | units[i];
+                nbits += 16;
+                while (nbits >= 6) {
+                    nbits -= 6;
+                    g_string_append_c(out, b64[(bits >> nbits) & 0x3F]);
+                }
+            }
+            p = g_utf8_next_char(p);
+        }
+        if (nbits > 0)
+            g_string_append_c(out, b64[(bits << (6 - nbits)) & 0x3F]);
+        g_string_append_c(out, '-');
+    }
+    return g_string_free(out, FALSE);
+}
+
 /* IMAP quoted string: "name" with \ and " escaped. */
 static char *imap_quote(const char *s)
 {
@@ -100,9 +153,11 @@ static int parse_url(imap_state *s, const char *url, minca_err *err)
     s->base = slash ? strndup(url, (size_t)(slash - url)) : strdup(url);
     const char *box = slash && slash[1] ? slash + 1 : "INBOX";
     s->mailbox = g_uri_unescape_string(box, NULL);
-    if (!s->mailbox)
-        return minca_err_set(err, "%s: bad mailbox name in the url", s->name);
-    char *enc = g_uri_escape_string(s->mailbox, NULL, FALSE);
+    char *wire = s->mailbox ? intake_imap_mutf7(s->mailbox) : NULL;
+    if (!wire)
+        return minca_err_set(err, "%s: bad mailbox name in the url (not UTF-8)", s->name);
+    s->mailbox_wire = wire;
+    char *enc = g_uri_escape_string(wire, NULL, FALSE);
     s->mailbox_url = core_strdup_printf("%s/%s", s->base, enc);
     g_free(enc);
     return 0;
@@ -142,13 +197,15 @@ static int imap_setup(imap_state *s, const config_source *cfg, minca_err *err)
         if (strcmp(after, "seen") != 0 && !(g_str_has_prefix(after, "move:") && after[5]))
             return minca_err_set(err, "%s: after must be none, seen or move:FOLDER", s->name);
         s->after = strdup(after);
+        if (g_str_has_prefix(after, "move:") && !(s->move_wire = intake_imap_mutf7(after + 5)))
+            return minca_err_set(err, "%s: the folder of after: move: is not UTF-8", s->name);
     }
     return 0;
 }
 
 static int read_status(imap_state *s, minca_err *err)
 {
-    char *q = imap_quote(s->mailbox);
+    char *q = imap_quote(s->mailbox_wire);
     char *cmd = core_strdup_printf("STATUS %s (UIDVALIDITY UIDNEXT MESSAGES)", q);
     char *url = core_strdup_printf("%s/", s->base);
     CURLcode rc = imap_request(s, url, cmd);
@@ -207,6 +264,8 @@ static void imap_close(void *state)
     free(s->name);
     free(s->base);
     g_free(s->mailbox);
+    g_free(s->mailbox_wire);
+    g_free(s->move_wire);
     free(s->mailbox_url);
     free(s->after);
     if (s->uids)
@@ -287,13 +346,19 @@ static int imap_ack(void *state, const intake_item *item, minca_err *err)
     if (strcmp(s->after, "seen") == 0) {
         cmd = core_strdup_printf("UID STORE %lu +FLAGS.SILENT (\\Seen)", uid);
     } else {
-        char *q = imap_quote(s->after + 5);
+        char *q = imap_quote(s->move_wire);
         cmd = core_strdup_printf("UID MOVE %lu %s", uid, q);
         g_free(q);
     }
     CURLcode rc = imap_request(s, s->mailbox_url, cmd);
     free(cmd);
-    return rc == CURLE_OK ? 0 : curl_fail(s, rc, s->after, err);
+    if (rc != CURLE_OK) {
+        char *what = core_strdup_printf("%s of UID %lu", strcmp(s->after, "seen") == 0 ? "flagging \\Seen" : s->after, uid);
+        curl_fail(s, rc, what, err);
+        free(what);
+        return -1;
+    }
+    return 0;
 }
 
 static long imap_count(void *state) { return (long)((imap_state *)state)->uids->len; }
