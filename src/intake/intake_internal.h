@@ -24,6 +24,14 @@ json_t *intake_json_strv(char *const *v, size_t n);
 /* True when the normalised RFC has the SAT shape and a real date (check digit not verified). */
 bool intake_rfc_shape_ok(const char *rfc);
 
+/* True when every address the url's host resolves to is a loopback address (127.0.0.0/8,
+ * ::1): the only place a plain connection is allowed. The name is resolved, never compared as
+ * text. When pin is not NULL, a "host:port:address" entry is appended to *pin for
+ * CURLOPT_RESOLVE, so the connection goes to the address that was checked (caller frees the
+ * list with curl_slist_free_all). */
+struct curl_slist;
+bool intake_url_is_loopback(const char *url, struct curl_slist **pin);
+
 /* Calls curl_global_init() exactly once, from any thread. */
 void intake_curl_init(void);
 

@@ -59,6 +59,7 @@ typedef struct graph_state {
     char *page_link;     /* link of the page whose items are queued */
     char *delta_link;    /* set once the last page was read */
     bool skip_message;   /* the message being built is skipped (too big), not the source failing */
+    struct curl_slist *pin; /* plain http: the loopback addresses checked, for CURLOPT_RESOLVE */
     char *start_link;    /* the first delta query of the folder (a full read) */
     char *location;      /* Location header of the last answer, or NULL */
     bool resynced;       /* this poll already restarted after a 410 */
@@ -99,13 +100,6 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *user)
         s->location = g_strstrip(g_strndup(ptr + 9, n - 9));
     }
     return n;
-}
-
-static bool url_is_local(const char *url)
-{
-    const char *h = strstr(url, "://");
-    h = h ? h + 3 : url;
-    return g_str_has_prefix(h, "127.") || g_str_has_prefix(h, "localhost") || g_str_has_prefix(h, "[::1]");
 }
 
 /* One HTTP exchange. body (may be NULL) makes it a POST. Returns 0 with s->status set, -1
@@ -639,6 +633,7 @@ static void graph_close(void *state)
         return;
     if (s->curl)
         curl_easy_cleanup(s->curl);
+    curl_slist_free_all(s->pin);
     if (s->secret) {
         memset(s->secret, 0, strlen(s->secret));
         free(s->secret);
@@ -693,9 +688,10 @@ static int graph_open(const intake_source_args *args, void **state, minca_err *e
         minca_err_set(err, "%s: tenant, client_id and user are required", s->name);
         goto fail;
     }
-    if ((!g_str_has_prefix(authority, "https://") && !url_is_local(authority)) ||
-        (!g_str_has_prefix(graph, "https://") && !url_is_local(graph))) {
-        minca_err_set(err, "%s: authority and graph_url must be https:// (plain http only on 127.0.0.1)", s->name);
+    if ((!g_str_has_prefix(authority, "https://") && !intake_url_is_loopback(authority, &s->pin)) ||
+        (!g_str_has_prefix(graph, "https://") && !intake_url_is_loopback(graph, &s->pin))) {
+        minca_err_set(err, "%s: authority and graph_url must be https:// (plain http only for a host that "
+                           "resolves to loopback addresses only)", s->name);
         goto fail;
     }
     if (intake_source_secret(cfg, "client_secret", &s->secret, err) < 0)
@@ -727,6 +723,8 @@ static int graph_open(const intake_source_args *args, void **state, minca_err *e
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    if (s->pin)
+        curl_easy_setopt(c, CURLOPT_RESOLVE, s->pin);
     if (config_source_get(cfg, "ca_file"))
         curl_easy_setopt(c, CURLOPT_CAINFO, config_source_get(cfg, "ca_file"));
     char *f = curl_easy_escape(c, s->folder, 0);

@@ -29,6 +29,7 @@ typedef struct imap_state {
     char *mailbox_url;   /* base + "/" + encoded mailbox */
     char *after;         /* NULL, "seen" or "move:FOLDER" */
     char *password;
+    struct curl_slist *pin;  /* tls: none: the loopback address checked, for CURLOPT_RESOLVE */
     unsigned long validity;
     GArray *uids;        /* unsigned long, ascending */
     size_t next;
@@ -132,13 +133,6 @@ static char *imap_quote(const char *s)
     return g_string_free(q, FALSE);
 }
 
-static bool is_loopback(const char *base)
-{
-    const char *host = strstr(base, "://");
-    host = host ? host + 3 : base;
-    return g_str_has_prefix(host, "127.") || g_str_has_prefix(host, "localhost") || g_str_has_prefix(host, "[::1]");
-}
-
 static int parse_url(imap_state *s, const char *url, minca_err *err)
 {
     if (!url)
@@ -172,12 +166,15 @@ static int imap_setup(imap_state *s, const config_source *cfg, minca_err *err)
         return -1;
     const char *tls = config_source_get(cfg, "tls");
     bool no_tls = tls && (strcmp(tls, "none") == 0 || strcmp(tls, "off") == 0 || strcmp(tls, "false") == 0);
-    if (no_tls && !is_loopback(s->base))
-        return minca_err_set(err, "%s: tls: none is only allowed for a server on this machine (127.0.0.1)", s->name);
+    if (no_tls && !intake_url_is_loopback(s->base, &s->pin))
+        return minca_err_set(err, "%s: tls: none is only allowed for a server on this machine (a host that "
+                                  "resolves to loopback addresses only)", s->name);
     s->curl = curl_easy_init();
     if (!s->curl)
         return minca_err_set(err, "%s: cannot start libcurl", s->name);
     CURL *c = s->curl;
+    if (s->pin)
+        curl_easy_setopt(c, CURLOPT_RESOLVE, s->pin);
     curl_easy_setopt(c, CURLOPT_USERNAME, user);
     curl_easy_setopt(c, CURLOPT_PASSWORD, s->password);
     curl_easy_setopt(c, CURLOPT_USE_SSL, no_tls ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
@@ -257,6 +254,7 @@ static void imap_close(void *state)
         return;
     if (s->curl)
         curl_easy_cleanup(s->curl);
+    curl_slist_free_all(s->pin);
     if (s->password) {
         memset(s->password, 0, strlen(s->password));
         free(s->password);

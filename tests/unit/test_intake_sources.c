@@ -298,6 +298,19 @@ static void test_imap_config_errors(void **state)
     config_source g = {.name = "g", .keys = gk, .values = gv, .n = 5};
     assert_int_equal(intake_source_open_kind("graph", &(intake_source_args){.name = "g", .cfg = &g}, &s, &err), -1);
     assert_non_null(strstr(err.msg, "https://"));
+    /* The loopback exception goes by the addresses the host resolves to, not by its name. */
+    const char *impostors[] = {"imap://localhost.attacker.example/INBOX", "imap://127.0.0.1.attacker.example/INBOX",
+                               "imap://[::1].attacker.example/INBOX"};
+    for (size_t i = 0; i < G_N_ELEMENTS(impostors); i++) {
+        char *vi[] = {(char *)impostors[i], "u", "MINCA_UNIT_PW", "none"};
+        config_source ci = {.name = "i", .keys = k, .values = vi, .n = 4};
+        assert_int_equal(intake_source_open_kind("imap", &(intake_source_args){.name = "i", .cfg = &ci}, &s, &err), -1);
+        assert_non_null(strstr(err.msg, "only allowed for a server on this machine"));
+    }
+    char *gv2[] = {"t", "c", "u", "http://localhost.attacker.example/v1.0", "MINCA_UNIT_PW"};
+    config_source g2 = {.name = "g", .keys = gk, .values = gv2, .n = 5};
+    assert_int_equal(intake_source_open_kind("graph", &(intake_source_args){.name = "g", .cfg = &g2}, &s, &err), -1);
+    assert_non_null(strstr(err.msg, "https://"));
 }
 
 static int setup(void **state)
