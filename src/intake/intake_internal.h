@@ -46,6 +46,13 @@ extern const intake_source_ops intake_source_manual_ops;
  * Caller g_free()s. */
 char *intake_imap_mutf7(const char *name);
 
+/* winmail.dat (TNEF, Outlook's rich text): calls fn once per attachment with its name (UTF-8)
+ * and bytes (borrowed for the call). *body (may be NULL) receives the stream's plain body as
+ * malloc'd UTF-8, or NULL. Returns the number of attachments, -1 when the stream cannot be
+ * read (err). */
+typedef void (*intake_tnef_fn)(void *user, const char *name, const unsigned char *data, size_t len);
+int intake_tnef_unpack(const void *data, size_t len, intake_tnef_fn fn, void *user, char **body, minca_err *err);
+
 /* A directory with cur/ or new/. */
 bool intake_path_is_maildir(const char *path);
 

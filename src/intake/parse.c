@@ -311,6 +311,85 @@ static void add_attachment(parse_ctx *ctx, GMimeObject *obj, const char *contain
     g_array_append_val(ctx->atts, a);
 }
 
+/* A type for a file known only by its name (files unpacked from winmail.dat). */
+static const char *type_for_name(const char *name)
+{
+    static const struct { const char *ext, *type; } map[] = {
+        {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+        {"xlsm", "application/vnd.ms-excel.sheet.macroenabled.12"},
+        {"xls", "application/vnd.ms-excel"},
+        {"csv", "text/csv"},
+        {"pdf", "application/pdf"},
+        {"txt", "text/plain"},
+        {"png", "image/png"},
+        {"jpg", "image/jpeg"},
+        {"jpeg", "image/jpeg"},
+        {"eml", "message/rfc822"},
+    };
+    const char *dot = name ? strrchr(name, '.') : NULL;
+    for (size_t i = 0; dot && i < G_N_ELEMENTS(map); i++)
+        if (g_ascii_strcasecmp(dot + 1, map[i].ext) == 0)
+            return map[i].type;
+    return "application/octet-stream";
+}
+
+typedef struct tnef_sink {
+    parse_ctx *ctx;
+    const char *container;
+    bool in_related;
+} tnef_sink;
+
+static void on_tnef_file(void *user, const char *name, const unsigned char *data, size_t len)
+{
+    tnef_sink *t = user;
+    intake_attachment a = {0};
+    a.content_type = strdup(type_for_name(name));
+    a.disposition = strdup("attachment");
+    a.filename_raw = dup_utf8(name);
+    a.filename = intake_sanitize_filename(a.filename_raw);
+    if (!a.filename)
+        a.filename = core_strdup_printf("attachment-%u.bin", t->ctx->atts->len + 1);
+    a.data = malloc(len + 1);
+    if (len)
+        memcpy(a.data, data, len);
+    a.data[len] = '\0';
+    a.size = len;
+    core_sha256_hex(a.data, a.size, a.sha256);
+    a.container = strdup(t->container);
+    a.role = guess_role(&a, t->in_related);
+    g_array_append_val(t->ctx->atts, a);
+}
+
+static bool is_tnef(GMimeContentType *ct, const char *fname)
+{
+    return (ct && (g_mime_content_type_is_type(ct, "application", "ms-tnef") ||
+                   g_mime_content_type_is_type(ct, "application", "vnd.ms-tnef"))) ||
+           (fname && g_ascii_strcasecmp(fname, "winmail.dat") == 0);
+}
+
+/* winmail.dat: its files become attachments (container "application/ms-tnef NAME"), its plain
+ * body the message's when it has none. False (with a problem) when it cannot be read. */
+static bool open_tnef(parse_ctx *ctx, intake_message *owner, const char *bytes, size_t len, const char *fname,
+                      bool in_related)
+{
+    char *container = core_strdup_printf("application/ms-tnef %s", fname ? fname : "winmail.dat");
+    tnef_sink sink = {.ctx = ctx, .container = container, .in_related = in_related};
+    char *body = NULL;
+    minca_err terr = {0};
+    int n = intake_tnef_unpack(bytes, len, on_tnef_file, &sink, &body, &terr);
+    free(container);
+    if (n <= 0 && !body) {
+        add_problem(ctx->top, "%s (Outlook rich text) could not be unpacked: %s", fname ? fname : "winmail.dat",
+                    n < 0 ? terr.msg : "it holds no file and no text");
+        return false;
+    }
+    if (body && !owner->text_body && !owner->html_body)
+        owner->text_body = body;
+    else
+        free(body);
+    return true;
+}
+
 static char *append_text(char *body, const char *more)
 {
     if (!body)
@@ -455,6 +534,10 @@ static void walk(parse_ctx *ctx, intake_message *owner, GMimeObject *obj, const 
         }
         add_problem(ctx->top, "message/rfc822 part %s does not hold an email; kept as an attachment",
                     named ? fname : "(unnamed)");
+    }
+    if (is_tnef(ct, fname) && open_tnef(ctx, owner, bytes, len, fname, in_related)) {
+        free(bytes);
+        return;
     }
     if ((is_plain || is_html) && !is_attachment_disp && !named) {
         const char *charset = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
