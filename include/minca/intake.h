@@ -14,6 +14,7 @@
 #include "minca/core.h"
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -203,6 +204,12 @@ size_t intake_source_count(const intake_source *src);  /* messages found (0 when
 long intake_source_pending(const intake_source *src);  /* messages found, -1 when the source cannot tell */
 const char *intake_source_kind(const intake_source *src);
 void intake_source_close(intake_source *src);
+
+/* IMAP IDLE (RFC 2177) on the source's mailbox: logs in as the source does, waits up to
+ * timeout_s seconds for the server to announce new mail. Returns 1 when it did, 0 on timeout or
+ * *stop, -2 when the server does not offer IDLE, -1 on a connection or login error (err). */
+int intake_imap_idle(const intake_source_args *args, int timeout_s, const volatile sig_atomic_t *stop,
+                     minca_err *err);
 
 /* Reads a credential named by a source setting: `KEY_env` (an environment variable) or
  * `KEY_file` (a regular file owned by this user and unreadable by others; one trailing

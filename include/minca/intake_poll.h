@@ -58,6 +58,14 @@ typedef struct intake_runner_opts {
     void *user;
 } intake_runner_opts;
 
+/* IMAP IDLE watchers (intake_idle.c): one thread per IMAP source among `only` (NULL: all)
+ * unless it says `idle: off`; new mail announced by the server makes the source due at once.
+ * Sources are borrowed until intake_idle_stop(), which ends and frees the watchers. */
+typedef struct intake_idle intake_idle;
+intake_idle *intake_idle_start(const config_source *sources, int n, const char *const *only,
+                               const volatile sig_atomic_t *stop);
+void intake_idle_stop(intake_idle *d);
+
 /* Polls the configured sources as they fall due (or each once) until *stop. Keeps its own
  * connections; survives database and Redis restarts. Returns 0, or -1 when --once and any
  * source failed. */

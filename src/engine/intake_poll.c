@@ -331,6 +331,7 @@ int intake_runner(const intake_runner_opts *o, minca_err *err)
     PGconn *c = NULL;
     redisContext *r = NULL;
     int failed = 0;
+    intake_idle *idle = o->once ? NULL : intake_idle_start(cfg->sources, cfg->n_sources, o->only, o->stop);
     while (!(o->stop && *o->stop)) {
         if (!c || PQstatus(c) != CONNECTION_OK) {
             if (c)
@@ -373,6 +374,7 @@ int intake_runner(const intake_runner_opts *o, minca_err *err)
         for (int i = 0; i < 10 && !(o->stop && *o->stop); i++)
             usleep(100 * 1000);
     }
+    intake_idle_stop(idle);
     if (r)
         redisFree(r);
     if (c)

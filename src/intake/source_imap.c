@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 #include <glib.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -370,3 +371,116 @@ const intake_source_ops intake_source_imap_ops = {
     .count = imap_count,
     .close = imap_close,
 };
+
+/* ---- IDLE (RFC 2177): wait for the server to announce new mail ---------------------------- */
+
+/* Sends one command line on the connected handle. */
+static int idle_send(imap_state *s, const char *line, minca_err *err)
+{
+    size_t len = strlen(line), off = 0;
+    curl_socket_t sock;
+    curl_easy_getinfo(s->curl, CURLINFO_ACTIVESOCKET, &sock);
+    while (off < len) {
+        size_t n = 0;
+        CURLcode rc = curl_easy_send(s->curl, line + off, len - off, &n);
+        if (rc == CURLE_AGAIN) {
+            struct pollfd p = {.fd = sock, .events = POLLOUT};
+            poll(&p, 1, 1000);
+            continue;
+        }
+        if (rc != CURLE_OK)
+            return curl_fail(s, rc, "IDLE", err);
+        off += n;
+    }
+    return 0;
+}
+
+/* Reads until a line starting with `until` (or containing `also`, when not NULL) arrives, the
+ * deadline passes or *stop is set. 1 found, 0 not (time or stop), -1 error. */
+static int idle_read(imap_state *s, const char *until, const char *also, double deadline,
+                     const volatile sig_atomic_t *stop, minca_err *err)
+{
+    curl_socket_t sock;
+    curl_easy_getinfo(s->curl, CURLINFO_ACTIVESOCKET, &sock);
+    for (;;) {
+        for (char *line = s->buf->str; line && *line;) {
+            char *eol = strstr(line, "\r\n");
+            if (!eol)
+                break;
+            if (g_str_has_prefix(line, until) || (also && g_strstr_len(line, eol - line, also)))
+                return 1;
+            line = eol + 2;
+        }
+        if (s->buf->len > 1024 * 1024)
+            g_string_erase(s->buf, 0, (gssize)(s->buf->len - 64 * 1024));
+        if ((stop && *stop) || core_now_seconds() >= deadline)
+            return 0;
+        char chunk[4096];
+        size_t n = 0;
+        CURLcode rc = curl_easy_recv(s->curl, chunk, sizeof chunk, &n);
+        if (rc == CURLE_AGAIN) {
+            struct pollfd p = {.fd = sock, .events = POLLIN};
+            poll(&p, 1, 250);
+            continue;
+        }
+        if (rc != CURLE_OK)
+            return curl_fail(s, rc, "IDLE", err);
+        if (n == 0)
+            return minca_err_set(err, "%s: the server closed the connection during IDLE", s->name);
+        g_string_append_len(s->buf, chunk, (gssize)n);
+    }
+}
+
+int intake_imap_idle(const intake_source_args *args, int timeout_s, const volatile sig_atomic_t *stop,
+                     minca_err *err)
+{
+    intake_curl_init();
+    imap_state *s = calloc(1, sizeof *s);
+    s->name = strdup(args->name ? args->name : "imap");
+    s->buf = g_string_new(NULL);
+    int rc = -1;
+    if (parse_url(s, config_source_get(args->cfg, "url"), err) < 0 || imap_setup(s, args->cfg, err) < 0)
+        goto done;
+    char *url = core_strdup_printf("%s/", s->base);
+    curl_easy_setopt(s->curl, CURLOPT_URL, url);
+    curl_easy_setopt(s->curl, CURLOPT_CONNECT_ONLY, 1L);
+    CURLcode crc = curl_easy_perform(s->curl);   /* connects, STARTTLS, logs in */
+    free(url);
+    if (crc != CURLE_OK) {
+        curl_fail(s, crc, "IDLE login", err);
+        goto done;
+    }
+    double deadline = core_now_seconds() + 20;
+    if (idle_send(s, "m1 CAPABILITY\r\n", err) < 0 || idle_read(s, "m1 ", NULL, deadline, stop, err) != 1)
+        goto done;
+    if (!strstr(s->buf->str, " IDLE")) {
+        minca_err_set(err, "%s: the server does not offer IDLE", s->name);
+        rc = -2;
+        goto done;
+    }
+    char *q = imap_quote(s->mailbox_wire);
+    char *sel = core_strdup_printf("m2 SELECT %s\r\n", q);
+    g_free(q);
+    g_string_truncate(s->buf, 0);
+    int sr = idle_send(s, sel, err);
+    free(sel);
+    if (sr < 0 || idle_read(s, "m2 ", NULL, deadline, stop, err) != 1)
+        goto done;
+    if (!strstr(s->buf->str, "m2 OK")) {
+        minca_err_set(err, "%s: SELECT %s refused before IDLE", s->name, s->mailbox);
+        goto done;
+    }
+    g_string_truncate(s->buf, 0);
+    if (idle_send(s, "m3 IDLE\r\n", err) < 0 || idle_read(s, "+", NULL, deadline, stop, err) != 1)
+        goto done;
+    g_string_truncate(s->buf, 0);
+    /* New mail is "* N EXISTS" (RFC 3501 7.3.1). */
+    rc = idle_read(s, "m3 ", " EXISTS", core_now_seconds() + timeout_s, stop, err);
+    if (rc >= 0) {
+        minca_err derr = {0};
+        idle_send(s, "DONE\r\nm4 LOGOUT\r\n", &derr);
+    }
+done:
+    imap_close(s);
+    return rc;
+}

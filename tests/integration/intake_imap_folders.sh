@@ -67,4 +67,5 @@ check_eq "the message is stored all the same" "4" "$(psql_q "SELECT count(*) FRO
 check_eq "a failed move makes intake run exit 1" "1" "$rc"
 check_match "status shows the source failing with the move" "corredores .*FAILING" "$(MINCA_CONFIG="$T_TMP/bad.yaml" "$MINCA" status 2>&1)"
 check_match "the error names the move" "stored, but .*move:No Existe" "$(psql_q "SELECT last_error FROM intake_sources WHERE name = 'corredores'")"
+dovecot_stop "$DV"
 finish
