@@ -42,7 +42,7 @@ conf on >"$T_TMP/idle.yaml"
 mk_eml "<idle-1@corredor-prueba.mx>" "Antes" >"$T_TMP/m.eml"; dovecot_deliver "$T_TMP/m.eml" i1.test
 MINCA_CONFIG="$T_TMP/idle.yaml" "$MINCA" intake run >"$T_TMP/run.out" 2>&1 &
 runpid=$!
-check_match "the first poll stores what waits" "^[0-9.]+$" "$(wait_seen 1 30)"
+check_match "the first poll stores what waits" "^[0-9.]+$" "$(wait_seen 1 120)"
 sleep 4
 mk_eml "<idle-2@corredor-prueba.mx>" "Después del poll" >"$T_TMP/m.eml"; dovecot_deliver "$T_TMP/m.eml" i2.test
 t=$(wait_seen 2 5)
