@@ -7,6 +7,8 @@
 #include "minca/core.h"
 #include "minca/store.h"
 
+#include <jansson.h>
+
 typedef struct engine_ingest_result {
     long long message_id;      /* messages.id (0 when nothing was stored) */
     long long case_id;         /* cases.id, 0 when the message opens no case */
@@ -26,9 +28,16 @@ typedef struct engine_ingest_result {
  * case with a new COT number and the body's pre-analysis. source is the kind ("eml",
  * "maildir", "imap", "graph", "manual"); source_name the configured source (NULL for a
  * batch); origin the source's id of the message (file path, IMAP "UIDVALIDITY:UID", Graph id). Runs inside the caller's open transaction (the caller
- * commits, or rolls back on -1). Returns -1 only when the database fails (err); a broken
+ * commits, or rolls back on -1). hints may be NULL. Returns -1 only when the database fails (err); a broken
  * email is recorded (res->parse_failed) and returns 0. */
+/* What the source knew about the message beyond its bytes (all borrowed, all optional). */
+typedef struct engine_ingest_hints {
+    const char *content_sha256;  /* the source's identity of the message (see intake_item) */
+    const json_t *notes;         /* array of strings: kept among the message's problems */
+} engine_ingest_hints;
+
 int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const char *source_name, const char *origin,
-                  const char *data, size_t len, engine_ingest_result *res, minca_err *err);
+                  const char *data, size_t len, const engine_ingest_hints *hints, engine_ingest_result *res,
+                  minca_err *err);
 
 #endif

@@ -14,6 +14,7 @@
 #include "minca/core.h"
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -94,6 +95,13 @@ void intake_content_sha256(const void *data, size_t len, char out[65]);
  * for debugging and `minca mail parse --json`. Caller json_decref()s it. */
 json_t *intake_message_to_json(const intake_message *msg);
 
+/* Addresses of the authors of the emails msg forwards, newest first, without msg's own sender:
+ * the From of each forwarded message/rfc822 part, and the From/De line of each forwarded header
+ * block in the body text of a forward ("RV:", "Fwd:", a "Mensaje reenviado" marker; Outlook and
+ * Gmail forms in Spanish and English, vocabulary in data/intake/forward.txt). Lower case.
+ * Returns a NULL-terminated vector the caller frees with g_strfreev(); *n is its length. */
+char **intake_forwarded_senders(const intake_message *msg, size_t *n);
+
 /* Best plain text of the message: text_body, else the html body converted to text. Malloc'd,
  * caller frees; NULL when the message has no body. */
 char *intake_message_text(const intake_message *msg);
@@ -133,6 +141,14 @@ typedef struct intake_item {
     char *source_id;   /* the source's own id of the message (path, "UIDVALIDITY:UID", Graph id);
                           malloc'd, may be NULL for a cursor-only step */
     char *cursor;      /* cursor to keep once this item is stored (malloc'd), NULL: unchanged */
+    /* The message's identity when the source knows it better than the bytes it hands in (a
+     * source that rebuilds MIME, such as Graph, hashes what the server gave): lower-case
+     * SHA-256 hex, or "" to hash the bytes (intake_content_sha256). */
+    char content_sha256[65];
+    /* Remarks the source has on the message (an attachment it could not fetch, with its link),
+     * kept as problems of the message: malloc'd strings, n_notes of them, or NULL. */
+    char **notes;
+    size_t n_notes;
 } intake_item;
 
 /* What a source is opened with. Everything is borrowed for the life of the source. */
@@ -188,6 +204,12 @@ size_t intake_source_count(const intake_source *src);  /* messages found (0 when
 long intake_source_pending(const intake_source *src);  /* messages found, -1 when the source cannot tell */
 const char *intake_source_kind(const intake_source *src);
 void intake_source_close(intake_source *src);
+
+/* IMAP IDLE (RFC 2177) on the source's mailbox: logs in as the source does, waits up to
+ * timeout_s seconds for the server to announce new mail. Returns 1 when it did, 0 on timeout or
+ * *stop, -2 when the server does not offer IDLE, -1 on a connection or login error (err). */
+int intake_imap_idle(const intake_source_args *args, int timeout_s, const volatile sig_atomic_t *stop,
+                     minca_err *err);
 
 /* Reads a credential named by a source setting: `KEY_env` (an environment variable) or
  * `KEY_file` (a regular file owned by this user and unreadable by others; one trailing

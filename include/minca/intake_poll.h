@@ -22,6 +22,7 @@ typedef struct intake_poll_stats {
     long stored;        /* new ingest jobs (messages stored) */
     long known;         /* already handed in before (same source id, or same bytes) */
     long failed;        /* messages that could not be read (recorded on the source) */
+    long ack_failed;    /* stored, but the source's follow-up (IMAP move or flag) failed */
     bool source_failed; /* the poll stopped on a source error (error holds it) */
     char error[1024];
 } intake_poll_stats;
@@ -56,6 +57,14 @@ typedef struct intake_runner_opts {
     void (*on_poll)(const char *name, const intake_poll_stats *st, void *user);
     void *user;
 } intake_runner_opts;
+
+/* IMAP IDLE watchers (intake_idle.c): one thread per IMAP source among `only` (NULL: all)
+ * unless it says `idle: off`; new mail announced by the server makes the source due at once.
+ * Sources are borrowed until intake_idle_stop(), which ends and frees the watchers. */
+typedef struct intake_idle intake_idle;
+intake_idle *intake_idle_start(const config_source *sources, int n, const char *const *only,
+                               const volatile sig_atomic_t *stop);
+void intake_idle_stop(intake_idle *d);
 
 /* Polls the configured sources as they fall due (or each once) until *stop. Keeps its own
  * connections; survives database and Redis restarts. Returns 0, or -1 when --once and any

@@ -20,6 +20,8 @@ typedef struct steps_ingest_job {
     const char *source;       /* eml, maildir, imap, graph, manual (NULL: eml) */
     const char *source_name;  /* the configured source, NULL for a batch */
     const char *source_id;    /* the source's own id of the message, when it has one */
+    const char *content_sha256; /* the source's identity of the message (intake_item), or NULL */
+    const char *notes;        /* problems the source noted, one per line, or NULL */
 } steps_ingest_job;
 
 /* extract (attachments and body tables -> vehicle rows) and codify (rows -> matches). */

@@ -31,6 +31,7 @@ int store_case_lock(PGconn *c, long long case_id, minca_err *err);
 typedef struct store_case_source {
     long long message_id;
     char *sender_domain;           /* NULL when none */
+    char *forwarded_domain;        /* domain of the forwarded email's author, NULL when none */
     char *body_html;               /* NULL when none */
     char *profile_yaml;            /* the broker's active profile (newest version), NULL when none */
     char *profile_origin;          /* "name vN" of it */

@@ -30,6 +30,7 @@ typedef struct store_message_new {
     long long sent_at;             /* seconds since the epoch, when has_sent_at */
     const char *headers_json, *body_text, *body_html;
     const char *raw_sha256, *content_sha256;
+    const char *forwarded_from;    /* author of the forwarded email (broker recognition), or NULL */
     long long broker_id;           /* 0: none known */
     const char *status, *error, *problems_json;
 } store_message_new;

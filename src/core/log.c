@@ -159,6 +159,64 @@ static void pii_compile(void)
         pii_regex[i] = g_regex_new(pii_patterns[i].pattern, G_REGEX_OPTIMIZE, 0, NULL);
 }
 
+/* Words that make the number after them a counter, an id or a size, never a telephone: a
+ * mailbox's UIDVALIDITY, a message's UID, a job, a port, a byte count. Checked over the few
+ * words before the number. */
+static const char *const not_phone_labels[] = {
+    "uidvalidity", "uidnext", "uid", "uids", "cursor", "modseq", "port", "pid", "job", "jobs", "case",
+    "message", "messages", "bytes", "byte", "size", "offset", "seq", "id", "ids", "version", "serial",
+    "token", "deltatoken", "skiptoken", "epoch", "timestamp", NULL};
+/* Words that say a telephone follows: the number after them is masked whatever came before. */
+static const char *const phone_labels[] = {"tel", "telefono", "phone", "cel", "celular", "movil", "mobile",
+                                           "whatsapp", "fax", "lada", NULL};
+
+static bool number_is_technical(const char *text, size_t start)
+{
+    /* The five words before the match, lower case, nearest first. */
+    size_t from = start > 48 ? start - 48 : 0;
+    char window[64];
+    size_t n = start - from;
+    memcpy(window, text + from, n);
+    window[n] = '\0';
+    int words = 0;
+    char *end = window + n;
+    while (end > window && words < 5) {
+        while (end > window && !g_ascii_isalnum(end[-1]))
+            end--;
+        char *b = end;
+        while (b > window && g_ascii_isalnum(b[-1]))
+            b--;
+        if (b == end)
+            break;
+        char w[32];
+        size_t wl = (size_t)(end - b) < sizeof w - 1 ? (size_t)(end - b) : sizeof w - 1;
+        for (size_t i = 0; i < wl; i++)
+            w[i] = (char)g_ascii_tolower(b[i]);
+        w[wl] = '\0';
+        for (size_t i = 0; phone_labels[i]; i++)
+            if (strcmp(w, phone_labels[i]) == 0)
+                return false;
+        for (size_t i = 0; not_phone_labels[i]; i++)
+            if (strcmp(w, not_phone_labels[i]) == 0)
+                return true;
+        words++;
+        end = b;
+    }
+    return false;
+}
+
+static gboolean phone_eval(const GMatchInfo *mi, GString *result, gpointer user)
+{
+    const char *text = user;
+    gint s = 0, e = 0;
+    g_match_info_fetch_pos(mi, 0, &s, &e);
+    if (s >= 0 && number_is_technical(text, (size_t)s))
+        g_string_append_len(result, text + s, e - s);
+    else
+        g_string_append(result, "<phone>");
+    return FALSE;
+}
+
 /* scrub() then the personal-data patterns, into out. */
 static void scrub_all(const char *in, char *out, size_t outsz)
 {
@@ -167,7 +225,9 @@ static void scrub_all(const char *in, char *out, size_t outsz)
     for (size_t i = 0; i < N_PII; i++) {
         if (!pii_regex[i])
             continue;
-        gchar *r = g_regex_replace(pii_regex[i], out, -1, 0, pii_patterns[i].replacement, 0, NULL);
+        gchar *r = strcmp(pii_patterns[i].replacement, "<phone>") == 0
+                       ? g_regex_replace_eval(pii_regex[i], out, -1, 0, 0, phone_eval, out, NULL)
+                       : g_regex_replace(pii_regex[i], out, -1, 0, pii_patterns[i].replacement, 0, NULL);
         if (r) {
             snprintf(out, outsz, "%s", r);
             g_free(r);

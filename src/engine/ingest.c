@@ -7,6 +7,7 @@
 #include "minca/store_case_flow.h"
 #include "minca/store_message.h"
 
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,8 @@ static bool asks_for_quote(const intake_analysis *a)
 
 static int insert_message(PGconn *c, const store_insurer *ins, const char *source, const char *source_name,
                           const char *origin, const char *data, size_t len, const intake_message *m,
-                          const char *raw_sha, long long broker_id,
-                          const char *status, const char *error, json_t *problems,
+                          const char *raw_sha, const char *source_content_sha, long long broker_id,
+                          const char *forwarded_from, const char *status, const char *error, json_t *problems,
                           engine_ingest_result *res, minca_err *err)
 {
     char synthetic_id[128];
@@ -38,7 +39,10 @@ static int insert_message(PGconn *c, const store_insurer *ins, const char *sourc
         snprintf(synthetic_id, sizeof synthetic_id, "<sha256-%s@minca.invalid>", raw_sha);
     const char *message_id = m ? m->message_id : synthetic_id;
     char content_sha[65];
-    intake_content_sha256(data, len, content_sha);
+    if (source_content_sha && strlen(source_content_sha) == 64)
+        g_strlcpy(content_sha, source_content_sha, sizeof content_sha);
+    else
+        intake_content_sha256(data, len, content_sha);
     /* The same Message-ID with the same content (and so the same sender) is this message
      * again. With other content it is another message: stored, opening its own case, and
      * flagged. Rows stored before content hashes existed match by Message-ID and sender. */
@@ -83,6 +87,7 @@ static int insert_message(PGconn *c, const store_insurer *ins, const char *sourc
         .raw_sha256 = raw_sha,
         .content_sha256 = content_sha,
         .broker_id = broker_id,
+        .forwarded_from = forwarded_from,
         .status = status,
         .error = error,
         .problems_json = probs,
@@ -167,8 +172,52 @@ static int insert_case(PGconn *c, const store_insurer *ins, const intake_analysi
     return 0;
 }
 
+/* The broker of the sender's domain; for a colleague's forward, the broker who wrote the
+ * forwarded email (its From, or the From line of the forwarded header block). */
+static int find_broker(PGconn *c, const store_insurer *ins, const intake_message *m, intake_analysis *a,
+                       long long *broker_id, char **forwarded_from, minca_err *err)
+{
+    *forwarded_from = NULL;
+    if (store_broker_by_domain(c, ins->id, m->sender_domain, broker_id, err) < 0)
+        return -1;
+    if (*broker_id)
+        return 0;
+    size_t n = 0;
+    char **senders = intake_forwarded_senders(m, &n);
+    int rc = 0;
+    /* The first author from outside the forwarder's domain, unless a known broker comes later. */
+    for (size_t i = 0; i < n && !*forwarded_from; i++) {
+        const char *at = strrchr(senders[i], '@');
+        if (at && (!m->sender_domain || g_ascii_strcasecmp(at + 1, m->sender_domain) != 0))
+            *forwarded_from = strdup(senders[i]);
+    }
+    for (size_t i = 0; i < n && !*broker_id; i++) {
+        const char *at = strrchr(senders[i], '@');
+        if (!at || store_broker_by_domain(c, ins->id, at + 1, broker_id, err) < 0) {
+            rc = at ? -1 : 0;
+            if (rc < 0)
+                break;
+            continue;
+        }
+        if (!*broker_id)
+            continue;
+        free(*forwarded_from);
+        *forwarded_from = strdup(senders[i]);
+        char note[600];
+        snprintf(note, sizeof note, "broker recognised from the forwarded email of %s", senders[i]);
+        if (a) {
+            intake_analysis_note(a, note);
+            if (!a->contact_email)
+                a->contact_email = strdup(senders[i]);
+        }
+    }
+    g_strfreev(senders);
+    return rc;
+}
+
 int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const char *source_name, const char *origin,
-                  const char *data, size_t len, engine_ingest_result *res, minca_err *err)
+                  const char *data, size_t len, const engine_ingest_hints *hints, engine_ingest_result *res,
+                  minca_err *err)
 {
     memset(res, 0, sizeof *res);
     intake_message *m = NULL;
@@ -187,7 +236,14 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
     }
     int rc = -1;
     long long broker_id = 0;
+    char *forwarded_from = NULL;
     json_t *problems = m ? string_array(m->problems, m->n_problems) : json_array();
+    size_t ni;
+    json_t *note_v;
+    if (hints && json_is_array(hints->notes))
+        json_array_foreach(hints->notes, ni, note_v)
+            if (json_is_string(note_v))
+                json_array_append(problems, note_v);
     if (m && !a && perr.msg[0]) {
         /* Kept on the message: it explains why no case was opened. */
         char note[1100];
@@ -207,11 +263,12 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
     char raw_sha[65];
     if (store_blob_put(c, data, len, raw_sha, err) < 0)
         goto done;
-    if (m && store_broker_by_domain(c, ins->id, m->sender_domain, &broker_id, err) < 0)
+    if (m && find_broker(c, ins, m, a, &broker_id, &forwarded_from, err) < 0)
         goto done;
     bool opens_case = m && asks_for_quote(a);
     const char *status = res->parse_failed ? "error" : (opens_case ? "processed" : "ignored");
-    if (insert_message(c, ins, source, source_name, origin, data, len, m, raw_sha, broker_id, status,
+    if (insert_message(c, ins, source, source_name, origin, data, len, m, raw_sha,
+                       hints ? hints->content_sha256 : NULL, broker_id, forwarded_from, status,
                        res->parse_failed ? res->error : NULL, problems, res, err) < 0)
         goto done;
     if (res->duplicate) {
@@ -233,6 +290,7 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
         goto done;
     rc = 0;
 done:
+    free(forwarded_from);
     json_decref(suggested);
     json_decref(problems);
     intake_analysis_free(a);

@@ -97,8 +97,11 @@ static int group_commit(PGconn *c, redisContext *r, intake_source *s, const inta
     st->stored += g->jobs->len;
     for (guint i = 0; i < g->acks->len; i++) {
         minca_err aerr = {0};
-        if (intake_source_ack(s, g_ptr_array_index(g->acks, i), &aerr) < 0)
+        if (intake_source_ack(s, g_ptr_array_index(g->acks, i), &aerr) < 0) {
             log_warn("intake %s: the message is stored, but %s", t->name, aerr.msg);
+            if (st->ack_failed++ == 0)
+                snprintf(st->error, sizeof st->error, "stored, but %.900s", aerr.msg);
+        }
     }
     g_ptr_array_set_size(g->acks, 0);
     g_array_set_size(g->jobs, 0);
@@ -125,9 +128,15 @@ static int store_item(PGconn *c, const store_source *src, const intake_poll_targ
     if (claimed < 0)
         return -1;
     if (claimed) {
+        GString *notes = g_string_new(NULL);
+        for (size_t i = 0; i < it->n_notes; i++)
+            g_string_append_printf(notes, "%s%s", i ? "\n" : "", it->notes[i]);
         steps_ingest_job job = {.sha256 = sha, .origin = it->origin, .source = it->source, .source_name = t->name,
-                                .source_id = it->source_id};
+                                .source_id = it->source_id,
+                                .content_sha256 = it->content_sha256[0] ? it->content_sha256 : NULL,
+                                .notes = notes->len ? notes->str : NULL};
         int rc = steps_enqueue_ingest(c, src->insurer_id, &job, t->batch_id, false, job_id, err);
+        g_string_free(notes, TRUE);
         if (rc < 0 || (*job_id && store_source_stored(c, src->id, ext_id, *job_id, err) < 0))
             return -1;
     }
@@ -191,9 +200,13 @@ static int source_loop(PGconn *c, redisContext *r, const intake_poll_target *t, 
             rc = -1;
             break;
         }
-        free(it->data);   /* the bytes are stored; keep only what ack needs */
-        it->data = NULL;
-        g_ptr_array_add(g.acks, it);
+        if (n < 0) {
+            item_free(it);   /* not stored: never moved or flagged on the server */
+        } else {
+            free(it->data);   /* the bytes are stored; keep only what ack needs */
+            it->data = NULL;
+            g_ptr_array_add(g.acks, it);
+        }
         if (group_full(&g) && group_commit(c, r, s, t, &g, st, err) < 0) {
             rc = -1;
             break;
@@ -263,6 +276,14 @@ int intake_poll_once(PGconn *c, redisContext *r, const intake_poll_target *t, in
     } else {
         rc = source_loop(c, r, t, &src, s, st, err);
         intake_source_close(s);
+        if (rc == 0 && st->ack_failed) {
+            /* Shown in status: the server still holds what it should have moved or flagged. */
+            char first[sizeof st->error];
+            snprintf(first, sizeof first, "%s", st->error);
+            snprintf(st->error, sizeof st->error, "%ld message(s) %.900s", st->ack_failed, first);
+            minca_err_set(err, "%s", st->error);
+            rc = -1;
+        }
     }
     minca_err derr = {0};
     if (PQstatus(c) == CONNECTION_OK &&
@@ -306,6 +327,7 @@ int intake_runner(const intake_runner_opts *o, minca_err *err)
     PGconn *c = NULL;
     redisContext *r = NULL;
     int failed = 0;
+    intake_idle *idle = o->once ? NULL : intake_idle_start(cfg->sources, cfg->n_sources, o->only, o->stop);
     while (!(o->stop && *o->stop)) {
         if (!c || PQstatus(c) != CONNECTION_OK) {
             if (c)
@@ -348,6 +370,7 @@ int intake_runner(const intake_runner_opts *o, minca_err *err)
         for (int i = 0; i < 10 && !(o->stop && *o->stop); i++)
             usleep(100 * 1000);
     }
+    intake_idle_stop(idle);
     if (r)
         redisFree(r);
     if (c)

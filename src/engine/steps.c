@@ -15,6 +15,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,21 @@ static int step_ingest(engine_ctx *ctx, const void *payload, minca_err *err)
         return ENGINE_FAILED;
     store_insurer ins = {.id = ctx->job->insurer_id};
     engine_ingest_result res;
+    /* The source's notes travel as lines of one text field; the message keeps each as a problem. */
+    json_t *notes = NULL;
+    if (p->notes && *p->notes) {
+        notes = json_array();
+        gchar **lines = g_strsplit(p->notes, "\n", -1);
+        for (gchar **l = lines; *l; l++)
+            if (**l)
+                json_array_append_new(notes, json_string(*l));
+        g_strfreev(lines);
+    }
+    engine_ingest_hints hints = {.content_sha256 = p->content_sha256, .notes = notes};
     int rc = engine_ingest(ctx->pg, &ins, p->source ? p->source : "eml", p->source_name,
-                           p->source_id ? p->source_id : p->origin ? p->origin : p->sha256, data, len, &res, err);
+                           p->source_id ? p->source_id : p->origin ? p->origin : p->sha256, data, len, &hints, &res,
+                           err);
+    json_decref(notes);
     free(data);
     if (rc < 0)
         return ENGINE_FAILED;
@@ -327,6 +341,8 @@ static const engine_field ingest_fields[] = {
     FIELD(steps_ingest_job, source, TEXT, false),
     FIELD(steps_ingest_job, source_name, TEXT, false),
     FIELD(steps_ingest_job, source_id, TEXT, false),
+    FIELD(steps_ingest_job, content_sha256, TEXT, false),
+    FIELD(steps_ingest_job, notes, TEXT, false),
     {0},
 };
 static const engine_field case_fields[] = {

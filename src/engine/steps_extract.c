@@ -186,6 +186,18 @@ static int bind_broker(PGconn *c, long long insurer_id, long long case_id, const
     return store_case_set_broker(c, case_id, broker_id, err);
 }
 
+static bool profiles_name_domain(const profile_set *s, const char *domain)
+{
+    for (int i = 0; domain && i < s->n; i++) {
+        const char *const *domains = NULL;
+        int nd = profile_domains(s->items[i], &domains);
+        for (int j = 0; j < nd; j++)
+            if (g_ascii_strcasecmp(domains[j], domain) == 0)
+                return true;
+    }
+    return false;
+}
+
 static const profile *find_profile(const profile_set *s, const char *name)
 {
     for (int i = 0; name && i < s->n; i++)
@@ -365,6 +377,10 @@ int steps_extract_run(engine_ctx *ctx, const void *payload, minca_err *err)
                                 &broker_profile, &perr) < 0)
             log_warn("case %lld: the broker's profile does not load (%s); mapping automatically", case_id, perr.msg);
     }
+    /* A colleague's forward: the broker is the forwarded email's author. */
+    if (rc == 0 && k.forwarded_domain && !profiles_name_domain(&profiles, domain) &&
+        profiles_name_domain(&profiles, k.forwarded_domain))
+        domain = k.forwarded_domain;
     if (rc == 0)
         rc = extract_attachments(ctx, case_id, k.message_id, domain, broker_profile, &profiles, &t, err);
     if (rc == 0 && t.rows == 0 && k.body_html)

@@ -54,6 +54,42 @@ static GMimeObject *body_object(const intake_compose *c)
     return (GMimeObject *)(html ? text_part("html", html) : text_part("plain", text ? text : ""));
 }
 
+/* An attached email (Outlook's "forward as attachment", Graph's itemAttachment) becomes a
+ * message/rfc822 part holding the parsed message, written as itself: RFC 2046 allows only
+ * 7bit, 8bit or binary there, and readers (ours too) open no other. NULL when the bytes are
+ * not an email; the caller attaches them as plain bytes then. */
+static GMimeObject *message_part(const char *data, size_t len)
+{
+    if (!data || len == 0)
+        return NULL;
+    GMimeStream *mem = g_mime_stream_mem_new_with_buffer(data, len);
+    GMimeParser *parser = g_mime_parser_new_with_stream(mem);
+    g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+    GMimeMessage *inner = g_mime_parser_construct_message(parser, NULL);
+    g_object_unref(parser);
+    g_object_unref(mem);
+    if (!inner)
+        return NULL;
+    GMimeHeaderList *hl = g_mime_object_get_header_list((GMimeObject *)inner);
+    if (!hl || (!g_mime_header_list_contains(hl, "From") && !g_mime_header_list_contains(hl, "Message-Id") &&
+                !g_mime_header_list_contains(hl, "Subject"))) {
+        g_object_unref(inner);
+        return NULL;
+    }
+    bool eight = false, binary = false;
+    for (size_t i = 0; i < len && !binary; i++) {
+        if (data[i] == '\0')
+            binary = true;
+        else if ((unsigned char)data[i] >= 0x80)
+            eight = true;
+    }
+    GMimeMessagePart *mp = g_mime_message_part_new_with_message("rfc822", inner);
+    g_object_unref(inner);
+    g_mime_object_set_header((GMimeObject *)mp, "Content-Transfer-Encoding",
+                             binary ? "binary" : eight ? "8bit" : "7bit", NULL);
+    return (GMimeObject *)mp;
+}
+
 static GMimePart *attachment_part(const intake_compose_attachment *a, minca_err *err)
 {
     char *data = NULL;
@@ -73,6 +109,8 @@ static GMimePart *attachment_part(const intake_compose_attachment *a, minca_err 
         name = base;
     }
     const char *ctype = a->content_type && *a->content_type ? a->content_type : guess_type(name);
+    if (g_ascii_strcasecmp(ctype, "message/rfc822") == 0)
+        ctype = "application/octet-stream";   /* not an email (message_part refused it) */
     GMimeContentType *ct = g_mime_content_type_parse(NULL, ctype);
     GMimePart *part = g_mime_part_new_with_type(g_mime_content_type_get_media_type(ct),
                                                 g_mime_content_type_get_media_subtype(ct));
@@ -94,6 +132,33 @@ static GMimePart *attachment_part(const intake_compose_attachment *a, minca_err 
     }
     g_free(base);
     return part;
+}
+
+static GMimeObject *attachment_object(const intake_compose_attachment *a, minca_err *err)
+{
+    const char *ctype = a->content_type && *a->content_type ? a->content_type
+                                                            : guess_type(a->filename ? a->filename : a->path);
+    if (g_ascii_strcasecmp(ctype, "message/rfc822") == 0) {
+        char *data = NULL;
+        size_t len = 0;
+        if (a->path) {
+            if (core_read_file(a->path, INTAKE_DEFAULT_MAX_MESSAGE_BYTES, &data, &len, err) < 0)
+                return NULL;
+        }
+        GMimeObject *mp = message_part(a->path ? data : a->data, a->path ? len : a->size);
+        free(data);
+        if (mp) {
+            char *base = a->filename ? NULL : g_path_get_basename(a->path ? a->path : "message.eml");
+            GMimeContentDisposition *d = g_mime_content_disposition_new();
+            g_mime_content_disposition_set_disposition(d, GMIME_DISPOSITION_ATTACHMENT);
+            g_mime_content_disposition_set_parameter(d, "filename", a->filename ? a->filename : base);
+            g_mime_object_set_content_disposition(mp, d);
+            g_object_unref(d);
+            g_free(base);
+            return mp;
+        }
+    }
+    return (GMimeObject *)attachment_part(a, err);
 }
 
 static int add_addresses(GMimeMessage *m, GMimeAddressType type, const char *list, const char *what, minca_err *err)
@@ -157,12 +222,12 @@ int intake_compose_build(const intake_compose *c, char **out, size_t *len, char 
         GMimeMultipart *mixed = g_mime_multipart_new_with_subtype("mixed");
         g_mime_multipart_add(mixed, body);
         for (size_t i = 0; i < c->n_attachments; i++) {
-            GMimePart *p = attachment_part(&c->attachments[i], err);
+            GMimeObject *p = attachment_object(&c->attachments[i], err);
             if (!p) {
                 g_object_unref(mixed);
                 goto done;
             }
-            g_mime_multipart_add(mixed, (GMimeObject *)p);
+            g_mime_multipart_add(mixed, p);
             g_object_unref(p);
         }
         g_object_unref(body);

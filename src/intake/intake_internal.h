@@ -24,6 +24,14 @@ json_t *intake_json_strv(char *const *v, size_t n);
 /* True when the normalised RFC has the SAT shape and a real date (check digit not verified). */
 bool intake_rfc_shape_ok(const char *rfc);
 
+/* True when every address the url's host resolves to is a loopback address (127.0.0.0/8,
+ * ::1): the only place a plain connection is allowed. The name is resolved, never compared as
+ * text. When pin is not NULL, a "host:port:address" entry is appended to *pin for
+ * CURLOPT_RESOLVE, so the connection goes to the address that was checked (caller frees the
+ * list with curl_slist_free_all). */
+struct curl_slist;
+bool intake_url_is_loopback(const char *url, struct curl_slist **pin);
+
 /* Calls curl_global_init() exactly once, from any thread. */
 void intake_curl_init(void);
 
@@ -33,6 +41,17 @@ extern const intake_source_ops intake_source_maildir_ops;
 extern const intake_source_ops intake_source_imap_ops;
 extern const intake_source_ops intake_source_graph_ops;
 extern const intake_source_ops intake_source_manual_ops;
+
+/* An IMAP mailbox name in modified UTF-7 (RFC 3501 5.1.3); NULL when name is not UTF-8.
+ * Caller g_free()s. */
+char *intake_imap_mutf7(const char *name);
+
+/* winmail.dat (TNEF, Outlook's rich text): calls fn once per attachment with its name (UTF-8)
+ * and bytes (borrowed for the call). *body (may be NULL) receives the stream's plain body as
+ * malloc'd UTF-8, or NULL. Returns the number of attachments, -1 when the stream cannot be
+ * read (err). */
+typedef void (*intake_tnef_fn)(void *user, const char *name, const unsigned char *data, size_t len);
+int intake_tnef_unpack(const void *data, size_t len, intake_tnef_fn fn, void *user, char **body, minca_err *err);
 
 /* A directory with cur/ or new/. */
 bool intake_path_is_maildir(const char *path);

@@ -19,6 +19,7 @@ typedef struct parse_ctx {
     intake_message *top;
     GArray *atts;          /* intake_attachment */
     GPtrArray *warnings;   /* char *, from the GMime parser */
+    GMimeParserOptions *opts; /* borrowed: the options of the top-level parse */
 } parse_ctx;
 
 static char *dup_utf8(const char *s)
@@ -310,6 +311,85 @@ static void add_attachment(parse_ctx *ctx, GMimeObject *obj, const char *contain
     g_array_append_val(ctx->atts, a);
 }
 
+/* A type for a file known only by its name (files unpacked from winmail.dat). */
+static const char *type_for_name(const char *name)
+{
+    static const struct { const char *ext, *type; } map[] = {
+        {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+        {"xlsm", "application/vnd.ms-excel.sheet.macroenabled.12"},
+        {"xls", "application/vnd.ms-excel"},
+        {"csv", "text/csv"},
+        {"pdf", "application/pdf"},
+        {"txt", "text/plain"},
+        {"png", "image/png"},
+        {"jpg", "image/jpeg"},
+        {"jpeg", "image/jpeg"},
+        {"eml", "message/rfc822"},
+    };
+    const char *dot = name ? strrchr(name, '.') : NULL;
+    for (size_t i = 0; dot && i < G_N_ELEMENTS(map); i++)
+        if (g_ascii_strcasecmp(dot + 1, map[i].ext) == 0)
+            return map[i].type;
+    return "application/octet-stream";
+}
+
+typedef struct tnef_sink {
+    parse_ctx *ctx;
+    const char *container;
+    bool in_related;
+} tnef_sink;
+
+static void on_tnef_file(void *user, const char *name, const unsigned char *data, size_t len)
+{
+    tnef_sink *t = user;
+    intake_attachment a = {0};
+    a.content_type = strdup(type_for_name(name));
+    a.disposition = strdup("attachment");
+    a.filename_raw = dup_utf8(name);
+    a.filename = intake_sanitize_filename(a.filename_raw);
+    if (!a.filename)
+        a.filename = core_strdup_printf("attachment-%u.bin", t->ctx->atts->len + 1);
+    a.data = malloc(len + 1);
+    if (len)
+        memcpy(a.data, data, len);
+    a.data[len] = '\0';
+    a.size = len;
+    core_sha256_hex(a.data, a.size, a.sha256);
+    a.container = strdup(t->container);
+    a.role = guess_role(&a, t->in_related);
+    g_array_append_val(t->ctx->atts, a);
+}
+
+static bool is_tnef(GMimeContentType *ct, const char *fname)
+{
+    return (ct && (g_mime_content_type_is_type(ct, "application", "ms-tnef") ||
+                   g_mime_content_type_is_type(ct, "application", "vnd.ms-tnef"))) ||
+           (fname && g_ascii_strcasecmp(fname, "winmail.dat") == 0);
+}
+
+/* winmail.dat: its files become attachments (container "application/ms-tnef NAME"), its plain
+ * body the message's when it has none. False (with a problem) when it cannot be read. */
+static bool open_tnef(parse_ctx *ctx, intake_message *owner, const char *bytes, size_t len, const char *fname,
+                      bool in_related)
+{
+    char *container = core_strdup_printf("application/ms-tnef %s", fname ? fname : "winmail.dat");
+    tnef_sink sink = {.ctx = ctx, .container = container, .in_related = in_related};
+    char *body = NULL;
+    minca_err terr = {0};
+    int n = intake_tnef_unpack(bytes, len, on_tnef_file, &sink, &body, &terr);
+    free(container);
+    if (n <= 0 && !body) {
+        add_problem(ctx->top, "%s (Outlook rich text) could not be unpacked: %s", fname ? fname : "winmail.dat",
+                    n < 0 ? terr.msg : "it holds no file and no text");
+        return false;
+    }
+    if (body && !owner->text_body && !owner->html_body)
+        owner->text_body = body;
+    else
+        free(body);
+    return true;
+}
+
 static char *append_text(char *body, const char *more)
 {
     if (!body)
@@ -328,15 +408,8 @@ static intake_message *new_message(void)
     return calloc(1, sizeof(intake_message));
 }
 
-static void walk_message_part(parse_ctx *ctx, intake_message *owner, GMimeMessagePart *mp,
-                              bool in_related, int depth)
+static void walk_inner_message(parse_ctx *ctx, intake_message *owner, GMimeMessage *inner, int depth)
 {
-    GMimeMessage *inner = g_mime_message_part_get_message(mp);
-    if (!inner) {
-        add_attachment(ctx, GMIME_OBJECT(mp), NULL, in_related, (const unsigned char *)"", 0, false);
-        add_problem(ctx->top, "empty message/rfc822 part");
-        return;
-    }
     intake_message *fw = new_message();
     fill_headers(fw, inner);
     if (fw->message_id_synthetic) {
@@ -362,6 +435,50 @@ static void walk_message_part(parse_ctx *ctx, intake_message *owner, GMimeMessag
     }
     nf[owner->n_forwarded++] = fw;
     owner->forwarded = nf;
+}
+
+static void walk_message_part(parse_ctx *ctx, intake_message *owner, GMimeMessagePart *mp,
+                              bool in_related, int depth)
+{
+    GMimeMessage *inner = g_mime_message_part_get_message(mp);
+    if (!inner) {
+        add_attachment(ctx, GMIME_OBJECT(mp), NULL, in_related, (const unsigned char *)"", 0, false);
+        add_problem(ctx->top, "empty message/rfc822 part");
+        return;
+    }
+    walk_inner_message(ctx, owner, inner, depth);
+}
+
+static bool is_message_type(GMimeContentType *ct)
+{
+    return ct && (g_mime_content_type_is_type(ct, "message", "rfc822") ||
+                  g_mime_content_type_is_type(ct, "message", "global"));
+}
+
+/* A message/rfc822 part GMime kept as a leaf because it carries a transfer encoding (base64 or
+ * quoted-printable, as Outlook and Graph write them): its decoded bytes are parsed as a message
+ * and opened like any forwarded one. False when they are not an email (the caller keeps them). */
+static bool open_encoded_message(parse_ctx *ctx, intake_message *owner, const char *bytes, size_t len,
+                                 int depth)
+{
+    size_t skip = 0;
+    if (!looks_like_email(bytes, len, &skip))
+        return false;
+    GMimeStream *stream = g_mime_stream_mem_new_with_buffer(bytes + skip, len - skip);
+    GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+    g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+    GMimeMessage *inner = g_mime_parser_construct_message(parser, ctx->opts);
+    bool ok = false;
+    if (inner) {
+        GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(inner));
+        ok = hl && has_standard_header(hl);
+        if (ok)
+            walk_inner_message(ctx, owner, inner, depth);
+        g_object_unref(inner);
+    }
+    g_object_unref(parser);
+    g_object_unref(stream);
+    return ok;
 }
 
 static void walk(parse_ctx *ctx, intake_message *owner, GMimeObject *obj, const char *container,
@@ -410,6 +527,18 @@ static void walk(parse_ctx *ctx, intake_message *owner, GMimeObject *obj, const 
     if (bad64)
         add_problem(ctx->top, "invalid base64 in part %s; decoded what could be read",
                     named ? fname : (is_plain ? "text/plain" : is_html ? "text/html" : "(unnamed)"));
+    if (is_message_type(ct)) {
+        if (open_encoded_message(ctx, owner, bytes, len, depth)) {
+            free(bytes);
+            return;
+        }
+        add_problem(ctx->top, "message/rfc822 part %s does not hold an email; kept as an attachment",
+                    named ? fname : "(unnamed)");
+    }
+    if (is_tnef(ct, fname) && open_tnef(ctx, owner, bytes, len, fname, in_related)) {
+        free(bytes);
+        return;
+    }
     if ((is_plain || is_html) && !is_attachment_disp && !named) {
         const char *charset = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
         char *note = NULL;
@@ -606,6 +735,7 @@ int intake_parse(const void *data, size_t len, intake_message **out, minca_err *
     g_mime_parser_options_set_parameter_compliance_mode(opts, GMIME_RFC_COMPLIANCE_LOOSE);
     g_mime_parser_options_set_address_compliance_mode(opts, GMIME_RFC_COMPLIANCE_LOOSE);
     g_mime_parser_options_set_warning_callback(opts, on_parser_warning, ctx.warnings);
+    ctx.opts = opts;
 
     GMimeStream *stream = g_mime_stream_mem_new_with_buffer((const char *)data + skip, len - skip);
     GMimeParser *parser = g_mime_parser_new_with_stream(stream);

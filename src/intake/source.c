@@ -96,6 +96,7 @@ void intake_item_clear(intake_item *item)
     free(item->data);
     free(item->source_id);
     free(item->cursor);
+    intake_strv_free(item->notes, item->n_notes);
     memset(item, 0, sizeof *item);
 }
 

@@ -10,6 +10,16 @@
  *           attachments (fileAttachment contentBytes, or /$value for large ones and for
  *           attached messages) are built into a MIME message, like any other source's
  *
+ * Every request asks for immutable ids (Prefer: IdType="ImmutableId"), so a message moved out
+ * of the folder and back keeps its id. A delta token Graph no longer knows (410 Gone,
+ * SyncStateNotFound) starts the folder again from a fresh delta query (or the Location Graph
+ * gives): what is already stored is recognised by id, or by content, and not stored twice.
+ * A message's identity is the hash of what Graph gave (Message-ID, sender, recipients,
+ * subject, date, body, each attachment's name and bytes), never of the MIME rebuilt here.
+ * A message above max_message_mb is skipped and recorded (the source goes on); a
+ * referenceAttachment (a OneDrive / SharePoint link) becomes a problem of the message with
+ * its link.
+ *
  * 429 and 503 wait for Retry-After (bounded) and try again. The client secret comes from
  * client_secret_env / client_secret_file and is only sent in the token request's body; the
  * bearer token is only sent to the configured Graph host. */
@@ -48,6 +58,12 @@ typedef struct graph_state {
     char *link;          /* page to read next (nextLink), NULL when none */
     char *page_link;     /* link of the page whose items are queued */
     char *delta_link;    /* set once the last page was read */
+    bool skip_message;   /* the message being built is skipped (too big), not the source failing */
+    struct curl_slist *pin; /* plain http: the loopback addresses checked, for CURLOPT_RESOLVE */
+    char *start_link;    /* the first delta query of the folder (a full read) */
+    char *location;      /* Location header of the last answer, or NULL */
+    bool resynced;       /* this poll already restarted after a 410 */
+    bool too_big;        /* the last answer was cut at max_bytes */
     bool delta_emitted;
     json_t *page;        /* items of the current page (array), owned */
     size_t page_next;
@@ -65,8 +81,10 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *user)
 {
     graph_state *s = user;
     size_t n = size * nmemb;
-    if (s->buf->len + n > s->max_bytes + 4096)
+    if (s->buf->len + n > s->max_bytes + 4096) {
+        s->too_big = true;
         return 0;
+    }
     g_string_append_len(s->buf, ptr, (gssize)n);
     return n;
 }
@@ -77,14 +95,11 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *user)
     size_t n = size * nmemb;
     if (n > 12 && g_ascii_strncasecmp(ptr, "Retry-After:", 12) == 0)
         s->retry_after = strtod(ptr + 12, NULL);
+    if (n > 9 && g_ascii_strncasecmp(ptr, "Location:", 9) == 0) {
+        g_free(s->location);
+        s->location = g_strstrip(g_strndup(ptr + 9, n - 9));
+    }
     return n;
-}
-
-static bool url_is_local(const char *url)
-{
-    const char *h = strstr(url, "://");
-    h = h ? h + 3 : url;
-    return g_str_has_prefix(h, "127.") || g_str_has_prefix(h, "localhost") || g_str_has_prefix(h, "[::1]");
 }
 
 /* One HTTP exchange. body (may be NULL) makes it a POST. Returns 0 with s->status set, -1
@@ -94,6 +109,9 @@ static int http(graph_state *s, const char *url, const char *body, const char *b
     g_string_truncate(s->buf, 0);
     s->status = 0;
     s->retry_after = -1;
+    s->too_big = false;
+    g_free(s->location);
+    s->location = NULL;
     s->errbuf[0] = '\0';
     CURL *c = s->curl;
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -103,6 +121,7 @@ static int http(graph_state *s, const char *url, const char *body, const char *b
         auth = core_strdup_printf("Authorization: Bearer %s", bearer);
         hdr = curl_slist_append(hdr, auth);
         hdr = curl_slist_append(hdr, "Prefer: odata.maxpagesize=50");
+        hdr = curl_slist_append(hdr, "Prefer: IdType=\"ImmutableId\"");
     }
     hdr = curl_slist_append(hdr, "Accept: application/json");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
@@ -275,8 +294,18 @@ static int read_page(graph_state *s, minca_err *err)
     free(s->page_link);
     s->page_link = s->link;
     s->link = NULL;
-    if (graph_get(s, s->page_link, "the delta query", err) < 0)
-        return -1;
+    if (graph_get(s, s->page_link, "the delta query", err) < 0) {
+        if (s->status != 410 || s->resynced)
+            return -1;
+        /* The delta token expired (SyncStateNotFound): read the folder again from the start. */
+        log_warn("%s; reading the folder again from the start (messages already stored are not stored twice)",
+                 err->msg);
+        s->resynced = true;
+        s->link = s->location && g_str_has_prefix(s->location, s->graph_url) ? strdup(s->location)
+                                                                             : strdup(s->start_link);
+        minca_err_clear(err);
+        return read_page(s, err);
+    }
     json_error_t je;
     json_t *j = json_loadb(s->buf->str, s->buf->len, 0, &je);
     if (!j || !json_is_array(json_object_get(j, "value"))) {
@@ -341,8 +370,45 @@ typedef struct att_bytes {
     GPtrArray *keep;   /* buffers the list points into */
 } att_bytes;
 
-static int fetch_attachments(graph_state *s, const char *id, att_bytes *ab, char ***skipped, size_t *n_skipped,
-                             minca_err *err)
+/* Graph's own description of a linked file: its name and, where Graph gives it, its link. */
+static void note_reference(json_t *a, intake_item *item)
+{
+    const char *name = json_string_value(json_object_get(a, "name"));
+    const char *url = json_string_value(json_object_get(a, "sourceUrl"));
+    const char *provider = json_string_value(json_object_get(a, "providerType"));
+    if (url)
+        intake_strv_pushf(&item->notes, &item->n_notes,
+                          "linked file \"%s\" (%s) is not attached, only linked: %s", name ? name : "?",
+                          provider ? provider : "cloud storage", url);
+    else
+        intake_strv_pushf(&item->notes, &item->n_notes,
+                          "linked file \"%s\" is not attached, only linked (Graph gives no link; open the message in "
+                          "Outlook)", name ? name : "?");
+}
+
+/* True (err set) when the message is over the size limit: the attachments Graph lists,
+ * and the body, count. */
+static bool over_limit(graph_state *s, json_t *m, json_t *list, const char *id, minca_err *err)
+{
+    const char *content = json_string_value(json_object_get(json_object_get(m, "body"), "content"));
+    size_t total = content ? strlen(content) : 0;
+    size_t i;
+    json_t *a;
+    json_array_foreach(list, i, a) {
+        const char *type = json_string_value(json_object_get(a, "@odata.type"));
+        json_int_t size = json_integer_value(json_object_get(a, "size"));
+        if (size > 0 && !(type && strcmp(type, "#microsoft.graph.referenceAttachment") == 0))
+            total += (size_t)size;
+    }
+    if (total <= s->max_bytes)
+        return false;
+    minca_err_set(err, "%s: message %s is %.1f MB, above the limit of %.1f MB; skipped", s->name, id,
+                  (double)total / (1024.0 * 1024.0), (double)s->max_bytes / (1024.0 * 1024.0));
+    return true;
+}
+
+static int fetch_attachments(graph_state *s, json_t *m, const char *id, att_bytes *ab, char ***skipped,
+                             size_t *n_skipped, intake_item *item_out, minca_err *err)
 {
     char *mid = curl_easy_escape(s->curl, id, 0);
     char *rest = core_strdup_printf("/messages/%s/attachments", mid);
@@ -356,6 +422,12 @@ static int fetch_attachments(graph_state *s, const char *id, att_bytes *ab, char
     }
     json_t *j = json_loadb(s->buf->str, s->buf->len, 0, NULL);
     json_t *list = json_object_get(j, "value");
+    if (over_limit(s, m, list, id, err)) {
+        s->skip_message = true;
+        json_decref(j);
+        curl_free(mid);
+        return -1;
+    }
     ab->list = calloc(json_array_size(list) + 1, sizeof *ab->list);
     size_t i;
     json_t *a;
@@ -367,6 +439,10 @@ static int fetch_attachments(graph_state *s, const char *id, att_bytes *ab, char
         json_int_t size = json_integer_value(json_object_get(a, "size"));
         bool file = type && strcmp(type, "#microsoft.graph.fileAttachment") == 0;
         bool item = type && strcmp(type, "#microsoft.graph.itemAttachment") == 0;
+        if (type && strcmp(type, "#microsoft.graph.referenceAttachment") == 0) {
+            note_reference(a, item_out);
+            continue;
+        }
         if (!aid || (!file && !item)) {
             intake_strv_pushf(skipped, n_skipped, "%s (%s)", name ? name : "attachment", type ? type : "unknown type");
             continue;
@@ -384,6 +460,11 @@ static int fetch_attachments(graph_state *s, const char *id, att_bytes *ab, char
             free(r2);
             int vrc = graph_get(s, u2, "an attachment's content", err);
             free(u2);
+            if (vrc < 0 && s->too_big) {
+                s->skip_message = true;
+                minca_err_set(err, "%s: message %s: attachment \"%s\" is above the limit of %.1f MB; skipped",
+                              s->name, id, name ? name : "?", (double)s->max_bytes / (1024.0 * 1024.0));
+            }
             if (vrc < 0) {
                 json_decref(j);
                 curl_free(mid);
@@ -429,6 +510,47 @@ static int64_t iso_time(const char *s)
     return t;
 }
 
+static void hash_field(GChecksum *ck, const char *v)
+{
+    g_checksum_update(ck, (const guchar *)(v ? v : ""), -1);
+    g_checksum_update(ck, (const guchar *)"", 1);
+}
+
+static void hash_addresses(GChecksum *ck, json_t *arr)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(arr, i, r)
+        hash_field(ck, json_string_value(json_object_get(json_object_get(r, "emailAddress"), "address")));
+    hash_field(ck, "");
+}
+
+/* The message's identity from what Graph gave, the same whatever id the message has now and
+ * however it is rebuilt: Message-ID, sender, recipients, subject, date, body and attachments. */
+static void content_identity(json_t *m, const att_bytes *ab, char out[65])
+{
+    GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
+    hash_field(ck, "graph-message-v1");
+    hash_field(ck, json_string_value(json_object_get(m, "internetMessageId")));
+    json_t *from = json_object_get(m, "from") ? json_object_get(m, "from") : json_object_get(m, "sender");
+    hash_field(ck, json_string_value(json_object_get(json_object_get(from, "emailAddress"), "address")));
+    hash_addresses(ck, json_object_get(m, "toRecipients"));
+    hash_addresses(ck, json_object_get(m, "ccRecipients"));
+    hash_field(ck, json_string_value(json_object_get(m, "subject")));
+    hash_field(ck, json_string_value(json_object_get(m, "sentDateTime")));
+    json_t *body = json_object_get(m, "body");
+    hash_field(ck, json_string_value(json_object_get(body, "contentType")));
+    hash_field(ck, json_string_value(json_object_get(body, "content")));
+    for (size_t i = 0; i < ab->n; i++) {
+        char sha[65];
+        core_sha256_hex(ab->list[i].data, ab->list[i].size, sha);
+        hash_field(ck, ab->list[i].filename);
+        hash_field(ck, sha);
+    }
+    g_strlcpy(out, g_checksum_get_string(ck), 65);
+    g_checksum_free(ck);
+}
+
 /* One Graph message as MIME bytes. */
 static int build_message(graph_state *s, json_t *m, intake_item *item, minca_err *err)
 {
@@ -445,8 +567,17 @@ static int build_message(graph_state *s, json_t *m, intake_item *item, minca_err
     char **skipped = NULL;
     size_t n_skipped = 0;
     int rc = -1;
-    if (json_is_true(json_object_get(m, "hasAttachments")) && fetch_attachments(s, id, &ab, &skipped, &n_skipped, err) < 0)
+    if (json_is_true(json_object_get(m, "hasAttachments"))) {
+        if (fetch_attachments(s, m, id, &ab, &skipped, &n_skipped, item, err) < 0)
+            goto done;
+    } else if (over_limit(s, m, NULL, id, err)) {
+        s->skip_message = true;
         goto done;
+    }
+    content_identity(m, &ab, item->content_sha256);
+    for (size_t i = 0; i < n_skipped; i++)
+        intake_strv_pushf(&item->notes, &item->n_notes, "attachment %s was not read (not a file or an email)",
+                          skipped[i]);
     GPtrArray *hdrs = g_ptr_array_new();
     g_ptr_array_add(hdrs, "X-Minca-Graph-Id");
     g_ptr_array_add(hdrs, (gpointer)id);
@@ -502,6 +633,7 @@ static void graph_close(void *state)
         return;
     if (s->curl)
         curl_easy_cleanup(s->curl);
+    curl_slist_free_all(s->pin);
     if (s->secret) {
         memset(s->secret, 0, strlen(s->secret));
         free(s->secret);
@@ -517,6 +649,8 @@ static void graph_close(void *state)
     free(s->link);
     free(s->page_link);
     free(s->delta_link);
+    free(s->start_link);
+    g_free(s->location);
     json_decref(s->page);
     if (s->buf)
         g_string_free(s->buf, TRUE);
@@ -554,9 +688,10 @@ static int graph_open(const intake_source_args *args, void **state, minca_err *e
         minca_err_set(err, "%s: tenant, client_id and user are required", s->name);
         goto fail;
     }
-    if ((!g_str_has_prefix(authority, "https://") && !url_is_local(authority)) ||
-        (!g_str_has_prefix(graph, "https://") && !url_is_local(graph))) {
-        minca_err_set(err, "%s: authority and graph_url must be https:// (plain http only on 127.0.0.1)", s->name);
+    if ((!g_str_has_prefix(authority, "https://") && !intake_url_is_loopback(authority, &s->pin)) ||
+        (!g_str_has_prefix(graph, "https://") && !intake_url_is_loopback(graph, &s->pin))) {
+        minca_err_set(err, "%s: authority and graph_url must be https:// (plain http only for a host that "
+                           "resolves to loopback addresses only)", s->name);
         goto fail;
     }
     if (intake_source_secret(cfg, "client_secret", &s->secret, err) < 0)
@@ -588,17 +723,16 @@ static int graph_open(const intake_source_args *args, void **state, minca_err *e
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    if (s->pin)
+        curl_easy_setopt(c, CURLOPT_RESOLVE, s->pin);
     if (config_source_get(cfg, "ca_file"))
         curl_easy_setopt(c, CURLOPT_CAINFO, config_source_get(cfg, "ca_file"));
-    if (args->cursor && g_str_has_prefix(args->cursor, s->graph_url)) {
-        s->link = strdup(args->cursor);
-    } else {
-        char *f = curl_easy_escape(c, s->folder, 0);
-        char *rest = core_strdup_printf("/mailFolders/%s/messages/delta?$select=" GRAPH_SELECT, f);
-        curl_free(f);
-        s->link = users_url(s, rest);
-        free(rest);
-    }
+    char *f = curl_easy_escape(c, s->folder, 0);
+    char *rest = core_strdup_printf("/mailFolders/%s/messages/delta?$select=" GRAPH_SELECT, f);
+    curl_free(f);
+    s->start_link = users_url(s, rest);
+    free(rest);
+    s->link = strdup(args->cursor && g_str_has_prefix(args->cursor, s->graph_url) ? args->cursor : s->start_link);
     /* Fail now (not in the middle) when the credentials are wrong. */
     char *tok = NULL;
     if (get_token(s, false, &tok, err) < 0)
@@ -626,8 +760,10 @@ static int graph_next(void *state, intake_item *item, minca_err *err)
             item->source_id = strdup(id);
             item->cursor = strdup(s->page_link);
             item->origin = core_strdup_printf("graph:%s/%s/%s", s->user, s->folder, id);
+            s->skip_message = false;
             if (build_message(s, m, item, err) < 0)
-                return s->status >= 500 || s->status == 429 || s->status == 401 || s->status == 0 ? -2 : -1;
+                return s->skip_message ? -1
+                       : s->status >= 500 || s->status == 429 || s->status == 401 || s->status == 0 ? -2 : -1;
             return 1;
         }
         if (s->page) {

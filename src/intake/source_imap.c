@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 #include <glib.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,10 +24,13 @@ typedef struct imap_state {
     CURL *curl;
     char *name;
     char *base;          /* scheme://host[:port] */
-    char *mailbox;       /* decoded name, e.g. INBOX */
+    char *mailbox;       /* decoded name, e.g. INBOX or "Año 2026" (UTF-8, for messages) */
+    char *mailbox_wire;  /* the same in modified UTF-7, as sent to the server */
+    char *move_wire;     /* after: move:FOLDER, the folder in modified UTF-7 */
     char *mailbox_url;   /* base + "/" + encoded mailbox */
     char *after;         /* NULL, "seen" or "move:FOLDER" */
     char *password;
+    struct curl_slist *pin;  /* tls: none: the loopback address checked, for CURLOPT_RESOLVE */
     unsigned long validity;
     GArray *uids;        /* unsigned long, ascending */
     size_t next;
@@ -66,6 +70,57 @@ static int curl_fail(imap_state *s, CURLcode rc, const char *what, minca_err *er
     return minca_err_set(err, "%s: %s: %s", s->name, what, s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc));
 }
 
+/* A mailbox name in IMAP's modified UTF-7 (RFC 3501 5.1.3): printable ASCII as itself ('&' as
+ * "&-"), any other run as '&' + modified base64 of its UTF-16BE + '-'. NULL when name is not
+ * valid UTF-8. Caller g_free()s. */
+char *intake_imap_mutf7(const char *name)
+{
+    if (!g_utf8_validate(name, -1, NULL))
+        return NULL;
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
+    GString *out = g_string_new(NULL);
+    const char *p = name;
+    while (*p) {
+        gunichar c = g_utf8_get_char(p);
+        if (c >= 0x20 && c <= 0x7e) {
+            g_string_append(out, c == '&' ? "&-" : (char[]){(char)c, 0});
+            p = g_utf8_next_char(p);
+            continue;
+        }
+        /* A run of characters outside printable ASCII. */
+        g_string_append_c(out, '&');
+        unsigned long bits = 0;
+        int nbits = 0;
+        while (*p) {
+            c = g_utf8_get_char(p);
+            if (c >= 0x20 && c <= 0x7e)
+                break;
+            gunichar2 units[2];
+            int n = 1;
+            if (c >= 0x10000) {
+                units[0] = (gunichar2)(0xD800 + ((c - 0x10000) >> 10));
+                units[1] = (gunichar2)(0xDC00 + ((c - 0x10000) & 0x3FF));
+                n = 2;
+            } else {
+                units[0] = (gunichar2)c;
+            }
+            for (int i = 0; i < n; i++) {
+                bits = (bits << 16) | units[i];
+                nbits += 16;
+                while (nbits >= 6) {
+                    nbits -= 6;
+                    g_string_append_c(out, b64[(bits >> nbits) & 0x3F]);
+                }
+            }
+            p = g_utf8_next_char(p);
+        }
+        if (nbits > 0)
+            g_string_append_c(out, b64[(bits << (6 - nbits)) & 0x3F]);
+        g_string_append_c(out, '-');
+    }
+    return g_string_free(out, FALSE);
+}
+
 /* IMAP quoted string: "name" with \ and " escaped. */
 static char *imap_quote(const char *s)
 {
@@ -77,13 +132,6 @@ static char *imap_quote(const char *s)
     }
     g_string_append_c(q, '"');
     return g_string_free(q, FALSE);
-}
-
-static bool is_loopback(const char *base)
-{
-    const char *host = strstr(base, "://");
-    host = host ? host + 3 : base;
-    return g_str_has_prefix(host, "127.") || g_str_has_prefix(host, "localhost") || g_str_has_prefix(host, "[::1]");
 }
 
 static int parse_url(imap_state *s, const char *url, minca_err *err)
@@ -100,9 +148,11 @@ static int parse_url(imap_state *s, const char *url, minca_err *err)
     s->base = slash ? strndup(url, (size_t)(slash - url)) : strdup(url);
     const char *box = slash && slash[1] ? slash + 1 : "INBOX";
     s->mailbox = g_uri_unescape_string(box, NULL);
-    if (!s->mailbox)
-        return minca_err_set(err, "%s: bad mailbox name in the url", s->name);
-    char *enc = g_uri_escape_string(s->mailbox, NULL, FALSE);
+    char *wire = s->mailbox ? intake_imap_mutf7(s->mailbox) : NULL;
+    if (!wire)
+        return minca_err_set(err, "%s: bad mailbox name in the url (not UTF-8)", s->name);
+    s->mailbox_wire = wire;
+    char *enc = g_uri_escape_string(wire, NULL, FALSE);
     s->mailbox_url = core_strdup_printf("%s/%s", s->base, enc);
     g_free(enc);
     return 0;
@@ -117,12 +167,15 @@ static int imap_setup(imap_state *s, const config_source *cfg, minca_err *err)
         return -1;
     const char *tls = config_source_get(cfg, "tls");
     bool no_tls = tls && (strcmp(tls, "none") == 0 || strcmp(tls, "off") == 0 || strcmp(tls, "false") == 0);
-    if (no_tls && !is_loopback(s->base))
-        return minca_err_set(err, "%s: tls: none is only allowed for a server on this machine (127.0.0.1)", s->name);
+    if (no_tls && !intake_url_is_loopback(s->base, &s->pin))
+        return minca_err_set(err, "%s: tls: none is only allowed for a server on this machine (a host that "
+                                  "resolves to loopback addresses only)", s->name);
     s->curl = curl_easy_init();
     if (!s->curl)
         return minca_err_set(err, "%s: cannot start libcurl", s->name);
     CURL *c = s->curl;
+    if (s->pin)
+        curl_easy_setopt(c, CURLOPT_RESOLVE, s->pin);
     curl_easy_setopt(c, CURLOPT_USERNAME, user);
     curl_easy_setopt(c, CURLOPT_PASSWORD, s->password);
     curl_easy_setopt(c, CURLOPT_USE_SSL, no_tls ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
@@ -142,13 +195,15 @@ static int imap_setup(imap_state *s, const config_source *cfg, minca_err *err)
         if (strcmp(after, "seen") != 0 && !(g_str_has_prefix(after, "move:") && after[5]))
             return minca_err_set(err, "%s: after must be none, seen or move:FOLDER", s->name);
         s->after = strdup(after);
+        if (g_str_has_prefix(after, "move:") && !(s->move_wire = intake_imap_mutf7(after + 5)))
+            return minca_err_set(err, "%s: the folder of after: move: is not UTF-8", s->name);
     }
     return 0;
 }
 
 static int read_status(imap_state *s, minca_err *err)
 {
-    char *q = imap_quote(s->mailbox);
+    char *q = imap_quote(s->mailbox_wire);
     char *cmd = core_strdup_printf("STATUS %s (UIDVALIDITY UIDNEXT MESSAGES)", q);
     char *url = core_strdup_printf("%s/", s->base);
     CURLcode rc = imap_request(s, url, cmd);
@@ -200,6 +255,7 @@ static void imap_close(void *state)
         return;
     if (s->curl)
         curl_easy_cleanup(s->curl);
+    curl_slist_free_all(s->pin);
     if (s->password) {
         memset(s->password, 0, strlen(s->password));
         free(s->password);
@@ -207,6 +263,8 @@ static void imap_close(void *state)
     free(s->name);
     free(s->base);
     g_free(s->mailbox);
+    g_free(s->mailbox_wire);
+    g_free(s->move_wire);
     free(s->mailbox_url);
     free(s->after);
     if (s->uids)
@@ -287,13 +345,19 @@ static int imap_ack(void *state, const intake_item *item, minca_err *err)
     if (strcmp(s->after, "seen") == 0) {
         cmd = core_strdup_printf("UID STORE %lu +FLAGS.SILENT (\\Seen)", uid);
     } else {
-        char *q = imap_quote(s->after + 5);
+        char *q = imap_quote(s->move_wire);
         cmd = core_strdup_printf("UID MOVE %lu %s", uid, q);
         g_free(q);
     }
     CURLcode rc = imap_request(s, s->mailbox_url, cmd);
     free(cmd);
-    return rc == CURLE_OK ? 0 : curl_fail(s, rc, s->after, err);
+    if (rc != CURLE_OK) {
+        char *what = core_strdup_printf("%s of UID %lu", strcmp(s->after, "seen") == 0 ? "flagging \\Seen" : s->after, uid);
+        curl_fail(s, rc, what, err);
+        free(what);
+        return -1;
+    }
+    return 0;
 }
 
 static long imap_count(void *state) { return (long)((imap_state *)state)->uids->len; }
@@ -307,3 +371,116 @@ const intake_source_ops intake_source_imap_ops = {
     .count = imap_count,
     .close = imap_close,
 };
+
+/* ---- IDLE (RFC 2177): wait for the server to announce new mail ---------------------------- */
+
+/* Sends one command line on the connected handle. */
+static int idle_send(imap_state *s, const char *line, minca_err *err)
+{
+    size_t len = strlen(line), off = 0;
+    curl_socket_t sock;
+    curl_easy_getinfo(s->curl, CURLINFO_ACTIVESOCKET, &sock);
+    while (off < len) {
+        size_t n = 0;
+        CURLcode rc = curl_easy_send(s->curl, line + off, len - off, &n);
+        if (rc == CURLE_AGAIN) {
+            struct pollfd p = {.fd = sock, .events = POLLOUT};
+            poll(&p, 1, 1000);
+            continue;
+        }
+        if (rc != CURLE_OK)
+            return curl_fail(s, rc, "IDLE", err);
+        off += n;
+    }
+    return 0;
+}
+
+/* Reads until a line starting with `until` (or containing `also`, when not NULL) arrives, the
+ * deadline passes or *stop is set. 1 found, 0 not (time or stop), -1 error. */
+static int idle_read(imap_state *s, const char *until, const char *also, double deadline,
+                     const volatile sig_atomic_t *stop, minca_err *err)
+{
+    curl_socket_t sock;
+    curl_easy_getinfo(s->curl, CURLINFO_ACTIVESOCKET, &sock);
+    for (;;) {
+        for (char *line = s->buf->str; line && *line;) {
+            char *eol = strstr(line, "\r\n");
+            if (!eol)
+                break;
+            if (g_str_has_prefix(line, until) || (also && g_strstr_len(line, eol - line, also)))
+                return 1;
+            line = eol + 2;
+        }
+        if (s->buf->len > 1024 * 1024)
+            g_string_erase(s->buf, 0, (gssize)(s->buf->len - 64 * 1024));
+        if ((stop && *stop) || core_now_seconds() >= deadline)
+            return 0;
+        char chunk[4096];
+        size_t n = 0;
+        CURLcode rc = curl_easy_recv(s->curl, chunk, sizeof chunk, &n);
+        if (rc == CURLE_AGAIN) {
+            struct pollfd p = {.fd = sock, .events = POLLIN};
+            poll(&p, 1, 250);
+            continue;
+        }
+        if (rc != CURLE_OK)
+            return curl_fail(s, rc, "IDLE", err);
+        if (n == 0)
+            return minca_err_set(err, "%s: the server closed the connection during IDLE", s->name);
+        g_string_append_len(s->buf, chunk, (gssize)n);
+    }
+}
+
+int intake_imap_idle(const intake_source_args *args, int timeout_s, const volatile sig_atomic_t *stop,
+                     minca_err *err)
+{
+    intake_curl_init();
+    imap_state *s = calloc(1, sizeof *s);
+    s->name = strdup(args->name ? args->name : "imap");
+    s->buf = g_string_new(NULL);
+    int rc = -1;
+    if (parse_url(s, config_source_get(args->cfg, "url"), err) < 0 || imap_setup(s, args->cfg, err) < 0)
+        goto done;
+    char *url = core_strdup_printf("%s/", s->base);
+    curl_easy_setopt(s->curl, CURLOPT_URL, url);
+    curl_easy_setopt(s->curl, CURLOPT_CONNECT_ONLY, 1L);
+    CURLcode crc = curl_easy_perform(s->curl);   /* connects, STARTTLS, logs in */
+    free(url);
+    if (crc != CURLE_OK) {
+        curl_fail(s, crc, "IDLE login", err);
+        goto done;
+    }
+    double deadline = core_now_seconds() + 20;
+    if (idle_send(s, "m1 CAPABILITY\r\n", err) < 0 || idle_read(s, "m1 ", NULL, deadline, stop, err) != 1)
+        goto done;
+    if (!strstr(s->buf->str, " IDLE")) {
+        minca_err_set(err, "%s: the server does not offer IDLE", s->name);
+        rc = -2;
+        goto done;
+    }
+    char *q = imap_quote(s->mailbox_wire);
+    char *sel = core_strdup_printf("m2 SELECT %s\r\n", q);
+    g_free(q);
+    g_string_truncate(s->buf, 0);
+    int sr = idle_send(s, sel, err);
+    free(sel);
+    if (sr < 0 || idle_read(s, "m2 ", NULL, deadline, stop, err) != 1)
+        goto done;
+    if (!strstr(s->buf->str, "m2 OK")) {
+        minca_err_set(err, "%s: SELECT %s refused before IDLE", s->name, s->mailbox);
+        goto done;
+    }
+    g_string_truncate(s->buf, 0);
+    if (idle_send(s, "m3 IDLE\r\n", err) < 0 || idle_read(s, "+", NULL, deadline, stop, err) != 1)
+        goto done;
+    g_string_truncate(s->buf, 0);
+    /* New mail is "* N EXISTS" (RFC 3501 7.3.1). */
+    rc = idle_read(s, "m3 ", " EXISTS", core_now_seconds() + timeout_s, stop, err);
+    if (rc >= 0) {
+        minca_err derr = {0};
+        idle_send(s, "DONE\r\nm4 LOGOUT\r\n", &derr);
+    }
+done:
+    imap_close(s);
+    return rc;
+}

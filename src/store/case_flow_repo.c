@@ -58,7 +58,8 @@ int store_case_source_get(PGconn *c, long long case_id, store_case_source *out, 
                                 "       (SELECT bp.yaml FROM broker_profiles bp WHERE bp.broker_id = k.broker_id AND bp.active"
                                 "         ORDER BY bp.version DESC LIMIT 1),"
                                 "       (SELECT bp.name || ' v' || bp.version FROM broker_profiles bp"
-                                "         WHERE bp.broker_id = k.broker_id AND bp.active ORDER BY bp.version DESC LIMIT 1)"
+                                "         WHERE bp.broker_id = k.broker_id AND bp.active ORDER BY bp.version DESC LIMIT 1),"
+                                "       lower(substring(m.forwarded_from from '@([^@]+)$'))"
                                 "  FROM cases k JOIN messages m ON m.id = k.message_id WHERE k.id = $1::bigint",
                                 &p);
     if (!r)
@@ -70,6 +71,7 @@ int store_case_source_get(PGconn *c, long long case_id, store_case_source *out, 
         out->body_html = store_get_dup(r, 0, 2);
         out->profile_yaml = store_get_dup(r, 0, 3);
         out->profile_origin = store_get_dup(r, 0, 4);
+        out->forwarded_domain = store_get_dup(r, 0, 5);
     }
     PQclear(r);
     return found;
@@ -78,6 +80,7 @@ int store_case_source_get(PGconn *c, long long case_id, store_case_source *out, 
 void store_case_source_clear(store_case_source *s)
 {
     free(s->sender_domain);
+    free(s->forwarded_domain);
     free(s->body_html);
     free(s->profile_yaml);
     free(s->profile_origin);

@@ -41,7 +41,7 @@ ctl add '{"count": 30, "big": true}'
 check_match "intake test signs in" "graph source reachable" "$("$MINCA" intake test nube 2>&1)"
 check "intake run --once reads the delta pages" "$MINCA" intake run --once
 check_eq "N messages in Graph -> N stored" "30" "$(count)"
-check_eq "recorded as graph from the source, by Graph id" "30" "$(psql_q "SELECT count(*) FROM messages WHERE source = 'graph' AND source_name = 'nube' AND source_ref LIKE 'AAMkAG%'")"
+check_eq "recorded as graph from the source, by its immutable Graph id" "30" "$(psql_q "SELECT count(*) FROM messages WHERE source = 'graph' AND source_name = 'nube' AND source_ref LIKE 'AAkALg%'")"
 check_eq "the Message-ID comes from internetMessageId" "1" "$(psql_q "SELECT count(*) FROM messages WHERE message_id = '<graph-0@corredor-nube.mx>'")"
 check_eq "the sender comes from the JSON" "ventas@corredor-nube.mx" "$(psql_q "SELECT DISTINCT from_addr FROM messages")"
 check_eq "the HTML body opened a case with its client" "FLOTAS NUBE 3, S.A. DE C.V." "$(psql_q "SELECT client_name FROM cases k JOIN messages m ON m.id = k.message_id WHERE m.message_id = '<graph-3@corredor-nube.mx>'")"

@@ -13,10 +13,25 @@ Control (no auth), for the test to steer it:
   POST /_control/storm    {"count": N, "status": 429, "retry_after": 1}
   POST /_control/expire   every token issued so far is now expired (401 on use)
   POST /_control/delay    {"seconds": 0.05}           per Graph request
+  POST /_control/add      {"count": 1, "kind": "item"|"reference"|"huge"}
+                          a message forwarding an attached email (itemAttachment, whose MIME
+                          /$value gives), linking a OneDrive file (referenceAttachment), or
+                          carrying a 2 MB file
+  POST /_control/move     {"index": N, "reimport": bool}  message N moved out of the folder and
+                          back: delta reports its old id @removed and lists it again; its
+                          regular id changes, its immutable id only on "reimport"
+  POST /_control/expire_delta   the delta tokens handed out so far are forgotten: a request
+                          with one answers 410 SyncStateNotFound until a fresh delta query
   GET  /_control/stats    counters
 Pages hold 7 messages; tokens live `expires_in` seconds (STATE_DIR/expires_in, default 3600).
+Shapes follow Microsoft's Graph documentation: ids are regular unless the request says
+`Prefer: IdType="ImmutableId"`; an expired delta token is `410 Gone` with error code
+SyncStateNotFound; removed items are `{"id": ..., "@removed": {"reason": "deleted"}}`;
+itemAttachment and referenceAttachment carry no contentBytes.
 """
 import base64
+import email.message
+import email.policy
 import json
 import os
 import sys
@@ -33,13 +48,28 @@ lock = threading.Lock()
 messages = []          # dicts in folder order
 tokens = {}            # token -> expiry
 stats = {"token_requests": 0, "graph_requests": 0, "throttled": 0, "unauthorized": 0, "value_downloads": 0,
-         "bad_auth_header": 0}
+         "bad_auth_header": 0, "immutable_requests": 0, "gone": 0}
+delta_expired = {"on": False}
 storm = {"count": 0, "status": 429, "retry_after": 1}
 delay = {"seconds": 0.0}
 counter = {"token": 0}
 
 
-def add_messages(n, big=False):
+def attached_email(i):
+    """The MIME Graph gives on /$value for an itemAttachment that is an email."""
+    m = email.message.EmailMessage(policy=email.policy.SMTP)
+    m["From"] = "Agente Reenviado <agente@corredor-adjunto.mx>"
+    m["To"] = "ventas@corredor-nube.mx"
+    m["Subject"] = f"Solicitud flotilla adjunta {i}"
+    m["Message-ID"] = f"<adjunto-{i}@corredor-adjunto.mx>"
+    m["Date"] = "Mon, 06 Oct 2025 08:00:00 -0600"
+    m.set_content(f"Razón social: FLOTAS ADJUNTAS {i}, S.A. DE C.V.\nCobertura: amplia\n")
+    m.add_attachment(f"MARCA,MODELO,AÑO\nNISSAN,NP300,20{10 + i % 15}\n".encode(), maintype="text",
+                     subtype="csv", filename=f"flotilla adjunta {i}.csv")
+    return m.as_bytes()
+
+
+def add_messages(n, big=False, kind=None):
     with lock:
         start = len(messages)
         for i in range(start, start + n):
@@ -52,8 +82,24 @@ def add_messages(n, big=False):
                 atts.append({"@odata.type": "#microsoft.graph.fileAttachment", "id": f"att{i}-big", "name": "anexo grande.bin",
                              "contentType": "application/octet-stream", "size": len(data), "isInline": False, "bytes": data,
                              "large": True})
+            if kind == "item":
+                data = attached_email(i)
+                atts = [{"@odata.type": "#microsoft.graph.itemAttachment", "id": f"att{i}-item",
+                         "name": f"Solicitud flotilla adjunta {i}", "contentType": None, "size": len(data),
+                         "isInline": False, "bytes": data, "large": True}]
+            elif kind == "reference":
+                atts.append({"@odata.type": "#microsoft.graph.referenceAttachment", "id": f"att{i}-ref",
+                             "name": f"flotilla completa {i}.xlsx", "contentType": None, "size": 470, "isInline": False,
+                             "sourceUrl": f"https://contoso-my.sharepoint.com/personal/ventas/Documents/flotilla-{i}.xlsx",
+                             "providerType": "oneDriveBusiness", "permission": "organizationView", "isFolder": False})
+            elif kind == "huge":
+                data = os.urandom(2 * 1024 * 1024)
+                atts.append({"@odata.type": "#microsoft.graph.fileAttachment", "id": f"att{i}-huge", "name": "anexo enorme.bin",
+                             "contentType": "application/octet-stream", "size": len(data), "isInline": False, "bytes": data,
+                             "large": True})
             messages.append({
                 "id": mid,
+                "_immutable": f"AAkALg{i:06d}==",
                 "internetMessageId": f"<graph-{i}@corredor-nube.mx>",
                 "subject": f"Cotización flotilla nube {i}",
                 "from": {"emailAddress": {"name": "Corredor Nube", "address": "ventas@corredor-nube.mx"}},
@@ -111,7 +157,21 @@ class Handler(BaseHTTPRequestHandler):
             req = json.loads(raw or b"{}")
             what = path.split("/")[-1]
             if what == "add":
-                add_messages(int(req.get("count", 1)), bool(req.get("big")))
+                add_messages(int(req.get("count", 1)), bool(req.get("big")), req.get("kind"))
+            elif what == "move":
+                with lock:
+                    m = messages[int(req["index"])]
+                    moved = dict(m)
+                    moved["_moves"] = m.get("_moves", 0) + 1
+                    moved["id"] = f"{m['id'].split('-mv')[0]}-mv{moved['_moves']}"
+                    if req.get("reimport"):
+                        moved["_immutable"] = f"{m['_immutable'].split('-re')[0]}-re{moved['_moves']}"
+                    messages[int(req["index"])] = {"id": m["id"], "_immutable": m["_immutable"],
+                                                   "@removed": {"reason": "deleted"}, "_atts": []}
+                    messages.append(moved)
+            elif what == "expire_delta":
+                with lock:
+                    delta_expired["on"] = True
             elif what == "storm":
                 with lock:
                     storm.update(req)
@@ -159,7 +219,35 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 stats["unauthorized"] += 1
             return self.reply(401, {"error": {"code": "InvalidAuthenticationToken", "message": "Lifetime validation failed, the token is expired."}})
+        prefer = ",".join(self.headers.get_all("Prefer") or [])
+        immutable = 'idtype="immutableid"' in prefer.replace(" ", "").lower()
+        if immutable:
+            with lock:
+                stats["immutable_requests"] += 1
+
+        def shown(m):
+            out = {k: v for k, v in m.items() if not k.startswith("_")}
+            if immutable:
+                out["id"] = m["_immutable"]
+            return out
+
+        def find(mid):
+            return next((m for m in messages if not m.get("@removed") and mid in (m["id"], m["_immutable"])), None)
+
         if len(parts) >= 7 and parts[0] == "v1.0" and parts[1] == "users" and parts[3] == "mailFolders" and parts[-1] == "delta":
+            with lock:
+                if "$deltatoken" in q and delta_expired["on"]:
+                    stats["gone"] += 1
+                    gone = True
+                else:
+                    gone = False
+                    if "$deltatoken" not in q and "$skiptoken" not in q:
+                        delta_expired["on"] = False
+            if gone:
+                return self.reply(410, {"error": {"code": "SyncStateNotFound",
+                                                  "message": "The sync state generation is not found. The delta token is expired and data must be synchronized again.",
+                                                  "innerError": {"date": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                                                                 "request-id": os.urandom(8).hex()}}})
             base = f"{self.base()}/users/{urllib.parse.quote(parts[2])}/mailFolders/{urllib.parse.quote(parts[4])}/messages/delta"
             with lock:
                 total = len(messages)
@@ -170,7 +258,7 @@ class Handler(BaseHTTPRequestHandler):
                 else:
                     start = 0
                 page = messages[start:start + PAGE]
-            out = {"@odata.context": "stub", "value": [{k: v for k, v in m.items() if not k.startswith("_")} for m in page]}
+            out = {"@odata.context": "stub", "value": [shown(m) for m in page]}
             end = start + len(page)
             if end < total:
                 out["@odata.nextLink"] = f"{base}?$skiptoken={end}"
@@ -179,14 +267,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, out)
         if len(parts) >= 6 and parts[0] == "v1.0" and parts[3] == "messages" and parts[5] == "attachments":
             with lock:
-                m = next((m for m in messages if m["id"] == parts[4]), None)
+                m = find(parts[4])
             if not m:
                 return self.reply(404, {"error": {"code": "ErrorItemNotFound", "message": "not found"}})
             if len(parts) == 6:
                 vals = []
                 for a in m["_atts"]:
                     v = {k: x for k, x in a.items() if k not in ("bytes", "large")}
-                    if not a.get("large"):
+                    if not a.get("large") and "bytes" in a:
                         v["contentBytes"] = base64.b64encode(a["bytes"]).decode()
                     vals.append(v)
                 return self.reply(200, {"value": vals})

@@ -233,6 +233,30 @@ static void test_log_masks_personal_data(void **state)
     free(text);
 }
 
+/* A number's context decides: a mailbox's UIDVALIDITY or a UID is no telephone; a number
+ * after "tel" is one, whatever came before. */
+static void test_log_masks_by_context(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/minca-test-log-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(log_open(path, NULL), 0);
+    log_warn("imap: UIDVALIDITY of INBOX is now 1733571234 (cursor 1733571230:7); UID 5512345670 is gone;"
+             " case 12 tel 5512345679; contacto 5587654321");
+    log_close();
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(core_read_file(path, 1 << 20, &text, &len, NULL), 0);
+    unlink(path);
+    assert_non_null(strstr(text, "UIDVALIDITY of INBOX is now 1733571234 (cursor 1733571230:7)"));
+    assert_non_null(strstr(text, "UID 5512345670 is gone"));
+    assert_non_null(strstr(text, "case 12 tel <phone>"));
+    assert_non_null(strstr(text, "contacto <phone>"));
+    free(text);
+}
+
 static void test_log_json_lines(void **state)
 {
     (void)state;
@@ -309,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_model_year_bounds),
         cmocka_unit_test(test_fmt_reports_truncation),
         cmocka_unit_test(test_log_masks_personal_data),
+        cmocka_unit_test(test_log_masks_by_context),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

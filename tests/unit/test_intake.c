@@ -257,6 +257,129 @@ static void test_nested_rfc822(void **state)
     intake_message_free(m);
 }
 
+/* A forwarded email in a message/rfc822 part with a transfer encoding (Outlook and Graph write
+ * base64; others quoted-printable) is opened like a plain one: its attachments are read. */
+static char *wrap_encoded_rfc822(const char *inner, const char *encoding)
+{
+    char *body;
+    if (strcmp(encoding, "base64") == 0) {
+        body = g_base64_encode((const guchar *)inner, strlen(inner));
+    } else if (strcmp(encoding, "quoted-printable") != 0) {
+        body = g_strdup(inner);
+    } else {
+        GString *qp = g_string_new(NULL);
+        for (const char *p = inner; *p; p++) {
+            unsigned char ch = (unsigned char)*p;
+            if (ch == '=' || ch >= 0x80)
+                g_string_append_printf(qp, "=%02X", ch);
+            else
+                g_string_append_c(qp, (char)ch);
+        }
+        body = g_string_free(qp, FALSE);
+    }
+    char *raw = g_strdup_printf(
+        "From: Colega <colega@aseguradora.mx>\nSubject: RV: solicitud\nMessage-ID: <outer-enc@aseguradora.mx>\n"
+        "Date: Thu, 9 Oct 2025 10:00:00 -0600\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=A\n\n"
+        "--A\nContent-Type: text/plain; charset=utf-8\n\nTe reenvío la solicitud.\n"
+        "--A\nContent-Type: message/rfc822; name=\"solicitud.eml\"\n"
+        "Content-Disposition: attachment; filename=\"solicitud.eml\"\nContent-Transfer-Encoding: %s\n\n%s\n--A--\n",
+        encoding, body);
+    g_free(body);
+    return raw;
+}
+
+static void test_encoded_rfc822_opened(void **state)
+{
+    (void)state;
+    const char *inner =
+        "From: Diana <diana@broker.mx>\nSubject: solicitud\nMessage-ID: <inner-enc@broker.mx>\n"
+        "Date: Wed, 8 Oct 2025 18:40:00 -0600\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n"
+        "--B\nContent-Type: text/plain; charset=utf-8\n\nRazón social: CONSTRUCTORA PEÑASCO, S.A. DE C.V.\n"
+        "--B\nContent-Type: text/csv\nContent-Disposition: attachment; filename=\"unidades.csv\"\n\n"
+        "MARCA,MODELO,AÑO\nNISSAN,NP300,2020\n--B--\n";
+    const char *encodings[] = {"base64", "quoted-printable", "7bit"};
+    for (size_t e = 0; e < G_N_ELEMENTS(encodings); e++) {
+        char *raw = wrap_encoded_rfc822(inner, encodings[e]);
+        intake_message *m = parse_ok(raw);
+        assert_int_equal(m->n_forwarded, 1);
+        assert_string_equal(m->forwarded[0]->message_id, "<inner-enc@broker.mx>");
+        assert_int_equal(m->n_attachments, 1);
+        assert_string_equal(m->attachments[0].filename, "unidades.csv");
+        assert_string_equal(m->attachments[0].container, "message/rfc822 <inner-enc@broker.mx>");
+        assert_int_equal(m->attachments[0].role, INTAKE_ROLE_FLEET_LIST);
+        intake_analysis *a = NULL;
+        assert_int_equal(intake_analyze(m, &a, NULL), 0);
+        assert_string_equal(a->client_name, "CONSTRUCTORA PEÑASCO, S.A. DE C.V.");
+        intake_analysis_free(a);
+        intake_message_free(m);
+        g_free(raw);
+    }
+    /* Bytes that are no email stay an attachment, with a problem saying so. */
+    char *raw = wrap_encoded_rfc822("\x01\x02 not a message at all", "base64");
+    intake_message *m = parse_ok(raw);
+    assert_int_equal(m->n_forwarded, 0);
+    assert_int_equal(m->n_attachments, 1);
+    assert_true(has_problem(m, "does not hold an email"));
+    intake_message_free(m);
+    g_free(raw);
+}
+
+static char *forwarded_sender(const char *raw)
+{
+    intake_message *m = parse_ok(raw);
+    size_t n = 0;
+    char **v = intake_forwarded_senders(m, &n);
+    char *first = n ? g_strdup(v[0]) : NULL;
+    g_strfreev(v);
+    intake_message_free(m);
+    return first;
+}
+
+/* The broker of a colleague's forward is named in the forwarded header block only. */
+static void test_forwarded_senders(void **state)
+{
+    (void)state;
+    const char *outlook_es =
+        "From: Colega <colega@aseguradora.mx>\nSubject: RV: Cotización flotilla\nMessage-ID: <f1@aseguradora.mx>\n"
+        "Date: Thu, 9 Oct 2025 10:00:00 -0600\nContent-Type: text/plain; charset=utf-8\n\n"
+        "Te lo paso.\n\n________________________________\n"
+        "De: Ventas Altamira <Cotiza@Seguros-Altamira.com.mx>\nEnviado el: lunes, 6 de octubre de 2025 09:14\n"
+        "Para: Colega <colega@aseguradora.mx>\nAsunto: Cotización flotilla\n\nBuen día, solicito cotización.\n";
+    char *s = forwarded_sender(outlook_es);
+    assert_string_equal(s, "cotiza@seguros-altamira.com.mx");
+    g_free(s);
+    const char *gmail_en =
+        "From: Colega <colega@aseguradora.mx>\nSubject: Fwd: fleet\nMessage-ID: <f2@aseguradora.mx>\n"
+        "Date: Thu, 9 Oct 2025 10:00:00 -0600\nContent-Type: text/plain; charset=utf-8\n\n"
+        "FYI\n\n---------- Forwarded message ---------\nFrom: Bajío Ventas <ventas@proteccionbajio.com.mx>\n"
+        "Date: Mon, Oct 6, 2025 at 9:14 AM\nSubject: fleet\nTo: <colega@aseguradora.mx>\n\nHello\n";
+    s = forwarded_sender(gmail_en);
+    assert_string_equal(s, "ventas@proteccionbajio.com.mx");
+    g_free(s);
+    const char *gmail_es_html =
+        "From: Colega <colega@aseguradora.mx>\nSubject: Reenviado: flotilla\nMessage-ID: <f3@aseguradora.mx>\n"
+        "Date: Thu, 9 Oct 2025 10:00:00 -0600\nContent-Type: text/html; charset=utf-8\n\n"
+        "<div>---------- Mensaje reenviado ---------<br>De: <b>Cenzontle</b> &lt;agente@cenzontle-seguros.mx&gt;<br>"
+        "Date: lun, 6 oct 2025 a las 9:14<br>Subject: flotilla</div>\n";
+    s = forwarded_sender(gmail_es_html);
+    assert_string_equal(s, "agente@cenzontle-seguros.mx");
+    g_free(s);
+    const char *outlook_mailto =
+        "From: Colega <colega@aseguradora.mx>\nSubject: FW: flotilla\nMessage-ID: <f4@aseguradora.mx>\n"
+        "Date: Thu, 9 Oct 2025 10:00:00 -0600\nContent-Type: text/plain\n\n"
+        "-----Original Message-----\nFrom: Golfo [mailto:cotiza@apgolfo.com.mx]\nSent: Monday, October 6, 2025 9:14 AM\n"
+        "To: colega@aseguradora.mx\nSubject: flotilla\n";
+    s = forwarded_sender(outlook_mailto);
+    assert_string_equal(s, "cotiza@apgolfo.com.mx");
+    g_free(s);
+    /* A plain message that merely mentions "De:" in its text names nobody. */
+    const char *plain =
+        "From: Broker <b@broker.mx>\nSubject: Cotización\nMessage-ID: <f5@broker.mx>\n"
+        "Date: Thu, 9 Oct 2025 10:00:00 -0600\nContent-Type: text/plain\n\nDe: nuestra parte, gracias x@y.mx\n";
+    s = forwarded_sender(plain);
+    assert_null(s);
+}
+
 static void test_hostile_filenames(void **state)
 {
     (void)state;
@@ -814,6 +937,8 @@ int main(void)
         cmocka_unit_test(test_bad_date_and_header_only),
         cmocka_unit_test(test_unterminated_boundary_and_bad_base64),
         cmocka_unit_test(test_nested_rfc822),
+        cmocka_unit_test(test_encoded_rfc822_opened),
+        cmocka_unit_test(test_forwarded_senders),
         cmocka_unit_test(test_hostile_filenames),
         cmocka_unit_test(test_large_attachment),
         cmocka_unit_test(test_not_an_email),

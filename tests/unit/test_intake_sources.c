@@ -165,6 +165,50 @@ static void test_maildir_ids(void **state)
     g_free(md);
 }
 
+/* An attached email (Graph itemAttachment, `mail add --attach x.eml`) is written as a
+ * message/rfc822 part in 7bit/8bit, never base64, and the parser opens it. */
+static void test_compose_attached_message(void **state)
+{
+    (void)state;
+    const char *inner =
+        "From: Diana <diana@broker.mx>\r\nSubject: solicitud\r\nMessage-ID: <inner-att@broker.mx>\r\n"
+        "Date: Wed, 8 Oct 2025 18:40:00 -0600\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+        "--B\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nRazón social: ÑANDÚ SA DE CV\r\n"
+        "--B\r\nContent-Type: text/csv\r\nContent-Disposition: attachment; filename=\"unidades.csv\"\r\n\r\n"
+        "MARCA,MODELO\r\nNISSAN,NP300\r\n--B--\r\n";
+    intake_compose_attachment atts[] = {
+        {.filename = "solicitud.eml", .content_type = "message/rfc822", .data = inner, .size = strlen(inner)},
+        {.filename = "roto.eml", .content_type = "message/rfc822", .data = "\x01\x02\x03", .size = 3}};
+    intake_compose c = {.from = "colega@aseguradora.mx", .subject = "RV: solicitud", .text_body = "ver adjunto",
+                        .attachments = atts, .n_attachments = 2};
+    char *raw = NULL;
+    size_t len = 0;
+    minca_err err = {0};
+    assert_int_equal(intake_compose_build(&c, &raw, &len, NULL, &err), 0);
+    const char *part = strstr(raw, "Content-Type: message/rfc822");
+    assert_non_null(part);
+    const char *part_end = strstr(part, "\r\n\r\n");
+    assert_non_null(part_end);
+    char *part_headers = g_strndup(part, (gsize)(part_end - part));
+    assert_non_null(strstr(part_headers, "Content-Transfer-Encoding: 8bit"));
+    assert_null(strstr(part_headers, "base64"));
+    g_free(part_headers);
+    intake_message *m = NULL;
+    assert_int_equal(intake_parse(raw, len, &m, &err), 0);
+    assert_int_equal(m->n_forwarded, 1);
+    assert_string_equal(m->forwarded[0]->message_id, "<inner-att@broker.mx>");
+    assert_non_null(strstr(m->forwarded[0]->text_body, "ÑANDÚ"));
+    assert_int_equal(m->n_attachments, 2);
+    assert_string_equal(m->attachments[0].filename, "unidades.csv");
+    assert_string_equal(m->attachments[0].container, "message/rfc822 <inner-att@broker.mx>");
+    /* Bytes that are not an email are attached as they are, not as a message. */
+    assert_string_equal(m->attachments[1].filename, "roto.eml");
+    assert_string_equal(m->attachments[1].content_type, "application/octet-stream");
+    assert_int_equal(m->attachments[1].size, 3);
+    intake_message_free(m);
+    free(raw);
+}
+
 static void test_compose_roundtrip(void **state)
 {
     (void)state;
@@ -254,6 +298,19 @@ static void test_imap_config_errors(void **state)
     config_source g = {.name = "g", .keys = gk, .values = gv, .n = 5};
     assert_int_equal(intake_source_open_kind("graph", &(intake_source_args){.name = "g", .cfg = &g}, &s, &err), -1);
     assert_non_null(strstr(err.msg, "https://"));
+    /* The loopback exception goes by the addresses the host resolves to, not by its name. */
+    const char *impostors[] = {"imap://localhost.attacker.example/INBOX", "imap://127.0.0.1.attacker.example/INBOX",
+                               "imap://[::1].attacker.example/INBOX"};
+    for (size_t i = 0; i < G_N_ELEMENTS(impostors); i++) {
+        char *vi[] = {(char *)impostors[i], "u", "MINCA_UNIT_PW", "none"};
+        config_source ci = {.name = "i", .keys = k, .values = vi, .n = 4};
+        assert_int_equal(intake_source_open_kind("imap", &(intake_source_args){.name = "i", .cfg = &ci}, &s, &err), -1);
+        assert_non_null(strstr(err.msg, "only allowed for a server on this machine"));
+    }
+    char *gv2[] = {"t", "c", "u", "http://localhost.attacker.example/v1.0", "MINCA_UNIT_PW"};
+    config_source g2 = {.name = "g", .keys = gk, .values = gv2, .n = 5};
+    assert_int_equal(intake_source_open_kind("graph", &(intake_source_args){.name = "g", .cfg = &g2}, &s, &err), -1);
+    assert_non_null(strstr(err.msg, "https://"));
 }
 
 static int setup(void **state)
@@ -276,7 +333,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ops_table),       cmocka_unit_test(test_config_sources),
         cmocka_unit_test(test_secrets),         cmocka_unit_test(test_maildir_ids),
-        cmocka_unit_test(test_compose_roundtrip), cmocka_unit_test(test_manual_source),
+        cmocka_unit_test(test_compose_roundtrip), cmocka_unit_test(test_compose_attached_message),
+        cmocka_unit_test(test_manual_source),
         cmocka_unit_test(test_imap_config_errors),
     };
     return cmocka_run_group_tests_name("intake_sources", tests, setup, teardown);
