@@ -105,7 +105,7 @@ static char *two_row_header_xlsx(size_t *len)
         strings(ws, row, 2, v, 2);
         worksheet_write_number(ws, (lxw_row_t)row, 4, 2019 + i, NULL);
         worksheet_write_string(ws, (lxw_row_t)row, 5, VINS[i], NULL);
-        char plate[16];
+        char plate[48];
         snprintf(plate, sizeof plate, "ABC-%d%d%d", i, i, i);
         worksheet_write_string(ws, (lxw_row_t)row, 6, plate, NULL);
         worksheet_write_number(ws, (lxw_row_t)row, 7, 250000 + 1000 * i, NULL);
@@ -335,7 +335,7 @@ static void test_grid_band_and_continuation(void **state)
             docs_grid_add_row(g, 0, b1, 7);
             docs_grid_add_row(g, 0, b2, 7);
         }
-        char n[8], plate[16], amount[32];
+        char n[16], plate[48], amount[32];
         snprintf(n, sizeof n, "%d", i + 1);
         snprintf(plate, sizeof plate, "XYZ-%d%d%d", i, i, i);
         snprintf(amount, sizeof amount, "$%d,000.00", 300 + i);
