@@ -56,4 +56,7 @@ keys p c
 expect "c decides it and the other case's row" p "and 1 rows like it: key accepted"
 db_eventually "three rows decided" 3 "SELECT count(*) FROM matches x WHERE x.reviewed_by IS NOT NULL"
 keys p q
+keys p q
+wait_exit p
+check_eq "q quits the desk" "0" "$(cat "$T_TMP/p.exit" 2>/dev/null)"
 finish
