@@ -176,7 +176,7 @@ run_suite() {
   # each script's record of the servers it started in $dir/*.pids.
   local pids=() f
   for f in "$dir"/*.pids; do [ -f "$f" ] && pids+=(--pids "$f"); done
-  "$PY" "$LEFTOVERS" --kill --env "MINCA_TEST_SUITE=$name" --under "$dir" "${pids[@]}" >"$OUT/$name.left" 2>&1
+  "$PY" "$LEFTOVERS" --kill --env "MINCA_TEST_RUN=$OUT" --env "MINCA_TEST_SUITE=$name" --under "$dir" "${pids[@]}" >"$OUT/$name.left" 2>&1
   [ "${SERVERS[$name]}" = 1 ] &&
     psql "$BASE_DATABASE_URL" -X -q -c "DROP DATABASE IF EXISTS suite_${name} WITH (FORCE)" >/dev/null 2>&1
   echo "$rc" >"$OUT/$name.rc"

@@ -3,8 +3,9 @@
 
     leftovers.py [--env NAME=VALUE]... [--under DIR]... [--pids FILE]... [--kill]
 
-A process is a test's when its environment holds one of the --env entries (every process a
-test script starts inherits them), when its working directory lies under one of the --under
+A process is a test's when its environment holds every --env entry (every process a
+test script starts inherits them; a suite is named by its run and its name together, so the
+same suite of another run on the machine is never taken), when its working directory lies under one of the --under
 directories (servers that rewrite their environment for their title, as PostgreSQL, Redis
 and Dovecot do, still run in their data directory), or when it is listed in a --pids file
 (lines "PID START_TIME LABEL", START_TIME as in /proc/PID/stat, so a recycled number is
@@ -96,7 +97,9 @@ def find(envs, dirs, pidfiles):
             env = read(f"/proc/{pid}/environ")
             if env:
                 entries = set(env.split(b"\0"))
-                mine = any(e in entries for e in envs)
+                # Every entry must be there: a suite's name alone would also match the same
+                # suite of another run on the machine.
+                mine = all(e in entries for e in envs)
         if mine:
             found.append(pid)
     return found
