@@ -221,6 +221,56 @@ bool profile_vin_check_digit(const char *vin)
     return vin[8] == expect;
 }
 
+bool profile_vin_ocr_repair(char *vin)
+{
+    if (strlen(vin) != 17)
+        return false;
+    for (char *p = vin; *p; p++)
+        *p = *p == 'I' ? '1' : *p == 'O' || *p == 'Q' ? '0' : *p;
+    if (profile_vin_check_digit(vin))
+        return true;
+    static const char *const swaps[] = { "S5", "B8", "Z2", "G6", "D0" };
+    int found = -1;
+    char with = 0;
+    for (int i = 0; i < 17; i++) {
+        for (size_t k = 0; k < sizeof swaps / sizeof *swaps; k++) {
+            const char *sw = swaps[k];
+            char other = vin[i] == sw[0] ? sw[1] : vin[i] == sw[1] ? sw[0] : 0;
+            if (!other)
+                continue;
+            char was = vin[i];
+            vin[i] = other;
+            bool ok = profile_vin_check_digit(vin);
+            vin[i] = was;
+            if (ok && found >= 0)
+                return false;   /* two readings fit: neither is trusted */
+            if (ok) {
+                found = i;
+                with = other;
+            }
+        }
+    }
+    if (found < 0)
+        return false;
+    vin[found] = with;
+    return true;
+}
+
+bool profile_parse_year_ocr(const char *s, int *year)
+{
+    char buf[16];
+    size_t n = 0;
+    for (const char *p = s; *p && n + 1 < sizeof buf; p++) {
+        char c = *p;
+        c = c == 'O' || c == 'o' || c == 'D' || c == 'Q' ? '0'
+            : c == 'I' || c == 'l' || c == '|' ? '1'
+            : c == 'S' ? '5' : c == 'Z' ? '2' : c == 'B' ? '8' : c;
+        buf[n++] = c;
+    }
+    buf[n] = '\0';
+    return profile_parse_year(buf, year);
+}
+
 char *profile_vin_clean(const char *s)
 {
     GString *out = g_string_new(NULL);
