@@ -6,6 +6,7 @@
 #include "minca/store.h"
 #include "minca/store_bootstrap.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,12 +151,66 @@ static int db_run(int argc, char **argv)
 
 static const cli_command config_command;
 
+/* `minca config get NAME...`: one bare value per line, for scripts. */
+static int config_get_run(int argc, char **argv)
+{
+    if (argc < 3)
+        return cli_usage_error(&config_command, "'get' needs the name of a setting (minca config --options lists them)");
+    int status = 0;
+    for (int i = 2; i < argc; i++) {
+        bool known = false;
+        char *value = config_value(argv[i], &known);
+        if (!known) {
+            free(value);
+            return cli_usage_error(&config_command, "no setting named '%s' (minca config --options lists them)", argv[i]);
+        }
+        if (!value) {
+            fprintf(stderr, "minca config: %s has no value\n", argv[i]);
+            printf("\n");
+            status = 1;
+            continue;
+        }
+        printf("%s\n", value);
+        free(value);
+    }
+    return status;
+}
+
+static const char *origin_name(config_origin o)
+{
+    return o == CONFIG_FROM_ENV ? "env" : o == CONFIG_FROM_FILE ? "file" : "default";
+}
+
+/* `minca config --json`: {"name": {"value": ..., "from": "default|file|env"}, ...}. */
+static int config_json_run(void)
+{
+    size_t n = 0;
+    const config_option *opts = config_options(&n);
+    json_t *all = json_object();
+    for (size_t i = 0; i < n; i++) {
+        char *value = config_value(opts[i].name, NULL);
+        json_object_set_new(all, opts[i].name,
+                            json_pack("{s:o, s:s}", "value", value ? json_string(value) : json_null(), "from",
+                                      origin_name(config_option_origin(opts[i].name))));
+        free(value);
+    }
+    char *text = json_dumps(all, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    printf("%s\n", text ? text : "{}");
+    free(text);
+    json_decref(all);
+    return 0;
+}
+
 static int config_run(int argc, char **argv)
 {
     if (argc == 2 && (strcmp(argv[1], "--options") == 0 || strcmp(argv[1], "options") == 0)) {
         config_print_options(stdout);
         return 0;
     }
+    if (argc >= 2 && strcmp(argv[1], "get") == 0)
+        return config_get_run(argc, argv);
+    if (argc == 2 && strcmp(argv[1], "--json") == 0)
+        return config_json_run();
     if (argc > 1)
         return cli_usage_error(&config_command, "unknown argument '%s'", argv[1]);
     config_print(stdout);
@@ -165,12 +220,15 @@ static int config_run(int argc, char **argv)
 CLI_COMMAND(config_command, {
     .name = "config",
     .summary = "print every setting in effect and where it came from (secrets masked)",
-    .usage = "usage: minca config [--options]\n\n"
+    .usage = "usage: minca config [--options | --json | get NAME...]\n\n"
              "Prints every setting in effect, each with where its value came from: the default,\n"
              "the file (~/.config/minca/config.yaml, or $MINCA_CONFIG) or the environment, which\n"
              "wins over the file. Passwords in URLs are masked.\n"
              "--options (and this help) lists every setting with its type, default, environment\n"
-             "variable and help.\n",
+             "variable and help.\n"
+             "--json prints every setting as {\"NAME\": {\"value\": ..., \"from\": \"default|file|env\"}}.\n"
+             "get NAME... prints the bare value of each named setting, one per line, for scripts\n"
+             "(`minca config get home`); exit status 1 when one has no value, 2 for an unknown name.\n",
     .run = config_run,
     .more_help = config_print_options,
 })

@@ -251,6 +251,20 @@ static char *option_text(const config_option *o)
     return NULL;
 }
 
+char *config_value(const char *name, bool *known)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        if (strcmp(options[i].name, name) == 0) {
+            if (known)
+                *known = true;
+            return option_text(&options[i]);
+        }
+    }
+    if (known)
+        *known = false;
+    return NULL;
+}
+
 bool config_key_is_secret(const char *key)
 {
     static const char *const secret[] = {"password", "client_secret", "client_state", "token", "secret"};

@@ -183,19 +183,27 @@ int tui_decide_ids(tui_view *v, const long long *ids, size_t n, review_kind kind
 static void decide_answer(tui_view *v, tui_key key, void *user)
 {
     (void)user;
-    GArray *ids = g_array_new(FALSE, FALSE, sizeof(long long));
-    long long first = tui_json_int(pending.row, "id");
-    g_array_append_val(ids, first);
-    if (key == 'y' || key == 'Y' || key == '\n' || key == '\r' || key == 'c' || key == 'C')
-        append_ids(ids, pending.same_case);
-    if (key == 'c' || key == 'C')
-        append_ids(ids, pending.other_cases);
-    if (key != 'o' && key != 'O' && ids->len == 1 && json_array_size(pending.same_case)) {
-        tui_app_message(v->app, TUI_EL_NORMAL, "nothing decided (y: all, o: only this row)");
-        g_array_free(ids, TRUE);
+    /* The question commits only on the keys it names: o (only this row), y or Enter (the rows
+     * like it in the case, when it offers them), c (also the other cases, when it offers them).
+     * Any other key (n, q, Esc, a stray letter) decides nothing and says so. */
+    bool offers_case = json_array_size(pending.same_case) > 0;
+    bool offers_other = json_array_size(pending.other_cases) > 0;
+    bool only = key == 'o' || key == 'O';
+    bool all = offers_case && (key == 'y' || key == 'Y' || key == '\n' || key == '\r');
+    bool wider = offers_other && (key == 'c' || key == 'C');
+    if (!only && !all && !wider) {
+        tui_app_message(v->app, TUI_EL_NORMAL, "nothing decided (%s%so: only this row)", offers_case ? "y: all, " : "",
+                        offers_other ? "c: also the other cases, " : "");
         pending_clear();
         return;
     }
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(long long));
+    long long first = tui_json_int(pending.row, "id");
+    g_array_append_val(ids, first);
+    if (all || wider)
+        append_ids(ids, pending.same_case);
+    if (wider)
+        append_ids(ids, pending.other_cases);
     int n = 0;
     const char *cvegs = pending.cvegs[0] ? pending.cvegs : NULL;
     if (tui_decide_ids(v, (const long long *)(void *)ids->data, ids->len, pending.kind, cvegs, pending.year, &n) == 0) {

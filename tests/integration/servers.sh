@@ -100,4 +100,14 @@ check_match "a cluster elsewhere keeps fsync on despite MINCA_PG_FAST=1" "durabi
 check_match "and db status says the setting is ignored" "MINCA_PG_FAST=1 is ignored" "$out"
 MINCA_HOME="$realhome/home" "$MINCA" db stop >/dev/null 2>&1
 rm -rf "$realhome"
+# Scripts read settings through `minca config get` (bare values) and `--json`, never by parsing
+# the annotated listing.
+check_eq "config get home prints the bare home" "$MINCA_HOME" "$("$MINCA" config get home)"
+check_eq "config get several prints one value per line" "2" "$("$MINCA" config get home lease_seconds | wc -l | tr -d ' ')"
+"$MINCA" config get no_such_setting >/dev/null 2>&1; rc=$?
+check_eq "config get of an unknown setting exits 2" "2" "$rc"
+check_eq "config --json carries each value and where it came from" "$MINCA_HOME env" \
+  "$("$MINCA" config --json | json_get 'd["home"]["value"] + " " + d["home"]["from"]')"
+check_no_match "config get masks a password in a URL" 'secret-pw' \
+  "$(MINCA_DATABASE_URL='postgresql://u:secret-pw@127.0.0.1:1/x' "$MINCA" config get database_url 2>&1)"
 finish
