@@ -234,9 +234,11 @@ bool profile_parse_percent(const char *s, double *value);   /* "5%", "0.05", "5 
 bool profile_vin_check_digit(const char *vin);              /* ISO 3779 position 9 */
 char *profile_vin_clean(const char *s);   /* upper case, spaces and dashes removed; malloc'd */
 /* A VIN read by OCR (cleaned, upper case), repaired in place where the usual confusions make
- * its ISO 3779 check digit valid: I, O and Q (never in a VIN) become 1, 0 and 0, and when that
- * is not enough, the one swap among S/5, B/8, Z/2, G/6, D/0 that makes the check digit valid
- * (none when two different swaps would). Returns true when the VIN ends valid. */
+ * its ISO 3779 check digit valid: I, O and Q (never in a VIN) become 1, 0 and 0 (Q also 9),
+ * and when that is not enough, the one swap among S/5, B/8, Z/2, G/6, D/0 that makes the check
+ * digit valid (none when two different swaps would); an 18-character reading loses its first
+ * or last character when exactly one of those makes it valid. Returns true when the VIN ends
+ * valid; otherwise vin is left as it was. */
 bool profile_vin_ocr_repair(char *vin);
 /* A model year read by OCR ("2O19", "2Ol9"): digits for the letters OCR mistakes them for. */
 bool profile_parse_year_ocr(const char *s, int *year);

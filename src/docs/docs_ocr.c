@@ -183,10 +183,23 @@ static void flush_word(ocr_page *pg)
     glong n = g_utf8_strlen(w->str, (gssize)w->len);
     gunichar *u = g_utf8_to_ucs4_fast(w->str, (glong)w->len, NULL);
     glong a = 0, z = n;
-    while (a < z && junk_char(u[a]))
-        a++;
-    while (z > a && junk_char(u[z - 1]))
-        z--;
+    for (bool again = true; again;) {
+        again = false;
+        while (a < z && junk_char(u[a]))
+            a++;
+        while (z > a && junk_char(u[z - 1]))
+            z--;
+        /* a bracket with no partner in the word is a ruling line too */
+        int open = 0, close = 0;
+        for (glong i = a; i < z; i++) {
+            open += u[i] == '(';
+            close += u[i] == ')';
+        }
+        if (a < z && u[a] == '(' && close == 0)
+            a++, again = true;
+        else if (z > a && u[z - 1] == ')' && open == 0)
+            z--, again = true;
+    }
     bool value = false;
     for (glong i = a; i < z; i++)
         value = value || g_unichar_isalnum(u[i]) || u[i] == '$';
@@ -209,22 +222,32 @@ static void flush_word(ocr_page *pg)
     g_byte_array_set_size(pg->wconf, 0);
 }
 
-/* Tesseract's symbols of one recognised page -> words of the page. */
+/* Tesseract's symbols of one recognised page -> words of the page. Tesseract splits a word
+ * whose letters are spaced out ("VERS A"): a gap under OCR_JOIN_GAP x the letter height joins
+ * the two words again. */
+#define OCR_JOIN_GAP 0.18
 static void read_symbols(TessBaseAPI *api, ocr_page *pg)
 {
     TessResultIterator *ri = TessBaseAPIGetIterator(api);
     if (!ri)
         return;
     TessPageIterator *pi = TessResultIteratorGetPageIterator(ri);
+    int prev_r = -1, prev_h = 0;
     do {
-        if (TessPageIteratorIsAtBeginningOf(pi, RIL_WORD))
-            flush_word(pg);
+        bool line = TessPageIteratorIsAtBeginningOf(pi, RIL_TEXTLINE);
+        bool word = TessPageIteratorIsAtBeginningOf(pi, RIL_WORD);
         char *sym = TessResultIteratorGetUTF8Text(ri, RIL_SYMBOL);
         int l = 0, t = 0, r = 0, b = 0;
-        if (!sym || !*g_strstrip(sym) || !TessPageIteratorBoundingBox(pi, RIL_SYMBOL, &l, &t, &r, &b)) {
+        if (!sym || !*g_strstrip(sym) || !g_utf8_validate(sym, -1, NULL) ||
+            !TessPageIteratorBoundingBox(pi, RIL_SYMBOL, &l, &t, &r, &b)) {
             TessDeleteText(sym);
             continue;
         }
+        int h = b - t;
+        if (line || (word && (prev_r < 0 || l - prev_r >= OCR_JOIN_GAP * MAX(h, prev_h))))
+            flush_word(pg);
+        prev_r = r;
+        prev_h = h;
         /* Every character takes the height of its text line, as a PDF's glyph boxes take the
          * font's: a comma or a dot keeps to its line instead of starting one of its own. */
         int lt = t, lb = b, lx0, lx1;
@@ -234,9 +257,7 @@ static void read_symbols(TessBaseAPI *api, ocr_page *pg)
         }
         float c = TessResultIteratorConfidence(ri, RIL_SYMBOL);
         double box[4] = { l, t, r, b };
-        if (g_utf8_validate(sym, -1, NULL))
-            page_char(pg->word, pg->wrects, pg->wconf, sym, box,
-                      (guint8)(c < 0 ? 0 : c > 100 ? 100 : lrint(c)));
+        page_char(pg->word, pg->wrects, pg->wconf, sym, box, (guint8)(c < 0 ? 0 : c > 100 ? 100 : lrint(c)));
         TessDeleteText(sym);
     } while (TessPageIteratorNext(pi, RIL_SYMBOL));
     flush_word(pg);
@@ -404,7 +425,7 @@ static TessBaseAPI *ocr_engine(FILE *f)
     }
     TessBaseAPISetVariable(api, "preserve_interword_spaces", "1");
     TessBaseAPISetVariable(api, "debug_file", "/dev/null");
-    TessBaseAPISetPageSegMode(api, PSM_SINGLE_BLOCK);
+    TessBaseAPISetPageSegMode(api, PSM_SINGLE_COLUMN);
     return api;
 }
 

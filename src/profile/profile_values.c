@@ -221,12 +221,12 @@ bool profile_vin_check_digit(const char *vin)
     return vin[8] == expect;
 }
 
-bool profile_vin_ocr_repair(char *vin)
+/* 17 characters: I and O become 1 and 0, Q becomes q_as ('0', or '9' it is also mistaken
+ * for); then the one confusable swap that the check digit confirms. */
+static bool vin_repair17(char *vin, char q_as)
 {
-    if (strlen(vin) != 17)
-        return false;
     for (char *p = vin; *p; p++)
-        *p = *p == 'I' ? '1' : *p == 'O' || *p == 'Q' ? '0' : *p;
+        *p = *p == 'I' ? '1' : *p == 'O' ? '0' : *p == 'Q' ? q_as : *p;
     if (profile_vin_check_digit(vin))
         return true;
     static const char *const swaps[] = { "S5", "B8", "Z2", "G6", "D0" };
@@ -253,6 +253,47 @@ bool profile_vin_ocr_repair(char *vin)
     if (found < 0)
         return false;
     vin[found] = with;
+    return true;
+}
+
+static bool vin_repair_any(char *vin)
+{
+    char try[18];
+    for (int q = 0; q < 2; q++) {
+        memcpy(try, vin, 18);
+        if (vin_repair17(try, q ? '9' : '0')) {
+            memcpy(vin, try, 18);
+            return true;
+        }
+        if (!strchr(vin, 'Q'))
+            break;
+    }
+    return false;
+}
+
+bool profile_vin_ocr_repair(char *vin)
+{
+    size_t n = strlen(vin);
+    if (n == 17)
+        return vin_repair_any(vin);
+    if (n != 18)
+        return false;
+    /* one character too many at an end (a ruling line read as a letter): the end whose
+     * removal makes the check digit hold, when only one does */
+    char found[18] = "";
+    for (int end = 0; end < 2; end++) {
+        char cand[19];
+        memcpy(cand, vin + (end == 0 ? 1 : 0), 17);
+        cand[17] = '\0';
+        if (!vin_repair_any(cand))
+            continue;
+        if (found[0] && strcmp(found, cand) != 0)
+            return false;   /* two readings fit: neither is trusted */
+        memcpy(found, cand, 18);
+    }
+    if (!found[0])
+        return false;
+    memcpy(vin, found, 18);
     return true;
 }
 
