@@ -236,7 +236,8 @@ char *profile_vin_clean(const char *s);   /* upper case, spaces and dashes remov
 /* A VIN read by OCR (cleaned, upper case), repaired in place where the usual confusions make
  * its ISO 3779 check digit valid: I, O and Q (never in a VIN) become 1, 0 and 0 (Q also 9),
  * and when that is not enough, the one swap among S/5, B/8, Z/2, G/6, D/0 that makes the check
- * digit valid (none when two different swaps would); an 18-character reading loses its first
+ * digit valid (none when two different swaps would; never a letter into the serial number,
+ * the last five characters); an 18-character reading loses its first
  * or last character when exactly one of those makes it valid. Returns true when the VIN ends
  * valid; otherwise vin is left as it was. */
 bool profile_vin_ocr_repair(char *vin);

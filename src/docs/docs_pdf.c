@@ -760,6 +760,16 @@ static int build_rows(docs_book *bk, pdf *x, GPtrArray *lines, minca_err *err)
         }
         return 0;
     }
+    /* A table over pages repeats its header; the first page's may read worse (a scan): the
+     * first line nearly as header-like as the best, without digits, starts the table. */
+    int near = best * 2 / 3 > 2 ? best * 2 / 3 : 2;
+    for (guint i = 0; i < hi; i++) {
+        pline *l = g_ptr_array_index(lines, i);
+        if (header_score(l) >= near && !has_digit(l->folded)) {
+            hi = i;
+            break;
+        }
+    }
     pline *header = g_ptr_array_index(lines, hi);
     GArray *hc = group_cells(header);
     if (hc->len > (guint)bk->lim.max_cols) {

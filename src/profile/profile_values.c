@@ -236,7 +236,8 @@ static bool vin_repair17(char *vin, char q_as)
         for (size_t k = 0; k < sizeof swaps / sizeof *swaps; k++) {
             const char *sw = swaps[k];
             char other = vin[i] == sw[0] ? sw[1] : vin[i] == sw[1] ? sw[0] : 0;
-            if (!other)
+            /* the last five characters are the serial number: digits */
+            if (!other || (i >= 12 && g_ascii_isalpha(other)))
                 continue;
             char was = vin[i];
             vin[i] = other;

@@ -254,9 +254,12 @@ static void test_vin_repair(void **state)
     char c[] = "3N1CN7AD3KLB12345";   /* 8 read as B: the one swap the check digit confirms */
     assert_true(profile_vin_ocr_repair(c));
     assert_string_equal(c, "3N1CN7AD3KL812345");
-    char amb[] = "3G1TASAFXJL123456";  /* S5 and 2Z both fit: left alone */
-    assert_false(profile_vin_ocr_repair(amb));
-    assert_string_equal(amb, "3G1TASAFXJL123456");
+    char ser[] = "3G1TASAFXJL123456";  /* S5 fits, and 2Z would too but not in the serial */
+    assert_true(profile_vin_ocr_repair(ser));
+    assert_string_equal(ser, "3G1TA5AFXJL123456");
+    char bad[] = "SAFRE9EU3KX923696";  /* 8 read as S: only a G in the serial would fit */
+    assert_false(profile_vin_ocr_repair(bad));
+    assert_string_equal(bad, "SAFRE9EU3KX923696");
     char d[] = "8AFRE9EU3KX92369";    /* a character missing: left alone */
     assert_false(profile_vin_ocr_repair(d));
     assert_string_equal(d, "8AFRE9EU3KX92369");
