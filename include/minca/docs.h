@@ -9,7 +9,9 @@
  * Spreadsheet 2003), an already-split grid of strings (HTML tables extracted from a message
  * body) and PDF lists with a text layer (poppler, isolated in a child process; the table is
  * rebuilt from the characters' positions into one sheet named "" whose header is row 0 and
- * whose data rows are numbered 1, 2, ... as printed, over all pages).
+ * whose data rows are numbered 1, 2, ... as printed, over all pages), and image-only lists
+ * (photos, screen captures and scanned PDFs) read by OCR into the same rows (docs_ocr.c:
+ * Tesseract and Leptonica, isolated likewise; cells flagged DOCS_CELL_OCR with a confidence).
  * The format is sniffed from the bytes; the file name is only a hint for error messages.
  *
  * Rows are streamed: one sheet is open at a time and only the current row is held (plus the
