@@ -761,12 +761,14 @@ static int build_rows(docs_book *bk, pdf *x, GPtrArray *lines, minca_err *err)
         return 0;
     }
     /* A table over pages repeats its header; the first page's may read worse (a scan): the
-     * first line nearly as header-like as the best, without digits, starts the table. */
+     * first line nearly as header-like as the best, without digits, starts the table, and
+     * the best one gives the columns. */
     int near = best * 2 / 3 > 2 ? best * 2 / 3 : 2;
+    guint start = hi;
     for (guint i = 0; i < hi; i++) {
         pline *l = g_ptr_array_index(lines, i);
         if (header_score(l) >= near && !has_digit(l->folded)) {
-            hi = i;
+            start = i;
             break;
         }
     }
@@ -778,16 +780,17 @@ static int build_rows(docs_book *bk, pdf *x, GPtrArray *lines, minca_err *err)
         cells_free(hc);
         return -1;
     }
-    guint i = hi + 1;
+    guint i = start + 1;
     if (hi > 0)
         header_continues(hc, header, g_ptr_array_index(lines, hi - 1), true);
-    if (i < lines->len && header_continues(hc, header, g_ptr_array_index(lines, i), false))
+    if (hi + 1 < lines->len && header_continues(hc, header, g_ptr_array_index(lines, hi + 1), false) &&
+        start == hi)
         i++;
     add_row(x, 0, hc);
     int repeat_min = best * 2 / 3 > 2 ? best * 2 / 3 : 2;
     long number = 0;
     double *b = NULL;
-    int page = header->page;
+    int page = ((pline *)g_ptr_array_index(lines, start))->page;
     bool first = true;
     while (i <= lines->len) {
         /* lines[i..end) are this page's data lines */
