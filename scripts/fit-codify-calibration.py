@@ -1,26 +1,49 @@
 #!/usr/bin/env python3
-"""Refits the codifier's confidence model (src/codify/calibrate.c).
+"""Refits the codifier's confidence: the model's score (src/codify/calibrate.c) and the map from
+score to confidence (data/codify/calibration.txt).
 
-    build/minca eval --catalog CATALOG.csv --features /tmp/features.csv DEV_FILES...
-    scripts/fit-codify-calibration.py [--threshold 0.99] /tmp/features.csv
+    scripts/make-codify-variants.py --seed 1 --catalog CAT --out /tmp/v/variants_dev_broker.csv \\
+        data/eval/dev_broker.csv                       # likewise for each development file
+    build/minca eval --catalog CAT --features /tmp/features.csv DEV_FILES... VARIANT_FILES...
+    scripts/fit-codify-calibration.py --with-variants [--threshold 0.99] [--dump ROWS.csv] \\
+        [--write data/codify/calibration.txt] /tmp/features.csv
 
-Fits an L2-regularised logistic regression (Newton's method, pure Python) of "the top
-proposal is right" on the feature columns that `minca eval --features` writes, over all rows
-with a proposal (each file weighted equally so the larger files do not dominate).
+The shipped score and map were fitted with --with-variants on the five development files and
+the seed-1 rewrites of the four matchable ones (report_* files: seed 26 rewrites of
+dev_broker and dev_broker_hard).
 
-The confidence must hold on text it was not fitted on, so the script first reports each file
-held out: fitted on the other files, measured on the held-out one (auto-accept rate and
-precision at the threshold, coverage at precision 0.995, and the reliability table: share
-right among rows with confidence >= c). Only then does it fit on every file and print the
-coefficients to paste into COEF[] in calibrate.c. A file whose rows are all unmatchable
-(no right answer exists) is always kept in the training set and reported as the share of
-its rows that would be auto-accepted.
+The features file holds one row per codified row (`minca eval --features`): the file, whether
+the top proposal is right, the features, and what codify_match did to the logistic's output
+(cap, div; div 0 marks a row without any proposal). Files are grouped by the development file
+they come from: `dev_broker.csv`, its rewrites `variants_dev_broker.csv` (fitting the map) and
+`report_dev_broker.csv` (only reported, never fitted).
+
+1. The score: an L2-regularised logistic regression (Newton's method, pure Python) of "the top
+   proposal is right" on the features of the development files (with --with-variants also
+   their rewrites; each file weighted equally), capped as codify_match does. A file of
+   vehicles the catalog lacks is held out by rows, five folds, as it alone has such rows. Fitted once per group without that group, it gives
+   every row a score from a model that never saw it (nor the rows it was rewritten from).
+2. The map: those held-out scores of every group, cut into bins of at least 40 rows and made
+   monotone (pool adjacent violators); the confidence at a bin's mean score is the share right
+   in it (add-half smoothed), interpolated linearly in between. A score below the auto-accept
+   threshold never maps to the threshold or above, so the map only ever removes rows from
+   auto-acceptance.
+3. The report, per file: the map fitted without the file's group applied to its held-out
+   scores: auto-accept rate and precision at the threshold, and the reliability table by band
+   (rows, share right, mean confidence, gap) with the expected calibration error; beside it
+   the same table without the map (the held-out score itself).
+4. With --write, the map fitted on every group is written for the codifier; the coefficients
+   fitted on every development file are printed to paste into COEF[] in calibrate.c. --dump
+   writes every row's held-out score and confidence with its features, to study the misses.
 """
 import csv
 import math
 import sys
 
 L2 = 1.0
+MIN_BIN = 100
+BANDS = [0.0, 0.2, 0.5, 0.8, 0.9, 0.95, 0.99, 1.0]
+META = ("file", "id", "correct", "cap", "div", "score")
 
 
 def solve(a, b):
@@ -33,29 +56,30 @@ def solve(a, b):
         for r in range(n):
             if r != c:
                 f = m[r][c] / piv
-                for k in range(c, n + 1):
-                    m[r][k] -= f * m[c][k]
+                if f:
+                    for k in range(c, n + 1):
+                        m[r][k] -= f * m[c][k]
     return [m[i][n] / (m[i][i] or 1e-12) for i in range(n)]
 
 
-def fit(xs, ys, ws):
-    d = len(xs[0])
-    beta = [0.0] * d
+def fit(rows, d, beta=None):
+    """rows: (sparse x as [(i, v)], y, w). Newton's method from beta (zeros by default)."""
+    beta = list(beta) if beta else [0.0] * d
     for _ in range(60):
         g = [0.0] * d
         h = [[0.0] * d for _ in range(d)]
-        for x, y, w in zip(xs, ys, ws):
-            z = sum(b * v for b, v in zip(beta, x))
+        for x, y, w in rows:
+            z = sum(beta[i] * v for i, v in x)
             z = max(-30, min(30, z))
             p = 1 / (1 + math.exp(-z))
-            for i in range(d):
-                if x[i] == 0:
-                    continue
-                g[i] += w * (y - p) * x[i]
-                wi = w * p * (1 - p) * x[i]
-                for j in range(d):
-                    if x[j]:
-                        h[i][j] += wi * x[j]
+            r = w * (y - p)
+            q = w * p * (1 - p)
+            for i, vi in x:
+                g[i] += r * vi
+                hi = h[i]
+                qi = q * vi
+                for j, vj in x:
+                    hi[j] += qi * vj
         for i in range(1, d):
             g[i] -= L2 * beta[i]
             h[i][i] += L2
@@ -63,81 +87,270 @@ def fit(xs, ys, ws):
             h[i][i] += 1e-9
         step = solve(h, g)
         beta = [b + s for b, s in zip(beta, step)]
-        if max(abs(s) for s in step) < 1e-7:
+        if max(abs(s) for s in step) < 1e-6:
             break
     return beta
 
 
-def predict(beta, x):
-    z = max(-30, min(30, sum(b * v for b, v in zip(beta, x))))
+def logistic(beta, x):
+    z = max(-30, min(30, sum(beta[i] * v for i, v in x)))
     return 1 / (1 + math.exp(-z))
 
 
-def weights(rows, files):
-    per_file = {}
-    for r in rows:
-        per_file[r["file"]] = per_file.get(r["file"], 0) + 1
-    return [len(rows) / (len(per_file) * per_file[r["file"]]) for r in rows]
+def score_of(beta, r):
+    """The score of the version, capped as codify_match caps it (the share among guessed
+    years, div, is applied after the map)."""
+    if r["div"] == 0:
+        return 0.0
+    return min(logistic(beta, r["x"]), r["cap"])
 
 
-def report(label, conf, threshold, negative):
-    """conf: list of (confidence, correct)."""
+def group_of(name):
+    for p in ("variants_", "report_"):
+        if name.startswith(p):
+            return name[len(p):]
+    return name.split("#")[0]
+
+
+def kind_of(name):
+    return "variants" if name.startswith("variants_") else "report" if name.startswith("report_") else "dev"
+
+
+TRAIN_KINDS = ("dev",)
+
+
+def training_rows(rows, keep):
+    """Rows with a proposal of the files the score is fitted on, each file weighted equally."""
+    sel = [r for r in rows if r["div"] and kind_of(r["file"]) in TRAIN_KINDS and keep(r)]
+    per = {}
+    for r in sel:
+        f = r["file"].split("#")[0]
+        per[f] = per.get(f, 0) + 1
+    return [(r["x"], r["y"], len(sel) / (len(per) * per[r["file"].split("#")[0]])) for r in sel]
+
+
+def fit_map(pairs, threshold):
+    """pairs: (score, right). Returns knots [(score, confidence)], increasing."""
+    pairs = sorted(pairs)
+    bins = []
+    i = 0
+    while i < len(pairs):
+        j = min(len(pairs), i + MIN_BIN)
+        while j < len(pairs) and pairs[j][0] == pairs[j - 1][0]:
+            j += 1   # equal scores share a bin
+        if len(pairs) - j < MIN_BIN:
+            j = len(pairs)
+        chunk = pairs[i:j]
+        bins.append([sum(s for s, _ in chunk), sum(y for _, y in chunk), len(chunk)])
+        i = j
+    # pool adjacent violators on the share right
+    stack = []
+    for b in bins:
+        stack.append(b)
+        while len(stack) > 1 and (stack[-2][1] + 0.5) / (stack[-2][2] + 1) >= (stack[-1][1] + 0.5) / (stack[-1][2] + 1):
+            top = stack.pop()
+            stack[-1] = [stack[-1][0] + top[0], stack[-1][1] + top[1], stack[-1][2] + top[2]]
+    knots = []
+    for s, y, n in stack:
+        x = s / n
+        c = (y + 0.5) / (n + 1)
+        if x < threshold:
+            c = min(c, threshold - 0.001)
+        if knots and x <= knots[-1][0] + 1e-9:
+            continue
+        if knots and c < knots[-1][1]:
+            c = knots[-1][1]
+        knots.append((x, c))
+    if knots[0][0] > 0:
+        knots.insert(0, (0.0, 0.0))   # no chance at all stays none
+    if knots[-1][0] < 1:
+        knots.append((1.0, knots[-1][1]))
+    # between the last knot below the threshold and the first above, a score below the
+    # threshold must still map below it
+    edge = threshold - 1e-6
+    below = [k for k in knots if k[0] < edge]
+    above = [k for k in knots if k[0] > edge]
+    if below and above:
+        knots = below + [(edge, min(apply_map(knots, edge), threshold - 0.001))] + above
+    return knots
+
+
+CLASSES = []   # feature names whose rows would get their own map (none: one map for all)
+MIN_CLASS = 150
+
+
+def class_of(r, names):
+    xs = dict(r["x"])
+    for c in CLASSES:
+        if xs.get(names.index(c), 0.0) != 0.0:
+            return c
+    return "all"
+
+
+def fit_maps(pairs_by_class, threshold):
+    """pairs_by_class: class -> [(score, right)]. A class with too few rows uses the map of all."""
+    every = [p for ps in pairs_by_class.values() for p in ps]
+    maps = {"all": fit_map(every, threshold)}
+    for c in CLASSES:
+        ps = pairs_by_class.get(c, [])
+        if len(ps) >= MIN_CLASS:
+            maps[c] = fit_map(ps, threshold)
+    rest = pairs_by_class.get("all", [])
+    if rest and len(maps) > 1:
+        maps["all"] = fit_map(rest + [p for c in CLASSES if c not in maps for p in pairs_by_class.get(c, [])],
+                              threshold)
+    return maps
+
+
+def apply_maps(maps, cls, s):
+    return apply_map(maps.get(cls, maps["all"]), s)
+
+
+def apply_map(knots, s):
+    if s <= knots[0][0]:
+        return knots[0][1]
+    for (x0, y0), (x1, y1) in zip(knots, knots[1:]):
+        if s <= x1:
+            return y0 + (s - x0) / (x1 - x0) * (y1 - y0)
+    return knots[-1][1]
+
+
+def bands_table(conf, label):
+    """conf: (confidence, right). Returns (ECE, lines, worst gap below threshold)."""
     n = len(conf)
-    auto = [y for c, y in conf if c >= threshold]
-    if negative:
-        print(f"  {label}: rows {n}, auto-accepted {len(auto)} ({len(auto) / n:.4f})")
-        return
-    prec = sum(auto) / len(auto) if auto else 1.0
-    ranked = sorted(conf, key=lambda t: -t[0])
-    right = 0
-    cov = 0
-    for i, (c, y) in enumerate(ranked, 1):
-        right += y
-        if right / i >= 0.995:
-            cov = i
-    rel = []
-    for c0 in (0.9, 0.95, 0.99):
-        sel = [y for c, y in conf if c >= c0]
-        rel.append(f">={c0}: {sum(sel) / len(sel):.4f} of {len(sel)}" if sel else f">={c0}: -")
-    print(f"  {label}: rows {n}, top-1 right {sum(y for _, y in conf) / n:.4f}, auto rate "
-          f"{len(auto) / n:.4f}, auto precision {prec:.4f}, coverage@0.995 {cov / n:.4f}; " + "; ".join(rel))
+    lines = []
+    ece = 0.0
+    worst = 0.0
+    for lo, hi in zip(BANDS, BANDS[1:]):
+        sel = [(c, y) for c, y in conf if lo <= c < hi or (hi == 1.0 and c >= 1.0)]
+        if not sel:
+            lines.append(f"      {lo:.2f}-{hi:.2f} {0:6d}        -        -        -")
+            continue
+        acc = sum(y for _, y in sel) / len(sel)
+        mean = sum(c for c, _ in sel) / len(sel)
+        gap = acc - mean
+        ece += len(sel) / n * abs(gap)
+        flag = hi <= BANDS[-2] and len(sel) >= 30 and abs(gap) > 0.05
+        if hi <= BANDS[-2] and len(sel) >= 30:
+            worst = max(worst, abs(gap))
+        lines.append(f"      {lo:.2f}-{hi:.2f} {len(sel):6d}  {acc:7.4f}  {mean:7.4f}  {gap:+7.4f}" + ("  *" if flag else ""))
+    return ece, lines, worst
 
 
 def main():
     args = sys.argv[1:]
     threshold = 0.99
-    if len(args) >= 2 and args[0] == "--threshold":
-        threshold = float(args[1])
-        args = args[2:]
-    rows = list(csv.DictReader(open(args[0])))
-    names = [k for k in rows[0].keys() if k not in ("file", "id", "correct")]
-    files = sorted({r["file"] for r in rows})
-    negative = {f for f in files if not any(int(r["correct"]) for r in rows if r["file"] == f)}
-    xs = [[float(r[k]) for k in names] for r in rows]
-    ys = [int(r["correct"]) for r in rows]
+    write = None
+    dump = None
+    global TRAIN_KINDS
+    while args and args[0].startswith("--"):
+        if args[0] == "--with-variants":
+            TRAIN_KINDS = ("dev", "variants")
+            args = args[1:]
+        elif args[0] == "--threshold":
+            threshold = float(args[1])
+            args = args[2:]
+        elif args[0] == "--dump":
+            dump = args[1]
+            args = args[2:]
+        elif args[0] == "--write":
+            write = args[1]
+            args = args[2:]
+        else:
+            sys.exit(f"unknown option {args[0]}")
+    if len(args) != 1:
+        sys.exit(__doc__)
+    BANDS[-2] = threshold
+    raw = list(csv.DictReader(open(args[0])))
+    names = [k for k in raw[0].keys() if k not in META]
+    d = len(names)
+    rows = []
+    for r in raw:
+        x = [(i, float(r[k])) for i, k in enumerate(names) if float(r[k]) != 0.0]
+        rows.append({"file": r["file"], "id": r["id"], "y": int(r["correct"]), "x": x,
+                     "cap": float(r["cap"]), "div": int(r["div"])})
+    # a file of vehicles the catalog lacks is the only source of such rows: it is held out
+    # by rows (five folds), so every fit still sees some
+    for f in sorted({r["file"] for r in rows}):
+        sel = [r for r in rows if r["file"] == f]
+        if kind_of(f) == "dev" and not any(r["y"] for r in sel):
+            for k, r in enumerate(sel):
+                r["file"] = f"{f}#{k % 5}"
+    groups = sorted({group_of(r["file"]) for r in rows})
+    files = sorted({r["file"].split("#")[0] for r in rows})
 
-    print(f"held out one file at a time (threshold {threshold}):")
+    print(f"score fitted on every development file ({len(training_rows(rows, lambda r: True))} rows)...", file=sys.stderr)
+    beta_all = fit(training_rows(rows, lambda r: True), d)
+    held = {}   # row index -> held-out score
+    for g in groups:
+        print(f"score fitted without {g}...", file=sys.stderr)
+        beta = fit(training_rows(rows, lambda r, g=g: group_of(r["file"]) != g), d, beta_all)
+        for i, r in enumerate(rows):
+            if group_of(r["file"]) == g:
+                held[i] = score_of(beta, r)
+
+    cls = [class_of(r, names) for r in rows]
+
+    def maps_of(keep):
+        by = {}
+        for i, r in enumerate(rows):
+            if keep(r) and kind_of(r["file"]) != "report" and r["div"]:
+                if r["div"] == 1:   # a guessed year is shared after the map
+                    by.setdefault(cls[i], []).append((held[i], r["y"]))
+        return fit_maps(by, threshold)
+
+    def map_without(g):
+        return maps_of(lambda r: group_of(r["file"]) != g)
+
+    print(f"held out by group (score and map fitted without the file's group; threshold {threshold}):")
+    print("  band rows: confidence band, rows, share whose top proposal is right, mean confidence, gap;")
+    print("  * marks a band below the threshold of 30 rows or more off by over 0.05")
+    maps = {g: map_without(g) for g in groups}
     for f in files:
-        if f in negative:
-            continue
-        train = [i for i, r in enumerate(rows) if r["file"] != f]
-        tr_rows = [rows[i] for i in train]
-        beta = fit([xs[i] for i in train], [ys[i] for i in train], weights(tr_rows, files))
-        test = [i for i, r in enumerate(rows) if r["file"] == f]
-        report(f, [(predict(beta, xs[i]), ys[i]) for i in test], threshold, False)
-        for g in sorted(negative):
-            neg = [i for i, r in enumerate(rows) if r["file"] == g]
-            # the unmatchable file is in training here; shown for completeness only
-            report(f"  ({g}, in training)", [(predict(beta, xs[i]), 0) for i in neg], threshold, True)
+        idx = [i for i, r in enumerate(rows) if r["file"].split("#")[0] == f]
+        after = [(apply_maps(maps[group_of(rows[i]["file"])], cls[i], held[i]) / rows[i]["div"] if rows[i]["div"]
+                  else 0.0, rows[i]["y"]) for i in idx]
+        before = [(held[i] / rows[i]["div"] if rows[i]["div"] else 0.0, rows[i]["y"]) for i in idx]
+        matchable = any(rows[i]["y"] for i in idx)
+        auto = [(c, y) for (c, y), i in zip(after, idx) if c >= threshold and rows[i]["div"] and
+                dict(rows[i]["x"]).get(names.index("model_level"), 0) > 0]
+        top1 = sum(y for _, y in after) / len(after)
+        prec = sum(y for _, y in auto) / len(auto) if auto else float("nan")
+        print(f"\n{f} ({kind_of(f)}): rows {len(idx)}" +
+              (f", top-1 {top1:.4f}, auto-accepted {len(auto) / len(idx):.4f} at precision {prec:.4f}" if matchable
+               else f", auto-accepted {len(auto)} (no entry exists)"))
+        eb, lb, wb = bands_table(before, "before")
+        ea, la, wa = bands_table(after, "after")
+        print(f"      {'band':9s} {'rows':>6s}  {'right':>7s}  {'score':>7s}  {'gap':>7s}   |   mapped: rows, right, confidence, gap")
+        for x, y in zip(lb, la):
+            print(x.ljust(50) + "   |  " + y.strip().split(" ", 1)[1].strip())
+        print(f"      ECE held-out score {eb:.4f}, mapped {ea:.4f}; worst gap below the threshold "
+              f"(bands of 30+) {wb:.4f} -> {wa:.4f}")
 
-    beta = fit(xs, ys, weights(rows, files))
-    print("\nfitted on every file:")
+    if dump:
+        with open(dump, "w") as out:
+            out.write("file,id,correct,held_score,confidence," + ",".join(names) + "\n")
+            for i, r in enumerate(rows):
+                c = apply_maps(maps[group_of(r["file"])], cls[i], held[i]) / r["div"] if r["div"] else 0.0
+                xs = dict(r["x"])
+                out.write(f"{r['file']},{r['id']},{r['y']},{held[i]:.6f},{c:.6f}," +
+                          ",".join(f"{xs.get(k, 0.0):.6g}" for k in range(d)) + "\n")
+    final = maps_of(lambda r: True)
+    print("\nfitted on every development file:")
     print("/* features: " + ", ".join(names) + " */")
-    print("static const double COEF[CODIFY_N_FEATURES] = {\n    " +
-          ", ".join(f"{b:.4f}" for b in beta) + ",\n};")
-    for f in files:
-        idx = [i for i, r in enumerate(rows) if r["file"] == f]
-        report(f + " (in training)", [(predict(beta, xs[i]), ys[i]) for i in idx], threshold, f in negative)
+    print("static const double COEF[CODIFY_N_FEATURES] = {\n    " + ", ".join(f"{b:.4f}" for b in beta_all) + ",\n};")
+    for c, knots in final.items():
+        print(f"map {c}: {len(knots)} knots: " + ", ".join(f"{x:.4f}->{y:.4f}" for x, y in knots))
+    if write:
+        with open(write, "w") as out:
+            out.write("# Confidence calibration: SCORE CONFIDENCE, one pair a line, scores increasing.\n")
+            out.write("# The codifier's confidence is the share of proposals right at the model's score,\n")
+            out.write("# interpolated linearly between these points. Written by\n")
+            out.write("# scripts/fit-codify-calibration.py from scores of rows the model was not fitted on\n")
+            out.write(f"# ({len(groups)} groups of development files and their rewrites); refit, do not edit.\n")
+            for x, y in final["all"]:
+                out.write(f"{x:.6f} {y:.6f}\n")
+        print(f"wrote {write}")
 
 
 if __name__ == "__main__":

@@ -58,20 +58,24 @@ void codify_catalog_free(codify_catalog *cat);
 /* ---- aliases (data files) ------------------------------------------------------------- */
 
 /* Tables users extend as plain text (format documented at the top of each file in
- * data/codify/):
+ * data/codify/; calibration.txt is written by scripts/fit-codify-calibration.py):
  *   brands.txt   ALIAS = CATALOG BRAND[, CATALOG BRAND...]  and  %ignore WORD...
  *   models.txt   [BRAND:] ALIAS = CATALOG SUBMARCA
  *   tokens.txt   WORDS = CANONICAL WORDS  (abbreviations and synonyms, phrases allowed)
  *   wmi.txt      WMI = CATALOG BRAND[, ...]  (VIN manufacturer prefix, 2 or 3 chars)
  *   junk.txt     WORD...  words that say nothing about the version (colours, fleet
  *                words), and  %marker WORD...  words whose next token is an identifier
- *                ("ECO 15", "PLACAS ABC123"); optional file */
+ *                ("ECO 15", "PLACAS ABC123"); optional file
+ *   calibration.txt  SCORE CONFIDENCE pairs: the map from the model's score to the share
+ *                of proposals right at that score, interpolated linearly; optional file
+ *                (without it the score is the confidence) */
 typedef enum {
     CODIFY_ALIAS_BRANDS,
     CODIFY_ALIAS_MODELS,
     CODIFY_ALIAS_TOKENS,
     CODIFY_ALIAS_WMI,
     CODIFY_ALIAS_JUNK,
+    CODIFY_ALIAS_CALIBRATION,
 } codify_alias_kind;
 
 typedef struct codify_aliases codify_aliases;
@@ -82,7 +86,7 @@ void codify_aliases_free(codify_aliases *a);
 int codify_aliases_parse(codify_aliases *a, codify_alias_kind kind, const char *text,
                          const char *name, minca_err *err);
 /* Loads brands.txt, models.txt, tokens.txt and wmi.txt from dir (each must exist) and
- * junk.txt when present. */
+ * junk.txt and calibration.txt when present. */
 int codify_aliases_load_dir(const char *dir, codify_aliases **out, minca_err *err);
 /* Loads from config_get()->data_dir/codify. */
 int codify_aliases_load_default(codify_aliases **out, minca_err *err);
@@ -107,6 +111,8 @@ typedef enum {
 /* Attributes read from a description; 0 / UNKNOWN when the text does not say. */
 typedef struct codify_attrs {
     int year;                   /* model year found in the text ("MOD 2019", "(2014)", "M-22") */
+    bool year_short;            /* written with two digits ("MOD 20", "'20"): the century is a
+                                 * guess the codifier checks against the catalog */
     int doors;
     int cylinders;
     int displacement_dl;        /* litres x 10, rounded (2.5L -> 25) */
@@ -134,6 +140,19 @@ bool codify_vin_check_ok(const char *vin);
 /* Model year from position 10. The 30-year cycle is resolved with position 7 (a letter there
  * means 2010-2039, a digit 1980-2009), as the North American rule does. 0 when invalid. */
 int codify_vin_year(const char *vin);
+/* Both model years position 10 may mean (the code repeats every 30 years): out[0] the one
+ * position 7 points to, out[1] the other. Returns 2, or 0 when the VIN is malformed or has
+ * no year code there. The codifier keeps the one the catalog has for the model. */
+int codify_vin_years(const char *vin, int out[2]);
+/* True when the VIN may be read as evidence: well-formed, a year code in position 10, and
+ * either a valid check digit or a maker region that does not require one (wmi.txt
+ * `%checkdigit` lists the regions that do: North America). aliases may be NULL (the check
+ * digit is then always required). */
+bool codify_vin_usable(const codify_aliases *aliases, const char *vin);
+/* The model year of a year column as brokers write it: "2020", "20", "'20", "MOD 20",
+ * "M-20", "AÑO 2020". A four-digit year is returned as is; a two-digit one as 1..99 (the
+ * codifier resolves the century against the catalog; "00" is 2000); 0 when there is none. */
+int codify_year_column(const char *text);
 
 /* ---- index ---------------------------------------------------------------------------- */
 
@@ -160,7 +179,8 @@ typedef struct codify_corrections codify_corrections;
 typedef struct codify_query {
     const char *marca;          /* any of these may be NULL or empty */
     const char *submarca;
-    int anio;                   /* 0 when unknown */
+    int anio;                   /* 0 when unknown; 1..99: written with two digits (the
+                                 * century is resolved against the catalog and the VIN) */
     const char *descripcion;
     const char *vin;            /* optional; a VIN inside descripcion is found as well */
     const char *broker;         /* optional broker id/slug, used only for corrections */
@@ -252,6 +272,8 @@ typedef struct codify_candidate {
 #define CODIFY_N_FEATURES 22
 typedef struct codify_features {
     double x[CODIFY_N_FEATURES];
+    double cap;                 /* the ceiling codify_match put on the logistic's output (1: none) */
+    int div;                    /* and the number of years it was shared among (1: none) */
 } codify_features;
 
 typedef struct codify_result {
@@ -259,6 +281,8 @@ typedef struct codify_result {
     char cvegs[8];              /* "" when there is no proposal */
     int year;
     double confidence;          /* calibrated probability the proposal is right, [0,1] */
+    double score;               /* the model's score of the version before calibration.txt
+                                 * maps it (and before it is shared among guessed years) */
     bool corrected;             /* answered from a reviewer correction */
     char reason[128];           /* for NO_MATCH: why ("brand not in catalog", ...) */
     int n_candidates;
@@ -280,8 +304,12 @@ void codify_options_default(codify_options *o);
 int codify_match(const codify_index *idx, const codify_query *q, const codify_options *opts,
                  codify_result *out, minca_err *err);
 
-/* Calibrated confidence from features (calibrate.c); exposed for tests and refitting. */
+/* The model's score from features (calibrate.c): a logistic function of the features, before
+ * the caps codify_match applies and the calibration map; exposed for tests and refitting. */
 double codify_confidence(const codify_features *f);
+/* The confidence for a score through the calibration map of aliases (calibration.txt);
+ * the score itself when aliases is NULL or has no map. */
+double codify_calibrate(const codify_aliases *aliases, double score);
 codify_decision codify_decide(double confidence, bool has_proposal, const codify_thresholds *t);
 
 /* ---- evaluation ----------------------------------------------------------------------- */
@@ -301,6 +329,8 @@ typedef struct codify_eval_opts {
     struct _GArray *latencies;      /* GArray of double: CPU seconds per row appended; or NULL */
     FILE *features_out;             /* CSV rows: file,id,correct,features... (calibration); or NULL */
     FILE *pred_out;                 /* JSON Lines predictions (tools/score.py format); or NULL */
+    bool bands;                     /* print the reliability table by confidence band and the
+                                     * expected calibration error */
 } codify_eval_opts;
 
 int codify_eval_file(const codify_index *idx, const char *path, const codify_eval_opts *o,

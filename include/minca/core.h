@@ -38,6 +38,12 @@ typedef enum { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON } log_format;
 void log_set_format(log_format format);
 /* Ids the calling thread is working on, added to its JSON lines; 0 clears one. */
 void log_set_ids(long long job_id, long long case_id, long long message_id);
+/* The errno of the first write to the log file that failed (a full disk: ENOSPC), 0 while
+ * every write went through. After a failure the messages go to stderr, the first of them
+ * saying why; a command that must not go on with a disk it cannot write checks this. */
+int log_write_error(void);
+/* The log file's path ("" before log_open). */
+const char *log_path(void);
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
@@ -62,6 +68,12 @@ char *core_trim(char *s);                          /* in place; returns s advanc
 bool core_str_empty(const char *s);
 /* SHA-256 of data as 64 lowercase hex chars into out[65]. */
 void core_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* True when the filesystem holding path has no block left for an ordinary write (a full disk);
+ * false when it has, or when it cannot be asked. */
+bool core_disk_full(const char *path);
+/* The symbolic name of an errno value ("ENOSPC"); "E?" when unknown. Static text. */
+const char *core_errno_name(int e);
 
 /* Time. */
 double core_now_seconds(void);                     /* monotonic clock, seconds */

@@ -2,8 +2,8 @@
  *
  *   workbook (docs_book) -> sheets -> rows (docs_row) -> typed cells (docs_cell)
  *
- * Readers: XLSX (libzip + libxml2 streaming reader, no network, no external entities or DTD
- * loading), legacy XLS (BIFF through libfreexl, isolated in a child process), CSV (UTF-8 with
+ * Readers: XLSX and ODS (libzip + libxml2 streaming reader, no network, no external entities
+ * or DTD loading), legacy XLS (BIFF through libfreexl, isolated in a child process), CSV (UTF-8 with
  * or without BOM, UTF-16 with BOM, Windows-1252 / Latin-1 converted; delimiter sniffed among
  * , ; TAB |), the two fake ".xls" formats web systems export (an HTML page with tables, XML
  * Spreadsheet 2003), an already-split grid of strings (HTML tables extracted from a message
@@ -41,9 +41,10 @@ typedef enum {
     DOCS_FMT_PDF,          /* a PDF whose text layer holds the table (docs_pdf.c) */
     DOCS_FMT_IMAGE,        /* png / jpeg / gif / tiff: a photo or capture, read by OCR (docs_ocr.c) */
     DOCS_FMT_EMPTY,        /* zero bytes */
+    DOCS_FMT_ODS,          /* OpenDocument spreadsheet (LibreOffice Calc's own format) */
 } docs_format;
 
-/* "xlsx", "xls", "csv", "grid", "html", "xmlss", "pdf", "image", "empty", "unknown". */
+/* "xlsx", "xls", "csv", "grid", "html", "xmlss", "pdf", "ods", "image", "empty", "unknown". */
 const char *docs_format_name(docs_format f);
 /* Named sheets (xlsx, xls, xmlss): rows keep the sheet name. */
 bool docs_format_has_sheets(docs_format f);
@@ -54,7 +55,9 @@ bool docs_format_text_cells(docs_format f);
 bool docs_image_size(const void *data, size_t len, uint32_t *w, uint32_t *h);
 /* Looks only at the bytes: ZIP -> xlsx, OLE2/CFB -> xls, %PDF -> pdf, image magic -> image,
  * markup with the SpreadsheetML namespace -> xmlss, markup with <table> or <html> -> html,
- * other text without NUL bytes (or with a UTF-16 BOM) -> csv, otherwise unknown. */
+ * other text without NUL bytes (or with a UTF-16 BOM) -> csv, otherwise unknown; a ZIP that
+ * is an OpenDocument package (its mimetype entry, or content.xml without [Content_Types].xml)
+ * -> ods. */
 docs_format docs_sniff(const void *data, size_t len);
 
 typedef struct docs_limits {
@@ -63,6 +66,10 @@ typedef struct docs_limits {
     double max_ratio;                /* XLSX: uncompressed / compressed, per entry above 1 MiB */
     long max_rows;                   /* per sheet */
     int max_cols;                    /* per row */
+    long max_repeated_cells;         /* ODS: cells copied by repeat counts, per sheet (a few
+                                      * bytes may declare a million copies of a row; default
+                                      * 4,194,304); their text also counts against
+                                      * max_uncompressed_bytes */
     size_t max_cell_bytes;           /* one cell's text */
     int max_sheets;
     int max_pages;                   /* PDF: pages read */
@@ -91,7 +98,7 @@ typedef struct docs_cell {
     docs_cell_type type;
     /* Never NULL. TEXT: the text as stored. NUMBER: shortest form ("2019", "5970.41").
      * DATE: "YYYY-MM-DD" (or "YYYY-MM-DD HH:MM:SS" with a time part). BOOL: "TRUE"/"FALSE".
-     * EMPTY: "". */
+     * EMPTY: "". An ODS time of day is TEXT "HH:MM:SS" with the fraction of a day in number. */
     const char *text;
     double number;      /* NUMBER: value; DATE: serial day in the 1900 system; BOOL: 0 / 1 */
     unsigned flags;     /* DOCS_CELL_* */
@@ -142,7 +149,9 @@ int docs_sheet_next(docs_book *book, const docs_row **row, minca_err *err);
  * the DOCS_CELL_MERGED flags are there from the first row; for bigger sheets the list is
  * complete once docs_sheet_next() has returned 0 and cells are not flagged. XML Spreadsheet
  * 2003 (MergeAcross) and HTML (colspan) flag the covered cells without a range list; XLS
- * (freexl does not expose them), CSV and grids have none. */
+ * gives the ranges of its MERGEDCELLS records (and its hidden columns, from COLINFO); CSV and
+ * grids have none. ODS spans (number-columns-spanned / rows-spanned) are collected when the
+ * book opens: complete from the first row. */
 void docs_sheet_merges(const docs_book *book, const docs_range **ranges, int *n);
 
 /* Grid source: rows of strings (e.g. an HTML table). Build, then hand to docs_open_grid(). */
@@ -172,32 +181,66 @@ typedef struct docs_table_hint {
     /* Extra scoring of a header cell (e.g. a profile's mapped headers): > 0 when known. */
     int (*header_score)(const char *header, void *user);
     void *user;
+    /* A header cell that names a known column (the automatic mapping's vocabulary): > 0 when
+     * known. Counts as header vocabulary when finding header bands; NULL: built-in words. */
+    int (*header_known)(const char *header, void *user);
+    void *known_user;
 } docs_table_hint;
 
-/* The table found in a book: which sheet, which header row, the column headers. */
+#define DOCS_BAND_MAX 3   /* rows of a header band */
+
+/* One table found on a sheet: which sheet, its header band, the column names.
+ *
+ * The header band is 1 to DOCS_BAND_MAX rows (header_first .. header_row): group titles merged
+ * across several columns above the field names, and columns named once by a cell merged down
+ * the band. Each column's header is composed from the band ("VEHÍCULO / MARCA"); name is the
+ * field-name part ("MARCA", or the merged-down name) and group the rest ("VEHÍCULO", or ""). */
 typedef struct docs_table {
     int sheet;             /* sheet index */
     char *sheet_name;      /* owned */
-    long header_row;       /* 1-based */
+    int index;             /* 0-based table number on the sheet, in reading order */
+    long header_first;     /* 1-based first row of the header band */
+    long header_row;       /* 1-based last row of the header band: data rows follow it */
+    long end_row;          /* last row of the table's region (the next table starts below); 0: sheet end */
+    long totals_row;       /* the TOTAL row that ends it, when known (earlier TOTAL rows are
+                            * subtotals: vehicle rows follow them); 0: the first TOTAL row */
     int n_cols;
-    char **headers;        /* owned; n_cols trimmed header texts, "" for blank headers */
+    char **headers;        /* owned; n_cols composed header texts, "" for blank headers */
+    char **names;          /* owned; n_cols field-name parts */
+    char **groups;         /* owned; n_cols group parts, "" when none */
     bool *hidden_cols;     /* owned; n_cols */
     int score;             /* detection score (higher is more certain) */
+    int n_band;            /* rows in the header band */
+    char *band_sig[DOCS_BAND_MAX];   /* owned (g_free); folded band rows, to skip a repeated header */
+    long *skip_rows;       /* owned (g_free); title rows just above a repeated header */
+    int n_skip_rows;
     /* streaming state */
     bool stopped;
     long stop_row;         /* the TOTAL row that ended the table, 0 if none */
+    int n_subtotals;       /* subtotal rows skipped */
+    int n_repeated_headers;   /* repeated header rows and their titles skipped (continuation pages) */
 } docs_table;
 
-/* Scans the first rows of every sheet for the header row of a vehicle list: the row with the
- * most header-like cells (known vehicle vocabulary weighs most) followed by data rows. Title,
- * logo and blank rows above it are skipped; hidden sheets are used only when nothing else
- * fits. Fails with a readable reason when no sheet holds a table. */
+/* Scans the first rows of every sheet for the header band of a vehicle list: the row with the
+ * most header-like cells (known vehicle vocabulary weighs most) followed by data rows, with
+ * the group row above it or the field-name row below it. Title, logo and blank rows above it
+ * are skipped; hidden sheets are used only when nothing else fits. Returns the first table of
+ * that sheet (see docs_tables_find). Fails with a readable reason when no sheet holds a table. */
 int docs_table_find(docs_book *book, const docs_table_hint *hint, docs_table *table,
                     minca_err *err);
+/* Every table of the sheet docs_table_find chooses, in reading order: after a table ends (a
+ * totals row, blank or title rows, a new header band) the sheet is scanned for another header
+ * band; each table has its own columns. A header band that repeats the one above (a reprinted
+ * header, a continuation page) joins that table. *tables (n entries) is owned by the caller:
+ * docs_tables_free(). */
+int docs_tables_find(docs_book *book, const docs_table_hint *hint, docs_table **tables, int *n,
+                     minca_err *err);
+void docs_tables_free(docs_table *tables, int n);   /* NULL-safe */
 /* Positions the book on the first data row of the table (re-opens the sheet). */
 int docs_table_open(docs_book *book, docs_table *table, minca_err *err);
-/* Next data row: 1 / 0 at the end / -1. Blank rows are skipped; a row whose text starts with
- * TOTAL (or GRAN TOTAL, SUMA TOTAL) ends the table. */
+/* Next data row: 1 / 0 at the end / -1. Blank rows, subtotal rows (SUBTOTAL ...) and repeats
+ * of the header band are skipped; a row whose text starts with TOTAL (or GRAN TOTAL, SUMA
+ * TOTAL) ends the table, and so does the end of its region. */
 int docs_table_next(docs_book *book, docs_table *table, const docs_row **row, minca_err *err);
 void docs_table_clear(docs_table *table);
 

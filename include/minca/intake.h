@@ -245,6 +245,8 @@ typedef struct intake_analysis {
     char *vigencia_end;         /* "YYYY-MM-DD" */
     bool vigencia_end_implicit; /* end computed as start + 1 year ("anual a partir de …") */
     const char *uso;            /* static: "CARGA" / "PARTICULAR" / "COMERCIAL" / "PERSONAL" */
+    char *uso_raw;              /* the use as the body states it after a label ("Uso: grúas de
+                                 * arrastre"), kept also when no use of the vocabulary fits */
     char *loss_history;         /* the siniestralidad sentence */
     bool has_vehicle_source;    /* fleet attachment or a vehicle-like table in the body */
 

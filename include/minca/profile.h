@@ -134,8 +134,10 @@ int profile_recognize(profile *const *list, int n, const char *sender_domain,
 /* ---- extraction ---- */
 
 typedef struct profile_column {
+    int table;            /* 0-based table on the sheet (see docs_tables_find) */
     int col;              /* 0-based source column */
-    char *header;         /* header text as written */
+    char *header;         /* header text as written (a header band composed: "GROUP / NAME") */
+    bool hidden;          /* the column is hidden in the sheet */
     profile_field field;  /* PF_IGNORE when not used */
     double confidence;    /* 0..1 (1 for a profile mapping) */
     char *reason;         /* why, in words */
@@ -166,6 +168,10 @@ typedef struct profile_result {
     char *sheet;             /* sheet name of the table */
     long header_row;
     long stop_row;           /* TOTAL row that ended the table, 0 if none */
+    int n_tables;            /* vehicle tables read on the sheet (rows of every one) */
+    long *table_header_rows; /* n_tables: first row of each table's header band */
+    int n_subtotals;         /* subtotal rows left out */
+    int n_repeated_headers;  /* repeated header rows (continuation pages) left out */
     char *profile_name;      /* profile applied; NULL when mapped automatically */
     /* How the profile was chosen: "given" (passed in), "domain" (sender domain matched),
      * "headers" (required headers matched although the domain did not: the broker may write

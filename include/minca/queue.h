@@ -45,10 +45,14 @@ typedef struct queue_enqueue_opts {
      * this batch) instead of being reported as already there: enqueuing the same work again is
      * how a re-run asks for it. */
     bool revive_dead;
+    long long parent_id;         /* 0: none; the job enqueuing this one (its batch is inherited
+                                  * when batch_id is NULL) */
 } queue_enqueue_opts;
 
 /* Inserts a job inside the caller's open transaction. *job_id receives the id, or 0 when
- * a job with the same kind and idempotency key already existed (and was not revived). */
+ * a job with the same kind and idempotency key already existed (and was not revived).
+ * The payload is the kind's, packed by engine_enqueue (engine_run.h), the one function the
+ * rest of the program enqueues with. */
 int queue_enqueue(PGconn *c, const char *kind, json_t *payload, const queue_enqueue_opts *o,
                   long long *job_id, minca_err *err);
 /* After commit: publish job ids on the stream. Failure is logged, not fatal (the janitor and
@@ -61,16 +65,21 @@ void queue_dispatch(redisContext *r, const long long *ids, int n);
  * (done, leased by another, not due), -1 error. */
 int queue_claim(PGconn *c, long long id, const char *worker, int lease_seconds, const char *kinds, queue_job *job,
                 minca_err *err);
-/* Claims the oldest due job straight from PostgreSQL (no Redis). 1 / 0 none / -1. */
-int queue_claim_next(PGconn *c, const char *worker, int lease_seconds, const char *kinds, queue_job *job,
-                     minca_err *err);
+/* Claims the oldest due job straight from PostgreSQL (no Redis), of batch_id only unless it
+ * is NULL. 1 / 0 none / -1. */
+int queue_claim_next(PGconn *c, const char *worker, int lease_seconds, const char *kinds, const char *batch_id,
+                     queue_job *job, minca_err *err);
 /* Marks the job done inside the handler's open transaction, keeping result (may be NULL).
  * Returns -1 with err when the lease was lost (another worker reclaimed it): the caller must
  * roll back its effects. */
 int queue_job_done(PGconn *c, const queue_job *job, const char *worker, json_t *result, minca_err *err);
-/* Records a failure (own transaction): retried after a backoff, or dead after max_attempts. */
-int queue_job_failed(PGconn *c, const queue_job *job, const char *worker, const char *error,
+/* Records a failure (own transaction): retried after a backoff, or dead after max_attempts
+ * or at once when permanent. 1 dead, 0 retried later, -1 error. */
+int queue_job_failed(PGconn *c, const queue_job *job, const char *worker, const char *error, bool permanent,
                      minca_err *err);
+/* Parks the job until condition is met, inside the handler's open transaction (no attempt
+ * used); -1 with err when the lease was lost. */
+int queue_job_wait(PGconn *c, const queue_job *job, const char *worker, const char *condition, minca_err *err);
 void queue_job_clear(queue_job *job);
 
 /* Extends the lease of the job a worker thread has in hand. */

@@ -20,6 +20,11 @@
 #include "minca/core.h"
 #include "minca/store.h"
 
+/* The one definition of a row that blocks a case from being ready: no decision yet, the
+ * codifier's needs_review, or its no_match (no key proposed). `n`, `R`, the case header and the
+ * Queue all count by it; the store's open-row count uses the same three states. */
+bool review_decision_open(const char *decision);
+
 /* One decision on a row, saved at once. No memory is returned. */
 int review_accept(PGconn *c, long long insurer_id, long long row_id, const char *user, minca_err *err);
 int review_pick(PGconn *c, long long insurer_id, long long row_id, const char *cvegs, int year, const char *user,

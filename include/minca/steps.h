@@ -1,8 +1,10 @@
-/* steps: the pipeline's job kinds and their handlers (src/engine/steps*.c).
+/* steps: the pipeline's job kinds, their payloads and their handlers (src/engine/steps*.c).
  *
- * Each kind is one engine_handler entry in the file that implements it and one row in
- * steps_handlers (steps.c), the table every entry point gives engine_start(). Entries and the
- * table are static data: nothing to free. */
+ * Each kind is one row (an engine_kind, engine_run.h) defined in the file that implements it,
+ * listed once in steps_kinds (steps.c), the table every entry point gives engine_start().
+ * Callers enqueue with engine_enqueue(c, &steps_ingest, &(steps_ingest_job){...}, ...): the
+ * payload is the kind's struct, never JSON built by hand. Rows and the table are static data:
+ * nothing to free. */
 #ifndef MINCA_STEPS_H
 #define MINCA_STEPS_H
 
@@ -11,20 +13,49 @@
 #include "minca/queue.h"
 #include "minca/store.h"
 
-#define STEP_INGEST "ingest"      /* {sha256, origin, source}: raw email blob -> message, case */
-#define STEP_EXTRACT "extract"    /* {case_id}: attachments and body tables -> vehicle rows */
-#define STEP_CODIFY "codify"      /* {case_id}: vehicle rows without a match -> matches */
-#define STEP_PROBE "probe"        /* {sleep_ms, fail}: diagnostics for operators */
+/* ingest: a raw email blob -> message, case. Strings are borrowed. */
+typedef struct steps_ingest_job {
+    const char *sha256;       /* the raw bytes' blob (required) */
+    const char *origin;       /* file path or the source's id of the message */
+    const char *source;       /* eml, maildir, imap, graph, manual (NULL: eml) */
+    const char *source_name;  /* the configured source, NULL for a batch */
+    const char *source_id;    /* the source's own id of the message, when it has one */
+} steps_ingest_job;
 
-/* The pipeline's job kinds, NULL-terminated: engine_opts.handlers. */
-extern const engine_handler *const steps_handlers[];
-/* The extract step (steps_extract.c). */
-extern const engine_handler steps_extract_entry;
+/* extract (attachments and body tables -> vehicle rows) and codify (rows -> matches). */
+typedef struct steps_case_job {
+    long long case_id;        /* required */
+} steps_case_job;
+
+/* probe: diagnostics for operators (minca jobs probe). */
+typedef struct steps_probe_job {
+    long long sleep_ms;
+    const char *fail;         /* fail with this text */
+    long long permanent;      /* non-zero: the failure is permanent (dead at once) */
+} steps_probe_job;
+
+extern const engine_kind steps_ingest;    /* transient; the blob gone is permanent */
+extern const engine_kind steps_extract;   /* transient; on dead: the case shows error */
+extern const engine_kind steps_codify;    /* transient; waits for a catalog; on dead: case error */
+extern const engine_kind steps_probe;     /* transient unless asked */
+
+/* The pipeline's job kinds, NULL-terminated: engine_opts.kinds. */
+extern const engine_kind *const steps_kinds[];
+
+/* The ingest job of a raw message whose bytes are stored (blob job->sha256), inside the
+ * caller's open transaction: keyed by insurer and bytes (steps_ingest_key), so the same bytes
+ * are queued once; with revive_dead a dead job of the same bytes is queued again. *job_id: the
+ * id, or 0 when the job existed already. The one place a message is handed to the pipeline
+ * (minca batch, the mail sources, the desk's typed mail). */
+int steps_enqueue_ingest(PGconn *c, long long insurer_id, const steps_ingest_job *job, const char *batch_id,
+                         bool revive_dead, long long *job_id, minca_err *err);
+/* The ingest job's idempotency key for the insurer and the message's bytes, into key. */
+void steps_ingest_key(long long insurer_id, const char *sha256, char key[96]);
+
+/* The extract handler (steps_extract.c), steps_extract's row. */
+int steps_extract_run(engine_ctx *ctx, const void *payload, minca_err *err);
 /* Recomputes a case's status from its rows' decisions (review / ready). */
 int steps_update_case_status(PGconn *c, long long case_id, minca_err *err);
-/* A job of a case ended dead: the case shows status error with the reason, so it does not
- * sit in an intermediate status (retrying the job runs the step again). */
-void steps_job_dead(PGconn *c, const queue_job *job, const char *error);
 /* Candidates of a codifier result as the JSON stored in matches.candidates. */
 json_t *steps_candidates_json(const codify_result *res);
 

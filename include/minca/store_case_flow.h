@@ -15,6 +15,7 @@ typedef struct store_case_new {
     long long broker_id;           /* 0: none known */
     const char *cot;
     const char *client_name, *rfc, *contact_json, *coverage, *payment_terms, *uso;
+    const char *uso_stated;     /* the use in the broker's words; may be NULL */
     const char *validity_start, *validity_end;   /* dates as text */
     const char *preanalysis_status;              /* "complete" | "incomplete" */
     const char *missing_json;                    /* array of missing requirements */
@@ -47,6 +48,9 @@ int store_case_codify_progress(PGconn *c, long long case_id, minca_err *err);
 /* The status from the rows' decisions: review while a row needs a person (or there are no
  * rows), ready when every row has a decided key. An exported case stays exported. */
 int store_case_settle_status(PGconn *c, long long case_id, minca_err *err);
+/* A step of the case waits for something it needs (reason says what): the status stays, the
+ * reason shows it (unless exported). */
+int store_case_waiting(PGconn *c, long long case_id, const char *reason, minca_err *err);
 /* A step of the case failed for good: status error with reason (unless exported). */
 int store_case_mark_failed(PGconn *c, long long case_id, const char *reason, minca_err *err);
 /* Sets the broker of the case and of its message where none is set yet. */

@@ -13,7 +13,7 @@
 int store_catalog_version_create(PGconn *c, long long insurer_id, const char *source_name, const char *sha256,
                                  const char *imported_by, long long *version_id, minca_err *err);
 /* Inside the caller's transaction: makes version_id (holding rows entries) the insurer's only
- * active version. */
+ * active version, and wakes the jobs waiting for the insurer's catalog (store_jobs_wake). */
 int store_catalog_version_activate(PGconn *c, long long insurer_id, long long version_id, long rows,
                                    minca_err *err);
 /* Versions of an insurer, newest first: id, label, source_name, row_count, active, imported_by,

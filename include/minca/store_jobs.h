@@ -32,6 +32,9 @@ typedef struct store_job_new {
     int max_attempts;
     int delay_seconds;
     bool revive_dead;            /* a dead job with the same kind and key is queued again */
+    long long parent_id;         /* 0: none; the job that enqueues this one: with batch_id NULL, the
+                                  * new job joins the batch the parent's row is in now (a batch that
+                                  * took the parent over also gets what it starts) */
 } store_job_new;
 
 /* Inserts the job (inside the caller's transaction, if any). *job_id (may be NULL) receives
@@ -43,15 +46,34 @@ int store_job_insert(PGconn *c, const store_job_new *j, long long *job_id, minca
  * kind not in kinds), -1 error. */
 int store_job_claim(PGconn *c, long long id, const char *worker, int lease_seconds, const char *kinds,
                     store_job *job, minca_err *err);
-/* Same for the oldest due job (FOR UPDATE SKIP LOCKED): 1 / 0 none / -1. */
-int store_job_claim_next(PGconn *c, const char *worker, int lease_seconds, const char *kinds, store_job *job,
-                         minca_err *err);
+/* Same for the oldest due job (FOR UPDATE SKIP LOCKED), of batch_id only unless it is NULL:
+ * 1 / 0 none / -1. */
+int store_job_claim_next(PGconn *c, const char *worker, int lease_seconds, const char *kinds, const char *batch_id,
+                         store_job *job, minca_err *err);
 /* Marks a running job of worker done, keeping result (may be NULL; not stolen). Returns 1
  * when it was marked, 0 when the worker no longer holds it (lease lost), -1 on error. */
 int store_job_done(PGconn *c, long long id, const char *worker, json_t *result, minca_err *err);
 /* Records a failure of a running job of worker: failed (retried after an exponential
- * backoff with jitter) or dead once it used max_attempts. */
-int store_job_failed(PGconn *c, long long id, const char *worker, const char *error, minca_err *err);
+ * backoff with jitter), or dead once it used max_attempts or at once when permanent. Returns
+ * 1 when the job is now dead, 0 when it will be retried (or the worker no longer held it),
+ * -1 on error. */
+int store_job_failed(PGconn *c, long long id, const char *worker, const char *error, bool permanent,
+                     minca_err *err);
+/* Parks a running job of worker until condition is met (state waiting, wait_for condition):
+ * the attempt it was claimed with is given back. Inside the caller's transaction. 1 parked,
+ * 0 the worker no longer holds it, -1 on error. */
+int store_job_wait(PGconn *c, long long id, const char *worker, const char *condition, minca_err *err);
+/* The lock that orders parking on condition with waking it (transaction-scoped advisory
+ * locks): a job that found the condition unmet takes it (shared), checks again and parks in
+ * the same transaction; store_jobs_wake takes it exclusively after the condition is met and
+ * before its commit. So a wake never runs between a check and its park: either the check sees
+ * the condition met, or the wake sees the parked job. */
+int store_jobs_wait_lock(PGconn *c, const char *condition, minca_err *err);
+/* Jobs waiting for condition go back to the queue (due now), inside the caller's transaction
+ * that met the condition. Takes the wait lock exclusively. Returns how many, -1 on error. */
+int store_jobs_wake(PGconn *c, const char *condition, minca_err *err);
+/* The condition text of "the insurer has an active catalog" (jobs.wait_for), into out. */
+void store_jobs_catalog_condition(long long insurer_id, char out[64]);
 /* Extends the lease of a running job of worker. */
 int store_job_heartbeat(PGconn *c, long long id, const char *worker, int lease_seconds, minca_err *err);
 /* Puts the running jobs of worker back in the queue at once (its connection broke, so it
@@ -74,8 +96,29 @@ int store_metrics_rollup(PGconn *c, minca_err *err);
 int store_jobs_retry_dead(PGconn *c, long long id, minca_err *err);
 
 /* ---- batches ---- */
-/* Jobs of the batch not yet finished (queued, running or failed awaiting retry); -1 on error. */
+/* Jobs of the batch not yet finished (queued, running or failed awaiting retry; not those
+ * waiting for a condition); -1 on error. */
 long store_jobs_batch_pending(PGconn *c, const char *batch_id, minca_err *err);
+
+/* What an earlier run left of one message (its ingest job found by kind and idempotency key). */
+typedef struct store_job_adoption {
+    long long ingest_id;   /* 0: no such job */
+    char state[16];        /* the ingest job's state */
+    bool message_stored;   /* its message is in the database */
+    long moved;            /* unfinished jobs of the message (its ingest, its case's steps) now in the batch */
+} store_job_adoption;
+/* Takes over into batch_id the unfinished jobs (queued, failed, running, waiting) of the
+ * message whose ingest job is (kind, key): the ingest job itself and the jobs of the case it
+ * opened; the ingest job moves too when any of them did, so the batch reports the message.
+ * A running job is still run by whoever holds its lease (or, once the lease expires, by the
+ * janitor's next taker). Inside the caller's transaction, if any. */
+int store_jobs_adopt_message(PGconn *c, const char *kind, const char *key, const char *batch_id,
+                             store_job_adoption *out, minca_err *err);
+/* Takes over into batch_id the unfinished jobs of the insurer's messages from source
+ * source_name (their ingest jobs and the jobs of their cases): what an interrupted run of the
+ * source left. Returns how many, -1 on error. */
+long store_jobs_adopt_source(PGconn *c, long long insurer_id, const char *source_name, const char *batch_id,
+                             minca_err *err);
 /* Unfinished jobs of every batch and insurer (the desk's status line), through the
  * jobs_unfinished partial index; -1 on error. */
 long store_jobs_unfinished(PGconn *c, minca_err *err);
@@ -86,7 +129,10 @@ int store_jobs_batch_dead(PGconn *c, const char *batch_id, char kind[32], char *
  *   items:    [{file, state, last_error, outcome, cot, error}] one per ingest job, by id;
  *   cases:    [{cot, status, status_reason, client_name, needs_profile, vehicles, auto_accept,
  *              needs_review, no_match}] the cases it opened, by COT;
- *   failures: [{kind, subject, error}] dead jobs, unreadable messages, failed attachments. */
+ *   failures: [{kind, subject, error}] dead jobs, unreadable messages, failed attachments;
+ *   unfinished: [{file, cot, why}] messages of the batch without a finished case: the ingest
+ *              job not done, or the case still new, extracting or codifying (why says which,
+ *              and names the condition a waiting job waits for). */
 json_t *store_jobs_batch_summary(PGconn *c, const char *batch_id, minca_err *err);
 
 /* ---- the queue at a glance (minca status) ---- */

@@ -124,9 +124,11 @@ int store_review_decided_since(PGconn *c, long long row_id, long long audit_id, 
 
 /* Case id of a COT: 1 found (*case_id set), 0 absent. */
 int store_review_case_find(PGconn *c, long long insurer_id, const char *cot, long long *case_id, minca_err *err);
-/* Rows of the case (*rows) and how many of them still need a decision (*open). */
+/* Rows of the case (*rows) and how many of them still need a decision (*open): no decision,
+ * needs_review, or the codifier's no_match. incisos (may be NULL) receives the first 12 open
+ * incisos, comma-separated ("211, 340"; malloc'd, the caller frees; "" when none). */
 int store_review_case_open_rows(PGconn *c, long long insurer_id, long long case_id, long *open, long *rows,
-                                minca_err *err);
+                                char **incisos, minca_err *err);
 /* Inside the caller's transaction: the case becomes ready (its reason cleared). */
 int store_review_case_set_ready(PGconn *c, long long insurer_id, long long case_id, minca_err *err);
 /* Locks the case (FOR UPDATE) and reads its suggested and missing_requirements JSON into

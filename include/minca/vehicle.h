@@ -33,6 +33,7 @@ typedef struct vehicle_row {
     /* where it came from */
     char *source_sheet;      /* sheet name (xlsx/xls), NULL for csv / html */
     int source_row;          /* 1-based row (sheet row, csv physical line, html <tr>) */
+    int source_table;        /* 0-based table on the sheet, in reading order */
     char *raw_json;          /* every source cell of the row as a JSON object header -> value */
 
     /* canonical fields */

@@ -6,11 +6,13 @@
 #include "minca/export_case.h"
 #include "minca/intake.h"
 #include "minca/queue.h"
+#include "minca/servers.h"
 #include "minca/steps.h"
 #include "minca/store.h"
 #include "minca/store_jobs.h"
 #include "minca/store_probe.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +31,10 @@ CLI_COMMAND(batch_command, {
              "with a COT number is opened for each quote request, the vehicle rows are extracted\n"
              "from the spreadsheets and matched to the catalog. The same message twice (same\n"
              "Message-ID) is stored once; running the batch again creates nothing new, except\n"
-             "that a message whose ingest job is dead (it failed every attempt) is queued again.\n\n"
+             "that a message whose ingest job is dead (it failed every attempt) is queued again,\n"
+             "and what an interrupted run left unfinished of these messages is finished now (its\n"
+             "jobs are taken over; one still leased by a stopped process once its lease ends).\n"
+             "A message is reported as already ingested only when it is in the database.\n\n"
              "  --insurer SLUG  tenant to ingest for (default: the configured insurer)\n"
              "  --export DIR    export each finished case's quote (workbook and PDF summary) into DIR\n"
              "  --json          print the summary as one JSON object\n"
@@ -38,23 +43,76 @@ CLI_COMMAND(batch_command, {
              "On a terminal a live progress line is shown. The summary lists every case with its\n"
              "COT, status and vehicle counts by decision, and every failure with its reason.\n"
              "Exit status: 0 when everything succeeded, 1 when any message, attachment or job\n"
-             "failed, 2 on a usage error.\n",
+             "failed or any message has no finished case (each one is named: for example its\n"
+             "codify step waits for the insurer's catalog), or when the batch stopped because\n"
+             "it cannot write (a full disk: ENOSPC), 2 on a usage error.\n",
     .run = batch_run,
 })
 
 typedef struct progress {
     atomic_long emails, vehicles, failures;
+    atomic_bool disk_full;     /* a job failed because a disk is full: the batch stops */
+    char disk_error[1024];     /* that job's error, written once before disk_full is set */
+    atomic_flag disk_claimed;
 } progress;
+
+/* A write that failed for want of space, as the error text of a job says it (the database's
+ * "could not extend file ...: No space left on device", a file's ENOSPC). */
+static bool disk_full_error(const char *error)
+{
+    return error && (strstr(error, "No space left on device") || strstr(error, "ENOSPC") ||
+                     strstr(error, "could not extend file"));
+}
+
+/* The reason a batch stops on a full disk, from the error that showed it: on one line, and
+ * naming ENOSPC when the error does not (the database says "could not extend file"). */
+static void disk_stop_reason(const char *error, char *why, size_t len)
+{
+    snprintf(why, len, "%s", error);
+    for (char *p = why; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    size_t n = strlen(why);
+    while (n && why[n - 1] == ' ')
+        why[--n] = '\0';
+    if (strstr(why, "ENOSPC"))
+        return;
+    if (strstr(why, strerror(ENOSPC)))
+        snprintf(why + n, len - n, " (ENOSPC)");
+    else
+        snprintf(why + n, len - n, " (ENOSPC: %s)", strerror(ENOSPC));
+}
 
 static void on_job(const queue_job *job, bool ok, const char *error, json_t *event, void *user)
 {
     progress *p = user;
-    if (strcmp(job->kind, STEP_INGEST) == 0 && ok)
+    if (strcmp(job->kind, steps_ingest.name) == 0 && ok)
         atomic_fetch_add(&p->emails, 1);
-    if (strcmp(job->kind, STEP_EXTRACT) == 0 && ok)
+    if (strcmp(job->kind, steps_extract.name) == 0 && ok)
         atomic_fetch_add(&p->vehicles, (long)json_integer_value(json_object_get(event, "rows")));
     if (!ok && job->attempts >= job->max_attempts)
         atomic_fetch_add(&p->failures, 1);
+    if (!ok && disk_full_error(error) && !atomic_flag_test_and_set(&p->disk_claimed)) {
+        char what[900];
+        disk_stop_reason(error, what, sizeof what);
+        snprintf(p->disk_error, sizeof p->disk_error, "job %lld (%s): %s", job->id, job->kind, what);
+        atomic_store(&p->disk_full, true);
+    }
+}
+
+/* Why the batch must stop now (a disk it writes to is full), into why; false when it may go on. */
+static bool must_stop(progress *p, char *why, size_t len)
+{
+    int e = log_write_error();
+    if (e) {
+        snprintf(why, len, "cannot write the log file %s: %s (%s)", log_path(), strerror(e), core_errno_name(e));
+        return true;
+    }
+    if (atomic_load(&p->disk_full)) {
+        snprintf(why, len, "%s", p->disk_error);
+        return true;
+    }
+    return false;
 }
 
 static void make_batch_id(char *out, size_t len)
@@ -64,23 +122,38 @@ static void make_batch_id(char *out, size_t len)
     snprintf(out, len, "b%lx-%x-%lx", (long)ts.tv_sec, (unsigned)getpid(), (long)ts.tv_nsec);
 }
 
-/* Stores the raw bytes and enqueues their ingest job in one transaction. */
+/* What enqueuing one message found. */
+typedef enum enqueued_as {
+    ENQUEUED_NEW,        /* its ingest job is new (or a dead one queued again) */
+    ENQUEUED_RESUMED,    /* an earlier run left its jobs unfinished: this batch took them over */
+    ENQUEUED_KNOWN,      /* already ingested: the message is in the database, nothing left to run */
+    ENQUEUED_LOST,       /* its ingest job is done but the message is not in the database */
+} enqueued_as;
+
+/* Stores the raw bytes and enqueues their ingest job in one transaction; when the message's
+ * job exists already, takes over what is left of it. */
 static int enqueue_message(PGconn *c, long long insurer_id, const char *batch_id, const intake_item *item,
-                           long long *job_id, minca_err *err)
+                           long long *job_id, enqueued_as *as, minca_err *err)
 {
-    char sha[65], key[128];
+    char sha[65], key[96];
+    *as = ENQUEUED_NEW;
     if (store_begin(c, err) < 0)
         return -1;
     if (store_blob_put(c, item->data, item->len, sha, err) < 0)
         goto fail;
-    snprintf(key, sizeof key, "%lld:%s", insurer_id, sha);
-    json_t *payload = json_pack("{s:s, s:s, s:s}", "sha256", sha, "origin", item->origin, "source",
-                                item->source ? item->source : "eml");
-    queue_enqueue_opts o = {.insurer_id = insurer_id, .idempotency_key = key, .batch_id = batch_id,
-                             .revive_dead = true};
-    int rc = queue_enqueue(c, STEP_INGEST, payload, &o, job_id, err);
-    json_decref(payload);
-    if (rc < 0 || store_commit(c, err) < 0)
+    steps_ingest_job job = {.sha256 = sha, .origin = item->origin, .source = item->source ? item->source : "eml"};
+    if (steps_enqueue_ingest(c, insurer_id, &job, batch_id, true, job_id, err) < 0)
+        goto fail;
+    if (!*job_id) {
+        steps_ingest_key(insurer_id, sha, key);
+        store_job_adoption a;
+        if (store_jobs_adopt_message(c, steps_ingest.name, key, batch_id, &a, err) < 0)
+            goto fail;
+        *as = a.moved > 0 ? ENQUEUED_RESUMED : a.message_stored ? ENQUEUED_KNOWN : ENQUEUED_LOST;
+        if (*as == ENQUEUED_RESUMED)
+            *job_id = a.ingest_id;
+    }
+    if (store_commit(c, err) < 0)
         goto fail;
     return 0;
 fail:
@@ -131,6 +204,13 @@ static void print_summary(json_t *sum, const char *insurer, double elapsed)
         json_array_foreach(failures, i, it)
             printf("  %-10s %s: %s\n", js(it, "kind"), js(it, "subject"), js(it, "error"));
     }
+    json_t *unfinished = json_object_get(sum, "unfinished");
+    if (json_array_size(unfinished)) {
+        printf("\nunfinished (%zu message(s) without a finished case; run the batch again, or let workers finish "
+               "them):\n", json_array_size(unfinished));
+        json_array_foreach(unfinished, i, it)
+            printf("  %s%s%s: %s\n", js(it, "file"), *js(it, "cot") ? " " : "", js(it, "cot"), js(it, "why"));
+    }
 }
 
 static int export_cases(PGconn *c, json_t *sum, long long insurer_id, const char *dir, json_t *failures)
@@ -157,6 +237,20 @@ static int export_cases(PGconn *c, json_t *sum, long long insurer_id, const char
 
 #define RECONNECT_GIVE_UP 300.0
 
+/* Why reconnect() gave up before its window ended ("" when it did not). */
+static char reconnect_stop[1200];
+
+/* The embedded PostgreSQL cannot come back while its disk is full: it is not waited for. */
+static bool embedded_pg_disk_full(void)
+{
+    servers_status st;
+    if (servers_status_get(&st, NULL) < 0 || !st.pg_embedded || !core_disk_full(st.pg_data))
+        return false;
+    snprintf(reconnect_stop, sizeof reconnect_stop, "PostgreSQL is unreachable and the filesystem of its data "
+             "directory %s is full: %s (ENOSPC)", st.pg_data, strerror(ENOSPC));
+    return true;
+}
+
 /* Keeps the batch's own connection alive across a server restart: true while connected or
  * still within the give-up window (then the caller retries after a pause). */
 static bool reconnect(PGconn *c, double *down_since)
@@ -164,7 +258,7 @@ static bool reconnect(PGconn *c, double *down_since)
     while (PQstatus(c) != CONNECTION_OK) {
         if (*down_since == 0)
             *down_since = core_now_seconds();
-        if (core_now_seconds() - *down_since > RECONNECT_GIVE_UP)
+        if (core_now_seconds() - *down_since > RECONNECT_GIVE_UP || embedded_pg_disk_full())
             return false;
         usleep(500 * 1000);
         PQreset(c);
@@ -178,18 +272,21 @@ static bool reconnect(PGconn *c, double *down_since)
 /* Enqueues one message; when the connection broke (a server restart) it reconnects and tries
  * again, within the same give-up window as the wait below. */
 static int enqueue_with_reconnect(PGconn *c, long long insurer_id, const char *batch_id, const intake_item *item,
-                                  long long *job_id, minca_err *err)
+                                  long long *job_id, enqueued_as *as, minca_err *err)
 {
     double down_since = 0;
     for (;;) {
-        if (enqueue_message(c, insurer_id, batch_id, item, job_id, err) == 0)
+        if (enqueue_message(c, insurer_id, batch_id, item, job_id, as, err) == 0)
             return 0;
         /* The failure may only show on the next statement after a restart: probe once. */
         if (PQstatus(c) == CONNECTION_OK && store_ping(c))
             return -1;
         log_warn("batch: PostgreSQL connection lost while enqueuing %s (%s); reconnecting", item->origin, err->msg);
-        if (!reconnect(c, &down_since))
+        if (!reconnect(c, &down_since)) {
+            if (reconnect_stop[0])
+                minca_err_set(err, "%s", reconnect_stop);
             return -1;
+        }
     }
 }
 
@@ -199,12 +296,19 @@ typedef struct wait_view {
     long enqueued;
     double started;
     double down_since;
+    char stop[1200];     /* why the wait was given up early ("" while it was not) */
 } wait_view;
 
 static bool wait_connected(PGconn *c, void *user)
 {
     wait_view *v = user;
-    return reconnect(c, &v->down_since);
+    if (must_stop(v->prog, v->stop, sizeof v->stop))
+        return false;
+    if (reconnect(c, &v->down_since))
+        return true;
+    if (reconnect_stop[0])
+        snprintf(v->stop, sizeof v->stop, "%s", reconnect_stop);
+    return false;
 }
 
 static void wait_progress(engine *e, long pending, void *user)
@@ -282,10 +386,12 @@ static int batch_run(int argc, char **argv)
     char batch_id[64];
     make_batch_id(batch_id, sizeof batch_id);
     json_t *read_failures = json_array();
-    long enqueued = 0, known = 0;
+    long enqueued = 0, resumed = 0, known = 0;
     bool tty = isatty(STDOUT_FILENO) && !json;
     double started = core_now_seconds();
-    for (int i = 0; i < n_paths; i++) {
+    progress prog = {.disk_claimed = ATOMIC_FLAG_INIT};
+    char stop[1200] = "";
+    for (int i = 0; i < n_paths && !stop[0]; i++) {
         intake_source *src = NULL;
         if (intake_source_open(paths[i], NULL, &src, &err) < 0) {
             json_array_append_new(read_failures, json_pack("{s:s, s:s, s:s}", "kind", "read", "subject", paths[i],
@@ -294,8 +400,9 @@ static int batch_run(int argc, char **argv)
         }
         intake_item item = {0};
         int r;
-        while ((r = intake_source_next(src, &item, &err)) != 0) {
+        while (!must_stop(&prog, stop, sizeof stop) && (r = intake_source_next(src, &item, &err)) != 0) {
             long long id = 0;
+            enqueued_as as = ENQUEUED_NEW;
             if (r == -2) {
                 json_array_append_new(read_failures, json_pack("{s:s, s:s, s:s}", "kind", "read", "subject", paths[i],
                                                                "error", err.msg));
@@ -305,27 +412,45 @@ static int batch_run(int argc, char **argv)
             if (r < 0)
                 json_array_append_new(read_failures, json_pack("{s:s, s:s?, s:s}", "kind", "read", "subject",
                                                                item.origin, "error", err.msg));
-            else if (enqueue_with_reconnect(c, ins.id, batch_id, &item, &id, &err) < 0)
+            else if (enqueue_with_reconnect(c, ins.id, batch_id, &item, &id, &as, &err) < 0) {
                 json_array_append_new(read_failures, json_pack("{s:s, s:s, s:s}", "kind", "enqueue", "subject",
                                                                item.origin, "error", err.msg));
-            else if (id) {
+                if (disk_full_error(err.msg))
+                    disk_stop_reason(err.msg, stop, sizeof stop);
+            } else if (as == ENQUEUED_NEW) {
                 enqueued++;
                 queue_dispatch(redis, &id, 1);
-            } else
+            } else if (as == ENQUEUED_RESUMED) {
+                resumed++;
+                queue_dispatch(redis, &id, 1);
+            } else if (as == ENQUEUED_KNOWN) {
                 known++;
+            } else {
+                json_array_append_new(read_failures, json_pack("{s:s, s:s, s:s}", "kind", "enqueue", "subject",
+                                                               item.origin, "error", "its ingest job is done but the "
+                                                               "message is not in the database"));
+            }
             intake_item_clear(&item);
         }
         intake_source_close(src);
     }
     if (!json)
-        printf("minca batch: %ld message(s) queued for %s, %ld already ingested before%s\n", enqueued, ins.slug, known,
-               no_wait ? "" : "; processing...");
+        printf("minca batch: %ld message(s) queued for %s, %ld already ingested before, %ld left unfinished by an "
+               "earlier run (resumed)%s\n", enqueued, ins.slug, known, resumed,
+               no_wait || stop[0] ? "" : "; processing...");
 
     int status = json_array_size(read_failures) ? 1 : 0;
-    if (no_wait) {
+    if (no_wait || stop[0]) {
+        if (stop[0]) {
+            fprintf(stderr, "minca batch: stopped: %s; what is queued stays queued (run the batch again once "
+                            "there is space)\n", stop);
+            status = 1;
+        }
         if (json) {
-            json_t *out = json_pack("{s:s, s:s, s:I, s:I, s:O}", "insurer", ins.slug, "batch", batch_id, "queued",
-                                    (json_int_t)enqueued, "already_ingested", (json_int_t)known, "failures", read_failures);
+            json_t *out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:O, s:s?}", "insurer", ins.slug, "batch", batch_id,
+                                    "queued", (json_int_t)enqueued, "resumed", (json_int_t)resumed,
+                                    "already_ingested", (json_int_t)known, "failures", read_failures, "stopped",
+                                    stop[0] ? stop : NULL);
             char *s = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
             puts(s);
             free(s);
@@ -339,26 +464,34 @@ static int batch_run(int argc, char **argv)
         return status;
     }
 
-    progress prog = {0};
     engine_opts eo = {.threads = threads, .name = "batch", .listener = on_job, .listener_user = &prog,
-                      .handlers = steps_handlers};
+                      .kinds = steps_kinds};
     engine *eng = engine_start(&eo, &err);
     if (!eng) {
         fprintf(stderr, "minca batch: cannot start the pipeline: %s\n", err.msg);
         status = 1;
     } else {
-        wait_view view = {.prog = &prog, .enqueued = enqueued, .started = started};
+        wait_view view = {.prog = &prog, .enqueued = enqueued + resumed, .started = started};
         engine_drain_opts wait = {.poll_ms = 200, .ready = wait_connected, .progress = tty ? wait_progress : NULL,
                                   .failed = wait_failed, .user = &view};
         if (engine_drain(eng, c, batch_id, &wait, &err) != 0) {
-            fprintf(stderr, "minca batch: PostgreSQL has been unreachable for %.0f s; giving up waiting "
-                            "(the jobs stay queued for any worker)\n", RECONNECT_GIVE_UP);
+            if (view.stop[0])
+                snprintf(stop, sizeof stop, "%s", view.stop);
+            else
+                fprintf(stderr, "minca batch: PostgreSQL has been unreachable for %.0f s; giving up waiting "
+                                "(the jobs stay queued for any worker)\n", RECONNECT_GIVE_UP);
             status = 1;
         }
         if (tty)
             printf("\r%80s\r", "");
         engine_stop(eng);
+        /* A disk that filled while the last jobs ran. */
+        if (!stop[0] && must_stop(&prog, stop, sizeof stop))
+            status = 1;
     }
+    if (stop[0])
+        fprintf(stderr, "minca batch: stopped: %s; the unfinished jobs stay queued (run the batch again once "
+                        "there is space)\n", stop);
     double down_since = 0;
     json_t *sum = NULL;
     /* A server restart may only show on the next query: retry once the connection is back. */
@@ -370,17 +503,20 @@ static int batch_run(int argc, char **argv)
     } else {
         json_t *failures = json_object_get(sum, "failures");
         json_array_extend(failures, read_failures);
-        if (export_dir)
+        if (export_dir && !stop[0])
             export_cases(c, sum, ins.id, export_dir, failures);
-        if (json_array_size(failures))
+        if (json_array_size(failures) || json_array_size(json_object_get(sum, "unfinished")))
             status = 1;
         double elapsed = core_now_seconds() - started;
         if (json) {
             json_object_set_new(sum, "insurer", json_string(ins.slug));
             json_object_set_new(sum, "batch", json_string(batch_id));
             json_object_set_new(sum, "queued", json_integer(enqueued));
+            json_object_set_new(sum, "resumed", json_integer(resumed));
             json_object_set_new(sum, "already_ingested", json_integer(known));
             json_object_set_new(sum, "elapsed_seconds", json_real(elapsed));
+            if (stop[0])
+                json_object_set_new(sum, "stopped", json_string(stop));
             char *s = json_dumps(sum, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
             puts(s);
             free(s);
@@ -389,6 +525,8 @@ static int batch_run(int argc, char **argv)
         }
         json_decref(sum);
     }
+    if (must_stop(&prog, stop, sizeof stop) && status == 0)
+        status = 1;
     json_decref(read_failures);
     if (redis)
         redisFree(redis);

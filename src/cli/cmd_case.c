@@ -90,6 +90,9 @@ static void print_case(json_t *k)
     printf("  vigencia:  %s .. %s%s\n", str(k, "validity_start"), str(k, "validity_end"), suggested_mark(sugg, "vigencia"));
     if (json_object_get(sugg, "uso"))
         printf("  use:       %s%s\n", str(k, "uso"), suggested_mark(sugg, "uso"));
+    else if (*str(k, "uso_stated"))
+        printf("  use:       %s (stated: \"%s\")\n", *str(k, "uso") ? str(k, "uso") : "no category fits",
+               str(k, "uso_stated"));
     printf("  message:   %s  from %s  (%s)\n", str(k, "subject"), str(k, "from_addr"), str(k, "received_at"));
     if (json_is_true(json_object_get(k, "needs_profile")))
         printf("  profile:   none saved for this broker; flagged for the profile wizard (W in the case view)\n");
@@ -145,7 +148,7 @@ static int rerun(PGconn *c, long long insurer_id, const char *cot)
     queue_dispatch(r, &job, 1);
     if (r)
         redisFree(r);
-    engine_opts o = {.threads = 1, .name = "rerun", .handlers = steps_handlers};
+    engine_opts o = {.threads = 1, .name = "rerun", .kinds = steps_kinds, .batch_id = batch};
     engine *e = engine_start(&o, &err);
     if (!e) {
         fprintf(stderr, "minca case: %s (the re-run stays queued for the workers)\n", err.msg);

@@ -188,7 +188,8 @@ static int codify_csv_input(const codify_index *idx, const char *path, const cod
             continue;
         row++;
 #define FIELD(c) ((c) >= 0 && (c) < nf ? f[c] : "")
-        codify_query q = {.marca = FIELD(c_marca), .submarca = FIELD(c_sub), .anio = atoi(FIELD(c_anio)),
+        codify_query q = {.marca = FIELD(c_marca), .submarca = FIELD(c_sub),
+                          .anio = codify_year_column(FIELD(c_anio)),
                           .descripcion = FIELD(c_desc)};
         char idbuf[32];
         const char *id = FIELD(c_id);
@@ -335,14 +336,18 @@ static int cmp_double(const void *a, const void *b)
 
 static const char EVAL_USAGE[] =
     "usage: minca eval [--insurer SLUG | --catalog FILE.csv] [--aliases DIR] [--features OUT.csv]\n"
-    "                  [--pred OUT.jsonl] FILE.csv...\n\n"
+    "                  [--pred OUT.jsonl] [--bands] FILE.csv...\n\n"
     "Codifies labeled files (columns id, marca, submarca, anio, descripcion, expected_cvegs,\n"
     "expected_year, difficulty) and prints per file and per difficulty: top-1 accuracy (key and\n"
     "year), auto-accept rate and precision, review and no-match shares, and on rows without an\n"
     "entry the share auto-accepted and the share answered no_match; then throughput on one core,\n"
     "p50/p99 latency and the index build time.\n"
     "  --features OUT.csv  write the confidence features per row (for calibration refits)\n"
-    "  --pred OUT.jsonl    write predictions as JSON Lines (for tools/score.py)\n";
+    "  --pred OUT.jsonl    write predictions as JSON Lines (for tools/score.py)\n"
+    "  --bands             per file, the reliability table by confidence band (rows, share\n"
+    "                      whose top proposal is right, mean confidence, gap; * marks a band\n"
+    "                      below the auto-accept threshold of 30 rows or more off by over 0.05)\n"
+    "                      and the expected calibration error\n";
 
 static int run_eval(int argc, char **argv);
 
@@ -357,6 +362,7 @@ static int run_eval(int argc, char **argv)
 {
     source_opts src = {0};
     const char *features = NULL, *pred = NULL;
+    bool bands = false;
     GPtrArray *files = g_ptr_array_new();
     for (int i = 1; i < argc; i++) {
         int s = parse_source(argc, argv, &i, &src);
@@ -366,7 +372,9 @@ static int run_eval(int argc, char **argv)
         }
         if (s > 0)
             continue;
-        if (strcmp(argv[i], "--features") == 0 && i + 1 < argc)
+        if (strcmp(argv[i], "--bands") == 0)
+            bands = true;
+        else if (strcmp(argv[i], "--features") == 0 && i + 1 < argc)
             features = argv[++i];
         else if (strcmp(argv[i], "--pred") == 0 && i + 1 < argc)
             pred = argv[++i];
@@ -399,7 +407,7 @@ static int run_eval(int argc, char **argv)
         return 1;
     }
     if (ff)
-        fprintf(ff, "file,id,correct,bias,s1,margin,cov_catalog,cov_query,conflicts,model_level,brand_ok,year_known,log_block,alt_s1,alt_margin,unexplained,log_unknown,fuzzy_share,disc,no_disc,attr_margin,fuzzy_disc,typo_key,has_runner,runner_support\n");
+        fprintf(ff, "file,id,correct,bias,s1,margin,cov_catalog,cov_query,conflicts,model_level,brand_ok,year_known,log_block,alt_s1,alt_margin,unexplained,log_unknown,fuzzy_share,disc,no_disc,attr_margin,fuzzy_disc,typo_key,has_runner,runner_support,cap,div,score\n");
     if (pred && !(pf = fopen(pred, "w"))) {
         fprintf(stderr, "minca eval: cannot write %s\n", pred);
         if (ff)
@@ -409,7 +417,7 @@ static int run_eval(int argc, char **argv)
         return 1;
     }
     GArray *lat = g_array_new(FALSE, FALSE, sizeof(double));
-    codify_eval_opts eo = {.match = &mo, .latencies = lat, .features_out = ff, .pred_out = pf};
+    codify_eval_opts eo = {.match = &mo, .latencies = lat, .features_out = ff, .pred_out = pf, .bands = bands};
     codify_eval_counts total = {0};
     int status = 0;
     for (guint i = 0; i < files->len; i++) {

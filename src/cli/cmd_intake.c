@@ -6,6 +6,7 @@
 #include "minca/intake_poll.h"
 #include "minca/queue.h"
 #include "minca/steps.h"
+#include "minca/store_jobs.h"
 #include "minca/store_source.h"
 
 #include <glib.h>
@@ -28,8 +29,10 @@ CLI_COMMAND(intake_command, {
              "         SIGTERM/SIGINT; each message is stored once and the source's cursor moves in\n"
              "         the same transaction. The pipeline runs in this process too (--threads N,\n"
              "         default config workers) unless --no-process leaves it to `minca worker`.\n"
-             "         --once polls each source once, then runs the pipeline until no job is left\n"
-             "         waiting (also those an interrupted run handed in), and exits 1 when a\n"
+             "         --once polls each source once and runs the pipeline for what these sources\n"
+             "         handed in (also what an interrupted run of them left unfinished) until it\n"
+             "         is done; other jobs in the queue are left to the workers. A step waiting\n"
+             "         for something (the insurer's catalog) is not waited for. Exits 1 when a\n"
              "         source failed.\n"
              "list     each source: kind, insurer, last poll, cursor, messages, last error.\n"
              "test     connects to a source and says how many messages wait past its cursor,\n"
@@ -48,9 +51,9 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
-/* `intake run --once` runs the pipeline until no job is left waiting (the ones it queued and
- * any an interrupted run handed in) or a stop is asked; a failed check reconnects and keeps
- * waiting. */
+/* `intake run --once` runs the pipeline until its own jobs are done (the ones it queued and
+ * those an interrupted run of the same sources left, taken over first) or a stop is asked; a
+ * failed check reconnects and keeps waiting. */
 static bool drain_until_stopped(PGconn *c, void *user) { return !stop_requested; }
 static bool drain_reconnect(const minca_err *err, void *user)
 {
@@ -74,6 +77,29 @@ static void on_poll(const char *name, const intake_poll_stats *st, void *user)
     if (!rep->quiet || st->handed || st->failed)
         printf("%s: %ld message(s) new, %ld already stored, %ld unreadable\n", name, st->stored, st->known, st->failed);
     fflush(stdout);
+}
+
+/* What an interrupted `intake run --once` of these sources (NULL: all) left unfinished joins
+ * this run's batch, so this run finishes it. */
+static void adopt_leftovers(PGconn *c, const char *const *only, const char *batch_id)
+{
+    const minca_config *cfg = config_get();
+    for (int i = 0; i < cfg->n_sources; i++) {
+        const config_source *s = &cfg->sources[i];
+        bool wanted = !only;
+        for (size_t k = 0; only && only[k]; k++)
+            wanted = wanted || strcmp(only[k], s->name) == 0;
+        const char *slug = config_source_get(s, "insurer");
+        store_insurer ins;
+        minca_err err = {0};
+        if (!wanted || store_insurer_find(c, slug ? slug : cfg->insurer, &ins, &err) != 1)
+            continue;
+        long n = store_jobs_adopt_source(c, ins.id, s->name, batch_id, &err);
+        if (n < 0)
+            log_warn("intake %s: cannot take over what an earlier run left: %s", s->name, err.msg);
+        else if (n > 0)
+            log_info("intake %s: %ld unfinished job(s) of an earlier run taken over", s->name, n);
+    }
 }
 
 static int intake_run(int argc, char **argv)
@@ -118,14 +144,16 @@ static int intake_run(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    char batch_id[64];
+    snprintf(batch_id, sizeof batch_id, "intake-%d-%.0f", (int)getpid(), core_now_seconds() * 1000);
+    if (once && !no_process)
+        adopt_leftovers(c, only->len > 1 ? (const char *const *)only->pdata : NULL, batch_id);
     engine *eng = NULL;
     if (!no_process) {
-        engine_opts eo = {.threads = threads, .name = "intake", .handlers = steps_handlers};
+        engine_opts eo = {.threads = threads, .name = "intake", .kinds = steps_kinds, .batch_id = once ? batch_id : NULL};
         if (!(eng = engine_start(&eo, &err)))
             fprintf(stderr, "minca intake: cannot start the pipeline (%s); messages stay queued for workers\n", err.msg);
     }
-    char batch_id[96];
-    snprintf(batch_id, sizeof batch_id, "intake-%d-%.0f", (int)getpid(), core_now_seconds() * 1000);
     run_report rep = {.quiet = !once};
     intake_runner_opts o = {
         .once = once,
@@ -140,7 +168,7 @@ static int intake_run(int argc, char **argv)
     int rc = intake_runner(&o, &err);
     if (once && eng) {
         engine_drain_opts d = {.poll_ms = 100, .ready = drain_until_stopped, .failed = drain_reconnect, .user = c};
-        engine_drain(eng, c, NULL, &d, &err);
+        engine_drain(eng, c, batch_id, &d, &err);
     }
     if (eng)
         engine_stop(eng);

@@ -158,7 +158,8 @@ static bool drain_within_window(PGconn *c, void *user)
 static int wait_for_case(PGconn *c, const char *batch_id, const char *message_id, bool json)
 {
     minca_err err = {0};
-    engine_opts eo = {.threads = 1, .name = "mail-add", .handlers = steps_handlers};
+    /* Only this message's jobs: the rest of the queue is the workers'. */
+    engine_opts eo = {.threads = 1, .name = "mail-add", .kinds = steps_kinds, .batch_id = batch_id};
     engine *eng = engine_start(&eo, &err);
     if (!eng) {
         fprintf(stderr, "minca mail: cannot start the pipeline: %s\n", err.msg);

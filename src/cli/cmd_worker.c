@@ -56,10 +56,11 @@ CLI_COMMAND(jobs_command, {
     .name = "jobs",
     .summary = "retry dead jobs; enqueue a probe job",
     .usage = "usage: minca jobs retry ID | retry --dead\n"
-             "       minca jobs probe [--fail TEXT] [--sleep MS] [--attempts N]\n\n"
+             "       minca jobs probe [--fail TEXT [--permanent]] [--sleep MS] [--attempts N]\n\n"
              "retry  puts a dead job (or every dead job) back in the queue with fresh attempts.\n"
              "probe  enqueues a diagnostic job that sleeps and/or fails on purpose, to check\n"
-             "       that workers run and that failures end up visible in 'minca status'.\n",
+             "       that workers run and that failures end up visible in 'minca status'.\n"
+             "       A failure is retried with backoff; --permanent makes it dead at once.\n",
     .run = jobs_run,
 })
 
@@ -100,7 +101,7 @@ static int worker_run(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    engine_opts o = {.threads = threads, .name = "worker", .handlers = steps_handlers};
+    engine_opts o = {.threads = threads, .name = "worker", .kinds = steps_kinds};
     engine *e = engine_start(&o, &err);
     if (!e) {
         fprintf(stderr, "minca worker: %s\n", err.msg);
@@ -296,19 +297,21 @@ static int jobs_run(int argc, char **argv)
             printf("%d job(s) queued again\n", n);
         }
     } else if (strcmp(argv[1], "probe") == 0) {
-        json_t *payload = json_object();
+        steps_probe_job probe = {0};
         int attempts = 0;
         for (int i = 2; i < argc; i++) {
             if (strcmp(argv[i], "--fail") == 0 && i + 1 < argc)
-                json_object_set_new(payload, "fail", json_string(argv[++i]));
+                probe.fail = argv[++i];
             else if (strcmp(argv[i], "--sleep") == 0 && i + 1 < argc)
-                json_object_set_new(payload, "sleep_ms", json_integer(atoi(argv[++i])));
+                probe.sleep_ms = atoi(argv[++i]);
             else if (strcmp(argv[i], "--attempts") == 0 && i + 1 < argc)
                 attempts = atoi(argv[++i]);
+            else if (strcmp(argv[i], "--permanent") == 0)
+                probe.permanent = 1;
         }
         queue_enqueue_opts o = {.max_attempts = attempts};
         long long id = 0;
-        if (store_begin(c, &err) < 0 || queue_enqueue(c, STEP_PROBE, payload, &o, &id, &err) < 0 ||
+        if (store_begin(c, &err) < 0 || engine_enqueue(c, &steps_probe, &probe, &o, &id, &err) < 0 ||
             store_commit(c, &err) < 0) {
             fprintf(stderr, "minca jobs: %s\n", err.msg);
             status = 1;
@@ -319,7 +322,6 @@ static int jobs_run(int argc, char **argv)
                 redisFree(r);
             printf("probe job %lld queued\n", id);
         }
-        json_decref(payload);
     } else {
         status = cli_usage_error(&jobs_command, "unknown action '%s'", argv[1]);
     }

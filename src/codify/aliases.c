@@ -42,6 +42,8 @@ codify_aliases *codify_aliases_new(void)
     a->junk_word = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     a->junk_marker = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     a->sources = g_ptr_array_new_with_free_func(source_free);
+    a->calib_score = g_array_new(FALSE, FALSE, sizeof(double));
+    a->calib_conf = g_array_new(FALSE, FALSE, sizeof(double));
     a->max_phrase = 1;
     return a;
 }
@@ -58,6 +60,8 @@ void codify_aliases_free(codify_aliases *a)
     g_hash_table_destroy(a->junk_word);
     g_hash_table_destroy(a->junk_marker);
     g_ptr_array_unref(a->sources);
+    g_array_free(a->calib_score, TRUE);
+    g_array_free(a->calib_conf, TRUE);
     g_free(a);
 }
 
@@ -129,6 +133,22 @@ static int parse_line(codify_aliases *a, codify_alias_kind kind, char *line, con
         g_strfreev(list);
         return 0;
     }
+    if (kind == CODIFY_ALIAS_CALIBRATION) {
+        char *end1 = NULL, *end2 = NULL;
+        double x = g_ascii_strtod(s, &end1);
+        double y = end1 != s ? g_ascii_strtod(end1, &end2) : 0;
+        if (end1 == s || !end2 || end2 == end1 || *g_strstrip(end2) != '\0')
+            return minca_err_set(err, "%s:%d: expected 'SCORE CONFIDENCE', got '%.60s'", name, lineno, s);
+        if (!(x >= 0 && x <= 1 && y >= 0 && y <= 1))
+            return minca_err_set(err, "%s:%d: score and confidence lie in [0, 1]", name, lineno);
+        guint n = a->calib_score->len;
+        if (n && (x <= g_array_index(a->calib_score, double, n - 1) ||
+                  y < g_array_index(a->calib_conf, double, n - 1)))
+            return minca_err_set(err, "%s:%d: scores must increase and confidences not decrease", name, lineno);
+        g_array_append_val(a->calib_score, x);
+        g_array_append_val(a->calib_conf, y);
+        return 0;
+    }
     if (kind == CODIFY_ALIAS_BRANDS && g_str_has_prefix(s, "%ignore")) {
         char **words = g_strsplit_set(s + 7, " \t", -1);
         for (int i = 0; words[i]; i++) {
@@ -152,6 +172,14 @@ static int parse_line(codify_aliases *a, codify_alias_kind kind, char *line, con
         g_strfreev(words);
         return 0;
     }
+    if (kind == CODIFY_ALIAS_WMI && g_str_has_prefix(s, "%checkdigit")) {
+        char *c = compact_of(s + 11);
+        g_strlcpy(a->vin_check_regions, c, sizeof a->vin_check_regions);
+        g_free(c);
+        if (!a->vin_check_regions[0])
+            return minca_err_set(err, "%s:%d: %%checkdigit needs the first VIN characters of the regions", name, lineno);
+        return 0;
+    }
     char *eq = strchr(s, '=');
     if (!eq)
         return minca_err_set(err, "%s:%d: expected 'ALIAS = VALUE', got '%.60s'", name, lineno, s);
@@ -163,7 +191,8 @@ static int parse_line(codify_aliases *a, codify_alias_kind kind, char *line, con
 
     switch (kind) {
     case CODIFY_ALIAS_JUNK:
-        break;   /* handled above: a junk line has no '=' */
+    case CODIFY_ALIAS_CALIBRATION:
+        break;   /* handled above: these lines have no '=' */
     case CODIFY_ALIAS_BRANDS: {
         if (*right == '\0')
             return minca_err_set(err, "%s:%d: no catalog brand after '='", name, lineno);
@@ -297,12 +326,14 @@ int codify_aliases_load_dir(const char *dir, codify_aliases **out, minca_err *er
         {"tokens.txt", CODIFY_ALIAS_TOKENS},
         {"wmi.txt", CODIFY_ALIAS_WMI},
         {"junk.txt", CODIFY_ALIAS_JUNK},
+        {"calibration.txt", CODIFY_ALIAS_CALIBRATION},
     };
     *out = NULL;
     codify_aliases *a = codify_aliases_new();
     for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
         char *path = core_path_join(dir, files[i].file);
-        if (files[i].kind == CODIFY_ALIAS_JUNK && !g_file_test(path, G_FILE_TEST_EXISTS)) {
+        bool optional = files[i].kind == CODIFY_ALIAS_JUNK || files[i].kind == CODIFY_ALIAS_CALIBRATION;
+        if (optional && !g_file_test(path, G_FILE_TEST_EXISTS)) {
             free(path);   /* optional: directories made before it existed still load */
             continue;
         }

@@ -105,16 +105,6 @@ static void push_fmt(cx_tokens *t, const char *prefix, int v)
     cx_tokens_push(t, b, n);
 }
 
-static bool vin_like(const char *w)
-{
-    if (strlen(w) != 17 || !codify_vin_wellformed(w))
-        return false;
-    int digits = 0;
-    for (const char *p = w; *p; p++)
-        digits += is_digit(*p);
-    return digits >= 4 && digits <= 15;
-}
-
 static int year_from_digits(const char *w)
 {
     size_t n = strlen(w);
@@ -161,6 +151,7 @@ void cx_parse_attrs(const cx_tokens *in, codify_attrs *a, cx_tokens *words)
             int y = year_from_digits(nx);
             if (y) {
                 a->year = y;
+                a->year_short = strlen(nx) == 2;
                 i++;
             }
             continue;
@@ -179,6 +170,11 @@ void cx_parse_attrs(const cx_tokens *in, codify_attrs *a, cx_tokens *words)
             }
             if (strcmp(nx, "CIL") == 0 && !dec && iv >= 2 && iv <= 16) {
                 a->cylinders = iv;
+                i++;
+                continue;
+            }
+            if (strcmp(nx, "L") == 0 && !dec && strlen(w) == 2 && iv >= 10 && iv <= 85) {
+                a->displacement_dl = iv;   /* "20L": the decimal point left out */
                 i++;
                 continue;
             }
@@ -284,7 +280,7 @@ void cx_parse_attrs(const cx_tokens *in, codify_attrs *a, cx_tokens *words)
                 g_strlcpy(a->body, w, sizeof a->body);
             break;
         default:
-            if (vin_like(w)) {
+            if (cx_vin_like(w)) {
                 g_strlcpy(a->vin, w, sizeof a->vin);
                 continue;
             }
@@ -314,6 +310,57 @@ void cx_parse_attrs(const cx_tokens *in, codify_attrs *a, cx_tokens *words)
     static const char *const fuel_tok[] = {"", "#DIESEL", "#HEV", "#PHEV", "#EV"};
     if (a->fuel)
         cx_tokens_push(words, fuel_tok[a->fuel], strlen(fuel_tok[a->fuel]));
+}
+
+int codify_year_column(const char *text)
+{
+    if (!text)
+        return 0;
+    char norm[64];
+    char buf[64];
+    g_strlcpy(buf, text, sizeof buf);
+    codify_normalize(buf, norm, sizeof norm);
+    /* the last run of digits, with what precedes it: "MOD 20", "M20", "AÑO 2020", "'20" */
+    const char *p = norm;
+    const char *digits = NULL;
+    size_t nd = 0;
+    for (const char *s = p; *s; s++) {
+        if (*s >= '0' && *s <= '9' && (s == p || s[-1] < '0' || s[-1] > '9')) {
+            size_t k = 0;
+            while (s[k] >= '0' && s[k] <= '9')
+                k++;
+            size_t z = k;
+            if (s[z] == '.')   /* "2020.0": a number cell written as text */
+                for (z++; s[z] == '0'; z++)
+                    ;
+            if ((s[z] && s[z] != ' ') || (s[k] >= 'A' && s[k] <= 'Z'))
+                return 0;   /* "2.5", "20L": not a year */
+            digits = s;
+            nd = k;
+            s += z - 1;
+        }
+    }
+    if (!digits || (nd != 2 && nd != 4))
+        return 0;
+    /* anything before the digits must be year markers ("ANO MOD" of "AÑO '20") */
+    static const char *const markers[] = {"M", "MOD", "MODELO", "ANO", "YEAR", "MY", NULL};
+    for (const char *w = norm; w < digits;) {
+        size_t wl = 0;
+        while (w + wl < digits && w[wl] != ' ')
+            wl++;
+        bool ok = wl == 0;
+        for (int i = 0; markers[i] && !ok; i++)
+            ok = strlen(markers[i]) == wl && strncmp(w, markers[i], wl) == 0;
+        if (!ok)
+            return 0;
+        w += wl + (w + wl < digits);
+    }
+    int v = (digits[0] - '0') * 10 + (digits[1] - '0');
+    if (nd == 4) {
+        v = v * 100 + (digits[2] - '0') * 10 + (digits[3] - '0');
+        return vehicle_year_valid(v) ? v : 0;
+    }
+    return v == 0 ? 2000 : v;
 }
 
 void cx_analyse(const codify_aliases *al, const char *text, codify_attrs *a, cx_tokens *words)

@@ -172,6 +172,44 @@ static void print_reliability(FILE *out, GArray *rows, long positives, const lon
     }
 }
 
+/* The reliability table by confidence band: rows, share whose top proposal is right (a row
+ * without one, or of a vehicle the catalog lacks, is wrong), mean confidence, and the
+ * expected calibration error (the gaps weighted by rows). A band below the auto-accept
+ * threshold holding 30 rows or more whose gap exceeds 0.05 is marked. */
+static void print_bands(FILE *out, GArray *rows, double threshold)
+{
+    double edges[] = {0.0, 0.2, 0.5, 0.8, 0.9, 0.95, 0.99, 1.0};
+    enum { N_BANDS = G_N_ELEMENTS(edges) - 1 };
+    if (threshold > 0.95 && threshold < 1.0)
+        edges[6] = threshold;
+    long n[N_BANDS] = {0}, right[N_BANDS] = {0};
+    double conf[N_BANDS] = {0};
+    const scored_row *v = (const scored_row *)rows->data;
+    for (guint i = 0; i < rows->len; i++) {
+        int b = 0;
+        while (b + 1 < N_BANDS && v[i].confidence >= edges[b + 1])
+            b++;
+        n[b]++;
+        right[b] += v[i].correct;
+        conf[b] += v[i].confidence;
+    }
+    fprintf(out, "  bands: %-11s %6s  %7s  %7s  %7s\n", "confidence", "rows", "right", "mean", "gap");
+    double ece = 0;
+    for (int b = 0; b < N_BANDS; b++) {
+        if (!n[b]) {
+            fprintf(out, "         %.2f-%.2f   %6ld        -        -        -\n", edges[b], edges[b + 1], 0L);
+            continue;
+        }
+        double acc = (double)right[b] / (double)n[b], mean = conf[b] / (double)n[b];
+        double gap = acc - mean;
+        ece += (double)n[b] / (double)rows->len * (gap < 0 ? -gap : gap);
+        bool flag = edges[b + 1] <= threshold && n[b] >= 30 && (gap > 0.05 || gap < -0.05);
+        fprintf(out, "         %.2f-%.2f   %6ld  %7.4f  %7.4f  %+7.4f%s\n", edges[b], edges[b + 1], n[b], acc,
+                mean, gap, flag ? "  *" : "");
+    }
+    fprintf(out, "  expected calibration error (ECE): %.4f over %u rows\n", ece, rows->len);
+}
+
 static const char *field(char **f, int n, int i)
 {
     return i >= 0 && i < n ? f[i] : "";
@@ -216,6 +254,7 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
     }
     codify_result *res = g_new(codify_result, 1);
     GArray *scored = g_array_new(FALSE, FALSE, sizeof(scored_row));
+    GArray *band_rows = g_array_new(FALSE, FALSE, sizeof(scored_row));   /* every row: top proposal right? */
     long miss[MISS__COUNT] = {0}, auto_miss[MISS__COUNT] = {0};
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 
@@ -225,7 +264,7 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
         codify_query q = {
             .marca = field(f, nf, c_marca),
             .submarca = field(f, nf, c_sub),
-            .anio = atoi(field(f, nf, c_anio)),
+            .anio = codify_year_column(field(f, nf, c_anio)),
             .descripcion = field(f, nf, c_desc),
         };
         double t0 = cpu_seconds();
@@ -242,6 +281,8 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
         bool top_right = positive && res->n_candidates > 0 && same_key(res->candidates[0].cvegs, exp) &&
                          res->candidates[0].year == atoi(field(f, nf, c_year));
         count_row(&all, positive, correct, res->decision);
+        scored_row br = {res->confidence, top_right};
+        g_array_append_val(band_rows, br);
         if (positive) {
             scored_row sr = {res->confidence, correct};
             g_array_append_val(scored, sr);
@@ -257,12 +298,15 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
             if (strcmp(diff, strata[s]) == 0)
                 count_row(&by[s], positive, correct, res->decision);
 
-        if (o && o->features_out && res->n_candidates > 0 && !res->corrected) {
+        if (o && o->features_out && !res->corrected) {
+            /* a row without a proposal is written with div 0: confidence 0, never fitted */
             FILE *ff = o->features_out;
+            if (res->n_candidates == 0)
+                res->features.div = 0;
             fprintf(ff, "%s,%s,%d", base, field(f, nf, c_id), top_right ? 1 : 0);
             for (int k = 0; k < CODIFY_N_FEATURES; k++)
                 fprintf(ff, ",%.6g", res->features.x[k]);
-            fputc('\n', ff);
+            fprintf(ff, ",%.6g,%d,%.6g\n", res->features.cap, res->features.div, res->score);
         }
         if (o && o->pred_out) {
             json_t *j = json_object();
@@ -282,6 +326,7 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
     free(data);
     if (rc < 0) {
         g_array_free(scored, TRUE);
+        g_array_free(band_rows, TRUE);
         return minca_err_prefix(err, "%s", path);
     }
 
@@ -292,7 +337,10 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
         if (by[s].rows)
             codify_eval_print_counts(out, strata[s], &by[s]);
     print_reliability(out, scored, all.positives, miss, auto_miss);
+    if (o && o->bands)
+        print_bands(out, band_rows, mo->thresholds.auto_accept);
     g_array_free(scored, TRUE);
+    g_array_free(band_rows, TRUE);
     if (total)
         add_counts(total, &all);
     return 0;

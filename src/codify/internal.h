@@ -52,6 +52,9 @@ void cx_analyse(const codify_aliases *al, const char *text, codify_attrs *a, cx_
 /* Formats one attribute of a for explanations ("2.5L", "AUT", "4P"); "" when unknown. */
 void cx_attr_value(const codify_attrs *a, codify_attr which, char *buf, size_t cap);
 
+/* vin.c: a word shaped like a VIN (17 characters of the VIN alphabet, letters and digits). */
+bool cx_vin_like(const char *w);
+
 /* ---- approximate matching (fuzzy.c) ------------------------------------------------------ */
 
 /* Edits a word of len letters may carry and still count as the same word: 0 below 4
@@ -97,7 +100,11 @@ struct codify_aliases {
     GHashTable *wmi;           /* WMI (2 or 3 chars) -> GPtrArray of compact brand names */
     GHashTable *junk_word;     /* word -> non-NULL: says nothing about the version */
     GHashTable *junk_marker;   /* word -> non-NULL: the next token is an identifier */
+    char vin_check_regions[40];   /* wmi.txt %checkdigit: first VIN characters of the regions
+                                   * that require the check digit ("12345": North America) */
     GPtrArray *sources;        /* kind/name/text triples, to clone */
+    GArray *calib_score;       /* calibration.txt: increasing scores (double) ... */
+    GArray *calib_conf;        /* ... and the confidence at each (non-decreasing) */
 };
 
 codify_aliases *cx_aliases_clone(const codify_aliases *a);

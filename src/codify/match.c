@@ -35,6 +35,12 @@ typedef struct qstate {
     int model_level;          /* 0 brand only, 1 weak key, 2 family/description, 3 exact */
     bool brand_fuzzy;         /* the brand was recognised only through a typo */
     bool model_fuzzy;         /* the model was recognised only through a typo */
+    int year_cand[2];         /* a year written with two digits or read from the VIN: the */
+    int n_year_cand;          /* years it may mean, preferred first (the catalog decides) */
+    int vin_years[2];         /* the years the VIN's model-year character may mean */
+    int n_vin_years;
+    int vin_year;             /* the VIN's year as read against the catalog; 0 without one */
+    bool vin_conflict;        /* the VIN says another year than the one stated */
     int32_t q[CX_MAX_TOK];    /* catalog tokens the query supports, sorted */
     float qmul[CX_MAX_TOK];   /* credit per token: 1 written exactly, less when fuzzy */
     int nq;
@@ -344,6 +350,79 @@ static void models_fuzzy(const codify_index *idx, const qstate *s, const cx_toke
     }
 }
 
+/* The centuries a two-digit year may mean, the plausible one first. */
+static void short_year(qstate *s, int v)
+{
+    int a = 2000 + v, b = 1900 + v;
+    bool a_ok = vehicle_year_plausible(a);
+    s->year_cand[0] = a_ok ? a : b;
+    s->year_cand[1] = a_ok ? b : a;
+    s->n_year_cand = 2;
+}
+
+static bool model_has_year(const codify_index *idx, int model, int year)
+{
+    const cx_model *m = &idx->models[model];
+    uint32_t a = m->first, b = m->first + m->count;
+    while (a < b) {
+        uint32_t mid = a + (b - a) / 2;
+        if (idx->entries[mid].year < year)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return a < m->first + m->count && idx->entries[a].year == year;
+}
+
+static bool models_have_year(const codify_index *idx, const qstate *s, const model_pick *p, int year)
+{
+    for (int k = 0; k < p->n; k++)
+        if (model_has_year(idx, p->models[k], year))
+            return true;
+    if (p->n == 0)
+        for (int b = 0; b < s->n_brands; b++) {
+            GArray *ms = idx->brands[s->brands[b]].models;
+            for (guint i = 0; i < ms->len; i++)
+                if (model_has_year(idx, g_array_index(ms, int, i), year))
+                    return true;
+        }
+    return false;
+}
+
+/* Picks the century of an ambiguous year (two digits, or the VIN's 30-year cycle): the one
+ * the catalog has for the models found, the VIN's when it says one of them; then compares
+ * the stated year with the VIN's. */
+static void resolve_year(const codify_index *idx, qstate *s, const model_pick *p)
+{
+    if (s->n_year_cand > 1) {
+        int order[4], n = 0;
+        for (int pass = 0; pass < 2; pass++)
+            for (int k = 0; k < s->n_year_cand; k++) {
+                bool vin_says = false;
+                for (int v = 0; v < s->n_vin_years; v++)
+                    vin_says |= s->vin_years[v] == s->year_cand[k];
+                if (vin_says == (pass == 0))
+                    order[n++] = s->year_cand[k];
+            }
+        s->year = order[0];
+        for (int k = 0; k < n; k++)
+            if (models_have_year(idx, s, p, order[k])) {
+                s->year = order[k];
+                break;
+            }
+    }
+    if (!s->n_vin_years || !s->year)
+        return;
+    if (s->year == s->vin_years[0] || s->year == s->vin_years[1]) {
+        s->vin_year = s->year;
+        return;
+    }
+    s->vin_conflict = true;
+    s->vin_year = models_have_year(idx, s, p, s->vin_years[1]) && !models_have_year(idx, s, p, s->vin_years[0])
+                      ? s->vin_years[1]
+                      : s->vin_years[0];
+}
+
 /* Entries of the selected models in the query year (every year when it is unknown). */
 static size_t gather_block(const codify_index *idx, const qstate *s, scored **sc, size_t *cap)
 {
@@ -552,8 +631,13 @@ static void explain(const codify_index *idx, qstate *s, const cx_entry *e, float
         cx_attr_value(&e->attrs, attrs[i], cv, sizeof cv);
         add_evidence(c, attrs[i], v > 0 ? CODIFY_AGREE : CODIFY_CONFLICT, s->qval[attrs[i]], cv);
     }
-    if (s->vin_ok && s->year_src == 3)
-        add_evidence(c, CODIFY_ATTR_VIN, CODIFY_AGREE, s->attrs.vin, "");
+    if (s->vin_year) {
+        /* the VIN's model-year character against the entry's year */
+        char vy[12], ey[12];
+        cx_format_uint(vy, (unsigned)s->vin_year);
+        cx_format_uint(ey, (unsigned)e->year);
+        add_evidence(c, CODIFY_ATTR_VIN, s->vin_year == e->year ? CODIFY_AGREE : CODIFY_CONFLICT, vy, ey);
+    }
     explain_words(idx, s, e, c);
     explain_query_words(idx, s, e, c);
 
@@ -699,6 +783,11 @@ static bool letters_only(const char *w)
     return true;
 }
 
+static bool is_digit_char(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
 static bool number_word(const char *w)
 {
     if (*w < '0' || *w > '9')
@@ -707,6 +796,34 @@ static bool number_word(const char *w)
         if ((*w < '0' || *w > '9') && *w != '.')
             return false;
     return true;
+}
+
+/* A word OCR or a keyboard wrote with digits for letters (0 for O, 1 for I, 5 for S, 8 for
+ * B) between letters: "SEN5E", "C0NFORT", "PLAT1NUM". Writes the letters-only reading into
+ * buf; false when w is a catalog word, has fewer than three letters, or another digit. */
+static bool unconfuse(const codify_index *idx, const char *w, char *buf, size_t cap)
+{
+    static const char from[] = "0158", to[] = "OISB";
+    size_t n = strlen(w);
+    if (n < 4 || n >= cap)
+        return false;
+    int letters = 0, swapped = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = w[i];
+        if (c >= 'A' && c <= 'Z') {
+            letters++;
+            buf[i] = c;
+            continue;
+        }
+        const char *p = c ? strchr(from, c) : NULL;
+        bool inside = i > 0 && i + 1 < n && w[i - 1] >= 'A' && w[i - 1] <= 'Z' && w[i + 1] >= 'A' && w[i + 1] <= 'Z';
+        if (!p || !inside)
+            return false;
+        buf[i] = to[p - from];
+        swapped++;
+    }
+    buf[n] = '\0';
+    return swapped > 0 && letters >= 3 && cx_token_id(idx, w) < 0;
 }
 
 /* Words the catalog never uses that are one edit from a synonym, unit or attribute word take
@@ -718,12 +835,28 @@ static void fix_typos(const codify_index *idx, const cx_tokens *in, cx_tokens *o
     for (int i = 0; i < in->n; i++) {
         const char *w = in->tok[i];
         const char *fixed = NULL;
+        if (w[0] == 'M' && is_digit_char(w[1]) && is_digit_char(w[2]) && !w[3] && cx_token_id(idx, w) < 0) {
+            /* "M-11", "M20": a model year, unless the catalog uses the word (BMW "M50") */
+            cx_tokens_push(out, "MOD", 3);
+            cx_tokens_push(out, w + 1, 2);
+            continue;
+        }
         if (strlen(w) >= 4 && letters_only(w) && cx_token_id(idx, w) < 0 && !cx_synonym_word(idx->al, w) &&
             !cx_unit_word(idx->al, w) && !cx_junk_word(idx->al, w) && !cx_junk_marker(idx->al, w) &&
             !cx_delindex_has(idx->typo_words, w)) {
             int ids[4];
             if (cx_delindex_find(idx->typo_words, w, ids, 4) == 1)
                 fixed = cx_delindex_word(idx->typo_words, ids[0]);
+        }
+        char plain[64];
+        if (!fixed && unconfuse(idx, w, plain, sizeof plain)) {
+            w = plain;   /* "SEN5E" -> "SENSE", then the usual typo reading */
+            if (cx_token_id(idx, w) < 0 && !cx_synonym_word(idx->al, w) && !cx_unit_word(idx->al, w) &&
+                !cx_delindex_has(idx->typo_words, w)) {
+                int ids[4];
+                if (cx_delindex_find(idx->typo_words, w, ids, 4) == 1)
+                    fixed = cx_delindex_word(idx->typo_words, ids[0]);
+            }
         }
         if (!fixed) {
             cx_tokens_push(out, w, strlen(w));
@@ -1040,19 +1173,32 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     }
     if (s->attrs.vin[0])
         vin = s->attrs.vin;
-    s->vin_ok = vin && codify_vin_check_ok(vin);
+    s->vin_ok = vin && codify_vin_usable(idx->al, vin);
+    if (s->vin_ok)
+        s->n_vin_years = codify_vin_years(vin, s->vin_years);
 
-    /* year */
+    /* year: the column, else the text, else the VIN; a two-digit year and the VIN's leave
+     * the century to the catalog (resolve_year, once the model is known) */
     if (vehicle_year_valid(q->anio)) {
         s->year = q->anio;
         s->year_src = 1;
+    } else if (q->anio >= 1 && q->anio <= 99) {
+        short_year(s, q->anio);
+        s->year_src = 1;
     } else if (s->attrs.year) {
-        s->year = s->attrs.year;
+        if (s->attrs.year_short)
+            short_year(s, s->attrs.year % 100);
+        else
+            s->year = s->attrs.year;
         s->year_src = 2;
-    } else if (s->vin_ok) {
-        s->year = codify_vin_year(vin);
-        s->year_src = s->year ? 3 : 0;
+    } else if (s->n_vin_years) {
+        s->year_cand[0] = s->vin_years[0];
+        s->year_cand[1] = s->vin_years[1];
+        s->n_year_cand = 2;
+        s->year_src = 3;
     }
+    if (s->n_year_cand)
+        s->year = s->year_cand[0];
 
     /* brand */
     if (tk[0].n && brands_from_column(idx, &tk[0], s))
@@ -1140,6 +1286,7 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
             models_fuzzy(idx, s, &tk[3], false, &pick);
         s->model_fuzzy = pick.n > 0;
     }
+    resolve_year(idx, s, &pick);
     size_t nb = 0;
     if (pick.n) {
         /* every model found at the best evidence level that has entries in the year (the
@@ -1284,9 +1431,14 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     x[19] = s->brand_fuzzy || s->model_fuzzy ? 1.0 : 0.0;
     out->confidence = codify_confidence(&out->features);
     /* never auto-accept a coin flip, nor a proposal whose brand the stated brand contradicts
-     * (a brand the catalog lacks, or another brand than the one written) */
-    if ((x[16] > 0 || x[7] < 0) && out->confidence > CX_COIN_FLIP_CONFIDENCE)
-        out->confidence = CX_COIN_FLIP_CONFIDENCE;
+     * (a brand the catalog lacks, or another brand than the one written), nor a stated year
+     * the VIN contradicts */
+    out->features.cap = 1.0;
+    out->features.div = 1;
+    if (x[16] > 0 || x[7] < 0 || s->vin_conflict)
+        out->features.cap = CX_COIN_FLIP_CONFIDENCE;
+    if (out->confidence > out->features.cap)
+        out->confidence = out->features.cap;
     if (s->year_src == 0) {
         /* no model year anywhere: the same version in k years scores the same, so the year
          * of the proposal is one guess among k */
@@ -1294,8 +1446,13 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
         for (size_t i = 0; i < nb && sc[i].score >= best->score; i++)
             k += strcmp(idx->entries[sc[i].entry].cvegs, be->cvegs) == 0;
         if (k > 1)
-            out->confidence /= k;
+            out->features.div = k;
     }
+    /* the score is what the model says of the version; the confidence is the share of
+     * proposals right at that score on text the fit did not see (calibration.txt), shared
+     * among the years the version is a guess between */
+    out->score = out->confidence;
+    out->confidence = codify_calibrate(idx->al, out->score) / out->features.div;
 
     out->n_candidates = np < top_n ? np : top_n;
     for (int k = 0; k < out->n_candidates; k++) {

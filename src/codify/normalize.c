@@ -16,6 +16,26 @@ size_t codify_normalize(const char *in, char *out, size_t cap)
     if (!in)
         return 0;
     size_t len = strnlen(in, CODIFY_MAX_INPUT);
+    char quoted[CODIFY_MAX_INPUT + 1];
+    if (memchr(in, 0xE2, len) || memchr(in, 0xC2, len)) {
+        /* typographic apostrophes (U+2018, U+2019, U+00B4) read as "'": "MOD ’20" */
+        size_t q = 0;
+        for (size_t i = 0; i < len; i++) {
+            const unsigned char *u = (const unsigned char *)in + i;
+            if (i + 2 < len && u[0] == 0xE2 && u[1] == 0x80 && (u[2] == 0x98 || u[2] == 0x99)) {
+                quoted[q++] = '\'';
+                i += 2;
+            } else if (i + 1 < len && u[0] == 0xC2 && u[1] == 0xB4) {
+                quoted[q++] = '\'';
+                i += 1;
+            } else {
+                quoted[q++] = in[i];
+            }
+        }
+        quoted[q] = '\0';
+        in = quoted;
+        len = q;
+    }
     char tmp[CODIFY_MAX_INPUT + 1];
     size_t n = text_fold_ascii_upper(in, len, tmp, sizeof tmp);
 
@@ -36,10 +56,15 @@ size_t codify_normalize(const char *in, char *out, size_t cap)
         bool keep = false;
         switch (c) {
         case '.':
-            if (is_digit(prev) && is_digit(next))
+            if (is_digit(prev) && is_digit(next)) {
                 keep = true;
-            else if (is_alpha(prev) && is_alpha(next))
+            } else if (prev == ' ' && is_digit(next) && i >= 2 && is_digit(tmp[i - 2]) &&
+                       (i < 3 || !is_alnum(tmp[i - 3]) || is_digit(tmp[i - 3]))) {
+                keep = true;   /* "2 .0 L" -> "2.0 L" */
+                pending_space = false;
+            } else if (is_alpha(prev) && is_alpha(next)) {
                 join = true;   /* B.M.W. -> BMW */
+            }
             break;
         case '-':
             join = is_alnum(prev) && is_alnum(next);
@@ -50,6 +75,17 @@ size_t codify_normalize(const char *in, char *out, size_t cap)
         case '\'':
         case '`':
             join = is_alnum(prev) && is_alnum(next);
+            if (!is_alnum(prev) && is_digit(next) && i + 2 < n && is_digit(tmp[i + 2]) &&
+                (i + 3 >= n || (!is_alnum(tmp[i + 3]) && !(tmp[i + 3] == '.' && i + 4 < n && is_digit(tmp[i + 4])))) &&
+                o + 5 < cap) {
+                /* a two-digit year: "'20", "AÑO '20" */
+                if (o > 0)
+                    out[o++] = ' ';
+                memcpy(out + o, "MOD", 3);
+                o += 3;
+                pending_space = true;
+                continue;
+            }
             break;
         default:
             break;
@@ -126,6 +162,61 @@ static const char *unit_of(const codify_aliases *al, const char *w)
     return u ? u : w;
 }
 
+/* Splits a word glued from parts the attribute grammar reads: a drive code or rim size before
+ * a word ("4X2AUT", "R16STD"), letters before a number and its unit ("ZEN4P", "HIT5PTAS"),
+ * a displacement before a drive code or cylinder code ("2.4L4X2"). Pushes the parts and
+ * returns true, or pushes nothing. */
+static bool split_glued(const codify_aliases *al, const char *w, size_t len, cx_tokens *out)
+{
+    char buf[64];
+    if (len < 5 || len >= sizeof buf)
+        return false;
+    memcpy(buf, w, len);
+    buf[len] = '\0';
+    /* 4X2 / 4X4 / R13..R29 glued to letters */
+    bool drive = len > 3 && buf[0] == '4' && buf[1] == 'X' && (buf[2] == '2' || buf[2] == '4');
+    bool rim = buf[0] == 'R' && is_digit(buf[1]) && is_digit(buf[2]) && (buf[1] == '1' || buf[1] == '2');
+    if ((drive || rim) && is_alpha(buf[3])) {
+        cx_tokens_push(out, buf, 3);
+        cx_tokens_push(out, buf + 3, len - 3);
+        return true;
+    }
+    /* letters (2+), a 1-2 digit number, a unit: "ZEN4P", "LE4P", "HIT5PTAS" */
+    size_t a = 0;
+    while (a < len && is_alpha(buf[a]))
+        a++;
+    if (a >= 2 && a < len) {
+        size_t d = a;
+        while (d < len && is_digit(buf[d]))
+            d++;
+        if (d > a && d - a <= 2 && d < len) {
+            bool alpha_rest = true;
+            for (size_t j = d; j < len; j++)
+                alpha_rest &= is_alpha(buf[j]);
+            const char *u = alpha_rest ? unit_of(al, buf + d) : NULL;
+            if (u && is_unit(u) && strcmp(u, "L") != 0 && strcmp(u, "T") != 0) {
+                cx_tokens_push(out, buf, a);
+                cx_tokens_push(out, buf + a, d - a);
+                cx_tokens_push(out, u, strlen(u));
+                return true;
+            }
+        }
+    }
+    /* a displacement glued to a drive or cylinder code: "2.4L4X2", "3.6L4X2", "5.7LV8" */
+    if (is_digit(buf[0]) && buf[1] == '.' && is_digit(buf[2]) && buf[3] == 'L' && len > 5) {
+        const char *rest = buf + 4;
+        bool code = (rest[0] == '4' && rest[1] == 'X') ||
+                    ((rest[0] == 'V' || rest[0] == 'L' || rest[0] == 'I') && is_digit(rest[1]));
+        if (code) {
+            cx_tokens_push(out, buf, 3);
+            cx_tokens_push(out, "L", 1);
+            cx_tokens_push(out, rest, len - 4);
+            return true;
+        }
+    }
+    return false;
+}
+
 void cx_tokenize(const codify_aliases *al, const char *norm, cx_tokens *out)
 {
     cx_tokens_init(out);
@@ -154,6 +245,15 @@ void cx_tokenize(const codify_aliases *al, const char *norm, cx_tokens *out)
             cx_tokens_push(out, word, len);
             continue;
         }
+        /* a VIN stays whole, also glued to "S/" ("S/3N1..." normalises to "S3N1...") */
+        if (len == 17 && cx_vin_like(word)) {
+            cx_tokens_push(out, word, len);
+            continue;
+        }
+        if (len == 18 && word[0] == 'S' && cx_vin_like(word + 1)) {
+            cx_tokens_push(out, word + 1, len - 1);
+            continue;
+        }
         if (prev_number) {
             const char *u = cx_unit_word(al, word);
             if (u) {
@@ -161,6 +261,11 @@ void cx_tokenize(const codify_aliases *al, const char *norm, cx_tokens *out)
                 continue;
             }
         }
+
+        /* words glued to what follows them, as typed in a hurry: "4X2AUT", "R16STD", "ZEN4P",
+         * "2.4L4X2" */
+        if (al && split_glued(al, word, len, out))
+            continue;
 
         /* number followed by letters: split when the letters are a unit */
         size_t k = 0;
@@ -177,6 +282,26 @@ void cx_tokenize(const codify_aliases *al, const char *norm, cx_tokens *out)
                     cx_tokens_push(out, canon, strlen(canon));
                     continue;
                 }
+                /* the next word glued on too: "2.0LTTDI" -> "2.0" "L" "TDI" */
+                bool split = false;
+                for (size_t u = 4; al && u >= 2 && !split; u--) {
+                    if (k + u + 3 > len)
+                        continue;
+                    char unit[8];
+                    memcpy(unit, word + k, u);
+                    unit[u] = '\0';
+                    const char *uc = cx_unit_word(al, unit);
+                    if (!uc && is_unit(unit))
+                        uc = unit;
+                    if (uc && is_unit(uc)) {
+                        cx_tokens_push(out, word, k);
+                        cx_tokens_push(out, uc, strlen(uc));
+                        cx_tokens_push(out, word + k + u, len - k - u);
+                        split = true;
+                    }
+                }
+                if (split)
+                    continue;
             }
         }
         /* a long word glued to a designation: "XDRIVE20I" -> "XDRIVE" "20I" */
@@ -193,6 +318,25 @@ void cx_tokenize(const codify_aliases *al, const char *norm, cx_tokens *out)
             pre[k] = '\0';
             canon = cx_synonym_word(al, pre);
             if (rest_alnum && !(canon && is_year_marker(canon)) && strcmp(pre, "MOD") != 0) {
+                cx_tokens_push(out, word, k);
+                cx_tokens_push(out, word + k, len - k);
+                continue;
+            }
+        }
+        /* an attribute word glued to the figure after it: "STD5", "AUT05", "CVT5" */
+        k = 0;
+        while (k < len && is_alpha(word[k]))
+            k++;
+        if (al && k >= 2 && k < len && k < 16) {
+            bool rest_digits = true;
+            for (size_t j = k; j < len; j++)
+                rest_digits &= is_digit(word[j]);
+            char pre[16];
+            memcpy(pre, word, k);
+            pre[k] = '\0';
+            const char *canon = cx_synonym_word(al, pre);
+            if (rest_digits && len - k <= 2 && (cx_attr_word(canon && *canon ? canon : pre)) &&
+                !is_year_marker(canon ? canon : pre)) {
                 cx_tokens_push(out, word, k);
                 cx_tokens_push(out, word + k, len - k);
                 continue;

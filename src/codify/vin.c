@@ -53,3 +53,33 @@ int codify_vin_year(const char *vin)
     bool second_cycle = vin[6] >= 'A' && vin[6] <= 'Z';
     return (second_cycle ? 2010 : 1980) + offset;
 }
+
+int codify_vin_years(const char *vin, int out[2])
+{
+    int y = codify_vin_year(vin);
+    if (!y)
+        return 0;
+    out[0] = y;
+    out[1] = y >= 2010 ? y - 30 : y + 30;
+    return 2;
+}
+
+bool codify_vin_usable(const codify_aliases *al, const char *vin)
+{
+    if (!codify_vin_year(vin))
+        return false;
+    if (codify_vin_check_ok(vin))
+        return true;
+    /* no valid check digit: usable only from a region that does not require one */
+    return al && al->vin_check_regions[0] && !strchr(al->vin_check_regions, vin[0]);
+}
+
+bool cx_vin_like(const char *w)
+{
+    if (strlen(w) != 17 || !codify_vin_wellformed(w))
+        return false;
+    int digits = 0;
+    for (const char *p = w; *p; p++)
+        digits += *p >= '0' && *p <= '9';
+    return digits >= 4 && digits <= 15;
+}

@@ -16,6 +16,8 @@ static log_level log_threshold = LOG_INFO;
 static bool log_mirror_stderr;
 static log_format log_fmt = LOG_FORMAT_TEXT;
 static __thread long long ctx_job, ctx_case, ctx_message;
+static char log_file_path[1024];
+static int log_errno;   /* the first failed write to log_file (under log_lock) */
 
 static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
 
@@ -41,8 +43,37 @@ int log_open(const char *path, minca_err *err)
     if (log_file)
         fclose(log_file);
     log_file = f;
+    log_errno = 0;
+    snprintf(log_file_path, sizeof log_file_path, "%s", path);
     pthread_mutex_unlock(&log_lock);
     return 0;
+}
+
+int log_write_error(void)
+{
+    pthread_mutex_lock(&log_lock);
+    int e = log_errno;
+    pthread_mutex_unlock(&log_lock);
+    return e;
+}
+
+const char *log_path(void)
+{
+    return log_file_path;
+}
+
+/* After a line went to log_file: a failed write (a full disk) is said once on stderr and the
+ * file is given up, so what follows still reaches someone. Under log_lock. */
+static void check_log_write(int written)
+{
+    if (written >= 0 && !ferror(log_file))
+        return;
+    int e = errno ? errno : EIO;
+    log_errno = e;
+    fprintf(stderr, "minca: cannot write the log file %s: %s (%s); logging to stderr from now on\n",
+            log_file_path, strerror(e), core_errno_name(e));
+    fclose(log_file);
+    log_file = NULL;
 }
 
 void log_close(void)
@@ -211,10 +242,14 @@ void log_msg(log_level level, const char *fmt, ...)
     scrub_all(raw, line, sizeof line);
 
     pthread_mutex_lock(&log_lock);
-    if (log_file && log_fmt == LOG_FORMAT_JSON)
+    errno = 0;
+    if (log_file && log_fmt == LOG_FORMAT_JSON) {
         write_json(log_file, level, line);
-    else if (log_file)
-        fprintf(log_file, "%s [%d] %-5s %s\n", stamp, (int)getpid(), level_names[level], line);
+        check_log_write(fflush(log_file) == 0 ? 0 : -1);
+    } else if (log_file) {
+        int n = fprintf(log_file, "%s [%d] %-5s %s\n", stamp, (int)getpid(), level_names[level], line);
+        check_log_write(n >= 0 && fflush(log_file) == 0 ? 0 : -1);
+    }
     if (!log_file || log_mirror_stderr)
         fprintf(stderr, "minca: %s\n", line);
     pthread_mutex_unlock(&log_lock);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,19 +62,35 @@ done:
     return rc;
 }
 
+bool core_disk_full(const char *path)
+{
+    struct statvfs fs;
+    return path && statvfs(path, &fs) == 0 && fs.f_bavail == 0;
+}
+
+const char *core_errno_name(int e)
+{
+    const char *name = e ? strerrorname_np(e) : NULL;
+    return name ? name : "E?";
+}
+
 int core_write_file(const char *path, const void *data, size_t len, minca_err *err)
 {
     char *tmp = core_strdup_printf("%s.tmp%d", path, (int)getpid());
     FILE *f = fopen(tmp, "wb");
     if (!f) {
-        minca_err_set(err, "cannot write %s: %s", path, strerror(errno));
+        minca_err_set(err, "cannot write %s: %s (%s)", path, strerror(errno), core_errno_name(errno));
         free(tmp);
         return -1;
     }
     bool ok = fwrite(data, 1, len, f) == len;
+    int e = ok ? 0 : errno;
     ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        minca_err_set(err, "cannot write %s: %s", path, strerror(errno));
+    if (ok && rename(tmp, path) != 0)
+        ok = false;
+    if (!ok) {
+        e = e ? e : errno;
+        minca_err_set(err, "cannot write %s: %s (%s)", path, strerror(e), core_errno_name(e));
         unlink(tmp);
         free(tmp);
         return -1;

@@ -146,7 +146,7 @@ static char *reserve_default_path(const char *dir, const char *insurer, const ch
             close(fd);
             path = candidate;
         } else if (errno != EEXIST) {
-            minca_err_set(err, "cannot create %s: %s", candidate, strerror(errno));
+            minca_err_set(err, "cannot create %s: %s (%s)", candidate, strerror(errno), core_errno_name(errno));
             free(candidate);
             break;
         } else {

@@ -103,10 +103,8 @@ int profile_store_rerun_case(PGconn *c, long long insurer_id, long long case_id,
     char key[96], cid[32];
     snprintf(key, sizeof key, "case:%lld:rerun:%lld", case_id, (long long)g_get_real_time());
     snprintf(cid, sizeof cid, "%lld", case_id);
-    json_t *payload = json_pack("{s:I}", "case_id", (json_int_t)case_id);
     queue_enqueue_opts o = {.insurer_id = insurer_id, .idempotency_key = key, .batch_id = batch_id};
-    int rc = queue_enqueue(c, STEP_EXTRACT, payload, &o, job_id, err);
-    json_decref(payload);
+    int rc = engine_enqueue(c, &steps_extract, &(steps_case_job){.case_id = case_id}, &o, job_id, err);
     if (rc == 0)
         rc = store_audit(c, insurer_id, user, "case.rerun", "case", cid, NULL, err);
     if (rc < 0 || store_commit(c, err) < 0)

@@ -184,6 +184,11 @@ int review_pick(PGconn *c, long long insurer_id, long long row_id, const char *c
     return decide(c, insurer_id, row_id, "picked", cvegs, year, false, user, "review.pick", err);
 }
 
+bool review_decision_open(const char *decision)
+{
+    return !decision || !*decision || strcmp(decision, "needs_review") == 0 || strcmp(decision, "no_match") == 0;
+}
+
 int review_no_match(PGconn *c, long long insurer_id, long long row_id, const char *user, minca_err *err)
 {
     if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
@@ -342,16 +347,21 @@ int review_mark_ready(PGconn *c, long long insurer_id, long long case_id, const 
         goto fail;
     }
     long open = 0, rows = 0;
-    if (store_review_case_open_rows(c, insurer_id, case_id, &open, &rows, err) < 0)
+    char *incisos = NULL;
+    if (store_review_case_open_rows(c, insurer_id, case_id, &open, &rows, &incisos, err) < 0)
         goto fail;
     if (rows == 0) {
+        free(incisos);
         minca_err_set(err, "the case has no vehicle rows");
         goto fail;
     }
     if (open > 0) {
-        minca_err_set(err, "%ld of %ld vehicle(s) still need a decision", open, rows);
+        minca_err_set(err, "%ld of %ld vehicle(s) still need a decision: inciso%s %s%s", open, rows, open == 1 ? "" : "s",
+                      incisos ? incisos : "", open > 12 ? ", ..." : "");
+        free(incisos);
         goto fail;
     }
+    free(incisos);
     int rc = store_review_case_set_ready(c, insurer_id, case_id, err);
     if (rc == 0)
         rc = store_audit(c, insurer_id, user, "case.ready", "case", cid, NULL, err);

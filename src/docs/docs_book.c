@@ -55,6 +55,7 @@ void docs_limits_default(docs_limits *lim)
     lim->max_ratio = 200.0;
     lim->max_rows = 1048576;
     lim->max_cols = 512;
+    lim->max_repeated_cells = 4194304;
     lim->max_cell_bytes = 32768;
     lim->max_sheets = 64;
     lim->max_pages = 500;

@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <libxml/xmlreader.h>
 #include <stdio.h>
+#include <zip.h>
 
 typedef struct docs_reader_ops {
     int (*sheet_open)(docs_book *book, int sheet, minca_err *err);
@@ -51,11 +52,12 @@ int docs_csv_open(const void *data, size_t len, docs_book *book, minca_err *err)
 int docs_html_open(const void *data, size_t len, docs_book *book, minca_err *err);
 int docs_xmlss_open(const void *data, size_t len, docs_book *book, minca_err *err);
 int docs_pdf_open(const void *data, size_t len, docs_book *book, minca_err *err);
+int docs_ods_open(const void *data, size_t len, docs_book *book, minca_err *err);
 /* The PDF reader's second half: the parser child's record stream -> rows (for fuzzing the
  * layout analysis without the child). */
 int docs_pdf_from_stream(const unsigned char *buf, size_t len, docs_book *book, minca_err *err);
 extern const docs_reader_ops docs_xlsx_ops, docs_xls_ops, docs_csv_ops, docs_grid_ops,
-    docs_html_ops, docs_xmlss_ops, docs_pdf_ops;
+    docs_html_ops, docs_xmlss_ops, docs_pdf_ops, docs_ods_ops;
 
 /* Isolated parsing. A parser library that may crash or hang on crafted input (libfreexl,
  * poppler) never runs in the caller's process. The caller's process may have other threads
@@ -99,6 +101,36 @@ bool docs_ocr_stream_empty(const unsigned char *buf, size_t len, int *pages);
 void docs_row_set_confidence(docs_book *book, int col, double confidence);
 /* Writes the failure record to the child's stream (rewinds it first). */
 void docs_child_fail(FILE *out, const char *msg);
+
+/* ---- ZIP containers (docs_zip.c): XLSX and ODS ---- */
+
+/* An open container: the data stays borrowed; total_read counts the bytes inflated so far,
+ * across every part, against max_uncompressed_bytes. `what` names the format in messages
+ * ("ODS spreadsheet"); it is borrowed (a literal). */
+typedef struct docs_zip {
+    zip_t *zip;
+    uint64_t total_read;
+    const char *what;
+} docs_zip;
+typedef struct docs_zip_part docs_zip_part;
+
+/* Opens the container and checks the sum of the declared sizes. On failure *z may still hold
+ * an open archive: docs_zip_close() it either way. */
+int docs_zip_open(docs_book *b, const void *data, size_t len, const char *what, docs_zip *z,
+                  minca_err *err);
+void docs_zip_close(docs_zip *z);
+/* Index of a part (exact name, then case-insensitive), -1 when absent. */
+zip_int64_t docs_zip_locate(docs_zip *z, const char *name);
+/* A streaming XML reader over one part, after its size and ratio are checked. Both outputs
+ * are owned by the caller and released together with docs_zip_part_close(). */
+int docs_zip_part_open(docs_book *b, docs_zip *z, const char *name, docs_zip_part **part,
+                       xmlTextReaderPtr *rd, minca_err *err);
+/* The reason a read of the part failed (limit, damaged ZIP data, malformed XML); returns -1. */
+int docs_zip_part_fail(docs_book *b, const docs_zip_part *part, minca_err *err);
+void docs_zip_part_close(docs_zip_part *part, xmlTextReaderPtr rd);
+/* The first `max` bytes of a part as a NUL-terminated string (*out g_malloc'd). */
+int docs_zip_read_small(docs_book *b, docs_zip *z, const char *name, size_t max, char **out,
+                        minca_err *err);
 
 /* ---- the reader table (docs_readers.c) ---- */
 

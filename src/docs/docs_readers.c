@@ -5,6 +5,7 @@
 #include "docs_internal.h"
 
 #include <string.h>
+#include <zip.h>
 
 static bool starts(const docs_sniffed *s, const char *magic, size_t n)
 {
@@ -14,6 +15,34 @@ static bool starts(const docs_sniffed *s, const char *magic, size_t n)
 static bool sniff_xlsx(const docs_sniffed *s)
 {
     return starts(s, "PK\x03\x04", 4) || starts(s, "PK\x05\x06", 4);
+}
+
+/* An OpenDocument package stores its `mimetype` entry first and uncompressed, so the type is
+ * readable at a fixed place; a package written without it is recognised by its content.xml
+ * beside no [Content_Types].xml (which every XLSX has). Other OpenDocument kinds (.odt) are
+ * sniffed too, to be refused by name when opened. */
+static bool sniff_ods(const docs_sniffed *s)
+{
+    if (!starts(s, "PK\x03\x04", 4) || s->len < 30)
+        return false;
+    size_t name_len = s->data[26] | (size_t)s->data[27] << 8;
+    size_t extra_len = s->data[28] | (size_t)s->data[29] << 8;
+    static const char odf[] = "application/vnd.oasis.opendocument.";
+    if (name_len == 8 && s->len >= 38 && memcmp(s->data + 30, "mimetype", 8) == 0)
+        return s->len >= 38 + extra_len + sizeof odf - 1 &&
+               memcmp(s->data + 38 + extra_len, odf, sizeof odf - 1) == 0;
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src = zip_source_buffer_create(s->data, s->len, 0, &ze);
+    zip_t *z = src ? zip_open_from_source(src, ZIP_RDONLY, &ze) : NULL;
+    bool ods = z && zip_name_locate(z, "content.xml", 0) >= 0 &&
+               zip_name_locate(z, "[Content_Types].xml", ZIP_FL_NOCASE) < 0;
+    if (z)
+        zip_discard(z);
+    else if (src)
+        zip_source_free(src);
+    zip_error_fini(&ze);
+    return ods;
 }
 
 static bool sniff_xls(const docs_sniffed *s) { return starts(s, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8); }
@@ -44,6 +73,7 @@ static bool sniff_csv(const docs_sniffed *s)
 
 /* Tried in this order by docs_sniff(): magic numbers first, then markup, then plain text. */
 static const docs_reader readers[] = {
+    { DOCS_FMT_ODS, "ods", sniff_ods, docs_ods_open, &docs_ods_ops, NULL, NULL, true, false },
     { DOCS_FMT_XLSX, "xlsx", sniff_xlsx, docs_xlsx_open, &docs_xlsx_ops, NULL, NULL, true, false },
     { DOCS_FMT_XLS, "xls", sniff_xls, docs_xls_open, &docs_xls_ops, docs_xls_child, NULL, true, false },
     { DOCS_FMT_PDF, "pdf", sniff_pdf, docs_pdf_open, &docs_pdf_ops, docs_pdf_child, NULL, false, true },

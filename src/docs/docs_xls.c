@@ -6,9 +6,10 @@
  * converts every sheet into a compact record stream written to a second memory file, and
  * exits. The parent checks the child's exit, then decodes the stream with bounds checks and
  * delivers rows from it. A crash or a hang of the parser becomes a readable error on the
- * attachment. freexl does not expose
- * hidden columns or merged ranges. */
+ * attachment. freexl does not expose hidden columns or merged ranges: the child reads them
+ * from the BIFF8 records itself (docs_xls_layout.c) and adds them to the stream. */
 #include "docs_internal.h"
+#include "docs_xls_layout.h"
 
 #include <freexl.h>
 #include <stdio.h>
@@ -17,7 +18,9 @@
 
 #define XLS_PARSE_SECONDS 20
 
-/* Stream records: 'S' u32 len name | 'R' u32 row u16 ncells {u16 col u8 type f64 num u32 len
+/* Stream records: 'S' u32 len name | 'M' u32 n {u32 first_row u32 last_row u16 first_col
+ * u16 last_col}* (merged ranges, 1-based, right after 'S') | 'H' u16 n {u16 col}* (hidden
+ * columns, 0-based, right after 'S') | 'R' u32 row u16 ncells {u16 col u8 type f64 num u32 len
  * bytes}* | 'X' u32 len message (failure). Native byte order: same machine. */
 enum { CELL_TEXT = 0, CELL_NUMBER = 1, CELL_DATE = 2 };
 
@@ -25,7 +28,10 @@ typedef struct xls {
     unsigned char *buf;     /* decoded stream (owned) */
     size_t len;
     GArray *sheet_off;      /* size_t offset of the first row record of each sheet */
+    GPtrArray *merges;      /* per sheet: GArray of docs_range */
+    GPtrArray *hidden;      /* per sheet: GArray of gboolean by column */
     size_t pos;             /* cursor of the open sheet */
+    int sheet;              /* the open sheet */
 } xls;
 
 
@@ -109,11 +115,40 @@ static void put_cell(out *o, uint16_t col, uint8_t type, double num, const char 
         put(o, text, n);
 }
 
+/* The layout (merges, hidden columns) of the sheet named name, taken from the list. */
+static void put_layout(out *o, GPtrArray *layouts, const char *name)
+{
+    for (guint i = 0; i < layouts->len; i++) {
+        xls_sheet_layout *s = g_ptr_array_index(layouts, i);
+        if (!s || !s->name || strcmp(s->name, name) != 0)
+            continue;
+        if (s->merges->len) {
+            put_u8(o, 'M');
+            put_u32(o, s->merges->len);
+            for (guint k = 0; k < s->merges->len; k++) {
+                const docs_range *r = &g_array_index(s->merges, docs_range, k);
+                put_u32(o, (uint32_t)r->first_row);
+                put_u32(o, (uint32_t)r->last_row);
+                put_u16(o, (uint16_t)r->first_col);
+                put_u16(o, (uint16_t)r->last_col);
+            }
+        }
+        if (s->hidden_cols->len) {
+            put_u8(o, 'H');
+            put_u16(o, (uint16_t)s->hidden_cols->len);
+            for (guint k = 0; k < s->hidden_cols->len; k++)
+                put_u16(o, g_array_index(s->hidden_cols, guint16, k));
+        }
+        g_ptr_array_index(layouts, i) = NULL;   /* a second sheet of the same name takes the next */
+        docs_xls_layout_free1(s);
+        return;
+    }
+}
+
 int docs_xls_child(const void *data, size_t len, int in_fd, FILE *f, const docs_limits *lim)
 {
-    (void)data;
-    (void)len;
     out o = { .f = f, .max = lim->max_uncompressed_bytes };
+    GPtrArray *layouts = docs_xls_layout_read(data, len);
     char path[64], msg[256];
     snprintf(path, sizeof path, "/proc/self/fd/%d", in_fd);
     const void *h = NULL;
@@ -162,6 +197,7 @@ int docs_xls_child(const void *data, size_t len, int in_fd, FILE *f, const docs_
         put_u8(&o, 'S');
         put_u32(&o, (uint32_t)strlen(name));
         put(&o, name, strlen(name));
+        put_layout(&o, layouts, name);
         for (unsigned r = 0; r < rows && !o.full; r++) {
             FreeXL_CellValue cells[256];
             uint16_t n = 0;
@@ -203,6 +239,7 @@ int docs_xls_child(const void *data, size_t len, int in_fd, FILE *f, const docs_
         }
     }
     freexl_close(h);
+    g_ptr_array_unref(layouts);
     if (o.full) {
         snprintf(msg, sizeof msg, "the workbook's content exceeds the limit (max_uncompressed_bytes = %llu)",
                  (unsigned long long)lim->max_uncompressed_bytes);
@@ -234,7 +271,17 @@ static int xls_sheet_open(docs_book *b, int sheet, minca_err *err)
     (void)err;
     xls *x = b->impl;
     x->pos = g_array_index(x->sheet_off, size_t, (guint)sheet);
+    x->sheet = sheet;
+    GArray *m = g_ptr_array_index(x->merges, (guint)sheet);
+    if (m->len)
+        g_array_append_vals(b->merges, m->data, m->len);
     return 0;
+}
+
+static bool col_hidden(const xls *x, uint16_t col)
+{
+    GArray *h = g_ptr_array_index(x->hidden, (guint)x->sheet);
+    return col < h->len && g_array_index(h, gboolean, col);
 }
 
 static int xls_sheet_next(docs_book *b, minca_err *err)
@@ -257,7 +304,8 @@ static int xls_sheet_next(docs_book *b, minca_err *err)
             !get(x, &pos, &len, 4) || len > x->len || pos > x->len - len)
             return corrupt(b, err);
         docs_cell_type t = type == CELL_NUMBER ? DOCS_CELL_NUMBER : type == CELL_DATE ? DOCS_CELL_DATE : DOCS_CELL_TEXT;
-        if (docs_row_set(b, col, t, (const char *)x->buf + pos, len, num, 0, err) != 0)
+        if (docs_row_set(b, col, t, (const char *)x->buf + pos, len, num,
+                         col_hidden(x, col) ? DOCS_CELL_HIDDEN_COL : 0, err) != 0)
             return -1;
         pos += len;
     }
@@ -273,11 +321,56 @@ static void xls_close(docs_book *b)
         return;
     free(x->buf);
     g_array_free(x->sheet_off, TRUE);
+    g_ptr_array_unref(x->merges);
+    g_ptr_array_unref(x->hidden);
     free(x);
     b->impl = NULL;
 }
 
 const docs_reader_ops docs_xls_ops = { xls_sheet_open, xls_sheet_next, xls_close };
+
+static void free_array(gpointer a)
+{
+    g_array_free(a, TRUE);
+}
+
+/* The 'M' and 'H' records after a sheet's name: its merged ranges and hidden columns. */
+static int index_layout(docs_book *b, xls *x, size_t *pos, minca_err *err)
+{
+    GArray *m = g_array_new(FALSE, FALSE, sizeof(docs_range));
+    GArray *h = g_array_new(FALSE, TRUE, sizeof(gboolean));
+    g_ptr_array_add(x->merges, m);
+    g_ptr_array_add(x->hidden, h);
+    while (*pos < x->len && (x->buf[*pos] == 'M' || x->buf[*pos] == 'H')) {
+        uint8_t tag = x->buf[(*pos)++];
+        if (tag == 'M') {
+            uint32_t n;
+            if (!get(x, pos, &n, 4) || n > x->len / 12)
+                return corrupt(b, err);
+            for (uint32_t k = 0; k < n; k++) {
+                uint32_t fr, lr;
+                uint16_t fc, lc;
+                if (!get(x, pos, &fr, 4) || !get(x, pos, &lr, 4) || !get(x, pos, &fc, 2) || !get(x, pos, &lc, 2))
+                    return corrupt(b, err);
+                docs_range r = { fr, lr, fc, lc };
+                g_array_append_val(m, r);
+            }
+        } else {
+            uint16_t n;
+            if (!get(x, pos, &n, 2))
+                return corrupt(b, err);
+            for (uint16_t k = 0; k < n; k++) {
+                uint16_t col;
+                if (!get(x, pos, &col, 2))
+                    return corrupt(b, err);
+                if (col >= h->len)
+                    g_array_set_size(h, (guint)col + 1);
+                g_array_index(h, gboolean, col) = TRUE;
+            }
+        }
+    }
+    return 0;
+}
 
 /* Splits the stream into sheets (names, first row offsets) after checking its framing. */
 static int index_stream(docs_book *b, xls *x, minca_err *err)
@@ -295,6 +388,8 @@ static int index_stream(docs_book *b, xls *x, minca_err *err)
             g_free(name);
             g_free(valid);
             pos += len;
+            if (index_layout(b, x, &pos, err) != 0)
+                return -1;
             g_array_append_val(x->sheet_off, pos);
         } else if (tag == 'R' && x->sheet_off->len > 0) {
             uint32_t row;
@@ -320,6 +415,8 @@ int docs_xls_open(const void *data, size_t len, docs_book *b, minca_err *err)
 {
     xls *x = calloc(1, sizeof *x);
     x->sheet_off = g_array_new(FALSE, FALSE, sizeof(size_t));
+    x->merges = g_ptr_array_new_with_free_func(free_array);
+    x->hidden = g_ptr_array_new_with_free_func(free_array);
     b->impl = x;
     const docs_isolation iso = { .kind = "xls", .what = "XLS workbook", .seconds = XLS_PARSE_SECONDS };
     if (docs_parse_isolated(b, data, len, &iso, &x->buf, &x->len, err) != 0)

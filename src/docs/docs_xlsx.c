@@ -1,7 +1,7 @@
-/* docs: XLSX reader. libzip opens the container from memory; every XML part is read through
- * libxml2's streaming xmlTextReader fed by zip_fread, so a sheet never sits whole in memory.
- * No network, no DTD loading, no entity substitution. Sizes and ratios are checked against
- * docs_limits before and while reading. */
+/* docs: XLSX reader. The container and its XML parts are read through docs_zip.c (libzip from
+ * memory, libxml2's streaming xmlTextReader fed by zip_fread, so a sheet never sits whole in
+ * memory; no network, no DTD loading, no entity substitution; sizes and ratios checked against
+ * docs_limits before and while reading). */
 #include "docs_internal.h"
 
 #include <libxml/xmlreader.h>
@@ -11,18 +11,15 @@
 #include <string.h>
 #include <zip.h>
 
-#define XML_OPTS (XML_PARSE_NONET | XML_PARSE_COMPACT | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
-
 typedef struct xlsx {
-    zip_t *zip;
+    docs_zip zip;
     GPtrArray *sheet_paths;    /* char* */
     GString *shared;           /* shared strings, NUL-separated, in one block */
     GArray *shared_off;        /* gsize offset of each shared string in `shared` */
     GArray *date_xf;           /* gboolean per cellXfs index */
     bool date1904;
-    uint64_t total_read;       /* uncompressed bytes read from every entry */
     /* open sheet */
-    struct entry_io *io;
+    docs_zip_part *io;
     xmlTextReaderPtr rd;
     GArray *hidden_cols;       /* gboolean */
     bool sheet_done;
@@ -30,134 +27,6 @@ typedef struct xlsx {
     long last_row;
     GString *val;              /* text of the current <v> / <t> */
 } xlsx;
-
-typedef struct entry_io {
-    xlsx *x;
-    docs_book *book;
-    zip_file_t *zf;
-    char *name;
-    bool over_limit;
-    bool zip_failed;
-    char zip_msg[128];
-    char xml_msg[256];
-} entry_io;
-
-
-static int io_read(void *ctx, char *buf, int len)
-{
-    entry_io *io = ctx;
-    zip_int64_t n = zip_fread(io->zf, buf, (zip_uint64_t)len);
-    if (n < 0) {
-        io->zip_failed = true;
-        snprintf(io->zip_msg, sizeof io->zip_msg, "%s", zip_error_strerror(zip_file_get_error(io->zf)));
-        return -1;
-    }
-    io->x->total_read += (uint64_t)n;
-    if (io->x->total_read > io->book->lim.max_uncompressed_bytes) {
-        io->over_limit = true;
-        return -1;
-    }
-    return (int)n;
-}
-
-static int io_close(void *ctx)
-{
-    (void)ctx;
-    return 0;
-}
-
-static void xml_error(void *ctx, xmlErrorPtr e)
-{
-    entry_io *io = ctx;
-    if (io->xml_msg[0] || !e)
-        return;
-    char *msg = g_strdup(e->message ? e->message : "malformed XML");
-    g_strstrip(msg);
-    snprintf(io->xml_msg, sizeof io->xml_msg, "line %d: %s", e->line, msg);
-    g_free(msg);
-}
-
-static void entry_close(entry_io *io, xmlTextReaderPtr rd)
-{
-    if (rd)
-        xmlFreeTextReader(rd);
-    if (io) {
-        if (io->zf)
-            zip_fclose(io->zf);
-        free(io->name);
-        free(io);
-    }
-}
-
-static zip_int64_t locate(xlsx *x, const char *name)
-{
-    zip_int64_t idx = zip_name_locate(x->zip, name, 0);
-    if (idx < 0)
-        idx = zip_name_locate(x->zip, name, ZIP_FL_NOCASE);
-    return idx;
-}
-
-/* Opens a streaming XML reader over one ZIP entry, checking size and ratio limits. */
-static int entry_open(docs_book *b, xlsx *x, const char *name, entry_io **io_out,
-                      xmlTextReaderPtr *rd_out, minca_err *err)
-{
-    *io_out = NULL;
-    *rd_out = NULL;
-    zip_int64_t idx = locate(x, name);
-    if (idx < 0)
-        return minca_err_set(err, "%s: part '%s' is missing from the XLSX container", docs_book_label(b), name);
-    zip_stat_t st;
-    zip_stat_init(&st);
-    if (zip_stat_index(x->zip, (zip_uint64_t)idx, 0, &st) != 0)
-        return minca_err_set(err, "%s: cannot read part '%s': %s", docs_book_label(b), name,
-                             zip_strerror(x->zip));
-    if ((st.valid & ZIP_STAT_SIZE) && x->total_read + st.size > b->lim.max_uncompressed_bytes)
-        return minca_err_set(err, "%s: part '%s' would bring the uncompressed size above the limit "
-                                  "(max_uncompressed_bytes = %llu)", docs_book_label(b), name,
-                             (unsigned long long)b->lim.max_uncompressed_bytes);
-    if ((st.valid & ZIP_STAT_SIZE) && (st.valid & ZIP_STAT_COMP_SIZE) && st.size > (1u << 20)) {
-        double ratio = st.comp_size ? (double)st.size / (double)st.comp_size : INFINITY;
-        if (ratio > b->lim.max_ratio)
-            return minca_err_set(err, "%s: part '%s' expands %.0f times, above the compression "
-                                      "ratio limit (max_ratio = %.0f)", docs_book_label(b), name, ratio,
-                                 b->lim.max_ratio);
-    }
-    entry_io *io = calloc(1, sizeof *io);
-    io->x = x;
-    io->book = b;
-    io->name = strdup(name);
-    io->zf = zip_fopen_index(x->zip, (zip_uint64_t)idx, 0);
-    if (!io->zf) {
-        minca_err_set(err, "%s: cannot open part '%s': %s", docs_book_label(b), name, zip_strerror(x->zip));
-        entry_close(io, NULL);
-        return -1;
-    }
-    xmlTextReaderPtr rd = xmlReaderForIO(io_read, io_close, io, name, NULL, XML_OPTS);
-    if (!rd) {
-        minca_err_set(err, "%s: cannot start reading part '%s'", docs_book_label(b), name);
-        entry_close(io, NULL);
-        return -1;
-    }
-    xmlTextReaderSetStructuredErrorHandler(rd, xml_error, io);
-    *io_out = io;
-    *rd_out = rd;
-    return 0;
-}
-
-/* Reason for a failed xmlTextReaderRead. */
-static int entry_fail(docs_book *b, entry_io *io, minca_err *err)
-{
-    if (io->over_limit)
-        return minca_err_set(err, "%s: uncompressed content exceeds the limit "
-                                  "(max_uncompressed_bytes = %llu)", docs_book_label(b),
-                             (unsigned long long)b->lim.max_uncompressed_bytes);
-    if (io->zip_failed)
-        return minca_err_set(err, "%s: part '%s' is damaged (%s); the file is probably truncated",
-                             docs_book_label(b), io->name, io->zip_msg);
-    return minca_err_set(err, "%s: part '%s' is not well-formed XML (%s)", docs_book_label(b), io->name,
-                         io->xml_msg[0] ? io->xml_msg : "parse error");
-}
-
 
 static bool attr_true(xmlTextReaderPtr rd, const char *name)
 {
@@ -185,11 +54,11 @@ static void rel_free(gpointer p)
 static int read_rels(docs_book *b, xlsx *x, const char *name, GPtrArray **out, minca_err *err)
 {
     *out = g_ptr_array_new_with_free_func(rel_free);
-    if (locate(x, name) < 0)
+    if (docs_zip_locate(&x->zip, name) < 0)
         return 0;
-    entry_io *io;
+    docs_zip_part *io;
     xmlTextReaderPtr rd;
-    if (entry_open(b, x, name, &io, &rd, err) != 0)
+    if (docs_zip_part_open(b, &x->zip, name, &io, &rd, err) != 0)
         return -1;
     int rc;
     while ((rc = xmlTextReaderRead(rd)) == 1) {
@@ -206,8 +75,8 @@ static int read_rels(docs_book *b, xlsx *x, const char *name, GPtrArray **out, m
         }
     }
     if (rc < 0)
-        entry_fail(b, io, err);
-    entry_close(io, rd);
+        docs_zip_part_fail(b, io, err);
+    docs_zip_part_close(io, rd);
     return rc < 0 ? -1 : 0;
 }
 
@@ -257,9 +126,9 @@ static const rel *rel_by_id(GPtrArray *rels, const char *id)
 static int read_workbook(docs_book *b, xlsx *x, const char *wb_path, GPtrArray *wb_rels,
                          const char *wb_dir, minca_err *err)
 {
-    entry_io *io;
+    docs_zip_part *io;
     xmlTextReaderPtr rd;
-    if (entry_open(b, x, wb_path, &io, &rd, err) != 0)
+    if (docs_zip_part_open(b, &x->zip, wb_path, &io, &rd, err) != 0)
         return -1;
     int rc;
     while ((rc = xmlTextReaderRead(rd)) == 1) {
@@ -284,8 +153,8 @@ static int read_workbook(docs_book *b, xlsx *x, const char *wb_path, GPtrArray *
         }
     }
     if (rc < 0)
-        entry_fail(b, io, err);
-    entry_close(io, rd);
+        docs_zip_part_fail(b, io, err);
+    docs_zip_part_close(io, rd);
     return rc < 0 ? -1 : 0;
 }
 
@@ -330,11 +199,11 @@ static bool format_code_is_date(const char *code)
 
 static int read_styles(docs_book *b, xlsx *x, const char *path, minca_err *err)
 {
-    if (!path || locate(x, path) < 0)
+    if (!path || docs_zip_locate(&x->zip, path) < 0)
         return 0;
-    entry_io *io;
+    docs_zip_part *io;
     xmlTextReaderPtr rd;
-    if (entry_open(b, x, path, &io, &rd, err) != 0)
+    if (docs_zip_part_open(b, &x->zip, path, &io, &rd, err) != 0)
         return -1;
     GHashTable *custom = g_hash_table_new(g_direct_hash, g_direct_equal);   /* id -> is date */
     bool in_xfs = false;
@@ -367,19 +236,19 @@ static int read_styles(docs_book *b, xlsx *x, const char *path, minca_err *err)
         }
     }
     if (rc < 0)
-        entry_fail(b, io, err);
+        docs_zip_part_fail(b, io, err);
     g_hash_table_destroy(custom);
-    entry_close(io, rd);
+    docs_zip_part_close(io, rd);
     return rc < 0 ? -1 : 0;
 }
 
 static int read_shared_strings(docs_book *b, xlsx *x, const char *path, minca_err *err)
 {
-    if (!path || locate(x, path) < 0)
+    if (!path || docs_zip_locate(&x->zip, path) < 0)
         return 0;
-    entry_io *io;
+    docs_zip_part *io;
     xmlTextReaderPtr rd;
-    if (entry_open(b, x, path, &io, &rd, err) != 0)
+    if (docs_zip_part_open(b, &x->zip, path, &io, &rd, err) != 0)
         return -1;
     GString *cur = g_string_new(NULL);
     bool in_si = false, in_t = false;
@@ -432,9 +301,9 @@ static int read_shared_strings(docs_book *b, xlsx *x, const char *path, minca_er
         }
     }
     if (rc == -1)
-        entry_fail(b, io, err);
+        docs_zip_part_fail(b, io, err);
     g_string_free(cur, TRUE);
-    entry_close(io, rd);
+    docs_zip_part_close(io, rd);
     return rc < 0 ? -1 : 0;
 }
 
@@ -442,7 +311,7 @@ static int read_shared_strings(docs_book *b, xlsx *x, const char *path, minca_er
 
 static void sheet_close(xlsx *x)
 {
-    entry_close(x->io, x->rd);
+    docs_zip_part_close(x->io, x->rd);
     x->io = NULL;
     x->rd = NULL;
     g_array_set_size(x->hidden_cols, 0);
@@ -456,15 +325,15 @@ static void add_merge(docs_book *b, const char *ref);
  * (<sheetData>) is skipped as a subtree. */
 static int prescan_merges(docs_book *b, xlsx *x, const char *path, minca_err *err)
 {
-    zip_int64_t idx = locate(x, path);
+    zip_int64_t idx = docs_zip_locate(&x->zip, path);
     zip_stat_t st;
     zip_stat_init(&st);
-    if (idx < 0 || zip_stat_index(x->zip, (zip_uint64_t)idx, 0, &st) != 0 ||
+    if (idx < 0 || zip_stat_index(x->zip.zip, (zip_uint64_t)idx, 0, &st) != 0 ||
         !(st.valid & ZIP_STAT_SIZE) || st.size > (8u << 20))
         return 0;
-    entry_io *io;
+    docs_zip_part *io;
     xmlTextReaderPtr rd;
-    if (entry_open(b, x, path, &io, &rd, err) != 0)
+    if (docs_zip_part_open(b, &x->zip, path, &io, &rd, err) != 0)
         return -1;
     int rc;
     while ((rc = xmlTextReaderRead(rd)) == 1) {
@@ -485,7 +354,7 @@ static int prescan_merges(docs_book *b, xlsx *x, const char *path, minca_err *er
         }
     }
     /* A damaged sheet is reported by the streaming pass itself, with the row it reached. */
-    entry_close(io, rd);
+    docs_zip_part_close(io, rd);
     x->merges_known = rc == 0;
     if (!x->merges_known)
         g_array_set_size(b->merges, 0);
@@ -500,7 +369,7 @@ static int xlsx_sheet_open(docs_book *b, int sheet, minca_err *err)
     const char *path = g_ptr_array_index(x->sheet_paths, (guint)sheet);
     if (prescan_merges(b, x, path, err) != 0)
         return -1;
-    return entry_open(b, x, path, &x->io, &x->rd, err);
+    return docs_zip_part_open(b, &x->zip, path, &x->io, &x->rd, err);
 }
 
 static bool col_hidden(xlsx *x, int col)
@@ -699,7 +568,7 @@ static int xlsx_sheet_next(docs_book *b, minca_err *err)
         }
     }
     if (rc < 0)
-        return entry_fail(b, x->io, err);
+        return docs_zip_part_fail(b, x->io, err);
     x->sheet_done = true;
     if (in_row) {   /* document ended inside a row: truncated */
         return minca_err_set(err, "%s: sheet '%s' ends in the middle of row %ld", docs_book_label(b),
@@ -714,8 +583,7 @@ static void xlsx_close(docs_book *b)
     if (!x)
         return;
     sheet_close(x);
-    if (x->zip)
-        zip_discard(x->zip);
+    docs_zip_close(&x->zip);
     g_ptr_array_free(x->sheet_paths, TRUE);
     g_string_free(x->shared, TRUE);
     g_array_free(x->shared_off, TRUE);
@@ -730,11 +598,6 @@ const docs_reader_ops docs_xlsx_ops = { xlsx_sheet_open, xlsx_sheet_next, xlsx_c
 
 int docs_xlsx_open(const void *data, size_t len, docs_book *b, minca_err *err)
 {
-    static gsize xml_ready;
-    if (g_once_init_enter(&xml_ready)) {
-        xmlInitParser();   /* once, before any thread parses */
-        g_once_init_leave(&xml_ready, 1);
-    }
     xlsx *x = calloc(1, sizeof *x);
     x->sheet_paths = g_ptr_array_new_with_free_func(g_free);
     x->shared = g_string_new(NULL);
@@ -744,37 +607,8 @@ int docs_xlsx_open(const void *data, size_t len, docs_book *b, minca_err *err)
     x->val = g_string_sized_new(64);
     b->impl = x;
 
-    zip_error_t ze;
-    zip_error_init(&ze);
-    zip_source_t *src = zip_source_buffer_create(data, len, 0, &ze);
-    if (!src) {
-        minca_err_set(err, "%s: cannot read the ZIP container: %s", docs_book_label(b), zip_error_strerror(&ze));
-        zip_error_fini(&ze);
+    if (docs_zip_open(b, data, len, "XLSX workbook", &x->zip, err) != 0)
         return -1;
-    }
-    x->zip = zip_open_from_source(src, ZIP_RDONLY, &ze);
-    if (!x->zip) {
-        minca_err_set(err, "%s: not a readable XLSX workbook: the ZIP container is truncated or "
-                           "damaged (%s)", docs_book_label(b), zip_error_strerror(&ze));
-        zip_source_free(src);
-        zip_error_fini(&ze);
-        return -1;
-    }
-    zip_error_fini(&ze);
-
-    /* Declared sizes: total and the worst ratio, before reading anything. */
-    zip_int64_t n = zip_get_num_entries(x->zip, 0);
-    uint64_t total = 0;
-    for (zip_int64_t i = 0; i < n; i++) {
-        zip_stat_t st;
-        if (zip_stat_index(x->zip, (zip_uint64_t)i, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE))
-            total += st.size;
-    }
-    if (total > b->lim.max_uncompressed_bytes)
-        return minca_err_set(err, "%s: the workbook expands to %llu bytes, above the limit "
-                                  "(max_uncompressed_bytes = %llu)", docs_book_label(b),
-                             (unsigned long long)total,
-                             (unsigned long long)b->lim.max_uncompressed_bytes);
 
     GPtrArray *root_rels = NULL, *wb_rels = NULL;
     char *wb_path = NULL, *wb_dir = NULL, *wb_rels_path = NULL;
@@ -783,7 +617,7 @@ int docs_xlsx_open(const void *data, size_t len, docs_book *b, minca_err *err)
         goto done;
     const rel *office = rel_by_type(root_rels, "/officeDocument");
     wb_path = office ? resolve("", office->target) : g_strdup("xl/workbook.xml");
-    if (locate(x, wb_path) < 0) {
+    if (docs_zip_locate(&x->zip, wb_path) < 0) {
         minca_err_set(err, "%s: a ZIP archive without a workbook part: not an XLSX workbook", docs_book_label(b));
         goto done;
     }

@@ -148,6 +148,7 @@ static int insert_case(PGconn *c, const store_insurer *ins, const intake_analysi
         .coverage = a->coverage,
         .payment_terms = a->payment_terms,
         .uso = a->uso,
+        .uso_stated = a->uso_raw,
         .validity_start = a->vigencia_start,
         .validity_end = a->vigencia_end,
         .preanalysis_status = a->n_missing ? "incomplete" : "complete",

@@ -117,7 +117,7 @@ static int store_item(PGconn *c, const store_source *src, const intake_poll_targ
                       long long *job_id, minca_err *err)
 {
     *job_id = 0;
-    char sha[65], key[128];
+    char sha[65];
     const char *ext_id = it->source_id ? it->source_id : it->origin;
     if (store_blob_put(c, it->data, it->len, sha, err) < 0)
         return -1;
@@ -125,12 +125,9 @@ static int store_item(PGconn *c, const store_source *src, const intake_poll_targ
     if (claimed < 0)
         return -1;
     if (claimed) {
-        snprintf(key, sizeof key, "%lld:%s", src->insurer_id, sha);
-        json_t *payload = json_pack("{s:s, s:s?, s:s, s:s, s:s?}", "sha256", sha, "origin", it->origin, "source",
-                                    it->source, "source_name", t->name, "source_id", it->source_id);
-        queue_enqueue_opts o = {.insurer_id = src->insurer_id, .idempotency_key = key, .batch_id = t->batch_id};
-        int rc = queue_enqueue(c, STEP_INGEST, payload, &o, job_id, err);
-        json_decref(payload);
+        steps_ingest_job job = {.sha256 = sha, .origin = it->origin, .source = it->source, .source_name = t->name,
+                                .source_id = it->source_id};
+        int rc = steps_enqueue_ingest(c, src->insurer_id, &job, t->batch_id, false, job_id, err);
         if (rc < 0 || (*job_id && store_source_stored(c, src->id, ext_id, *job_id, err) < 0))
             return -1;
     }

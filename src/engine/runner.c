@@ -1,12 +1,12 @@
 /* The job-running thread pool. */
 #include "minca/config.h"
 #include "minca/engine_run.h"
-#include "minca/steps.h"
 #include "minca/store_jobs.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,15 +35,69 @@ struct engine {
     pthread_t keeper;
     atomic_bool stop;
     atomic_long done, failed, dead;
-    char kinds[1024];   /* the job kinds of opts.handlers as a PostgreSQL array literal */
+    char kinds[1024];   /* the job kinds of opts.kinds as a PostgreSQL array literal */
+    char batch_id[128]; /* opts.batch_id copied ("" when none) */
 };
 
-static engine_handler_fn handler_for(const engine *e, const char *kind)
+static const engine_kind *kind_named(const engine *e, const char *name)
 {
-    for (const engine_handler *const *h = e->opts.handlers; *h; h++)
-        if (strcmp((*h)->kind, kind) == 0)
-            return (*h)->run;
+    for (const engine_kind *const *k = e->opts.kinds; *k; k++)
+        if (strcmp((*k)->name, name) == 0)
+            return *k;
     return NULL;
+}
+
+/* ---- payloads ----------------------------------------------------------------------------- */
+
+json_t *engine_payload_pack(const engine_kind *kind, const void *payload)
+{
+    if (!payload)
+        return NULL;
+    json_t *o = json_object();
+    for (const engine_field *f = kind->fields; f && f->name; f++) {
+        const char *at = (const char *)payload + f->offset;
+        if (f->type == ENGINE_FIELD_TEXT) {
+            const char *v = *(const char *const *)(const void *)at;
+            if (v)
+                json_object_set_new(o, f->name, json_string(v));
+        } else {
+            long long v = *(const long long *)(const void *)at;
+            if (v || f->required)
+                json_object_set_new(o, f->name, json_integer((json_int_t)v));
+        }
+    }
+    return o;
+}
+
+int engine_payload_unpack(const engine_kind *kind, json_t *json, void *out, minca_err *err)
+{
+    memset(out, 0, kind->payload_size);
+    for (const engine_field *f = kind->fields; f && f->name; f++) {
+        json_t *v = json_object_get(json, f->name);
+        char *at = (char *)out + f->offset;
+        if (!v || json_is_null(v)) {
+            if (f->required)
+                return minca_err_set(err, "%s job without %s in its payload", kind->name, f->name);
+            continue;
+        }
+        if (f->type == ENGINE_FIELD_TEXT && json_is_string(v))
+            *(const char **)(void *)at = json_string_value(v);
+        else if (f->type == ENGINE_FIELD_INT && json_is_integer(v))
+            *(long long *)(void *)at = (long long)json_integer_value(v);
+        else
+            return minca_err_set(err, "%s job: %s in its payload is not a %s", kind->name, f->name,
+                                 f->type == ENGINE_FIELD_TEXT ? "string" : "whole number");
+    }
+    return 0;
+}
+
+int engine_enqueue(PGconn *c, const engine_kind *kind, const void *payload, const queue_enqueue_opts *o,
+                   long long *job_id, minca_err *err)
+{
+    json_t *json = engine_payload_pack(kind, payload);
+    int rc = queue_enqueue(c, kind->name, json, o, job_id, err);
+    json_decref(json);
+    return rc;
 }
 
 static void sleep_ms(long ms)
@@ -111,15 +165,16 @@ static void ensure_redis(worker_thread *w)
     }
 }
 
-int engine_followup(engine_ctx *ctx, const char *kind, json_t *payload, const char *key, minca_err *err)
+int engine_followup(engine_ctx *ctx, const engine_kind *kind, const void *payload, const char *key, minca_err *err)
 {
+    /* The batch comes from the parent's row: a batch that took the parent over gets it too. */
     queue_enqueue_opts o = {
         .insurer_id = ctx->job->insurer_id,
         .idempotency_key = key,
-        .batch_id = ctx->job->batch_id[0] ? ctx->job->batch_id : NULL,
+        .parent_id = ctx->job->id,
     };
     long long id = 0;
-    if (queue_enqueue(ctx->pg, kind, payload, &o, &id, err) < 0)
+    if (engine_enqueue(ctx->pg, kind, payload, &o, &id, err) < 0)
         return -1;
     if (id && ctx->n_followups < (int)(sizeof ctx->followups / sizeof ctx->followups[0]))
         ctx->followups[ctx->n_followups++] = id;
@@ -144,44 +199,83 @@ static void publish_event(worker_thread *w, const queue_job *job, bool ok, const
     json_decref(msg);
 }
 
+/* Runs the kind's handler in a transaction that also marks the job done (or parks it). */
+static int run_handler(worker_thread *w, const engine_kind *kind, engine_ctx *ctx, minca_err *err)
+{
+    _Alignas(max_align_t) unsigned char payload[ENGINE_PAYLOAD_MAX];
+    if (kind->payload_size > sizeof payload) {
+        minca_err_set(err, "%s job: its payload struct is larger than ENGINE_PAYLOAD_MAX", kind->name);
+        return ENGINE_FAILED_PERMANENT;
+    }
+    if (engine_payload_unpack(kind, ctx->job->payload, payload, err) < 0)
+        return ENGINE_FAILED_PERMANENT;
+    if (store_begin(w->pg, err) < 0)
+        return ENGINE_FAILED;
+    int rc = kind->run(ctx, payload, err);
+    if (rc == ENGINE_WAIT && !ctx->wait_for[0])
+        rc = minca_err_set(err, "%s job: its handler asked to wait without saying for what", kind->name);
+    if (rc == ENGINE_WAIT && queue_job_wait(w->pg, ctx->job, w->name, ctx->wait_for, err) < 0)
+        rc = ENGINE_FAILED;
+    else if (rc == ENGINE_DONE && queue_job_done(w->pg, ctx->job, w->name, ctx->event, err) < 0)
+        rc = ENGINE_FAILED;
+    if ((rc == ENGINE_DONE || rc == ENGINE_WAIT) && store_commit(w->pg, err) < 0)
+        rc = ENGINE_FAILED;
+    if (rc < 0)
+        store_rollback(w->pg);
+    return rc;
+}
+
+/* A failed job: retried or dead by its retry class; the kind's hook runs on a dead one. */
+static void job_failed(worker_thread *w, const engine_kind *kind, const queue_job *job, bool permanent,
+                       const char *error)
+{
+    engine *e = w->eng;
+    bool connected = PQstatus(w->pg) == CONNECTION_OK;
+    permanent = permanent || !kind || kind->retry == ENGINE_RETRY_PERMANENT;
+    log_warn("%s: job %lld (%s) attempt %d/%d failed%s: %s", w->name, job->id, job->kind, job->attempts,
+             job->max_attempts, permanent ? " for good" : "", error);
+    minca_err ferr = {0};
+    int dead = connected ? queue_job_failed(w->pg, job, w->name, error, permanent, &ferr)
+                         : (permanent || job->attempts >= job->max_attempts);
+    if (dead < 0) {
+        log_error("%s: cannot record the failure of job %lld: %s", w->name, job->id, ferr.msg);
+        dead = permanent || job->attempts >= job->max_attempts;
+    }
+    if (!dead) {
+        atomic_fetch_add(&e->failed, 1);
+        return;
+    }
+    atomic_fetch_add(&e->dead, 1);
+    if (!connected || !kind || !kind->on_dead)
+        return;
+    _Alignas(max_align_t) unsigned char payload[ENGINE_PAYLOAD_MAX];
+    minca_err perr = {0};
+    if (kind->payload_size <= sizeof payload && engine_payload_unpack(kind, job->payload, payload, &perr) == 0)
+        kind->on_dead(w->pg, job, payload, error);
+}
+
 static void run_job(worker_thread *w, queue_job *job, const char *stream_entry)
 {
     engine *e = w->eng;
     engine_ctx ctx = {.eng = e, .pg = w->pg, .redis = w->redis, .worker = w->name, .job = job};
     minca_err err = {0};
-    engine_handler_fn fn = handler_for(e, job->kind);
-    int rc = -1;
+    const engine_kind *kind = kind_named(e, job->kind);
     json_t *cid = json_object_get(job->payload, "case_id"), *mid = json_object_get(job->payload, "message_id");
     log_set_ids(job->id, json_is_integer(cid) ? (long long)json_integer_value(cid) : 0,
                 json_is_integer(mid) ? (long long)json_integer_value(mid) : 0);
-    if (!fn) {
+    int rc = ENGINE_FAILED_PERMANENT;
+    if (!kind)
         minca_err_set(&err, "no handler for job kind '%s'", job->kind);
-    } else if (store_begin(w->pg, &err) == 0) {
-        rc = fn(&ctx, &err);
-        if (rc == 0)
-            rc = queue_job_done(w->pg, job, w->name, ctx.event, &err);
-        if (rc == 0)
-            rc = store_commit(w->pg, &err);
-        if (rc < 0)
-            store_rollback(w->pg);
-    }
-    if (rc == 0) {
+    else
+        rc = run_handler(w, kind, &ctx, &err);
+    if (rc == ENGINE_DONE) {
         queue_dispatch(w->redis, ctx.followups, ctx.n_followups);
         atomic_fetch_add(&e->done, 1);
         publish_event(w, job, true, NULL, ctx.event);
+    } else if (rc == ENGINE_WAIT) {
+        log_info("%s: job %lld (%s) waits for the %s", w->name, job->id, job->kind, ctx.wait_for);
     } else {
-        log_warn("%s: job %lld (%s) attempt %d/%d failed: %s", w->name, job->id, job->kind, job->attempts,
-                 job->max_attempts, err.msg);
-        minca_err ferr = {0};
-        if (PQstatus(w->pg) == CONNECTION_OK && queue_job_failed(w->pg, job, w->name, err.msg, &ferr) < 0)
-            log_error("%s: cannot record the failure of job %lld: %s", w->name, job->id, ferr.msg);
-        if (job->attempts >= job->max_attempts) {
-            atomic_fetch_add(&e->dead, 1);
-            if (PQstatus(w->pg) == CONNECTION_OK)
-                steps_job_dead(w->pg, job, err.msg);
-        } else {
-            atomic_fetch_add(&e->failed, 1);
-        }
+        job_failed(w, kind, job, rc == ENGINE_FAILED_PERMANENT, err.msg);
         publish_event(w, job, false, err.msg, ctx.event);
     }
     json_decref(ctx.event);
@@ -248,7 +342,8 @@ static void *worker_main(void *arg)
         queue_job job;
         int claimed = 0;
         minca_err err = {0};
-        long long id = read_stream(w, 500, entry, sizeof entry);
+        /* An engine of one batch leaves the shared stream's wake-ups to the workers. */
+        long long id = e->batch_id[0] ? 0 : read_stream(w, 500, entry, sizeof entry);
         if (atomic_load(&e->stop))
             break;
         if (id > 0) {
@@ -260,10 +355,11 @@ static void *worker_main(void *arg)
                     freeReplyObject(r);
             }
         } else {
-            claimed = queue_claim_next(w->pg, w->name, lease, e->kinds, &job, &err);
+            claimed = queue_claim_next(w->pg, w->name, lease, e->kinds, e->batch_id[0] ? e->batch_id : NULL, &job,
+                                       &err);
             entry[0] = '\0';
-            if (claimed == 0 && !w->redis)
-                sleep_ms(300);
+            if (claimed == 0 && (!w->redis || e->batch_id[0]))
+                sleep_ms(e->batch_id[0] ? 100 : 300);
         }
         if (claimed < 0) {
             log_warn("%s: claim failed: %s", w->name, err.msg);
@@ -333,7 +429,7 @@ static int register_worker(engine *e, minca_err *err)
 
 engine *engine_start(const engine_opts *o, minca_err *err)
 {
-    if (!o || !o->handlers || !o->handlers[0]) {
+    if (!o || !o->kinds || !o->kinds[0]) {
         minca_err_set(err, "the engine was given no job kinds to run");
         return NULL;
     }
@@ -350,10 +446,12 @@ engine *engine_start(const engine_opts *o, minca_err *err)
     snprintf(e->name, sizeof e->name, "%s%s%s:%d", e->opts.name ? e->opts.name : "", e->opts.name ? "@" : "",
              host, (int)getpid());
     e->n_threads = e->opts.threads;
+    snprintf(e->batch_id, sizeof e->batch_id, "%s", e->opts.batch_id ? e->opts.batch_id : "");
+    e->opts.batch_id = NULL;   /* borrowed: the copy is used */
     size_t used = (size_t)snprintf(e->kinds, sizeof e->kinds, "{");
-    for (const engine_handler *const *h = e->opts.handlers; *h && used < sizeof e->kinds; h++)
-        used += (size_t)snprintf(e->kinds + used, sizeof e->kinds - used, "%s%s", h == e->opts.handlers ? "" : ",",
-                                 (*h)->kind);
+    for (const engine_kind *const *k = e->opts.kinds; *k && used < sizeof e->kinds; k++)
+        used += (size_t)snprintf(e->kinds + used, sizeof e->kinds - used, "%s%s", k == e->opts.kinds ? "" : ",",
+                                 (*k)->name);
     if (used < sizeof e->kinds)
         snprintf(e->kinds + used, sizeof e->kinds - used, "}");
     if (register_worker(e, err) < 0) {

@@ -10,9 +10,11 @@
 #include "minca/steps.h"
 #include "minca/store_case_flow.h"
 #include "minca/store_catalog.h"
+#include "minca/store_jobs.h"
 #include "minca/store_vehicle.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,41 +22,47 @@
 
 /* ---- ingest --------------------------------------------------------------------------- */
 
-static int step_ingest(engine_ctx *ctx, minca_err *err)
+static int step_ingest(engine_ctx *ctx, const void *payload, minca_err *err)
 {
-    json_t *p = ctx->job->payload;
-    const char *sha = json_string_value(json_object_get(p, "sha256"));
-    const char *origin = json_string_value(json_object_get(p, "origin"));
-    const char *source = json_string_value(json_object_get(p, "source"));
-    const char *source_name = json_string_value(json_object_get(p, "source_name"));
-    const char *source_id = json_string_value(json_object_get(p, "source_id"));
-    if (!sha)
-        return minca_err_set(err, "ingest job without sha256");
+    const steps_ingest_job *p = payload;
     char *data = NULL;
     size_t len = 0;
-    if (store_blob_get(ctx->pg, sha, &data, &len, err) < 0)
-        return -1;
+    if (store_blob_get(ctx->pg, p->sha256, &data, &len, err) < 0)
+        return ENGINE_FAILED;
     store_insurer ins = {.id = ctx->job->insurer_id};
     engine_ingest_result res;
-    int rc = engine_ingest(ctx->pg, &ins, source ? source : "eml", source_name,
-                           source_id ? source_id : origin ? origin : sha, data, len, &res, err);
+    int rc = engine_ingest(ctx->pg, &ins, p->source ? p->source : "eml", p->source_name,
+                           p->source_id ? p->source_id : p->origin ? p->origin : p->sha256, data, len, &res, err);
     free(data);
     if (rc < 0)
-        return -1;
+        return ENGINE_FAILED;
     if (res.case_id) {
         char key[64];
         snprintf(key, sizeof key, "case:%lld", res.case_id);
-        json_t *next = json_pack("{s:I}", "case_id", (json_int_t)res.case_id);
-        rc = engine_followup(ctx, STEP_EXTRACT, next, key, err);
-        json_decref(next);
+        rc = engine_followup(ctx, &steps_extract, &(steps_case_job){.case_id = res.case_id}, key, err);
     }
-    ctx->event = json_pack("{s:s?, s:s, s:b, s:b, s:b, s:s?, s:I, s:s?, s:I}", "origin", origin, "outcome",
+    ctx->event = json_pack("{s:s?, s:s, s:b, s:b, s:b, s:s?, s:I, s:s?, s:I}", "origin", p->origin, "outcome",
                            res.parse_failed ? "error" : res.duplicate ? "duplicate" : res.cot[0] ? "case" : "no_case",
                            "duplicate", res.duplicate, "message_id_reused", res.message_id_reused,
                            "parse_failed", res.parse_failed,
                            "cot", res.cot[0] ? res.cot : NULL, "case_id", (json_int_t)res.case_id,
                            "error", res.parse_failed ? res.error : NULL, "message_id", (json_int_t)res.message_id);
     return rc;
+}
+
+void steps_ingest_key(long long insurer_id, const char *sha256, char key[96])
+{
+    snprintf(key, 96, "%lld:%s", insurer_id, sha256);
+}
+
+int steps_enqueue_ingest(PGconn *c, long long insurer_id, const steps_ingest_job *job, const char *batch_id,
+                         bool revive_dead, long long *job_id, minca_err *err)
+{
+    char key[96];
+    steps_ingest_key(insurer_id, job->sha256, key);
+    queue_enqueue_opts o = {.insurer_id = insurer_id, .idempotency_key = key, .batch_id = batch_id,
+                             .revive_dead = revive_dead};
+    return engine_enqueue(c, &steps_ingest, job, &o, job_id, err);
 }
 
 /* ---- codify --------------------------------------------------------------------------- */
@@ -79,16 +87,18 @@ static void index_release(cached_index *ci)
     }
 }
 
-/* The index of the insurer's active catalog, rebuilt when a new version was imported. */
-static cached_index *index_acquire(PGconn *c, long long insurer_id, minca_err *err)
+/* The index of the insurer's active catalog, rebuilt when a new version was imported. NULL
+ * with *missing set when the insurer has no active catalog (err untouched), NULL alone on an
+ * error. */
+static cached_index *index_acquire(PGconn *c, long long insurer_id, bool *missing, minca_err *err)
 {
     long long version = 0;
+    *missing = false;
     int found = store_catalog_active_version(c, insurer_id, &version, err);
     if (found < 0)
         return NULL;
     if (!found) {
-        minca_err_set(err, "the insurer has no active catalog; import one with "
-                           "'minca catalog import --insurer <slug> FILE'");
+        *missing = true;
         return NULL;
     }
     pthread_mutex_lock(&index_lock);
@@ -148,17 +158,49 @@ json_t *steps_candidates_json(const codify_result *res)
  * its own lease and transaction) instead of one that holds thousands of rows at once. */
 #define CODIFY_CHUNK 500
 
-static int step_codify(engine_ctx *ctx, minca_err *err)
+/* No active catalog: the job waits for one (the import wakes it). The check is made again
+ * under the wait lock, held until the park commits, so an import cannot slip in between. 1:
+ * parked (ENGINE_WAIT to return), 0: a catalog arrived meanwhile, -1: error. */
+static int codify_wait_for_catalog(engine_ctx *ctx, long long case_id, minca_err *err)
 {
-    json_int_t case_id = json_integer_value(json_object_get(ctx->job->payload, "case_id"));
+    store_jobs_catalog_condition(ctx->job->insurer_id, ctx->wait_for);
+    long long version = 0;
+    if (store_jobs_wait_lock(ctx->pg, ctx->wait_for, err) < 0)
+        return -1;
+    int found = store_catalog_active_version(ctx->pg, ctx->job->insurer_id, &version, err);
+    if (found != 0) {
+        ctx->wait_for[0] = '\0';
+        return found < 0 ? -1 : 0;
+    }
+    if (store_case_waiting(ctx->pg, case_id, "waiting for the insurer's catalog: import one with "
+                                                 "'minca catalog import --insurer <slug> FILE'", err) < 0)
+        return -1;
+    ctx->event = json_pack("{s:I, s:s}", "case_id", (json_int_t)case_id, "waiting_for", ctx->wait_for);
+    return 1;
+}
+
+static int step_codify(engine_ctx *ctx, const void *payload, minca_err *err)
+{
+    long long case_id = ((const steps_case_job *)payload)->case_id;
     store_codify_rows rows;
     if (store_vehicle_unmatched(ctx->pg, case_id, CODIFY_CHUNK, &rows, err) < 0)
-        return -1;
+        return ENGINE_FAILED;
     int rc = 0;
     cached_index *ci = NULL;
     codify_corrections *corr = NULL;
     if (rows.n > 0) {
-        ci = index_acquire(ctx->pg, ctx->job->insurer_id, err);
+        bool missing = false;
+        ci = index_acquire(ctx->pg, ctx->job->insurer_id, &missing, err);
+        if (missing) {
+            int parked = codify_wait_for_catalog(ctx, case_id, err);
+            if (parked != 0) {
+                store_codify_rows_clear(&rows);
+                return parked > 0 ? ENGINE_WAIT : ENGINE_FAILED;
+            }
+            ci = index_acquire(ctx->pg, ctx->job->insurer_id, &missing, err);
+            if (missing)
+                minca_err_set(err, "the insurer's catalog went away while codifying");
+        }
         corr = ci ? catalog_corrections(ctx->pg, ctx->job->insurer_id, err) : NULL;
         if (!ci || !corr)
             rc = -1;
@@ -240,10 +282,8 @@ static int step_codify(engine_ctx *ctx, minca_err *err)
         /* More rows may wait: the next chunk is its own job (keyed by this one, so a retry of
          * this job does not enqueue it twice). The status is settled by the last chunk. */
         char key[96];
-        snprintf(key, sizeof key, "case:%lld:codify-after:%lld", (long long)case_id, ctx->job->id);
-        json_t *next = json_pack("{s:I}", "case_id", case_id);
-        rc = engine_followup(ctx, STEP_CODIFY, next, key, err);
-        json_decref(next);
+        snprintf(key, sizeof key, "case:%lld:codify-after:%lld", case_id, ctx->job->id);
+        rc = engine_followup(ctx, &steps_codify, &(steps_case_job){.case_id = case_id}, key, err);
         if (rc == 0)
             rc = store_case_codify_progress(ctx->pg, case_id, err);
         return rc;
@@ -258,12 +298,11 @@ int steps_update_case_status(PGconn *c, long long case_id, minca_err *err)
     return store_case_settle_status(c, case_id, err);
 }
 
-void steps_job_dead(PGconn *c, const queue_job *job, const char *error)
+/* A job of a case ended dead: the case shows status error with the reason, so it does not
+ * sit in an intermediate status (retrying the job runs the step again). */
+static void case_step_dead(PGconn *c, const queue_job *job, const void *payload, const char *error)
 {
-    json_t *case_id = json_object_get(job->payload, "case_id");
-    if (!json_is_integer(case_id))
-        return;
-    long long cid = json_integer_value(case_id);
+    long long cid = ((const steps_case_job *)payload)->case_id;
     char reason[1200];
     snprintf(reason, sizeof reason, "the %s step failed after %d attempts: %s (minca jobs retry %lld)", job->kind,
              job->attempts, error ? error : "?", job->id);
@@ -274,28 +313,55 @@ void steps_job_dead(PGconn *c, const queue_job *job, const char *error)
 
 /* ---- probe: diagnostics for operators (minca jobs probe) ----------------------------- */
 
-static int step_probe(engine_ctx *ctx, minca_err *err)
+static int step_probe(engine_ctx *ctx, const void *payload, minca_err *err)
 {
-    json_t *p = ctx->job->payload;
-    json_int_t sleep_ms = json_integer_value(json_object_get(p, "sleep_ms"));
-    if (sleep_ms > 0)
-        usleep((useconds_t)(sleep_ms > 60000 ? 60000 : sleep_ms) * 1000);
-    const char *fail = json_string_value(json_object_get(p, "fail"));
-    if (fail)
-        return minca_err_set(err, "probe failure requested: %s", fail);
-    return 0;
+    (void)ctx;
+    const steps_probe_job *p = payload;
+    if (p->sleep_ms > 0)
+        usleep((useconds_t)(p->sleep_ms > 60000 ? 60000 : p->sleep_ms) * 1000);
+    if (p->fail) {
+        minca_err_set(err, "probe failure requested: %s", p->fail);
+        return p->permanent ? ENGINE_FAILED_PERMANENT : ENGINE_FAILED;
+    }
+    return ENGINE_DONE;
 }
 
 /* ---- the table of job kinds ------------------------------------------------------------ */
 
-static const engine_handler step_ingest_entry = {STEP_INGEST, step_ingest};
-static const engine_handler step_codify_entry = {STEP_CODIFY, step_codify};
-static const engine_handler step_probe_entry = {STEP_PROBE, step_probe};
+#define FIELD(type, member, kind, required) {#member, ENGINE_FIELD_##kind, offsetof(type, member), required}
 
-const engine_handler *const steps_handlers[] = {
-    &step_ingest_entry,
-    &step_codify_entry,
-    &step_probe_entry,
-    &steps_extract_entry,
+static const engine_field ingest_fields[] = {
+    FIELD(steps_ingest_job, sha256, TEXT, true),
+    FIELD(steps_ingest_job, origin, TEXT, false),
+    FIELD(steps_ingest_job, source, TEXT, false),
+    FIELD(steps_ingest_job, source_name, TEXT, false),
+    FIELD(steps_ingest_job, source_id, TEXT, false),
+    {0},
+};
+static const engine_field case_fields[] = {
+    FIELD(steps_case_job, case_id, INT, true),
+    {0},
+};
+static const engine_field probe_fields[] = {
+    FIELD(steps_probe_job, sleep_ms, INT, false),
+    FIELD(steps_probe_job, fail, TEXT, false),
+    FIELD(steps_probe_job, permanent, INT, false),
+    {0},
+};
+
+const engine_kind steps_ingest = {"ingest", step_ingest, sizeof(steps_ingest_job), ingest_fields,
+                                  ENGINE_RETRY_TRANSIENT, NULL};
+const engine_kind steps_extract = {"extract", steps_extract_run, sizeof(steps_case_job), case_fields,
+                                   ENGINE_RETRY_TRANSIENT, case_step_dead};
+const engine_kind steps_codify = {"codify", step_codify, sizeof(steps_case_job), case_fields,
+                                  ENGINE_RETRY_TRANSIENT, case_step_dead};
+const engine_kind steps_probe = {"probe", step_probe, sizeof(steps_probe_job), probe_fields,
+                                 ENGINE_RETRY_TRANSIENT, NULL};
+
+const engine_kind *const steps_kinds[] = {
+    &steps_ingest,
+    &steps_extract,
+    &steps_codify,
+    &steps_probe,
     NULL,
 };

@@ -375,15 +375,17 @@ static int extract_body_tables(engine_ctx *ctx, long long case_id, const char *h
     return rc;
 }
 
-static int step_extract(engine_ctx *ctx, minca_err *err)
+int steps_extract_run(engine_ctx *ctx, const void *payload, minca_err *err)
 {
-    long long case_id = json_integer_value(json_object_get(ctx->job->payload, "case_id"));
+    long long case_id = ((const steps_case_job *)payload)->case_id;
     store_case_source k;
     int found = store_case_source_get(ctx->pg, case_id, &k, err);
     if (found < 0)
-        return -1;
-    if (!found)
-        return minca_err_set(err, "case %lld not found", case_id);
+        return ENGINE_FAILED;
+    if (!found) {
+        minca_err_set(err, "case %lld not found", case_id);
+        return ENGINE_FAILED_PERMANENT;
+    }
     /* The case row lock orders this extraction with a concurrent re-run of the case. */
     if (store_case_lock(ctx->pg, case_id, err) < 0) {
         store_case_source_clear(&k);
@@ -416,9 +418,7 @@ static int step_extract(engine_ctx *ctx, minca_err *err)
             char key[64];
             /* Keyed by this job: a re-run (new extract job) codifies again, a retry does not. */
             snprintf(key, sizeof key, "case:%lld:after:%lld", case_id, ctx->job->id);
-            json_t *next = json_pack("{s:I}", "case_id", (json_int_t)case_id);
-            rc = engine_followup(ctx, STEP_CODIFY, next, key, err);
-            json_decref(next);
+            rc = engine_followup(ctx, &steps_codify, &(steps_case_job){.case_id = case_id}, key, err);
         }
     }
     ctx->event = json_pack("{s:I, s:i, s:i, s:i}", "case_id", (json_int_t)case_id, "rows", t.rows, "files", t.files,
@@ -429,5 +429,3 @@ static int step_extract(engine_ctx *ctx, minca_err *err)
     store_case_source_clear(&k);
     return rc;
 }
-
-const engine_handler steps_extract_entry = {STEP_EXTRACT, step_extract};

@@ -175,7 +175,7 @@ int export_write_file(const char *path, const void *data, size_t len, minca_err 
     char *tmp = core_strdup_printf("%s.XXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        minca_err_set(err, "cannot write %s: %s", path, strerror(errno));
+        minca_err_set(err, "cannot write %s: %s (%s)", path, strerror(errno), core_errno_name(errno));
         free(tmp);
         return -1;
     }
@@ -186,7 +186,7 @@ int export_write_file(const char *path, const void *data, size_t len, minca_err 
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            minca_err_set(err, "cannot write %s: %s", path, strerror(errno));
+            minca_err_set(err, "cannot write %s: %s (%s)", path, strerror(errno), core_errno_name(errno));
             close(fd);
             unlink(tmp);
             free(tmp);
@@ -197,7 +197,7 @@ int export_write_file(const char *path, const void *data, size_t len, minca_err 
     }
     fchmod(fd, 0644);
     if (close(fd) != 0 || rename(tmp, path) != 0) {
-        minca_err_set(err, "cannot write %s: %s", path, strerror(errno));
+        minca_err_set(err, "cannot write %s: %s (%s)", path, strerror(errno), core_errno_name(errno));
         unlink(tmp);
         free(tmp);
         return -1;

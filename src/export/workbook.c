@@ -1025,10 +1025,17 @@ int export_case_write_with(const export_case *c, const export_template *tpl,
         minca_err_set(err, "case %s: cannot write a cell: %s", c->cot, lxw_strerror(w.lxw_status));
         goto done;
     }
+    errno = 0;
     lxw_error e = workbook_close(w.wb);
+    int close_errno = errno;
     w.wb = NULL;
     if (e != LXW_NO_ERROR) {
-        minca_err_set(err, "case %s: cannot write the workbook: %s", c->cot, lxw_strerror(e));
+        /* A full disk shows only in errno (libxlsxwriter's text is generic). */
+        if (close_errno)
+            minca_err_set(err, "case %s: cannot write the workbook: %s: %s (%s)", c->cot, lxw_strerror(e),
+                          strerror(close_errno), core_errno_name(close_errno));
+        else
+            minca_err_set(err, "case %s: cannot write the workbook: %s", c->cot, lxw_strerror(e));
         goto done;
     }
     char *bytes = NULL;
@@ -1039,7 +1046,7 @@ int export_case_write_with(const export_case *c, const export_template *tpl,
     if (out_path) {
         chmod(scratch, 0644);
         if (rename(scratch, out_path) != 0) {
-            minca_err_set(err, "cannot write %s: %s", out_path, strerror(errno));
+            minca_err_set(err, "cannot write %s: %s (%s)", out_path, strerror(errno), core_errno_name(errno));
             goto done;
         }
         free(scratch);

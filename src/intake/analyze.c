@@ -304,6 +304,7 @@ typedef struct uso_vocab {
     GPtrArray *phrases;   /* folded phrase (char*) */
     GPtrArray *uses;      /* its use, same index */
     GPtrArray *labels;    /* folded words */
+    GPtrArray *not_labels;   /* folded words: a label holding one is about something else */
     GPtrArray *cues;      /* folded words */
 } uso_vocab;
 
@@ -331,6 +332,8 @@ static void uso_vocab_parse(uso_vocab *v, const char *text)
             g_ptr_array_add(v->uses, g_strdup(g_strstrip(eq + 1)));
         } else if (g_str_has_prefix(line, "label ")) {
             g_ptr_array_add(v->labels, fold_plain(line + 6));
+        } else if (g_str_has_prefix(line, "notlabel ")) {
+            g_ptr_array_add(v->not_labels, fold_plain(line + 9));
         } else if (g_str_has_prefix(line, "cue ")) {
             g_ptr_array_add(v->cues, fold_plain(line + 4));
         }
@@ -345,6 +348,7 @@ static gpointer uso_vocab_load(gpointer unused)
     v->phrases = g_ptr_array_new();
     v->uses = g_ptr_array_new();
     v->labels = g_ptr_array_new();
+    v->not_labels = g_ptr_array_new();
     v->cues = g_ptr_array_new();
     const minca_config *cfg = config_get();
     char *path = g_build_filename(cfg && cfg->data_dir ? cfg->data_dir : "data", "intake", "uso.txt", NULL);
@@ -419,7 +423,7 @@ static int uso_count(const char *fold)
 
 static bool uso_label(const char *lab)
 {
-    return has_any_word(lab, uso_vocab_get()->labels);
+    return has_any_word(lab, uso_vocab_get()->labels) && !has_any_word(lab, uso_vocab_get()->not_labels);
 }
 
 /* ------------------------------------------------------------------ dates --- */
@@ -1043,6 +1047,20 @@ static bool find_vigencia(const section *s, bool labelled, intake_analysis *a)
     return false;
 }
 
+/* The stated use in the broker's words, kept whether or not the vocabulary knows them: a
+ * stated use is never dropped. */
+static void keep_uso_words(intake_analysis *a, const char *orig, const char *use)
+{
+    size_t n = strlen(orig);
+    char *w = g_strstrip(g_utf8_make_valid(orig, (gssize)(n > 200 ? 200 : n)));
+    if (*w && !a->uso_raw) {
+        a->uso_raw = strdup(w);
+        if (!use)
+            note(a, "use stated as \"%s\": no use of the vocabulary fits; kept as written", w);
+    }
+    g_free(w);
+}
+
 static bool find_uso(const section *s, bool labelled, intake_analysis *a, bool *ambiguous)
 {
     char lab[96];
@@ -1053,6 +1071,7 @@ static bool find_uso(const section *s, bool labelled, intake_analysis *a, bool *
         if (labelled) {
             if (split_label(l, lab, sizeof lab, &vs) && uso_label(lab)) {
                 const char *u = norm_uso(l->fold + vs);
+                keep_uso_words(a, l->orig + l->off[vs], u);
                 if (u && uso_count(l->fold + vs) > 1) {
                     *ambiguous = true;
                     note(a, "several uses stated (\"%s\"); uso left empty", l->orig + l->off[vs]);
@@ -1335,7 +1354,7 @@ void intake_analysis_free(intake_analysis *a)
         return;
     free(a->client_name); free(a->rfc); free(a->rfc_raw);
     free(a->contact_name); free(a->contact_phone); free(a->contact_email);
-    free(a->coverage_raw); free(a->payment_terms_raw);
+    free(a->coverage_raw); free(a->payment_terms_raw); free(a->uso_raw);
     free(a->vigencia_start); free(a->vigencia_end);
     free(a->loss_history);
     intake_strv_free(a->missing, a->n_missing);
@@ -1368,6 +1387,7 @@ json_t *intake_analysis_to_json(const intake_analysis *a)
     json_object_set_new(o, "vigencia_end", js(a->vigencia_end));
     json_object_set_new(o, "vigencia_end_implicit", json_boolean(a->vigencia_end_implicit));
     json_object_set_new(o, "uso", js(a->uso));
+    json_object_set_new(o, "uso_raw", js(a->uso_raw));
     json_object_set_new(o, "loss_history", js(a->loss_history));
     json_object_set_new(o, "has_vehicle_source", json_boolean(a->has_vehicle_source));
     json_object_set_new(o, "missing", intake_json_strv(a->missing, a->n_missing));

@@ -325,6 +325,41 @@ static int value_guess(const colstats *st, double *conf, char *reason, size_t rl
     return PF_NONE;
 }
 
+int pf_auto_header_known(const char *header, void *unused)
+{
+    (void)unused;
+    double conf;
+    char reason[200];
+    int h = header_guess(header, &conf, reason, sizeof reason);
+    return h != PF_NONE && h != PF_IGNORE;
+}
+
+/* A column's header guess: by its field-name part ("MARCA" under the group "VEHÍCULO"); when
+ * that names nothing, by the whole band ("VEHÍCULO / ...") with less confidence. */
+static int column_guess(const docs_table *table, int c, double *conf, char *reason, size_t rlen)
+{
+    const char *name = table->names ? table->names[c] : table->headers[c];
+    int h = header_guess(name, conf, reason, rlen);
+    if (h != PF_NONE || !table->groups || !table->groups[c][0])
+        return h;
+    h = header_guess(table->headers[c], conf, reason, rlen);
+    if (h != PF_NONE)
+        *conf *= 0.8;
+    return h;
+}
+
+/* Of two columns read as the same field, the visible one serves it before a hidden one; then
+ * the more confident one, then the first. */
+static bool column_wins(const docs_table *table, const profile_column *cols, int c, int d)
+{
+    bool hc = table->hidden_cols && table->hidden_cols[c], hd = table->hidden_cols && table->hidden_cols[d];
+    if (hc != hd)
+        return hd;
+    if (cols[c].confidence != cols[d].confidence)
+        return cols[c].confidence > cols[d].confidence;
+    return c < d;
+}
+
 int profile_auto_map(docs_book *book, docs_table *table, profile_column **cols_out, int *n_out,
                      minca_err *err)
 {
@@ -358,7 +393,7 @@ int pf_auto_map_detail(docs_book *book, docs_table *table, profile_column **cols
     for (int c = 0; c < n; c++) {
         char hr[200] = "", vr[200] = "", reason[420];
         double hc = 0, vc = 0;
-        int h = header_guess(table->headers[c], &hc, hr, sizeof hr);
+        int h = column_guess(table, c, &hc, hr, sizeof hr);
         int v = value_guess(&st[c], &vc, vr, sizeof vr);
         detail[c].header_field = h == F_MODELO ? PF_NONE : (profile_field)h;
         detail[c].value_field = (profile_field)v;
@@ -426,10 +461,11 @@ int pf_auto_map_detail(docs_book *book, docs_table *table, profile_column **cols
         for (int d = 0; d < n; d++) {
             if (d == c || cols[d].field != cols[c].field)
                 continue;
-            int loser = cols[d].confidence > cols[c].confidence ||
-                        (cols[d].confidence == cols[c].confidence && d < c) ? c : d;
+            int loser = column_wins(table, cols, c, d) ? d : c;
             int winner = loser == c ? d : c;
-            char *r = g_strdup_printf("%s; also looked like %s but column '%s' fits better",
+            bool hidden_lost = table->hidden_cols && table->hidden_cols[loser] && !table->hidden_cols[winner];
+            char *r = g_strdup_printf(hidden_lost ? "%s; also looked like %s but the visible column '%s' serves it"
+                                                  : "%s; also looked like %s but column '%s' fits better",
                                       cols[loser].reason, profile_field_name(cols[loser].field),
                                       cols[winner].header);
             free(cols[loser].reason);

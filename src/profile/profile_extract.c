@@ -45,6 +45,7 @@ void profile_result_clear(profile_result *res)
     free(res->sheet);
     free(res->profile_name);
     free(res->resembles);
+    free(res->table_header_rows);
     profile_columns_free(res->columns, res->n_columns);
     for (int i = 0; i < res->n_notes; i++)
         free(res->notes[i]);
@@ -106,9 +107,11 @@ static const char *header_cell(const docs_table *t, const docs_row *row, const c
     const char *found = NULL;
     for (int c = 0; c < t->n_cols && !found; c++) {
         char *have = docs_fold(t->headers[c]);
-        if (strcmp(have, want) == 0)
+        char *name = docs_fold(t->names ? t->names[c] : t->headers[c]);
+        if (strcmp(have, want) == 0 || strcmp(name, want) == 0)
             found = c < row->n_cells ? row->cells[c].text : "";
         free(have);
+        free(name);
     }
     free(want);
     return found;
@@ -317,7 +320,30 @@ typedef struct extract_ctx {
     int max_year;
     bool hint_only;           /* profile of another broker: its rules only warn */
     bool default_description; /* compute.description would leave out a mapped column */
+    const bool *amount_like;  /* n_cols: an unmapped column of amounts */
 } extract_ctx;
+
+/* The sum insured is empty but an unmapped column of the row holds an amount: an error on
+ * the row, so the case waits for a person instead of ending ready without its sums. */
+static void check_lost_sum(const extract_ctx *x, const docs_row *row, const rowvals *rv, vehicle_row *vr)
+{
+    if (!x->amount_like || vr->insured_amount >= 0 || rv->val[PF_INSURED_AMOUNT])
+        return;
+    for (int i = 0; i < x->n_cols; i++) {
+        int c = x->cols[i].col;
+        if (!x->amount_like[i] || c >= row->n_cells)
+            continue;
+        const docs_cell *cell = &row->cells[c];
+        double m;
+        if (cell->type == DOCS_CELL_NUMBER ? cell->number > 0
+                                           : cell->type == DOCS_CELL_TEXT && profile_parse_money(cell->text, &m) && m > 0) {
+            vehicle_row_add_issue(vr, "insured_amount", "error",
+                                  "sin suma asegurada, pero la columna '%s' tiene un monto (%s) que no se leyó como suma asegurada",
+                                  x->cols[i].header, cell->text);
+            return;
+        }
+    }
+}
 
 static parse_kind default_parse(profile_field f)
 {
@@ -500,6 +526,7 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
     if (vr->sum_basis == VEHICLE_SUM_UNKNOWN && vr->insured_amount >= 0)
         vr->sum_basis = x->header_basis;
 
+    check_lost_sum(x, row, &rv, vr);
     /* built-in checks (warnings) */
     row_verdict vd = { 0 };
     if (ocr >= 0) {
@@ -614,9 +641,10 @@ static void bind_profile(const profile *p, const docs_table *t, bool foreign,
         pc->field = PF_IGNORE;
         pc->confidence = 1.0;
         char *f = docs_fold(t->headers[c]);
+        char *fname = docs_fold(t->names ? t->names[c] : t->headers[c]);
         for (guint i = 0; i < p->map->len && *f; i++) {
             pf_map *m = &g_array_index(p->map, pf_map, i);
-            if (used[i] || strcmp(m->folded, f) != 0)
+            if (used[i] || (strcmp(m->folded, f) != 0 && strcmp(m->folded, fname) != 0))
                 continue;
             used[i] = true;
             if (foreign && !values_agree(m->field, &ac[c], &det[c])) {
@@ -633,6 +661,7 @@ static void bind_profile(const profile *p, const docs_table *t, bool foreign,
             break;
         }
         free(f);
+        free(fname);
     }
     /* 2) profile columns not found under their own name */
     for (guint i = 0; i < p->map->len; i++) {
@@ -744,11 +773,12 @@ static bool cell_filled(const docs_row *row, int c)
 }
 
 /* Counts the values of every column, those right of the last header (beyond) included. */
-static void count_filled(profile_result *res, const docs_row *row, int n_headers, GArray *beyond)
+static void count_filled(profile_column *cols, int n_cols, const docs_row *row, int n_headers,
+                         GArray *beyond)
 {
-    for (int i = 0; i < res->n_columns; i++)
-        if (cell_filled(row, res->columns[i].col))
-            res->columns[i].n_filled++;
+    for (int i = 0; i < n_cols; i++)
+        if (cell_filled(row, cols[i].col))
+            cols[i].n_filled++;
     for (int c = n_headers; c < row->n_cells; c++) {
         if (!cell_filled(row, c))
             continue;
@@ -760,24 +790,240 @@ static void count_filled(profile_result *res, const docs_row *row, int n_headers
 }
 
 /* Columns with data but no header are accounted for too: ignored, with why. */
-static void add_headerless_columns(profile_result *res, int n_headers, const GArray *beyond)
+static void add_headerless_columns(GArray *cols, int n_headers, const GArray *beyond)
 {
     for (guint k = 0; k < beyond->len; k++) {
         int n = g_array_index(beyond, int, k);
         if (!n)
             continue;
-        profile_column *grown = reallocarray(res->columns, (size_t)res->n_columns + 1, sizeof *grown);
-        if (!grown)
-            return;
-        res->columns = grown;
-        profile_column *pc = &res->columns[res->n_columns++];
-        memset(pc, 0, sizeof *pc);
-        pc->col = n_headers + (int)k;
-        pc->header = strdup("");
-        pc->field = PF_IGNORE;
-        pc->reason = strdup("no header above this column");
-        pc->n_filled = n;
+        profile_column pc;
+        memset(&pc, 0, sizeof pc);
+        pc.col = n_headers + (int)k;
+        pc.header = strdup("");
+        pc.field = PF_IGNORE;
+        pc.reason = strdup("no header above this column");
+        pc.n_filled = n;
+        g_array_append_val(cols, pc);
     }
+}
+
+/* Appends a table's columns (owned by cols, moved) to the report's. */
+static void append_columns(profile_result *res, GArray *cols, int table)
+{
+    if (!cols->len)
+        return;
+    profile_column *grown = reallocarray(res->columns, (size_t)res->n_columns + cols->len, sizeof *grown);
+    if (!grown) {   /* out of memory: the columns are dropped from the report */
+        for (guint i = 0; i < cols->len; i++) {
+            free(g_array_index(cols, profile_column, i).header);
+            free(g_array_index(cols, profile_column, i).reason);
+        }
+        return;
+    }
+    res->columns = grown;
+    for (guint i = 0; i < cols->len; i++) {
+        profile_column pc = g_array_index(cols, profile_column, i);
+        pc.table = table;
+        res->columns[res->n_columns++] = pc;
+    }
+}
+
+/* Binds one table's columns: the profile's mapping, or the automatic one when there is no
+ * profile or it maps almost nothing of this table (*pp is then cleared). The columns go to
+ * cols (the report's column list is used as scratch and restored). */
+static int map_table(docs_book *book, const profile **pp, const char *how, docs_table *t,
+                     profile_result *res, GArray *cols, GArray *amount_like, bool *default_description,
+                     minca_err *err)
+{
+    profile_column *kept = res->columns;
+    int n_kept = res->n_columns;
+    res->columns = NULL;
+    res->n_columns = 0;
+    int rc = -1;
+    const profile *p = *pp;
+    *default_description = false;
+    profile_column *ac = NULL;
+    pf_auto_col *det = NULL;
+    int n_ac = 0;
+    if (pf_auto_map_detail(book, t, &ac, &det, &n_ac, err) != 0)
+        goto done;
+    if (p) {
+        bind_profile(p, t, how && strcmp(how, "headers") == 0, ac, det, res);
+        *default_description = template_misses_column(p, res);
+        /* A profile that maps almost nothing of this table (a different file from the same
+         * broker) would produce empty rows: map automatically instead and say so. */
+        int key = 0;
+        for (int i = 0; i < res->n_columns; i++) {
+            profile_field f = res->columns[i].beyond_profile ? PF_IGNORE : res->columns[i].field;
+            key += f == PF_MARCA || f == PF_SUBMARCA || f == PF_VERSION || f == PF_DESCRIPTION ||
+                   f == PF_YEAR || f == PF_VIN;
+        }
+        if (key < 2) {
+            add_note(res, "profile '%s' maps %d of this table's vehicle columns; columns mapped "
+                          "automatically instead", p->name, key);
+            profile_columns_free(res->columns, res->n_columns);
+            res->columns = NULL;
+            res->n_columns = 0;
+            p = NULL;
+            res->n_beyond_profile = 0;
+        }
+    }
+    if (!p) {
+        res->columns = ac;
+        res->n_columns = n_ac;
+        ac = NULL;
+        n_ac = 0;
+    }
+    for (int i = 0; i < res->n_columns; i++) {
+        profile_column *pc = &res->columns[i];
+        int c = pc->col;
+        pc->hidden = t->hidden_cols && c < t->n_cols && t->hidden_cols[c];
+        /* An amount column read as nothing: its values must not vanish unnoticed. */
+        bool amount = (pc->field == PF_IGNORE || pc->field == PF_NONE) && det && c < t->n_cols &&
+                      (det[c].header_field == PF_INSURED_AMOUNT ||
+                       (det[c].header_field == PF_NONE && det[c].value_field == PF_INSURED_AMOUNT));
+        g_array_append_val(cols, *pc);
+        g_array_append_val(amount_like, amount);
+    }
+    free(res->columns);
+    res->columns = NULL;
+    res->n_columns = 0;
+    *pp = p;
+    rc = 0;
+done:
+    profile_columns_free(ac, n_ac);
+    free(det);
+    profile_columns_free(res->columns, res->n_columns);
+    res->columns = kept;
+    res->n_columns = n_kept;
+    return rc;
+}
+
+/* Reads the rows of one table with its columns. */
+static int extract_rows(docs_book *book, extract_ctx *x, const profile_options *opt,
+                        profile_result *res, int *cap, GArray *beyond, int *lost_sums, minca_err *err)
+{
+    docs_table *t = x->t;
+    if (docs_table_open(book, t, err) != 0)
+        return -1;
+    const docs_row *row;
+    int n;
+    vehicle_row streamed;
+    while ((n = docs_table_next(book, t, &row, err)) == 1) {
+        if (!opt->on_row && res->n_rows == *cap) {
+            vehicle_row *grown = *cap <= INT_MAX / 2 ? reallocarray(res->rows, *cap ? (size_t)*cap * 2 : 32, sizeof *grown) : NULL;
+            if (!grown)
+                return minca_err_set(err, "out of memory after %d rows", res->n_rows);
+            res->rows = grown;
+            *cap = *cap ? *cap * 2 : 32;
+        }
+        vehicle_row *vr = opt->on_row ? &streamed : &res->rows[res->n_rows];
+        int keep = build_row(x, row, vr, err);
+        if (keep < 0)
+            return -1;
+        if (keep == 0) {
+            res->n_skipped++;
+            add_note(res, "row %ld skipped by a validation rule", row->row);
+            continue;
+        }
+        if (keep == 2) {
+            res->n_not_vehicle++;
+            add_note(res, "row %ld has no vehicle data (brand, model, year, VIN or description); left out",
+                     row->row);
+            continue;
+        }
+        vr->source_table = t->index;
+        res->n_rows++;
+        for (int k = 0; k < vr->n_issues; k++)
+            if (vr->issues[k].field && strcmp(vr->issues[k].field, "insured_amount") == 0 &&
+                strcmp(vr->issues[k].severity, "error") == 0)
+                (*lost_sums)++;
+        count_filled(x->cols, x->n_cols, row, t->n_cols, beyond);
+        for (int k = 0; k < vr->n_issues; k++) {
+            if (strcmp(vr->issues[k].severity, "error") == 0)
+                res->n_errors++;
+            else
+                res->n_warnings++;
+        }
+        if (opt->on_row) {
+            int cb = opt->on_row(vr, opt->user, err);
+            vehicle_row_clear(vr);
+            if (cb != 0)
+                return -1;
+        }
+    }
+    if (n < 0)
+        return -1;
+    res->n_subtotals += t->n_subtotals;
+    res->n_repeated_headers += t->n_repeated_headers;
+    return 0;
+}
+
+static vehicle_sum_basis header_basis(const GArray *cols)
+{
+    for (guint i = 0; i < cols->len; i++) {
+        const profile_column *pc = &g_array_index(cols, profile_column, i);
+        if (pc->field == PF_INSURED_AMOUNT)
+            return basis_from_text(pc->header);
+    }
+    return VEHICLE_SUM_UNKNOWN;
+}
+
+/* One table: map its columns, read its rows, account for every column. */
+static int extract_table(docs_book *book, const profile *p, const char *how,
+                         const profile_options *opt, docs_table *t, profile_result *res, int *cap,
+                         minca_err *err)
+{
+    GArray *cols = g_array_new(FALSE, TRUE, sizeof(profile_column));
+    GArray *beyond = g_array_new(FALSE, TRUE, sizeof(int));
+    GArray *amount_like = g_array_new(FALSE, TRUE, sizeof(bool));
+    bool default_description = false;
+    int rc = -1;
+    if (map_table(book, &p, how, t, res, cols, amount_like, &default_description, err) != 0)
+        goto done;
+    if (p && !res->profile_name)
+        res->profile_name = strdup(p->name);
+    if (!p) {
+        res->auto_mapped = true;
+        res->needs_profile = true;
+    }
+    docs_format fmt = docs_book_format(book);
+    extract_ctx x = {
+        .p = p, .t = t, .cols = (profile_column *)(void *)cols->data, .n_cols = (int)cols->len,
+        .text_cells = docs_format_text_cells(fmt),
+        .is_sheet = docs_format_has_sheets(fmt),
+        .max_year = current_year() + 2,
+        .hint_only = how && strcmp(how, "headers") == 0,
+        .default_description = default_description,
+        .header_basis = header_basis(cols),
+        .amount_like = (const bool *)(void *)amount_like->data,
+    };
+    int before = res->n_rows, lost_sums = 0;
+    if (extract_rows(book, &x, opt, res, cap, beyond, &lost_sums, err) != 0)
+        goto done;
+    if (lost_sums > 0)
+        add_note(res, "%d vehicle row(s)%s have no sum insured although another column holds an amount: "
+                      "check which column is the sum insured", lost_sums,
+                 t->index ? " of a further table" : "");
+    if (t->index == 0)
+        res->stop_row = t->stop_row;
+    add_headerless_columns(cols, t->n_cols, beyond);
+    for (guint i = 0; i < cols->len; i++) {
+        const profile_column *pc = &g_array_index(cols, profile_column, i);
+        if ((pc->field == PF_IGNORE || pc->field == PF_NONE) && pc->n_filled > 0)
+            res->n_ignored_with_data++;
+    }
+    if (res->n_rows == before)
+        add_note(res, t->index ? "table %d (header on row %ld) has a header but no vehicle rows"
+                               : "the table has a header row but no vehicle rows",
+                 t->index + 1, t->header_first);
+    rc = 0;
+done:
+    append_columns(res, cols, t->index);   /* moved into res, freed with it */
+    g_array_free(cols, TRUE);
+    g_array_free(beyond, TRUE);
+    g_array_free(amount_like, TRUE);
+    return rc;
 }
 
 int profile_extract_book(docs_book *book, const profile *p, const profile_options *opt,
@@ -795,11 +1041,10 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
             how = "domain";
         }
     }
-    docs_table t;
-    memset(&t, 0, sizeof t);
+    docs_table *tables = NULL;
+    int n_tables = 0;
     int rc = -1;
-    GArray *beyond = NULL;   /* values per column right of the last header */
-    docs_table_hint hint = { 0 };
+    docs_table_hint hint = { .header_known = pf_auto_header_known };
     if (p) {
         hint.sheet_pattern = p->table_sheet ? p->table_sheet : p->detect_sheet;
         /* A PDF's rows are numbered from the printed table's first data row (the header is row
@@ -810,19 +1055,21 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
         hint.header_score = profile_header_score;
         hint.user = (void *)p;
     }
-    if (docs_table_find(book, p ? &hint : NULL, &t, err) != 0) {
+    if (docs_tables_find(book, &hint, &tables, &n_tables, err) != 0) {
         if (!p)
             return -1;
         minca_err first;
         snprintf(first.msg, sizeof first.msg, "%s", err ? err->msg : "");
-        if (docs_table_find(book, NULL, &t, err) != 0)
+        docs_table_hint plain = { .header_known = pf_auto_header_known };
+        if (docs_tables_find(book, &plain, &tables, &n_tables, err) != 0)
             return -1;
         add_note(res, "the table does not fit profile '%s' (%s); detected it without the profile's hints",
                  p->name, first.msg);
     }
+    docs_table *t = &tables[0];
     if (!p && opt->n_candidates > 0) {
         int i = profile_recognize(opt->candidates, opt->n_candidates, NULL,
-                                  (const char *const *)t.headers, t.n_cols, t.sheet_name);
+                                  (const char *const *)t->names, t->n_cols, t->sheet_name);
         if (i >= 0) {
             p = opt->candidates[i];
             how = "headers";
@@ -841,120 +1088,31 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
         res->encoding = strdup(docs_book_encoding(book));
         res->delimiter = docs_book_delimiter(book);
     }
-    res->sheet = strdup(t.sheet_name);
-    res->header_row = t.header_row;
-    bool default_description = false;
-    if (p) {
-        profile_column *ac = NULL;
-        pf_auto_col *det = NULL;
-        int n_ac = 0;
-        if (pf_auto_map_detail(book, &t, &ac, &det, &n_ac, err) != 0)
-            goto done;
-        bind_profile(p, &t, how && strcmp(how, "headers") == 0, ac, det, res);
-        profile_columns_free(ac, n_ac);
-        free(det);
-        default_description = template_misses_column(p, res);
-        /* A profile that maps almost nothing of this table (a different file from the same
-         * broker) would produce empty rows: map automatically instead and say so. */
-        int key = 0;
-        for (int i = 0; i < res->n_columns; i++) {
-            profile_field f = res->columns[i].beyond_profile ? PF_IGNORE : res->columns[i].field;
-            key += f == PF_MARCA || f == PF_SUBMARCA || f == PF_VERSION || f == PF_DESCRIPTION ||
-                   f == PF_YEAR || f == PF_VIN;
-        }
-        if (key < 2) {
-            add_note(res, "profile '%s' maps %d of this table's vehicle columns; columns mapped "
-                          "automatically instead", p->name, key);
-            profile_columns_free(res->columns, res->n_columns);
-            res->columns = NULL;
-            res->n_columns = 0;
-            p = NULL;
-            res->recognized_by = NULL;
-            res->n_beyond_profile = 0;
-        } else {
-            res->profile_name = strdup(p->name);
-        }
-    }
-    if (!p) {
-        res->auto_mapped = true;
-        res->needs_profile = true;
-        if (profile_auto_map(book, &t, &res->columns, &res->n_columns, err) != 0)
-            goto done;
-    }
-    extract_ctx x = {
-        .p = p, .t = &t, .cols = res->columns, .n_cols = res->n_columns,
-        .text_cells = docs_format_text_cells(fmt),
-        .is_sheet = docs_format_has_sheets(fmt),
-        .max_year = current_year() + 2,
-        .hint_only = how && strcmp(how, "headers") == 0,
-        .default_description = default_description,
-    };
-    for (int i = 0; i < res->n_columns; i++)
-        if (res->columns[i].field == PF_INSURED_AMOUNT && x.header_basis == VEHICLE_SUM_UNKNOWN)
-            x.header_basis = basis_from_text(res->columns[i].header);
-    if (docs_table_open(book, &t, err) != 0)
-        goto done;
-    beyond = g_array_new(FALSE, TRUE, sizeof(int));
+    res->sheet = strdup(t->sheet_name);
+    res->header_row = t->header_row;
+    res->n_tables = n_tables;
+    res->table_header_rows = calloc((size_t)n_tables, sizeof *res->table_header_rows);
     int cap = 0;
-    const docs_row *row;
-    int n;
-    vehicle_row streamed;
-    while ((n = docs_table_next(book, &t, &row, err)) == 1) {
-        if (!opt->on_row && res->n_rows == cap) {
-            vehicle_row *grown = cap <= INT_MAX / 2 ? reallocarray(res->rows, cap ? (size_t)cap * 2 : 32, sizeof *grown) : NULL;
-            if (!grown) {
-                minca_err_set(err, "out of memory after %d rows", res->n_rows);
-                goto done;
-            }
-            res->rows = grown;
-            cap = cap ? cap * 2 : 32;
-        }
-        vehicle_row *vr = opt->on_row ? &streamed : &res->rows[res->n_rows];
-        int keep = build_row(&x, row, vr, err);
-        if (keep < 0)
+    for (int k = 0; k < n_tables; k++) {
+        if (res->table_header_rows)
+            res->table_header_rows[k] = tables[k].header_first;
+        if (extract_table(book, p, how, opt, &tables[k], res, &cap, err) != 0)
             goto done;
-        if (keep == 0) {
-            res->n_skipped++;
-            add_note(res, "row %ld skipped by a validation rule", row->row);
-            continue;
-        }
-        if (keep == 2) {
-            res->n_not_vehicle++;
-            add_note(res, "row %ld has no vehicle data (brand, model, year, VIN or description); left out",
-                     row->row);
-            continue;
-        }
-        res->n_rows++;
-        count_filled(res, row, t.n_cols, beyond);
-        for (int k = 0; k < vr->n_issues; k++) {
-            if (strcmp(vr->issues[k].severity, "error") == 0)
-                res->n_errors++;
-            else
-                res->n_warnings++;
-        }
-        if (opt->on_row) {
-            int cb = opt->on_row(vr, opt->user, err);
-            vehicle_row_clear(vr);
-            if (cb != 0)
-                goto done;
-        }
     }
-    if (n < 0)
-        goto done;
-    res->stop_row = t.stop_row;
-    add_headerless_columns(res, t.n_cols, beyond);
-    for (int i = 0; i < res->n_columns; i++) {
-        const profile_column *pc = &res->columns[i];
-        if ((pc->field == PF_IGNORE || pc->field == PF_NONE) && pc->n_filled > 0)
-            res->n_ignored_with_data++;
+    if (!res->profile_name)
+        res->recognized_by = NULL;
+    if (n_tables > 1) {
+        GString *rows = g_string_new(NULL);
+        for (int k = 0; k < n_tables; k++)
+            g_string_append_printf(rows, "%s%ld", k ? (k + 1 == n_tables ? " and " : ", ") : "",
+                                   tables[k].header_first);
+        add_note(res, "%d vehicle tables on the sheet, headers on rows %s: rows of every table read",
+                 n_tables, rows->str);
+        g_string_free(rows, TRUE);
     }
-    if (res->n_rows == 0)
-        add_note(res, "the table has a header row but no vehicle rows");
     rc = 0;
 done:
-    docs_table_clear(&t);
-    if (beyond)
-        g_array_free(beyond, TRUE);
+    docs_tables_free(tables, n_tables);
     if (rc != 0) {
         minca_err saved;
         snprintf(saved.msg, sizeof saved.msg, "%s", err ? err->msg : "");
@@ -993,6 +1151,12 @@ char *profile_result_json(const profile_result *res, bool with_rows)
     json_object_set_new(rep, "sheet", str_or_null(res->sheet));
     json_object_set_new(rep, "header_row", json_integer(res->header_row));
     json_object_set_new(rep, "stop_row", res->stop_row ? json_integer(res->stop_row) : json_null());
+    json_t *tables = json_array();
+    for (int k = 0; k < res->n_tables && res->table_header_rows; k++)
+        json_array_append_new(tables, json_integer(res->table_header_rows[k]));
+    json_object_set_new(rep, "tables", tables);
+    json_object_set_new(rep, "subtotal_rows", json_integer(res->n_subtotals));
+    json_object_set_new(rep, "repeated_header_rows", json_integer(res->n_repeated_headers));
     json_object_set_new(rep, "profile", str_or_null(res->profile_name));
     json_object_set_new(rep, "recognized_by", str_or_null(res->recognized_by));
     json_object_set_new(rep, "auto_mapped", json_boolean(res->auto_mapped));
@@ -1009,8 +1173,11 @@ char *profile_result_json(const profile_result *res, bool with_rows)
     for (int i = 0; i < res->n_columns; i++) {
         const profile_column *c = &res->columns[i];
         json_t *o = json_object();
+        json_object_set_new(o, "table", json_integer(c->table));
         json_object_set_new(o, "col", json_integer(c->col));
         json_object_set_new(o, "header", str_or_null(c->header));
+        if (c->hidden)
+            json_object_set_new(o, "hidden", json_true());
         json_object_set_new(o, "field", str_or_null(profile_field_name(c->field)));
         json_object_set_new(o, "confidence", json_real(round(c->confidence * 100) / 100));
         json_object_set_new(o, "reason", str_or_null(c->reason));
@@ -1033,6 +1200,7 @@ char *profile_result_json(const profile_result *res, bool with_rows)
             json_t *o = json_object();
             json_object_set_new(o, "sheet", str_or_null(r->source_sheet));
             json_object_set_new(o, "row", json_integer(r->source_row));
+            json_object_set_new(o, "table", json_integer(r->source_table));
             json_object_set_new(o, "inciso", r->inciso ? json_integer(r->inciso) : json_null());
             json_object_set_new(o, "marca", str_or_null(r->marca));
             json_object_set_new(o, "submarca", str_or_null(r->submarca));
@@ -1104,6 +1272,17 @@ char *profile_report_summary(const json_t *extraction, const char *indent)
             if (json_is_true(json_object_get(c, "beyond_profile")))
                 g_string_append_printf(out, "%scolumn '%s' is not in profile '%s': mapped automatically as %s\n",
                                        indent, jstr(c, "header"), jstr(rep, "profile"), jstr(c, "field"));
+        }
+        json_array_foreach(cols, i, c) {
+            if (!json_is_true(json_object_get(c, "hidden")))
+                continue;
+            const char *f = jstr(c, "field");
+            if (*f && strcmp(f, "ignore") != 0)
+                g_string_append_printf(out, "%shidden column '%s' read as %s: no visible column serves it\n",
+                                       indent, jstr(c, "header"), f);
+            else
+                g_string_append_printf(out, "%shidden column '%s' not read: %s\n", indent,
+                                       jstr(c, "header"), jstr(c, "reason"));
         }
         json_array_foreach(cols, i, c) {
             if (ignored_with_data(c))

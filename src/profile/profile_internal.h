@@ -85,6 +85,8 @@ typedef struct pf_auto_col {
 
 /* profile_auto_map() plus, when detail is not NULL, one pf_auto_col per column (malloc'd,
  * caller frees). */
+/* docs_table_hint.header_known: 1 when the header names a field in the column vocabulary. */
+int pf_auto_header_known(const char *header, void *unused);
 int pf_auto_map_detail(docs_book *book, docs_table *table, profile_column **cols,
                        pf_auto_col **detail, int *n, minca_err *err);
 

@@ -19,6 +19,7 @@ int queue_enqueue(PGconn *c, const char *kind, json_t *payload, const queue_enqu
         .max_attempts = o->max_attempts > 0 ? o->max_attempts : config_get()->max_attempts,
         .delay_seconds = o->delay_seconds,
         .revive_dead = o->revive_dead,
+        .parent_id = o->parent_id,
     };
     if (store_job_insert(c, &j, job_id, err) < 0)
         return minca_err_prefix(err, "cannot enqueue %s job", kind);
@@ -48,10 +49,10 @@ int queue_claim(PGconn *c, long long id, const char *worker, int lease_seconds, 
     return store_job_claim(c, id, worker, lease_seconds, kinds, job, err);
 }
 
-int queue_claim_next(PGconn *c, const char *worker, int lease_seconds, const char *kinds, queue_job *job,
-                     minca_err *err)
+int queue_claim_next(PGconn *c, const char *worker, int lease_seconds, const char *kinds, const char *batch_id,
+                     queue_job *job, minca_err *err)
 {
-    return store_job_claim_next(c, worker, lease_seconds, kinds, job, err);
+    return store_job_claim_next(c, worker, lease_seconds, kinds, batch_id, job, err);
 }
 
 int queue_job_done(PGconn *c, const queue_job *job, const char *worker, json_t *result, minca_err *err)
@@ -65,10 +66,20 @@ int queue_job_done(PGconn *c, const queue_job *job, const char *worker, json_t *
     return 0;
 }
 
-int queue_job_failed(PGconn *c, const queue_job *job, const char *worker, const char *error,
+int queue_job_failed(PGconn *c, const queue_job *job, const char *worker, const char *error, bool permanent,
                      minca_err *err)
 {
-    return store_job_failed(c, job->id, worker, error, err);
+    return store_job_failed(c, job->id, worker, error, permanent, err);
+}
+
+int queue_job_wait(PGconn *c, const queue_job *job, const char *worker, const char *condition, minca_err *err)
+{
+    int marked = store_job_wait(c, job->id, worker, condition, err);
+    if (marked < 0)
+        return -1;
+    if (!marked)
+        return minca_err_set(err, "job %lld: lease lost (reclaimed by another worker) before it could wait", job->id);
+    return 0;
 }
 
 void queue_job_clear(queue_job *job)

@@ -25,13 +25,14 @@ int store_case_open(PGconn *c, const store_case_new *k, long long *case_id, minc
     store_param_text(&p, k->missing_json);
     store_param_bool(&p, k->needs_profile);
     store_param_text(&p, k->suggested_json);
+    store_param_text(&p, k->uso_stated);
     PGresult *r = store_query_p(
         c, err,
         "INSERT INTO cases (insurer_id, cot, message_id, broker_id, client_name, rfc, contact, coverage,"
         " payment_terms, uso, validity_start, validity_end, preanalysis_status, missing_requirements,"
-        " needs_profile, suggested)"
+        " needs_profile, suggested, uso_stated)"
         " VALUES ($1::bigint, $2, $3::bigint, $4::bigint, $5, $6, $7::jsonb, $8, $9, $10, $11::date,"
-        "         $12::date, $13, $14::jsonb, $15::boolean, $16::jsonb) RETURNING id",
+        "         $12::date, $13, $14::jsonb, $15::boolean, $16::jsonb, $17) RETURNING id",
         &p);
     if (!r)
         return -1;
@@ -118,14 +119,29 @@ int store_case_settle_status(PGconn *c, long long case_id, minca_err *err)
                         "UPDATE cases k SET updated_at = now(),"
                         " status = CASE"
                         "   WHEN s.rows = 0 THEN 'review'"
-                        "   WHEN s.open > 0 THEN 'review' ELSE 'ready' END,"
+                        "   WHEN s.open > 0 OR s.lost > 0 THEN 'review' ELSE 'ready' END,"
                         " status_reason = CASE WHEN s.rows = 0 THEN 'no vehicle rows were extracted'"
-                        "   WHEN s.open > 0 THEN s.open || ' of ' || s.rows || ' vehicle(s) need review' END"
+                        "   WHEN s.open > 0 THEN s.open || ' of ' || s.rows || ' vehicle(s) need review'"
+                        "   WHEN s.lost > 0 THEN s.lost || ' of ' || s.rows || ' vehicle(s) have no sum insured"
+                        " although the sheet has amounts: check the sum insured column' END"
                         " FROM (SELECT count(v.id) AS rows,"
-                        "              count(v.id) FILTER (WHERE x.decision IS NULL OR x.decision IN ('needs_review', 'no_match')) AS open"
+                        "              count(v.id) FILTER (WHERE x.decision IS NULL OR x.decision IN ('needs_review', 'no_match')) AS open,"
+                        "              count(v.id) FILTER (WHERE jsonb_path_exists(v.issues, '$[*] ? (@.field == \"insured_amount\""
+                        " && @.message starts with \"sin suma asegurada, pero\")')) AS lost"
                         "         FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
                         "        WHERE v.case_id = $1::bigint) s"
                         " WHERE k.id = $1::bigint AND k.status <> 'exported'",
+                        &p);
+}
+
+int store_case_waiting(PGconn *c, long long case_id, const char *reason, minca_err *err)
+{
+    store_params p = {0};
+    store_param_ll(&p, case_id);
+    store_param_text(&p, reason);
+    return store_exec_p(c, err,
+                        "UPDATE cases SET status_reason = $2, updated_at = now()"
+                        " WHERE id = $1::bigint AND status <> 'exported'",
                         &p);
 }
 

@@ -63,7 +63,7 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
     json_t *cases = store_query_json_p(
         c, err,
         "SELECT c.id, c.cot, c.status, c.status_reason, c.client_name, c.rfc, c.contact, c.coverage,"
-        "       c.payment_terms, c.uso, c.validity_start::text, c.validity_end::text,"
+        "       c.payment_terms, c.uso, c.uso_stated, c.validity_start::text, c.validity_end::text,"
         "       c.preanalysis_status, c.missing_requirements, c.needs_profile, c.suggested, b.name AS broker,"
         "       to_char(c.created_at, 'YYYY-MM-DD HH24:MI:SS') AS created_at,"
         "       m.message_id, m.from_addr, m.from_name, m.subject,"

@@ -1,6 +1,7 @@
 /* Catalog versions and entries: creating and activating a version, the COPY load of its
  * entries, the active catalog for the codifier, and the matcher's thresholds and corrections. */
 #include "minca/store_catalog.h"
+#include "minca/store_jobs.h"
 #include "store_internal.h"
 
 #include <glib.h>
@@ -41,11 +42,20 @@ int store_catalog_version_activate(PGconn *c, long long insurer_id, long long ve
     store_params on = {0};
     store_param_ll(&on, version_id);
     store_param_ll(&on, rows);
+    /* Jobs parked for want of a catalog are woken in the same transaction (store_jobs_wake
+     * takes the wait lock): they run once it commits. */
+    char condition[64];
+    store_jobs_catalog_condition(insurer_id, condition);
     if (store_exec_p(c, err, "UPDATE catalog_versions SET active = false WHERE insurer_id = $1::bigint AND active",
                      &off) < 0 ||
         store_exec_p(c, err, "UPDATE catalog_versions SET active = true, row_count = $2::int WHERE id = $1::bigint",
                      &on) < 0)
         return -1;
+    int woken = store_jobs_wake(c, condition, err);
+    if (woken < 0)
+        return -1;
+    if (woken)
+        log_info("catalog: %d job(s) waiting for the catalog of insurer %lld woken", woken, insurer_id);
     return 0;
 }
 

@@ -56,13 +56,18 @@ int store_job_insert(PGconn *c, const store_job_new *j, long long *job_id, minca
     store_param_ll(&p, j->max_attempts);
     store_param_ll(&p, j->delay_seconds);
     store_param_bool(&p, j->revive_dead);
+    store_param_id(&p, j->parent_id);
+    /* A follow-up joins the batch its parent is in now, not the one the parent was claimed in:
+     * a batch that took the parent over (store_jobs_adopt_message) waits for it too. */
     PGresult *r = store_query_p(c, err,
                                 "INSERT INTO jobs (insurer_id, kind, payload, idempotency_key, batch_id, max_attempts, run_at)"
-                                " VALUES ($1::bigint, $2, $3::jsonb, $4, $5, $6::int, now() + make_interval(secs => $7::int))"
+                                " VALUES ($1::bigint, $2, $3::jsonb, $4,"
+                                "         coalesce($5, (SELECT batch_id FROM jobs WHERE id = $9::bigint)),"
+                                "         $6::int, now() + make_interval(secs => $7::int))"
                                 " ON CONFLICT (kind, idempotency_key) WHERE idempotency_key IS NOT NULL DO UPDATE"
                                 " SET state = 'queued', attempts = 0, max_attempts = EXCLUDED.max_attempts,"
                                 "     run_at = EXCLUDED.run_at, batch_id = EXCLUDED.batch_id, payload = EXCLUDED.payload,"
-                                "     lease_until = NULL, worker = NULL, finished_at = NULL, result = NULL,"
+                                "     lease_until = NULL, worker = NULL, finished_at = NULL, result = NULL, wait_for = NULL,"
                                 "     last_error = 'revived: ' || coalesce(jobs.last_error, ''), updated_at = now()"
                                 " WHERE $8::boolean AND jobs.state = 'dead'"
                                 " RETURNING id",
@@ -93,18 +98,20 @@ int store_job_claim(PGconn *c, long long id, const char *worker, int lease_secon
                       &p, job, err);
 }
 
-int store_job_claim_next(PGconn *c, const char *worker, int lease_seconds, const char *kinds, store_job *job,
-                         minca_err *err)
+int store_job_claim_next(PGconn *c, const char *worker, int lease_seconds, const char *kinds, const char *batch_id,
+                         store_job *job, minca_err *err)
 {
     store_params p = {0};
     store_param_text(&p, worker);
     store_param_ll(&p, lease_seconds);
     store_param_text(&p, kinds);
+    store_param_text(&p, batch_id);
     return claim_with(c,
                       "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = $1, backend_pid = pg_backend_pid(),"
                       " lease_until = now() + make_interval(secs => $2::int), updated_at = now()"
                       " WHERE id = (SELECT id FROM jobs WHERE state IN ('queued', 'failed') AND run_at <= now()"
                       "               AND ($3::text[] IS NULL OR kind = ANY($3::text[]))"
+                      "               AND ($4::text IS NULL OR batch_id = $4)"
                       "             ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
                       " RETURNING " JOB_COLUMNS,
                       &p, job, err);
@@ -130,21 +137,85 @@ int store_job_done(PGconn *c, long long id, const char *worker, json_t *result, 
     return marked;
 }
 
-int store_job_failed(PGconn *c, long long id, const char *worker, const char *error, minca_err *err)
+int store_job_failed(PGconn *c, long long id, const char *worker, const char *error, bool permanent,
+                     minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, id);
     store_param_text(&p, worker);
     store_param_text(&p, error);
+    store_param_bool(&p, permanent);
     /* Backoff: 2^attempts seconds (capped at 10 minutes) with up to 50% random jitter. */
+    PGresult *r = store_query_p(c, err,
+                                "UPDATE jobs SET state = CASE WHEN $4::boolean OR attempts >= max_attempts"
+                                "                             THEN 'dead' ELSE 'failed' END,"
+                                " last_error = $3, lease_until = NULL, updated_at = now(),"
+                                " finished_at = CASE WHEN $4::boolean OR attempts >= max_attempts THEN now() END,"
+                                " run_at = now() + make_interval(secs => least(600, power(2, attempts))"
+                                "                                 * (1 + random() * 0.5))"
+                                " WHERE id = $1::bigint AND worker = $2 AND state = 'running'"
+                                " RETURNING state",
+                                &p);
+    if (!r)
+        return -1;
+    int dead = PQntuples(r) > 0 && strcmp(PQgetvalue(r, 0, 0), "dead") == 0;
+    PQclear(r);
+    return dead;
+}
+
+int store_job_wait(PGconn *c, long long id, const char *worker, const char *condition, minca_err *err)
+{
+    store_params p = {0};
+    store_param_ll(&p, id);
+    store_param_text(&p, worker);
+    store_param_text(&p, condition);
+    PGresult *r = store_query_p(c, err,
+                                "UPDATE jobs SET state = 'waiting', wait_for = $3, attempts = greatest(attempts - 1, 0),"
+                                " lease_until = NULL, updated_at = now(), last_error = 'waiting for ' || $3"
+                                " WHERE id = $1::bigint AND worker = $2 AND state = 'running'",
+                                &p);
+    if (!r)
+        return -1;
+    int marked = strcmp(PQcmdTuples(r), "1") == 0;
+    PQclear(r);
+    return marked;
+}
+
+static int wait_lock(PGconn *c, const char *condition, bool exclusive, minca_err *err)
+{
+    store_params p = {0};
+    store_param_text(&p, condition);
     return store_exec_p(c, err,
-                        "UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'failed' END,"
-                        " last_error = $3, lease_until = NULL, updated_at = now(),"
-                        " finished_at = CASE WHEN attempts >= max_attempts THEN now() END,"
-                        " run_at = now() + make_interval(secs => least(600, power(2, attempts))"
-                        "                                 * (1 + random() * 0.5))"
-                        " WHERE id = $1::bigint AND worker = $2 AND state = 'running'",
+                        exclusive ? "SELECT pg_advisory_xact_lock(hashtextextended('minca-wait:' || $1, 0))"
+                                  : "SELECT pg_advisory_xact_lock_shared(hashtextextended('minca-wait:' || $1, 0))",
                         &p);
+}
+
+int store_jobs_wait_lock(PGconn *c, const char *condition, minca_err *err)
+{
+    return wait_lock(c, condition, false, err);
+}
+
+int store_jobs_wake(PGconn *c, const char *condition, minca_err *err)
+{
+    if (wait_lock(c, condition, true, err) < 0)
+        return -1;
+    store_params p = {0};
+    store_param_text(&p, condition);
+    PGresult *r = store_query_p(c, err,
+                                "UPDATE jobs SET state = 'queued', wait_for = NULL, run_at = now(), updated_at = now(),"
+                                " last_error = NULL WHERE state = 'waiting' AND wait_for = $1",
+                                &p);
+    if (!r)
+        return -1;
+    int n = atoi(PQcmdTuples(r));
+    PQclear(r);
+    return n;
+}
+
+void store_jobs_catalog_condition(long long insurer_id, char out[64])
+{
+    snprintf(out, 64, "catalog of insurer %lld", insurer_id);
 }
 
 int store_job_heartbeat(PGconn *c, long long id, const char *worker, int lease_seconds, minca_err *err)
@@ -244,7 +315,7 @@ int store_jobs_retry_dead(PGconn *c, long long id, minca_err *err)
     store_param_ll(&p, id); /* 0 (not NULL) means every dead job */
     PGresult *r = store_query_p(c, err,
                                 "UPDATE jobs SET state = 'queued', attempts = 0, run_at = now(), updated_at = now(),"
-                                " finished_at = NULL"
+                                " finished_at = NULL, wait_for = NULL"
                                 " WHERE state = 'dead' AND ($1::bigint = 0 OR id = $1::bigint)",
                                 &p);
     if (!r)
@@ -266,6 +337,68 @@ long store_jobs_batch_pending(PGconn *c, const char *batch_id, minca_err *err)
     if (!r)
         return -1;
     long n = (long)store_get_ll(r, 0, 0);
+    PQclear(r);
+    return n;
+}
+
+int store_jobs_adopt_message(PGconn *c, const char *kind, const char *key, const char *batch_id,
+                             store_job_adoption *out, minca_err *err)
+{
+    memset(out, 0, sizeof *out);
+    store_params p = {0};
+    store_param_text(&p, kind);
+    store_param_text(&p, key);
+    store_param_text(&p, batch_id);
+    PGresult *r = store_query_p(
+        c, err,
+        "WITH ing AS (SELECT id, insurer_id, state, (result->>'case_id')::bigint AS case_id,"
+        "                    (result->>'message_id')::bigint AS message_id"
+        "               FROM jobs WHERE kind = $1 AND idempotency_key = $2),"
+        " steps AS (UPDATE jobs j SET batch_id = $3, updated_at = now() FROM ing"
+        "            WHERE j.state IN ('queued', 'failed', 'running', 'waiting') AND ing.case_id > 0"
+        "              AND j.id <> ing.id AND j.insurer_id IS NOT DISTINCT FROM ing.insurer_id"
+        "              AND j.payload->>'case_id' = ing.case_id::text"
+        "            RETURNING j.id),"
+        " own AS (UPDATE jobs j SET batch_id = $3, updated_at = now() FROM ing"
+        "          WHERE j.id = ing.id AND (ing.state IN ('queued', 'failed', 'running', 'waiting')"
+        "                                   OR EXISTS (SELECT 1 FROM steps))"
+        "          RETURNING j.id, ing.state)"
+        " SELECT ing.id, ing.state, EXISTS (SELECT 1 FROM messages m WHERE m.id = ing.message_id),"
+        "        (SELECT count(*) FROM steps) + (SELECT count(*) FROM own WHERE own.state <> 'done')"
+        "   FROM ing",
+        &p);
+    if (!r)
+        return -1;
+    if (PQntuples(r)) {
+        out->ingest_id = store_get_ll(r, 0, 0);
+        snprintf(out->state, sizeof out->state, "%s", PQgetvalue(r, 0, 1));
+        out->message_stored = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
+        out->moved = (long)store_get_ll(r, 0, 3);
+    }
+    PQclear(r);
+    return 0;
+}
+
+long store_jobs_adopt_source(PGconn *c, long long insurer_id, const char *source_name, const char *batch_id,
+                             minca_err *err)
+{
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_text(&p, source_name);
+    store_param_text(&p, batch_id);
+    PGresult *r = store_query_p(
+        c, err,
+        "UPDATE jobs j SET batch_id = $3, updated_at = now()"
+        " WHERE j.state IN ('queued', 'failed', 'running', 'waiting') AND j.insurer_id = $1::bigint"
+        "   AND j.batch_id IS DISTINCT FROM $3"
+        "   AND ((j.kind = 'ingest' AND j.payload->>'source_name' = $2)"
+        "        OR EXISTS (SELECT 1 FROM cases k JOIN messages m ON m.id = k.message_id"
+        "                    WHERE j.payload ? 'case_id' AND k.id = (j.payload->>'case_id')::bigint"
+        "                      AND m.source_name = $2))",
+        &p);
+    if (!r)
+        return -1;
+    long n = atol(PQcmdTuples(r));
     PQclear(r);
     return n;
 }
@@ -337,12 +470,35 @@ json_t *store_jobs_batch_summary(PGconn *c, const char *batch_id, minca_err *err
         "  JOIN attachments a ON a.message_id = k.message_id"
         " WHERE j.batch_id = $1 AND j.kind = 'ingest' AND a.status = 'error'",
         &p) : NULL;
-    if (!cases || !failures) {
+    /* A message is finished when its ingest job is done and its case (if it opened one) has
+     * no step left to run: no job of the case unfinished or waiting, status past codifying. */
+    json_t *unfinished = failures ? store_query_json_p(
+        c, err,
+        "SELECT coalesce(j.payload->>'origin', j.payload->>'source_id', j.payload->>'sha256') AS file,"
+        "       k.cot,"
+        "       CASE WHEN j.state <> 'done' THEN 'its ingest job is ' || j.state"
+        "                 || coalesce(' (' || j.last_error || ')', '')"
+        "            WHEN w.wait_for IS NOT NULL THEN 'its ' || w.kind || ' step waits for the ' || w.wait_for"
+        "            WHEN s.kind IS NOT NULL THEN 'its ' || s.kind || ' step is ' || s.state"
+        "            ELSE 'its case is still ' || k.status END AS why"
+        "  FROM jobs j LEFT JOIN cases k ON k.id = (j.result->>'case_id')::bigint"
+        "  LEFT JOIN LATERAL (SELECT x.kind, x.wait_for FROM jobs x WHERE x.state = 'waiting'"
+        "                       AND x.payload->>'case_id' = k.id::text ORDER BY x.id LIMIT 1) w ON true"
+        "  LEFT JOIN LATERAL (SELECT x.kind, x.state FROM jobs x WHERE x.state IN ('queued', 'running', 'failed')"
+        "                       AND x.payload->>'case_id' = k.id::text ORDER BY x.id LIMIT 1) s ON true"
+        " WHERE j.batch_id = $1 AND j.kind = 'ingest'"
+        "   AND (j.state <> 'done' OR w.kind IS NOT NULL OR s.kind IS NOT NULL"
+        "        OR k.status IN ('new', 'extracting', 'codifying'))"
+        " ORDER BY j.id",
+        &p) : NULL;
+    if (!cases || !failures || !unfinished) {
         json_decref(items);
         json_decref(cases);
+        json_decref(failures);
         return NULL;
     }
-    return json_pack("{s:o, s:o, s:o}", "items", items, "cases", cases, "failures", failures);
+    return json_pack("{s:o, s:o, s:o, s:o}", "items", items, "cases", cases, "failures", failures, "unfinished",
+                     unfinished);
 }
 
 /* ---- the queue at a glance ---- */

@@ -61,7 +61,7 @@ int store_metrics_queue_depth(PGconn *c, store_queue_depth *out, minca_err *err)
 {
     memset(out, 0, sizeof *out);
     PGresult *r = store_query(c, err,
-                              "SELECT kind, state, count(*) FROM jobs WHERE state IN ('queued', 'running', 'failed')"
+                              "SELECT kind, state, count(*) FROM jobs WHERE state IN ('queued', 'running', 'failed', 'waiting')"
                               " GROUP BY kind, state"
                               " UNION ALL "
                               "SELECT kind, 'dead', count(*) FROM jobs WHERE state = 'dead' GROUP BY kind"

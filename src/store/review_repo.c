@@ -447,14 +447,16 @@ int store_review_case_find(PGconn *c, long long insurer_id, const char *cot, lon
 }
 
 int store_review_case_open_rows(PGconn *c, long long insurer_id, long long case_id, long *open, long *rows,
-                                minca_err *err)
+                                char **incisos, minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, insurer_id);
     store_param_ll(&p, case_id);
     PGresult *r = store_query_p(c, err,
                                 "SELECT count(v.id) FILTER (WHERE x.decision IS NULL OR x.decision IN ('needs_review', 'no_match')),"
-                                "       count(v.id)"
+                                "       count(v.id),"
+                                "       coalesce(array_to_string((array_agg(v.inciso ORDER BY v.inciso)"
+                                "            FILTER (WHERE x.decision IS NULL OR x.decision IN ('needs_review', 'no_match')))[1:12], ', '), '')"
                                 "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
                                 " WHERE v.case_id = $2::bigint AND v.insurer_id = $1::bigint",
                                 &p);
@@ -462,6 +464,8 @@ int store_review_case_open_rows(PGconn *c, long long insurer_id, long long case_
         return -1;
     *open = (long)store_get_ll(r, 0, 0);
     *rows = (long)store_get_ll(r, 0, 1);
+    if (incisos)
+        *incisos = store_get_dup(r, 0, 2);
     PQclear(r);
     return 0;
 }

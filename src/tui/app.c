@@ -334,6 +334,8 @@ static void pop_view(tui_app *app)
 
 static void show_tab(tui_app *app, int tab)
 {
+    /* A message belongs to the pane it was said in. */
+    app->message[0] = '\0';
     while (app->depth)
         pop_view(app);
     app->active = (tab + TAB_COUNT) % TAB_COUNT;
@@ -612,7 +614,7 @@ static bool row_has_inciso(json_t *row, void *user)
     return tui_json_int(row, "inciso") == *(long long *)user && json_is_integer(json_object_get(row, "inciso"));
 }
 
-/* Commands with arguments: `:334` (inciso 334), `:sort COLUMN [asc|desc]`, `:insurer SLUG`.
+/* Commands with arguments: `:334` (inciso 334), `:sort COLUMN [asc|desc]`, `:insurer SLUG`, `:q`.
  * True when word was one of them. */
 static bool run_command(tui_app *app, const char *word, const char *args)
 {
@@ -647,6 +649,11 @@ static bool run_command(tui_app *app, const char *word, const char *args)
         if (v->ops->select)
             v->ops->select(v);
         app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+        return true;
+    }
+    /* vi's way out: `:q` (and `:q!`, `:qa`, `:wq`, nothing is unsaved) quits as q does. */
+    if (strcmp(word, "q") == 0 || strcmp(word, "q!") == 0 || strcmp(word, "qa") == 0 || strcmp(word, "wq") == 0) {
+        handle_action(app, TUI_ACT_QUIT, 'q');
         return true;
     }
     if (strcmp(word, "insurer") == 0) {
@@ -1032,8 +1039,10 @@ static void handle_action(tui_app *app, tui_action act, tui_key key)
         break;
     case TUI_ACT_FILTER:
         if (v->table) {
+            /* A new filter starts empty (typing on after the previous one read as narrowing it,
+             * a trap); the rows it shows follow the typing, Enter on nothing clears it. */
             app->prompt = PROMPT_FILTER;
-            tui_line_reset(&app->line, tui_table_filter(v->table));
+            tui_line_reset(&app->line, NULL);
             app->dirty |= DIRTY_STATUS;
         }
         break;
@@ -1242,7 +1251,7 @@ static void ensure_engine(tui_app *app)
     }
     minca_err err = {0};
     engine_opts o = {.threads = config_get()->workers > 0 ? config_get()->workers : 1, .name = "tui",
-                     .listener = on_job_done, .listener_user = app, .handlers = steps_handlers};
+                     .listener = on_job_done, .listener_user = app, .kinds = steps_kinds};
     app->engine = engine_start(&o, &err);
     if (!app->engine)
         tui_app_message(app, TUI_EL_WARN, "pipeline not started: %s", err.msg);

@@ -375,7 +375,7 @@ static void matches_draw(tui_view *v, WINDOW *win, int h, int w)
 static bool needs_review(json_t *row, void *user)
 {
     (void)user;
-    return strcmp(tui_json_str(row, "decision"), "needs_review") == 0;
+    return review_decision_open(tui_json_str(row, "decision"));
 }
 
 static bool row_has_id(json_t *row, void *user)

@@ -19,6 +19,7 @@ static inline void fuzz_limits(docs_limits *lim)
     lim->max_cols = 200;
     lim->max_cell_bytes = 4096;
     lim->max_sheets = 16;
+    lim->max_repeated_cells = 100000;
 }
 
 /* Reads every sheet and row, then runs table detection and automatic extraction. */

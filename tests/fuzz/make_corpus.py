@@ -3,7 +3,8 @@
 
     make_corpus.py [CORPUS_DIR]
 
-Only the standard library is used: xlsx seeds are zipped by hand, the xls seed is the committed
+Only the standard library is used: xlsx and ods seeds are zipped by hand (plus the Calc .ods
+attachments of shared/data/inbox_real_dev when present), the xls seed is the committed
 BIFF8 fixture, csv and profile seeds are text, pdf seeds come from
 tests/fixtures/docs/make_pdf_fixtures.py (plus the inbox's broker PDF when shared/ is present). The seeds are regenerated on every fuzz run and
 are not committed."""
@@ -41,13 +42,46 @@ def xlsx(sheet, date1904=False):
         z.writestr("xl/worksheets/sheet1.xml", sheet)
     return b.getvalue()
 
-for t in ("xlsx", "xls", "csv", "profile", "html", "xmlss", "pdf"):
+ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"')
+ODS_CONTENT = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content %s office:version="1.3">'
+    '<office:automatic-styles><style:style style:name="ta1" style:family="table"><style:table-properties table:display="false"/></style:style></office:automatic-styles>'
+    '<office:body><office:spreadsheet>'
+    '<table:table table:name="Condiciones" table:style-name="ta1"><table:table-row><table:table-cell office:value-type="string"><text:p>Uso</text:p></table:table-cell></table:table-row></table:table>'
+    '<table:table table:name="Unidades"><table:table-column table:number-columns-repeated="2"/><table:table-column table:visibility="collapse"/><table:table-column table:number-columns-repeated="1021"/>'
+    '<table:table-row><table:table-cell table:number-columns-spanned="3" table:number-rows-spanned="1" office:value-type="string"><text:p>VEH\u00cdCULO</text:p></table:table-cell><table:covered-table-cell table:number-columns-repeated="2"/><table:table-cell table:number-rows-spanned="2" office:value-type="string"><text:p>SUMA ASEGURADA</text:p></table:table-cell></table:table-row>'
+    '<table:table-row><table:table-cell office:value-type="string"><text:p>MARCA</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>A\u00d1O</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>SERIE</text:p></table:table-cell><table:covered-table-cell/></table:table-row>'
+    '<table:table-row table:number-rows-repeated="2"><table:table-cell office:value-type="string"><text:p>KIA <text:span>RIO</text:span><text:s text:c="2"/>L</text:p><text:p>STD</text:p></table:table-cell><table:table-cell office:value-type="float" office:value="2019"><text:p>2,019</text:p></table:table-cell>'
+    '<table:table-cell office:value-type="string"><text:p>3N1AB7AP5KY123456</text:p></table:table-cell><table:table-cell office:value-type="currency" office:currency="MXN" office:value="245000.5"><text:p>$ 245,000.50</text:p></table:table-cell>'
+    '<table:table-cell office:value-type="date" office:date-value="2026-03-01T10:00:00"><text:p>01/03/26</text:p></table:table-cell><table:table-cell office:value-type="percentage" office:value="0.1"><text:p>10%%</text:p></table:table-cell>'
+    '<table:table-cell office:value-type="boolean" office:boolean-value="true"><text:p>VERDADERO</text:p></table:table-cell><table:table-cell office:value-type="time" office:time-value="PT10H20M00S"><text:p>10:20</text:p></table:table-cell>'
+    '<table:table-cell table:formula="of:=1/0" office:value-type="string" office:string-value="" calcext:value-type="error"><text:p>#DIV/0!</text:p></table:table-cell></table:table-row>'
+    '<table:table-row table:visibility="collapse"><table:table-cell table:number-columns-repeated="2"/><table:table-cell office:value-type="string"><text:p>TOTAL<text:tab/>x<text:line-break/>y</text:p></table:table-cell></table:table-row>'
+    '<table:table-row table:number-rows-repeated="1048570"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+    '</table:table></office:spreadsheet></office:body></office:document-content>') % ODS_NS
+
+def ods(content, mimetype="application/vnd.oasis.opendocument.spreadsheet"):
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), mimetype, compress_type=zipfile.ZIP_STORED)
+        z.writestr("content.xml", content)
+        z.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="%s"/></manifest:manifest>' % mimetype)
+    return b.getvalue()
+
+for t in ("xlsx", "xls", "csv", "profile", "html", "xmlss", "pdf", "ods"):
     shutil.rmtree(os.path.join(out, t), ignore_errors=True)
 
 put("xlsx", "workbook.xlsx", xlsx(SHEET))
 put("xlsx", "workbook1904.xlsx", xlsx(SHEET, True))
 put("xlsx", "sheet.xml", SHEET)        # wrapped into a container by the target
 put("xlsx", "sheet_min.xml", '<worksheet><sheetData><row><c t="s"><v>0</v></c><c><v>1.5</v></c></row></sheetData></worksheet>')
+
+put("ods", "hojas.ods", ods(ODS_CONTENT))
+put("ods", "content.xml", ODS_CONTENT)   # wrapped into a package by the target
+put("ods", "carta.odt", ods("<office:document-content/>", "application/vnd.oasis.opendocument.text"))
 
 xls = os.path.join(root, "tests", "fixtures", "docs", "flotilla.xls")
 if os.path.exists(xls):
@@ -97,6 +131,12 @@ sys.path.insert(0, os.path.join(root, "tests", "fixtures", "docs"))
 import make_pdf_fixtures
 for name, data in make_pdf_fixtures.fixtures().items():
     put("pdf", name, data)
+real = os.path.join(os.environ.get("MINCA_SHARED") or os.path.join(root, "..", "shared"), "data", "inbox_real_dev")
+for path in sorted(glob.glob(os.path.join(real, "*.eml"))):   # spreadsheets saved by Calc
+    import email
+    for part in email.message_from_binary_file(open(path, "rb")).walk():
+        if (part.get_filename() or "").lower().endswith(".ods"):
+            put("ods", os.path.basename(path)[:-4] + ".ods", part.get_payload(decode=True))
 inbox = os.path.join(os.environ.get("MINCA_SHARED") or os.path.join(root, "..", "shared"), "data", "inbox_dev")
 if os.path.exists(os.path.join(inbox, "msg_008.eml")):   # the broker PDF of the labelled inbox
     import email

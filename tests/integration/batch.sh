@@ -58,14 +58,20 @@ check_eq "an edited migration makes db migrate fail" "1" "$rc"
 check_match "the message names the edited file" "001_core.sql was edited" "$out"
 check "the untouched migrations still apply" "$MINCA" db migrate
 
-# A step that keeps failing (no catalog for the insurer) leaves the case in error with the
-# reason, not in an intermediate status.
+# A step that needs what the insurer lacks (no catalog) waits for it instead of failing: the
+# batch names the message without a finished case and exits 1; the job uses no attempt.
 python3 "$SRC/tests/tools/gen_emails.py" 1 "$T_TMP/nocat" --rows 2 --prefix nocat
 out=$(MINCA_INSURER=sincatalogo MINCA_MAX_ATTEMPTS=1 "$MINCA" batch "$T_TMP/nocat" 2>&1); rc=$?
-check_eq "a batch whose codify step dies exits 1" "1" "$rc"
-check_match "the summary names the failed step" "codify.*no active catalog" "$out"
-check_eq "the case is in error" "error" "$(psql_q "SELECT k.status FROM cases k JOIN messages m ON m.id = k.message_id WHERE m.message_id LIKE '<nocat-%'")"
-check_match "with the reason and how to retry" "codify step failed .*no active catalog.*jobs retry" "$(psql_q "SELECT k.status_reason FROM cases k JOIN messages m ON m.id = k.message_id WHERE m.message_id LIKE '<nocat-%'")"
+check_eq "a batch whose codify step waits for a catalog exits 1" "1" "$rc"
+check_match "the summary says a message has no finished case" "^unfinished \(1 message" "$out"
+check_match "and names it with what it waits for" "nocat_00001.eml COT-.*codify step waits for the catalog" "$out"
+check_no_match "nothing failed" "^failures:" "$out"
+nocat_case="SELECT k.%s FROM cases k JOIN messages m ON m.id = k.message_id WHERE m.message_id LIKE '<nocat-%%'"
+check_eq "the codify job waits with its attempts unused" "waiting:0" "$(psql_q "SELECT j.state || ':' || j.attempts FROM jobs j JOIN insurers i ON i.id = j.insurer_id WHERE i.slug = 'sincatalogo' AND j.kind = 'codify'")"
+check_match "the case says it waits for a catalog" "waiting for the insurer's catalog" "$(psql_q "$(printf "$nocat_case" status_reason)")"
+out=$(MINCA_INSURER=sincatalogo "$MINCA" batch "$T_TMP/nocat" 2>&1); rc=$?
+check_eq "run again, it is still unfinished (exit 1)" "1" "$rc"
+check_match "and reported as taken over, not as already ingested" "0 message\(s\) queued for sincatalogo, 0 already ingested before, 1 left unfinished by an earlier run \(resumed\)" "$out"
 
 if have_shared; then
   out=$("$MINCA" batch --json "$SHARED/data/inbox_dev"); rc=$?

@@ -16,7 +16,19 @@ printf 'export_dir: %s/exports\n' "$T_TMP" >"$MINCA_CONFIG"
 
 # answer SESSION KEY: a decision on a row whose description other undecided rows share asks
 # whether it is for all of them; KEY answers (o: only this row, y: all of them).
-answer() { sleep 0.4; if screen "$1" | tail -n 1 | grep -q "o:only"; then keys "$1" "$2"; fi; }
+# It waits for the question or for the decision's own message (a row no other shares is decided
+# at once): a key sent before the question shows would reach the question and decide nothing.
+answer() {
+  local i=0 last entry
+  entry=$(screen "$1" | tail -n 1)
+  while [ "$i" -lt $((50 * TUI_WAIT_SCALE)) ]; do
+    last=$(screen "$1" | tail -n 1)
+    if printf '%s' "$last" | grep -q "o:only"; then keys "$1" "$2"; return 0; fi
+    # A message that was there before the decision key is not this decision's.
+    [ "$last" != "$entry" ] && printf '%s' "$last" | grep -qE "inciso [0-9]+.*: (key accepted|picked|marked no match)|nothing decided" && return 0
+    i=$((i + 1)); sleep 0.1
+  done
+}
 
 # review_inbox INSURER DIR: batch DIR for INSURER, then review one of its cases at the desk.
 review_inbox() {

@@ -155,6 +155,8 @@ keys main Up
 keys main Escape
 keys main / Ñ A N D U Enter
 expect "the filter matches Ñ typed as a key" main "Inbox 1/1 of 2 \[/ÑANDU\]"
+keys main / e z Enter
+expect "a new / starts empty: it does not add to the previous filter" main "\[/ez\]"
 keys main Escape
 expect "Esc clears an accepted filter" main "Inbox 1/2"
 
@@ -198,7 +200,9 @@ expect "matches show key, confidence (a percentage rounded down) and why the row
 keys main n
 expect "n jumps to the row needing review" main "Matches 2/3"
 keys main n
-expect "n with a single such row stays on it" main "Matches 2/3"
+expect "n goes on to the codifier's no-match row (it blocks ready too)" main "Matches 3/3"
+keys main n
+expect "n wraps round to the row to review" main "Matches 2/3"
 keys main 4
 expect "4 shows the profiles" main "peñafiel-flotillas +db +2 +Agente Peñafiel"
 keys main 1

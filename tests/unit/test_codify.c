@@ -11,6 +11,7 @@
 #include "../../src/codify/internal.h"
 
 #include <glib.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +256,167 @@ static void test_match_small_catalog(void **state)
     free(r);
 }
 
+/* A VIN with the given WMI, position 7 and model-year code, and a valid check digit. */
+static void make_vin(char vin[18], const char *wmi, char pos7, char year_code)
+{
+    snprintf(vin, 18, "%sCN7%cP0%cL012345", wmi, pos7, year_code);
+    vin[8] = codify_vin_check_digit(vin);
+}
+
+static bool explained(const codify_result *r, const char *text)
+{
+    return r->n_candidates > 0 && strstr(r->candidates[0].explanation, text) != NULL;
+}
+
+static void test_years_as_written(void **state)
+{
+    fixture *f = *state;
+    /* the year column as brokers fill it */
+    assert_int_equal(codify_year_column("2020"), 2020);
+    assert_int_equal(codify_year_column("20"), 20);
+    assert_int_equal(codify_year_column("'20"), 20);
+    assert_int_equal(codify_year_column("MOD 20"), 20);
+    assert_int_equal(codify_year_column("M-20"), 20);
+    assert_int_equal(codify_year_column("A\xc3\x91O \xe2\x80\x99" "20"), 20);
+    assert_int_equal(codify_year_column("00"), 2000);
+    assert_int_equal(codify_year_column("2020.0"), 2020);
+    assert_int_equal(codify_year_column("2.5"), 0);
+    assert_int_equal(codify_year_column("2.0"), 0);
+    assert_int_equal(codify_year_column("20L"), 0);
+    assert_int_equal(codify_year_column("ROJO 20"), 0);
+    assert_int_equal(codify_year_column(""), 0);
+    assert_int_equal(codify_year_column(NULL), 0);
+
+    /* two-digit years in the text */
+    codify_attrs a;
+    static const char *const forms[] = {"VERSA SENSE '18", "VERSA SENSE MOD.18", "VERSA SENSE MOD 18",
+                                        "VERSA SENSE A\xc3\x91O '18", "VERSA SENSE \xe2\x80\x99" "18 STD"};
+    for (size_t i = 0; i < G_N_ELEMENTS(forms); i++) {
+        codify_extract_attrs(f->al, forms[i], &a);
+        assert_int_equal(a.year, 2018);
+        assert_true(a.year_short);
+    }
+    codify_extract_attrs(f->al, "SENSE 4P L4 1 .6 L STD", &a);
+    assert_int_equal(a.displacement_dl, 16);
+    codify_extract_attrs(f->al, "SENSE 4P L4 16L STD", &a);
+    assert_int_equal(a.displacement_dl, 16);
+
+    codify_result *r = malloc(sizeof *r);
+    match(f, "NISSAN", "VERSA", 18, "SENSE 4P L4 1.6L STD 5 OCUP", r);
+    assert_string_equal(r->cvegs, "33333");
+    assert_int_equal(r->year, 2018);
+    match(f, "NISSAN", "VERSA", 0, "SENSE 4P L4 1.6L STD 5 OCUP M-18", r);
+    assert_string_equal(r->cvegs, "33333");
+    assert_int_equal(r->year, 2018);
+    match(f, "", "", 0, "NISSAN VERSA SENSE 4P STD 5 OCUP '18", r);
+    assert_int_equal(r->year, 2018);
+
+    /* the year only in the VIN: position 7 (a digit) points to 1988, the catalog has 2018 */
+    char vin[18];
+    make_vin(vin, "3N1", '0', 'J');
+    assert_true(codify_vin_usable(f->al, vin));
+    int ys[2];
+    assert_int_equal(codify_vin_years(vin, ys), 2);
+    assert_int_equal(ys[0], 1988);
+    assert_int_equal(ys[1], 2018);
+    char desc[128];
+    snprintf(desc, sizeof desc, "SENSE 4P L4 1.6L STD 5 OCUP VIN %s", vin);
+    match(f, "NISSAN", "VERSA", 0, desc, r);
+    assert_string_equal(r->cvegs, "33333");
+    assert_int_equal(r->year, 2018);
+    assert_true(explained(r, "vin"));
+
+    /* a North American VIN with a wrong check digit is not evidence; elsewhere it may lack one */
+    vin[8] = vin[8] == '1' ? '2' : '1';
+    assert_false(codify_vin_usable(f->al, vin));
+    char jp[18];
+    make_vin(jp, "JN1", 'A', 'J');
+    jp[8] = jp[8] == '1' ? '2' : '1';
+    assert_true(codify_vin_usable(f->al, jp));
+    assert_false(codify_vin_usable(NULL, jp));
+
+    /* the VIN says 2018, the column 2019: shown as a conflict, never auto-accepted */
+    make_vin(vin, "3N6", 'A', 'J');
+    snprintf(desc, sizeof desc, "PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP %s", vin);
+    match(f, "NISSAN", "NP300", 2019, desc, r);
+    assert_string_equal(r->cvegs, "68187");
+    assert_int_equal(r->year, 2019);
+    assert_true(explained(r, "conflicts: vin 2018 vs 2019"));
+    assert_int_not_equal(r->decision, CODIFY_AUTO_ACCEPT);
+    /* the same VIN with the year it says agrees */
+    match(f, "NISSAN", "NP300", 0, desc, r);
+    assert_int_equal(r->decision, CODIFY_NO_MATCH);   /* no 2018 NP300 in this catalog */
+    make_vin(vin, "3N6", 'A', 'K');
+    snprintf(desc, sizeof desc, "PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP %s", vin);
+    match(f, "NISSAN", "NP300", 19, desc, r);
+    assert_int_equal(r->year, 2019);
+    assert_false(explained(r, "conflicts: vin"));
+    free(r);
+}
+
+/* Forms broker text takes: digits for letters, words glued to figures, units spelt apart. */
+static void test_broker_forms(void **state)
+{
+    fixture *f = *state;
+    codify_attrs a;
+    codify_extract_attrs(f->al, "STD5 OCUP AUT05", &a);
+    assert_int_equal(a.occupants, 5);
+    codify_extract_attrs(f->al, "ZEN4P 4X2AUT R16STD 2.4L4X2", &a);
+    assert_int_equal(a.doors, 4);
+    assert_int_equal(a.drive, CODIFY_DRIVE_4X2);
+    assert_int_equal(a.trans, CODIFY_TRANS_MANUAL);
+    assert_int_equal(a.displacement_dl, 24);
+    codify_extract_attrs(f->al, "2.0LTTDI", &a);
+    assert_int_equal(a.displacement_dl, 20);
+    assert_int_equal(a.fuel, CODIFY_FUEL_DIESEL);
+    codify_result *r = malloc(sizeof *r);
+    match(f, "NISSAN", "VERSA", 2018, "ADVANCE 4P L4 1.6L CVT5 OCUP", r);
+    assert_string_equal(r->cvegs, "44444");
+    match(f, "NISSAN", "VERSA", 2018, "EXCLU5IVE 4P 1.6L CVT", r);
+    assert_string_equal(r->cvegs, "55555");
+    match(f, "TOYOTA", "HILUX", 2021, "D0BLE CAB1NA SR 4P 2 .7 L STD", r);
+    assert_string_equal(r->cvegs, "88888");
+    free(r);
+}
+
+/* The map from score to confidence (calibration.txt): parsed strictly, interpolated, and the
+ * shipped one never lifts a score below the auto-accept threshold over it. */
+static void test_calibration_map(void **state)
+{
+    fixture *f = *state;
+    minca_err err = {0};
+    codify_aliases *a = codify_aliases_new();
+    assert_true(codify_calibrate(a, 0.42) == 0.42);   /* no map: the score itself */
+    assert_int_equal(codify_aliases_parse(a, CODIFY_ALIAS_CALIBRATION, "# c\n0 0\n0.5 0.4\n1 0.99\n", "cal.txt", &err), 0);
+    assert_true(fabs(codify_calibrate(a, 0.25) - 0.2) < 1e-9);
+    assert_true(fabs(codify_calibrate(a, 0.75) - 0.695) < 1e-9);
+    assert_true(codify_calibrate(a, 1.0) == 0.99);
+    assert_true(codify_calibrate(a, -1.0) == 0.0);
+    codify_aliases_free(a);
+    static const char *const bad[] = {"0 0\n0.5 0.4\n0.4 0.5\n", "0 0\n0.5 0.4\n0.6 0.3\n", "0 1.5\n",
+                                      "0.5\n", "x y\n", "0.1 0.2 0.3\n"};
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        a = codify_aliases_new();
+        assert_int_equal(codify_aliases_parse(a, CODIFY_ALIAS_CALIBRATION, bad[i], "cal.txt", &err), -1);
+        assert_non_null(strstr(err.msg, "cal.txt:"));
+        codify_aliases_free(a);
+    }
+    /* the shipped map: monotone, below the threshold stays below */
+    double prev = 0;
+    for (double s = 0; s <= 1.0; s += 0.0005) {
+        double c = codify_calibrate(f->al, s);
+        assert_true(c >= prev - 1e-12 && c >= 0 && c <= 1);
+        if (s < CODIFY_DEFAULT_THRESHOLDS.auto_accept)
+            assert_true(c < CODIFY_DEFAULT_THRESHOLDS.auto_accept);
+        prev = c;
+    }
+    /* the result carries both */
+    codify_result *r = malloc(sizeof *r);
+    match(f, "NISSAN", "NP300", 2019, "PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP", r);
+    assert_true(fabs(r->confidence - codify_calibrate(f->al, r->score)) < 1e-12);
+    free(r);
+}
+
 static void test_fuzzy_words(void **state)
 {
     (void)state;
@@ -370,7 +532,8 @@ static void test_decisions(void **state)
     assert_int_equal(codify_decide(0.99, true, NULL), CODIFY_AUTO_ACCEPT);
     assert_string_equal(codify_decision_name(CODIFY_NEEDS_REVIEW), "needs_review");
     assert_true(CODIFY_DEFAULT_THRESHOLDS.auto_accept > CODIFY_DEFAULT_THRESHOLDS.no_match);
-    codify_features x = {{0}};
+    codify_features x;
+    memset(&x, 0, sizeof x);
     double c = codify_confidence(&x);
     assert_true(c >= 0.0 && c <= 1.0);
 }
@@ -555,6 +718,9 @@ int main(void)
         cmocka_unit_test(test_vin),
         cmocka_unit_test(test_alias_errors),
         cmocka_unit_test(test_match_small_catalog),
+        cmocka_unit_test(test_years_as_written),
+        cmocka_unit_test(test_broker_forms),
+        cmocka_unit_test(test_calibration_map),
         cmocka_unit_test(test_fuzzy_words),
         cmocka_unit_test(test_junk_table),
         cmocka_unit_test(test_match_broker_noise),

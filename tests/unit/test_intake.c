@@ -617,6 +617,30 @@ static void test_analysis_uso_phrasing(void **state)
     }
 }
 
+/* A use stated in words the vocabulary does not know is kept as written; the category too
+ * when one fits. */
+static void test_analysis_uso_stated(void **state)
+{
+    (void)state;
+    static const struct { const char *body; const char *uso; const char *raw; } cases[] = {
+        { "Uso: grúas de arrastre\n", NULL, "grúas de arrastre" },
+        { "Uso de las unidades: traslado de personal de obra\n", "PERSONAL", "traslado de personal de obra" },
+        { "Uso: Particulares\n", "PARTICULAR", "Particulares" },
+        { "Uso de CFDI: G03 Gastos en general\n", NULL, NULL },
+        { "Le comento en particular que la flotilla es nueva.\n", NULL, NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        intake_analysis *a = analyze_text(cases[i].body);
+        if (cases[i].uso ? !a->uso || strcmp(a->uso, cases[i].uso) != 0 : a->uso != NULL)
+            fail_msg("%s: uso %s, expected %s", cases[i].body, a->uso ? a->uso : "(none)",
+                     cases[i].uso ? cases[i].uso : "(none)");
+        if (cases[i].raw ? !a->uso_raw || strcmp(a->uso_raw, cases[i].raw) != 0 : a->uso_raw != NULL)
+            fail_msg("%s: stated use %s, expected %s", cases[i].body, a->uso_raw ? a->uso_raw : "(none)",
+                     cases[i].raw ? cases[i].raw : "(none)");
+        intake_analysis_free(a);
+    }
+}
+
 /* Outlook HTML-only message: the pre-analysis reads the HTML as text and sees the table. */
 static void test_html_only_analysis(void **state)
 {
@@ -799,6 +823,7 @@ int main(void)
         cmocka_unit_test(test_analysis_free_text),
         cmocka_unit_test(test_analysis_newest_wins),
         cmocka_unit_test(test_analysis_uso_phrasing),
+        cmocka_unit_test(test_analysis_uso_stated),
         cmocka_unit_test(test_html_tables),
         cmocka_unit_test(test_html_only_analysis),
         cmocka_unit_test(test_fixture_files),
