@@ -1115,6 +1115,23 @@ static double *segment_cuts(const table *t, GPtrArray *cand)
     return cut;
 }
 
+/* u is a better reading of t's band (OCR may drop or garble a name on one page): u has
+ * more columns and holds at least two thirds of t's names. */
+static bool reads_better(const table *t, const table *u)
+{
+    if (u->cols->len <= t->cols->len || t->cols->len < 2)
+        return false;
+    guint same = 0;
+    for (guint c = 0; c < t->cols->len; c++)
+        for (guint d = 0; d < u->cols->len; d++)
+            if (g_ascii_strcasecmp(g_array_index(t->cols, hcell, c).text,
+                                   g_array_index(u->cols, hcell, d).text) == 0) {
+                same++;
+                break;
+            }
+    return 3 * same >= 2 * t->cols->len;
+}
+
 /* A new table's columns, group labels and wrapped names, settled on the data of its first
  * segment; returns the boundaries. */
 static double *settle_table(table *t, GPtrArray *cand, double h)
@@ -1161,6 +1178,19 @@ int docs_pdf_build_rows(docs_book *bk, GPtrArray *lines, GPtrArray *rows, minca_
                 g_ptr_array_add(cand, g_ptr_array_index(lines, i));
         GPtrArray *data = data_lines(cand);
         table *t = make_table(lines, bp, data);
+        if (b + 1 < bands->len) {
+            /* the same band repeated on a later page may read better (a scan's first page) */
+            bandpos *nb = &g_array_index(bands, bandpos, b + 1);
+            if (((pline *)g_ptr_array_index(lines, nb->top))->page > top->page) {
+                table *u = make_table(lines, nb, data);
+                if (reads_better(t, u)) {
+                    table_free(t);
+                    t = u;
+                } else {
+                    table_free(u);
+                }
+            }
+        }
         g_ptr_array_free(data, TRUE);
         if (t->cols->len > (guint)bk->lim.max_cols) {
             rc = minca_err_set(err, "%s: the header line has %u columns, beyond the column limit "
