@@ -8,6 +8,7 @@ PACKAGES=(
   libncurses-dev libpq-dev libjansson-dev libcurl4-openssl-dev libxlsxwriter-dev libyaml-dev
   libhiredis-dev libgmime-3.0-dev libglib2.0-dev libzip-dev libxml2-dev libfreexl-dev libcmocka-dev
   libpoppler-glib-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core libmicrohttpd-dev
+  tesseract-ocr tesseract-ocr-spa libtesseract-dev libleptonica-dev
   postgresql redis-server tmux locales
   python3 python3-openpyxl xlsx2csv poppler-utils python3-prometheus-client curl strace
   dovecot-core dovecot-imapd openssl

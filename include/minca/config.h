@@ -73,6 +73,10 @@ typedef struct minca_config {
     int max_rows_per_attachment;   /* vehicle rows one attachment may hold; more is refused */
     int max_rows_per_case;         /* vehicle rows one case may hold over all its attachments */
     int max_extract_seconds;       /* reading one case's attachments stops with an error after this */
+    double ocr_auto_accept;        /* a row read from an image (OCR) may be auto-accepted only when
+                                    * its OCR confidence (0..100) is at least this; above 100: never */
+    int ocr_min_image_width;       /* a smaller attached picture is no vehicle list (a logo) */
+    int ocr_min_image_height;
     char *metrics_listen;  /* HOST:PORT for the metrics listener of `minca worker`; NULL: off */
     char *log_format;      /* "text" (default) or "json": one JSON object per log line */
     char *app_database_url; /* MINCA_APP_DATABASE_URL: the login the sessions run as; NULL: database_url */

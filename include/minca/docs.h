@@ -8,7 +8,9 @@
  * , ; TAB |), the two fake ".xls" formats web systems export (an HTML page with tables, XML
  * Spreadsheet 2003), an already-split grid of strings (HTML tables extracted from a message
  * body) and PDF lists with a text layer (poppler, isolated in a child process; the tables are
- * rebuilt from the characters' positions into one sheet named "", see below).
+ * rebuilt from the characters' positions into one sheet named "", see below), and image-only
+ * lists (photos, screen captures and scanned PDFs) read by OCR into the same rows (docs_ocr.c:
+ * Tesseract and Leptonica, isolated likewise; cells flagged DOCS_CELL_OCR with a confidence).
  *
  * The PDF grid (also fed by OCR word boxes through the same record stream): the tables in
  * reading order, each as its header band then its data rows, one cell per column the
@@ -49,7 +51,7 @@ typedef enum {
     DOCS_FMT_HTML,         /* an HTML page with tables (web "Excel" exports saved as .xls) */
     DOCS_FMT_XMLSS,        /* XML Spreadsheet 2003 (SpreadsheetML), also exported as .xls */
     DOCS_FMT_PDF,          /* a PDF whose text layer holds the table (docs_pdf.c) */
-    DOCS_FMT_IMAGE,        /* png / jpeg / gif: not a fleet list */
+    DOCS_FMT_IMAGE,        /* png / jpeg / gif / tiff: a photo or capture, read by OCR (docs_ocr.c) */
     DOCS_FMT_EMPTY,        /* zero bytes */
     DOCS_FMT_ODS,          /* OpenDocument spreadsheet (LibreOffice Calc's own format) */
 } docs_format;
@@ -60,6 +62,9 @@ const char *docs_format_name(docs_format f);
 bool docs_format_has_sheets(docs_format f);
 /* Cells hold the text as written (csv, html, pdf, grid), not typed values. */
 bool docs_format_text_cells(docs_format f);
+/* The width and height of a PNG, JPEG, GIF or TIFF picture from its header, without decoding
+ * it; false when the header is not one of those or is truncated. */
+bool docs_image_size(const void *data, size_t len, uint32_t *w, uint32_t *h);
 /* Looks only at the bytes: ZIP -> xlsx, OLE2/CFB -> xls, %PDF -> pdf, image magic -> image,
  * markup with the SpreadsheetML namespace -> xmlss, markup with <table> or <html> -> html,
  * other text without NUL bytes (or with a UTF-16 BOM) -> csv, otherwise unknown; a ZIP that
@@ -80,10 +85,12 @@ typedef struct docs_limits {
     size_t max_cell_bytes;           /* one cell's text */
     int max_sheets;
     int max_pages;                   /* PDF: pages read */
+    uint64_t max_pixels;             /* OCR: pixels of one picture or rendered page */
+    int max_ocr_pages;               /* OCR: pages of a scanned PDF */
 } docs_limits;
 
 /* 64 MiB input, 512 MiB uncompressed, ratio 200, 1,048,576 rows, 512 columns, 32 KiB cells,
- * 64 sheets, 500 PDF pages. */
+ * 64 sheets, 500 PDF pages, 100 megapixels, 10 scanned pages. */
 void docs_limits_default(docs_limits *lim);
 
 typedef enum {
@@ -97,6 +104,7 @@ typedef enum {
 #define DOCS_CELL_HIDDEN_COL 0x1u   /* the cell's column is hidden */
 #define DOCS_CELL_ERROR      0x2u   /* a formula error value such as #REF! (type TEXT) */
 #define DOCS_CELL_MERGED     0x4u   /* the cell lies in a merged range (see docs_sheet_merges) */
+#define DOCS_CELL_OCR        0x8u   /* the text was read from an image (see confidence) */
 
 typedef struct docs_cell {
     docs_cell_type type;
@@ -106,6 +114,8 @@ typedef struct docs_cell {
     const char *text;
     double number;      /* NUMBER: value; DATE: serial day in the 1900 system; BOOL: 0 / 1 */
     unsigned flags;     /* DOCS_CELL_* */
+    double confidence;  /* DOCS_CELL_OCR: the lowest confidence of its characters, 0..100;
+                         * 100 for cells not read by OCR */
 } docs_cell;
 
 typedef struct docs_row {

@@ -239,6 +239,16 @@ bool profile_parse_date(const char *s, char iso[11]);       /* dd/mm/yyyy, yyyy-
 bool profile_parse_percent(const char *s, double *value);   /* "5%", "0.05", "5 %" -> 5 */
 bool profile_vin_check_digit(const char *vin);              /* ISO 3779 position 9 */
 char *profile_vin_clean(const char *s);   /* upper case, spaces and dashes removed; malloc'd */
+/* A VIN read by OCR (cleaned, upper case), repaired in place where the usual confusions make
+ * its ISO 3779 check digit valid: I, O and Q (never in a VIN) become 1, 0 and 0 (Q also 9),
+ * and when that is not enough, the one swap among S/5, B/8, Z/2, G/6, D/0 that makes the check
+ * digit valid (none when two different swaps would; never a letter into the serial number,
+ * the last five characters); an 18-character reading loses its first
+ * or last character when exactly one of those makes it valid. Returns true when the VIN ends
+ * valid; otherwise vin is left as it was. */
+bool profile_vin_ocr_repair(char *vin);
+/* A model year read by OCR ("2O19", "2Ol9"): digits for the letters OCR mistakes them for. */
+bool profile_parse_year_ocr(const char *s, int *year);
 bool profile_looks_plate(const char *s);
 bool profile_looks_vin(const char *s);    /* 17 chars A-Z0-9 without I, O, Q */
 

@@ -42,6 +42,7 @@ typedef struct store_codify_row {
     char *description;     /* "" when NULL */
     char *vin;             /* NULL when NULL */
     char *broker;          /* the case's broker id as text; NULL when none */
+    double ocr_confidence; /* read from an image: its OCR confidence 0..100; -1 when not */
 } store_codify_row;
 typedef struct store_codify_rows {
     store_codify_row *rows;

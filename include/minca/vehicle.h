@@ -50,6 +50,8 @@ typedef struct vehicle_row {
     char *coverage;          /* paquete: AMPLIA, LIMITADA, RC */
     double insured_amount;   /* suma asegurada; < 0 when absent */
     vehicle_sum_basis sum_basis;
+    double ocr_confidence;   /* read from an image by OCR: the lowest character confidence of
+                              * its mapped cells, 0..100; < 0 when read from text */
 
     vehicle_issue *issues;
     int n_issues;

@@ -11,6 +11,7 @@ void vehicle_row_init(vehicle_row *row)
 {
     memset(row, 0, sizeof *row);
     row->insured_amount = -1;
+    row->ocr_confidence = -1;
 }
 
 void vehicle_row_clear(vehicle_row *row)

@@ -59,6 +59,8 @@ void docs_limits_default(docs_limits *lim)
     lim->max_cell_bytes = 32768;
     lim->max_sheets = 64;
     lim->max_pages = 500;
+    lim->max_pixels = 100000000;
+    lim->max_ocr_pages = 10;
 }
 
 docs_book *docs_book_alloc(docs_format format, const docs_reader_ops *ops, const char *name,
@@ -468,9 +470,19 @@ int docs_row_set(docs_book *book, int col, docs_cell_type type, const char *text
     c->text = copy;
     c->number = number;
     c->flags = flags;
+    c->confidence = 100;
     if (type == DOCS_CELL_TEXT && copy[0] == '\0' && !(flags & DOCS_CELL_ERROR))
         c->type = DOCS_CELL_EMPTY;
     return 0;
+}
+
+void docs_row_set_confidence(docs_book *book, int col, double confidence)
+{
+    if (col < 0 || (guint)col >= book->cells->len)
+        return;
+    docs_cell *c = &g_array_index(book->cells, docs_cell, (guint)col);
+    c->flags |= DOCS_CELL_OCR;
+    c->confidence = confidence;
 }
 
 void docs_row_finish(docs_book *book)

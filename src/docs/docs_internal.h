@@ -89,6 +89,16 @@ int docs_parse_isolated(docs_book *book, const void *data, size_t len, const doc
 /* The parse functions of the isolated readers. */
 int docs_xls_child(const void *data, size_t len, int in_fd, FILE *out, const docs_limits *lim);
 int docs_pdf_child(const void *data, size_t len, int in_fd, FILE *out, const docs_limits *lim);
+int docs_ocr_child(const void *data, size_t len, int in_fd, FILE *out, const docs_limits *lim);
+
+/* OCR (docs_ocr.c). The image reader's open; a scanned PDF (its text child's stream held no
+ * text, `pages` pages) read by OCR into b; both end in docs_pdf_from_stream. */
+int docs_ocr_open(const void *data, size_t len, docs_book *b, minca_err *err);
+int docs_ocr_scan(const void *data, size_t len, int pages, docs_book *b, minca_err *err);
+/* True when a record stream holds no character but spaces; *pages receives its pages. */
+bool docs_ocr_stream_empty(const unsigned char *buf, size_t len, int *pages);
+/* Marks cell col of the row being built as read by OCR with this confidence (0..100). */
+void docs_row_set_confidence(docs_book *book, int col, double confidence);
 /* Writes the failure record to the child's stream (rewinds it first). */
 void docs_child_fail(FILE *out, const char *msg);
 

@@ -150,6 +150,7 @@ void docs_prow_free(gpointer p)
     for (int i = 0; i < r->n; i++)
         g_free(r->cells[i]);
     g_free(r->cells);
+    g_free(r->conf);
     g_free(r);
 }
 
@@ -173,6 +174,7 @@ static bool finite4(const double r[4])
 typedef struct wbuild {
     GString *text;
     double x0, x1, y0, y1;
+    double conf;
 } wbuild;
 
 static void flush_word(wbuild *wb, GPtrArray *words)
@@ -185,6 +187,7 @@ static void flush_word(wbuild *wb, GPtrArray *words)
     w->x1 = wb->x1;
     w->y0 = wb->y0;
     w->y1 = wb->y1;
+    w->conf = wb->conf;
     g_ptr_array_add(words, w);
     g_string_truncate(wb->text, 0);
 }
@@ -234,10 +237,12 @@ static void upright(const char *text, double *rects, uint32_t n_rects)
     }
 }
 
-/* Characters of one page (text in reading order, one rectangle per character) -> words. */
-static void page_words(const char *text, const double *rects, uint32_t n_rects, GPtrArray *words)
+/* Characters of one page (text in reading order, one rectangle per character, and with OCR
+ * one confidence per character, else conf NULL) -> words. */
+static void page_words(const char *text, const double *rects, uint32_t n_rects,
+                       const uint8_t *conf, GPtrArray *words)
 {
-    wbuild wb = { .text = g_string_new(NULL) };
+    wbuild wb = { .text = g_string_new(NULL), .conf = -1 };
     uint32_t k = 0;
     for (const char *p = text; *p; p = g_utf8_next_char(p), k++) {
         gunichar uc = g_utf8_get_char(p);
@@ -265,7 +270,10 @@ static void page_words(const char *text, const double *rects, uint32_t n_rects, 
             wb.x1 = x1;
             wb.y0 = y0;
             wb.y1 = y1;
+            wb.conf = conf ? conf[k] : -1;
         } else {
+            if (conf && conf[k] < wb.conf)
+                wb.conf = conf[k];
             wb.x0 = fmin(wb.x0, x0);
             wb.x1 = fmax(wb.x1, x1);
             wb.y0 = fmin(wb.y0, y0);
@@ -444,9 +452,21 @@ static int decode(docs_book *b, const unsigned char *buf, size_t len, GPtrArray 
         double *rects = g_new(double, 4 * (size_t)n + 1);
         memcpy(rects, buf + pos, 32 * (size_t)n);
         pos += 32 * (size_t)n;
+        /* OCR: 'C' u32 page u32 n {u8 confidence}*n, one per character of the page text */
+        const uint8_t *conf = NULL;
+        uint32_t cpage, cn;
+        size_t cpos = pos + 1;
+        if (pos < len && buf[pos] == 'C' && get(buf, len, &cpos, &cpage, 4) &&
+            get(buf, len, &cpos, &cn, 4) && cn <= len - cpos) {
+            if (cpage == page && cn == n)
+                conf = buf + cpos;
+            pos = cpos + cn;
+        }
         char *valid = g_utf8_make_valid(text, -1);
+        if (conf && strcmp(valid, text) != 0)
+            conf = NULL;   /* characters no longer line up with their confidences */
         upright(valid, rects, n);
-        page_words(valid, rects, n, words);
+        page_words(valid, rects, n, conf, words);
         *n_words += words->len;
         page_lines((int)page, isfinite(h) && h > 0 && h < 1e7 ? h : 0, words, lines);
         g_ptr_array_set_free_func(words, docs_pword_free);
@@ -483,9 +503,12 @@ static int pdf_sheet_next(docs_book *b, minca_err *err)
         return 0;
     prow *r = g_ptr_array_index(x->rows, x->next++);
     docs_row_begin(b, r->number, false);
-    for (int i = 0; i < r->n; i++)
+    for (int i = 0; i < r->n; i++) {
         if (docs_row_set(b, i, DOCS_CELL_TEXT, r->cells[i], strlen(r->cells[i]), 0, 0, err) != 0)
             return -1;
+        if (r->conf && r->conf[i] >= 0)
+            docs_row_set_confidence(b, i, r->conf[i]);
+    }
     docs_row_finish(b);
     return 1;
 }
@@ -539,6 +562,11 @@ int docs_pdf_open(const void *data, size_t len, docs_book *b, minca_err *err)
     size_t n = 0;
     if (docs_parse_isolated(b, data, len, &iso, &buf, &n, err) != 0)
         return -1;
+    int pages = 0;
+    if (docs_ocr_stream_empty(buf, n, &pages)) {
+        free(buf);   /* no text layer: a scan, read by OCR */
+        return docs_ocr_scan(data, len, pages, b, err);
+    }
     int rc = docs_pdf_from_stream(buf, n, b, err);
     free(buf);
     return rc;

@@ -10,6 +10,7 @@
 typedef struct pword {
     char *text;
     double x0, x1, y0, y1;
+    double conf;        /* read by OCR: its lowest character confidence (0..100); else -1 */
 } pword;
 
 /* A printed line: words of one page whose vertical centres agree, left to right. */
@@ -25,7 +26,9 @@ typedef struct pline {
 typedef struct prow {
     long number;
     int n;
-    char **cells;
+    char **cells;       /* n, owned */
+    double *conf;       /* n, owned: per cell, the lowest confidence of its words read by OCR,
+                         * -1 for a cell none was; NULL when no cell was */
 } prow;
 
 /* qsort order of doubles. */

@@ -815,12 +815,14 @@ typedef struct out {
     long number;
 } out;
 
-static void emit(out *o, long number, guint n, char **cells)
+/* Appends a row; takes cells and conf (may be NULL: no cell read by OCR). */
+static void emit(out *o, long number, guint n, char **cells, double *conf)
 {
     prow *r = g_new0(prow, 1);
     r->number = number;
     r->n = (int)n;
     r->cells = cells;
+    r->conf = conf;
     g_ptr_array_add(o->rows, r);
 }
 
@@ -855,12 +857,12 @@ static void emit_band(out *o, const table *t, bool first_table)
         for (guint c = 0; c < n; c++)
             if (!cells[c])
                 cells[c] = g_strdup("");
-        emit(o, number++, n, cells);
+        emit(o, number++, n, cells, NULL);
     }
     char **names = g_new0(char *, n ? n : 1);
     for (guint c = 0; c < n; c++)
         names[c] = g_strdup(g_array_index(t->cols, hcell, c).text);
-    emit(o, number, n, names);
+    emit(o, number, n, names, NULL);
     o->number = number;
 }
 
@@ -871,6 +873,7 @@ static void emit_data(out *o, const pline *pre, const pline *l, const pline *pos
 {
     GString **cell = g_new0(GString *, n ? n : 1);
     double *end = g_new(double, n ? n : 1);   /* right end of the cell's last word */
+    double *conf = NULL;                      /* cells read by OCR: their lowest word's */
     const pline *parts[3] = { pre, l, post };
     for (int p = 0; p < 3; p++) {
         for (guint c = 0; c < n; c++)
@@ -884,6 +887,15 @@ static void emit_data(out *o, const pline *pre, const pline *l, const pline *pos
                 g_string_append_c(cell[c], ' ');
             g_string_append(cell[c], w->text);
             end[c] = w->x1;
+            if (w->conf >= 0) {
+                if (!conf) {
+                    conf = g_new(double, n ? n : 1);
+                    for (guint i = 0; i < n; i++)
+                        conf[i] = -1;
+                }
+                if (conf[c] < 0 || w->conf < conf[c])
+                    conf[c] = w->conf;
+            }
         }
     }
     g_free(end);
@@ -891,7 +903,7 @@ static void emit_data(out *o, const pline *pre, const pline *l, const pline *pos
     for (guint c = 0; c < n; c++)
         cells[c] = cell[c] ? g_string_free(cell[c], FALSE) : g_strdup("");
     g_free(cell);
-    emit(o, ++o->number, n, cells);
+    emit(o, ++o->number, n, cells, conf);
 }
 
 static int cmp_uint(const void *a, const void *b)
@@ -1064,7 +1076,7 @@ static void every_line(out *o, GPtrArray *lines)
         char **texts = g_new0(char *, cells->len ? cells->len : 1);
         for (guint c = 0; c < cells->len; c++)
             texts[c] = g_strdup(g_array_index(cells, hcell, c).text);
-        emit(o, (long)i + 1, cells->len, texts);
+        emit(o, (long)i + 1, cells->len, texts, NULL);
         cells_free(cells);
     }
 }
@@ -1101,6 +1113,23 @@ static double *segment_cuts(const table *t, GPtrArray *cand)
     g_ptr_array_free(kept, TRUE);
     g_ptr_array_free(rows, TRUE);
     return cut;
+}
+
+/* u is a better reading of t's band (OCR may drop or garble a name on one page): u has
+ * more columns and holds at least two thirds of t's names. */
+static bool reads_better(const table *t, const table *u)
+{
+    if (u->cols->len <= t->cols->len || t->cols->len < 2)
+        return false;
+    guint same = 0;
+    for (guint c = 0; c < t->cols->len; c++)
+        for (guint d = 0; d < u->cols->len; d++)
+            if (g_ascii_strcasecmp(g_array_index(t->cols, hcell, c).text,
+                                   g_array_index(u->cols, hcell, d).text) == 0) {
+                same++;
+                break;
+            }
+    return 3 * same >= 2 * t->cols->len;
 }
 
 /* A new table's columns, group labels and wrapped names, settled on the data of its first
@@ -1149,6 +1178,19 @@ int docs_pdf_build_rows(docs_book *bk, GPtrArray *lines, GPtrArray *rows, minca_
                 g_ptr_array_add(cand, g_ptr_array_index(lines, i));
         GPtrArray *data = data_lines(cand);
         table *t = make_table(lines, bp, data);
+        if (b + 1 < bands->len) {
+            /* the same band repeated on a later page may read better (a scan's first page) */
+            bandpos *nb = &g_array_index(bands, bandpos, b + 1);
+            if (((pline *)g_ptr_array_index(lines, nb->top))->page > top->page) {
+                table *u = make_table(lines, nb, data);
+                if (reads_better(t, u)) {
+                    table_free(t);
+                    t = u;
+                } else {
+                    table_free(u);
+                }
+            }
+        }
         g_ptr_array_free(data, TRUE);
         if (t->cols->len > (guint)bk->lim.max_cols) {
             rc = minca_err_set(err, "%s: the header line has %u columns, beyond the column limit "

@@ -50,7 +50,8 @@ static bool sniff_pdf(const docs_sniffed *s) { return starts(s, "%PDF", 4); }
 
 static bool sniff_image(const docs_sniffed *s)
 {
-    return starts(s, "\x89PNG", 4) || starts(s, "\xFF\xD8\xFF", 3) || starts(s, "GIF8", 4);
+    return starts(s, "\x89PNG", 4) || starts(s, "\xFF\xD8\xFF", 3) || starts(s, "GIF8", 4) ||
+           starts(s, "II*\0", 4) || starts(s, "MM\0*", 4);
 }
 
 /* Markup: an XML Spreadsheet 2003 or an HTML page saved under a spreadsheet name. */
@@ -76,7 +77,7 @@ static const docs_reader readers[] = {
     { DOCS_FMT_XLSX, "xlsx", sniff_xlsx, docs_xlsx_open, &docs_xlsx_ops, NULL, NULL, true, false },
     { DOCS_FMT_XLS, "xls", sniff_xls, docs_xls_open, &docs_xls_ops, docs_xls_child, NULL, true, false },
     { DOCS_FMT_PDF, "pdf", sniff_pdf, docs_pdf_open, &docs_pdf_ops, docs_pdf_child, NULL, false, true },
-    { DOCS_FMT_IMAGE, "image", sniff_image, NULL, NULL, NULL, "an image, not a spreadsheet", false, false },
+    { DOCS_FMT_IMAGE, "image", sniff_image, docs_ocr_open, &docs_pdf_ops, docs_ocr_child, NULL, false, true },
     { DOCS_FMT_XMLSS, "xmlss", sniff_xmlss, docs_xmlss_open, &docs_xmlss_ops, NULL, NULL, true, false },
     { DOCS_FMT_HTML, "html", sniff_html, docs_html_open, &docs_html_ops, NULL, NULL, false, true },
     { DOCS_FMT_CSV, "csv", sniff_csv, docs_csv_open, &docs_csv_ops, NULL, NULL, false, true },

@@ -244,6 +244,15 @@ static int step_codify(engine_ctx *ctx, const void *payload, minca_err *err)
             rc = -1;
             break;
         }
+        /* A row read from an image waits for a person unless OCR was sure of every character
+         * of its mapped cells (ocr_auto_accept): a misread digit would pass unseen. */
+        char ocr_note[200] = "";
+        if (row->ocr_confidence >= 0) {
+            if (res->decision == CODIFY_AUTO_ACCEPT && row->ocr_confidence < config_get()->ocr_auto_accept)
+                res->decision = CODIFY_NEEDS_REVIEW;
+            snprintf(ocr_note, sizeof ocr_note, "read from an image (OCR confidence %.0f%%)%s%s",
+                     row->ocr_confidence, res->reason[0] ? "; " : "", res->reason);
+        }
         json_t *cands = steps_candidates_json(res);
         char *model_note = NULL;
         if (assist && res->decision == CODIFY_NEEDS_REVIEW)
@@ -261,7 +270,7 @@ static int step_codify(engine_ctx *ctx, const void *payload, minca_err *err)
             .confidence = res->confidence,
             .decision = codify_decision_name(res->decision),
             .candidates_json = cands_s,
-            .note = res->reason[0] ? res->reason : NULL,
+            .note = ocr_note[0] ? ocr_note : res->reason[0] ? res->reason : NULL,
             .model_note = model_note,
             .norm_key = norm_key,
         };

@@ -208,6 +208,7 @@ static const profile *find_profile(const profile_set *s, const char *name)
 
 typedef struct extract_totals {
     int rows, files, failed;
+    int unread_pictures;     /* photos and scans, probably the list, that OCR could not read */
     bool auto_mapped;
     bool refused;            /* a cap on rows or time was hit: the case is an error */
     double deadline;
@@ -219,6 +220,25 @@ static int record_attachment(PGconn *c, long long att_id, const char *status, co
                              const char *extraction, minca_err *err)
 {
     return store_attachment_set_result(c, att_id, status, error, extraction, err);
+}
+
+/* A failure to read a photo or a scanned PDF (the OCR reader names scans in its messages);
+ * a cap on rows or time is a refusal like any other attachment's. */
+static bool picture_unread(docs_format fmt, const char *msg)
+{
+    if (strstr(msg, "(max_rows_per") || strstr(msg, "(max_extract_seconds)") || strstr(msg, "(max_rows)"))
+        return false;
+    return fmt == DOCS_FMT_IMAGE || (fmt == DOCS_FMT_PDF && strstr(msg, "scanned PDF"));
+}
+
+static void note_unread_picture(extract_totals *t, const char *filename, docs_format fmt, const char *why)
+{
+    size_t n = strlen(filename);
+    if (strncmp(why, filename, n) == 0 && strncmp(why + n, ": ", 2) == 0)
+        why += n + 2;   /* the reader's message starts with the file's name */
+    g_string_append_printf(t->problems, "%s%s: %s, probably the vehicle list, could not be read: %s",
+                           t->problems->len ? "; " : "", filename,
+                           fmt == DOCS_FMT_IMAGE ? "a photo" : "a scanned PDF", why);
 }
 
 static int extract_attachments(engine_ctx *ctx, long long case_id, long long message_id, const char *domain,
@@ -243,8 +263,14 @@ static int extract_attachments(engine_ctx *ctx, long long case_id, long long mes
             break;
         }
         docs_format fmt = docs_sniff(data, len);
-        if (fmt == DOCS_FMT_IMAGE) {
-            rc = record_attachment(ctx->pg, att_id, "skipped", NULL, "{\"reason\": \"image, not a vehicle list\"}", err);
+        uint32_t img_w = 0, img_h = 0;
+        if (fmt == DOCS_FMT_IMAGE && docs_image_size(data, len, &img_w, &img_h) &&
+            (img_w < (uint32_t)config_get()->ocr_min_image_width ||
+             img_h < (uint32_t)config_get()->ocr_min_image_height)) {
+            char *why = g_strdup_printf("{\"reason\": \"a %u x %u pixel image: too small for a vehicle list (a logo?)\"}",
+                                        img_w, img_h);
+            rc = record_attachment(ctx->pg, att_id, "skipped", NULL, why, err);
+            g_free(why);
             free(data);
             continue;
         }
@@ -273,6 +299,14 @@ static int extract_attachments(engine_ctx *ctx, long long case_id, long long mes
         } else if (xrc < 0 && sink.db_failed) {
             rc = -1;
             snprintf(err->msg, sizeof err->msg, "%s", xerr.msg);
+        } else if (xrc < 0 && picture_unread(fmt, xerr.msg)) {
+            /* A photo or a scan is most likely the vehicle list itself: named as such, and the
+             * case waits for a person. */
+            t->unread_pictures++;
+            note_unread_picture(t, filename, fmt, xerr.msg);
+            rc = store_savepoint_rollback(ctx->pg, "attachment_rows", err);
+            if (rc == 0)
+                rc = record_attachment(ctx->pg, att_id, "error", xerr.msg, NULL, err);
         } else if (xrc < 0) {
             t->failed++;
             if (strstr(xerr.msg, "(max_rows_per") || strstr(xerr.msg, "(max_extract_seconds)") ||
@@ -288,6 +322,10 @@ static int extract_attachments(engine_ctx *ctx, long long case_id, long long mes
             if (rc == 0)
                 rc = record_attachment(ctx->pg, att_id, "extracted", NULL, report, err);
             t->rows += res.n_rows;
+            if (res.n_rows == 0 && fmt == DOCS_FMT_IMAGE) {
+                t->unread_pictures++;
+                note_unread_picture(t, filename, fmt, "no vehicle rows were found in the text read from it");
+            }
             if (res.needs_profile)
                 t->auto_mapped = true;
             if (!res.auto_mapped && res.profile_name)
@@ -386,11 +424,13 @@ int steps_extract_run(engine_ctx *ctx, const void *payload, minca_err *err)
     if (rc == 0 && t.rows == 0 && k.body_html)
         rc = extract_body_tables(ctx, case_id, k.body_html, domain, broker_profile, &profiles, &t, err);
     if (rc == 0) {
-        bool error = (t.rows == 0 && t.failed > 0) || t.refused;
+        bool error = (t.rows == 0 && t.failed > 0 && t.unread_pictures == 0) || t.refused;
+        /* nothing read but a picture of the list: a person reads it (not an error, not empty) */
+        bool waits = !error && t.rows == 0 && t.unread_pictures > 0;
         const char *reason = t.problems->len ? t.problems->str : NULL;
-        rc = store_case_extracted(ctx->pg, case_id, error ? "error" : "codifying", reason,
+        rc = store_case_extracted(ctx->pg, case_id, error ? "error" : waits ? "review" : "codifying", reason,
                                   t.auto_mapped && !broker_profile, err);
-        if (rc == 0 && !error) {
+        if (rc == 0 && !error && !waits) {
             char key[64];
             /* Keyed by this job: a re-run (new extract job) codifies again, a retry does not. */
             snprintf(key, sizeof key, "case:%lld:after:%lld", case_id, ctx->job->id);

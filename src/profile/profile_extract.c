@@ -363,6 +363,7 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
     const profile *p = x->p;
     rowvals rv;
     memset(&rv, 0, sizeof rv);
+    double ocr = -1;   /* the row read from an image: its mapped cells' lowest confidence */
     for (int i = 0; i < x->n_cols; i++) {
         profile_field f = x->cols[i].field;
         int c = x->cols[i].col;
@@ -371,6 +372,8 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
         const docs_cell *cell = &row->cells[c];
         if (cell->type == DOCS_CELL_EMPTY)
             continue;
+        if ((cell->flags & DOCS_CELL_OCR) && (ocr < 0 || cell->confidence < ocr))
+            ocr = cell->confidence;
         char *s = pf_collapse_spaces(cell->text);
         if (p) {
             s = pf_apply_steps(p->norm_all, s);
@@ -401,6 +404,7 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
     vr->source_sheet = x->is_sheet ? strdup(x->t->sheet_name) : NULL;
     vr->source_row = (int)row->row;
     vr->raw_json = raw_json(x->t, row, x->text_cells);
+    vr->ocr_confidence = ocr;
     if (row->hidden)
         vehicle_row_add_issue(vr, NULL, "warn", "fila oculta en la hoja de origen");
 
@@ -438,7 +442,7 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
         switch (k) {
         case PARSE_YEAR: {
             int y = 0;
-            if (profile_parse_year(v, &y)) {
+            if (profile_parse_year(v, &y) || (ocr >= 0 && profile_parse_year_ocr(v, &y))) {
                 if (f == PF_YEAR)
                     vr->year = y;
             } else {
@@ -481,6 +485,16 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
         case PARSE_VIN:
             if (f == PF_VIN) {
                 char *clean = profile_vin_clean(v);
+                if (ocr >= 0 && !profile_vin_check_digit(clean)) {
+                    char *fixed = g_strdup(clean);
+                    if (profile_vin_ocr_repair(fixed)) {
+                        vehicle_row_add_issue(vr, "vin", "warn", "VIN leído '%s', corregido a '%s' por "
+                                              "el dígito verificador", clean, fixed);
+                        free(clean);
+                        clean = strdup(fixed);
+                    }
+                    g_free(fixed);
+                }
                 vr->vin = *clean ? clean : (free(clean), NULL);
             }
             break;
@@ -515,6 +529,13 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
     check_lost_sum(x, row, &rv, vr);
     /* built-in checks (warnings) */
     row_verdict vd = { 0 };
+    if (ocr >= 0) {
+        vehicle_row_add_issue(vr, NULL, "warn", "fila leída de una imagen (OCR, confianza %.0f%%): "
+                              "verificar contra el original", ocr);
+        if (vr->plates && !profile_looks_plate(vr->plates))
+            vehicle_row_add_issue(vr, "plates", "warn", "placas '%s' sin forma de placa (leídas de "
+                                  "una imagen)", vr->plates);
+    }
     if (vr->year && (vr->year < 1950 || vr->year > x->max_year))
         vehicle_row_add_issue(vr, "year", "warn", "año %d fuera de rango (1950-%d)", vr->year, x->max_year);
     if (vr->vin && !(p && p->rules[PF_VIN].check_digit)) {

@@ -221,6 +221,98 @@ bool profile_vin_check_digit(const char *vin)
     return vin[8] == expect;
 }
 
+/* 17 characters: I and O become 1 and 0, Q becomes q_as ('0', or '9' it is also mistaken
+ * for); then the one confusable swap that the check digit confirms. */
+static bool vin_repair17(char *vin, char q_as)
+{
+    for (char *p = vin; *p; p++)
+        *p = *p == 'I' ? '1' : *p == 'O' ? '0' : *p == 'Q' ? q_as : *p;
+    if (profile_vin_check_digit(vin))
+        return true;
+    static const char *const swaps[] = { "S5", "B8", "Z2", "G6", "D0" };
+    int found = -1;
+    char with = 0;
+    for (int i = 0; i < 17; i++) {
+        for (size_t k = 0; k < sizeof swaps / sizeof *swaps; k++) {
+            const char *sw = swaps[k];
+            char other = vin[i] == sw[0] ? sw[1] : vin[i] == sw[1] ? sw[0] : 0;
+            /* the last five characters are the serial number: digits */
+            if (!other || (i >= 12 && g_ascii_isalpha(other)))
+                continue;
+            char was = vin[i];
+            vin[i] = other;
+            bool ok = profile_vin_check_digit(vin);
+            vin[i] = was;
+            if (ok && found >= 0)
+                return false;   /* two readings fit: neither is trusted */
+            if (ok) {
+                found = i;
+                with = other;
+            }
+        }
+    }
+    if (found < 0)
+        return false;
+    vin[found] = with;
+    return true;
+}
+
+static bool vin_repair_any(char *vin)
+{
+    char try[18];
+    for (int q = 0; q < 2; q++) {
+        memcpy(try, vin, 18);
+        if (vin_repair17(try, q ? '9' : '0')) {
+            memcpy(vin, try, 18);
+            return true;
+        }
+        if (!strchr(vin, 'Q'))
+            break;
+    }
+    return false;
+}
+
+bool profile_vin_ocr_repair(char *vin)
+{
+    size_t n = strlen(vin);
+    if (n == 17)
+        return vin_repair_any(vin);
+    if (n != 18)
+        return false;
+    /* one character too many at an end (a ruling line read as a letter): the end whose
+     * removal makes the check digit hold, when only one does */
+    char found[18] = "";
+    for (int end = 0; end < 2; end++) {
+        char cand[19];
+        memcpy(cand, vin + (end == 0 ? 1 : 0), 17);
+        cand[17] = '\0';
+        if (!vin_repair_any(cand))
+            continue;
+        if (found[0] && strcmp(found, cand) != 0)
+            return false;   /* two readings fit: neither is trusted */
+        memcpy(found, cand, 18);
+    }
+    if (!found[0])
+        return false;
+    memcpy(vin, found, 18);
+    return true;
+}
+
+bool profile_parse_year_ocr(const char *s, int *year)
+{
+    char buf[16];
+    size_t n = 0;
+    for (const char *p = s; *p && n + 1 < sizeof buf; p++) {
+        char c = *p;
+        c = c == 'O' || c == 'o' || c == 'D' || c == 'Q' ? '0'
+            : c == 'I' || c == 'l' || c == '|' ? '1'
+            : c == 'S' ? '5' : c == 'Z' ? '2' : c == 'B' ? '8' : c;
+        buf[n++] = c;
+    }
+    buf[n] = '\0';
+    return profile_parse_year(buf, year);
+}
+
 char *profile_vin_clean(const char *s)
 {
     GString *out = g_string_new(NULL);

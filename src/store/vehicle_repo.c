@@ -31,6 +31,7 @@
     X(coverage, "text", TEXT, coverage)                                                          \
     X(insured_amount, "numeric", AMOUNT, insured_amount)                                         \
     X(sum_basis, "text", BASIS, sum_basis)                                                       \
+    X(ocr_confidence, "numeric", AMOUNT, ocr_confidence)                                         \
     X(issues, "jsonb", ISSUES, issues)
 
 /* Writing: the field as the JSON value of key in obj (one element of the insert's array);
@@ -257,7 +258,8 @@ int store_vehicle_unmatched(PGconn *c, long long case_id, int limit, store_codif
     store_param_ll(&p, case_id);
     store_param_ll(&p, limit);
     PGresult *r = store_query_p(c, err,
-                                "SELECT v.id, v.marca, v.submarca, v.year, v.description, v.vin, k.broker_id::text"
+                                "SELECT v.id, v.marca, v.submarca, v.year, v.description, v.vin, k.broker_id::text,"
+                                "       coalesce(v.ocr_confidence, -1)"
                                 "  FROM vehicle_rows v JOIN cases k ON k.id = v.case_id"
                                 "  LEFT JOIN matches x ON x.vehicle_row_id = v.id"
                                 " WHERE v.case_id = $1::bigint AND x.vehicle_row_id IS NULL ORDER BY v.id"
@@ -278,6 +280,7 @@ int store_vehicle_unmatched(PGconn *c, long long case_id, int limit, store_codif
         row->description = strdup(PQgetvalue(r, i, 4));
         row->vin = store_get_dup(r, i, 5);
         row->broker = store_get_dup(r, i, 6);
+        row->ocr_confidence = store_get_double(r, i, 7);
     }
     out->n = n;
     PQclear(r);

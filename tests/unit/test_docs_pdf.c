@@ -583,7 +583,7 @@ static void test_broken(void **state)
     pw_page(&w);
     pw_line(&w);
     data = pw_finish(&w, &len);
-    open_fails(data, len, NULL, "the PDF has no text layer (a scan?)");
+    open_fails(data, len, NULL, "a scanned PDF (no text layer): OCR found no text in it");
     g_free(data);
 
     memset(&w, 0, sizeof w);

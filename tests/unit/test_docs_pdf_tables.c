@@ -455,6 +455,53 @@ static void test_three_pages(void **state)
     g_free(data);
 }
 
+/* A one-line header; on the first page (a scan) OCR read nothing of AÑO and USO, the repeat on
+ * the second page reads every name: one table with the second page's columns. */
+static void one_line_band(doc *d, double top, bool worse)
+{
+    text(d, 55, top, 'c', "PARTIDA");
+    text(d, 115, top, 'c', "MARCA");
+    text(d, 182.5, top, 'c', "LÍNEA");
+    if (!worse)
+        text(d, 235, top, 'c', "AÑO");
+    text(d, 337.5, top, 'c', "VERSIÓN");
+    text(d, 470, top, 'c', "VIN");
+    text(d, 547.5, top, 'c', "PLACAS");
+    text(d, 627.5, top, 'c', "SUMA ASEGURADA");
+    if (!worse)
+        text(d, 710, top, 'c', "USO");
+}
+
+static void test_repeat_reads_better(void **state)
+{
+    (void)state;
+    doc d;
+    doc_begin(&d);
+    int v = 0;
+    for (int p = 0; p < 2; p++) {
+        one_line_band(&d, 80, p == 0);
+        for (int i = 0; i < 20; i++, v++)
+            draw_vehicle(&d, 94 + 10 * i, v);
+        doc_page(&d);
+    }
+    size_t len;
+    char *data = doc_end(&d, &len);
+    grid *g = read_grid(data, len);
+    if (g->n != 41 || getenv("DUMP"))
+        dump(g);
+    assert_int_equal(g->n, 41);   /* the names once, 40 vehicles */
+    const char *names[] = { "PARTIDA", "MARCA", "LÍNEA", "AÑO", "VERSIÓN", "VIN", "PLACAS",
+                            "SUMA ASEGURADA", "USO" };
+    for (int c = 0; c < 9; c++)
+        assert_string_equal(at(g, 0, c), names[c]);
+    for (int i = 0; i < 40; i++) {
+        assert_int_equal(g->number[1 + i], i + 1);
+        check_vehicle(g, 1 + i, i);
+    }
+    grid_clear(g);
+    g_free(data);
+}
+
 /* A page of conditions alone after a one-page list: no rows from it, also without a TOTAL
  * line to end the table. */
 static void test_conditions_page(void **state)
@@ -625,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_two_tables),
         cmocka_unit_test(test_three_pages),
         cmocka_unit_test(test_conditions_page),
+        cmocka_unit_test(test_repeat_reads_better),
         cmocka_unit_test(test_ocr_boxes),
     };
     return cmocka_run_group_tests_name("docs_pdf_tables", tests, NULL, NULL);
