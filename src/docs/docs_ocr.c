@@ -133,7 +133,8 @@ typedef struct ocr_out {
 
 static void put(ocr_out *o, const void *p, size_t n)
 {
-    if (o->full)
+    /* An empty page has no bytes to write (and its array may have no storage at all). */
+    if (o->full || n == 0)
         return;
     if (o->written + n > o->max) {
         o->full = true;
