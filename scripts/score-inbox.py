@@ -11,7 +11,8 @@ stops the servers. With MINCA_DATABASE_URL (and MINCA_REDIS_URL) set it uses tha
 should be empty.
 
 Pairing (the labels' README): workbooks pair a labelled vehicle with the extracted row of the same
-sheet and row; PDFs, scans and photos (labels with `sheet_in_source`) pair by VIN, then by order.
+sheet and row; PDFs, scans and photos (labels with `sheet_in_source`) pair by VIN (exact, else the nearest
+within 4 edits, for OCR), never by order.
 Per pair: year, vin (upper case, spaces dropped), plates (upper case, accents and spaces dropped),
 insured_amount (+-0.01), each only where the label has a value. An extracted row without a label
 is an extra row. Body fields are compared accent- and case-folded.
@@ -72,6 +73,21 @@ def collect(args, env):
     return out
 
 
+def edits(a, b, cap):
+    """Levenshtein distance of a and b, or cap when it is at least cap."""
+    if abs(len(a) - len(b)) >= cap:
+        return cap
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) >= cap:
+            return cap
+        prev = cur
+    return min(prev[-1], cap)
+
+
 def pair(labels, rows):
     """[(label, row or None)], extra rows."""
     pairs, used = [], set()
@@ -102,15 +118,22 @@ def pair(labels, rows):
             pairs.append((v, rows[hit]))
         else:
             pending.append(v)
-    rest = [i for i in range(len(rows)) if i not in used]
-    # The rest by order: each unpaired label takes the next unused row after the previous pair.
+    # A VIN read with a few characters wrong (OCR) still names its vehicle: the nearest unused
+    # VIN within 4 edits pairs. Never by order: a label without a VIN and no exact partner is
+    # left unpaired (counted missed).
     for v in pending:
-        if rest:
-            i = rest.pop(0)
-            used.add(i)
-            pairs.append((v, rows[i]))
-        else:
-            pairs.append((v, None))
+        vin = compact(v.get("vin"))
+        best, best_d = None, 5
+        for i, r in enumerate(rows):
+            got = compact(r.get("vin"))
+            if i in used or not vin or not got:
+                continue
+            d = edits(vin, got, best_d)
+            if d < best_d:
+                best, best_d = i, d
+        if best is not None:
+            used.add(best)
+        pairs.append((v, rows[best] if best is not None else None))
     extra = [rows[i] for i in range(len(rows)) if i not in used]
     return pairs, extra
 
