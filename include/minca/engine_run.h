@@ -121,7 +121,8 @@ typedef struct engine_opts {
 } engine_opts;
 
 /* Registers the process in `workers` and starts the threads. NULL with err when it cannot
- * (no handlers, or the database refuses the registration). */
+ * (no handlers, or the database refuses the registration). PostgreSQL out of reach is not a
+ * failure: the threads wait for it and the engine registers once it answers. */
 engine *engine_start(const engine_opts *o, minca_err *err);
 /* Asks the threads to stop after their current job and waits for them. Frees the engine. */
 void engine_stop(engine *e);

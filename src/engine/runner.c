@@ -34,6 +34,8 @@ struct engine {
     int n_threads;
     pthread_t keeper;
     atomic_bool stop;
+    atomic_bool registered;   /* the workers row exists (written at start, or by the keeper once
+                               * PostgreSQL is reachable when it was not at start) */
     atomic_long done, failed, dead;
     char kinds[1024];   /* the job kinds of opts.kinds as a PostgreSQL array literal */
     char batch_id[128]; /* opts.batch_id copied ("" when none) */
@@ -396,6 +398,14 @@ static void *keeper_main(void *arg)
                 if (job && queue_heartbeat(w.pg, e->workers[i]->name, job, e->opts.lease_seconds, &err) < 0)
                     log_warn("heartbeat: %s", err.msg);
             }
+            if (!atomic_load(&e->registered)) {
+                char host[128] = "localhost";
+                gethostname(host, sizeof host - 1);
+                if (store_worker_register(w.pg, e->name, host, (int)getpid(), e->n_threads, &err) == 0)
+                    atomic_store(&e->registered, true);
+                else
+                    log_warn("%s: cannot register: %s", w.name, err.msg);
+            }
             store_worker_heartbeat(w.pg, e->name, NULL);
             if (core_now_seconds() >= next_janitor) {
                 if (queue_janitor(w.pg, w.redis, 30, &err) < 0)
@@ -415,15 +425,23 @@ static void *keeper_main(void *arg)
     return NULL;
 }
 
+/* Writes the engine's workers row. PostgreSQL out of reach (a restart under way) is not an
+ * error: the threads wait for it like for any outage, and the keeper registers the engine once
+ * it is back. A server that answers but refuses the row is. */
 static int register_worker(engine *e, minca_err *err)
 {
-    PGconn *c = store_connect(err);
-    if (!c)
-        return -1;
+    minca_err why = {0};
+    PGconn *c = store_connect(&why);
+    if (!c) {
+        log_warn("engine %s: PostgreSQL is out of reach at start (%s); its threads wait for it", e->name, why.msg);
+        return 0;
+    }
     char host[128] = "localhost";
     gethostname(host, sizeof host - 1);
     int rc = store_worker_register(c, e->name, host, (int)getpid(), e->n_threads, err);
     PQfinish(c);
+    if (rc == 0)
+        atomic_store(&e->registered, true);
     return rc;
 }
 
