@@ -167,10 +167,15 @@ run_suite() {
     export MINCA_DATABASE_URL MINCA_REDIS_URL
     export MINCA_TEST_DATABASE_URL="$MINCA_DATABASE_URL" MINCA_TEST_REDIS_URL="$MINCA_REDIS_URL"
   fi
-  case "${KIND[$name]}" in
-    unit) CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 30 "${LIMIT[$name]}" "${CMD[$name]}" >"$OUT/$name.out" 2>"$OUT/$name.err" ;;
-    *) timeout -k 30 "${LIMIT[$name]}" bash "${CMD[$name]}" >"$OUT/$name.out" 2>"$OUT/$name.err" ;;
-  esac
+  # The suite's own CPU time (user + sys of it and what it waited for) beside its wall time:
+  # a suite that mostly waits shows a small share.
+  local TIMEFORMAT='%U %S'
+  { time {
+    case "${KIND[$name]}" in
+      unit) CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 30 "${LIMIT[$name]}" "${CMD[$name]}" >"$OUT/$name.out" 2>"$OUT/$name.err" ;;
+      *) timeout -k 30 "${LIMIT[$name]}" bash "${CMD[$name]}" >"$OUT/$name.out" 2>"$OUT/$name.err" ;;
+    esac
+  } ; } 2>"$OUT/$name.cpu"
   rc=$?
   # Whatever the suite started and left running: stopped, and reported. tests/lib.sh keeps
   # each script's record of the servers it started in $dir/*.pids.
@@ -193,7 +198,8 @@ started=0 finished=0 total=$(( ${#pool[@]} + ${#serial[@]} ))
 progress() { # NAME
   finished=$((finished + 1))
   local rc; rc=$(cat "$OUT/$1.rc" 2>/dev/null || echo '?')
-  printf '  [%d/%d] %-24s %4ss%s\n' "$finished" "$total" "$1" "$(cat "$OUT/$1.secs" 2>/dev/null)" \
+  local cpu; cpu=$(awk '{ printf "%.0f", $1 + $2 }' "$OUT/$1.cpu" 2>/dev/null)
+  printf '  [%d/%d] %-24s %4ss  (CPU %ss)%s\n' "$finished" "$total" "$1" "$(cat "$OUT/$1.secs" 2>/dev/null)" "${cpu:-?}" \
     "$([ "$rc" = 0 ] && [ ! -s "$OUT/$1.left" ] || echo '  FAILED')"
 }
 declare -A NAME_OF    # pid -> suite
