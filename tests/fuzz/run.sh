@@ -14,7 +14,7 @@ shift || true
 WORK=${FUZZ_WORK:-/tmp/minca-fuzz}
 OUT=$WORK/build
 JOBS=${FUZZ_JOBS:-2}
-PKGS="libzip libxml-2.0 freexl poppler-glib yaml-0.1 jansson glib-2.0 gmime-3.0 libpq hiredis libcurl ncursesw xlsxwriter pangocairo libmicrohttpd libytnef tesseract lept"
+PKGS="libzip libxml-2.0 freexl poppler-glib yaml-0.1 jansson glib-2.0 gmime-3.0 libpq hiredis libcurl ncursesw xlsxwriter pangocairo libmicrohttpd libytnef tesseract lept libgsf-1"
 
 if ! command -v clang >/dev/null; then
   echo "fuzz: installing clang"
