@@ -59,8 +59,8 @@ int store_source_subscription_failed(PGconn *c, long long source_id, const char 
  * next poll acts on it. Returns how many rows. */
 int store_source_lifecycle(PGconn *c, const char *name, const char *subscription_id, const char *event,
                            minca_err *err);
-/* The pending lifecycle event was acted on. */
-int store_source_lifecycle_done(PGconn *c, long long source_id, minca_err *err);
+/* The pending lifecycle event (only when it is `event`, unless NULL) was acted on. */
+int store_source_lifecycle_done(PGconn *c, long long source_id, const char *event, minca_err *err);
 /* Every source row: name, insurer, kind, cursor, messages, failed, polls, last_poll, last_ok,
  * last_error, failures, failing_since, next_poll_in (seconds), and for a Graph source
  * subscription_id, subscription_expires, subscription_error, lifecycle_event, lifecycle_at,

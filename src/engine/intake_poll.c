@@ -243,11 +243,8 @@ int intake_subscription_keep(PGconn *c, const config_source *cfg, long long sour
     double margin = 60.0 * config_source_int(cfg, "subscription_renew_minutes", minutes / 2);
     bool due = force || !cur.id || removed || reauth || cur.expires_in < margin;
     int rc = 0;
-    if (!due) {
-        if (pending && store_source_lifecycle_done(c, source_id, err) < 0)
-            rc = -1;
+    if (!due)   /* `missed`: the delta poll that follows is the answer (marked done after it) */
         goto done;
-    }
     intake_source_args a = {.name = cfg->name, .cfg = cfg};
     intake_graph_subscription sub;
     if (intake_graph_subscribe(&a, removed ? NULL : cur.id, &sub, err) < 0) {
@@ -327,6 +324,9 @@ int intake_poll_once(PGconn *c, redisContext *r, const intake_poll_target *t, in
     } else {
         rc = source_loop(c, r, t, &src, s, st, err);
         intake_source_close(s);
+        minca_err lerr = {0};
+        if (rc == 0 && t->cfg && store_source_lifecycle_done(c, src.id, "missed", &lerr) < 0)
+            log_warn("intake %s: %s", t->name, lerr.msg);
         if (rc == 0 && st->ack_failed) {
             /* Shown in status: the server still holds what it should have moved or flagged. */
             char first[sizeof st->error];

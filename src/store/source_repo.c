@@ -231,12 +231,15 @@ int store_source_lifecycle(PGconn *c, const char *name, const char *subscription
     return n;
 }
 
-int store_source_lifecycle_done(PGconn *c, long long source_id, minca_err *err)
+int store_source_lifecycle_done(PGconn *c, long long source_id, const char *event, minca_err *err)
 {
     char sid[32];
     id_text(source_id, sid, sizeof sid);
-    const char *p[] = {sid};
-    return store_exec(c, err, "UPDATE intake_sources SET lifecycle_pending = false WHERE id = $1::bigint", 1, p);
+    const char *p[] = {sid, event};
+    return store_exec(c, err,
+                      "UPDATE intake_sources SET lifecycle_pending = false"
+                      " WHERE id = $1::bigint AND ($2::text IS NULL OR lifecycle_event = $2)",
+                      2, p);
 }
 
 json_t *store_source_list(PGconn *c, minca_err *err)
