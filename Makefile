@@ -6,7 +6,7 @@
 #   make deps     install the Debian packages the project needs (idempotent)
 #   make install  the binary to $(DESTDIR)$(PREFIX)/bin and its data to $(DESTDIR)$(PREFIX)/share/minca
 
-PKGS      := ncursesw libpq jansson libcurl xlsxwriter yaml-0.1 hiredis gmime-3.0 glib-2.0 libzip libxml-2.0 freexl poppler-glib pangocairo libmicrohttpd libytnef tesseract lept
+PKGS      := ncursesw libpq jansson libcurl xlsxwriter yaml-0.1 hiredis gmime-3.0 glib-2.0 libzip libxml-2.0 freexl poppler-glib pangocairo libmicrohttpd libytnef tesseract lept libgsf-1
 TEST_PKGS := cmocka
 
 CC        ?= cc

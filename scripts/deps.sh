@@ -12,7 +12,7 @@ PACKAGES=(
   postgresql redis-server tmux locales
   python3 python3-openpyxl xlsx2csv poppler-utils python3-prometheus-client curl strace
   dovecot-core dovecot-imapd openssl
-  libytnef0-dev tnef
+  libytnef0-dev tnef libgsf-1-dev
 )
 
 missing=()

@@ -211,6 +211,24 @@ void intake_source_close(intake_source *src);
 int intake_imap_idle(const intake_source_args *args, int timeout_s, const volatile sig_atomic_t *stop,
                      minca_err *err);
 
+/* Microsoft Graph change notifications for a graph source that has `notification_url`
+ * (and optionally `lifecycle_url`, default the same; `change_type`, default "created";
+ * `subscription_minutes`, at most Microsoft's 4230 for mail; the clientState from
+ * `client_state_env` / `client_state_file`). */
+typedef struct intake_graph_subscription {
+    char *id;        /* Graph's subscription id (g_malloc'd; intake_graph_subscription_clear) */
+    int64_t expires; /* expirationDateTime Graph accepted, seconds since the epoch */
+    bool created;    /* a new subscription (POST), not a renewal (PATCH) */
+} intake_graph_subscription;
+/* Renews current_id (PATCH expirationDateTime), or creates one (POST /subscriptions, which
+ * Graph validates by calling notification_url and lifecycle_url with a validationToken) when
+ * current_id is NULL or Graph no longer knows it (404). 0 with *out filled, -1 (err). */
+int intake_graph_subscribe(const intake_source_args *args, const char *current_id, intake_graph_subscription *out,
+                           minca_err *err);
+void intake_graph_subscription_clear(intake_graph_subscription *sub);
+/* The lifetime asked for a subscription, in minutes (subscription_minutes, capped at 4230). */
+int intake_graph_subscription_minutes(const config_source *cfg);
+
 /* Reads a credential named by a source setting: `KEY_env` (an environment variable) or
  * `KEY_file` (a regular file owned by this user and unreadable by others; one trailing
  * newline is dropped). *out is malloc'd (caller frees, ideally after wiping it). Fails with

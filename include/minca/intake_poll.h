@@ -43,6 +43,16 @@ typedef struct intake_poll_target {
  * the database failed (st->error, err). The outcome is recorded on the source's row. */
 int intake_poll_once(PGconn *c, redisContext *r, const intake_poll_target *t, intake_poll_stats *st, minca_err *err);
 
+/* The change-notification subscription of a graph source with `notification_url`: created
+ * when it has none or Graph removed it (lifecycle subscriptionRemoved, or 404 on renewal),
+ * renewed (PATCH expirationDateTime) when less than `subscription_renew_minutes` (default
+ * half its lifetime) remain or Graph asked for reauthorization (reauthorizationRequired);
+ * `force` renews or creates now. A `missed` notification is acted on by the delta poll that
+ * follows. The outcome is kept on the source's row (shown by `minca intake list`). Returns 0
+ * when nothing was due, 1 renewed, 2 created, 3 the source has no subscription to keep,
+ * -1 on failure (err). */
+int intake_subscription_keep(PGconn *c, const config_source *cfg, long long source_id, bool force, minca_err *err);
+
 /* A configured source as a poll target. */
 intake_poll_target intake_poll_target_of(const config_source *cfg);
 /* Poll interval of a configured source (poll_seconds, default 60). */

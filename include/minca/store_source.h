@@ -40,8 +40,31 @@ int store_source_try_lock(PGconn *c, long long source_id, minca_err *err);
 void store_source_unlock(PGconn *c, long long source_id);
 /* Wakes the named source (any insurer): its next poll is now. Returns how many rows. */
 int store_source_wake(PGconn *c, const char *name, minca_err *err);
+/* A Graph source's subscription as last kept, and the last lifecycle notification. */
+typedef struct store_source_subscription {
+    char *id;            /* malloc'd or NULL (none yet); freed by store_source_subscription_clear() */
+    double expires_in;   /* seconds until it expires (negative: expired); 0 when no id */
+    char *event;         /* last lifecycle event (malloc'd) or NULL */
+    bool pending;        /* that event is not yet acted on */
+} store_source_subscription;
+int store_source_subscription_get(PGconn *c, long long source_id, store_source_subscription *out, minca_err *err);
+void store_source_subscription_clear(store_source_subscription *s);
+/* Keeps the subscription Graph accepted (id, expiry in seconds since the epoch); the pending
+ * lifecycle event is then acted on and the last subscription error cleared. */
+int store_source_subscription_set(PGconn *c, long long source_id, const char *id, int64_t expires, minca_err *err);
+/* Keeps why the subscription could not be created or renewed (shown in status). */
+int store_source_subscription_failed(PGconn *c, long long source_id, const char *error, minca_err *err);
+/* A lifecycle notification for the named source (any insurer) whose subscription is
+ * subscription_id (NULL: any): recorded as pending, and the source is due now so that the
+ * next poll acts on it. Returns how many rows. */
+int store_source_lifecycle(PGconn *c, const char *name, const char *subscription_id, const char *event,
+                           minca_err *err);
+/* The pending lifecycle event (only when it is `event`, unless NULL) was acted on. */
+int store_source_lifecycle_done(PGconn *c, long long source_id, const char *event, minca_err *err);
 /* Every source row: name, insurer, kind, cursor, messages, failed, polls, last_poll, last_ok,
- * last_error, failures, failing_since, next_poll_in (seconds). */
+ * last_error, failures, failing_since, next_poll_in (seconds), and for a Graph source
+ * subscription_id, subscription_expires, subscription_error, lifecycle_event, lifecycle_at,
+ * lifecycle_pending. */
 json_t *store_source_list(PGconn *c, minca_err *err);
 
 #endif

@@ -22,9 +22,10 @@ CLI_COMMAND(intake_command, {
     .name = "intake",
     .summary = "poll the configured mailboxes (IMAP, Microsoft 365, Maildir); their state",
     .usage = "usage: minca intake run [--once] [--source NAME]... [--threads N] [--no-process]\n"
-             "       minca intake list [--json]\n"
+             "       minca intake list|status [--json]\n"
              "       minca intake test NAME\n"
-             "       minca intake webhook --listen ADDR:PORT\n\n"
+             "       minca intake webhook --listen ADDR:PORT\n"
+             "       minca intake subscribe [NAME]\n\n"
              "run      polls every configured source (config `sources:`) as it falls due, until\n"
              "         SIGTERM/SIGINT; each message is stored once and the source's cursor moves in\n"
              "         the same transaction. The pipeline runs in this process too (--threads N,\n"
@@ -39,7 +40,12 @@ CLI_COMMAND(intake_command, {
              "         storing nothing.\n"
              "webhook  receives Microsoft Graph change notifications (the validationToken\n"
              "         handshake; clientState checked against the source's client_state_env or\n"
-             "         client_state_file); a notification only wakes its source's delta poll.\n",
+             "         client_state_file); a notification only wakes its source's delta poll;\n"
+             "         lifecycle notifications (reauthorizationRequired, subscriptionRemoved,\n"
+             "         missed) are kept on the source and acted on by its next poll at once.\n"
+             "subscribe creates or renews the Graph subscription of each graph source with a\n"
+             "         notification_url (or of NAME); Graph validates it by calling the webhook,\n"
+             "         which must be listening. `intake run` renews it before it expires.\n",
     .run = intake_main,
 })
 
@@ -197,6 +203,13 @@ static void print_source(json_t *s)
     printf("\n");
     if (*js(s, "cursor"))
         printf("%20s cursor %s\n", "", cli_fit(js(s, "cursor"), 60));
+    if (*js(s, "subscription_id"))
+        printf("%20s subscription %s until %s UTC\n", "", js(s, "subscription_id"), js(s, "subscription_expires"));
+    if (*js(s, "subscription_error"))
+        printf("%20s SUBSCRIPTION FAILING: %s\n", "", js(s, "subscription_error"));
+    if (*js(s, "lifecycle_event"))
+        printf("%20s lifecycle %s at %s%s\n", "", js(s, "lifecycle_event"), js(s, "lifecycle_at"),
+               json_is_true(json_object_get(s, "lifecycle_pending")) ? " (pending)" : " (acted on)");
     if (intake_source_state_failing(s))
         printf("%20s FAILING since %s (%lld poll(s) in a row): %s\n", "", js(s, "failing_since"),
                (long long)json_integer_value(json_object_get(s, "failures")), js(s, "last_error"));
@@ -284,6 +297,64 @@ static int intake_test(int argc, char **argv)
     return status;
 }
 
+static int intake_subscribe(int argc, char **argv)
+{
+    const minca_config *cfg = config_get();
+    const char *only = argc > 2 ? argv[2] : NULL;
+    if (only && !config_source_find(only))
+        return cli_usage_error(&intake_command, "no source '%s' in %s", only, cfg->config_path);
+    minca_err err = {0};
+    PGconn *c = store_open(&err);
+    if (!c) {
+        fprintf(stderr, "minca intake: %s\n", err.msg);
+        return 1;
+    }
+    int status = 0, done = 0;
+    for (int i = 0; i < cfg->n_sources; i++) {
+        const config_source *s = &cfg->sources[i];
+        const char *kind = config_source_get(s, "kind");
+        if ((only && strcmp(only, s->name) != 0) || !kind || strcmp(kind, "graph") != 0)
+            continue;
+        if (!config_source_get(s, "notification_url")) {
+            if (only) {
+                fprintf(stderr, "minca intake: %s has no notification_url to subscribe\n", s->name);
+                status = 1;
+            }
+            continue;
+        }
+        const char *slug = config_source_get(s, "insurer");
+        store_insurer ins;
+        store_source src;
+        int rc = -1;
+        if (store_insurer_ensure(c, slug ? slug : cfg->insurer, &ins, &err) == 0 &&
+            store_source_ensure(c, ins.id, s->name, kind, &src, &err) == 0) {
+            rc = intake_subscription_keep(c, s, src.id, true, &err);
+            store_source_clear(&src);
+        }
+        done++;
+        if (rc < 0) {
+            fprintf(stderr, "minca intake: %s: subscription FAILED: %s\n", s->name, err.msg);
+            status = 1;
+            minca_err_clear(&err);
+            continue;
+        }
+        json_t *state = intake_sources_state(c, &err);
+        size_t k;
+        json_t *row;
+        json_array_foreach(state, k, row)
+            if (strcmp(js(row, "name"), s->name) == 0)
+                printf("%s: subscription %s %s, expires %s UTC\n", s->name, js(row, "subscription_id"),
+                       rc == 2 ? "created" : "renewed", js(row, "subscription_expires"));
+        json_decref(state);
+    }
+    if (!done && !only) {
+        fprintf(stderr, "minca intake: no graph source has a notification_url to subscribe\n");
+        status = 1;
+    }
+    PQfinish(c);
+    return status;
+}
+
 int intake_webhook_main(int argc, char **argv);
 
 static int intake_main(int argc, char **argv)
@@ -294,10 +365,12 @@ static int intake_main(int argc, char **argv)
     }
     if (strcmp(argv[1], "run") == 0)
         return intake_run(argc, argv);
-    if (strcmp(argv[1], "list") == 0)
+    if (strcmp(argv[1], "list") == 0 || strcmp(argv[1], "status") == 0)
         return intake_list(argc, argv);
     if (strcmp(argv[1], "test") == 0)
         return intake_test(argc, argv);
+    if (strcmp(argv[1], "subscribe") == 0)
+        return intake_subscribe(argc, argv);
     if (strcmp(argv[1], "webhook") == 0)
         return intake_webhook_main(argc, argv);
     return cli_usage_error(&intake_command, "unknown action '%s'", argv[1]);

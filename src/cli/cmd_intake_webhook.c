@@ -5,6 +5,10 @@
  *                           each notification whose clientState equals a graph source's
  *                           client_state (from client_state_env / client_state_file) wakes
  *                           that source: its next delta poll is now. Others are dropped.
+ *   {"value": [{"lifecycleEvent": ..., "clientState": ..., "subscriptionId": ...}]}
+ *                           (lifecycle notifications: reauthorizationRequired,
+ *                           subscriptionRemoved, missed) kept on the source, whose next poll,
+ *                           now, renews or recreates the subscription or reads the delta.
  *
  * A notification never carries mail into the desk: it only wakes the delta poll run by
  * `minca intake run` (or a worker with --intake), which reads the changes itself. The answer
@@ -37,7 +41,7 @@ typedef struct hook {
     size_t n;
     pthread_mutex_t lock;
     PGconn *db;
-    long notifications, woken, rejected;
+    long notifications, woken, rejected, lifecycle;
 } hook;
 
 typedef struct request {
@@ -90,6 +94,40 @@ static void wake(hook *h, const char *name)
     pthread_mutex_unlock(&h->lock);
 }
 
+static bool db_ready(hook *h, minca_err *err)
+{
+    if (!h->db || PQstatus(h->db) != CONNECTION_OK) {
+        if (h->db)
+            PQreset(h->db);
+        else
+            h->db = store_connect(err);
+    }
+    return h->db && PQstatus(h->db) == CONNECTION_OK;
+}
+
+/* A lifecycle notification (sent to lifecycleNotificationUrl): kept on the source, whose
+ * next poll, now, acts on it (renew, recreate, or the delta poll itself after `missed`). */
+static void lifecycle(hook *h, const char *name, const char *subscription, const char *event)
+{
+    static const char *const known[] = {"reauthorizationRequired", "subscriptionRemoved", "missed", NULL};
+    bool ok = false;
+    for (size_t i = 0; known[i]; i++)
+        ok = ok || strcmp(known[i], event) == 0;
+    if (!ok) {
+        log_warn("webhook: lifecycle notification for %s with an unknown event dropped", name);
+        return;
+    }
+    pthread_mutex_lock(&h->lock);
+    minca_err err = {0};
+    if (db_ready(h, &err) && store_source_lifecycle(h->db, name, subscription, event, &err) >= 0) {
+        h->lifecycle++;
+        log_info("webhook: lifecycle notification %s for %s; its next poll acts on it now", event, name);
+    } else {
+        log_error("webhook: cannot keep the lifecycle notification %s for %s: %s", event, name, err.msg);
+    }
+    pthread_mutex_unlock(&h->lock);
+}
+
 static void handle_notifications(hook *h, const char *body, size_t len)
 {
     json_t *j = json_loadb(body, len, 0, NULL);
@@ -108,7 +146,11 @@ static void handle_notifications(hook *h, const char *body, size_t len)
                      json_string_value(json_object_get(n, "subscriptionId")) ? json_string_value(json_object_get(n, "subscriptionId")) : "?");
             continue;
         }
-        wake(h, matched);
+        const char *event = json_string_value(json_object_get(n, "lifecycleEvent"));
+        if (event)
+            lifecycle(h, matched, json_string_value(json_object_get(n, "subscriptionId")), event);
+        else
+            wake(h, matched);
     }
     json_decref(j);
 }
@@ -227,8 +269,8 @@ int intake_webhook_main(int argc, char **argv)
     while (!stop_requested)
         pause();
     MHD_stop_daemon(d);
-    fprintf(stderr, "minca intake: webhook stopped; %ld notification(s), %ld woke a poll, %ld dropped\n",
-            h.notifications, h.woken, h.rejected);
+    fprintf(stderr, "minca intake: webhook stopped; %ld notification(s), %ld woke a poll, %ld lifecycle, %ld dropped\n",
+            h.notifications, h.woken, h.lifecycle, h.rejected);
 done:
     for (size_t i = 0; i < h.n; i++) {
         memset(h.sources[i].client_state, 0, strlen(h.sources[i].client_state));

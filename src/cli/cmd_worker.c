@@ -214,6 +214,18 @@ static int status_run(int argc, char **argv)
                         printf(", last poll %s\n", json_string_value(json_object_get(it, "last_poll"))
                                                         ? json_string_value(json_object_get(it, "last_poll")) : "-");
                     }
+                    const char *sub = json_string_value(json_object_get(it, "subscription_id"));
+                    const char *sub_err = json_string_value(json_object_get(it, "subscription_error"));
+                    const char *event = json_string_value(json_object_get(it, "lifecycle_event"));
+                    if (sub_err)
+                        printf("  %-20s subscription FAILING: %s\n", "", sub_err);
+                    else if (sub)
+                        printf("  %-20s subscription until %s\n", "",
+                               json_string_value(json_object_get(it, "subscription_expires")));
+                    if (event)
+                        printf("  %-20s lifecycle %s at %s%s\n", "", event,
+                               json_string_value(json_object_get(it, "lifecycle_at")),
+                               json_is_true(json_object_get(it, "lifecycle_pending")) ? " (pending)" : " (acted on)");
                 }
             }
             printf("\njobs:\n");

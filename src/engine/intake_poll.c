@@ -228,6 +228,47 @@ static int source_loop(PGconn *c, redisContext *r, const intake_poll_target *t, 
     return rc;
 }
 
+int intake_subscription_keep(PGconn *c, const config_source *cfg, long long source_id, bool force, minca_err *err)
+{
+    const char *kind = config_source_get(cfg, "kind");
+    if (!kind || strcmp(kind, "graph") != 0 || !config_source_get(cfg, "notification_url"))
+        return 3;
+    store_source_subscription cur;
+    if (store_source_subscription_get(c, source_id, &cur, err) < 0)
+        return -1;
+    bool pending = cur.pending && cur.event;
+    bool removed = pending && strcmp(cur.event, "subscriptionRemoved") == 0;
+    bool reauth = pending && strcmp(cur.event, "reauthorizationRequired") == 0;
+    int minutes = intake_graph_subscription_minutes(cfg);
+    double margin = 60.0 * config_source_int(cfg, "subscription_renew_minutes", minutes / 2);
+    bool due = force || !cur.id || removed || reauth || cur.expires_in < margin;
+    int rc = 0;
+    if (!due)   /* `missed`: the delta poll that follows is the answer (marked done after it) */
+        goto done;
+    intake_source_args a = {.name = cfg->name, .cfg = cfg};
+    intake_graph_subscription sub;
+    if (intake_graph_subscribe(&a, removed ? NULL : cur.id, &sub, err) < 0) {
+        minca_err serr = {0};
+        if (store_source_subscription_failed(c, source_id, err->msg, &serr) < 0)
+            log_warn("intake %s: cannot record the subscription's failure: %s", cfg->name, serr.msg);
+        rc = -1;
+        goto done;
+    }
+    rc = sub.created ? 2 : 1;
+    if (store_source_subscription_set(c, source_id, sub.id, sub.expires, err) < 0)
+        rc = -1;
+    else
+        log_info("intake %s: Graph subscription %s %s (%s), until %lld", cfg->name, sub.id,
+                 sub.created ? "created" : "renewed",
+                 removed ? "Graph removed the last one" : reauth ? "Graph asked for reauthorization"
+                 : !cur.id ? "none yet" : force ? "asked for" : "close to expiry",
+                 (long long)sub.expires);
+    intake_graph_subscription_clear(&sub);
+done:
+    store_source_subscription_clear(&cur);
+    return rc;
+}
+
 int intake_poll_once(PGconn *c, redisContext *r, const intake_poll_target *t, intake_poll_stats *st, minca_err *err)
 {
     memset(st, 0, sizeof *st);
@@ -255,6 +296,13 @@ int intake_poll_once(PGconn *c, redisContext *r, const intake_poll_target *t, in
         }
         locked = true;
     }
+    if (t->cfg) {
+        /* The webhook's subscription is kept beside the poll; its failure is shown in status
+         * (subscription_error) while the delta poll still reads the mail. */
+        minca_err serr = {0};
+        if (intake_subscription_keep(c, t->cfg, src.id, false, &serr) < 0)
+            log_error("intake %s: subscription: %s", t->name, serr.msg);
+    }
     seen_ctx seen = {.c = c, .source_id = src.id};
     intake_source_args a = {
         .name = t->name,
@@ -276,6 +324,9 @@ int intake_poll_once(PGconn *c, redisContext *r, const intake_poll_target *t, in
     } else {
         rc = source_loop(c, r, t, &src, s, st, err);
         intake_source_close(s);
+        minca_err lerr = {0};
+        if (rc == 0 && t->cfg && store_source_lifecycle_done(c, src.id, "missed", &lerr) < 0)
+            log_warn("intake %s: %s", t->name, lerr.msg);
         if (rc == 0 && st->ack_failed) {
             /* Shown in status: the server still holds what it should have moved or flagged. */
             char first[sizeof st->error];

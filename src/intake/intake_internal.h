@@ -53,6 +53,25 @@ char *intake_imap_mutf7(const char *name);
 typedef void (*intake_tnef_fn)(void *user, const char *name, const unsigned char *data, size_t len);
 int intake_tnef_unpack(const void *data, size_t len, intake_tnef_fn fn, void *user, char **body, minca_err *err);
 
+/* Outlook .msg items (msg.c, [MS-OXMSG] read with libgsf). Every string is g_malloc'd UTF-8
+ * or NULL; intake_msg_item_clear() frees them. */
+typedef struct intake_msg_item {
+    char *subject, *from_addr, *from_name, *to, *message_id, *text_body, *html_body;
+    int64_t date;      /* PR_CLIENT_SUBMIT_TIME (else PR_MESSAGE_DELIVERY_TIME), 0 when absent */
+    bool truncated;    /* a bound was reached: some of it was not read */
+} intake_msg_item;
+/* Called once per attachment: a file (name, MIME type or NULL, bytes; item NULL) or an
+ * attached Outlook item (item set, data NULL; its own files came through fn before it).
+ * Everything is borrowed for the call. */
+typedef void (*intake_msg_fn)(void *user, const char *name, const char *mime, const unsigned char *data, size_t len,
+                              const intake_msg_item *item);
+/* Reads a .msg: its fields into *out (cleared first), each attachment through fn. Returns the
+ * number of attachments, -1 when the bytes are not a readable .msg (err). */
+int intake_msg_read(const void *data, size_t len, intake_msg_fn fn, void *user, intake_msg_item *out, minca_err *err);
+void intake_msg_item_clear(intake_msg_item *m);
+/* The Compound File signature (an .msg, or an old Office document). */
+bool intake_msg_looks_like(const void *data, size_t len);
+
 /* A directory with cur/ or new/. */
 bool intake_path_is_maildir(const char *path);
 

@@ -325,6 +325,7 @@ static const char *type_for_name(const char *name)
         {"jpg", "image/jpeg"},
         {"jpeg", "image/jpeg"},
         {"eml", "message/rfc822"},
+        {"msg", "application/vnd.ms-outlook"},
     };
     const char *dot = name ? strrchr(name, '.') : NULL;
     for (size_t i = 0; dot && i < G_N_ELEMENTS(map); i++)
@@ -387,6 +388,128 @@ static bool open_tnef(parse_ctx *ctx, intake_message *owner, const char *bytes, 
         owner->text_body = body;
     else
         free(body);
+    return true;
+}
+
+/* ---- Outlook .msg items ---- */
+
+static intake_message *new_message(void);
+
+static bool is_outlook_item(GMimeContentType *ct, const char *fname, const char *bytes, size_t len)
+{
+    bool named = fname && strlen(fname) > 4 && g_ascii_strcasecmp(fname + strlen(fname) - 4, ".msg") == 0;
+    bool typed = ct && g_mime_content_type_is_type(ct, "application", "vnd.ms-outlook");
+    return (named || typed) && intake_msg_looks_like(bytes, len);
+}
+
+typedef struct msg_sink {
+    parse_ctx *ctx;
+    intake_message *fw;
+    const char *container;
+    bool in_related;
+} msg_sink;
+
+static intake_message *message_of_item(const intake_msg_item *it, const char *bytes, size_t len);
+
+static void push_forwarded(intake_message *owner, intake_message *fw)
+{
+    intake_message **nf = reallocarray(owner->forwarded, owner->n_forwarded + 1, sizeof *nf);
+    if (!nf) {
+        intake_message_free(fw);
+        return;
+    }
+    nf[owner->n_forwarded++] = fw;
+    owner->forwarded = nf;
+}
+
+static void on_msg_part(void *user, const char *name, const char *mime, const unsigned char *data, size_t len,
+                        const intake_msg_item *item)
+{
+    msg_sink *m = user;
+    if (item) {
+        /* An Outlook item attached to the item: one more forwarded message. */
+        push_forwarded(m->fw, message_of_item(item, name, strlen(name)));
+        return;
+    }
+    tnef_sink t = {.ctx = m->ctx, .container = m->container, .in_related = m->in_related};
+    on_tnef_file(&t, name, data, len);
+    intake_attachment *a = &g_array_index(m->ctx->atts, intake_attachment, m->ctx->atts->len - 1);
+    if (mime && strchr(mime, '/') && strcmp(a->content_type, "application/octet-stream") == 0) {
+        free(a->content_type);
+        a->content_type = g_ascii_strdown(mime, -1);
+        a->role = guess_role(a, m->in_related);
+    }
+}
+
+/* The fields of an Outlook item as a message (seed: bytes that name it when it has no id). */
+static intake_message *message_of_item(const intake_msg_item *it, const char *seed, size_t seed_len)
+{
+    intake_message *fw = new_message();
+    fw->headers = json_object();
+    if (it->message_id && *it->message_id) {
+        const char *id = it->message_id;
+        fw->message_id = id[0] == '<' ? dup_utf8(id) : core_strdup_printf("<%s>", id);
+    } else {
+        char hex[65];
+        core_sha256_hex(seed, seed_len, hex);
+        fw->message_id = core_strdup_printf("<sha256-%s@minca.invalid>", hex);
+        fw->message_id_synthetic = true;
+    }
+    if (it->from_addr) {
+        fw->from_addr = g_ascii_strdown(it->from_addr, -1);
+        const char *at = strrchr(fw->from_addr, '@');
+        fw->sender_domain = at && at[1] ? strdup(at + 1) : NULL;
+    }
+    fw->from_name = dup_utf8(it->from_name);
+    fw->to = dup_utf8(it->to);
+    fw->subject = dup_utf8(it->subject);
+    fw->text_body = dup_utf8(it->text_body);
+    fw->html_body = dup_utf8(it->html_body);
+    if (it->date) {
+        GDateTime *dt = g_date_time_new_from_unix_utc(it->date);
+        if (dt) {
+            fw->date_valid = true;
+            fw->date = it->date;
+            char *iso = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S%:z");
+            fw->date_iso = dup_utf8(iso);
+            g_free(iso);
+            g_date_time_unref(dt);
+        }
+    }
+    return fw;
+}
+
+/* An Outlook item (.msg): a forwarded message of owner, its files attachments (container
+ * "application/vnd.ms-outlook NAME"). False (with a problem) when it cannot be read. */
+static bool open_outlook_item(parse_ctx *ctx, intake_message *owner, const char *bytes, size_t len,
+                              const char *fname, bool in_related)
+{
+    const char *name = fname ? fname : "item.msg";
+    char *container = core_strdup_printf("application/vnd.ms-outlook %s", name);
+    intake_message *fw = new_message();
+    msg_sink sink = {.ctx = ctx, .fw = fw, .container = container, .in_related = in_related};
+    intake_msg_item it;
+    minca_err merr = {0};
+    int n = intake_msg_read(bytes, len, on_msg_part, &sink, &it, &merr);
+    free(container);
+    if (n < 0) {
+        intake_message_free(fw);
+        add_problem(ctx->top, "Outlook item %s could not be read: %s", name, merr.msg);
+        return false;
+    }
+    intake_message *filled = message_of_item(&it, bytes, len);
+    /* The attached items found while reading belong to the filled message. */
+    filled->forwarded = fw->forwarded;
+    filled->n_forwarded = fw->n_forwarded;
+    fw->forwarded = NULL;
+    fw->n_forwarded = 0;
+    intake_message_free(fw);
+    if (it.truncated)
+        add_problem(ctx->top, "Outlook item %s is larger than it claims or holds too many parts; read in part", name);
+    if (!filled->from_addr && !filled->subject && !filled->text_body && !filled->html_body && n == 0)
+        add_problem(ctx->top, "Outlook item %s holds no sender, subject, body or file", name);
+    intake_msg_item_clear(&it);
+    push_forwarded(owner, filled);
     return true;
 }
 
@@ -536,6 +659,10 @@ static void walk(parse_ctx *ctx, intake_message *owner, GMimeObject *obj, const 
                     named ? fname : "(unnamed)");
     }
     if (is_tnef(ct, fname) && open_tnef(ctx, owner, bytes, len, fname, in_related)) {
+        free(bytes);
+        return;
+    }
+    if (is_outlook_item(ct, fname, bytes, len) && open_outlook_item(ctx, owner, bytes, len, fname, in_related)) {
         free(bytes);
         return;
     }

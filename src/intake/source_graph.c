@@ -102,9 +102,11 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *user)
     return n;
 }
 
-/* One HTTP exchange. body (may be NULL) makes it a POST. Returns 0 with s->status set, -1
- * when no HTTP answer came (err). */
-static int http(graph_state *s, const char *url, const char *body, const char *bearer, minca_err *err)
+/* One HTTP exchange: method (NULL: GET, or POST when there is a body), body (may be NULL)
+ * with its content type (NULL: a form). Returns 0 with s->status set, -1 when no HTTP answer
+ * came (err). */
+static int http_send(graph_state *s, const char *method, const char *url, const char *body, const char *body_type,
+                     const char *bearer, minca_err *err)
 {
     g_string_truncate(s->buf, 0);
     s->status = 0;
@@ -124,13 +126,21 @@ static int http(graph_state *s, const char *url, const char *body, const char *b
         hdr = curl_slist_append(hdr, "Prefer: IdType=\"ImmutableId\"");
     }
     hdr = curl_slist_append(hdr, "Accept: application/json");
+    if (body && body_type) {
+        char *ct = core_strdup_printf("Content-Type: %s", body_type);
+        hdr = curl_slist_append(hdr, ct);
+        free(ct);
+    }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     } else {
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     }
+    if (method)
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     CURLcode rc = curl_easy_perform(c);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(hdr);
     if (auth) {
@@ -141,6 +151,11 @@ static int http(graph_state *s, const char *url, const char *body, const char *b
         return minca_err_set(err, "%s: %s", s->name, s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc));
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &s->status);
     return 0;
+}
+
+static int http(graph_state *s, const char *url, const char *body, const char *bearer, minca_err *err)
+{
+    return http_send(s, NULL, url, body, NULL, bearer, err);
 }
 
 /* The error Graph or the token endpoint gave, without echoing anything we sent. */
@@ -237,9 +252,11 @@ static int get_token(graph_state *s, bool renew, char **out, minca_err *err)
     return rc;
 }
 
-/* GET on Graph with the bearer token: waits out 429/503 (Retry-After), renews the token once
- * on 401. Returns 0 with a 2xx answer in s->buf, -1 otherwise (err). */
-static int graph_get(graph_state *s, const char *url, const char *what, minca_err *err)
+/* A request to Graph with the bearer token (method NULL: GET; json: a JSON body): waits out
+ * 429/503 (Retry-After), renews the token once on 401. Returns 0 with a 2xx answer in s->buf,
+ * -1 otherwise (err; s->status holds the answer's status, 0 when none came). */
+static int graph_call(graph_state *s, const char *method, const char *url, const char *json, const char *what,
+                      minca_err *err)
 {
     if (!g_str_has_prefix(url, s->graph_url))
         return minca_err_set(err, "%s: refusing to send the token to a link outside %s", s->name, s->graph_url);
@@ -248,7 +265,7 @@ static int graph_get(graph_state *s, const char *url, const char *what, minca_er
         char *tok = NULL;
         if (get_token(s, false, &tok, err) < 0)
             return -1;
-        int rc = http(s, url, NULL, tok, err);
+        int rc = http_send(s, method, url, json, json ? "application/json" : NULL, tok, err);
         memset(tok, 0, strlen(tok));
         free(tok);
         if (rc < 0)
@@ -276,6 +293,11 @@ static int graph_get(graph_state *s, const char *url, const char *what, minca_er
         describe_error(s, what, err);
         return -1;
     }
+}
+
+static int graph_get(graph_state *s, const char *url, const char *what, minca_err *err)
+{
+    return graph_call(s, NULL, url, NULL, what, err);
 }
 
 static char *users_url(graph_state *s, const char *rest)
@@ -796,3 +818,117 @@ const intake_source_ops intake_source_graph_ops = {
     .count = graph_count,
     .close = graph_close,
 };
+
+/* ---- change-notification subscription (POST / PATCH /subscriptions) ---- */
+
+#define GRAPH_MAIL_SUBSCRIPTION_MAX_MINUTES 4230 /* Microsoft's limit for Outlook messages */
+
+int intake_graph_subscription_minutes(const config_source *cfg)
+{
+    int m = config_source_int(cfg, "subscription_minutes", GRAPH_MAIL_SUBSCRIPTION_MAX_MINUTES);
+    return m < 1 ? 1 : m > GRAPH_MAIL_SUBSCRIPTION_MAX_MINUTES ? GRAPH_MAIL_SUBSCRIPTION_MAX_MINUTES : m;
+}
+
+static char *iso_utc(int64_t t)
+{
+    GDateTime *d = g_date_time_new_from_unix_utc(t);
+    char *s = g_date_time_format(d, "%Y-%m-%dT%H:%M:%S.0000000Z");
+    g_date_time_unref(d);
+    return s;
+}
+
+/* The subscription Graph answered with: its id and expiry. */
+static int read_subscription(graph_state *s, intake_graph_subscription *out, minca_err *err)
+{
+    json_t *j = json_loadb(s->buf->str, s->buf->len, 0, NULL);
+    const char *id = json_string_value(json_object_get(j, "id"));
+    int64_t exp = iso_time(json_string_value(json_object_get(j, "expirationDateTime")));
+    int rc = 0;
+    if (!id || !exp) {
+        rc = minca_err_set(err, "%s: Graph answered the subscription request without an id and expiry", s->name);
+    } else {
+        out->id = g_strdup(id);
+        out->expires = exp;
+    }
+    json_decref(j);
+    return rc;
+}
+
+static int subscription_create(graph_state *s, const config_source *cfg, const char *expiry,
+                               intake_graph_subscription *out, minca_err *err)
+{
+    const char *notify = config_source_get(cfg, "notification_url");
+    const char *lifecycle = config_source_get(cfg, "lifecycle_url") ? config_source_get(cfg, "lifecycle_url") : notify;
+    char *state = NULL;
+    if (intake_source_secret(cfg, "client_state", &state, err) < 0)
+        return -1;
+    char *resource = core_strdup_printf("users/%s/mailFolders('%s')/messages", s->user, s->folder);
+    json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "changeType",
+                             config_source_get(cfg, "change_type") ? config_source_get(cfg, "change_type") : "created",
+                             "notificationUrl", notify, "lifecycleNotificationUrl", lifecycle, "resource", resource,
+                             "expirationDateTime", expiry, "clientState", state);
+    char *text = json_dumps(body, JSON_COMPACT);
+    char *url = core_strdup_printf("%s/subscriptions", s->graph_url);
+    int rc = graph_call(s, "POST", url, text, "the subscription request", err);
+    if (rc == 0)
+        rc = read_subscription(s, out, err);
+    if (rc == 0)
+        out->created = true;
+    memset(text, 0, strlen(text));
+    free(text);
+    memset(state, 0, strlen(state));
+    free(state);
+    json_decref(body);
+    free(url);
+    free(resource);
+    return rc;
+}
+
+int intake_graph_subscribe(const intake_source_args *args, const char *current_id, intake_graph_subscription *out,
+                           minca_err *err)
+{
+    memset(out, 0, sizeof *out);
+    const config_source *cfg = args->cfg;
+    const char *notify = cfg ? config_source_get(cfg, "notification_url") : NULL;
+    if (!notify)
+        return minca_err_set(err, "%s: no notification_url: the source has no subscription to keep",
+                             args->name ? args->name : "graph");
+    if (!g_str_has_prefix(notify, "https://") && !g_str_has_prefix(notify, "http://"))
+        return minca_err_set(err, "%s: notification_url must be an http(s) URL", args->name ? args->name : "graph");
+    void *st = NULL;
+    if (graph_open(args, &st, err) < 0)
+        return -1;
+    graph_state *s = st;
+    char *expiry = iso_utc((int64_t)time(NULL) + 60 * (int64_t)intake_graph_subscription_minutes(cfg));
+    int rc = -1;
+    if (current_id) {
+        char *eid = curl_easy_escape(s->curl, current_id, 0);
+        char *url = core_strdup_printf("%s/subscriptions/%s", s->graph_url, eid);
+        char *body = core_strdup_printf("{\"expirationDateTime\":\"%s\"}", expiry);
+        curl_free(eid);
+        rc = graph_call(s, "PATCH", url, body, "the subscription renewal", err);
+        free(url);
+        free(body);
+        if (rc == 0)
+            rc = read_subscription(s, out, err);
+        else if (s->status == 404) {
+            /* Expired or deleted on Graph's side: a new one. */
+            log_warn("%s; creating a new subscription", err->msg);
+            minca_err_clear(err);
+            rc = 1;
+        }
+    }
+    if (!current_id || rc == 1)
+        rc = subscription_create(s, cfg, expiry, out, err);
+    g_free(expiry);
+    graph_close(s);
+    return rc;
+}
+
+void intake_graph_subscription_clear(intake_graph_subscription *sub)
+{
+    if (!sub)
+        return;
+    g_free(sub->id);
+    memset(sub, 0, sizeof *sub);
+}

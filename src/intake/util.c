@@ -96,6 +96,7 @@ char *intake_to_utf8(const char *data, size_t len, const char *charset, char **n
                                        charset && *charset ? charset : "(no charset)");
         return s;
     }
+    intake_gmime_init();   /* GMime's charset table (a name looked up before it is set up leaks) */
     const char *iconv_name = g_mime_charset_iconv_name(charset);
     /* Mailers label Windows-1252 text as ISO-8859-1; 1252 is a superset for printable text. */
     if (g_ascii_strcasecmp(iconv_name, "iso-8859-1") == 0 || g_ascii_strcasecmp(iconv_name, "latin1") == 0 ||

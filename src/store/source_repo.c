@@ -161,6 +161,87 @@ int store_source_wake(PGconn *c, const char *name, minca_err *err)
     return n;
 }
 
+int store_source_subscription_get(PGconn *c, long long source_id, store_source_subscription *out, minca_err *err)
+{
+    memset(out, 0, sizeof *out);
+    char id[32];
+    id_text(source_id, id, sizeof id);
+    const char *p[] = {id};
+    PGresult *r = store_query(c, err,
+                              "SELECT subscription_id,"
+                              "       coalesce(extract(epoch FROM subscription_expires_at - now()), 0)::float8,"
+                              "       lifecycle_event, lifecycle_pending"
+                              "  FROM intake_sources WHERE id = $1::bigint",
+                              1, p);
+    if (!r)
+        return -1;
+    if (PQntuples(r)) {
+        out->id = PQgetisnull(r, 0, 0) ? NULL : strdup(PQgetvalue(r, 0, 0));
+        out->expires_in = store_get_double(r, 0, 1);
+        out->event = PQgetisnull(r, 0, 2) ? NULL : strdup(PQgetvalue(r, 0, 2));
+        out->pending = strcmp(PQgetvalue(r, 0, 3), "t") == 0;
+    }
+    PQclear(r);
+    return 0;
+}
+
+void store_source_subscription_clear(store_source_subscription *s)
+{
+    if (!s)
+        return;
+    free(s->id);
+    free(s->event);
+    memset(s, 0, sizeof *s);
+}
+
+int store_source_subscription_set(PGconn *c, long long source_id, const char *id, int64_t expires, minca_err *err)
+{
+    char sid[32], exp[32];
+    id_text(source_id, sid, sizeof sid);
+    snprintf(exp, sizeof exp, "%lld", (long long)expires);
+    const char *p[] = {sid, id, exp};
+    return store_exec(c, err,
+                      "UPDATE intake_sources SET subscription_id = $2, subscription_expires_at = to_timestamp($3::bigint),"
+                      "       subscription_error = NULL, lifecycle_pending = false WHERE id = $1::bigint",
+                      3, p);
+}
+
+int store_source_subscription_failed(PGconn *c, long long source_id, const char *error, minca_err *err)
+{
+    char sid[32];
+    id_text(source_id, sid, sizeof sid);
+    const char *p[] = {sid, error};
+    return store_exec(c, err, "UPDATE intake_sources SET subscription_error = $2 WHERE id = $1::bigint", 2, p);
+}
+
+int store_source_lifecycle(PGconn *c, const char *name, const char *subscription_id, const char *event,
+                           minca_err *err)
+{
+    const char *p[] = {name, subscription_id, event};
+    PGresult *r = store_query(c, err,
+                              "UPDATE intake_sources SET lifecycle_event = $3, lifecycle_at = now(),"
+                              "       lifecycle_pending = true, next_poll_at = now()"
+                              " WHERE name = $1 AND ($2::text IS NULL OR subscription_id IS NULL OR subscription_id = $2)"
+                              " RETURNING 1",
+                              3, p);
+    if (!r)
+        return -1;
+    int n = PQntuples(r);
+    PQclear(r);
+    return n;
+}
+
+int store_source_lifecycle_done(PGconn *c, long long source_id, const char *event, minca_err *err)
+{
+    char sid[32];
+    id_text(source_id, sid, sizeof sid);
+    const char *p[] = {sid, event};
+    return store_exec(c, err,
+                      "UPDATE intake_sources SET lifecycle_pending = false"
+                      " WHERE id = $1::bigint AND ($2::text IS NULL OR lifecycle_event = $2)",
+                      2, p);
+}
+
 json_t *store_source_list(PGconn *c, minca_err *err)
 {
     return store_query_json(
@@ -169,7 +250,10 @@ json_t *store_source_list(PGconn *c, minca_err *err)
         "       to_char(s.last_poll_at, 'YYYY-MM-DD HH24:MI:SS') AS last_poll,"
         "       to_char(s.last_ok_at, 'YYYY-MM-DD HH24:MI:SS') AS last_ok, s.last_error, s.failures,"
         "       to_char(s.failing_since, 'YYYY-MM-DD HH24:MI:SS') AS failing_since,"
-        "       extract(epoch FROM s.next_poll_at - now())::float8 AS next_poll_in"
+        "       extract(epoch FROM s.next_poll_at - now())::float8 AS next_poll_in,"
+        "       s.subscription_id, to_char(s.subscription_expires_at, 'YYYY-MM-DD HH24:MI:SS') AS subscription_expires,"
+        "       s.subscription_error, s.lifecycle_event,"
+        "       to_char(s.lifecycle_at, 'YYYY-MM-DD HH24:MI:SS') AS lifecycle_at, s.lifecycle_pending"
         "  FROM intake_sources s JOIN insurers i ON i.id = s.insurer_id ORDER BY s.name, i.slug",
         0, NULL);
 }

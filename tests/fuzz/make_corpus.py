@@ -193,4 +193,19 @@ if os.path.exists(os.path.join(inbox, "msg_008.eml")):   # the broker PDF of the
     for part in email.message_from_binary_file(open(os.path.join(inbox, "msg_008.eml"), "rb")).walk():
         if part.get_content_type() == "application/pdf":
             put("pdf", "broker.pdf", part.get_payload(decode=True))
+# winmail.dat (TNEF) written as Outlook does, by tests/tools/make_tnef.py.
+import importlib.util, subprocess, tempfile
+spec = importlib.util.spec_from_file_location("make_tnef", os.path.join(root, "tests", "tools", "make_tnef.py"))
+make_tnef = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(make_tnef)
+put("tnef", "winmail.dat", make_tnef.tnef("Buen día, solicito cotización.", [("unidades año.csv", b"MARCA,MODELO\nNISSAN,2020\n")]))
+put("tnef", "empty.dat", make_tnef.tnef("", []))
+# An Outlook .msg, written with libgsf by the unit test's helper when it is built.
+tool = os.path.join(root, "build", "tests", "test_intake_msg")
+if os.access(tool, os.X_OK):
+    with tempfile.TemporaryDirectory() as d:
+        csv = os.path.join(d, "flotilla.csv")
+        open(csv, "w").write("MARCA,MODELO\nNISSAN,2020\n")
+        if subprocess.call([tool, "--write-msg", os.path.join(d, "item.msg"), csv]) == 0:
+            put("msg", "item.msg", open(os.path.join(d, "item.msg"), "rb").read())
 print("corpus written to", out)

@@ -22,7 +22,20 @@ Control (no auth), for the test to steer it:
                           regular id changes, its immutable id only on "reimport"
   POST /_control/expire_delta   the delta tokens handed out so far are forgotten: a request
                           with one answers 410 SyncStateNotFound until a fresh delta query
+  POST /_control/sub_expire      every subscription expires (Graph deletes it: PATCH gives 404)
+  POST /_control/lifecycle {"event": E}  sends the lifecycle notification E
+                          (reauthorizationRequired, subscriptionRemoved, missed) of every
+                          subscription to its lifecycleNotificationUrl; subscriptionRemoved
+                          deletes the subscription first
+  POST /_control/notify   a change notification (changeType created) of every subscription
   GET  /_control/stats    counters
+  GET  /_control/subscriptions  the subscriptions as Graph keeps them
+Subscriptions (POST /v1.0/subscriptions, PATCH /v1.0/subscriptions/{id}) follow Microsoft's
+documentation: changeType, notificationUrl, resource and expirationDateTime are required; the
+expiry is at most 4230 minutes ahead for Outlook messages (400 otherwise); the create is
+validated by POSTing ?validationToken=... to notificationUrl and lifecycleNotificationUrl, which
+must answer 200 text/plain with the decoded token within 10 s (400 otherwise); 201 with the
+subscription; PATCH of an unknown or expired subscription is 404 ResourceNotFound.
 Pages hold 7 messages; tokens live `expires_in` seconds (STATE_DIR/expires_in, default 3600).
 Shapes follow Microsoft's Graph documentation: ids are regular unless the request says
 `Prefer: IdType="ImmutableId"`; an expired delta token is `410 Gone` with error code
@@ -37,7 +50,11 @@ import os
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
+import uuid
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 STATE = sys.argv[1]
@@ -48,7 +65,10 @@ lock = threading.Lock()
 messages = []          # dicts in folder order
 tokens = {}            # token -> expiry
 stats = {"token_requests": 0, "graph_requests": 0, "throttled": 0, "unauthorized": 0, "value_downloads": 0,
-         "bad_auth_header": 0, "immutable_requests": 0, "gone": 0}
+         "bad_auth_header": 0, "immutable_requests": 0, "gone": 0, "sub_creates": 0, "sub_renews": 0,
+         "sub_not_found": 0, "sub_rejected": 0, "validations": 0, "lifecycle_sent": 0}
+subscriptions = {}     # id -> subscription as Graph returns it (plus "_reauth")
+MAX_MINUTES = 4230
 delta_expired = {"on": False}
 storm = {"count": 0, "status": 429, "retry_after": 1}
 delay = {"seconds": 0.0}
@@ -113,6 +133,131 @@ def add_messages(n, big=False, kind=None):
             })
 
 
+def graph_time(s):
+    s = s.rstrip("Z")
+    if "." in s:
+        s = s.split(".")[0]
+    return datetime.strptime(s, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+
+
+def iso(dt):
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
+
+
+def post_json(url, payload):
+    req = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except OSError:
+        return 0
+
+
+def validate_endpoint(url):
+    """Graph's handshake: the endpoint must echo the token as text/plain, 200, within 10 s."""
+    token = f"Validation: Testing client application {uuid.uuid4()}"
+    sep = "&" if "?" in url else "?"
+    req = urllib.request.Request(f"{url}{sep}validationToken={urllib.parse.quote(token)}", data=b"", method="POST",
+                                 headers={"Content-Type": "text/plain; charset=utf-8"})
+    with lock:
+        stats["validations"] += 1
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status == 200 and r.read().decode() == token \
+                and r.headers.get("Content-Type", "").startswith("text/plain")
+    except (urllib.error.HTTPError, OSError):
+        return False
+
+
+def sub_error(code, errcode, message):
+    return code, {"error": {"code": errcode, "message": message,
+                            "innerError": {"date": time.strftime("%Y-%m-%dT%H:%M:%S"), "request-id": str(uuid.uuid4())}}}
+
+
+def create_subscription(req):
+    for k in ("changeType", "notificationUrl", "resource", "expirationDateTime"):
+        if not req.get(k):
+            return sub_error(400, "InvalidRequest", f"The {k} property is required.")
+    try:
+        exp = graph_time(req["expirationDateTime"])
+    except ValueError:
+        return sub_error(400, "InvalidRequest", "expirationDateTime is not a date.")
+    now = datetime.now(timezone.utc)
+    if exp <= now:
+        return sub_error(400, "InvalidRequest", "Subscription expiration can only be in the future.")
+    if exp > now + timedelta(minutes=MAX_MINUTES, seconds=30):
+        return sub_error(400, "InvalidRequest", f"Subscription expiration can only be {MAX_MINUTES} minutes in the future.")
+    if len(req.get("clientState") or "") > 128:
+        return sub_error(400, "InvalidRequest", "clientState is longer than 128 characters.")
+    if "messages" not in req["resource"].lower():
+        return sub_error(400, "InvalidRequest", "Unsupported resource.")
+    for url in [req["notificationUrl"]] + ([req["lifecycleNotificationUrl"]] if req.get("lifecycleNotificationUrl") else []):
+        if not validate_endpoint(url):
+            return sub_error(400, "InvalidRequest", "Subscription validation request failed. Notification endpoint "
+                             "must respond with 200 OK to validation request.")
+    sub = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#subscriptions/$entity",
+           "id": str(uuid.uuid4()), "resource": req["resource"], "applicationId": CLIENT_ID,
+           "changeType": req["changeType"], "clientState": req.get("clientState"),
+           "notificationUrl": req["notificationUrl"], "lifecycleNotificationUrl": req.get("lifecycleNotificationUrl"),
+           "expirationDateTime": iso(exp), "creatorId": str(uuid.uuid4()), "includeResourceData": False,
+           "latestSupportedTlsVersion": "v1_2", "encryptionCertificate": None, "encryptionCertificateId": None,
+           "notificationQueryOptions": None, "notificationContentType": None}
+    with lock:
+        subscriptions[sub["id"]] = dict(sub, _reauth=False)
+        stats["sub_creates"] += 1
+    return 201, sub
+
+
+def renew_subscription(sid, req):
+    with lock:
+        sub = subscriptions.get(sid)
+        if sub and graph_time(sub["expirationDateTime"]) <= datetime.now(timezone.utc):
+            del subscriptions[sid]
+            sub = None
+        if not sub:
+            stats["sub_not_found"] += 1
+            return sub_error(404, "ResourceNotFound", "The object was not found.")
+    try:
+        exp = graph_time(req.get("expirationDateTime", ""))
+    except ValueError:
+        return sub_error(400, "InvalidRequest", "expirationDateTime is not a date.")
+    if exp > datetime.now(timezone.utc) + timedelta(minutes=MAX_MINUTES, seconds=30):
+        return sub_error(400, "InvalidRequest", f"Subscription expiration can only be {MAX_MINUTES} minutes in the future.")
+    with lock:
+        sub["expirationDateTime"] = iso(exp)
+        sub["_reauth"] = False
+        stats["sub_renews"] += 1
+        return 200, {k: v for k, v in sub.items() if not k.startswith("_")}
+
+
+def send_lifecycle(event):
+    with lock:
+        subs = list(subscriptions.values())
+        if event == "subscriptionRemoved":
+            subscriptions.clear()
+        elif event == "reauthorizationRequired":
+            for s in subs:
+                s["_reauth"] = True
+    for s in subs:
+        url = s.get("lifecycleNotificationUrl") or s["notificationUrl"]
+        post_json(url, {"value": [{"subscriptionId": s["id"], "subscriptionExpirationDateTime": s["expirationDateTime"],
+                                   "tenantId": "contoso-test", "clientState": s["clientState"], "lifecycleEvent": event}]})
+        with lock:
+            stats["lifecycle_sent"] += 1
+
+
+def send_change():
+    with lock:
+        subs = list(subscriptions.values())
+    for s in subs:
+        post_json(s["notificationUrl"], {"value": [{"subscriptionId": s["id"], "subscriptionExpirationDateTime": s["expirationDateTime"],
+                                                    "changeType": "created", "resource": s["resource"], "clientState": s["clientState"],
+                                                    "tenantId": "contoso-test"}]})
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -153,10 +298,32 @@ class Handler(BaseHTTPRequestHandler):
                 tok = f"stub-token-{counter['token']}-{os.urandom(6).hex()}"
                 tokens[tok] = time.time() + life
             return self.reply(200, {"token_type": "Bearer", "expires_in": life, "access_token": tok})
+        if path == "/v1.0/subscriptions":
+            with lock:
+                stats["graph_requests"] += 1
+            if not self.authorised():
+                return self.reply(401, {"error": {"code": "InvalidAuthenticationToken", "message": "Access token is empty."}})
+            try:
+                req = json.loads(raw or b"{}")
+            except ValueError:
+                return self.reply(400, {"error": {"code": "BadRequest", "message": "Invalid JSON."}})
+            code, body = create_subscription(req)
+            if code >= 400:
+                with lock:
+                    stats["sub_rejected"] += 1
+            return self.reply(code, body)
         if path.startswith("/_control/"):
             req = json.loads(raw or b"{}")
             what = path.split("/")[-1]
-            if what == "add":
+            if what == "sub_expire":
+                with lock:
+                    for sub in subscriptions.values():
+                        sub["expirationDateTime"] = iso(datetime.now(timezone.utc) - timedelta(seconds=1))
+            elif what == "lifecycle":
+                send_lifecycle(req["event"])
+            elif what == "notify":
+                send_change()
+            elif what == "add":
                 add_messages(int(req.get("count", 1)), bool(req.get("big")), req.get("kind"))
             elif what == "move":
                 with lock:
@@ -194,6 +361,22 @@ class Handler(BaseHTTPRequestHandler):
             exp = tokens.get(h[7:])
         return exp is not None and exp > time.time()
 
+    def do_PATCH(self):
+        parts = [urllib.parse.unquote(p) for p in urllib.parse.urlparse(self.path).path.split("/") if p]
+        raw = self.body()
+        with lock:
+            stats["graph_requests"] += 1
+        if len(parts) != 3 or parts[:2] != ["v1.0", "subscriptions"]:
+            return self.reply(404, {"error": {"code": "NotFound", "message": self.path}})
+        if not self.authorised():
+            return self.reply(401, {"error": {"code": "InvalidAuthenticationToken", "message": "Access token is empty."}})
+        try:
+            req = json.loads(raw or b"{}")
+        except ValueError:
+            return self.reply(400, {"error": {"code": "BadRequest", "message": "Invalid JSON."}})
+        code, body = renew_subscription(parts[2], req)
+        return self.reply(code, body)
+
     def do_GET(self):
         u = urllib.parse.urlparse(self.path)
         q = urllib.parse.parse_qs(u.query)
@@ -201,6 +384,10 @@ class Handler(BaseHTTPRequestHandler):
         if parts[:2] == ["_control", "stats"]:
             with lock:
                 return self.reply(200, dict(stats, messages=len(messages)))
+        if parts[:2] == ["_control", "subscriptions"]:
+            with lock:
+                return self.reply(200, {"value": [{k: v for k, v in x.items() if k != "clientState"}
+                                                  for x in subscriptions.values()]})
         with lock:
             stats["graph_requests"] += 1
         if delay["seconds"]:
