@@ -9,6 +9,7 @@
  * A notification never carries mail into the desk: it only wakes the delta poll run by
  * `minca intake run` (or a worker with --intake), which reads the changes itself. The answer
  * is 202 at once, as Graph wants it within seconds. Runs until SIGTERM/SIGINT. */
+#include "minca/access.h"
 #include "minca/cli.h"
 #include "minca/config.h"
 #include "minca/intake.h"
@@ -188,6 +189,9 @@ int intake_webhook_main(int argc, char **argv)
         fprintf(stderr, "minca intake: webhook needs --listen ADDR:PORT (e.g. 127.0.0.1:8025)\n");
         return 2;
     }
+    static const cli_command webhook_command = {.name = "intake webhook"};
+    if (cli_require_all(&webhook_command, ACCESS_RECEIVE_HOOKS) != 0)
+        return 1;
     const minca_config *cfg = config_get();
     hook h = {.lock = PTHREAD_MUTEX_INITIALIZER};
     h.sources = calloc((size_t)cfg->n_sources + 1, sizeof *h.sources);

@@ -1,4 +1,5 @@
 /* minca metrics serve | show | health */
+#include "minca/access.h"
 #include "minca/cli.h"
 #include "minca/metrics.h"
 #include "minca/store.h"
@@ -102,6 +103,15 @@ static int metrics_health_cmd(void)
 static int metrics_run(int argc, char **argv)
 {
     const char *action = argc > 1 ? argv[1] : "show";
+    /* The whole team's numbers: a supervisor of every insurer. Health alone is still told
+     * when PostgreSQL does not answer (no one can be checked then, and it holds no data). */
+    bool health = strcmp(action, "health") == 0;
+    minca_err perr = {0};
+    PGconn *probe = health ? store_connect_timeout(3, &perr) : NULL;
+    if (probe)
+        PQfinish(probe);
+    if ((!health || probe) && cli_require_all(&metrics_command, ACCESS_READ_METRICS) != 0)
+        return 1;
     if (strcmp(action, "serve") == 0)
         return metrics_serve(argc, argv);
     if (argc > 2)

@@ -40,6 +40,9 @@ static int print_help(const char *topic)
 
 int main(int argc, char **argv)
 {
+    /* Every minca process may hold secrets (server passwords, mail and model keys): no core
+     * dump, and no other process of the account reads its memory. */
+    core_no_core_dumps();
     setlocale(LC_ALL, "");
     /* Exported workbooks, logs and everything else under $MINCA_HOME: the service user and its
      * group only (directories that must be traversable say so explicitly). */

@@ -220,7 +220,9 @@ static gboolean phone_eval(const GMatchInfo *mi, GString *result, gpointer user)
 /* scrub() then the personal-data patterns, into out. */
 static void scrub_all(const char *in, char *out, size_t outsz)
 {
-    scrub(in, out, outsz);
+    char *masked = core_mask_secrets(in);
+    scrub(masked, out, outsz);
+    g_free(masked);
     pthread_once(&pii_once, pii_compile);
     for (size_t i = 0; i < N_PII; i++) {
         if (!pii_regex[i])
