@@ -92,6 +92,11 @@ void core_forget_secrets(void);
  * secret. 0, or -1 when the kernel refused one of them. */
 int core_no_core_dumps(void);
 
+/* Replaces stdout and stderr by streams that make control characters visible (newline, tab
+ * and carriage return pass): a CLI command then cannot send an escape sequence from text it
+ * prints to the terminal. Not for the TUI, which draws with curses. */
+void core_guard_output(void);
+
 /* Time. */
 double core_now_seconds(void);                     /* monotonic clock, seconds */
 char *core_login_name(void);

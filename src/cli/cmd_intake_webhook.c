@@ -39,7 +39,12 @@ typedef struct hook {
     pthread_mutex_t lock;
     PGconn *db;
     long notifications, woken, rejected;
+    double refusal_window;   /* start of the minute whose refusals are being logged */
+    int refusals_logged;     /* lines in that minute */
+    long refusals_quiet;     /* refused notifications not logged in it */
 } hook;
+
+#define REFUSAL_LINES_PER_MINUTE 5
 
 typedef struct request {
     GString *body;
@@ -91,8 +96,32 @@ static void wake(hook *h, const char *name)
     pthread_mutex_unlock(&h->lock);
 }
 
+/* One line per refused request, at most REFUSAL_LINES_PER_MINUTE a minute: a flood of
+ * wrong-clientState notifications is counted, not written out. Under h->lock. */
+static void log_refusals(hook *h, long count, const char *first_subscription)
+{
+    double now = core_now_seconds();
+    if (now - h->refusal_window >= 60) {
+        if (h->refusals_quiet)
+            log_warn("webhook: %ld more notification(s) dropped in the last minute (not logged one by one)",
+                     h->refusals_quiet);
+        h->refusal_window = now;
+        h->refusals_logged = 0;
+        h->refusals_quiet = 0;
+    }
+    if (h->refusals_logged >= REFUSAL_LINES_PER_MINUTE) {
+        h->refusals_quiet += count;
+        return;
+    }
+    h->refusals_logged++;
+    log_warn("webhook: %ld notification(s) dropped (subscription %.64s%s): clientState matches no source", count,
+             first_subscription ? first_subscription : "?", count > 1 ? " and others" : "");
+}
+
 static void handle_notifications(hook *h, const char *body, size_t len)
 {
+    long refused = 0;
+    char *first_refused = NULL;
     json_t *j = json_loadb(body, len, 0, NULL);
     size_t i;
     json_t *n;
@@ -105,13 +134,19 @@ static void handle_notifications(hook *h, const char *body, size_t len)
         h->notifications++;
         if (!matched) {
             h->rejected++;
-            log_warn("webhook: notification for subscription %s dropped: its clientState matches no source",
-                     json_string_value(json_object_get(n, "subscriptionId")) ? json_string_value(json_object_get(n, "subscriptionId")) : "?");
+            if (!refused++)
+                first_refused = g_strdup(json_string_value(json_object_get(n, "subscriptionId")));
             continue;
         }
         wake(h, matched);
     }
     json_decref(j);
+    if (refused) {
+        pthread_mutex_lock(&h->lock);
+        log_refusals(h, refused, first_refused);
+        pthread_mutex_unlock(&h->lock);
+    }
+    g_free(first_refused);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,

@@ -103,6 +103,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "minca: unknown command '%s' (see 'minca help')\n", name);
         return 2;
     }
+    if (strcmp(cmd->name, "tui") != 0)
+        core_guard_output();   /* broker text printed by any command reaches no terminal raw */
     int sub_argc = i < argc ? argc - i : 1;
     char *tui_argv[] = {(char *)"tui", NULL};
     char **sub_argv = i < argc ? argv + i : tui_argv;

@@ -1,4 +1,5 @@
 #include "minca/core.h"
+#include "minca/text.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -302,6 +303,11 @@ void log_msg(log_level level, const char *fmt, ...)
     vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
     scrub_all(raw, line, sizeof line);
+    /* One message, one line: a newline or an escape sequence in text from outside (a subject,
+     * a notification's field) can neither forge a line nor drive the terminal reading it. */
+    char *visible = text_visible(line);
+    g_strlcpy(line, visible, sizeof line);
+    free(visible);
 
     pthread_mutex_lock(&log_lock);
     errno = 0;
