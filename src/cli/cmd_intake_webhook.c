@@ -12,6 +12,7 @@
 #include "minca/access.h"
 #include "minca/cli.h"
 #include "minca/config.h"
+#include "minca/http_guard.h"
 #include "minca/intake.h"
 #include "minca/store_source.h"
 
@@ -253,10 +254,11 @@ int intake_webhook_main(int argc, char **argv)
     sig.sa_handler = on_signal;
     sigaction(SIGTERM, &sig, NULL);
     sigaction(SIGINT, &sig, NULL);
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-                                            on_request, &h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                                            MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-                                            (unsigned)15, MHD_OPTION_END);
+    http_limits limits = http_limits_default;
+    limits.max_body = MAX_BODY;
+    minca_err lerr = {0};
+    http_guard *d = http_guard_start(&limits, MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+                                     (struct sockaddr *)&sa, on_request, &h, on_done, NULL, &lerr);
     if (!d) {
         fprintf(stderr, "minca intake: webhook: cannot listen on %s\n", listen);
         status = 1;
@@ -265,7 +267,7 @@ int intake_webhook_main(int argc, char **argv)
     fprintf(stderr, "minca intake: webhook listening on %s for %zu source(s)\n", listen, h.n);
     while (!stop_requested)
         pause();
-    MHD_stop_daemon(d);
+    http_guard_stop(d);
     fprintf(stderr, "minca intake: webhook stopped; %ld notification(s), %ld woke a poll, %ld dropped\n",
             h.notifications, h.woken, h.rejected);
 done:
