@@ -37,7 +37,10 @@ CLI_COMMAND(metrics_command, {
              "show    prints what /metrics would answer\n"
              "health  prints the /healthz answer; exit status 1 when unhealthy\n\n"
              "'minca worker --metrics-listen HOST:PORT' (or metrics_listen in the config) runs the same\n"
-             "listener inside a worker.\n",
+             "listener inside a worker.\n\n"
+             "The whole team's numbers: every action needs the supervisor role for every insurer (health,\n"
+             "only while PostgreSQL answers). The listener limits connections per client and in total,\n"
+             "and the time and size of a request head (see README, Watching the desk).\n",
     .run = metrics_run,
 })
 
