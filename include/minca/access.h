@@ -45,6 +45,9 @@ typedef enum access_action {
     ACCESS_MANAGE_USERS,
     ACCESS_INGEST,          /* mail sources: batch ingest */
     ACCESS_VERIFY_AUDIT,
+    ACCESS_READ_METRICS,    /* the whole team's numbers and the servers' health */
+    ACCESS_READ_CREDENTIALS,/* the servers' URLs with their passwords */
+    ACCESS_RECEIVE_HOOKS,   /* a listener holding the mail sources' shared secrets */
     ACCESS_ACTION_COUNT
 } access_action;
 

@@ -29,6 +29,10 @@ bool cli_wants_help(int argc, char **argv);
 /* Prints "minca NAME: message" to stderr and returns exit status 2 (usage) for convenience. */
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Logs the user in (store_open) and checks that they may do act for every insurer. 0, or an
+ * exit status (1) after "minca NAME: reason" on stderr. act is an access_action. */
+int cli_require_all(const cli_command *cmd, int act);
+
 /* s fitted to exactly width terminal columns (UTF-8 aware: accents and Ñ count one column,
  * cut with an ellipsis). Returns one of a few rotating static buffers: valid for the next
  * eight calls, enough for one printf line. */

@@ -75,6 +75,28 @@ bool core_disk_full(const char *path);
 /* The symbolic name of an errno value ("ENOSPC"); "E?" when unknown. Static text. */
 const char *core_errno_name(int e);
 
+/* Secrets. The process remembers the secret values it holds (core_secret_add: a password, a
+ * client secret; core_secret_add_url: the password of every URL in the text and of password=)
+ * and core_mask_secrets() writes "****" for them, for scheme://user:PASSWORD@ in any URL and
+ * for password=VALUE. Error messages (minca_err_set/prefix) and log lines go through it, so a
+ * library's message that echoes a URL never shows its password. Thread-safe. */
+void core_secret_add(const char *value);
+void core_secret_add_url(const char *url);
+/* A masked copy of text (NULL reads as ""), g_free'd or free'd by the caller. */
+char *core_mask_secrets(const char *text);
+/* The same in place in buf[cap] (the result is cut to fit). */
+void core_mask_secrets_buf(char *buf, size_t cap);
+/* Forgets (and wipes) every remembered secret (tests). */
+void core_forget_secrets(void);
+/* Core dumps off for this process (RLIMIT_CORE 0, not dumpable): a dump would hold every
+ * secret. 0, or -1 when the kernel refused one of them. */
+int core_no_core_dumps(void);
+
+/* Replaces stdout and stderr by streams that make control characters visible (newline, tab
+ * and carriage return pass): a CLI command then cannot send an escape sequence from text it
+ * prints to the terminal. Not for the TUI, which draws with curses. */
+void core_guard_output(void);
+
 /* Time. */
 double core_now_seconds(void);                     /* monotonic clock, seconds */
 char *core_login_name(void);

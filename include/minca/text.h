@@ -56,4 +56,18 @@ int text_display_width(const char *utf8);
  * written. */
 size_t text_fit_width(const char *utf8, int width, bool right_align, char *out, size_t outsz);
 
+/* Control characters made visible, so that text from outside (a mail's subject or body, a
+ * client name, a cell, a file name, a notification field) cannot drive a terminal or forge a
+ * line: C0 controls, DEL, C1 controls, bytes that are not UTF-8, line separators and
+ * bidirectional overrides become escapes ("\\e", "\\n", "\\x07", "\\x9b", "\\u202e"); every
+ * other character is kept. text_visible() escapes newlines and tabs too (a field on one line);
+ * text_visible_lines() keeps them (a body). Both return a malloc'd string; NULL reads as "". */
+char *text_visible(const char *s);
+char *text_visible_lines(const char *s);
+/* The chunked form: appends s[0..len) made visible to out (a GString), keeping the control
+ * bytes listed in keep (may be NULL). Returns the bytes consumed: when final is false, a
+ * UTF-8 character cut at the end is left for the next call. */
+struct _GString;
+size_t text_visible_append(struct _GString *out, const char *s, size_t len, const char *keep, bool final);
+
 #endif

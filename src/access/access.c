@@ -33,6 +33,9 @@ static const action_def actions[ACCESS_ACTION_COUNT] = {
     [ACCESS_MANAGE_USERS] = {ACCESS_MANAGE_USERS, "managing users", ACCESS_ADMIN},
     [ACCESS_INGEST] = {ACCESS_INGEST, "ingesting mail", ACCESS_ADMIN},
     [ACCESS_VERIFY_AUDIT] = {ACCESS_VERIFY_AUDIT, "verifying the audit trail", ACCESS_ADMIN},
+    [ACCESS_READ_METRICS] = {ACCESS_READ_METRICS, "reading the team's metrics", ACCESS_SUPERVISOR},
+    [ACCESS_READ_CREDENTIALS] = {ACCESS_READ_CREDENTIALS, "reading the servers' credentials", ACCESS_ADMIN},
+    [ACCESS_RECEIVE_HOOKS] = {ACCESS_RECEIVE_HOOKS, "receiving mail notifications", ACCESS_ADMIN},
 };
 
 static const char *role_names[] = {NULL, "viewer", "reviewer", "supervisor", "admin"};

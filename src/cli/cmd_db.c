@@ -1,4 +1,5 @@
 /* minca db start|stop|status|migrate|url and minca config */
+#include "minca/access.h"
 #include "minca/cli.h"
 #include "minca/config.h"
 #include "minca/queue.h"
@@ -93,6 +94,14 @@ static int db_run(int argc, char **argv)
     if (strcmp(action, "migrate") == 0)
         return db_migrate();
     if (strcmp(action, "url") == 0) {
+        /* A URL with a password is for an admin of every insurer; the embedded servers' (unix
+         * sockets reached by this account alone) hold none. */
+        char *db_masked = config_mask_url(servers_database_url()), *redis_masked = config_mask_url(servers_redis_url());
+        bool secret = strcmp(db_masked, servers_database_url()) != 0 || strcmp(redis_masked, servers_redis_url()) != 0;
+        free(db_masked);
+        free(redis_masked);
+        if (secret && cli_require_all(&db_command, ACCESS_READ_CREDENTIALS) != 0)
+            return 1;
         bool shell = argc > 2 && strcmp(argv[2], "--shell") == 0;
         if (shell) {
             shell_quote("MINCA_DATABASE_URL", servers_database_url());

@@ -13,8 +13,10 @@
  * A notification never carries mail into the desk: it only wakes the delta poll run by
  * `minca intake run` (or a worker with --intake), which reads the changes itself. The answer
  * is 202 at once, as Graph wants it within seconds. Runs until SIGTERM/SIGINT. */
+#include "minca/access.h"
 #include "minca/cli.h"
 #include "minca/config.h"
+#include "minca/http_guard.h"
 #include "minca/intake.h"
 #include "minca/store_source.h"
 
@@ -42,7 +44,12 @@ typedef struct hook {
     pthread_mutex_t lock;
     PGconn *db;
     long notifications, woken, rejected, lifecycle;
+    double refusal_window;   /* start of the minute whose refusals are being logged */
+    int refusals_logged;     /* lines in that minute */
+    long refusals_quiet;     /* refused notifications not logged in it */
 } hook;
+
+#define REFUSAL_LINES_PER_MINUTE 5
 
 typedef struct request {
     GString *body;
@@ -128,8 +135,32 @@ static void lifecycle(hook *h, const char *name, const char *subscription, const
     pthread_mutex_unlock(&h->lock);
 }
 
+/* One line per refused request, at most REFUSAL_LINES_PER_MINUTE a minute: a flood of
+ * wrong-clientState notifications is counted, not written out. Under h->lock. */
+static void log_refusals(hook *h, long count, const char *first_subscription)
+{
+    double now = core_now_seconds();
+    if (now - h->refusal_window >= 60) {
+        if (h->refusals_quiet)
+            log_warn("webhook: %ld more notification(s) dropped in the last minute (not logged one by one)",
+                     h->refusals_quiet);
+        h->refusal_window = now;
+        h->refusals_logged = 0;
+        h->refusals_quiet = 0;
+    }
+    if (h->refusals_logged >= REFUSAL_LINES_PER_MINUTE) {
+        h->refusals_quiet += count;
+        return;
+    }
+    h->refusals_logged++;
+    log_warn("webhook: %ld notification(s) dropped (subscription %.64s%s): clientState matches no source", count,
+             first_subscription ? first_subscription : "?", count > 1 ? " and others" : "");
+}
+
 static void handle_notifications(hook *h, const char *body, size_t len)
 {
+    long refused = 0;
+    char *first_refused = NULL;
     json_t *j = json_loadb(body, len, 0, NULL);
     size_t i;
     json_t *n;
@@ -142,8 +173,8 @@ static void handle_notifications(hook *h, const char *body, size_t len)
         h->notifications++;
         if (!matched) {
             h->rejected++;
-            log_warn("webhook: notification for subscription %s dropped: its clientState matches no source",
-                     json_string_value(json_object_get(n, "subscriptionId")) ? json_string_value(json_object_get(n, "subscriptionId")) : "?");
+            if (!refused++)
+                first_refused = g_strdup(json_string_value(json_object_get(n, "subscriptionId")));
             continue;
         }
         const char *event = json_string_value(json_object_get(n, "lifecycleEvent"));
@@ -153,6 +184,12 @@ static void handle_notifications(hook *h, const char *body, size_t len)
             wake(h, matched);
     }
     json_decref(j);
+    if (refused) {
+        pthread_mutex_lock(&h->lock);
+        log_refusals(h, refused, first_refused);
+        pthread_mutex_unlock(&h->lock);
+    }
+    g_free(first_refused);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -230,6 +267,9 @@ int intake_webhook_main(int argc, char **argv)
         fprintf(stderr, "minca intake: webhook needs --listen ADDR:PORT (e.g. 127.0.0.1:8025)\n");
         return 2;
     }
+    static const cli_command webhook_command = {.name = "intake webhook"};
+    if (cli_require_all(&webhook_command, ACCESS_RECEIVE_HOOKS) != 0)
+        return 1;
     const minca_config *cfg = config_get();
     hook h = {.lock = PTHREAD_MUTEX_INITIALIZER};
     h.sources = calloc((size_t)cfg->n_sources + 1, sizeof *h.sources);
@@ -256,10 +296,11 @@ int intake_webhook_main(int argc, char **argv)
     sig.sa_handler = on_signal;
     sigaction(SIGTERM, &sig, NULL);
     sigaction(SIGINT, &sig, NULL);
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-                                            on_request, &h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                                            MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-                                            (unsigned)15, MHD_OPTION_END);
+    http_limits limits = http_limits_default;
+    limits.max_body = MAX_BODY;
+    minca_err lerr = {0};
+    http_guard *d = http_guard_start(&limits, MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+                                     (struct sockaddr *)&sa, on_request, &h, on_done, NULL, &lerr);
     if (!d) {
         fprintf(stderr, "minca intake: webhook: cannot listen on %s\n", listen);
         status = 1;
@@ -268,7 +309,7 @@ int intake_webhook_main(int argc, char **argv)
     fprintf(stderr, "minca intake: webhook listening on %s for %zu source(s)\n", listen, h.n);
     while (!stop_requested)
         pause();
-    MHD_stop_daemon(d);
+    http_guard_stop(d);
     fprintf(stderr, "minca intake: webhook stopped; %ld notification(s), %ld woke a poll, %ld lifecycle, %ld dropped\n",
             h.notifications, h.woken, h.lifecycle, h.rejected);
 done:

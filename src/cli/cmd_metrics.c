@@ -1,4 +1,5 @@
 /* minca metrics serve | show | health */
+#include "minca/access.h"
 #include "minca/cli.h"
 #include "minca/metrics.h"
 #include "minca/store.h"
@@ -36,7 +37,10 @@ CLI_COMMAND(metrics_command, {
              "show    prints what /metrics would answer\n"
              "health  prints the /healthz answer; exit status 1 when unhealthy\n\n"
              "'minca worker --metrics-listen HOST:PORT' (or metrics_listen in the config) runs the same\n"
-             "listener inside a worker.\n",
+             "listener inside a worker.\n\n"
+             "The whole team's numbers: every action needs the supervisor role for every insurer (health,\n"
+             "only while PostgreSQL answers). The listener limits connections per client and in total,\n"
+             "and the time and size of a request head (see README, Watching the desk).\n",
     .run = metrics_run,
 })
 
@@ -102,6 +106,15 @@ static int metrics_health_cmd(void)
 static int metrics_run(int argc, char **argv)
 {
     const char *action = argc > 1 ? argv[1] : "show";
+    /* The whole team's numbers: a supervisor of every insurer. Health alone is still told
+     * when PostgreSQL does not answer (no one can be checked then, and it holds no data). */
+    bool health = strcmp(action, "health") == 0;
+    minca_err perr = {0};
+    PGconn *probe = health ? store_connect_timeout(3, &perr) : NULL;
+    if (probe)
+        PQfinish(probe);
+    if ((!health || probe) && cli_require_all(&metrics_command, ACCESS_READ_METRICS) != 0)
+        return 1;
     if (strcmp(action, "serve") == 0)
         return metrics_serve(argc, argv);
     if (argc > 2)

@@ -40,6 +40,9 @@ static int print_help(const char *topic)
 
 int main(int argc, char **argv)
 {
+    /* Every minca process may hold secrets (server passwords, mail and model keys): no core
+     * dump, and no other process of the account reads its memory. */
+    core_no_core_dumps();
     setlocale(LC_ALL, "");
     /* Exported workbooks, logs and everything else under $MINCA_HOME: the service user and its
      * group only (directories that must be traversable say so explicitly). */
@@ -100,6 +103,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "minca: unknown command '%s' (see 'minca help')\n", name);
         return 2;
     }
+    if (strcmp(cmd->name, "tui") != 0)
+        core_guard_output();   /* broker text printed by any command reaches no terminal raw */
     int sub_argc = i < argc ? argc - i : 1;
     char *tui_argv[] = {(char *)"tui", NULL};
     char **sub_argv = i < argc ? argv + i : tui_argv;

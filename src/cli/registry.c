@@ -1,4 +1,6 @@
+#include "minca/access.h"
 #include "minca/cli.h"
+#include "minca/store.h"
 #include "minca/text.h"
 
 #include <stdarg.h>
@@ -73,4 +75,18 @@ const char *cli_fit(const char *s, int width)
     next = (next + 1) % 8;
     text_fit_width(s ? s : "", width, false, out, sizeof bufs[0]);
     return out;
+}
+
+int cli_require_all(const cli_command *cmd, int act)
+{
+    minca_err err = {0};
+    PGconn *c = store_open(&err);
+    int rc = c ? access_require(c, 0, (access_action)act, &err) : -1;
+    if (c)
+        PQfinish(c);
+    if (rc < 0) {
+        fprintf(stderr, "minca %s: %s\n", cmd->name, err.msg);
+        return 1;
+    }
+    return 0;
 }

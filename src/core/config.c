@@ -518,6 +518,11 @@ int config_load(minca_err *err)
         cfg.data_dir = core_path_join(config_share_dir(), "data");
     set_str(&cfg.share, config_share_dir());
     cfg.catalog_dir = core_path_join(config_share_dir(), "samples/catalog");
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const char *v = options[i].type == CONFIG_STRING ? *(char *const *)((const char *)&cfg + options[i].offset) : NULL;
+        if (v && (options[i].flags & CONFIG_OPT_URL))
+            core_secret_add_url(v);   /* masked wherever a message echoes it */
+    }
     return 0;
 }
 
@@ -558,8 +563,10 @@ char *config_mask_url(const char *url)
     if (!url)
         return NULL;
     char *masked = mask_keyword(url, "password=");
-    char *result = mask_userinfo(masked);
+    char *once = mask_userinfo(masked);
+    char *result = core_mask_secrets(once);   /* every URL in the text, and known secrets */
     g_free(masked);
+    free(once);
     return result;
 }
 

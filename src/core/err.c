@@ -11,6 +11,7 @@ int minca_err_set(minca_err *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
+    core_mask_secrets_buf(err->msg, sizeof err->msg);   /* a library's message may echo a URL */
     return -1;
 }
 
@@ -26,6 +27,7 @@ int minca_err_prefix(minca_err *err, const char *fmt, ...)
     char old[sizeof err->msg];
     memcpy(old, err->msg, sizeof old);
     core_fmt(err->msg, sizeof err->msg, "%s: %s", prefix, old);   /* a message: cut if long */
+    core_mask_secrets_buf(err->msg, sizeof err->msg);
     return -1;
 }
 

@@ -1,4 +1,5 @@
 #include "minca/core.h"
+#include "minca/text.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -220,7 +221,9 @@ static gboolean phone_eval(const GMatchInfo *mi, GString *result, gpointer user)
 /* scrub() then the personal-data patterns, into out. */
 static void scrub_all(const char *in, char *out, size_t outsz)
 {
-    scrub(in, out, outsz);
+    char *masked = core_mask_secrets(in);
+    scrub(masked, out, outsz);
+    g_free(masked);
     pthread_once(&pii_once, pii_compile);
     for (size_t i = 0; i < N_PII; i++) {
         if (!pii_regex[i])
@@ -300,6 +303,11 @@ void log_msg(log_level level, const char *fmt, ...)
     vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
     scrub_all(raw, line, sizeof line);
+    /* One message, one line: a newline or an escape sequence in text from outside (a subject,
+     * a notification's field) can neither forge a line nor drive the terminal reading it. */
+    char *visible = text_visible(line);
+    g_strlcpy(line, visible, sizeof line);
+    free(visible);
 
     pthread_mutex_lock(&log_lock);
     errno = 0;

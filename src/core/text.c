@@ -301,3 +301,70 @@ done:
     out[pos] = '\0';
     return pos;
 }
+
+/* ---- control characters made visible ------------------------------------------------------ */
+
+/* True for a character a terminal acts on rather than shows: C0 and DEL, C1 (U+0080..U+009F),
+ * the line and paragraph separators, and the bidirectional overrides and isolates that reorder
+ * what is shown. */
+static bool is_terminal_control(uint32_t c)
+{
+    return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) || c == 0x2028 || c == 0x2029 ||
+           (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+size_t text_visible_append(GString *out, const char *s, size_t len, const char *keep, bool final)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char b = (unsigned char)s[i];
+        if (b < 0x80) {
+            if ((b < 0x20 || b == 0x7F) && !(b && keep && strchr(keep, b))) {
+                static const char named[] = {'\a', 'a', '\b', 'b', '\t', 't', '\n', 'n', '\v', 'v', '\f', 'f', '\r', 'r', 0x1B, 'e'};
+                const char *n = NULL;
+                for (size_t k = 0; k < sizeof named && b; k += 2)
+                    if ((unsigned char)named[k] == b)
+                        n = &named[k + 1];
+                if (n)
+                    g_string_append_printf(out, "\\%c", *n);
+                else
+                    g_string_append_printf(out, "\\x%02x", b);
+            } else {
+                g_string_append_c(out, (char)b);
+            }
+            i++;
+            continue;
+        }
+        gunichar c = g_utf8_get_char_validated(s + i, (gssize)(len - i));
+        if (c == (gunichar)-2 && !final)
+            break;   /* a character cut at the end of the chunk: the caller sends it again */
+        if (c == (gunichar)-1 || c == (gunichar)-2) {
+            g_string_append_printf(out, "\\x%02x", b);   /* not UTF-8: a terminal may read it as C1 */
+            i++;
+            continue;
+        }
+        const char *next = g_utf8_next_char(s + i);
+        if (is_terminal_control(c))
+            g_string_append_printf(out, "\\u%04x", (unsigned)c);
+        else
+            g_string_append_len(out, s + i, next - (s + i));
+        i = (size_t)(next - s);
+    }
+    return i;
+}
+
+char *text_visible(const char *s)
+{
+    GString *out = g_string_new(NULL);
+    if (s)
+        text_visible_append(out, s, strlen(s), NULL, true);
+    return g_string_free(out, FALSE);
+}
+
+char *text_visible_lines(const char *s)
+{
+    GString *out = g_string_new(NULL);
+    if (s)
+        text_visible_append(out, s, strlen(s), "\n\t", true);
+    return g_string_free(out, FALSE);
+}

@@ -164,6 +164,7 @@ int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, int
     llm_mask *mask = llm_mask_new();
     llm_mask_add_name(mask, msg->from_name);
     llm_mask_add_name(mask, a->contact_name);
+    llm_mask_add_name(mask, a->client_name);
     for (size_t i = 0; i < msg->n_forwarded; i++)
         llm_mask_add_name(mask, msg->forwarded[i]->from_name);
     char *masked = llm_mask_text(mask, text);

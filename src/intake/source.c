@@ -176,9 +176,14 @@ int intake_source_secret(const config_source *cfg, const char *key, char **out, 
         if (!v || !*v)
             return minca_err_set(err, "%s: the environment variable %s (%s) is not set", cfg->name, env, env_key);
         *out = strdup(v);
+        core_secret_add(v);
         return 0;
     }
-    if (file)
-        return read_secret_file(file, out, err) < 0 ? minca_err_prefix(err, "%s", cfg->name) : 0;
+    if (file) {
+        if (read_secret_file(file, out, err) < 0)
+            return minca_err_prefix(err, "%s", cfg->name);
+        core_secret_add(*out);
+        return 0;
+    }
     return minca_err_set(err, "%s: no %s configured (set %s or %s)", cfg->name, key, env_key, file_key);
 }

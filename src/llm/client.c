@@ -55,8 +55,10 @@ static char *api_key(void)
 {
     const config_llm *l = &config_get()->llm;
     const char *env = l->api_key_env ? getenv(l->api_key_env) : NULL;
-    if (env && *env)
+    if (env && *env) {
+        core_secret_add(env);
         return strdup(env);
+    }
     if (!l->api_key_file)
         return NULL;
     char *data = NULL;
@@ -66,6 +68,7 @@ static char *api_key(void)
     data[strcspn(data, "\r\n")] = '\0';
     char *key = strdup(core_trim(data));
     free(data);
+    core_secret_add(key);
     return key;
 }
 

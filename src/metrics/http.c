@@ -6,6 +6,7 @@
  *   GET /healthz   200 when PostgreSQL and Redis answer and the schema is current, else 503
  *   GET /readyz    200 when /metrics can be served (PostgreSQL reachable, schema current) */
 #include "minca/config.h"
+#include "minca/http_guard.h"
 #include "minca/metrics.h"
 #include "minca/store.h"
 
@@ -24,7 +25,7 @@ typedef enum MHD_Result MHD_Result;
 #endif
 
 struct metrics_server {
-    struct MHD_Daemon *daemon;
+    http_guard *guard;
     PGconn *db;            /* used only by the daemon's thread */
     int port;
 };
@@ -186,14 +187,14 @@ metrics_server *metrics_server_start(const char *listen, minca_err *err)
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
-    if (!s->daemon) {
+    /* GET and HEAD only: no body is read (http_limits_default.max_body is 0). */
+    s->guard = http_guard_start(&http_limits_default, flags, (struct sockaddr *)&ss, on_request, s, NULL, NULL, err);
+    if (!s->guard) {
         free(s);
         minca_err_set(err, "cannot listen on %s (address in use or not local?)", listen);
         return NULL;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(http_guard_daemon(s->guard), MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? (int)info->port : 0;
     log_info("metrics: listening on %s (port %d)", listen, s->port);
     return s;
@@ -205,7 +206,7 @@ void metrics_server_stop(metrics_server *s)
 {
     if (!s)
         return;
-    MHD_stop_daemon(s->daemon);
+    http_guard_stop(s->guard);
     if (s->db)
         PQfinish(s->db);
     free(s);

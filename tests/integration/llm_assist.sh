@@ -25,6 +25,7 @@ requests() { wc -l < "$stub_log" | tr -d ' '; }
 # variant NAME: the prose fixture with its own Message-ID and a last line of its own (own prompt)
 variant() {
   sed -e "s/<prosa-001@/<prosa-$1@/" -e "s/Quedo atenta, gracias\./Quedo atenta, gracias. Ref. $1/" \
+    -e "s/^Quisieran algo/Domicilio: Insurgentes Sur 1234, Col. Del Valle. La CURP de Laura es PENJ800101HDFRXN09, la CLABE\n002180700123456789 y la tarjeta 4111 1111 1111 1111; las unidades se entregan en Calle Hidalgo 123.\n\nQuisieran algo/" \
     "$SRC/tests/fixtures/llm/prose_request.eml" > "$T_TMP/$1.eml"
   echo "$T_TMP/$1.eml"
 }
@@ -82,12 +83,27 @@ check_eq "the API key is sent as a bearer token" "Bearer test-key-123" "$(head -
 check_eq "the answer is constrained by a JSON schema" "json_schema body_fields" \
   "$(head -n1 "$stub_log" | json_get 'd["request"]["response_format"]["type"] + " " + d["request"]["response_format"]["json_schema"]["name"]')"
 
-# what left the machine holds no personal data of the mail
-sent=$(cat "$stub_log")
-for pii in "TBA 150312 KJ4" "TBA150312KJ4" "150312" "442 123 4567" "123 4567" "laura.mendez@tdb.com.mx" "laura.mendez" \
-           "3N6AD33A5KK812345" "Laura Méndez Ruiz" "Laura Mendez Ruiz"; do
-  check_no_match "the prompt sent holds no '$pii'" "$pii" "$sent"
-done
+# what left the machine holds no personal data of the mail. The stub logs JSON (accents as
+# \u00e9 escapes): every request is decoded and its strings searched as the model reads them.
+decoded() { /usr/bin/python3 -c '
+import json, sys
+def walk(v):
+    if isinstance(v, str): print(v)
+    elif isinstance(v, dict): [walk(x) for x in v.values()]
+    elif isinstance(v, list): [walk(x) for x in v]
+for line in open(sys.argv[1], encoding="utf-8"):
+    if line.strip(): walk(json.loads(line))' "$1"; }
+PII=("TBA 150312 KJ4" "TBA150312KJ4" "150312" "442 123 4567" "123 4567" "laura.mendez@tdb.com.mx" "laura.mendez"
+     "3N6AD33A5KK812345" "Laura Méndez Ruiz" "Laura Mendez Ruiz" "Méndez" "PENJ800101HDFRXN09" "70012345678"
+     "4111 1111" "1111 1111" "Insurgentes Sur" "Hidalgo 123")
+# leaks FILE: the personal data found in the decoded requests of a stub log, one per line
+leaks() { local text; text=$(decoded "$1"); for pii in "${PII[@]}"; do grep -qF -- "$pii" <<<"$text" && echo "$pii"; done; }
+# the check itself is shown to catch a leak planted in an escaped request
+/usr/bin/python3 -c 'import json,sys; print(json.dumps({"request": {"messages": [{"role": "user", "content": "contacto Laura Méndez Ruiz"}]}}))' >"$T_TMP/planted.log"
+check_match "a name with accents planted in an escaped request is caught" "Méndez" "$(leaks "$T_TMP/planted.log")"
+check_no_match "(the raw log would not have shown it)" "Méndez" "$(cat "$T_TMP/planted.log")"
+check_eq "the prompt sent holds no personal data" "" "$(leaks "$stub_log")"
+sent=$(decoded "$stub_log")
 check_match "the prompt carries placeholders instead" "\[RFC_1\].*\[VIN_1\]|\[PHONE_1\]" "$sent"
 logged=$(psql_q "SELECT masked_prompt FROM llm_requests WHERE purpose = 'body' ORDER BY id LIMIT 1")
 check_match "the masked prompt is logged for audit" "\[EMAIL_1\]" "$logged"

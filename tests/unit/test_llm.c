@@ -19,6 +19,37 @@ static const char *body =
     "Laura Méndez Ruiz al 442 123 4567 o +52 (55) 1234-5678, correo laura.mendez@tdb.com.mx. "
     "Unidad con serie 3N6AD33A5KK812345 y placas ABC-123-D, modelo 2019, suma 450,000.00, vigencia 01/11/2025.";
 
+static void test_mask_ids_cards_addresses_and_names(void **state)
+{
+    (void)state;
+    const char *text =
+        "Atención: JOSÉ ÁNGEL PÉREZ NÚÑEZ (jose angel perez nunez), CURP PENJ800101HDFRXN09, "
+        "CLABE 002 180 70012345678 9 o 002180700123456789, tarjeta 4111 1111 1111 1111 y 5500-0000-0000-0004, "
+        "Domicilio: Insurgentes Sur 1234 piso 5, Col. Del Valle\n"
+        "entregar en Av. de la Paz No. 45 int. 3, Calle Hidalgo 123; modelo 2020, suma 350,000.00, 1,200 km.";
+    llm_mask *m = llm_mask_new();
+    llm_mask_add_name(m, "Jose Angel Perez Nunez");
+    char *masked = llm_mask_text(m, text);
+    const char *leaks[] = {"PENJ800101HDFRXN09", "70012345678", "002180700123456789", "4111", "1111", "0004",
+                           "Insurgentes", "1234", "de la Paz", "Hidalgo", "JOSÉ", "PÉREZ", "perez", "nunez", NULL};
+    for (int i = 0; leaks[i]; i++)
+        if (strstr(masked, leaks[i]))
+            fail_msg("'%s' leaks in: %s", leaks[i], masked);
+    assert_non_null(strstr(masked, "[CURP_1]"));
+    assert_non_null(strstr(masked, "[CLABE_1]"));
+    assert_non_null(strstr(masked, "[CARD_2]"));
+    assert_non_null(strstr(masked, "[ADDRESS_1]"));
+    assert_non_null(strstr(masked, "[NAME_1]"));
+    assert_non_null(strstr(masked, "2020"));
+    assert_non_null(strstr(masked, "350,000.00"));
+    assert_non_null(strstr(masked, "1,200 km"));
+    char *plain = llm_unmask_text(m, masked);
+    assert_string_equal(plain, text);
+    free(plain);
+    free(masked);
+    llm_mask_free(m);
+}
+
 static void test_mask_replaces_personal_data(void **state)
 {
     (void)state;
@@ -137,6 +168,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mask_replaces_personal_data),
+        cmocka_unit_test(test_mask_ids_cards_addresses_and_names),
         cmocka_unit_test(test_schema_check),
         cmocka_unit_test(test_instructions_are_refused),
         cmocka_unit_test(test_config_llm_section),

@@ -5,12 +5,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "minca/core.h"
 #include "minca/text.h"
 
 #include <glib.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 /* The Latin-1 shortcut agrees with the canonical decomposition it stands for. */
 static void test_unaccent_matches_decomposition(void **state)
@@ -95,6 +98,52 @@ static void test_display_width_and_fit(void **state)
     assert_string_equal(out, "ab  ");
 }
 
+static void test_visible(void **state)
+{
+    (void)state;
+    char *v = text_visible("T\x1b]52;c;eA==\x07 \x1b[2J a\nb\tc \xc2\x9b" "1m \xe2\x80\xae \x9b Ñandú\r");
+    assert_string_equal(v, "T\\e]52;c;eA==\\a \\e[2J a\\nb\\tc \\u009b1m \\u202e \\x9b Ñandú\\r");
+    free(v);
+    v = text_visible_lines("línea\nsegunda\tcol\x1b");
+    assert_string_equal(v, "línea\nsegunda\tcol\\e");
+    free(v);
+    /* chunked: a character cut at the end is left for the next call */
+    GString *out = g_string_new(NULL);
+    const char *s = "a\xc3\xb1";   /* "añ" */
+    assert_int_equal(text_visible_append(out, s, 2, NULL, false), 1);
+    assert_int_equal(text_visible_append(out, s + 1, 2, NULL, false), 2);
+    assert_string_equal(out->str, "a\xc3\xb1");
+    g_string_free(out, TRUE);
+}
+
+static void test_mask_secrets(void **state)
+{
+    (void)state;
+    core_secret_add_url("postgresql://minca:Hunter%2Fpw@db.example/minca");
+    char *m = core_mask_secrets("connect rediss://default:s3cr3tv@h:6380/0 failed; libpq: \"Hunter/pw\" and "
+                                "host=x password=abc dbname=y; again postgresql://minca:Hunter%2Fpw@db.example/minca");
+    assert_null(strstr(m, "s3cr3tv"));
+    assert_null(strstr(m, "Hunter"));
+    assert_null(strstr(m, "abc"));
+    assert_non_null(strstr(m, "rediss://default:****@h:6380/0"));
+    assert_non_null(strstr(m, "password=****"));
+    free(m);
+    core_forget_secrets();
+    m = core_mask_secrets("Hunter/pw");
+    assert_string_equal(m, "Hunter/pw");
+    free(m);
+}
+
+static void test_no_core_dumps(void **state)
+{
+    (void)state;
+    assert_int_equal(core_no_core_dumps(), 0);
+    struct rlimit rl;
+    assert_int_equal(getrlimit(RLIMIT_CORE, &rl), 0);
+    assert_int_equal(rl.rlim_cur, 0);
+    assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -104,6 +153,9 @@ int main(void)
         cmocka_unit_test(test_fold_offsets_map_back),
         cmocka_unit_test(test_fold_ascii_upper),
         cmocka_unit_test(test_display_width_and_fit),
+        cmocka_unit_test(test_visible),
+        cmocka_unit_test(test_mask_secrets),
+        cmocka_unit_test(test_no_core_dumps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
