@@ -11,7 +11,9 @@
 
 typedef struct engine_ingest_result {
     long long message_id;      /* messages.id (0 when nothing was stored) */
-    long long case_id;         /* cases.id, 0 when the message opens no case */
+    long long case_id;         /* cases.id, 0 when the message opens or joins no case */
+    bool joined;               /* the message answers case_id (opened before): it opened none */
+    char joined_by[16];        /* how: "in_reply_to", "references", "cot_subject", "cot_body" */
     char cot[64];              /* COT number of the case, "" when none */
     bool duplicate;            /* this message (same Message-ID and same raw bytes) was already stored */
     bool message_id_reused;    /* the Message-ID belongs to a different stored message: kept, flagged */

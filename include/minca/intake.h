@@ -102,6 +102,17 @@ json_t *intake_message_to_json(const intake_message *msg);
  * Returns a NULL-terminated vector the caller frees with g_strfreev(); *n is its length. */
 char **intake_forwarded_senders(const intake_message *msg, size_t *n);
 
+/* The ids msg answers, to find its thread: In-Reply-To first, then the ids of References from
+ * the newest (last) back, each once, bracketed as stored ("<id>"), at most 64. A
+ * NULL-terminated vector the caller frees with g_strfreev(); *n is its length. */
+char **intake_thread_ids(const intake_message *msg, size_t *n);
+
+/* The COT numbers text mentions for an insurer whose numbers start with prefix
+ * ("PREFIX-YYYY-NNNNNN" in any letter case, not inside a longer word), written with prefix as
+ * given, each once, in the order met, at most 8, looked for in the first 64 KiB. A
+ * NULL-terminated vector the caller frees with g_strfreev(); *n is its length. */
+char **intake_cot_mentions(const char *text, const char *prefix, size_t *n);
+
 /* Best plain text of the message: text_body, else the html body converted to text. Malloc'd,
  * caller frees; NULL when the message has no body. */
 char *intake_message_text(const intake_message *msg);

@@ -104,10 +104,18 @@ static void print_case(json_t *k)
         json_array_foreach(missing, i, m) printf(" %s", json_string_value(m));
         printf("\n");
     }
-    json_t *atts = json_object_get(k, "attachments");
-    printf("  attachments: %zu\n", json_array_size(atts));
+    json_t *msgs = json_object_get(k, "messages");
     size_t i;
     json_t *a;
+    if (json_array_size(msgs) > 1) {
+        printf("  messages: %zu\n", json_array_size(msgs));
+        json_array_foreach(msgs, i, a)
+            printf("    %zu. %s  %s  %s  (%s%s)\n", i + 1, str(a, "received"), str(a, "from_addr"),
+                   cli_fit(str(a, "subject"), 40), *str(a, "joined_by") ? "joined by " : "opened the case",
+                   str(a, "joined_by"));
+    }
+    json_t *atts = json_object_get(k, "attachments");
+    printf("  attachments: %zu\n", json_array_size(atts));
     json_array_foreach(atts, i, a) {
         printf("    %lld. %s (%s, %lld bytes) %s%s%s\n", num(a, "ordinal"), str(a, "filename"),
                str(a, "content_type"), num(a, "size"), str(a, "status"), *str(a, "error") ? ": " : "",

@@ -50,17 +50,19 @@ static int step_ingest(engine_ctx *ctx, const void *payload, minca_err *err)
     free(data);
     if (rc < 0)
         return ENGINE_FAILED;
-    if (res.case_id) {
+    if (res.case_id && !res.joined) {
         char key[64];
         snprintf(key, sizeof key, "case:%lld", res.case_id);
         rc = engine_followup(ctx, &steps_extract, &(steps_case_job){.case_id = res.case_id}, key, err);
     }
-    ctx->event = json_pack("{s:s?, s:s, s:b, s:b, s:b, s:s?, s:I, s:s?, s:I}", "origin", p->origin, "outcome",
-                           res.parse_failed ? "error" : res.duplicate ? "duplicate" : res.cot[0] ? "case" : "no_case",
+    ctx->event = json_pack("{s:s?, s:s, s:b, s:b, s:b, s:s?, s:I, s:s?, s:I, s:s?}", "origin", p->origin, "outcome",
+                           res.parse_failed ? "error" : res.duplicate ? "duplicate" : res.joined ? "joined"
+                                                       : res.cot[0] ? "case" : "no_case",
                            "duplicate", res.duplicate, "message_id_reused", res.message_id_reused,
                            "parse_failed", res.parse_failed,
                            "cot", res.cot[0] ? res.cot : NULL, "case_id", (json_int_t)res.case_id,
-                           "error", res.parse_failed ? res.error : NULL, "message_id", (json_int_t)res.message_id);
+                           "error", res.parse_failed ? res.error : NULL, "message_id", (json_int_t)res.message_id,
+                           "joined_by", res.joined ? res.joined_by : NULL);
     return rc;
 }
 

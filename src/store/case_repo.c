@@ -1,4 +1,5 @@
 #include "minca/store.h"
+#include "minca/store_thread.h"
 #include "store_internal.h"
 
 #include <stdio.h>
@@ -98,11 +99,14 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
         "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
         " WHERE v.case_id = $1::bigint ORDER BY v.attachment_id NULLS FIRST, v.source_sheet, v.source_row",
         &q) : NULL;
-    if (!atts || !rows) {
+    json_t *msgs = rows ? store_thread_messages(c, json_integer_value(json_object_get(kase, "id")), err) : NULL;
+    if (!atts || !rows || !msgs) {
         json_decref(atts);
+        json_decref(rows);
         json_decref(kase);
         return NULL;
     }
+    json_object_set_new(kase, "messages", msgs);
     json_object_set_new(kase, "attachments", atts);
     json_object_set_new(kase, "vehicles", rows);
     return kase;
@@ -119,7 +123,7 @@ json_t *store_message_list(PGconn *c, long long insurer_id, minca_err *err)
         "       to_char(" STORE_SQL_LOCAL("m.sent_at", "m.insurer_id") ", 'YYYY-MM-DD HH24:MI') AS sent,"
         "       b.name AS broker, k.cot,"
         "       (SELECT count(*) FROM attachments a WHERE a.message_id = m.id) AS attachments"
-        "  FROM messages m LEFT JOIN cases k ON k.message_id = m.id"
+        "  FROM messages m LEFT JOIN cases k ON k.id = m.case_id"
         "  LEFT JOIN brokers b ON b.id = m.broker_id"
         " WHERE m.insurer_id = $1::bigint ORDER BY coalesce(m.sent_at, m.received_at) DESC, m.id DESC",
         &p);

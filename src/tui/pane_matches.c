@@ -545,10 +545,17 @@ static tui_view *case_info(tui_view *v)
     }
     if (json_is_true(json_object_get(k, "needs_profile")))
         g_string_append(out, "The broker has no profile yet: the sheet's columns were guessed (W: wizard).\n");
-    json_t *atts = json_object_get(k, "attachments");
-    g_string_append_printf(out, "\nAttachments (%zu):\n", json_array_size(atts));
+    json_t *msgs = json_object_get(k, "messages");
     size_t i;
     json_t *a;
+    g_string_append_printf(out, "\nMessages (%zu):\n", json_array_size(msgs));
+    json_array_foreach(msgs, i, a)
+        g_string_append_printf(out, "  %zu. %s  %s  %s  (%s%s)\n", i + 1, tui_json_str(a, "received"),
+                               tui_json_str(a, "from_addr"), tui_json_str(a, "subject"),
+                               *tui_json_str(a, "joined_by") ? "joined by " : "opened the case",
+                               tui_json_str(a, "joined_by"));
+    json_t *atts = json_object_get(k, "attachments");
+    g_string_append_printf(out, "\nAttachments (%zu):\n", json_array_size(atts));
     json_array_foreach(atts, i, a) {
         g_string_append_printf(out, "  %lld. %s  %s%s%s\n", tui_json_int(a, "ordinal"), tui_json_str(a, "filename"),
                                tui_json_str(a, "status"), *tui_json_str(a, "error") ? ": " : "", tui_json_str(a, "error"));
