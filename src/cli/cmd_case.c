@@ -11,6 +11,7 @@
 #include "minca/store.h"
 #include "minca/store_jobs.h"
 
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,11 @@ static void print_case(json_t *k)
     else if (*str(k, "uso_stated"))
         printf("  use:       %s (stated: \"%s\")\n", *str(k, "uso") ? str(k, "uso") : "no category fits",
                str(k, "uso_stated"));
+    if (num(k, "revision") > 1) {
+        char *diff = review_revision_summary(json_object_get(k, "revision_diff"), "    ");
+        printf("  revision:  %lld of the vehicle list\n%s", num(k, "revision"), diff);
+        g_free(diff);
+    }
     printf("  message:   %s  from %s  (%s)\n", str(k, "subject"), str(k, "from_addr"), str(k, "received_at"));
     if (json_is_true(json_object_get(k, "needs_profile")))
         printf("  profile:   none saved for this broker; flagged for the profile wizard (W in the case view)\n");

@@ -6,6 +6,7 @@
 #include "minca/store_broker.h"
 #include "minca/store_case_flow.h"
 #include "minca/store_message.h"
+#include "minca/store_revision.h"
 #include "minca/store_thread.h"
 
 #include <glib.h>
@@ -217,6 +218,40 @@ static int find_broker(PGconn *c, const store_insurer *ins, const intake_message
     return rc;
 }
 
+/* A reply states what the case lacked (the vigencia, the RFC...): it fills those fields, each
+ * recorded with the message it came from and audited. */
+static int fill_from_reply(PGconn *c, const store_insurer *ins, const intake_analysis *a, engine_ingest_result *res,
+                           minca_err *err)
+{
+    res->has_list = a && a->has_vehicle_source;
+    if (!a)
+        return 0;
+    store_case_fill_in f = {
+        .client_name = a->client_name,
+        .rfc = a->rfc && a->rfc_valid ? a->rfc : NULL,
+        .coverage = a->coverage,
+        .payment_terms = a->payment_terms,
+        .uso = a->uso,
+        .validity_start = a->vigencia_start,
+        .validity_end = a->vigencia_end,
+        .has_list = a->has_vehicle_source,
+    };
+    char *filled = NULL;
+    if (store_case_fill(c, res->case_id, res->message_id, &f, &filled, err) < 0)
+        return minca_err_prefix(err, "cannot fill the case from the reply");
+    int rc = 0;
+    if (*filled) {
+        char case_id[32];
+        snprintf(case_id, sizeof case_id, "%lld", res->case_id);
+        json_t *details = json_pack("{s:s, s:I, s:s}", "cot", res->cot, "message_id", (json_int_t)res->message_id,
+                                    "fields", filled);
+        rc = store_audit(c, ins->id, config_get()->user, "case_filled", "case", case_id, details, err);
+        json_decref(details);
+    }
+    free(filled);
+    return rc;
+}
+
 /* The case a message answers, per insurer: the first of the ids it answers (In-Reply-To, then
  * References newest first) that names a message of a case, else a COT number of the insurer in
  * its subject, else in its body. A COT of a case whose broker is another than the message's
@@ -338,7 +373,8 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
         goto done;
     if (joins) {
         res->joined = true;
-        if (store_thread_join(c, res->message_id, res->case_id, res->joined_by, err) < 0)
+        if (store_thread_join(c, res->message_id, res->case_id, res->joined_by, err) < 0 ||
+            fill_from_reply(c, ins, a, res, err) < 0)
             goto done;
     } else if (opens_case && insert_case(c, ins, a, suggested, broker_id, res, err) < 0) {
         goto done;

@@ -54,17 +54,25 @@ int store_case_lock(PGconn *c, long long case_id, minca_err *err)
 
 int store_case_source_get(PGconn *c, long long case_id, store_case_source *out, minca_err *err)
 {
+    return store_case_source_of(c, case_id, 0, out, err);
+}
+
+int store_case_source_of(PGconn *c, long long case_id, long long message_id, store_case_source *out, minca_err *err)
+{
     memset(out, 0, sizeof *out);
     store_params p = {0};
     store_param_ll(&p, case_id);
+    store_param_id(&p, message_id);
     PGresult *r = store_query_p(c, err,
-                                "SELECT k.message_id, m.sender_domain, m.body_html,"
+                                "SELECT m.id, m.sender_domain, m.body_html,"
                                 "       (SELECT bp.yaml FROM broker_profiles bp WHERE bp.broker_id = k.broker_id AND bp.active"
                                 "         ORDER BY bp.version DESC LIMIT 1),"
                                 "       (SELECT bp.name || ' v' || bp.version FROM broker_profiles bp"
                                 "         WHERE bp.broker_id = k.broker_id AND bp.active ORDER BY bp.version DESC LIMIT 1),"
                                 "       lower(substring(m.forwarded_from from '@([^@]+)$'))"
-                                "  FROM cases k JOIN messages m ON m.id = k.message_id WHERE k.id = $1::bigint",
+                                "  FROM cases k JOIN messages m"
+                                "    ON m.id = coalesce($2::bigint, k.list_message_id, k.message_id)"
+                                " WHERE k.id = $1::bigint AND ($2::bigint IS NULL OR m.case_id = k.id)",
                                 &p);
     if (!r)
         return -1;

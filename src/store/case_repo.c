@@ -1,5 +1,6 @@
 #include "minca/store.h"
 #include "minca/store_thread.h"
+#include "minca/store_revision.h"
 #include "store_internal.h"
 
 #include <stdio.h>
@@ -63,7 +64,7 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
     store_param_text(&p, cot);
     json_t *cases = store_query_json_p(
         c, err,
-        "SELECT c.id, c.cot, c.status, c.status_reason, c.client_name, c.rfc, c.contact, c.coverage,"
+        "SELECT c.id, c.cot, c.revision, c.filled_from, c.status, c.status_reason, c.client_name, c.rfc, c.contact, c.coverage,"
         "       c.payment_terms, c.uso, c.uso_stated, c.validity_start::text, c.validity_end::text,"
         "       c.preanalysis_status, c.missing_requirements, c.needs_profile, c.suggested, b.name AS broker,"
         "       to_char(c.created_at, 'YYYY-MM-DD HH24:MI:SS') AS created_at,"
@@ -88,7 +89,7 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
         c, err,
         "SELECT a.ordinal, a.filename, a.content_type, a.container, a.role, a.size, a.status, a.error,"
         "       a.extraction"
-        "  FROM attachments a JOIN cases k ON k.message_id = a.message_id"
+        "  FROM attachments a JOIN cases k ON coalesce(k.list_message_id, k.message_id) = a.message_id"
         " WHERE k.id = $1::bigint ORDER BY a.ordinal",
         &q);
     json_t *rows = atts ? store_query_json_p(
@@ -99,14 +100,19 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
         "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
         " WHERE v.case_id = $1::bigint ORDER BY v.attachment_id NULLS FIRST, v.source_sheet, v.source_row",
         &q) : NULL;
-    json_t *msgs = rows ? store_thread_messages(c, json_integer_value(json_object_get(kase, "id")), err) : NULL;
-    if (!atts || !rows || !msgs) {
+    long long case_id = json_integer_value(json_object_get(kase, "id"));
+    json_t *msgs = rows ? store_thread_messages(c, case_id, err) : NULL;
+    json_t *rev = msgs ? store_revision_latest(c, case_id, err) : NULL;
+    if (!atts || !rows || !msgs || !rev) {
         json_decref(atts);
         json_decref(rows);
+        json_decref(msgs);
         json_decref(kase);
         return NULL;
     }
     json_object_set_new(kase, "messages", msgs);
+    json_object_set_new(kase, "revision_diff", json_incref(json_object_get(rev, "diff")) ?: json_object());
+    json_decref(rev);
     json_object_set_new(kase, "attachments", atts);
     json_object_set_new(kase, "vehicles", rows);
     return kase;

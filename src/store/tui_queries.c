@@ -273,7 +273,7 @@ json_t *store_tui_case_sheets(PGconn *c, long long insurer_id, long long case_id
     return store_query_json_p(
         c, err,
         "SELECT a.id, a.ordinal, a.filename, a.sha256, a.status, a.error"
-        "  FROM attachments a JOIN cases k ON k.message_id = a.message_id"
+        "  FROM attachments a JOIN cases k ON coalesce(k.list_message_id, k.message_id) = a.message_id"
         " WHERE k.insurer_id = $1::bigint AND k.id = $2::bigint AND a.role IS DISTINCT FROM 'inline_signature_image'"
         " ORDER BY a.ordinal",
         &p);

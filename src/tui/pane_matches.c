@@ -527,6 +527,14 @@ static tui_view *case_info(tui_view *v)
                                tui_json_str(k, "validity_end"), suggested_mark(sugg, "vigencia"));
     if (json_object_size(sugg))
         g_string_append(out, "Fields marked \"suggested\" were read by the language model: check them and confirm (C).\n");
+    if (tui_json_int(k, "revision") > 1) {
+        char *rev = core_strdup_printf("%lld of the vehicle list", tui_json_int(k, "revision"));
+        field(out, "Revision:", rev);
+        free(rev);
+        char *diff = review_revision_summary(json_object_get(k, "revision_diff"), "  ");
+        g_string_append(out, diff);
+        g_free(diff);
+    }
     field(out, "Created:", tui_json_str(k, "created_at"));
     if (*tui_json_str(k, "from_addr")) {
         char *from = core_strdup_printf("%s <%s>", tui_json_str(k, "from_name"), tui_json_str(k, "from_addr"));
