@@ -228,6 +228,17 @@ int intake_imap_idle(const intake_source_args *args, int timeout_s, const volati
  * a message that names the variable or file, never the value. */
 int intake_source_secret(const config_source *cfg, const char *key, char **out, minca_err *err);
 
+/* Sends raw (len bytes, a whole message) from `from` to `to` through the SMTP server of cfg's
+ * settings: smtp_url (smtps:// implicit TLS, smtp:// with STARTTLS required; plain only with
+ * smtp_tls: none to a server on this machine), smtp_user with smtp_password_env or
+ * smtp_password_file (AUTH), ca_file, connect_timeout, timeout. 0 when the server accepted
+ * it, -1 with the reason. */
+int intake_smtp_send(const config_source *cfg, const char *from, const char *to, const char *raw, size_t len,
+                     minca_err *err);
+/* The configured source a reply goes out through: the source named (the case's own) when it
+ * has an smtp_url, else the first source that has one; NULL when none has. Borrowed. */
+const config_source *intake_smtp_source(const char *name);
+
 /* ------------------------------------------------------------ composing ---- */
 
 typedef struct intake_compose_attachment {

@@ -35,6 +35,11 @@ typedef struct steps_revise_job {
     long long message_id;     /* messages.id of the reply (required) */
 } steps_revise_job;
 
+/* outbox: send one message of the outbox (store_outbox.h). */
+typedef struct steps_outbox_job {
+    long long outbox_id;      /* required */
+} steps_outbox_job;
+
 /* probe: diagnostics for operators (minca jobs probe). */
 typedef struct steps_probe_job {
     long long sleep_ms;
@@ -46,6 +51,7 @@ extern const engine_kind steps_ingest;    /* transient; the blob gone is permane
 extern const engine_kind steps_extract;   /* transient; on dead: the case shows error */
 extern const engine_kind steps_revise;    /* transient; on dead: the case shows error */
 extern const engine_kind steps_codify;    /* transient; waits for a catalog; on dead: case error */
+extern const engine_kind steps_outbox;    /* transient (back-off while the server fails); sent once */
 extern const engine_kind steps_probe;     /* transient unless asked */
 
 /* The pipeline's job kinds, NULL-terminated: engine_opts.kinds. */

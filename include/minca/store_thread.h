@@ -12,8 +12,8 @@
 #include <stddef.h>
 
 /* The case of the first of ids (n of them, in the order to try) that names a message of the
- * insurer belonging to a case. 1 found (*case_id, cot, *matched: the index in ids), 0 none,
- * -1 error. */
+ * insurer belonging to a case (received, or sent from the outbox). 1 found (*case_id, cot,
+ * *matched: the index in ids), 0 none, -1 error. */
 int store_thread_case_by_ids(PGconn *c, long long insurer_id, const char *const *ids, size_t n, long long *case_id,
                              char cot[64], size_t *matched, minca_err *err);
 

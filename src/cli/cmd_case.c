@@ -6,15 +6,18 @@
 #include "minca/profile.h"
 #include "minca/profile_store.h"
 #include "minca/queue.h"
+#include "minca/reply.h"
 #include "minca/review.h"
 #include "minca/steps.h"
 #include "minca/store.h"
 #include "minca/store_jobs.h"
+#include "minca/store_outbox.h"
 
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int case_run(int argc, char **argv);
@@ -25,7 +28,16 @@ CLI_COMMAND(case_command, {
     .usage = "usage: minca case list [--insurer SLUG] [--json]\n"
              "       minca case show COT [--insurer SLUG] [--json]\n"
              "       minca case rerun COT [--insurer SLUG]\n"
-             "       minca case confirm COT [FIELD] [--insurer SLUG]\n\n"
+             "       minca case confirm COT [FIELD] [--insurer SLUG]\n"
+             "       minca case reply COT --missing|--quote [--to ADDR] [--no-edit] [--wait S] [--insurer SLUG]\n"
+             "       minca case outbox COT [--resend ID] [--wait S] [--insurer SLUG]\n\n"
+             "reply drafts an answer to the case's broker from the templates in templates/reply/ (the\n"
+             "missing data, or the quote with the latest export's files attached), opens it in\n"
+             "$VISUAL/$EDITOR (--no-edit: as drafted), queues it in the outbox and sends it through the\n"
+             "source's SMTP server (smtp_url, smtp_from, smtp_user, smtp_password_env), threaded with\n"
+             "the conversation and the COT in the subject; it waits up to S seconds (default 30) for\n"
+             "the send. outbox lists what was sent and its state; --resend sends a failing or\n"
+             "uncertain message again.\n"
              "confirm accepts the client fields the language model suggested (all, or one FIELD:\n"
              "client_name, rfc, coverage, payment_terms, vigencia, uso); until then they are listed\n"
              "as missing and the export refuses them.\n"
@@ -120,6 +132,14 @@ static void print_case(json_t *k)
                    cli_fit(str(a, "subject"), 40), *str(a, "joined_by") ? "joined by " : "opened the case",
                    str(a, "joined_by"));
     }
+    json_t *sent = json_object_get(k, "outbox");
+    if (json_array_size(sent)) {
+        printf("  outbox: %zu\n", json_array_size(sent));
+        json_array_foreach(sent, i, a)
+            printf("    #%lld %-8s %-9s to %s  %s%s%s\n", num(a, "id"), str(a, "kind"), str(a, "state"),
+                   str(a, "to_addr"), cli_fit(str(a, "subject"), 40), *str(a, "last_error") ? "  " : "",
+                   str(a, "last_error"));
+    }
     json_t *atts = json_object_get(k, "attachments");
     printf("  attachments: %zu\n", json_array_size(atts));
     json_array_foreach(atts, i, a) {
@@ -191,14 +211,175 @@ static int rerun(PGconn *c, long long insurer_id, const char *cot)
     return 0;
 }
 
+
+/* The draft opened in $VISUAL or $EDITOR; the text as saved. NULL when the editor fails. */
+static char *edit_draft(const char *text)
+{
+    const char *editor = getenv("VISUAL");
+    if (!editor || !*editor)
+        editor = getenv("EDITOR");
+    if (!editor || !*editor)
+        return g_strdup(text);
+    char *path = NULL;
+    int fd = g_file_open_tmp("minca-reply-XXXXXX.txt", &path, NULL);
+    if (fd < 0)
+        return NULL;
+    close(fd);
+    char *out = NULL;
+    if (g_file_set_contents(path, text, -1, NULL)) {
+        char *quoted = g_shell_quote(path);
+        char *cmd = g_strdup_printf("%s %s", editor, quoted);
+        int st = system(cmd);
+        if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+            g_file_get_contents(path, &out, NULL, NULL);
+        g_free(cmd);
+        g_free(quoted);
+    }
+    unlink(path);
+    g_free(path);
+    return out;
+}
+
+/* Runs the batch's send job in this process until the message leaves the queue (sent or
+ * failing) or wait_s pass; prints its state. */
+static int send_now(PGconn *c, long long case_id, long long outbox_id, long long job, const char *batch, int wait_s)
+{
+    minca_err err = {0};
+    redisContext *r = queue_redis_connect(&err);
+    queue_dispatch(r, &job, 1);
+    if (r)
+        redisFree(r);
+    engine_opts o = {.threads = 1, .name = "reply", .kinds = steps_kinds, .batch_id = batch};
+    engine *e = engine_start(&o, &err);
+    if (!e) {
+        fprintf(stderr, "minca case: %s (the message stays in the outbox for the workers)\n", err.msg);
+        return 1;
+    }
+    json_t *row = NULL;
+    const char *state = "queued";
+    for (int waited = 0; waited <= wait_s * 10; waited++) {
+        json_decref(row);
+        row = NULL;
+        json_t *all = store_outbox_of_case(c, case_id, &err);
+        size_t i;
+        json_t *it;
+        json_array_foreach(all, i, it) if (json_integer_value(json_object_get(it, "id")) == outbox_id) row =
+            json_incref(it);
+        json_decref(all);
+        state = row ? str(row, "state") : "?";
+        if (strcmp(state, "queued") != 0 && strcmp(state, "sending") != 0)
+            break;
+        usleep(100000);
+    }
+    engine_stop(e);
+    printf("outbox #%lld: %s%s%s\n", outbox_id, state, row && *str(row, "last_error") ? ": " : "",
+           row ? str(row, "last_error") : "");
+    int rc = strcmp(state, "sent") == 0 ? 0 : 1;
+    json_decref(row);
+    return rc;
+}
+
+static int reply(PGconn *c, long long insurer_id, const char *cot, const char *kind, const char *to, bool no_edit,
+                 int wait_s)
+{
+    minca_err err = {0};
+    if (access_require(c, insurer_id, ACCESS_DECIDE, &err) < 0) {
+        fprintf(stderr, "minca case: %s\n", err.msg);
+        return 1;
+    }
+    reply_draft d;
+    if (reply_draft_make(c, insurer_id, cot, kind, to, &d, &err) < 0) {
+        fprintf(stderr, "minca case: %s\n", err.msg);
+        return 1;
+    }
+    int rc = 1;
+    char *text = reply_draft_text(&d);
+    char *edited = no_edit ? g_strdup(text) : edit_draft(text);
+    if (!edited) {
+        fprintf(stderr, "minca case: the editor failed; nothing sent\n");
+    } else if (strcmp(edited, text) != 0 && reply_draft_parse(&d, edited, &err) < 0) {
+        fprintf(stderr, "minca case: %s\n", err.msg);
+    } else {
+        char batch[64];
+        snprintf(batch, sizeof batch, "reply-%s-%d", cot, (int)getpid());
+        long long outbox_id = 0, job = 0;
+        if (reply_queue(c, insurer_id, &d, config_get()->user, batch, &outbox_id, &job, &err) < 0) {
+            fprintf(stderr, "minca case: %s\n", err.msg);
+        } else {
+            printf("%s: \"%s\" to %s queued (outbox #%lld)\n", cot, d.subject, d.to_addr, outbox_id);
+            rc = send_now(c, d.case_id, outbox_id, job, batch, wait_s);
+        }
+    }
+    g_free(edited);
+    g_free(text);
+    reply_draft_clear(&d);
+    return rc;
+}
+
+static int outbox(PGconn *c, long long insurer_id, const char *cot, long long resend, int wait_s)
+{
+    minca_err err = {0};
+    long long case_id = review_case_id(c, insurer_id, cot, &err);
+    if (case_id <= 0) {
+        fprintf(stderr, "minca case: %s\n", case_id == 0 ? "no such case" : err.msg);
+        return 1;
+    }
+    if (resend) {
+        if (access_require(c, insurer_id, ACCESS_DECIDE, &err) < 0) {
+            fprintf(stderr, "minca case: %s\n", err.msg);
+            return 1;
+        }
+        char batch[64];
+        snprintf(batch, sizeof batch, "resend-%lld-%d", resend, (int)getpid());
+        int n = store_outbox_requeue(c, insurer_id, resend, batch, &err);
+        if (n <= 0) {
+            fprintf(stderr, "minca case: %s\n", n == 0 ? "no failing or uncertain message with that number" : err.msg);
+            return 1;
+        }
+        char id[32];
+        snprintf(id, sizeof id, "%lld", case_id);
+        json_t *det = json_pack("{s:s, s:I}", "cot", cot, "outbox_id", (json_int_t)resend);
+        store_audit(c, insurer_id, config_get()->user, "reply_resend", "case", id, det, &err);
+        json_decref(det);
+        return send_now(c, case_id, resend, 0, batch, wait_s);
+    }
+    json_t *rows = store_outbox_of_case(c, case_id, &err);
+    if (!rows) {
+        fprintf(stderr, "minca case: %s\n", err.msg);
+        return 1;
+    }
+    size_t i;
+    json_t *a;
+    json_array_foreach(rows, i, a)
+        printf("#%lld %-8s %-9s attempts %lld  to %s  %s  %s%s%s\n", num(a, "id"), str(a, "kind"), str(a, "state"),
+               num(a, "attempts"), str(a, "to_addr"), str(a, "subject"), str(a, "message_id"),
+               *str(a, "last_error") ? "  " : "", str(a, "last_error"));
+    if (json_array_size(rows) == 0)
+        printf("nothing sent for %s yet ('minca case reply %s --missing')\n", cot, cot);
+    json_decref(rows);
+    return 0;
+}
+
 static int case_run(int argc, char **argv)
 {
     const char *insurer = config_get()->insurer;
-    bool json = false;
-    const char *action = NULL, *cot = NULL, *field = NULL;
+    bool json = false, no_edit = false;
+    const char *action = NULL, *cot = NULL, *field = NULL, *kind = NULL, *to = NULL;
+    long long resend = 0;
+    int wait_s = 30;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--insurer") == 0 && i + 1 < argc)
             insurer = argv[++i];
+        else if (strcmp(argv[i], "--missing") == 0 || strcmp(argv[i], "--quote") == 0)
+            kind = argv[i] + 2;
+        else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc)
+            to = argv[++i];
+        else if (strcmp(argv[i], "--no-edit") == 0)
+            no_edit = true;
+        else if (strcmp(argv[i], "--wait") == 0 && i + 1 < argc)
+            wait_s = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--resend") == 0 && i + 1 < argc)
+            resend = atoll(argv[++i]);
         else if (strcmp(argv[i], "--json") == 0)
             json = true;
         else if (argv[i][0] == '-')
@@ -213,8 +394,11 @@ static int case_run(int argc, char **argv)
             return cli_usage_error(&case_command, "unexpected argument '%s'", argv[i]);
     }
     if (!action || (strcmp(action, "list") != 0 && strcmp(action, "show") != 0 && strcmp(action, "rerun") != 0 &&
-                    strcmp(action, "confirm") != 0))
-        return cli_usage_error(&case_command, "expected 'list', 'show COT', 'rerun COT' or 'confirm COT'");
+                    strcmp(action, "confirm") != 0 && strcmp(action, "reply") != 0 && strcmp(action, "outbox") != 0))
+        return cli_usage_error(&case_command, "expected 'list', 'show COT', 'rerun COT', 'confirm COT', 'reply COT' or "
+                                              "'outbox COT'");
+    if (strcmp(action, "reply") == 0 && !kind)
+        return cli_usage_error(&case_command, "reply needs --missing or --quote");
     if (strcmp(action, "list") != 0 && !cot)
         return cli_usage_error(&case_command, "'%s' needs a COT number", action);
 
@@ -249,6 +433,12 @@ static int case_run(int argc, char **argv)
         } else {
             printf("%s: %d suggested field(s) confirmed\n", cot, n);
         }
+        PQfinish(c);
+        return status;
+    }
+    if (strcmp(action, "reply") == 0 || strcmp(action, "outbox") == 0) {
+        status = strcmp(action, "reply") == 0 ? reply(c, ins.id, cot, kind, to, no_edit, wait_s)
+                                              : outbox(c, ins.id, cot, resend, wait_s);
         PQfinish(c);
         return status;
     }

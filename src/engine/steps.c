@@ -393,6 +393,7 @@ const engine_kind *const steps_kinds[] = {
     &steps_extract,
     &steps_codify,
     &steps_revise,
+    &steps_outbox,
     &steps_probe,
     NULL,
 };

@@ -1,6 +1,7 @@
 #include "minca/store.h"
 #include "minca/store_thread.h"
 #include "minca/store_revision.h"
+#include "minca/store_outbox.h"
 #include "store_internal.h"
 
 #include <stdio.h>
@@ -103,7 +104,9 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
     long long case_id = json_integer_value(json_object_get(kase, "id"));
     json_t *msgs = rows ? store_thread_messages(c, case_id, err) : NULL;
     json_t *rev = msgs ? store_revision_latest(c, case_id, err) : NULL;
-    if (!atts || !rows || !msgs || !rev) {
+    json_t *sent = rev ? store_outbox_of_case(c, case_id, err) : NULL;
+    if (!atts || !rows || !msgs || !rev || !sent) {
+        json_decref(rev);
         json_decref(atts);
         json_decref(rows);
         json_decref(msgs);
@@ -111,6 +114,7 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
         return NULL;
     }
     json_object_set_new(kase, "messages", msgs);
+    json_object_set_new(kase, "outbox", sent);
     json_object_set_new(kase, "revision_diff", json_incref(json_object_get(rev, "diff")) ?: json_object());
     json_decref(rev);
     json_object_set_new(kase, "attachments", atts);

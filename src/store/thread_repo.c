@@ -23,7 +23,9 @@ int store_thread_case_by_ids(PGconn *c, long long insurer_id, const char *const 
     PGresult *r = store_query_p(c, err,
                                 "SELECT m.case_id, r.ord - 1, k.cot"
                                 "  FROM unnest(string_to_array($2, E'\\n')) WITH ORDINALITY AS r(id, ord)"
-                                "  JOIN messages m ON m.insurer_id = $1::bigint AND m.message_id = r.id"
+                                "  JOIN (SELECT case_id, message_id, id FROM messages WHERE insurer_id = $1::bigint"
+                                "        UNION ALL SELECT case_id, message_id, id FROM outbox"
+                                "         WHERE insurer_id = $1::bigint) m ON m.message_id = r.id"
                                 "  JOIN cases k ON k.id = m.case_id AND k.insurer_id = $1::bigint"
                                 " ORDER BY r.ord, m.id LIMIT 1",
                                 &p);

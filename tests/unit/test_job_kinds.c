@@ -28,7 +28,7 @@ static void test_every_kind_is_whole_and_named_once(void **state)
         for (const engine_kind *const *o = steps_kinds; o != k; o++)
             assert_string_not_equal((*o)->name, (*k)->name);
     }
-    assert_int_equal(n, 5);
+    assert_int_equal(n, 6);
     /* The steps of a case say so on the case when they end dead. */
     assert_non_null(steps_extract.on_dead);
     assert_non_null(steps_codify.on_dead);
