@@ -562,6 +562,14 @@ static tui_view *case_info(tui_view *v)
                                tui_json_str(a, "from_addr"), tui_json_str(a, "subject"),
                                *tui_json_str(a, "joined_by") ? "joined by " : "opened the case",
                                tui_json_str(a, "joined_by"));
+    json_t *sent = json_object_get(k, "outbox");
+    if (json_array_size(sent)) {
+        g_string_append_printf(out, "\nSent to the broker (%zu):\n", json_array_size(sent));
+        json_array_foreach(sent, i, a)
+            g_string_append_printf(out, "  #%lld %s  %s  to %s  %s%s%s\n", tui_json_int(a, "id"), tui_json_str(a, "kind"),
+                                   tui_json_str(a, "state"), tui_json_str(a, "to_addr"), tui_json_str(a, "subject"),
+                                   *tui_json_str(a, "last_error") ? "  " : "", tui_json_str(a, "last_error"));
+    }
     json_t *atts = json_object_get(k, "attachments");
     g_string_append_printf(out, "\nAttachments (%zu):\n", json_array_size(atts));
     json_array_foreach(atts, i, a) {
