@@ -30,7 +30,8 @@ CLI_COMMAND(case_command, {
              "       minca case rerun COT [--insurer SLUG]\n"
              "       minca case confirm COT [FIELD] [--insurer SLUG]\n"
              "       minca case reply COT --missing|--quote [--to ADDR] [--no-edit] [--wait S] [--insurer SLUG]\n"
-             "       minca case outbox COT [--resend ID] [--wait S] [--insurer SLUG]\n\n"
+             "       minca case outbox COT [--resend ID] [--wait S] [--insurer SLUG]\n"
+             "       minca case assign COT USER|--me|--nobody [--insurer SLUG]\n\n"
              "reply drafts an answer to the case's broker from the templates in templates/reply/ (the\n"
              "missing data, or the quote with the latest export's files attached), opens it in\n"
              "$VISUAL/$EDITOR (--no-edit: as drafted), queues it in the outbox and sends it through the\n"
@@ -75,9 +76,10 @@ static void print_list(json_t *cases)
     size_t i;
     json_t *c;
     json_array_foreach(cases, i, c) {
-        printf("%-18s %-11s %s %s %5lld %5lld %5lld %5lld\n", str(c, "cot"), str(c, "status"),
+        printf("%-18s %-11s %s %s %5lld %5lld %5lld %5lld%s%s%s\n", str(c, "cot"), str(c, "status"),
                cli_fit(str(c, "client_name"), 32), cli_fit(str(c, "broker"), 22), num(c, "vehicles"), num(c, "auto"),
-               num(c, "review"), num(c, "no_match"));
+               num(c, "review"), num(c, "no_match"), json_is_true(json_object_get(c, "late")) ? "  LATE" : "",
+               *str(c, "assignee") ? "  @" : "", str(c, "assignee"));
     }
 }
 
@@ -111,6 +113,8 @@ static void print_case(json_t *k)
         printf("  revision:  %lld of the vehicle list\n%s", num(k, "revision"), diff);
         g_free(diff);
     }
+    printf("  owner:     %s\n  due:       %s%s\n", *str(k, "assignee") ? str(k, "assignee") : "nobody",
+           str(k, "due"), json_is_true(json_object_get(k, "late")) ? "  LATE" : "");
     printf("  message:   %s  from %s  (%s)\n", str(k, "subject"), str(k, "from_addr"), str(k, "received_at"));
     if (json_is_true(json_object_get(k, "needs_profile")))
         printf("  profile:   none saved for this broker; flagged for the profile wizard (W in the case view)\n");
@@ -374,6 +378,10 @@ static int case_run(int argc, char **argv)
             kind = argv[i] + 2;
         else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc)
             to = argv[++i];
+        else if (strcmp(argv[i], "--me") == 0 && !field)
+            field = config_get()->user;
+        else if (strcmp(argv[i], "--nobody") == 0 && !field)
+            field = "";
         else if (strcmp(argv[i], "--no-edit") == 0)
             no_edit = true;
         else if (strcmp(argv[i], "--wait") == 0 && i + 1 < argc)
@@ -388,13 +396,14 @@ static int case_run(int argc, char **argv)
             action = argv[i];
         else if (!cot)
             cot = argv[i];
-        else if (!field && action && strcmp(action, "confirm") == 0)
+        else if (!field && action && (strcmp(action, "confirm") == 0 || strcmp(action, "assign") == 0))
             field = argv[i];
         else
             return cli_usage_error(&case_command, "unexpected argument '%s'", argv[i]);
     }
     if (!action || (strcmp(action, "list") != 0 && strcmp(action, "show") != 0 && strcmp(action, "rerun") != 0 &&
-                    strcmp(action, "confirm") != 0 && strcmp(action, "reply") != 0 && strcmp(action, "outbox") != 0))
+                    strcmp(action, "confirm") != 0 && strcmp(action, "reply") != 0 && strcmp(action, "outbox") != 0 &&
+                    strcmp(action, "assign") != 0))
         return cli_usage_error(&case_command, "expected 'list', 'show COT', 'rerun COT', 'confirm COT', 'reply COT' or "
                                               "'outbox COT'");
     if (strcmp(action, "reply") == 0 && !kind)
@@ -432,6 +441,25 @@ static int case_run(int argc, char **argv)
             status = 1;
         } else {
             printf("%s: %d suggested field(s) confirmed\n", cot, n);
+        }
+        PQfinish(c);
+        return status;
+    }
+    if (strcmp(action, "assign") == 0) {
+        if (!field) {
+            PQfinish(c);
+            return cli_usage_error(&case_command, "assign needs a USER, --me or --nobody");
+        }
+        int n = access_require(c, ins.id, ACCESS_DECIDE, &err) < 0 ? -1
+                : store_case_assign(c, ins.id, cot, *field ? field : NULL, &err);
+        if (n <= 0) {
+            fprintf(stderr, "minca case: %s\n", n == 0 ? "no such case" : err.msg);
+            status = 1;
+        } else {
+            json_t *det = json_pack("{s:s, s:s?}", "cot", cot, "assignee", *field ? field : NULL);
+            store_audit(c, ins.id, config_get()->user, "case_assigned", "case", cot, det, &err);
+            json_decref(det);
+            printf("%s: %s\n", cot, *field ? field : "unassigned");
         }
         PQfinish(c);
         return status;

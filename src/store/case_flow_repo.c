@@ -30,9 +30,12 @@ int store_case_open(PGconn *c, const store_case_new *k, long long *case_id, minc
         c, err,
         "INSERT INTO cases (insurer_id, cot, message_id, broker_id, client_name, rfc, contact, coverage,"
         " payment_terms, uso, validity_start, validity_end, preanalysis_status, missing_requirements,"
-        " needs_profile, suggested, uso_stated)"
+        " needs_profile, suggested, uso_stated, due_at)"
         " VALUES ($1::bigint, $2, $3::bigint, $4::bigint, $5, $6, $7::jsonb, $8, $9, $10, $11::date,"
-        "         $12::date, $13, $14::jsonb, $15::boolean, $16::jsonb, $17) RETURNING id",
+        "         $12::date, $13, $14::jsonb, $15::boolean, $16::jsonb, $17,"
+        "         coalesce((SELECT coalesce(m.sent_at, m.received_at) FROM messages m WHERE m.id = $3::bigint), now())"
+        "         + make_interval(hours => coalesce((SELECT (i.settings->>'turnaround_hours')::int FROM insurers i"
+        "                                            WHERE i.id = $1::bigint), 24))) RETURNING id",
         &p);
     if (!r)
         return -1;

@@ -42,7 +42,8 @@ json_t *store_case_list(PGconn *c, long long insurer_id, minca_err *err)
         "SELECT c.cot, c.client_name, c.rfc, b.name AS broker, c.status, c.status_reason,"
         "       to_char(" STORE_SQL_LOCAL("coalesce(m.sent_at, m.received_at, c.created_at)", "c.insurer_id")
         ", 'YYYY-MM-DD HH24:MI') AS received,"
-        "       m.subject, c.coverage, c.needs_profile,"
+        "       m.subject, c.coverage, c.needs_profile, c.assignee, minca_case_late(c) AS late,"
+        "       to_char(" STORE_SQL_LOCAL("c.due_at", "c.insurer_id") ", 'YYYY-MM-DD HH24:MI') AS due,"
         "       (SELECT count(*) FROM vehicle_rows v WHERE v.case_id = c.id) AS vehicles,"
         "       (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"
         "         WHERE v.case_id = c.id AND x.decision IN ('auto_accept')) AS auto,"
@@ -65,7 +66,10 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
     store_param_text(&p, cot);
     json_t *cases = store_query_json_p(
         c, err,
-        "SELECT c.id, c.cot, c.revision, c.filled_from, c.status, c.status_reason, c.client_name, c.rfc, c.contact, c.coverage,"
+        "SELECT c.id, c.cot, c.revision, c.filled_from, c.status, c.status_reason, c.assignee,"
+        "       minca_case_late(c) AS late,"
+        "       to_char(" STORE_SQL_LOCAL("c.due_at", "c.insurer_id") ", 'YYYY-MM-DD HH24:MI') AS due,"
+        "       c.client_name, c.rfc, c.contact, c.coverage,"
         "       c.payment_terms, c.uso, c.uso_stated, c.validity_start::text, c.validity_end::text,"
         "       c.preanalysis_status, c.missing_requirements, c.needs_profile, c.suggested, b.name AS broker,"
         "       to_char(c.created_at, 'YYYY-MM-DD HH24:MI:SS') AS created_at,"
@@ -120,6 +124,23 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
     json_object_set_new(kase, "attachments", atts);
     json_object_set_new(kase, "vehicles", rows);
     return kase;
+}
+
+int store_case_assign(PGconn *c, long long insurer_id, const char *cot, const char *assignee, minca_err *err)
+{
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_text(&p, cot);
+    store_param_text(&p, assignee);
+    PGresult *r = store_query_p(c, err,
+                                "UPDATE cases SET assignee = $3, updated_at = now()"
+                                " WHERE insurer_id = $1::bigint AND cot = $2 RETURNING id",
+                                &p);
+    if (!r)
+        return -1;
+    int n = PQntuples(r);
+    PQclear(r);
+    return n > 0;
 }
 
 json_t *store_message_list(PGconn *c, long long insurer_id, minca_err *err)
