@@ -11,7 +11,7 @@ PACKAGES=(
   tesseract-ocr tesseract-ocr-spa libtesseract-dev libleptonica-dev
   postgresql redis-server tmux locales
   python3 python3-openpyxl xlsx2csv poppler-utils python3-prometheus-client curl strace
-  dovecot-core dovecot-imapd openssl
+  dovecot-core dovecot-imapd openssl opensmtpd
   libytnef0-dev tnef libgsf-1-dev
 )
 

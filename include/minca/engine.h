@@ -6,12 +6,16 @@
 
 #include "minca/core.h"
 #include "minca/store.h"
+#include "minca/store_revision.h"
 
 #include <jansson.h>
 
 typedef struct engine_ingest_result {
     long long message_id;      /* messages.id (0 when nothing was stored) */
-    long long case_id;         /* cases.id, 0 when the message opens no case */
+    long long case_id;         /* cases.id, 0 when the message opens or joins no case */
+    bool joined;               /* the message answers case_id (opened before): it opened none */
+    char joined_by[16];        /* how: "in_reply_to", "references", "cot_subject", "cot_body" */
+    bool has_list;             /* the joined message carries a vehicle list (a revision to read) */
     char cot[64];              /* COT number of the case, "" when none */
     bool duplicate;            /* this message (same Message-ID and same raw bytes) was already stored */
     bool message_id_reused;    /* the Message-ID belongs to a different stored message: kept, flagged */
@@ -39,5 +43,13 @@ typedef struct engine_ingest_hints {
 int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const char *source_name, const char *origin,
                   const char *data, size_t len, const engine_ingest_hints *hints, engine_ingest_result *res,
                   minca_err *err);
+
+/* The difference from revision old to revision cur of a case's list: each unit of cur is
+ * matched to an old unit by VIN, else by plates, else by inciso and description (spaces,
+ * dashes, dots and letter case aside), then compared field by field (STORE_UNIT_FIELDS).
+ * Returns a new object {added: [unit], removed: [unit], changed: [unit + changes: [{field,
+ * from, to}]], kept: N}; keep_from (cur->n entries, the caller's) receives for each unit of
+ * cur the id of the old unit it reads the same as, 0 when added or changed. */
+json_t *engine_revision_diff(const store_units *old, const store_units *cur, long long *keep_from);
 
 #endif

@@ -72,6 +72,7 @@ typedef struct export_case {
     char *contact;           /* contact person, phone, email on one line (may be NULL) */
     char *insurer_name;      /* insurer's display name, printed on the PDF (NULL = insurer) */
     int version;             /* export version printed on the PDF and the workbook; 0 = none */
+    int revision;            /* revision of the case's vehicle list; printed when > 1 */
     char *received_date;
     char *coverage_package;  /* AMPLIA / LIMITADA / RC, a key of coverage_packages.yaml; required
                               * when the template has coverage columns. A row whose own

@@ -102,6 +102,17 @@ json_t *intake_message_to_json(const intake_message *msg);
  * Returns a NULL-terminated vector the caller frees with g_strfreev(); *n is its length. */
 char **intake_forwarded_senders(const intake_message *msg, size_t *n);
 
+/* The ids msg answers, to find its thread: In-Reply-To first, then the ids of References from
+ * the newest (last) back, each once, bracketed as stored ("<id>"), at most 64. A
+ * NULL-terminated vector the caller frees with g_strfreev(); *n is its length. */
+char **intake_thread_ids(const intake_message *msg, size_t *n);
+
+/* The COT numbers text mentions for an insurer whose numbers start with prefix
+ * ("PREFIX-YYYY-NNNNNN" in any letter case, not inside a longer word), written with prefix as
+ * given, each once, in the order met, at most 8, looked for in the first 64 KiB. A
+ * NULL-terminated vector the caller frees with g_strfreev(); *n is its length. */
+char **intake_cot_mentions(const char *text, const char *prefix, size_t *n);
+
 /* Best plain text of the message: text_body, else the html body converted to text. Malloc'd,
  * caller frees; NULL when the message has no body. */
 char *intake_message_text(const intake_message *msg);
@@ -234,6 +245,17 @@ int intake_graph_subscription_minutes(const config_source *cfg);
  * newline is dropped). *out is malloc'd (caller frees, ideally after wiping it). Fails with
  * a message that names the variable or file, never the value. */
 int intake_source_secret(const config_source *cfg, const char *key, char **out, minca_err *err);
+
+/* Sends raw (len bytes, a whole message) from `from` to `to` through the SMTP server of cfg's
+ * settings: smtp_url (smtps:// implicit TLS, smtp:// with STARTTLS required; plain only with
+ * smtp_tls: none to a server on this machine), smtp_user with smtp_password_env or
+ * smtp_password_file (AUTH), ca_file, connect_timeout, timeout. 0 when the server accepted
+ * it, -1 with the reason. */
+int intake_smtp_send(const config_source *cfg, const char *from, const char *to, const char *raw, size_t len,
+                     minca_err *err);
+/* The configured source a reply goes out through: the source named (the case's own) when it
+ * has an smtp_url, else the first source that has one; NULL when none has. Borrowed. */
+const config_source *intake_smtp_source(const char *name);
 
 /* ------------------------------------------------------------ composing ---- */
 

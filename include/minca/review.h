@@ -103,4 +103,9 @@ json_t *review_carryover_pending(PGconn *c, long long insurer_id, long long case
 int review_carryover_discard(PGconn *c, long long insurer_id, long long case_id, const char *user, int *n,
                              minca_err *err);
 
+/* The difference of a case's latest revision (store_case_show's revision_diff) as lines, each
+ * after indent: the counts, then + added, - removed, ~ changed units with each field's old and
+ * new value. "" for the first revision. The caller g_free()s it. */
+char *review_revision_summary(const json_t *diff, const char *indent);
+
 #endif

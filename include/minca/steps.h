@@ -29,6 +29,17 @@ typedef struct steps_case_job {
     long long case_id;        /* required */
 } steps_case_job;
 
+/* revise: a reply of the case carrying a vehicle list -> revision N+1 of the case's list. */
+typedef struct steps_revise_job {
+    long long case_id;        /* required */
+    long long message_id;     /* messages.id of the reply (required) */
+} steps_revise_job;
+
+/* outbox: send one message of the outbox (store_outbox.h). */
+typedef struct steps_outbox_job {
+    long long outbox_id;      /* required */
+} steps_outbox_job;
+
 /* probe: diagnostics for operators (minca jobs probe). */
 typedef struct steps_probe_job {
     long long sleep_ms;
@@ -38,7 +49,9 @@ typedef struct steps_probe_job {
 
 extern const engine_kind steps_ingest;    /* transient; the blob gone is permanent */
 extern const engine_kind steps_extract;   /* transient; on dead: the case shows error */
+extern const engine_kind steps_revise;    /* transient; on dead: the case shows error */
 extern const engine_kind steps_codify;    /* transient; waits for a catalog; on dead: case error */
+extern const engine_kind steps_outbox;    /* transient (back-off while the server fails); sent once */
 extern const engine_kind steps_probe;     /* transient unless asked */
 
 /* The pipeline's job kinds, NULL-terminated: engine_opts.kinds. */
@@ -56,6 +69,10 @@ void steps_ingest_key(long long insurer_id, const char *sha256, char key[96]);
 
 /* The extract handler (steps_extract.c), steps_extract's row. */
 int steps_extract_run(engine_ctx *ctx, const void *payload, minca_err *err);
+/* The revise handler (steps_extract.c), steps_revise's row: reads the reply's list into the
+ * case, keeps the match of every unit that reads the same (engine_revision_diff), records the
+ * revision and codifies the rest. A reply without readable rows changes nothing. */
+int steps_revise_run(engine_ctx *ctx, const void *payload, minca_err *err);
 /* Recomputes a case's status from its rows' decisions (review / ready). */
 int steps_update_case_status(PGconn *c, long long case_id, minca_err *err);
 /* Candidates of a codifier result as the JSON stored in matches.candidates. */

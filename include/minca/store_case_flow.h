@@ -36,8 +36,12 @@ typedef struct store_case_source {
     char *profile_yaml;            /* the broker's active profile (newest version), NULL when none */
     char *profile_origin;          /* "name vN" of it */
 } store_case_source;
-/* 1 found, 0 no such case, -1 error. */
+/* The message holding the case's current list (the one that opened it, or the reply of its
+ * latest revision). 1 found, 0 no such case, -1 error. */
 int store_case_source_get(PGconn *c, long long case_id, store_case_source *out, minca_err *err);
+/* The same for message_id, a message of the case (a reply being read as a new revision);
+ * 0 when the case has no such message. */
+int store_case_source_of(PGconn *c, long long case_id, long long message_id, store_case_source *out, minca_err *err);
 void store_case_source_clear(store_case_source *s);
 
 /* The extraction's outcome: status ("codifying" | "error") and reason (NULL: none); the

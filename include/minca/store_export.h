@@ -26,6 +26,7 @@ int store_export_next_version(PGconn *c, long long insurer_id, const char *cot, 
 /* The case's fields the quote shows; NULL when absent. */
 typedef struct store_export_header {
     long long case_id;
+    int revision;              /* revision of the case's vehicle list (1: as first received) */
     char *cot, *insurer, *insurer_name;
     char *client_name, *client_rfc;
     char *broker;              /* the broker's name, else who sent the request */

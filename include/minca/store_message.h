@@ -31,6 +31,7 @@ typedef struct store_message_new {
     const char *headers_json, *body_text, *body_html;
     const char *raw_sha256, *content_sha256;
     const char *forwarded_from;    /* author of the forwarded email (broker recognition), or NULL */
+    const char *thread_refs;       /* the ids the message answers, one a line (intake_thread_ids), or NULL */
     long long broker_id;           /* 0: none known */
     const char *status, *error, *problems_json;
 } store_message_new;

@@ -43,5 +43,9 @@ void store_queue_depth_clear(store_queue_depth *q);
 
 /* Workers whose heartbeat is younger than a minute. -1 on error. */
 long store_metrics_workers_alive(PGconn *c, minca_err *err);
+/* Cases past due by insurer slug (every insurer, 0 included) and outbox messages by state:
+ * rows of {insurer, n} and {state, n}. NULL on error. */
+json_t *store_metrics_cases_past_due(PGconn *c, minca_err *err);
+json_t *store_metrics_outbox(PGconn *c, minca_err *err);
 
 #endif

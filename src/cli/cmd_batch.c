@@ -173,18 +173,21 @@ static void print_summary(json_t *sum, const char *insurer, double elapsed)
            *failures = json_object_get(sum, "failures");
     size_t i;
     json_t *it;
-    int n_case = 0, n_dup = 0, n_none = 0, n_err = 0, n_failed = 0;
+    int n_case = 0, n_joined = 0, n_dup = 0, n_none = 0, n_err = 0, n_failed = 0;
     json_array_foreach(items, i, it) {
         const char *o = js(it, "outcome");
         n_case += strcmp(o, "case") == 0;
+        n_joined += strcmp(o, "joined") == 0;
         n_dup += strcmp(o, "duplicate") == 0;
         n_none += strcmp(o, "no_case") == 0;
         /* error: the bytes are not an email; failed: the ingest job died (storing failed) */
         n_err += strcmp(o, "error") == 0;
         n_failed += strcmp(o, "failed") == 0;
     }
-    printf("\n%zu message(s) for %s: %d case(s) opened, %d duplicate(s), %d without a case, %d unreadable",
-           json_array_size(items), insurer, n_case, n_dup, n_none, n_err);
+    printf("\n%zu message(s) for %s: %d case(s) opened, ", json_array_size(items), insurer, n_case);
+    if (n_joined)
+        printf("%d joined their case, ", n_joined);
+    printf("%d duplicate(s), %d without a case, %d unreadable", n_dup, n_none, n_err);
     if (n_failed)
         printf(", %d could not be stored (see failures; run the batch again to retry)", n_failed);
     printf(" (%.1f s)\n", elapsed);

@@ -61,6 +61,7 @@ static int load_case(PGconn *c, long long insurer_id, const char *cot, export_ca
     ec->client_rfc = h.client_rfc;
     ec->broker = h.broker;
     ec->received_date = h.received_date;
+    ec->revision = h.revision;
     ec->coverage_package = h.coverage;
     ec->vigencia_start = h.vigencia_start;
     ec->vigencia_end = h.vigencia_end;

@@ -6,6 +6,8 @@
 #include "minca/store_broker.h"
 #include "minca/store_case_flow.h"
 #include "minca/store_message.h"
+#include "minca/store_revision.h"
+#include "minca/store_thread.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -31,8 +33,8 @@ static bool asks_for_quote(const intake_analysis *a)
 static int insert_message(PGconn *c, const store_insurer *ins, const char *source, const char *source_name,
                           const char *origin, const char *data, size_t len, const intake_message *m,
                           const char *raw_sha, const char *source_content_sha, long long broker_id,
-                          const char *forwarded_from, const char *status, const char *error, json_t *problems,
-                          engine_ingest_result *res, minca_err *err)
+                          const char *forwarded_from, const char *thread_refs, const char *status, const char *error,
+                          json_t *problems, engine_ingest_result *res, minca_err *err)
 {
     char synthetic_id[128];
     if (!m)
@@ -88,6 +90,7 @@ static int insert_message(PGconn *c, const store_insurer *ins, const char *sourc
         .content_sha256 = content_sha,
         .broker_id = broker_id,
         .forwarded_from = forwarded_from,
+        .thread_refs = thread_refs,
         .status = status,
         .error = error,
         .problems_json = probs,
@@ -215,6 +218,90 @@ static int find_broker(PGconn *c, const store_insurer *ins, const intake_message
     return rc;
 }
 
+/* A reply states what the case lacked (the vigencia, the RFC...): it fills those fields, each
+ * recorded with the message it came from and audited. */
+static int fill_from_reply(PGconn *c, const store_insurer *ins, const intake_analysis *a, engine_ingest_result *res,
+                           minca_err *err)
+{
+    res->has_list = a && a->has_vehicle_source;
+    if (!a)
+        return 0;
+    store_case_fill_in f = {
+        .client_name = a->client_name,
+        .rfc = a->rfc && a->rfc_valid ? a->rfc : NULL,
+        .coverage = a->coverage,
+        .payment_terms = a->payment_terms,
+        .uso = a->uso,
+        .validity_start = a->vigencia_start,
+        .validity_end = a->vigencia_end,
+        .has_list = a->has_vehicle_source,
+    };
+    char *filled = NULL;
+    if (store_case_fill(c, res->case_id, res->message_id, &f, &filled, err) < 0)
+        return minca_err_prefix(err, "cannot fill the case from the reply");
+    int rc = 0;
+    if (*filled) {
+        char case_id[32];
+        snprintf(case_id, sizeof case_id, "%lld", res->case_id);
+        json_t *details = json_pack("{s:s, s:I, s:s}", "cot", res->cot, "message_id", (json_int_t)res->message_id,
+                                    "fields", filled);
+        rc = store_audit(c, ins->id, config_get()->user, "case_filled", "case", case_id, details, err);
+        json_decref(details);
+    }
+    free(filled);
+    return rc;
+}
+
+/* The case a message answers, per insurer: the first of the ids it answers (In-Reply-To, then
+ * References newest first) that names a message of a case, else a COT number of the insurer in
+ * its subject, else in its body. A COT of a case whose broker is another than the message's
+ * joins nothing (noted on the message). *refs receives the ids a line each (caller frees). */
+static int find_thread(PGconn *c, const store_insurer *ins, const intake_message *m, long long broker_id,
+                       json_t *problems, engine_ingest_result *res, char **refs, minca_err *err)
+{
+    size_t n = 0;
+    char **ids = intake_thread_ids(m, &n);
+    *refs = n ? g_strjoinv("\n", ids) : NULL;
+    size_t matched = 0;
+    int found = store_thread_case_by_ids(c, ins->id, (const char *const *)ids, n, &res->case_id, res->cot, &matched,
+                                         err);
+    if (found > 0)
+        g_strlcpy(res->joined_by, m->in_reply_to && strcmp(ids[matched], m->in_reply_to) == 0 ? "in_reply_to"
+                                                                                               : "references",
+                  sizeof res->joined_by);
+    g_strfreev(ids);
+    if (found != 0)
+        return found < 0 ? -1 : 0;
+    char prefix[32];
+    if (store_thread_cot_prefix(c, ins->id, prefix, err) < 0)
+        return -1;
+    char *body = intake_message_text(m);
+    const char *texts[2] = {m->subject, body};
+    const char *how[2] = {"cot_subject", "cot_body"};
+    int rc = 0;
+    for (int t = 0; t < 2 && rc == 0 && !res->case_id; t++) {
+        char **cots = intake_cot_mentions(texts[t], prefix, &n);
+        for (size_t i = 0; i < n && rc == 0 && !res->case_id; i++) {
+            long long case_id = 0, case_broker = 0;
+            found = store_thread_case_by_cot(c, ins->id, cots[i], &case_id, &case_broker, err);
+            if (found < 0) {
+                rc = -1;
+            } else if (found && broker_id && case_broker && broker_id != case_broker) {
+                char note[200];
+                snprintf(note, sizeof note, "mentions %s, a case of another broker: not joined to it", cots[i]);
+                json_array_append_new(problems, json_string(note));
+            } else if (found) {
+                res->case_id = case_id;
+                g_strlcpy(res->cot, cots[i], sizeof res->cot);
+                g_strlcpy(res->joined_by, how[t], sizeof res->joined_by);
+            }
+        }
+        g_strfreev(cots);
+    }
+    free(body);
+    return rc;
+}
+
 int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const char *source_name, const char *origin,
                   const char *data, size_t len, const engine_ingest_hints *hints, engine_ingest_result *res,
                   minca_err *err)
@@ -236,7 +323,7 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
     }
     int rc = -1;
     long long broker_id = 0;
-    char *forwarded_from = NULL;
+    char *forwarded_from = NULL, *thread_refs = NULL;
     json_t *problems = m ? string_array(m->problems, m->n_problems) : json_array();
     size_t ni;
     json_t *note_v;
@@ -265,25 +352,38 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
         goto done;
     if (m && find_broker(c, ins, m, a, &broker_id, &forwarded_from, err) < 0)
         goto done;
-    bool opens_case = m && asks_for_quote(a);
-    const char *status = res->parse_failed ? "error" : (opens_case ? "processed" : "ignored");
+    /* A reply joins the case it answers and never opens a second one. */
+    if (m && find_thread(c, ins, m, broker_id, problems, res, &thread_refs, err) < 0)
+        goto done;
+    bool joins = res->case_id > 0;
+    bool opens_case = m && !joins && asks_for_quote(a);
+    const char *status = res->parse_failed ? "error" : (opens_case || joins ? "processed" : "ignored");
     if (insert_message(c, ins, source, source_name, origin, data, len, m, raw_sha,
-                       hints ? hints->content_sha256 : NULL, broker_id, forwarded_from, status,
+                       hints ? hints->content_sha256 : NULL, broker_id, forwarded_from, thread_refs, status,
                        res->parse_failed ? res->error : NULL, problems, res, err) < 0)
         goto done;
     if (res->duplicate) {
+        /* The same message again: it joins nothing anew. */
+        res->case_id = 0;
+        res->cot[0] = res->joined_by[0] = '\0';
         rc = 0;
         goto done;
     }
     if (m && insert_attachments(c, ins, m, res, err) < 0)
         goto done;
-    if (opens_case && insert_case(c, ins, a, suggested, broker_id, res, err) < 0)
+    if (joins) {
+        res->joined = true;
+        if (store_thread_join(c, res->message_id, res->case_id, res->joined_by, err) < 0 ||
+            fill_from_reply(c, ins, a, res, err) < 0)
+            goto done;
+    } else if (opens_case && insert_case(c, ins, a, suggested, broker_id, res, err) < 0) {
         goto done;
+    }
     char msg_id[32];
     snprintf(msg_id, sizeof msg_id, "%lld", res->message_id);
-    json_t *details = json_pack("{s:s, s:s, s:s?, s:s?, s:s?}", "origin", origin, "source", source, "source_name",
-                                source_name, "cot", res->cot[0] ? res->cot : NULL, "error",
-                                res->parse_failed ? res->error : NULL);
+    json_t *details = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "origin", origin, "source", source,
+                                "source_name", source_name, "cot", res->cot[0] ? res->cot : NULL, "joined_by",
+                                res->joined ? res->joined_by : NULL, "error", res->parse_failed ? res->error : NULL);
     int arc = store_audit(c, ins->id, config_get()->user, "ingest", "message", msg_id, details, err);
     json_decref(details);
     if (arc < 0)
@@ -291,6 +391,7 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
     rc = 0;
 done:
     free(forwarded_from);
+    g_free(thread_refs);
     json_decref(suggested);
     json_decref(problems);
     intake_analysis_free(a);

@@ -50,17 +50,24 @@ static int step_ingest(engine_ctx *ctx, const void *payload, minca_err *err)
     free(data);
     if (rc < 0)
         return ENGINE_FAILED;
-    if (res.case_id) {
+    if (res.case_id && !res.joined) {
         char key[64];
         snprintf(key, sizeof key, "case:%lld", res.case_id);
         rc = engine_followup(ctx, &steps_extract, &(steps_case_job){.case_id = res.case_id}, key, err);
+    } else if (res.joined && res.has_list) {
+        char key[96];
+        snprintf(key, sizeof key, "case:%lld:revise:%lld", res.case_id, res.message_id);
+        rc = engine_followup(ctx, &steps_revise,
+                             &(steps_revise_job){.case_id = res.case_id, .message_id = res.message_id}, key, err);
     }
-    ctx->event = json_pack("{s:s?, s:s, s:b, s:b, s:b, s:s?, s:I, s:s?, s:I}", "origin", p->origin, "outcome",
-                           res.parse_failed ? "error" : res.duplicate ? "duplicate" : res.cot[0] ? "case" : "no_case",
+    ctx->event = json_pack("{s:s?, s:s, s:b, s:b, s:b, s:s?, s:I, s:s?, s:I, s:s?}", "origin", p->origin, "outcome",
+                           res.parse_failed ? "error" : res.duplicate ? "duplicate" : res.joined ? "joined"
+                                                       : res.cot[0] ? "case" : "no_case",
                            "duplicate", res.duplicate, "message_id_reused", res.message_id_reused,
                            "parse_failed", res.parse_failed,
                            "cot", res.cot[0] ? res.cot : NULL, "case_id", (json_int_t)res.case_id,
-                           "error", res.parse_failed ? res.error : NULL, "message_id", (json_int_t)res.message_id);
+                           "error", res.parse_failed ? res.error : NULL, "message_id", (json_int_t)res.message_id,
+                           "joined_by", res.joined ? res.joined_by : NULL);
     return rc;
 }
 
@@ -358,6 +365,11 @@ static const engine_field case_fields[] = {
     FIELD(steps_case_job, case_id, INT, true),
     {0},
 };
+static const engine_field revise_fields[] = {
+    FIELD(steps_revise_job, case_id, INT, true),
+    FIELD(steps_revise_job, message_id, INT, true),
+    {0},
+};
 static const engine_field probe_fields[] = {
     FIELD(steps_probe_job, sleep_ms, INT, false),
     FIELD(steps_probe_job, fail, TEXT, false),
@@ -371,6 +383,8 @@ const engine_kind steps_extract = {"extract", steps_extract_run, sizeof(steps_ca
                                    ENGINE_RETRY_TRANSIENT, case_step_dead};
 const engine_kind steps_codify = {"codify", step_codify, sizeof(steps_case_job), case_fields,
                                   ENGINE_RETRY_TRANSIENT, case_step_dead};
+const engine_kind steps_revise = {"revise", steps_revise_run, sizeof(steps_revise_job), revise_fields,
+                                  ENGINE_RETRY_TRANSIENT, case_step_dead};
 const engine_kind steps_probe = {"probe", step_probe, sizeof(steps_probe_job), probe_fields,
                                  ENGINE_RETRY_TRANSIENT, NULL};
 
@@ -378,6 +392,8 @@ const engine_kind *const steps_kinds[] = {
     &steps_ingest,
     &steps_extract,
     &steps_codify,
+    &steps_revise,
+    &steps_outbox,
     &steps_probe,
     NULL,
 };

@@ -13,6 +13,9 @@
 #include "minca/store_message.h"
 #include "minca/store_savepoint.h"
 #include "minca/store_vehicle.h"
+#include "minca/store_revision.h"
+#include "minca/engine.h"
+#include "minca/store.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -387,6 +390,66 @@ static int extract_body_tables(engine_ctx *ctx, long long case_id, const char *h
     return rc;
 }
 
+/* Profiles, the broker's own, and the domain to read a message of the case with. */
+typedef struct extract_setup {
+    profile_set profiles;
+    profile *broker_profile;
+    const char *domain;
+} extract_setup;
+
+static int setup_load(engine_ctx *ctx, long long case_id, const store_case_source *k, extract_setup *x, minca_err *err)
+{
+    memset(x, 0, sizeof *x);
+    x->domain = k->sender_domain;
+    int rc = load_profiles(ctx->pg, ctx->job->insurer_id, &x->profiles, err);
+    if (rc == 0 && k->profile_yaml) {
+        minca_err perr = {0};
+        if (profile_load_string(k->profile_yaml, strlen(k->profile_yaml), k->profile_origin ? k->profile_origin : "",
+                                &x->broker_profile, &perr) < 0)
+            log_warn("case %lld: the broker's profile does not load (%s); mapping automatically", case_id, perr.msg);
+    }
+    /* A colleague's forward: the broker is the forwarded email's author. */
+    if (rc == 0 && k->forwarded_domain && !profiles_name_domain(&x->profiles, x->domain) &&
+        profiles_name_domain(&x->profiles, k->forwarded_domain))
+        x->domain = k->forwarded_domain;
+    return rc;
+}
+
+static void setup_clear(extract_setup *x)
+{
+    profile_free(x->broker_profile);
+    profile_set_free(&x->profiles);
+}
+
+/* The message's attachments, else the tables of its body, into the case's rows. */
+static int extract_message(engine_ctx *ctx, long long case_id, const store_case_source *k, const extract_setup *x,
+                           extract_totals *t, minca_err *err)
+{
+    int rc = extract_attachments(ctx, case_id, k->message_id, x->domain, x->broker_profile, &x->profiles, t, err);
+    if (rc == 0 && t->rows == 0 && k->body_html)
+        rc = extract_body_tables(ctx, case_id, k->body_html, x->domain, x->broker_profile, &x->profiles, t, err);
+    return rc;
+}
+
+/* Where reading ended: the case's status, and codify queued (keyed by this job: a re-run
+ * codifies again, a retry does not). */
+static int extract_settle(engine_ctx *ctx, long long case_id, const extract_totals *t, bool had_profile,
+                          minca_err *err)
+{
+    bool error = (t->rows == 0 && t->failed > 0 && t->unread_pictures == 0) || t->refused;
+    /* nothing read but a picture of the list: a person reads it (not an error, not empty) */
+    bool waits = !error && t->rows == 0 && t->unread_pictures > 0;
+    const char *reason = t->problems->len ? t->problems->str : NULL;
+    int rc = store_case_extracted(ctx->pg, case_id, error ? "error" : waits ? "review" : "codifying", reason,
+                                  t->auto_mapped && !had_profile, err);
+    if (rc == 0 && !error && !waits) {
+        char key[64];
+        snprintf(key, sizeof key, "case:%lld:after:%lld", case_id, ctx->job->id);
+        rc = engine_followup(ctx, &steps_codify, &(steps_case_job){.case_id = case_id}, key, err);
+    }
+    return rc;
+}
+
 int steps_extract_run(engine_ctx *ctx, const void *payload, minca_err *err)
 {
     long long case_id = ((const steps_case_job *)payload)->case_id;
@@ -403,45 +466,96 @@ int steps_extract_run(engine_ctx *ctx, const void *payload, minca_err *err)
         store_case_source_clear(&k);
         return -1;
     }
-    profile_set profiles = {0};
-    profile *broker_profile = NULL;
+    extract_setup x;
     extract_totals t = {.problems = g_string_new(NULL),
                         .deadline = core_now_seconds() + config_get()->max_extract_seconds};
-    const char *domain = k.sender_domain;
-    int rc = load_profiles(ctx->pg, ctx->job->insurer_id, &profiles, err);
-    if (rc == 0 && k.profile_yaml) {
-        minca_err perr = {0};
-        if (profile_load_string(k.profile_yaml, strlen(k.profile_yaml), k.profile_origin ? k.profile_origin : "",
-                                &broker_profile, &perr) < 0)
-            log_warn("case %lld: the broker's profile does not load (%s); mapping automatically", case_id, perr.msg);
-    }
-    /* A colleague's forward: the broker is the forwarded email's author. */
-    if (rc == 0 && k.forwarded_domain && !profiles_name_domain(&profiles, domain) &&
-        profiles_name_domain(&profiles, k.forwarded_domain))
-        domain = k.forwarded_domain;
+    int rc = setup_load(ctx, case_id, &k, &x, err);
     if (rc == 0)
-        rc = extract_attachments(ctx, case_id, k.message_id, domain, broker_profile, &profiles, &t, err);
-    if (rc == 0 && t.rows == 0 && k.body_html)
-        rc = extract_body_tables(ctx, case_id, k.body_html, domain, broker_profile, &profiles, &t, err);
-    if (rc == 0) {
-        bool error = (t.rows == 0 && t.failed > 0 && t.unread_pictures == 0) || t.refused;
-        /* nothing read but a picture of the list: a person reads it (not an error, not empty) */
-        bool waits = !error && t.rows == 0 && t.unread_pictures > 0;
-        const char *reason = t.problems->len ? t.problems->str : NULL;
-        rc = store_case_extracted(ctx->pg, case_id, error ? "error" : waits ? "review" : "codifying", reason,
-                                  t.auto_mapped && !broker_profile, err);
-        if (rc == 0 && !error && !waits) {
-            char key[64];
-            /* Keyed by this job: a re-run (new extract job) codifies again, a retry does not. */
-            snprintf(key, sizeof key, "case:%lld:after:%lld", case_id, ctx->job->id);
-            rc = engine_followup(ctx, &steps_codify, &(steps_case_job){.case_id = case_id}, key, err);
-        }
-    }
+        rc = extract_message(ctx, case_id, &k, &x, &t, err);
+    if (rc == 0)
+        rc = extract_settle(ctx, case_id, &t, x.broker_profile != NULL, err);
     ctx->event = json_pack("{s:I, s:i, s:i, s:i}", "case_id", (json_int_t)case_id, "rows", t.rows, "files", t.files,
                            "failed_files", t.failed);
     g_string_free(t.problems, TRUE);
-    profile_free(broker_profile);
-    profile_set_free(&profiles);
+    setup_clear(&x);
+    store_case_source_clear(&k);
+    return rc;
+}
+
+/* The new list's units that read as the old ones take their matches (decisions, reviewer,
+ * notes); the old units leave the case, kept with the revision; the rest is codified. */
+static int revise_apply(engine_ctx *ctx, long long case_id, long long message_id, long long last_old_id, int *revision,
+                        json_t **diff, minca_err *err)
+{
+    store_units old = {0}, cur = {0};
+    int rc = store_units_of_case(ctx->pg, case_id, 0, last_old_id, &old, err);
+    if (rc == 0)
+        rc = store_units_of_case(ctx->pg, case_id, last_old_id, G_MAXINT64, &cur, err);
+    long long *keep_from = g_new0(long long, cur.n > 0 ? cur.n : 1);
+    if (rc == 0)
+        *diff = engine_revision_diff(&old, &cur, keep_from);
+    for (int i = 0; rc == 0 && i < cur.n; i++)
+        if (keep_from[i])
+            rc = store_unit_keep_match(ctx->pg, keep_from[i], cur.items[i].id, err);
+    char *diff_s = rc == 0 ? json_dumps(*diff, JSON_COMPACT) : NULL;
+    if (rc == 0)
+        rc = store_revision_record(ctx->pg, case_id, message_id, last_old_id, diff_s, revision, err);
+    free(diff_s);
+    g_free(keep_from);
+    store_units_clear(&old);
+    store_units_clear(&cur);
+    return rc;
+}
+
+int steps_revise_run(engine_ctx *ctx, const void *payload, minca_err *err)
+{
+    const steps_revise_job *p = payload;
+    store_case_source k;
+    int found = store_case_source_of(ctx->pg, p->case_id, p->message_id, &k, err);
+    if (found < 0)
+        return ENGINE_FAILED;
+    if (!found) {
+        minca_err_set(err, "message %lld is not one of case %lld", p->message_id, p->case_id);
+        return ENGINE_FAILED_PERMANENT;
+    }
+    if (store_case_lock(ctx->pg, p->case_id, err) < 0) {
+        store_case_source_clear(&k);
+        return -1;
+    }
+    long long last_old_id = 0;
+    extract_setup x;
+    extract_totals t = {.problems = g_string_new(NULL),
+                        .deadline = core_now_seconds() + config_get()->max_extract_seconds};
+    int revision = 0;
+    json_t *diff = NULL;
+    int rc = store_units_last_id(ctx->pg, p->case_id, &last_old_id, err);
+    if (rc == 0)
+        rc = setup_load(ctx, p->case_id, &k, &x, err);
+    if (rc == 0)
+        rc = extract_message(ctx, p->case_id, &k, &x, &t, err);
+    /* A reply whose list could not be read leaves the case's list as it was; its attachments
+     * say why. */
+    if (rc == 0 && t.rows > 0 && !t.refused) {
+        rc = revise_apply(ctx, p->case_id, p->message_id, last_old_id, &revision, &diff, err);
+        if (rc == 0) {
+            char case_id[32];
+            snprintf(case_id, sizeof case_id, "%lld", p->case_id);
+            json_t *details = json_pack("{s:i, s:I, s:O}", "revision", revision, "message_id",
+                                        (json_int_t)p->message_id, "diff", diff);
+            rc = store_audit(ctx->pg, ctx->job->insurer_id, config_get()->user, "case_revised", "case", case_id,
+                             details, err);
+            json_decref(details);
+        }
+        if (rc == 0)
+            rc = extract_settle(ctx, p->case_id, &t, x.broker_profile != NULL, err);
+    } else if (rc == 0 && t.rows > 0) {
+        rc = store_units_drop_after(ctx->pg, p->case_id, last_old_id, err);
+    }
+    ctx->event = json_pack("{s:I, s:i, s:i, s:i, s:O?}", "case_id", (json_int_t)p->case_id, "revision", revision,
+                           "rows", t.rows, "files", t.files, "diff", diff);
+    json_decref(diff);
+    g_string_free(t.problems, TRUE);
+    setup_clear(&x);
     store_case_source_clear(&k);
     return rc;
 }

@@ -248,10 +248,13 @@ static void page_frame(pdf_writer *w, int page)
     cairo_set_source_rgb(cr, 0.12, 0.31, 0.47);
     text_at(w, c->insurer_name ? c->insurer_name : or_dash(c->insurer), w->title, MARGIN, MARGIN - 6,
             PAGE_W / 2, false);
+    char rev[40] = "";
+    if (c->revision > 1)
+        snprintf(rev, sizeof rev, " · revisión %d", c->revision);
     if (c->version > 0)
-        snprintf(line, sizeof line, "Cotización de flotilla %s · versión %d", c->cot, c->version);
+        snprintf(line, sizeof line, "Cotización de flotilla %s · versión %d%s", c->cot, c->version, rev);
     else
-        snprintf(line, sizeof line, "Cotización de flotilla %s", c->cot);
+        snprintf(line, sizeof line, "Cotización de flotilla %s%s", c->cot, rev);
     cairo_set_source_rgb(cr, 0, 0, 0);
     text_at(w, line, w->bold, MARGIN, MARGIN + 14, PAGE_W / 2, false);
     snprintf(line, sizeof line, "Emitida el %s\n%s", w->issued, or_dash(c->client_name));

@@ -661,6 +661,11 @@ static void write_client_sheet(writer *w)
     else
         snprintf(cot, sizeof cot, "%s", c->cot);
     summary_text(w, &r, "COT", cot);
+    if (c->revision > 1) {
+        char rev[32];
+        snprintf(rev, sizeof rev, "%d", c->revision);
+        summary_text(w, &r, "Revisión de la lista", rev);
+    }
     summary_text(w, &r, "Aseguradora", c->insurer_name ? c->insurer_name : c->insurer);
     summary_text(w, &r, "Cliente", c->client_name);
     summary_text(w, &r, "RFC", c->client_rfc);

@@ -177,6 +177,28 @@ int metrics_render(PGconn *c, GString *out, minca_err *err)
         return -1;
     append_header(out, "minca_workers_alive", "gauge", "Pipeline processes (workers, desks, batches) with a heartbeat in the last minute.");
     append_sample(out, "minca_workers_alive", "", NULL, NULL, (double)alive);
+    json_t *late = store_metrics_cases_past_due(c, err);
+    json_t *outbox = late ? store_metrics_outbox(c, err) : NULL;
+    if (!late || !outbox) {
+        json_decref(late);
+        return -1;
+    }
+    size_t i;
+    json_t *row;
+    append_header(out, "minca_cases_past_due", "gauge", "Cases past their due time whose quote is neither exported nor sent, by insurer.");
+    json_array_foreach(late, i, row) {
+        char *labels = core_strdup_printf("insurer=\"%s\"", json_string_value(json_object_get(row, "insurer")));
+        append_sample(out, "minca_cases_past_due", "", labels, NULL, (double)json_integer_value(json_object_get(row, "n")));
+        free(labels);
+    }
+    append_header(out, "minca_outbox_messages", "gauge", "Messages to brokers in the outbox, by state.");
+    json_array_foreach(outbox, i, row) {
+        char *labels = core_strdup_printf("state=\"%s\"", json_string_value(json_object_get(row, "state")));
+        append_sample(out, "minca_outbox_messages", "", labels, NULL, (double)json_integer_value(json_object_get(row, "n")));
+        free(labels);
+    }
+    json_decref(late);
+    json_decref(outbox);
     append_header(out, "minca_build_info", "gauge", "The minca version serving this endpoint.");
     append_sample(out, "minca_build_info", "", "version=\"" MINCA_VERSION "\"", NULL, 1);
     append_header(out, "minca_scrape_duration_seconds", "gauge", "Time this scrape spent reading the database.");

@@ -30,15 +30,22 @@ int store_case_open(PGconn *c, const store_case_new *k, long long *case_id, minc
         c, err,
         "INSERT INTO cases (insurer_id, cot, message_id, broker_id, client_name, rfc, contact, coverage,"
         " payment_terms, uso, validity_start, validity_end, preanalysis_status, missing_requirements,"
-        " needs_profile, suggested, uso_stated)"
+        " needs_profile, suggested, uso_stated, due_at)"
         " VALUES ($1::bigint, $2, $3::bigint, $4::bigint, $5, $6, $7::jsonb, $8, $9, $10, $11::date,"
-        "         $12::date, $13, $14::jsonb, $15::boolean, $16::jsonb, $17) RETURNING id",
+        "         $12::date, $13, $14::jsonb, $15::boolean, $16::jsonb, $17,"
+        "         coalesce((SELECT coalesce(m.sent_at, m.received_at) FROM messages m WHERE m.id = $3::bigint), now())"
+        "         + make_interval(hours => coalesce((SELECT (i.settings->>'turnaround_hours')::int FROM insurers i"
+        "                                            WHERE i.id = $1::bigint), 24))) RETURNING id",
         &p);
     if (!r)
         return -1;
     *case_id = store_get_ll(r, 0, 0);
     PQclear(r);
-    return 0;
+    /* The opening message is the first of the case's conversation. */
+    store_params q = {0};
+    store_param_ll(&q, k->message_id);
+    store_param_ll(&q, *case_id);
+    return store_exec_p(c, err, "UPDATE messages SET case_id = $2::bigint WHERE id = $1::bigint", &q);
 }
 
 int store_case_lock(PGconn *c, long long case_id, minca_err *err)
@@ -50,17 +57,25 @@ int store_case_lock(PGconn *c, long long case_id, minca_err *err)
 
 int store_case_source_get(PGconn *c, long long case_id, store_case_source *out, minca_err *err)
 {
+    return store_case_source_of(c, case_id, 0, out, err);
+}
+
+int store_case_source_of(PGconn *c, long long case_id, long long message_id, store_case_source *out, minca_err *err)
+{
     memset(out, 0, sizeof *out);
     store_params p = {0};
     store_param_ll(&p, case_id);
+    store_param_id(&p, message_id);
     PGresult *r = store_query_p(c, err,
-                                "SELECT k.message_id, m.sender_domain, m.body_html,"
+                                "SELECT m.id, m.sender_domain, m.body_html,"
                                 "       (SELECT bp.yaml FROM broker_profiles bp WHERE bp.broker_id = k.broker_id AND bp.active"
                                 "         ORDER BY bp.version DESC LIMIT 1),"
                                 "       (SELECT bp.name || ' v' || bp.version FROM broker_profiles bp"
                                 "         WHERE bp.broker_id = k.broker_id AND bp.active ORDER BY bp.version DESC LIMIT 1),"
                                 "       lower(substring(m.forwarded_from from '@([^@]+)$'))"
-                                "  FROM cases k JOIN messages m ON m.id = k.message_id WHERE k.id = $1::bigint",
+                                "  FROM cases k JOIN messages m"
+                                "    ON m.id = coalesce($2::bigint, k.list_message_id, k.message_id)"
+                                " WHERE k.id = $1::bigint AND ($2::bigint IS NULL OR m.case_id = k.id)",
                                 &p);
     if (!r)
         return -1;

@@ -1,4 +1,7 @@
 #include "minca/store.h"
+#include "minca/store_thread.h"
+#include "minca/store_revision.h"
+#include "minca/store_outbox.h"
 #include "store_internal.h"
 
 #include <stdio.h>
@@ -39,7 +42,8 @@ json_t *store_case_list(PGconn *c, long long insurer_id, minca_err *err)
         "SELECT c.cot, c.client_name, c.rfc, b.name AS broker, c.status, c.status_reason,"
         "       to_char(" STORE_SQL_LOCAL("coalesce(m.sent_at, m.received_at, c.created_at)", "c.insurer_id")
         ", 'YYYY-MM-DD HH24:MI') AS received,"
-        "       m.subject, c.coverage, c.needs_profile,"
+        "       m.subject, c.coverage, c.needs_profile, c.assignee, minca_case_late(c) AS late,"
+        "       to_char(" STORE_SQL_LOCAL("c.due_at", "c.insurer_id") ", 'YYYY-MM-DD HH24:MI') AS due,"
         "       (SELECT count(*) FROM vehicle_rows v WHERE v.case_id = c.id) AS vehicles,"
         "       (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"
         "         WHERE v.case_id = c.id AND x.decision IN ('auto_accept')) AS auto,"
@@ -62,7 +66,10 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
     store_param_text(&p, cot);
     json_t *cases = store_query_json_p(
         c, err,
-        "SELECT c.id, c.cot, c.status, c.status_reason, c.client_name, c.rfc, c.contact, c.coverage,"
+        "SELECT c.id, c.cot, c.revision, c.filled_from, c.status, c.status_reason, c.assignee,"
+        "       minca_case_late(c) AS late,"
+        "       to_char(" STORE_SQL_LOCAL("c.due_at", "c.insurer_id") ", 'YYYY-MM-DD HH24:MI') AS due,"
+        "       c.client_name, c.rfc, c.contact, c.coverage,"
         "       c.payment_terms, c.uso, c.uso_stated, c.validity_start::text, c.validity_end::text,"
         "       c.preanalysis_status, c.missing_requirements, c.needs_profile, c.suggested, b.name AS broker,"
         "       to_char(c.created_at, 'YYYY-MM-DD HH24:MI:SS') AS created_at,"
@@ -87,7 +94,7 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
         c, err,
         "SELECT a.ordinal, a.filename, a.content_type, a.container, a.role, a.size, a.status, a.error,"
         "       a.extraction"
-        "  FROM attachments a JOIN cases k ON k.message_id = a.message_id"
+        "  FROM attachments a JOIN cases k ON coalesce(k.list_message_id, k.message_id) = a.message_id"
         " WHERE k.id = $1::bigint ORDER BY a.ordinal",
         &q);
     json_t *rows = atts ? store_query_json_p(
@@ -98,14 +105,42 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
         "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
         " WHERE v.case_id = $1::bigint ORDER BY v.attachment_id NULLS FIRST, v.source_sheet, v.source_row",
         &q) : NULL;
-    if (!atts || !rows) {
+    long long case_id = json_integer_value(json_object_get(kase, "id"));
+    json_t *msgs = rows ? store_thread_messages(c, case_id, err) : NULL;
+    json_t *rev = msgs ? store_revision_latest(c, case_id, err) : NULL;
+    json_t *sent = rev ? store_outbox_of_case(c, case_id, err) : NULL;
+    if (!atts || !rows || !msgs || !rev || !sent) {
+        json_decref(rev);
         json_decref(atts);
+        json_decref(rows);
+        json_decref(msgs);
         json_decref(kase);
         return NULL;
     }
+    json_object_set_new(kase, "messages", msgs);
+    json_object_set_new(kase, "outbox", sent);
+    json_object_set_new(kase, "revision_diff", json_incref(json_object_get(rev, "diff")) ?: json_object());
+    json_decref(rev);
     json_object_set_new(kase, "attachments", atts);
     json_object_set_new(kase, "vehicles", rows);
     return kase;
+}
+
+int store_case_assign(PGconn *c, long long insurer_id, const char *cot, const char *assignee, minca_err *err)
+{
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_text(&p, cot);
+    store_param_text(&p, assignee);
+    PGresult *r = store_query_p(c, err,
+                                "UPDATE cases SET assignee = $3, updated_at = now()"
+                                " WHERE insurer_id = $1::bigint AND cot = $2 RETURNING id",
+                                &p);
+    if (!r)
+        return -1;
+    int n = PQntuples(r);
+    PQclear(r);
+    return n > 0;
 }
 
 json_t *store_message_list(PGconn *c, long long insurer_id, minca_err *err)
@@ -119,7 +154,7 @@ json_t *store_message_list(PGconn *c, long long insurer_id, minca_err *err)
         "       to_char(" STORE_SQL_LOCAL("m.sent_at", "m.insurer_id") ", 'YYYY-MM-DD HH24:MI') AS sent,"
         "       b.name AS broker, k.cot,"
         "       (SELECT count(*) FROM attachments a WHERE a.message_id = m.id) AS attachments"
-        "  FROM messages m LEFT JOIN cases k ON k.message_id = m.id"
+        "  FROM messages m LEFT JOIN cases k ON k.id = m.case_id"
         "  LEFT JOIN brokers b ON b.id = m.broker_id"
         " WHERE m.insurer_id = $1::bigint ORDER BY coalesce(m.sent_at, m.received_at) DESC, m.id DESC",
         &p);

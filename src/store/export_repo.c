@@ -68,7 +68,8 @@ int store_export_header_get(PGconn *c, long long insurer_id, const char *cot, st
         "       i.name, k.uso,"
         "       nullif(concat_ws(' · ', nullif(k.contact->>'name', ''), nullif(k.contact->>'phone', ''),"
         "                        nullif(k.contact->>'email', '')), ''),"
-        "       substring(m.body_text from '(?i)clave\\s+(?:de\\s+)?agente\\s*[:#.]?\\s*([A-Z0-9][A-Z0-9-]*)')"
+        "       substring(m.body_text from '(?i)clave\\s+(?:de\\s+)?agente\\s*[:#.]?\\s*([A-Z0-9][A-Z0-9-]*)'),"
+        "       k.revision"
         "  FROM cases k JOIN insurers i ON i.id = k.insurer_id LEFT JOIN messages m ON m.id = k.message_id"
         "  LEFT JOIN brokers b ON b.id = k.broker_id WHERE k.insurer_id = $1::bigint AND k.cot = $2",
         &p);
@@ -92,6 +93,7 @@ int store_export_header_get(PGconn *c, long long insurer_id, const char *cot, st
         out->use = store_get_dup(r, 0, 13);
         out->contact = store_get_dup(r, 0, 14);
         out->agent = store_get_dup(r, 0, 15);
+        out->revision = store_get_int(r, 0, 16);
     }
     PQclear(r);
     return found;

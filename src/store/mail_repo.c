@@ -7,7 +7,7 @@ json_t *store_mail_outcome(PGconn *c, const char *message_id, minca_err *err)
     store_param_text(&p, message_id);
     return store_query_json_p(c, err,
                               "SELECT m.id AS message_id, m.status, m.error, k.cot, k.status AS case_status"
-                              "  FROM messages m LEFT JOIN cases k ON k.message_id = m.id"
+                              "  FROM messages m LEFT JOIN cases k ON k.id = m.case_id"
                               " WHERE m.message_id = $1 ORDER BY m.id DESC LIMIT 1",
                               &p);
 }

@@ -58,15 +58,16 @@ int store_message_insert(PGconn *c, const store_message_new *m, long long *id, m
     store_param_text(&p, m->content_sha256);
     store_param_text(&p, m->source_name);
     store_param_text(&p, m->forwarded_from);
+    store_param_text(&p, m->thread_refs);
     PGresult *r = store_query_p(
         c, err,
         "INSERT INTO messages (insurer_id, source, source_ref, message_id, message_id_synthetic,"
         " in_reply_to, from_addr, from_name, sender_domain, to_addrs, subject, sent_at, headers,"
         " body_text, body_html, raw_sha256, broker_id, status, error, problems, content_sha256, source_name,"
-        " forwarded_from)"
+        " forwarded_from, thread_refs)"
         " VALUES ($1::bigint, $2, $3, $4, $5::boolean, $6, $7, $8, $9, $10, $11,"
         "         to_timestamp($12::double precision), $13::jsonb, $14, $15, $16, $17::bigint, $18,"
-        "         $19, $20::jsonb, $21, $22, $23)"
+        "         $19, $20::jsonb, $21, $22, $23, coalesce(string_to_array($24, E'\\n'), '{}'))"
         " ON CONFLICT (insurer_id, message_id, content_sha256) DO NOTHING RETURNING id",
         &p);
     if (!r)

@@ -106,3 +106,21 @@ long store_metrics_workers_alive(PGconn *c, minca_err *err)
     PQclear(r);
     return n;
 }
+
+json_t *store_metrics_cases_past_due(PGconn *c, minca_err *err)
+{
+    return store_query_json(c, err,
+                            "SELECT i.slug AS insurer, count(k.id) AS n FROM insurers i"
+                            "  LEFT JOIN cases k ON k.insurer_id = i.id AND minca_case_late(k)"
+                            " GROUP BY i.slug ORDER BY i.slug",
+                            0, NULL);
+}
+
+json_t *store_metrics_outbox(PGconn *c, minca_err *err)
+{
+    return store_query_json(c, err,
+                            "SELECT s.state, count(o.id) AS n"
+                            "  FROM unnest(ARRAY['queued', 'sending', 'sent', 'failing', 'uncertain']) AS s(state)"
+                            "  LEFT JOIN outbox o ON o.state = s.state GROUP BY s.state ORDER BY s.state",
+                            0, NULL);
+}

@@ -158,7 +158,7 @@ int store_profile_rerun_reset(PGconn *c, long long case_id, long long broker_id,
         store_exec_p(c, err, "DELETE FROM vehicle_rows WHERE case_id = $1::bigint", &p) < 0 ||
         store_exec_p(c, err,
                      "UPDATE attachments SET status = 'stored', error = NULL, extraction = NULL"
-                     " WHERE message_id = (SELECT message_id FROM cases WHERE id = $1::bigint)",
+                     " WHERE message_id = (SELECT coalesce(list_message_id, message_id) FROM cases WHERE id = $1::bigint)",
                      &p) < 0 ||
         store_exec_p(c, err,
                      "UPDATE cases SET status = 'extracting', status_reason = NULL, needs_profile = false,"

@@ -44,7 +44,7 @@ json_t *store_tui_message_show(PGconn *c, long long insurer_id, long long messag
         "       to_char(" STORE_SQL_LOCAL("m.sent_at", "m.insurer_id") ", 'YYYY-MM-DD HH24:MI:SS') AS sent,"
         "       m.body_text, (m.body_html IS NOT NULL) AS has_html,"
         "       b.name AS broker, k.cot, k.status AS case_status"
-        "  FROM messages m LEFT JOIN cases k ON k.message_id = m.id"
+        "  FROM messages m LEFT JOIN cases k ON k.id = m.case_id"
         "  LEFT JOIN brokers b ON b.id = m.broker_id"
         " WHERE m.insurer_id = $1::bigint AND m.id = $2::bigint",
         &p);
@@ -273,7 +273,7 @@ json_t *store_tui_case_sheets(PGconn *c, long long insurer_id, long long case_id
     return store_query_json_p(
         c, err,
         "SELECT a.id, a.ordinal, a.filename, a.sha256, a.status, a.error"
-        "  FROM attachments a JOIN cases k ON k.message_id = a.message_id"
+        "  FROM attachments a JOIN cases k ON coalesce(k.list_message_id, k.message_id) = a.message_id"
         " WHERE k.insurer_id = $1::bigint AND k.id = $2::bigint AND a.role IS DISTINCT FROM 'inline_signature_image'"
         " ORDER BY a.ordinal",
         &p);

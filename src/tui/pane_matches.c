@@ -527,6 +527,14 @@ static tui_view *case_info(tui_view *v)
                                tui_json_str(k, "validity_end"), suggested_mark(sugg, "vigencia"));
     if (json_object_size(sugg))
         g_string_append(out, "Fields marked \"suggested\" were read by the language model: check them and confirm (C).\n");
+    if (tui_json_int(k, "revision") > 1) {
+        char *rev = core_strdup_printf("%lld of the vehicle list", tui_json_int(k, "revision"));
+        field(out, "Revision:", rev);
+        free(rev);
+        char *diff = review_revision_summary(json_object_get(k, "revision_diff"), "  ");
+        g_string_append(out, diff);
+        g_free(diff);
+    }
     field(out, "Created:", tui_json_str(k, "created_at"));
     if (*tui_json_str(k, "from_addr")) {
         char *from = core_strdup_printf("%s <%s>", tui_json_str(k, "from_name"), tui_json_str(k, "from_addr"));
@@ -545,10 +553,25 @@ static tui_view *case_info(tui_view *v)
     }
     if (json_is_true(json_object_get(k, "needs_profile")))
         g_string_append(out, "The broker has no profile yet: the sheet's columns were guessed (W: wizard).\n");
-    json_t *atts = json_object_get(k, "attachments");
-    g_string_append_printf(out, "\nAttachments (%zu):\n", json_array_size(atts));
+    json_t *msgs = json_object_get(k, "messages");
     size_t i;
     json_t *a;
+    g_string_append_printf(out, "\nMessages (%zu):\n", json_array_size(msgs));
+    json_array_foreach(msgs, i, a)
+        g_string_append_printf(out, "  %zu. %s  %s  %s  (%s%s)\n", i + 1, tui_json_str(a, "received"),
+                               tui_json_str(a, "from_addr"), tui_json_str(a, "subject"),
+                               *tui_json_str(a, "joined_by") ? "joined by " : "opened the case",
+                               tui_json_str(a, "joined_by"));
+    json_t *sent = json_object_get(k, "outbox");
+    if (json_array_size(sent)) {
+        g_string_append_printf(out, "\nSent to the broker (%zu):\n", json_array_size(sent));
+        json_array_foreach(sent, i, a)
+            g_string_append_printf(out, "  #%lld %s  %s  to %s  %s%s%s\n", tui_json_int(a, "id"), tui_json_str(a, "kind"),
+                                   tui_json_str(a, "state"), tui_json_str(a, "to_addr"), tui_json_str(a, "subject"),
+                                   *tui_json_str(a, "last_error") ? "  " : "", tui_json_str(a, "last_error"));
+    }
+    json_t *atts = json_object_get(k, "attachments");
+    g_string_append_printf(out, "\nAttachments (%zu):\n", json_array_size(atts));
     json_array_foreach(atts, i, a) {
         g_string_append_printf(out, "  %lld. %s  %s%s%s\n", tui_json_int(a, "ordinal"), tui_json_str(a, "filename"),
                                tui_json_str(a, "status"), *tui_json_str(a, "error") ? ": " : "", tui_json_str(a, "error"));

@@ -926,6 +926,60 @@ static void test_parallel_parse(void **state)
         assert_null(g_thread_join(t[i]));
 }
 
+
+/* The ids a reply answers: In-Reply-To first, then References from the newest back, each once;
+ * junk between and around the ids is skipped, an unterminated id ignored. */
+static void test_thread_ids(void **state)
+{
+    (void)state;
+    intake_message *m = parse_ok("From: a@b.mx\r\nMessage-ID: <x@b.mx>\r\nIn-Reply-To: <r2@b.mx>\r\n"
+                                 "References: <r0@b.mx>\r\n <r1@b.mx> (comment) <r2@b.mx> <unterminated\r\n"
+                                 "Subject: RE: algo\r\nDate: Mon, 6 Oct 2025 09:14:00 -0600\r\n\r\nhola\r\n");
+    size_t n = 0;
+    char **ids = intake_thread_ids(m, &n);
+    assert_int_equal(n, 3);
+    assert_string_equal(ids[0], "<r2@b.mx>");
+    assert_string_equal(ids[1], "<r1@b.mx>");
+    assert_string_equal(ids[2], "<r0@b.mx>");
+    assert_null(ids[3]);
+    g_strfreev(ids);
+    intake_message_free(m);
+    /* A thousand References: the newest 64 only. */
+    GString *raw = g_string_new("From: a@b.mx\r\nMessage-ID: <y@b.mx>\r\nReferences:");
+    for (int i = 0; i < 1000; i++)
+        g_string_append_printf(raw, " <r%d@b.mx>", i);
+    g_string_append(raw, "\r\nSubject: x\r\n\r\nhola\r\n");
+    m = parse_ok(raw->str);
+    ids = intake_thread_ids(m, &n);
+    assert_int_equal(n, 64);
+    assert_string_equal(ids[0], "<r999@b.mx>");
+    g_strfreev(ids);
+    intake_message_free(m);
+    g_string_free(raw, TRUE);
+}
+
+/* COT numbers of the insurer's prefix in any letter case, each once, not inside a longer word
+ * or number, nor of another prefix. */
+static void test_cot_mentions(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    char **cots = intake_cot_mentions("RE: cot-2026-000012 y COT-2026-000012, tambien (COT-2025-000003). "
+                                      "XCOT-2026-000001 COT-2026-0000019 COT-2026-00001 OTRA-2026-000004 COT-2026-000005",
+                                      "COT", &n);
+    assert_int_equal(n, 3);
+    assert_string_equal(cots[0], "COT-2026-000012");
+    assert_string_equal(cots[1], "COT-2025-000003");
+    assert_string_equal(cots[2], "COT-2026-000005");
+    g_strfreev(cots);
+    cots = intake_cot_mentions(NULL, "COT", &n);
+    assert_int_equal(n, 0);
+    g_strfreev(cots);
+    cots = intake_cot_mentions("COT-2026-000001", "", &n);
+    assert_int_equal(n, 0);
+    g_strfreev(cots);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -939,6 +993,8 @@ int main(void)
         cmocka_unit_test(test_nested_rfc822),
         cmocka_unit_test(test_encoded_rfc822_opened),
         cmocka_unit_test(test_forwarded_senders),
+        cmocka_unit_test(test_thread_ids),
+        cmocka_unit_test(test_cot_mentions),
         cmocka_unit_test(test_hostile_filenames),
         cmocka_unit_test(test_large_attachment),
         cmocka_unit_test(test_not_an_email),

@@ -28,10 +28,11 @@ static void test_every_kind_is_whole_and_named_once(void **state)
         for (const engine_kind *const *o = steps_kinds; o != k; o++)
             assert_string_not_equal((*o)->name, (*k)->name);
     }
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 6);
     /* The steps of a case say so on the case when they end dead. */
     assert_non_null(steps_extract.on_dead);
     assert_non_null(steps_codify.on_dead);
+    assert_non_null(steps_revise.on_dead);
 }
 
 static void test_ingest_payload_round_trip(void **state)
@@ -65,6 +66,17 @@ static void test_case_payload_and_refusals(void **state)
     assert_int_equal(engine_payload_unpack(&steps_extract, empty, &out, &err), -1);
     assert_non_null(strstr(err.msg, "extract job without case_id"));
     json_decref(empty);
+
+    /* A revision names its case and the reply it reads; one without the reply is refused. */
+    steps_revise_job rv;
+    json_t *half = json_pack("{s:I}", "case_id", (json_int_t)4);
+    assert_int_equal(engine_payload_unpack(&steps_revise, half, &rv, &err), -1);
+    assert_non_null(strstr(err.msg, "message_id"));
+    json_decref(half);
+    json_t *whole = engine_payload_pack(&steps_revise, &(steps_revise_job){.case_id = 4, .message_id = 7});
+    assert_int_equal(engine_payload_unpack(&steps_revise, whole, &rv, &err), 0);
+    assert_true(rv.case_id == 4 && rv.message_id == 7);
+    json_decref(whole);
 
     json_t *wrong = json_pack("{s:s}", "case_id", "12");
     assert_int_equal(engine_payload_unpack(&steps_codify, wrong, &out, &err), -1);

@@ -1,0 +1,52 @@
+/* store_outbox: what the desk sends to brokers (outbox_repo.c). Same conventions as store.h:
+ * parameterised queries, 0 / -1 with the reason in err.
+ *
+ * Ownership: the strings of a store_outbox_item are malloc'd and belong to it
+ * (store_outbox_item_clear); JSON returned is new and the caller's. Every other string is
+ * borrowed for the call only. */
+#ifndef MINCA_STORE_OUTBOX_H
+#define MINCA_STORE_OUTBOX_H
+
+#include "minca/store.h"
+
+typedef struct store_outbox_new {
+    long long insurer_id, case_id;
+    const char *kind;           /* "missing" | "quote" */
+    const char *message_id;     /* "<id@host>" it is sent with */
+    const char *in_reply_to, *refs;
+    const char *from_addr, *to_addr, *subject, *body;
+    const char *raw_sha256;     /* the message's bytes, a blob already */
+    const char *source_name;    /* the configured source it goes out through, or NULL */
+    const char *created_by;
+} store_outbox_new;
+int store_outbox_insert(PGconn *c, const store_outbox_new *o, long long *id, minca_err *err);
+
+typedef struct store_outbox_item {
+    char *state;                /* after the claim: "sending" (send it) or "uncertain" (do not) */
+    char *from_addr, *to_addr, *raw_sha256, *source_name, *message_id;
+    long long case_id;
+} store_outbox_item;
+/* Claims outbox row id for a send, on a connection that commits each statement by itself (the
+ * mark must outlive the job's transaction): queued or failing becomes sending (one attempt
+ * more); sending found again (a send whose end was never recorded) becomes uncertain. 1 with
+ * *out filled, 0 when there is nothing to send (sent, uncertain, no such row), -1 error. */
+int store_outbox_claim(PGconn *c, long long id, store_outbox_item *out, minca_err *err);
+void store_outbox_item_clear(store_outbox_item *o);
+/* The end of a send: "sent" (error NULL) or "failing" with the reason. */
+int store_outbox_mark(PGconn *c, long long id, const char *state, const char *error, minca_err *err);
+/* A person resends an uncertain or failing row: it is queued again and its send job is due
+ * now in batch_id. 1 done, 0 no such row in that state (or its job is running), -1 error. */
+int store_outbox_requeue(PGconn *c, long long insurer_id, long long id, const char *batch_id, minca_err *err);
+
+/* The case's outbox, oldest first: id, kind, to_addr, subject, state, attempts, last_error,
+ * created_at, sent_at, message_id. */
+json_t *store_outbox_of_case(PGconn *c, long long case_id, minca_err *err);
+
+/* What a reply to case cot needs: case_id, cot, client_name, missing_requirements, broker,
+ * insurer_name, insurer, source_name and first_subject (of the opening message), in_reply_to,
+ * to_addr and to_name (the newest message of the case; a forward's author), refs (the
+ * conversation's ids, oldest first, space-separated), export_files (the latest export's
+ * [{format, sha256, version}] or null). NULL with err when there is no such case. */
+json_t *store_reply_context(PGconn *c, long long insurer_id, const char *cot, minca_err *err);
+
+#endif

@@ -1,0 +1,34 @@
+/* store_thread: the conversation of a case (thread_repo.c): which case a message answers and
+ * the messages of a case in order. Same conventions as store.h: parameterised queries, 0 / -1
+ * with the reason in err.
+ *
+ * Ownership: every string passed in is borrowed for the call only; the json_t of
+ * store_thread_messages is new and the caller's (json_decref). */
+#ifndef MINCA_STORE_THREAD_H
+#define MINCA_STORE_THREAD_H
+
+#include "minca/store.h"
+
+#include <stddef.h>
+
+/* The case of the first of ids (n of them, in the order to try) that names a message of the
+ * insurer belonging to a case (received, or sent from the outbox). 1 found (*case_id, cot,
+ * *matched: the index in ids), 0 none, -1 error. */
+int store_thread_case_by_ids(PGconn *c, long long insurer_id, const char *const *ids, size_t n, long long *case_id,
+                             char cot[64], size_t *matched, minca_err *err);
+
+/* The insurer's case numbered cot and its broker (0: none). 1 found, 0 none, -1 error. */
+int store_thread_case_by_cot(PGconn *c, long long insurer_id, const char *cot, long long *case_id,
+                             long long *broker_id, minca_err *err);
+
+/* The insurer's COT prefix ("" when no such insurer). */
+int store_thread_cot_prefix(PGconn *c, long long insurer_id, char prefix[32], minca_err *err);
+
+/* The stored message joins case_id; how: "in_reply_to", "references", "cot_subject" or "cot_body". */
+int store_thread_join(PGconn *c, long long message_id, long long case_id, const char *how, minca_err *err);
+
+/* The case's messages, oldest first (sent time, else received time): id, message_id, from_addr,
+ * subject, joined_by (null for the one that opened the case), received, attachments. */
+json_t *store_thread_messages(PGconn *c, long long case_id, minca_err *err);
+
+#endif
