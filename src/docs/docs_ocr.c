@@ -227,6 +227,7 @@ static void flush_word(ocr_page *pg)
  * whose letters are spaced out ("VERS A"): a gap under OCR_JOIN_GAP x the letter height joins
  * the two words again. */
 #define OCR_JOIN_GAP 0.18
+#define OCR_LINE_ROWS 1.9   /* a text line taller than this x its word holds two rows */
 static void read_symbols(TessBaseAPI *api, ocr_page *pg)
 {
     TessResultIterator *ri = TessBaseAPIGetIterator(api);
@@ -250,11 +251,18 @@ static void read_symbols(TessBaseAPI *api, ocr_page *pg)
         prev_r = r;
         prev_h = h;
         /* Every character takes the height of its text line, as a PDF's glyph boxes take the
-         * font's: a comma or a dot keeps to its line instead of starting one of its own. */
-        int lt = t, lb = b, lx0, lx1;
-        if (TessPageIteratorBoundingBox(pi, RIL_TEXTLINE, &lx0, &lt, &lx1, &lb) && lb > lt) {
+         * font's: a comma or a dot keeps to its line instead of starting one of its own. But
+         * on a tilted or dense page Tesseract's line may hold two rows: a line much taller than
+         * the word gives way to the word's own box. */
+        int lt = t, lb = b, lx0, lx1, wt = t, wb = b, wx0, wx1;
+        bool has_line = TessPageIteratorBoundingBox(pi, RIL_TEXTLINE, &lx0, &lt, &lx1, &lb) && lb > lt;
+        bool has_word = TessPageIteratorBoundingBox(pi, RIL_WORD, &wx0, &wt, &wx1, &wb) && wb > wt;
+        if (has_line && (!has_word || lb - lt <= OCR_LINE_ROWS * (wb - wt))) {
             t = lt;
             b = lb;
+        } else if (has_word) {
+            t = wt;
+            b = wb;
         }
         float c = TessResultIteratorConfidence(ri, RIL_SYMBOL);
         double box[4] = { l, t, r, b };
