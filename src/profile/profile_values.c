@@ -98,8 +98,9 @@ bool profile_parse_money(const char *s, double *value)
     buf[n] = '\0';
     if (digits == 0)
         return false;
-    /* Decide the decimal separator: the last one when followed by 1-2 digits (or 3+ if the
-     * other separator also appears before it). */
+    /* Decide the decimal separator: the last one when followed by 1-2 digits (a group of
+     * thousands has three, so `356.500.00`, as OCR reads `356,500.00`, still has cents), or
+     * by 3+ if the other separator also appears before it. */
     char *lastdot = strrchr(buf, '.'), *lastcomma = strrchr(buf, ',');
     char dec = 0;
     char *last = lastdot > lastcomma ? lastdot : lastcomma;
@@ -110,7 +111,7 @@ bool profile_parse_money(const char *s, double *value)
         int count_same = 0;
         for (char *q = buf; *q; q++)
             count_same += *q == *last;
-        if (other_before || (after != 3 && count_same == 1))
+        if (other_before || (after != 3 && count_same == 1) || (after >= 1 && after <= 2))
             dec = *last;
     }
     char clean[64];

@@ -80,6 +80,12 @@ static void test_parsers(void **state)
     assert_true(v == 346500.0);
     assert_true(profile_parse_money("1,5", &v));
     assert_true(v == 1.5);
+    assert_true(profile_parse_money("$356.500.00", &v));   /* OCR read the comma as a dot */
+    assert_true(v == 356500.0);
+    assert_true(profile_parse_money("$343,700,00", &v));
+    assert_true(v == 343700.0);
+    assert_true(profile_parse_money("1.250.000", &v));
+    assert_true(v == 1250000.0);
     assert_false(profile_parse_money("VALOR COMERCIAL", &v));
     char iso[11];
     assert_true(profile_parse_date("14/10/2025", iso));
