@@ -336,9 +336,11 @@ static GArray *coverage(GPtrArray *rows, double lo, double hi)
  * (`AÑO-MONO. SERIE` for `AÑO-MODELO` | `NO. SERIE`) and one column would be lost. Such a
  * word of the column names' line is split at the character that starts exactly where the
  * values of the next column start: a strip no data line crosses, with data on both sides
- * under the word, and most lines' values beginning right after it, not all the same (a unit
- * such as `4.5 TON` under one name is one column). A name that is header vocabulary as a
- * whole is left alone, and so is a band over fewer than CLIP_MIN_ROWS data lines. */
+ * under the word, and half the lines' values or more beginning right after it, not all the
+ * same (a unit such as `4.5 TON` under one name is one column). A name that is header
+ * vocabulary as a whole is left alone, and so is a band over fewer than CLIP_MIN_ROWS data
+ * lines. A word that follows a space but starts exactly there begins a cell the same way
+ * (`AÑO MOD. VERSIÓN`). */
 
 #define CLIP_MIN_ROWS 3
 #define CLIP_TOL 0.08        /* x line height: a character start this close to the values' */
@@ -385,7 +387,7 @@ static bool values_start_at(GPtrArray *rows, double x, double tol)
             }
         }
     }
-    return differ && 3 * n >= 2 * rows->len;
+    return differ && 2 * n >= rows->len;
 }
 
 static bool known_name(const char *text)
@@ -454,6 +456,21 @@ static bool split_line(pline *l, GPtrArray *rows, const GArray *runs)
         g_ptr_array_index(l->words, k) = left;
         docs_pword_free(w);
         split = true;   /* the right piece is looked at next: it may span a boundary too */
+    }
+    /* a name run on into the next one after a space (`AÑO MOD. VERSIÓN`): the word that
+     * starts where the next column's values start begins a cell */
+    for (guint k = 1; k < l->words->len; k++) {
+        pword *w = word_at(l, k), *prev = word_at(l, k - 1);
+        if (w->cell_start)
+            continue;
+        for (guint r = 1; r + 2 < runs->len; r += 2) {
+            double a = g_array_index(runs, double, r), b = g_array_index(runs, double, r + 1);
+            if (fabs(w->x0 - b) <= tol && a > prev->x0 && values_start_at(rows, b, tol)) {
+                w->cell_start = true;
+                split = true;
+                break;
+            }
+        }
     }
     return split;
 }
