@@ -243,10 +243,15 @@ char *profile_vin_clean(const char *s);   /* upper case, spaces and dashes remov
  * its ISO 3779 check digit valid: I, O and Q (never in a VIN) become 1, 0 and 0 (Q also 9),
  * and when that is not enough, the one swap among S/5, B/8, Z/2, G/6, D/0 that makes the check
  * digit valid (none when two different swaps would; never a letter into the serial number,
- * the last five characters); an 18-character reading loses its first
- * or last character when exactly one of those makes it valid. Returns true when the VIN ends
- * valid; otherwise vin is left as it was. */
+ * the last five characters). Punctuation OCR reads from ruling lines is dropped first (off the
+ * ends; a bar inside is an I). An 18-character reading loses its first or last character or
+ * one I when exactly one reading made so is valid. Returns true when the VIN ends valid
+ * (vin may get shorter); otherwise vin is left as it was. */
 bool profile_vin_ocr_repair(char *vin);
+/* A VIN read by OCR that no repair made valid (a check digit other regions do not use):
+ * punctuation dropped as above and I, O, Q (never in a VIN) read as 1, 0, 0 when that leaves
+ * 17 characters. Returns whether vin changed (it may get shorter). */
+bool profile_vin_ocr_tidy(char *vin);
 /* A model year read by OCR ("2O19", "2Ol9"): digits for the letters OCR mistakes them for. */
 bool profile_parse_year_ocr(const char *s, int *year);
 bool profile_looks_plate(const char *s);

@@ -336,7 +336,7 @@ int docs_parse_isolated(docs_book *b, const void *data, size_t len, const docs_i
     size_t n_env = 0;
     while (environ[n_env])
         n_env++;
-    envp = g_new0(char *, G_N_ELEMENTS(keep) + 3);
+    envp = g_new0(char *, G_N_ELEMENTS(keep) + 4);
     size_t k = 0;
     for (size_t i = 0; i < n_env; i++)
         for (int j = 0; keep[j]; j++)
@@ -346,6 +346,9 @@ int docs_parse_isolated(docs_book *b, const void *data, size_t len, const docs_i
             }
     envp[k++] = env_kind;
     envp[k++] = env_lim;
+    /* one thread: Tesseract's OpenMP workers spin on a busy machine, burning the CPU limit
+     * (three times the CPU of one thread for the same page) */
+    envp[k++] = (char *)"OMP_THREAD_LIMIT=1";
     char *argv[] = { "minca-parser", (char *)iso->kind, NULL };
     struct rlimit cpu = { (rlim_t)iso->seconds, (rlim_t)iso->seconds };
     fflush(NULL);   /* nothing buffered is written twice by the child */

@@ -227,13 +227,31 @@ static void flush_word(ocr_page *pg)
  * whose letters are spaced out ("VERS A"): a gap under OCR_JOIN_GAP x the letter height joins
  * the two words again. */
 #define OCR_JOIN_GAP 0.18
+#define OCR_LINE_ROWS 1.9   /* a text line taller than this x its word holds two rows */
+#define OCR_OWN_BOX_CHARS 3 /* characters a word needs to be placed by its own box */
+
+/* Whether the word at the iterator is placed by its own box (top, bottom) rather than its
+ * text line's. */
+static bool word_box(TessResultIterator *ri, TessPageIterator *pi, int *top, int *bottom)
+{
+    int lx0, lt, lx1, lb, wx0, wx1;
+    if (!TessPageIteratorBoundingBox(pi, RIL_TEXTLINE, &lx0, &lt, &lx1, &lb) ||
+        !TessPageIteratorBoundingBox(pi, RIL_WORD, &wx0, top, &wx1, bottom) || *bottom <= *top ||
+        lb - lt <= OCR_LINE_ROWS * (*bottom - *top))
+        return false;
+    char *text = TessResultIteratorGetUTF8Text(ri, RIL_WORD);
+    bool enough = text && g_utf8_validate(text, -1, NULL) && g_utf8_strlen(text, -1) >= OCR_OWN_BOX_CHARS;
+    TessDeleteText(text);
+    return enough;
+}
 static void read_symbols(TessBaseAPI *api, ocr_page *pg)
 {
     TessResultIterator *ri = TessBaseAPIGetIterator(api);
     if (!ri)
         return;
     TessPageIterator *pi = TessResultIteratorGetPageIterator(ri);
-    int prev_r = -1, prev_h = 0;
+    int prev_r = -1, prev_h = 0, ot = 0, ob = 0;
+    bool own = false;
     do {
         bool line = TessPageIteratorIsAtBeginningOf(pi, RIL_TEXTLINE);
         bool word = TessPageIteratorIsAtBeginningOf(pi, RIL_WORD);
@@ -250,9 +268,17 @@ static void read_symbols(TessBaseAPI *api, ocr_page *pg)
         prev_r = r;
         prev_h = h;
         /* Every character takes the height of its text line, as a PDF's glyph boxes take the
-         * font's: a comma or a dot keeps to its line instead of starting one of its own. */
+         * font's: a comma or a dot keeps to its line instead of starting one of its own. But
+         * on a tilted or dense page Tesseract's line may hold two rows: a line much taller than
+         * a word of a few characters gives way to the word's own box (a speck or a lone
+         * character keeps its line's). */
+        if (line || word)
+            own = word_box(ri, pi, &ot, &ob);
         int lt = t, lb = b, lx0, lx1;
-        if (TessPageIteratorBoundingBox(pi, RIL_TEXTLINE, &lx0, &lt, &lx1, &lb) && lb > lt) {
+        if (own) {
+            t = ot;
+            b = ob;
+        } else if (TessPageIteratorBoundingBox(pi, RIL_TEXTLINE, &lx0, &lt, &lx1, &lb) && lb > lt) {
             t = lt;
             b = lb;
         }

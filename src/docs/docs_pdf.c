@@ -133,6 +133,7 @@ void docs_pword_free(gpointer p)
 {
     pword *w = p;
     g_free(w->text);
+    g_free(w->cx);
     g_free(w);
 }
 
@@ -173,6 +174,7 @@ static bool finite4(const double r[4])
 
 typedef struct wbuild {
     GString *text;
+    GArray *cx;   /* double: each character's start */
     double x0, x1, y0, y1;
     double conf;
 } wbuild;
@@ -188,8 +190,11 @@ static void flush_word(wbuild *wb, GPtrArray *words)
     w->y0 = wb->y0;
     w->y1 = wb->y1;
     w->conf = wb->conf;
+    w->n_cx = wb->cx->len;
+    w->cx = g_memdup2(wb->cx->data, sizeof(double) * wb->cx->len);
     g_ptr_array_add(words, w);
     g_string_truncate(wb->text, 0);
+    g_array_set_size(wb->cx, 0);
 }
 
 /* A rotated page (/Rotate 90, or text set sideways) reports its characters in unrotated
@@ -242,7 +247,8 @@ static void upright(const char *text, double *rects, uint32_t n_rects)
 static void page_words(const char *text, const double *rects, uint32_t n_rects,
                        const uint8_t *conf, GPtrArray *words)
 {
-    wbuild wb = { .text = g_string_new(NULL), .conf = -1 };
+    wbuild wb = { .text = g_string_new(NULL), .cx = g_array_new(FALSE, FALSE, sizeof(double)),
+                  .conf = -1 };
     uint32_t k = 0;
     for (const char *p = text; *p; p = g_utf8_next_char(p), k++) {
         gunichar uc = g_utf8_get_char(p);
@@ -280,9 +286,11 @@ static void page_words(const char *text, const double *rects, uint32_t n_rects,
             wb.y1 = fmax(wb.y1, y1);
         }
         g_string_append_unichar(wb.text, uc);
+        g_array_append_val(wb.cx, x0);
     }
     flush_word(&wb, words);
     g_string_free(wb.text, TRUE);
+    g_array_free(wb.cx, TRUE);
 }
 
 static int cmp_word_y(const void *a, const void *b)
@@ -377,6 +385,8 @@ static void deskew(GPtrArray *words)
         double nx = x * c + y * sn, ny = y * c - x * sn;
         w->x0 += nx - x;
         w->x1 += nx - x;
+        for (guint k = 0; k < w->n_cx; k++)
+            w->cx[k] += nx - x;
         w->y0 += ny - y;
         w->y1 += ny - y;
     }

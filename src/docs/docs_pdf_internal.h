@@ -11,6 +11,10 @@ typedef struct pword {
     char *text;
     double x0, x1, y0, y1;
     double conf;        /* read by OCR: its lowest character confidence (0..100); else -1 */
+    double *cx;         /* n_cx, owned: where each character starts (NULL when unknown) */
+    guint n_cx;         /* characters of text */
+    bool cell_start;    /* starts a cell however close the word before it (a clipped header
+                         * name split where the data show a column boundary) */
 } pword;
 
 /* A printed line: words of one page whose vertical centres agree, left to right. */

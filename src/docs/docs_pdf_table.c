@@ -60,7 +60,7 @@ static pword *word_at(const pline *l, guint k)
 
 static bool wide_gap(const pline *l, guint k)
 {
-    return word_at(l, k)->x0 - word_at(l, k - 1)->x1 > 0.6 * l->h;
+    return word_at(l, k)->cell_start || word_at(l, k)->x0 - word_at(l, k - 1)->x1 > 0.6 * l->h;
 }
 
 /* Cells of a line: runs of words separated by gaps wider than 0.6 x the line height. */
@@ -328,6 +328,173 @@ static GArray *coverage(GPtrArray *rows, double lo, double hi)
     }
     g_array_sort(ev, cmp_edge);
     return ev;
+}
+
+/* ---- clipped header names ----
+ * A spreadsheet prints a header name wider than its column clipped at the column's edge, and
+ * the next column's name starts right there: the text layer holds one word over two columns
+ * (`AÑO-MONO. SERIE` for `AÑO-MODELO` | `NO. SERIE`) and one column would be lost. Such a
+ * word of the column names' line is split at the character that starts exactly where the
+ * values of the next column start: a strip no data line crosses, with data on both sides
+ * under the word, and half the lines' values or more beginning right after it, not all the
+ * same (a unit such as `4.5 TON` under one name is one column). A name that is header
+ * vocabulary as a whole is left alone, and so is a band over fewer than CLIP_MIN_ROWS data
+ * lines. A word that follows a space but starts exactly there begins a cell the same way
+ * (`AÑO MOD. VERSIÓN`). */
+
+#define CLIP_MIN_ROWS 3
+#define CLIP_TOL 0.08        /* x line height: a character start this close to the values' */
+
+/* x runs covered by the words of more than `thr` lines of `rows`, as (x0, x1) pairs. */
+static GArray *covered_runs(GPtrArray *rows, int thr)
+{
+    GArray *ev = coverage(rows, -1e9, 1e9);
+    GArray *runs = g_array_new(FALSE, FALSE, sizeof(double));
+    int cov = 0;
+    bool in_run = false;
+    for (guint k = 0; k < ev->len; k++) {
+        edge *e = &g_array_index(ev, edge, k);
+        cov += e->d;
+        if (!in_run && cov > thr) {
+            g_array_append_val(runs, e->x);
+            in_run = true;
+        } else if (in_run && cov <= thr) {
+            g_array_append_val(runs, e->x);
+            in_run = false;
+        }
+    }
+    g_array_free(ev, TRUE);
+    if (in_run)
+        g_array_set_size(runs, runs->len - 1);
+    return runs;
+}
+
+/* Whether most data lines have a word starting at x, and they are not all the same. */
+static bool values_start_at(GPtrArray *rows, double x, double tol)
+{
+    guint n = 0;
+    const char *first = NULL;
+    bool differ = false;
+    for (guint i = 0; i < rows->len; i++) {
+        pline *l = g_ptr_array_index(rows, i);
+        for (guint k = 0; k < l->words->len; k++) {
+            pword *w = word_at(l, k);
+            if (fabs(w->x0 - x) <= tol) {
+                n++;
+                differ = differ || (first && strcmp(first, w->text) != 0);
+                first = first ? first : w->text;
+                break;
+            }
+        }
+    }
+    return differ && 2 * n >= rows->len;
+}
+
+static bool known_name(const char *text)
+{
+    char *f = docs_fold(text);
+    gchar **tok = g_strsplit(f, " ", -1);
+    bool known = tok[0] != NULL;
+    for (guint i = 0; tok[i] && known; i++)
+        known = !*tok[i] || docs_header_vocab_count(tok[i]) > 0;
+    g_strfreev(tok);
+    free(f);
+    return known;
+}
+
+/* The character of w (keeping two on each side) starting at x, within tol; 0 when none. */
+static guint split_char(const pword *w, double x, double tol)
+{
+    guint best = 0;
+    double best_d = tol;
+    for (guint i = 2; w->cx && i + 2 <= w->n_cx; i++)
+        if (fabs(w->cx[i] - x) <= best_d) {
+            best_d = fabs(w->cx[i] - x);
+            best = i;
+        }
+    return best;
+}
+
+static pword *word_piece(const pword *w, guint from, guint to)
+{
+    pword *p = g_new0(pword, 1);
+    const char *s = g_utf8_offset_to_pointer(w->text, from);
+    const char *e = g_utf8_offset_to_pointer(w->text, to);
+    p->text = g_strndup(s, (gsize)(e - s));
+    p->x0 = w->cx[from];
+    p->x1 = to < w->n_cx ? w->cx[to] : w->x1;
+    p->y0 = w->y0;
+    p->y1 = w->y1;
+    p->conf = w->conf;
+    p->n_cx = to - from;
+    p->cx = g_memdup2(w->cx + from, sizeof(double) * p->n_cx);
+    p->cell_start = from > 0 || w->cell_start;
+    return p;
+}
+
+/* Splits the clipped names of line l over the data lines `rows`; whether any was. */
+static bool split_line(pline *l, GPtrArray *rows, const GArray *runs)
+{
+    bool split = false;
+    double tol = CLIP_TOL * l->h;
+    for (guint k = 0; k < l->words->len; k++) {
+        pword *w = word_at(l, k);
+        if (w->n_cx < 4 || !w->cx || w->n_cx != g_utf8_strlen(w->text, -1) || known_name(w->text))
+            continue;
+        guint at = 0;
+        for (guint r = 1; r + 2 < runs->len && !at; r += 2) {
+            double a = g_array_index(runs, double, r), b = g_array_index(runs, double, r + 1);
+            if (a <= w->x0 || b >= w->x1)
+                continue;
+            if (values_start_at(rows, b, tol))
+                at = split_char(w, b, tol);
+        }
+        if (!at)
+            continue;
+        pword *left = word_piece(w, 0, at), *right = word_piece(w, at, w->n_cx);
+        g_ptr_array_insert(l->words, (gint)k + 1, right);
+        g_ptr_array_index(l->words, k) = left;
+        docs_pword_free(w);
+        split = true;   /* the right piece is looked at next: it may span a boundary too */
+    }
+    /* a name run on into the next one after a space (`AÑO MOD. VERSIÓN`): the word that
+     * starts where the next column's values start begins a cell */
+    for (guint k = 1; k < l->words->len; k++) {
+        pword *w = word_at(l, k), *prev = word_at(l, k - 1);
+        if (w->cell_start)
+            continue;
+        for (guint r = 1; r + 2 < runs->len; r += 2) {
+            double a = g_array_index(runs, double, r), b = g_array_index(runs, double, r + 1);
+            if (fabs(w->x0 - b) <= tol && a > prev->x0 && values_start_at(rows, b, tol)) {
+                w->cell_start = true;
+                split = true;
+                break;
+            }
+        }
+    }
+    return split;
+}
+
+static void refold(pline *l)
+{
+    GString *s = g_string_new(NULL);
+    for (guint k = 0; k < l->words->len; k++)
+        g_string_append_printf(s, "%s%s", s->len ? " " : "", word_at(l, k)->text);
+    free(l->folded);
+    l->folded = docs_fold(s->str);
+    g_string_free(s, TRUE);
+}
+
+/* The band's column names (its line `bottom`) with their clipped names split over the data lines `rows`. */
+static void split_clipped(GPtrArray *lines, guint bottom, GPtrArray *rows)
+{
+    if (rows->len < CLIP_MIN_ROWS)
+        return;
+    GArray *runs = covered_runs(rows, (int)(rows->len / 10));
+    pline *l = g_ptr_array_index(lines, bottom);
+    if (split_line(l, rows, runs))
+        refold(l);
+    g_array_free(runs, TRUE);
 }
 
 /* Whether the data under a band cell with no column name below it form a column of their
@@ -1177,6 +1344,7 @@ int docs_pdf_build_rows(docs_book *bk, GPtrArray *lines, GPtrArray *rows, minca_
             if (!skip[i])
                 g_ptr_array_add(cand, g_ptr_array_index(lines, i));
         GPtrArray *data = data_lines(cand);
+        split_clipped(lines, bp->bottom, data);
         table *t = make_table(lines, bp, data);
         if (b + 1 < bands->len) {
             /* the same band repeated on a later page may read better (a scan's first page) */

@@ -116,6 +116,28 @@ static bool has_word(const char *folded, const char *word)
     return false;
 }
 
+/* s without its spaces (g_free). */
+static char *compact_spaces(const char *s)
+{
+    GString *out = g_string_new(NULL);
+    for (; *s; s++)
+        if (*s != ' ')
+            g_string_append_c(out, *s);
+    return g_string_free(out, FALSE);
+}
+
+/* Whether `compact` (no spaces) is `folded` without its spaces. */
+static bool same_compact(const char *compact, const char *folded)
+{
+    for (; *folded; folded++) {
+        if (*folded == ' ')
+            continue;
+        if (*compact++ != *folded)
+            return false;
+    }
+    return *compact == '\0';
+}
+
 /* Header guess: field (or F_MODELO / PF_NONE), confidence, reason. */
 static int header_guess(const char *header, double *conf, char *reason, size_t rlen)
 {
@@ -138,6 +160,7 @@ static int header_guess(const char *header, double *conf, char *reason, size_t r
         return PF_NONE;
     }
     size_t flen = strlen(f);
+    char *fc = compact_spaces(f);
     const GArray *synonyms = vocab()->synonyms;
     for (guint i = 0; i < synonyms->len; i++) {
         const synonym *s = &g_array_index(synonyms, synonym, i);
@@ -148,6 +171,10 @@ static int header_guess(const char *header, double *conf, char *reason, size_t r
             c = s->conf;
             kind = "is";
             n += 1000;   /* exact beats everything */
+        } else if (strchr(f, ' ') && same_compact(fc, s->folded)) {
+            c = s->conf * 0.9;   /* OCR spaced its letters out: `SU MA ASEG U RADA` */
+            kind = "read without its spaces is";
+            n += 500;
         } else if (flen >= 5 && n > flen && strncmp(s->folded, f, flen) == 0) {
             c = s->conf * 0.9;
             kind = "looks like a truncated";
@@ -164,6 +191,7 @@ static int header_guess(const char *header, double *conf, char *reason, size_t r
         }
     }
     free(f);
+    g_free(fc);
     if (best == PF_NONE)
         return PF_NONE;
     *conf = best_conf;

@@ -492,6 +492,9 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
                                               "el dígito verificador", clean, fixed);
                         free(clean);
                         clean = strdup(fixed);
+                    } else if (profile_vin_ocr_tidy(fixed)) {
+                        free(clean);
+                        clean = strdup(fixed);
                     }
                     g_free(fixed);
                 }

@@ -98,8 +98,9 @@ bool profile_parse_money(const char *s, double *value)
     buf[n] = '\0';
     if (digits == 0)
         return false;
-    /* Decide the decimal separator: the last one when followed by 1-2 digits (or 3+ if the
-     * other separator also appears before it). */
+    /* Decide the decimal separator: the last one when followed by 1-2 digits (a group of
+     * thousands has three, so `356.500.00`, as OCR reads `356,500.00`, still has cents), or
+     * by 3+ if the other separator also appears before it. */
     char *lastdot = strrchr(buf, '.'), *lastcomma = strrchr(buf, ',');
     char dec = 0;
     char *last = lastdot > lastcomma ? lastdot : lastcomma;
@@ -110,7 +111,7 @@ bool profile_parse_money(const char *s, double *value)
         int count_same = 0;
         for (char *q = buf; *q; q++)
             count_same += *q == *last;
-        if (other_before || (after != 3 && count_same == 1))
+        if (other_before || (after != 3 && count_same == 1) || (after >= 1 && after <= 2))
             dec = *last;
     }
     char clean[64];
@@ -223,12 +224,14 @@ bool profile_vin_check_digit(const char *vin)
 
 /* 17 characters: I and O become 1 and 0, Q becomes q_as ('0', or '9' it is also mistaken
  * for); then the one confusable swap that the check digit confirms. */
-static bool vin_repair17(char *vin, char q_as)
+static bool vin_repair17(char *vin, char q_as, bool swap)
 {
     for (char *p = vin; *p; p++)
         *p = *p == 'I' ? '1' : *p == 'O' ? '0' : *p == 'Q' ? q_as : *p;
     if (profile_vin_check_digit(vin))
         return true;
+    if (!swap)
+        return false;
     static const char *const swaps[] = { "S5", "B8", "Z2", "G6", "D0" };
     int found = -1;
     char with = 0;
@@ -257,12 +260,12 @@ static bool vin_repair17(char *vin, char q_as)
     return true;
 }
 
-static bool vin_repair_any(char *vin)
+static bool vin_repair_any(char *vin, bool swap)
 {
     char try[18];
     for (int q = 0; q < 2; q++) {
         memcpy(try, vin, 18);
-        if (vin_repair17(try, q ? '9' : '0')) {
+        if (vin_repair17(try, q ? '9' : '0', swap)) {
             memcpy(vin, try, 18);
             return true;
         }
@@ -272,29 +275,80 @@ static bool vin_repair_any(char *vin)
     return false;
 }
 
+/* OCR reads ruling lines and specks beside a VIN as punctuation ("|", "[", "¡"): off the
+ * ends they go; inside, a bar is the stroke of a 1 (read as I) and other punctuation goes. */
+static void vin_drop_junk(char *vin)
+{
+    size_t n = strlen(vin), from = 0, to = n;
+    while (from < to && !g_ascii_isalnum(vin[from]))
+        from++;
+    while (to > from && !g_ascii_isalnum(vin[to - 1]))
+        to--;
+    size_t w = 0;
+    for (size_t i = from; i < to; i++) {
+        char c = vin[i];
+        if (c == '|')
+            vin[w++] = 'I';
+        else if (g_ascii_isalnum(c))
+            vin[w++] = c;
+    }
+    vin[w] = '\0';
+}
+
 bool profile_vin_ocr_repair(char *vin)
 {
-    size_t n = strlen(vin);
-    if (n == 17)
-        return vin_repair_any(vin);
+    char clean[64];
+    if (strlen(vin) >= sizeof clean)
+        return false;
+    strcpy(clean, vin);
+    vin_drop_junk(clean);
+    size_t n = strlen(clean);
+    if (n == 17) {
+        if (!vin_repair_any(clean, true))
+            return false;
+        strcpy(vin, clean);
+        return true;
+    }
     if (n != 18)
         return false;
-    /* one character too many at an end (a ruling line read as a letter): the end whose
-     * removal makes the check digit hold, when only one does */
+    /* one character too many: at an end (a ruling line read as a letter), or an I (never in a
+     * VIN: a stray stroke beside a digit); the reading whose check digit then holds, when
+     * only one does: first without a swap of look-alikes, then with one */
     char found[18] = "";
-    for (int end = 0; end < 2; end++) {
-        char cand[19];
-        memcpy(cand, vin + (end == 0 ? 1 : 0), 17);
-        cand[17] = '\0';
-        if (!vin_repair_any(cand))
-            continue;
-        if (found[0] && strcmp(found, cand) != 0)
-            return false;   /* two readings fit: neither is trusted */
-        memcpy(found, cand, 18);
-    }
+    for (int swap = 0; swap < 2 && !found[0]; swap++)
+        for (size_t drop = 0; drop < 18; drop++) {
+            if (drop != 0 && drop != 17 && clean[drop] != 'I')
+                continue;
+            char cand[19];
+            memcpy(cand, clean, drop);
+            memcpy(cand + drop, clean + drop + 1, 17 - drop);
+            cand[17] = '\0';
+            if (!vin_repair_any(cand, swap))
+                continue;
+            if (found[0] && strcmp(found, cand) != 0)
+                return false;   /* two readings fit: neither is trusted */
+            memcpy(found, cand, 18);
+        }
     if (!found[0])
         return false;
-    memcpy(vin, found, 18);
+    strcpy(vin, found);
+    return true;
+}
+
+bool profile_vin_ocr_tidy(char *vin)
+{
+    char clean[64];
+    if (strlen(vin) >= sizeof clean)
+        return false;
+    strcpy(clean, vin);
+    vin_drop_junk(clean);
+    if (strlen(clean) != 17)
+        return false;
+    for (char *p = clean; *p; p++)
+        *p = *p == 'I' ? '1' : *p == 'O' || *p == 'Q' ? '0' : *p;
+    if (!profile_looks_vin(clean) || strcmp(clean, vin) == 0)
+        return false;
+    strcpy(vin, clean);
     return true;
 }
 

@@ -260,6 +260,16 @@ static void test_vin_repair(void **state)
     char bad[] = "SAFRE9EU3KX923696";  /* 8 read as S: only a G in the serial would fit */
     assert_false(profile_vin_ocr_repair(bad));
     assert_string_equal(bad, "SAFRE9EU3KX923696");
+    char junk[] = "|[3N1CN7AD3KL8I2345";   /* ruling lines before it, 1 read as I */
+    assert_true(profile_vin_ocr_repair(junk));
+    assert_string_equal(junk, "3N1CN7AD3KL812345");
+    char stray[] = "\xc2\xa1" "3N1CN7AD3IKL812345|";   /* a stray I beside the check digit */
+    assert_true(profile_vin_ocr_repair(stray));
+    assert_string_equal(stray, "3N1CN7AD3KL812345");
+    char eu[] = "[WF0XXXTTGXPAI2345";   /* no check digit to confirm: tidied only */
+    assert_false(profile_vin_ocr_repair(eu));
+    assert_true(profile_vin_ocr_tidy(eu));
+    assert_string_equal(eu, "WF0XXXTTGXPA12345");
     char d[] = "8AFRE9EU3KX92369";    /* a character missing: left alone */
     assert_false(profile_vin_ocr_repair(d));
     assert_string_equal(d, "8AFRE9EU3KX92369");

@@ -665,6 +665,54 @@ static void test_ocr_boxes(void **state)
     g_array_free(s.rects, TRUE);
 }
 
+
+/* A sheet exported by LibreOffice Calc whose AÑO-MODELO column is too narrow for its name
+ * (tests/fixtures/docs/clipped_year.pdf, made by make_calc_pdf.py): Calc clips the name at
+ * the column's edge, and the text layer holds `AÑO-MONO. SERIE (VIN)` as one word over two
+ * columns. The name is split where the data show the boundary: the year is its own column. */
+static void test_clipped_header(void **state)
+{
+    (void)state;
+    static const int years[] = { 2021, 2022, 2020, 2019, 2023, 2021, 2022, 2020, 2018, 2023, 2021, 2019 };
+    static const char *const vins[] = {
+        "3N6AD33A1MK812345", "MR0EX8CB5N1234567", "8AFAR22L3LJ123456", "3G1TA5AF9KL123456",
+        "9BWKB45U5PP012345", "3N1CN8AE4ML812399", "3KPA24AD2NE401234", "9BD578142L7123456",
+        "JTFSS22P2J0123456", "WF0XXXTTGXPA12345", "MRHGM6630MP012345", "MM6DJ2HAXKW123456",
+    };
+    const char *src = getenv("MINCA_SRC");
+    char *path = g_strdup_printf("%s/tests/fixtures/docs/clipped_year.pdf", src ? src : ".");
+    char *data = NULL;
+    size_t len = 0;
+    minca_err e = { 0 };
+    if (core_read_file(path, 1u << 24, &data, &len, &e) != 0)
+        fail_msg("%s: %s", path, e.msg);
+    g_free(path);
+    grid *g = read_grid(data, len);
+    assert_int_equal(g->n, 13);
+    assert_int_equal(g->n_cells[0], 7);
+    assert_string_equal(at(g, 0, 3), "AÑO-MO");
+    assert_string_equal(at(g, 0, 4), "NO. SERIE (VIN)");
+    for (int i = 0; i < 12; i++) {
+        char y[8];
+        snprintf(y, sizeof y, "%d", years[i]);
+        assert_string_equal(at(g, i + 1, 3), y);
+        assert_string_equal(at(g, i + 1, 4), vins[i]);
+    }
+    grid_clear(g);
+
+    profile_result res;
+    if (profile_extract(data, len, "clipped_year.pdf", NULL, NULL, &res, &e) != 0)
+        fail_msg("extract: %s", e.msg);
+    assert_int_equal(res.n_rows, 12);
+    for (int i = 0; i < 12; i++) {
+        assert_int_equal(res.rows[i].year, years[i]);
+        assert_string_equal(res.rows[i].vin, vins[i]);
+    }
+    profile_result_clear(&res);
+    free(data);
+}
+
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -674,6 +722,7 @@ int main(void)
         cmocka_unit_test(test_conditions_page),
         cmocka_unit_test(test_repeat_reads_better),
         cmocka_unit_test(test_ocr_boxes),
+        cmocka_unit_test(test_clipped_header),
     };
     return cmocka_run_group_tests_name("docs_pdf_tables", tests, NULL, NULL);
 }

@@ -80,6 +80,12 @@ static void test_parsers(void **state)
     assert_true(v == 346500.0);
     assert_true(profile_parse_money("1,5", &v));
     assert_true(v == 1.5);
+    assert_true(profile_parse_money("$356.500.00", &v));   /* OCR read the comma as a dot */
+    assert_true(v == 356500.0);
+    assert_true(profile_parse_money("$343,700,00", &v));
+    assert_true(v == 343700.0);
+    assert_true(profile_parse_money("1.250.000", &v));
+    assert_true(v == 1250000.0);
     assert_false(profile_parse_money("VALOR COMERCIAL", &v));
     char iso[11];
     assert_true(profile_parse_date("14/10/2025", iso));
@@ -342,6 +348,29 @@ static void test_auto_map_vocabulary(void **state)
     assert_non_null(strstr(res.columns[4].reason, "valor asegurado"));
     assert_int_equal(res.columns[5].field, PF_USE);
     assert_non_null(strstr(res.columns[5].reason, "vehicle uses"));
+    profile_result_clear(&res);
+    docs_close(b);
+}
+
+/* Header names OCR read with their letters spaced out still name their fields. */
+static void test_auto_map_spaced_headers(void **state)
+{
+    (void)state;
+    docs_grid *g = docs_grid_new("Hoja1");
+    const char *hdr[] = { "MARCA", "SU B MARCA", "AÑO", "VIN", "SU MA ASEG U RADA" };
+    const char *r1[] = { "FORD", "RANGER", "2019", "8AFRE9EU3KX923696", "MEMO 1" };
+    const char *r2[] = { "KIA", "RIO", "2018", "3KPKYBHZ1JCC76369", "MEMO 2" };
+    docs_grid_add_row(g, 0, hdr, 5);
+    docs_grid_add_row(g, 0, r1, 5);
+    docs_grid_add_row(g, 0, r2, 5);
+    docs_book *b;
+    minca_err e = { 0 };
+    assert_int_equal(docs_open_grid(g, NULL, &b, &e), 0);
+    profile_result res;
+    assert_int_equal(profile_extract_book(b, NULL, NULL, &res, &e), 0);
+    assert_int_equal(res.columns[1].field, PF_SUBMARCA);
+    assert_int_equal(res.columns[4].field, PF_INSURED_AMOUNT);
+    assert_non_null(strstr(res.columns[4].reason, "without its spaces"));
     profile_result_clear(&res);
     docs_close(b);
 }
@@ -647,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_policies),
         cmocka_unit_test(test_auto_map),
         cmocka_unit_test(test_auto_map_vocabulary),
+        cmocka_unit_test(test_auto_map_spaced_headers),
         cmocka_unit_test(test_suggest_round_trip),
         cmocka_unit_test(test_recognition),
         cmocka_unit_test(test_streaming),
