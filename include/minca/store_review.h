@@ -26,6 +26,7 @@ typedef struct store_review_row {
     char *submarca;
     int year;              /* 0 when unknown */
     char *description;
+    int inciso;            /* 0 when none (read by store_review_lock_row only) */
 } store_review_row;
 /* Frees the strings and zeroes the struct (safe on a zeroed or cleared one). */
 void store_review_row_clear(store_review_row *row);
@@ -39,6 +40,8 @@ typedef struct store_review_match {
     char reviewed_by[128];
     char reviewed_at[64];    /* timestamptz as text */
     long long catalog_version_id;  /* 0 when none */
+    char version[96];        /* the match's version (decision, key, time decided), as the desk's rows carry it */
+    char reviewed_hm[8];     /* HH:MM of reviewed_at, "" when none */
 } store_review_match;
 
 /* ---- locks (inside the caller's transaction) ---- */
@@ -151,7 +154,7 @@ json_t *store_review_case_rows_named(PGconn *c, long long case_id, store_review_
 /* Undecided rows (the codifier left them to a person and nobody decided them): every one of
  * case_id but row_id; or, across_cases, those of the insurer's other open cases (case_id left
  * out) whose match stores norm_key. A new JSON array of {id, case_id, cot, inciso, marca,
- * submarca, year, description} ("" for NULL text), by case and id, the caller json_decref's;
+ * submarca, year, description, version} ("" for NULL text), by case and id, the caller json_decref's;
  * the caller compares their keys. NULL + err on failure. */
 json_t *store_review_undecided_rows(PGconn *c, long long insurer_id, long long row_id, long long case_id,
                                     const char *norm_key, bool across_cases, minca_err *err);

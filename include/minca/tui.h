@@ -318,6 +318,9 @@ const char *tui_app_current_case(tui_app *app);
 void tui_app_set_current_case(tui_app *app, const char *cot);
 /* Sets the status line's message (also logged at the matching level). */
 void tui_app_message(tui_app *app, tui_elem level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Shows a long step's progress on the status line at once (the key that started it is still
+ * being handled); not logged. */
+void tui_app_progress(tui_app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Marks the body (and status line) for redraw. */
 void tui_app_dirty(tui_app *app);
 /* Pushes v over the current view (the app owns it from now on). */
@@ -359,6 +362,16 @@ void tui_decide_row(tui_view *v, json_t *row, review_kind kind, const char *cveg
  * line). *n_done: rows decided. */
 int tui_decide_ids(tui_view *v, const long long *ids, size_t n, review_kind kind, const char *cvegs, int year,
                    int *n_done);
+/* The same for rows named with the version shown (review_decide_targets): progress on the
+ * status line while it runs; the rows refused because they changed since are reported on the
+ * status line (the first in full, "changed by LOGIN at HH:MM (now: ...)"), every view
+ * reloads, and *first_refused (may be NULL) receives the first refused row's id (0: none),
+ * for the pane to show it again. */
+int tui_decide_targets(tui_view *v, const review_target *t, size_t n, review_kind kind, const char *cvegs, int year,
+                       int *n_done, long long *first_refused);
+/* The version a row of the desk carries (its "version"), for a review_target: borrowed from
+ * row. */
+const char *tui_row_version(json_t *row);
 
 /* JSON as indented, readable text for detail screens (malloc'd; NULL v gives ""). */
 char *tui_json_text(json_t *v, int indent);

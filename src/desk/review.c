@@ -34,7 +34,7 @@ static void correction_key(const char *marca, const char *submarca, int year, co
 
 /* Locks the row's case and the row, then reads the row's match: the values read are the
  * ones in force once this transaction holds the locks. */
-static int load_row(PGconn *c, long long insurer_id, long long row_id, row_state *st, minca_err *err)
+static int load_row(PGconn *c, long long insurer_id, long long row_id, row_state *st, int *inciso, minca_err *err)
 {
     memset(st, 0, sizeof *st);
     store_review_row row = {0};
@@ -49,6 +49,8 @@ static int load_row(PGconn *c, long long insurer_id, long long row_id, row_state
         goto missing;
     correction_key(row.marca, row.submarca, row.year, row.description, st->norm_key);
     st->broker_id = row.broker_id;
+    if (inciso)
+        *inciso = row.inciso;
     if (store_review_match_get(c, row_id, true, &st->match, err) < 0)
         goto done;
     rc = 0;
@@ -88,19 +90,76 @@ static void state_from_json(json_t *before, store_review_match *m)
     state_field(before, "reviewed_at", m->reviewed_at, sizeof m->reviewed_at);
 }
 
+/* The case's status after its rows changed; an exported case keeps its status, but says that
+ * the workbook no longer matches. Inside the caller's transaction. */
+static int settle_case(PGconn *c, long long case_id, minca_err *err)
+{
+    if (steps_update_case_status(c, case_id, err) < 0)
+        return -1;
+    return store_review_case_flag_changed(c, case_id, err);
+}
+
+/* What a group decision asks of each row before deciding it (decide_tx). */
+typedef struct row_check {
+    const char *version;      /* the version the person saw; NULL or "": undecided by a person */
+    review_refusal *refusal;  /* filled when the row changed since */
+    bool settle_later;        /* the caller settles the case status once for all its rows */
+} row_check;
+
+enum { DECIDED = 0, REFUSED = 1, LEFT = 2 };
+
+static void describe_state(const store_review_match *m, char *out, size_t len)
+{
+    if (strcmp(m->decision, "accepted") == 0 || strcmp(m->decision, "picked") == 0 ||
+        strcmp(m->decision, "auto_accepted") == 0)
+        snprintf(out, len, "%s %s %d", m->decision, m->cvegs, m->year);
+    else if (strcmp(m->decision, "rejected") == 0 || strcmp(m->decision, "no_match") == 0)
+        snprintf(out, len, "no match");
+    else
+        snprintf(out, len, "to review%s%s", m->cvegs[0] ? ", proposed " : "", m->cvegs);
+}
+
+/* Whether the row, as this transaction holds it, is still the one the person saw. */
+static int check_row(const row_state *st, int inciso, long long row_id, const row_check *check)
+{
+    bool seen_given = check->version && check->version[0];
+    bool changed = seen_given ? strcmp(st->match.version, check->version) != 0 : st->match.reviewed_by[0] != 0;
+    if (!changed)
+        return DECIDED;
+    review_refusal *r = check->refusal;
+    memset(r, 0, sizeof *r);
+    r->row_id = row_id;
+    r->inciso = inciso;
+    snprintf(r->by, sizeof r->by, "%s", st->match.reviewed_by);
+    snprintf(r->at, sizeof r->at, "%s", st->match.reviewed_hm);
+    describe_state(&st->match, r->now, sizeof r->now);
+    return REFUSED;
+}
+
 /* Applies a decision: match row, correction (previous ones for the key revoked), audit.
  * accept_proposed: the key is the row's proposed one, read under the row's lock. */
 /* Inside the caller's transaction. group (may be NULL) ties the decisions one reviewer took
- * at once (an undo takes them back together). */
+ * at once (an undo takes them back together). check (may be NULL: no check) refuses a row
+ * that changed since it was shown: DECIDED, REFUSED or LEFT (nothing to decide: no match, or
+ * no proposal to accept); -1 on error. */
 static int decide_tx(PGconn *c, long long insurer_id, long long row_id, const char *decision, const char *cvegs,
                      int year, bool accept_proposed, const char *user, const char *action, const char *group,
-                     minca_err *err)
+                     const row_check *check, long long *case_id, minca_err *err)
 {
     row_state st;
     char rid[32], proposed[16];
     snprintf(rid, sizeof rid, "%lld", row_id);
-    if (load_row(c, insurer_id, row_id, &st, err) < 0)
+    int inciso = 0;
+    if (load_row(c, insurer_id, row_id, &st, &inciso, err) < 0)
         return -1;
+    if (case_id)
+        *case_id = st.case_id;
+    if (check) {
+        if (!st.match.decision[0] || (accept_proposed && !st.match.cvegs[0]))
+            return LEFT;
+        if (check_row(&st, inciso, row_id, check) == REFUSED)
+            return REFUSED;
+    }
     /* Accepting another row's key for this one: an accept when it is this row's proposal
      * too, a pick otherwise. */
     if (!accept_proposed && cvegs && strcmp(decision, "accepted") == 0 &&
@@ -148,10 +207,11 @@ static int decide_tx(PGconn *c, long long insurer_id, long long row_id, const ch
         json_object_set_new(details, "group", json_string(group));
     int arc = store_audit(c, insurer_id, user, action, "vehicle_row", rid, details, err);
     json_decref(details);
-    if (arc < 0 || steps_update_case_status(c, st.case_id, err) < 0)
+    if (arc < 0)
         return -1;
-    /* An exported case keeps its status, but says that the workbook no longer matches. */
-    return store_review_case_flag_changed(c, st.case_id, err);
+    if (check && check->settle_later)
+        return DECIDED;
+    return settle_case(c, st.case_id, err);
 }
 
 static int decide(PGconn *c, long long insurer_id, long long row_id, const char *decision, const char *cvegs, int year,
@@ -159,7 +219,8 @@ static int decide(PGconn *c, long long insurer_id, long long row_id, const char 
 {
     if (store_begin(c, err) < 0)
         return -1;
-    if (decide_tx(c, insurer_id, row_id, decision, cvegs, year, accept_proposed, user, action, NULL, err) < 0 ||
+    if (decide_tx(c, insurer_id, row_id, decision, cvegs, year, accept_proposed, user, action, NULL, NULL, NULL,
+                  err) < 0 ||
         store_commit(c, err) < 0) {
         store_rollback(c);
         return -1;
@@ -565,63 +626,117 @@ json_t *review_similar_rows(PGconn *c, long long insurer_id, long long row_id, r
                        text_of(r, "description"), other);
         if (strcmp(other, key) != 0)
             continue;
-        json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O}", "id", json_object_get(r, "id"), "case_id",
+        json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(r, "id"), "case_id",
                                              json_object_get(r, "case_id"), "cot", json_object_get(r, "cot"),
-                                             "inciso", json_object_get(r, "inciso")));
+                                             "inciso", json_object_get(r, "inciso"), "version",
+                                             json_object_get(r, "version")));
     }
     json_decref(rows);
     return out;
 }
 
-int review_decide_rows(PGconn *c, long long insurer_id, const long long *row_ids, size_t n, review_kind kind,
-                       const char *cvegs, int year, const char *user, int *n_done, minca_err *err)
+void review_outcome_clear(review_outcome *out)
 {
+    if (out->refused)
+        g_array_free(out->refused, TRUE);
+    memset(out, 0, sizeof *out);
+}
+
+char *review_refusal_text(const review_refusal *r)
+{
+    if (!r->by[0])
+        return g_strdup_printf("inciso %d changed since it was shown (now: %s)", r->inciso, r->now);
+    return g_strdup_printf("inciso %d changed by %s at %s (now: %s)", r->inciso, r->by, r->at, r->now);
+}
+
+static const char *target_version(GHashTable *seen, long long id)
+{
+    return g_hash_table_lookup(seen, &id);
+}
+
+int review_decide_targets(PGconn *c, long long insurer_id, const review_target *targets, size_t n, review_kind kind,
+                          const char *cvegs, int year, const char *user, review_progress_fn progress,
+                          void *progress_user, review_outcome *out, minca_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->refused = g_array_new(FALSE, TRUE, sizeof(review_refusal));
     if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
         return -1;
-    *n_done = 0;
     if (n == 0)
         return 0;
     if (kind == REVIEW_PICK && (core_str_empty(cvegs) || year < 1900))
         return minca_err_set(err, "a key and a model year are needed");
-    /* Locks go case by case, then row by row, as every review change takes them. */
     char group[96];
-    snprintf(group, sizeof group, "%s:%lld:%lld", user, (long long)g_get_real_time(), row_ids[0]);
+    snprintf(group, sizeof group, "%s:%lld:%lld", user, (long long)g_get_real_time(), targets[0].row_id);
+    GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+    long long *ids = g_new(long long, n);
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = targets[i].row_id;
+        g_hash_table_insert(seen, &ids[i], (gpointer)(targets[i].version ? targets[i].version : ""));
+    }
+    /* Locks go case by case, then row by row, as every review change takes them; the case
+     * status is settled once per case, after its rows. */
     size_t m = 0;
-    long long *order = store_review_rows_lock_order(c, insurer_id, row_ids, n, &m, err);
-    if (!order)
-        return -1;
-    int rc = store_begin(c, err);
+    long long *order = store_review_rows_lock_order(c, insurer_id, ids, n, &m, err);
+    GArray *cases = g_array_new(FALSE, FALSE, sizeof(long long));
+    int rc = order ? store_begin(c, err) : -1;
+    const char *group_tag = n > 1 ? group : NULL;
     for (size_t i = 0; rc == 0 && i < m; i++) {
-        /* A row a colleague decided meanwhile keeps their decision. */
-        store_review_match now;
-        int found = store_review_match_get(c, order[i], false, &now, err);
-        if (found < 0) {
+        review_refusal refusal;
+        row_check check = {.version = target_version(seen, order[i]), .refusal = &refusal, .settle_later = true};
+        long long case_id = 0;
+        int r;
+        if (kind == REVIEW_ACCEPT)
+            r = decide_tx(c, insurer_id, order[i], "accepted", cvegs, year, cvegs == NULL, user, "review.accept",
+                          group_tag, &check, &case_id, err);
+        else if (kind == REVIEW_PICK)
+            r = decide_tx(c, insurer_id, order[i], "picked", cvegs, year, false, user, "review.pick", group_tag, &check,
+                          &case_id, err);
+        else
+            r = decide_tx(c, insurer_id, order[i], "rejected", NULL, 0, false, user, "review.no_match", group_tag,
+                          &check, &case_id, err);
+        if (r < 0) {
             rc = -1;
             break;
         }
-        bool skip = found == 0 || now.reviewed_by[0] || (kind == REVIEW_ACCEPT && !cvegs && !now.cvegs[0]);
-        if (skip)
-            continue;
-        const char *group_tag = n > 1 ? group : NULL;
-        if (kind == REVIEW_ACCEPT)
-            rc = decide_tx(c, insurer_id, order[i], "accepted", cvegs, year, cvegs == NULL, user, "review.accept",
-                           group_tag, err);
-        else if (kind == REVIEW_PICK)
-            rc = decide_tx(c, insurer_id, order[i], "picked", cvegs, year, false, user, "review.pick", group_tag, err);
-        else
-            rc = decide_tx(c, insurer_id, order[i], "rejected", NULL, 0, false, user, "review.no_match", group_tag, err);
-        if (rc == 0)
-            (*n_done)++;
+        if (r == DECIDED)
+            out->n_done++;
+        else if (r == REFUSED)
+            g_array_append_val(out->refused, refusal);
+        if (case_id && (cases->len == 0 || g_array_index(cases, long long, cases->len - 1) != case_id))
+            g_array_append_val(cases, case_id);
+        if (progress && (i + 1) % 100 == 0)
+            progress(i + 1, m, progress_user);
     }
-    free(order);
+    for (guint i = 0; rc == 0 && i < cases->len; i++)
+        rc = settle_case(c, g_array_index(cases, long long, i), err);
     if (rc == 0)
         rc = store_commit(c, err);
     if (rc < 0) {
-        store_rollback(c);
-        *n_done = 0;
-        return -1;
+        if (order)
+            store_rollback(c);
+        out->n_done = 0;
+        g_array_set_size(out->refused, 0);
     }
-    return 0;
+    free(order);
+    g_free(ids);
+    g_array_free(cases, TRUE);
+    g_hash_table_destroy(seen);
+    return rc;
+}
+
+int review_decide_rows(PGconn *c, long long insurer_id, const long long *row_ids, size_t n, review_kind kind,
+                       const char *cvegs, int year, const char *user, int *n_done, minca_err *err)
+{
+    review_target *t = g_new0(review_target, n ? n : 1);
+    for (size_t i = 0; i < n; i++)
+        t[i].row_id = row_ids[i];
+    review_outcome out;
+    int rc = review_decide_targets(c, insurer_id, t, n, kind, cvegs, year, user, NULL, NULL, &out, err);
+    *n_done = out.n_done;
+    review_outcome_clear(&out);
+    g_free(t);
+    return rc;
 }
 
 /* ---- decisions held across a re-run ------------------------------------------------------ */

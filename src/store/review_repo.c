@@ -76,7 +76,7 @@ int store_review_lock_row(PGconn *c, long long insurer_id, long long case_id, lo
     store_param_ll(&p, row_id);
     PGresult *r = store_query_p(c, err,
                                 "SELECT v.case_id, v.marca, v.submarca, coalesce(v.year, 0), v.description,"
-                                "       coalesce(k.broker_id, 0)"
+                                "       coalesce(k.broker_id, 0), coalesce(v.inciso, 0)"
                                 "  FROM vehicle_rows v JOIN cases k ON k.id = v.case_id"
                                 " WHERE v.insurer_id = $1::bigint AND v.id = $2::bigint FOR UPDATE OF v",
                                 &p);
@@ -88,6 +88,7 @@ int store_review_lock_row(PGconn *c, long long insurer_id, long long case_id, lo
         row->case_id = store_get_ll(r, 0, 0);
         row_fill(row, r, 1);
         row->broker_id = store_get_ll(r, 0, 5);
+        row->inciso = store_get_int(r, 0, 6);
     }
     PQclear(r);
     return found;
@@ -134,12 +135,14 @@ int store_review_match_get(PGconn *c, long long row_id, bool lock, store_review_
     PGresult *r = store_query_p(c, err,
                                 lock ? "SELECT coalesce(cvegs, ''), coalesce(year, 0), decision, coalesce(confidence::text, ''),"
                                        "       coalesce(reviewed_by, ''), coalesce(reviewed_at::text, ''),"
-                                       "       coalesce(catalog_version_id, 0)"
-                                       "  FROM matches WHERE vehicle_row_id = $1::bigint FOR UPDATE"
+                                       "       coalesce(catalog_version_id, 0), " SQL_MATCH_VERSION("x") ","
+                                       "       coalesce(to_char(reviewed_at, 'HH24:MI'), '')"
+                                       "  FROM matches x WHERE vehicle_row_id = $1::bigint FOR UPDATE"
                                      : "SELECT coalesce(cvegs, ''), coalesce(year, 0), decision, coalesce(confidence::text, ''),"
                                        "       coalesce(reviewed_by, ''), coalesce(reviewed_at::text, ''),"
-                                       "       coalesce(catalog_version_id, 0)"
-                                       "  FROM matches WHERE vehicle_row_id = $1::bigint",
+                                       "       coalesce(catalog_version_id, 0), " SQL_MATCH_VERSION("x") ","
+                                       "       coalesce(to_char(reviewed_at, 'HH24:MI'), '')"
+                                       "  FROM matches x WHERE vehicle_row_id = $1::bigint",
                                 &p);
     if (!r)
         return -1;
@@ -152,6 +155,8 @@ int store_review_match_get(PGconn *c, long long row_id, bool lock, store_review_
         copy_value(out->reviewed_by, sizeof out->reviewed_by, r, 0, 4);
         copy_value(out->reviewed_at, sizeof out->reviewed_at, r, 0, 5);
         out->catalog_version_id = store_get_ll(r, 0, 6);
+        copy_value(out->version, sizeof out->version, r, 0, 7);
+        copy_value(out->reviewed_hm, sizeof out->reviewed_hm, r, 0, 8);
     }
     PQclear(r);
     return found;
@@ -555,7 +560,7 @@ json_t *store_review_undecided_rows(PGconn *c, long long insurer_id, long long r
         store_param_ll(&p, row_id);
         r = store_query_p(c, err,
                           "SELECT v.id, v.case_id, k.cot, coalesce(v.inciso, 0), v.marca, v.submarca, coalesce(v.year, 0),"
-                          "       v.description"
+                          "       v.description, " SQL_MATCH_VERSION("x")
                           "  FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id JOIN cases k ON k.id = v.case_id"
                           " WHERE v.insurer_id = $1::bigint AND v.case_id = $2::bigint AND v.id <> $3::bigint"
                           "   AND x.decision IN ('needs_review', 'no_match') AND x.reviewed_by IS NULL"
@@ -566,7 +571,7 @@ json_t *store_review_undecided_rows(PGconn *c, long long insurer_id, long long r
         store_param_text(&p, norm_key);
         r = store_query_p(c, err,
                           "SELECT v.id, v.case_id, k.cot, coalesce(v.inciso, 0), v.marca, v.submarca, coalesce(v.year, 0),"
-                          "       v.description"
+                          "       v.description, " SQL_MATCH_VERSION("x")
                           "  FROM matches x JOIN vehicle_rows v ON v.id = x.vehicle_row_id JOIN cases k ON k.id = v.case_id"
                           " WHERE x.insurer_id = $1::bigint AND x.norm_key = $3 AND v.case_id <> $2::bigint"
                           "   AND x.decision IN ('needs_review', 'no_match') AND x.reviewed_by IS NULL"
@@ -578,11 +583,12 @@ json_t *store_review_undecided_rows(PGconn *c, long long insurer_id, long long r
         return NULL;
     json_t *out = json_array();
     for (int i = 0; i < PQntuples(r); i++)
-        json_array_append_new(out, json_pack("{s:I, s:I, s:s, s:i, s:s, s:s, s:i, s:s}", "id", (json_int_t)store_get_ll(r, i, 0),
-                                             "case_id", (json_int_t)store_get_ll(r, i, 1), "cot", PQgetvalue(r, i, 2),
+        json_array_append_new(out, json_pack("{s:I, s:I, s:s, s:i, s:s, s:s, s:i, s:s, s:s}", "id",
+                                             (json_int_t)store_get_ll(r, i, 0), "case_id",
+                                             (json_int_t)store_get_ll(r, i, 1), "cot", PQgetvalue(r, i, 2),
                                              "inciso", store_get_int(r, i, 3), "marca", PQgetvalue(r, i, 4),
                                              "submarca", PQgetvalue(r, i, 5), "year", store_get_int(r, i, 6),
-                                             "description", PQgetvalue(r, i, 7)));
+                                             "description", PQgetvalue(r, i, 7), "version", PQgetvalue(r, i, 8)));
     PQclear(r);
     return out;
 }

@@ -575,39 +575,59 @@ static tui_view *case_info(tui_view *v)
 
 /* ---- several rows at once -------------------------------------------------------------------- */
 
+/* The rows a several-row question is about, each with the version shown (copied: the pane
+ * may reload while the question waits). */
 static struct {
     review_kind kind;
-    GArray *ids;
+    GArray *ids;   /* review_target, versions g_strdup'd */
 } batch;
+
+static void batch_free(GArray *t)
+{
+    if (!t)
+        return;
+    for (guint i = 0; i < t->len; i++)
+        g_free((char *)g_array_index(t, review_target, i).version);
+    g_array_free(t, TRUE);
+}
+
+static GArray *targets_new(void) { return g_array_new(FALSE, FALSE, sizeof(review_target)); }
+
+static void targets_add(GArray *t, json_t *row)
+{
+    review_target one = {.row_id = tui_json_int(row, "id"), .version = g_strdup(tui_row_version(row))};
+    g_array_append_val(t, one);
+}
 
 static void batch_answer(tui_view *v, tui_key key, void *user)
 {
     (void)user;
     if (batch.ids && (key == 'y' || key == 'Y' || key == '\n' || key == '\r')) {
         int n = 0;
-        if (tui_decide_ids(v, (const long long *)(void *)batch.ids->data, batch.ids->len, batch.kind, NULL, 0, &n) == 0) {
+        int rc = tui_decide_targets(v, (const review_target *)(void *)batch.ids->data, batch.ids->len, batch.kind,
+                                    NULL, 0, &n, NULL);
+        if (rc >= 0) {
             matches *m = v->priv;
-            tui_app_message(v->app, TUI_EL_OK, "%d row%s %s", n, n == 1 ? "" : "s",
-                            batch.kind == REVIEW_ACCEPT ? "accepted with their proposed keys" : "marked no match");
+            if (rc == 0) /* else the rows left as they are were reported */
+                tui_app_message(v->app, TUI_EL_OK, "%d row%s %s", n, n == 1 ? "" : "s",
+                                batch.kind == REVIEW_ACCEPT ? "accepted with their proposed keys" : "marked no match");
             g_hash_table_remove_all(m->tagged);
         }
     } else {
         tui_app_message(v->app, TUI_EL_NORMAL, "nothing decided");
     }
-    if (batch.ids)
-        g_array_free(batch.ids, TRUE);
+    batch_free(batch.ids);
     batch.ids = NULL;
 }
 
 static void batch_ask(tui_view *v, review_kind kind, GArray *ids, const char *what)
 {
-    if (batch.ids)
-        g_array_free(batch.ids, TRUE);
+    batch_free(batch.ids);
     batch.kind = kind;
     batch.ids = ids;
     if (!ids->len) {
         tui_app_message(v->app, TUI_EL_NORMAL, "no row fits: %s", what);
-        g_array_free(ids, TRUE);
+        batch_free(ids);
         batch.ids = NULL;
         return;
     }
@@ -621,13 +641,13 @@ static void decide_tagged(tui_view *v, review_kind kind)
 {
     matches *m = v->priv;
     m->tag_prefix = false;
-    GArray *ids = g_array_new(FALSE, FALSE, sizeof(long long));
+    GArray *ids = targets_new();
     size_t i;
     json_t *r;
     json_array_foreach(m->rows, i, r) {
         long long id = tui_json_int(r, "id");
         if (is_tagged(m, id) && (kind != REVIEW_ACCEPT || *tui_json_str(r, "cvegs")))
-            g_array_append_val(ids, id);
+            targets_add(ids, r);
     }
     batch_ask(v, kind, ids, "the tagged rows");
 }
@@ -641,15 +661,13 @@ static void accept_above_asked(tui_view *v, const char *text, void *user)
         tui_app_message(v->app, TUI_EL_ERROR, "'%s' is not a percentage", text);
         return;
     }
-    GArray *ids = g_array_new(FALSE, FALSE, sizeof(long long));
+    GArray *ids = targets_new();
     json_t *r;
     for (int i = 0; (r = tui_table_visible_data(v->table, i)); i++) {
         json_t *c = json_object_get(r, "confidence");
         if (strcmp(tui_json_str(r, "decision"), "needs_review") == 0 && !*tui_json_str(r, "reviewed_by") &&
-            *tui_json_str(r, "cvegs") && json_is_number(c) && json_number_value(c) * 100.0 >= pct - 1e-9) {
-            long long id = tui_json_int(r, "id");
-            g_array_append_val(ids, id);
-        }
+            *tui_json_str(r, "cvegs") && json_is_number(c) && json_number_value(c) * 100.0 >= pct - 1e-9)
+            targets_add(ids, r);
     }
     char what[96];
     snprintf(what, sizeof what, "to review, confidence ≥ %g%%", pct);
