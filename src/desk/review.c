@@ -103,7 +103,6 @@ static int settle_case(PGconn *c, long long case_id, minca_err *err)
 typedef struct row_check {
     const char *version;      /* the version the person saw; NULL or "": undecided by a person */
     review_refusal *refusal;  /* filled when the row changed since */
-    bool settle_later;        /* the caller settles the case status once for all its rows */
 } row_check;
 
 enum { DECIDED = 0, REFUSED = 1, LEFT = 2 };
@@ -138,28 +137,16 @@ static int check_row(const row_state *st, int inciso, long long row_id, const ro
 
 /* Applies a decision: match row, correction (previous ones for the key revoked), audit.
  * accept_proposed: the key is the row's proposed one, read under the row's lock. */
-/* Inside the caller's transaction. group (may be NULL) ties the decisions one reviewer took
- * at once (an undo takes them back together). check (may be NULL: no check) refuses a row
- * that changed since it was shown: DECIDED, REFUSED or LEFT (nothing to decide: no match, or
- * no proposal to accept); -1 on error. */
+/* Inside the caller's transaction. A decision on several rows goes through
+ * review_decide_targets instead. */
 static int decide_tx(PGconn *c, long long insurer_id, long long row_id, const char *decision, const char *cvegs,
-                     int year, bool accept_proposed, const char *user, const char *action, const char *group,
-                     const row_check *check, long long *case_id, minca_err *err)
+                     int year, bool accept_proposed, const char *user, const char *action, minca_err *err)
 {
     row_state st;
     char rid[32], proposed[16];
     snprintf(rid, sizeof rid, "%lld", row_id);
-    int inciso = 0;
-    if (load_row(c, insurer_id, row_id, &st, &inciso, err) < 0)
+    if (load_row(c, insurer_id, row_id, &st, NULL, err) < 0)
         return -1;
-    if (case_id)
-        *case_id = st.case_id;
-    if (check) {
-        if (!st.match.decision[0] || (accept_proposed && !st.match.cvegs[0]))
-            return LEFT;
-        if (check_row(&st, inciso, row_id, check) == REFUSED)
-            return REFUSED;
-    }
     /* Accepting another row's key for this one: an accept when it is this row's proposal
      * too, a pick otherwise. */
     if (!accept_proposed && cvegs && strcmp(decision, "accepted") == 0 &&
@@ -202,15 +189,10 @@ static int decide_tx(PGconn *c, long long insurer_id, long long row_id, const ch
                                 "vehicle_row_id", (json_int_t)row_id, "before", state_json(&st.match), "after",
                                 "cvegs", cvegs, "year", cvegs ? year : 0, "decision", decision, "correction_id",
                                 (json_int_t)correction_id, "replaced_corrections", replaced_ids);
-    /* a group decision names its group in each row's entry (the audit log is append-only) */
-    if (group)
-        json_object_set_new(details, "group", json_string(group));
     int arc = store_audit(c, insurer_id, user, action, "vehicle_row", rid, details, err);
     json_decref(details);
     if (arc < 0)
         return -1;
-    if (check && check->settle_later)
-        return DECIDED;
     return settle_case(c, st.case_id, err);
 }
 
@@ -219,8 +201,7 @@ static int decide(PGconn *c, long long insurer_id, long long row_id, const char 
 {
     if (store_begin(c, err) < 0)
         return -1;
-    if (decide_tx(c, insurer_id, row_id, decision, cvegs, year, accept_proposed, user, action, NULL, NULL, NULL,
-                  err) < 0 ||
+    if (decide_tx(c, insurer_id, row_id, decision, cvegs, year, accept_proposed, user, action, err) < 0 ||
         store_commit(c, err) < 0) {
         store_rollback(c);
         return -1;
@@ -654,6 +635,87 @@ static const char *target_version(GHashTable *seen, long long id)
     return g_hash_table_lookup(seen, &id);
 }
 
+/* The catalog version holding key cvegs for year, looked up once per key in a decision. */
+static int catalog_version_cached(PGconn *c, long long insurer_id, GHashTable *cache, const char *cvegs, int year,
+                                  long long *version_id, minca_err *err)
+{
+    char *k = g_strdup_printf("%s|%d", cvegs, year);
+    long long *hit = g_hash_table_lookup(cache, k);
+    if (hit) {
+        *version_id = *hit;
+        g_free(k);
+        return 0;
+    }
+    int found = store_review_catalog_version(c, insurer_id, cvegs, year, version_id, err);
+    if (found <= 0) {
+        g_free(k);
+        return found < 0 ? -1 : minca_err_set(err, "key %s %d is not in the active catalog", cvegs, year);
+    }
+    g_hash_table_insert(cache, k, g_memdup2(version_id, sizeof *version_id));
+    return 0;
+}
+
+/* What one row of a group decision becomes, read under its locks: LEFT (nothing to decide),
+ * REFUSED (changed since shown; *refusal filled) or DECIDED (*d filled; key and befores
+ * point into st and the caller's buffers). */
+static int plan_row(PGconn *c, long long insurer_id, const store_review_locked *l, const char *seen,
+                    review_kind kind, const char *cvegs, int year, GHashTable *catalog, char key[CODIFY_KEY_MAX],
+                    store_review_decision *d, review_refusal *refusal, minca_err *err)
+{
+    const store_review_match *m = &l->match;
+    bool accept_proposed = kind == REVIEW_ACCEPT && !cvegs;
+    if (!m->decision[0] || (accept_proposed && !m->cvegs[0]))
+        return LEFT;
+    row_state st = {.case_id = l->row.case_id, .broker_id = l->row.broker_id, .match = *m};
+    row_check check = {.version = seen, .refusal = refusal};
+    if (check_row(&st, l->row.inciso, l->row.id, &check) == REFUSED)
+        return REFUSED;
+    correction_key(l->row.marca, l->row.submarca, l->row.year, l->row.description, key);
+    memset(d, 0, sizeof *d);
+    d->row_id = l->row.id;
+    d->case_id = l->row.case_id;
+    d->broker_id = l->row.broker_id;
+    d->norm_key = key;
+    d->catalog_version_id = m->catalog_version_id;
+    if (kind == REVIEW_NO_MATCH) {
+        d->decision = "rejected";
+        d->action = "review.no_match";
+        return DECIDED;
+    }
+    d->cvegs = accept_proposed ? m->cvegs : cvegs;
+    d->year = accept_proposed ? m->year : year;
+    /* Another row's key for this one: an accept when it is this row's proposal too, a pick
+     * otherwise. */
+    bool own = strcmp(m->cvegs, d->cvegs) == 0 && m->year == d->year;
+    d->decision = kind == REVIEW_ACCEPT && own ? "accepted" : "picked";
+    d->action = kind == REVIEW_ACCEPT && own ? "review.accept" : "review.pick";
+    if (catalog_version_cached(c, insurer_id, catalog, d->cvegs, d->year, &d->catalog_version_id, err) < 0)
+        return -1;
+    return DECIDED;
+}
+
+static gint compare_keys(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The correction keys of the decisions, each locked once, in one order. */
+static int lock_keys(PGconn *c, long long insurer_id, const store_review_decision *d, size_t n, minca_err *err)
+{
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+    GPtrArray *keys = g_ptr_array_new();
+    for (size_t i = 0; i < n; i++)
+        if (g_hash_table_add(seen, (gpointer)d[i].norm_key))
+            g_ptr_array_add(keys, (gpointer)d[i].norm_key);
+    g_ptr_array_sort(keys, compare_keys);
+    int rc = 0;
+    for (guint i = 0; rc == 0 && i < keys->len; i++)
+        rc = store_review_lock_correction_key(c, insurer_id, g_ptr_array_index(keys, i), err);
+    g_ptr_array_free(keys, TRUE);
+    g_hash_table_destroy(seen);
+    return rc;
+}
+
 int review_decide_targets(PGconn *c, long long insurer_id, const review_target *targets, size_t n, review_kind kind,
                           const char *cvegs, int year, const char *user, review_progress_fn progress,
                           void *progress_user, review_outcome *out, minca_err *err)
@@ -669,59 +731,72 @@ int review_decide_targets(PGconn *c, long long insurer_id, const review_target *
     char group[96];
     snprintf(group, sizeof group, "%s:%lld:%lld", user, (long long)g_get_real_time(), targets[0].row_id);
     GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+    GHashTable *catalog = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     long long *ids = g_new(long long, n);
     for (size_t i = 0; i < n; i++) {
         ids[i] = targets[i].row_id;
         g_hash_table_insert(seen, &ids[i], (gpointer)(targets[i].version ? targets[i].version : ""));
     }
-    /* Locks go case by case, then row by row, as every review change takes them; the case
-     * status is settled once per case, after its rows. */
-    size_t m = 0;
-    long long *order = store_review_rows_lock_order(c, insurer_id, ids, n, &m, err);
-    GArray *cases = g_array_new(FALSE, FALSE, sizeof(long long));
-    int rc = order ? store_begin(c, err) : -1;
-    const char *group_tag = n > 1 ? group : NULL;
-    for (size_t i = 0; rc == 0 && i < m; i++) {
+    GArray *rows = NULL, *cases = g_array_new(FALSE, FALSE, sizeof(long long));
+    store_review_decision *d = NULL;
+    char (*keys)[CODIFY_KEY_MAX] = NULL;
+    json_t *befores = json_array();
+    size_t nd = 0;
+    int rc = store_begin(c, err);
+    if (rc < 0)
+        goto done;
+    rc = -1;
+    /* Locks go case by case, then row by row, then the descriptions' keys, as every review
+     * change takes them; the rows are read once all are held. */
+    if (progress)
+        progress(0, n, progress_user);
+    if (!(rows = store_review_lock_rows(c, insurer_id, ids, n, err)))
+        goto done;
+    d = g_new0(store_review_decision, rows->len ? rows->len : 1);
+    keys = g_malloc0(sizeof *keys * (rows->len ? rows->len : 1));
+    for (guint i = 0; i < rows->len; i++) {
+        const store_review_locked *l = &g_array_index(rows, store_review_locked, i);
         review_refusal refusal;
-        row_check check = {.version = target_version(seen, order[i]), .refusal = &refusal, .settle_later = true};
-        long long case_id = 0;
-        int r;
-        if (kind == REVIEW_ACCEPT)
-            r = decide_tx(c, insurer_id, order[i], "accepted", cvegs, year, cvegs == NULL, user, "review.accept",
-                          group_tag, &check, &case_id, err);
-        else if (kind == REVIEW_PICK)
-            r = decide_tx(c, insurer_id, order[i], "picked", cvegs, year, false, user, "review.pick", group_tag, &check,
-                          &case_id, err);
-        else
-            r = decide_tx(c, insurer_id, order[i], "rejected", NULL, 0, false, user, "review.no_match", group_tag,
-                          &check, &case_id, err);
-        if (r < 0) {
-            rc = -1;
-            break;
-        }
-        if (r == DECIDED)
-            out->n_done++;
-        else if (r == REFUSED)
+        int r = plan_row(c, insurer_id, l, target_version(seen, l->row.id), kind, cvegs, year, catalog, keys[nd],
+                         &d[nd], &refusal, err);
+        if (r < 0)
+            goto done;
+        if (r == REFUSED)
             g_array_append_val(out->refused, refusal);
-        if (case_id && (cases->len == 0 || g_array_index(cases, long long, cases->len - 1) != case_id))
-            g_array_append_val(cases, case_id);
-        if (progress && (i + 1) % 100 == 0)
-            progress(i + 1, m, progress_user);
+        if (r != DECIDED)
+            continue;
+        json_t *before = state_json(&l->match);
+        json_array_append_new(befores, before);
+        d[nd++].before = before;
+        if (cases->len == 0 || g_array_index(cases, long long, cases->len - 1) != l->row.case_id)
+            g_array_append_val(cases, l->row.case_id);
     }
-    for (guint i = 0; rc == 0 && i < cases->len; i++)
-        rc = settle_case(c, g_array_index(cases, long long, i), err);
-    if (rc == 0)
-        rc = store_commit(c, err);
+    if (lock_keys(c, insurer_id, d, nd, err) < 0 ||
+        store_review_decide_many(c, insurer_id, user, n > 1 ? group : NULL, d, nd, err) < 0)
+        goto done;
+    if (progress)
+        progress(nd, n, progress_user);
+    /* The case status is counted once per case, after all its rows. */
+    for (guint i = 0; i < cases->len; i++)
+        if (settle_case(c, g_array_index(cases, long long, i), err) < 0)
+            goto done;
+    if (store_commit(c, err) < 0)
+        goto done;
+    out->n_done = (int)nd;
+    rc = 0;
+done:
     if (rc < 0) {
-        if (order)
-            store_rollback(c);
-        out->n_done = 0;
+        store_rollback(c);
         g_array_set_size(out->refused, 0);
     }
-    free(order);
+    store_review_locked_free(rows);
+    g_free(d);
+    g_free(keys);
+    json_decref(befores);
     g_free(ids);
     g_array_free(cases, TRUE);
     g_hash_table_destroy(seen);
+    g_hash_table_destroy(catalog);
     return rc;
 }
 
