@@ -6,6 +6,7 @@
  * with the acting user, turned into corrections): accept, pick from the candidates or from a
  * catalog search (pushed views), no match, undo, note, mark ready, export. The tab follows
  * the case selected in Cases; Enter in Cases pushes a copy fixed on one case. */
+#include "minca/config.h"
 #include "minca/export_case.h"
 #include "minca/profile.h"
 #include "minca/profile_store.h"
@@ -14,6 +15,7 @@
 #include "minca/tui.h"
 
 #include <glib.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -580,6 +582,7 @@ static tui_view *case_info(tui_view *v)
 static struct {
     review_kind kind;
     GArray *ids;   /* review_target, versions g_strdup'd */
+    json_t *rows;  /* the rows themselves, for the list on request (a new array) */
 } batch;
 
 static void batch_free(GArray *t)
@@ -597,11 +600,48 @@ static void targets_add(GArray *t, json_t *row)
 {
     review_target one = {.row_id = tui_json_int(row, "id"), .version = g_strdup(tui_row_version(row))};
     g_array_append_val(t, one);
+    if (!batch.rows)
+        batch.rows = json_array();
+    json_array_append(batch.rows, row);
+}
+
+static void batch_clear(void)
+{
+    batch_free(batch.ids);
+    batch.ids = NULL;
+    json_decref(batch.rows);
+    batch.rows = NULL;
+}
+
+/* The rows a question is about, one a line: inciso, key, confidence, description. */
+static void batch_list(tui_view *v)
+{
+    GString *out = g_string_new(NULL);
+    g_string_append_printf(out, "%zu rows %s:\n\n  Inc  Key       Year  Conf%%  Description\n", json_array_size(batch.rows),
+                           batch.kind == REVIEW_ACCEPT ? "to accept with their proposed keys" : "to mark no match");
+    size_t i;
+    json_t *r;
+    json_array_foreach(batch.rows, i, r) {
+        char conf[16];
+        tui_conf_text(json_object_get(r, "confidence"), conf, sizeof conf);
+        g_string_append_printf(out, "%5lld  %-8s  %4lld  %5s  %s %s %s\n", tui_json_int(r, "inciso"),
+                               tui_json_str(r, "cvegs"), tui_json_int(r, "match_year"), conf, tui_json_str(r, "marca"),
+                               tui_json_str(r, "submarca"), tui_json_str(r, "description"));
+    }
+    tui_app_push(v->app, tui_pager_new(v->app, "Rows the decision would take", out->str));
+    g_string_free(out, TRUE);
 }
 
 static void batch_answer(tui_view *v, tui_key key, void *user)
 {
     (void)user;
+    if (batch.ids && (key == 'l' || key == 'L')) {
+        batch_list(v);
+        tui_app_message(v->app, TUI_EL_NORMAL, "nothing decided yet: the list of the %u rows (ask again to decide)",
+                        batch.ids->len);
+        batch_clear();
+        return;
+    }
     if (batch.ids && (key == 'y' || key == 'Y' || key == '\n' || key == '\r')) {
         int n = 0;
         int rc = tui_decide_targets(v, (const review_target *)(void *)batch.ids->data, batch.ids->len, batch.kind,
@@ -616,23 +656,22 @@ static void batch_answer(tui_view *v, tui_key key, void *user)
     } else {
         tui_app_message(v->app, TUI_EL_NORMAL, "nothing decided");
     }
-    batch_free(batch.ids);
-    batch.ids = NULL;
+    batch_clear();
 }
 
+/* Asks about the rows of ids (and batch.rows, which targets_add filled). */
 static void batch_ask(tui_view *v, review_kind kind, GArray *ids, const char *what)
 {
     batch_free(batch.ids);
     batch.kind = kind;
     batch.ids = ids;
     if (!ids->len) {
-        tui_app_message(v->app, TUI_EL_NORMAL, "no row fits: %s", what);
-        batch_free(ids);
-        batch.ids = NULL;
+        tui_app_message(v->app, TUI_EL_NORMAL, "no row fits: %s; nothing decided", what);
+        batch_clear();
         return;
     }
     char q[300];
-    snprintf(q, sizeof q, "%s %u row%s (%s)? y ", kind == REVIEW_ACCEPT ? "accept" : "no match for", ids->len,
+    snprintf(q, sizeof q, "%s %u row%s (%s)? y l:list ", kind == REVIEW_ACCEPT ? "accept" : "no match for", ids->len,
              ids->len == 1 ? "" : "s", what);
     tui_app_confirm(v->app, v, q, batch_answer, NULL);
 }
@@ -641,6 +680,7 @@ static void decide_tagged(tui_view *v, review_kind kind)
 {
     matches *m = v->priv;
     m->tag_prefix = false;
+    batch_clear();
     GArray *ids = targets_new();
     size_t i;
     json_t *r;
@@ -652,6 +692,38 @@ static void decide_tagged(tui_view *v, review_kind kind)
     batch_ask(v, kind, ids, "the tagged rows");
 }
 
+/* A shown row to review whose proposal has a confidence of at least pct percent. */
+static bool acceptable_at(json_t *r, double pct)
+{
+    json_t *c = json_object_get(r, "confidence");
+    return strcmp(tui_json_str(r, "decision"), "needs_review") == 0 && !*tui_json_str(r, "reviewed_by") &&
+           *tui_json_str(r, "cvegs") && json_is_number(c) && json_number_value(c) * 100.0 >= pct - 1e-9;
+}
+
+/* A: the level proposed is the one at which the codifier's proposals are right at least
+ * review.accept_share of the time. The confidence is calibrated on text the model was not
+ * fitted on (data/codify/calibration.txt): a row's confidence is the share of proposals right
+ * at its score, so every row at or above the share is right at least that often. The count of
+ * rows it would take is shown before any question. */
+static void accept_above_asked(tui_view *v, const char *text, void *user);
+
+static void accept_above_propose(tui_view *v)
+{
+    double share = config_get()->review_accept_share;
+    double pct = floor(share * 1000.0 + 1e-6) / 10.0;
+    int n = 0, open = 0;
+    json_t *r;
+    for (int i = 0; (r = tui_table_visible_data(v->table, i)); i++) {
+        n += acceptable_at(r, pct);
+        open += strcmp(tui_json_str(r, "decision"), "needs_review") == 0 && !*tui_json_str(r, "reviewed_by");
+    }
+    char label[200], initial[16];
+    snprintf(label, sizeof label, "%d of %d shown rows to review at >= %g%% (right >= %g%% there); accept from (%%): ",
+             n, open, pct, pct);
+    snprintf(initial, sizeof initial, "%g", pct);
+    tui_app_prompt(v->app, v, label, initial, accept_above_asked, NULL);
+}
+
 static void accept_above_asked(tui_view *v, const char *text, void *user)
 {
     (void)user;
@@ -661,14 +733,12 @@ static void accept_above_asked(tui_view *v, const char *text, void *user)
         tui_app_message(v->app, TUI_EL_ERROR, "'%s' is not a percentage", text);
         return;
     }
+    batch_clear();
     GArray *ids = targets_new();
     json_t *r;
-    for (int i = 0; (r = tui_table_visible_data(v->table, i)); i++) {
-        json_t *c = json_object_get(r, "confidence");
-        if (strcmp(tui_json_str(r, "decision"), "needs_review") == 0 && !*tui_json_str(r, "reviewed_by") &&
-            *tui_json_str(r, "cvegs") && json_is_number(c) && json_number_value(c) * 100.0 >= pct - 1e-9)
+    for (int i = 0; (r = tui_table_visible_data(v->table, i)); i++)
+        if (acceptable_at(r, pct))
             targets_add(ids, r);
-    }
     char what[96];
     snprintf(what, sizeof what, "to review, confidence ≥ %g%%", pct);
     batch_ask(v, REVIEW_ACCEPT, ids, what);
@@ -758,8 +828,7 @@ static bool matches_key(tui_view *v, tui_action act, tui_key key)
         return true;
     case TUI_ACT_ACCEPT_ABOVE:
         if (case_id(v))
-            tui_app_prompt(v->app, v, "accept the shown rows to review with confidence (%) at least: ", "90",
-                           accept_above_asked, NULL);
+            accept_above_propose(v);
         return true;
     case TUI_ACT_DISCARD_HELD: {
         if (!case_id(v))

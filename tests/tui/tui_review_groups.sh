@@ -176,11 +176,11 @@ pct=$(psql_q "SELECT floor(min(x.confidence) * 100)::int FROM matches x JOIN veh
 want=$(psql_q "SELECT count(*) FROM matches x JOIN vehicle_rows v ON v.id = x.vehicle_row_id JOIN cases k ON k.id = v.case_id
                WHERE k.cot = '$C3' AND x.decision = 'needs_review' AND x.reviewed_by IS NULL AND x.confidence * 100 >= $pct")
 keys g A
-expect "A asks for the confidence" g "confidence \(%\) at least: 90"
+expect "A proposes the level where the codifier is right 99% of the time" g "accept from \(%\): 99"
 keys g C-u
 keys g -l "$pct"
 keys g Enter
-expect "and shows how many rows it would accept before it runs" g "accept $want rows \(to review, confidence ≥ $pct%\)\? y"
+expect "and shows how many rows it would accept before it runs" g "accept $want rows \(to review, confidence ≥ $pct%\)\? y l:list"
 keys g y
 expect "y accepts them" g "$want rows accepted with their proposed keys"
 check_eq "none of them is left" 0 "$(open_rows "$C3" | sed 's/^0$/0/')"
