@@ -267,7 +267,7 @@ fail:
 /* Undoes one decision (audit entry audit_id with its details d), inside the caller's
  * transaction. */
 static int undo_entry(PGconn *c, long long insurer_id, const char *user, long long audit_id, json_t *d,
-                      long long *row_id, minca_err *err)
+                      bool settle, long long *row_id, minca_err *err)
 {
     long long case_id = json_integer_value(json_object_get(d, "case_id"));
     long long rid = json_integer_value(json_object_get(d, "vehicle_row_id"));
@@ -305,7 +305,7 @@ static int undo_entry(PGconn *c, long long insurer_id, const char *user, long lo
                                 "vehicle_row_id", (json_int_t)rid);
     int rc = store_audit(c, insurer_id, user, "review.undo", "vehicle_row", rid_s, details, err);
     json_decref(details);
-    if (rc < 0 || steps_update_case_status(c, case_id, err) < 0)
+    if (rc < 0 || (settle && steps_update_case_status(c, case_id, err) < 0))
         return -1;
     if (row_id)
         *row_id = rid;
@@ -348,13 +348,28 @@ int review_undo_n(PGconn *c, long long insurer_id, long long case_id, const char
         json_t *e;
         json_array_foreach(group_rows, i, e) {
             json_t *gd = json_object_get(e, "details");
-            if (!gd || undo_entry(c, insurer_id, user, json_integer_value(json_object_get(e, "id")), gd, row_id,
-                                  err) < 0)
+            if (!gd || undo_entry(c, insurer_id, user, json_integer_value(json_object_get(e, "id")), gd, false,
+                                  row_id, err) < 0)
                 goto done;
         }
+        /* The status of each case of the group, counted once. */
+        GHashTable *cases = g_hash_table_new(g_int64_hash, g_int64_equal);
+        GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+        json_array_foreach(group_rows, i, e) {
+            gint64 cid = json_integer_value(json_object_get(json_object_get(e, "details"), "case_id"));
+            g_array_append_val(ids, cid);
+        }
+        int src = 0;
+        for (guint k = 0; src == 0 && k < ids->len; k++)
+            if (g_hash_table_add(cases, &g_array_index(ids, gint64, k)))
+                src = steps_update_case_status(c, g_array_index(ids, gint64, k), err);
+        g_hash_table_destroy(cases);
+        g_array_free(ids, TRUE);
+        if (src < 0)
+            goto done;
         n = (int)json_array_size(group_rows);
     } else {
-        if (undo_entry(c, insurer_id, user, audit_id, d, row_id, err) < 0)
+        if (undo_entry(c, insurer_id, user, audit_id, d, true, row_id, err) < 0)
             goto done;
         n = 1;
     }
