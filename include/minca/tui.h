@@ -182,6 +182,8 @@ const char *tui_table_column_title(const tui_table *t, int col);
 /* Moves the selection to the next row after it (wrapping) whose data satisfies match.
  * True when one was found. */
 bool tui_table_select_next(tui_table *t, bool (*match)(json_t *data, void *user), void *user);
+/* The same, backwards: the row before it (wrapping). */
+bool tui_table_select_prev(tui_table *t, bool (*match)(json_t *data, void *user), void *user);
 /* Applies a movement action; page is the number of visible rows. True when it moved. */
 bool tui_table_move(tui_table *t, tui_action act, int page);
 /* Selects the row drawn at line y of the window the table was last drawn in; true when a

@@ -782,6 +782,10 @@ static bool matches_key(tui_view *v, tui_action act, tui_key key)
         if (!tui_table_select_next(v->table, needs_review, NULL))
             tui_app_message(v->app, TUI_EL_OK, "no row of this case needs review");
         return true;
+    case TUI_ACT_PREV_REVIEW:
+        if (!tui_table_select_prev(v->table, needs_review, NULL))
+            tui_app_message(v->app, TUI_EL_OK, "no row of this case needs review");
+        return true;
     case TUI_ACT_ACCEPT:
         if (m->tag_prefix) {
             decide_tagged(v, REVIEW_ACCEPT);

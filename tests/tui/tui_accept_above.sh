@@ -30,6 +30,13 @@ keys a / "$COT" Enter
 expect "the Cases filter finds the case" a "Cases 1/1"
 keys a Enter
 expect "the case opens" a "6 to review"
+# p: the previous row to review, from the last line
+prev=$(psql_q "SELECT max(v.inciso) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id
+               WHERE x.decision = 'needs_review' AND v.inciso < (SELECT max(inciso) FROM vehicle_rows)")
+keys a G
+expect "G goes to the last row" a "Matches 12/12"
+keys a p
+expect "p goes back to the previous row to review" a "Matches $prev/12"
 keys a A
 expect "A says how many rows the proposed level takes before asking, and proposes 99%" a \
   "0 of 6 shown rows to review at >= 99% \(right >= 99% there\); accept from \(%\): 99"
