@@ -283,6 +283,8 @@ TUI_TABS(TUI_TAB_OPS_DECL_)
 tui_view *tui_pager_new(tui_app *app, const char *title, const char *text);
 /* The Matches pane opened on one case (Enter in Cases pushes it). */
 tui_view *tui_matches_new(tui_app *app, const char *cot);
+/* The same, with the row row_id selected once the case is loaded (the Queue's `i`). */
+tui_view *tui_matches_new_at(tui_app *app, const char *cot, long long row_id);
 /* Ranked candidates of vehicle row row_id (pane_candidates.c); Enter picks one through
  * review_pick and closes the list. NULL (reason on the status line) when unavailable. */
 tui_view *tui_candidates_new(tui_app *app, long long row_id);

@@ -39,6 +39,7 @@ typedef struct matches {
     int n_held;        /* decisions a re-run held that came back on no row */
     GHashTable *tagged; /* row ids (gint64 keys, owned) tagged with `t` */
     bool tag_prefix;   /* `;`: the next decision applies to the tagged rows */
+    long long select_row; /* a row to select once the case is loaded (opened on a row), 0: none */
     WINDOW *win;       /* where the footer was last drawn, for a move to redraw it alone */
     int foot_y, foot_w;
 } matches;
@@ -107,6 +108,11 @@ static bool is_tagged(matches *m, long long id)
 {
     gint64 k = id;
     return g_hash_table_contains(m->tagged, &k);
+}
+
+static bool is_row(json_t *data, void *user)
+{
+    return tui_json_int(data, "id") == *(long long *)user;
 }
 
 static void add_row(tui_view *v, json_t *r, size_t i)
@@ -220,6 +226,10 @@ static void matches_refresh(tui_view *v)
     m->n_held = held ? (int)json_array_size(held) : 0;
     json_decref(held);
     tui_table_done(v->table);
+    if (m->select_row) {
+        tui_table_select_next(v->table, is_row, &m->select_row);
+        m->select_row = 0;
+    }
     tui_table_set_empty(v->table, json_is_true(json_object_get(m->head, "needs_profile"))
                                       ? "No vehicle rows: this broker's sheet needs a profile before it can be read.\n"
                                         "Press {wizard} to open the profile wizard."
@@ -1012,5 +1022,13 @@ tui_view *tui_matches_new(tui_app *app, const char *cot)
         return NULL;
     matches *m = v->priv;
     m->fixed_cot = strdup(cot);
+    return v;
+}
+
+tui_view *tui_matches_new_at(tui_app *app, const char *cot, long long row_id)
+{
+    tui_view *v = tui_matches_new(app, cot);
+    if (v)
+        ((matches *)v->priv)->select_row = row_id;
     return v;
 }

@@ -108,6 +108,21 @@ for ((i = 0; i < 10; i++)); do
 done
 expect "the Queue keeps only the small case's lines" g "10 rows to review in 10 descriptions"
 check_eq "in 20 keys for 10 descriptions" 20 "$presses"
+# i opens the line's case on the line's row, not on inciso 1 (the second line: each line of the
+# small case is one row, and the first row to review is on another line)
+keys g g
+sleep 0.2
+keys g j
+sleep 0.2
+keys g i
+expect "i opens the line's case" g "Matches [0-9]+/20"
+pos=$(position g Matches)
+check_eq "on a row of the line: a row to review" "needs_review" \
+  "$(psql_q "SELECT x.decision FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id JOIN cases k ON k.id = v.case_id
+             WHERE k.cot = '$C3' AND v.inciso = ${pos:-0} AND x.reviewed_by IS NULL")"
+check_no_match "not the first row, where i used to open every case" "^1$" "${pos:-1}"
+keys g q
+expect "q goes back to the Queue" g "10 rows to review in 10 descriptions"
 check_eq "no row of the second case is open" 0 "$(open_rows "$C2")"
 check_eq "still one audit entry per decided row" "100 1" \
   "$(psql_q "SELECT count(*) || ' ' || max(n) FROM (SELECT a.entity_id, count(*) AS n FROM audit_log a
