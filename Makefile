@@ -4,7 +4,8 @@
 #   make test     install dependencies, build, run every test suite against throwaway servers
 #   make bench    benchmarks, each beside a baseline in the same run
 #   make deps     install the Debian packages the project needs (idempotent)
-#   make install  the binary to $(DESTDIR)$(PREFIX)/bin and its data to $(DESTDIR)$(PREFIX)/share/minca
+#   make install  the binary to $(DESTDIR)$(PREFIX)/bin, its data to $(DESTDIR)$(PREFIX)/share/minca and
+#                 the manual page minca.1 (generated from the command table) to share/man/man1
 
 PKGS      := ncursesw libpq jansson libcurl xlsxwriter yaml-0.1 hiredis gmime-3.0 glib-2.0 libzip libxml-2.0 freexl poppler-glib pangocairo libmicrohttpd libytnef tesseract lept libgsf-1
 TEST_PKGS := cmocka
@@ -20,6 +21,7 @@ TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
 PREFIX    ?= /usr/local
 SHAREDIR  := $(PREFIX)/share/minca
+MANDIR    := $(PREFIX)/share/man/man1
 
 # Hardening: fortified libc calls, stack protector, position-independent executable, full RELRO.
 HARDEN_CFLAGS  := -fstack-protector-strong -fPIE
@@ -106,9 +108,16 @@ fuzz:
 # themes, the demo) goes to $(SHAREDIR); the installed binary finds it from its own location
 # (<prefix>/bin/../share/minca), so a DESTDIR staging tree works as well as the final one.
 SHARE_CONTENT := data migrations profiles templates themes samples
-install: build
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SHAREDIR)
+# The manual page, written by the binary from its command and option tables (a scratch home:
+# the binary opens its log there).
+$(BUILD)/minca.1: $(BUILD)/minca
+	@d=$$(mktemp -d) && MINCA_HOME=$$d MINCA_CONFIG=/dev/null $(BUILD)/minca help --man >$@.tmp; rc=$$?; rm -rf $$d; \
+	  [ $$rc = 0 ] && mv $@.tmp $@
+
+install: build $(BUILD)/minca.1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(MANDIR)
 	install -m 0755 $(BUILD)/minca $(DESTDIR)$(PREFIX)/bin/minca
+	install -m 0644 $(BUILD)/minca.1 $(DESTDIR)$(MANDIR)/minca.1
 	cp -R $(SHARE_CONTENT) $(DESTDIR)$(SHAREDIR)/
 	@echo "minca installed: $(DESTDIR)$(PREFIX)/bin/minca, data in $(DESTDIR)$(SHAREDIR)"
 

@@ -21,6 +21,9 @@ typedef struct cli_command {
 void cli_print_help(const cli_command *cmd, FILE *out);
 
 void cli_register(const cli_command *cmd);
+/* The manual page minca(1) in troff, generated from the command table (each command's
+ * summary, usage and generated help), to out. */
+void cli_print_man(FILE *out, const char *version);
 const cli_command *cli_find(const char *name);
 /* Calls fn for every registered command in name order. */
 void cli_each(void (*fn)(const cli_command *cmd, void *user), void *user);

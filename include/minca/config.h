@@ -83,6 +83,7 @@ typedef struct minca_config {
     char *profiles_dir;    /* MINCA_PROFILES: shipped profiles; NULL: <share>/profiles */
     char *pg_bindir;       /* MINCA_PG_BINDIR: PostgreSQL programs; NULL: searched for */
     bool pg_fast;          /* MINCA_PG_FAST: a throwaway test cluster runs without fsync */
+    double review_accept_share; /* review.accept_share: share right A promises (0.5..1) */
     double tui_poll;       /* tui.poll: seconds between change checks of the desk (>= 0.5) */
     bool tui_engine;       /* tui.engine: run the pipeline inside the desk */
     bool tui_mouse;        /* tui.mouse: clicks and the wheel in the desk */

@@ -181,6 +181,7 @@ typedef struct intake_source_args {
 typedef struct intake_source_ops {
     const char *kind;       /* "eml", "maildir", "imap", "graph", "manual" */
     const char *summary;    /* one line for `minca intake list` */
+    const char *example;    /* one source of this kind as a `sources:` entry, for `minca help intake` */
     /* Connects / lists; *state is the backend's. 0 or -1 with err. */
     int (*open)(const intake_source_args *args, void **state, minca_err *err);
     /* 1 item, 0 end, -1 this one message failed (err; item->source_id / cursor may be set so

@@ -20,6 +20,8 @@
 #include "minca/core.h"
 #include "minca/store.h"
 
+#include <glib.h>
+
 /* The one definition of a row that blocks a case from being ready: no decision yet, the
  * codifier's needs_review, or its no_match (no key proposed). `n`, `R`, the case header and the
  * Queue all count by it; the store's open-row count uses the same three states. */
@@ -76,14 +78,52 @@ typedef enum { REVIEW_SCOPE_CASE, REVIEW_SCOPE_INSURER } review_scope;
 /* The undecided rows (the codifier left them to review or without a key, and nobody decided
  * them) with the same normalised description as row_id (the key corrections are stored
  * under), row_id left out: within its case, or in the insurer's other open cases. A new JSON
- * array of {id, case_id, cot, inciso} the caller json_decref's; NULL + err on failure. */
+ * array of {id, case_id, cot, inciso, version} the caller json_decref's; NULL + err on failure. */
 json_t *review_similar_rows(PGconn *c, long long insurer_id, long long row_id, review_scope scope, minca_err *err);
-/* One decision for n rows (row_ids borrowed), in one transaction; every row gets its own
+/* A row a decision names, with the version of its match the person saw (the desk's rows carry
+ * it as "version"; version NULL or "": the row must still be undecided by a person). Both
+ * borrowed for the call. */
+typedef struct review_target {
+    long long row_id;
+    const char *version;
+} review_target;
+
+/* A row a decision left as it was, because it changed since it was shown: who changed it and
+ * when ("" when the codifier did), and what it reads now ("accepted 1234567 2020",
+ * "no match", "to review"). */
+typedef struct review_refusal {
+    long long row_id;
+    int inciso;
+    char by[128];
+    char at[8];       /* HH:MM */
+    char now[64];
+} review_refusal;
+
+/* Called between rows of a long decision (done of total rows handled); may be NULL. */
+typedef void (*review_progress_fn)(size_t done, size_t total, void *user);
+
+/* What a decision on several rows did: rows decided, and the rows it refused. refused is a
+ * new GArray of review_refusal the caller frees with review_outcome_clear(). */
+typedef struct review_outcome {
+    int n_done;
+    GArray *refused;
+} review_outcome;
+void review_outcome_clear(review_outcome *out);
+/* "inciso 12 changed by ana at 09:57 (now: no match)"; a new string the caller g_free's. */
+char *review_refusal_text(const review_refusal *r);
+
+/* One decision for n rows (targets borrowed), in one transaction; every row gets its own
  * match update, correction and audit entry, tagged with one group so that an undo takes them
  * back together. REVIEW_ACCEPT with cvegs NULL accepts each row's own proposal (rows without
  * one are left); with a key, that key (an accept where it is the row's proposal, a pick
- * elsewhere). Rows someone decided meanwhile keep their decision. *n_done: rows decided.
- * No memory is returned. */
+ * elsewhere). A row whose match is no longer the version named is refused, row by row (the
+ * others are decided) and listed in out->refused. The case status is settled once per case.
+ * out (zeroed first) is cleared by the caller. No other memory is returned. */
+int review_decide_targets(PGconn *c, long long insurer_id, const review_target *targets, size_t n, review_kind kind,
+                          const char *cvegs, int year, const char *user, review_progress_fn progress,
+                          void *progress_user, review_outcome *out, minca_err *err);
+/* The same for rows named by id alone (each must still be undecided by a person); rows
+ * decided meanwhile keep their decision. *n_done: rows decided. No memory is returned. */
 int review_decide_rows(PGconn *c, long long insurer_id, const long long *row_ids, size_t n, review_kind kind,
                        const char *cvegs, int year, const char *user, int *n_done, minca_err *err);
 

@@ -16,6 +16,8 @@
 
 #include "minca/store.h"
 
+#include <glib.h>
+
 /* A vehicle row, as the review reads it. The strings are malloc'd (never NULL: "" for SQL
  * NULL) and freed by store_review_row_clear(). */
 typedef struct store_review_row {
@@ -26,6 +28,7 @@ typedef struct store_review_row {
     char *submarca;
     int year;              /* 0 when unknown */
     char *description;
+    int inciso;            /* 0 when none (read by store_review_lock_row only) */
 } store_review_row;
 /* Frees the strings and zeroes the struct (safe on a zeroed or cleared one). */
 void store_review_row_clear(store_review_row *row);
@@ -39,6 +42,8 @@ typedef struct store_review_match {
     char reviewed_by[128];
     char reviewed_at[64];    /* timestamptz as text */
     long long catalog_version_id;  /* 0 when none */
+    char version[96];        /* the match's version (decision, key, time decided), as the desk's rows carry it */
+    char reviewed_hm[8];     /* HH:MM of reviewed_at, "" when none */
 } store_review_match;
 
 /* ---- locks (inside the caller's transaction) ---- */
@@ -151,14 +156,45 @@ json_t *store_review_case_rows_named(PGconn *c, long long case_id, store_review_
 /* Undecided rows (the codifier left them to a person and nobody decided them): every one of
  * case_id but row_id; or, across_cases, those of the insurer's other open cases (case_id left
  * out) whose match stores norm_key. A new JSON array of {id, case_id, cot, inciso, marca,
- * submarca, year, description} ("" for NULL text), by case and id, the caller json_decref's;
+ * submarca, year, description, version} ("" for NULL text), by case and id, the caller json_decref's;
  * the caller compares their keys. NULL + err on failure. */
 json_t *store_review_undecided_rows(PGconn *c, long long insurer_id, long long row_id, long long case_id,
                                     const char *norm_key, bool across_cases, minca_err *err);
-/* The rows among ids[0..n) (borrowed) that belong to the insurer, in lock order (case, then
- * id): a new malloc'd array of *m ids the caller free()s, NULL + err on failure. */
-long long *store_review_rows_lock_order(PGconn *c, long long insurer_id, const long long *ids, size_t n, size_t *m,
-                                        minca_err *err);
+/* ---- many rows in a few statements ---- */
+
+/* A row and its match as a group decision reads them under their locks. */
+typedef struct store_review_locked {
+    store_review_row row;      /* broker_id and inciso read too; strings freed by store_review_locked_clear */
+    store_review_match match;  /* all "" when the row has no match */
+} store_review_locked;
+/* Clears each element's row and frees the array (safe on NULL). */
+void store_review_locked_free(GArray *rows);
+/* Inside the caller's transaction: locks the cases of the rows among ids[0..n) (borrowed) that
+ * belong to the insurer, in case order, then those rows and their matches, and reads them:
+ * a new GArray of store_review_locked in lock order (case, then id) the caller frees with
+ * store_review_locked_free(); NULL + err on failure. */
+GArray *store_review_lock_rows(PGconn *c, long long insurer_id, const long long *ids, size_t n, minca_err *err);
+
+/* One row's decision in a group (store_review_decide_many); everything borrowed. */
+typedef struct store_review_decision {
+    long long row_id;
+    long long case_id;
+    long long broker_id;         /* 0: none */
+    const char *norm_key;
+    const char *cvegs;           /* NULL: no key ("no match") */
+    int year;
+    const char *decision;        /* accepted, picked, rejected */
+    const char *action;          /* the audit action: review.accept, review.pick, review.no_match */
+    long long catalog_version_id;  /* 0 keeps the stored one */
+    json_t *before;              /* the match before, for undo */
+} store_review_decision;
+/* Inside the caller's transaction, after store_review_lock_rows and the correction keys'
+ * locks: the n decisions in a few statements, as n single decisions in their order would
+ * leave them: each match decided; per description, the corrections in force revoked and one
+ * correction a row, only the last in force, each row's audit entry naming the corrections
+ * its own replaced (undo takes them back newest first) and the group. */
+int store_review_decide_many(PGconn *c, long long insurer_id, const char *user, const char *group,
+                             const store_review_decision *d, size_t n, minca_err *err);
 
 /* ---- decisions held across a re-run ---- */
 

@@ -182,6 +182,8 @@ const char *tui_table_column_title(const tui_table *t, int col);
 /* Moves the selection to the next row after it (wrapping) whose data satisfies match.
  * True when one was found. */
 bool tui_table_select_next(tui_table *t, bool (*match)(json_t *data, void *user), void *user);
+/* The same, backwards: the row before it (wrapping). */
+bool tui_table_select_prev(tui_table *t, bool (*match)(json_t *data, void *user), void *user);
 /* Applies a movement action; page is the number of visible rows. True when it moved. */
 bool tui_table_move(tui_table *t, tui_action act, int page);
 /* Selects the row drawn at line y of the window the table was last drawn in; true when a
@@ -281,6 +283,8 @@ TUI_TABS(TUI_TAB_OPS_DECL_)
 tui_view *tui_pager_new(tui_app *app, const char *title, const char *text);
 /* The Matches pane opened on one case (Enter in Cases pushes it). */
 tui_view *tui_matches_new(tui_app *app, const char *cot);
+/* The same, with the row row_id selected once the case is loaded (the Queue's `i`). */
+tui_view *tui_matches_new_at(tui_app *app, const char *cot, long long row_id);
 /* Ranked candidates of vehicle row row_id (pane_candidates.c); Enter picks one through
  * review_pick and closes the list. NULL (reason on the status line) when unavailable. */
 tui_view *tui_candidates_new(tui_app *app, long long row_id);
@@ -318,6 +322,9 @@ const char *tui_app_current_case(tui_app *app);
 void tui_app_set_current_case(tui_app *app, const char *cot);
 /* Sets the status line's message (also logged at the matching level). */
 void tui_app_message(tui_app *app, tui_elem level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Shows a long step's progress on the status line at once (the key that started it is still
+ * being handled); not logged. */
+void tui_app_progress(tui_app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Marks the body (and status line) for redraw. */
 void tui_app_dirty(tui_app *app);
 /* Pushes v over the current view (the app owns it from now on). */
@@ -359,6 +366,16 @@ void tui_decide_row(tui_view *v, json_t *row, review_kind kind, const char *cveg
  * line). *n_done: rows decided. */
 int tui_decide_ids(tui_view *v, const long long *ids, size_t n, review_kind kind, const char *cvegs, int year,
                    int *n_done);
+/* The same for rows named with the version shown (review_decide_targets): progress on the
+ * status line while it runs; the rows refused because they changed since are reported on the
+ * status line (the first in full, "changed by LOGIN at HH:MM (now: ...)"), every view
+ * reloads, and *first_refused (may be NULL) receives the first refused row's id (0: none),
+ * for the pane to show it again. */
+int tui_decide_targets(tui_view *v, const review_target *t, size_t n, review_kind kind, const char *cvegs, int year,
+                       int *n_done, long long *first_refused);
+/* The version a row of the desk carries (its "version"), for a review_target: borrowed from
+ * row. */
+const char *tui_row_version(json_t *row);
 
 /* JSON as indented, readable text for detail screens (malloc'd; NULL v gives ""). */
 char *tui_json_text(json_t *v, int indent);

@@ -41,6 +41,7 @@
     A(SORT_REVERSE, "sort-reverse", "O", "", READ, "reverse the sort order")                               \
     A(STATUS_FILTER, "status-filter", "f", "", READ, "Cases: show one status at a time (cycles)")          \
     A(NEXT_REVIEW, "next-review", "n", "", READ, "Matches: next row that needs review")                    \
+    A(PREV_REVIEW, "prev-review", "p", "", READ, "Matches: previous row that needs review")                \
     A(ACCEPT, "accept", "a", "", DECIDE, "Matches: accept the proposed key")                               \
     A(CANDIDATES, "candidates", "c", "", READ, "Matches: ranked candidates, Enter picks one")               \
     A(SEARCH, "search", "s", "", READ, "Matches: search the catalog, Enter picks")                         \
@@ -56,7 +57,7 @@
     A(TAG, "tag", "t", "", READ, "Matches: tag or untag the row (then ; and a decision key)")              \
     A(TAG_PREFIX, "tag-prefix", ";", "", DECIDE, "Matches: apply the next decision (a, x) to every tagged row") \
     A(ACCEPT_ABOVE, "accept-above", "A", "", DECIDE,                                                       \
-      "Matches: accept the shown rows with confidence at least X (asks X, shows the count)")               \
+      "Matches: accept the shown rows with confidence at least X (proposes the level right 99% of the time, shows the count; l lists)") \
     A(DISCARD_HELD, "discard-held", "D", "", DECIDE, "Matches: discard the decisions a re-run could place on no row") \
     A(AUDIT, "audit", "H", "", READ_AUDIT, "the audit trail of the current case (who did what, when)")     \
     A(WIZARD, "wizard", "W", "", READ, "profile wizard for the case's broker")                             \

@@ -18,7 +18,16 @@
 
 static int intake_main(int argc, char **argv);
 
+/* The source kinds, from the sources' own table, each with an example entry. */
+static void intake_more_help(FILE *out)
+{
+    fputs("source kinds (config `sources:`, one entry a mailbox; NAME: {...}):\n", out);
+    for (const intake_source_ops *const *k = intake_source_ops_all(); *k; k++)
+        fprintf(out, "  %-8s %s\n           e.g. %s\n", (*k)->kind, (*k)->summary, (*k)->example ? (*k)->example : "");
+}
+
 CLI_COMMAND(intake_command, {
+    .more_help = intake_more_help,
     .name = "intake",
     .summary = "poll the configured mailboxes (IMAP, Microsoft 365, Maildir); their state",
     .usage = "usage: minca intake run [--once] [--source NAME]... [--threads N] [--no-process]\n"

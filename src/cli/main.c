@@ -17,6 +17,10 @@ static void print_summary(const cli_command *cmd, void *user)
 
 static int print_help(const char *topic)
 {
+    if (topic && strcmp(topic, "--man") == 0) {
+        cli_print_man(stdout, MINCA_VERSION);
+        return 0;
+    }
     if (topic) {
         const cli_command *cmd = cli_find(topic);
         if (!cmd) {
@@ -34,7 +38,8 @@ static int print_help(const char *topic)
     printf("\noptions:\n  -v, --verbose  more detail in the log (twice: also on stderr)\n"
            "  --log-format text|json  the log's format (json: one object per line)\n"
            "  --version      print the version\n\n"
-           "'minca help COMMAND' or 'minca COMMAND --help' shows a command's usage.\n");
+           "'minca help COMMAND' or 'minca COMMAND --help' shows a command's usage;\n"
+           "'minca help --man' writes the manual page (installed as minca.1).\n");
     return 0;
 }
 

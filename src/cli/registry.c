@@ -90,3 +90,55 @@ int cli_require_all(const cli_command *cmd, int act)
     }
     return 0;
 }
+
+/* Text as troff: backslashes escaped, a line starting with . or ' kept as text. */
+static void man_text(FILE *out, const char *text)
+{
+    bool line_start = true;
+    for (const char *p = text; *p; p++) {
+        if (line_start && (*p == '.' || *p == '\''))
+            fputs("\\&", out);
+        if (*p == '\\')
+            fputs("\\e", out);
+        else if (*p == '-')
+            fputs("\\-", out);
+        else
+            fputc(*p, out);
+        line_start = *p == '\n';
+    }
+    if (!line_start)
+        fputc('\n', out);
+}
+
+static void man_command(const cli_command *cmd, void *user)
+{
+    FILE *out = user;
+    fprintf(out, ".SS %s\n", cmd->name);
+    man_text(out, cmd->summary);
+    fputs(".PP\n.nf\n", out);
+    char *more = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&more, &len);
+    if (m) {
+        cli_print_help(cmd, m);
+        fclose(m);
+        man_text(out, more);
+        free(more);
+    }
+    fputs(".fi\n", out);
+}
+
+void cli_print_man(FILE *out, const char *version)
+{
+    fprintf(out, ".TH MINCA 1 \"\" \"minca %s\" \"User Commands\"\n", version);
+    fputs(".SH NAME\nminca \\- fleet quote intake and vehicle codification desk\n"
+          ".SH SYNOPSIS\n.B minca\n[\\-v] [\\-\\-log\\-format text|json] [\\fICOMMAND\\fR [\\fIARGS\\fR...]]\n"
+          ".SH DESCRIPTION\nWith no command, minca opens the terminal desk. Each command below is listed with\n"
+          "its usage, as \\fBminca help\\fR \\fICOMMAND\\fR prints it. An unknown option or a missing value\n"
+          "gets the command's usage and exit status 2.\n.SH COMMANDS\n",
+          out);
+    cli_each(man_command, out);
+    fputs(".SH EXIT STATUS\n0 on success, 1 when the work failed, 2 for a usage error.\n"
+          ".SH SEE ALSO\n\\fBminca help\\fR, \\fBminca config \\-\\-options\\fR\n",
+          out);
+}

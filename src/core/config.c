@@ -133,6 +133,9 @@ static const config_option options[] = {
      "an embedded cluster under the temporary directory runs without fsync (tests)"},
     {"tui.poll", CONFIG_DOUBLE, "3", "MINCA_TUI_POLL", "tui.poll", NULL, OPT(tui_poll), 0, 0, NULL,
      "seconds between the desk's change checks (at least 0.5)"},
+    {"review.accept_share", CONFIG_DOUBLE, "0.99", "MINCA_REVIEW_ACCEPT_SHARE", "review.accept_share", NULL,
+     OPT(review_accept_share), 0, 0, NULL,
+     "share of proposals that must be right among the rows A accepts at once (its proposed confidence level)"},
     {"tui.engine", CONFIG_BOOL, "1", "MINCA_TUI_ENGINE", "tui.engine", NULL, OPT(tui_engine), 0, 0, NULL,
      "run the pipeline inside the desk; 0 leaves it to `minca worker`"},
     {"tui.mouse", CONFIG_BOOL, "0", "MINCA_TUI_MOUSE", "tui.mouse", NULL, OPT(tui_mouse), 0, 0, NULL,
@@ -508,6 +511,8 @@ int config_load(minca_err *err)
     }
     if (cfg.tui_poll < 0.5)
         cfg.tui_poll = 3.0; /* a poll this fast would be busy work: the default instead */
+    if (!(cfg.review_accept_share >= 0.5 && cfg.review_accept_share <= 1.0))
+        cfg.review_accept_share = 0.99; /* below a coin flip is no promise: the default instead */
     /* The account the process runs as; MINCA_USER is only a request the login check weighs. */
     cfg.user = core_os_login();
 

@@ -34,7 +34,7 @@ static void correction_key(const char *marca, const char *submarca, int year, co
 
 /* Locks the row's case and the row, then reads the row's match: the values read are the
  * ones in force once this transaction holds the locks. */
-static int load_row(PGconn *c, long long insurer_id, long long row_id, row_state *st, minca_err *err)
+static int load_row(PGconn *c, long long insurer_id, long long row_id, row_state *st, int *inciso, minca_err *err)
 {
     memset(st, 0, sizeof *st);
     store_review_row row = {0};
@@ -49,6 +49,8 @@ static int load_row(PGconn *c, long long insurer_id, long long row_id, row_state
         goto missing;
     correction_key(row.marca, row.submarca, row.year, row.description, st->norm_key);
     st->broker_id = row.broker_id;
+    if (inciso)
+        *inciso = row.inciso;
     if (store_review_match_get(c, row_id, true, &st->match, err) < 0)
         goto done;
     rc = 0;
@@ -88,18 +90,62 @@ static void state_from_json(json_t *before, store_review_match *m)
     state_field(before, "reviewed_at", m->reviewed_at, sizeof m->reviewed_at);
 }
 
+/* The case's status after its rows changed; an exported case keeps its status, but says that
+ * the workbook no longer matches. Inside the caller's transaction. */
+static int settle_case(PGconn *c, long long case_id, minca_err *err)
+{
+    if (steps_update_case_status(c, case_id, err) < 0)
+        return -1;
+    return store_review_case_flag_changed(c, case_id, err);
+}
+
+/* What a group decision asks of each row before deciding it (decide_tx). */
+typedef struct row_check {
+    const char *version;      /* the version the person saw; NULL or "": undecided by a person */
+    review_refusal *refusal;  /* filled when the row changed since */
+} row_check;
+
+enum { DECIDED = 0, REFUSED = 1, LEFT = 2 };
+
+static void describe_state(const store_review_match *m, char *out, size_t len)
+{
+    if (strcmp(m->decision, "accepted") == 0 || strcmp(m->decision, "picked") == 0 ||
+        strcmp(m->decision, "auto_accepted") == 0)
+        snprintf(out, len, "%s %s %d", m->decision, m->cvegs, m->year);
+    else if (strcmp(m->decision, "rejected") == 0 || strcmp(m->decision, "no_match") == 0)
+        snprintf(out, len, "no match");
+    else
+        snprintf(out, len, "to review%s%s", m->cvegs[0] ? ", proposed " : "", m->cvegs);
+}
+
+/* Whether the row, as this transaction holds it, is still the one the person saw. */
+static int check_row(const row_state *st, int inciso, long long row_id, const row_check *check)
+{
+    bool seen_given = check->version && check->version[0];
+    bool changed = seen_given ? strcmp(st->match.version, check->version) != 0 : st->match.reviewed_by[0] != 0;
+    if (!changed)
+        return DECIDED;
+    review_refusal *r = check->refusal;
+    memset(r, 0, sizeof *r);
+    r->row_id = row_id;
+    r->inciso = inciso;
+    snprintf(r->by, sizeof r->by, "%s", st->match.reviewed_by);
+    snprintf(r->at, sizeof r->at, "%s", st->match.reviewed_hm);
+    describe_state(&st->match, r->now, sizeof r->now);
+    return REFUSED;
+}
+
 /* Applies a decision: match row, correction (previous ones for the key revoked), audit.
  * accept_proposed: the key is the row's proposed one, read under the row's lock. */
-/* Inside the caller's transaction. group (may be NULL) ties the decisions one reviewer took
- * at once (an undo takes them back together). */
+/* Inside the caller's transaction. A decision on several rows goes through
+ * review_decide_targets instead. */
 static int decide_tx(PGconn *c, long long insurer_id, long long row_id, const char *decision, const char *cvegs,
-                     int year, bool accept_proposed, const char *user, const char *action, const char *group,
-                     minca_err *err)
+                     int year, bool accept_proposed, const char *user, const char *action, minca_err *err)
 {
     row_state st;
     char rid[32], proposed[16];
     snprintf(rid, sizeof rid, "%lld", row_id);
-    if (load_row(c, insurer_id, row_id, &st, err) < 0)
+    if (load_row(c, insurer_id, row_id, &st, NULL, err) < 0)
         return -1;
     /* Accepting another row's key for this one: an accept when it is this row's proposal
      * too, a pick otherwise. */
@@ -143,15 +189,11 @@ static int decide_tx(PGconn *c, long long insurer_id, long long row_id, const ch
                                 "vehicle_row_id", (json_int_t)row_id, "before", state_json(&st.match), "after",
                                 "cvegs", cvegs, "year", cvegs ? year : 0, "decision", decision, "correction_id",
                                 (json_int_t)correction_id, "replaced_corrections", replaced_ids);
-    /* a group decision names its group in each row's entry (the audit log is append-only) */
-    if (group)
-        json_object_set_new(details, "group", json_string(group));
     int arc = store_audit(c, insurer_id, user, action, "vehicle_row", rid, details, err);
     json_decref(details);
-    if (arc < 0 || steps_update_case_status(c, st.case_id, err) < 0)
+    if (arc < 0)
         return -1;
-    /* An exported case keeps its status, but says that the workbook no longer matches. */
-    return store_review_case_flag_changed(c, st.case_id, err);
+    return settle_case(c, st.case_id, err);
 }
 
 static int decide(PGconn *c, long long insurer_id, long long row_id, const char *decision, const char *cvegs, int year,
@@ -159,7 +201,7 @@ static int decide(PGconn *c, long long insurer_id, long long row_id, const char 
 {
     if (store_begin(c, err) < 0)
         return -1;
-    if (decide_tx(c, insurer_id, row_id, decision, cvegs, year, accept_proposed, user, action, NULL, err) < 0 ||
+    if (decide_tx(c, insurer_id, row_id, decision, cvegs, year, accept_proposed, user, action, err) < 0 ||
         store_commit(c, err) < 0) {
         store_rollback(c);
         return -1;
@@ -225,7 +267,7 @@ fail:
 /* Undoes one decision (audit entry audit_id with its details d), inside the caller's
  * transaction. */
 static int undo_entry(PGconn *c, long long insurer_id, const char *user, long long audit_id, json_t *d,
-                      long long *row_id, minca_err *err)
+                      bool settle, long long *row_id, minca_err *err)
 {
     long long case_id = json_integer_value(json_object_get(d, "case_id"));
     long long rid = json_integer_value(json_object_get(d, "vehicle_row_id"));
@@ -263,7 +305,7 @@ static int undo_entry(PGconn *c, long long insurer_id, const char *user, long lo
                                 "vehicle_row_id", (json_int_t)rid);
     int rc = store_audit(c, insurer_id, user, "review.undo", "vehicle_row", rid_s, details, err);
     json_decref(details);
-    if (rc < 0 || steps_update_case_status(c, case_id, err) < 0)
+    if (rc < 0 || (settle && steps_update_case_status(c, case_id, err) < 0))
         return -1;
     if (row_id)
         *row_id = rid;
@@ -306,13 +348,28 @@ int review_undo_n(PGconn *c, long long insurer_id, long long case_id, const char
         json_t *e;
         json_array_foreach(group_rows, i, e) {
             json_t *gd = json_object_get(e, "details");
-            if (!gd || undo_entry(c, insurer_id, user, json_integer_value(json_object_get(e, "id")), gd, row_id,
-                                  err) < 0)
+            if (!gd || undo_entry(c, insurer_id, user, json_integer_value(json_object_get(e, "id")), gd, false,
+                                  row_id, err) < 0)
                 goto done;
         }
+        /* The status of each case of the group, counted once. */
+        GHashTable *cases = g_hash_table_new(g_int64_hash, g_int64_equal);
+        GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+        json_array_foreach(group_rows, i, e) {
+            gint64 cid = json_integer_value(json_object_get(json_object_get(e, "details"), "case_id"));
+            g_array_append_val(ids, cid);
+        }
+        int src = 0;
+        for (guint k = 0; src == 0 && k < ids->len; k++)
+            if (g_hash_table_add(cases, &g_array_index(ids, gint64, k)))
+                src = steps_update_case_status(c, g_array_index(ids, gint64, k), err);
+        g_hash_table_destroy(cases);
+        g_array_free(ids, TRUE);
+        if (src < 0)
+            goto done;
         n = (int)json_array_size(group_rows);
     } else {
-        if (undo_entry(c, insurer_id, user, audit_id, d, row_id, err) < 0)
+        if (undo_entry(c, insurer_id, user, audit_id, d, true, row_id, err) < 0)
             goto done;
         n = 1;
     }
@@ -565,63 +622,211 @@ json_t *review_similar_rows(PGconn *c, long long insurer_id, long long row_id, r
                        text_of(r, "description"), other);
         if (strcmp(other, key) != 0)
             continue;
-        json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O}", "id", json_object_get(r, "id"), "case_id",
+        json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(r, "id"), "case_id",
                                              json_object_get(r, "case_id"), "cot", json_object_get(r, "cot"),
-                                             "inciso", json_object_get(r, "inciso")));
+                                             "inciso", json_object_get(r, "inciso"), "version",
+                                             json_object_get(r, "version")));
     }
     json_decref(rows);
     return out;
 }
 
-int review_decide_rows(PGconn *c, long long insurer_id, const long long *row_ids, size_t n, review_kind kind,
-                       const char *cvegs, int year, const char *user, int *n_done, minca_err *err)
+void review_outcome_clear(review_outcome *out)
 {
+    if (out->refused)
+        g_array_free(out->refused, TRUE);
+    memset(out, 0, sizeof *out);
+}
+
+char *review_refusal_text(const review_refusal *r)
+{
+    if (!r->by[0])
+        return g_strdup_printf("inciso %d changed since it was shown (now: %s)", r->inciso, r->now);
+    return g_strdup_printf("inciso %d changed by %s at %s (now: %s)", r->inciso, r->by, r->at, r->now);
+}
+
+static const char *target_version(GHashTable *seen, long long id)
+{
+    return g_hash_table_lookup(seen, &id);
+}
+
+/* The catalog version holding key cvegs for year, looked up once per key in a decision. */
+static int catalog_version_cached(PGconn *c, long long insurer_id, GHashTable *cache, const char *cvegs, int year,
+                                  long long *version_id, minca_err *err)
+{
+    char *k = g_strdup_printf("%s|%d", cvegs, year);
+    long long *hit = g_hash_table_lookup(cache, k);
+    if (hit) {
+        *version_id = *hit;
+        g_free(k);
+        return 0;
+    }
+    int found = store_review_catalog_version(c, insurer_id, cvegs, year, version_id, err);
+    if (found <= 0) {
+        g_free(k);
+        return found < 0 ? -1 : minca_err_set(err, "key %s %d is not in the active catalog", cvegs, year);
+    }
+    g_hash_table_insert(cache, k, g_memdup2(version_id, sizeof *version_id));
+    return 0;
+}
+
+/* What one row of a group decision becomes, read under its locks: LEFT (nothing to decide),
+ * REFUSED (changed since shown; *refusal filled) or DECIDED (*d filled; key and befores
+ * point into st and the caller's buffers). */
+static int plan_row(PGconn *c, long long insurer_id, const store_review_locked *l, const char *seen,
+                    review_kind kind, const char *cvegs, int year, GHashTable *catalog, char key[CODIFY_KEY_MAX],
+                    store_review_decision *d, review_refusal *refusal, minca_err *err)
+{
+    const store_review_match *m = &l->match;
+    bool accept_proposed = kind == REVIEW_ACCEPT && !cvegs;
+    if (!m->decision[0] || (accept_proposed && !m->cvegs[0]))
+        return LEFT;
+    row_state st = {.case_id = l->row.case_id, .broker_id = l->row.broker_id, .match = *m};
+    row_check check = {.version = seen, .refusal = refusal};
+    if (check_row(&st, l->row.inciso, l->row.id, &check) == REFUSED)
+        return REFUSED;
+    correction_key(l->row.marca, l->row.submarca, l->row.year, l->row.description, key);
+    memset(d, 0, sizeof *d);
+    d->row_id = l->row.id;
+    d->case_id = l->row.case_id;
+    d->broker_id = l->row.broker_id;
+    d->norm_key = key;
+    d->catalog_version_id = m->catalog_version_id;
+    if (kind == REVIEW_NO_MATCH) {
+        d->decision = "rejected";
+        d->action = "review.no_match";
+        return DECIDED;
+    }
+    d->cvegs = accept_proposed ? m->cvegs : cvegs;
+    d->year = accept_proposed ? m->year : year;
+    /* Another row's key for this one: an accept when it is this row's proposal too, a pick
+     * otherwise. */
+    bool own = strcmp(m->cvegs, d->cvegs) == 0 && m->year == d->year;
+    d->decision = kind == REVIEW_ACCEPT && own ? "accepted" : "picked";
+    d->action = kind == REVIEW_ACCEPT && own ? "review.accept" : "review.pick";
+    if (catalog_version_cached(c, insurer_id, catalog, d->cvegs, d->year, &d->catalog_version_id, err) < 0)
+        return -1;
+    return DECIDED;
+}
+
+static gint compare_keys(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The correction keys of the decisions, each locked once, in one order. */
+static int lock_keys(PGconn *c, long long insurer_id, const store_review_decision *d, size_t n, minca_err *err)
+{
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+    GPtrArray *keys = g_ptr_array_new();
+    for (size_t i = 0; i < n; i++)
+        if (g_hash_table_add(seen, (gpointer)d[i].norm_key))
+            g_ptr_array_add(keys, (gpointer)d[i].norm_key);
+    g_ptr_array_sort(keys, compare_keys);
+    int rc = 0;
+    for (guint i = 0; rc == 0 && i < keys->len; i++)
+        rc = store_review_lock_correction_key(c, insurer_id, g_ptr_array_index(keys, i), err);
+    g_ptr_array_free(keys, TRUE);
+    g_hash_table_destroy(seen);
+    return rc;
+}
+
+int review_decide_targets(PGconn *c, long long insurer_id, const review_target *targets, size_t n, review_kind kind,
+                          const char *cvegs, int year, const char *user, review_progress_fn progress,
+                          void *progress_user, review_outcome *out, minca_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->refused = g_array_new(FALSE, TRUE, sizeof(review_refusal));
     if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
         return -1;
-    *n_done = 0;
     if (n == 0)
         return 0;
     if (kind == REVIEW_PICK && (core_str_empty(cvegs) || year < 1900))
         return minca_err_set(err, "a key and a model year are needed");
-    /* Locks go case by case, then row by row, as every review change takes them. */
     char group[96];
-    snprintf(group, sizeof group, "%s:%lld:%lld", user, (long long)g_get_real_time(), row_ids[0]);
-    size_t m = 0;
-    long long *order = store_review_rows_lock_order(c, insurer_id, row_ids, n, &m, err);
-    if (!order)
-        return -1;
-    int rc = store_begin(c, err);
-    for (size_t i = 0; rc == 0 && i < m; i++) {
-        /* A row a colleague decided meanwhile keeps their decision. */
-        store_review_match now;
-        int found = store_review_match_get(c, order[i], false, &now, err);
-        if (found < 0) {
-            rc = -1;
-            break;
-        }
-        bool skip = found == 0 || now.reviewed_by[0] || (kind == REVIEW_ACCEPT && !cvegs && !now.cvegs[0]);
-        if (skip)
-            continue;
-        const char *group_tag = n > 1 ? group : NULL;
-        if (kind == REVIEW_ACCEPT)
-            rc = decide_tx(c, insurer_id, order[i], "accepted", cvegs, year, cvegs == NULL, user, "review.accept",
-                           group_tag, err);
-        else if (kind == REVIEW_PICK)
-            rc = decide_tx(c, insurer_id, order[i], "picked", cvegs, year, false, user, "review.pick", group_tag, err);
-        else
-            rc = decide_tx(c, insurer_id, order[i], "rejected", NULL, 0, false, user, "review.no_match", group_tag, err);
-        if (rc == 0)
-            (*n_done)++;
+    snprintf(group, sizeof group, "%s:%lld:%lld", user, (long long)g_get_real_time(), targets[0].row_id);
+    GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+    GHashTable *catalog = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    long long *ids = g_new(long long, n);
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = targets[i].row_id;
+        g_hash_table_insert(seen, &ids[i], (gpointer)(targets[i].version ? targets[i].version : ""));
     }
-    free(order);
-    if (rc == 0)
-        rc = store_commit(c, err);
+    GArray *rows = NULL, *cases = g_array_new(FALSE, FALSE, sizeof(long long));
+    store_review_decision *d = NULL;
+    char (*keys)[CODIFY_KEY_MAX] = NULL;
+    json_t *befores = json_array();
+    size_t nd = 0;
+    int rc = store_begin(c, err);
+    if (rc < 0)
+        goto done;
+    rc = -1;
+    /* Locks go case by case, then row by row, then the descriptions' keys, as every review
+     * change takes them; the rows are read once all are held. */
+    if (progress)
+        progress(0, n, progress_user);
+    if (!(rows = store_review_lock_rows(c, insurer_id, ids, n, err)))
+        goto done;
+    d = g_new0(store_review_decision, rows->len ? rows->len : 1);
+    keys = g_malloc0(sizeof *keys * (rows->len ? rows->len : 1));
+    for (guint i = 0; i < rows->len; i++) {
+        const store_review_locked *l = &g_array_index(rows, store_review_locked, i);
+        review_refusal refusal;
+        int r = plan_row(c, insurer_id, l, target_version(seen, l->row.id), kind, cvegs, year, catalog, keys[nd],
+                         &d[nd], &refusal, err);
+        if (r < 0)
+            goto done;
+        if (r == REFUSED)
+            g_array_append_val(out->refused, refusal);
+        if (r != DECIDED)
+            continue;
+        json_t *before = state_json(&l->match);
+        json_array_append_new(befores, before);
+        d[nd++].before = before;
+        if (cases->len == 0 || g_array_index(cases, long long, cases->len - 1) != l->row.case_id)
+            g_array_append_val(cases, l->row.case_id);
+    }
+    if (lock_keys(c, insurer_id, d, nd, err) < 0 ||
+        store_review_decide_many(c, insurer_id, user, n > 1 ? group : NULL, d, nd, err) < 0)
+        goto done;
+    if (progress)
+        progress(nd, n, progress_user);
+    /* The case status is counted once per case, after all its rows. */
+    for (guint i = 0; i < cases->len; i++)
+        if (settle_case(c, g_array_index(cases, long long, i), err) < 0)
+            goto done;
+    if (store_commit(c, err) < 0)
+        goto done;
+    out->n_done = (int)nd;
+    rc = 0;
+done:
     if (rc < 0) {
         store_rollback(c);
-        *n_done = 0;
-        return -1;
+        g_array_set_size(out->refused, 0);
     }
-    return 0;
+    store_review_locked_free(rows);
+    g_free(d);
+    g_free(keys);
+    json_decref(befores);
+    g_free(ids);
+    g_array_free(cases, TRUE);
+    g_hash_table_destroy(seen);
+    g_hash_table_destroy(catalog);
+    return rc;
+}
+
+int review_decide_rows(PGconn *c, long long insurer_id, const long long *row_ids, size_t n, review_kind kind,
+                       const char *cvegs, int year, const char *user, int *n_done, minca_err *err)
+{
+    review_target *t = g_new0(review_target, n ? n : 1);
+    for (size_t i = 0; i < n; i++)
+        t[i].row_id = row_ids[i];
+    review_outcome out;
+    int rc = review_decide_targets(c, insurer_id, t, n, kind, cvegs, year, user, NULL, NULL, &out, err);
+    *n_done = out.n_done;
+    review_outcome_clear(&out);
+    g_free(t);
+    return rc;
 }
 
 /* ---- decisions held across a re-run ------------------------------------------------------ */

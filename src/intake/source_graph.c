@@ -813,6 +813,7 @@ static long graph_count(void *state)
 const intake_source_ops intake_source_graph_ops = {
     .kind = "graph",
     .summary = "a Microsoft 365 mail folder (tenant, client_id, client_secret_env|_file, user, folder)",
+    .example = "{kind: graph, insurer: demo, tenant: TENANT_ID, client_id: APP_ID, client_secret_env: GRAPH_SECRET, user: cotiza@example.mx, folder: Inbox}",
     .open = graph_open,
     .next = graph_next,
     .count = graph_count,

@@ -365,6 +365,7 @@ static long imap_count(void *state) { return (long)((imap_state *)state)->uids->
 const intake_source_ops intake_source_imap_ops = {
     .kind = "imap",
     .summary = "an IMAP mailbox (url, user, password_env|password_file, ca_file, after)",
+    .example = "{kind: imap, insurer: demo, url: \"imaps://mail.example.mx/INBOX\", user: cotiza, password_env: COTIZA_IMAP_PW}",
     .open = imap_open,
     .next = imap_next,
     .ack = imap_ack,

@@ -10,6 +10,7 @@ static int maildir_open(const intake_source_args *args, void **state, minca_err 
 const intake_source_ops intake_source_maildir_ops = {
     .kind = "maildir",
     .summary = "a Maildir: cur/ and new/ (path)",
+    .example = "{kind: maildir, insurer: demo, path: /home/cotiza/Maildir}",
     .open = maildir_open,
     .next = intake_files_next,
     .count = intake_files_count,

@@ -42,6 +42,7 @@ static void manual_close(void *state) { free(state); }
 const intake_source_ops intake_source_manual_ops = {
     .kind = "manual",
     .summary = "typed in at the desk (minca mail add, m in the Inbox)",
+    .example = "(not configured: minca mail add, or m in the Inbox)",
     .open = manual_open,
     .next = manual_next,
     .count = manual_count,

@@ -76,7 +76,7 @@ int store_review_lock_row(PGconn *c, long long insurer_id, long long case_id, lo
     store_param_ll(&p, row_id);
     PGresult *r = store_query_p(c, err,
                                 "SELECT v.case_id, v.marca, v.submarca, coalesce(v.year, 0), v.description,"
-                                "       coalesce(k.broker_id, 0)"
+                                "       coalesce(k.broker_id, 0), coalesce(v.inciso, 0)"
                                 "  FROM vehicle_rows v JOIN cases k ON k.id = v.case_id"
                                 " WHERE v.insurer_id = $1::bigint AND v.id = $2::bigint FOR UPDATE OF v",
                                 &p);
@@ -88,6 +88,7 @@ int store_review_lock_row(PGconn *c, long long insurer_id, long long case_id, lo
         row->case_id = store_get_ll(r, 0, 0);
         row_fill(row, r, 1);
         row->broker_id = store_get_ll(r, 0, 5);
+        row->inciso = store_get_int(r, 0, 6);
     }
     PQclear(r);
     return found;
@@ -134,12 +135,14 @@ int store_review_match_get(PGconn *c, long long row_id, bool lock, store_review_
     PGresult *r = store_query_p(c, err,
                                 lock ? "SELECT coalesce(cvegs, ''), coalesce(year, 0), decision, coalesce(confidence::text, ''),"
                                        "       coalesce(reviewed_by, ''), coalesce(reviewed_at::text, ''),"
-                                       "       coalesce(catalog_version_id, 0)"
-                                       "  FROM matches WHERE vehicle_row_id = $1::bigint FOR UPDATE"
+                                       "       coalesce(catalog_version_id, 0), " SQL_MATCH_VERSION("x") ","
+                                       "       coalesce(to_char(reviewed_at, 'HH24:MI'), '')"
+                                       "  FROM matches x WHERE vehicle_row_id = $1::bigint FOR UPDATE"
                                      : "SELECT coalesce(cvegs, ''), coalesce(year, 0), decision, coalesce(confidence::text, ''),"
                                        "       coalesce(reviewed_by, ''), coalesce(reviewed_at::text, ''),"
-                                       "       coalesce(catalog_version_id, 0)"
-                                       "  FROM matches WHERE vehicle_row_id = $1::bigint",
+                                       "       coalesce(catalog_version_id, 0), " SQL_MATCH_VERSION("x") ","
+                                       "       coalesce(to_char(reviewed_at, 'HH24:MI'), '')"
+                                       "  FROM matches x WHERE vehicle_row_id = $1::bigint",
                                 &p);
     if (!r)
         return -1;
@@ -152,6 +155,8 @@ int store_review_match_get(PGconn *c, long long row_id, bool lock, store_review_
         copy_value(out->reviewed_by, sizeof out->reviewed_by, r, 0, 4);
         copy_value(out->reviewed_at, sizeof out->reviewed_at, r, 0, 5);
         out->catalog_version_id = store_get_ll(r, 0, 6);
+        copy_value(out->version, sizeof out->version, r, 0, 7);
+        copy_value(out->reviewed_hm, sizeof out->reviewed_hm, r, 0, 8);
     }
     PQclear(r);
     return found;
@@ -555,7 +560,7 @@ json_t *store_review_undecided_rows(PGconn *c, long long insurer_id, long long r
         store_param_ll(&p, row_id);
         r = store_query_p(c, err,
                           "SELECT v.id, v.case_id, k.cot, coalesce(v.inciso, 0), v.marca, v.submarca, coalesce(v.year, 0),"
-                          "       v.description"
+                          "       v.description, " SQL_MATCH_VERSION("x")
                           "  FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id JOIN cases k ON k.id = v.case_id"
                           " WHERE v.insurer_id = $1::bigint AND v.case_id = $2::bigint AND v.id <> $3::bigint"
                           "   AND x.decision IN ('needs_review', 'no_match') AND x.reviewed_by IS NULL"
@@ -566,7 +571,7 @@ json_t *store_review_undecided_rows(PGconn *c, long long insurer_id, long long r
         store_param_text(&p, norm_key);
         r = store_query_p(c, err,
                           "SELECT v.id, v.case_id, k.cot, coalesce(v.inciso, 0), v.marca, v.submarca, coalesce(v.year, 0),"
-                          "       v.description"
+                          "       v.description, " SQL_MATCH_VERSION("x")
                           "  FROM matches x JOIN vehicle_rows v ON v.id = x.vehicle_row_id JOIN cases k ON k.id = v.case_id"
                           " WHERE x.insurer_id = $1::bigint AND x.norm_key = $3 AND v.case_id <> $2::bigint"
                           "   AND x.decision IN ('needs_review', 'no_match') AND x.reviewed_by IS NULL"
@@ -578,45 +583,251 @@ json_t *store_review_undecided_rows(PGconn *c, long long insurer_id, long long r
         return NULL;
     json_t *out = json_array();
     for (int i = 0; i < PQntuples(r); i++)
-        json_array_append_new(out, json_pack("{s:I, s:I, s:s, s:i, s:s, s:s, s:i, s:s}", "id", (json_int_t)store_get_ll(r, i, 0),
-                                             "case_id", (json_int_t)store_get_ll(r, i, 1), "cot", PQgetvalue(r, i, 2),
+        json_array_append_new(out, json_pack("{s:I, s:I, s:s, s:i, s:s, s:s, s:i, s:s, s:s}", "id",
+                                             (json_int_t)store_get_ll(r, i, 0), "case_id",
+                                             (json_int_t)store_get_ll(r, i, 1), "cot", PQgetvalue(r, i, 2),
                                              "inciso", store_get_int(r, i, 3), "marca", PQgetvalue(r, i, 4),
                                              "submarca", PQgetvalue(r, i, 5), "year", store_get_int(r, i, 6),
-                                             "description", PQgetvalue(r, i, 7)));
+                                             "description", PQgetvalue(r, i, 7), "version", PQgetvalue(r, i, 8)));
     PQclear(r);
     return out;
 }
 
-long long *store_review_rows_lock_order(PGconn *c, long long insurer_id, const long long *ids, size_t n, size_t *m,
-                                        minca_err *err)
+/* ---- many rows in a few statements ----------------------------------------------------- */
+
+static char *id_array_text(const long long *ids, size_t n)
 {
-    *m = 0;
     GString *list = g_string_new("{");
     for (size_t i = 0; i < n; i++)
         g_string_append_printf(list, "%s%lld", i ? "," : "", ids[i]);
     g_string_append_c(list, '}');
+    return g_string_free(list, FALSE);
+}
+
+void store_review_locked_free(GArray *rows)
+{
+    if (!rows)
+        return;
+    for (guint i = 0; i < rows->len; i++)
+        store_review_row_clear(&g_array_index(rows, store_review_locked, i).row);
+    g_array_free(rows, TRUE);
+}
+
+GArray *store_review_lock_rows(PGconn *c, long long insurer_id, const long long *ids, size_t n, minca_err *err)
+{
+    char *list = id_array_text(ids, n);
     store_params p = {0};
     store_param_ll(&p, insurer_id);
-    store_param_text(&p, list->str);
-    PGresult *r = store_query_p(c, err,
-                                "SELECT id FROM vehicle_rows WHERE insurer_id = $1::bigint AND id = ANY($2::bigint[])"
-                                " ORDER BY case_id, id",
-                                &p);
-    g_string_free(list, TRUE);
-    if (!r)
-        return NULL;
-    int rows = PQntuples(r);
-    long long *order = malloc(sizeof *order * (size_t)(rows > 0 ? rows : 1));
-    if (!order) {
+    store_param_text(&p, list);
+    /* The cases first, in id order, as every review change takes them; then the rows and
+     * their matches, read once all are held. */
+    int rc = store_exec_p(c, err,
+                          "SELECT k.id FROM cases k WHERE k.insurer_id = $1::bigint AND k.id IN"
+                          " (SELECT v.case_id FROM vehicle_rows v WHERE v.insurer_id = $1::bigint"
+                          "   AND v.id = ANY($2::bigint[])) ORDER BY k.id FOR NO KEY UPDATE",
+                          &p);
+    PGresult *r = rc < 0 ? NULL
+                         : store_query_p(c, err,
+                                         "SELECT v.id, v.case_id, v.marca, v.submarca, coalesce(v.year, 0), v.description,"
+                                         "       coalesce(k.broker_id, 0), coalesce(v.inciso, 0),"
+                                         "       coalesce(x.cvegs, ''), coalesce(x.year, 0), coalesce(x.decision, ''),"
+                                         "       coalesce(x.confidence::text, ''), coalesce(x.reviewed_by, ''),"
+                                         "       coalesce(x.reviewed_at::text, ''), coalesce(x.catalog_version_id, 0),"
+                                         "       CASE WHEN x.vehicle_row_id IS NULL THEN '' ELSE " SQL_MATCH_VERSION("x") " END,"
+                                         "       coalesce(to_char(x.reviewed_at, 'HH24:MI'), '')"
+                                         "  FROM vehicle_rows v JOIN cases k ON k.id = v.case_id"
+                                         "  LEFT JOIN matches x ON x.vehicle_row_id = v.id"
+                                         " WHERE v.insurer_id = $1::bigint AND v.id = ANY($2::bigint[])"
+                                         " ORDER BY v.case_id, v.id FOR UPDATE OF v",
+                                         &p);
+    /* The matches, locked after their rows (FOR UPDATE OF x cannot lock an outer join's
+     * nullable side). */
+    PGresult *lock = r ? store_query_p(c, err,
+                                       "SELECT 1 FROM matches x WHERE x.vehicle_row_id = ANY($2::bigint[])"
+                                       "   AND x.insurer_id = $1::bigint ORDER BY x.vehicle_row_id FOR UPDATE",
+                                       &p)
+                       : NULL;
+    g_free(list);
+    if (!lock) {
         PQclear(r);
-        minca_err_set(err, "out of memory");
         return NULL;
     }
-    for (int i = 0; i < rows; i++)
-        order[i] = store_get_ll(r, i, 0);
-    *m = (size_t)rows;
+    PQclear(lock);
+    GArray *out = g_array_sized_new(FALSE, TRUE, sizeof(store_review_locked), (guint)PQntuples(r));
+    for (int i = 0; i < PQntuples(r); i++) {
+        store_review_locked l;
+        memset(&l, 0, sizeof l);
+        l.row.id = store_get_ll(r, i, 0);
+        l.row.case_id = store_get_ll(r, i, 1);
+        l.row.marca = strdup(PQgetvalue(r, i, 2));
+        l.row.submarca = strdup(PQgetvalue(r, i, 3));
+        l.row.year = store_get_int(r, i, 4);
+        l.row.description = strdup(PQgetvalue(r, i, 5));
+        l.row.broker_id = store_get_ll(r, i, 6);
+        l.row.inciso = store_get_int(r, i, 7);
+        copy_value(l.match.cvegs, sizeof l.match.cvegs, r, i, 8);
+        l.match.year = store_get_int(r, i, 9);
+        copy_value(l.match.decision, sizeof l.match.decision, r, i, 10);
+        copy_value(l.match.confidence, sizeof l.match.confidence, r, i, 11);
+        copy_value(l.match.reviewed_by, sizeof l.match.reviewed_by, r, i, 12);
+        copy_value(l.match.reviewed_at, sizeof l.match.reviewed_at, r, i, 13);
+        l.match.catalog_version_id = store_get_ll(r, i, 14);
+        copy_value(l.match.version, sizeof l.match.version, r, i, 15);
+        copy_value(l.match.reviewed_hm, sizeof l.match.reviewed_hm, r, i, 16);
+        g_array_append_val(out, l);
+    }
     PQclear(r);
-    return order;
+    return out;
+}
+
+/* The decisions as one JSON document for jsonb_to_recordset: ord keeps their order. */
+static char *decisions_json(const store_review_decision *d, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_pack("{s:I, s:I, s:s, s:s?, s:i, s:s, s:I, s:I}", "ord", (json_int_t)i, "row_id",
+                              (json_int_t)d[i].row_id, "norm_key", d[i].norm_key, "cvegs", d[i].cvegs, "year",
+                              d[i].cvegs ? d[i].year : 0, "decision", d[i].decision, "catver",
+                              (json_int_t)d[i].catalog_version_id, "broker_id", (json_int_t)d[i].broker_id);
+        if (!d[i].cvegs)
+            json_object_set_new(o, "year", json_null());
+        json_array_append_new(a, o);
+    }
+    char *text = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return text;
+}
+
+int store_review_decide_many(PGconn *c, long long insurer_id, const char *user, const char *group,
+                             const store_review_decision *d, size_t n, minca_err *err)
+{
+    if (n == 0)
+        return 0;
+    int rc = -1;
+    char *doc = decisions_json(d, n);
+    PGresult *r = NULL;
+    GHashTable *by_row = g_hash_table_new(g_int64_hash, g_int64_equal);    /* row -> its correction id */
+    GHashTable *in_force = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_decref);
+    json_t *audit = json_array();
+    long long *corr = g_new0(long long, n);
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_text(&p, doc);
+    store_param_text(&p, user);
+    /* The matches, as store_review_match_decide writes one. */
+    if (store_exec_p(c, err,
+                     "UPDATE matches x SET cvegs = d.cvegs, year = d.year, decision = d.decision, reviewed_by = $3,"
+                     "       reviewed_at = now(), updated_at = now(),"
+                     "       catalog_version_id = coalesce(nullif(d.catver, 0), x.catalog_version_id),"
+                     "       confidence = CASE WHEN d.cvegs IS NULL OR d.decision = 'accepted'"
+                     "         OR (d.cvegs = x.cvegs AND d.year = x.year) THEN x.confidence END"
+                     "  FROM jsonb_to_recordset($2::jsonb) AS d(row_id bigint, cvegs text, year int, decision text,"
+                     "       catver bigint)"
+                     " WHERE x.vehicle_row_id = d.row_id AND x.insurer_id = $1::bigint",
+                     &p) < 0)
+        goto done;
+    /* The corrections in force for the descriptions go, and one correction a row comes, in the
+     * rows' order (ids follow it). */
+    r = store_query_p(c, err,
+                      "WITH d AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS d(ord int, row_id bigint, norm_key text,"
+                      "                 cvegs text, year int, broker_id bigint)),"
+                      " old AS (UPDATE corrections SET revoked_by = $3, revoked_at = now()"
+                      "          WHERE insurer_id = $1::bigint AND revoked_at IS NULL"
+                      "            AND norm_key IN (SELECT norm_key FROM d) RETURNING id, norm_key),"
+                      /* one in force per description: the last row's; the others are written
+                       * revoked, as the row after each revoked it */
+                      " new AS (INSERT INTO corrections (insurer_id, norm_key, cvegs, year, source_vehicle_row_id,"
+                      "          created_by, broker_id, revoked_by, revoked_at)"
+                      "         SELECT $1::bigint, d.norm_key, d.cvegs, d.year, d.row_id, $3,"
+                      "                CASE WHEN coalesce((i.settings->>'corrections_per_broker')::boolean, false)"
+                      "                     THEN nullif(d.broker_id, 0) END,"
+                      "                CASE WHEN NOT d.last THEN $3 END, CASE WHEN NOT d.last THEN now() END"
+                      "           FROM (SELECT d.*, d.ord = max(d.ord) OVER (PARTITION BY d.norm_key) AS last FROM d) d"
+                      "           JOIN insurers i ON i.id = $1::bigint ORDER BY d.ord"
+                      "         RETURNING id, source_vehicle_row_id)"
+                      " SELECT 'old', id, norm_key FROM old UNION ALL SELECT 'new', id, source_vehicle_row_id::text FROM new"
+                      " ORDER BY 1, 2",
+                      &p);
+    if (!r)
+        goto done;
+    for (int i = 0; i < PQntuples(r); i++) {
+        long long id = store_get_ll(r, i, 1);
+        if (strcmp(PQgetvalue(r, i, 0), "old") == 0) {
+            const char *key = PQgetvalue(r, i, 2);
+            json_t *ids = g_hash_table_lookup(in_force, key);
+            if (!ids)
+                g_hash_table_insert(in_force, g_strdup(key), ids = json_array());
+            json_array_append_new(ids, json_integer(id));
+        } else {
+            long long *row = g_new(long long, 2);
+            row[0] = g_ascii_strtoll(PQgetvalue(r, i, 2), NULL, 10);
+            row[1] = id;
+            g_hash_table_insert(by_row, row, row);
+        }
+    }
+    /* Row by row, as single decisions would: the first row of a description replaces the
+     * corrections found in force for it, each later row the one of the row before it; all
+     * but the last of a description are revoked. */
+    GHashTable *last = g_hash_table_new(g_str_hash, g_str_equal);   /* norm_key -> index + 1 */
+    for (size_t i = 0; i < n; i++) {
+        long long *hit = g_hash_table_lookup(by_row, &d[i].row_id);
+        if (!hit) {
+            g_hash_table_destroy(last);
+            minca_err_set(err, "no correction was written for vehicle row %lld", d[i].row_id);
+            goto done;
+        }
+        corr[i] = hit[1];
+        size_t before = GPOINTER_TO_SIZE(g_hash_table_lookup(last, d[i].norm_key));
+        json_t *replaced;
+        if (before) {
+            replaced = json_array();
+            json_array_append_new(replaced, json_integer(corr[before - 1]));
+        } else {
+            json_t *found = g_hash_table_lookup(in_force, d[i].norm_key);
+            replaced = found ? json_deep_copy(found) : json_array();
+        }
+        g_hash_table_insert(last, (gpointer)d[i].norm_key, GSIZE_TO_POINTER(i + 1));
+        json_t *details = json_pack("{s:I, s:I, s:O, s:{s:s?, s:i, s:s}, s:I, s:o}", "case_id",
+                                    (json_int_t)d[i].case_id, "vehicle_row_id", (json_int_t)d[i].row_id, "before",
+                                    d[i].before, "after", "cvegs", d[i].cvegs, "year", d[i].cvegs ? d[i].year : 0,
+                                    "decision", d[i].decision, "correction_id", (json_int_t)corr[i],
+                                    "replaced_corrections", replaced);
+        if (group)
+            json_object_set_new(details, "group", json_string(group));
+        char rid[32];
+        snprintf(rid, sizeof rid, "%lld", d[i].row_id);
+        json_array_append_new(audit, json_pack("{s:s, s:s, s:o}", "action", d[i].action, "entity_id", rid, "details",
+                                               details));
+    }
+    g_hash_table_destroy(last);
+    PQclear(r);
+    r = NULL;
+    char *audit_text = json_dumps(audit, JSON_COMPACT);
+    store_params a = {0};
+    store_param_ll(&a, insurer_id);
+    store_param_text(&a, user);
+    store_param_text(&a, audit_text);
+    store_param_text(&a, store_audit_os_login());
+    rc = store_exec_p(c, err,
+                          "INSERT INTO audit_log (insurer_id, actor, action, entity, entity_id, details, os_login)"
+                          " SELECT $1::bigint, $2, e.value->>'action', 'vehicle_row', e.value->>'entity_id',"
+                          "        e.value->'details', $4"
+                          "   FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(value, ord) ORDER BY e.ord",
+                          &a);
+    free(audit_text);
+done:
+    PQclear(r);
+    free(doc);
+    g_free(corr);
+    json_decref(audit);
+    g_hash_table_destroy(in_force);
+    GHashTableIter it;
+    gpointer k;
+    g_hash_table_iter_init(&it, by_row);
+    while (g_hash_table_iter_next(&it, &k, NULL))
+        g_free(k);
+    g_hash_table_destroy(by_row);
+    return rc;
 }
 
 /* ---- decisions held across a re-run -------------------------------------------------------- */

@@ -13,4 +13,11 @@ bool store_get_bool(const PGresult *r, int row, int col);
 /* A malloc'd copy (caller frees), or NULL for SQL NULL. Aborts when memory is exhausted. */
 char *store_get_dup(const PGresult *r, int row, int col);
 
+/* A match's version as the desk shows it and a decision names it: its decision, key and the
+ * time a person last decided it, to the microsecond (X is the matches alias). One definition for
+ * every statement that reads a row for the desk and for the decision that checks it. */
+#define SQL_MATCH_VERSION(X)                                                                               \
+    "(coalesce(" X ".decision, '') || '|' || coalesce(" X ".cvegs, '') || '|' || coalesce(" X ".year, 0)"   \
+    " || '|' || coalesce((extract(epoch FROM " X ".reviewed_at) * 1000000)::bigint::text, ''))"
+
 #endif

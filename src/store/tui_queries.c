@@ -1,6 +1,7 @@
 /* Read queries for the terminal desk (see minca/store_tui.h). */
 #include "minca/store_tui.h"
 #include "minca/vehicle.h"
+#include "store_internal.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -160,6 +161,7 @@ json_t *store_tui_case_rows(PGconn *c, long long insurer_id, long long case_id, 
         "       v.vin, v.plates, v.use, v.coverage, v.insured_amount, v.issues,"
         "       x.cvegs, x.year AS match_year, x.confidence, x.decision, x.note, x.reviewed_by,"
         "       to_char(x.reviewed_at, 'YYYY-MM-DD HH24:MI') AS reviewed_at,"
+        "       " SQL_MATCH_VERSION("x") " AS version,"
         "       ce.marca AS key_marca, ce.submarca AS key_submarca, ce.descveh AS key_description,"
         /* What the review desk says about an open row: the top candidate's evidence, and the
          * version the key is told apart from (the runner-up, or the top one when the runner-up
@@ -188,7 +190,8 @@ json_t *store_tui_row_candidates(PGconn *c, long long insurer_id, long long row_
     json_t *rows = store_query_json_p(
         c, err,
         "SELECT v.id, v.inciso, v.marca, v.submarca, v.year, v.description, x.cvegs, x.year AS match_year,"
-        "       x.decision, x.confidence, x.reviewed_by, coalesce(x.candidates, '[]'::jsonb) AS candidates, x.model_note"
+        "       x.decision, x.confidence, x.reviewed_by, coalesce(x.candidates, '[]'::jsonb) AS candidates, x.model_note,"
+        "       " SQL_MATCH_VERSION("x") " AS version"
         "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
         " WHERE v.insurer_id = $1::bigint AND v.id = $2::bigint",
         &p);

@@ -522,6 +522,20 @@ static void draw_status(tui_app *app)
     wnoutrefresh(w);
 }
 
+void tui_app_progress(tui_app *app, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(app->message, sizeof app->message, fmt, ap);
+    va_end(ap);
+    app->message_level = TUI_EL_NORMAL;
+    app->dirty |= DIRTY_STATUS;
+    if (app->too_small || !app->status)
+        return;
+    draw_status(app);
+    doupdate();
+}
+
 static void draw_too_small(tui_app *app)
 {
     WINDOW *w = app->status;

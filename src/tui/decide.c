@@ -152,32 +152,76 @@ static const char *kind_done(review_kind kind)
     return kind == REVIEW_ACCEPT ? "key accepted" : kind == REVIEW_PICK ? "key picked" : "marked no match";
 }
 
-static void append_ids(GArray *ids, json_t *rows)
+static void append_targets(GArray *t, json_t *rows)
 {
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r) {
-        long long id = tui_json_int(r, "id");
-        g_array_append_val(ids, id);
+        review_target one = {.row_id = tui_json_int(r, "id"), .version = tui_row_version(r)};
+        g_array_append_val(t, one);
     }
+}
+
+const char *tui_row_version(json_t *row)
+{
+    return tui_json_str(row, "version");
+}
+
+static void show_progress(size_t done, size_t total, void *user)
+{
+    tui_app_progress(user, "deciding… %zu of %zu rows", done, total);
+}
+
+int tui_decide_targets(tui_view *v, const review_target *t, size_t n, review_kind kind, const char *cvegs, int year,
+                       int *n_done, long long *first_refused)
+{
+    PGconn *db = tui_app_db(v->app);
+    long long ins = db ? tui_app_insurer_id(v->app) : 0;
+    *n_done = 0;
+    if (first_refused)
+        *first_refused = 0;
+    if (!db || !ins)
+        return -1;
+    minca_err err = {0};
+    review_outcome out;
+    if (review_decide_targets(db, ins, t, n, kind, cvegs, year, tui_app_user(v->app), show_progress, v->app, &out,
+                              &err) < 0) {
+        review_outcome_clear(&out);
+        tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
+        return -1;
+    }
+    *n_done = out.n_done;
+    tui_app_changed(v->app);
+    if (out.refused->len) {
+        /* The rows shown with a state that is gone are left as they are now, and shown again. */
+        review_refusal *first = &g_array_index(out.refused, review_refusal, 0);
+        char *why = review_refusal_text(first);
+        char more[64] = "";
+        if (out.refused->len > 1)
+            snprintf(more, sizeof more, " and %u more row%s", out.refused->len - 1, out.refused->len == 2 ? "" : "s");
+        if (out.n_done)
+            tui_app_message(v->app, TUI_EL_WARN, "%d decided; left as they are: %s%s", out.n_done, why, more);
+        else
+            tui_app_message(v->app, TUI_EL_WARN, "nothing decided: %s%s", why, more);
+        if (first_refused)
+            *first_refused = first->row_id;
+        g_free(why);
+        review_outcome_clear(&out);
+        return 1;
+    }
+    review_outcome_clear(&out);
+    return 0;
 }
 
 int tui_decide_ids(tui_view *v, const long long *ids, size_t n, review_kind kind, const char *cvegs, int year,
                    int *n_done)
 {
-    PGconn *db = tui_app_db(v->app);
-    long long ins = db ? tui_app_insurer_id(v->app) : 0;
-    *n_done = 0;
-    if (!db || !ins)
-        return -1;
-    minca_err err = {0};
-    if (review_decide_rows(db, ins, ids, n, kind, cvegs, year,
-                           tui_app_user(v->app), n_done, &err) < 0) {
-        tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
-        return -1;
-    }
-    tui_app_changed(v->app);
-    return 0;
+    review_target *t = g_new0(review_target, n ? n : 1);
+    for (size_t i = 0; i < n; i++)
+        t[i].row_id = ids[i];
+    int rc = tui_decide_targets(v, t, n, kind, cvegs, year, n_done, NULL);
+    g_free(t);
+    return rc;
 }
 
 static void decide_answer(tui_view *v, tui_key key, void *user)
@@ -197,16 +241,17 @@ static void decide_answer(tui_view *v, tui_key key, void *user)
         pending_clear();
         return;
     }
-    GArray *ids = g_array_new(FALSE, FALSE, sizeof(long long));
-    long long first = tui_json_int(pending.row, "id");
-    g_array_append_val(ids, first);
+    GArray *t = g_array_new(FALSE, FALSE, sizeof(review_target));
+    review_target first = {.row_id = tui_json_int(pending.row, "id"), .version = tui_row_version(pending.row)};
+    g_array_append_val(t, first);
     if (all || wider)
-        append_ids(ids, pending.same_case);
+        append_targets(t, pending.same_case);
     if (wider)
-        append_ids(ids, pending.other_cases);
+        append_targets(t, pending.other_cases);
     int n = 0;
     const char *cvegs = pending.cvegs[0] ? pending.cvegs : NULL;
-    if (tui_decide_ids(v, (const long long *)(void *)ids->data, ids->len, pending.kind, cvegs, pending.year, &n) == 0) {
+    if (tui_decide_targets(v, (const review_target *)(void *)t->data, t->len, pending.kind, cvegs, pending.year, &n,
+                           NULL) == 0) {
         char what[96], others[48] = "";
         if (pending.kind == REVIEW_PICK)
             snprintf(what, sizeof what, "picked %s %d%s", pending.cvegs, pending.year, pending.origin);
@@ -218,7 +263,7 @@ static void decide_answer(tui_view *v, tui_key key, void *user)
         if (pending.close_after)
             tui_app_close(v->app, v);
     }
-    g_array_free(ids, TRUE);
+    g_array_free(t, TRUE);
     pending_clear();
 }
 

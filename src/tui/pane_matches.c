@@ -6,6 +6,7 @@
  * with the acting user, turned into corrections): accept, pick from the candidates or from a
  * catalog search (pushed views), no match, undo, note, mark ready, export. The tab follows
  * the case selected in Cases; Enter in Cases pushes a copy fixed on one case. */
+#include "minca/config.h"
 #include "minca/export_case.h"
 #include "minca/profile.h"
 #include "minca/profile_store.h"
@@ -14,6 +15,7 @@
 #include "minca/tui.h"
 
 #include <glib.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,7 @@ typedef struct matches {
     int n_held;        /* decisions a re-run held that came back on no row */
     GHashTable *tagged; /* row ids (gint64 keys, owned) tagged with `t` */
     bool tag_prefix;   /* `;`: the next decision applies to the tagged rows */
+    long long select_row; /* a row to select once the case is loaded (opened on a row), 0: none */
     WINDOW *win;       /* where the footer was last drawn, for a move to redraw it alone */
     int foot_y, foot_w;
 } matches;
@@ -105,6 +108,11 @@ static bool is_tagged(matches *m, long long id)
 {
     gint64 k = id;
     return g_hash_table_contains(m->tagged, &k);
+}
+
+static bool is_row(json_t *data, void *user)
+{
+    return tui_json_int(data, "id") == *(long long *)user;
 }
 
 static void add_row(tui_view *v, json_t *r, size_t i)
@@ -218,6 +226,10 @@ static void matches_refresh(tui_view *v)
     m->n_held = held ? (int)json_array_size(held) : 0;
     json_decref(held);
     tui_table_done(v->table);
+    if (m->select_row) {
+        tui_table_select_next(v->table, is_row, &m->select_row);
+        m->select_row = 0;
+    }
     tui_table_set_empty(v->table, json_is_true(json_object_get(m->head, "needs_profile"))
                                       ? "No vehicle rows: this broker's sheet needs a profile before it can be read.\n"
                                         "Press {wizard} to open the profile wizard."
@@ -598,44 +610,101 @@ static tui_view *case_info(tui_view *v)
 
 /* ---- several rows at once -------------------------------------------------------------------- */
 
+/* The rows a several-row question is about, each with the version shown (copied: the pane
+ * may reload while the question waits). */
 static struct {
     review_kind kind;
-    GArray *ids;
+    GArray *ids;   /* review_target, versions g_strdup'd */
+    json_t *rows;  /* the rows themselves, for the list on request (a new array) */
 } batch;
+
+static void batch_free(GArray *t)
+{
+    if (!t)
+        return;
+    for (guint i = 0; i < t->len; i++)
+        g_free((char *)g_array_index(t, review_target, i).version);
+    g_array_free(t, TRUE);
+}
+
+static GArray *targets_new(void) { return g_array_new(FALSE, FALSE, sizeof(review_target)); }
+
+static void targets_add(GArray *t, json_t *row)
+{
+    review_target one = {.row_id = tui_json_int(row, "id"), .version = g_strdup(tui_row_version(row))};
+    g_array_append_val(t, one);
+    if (!batch.rows)
+        batch.rows = json_array();
+    json_array_append(batch.rows, row);
+}
+
+static void batch_clear(void)
+{
+    batch_free(batch.ids);
+    batch.ids = NULL;
+    json_decref(batch.rows);
+    batch.rows = NULL;
+}
+
+/* The rows a question is about, one a line: inciso, key, confidence, description. */
+static void batch_list(tui_view *v)
+{
+    GString *out = g_string_new(NULL);
+    g_string_append_printf(out, "%zu rows %s:\n\n  Inc  Key       Year  Conf%%  Description\n", json_array_size(batch.rows),
+                           batch.kind == REVIEW_ACCEPT ? "to accept with their proposed keys" : "to mark no match");
+    size_t i;
+    json_t *r;
+    json_array_foreach(batch.rows, i, r) {
+        char conf[16];
+        tui_conf_text(json_object_get(r, "confidence"), conf, sizeof conf);
+        g_string_append_printf(out, "%5lld  %-8s  %4lld  %5s  %s %s %s\n", tui_json_int(r, "inciso"),
+                               tui_json_str(r, "cvegs"), tui_json_int(r, "match_year"), conf, tui_json_str(r, "marca"),
+                               tui_json_str(r, "submarca"), tui_json_str(r, "description"));
+    }
+    tui_app_push(v->app, tui_pager_new(v->app, "Rows the decision would take", out->str));
+    g_string_free(out, TRUE);
+}
 
 static void batch_answer(tui_view *v, tui_key key, void *user)
 {
     (void)user;
+    if (batch.ids && (key == 'l' || key == 'L')) {
+        batch_list(v);
+        tui_app_message(v->app, TUI_EL_NORMAL, "nothing decided yet: the list of the %u rows (ask again to decide)",
+                        batch.ids->len);
+        batch_clear();
+        return;
+    }
     if (batch.ids && (key == 'y' || key == 'Y' || key == '\n' || key == '\r')) {
         int n = 0;
-        if (tui_decide_ids(v, (const long long *)(void *)batch.ids->data, batch.ids->len, batch.kind, NULL, 0, &n) == 0) {
+        int rc = tui_decide_targets(v, (const review_target *)(void *)batch.ids->data, batch.ids->len, batch.kind,
+                                    NULL, 0, &n, NULL);
+        if (rc >= 0) {
             matches *m = v->priv;
-            tui_app_message(v->app, TUI_EL_OK, "%d row%s %s", n, n == 1 ? "" : "s",
-                            batch.kind == REVIEW_ACCEPT ? "accepted with their proposed keys" : "marked no match");
+            if (rc == 0) /* else the rows left as they are were reported */
+                tui_app_message(v->app, TUI_EL_OK, "%d row%s %s", n, n == 1 ? "" : "s",
+                                batch.kind == REVIEW_ACCEPT ? "accepted with their proposed keys" : "marked no match");
             g_hash_table_remove_all(m->tagged);
         }
     } else {
         tui_app_message(v->app, TUI_EL_NORMAL, "nothing decided");
     }
-    if (batch.ids)
-        g_array_free(batch.ids, TRUE);
-    batch.ids = NULL;
+    batch_clear();
 }
 
+/* Asks about the rows of ids (and batch.rows, which targets_add filled). */
 static void batch_ask(tui_view *v, review_kind kind, GArray *ids, const char *what)
 {
-    if (batch.ids)
-        g_array_free(batch.ids, TRUE);
+    batch_free(batch.ids);
     batch.kind = kind;
     batch.ids = ids;
     if (!ids->len) {
-        tui_app_message(v->app, TUI_EL_NORMAL, "no row fits: %s", what);
-        g_array_free(ids, TRUE);
-        batch.ids = NULL;
+        tui_app_message(v->app, TUI_EL_NORMAL, "no row fits: %s; nothing decided", what);
+        batch_clear();
         return;
     }
     char q[300];
-    snprintf(q, sizeof q, "%s %u row%s (%s)? y ", kind == REVIEW_ACCEPT ? "accept" : "no match for", ids->len,
+    snprintf(q, sizeof q, "%s %u row%s (%s)? y l:list ", kind == REVIEW_ACCEPT ? "accept" : "no match for", ids->len,
              ids->len == 1 ? "" : "s", what);
     tui_app_confirm(v->app, v, q, batch_answer, NULL);
 }
@@ -644,15 +713,48 @@ static void decide_tagged(tui_view *v, review_kind kind)
 {
     matches *m = v->priv;
     m->tag_prefix = false;
-    GArray *ids = g_array_new(FALSE, FALSE, sizeof(long long));
+    batch_clear();
+    GArray *ids = targets_new();
     size_t i;
     json_t *r;
     json_array_foreach(m->rows, i, r) {
         long long id = tui_json_int(r, "id");
         if (is_tagged(m, id) && (kind != REVIEW_ACCEPT || *tui_json_str(r, "cvegs")))
-            g_array_append_val(ids, id);
+            targets_add(ids, r);
     }
     batch_ask(v, kind, ids, "the tagged rows");
+}
+
+/* A shown row to review whose proposal has a confidence of at least pct percent. */
+static bool acceptable_at(json_t *r, double pct)
+{
+    json_t *c = json_object_get(r, "confidence");
+    return strcmp(tui_json_str(r, "decision"), "needs_review") == 0 && !*tui_json_str(r, "reviewed_by") &&
+           *tui_json_str(r, "cvegs") && json_is_number(c) && json_number_value(c) * 100.0 >= pct - 1e-9;
+}
+
+/* A: the level proposed is the one at which the codifier's proposals are right at least
+ * review.accept_share of the time. The confidence is calibrated on text the model was not
+ * fitted on (data/codify/calibration.txt): a row's confidence is the share of proposals right
+ * at its score, so every row at or above the share is right at least that often. The count of
+ * rows it would take is shown before any question. */
+static void accept_above_asked(tui_view *v, const char *text, void *user);
+
+static void accept_above_propose(tui_view *v)
+{
+    double share = config_get()->review_accept_share;
+    double pct = floor(share * 1000.0 + 1e-6) / 10.0;
+    int n = 0, open = 0;
+    json_t *r;
+    for (int i = 0; (r = tui_table_visible_data(v->table, i)); i++) {
+        n += acceptable_at(r, pct);
+        open += strcmp(tui_json_str(r, "decision"), "needs_review") == 0 && !*tui_json_str(r, "reviewed_by");
+    }
+    char label[200], initial[16];
+    snprintf(label, sizeof label, "%d of %d shown rows to review at >= %g%% (right >= %g%% there); accept from (%%): ",
+             n, open, pct, pct);
+    snprintf(initial, sizeof initial, "%g", pct);
+    tui_app_prompt(v->app, v, label, initial, accept_above_asked, NULL);
 }
 
 static void accept_above_asked(tui_view *v, const char *text, void *user)
@@ -664,16 +766,12 @@ static void accept_above_asked(tui_view *v, const char *text, void *user)
         tui_app_message(v->app, TUI_EL_ERROR, "'%s' is not a percentage", text);
         return;
     }
-    GArray *ids = g_array_new(FALSE, FALSE, sizeof(long long));
+    batch_clear();
+    GArray *ids = targets_new();
     json_t *r;
-    for (int i = 0; (r = tui_table_visible_data(v->table, i)); i++) {
-        json_t *c = json_object_get(r, "confidence");
-        if (strcmp(tui_json_str(r, "decision"), "needs_review") == 0 && !*tui_json_str(r, "reviewed_by") &&
-            *tui_json_str(r, "cvegs") && json_is_number(c) && json_number_value(c) * 100.0 >= pct - 1e-9) {
-            long long id = tui_json_int(r, "id");
-            g_array_append_val(ids, id);
-        }
-    }
+    for (int i = 0; (r = tui_table_visible_data(v->table, i)); i++)
+        if (acceptable_at(r, pct))
+            targets_add(ids, r);
     char what[96];
     snprintf(what, sizeof what, "to review, confidence ≥ %g%%", pct);
     batch_ask(v, REVIEW_ACCEPT, ids, what);
@@ -715,6 +813,10 @@ static bool matches_key(tui_view *v, tui_action act, tui_key key)
     switch (act) {
     case TUI_ACT_NEXT_REVIEW:
         if (!tui_table_select_next(v->table, needs_review, NULL))
+            tui_app_message(v->app, TUI_EL_OK, "no row of this case needs review");
+        return true;
+    case TUI_ACT_PREV_REVIEW:
+        if (!tui_table_select_prev(v->table, needs_review, NULL))
             tui_app_message(v->app, TUI_EL_OK, "no row of this case needs review");
         return true;
     case TUI_ACT_ACCEPT:
@@ -763,8 +865,7 @@ static bool matches_key(tui_view *v, tui_action act, tui_key key)
         return true;
     case TUI_ACT_ACCEPT_ABOVE:
         if (case_id(v))
-            tui_app_prompt(v->app, v, "accept the shown rows to review with confidence (%) at least: ", "90",
-                           accept_above_asked, NULL);
+            accept_above_propose(v);
         return true;
     case TUI_ACT_DISCARD_HELD: {
         if (!case_id(v))
@@ -944,5 +1045,13 @@ tui_view *tui_matches_new(tui_app *app, const char *cot)
         return NULL;
     matches *m = v->priv;
     m->fixed_cot = strdup(cot);
+    return v;
+}
+
+tui_view *tui_matches_new_at(tui_app *app, const char *cot, long long row_id)
+{
+    tui_view *v = tui_matches_new(app, cot);
+    if (v)
+        ((matches *)v->priv)->select_row = row_id;
     return v;
 }

@@ -219,7 +219,8 @@ static bool queue_key(tui_view *v, tui_action act, tui_key key)
         return true;
     case TUI_ACT_CASE_INFO:
         if (l)
-            tui_app_push(v->app, tui_matches_new(v->app, tui_json_str(l, "sample_cot")));
+            tui_app_push(v->app, tui_matches_new_at(v->app, tui_json_str(l, "sample_cot"),
+                                                    tui_json_int(l, "sample_row_id")));
         return true;
     default:
         return false;

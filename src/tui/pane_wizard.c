@@ -371,6 +371,24 @@ static bool value_fits(profile_field f, const char *text)
 static char *check_columns(wizard *w)
 {
     GString *bad = g_string_new(NULL);
+    /* One column a field: a second one would overwrite the first row by row (a PLACAS column
+     * taken for the use puts plates into USO and leaves PLACA empty). Only the description
+     * joins the columns given to it. */
+    for (int f = 0; f < PF_IGNORE; f++) {
+        if (f == PF_DESCRIPTION)
+            continue;
+        GString *names = g_string_new(NULL);
+        int n = 0;
+        for (int i = 0; i < w->ncols; i++)
+            if ((int)w->cols[i].field == f && usable_header(w, i)) {
+                g_string_append_printf(names, "%s'%s'", n ? " and " : "", w->cols[i].header);
+                n++;
+            }
+        if (n > 1)
+            g_string_append_printf(bad, "%s%s both mapped to %s (one column a field)", bad->len ? "; " : "",
+                                   names->str, field_label((profile_field)f));
+        g_string_free(names, TRUE);
+    }
     for (int i = 0; i < w->ncols; i++) {
         wiz_col *c = &w->cols[i];
         if (c->field == PF_NONE || c->field == PF_IGNORE || !c->samples)
@@ -535,7 +553,7 @@ static void wiz_draw(tui_view *v, WINDOW *win, int h, int w)
         info_elem = TUI_EL_ERROR;
         hint = strdup(" {step-prev} goes back to the mapping · Enter shows the YAML");
     } else if (z->bad_columns) {
-        info = core_strdup_printf(" column values do not fit: %s", z->bad_columns);
+        info = core_strdup_printf(" the mapping does not fit: %s", z->bad_columns);
         info_elem = TUI_EL_ERROR;
         hint = strdup(" {step-prev} goes back to the mapping (the column's field) · Enter shows the YAML");
     } else {
@@ -642,7 +660,7 @@ static void save(tui_view *v)
         return;
     }
     if (w->bad_columns) {
-        tui_app_message(v->app, TUI_EL_ERROR, "not saved: column values do not fit: %s", w->bad_columns);
+        tui_app_message(v->app, TUI_EL_ERROR, "not saved: the mapping does not fit: %s", w->bad_columns);
         return;
     }
     PGconn *db = tui_app_db(v->app);

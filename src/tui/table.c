@@ -251,6 +251,18 @@ bool tui_table_select_next(tui_table *t, bool (*match)(json_t *data, void *user)
     return false;
 }
 
+bool tui_table_select_prev(tui_table *t, bool (*match)(json_t *data, void *user), void *user)
+{
+    for (int step = 1; step <= t->nvisible; step++) {
+        int vi = ((t->sel - step) % t->nvisible + t->nvisible) % t->nvisible;
+        if (match(t->rows[t->visible[vi]].data, user)) {
+            t->sel = vi;
+            return true;
+        }
+    }
+    return false;
+}
+
 void tui_table_done(tui_table *t)
 {
     if (t->sort_col >= 0)

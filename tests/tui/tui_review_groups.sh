@@ -108,6 +108,21 @@ for ((i = 0; i < 10; i++)); do
 done
 expect "the Queue keeps only the small case's lines" g "10 rows to review in 10 descriptions"
 check_eq "in 20 keys for 10 descriptions" 20 "$presses"
+# i opens the line's case on the line's row, not on inciso 1 (the second line: each line of the
+# small case is one row, and the first row to review is on another line)
+keys g g
+sleep 0.2
+keys g j
+sleep 0.2
+keys g i
+expect "i opens the line's case" g "Matches [0-9]+/20"
+pos=$(position g Matches)
+check_eq "on a row of the line: a row to review" "needs_review" \
+  "$(psql_q "SELECT x.decision FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id JOIN cases k ON k.id = v.case_id
+             WHERE k.cot = '$C3' AND v.inciso = ${pos:-0} AND x.reviewed_by IS NULL")"
+check_no_match "not the first row, where i used to open every case" "^1$" "${pos:-1}"
+keys g q
+expect "q goes back to the Queue" g "10 rows to review in 10 descriptions"
 check_eq "no row of the second case is open" 0 "$(open_rows "$C2")"
 check_eq "still one audit entry per decided row" "100 1" \
   "$(psql_q "SELECT count(*) || ' ' || max(n) FROM (SELECT a.entity_id, count(*) AS n FROM audit_log a
@@ -176,11 +191,11 @@ pct=$(psql_q "SELECT floor(min(x.confidence) * 100)::int FROM matches x JOIN veh
 want=$(psql_q "SELECT count(*) FROM matches x JOIN vehicle_rows v ON v.id = x.vehicle_row_id JOIN cases k ON k.id = v.case_id
                WHERE k.cot = '$C3' AND x.decision = 'needs_review' AND x.reviewed_by IS NULL AND x.confidence * 100 >= $pct")
 keys g A
-expect "A asks for the confidence" g "confidence \(%\) at least: 90"
+expect "A proposes the level where the codifier is right 99% of the time" g "accept from \(%\): 99"
 keys g C-u
 keys g -l "$pct"
 keys g Enter
-expect "and shows how many rows it would accept before it runs" g "accept $want rows \(to review, confidence ≥ $pct%\)\? y"
+expect "and shows how many rows it would accept before it runs" g "accept $want rows \(to review, confidence ≥ $pct%\)\? y l:list"
 keys g y
 expect "y accepts them" g "$want rows accepted with their proposed keys"
 check_eq "none of them is left" 0 "$(open_rows "$C3" | sed 's/^0$/0/')"
