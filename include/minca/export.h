@@ -84,6 +84,8 @@ typedef struct export_case {
     char *catalog_version;   /* label of the catalog the keys come from */
     char *exported_by;       /* acting user; NULL = core_login_name() */
     time_t exported_at;      /* 0 = now */
+    char *timezone;          /* the insurer's clock (IANA name) on which the quote is dated;
+                              * NULL or "" = EXPORT_DEFAULT_TIMEZONE */
 
     export_row *rows;        /* owned; grow with export_case_add_row */
     int n_rows;
@@ -101,9 +103,26 @@ void export_case_clear(export_case *c);
  * reviewer, or when a reviewer decided that no catalog key fits ("no match" by a person is a
  * decision: the row is exported and listed on Incidencias, it does not block the export). */
 bool export_row_decided(const export_row *row);
-/* The quote requirements the case lacks, as Spanish labels ("cobertura", "vigencia",
- * "forma de pago"); fills up to max entries of out with static strings, returns how many. */
+/* The quote requirements the case lacks, as Spanish labels ("nombre del cliente", "RFC",
+ * "cobertura", "vigencia", "forma de pago"); fills up to max entries of out with static
+ * strings, returns how many. EXPORT_MAX_MISSING entries always suffice. */
+#define EXPORT_MAX_MISSING 8
 int export_case_missing(const export_case *c, const char **out, int max);
+/* The sentence Incidencias gives a missing requirement (static storage), e.g. for "RFC":
+ * "La solicitud no indica el RFC del cliente; ...". */
+const char *export_missing_sentence(const char *label);
+
+#define EXPORT_DEFAULT_TIMEZONE "America/Mexico_City"
+/* t (0 = now) on the case's clock (c->timezone). -1 with err set when the zone is unknown. */
+int export_case_local_time(const export_case *c, time_t t, struct tm *out, minca_err *err);
+/* The issue date of the quote, "YYYY-MM-DD" on the case's clock (exported_at, else now);
+ * "" when the zone is unknown. */
+void export_case_issue_date(const export_case *c, char out[16]);
+/* true when the requested vigencia starts before the issue date (a warning, not a refusal). */
+bool export_vigencia_started(const export_case *c);
+
+/* A valor comercial unit: no insured amount stated, insured at commercial value. */
+bool export_row_commercial(const export_row *row);
 /* "auto" / "review" / "no_match" (also "revision", "sin_coincidencia"); -1 otherwise. */
 int export_decision_parse(const char *text);
 /* Sets decision and reviewed from the stored match status (matches.decision):
@@ -237,7 +256,29 @@ typedef struct export_result {
     int n_with_sum;              /* rows that state an insured amount */
     int n_incidences;            /* rows on the Incidencias sheet */
     int n_repaired_cells;        /* cells whose text was repaired, cleaned or cut */
+    int n_commercial;            /* units at valor comercial: not in fleet_sum */
+    bool vigencia_started;       /* the vigencia starts before the issue date (a warning) */
+    /* Incisos unique in the case (filled by export_check_rules): inciso[i] is row i's number
+     * in the quote. When two attachments repeat numbers, each attachment after the first
+     * continues the numbering (renumbered is then true); spans says which rows came from
+     * which file and how the file numbered them. Owned by the result. */
+    int *inciso;
+    bool renumbered;
+    struct export_span *spans;
+    int n_spans;
 } export_result;
+
+/* Consecutive rows of one source file (the case's rows come in file order). */
+typedef struct export_span {
+    const char *file;            /* borrowed from the case's rows; NULL = the email body */
+    int first_row, n_rows;       /* rows [first_row, first_row + n_rows) of the case */
+    int first, last;             /* their incisos in the quote */
+    int src_first, src_last;     /* as the file numbered them (0 when it did not) */
+} export_span;
+
+/* "Incisos 13 a 20: unidades de «b.xlsx» (en el archivo, incisos 1 a 8)": where span s of
+ * res came from and how its file numbered it. malloc'd. */
+char *export_span_note(const export_result *res, int s);
 
 /* Exports the case. On success fills res (the caller calls export_result_clear). On failure
  * returns -1 with the reason in err; res is still cleared-safe, and when the case was refused
@@ -261,8 +302,10 @@ int export_case_write_pdf(const export_case *c, const export_options *opt, expor
 int export_case_write_pdf_with(const export_case *c, const export_coverage *cov,
                                const export_options *opt, export_result *res, minca_err *err);
 
-/* The rules shared by both formats: counts the rows into res and refuses (res->refused, err
- * says why) a case with undecided rows, missing requirements or no vehicles unless force. */
+/* The rules shared by both formats: counts the rows into res, numbers the incisos
+ * (res->inciso, res->spans), checks the clock (an unknown timezone is an error) and refuses
+ * (res->refused, err says why) a case with undecided rows, missing requirements (client name,
+ * RFC, coverage, vigencia, payment terms) or no vehicles unless force. */
 int export_check_rules(const export_case *c, bool force, export_result *res, minca_err *err);
 
 /* Writes len bytes to path atomically (scratch file in the same directory, then rename). */

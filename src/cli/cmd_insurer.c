@@ -4,6 +4,7 @@
 #include "minca/config.h"
 #include "minca/store.h"
 
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,7 @@ CLI_COMMAND(insurer_command, {
     .run = insurer_run,
 })
 
-typedef enum { KIND_FRACTION, KIND_NAME, KIND_BOOL } setting_kind;
+typedef enum { KIND_FRACTION, KIND_NAME, KIND_BOOL, KIND_ZONE } setting_kind;
 
 static const struct setting_def {
     const char *key;
@@ -37,7 +38,7 @@ static const struct setting_def {
     {"auto_accept", KIND_FRACTION},
     {"no_match", KIND_FRACTION},
     {"export_template", KIND_NAME},
-    {"timezone", KIND_NAME},
+    {"timezone", KIND_ZONE},
     {"corrections_per_broker", KIND_BOOL},
 };
 
@@ -66,6 +67,15 @@ static json_t *parse_value(const struct setting_def *def, const char *text, minc
             return json_boolean(text[0] == 't');
         minca_err_set(err, "%s takes true or false, not '%s'", def->key, text);
         return NULL;
+    }
+    if (def->kind == KIND_ZONE) {
+        GTimeZone *tz = strlen(text) <= 100 ? g_time_zone_new_identifier(text) : NULL;
+        if (!tz) {
+            minca_err_set(err, "%s takes an IANA time zone such as America/Mexico_City, not '%s'", def->key, text);
+            return NULL;
+        }
+        g_time_zone_unref(tz);
+        return json_string(text);
     }
     if (!*text || strlen(text) > 100 || strpbrk(text, "/\\") || strstr(text, "..")) {
         minca_err_set(err, "%s takes a plain name, not '%s'", def->key, text);

@@ -41,10 +41,11 @@ static const pdf_column columns[N_COLS] = {
 };
 
 typedef struct pdf_row {
-    PangoLayout *cell[N_COLS];
+    PangoLayout *cell[N_COLS];  /* a heading has only cell[0], across the table */
     double height;
     int page;                 /* 0-based */
     bool flagged;             /* no decided key: shaded */
+    bool heading;             /* the source file of the rows below it */
 } pdf_row;
 
 typedef struct pdf_writer {
@@ -54,7 +55,8 @@ typedef struct pdf_writer {
     cairo_t *cr;
     PangoContext *pango;      /* at 72 dpi: a font's size in points is its size on the page */
     PangoFontDescription *font, *mono, *bold, *small, *title;
-    pdf_row *rows;
+    pdf_row *rows;            /* the vehicles, with a heading before each file's when there are several */
+    int n_items;
     double header_row_h;
     double client_h;          /* height of the client block on page 1 */
     double totals_h;
@@ -140,18 +142,31 @@ static double text_at(pdf_writer *w, const char *text, const PangoFontDescriptio
 
 /* ---- measuring ---------------------------------------------------------------------------- */
 
+static void fill_heading(pdf_writer *w, int span, pdf_row *out)
+{
+    memset(out, 0, sizeof *out);
+    char *note = export_span_note(w->res, span);
+    out->cell[0] = layout(w, note, w->bold, PAGE_W - 2 * MARGIN - 2 * CELL_PAD, false);
+    free(note);
+    out->height = layout_height(out->cell[0]) + 2 * CELL_PAD + 4;
+    out->heading = true;
+}
+
 static void fill_row(pdf_writer *w, const export_row *row, pdf_row *out)
 {
     const vehicle_row *v = &row->vehicle;
     const export_match *m = &row->match;
     char inciso[16] = "", year[16] = "", sum[48] = "";
-    if (v->inciso > 0)
-        snprintf(inciso, sizeof inciso, "%d", v->inciso);
+    int number = w->res->inciso[row - w->c->rows];
+    if (number > 0)
+        snprintf(inciso, sizeof inciso, "%d", number);
     int y = m->year > 0 ? m->year : v->year;
     if (y > 0)
         snprintf(year, sizeof year, "%d", y);
     if (v->insured_amount >= 0)
         money(v->insured_amount, sum, sizeof sum);
+    else if (export_row_commercial(row))
+        snprintf(sum, sizeof sum, "VALOR COMERCIAL");
     /* the broker's description, and the catalog's below it when they differ */
     GString *desc = g_string_new(NULL);
     if (!core_str_empty(v->description))
@@ -256,6 +271,11 @@ static void page_frame(pdf_writer *w, int page)
     text_at(w, line, w->bold, MARGIN, MARGIN + 14, PAGE_W / 2, false);
     snprintf(line, sizeof line, "Emitida el %s\n%s", w->issued, or_dash(c->client_name));
     text_at(w, line, w->small, PAGE_W / 2, MARGIN + 4, PAGE_W / 2 - MARGIN, true);
+    if (w->res->overridden) {
+        cairo_set_source_rgb(cr, 0.75, 0.1, 0.1);
+        text_at(w, "COTIZACIÓN PRELIMINAR", w->bold, PAGE_W / 4, MARGIN + 14, PAGE_W / 2, true);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+    }
     cairo_set_source_rgb(cr, 0.12, 0.31, 0.47);
     cairo_set_line_width(cr, 1);
     cairo_move_to(cr, MARGIN, MARGIN + HEADER_H - 14);
@@ -292,6 +312,14 @@ static double table_header(pdf_writer *w, double y)
 static void table_row(pdf_writer *w, pdf_row *r, int index, double y)
 {
     cairo_t *cr = w->cr;
+    if (r->heading) {
+        cairo_set_source_rgb(cr, 0.86, 0.90, 0.95);
+        cairo_rectangle(cr, MARGIN, y + 2, PAGE_W - 2 * MARGIN, r->height - 2);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        draw(w, r->cell[0], MARGIN + CELL_PAD, y + CELL_PAD + 2);
+        return;
+    }
     if (r->flagged || index % 2) {
         if (r->flagged)
             cairo_set_source_rgb(cr, 1.0, 0.92, 0.80);
@@ -312,7 +340,7 @@ static double totals_block(pdf_writer *w, double y, bool paint)
 {
     const export_case *c = w->c;
     const export_result *res = w->res;
-    char sum[48], premium[64], line[1024];
+    char sum[48], premium[64];
     money(res->fleet_sum, sum, sizeof sum);
     double prem = 0;
     int rated = 0;
@@ -324,26 +352,48 @@ static double totals_block(pdf_writer *w, double y, bool paint)
     if (rated)
         money(prem, premium, sizeof premium);
     else
-        snprintf(premium, sizeof premium, "sin tarifa (Gcotiza la calcula)");
-    const char *missing[4];
-    int nm = export_case_missing(c, missing, 4);
+        snprintf(premium, sizeof premium, "sin tarifa (la aseguradora la calcula)");
+    const char *missing[EXPORT_MAX_MISSING];
+    int nm = export_case_missing(c, missing, EXPORT_MAX_MISSING);
     GString *pend = g_string_new(NULL);
     for (int i = 0; i < nm; i++)
         g_string_append_printf(pend, "%s%s", i ? ", " : "", missing[i]);
-    int no_key = 0;
-    for (int i = 0; i < c->n_rows; i++)
+    int no_key = 0, flagged = 0;
+    for (int i = 0; i < c->n_rows; i++) {
         no_key += core_str_empty(c->rows[i].match.cvegs);
+        flagged += !export_row_decided(&c->rows[i]) || core_str_empty(c->rows[i].match.cvegs);
+    }
+    int without = res->n_rows - res->n_with_sum - res->n_commercial;
     GString *text = g_string_new(NULL);
-    g_string_append_printf(text, "Vehículos: %d    Suma asegurada de la flotilla: %s %s    Prima: %s",
-                           res->n_rows, sum, c->currency ? c->currency : "", premium);
+    g_string_append_printf(text, "Vehículos: %d    Suma asegurada %s: %s %s    Prima: %s", res->n_rows,
+                           res->n_with_sum < res->n_rows ? "de las unidades con suma" : "de la flotilla", sum,
+                           c->currency ? c->currency : "", premium);
+    if (res->n_commercial || without) {
+        g_string_append(text, "\nFuera de la suma:");
+        if (res->n_commercial)
+            g_string_append_printf(text, " %d %s a VALOR COMERCIAL%s", res->n_commercial,
+                                   res->n_commercial == 1 ? "unidad" : "unidades", without ? ";" : "");
+        if (without)
+            g_string_append_printf(text, " %d sin suma asegurada", without);
+    }
     if (no_key)
         g_string_append_printf(text, "\nVehículos sin clave de catálogo: %d (se cotizan aparte)", no_key);
     if (nm)
         g_string_append_printf(text, "\nRequisitos pendientes: %s", pend->str);
-    snprintf(line, sizeof line, "%s", text->str);
-    g_string_free(text, TRUE);
+    if (res->vigencia_started) {
+        char vs[16];
+        day(c->vigencia_start, vs, sizeof vs);
+        g_string_append_printf(text, "\nAviso: la vigencia solicitada inicia el %s, antes de la fecha de emisión (%s)",
+                               vs, w->issued);
+    }
+    if (flagged)
+        g_string_append_printf(text, "\nFilas sombreadas (%d): vehículos sin clave de catálogo confirmada; su "
+                                     "cotización es preliminar", flagged);
+    if (res->overridden)
+        g_string_append(text, "\nCOTIZACIÓN PRELIMINAR: se emitió con requisitos o claves pendientes");
     g_string_free(pend, TRUE);
-    PangoLayout *l = layout(w, line, w->bold, PAGE_W - 2 * MARGIN, false);
+    PangoLayout *l = layout(w, text->str, w->bold, PAGE_W - 2 * MARGIN, false);
+    g_string_free(text, TRUE);
     double h = layout_height(l) + 12;
     if (paint) {
         cairo_set_source_rgb(w->cr, 0.12, 0.31, 0.47);
@@ -370,7 +420,7 @@ static void paginate(pdf_writer *w)
     const double body_top = MARGIN + HEADER_H, body_bottom = PAGE_H - MARGIN - FOOTER_H;
     int page = 0;
     double y = body_top + w->client_h + w->header_row_h;
-    for (int i = 0; i < w->c->n_rows; i++) {
+    for (int i = 0; i < w->n_items; i++) {
         pdf_row *r = &w->rows[i];
         if (y + r->height > body_bottom && y > body_top + w->header_row_h + (page ? 0 : w->client_h)) {
             page++;
@@ -389,7 +439,9 @@ static void set_metadata(cairo_surface_t *s, const export_case *c, time_t at)
     char *title = core_strdup_printf("Cotización %s", c->cot);
     struct tm tm;
     char when[32];
-    localtime_r(&at, &tm);
+    minca_err ignored = {0};   /* the zone was checked by export_check_rules */
+    if (export_case_local_time(c, at, &tm, &ignored) < 0)
+        gmtime_r(&at, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, title);
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_SUBJECT, "Cotización de flotilla");
@@ -431,7 +483,9 @@ int export_case_write_pdf_with(const export_case *c, const export_coverage *cov,
     w.small = pango_font_description_from_string(FONT " 7");
     w.title = pango_font_description_from_string(FONT " Bold 14");
     struct tm tm;
-    localtime_r(&at, &tm);
+    minca_err ignored = {0};   /* the zone was checked by export_check_rules */
+    if (export_case_local_time(c, at, &tm, &ignored) < 0)
+        gmtime_r(&at, &tm);
     strftime(w.issued, sizeof w.issued, "%d/%m/%Y", &tm);
     char vs[16], ve[16];
     day(c->vigencia_start, vs, sizeof vs);
@@ -440,7 +494,8 @@ int export_case_write_pdf_with(const export_case *c, const export_coverage *cov,
         snprintf(w.vigencia, sizeof w.vigencia, "%s al %s", vs, ve[0] ? ve : "—");
 
     /* measure */
-    w.rows = calloc((size_t)(c->n_rows ? c->n_rows : 1), sizeof *w.rows);
+    bool headings = res->n_spans > 1;
+    w.rows = calloc((size_t)(c->n_rows + (headings ? res->n_spans : 0) + 1), sizeof *w.rows);
     double hh = 0;
     for (int i = 0; i < N_COLS; i++) {
         PangoLayout *l = layout(&w, columns[i].header, w.bold, columns[i].width - 2 * CELL_PAD, columns[i].right);
@@ -449,8 +504,11 @@ int export_case_write_pdf_with(const export_case *c, const export_coverage *cov,
         g_object_unref(l);
     }
     w.header_row_h = hh + 2 * CELL_PAD;
-    for (int i = 0; i < c->n_rows; i++)
-        fill_row(&w, &c->rows[i], &w.rows[i]);
+    for (int s = 0, i = 0; i < c->n_rows; i++) {
+        if (headings && s < res->n_spans && res->spans[s].first_row == i)
+            fill_heading(&w, s++, &w.rows[w.n_items++]);
+        fill_row(&w, &c->rows[i], &w.rows[w.n_items++]);
+    }
     w.client_h = client_block(&w, 0, false);
     w.totals_h = totals_block(&w, 0, false);
     paginate(&w);
@@ -465,16 +523,17 @@ int export_case_write_pdf_with(const export_case *c, const export_coverage *cov,
             client_block(&w, y, true);
             y += w.client_h;
         }
-        if (i < c->n_rows || page == 0)
+        if (i < w.n_items || page == 0)
             y = table_header(&w, y);
-        for (; i < c->n_rows && w.rows[i].page == page; i++) {
+        for (; i < w.n_items && w.rows[i].page == page; i++) {
             table_row(&w, &w.rows[i], i, y);
             y += w.rows[i].height;
             for (int k = 0; k < N_COLS; k++)
-                g_object_unref(w.rows[i].cell[k]);
+                if (w.rows[i].cell[k])
+                    g_object_unref(w.rows[i].cell[k]);
         }
         if (page == w.n_pages - 1)
-            totals_block(&w, page == 0 || w.rows[c->n_rows ? c->n_rows - 1 : 0].page == page ? y : body_top,
+            totals_block(&w, page == 0 || w.rows[w.n_items ? w.n_items - 1 : 0].page == page ? y : body_top,
                          true);
         cairo_show_page(w.cr);
     }

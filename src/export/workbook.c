@@ -179,8 +179,13 @@ static int field_value(writer *w, const export_row *row, const export_field *f,
     case F_ROW_SERVICE: set_text(v, vr->service); break;
     case F_ROW_COVERAGE: set_text(v, vr->coverage); break;
     case F_ROW_YEAR: if (vr->year > 0) set_number(v, vr->year); break;
-    case F_ROW_INCISO: if (vr->inciso > 0) set_number(v, vr->inciso); break;
-    case F_ROW_INSURED: if (vr->insured_amount >= 0) set_number(v, vr->insured_amount); break;
+    case F_ROW_INCISO: set_number(v, w->res->inciso[row - c->rows]); break;
+    case F_ROW_INSURED:
+        if (vr->insured_amount >= 0)
+            set_number(v, vr->insured_amount);
+        else if (export_row_commercial(row))
+            set_text(v, "VALOR COMERCIAL");
+        break;
     case F_ROW_SUM_BASIS: set_text(v, vehicle_sum_basis_name(vr->sum_basis)); break;
     case F_ROW_PREMIUM: if (row->premium >= 0) set_number(v, row->premium); break;
     case F_ROW_SOURCE_SHEET: set_text(v, vr->source_sheet); break;
@@ -195,7 +200,7 @@ static int field_value(writer *w, const export_row *row, const export_field *f,
     case F_MATCH_YEAR: if (m->year > 0) set_number(v, m->year); break;
     case F_MATCH_CONFIDENCE: if (m->confidence >= 0) set_number(v, m->confidence); break;
     case F_MATCH_DECISION: set_text(v, decision_label(m->decision)); break;
-    case F_MATCH_REVIEWED: set_text(v, m->reviewed ? "SI" : "NO"); break;
+    case F_MATCH_REVIEWED: set_text(v, m->reviewed ? "SÍ" : "NO"); break;
     case F_MATCH_REVIEWER: set_text(v, m->reviewer); break;
     case F_MATCH_NOTE: set_text(v, m->note); break;
     case F_CASE_COT: set_text(v, c->cot); break;
@@ -409,8 +414,7 @@ static void add_issue(writer *w, int sheet_row, const export_row *row, const cha
     put_text(w, ws, r, 1, vr->source_sheet, NULL);
     if (vr->source_row > 0)
         put_number(w, ws, r, 2, vr->source_row, NULL);
-    if (vr->inciso > 0)
-        put_number(w, ws, r, 3, vr->inciso, NULL);
+    put_number(w, ws, r, 3, w->res->inciso[row - w->c->rows], NULL);
     put_text(w, ws, r, 4, row->match.cvegs, NULL);
     put_text(w, ws, r, 5, field, NULL);
     put_text(w, ws, r, 6, sev_names[severity], w->issue_fmt[severity]);
@@ -471,22 +475,30 @@ static void row_issues(writer *w, int sheet_row, const export_row *row, int stat
 /* Requirements of the quote the request does not state: incidencias of the whole case. */
 static void case_issues(writer *w)
 {
-    const char *missing[4];
-    int n = export_case_missing(w->c, missing, 4);
-    for (int i = 0; i < n; i++) {
-        const char *what = missing[i];
-        char *msg = core_strdup_printf(
-            "La solicitud no indica %s%s; se requiere para emitir la cotización",
-            !strcmp(what, "cobertura") ? "la cobertura (paquete AMPLIA, LIMITADA o RC)"
-            : !strcmp(what, "vigencia") ? "la vigencia (fecha de inicio)"
-                                        : "la forma de pago",
-            !strcmp(what, "cobertura") ? "; las columnas de deducibles y límites quedan vacías"
-                                       : "");
-        add_issue(w, 0, NULL, what, SEV_PENDING, msg);
+    const export_case *c = w->c;
+    const char *missing[EXPORT_MAX_MISSING];
+    int n = export_case_missing(c, missing, EXPORT_MAX_MISSING);
+    for (int i = 0; i < n; i++)
+        add_issue(w, 0, NULL, missing[i], SEV_PENDING, export_missing_sentence(missing[i]));
+    if (c->n_rows == 0)
+        add_issue(w, 0, NULL, "vehiculos", SEV_ERROR, "El caso no tiene vehículos");
+    if (w->res->vigencia_started) {
+        char issued[16];
+        export_case_issue_date(c, issued);
+        lxw_datetime start = {0};
+        parse_date(c->vigencia_start, &start);
+        char *msg = core_strdup_printf("La vigencia solicitada inicia el %02d/%02d/%04d, antes de la fecha de emisión "
+                                       "(%.2s/%.2s/%.4s): confirme la fecha de inicio con el broker",
+                                       start.day % 100, start.month % 100, start.year % 10000, issued + 8, issued + 5,
+                                       issued);
+        add_issue(w, 0, NULL, "vigencia", SEV_WARN, msg);
         free(msg);
     }
-    if (w->c->n_rows == 0)
-        add_issue(w, 0, NULL, "vehiculos", SEV_ERROR, "El caso no tiene vehículos");
+    for (int s = 0; w->res->renumbered && s < w->res->n_spans; s++) {
+        char *msg = export_span_note(w->res, s);
+        add_issue(w, 0, NULL, "inciso", SEV_WARN, msg);
+        free(msg);
+    }
 }
 
 /* ---- the main sheet ----------------------------------------------------------------------- */
@@ -678,9 +690,14 @@ static void write_client_sheet(writer *w)
     r++;
     put_text(w, ws, r++, 0, "Totales", w->label_fmt);
     summary_int(w, &r, "Vehículos", res->n_rows);
-    summary_money(w, ws, &r, "Suma asegurada de la flotilla", res->fleet_sum);
-    if (res->n_with_sum < res->n_rows)
-        summary_int(w, &r, "Vehículos sin suma asegurada", res->n_rows - res->n_with_sum);
+    summary_money(w, ws, &r, res->n_with_sum < res->n_rows ? "Suma asegurada de las unidades con suma"
+                                                             : "Suma asegurada de la flotilla",
+                  res->fleet_sum);
+    if (res->n_commercial)
+        summary_int(w, &r, "Unidades a VALOR COMERCIAL (fuera de la suma)", res->n_commercial);
+    if (res->n_with_sum + res->n_commercial < res->n_rows)
+        summary_int(w, &r, "Vehículos sin suma asegurada (fuera de la suma)",
+                    res->n_rows - res->n_with_sum - res->n_commercial);
     double premium = 0;
     int rated = 0;
     for (int i = 0; i < c->n_rows; i++)
@@ -692,8 +709,8 @@ static void write_client_sheet(writer *w)
         summary_money(w, ws, &r, "Prima total", premium);
     else
         summary_text(w, &r, "Prima total", "Sin tarifa: Gcotiza calcula la prima al cargar la cotización");
-    const char *missing[4];
-    int nm = export_case_missing(c, missing, 4);
+    const char *missing[EXPORT_MAX_MISSING];
+    int nm = export_case_missing(c, missing, EXPORT_MAX_MISSING);
     GString *m = g_string_new(NULL);
     for (int i = 0; i < nm; i++)
         g_string_append_printf(m, "%s%s", i ? ", " : "", missing[i]);
@@ -744,7 +761,7 @@ static void write_summary_sheet(writer *w)
     summary_text(w, &r, "Versión de plantilla", w->tpl->version);
     summary_text(w, &r, "Exportado por", w->exported_by);
     summary_date(w, &r, "Fecha de exportación", true, w->dates.exported, w->datetime_fmt);
-    summary_text(w, &r, "Exportación forzada", res->overridden ? "SI" : "NO");
+    summary_text(w, &r, "Exportación forzada", res->overridden ? "SÍ" : "NO");
 }
 
 /* ---- file handling ------------------------------------------------------------------------ */
@@ -775,9 +792,10 @@ static char *scratch_file(const char *dir, minca_err *err)
 
 static void fill_dates(writer *w)
 {
-    time_t t = w->c->exported_at ? w->c->exported_at : time(NULL);
     struct tm tm;
-    localtime_r(&t, &tm);
+    minca_err ignored = {0};   /* the zone was checked by export_check_rules */
+    if (export_case_local_time(w->c, w->c->exported_at, &tm, &ignored) < 0)
+        return;
     w->dates.exported = (lxw_datetime){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                                        tm.tm_hour, tm.tm_min, tm.tm_sec};
 }
@@ -1079,6 +1097,10 @@ done:
         free(res->template_name);
         free(res->template_version);
         free(res->template_path);
+        if (!refused) {
+            g_free(res->inciso);
+            g_free(res->spans);
+        }
         memset(res, 0, sizeof *res);
         if (refused) {   /* the counts say why */
             *res = counts;

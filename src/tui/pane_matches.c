@@ -467,8 +467,12 @@ static void export_case(tui_view *v)
         return;
     }
     /* the workbook and the PDF share the stem: name it once */
-    tui_app_message(v->app, TUI_EL_OK, "exported %s v%d (%d rows) to %s + .pdf", m->cot, out.version, out.n_rows,
-                    out.path);
+    if (out.warnings[0])
+        tui_app_message(v->app, TUI_EL_WARN, "exported %s v%d to %s + .pdf; warning: %s", m->cot, out.version,
+                        out.path, out.warnings);
+    else
+        tui_app_message(v->app, TUI_EL_OK, "exported %s v%d (%d rows) to %s + .pdf", m->cot, out.version, out.n_rows,
+                        out.path);
     tui_app_changed(v->app);
 }
 
