@@ -86,6 +86,7 @@ typedef struct export_case {
     time_t exported_at;      /* 0 = now */
     char *timezone;          /* the insurer's clock (IANA name) on which the quote is dated;
                               * NULL or "" = EXPORT_DEFAULT_TIMEZONE */
+    struct export_tariff *tariff;   /* owned (export_tariff_free); NULL = the quote is unpriced */
 
     export_row *rows;        /* owned; grow with export_case_add_row */
     int n_rows;
@@ -225,6 +226,75 @@ enum {
  * at most max_units UTF-16 code units. NULL input gives NULL. *flags (may be NULL) receives
  * EXPORT_TEXT_* bits. */
 char *export_text_clean(const char *text, size_t max_units, int *flags);
+
+/* ---- rating: a tariff kept as data ------------------------------------------------------- */
+
+/* A parsed tariff (samples/tariff/demo.yaml documents the file). Opaque; export_tariff_free. */
+typedef struct export_tariff export_tariff;
+
+#define EXPORT_TARIFF_MAX_COVERAGES 16
+#define EXPORT_TARIFF_MAX_RECEIPTS 12
+
+/* Parses a tariff file's text (origin names it in errors: "demo.yaml:12:5: ..."). Amounts
+ * with more than two decimals, factors with more than four, unknown coverages or bands in a
+ * base table are errors. */
+int export_tariff_parse(const char *text, size_t len, const char *origin, export_tariff **out, minca_err *err);
+void export_tariff_free(export_tariff *t);
+const char *export_tariff_name(const export_tariff *t);    /* "TARIFA DE DEMOSTRACIÓN" */
+bool export_tariff_is_demo(const export_tariff *t);
+
+/* One coverage as the tariff describes it (strings owned by the tariff). */
+typedef struct export_tariff_coverage {
+    const char *key, *name;      /* "DM", "Daños materiales" */
+    const char *limit;           /* "VALOR COMERCIAL", "$3,000,000.00", "AMPARADA" */
+    const char *deductible;      /* of the package: "5%", "0"; NULL when the package lacks it */
+} export_tariff_coverage;
+/* The coverages of a package (case- and accent-insensitive name) in the tariff's order; returns
+ * how many (0 when the package is unknown). */
+int export_tariff_package_coverages(const export_tariff *t, const char *package, export_tariff_coverage *out,
+                                    int max);
+
+/* The price of one unit. */
+typedef struct export_unit_price {
+    bool priced;                 /* false: a referral, `referral` says why */
+    char referral[160];
+    const char *type, *band;     /* vehicle type and age band (owned by the tariff) */
+    long long cents[EXPORT_TARIFF_MAX_COVERAGES];   /* prima neta per coverage, package order */
+    int n_coverages;
+    long long minimum_cents;     /* added to reach the minimum premium (0 when not needed) */
+    long long neta_cents;        /* sum of cents[] + minimum_cents */
+} export_unit_price;
+
+/* One receipt of the schedule. */
+typedef struct export_receipt {
+    long long neta, recargo, derecho, iva, total;   /* cents */
+} export_receipt;
+
+/* The priced quote of a case. */
+typedef struct export_quote {
+    char *tariff_name;           /* owned */
+    bool demo;
+    char *package;               /* the case's package as the tariff names it (owned) */
+    export_tariff_coverage coverages[EXPORT_TARIFF_MAX_COVERAGES];   /* of the case's package */
+    int n_coverages;
+    export_unit_price *units;    /* one per row of the case (owned) */
+    int n_units, n_priced, n_referrals;
+    long long coverage_totals[EXPORT_TARIFF_MAX_COVERAGES];  /* prima neta by coverage, cents */
+    long long minimum_total, neta, recargo, derecho, iva, total;   /* cents */
+    int recargo_bp;              /* the frequency's recargo rate, in ten-thousandths */
+    int iva_bp;
+    char *frequency;             /* ANUAL / SEMESTRAL / TRIMESTRAL / MENSUAL (owned) */
+    export_receipt receipts[EXPORT_TARIFF_MAX_RECEIPTS];
+    int n_receipts;
+} export_quote;
+
+/* Prices every row of c with the tariff at the issue date (export_case_issue_date). Rows the
+ * tariff does not cover (vehicle type, age band, use, package) are referrals. -1 with err when
+ * the case cannot be priced at all (payment frequency or package not in the tariff). */
+int export_quote_price(const export_tariff *t, const export_case *c, export_quote *q, minca_err *err);
+void export_quote_clear(export_quote *q);
+/* Cents as "$1,234,567.89" into out. */
+void export_money_cents(long long cents, char *out, size_t n);
 
 /* ---- the export -------------------------------------------------------------------------- */
 

@@ -4,6 +4,7 @@
 #include "minca/export.h"
 #include "minca/export_case.h"
 #include "minca/store_export.h"
+#include "minca/store_tariff.h"
 #include "minca/store_vehicle.h"
 
 #include <errno.h>
@@ -274,6 +275,19 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     if (!template_name && t && *t)
         snprintf(insurer_template, sizeof insurer_template, "%s", t);
     json_decref(settings);
+    /* the insurer's active tariff prices the quote; without one it is exported unpriced */
+    store_tariff_row tariff;
+    int has_tariff = store_tariff_active(c, insurer_id, &tariff, err);
+    if (has_tariff < 0)
+        goto done;
+    if (has_tariff) {
+        char origin[64];
+        snprintf(origin, sizeof origin, "tariff v%d", tariff.version);
+        int prc = export_tariff_parse(tariff.body, strlen(tariff.body), origin, &ec.tariff, err);
+        store_tariff_row_clear(&tariff);
+        if (prc < 0)
+            goto done;
+    }
     if (!template_name && insurer_template[0])
         template_name = insurer_template;
     if (path) {

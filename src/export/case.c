@@ -76,6 +76,7 @@ void export_case_clear(export_case *c)
     free(c->catalog_version);
     free(c->exported_by);
     free(c->timezone);
+    export_tariff_free(c->tariff);
     export_case_init(c);
 }
 

@@ -8,6 +8,7 @@
 
 #include <cairo-pdf.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <glib.h>
 #include <pango/pangocairo.h>
 #include <stdio.h>
@@ -32,12 +33,13 @@ typedef struct pdf_column {
     bool mono;                /* keys, VINs and plates: fixed width, read character by character */
 } pdf_column;
 
-enum { C_INCISO, C_KEY, C_DESC, C_YEAR, C_VIN, C_PLATES, C_USE, C_SUM, C_PACKAGE, N_COLS };
+enum { C_INCISO, C_KEY, C_DESC, C_YEAR, C_VIN, C_PLATES, C_USE, C_SUM, C_PACKAGE, C_PREMIUM, N_COLS };
 
 static const pdf_column columns[N_COLS] = {
-    {"Inciso", 36, true, false},  {"Clave", 56, false, true},     {"Descripción", 232, false, false},
+    {"Inciso", 36, true, false},  {"Clave", 56, false, true},     {"Descripción", 172, false, false},
     {"Año", 28, true, false},     {"Serie (VIN)", 96, false, true}, {"Placas", 58, false, true},
-    {"Uso", 64, false, false},    {"Suma asegurada", 82, true, false}, {"Paquete", 68, false, false},
+    {"Uso", 60, false, false},    {"Suma asegurada", 82, true, false}, {"Paquete", 64, false, false},
+    {"Prima neta", 68, true, false},
 };
 
 typedef struct pdf_row {
@@ -62,6 +64,9 @@ typedef struct pdf_writer {
     double totals_h;
     int n_pages;
     char issued[32];          /* dd/mm/yyyy of the export */
+    export_quote quote;       /* the price, when a tariff priced the case */
+    bool priced;
+    char unpriced[200];       /* why not ("" when priced) */
     char vigencia[96];
 } pdf_writer;
 
@@ -167,14 +172,33 @@ static void fill_row(pdf_writer *w, const export_row *row, pdf_row *out)
         money(v->insured_amount, sum, sizeof sum);
     else if (export_row_commercial(row))
         snprintf(sum, sizeof sum, "VALOR COMERCIAL");
-    /* the broker's description, and the catalog's below it when they differ */
+    /* the catalog's description first, the broker's below it when they differ */
     GString *desc = g_string_new(NULL);
+    GString *broker = g_string_new(NULL);
     if (!core_str_empty(v->description))
-        g_string_append(desc, v->description);
+        g_string_append(broker, v->description);
     else
-        g_string_append_printf(desc, "%s %s", v->marca ? v->marca : "", v->submarca ? v->submarca : "");
-    if (!core_str_empty(m->description) && (!v->description || strcmp(m->description, v->description)))
-        g_string_append_printf(desc, "\nCatálogo: %s", m->description);
+        g_string_append_printf(broker, "%s %s", v->marca ? v->marca : "", v->submarca ? v->submarca : "");
+    if (!core_str_empty(m->description)) {
+        if (!core_str_empty(m->brand) && g_ascii_strncasecmp(m->description, m->brand, strlen(m->brand)))
+            g_string_append_printf(desc, "%s ", m->brand);
+        g_string_append(desc, m->description);
+        if (strcmp(m->description, broker->str))
+            g_string_append_printf(desc, "\nBroker: %s", broker->str);
+    } else {
+        g_string_append(desc, broker->str);
+    }
+    g_string_free(broker, TRUE);
+    char premium[48] = "";
+    if (w->priced) {
+        const export_unit_price *u = &w->quote.units[row - w->c->rows];
+        if (u->priced)
+            export_money_cents(u->neta_cents, premium, sizeof premium);
+        else
+            snprintf(premium, sizeof premium, "REFERIDA");
+    } else if (row->premium >= 0) {
+        money(row->premium, premium, sizeof premium);
+    }
     const export_coverage_package *pkg = export_row_package(w->cov, w->c, row);
     const char *text[N_COLS] = {
         [C_INCISO] = inciso,
@@ -186,6 +210,7 @@ static void fill_row(pdf_writer *w, const export_row *row, pdf_row *out)
         [C_USE] = !core_str_empty(v->use) ? v->use : w->c->use,
         [C_SUM] = sum,
         [C_PACKAGE] = pkg ? pkg->name : "",
+        [C_PREMIUM] = premium,
     };
     out->height = 0;
     for (int i = 0; i < N_COLS; i++) {
@@ -199,7 +224,8 @@ static void fill_row(pdf_writer *w, const export_row *row, pdf_row *out)
             out->height = h;
     }
     out->height += 2 * CELL_PAD;
-    out->flagged = !export_row_decided(row) || core_str_empty(m->cvegs);
+    out->flagged = !export_row_decided(row) || core_str_empty(m->cvegs) ||
+                   (w->priced && !w->quote.units[row - w->c->rows].priced);
     g_string_free(desc, TRUE);
 }
 
@@ -271,9 +297,14 @@ static void page_frame(pdf_writer *w, int page)
     text_at(w, line, w->bold, MARGIN, MARGIN + 14, PAGE_W / 2, false);
     snprintf(line, sizeof line, "Emitida el %s\n%s", w->issued, or_dash(c->client_name));
     text_at(w, line, w->small, PAGE_W / 2, MARGIN + 4, PAGE_W / 2 - MARGIN, true);
-    if (w->res->overridden) {
+    if (w->res->overridden || !w->priced) {
         cairo_set_source_rgb(cr, 0.75, 0.1, 0.1);
         text_at(w, "COTIZACIÓN PRELIMINAR", w->bold, PAGE_W / 4, MARGIN + 14, PAGE_W / 2, true);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+    }
+    if (w->priced && w->quote.demo) {
+        cairo_set_source_rgb(cr, 0.75, 0.1, 0.1);
+        text_at(w, w->quote.tariff_name, w->bold, PAGE_W / 4, MARGIN + 24, PAGE_W / 2, true);
         cairo_set_source_rgb(cr, 0, 0, 0);
     }
     cairo_set_source_rgb(cr, 0.12, 0.31, 0.47);
@@ -336,11 +367,127 @@ static void table_row(pdf_writer *w, pdf_row *r, int index, double y)
     }
 }
 
+/* A grid of text: rows of n cells at the x offsets given (from the margin); the first row bold.
+ * Returns its height. */
+static double grid(pdf_writer *w, double y, bool paint, GPtrArray *cells, int n, const double *xs, const bool *right,
+                   double right_edge)
+{
+    double top = y;
+    for (guint i = 0; i + (guint)n <= cells->len; i += (guint)n) {
+        double rh = 0;
+        for (int k = 0; k < n; k++) {
+            double width = (k + 1 < n ? xs[k + 1] : right_edge) - xs[k] - 6;
+            PangoLayout *l = layout(w, g_ptr_array_index(cells, i + k), i == 0 ? w->bold : w->font, width, right[k]);
+            if (paint)
+                draw(w, l, MARGIN + xs[k], y);
+            double lh = layout_height(l);
+            rh = lh > rh ? lh : rh;
+            g_object_unref(l);
+        }
+        y += rh + 1;
+    }
+    return y - top + 6;
+}
+
+static void add_cells(GPtrArray *cells, int n, ...)
+{
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++)
+        g_ptr_array_add(cells, g_strdup(va_arg(ap, const char *)));
+    va_end(ap);
+}
+
+/* The price: coverages with limits, deductibles and prima neta; the premium table; the
+ * receipts; the referrals. */
+static double quote_block(pdf_writer *w, double y, bool paint)
+{
+    const export_quote *q = &w->quote;
+    double top = y;
+    char a[64], b[64], line[400];
+    GPtrArray *cells = g_ptr_array_new_with_free_func(g_free);
+    static const double xs4[] = {0, 280, 440, 560};
+    static const bool r4[] = {false, false, false, true};
+    snprintf(line, sizeof line, "Coberturas del paquete %s (%s)", q->package, q->tariff_name);
+    add_cells(cells, 4, line, "Límite / suma asegurada", "Deducible", "Prima neta");
+    for (int i = 0; i < q->n_coverages; i++) {
+        export_money_cents(q->coverage_totals[i], a, sizeof a);
+        const char *ded = q->coverages[i].deductible;
+        char dtext[64];
+        snprintf(dtext, sizeof dtext, "%s", !ded || !strcmp(ded, "0") ? "SIN DEDUCIBLE" : ded);
+        add_cells(cells, 4, q->coverages[i].name, q->coverages[i].limit, dtext, a);
+    }
+    if (q->minimum_total) {
+        export_money_cents(q->minimum_total, a, sizeof a);
+        add_cells(cells, 4, "Ajuste a prima mínima por unidad", "", "", a);
+    }
+    y += grid(w, y, paint, cells, 4, xs4, r4, 660);
+    g_ptr_array_set_size(cells, 0);
+
+    static const double xs2[] = {0, 230};
+    static const bool r2[] = {false, true};
+    add_cells(cells, 2, "Prima", "Importe");
+    export_money_cents(q->neta, a, sizeof a);
+    add_cells(cells, 2, "Prima neta", a);
+    export_money_cents(q->derecho, a, sizeof a);
+    add_cells(cells, 2, "Derecho de póliza", a);
+    export_money_cents(q->recargo, a, sizeof a);
+    snprintf(line, sizeof line, "Recargo por pago fraccionado (%s, %d.%02d%%)", q->frequency, q->recargo_bp / 100,
+             q->recargo_bp % 100);
+    add_cells(cells, 2, line, a);
+    export_money_cents(q->iva, a, sizeof a);
+    snprintf(line, sizeof line, "IVA %d%%", q->iva_bp / 100);
+    add_cells(cells, 2, line, a);
+    export_money_cents(q->total, a, sizeof a);
+    add_cells(cells, 2, "Prima total", a);
+    double h1 = grid(w, y, paint, cells, 2, xs2, r2, 330);
+    g_ptr_array_set_size(cells, 0);
+
+    static const double xs3[] = {380, 480, 580};
+    static const bool r3[] = {false, true, true};
+    add_cells(cells, 3, "Recibos", "Importe", "Número");
+    export_money_cents(q->receipts[0].total, a, sizeof a);
+    add_cells(cells, 3, "Primer recibo", a, "1");
+    if (q->n_receipts > 1) {
+        export_money_cents(q->receipts[1].total, a, sizeof a);
+        snprintf(b, sizeof b, "%d", q->n_receipts - 1);
+        add_cells(cells, 3, "Subsecuentes", a, b);
+    }
+    double h2 = grid(w, y, paint, cells, 3, xs3, r3, 660);
+    y += h1 > h2 ? h1 : h2;
+    g_ptr_array_free(cells, TRUE);
+
+    GString *note = g_string_new(NULL);
+    g_string_append(note, "Importes en pesos, calculados en centavos: cada prima redondeada al centavo (mitad hacia "
+                          "arriba); el recargo, el IVA y la prima neta se reparten por igual entre los recibos y el "
+                          "residuo va en el primero, con el derecho de póliza.");
+    if (q->n_referrals) {
+        g_string_append_printf(note, "\nUnidades referidas (%d, sin prima; la aseguradora las cotiza aparte):",
+                               q->n_referrals);
+        int shown = 0;
+        for (int i = 0; i < q->n_units && shown < 8; i++)
+            if (!q->units[i].priced) {
+                g_string_append_printf(note, "%s inciso %d: %s", shown ? ";" : "", w->res->inciso[i],
+                                       q->units[i].referral);
+                shown++;
+            }
+        if (q->n_referrals > shown)
+            g_string_append_printf(note, "; y %d más (ver el libro, hoja Prima)", q->n_referrals - shown);
+    }
+    PangoLayout *l = layout(w, note->str, w->small, PAGE_W - 2 * MARGIN, false);
+    g_string_free(note, TRUE);
+    if (paint)
+        draw(w, l, MARGIN, y);
+    y += layout_height(l) + 6;
+    g_object_unref(l);
+    return y - top;
+}
+
 static double totals_block(pdf_writer *w, double y, bool paint)
 {
     const export_case *c = w->c;
     const export_result *res = w->res;
-    char sum[48], premium[64];
+    char sum[48], premium[240];
     money(res->fleet_sum, sum, sizeof sum);
     double prem = 0;
     int rated = 0;
@@ -349,10 +496,12 @@ static double totals_block(pdf_writer *w, double y, bool paint)
             prem += c->rows[i].premium;
             rated++;
         }
-    if (rated)
+    if (w->priced)
+        export_money_cents(w->quote.total, premium, sizeof premium);
+    else if (rated)
         money(prem, premium, sizeof premium);
     else
-        snprintf(premium, sizeof premium, "sin tarifa (la aseguradora la calcula)");
+        snprintf(premium, sizeof premium, "sin tarifa (%s)", w->unpriced[0] ? w->unpriced : "la aseguradora la calcula");
     const char *missing[EXPORT_MAX_MISSING];
     int nm = export_case_missing(c, missing, EXPORT_MAX_MISSING);
     GString *pend = g_string_new(NULL);
@@ -365,9 +514,9 @@ static double totals_block(pdf_writer *w, double y, bool paint)
     }
     int without = res->n_rows - res->n_with_sum - res->n_commercial;
     GString *text = g_string_new(NULL);
-    g_string_append_printf(text, "Vehículos: %d    Suma asegurada %s: %s %s    Prima: %s", res->n_rows,
+    g_string_append_printf(text, "Vehículos: %d    Suma asegurada %s: %s %s    Prima%s: %s", res->n_rows,
                            res->n_with_sum < res->n_rows ? "de las unidades con suma" : "de la flotilla", sum,
-                           c->currency ? c->currency : "", premium);
+                           c->currency ? c->currency : "", w->priced ? " total" : "", premium);
     if (res->n_commercial || without) {
         g_string_append(text, "\nFuera de la suma:");
         if (res->n_commercial)
@@ -386,9 +535,11 @@ static double totals_block(pdf_writer *w, double y, bool paint)
         g_string_append_printf(text, "\nAviso: la vigencia solicitada inicia el %s, antes de la fecha de emisión (%s)",
                                vs, w->issued);
     }
+    int referred = w->priced ? w->quote.n_referrals : 0;
     if (flagged)
-        g_string_append_printf(text, "\nFilas sombreadas (%d): vehículos sin clave de catálogo confirmada; su "
-                                     "cotización es preliminar", flagged);
+        g_string_append_printf(text, "\nFilas sombreadas (%d): vehículos sin clave de catálogo confirmada%s; su "
+                                     "cotización es preliminar", flagged,
+                               referred ? " o referidos (la tarifa no los cubre)" : "");
     if (res->overridden)
         g_string_append(text, "\nCOTIZACIÓN PRELIMINAR: se emitió con requisitos o claves pendientes");
     g_string_free(pend, TRUE);
@@ -404,6 +555,8 @@ static double totals_block(pdf_writer *w, double y, bool paint)
         draw(w, l, MARGIN, y + 8);
     }
     g_object_unref(l);
+    if (w->priced)
+        h += quote_block(w, y + h, paint);
     return h;
 }
 
@@ -493,6 +646,15 @@ int export_case_write_pdf_with(const export_case *c, const export_coverage *cov,
     if (vs[0])
         snprintf(w.vigencia, sizeof w.vigencia, "%s al %s", vs, ve[0] ? ve : "—");
 
+    if (c->tariff) {
+        minca_err why = {0};
+        if (export_quote_price(c->tariff, c, &w.quote, &why) == 0)
+            w.priced = true;
+        else
+            snprintf(w.unpriced, sizeof w.unpriced, "%.190s", why.msg);
+    } else {
+        snprintf(w.unpriced, sizeof w.unpriced, "la aseguradora no tiene tarifa cargada");
+    }
     /* measure */
     bool headings = res->n_spans > 1;
     w.rows = calloc((size_t)(c->n_rows + (headings ? res->n_spans : 0) + 1), sizeof *w.rows);
@@ -568,6 +730,7 @@ done:
     pango_font_description_free(w.small);
     pango_font_description_free(w.title);
     free(w.rows);
+    export_quote_clear(&w.quote);
     g_byte_array_unref(bytes);
     if (rc < 0) {
         free(res->data);

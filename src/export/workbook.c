@@ -50,6 +50,10 @@ typedef struct writer {
         *datetime_fmt, *money_fmt, *issue_fmt[4];
     lxw_error lxw_status;                   /* first libxlsxwriter error */
     int issue_row;                          /* next row on Incidencias */
+    export_quote quote;                     /* the price, when a tariff priced the case */
+    bool priced;
+    char unpriced[200];                     /* why not */
+    lxw_worksheet *prices;                  /* "Prima", when priced */
     export_result *res;
     minca_err *err;
 } writer;
@@ -187,7 +191,12 @@ static int field_value(writer *w, const export_row *row, const export_field *f,
             set_text(v, "VALOR COMERCIAL");
         break;
     case F_ROW_SUM_BASIS: set_text(v, vehicle_sum_basis_name(vr->sum_basis)); break;
-    case F_ROW_PREMIUM: if (row->premium >= 0) set_number(v, row->premium); break;
+    case F_ROW_PREMIUM:
+        if (w->priced && w->quote.units[row - c->rows].priced)
+            set_number(v, (double)w->quote.units[row - c->rows].neta_cents / 100.0);
+        else if (!w->priced && row->premium >= 0)
+            set_number(v, row->premium);
+        break;
     case F_ROW_SOURCE_SHEET: set_text(v, vr->source_sheet); break;
     case F_ROW_SOURCE_ROW: if (vr->source_row > 0) set_number(v, vr->source_row); break;
     case F_ROW_SOURCE_FILE: set_text(v, row->source_file); break;
@@ -552,7 +561,7 @@ static int write_main_sheet(writer *w)
     }
     worksheet_set_row(w->main, 0, 30, NULL);
     worksheet_freeze_panes(w->main, 1, 0);
-    bool rated = false;
+    bool rated = w->priced;
     for (int i = 0; i < c->n_rows && !rated; i++)
         rated = c->rows[i].premium >= 0;
     for (int i = 0; i < tpl->n_columns && !rated; i++)
@@ -585,6 +594,11 @@ static int write_main_sheet(writer *w)
             }
         }
         row_issues(w, r, row, state, repaired->str, all_flags, fallback_pkg);
+        if (w->priced && !w->quote.units[i].priced) {
+            char *msg = core_strdup_printf("Unidad referida, sin prima: %s", w->quote.units[i].referral);
+            add_issue(w, r, row, "prima", SEV_PENDING, msg);
+            free(msg);
+        }
     }
     g_string_free(repaired, TRUE);
 
@@ -705,10 +719,23 @@ static void write_client_sheet(writer *w)
             premium += c->rows[i].premium;
             rated++;
         }
-    if (rated)
+    if (w->priced) {
+        const export_quote *q = &w->quote;
+        summary_text(w, &r, "Tarifa", q->tariff_name);
+        summary_money(w, ws, &r, "Prima neta", (double)q->neta / 100.0);
+        summary_money(w, ws, &r, "Derecho de póliza", (double)q->derecho / 100.0);
+        summary_money(w, ws, &r, "Recargo por pago fraccionado", (double)q->recargo / 100.0);
+        summary_money(w, ws, &r, "IVA", (double)q->iva / 100.0);
+        summary_money(w, ws, &r, "Prima total", (double)q->total / 100.0);
+        if (q->n_referrals)
+            summary_int(w, &r, "Unidades referidas (sin prima)", q->n_referrals);
+    } else if (rated) {
         summary_money(w, ws, &r, "Prima total", premium);
-    else
-        summary_text(w, &r, "Prima total", "Sin tarifa: Gcotiza calcula la prima al cargar la cotización");
+    } else {
+        char *why = core_strdup_printf("Sin tarifa (%s): la aseguradora calcula la prima", w->unpriced);
+        summary_text(w, &r, "Prima total", why);
+        free(why);
+    }
     const char *missing[EXPORT_MAX_MISSING];
     int nm = export_case_missing(c, missing, EXPORT_MAX_MISSING);
     GString *m = g_string_new(NULL);
@@ -762,6 +789,88 @@ static void write_summary_sheet(writer *w)
     summary_text(w, &r, "Exportado por", w->exported_by);
     summary_date(w, &r, "Fecha de exportación", true, w->dates.exported, w->datetime_fmt);
     summary_text(w, &r, "Exportación forzada", res->overridden ? "SÍ" : "NO");
+}
+
+/* ---- Prima: the price unit by unit, the totals and the receipts -------------------------------- */
+
+static void put_cents(writer *w, int r, int col, long long cents)
+{
+    put_number(w, w->prices, r, col, (double)cents / 100.0, w->money_fmt);
+}
+
+static void write_prices_sheet(writer *w)
+{
+    const export_quote *q = &w->quote;
+    const export_case *c = w->c;
+    lxw_worksheet *ws = w->prices;
+    int nc = q->n_coverages, col = 0;
+    const char *lead[] = {"INCISO", "CLAVE VEHICULO", "TIPO", "ANTIGÜEDAD", "PAQUETE"};
+    for (int i = 0; i < 5; i++, col++) {
+        put_text(w, ws, 0, col, lead[i], w->header_fmt);
+        track(w, worksheet_set_column(ws, (lxw_col_t)col, (lxw_col_t)col, i == 1 ? 14 : 11, NULL));
+    }
+    for (int k = 0; k < nc; k++, col++) {
+        char *h = core_strdup_printf("PRIMA %s", q->coverages[k].key);
+        put_text(w, ws, 0, col, h, w->header_fmt);
+        free(h);
+        track(w, worksheet_set_column(ws, (lxw_col_t)col, (lxw_col_t)col, 13, NULL));
+    }
+    const char *tail[] = {"AJUSTE PRIMA MINIMA", "PRIMA NETA", "REFERIDA"};
+    for (int i = 0; i < 3; i++, col++) {
+        put_text(w, ws, 0, col, tail[i], w->header_fmt);
+        track(w, worksheet_set_column(ws, (lxw_col_t)col, (lxw_col_t)col, i == 2 ? 48 : 14, NULL));
+    }
+    worksheet_set_row(ws, 0, 30, NULL);
+    worksheet_freeze_panes(ws, 1, 2);
+    for (int i = 0; i < c->n_rows; i++) {
+        const export_unit_price *u = &q->units[i];
+        int r = i + 1;
+        put_number(w, ws, r, 0, w->res->inciso[i], NULL);
+        put_text(w, ws, r, 1, c->rows[i].match.cvegs, NULL);
+        if (!u->priced) {
+            put_text(w, ws, r, 7 + nc, u->referral, w->text_fmt);
+            continue;
+        }
+        put_text(w, ws, r, 2, u->type, NULL);
+        put_text(w, ws, r, 3, u->band, NULL);
+        const export_coverage_package *pkg = export_row_package(w->cov, c, &c->rows[i]);
+        put_text(w, ws, r, 4, pkg ? pkg->name : q->package, NULL);
+        for (int k = 0; k < u->n_coverages && k < nc; k++)
+            put_cents(w, r, 5 + k, u->cents[k]);
+        put_cents(w, r, 5 + nc, u->minimum_cents);
+        put_cents(w, r, 6 + nc, u->neta_cents);
+    }
+    int r = c->n_rows + 2;
+    put_text(w, ws, r++, 0, q->tariff_name, w->label_fmt);
+    struct {
+        const char *label;
+        long long cents;
+    } totals[] = {
+        {"PRIMA NETA", q->neta}, {"DERECHO DE POLIZA", q->derecho}, {"RECARGO", q->recargo},
+        {"IVA", q->iva},         {"PRIMA TOTAL", q->total},
+    };
+    for (size_t i = 0; i < sizeof totals / sizeof totals[0]; i++, r++) {
+        put_text(w, ws, r, 0, totals[i].label, w->label_fmt);
+        put_cents(w, r, 2, totals[i].cents);
+    }
+    char *rates = core_strdup_printf("%s: recargo %d.%02d%%, IVA %d.%02d%%", q->frequency, q->recargo_bp / 100,
+                                     q->recargo_bp % 100, q->iva_bp / 100, q->iva_bp % 100);
+    put_text(w, ws, r++, 0, rates, NULL);
+    free(rates);
+    r++;
+    const char *rh[] = {"RECIBO", "PRIMA NETA", "RECARGO", "DERECHO", "IVA", "TOTAL"};
+    for (int i = 0; i < 6; i++)
+        put_text(w, ws, r, i, rh[i], w->header_fmt);
+    r++;
+    for (int k = 0; k < q->n_receipts; k++, r++) {
+        const export_receipt *rc = &q->receipts[k];
+        put_number(w, ws, r, 0, k + 1, NULL);
+        put_cents(w, r, 1, rc->neta);
+        put_cents(w, r, 2, rc->recargo);
+        put_cents(w, r, 3, rc->derecho);
+        put_cents(w, r, 4, rc->iva);
+        put_cents(w, r, 5, rc->total);
+    }
 }
 
 /* ---- file handling ------------------------------------------------------------------------ */
@@ -842,6 +951,15 @@ static int prepare(writer *w)
     if (check_dates(w) < 0)
         return -1;
     fill_dates(w);
+    if (c->tariff) {
+        minca_err why = {0};
+        if (export_quote_price(c->tariff, c, &w->quote, &why) == 0)
+            w->priced = true;
+        else
+            snprintf(w->unpriced, sizeof w->unpriced, "%.190s", why.msg);
+    } else {
+        snprintf(w->unpriced, sizeof w->unpriced, "la aseguradora no tiene tarifa cargada");
+    }
     if (template_uses_coverage(w->tpl)) {
         if (!w->cov)
             return minca_err_set(w->err, "%s uses coverage columns but no coverage table was "
@@ -944,6 +1062,10 @@ static void set_main_print_layout(writer *w)
     if (w->c->version > 0)
         g_string_append_printf(h, " v%d", w->c->version);
     g_string_append(h, "&C");
+    if (w->priced && w->quote.demo) {   /* every page the demo tariff prices says so */
+        header_escape(h, w->quote.tariff_name, 40);
+        g_string_append(h, " · ");
+    }
     header_escape(h, w->c->client_name, 80);
     g_string_append(h, "&R");
     header_escape(h, w->c->insurer_name ? w->c->insurer_name : w->c->insurer, 60);
@@ -1020,6 +1142,10 @@ int export_case_write_with(const export_case *c, const export_template *tpl,
     w.client = workbook_add_worksheet(w.wb, "Cliente");
     w.summary = workbook_add_worksheet(w.wb, "Resumen");
     w.issues = workbook_add_worksheet(w.wb, "Incidencias");
+    if (w.priced && !(w.prices = workbook_add_worksheet(w.wb, "Prima"))) {
+        minca_err_set(err, "cannot add sheet Prima");
+        goto done;
+    }
     if (!w.main || !w.client || !w.summary || !w.issues) {
         minca_err_set(err, "%s: cannot add sheet '%s'", tpl->path, tpl->sheet);
         goto done;
@@ -1039,6 +1165,10 @@ int export_case_write_with(const export_case *c, const export_template *tpl,
                                        ISSUE_COLS - 1));
     write_client_sheet(&w);
     write_summary_sheet(&w);
+    if (w.priced) {
+        set_print_layout(w.prices, true);
+        write_prices_sheet(&w);
+    }
     if (w.lxw_status != LXW_NO_ERROR) {
         minca_err_set(err, "case %s: cannot write a cell: %s", c->cot, lxw_strerror(w.lxw_status));
         goto done;
@@ -1087,6 +1217,7 @@ done:
     free(dir);
     free(exported_by);
     free(w.cell_fmt);
+    export_quote_clear(&w.quote);
     free(w.src);
     free(w.fallback);
     if (rc < 0) {

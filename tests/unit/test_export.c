@@ -870,6 +870,85 @@ static void test_forced_pdf_is_preliminar(void **state)
     export_case_clear(&c);
 }
 
+static export_tariff *demo_tariff(void)
+{
+    char *path = core_path_join(share, "samples/tariff/demo.yaml"), *body = NULL;
+    size_t len = 0;
+    minca_err err = {0};
+    export_tariff *t = NULL;
+    assert_int_equal(core_read_file(path, 1 << 22, &body, &len, &err), 0);
+    if (export_tariff_parse(body, len, path, &t, &err) < 0)
+        fail_msg("%s", err.msg);
+    free(body);
+    free(path);
+    return t;
+}
+
+/* The receipts add up to the total to the cent, for every frequency; a unit the tariff does
+ * not cover is a referral. */
+static void test_tariff_prices_in_cents(void **state)
+{
+    (void)state;
+    export_case c;
+    fx_build_fleet(&c, 37, 1);
+    c.tariff = demo_tariff();
+    c.rows[3].vehicle.year = 1990;
+    c.rows[3].match.year = 1990;
+    const char *freqs[] = {"ANUAL", "SEMESTRAL", "TRIMESTRAL", "MENSUAL"};
+    const int receipts[] = {1, 2, 4, 12};
+    for (int f = 0; f < 4; f++) {
+        free(c.payment_terms);
+        c.payment_terms = strdup(freqs[f]);
+        export_quote q;
+        minca_err err = {0};
+        assert_int_equal(export_quote_price(c.tariff, &c, &q, &err), 0);
+        assert_int_equal(q.n_receipts, receipts[f]);
+        assert_int_equal(q.n_referrals, 1);
+        assert_false(q.units[3].priced);
+        assert_non_null(strstr(q.units[3].referral, "antigüedad"));
+        long long sum = 0, neta = 0, by_cov = 0;
+        for (int r = 0; r < q.n_receipts; r++)
+            sum += q.receipts[r].total;
+        for (int i = 0; i < q.n_units; i++)
+            neta += q.units[i].priced ? q.units[i].neta_cents : 0;
+        for (int k = 0; k < q.n_coverages; k++)
+            by_cov += q.coverage_totals[k];
+        assert_true(sum == q.total);
+        assert_true(neta == q.neta);
+        assert_true(by_cov + q.minimum_total == q.neta);
+        assert_true(q.total == q.neta + q.recargo + q.derecho + q.iva);
+        assert_true(q.iva == ((q.neta + q.recargo + q.derecho) * 1600 + 5000) / 10000);
+        export_quote_clear(&q);
+    }
+    export_case_clear(&c);
+}
+
+static void test_tariff_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"name: x\niva: 0.16\nderecho_poliza: 1.005\n", "derecho_poliza"},
+        {"name: x\niva: 0.16000\n", "iva"},
+        {"[unclosed", "t.yaml:"},
+        {"- a list\n", "mapping"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        export_tariff *t = NULL;
+        minca_err err = {0};
+        assert_int_equal(export_tariff_parse(bad[i].text, strlen(bad[i].text), "t.yaml", &t, &err), -1);
+        assert_null(t);
+        if (!strstr(err.msg, bad[i].want))
+            fail_msg("case %zu: '%s' lacks '%s'", i, err.msg, bad[i].want);
+    }
+    const char nul[] = "name: x\xff";
+    export_tariff *t = NULL;
+    minca_err err = {0};
+    assert_int_equal(export_tariff_parse(nul, sizeof nul - 1, "t.yaml", &t, &err), -1);
+    assert_non_null(strstr(err.msg, "UTF-8"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -897,6 +976,8 @@ int main(void)
         cmocka_unit_test(test_incisos_unique_across_attachments),
         cmocka_unit_test(test_valor_comercial_counted_apart),
         cmocka_unit_test(test_forced_pdf_is_preliminar),
+        cmocka_unit_test(test_tariff_prices_in_cents),
+        cmocka_unit_test(test_tariff_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
