@@ -70,7 +70,10 @@ typedef struct export_case {
     char *broker;            /* broker's name; the loader falls back to the sender */
     char *agent;             /* agent key or name as the broker wrote it (may be NULL) */
     char *contact;           /* contact person, phone, email on one line (may be NULL) */
-    char *insurer_name;      /* insurer's display name, printed on the PDF (NULL = insurer) */
+    char *insurer_name;      /* insurer's legal name (setting legal_name, else its name), printed
+                              * on the quote; the slug never is */
+    char *logo_path;         /* PNG printed on every PDF page (setting logo); NULL = none */
+    int validity_days;       /* how long the quote holds (setting quote_validity_days); 0 = 30 */
     int version;             /* export version printed on the PDF and the workbook; 0 = none */
     char *received_date;
     char *coverage_package;  /* AMPLIA / LIMITADA / RC, a key of coverage_packages.yaml; required
@@ -121,6 +124,12 @@ int export_case_local_time(const export_case *c, time_t t, struct tm *out, minca
 void export_case_issue_date(const export_case *c, char out[16]);
 /* true when the requested vigencia starts before the issue date (a warning, not a refusal). */
 bool export_vigencia_started(const export_case *c);
+
+/* The insurer as the quote names it: its legal name; never the slug (an unset name, or one
+ * that is only the slug, reads "ASEGURADORA (razón social sin configurar)"). Borrowed or static. */
+const char *export_case_insurer_label(const export_case *c);
+/* The last day the quote holds, "dd/mm/yyyy": the issue date plus validity_days (30 when 0). */
+void export_case_valid_until(const export_case *c, char out[16]);
 
 /* A valor comercial unit: no insured amount stated, insured at commercial value. */
 bool export_row_commercial(const export_row *row);

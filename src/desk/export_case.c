@@ -271,6 +271,17 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     const char *tz = json_string_value(json_object_get(settings, "timezone"));
     if (tz && *tz)
         ec.timezone = strdup(tz);
+    const char *legal = json_string_value(json_object_get(settings, "legal_name"));
+    if (legal && *legal) {
+        free(ec.insurer_name);
+        ec.insurer_name = strdup(legal);
+    }
+    const char *logo = json_string_value(json_object_get(settings, "logo"));
+    if (logo && *logo)
+        ec.logo_path = strdup(logo);
+    json_t *days = json_object_get(settings, "quote_validity_days");
+    if (json_is_integer(days))
+        ec.validity_days = (int)json_integer_value(days);
     const char *t = json_string_value(json_object_get(settings, "export_template"));
     if (!template_name && t && *t)
         snprintf(insurer_template, sizeof insurer_template, "%s", t);

@@ -66,6 +66,7 @@ void export_case_clear(export_case *c)
     free(c->agent);
     free(c->contact);
     free(c->insurer_name);
+    free(c->logo_path);
     free(c->received_date);
     free(c->coverage_package);
     free(c->vigencia_start);
@@ -171,6 +172,29 @@ bool export_vigencia_started(const export_case *c)
     snprintf(start, sizeof start, "%04d-%02d-%02d", y, m, d);
     export_case_issue_date(c, issued);
     return issued[0] && strcmp(start, issued) < 0;
+}
+
+const char *export_case_insurer_label(const export_case *c)
+{
+    if (core_str_empty(c->insurer_name) || (c->insurer && !g_ascii_strcasecmp(c->insurer_name, c->insurer)))
+        return "ASEGURADORA (razón social sin configurar)";
+    return c->insurer_name;
+}
+
+void export_case_valid_until(const export_case *c, char out[16])
+{
+    char issued[16];
+    export_case_issue_date(c, issued);
+    int y, m, d;
+    if (sscanf(issued, "%4d-%2d-%2d", &y, &m, &d) != 3 || !g_date_valid_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y)) {
+        out[0] = '\0';
+        return;
+    }
+    GDate *g = g_date_new_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y);
+    g_date_add_days(g, (guint)(c->validity_days > 0 ? c->validity_days : 30));
+    snprintf(out, 16, "%02d/%02d/%04d", g_date_get_day(g) % 100, (int)g_date_get_month(g) % 100,
+             g_date_get_year(g) % 10000);
+    g_date_free(g);
 }
 
 bool export_row_commercial(const export_row *row)

@@ -64,6 +64,8 @@ typedef struct pdf_writer {
     double totals_h;
     int n_pages;
     char issued[32];          /* dd/mm/yyyy of the export */
+    char valid_until[16];     /* dd/mm/yyyy: the quote holds until then */
+    cairo_surface_t *logo;    /* the insurer's logo, NULL when none */
     export_quote quote;       /* the price, when a tariff priced the case */
     bool priced;
     char unpriced[200];       /* why not ("" when priced) */
@@ -286,16 +288,45 @@ static void page_frame(pdf_writer *w, int page)
     cairo_t *cr = w->cr;
     const export_case *c = w->c;
     char line[320];
+    double name_x = MARGIN;
+    if (w->logo) {
+        double lw = cairo_image_surface_get_width(w->logo), lh = cairo_image_surface_get_height(w->logo);
+        double scale = 30.0 / lh;
+        if (lw * scale > 120)
+            scale = 120 / lw;
+        cairo_save(cr);
+        cairo_translate(cr, MARGIN, MARGIN - 8);
+        cairo_scale(cr, scale, scale);
+        cairo_set_source_surface(cr, w->logo, 0, 0);
+        cairo_paint(cr);
+        cairo_restore(cr);
+        name_x += lw * scale + 8;
+    }
     cairo_set_source_rgb(cr, 0.12, 0.31, 0.47);
-    text_at(w, c->insurer_name ? c->insurer_name : or_dash(c->insurer), w->title, MARGIN, MARGIN - 6,
-            PAGE_W / 2, false);
+    /* one line: a long legal name is set smaller, never wrapped over the COT line */
+    PangoLayout *title = layout(w, export_case_insurer_label(c), w->title, -1, false);
+    double avail = PAGE_W / 2 + 40 - name_x;
+    int tw, th;
+    pango_layout_get_size(title, &tw, &th);
+    if ((double)tw / PANGO_SCALE > avail) {
+        PangoFontDescription *fd = pango_font_description_copy(w->title);
+        double size = 14.0 * avail / ((double)tw / PANGO_SCALE);
+        pango_font_description_set_size(fd, (gint)((size < 8 ? 8 : size) * PANGO_SCALE));
+        pango_layout_set_font_description(title, fd);
+        pango_font_description_free(fd);
+        pango_layout_set_width(title, (int)(avail * PANGO_SCALE));
+        pango_layout_set_ellipsize(title, PANGO_ELLIPSIZE_END);
+    }
+    draw(w, title, name_x, MARGIN - 6);
+    g_object_unref(title);
     if (c->version > 0)
         snprintf(line, sizeof line, "Cotización de flotilla %s · versión %d", c->cot, c->version);
     else
         snprintf(line, sizeof line, "Cotización de flotilla %s", c->cot);
     cairo_set_source_rgb(cr, 0, 0, 0);
-    text_at(w, line, w->bold, MARGIN, MARGIN + 14, PAGE_W / 2, false);
-    snprintf(line, sizeof line, "Emitida el %s\n%s", w->issued, or_dash(c->client_name));
+    text_at(w, line, w->bold, name_x, MARGIN + 14, PAGE_W / 2, false);
+    snprintf(line, sizeof line, "Emitida el %s · válida %d días, hasta el %s\n%s", w->issued,
+             c->validity_days > 0 ? c->validity_days : 30, w->valid_until, or_dash(c->client_name));
     text_at(w, line, w->small, PAGE_W / 2, MARGIN + 4, PAGE_W / 2 - MARGIN, true);
     if (w->res->overridden || !w->priced) {
         cairo_set_source_rgb(cr, 0.75, 0.1, 0.1);
@@ -600,8 +631,7 @@ static void set_metadata(cairo_surface_t *s, const export_case *c, time_t at)
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_SUBJECT, "Cotización de flotilla");
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "Minca " MINCA_VERSION);
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE, when);
-    if (c->insurer_name)
-        cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_AUTHOR, c->insurer_name);
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_AUTHOR, export_case_insurer_label(c));
     free(title);
 }
 
@@ -640,6 +670,14 @@ int export_case_write_pdf_with(const export_case *c, const export_coverage *cov,
     if (export_case_local_time(c, at, &tm, &ignored) < 0)
         gmtime_r(&at, &tm);
     strftime(w.issued, sizeof w.issued, "%d/%m/%Y", &tm);
+    export_case_valid_until(c, w.valid_until);
+    if (!core_str_empty(c->logo_path)) {
+        w.logo = cairo_image_surface_create_from_png(c->logo_path);
+        if (cairo_surface_status(w.logo) != CAIRO_STATUS_SUCCESS || cairo_image_surface_get_height(w.logo) <= 0) {
+            cairo_surface_destroy(w.logo);   /* an unreadable logo: the name alone */
+            w.logo = NULL;
+        }
+    }
     char vs[16], ve[16];
     day(c->vigencia_start, vs, sizeof vs);
     day(c->vigencia_end, ve, sizeof ve);
@@ -731,6 +769,8 @@ done:
     pango_font_description_free(w.title);
     free(w.rows);
     export_quote_clear(&w.quote);
+    if (w.logo)
+        cairo_surface_destroy(w.logo);
     g_byte_array_unref(bytes);
     if (rc < 0) {
         free(res->data);

@@ -687,7 +687,12 @@ static void write_client_sheet(writer *w)
     else
         snprintf(cot, sizeof cot, "%s", c->cot);
     summary_text(w, &r, "COT", cot);
-    summary_text(w, &r, "Aseguradora", c->insurer_name ? c->insurer_name : c->insurer);
+    summary_text(w, &r, "Aseguradora", export_case_insurer_label(c));
+    char until[16];
+    export_case_valid_until(c, until);
+    char *validity = core_strdup_printf("%d días, hasta el %s", c->validity_days > 0 ? c->validity_days : 30, until);
+    summary_text(w, &r, "Vigencia de la cotización", validity);
+    free(validity);
     summary_text(w, &r, "Cliente", c->client_name);
     summary_text(w, &r, "RFC", c->client_rfc);
     summary_text(w, &r, "Broker / agente", c->broker);
@@ -1068,7 +1073,7 @@ static void set_main_print_layout(writer *w)
     }
     header_escape(h, w->c->client_name, 80);
     g_string_append(h, "&R");
-    header_escape(h, w->c->insurer_name ? w->c->insurer_name : w->c->insurer, 60);
+    header_escape(h, export_case_insurer_label(w->c), 60);
     /* Excel allows 255 characters: a header too long for it keeps the COT alone */
     if (g_utf8_strlen(h->str, -1) > 255) {
         g_string_assign(h, "&L&B");

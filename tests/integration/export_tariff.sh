@@ -125,4 +125,29 @@ PY
   check_match "$freq: every unit, coverage, derecho, recargo, IVA, total and receipt recomputed from the tariff" "^[1-9][0-9]* [0-9]+ ok$" "$res"
   echo "# $freq: priced, referrals, check: $res" >&2
 done
+# ---- the insurer on its quote: legal name, logo, validity; coverage detail ------------------------
+$PY - "$T_TMP/logo.png" <<'PY'
+import sys, zlib, struct
+w, h = 60, 20
+raw = b"".join(b"\x00" + bytes([30, 80, 120]) * w for _ in range(h))
+def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+                              + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+PY
+check "the insurer's legal name is a setting" "$MINCA" insurer set demo legal_name "Seguros Demostración del Norte, S.A. de C.V."
+check "its logo is a setting" "$MINCA" insurer set demo logo "$T_TMP/logo.png"
+check_fails "a logo that is not a PNG is refused" "$MINCA" insurer set demo logo "$SRC/samples/tariff/demo.yaml"
+check "the quote's validity is a setting" "$MINCA" insurer set demo quote_validity_days 15
+check "the quote exports" "$MINCA" export "$cot" --format both --out "$T_TMP/named"
+txt=$(pdftotext -layout "$T_TMP/named.pdf" -)
+check_match "the PDF names the insurer by its legal name" "Seguros Demostración del Norte, S\.A\. de C\.V\." "$txt"
+check_no_match "and never by its slug" "(^|[^A-Za-z])demo([^A-Za-z]|$)" "$(pdftotext "$T_TMP/named.pdf" - ; pdfinfo "$T_TMP/named.pdf" | grep -E '^(Author|Title)')"
+check_match "the PDF's author is the legal name" "Author: +Seguros Demostración del Norte" "$(pdfinfo "$T_TMP/named.pdf")"
+check_match "the PDF states the validity" "válida 15 días, hasta el $(TZ=America/Mexico_City date -d '+15 days' +%d/%m/%Y)" "$txt"
+check_match "the logo is on the pages" "^ *[0-9]+ +[0-9]+ image +60 +20" "$(pdfimages -list "$T_TMP/named.pdf")"
+check_match "every coverage of the package with its limit and deductible" \
+  "Daños materiales +VALOR COMERCIAL +5%.*Robo total +VALOR COMERCIAL +10%.*Responsabilidad civil +\\\$3,000,000.00 +SIN DEDUCIBLE" \
+  "$(tr '\n' ' ' <<<"$txt")"
+check_match "the workbook's Cliente sheet names the legal name" "Seguros Demostración del Norte" \
+  "$($PY -c 'import sys, openpyxl; print(" ".join(str(c.value) for r in openpyxl.load_workbook(sys.argv[1])["Cliente"].iter_rows() for c in r if c.value))' "$T_TMP/named.xlsx")"
 finish

@@ -162,7 +162,7 @@ static void test_shipped_template(void **state)
     if (rc < 0)
         fail_msg("%s", err.msg);
     assert_string_equal(tpl->name, "gcotiza_v1");
-    assert_string_equal(tpl->version, "1.1");
+    assert_string_equal(tpl->version, "1.2");
     assert_string_equal(tpl->sheet, "COTIZACION");
     assert_int_equal(tpl->print_scale, 70);
     assert_int_equal(tpl->print_repeat_columns, 2);
@@ -356,7 +356,7 @@ static void test_force_writes_bytes_and_file(void **state)
     assert_false(res.refused);
     assert_string_equal(res.path, out);
     assert_string_equal(res.template_name, "gcotiza_v1");
-    assert_string_equal(res.template_version, "1.1");
+    assert_string_equal(res.template_version, "1.2");
     assert_true(res.len > 1000);
     assert_memory_equal(res.data, "PK\x03\x04", 4);
     char *file = NULL;

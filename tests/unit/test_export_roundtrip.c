@@ -388,7 +388,7 @@ static void test_values_and_types(void **state)
         assert_string_equal(str(MAIN, r, c_end), "2027-12-01 00:00:00");
         assert_string_equal(numfmt(MAIN, r, c_start), "dd/mm/yyyy");
         assert_near(num(MAIN, r, c_conf), row->match.confidence);
-        assert_string_equal(numfmt(MAIN, r, c_conf), "0%");
+        assert_string_equal(numfmt(MAIN, r, c_conf), "0.0%");   /* 0.9959 reads 99.6%, not 100% */
         assert_string_equal(str(MAIN, r, c_rev), row->match.reviewed ? "SÍ" : "NO");
         assert_string_equal(str(MAIN, r, c_pay), "ANUAL");
         assert_string_equal(str(MAIN, r, c_cur), "MXN");
@@ -639,7 +639,7 @@ static void test_summary(void **state)
     assert_near(num("Resumen", r, 1), (double)res.n_auto / kase.n_rows);
     assert_string_equal(summary_value("Versión de catálogo", &r), "CATVER demo 2026-11");
     assert_string_equal(summary_value("Plantilla", &r), "gcotiza_v1");
-    assert_string_equal(summary_value("Versión de plantilla", &r), "1.1");
+    assert_string_equal(summary_value("Versión de plantilla", &r), "1.2");
     assert_string_equal(summary_value("Exportado por", &r), "mgonzalez");
     summary_value("Fecha de exportación", &r);
     assert_string_equal(kind("Resumen", r, 1), "date");
