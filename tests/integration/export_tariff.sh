@@ -11,7 +11,7 @@ PY=/usr/bin/python3
 cot=$(psql_q "SELECT cot FROM cases WHERE status = 'ready' ORDER BY cot LIMIT 1")
 check_match "the demo inbox has a ready case" "^COT-" "$cot"
 psql_q "UPDATE cases SET client_name = coalesce(client_name, 'Cliente Demo, S.A. de C.V.'), rfc = coalesce(rfc, 'CDE010101AB1'),
-               coverage = coalesce(coverage, 'AMPLIA'), validity_start = coalesce(validity_start, current_date + 7),
+               coverage = 'AMPLIA', validity_start = coalesce(validity_start, current_date + 7),
                payment_terms = coalesce(payment_terms, 'ANUAL') WHERE cot = '$cot'" >/dev/null
 
 check_match "without a tariff the insurer's quotes are unpriced" "has no tariff" "$("$MINCA" tariff show)"
