@@ -336,6 +336,9 @@ typedef struct export_result {
     int n_incidences;            /* rows on the Incidencias sheet */
     int n_repaired_cells;        /* cells whose text was repaired, cleaned or cut */
     int n_commercial;            /* units at valor comercial: not in fleet_sum */
+    bool priced;                 /* a tariff priced the quote: total_cents and n_referrals hold */
+    long long total_cents;       /* prima total */
+    int n_referrals;             /* units the tariff does not cover */
     bool vigencia_started;       /* the vigencia starts before the issue date (a warning) */
     /* Incisos unique in the case (filled by export_check_rules): inciso[i] is row i's number
      * in the quote. When two attachments repeat numbers, each attachment after the first

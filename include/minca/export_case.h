@@ -36,6 +36,7 @@ typedef struct export_case_outcome {
     bool status_kept;         /* the case stayed as it was (in error, or no vehicles) */
     bool refused;             /* the export rules refused the case (undecided rows, missing
                                * requirements, no vehicles); err says why */
+    char price[96];           /* "prima total $1,234.56, 2 referidas", "" when unpriced */
     char warnings[512];       /* what the quote warns about, "; "-separated ("" when nothing):
                                * a vigencia that began before the issue date, incisos renumbered */
     double seconds;

@@ -351,6 +351,15 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     out->n_missing = any->n_missing;
     out->forced = forced;
     describe_warnings(&ec, any, out);
+    if (any->priced) {
+        char total[48];
+        export_money_cents(any->total_cents, total, sizeof total);
+        if (any->n_referrals)
+            snprintf(out->price, sizeof out->price, "prima total %s, %d referida%s", total, any->n_referrals,
+                     any->n_referrals == 1 ? "" : "s");
+        else
+            snprintf(out->price, sizeof out->price, "prima total %s", total);
+    }
     /* Quotes carry client data: readable by the service user and its group only. */
     if (path && chmod(path, 0640) != 0)
         log_warn("export: cannot restrict %s to its owner and group: %s", path, strerror(errno));

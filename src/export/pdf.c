@@ -686,8 +686,11 @@ int export_case_write_pdf_with(const export_case *c, const export_coverage *cov,
 
     if (c->tariff) {
         minca_err why = {0};
-        if (export_quote_price(c->tariff, c, &w.quote, &why) == 0)
-            w.priced = true;
+        if (export_quote_price(c->tariff, c, &w.quote, &why) == 0) {
+            w.priced = res->priced = true;
+            res->total_cents = w.quote.total;
+            res->n_referrals = w.quote.n_referrals;
+        }
         else
             snprintf(w.unpriced, sizeof w.unpriced, "%.190s", why.msg);
     } else {

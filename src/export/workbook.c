@@ -958,8 +958,11 @@ static int prepare(writer *w)
     fill_dates(w);
     if (c->tariff) {
         minca_err why = {0};
-        if (export_quote_price(c->tariff, c, &w->quote, &why) == 0)
-            w->priced = true;
+        if (export_quote_price(c->tariff, c, &w->quote, &why) == 0) {
+            w->priced = w->res->priced = true;
+            w->res->total_cents = w->quote.total;
+            w->res->n_referrals = w->quote.n_referrals;
+        }
         else
             snprintf(w->unpriced, sizeof w->unpriced, "%.190s", why.msg);
     } else {

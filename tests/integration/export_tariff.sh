@@ -32,7 +32,8 @@ check_eq "one active version" "2" "$(psql_q "SELECT string_agg(version::text, ',
 
 for freq in ANUAL SEMESTRAL TRIMESTRAL MENSUAL; do
   psql_q "UPDATE cases SET payment_terms = '$freq' WHERE cot = '$cot'" >/dev/null
-  check "a $freq quote exports priced" "$MINCA" export "$cot" --format both --out "$T_TMP/q-$freq"
+  out=$("$MINCA" export "$cot" --format both --out "$T_TMP/q-$freq" 2>&1)
+  check_match "a $freq quote exports priced and says its price" "prima total \\\$[0-9,]+\.[0-9]{2}" "$out"
   res=$($PY - "$SRC/samples/tariff/demo.yaml" "$T_TMP/q-$freq.xlsx" "$T_TMP/q-$freq.pdf" "$freq" <<'PY'
 import sys, re, subprocess, unicodedata, yaml, openpyxl
 from decimal import Decimal, ROUND_HALF_UP
