@@ -20,6 +20,8 @@ marker="$home/.demo-loaded-$MINCA_INSURER"
 if [ ! -f "$marker" ]; then
   echo "Loading the demo data (first run only)..."
   "$MINCA" catalog import --insurer "$MINCA_INSURER" samples/catalog/demo_catver.csv
+  # The demo tariff prices the demo quotes (every page it prices says TARIFA DE DEMOSTRACIÓN).
+  "$MINCA" tariff import --insurer "$MINCA_INSURER" samples/tariff/demo.yaml
   # The demo inbox opens cases in review on purpose; a non-zero status here is not an error.
   "$MINCA" batch --insurer "$MINCA_INSURER" samples/inbox || true
   # Written only once the load went through, so an interrupted first run loads again.

@@ -70,7 +70,10 @@ typedef struct export_case {
     char *broker;            /* broker's name; the loader falls back to the sender */
     char *agent;             /* agent key or name as the broker wrote it (may be NULL) */
     char *contact;           /* contact person, phone, email on one line (may be NULL) */
-    char *insurer_name;      /* insurer's display name, printed on the PDF (NULL = insurer) */
+    char *insurer_name;      /* insurer's legal name (setting legal_name, else its name), printed
+                              * on the quote; the slug never is */
+    char *logo_path;         /* PNG printed on every PDF page (setting logo); NULL = none */
+    int validity_days;       /* how long the quote holds (setting quote_validity_days); 0 = 30 */
     int version;             /* export version printed on the PDF and the workbook; 0 = none */
     int revision;            /* revision of the case's vehicle list; printed when > 1 */
     char *received_date;
@@ -85,6 +88,9 @@ typedef struct export_case {
     char *catalog_version;   /* label of the catalog the keys come from */
     char *exported_by;       /* acting user; NULL = core_login_name() */
     time_t exported_at;      /* 0 = now */
+    char *timezone;          /* the insurer's clock (IANA name) on which the quote is dated;
+                              * NULL or "" = EXPORT_DEFAULT_TIMEZONE */
+    struct export_tariff *tariff;   /* owned (export_tariff_free); NULL = the quote is unpriced */
 
     export_row *rows;        /* owned; grow with export_case_add_row */
     int n_rows;
@@ -102,9 +108,32 @@ void export_case_clear(export_case *c);
  * reviewer, or when a reviewer decided that no catalog key fits ("no match" by a person is a
  * decision: the row is exported and listed on Incidencias, it does not block the export). */
 bool export_row_decided(const export_row *row);
-/* The quote requirements the case lacks, as Spanish labels ("cobertura", "vigencia",
- * "forma de pago"); fills up to max entries of out with static strings, returns how many. */
+/* The quote requirements the case lacks, as Spanish labels ("nombre del cliente", "RFC",
+ * "cobertura", "vigencia", "forma de pago"); fills up to max entries of out with static
+ * strings, returns how many. EXPORT_MAX_MISSING entries always suffice. */
+#define EXPORT_MAX_MISSING 8
 int export_case_missing(const export_case *c, const char **out, int max);
+/* The sentence Incidencias gives a missing requirement (static storage), e.g. for "RFC":
+ * "La solicitud no indica el RFC del cliente; ...". */
+const char *export_missing_sentence(const char *label);
+
+#define EXPORT_DEFAULT_TIMEZONE "America/Mexico_City"
+/* t (0 = now) on the case's clock (c->timezone). -1 with err set when the zone is unknown. */
+int export_case_local_time(const export_case *c, time_t t, struct tm *out, minca_err *err);
+/* The issue date of the quote, "YYYY-MM-DD" on the case's clock (exported_at, else now);
+ * "" when the zone is unknown. */
+void export_case_issue_date(const export_case *c, char out[16]);
+/* true when the requested vigencia starts before the issue date (a warning, not a refusal). */
+bool export_vigencia_started(const export_case *c);
+
+/* The insurer as the quote names it: its legal name; never the slug (an unset name, or one
+ * that is only the slug, reads "ASEGURADORA (razón social sin configurar)"). Borrowed or static. */
+const char *export_case_insurer_label(const export_case *c);
+/* The last day the quote holds, "dd/mm/yyyy": the issue date plus validity_days (30 when 0). */
+void export_case_valid_until(const export_case *c, char out[16]);
+
+/* A valor comercial unit: no insured amount stated, insured at commercial value. */
+bool export_row_commercial(const export_row *row);
 /* "auto" / "review" / "no_match" (also "revision", "sin_coincidencia"); -1 otherwise. */
 int export_decision_parse(const char *text);
 /* Sets decision and reviewed from the stored match status (matches.decision):
@@ -208,6 +237,75 @@ enum {
  * EXPORT_TEXT_* bits. */
 char *export_text_clean(const char *text, size_t max_units, int *flags);
 
+/* ---- rating: a tariff kept as data ------------------------------------------------------- */
+
+/* A parsed tariff (samples/tariff/demo.yaml documents the file). Opaque; export_tariff_free. */
+typedef struct export_tariff export_tariff;
+
+#define EXPORT_TARIFF_MAX_COVERAGES 16
+#define EXPORT_TARIFF_MAX_RECEIPTS 12
+
+/* Parses a tariff file's text (origin names it in errors: "demo.yaml:12:5: ..."). Amounts
+ * with more than two decimals, factors with more than four, unknown coverages or bands in a
+ * base table are errors. */
+int export_tariff_parse(const char *text, size_t len, const char *origin, export_tariff **out, minca_err *err);
+void export_tariff_free(export_tariff *t);
+const char *export_tariff_name(const export_tariff *t);    /* "TARIFA DE DEMOSTRACIÓN" */
+bool export_tariff_is_demo(const export_tariff *t);
+
+/* One coverage as the tariff describes it (strings owned by the tariff). */
+typedef struct export_tariff_coverage {
+    const char *key, *name;      /* "DM", "Daños materiales" */
+    const char *limit;           /* "VALOR COMERCIAL", "$3,000,000.00", "AMPARADA" */
+    const char *deductible;      /* of the package: "5%", "0"; NULL when the package lacks it */
+} export_tariff_coverage;
+/* The coverages of a package (case- and accent-insensitive name) in the tariff's order; returns
+ * how many (0 when the package is unknown). */
+int export_tariff_package_coverages(const export_tariff *t, const char *package, export_tariff_coverage *out,
+                                    int max);
+
+/* The price of one unit. */
+typedef struct export_unit_price {
+    bool priced;                 /* false: a referral, `referral` says why */
+    char referral[160];
+    const char *type, *band;     /* vehicle type and age band (owned by the tariff) */
+    long long cents[EXPORT_TARIFF_MAX_COVERAGES];   /* prima neta per coverage, package order */
+    int n_coverages;
+    long long minimum_cents;     /* added to reach the minimum premium (0 when not needed) */
+    long long neta_cents;        /* sum of cents[] + minimum_cents */
+} export_unit_price;
+
+/* One receipt of the schedule. */
+typedef struct export_receipt {
+    long long neta, recargo, derecho, iva, total;   /* cents */
+} export_receipt;
+
+/* The priced quote of a case. */
+typedef struct export_quote {
+    char *tariff_name;           /* owned */
+    bool demo;
+    char *package;               /* the case's package as the tariff names it (owned) */
+    export_tariff_coverage coverages[EXPORT_TARIFF_MAX_COVERAGES];   /* of the case's package */
+    int n_coverages;
+    export_unit_price *units;    /* one per row of the case (owned) */
+    int n_units, n_priced, n_referrals;
+    long long coverage_totals[EXPORT_TARIFF_MAX_COVERAGES];  /* prima neta by coverage, cents */
+    long long minimum_total, neta, recargo, derecho, iva, total;   /* cents */
+    int recargo_bp;              /* the frequency's recargo rate, in ten-thousandths */
+    int iva_bp;
+    char *frequency;             /* ANUAL / SEMESTRAL / TRIMESTRAL / MENSUAL (owned) */
+    export_receipt receipts[EXPORT_TARIFF_MAX_RECEIPTS];
+    int n_receipts;
+} export_quote;
+
+/* Prices every row of c with the tariff at the issue date (export_case_issue_date). Rows the
+ * tariff does not cover (vehicle type, age band, use, package) are referrals. -1 with err when
+ * the case cannot be priced at all (payment frequency or package not in the tariff). */
+int export_quote_price(const export_tariff *t, const export_case *c, export_quote *q, minca_err *err);
+void export_quote_clear(export_quote *q);
+/* Cents as "$1,234,567.89" into out. */
+void export_money_cents(long long cents, char *out, size_t n);
+
 /* ---- the export -------------------------------------------------------------------------- */
 
 typedef struct export_options {
@@ -238,7 +336,32 @@ typedef struct export_result {
     int n_with_sum;              /* rows that state an insured amount */
     int n_incidences;            /* rows on the Incidencias sheet */
     int n_repaired_cells;        /* cells whose text was repaired, cleaned or cut */
+    int n_commercial;            /* units at valor comercial: not in fleet_sum */
+    bool priced;                 /* a tariff priced the quote: total_cents and n_referrals hold */
+    long long total_cents;       /* prima total */
+    int n_referrals;             /* units the tariff does not cover */
+    bool vigencia_started;       /* the vigencia starts before the issue date (a warning) */
+    /* Incisos unique in the case (filled by export_check_rules): inciso[i] is row i's number
+     * in the quote. When two attachments repeat numbers, each attachment after the first
+     * continues the numbering (renumbered is then true); spans says which rows came from
+     * which file and how the file numbered them. Owned by the result. */
+    int *inciso;
+    bool renumbered;
+    struct export_span *spans;
+    int n_spans;
 } export_result;
+
+/* Consecutive rows of one source file (the case's rows come in file order). */
+typedef struct export_span {
+    const char *file;            /* borrowed from the case's rows; NULL = the email body */
+    int first_row, n_rows;       /* rows [first_row, first_row + n_rows) of the case */
+    int first, last;             /* their incisos in the quote */
+    int src_first, src_last;     /* as the file numbered them (0 when it did not) */
+} export_span;
+
+/* "Incisos 13 a 20: unidades de «b.xlsx» (en el archivo, incisos 1 a 8)": where span s of
+ * res came from and how its file numbered it. malloc'd. */
+char *export_span_note(const export_result *res, int s);
 
 /* Exports the case. On success fills res (the caller calls export_result_clear). On failure
  * returns -1 with the reason in err; res is still cleared-safe, and when the case was refused
@@ -262,8 +385,10 @@ int export_case_write_pdf(const export_case *c, const export_options *opt, expor
 int export_case_write_pdf_with(const export_case *c, const export_coverage *cov,
                                const export_options *opt, export_result *res, minca_err *err);
 
-/* The rules shared by both formats: counts the rows into res and refuses (res->refused, err
- * says why) a case with undecided rows, missing requirements or no vehicles unless force. */
+/* The rules shared by both formats: counts the rows into res, numbers the incisos
+ * (res->inciso, res->spans), checks the clock (an unknown timezone is an error) and refuses
+ * (res->refused, err says why) a case with undecided rows, missing requirements (client name,
+ * RFC, coverage, vigencia, payment terms) or no vehicles unless force. */
 int export_check_rules(const export_case *c, bool force, export_result *res, minca_err *err);
 
 /* Writes len bytes to path atomically (scratch file in the same directory, then rename). */

@@ -34,6 +34,11 @@ typedef struct export_case_outcome {
     bool forced;              /* --force overrode a rule (undecided rows, missing requirements,
                                * no vehicles, case in error) */
     bool status_kept;         /* the case stayed as it was (in error, or no vehicles) */
+    bool refused;             /* the export rules refused the case (undecided rows, missing
+                               * requirements, no vehicles); err says why */
+    char price[96];           /* "prima total $1,234.56, 2 referidas", "" when unpriced */
+    char warnings[512];       /* what the quote warns about, "; "-separated ("" when nothing):
+                               * a vigencia that began before the issue date, incisos renumbered */
     double seconds;
     char template_name[64], template_version[32];
 } export_case_outcome;
@@ -42,7 +47,7 @@ typedef struct export_case_outcome {
  * file to write (with both formats, its stem names the pair FILE.xlsx and FILE.pdf; NULL:
  * dir/COT_vN.xlsx and .pdf, with dir NULL = the configured export directory). template:
  * NULL = gcotiza_v1. Without force, a case in error, without vehicles, with undecided rows or
- * missing requirements (coverage, vigencia, payment terms) is refused and err says why. With
+ * missing requirements (client name, RFC, coverage, vigencia, payment terms) is refused and err says why. With
  * force it is written and recorded as forced, but a case in error or without vehicles keeps
  * its status. Each file is stored as a blob with an exports row, and audited. */
 int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char *dir, const char *out_path,

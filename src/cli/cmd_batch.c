@@ -202,6 +202,16 @@ static void print_summary(json_t *sum, const char *insurer, double elapsed)
                    json_is_true(json_object_get(it, "needs_profile")) ? "  (no broker profile yet)" : "");
         }
     }
+    bool head = false;
+    json_array_foreach(cases, i, it) {
+        const char *why = json_string_value(json_object_get(it, "export_refused"));
+        if (!why)
+            continue;
+        if (!head)
+            printf("\nnot exported (the case is not complete; export it with --force or complete it):\n");
+        head = true;
+        printf("  %s: %s\n", js(it, "cot"), why);
+    }
     if (json_array_size(failures)) {
         printf("\nfailures:\n");
         json_array_foreach(failures, i, it)
@@ -226,7 +236,11 @@ static int export_cases(PGconn *c, json_t *sum, long long insurer_id, const char
             continue;
         minca_err err = {0};
         export_case_outcome out;
-        if (export_case_run(c, insurer_id, js(it, "cot"), dir, NULL, NULL, EXPORT_FORMAT_BOTH, false, &out, &err) < 0) {
+        int rc = export_case_run(c, insurer_id, js(it, "cot"), dir, NULL, NULL, EXPORT_FORMAT_BOTH, false, &out, &err);
+        if (rc < 0 && out.refused) {
+            /* the case is not complete (e.g. the request lacks the RFC): not a failure of the batch */
+            json_object_set_new(it, "export_refused", json_string(err.msg));
+        } else if (rc < 0) {
             json_array_append_new(failures, json_pack("{s:s, s:s, s:s}", "kind", "export", "subject", js(it, "cot"),
                                                       "error", err.msg));
             bad++;

@@ -71,6 +71,9 @@ static int export_run(int argc, char **argv)
                out.n_undecided ? ", undecided rows highlighted" : "",
                out.n_missing ? ", missing requirements flagged" : "", out.template_name, out.template_version,
                out.seconds * 1000);
+        printf("%s: %s\n", cot, out.price[0] ? out.price : "unpriced (no tariff): COTIZACIÓN PRELIMINAR");
+        if (out.warnings[0])
+            printf("%s: warning: %s\n", cot, out.warnings);
         if (out.status_kept)
             printf("%s: forced export stored; the case keeps its status (in error or without vehicles)\n", cot);
     }

@@ -4,6 +4,7 @@
 #include "minca/config.h"
 #include "minca/store.h"
 
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +24,15 @@ CLI_COMMAND(insurer_command, {
              "  export_template   the workbook template exports use when --template is not given\n"
              "  timezone          the insurer's clock (default America/Mexico_City)\n"
              "  corrections_per_broker  true: reviewer corrections apply per broker\n"
+             "  legal_name        the insurer's legal name, printed on its quotes (never the slug)\n"
+             "  logo              a PNG file printed on the quote's pages (an absolute path)\n"
+             "  quote_validity_days  how many days a quote holds (default 30)\n"
              "set and unset need the admin role for the insurer; each change is audited with the old\n"
              "and the new value. show needs the viewer role.\n",
     .run = insurer_run,
 })
 
-typedef enum { KIND_FRACTION, KIND_NAME, KIND_BOOL } setting_kind;
+typedef enum { KIND_FRACTION, KIND_NAME, KIND_BOOL, KIND_ZONE, KIND_TEXT, KIND_FILE, KIND_DAYS } setting_kind;
 
 static const struct setting_def {
     const char *key;
@@ -37,8 +41,11 @@ static const struct setting_def {
     {"auto_accept", KIND_FRACTION},
     {"no_match", KIND_FRACTION},
     {"export_template", KIND_NAME},
-    {"timezone", KIND_NAME},
+    {"timezone", KIND_ZONE},
     {"corrections_per_broker", KIND_BOOL},
+    {"legal_name", KIND_TEXT},
+    {"logo", KIND_FILE},
+    {"quote_validity_days", KIND_DAYS},
 };
 
 static const struct setting_def *find_setting(const char *key)
@@ -66,6 +73,43 @@ static json_t *parse_value(const struct setting_def *def, const char *text, minc
             return json_boolean(text[0] == 't');
         minca_err_set(err, "%s takes true or false, not '%s'", def->key, text);
         return NULL;
+    }
+    if (def->kind == KIND_TEXT) {
+        if (!*text || strlen(text) > 200 || !g_utf8_validate(text, -1, NULL)) {
+            minca_err_set(err, "%s takes a text of 1 to 200 characters", def->key);
+            return NULL;
+        }
+        return json_string(text);
+    }
+    if (def->kind == KIND_FILE) {
+        unsigned char head[8] = {0};
+        FILE *f = text[0] == '/' ? fopen(text, "rb") : NULL;
+        size_t n = f ? fread(head, 1, sizeof head, f) : 0;
+        if (f)
+            fclose(f);
+        if (n != sizeof head || memcmp(head, "\x89PNG\r\n\x1a\n", 8) != 0) {
+            minca_err_set(err, "%s takes the absolute path of a readable PNG file, not '%s'", def->key, text);
+            return NULL;
+        }
+        return json_string(text);
+    }
+    if (def->kind == KIND_DAYS) {
+        char *end = NULL;
+        long v = strtol(text, &end, 10);
+        if (!end || *end || end == text || v < 1 || v > 365) {
+            minca_err_set(err, "%s takes a number of days from 1 to 365, not '%s'", def->key, text);
+            return NULL;
+        }
+        return json_integer(v);
+    }
+    if (def->kind == KIND_ZONE) {
+        GTimeZone *tz = strlen(text) <= 100 ? g_time_zone_new_identifier(text) : NULL;
+        if (!tz) {
+            minca_err_set(err, "%s takes an IANA time zone such as America/Mexico_City, not '%s'", def->key, text);
+            return NULL;
+        }
+        g_time_zone_unref(tz);
+        return json_string(text);
     }
     if (!*text || strlen(text) > 100 || strpbrk(text, "/\\") || strstr(text, "..")) {
         minca_err_set(err, "%s takes a plain name, not '%s'", def->key, text);

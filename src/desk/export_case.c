@@ -4,9 +4,11 @@
 #include "minca/export.h"
 #include "minca/export_case.h"
 #include "minca/store_export.h"
+#include "minca/store_tariff.h"
 #include "minca/store_vehicle.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +76,22 @@ static int load_case(PGconn *c, long long insurer_id, const char *cot, export_ca
     ec->contact = h.contact;
     ec->agent = h.agent;
     return store_vehicle_rows_for_export(c, *case_id, add_row, ec, err);
+}
+
+/* What the quote warns about, for the person who exported it. */
+static void describe_warnings(const export_case *ec, const export_result *res, export_case_outcome *out)
+{
+    GString *g = g_string_new(NULL);
+    if (res->vigencia_started) {
+        char issued[16];
+        export_case_issue_date(ec, issued);
+        g_string_append_printf(g, "the vigencia starts on %.10s, before the issue date %s", ec->vigencia_start, issued);
+    }
+    if (res->renumbered)
+        g_string_append_printf(g, "%sincisos repeated across attachments were renumbered (%d files; see Incidencias)",
+                               g->len ? "; " : "", res->n_spans);
+    snprintf(out->warnings, sizeof out->warnings, "%s", g->str);
+    g_string_free(g, TRUE);
 }
 
 /* Records one exported file inside the caller's transaction (the case row is already locked,
@@ -248,21 +266,48 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
         !(pdf_path = file_path(dir, out_path, ec.insurer, cot, version, formats, "pdf", err)))
         goto done;
     pdf_written = pdf_path && !out_path;
-    /* No template asked for: the insurer's own (`minca insurer set SLUG export_template NAME`). */
-    if (!template_name) {
-        json_t *settings = store_insurer_settings(c, insurer_id, NULL);
-        const char *t = json_string_value(json_object_get(settings, "export_template"));
-        if (t && *t)
-            snprintf(insurer_template, sizeof insurer_template, "%s", t);
-        json_decref(settings);
-        if (insurer_template[0])
-            template_name = insurer_template;
+    /* The insurer's clock dates the quote; no template asked for: the insurer's own
+     * (`minca insurer set SLUG export_template NAME`). */
+    json_t *settings = store_insurer_settings(c, insurer_id, NULL);
+    const char *tz = json_string_value(json_object_get(settings, "timezone"));
+    if (tz && *tz)
+        ec.timezone = strdup(tz);
+    const char *legal = json_string_value(json_object_get(settings, "legal_name"));
+    if (legal && *legal) {
+        free(ec.insurer_name);
+        ec.insurer_name = strdup(legal);
     }
+    const char *logo = json_string_value(json_object_get(settings, "logo"));
+    if (logo && *logo)
+        ec.logo_path = strdup(logo);
+    json_t *days = json_object_get(settings, "quote_validity_days");
+    if (json_is_integer(days))
+        ec.validity_days = (int)json_integer_value(days);
+    const char *t = json_string_value(json_object_get(settings, "export_template"));
+    if (!template_name && t && *t)
+        snprintf(insurer_template, sizeof insurer_template, "%s", t);
+    json_decref(settings);
+    /* the insurer's active tariff prices the quote; without one it is exported unpriced */
+    store_tariff_row tariff;
+    int has_tariff = store_tariff_active(c, insurer_id, &tariff, err);
+    if (has_tariff < 0)
+        goto done;
+    if (has_tariff) {
+        char origin[64];
+        snprintf(origin, sizeof origin, "tariff v%d", tariff.version);
+        int prc = export_tariff_parse(tariff.body, strlen(tariff.body), origin, &ec.tariff, err);
+        store_tariff_row_clear(&tariff);
+        if (prc < 0)
+            goto done;
+    }
+    if (!template_name && insurer_template[0])
+        template_name = insurer_template;
     if (path) {
         export_options opt = {.template_name = template_name, .out_path = path, .force = force};
         if (export_case_write(&ec, &opt, &res, err) < 0) {
             out->n_rows = res.n_rows;
             out->n_undecided = res.n_undecided;
+            out->refused = res.refused;
             goto done;
         }
         written = true;
@@ -272,6 +317,7 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
         if (export_case_write_pdf(&ec, &opt, &pdf, err) < 0) {
             out->n_rows = pdf.n_rows;
             out->n_undecided = pdf.n_undecided;
+            out->refused = pdf.refused;
             goto done;
         }
         pdf_written = true;
@@ -305,6 +351,16 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     out->n_undecided = any->n_undecided;
     out->n_missing = any->n_missing;
     out->forced = forced;
+    describe_warnings(&ec, any, out);
+    if (any->priced) {
+        char total[48];
+        export_money_cents(any->total_cents, total, sizeof total);
+        if (any->n_referrals)
+            snprintf(out->price, sizeof out->price, "prima total %s, %d referida%s", total, any->n_referrals,
+                     any->n_referrals == 1 ? "" : "s");
+        else
+            snprintf(out->price, sizeof out->price, "prima total %s", total);
+    }
     /* Quotes carry client data: readable by the service user and its group only. */
     if (path && chmod(path, 0640) != 0)
         log_warn("export: cannot restrict %s to its owner and group: %s", path, strerror(errno));

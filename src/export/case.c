@@ -2,6 +2,7 @@
 #include "minca/export.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <glib.h>
 #include <sys/stat.h>
@@ -65,6 +66,7 @@ void export_case_clear(export_case *c)
     free(c->agent);
     free(c->contact);
     free(c->insurer_name);
+    free(c->logo_path);
     free(c->received_date);
     free(c->coverage_package);
     free(c->vigencia_start);
@@ -74,6 +76,8 @@ void export_case_clear(export_case *c)
     free(c->currency);
     free(c->catalog_version);
     free(c->exported_by);
+    free(c->timezone);
+    export_tariff_free(c->tariff);
     export_case_init(c);
 }
 
@@ -84,16 +88,118 @@ bool export_row_decided(const export_row *row)
     return row->match.decision == EXPORT_DECISION_AUTO || row->match.reviewed;
 }
 
+/* What a quote needs from the request, in the order Incidencias lists it. */
+static const struct requirement {
+    const char *label;
+    size_t offset;            /* of the case's string field */
+    const char *sentence;
+} requirements[] = {
+    {"nombre del cliente", offsetof(export_case, client_name),
+     "La solicitud no indica el nombre o la razón social del cliente; se requiere para emitir la "
+     "cotización"},
+    {"RFC", offsetof(export_case, client_rfc),
+     "La solicitud no indica el RFC del cliente; se requiere para emitir la cotización"},
+    {"cobertura", offsetof(export_case, coverage_package),
+     "La solicitud no indica la cobertura (paquete AMPLIA, LIMITADA o RC); se requiere para emitir "
+     "la cotización; las columnas de deducibles y límites quedan vacías"},
+    {"vigencia", offsetof(export_case, vigencia_start),
+     "La solicitud no indica la vigencia (fecha de inicio); se requiere para emitir la cotización"},
+    {"forma de pago", offsetof(export_case, payment_terms),
+     "La solicitud no indica la forma de pago; se requiere para emitir la cotización"},
+};
+
 int export_case_missing(const export_case *c, const char **out, int max)
 {
     int n = 0;
-    if (core_str_empty(c->coverage_package) && n < max)
-        out[n++] = "cobertura";
-    if (core_str_empty(c->vigencia_start) && n < max)
-        out[n++] = "vigencia";
-    if (core_str_empty(c->payment_terms) && n < max)
-        out[n++] = "forma de pago";
+    for (size_t i = 0; i < sizeof requirements / sizeof requirements[0]; i++) {
+        const char *value = *(char *const *)((const char *)c + requirements[i].offset);
+        if (core_str_empty(value) && n < max)
+            out[n++] = requirements[i].label;
+    }
     return n;
+}
+
+const char *export_missing_sentence(const char *label)
+{
+    for (size_t i = 0; label && i < sizeof requirements / sizeof requirements[0]; i++)
+        if (!strcmp(requirements[i].label, label))
+            return requirements[i].sentence;
+    return "La solicitud no indica un dato requerido";
+}
+
+int export_case_local_time(const export_case *c, time_t t, struct tm *out, minca_err *err)
+{
+    const char *zone = core_str_empty(c->timezone) ? EXPORT_DEFAULT_TIMEZONE : c->timezone;
+    GTimeZone *tz = g_time_zone_new_identifier(zone);
+    if (!tz)
+        return minca_err_set(err, "case %s: the insurer's time zone '%s' is unknown (an IANA name such as %s)",
+                             c->cot ? c->cot : "?", zone, EXPORT_DEFAULT_TIMEZONE);
+    GDateTime *utc = g_date_time_new_from_unix_utc(t ? (gint64)t : (gint64)time(NULL));
+    GDateTime *local = g_date_time_to_timezone(utc, tz);
+    memset(out, 0, sizeof *out);
+    out->tm_year = g_date_time_get_year(local) - 1900;
+    out->tm_mon = g_date_time_get_month(local) - 1;
+    out->tm_mday = g_date_time_get_day_of_month(local);
+    out->tm_hour = g_date_time_get_hour(local);
+    out->tm_min = g_date_time_get_minute(local);
+    out->tm_sec = g_date_time_get_second(local);
+    out->tm_wday = g_date_time_get_day_of_week(local) % 7;
+    out->tm_yday = g_date_time_get_day_of_year(local) - 1;
+    out->tm_isdst = -1;
+    g_date_time_unref(local);
+    g_date_time_unref(utc);
+    g_time_zone_unref(tz);
+    return 0;
+}
+
+void export_case_issue_date(const export_case *c, char out[16])
+{
+    struct tm tm;
+    minca_err err = {0};
+    if (export_case_local_time(c, c->exported_at, &tm, &err) < 0) {
+        out[0] = '\0';
+        return;
+    }
+    snprintf(out, 16, "%04d-%02d-%02d", (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100, tm.tm_mday % 100);
+}
+
+bool export_vigencia_started(const export_case *c)
+{
+    int y, m, d;
+    if (core_str_empty(c->vigencia_start) || sscanf(c->vigencia_start, "%4d-%2d-%2d", &y, &m, &d) != 3)
+        return false;
+    char start[16], issued[16];
+    snprintf(start, sizeof start, "%04d-%02d-%02d", y, m, d);
+    export_case_issue_date(c, issued);
+    return issued[0] && strcmp(start, issued) < 0;
+}
+
+const char *export_case_insurer_label(const export_case *c)
+{
+    if (core_str_empty(c->insurer_name) || (c->insurer && !g_ascii_strcasecmp(c->insurer_name, c->insurer)))
+        return "ASEGURADORA (razón social sin configurar)";
+    return c->insurer_name;
+}
+
+void export_case_valid_until(const export_case *c, char out[16])
+{
+    char issued[16];
+    export_case_issue_date(c, issued);
+    int y, m, d;
+    if (sscanf(issued, "%4d-%2d-%2d", &y, &m, &d) != 3 || !g_date_valid_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y)) {
+        out[0] = '\0';
+        return;
+    }
+    GDate *g = g_date_new_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y);
+    g_date_add_days(g, (guint)(c->validity_days > 0 ? c->validity_days : 30));
+    snprintf(out, 16, "%02d/%02d/%04d", g_date_get_day(g) % 100, (int)g_date_get_month(g) % 100,
+             g_date_get_year(g) % 10000);
+    g_date_free(g);
+}
+
+bool export_row_commercial(const export_row *row)
+{
+    return row->vehicle.insured_amount < 0 && row->vehicle.sum_basis == VEHICLE_SUM_COMERCIAL;
 }
 
 const export_coverage_package *export_row_package(const export_coverage *cov,
@@ -127,17 +233,116 @@ static void count_rows(const export_case *c, export_result *res)
         if (row->vehicle.insured_amount >= 0) {
             res->fleet_sum += row->vehicle.insured_amount;
             res->n_with_sum++;
+        } else if (export_row_commercial(row)) {
+            res->n_commercial++;
         }
     }
+}
+
+/* The rows' file spans, in case order. */
+static void find_spans(const export_case *c, export_result *res)
+{
+    res->n_spans = 0;
+    for (int i = 0; i < c->n_rows; i++) {
+        const char *f = c->rows[i].source_file;
+        export_span *last = res->n_spans ? &res->spans[res->n_spans - 1] : NULL;
+        if (!last || g_strcmp0(last->file, f) != 0) {
+            res->spans = g_renew(export_span, res->spans, res->n_spans + 1);
+            last = &res->spans[res->n_spans++];
+            memset(last, 0, sizeof *last);
+            last->file = f;
+            last->first_row = i;
+        }
+        last->n_rows++;
+    }
+}
+
+static bool all_unique(const int *inciso, int n)
+{
+    GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+    bool ok = true;
+    for (int i = 0; i < n && ok; i++) {
+        if (inciso[i] <= 0 || g_hash_table_contains(seen, GINT_TO_POINTER(inciso[i])))
+            ok = false;
+        else
+            g_hash_table_add(seen, GINT_TO_POINTER(inciso[i]));
+    }
+    g_hash_table_destroy(seen);
+    return ok;
+}
+
+/* The incisos as the files give them when they are unique; else each file after the first
+ * continues the numbering (its own numbers shifted past the previous file's highest); when
+ * that still repeats (a file numbers twice), the case is numbered 1..n in order. */
+static void number_incisos(const export_case *c, export_result *res)
+{
+    int n = c->n_rows > 0 ? c->n_rows : 0;
+    res->inciso = g_new0(int, (gsize)n + 1);
+    for (int i = 0; i < n; i++)
+        res->inciso[i] = c->rows[i].vehicle.inciso;
+    find_spans(c, res);
+    if (!all_unique(res->inciso, n)) {
+        res->renumbered = true;
+        int offset = 0;
+        for (int s = 0; s < res->n_spans; s++) {
+            const export_span *sp = &res->spans[s];
+            int high = offset;
+            for (int k = 0; k < sp->n_rows; k++) {
+                int own = c->rows[sp->first_row + k].vehicle.inciso;
+                int v = offset + (own > 0 ? own : k + 1);
+                res->inciso[sp->first_row + k] = v;
+                high = v > high ? v : high;
+            }
+            offset = high;
+        }
+        if (!all_unique(res->inciso, n))
+            for (int i = 0; i < n; i++)
+                res->inciso[i] = i + 1;
+    }
+    for (int s = 0; s < res->n_spans; s++) {
+        export_span *sp = &res->spans[s];
+        sp->first = sp->last = res->inciso[sp->first_row];
+        sp->src_first = sp->src_last = c->rows[sp->first_row].vehicle.inciso;
+        for (int k = 0; k < sp->n_rows; k++) {
+            int v = res->inciso[sp->first_row + k], own = c->rows[sp->first_row + k].vehicle.inciso;
+            sp->first = v < sp->first ? v : sp->first;
+            sp->last = v > sp->last ? v : sp->last;
+            sp->src_first = own < sp->src_first ? own : sp->src_first;
+            sp->src_last = own > sp->src_last ? own : sp->src_last;
+        }
+    }
+}
+
+char *export_span_note(const export_result *res, int s)
+{
+    const export_span *sp = &res->spans[s];
+    GString *g = g_string_new(NULL);
+    g_string_append_printf(g, "Incisos %d a %d: unidades de ", sp->first, sp->last);
+    if (sp->file)
+        g_string_append_printf(g, "«%s»", sp->file);
+    else
+        g_string_append(g, "la tabla del correo");
+    if (sp->src_first > 0 && (sp->src_first != sp->first || sp->src_last != sp->last))
+        g_string_append_printf(g, " (en el archivo, incisos %d a %d)", sp->src_first, sp->src_last);
+    else if (sp->src_first <= 0 && res->renumbered)
+        g_string_append(g, " (el archivo no los numera)");
+    char *out = core_strdup_printf("%s", g->str);
+    g_string_free(g, TRUE);
+    return out;
 }
 
 int export_check_rules(const export_case *c, bool force, export_result *res, minca_err *err)
 {
     if (core_str_empty(c->cot))
         return minca_err_set(err, "the case has no COT number");
+    struct tm now;
+    if (export_case_local_time(c, c->exported_at, &now, err) < 0)
+        return -1;
     count_rows(c, res);
-    const char *missing[4];
-    res->n_missing = export_case_missing(c, missing, 4);
+    number_incisos(c, res);
+    res->vigencia_started = export_vigencia_started(c);
+    const char *missing[EXPORT_MAX_MISSING];
+    res->n_missing = export_case_missing(c, missing, EXPORT_MAX_MISSING);
     bool blocked = c->n_rows == 0 || res->n_undecided > 0 || res->n_missing > 0;
     if (!blocked)
         return 0;
@@ -289,5 +494,7 @@ void export_result_clear(export_result *res)
     free(res->template_name);
     free(res->template_version);
     free(res->template_path);
+    g_free(res->inciso);
+    g_free(res->spans);
     memset(res, 0, sizeof *res);
 }

@@ -8,6 +8,7 @@
 
 #include <cairo-pdf.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <glib.h>
 #include <pango/pangocairo.h>
 #include <stdio.h>
@@ -32,19 +33,21 @@ typedef struct pdf_column {
     bool mono;                /* keys, VINs and plates: fixed width, read character by character */
 } pdf_column;
 
-enum { C_INCISO, C_KEY, C_DESC, C_YEAR, C_VIN, C_PLATES, C_USE, C_SUM, C_PACKAGE, N_COLS };
+enum { C_INCISO, C_KEY, C_DESC, C_YEAR, C_VIN, C_PLATES, C_USE, C_SUM, C_PACKAGE, C_PREMIUM, N_COLS };
 
 static const pdf_column columns[N_COLS] = {
-    {"Inciso", 36, true, false},  {"Clave", 56, false, true},     {"Descripción", 232, false, false},
+    {"Inciso", 36, true, false},  {"Clave", 56, false, true},     {"Descripción", 172, false, false},
     {"Año", 28, true, false},     {"Serie (VIN)", 96, false, true}, {"Placas", 58, false, true},
-    {"Uso", 64, false, false},    {"Suma asegurada", 82, true, false}, {"Paquete", 68, false, false},
+    {"Uso", 60, false, false},    {"Suma asegurada", 82, true, false}, {"Paquete", 64, false, false},
+    {"Prima neta", 68, true, false},
 };
 
 typedef struct pdf_row {
-    PangoLayout *cell[N_COLS];
+    PangoLayout *cell[N_COLS];  /* a heading has only cell[0], across the table */
     double height;
     int page;                 /* 0-based */
     bool flagged;             /* no decided key: shaded */
+    bool heading;             /* the source file of the rows below it */
 } pdf_row;
 
 typedef struct pdf_writer {
@@ -54,12 +57,18 @@ typedef struct pdf_writer {
     cairo_t *cr;
     PangoContext *pango;      /* at 72 dpi: a font's size in points is its size on the page */
     PangoFontDescription *font, *mono, *bold, *small, *title;
-    pdf_row *rows;
+    pdf_row *rows;            /* the vehicles, with a heading before each file's when there are several */
+    int n_items;
     double header_row_h;
     double client_h;          /* height of the client block on page 1 */
     double totals_h;
     int n_pages;
     char issued[32];          /* dd/mm/yyyy of the export */
+    char valid_until[16];     /* dd/mm/yyyy: the quote holds until then */
+    cairo_surface_t *logo;    /* the insurer's logo, NULL when none */
+    export_quote quote;       /* the price, when a tariff priced the case */
+    bool priced;
+    char unpriced[200];       /* why not ("" when priced) */
     char vigencia[96];
 } pdf_writer;
 
@@ -140,26 +149,58 @@ static double text_at(pdf_writer *w, const char *text, const PangoFontDescriptio
 
 /* ---- measuring ---------------------------------------------------------------------------- */
 
+static void fill_heading(pdf_writer *w, int span, pdf_row *out)
+{
+    memset(out, 0, sizeof *out);
+    char *note = export_span_note(w->res, span);
+    out->cell[0] = layout(w, note, w->bold, PAGE_W - 2 * MARGIN - 2 * CELL_PAD, false);
+    free(note);
+    out->height = layout_height(out->cell[0]) + 2 * CELL_PAD + 4;
+    out->heading = true;
+}
+
 static void fill_row(pdf_writer *w, const export_row *row, pdf_row *out)
 {
     const vehicle_row *v = &row->vehicle;
     const export_match *m = &row->match;
     char inciso[16] = "", year[16] = "", sum[48] = "";
-    if (v->inciso > 0)
-        snprintf(inciso, sizeof inciso, "%d", v->inciso);
+    int number = w->res->inciso[row - w->c->rows];
+    if (number > 0)
+        snprintf(inciso, sizeof inciso, "%d", number);
     int y = m->year > 0 ? m->year : v->year;
     if (y > 0)
         snprintf(year, sizeof year, "%d", y);
     if (v->insured_amount >= 0)
         money(v->insured_amount, sum, sizeof sum);
-    /* the broker's description, and the catalog's below it when they differ */
+    else if (export_row_commercial(row))
+        snprintf(sum, sizeof sum, "VALOR COMERCIAL");
+    /* the catalog's description first, the broker's below it when they differ */
     GString *desc = g_string_new(NULL);
+    GString *broker = g_string_new(NULL);
     if (!core_str_empty(v->description))
-        g_string_append(desc, v->description);
+        g_string_append(broker, v->description);
     else
-        g_string_append_printf(desc, "%s %s", v->marca ? v->marca : "", v->submarca ? v->submarca : "");
-    if (!core_str_empty(m->description) && (!v->description || strcmp(m->description, v->description)))
-        g_string_append_printf(desc, "\nCatálogo: %s", m->description);
+        g_string_append_printf(broker, "%s %s", v->marca ? v->marca : "", v->submarca ? v->submarca : "");
+    if (!core_str_empty(m->description)) {
+        if (!core_str_empty(m->brand) && g_ascii_strncasecmp(m->description, m->brand, strlen(m->brand)))
+            g_string_append_printf(desc, "%s ", m->brand);
+        g_string_append(desc, m->description);
+        if (strcmp(m->description, broker->str))
+            g_string_append_printf(desc, "\nBroker: %s", broker->str);
+    } else {
+        g_string_append(desc, broker->str);
+    }
+    g_string_free(broker, TRUE);
+    char premium[48] = "";
+    if (w->priced) {
+        const export_unit_price *u = &w->quote.units[row - w->c->rows];
+        if (u->priced)
+            export_money_cents(u->neta_cents, premium, sizeof premium);
+        else
+            snprintf(premium, sizeof premium, "REFERIDA");
+    } else if (row->premium >= 0) {
+        money(row->premium, premium, sizeof premium);
+    }
     const export_coverage_package *pkg = export_row_package(w->cov, w->c, row);
     const char *text[N_COLS] = {
         [C_INCISO] = inciso,
@@ -171,6 +212,7 @@ static void fill_row(pdf_writer *w, const export_row *row, pdf_row *out)
         [C_USE] = !core_str_empty(v->use) ? v->use : w->c->use,
         [C_SUM] = sum,
         [C_PACKAGE] = pkg ? pkg->name : "",
+        [C_PREMIUM] = premium,
     };
     out->height = 0;
     for (int i = 0; i < N_COLS; i++) {
@@ -184,7 +226,8 @@ static void fill_row(pdf_writer *w, const export_row *row, pdf_row *out)
             out->height = h;
     }
     out->height += 2 * CELL_PAD;
-    out->flagged = !export_row_decided(row) || core_str_empty(m->cvegs);
+    out->flagged = !export_row_decided(row) || core_str_empty(m->cvegs) ||
+                   (w->priced && !w->quote.units[row - w->c->rows].priced);
     g_string_free(desc, TRUE);
 }
 
@@ -245,9 +288,37 @@ static void page_frame(pdf_writer *w, int page)
     cairo_t *cr = w->cr;
     const export_case *c = w->c;
     char line[320];
+    double name_x = MARGIN;
+    if (w->logo) {
+        double lw = cairo_image_surface_get_width(w->logo), lh = cairo_image_surface_get_height(w->logo);
+        double scale = 30.0 / lh;
+        if (lw * scale > 120)
+            scale = 120 / lw;
+        cairo_save(cr);
+        cairo_translate(cr, MARGIN, MARGIN - 8);
+        cairo_scale(cr, scale, scale);
+        cairo_set_source_surface(cr, w->logo, 0, 0);
+        cairo_paint(cr);
+        cairo_restore(cr);
+        name_x += lw * scale + 8;
+    }
     cairo_set_source_rgb(cr, 0.12, 0.31, 0.47);
-    text_at(w, c->insurer_name ? c->insurer_name : or_dash(c->insurer), w->title, MARGIN, MARGIN - 6,
-            PAGE_W / 2, false);
+    /* one line: a long legal name is set smaller, never wrapped over the COT line */
+    PangoLayout *title = layout(w, export_case_insurer_label(c), w->title, -1, false);
+    double avail = PAGE_W / 2 + 40 - name_x;
+    int tw, th;
+    pango_layout_get_size(title, &tw, &th);
+    if ((double)tw / PANGO_SCALE > avail) {
+        PangoFontDescription *fd = pango_font_description_copy(w->title);
+        double size = 14.0 * avail / ((double)tw / PANGO_SCALE);
+        pango_font_description_set_size(fd, (gint)((size < 8 ? 8 : size) * PANGO_SCALE));
+        pango_layout_set_font_description(title, fd);
+        pango_font_description_free(fd);
+        pango_layout_set_width(title, (int)(avail * PANGO_SCALE));
+        pango_layout_set_ellipsize(title, PANGO_ELLIPSIZE_END);
+    }
+    draw(w, title, name_x, MARGIN - 6);
+    g_object_unref(title);
     char rev[40] = "";
     if (c->revision > 1)
         snprintf(rev, sizeof rev, " · revisión %d", c->revision);
@@ -256,9 +327,20 @@ static void page_frame(pdf_writer *w, int page)
     else
         snprintf(line, sizeof line, "Cotización de flotilla %s%s", c->cot, rev);
     cairo_set_source_rgb(cr, 0, 0, 0);
-    text_at(w, line, w->bold, MARGIN, MARGIN + 14, PAGE_W / 2, false);
-    snprintf(line, sizeof line, "Emitida el %s\n%s", w->issued, or_dash(c->client_name));
+    text_at(w, line, w->bold, name_x, MARGIN + 14, PAGE_W / 2, false);
+    snprintf(line, sizeof line, "Emitida el %s · válida %d días, hasta el %s\n%s", w->issued,
+             c->validity_days > 0 ? c->validity_days : 30, w->valid_until, or_dash(c->client_name));
     text_at(w, line, w->small, PAGE_W / 2, MARGIN + 4, PAGE_W / 2 - MARGIN, true);
+    if (w->res->overridden || !w->priced) {
+        cairo_set_source_rgb(cr, 0.75, 0.1, 0.1);
+        text_at(w, "COTIZACIÓN PRELIMINAR", w->bold, PAGE_W / 4, MARGIN + 14, PAGE_W / 2, true);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+    }
+    if (w->priced && w->quote.demo) {
+        cairo_set_source_rgb(cr, 0.75, 0.1, 0.1);
+        text_at(w, w->quote.tariff_name, w->bold, PAGE_W / 4, MARGIN + 24, PAGE_W / 2, true);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+    }
     cairo_set_source_rgb(cr, 0.12, 0.31, 0.47);
     cairo_set_line_width(cr, 1);
     cairo_move_to(cr, MARGIN, MARGIN + HEADER_H - 14);
@@ -295,6 +377,14 @@ static double table_header(pdf_writer *w, double y)
 static void table_row(pdf_writer *w, pdf_row *r, int index, double y)
 {
     cairo_t *cr = w->cr;
+    if (r->heading) {
+        cairo_set_source_rgb(cr, 0.86, 0.90, 0.95);
+        cairo_rectangle(cr, MARGIN, y + 2, PAGE_W - 2 * MARGIN, r->height - 2);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        draw(w, r->cell[0], MARGIN + CELL_PAD, y + CELL_PAD + 2);
+        return;
+    }
     if (r->flagged || index % 2) {
         if (r->flagged)
             cairo_set_source_rgb(cr, 1.0, 0.92, 0.80);
@@ -311,11 +401,127 @@ static void table_row(pdf_writer *w, pdf_row *r, int index, double y)
     }
 }
 
+/* A grid of text: rows of n cells at the x offsets given (from the margin); the first row bold.
+ * Returns its height. */
+static double grid(pdf_writer *w, double y, bool paint, GPtrArray *cells, int n, const double *xs, const bool *right,
+                   double right_edge)
+{
+    double top = y;
+    for (guint i = 0; i + (guint)n <= cells->len; i += (guint)n) {
+        double rh = 0;
+        for (int k = 0; k < n; k++) {
+            double width = (k + 1 < n ? xs[k + 1] : right_edge) - xs[k] - 6;
+            PangoLayout *l = layout(w, g_ptr_array_index(cells, i + k), i == 0 ? w->bold : w->font, width, right[k]);
+            if (paint)
+                draw(w, l, MARGIN + xs[k], y);
+            double lh = layout_height(l);
+            rh = lh > rh ? lh : rh;
+            g_object_unref(l);
+        }
+        y += rh + 1;
+    }
+    return y - top + 6;
+}
+
+static void add_cells(GPtrArray *cells, int n, ...)
+{
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++)
+        g_ptr_array_add(cells, g_strdup(va_arg(ap, const char *)));
+    va_end(ap);
+}
+
+/* The price: coverages with limits, deductibles and prima neta; the premium table; the
+ * receipts; the referrals. */
+static double quote_block(pdf_writer *w, double y, bool paint)
+{
+    const export_quote *q = &w->quote;
+    double top = y;
+    char a[64], b[64], line[400];
+    GPtrArray *cells = g_ptr_array_new_with_free_func(g_free);
+    static const double xs4[] = {0, 280, 440, 560};
+    static const bool r4[] = {false, false, false, true};
+    snprintf(line, sizeof line, "Coberturas del paquete %s (%s)", q->package, q->tariff_name);
+    add_cells(cells, 4, line, "Límite / suma asegurada", "Deducible", "Prima neta");
+    for (int i = 0; i < q->n_coverages; i++) {
+        export_money_cents(q->coverage_totals[i], a, sizeof a);
+        const char *ded = q->coverages[i].deductible;
+        char dtext[64];
+        snprintf(dtext, sizeof dtext, "%s", !ded || !strcmp(ded, "0") ? "SIN DEDUCIBLE" : ded);
+        add_cells(cells, 4, q->coverages[i].name, q->coverages[i].limit, dtext, a);
+    }
+    if (q->minimum_total) {
+        export_money_cents(q->minimum_total, a, sizeof a);
+        add_cells(cells, 4, "Ajuste a prima mínima por unidad", "", "", a);
+    }
+    y += grid(w, y, paint, cells, 4, xs4, r4, 660);
+    g_ptr_array_set_size(cells, 0);
+
+    static const double xs2[] = {0, 230};
+    static const bool r2[] = {false, true};
+    add_cells(cells, 2, "Prima", "Importe");
+    export_money_cents(q->neta, a, sizeof a);
+    add_cells(cells, 2, "Prima neta", a);
+    export_money_cents(q->derecho, a, sizeof a);
+    add_cells(cells, 2, "Derecho de póliza", a);
+    export_money_cents(q->recargo, a, sizeof a);
+    snprintf(line, sizeof line, "Recargo por pago fraccionado (%s, %d.%02d%%)", q->frequency, q->recargo_bp / 100,
+             q->recargo_bp % 100);
+    add_cells(cells, 2, line, a);
+    export_money_cents(q->iva, a, sizeof a);
+    snprintf(line, sizeof line, "IVA %d%%", q->iva_bp / 100);
+    add_cells(cells, 2, line, a);
+    export_money_cents(q->total, a, sizeof a);
+    add_cells(cells, 2, "Prima total", a);
+    double h1 = grid(w, y, paint, cells, 2, xs2, r2, 330);
+    g_ptr_array_set_size(cells, 0);
+
+    static const double xs3[] = {380, 480, 580};
+    static const bool r3[] = {false, true, true};
+    add_cells(cells, 3, "Recibos", "Importe", "Número");
+    export_money_cents(q->receipts[0].total, a, sizeof a);
+    add_cells(cells, 3, "Primer recibo", a, "1");
+    if (q->n_receipts > 1) {
+        export_money_cents(q->receipts[1].total, a, sizeof a);
+        snprintf(b, sizeof b, "%d", q->n_receipts - 1);
+        add_cells(cells, 3, "Subsecuentes", a, b);
+    }
+    double h2 = grid(w, y, paint, cells, 3, xs3, r3, 660);
+    y += h1 > h2 ? h1 : h2;
+    g_ptr_array_free(cells, TRUE);
+
+    GString *note = g_string_new(NULL);
+    g_string_append(note, "Importes en pesos, calculados en centavos: cada prima redondeada al centavo (mitad hacia "
+                          "arriba); el recargo, el IVA y la prima neta se reparten por igual entre los recibos y el "
+                          "residuo va en el primero, con el derecho de póliza.");
+    if (q->n_referrals) {
+        g_string_append_printf(note, "\nUnidades referidas (%d, sin prima; la aseguradora las cotiza aparte):",
+                               q->n_referrals);
+        int shown = 0;
+        for (int i = 0; i < q->n_units && shown < 8; i++)
+            if (!q->units[i].priced) {
+                g_string_append_printf(note, "%s inciso %d: %s", shown ? ";" : "", w->res->inciso[i],
+                                       q->units[i].referral);
+                shown++;
+            }
+        if (q->n_referrals > shown)
+            g_string_append_printf(note, "; y %d más (ver el libro, hoja Prima)", q->n_referrals - shown);
+    }
+    PangoLayout *l = layout(w, note->str, w->small, PAGE_W - 2 * MARGIN, false);
+    g_string_free(note, TRUE);
+    if (paint)
+        draw(w, l, MARGIN, y);
+    y += layout_height(l) + 6;
+    g_object_unref(l);
+    return y - top;
+}
+
 static double totals_block(pdf_writer *w, double y, bool paint)
 {
     const export_case *c = w->c;
     const export_result *res = w->res;
-    char sum[48], premium[64], line[1024];
+    char sum[48], premium[240];
     money(res->fleet_sum, sum, sizeof sum);
     double prem = 0;
     int rated = 0;
@@ -324,29 +530,55 @@ static double totals_block(pdf_writer *w, double y, bool paint)
             prem += c->rows[i].premium;
             rated++;
         }
-    if (rated)
+    if (w->priced)
+        export_money_cents(w->quote.total, premium, sizeof premium);
+    else if (rated)
         money(prem, premium, sizeof premium);
     else
-        snprintf(premium, sizeof premium, "sin tarifa (Gcotiza la calcula)");
-    const char *missing[4];
-    int nm = export_case_missing(c, missing, 4);
+        snprintf(premium, sizeof premium, "sin tarifa (%s)", w->unpriced[0] ? w->unpriced : "la aseguradora la calcula");
+    const char *missing[EXPORT_MAX_MISSING];
+    int nm = export_case_missing(c, missing, EXPORT_MAX_MISSING);
     GString *pend = g_string_new(NULL);
     for (int i = 0; i < nm; i++)
         g_string_append_printf(pend, "%s%s", i ? ", " : "", missing[i]);
-    int no_key = 0;
-    for (int i = 0; i < c->n_rows; i++)
+    int no_key = 0, flagged = 0;
+    for (int i = 0; i < c->n_rows; i++) {
         no_key += core_str_empty(c->rows[i].match.cvegs);
+        flagged += !export_row_decided(&c->rows[i]) || core_str_empty(c->rows[i].match.cvegs);
+    }
+    int without = res->n_rows - res->n_with_sum - res->n_commercial;
     GString *text = g_string_new(NULL);
-    g_string_append_printf(text, "Vehículos: %d    Suma asegurada de la flotilla: %s %s    Prima: %s",
-                           res->n_rows, sum, c->currency ? c->currency : "", premium);
+    g_string_append_printf(text, "Vehículos: %d    Suma asegurada %s: %s %s    Prima%s: %s", res->n_rows,
+                           res->n_with_sum < res->n_rows ? "de las unidades con suma" : "de la flotilla", sum,
+                           c->currency ? c->currency : "", w->priced ? " total" : "", premium);
+    if (res->n_commercial || without) {
+        g_string_append(text, "\nFuera de la suma:");
+        if (res->n_commercial)
+            g_string_append_printf(text, " %d %s a VALOR COMERCIAL%s", res->n_commercial,
+                                   res->n_commercial == 1 ? "unidad" : "unidades", without ? ";" : "");
+        if (without)
+            g_string_append_printf(text, " %d sin suma asegurada", without);
+    }
     if (no_key)
         g_string_append_printf(text, "\nVehículos sin clave de catálogo: %d (se cotizan aparte)", no_key);
     if (nm)
         g_string_append_printf(text, "\nRequisitos pendientes: %s", pend->str);
-    snprintf(line, sizeof line, "%s", text->str);
-    g_string_free(text, TRUE);
+    if (res->vigencia_started) {
+        char vs[16];
+        day(c->vigencia_start, vs, sizeof vs);
+        g_string_append_printf(text, "\nAviso: la vigencia solicitada inicia el %s, antes de la fecha de emisión (%s)",
+                               vs, w->issued);
+    }
+    int referred = w->priced ? w->quote.n_referrals : 0;
+    if (flagged)
+        g_string_append_printf(text, "\nFilas sombreadas (%d): vehículos sin clave de catálogo confirmada%s; su "
+                                     "cotización es preliminar", flagged,
+                               referred ? " o referidos (la tarifa no los cubre)" : "");
+    if (res->overridden)
+        g_string_append(text, "\nCOTIZACIÓN PRELIMINAR: se emitió con requisitos o claves pendientes");
     g_string_free(pend, TRUE);
-    PangoLayout *l = layout(w, line, w->bold, PAGE_W - 2 * MARGIN, false);
+    PangoLayout *l = layout(w, text->str, w->bold, PAGE_W - 2 * MARGIN, false);
+    g_string_free(text, TRUE);
     double h = layout_height(l) + 12;
     if (paint) {
         cairo_set_source_rgb(w->cr, 0.12, 0.31, 0.47);
@@ -357,6 +589,8 @@ static double totals_block(pdf_writer *w, double y, bool paint)
         draw(w, l, MARGIN, y + 8);
     }
     g_object_unref(l);
+    if (w->priced)
+        h += quote_block(w, y + h, paint);
     return h;
 }
 
@@ -373,7 +607,7 @@ static void paginate(pdf_writer *w)
     const double body_top = MARGIN + HEADER_H, body_bottom = PAGE_H - MARGIN - FOOTER_H;
     int page = 0;
     double y = body_top + w->client_h + w->header_row_h;
-    for (int i = 0; i < w->c->n_rows; i++) {
+    for (int i = 0; i < w->n_items; i++) {
         pdf_row *r = &w->rows[i];
         if (y + r->height > body_bottom && y > body_top + w->header_row_h + (page ? 0 : w->client_h)) {
             page++;
@@ -392,14 +626,15 @@ static void set_metadata(cairo_surface_t *s, const export_case *c, time_t at)
     char *title = core_strdup_printf("Cotización %s", c->cot);
     struct tm tm;
     char when[32];
-    localtime_r(&at, &tm);
+    minca_err ignored = {0};   /* the zone was checked by export_check_rules */
+    if (export_case_local_time(c, at, &tm, &ignored) < 0)
+        gmtime_r(&at, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, title);
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_SUBJECT, "Cotización de flotilla");
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "Minca " MINCA_VERSION);
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE, when);
-    if (c->insurer_name)
-        cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_AUTHOR, c->insurer_name);
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_AUTHOR, export_case_insurer_label(c));
     free(title);
 }
 
@@ -434,16 +669,39 @@ int export_case_write_pdf_with(const export_case *c, const export_coverage *cov,
     w.small = pango_font_description_from_string(FONT " 7");
     w.title = pango_font_description_from_string(FONT " Bold 14");
     struct tm tm;
-    localtime_r(&at, &tm);
+    minca_err ignored = {0};   /* the zone was checked by export_check_rules */
+    if (export_case_local_time(c, at, &tm, &ignored) < 0)
+        gmtime_r(&at, &tm);
     strftime(w.issued, sizeof w.issued, "%d/%m/%Y", &tm);
+    export_case_valid_until(c, w.valid_until);
+    if (!core_str_empty(c->logo_path)) {
+        w.logo = cairo_image_surface_create_from_png(c->logo_path);
+        if (cairo_surface_status(w.logo) != CAIRO_STATUS_SUCCESS || cairo_image_surface_get_height(w.logo) <= 0) {
+            cairo_surface_destroy(w.logo);   /* an unreadable logo: the name alone */
+            w.logo = NULL;
+        }
+    }
     char vs[16], ve[16];
     day(c->vigencia_start, vs, sizeof vs);
     day(c->vigencia_end, ve, sizeof ve);
     if (vs[0])
         snprintf(w.vigencia, sizeof w.vigencia, "%s al %s", vs, ve[0] ? ve : "—");
 
+    if (c->tariff) {
+        minca_err why = {0};
+        if (export_quote_price(c->tariff, c, &w.quote, &why) == 0) {
+            w.priced = res->priced = true;
+            res->total_cents = w.quote.total;
+            res->n_referrals = w.quote.n_referrals;
+        }
+        else
+            snprintf(w.unpriced, sizeof w.unpriced, "%.190s", why.msg);
+    } else {
+        snprintf(w.unpriced, sizeof w.unpriced, "la aseguradora no tiene tarifa cargada");
+    }
     /* measure */
-    w.rows = calloc((size_t)(c->n_rows ? c->n_rows : 1), sizeof *w.rows);
+    bool headings = res->n_spans > 1;
+    w.rows = calloc((size_t)(c->n_rows + (headings ? res->n_spans : 0) + 1), sizeof *w.rows);
     double hh = 0;
     for (int i = 0; i < N_COLS; i++) {
         PangoLayout *l = layout(&w, columns[i].header, w.bold, columns[i].width - 2 * CELL_PAD, columns[i].right);
@@ -452,8 +710,11 @@ int export_case_write_pdf_with(const export_case *c, const export_coverage *cov,
         g_object_unref(l);
     }
     w.header_row_h = hh + 2 * CELL_PAD;
-    for (int i = 0; i < c->n_rows; i++)
-        fill_row(&w, &c->rows[i], &w.rows[i]);
+    for (int s = 0, i = 0; i < c->n_rows; i++) {
+        if (headings && s < res->n_spans && res->spans[s].first_row == i)
+            fill_heading(&w, s++, &w.rows[w.n_items++]);
+        fill_row(&w, &c->rows[i], &w.rows[w.n_items++]);
+    }
     w.client_h = client_block(&w, 0, false);
     w.totals_h = totals_block(&w, 0, false);
     paginate(&w);
@@ -468,16 +729,17 @@ int export_case_write_pdf_with(const export_case *c, const export_coverage *cov,
             client_block(&w, y, true);
             y += w.client_h;
         }
-        if (i < c->n_rows || page == 0)
+        if (i < w.n_items || page == 0)
             y = table_header(&w, y);
-        for (; i < c->n_rows && w.rows[i].page == page; i++) {
+        for (; i < w.n_items && w.rows[i].page == page; i++) {
             table_row(&w, &w.rows[i], i, y);
             y += w.rows[i].height;
             for (int k = 0; k < N_COLS; k++)
-                g_object_unref(w.rows[i].cell[k]);
+                if (w.rows[i].cell[k])
+                    g_object_unref(w.rows[i].cell[k]);
         }
         if (page == w.n_pages - 1)
-            totals_block(&w, page == 0 || w.rows[c->n_rows ? c->n_rows - 1 : 0].page == page ? y : body_top,
+            totals_block(&w, page == 0 || w.rows[w.n_items ? w.n_items - 1 : 0].page == page ? y : body_top,
                          true);
         cairo_show_page(w.cr);
     }
@@ -512,6 +774,9 @@ done:
     pango_font_description_free(w.small);
     pango_font_description_free(w.title);
     free(w.rows);
+    export_quote_clear(&w.quote);
+    if (w.logo)
+        cairo_surface_destroy(w.logo);
     g_byte_array_unref(bytes);
     if (rc < 0) {
         free(res->data);

@@ -50,6 +50,10 @@ typedef struct writer {
         *datetime_fmt, *money_fmt, *issue_fmt[4];
     lxw_error lxw_status;                   /* first libxlsxwriter error */
     int issue_row;                          /* next row on Incidencias */
+    export_quote quote;                     /* the price, when a tariff priced the case */
+    bool priced;
+    char unpriced[200];                     /* why not */
+    lxw_worksheet *prices;                  /* "Prima", when priced */
     export_result *res;
     minca_err *err;
 } writer;
@@ -179,10 +183,20 @@ static int field_value(writer *w, const export_row *row, const export_field *f,
     case F_ROW_SERVICE: set_text(v, vr->service); break;
     case F_ROW_COVERAGE: set_text(v, vr->coverage); break;
     case F_ROW_YEAR: if (vr->year > 0) set_number(v, vr->year); break;
-    case F_ROW_INCISO: if (vr->inciso > 0) set_number(v, vr->inciso); break;
-    case F_ROW_INSURED: if (vr->insured_amount >= 0) set_number(v, vr->insured_amount); break;
+    case F_ROW_INCISO: set_number(v, w->res->inciso[row - c->rows]); break;
+    case F_ROW_INSURED:
+        if (vr->insured_amount >= 0)
+            set_number(v, vr->insured_amount);
+        else if (export_row_commercial(row))
+            set_text(v, "VALOR COMERCIAL");
+        break;
     case F_ROW_SUM_BASIS: set_text(v, vehicle_sum_basis_name(vr->sum_basis)); break;
-    case F_ROW_PREMIUM: if (row->premium >= 0) set_number(v, row->premium); break;
+    case F_ROW_PREMIUM:
+        if (w->priced && w->quote.units[row - c->rows].priced)
+            set_number(v, (double)w->quote.units[row - c->rows].neta_cents / 100.0);
+        else if (!w->priced && row->premium >= 0)
+            set_number(v, row->premium);
+        break;
     case F_ROW_SOURCE_SHEET: set_text(v, vr->source_sheet); break;
     case F_ROW_SOURCE_ROW: if (vr->source_row > 0) set_number(v, vr->source_row); break;
     case F_ROW_SOURCE_FILE: set_text(v, row->source_file); break;
@@ -195,7 +209,7 @@ static int field_value(writer *w, const export_row *row, const export_field *f,
     case F_MATCH_YEAR: if (m->year > 0) set_number(v, m->year); break;
     case F_MATCH_CONFIDENCE: if (m->confidence >= 0) set_number(v, m->confidence); break;
     case F_MATCH_DECISION: set_text(v, decision_label(m->decision)); break;
-    case F_MATCH_REVIEWED: set_text(v, m->reviewed ? "SI" : "NO"); break;
+    case F_MATCH_REVIEWED: set_text(v, m->reviewed ? "SÍ" : "NO"); break;
     case F_MATCH_REVIEWER: set_text(v, m->reviewer); break;
     case F_MATCH_NOTE: set_text(v, m->note); break;
     case F_CASE_COT: set_text(v, c->cot); break;
@@ -409,8 +423,7 @@ static void add_issue(writer *w, int sheet_row, const export_row *row, const cha
     put_text(w, ws, r, 1, vr->source_sheet, NULL);
     if (vr->source_row > 0)
         put_number(w, ws, r, 2, vr->source_row, NULL);
-    if (vr->inciso > 0)
-        put_number(w, ws, r, 3, vr->inciso, NULL);
+    put_number(w, ws, r, 3, w->res->inciso[row - w->c->rows], NULL);
     put_text(w, ws, r, 4, row->match.cvegs, NULL);
     put_text(w, ws, r, 5, field, NULL);
     put_text(w, ws, r, 6, sev_names[severity], w->issue_fmt[severity]);
@@ -471,22 +484,30 @@ static void row_issues(writer *w, int sheet_row, const export_row *row, int stat
 /* Requirements of the quote the request does not state: incidencias of the whole case. */
 static void case_issues(writer *w)
 {
-    const char *missing[4];
-    int n = export_case_missing(w->c, missing, 4);
-    for (int i = 0; i < n; i++) {
-        const char *what = missing[i];
-        char *msg = core_strdup_printf(
-            "La solicitud no indica %s%s; se requiere para emitir la cotización",
-            !strcmp(what, "cobertura") ? "la cobertura (paquete AMPLIA, LIMITADA o RC)"
-            : !strcmp(what, "vigencia") ? "la vigencia (fecha de inicio)"
-                                        : "la forma de pago",
-            !strcmp(what, "cobertura") ? "; las columnas de deducibles y límites quedan vacías"
-                                       : "");
-        add_issue(w, 0, NULL, what, SEV_PENDING, msg);
+    const export_case *c = w->c;
+    const char *missing[EXPORT_MAX_MISSING];
+    int n = export_case_missing(c, missing, EXPORT_MAX_MISSING);
+    for (int i = 0; i < n; i++)
+        add_issue(w, 0, NULL, missing[i], SEV_PENDING, export_missing_sentence(missing[i]));
+    if (c->n_rows == 0)
+        add_issue(w, 0, NULL, "vehiculos", SEV_ERROR, "El caso no tiene vehículos");
+    if (w->res->vigencia_started) {
+        char issued[16];
+        export_case_issue_date(c, issued);
+        lxw_datetime start = {0};
+        parse_date(c->vigencia_start, &start);
+        char *msg = core_strdup_printf("La vigencia solicitada inicia el %02d/%02d/%04d, antes de la fecha de emisión "
+                                       "(%.2s/%.2s/%.4s): confirme la fecha de inicio con el broker",
+                                       start.day % 100, start.month % 100, start.year % 10000, issued + 8, issued + 5,
+                                       issued);
+        add_issue(w, 0, NULL, "vigencia", SEV_WARN, msg);
         free(msg);
     }
-    if (w->c->n_rows == 0)
-        add_issue(w, 0, NULL, "vehiculos", SEV_ERROR, "El caso no tiene vehículos");
+    for (int s = 0; w->res->renumbered && s < w->res->n_spans; s++) {
+        char *msg = export_span_note(w->res, s);
+        add_issue(w, 0, NULL, "inciso", SEV_WARN, msg);
+        free(msg);
+    }
 }
 
 /* ---- the main sheet ----------------------------------------------------------------------- */
@@ -540,7 +561,7 @@ static int write_main_sheet(writer *w)
     }
     worksheet_set_row(w->main, 0, 30, NULL);
     worksheet_freeze_panes(w->main, 1, 0);
-    bool rated = false;
+    bool rated = w->priced;
     for (int i = 0; i < c->n_rows && !rated; i++)
         rated = c->rows[i].premium >= 0;
     for (int i = 0; i < tpl->n_columns && !rated; i++)
@@ -573,6 +594,11 @@ static int write_main_sheet(writer *w)
             }
         }
         row_issues(w, r, row, state, repaired->str, all_flags, fallback_pkg);
+        if (w->priced && !w->quote.units[i].priced) {
+            char *msg = core_strdup_printf("Unidad referida, sin prima: %s", w->quote.units[i].referral);
+            add_issue(w, r, row, "prima", SEV_PENDING, msg);
+            free(msg);
+        }
     }
     g_string_free(repaired, TRUE);
 
@@ -666,7 +692,12 @@ static void write_client_sheet(writer *w)
         snprintf(rev, sizeof rev, "%d", c->revision);
         summary_text(w, &r, "Revisión de la lista", rev);
     }
-    summary_text(w, &r, "Aseguradora", c->insurer_name ? c->insurer_name : c->insurer);
+    summary_text(w, &r, "Aseguradora", export_case_insurer_label(c));
+    char until[16];
+    export_case_valid_until(c, until);
+    char *validity = core_strdup_printf("%d días, hasta el %s", c->validity_days > 0 ? c->validity_days : 30, until);
+    summary_text(w, &r, "Vigencia de la cotización", validity);
+    free(validity);
     summary_text(w, &r, "Cliente", c->client_name);
     summary_text(w, &r, "RFC", c->client_rfc);
     summary_text(w, &r, "Broker / agente", c->broker);
@@ -683,9 +714,14 @@ static void write_client_sheet(writer *w)
     r++;
     put_text(w, ws, r++, 0, "Totales", w->label_fmt);
     summary_int(w, &r, "Vehículos", res->n_rows);
-    summary_money(w, ws, &r, "Suma asegurada de la flotilla", res->fleet_sum);
-    if (res->n_with_sum < res->n_rows)
-        summary_int(w, &r, "Vehículos sin suma asegurada", res->n_rows - res->n_with_sum);
+    summary_money(w, ws, &r, res->n_with_sum < res->n_rows ? "Suma asegurada de las unidades con suma"
+                                                             : "Suma asegurada de la flotilla",
+                  res->fleet_sum);
+    if (res->n_commercial)
+        summary_int(w, &r, "Unidades a VALOR COMERCIAL (fuera de la suma)", res->n_commercial);
+    if (res->n_with_sum + res->n_commercial < res->n_rows)
+        summary_int(w, &r, "Vehículos sin suma asegurada (fuera de la suma)",
+                    res->n_rows - res->n_with_sum - res->n_commercial);
     double premium = 0;
     int rated = 0;
     for (int i = 0; i < c->n_rows; i++)
@@ -693,12 +729,25 @@ static void write_client_sheet(writer *w)
             premium += c->rows[i].premium;
             rated++;
         }
-    if (rated)
+    if (w->priced) {
+        const export_quote *q = &w->quote;
+        summary_text(w, &r, "Tarifa", q->tariff_name);
+        summary_money(w, ws, &r, "Prima neta", (double)q->neta / 100.0);
+        summary_money(w, ws, &r, "Derecho de póliza", (double)q->derecho / 100.0);
+        summary_money(w, ws, &r, "Recargo por pago fraccionado", (double)q->recargo / 100.0);
+        summary_money(w, ws, &r, "IVA", (double)q->iva / 100.0);
+        summary_money(w, ws, &r, "Prima total", (double)q->total / 100.0);
+        if (q->n_referrals)
+            summary_int(w, &r, "Unidades referidas (sin prima)", q->n_referrals);
+    } else if (rated) {
         summary_money(w, ws, &r, "Prima total", premium);
-    else
-        summary_text(w, &r, "Prima total", "Sin tarifa: Gcotiza calcula la prima al cargar la cotización");
-    const char *missing[4];
-    int nm = export_case_missing(c, missing, 4);
+    } else {
+        char *why = core_strdup_printf("Sin tarifa (%s): la aseguradora calcula la prima", w->unpriced);
+        summary_text(w, &r, "Prima total", why);
+        free(why);
+    }
+    const char *missing[EXPORT_MAX_MISSING];
+    int nm = export_case_missing(c, missing, EXPORT_MAX_MISSING);
     GString *m = g_string_new(NULL);
     for (int i = 0; i < nm; i++)
         g_string_append_printf(m, "%s%s", i ? ", " : "", missing[i]);
@@ -749,7 +798,89 @@ static void write_summary_sheet(writer *w)
     summary_text(w, &r, "Versión de plantilla", w->tpl->version);
     summary_text(w, &r, "Exportado por", w->exported_by);
     summary_date(w, &r, "Fecha de exportación", true, w->dates.exported, w->datetime_fmt);
-    summary_text(w, &r, "Exportación forzada", res->overridden ? "SI" : "NO");
+    summary_text(w, &r, "Exportación forzada", res->overridden ? "SÍ" : "NO");
+}
+
+/* ---- Prima: the price unit by unit, the totals and the receipts -------------------------------- */
+
+static void put_cents(writer *w, int r, int col, long long cents)
+{
+    put_number(w, w->prices, r, col, (double)cents / 100.0, w->money_fmt);
+}
+
+static void write_prices_sheet(writer *w)
+{
+    const export_quote *q = &w->quote;
+    const export_case *c = w->c;
+    lxw_worksheet *ws = w->prices;
+    int nc = q->n_coverages, col = 0;
+    const char *lead[] = {"INCISO", "CLAVE VEHICULO", "TIPO", "ANTIGÜEDAD", "PAQUETE"};
+    for (int i = 0; i < 5; i++, col++) {
+        put_text(w, ws, 0, col, lead[i], w->header_fmt);
+        track(w, worksheet_set_column(ws, (lxw_col_t)col, (lxw_col_t)col, i == 1 ? 14 : 11, NULL));
+    }
+    for (int k = 0; k < nc; k++, col++) {
+        char *h = core_strdup_printf("PRIMA %s", q->coverages[k].key);
+        put_text(w, ws, 0, col, h, w->header_fmt);
+        free(h);
+        track(w, worksheet_set_column(ws, (lxw_col_t)col, (lxw_col_t)col, 13, NULL));
+    }
+    const char *tail[] = {"AJUSTE PRIMA MINIMA", "PRIMA NETA", "REFERIDA"};
+    for (int i = 0; i < 3; i++, col++) {
+        put_text(w, ws, 0, col, tail[i], w->header_fmt);
+        track(w, worksheet_set_column(ws, (lxw_col_t)col, (lxw_col_t)col, i == 2 ? 48 : 14, NULL));
+    }
+    worksheet_set_row(ws, 0, 30, NULL);
+    worksheet_freeze_panes(ws, 1, 2);
+    for (int i = 0; i < c->n_rows; i++) {
+        const export_unit_price *u = &q->units[i];
+        int r = i + 1;
+        put_number(w, ws, r, 0, w->res->inciso[i], NULL);
+        put_text(w, ws, r, 1, c->rows[i].match.cvegs, NULL);
+        if (!u->priced) {
+            put_text(w, ws, r, 7 + nc, u->referral, w->text_fmt);
+            continue;
+        }
+        put_text(w, ws, r, 2, u->type, NULL);
+        put_text(w, ws, r, 3, u->band, NULL);
+        const export_coverage_package *pkg = export_row_package(w->cov, c, &c->rows[i]);
+        put_text(w, ws, r, 4, pkg ? pkg->name : q->package, NULL);
+        for (int k = 0; k < u->n_coverages && k < nc; k++)
+            put_cents(w, r, 5 + k, u->cents[k]);
+        put_cents(w, r, 5 + nc, u->minimum_cents);
+        put_cents(w, r, 6 + nc, u->neta_cents);
+    }
+    int r = c->n_rows + 2;
+    put_text(w, ws, r++, 0, q->tariff_name, w->label_fmt);
+    struct {
+        const char *label;
+        long long cents;
+    } totals[] = {
+        {"PRIMA NETA", q->neta}, {"DERECHO DE POLIZA", q->derecho}, {"RECARGO", q->recargo},
+        {"IVA", q->iva},         {"PRIMA TOTAL", q->total},
+    };
+    for (size_t i = 0; i < sizeof totals / sizeof totals[0]; i++, r++) {
+        put_text(w, ws, r, 0, totals[i].label, w->label_fmt);
+        put_cents(w, r, 2, totals[i].cents);
+    }
+    char *rates = core_strdup_printf("%s: recargo %d.%02d%%, IVA %d.%02d%%", q->frequency, q->recargo_bp / 100,
+                                     q->recargo_bp % 100, q->iva_bp / 100, q->iva_bp % 100);
+    put_text(w, ws, r++, 0, rates, NULL);
+    free(rates);
+    r++;
+    const char *rh[] = {"RECIBO", "PRIMA NETA", "RECARGO", "DERECHO", "IVA", "TOTAL"};
+    for (int i = 0; i < 6; i++)
+        put_text(w, ws, r, i, rh[i], w->header_fmt);
+    r++;
+    for (int k = 0; k < q->n_receipts; k++, r++) {
+        const export_receipt *rc = &q->receipts[k];
+        put_number(w, ws, r, 0, k + 1, NULL);
+        put_cents(w, r, 1, rc->neta);
+        put_cents(w, r, 2, rc->recargo);
+        put_cents(w, r, 3, rc->derecho);
+        put_cents(w, r, 4, rc->iva);
+        put_cents(w, r, 5, rc->total);
+    }
 }
 
 /* ---- file handling ------------------------------------------------------------------------ */
@@ -780,9 +911,10 @@ static char *scratch_file(const char *dir, minca_err *err)
 
 static void fill_dates(writer *w)
 {
-    time_t t = w->c->exported_at ? w->c->exported_at : time(NULL);
     struct tm tm;
-    localtime_r(&t, &tm);
+    minca_err ignored = {0};   /* the zone was checked by export_check_rules */
+    if (export_case_local_time(w->c, w->c->exported_at, &tm, &ignored) < 0)
+        return;
     w->dates.exported = (lxw_datetime){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                                        tm.tm_hour, tm.tm_min, tm.tm_sec};
 }
@@ -829,6 +961,18 @@ static int prepare(writer *w)
     if (check_dates(w) < 0)
         return -1;
     fill_dates(w);
+    if (c->tariff) {
+        minca_err why = {0};
+        if (export_quote_price(c->tariff, c, &w->quote, &why) == 0) {
+            w->priced = w->res->priced = true;
+            w->res->total_cents = w->quote.total;
+            w->res->n_referrals = w->quote.n_referrals;
+        }
+        else
+            snprintf(w->unpriced, sizeof w->unpriced, "%.190s", why.msg);
+    } else {
+        snprintf(w->unpriced, sizeof w->unpriced, "la aseguradora no tiene tarifa cargada");
+    }
     if (template_uses_coverage(w->tpl)) {
         if (!w->cov)
             return minca_err_set(w->err, "%s uses coverage columns but no coverage table was "
@@ -931,9 +1075,13 @@ static void set_main_print_layout(writer *w)
     if (w->c->version > 0)
         g_string_append_printf(h, " v%d", w->c->version);
     g_string_append(h, "&C");
+    if (w->priced && w->quote.demo) {   /* every page the demo tariff prices says so */
+        header_escape(h, w->quote.tariff_name, 40);
+        g_string_append(h, " · ");
+    }
     header_escape(h, w->c->client_name, 80);
     g_string_append(h, "&R");
-    header_escape(h, w->c->insurer_name ? w->c->insurer_name : w->c->insurer, 60);
+    header_escape(h, export_case_insurer_label(w->c), 60);
     /* Excel allows 255 characters: a header too long for it keeps the COT alone */
     if (g_utf8_strlen(h->str, -1) > 255) {
         g_string_assign(h, "&L&B");
@@ -1007,6 +1155,10 @@ int export_case_write_with(const export_case *c, const export_template *tpl,
     w.client = workbook_add_worksheet(w.wb, "Cliente");
     w.summary = workbook_add_worksheet(w.wb, "Resumen");
     w.issues = workbook_add_worksheet(w.wb, "Incidencias");
+    if (w.priced && !(w.prices = workbook_add_worksheet(w.wb, "Prima"))) {
+        minca_err_set(err, "cannot add sheet Prima");
+        goto done;
+    }
     if (!w.main || !w.client || !w.summary || !w.issues) {
         minca_err_set(err, "%s: cannot add sheet '%s'", tpl->path, tpl->sheet);
         goto done;
@@ -1026,6 +1178,10 @@ int export_case_write_with(const export_case *c, const export_template *tpl,
                                        ISSUE_COLS - 1));
     write_client_sheet(&w);
     write_summary_sheet(&w);
+    if (w.priced) {
+        set_print_layout(w.prices, true);
+        write_prices_sheet(&w);
+    }
     if (w.lxw_status != LXW_NO_ERROR) {
         minca_err_set(err, "case %s: cannot write a cell: %s", c->cot, lxw_strerror(w.lxw_status));
         goto done;
@@ -1074,6 +1230,7 @@ done:
     free(dir);
     free(exported_by);
     free(w.cell_fmt);
+    export_quote_clear(&w.quote);
     free(w.src);
     free(w.fallback);
     if (rc < 0) {
@@ -1084,6 +1241,10 @@ done:
         free(res->template_name);
         free(res->template_version);
         free(res->template_path);
+        if (!refused) {
+            g_free(res->inciso);
+            g_free(res->spans);
+        }
         memset(res, 0, sizeof *res);
         if (refused) {   /* the counts say why */
             *res = counts;

@@ -479,8 +479,10 @@ static void export_case(tui_view *v)
         return;
     }
     /* the workbook and the PDF share the stem: name it once */
-    tui_app_message(v->app, TUI_EL_OK, "exported %s v%d (%d rows) to %s + .pdf", m->cot, out.version, out.n_rows,
-                    out.path);
+    const char *price = out.price[0] ? out.price : "unpriced";
+    tui_app_message(v->app, out.warnings[0] ? TUI_EL_WARN : TUI_EL_OK, "exported %s v%d (%d rows, %s) to %s + .pdf%s%s",
+                    m->cot, out.version, out.n_rows, price, out.path, out.warnings[0] ? "; warning: " : "",
+                    out.warnings);
     tui_app_changed(v->app);
 }
 

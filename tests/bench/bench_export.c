@@ -1,4 +1,5 @@
-/* Benchmark: a 600-vehicle case exported to a Gcotiza workbook through the one-call API
+/* Benchmark: a 600-vehicle case priced with the demo tariff and exported (workbook + PDF)
+ * beside the same case exported unpriced; and the case exported to a Gcotiza workbook through the one-call API
  * (template and coverage loading, four styled sheets, bytes and SHA-256) and to the PDF quote
  * summary (cairo + pango: measured, paginated, drawn, bytes and SHA-256), beside two baselines
  * measured in the same run on the same rows: a bare libxlsxwriter workbook with the same cells
@@ -110,6 +111,20 @@ int main(void)
     char *csv = core_path_join(dir, "plain.csv");
     char *pdf_out = core_path_join(dir, "export.pdf");
     double t_export[RUNS], t_pdf[RUNS], t_plain[RUNS], t_csv[RUNS], cpu_export[RUNS], cpu_pdf[RUNS];
+    double t_priced[RUNS], t_unpriced[RUNS];
+    export_tariff *tariff = NULL;
+    {
+        char *tpath = core_path_join(share, "samples/tariff/demo.yaml"), *body = NULL;
+        size_t blen = 0;
+        minca_err terr = {0};
+        if (core_read_file(tpath, 1 << 22, &body, &blen, &terr) < 0 ||
+            export_tariff_parse(body, blen, tpath, &tariff, &terr) < 0) {
+            fprintf(stderr, "demo tariff: %s\n", terr.msg);
+            return 1;
+        }
+        free(body);
+        free(tpath);
+    }
     size_t bytes = 0, pdf_bytes = 0;
     c.insurer_name = strdup("Seguros Demo, S.A.");
     c.version = 1;
@@ -144,6 +159,22 @@ int main(void)
         pdf_bytes = res.len;
         export_result_clear(&res);
 
+        t_unpriced[run] = t_export[run] + t_pdf[run];
+        c.tariff = tariff;
+        t0 = core_now_seconds();
+        int prc = export_case_write(&c, &opt, &res, &err);
+        export_result_clear(&res);
+        if (prc == 0)
+            prc = export_case_write_pdf(&c, &popt, &res, &err);
+        export_result_clear(&res);
+        t_priced[run] = core_now_seconds() - t0;
+        c.tariff = NULL;
+        if (prc < 0) {
+            fprintf(stderr, "priced export failed: %s\n", err.msg);
+            status = 1;
+            break;
+        }
+
         t0 = core_now_seconds();
         plain_xlsx(&c, plain);
         t_plain[run] = core_now_seconds() - t0;
@@ -167,6 +198,10 @@ int main(void)
                mc * 1e3);
         printf("export / bare xlsx: %.2fx; per vehicle %.1f us\n", me / mp, me / VEHICLES * 1e6);
         printf("PDF / CSV: %.0fx; per vehicle %.1f us\n", mf / mc, mf / VEHICLES * 1e6);
+        double mpr = median(t_priced, RUNS), mun = median(t_unpriced, RUNS);
+        printf("priced with the demo tariff + exported (xlsx + PDF): median %.1f ms; unpriced xlsx + PDF: "
+               "median %.1f ms; pricing adds %.1f ms (%.2fx)\n",
+               mpr * 1e3, mun * 1e3, (mpr - mun) * 1e3, mpr / mun);
         median(cpu_export, RUNS);
         median(cpu_pdf, RUNS);
         printf("CPU time of the fastest run: workbook %.1f ms, PDF %.1f ms\n", cpu_export[0] * 1e3, cpu_pdf[0] * 1e3);
@@ -186,5 +221,6 @@ int main(void)
     free(csv);
     free(share);
     export_case_clear(&c);
+    export_tariff_free(tariff);
     return status;
 }

@@ -164,8 +164,11 @@ review_inbox() {
     keys "$ins" R
     expect "$ins: R marks the case ready" "$ins" "$cot is ready for export"
     check_eq "$ins: the case is ready in the database" "ready" "$(psql_q "SELECT status FROM cases WHERE cot = '$cot'")"
+    # a quote needs the client's name and RFC (the demo's requests do not all state them)
+    psql_q "UPDATE cases SET client_name = coalesce(client_name, 'Cliente de Prueba, S.A.'),
+                             rfc = coalesce(rfc, 'CPR010101AB1') WHERE cot = '$cot'" >/dev/null
     keys "$ins" e
-    expect "$ins: e exports and says where the file went" "$ins" "exported $cot v1 \([0-9]+ rows\) to /"
+    expect "$ins: e exports and says its price and where the file went" "$ins" "exported $cot v1 \([0-9]+ rows, (unpriced|prima total [^)]+)\) to /"
     local path
     path=$(psql_q "SELECT x.path FROM exports x JOIN cases k ON k.id = x.case_id WHERE k.cot = '$cot' AND x.exported_by = 'revisora' AND x.format = 'xlsx'")
     check "$ins: the workbook is on disk" test -s "$path"

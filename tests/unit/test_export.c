@@ -162,7 +162,7 @@ static void test_shipped_template(void **state)
     if (rc < 0)
         fail_msg("%s", err.msg);
     assert_string_equal(tpl->name, "gcotiza_v1");
-    assert_string_equal(tpl->version, "1.1");
+    assert_string_equal(tpl->version, "1.2");
     assert_string_equal(tpl->sheet, "COTIZACION");
     assert_int_equal(tpl->print_scale, 70);
     assert_int_equal(tpl->print_repeat_columns, 2);
@@ -356,7 +356,7 @@ static void test_force_writes_bytes_and_file(void **state)
     assert_false(res.refused);
     assert_string_equal(res.path, out);
     assert_string_equal(res.template_name, "gcotiza_v1");
-    assert_string_equal(res.template_version, "1.1");
+    assert_string_equal(res.template_version, "1.2");
     assert_true(res.len > 1000);
     assert_memory_equal(res.data, "PK\x03\x04", 4);
     char *file = NULL;
@@ -503,6 +503,8 @@ static void test_missing_requirements_block(void **state)
         size_t offset;
         const char *label;
     } reqs[] = {
+        {offsetof(export_case, client_name), "nombre del cliente"},
+        {offsetof(export_case, client_rfc), "RFC"},
         {offsetof(export_case, coverage_package), "cobertura"},
         {offsetof(export_case, vigencia_start), "vigencia"},
         {offsetof(export_case, payment_terms), "forma de pago"},
@@ -615,6 +617,338 @@ static void test_no_vehicles(void **state)
     export_case_clear(&c);
 }
 
+
+/* The text pdftotext reads from a PDF (g_free). */
+static char *pdf_text(const export_result *res)
+{
+    char *path = core_path_join(tmpdir, "text.pdf");
+    assert_int_equal(core_write_file(path, res->data, res->len, NULL), 0);
+    char *argv[] = {"pdftotext", "-layout", path, "-", NULL};
+    char *out = NULL;
+    gint status = 0;
+    gboolean ok = g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                               NULL, &status, NULL);
+    free(path);
+    if (!ok || status != 0)
+        fail_msg("pdftotext failed");
+    return out;
+}
+
+/* The rows of the Incidencias sheet and the cells of the others, as text: read back by
+ * xlsx2csv (an independent reader). g_free. */
+static char *xlsx_sheet(const export_result *res, const char *sheet)
+{
+    char *path = core_path_join(tmpdir, "sheet.xlsx");
+    assert_int_equal(core_write_file(path, res->data, res->len, NULL), 0);
+    char *argv[] = {"xlsx2csv", "-n", (char *)sheet, path, NULL};
+    char *out = NULL;
+    gint status = 0;
+    gboolean ok = g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                               NULL, &status, NULL);
+    free(path);
+    if (!ok || status != 0)
+        fail_msg("xlsx2csv failed on sheet %s", sheet);
+    return out;
+}
+
+/* The quote is dated on the insurer's clock, whatever the server's TZ says. */
+static void test_dates_on_the_insurers_clock(void **state)
+{
+    (void)state;
+    char *old_tz = g_strdup(getenv("TZ"));
+    setenv("TZ", "Etc/GMT+12", 1);
+    tzset();
+    export_case c;
+    fx_build_fleet(&c, 3, 1);
+    /* 2026-12-08 08:00 UTC: 8 December 02:00 in Mexico City, 7 December 20:00 on the server */
+    c.exported_at = 1796716800;
+    char day[16];
+    export_case_issue_date(&c, day);
+    assert_string_equal(day, "2026-12-08");
+    c.timezone = strdup("Pacific/Honolulu");
+    export_case_issue_date(&c, day);
+    assert_string_equal(day, "2026-12-07");
+    free(c.timezone);
+    c.timezone = NULL;
+
+    export_result res;
+    minca_err err = {0};
+    export_options opt = {.share_dir = share, .tmp_dir = tmpdir};
+    assert_int_equal(export_case_write_pdf(&c, &opt, &res, &err), 0);
+    char *text = pdf_text(&res);
+    if (!strstr(text, "Emitida el 08/12/2026"))
+        fail_msg("the PDF is not dated on Mexico City's clock:\n%.600s", text);
+    g_free(text);
+    export_result_clear(&res);
+    assert_int_equal(export_case_write(&c, &opt, &res, &err), 0);
+    char *summary = xlsx_sheet(&res, "Resumen");
+    if (!strstr(summary, "08/12/2026 02:00"))
+        fail_msg("Resumen's export time is not Mexico City's:\n%s", summary);
+    g_free(summary);
+    export_result_clear(&res);
+
+    c.timezone = strdup("Marte/Olympus");
+    assert_int_equal(export_case_write_pdf(&c, &opt, &res, &err), -1);
+    assert_non_null(strstr(err.msg, "Marte/Olympus"));
+    export_result_clear(&res);
+    export_case_clear(&c);
+    if (old_tz)
+        setenv("TZ", old_tz, 1);
+    else
+        unsetenv("TZ");
+    tzset();
+    g_free(old_tz);
+}
+
+/* A vigencia that began before the issue date is a warning in both files, not a refusal. */
+static void test_vigencia_started_warns(void **state)
+{
+    (void)state;
+    export_case c;
+    fx_build_fleet(&c, 3, 1);
+    c.exported_at = 1796716800;   /* 2026-12-08 in Mexico City */
+    free(c.vigencia_start);
+    c.vigencia_start = strdup("2026-12-08");
+    assert_false(export_vigencia_started(&c));   /* the same day is not before */
+    free(c.vigencia_start);
+    c.vigencia_start = strdup("2026-12-07");
+    assert_true(export_vigencia_started(&c));
+    export_result res;
+    minca_err err = {0};
+    export_options opt = {.share_dir = share, .tmp_dir = tmpdir};
+    assert_int_equal(export_case_write_pdf(&c, &opt, &res, &err), 0);
+    assert_true(res.vigencia_started);
+    assert_false(res.overridden);
+    char *text = pdf_text(&res);
+    if (!strstr(text, "inicia el 07/12/2026, antes de la fecha de emisión (08/12/2026)"))
+        fail_msg("the PDF does not warn about the vigencia:\n%s", text);
+    g_free(text);
+    export_result_clear(&res);
+    assert_int_equal(export_case_write(&c, &opt, &res, &err), 0);
+    char *issues = xlsx_sheet(&res, "Incidencias");
+    if (!strstr(issues, "vigencia,AVISO,\"La vigencia solicitada inicia el 07/12/2026, antes de la fecha de emisión "
+                        "(08/12/2026)"))
+        fail_msg("Incidencias does not warn about the vigencia:\n%s", issues);
+    g_free(issues);
+    export_result_clear(&res);
+    export_case_clear(&c);
+}
+
+/* Two attachments numbering their units 1..n: the second continues the case's numbering, and
+ * both files say where each range came from. */
+static void test_incisos_unique_across_attachments(void **state)
+{
+    (void)state;
+    export_case c;
+    fx_build_fleet(&c, 5, 1);
+    for (int i = 0; i < 5; i++) {
+        c.rows[i].source_file = strdup(i < 3 ? "flotilla norte.xlsx" : "flotilla sur.xlsx");
+        c.rows[i].vehicle.inciso = i < 3 ? i + 1 : i - 2;
+    }
+    export_result res;
+    minca_err err = {0};
+    export_options opt = {.share_dir = share, .tmp_dir = tmpdir};
+    assert_int_equal(export_case_write_pdf(&c, &opt, &res, &err), 0);
+    assert_true(res.renumbered);
+    assert_int_equal(res.n_spans, 2);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(res.inciso[i], i + 1);
+    char *note = export_span_note(&res, 1);
+    assert_string_equal(note, "Incisos 4 a 5: unidades de «flotilla sur.xlsx» (en el archivo, incisos 1 a 2)");
+    free(note);
+    char *text = pdf_text(&res);
+    if (!strstr(text, "Incisos 1 a 3: unidades de «flotilla norte.xlsx»") ||
+        !strstr(text, "Incisos 4 a 5: unidades de «flotilla sur.xlsx» (en el archivo, incisos 1 a 2)"))
+        fail_msg("the PDF has no heading per attachment:\n%s", text);
+    g_free(text);
+    export_result_clear(&res);
+    assert_int_equal(export_case_write(&c, &opt, &res, &err), 0);
+    char *main_sheet = xlsx_sheet(&res, "COTIZACION");
+    int seen[6] = {0};
+    char **lines = g_strsplit(main_sheet, "\n", -1);
+    for (int i = 1; lines[i] && *lines[i]; i++) {
+        int n = atoi(lines[i]);
+        assert_true(n >= 1 && n <= 5);
+        assert_int_equal(seen[n]++, 0);
+    }
+    g_strfreev(lines);
+    g_free(main_sheet);
+    char *issues = xlsx_sheet(&res, "Incidencias");
+    if (!strstr(issues, "inciso,AVISO,\"Incisos 4 a 5: unidades de «flotilla sur.xlsx» (en el archivo, incisos 1 a 2)"))
+        fail_msg("Incidencias does not say how the second file was numbered:\n%s", issues);
+    g_free(issues);
+    export_result_clear(&res);
+
+    /* unique numbers across the files are kept as they are */
+    for (int i = 0; i < 5; i++)
+        c.rows[i].vehicle.inciso = 10 + i;
+    assert_int_equal(export_case_write_pdf(&c, &opt, &res, &err), 0);
+    assert_false(res.renumbered);
+    assert_int_equal(res.inciso[4], 14);
+    export_result_clear(&res);
+    /* one file numbering twice: the case is numbered in order */
+    c.rows[1].vehicle.inciso = 10;
+    assert_int_equal(export_case_write_pdf(&c, &opt, &res, &err), 0);
+    assert_true(res.renumbered);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(res.inciso[i], i + 1);
+    export_result_clear(&res);
+    export_case_clear(&c);
+}
+
+/* Units insured at commercial value say so and are counted apart from the fleet's sum. */
+static void test_valor_comercial_counted_apart(void **state)
+{
+    (void)state;
+    export_case c;
+    fx_build_fleet(&c, 4, 1);
+    c.rows[1].vehicle.insured_amount = -1;
+    c.rows[1].vehicle.sum_basis = VEHICLE_SUM_COMERCIAL;
+    c.rows[2].vehicle.insured_amount = -1;
+    c.rows[2].vehicle.sum_basis = VEHICLE_SUM_COMERCIAL;
+    c.rows[3].vehicle.insured_amount = -1;
+    c.rows[3].vehicle.sum_basis = VEHICLE_SUM_UNKNOWN;
+    export_result res;
+    minca_err err = {0};
+    export_options opt = {.share_dir = share, .tmp_dir = tmpdir};
+    assert_int_equal(export_case_write_pdf(&c, &opt, &res, &err), 0);
+    assert_int_equal(res.n_commercial, 2);
+    assert_int_equal(res.n_with_sum, 1);
+    assert_true(res.fleet_sum == c.rows[0].vehicle.insured_amount);
+    char *text = pdf_text(&res);
+    char **lines = g_strsplit(text, "\n", -1);
+    int commercial_cells = 0;
+    for (int i = 0; lines[i]; i++)
+        commercial_cells += strstr(lines[i], "3N1CN7AD") && strstr(lines[i], "VALOR COMERCIAL");
+    g_strfreev(lines);
+    assert_int_equal(commercial_cells, 2);
+    if (!strstr(text, "Suma asegurada de las unidades con suma") ||
+        !strstr(text, "Fuera de la suma: 2 unidades a VALOR COMERCIAL; 1 sin suma asegurada"))
+        fail_msg("the total does not say what it leaves out:\n%s", text);
+    g_free(text);
+    export_result_clear(&res);
+    assert_int_equal(export_case_write(&c, &opt, &res, &err), 0);
+    char *main_sheet = xlsx_sheet(&res, "COTIZACION");
+    assert_non_null(strstr(main_sheet, "VALOR COMERCIAL"));
+    g_free(main_sheet);
+    char *client = xlsx_sheet(&res, "Cliente");
+    if (!strstr(client, "Unidades a VALOR COMERCIAL (fuera de la suma),2"))
+        fail_msg("Cliente does not count the commercial-value units:\n%s", client);
+    g_free(client);
+    export_result_clear(&res);
+    export_case_clear(&c);
+}
+
+/* A forced export says PRELIMINAR on every page. */
+static void test_forced_pdf_is_preliminar(void **state)
+{
+    (void)state;
+    export_case c;
+    fx_build_fleet(&c, 120, 0);
+    free(c.client_rfc);
+    c.client_rfc = NULL;
+    export_result res;
+    minca_err err = {0};
+    export_options opt = {.share_dir = share, .tmp_dir = tmpdir, .force = true};
+    assert_int_equal(export_case_write_pdf(&c, &opt, &res, &err), 0);
+    char *text = pdf_text(&res);
+    char **pages = g_strsplit(text, "\f", -1);
+    int n = 0, marked = 0;
+    for (int i = 0; pages[i]; i++) {
+        if (!strstr(pages[i], "Página"))
+            continue;
+        n++;
+        marked += strstr(pages[i], "COTIZACIÓN PRELIMINAR") != NULL;
+    }
+    g_strfreev(pages);
+    assert_true(n > 1);
+    assert_int_equal(marked, n);
+    if (!strstr(text, "Requisitos pendientes: RFC") || !strstr(text, "Filas sombreadas"))
+        fail_msg("the forced PDF does not say what is pending:\n%.2000s", text);
+    g_free(text);
+    export_result_clear(&res);
+    export_case_clear(&c);
+}
+
+static export_tariff *demo_tariff(void)
+{
+    char *path = core_path_join(share, "samples/tariff/demo.yaml"), *body = NULL;
+    size_t len = 0;
+    minca_err err = {0};
+    export_tariff *t = NULL;
+    assert_int_equal(core_read_file(path, 1 << 22, &body, &len, &err), 0);
+    if (export_tariff_parse(body, len, path, &t, &err) < 0)
+        fail_msg("%s", err.msg);
+    free(body);
+    free(path);
+    return t;
+}
+
+/* The receipts add up to the total to the cent, for every frequency; a unit the tariff does
+ * not cover is a referral. */
+static void test_tariff_prices_in_cents(void **state)
+{
+    (void)state;
+    export_case c;
+    fx_build_fleet(&c, 37, 1);
+    c.tariff = demo_tariff();
+    c.rows[3].vehicle.year = 1990;
+    c.rows[3].match.year = 1990;
+    const char *freqs[] = {"ANUAL", "SEMESTRAL", "TRIMESTRAL", "MENSUAL"};
+    const int receipts[] = {1, 2, 4, 12};
+    for (int f = 0; f < 4; f++) {
+        free(c.payment_terms);
+        c.payment_terms = strdup(freqs[f]);
+        export_quote q;
+        minca_err err = {0};
+        assert_int_equal(export_quote_price(c.tariff, &c, &q, &err), 0);
+        assert_int_equal(q.n_receipts, receipts[f]);
+        assert_int_equal(q.n_referrals, 1);
+        assert_false(q.units[3].priced);
+        assert_non_null(strstr(q.units[3].referral, "antigüedad"));
+        long long sum = 0, neta = 0, by_cov = 0;
+        for (int r = 0; r < q.n_receipts; r++)
+            sum += q.receipts[r].total;
+        for (int i = 0; i < q.n_units; i++)
+            neta += q.units[i].priced ? q.units[i].neta_cents : 0;
+        for (int k = 0; k < q.n_coverages; k++)
+            by_cov += q.coverage_totals[k];
+        assert_true(sum == q.total);
+        assert_true(neta == q.neta);
+        assert_true(by_cov + q.minimum_total == q.neta);
+        assert_true(q.total == q.neta + q.recargo + q.derecho + q.iva);
+        assert_true(q.iva == ((q.neta + q.recargo + q.derecho) * 1600 + 5000) / 10000);
+        export_quote_clear(&q);
+    }
+    export_case_clear(&c);
+}
+
+static void test_tariff_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"name: x\niva: 0.16\nderecho_poliza: 1.005\n", "derecho_poliza"},
+        {"name: x\niva: 0.16000\n", "iva"},
+        {"[unclosed", "t.yaml:"},
+        {"- a list\n", "mapping"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        export_tariff *t = NULL;
+        minca_err err = {0};
+        assert_int_equal(export_tariff_parse(bad[i].text, strlen(bad[i].text), "t.yaml", &t, &err), -1);
+        assert_null(t);
+        if (!strstr(err.msg, bad[i].want))
+            fail_msg("case %zu: '%s' lacks '%s'", i, err.msg, bad[i].want);
+    }
+    const char nul[] = "name: x\xff";
+    export_tariff *t = NULL;
+    minca_err err = {0};
+    assert_int_equal(export_tariff_parse(nul, sizeof nul - 1, "t.yaml", &t, &err), -1);
+    assert_non_null(strstr(err.msg, "UTF-8"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -637,6 +971,13 @@ int main(void)
         cmocka_unit_test(test_case_errors),
         cmocka_unit_test(test_insurer_override_is_used),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_dates_on_the_insurers_clock),
+        cmocka_unit_test(test_vigencia_started_warns),
+        cmocka_unit_test(test_incisos_unique_across_attachments),
+        cmocka_unit_test(test_valor_comercial_counted_apart),
+        cmocka_unit_test(test_forced_pdf_is_preliminar),
+        cmocka_unit_test(test_tariff_prices_in_cents),
+        cmocka_unit_test(test_tariff_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -388,8 +388,8 @@ static void test_values_and_types(void **state)
         assert_string_equal(str(MAIN, r, c_end), "2027-12-01 00:00:00");
         assert_string_equal(numfmt(MAIN, r, c_start), "dd/mm/yyyy");
         assert_near(num(MAIN, r, c_conf), row->match.confidence);
-        assert_string_equal(numfmt(MAIN, r, c_conf), "0%");
-        assert_string_equal(str(MAIN, r, c_rev), row->match.reviewed ? "SI" : "NO");
+        assert_string_equal(numfmt(MAIN, r, c_conf), "0.0%");   /* 0.9959 reads 99.6%, not 100% */
+        assert_string_equal(str(MAIN, r, c_rev), row->match.reviewed ? "SÍ" : "NO");
         assert_string_equal(str(MAIN, r, c_pay), "ANUAL");
         assert_string_equal(str(MAIN, r, c_cur), "MXN");
         if (i == r_rc) {
@@ -431,7 +431,8 @@ static void test_hard_text(void **state)
 
     assert_string_equal(kind(MAIN, r_empty + 1, c_plate), "empty");
     assert_string_equal(str(MAIN, r_empty + 1, c_use), "PARTICULAR FLOTILLA");
-    assert_string_equal(kind(MAIN, r_empty + 1, c_sum), "empty");
+    /* no amount, insured at commercial value: said so, not left blank */
+    assert_string_equal(str(MAIN, r_empty + 1, c_sum), "VALOR COMERCIAL");
     assert_string_equal(kind(MAIN, r_empty + 1, c_body), "empty");
 }
 
@@ -499,11 +500,21 @@ static void test_client_block_and_totals(void **state)
     client_value("Vehículos", &r);
     assert_int_equal((int)num("Cliente", r, 1), kase.n_rows);
     double total = 0;
+    int with_sum = 0, commercial = 0;
     for (int i = 0; i < kase.n_rows; i++)
-        if (kase.rows[i].vehicle.insured_amount >= 0)
+        if (kase.rows[i].vehicle.insured_amount >= 0) {
             total += kase.rows[i].vehicle.insured_amount;
-    client_value("Suma asegurada de la flotilla", &r);
+            with_sum++;
+        } else {
+            commercial += export_row_commercial(&kase.rows[i]);
+        }
+    client_value(with_sum < kase.n_rows ? "Suma asegurada de las unidades con suma" : "Suma asegurada de la flotilla",
+                 &r);
     assert_near(num("Cliente", r, 1), total);
+    if (commercial) {
+        client_value("Unidades a VALOR COMERCIAL (fuera de la suma)", &r);
+        assert_int_equal((int)num("Cliente", r, 1), commercial);
+    }
     assert_non_null(strstr(client_value("Prima total", &r), "Sin tarifa"));
     assert_string_equal(client_value("Requisitos faltantes", &r), "ninguno");
 
@@ -628,11 +639,11 @@ static void test_summary(void **state)
     assert_near(num("Resumen", r, 1), (double)res.n_auto / kase.n_rows);
     assert_string_equal(summary_value("Versión de catálogo", &r), "CATVER demo 2026-11");
     assert_string_equal(summary_value("Plantilla", &r), "gcotiza_v1");
-    assert_string_equal(summary_value("Versión de plantilla", &r), "1.1");
+    assert_string_equal(summary_value("Versión de plantilla", &r), "1.2");
     assert_string_equal(summary_value("Exportado por", &r), "mgonzalez");
     summary_value("Fecha de exportación", &r);
     assert_string_equal(kind("Resumen", r, 1), "date");
-    assert_string_equal(summary_value("Exportación forzada", &r), "SI");
+    assert_string_equal(summary_value("Exportación forzada", &r), "SÍ");
 }
 
 static void test_incidences(void **state)
