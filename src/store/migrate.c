@@ -36,6 +36,16 @@ static int list_migrations(const char *dir, GPtrArray **names, minca_err *err)
             g_ptr_array_add(v, g_strdup(e->d_name));
     closedir(d);
     g_ptr_array_sort(v, by_name);
+    /* The version is the name's first three digits: two files with one version would apply
+     * one and refuse the other as already applied with another checksum. */
+    for (guint i = 1; i < v->len; i++) {
+        const char *a = g_ptr_array_index(v, i - 1), *b = g_ptr_array_index(v, i);
+        if (strncmp(a, b, 3) == 0) {
+            minca_err_set(err, "migrations %s and %s in %s share the version %.3s", a, b, dir, a);
+            g_ptr_array_unref(v);
+            return -1;
+        }
+    }
     *names = v;
     return 0;
 }

@@ -25,4 +25,7 @@ check_match "a lower module including a higher one is found" "^not ok each modul
 check_match "SQL outside the store is found" "^not ok SQL text only in src/store: src/tui/y.c:1" "$badout"
 check_match "a statement outside the store is found" "^not ok statements run only in src/store: src/tui/y.c:2" "$badout"
 check_match "a realloc that loses its block is found" "^not ok no array loses its block.*src/tui/y.c:3" "$badout"
+# A migration's version is its name's first three digits: one file per version.
+dups=$(ls "$SRC/migrations" | grep -E '^[0-9]{3}_.*\.sql$' | cut -c1-3 | sort | uniq -d | tr '\n' ' ')
+check_eq "no two migrations share a version" "" "$dups"
 finish
