@@ -17,7 +17,8 @@ ROOT = sys.argv[1] if len(sys.argv) > 1 else "."
 HEADER_MODULE = {
     "config": "core", "csv": "core", "text": "core", "vehicle": "core",
     "assist": "engine", "engine_run": "engine", "steps": "engine", "intake_poll": "engine",
-    "export_case": "desk", "profile_store": "desk", "review": "desk",
+    "export_case": "desk", "profile_store": "desk", "review": "desk", "reply": "desk",
+    "http_guard": "metrics",
     "tui_actions": "tui",
 }
 # The modules each module may include (besides itself). Lower never includes higher.
@@ -36,7 +37,7 @@ LAYERS = {
     "metrics": {"core", "queue", "store"},
     "catalog": {"core", "access", "codify", "docs", "store"},
     "engine": {"core", "catalog", "codify", "intake", "llm", "profile", "queue", "store"},
-    "desk": {"core", "access", "codify", "engine", "export", "profile", "queue", "store"},
+    "desk": {"core", "access", "codify", "engine", "export", "intake", "profile", "queue", "store"},
     "tui": {"core", "access", "desk", "docs", "engine", "intake", "llm", "profile", "queue", "store"},
     "cli": None,  # the top: may include any module
 }
