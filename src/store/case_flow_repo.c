@@ -41,11 +41,9 @@ int store_case_open(PGconn *c, const store_case_new *k, long long *case_id, minc
         return -1;
     *case_id = store_get_ll(r, 0, 0);
     PQclear(r);
-    /* The opening message is the first of the case's conversation. */
-    store_params q = {0};
-    store_param_ll(&q, k->message_id);
-    store_param_ll(&q, *case_id);
-    return store_exec_p(c, err, "UPDATE messages SET case_id = $2::bigint WHERE id = $1::bigint", &q);
+    /* The opening message names the case (trigger cases_opening_message, migration 075): it
+     * is the first of the case's conversation. */
+    return 0;
 }
 
 int store_case_lock(PGconn *c, long long case_id, minca_err *err)
