@@ -71,4 +71,7 @@ keys ana q
 keys ana q
 keys beto q
 keys beto q
+# The desks are gone before the script ends (each stops its pipeline threads first).
+wait_exit ana; wait_exit beto
+check_eq "both desks quit" "0:0" "$(cat "$T_TMP/ana.exit" 2>/dev/null):$(cat "$T_TMP/beto.exit" 2>/dev/null)"
 finish
