@@ -60,20 +60,21 @@ static int guard_close(void *cookie)
         write_all(g->fd, out->str, out->len);
         g_string_free(out, TRUE);
     }
-    g_free(g);
+    g->n_pending = 0;
     return 0;
 }
 
-static FILE *guarded(int fd, int mode)
+/* The two guards live as long as the process: exit() flushes the streams without closing
+ * them, so nothing of theirs is allocated. */
+static guard guards[2];
+
+static FILE *guarded(guard *g, int fd, int mode)
 {
-    guard *g = g_new0(guard, 1);
-    g->fd = fd;
+    *g = (guard){.fd = fd};
     cookie_io_functions_t io = {.write = guard_write, .close = guard_close};
     FILE *f = fopencookie(g, "w", io);
-    if (!f) {
-        g_free(g);
+    if (!f)
         return NULL;
-    }
     setvbuf(f, NULL, mode, BUFSIZ);
     return f;
 }
@@ -82,8 +83,8 @@ void core_guard_output(void)
 {
     fflush(stdout);
     fflush(stderr);
-    FILE *out = guarded(STDOUT_FILENO, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF);
-    FILE *err = guarded(STDERR_FILENO, _IOLBF);
+    FILE *out = guarded(&guards[0], STDOUT_FILENO, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF);
+    FILE *err = guarded(&guards[1], STDERR_FILENO, _IOLBF);
     if (out)
         stdout = out;
     if (err)
