@@ -28,7 +28,19 @@ finish_hook() {
 }
 TM() { tmux -L "$SOCK" -f /dev/null "$@"; }
 tmux_cleanup() {
+  # The desks in the panes stop their pipeline threads before they exit: they are waited for
+  # (a few seconds), so the script does not end with a desk still stopping; one that does not
+  # go is killed.
+  local pids=() p i=0 alive
+  for p in $(TM list-panes -a -F '#{pane_pid}' 2>/dev/null); do pids+=("$p" $(pgrep -P "$p" 2>/dev/null)); done
   TM kill-server >/dev/null 2>&1
+  while [ "${#pids[@]}" -gt 0 ] && [ "$i" -lt $((100 * TUI_WAIT_SCALE)) ]; do
+    alive=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1; i=$((i + 1))
+  done
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
   rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
 }
 # The private tmux server (and the desks in it) goes when the script exits, however it exits.
