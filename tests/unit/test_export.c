@@ -404,6 +404,7 @@ static void test_case_errors(void **state)
     c.vigencia_end = strdup("2027-02-30");
     assert_int_equal(export_case_write(&c, &opt, &res, &err), -1);
     assert_non_null(strstr(err.msg, "vigencia_end '2027-02-30' is not a date"));
+    export_result_clear(&res); /* a refused export may hold its counts */
     free(c.vigencia_end);
     c.vigencia_end = NULL; /* absent dates are empty cells */
     assert_int_equal(export_case_write(&c, &opt, &res, &err), 0);
@@ -412,12 +413,14 @@ static void test_case_errors(void **state)
     opt.template_name = "no_such_template";
     assert_int_equal(export_case_write(&c, &opt, &res, &err), -1);
     assert_non_null(strstr(err.msg, "no template 'no_such_template'"));
+    export_result_clear(&res); /* a refused export may hold its counts */
 
     export_case_clear(&c);
     fx_build_fleet(&c, 0, 1);
     opt.template_name = NULL;
     assert_int_equal(export_case_write(&c, &opt, &res, &err), -1);
     assert_non_null(strstr(err.msg, "has no vehicles"));
+    export_result_clear(&res); /* a refused export may hold its counts */
     opt.force = true;
     assert_int_equal(export_case_write(&c, &opt, &res, &err), 0);
     export_result_clear(&res);
