@@ -28,6 +28,9 @@ LIBS="$(pkg-config --libs $avail) -lpthread -lm"
 mkdir -p "$OUT/obj"
 # Leaks inside the libraries themselves, known and bounded (each one says why there).
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+# Whole allocation stacks (the libraries have no frame pointers): a suppression names the
+# library function that leaked, which a stack cut at g_malloc does not show.
+export ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 
 # Library: every module except the CLI, compiled with fuzzer instrumentation. A module that
 # does not compile is reported and left out; a target needing it then fails to link.
