@@ -27,12 +27,17 @@ finish_hook() {
   fi
 }
 TM() { tmux -L "$SOCK" -f /dev/null "$@"; }
+# tmux_descendants PID: the processes under PID (a desk, and the parser children it forked).
+tmux_descendants() {
+  local c
+  for c in $(pgrep -P "$1" 2>/dev/null); do echo "$c"; tmux_descendants "$c"; done
+}
 tmux_cleanup() {
   # The desks in the panes stop their pipeline threads before they exit: they are waited for
   # (a few seconds), so the script does not end with a desk still stopping; one that does not
   # go is killed.
   local pids=() p i=0 alive
-  for p in $(TM list-panes -a -F '#{pane_pid}' 2>/dev/null); do pids+=("$p" $(pgrep -P "$p" 2>/dev/null)); done
+  for p in $(TM list-panes -a -F '#{pane_pid}' 2>/dev/null); do pids+=("$p" $(tmux_descendants "$p")); done
   TM kill-server >/dev/null 2>&1
   while [ "${#pids[@]}" -gt 0 ] && [ "$i" -lt $((100 * TUI_WAIT_SCALE)) ]; do
     alive=0

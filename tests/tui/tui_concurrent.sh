@@ -60,8 +60,7 @@ check_eq "the correction in force follows the decision that stood on the first r
 
 # ana's desk still shows the second row to review: her decision on it is refused, and the row
 # shows again as it is now.
-keys ana n
-sleep 0.3
+keys_wait ana n
 keys ana x
 expect "ana's decision on the row beto decided is refused" ana \
   "nothing decided: inciso $SECOND changed by beto at [0-9]{2}:[0-9]{2} \(now: accepted [0-9]+ [0-9]{4}\)"
