@@ -20,6 +20,11 @@ static inline void fuzz_limits(docs_limits *lim)
     lim->max_cell_bytes = 4096;
     lim->max_sheets = 16;
     lim->max_repeated_cells = 100000;
+    /* OCR is Tesseract's time, not ours: one small page at most (a scanned PDF's page rendered
+     * at full size is refused by the pixel limit, quickly), so an input stays within the
+     * fuzzer's timeout. */
+    lim->max_ocr_pages = 1;
+    lim->max_pixels = 1u << 20;
 }
 
 /* Reads every sheet and row, then runs table detection and automatic extraction. */
