@@ -124,6 +124,9 @@ def stop(pids):
             pass
 
 
+GRACE_SECONDS = 3
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--env", action="append", default=[])
@@ -134,6 +137,12 @@ def main():
     envs = [e.encode() for e in a.env]
     dirs = [os.path.realpath(d) for d in a.under] + a.under
     pids = find(envs, dirs, a.pids)
+    # A process already on its way out (a desk stopping its threads after the tmux server
+    # went) is given a moment to finish before it counts as left running.
+    deadline = time.monotonic() + GRACE_SECONDS
+    while pids and time.monotonic() < deadline:
+        time.sleep(0.1)
+        pids = [p for p in pids if (stat_fields(p) or ("X",))[0] not in ("Z", "X")]
     lines = [f"{pid}\t{command(pid)}" for pid in pids]
     if a.kill:
         stop(pids)
