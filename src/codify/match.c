@@ -322,6 +322,19 @@ static void models_from_tokens(const codify_index *idx, const qstate *s, const c
     }
 }
 
+/* Two words one edit apart differ by one figure put for another (F550 and F250, CX3 and CX5):
+ * another model, not a typo (a letter read as a figure, C0LORADO, still is one). */
+static bool figure_for_figure(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la != lb)
+        return false;
+    for (size_t i = 0; i < la; i++)
+        if (a[i] != b[i])
+            return a[i] >= '0' && a[i] <= '9' && b[i] >= '0' && b[i] <= '9';
+    return false;
+}
+
 /* Model names one edit away from a word (or two adjacent words written apart) of t, within
  * the recognised brands: "SILVVERADO", "TIIAD", "CYBERRRUCK". */
 static void models_fuzzy(const codify_index *idx, const qstate *s, const cx_tokens *t, bool from_column,
@@ -344,8 +357,11 @@ static void models_fuzzy(const codify_index *idx, const qstate *s, const cx_toke
                 continue;
             int ids[8];
             int n = cx_delindex_find(idx->model_fuzzy, key, ids, 8);
-            for (int k = 0; k < n; k++)
-                consider_key(idx, s, cx_delindex_word(idx->model_fuzzy, ids[k]), 0, 3, from_column, best);
+            for (int k = 0; k < n; k++) {
+                const char *w = cx_delindex_word(idx->model_fuzzy, ids[k]);
+                if (!figure_for_figure(key, w))
+                    consider_key(idx, s, w, 0, 3, from_column, best);
+            }
         }
     }
 }

@@ -465,6 +465,20 @@ static void test_calibration_classes(void **state)
     free(r);
 }
 
+/* A model name with one figure put for another is another model (F550 is no typo of F250):
+ * not read as the catalog's; a letter typo in it still is. */
+static void test_model_figures(void **state)
+{
+    fixture *f = *state;
+    codify_result *r = malloc(sizeof *r);
+    match(f, "NISSAN", "", 2019, "NP350 PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP", r);
+    assert_false(explained(r, "agrees: brand, model"));
+    assert_int_not_equal(r->decision, CODIFY_AUTO_ACCEPT);
+    match(f, "NISSAN", "", 2019, "NPP300 PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP", r);
+    assert_true(explained(r, "agrees: brand, model"));
+    free(r);
+}
+
 static void test_fuzzy_words(void **state)
 {
     (void)state;
@@ -770,6 +784,7 @@ int main(void)
         cmocka_unit_test(test_broker_forms),
         cmocka_unit_test(test_calibration_map),
         cmocka_unit_test(test_calibration_classes),
+        cmocka_unit_test(test_model_figures),
         cmocka_unit_test(test_fuzzy_words),
         cmocka_unit_test(test_junk_table),
         cmocka_unit_test(test_match_broker_noise),
