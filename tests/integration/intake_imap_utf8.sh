@@ -127,4 +127,22 @@ check_match "the folder goes in modified UTF-7" "UID MOVE 1 \"Procesadas/A&APE-o
 check_eq "the second message is stored with its subject" "Cotización flotilla 2 — Ñandú Logística, año 2026" \
   "$(psql_q "SELECT subject FROM messages WHERE message_id = '<utf8-2@corredor-utf8.mx>'")"
 check_eq "and moved into \"$FOLDER\"" "1|0" "$(box "$S2" "$FOLDER")|$(box "$S2" INBOX)"
+
+# 3. A move to a folder the server does not have fails, and the error names the folders the
+# server has, read from LIST in UTF-8 (enabled) or decoded from modified UTF-7 (not offered).
+n=3
+for mode in "" --no-utf8; do
+  S="$T_TMP/missing$n"
+  mk_utf8 $n "$T_TMP/m$n.eml"
+  start_server "$S" "$mode" "$T_TMP/m$n.eml"
+  conf "falta$n" "$PORT" INBOX "move:Procesadas/Año 2025" >"$T_TMP/c$n.yaml"
+  out=$(MINCA_CONFIG="$T_TMP/c$n.yaml" "$MINCA" intake run --once 2>&1); rc=$?
+  what=$([ -z "$mode" ] && echo "UTF-8 LIST" || echo "modified UTF-7 LIST")
+  check_eq "a move to a missing folder fails the poll ($what)" "1" "$rc"
+  check_match "the error names the folders the server has ($what)" \
+    "move:Procesadas/Año 2025 of UID 1: .*TRYCREATE.*the server's folders: INBOX, Procesadas, Procesadas/Año 2026" \
+    "$(psql_q "SELECT last_error FROM intake_sources WHERE name = 'falta$n'")"
+  check_eq "the message stays in INBOX ($what)" "1" "$(box "$S" INBOX)"
+  n=$((n + 1))
+done
 finish
