@@ -42,6 +42,9 @@ typedef struct imap_state {
     struct curl_slist *pin;  /* tls: none: the loopback address checked, for CURLOPT_RESOLVE */
     int timeout_s;       /* a server silent this long is given up on */
     bool utf8;           /* the server answered * ENABLED UTF8=ACCEPT */
+    bool selected;       /* the mailbox was selected on this source's connection */
+    bool dead;           /* the connection cannot be read on: connect again before the next command */
+    bool reconnecting;
     char *caps;          /* " CAP1 CAP2 ... " in upper case, from CAPABILITY */
     unsigned tag;
     unsigned long validity;
@@ -303,14 +306,18 @@ static int imap_fill(imap_state *s, double deadline, const volatile sig_atomic_t
         size_t n = 0;
         CURLcode rc = curl_easy_recv(s->curl, chunk, sizeof chunk, &n);
         if (rc == CURLE_OK) {
-            if (n == 0)
+            if (n == 0) {
+                s->dead = true;
                 return minca_err_set(err, "%s: the server closed the connection%s%s", s->name,
                                      s->reason->len ? ": " : "", s->reason->str);
+            }
             g_string_append_len(s->in, chunk, (gssize)n);
             return 1;
         }
-        if (rc != CURLE_AGAIN)
+        if (rc != CURLE_AGAIN) {
+            s->dead = true;
             return curl_fail(s, rc, "reading from the server", err);
+        }
         double left = deadline - core_now_seconds();
         if ((stop && *stop) || left <= 0)
             return 0;
@@ -324,8 +331,10 @@ static int imap_fill(imap_state *s, double deadline, const volatile sig_atomic_t
 static int imap_wait(imap_state *s, double until, const volatile sig_atomic_t *stop, minca_err *err)
 {
     int r = imap_fill(s, until > 0 ? until : core_now_seconds() + s->timeout_s, stop, err);
-    if (r == 0 && until <= 0)
+    if (r == 0 && until <= 0) {
+        s->dead = true;
         return minca_err_set(err, "%s: the server sent nothing for %d s", s->name, s->timeout_s);
+    }
     return r;
 }
 
@@ -337,14 +346,18 @@ static int imap_send(imap_state *s, const char *line, minca_err *err)
         size_t n = 0;
         CURLcode rc = curl_easy_send(s->curl, line + off, len - off, &n);
         if (rc == CURLE_AGAIN) {
-            if (core_now_seconds() >= deadline)
+            if (core_now_seconds() >= deadline) {
+                s->dead = true;
                 return minca_err_set(err, "%s: the server took nothing for %d s", s->name, s->timeout_s);
+            }
             struct pollfd p = {.fd = s->sock, .events = POLLOUT};
             poll(&p, 1, 250);
             continue;
         }
-        if (rc != CURLE_OK)
+        if (rc != CURLE_OK) {
+            s->dead = true;
             return curl_fail(s, rc, "writing to the server", err);
+        }
         off += n;
     }
     return 0;
@@ -372,18 +385,22 @@ static long long literal_size(const GString *line)
     return n;
 }
 
-/* Reads n literal bytes into s->lit; over max_bytes they are read and dropped (too_big). */
+/* Reads n literal bytes into s->lit. A literal over max_bytes is not read at all: too_big is
+ * set and the connection given up (the next command connects again), so a server announcing
+ * any size costs no time. */
 static int imap_read_literal(imap_state *s, size_t n, minca_err *err)
 {
     g_string_truncate(s->lit, 0);
-    bool keep = n <= s->max_bytes;
-    s->too_big = s->too_big || !keep;
+    if (n > s->max_bytes) {
+        s->too_big = true;
+        s->dead = true;
+        return minca_err_set(err, "%s: the server sent %zu bytes, above the limit of %zu", s->name, n, s->max_bytes);
+    }
     while (n > 0) {
         if (s->in->len == 0 && imap_wait(s, 0, NULL, err) < 0)
             return -1;
         size_t take = MIN(n, s->in->len);
-        if (keep)
-            g_string_append_len(s->lit, s->in->str, (gssize)take);
+        g_string_append_len(s->lit, s->in->str, (gssize)take);
         g_string_erase(s->in, 0, (gssize)take);
         n -= take;
     }
@@ -402,8 +419,10 @@ static int imap_read_response(imap_state *s, double until, const volatile sig_at
         char *nl = memchr(s->in->str + scanned, '\n', s->in->len - scanned);
         if (!nl) {
             scanned = s->in->len;
-            if (s->line->len + s->in->len > IMAP_MAX_LINE)
+            if (s->line->len + s->in->len > IMAP_MAX_LINE) {
+                s->dead = true;
                 return minca_err_set(err, "%s: the server sent a response line over %u bytes", s->name, IMAP_MAX_LINE);
+            }
             int r = imap_wait(s, until, stop, err);
             if (r <= 0)
                 return r;
@@ -433,7 +452,7 @@ typedef void (*imap_untagged_fn)(imap_state *s, void *user);
 /* Sends one command and reads up to its tagged answer, handing each untagged response to fn
  * (s->line, s->lit). 0 on OK; 1 on NO or BAD (the server's text in s->reason); -1 when the
  * connection fails (err). */
-static int imap_command(imap_state *s, const char *cmd, imap_untagged_fn fn, void *user, minca_err *err)
+static int imap_command_once(imap_state *s, const char *cmd, imap_untagged_fn fn, void *user, minca_err *err)
 {
     char tag[16];
     snprintf(tag, sizeof tag, "m%u", ++s->tag);
@@ -514,17 +533,61 @@ static int imap_connect(imap_state *s, minca_err *err)
     if (rc != CURLE_OK)
         return curl_fail(s, rc, "login", err);
     curl_easy_getinfo(s->curl, CURLINFO_ACTIVESOCKET, &s->sock);
-    int r = imap_command(s, "CAPABILITY", on_capability, NULL, err);
+    int r = imap_command_once(s, "CAPABILITY", on_capability, NULL, err);
     if (r != 0)
         return r < 0 ? -1 : minca_err_set(err, "%s: CAPABILITY refused: %s", s->name, s->reason->str);
     if (has_cap(s, "UTF8=ACCEPT") || has_cap(s, "IMAP4REV2")) {
         /* A refusal leaves the connection as it was: modified UTF-7. */
-        if (imap_command(s, "ENABLE UTF8=ACCEPT", on_enabled, NULL, err) < 0)
+        if (imap_command_once(s, "ENABLE UTF8=ACCEPT", on_enabled, NULL, err) < 0)
             return -1;
     }
     if (s->utf8)
         log_debug("%s: UTF8=ACCEPT enabled: mailbox names sent as UTF-8", s->name);
     return 0;
+}
+
+static int imap_select(imap_state *s, minca_err *err);
+
+/* A new connection in place of a lost one: login, UTF8=ACCEPT, and the mailbox selected again
+ * when it was (with the UIDVALIDITY it had: the UIDs of this poll must still mean the same). */
+static int imap_reconnect(imap_state *s, minca_err *err)
+{
+    CURL *fresh = curl_easy_duphandle(s->curl);
+    if (!fresh)
+        return minca_err_set(err, "%s: cannot start libcurl", s->name);
+    curl_easy_cleanup(s->curl);
+    s->curl = fresh;
+    s->sock = CURL_SOCKET_BAD;
+    s->dead = s->utf8 = false;
+    g_string_truncate(s->in, 0);
+    g_string_truncate(s->reason, 0);
+    s->reconnecting = true;
+    unsigned long was = s->validity;
+    int rc = imap_connect(s, err);
+    if (rc == 0 && s->selected) {
+        rc = imap_select(s, err);
+        if (rc == 0 && s->validity != was)
+            rc = minca_err_set(err, "%s: the UIDVALIDITY of %s changed during the poll", s->name, s->mailbox);
+    }
+    s->reconnecting = false;
+    if (rc < 0)
+        s->dead = true;
+    return rc;
+}
+
+/* imap_command_once on a live connection: a lost one is replaced first, and a command the loss
+ * interrupted is sent once more on the new one (FETCH, STORE and MOVE by UID may be repeated). */
+static int imap_command(imap_state *s, const char *cmd, imap_untagged_fn fn, void *user, minca_err *err)
+{
+    if (s->dead && !s->reconnecting && imap_reconnect(s, err) < 0)
+        return -1;
+    int r = imap_command_once(s, cmd, fn, user, err);
+    if (r >= 0 || !s->dead || s->reconnecting || s->too_big)
+        return r;
+    log_info("%s: %s; connecting again", s->name, err->msg);
+    if (imap_reconnect(s, err) < 0)
+        return -1;
+    return imap_command_once(s, cmd, fn, user, err);
 }
 
 static void on_select(imap_state *s, void *user)
@@ -548,6 +611,7 @@ static int imap_select(imap_state *s, minca_err *err)
         return minca_err_set(err, "%s: SELECT %s refused: %s", s->name, s->mailbox, s->reason->str);
     if (!s->validity)
         return minca_err_set(err, "%s: the server gave no UIDVALIDITY for %s", s->name, s->mailbox);
+    s->selected = true;
     return 0;
 }
 
@@ -592,10 +656,10 @@ static void imap_close(void *state)
     imap_state *s = state;
     if (!s)
         return;
-    if (s->curl && s->sock != CURL_SOCKET_BAD && s->sock > 0) {
+    if (s->curl && s->sock != CURL_SOCKET_BAD && !s->dead) {
         minca_err lerr = {0};
         s->timeout_s = MIN(s->timeout_s, 5);
-        imap_command(s, "LOGOUT", NULL, NULL, &lerr);
+        imap_command_once(s, "LOGOUT", NULL, NULL, &lerr);
     }
     if (s->curl)
         curl_easy_cleanup(s->curl);
@@ -697,9 +761,14 @@ static int imap_next(void *state, intake_item *item, minca_err *err)
     snprintf(cmd, sizeof cmd, "UID FETCH %lu BODY[]", uid);
     fetch_want w = {.uid = uid};
     g_string_truncate(s->found, 0);
-    int r = imap_command(s, cmd, on_fetch, &w, err);
-    if (r < 0)
+    minca_err ferr = {0};
+    int r = imap_command(s, cmd, on_fetch, &w, &ferr);
+    if (r < 0 && s->too_big)
+        w.too_big = true;
+    else if (r < 0) {
+        minca_err_set(err, "%s", ferr.msg);
         return -2;
+    }
     if (r > 0) {
         minca_err_set(err, "%s: UID FETCH %lu refused: %s", s->name, uid, s->reason->str);
         return -2;

@@ -31,12 +31,13 @@ msg = (f"From: José Núñez Peña <ventas@corredor-utf8.mx>\r\nTo: cotiza@asegu
 open(out, "wb").write(msg.encode("utf-8"))
 PY
 }
-start_server() { # start_server DIR [--no-utf8] MESSAGE: sets PORT
+start_server() { # start_server DIR [OPTION...] MESSAGE: sets PORT
   mkdir -p "$1"
-  python3 "$SRC/tests/tools/imap_utf8_server.py" "$1" --folder "$FOLDER" --message "$3" $2 2>"$1/stderr" &
+  local dir=$1; shift
+  python3 "$SRC/tests/tools/imap_utf8_server.py" "$dir" --folder "$FOLDER" --message "${@: -1}" "${@:1:$#-1}" 2>"$dir/stderr" &
   t_track $!
-  for _ in $(seq 1 100); do [ -f "$1/port" ] && break; sleep 0.05; done
-  PORT=$(cat "$1/port" 2>/dev/null)
+  for _ in $(seq 1 100); do [ -f "$dir/port" ] && break; sleep 0.05; done
+  PORT=$(cat "$dir/port" 2>/dev/null)
 }
 conf() { # conf NAME PORT MAILBOX(url-encoded) AFTER
   cat <<CONF
@@ -81,7 +82,7 @@ PY
 # 1. A server offering UTF8=ACCEPT.
 S1="$T_TMP/utf8"
 mk_utf8 1 "$T_TMP/m1.eml"
-start_server "$S1" "" "$T_TMP/m1.eml"
+start_server "$S1" "$T_TMP/m1.eml"
 if [ -z "$PORT" ]; then not_ok "the test IMAP server starts: $(cat "$S1/stderr")"; finish; exit 1; fi
 r=$(raw "$S1" "$PORT")
 check_match "the server refuses a UTF-8 name before ENABLE with BAD" "^a2 BAD" "$r"
@@ -134,7 +135,7 @@ n=3
 for mode in "" --no-utf8; do
   S="$T_TMP/missing$n"
   mk_utf8 $n "$T_TMP/m$n.eml"
-  start_server "$S" "$mode" "$T_TMP/m$n.eml"
+  start_server "$S" $mode "$T_TMP/m$n.eml"
   conf "falta$n" "$PORT" INBOX "move:Procesadas/Año 2025" >"$T_TMP/c$n.yaml"
   out=$(MINCA_CONFIG="$T_TMP/c$n.yaml" "$MINCA" intake run --once 2>&1); rc=$?
   what=$([ -z "$mode" ] && echo "UTF-8 LIST" || echo "modified UTF-7 LIST")
@@ -145,4 +146,19 @@ for mode in "" --no-utf8; do
   check_eq "the message stays in INBOX ($what)" "1" "$(box "$S" INBOX)"
   n=$((n + 1))
 done
+
+# 4. The server drops the connection at the move (a restart): minca connects again, enables
+# UTF8=ACCEPT again, selects the mailbox again and moves.
+S="$T_TMP/drop"
+mk_utf8 5 "$T_TMP/m5.eml"
+start_server "$S" --drop-once "UID MOVE" "$T_TMP/m5.eml"
+conf cortado "$PORT" INBOX "move:$FOLDER" >"$T_TMP/c5.yaml"
+out=$(MINCA_CONFIG="$T_TMP/c5.yaml" "$MINCA" intake run --once 2>&1); rc=$?
+check_eq "a connection lost at the move: the poll still succeeds" "0" "$rc"
+[ "$rc" = 0 ] || echo "# $out" >&2
+log=$(cat "$S/commands.log")
+check_eq "it logged in twice and enabled UTF8=ACCEPT twice" "2|2" \
+  "$(grep -c ' LOGIN ' <<<"$log")|$(grep -c 'ENABLE UTF8=ACCEPT' <<<"$log")"
+check_eq "the move was sent again on the new connection" "2" "$(grep -c 'UID MOVE 1 "Procesadas/Año 2026"' <<<"$log")"
+check_eq "the message is moved" "1|0" "$(box "$S" "$FOLDER")|$(box "$S" INBOX)"
 finish

@@ -3,7 +3,7 @@
 plain TCP on 127.0.0.1 (loopback only). One user, mailboxes in memory, "/" as hierarchy
 delimiter.
 
-    imap_utf8_server.py STATE_DIR [--no-utf8] [--folder NAME]... [--message FILE]...
+    imap_utf8_server.py STATE_DIR [--no-utf8] [--drop-once COMMAND] [--folder NAME]... [--message FILE]...
 
 It writes its port to STATE_DIR/port, every command line it receives to STATE_DIR/commands.log
 (raw bytes) and, after each command, the mailboxes to STATE_DIR/state.json
@@ -17,7 +17,8 @@ The rules it enforces (the client is refused with BAD otherwise):
   - before that, mailbox names are modified UTF-7 (RFC 3501 5.1.3), a malformed one is BAD;
     after it, names are UTF-8 taken literally, so "A&APE-o" is a folder named A&APE-o
     (RFC 6855 3), and LIST returns names in UTF-8 (modified UTF-7 otherwise).
-With --no-utf8 it offers no UTF8=ACCEPT, as Dovecot 2.3 does not.
+With --no-utf8 it offers no UTF8=ACCEPT, as Dovecot 2.3 does not. With --drop-once "UID MOVE"
+the first such command is not answered: the connection is closed instead (a server restart).
 """
 import argparse
 import base64
@@ -211,6 +212,9 @@ class Handler(socketserver.StreamRequestHandler):
                         raise Bad("UTF-8 in a quoted string before ENABLE UTF8=ACCEPT")
                     if kind == "quoted" and self.utf8:
                         v.decode("utf-8")  # UnicodeDecodeError -> BAD
+                if cmd == srv.drop_once:
+                    srv.drop_once = None
+                    return
                 fn = getattr(self, "c_" + cmd.replace(" ", "_"), None)
                 if fn is None:
                     raise Bad("unknown command %s" % cmd)
@@ -406,12 +410,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("state")
     ap.add_argument("--no-utf8", action="store_true")
+    ap.add_argument("--drop-once")
     ap.add_argument("--folder", action="append", default=[])
     ap.add_argument("--message", action="append", default=[])
     a = ap.parse_args()
     srv = Server(("127.0.0.1", 0), Handler)
     srv.state = a.state
     srv.no_utf8 = a.no_utf8
+    srv.drop_once = a.drop_once.upper() if a.drop_once else None
     srv.store = Store(a.folder, [open(p, "rb").read() for p in a.message])
     srv.store.dump(os.path.join(a.state, "state.json"))
     with open(os.path.join(a.state, "port.tmp"), "w") as f:
