@@ -363,15 +363,16 @@ static int imap_send(imap_state *s, const char *line, minca_err *err)
     return 0;
 }
 
-/* The size of the literal a response line ends with ("{123}", "{123+}", "~{123}"), or -1. */
-static long long literal_size(const GString *line)
+/* The size of the literal a piece of response line ends with ("{123}", "{123+}", "~{123}"),
+ * or -1. */
+static long long literal_size(const char *piece, size_t len)
 {
-    if (line->len < 3 || line->str[line->len - 1] != '}')
+    if (len < 3 || piece[len - 1] != '}')
         return -1;
-    const char *open = strrchr(line->str, '{');
+    const char *open = g_strrstr_len(piece, (gssize)len, "{");
     if (!open)
         return -1;
-    const char *p = open + 1, *end = line->str + line->len - 1;
+    const char *p = open + 1, *end = piece + len - 1;
     if (end > p && end[-1] == '+')
         end--;
     if (end == p || end - p > 18)
@@ -428,11 +429,12 @@ static int imap_read_response(imap_state *s, double until, const volatile sig_at
                 return r;
             continue;
         }
-        size_t len = (size_t)(nl - s->in->str);
+        size_t len = (size_t)(nl - s->in->str), piece = s->line->len;
         g_string_append_len(s->line, s->in->str, (gssize)(len && nl[-1] == '\r' ? len - 1 : len));
         g_string_erase(s->in, 0, (gssize)(len + 1));
         scanned = 0;
-        long long n = literal_size(s->line);
+        /* Only the piece after the last literal may announce another one. */
+        long long n = literal_size(s->line->str + piece, s->line->len - piece);
         if (n < 0)
             return 1;
         if (imap_read_literal(s, (size_t)n, err) < 0)
@@ -809,7 +811,7 @@ static char *list_name(const imap_state *s)
     while (*p == ' ')
         p++;
     char *raw;
-    if (literal_size(s->line) >= 0) {
+    if (literal_size(s->line->str, s->line->len) >= 0) {
         raw = g_strndup(s->lit->str, s->lit->len);
     } else if (*p == '"') {
         GString *u = g_string_new(NULL);

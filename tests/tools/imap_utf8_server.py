@@ -16,7 +16,8 @@ The rules it enforces (the client is refused with BAD otherwise):
     (RFC 5161: ENABLE belongs to the authenticated state);
   - before that, mailbox names are modified UTF-7 (RFC 3501 5.1.3), a malformed one is BAD;
     after it, names are UTF-8 taken literally, so "A&APE-o" is a folder named A&APE-o
-    (RFC 6855 3), and LIST returns names in UTF-8 (modified UTF-7 otherwise).
+    (RFC 6855 3), and LIST returns names in UTF-8 as literals (modified UTF-7 quoted strings
+    otherwise).
 With --no-utf8 it offers no UTF8=ACCEPT, as Dovecot 2.3 does not. With --drop-once "UID MOVE"
 the first such command is not answered: the connection is closed instead (a server restart).
 """
@@ -321,7 +322,11 @@ class Handler(socketserver.StreamRequestHandler):
         rx = re.compile("^" + "".join(".*" if c == "*" else "[^/]*" if c == "%" else re.escape(c) for c in pat) + "$")
         for name in sorted(self.server.store.boxes):
             if rx.match(name):
-                self.send('* LIST () "/" %s\r\n' % self.wire(name))
+                if self.utf8:   # a server may send any string as a literal: here the UTF-8 ones
+                    raw = name.encode("utf-8")
+                    self.send(b'* LIST () "/" {%d}\r\n' % len(raw) + raw + b"\r\n")
+                else:
+                    self.send('* LIST () "/" %s\r\n' % self.wire(name))
         self.send("%s OK LIST completed\r\n" % tag)
 
     def need_selected(self):
