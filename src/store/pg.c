@@ -135,9 +135,13 @@ PGconn *store_open(minca_err *err)
     PGconn *c = connect_plain(servers_database_url(), err);
     if (!c)
         return NULL;
-    char *dir = core_path_join(config_share_dir(), "migrations");
-    int rc = store_migrate(c, dir, NULL, err);
-    free(dir);
+    int rc = 0;
+    if (!config_team_staff()) {
+        /* A team desk's schema is the service account's: it migrates at minca service start. */
+        char *dir = core_path_join(config_share_dir(), "migrations");
+        rc = store_migrate(c, dir, NULL, err);
+        free(dir);
+    }
     if (rc == 0 && login_hook)
         rc = login_hook(c, err);
     if (rc == 0 && session_scoped && strcmp(servers_app_database_url(), servers_database_url()) != 0) {
