@@ -14,6 +14,13 @@ PGconn *store_connect(minca_err *err);
 /* Same, giving up after timeout_seconds (health checks must answer even when the server's
  * host is unreachable). */
 PGconn *store_connect_timeout(int timeout_seconds, minca_err *err);
+/* A connection listening on the desk's live-update channel (a job that finishes notifies it,
+ * migration 081): wait for input on PQsocket(), then call store_events_drain. NULL on error;
+ * the caller PQfinish()es it. */
+PGconn *store_events_listen(minca_err *err);
+/* Reads what arrived without blocking: the number of notices (0: none), -1 when the
+ * connection is lost. */
+int store_events_drain(PGconn *c);
 /* Connects, applies pending migrations, runs the login hook (access.h) and applies the
  * user's session: the usual start of a command. */
 PGconn *store_open(minca_err *err);

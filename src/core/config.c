@@ -541,6 +541,9 @@ int config_load(minca_err *err)
         free(cfg.service_group);
         cfg.service_group = core_strdup_printf("%s-staff", cfg.service_account ? cfg.service_account : "minca");
     }
+    /* A person of a team desk leaves the pipeline to the service's workers unless told otherwise. */
+    if (config_team_staff() && config_option_origin("tui.engine") == CONFIG_FROM_DEFAULT)
+        cfg.tui_engine = false;
     /* The service account of a team desk keeps its state in the desk's home. */
     if (cfg.service_home && *cfg.service_home && config_is_service_account())
         set_str(&cfg.home, cfg.service_home);

@@ -128,6 +128,29 @@ PGconn *store_connect_timeout(int timeout_seconds, minca_err *err)
     return c;
 }
 
+PGconn *store_events_listen(minca_err *err)
+{
+    PGconn *c = store_connect(err);
+    if (c && store_exec(c, err, "LISTEN minca_events", 0, NULL) < 0) {
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
+int store_events_drain(PGconn *c)
+{
+    if (!PQconsumeInput(c))
+        return -1;
+    int n = 0;
+    PGnotify *note;
+    while ((note = PQnotifies(c))) {
+        n++;
+        PQfreemem(note);
+    }
+    return n;
+}
+
 PGconn *store_open(minca_err *err)
 {
     if (store_servers_ensure(err) < 0)

@@ -206,6 +206,16 @@ check_eq "the service account reaches Redis" "PONG" "$(runuser -u "$SVC" -- redi
 refused "a person cannot reach Redis" "denied|Could not connect|No such" runuser -u "$REVA" -- redis-cli -s "$H/run/redis.sock" ping
 check_fails "not even the admin" runuser -u "$ADM" -- sh -c "redis-cli -s '$H/run/redis.sock' ping | grep -q PONG"
 
+# ---- live updates without Redis: PostgreSQL notifies a person's desk -----------------------------
+jid=$(owner "SELECT id FROM jobs WHERE insurer_id = $qid ORDER BY id LIMIT 1")
+( echo "LISTEN minca_events;"; sleep 3; echo "SELECT 1;" ) |
+  runuser -u "$REVA" -- psql "host=$SOCK port=5432 dbname=minca" -X >"$T_TMP/listen.out" 2>&1 &
+lp=$!
+sleep 1
+owner "UPDATE jobs SET state = 'failed' WHERE id = $jid; UPDATE jobs SET state = 'done' WHERE id = $jid" >/dev/null
+wait "$lp"
+check_match "a finished job notifies a person's desk through PostgreSQL" 'notification "minca_events"' "$(cat "$T_TMP/listen.out")"
+
 # ---- disabling a person ----------------------------------------------------------------------
 runuser -u "$REVB" -- psql "host=$SOCK port=5432 dbname=minca" -XAtqc "SELECT pg_sleep(60)" >/dev/null 2>&1 &
 held=$!
