@@ -146,6 +146,9 @@ for u in "$ADM" "$REVA" "$VIEW"; do
   refused "$u may not disable the append-only trigger" "must be owner|permission denied" \
     sql "$u" "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"
 done
+check "on the single-person path (minca_app) the same insert into user_roles goes through" \
+  owner "BEGIN; SET ROLE minca_app; INSERT INTO user_roles (user_id, insurer_id, role, granted_by)
+         SELECT id, NULL, 'admin', 'x' FROM users WHERE login = '$VIEW'; ROLLBACK"
 refused "a viewer may not grant itself admin through the function" "needs the admin role" \
   sql "$VIEW" "SELECT minca_user_grant((SELECT id FROM users WHERE login = '$VIEW'), NULL, 'admin', 'x', 'x')"
 refused "nor by the CLI" "needs the admin role|managing users" as "$VIEW" user grant "$VIEW" admin --all
