@@ -184,6 +184,11 @@ BEGIN
         END IF;
         p_actor := session_user;
         p_os_login := session_user;
+    ELSIF (session_user = 'minca_app' OR current_setting('role', true) = 'minca_app') AND p_insurer IS NOT NULL
+          AND NOT minca_insurer_visible(p_insurer) THEN
+        -- minca_app's entries stay within its scope, as its insert policy on audit_log had them.
+        RAISE EXCEPTION 'an audit entry of insurer % is outside the session''s insurers', p_insurer
+            USING ERRCODE = 'insufficient_privilege';
     END IF;
     INSERT INTO audit_log (insurer_id, actor, action, entity, entity_id, details, os_login)
     VALUES (p_insurer, p_actor, p_action, p_entity, p_entity_id, coalesce(p_details, '{}'::jsonb), p_os_login);

@@ -212,6 +212,10 @@ static int user_action(PGconn *c, const char *action, const user_opts *o, minca_
             return -1;
         }
         printf("user %s added\n", login);
+        if (config_team())
+            printf("  on this team desk %s logs in as the database role %s; as root, `gpasswd -a %s %s` lets the "
+                   "account reach the desk's socket\n",
+                   login, login, login, config_get()->service_group);
         return o->role ? do_grant(c, login, o->role, o, err) : 0;
     }
     if (strcmp(action, "grant") == 0) {

@@ -163,6 +163,8 @@ check_eq "an audit entry a person writes names the session's role, whatever it c
   "$(owner "SELECT actor || '|' || os_login FROM audit_log WHERE action = 'forged.entry' ORDER BY id DESC LIMIT 1")"
 refused "a reviewer of A may not write an audit entry of B" "needs a role" \
   sql "$REVA" "SELECT minca_audit_add($gid, 'x', 'forged', 'case', '1', '{}', 'x')"
+refused "minca_app's audit entries stay within its scope, as before" "outside the session's insurers" \
+  owner "SET ROLE minca_app; SELECT set_config('minca.insurer_ids', '$qid', false); SELECT minca_audit_add($gid, 'x', 'forged', 'case', '1', '{}', 'x')"
 out=$(as "$ADM" audit verify 2>&1)
 check_match "the audit chains verify" "intact" "$out"
 
