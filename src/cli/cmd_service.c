@@ -4,6 +4,7 @@
 #include "minca/cli.h"
 #include "minca/config.h"
 #include "minca/servers.h"
+#include "minca/store.h"
 #include "minca/store_team.h"
 
 #include <errno.h>
@@ -214,8 +215,25 @@ static int service_init(const service_opts *o, minca_err *err)
     return 0;
 }
 
+/* A person sees the servers' files no more than Redis: the desk runs if it takes their login. */
+static int staff_status(void)
+{
+    minca_err err = {0};
+    PGconn *c = store_connect(&err);
+    printf("team desk:  %s (service account %s)\n", config_get()->service_home, config_get()->service_account);
+    if (c)
+        printf("postgresql: running; you log in as the database role %s\n", PQuser(c));
+    else
+        printf("postgresql: not reachable: %s\n", err.msg);
+    printf("redis:      the service account's alone\n");
+    PQfinish(c);
+    return c ? 0 : 3;
+}
+
 static int service_status(minca_err *err)
 {
+    if (config_team_staff())
+        return staff_status();
     servers_status st;
     if (servers_status_get(&st, err) < 0)
         return -1;

@@ -100,6 +100,8 @@ check_eq "the user changes are audited with the admin's role" "3" \
 out=$(as "$REVA" case list --insurer qualitas 2>&1)
 check_match "reviewer A lists A's cases" "COT" "$out"
 refused "reviewer A may not list B's cases" "needs the viewer role for insurer gnp|no insurer '?gnp" as "$REVA" case list --insurer gnp
+out=$(as "$REVA" service status 2>&1)
+check_match "a person's service status says whom the desk takes them for" "you log in as the database role $REVA" "$out"
 refused "MINCA_USER is not honoured for a person" "not honoured on a team desk" \
   runuser -u "$REVA" -- "${clean_env[@]}" HOME="$T_TMP/people/$REVA" MINCA_USER="$ADM" "$MINCA" case list
 gcot=$(owner "SELECT k.cot FROM cases k JOIN vehicle_rows v ON v.case_id = k.id WHERE k.insurer_id = $gid ORDER BY k.cot LIMIT 1")
