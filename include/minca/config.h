@@ -81,6 +81,9 @@ typedef struct minca_config {
     char *log_format;      /* "text" (default) or "json": one JSON object per log line */
     char *app_database_url; /* MINCA_APP_DATABASE_URL: the login the sessions run as; NULL: database_url */
     char *profiles_dir;    /* MINCA_PROFILES: shipped profiles; NULL: <share>/profiles */
+    char *service_home;    /* service.home: a team desk's servers live here; NULL: single person */
+    char *service_account; /* service.account: the account owning them (default minca) */
+    char *service_group;   /* service.group: staff group that may reach the socket (account-staff) */
     char *pg_bindir;       /* MINCA_PG_BINDIR: PostgreSQL programs; NULL: searched for */
     bool pg_fast;          /* MINCA_PG_FAST: a throwaway test cluster runs without fsync */
     double review_accept_share; /* review.accept_share: share right A promises (0.5..1) */
@@ -142,6 +145,17 @@ char *config_value(const char *name, bool *known);
 char *config_mask_url(const char *url);
 /* True when a model endpoint is configured (llm.base_url and llm.model). */
 bool config_llm_enabled(void);
+/* The file a host's team desk is described in (minca service init writes it; read by every
+ * account with no file of its own and no MINCA_CONFIG). */
+#define CONFIG_SYSTEM_FILE "/etc/minca/config.yaml"
+/* A team desk is configured: service.home is set. */
+bool config_team(void);
+/* The process runs as the team desk's service account (service.account). */
+bool config_is_service_account(void);
+/* The process is one person of a team desk: a team desk is configured and the process runs
+ * neither as its service account nor as root. Its identity is the database session's role. */
+bool config_team_staff(void);
+
 /* Directory holding the project's shipped files (themes, profiles, migrations, samples):
  * $MINCA_SHARE, else the source tree the binary was built in. */
 const char *config_share_dir(void);

@@ -14,6 +14,13 @@ PGconn *store_connect(minca_err *err);
 /* Same, giving up after timeout_seconds (health checks must answer even when the server's
  * host is unreachable). */
 PGconn *store_connect_timeout(int timeout_seconds, minca_err *err);
+/* A connection listening on the desk's live-update channel (a job that finishes notifies it,
+ * migration 081): wait for input on PQsocket(), then call store_events_drain. NULL on error;
+ * the caller PQfinish()es it. */
+PGconn *store_events_listen(minca_err *err);
+/* Reads what arrived without blocking: the number of notices (0: none), -1 when the
+ * connection is lost. */
+int store_events_drain(PGconn *c);
 /* Connects, applies pending migrations, runs the login hook (access.h) and applies the
  * user's session: the usual start of a command. */
 PGconn *store_open(minca_err *err);
@@ -152,9 +159,10 @@ int store_audit(PGconn *c, long long insurer_id, const char *actor, const char *
 json_t *store_insurer_list(PGconn *c, minca_err *err);
 /* The insurer's settings object (new reference), or NULL with err. */
 json_t *store_insurer_settings(PGconn *c, long long insurer_id, minca_err *err);
-/* Sets settings[key] = value (value NULL removes it); *old_value receives the previous value
- * (new reference, json null when absent). One statement. */
-int store_insurer_setting_set(PGconn *c, long long insurer_id, const char *key, json_t *value,
+/* Sets settings[key] = value (value NULL removes it) through the database's function, which
+ * checks a team desk person's role and writes the audit entry (actor `by`); *old_value
+ * receives the previous value (new reference, json null when absent). */
+int store_insurer_setting_set(PGconn *c, long long insurer_id, const char *key, json_t *value, const char *by,
                               json_t **old_value, minca_err *err);
 
 /* ---- users and roles (user_repo.c) ---- */
@@ -168,17 +176,23 @@ typedef struct store_user {
 int store_user_find(PGconn *c, const char *login, store_user *out, minca_err *err);
 /* How many users exist (-1 on error). */
 long store_user_count(PGconn *c, minca_err *err);
-/* Creates the user (active); *id_out (may be NULL) receives its id. */
-int store_user_add(PGconn *c, const char *login, const char *display_name, const char *by, long long *id_out,
-                   minca_err *err);
-int store_user_set_active(PGconn *c, long long user_id, bool active, minca_err *err);
+/* Users and roles change through the database's functions (migration 080), which check a team
+ * desk person's role from the session and write the audit entry (actor `by`, or the session's
+ * role for a person of a team desk). */
+/* Creates the user (active; on a team desk also their database role); the audit entry goes to
+ * audit_insurer's chain (0: none); *id_out (may be NULL) receives its id. */
+int store_user_add(PGconn *c, const char *login, const char *display_name, const char *by, long long audit_insurer,
+                   long long *id_out, minca_err *err);
+/* Enables or disables the user (on a team desk: LOGIN given or taken, sessions ended). */
+int store_user_set_active(PGconn *c, long long user_id, bool active, const char *by, minca_err *err);
 /* Grants role on insurer_id (0: every insurer), replacing the role held there; old_role
  * (may be NULL, 32 bytes) receives the previous one or "". */
 int store_user_grant(PGconn *c, long long user_id, long long insurer_id, const char *role, const char *by,
                      char *old_role, minca_err *err);
 /* Removes the role held on insurer_id (0: the every-insurer grant); old_role as above.
  * Returns 1 when there was one, 0 when not. */
-int store_user_revoke(PGconn *c, long long user_id, long long insurer_id, char *old_role, minca_err *err);
+int store_user_revoke(PGconn *c, long long user_id, long long insurer_id, const char *by, char *old_role,
+                      minca_err *err);
 /* The user's roles: [{insurer_id (null: every insurer), insurer (slug or "*"), role}]. */
 json_t *store_user_roles(PGconn *c, long long user_id, minca_err *err);
 /* Every user with their roles: [{login, display_name, active, roles: [...]}], by login. */

@@ -4,6 +4,7 @@
 #include "minca/config.h"
 #include "minca/store.h"
 #include "minca/store_insurer.h"
+#include "minca/store_user.h"
 
 #include <glib.h>
 #include <pwd.h>
@@ -152,9 +153,19 @@ int access_login(PGconn *c, minca_err *err)
         return 0;
     if (me.state == -1)
         return minca_err_set(err, "%s", me.refusal);
-    resolve_os_login();
+    bool staff = config_team_staff();
+    if (staff) {
+        /* A person of a team desk is the database role peer authentication admitted: what the
+         * process believes about itself (getpwuid, the environment) decides nothing. */
+        store_session_info who;
+        if (store_session_describe(c, &who, err) < 0)
+            return -1;
+        snprintf(me.os_login, sizeof me.os_login, "%s", who.login);
+    } else {
+        resolve_os_login();
+    }
     store_set_audit_os_login(me.os_login);
-    int boot = store_user_bootstrap(c, me.os_login, err);
+    int boot = staff ? 0 : store_user_bootstrap(c, me.os_login, err);
     if (boot < 0)
         return -1;
     if (boot == 1)
@@ -173,6 +184,9 @@ int access_login(PGconn *c, minca_err *err)
     snprintf(me.user, sizeof me.user, "%s", me.os_login);
     const char *requested = config_get()->user_override;
     if (requested && *requested && strcmp(requested, me.os_login) != 0) {
+        if (staff)
+            return refuse(err, "MINCA_USER=%s is not honoured on a team desk: you are %s, the database role of your "
+                               "account", requested, me.os_login);
         if (!access_has_all(ACCESS_ADMIN))
             return refuse(err, "MINCA_USER=%s is honoured only for an admin of every insurer; %s is not one",
                           requested, me.os_login);

@@ -133,17 +133,6 @@ static int check_thresholds(json_t *current, const char *key, json_t *value, min
 
 /* A setting's value for the audit entry: text as written (0.97, not its binary double), null
  * when unset. */
-static json_t *audit_value(json_t *v)
-{
-    if (!v || json_is_null(v))
-        return json_null();
-    if (json_is_string(v))
-        return json_incref(v);
-    char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12));
-    json_t *s = json_string(t);
-    free(t);
-    return s;
-}
 
 static int show(PGconn *c, const char *slug, bool json, minca_err *err)
 {
@@ -205,16 +194,11 @@ static int set(PGconn *c, const char *slug, const char *key, const char *text, m
         goto done;
     if (store_begin(c, err) < 0)
         goto done;
-    json_t *details = NULL;
-    if (store_insurer_setting_set(c, ins.id, key, value, &old, err) < 0 ||
-        !(details = json_pack("{s:s, s:o, s:o}", "key", key, "old", audit_value(old), "new", audit_value(value))) ||
-        store_audit(c, ins.id, config_get()->user, "insurer.set", "insurer", ins.slug, details, err) < 0 ||
+    if (store_insurer_setting_set(c, ins.id, key, value, config_get()->user, &old, err) < 0 ||
         store_commit(c, err) < 0) {
-        json_decref(details);
         store_rollback(c);
         goto done;
     }
-    json_decref(details);
     char *o = json_dumps(old, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12)),
          *n = value ? json_dumps(value, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12)) : NULL;
     printf("%s: %s = %s (was %s)\n", ins.slug, key, n ? n : "(default)", json_is_null(old) ? "(default)" : o);

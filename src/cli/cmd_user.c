@@ -80,14 +80,6 @@ static long long target_insurer(PGconn *c, const user_opts *o, store_insurer *in
     return access_require(c, ins->id, ACCESS_MANAGE_USERS, err) < 0 ? -1 : ins->id;
 }
 
-static int audit_user(PGconn *c, long long insurer_id, const char *action, const char *login, json_t *details,
-                      minca_err *err)
-{
-    int rc = store_audit(c, insurer_id, config_get()->user, action, "user", login, details, err);
-    json_decref(details);
-    return rc;
-}
-
 /* Admin on every insurer the user holds a role on (an all-insurers role needs an all-insurers
  * admin); a user with no role yet, admin of the default insurer. */
 static int require_admin_over(PGconn *c, const store_user *u, minca_err *err)
@@ -135,9 +127,6 @@ static int do_grant(PGconn *c, const char *login, const char *role_name, const u
     if (store_begin(c, err) < 0)
         return -1;
     if (store_user_grant(c, u.id, insurer_id, role_name, config_get()->user, old, err) < 0 ||
-        audit_user(c, insurer_id, "user.grant", login,
-                   json_pack("{s:s, s:s, s:s}", "insurer", insurer_id ? ins.slug : "*", "old", old, "new", role_name),
-                   err) < 0 ||
         store_commit(c, err) < 0) {
         store_rollback(c);
         return -1;
@@ -217,14 +206,16 @@ static int user_action(PGconn *c, const char *action, const user_opts *o, minca_
         long long id = 0;
         if (store_begin(c, err) < 0)
             return -1;
-        if (store_user_add(c, login, o->name ? o->name : login, config_get()->user, &id, err) < 0 ||
-            audit_user(c, insurer_id, "user.add", login, json_pack("{s:s}", "display_name", o->name ? o->name : login),
-                       err) < 0 ||
+        if (store_user_add(c, login, o->name ? o->name : login, config_get()->user, insurer_id, &id, err) < 0 ||
             store_commit(c, err) < 0) {
             store_rollback(c);
             return -1;
         }
         printf("user %s added\n", login);
+        if (config_team())
+            printf("  on this team desk %s logs in as the database role %s; as root, `gpasswd -a %s %s` lets the "
+                   "account reach the desk's socket\n",
+                   login, login, login, config_get()->service_group);
         return o->role ? do_grant(c, login, o->role, o, err) : 0;
     }
     if (strcmp(action, "grant") == 0) {
@@ -244,13 +235,8 @@ static int user_action(PGconn *c, const char *action, const user_opts *o, minca_
         char old[32];
         if (store_begin(c, err) < 0)
             return -1;
-        int had = store_user_revoke(c, u.id, insurer_id, old, err);
-        if (had < 0 ||
-            (had == 1 && audit_user(c, insurer_id, "user.revoke", login,
-                                    json_pack("{s:s, s:s, s:n}", "insurer", insurer_id ? ins.slug : "*", "old", old,
-                                              "new"),
-                                    err) < 0) ||
-            store_commit(c, err) < 0) {
+        int had = store_user_revoke(c, u.id, insurer_id, config_get()->user, old, err);
+        if (had < 0 || store_commit(c, err) < 0) {
             store_rollback(c);
             return -1;
         }
@@ -267,10 +253,7 @@ static int user_action(PGconn *c, const char *action, const user_opts *o, minca_
             return -1;
         if (store_begin(c, err) < 0)
             return -1;
-        if (store_user_set_active(c, u.id, enable, err) < 0 ||
-            audit_user(c, 0, enable ? "user.enable" : "user.disable", login,
-                       json_pack("{s:b, s:b}", "old", u.active, "new", enable), err) < 0 ||
-            store_commit(c, err) < 0) {
+        if (store_user_set_active(c, u.id, enable, config_get()->user, err) < 0 || store_commit(c, err) < 0) {
             store_rollback(c);
             return -1;
         }

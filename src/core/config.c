@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <pwd.h>
 #include <yaml.h>
 #include <glib.h>
 
@@ -91,6 +92,13 @@ static const config_option options[] = {
      CONFIG_OPT_URL, "(database_url)", "the login the desk's sessions run as on a configured server"},
     {"redis_url", CONFIG_STRING, NULL, "MINCA_REDIS_URL", "redis_url", NULL, OPT(redis_url), 0, CONFIG_OPT_URL,
      "(embedded redis-server under home)", "Redis to use instead of the embedded one"},
+    {"service.home", CONFIG_STRING, NULL, "MINCA_SERVICE_HOME", "service.home", NULL, OPT(service_home), 0, 0,
+     "(no team desk: the embedded servers of the account)",
+     "home of a team desk's servers, run by the service account (minca service init writes it)"},
+    {"service.account", CONFIG_STRING, "minca", "MINCA_SERVICE_ACCOUNT", "service.account", NULL, OPT(service_account),
+     0, 0, NULL, "the operating-system account that owns a team desk's servers"},
+    {"service.group", CONFIG_STRING, NULL, "MINCA_SERVICE_GROUP", "service.group", NULL, OPT(service_group), 0, 0,
+     "(service.account-staff)", "the operating-system group of the staff who may reach the team desk's database socket"},
     {"insurer", CONFIG_STRING, "demo", "MINCA_INSURER", "insurer", NULL, OPT(insurer), 0, 0, NULL,
      "insurer slug the commands and the desk work on"},
     {"theme", CONFIG_STRING, "default", "MINCA_THEME", "theme", NULL, OPT(theme), 0, 0, NULL,
@@ -482,6 +490,16 @@ static void config_reset(void)
     memset(origins, 0, sizeof origins);
 }
 
+bool config_team(void) { return cfg.service_home && *cfg.service_home; }
+
+bool config_is_service_account(void)
+{
+    struct passwd *pw = getpwnam(cfg.service_account ? cfg.service_account : "minca");
+    return pw && pw->pw_uid == geteuid();
+}
+
+bool config_team_staff(void) { return config_team() && geteuid() != 0 && !config_is_service_account(); }
+
 int config_load(minca_err *err)
 {
     config_reset();
@@ -500,6 +518,9 @@ int config_load(minca_err *err)
     if (env_nonempty(file_opt->env))
         option_set(file_opt, getenv(file_opt->env), CONFIG_FROM_ENV);
 
+    /* A host's team desk (minca service init) is read by every account that has no file of its own. */
+    if (!env_nonempty(file_opt->env) && !core_file_exists(cfg.config_path) && core_file_exists(CONFIG_SYSTEM_FILE))
+        set_str(&cfg.config_path, CONFIG_SYSTEM_FILE);
     if (parse_file(cfg.config_path, err) < 0)
         return -1;
 
@@ -516,6 +537,16 @@ int config_load(minca_err *err)
     /* The account the process runs as; MINCA_USER is only a request the login check weighs. */
     cfg.user = core_os_login();
 
+    if (!cfg.service_group || !*cfg.service_group) {
+        free(cfg.service_group);
+        cfg.service_group = core_strdup_printf("%s-staff", cfg.service_account ? cfg.service_account : "minca");
+    }
+    /* A person of a team desk leaves the pipeline to the service's workers unless told otherwise. */
+    if (config_team_staff() && config_option_origin("tui.engine") == CONFIG_FROM_DEFAULT)
+        cfg.tui_engine = false;
+    /* The service account of a team desk keeps its state in the desk's home. */
+    if (cfg.service_home && *cfg.service_home && config_is_service_account())
+        set_str(&cfg.home, cfg.service_home);
     cfg.log_dir = core_path_join(cfg.home, "log");
     if (!cfg.export_dir)
         cfg.export_dir = core_path_join(cfg.home, "exports");

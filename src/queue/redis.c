@@ -78,6 +78,10 @@ redisReply *queue_redis_cmd(redisContext *r, minca_err *err, const char *fmt, ..
 redisContext *queue_redis_connect(minca_err *err)
 {
     redis_target t;
+    if (config_team_staff()) {
+        minca_err_set(err, "Redis belongs to the team desk's service account; jobs wait in PostgreSQL for its workers");
+        return NULL;
+    }
     const char *url = servers_redis_url();
     if (parse_url(url, &t, err) < 0)
         return NULL;

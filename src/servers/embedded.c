@@ -20,7 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SERVICE_USER "minca"
+#define OWNER_ROLE "minca"       /* the database role that owns the schema and runs migrations */
+#define STAFF_ROLE "minca_staff" /* the group role of a team desk's people (migration 080) */
 #define APP_ROLE "minca_app"     /* the application's database login (created by the bootstrap) */
 #define PG_PORT 5432
 #define SOCKET_PATH_MAX 100   /* sun_path is 108 bytes; keep a margin */
@@ -37,6 +38,15 @@ typedef struct paths {
 } paths;
 
 static bool running_as_root(void) { return geteuid() == 0; }
+
+/* The operating-system account that runs the servers when minca runs as root: the team desk's
+ * service account, else minca. */
+static const char *service_account(void)
+{
+    const char *a = config_get()->service_account;
+    return config_team() && a && *a ? a : "minca";
+}
+#define SERVICE_USER service_account()
 
 /* Does uid/gid have search (x) permission on every ancestor of path? Checked in a child that
  * drops privileges, so it follows the kernel's own rules (ACLs included). */
@@ -68,7 +78,7 @@ static int paths_init(paths *p, minca_err *err)
     const minca_config *cfg = config_get();
     memset(p, 0, sizeof *p);
     bool ok = true;
-    ok &= core_fmt(p->home, sizeof p->home, "%s", cfg->home);
+    ok &= core_fmt(p->home, sizeof p->home, "%s", config_team() ? cfg->service_home : cfg->home);
     ok &= core_fmt(p->run, sizeof p->run, "%s/run", p->home);
     ok &= core_fmt(p->lock, sizeof p->lock, "%s/servers.lock", p->run);
     ok &= core_fmt(p->redis_dir, sizeof p->redis_dir, "%s/redis", p->home);
@@ -251,7 +261,14 @@ static long read_pid(const char *path)
 static void build_pg_url(const paths *p)
 {
     const char *url = config_get()->database_url;
-    if (url) {
+    if (config_team_staff()) {
+        /* One person of a team desk: the role of the same name as the account, which the server
+         * checks by peer authentication; no user is named, so no one can ask for another. */
+        char *host = g_uri_escape_string(p->pg_run, "/", FALSE);
+        snprintf(pg_url, sizeof pg_url, "postgresql:///minca?host=%s&port=%d", host, PG_PORT);
+        snprintf(pg_app_url, sizeof pg_app_url, "%s", pg_url);
+        g_free(host);
+    } else if (url) {
         const char *app = config_get()->app_database_url;
         snprintf(pg_url, sizeof pg_url, "%s", url);
         snprintf(pg_app_url, sizeof pg_app_url, "%s", app && *app ? app : url);
@@ -259,7 +276,7 @@ static void build_pg_url(const paths *p)
         /* The socket directory goes in the URL's query: escape what a URI cannot hold as is. */
         char *host = g_uri_escape_string(p->pg_run, "/", FALSE);
         snprintf(pg_url, sizeof pg_url, "postgresql:///minca?host=%s&port=%d&user=%s", host, PG_PORT,
-                 SERVICE_USER);
+                 OWNER_ROLE);
         snprintf(pg_app_url, sizeof pg_app_url, "postgresql:///minca?host=%s&port=%d&user=%s", host, PG_PORT,
                  APP_ROLE);
         g_free(host);
@@ -354,8 +371,13 @@ static int pg_write_auth(const paths *p, bool *changed, minca_err *err)
     const char *account = me ? me->pw_name : SERVICE_USER;
     const char *service = running_as_root() ? SERVICE_USER : account;
     snprintf(path, sizeof path, "%s/pg_hba.conf", p->pg_data);
-    const char *hba = "# written by minca: unix socket only, peer authentication through the minca map\n"
-                      "local all all peer map=minca\n";
+    /* A team desk also admits its people: each logs in as the role of its own account's name,
+     * a member of the staff group role, to the desk's database only. */
+    const char *hba = config_team() ? "# written by minca: unix socket only, peer authentication\n"
+                                      "local all " OWNER_ROLE "," APP_ROLE " peer map=minca\n"
+                                      "local minca +" STAFF_ROLE " peer\n"
+                                    : "# written by minca: unix socket only, peer authentication through the minca map\n"
+                                      "local all all peer map=minca\n";
     if (write_server_file(path, hba, changed, err) < 0)
         return -1;
     char *ident = core_strdup_printf("# written by minca: who may log in as the owner and the application role\n"
@@ -385,7 +407,7 @@ static int pg_init_cluster(const paths *p, const char *bindir, minca_err *err)
     log_info("initialising PostgreSQL cluster in %s", p->pg_data);
     char initdb[1100];
     snprintf(initdb, sizeof initdb, "%s/initdb", bindir);
-    char *argv[] = {initdb, (char *)"-D", (char *)p->pg_data, (char *)"-U", (char *)SERVICE_USER,
+    char *argv[] = {initdb, (char *)"-D", (char *)p->pg_data, (char *)"-U", (char *)OWNER_ROLE,
                     (char *)"--auth-local=peer", (char *)"--auth-host=reject", (char *)"-E", (char *)"UTF8",
                     (char *)"--no-locale", (char *)"--no-sync", NULL};
     int rc = run_cmd(argv, SERVICE_USER, p->pg_log);
@@ -405,7 +427,7 @@ static int pg_init_cluster(const paths *p, const char *bindir, minca_err *err)
 static void pg_admin_conninfo(const paths *p, char *out, size_t outlen)
 {
     snprintf(out, outlen, "host=%s port=%d user=%s dbname=postgres connect_timeout=10", p->pg_run, PG_PORT,
-             SERVICE_USER);
+             OWNER_ROLE);
 }
 
 static int pg_ensure(const paths *p, servers_bootstrap_fn bootstrap, minca_err *err)
@@ -422,6 +444,9 @@ static int pg_ensure(const paths *p, servers_bootstrap_fn bootstrap, minca_err *
     bool auth_changed = false;
     if (mkdir_owned(p->pg_run, err) < 0 || pg_write_conf(p, err) < 0 || pg_write_auth(p, &auth_changed, err) < 0)
         return -1;
+    /* The team's staff group reaches the socket directory (service init gave it the group). */
+    if (config_team() && chmod(p->pg_run, 0750) != 0)
+        return minca_err_set(err, "cannot open %s to the staff group: %s", p->pg_run, strerror(errno));
     long pid = 0;
     if (pg_running(p, &pid) && auth_changed) {
         /* A cluster started with an older authentication file: the server rereads it now. */
@@ -484,7 +509,9 @@ static int pg_stop(const paths *p, minca_err *err)
 static void build_redis_url(const paths *p)
 {
     const char *url = config_get()->redis_url;
-    if (url)
+    if (config_team_staff())
+        redis_url[0] = '\0';   /* a team desk's Redis belongs to its service account alone */
+    else if (url)
         snprintf(redis_url, sizeof redis_url, "%s", url);
     else
         snprintf(redis_url, sizeof redis_url, "unix://%s", p->redis_sock);
@@ -609,6 +636,18 @@ int servers_ensure(servers_bootstrap_fn bootstrap, minca_err *err)
 {
     const minca_config *cfg = config_get();
     paths p;
+    if (config_team() && running_as_root())
+        return minca_err_set(err, "a team desk's servers run as its service account %s: start them with `minca "
+                                  "service start`; run other commands as %s (runuser -u %s -- minca ...) or as a "
+                                  "person of the desk", service_account(), service_account(), service_account());
+    if (config_team_staff()) {
+        /* The service account runs a team desk's servers; a person only connects. */
+        if (paths_init(&p, err) < 0)
+            return -1;
+        build_pg_url(&p);
+        redis_url[0] = '\0';
+        return 0;
+    }
     if (!cfg->database_url && ensure_service_user(err) < 0)
         return -1;
     if (paths_init(&p, err) < 0)
@@ -633,6 +672,9 @@ int servers_stop(minca_err *err)
 {
     const minca_config *cfg = config_get();
     paths p;
+    if (config_team_staff())
+        return minca_err_set(err, "the team desk's servers belong to the service account %s (minca service stop, as root)",
+                             service_account());
     if (paths_init(&p, err) < 0)
         return -1;
     if (cfg->database_url && cfg->redis_url)

@@ -172,10 +172,8 @@ int store_audit(PGconn *c, long long insurer_id, const char *actor, const char *
     store_param_text(&p, entity_id);
     store_param_text(&p, det);
     store_param_text(&p, store_audit_os_login());
-    int rc = store_exec_p(c, err,
-                        "INSERT INTO audit_log (insurer_id, actor, action, entity, entity_id, details, os_login)"
-                        " VALUES ($1::bigint, $2, $3, $4, $5, $6::jsonb, $7)",
-                        &p);
+    /* Through the database's function: a team desk person's entry names the session's role. */
+    int rc = store_exec_p(c, err, "SELECT minca_audit_add($1::bigint, $2, $3, $4, $5, $6::jsonb, $7)", &p);
     free(det);
     return rc;
 }

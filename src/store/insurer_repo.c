@@ -64,44 +64,27 @@ json_t *store_insurer_settings(PGconn *c, long long insurer_id, minca_err *err)
     return out;
 }
 
-int store_insurer_setting_set(PGconn *c, long long insurer_id, const char *key, json_t *value,
+int store_insurer_setting_set(PGconn *c, long long insurer_id, const char *key, json_t *value, const char *by,
                               json_t **old_value, minca_err *err)
 {
     char *v = value ? json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
-    store_params old = {0};
-    store_param_ll(&old, insurer_id);
-    store_param_text(&old, key);
     store_params p = {0};
     store_param_ll(&p, insurer_id);
     store_param_text(&p, key);
     store_param_text(&p, v);
-    /* The row stays locked from the read of the old value to the change (the caller's
-     * transaction), so the audit's old value is the one replaced. */
-    json_t *rows = store_query_json_p(c, err,
-                                      "SELECT settings -> $2::text AS old FROM insurers WHERE id = $1::bigint FOR UPDATE",
-                                      &old);
-    int rc = -1;
+    store_param_text(&p, by);
+    store_param_text(&p, store_audit_os_login());
+    /* The database's function changes the setting and writes the audit entry (old and new). */
+    json_t *rows = store_query_json_p(c, err, "SELECT minca_insurer_set($1::bigint, $2, $3::jsonb, $4, $5) AS old", &p);
+    free(v);
     if (!rows)
-        goto done;
-    if (json_array_size(rows) == 0) {
-        minca_err_set(err, "no insurer with id %lld", insurer_id);
-        goto done;
-    }
-    if (store_exec_p(c, err,
-                     "UPDATE insurers SET settings = CASE WHEN $3::jsonb IS NULL THEN settings - $2::text"
-                     "                                    ELSE settings || jsonb_build_object($2::text, $3::jsonb) END"
-                     " WHERE id = $1::bigint",
-                     &p) < 0)
-        goto done;
+        return -1;
     if (old_value) {
         json_t *o = json_object_get(json_array_get(rows, 0), "old");
         *old_value = o ? json_incref(o) : json_null();
     }
-    rc = 0;
-done:
-    free(v);
     json_decref(rows);
-    return rc;
+    return 0;
 }
 
 int store_insurer_slug(PGconn *c, long long insurer_id, char *out, size_t outlen, minca_err *err)

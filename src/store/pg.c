@@ -128,6 +128,29 @@ PGconn *store_connect_timeout(int timeout_seconds, minca_err *err)
     return c;
 }
 
+PGconn *store_events_listen(minca_err *err)
+{
+    PGconn *c = store_connect(err);
+    if (c && store_exec(c, err, "LISTEN minca_events", 0, NULL) < 0) {
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
+int store_events_drain(PGconn *c)
+{
+    if (!PQconsumeInput(c))
+        return -1;
+    int n = 0;
+    PGnotify *note;
+    while ((note = PQnotifies(c))) {
+        n++;
+        PQfreemem(note);
+    }
+    return n;
+}
+
 PGconn *store_open(minca_err *err)
 {
     if (store_servers_ensure(err) < 0)
@@ -135,9 +158,13 @@ PGconn *store_open(minca_err *err)
     PGconn *c = connect_plain(servers_database_url(), err);
     if (!c)
         return NULL;
-    char *dir = core_path_join(config_share_dir(), "migrations");
-    int rc = store_migrate(c, dir, NULL, err);
-    free(dir);
+    int rc = 0;
+    if (!config_team_staff()) {
+        /* A team desk's schema is the service account's: it migrates at minca service start. */
+        char *dir = core_path_join(config_share_dir(), "migrations");
+        rc = store_migrate(c, dir, NULL, err);
+        free(dir);
+    }
     if (rc == 0 && login_hook)
         rc = login_hook(c, err);
     if (rc == 0 && session_scoped && strcmp(servers_app_database_url(), servers_database_url()) != 0) {

@@ -34,13 +34,16 @@ long store_user_count(PGconn *c, minca_err *err)
     return n;
 }
 
-int store_user_add(PGconn *c, const char *login, const char *display_name, const char *by, long long *id_out,
-                   minca_err *err)
+int store_user_add(PGconn *c, const char *login, const char *display_name, const char *by, long long audit_insurer,
+                   long long *id_out, minca_err *err)
 {
-    const char *p[] = {login, display_name ? display_name : "", by};
-    PGresult *r = store_query(c, err,
-                              "INSERT INTO users (login, display_name, created_by) VALUES ($1, $2, $3) RETURNING id",
-                              3, p);
+    store_params p = {0};
+    store_param_text(&p, login);
+    store_param_text(&p, display_name ? display_name : "");
+    store_param_text(&p, by);
+    store_param_text(&p, store_audit_os_login());
+    store_param_id(&p, audit_insurer);
+    PGresult *r = store_query_p(c, err, "SELECT minca_user_add($1, $2, $3, $4, $5::bigint)", &p);
     if (!r)
         return -1;
     if (id_out)
@@ -49,64 +52,50 @@ int store_user_add(PGconn *c, const char *login, const char *display_name, const
     return 0;
 }
 
-int store_user_set_active(PGconn *c, long long user_id, bool active, minca_err *err)
+int store_user_set_active(PGconn *c, long long user_id, bool active, const char *by, minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, user_id);
     store_param_bool(&p, active);
-    return store_exec_p(c, err, "UPDATE users SET active = $2::boolean WHERE id = $1::bigint", &p);
-}
-
-/* insurer_id 0: the every-insurer grant. */
-static int current_role(PGconn *c, long long user_id, long long insurer_id, char *old_role, minca_err *err)
-{
-    store_params p = {0};
-    store_param_ll(&p, user_id);
-    store_param_id(&p, insurer_id);
-    PGresult *r = store_query_p(c, err,
-                                "SELECT role FROM user_roles WHERE user_id = $1::bigint"
-                                " AND coalesce(insurer_id, 0) = coalesce($2::bigint, 0)",
-                                &p);
-    if (!r)
-        return -1;
-    int n = PQntuples(r);
-    if (old_role)
-        snprintf(old_role, 32, "%s", n ? PQgetvalue(r, 0, 0) : "");
-    PQclear(r);
-    return n;
+    store_param_text(&p, by);
+    store_param_text(&p, store_audit_os_login());
+    return store_exec_p(c, err, "SELECT minca_user_set_active($1::bigint, $2::boolean, $3, $4)", &p);
 }
 
 int store_user_grant(PGconn *c, long long user_id, long long insurer_id, const char *role, const char *by,
                      char *old_role, minca_err *err)
 {
-    if (current_role(c, user_id, insurer_id, old_role, err) < 0)
-        return -1;
     store_params p = {0};
     store_param_ll(&p, user_id);
     store_param_id(&p, insurer_id);
     store_param_text(&p, role);
     store_param_text(&p, by);
-    return store_exec_p(c, err,
-                      "INSERT INTO user_roles (user_id, insurer_id, role, granted_by)"
-                      " VALUES ($1::bigint, $2::bigint, $3, $4)"
-                      " ON CONFLICT (user_id, coalesce(insurer_id, 0))"
-                        " DO UPDATE SET role = EXCLUDED.role, granted_by = EXCLUDED.granted_by, granted_at = now()",
-                        &p);
+    store_param_text(&p, store_audit_os_login());
+    PGresult *r = store_query_p(c, err, "SELECT minca_user_grant($1::bigint, $2::bigint, $3, $4, $5)", &p);
+    if (!r)
+        return -1;
+    if (old_role)
+        snprintf(old_role, 32, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return 0;
 }
 
-int store_user_revoke(PGconn *c, long long user_id, long long insurer_id, char *old_role, minca_err *err)
+int store_user_revoke(PGconn *c, long long user_id, long long insurer_id, const char *by, char *old_role,
+                      minca_err *err)
 {
-    int had = current_role(c, user_id, insurer_id, old_role, err);
-    if (had <= 0)
-        return had;
     store_params p = {0};
     store_param_ll(&p, user_id);
     store_param_id(&p, insurer_id);
-    if (store_exec_p(c, err,
-                     "DELETE FROM user_roles WHERE user_id = $1::bigint AND coalesce(insurer_id, 0) = coalesce($2::bigint, 0)",
-                     &p) < 0)
+    store_param_text(&p, by);
+    store_param_text(&p, store_audit_os_login());
+    PGresult *r = store_query_p(c, err, "SELECT minca_user_revoke($1::bigint, $2::bigint, $3, $4)", &p);
+    if (!r)
         return -1;
-    return 1;
+    int had = !PQgetisnull(r, 0, 0);
+    if (old_role)
+        snprintf(old_role, 32, "%s", had ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
+    return had;
 }
 
 json_t *store_user_roles(PGconn *c, long long user_id, minca_err *err)
