@@ -58,6 +58,9 @@ typedef struct export_row {
     export_match match;
     char *source_file;    /* attachment file name the row came from (owned); NULL = the body */
     double premium;       /* prima; < 0 when absent (Gcotiza usually computes it) */
+    long long rated_cents; /* prima neta the insurer's rating system returned for the unit
+                            * (minca export import-rated), in cents; < 0 when none. With a
+                            * tariff and c->rated_source it replaces the tariff's prima neta */
 } export_row;
 
 /* Dates are text as PostgreSQL prints them: "YYYY-MM-DD", optionally followed by
@@ -91,6 +94,8 @@ typedef struct export_case {
     char *timezone;          /* the insurer's clock (IANA name) on which the quote is dated;
                               * NULL or "" = EXPORT_DEFAULT_TIMEZONE */
     struct export_tariff *tariff;   /* owned (export_tariff_free); NULL = the quote is unpriced */
+    char *rated_source;      /* where the rows' rated_cents came from, printed with the price
+                              * ("primas de «x.xlsx», importación 2 ..."); NULL = none (owned) */
 
     export_row *rows;        /* owned; grow with export_case_add_row */
     int n_rows;
@@ -296,10 +301,16 @@ typedef struct export_quote {
     char *frequency;             /* ANUAL / SEMESTRAL / TRIMESTRAL / MENSUAL (owned) */
     export_receipt receipts[EXPORT_TARIFF_MAX_RECEIPTS];
     int n_receipts;
+    char *source;                /* the imported premiums' origin (copy of c->rated_source, owned);
+                                  * NULL when the tariff priced every unit */
+    int n_imported;              /* units whose prima neta was imported: their coverage split is
+                                  * the insurer's and coverage_totals leave them out */
 } export_quote;
 
 /* Prices every row of c with the tariff at the issue date (export_case_issue_date). Rows the
- * tariff does not cover (vehicle type, age band, use, package) are referrals. -1 with err when
+ * tariff does not cover (vehicle type, age band, use, package) are referrals. With
+ * c->rated_source, a row with rated_cents >= 0 takes that prima neta instead (never a
+ * referral); derecho, recargo, IVA and receipts still follow the tariff. -1 with err when
  * the case cannot be priced at all (payment frequency or package not in the tariff). */
 int export_quote_price(const export_tariff *t, const export_case *c, export_quote *q, minca_err *err);
 void export_quote_clear(export_quote *q);
@@ -340,6 +351,7 @@ typedef struct export_result {
     bool priced;                 /* a tariff priced the quote: total_cents and n_referrals hold */
     long long total_cents;       /* prima total */
     int n_referrals;             /* units the tariff does not cover */
+    int n_imported;              /* units priced by premiums imported from the insurer's system */
     bool vigencia_started;       /* the vigencia starts before the issue date (a warning) */
     /* Incisos unique in the case (filled by export_check_rules): inciso[i] is row i's number
      * in the quote. When two attachments repeat numbers, each attachment after the first

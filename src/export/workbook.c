@@ -732,6 +732,8 @@ static void write_client_sheet(writer *w)
     if (w->priced) {
         const export_quote *q = &w->quote;
         summary_text(w, &r, "Tarifa", q->tariff_name);
+        if (q->n_imported)
+            summary_text(w, &r, "Primas netas importadas", q->source);
         summary_money(w, ws, &r, "Prima neta", (double)q->neta / 100.0);
         summary_money(w, ws, &r, "Derecho de póliza", (double)q->derecho / 100.0);
         summary_money(w, ws, &r, "Recargo por pago fraccionado", (double)q->recargo / 100.0);
@@ -852,6 +854,11 @@ static void write_prices_sheet(writer *w)
     }
     int r = c->n_rows + 2;
     put_text(w, ws, r++, 0, q->tariff_name, w->label_fmt);
+    if (q->n_imported) {
+        char *src = core_strdup_printf("Primas netas de %d unidades importadas: %s", q->n_imported, q->source);
+        put_text(w, ws, r++, 0, src, NULL);
+        free(src);
+    }
     struct {
         const char *label;
         long long cents;
@@ -967,6 +974,7 @@ static int prepare(writer *w)
             w->priced = w->res->priced = true;
             w->res->total_cents = w->quote.total;
             w->res->n_referrals = w->quote.n_referrals;
+            w->res->n_imported = w->quote.n_imported;
         }
         else
             snprintf(w->unpriced, sizeof w->unpriced, "%.190s", why.msg);
