@@ -161,11 +161,13 @@ typedef enum {
 typedef struct export_column {
     char *header;          /* header cell text */
     export_col_type type;
-    double width;          /* column width in characters */
+    double width;          /* the widest the column gets, in characters: it is sized to its
+                            * content (header and cells) up to this; longer text wraps */
     char *num_format;      /* Excel number format; NULL = the type's default */
     char *source;          /* "row.marca", "match.cvegs", "case.vigencia_start", "coverage.rc_limite" */
     char *fallback;        /* source used when `source` is empty (may be NULL) */
     bool color_scale;      /* 3-colour scale (red - yellow - green) over the column */
+    bool no_print;         /* `print: false`: shown, not printed (after every printed column) */
     int line;              /* 1-based line of the column in the template file */
 } export_column;
 
@@ -174,8 +176,11 @@ typedef struct export_template {
     char *version;         /* e.g. "1.0" */
     char *path;            /* file it was loaded from */
     char *sheet;           /* main sheet name, e.g. "COTIZACION" */
-    int print_scale;       /* print: scale in percent; 0 = fit the columns to one page wide */
-    int print_repeat_columns; /* print: leading columns repeated on every page */
+    int print_scale;       /* print: the largest scale in percent; 0 = fit the columns to one page wide */
+    int print_min_scale;   /* print: the smallest scale; below it the columns go on more pages
+                            * (0 = print_scale) */
+    int print_repeat_columns; /* print: leading columns repeated on every page, and frozen */
+    int n_printed;         /* the printed columns: the first n_printed (the others say print: false) */
     export_column *columns;
     int n_columns;
 } export_template;

@@ -46,6 +46,10 @@ typedef struct writer {
     lxw_workbook *wb;
     lxw_worksheet *main, *client, *summary, *issues;
     lxw_format **cell_fmt;                  /* [column * ROW_STATES + state] */
+    lxw_format *text_cell_fmt[ROW_STATES];  /* text landing in a numeric column (never a % format) */
+    double *col_chars;                      /* per column: the widest cell, in characters */
+    double *col_width;                      /* per column: the width given, in Excel's units */
+    int row_lines;                          /* lines of the tallest wrapped cell of the row being written */
     lxw_format *header_fmt, *title_fmt, *label_fmt, *text_fmt, *int_fmt, *pct_fmt, *date_fmt,
         *datetime_fmt, *money_fmt, *issue_fmt[4];
     lxw_error lxw_status;                   /* first libxlsxwriter error */
@@ -335,8 +339,17 @@ static void make_formats(writer *w)
             format_set_num_format(f, nf);
             if (right)
                 format_set_align(f, LXW_ALIGN_RIGHT);
+            else
+                format_set_text_wrap(f);   /* text past the column's widest wraps, never cut */
+            format_set_align(f, LXW_ALIGN_VERTICAL_TOP);
             w->cell_fmt[i * ROW_STATES + s] = f;
         }
+    }
+    for (int s = 0; s < ROW_STATES; s++) {
+        w->text_cell_fmt[s] = new_format(w, s);
+        format_set_num_format(w->text_cell_fmt[s], "@");
+        format_set_text_wrap(w->text_cell_fmt[s]);
+        format_set_align(w->text_cell_fmt[s], LXW_ALIGN_VERTICAL_TOP);
     }
     w->header_fmt = workbook_add_format(w->wb);
     format_set_bold(w->header_fmt);
@@ -386,7 +399,7 @@ static void make_formats(writer *w)
 /* ---- Incidencias -------------------------------------------------------------------------- */
 
 static const char *issue_headers[] = {"FILA COTIZACION", "HOJA ORIGEN", "FILA ORIGEN", "INCISO",
-                                      "CLAVE VEHICULO", "CAMPO", "SEVERIDAD", "DESCRIPCION"};
+                                      "CLAVE VEHÍCULO", "CAMPO", "SEVERIDAD", "DESCRIPCIÓN"};
 static const double issue_widths[] = {10, 18, 8, 8, 14, 18, 12, 70};
 enum { ISSUE_COLS = 8 };
 enum { SEV_WARN = 0, SEV_ERROR = 1, SEV_PENDING = 2, SEV_DECISION = 3 };
@@ -519,6 +532,81 @@ static int row_state(const export_row *row)
     return export_row_decided(row) ? ROW_OK : ROW_PENDING;
 }
 
+/* The widest line of a text, in characters. */
+static double text_chars(const char *t)
+{
+    double widest = 0;
+    while (t && *t) {
+        const char *nl = strchr(t, '\n');
+        size_t n = nl ? (size_t)(nl - t) : strlen(t);
+        double c = (double)g_utf8_strlen(t, (gssize)n);
+        widest = c > widest ? c : widest;
+        t = nl ? nl + 1 : NULL;
+    }
+    return widest;
+}
+
+/* The characters a number takes in its column's format. */
+static double number_chars(const export_column *col, double x)
+{
+    if (col->type == EXPORT_COL_PERCENT)
+        return 6;
+    if (col->type == EXPORT_COL_DATE)
+        return 10;
+    char digits[64];
+    snprintf(digits, sizeof digits, "%.0f", x < 0 ? -x : x);
+    double n = (double)strlen(digits) + (x < 0);
+    const char *nf = col->num_format ? col->num_format : default_num_format(col->type);
+    if (strchr(nf, ','))
+        n += (double)((strlen(digits) - 1) / 3);
+    const char *dot = strchr(nf, '.');
+    if (dot)
+        n += 1 + (double)strspn(dot + 1, "0#");
+    return n;
+}
+
+/* The lines a text takes wrapped in a column at most `width` wide (a cell wraps only when its
+ * column reached that width, so the width is known before the column's content is). */
+static int wrapped_lines(const char *t, double width)
+{
+    double cap = (width - 2) / 1.2;
+    if (cap < 1)
+        cap = 1;
+    int lines = 0;
+    while (t && *t) {
+        const char *nl = strchr(t, '\n');
+        size_t n = nl ? (size_t)(nl - t) : strlen(t);
+        double used = 0;
+        lines++;
+        for (const char *p = t; p < t + n;) {
+            size_t wl = strcspn(p, " ");
+            if (p + wl > t + n)
+                wl = (size_t)(t + n - p);
+            double c = (double)g_utf8_strlen(p, (gssize)wl);
+            if (used > 0 && used + 1 + c > cap) {
+                lines++;
+                used = 0;
+            }
+            used += (used > 0) + c;
+            while (used > cap) {   /* a word longer than the line breaks inside */
+                lines++;
+                used -= cap;
+            }
+            p += wl;
+            while (p < t + n && *p == ' ')
+                p++;
+        }
+        t = nl ? nl + 1 : NULL;
+    }
+    return lines;
+}
+
+static void widen(writer *w, int ci, double chars)
+{
+    if (chars > w->col_chars[ci])
+        w->col_chars[ci] = chars;
+}
+
 static int write_cell(writer *w, int r, int ci, const export_row *row, int state, int *flags)
 {
     const export_column *col = &w->tpl->columns[ci];
@@ -537,30 +625,58 @@ static int write_cell(writer *w, int r, int ci, const export_row *row, int state
             track(w, worksheet_write_blank(w->main, (lxw_row_t)r, (lxw_col_t)ci, fmt));
         break;
     case V_TEXT:
-        *flags = put_text(w, w->main, r, ci, v.text, fmt);
+        /* "NO AMPARADA" in a deductible's percent column: a text cell, never a % format */
+        *flags = put_text(w, w->main, r, ci, v.text, col->type == EXPORT_COL_TEXT ? fmt : w->text_cell_fmt[state]);
+        widen(w, ci, text_chars(v.text));
+        if (text_chars(v.text) * 1.15 + 2 > col->width || strchr(v.text, '\n')) {
+            int lines = wrapped_lines(v.text, col->width);
+            w->row_lines = lines > w->row_lines ? lines : w->row_lines;
+        }
         break;
     case V_NUMBER:
         put_number(w, w->main, r, ci, col->type == EXPORT_COL_INTEGER ? (double)(long long)v.number
                                                                     : v.number, fmt);
+        widen(w, ci, number_chars(col, v.number));
         break;
     case V_DATE:
         put_date(w, w->main, r, ci, &v.date, fmt);
+        widen(w, ci, 10);
         break;
     }
     return 0;
+}
+
+/* Excel's width units for a column whose widest cell takes `chars` characters and whose
+ * header (bold, on at most two lines) reads `header`: at most the template's width. */
+static double column_width(const export_column *col, double chars)
+{
+    double words = 0, len = text_chars(col->header);
+    for (const char *p = col->header; *p;) {
+        size_t n = strcspn(p, " ");
+        double c = (double)g_utf8_strlen(p, (gssize)n);
+        words = c > words ? c : words;
+        p += n + (p[n] == ' ');
+    }
+    double header = (words > len / 2 + 1 ? words : len / 2 + 1) * 1.2 + 2;
+    double cells = chars * 1.15 + 2;
+    double want = header > cells ? header : cells;
+    return want < col->width ? want : col->width;
 }
 
 static int write_main_sheet(writer *w)
 {
     const export_template *tpl = w->tpl;
     const export_case *c = w->c;
-    for (int i = 0; i < tpl->n_columns; i++) {
-        track(w, worksheet_set_column(w->main, (lxw_col_t)i, (lxw_col_t)i, tpl->columns[i].width,
-                                      NULL));
+    w->col_chars = calloc((size_t)tpl->n_columns, sizeof *w->col_chars);
+    w->col_width = calloc((size_t)tpl->n_columns, sizeof *w->col_width);
+    if (!w->col_chars || !w->col_width)
+        abort();
+    for (int i = 0; i < tpl->n_columns; i++)
         put_text(w, w->main, 0, i, tpl->columns[i].header, w->header_fmt);
-    }
     worksheet_set_row(w->main, 0, 30, NULL);
-    worksheet_freeze_panes(w->main, 1, 0);
+    /* the header row, and the inciso and key columns (the ones every printed page repeats) */
+    int frozen = tpl->print_repeat_columns < tpl->n_columns ? tpl->print_repeat_columns : 0;
+    worksheet_freeze_panes(w->main, 1, (lxw_col_t)frozen);
     bool rated = w->priced;
     for (int i = 0; i < c->n_rows && !rated; i++)
         rated = c->rows[i].premium >= 0;
@@ -581,6 +697,7 @@ static int write_main_sheet(writer *w)
         if (w->cov && !core_str_empty(row->vehicle.coverage) &&
             !export_coverage_find(w->cov, row->vehicle.coverage))
             fallback_pkg = w->case_pkg;
+        w->row_lines = 1;
         for (int ci = 0; ci < tpl->n_columns; ci++) {
             int flags = 0;
             if (write_cell(w, r, ci, row, state, &flags) < 0) {
@@ -593,6 +710,9 @@ static int write_main_sheet(writer *w)
                 all_flags |= flags;
             }
         }
+        /* rows are as tall as their wrapped text (Calc keeps a row's stored height) */
+        if (w->row_lines > 1)
+            worksheet_set_row(w->main, (lxw_row_t)r, 13.0 * (w->row_lines > 40 ? 40 : w->row_lines) + 2, NULL);
         row_issues(w, r, row, state, repaired->str, all_flags, fallback_pkg);
         if (w->priced && !w->quote.units[i].priced) {
             char *msg = core_strdup_printf("Unidad referida, sin prima: %s", w->quote.units[i].referral);
@@ -601,6 +721,10 @@ static int write_main_sheet(writer *w)
         }
     }
     g_string_free(repaired, TRUE);
+    for (int i = 0; i < tpl->n_columns; i++) {
+        w->col_width[i] = column_width(&tpl->columns[i], w->col_chars[i]);
+        track(w, worksheet_set_column(w->main, (lxw_col_t)i, (lxw_col_t)i, w->col_width[i], NULL));
+    }
 
     int last = c->n_rows > 0 ? c->n_rows : 1;
     track(w, worksheet_autofilter(w->main, 0, 0, (lxw_row_t)last, (lxw_col_t)(tpl->n_columns - 1)));
@@ -816,7 +940,7 @@ static void write_prices_sheet(writer *w)
     const export_case *c = w->c;
     lxw_worksheet *ws = w->prices;
     int nc = q->n_coverages, col = 0;
-    const char *lead[] = {"INCISO", "CLAVE VEHICULO", "TIPO", "ANTIGÜEDAD", "PAQUETE"};
+    const char *lead[] = {"INCISO", "CLAVE VEHÍCULO", "TIPO", "ANTIGÜEDAD", "PAQUETE"};
     for (int i = 0; i < 5; i++, col++) {
         put_text(w, ws, 0, col, lead[i], w->header_fmt);
         track(w, worksheet_set_column(ws, (lxw_col_t)col, (lxw_col_t)col, i == 1 ? 14 : 11, NULL));
@@ -827,7 +951,7 @@ static void write_prices_sheet(writer *w)
         free(h);
         track(w, worksheet_set_column(ws, (lxw_col_t)col, (lxw_col_t)col, 13, NULL));
     }
-    const char *tail[] = {"AJUSTE PRIMA MINIMA", "PRIMA NETA", "REFERIDA"};
+    const char *tail[] = {"AJUSTE PRIMA MÍNIMA", "PRIMA NETA", "REFERIDA"};
     for (int i = 0; i < 3; i++, col++) {
         put_text(w, ws, 0, col, tail[i], w->header_fmt);
         track(w, worksheet_set_column(ws, (lxw_col_t)col, (lxw_col_t)col, i == 2 ? 48 : 14, NULL));
@@ -863,7 +987,7 @@ static void write_prices_sheet(writer *w)
         const char *label;
         long long cents;
     } totals[] = {
-        {"PRIMA NETA", q->neta}, {"DERECHO DE POLIZA", q->derecho}, {"RECARGO", q->recargo},
+        {"PRIMA NETA", q->neta}, {"DERECHO DE PÓLIZA", q->derecho}, {"RECARGO", q->recargo},
         {"IVA", q->iva},         {"PRIMA TOTAL", q->total},
     };
     for (size_t i = 0; i < sizeof totals / sizeof totals[0]; i++, r++) {
@@ -1097,28 +1221,46 @@ static void set_main_print_layout(writer *w)
     }
     track(w, worksheet_set_header(ws, h->str));
     g_string_free(h, TRUE);
+    int printed = tpl->n_printed > 0 ? tpl->n_printed : tpl->n_columns;
+    track(w, worksheet_print_area(ws, 0, 0, (lxw_row_t)(w->c->n_rows > 0 ? w->c->n_rows : 1), (lxw_col_t)(printed - 1)));
     if (tpl->print_scale <= 0)
         return;
     worksheet_fit_to_pages(ws, 0, 0);
-    worksheet_set_print_scale(ws, (uint16_t)tpl->print_scale);
     worksheet_print_across(ws);
-    int rep = tpl->print_repeat_columns < tpl->n_columns ? tpl->print_repeat_columns : 0;
+    int rep = tpl->print_repeat_columns < printed ? tpl->print_repeat_columns : 0;
+    const double page100 = (11.0 - 0.8) * 72; /* letter landscape, inside the margins */
+    double total = 0, repeated = 0;
+    for (int i = 0; i < printed; i++)
+        total += column_points(w->col_width[i]);
+    for (int i = 0; i < rep; i++)
+        repeated += column_points(w->col_width[i]);
+    /* one page wide at the largest scale that fits, not above `scale` nor below min_scale */
+    int fit = (int)(page100 * 100.0 / total);
+    if (fit >= tpl->print_min_scale) {
+        worksheet_set_print_scale(ws, (uint16_t)(fit < tpl->print_scale ? fit : tpl->print_scale));
+        return;
+    }
+    worksheet_set_print_scale(ws, (uint16_t)tpl->print_min_scale);
     if (rep > 0)
         track(w, worksheet_repeat_columns(ws, 0, (lxw_col_t)(rep - 1)));
-    const double page = (11.0 - 0.8) * 72 * 100.0 / tpl->print_scale; /* letter landscape */
-    double repeated = 0;
-    for (int i = 0; i < rep; i++)
-        repeated += column_points(tpl->columns[i].width);
-    lxw_col_t *breaks = calloc((size_t)tpl->n_columns + 1, sizeof *breaks);
+    const double page = page100 * 100.0 / tpl->print_min_scale;
+    /* pages of whole columns, each filled; a last page that would hold one column takes one
+     * more from the page before */
+    lxw_col_t *breaks = calloc((size_t)printed + 1, sizeof *breaks);
     int nb = 0;
     double used = repeated;
-    for (int i = rep; i < tpl->n_columns; i++) {
-        double cw = column_points(tpl->columns[i].width);
+    for (int i = rep; i < printed; i++) {
+        double cw = column_points(w->col_width[i]);
         if (used + cw > page && used > repeated && nb < 1023) {
             breaks[nb++] = (lxw_col_t)i;
             used = repeated;
         }
         used += cw;
+    }
+    if (nb > 0 && (int)breaks[nb - 1] == printed - 1) {
+        int before = nb > 1 ? (int)breaks[nb - 2] : rep;
+        if ((int)breaks[nb - 1] - before >= 3)
+            breaks[nb - 1]--;
     }
     if (nb > 0)
         track(w, worksheet_set_v_pagebreaks(ws, breaks));
@@ -1172,7 +1314,6 @@ int export_case_write_with(const export_case *c, const export_template *tpl,
         goto done;
     }
     worksheet_activate(w.main);
-    set_main_print_layout(&w);
     set_print_layout(w.client, false);
     worksheet_set_portrait(w.client);
     set_print_layout(w.summary, false);
@@ -1181,6 +1322,7 @@ int export_case_write_with(const export_case *c, const export_template *tpl,
     case_issues(&w);
     if (write_main_sheet(&w) < 0)
         goto done;
+    set_main_print_layout(&w);   /* the columns' widths follow their content */
     if (w.issue_row > 1)
         track(&w, worksheet_autofilter(w.issues, 0, 0, (lxw_row_t)(w.issue_row - 1),
                                        ISSUE_COLS - 1));
@@ -1239,6 +1381,8 @@ done:
     free(exported_by);
     free(w.cell_fmt);
     export_quote_clear(&w.quote);
+    free(w.col_chars);
+    free(w.col_width);
     free(w.src);
     free(w.fallback);
     if (rc < 0) {

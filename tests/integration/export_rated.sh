@@ -39,7 +39,7 @@ def fill(ws, h):
     ws.cell(2, h["PRIMA"]).value = "$2,637.46"
 wb, ws, h = load(); fill(ws, h); wb.save(out + "/rated.xlsx")
 wb, ws, h = load(); fill(ws, h); ws.cell(3, h["INCISO"]).value = 9999; wb.save(out + "/unknown.xlsx")
-wb, ws, h = load(); fill(ws, h); ws.cell(3, h["CLAVE VEHICULO"]).value = "9999999"; wb.save(out + "/changed.xlsx")
+wb, ws, h = load(); fill(ws, h); ws.cell(3, h["CLAVE VEHÍCULO"]).value = "9999999"; wb.save(out + "/changed.xlsx")
 wb, ws, h = load(); fill(ws, h); ws.cell(4, h["PRIMA"]).value = -120.5; wb.save(out + "/negative.xlsx")
 wb, ws, h = load(); fill(ws, h); ws.cell(4, h["PRIMA"]).value = "POR COTIZAR"; wb.save(out + "/text.xlsx")
 wb, ws, h = load(); fill(ws, h); ws.delete_rows(5); wb.save(out + "/missing.xlsx")

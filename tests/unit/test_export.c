@@ -162,13 +162,15 @@ static void test_shipped_template(void **state)
     if (rc < 0)
         fail_msg("%s", err.msg);
     assert_string_equal(tpl->name, "gcotiza_v1");
-    assert_string_equal(tpl->version, "1.2");
+    assert_string_equal(tpl->version, "1.3");
     assert_string_equal(tpl->sheet, "COTIZACION");
-    assert_int_equal(tpl->print_scale, 70);
+    assert_int_equal(tpl->print_scale, 100);
+    assert_int_equal(tpl->print_min_scale, 55);
+    assert_int_equal(tpl->n_printed, tpl->n_columns - 7);   /* the review and source columns are not printed */
     assert_int_equal(tpl->print_repeat_columns, 2);
     assert_string_equal(tpl->columns[0].header, "INCISO");
     assert_string_equal(tpl->columns[0].source, "row.inciso");
-    assert_string_equal(tpl->columns[1].header, "CLAVE VEHICULO");
+    assert_string_equal(tpl->columns[1].header, "CLAVE VEHÍCULO");
     assert_string_equal(tpl->columns[1].source, "match.cvegs");
     assert_string_equal(tpl->columns[4].header, "A\xC3\x91O");
     assert_int_equal(tpl->columns[4].type, EXPORT_COL_INTEGER);
@@ -356,7 +358,7 @@ static void test_force_writes_bytes_and_file(void **state)
     assert_false(res.refused);
     assert_string_equal(res.path, out);
     assert_string_equal(res.template_name, "gcotiza_v1");
-    assert_string_equal(res.template_version, "1.2");
+    assert_string_equal(res.template_version, "1.3");
     assert_true(res.len > 1000);
     assert_memory_equal(res.data, "PK\x03\x04", 4);
     char *file = NULL;
