@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1014,6 +1015,72 @@ static void write_prices_sheet(writer *w)
     }
 }
 
+/* ---- Otros datos: the source's columns the profile did not map ----------------------------- */
+
+#define EXTRA_MAX_HEADERS 60
+
+static bool has_extra(const export_case *c)
+{
+    for (int i = 0; i < c->n_rows; i++)
+        if (!core_str_empty(c->rows[i].vehicle.extra_json) && strcmp(c->rows[i].vehicle.extra_json, "{}"))
+            return true;
+    return false;
+}
+
+/* One row per unit with its inciso and key, one column per header met (in the order met). */
+static void write_extra_sheet(writer *w, lxw_worksheet *ws)
+{
+    const export_case *c = w->c;
+    GPtrArray *headers = g_ptr_array_new_with_free_func(g_free);
+    json_t **parsed = g_new0(json_t *, c->n_rows > 0 ? c->n_rows : 1);
+    for (int i = 0; i < c->n_rows; i++) {
+        const char *text = c->rows[i].vehicle.extra_json;
+        parsed[i] = core_str_empty(text) ? NULL : json_loads(text, 0, NULL);
+        const char *h;
+        json_t *v;
+        json_object_foreach(parsed[i], h, v) {
+            bool known = false;
+            for (guint k = 0; k < headers->len && !known; k++)
+                known = !strcmp(g_ptr_array_index(headers, k), h);
+            if (!known && headers->len < EXTRA_MAX_HEADERS)
+                g_ptr_array_add(headers, g_strdup(h));
+        }
+    }
+    put_text(w, ws, 0, 0, "INCISO", w->header_fmt);
+    put_text(w, ws, 0, 1, "CLAVE VEHÍCULO", w->header_fmt);
+    track(w, worksheet_set_column(ws, 0, 0, 8, NULL));
+    track(w, worksheet_set_column(ws, 1, 1, 15, NULL));
+    for (guint k = 0; k < headers->len; k++) {
+        put_text(w, ws, 0, (int)k + 2, g_ptr_array_index(headers, k), w->header_fmt);
+        track(w, worksheet_set_column(ws, (lxw_col_t)k + 2, (lxw_col_t)k + 2, 40, NULL));
+    }
+    worksheet_set_row(ws, 0, 30, NULL);
+    worksheet_freeze_panes(ws, 1, 2);
+    int r = 1;
+    for (int i = 0; i < c->n_rows; i++) {
+        if (!json_object_size(parsed[i]))
+            continue;
+        put_number(w, ws, r, 0, w->res->inciso ? w->res->inciso[i] : c->rows[i].vehicle.inciso, NULL);
+        put_text(w, ws, r, 1, c->rows[i].match.cvegs, NULL);
+        int lines = 1;
+        for (guint k = 0; k < headers->len; k++) {
+            const char *v = json_string_value(json_object_get(parsed[i], g_ptr_array_index(headers, k)));
+            if (!v)
+                continue;
+            put_text(w, ws, r, (int)k + 2, v, w->text_fmt);
+            int n = wrapped_lines(v, 40);
+            lines = n > lines ? n : lines;
+        }
+        if (lines > 1)
+            worksheet_set_row(ws, (lxw_row_t)r, 13.0 * (lines > 40 ? 40 : lines) + 2, NULL);
+        r++;
+    }
+    for (int i = 0; i < c->n_rows; i++)
+        json_decref(parsed[i]);
+    g_free(parsed);
+    g_ptr_array_free(headers, TRUE);
+}
+
 /* ---- file handling ------------------------------------------------------------------------ */
 
 static char *parent_dir(const char *path)
@@ -1331,6 +1398,15 @@ int export_case_write_with(const export_case *c, const export_template *tpl,
     if (w.priced) {
         set_print_layout(w.prices, true);
         write_prices_sheet(&w);
+    }
+    if (has_extra(c)) {
+        lxw_worksheet *extra = workbook_add_worksheet(w.wb, "Otros datos");
+        if (!extra) {
+            minca_err_set(err, "cannot add sheet Otros datos");
+            goto done;
+        }
+        set_print_layout(extra, true);
+        write_extra_sheet(&w, extra);
     }
     if (w.lxw_status != LXW_NO_ERROR) {
         minca_err_set(err, "case %s: cannot write a cell: %s", c->cot, lxw_strerror(w.lxw_status));
