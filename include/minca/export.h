@@ -137,6 +137,8 @@ const char *export_case_insurer_label(const export_case *c);
 /* The last day the quote holds, "dd/mm/yyyy": the issue date plus validity_days (30 when 0). */
 void export_case_valid_until(const export_case *c, char out[16]);
 
+/* A unit the policy cannot identify: neither serie (VIN) nor plates. */
+bool export_row_unidentified(const export_row *row);
 /* A valor comercial unit: no insured amount stated, insured at commercial value. */
 bool export_row_commercial(const export_row *row);
 /* "auto" / "review" / "no_match" (also "revision", "sin_coincidencia"); -1 otherwise. */
@@ -353,6 +355,7 @@ typedef struct export_result {
     int n_incidences;            /* rows on the Incidencias sheet */
     int n_repaired_cells;        /* cells whose text was repaired, cleaned or cut */
     int n_commercial;            /* units at valor comercial: not in fleet_sum */
+    int n_unidentified;          /* units with neither serie (VIN) nor plates: an incidencia */
     bool priced;                 /* a tariff priced the quote: total_cents and n_referrals hold */
     long long total_cents;       /* prima total */
     int n_referrals;             /* units the tariff does not cover */

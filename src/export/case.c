@@ -238,7 +238,13 @@ static void count_rows(const export_case *c, export_result *res)
         } else if (export_row_commercial(row)) {
             res->n_commercial++;
         }
+        res->n_unidentified += export_row_unidentified(row);
     }
+}
+
+bool export_row_unidentified(const export_row *row)
+{
+    return core_str_empty(row->vehicle.vin) && core_str_empty(row->vehicle.plates);
 }
 
 /* The rows' file spans, in case order. */

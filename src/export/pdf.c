@@ -571,6 +571,14 @@ static double totals_block(pdf_writer *w, double y, bool paint)
     }
     if (no_key)
         g_string_append_printf(text, "\nVehículos sin clave de catálogo: %d (se cotizan aparte)", no_key);
+    if (res->n_unidentified) {
+        g_string_append_printf(text, "\nUnidades sin serie (VIN) ni placas: %d (incisos", res->n_unidentified);
+        int shown = 0;
+        for (int i = 0; i < c->n_rows && shown < 12; i++)
+            if (export_row_unidentified(&c->rows[i]))
+                g_string_append_printf(text, "%s %d", shown++ ? "," : "", res->inciso ? res->inciso[i] : i + 1);
+        g_string_append_printf(text, "%s); la póliza no podrá identificarlas", res->n_unidentified > shown ? "…" : "");
+    }
     if (nm)
         g_string_append_printf(text, "\nRequisitos pendientes: %s", pend->str);
     if (res->vigencia_started) {

@@ -475,6 +475,9 @@ static void row_issues(writer *w, int sheet_row, const export_row *row, int stat
         add_issue(w, sheet_row, row, "clave",
                   export_row_decided(row) ? SEV_DECISION : SEV_PENDING, msg);
     }
+    if (export_row_unidentified(row))
+        add_issue(w, sheet_row, row, "serie", SEV_WARN,
+                  "Unidad sin serie (VIN) ni placas: la póliza no podrá identificarla; pida la serie al broker");
     if (!core_str_empty(row->match.note))
         add_issue(w, sheet_row, row, "nota", SEV_WARN, row->match.note);
     if (bad_pkg_fallback) {

@@ -844,6 +844,45 @@ static void test_valor_comercial_counted_apart(void **state)
     export_case_clear(&c);
 }
 
+/* A unit with neither serie nor plates is an incidencia: named in the PDF and on Incidencias. */
+static void test_unit_without_vin_or_plates(void **state)
+{
+    (void)state;
+    export_case c;
+    fx_build_fleet(&c, 4, 1);
+    free(c.rows[2].vehicle.vin);
+    c.rows[2].vehicle.vin = NULL;
+    free(c.rows[2].vehicle.plates);
+    c.rows[2].vehicle.plates = NULL;
+    free(c.rows[3].vehicle.vin);   /* plates alone identify the unit */
+    c.rows[3].vehicle.vin = NULL;
+    free(c.rows[3].vehicle.plates);
+    c.rows[3].vehicle.plates = strdup("ABC1234");
+    export_result res;
+    minca_err err = {0};
+    export_options opt = {.share_dir = share, .tmp_dir = tmpdir};
+    assert_int_equal(export_case_write_pdf(&c, &opt, &res, &err), 0);
+    assert_int_equal(res.n_unidentified, 1);
+    char *text = pdf_text(&res);
+    char *want = g_strdup_printf("Unidades sin serie (VIN) ni placas: 1 (incisos %d)", res.inciso[2]);
+    if (!strstr(text, want))
+        fail_msg("the PDF does not name the unit without serie or plates (%s):\n%s", want, text);
+    g_free(want);
+    g_free(text);
+    export_result_clear(&res);
+    assert_int_equal(export_case_write(&c, &opt, &res, &err), 0);
+    char *issues = xlsx_sheet(&res, "Incidencias");
+    char **lines = g_strsplit(issues, "\n", -1);
+    int found = 0;
+    for (int i = 0; lines[i]; i++)
+        found += strstr(lines[i], "Unidad sin serie (VIN) ni placas") != NULL;
+    g_strfreev(lines);
+    assert_int_equal(found, 1);
+    g_free(issues);
+    export_result_clear(&res);
+    export_case_clear(&c);
+}
+
 /* A forced export says PRELIMINAR on every page. */
 static void test_forced_pdf_is_preliminar(void **state)
 {
@@ -980,6 +1019,7 @@ int main(void)
         cmocka_unit_test(test_vigencia_started_warns),
         cmocka_unit_test(test_incisos_unique_across_attachments),
         cmocka_unit_test(test_valor_comercial_counted_apart),
+        cmocka_unit_test(test_unit_without_vin_or_plates),
         cmocka_unit_test(test_forced_pdf_is_preliminar),
         cmocka_unit_test(test_tariff_prices_in_cents),
         cmocka_unit_test(test_tariff_errors),
