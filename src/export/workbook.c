@@ -569,11 +569,21 @@ static double number_chars(const export_column *col, double x)
     return n;
 }
 
+/* The widest a column gets: the template's width; a numeric column holding a label
+ * ("NO AMPARADA" under a deductible) widens to NUMERIC_TEXT_WIDTH rather than wrap it. */
+#define NUMERIC_TEXT_WIDTH 16
+static double column_cap(const export_column *col)
+{
+    if (col->type == EXPORT_COL_TEXT || col->width >= NUMERIC_TEXT_WIDTH)
+        return col->width;
+    return NUMERIC_TEXT_WIDTH;
+}
+
 /* The lines a text takes wrapped in a column at most `width` wide (a cell wraps only when its
  * column reached that width, so the width is known before the column's content is). */
 static int wrapped_lines(const char *t, double width)
 {
-    double cap = (width - 2) / 1.2;
+    double cap = (width - 2) / 1.1;
     if (cap < 1)
         cap = 1;
     int lines = 0;
@@ -632,8 +642,8 @@ static int write_cell(writer *w, int r, int ci, const export_row *row, int state
         /* "NO AMPARADA" in a deductible's percent column: a text cell, never a % format */
         *flags = put_text(w, w->main, r, ci, v.text, col->type == EXPORT_COL_TEXT ? fmt : w->text_cell_fmt[state]);
         widen(w, ci, text_chars(v.text));
-        if (text_chars(v.text) * 1.15 + 2 > col->width || strchr(v.text, '\n')) {
-            int lines = wrapped_lines(v.text, col->width);
+        if (text_chars(v.text) * 1.15 + 2 > column_cap(col) || strchr(v.text, '\n')) {
+            int lines = wrapped_lines(v.text, column_cap(col));
             w->row_lines = lines > w->row_lines ? lines : w->row_lines;
         }
         break;
@@ -664,7 +674,7 @@ static double column_width(const export_column *col, double chars)
     double header = (words > len / 2 + 1 ? words : len / 2 + 1) * 1.2 + 2;
     double cells = chars * 1.15 + 2;
     double want = header > cells ? header : cells;
-    return want < col->width ? want : col->width;
+    return want < column_cap(col) ? want : column_cap(col);
 }
 
 static int write_main_sheet(writer *w)
