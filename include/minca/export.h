@@ -58,6 +58,9 @@ typedef struct export_row {
     export_match match;
     char *source_file;    /* attachment file name the row came from (owned); NULL = the body */
     double premium;       /* prima; < 0 when absent (Gcotiza usually computes it) */
+    long long rated_cents; /* prima neta the insurer's rating system returned for the unit
+                            * (minca export import-rated), in cents; < 0 when none. With a
+                            * tariff and c->rated_source it replaces the tariff's prima neta */
 } export_row;
 
 /* Dates are text as PostgreSQL prints them: "YYYY-MM-DD", optionally followed by
@@ -91,6 +94,8 @@ typedef struct export_case {
     char *timezone;          /* the insurer's clock (IANA name) on which the quote is dated;
                               * NULL or "" = EXPORT_DEFAULT_TIMEZONE */
     struct export_tariff *tariff;   /* owned (export_tariff_free); NULL = the quote is unpriced */
+    char *rated_source;      /* where the rows' rated_cents came from, printed with the price
+                              * ("primas de «x.xlsx», importación 2 ..."); NULL = none (owned) */
 
     export_row *rows;        /* owned; grow with export_case_add_row */
     int n_rows;
@@ -132,6 +137,8 @@ const char *export_case_insurer_label(const export_case *c);
 /* The last day the quote holds, "dd/mm/yyyy": the issue date plus validity_days (30 when 0). */
 void export_case_valid_until(const export_case *c, char out[16]);
 
+/* A unit the policy cannot identify: neither serie (VIN) nor plates. */
+bool export_row_unidentified(const export_row *row);
 /* A valor comercial unit: no insured amount stated, insured at commercial value. */
 bool export_row_commercial(const export_row *row);
 /* "auto" / "review" / "no_match" (also "revision", "sin_coincidencia"); -1 otherwise. */
@@ -156,11 +163,13 @@ typedef enum {
 typedef struct export_column {
     char *header;          /* header cell text */
     export_col_type type;
-    double width;          /* column width in characters */
+    double width;          /* the widest the column gets, in characters: it is sized to its
+                            * content (header and cells) up to this; longer text wraps */
     char *num_format;      /* Excel number format; NULL = the type's default */
     char *source;          /* "row.marca", "match.cvegs", "case.vigencia_start", "coverage.rc_limite" */
     char *fallback;        /* source used when `source` is empty (may be NULL) */
     bool color_scale;      /* 3-colour scale (red - yellow - green) over the column */
+    bool no_print;         /* `print: false`: shown, not printed (after every printed column) */
     int line;              /* 1-based line of the column in the template file */
 } export_column;
 
@@ -169,8 +178,11 @@ typedef struct export_template {
     char *version;         /* e.g. "1.0" */
     char *path;            /* file it was loaded from */
     char *sheet;           /* main sheet name, e.g. "COTIZACION" */
-    int print_scale;       /* print: scale in percent; 0 = fit the columns to one page wide */
-    int print_repeat_columns; /* print: leading columns repeated on every page */
+    int print_scale;       /* print: the largest scale in percent; 0 = fit the columns to one page wide */
+    int print_min_scale;   /* print: the smallest scale; below it the columns go on more pages
+                            * (0 = print_scale) */
+    int print_repeat_columns; /* print: leading columns repeated on every page, and frozen */
+    int n_printed;         /* the printed columns: the first n_printed (the others say print: false) */
     export_column *columns;
     int n_columns;
 } export_template;
@@ -296,10 +308,16 @@ typedef struct export_quote {
     char *frequency;             /* ANUAL / SEMESTRAL / TRIMESTRAL / MENSUAL (owned) */
     export_receipt receipts[EXPORT_TARIFF_MAX_RECEIPTS];
     int n_receipts;
+    char *source;                /* the imported premiums' origin (copy of c->rated_source, owned);
+                                  * NULL when the tariff priced every unit */
+    int n_imported;              /* units whose prima neta was imported: their coverage split is
+                                  * the insurer's and coverage_totals leave them out */
 } export_quote;
 
 /* Prices every row of c with the tariff at the issue date (export_case_issue_date). Rows the
- * tariff does not cover (vehicle type, age band, use, package) are referrals. -1 with err when
+ * tariff does not cover (vehicle type, age band, use, package) are referrals. With
+ * c->rated_source, a row with rated_cents >= 0 takes that prima neta instead (never a
+ * referral); derecho, recargo, IVA and receipts still follow the tariff. -1 with err when
  * the case cannot be priced at all (payment frequency or package not in the tariff). */
 int export_quote_price(const export_tariff *t, const export_case *c, export_quote *q, minca_err *err);
 void export_quote_clear(export_quote *q);
@@ -337,9 +355,11 @@ typedef struct export_result {
     int n_incidences;            /* rows on the Incidencias sheet */
     int n_repaired_cells;        /* cells whose text was repaired, cleaned or cut */
     int n_commercial;            /* units at valor comercial: not in fleet_sum */
+    int n_unidentified;          /* units with neither serie (VIN) nor plates: an incidencia */
     bool priced;                 /* a tariff priced the quote: total_cents and n_referrals hold */
     long long total_cents;       /* prima total */
     int n_referrals;             /* units the tariff does not cover */
+    int n_imported;              /* units priced by premiums imported from the insurer's system */
     bool vigencia_started;       /* the vigencia starts before the issue date (a warning) */
     /* Incisos unique in the case (filled by export_check_rules): inciso[i] is row i's number
      * in the quote. When two attachments repeat numbers, each attachment after the first

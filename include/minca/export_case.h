@@ -12,6 +12,8 @@
 #include "minca/core.h"
 #include "minca/store.h"
 
+struct export_case;   /* minca/export.h */
+
 #include <stdbool.h>
 
 enum {
@@ -53,5 +55,37 @@ typedef struct export_case_outcome {
 int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char *dir, const char *out_path,
                     const char *template_name, int formats, bool force, export_case_outcome *out,
                     minca_err *err);
+
+/* Loads case cot of the insurer into ec (header and rows, as an export reads them; the
+ * caller's export_case_init'd ec owns what is filled, export_case_clear frees it). */
+int export_case_load(PGconn *c, long long insurer_id, const char *cot, struct export_case *ec, long long *case_id,
+                     minca_err *err);
+
+/* ---- premiums from the insurer's rating system (rated_import.c) -------------------------- */
+
+typedef struct export_rated_outcome {
+    int version;              /* the case's import version (1, 2, ...) */
+    int export_version;       /* the export the workbook was written by */
+    int revision;             /* of the vehicle list it prices */
+    int n_units;
+    long long neta_cents;     /* sum of the imported prima neta */
+} export_rated_outcome;
+
+/* Imports the workbook at path (the case's Gcotiza workbook returned by the insurer's rating
+ * system with its PRIMA column filled) into case cot: the Cliente sheet's COT and version must
+ * be an export of this case and its revision the case's; every unit row is matched by inciso
+ * (the template's columns for row.inciso, row.premium, match.cvegs and row.vin) and checked:
+ * an unknown or repeated inciso, another unit (key or serie changed), a missing, negative or
+ * non-numeric premium, a unit without a row each refuse the whole file, err naming the rows.
+ * The insurer needs a tariff (derecho, recargo, IVA and receipts follow it). Stored as the
+ * case's next import version, audited (export.import_rated). */
+int export_rated_import(PGconn *c, long long insurer_id, const char *cot, const char *path,
+                        export_rated_outcome *out, minca_err *err);
+
+/* Puts the case's active imported premiums on ec's rows (rated_cents, matched by the quote's
+ * inciso and key) and sets ec->rated_source. 1 applied, 0 none (or, with warning set, an
+ * import for an older revision of the list, left out), -1 error. */
+int export_rated_apply(PGconn *c, long long case_id, struct export_case *ec, char *warning, size_t warning_len,
+                       minca_err *err);
 
 #endif

@@ -35,6 +35,9 @@ typedef struct vehicle_row {
     int source_row;          /* 1-based row (sheet row, csv physical line, html <tr>) */
     int source_table;        /* 0-based table on the sheet, in reading order */
     char *raw_json;          /* every source cell of the row as a JSON object header -> value */
+    char *extra_json;        /* the source columns the profile did not map that hold text
+                              * (observaciones, conductor...): JSON object header -> text; NULL
+                              * when none */
 
     /* canonical fields */
     int inciso;              /* item number in the fleet list; 0 when absent */

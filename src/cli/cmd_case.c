@@ -163,6 +163,11 @@ static void print_case(json_t *k)
     json_array_foreach(rows, i, v) {
         printf("    %3lld %s %4lld %-17s %-6s %-12s #%lld\n", num(v, "inciso"), cli_fit(str(v, "description"), 40),
                num(v, "year"), str(v, "vin"), str(v, "cvegs"), str(v, "decision"), num(v, "id"));
+        /* the source's columns the profile did not map that hold text (observaciones ...) */
+        const char *h;
+        json_t *x;
+        json_object_foreach(json_object_get(v, "extra_cells"), h, x)
+            printf("        %s: %s\n", h, json_string_value(x) ? json_string_value(x) : "");
     }
 }
 

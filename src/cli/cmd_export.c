@@ -1,6 +1,7 @@
 /* minca export COT */
 #include "minca/cli.h"
 #include "minca/config.h"
+#include "minca/export.h"
 #include "minca/export_case.h"
 
 #include <stdio.h>
@@ -12,7 +13,8 @@ CLI_COMMAND(export_command, {
     .name = "export",
     .summary = "write a case's quote: the Gcotiza workbook and the PDF summary",
     .usage = "usage: minca export COT [--insurer SLUG] [--format xlsx|pdf|both] [--template NAME]\n"
-             "                        [--out FILE] [--force]\n\n"
+             "                        [--out FILE] [--force]\n"
+             "       minca export import-rated COT FILE [--insurer SLUG]\n\n"
              "Writes the case's quote workbook (sheets COTIZACION, Cliente, Resumen, Incidencias)\n"
              "and/or the PDF quote summary for the broker (--format, default xlsx; both writes\n"
              "FILE.xlsx and FILE.pdf) to FILE (default: <export_dir>/COT_vN.xlsx / .pdf), stores\n"
@@ -20,12 +22,61 @@ CLI_COMMAND(export_command, {
              "makes a new version. A case exports only when every vehicle is decided (a key\n"
              "accepted or confirmed, or \"no match\" decided by a person) and the request states\n"
              "coverage, vigencia and payment terms; --force exports anyway and flags what is\n"
-             "missing, but a case in error or without vehicles keeps its status.\n",
+             "missing, but a case in error or without vehicles keeps its status.\n\n"
+             "import-rated reads the case's workbook as the insurer's rating system returned it, its\n"
+             "PRIMA column filled: the COT and version on its Cliente sheet must be an export of\n"
+             "the case and of its current vehicle list; each row is matched by INCISO and checked\n"
+             "(the unit's key and serie unchanged, the premium a number >= 0, every unit present).\n"
+             "One wrong row refuses the file and nothing is imported. The premiums are stored as\n"
+             "the case's next import version (audited) and replace the tariff's prima neta in the\n"
+             "next export, which says where they came from; derecho, recargo and IVA follow the\n"
+             "insurer's tariff.\n",
     .run = export_run,
 })
 
+static int import_rated(int argc, char **argv)
+{
+    const char *insurer = config_get()->insurer, *cot = NULL, *file = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--insurer") == 0 && i + 1 < argc)
+            insurer = argv[++i];
+        else if (argv[i][0] == '-')
+            return cli_usage_error(&export_command, "unknown option '%s'", argv[i]);
+        else if (!cot)
+            cot = argv[i];
+        else if (!file)
+            file = argv[i];
+        else
+            return cli_usage_error(&export_command, "unexpected argument '%s'", argv[i]);
+    }
+    if (!cot || !file)
+        return cli_usage_error(&export_command, "import-rated takes COT FILE");
+    minca_err err = {0};
+    PGconn *c = store_open(&err);
+    store_insurer ins;
+    int found = c ? store_insurer_find(c, insurer, &ins, &err) : -1;
+    export_rated_outcome out;
+    int status = 1;
+    if (found <= 0)
+        fprintf(stderr, "minca export: %s\n", found == 0 ? "no such insurer" : err.msg);
+    else if (export_rated_import(c, ins.id, cot, file, &out, &err) < 0)
+        fprintf(stderr, "minca export: %s\n", err.msg);
+    else {
+        char neta[48];
+        export_money_cents(out.neta_cents, neta, sizeof neta);
+        printf("%s: premiums of %d unit(s) imported as version %d (from export version %d, list revision %d), "
+               "prima neta %s; the next export shows them\n",
+               cot, out.n_units, out.version, out.export_version, out.revision, neta);
+        status = 0;
+    }
+    PQfinish(c);
+    return status;
+}
+
 static int export_run(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "import-rated") == 0)
+        return import_rated(argc, argv);
     const char *insurer = config_get()->insurer, *cot = NULL, *tpl = NULL, *out_path = NULL;
     bool force = false;
     int formats = EXPORT_FORMAT_XLSX;

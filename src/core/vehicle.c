@@ -18,6 +18,7 @@ void vehicle_row_clear(vehicle_row *row)
 {
     free(row->source_sheet);
     free(row->raw_json);
+    free(row->extra_json);
     free(row->marca);
     free(row->submarca);
     free(row->description);

@@ -47,7 +47,7 @@ static int add_row(vehicle_row *v, store_match_read *m, void *user, minca_err *e
     return 0;
 }
 
-static int load_case(PGconn *c, long long insurer_id, const char *cot, export_case *ec, long long *case_id,
+int export_case_load(PGconn *c, long long insurer_id, const char *cot, export_case *ec, long long *case_id,
                      minca_err *err)
 {
     store_export_header h;
@@ -79,13 +79,15 @@ static int load_case(PGconn *c, long long insurer_id, const char *cot, export_ca
 }
 
 /* What the quote warns about, for the person who exported it. */
-static void describe_warnings(const export_case *ec, const export_result *res, export_case_outcome *out)
+static void describe_warnings(const export_case *ec, const export_result *res, const char *rated,
+                              export_case_outcome *out)
 {
-    GString *g = g_string_new(NULL);
+    GString *g = g_string_new(rated);
     if (res->vigencia_started) {
         char issued[16];
         export_case_issue_date(ec, issued);
-        g_string_append_printf(g, "the vigencia starts on %.10s, before the issue date %s", ec->vigencia_start, issued);
+        g_string_append_printf(g, "%sthe vigencia starts on %.10s, before the issue date %s", g->len ? "; " : "",
+                               ec->vigencia_start, issued);
     }
     if (res->renumbered)
         g_string_append_printf(g, "%sincisos repeated across attachments were renumbered (%d files; see Incidencias)",
@@ -213,7 +215,7 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     memset(out, 0, sizeof *out);
     if (access_require(c, insurer_id, ACCESS_EXPORT, err) < 0)
         return -1;
-    char insurer_template[128] = "";
+    char insurer_template[128] = "", rated_warning[256] = "";
     memset(out, 0, sizeof *out);
     double started = core_now_seconds();
     export_case ec;
@@ -254,7 +256,7 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     int version = 0;
     if (store_export_next_version(c, insurer_id, cot, &version, err) < 0)
         goto done;
-    if (load_case(c, insurer_id, cot, &ec, &case_id, err) < 0)
+    if (export_case_load(c, insurer_id, cot, &ec, &case_id, err) < 0)
         goto done;
     ec.version = version;
     /* a file reserved in the insurer's folder is removed again if the export is not recorded */
@@ -298,6 +300,9 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
         int prc = export_tariff_parse(tariff.body, strlen(tariff.body), origin, &ec.tariff, err);
         store_tariff_row_clear(&tariff);
         if (prc < 0)
+            goto done;
+        /* premiums the insurer's rating system returned replace the tariff's prima neta */
+        if (export_rated_apply(c, case_id, &ec, rated_warning, sizeof rated_warning, err) < 0)
             goto done;
     }
     if (!template_name && insurer_template[0])
@@ -351,7 +356,7 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     out->n_undecided = any->n_undecided;
     out->n_missing = any->n_missing;
     out->forced = forced;
-    describe_warnings(&ec, any, out);
+    describe_warnings(&ec, any, rated_warning, out);
     if (any->priced) {
         char total[48];
         export_money_cents(any->total_cents, total, sizeof total);
@@ -360,6 +365,11 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
                      any->n_referrals == 1 ? "" : "s");
         else
             snprintf(out->price, sizeof out->price, "prima total %s", total);
+        if (any->n_imported) {
+            size_t n = strlen(out->price);
+            snprintf(out->price + n, sizeof out->price - n, " (prima neta of %d unit%s imported)", any->n_imported,
+                     any->n_imported == 1 ? "" : "s");
+        }
     }
     /* Quotes carry client data: readable by the service user and its group only. */
     if (path && chmod(path, 0640) != 0)

@@ -34,6 +34,7 @@ export_row *export_case_add_row(export_case *c)
     memset(row, 0, sizeof *row);
     vehicle_row_init(&row->vehicle);
     row->premium = -1;
+    row->rated_cents = -1;
     row->match.confidence = -1;
     row->match.decision = EXPORT_DECISION_NO_MATCH;
     return row;
@@ -78,6 +79,7 @@ void export_case_clear(export_case *c)
     free(c->exported_by);
     free(c->timezone);
     export_tariff_free(c->tariff);
+    free(c->rated_source);
     export_case_init(c);
 }
 
@@ -236,7 +238,13 @@ static void count_rows(const export_case *c, export_result *res)
         } else if (export_row_commercial(row)) {
             res->n_commercial++;
         }
+        res->n_unidentified += export_row_unidentified(row);
     }
+}
+
+bool export_row_unidentified(const export_row *row)
+{
+    return core_str_empty(row->vehicle.vin) && core_str_empty(row->vehicle.plates);
 }
 
 /* The rows' file spans, in case order. */

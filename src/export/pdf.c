@@ -442,10 +442,15 @@ static double quote_block(pdf_writer *w, double y, bool paint)
     GPtrArray *cells = g_ptr_array_new_with_free_func(g_free);
     static const double xs4[] = {0, 280, 440, 560};
     static const bool r4[] = {false, false, false, true};
-    snprintf(line, sizeof line, "Coberturas del paquete %s (%s)", q->package, q->tariff_name);
+    bool all_imported = q->n_imported > 0 && q->n_imported == q->n_priced;
+    snprintf(line, sizeof line, "Coberturas del paquete %s (%s)", q->package,
+             all_imported ? "primas del sistema de la aseguradora" : q->tariff_name);
     add_cells(cells, 4, line, "Límite / suma asegurada", "Deducible", "Prima neta");
     for (int i = 0; i < q->n_coverages; i++) {
-        export_money_cents(q->coverage_totals[i], a, sizeof a);
+        if (all_imported)   /* the insurer returned each unit's prima neta, not its split */
+            snprintf(a, sizeof a, "—");
+        else
+            export_money_cents(q->coverage_totals[i], a, sizeof a);
         const char *ded = q->coverages[i].deductible;
         char dtext[64];
         snprintf(dtext, sizeof dtext, "%s", !ded || !strcmp(ded, "0") ? "SIN DEDUCIBLE" : ded);
@@ -495,6 +500,11 @@ static double quote_block(pdf_writer *w, double y, bool paint)
     g_string_append(note, "Importes en pesos, calculados en centavos: cada prima redondeada al centavo (mitad hacia "
                           "arriba); el recargo, el IVA y la prima neta se reparten por igual entre los recibos y el "
                           "residuo va en el primero, con el derecho de póliza.");
+    if (q->n_imported)
+        g_string_append_printf(note, "\nPrimas netas de %d unidad%s importadas del sistema de cotización de la "
+                                     "aseguradora (%s); derecho de póliza, recargo e IVA según %s.",
+                               q->n_imported, q->n_imported == 1 ? "" : "es", q->source ? q->source : "",
+                               q->tariff_name);
     if (q->n_referrals) {
         g_string_append_printf(note, "\nUnidades referidas (%d, sin prima; la aseguradora las cotiza aparte):",
                                q->n_referrals);
@@ -561,6 +571,14 @@ static double totals_block(pdf_writer *w, double y, bool paint)
     }
     if (no_key)
         g_string_append_printf(text, "\nVehículos sin clave de catálogo: %d (se cotizan aparte)", no_key);
+    if (res->n_unidentified) {
+        g_string_append_printf(text, "\nUnidades sin serie (VIN) ni placas: %d (incisos", res->n_unidentified);
+        int shown = 0;
+        for (int i = 0; i < c->n_rows && shown < 12; i++)
+            if (export_row_unidentified(&c->rows[i]))
+                g_string_append_printf(text, "%s %d", shown++ ? "," : "", res->inciso ? res->inciso[i] : i + 1);
+        g_string_append_printf(text, "%s); la póliza no podrá identificarlas", res->n_unidentified > shown ? "…" : "");
+    }
     if (nm)
         g_string_append_printf(text, "\nRequisitos pendientes: %s", pend->str);
     if (res->vigencia_started) {
@@ -693,6 +711,7 @@ int export_case_write_pdf_with(const export_case *c, const export_coverage *cov,
             w.priced = res->priced = true;
             res->total_cents = w.quote.total;
             res->n_referrals = w.quote.n_referrals;
+            res->n_imported = w.quote.n_imported;
         }
         else
             snprintf(w.unpriced, sizeof w.unpriced, "%.190s", why.msg);

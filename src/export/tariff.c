@@ -628,8 +628,18 @@ int export_quote_price(const export_tariff *t, const export_case *c, export_quot
     q->n_coverages = export_tariff_package_coverages(t, pkg->name, q->coverages, MAX_COV);
     q->n_units = c->n_rows;
     q->units = g_new0(export_unit_price, c->n_rows > 0 ? c->n_rows : 1);
+    q->source = c->rated_source ? g_strdup(c->rated_source) : NULL;
     for (int i = 0; i < c->n_rows; i++) {
         export_unit_price *u = &q->units[i];
+        if (c->rated_source && c->rows[i].rated_cents >= 0) {   /* the insurer's own figure */
+            memset(u, 0, sizeof *u);
+            u->priced = true;
+            u->neta_cents = c->rows[i].rated_cents;
+            q->n_priced++;
+            q->n_imported++;
+            q->neta += u->neta_cents;
+            continue;
+        }
         price_unit(t, c, &c->rows[i], issue_year, u);
         if (!u->priced) {
             q->n_referrals++;
@@ -678,6 +688,7 @@ void export_quote_clear(export_quote *q)
     g_free(q->tariff_name);
     g_free(q->package);
     g_free(q->frequency);
+    g_free(q->source);
     g_free(q->units);
     memset(q, 0, sizeof *q);
 }

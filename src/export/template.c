@@ -305,9 +305,14 @@ static int parse_column(yaml_ctx *y, yaml_node_t *map, int index, export_column 
         } else if (!strcmp(key, "color_scale")) {
             if (parse_bool(y, v, key, &col->color_scale) < 0)
                 return -1;
+        } else if (!strcmp(key, "print")) {
+            bool printed = true;
+            if (parse_bool(y, v, key, &printed) < 0)
+                return -1;
+            col->no_print = !printed;
         } else {
             return at(y, k, "column %d: unknown key '%s' (header, type, width, format, source, "
-                            "fallback, color_scale)",
+                            "fallback, color_scale, print)",
                       index + 1, key);
         }
     }
@@ -336,8 +341,9 @@ static int parse_column(yaml_ctx *y, yaml_node_t *map, int index, export_column 
     return 0;
 }
 
-/* print: {scale: 70, repeat_columns: 2}: the main sheet printed at a fixed scale, split into
- * pages of whole columns, the first repeat_columns columns on every page. */
+/* print: {scale: 100, min_scale: 55, repeat_columns: 2}: the main sheet's printed columns at
+ * the largest scale up to `scale` that fits them one page wide; below min_scale, at min_scale
+ * on pages of whole columns, the first repeat_columns columns on every page. */
 static int parse_print(yaml_ctx *y, yaml_node_t *map, export_template *tpl)
 {
     if (map->type != YAML_MAPPING_NODE)
@@ -355,13 +361,18 @@ static int parse_print(yaml_ctx *y, yaml_node_t *map, export_template *tpl)
                 return at(y, v, "print scale must be a whole percentage between 10 and 400, not '%s'",
                           val);
             tpl->print_scale = (int)d;
+        } else if (!strcmp(key, "min_scale")) {
+            if (!parse_number(val, &d) || d < 10 || d > 400 || d != (int)d)
+                return at(y, v, "print min_scale must be a whole percentage between 10 and 400, not '%s'",
+                          val);
+            tpl->print_min_scale = (int)d;
         } else if (!strcmp(key, "repeat_columns")) {
             if (!parse_number(val, &d) || d < 0 || d > 10 || d != (int)d)
                 return at(y, v, "print repeat_columns must be a count between 0 and 10, not '%s'",
                           val);
             tpl->print_repeat_columns = (int)d;
         } else {
-            return at(y, k, "print: unknown key '%s' (scale, repeat_columns)", key);
+            return at(y, k, "print: unknown key '%s' (scale, min_scale, repeat_columns)", key);
         }
     }
     return 0;
@@ -454,6 +465,23 @@ int export_template_load(const char *path, export_template **out, minca_err *err
                    tpl->columns[j].line);
                 goto done;
             }
+        if (i > 0 && !tpl->columns[i].no_print && tpl->columns[i - 1].no_print) {
+            at(&y, cn, "column '%s' is printed but follows one that is not ('%s'): the columns that say "
+                       "print: false come last", tpl->columns[i].header, tpl->columns[i - 1].header);
+            goto done;
+        }
+        if (!tpl->columns[i].no_print)
+            tpl->n_printed = i + 1;
+    }
+    if (tpl->print_min_scale == 0)
+        tpl->print_min_scale = tpl->print_scale;
+    if (tpl->print_scale && tpl->print_min_scale > tpl->print_scale) {
+        at(&y, root, "print min_scale (%d) is above scale (%d)", tpl->print_min_scale, tpl->print_scale);
+        goto done;
+    }
+    if (tpl->n_printed == 0) {
+        at(&y, columns, "every column says print: false: nothing would be printed");
+        goto done;
     }
     *out = tpl;
     tpl = NULL;

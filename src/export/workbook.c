@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,10 @@ typedef struct writer {
     lxw_workbook *wb;
     lxw_worksheet *main, *client, *summary, *issues;
     lxw_format **cell_fmt;                  /* [column * ROW_STATES + state] */
+    lxw_format *text_cell_fmt[ROW_STATES];  /* text landing in a numeric column (never a % format) */
+    double *col_chars;                      /* per column: the widest cell, in characters */
+    double *col_width;                      /* per column: the width given, in Excel's units */
+    int row_lines;                          /* lines of the tallest wrapped cell of the row being written */
     lxw_format *header_fmt, *title_fmt, *label_fmt, *text_fmt, *int_fmt, *pct_fmt, *date_fmt,
         *datetime_fmt, *money_fmt, *issue_fmt[4];
     lxw_error lxw_status;                   /* first libxlsxwriter error */
@@ -335,8 +340,17 @@ static void make_formats(writer *w)
             format_set_num_format(f, nf);
             if (right)
                 format_set_align(f, LXW_ALIGN_RIGHT);
+            else
+                format_set_text_wrap(f);   /* text past the column's widest wraps, never cut */
+            format_set_align(f, LXW_ALIGN_VERTICAL_TOP);
             w->cell_fmt[i * ROW_STATES + s] = f;
         }
+    }
+    for (int s = 0; s < ROW_STATES; s++) {
+        w->text_cell_fmt[s] = new_format(w, s);
+        format_set_num_format(w->text_cell_fmt[s], "@");
+        format_set_text_wrap(w->text_cell_fmt[s]);
+        format_set_align(w->text_cell_fmt[s], LXW_ALIGN_VERTICAL_TOP);
     }
     w->header_fmt = workbook_add_format(w->wb);
     format_set_bold(w->header_fmt);
@@ -386,7 +400,7 @@ static void make_formats(writer *w)
 /* ---- Incidencias -------------------------------------------------------------------------- */
 
 static const char *issue_headers[] = {"FILA COTIZACION", "HOJA ORIGEN", "FILA ORIGEN", "INCISO",
-                                      "CLAVE VEHICULO", "CAMPO", "SEVERIDAD", "DESCRIPCION"};
+                                      "CLAVE VEHÍCULO", "CAMPO", "SEVERIDAD", "DESCRIPCIÓN"};
 static const double issue_widths[] = {10, 18, 8, 8, 14, 18, 12, 70};
 enum { ISSUE_COLS = 8 };
 enum { SEV_WARN = 0, SEV_ERROR = 1, SEV_PENDING = 2, SEV_DECISION = 3 };
@@ -461,6 +475,9 @@ static void row_issues(writer *w, int sheet_row, const export_row *row, int stat
         add_issue(w, sheet_row, row, "clave",
                   export_row_decided(row) ? SEV_DECISION : SEV_PENDING, msg);
     }
+    if (export_row_unidentified(row))
+        add_issue(w, sheet_row, row, "serie", SEV_WARN,
+                  "Unidad sin serie (VIN) ni placas: la póliza no podrá identificarla; pida la serie al broker");
     if (!core_str_empty(row->match.note))
         add_issue(w, sheet_row, row, "nota", SEV_WARN, row->match.note);
     if (bad_pkg_fallback) {
@@ -519,6 +536,91 @@ static int row_state(const export_row *row)
     return export_row_decided(row) ? ROW_OK : ROW_PENDING;
 }
 
+/* The widest line of a text, in characters. */
+static double text_chars(const char *t)
+{
+    double widest = 0;
+    while (t && *t) {
+        const char *nl = strchr(t, '\n');
+        size_t n = nl ? (size_t)(nl - t) : strlen(t);
+        double c = (double)g_utf8_strlen(t, (gssize)n);
+        widest = c > widest ? c : widest;
+        t = nl ? nl + 1 : NULL;
+    }
+    return widest;
+}
+
+/* The characters a number takes in its column's format. */
+static double number_chars(const export_column *col, double x)
+{
+    if (col->type == EXPORT_COL_PERCENT)
+        return 6;
+    if (col->type == EXPORT_COL_DATE)
+        return 10;
+    char digits[64];
+    snprintf(digits, sizeof digits, "%.0f", x < 0 ? -x : x);
+    double n = (double)strlen(digits) + (x < 0);
+    const char *nf = col->num_format ? col->num_format : default_num_format(col->type);
+    if (strchr(nf, ','))
+        n += (double)((strlen(digits) - 1) / 3);
+    const char *dot = strchr(nf, '.');
+    if (dot)
+        n += 1 + (double)strspn(dot + 1, "0#");
+    return n;
+}
+
+/* The widest a column gets: the template's width; a numeric column holding a label
+ * ("NO AMPARADA" under a deductible) widens to NUMERIC_TEXT_WIDTH rather than wrap it. */
+#define NUMERIC_TEXT_WIDTH 16
+static double column_cap(const export_column *col)
+{
+    if (col->type == EXPORT_COL_TEXT || col->width >= NUMERIC_TEXT_WIDTH)
+        return col->width;
+    return NUMERIC_TEXT_WIDTH;
+}
+
+/* The lines a text takes wrapped in a column at most `width` wide (a cell wraps only when its
+ * column reached that width, so the width is known before the column's content is). */
+static int wrapped_lines(const char *t, double width)
+{
+    double cap = (width - 2) / 1.1;
+    if (cap < 1)
+        cap = 1;
+    int lines = 0;
+    while (t && *t) {
+        const char *nl = strchr(t, '\n');
+        size_t n = nl ? (size_t)(nl - t) : strlen(t);
+        double used = 0;
+        lines++;
+        for (const char *p = t; p < t + n;) {
+            size_t wl = strcspn(p, " ");
+            if (p + wl > t + n)
+                wl = (size_t)(t + n - p);
+            double c = (double)g_utf8_strlen(p, (gssize)wl);
+            if (used > 0 && used + 1 + c > cap) {
+                lines++;
+                used = 0;
+            }
+            used += (used > 0) + c;
+            while (used > cap) {   /* a word longer than the line breaks inside */
+                lines++;
+                used -= cap;
+            }
+            p += wl;
+            while (p < t + n && *p == ' ')
+                p++;
+        }
+        t = nl ? nl + 1 : NULL;
+    }
+    return lines;
+}
+
+static void widen(writer *w, int ci, double chars)
+{
+    if (chars > w->col_chars[ci])
+        w->col_chars[ci] = chars;
+}
+
 static int write_cell(writer *w, int r, int ci, const export_row *row, int state, int *flags)
 {
     const export_column *col = &w->tpl->columns[ci];
@@ -537,30 +639,58 @@ static int write_cell(writer *w, int r, int ci, const export_row *row, int state
             track(w, worksheet_write_blank(w->main, (lxw_row_t)r, (lxw_col_t)ci, fmt));
         break;
     case V_TEXT:
-        *flags = put_text(w, w->main, r, ci, v.text, fmt);
+        /* "NO AMPARADA" in a deductible's percent column: a text cell, never a % format */
+        *flags = put_text(w, w->main, r, ci, v.text, col->type == EXPORT_COL_TEXT ? fmt : w->text_cell_fmt[state]);
+        widen(w, ci, text_chars(v.text));
+        if (text_chars(v.text) * 1.15 + 2 > column_cap(col) || strchr(v.text, '\n')) {
+            int lines = wrapped_lines(v.text, column_cap(col));
+            w->row_lines = lines > w->row_lines ? lines : w->row_lines;
+        }
         break;
     case V_NUMBER:
         put_number(w, w->main, r, ci, col->type == EXPORT_COL_INTEGER ? (double)(long long)v.number
                                                                     : v.number, fmt);
+        widen(w, ci, number_chars(col, v.number));
         break;
     case V_DATE:
         put_date(w, w->main, r, ci, &v.date, fmt);
+        widen(w, ci, 10);
         break;
     }
     return 0;
+}
+
+/* Excel's width units for a column whose widest cell takes `chars` characters and whose
+ * header (bold, on at most two lines) reads `header`: at most the template's width. */
+static double column_width(const export_column *col, double chars)
+{
+    double words = 0, len = text_chars(col->header);
+    for (const char *p = col->header; *p;) {
+        size_t n = strcspn(p, " ");
+        double c = (double)g_utf8_strlen(p, (gssize)n);
+        words = c > words ? c : words;
+        p += n + (p[n] == ' ');
+    }
+    double header = (words > len / 2 + 1 ? words : len / 2 + 1) * 1.2 + 2;
+    double cells = chars * 1.15 + 2;
+    double want = header > cells ? header : cells;
+    return want < column_cap(col) ? want : column_cap(col);
 }
 
 static int write_main_sheet(writer *w)
 {
     const export_template *tpl = w->tpl;
     const export_case *c = w->c;
-    for (int i = 0; i < tpl->n_columns; i++) {
-        track(w, worksheet_set_column(w->main, (lxw_col_t)i, (lxw_col_t)i, tpl->columns[i].width,
-                                      NULL));
+    w->col_chars = calloc((size_t)tpl->n_columns, sizeof *w->col_chars);
+    w->col_width = calloc((size_t)tpl->n_columns, sizeof *w->col_width);
+    if (!w->col_chars || !w->col_width)
+        abort();
+    for (int i = 0; i < tpl->n_columns; i++)
         put_text(w, w->main, 0, i, tpl->columns[i].header, w->header_fmt);
-    }
     worksheet_set_row(w->main, 0, 30, NULL);
-    worksheet_freeze_panes(w->main, 1, 0);
+    /* the header row, and the inciso and key columns (the ones every printed page repeats) */
+    int frozen = tpl->print_repeat_columns < tpl->n_columns ? tpl->print_repeat_columns : 0;
+    worksheet_freeze_panes(w->main, 1, (lxw_col_t)frozen);
     bool rated = w->priced;
     for (int i = 0; i < c->n_rows && !rated; i++)
         rated = c->rows[i].premium >= 0;
@@ -581,6 +711,7 @@ static int write_main_sheet(writer *w)
         if (w->cov && !core_str_empty(row->vehicle.coverage) &&
             !export_coverage_find(w->cov, row->vehicle.coverage))
             fallback_pkg = w->case_pkg;
+        w->row_lines = 1;
         for (int ci = 0; ci < tpl->n_columns; ci++) {
             int flags = 0;
             if (write_cell(w, r, ci, row, state, &flags) < 0) {
@@ -593,6 +724,9 @@ static int write_main_sheet(writer *w)
                 all_flags |= flags;
             }
         }
+        /* rows are as tall as their wrapped text (Calc keeps a row's stored height) */
+        if (w->row_lines > 1)
+            worksheet_set_row(w->main, (lxw_row_t)r, 13.0 * (w->row_lines > 40 ? 40 : w->row_lines) + 2, NULL);
         row_issues(w, r, row, state, repaired->str, all_flags, fallback_pkg);
         if (w->priced && !w->quote.units[i].priced) {
             char *msg = core_strdup_printf("Unidad referida, sin prima: %s", w->quote.units[i].referral);
@@ -601,6 +735,10 @@ static int write_main_sheet(writer *w)
         }
     }
     g_string_free(repaired, TRUE);
+    for (int i = 0; i < tpl->n_columns; i++) {
+        w->col_width[i] = column_width(&tpl->columns[i], w->col_chars[i]);
+        track(w, worksheet_set_column(w->main, (lxw_col_t)i, (lxw_col_t)i, w->col_width[i], NULL));
+    }
 
     int last = c->n_rows > 0 ? c->n_rows : 1;
     track(w, worksheet_autofilter(w->main, 0, 0, (lxw_row_t)last, (lxw_col_t)(tpl->n_columns - 1)));
@@ -732,6 +870,8 @@ static void write_client_sheet(writer *w)
     if (w->priced) {
         const export_quote *q = &w->quote;
         summary_text(w, &r, "Tarifa", q->tariff_name);
+        if (q->n_imported)
+            summary_text(w, &r, "Primas netas importadas", q->source);
         summary_money(w, ws, &r, "Prima neta", (double)q->neta / 100.0);
         summary_money(w, ws, &r, "Derecho de póliza", (double)q->derecho / 100.0);
         summary_money(w, ws, &r, "Recargo por pago fraccionado", (double)q->recargo / 100.0);
@@ -814,7 +954,7 @@ static void write_prices_sheet(writer *w)
     const export_case *c = w->c;
     lxw_worksheet *ws = w->prices;
     int nc = q->n_coverages, col = 0;
-    const char *lead[] = {"INCISO", "CLAVE VEHICULO", "TIPO", "ANTIGÜEDAD", "PAQUETE"};
+    const char *lead[] = {"INCISO", "CLAVE VEHÍCULO", "TIPO", "ANTIGÜEDAD", "PAQUETE"};
     for (int i = 0; i < 5; i++, col++) {
         put_text(w, ws, 0, col, lead[i], w->header_fmt);
         track(w, worksheet_set_column(ws, (lxw_col_t)col, (lxw_col_t)col, i == 1 ? 14 : 11, NULL));
@@ -825,7 +965,7 @@ static void write_prices_sheet(writer *w)
         free(h);
         track(w, worksheet_set_column(ws, (lxw_col_t)col, (lxw_col_t)col, 13, NULL));
     }
-    const char *tail[] = {"AJUSTE PRIMA MINIMA", "PRIMA NETA", "REFERIDA"};
+    const char *tail[] = {"AJUSTE PRIMA MÍNIMA", "PRIMA NETA", "REFERIDA"};
     for (int i = 0; i < 3; i++, col++) {
         put_text(w, ws, 0, col, tail[i], w->header_fmt);
         track(w, worksheet_set_column(ws, (lxw_col_t)col, (lxw_col_t)col, i == 2 ? 48 : 14, NULL));
@@ -852,11 +992,16 @@ static void write_prices_sheet(writer *w)
     }
     int r = c->n_rows + 2;
     put_text(w, ws, r++, 0, q->tariff_name, w->label_fmt);
+    if (q->n_imported) {
+        char *src = core_strdup_printf("Primas netas de %d unidades importadas: %s", q->n_imported, q->source);
+        put_text(w, ws, r++, 0, src, NULL);
+        free(src);
+    }
     struct {
         const char *label;
         long long cents;
     } totals[] = {
-        {"PRIMA NETA", q->neta}, {"DERECHO DE POLIZA", q->derecho}, {"RECARGO", q->recargo},
+        {"PRIMA NETA", q->neta}, {"DERECHO DE PÓLIZA", q->derecho}, {"RECARGO", q->recargo},
         {"IVA", q->iva},         {"PRIMA TOTAL", q->total},
     };
     for (size_t i = 0; i < sizeof totals / sizeof totals[0]; i++, r++) {
@@ -881,6 +1026,72 @@ static void write_prices_sheet(writer *w)
         put_cents(w, r, 4, rc->iva);
         put_cents(w, r, 5, rc->total);
     }
+}
+
+/* ---- Otros datos: the source's columns the profile did not map ----------------------------- */
+
+#define EXTRA_MAX_HEADERS 60
+
+static bool has_extra(const export_case *c)
+{
+    for (int i = 0; i < c->n_rows; i++)
+        if (!core_str_empty(c->rows[i].vehicle.extra_json) && strcmp(c->rows[i].vehicle.extra_json, "{}"))
+            return true;
+    return false;
+}
+
+/* One row per unit with its inciso and key, one column per header met (in the order met). */
+static void write_extra_sheet(writer *w, lxw_worksheet *ws)
+{
+    const export_case *c = w->c;
+    GPtrArray *headers = g_ptr_array_new_with_free_func(g_free);
+    json_t **parsed = g_new0(json_t *, c->n_rows > 0 ? c->n_rows : 1);
+    for (int i = 0; i < c->n_rows; i++) {
+        const char *text = c->rows[i].vehicle.extra_json;
+        parsed[i] = core_str_empty(text) ? NULL : json_loads(text, 0, NULL);
+        const char *h;
+        json_t *v;
+        json_object_foreach(parsed[i], h, v) {
+            bool known = false;
+            for (guint k = 0; k < headers->len && !known; k++)
+                known = !strcmp(g_ptr_array_index(headers, k), h);
+            if (!known && headers->len < EXTRA_MAX_HEADERS)
+                g_ptr_array_add(headers, g_strdup(h));
+        }
+    }
+    put_text(w, ws, 0, 0, "INCISO", w->header_fmt);
+    put_text(w, ws, 0, 1, "CLAVE VEHÍCULO", w->header_fmt);
+    track(w, worksheet_set_column(ws, 0, 0, 8, NULL));
+    track(w, worksheet_set_column(ws, 1, 1, 15, NULL));
+    for (guint k = 0; k < headers->len; k++) {
+        put_text(w, ws, 0, (int)k + 2, g_ptr_array_index(headers, k), w->header_fmt);
+        track(w, worksheet_set_column(ws, (lxw_col_t)k + 2, (lxw_col_t)k + 2, 40, NULL));
+    }
+    worksheet_set_row(ws, 0, 30, NULL);
+    worksheet_freeze_panes(ws, 1, 2);
+    int r = 1;
+    for (int i = 0; i < c->n_rows; i++) {
+        if (!json_object_size(parsed[i]))
+            continue;
+        put_number(w, ws, r, 0, w->res->inciso ? w->res->inciso[i] : c->rows[i].vehicle.inciso, NULL);
+        put_text(w, ws, r, 1, c->rows[i].match.cvegs, NULL);
+        int lines = 1;
+        for (guint k = 0; k < headers->len; k++) {
+            const char *v = json_string_value(json_object_get(parsed[i], g_ptr_array_index(headers, k)));
+            if (!v)
+                continue;
+            put_text(w, ws, r, (int)k + 2, v, w->text_fmt);
+            int n = wrapped_lines(v, 40);
+            lines = n > lines ? n : lines;
+        }
+        if (lines > 1)
+            worksheet_set_row(ws, (lxw_row_t)r, 13.0 * (lines > 40 ? 40 : lines) + 2, NULL);
+        r++;
+    }
+    for (int i = 0; i < c->n_rows; i++)
+        json_decref(parsed[i]);
+    g_free(parsed);
+    g_ptr_array_free(headers, TRUE);
 }
 
 /* ---- file handling ------------------------------------------------------------------------ */
@@ -967,6 +1178,7 @@ static int prepare(writer *w)
             w->priced = w->res->priced = true;
             w->res->total_cents = w->quote.total;
             w->res->n_referrals = w->quote.n_referrals;
+            w->res->n_imported = w->quote.n_imported;
         }
         else
             snprintf(w->unpriced, sizeof w->unpriced, "%.190s", why.msg);
@@ -1089,28 +1301,46 @@ static void set_main_print_layout(writer *w)
     }
     track(w, worksheet_set_header(ws, h->str));
     g_string_free(h, TRUE);
+    int printed = tpl->n_printed > 0 ? tpl->n_printed : tpl->n_columns;
+    track(w, worksheet_print_area(ws, 0, 0, (lxw_row_t)(w->c->n_rows > 0 ? w->c->n_rows : 1), (lxw_col_t)(printed - 1)));
     if (tpl->print_scale <= 0)
         return;
     worksheet_fit_to_pages(ws, 0, 0);
-    worksheet_set_print_scale(ws, (uint16_t)tpl->print_scale);
     worksheet_print_across(ws);
-    int rep = tpl->print_repeat_columns < tpl->n_columns ? tpl->print_repeat_columns : 0;
+    int rep = tpl->print_repeat_columns < printed ? tpl->print_repeat_columns : 0;
+    const double page100 = (11.0 - 0.8) * 72; /* letter landscape, inside the margins */
+    double total = 0, repeated = 0;
+    for (int i = 0; i < printed; i++)
+        total += column_points(w->col_width[i]);
+    for (int i = 0; i < rep; i++)
+        repeated += column_points(w->col_width[i]);
+    /* one page wide at the largest scale that fits, not above `scale` nor below min_scale */
+    int fit = (int)(page100 * 100.0 / total);
+    if (fit >= tpl->print_min_scale) {
+        worksheet_set_print_scale(ws, (uint16_t)(fit < tpl->print_scale ? fit : tpl->print_scale));
+        return;
+    }
+    worksheet_set_print_scale(ws, (uint16_t)tpl->print_min_scale);
     if (rep > 0)
         track(w, worksheet_repeat_columns(ws, 0, (lxw_col_t)(rep - 1)));
-    const double page = (11.0 - 0.8) * 72 * 100.0 / tpl->print_scale; /* letter landscape */
-    double repeated = 0;
-    for (int i = 0; i < rep; i++)
-        repeated += column_points(tpl->columns[i].width);
-    lxw_col_t *breaks = calloc((size_t)tpl->n_columns + 1, sizeof *breaks);
+    const double page = page100 * 100.0 / tpl->print_min_scale;
+    /* pages of whole columns, each filled; a last page that would hold one column takes one
+     * more from the page before */
+    lxw_col_t *breaks = calloc((size_t)printed + 1, sizeof *breaks);
     int nb = 0;
     double used = repeated;
-    for (int i = rep; i < tpl->n_columns; i++) {
-        double cw = column_points(tpl->columns[i].width);
+    for (int i = rep; i < printed; i++) {
+        double cw = column_points(w->col_width[i]);
         if (used + cw > page && used > repeated && nb < 1023) {
             breaks[nb++] = (lxw_col_t)i;
             used = repeated;
         }
         used += cw;
+    }
+    if (nb > 0 && (int)breaks[nb - 1] == printed - 1) {
+        int before = nb > 1 ? (int)breaks[nb - 2] : rep;
+        if ((int)breaks[nb - 1] - before >= 3)
+            breaks[nb - 1]--;
     }
     if (nb > 0)
         track(w, worksheet_set_v_pagebreaks(ws, breaks));
@@ -1164,7 +1394,6 @@ int export_case_write_with(const export_case *c, const export_template *tpl,
         goto done;
     }
     worksheet_activate(w.main);
-    set_main_print_layout(&w);
     set_print_layout(w.client, false);
     worksheet_set_portrait(w.client);
     set_print_layout(w.summary, false);
@@ -1173,6 +1402,7 @@ int export_case_write_with(const export_case *c, const export_template *tpl,
     case_issues(&w);
     if (write_main_sheet(&w) < 0)
         goto done;
+    set_main_print_layout(&w);   /* the columns' widths follow their content */
     if (w.issue_row > 1)
         track(&w, worksheet_autofilter(w.issues, 0, 0, (lxw_row_t)(w.issue_row - 1),
                                        ISSUE_COLS - 1));
@@ -1181,6 +1411,15 @@ int export_case_write_with(const export_case *c, const export_template *tpl,
     if (w.priced) {
         set_print_layout(w.prices, true);
         write_prices_sheet(&w);
+    }
+    if (has_extra(c)) {
+        lxw_worksheet *extra = workbook_add_worksheet(w.wb, "Otros datos");
+        if (!extra) {
+            minca_err_set(err, "cannot add sheet Otros datos");
+            goto done;
+        }
+        set_print_layout(extra, true);
+        write_extra_sheet(&w, extra);
     }
     if (w.lxw_status != LXW_NO_ERROR) {
         minca_err_set(err, "case %s: cannot write a cell: %s", c->cot, lxw_strerror(w.lxw_status));
@@ -1231,6 +1470,8 @@ done:
     free(exported_by);
     free(w.cell_fmt);
     export_quote_clear(&w.quote);
+    free(w.col_chars);
+    free(w.col_width);
     free(w.src);
     free(w.fallback);
     if (rc < 0) {

@@ -309,6 +309,40 @@ static char *raw_json(const docs_table *t, const docs_row *row, bool text_only)
     return s;
 }
 
+#define EXTRA_MAX_COLUMNS 24
+#define EXTRA_MAX_CHARS 1000
+
+/* The columns the profile left unmapped whose cell in this row holds text (not an amount):
+ * observations, notes, the driver, the economic number. JSON header -> text; NULL when none. */
+static char *extra_json(const docs_table *t, const profile_column *cols, int n_cols, const bool *amount_like,
+                        const docs_row *row)
+{
+    json_t *o = json_object();
+    for (int i = 0; i < n_cols && json_object_size(o) < EXTRA_MAX_COLUMNS; i++) {
+        const profile_column *pc = &cols[i];
+        int c = pc->col;
+        if ((pc->field != PF_IGNORE && pc->field != PF_NONE) || pc->hidden || c >= row->n_cells ||
+            (amount_like && amount_like[i]) || row->cells[c].type != DOCS_CELL_TEXT)
+            continue;
+        char *v = pf_collapse_spaces(row->cells[c].text);
+        if (*v && g_utf8_validate(v, -1, NULL)) {
+            if (g_utf8_strlen(v, -1) > EXTRA_MAX_CHARS)
+                *g_utf8_offset_to_pointer(v, EXTRA_MAX_CHARS) = '\0';
+            char key[300];
+            if (c < t->n_cols && t->headers[c][0])
+                snprintf(key, sizeof key, "%s", t->headers[c]);
+            else
+                docs_col_name(c, key);
+            if (g_utf8_validate(key, -1, NULL) && !json_object_get(o, key))
+                json_object_set_new(o, key, json_string(v));
+        }
+        g_free(v);
+    }
+    char *s = json_object_size(o) ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    return s;
+}
+
 typedef struct extract_ctx {
     const profile *p;
     docs_table *t;
@@ -404,6 +438,7 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
     vr->source_sheet = x->is_sheet ? strdup(x->t->sheet_name) : NULL;
     vr->source_row = (int)row->row;
     vr->raw_json = raw_json(x->t, row, x->text_cells);
+    vr->extra_json = extra_json(x->t, x->cols, x->n_cols, x->amount_like, row);
     vr->ocr_confidence = ocr;
     if (row->hidden)
         vehicle_row_add_issue(vr, NULL, "warn", "fila oculta en la hoja de origen");

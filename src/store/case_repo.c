@@ -100,7 +100,7 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
     json_t *rows = atts ? store_query_json_p(
         c, err,
         "SELECT v.id, v.inciso, v.source_sheet, v.source_row, v.marca, v.submarca, v.year,"
-        "       v.description, v.vin, v.plates, v.use, v.coverage, v.insured_amount, v.issues,"
+        "       v.description, v.vin, v.plates, v.use, v.coverage, v.insured_amount, v.issues, v.extra_cells,"
         "       x.cvegs, x.year AS match_year, x.confidence, x.decision, x.reviewed_by"
         "  FROM vehicle_rows v LEFT JOIN matches x ON x.vehicle_row_id = v.id"
         " WHERE v.case_id = $1::bigint ORDER BY v.attachment_id NULLS FIRST, v.source_sheet, v.source_row",

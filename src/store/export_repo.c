@@ -63,7 +63,12 @@ int store_export_header_get(PGconn *c, long long insurer_id, const char *cot, st
         "       coalesce(b.name, nullif(btrim(m.from_name), ''), m.from_addr),"
         "       to_char(" STORE_SQL_LOCAL("coalesce(m.sent_at, m.received_at, k.created_at)", "k.insurer_id") ", 'YYYY-MM-DD'),"
         "       k.coverage, k.validity_start::text, k.validity_end::text, k.payment_terms,"
-        "       (SELECT cv.label || ' (' || cv.source_name || ')' FROM catalog_versions cv"
+        /* the catalog's period (IDPERIOD 202510 -> "periodo 2025-10"), else its label */
+        "       (SELECT coalesce('periodo ' || regexp_replace(p.period, '^(\\d{4})(\\d{2})$', '\\1-\\2'), cv.label)"
+        "               || coalesce(' (' || cv.source_name || ')', '')"
+        "          FROM catalog_versions cv,"
+        "               LATERAL (SELECT max(ce.idperiod) AS period FROM catalog_entries ce"
+        "                         WHERE ce.catalog_version_id = cv.id AND ce.idperiod ~ '^\\d{6}$') p"
         "         WHERE cv.insurer_id = k.insurer_id AND cv.active),"
         "       i.name, k.uso,"
         "       nullif(concat_ws(' · ', nullif(k.contact->>'name', ''), nullif(k.contact->>'phone', ''),"

@@ -158,7 +158,7 @@ json_t *store_tui_case_rows(PGconn *c, long long insurer_id, long long case_id, 
     return store_query_json_p(
         c, err,
         "SELECT v.id, v.inciso, v.source_sheet, v.source_row, v.marca, v.submarca, v.year, v.description,"
-        "       v.vin, v.plates, v.use, v.coverage, v.insured_amount, v.issues,"
+        "       v.vin, v.plates, v.use, v.coverage, v.insured_amount, v.issues, v.extra_cells,"
         "       x.cvegs, x.year AS match_year, x.confidence, x.decision, x.note, x.reviewed_by,"
         "       to_char(x.reviewed_at, 'YYYY-MM-DD HH24:MI') AS reviewed_at,"
         "       " SQL_MATCH_VERSION("x") " AS version,"

@@ -19,6 +19,7 @@
     X(source_row, "int", INT, source_row)                                                        \
     X(inciso, "int", INT, inciso)                                                                \
     X(raw_cells, "jsonb", RAW, raw_json)                                                         \
+    X(extra_cells, "jsonb", RAW, extra_json)                                                     \
     X(marca, "text", TEXT, marca)                                                                \
     X(submarca, "text", TEXT, submarca)                                                          \
     X(year, "int", YEAR, year)                                                                   \

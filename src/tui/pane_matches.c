@@ -1013,6 +1013,14 @@ static tui_view *matches_enter(tui_view *v)
             g_string_append_printf(out, "%-16s %s\n", fields[i][1], text);
         free(text);
     }
+    json_t *extra = json_object_get(r, "extra_cells");
+    if (json_object_size(extra)) {   /* the source's columns no field took: observaciones, conductor ... */
+        g_string_append(out, "\nOther columns of the source:\n");
+        const char *h;
+        json_t *x;
+        json_object_foreach(extra, h, x)
+            g_string_append_printf(out, "  %s: %s\n", h, json_string_value(x) ? json_string_value(x) : "");
+    }
     json_t *issues = json_object_get(r, "issues");
     if (json_array_size(issues)) {
         g_string_append(out, "\nIssues:\n");

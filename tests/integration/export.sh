@@ -37,7 +37,7 @@ print(" ".join(str(c.value) for row in res.iter_rows() for c in row if c.value i
 PY
 )
 check_eq "sheets COTIZACION, Cliente, Resumen, Incidencias" "COTIZACION|Cliente|Resumen|Incidencias" "$(sed -n 1p <<<"$sheet")"
-check_eq "header starts INCISO, CLAVE VEHICULO, MARCA, MODELO, AÑO" "INCISO|CLAVE VEHICULO|MARCA|MODELO|AÑO" "$(sed -n 2p <<<"$sheet")"
+check_eq "header starts INCISO, CLAVE VEHÍCULO, MARCA, MODELO, AÑO" "INCISO|CLAVE VEHÍCULO|MARCA|MODELO|AÑO" "$(sed -n 2p <<<"$sheet")"
 check_eq "one row per vehicle of the case" "$(psql_q "SELECT count(*) FROM vehicle_rows v JOIN cases k ON k.id = v.case_id WHERE k.cot = '$ready'")" "$(sed -n 3p <<<"$sheet")"
 check_eq "the keys are the stored matches, in order" \
   "$(psql_q "SELECT string_agg(x.cvegs, ',' ORDER BY a.ordinal, v.inciso, v.id) FROM vehicle_rows v JOIN cases k ON k.id = v.case_id JOIN matches x ON x.vehicle_row_id = v.id LEFT JOIN attachments a ON a.id = v.attachment_id WHERE k.cot = '$ready'")" \
@@ -102,8 +102,8 @@ exp = [l.rstrip("\n").split("|") for l in open(sys.argv[3], encoding="utf-8") if
 got = []
 for row in ws.iter_rows(min_row=2, values_only=True):
     amt = row[h["VALOR ASEGURADO"]]
-    got.append([str(row[h["INCISO"]]), row[h["CLAVE VEHICULO"]] or "", row[h["SERIE"]], str(row[h["AÑO"]]),
-                row[h["DESCRIPCION ORIGEN"]], row[h["PLACA"]], row[h["USO"]], "%.2f" % amt, row[h["ARCHIVO ORIGEN"]]])
+    got.append([str(row[h["INCISO"]]), row[h["CLAVE VEHÍCULO"]] or "", row[h["SERIE"]], str(row[h["AÑO"]]),
+                row[h["DESCRIPCIÓN ORIGEN"]], row[h["PLACA"]], row[h["USO"]], "%.2f" % amt, row[h["ARCHIVO ORIGEN"]]])
 want = [e[:8] + [e[9]] for e in exp]
 print("xlsx", "same" if got == want else "differ: %r != %r" % (got[:3], want[:3]))
 print("motor", all(r[h["MOTOR"]] for r in ws.iter_rows(min_row=2, values_only=True)))
@@ -154,7 +154,7 @@ cli = {r[0]: r[1] for r in wb["Cliente"].iter_rows(values_only=True) if r[0]}
 print(cli.get("Requisitos faltantes"))
 wb = openpyxl.load_workbook(sys.argv[2]); ws = wb["COTIZACION"]
 h = {c.value: i for i, c in enumerate(ws[1])}
-print(all(r[h["DED DM PP"]] is None and r[h["RC LIMITE"]] is None for r in ws.iter_rows(min_row=2, values_only=True)))
+print(all(r[h["DED DM PP"]] is None and r[h["RC LÍMITE"]] is None for r in ws.iter_rows(min_row=2, values_only=True)))
 print(any(r[5] == "cobertura" for r in wb["Incidencias"].iter_rows(min_row=2, values_only=True)))
 PY
 )

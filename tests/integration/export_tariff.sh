@@ -58,14 +58,14 @@ state_bp = bp(tariff["state"]["*"])
 covs = list(tariff["coverages"])
 expected, problems = [], []
 for row in ws.iter_rows(min_row=2, values_only=True):
-    key = row[h["CLAVE VEHICULO"]]
+    key = row[h["CLAVE VEHÍCULO"]]
     pkg = tariff["packages"].get(row[h["PAQUETE"]] or "")
     unit = {"inciso": row[h["INCISO"]], "ref": None}
     expected.append(unit)
     if not key: unit["ref"] = "key"; continue
     if pkg is None: unit["ref"] = "package"; continue
     vtype = None
-    for src in (row[h["CARROCERIA"]], row[h["DESCRIPCION"]], row[h["DESCRIPCION ORIGEN"]]):
+    for src in (row[h["CARROCERÍA"]], row[h["DESCRIPCIÓN"]], row[h["DESCRIPCIÓN ORIGEN"]]):
         f = " " + fold(src) + " "
         for t, words in tariff["vehicle_types"].items():
             if vtype is None and any(" " + fold(w) + " " in f for w in words): vtype = t
@@ -100,7 +100,7 @@ derecho = cents(tariff["derecho_poliza"]) if priced else 0
 iva = apply(neta + recargo + derecho, bp(tariff["iva"]))
 total = neta + recargo + derecho + iva
 tot = {r[0]: r[2] for r in prima.iter_rows(min_row=len(expected) + 2, values_only=True) if r[0] and r[2] is not None}
-for label, want in (("PRIMA NETA", neta), ("DERECHO DE POLIZA", derecho), ("RECARGO", recargo), ("IVA", iva), ("PRIMA TOTAL", total)):
+for label, want in (("PRIMA NETA", neta), ("DERECHO DE PÓLIZA", derecho), ("RECARGO", recargo), ("IVA", iva), ("PRIMA TOTAL", total)):
     if cents(tot.get(label, -1)) != want: problems.append((label, tot.get(label), want))
 rows = list(prima.iter_rows(values_only=True))
 start = next(i for i, r in enumerate(rows) if r[0] == "RECIBO") + 1

@@ -37,7 +37,7 @@ LAYERS = {
     "metrics": {"core", "queue", "store"},
     "catalog": {"core", "access", "codify", "docs", "store"},
     "engine": {"core", "catalog", "codify", "intake", "llm", "profile", "queue", "store"},
-    "desk": {"core", "access", "codify", "engine", "export", "intake", "profile", "queue", "store"},
+    "desk": {"core", "access", "codify", "docs", "engine", "export", "intake", "profile", "queue", "store"},
     "tui": {"core", "access", "desk", "docs", "engine", "intake", "llm", "profile", "queue", "store"},
     "cli": None,  # the top: may include any module
 }

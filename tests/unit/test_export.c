@@ -162,13 +162,15 @@ static void test_shipped_template(void **state)
     if (rc < 0)
         fail_msg("%s", err.msg);
     assert_string_equal(tpl->name, "gcotiza_v1");
-    assert_string_equal(tpl->version, "1.2");
+    assert_string_equal(tpl->version, "1.3");
     assert_string_equal(tpl->sheet, "COTIZACION");
-    assert_int_equal(tpl->print_scale, 70);
+    assert_int_equal(tpl->print_scale, 100);
+    assert_int_equal(tpl->print_min_scale, 55);
+    assert_int_equal(tpl->n_printed, tpl->n_columns - 7);   /* the review and source columns are not printed */
     assert_int_equal(tpl->print_repeat_columns, 2);
     assert_string_equal(tpl->columns[0].header, "INCISO");
     assert_string_equal(tpl->columns[0].source, "row.inciso");
-    assert_string_equal(tpl->columns[1].header, "CLAVE VEHICULO");
+    assert_string_equal(tpl->columns[1].header, "CLAVE VEHÍCULO");
     assert_string_equal(tpl->columns[1].source, "match.cvegs");
     assert_string_equal(tpl->columns[4].header, "A\xC3\x91O");
     assert_int_equal(tpl->columns[4].type, EXPORT_COL_INTEGER);
@@ -356,7 +358,7 @@ static void test_force_writes_bytes_and_file(void **state)
     assert_false(res.refused);
     assert_string_equal(res.path, out);
     assert_string_equal(res.template_name, "gcotiza_v1");
-    assert_string_equal(res.template_version, "1.2");
+    assert_string_equal(res.template_version, "1.3");
     assert_true(res.len > 1000);
     assert_memory_equal(res.data, "PK\x03\x04", 4);
     char *file = NULL;
@@ -842,6 +844,45 @@ static void test_valor_comercial_counted_apart(void **state)
     export_case_clear(&c);
 }
 
+/* A unit with neither serie nor plates is an incidencia: named in the PDF and on Incidencias. */
+static void test_unit_without_vin_or_plates(void **state)
+{
+    (void)state;
+    export_case c;
+    fx_build_fleet(&c, 4, 1);
+    free(c.rows[2].vehicle.vin);
+    c.rows[2].vehicle.vin = NULL;
+    free(c.rows[2].vehicle.plates);
+    c.rows[2].vehicle.plates = NULL;
+    free(c.rows[3].vehicle.vin);   /* plates alone identify the unit */
+    c.rows[3].vehicle.vin = NULL;
+    free(c.rows[3].vehicle.plates);
+    c.rows[3].vehicle.plates = strdup("ABC1234");
+    export_result res;
+    minca_err err = {0};
+    export_options opt = {.share_dir = share, .tmp_dir = tmpdir};
+    assert_int_equal(export_case_write_pdf(&c, &opt, &res, &err), 0);
+    assert_int_equal(res.n_unidentified, 1);
+    char *text = pdf_text(&res);
+    char *want = g_strdup_printf("Unidades sin serie (VIN) ni placas: 1 (incisos %d)", res.inciso[2]);
+    if (!strstr(text, want))
+        fail_msg("the PDF does not name the unit without serie or plates (%s):\n%s", want, text);
+    g_free(want);
+    g_free(text);
+    export_result_clear(&res);
+    assert_int_equal(export_case_write(&c, &opt, &res, &err), 0);
+    char *issues = xlsx_sheet(&res, "Incidencias");
+    char **lines = g_strsplit(issues, "\n", -1);
+    int found = 0;
+    for (int i = 0; lines[i]; i++)
+        found += strstr(lines[i], "Unidad sin serie (VIN) ni placas") != NULL;
+    g_strfreev(lines);
+    assert_int_equal(found, 1);
+    g_free(issues);
+    export_result_clear(&res);
+    export_case_clear(&c);
+}
+
 /* A forced export says PRELIMINAR on every page. */
 static void test_forced_pdf_is_preliminar(void **state)
 {
@@ -978,6 +1019,7 @@ int main(void)
         cmocka_unit_test(test_vigencia_started_warns),
         cmocka_unit_test(test_incisos_unique_across_attachments),
         cmocka_unit_test(test_valor_comercial_counted_apart),
+        cmocka_unit_test(test_unit_without_vin_or_plates),
         cmocka_unit_test(test_forced_pdf_is_preliminar),
         cmocka_unit_test(test_tariff_prices_in_cents),
         cmocka_unit_test(test_tariff_errors),

@@ -329,7 +329,7 @@ static void test_sheets_and_layout(void **state)
     json_t *ws = sheet(MAIN);
     assert_int_equal(json_integer_value(json_object_get(ws, "max_row")), kase.n_rows + 1);
     assert_int_equal(json_integer_value(json_object_get(ws, "max_col")), tpl->n_columns);
-    assert_string_equal(json_string_value(json_object_get(ws, "freeze")), "A2");
+    assert_string_equal(json_string_value(json_object_get(ws, "freeze")), "C2");   /* header, inciso and key */
     char want[64], last[8], conf[8];
     lxw_col_to_name(last, (lxw_col_t)(tpl->n_columns - 1), 0);
     lxw_col_to_name(conf, (lxw_col_t)col("CONFIANZA"), 0);
@@ -353,12 +353,12 @@ static void test_values_and_types(void **state)
 {
     (void)state;
     NEED_READER();
-    int c_key = col("CLAVE VEHICULO"), c_brand = col("MARCA"), c_model = col("MODELO"),
-        c_year = col("AÑO"), c_body = col("CARROCERIA"), c_desc = col("DESCRIPCION"),
+    int c_key = col("CLAVE VEHÍCULO"), c_brand = col("MARCA"), c_model = col("MODELO"),
+        c_year = col("AÑO"), c_body = col("CARROCERÍA"), c_desc = col("DESCRIPCIÓN"),
         c_plate = col("PLACA"), c_sum = col("VALOR ASEGURADO"), c_prima = col("PRIMA"),
         c_start = col("VIGENCIA INICIO"), c_end = col("VIGENCIA FIN"), c_conf = col("CONFIANZA"),
         c_rev = col("REVISADO"), c_pay = col("FORMA PAGO"), c_cur = col("MONEDA"),
-        c_dm = col("DED DM PP"), c_rc = col("RC LIMITE"), c_legal = col("ASISTENCIA LEGAL");
+        c_dm = col("DED DM PP"), c_rc = col("RC LÍMITE"), c_legal = col("ASISTENCIA LEGAL");
     for (int i = 0; i < kase.n_rows; i++) {
         const export_row *row = &kase.rows[i];
         int r = i + 1;
@@ -407,8 +407,8 @@ static void test_hard_text(void **state)
 {
     (void)state;
     NEED_READER();
-    int c_brand = col("MARCA"), c_desc = col("DESCRIPCION"), c_plate = col("PLACA"),
-        c_use = col("USO"), c_sum = col("VALOR ASEGURADO"), c_body = col("CARROCERIA");
+    int c_brand = col("MARCA"), c_desc = col("DESCRIPCIÓN"), c_plate = col("PLACA"),
+        c_use = col("USO"), c_sum = col("VALOR ASEGURADO"), c_body = col("CARROCERÍA");
     assert_string_equal(str(MAIN, r_accents + 1, c_brand), "PEÑA ÁÉÍÓÚ ü");
     assert_string_equal(str(MAIN, r_accents + 1, c_desc), "CAMIÓN ÑANDÚ 3.5 T CAJA SECA «ESPECIAL»");
 
@@ -440,7 +440,7 @@ static void test_undecided_rows_highlighted(void **state)
 {
     (void)state;
     NEED_READER();
-    int c_key = col("CLAVE VEHICULO"), c_desc = col("DESCRIPCION");
+    int c_key = col("CLAVE VEHÍCULO"), c_desc = col("DESCRIPCIÓN");
     assert_string_equal(fill(MAIN, r_pending + 1, c_desc), "FFFFEB9C");
     assert_string_equal(fill(MAIN, r_nokey + 1, c_key), "FFFFC7CE");
     assert_string_equal(fill(MAIN, r_nokey + 1, c_desc), "FFFFC7CE");
@@ -531,7 +531,7 @@ static void test_client_block_and_totals(void **state)
     assert_string_equal(str(MAIN, 6, c_by), kase.rows[5].match.reviewer);
 }
 
-/* Printing: landscape at a readable scale, split into pages of whole columns, with the header
+/* Printing: landscape at the template's minimum scale, split into pages of whole columns, with the header
  * row and the inciso and key columns on every page and the COT / client on top. */
 static void test_print_setup(void **state)
 {
@@ -539,7 +539,8 @@ static void test_print_setup(void **state)
     NEED_READER();
     json_t *pr = json_object_get(sheet(MAIN), "print");
     assert_string_equal(json_string_value(json_object_get(pr, "orientation")), "landscape");
-    assert_int_equal(json_integer_value(json_object_get(pr, "scale")), 70);
+    /* 33 printed columns do not fit one page wide at 55%: the minimum scale, pages of columns */
+    assert_int_equal(json_integer_value(json_object_get(pr, "scale")), 55);
     assert_false(json_is_true(json_object_get(pr, "fit")));
     assert_non_null(strstr(json_string_value(json_object_get(pr, "title_rows")), "$1:$1"));
     assert_non_null(strstr(json_string_value(json_object_get(pr, "title_cols")), "$A:$B"));
@@ -639,7 +640,7 @@ static void test_summary(void **state)
     assert_near(num("Resumen", r, 1), (double)res.n_auto / kase.n_rows);
     assert_string_equal(summary_value("Versión de catálogo", &r), "CATVER demo 2026-11");
     assert_string_equal(summary_value("Plantilla", &r), "gcotiza_v1");
-    assert_string_equal(summary_value("Versión de plantilla", &r), "1.2");
+    assert_string_equal(summary_value("Versión de plantilla", &r), "1.3");
     assert_string_equal(summary_value("Exportado por", &r), "mgonzalez");
     summary_value("Fecha de exportación", &r);
     assert_string_equal(kind("Resumen", r, 1), "date");
@@ -706,7 +707,7 @@ static void test_xlsx2csv_converts(void **state)
     assert_int_equal(core_read_file(csv, 1 << 26, &text, &len, NULL), 0);
     assert_int_equal(core_read_file(err_path, 1 << 20, &errs, &elen, NULL), 0);
     assert_int_equal(elen, 0);
-    assert_true(g_str_has_prefix(text, "INCISO,CLAVE VEHICULO,MARCA,MODELO,AÑO,"));
+    assert_true(g_str_has_prefix(text, "INCISO,CLAVE VEHÍCULO,MARCA,MODELO,AÑO,"));
     assert_non_null(strstr(text, "CAMIÓN ÑANDÚ"));
     assert_non_null(strstr(text, "=HYPERLINK"));
     free(text);
