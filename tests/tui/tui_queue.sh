@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The review Queue reads descriptions the way the codifier does: rows of one version written
+# with other punctuation, spacing, word order, a colour, an equipment word or without the
+# doors share one line, and one decision settles them all; a version the text tells apart
+# keeps its own line.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/tmux_lib.bash"
+trap 'tmux_cleanup; rm -rf "$T_TMP"' EXIT
+
+if ! command -v tmux >/dev/null; then skip "review queue" "tmux is not installed"; finish; exit; fi
+if [ -z "${MINCA_DATABASE_URL:-}" ]; then skip "review queue" "no test database (run through tests/run.sh)"; finish; exit; fi
+
+export MINCA_INSURER=demo MINCA_USER=revisora MINCA_CONFIG="$T_TMP/config.yaml"
+: >"$MINCA_CONFIG"
+use_fresh_db t_tui_queue || { not_ok "create test database"; finish; exit 1; }
+# Two models of two versions each that differ only in transmission and drive: a row that says
+# neither waits for a person.
+python3 "$SRC/tests/tools/gen_doubtful.py" "$T_TMP/gen" --rows 1 --descriptions 2 --copies 1 --cases 1 --prefix q
+check "catalog with versions the rows cannot tell apart" "$MINCA" catalog import "$T_TMP/gen/catalog.csv"
+csv=$(printf '%s\r\n' 'INCISO,MARCA,SUBMARCA,MODELO,DESCRIPCION' \
+  '1,ANAHUAC,TERRANO,2024,SUV 5P LIMITED' \
+  '2,Anáhuac,Terrano,2024,"S.U.V. 5 PTAS, LIMITED"' \
+  '3,ANAHUAC,TERRANO,2024,limited suv 5p blanco' \
+  '4,ANAHUAC,TERRANO,2024,SUV 5P LIMITED A/C QC' \
+  '5,ANAHUAC,ANAHUAC TERRANO,2024,SUV LIMITED' \
+  '6,ANAHUAC,VALLEJO,2024,SUV 5P LIMITED' | base64 -w 76)
+mkdir -p "$T_TMP/in"
+printf 'From: Corredor <ventas@corredor-prueba.mx>\r\nTo: cotizaciones@aseguradora.mx\r\nSubject: Cotizacion flotilla queue\r\nMessage-ID: <queue-1@corredor-prueba.mx>\r\nDate: Mon, 6 Oct 2025 09:14:00 -0600\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nRazón social: TRANSPORTES PRUEBA, S.A. DE C.V.\r\nRFC: TPR010101AB8\r\nCobertura: amplia\r\n\r\n--b1\r\nContent-Type: text/csv; name="flotilla.csv"\r\nContent-Disposition: attachment; filename="flotilla.csv"\r\nContent-Transfer-Encoding: base64\r\n\r\n%s\r\n--b1--\r\n' "$csv" >"$T_TMP/in/queue.eml"
+"$MINCA" batch "$T_TMP/in" >"$T_TMP/batch.log" 2>&1
+open_q="SELECT count(*) FROM matches x WHERE x.decision = 'needs_review' AND x.reviewed_by IS NULL"
+check_eq "the six rows wait for a person" 6 "$(psql_q "$open_q")"
+check_eq "under six stored description keys" 6 "$(psql_q "SELECT count(DISTINCT norm_key) FROM matches WHERE decision = 'needs_review'")"
+check_match "minca review queue: two lines" "6 rows to review in 2 lines" "$("$MINCA" review queue)"
+
+start o
+expect "the desk opens" o "Inbox" 15
+keys o 6
+expect "the Queue gathers the five ways of writing one version on one line" o "6 rows to review in 2 descriptions"
+check_match "the first line holds five rows" "^ +5 +1 +[A-Z]" "$(screen o)"
+keys o g Enter
+expect "Enter asks once for the line's five rows" o "for 5 rows in 1 case\? y"
+keys o y
+expect "y decides them" o "5 rows accepted"
+check_eq "one row is left, the other model's" "VALLEJO" \
+  "$(psql_q "SELECT v.submarca FROM matches x JOIN vehicle_rows v ON v.id = x.vehicle_row_id WHERE x.decision = 'needs_review' AND x.reviewed_by IS NULL")"
+keys o q
+wait_exit o
+finish
