@@ -294,6 +294,15 @@ void tui_pick_key(tui_view *v, long long row_id, json_t *row, json_t *key, const
 /* Incremental search of the insurer's active catalog (pane_search.c) for row row_id; the
  * query starts as `initial`. Enter picks the selected key and year for the row. */
 tui_view *tui_search_new(tui_app *app, long long row_id, const char *initial);
+/* The same, where Enter hands the selected entry (borrowed: cvegs, year, marca, submarca,
+ * descveh) to pick(v, key, user) instead of deciding the row; pick may close v
+ * (tui_app_close). The Queue's `s` decides a whole line this way. */
+tui_view *tui_search_new_pick(tui_app *app, long long row_id, const char *initial,
+                              void (*pick)(tui_view *v, json_t *key, void *user), void *user);
+/* The query a row's catalog search starts with, into out: its brand and model (or the first
+ * two words of its description when it has neither) and its year when > 0. */
+void tui_search_initial(const char *marca, const char *submarca, const char *description, long long year, char *out,
+                        size_t outsz);
 /* The compose form (pane_compose.c): an email typed in at the desk (from, subject, body in
  * $VISUAL/$EDITOR or line by line, files attached by path), sent as a real MIME message
  * through the desk's manual source into the same pipeline as any other mail. */

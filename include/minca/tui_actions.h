@@ -44,7 +44,7 @@
     A(PREV_REVIEW, "prev-review", "p", "", READ, "Matches: previous row that needs review")                \
     A(ACCEPT, "accept", "a", "", DECIDE, "Matches: accept the proposed key")                               \
     A(CANDIDATES, "candidates", "c", "", READ, "Matches: ranked candidates, Enter picks one")               \
-    A(SEARCH, "search", "s", "", READ, "Matches: search the catalog, Enter picks")                         \
+    A(SEARCH, "search", "s", "", READ, "Matches, Queue: search the catalog, Enter picks (for the whole line in the Queue)")                         \
     A(NO_MATCH, "no-match", "x", "", DECIDE, "Matches: no catalog key fits the row")                       \
     A(UNDO, "undo", "u", "", DECIDE, "Matches: undo your last decision on the case")                       \
     A(NOTE, "note", "N", "", DECIDE, "Matches: write a note on the row")                                   \

@@ -2,8 +2,9 @@
  * line per codifier's reading of the description (review_queue: punctuation, spacing, word
  * order, synonyms and equipment words do not split a line), the lines that settle most rows first. Enter (or a)
  * accepts the line's proposed key for all its rows after one key of confirmation, x marks
- * them no match, c opens the candidates of one of its rows (a pick there offers the rows
- * like it), i opens the case of that row. Every row still gets its own decision and audit
+ * them no match, s searches the catalog for the line (the key chosen there decides all its
+ * rows, after the same confirmation), c opens the candidates of one of its rows (a pick there
+ * offers the rows like it), i opens the case of that row. Every row still gets its own decision and audit
  * entry (review_decide_rows). */
 #include "minca/review.h"
 #include "minca/store_tui.h"
@@ -200,6 +201,31 @@ static void remember_line(json_t *l)
     asked.close_after = NULL;
 }
 
+/* A key chosen in the catalog search the line's `s` opened: asked for the line's rows. */
+static void search_picked(tui_view *search, json_t *key, void *user)
+{
+    (void)user;
+    asked.kind = REVIEW_PICK;
+    snprintf(asked.cvegs, sizeof asked.cvegs, "%s", tui_json_str(key, "cvegs"));
+    asked.year = (int)tui_json_int(key, "year");
+    asked.close_after = search;
+    char q[300];
+    snprintf(q, sizeof q, "pick %s %d for %lld rows in %lld case%s? y ", asked.cvegs, asked.year, asked.n_rows,
+             asked.n_cases, asked.n_cases == 1 ? "" : "s");
+    tui_app_confirm(search->app, search, q, group_answer, NULL);
+}
+
+static void search_line(tui_view *v, json_t *l)
+{
+    char initial[300];
+    tui_search_initial(tui_json_str(l, "marca"), tui_json_str(l, "submarca"), tui_json_str(l, "description"),
+                       tui_json_int(l, "row_year"), initial, sizeof initial);
+    remember_line(l);
+    tui_view *s = tui_search_new_pick(v->app, tui_json_int(l, "sample_row_id"), initial, search_picked, NULL);
+    if (s)
+        tui_app_push(v->app, s);
+}
+
 static void ask_group(tui_view *v, review_kind kind)
 {
     json_t *l = tui_table_selected(v->table);
@@ -234,6 +260,10 @@ static bool queue_key(tui_view *v, tui_action act, tui_key key)
         return true;
     case TUI_ACT_NO_MATCH:
         ask_group(v, REVIEW_NO_MATCH);
+        return true;
+    case TUI_ACT_SEARCH:
+        if (l)
+            search_line(v, l);
         return true;
     case TUI_ACT_CANDIDATES:
         if (l)

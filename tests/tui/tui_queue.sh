@@ -2,7 +2,8 @@
 # The review Queue reads descriptions the way the codifier does: rows of one version written
 # with other punctuation, spacing, word order, a colour, an equipment word or without the
 # doors share one line, and one decision settles them all; a version the text tells apart
-# keeps its own line.
+# keeps its own line. `s` searches the catalog for a line, and the key chosen there decides
+# all its rows.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tmux_lib.bash"
 trap 'tmux_cleanup; rm -rf "$T_TMP"' EXIT
@@ -23,26 +24,46 @@ csv=$(printf '%s\r\n' 'INCISO,MARCA,SUBMARCA,MODELO,DESCRIPCION' \
   '3,ANAHUAC,TERRANO,2024,limited suv 5p blanco' \
   '4,ANAHUAC,TERRANO,2024,SUV 5P LIMITED A/C QC' \
   '5,ANAHUAC,ANAHUAC TERRANO,2024,SUV LIMITED' \
-  '6,ANAHUAC,VALLEJO,2024,SUV 5P LIMITED' | base64 -w 76)
+  '6,ANAHUAC,VALLEJO,2024,SUV 5P LIMITED' \
+  '7,ANAHUAC,VALLEJO,2024,suv-5p limited' | base64 -w 76)
 mkdir -p "$T_TMP/in"
 printf 'From: Corredor <ventas@corredor-prueba.mx>\r\nTo: cotizaciones@aseguradora.mx\r\nSubject: Cotizacion flotilla queue\r\nMessage-ID: <queue-1@corredor-prueba.mx>\r\nDate: Mon, 6 Oct 2025 09:14:00 -0600\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nRazón social: TRANSPORTES PRUEBA, S.A. DE C.V.\r\nRFC: TPR010101AB8\r\nCobertura: amplia\r\n\r\n--b1\r\nContent-Type: text/csv; name="flotilla.csv"\r\nContent-Disposition: attachment; filename="flotilla.csv"\r\nContent-Transfer-Encoding: base64\r\n\r\n%s\r\n--b1--\r\n' "$csv" >"$T_TMP/in/queue.eml"
 "$MINCA" batch "$T_TMP/in" >"$T_TMP/batch.log" 2>&1
 open_q="SELECT count(*) FROM matches x WHERE x.decision = 'needs_review' AND x.reviewed_by IS NULL"
-check_eq "the six rows wait for a person" 6 "$(psql_q "$open_q")"
-check_eq "under six stored description keys" 6 "$(psql_q "SELECT count(DISTINCT norm_key) FROM matches WHERE decision = 'needs_review'")"
-check_match "minca review queue: two lines" "6 rows to review in 2 lines" "$("$MINCA" review queue)"
+check_eq "the seven rows wait for a person" 7 "$(psql_q "$open_q")"
+check_eq "under seven stored description keys" 7 "$(psql_q "SELECT count(DISTINCT norm_key) FROM matches WHERE decision = 'needs_review'")"
+check_match "minca review queue: two lines" "7 rows to review in 2 lines" "$("$MINCA" review queue)"
 
 start o
 expect "the desk opens" o "Inbox" 15
 keys o 6
-expect "the Queue gathers the five ways of writing one version on one line" o "6 rows to review in 2 descriptions"
+expect "the Queue gathers the five ways of writing one version on one line" o "7 rows to review in 2 descriptions"
 check_match "the first line holds five rows" "^ +5 +1 +[A-Z]" "$(screen o)"
 keys o g Enter
 expect "Enter asks once for the line's five rows" o "for 5 rows in 1 case\? y"
 keys o y
 expect "y decides them" o "5 rows accepted"
-check_eq "one row is left, the other model's" "VALLEJO" \
-  "$(psql_q "SELECT v.submarca FROM matches x JOIN vehicle_rows v ON v.id = x.vehicle_row_id WHERE x.decision = 'needs_review' AND x.reviewed_by IS NULL")"
+check_eq "the other model's two rows are left" "VALLEJO VALLEJO" \
+  "$(psql_q "SELECT string_agg(v.submarca, ' ') FROM matches x JOIN vehicle_rows v ON v.id = x.vehicle_row_id WHERE x.decision = 'needs_review' AND x.reviewed_by IS NULL")"
+
+# s: the catalog search for the line, its brand, model and year typed in
+expect "the Queue shows the line left" o "2 rows to review in 1 descriptions"
+keys o g s
+expect "s opens the catalog search with the line's brand, model and year" o "search: ANAHUAC VALLEJO 2024"
+expect "both versions are listed" o "2 found"
+keys o " std"
+expect "a word more narrows the list to one version" o "1 found"
+keys o Enter
+expect "Enter asks once for the line's rows" o "pick 40004 2024 for 2 rows in 1 case\? y"
+keys o n
+expect "another key decides nothing" o "nothing decided"
+keys o Enter
+expect "Enter asks again" o "pick 40004 2024 for 2 rows in 1 case\? y"
+keys o y
+expect "y gives the line's rows the key chosen" o "2 rows given 40004 2024 \(catalog\)"
+expect "and closes the search: the Queue is empty" o "No row of any open case waits for review"
+check_eq "both rows have the key, decided by the reviewer" "40004 40004 revisora" \
+  "$(psql_q "SELECT string_agg(x.cvegs, ' ') || ' ' || string_agg(DISTINCT x.reviewed_by, ',') FROM matches x JOIN vehicle_rows v ON v.id = x.vehicle_row_id WHERE v.submarca = 'VALLEJO'")"
 keys o q
 wait_exit o
 finish
