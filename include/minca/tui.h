@@ -279,6 +279,9 @@ void tui_view_free(tui_view *v);
 #define TUI_TAB_OPS_DECL_(id, name, key, pane, help) extern const tui_view_ops tui_pane_##pane##_ops;
 TUI_TABS(TUI_TAB_OPS_DECL_)
 
+/* The audit trail of case `cot` as a table (pane_audit.c): time, who, action, inciso,
+ * before → after; Enter shows an entry in full. */
+tui_view *tui_audit_new(tui_app *app, const char *cot);
 /* A scrolling text view (detail screens, help); text is copied and wrapped to the width. */
 tui_view *tui_pager_new(tui_app *app, const char *title, const char *text);
 /* The Matches pane opened on one case (Enter in Cases pushes it). */

@@ -59,7 +59,7 @@
     A(ACCEPT_ABOVE, "accept-above", "A", "", DECIDE,                                                       \
       "Matches: accept the shown rows with confidence at least X (proposes the level right 99% of the time, shows the count; l lists)") \
     A(DISCARD_HELD, "discard-held", "D", "", DECIDE, "Matches: discard the decisions a re-run could place on no row") \
-    A(AUDIT, "audit", "H", "", READ_AUDIT, "the audit trail of the current case (who did what, when)")     \
+    A(AUDIT, "audit", "H", "", READ_AUDIT, "the audit trail of the current case as a table: time, who, action, inciso, before → after")     \
     A(WIZARD, "wizard", "W", "", READ, "profile wizard for the case's broker")                             \
     A(FIELD_NEXT, "field-next", "l", "Right", READ, "wizard: next canonical field for the column")         \
     A(FIELD_PREV, "field-prev", "h", "Left", READ, "wizard: previous canonical field")                     \

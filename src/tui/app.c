@@ -868,48 +868,15 @@ static void open_messages(tui_app *app)
         push_view(app, v);
 }
 
-/* The current case's audit trail, oldest first, in a pager. */
+/* The current case's audit trail, oldest first, as a table (pane_audit.c). */
 static void open_audit(tui_app *app)
 {
     const char *cot = tui_app_current_case(app);
-    PGconn *db = tui_app_db(app);
-    long long insurer_id = tui_app_insurer_id(app);
-    if (!cot || !*cot || !db || !insurer_id) {
-        tui_app_message(app, TUI_EL_NORMAL, "open a case first (Cases, Enter), then A shows its audit trail");
+    if (!cot || !*cot) {
+        tui_app_message(app, TUI_EL_NORMAL, "open a case first (Cases, Enter), then H shows its audit trail");
         return;
     }
-    minca_err err = {0};
-    long long case_id = review_case_id(db, insurer_id, cot, &err);
-    store_audit_filter f = {.insurer_id = insurer_id, .case_id = case_id};
-    json_t *list = case_id > 0 ? store_audit_list(db, &f, &err) : NULL;
-    if (!list) {
-        tui_app_message(app, TUI_EL_ERROR, "audit of %s: %s", cot, case_id == 0 ? "no such case" : err.msg);
-        return;
-    }
-    GString *text = g_string_new(NULL);
-    size_t i;
-    json_t *e;
-    json_array_foreach(list, i, e) {
-        const char *actor = json_string_value(json_object_get(e, "actor"));
-        const char *os = json_string_value(json_object_get(e, "os_login"));
-        char *details = json_dumps(json_object_get(e, "details"), JSON_COMPACT | JSON_PRESERVE_ORDER);
-        g_string_append_printf(text, "%s  %-12s %-16s %s %s%s%s%s\n", json_string_value(json_object_get(e, "at")),
-                               actor, json_string_value(json_object_get(e, "action")),
-                               json_string_value(json_object_get(e, "entity")),
-                               json_string_value(json_object_get(e, "entity_id")) ? json_string_value(json_object_get(e, "entity_id")) : "",
-                               os && actor && strcmp(os, actor) ? "  (account " : "", os && actor && strcmp(os, actor) ? os : "",
-                               os && actor && strcmp(os, actor) ? ")" : "");
-        if (details && strcmp(details, "{}"))
-            g_string_append_printf(text, "      %s\n", details);
-        free(details);
-    }
-    if (!json_array_size(list))
-        g_string_append(text, "no audit entries for this case yet\n");
-    json_decref(list);
-    char *title = core_strdup_printf("Audit trail of %s", cot);
-    tui_view *nv = tui_pager_new(app, title, text->str);
-    free(title);
-    g_string_free(text, TRUE);
+    tui_view *nv = tui_audit_new(app, cot);
     if (nv)
         push_view(app, nv);
 }

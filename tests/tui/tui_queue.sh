@@ -3,7 +3,8 @@
 # with other punctuation, spacing, word order, a colour, an equipment word or without the
 # doors share one line, and one decision settles them all; a version the text tells apart
 # keeps its own line. `s` searches the catalog for a line, and the key chosen there decides
-# all its rows.
+# all its rows. H shows the case's audit trail as a table: time, who, action, inciso,
+# before → after.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tmux_lib.bash"
 trap 'tmux_cleanup; rm -rf "$T_TMP"' EXIT
@@ -64,6 +65,21 @@ expect "y gives the line's rows the key chosen" o "2 rows given 40004 2024 \(cat
 expect "and closes the search: the Queue is empty" o "No row of any open case waits for review"
 check_eq "both rows have the key, decided by the reviewer" "40004 40004 revisora" \
   "$(psql_q "SELECT string_agg(x.cvegs, ' ') || ' ' || string_agg(DISTINCT x.reviewed_by, ',') FROM matches x JOIN vehicle_rows v ON v.id = x.vehicle_row_id WHERE v.submarca = 'VALLEJO'")"
+
+# H: the decisions of the case, one line each, in words
+keys o 2
+expect "the Cases pane" o "Cases 1/1"
+keys o Enter
+expect "the case opens" o "Matches 1/7"
+keys o H
+expect "H shows the audit trail as a table" o "Time +Who +Action +Inciso +Before → after"
+expect "a Queue decision names the inciso, the state before and after" o \
+  "revisora +accept +1 +to review 4000[12] 2024 → accepted 4000[12] 2024 \(group\)"
+expect "the catalog pick of the last row too" o "revisora +pick +7 +to review 4000[34] 2024 → picked 40004 2024"
+check_no_match "no row is named by its database id" "vehicle_row" "$(screen o)"
+keys o Enter
+expect "Enter shows the entry in full" o "Audit entry [0-9]+"
+keys o Esc Esc Esc
 keys o q
 wait_exit o
 finish
