@@ -184,6 +184,10 @@ const char *tui_table_column_title(const tui_table *t, int col);
 bool tui_table_select_next(tui_table *t, bool (*match)(json_t *data, void *user), void *user);
 /* The same, backwards: the row before it (wrapping). */
 bool tui_table_select_prev(tui_table *t, bool (*match)(json_t *data, void *user), void *user);
+/* Moves the selection to the next row after it (backwards: before it), wrapping, among the rows
+ * passing the filter, whose cells contain text (ignoring case and accents, as the filter
+ * does). True when one was found. */
+bool tui_table_find(tui_table *t, const char *text, bool backwards);
 /* Applies a movement action; page is the number of visible rows. True when it moved. */
 bool tui_table_move(tui_table *t, tui_action act, int page);
 /* Selects the row drawn at line y of the window the table was last drawn in; true when a

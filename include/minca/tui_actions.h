@@ -48,6 +48,10 @@
     A(NO_MATCH, "no-match", "x", "", DECIDE, "Matches: no catalog key fits the row")                       \
     A(UNDO, "undo", "u", "", DECIDE, "Matches: undo your last decision on the case")                       \
     A(NOTE, "note", "N", "", DECIDE, "Matches: write a note on the row")                                   \
+    A(SEARCH_NEXT, "search-next", "n", "", READ,                                                          \
+      "lists other than Matches: the next line with the text last typed at / (wraps)")                    \
+    A(SEARCH_PREV, "search-prev", "N", "", READ,                                                          \
+      "lists other than Matches: the previous line with the text last typed at / (wraps)")                \
     A(READY, "ready", "R", "", MARK_READY, "Matches: mark the case ready (all decided)")                   \
     A(EXPORT, "export", "e", "", EXPORT, "Matches: export the quote workbook")                             \
     A(CASE_INFO, "case-info", "i", "", READ, "Matches: client data, attachments, problems")                \

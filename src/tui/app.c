@@ -86,6 +86,7 @@ struct tui_app {
     double events_backoff; /* doubles while Redis stays away (a TCP connect may take seconds) */
     prompt_kind prompt;   /* the status line is a prompt: `/` filter, `:` command or text */
     tui_line line;
+    char search[512];          /* the text last typed at `/`, for n and N */
     char prompt_label[320];
     tui_view *prompt_view;
     void (*prompt_done)(tui_view *v, const char *text, void *user);
@@ -832,6 +833,8 @@ static void handle_filter_key(tui_app *app, tui_key key)
         app->prompt = PROMPT_NONE;
         if (!app->line.len)
             tui_table_set_filter(v->table, NULL);
+        else
+            snprintf(app->search, sizeof app->search, "%s", app->line.buf);
     } else if (changed) {
         tui_table_set_filter(v->table, app->line.buf);
     } else if (key >= TUI_FN(0)) {
@@ -881,29 +884,70 @@ static void open_audit(tui_app *app)
         push_view(app, nv);
 }
 
+/* n and N after `/`: the next or previous line with the text. */
+static void search_again(tui_app *app, tui_view *v, bool backwards)
+{
+    if (!v->table)
+        return;
+    if (!app->search[0]) {
+        tui_app_message(app, TUI_EL_NORMAL, "type / and a text first; then n and N go to the lines with it");
+        return;
+    }
+    if (!tui_table_find(v->table, app->search, backwards)) {
+        tui_app_message(app, TUI_EL_WARN, "no line has \"%s\"", app->search);
+        return;
+    }
+    if (v->ops->select)
+        v->ops->select(v);
+    tui_app_message(app, TUI_EL_NORMAL, "/%s", app->search);
+    app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+}
+
+/* The app's own action bound to the key beside a pane's (n: next-review in Matches, search-next
+ * elsewhere), or TUI_ACT_NONE. */
+static tui_action app_alternative(const tui_action *alt, int n_alt)
+{
+    for (int i = 0; i < n_alt; i++)
+        if (alt[i] == TUI_ACT_SEARCH_NEXT || alt[i] == TUI_ACT_SEARCH_PREV)
+            return alt[i];
+    return TUI_ACT_NONE;
+}
+
 static void handle_action(tui_app *app, tui_action act, tui_key key)
 {
     tui_view *v = top_view(app);
     char why[512];
+    tui_action alt[8];
+    int n_alt = key ? tui_keys_lookup_all(key, alt, 8) : 0;
     if (!tui_action_permitted(app, act, why, sizeof why)) {
-        tui_app_message(app, TUI_EL_ERROR, "%s", why);
-        app->dirty |= DIRTY_STATUS;
-        return;
+        tui_action own = app_alternative(alt, n_alt);
+        /* N is a note in Matches and the previous match elsewhere: only the note needs a role. */
+        if (own == TUI_ACT_NONE || !v->table || v->ops == &tui_pane_matches_ops ||
+            !tui_action_permitted(app, own, why, sizeof why)) {
+            tui_app_message(app, TUI_EL_ERROR, "%s", why);
+            app->dirty |= DIRTY_STATUS;
+            return;
+        }
+        act = own;
     }
     if (v->ops->key && v->ops->key(v, act, key)) {
         app->dirty |= DIRTY_BODY | DIRTY_STATUS;
         return;
     }
     /* The same key may be bound to another action this view knows. */
-    tui_action alt[8];
-    int n_alt = key ? tui_keys_lookup_all(key, alt, 8) : 0;
     for (int i = 0; i < n_alt; i++) {
         if (alt[i] != act && v->ops->key && v->ops->key(v, alt[i], key)) {
             app->dirty |= DIRTY_BODY | DIRTY_STATUS;
             return;
         }
     }
+    if (app_alternative(alt, n_alt) != TUI_ACT_NONE)
+        act = app_alternative(alt, n_alt);
     switch (act) {
+    case TUI_ACT_SEARCH_NEXT:
+    case TUI_ACT_SEARCH_PREV:
+        search_again(app, v, act == TUI_ACT_SEARCH_PREV);
+        break;
     case TUI_ACT_QUIT:
         if (app->depth)
             pop_view(app);

@@ -4,7 +4,8 @@
 # doors share one line, and one decision settles them all; a version the text tells apart
 # keeps its own line. `s` searches the catalog for a line, and the key chosen there decides
 # all its rows. H shows the case's audit trail as a table: time, who, action, inciso,
-# before → after.
+# before → after. After `/`, n and N go to the next and previous line with the text in a list
+# other than Matches; ? lists every key.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tmux_lib.bash"
 trap 'tmux_cleanup; rm -rf "$T_TMP"' EXIT
@@ -79,7 +80,29 @@ expect "the catalog pick of the last row too" o "revisora +pick +7 +to review 40
 check_no_match "no row is named by its database id" "vehicle_row" "$(screen o)"
 keys o Enter
 expect "Enter shows the entry in full" o "Audit entry [0-9]+"
-keys o Esc Esc Esc
+keys o Escape Escape Escape
+
+# n and N after /, in the help screen (a list like the others)
+keys o "?"
+expect "? lists search-next and search-prev" o "search-prev"
+check_match "and what n means outside Matches" "n +search-next" "$(screen o)"
+all=$(screen o | tail -n 1 | sed -nE 's/^ *Detail 1\/([0-9]+).*/\1/p')
+keys o / case Enter
+expect "the filter keeps the lines with the text" o "Detail 1/[0-9]"
+keys o Escape
+expect "Esc clears the filter: every line is back" o "Detail [0-9]+/$all "
+keys o g
+p0=$(moved_from o Detail x)
+keys o n
+p1=$(moved_from o Detail "$p0")
+keys o n
+p2=$(moved_from o Detail "$p1")
+check_match "n goes down to a line with the text" "^[0-9]+$" "$p1"
+[ -n "$p1" ] && [ -n "$p2" ] && [ "$p2" -gt "$p1" ] && [ "$p1" -gt "$p0" ] && ok "and n again further down ($p0 → $p1 → $p2)" || not_ok "and n again further down ($p0 → $p1 → $p2)"
+keys o N
+check_eq "N goes back to the previous one" "$p1" "$(moved_from o Detail "$p2")"
+expect "the text searched is on the status line" o "/case"
+keys o Escape
 keys o q
 wait_exit o
 finish
