@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include <libpq-fe.h>
 #include <stdbool.h>
 
 typedef struct cli_command {
@@ -35,6 +36,11 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...) __attribute__(
 /* Logs the user in (store_open) and checks that they may do act for every insurer. 0, or an
  * exit status (1) after "minca NAME: reason" on stderr. act is an access_action. */
 int cli_require_all(const cli_command *cmd, int act);
+
+/* "no insurer 'SLUG'; the insurers are: a, b" (or that there is none yet and how one is made),
+ * for a command that was given an insurer nobody created. A static buffer, valid until the next
+ * call. */
+const char *cli_unknown_insurer(PGconn *c, const char *slug);
 
 /* s fitted to exactly width terminal columns (UTF-8 aware: accents and Ñ count one column,
  * cut with an ellipsis). Returns one of a few rotating static buffers: valid for the next

@@ -50,7 +50,7 @@ static PGconn *open_insurer(const char *slug, store_insurer *ins, const char *wh
     PGconn *c = store_open(&err);
     int found = c ? store_insurer_find(c, slug, ins, &err) : -1;
     if (found <= 0) {
-        fprintf(stderr, "minca %s: %s\n", who, found == 0 ? "no such insurer" : err.msg);
+        fprintf(stderr, "minca %s: %s\n", who, found == 0 ? cli_unknown_insurer(c, slug) : err.msg);
         PQfinish(c);
         return NULL;
     }

@@ -1,5 +1,6 @@
 #include "minca/access.h"
 #include "minca/cli.h"
+#include "minca/store_tui.h"
 #include "minca/store.h"
 #include "minca/text.h"
 
@@ -65,6 +66,23 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
     fprintf(stderr, "\n%s", cmd->usage);
     va_end(ap);
     return 2;
+}
+
+const char *cli_unknown_insurer(PGconn *c, const char *slug)
+{
+    static char msg[1024];
+    minca_err err = {0};
+    char *known = c ? store_tui_insurer_slugs(c, &err) : NULL;
+    if (known && *known)
+        snprintf(msg, sizeof msg, "no insurer '%s'; the insurers are: %s (--insurer SLUG or MINCA_INSURER picks one)",
+                 slug ? slug : "", known);
+    else
+        snprintf(msg, sizeof msg,
+                 "no insurer '%s' yet, and no other: `minca catalog import --insurer %s FILE` or `minca batch "
+                 "--insurer %s DIR` creates it",
+                 slug ? slug : "", slug ? slug : "", slug ? slug : "");
+    free(known);
+    return msg;
 }
 
 const char *cli_fit(const char *s, int width)

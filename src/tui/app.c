@@ -60,6 +60,8 @@ struct tui_app {
     char db_error[1024];
     store_insurer insurer;
     bool insurer_known;
+    bool insurer_looked;    /* the first look-up of the start insurer is done */
+    bool insurer_asked;     /* the start asked which insurer (until one is chosen) */
     char insurer_slug[64];  /* the insurer shown: MINCA_INSURER, else the last one used here, else config */
     char *current_cot;
 
@@ -153,6 +155,38 @@ void tui_app_message(tui_app *app, tui_elem level, const char *fmt, ...)
 
 void tui_app_dirty(tui_app *app) { app->dirty |= DIRTY_BODY | DIRTY_STATUS; }
 
+static void switch_insurer(tui_app *app, const char *slug);
+
+/* At the first start (no insurer named by MINCA_INSURER, none used here before, or that one is
+ * gone): the only insurer there is, or the `:insurer ` prompt listing them when there are
+ * several. True when it did either. */
+static bool pick_start_insurer(tui_app *app)
+{
+    if (app->insurer_looked || config_option_origin("insurer") == CONFIG_FROM_ENV)
+        return false;
+    app->insurer_looked = true;
+    minca_err err = {0};
+    char *known = store_tui_insurer_slugs(app->db, &err);
+    bool done = false;
+    if (known && *known && !strchr(known, ',')) {
+        char *gone = strdup(app->insurer_slug);
+        switch_insurer(app, known);
+        tui_app_message(app, TUI_EL_OK, "insurer %s, the only one (there is no '%s')", known, gone);
+        free(gone);
+        done = true;
+    } else if (known && *known) {
+        app->prompt = PROMPT_COMMAND;
+        app->history_at = app->n_history;
+        tui_line_reset(&app->line, "insurer ");
+        tui_app_message(app, TUI_EL_WARN, "no insurer '%s': which one? %s (Tab completes, Enter opens it)",
+                        app->insurer_slug, known);
+        app->insurer_asked = true;
+        done = true;
+    }
+    free(known);
+    return done;
+}
+
 static void find_insurer(tui_app *app)
 {
     minca_err err = {0};
@@ -161,8 +195,9 @@ static void find_insurer(tui_app *app)
     app->insurer_known = found == 1;
     if (found < 0)
         tui_app_message(app, TUI_EL_ERROR, "cannot read insurer %s: %s", slug, err.msg);
-    else if (found == 0)
+    else if (found == 0 && !app->insurer_asked && !pick_start_insurer(app))
         tui_app_message(app, TUI_EL_WARN, "insurer '%s' not found; `minca batch --insurer %s` creates it", slug, slug);
+    app->insurer_looked = true;
 }
 
 PGconn *tui_app_db(tui_app *app)
@@ -252,6 +287,7 @@ static void switch_insurer(tui_app *app, const char *slug)
     snprintf(app->insurer_slug, sizeof app->insurer_slug, "%s", slug);
     app->insurer = ins;
     app->insurer_known = true;
+    app->insurer_asked = false;
     remember_insurer(app);
     while (app->depth)
         pop_view(app);
@@ -509,6 +545,9 @@ static void draw_status(tui_app *app)
             shown++;
         tui_text_put(w, 0, mid_x, pw, shown, false);
         wattrset(w, tui_theme_attr(TUI_EL_STATUS));
+        /* Beside the `:` prompt, what Tab found or what the desk asks (the insurers to pick). */
+        if (app->prompt == PROMPT_COMMAND && app->message[0] && mid_w - pw > 12)
+            tui_text_put(w, 0, mid_x + pw + 1, mid_w - pw - 1, app->message, false);
     } else if (app->message[0]) {
         attr_t a = tui_theme_attr(TUI_EL_STATUS);
         if (app->message_level == TUI_EL_ERROR || app->message_level == TUI_EL_WARN)
@@ -686,6 +725,47 @@ static bool run_command(tui_app *app, const char *word, const char *args)
     return false;
 }
 
+/* Tab after `:insurer ` (or I): the insurers' slugs the typed text begins, completed as far as
+ * they agree (listed when several). */
+static void complete_insurer(tui_app *app, const char *typed)
+{
+    minca_err err = {0};
+    char *known = app->db ? store_tui_insurer_slugs(app->db, &err) : NULL;
+    if (!known)
+        return;
+    gchar **slugs = g_strsplit(known, ", ", -1);
+    size_t n = strlen(typed);
+    const char *first = NULL;
+    size_t common = 0;
+    GString *list = g_string_new(NULL);
+    for (gchar **sl = slugs; *sl; sl++) {
+        if (!**sl || strncmp(*sl, typed, n) != 0)
+            continue;
+        if (!first) {
+            first = *sl;
+            common = strlen(first);
+        } else {
+            size_t k = 0;
+            while (k < common && (*sl)[k] == first[k])
+                k++;
+            common = k;
+        }
+        g_string_append_printf(list, "%s%s", list->len ? " " : "", *sl);
+    }
+    if (!first) {
+        tui_app_message(app, TUI_EL_WARN, "no insurer begins with '%s'; the insurers are: %s", typed, known);
+    } else {
+        char buf[sizeof app->line.buf];
+        snprintf(buf, sizeof buf, "insurer %.*s", (int)common, first);
+        tui_line_reset(&app->line, buf);
+        if (strchr(list->str, ' '))
+            tui_app_message(app, TUI_EL_NORMAL, "%s", list->str);
+    }
+    g_string_free(list, TRUE);
+    g_strfreev(slugs);
+    free(known);
+}
+
 /* The `:` prompt: an action name from the key table, run as if its key was pressed, or one of
  * the commands with arguments above. */
 /* Tab in the `:` prompt: the action or command names the typed word begins, completed as far
@@ -694,6 +774,10 @@ static void complete_command(tui_app *app)
 {
     static const char *const commands[] = {"sort", "insurer"};
     const char *typed = app->line.buf;
+    if (strncmp(typed, "insurer ", 8) == 0) {
+        complete_insurer(app, typed + 8);
+        return;
+    }
     if (strchr(typed, ' '))
         return;
     size_t n = strlen(typed);
