@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include <libpq-fe.h>
 #include <stdbool.h>
 
 typedef struct cli_command {
@@ -29,12 +30,23 @@ const cli_command *cli_find(const char *name);
 void cli_each(void (*fn)(const cli_command *cmd, void *user), void *user);
 /* True when argv holds -h or --help (then the command prints its usage and returns 0). */
 bool cli_wants_help(int argc, char **argv);
+/* Checks argv[1..argc) against the options the command's help names (its usage and generated
+ * help: "--json", "--insurer SLUG", "--by day|week"): an option it does not name, or one
+ * named with a value given none (the last word, or followed by another option), is answered
+ * with the reason and the usage on stderr. Returns 0 when they are fine, else the exit status
+ * 2. A word after "--" is no option. */
+int cli_check_options(const cli_command *cmd, int argc, char **argv);
 /* Prints "minca NAME: message" to stderr and returns exit status 2 (usage) for convenience. */
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Logs the user in (store_open) and checks that they may do act for every insurer. 0, or an
  * exit status (1) after "minca NAME: reason" on stderr. act is an access_action. */
 int cli_require_all(const cli_command *cmd, int act);
+
+/* "no insurer 'SLUG'; the insurers are: a, b" (or that there is none yet and how one is made),
+ * for a command that was given an insurer nobody created. A static buffer, valid until the next
+ * call. */
+const char *cli_unknown_insurer(PGconn *c, const char *slug);
 
 /* s fitted to exactly width terminal columns (UTF-8 aware: accents and Ñ count one column,
  * cut with an ellipsis). Returns one of a few rotating static buffers: valid for the next

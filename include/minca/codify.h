@@ -11,6 +11,7 @@
  *   match.c       candidate generation and scoring
  *   calibrate.c   confidence model and decision
  *   corrections.c reviewer corrections (learning from review)
+ *   reading.c     the normalised reading rows are grouped by for review
  *   catver.c      CATVER CSV loader (the only file-reading part besides aliases.c)
  *   eval.c        evaluation metrics over labeled files
  *   insurer_source.c  index for an insurer's stored catalog
@@ -195,6 +196,17 @@ typedef struct codify_query {
  * description normalised ("NISSAN|NP300|2019|PICK UP 2P ..."); broker is not part of it.
  * Writes into buf[CODIFY_KEY_MAX]; returns buf. */
 char *codify_correction_key(const codify_query *q, char buf[CODIFY_KEY_MAX]);
+
+/* The codifier's normalised reading of a query, so that rows saying the same thing in
+ * different ways read the same (the desk's review queue groups by it): "BRAND|MODEL|YEAR|WORDS"
+ * with the brand and model as the alias tables name them, and the description's words after
+ * synonyms and units, attributes in canonical form ("#D4", "#AUT"), sorted, without repeats.
+ * Left out: words that say nothing about the version (junk.txt, the identifier after a
+ * marker, VIN-shaped words), equipment words (%minor, rim sizes), power, the brand's and
+ * model's own words, and the brand said again at the head of the model column; runs of one-letter words are joined ("D C" reads as "DC"). Punctuation, accents,
+ * spacing and word order do not change it. aliases may be NULL. Writes into
+ * buf[CODIFY_KEY_MAX]; returns buf. */
+char *codify_reading(const codify_aliases *aliases, const codify_query *q, char buf[CODIFY_KEY_MAX]);
 
 codify_corrections *codify_corrections_new(void);
 void codify_corrections_free(codify_corrections *c);

@@ -80,6 +80,22 @@ typedef enum { REVIEW_SCOPE_CASE, REVIEW_SCOPE_INSURER } review_scope;
  * under), row_id left out: within its case, or in the insurer's other open cases. A new JSON
  * array of {id, case_id, cot, inciso, version} the caller json_decref's; NULL + err on failure. */
 json_t *review_similar_rows(PGconn *c, long long insurer_id, long long row_id, review_scope scope, minca_err *err);
+/* The review queue: the insurer's rows waiting for a person in open cases, one line per
+ * codifier's reading (codify_reading), so descriptions that differ only in punctuation,
+ * accents, spacing, word order, synonyms or equipment words share a line; the lines that
+ * settle most rows first, at most limit of them. Each line: reading, norm_keys (the stored
+ * description keys it gathers, for store_tui_review_group_rows), n_rows, n_cases,
+ * sample_row_id, sample_cot, min_conf, max_conf, cvegs and year (the proposal most of its
+ * rows have), key_text, description, marca, submarca, row_year, top_candidate, other_description, top_score,
+ * runner_score, n_candidates. A new JSON array the caller json_decref's; NULL + err on
+ * failure. */
+json_t *review_queue(PGconn *c, long long insurer_id, int limit, minca_err *err);
+/* The reading codify_reading gives a stored description key ("MARCA|SUBMARCA|YEAR|DESC",
+ * codify_correction_key), with the alias tables of the data directory (read once; without
+ * them the reading still ignores punctuation, spacing and order). Writes into
+ * buf[CODIFY_KEY_MAX]; returns buf. */
+char *review_reading_of_key(const char *norm_key, char *buf);
+
 /* A row a decision names, with the version of its match the person saw (the desk's rows carry
  * it as "version"; version NULL or "": the row must still be undecided by a person). Both
  * borrowed for the call. */

@@ -209,7 +209,8 @@ typedef struct store_audit_filter {
     const char *since;        /* NULL: all time; an ISO date or timestamp */
     int limit;                /* 0: 1000 */
 } store_audit_filter;
-/* Entries, oldest first: id, at, actor, os_login, action, entity, entity_id, details, seq. */
+/* Entries, oldest first: id, at, actor, os_login, action, entity, entity_id, details, seq,
+ * insurer (slug), inciso (the vehicle row's, for entries about one; else null). */
 json_t *store_audit_list(PGconn *c, const store_audit_filter *f, minca_err *err);
 /* Checks every chain the session sees: each entry's hash over its content, its link to the
  * previous entry, the sequence without gaps, and the chain's recorded head. Returns a JSON

@@ -45,14 +45,19 @@ json_t *store_tui_case_head(PGconn *c, long long insurer_id, const char *cot, mi
  * key is told apart from), top_score, runner_score and n_candidates. Candidates are left
  * out (see store_tui_row_candidates) so a 600-row case stays light. */
 json_t *store_tui_case_rows(PGconn *c, long long insurer_id, long long case_id, minca_err *err);
-/* The review queue: the insurer's rows waiting for a person in open cases, one line per
- * normalised description, most rows first (at most limit lines): norm_key, n_rows, n_cases,
- * sample_row_id, sample_cot, min_conf, max_conf, cvegs and year (the proposal most rows
- * have), key_text, description, row_year, top_candidate, other_description, top_score,
- * runner_score, n_candidates. */
-json_t *store_tui_review_queue(PGconn *c, long long insurer_id, int limit, minca_err *err);
-/* The rows of one queue line: [{id, case_id}]. */
-json_t *store_tui_review_group_rows(PGconn *c, long long insurer_id, const char *norm_key, minca_err *err);
+/* The review queue's raw lines: the insurer's rows waiting for a person in open cases, one
+ * line per stored description key (matches.norm_key): norm_key, n_rows, case_ids (array),
+ * sample_row_id (the lowest row id), min_conf, max_conf, proposals ({"CVEGS/YEAR": rows}).
+ * The desk merges the keys that read the same (review_queue). */
+json_t *store_tui_review_keys(PGconn *c, long long insurer_id, minca_err *err);
+/* What the desk shows of a queue line, for samples [{ord, row_id, cvegs, year}] (borrowed):
+ * in the same order, ord, description, marca, submarca, row_year, sample_cot, top_candidate,
+ * other_description, top_score, runner_score, n_candidates and key_text (the catalog's text
+ * of cvegs/year). */
+json_t *store_tui_review_samples(PGconn *c, long long insurer_id, json_t *samples, minca_err *err);
+/* The rows of one queue line, whose stored keys are the strings of norm_keys (borrowed):
+ * [{id, case_id, version}]. */
+json_t *store_tui_review_group_rows(PGconn *c, long long insurer_id, json_t *norm_keys, minca_err *err);
 /* matches.candidates of one row (ranked array, [] when none), plus row: the row's text. */
 json_t *store_tui_row_candidates(PGconn *c, long long insurer_id, long long row_id, minca_err *err);
 /* Catalog search over the insurer's active catalog: every word of `query` must appear (upper-cased) in

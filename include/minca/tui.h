@@ -184,6 +184,10 @@ const char *tui_table_column_title(const tui_table *t, int col);
 bool tui_table_select_next(tui_table *t, bool (*match)(json_t *data, void *user), void *user);
 /* The same, backwards: the row before it (wrapping). */
 bool tui_table_select_prev(tui_table *t, bool (*match)(json_t *data, void *user), void *user);
+/* Moves the selection to the next row after it (backwards: before it), wrapping, among the rows
+ * passing the filter, whose cells contain text (ignoring case and accents, as the filter
+ * does). True when one was found. */
+bool tui_table_find(tui_table *t, const char *text, bool backwards);
 /* Applies a movement action; page is the number of visible rows. True when it moved. */
 bool tui_table_move(tui_table *t, tui_action act, int page);
 /* Selects the row drawn at line y of the window the table was last drawn in; true when a
@@ -279,6 +283,9 @@ void tui_view_free(tui_view *v);
 #define TUI_TAB_OPS_DECL_(id, name, key, pane, help) extern const tui_view_ops tui_pane_##pane##_ops;
 TUI_TABS(TUI_TAB_OPS_DECL_)
 
+/* The audit trail of case `cot` as a table (pane_audit.c): time, who, action, inciso,
+ * before → after; Enter shows an entry in full. */
+tui_view *tui_audit_new(tui_app *app, const char *cot);
 /* A scrolling text view (detail screens, help); text is copied and wrapped to the width. */
 tui_view *tui_pager_new(tui_app *app, const char *title, const char *text);
 /* The Matches pane opened on one case (Enter in Cases pushes it). */
@@ -294,6 +301,15 @@ void tui_pick_key(tui_view *v, long long row_id, json_t *row, json_t *key, const
 /* Incremental search of the insurer's active catalog (pane_search.c) for row row_id; the
  * query starts as `initial`. Enter picks the selected key and year for the row. */
 tui_view *tui_search_new(tui_app *app, long long row_id, const char *initial);
+/* The same, where Enter hands the selected entry (borrowed: cvegs, year, marca, submarca,
+ * descveh) to pick(v, key, user) instead of deciding the row; pick may close v
+ * (tui_app_close). The Queue's `s` decides a whole line this way. */
+tui_view *tui_search_new_pick(tui_app *app, long long row_id, const char *initial,
+                              void (*pick)(tui_view *v, json_t *key, void *user), void *user);
+/* The query a row's catalog search starts with, into out: its brand and model (or the first
+ * two words of its description when it has neither) and its year when > 0. */
+void tui_search_initial(const char *marca, const char *submarca, const char *description, long long year, char *out,
+                        size_t outsz);
 /* The compose form (pane_compose.c): an email typed in at the desk (from, subject, body in
  * $VISUAL/$EDITOR or line by line, files attached by path), sent as a real MIME message
  * through the desk's manual source into the same pipeline as any other mail. */

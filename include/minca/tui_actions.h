@@ -44,10 +44,14 @@
     A(PREV_REVIEW, "prev-review", "p", "", READ, "Matches: previous row that needs review")                \
     A(ACCEPT, "accept", "a", "", DECIDE, "Matches: accept the proposed key")                               \
     A(CANDIDATES, "candidates", "c", "", READ, "Matches: ranked candidates, Enter picks one")               \
-    A(SEARCH, "search", "s", "", READ, "Matches: search the catalog, Enter picks")                         \
+    A(SEARCH, "search", "s", "", READ, "Matches, Queue: search the catalog, Enter picks (for the whole line in the Queue)")                         \
     A(NO_MATCH, "no-match", "x", "", DECIDE, "Matches: no catalog key fits the row")                       \
     A(UNDO, "undo", "u", "", DECIDE, "Matches: undo your last decision on the case")                       \
     A(NOTE, "note", "N", "", DECIDE, "Matches: write a note on the row")                                   \
+    A(SEARCH_NEXT, "search-next", "n", "", READ,                                                          \
+      "lists other than Matches: the next line with the text last typed at / (wraps)")                    \
+    A(SEARCH_PREV, "search-prev", "N", "", READ,                                                          \
+      "lists other than Matches: the previous line with the text last typed at / (wraps)")                \
     A(READY, "ready", "R", "", MARK_READY, "Matches: mark the case ready (all decided)")                   \
     A(EXPORT, "export", "e", "", EXPORT, "Matches: export the quote workbook")                             \
     A(CASE_INFO, "case-info", "i", "", READ, "Matches: client data, attachments, problems")                \
@@ -59,7 +63,7 @@
     A(ACCEPT_ABOVE, "accept-above", "A", "", DECIDE,                                                       \
       "Matches: accept the shown rows with confidence at least X (proposes the level right 99% of the time, shows the count; l lists)") \
     A(DISCARD_HELD, "discard-held", "D", "", DECIDE, "Matches: discard the decisions a re-run could place on no row") \
-    A(AUDIT, "audit", "H", "", READ_AUDIT, "the audit trail of the current case (who did what, when)")     \
+    A(AUDIT, "audit", "H", "", READ_AUDIT, "the audit trail of the current case as a table: time, who, action, inciso, before → after")     \
     A(WIZARD, "wizard", "W", "", READ, "profile wizard for the case's broker")                             \
     A(FIELD_NEXT, "field-next", "l", "Right", READ, "wizard: next canonical field for the column")         \
     A(FIELD_PREV, "field-prev", "h", "Left", READ, "wizard: previous canonical field")                     \

@@ -427,7 +427,7 @@ static int case_run(int argc, char **argv)
     int found = store_insurer_find(c, insurer, &ins, &err);
     if (found <= 0) {
         if (found == 0)
-            fprintf(stderr, "minca case: no insurer '%s' (ingest mail for it first)\n", insurer);
+            fprintf(stderr, "minca case: %s\n", cli_unknown_insurer(c, insurer));
         else
             fprintf(stderr, "minca case: %s\n", err.msg);
         PQfinish(c);

@@ -70,7 +70,7 @@ static int do_list(PGconn *c, const char *slug, bool json)
     store_insurer ins;
     int found = store_insurer_find(c, slug, &ins, &err);
     if (found <= 0) {
-        fprintf(stderr, "minca catalog: %s\n", found < 0 ? err.msg : "no such insurer (import a catalog first)");
+        fprintf(stderr, "minca catalog: %s\n", found < 0 ? err.msg : cli_unknown_insurer(c, slug));
         return 1;
     }
     if (access_require(c, ins.id, ACCESS_READ, &err) < 0) {

@@ -106,7 +106,7 @@ static int export_run(int argc, char **argv)
     store_insurer ins;
     int found = c ? store_insurer_find(c, insurer, &ins, &err) : -1;
     if (found <= 0) {
-        fprintf(stderr, "minca export: %s\n", found == 0 ? "no such insurer" : err.msg);
+        fprintf(stderr, "minca export: %s\n", found == 0 ? cli_unknown_insurer(c, insurer) : err.msg);
         PQfinish(c);
         return 1;
     }

@@ -61,7 +61,7 @@ static int llm_run(int argc, char **argv)
     json_t *rows = found > 0 ? llm_requests_json(c, ins.id, limit, &err) : NULL;
     PQfinish(c);
     if (!rows) {
-        fprintf(stderr, "minca llm: %s\n", found == 0 ? "no such insurer" : err.msg);
+        fprintf(stderr, "minca llm: %s\n", found == 0 ? cli_unknown_insurer(c, insurer) : err.msg);
         return 1;
     }
     if (json) {

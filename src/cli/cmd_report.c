@@ -198,7 +198,7 @@ static int report_run(int argc, char **argv)
     store_insurer ins;
     int found = store_insurer_find(c, insurer, &ins, &err);
     if (found <= 0) {
-        fprintf(stderr, "minca report: %s\n", found == 0 ? "no such insurer" : err.msg);
+        fprintf(stderr, "minca report: %s\n", found == 0 ? cli_unknown_insurer(c, insurer) : err.msg);
         goto done;
     }
     if (access_require(c, ins.id, ACCESS_READ, &err) < 0) {

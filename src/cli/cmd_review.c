@@ -21,6 +21,7 @@ CLI_COMMAND(review_command, {
              "       minca review COT note ROW TEXT\n"
              "       minca review COT undo\n"
              "       minca review COT ready\n"
+             "       minca review queue [--json]\n"
              "  [--insurer SLUG]\n\n"
              "ROW is the vehicle's inciso, FILE:INCISO when the case has several files that repeat\n"
              "incisos (FILE is the attachment's name or number), or #ROWID (shown by minca case\n"
@@ -28,7 +29,10 @@ CLI_COMMAND(review_command, {
              "Each decision is saved at once, written to the audit log with the acting user and\n"
              "kept as a correction the codifier applies to the same description from then on.\n"
              "undo reverts your last decision on the case; ready marks the case ready for export\n"
-             "once every vehicle has a decision.\n",
+             "once every vehicle has a decision.\n\n"
+             "queue lists the rows waiting for a person in the insurer's open cases, one line per\n"
+             "description as the codifier reads it (the desk's Queue pane): rows, cases, the\n"
+             "proposed key and the description of one of its rows.\n",
     .run = review_run,
 })
 
@@ -46,7 +50,7 @@ static PGconn *open_insurer(const char *slug, store_insurer *ins, const char *wh
     PGconn *c = store_open(&err);
     int found = c ? store_insurer_find(c, slug, ins, &err) : -1;
     if (found <= 0) {
-        fprintf(stderr, "minca %s: %s\n", who, found == 0 ? "no such insurer" : err.msg);
+        fprintf(stderr, "minca %s: %s\n", who, found == 0 ? cli_unknown_insurer(c, slug) : err.msg);
         PQfinish(c);
         return NULL;
     }
@@ -71,10 +75,58 @@ static int take_insurer(int argc, char **argv, const char **slug)
     return n;
 }
 
+static void print_queue(json_t *lines)
+{
+    long long rows = 0;
+    size_t i;
+    json_t *l;
+    json_array_foreach(lines, i, l) {
+        long long n = json_integer_value(json_object_get(l, "n_rows"));
+        const char *cvegs = json_string_value(json_object_get(l, "cvegs"));
+        rows += n;
+        printf("%5lld %5lld  %-8s %s\n", n, (long long)json_integer_value(json_object_get(l, "n_cases")),
+               cvegs && *cvegs ? cvegs : "-", cli_fit(json_string_value(json_object_get(l, "description")), 70));
+    }
+    printf("%lld row%s to review in %zu line%s\n", rows, rows == 1 ? "" : "s", json_array_size(lines),
+           json_array_size(lines) == 1 ? "" : "s");
+}
+
+static int review_queue_run(const char *slug, int argc, char **argv)
+{
+    bool json = false;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--json") != 0)
+            return cli_usage_error(&review_command, "unknown option '%s'", argv[i]);
+        json = true;
+    }
+    store_insurer ins;
+    PGconn *c = open_insurer(slug, &ins, "review");
+    if (!c)
+        return 1;
+    minca_err err = {0};
+    json_t *lines = review_queue(c, ins.id, 0, &err);
+    PQfinish(c);
+    if (!lines) {
+        fprintf(stderr, "minca review: %s\n", err.msg);
+        return 1;
+    }
+    if (json) {
+        char *s = json_dumps(lines, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        puts(s);
+        free(s);
+    } else {
+        print_queue(lines);
+    }
+    json_decref(lines);
+    return 0;
+}
+
 static int review_run(int argc, char **argv)
 {
     const char *slug = config_get()->insurer;
     argc = take_insurer(argc, argv, &slug);
+    if (argc >= 2 && strcmp(argv[1], "queue") == 0)
+        return review_queue_run(slug, argc, argv);
     if (argc < 3)
         return cli_usage_error(&review_command, "need COT and ACTION");
     const char *cot = argv[1], *action = argv[2];

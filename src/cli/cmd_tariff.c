@@ -60,7 +60,7 @@ static int do_show(PGconn *c, const char *slug, bool body)
     store_insurer ins;
     int found = store_insurer_find(c, slug, &ins, &err);
     if (found <= 0 || access_require(c, ins.id, ACCESS_READ, &err) < 0) {
-        fprintf(stderr, "minca tariff: %s\n", found == 0 ? "no such insurer" : err.msg);
+        fprintf(stderr, "minca tariff: %s\n", found == 0 ? cli_unknown_insurer(c, slug) : err.msg);
         return 1;
     }
     store_tariff_row t;

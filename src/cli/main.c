@@ -117,7 +117,9 @@ int main(int argc, char **argv)
         cli_print_help(cmd, stdout);
         return 0;
     }
-    int status = cmd->run(sub_argc, sub_argv);
+    int status = cli_check_options(cmd, sub_argc, sub_argv);
+    if (status == 0)
+        status = cmd->run(sub_argc, sub_argv);
     log_close();
     return status;
 }

@@ -1,8 +1,10 @@
 #include "minca/access.h"
 #include "minca/cli.h"
+#include "minca/store_tui.h"
 #include "minca/store.h"
 #include "minca/text.h"
 
+#include <glib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +50,65 @@ void cli_print_help(const cli_command *cmd, FILE *out)
     }
 }
 
+/* How the help text names option opt (with its "--"): 0 not at all, 1 as a flag, 2 with a value
+ * after it (an upper-case placeholder, or choices a|b). */
+static int option_form(const char *help, const char *opt, size_t len)
+{
+    int form = 0;
+    for (const char *at = strstr(help, opt); at; at = strstr(at + 1, opt)) {
+        char next = at[len];
+        if ((at > help && (g_ascii_isalnum(at[-1]) || at[-1] == '-')) || g_ascii_isalnum(next) || next == '-')
+            continue;   /* part of a longer word */
+        const char *v = at + len;
+        if (*v == ' ' || *v == '=') {
+            v++;
+            bool upper = g_ascii_isupper(*v);
+            const char *w = v;
+            while (g_ascii_isalnum(*w) || *w == '-' || *w == '_')
+                w++;
+            if (upper || (*w == '|' && w > v)) {
+                form = 2;
+                continue;
+            }
+        }
+        if (!form)
+            form = 1;
+    }
+    return form;
+}
+
+int cli_check_options(const cli_command *cmd, int argc, char **argv)
+{
+    char *help = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&help, &size);
+    if (!out)
+        return 0;
+    cli_print_help(cmd, out);
+    fclose(out);
+    int rc = 0;
+    for (int i = 1; i < argc && rc == 0; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            break;
+        if (strncmp(a, "--", 2) != 0 || !a[2])
+            continue;
+        const char *eq = strchr(a, '=');
+        size_t len = eq ? (size_t)(eq - a) : strlen(a);
+        char opt[64];
+        snprintf(opt, sizeof opt, "%.*s", (int)(len < sizeof opt - 1 ? len : sizeof opt - 1), a);
+        int form = option_form(help, opt, strlen(opt));
+        if (form == 0)
+            rc = cli_usage_error(cmd, "unknown option '%s'", opt);
+        else if (form == 2 && !eq && (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0))
+            rc = cli_usage_error(cmd, "option '%s' needs a value", opt);
+        else if (form == 2 && !eq)
+            i++;   /* its value, whatever it looks like */
+    }
+    free(help);
+    return rc;
+}
+
 bool cli_wants_help(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
@@ -65,6 +126,23 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
     fprintf(stderr, "\n%s", cmd->usage);
     va_end(ap);
     return 2;
+}
+
+const char *cli_unknown_insurer(PGconn *c, const char *slug)
+{
+    static char msg[1024];
+    minca_err err = {0};
+    char *known = c ? store_tui_insurer_slugs(c, &err) : NULL;
+    if (known && *known)
+        snprintf(msg, sizeof msg, "no insurer '%s'; the insurers are: %s (--insurer SLUG or MINCA_INSURER picks one)",
+                 slug ? slug : "", known);
+    else
+        snprintf(msg, sizeof msg,
+                 "no insurer '%s' yet, and no other: `minca catalog import --insurer %s FILE` or `minca batch "
+                 "--insurer %s DIR` creates it",
+                 slug ? slug : "", slug ? slug : "", slug ? slug : "");
+    free(known);
+    return msg;
 }
 
 const char *cli_fit(const char *s, int width)

@@ -18,8 +18,10 @@ json_t *store_audit_list(PGconn *c, const store_audit_filter *f, minca_err *err)
         c, err,
         "SELECT * FROM ("
         " SELECT a.id, to_char(a.at, 'YYYY-MM-DD HH24:MI:SS') AS at, a.actor, a.os_login, a.action, a.entity,"
-        "        a.entity_id, a.details, a.seq, coalesce(i.slug, '') AS insurer"
+        "        a.entity_id, a.details, a.seq, coalesce(i.slug, '') AS insurer, v.inciso"
         "   FROM audit_log a LEFT JOIN insurers i ON i.id = a.insurer_id"
+        "   LEFT JOIN vehicle_rows v ON v.id = CASE WHEN a.entity = 'vehicle_row' AND a.entity_id ~ '^[0-9]{1,18}$'"
+        "                                      THEN a.entity_id::bigint END"
         "  WHERE ($1::bigint IS NULL OR a.insurer_id = $1::bigint)"
         "    AND ($2::bigint IS NULL"
         "         OR (a.entity = 'case' AND a.entity_id = $2::text)"

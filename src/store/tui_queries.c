@@ -282,52 +282,77 @@ json_t *store_tui_case_sheets(PGconn *c, long long insurer_id, long long case_id
         &p);
 }
 
-json_t *store_tui_review_queue(PGconn *c, long long insurer_id, int limit, minca_err *err)
+json_t *store_tui_review_keys(PGconn *c, long long insurer_id, minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, insurer_id);
-    store_param_ll(&p, limit > 0 ? limit : 5000);
-    /* One line per description: the rows a decision would settle (matches_review_queue serves
-     * the scan), the proposal most of them have, and one row to show and explain. */
+    /* One line per stored key (matches_review_queue serves the scan): the rows a decision
+     * would settle and how many of them have each proposal. */
     return store_query_json_p(
         c, err,
         "WITH open AS ("
-        "  SELECT x.vehicle_row_id, x.norm_key, x.cvegs, x.year, x.confidence, v.case_id"
+        "  SELECT x.vehicle_row_id, x.norm_key, x.cvegs || '/' || x.year AS proposal, x.confidence, v.case_id"
         "    FROM matches x JOIN vehicle_rows v ON v.id = x.vehicle_row_id JOIN cases k ON k.id = v.case_id"
         "   WHERE x.insurer_id = $1::bigint AND x.decision = 'needs_review' AND x.reviewed_by IS NULL"
         "     AND x.norm_key IS NOT NULL AND k.status NOT IN ('exported', 'error')),"
-        " groups AS ("
-        "  SELECT norm_key, count(*) AS n_rows, count(DISTINCT case_id) AS n_cases,"
-        "         min(vehicle_row_id) AS sample_row_id, min(confidence) AS min_conf, max(confidence) AS max_conf,"
-        "         mode() WITHIN GROUP (ORDER BY cvegs || '/' || year) AS proposal"
-        "    FROM open GROUP BY norm_key ORDER BY count(*) DESC, norm_key LIMIT $2::int)"
-        " SELECT g.norm_key, g.n_rows, g.n_cases, g.sample_row_id, g.min_conf, g.max_conf,"
-        "        split_part(g.proposal, '/', 1) AS cvegs, nullif(split_part(g.proposal, '/', 2), '')::int AS year,"
-        "        coalesce(nullif(v.description, ''), concat_ws(' ', v.marca, v.submarca)) AS description, v.year AS row_year,"
-        "        k.cot AS sample_cot, x.candidates->0 AS top_candidate,"
-        SQL_CANDIDATE_SUMMARY
-        "        jsonb_array_length(x.candidates) AS n_candidates,"
-        "        (SELECT concat_ws(' ', e.marca, e.submarca, e.descveh) FROM catalog_entries e"
-        "          WHERE e.catalog_version_id = x.catalog_version_id AND e.cvegs = split_part(g.proposal, '/', 1)"
-        "            AND e.modelo::text = split_part(g.proposal, '/', 2) LIMIT 1) AS key_text"
-        "   FROM groups g JOIN vehicle_rows v ON v.id = g.sample_row_id JOIN matches x ON x.vehicle_row_id = v.id"
-        "   JOIN cases k ON k.id = v.case_id"
-        "  ORDER BY g.n_rows DESC, g.norm_key",
+        " by_proposal AS ("
+        "  SELECT norm_key, proposal, count(*) AS n FROM open WHERE proposal IS NOT NULL GROUP BY norm_key, proposal)"
+        " SELECT o.norm_key, count(*) AS n_rows, to_jsonb(array_agg(DISTINCT o.case_id)) AS case_ids,"
+        "        min(o.vehicle_row_id) AS sample_row_id, min(o.confidence) AS min_conf, max(o.confidence) AS max_conf,"
+        "        (SELECT coalesce(jsonb_object_agg(b.proposal, b.n), '{}') FROM by_proposal b"
+        "          WHERE b.norm_key = o.norm_key) AS proposals"
+        "   FROM open o GROUP BY o.norm_key ORDER BY o.norm_key",
         &p);
 }
 
-json_t *store_tui_review_group_rows(PGconn *c, long long insurer_id, const char *norm_key, minca_err *err)
+json_t *store_tui_review_samples(PGconn *c, long long insurer_id, json_t *samples, minca_err *err)
 {
+    char *list = json_dumps(samples, JSON_COMPACT);
+    if (!list) {
+        minca_err_set(err, "cannot list the queue's lines");
+        return NULL;
+    }
     store_params p = {0};
     store_param_ll(&p, insurer_id);
-    store_param_text(&p, norm_key);
-    return store_query_json_p(c, err,
-                            "SELECT x.vehicle_row_id AS id, v.case_id FROM matches x"
-                            "  JOIN vehicle_rows v ON v.id = x.vehicle_row_id JOIN cases k ON k.id = v.case_id"
-                            " WHERE x.insurer_id = $1::bigint AND x.norm_key = $2 AND x.decision = 'needs_review'"
-                            "   AND x.reviewed_by IS NULL AND k.status NOT IN ('exported', 'error')"
-                            " ORDER BY v.case_id, x.vehicle_row_id",
-                            &p);
+    store_param_text(&p, list);
+    json_t *out = store_query_json_p(
+        c, err,
+        "SELECT s.ord, coalesce(nullif(v.description, ''), concat_ws(' ', v.marca, v.submarca)) AS description,"
+        "       v.marca, v.submarca, v.year AS row_year, k.cot AS sample_cot, x.candidates->0 AS top_candidate,"
+        SQL_CANDIDATE_SUMMARY
+        "       jsonb_array_length(x.candidates) AS n_candidates,"
+        "       (SELECT concat_ws(' ', e.marca, e.submarca, e.descveh) FROM catalog_entries e"
+        "         WHERE e.catalog_version_id = x.catalog_version_id AND e.cvegs = s.cvegs AND e.modelo = s.year"
+        "         LIMIT 1) AS key_text"
+        "  FROM jsonb_to_recordset($2::jsonb) AS s(ord int, row_id bigint, cvegs text, year int)"
+        "  JOIN vehicle_rows v ON v.id = s.row_id JOIN matches x ON x.vehicle_row_id = v.id"
+        "  JOIN cases k ON k.id = v.case_id"
+        " WHERE v.insurer_id = $1::bigint ORDER BY s.ord",
+        &p);
+    free(list);
+    return out;
+}
+
+json_t *store_tui_review_group_rows(PGconn *c, long long insurer_id, json_t *norm_keys, minca_err *err)
+{
+    char *list = json_dumps(norm_keys, JSON_COMPACT);
+    if (!list) {
+        minca_err_set(err, "cannot list the line's descriptions");
+        return NULL;
+    }
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_text(&p, list);
+    json_t *out = store_query_json_p(
+        c, err,
+        "SELECT x.vehicle_row_id AS id, v.case_id, " SQL_MATCH_VERSION("x") " AS version FROM matches x"
+        "  JOIN vehicle_rows v ON v.id = x.vehicle_row_id JOIN cases k ON k.id = v.case_id"
+        " WHERE x.insurer_id = $1::bigint AND x.norm_key IN (SELECT jsonb_array_elements_text($2::jsonb))"
+        "   AND x.decision = 'needs_review' AND x.reviewed_by IS NULL AND k.status NOT IN ('exported', 'error')"
+        " ORDER BY v.case_id, x.vehicle_row_id",
+        &p);
+    free(list);
+    return out;
 }
 
 char *store_tui_insurer_slugs(PGconn *c, minca_err *err)

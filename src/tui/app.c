@@ -60,6 +60,8 @@ struct tui_app {
     char db_error[1024];
     store_insurer insurer;
     bool insurer_known;
+    bool insurer_looked;    /* the first look-up of the start insurer is done */
+    bool insurer_asked;     /* the start asked which insurer (until one is chosen) */
     char insurer_slug[64];  /* the insurer shown: MINCA_INSURER, else the last one used here, else config */
     char *current_cot;
 
@@ -86,6 +88,7 @@ struct tui_app {
     double events_backoff; /* doubles while Redis stays away (a TCP connect may take seconds) */
     prompt_kind prompt;   /* the status line is a prompt: `/` filter, `:` command or text */
     tui_line line;
+    char search[512];          /* the text last typed at `/`, for n and N */
     char prompt_label[320];
     tui_view *prompt_view;
     void (*prompt_done)(tui_view *v, const char *text, void *user);
@@ -152,6 +155,38 @@ void tui_app_message(tui_app *app, tui_elem level, const char *fmt, ...)
 
 void tui_app_dirty(tui_app *app) { app->dirty |= DIRTY_BODY | DIRTY_STATUS; }
 
+static void switch_insurer(tui_app *app, const char *slug);
+
+/* At the first start (no insurer named by MINCA_INSURER, none used here before, or that one is
+ * gone): the only insurer there is, or the `:insurer ` prompt listing them when there are
+ * several. True when it did either. */
+static bool pick_start_insurer(tui_app *app)
+{
+    if (app->insurer_looked || config_option_origin("insurer") == CONFIG_FROM_ENV)
+        return false;
+    app->insurer_looked = true;
+    minca_err err = {0};
+    char *known = store_tui_insurer_slugs(app->db, &err);
+    bool done = false;
+    if (known && *known && !strchr(known, ',')) {
+        char *gone = strdup(app->insurer_slug);
+        switch_insurer(app, known);
+        tui_app_message(app, TUI_EL_OK, "insurer %s, the only one (there is no '%s')", known, gone);
+        free(gone);
+        done = true;
+    } else if (known && *known) {
+        app->prompt = PROMPT_COMMAND;
+        app->history_at = app->n_history;
+        tui_line_reset(&app->line, "insurer ");
+        tui_app_message(app, TUI_EL_WARN, "no insurer '%s': which one? %s (Tab completes, Enter opens it)",
+                        app->insurer_slug, known);
+        app->insurer_asked = true;
+        done = true;
+    }
+    free(known);
+    return done;
+}
+
 static void find_insurer(tui_app *app)
 {
     minca_err err = {0};
@@ -160,8 +195,9 @@ static void find_insurer(tui_app *app)
     app->insurer_known = found == 1;
     if (found < 0)
         tui_app_message(app, TUI_EL_ERROR, "cannot read insurer %s: %s", slug, err.msg);
-    else if (found == 0)
+    else if (found == 0 && !app->insurer_asked && !pick_start_insurer(app))
         tui_app_message(app, TUI_EL_WARN, "insurer '%s' not found; `minca batch --insurer %s` creates it", slug, slug);
+    app->insurer_looked = true;
 }
 
 PGconn *tui_app_db(tui_app *app)
@@ -251,6 +287,7 @@ static void switch_insurer(tui_app *app, const char *slug)
     snprintf(app->insurer_slug, sizeof app->insurer_slug, "%s", slug);
     app->insurer = ins;
     app->insurer_known = true;
+    app->insurer_asked = false;
     remember_insurer(app);
     while (app->depth)
         pop_view(app);
@@ -508,6 +545,9 @@ static void draw_status(tui_app *app)
             shown++;
         tui_text_put(w, 0, mid_x, pw, shown, false);
         wattrset(w, tui_theme_attr(TUI_EL_STATUS));
+        /* Beside the `:` prompt, what Tab found or what the desk asks (the insurers to pick). */
+        if (app->prompt == PROMPT_COMMAND && app->message[0] && mid_w - pw > 12)
+            tui_text_put(w, 0, mid_x + pw + 1, mid_w - pw - 1, app->message, false);
     } else if (app->message[0]) {
         attr_t a = tui_theme_attr(TUI_EL_STATUS);
         if (app->message_level == TUI_EL_ERROR || app->message_level == TUI_EL_WARN)
@@ -685,6 +725,47 @@ static bool run_command(tui_app *app, const char *word, const char *args)
     return false;
 }
 
+/* Tab after `:insurer ` (or I): the insurers' slugs the typed text begins, completed as far as
+ * they agree (listed when several). */
+static void complete_insurer(tui_app *app, const char *typed)
+{
+    minca_err err = {0};
+    char *known = app->db ? store_tui_insurer_slugs(app->db, &err) : NULL;
+    if (!known)
+        return;
+    gchar **slugs = g_strsplit(known, ", ", -1);
+    size_t n = strlen(typed);
+    const char *first = NULL;
+    size_t common = 0;
+    GString *list = g_string_new(NULL);
+    for (gchar **sl = slugs; *sl; sl++) {
+        if (!**sl || strncmp(*sl, typed, n) != 0)
+            continue;
+        if (!first) {
+            first = *sl;
+            common = strlen(first);
+        } else {
+            size_t k = 0;
+            while (k < common && (*sl)[k] == first[k])
+                k++;
+            common = k;
+        }
+        g_string_append_printf(list, "%s%s", list->len ? " " : "", *sl);
+    }
+    if (!first) {
+        tui_app_message(app, TUI_EL_WARN, "no insurer begins with '%s'; the insurers are: %s", typed, known);
+    } else {
+        char buf[sizeof app->line.buf];
+        snprintf(buf, sizeof buf, "insurer %.*s", (int)common, first);
+        tui_line_reset(&app->line, buf);
+        if (strchr(list->str, ' '))
+            tui_app_message(app, TUI_EL_NORMAL, "%s", list->str);
+    }
+    g_string_free(list, TRUE);
+    g_strfreev(slugs);
+    free(known);
+}
+
 /* The `:` prompt: an action name from the key table, run as if its key was pressed, or one of
  * the commands with arguments above. */
 /* Tab in the `:` prompt: the action or command names the typed word begins, completed as far
@@ -693,6 +774,10 @@ static void complete_command(tui_app *app)
 {
     static const char *const commands[] = {"sort", "insurer"};
     const char *typed = app->line.buf;
+    if (strncmp(typed, "insurer ", 8) == 0) {
+        complete_insurer(app, typed + 8);
+        return;
+    }
     if (strchr(typed, ' '))
         return;
     size_t n = strlen(typed);
@@ -832,6 +917,8 @@ static void handle_filter_key(tui_app *app, tui_key key)
         app->prompt = PROMPT_NONE;
         if (!app->line.len)
             tui_table_set_filter(v->table, NULL);
+        else
+            snprintf(app->search, sizeof app->search, "%s", app->line.buf);
     } else if (changed) {
         tui_table_set_filter(v->table, app->line.buf);
     } else if (key >= TUI_FN(0)) {
@@ -868,75 +955,83 @@ static void open_messages(tui_app *app)
         push_view(app, v);
 }
 
-/* The current case's audit trail, oldest first, in a pager. */
+/* The current case's audit trail, oldest first, as a table (pane_audit.c). */
 static void open_audit(tui_app *app)
 {
     const char *cot = tui_app_current_case(app);
-    PGconn *db = tui_app_db(app);
-    long long insurer_id = tui_app_insurer_id(app);
-    if (!cot || !*cot || !db || !insurer_id) {
-        tui_app_message(app, TUI_EL_NORMAL, "open a case first (Cases, Enter), then A shows its audit trail");
+    if (!cot || !*cot) {
+        tui_app_message(app, TUI_EL_NORMAL, "open a case first (Cases, Enter), then H shows its audit trail");
         return;
     }
-    minca_err err = {0};
-    long long case_id = review_case_id(db, insurer_id, cot, &err);
-    store_audit_filter f = {.insurer_id = insurer_id, .case_id = case_id};
-    json_t *list = case_id > 0 ? store_audit_list(db, &f, &err) : NULL;
-    if (!list) {
-        tui_app_message(app, TUI_EL_ERROR, "audit of %s: %s", cot, case_id == 0 ? "no such case" : err.msg);
-        return;
-    }
-    GString *text = g_string_new(NULL);
-    size_t i;
-    json_t *e;
-    json_array_foreach(list, i, e) {
-        const char *actor = json_string_value(json_object_get(e, "actor"));
-        const char *os = json_string_value(json_object_get(e, "os_login"));
-        char *details = json_dumps(json_object_get(e, "details"), JSON_COMPACT | JSON_PRESERVE_ORDER);
-        g_string_append_printf(text, "%s  %-12s %-16s %s %s%s%s%s\n", json_string_value(json_object_get(e, "at")),
-                               actor, json_string_value(json_object_get(e, "action")),
-                               json_string_value(json_object_get(e, "entity")),
-                               json_string_value(json_object_get(e, "entity_id")) ? json_string_value(json_object_get(e, "entity_id")) : "",
-                               os && actor && strcmp(os, actor) ? "  (account " : "", os && actor && strcmp(os, actor) ? os : "",
-                               os && actor && strcmp(os, actor) ? ")" : "");
-        if (details && strcmp(details, "{}"))
-            g_string_append_printf(text, "      %s\n", details);
-        free(details);
-    }
-    if (!json_array_size(list))
-        g_string_append(text, "no audit entries for this case yet\n");
-    json_decref(list);
-    char *title = core_strdup_printf("Audit trail of %s", cot);
-    tui_view *nv = tui_pager_new(app, title, text->str);
-    free(title);
-    g_string_free(text, TRUE);
+    tui_view *nv = tui_audit_new(app, cot);
     if (nv)
         push_view(app, nv);
+}
+
+/* n and N after `/`: the next or previous line with the text. */
+static void search_again(tui_app *app, tui_view *v, bool backwards)
+{
+    if (!v->table)
+        return;
+    if (!app->search[0]) {
+        tui_app_message(app, TUI_EL_NORMAL, "type / and a text first; then n and N go to the lines with it");
+        return;
+    }
+    if (!tui_table_find(v->table, app->search, backwards)) {
+        tui_app_message(app, TUI_EL_WARN, "no line has \"%s\"", app->search);
+        return;
+    }
+    if (v->ops->select)
+        v->ops->select(v);
+    tui_app_message(app, TUI_EL_NORMAL, "/%s", app->search);
+    app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+}
+
+/* The app's own action bound to the key beside a pane's (n: next-review in Matches, search-next
+ * elsewhere), or TUI_ACT_NONE. */
+static tui_action app_alternative(const tui_action *alt, int n_alt)
+{
+    for (int i = 0; i < n_alt; i++)
+        if (alt[i] == TUI_ACT_SEARCH_NEXT || alt[i] == TUI_ACT_SEARCH_PREV)
+            return alt[i];
+    return TUI_ACT_NONE;
 }
 
 static void handle_action(tui_app *app, tui_action act, tui_key key)
 {
     tui_view *v = top_view(app);
     char why[512];
+    tui_action alt[8];
+    int n_alt = key ? tui_keys_lookup_all(key, alt, 8) : 0;
     if (!tui_action_permitted(app, act, why, sizeof why)) {
-        tui_app_message(app, TUI_EL_ERROR, "%s", why);
-        app->dirty |= DIRTY_STATUS;
-        return;
+        tui_action own = app_alternative(alt, n_alt);
+        /* N is a note in Matches and the previous match elsewhere: only the note needs a role. */
+        if (own == TUI_ACT_NONE || !v->table || v->ops == &tui_pane_matches_ops ||
+            !tui_action_permitted(app, own, why, sizeof why)) {
+            tui_app_message(app, TUI_EL_ERROR, "%s", why);
+            app->dirty |= DIRTY_STATUS;
+            return;
+        }
+        act = own;
     }
     if (v->ops->key && v->ops->key(v, act, key)) {
         app->dirty |= DIRTY_BODY | DIRTY_STATUS;
         return;
     }
     /* The same key may be bound to another action this view knows. */
-    tui_action alt[8];
-    int n_alt = key ? tui_keys_lookup_all(key, alt, 8) : 0;
     for (int i = 0; i < n_alt; i++) {
         if (alt[i] != act && v->ops->key && v->ops->key(v, alt[i], key)) {
             app->dirty |= DIRTY_BODY | DIRTY_STATUS;
             return;
         }
     }
+    if (app_alternative(alt, n_alt) != TUI_ACT_NONE)
+        act = app_alternative(alt, n_alt);
     switch (act) {
+    case TUI_ACT_SEARCH_NEXT:
+    case TUI_ACT_SEARCH_PREV:
+        search_again(app, v, act == TUI_ACT_SEARCH_PREV);
+        break;
     case TUI_ACT_QUIT:
         if (app->depth)
             pop_view(app);

@@ -354,8 +354,16 @@ char *tui_keys_help_text(void)
         g_string_free(keys, TRUE);
     }
     g_string_append(out, "\nIn the filter prompt: type to filter, Backspace deletes, C-w deletes a word,\n"
-                         "C-u clears, Enter keeps the filter, Esc clears it.\n"
-                         "At the : prompt, type an action name from the middle column and Enter.\n"
+                         "C-u clears, Enter keeps the filter (and n, N go to the lines with its text once\n"
+                         "Esc has cleared it), Esc clears it.\n"
+                         "At the : prompt, type an action name from the middle column and Enter; :q closes\n"
+                         "the view or quits, :NUMBER goes to an inciso.\n"
+                         "At a question on the status line only the keys it names answer it: y (or Enter where\n"
+                         "it says so) all, o only this row, c also the other cases; any other key decides\n"
+                         "nothing. At A's question, l lists the rows it would accept.\n"
+                         "In the catalog search, every key types into the query; arrows move, Enter picks.\n"
+                         "In the compose form: Enter edits a field, a attaches a file, d clears the field,\n"
+                         "S sends.\n"
                          "With MINCA_TUI_MOUSE=1: a click selects a line or a pane, a double click opens,\n"
                          "the wheel scrolls.\n");
     char *text = strdup(out->str);

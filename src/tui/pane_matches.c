@@ -890,17 +890,10 @@ static bool matches_key(tui_view *v, tui_action act, tui_key key)
         if ((row_id = selected_row(v, &row))) {
             char initial[300];
             json_t *y = json_object_get(row, "year");
-            if (*tui_json_str(row, "marca") || *tui_json_str(row, "submarca")) {
-                snprintf(initial, sizeof initial, "%s %s", tui_json_str(row, "marca"), tui_json_str(row, "submarca"));
-            } else { /* only a description: its first two words are usually brand and model */
-                gchar **words = g_strsplit(tui_json_str(row, "description"), " ", 3);
-                snprintf(initial, sizeof initial, "%s %s", words[0] ? words[0] : "", words[0] && words[1] ? words[1] : "");
-                g_strfreev(words);
-            }
-            if (json_is_integer(y))
-                snprintf(initial + strlen(initial), sizeof initial - strlen(initial), " %lld",
-                         (long long)json_integer_value(y));
-            tui_app_push(v->app, tui_search_new(v->app, row_id, g_strstrip(initial)));
+            tui_search_initial(tui_json_str(row, "marca"), tui_json_str(row, "submarca"),
+                               tui_json_str(row, "description"), json_is_integer(y) ? json_integer_value(y) : 0,
+                               initial, sizeof initial);
+            tui_app_push(v->app, tui_search_new(v->app, row_id, initial));
         }
         return true;
     case TUI_ACT_UNDO: {

@@ -1,8 +1,10 @@
 /* Queue pane: every row of the insurer that waits for a person, across its open cases, one
- * line per normalised description, the lines that settle most rows first. Enter (or a)
+ * line per codifier's reading of the description (review_queue: punctuation, spacing, word
+ * order, synonyms and equipment words do not split a line), the lines that settle most rows first. Enter (or a)
  * accepts the line's proposed key for all its rows after one key of confirmation, x marks
- * them no match, c opens the candidates of one of its rows (a pick there offers the same
- * rows), i opens the case of that row. Every row still gets its own decision and audit
+ * them no match, s searches the catalog for the line (the key chosen there decides all its
+ * rows, after the same confirmation), c opens the candidates of one of its rows (a pick there
+ * offers the rows like it), i opens the case of that row. Every row still gets its own decision and audit
  * entry (review_decide_rows). */
 #include "minca/review.h"
 #include "minca/store_tui.h"
@@ -21,7 +23,7 @@ static const tui_column queue_cols[] = {
 #define FOOT_LINES 2
 
 typedef struct queue {
-    json_t *lines;   /* store_tui_review_queue() */
+    json_t *lines;   /* review_queue() */
     long total_rows;
     WINDOW *win;     /* where the footer was last drawn */
     int foot_y, foot_w;
@@ -56,7 +58,7 @@ static void queue_refresh(tui_view *v)
     if (!db)
         return;
     minca_err err = {0};
-    json_t *lines = store_tui_review_queue(db, insurer_id, 5000, &err);
+    json_t *lines = review_queue(db, insurer_id, 5000, &err);
     if (!lines) {
         tui_app_message(v->app, TUI_EL_ERROR, "cannot read the review queue: %s", err.msg);
         return;
@@ -80,7 +82,7 @@ static void queue_refresh(tui_view *v)
         json_object_set_new(l, "decision", json_string("needs_review"));
         char *why = tui_review_reason(l);
         const char *cells[N_COLS] = {n, cases, tui_json_str(l, "description"), key, catalog, conf, why};
-        tui_table_add(v->table, tui_json_str(l, "norm_key"), cells, TUI_EL_WARN, l);
+        tui_table_add(v->table, tui_json_str(l, "reading"), cells, TUI_EL_WARN, l);
         free(catalog);
         free(why);
     }
@@ -143,10 +145,12 @@ static void queue_select(tui_view *v) { draw_footer(v); }
 
 /* The line waiting for its one-key answer. */
 static struct {
-    char norm_key[512];
+    json_t *norm_keys;   /* the line's stored description keys */
     review_kind kind;
     char cvegs[16];
     int year;
+    long long n_rows, n_cases;
+    tui_view *close_after;   /* the catalog search the key was chosen in, closed once decided */
 } asked;
 
 static void group_answer(tui_view *v, tui_key key, void *user)
@@ -161,21 +165,65 @@ static void group_answer(tui_view *v, tui_key key, void *user)
     if (!db || !ins)
         return;
     minca_err err = {0};
-    json_t *rows = store_tui_review_group_rows(db, ins, asked.norm_key, &err);
+    json_t *rows = store_tui_review_group_rows(db, ins, asked.norm_keys, &err);
     if (!rows) {
         tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
         return;
     }
     size_t n = json_array_size(rows), i;
-    long long *ids = g_new(long long, n ? n : 1);
+    review_target *t = g_new0(review_target, n ? n : 1);
     json_t *r;
-    json_array_foreach(rows, i, r) ids[i] = tui_json_int(r, "id");
-    json_decref(rows);
+    json_array_foreach(rows, i, r) {
+        t[i].row_id = tui_json_int(r, "id");
+        t[i].version = tui_row_version(r);
+    }
     int done = 0;
-    if (tui_decide_ids(v, ids, n, asked.kind, asked.kind == REVIEW_ACCEPT ? asked.cvegs : NULL, asked.year, &done) == 0)
-        tui_app_message(v->app, TUI_EL_OK, "%d rows %s", done,
-                        asked.kind == REVIEW_ACCEPT ? "accepted" : "marked no match");
-    g_free(ids);
+    if (tui_decide_targets(v, t, n, asked.kind, asked.kind == REVIEW_NO_MATCH ? NULL : asked.cvegs, asked.year, &done,
+                           NULL) == 0) {
+        if (asked.kind == REVIEW_PICK)
+            tui_app_message(v->app, TUI_EL_OK, "%d rows given %s %d (catalog)", done, asked.cvegs, asked.year);
+        else
+            tui_app_message(v->app, TUI_EL_OK, "%d rows %s", done,
+                            asked.kind == REVIEW_ACCEPT ? "accepted" : "marked no match");
+        if (asked.close_after == v)
+            tui_app_close(v->app, v);
+    }
+    g_free(t);
+    json_decref(rows);
+}
+
+static void remember_line(json_t *l)
+{
+    json_decref(asked.norm_keys);
+    asked.norm_keys = json_incref(json_object_get(l, "norm_keys"));
+    asked.n_rows = tui_json_int(l, "n_rows");
+    asked.n_cases = tui_json_int(l, "n_cases");
+    asked.close_after = NULL;
+}
+
+/* A key chosen in the catalog search the line's `s` opened: asked for the line's rows. */
+static void search_picked(tui_view *search, json_t *key, void *user)
+{
+    (void)user;
+    asked.kind = REVIEW_PICK;
+    snprintf(asked.cvegs, sizeof asked.cvegs, "%s", tui_json_str(key, "cvegs"));
+    asked.year = (int)tui_json_int(key, "year");
+    asked.close_after = search;
+    char q[300];
+    snprintf(q, sizeof q, "pick %s %d for %lld rows in %lld case%s? y ", asked.cvegs, asked.year, asked.n_rows,
+             asked.n_cases, asked.n_cases == 1 ? "" : "s");
+    tui_app_confirm(search->app, search, q, group_answer, NULL);
+}
+
+static void search_line(tui_view *v, json_t *l)
+{
+    char initial[300];
+    tui_search_initial(tui_json_str(l, "marca"), tui_json_str(l, "submarca"), tui_json_str(l, "description"),
+                       tui_json_int(l, "row_year"), initial, sizeof initial);
+    remember_line(l);
+    tui_view *s = tui_search_new_pick(v->app, tui_json_int(l, "sample_row_id"), initial, search_picked, NULL);
+    if (s)
+        tui_app_push(v->app, s);
 }
 
 static void ask_group(tui_view *v, review_kind kind)
@@ -187,7 +235,7 @@ static void ask_group(tui_view *v, review_kind kind)
         tui_app_message(v->app, TUI_EL_WARN, "this line has no proposed key: c lists the candidates");
         return;
     }
-    snprintf(asked.norm_key, sizeof asked.norm_key, "%s", tui_json_str(l, "norm_key"));
+    remember_line(l);
     asked.kind = kind;
     snprintf(asked.cvegs, sizeof asked.cvegs, "%s", tui_json_str(l, "cvegs"));
     asked.year = (int)tui_json_int(l, "year");
@@ -212,6 +260,10 @@ static bool queue_key(tui_view *v, tui_action act, tui_key key)
         return true;
     case TUI_ACT_NO_MATCH:
         ask_group(v, REVIEW_NO_MATCH);
+        return true;
+    case TUI_ACT_SEARCH:
+        if (l)
+            search_line(v, l);
         return true;
     case TUI_ACT_CANDIDATES:
         if (l)

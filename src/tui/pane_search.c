@@ -8,6 +8,7 @@
 #include "minca/text.h"
 #include "minca/tui.h"
 
+#include <glib.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@ typedef struct search {
     tui_line query;
     char *searched;       /* query of the rows shown; NULL: none yet */
     int n_found;
+    void (*pick)(tui_view *v, json_t *key, void *user);   /* NULL: Enter picks for the row */
+    void *user;
 } search;
 
 static int search_open(tui_view *v)
@@ -157,7 +160,13 @@ static bool search_key(tui_view *v, tui_action act, tui_key key)
 static tui_view *search_enter(tui_view *v)
 {
     search *s = v->priv;
-    tui_pick_key(v, s->row_id, s->row, tui_table_selected(v->table), " (catalog)");
+    json_t *key = tui_table_selected(v->table);
+    if (s->pick) {
+        if (key)
+            s->pick(v, key, s->user);
+        return NULL;
+    }
+    tui_pick_key(v, s->row_id, s->row, key, " (catalog)");
     return NULL;
 }
 
@@ -171,6 +180,33 @@ static const tui_view_ops search_ops = {
     .key = search_key,
     .enter = search_enter,
 };
+
+void tui_search_initial(const char *marca, const char *submarca, const char *description, long long year, char *out,
+                        size_t outsz)
+{
+    if ((marca && *marca) || (submarca && *submarca)) {
+        snprintf(out, outsz, "%s %s", marca ? marca : "", submarca ? submarca : "");
+    } else { /* only a description: its first two words are usually brand and model */
+        gchar **words = g_strsplit(description ? description : "", " ", 3);
+        snprintf(out, outsz, "%s %s", words[0] ? words[0] : "", words[0] && words[1] ? words[1] : "");
+        g_strfreev(words);
+    }
+    if (year > 0)
+        snprintf(out + strlen(out), outsz - strlen(out), " %lld", year);
+    g_strstrip(out);
+}
+
+tui_view *tui_search_new_pick(tui_app *app, long long row_id, const char *initial,
+                              void (*pick)(tui_view *v, json_t *key, void *user), void *user)
+{
+    tui_view *v = tui_search_new(app, row_id, initial);
+    if (v) {
+        search *s = v->priv;
+        s->pick = pick;
+        s->user = user;
+    }
+    return v;
+}
 
 tui_view *tui_search_new(tui_app *app, long long row_id, const char *initial)
 {

@@ -251,6 +251,23 @@ bool tui_table_select_next(tui_table *t, bool (*match)(json_t *data, void *user)
     return false;
 }
 
+bool tui_table_find(tui_table *t, const char *text, bool backwards)
+{
+    if (!text || !*text || t->nvisible == 0)
+        return false;
+    char *folded = text_fold(text, TEXT_FOLD_LOWER);
+    bool found = false;
+    for (int step = 1; step <= t->nvisible && !found; step++) {
+        int vi = ((t->sel + (backwards ? -step : step)) % t->nvisible + t->nvisible) % t->nvisible;
+        if (strstr(row_folded(t, &t->rows[t->visible[vi]]), folded)) {
+            t->sel = vi;
+            found = true;
+        }
+    }
+    free(folded);
+    return found;
+}
+
 bool tui_table_select_prev(tui_table *t, bool (*match)(json_t *data, void *user), void *user)
 {
     for (int step = 1; step <= t->nvisible; step++) {

@@ -62,7 +62,8 @@ check_eq "reviewer: the decision is audited with their login" "revi|$me" \
   "$(psql_q "SELECT actor || '|' || os_login FROM audit_log WHERE action = 'review.accept' AND entity_id = '$row'")"
 keys reviewer H
 expect "reviewer: H opens the case's audit trail" reviewer "Audit trail of $cot"
-expect "reviewer: with the decision and who took it" reviewer "revi +review.accept +vehicle_row $row"
+inciso=$(psql_q "SELECT inciso FROM vehicle_rows WHERE id = $row")
+expect "reviewer: with the decision, the inciso and who took it" reviewer "revi +accept +$inciso +to review .*→ accepted"
 keys reviewer q q q
 check "the audit trail verifies" "$MINCA" audit verify
 finish

@@ -771,6 +771,41 @@ static void test_shared_catalog(void **state)
     codify_index_free(idx);
 }
 
+/* Rows that say the same thing in different ways read the same; a different version does not. */
+static void test_reading(void **state)
+{
+    fixture *f = *state;
+    char a[CODIFY_KEY_MAX], b[CODIFY_KEY_MAX];
+    codify_query base = {.marca = "Nissan", .submarca = "NP-300", .anio = 2019,
+                         .descripcion = "PICK UP D.C. 4P AC BA STD"};
+    codify_reading(f->al, &base, a);
+    static const char *const same[] = {
+        "pick-up  d c 4p a/c std",            /* punctuation, spacing, accents, equipment */
+        "Pickup D. C. STD 4 PTAS",            /* units written out, letters spaced */
+        "STD PICKUP DC 4P BLANCO ECO 15",     /* order, a colour, an identifier */
+        "NISSAN NP300 PICK UP DC 4P BOLSAS DE AIRE ESTANDAR R16",   /* the names again, synonyms, rims */
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(same); i++) {
+        codify_query q = base;
+        q.descripcion = same[i];
+        codify_reading(f->al, &q, b);
+        assert_string_equal(a, b);
+    }
+    codify_query named = base;
+    named.submarca = "NISSAN NP300";   /* the model column says the brand again */
+    assert_string_equal(a, codify_reading(f->al, &named, b));
+    codify_query other = base;
+    other.descripcion = "PICK UP DC 2P AC STD";
+    assert_string_not_equal(a, codify_reading(f->al, &other, b));
+    other.descripcion = "PICK UP DC 4P AUT";
+    assert_string_not_equal(a, codify_reading(f->al, &other, b));
+    other = base;
+    other.anio = 2020;
+    assert_string_not_equal(a, codify_reading(f->al, &other, b));
+    codify_query empty = {0};
+    assert_string_equal(codify_reading(NULL, &empty, b), "|||");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -790,6 +825,7 @@ int main(void)
         cmocka_unit_test(test_match_broker_noise),
         cmocka_unit_test(test_decisions),
         cmocka_unit_test(test_corrections),
+        cmocka_unit_test(test_reading),
         cmocka_unit_test(test_hostile_input),
         cmocka_unit_test(test_concurrent_matching),
         cmocka_unit_test(test_shared_catalog),
