@@ -65,6 +65,8 @@
     A(FIELD_PREV, "field-prev", "h", "Left", READ, "wizard: previous canonical field")                     \
     A(NORMALIZE, "normalize", "m", "", READ, "wizard: cycle the column's normalisation")                   \
     A(COMPOSE, "compose", "m", "", DECIDE, "Inbox: type an email in (from, subject, body, attachments)")   \
+    A(REPLY, "reply", "r", "", DECIDE,                                                                     \
+      "Cases: answer the broker (the quote when exported, else the missing data), edited before it is queued") \
     A(VALIDATE, "validate", "v", "", READ, "wizard: cycle the column's validation rule")                   \
     A(HEADER_DOWN, "header-down", "+", "", READ, "wizard: the header is one row lower")                    \
     A(HEADER_UP, "header-up", "-", "", READ, "wizard: the header is one row higher")                       \
