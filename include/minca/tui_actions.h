@@ -65,8 +65,6 @@
     A(FIELD_PREV, "field-prev", "h", "Left", READ, "wizard: previous canonical field")                     \
     A(NORMALIZE, "normalize", "m", "", READ, "wizard: cycle the column's normalisation")                   \
     A(COMPOSE, "compose", "m", "", DECIDE, "Inbox: type an email in (from, subject, body, attachments)")   \
-    A(REPLY, "reply", "r", "", DECIDE,                                                                     \
-      "Cases: answer the broker (the quote when exported, else the missing data), edited before it is queued") \
     A(VALIDATE, "validate", "v", "", READ, "wizard: cycle the column's validation rule")                   \
     A(HEADER_DOWN, "header-down", "+", "", READ, "wizard: the header is one row lower")                    \
     A(HEADER_UP, "header-up", "-", "", READ, "wizard: the header is one row higher")                       \
@@ -81,6 +79,8 @@
     A(TAB_NEXT, "next-tab", "Tab", "", READ, "next pane")                                                  \
     A(TAB_PREV, "prev-tab", "S-Tab", "", READ, "previous pane")                                            \
     A(RELOAD, "reload", "r", "F5", READ, "reload the pane from the database")                              \
+    A(REPLY, "reply", "r", "", DECIDE,                                                                     \
+      "Cases: answer the broker (the quote when exported, else the missing data), edited before it is queued") \
     A(REDRAW, "redraw", "C-l", "", READ, "redraw the whole screen")                                        \
     A(HELP, "help", "?", "F1", READ, "show this help")                                                     \
     A(MESSAGES, "messages", "M", "", READ, "the messages of this session, newest first")                   \
