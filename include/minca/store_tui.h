@@ -46,11 +46,13 @@ json_t *store_tui_case_head(PGconn *c, long long insurer_id, const char *cot, mi
  * out (see store_tui_row_candidates) so a 600-row case stays light. */
 json_t *store_tui_case_rows(PGconn *c, long long insurer_id, long long case_id, minca_err *err);
 /* The review queue: the insurer's rows waiting for a person in open cases, one line per
- * normalised description, most rows first (at most limit lines): norm_key, n_rows, n_cases,
+ * normalised description (at most limit lines): the lines with a row of a case assigned to
+ * user first, then by their earliest case's due time, then most rows first: mine, due,
+ * norm_key, n_rows, n_cases,
  * sample_row_id, sample_cot, min_conf, max_conf, cvegs and year (the proposal most rows
  * have), key_text, description, row_year, top_candidate, other_description, top_score,
  * runner_score, n_candidates. */
-json_t *store_tui_review_queue(PGconn *c, long long insurer_id, int limit, minca_err *err);
+json_t *store_tui_review_queue(PGconn *c, long long insurer_id, const char *user, int limit, minca_err *err);
 /* The rows of one queue line: [{id, case_id}]. */
 json_t *store_tui_review_group_rows(PGconn *c, long long insurer_id, const char *norm_key, minca_err *err);
 /* matches.candidates of one row (ranked array, [] when none), plus row: the row's text. */

@@ -285,26 +285,31 @@ json_t *store_tui_case_sheets(PGconn *c, long long insurer_id, long long case_id
         &p);
 }
 
-json_t *store_tui_review_queue(PGconn *c, long long insurer_id, int limit, minca_err *err)
+json_t *store_tui_review_queue(PGconn *c, long long insurer_id, const char *user, int limit, minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, insurer_id);
     store_param_ll(&p, limit > 0 ? limit : 5000);
+    store_param_text(&p, user);
     /* One line per description: the rows a decision would settle (matches_review_queue serves
      * the scan), the proposal most of them have, and one row to show and explain. */
     return store_query_json_p(
         c, err,
         "WITH open AS ("
-        "  SELECT x.vehicle_row_id, x.norm_key, x.cvegs, x.year, x.confidence, v.case_id"
+        "  SELECT x.vehicle_row_id, x.norm_key, x.cvegs, x.year, x.confidence, v.case_id, k.assignee, k.due_at"
         "    FROM matches x JOIN vehicle_rows v ON v.id = x.vehicle_row_id JOIN cases k ON k.id = v.case_id"
         "   WHERE x.insurer_id = $1::bigint AND x.decision = 'needs_review' AND x.reviewed_by IS NULL"
         "     AND x.norm_key IS NOT NULL AND k.status NOT IN ('exported', 'error')),"
         " groups AS ("
         "  SELECT norm_key, count(*) AS n_rows, count(DISTINCT case_id) AS n_cases,"
         "         min(vehicle_row_id) AS sample_row_id, min(confidence) AS min_conf, max(confidence) AS max_conf,"
-        "         mode() WITHIN GROUP (ORDER BY cvegs || '/' || year) AS proposal"
-        "    FROM open GROUP BY norm_key ORDER BY count(*) DESC, norm_key LIMIT $2::int)"
-        " SELECT g.norm_key, g.n_rows, g.n_cases, g.sample_row_id, g.min_conf, g.max_conf,"
+        "         mode() WITHIN GROUP (ORDER BY cvegs || '/' || year) AS proposal,"
+        "         coalesce(bool_or(assignee = $3), false) AS mine, min(due_at) AS due_at"
+        "    FROM open GROUP BY norm_key"
+        "   ORDER BY coalesce(bool_or(assignee = $3), false) DESC, min(due_at) NULLS LAST, count(*) DESC, norm_key"
+        "   LIMIT $2::int)"
+        " SELECT g.norm_key, g.n_rows, g.n_cases, g.sample_row_id, g.min_conf, g.max_conf, g.mine,"
+        "        to_char(" STORE_SQL_LOCAL("g.due_at", "$1::bigint") ", 'MM-DD HH24:MI') AS due,"
         "        split_part(g.proposal, '/', 1) AS cvegs, nullif(split_part(g.proposal, '/', 2), '')::int AS year,"
         "        coalesce(nullif(v.description, ''), concat_ws(' ', v.marca, v.submarca)) AS description, v.year AS row_year,"
         "        k.cot AS sample_cot, x.candidates->0 AS top_candidate,"
@@ -315,7 +320,7 @@ json_t *store_tui_review_queue(PGconn *c, long long insurer_id, int limit, minca
         "            AND e.modelo::text = split_part(g.proposal, '/', 2) LIMIT 1) AS key_text"
         "   FROM groups g JOIN vehicle_rows v ON v.id = g.sample_row_id JOIN matches x ON x.vehicle_row_id = v.id"
         "   JOIN cases k ON k.id = v.case_id"
-        "  ORDER BY g.n_rows DESC, g.norm_key",
+        "  ORDER BY g.mine DESC, g.due_at NULLS LAST, g.n_rows DESC, g.norm_key",
         &p);
 }
 
