@@ -117,5 +117,12 @@ check_eq "a send found begun is not repeated: uncertain" "uncertain" "$(psql_q "
 sleep 4
 check_eq "Graph sent it once (the request it held), never twice" "5" "$(stat sends)"
 check_match "the case shows it uncertain" "#5 missing +uncertain" "$("$MINCA" case show "$cot" 2>&1)"
+
+# Time to quote: received (the request's date) to the first quote sent.
+rep=$("$MINCA" report --json 2>&1)
+check_eq "minca report: time to quote p50 and p90 of the one case quoted" "1 True True" \
+  "$(printf '%s' "$rep" | json_get "str(d['totals']['cases_quoted']) + ' ' + str(d['totals']['p50_seconds_to_quote'] > 86400) + ' ' + str(d['totals']['p90_seconds_to_quote'] >= d['totals']['p50_seconds_to_quote'])")"
+check_match "and says it in words" "email to quote sent, p50 / p90 +[0-9.]+ days / [0-9.]+ days +\(1 cases quoted\)" "$("$MINCA" report 2>&1)"
+check_match "/metrics carries time to quote" 'minca_time_to_quote_seconds\{insurer="demo",quantile="0.9"\} [0-9]' "$("$MINCA" metrics show 2>&1)"
 kill "$stub" 2>/dev/null; wait "$stub" 2>/dev/null
 finish
