@@ -27,13 +27,16 @@ they come from: `dev_broker.csv`, its rewrites `variants_dev_broker.csv` (fittin
    monotone (pool adjacent violators); the confidence at a bin's mean score is the share right
    in it (add-half smoothed), interpolated linearly in between. A score below the auto-accept
    threshold never maps to the threshold or above, so the map only ever removes rows from
-   auto-acceptance.
+   auto-acceptance. Proposals of another class (the features file's `class`: `contradicted`,
+   a brand or VIN year the query contradicts) are left out of that map and get one share of
+   their own, add-half smoothed (they are few).
 3. The report, per file: the map fitted without the file's group applied to its held-out
    scores: auto-accept rate and precision at the threshold, and the reliability table by band
    (rows, share right, mean confidence, gap) with the expected calibration error; beside it
    the same table without the map (the held-out score itself).
-4. With --write, the map fitted on every group is written for the codifier; the coefficients
-   fitted on every development file are printed to paste into COEF[] in calibrate.c. --dump
+4. With --write, the maps fitted on every group and the coefficients fitted on every
+   development file (%feature lines) are written for the codifier; the coefficients are also
+   printed to paste into COEF[] in calibrate.c (the score of an alias directory without them). --dump
    writes every row's held-out score and confidence with its features, to study the misses.
 """
 import csv
@@ -43,7 +46,7 @@ import sys
 L2 = 1.0
 MIN_BIN = 100
 BANDS = [0.0, 0.2, 0.5, 0.8, 0.9, 0.95, 0.99, 1.0]
-META = ("file", "id", "correct", "cap", "div", "score")
+META = ("file", "id", "correct", "cap", "div", "score", "class", "confidence", "decision")
 
 
 def solve(a, b):
@@ -175,30 +178,22 @@ def fit_map(pairs, threshold):
     return knots
 
 
-CLASSES = []   # feature names whose rows would get their own map (none: one map for all)
-MIN_CLASS = 150
-
-
-def class_of(r, names):
-    xs = dict(r["x"])
-    for c in CLASSES:
-        if xs.get(names.index(c), 0.0) != 0.0:
-            return c
-    return "all"
+def fit_class_map(pairs, threshold):
+    """A class of proposal too rare for bins of its own (a contradicted brand or VIN year): one
+    share right for every score, shrunk towards one half (Jeffreys' prior, add-half), kept
+    below the threshold."""
+    n = len(pairs)
+    c = min((sum(y for _, y in pairs) + 0.5) / (n + 1), threshold - 0.001)
+    return [(0.0, c), (1.0, c)]
 
 
 def fit_maps(pairs_by_class, threshold):
-    """pairs_by_class: class -> [(score, right)]. A class with too few rows uses the map of all."""
-    every = [p for ps in pairs_by_class.values() for p in ps]
-    maps = {"all": fit_map(every, threshold)}
-    for c in CLASSES:
-        ps = pairs_by_class.get(c, [])
-        if len(ps) >= MIN_CLASS:
-            maps[c] = fit_map(ps, threshold)
-    rest = pairs_by_class.get("all", [])
-    if rest and len(maps) > 1:
-        maps["all"] = fit_map(rest + [p for c in CLASSES if c not in maps for p in pairs_by_class.get(c, [])],
-                              threshold)
+    """pairs_by_class: class -> [(score, right)]. The map of "all" from its own rows; every
+    other class from its rows alone, as one share (fit_class_map)."""
+    maps = {"all": fit_map(pairs_by_class.get("all", []), threshold)}
+    for c, ps in pairs_by_class.items():
+        if c != "all" and ps:
+            maps[c] = fit_class_map(ps, threshold)
     return maps
 
 
@@ -268,7 +263,7 @@ def main():
     for r in raw:
         x = [(i, float(r[k])) for i, k in enumerate(names) if float(r[k]) != 0.0]
         rows.append({"file": r["file"], "id": r["id"], "y": int(r["correct"]), "x": x,
-                     "cap": float(r["cap"]), "div": int(r["div"])})
+                     "cap": float(r["cap"]), "div": int(r["div"]), "cls": r.get("class") or "all"})
     # a file of vehicles the catalog lacks is the only source of such rows: it is held out
     # by rows (five folds), so every fit still sees some
     for f in sorted({r["file"] for r in rows}):
@@ -289,7 +284,7 @@ def main():
             if group_of(r["file"]) == g:
                 held[i] = score_of(beta, r)
 
-    cls = [class_of(r, names) for r in rows]
+    cls = [r["cls"] for r in rows]
 
     def maps_of(keep):
         by = {}
@@ -348,8 +343,17 @@ def main():
             out.write("# interpolated linearly between these points. Written by\n")
             out.write("# scripts/fit-codify-calibration.py from scores of rows the model was not fitted on\n")
             out.write(f"# ({len(groups)} groups of development files and their rewrites); refit, do not edit.\n")
+            out.write("# %class NAME: the map of one class of proposal (one share when the class is rare);\n")
+            out.write("# %feature NAME COEF: the score's coefficients, fitted on every development file.\n")
             for x, y in final["all"]:
                 out.write(f"{x:.6f} {y:.6f}\n")
+            for c, knots in final.items():
+                if c != "all":
+                    out.write(f"%class {c}\n")
+                    for x, y in knots:
+                        out.write(f"{x:.6f} {y:.6f}\n")
+            for n, b in zip(names, beta_all):
+                out.write(f"%feature {n} {b:.6g}\n")
         print(f"wrote {write}")
 
 

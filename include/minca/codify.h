@@ -68,7 +68,11 @@ void codify_catalog_free(codify_catalog *cat);
  *                ("ECO 15", "PLACAS ABC123"); optional file
  *   calibration.txt  SCORE CONFIDENCE pairs: the map from the model's score to the share
  *                of proposals right at that score, interpolated linearly; optional file
- *                (without it the score is the confidence) */
+ *                (without it the score is the confidence). `%class NAME` starts the map of
+ *                one class of proposal (codify_calib_class_name: a proposal whose brand or
+ *                VIN year the query contradicts has its own); `%feature NAME COEF` sets the
+ *                score's coefficient of a named feature (codify_feature_name) in place of
+ *                the built-in one (all or none) */
 typedef enum {
     CODIFY_ALIAS_BRANDS,
     CODIFY_ALIAS_MODELS,
@@ -268,12 +272,33 @@ typedef struct codify_candidate {
                                  * ignored: BLANCO, 15; unexplained: XYZ; words 80%" */
 } codify_candidate;
 
-/* Numbers the confidence is computed from; exposed for calibration and evaluation. */
-#define CODIFY_N_FEATURES 22
+/* Numbers the confidence is computed from; exposed for calibration and evaluation. One list:
+ * the order of x[] in codify_features, the names in calibration.txt's %feature lines and in
+ * the header of `minca eval --features`. */
+#define CODIFY_FEATURE_LIST(X)                                                                  \
+    X(bias) X(s1) X(margin) X(cov_catalog) X(cov_query) X(conflicts) X(model_level) X(brand_ok) \
+    X(year_known) X(log_block) X(alt_s1) X(alt_margin) X(unexplained) X(log_unknown)           \
+    X(fuzzy_share) X(disc) X(no_disc) X(attr_margin) X(fuzzy_disc) X(typo_key) X(has_runner)   \
+    X(runner_support)
+#define CODIFY_FEATURE_COUNT_(name) +1
+#define CODIFY_N_FEATURES (0 CODIFY_FEATURE_LIST(CODIFY_FEATURE_COUNT_))
+/* The feature's name (static), or NULL when i is out of range. */
+const char *codify_feature_name(int i);
+
+/* Classes of proposal calibrated apart (calibration.txt %class NAME). */
+typedef enum {
+    CODIFY_CALIB_ALL,            /* every other proposal */
+    CODIFY_CALIB_CONTRADICTED,   /* the query's brand or VIN year contradicts the proposal */
+    CODIFY_CALIB__COUNT,
+} codify_calib_class;
+/* "all", "contradicted" (static). */
+const char *codify_calib_class_name(codify_calib_class c);
+
 typedef struct codify_features {
     double x[CODIFY_N_FEATURES];
     double cap;                 /* the ceiling codify_match put on the logistic's output (1: none) */
     int div;                    /* and the number of years it was shared among (1: none) */
+    codify_calib_class cls;     /* the calibration map the score went through */
 } codify_features;
 
 typedef struct codify_result {
@@ -305,11 +330,16 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
                  codify_result *out, minca_err *err);
 
 /* The model's score from features (calibrate.c): a logistic function of the features, before
- * the caps codify_match applies and the calibration map; exposed for tests and refitting. */
+ * the caps codify_match applies and the calibration map; the built-in coefficients, or those
+ * of aliases' calibration.txt (%feature) when it names them (aliases may be NULL); exposed for
+ * tests and refitting. */
 double codify_confidence(const codify_features *f);
-/* The confidence for a score through the calibration map of aliases (calibration.txt);
- * the score itself when aliases is NULL or has no map. */
+double codify_score(const codify_aliases *aliases, const codify_features *f);
+/* The confidence for a score through the calibration map of aliases (calibration.txt) for
+ * proposals of class cls (the map of all when the file has none for cls); the score itself
+ * when aliases is NULL or has no map. */
 double codify_calibrate(const codify_aliases *aliases, double score);
+double codify_calibrate_class(const codify_aliases *aliases, codify_calib_class cls, double score);
 codify_decision codify_decide(double confidence, bool has_proposal, const codify_thresholds *t);
 
 /* ---- evaluation ----------------------------------------------------------------------- */

@@ -342,7 +342,10 @@ static const char EVAL_USAGE[] =
     "year), auto-accept rate and precision, review and no-match shares, and on rows without an\n"
     "entry the share auto-accepted and the share answered no_match; then throughput on one core,\n"
     "p50/p99 latency and the index build time.\n"
-    "  --features OUT.csv  write the confidence features per row (for calibration refits)\n"
+    "  --features OUT.csv  write the confidence features per row (for calibration refits): the\n"
+    "                      file, id, whether the top proposal is right, the features, the cap,\n"
+    "                      the years shared among, the score, its calibration class, the\n"
+    "                      confidence and the decision\n"
     "  --pred OUT.jsonl    write predictions as JSON Lines (for tools/score.py)\n"
     "  --bands             per file, the reliability table by confidence band (rows, share\n"
     "                      whose top proposal is right, mean confidence, gap; * marks a band\n"
@@ -406,8 +409,12 @@ static int run_eval(int argc, char **argv)
         g_ptr_array_free(files, TRUE);
         return 1;
     }
-    if (ff)
-        fprintf(ff, "file,id,correct,bias,s1,margin,cov_catalog,cov_query,conflicts,model_level,brand_ok,year_known,log_block,alt_s1,alt_margin,unexplained,log_unknown,fuzzy_share,disc,no_disc,attr_margin,fuzzy_disc,typo_key,has_runner,runner_support,cap,div,score\n");
+    if (ff) {
+        fprintf(ff, "file,id,correct");
+        for (int k = 0; k < CODIFY_N_FEATURES; k++)
+            fprintf(ff, ",%s", codify_feature_name(k));
+        fprintf(ff, ",cap,div,score,class,confidence,decision\n");
+    }
     if (pred && !(pf = fopen(pred, "w"))) {
         fprintf(stderr, "minca eval: cannot write %s\n", pred);
         if (ff)

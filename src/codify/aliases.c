@@ -3,6 +3,7 @@
 
 #include "minca/config.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,8 +43,10 @@ codify_aliases *codify_aliases_new(void)
     a->junk_word = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     a->junk_marker = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     a->sources = g_ptr_array_new_with_free_func(source_free);
-    a->calib_score = g_array_new(FALSE, FALSE, sizeof(double));
-    a->calib_conf = g_array_new(FALSE, FALSE, sizeof(double));
+    for (int c = 0; c < CODIFY_CALIB__COUNT; c++) {
+        a->calib_score[c] = g_array_new(FALSE, FALSE, sizeof(double));
+        a->calib_conf[c] = g_array_new(FALSE, FALSE, sizeof(double));
+    }
     a->max_phrase = 1;
     return a;
 }
@@ -60,8 +63,10 @@ void codify_aliases_free(codify_aliases *a)
     g_hash_table_destroy(a->junk_word);
     g_hash_table_destroy(a->junk_marker);
     g_ptr_array_unref(a->sources);
-    g_array_free(a->calib_score, TRUE);
-    g_array_free(a->calib_conf, TRUE);
+    for (int c = 0; c < CODIFY_CALIB__COUNT; c++) {
+        g_array_free(a->calib_score[c], TRUE);
+        g_array_free(a->calib_conf[c], TRUE);
+    }
     g_free(a);
 }
 
@@ -111,6 +116,79 @@ static void add_brand_list(GHashTable *table, const char *key, const char *list)
     g_strfreev(parts);
 }
 
+/* %class NAME: the knots after it belong to that class's map */
+static int parse_calib_class(codify_aliases *a, const char *s, const char *name, int lineno, minca_err *err)
+{
+    for (int c = 0; c < CODIFY_CALIB__COUNT; c++)
+        if (strcmp(s, codify_calib_class_name((codify_calib_class)c)) == 0) {
+            if (a->calib_score[c]->len)
+                return minca_err_set(err, "%s:%d: class '%s' given twice", name, lineno, s);
+            a->calib_parsing = (codify_calib_class)c;
+            return 0;
+        }
+    return minca_err_set(err, "%s:%d: unknown class '%.40s' (all, contradicted)", name, lineno, s);
+}
+
+/* %feature NAME COEF: the score's coefficient of a named feature */
+static int parse_calib_feature(codify_aliases *a, const char *s, const char *name, int lineno, minca_err *err)
+{
+    size_t n = strcspn(s, " \t");
+    int f = -1;
+    for (int i = 0; i < CODIFY_N_FEATURES && f < 0; i++)
+        if (strlen(codify_feature_name(i)) == n && strncmp(s, codify_feature_name(i), n) == 0)
+            f = i;
+    if (f < 0)
+        return minca_err_set(err, "%s:%d: unknown feature '%.*s'", name, lineno, (int)(n < 40 ? n : 40), s);
+    char *end = NULL;
+    const char *v = s + n;
+    double coef = g_ascii_strtod(v, &end);
+    if (end == v || *g_strstrip(end) != '\0' || !isfinite(coef) || coef < -1000 || coef > 1000)
+        return minca_err_set(err, "%s:%d: expected '%%feature NAME COEFFICIENT' (|coefficient| <= 1000)", name, lineno);
+    if (a->coef_set[f / 32] & (1u << (f % 32)))
+        return minca_err_set(err, "%s:%d: feature '%s' given twice", name, lineno, codify_feature_name(f));
+    a->coef[f] = coef;
+    a->coef_set[f / 32] |= 1u << (f % 32);
+    return 0;
+}
+
+static int parse_calibration(codify_aliases *a, char *s, const char *name, int lineno, minca_err *err)
+{
+    if (g_str_has_prefix(s, "%class") && (s[6] == ' ' || s[6] == '\t'))
+        return parse_calib_class(a, g_strstrip(s + 6), name, lineno, err);
+    if (g_str_has_prefix(s, "%feature") && (s[8] == ' ' || s[8] == '\t'))
+        return parse_calib_feature(a, g_strstrip(s + 8), name, lineno, err);
+    if (*s == '%')
+        return minca_err_set(err, "%s:%d: unknown directive '%.20s' (%%class, %%feature)", name, lineno, s);
+    char *end1 = NULL, *end2 = NULL;
+    double x = g_ascii_strtod(s, &end1);
+    double y = end1 != s ? g_ascii_strtod(end1, &end2) : 0;
+    if (end1 == s || !end2 || end2 == end1 || *g_strstrip(end2) != '\0')
+        return minca_err_set(err, "%s:%d: expected 'SCORE CONFIDENCE', got '%.60s'", name, lineno, s);
+    if (!(x >= 0 && x <= 1 && y >= 0 && y <= 1))
+        return minca_err_set(err, "%s:%d: score and confidence lie in [0, 1]", name, lineno);
+    GArray *xs = a->calib_score[a->calib_parsing], *ys = a->calib_conf[a->calib_parsing];
+    guint n = xs->len;
+    if (n && (x <= g_array_index(xs, double, n - 1) || y < g_array_index(ys, double, n - 1)))
+        return minca_err_set(err, "%s:%d: scores must increase and confidences not decrease", name, lineno);
+    g_array_append_val(xs, x);
+    g_array_append_val(ys, y);
+    return 0;
+}
+
+/* After calibration.txt: the coefficients are all given or none */
+static int calibration_done(codify_aliases *a, const char *name, minca_err *err)
+{
+    a->calib_parsing = CODIFY_CALIB_ALL;
+    int given = 0;
+    for (int i = 0; i < CODIFY_N_FEATURES; i++)
+        given += (a->coef_set[i / 32] >> (i % 32)) & 1u;
+    if (given && given < CODIFY_N_FEATURES)
+        return minca_err_set(err, "%s: %%feature gives %d of the %d coefficients (all or none)", name, given,
+                             CODIFY_N_FEATURES);
+    a->has_coef = given == CODIFY_N_FEATURES;
+    return 0;
+}
+
 static int parse_line(codify_aliases *a, codify_alias_kind kind, char *line, const char *name,
                       int lineno, minca_err *err)
 {
@@ -133,22 +211,8 @@ static int parse_line(codify_aliases *a, codify_alias_kind kind, char *line, con
         g_strfreev(list);
         return 0;
     }
-    if (kind == CODIFY_ALIAS_CALIBRATION) {
-        char *end1 = NULL, *end2 = NULL;
-        double x = g_ascii_strtod(s, &end1);
-        double y = end1 != s ? g_ascii_strtod(end1, &end2) : 0;
-        if (end1 == s || !end2 || end2 == end1 || *g_strstrip(end2) != '\0')
-            return minca_err_set(err, "%s:%d: expected 'SCORE CONFIDENCE', got '%.60s'", name, lineno, s);
-        if (!(x >= 0 && x <= 1 && y >= 0 && y <= 1))
-            return minca_err_set(err, "%s:%d: score and confidence lie in [0, 1]", name, lineno);
-        guint n = a->calib_score->len;
-        if (n && (x <= g_array_index(a->calib_score, double, n - 1) ||
-                  y < g_array_index(a->calib_conf, double, n - 1)))
-            return minca_err_set(err, "%s:%d: scores must increase and confidences not decrease", name, lineno);
-        g_array_append_val(a->calib_score, x);
-        g_array_append_val(a->calib_conf, y);
-        return 0;
-    }
+    if (kind == CODIFY_ALIAS_CALIBRATION)
+        return parse_calibration(a, s, name, lineno, err);
     if (kind == CODIFY_ALIAS_BRANDS && g_str_has_prefix(s, "%ignore")) {
         char **words = g_strsplit_set(s + 7, " \t", -1);
         for (int i = 0; words[i]; i++) {
@@ -290,9 +354,13 @@ int codify_aliases_parse(codify_aliases *a, codify_alias_kind kind, const char *
         return minca_err_set(err, "%s: not valid UTF-8", name);
     char **lines = g_strsplit(text, "\n", -1);
     int rc = 0;
+    if (kind == CODIFY_ALIAS_CALIBRATION)
+        a->calib_parsing = CODIFY_CALIB_ALL;
     for (int i = 0; lines[i] && rc == 0; i++)
         rc = parse_line(a, kind, lines[i], name, i + 1, err);
     g_strfreev(lines);
+    if (rc == 0 && kind == CODIFY_ALIAS_CALIBRATION)
+        rc = calibration_done(a, name, err);
     if (rc == 0) {
         alias_source *s = g_new0(alias_source, 1);
         s->kind = kind;

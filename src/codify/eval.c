@@ -306,7 +306,9 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
             fprintf(ff, "%s,%s,%d", base, field(f, nf, c_id), top_right ? 1 : 0);
             for (int k = 0; k < CODIFY_N_FEATURES; k++)
                 fprintf(ff, ",%.6g", res->features.x[k]);
-            fprintf(ff, ",%.6g,%d,%.6g\n", res->features.cap, res->features.div, res->score);
+            fprintf(ff, ",%.6g,%d,%.6g,%s,%.6g,%s\n", res->features.cap, res->features.div, res->score,
+                    codify_calib_class_name(res->features.cls), res->confidence,
+                    codify_decision_name(res->decision));
         }
         if (o && o->pred_out) {
             json_t *j = json_object();

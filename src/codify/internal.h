@@ -103,8 +103,14 @@ struct codify_aliases {
     char vin_check_regions[40];   /* wmi.txt %checkdigit: first VIN characters of the regions
                                    * that require the check digit ("12345": North America) */
     GPtrArray *sources;        /* kind/name/text triples, to clone */
-    GArray *calib_score;       /* calibration.txt: increasing scores (double) ... */
-    GArray *calib_conf;        /* ... and the confidence at each (non-decreasing) */
+    GArray *calib_score[CODIFY_CALIB__COUNT];   /* calibration.txt: per class of proposal,
+                                                 * increasing scores (double) ... */
+    GArray *calib_conf[CODIFY_CALIB__COUNT];    /* ... and the confidence at each (non-decreasing) */
+    codify_calib_class calib_parsing;           /* the %class the next knots belong to */
+    double coef[CODIFY_N_FEATURES];             /* %feature NAME COEF ... */
+    uint32_t coef_set[(CODIFY_N_FEATURES + 31) / 32];   /* ... which were given */
+    bool has_coef;                              /* every coefficient given: used in place of
+                                                 * the built-in ones */
 };
 
 codify_aliases *cx_aliases_clone(const codify_aliases *a);

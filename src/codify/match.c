@@ -322,6 +322,19 @@ static void models_from_tokens(const codify_index *idx, const qstate *s, const c
     }
 }
 
+/* Two words one edit apart differ by one figure put for another (F550 and F250, CX3 and CX5):
+ * another model, not a typo (a letter read as a figure, C0LORADO, still is one). */
+static bool figure_for_figure(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la != lb)
+        return false;
+    for (size_t i = 0; i < la; i++)
+        if (a[i] != b[i])
+            return a[i] >= '0' && a[i] <= '9' && b[i] >= '0' && b[i] <= '9';
+    return false;
+}
+
 /* Model names one edit away from a word (or two adjacent words written apart) of t, within
  * the recognised brands: "SILVVERADO", "TIIAD", "CYBERRRUCK". */
 static void models_fuzzy(const codify_index *idx, const qstate *s, const cx_tokens *t, bool from_column,
@@ -344,8 +357,11 @@ static void models_fuzzy(const codify_index *idx, const qstate *s, const cx_toke
                 continue;
             int ids[8];
             int n = cx_delindex_find(idx->model_fuzzy, key, ids, 8);
-            for (int k = 0; k < n; k++)
-                consider_key(idx, s, cx_delindex_word(idx->model_fuzzy, ids[k]), 0, 3, from_column, best);
+            for (int k = 0; k < n; k++) {
+                const char *w = cx_delindex_word(idx->model_fuzzy, ids[k]);
+                if (!figure_for_figure(key, w))
+                    consider_key(idx, s, w, 0, 3, from_column, best);
+            }
         }
     }
 }
@@ -1429,12 +1445,13 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
         x[21] = d.only_r > 0 ? d.said_r / d.only_r : 0.0;
     }
     x[19] = s->brand_fuzzy || s->model_fuzzy ? 1.0 : 0.0;
-    out->confidence = codify_confidence(&out->features);
+    out->confidence = codify_score(idx->al, &out->features);
     /* never auto-accept a coin flip, nor a proposal whose brand the stated brand contradicts
      * (a brand the catalog lacks, or another brand than the one written), nor a stated year
      * the VIN contradicts */
     out->features.cap = 1.0;
     out->features.div = 1;
+    out->features.cls = x[7] < 0 || s->vin_conflict ? CODIFY_CALIB_CONTRADICTED : CODIFY_CALIB_ALL;
     if (x[16] > 0 || x[7] < 0 || s->vin_conflict)
         out->features.cap = CX_COIN_FLIP_CONFIDENCE;
     if (out->confidence > out->features.cap)
@@ -1449,10 +1466,11 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
             out->features.div = k;
     }
     /* the score is what the model says of the version; the confidence is the share of
-     * proposals right at that score on text the fit did not see (calibration.txt), shared
-     * among the years the version is a guess between */
+     * proposals right at that score on text the fit did not see (calibration.txt; a
+     * contradicted proposal has a map of its own), shared among the years the version is a
+     * guess between */
     out->score = out->confidence;
-    out->confidence = codify_calibrate(idx->al, out->score) / out->features.div;
+    out->confidence = codify_calibrate_class(idx->al, out->features.cls, out->score) / out->features.div;
 
     out->n_candidates = np < top_n ? np : top_n;
     for (int k = 0; k < out->n_candidates; k++) {
@@ -1465,6 +1483,11 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     g_strlcpy(out->cvegs, be->cvegs, sizeof out->cvegs);
     out->year = be->year;
     out->decision = codify_decide(out->confidence, true, &opts->thresholds);
+    /* a contradicted proposal close enough to be one by the map of all stays a proposal for a
+     * person to see the conflict, however rarely such proposals are right */
+    if (out->decision == CODIFY_NO_MATCH && out->features.cls == CODIFY_CALIB_CONTRADICTED &&
+        codify_calibrate(idx->al, out->score) / out->features.div >= opts->thresholds.no_match)
+        out->decision = CODIFY_NEEDS_REVIEW;
     if (s->model_level == 0) {
         /* only the brand was recognised: the candidates are listed for the reviewer, but
          * a model the catalog does not have is the usual reason */

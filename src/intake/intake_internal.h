@@ -64,6 +64,9 @@ extern const intake_source_ops intake_source_manual_ops;
 /* An IMAP mailbox name in modified UTF-7 (RFC 3501 5.1.3); NULL when name is not UTF-8.
  * Caller g_free()s. */
 char *intake_imap_mutf7(const char *name);
+/* The UTF-8 of a modified UTF-7 name (as a LIST from a server without UTF8=ACCEPT gives it);
+ * NULL when it is not well formed. Caller g_free()s. */
+char *intake_imap_mutf7_decode(const char *wire);
 
 /* winmail.dat (TNEF, Outlook's rich text): calls fn once per attachment with its name (UTF-8)
  * and bytes (borrowed for the call). *body (may be NULL) receives the stream's plain body as

@@ -111,7 +111,7 @@ json_t *store_metrics_cases_past_due(PGconn *c, minca_err *err)
 {
     return store_query_json(c, err,
                             "SELECT i.slug AS insurer, count(k.id) AS n FROM insurers i"
-                            "  LEFT JOIN cases k ON k.insurer_id = i.id AND minca_case_late(k)"
+                            "  LEFT JOIN cases_late k ON k.insurer_id = i.id"
                             " GROUP BY i.slug ORDER BY i.slug",
                             0, NULL);
 }

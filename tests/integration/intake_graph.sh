@@ -6,16 +6,10 @@
 source "$(dirname "$0")/../lib.sh"
 use_fresh_db t_intake_graph || { not_ok "create test database"; finish; exit 1; }
 export MINCA_INSURER=demo
-ST="$T_TMP/stub"; mkdir -p "$ST"
-export GRAPH_STUB_SECRET="graph-secret-$RANDOM$RANDOM"
-python3 "$SRC/tests/tools/graph_stub.py" "$ST" 2>"$ST/stderr" &
-stub=$!
+source "$SRC/tests/tools/graph_stub.bash"
+ST="$T_TMP/stub"
+graph_stub_start "$ST" || { not_ok "the Graph stub starts"; finish; exit 1; }
 hookpid=
-for _ in $(seq 1 100); do [ -f "$ST/port" ] && break; sleep 0.05; done
-PORT=$(cat "$ST/port")
-G="http://127.0.0.1:$PORT"
-ctl() { curl -s -X POST -H 'Content-Type: application/json' -d "${2:-{\}}" "$G/_control/$1" >/dev/null; }
-stat() { curl -s "$G/_control/stats" | json_get "d['$1']"; }
 export MINCA_TEST_GRAPH_SECRET="$GRAPH_STUB_SECRET" MINCA_TEST_CLIENT_STATE="client-state-$RANDOM$RANDOM"
 cat >"$T_TMP/config.yaml" <<CONF
 insurer: demo

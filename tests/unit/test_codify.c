@@ -417,6 +417,68 @@ static void test_calibration_map(void **state)
     free(r);
 }
 
+/* calibration.txt's classes and named coefficients: a contradicted proposal goes through its
+ * own map (the map of all when the file has none), coefficients are all given or none and then
+ * replace the built-in ones; unknown names, classes and directives are refused by line. */
+static void test_calibration_classes(void **state)
+{
+    fixture *f = *state;
+    minca_err err = {0};
+    codify_aliases *a = codify_aliases_new();
+    assert_int_equal(codify_aliases_parse(a, CODIFY_ALIAS_CALIBRATION, "0 0\n1 0.9\n", "cal.txt", &err), 0);
+    assert_true(fabs(codify_calibrate_class(a, CODIFY_CALIB_CONTRADICTED, 0.5) - 0.45) < 1e-9);
+    codify_aliases_free(a);
+    a = codify_aliases_new();
+    assert_int_equal(codify_aliases_parse(a, CODIFY_ALIAS_CALIBRATION,
+                                          "0 0\n1 0.9\n%class contradicted\n0 0.06\n1 0.06\n", "cal.txt", &err), 0);
+    assert_true(fabs(codify_calibrate_class(a, CODIFY_CALIB_CONTRADICTED, 0.95) - 0.06) < 1e-9);
+    assert_true(fabs(codify_calibrate_class(a, CODIFY_CALIB_ALL, 0.5) - 0.45) < 1e-9);
+    codify_features x = {0};
+    for (int i = 0; i < CODIFY_N_FEATURES; i++)
+        x.x[i] = i == 0 ? 1.0 : 0.5;
+    assert_true(fabs(codify_score(a, &x) - codify_confidence(&x)) < 1e-12);   /* built-in */
+    codify_aliases_free(a);
+    /* every coefficient named: bias 2, the rest 0 -> logistic(2) */
+    GString *t = g_string_new("0 0\n1 1\n");
+    for (int i = 0; i < CODIFY_N_FEATURES; i++)
+        g_string_append_printf(t, "%%feature %s %s\n", codify_feature_name(i), i == 0 ? "2" : "0");
+    a = codify_aliases_new();
+    assert_int_equal(codify_aliases_parse(a, CODIFY_ALIAS_CALIBRATION, t->str, "cal.txt", &err), 0);
+    assert_true(fabs(codify_score(a, &x) - 1.0 / (1.0 + exp(-2.0))) < 1e-12);
+    codify_aliases_free(a);
+    g_string_free(t, TRUE);
+    static const char *const bad[] = {"%feature bias 1\n",                 /* not all of them */
+                                      "%feature nosuch 1\n", "%feature bias x\n", "%feature bias 1e9\n",
+                                      "%class nosuch\n", "%class contradicted\n0 0\n%class contradicted\n",
+                                      "%classy all\n", "%weights 1\n"};
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        a = codify_aliases_new();
+        assert_int_equal(codify_aliases_parse(a, CODIFY_ALIAS_CALIBRATION, bad[i], "cal.txt", &err), -1);
+        assert_non_null(strstr(err.msg, "cal.txt"));
+        codify_aliases_free(a);
+    }
+    /* the shipped file: a contradicted proposal is far from sure, and a result says its class */
+    assert_true(codify_calibrate_class(f->al, CODIFY_CALIB_CONTRADICTED, 0.95) < 0.5);
+    codify_result *r = malloc(sizeof *r);
+    match(f, "NISSAN", "NP300", 2019, "PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP", r);
+    assert_int_equal(r->features.cls, CODIFY_CALIB_ALL);
+    free(r);
+}
+
+/* A model name with one figure put for another is another model (F550 is no typo of F250):
+ * not read as the catalog's; a letter typo in it still is. */
+static void test_model_figures(void **state)
+{
+    fixture *f = *state;
+    codify_result *r = malloc(sizeof *r);
+    match(f, "NISSAN", "", 2019, "NP350 PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP", r);
+    assert_false(explained(r, "agrees: brand, model"));
+    assert_int_not_equal(r->decision, CODIFY_AUTO_ACCEPT);
+    match(f, "NISSAN", "", 2019, "NPP300 PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP", r);
+    assert_true(explained(r, "agrees: brand, model"));
+    free(r);
+}
+
 static void test_fuzzy_words(void **state)
 {
     (void)state;
@@ -721,6 +783,8 @@ int main(void)
         cmocka_unit_test(test_years_as_written),
         cmocka_unit_test(test_broker_forms),
         cmocka_unit_test(test_calibration_map),
+        cmocka_unit_test(test_calibration_classes),
+        cmocka_unit_test(test_model_figures),
         cmocka_unit_test(test_fuzzy_words),
         cmocka_unit_test(test_junk_table),
         cmocka_unit_test(test_match_broker_noise),

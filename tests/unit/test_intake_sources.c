@@ -10,6 +10,7 @@
 #include "minca/config.h"
 #include "minca/core.h"
 #include "minca/intake.h"
+#include "../../src/intake/intake_internal.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -313,6 +314,30 @@ static void test_imap_config_errors(void **state)
     assert_non_null(strstr(err.msg, "https://"));
 }
 
+/* Modified UTF-7 (RFC 3501 5.1.3) both ways; malformed names are refused, not guessed. */
+static void test_imap_mutf7(void **state)
+{
+    (void)state;
+    const char *pairs[][2] = {
+        {"Procesadas/Año 2026", "Procesadas/A&APE-o 2026"}, {"INBOX", "INBOX"}, {"R&D", "R&-D"},
+        {"日本語", "&ZeVnLIqe-"}, {"Ñandú & Peña", "&ANE-and&APo- &- Pe&APE-a"}, {"😀", "&2D3eAA-"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(pairs); i++) {
+        char *w = intake_imap_mutf7(pairs[i][0]);
+        assert_string_equal(w, pairs[i][1]);
+        char *back = intake_imap_mutf7_decode(w);
+        assert_string_equal(back, pairs[i][0]);
+        g_free(w);
+        g_free(back);
+    }
+    const char *bad[] = {"A&APE", "A&AP*-o", "A&AGE-", "caf\xc3\xa9", "&2D0-", "&AGEAYgBj-", "a\x01b"};
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        char *d = intake_imap_mutf7_decode(bad[i]);
+        if (d)
+            fail_msg("%s decoded as %s", bad[i], d);
+    }
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -335,7 +360,7 @@ int main(void)
         cmocka_unit_test(test_secrets),         cmocka_unit_test(test_maildir_ids),
         cmocka_unit_test(test_compose_roundtrip), cmocka_unit_test(test_compose_attached_message),
         cmocka_unit_test(test_manual_source),
-        cmocka_unit_test(test_imap_config_errors),
+        cmocka_unit_test(test_imap_config_errors), cmocka_unit_test(test_imap_mutf7),
     };
     return cmocka_run_group_tests_name("intake_sources", tests, setup, teardown);
 }
