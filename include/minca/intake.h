@@ -290,6 +290,34 @@ typedef struct intake_compose {
 int intake_compose_build(const intake_compose *c, char **out, size_t *len, char **message_id,
                          minca_err *err);
 
+/* ------------------------------------------------- sending through Graph ---- */
+
+/* A message the desk sends through a Microsoft Graph source's mailbox (graph_send.c).
+ * Everything is borrowed for the call. */
+typedef struct intake_graph_outgoing {
+    const char *reply_to_id;    /* Graph id of the message answered (createReply on it, so Outlook
+                                   threads it), or NULL: a new message (sendMail) */
+    const char *to, *subject, *text_body;
+    const char *message_id;     /* "<id@host>": the draft's internetMessageId, so the broker's
+                                   answer names a message the desk knows */
+    const intake_compose_attachment *attachments;   /* data + size + filename (+ content_type) */
+    size_t n_attachments;
+    const char *old_draft;      /* a draft an earlier attempt left (its Graph id), deleted first */
+    /* Called with the draft's Graph id as soon as Graph created it (may be NULL). */
+    void (*on_draft)(void *user, const char *draft_id);
+    void *user;
+} intake_graph_outgoing;
+
+/* Sends m from the mailbox of graph source cfg (`user`): createReply on the message answered,
+ * PATCH of the draft (recipient, subject, body, internetMessageId), each file added (POST
+ * .../attachments as a fileAttachment up to `attachment_inline_kb`, 3 MB as Microsoft
+ * documents, else through an upload session in chunks under 4 MB), then POST .../send; a new
+ * message goes with sendMail (or as a draft when a file is large). 429 and 503 wait out
+ * Retry-After; a 401 renews the token once. Returns 0 when Graph accepted the send (202), -1
+ * when nothing was sent (err; it may be tried again), -2 when the send was asked and no
+ * definite answer came (err: it may have gone; never repeat it by itself). */
+int intake_graph_send(const config_source *cfg, const intake_graph_outgoing *m, minca_err *err);
+
 /* ----------------------------------------------------------- pre-analysis ---- */
 
 typedef struct intake_analysis {

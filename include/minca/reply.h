@@ -17,14 +17,17 @@ typedef struct reply_draft {
     char *to_addr, *from_addr;
     char *subject, *body;
     char *in_reply_to, *refs;   /* threading; NULL when none */
-    char *source_name;          /* the configured source it goes out through */
+    char *source_name;          /* the configured source it goes out through (the case's own Graph
+                                   source, else one with an SMTP server) */
+    char *reply_ref;            /* Graph: the id of the message answered (createReply), or NULL */
     char **files;               /* quote: sha256 of the files to attach (NULL-terminated) */
     char **file_names;          /* their names, same order */
 } reply_draft;
 
 /* The draft of a reply of kind to case cot. to (may be NULL) replaces the broker's address.
  * Fails with a clear reason: no such case, nothing missing (missing), no export yet (quote), no
- * configured source with an SMTP server, no address to write to. */
+ * configured source with an SMTP server (a case from a Graph source is answered through it),
+ * no address to write to. */
 int reply_draft_make(PGconn *c, long long insurer_id, const char *cot, const char *kind, const char *to,
                      reply_draft *out, minca_err *err);
 void reply_draft_clear(reply_draft *d);

@@ -87,9 +87,10 @@ json_t *review_similar_rows(PGconn *c, long long insurer_id, long long row_id, r
  * description keys it gathers, for store_tui_review_group_rows), n_rows, n_cases,
  * sample_row_id, sample_cot, min_conf, max_conf, cvegs and year (the proposal most of its
  * rows have), key_text, description, marca, submarca, row_year, top_candidate, other_description, top_score,
- * runner_score, n_candidates. A new JSON array the caller json_decref's; NULL + err on
+ * runner_score, n_candidates. Order: lines with a row of a case assigned to user first, then by
+ * their cases' earliest due time (none last), then the lines that settle most rows. A new JSON array the caller json_decref's; NULL + err on
  * failure. */
-json_t *review_queue(PGconn *c, long long insurer_id, int limit, minca_err *err);
+json_t *review_queue(PGconn *c, long long insurer_id, const char *user, int limit, minca_err *err);
 /* The reading codify_reading gives a stored description key ("MARCA|SUBMARCA|YEAR|DESC",
  * codify_correction_key), with the alias tables of the data directory (read once; without
  * them the reading still ignores punctuation, spacing and order). Writes into

@@ -47,5 +47,8 @@ long store_metrics_workers_alive(PGconn *c, minca_err *err);
  * rows of {insurer, n} and {state, n}. NULL on error. */
 json_t *store_metrics_cases_past_due(PGconn *c, minca_err *err);
 json_t *store_metrics_outbox(PGconn *c, minca_err *err);
+/* Time to quote by insurer slug (every insurer): p50 and p90 seconds from a request's received
+ * time to its case's first quote sent (null when none), n cases, over quotes of the last 30 days. */
+json_t *store_metrics_time_to_quote(PGconn *c, minca_err *err);
 
 #endif

@@ -18,6 +18,7 @@ typedef struct store_outbox_new {
     const char *raw_sha256;     /* the message's bytes, a blob already */
     const char *source_name;    /* the configured source it goes out through, or NULL */
     const char *created_by;
+    const char *reply_ref;      /* Graph id of the message answered (a Graph source), or NULL */
 } store_outbox_new;
 int store_outbox_insert(PGconn *c, const store_outbox_new *o, long long *id, minca_err *err);
 
@@ -25,6 +26,9 @@ typedef struct store_outbox_item {
     char *state;                /* after the claim: "sending" (send it) or "uncertain" (do not) */
     char *from_addr, *to_addr, *raw_sha256, *source_name, *message_id;
     long long case_id;
+    char *reply_ref;            /* Graph id of the message answered, or NULL */
+    char *remote_draft;         /* a Graph draft an earlier attempt left, or NULL */
+    char *subject;
 } store_outbox_item;
 /* Claims outbox row id for a send, on a connection that commits each statement by itself (the
  * mark must outlive the job's transaction): queued or failing becomes sending (one attempt
@@ -32,6 +36,8 @@ typedef struct store_outbox_item {
  * *out filled, 0 when there is nothing to send (sent, uncertain, no such row), -1 error. */
 int store_outbox_claim(PGconn *c, long long id, store_outbox_item *out, minca_err *err);
 void store_outbox_item_clear(store_outbox_item *o);
+/* The Graph draft an attempt created (so the next attempt deletes it), on the mark connection. */
+int store_outbox_set_draft(PGconn *c, long long id, const char *draft, minca_err *err);
 /* The end of a send: "sent" (error NULL) or "failing" with the reason. */
 int store_outbox_mark(PGconn *c, long long id, const char *state, const char *error, minca_err *err);
 /* A person resends an uncertain or failing row: it is queued again and its send job is due
@@ -44,7 +50,8 @@ json_t *store_outbox_of_case(PGconn *c, long long case_id, minca_err *err);
 
 /* What a reply to case cot needs: case_id, cot, client_name, missing_requirements, broker,
  * insurer_name, insurer, source_name and first_subject (of the opening message), in_reply_to,
- * to_addr and to_name (the newest message of the case; a forward's author), refs (the
+ * to_addr and to_name (the newest message of the case; a forward's author), in_reply_to_ref
+ * and in_reply_to_source (that message's Graph id when a Graph source brought it, and its source), refs (the
  * conversation's ids, oldest first, space-separated), export_files (the latest export's
  * [{format, sha256, version}] or null). NULL with err when there is no such case. */
 json_t *store_reply_context(PGconn *c, long long insurer_id, const char *cot, minca_err *err);

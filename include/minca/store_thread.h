@@ -24,7 +24,16 @@ int store_thread_case_by_cot(PGconn *c, long long insurer_id, const char *cot, l
 /* The insurer's COT prefix ("" when no such insurer). */
 int store_thread_cot_prefix(PGconn *c, long long insurer_id, char prefix[32], minca_err *err);
 
-/* The stored message joins case_id; how: "in_reply_to", "references", "cot_subject" or "cot_body". */
+/* Files read out of order: the case of a stored message of the insurer that answers
+ * message_id (its In-Reply-To or References name it). 1 found (*case_id, cot), 0 none, -1. */
+int store_thread_case_answering(PGconn *c, long long insurer_id, const char *message_id, long long *case_id,
+                                char cot[64], minca_err *err);
+/* The insurer's stored messages without a case that answer message_id, oldest first (at most
+ * 64): id, raw_sha256, direct (its In-Reply-To is message_id). NULL on error. */
+json_t *store_thread_orphans(PGconn *c, long long insurer_id, const char *message_id, minca_err *err);
+
+/* The stored message joins case_id (an ignored one becomes processed); how: "in_reply_to",
+ * "references", "cot_subject", "cot_body" or "answered_by" (an original its answer came before). */
 int store_thread_join(PGconn *c, long long message_id, long long case_id, const char *how, minca_err *err);
 
 /* The case's messages, oldest first (sent time, else received time): id, message_id, from_addr,

@@ -47,9 +47,11 @@ json_t *store_tui_case_head(PGconn *c, long long insurer_id, const char *cot, mi
 json_t *store_tui_case_rows(PGconn *c, long long insurer_id, long long case_id, minca_err *err);
 /* The review queue's raw lines: the insurer's rows waiting for a person in open cases, one
  * line per stored description key (matches.norm_key): norm_key, n_rows, case_ids (array),
- * sample_row_id (the lowest row id), min_conf, max_conf, proposals ({"CVEGS/YEAR": rows}).
- * The desk merges the keys that read the same (review_queue). */
-json_t *store_tui_review_keys(PGconn *c, long long insurer_id, minca_err *err);
+ * sample_row_id (the lowest row id), min_conf, max_conf, proposals ({"CVEGS/YEAR": rows}),
+ * mine (a row of a case assigned to user) and due_epoch (the earliest due time of its cases,
+ * seconds since 1970, null when none has one). The desk merges the keys that read the same
+ * (review_queue). */
+json_t *store_tui_review_keys(PGconn *c, long long insurer_id, const char *user, minca_err *err);
 /* What the desk shows of a queue line, for samples [{ord, row_id, cvegs, year}] (borrowed):
  * in the same order, ord, description, marca, submarca, row_year, sample_cot, top_candidate,
  * other_description, top_score, runner_score, n_candidates and key_text (the catalog's text

@@ -199,6 +199,8 @@ const char *tui_table_selected_key(const tui_table *t);
 int tui_table_position(const tui_table *t);   /* 1-based; 0 when empty */
 int tui_table_visible(const tui_table *t);    /* rows passing the filter */
 int tui_table_total(const tui_table *t);
+/* Column col is left out (no width, no title) while no row has text in it. */
+void tui_table_set_optional(tui_table *t, int col);
 /* A long cell of column col shows its end ("…KL123456", a VIN's serial), not its start. */
 void tui_table_set_tail(tui_table *t, int col);
 /* Data of the i-th row passing the filter (0-based, in the order shown); NULL past the end. */
@@ -314,6 +316,11 @@ void tui_search_initial(const char *marca, const char *submarca, const char *des
  * $VISUAL/$EDITOR or line by line, files attached by path), sent as a real MIME message
  * through the desk's manual source into the same pipeline as any other mail. */
 tui_view *tui_compose_new(tui_app *app);
+/* The same form answering the broker of case cot (pane_compose.c): the quote when the case
+ * has an export, else the request for its missing data, drafted from the templates; To,
+ * Subject and body editable; queued in the outbox on send. NULL (reason on the status line)
+ * when there is nothing to draft. */
+tui_view *tui_reply_new(tui_app *app, const char *cot);
 /* The profile wizard (pane_wizard.c) for case `cot`: reads the case's spreadsheet. NULL
  * (reason on the status line) when the case has no readable sheet. */
 tui_view *tui_wizard_new(tui_app *app, const char *cot);

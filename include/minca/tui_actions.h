@@ -83,6 +83,8 @@
     A(TAB_NEXT, "next-tab", "Tab", "", READ, "next pane")                                                  \
     A(TAB_PREV, "prev-tab", "S-Tab", "", READ, "previous pane")                                            \
     A(RELOAD, "reload", "r", "F5", READ, "reload the pane from the database")                              \
+    A(REPLY, "reply", "r", "", DECIDE,                                                                     \
+      "Cases: answer the broker (the quote when exported, else the missing data), edited before it is queued") \
     A(REDRAW, "redraw", "C-l", "", READ, "redraw the whole screen")                                        \
     A(HELP, "help", "?", "F1", READ, "show this help")                                                     \
     A(MESSAGES, "messages", "M", "", READ, "the messages of this session, newest first")                   \

@@ -27,12 +27,21 @@ CLI_COMMAND(insurer_command, {
              "  legal_name        the insurer's legal name, printed on its quotes (never the slug)\n"
              "  logo              a PNG file printed on the quote's pages (an absolute path)\n"
              "  quote_validity_days  how many days a quote holds (default 30)\n"
+             "  turnaround_hours  hours a case has until it is due (default 24)\n"
+             "  business_hours    HH:MM-HH:MM: the turnaround counts only these hours (default: every hour)\n"
+             "  business_days     ISO weekdays worked, comma-separated (1 = Monday; default 1,2,3,4,5)\n"
+             "  holidays          days off, comma-separated YYYY-MM-DD\n"
+             "  reviewers         logins new cases are assigned to in turn, comma-separated\n"
+             "  assign            round_robin (new cases go to the reviewers in turn) or none\n"
              "set and unset need the admin role for the insurer; each change is audited with the old\n"
              "and the new value. show needs the viewer role.\n",
     .run = insurer_run,
 })
 
-typedef enum { KIND_FRACTION, KIND_NAME, KIND_BOOL, KIND_ZONE, KIND_TEXT, KIND_FILE, KIND_DAYS } setting_kind;
+typedef enum {
+    KIND_FRACTION, KIND_NAME, KIND_BOOL, KIND_ZONE, KIND_TEXT, KIND_FILE, KIND_DAYS,
+    KIND_HOURS, KIND_SPAN, KIND_WEEKDAYS, KIND_DATES, KIND_LOGINS, KIND_ASSIGN,
+} setting_kind;
 
 static const struct setting_def {
     const char *key;
@@ -46,7 +55,71 @@ static const struct setting_def {
     {"legal_name", KIND_TEXT},
     {"logo", KIND_FILE},
     {"quote_validity_days", KIND_DAYS},
+    {"turnaround_hours", KIND_HOURS},
+    {"business_hours", KIND_SPAN},
+    {"business_days", KIND_WEEKDAYS},
+    {"holidays", KIND_DATES},
+    {"reviewers", KIND_LOGINS},
+    {"assign", KIND_ASSIGN},
 };
+
+/* A comma-separated list, each item checked by item (NULL: refused) and turned into JSON. */
+static json_t *parse_list(const struct setting_def *def, const char *text, json_t *(*item)(const char *),
+                          const char *what, minca_err *err)
+{
+    json_t *arr = json_array();
+    gchar **parts = g_strsplit(text, ",", 400);
+    for (gchar **p = parts; *p; p++) {
+        char *one = g_strstrip(*p);
+        json_t *v = *one ? item(one) : NULL;
+        if (!v) {
+            minca_err_set(err, "%s takes %s separated by commas; '%.40s' is not one", def->key, what, one);
+            json_decref(arr);
+            arr = NULL;
+            break;
+        }
+        json_array_append_new(arr, v);
+    }
+    g_strfreev(parts);
+    if (arr && json_array_size(arr) == 0) {
+        minca_err_set(err, "%s needs at least one of %s", def->key, what);
+        json_decref(arr);
+        arr = NULL;
+    }
+    return arr;
+}
+
+static json_t *weekday_item(const char *s)
+{
+    return strlen(s) == 1 && s[0] >= '1' && s[0] <= '7' ? json_integer(s[0] - '0') : NULL;
+}
+
+static json_t *date_item(const char *s)
+{
+    bool ok = strlen(s) == 10 && s[4] == '-' && s[7] == '-';
+    for (int i = 0; ok && i < 10; i++)
+        ok = i == 4 || i == 7 || g_ascii_isdigit(s[i]);
+    ok = ok && g_date_valid_dmy((GDateDay)atoi(s + 8), (GDateMonth)atoi(s + 5), (GDateYear)atoi(s));
+    return ok ? json_string(s) : NULL;
+}
+
+static json_t *login_item(const char *s)
+{
+    for (const char *p = s; *p; p++)
+        if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-' && *p != '.')
+            return NULL;
+    return strlen(s) <= 63 ? json_string(s) : NULL;
+}
+
+static bool clock_ok(const char *s, int *minutes)
+{
+    int h = 0, m = 0;
+    char tail = 0;
+    if (sscanf(s, "%d:%d%c", &h, &m, &tail) != 2 || h < 0 || h > 24 || m < 0 || m > 59 || (h == 24 && m))
+        return false;
+    *minutes = h * 60 + m;
+    return true;
+}
 
 static const struct setting_def *find_setting(const char *key)
 {
@@ -101,6 +174,40 @@ static json_t *parse_value(const struct setting_def *def, const char *text, minc
             return NULL;
         }
         return json_integer(v);
+    }
+    if (def->kind == KIND_HOURS) {
+        char *end = NULL;
+        long v = strtol(text, &end, 10);
+        if (!end || *end || end == text || v < 1 || v > 720) {
+            minca_err_set(err, "%s takes a number of hours from 1 to 720, not '%s'", def->key, text);
+            return NULL;
+        }
+        return json_integer(v);
+    }
+    if (def->kind == KIND_SPAN) {
+        gchar **ends = g_strsplit(text, "-", 3);
+        int a = 0, b = 0;
+        bool ok = g_strv_length(ends) == 2 && clock_ok(g_strstrip(ends[0]), &a) && clock_ok(g_strstrip(ends[1]), &b) &&
+                  a < b;
+        g_strfreev(ends);
+        if (!ok) {
+            minca_err_set(err, "%s takes the working hours as HH:MM-HH:MM (the end after the start), not '%s'",
+                          def->key, text);
+            return NULL;
+        }
+        return json_string(text);
+    }
+    if (def->kind == KIND_WEEKDAYS)
+        return parse_list(def, text, weekday_item, "ISO weekdays (1 = Monday .. 7 = Sunday)", err);
+    if (def->kind == KIND_DATES)
+        return parse_list(def, text, date_item, "dates YYYY-MM-DD", err);
+    if (def->kind == KIND_LOGINS)
+        return parse_list(def, text, login_item, "login names", err);
+    if (def->kind == KIND_ASSIGN) {
+        if (strcmp(text, "round_robin") == 0 || strcmp(text, "none") == 0)
+            return json_string(text);
+        minca_err_set(err, "%s takes round_robin or none, not '%s'", def->key, text);
+        return NULL;
     }
     if (def->kind == KIND_ZONE) {
         GTimeZone *tz = strlen(text) <= 100 ? g_time_zone_new_identifier(text) : NULL;

@@ -97,22 +97,34 @@ static const char *pct(json_t *o, const char *key)
     return b;
 }
 
-static const char *duration(json_t *o, const char *key)
+static const char *duration_in(json_t *o, const char *key, char b[32])
 {
-    static char b[32];
     json_t *v = json_object_get(o, key);
     if (!json_is_number(v))
         return "—";
     double s = json_number_value(v);
     if (s < 120)
-        snprintf(b, sizeof b, "%.0f s", s);
+        snprintf(b, 32, "%.0f s", s);
     else if (s < 7200)
-        snprintf(b, sizeof b, "%.0f min", s / 60);
+        snprintf(b, 32, "%.0f min", s / 60);
     else if (s < 172800)
-        snprintf(b, sizeof b, "%.1f h", s / 3600);
+        snprintf(b, 32, "%.1f h", s / 3600);
     else
-        snprintf(b, sizeof b, "%.1f days", s / 86400);
+        snprintf(b, 32, "%.1f days", s / 86400);
     return b;
+}
+
+static const char *duration(json_t *o, const char *key)
+{
+    static char b[32];
+    return duration_in(o, key, b);
+}
+
+/* A second duration in the same printf. */
+static const char *duration_b(json_t *o, const char *key)
+{
+    static char b[32];
+    return duration_in(o, key, b);
 }
 
 static void print_text(json_t *out)
@@ -130,6 +142,9 @@ static void print_text(json_t *out)
     printf("  auto-accepted rows a reviewer changed  %s (%0.f rows)\n", pct(t, "auto_accepted_changed_rate"),
            num(t, "auto_accepted_changed"));
     printf("  median email to ready                  %s\n", duration(t, "median_seconds_to_ready"));
+    printf("  email to quote sent, p50 / p90         %s / %s   (%0.f cases quoted)\n",
+           duration(t, "p50_seconds_to_quote"), duration_b(t, "p90_seconds_to_quote"), num(t, "cases_quoted"));
+    printf("  cases past due now                     %0.f\n", num(t, "cases_past_due"));
     json_t *rph = json_object_get(out, "rows_reviewed_per_person_hour");
     if (json_is_number(rph))
         printf("  rows reviewed per person per hour      %.1f\n", json_number_value(rph));

@@ -104,7 +104,7 @@ static int review_queue_run(const char *slug, int argc, char **argv)
     if (!c)
         return 1;
     minca_err err = {0};
-    json_t *lines = review_queue(c, ins.id, 0, &err);
+    json_t *lines = review_queue(c, ins.id, config_get()->user, 0, &err);
     PQfinish(c);
     if (!lines) {
         fprintf(stderr, "minca review: %s\n", err.msg);

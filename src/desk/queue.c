@@ -43,6 +43,8 @@ typedef struct gather {
     json_t *proposals;     /* "CVEGS/YEAR" -> rows */
     GHashTable *cases;     /* case ids (as pointers to the JSON integers' values) */
     long long n_rows, sample_row_id;
+    bool mine;             /* a row of a case assigned to the desk's user */
+    double due;            /* the earliest due time of its cases (epoch seconds), 0 when none */
     json_t *min_conf, *max_conf;
     GPtrArray *keys;       /* the store's lines it gathers (borrowed) */
     gchar **words;         /* the reading's words (after "BRAND|MODEL|YEAR|") */
@@ -88,6 +90,11 @@ static void add_key(gather *g, json_t *k)
         *cid = json_integer_value(id);
         g_hash_table_add(g->cases, cid);
     }
+    if (json_is_true(json_object_get(k, "mine")))
+        g->mine = true;
+    double due = json_number_value(json_object_get(k, "due_epoch"));
+    if (due > 0 && (g->due == 0 || due < g->due))
+        g->due = due;
     keep_extreme(&g->min_conf, json_object_get(k, "min_conf"), -1);
     keep_extreme(&g->max_conf, json_object_get(k, "max_conf"), 1);
     const char *p;
@@ -236,9 +243,17 @@ static void join_unsaid(GPtrArray *lines)
     }
 }
 
-static gint by_rows(gconstpointer a, gconstpointer b)
+/* The user's own cases first, then by the earliest due time (none last), then most rows. */
+static gint by_order(gconstpointer a, gconstpointer b)
 {
     const gather *x = *(const gather *const *)a, *y = *(const gather *const *)b;
+    if (x->mine != y->mine)
+        return x->mine ? -1 : 1;
+    if (x->due != y->due) {
+        if (x->due == 0 || y->due == 0)
+            return x->due == 0 ? 1 : -1;
+        return x->due < y->due ? -1 : 1;
+    }
     if (x->n_rows != y->n_rows)
         return x->n_rows > y->n_rows ? -1 : 1;
     return strcmp(x->reading, y->reading);
@@ -266,9 +281,9 @@ static json_t *line_json(const gather *g, int ord, json_t *samples)
     return l;
 }
 
-json_t *review_queue(PGconn *c, long long insurer_id, int limit, minca_err *err)
+json_t *review_queue(PGconn *c, long long insurer_id, const char *user, int limit, minca_err *err)
 {
-    json_t *keys = store_tui_review_keys(c, insurer_id, err);
+    json_t *keys = store_tui_review_keys(c, insurer_id, user, err);
     if (!keys)
         return NULL;
     GHashTable *by_reading = g_hash_table_new(g_str_hash, g_str_equal);
@@ -300,7 +315,7 @@ json_t *review_queue(PGconn *c, long long insurer_id, int limit, minca_err *err)
     for (guint j = lines->len; j-- > 0;)
         if (((gather *)g_ptr_array_index(lines, j))->gone)
             g_ptr_array_remove_index_fast(lines, j);
-    g_ptr_array_sort(lines, by_rows);
+    g_ptr_array_sort(lines, by_order);
     json_decref(keys);
     guint n = limit > 0 && (guint)limit < lines->len ? (guint)limit : lines->len;
     json_t *out = json_array(), *samples = json_array();

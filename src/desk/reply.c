@@ -140,6 +140,37 @@ static int draft_files(reply_draft *d, json_t *ctx, minca_err *err)
     return 0;
 }
 
+/* The source the reply goes out through: the case's own when it is a Microsoft 365 mailbox
+ * (answered from that mailbox, as a reply to the Graph message when that source brought it),
+ * else the case's own or the first source with an SMTP server. */
+static int reply_source(reply_draft *out, json_t *ctx, minca_err *err)
+{
+    const char *case_source = *jstr(ctx, "source_name") ? jstr(ctx, "source_name") : NULL;
+    const config_source *own = case_source ? config_source_find(case_source) : NULL;
+    const char *own_kind = own ? config_source_get(own, "kind") : NULL;
+    if (own_kind && strcmp(own_kind, "graph") == 0) {
+        const char *from = config_source_get(own, "smtp_from") ? config_source_get(own, "smtp_from")
+                                                                : config_source_get(own, "user");
+        if (!from || !strchr(from, '@'))
+            return minca_err_set(err, "source %s: its user is not an address; set smtp_from (the desk's address)",
+                                 own->name);
+        out->source_name = g_strdup(own->name);
+        out->from_addr = g_strdup(from);
+        if (*jstr(ctx, "in_reply_to_ref") && strcmp(jstr(ctx, "in_reply_to_source"), own->name) == 0)
+            out->reply_ref = g_strdup(jstr(ctx, "in_reply_to_ref"));
+        return 0;
+    }
+    const config_source *src = intake_smtp_source(case_source);
+    if (!src)
+        return minca_err_set(err, "no configured source has an SMTP server (smtp_url and smtp_from in a source of "
+                                  "the config file)");
+    if (!config_source_get(src, "smtp_from"))
+        return minca_err_set(err, "source %s: no smtp_from (the desk's address replies are sent from)", src->name);
+    out->source_name = g_strdup(src->name);
+    out->from_addr = g_strdup(config_source_get(src, "smtp_from"));
+    return 0;
+}
+
 int reply_draft_make(PGconn *c, long long insurer_id, const char *cot, const char *kind, const char *to,
                      reply_draft *out, minca_err *err)
 {
@@ -149,26 +180,17 @@ int reply_draft_make(PGconn *c, long long insurer_id, const char *cot, const cha
     json_t *ctx = store_reply_context(c, insurer_id, cot, err);
     if (!ctx)
         return -1;
-    int rc = 0;
     out->case_id = json_integer_value(json_object_get(ctx, "case_id"));
     out->kind = g_strdup(kind);
     out->cot = g_strdup(cot);
     out->to_addr = g_strdup(to ? to : jstr(ctx, "to_addr"));
     out->in_reply_to = *jstr(ctx, "in_reply_to") ? g_strdup(jstr(ctx, "in_reply_to")) : NULL;
     out->refs = *jstr(ctx, "refs") ? g_strdup(jstr(ctx, "refs")) : NULL;
-    const config_source *src = intake_smtp_source(*jstr(ctx, "source_name") ? jstr(ctx, "source_name") : NULL);
-    if (!src)
-        rc = minca_err_set(err, "no configured source has an SMTP server (smtp_url and smtp_from in a source of the "
-                                "config file)");
-    else if (!config_source_get(src, "smtp_from"))
-        rc = minca_err_set(err, "source %s: no smtp_from (the desk's address replies are sent from)", src->name);
-    else if (!*out->to_addr || !strchr(out->to_addr, '@'))
+    int rc = reply_source(out, ctx, err);
+    if (rc == 0 && (!*out->to_addr || !strchr(out->to_addr, '@')))
         rc = minca_err_set(err, "case %s: no address to write to (give one with --to)", cot);
-    if (rc == 0) {
-        out->source_name = g_strdup(src->name);
-        out->from_addr = g_strdup(config_source_get(src, "smtp_from"));
+    if (rc == 0)
         rc = draft_text(out, ctx, kind, err);
-    }
     if (rc == 0 && strcmp(kind, "quote") == 0)
         rc = draft_files(out, ctx, err);
     json_decref(ctx);
@@ -188,6 +210,7 @@ void reply_draft_clear(reply_draft *d)
     g_free(d->in_reply_to);
     g_free(d->refs);
     g_free(d->source_name);
+    g_free(d->reply_ref);
     g_strfreev(d->files);
     g_strfreev(d->file_names);
     memset(d, 0, sizeof *d);
@@ -272,7 +295,8 @@ int reply_queue(PGconn *c, long long insurer_id, const reply_draft *d, const cha
         store_outbox_new o = {.insurer_id = insurer_id, .case_id = d->case_id, .kind = d->kind,
                               .message_id = message_id, .in_reply_to = d->in_reply_to, .refs = d->refs,
                               .from_addr = d->from_addr, .to_addr = d->to_addr, .subject = d->subject,
-                              .body = d->body, .raw_sha256 = sha, .source_name = d->source_name, .created_by = user};
+                              .body = d->body, .raw_sha256 = sha, .source_name = d->source_name, .created_by = user,
+                              .reply_ref = d->reply_ref};
         rc = store_outbox_insert(c, &o, outbox_id, err);
     }
     if (rc == 0) {

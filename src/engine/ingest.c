@@ -302,6 +302,46 @@ static int find_thread(PGconn *c, const store_insurer *ins, const intake_message
     return rc;
 }
 
+/* Answers that came before this message (files read out of order) and found no case: they
+ * join the case now and fill what it lacks, as if they had come after. */
+static int adopt_answers(PGconn *c, const store_insurer *ins, const intake_message *m, long long case_id,
+                         const char *cot, minca_err *err)
+{
+    json_t *orphans = store_thread_orphans(c, ins->id, m->message_id, err);
+    if (!orphans)
+        return -1;
+    int rc = 0;
+    size_t i;
+    json_t *o;
+    json_array_foreach(orphans, i, o) {
+        long long id = json_integer_value(json_object_get(o, "id"));
+        char *raw = NULL;
+        size_t len = 0;
+        intake_message *om = NULL;
+        intake_analysis *oa = NULL;
+        minca_err perr = {0};
+        rc = store_blob_get(c, json_string_value(json_object_get(o, "raw_sha256")), &raw, &len, err);
+        if (rc == 0 && intake_parse(raw, len, &om, &perr) == 0 && intake_analyze(om, &oa, &perr) < 0)
+            oa = NULL;
+        const char *how = json_is_true(json_object_get(o, "direct")) ? "in_reply_to" : "references";
+        if (rc == 0)
+            rc = store_thread_join(c, id, case_id, how, err);
+        engine_ingest_result ores = {.case_id = case_id, .message_id = id};
+        g_strlcpy(ores.cot, cot, sizeof ores.cot);
+        if (rc == 0)
+            rc = fill_from_reply(c, ins, oa, &ores, err);
+        if (rc == 0)
+            log_info("message %lld answered %s, which came after it: joined %s", id, m->message_id, cot);
+        intake_analysis_free(oa);
+        intake_message_free(om);
+        free(raw);
+        if (rc < 0)
+            break;
+    }
+    json_decref(orphans);
+    return rc;
+}
+
 int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const char *source_name, const char *origin,
                   const char *data, size_t len, const engine_ingest_hints *hints, engine_ingest_result *res,
                   minca_err *err)
@@ -355,6 +395,14 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
     /* A reply joins the case it answers and never opens a second one. */
     if (m && find_thread(c, ins, m, broker_id, problems, res, &thread_refs, err) < 0)
         goto done;
+    /* An original whose answer was read first joins the case the answer opened. */
+    if (m && !res->case_id && !m->message_id_synthetic) {
+        int found = store_thread_case_answering(c, ins->id, m->message_id, &res->case_id, res->cot, err);
+        if (found < 0)
+            goto done;
+        if (found)
+            g_strlcpy(res->joined_by, "answered_by", sizeof res->joined_by);
+    }
     bool joins = res->case_id > 0;
     bool opens_case = m && !joins && asks_for_quote(a);
     const char *status = res->parse_failed ? "error" : (opens_case || joins ? "processed" : "ignored");
@@ -376,9 +424,15 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
         if (store_thread_join(c, res->message_id, res->case_id, res->joined_by, err) < 0 ||
             fill_from_reply(c, ins, a, res, err) < 0)
             goto done;
+        /* An original read after its answer: the answer's list is the newer one; the
+         * original's stays with its message and is no revision. */
+        if (strcmp(res->joined_by, "answered_by") == 0)
+            res->has_list = false;
     } else if (opens_case && insert_case(c, ins, a, suggested, broker_id, res, err) < 0) {
         goto done;
     }
+    if (m && res->case_id && !m->message_id_synthetic && adopt_answers(c, ins, m, res->case_id, res->cot, err) < 0)
+        goto done;
     char msg_id[32];
     snprintf(msg_id, sizeof msg_id, "%lld", res->message_id);
     json_t *details = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "origin", origin, "source", source,

@@ -35,6 +35,25 @@ bool intake_url_is_loopback(const char *url, struct curl_slist **pin);
 /* Calls curl_global_init() exactly once, from any thread. */
 void intake_curl_init(void);
 
+/* A signed-in Microsoft Graph client of a graph source's settings (source_graph.c), for the
+ * requests beside the delta poll (sending: graph_send.c). Everything it returns is its own
+ * unless said otherwise. */
+typedef struct graph_state intake_graph_client;
+int intake_graph_client_open(const config_source *cfg, const char *name, intake_graph_client **out, minca_err *err);
+void intake_graph_client_close(intake_graph_client *g);
+/* method (NULL: GET) on {graph}/users/{user}{rest} with a JSON body (or NULL). 429 and 503 wait
+ * out Retry-After, 401 renews the token once; a 504 is tried again only when may_repeat. 0 with
+ * a 2xx answer, -1 otherwise (err; intake_graph_status: the answer's status, 0 when none came). */
+int intake_graph_request(intake_graph_client *g, const char *method, const char *rest, const char *json,
+                         const char *what, bool may_repeat, minca_err *err);
+/* PUT of len bytes at offset of total to an upload session's pre-authenticated URL (no token). */
+int intake_graph_upload(intake_graph_client *g, const char *url, const void *data, size_t len, size_t offset,
+                        size_t total, minca_err *err);
+json_t *intake_graph_answer(intake_graph_client *g);   /* the last answer parsed: new, caller decrefs; NULL */
+long intake_graph_status(const intake_graph_client *g);
+char *intake_graph_escape(intake_graph_client *g, const char *s);   /* for a path segment; g_free */
+const char *intake_graph_user(const intake_graph_client *g);
+
 /* ---- mail source backends (one file each, listed in source.c) ---- */
 extern const intake_source_ops intake_source_eml_ops;
 extern const intake_source_ops intake_source_maildir_ops;

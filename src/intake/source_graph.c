@@ -105,8 +105,8 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *user)
 /* One HTTP exchange: method (NULL: GET, or POST when there is a body), body (may be NULL)
  * with its content type (NULL: a form). Returns 0 with s->status set, -1 when no HTTP answer
  * came (err). */
-static int http_send(graph_state *s, const char *method, const char *url, const char *body, const char *body_type,
-                     const char *bearer, minca_err *err)
+static int http_exchange(graph_state *s, const char *method, const char *url, const char *body, long body_len,
+                         const char *body_type, const char *bearer, const char *extra_header, minca_err *err)
 {
     g_string_truncate(s->buf, 0);
     s->status = 0;
@@ -131,9 +131,16 @@ static int http_send(graph_state *s, const char *method, const char *url, const 
         hdr = curl_slist_append(hdr, ct);
         free(ct);
     }
+    if (extra_header)
+        hdr = curl_slist_append(hdr, extra_header);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
     if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    } else if (method && strcmp(method, "GET") != 0) {
+        /* A POST without a body (createReply, send): an empty one, Content-Length: 0. */
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
     } else {
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     }
@@ -151,6 +158,12 @@ static int http_send(graph_state *s, const char *method, const char *url, const 
         return minca_err_set(err, "%s: %s", s->name, s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc));
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &s->status);
     return 0;
+}
+
+static int http_send(graph_state *s, const char *method, const char *url, const char *body, const char *body_type,
+                     const char *bearer, minca_err *err)
+{
+    return http_exchange(s, method, url, body, body ? -1 : 0, body_type, bearer, NULL, err);
 }
 
 static int http(graph_state *s, const char *url, const char *body, const char *bearer, minca_err *err)
@@ -255,8 +268,8 @@ static int get_token(graph_state *s, bool renew, char **out, minca_err *err)
 /* A request to Graph with the bearer token (method NULL: GET; json: a JSON body): waits out
  * 429/503 (Retry-After), renews the token once on 401. Returns 0 with a 2xx answer in s->buf,
  * -1 otherwise (err; s->status holds the answer's status, 0 when none came). */
-static int graph_call(graph_state *s, const char *method, const char *url, const char *json, const char *what,
-                      minca_err *err)
+static int graph_call_ex(graph_state *s, const char *method, const char *url, const char *json, const char *what,
+                         bool may_repeat, minca_err *err)
 {
     if (!g_str_has_prefix(url, s->graph_url))
         return minca_err_set(err, "%s: refusing to send the token to a link outside %s", s->name, s->graph_url);
@@ -282,7 +295,7 @@ static int graph_call(graph_state *s, const char *method, const char *url, const
             renewed = true;
             continue;
         }
-        if ((s->status == 429 || s->status == 503 || s->status == 504) && attempt < s->max_retries) {
+        if ((s->status == 429 || s->status == 503 || (s->status == 504 && may_repeat)) && attempt < s->max_retries) {
             double wait = s->retry_after >= 0 ? s->retry_after : (double)(1 << (attempt < 5 ? attempt : 5));
             if (wait > s->max_wait)
                 wait = s->max_wait;
@@ -293,6 +306,12 @@ static int graph_call(graph_state *s, const char *method, const char *url, const
         describe_error(s, what, err);
         return -1;
     }
+}
+
+static int graph_call(graph_state *s, const char *method, const char *url, const char *json, const char *what,
+                      minca_err *err)
+{
+    return graph_call_ex(s, method, url, json, what, true, err);
 }
 
 static int graph_get(graph_state *s, const char *url, const char *what, minca_err *err)
@@ -932,4 +951,83 @@ void intake_graph_subscription_clear(intake_graph_subscription *sub)
         return;
     g_free(sub->id);
     memset(sub, 0, sizeof *sub);
+}
+
+/* ---- a client for requests beside the delta poll (graph_send.c) ---- */
+
+int intake_graph_client_open(const config_source *cfg, const char *name, intake_graph_client **out, minca_err *err)
+{
+    intake_source_args args = {.name = name, .cfg = cfg};
+    void *st = NULL;
+    *out = NULL;
+    if (graph_open(&args, &st, err) < 0)
+        return -1;
+    *out = st;
+    return 0;
+}
+
+void intake_graph_client_close(intake_graph_client *g)
+{
+    graph_close(g);
+}
+
+int intake_graph_request(intake_graph_client *g, const char *method, const char *rest, const char *json,
+                         const char *what, bool may_repeat, minca_err *err)
+{
+    char *url = users_url(g, rest);
+    int rc = graph_call_ex(g, method, url, json, what, may_repeat, err);
+    free(url);
+    return rc;
+}
+
+int intake_graph_upload(intake_graph_client *g, const char *url, const void *data, size_t len, size_t offset,
+                        size_t total, minca_err *err)
+{
+    /* The upload URL is pre-authenticated: no token goes with it (Microsoft's documentation). */
+    struct curl_slist *pin = NULL;
+    if (!g_str_has_prefix(url, "https://") && !intake_url_is_loopback(url, &pin))
+        return minca_err_set(err, "%s: the upload session's URL is neither https:// nor on this machine", g->name);
+    curl_slist_free_all(pin);
+    char *range = core_strdup_printf("Content-Range: bytes %zu-%zu/%zu", offset, offset + len - 1, total);
+    int rc = 0;
+    for (int attempt = 0;; attempt++) {
+        rc = http_exchange(g, "PUT", url, (const char *)data, (long)len, "application/octet-stream", NULL, range, err);
+        if (rc < 0)
+            break;
+        if ((g->status == 429 || g->status == 503) && attempt < g->max_retries) {
+            double wait = g->retry_after >= 0 ? g->retry_after : 1;
+            usleep((useconds_t)((wait > g->max_wait ? g->max_wait : wait) * 1e6));
+            continue;
+        }
+        if (g->status < 200 || g->status >= 300) {
+            describe_error(g, "an attachment's upload", err);
+            rc = -1;
+        }
+        break;
+    }
+    free(range);
+    return rc;
+}
+
+json_t *intake_graph_answer(intake_graph_client *g)
+{
+    return json_loadb(g->buf->str, g->buf->len, 0, NULL);
+}
+
+long intake_graph_status(const intake_graph_client *g)
+{
+    return g->status;
+}
+
+char *intake_graph_escape(intake_graph_client *g, const char *s)
+{
+    char *e = curl_easy_escape(g->curl, s, 0);
+    char *out = g_strdup(e);
+    curl_free(e);
+    return out;
+}
+
+const char *intake_graph_user(const intake_graph_client *g)
+{
+    return g->user;
 }

@@ -199,6 +199,24 @@ int metrics_render(PGconn *c, GString *out, minca_err *err)
     }
     json_decref(late);
     json_decref(outbox);
+    json_t *ttq = store_metrics_time_to_quote(c, err);
+    if (!ttq)
+        return -1;
+    append_header(out, "minca_time_to_quote_seconds", "gauge",
+                  "Seconds from a request's received time to its first quote sent (quotes of the last 30 days), by insurer.");
+    json_array_foreach(ttq, i, row) {
+        static const char *const q[2][2] = {{"0.5", "p50"}, {"0.9", "p90"}};
+        for (int k = 0; k < 2; k++) {
+            json_t *v = json_object_get(row, q[k][1]);
+            if (!json_is_number(v))
+                continue;
+            char *labels = core_strdup_printf("insurer=\"%s\",quantile=\"%s\"",
+                                              json_string_value(json_object_get(row, "insurer")), q[k][0]);
+            append_sample(out, "minca_time_to_quote_seconds", "", labels, NULL, json_number_value(v));
+            free(labels);
+        }
+    }
+    json_decref(ttq);
     append_header(out, "minca_build_info", "gauge", "The minca version serving this endpoint.");
     append_sample(out, "minca_build_info", "", "version=\"" MINCA_VERSION "\"", NULL, 1);
     append_header(out, "minca_scrape_duration_seconds", "gauge", "Time this scrape spent reading the database.");

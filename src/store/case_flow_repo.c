@@ -30,19 +30,21 @@ int store_case_open(PGconn *c, const store_case_new *k, long long *case_id, minc
         c, err,
         "INSERT INTO cases (insurer_id, cot, message_id, broker_id, client_name, rfc, contact, coverage,"
         " payment_terms, uso, validity_start, validity_end, preanalysis_status, missing_requirements,"
-        " needs_profile, suggested, uso_stated, due_at)"
-        " VALUES ($1::bigint, $2, $3::bigint, $4::bigint, $5, $6, $7::jsonb, $8, $9, $10, $11::date,"
-        "         $12::date, $13, $14::jsonb, $15::boolean, $16::jsonb, $17,"
-        "         coalesce((SELECT coalesce(m.sent_at, m.received_at) FROM messages m WHERE m.id = $3::bigint), now())"
-        "         + make_interval(hours => coalesce((SELECT (i.settings->>'turnaround_hours')::int FROM insurers i"
-        "                                            WHERE i.id = $1::bigint), 24))) RETURNING id",
+        " needs_profile, suggested, uso_stated, due_at, assignee, auto_assigned)"
+        " SELECT $1::bigint, $2, $3::bigint, $4::bigint, $5, $6, $7::jsonb, $8, $9, $10, $11::date,"
+        "        $12::date, $13, $14::jsonb, $15::boolean, $16::jsonb, $17,"
+        "        minca_due_at($1::bigint, coalesce((SELECT coalesce(m.sent_at, m.received_at) FROM messages m"
+        "                                            WHERE m.id = $3::bigint), now())),"
+        "        a.who, a.who IS NOT NULL"
+        "   FROM (SELECT minca_next_assignee($1::bigint) AS who) a RETURNING id",
         &p);
     if (!r)
         return -1;
     *case_id = store_get_ll(r, 0, 0);
     PQclear(r);
     /* The opening message names the case (trigger cases_opening_message, migration 075): it
-     * is the first of the case's conversation. */
+     * is the first of the case's conversation. Its due time counts the insurer's business
+     * hours and its owner is the next reviewer in turn (migration 089). */
     return 0;
 }
 

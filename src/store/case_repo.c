@@ -52,7 +52,8 @@ json_t *store_case_list(PGconn *c, long long insurer_id, minca_err *err)
         "       (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"
         "         WHERE v.case_id = c.id AND x.decision IN ('no_match', 'rejected')) AS no_match,"
         "       (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"
-        "         WHERE v.case_id = c.id AND x.decision IN ('accepted', 'picked')) AS reviewed"
+        "         WHERE v.case_id = c.id AND x.decision IN ('accepted', 'picked')) AS reviewed,"
+        "       (SELECT o.state FROM outbox o WHERE o.case_id = c.id ORDER BY o.id DESC LIMIT 1) AS outbox"
         "  FROM cases c LEFT JOIN messages m ON m.id = c.message_id"
         "  LEFT JOIN brokers b ON b.id = c.broker_id"
         " WHERE c.insurer_id = $1::bigint ORDER BY c.created_at DESC, c.id DESC",

@@ -116,6 +116,24 @@ json_t *store_metrics_cases_past_due(PGconn *c, minca_err *err)
                             0, NULL);
 }
 
+json_t *store_metrics_time_to_quote(PGconn *c, minca_err *err)
+{
+    /* Received (the request's Date, else its arrival) to the first quote sent, of the cases
+     * whose first quote went out in the last 30 days. */
+    return store_query_json(c, err,
+                            "SELECT i.slug AS insurer,"
+                            "       percentile_cont(0.5) WITHIN GROUP (ORDER BY q.secs) AS p50,"
+                            "       percentile_cont(0.9) WITHIN GROUP (ORDER BY q.secs) AS p90, count(q.secs) AS n"
+                            "  FROM insurers i LEFT JOIN LATERAL ("
+                            "    SELECT extract(epoch FROM f.first - coalesce(m.sent_at, m.received_at, k.created_at)) AS secs"
+                            "      FROM cases k LEFT JOIN messages m ON m.id = k.message_id"
+                            "      CROSS JOIN LATERAL (SELECT min(o.sent_at) AS first FROM outbox o"
+                            "                           WHERE o.case_id = k.id AND o.kind = 'quote' AND o.state = 'sent') f"
+                            "     WHERE k.insurer_id = i.id AND f.first > now() - interval '30 days') q ON true"
+                            " GROUP BY i.slug ORDER BY i.slug",
+                            0, NULL);
+}
+
 json_t *store_metrics_outbox(PGconn *c, minca_err *err)
 {
     return store_query_json(c, err,

@@ -22,10 +22,11 @@ int store_outbox_insert(PGconn *c, const store_outbox_new *o, long long *id, min
     store_param_text(&p, o->raw_sha256);
     store_param_text(&p, o->source_name);
     store_param_text(&p, o->created_by);
+    store_param_text(&p, o->reply_ref);
     PGresult *r = store_query_p(c, err,
                                 "INSERT INTO outbox (insurer_id, case_id, kind, message_id, in_reply_to, refs, from_addr,"
-                                " to_addr, subject, body, raw_sha256, source_name, created_by)"
-                                " VALUES ($1::bigint, $2::bigint, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                                " to_addr, subject, body, raw_sha256, source_name, created_by, reply_ref)"
+                                " VALUES ($1::bigint, $2::bigint, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
                                 " RETURNING id",
                                 &p);
     if (!r)
@@ -46,7 +47,8 @@ int store_outbox_claim(PGconn *c, long long id, store_outbox_item *out, minca_er
                                 "       last_error = CASE WHEN state = 'sending' THEN 'a send began and its end was never"
                                 " recorded: check the broker received it, then resend or leave it' ELSE last_error END"
                                 " WHERE id = $1::bigint AND state IN ('queued', 'failing', 'sending')"
-                                " RETURNING state, from_addr, to_addr, raw_sha256, source_name, message_id, case_id",
+                                " RETURNING state, from_addr, to_addr, raw_sha256, source_name, message_id, case_id, reply_ref,"
+                                "           remote_draft, subject",
                                 &p);
     if (!r)
         return -1;
@@ -59,6 +61,9 @@ int store_outbox_claim(PGconn *c, long long id, store_outbox_item *out, minca_er
         out->source_name = store_get_dup(r, 0, 4);
         out->message_id = store_get_dup(r, 0, 5);
         out->case_id = store_get_ll(r, 0, 6);
+        out->reply_ref = PQgetisnull(r, 0, 7) ? NULL : store_get_dup(r, 0, 7);
+        out->remote_draft = PQgetisnull(r, 0, 8) ? NULL : store_get_dup(r, 0, 8);
+        out->subject = store_get_dup(r, 0, 9);
     }
     PQclear(r);
     return found;
@@ -72,7 +77,18 @@ void store_outbox_item_clear(store_outbox_item *o)
     free(o->raw_sha256);
     free(o->source_name);
     free(o->message_id);
+    free(o->reply_ref);
+    free(o->remote_draft);
+    free(o->subject);
     memset(o, 0, sizeof *o);
+}
+
+int store_outbox_set_draft(PGconn *c, long long id, const char *draft, minca_err *err)
+{
+    store_params p = {0};
+    store_param_ll(&p, id);
+    store_param_text(&p, draft);
+    return store_exec_p(c, err, "UPDATE outbox SET remote_draft = $2 WHERE id = $1::bigint", &p);
 }
 
 int store_outbox_mark(PGconn *c, long long id, const char *state, const char *error, minca_err *err)
@@ -135,6 +151,8 @@ json_t *store_reply_context(PGconn *c, long long insurer_id, const char *cot, mi
         "SELECT k.id AS case_id, k.cot, k.client_name, k.missing_requirements, b.name AS broker,"
         "       i.name AS insurer_name, i.slug AS insurer, first.source_name, first.subject AS first_subject,"
         "       last.message_id AS in_reply_to, coalesce(last.forwarded_from, last.from_addr) AS to_addr,"
+        "       CASE WHEN last.source = 'graph' THEN last.source_ref END AS in_reply_to_ref,"
+        "       last.source_name AS in_reply_to_source,"
         "       CASE WHEN last.forwarded_from IS NULL THEN last.from_name END AS to_name,"
         "       (SELECT string_agg(t.mid, ' ' ORDER BY t.at, t.mid) FROM ("
         "          SELECT m.message_id AS mid, coalesce(m.sent_at, m.received_at) AS at FROM messages m"

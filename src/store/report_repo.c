@@ -1,6 +1,6 @@
 /* The business report: cases, vehicles and the codifier's decisions over a period, the
  * codifier's real precision (auto-accepted rows a reviewer later changed), time from email to
- * ready, reviewers' pace and the brokers whose lists most often need the profile wizard.
+ * ready and to the first quote sent (p50, p90), cases past due, reviewers' pace and the brokers whose lists most often need the profile wizard.
  *
  * A row's codifier decision is its match's decision while no reviewer touched it, else the
  * "before" the first review decision on the row recorded in the audit log. */
@@ -18,6 +18,9 @@
     " k AS (SELECT c.id, c.status, c.needs_profile, c.ready_at, c.created_at,"                                 \
     "              coalesce(m.received_at, c.created_at) AS received, b.name AS broker,"                       \
     "              EXISTS (SELECT 1 FROM exports e WHERE e.case_id = c.id) AS exported,"                       \
+    "              (SELECT min(o.sent_at) FROM outbox o WHERE o.case_id = c.id AND o.kind = 'quote'"           \
+    "                  AND o.state = 'sent') AS quoted_at, minca_case_late(c) AS late,"                        \
+    "              coalesce(m.sent_at, m.received_at, c.created_at) AS requested,"                             \
     "              CASE p.by WHEN 'day' THEN to_char(c.created_at AT TIME ZONE p.tz, 'YYYY-MM-DD')"             \
     "                        WHEN 'week' THEN to_char(c.created_at AT TIME ZONE p.tz, 'IYYY-\"W\"IW')"         \
     "                        WHEN 'broker' THEN coalesce(b.name, '(no broker)')"                               \
@@ -57,7 +60,13 @@ json_t *store_report_groups(PGconn *c, long long insurer_id, const char *since, 
         "               count(*) FILTER (WHERE exported) AS cases_exported,"
         "               count(*) FILTER (WHERE needs_profile) AS cases_needing_profile,"
         "               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ready_at - received))"
-        "                 FILTER (WHERE ready_at IS NOT NULL) AS median_seconds_to_ready"
+        "                 FILTER (WHERE ready_at IS NOT NULL) AS median_seconds_to_ready,"
+        "               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM quoted_at - requested))"
+        "                 FILTER (WHERE quoted_at IS NOT NULL) AS p50_seconds_to_quote,"
+        "               percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM quoted_at - requested))"
+        "                 FILTER (WHERE quoted_at IS NOT NULL) AS p90_seconds_to_quote,"
+        "               count(*) FILTER (WHERE quoted_at IS NOT NULL) AS cases_quoted,"
+        "               count(*) FILTER (WHERE late) AS cases_past_due"
         "          FROM k GROUP BY grp)"
         " SELECT cs.grp AS \"group\", cs.cases_opened, cs.cases_ready, cs.cases_exported, cs.cases_needing_profile,"
         "        coalesce(rs.vehicles, 0) AS vehicles, coalesce(rs.auto_accepted, 0) AS auto_accepted,"
@@ -68,7 +77,10 @@ json_t *store_report_groups(PGconn *c, long long insurer_id, const char *since, 
         "        round(rs.no_match::numeric / nullif(rs.vehicles, 0), 4)::float8 AS no_match_rate,"
         "        round(rs.auto_accepted_changed::numeric / nullif(rs.auto_accepted, 0), 4)::float8"
         "          AS auto_accepted_changed_rate,"
-        "        round(cs.median_seconds_to_ready::numeric, 1)::float8 AS median_seconds_to_ready"
+        "        round(cs.median_seconds_to_ready::numeric, 1)::float8 AS median_seconds_to_ready,"
+        "        round(cs.p50_seconds_to_quote::numeric, 1)::float8 AS p50_seconds_to_quote,"
+        "        round(cs.p90_seconds_to_quote::numeric, 1)::float8 AS p90_seconds_to_quote,"
+        "        cs.cases_quoted, cs.cases_past_due"
         "   FROM cs LEFT JOIN rs USING (grp) ORDER BY 1",
         &p);
 }

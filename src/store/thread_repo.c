@@ -84,7 +84,48 @@ int store_thread_join(PGconn *c, long long message_id, long long case_id, const 
     store_param_ll(&p, message_id);
     store_param_ll(&p, case_id);
     store_param_text(&p, how);
-    return store_exec_p(c, err, "UPDATE messages SET case_id = $2::bigint, joined_by = $3 WHERE id = $1::bigint", &p);
+    return store_exec_p(c, err,
+                        "UPDATE messages SET case_id = $2::bigint, joined_by = $3,"
+                        "       status = CASE WHEN status = 'ignored' THEN 'processed' ELSE status END"
+                        " WHERE id = $1::bigint",
+                        &p);
+}
+
+int store_thread_case_answering(PGconn *c, long long insurer_id, const char *message_id, long long *case_id,
+                                char cot[64], minca_err *err)
+{
+    *case_id = 0;
+    cot[0] = '\0';
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_text(&p, message_id);
+    PGresult *r = store_query_p(c, err,
+                                "SELECT m.case_id, k.cot FROM messages m JOIN cases k ON k.id = m.case_id"
+                                " WHERE m.insurer_id = $1::bigint AND m.thread_refs @> ARRAY[$2::text]"
+                                " ORDER BY m.id LIMIT 1",
+                                &p);
+    if (!r)
+        return -1;
+    int found = PQntuples(r) > 0;
+    if (found) {
+        *case_id = store_get_ll(r, 0, 0);
+        g_strlcpy(cot, PQgetvalue(r, 0, 1), 64);
+    }
+    PQclear(r);
+    return found;
+}
+
+json_t *store_thread_orphans(PGconn *c, long long insurer_id, const char *message_id, minca_err *err)
+{
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_text(&p, message_id);
+    return store_query_json_p(c, err,
+                              "SELECT m.id, m.raw_sha256, m.in_reply_to = $2 AS direct FROM messages m"
+                              " WHERE m.insurer_id = $1::bigint AND m.case_id IS NULL AND m.status <> 'error'"
+                              "   AND m.thread_refs @> ARRAY[$2::text] AND m.raw_sha256 IS NOT NULL"
+                              " ORDER BY coalesce(m.sent_at, m.received_at), m.id LIMIT 64",
+                              &p);
 }
 
 json_t *store_thread_messages(PGconn *c, long long case_id, minca_err *err)

@@ -282,16 +282,18 @@ json_t *store_tui_case_sheets(PGconn *c, long long insurer_id, long long case_id
         &p);
 }
 
-json_t *store_tui_review_keys(PGconn *c, long long insurer_id, minca_err *err)
+json_t *store_tui_review_keys(PGconn *c, long long insurer_id, const char *user, minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, insurer_id);
+    store_param_text(&p, user ? user : "");
     /* One line per stored key (matches_review_queue serves the scan): the rows a decision
      * would settle and how many of them have each proposal. */
     return store_query_json_p(
         c, err,
         "WITH open AS ("
-        "  SELECT x.vehicle_row_id, x.norm_key, x.cvegs || '/' || x.year AS proposal, x.confidence, v.case_id"
+        "  SELECT x.vehicle_row_id, x.norm_key, x.cvegs || '/' || x.year AS proposal, x.confidence, v.case_id,"
+        "         k.assignee, k.due_at"
         "    FROM matches x JOIN vehicle_rows v ON v.id = x.vehicle_row_id JOIN cases k ON k.id = v.case_id"
         "   WHERE x.insurer_id = $1::bigint AND x.decision = 'needs_review' AND x.reviewed_by IS NULL"
         "     AND x.norm_key IS NOT NULL AND k.status NOT IN ('exported', 'error')),"
@@ -300,7 +302,8 @@ json_t *store_tui_review_keys(PGconn *c, long long insurer_id, minca_err *err)
         " SELECT o.norm_key, count(*) AS n_rows, to_jsonb(array_agg(DISTINCT o.case_id)) AS case_ids,"
         "        min(o.vehicle_row_id) AS sample_row_id, min(o.confidence) AS min_conf, max(o.confidence) AS max_conf,"
         "        (SELECT coalesce(jsonb_object_agg(b.proposal, b.n), '{}') FROM by_proposal b"
-        "          WHERE b.norm_key = o.norm_key) AS proposals"
+        "          WHERE b.norm_key = o.norm_key) AS proposals,"
+        "        coalesce(bool_or(o.assignee = $2), false) AS mine, extract(epoch FROM min(o.due_at))::float8 AS due_epoch"
         "   FROM open o GROUP BY o.norm_key ORDER BY o.norm_key",
         &p);
 }

@@ -1,7 +1,9 @@
 /* Cases pane: the insurer's cases, newest first, with vehicle counts by decision
  * (automatic or reviewed key / to review / no match). The selected case is the one the
  * Matches tab shows; Enter opens the case (its matches, pushed over the list). `/` filters
- * on any column (client, RFC, broker, date), `o` sorts, `f` shows one status at a time. */
+ * on any column (client, RFC, broker, date), `o` sorts, `f` shows one status at a time; `r`
+ * answers the selected case's broker (the compose form), the Reply column showing the newest
+ * message sent and its state. */
 #include "minca/tui.h"
 #include "minca/store.h"
 
@@ -13,9 +15,11 @@
 static const tui_column cases_cols[] = {
     {"COT", 15, 0, false},   {"Client", 7, 4, false},  {"RFC", 13, 0, false},   {"Broker", 8, 2, false},
     {"Received", 11, 0, false}, {"Veh", 3, 0, true},   {"A/R/N", 7, 0, true},   {"Status", 8, 0, false},
+    {"Reply", 9, 0, false},
 };
 #define N_COLS (int)(sizeof cases_cols / sizeof cases_cols[0])
 #define COL_RECEIVED 4
+#define COL_REPLY 8
 
 static const char *empty_hint = "No cases yet. Every message with a vehicle list becomes a case: run\n"
                                 "`minca batch PATH`, then press {reload}.";
@@ -33,6 +37,7 @@ static int cases_open(tui_view *v)
     if (!v->priv || !v->table)
         return -1;
     tui_table_set_empty(v->table, empty_hint);
+    tui_table_set_optional(v->table, COL_REPLY);   /* shown once a case has a message sent */
     return 0;
 }
 
@@ -99,8 +104,10 @@ static void cases_refresh(tui_view *v)
         snprintf(counts, sizeof counts, "%lld/%lld/%lld", tui_json_int(c, "auto") + tui_json_int(c, "reviewed"),
                  tui_json_int(c, "review"), tui_json_int(c, "no_match"));
         tui_text_when(tui_json_str(c, "received"), date, sizeof date);
+        /* The newest message to the broker and where it stands: queued, sending, sent,
+         * failing or uncertain. */
         const char *cells[N_COLS] = {tui_json_str(c, "cot"),   tui_json_str(c, "client_name"), tui_json_str(c, "rfc"),
-                                     tui_json_str(c, "broker"), date, veh, counts, status};
+                                     tui_json_str(c, "broker"), date, veh, counts, status, tui_json_str(c, "outbox")};
         tui_table_add(v->table, tui_json_str(c, "cot"), cells, status_elem(status), c);
         tui_table_set_sort_key(v->table, COL_RECEIVED, tui_json_str(c, "received"));
     }
@@ -149,6 +156,18 @@ static bool cases_key(tui_view *v, tui_action act, tui_key key)
     case TUI_ACT_STATUS_FILTER:
         cycle_status(v);
         return true;
+    case TUI_ACT_REPLY: {
+        const char *cot = tui_table_selected_key(v->table);
+        char why[512];
+        if (!tui_action_permitted(v->app, TUI_ACT_REPLY, why, sizeof why))
+            tui_app_message(v->app, TUI_EL_ERROR, "%s", why);
+        else if (cot) {
+            tui_view *r = tui_reply_new(v->app, cot);
+            if (r)
+                tui_app_push(v->app, r);
+        }
+        return true;
+    }
     case TUI_ACT_WIZARD: {
         const char *cot = tui_table_selected_key(v->table);
         if (cot)

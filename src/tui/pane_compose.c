@@ -2,10 +2,16 @@
  * are one-line prompts; the body is written in $VISUAL / $EDITOR when one is set, otherwise
  * line by line on the prompt; files are attached by path. Send builds a real MIME message
  * (intake_compose_build) and hands it to the desk's manual source, so it reaches the same
- * pipeline as mail from any other source; its case shows up in the Inbox. */
+ * pipeline as mail from any other source; its case shows up in the Inbox.
+ *
+ * The same form answers a case's broker (`r` in the Cases pane): it opens on the reply's
+ * draft (reply_draft_make: the quote with the latest export's files, else the request for
+ * the missing data), To, Subject and body editable, the sender, files and threading as
+ * drafted; sending queues it in the outbox (reply_queue), where the desk's engine sends it. */
 #include "minca/intake.h"
 #include "minca/intake_poll.h"
 #include "minca/queue.h"
+#include "minca/reply.h"
 #include "minca/tui.h"
 
 #include <glib.h>
@@ -20,6 +26,7 @@ typedef struct compose {
     GString *body;
     GPtrArray *paths;   /* attached files (char *) */
     int body_lines;     /* lines typed inline in the current body prompt run */
+    reply_draft *reply; /* answering a case: its draft (sender, files, threading), or NULL */
 } compose;
 
 static const tui_column form_cols[] = {{"Field", 10, 0, false}, {"Value", 20, 1, false}};
@@ -52,6 +59,10 @@ static void compose_close(tui_view *v)
         free(c->subject);
         g_string_free(c->body, TRUE);
         g_ptr_array_free(c->paths, TRUE);
+        if (c->reply) {
+            reply_draft_clear(c->reply);
+            g_free(c->reply);
+        }
         free(c);
     }
     tui_table_free(v->table);
@@ -67,8 +78,12 @@ static void compose_refresh(tui_view *v)
 {
     compose *c = v->priv;
     tui_table_clear(v->table);
-    add_row(v, "from", "From", *c->from ? c->from : "(required: sender address)", *c->from ? TUI_EL_NORMAL : TUI_EL_DIM);
-    add_row(v, "to", "To", *c->to ? c->to : "(optional)", *c->to ? TUI_EL_NORMAL : TUI_EL_DIM);
+    if (c->reply)
+        add_row(v, "fixed", "From", c->from, TUI_EL_DIM);
+    else
+        add_row(v, "from", "From", *c->from ? c->from : "(required: sender address)",
+                *c->from ? TUI_EL_NORMAL : TUI_EL_DIM);
+    add_row(v, "to", "To", *c->to ? c->to : c->reply ? "(required)" : "(optional)", *c->to ? TUI_EL_NORMAL : TUI_EL_DIM);
     add_row(v, "subject", "Subject", *c->subject ? c->subject : "(required)", *c->subject ? TUI_EL_NORMAL : TUI_EL_DIM);
     if (c->body->len) {
         int lines = 1;
@@ -96,8 +111,11 @@ static void compose_refresh(tui_view *v)
         add_row(v, key, i == 0 ? "Attached" : "", shown, TUI_EL_NORMAL);
         free(shown);
     }
-    add_row(v, "attach", "", "+ attach a file by path", TUI_EL_HINT);
-    add_row(v, "send", "", "» send to the pipeline", TUI_EL_OK);
+    for (size_t i = 0; c->reply && c->reply->file_names && c->reply->file_names[i]; i++)
+        add_row(v, "fixed", i == 0 ? "Attached" : "", c->reply->file_names[i], TUI_EL_NORMAL);
+    if (!c->reply)
+        add_row(v, "attach", "", "+ attach a file by path", TUI_EL_HINT);
+    add_row(v, "send", "", c->reply ? "» queue in the outbox and send" : "» send to the pipeline", TUI_EL_OK);
     tui_table_done(v->table);
 }
 
@@ -105,7 +123,13 @@ static void compose_draw(tui_view *v, WINDOW *win, int h, int w)
 {
     wattrset(win, tui_theme_attr(TUI_EL_HEADER));
     mvwhline(win, 0, 0, ' ', w);
-    tui_text_put(win, 0, 0, w, "New email typed in at the desk", false);
+    compose *c = v->priv;
+    char *title = c->reply ? core_strdup_printf("Reply to the broker of %s: %s", c->reply->cot,
+                                                strcmp(c->reply->kind, "quote") == 0 ? "the quote"
+                                                                                     : "request for the missing data")
+                           : strdup("New email typed in at the desk");
+    tui_text_put(win, 0, 0, w, title, false);
+    free(title);
     wattrset(win, A_NORMAL);
     v->body_rows = h - 3;
     tui_table_draw(v->table, win, 1, 0, h - 3, w);
@@ -216,9 +240,47 @@ static void attach_path(tui_view *v, const char *text, void *user)
     refresh_form(v);
 }
 
+static void queue_reply(tui_view *v)
+{
+    compose *c = v->priv;
+    reply_draft *d = c->reply;
+    if (!strchr(c->to, '@') || !*c->subject) {
+        tui_app_message(v->app, TUI_EL_ERROR, "a recipient address (To) and a Subject are needed");
+        return;
+    }
+    PGconn *db = tui_app_db(v->app);
+    if (!db)
+        return;
+    g_free(d->to_addr);
+    g_free(d->subject);
+    g_free(d->body);
+    d->to_addr = g_strdup(c->to);
+    d->subject = g_strdup(c->subject);
+    d->body = g_strdup(c->body->str);
+    long long outbox_id = 0, job = 0;
+    minca_err err = {0};
+    if (reply_queue(db, tui_app_insurer_id(v->app), d, tui_app_user(v->app), NULL, &outbox_id, &job, &err) < 0) {
+        tui_app_message(v->app, TUI_EL_ERROR, "not queued: %s", err.msg);
+        return;
+    }
+    /* The wake-up for the engines (the desk's own among them); a lost one only delays it. */
+    redisContext *r = queue_redis_connect(&err);
+    queue_dispatch(r, &job, 1);
+    if (r)
+        redisFree(r);
+    tui_app_message(v->app, TUI_EL_OK, "queued (outbox #%lld) to %s; its state shows in the Cases pane: \"%s\"",
+                    outbox_id, d->to_addr, d->subject);
+    tui_app_changed(v->app);
+    tui_app_close(v->app, v);
+}
+
 static void send_mail(tui_view *v)
 {
     compose *c = v->priv;
+    if (c->reply) {
+        queue_reply(v);
+        return;
+    }
     if (!*c->from || !*c->subject) {
         tui_app_message(v->app, TUI_EL_ERROR, "a sender (From) and a Subject are needed");
         return;
@@ -285,6 +347,8 @@ static void edit_selected(tui_view *v)
         }
     } else if (strcmp(key, "send") == 0)
         send_mail(v);
+    else if (strcmp(key, "fixed") == 0)
+        tui_app_message(v->app, TUI_EL_NORMAL, "the sender and the files are the case's own");
     else
         tui_app_prompt(v->app, v, "attach file: ", "", attach_path, NULL);
 }
@@ -314,7 +378,7 @@ static bool compose_key(tui_view *v, tui_action act, tui_key key)
         send_mail(v);
         return true;
     }
-    if (key == 'a' && act != TUI_ACT_COMPOSE) {
+    if (key == 'a' && act != TUI_ACT_COMPOSE && !((compose *)v->priv)->reply) {
         tui_app_prompt(v->app, v, "attach file: ", "", attach_path, NULL);
         return true;
     }
@@ -343,6 +407,41 @@ tui_view *tui_compose_new(tui_app *app)
     tui_view *v = tui_view_new(app, &compose_ops);
     if (!v)
         return NULL;
+    compose_refresh(v);
+    v->loaded = true;
+    return v;
+}
+
+tui_view *tui_reply_new(tui_app *app, const char *cot)
+{
+    PGconn *db = tui_app_db(app);
+    if (!db)
+        return NULL;
+    reply_draft *d = g_new0(reply_draft, 1);
+    minca_err err = {0}, quote_err = {0};
+    long long insurer_id = tui_app_insurer_id(app);
+    /* The quote when the case has one exported, else the request for what it lacks. */
+    if (reply_draft_make(db, insurer_id, cot, "quote", NULL, d, &quote_err) < 0 &&
+        reply_draft_make(db, insurer_id, cot, "missing", NULL, d, &err) < 0) {
+        tui_app_message(app, TUI_EL_ERROR, "no reply to draft: %s; %s", err.msg, quote_err.msg);
+        g_free(d);
+        return NULL;
+    }
+    tui_view *v = tui_view_new(app, &compose_ops);
+    if (!v) {
+        reply_draft_clear(d);
+        g_free(d);
+        return NULL;
+    }
+    compose *c = v->priv;
+    c->reply = d;
+    free(c->from);
+    free(c->to);
+    free(c->subject);
+    c->from = strdup(d->from_addr);
+    c->to = strdup(d->to_addr);
+    c->subject = strdup(d->subject);
+    g_string_assign(c->body, d->body);
     compose_refresh(v);
     v->loaded = true;
     return v;

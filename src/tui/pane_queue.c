@@ -58,7 +58,7 @@ static void queue_refresh(tui_view *v)
     if (!db)
         return;
     minca_err err = {0};
-    json_t *lines = review_queue(db, insurer_id, 5000, &err);
+    json_t *lines = review_queue(db, insurer_id, tui_app_user(v->app), 5000, &err);
     if (!lines) {
         tui_app_message(v->app, TUI_EL_ERROR, "cannot read the review queue: %s", err.msg);
         return;

@@ -35,6 +35,7 @@ struct tui_table {
     char *keep_key;    /* selection to restore after a reload */
     bool header;
     unsigned tail_cols; /* bit c: column c is cut on the left */
+    unsigned optional_cols; /* bit c: column c is left out while no row has text in it */
     int sort_col;      /* -1: order of addition */
     bool sort_desc;
     /* What the last full draw put on screen, so a move can redraw just two rows. */
@@ -367,10 +368,24 @@ int tui_table_total(const tui_table *t) { return t->nrows; }
 
 /* Column widths for a total width: minimums first, the rest shared by weight; columns that
  * do not fit at all get width 0. */
+static bool column_shown(const tui_table *t, int c)
+{
+    if (c >= 32 || !(t->optional_cols & (1u << c)))
+        return true;
+    for (int i = 0; i < t->nrows; i++)
+        if (t->rows[i].cells[c] && *t->rows[i].cells[c])
+            return true;
+    return false;
+}
+
 static void layout(const tui_table *t, int width, int *widths)
 {
     int need = 0, weights = 0;
+    bool shown[t->ncols > 0 ? t->ncols : 1];
     for (int c = 0; c < t->ncols; c++) {
+        shown[c] = column_shown(t, c);
+        if (!shown[c])
+            continue;
         need += t->cols[c].min_width + (c ? 1 : 0);
         weights += t->cols[c].weight;
     }
@@ -378,6 +393,10 @@ static void layout(const tui_table *t, int width, int *widths)
     if (spare >= 0) {
         int given = 0, last_flex = -1;
         for (int c = 0; c < t->ncols; c++) {
+            if (!shown[c]) {
+                widths[c] = 0;
+                continue;
+            }
             int extra = weights ? spare * t->cols[c].weight / weights : 0;
             widths[c] = t->cols[c].min_width + extra;
             given += extra;
@@ -393,7 +412,7 @@ static void layout(const tui_table *t, int width, int *widths)
     for (int c = 0; c < t->ncols; c++) {
         int sep = c ? 1 : 0;
         int room = width - used - sep;
-        if (room <= 0) {
+        if (room <= 0 || !shown[c]) {
             widths[c] = 0;
             continue;
         }
@@ -579,6 +598,12 @@ json_t *tui_table_visible_data(const tui_table *t, int i)
     if (i < 0 || i >= t->nvisible)
         return NULL;
     return t->rows[t->visible[i]].data;
+}
+
+void tui_table_set_optional(tui_table *t, int col)
+{
+    if (col >= 0 && col < 32)
+        t->optional_cols |= 1u << col;
 }
 
 void tui_table_set_tail(tui_table *t, int col)

@@ -36,6 +36,28 @@ expiry is at most 4230 minutes ahead for Outlook messages (400 otherwise); the c
 validated by POSTing ?validationToken=... to notificationUrl and lifecycleNotificationUrl, which
 must answer 200 text/plain with the decoded token within 10 s (400 otherwise); 201 with the
 subscription; PATCH of an unknown or expired subscription is 404 ResourceNotFound.
+Sending, as Microsoft documents it (each answers 401 without a valid token, and the storm and
+delay controls apply as to any Graph request):
+  POST   /v1.0/users/{user}/messages/{id}/createReply   201 with the draft (RE: subject, to the
+                          original's sender, isDraft); 404 ErrorItemNotFound for an unknown id
+  POST   /v1.0/users/{user}/messages                    201 with a new draft
+  PATCH  /v1.0/users/{user}/messages/{draft}            200; internetMessageId only while isDraft
+  POST   /v1.0/users/{user}/messages/{draft}/attachments    201 (fileAttachment with contentBytes;
+                          above 3 MB: 413, an upload session is needed)
+  POST   /v1.0/users/{user}/messages/{draft}/attachments/createUploadSession   201 with uploadUrl
+                          (pre-authenticated: a PUT to it carrying Authorization is counted as an
+                          error) and nextExpectedRanges; PUT with Content-Range, at most 4 MB each:
+                          200 with nextExpectedRanges, 201 on the last
+  POST   /v1.0/users/{user}/messages/{draft}/send       202, empty; the draft is sent
+  POST   /v1.0/users/{user}/sendMail                    202, empty (message with attachments)
+  DELETE /v1.0/users/{user}/messages/{draft}            204
+  GET  /_control/sent     the messages sent: how (createReply, draft, sendMail), replyTo (the Graph
+                          id answered), subject, to, body, internetMessageId, attachments [{name,
+                          contentType, size, sha256}]
+  GET  /_control/drafts   the drafts not sent
+  POST /_control/send_delay {"seconds": S}   the send request waits S seconds before answering
+  POST /_control/revoke   {"count": N}     the next N sending requests answer 401 whatever token
+                          they carry (a token revoked before its time)
 Pages hold 7 messages; tokens live `expires_in` seconds (STATE_DIR/expires_in, default 3600).
 Shapes follow Microsoft's Graph documentation: ids are regular unless the request says
 `Prefer: IdType="ImmutableId"`; an expired delta token is `410 Gone` with error code
@@ -73,6 +95,45 @@ delta_expired = {"on": False}
 storm = {"count": 0, "status": 429, "retry_after": 1}
 delay = {"seconds": 0.0}
 counter = {"token": 0}
+drafts = {}            # draft id -> draft message (plus "_atts", "_how", "_replyTo")
+sent = []              # messages sent, as /_control/sent shows them
+uploads = {}           # session id -> {"draft", "item", "data"}
+send_delay = {"seconds": 0.0}
+revoked = {"count": 0}
+MAX_INLINE = 3 * 1024 * 1024
+MAX_CHUNK = 4 * 1024 * 1024
+stats.update({"sends": 0, "drafts_created": 0, "drafts_deleted": 0, "upload_puts": 0, "upload_with_auth": 0,
+              "sendmail": 0})
+
+
+def public(d):
+    return {k: v for k, v in d.items() if not k.startswith("_")}
+
+
+def new_draft(how, fields, reply_to=None):
+    did = f"AAMkDraft{len(drafts) + len(sent):04d}{uuid.uuid4().hex[:8]}=="
+    d = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('x')/messages/$entity", "id": did,
+         "isDraft": True, "subject": fields.get("subject", ""), "body": fields.get("body", {"contentType": "text", "content": ""}),
+         "toRecipients": fields.get("toRecipients", []), "ccRecipients": [], "hasAttachments": False,
+         "internetMessageId": f"<{uuid.uuid4().hex}@stub.outlook.com>",
+         "_atts": [], "_how": how, "_replyTo": reply_to}
+    if fields.get("internetMessageId"):
+        d["internetMessageId"] = fields["internetMessageId"]
+    with lock:
+        drafts[did] = d
+        stats["drafts_created"] += 1
+    return d
+
+
+def record_sent(how, msg, atts, reply_to=None):
+    to = [r.get("emailAddress", {}).get("address") for r in msg.get("toRecipients", [])]
+    out = {"how": how, "replyTo": reply_to, "subject": msg.get("subject"), "to": to,
+           "body": (msg.get("body") or {}).get("content"), "internetMessageId": msg.get("internetMessageId"),
+           "attachments": [{"name": a["name"], "contentType": a.get("contentType"), "size": len(a["bytes"]),
+                            "sha256": __import__("hashlib").sha256(a["bytes"]).hexdigest()} for a in atts]}
+    with lock:
+        sent.append(out)
+        stats["sends"] += 1
 
 
 def attached_email(i):
@@ -312,9 +373,17 @@ class Handler(BaseHTTPRequestHandler):
                 with lock:
                     stats["sub_rejected"] += 1
             return self.reply(code, body)
+        parts = [urllib.parse.unquote(p) for p in path.split("/") if p]
+        if len(parts) >= 4 and parts[:2] == ["v1.0", "users"] and (parts[3] in ("messages", "sendMail")):
+            return self.sending_post(parts, raw)
         if path.startswith("/_control/"):
             req = json.loads(raw or b"{}")
             what = path.split("/")[-1]
+            if what == "send_delay":
+                send_delay["seconds"] = float(req.get("seconds", 0))
+            elif what == "revoke":
+                with lock:
+                    revoked["count"] = int(req.get("count", 1))
             if what == "sub_expire":
                 with lock:
                     for sub in subscriptions.values():
@@ -351,6 +420,167 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, {"ok": True})
         return self.reply(404, {"error": {"code": "NotFound", "message": path}})
 
+    def gate(self):
+        """What every Graph request meets first: the delay, the storm, the token. True when answered."""
+        with lock:
+            stats["graph_requests"] += 1
+        if delay["seconds"]:
+            time.sleep(delay["seconds"])
+        with lock:
+            if storm["count"] > 0:
+                storm["count"] -= 1
+                stats["throttled"] += 1
+                throttled = (int(storm.get("status", 429)), str(storm.get("retry_after", 1)))
+            else:
+                throttled = None
+        if throttled:
+            self.reply(throttled[0], {"error": {"code": "TooManyRequests" if throttled[0] == 429 else "ServiceUnavailable",
+                                                "message": "Please retry."}}, headers={"Retry-After": throttled[1]})
+            return True
+        with lock:
+            revoke = revoked["count"] > 0
+            if revoke:
+                revoked["count"] -= 1
+        if revoke or not self.authorised():
+            with lock:
+                stats["unauthorized"] += 1
+            self.reply(401, {"error": {"code": "InvalidAuthenticationToken", "message": "Lifetime validation failed, the token is expired."}})
+            return True
+        return False
+
+    def not_found(self, what="The specified object was not found in the store."):
+        return self.reply(404, {"error": {"code": "ErrorItemNotFound", "message": what}})
+
+    def empty(self, code, headers=None):
+        self.send_response(code)
+        self.send_header("Content-Length", "0")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+
+    def sending_post(self, parts, raw):
+        if self.gate():
+            return
+        try:
+            req = json.loads(raw) if raw else {}
+        except ValueError:
+            return self.reply(400, {"error": {"code": "RequestBodyRead", "message": "Invalid JSON."}})
+        if parts[3] == "sendMail" and len(parts) == 4:
+            msg = req.get("message")
+            if not isinstance(msg, dict) or not msg.get("toRecipients"):
+                return self.reply(400, {"error": {"code": "ErrorInvalidRecipients", "message": "At least one recipient is not valid."}})
+            atts = []
+            for a in msg.get("attachments", []):
+                if a.get("@odata.type") != "#microsoft.graph.fileAttachment" or "contentBytes" not in a:
+                    return self.reply(400, {"error": {"code": "BadRequest", "message": "fileAttachment with contentBytes expected"}})
+                atts.append({"name": a.get("name"), "contentType": a.get("contentType"), "bytes": base64.b64decode(a["contentBytes"])})
+            if send_delay["seconds"]:
+                time.sleep(send_delay["seconds"])
+            record_sent("sendMail", msg, atts)
+            with lock:
+                stats["sendmail"] += 1
+            return self.empty(202)
+        if len(parts) == 4:                     # POST /users/{u}/messages: a new draft
+            d = new_draft("draft", req)
+            return self.reply(201, public(d))
+        with lock:
+            original = next((m for m in messages if not m.get("@removed") and parts[4] in (m["id"], m["_immutable"])), None)
+            draft = drafts.get(parts[4])
+        if len(parts) == 6 and parts[5] == "createReply":
+            if not original:
+                return self.not_found()
+            d = new_draft("createReply", {"subject": "RE: " + original["subject"], "toRecipients": [original["from"]],
+                                          "body": {"contentType": "html", "content": "<hr>" + original["body"]["content"]}},
+                          reply_to=parts[4])
+            return self.reply(201, public(d))
+        if not draft:
+            return self.not_found()
+        if len(parts) == 6 and parts[5] == "attachments":
+            if req.get("@odata.type") != "#microsoft.graph.fileAttachment" or "contentBytes" not in req or not req.get("name"):
+                return self.reply(400, {"error": {"code": "BadRequest", "message": "name and contentBytes are required"}})
+            data = base64.b64decode(req["contentBytes"])
+            if len(data) > MAX_INLINE:
+                return self.reply(413, {"error": {"code": "RequestEntityTooLarge", "message": "The attachment is above 3 MB: use an upload session."}})
+            att = {"id": f"att-{uuid.uuid4().hex[:8]}", "name": req["name"], "contentType": req.get("contentType"), "bytes": data}
+            with lock:
+                draft["_atts"].append(att)
+                draft["hasAttachments"] = True
+            return self.reply(201, {"@odata.type": "#microsoft.graph.fileAttachment", "id": att["id"], "name": att["name"],
+                                    "contentType": att["contentType"], "size": len(data), "isInline": False})
+        if len(parts) == 7 and parts[5] == "attachments" and parts[6] == "createUploadSession":
+            item = req.get("AttachmentItem") or {}
+            if item.get("attachmentType") != "file" or not item.get("name") or not isinstance(item.get("size"), int):
+                return self.reply(400, {"error": {"code": "BadRequest", "message": "AttachmentItem with attachmentType, name and size"}})
+            sid = uuid.uuid4().hex
+            with lock:
+                uploads[sid] = {"draft": parts[4], "item": item, "data": bytearray()}
+            url = f"http://127.0.0.1:{self.server.server_port}/_upload/{sid}?authtoken=stub-{uuid.uuid4().hex}"
+            return self.reply(201, {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.uploadSession",
+                                    "uploadUrl": url, "expirationDateTime": iso(datetime.now(timezone.utc) + timedelta(hours=6)),
+                                    "nextExpectedRanges": ["0-"]})
+        if len(parts) == 6 and parts[5] == "send":
+            if send_delay["seconds"]:
+                time.sleep(send_delay["seconds"])
+            with lock:
+                d = drafts.pop(parts[4], None)
+            if not d:
+                return self.not_found()
+            record_sent(d["_how"], d, d["_atts"], d["_replyTo"])
+            return self.empty(202)
+        return self.reply(400, {"error": {"code": "BadRequest", "message": "unsupported"}})
+
+    def do_PUT(self):
+        u = urllib.parse.urlparse(self.path)
+        parts = [p for p in u.path.split("/") if p]
+        raw = self.body()
+        if len(parts) != 2 or parts[0] != "_upload":
+            return self.reply(404, {"error": {"code": "NotFound", "message": u.path}})
+        with lock:
+            stats["upload_puts"] += 1
+            if self.headers.get("Authorization"):
+                stats["upload_with_auth"] += 1
+            up = uploads.get(parts[1])
+        if not up:
+            return self.not_found("upload session")
+        rng = self.headers.get("Content-Range", "")
+        try:
+            unit, spec = rng.split(" ", 1)
+            span, total = spec.split("/")
+            a, b = (int(x) for x in span.split("-"))
+            total = int(total)
+        except ValueError:
+            return self.reply(400, {"error": {"code": "InvalidContentRange", "message": rng}})
+        if unit != "bytes" or a != len(up["data"]) or b - a + 1 != len(raw) or total != up["item"]["size"] or len(raw) > MAX_CHUNK:
+            return self.reply(416 if a != len(up["data"]) else 400,
+                              {"error": {"code": "InvalidContentRange", "message": rng}})
+        with lock:
+            up["data"] += raw
+            done = len(up["data"]) == total
+            if done:
+                draft = drafts.get(up["draft"])
+                if draft is not None:
+                    draft["_atts"].append({"id": f"att-{parts[1][:8]}", "name": up["item"]["name"],
+                                           "contentType": up["item"].get("contentType"), "bytes": bytes(up["data"])})
+                    draft["hasAttachments"] = True
+                del uploads[parts[1]]
+        if done:
+            return self.empty(201, {"Location": f"{self.base()}/attachments/{parts[1]}"})
+        return self.reply(200, {"expirationDateTime": iso(datetime.now(timezone.utc) + timedelta(hours=6)),
+                                "nextExpectedRanges": [f"{len(up['data'])}-"]})
+
+    def do_DELETE(self):
+        parts = [urllib.parse.unquote(p) for p in urllib.parse.urlparse(self.path).path.split("/") if p]
+        self.body()
+        if len(parts) != 5 or parts[:2] != ["v1.0", "users"] or parts[3] != "messages":
+            return self.reply(404, {"error": {"code": "NotFound", "message": self.path}})
+        if self.gate():
+            return
+        with lock:
+            d = drafts.pop(parts[4], None)
+            if d:
+                stats["drafts_deleted"] += 1
+        return self.empty(204) if d else self.not_found()
+
     def authorised(self):
         h = self.headers.get("Authorization", "")
         if not h.startswith("Bearer "):
@@ -364,6 +594,21 @@ class Handler(BaseHTTPRequestHandler):
     def do_PATCH(self):
         parts = [urllib.parse.unquote(p) for p in urllib.parse.urlparse(self.path).path.split("/") if p]
         raw = self.body()
+        if len(parts) == 5 and parts[:2] == ["v1.0", "users"] and parts[3] == "messages":
+            if self.gate():
+                return
+            try:
+                req = json.loads(raw or b"{}")
+            except ValueError:
+                return self.reply(400, {"error": {"code": "BadRequest", "message": "Invalid JSON."}})
+            with lock:
+                d = drafts.get(parts[4])
+                if not d:
+                    return self.not_found()
+                for k in ("subject", "body", "toRecipients", "ccRecipients", "internetMessageId"):
+                    if k in req:
+                        d[k] = req[k]
+                return self.reply(200, public(d))
         with lock:
             stats["graph_requests"] += 1
         if len(parts) != 3 or parts[:2] != ["v1.0", "subscriptions"]:
@@ -384,6 +629,12 @@ class Handler(BaseHTTPRequestHandler):
         if parts[:2] == ["_control", "stats"]:
             with lock:
                 return self.reply(200, dict(stats, messages=len(messages)))
+        if parts[:2] == ["_control", "sent"]:
+            with lock:
+                return self.reply(200, {"value": list(sent)})
+        if parts[:2] == ["_control", "drafts"]:
+            with lock:
+                return self.reply(200, {"value": [public(d) for d in drafts.values()]})
         if parts[:2] == ["_control", "subscriptions"]:
             with lock:
                 return self.reply(200, {"value": [{k: v for k, v in x.items() if k != "clientState"}
