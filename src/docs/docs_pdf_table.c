@@ -720,6 +720,24 @@ static double cut_between(GPtrArray *rows, const hcell *L, const hcell *R, int t
             double ol = overlap(r->x0, r->x1, L->x0, L->x1), or = overlap(r->x0, r->x1, R->x0, R->x1);
             side[i] = ol > 0 && ol >= or ? -1 : or > 0 ? 1 : run_alignment(rows, r);
         }
+        /* Values of one width (years, two-digit item numbers) look aligned on both edges. A
+         * name printed where its column's values start (or end) is the edge of its cell:
+         * such a run left of where R's name and values start is L's; right of where L's
+         * name and values end, R's. */
+        double tol = rows->len ? 0.3 * ((pline *)g_ptr_array_index(rows, 0))->h : 0;
+        bool r_starts = false, l_ends = false;
+        for (guint i = 0; i < m; i++) {
+            span *r = &g_array_index(runs, span, i);
+            r_starts = r_starts || (side[i] > 0 && fabs(r->x0 - R->x0) <= tol);
+            l_ends = l_ends || (side[i] < 0 && fabs(r->x1 - L->x1) <= tol);
+        }
+        for (guint i = 0; i < m; i++) {
+            span *r = &g_array_index(runs, span, i);
+            if (side[i] == 0 && r_starts && r->x1 <= R->x0 && !(l_ends && r->x0 >= L->x1))
+                side[i] = -1;
+            else if (side[i] == 0 && l_ends && r->x0 >= L->x1 && !(r_starts && r->x1 <= R->x0))
+                side[i] = 1;
+        }
         int best_cost = -1;
         double best_w = -1;
         for (guint k = 0; k <= m; k++) {   /* runs [0, k) left, [k, m) right */
