@@ -248,10 +248,17 @@ char *profile_vin_clean(const char *s);   /* upper case, spaces and dashes remov
  * one I when exactly one reading made so is valid. Returns true when the VIN ends valid
  * (vin may get shorter); otherwise vin is left as it was. */
 bool profile_vin_ocr_repair(char *vin);
+/* The same knowing the row's model year (0: unknown). Before the check digit is tried, the
+ * VIN's structure fixes what leaves no doubt (data/profile/vin_ocr.txt): a manufacturer prefix
+ * no one has becomes the one known prefix it resembles, letters where only digits go (the
+ * last four; for North America the check digit and the serial from position 13) become the
+ * digit OCR mistakes them for, and the model-year character that of year when they look alike. */
+bool profile_vin_ocr_repair_year(char *vin, int year);
 /* A VIN read by OCR that no repair made valid (a check digit other regions do not use):
  * punctuation dropped as above and I, O, Q (never in a VIN) read as 1, 0, 0 when that leaves
  * 17 characters. Returns whether vin changed (it may get shorter). */
 bool profile_vin_ocr_tidy(char *vin);
+bool profile_vin_ocr_tidy_year(char *vin, int year);   /* with the structural fixes above */
 /* A model year read by OCR ("2O19", "2Ol9"): digits for the letters OCR mistakes them for. */
 bool profile_parse_year_ocr(const char *s, int *year);
 bool profile_looks_plate(const char *s);

@@ -674,6 +674,28 @@ static int run_alignment(GPtrArray *rows, const span *r)
     return left == right ? 0 : right ? -1 : 1;
 }
 
+/* Whether the words of most lines under run r are whole numbers (a spreadsheet right-aligns
+ * numbers). */
+static bool run_numeric(GPtrArray *rows, const span *r)
+{
+    guint lines = 0, numeric = 0;
+    for (guint i = 0; i < rows->len; i++) {
+        pline *l = g_ptr_array_index(rows, i);
+        bool any = false, digits = true;
+        for (guint k = 0; k < l->words->len; k++) {
+            pword *w = word_at(l, k);
+            if (overlap(w->x0, w->x1, r->x0, r->x1) <= 0)
+                continue;
+            any = true;
+            for (const char *p = w->text; *p && digits; p++)
+                digits = g_ascii_isdigit(*p);
+        }
+        lines += any;
+        numeric += any && digits;
+    }
+    return lines > 0 && numeric * 5 >= lines * 4;
+}
+
 /* The boundary between the neighbouring columns L and R. Between their names' centres the
  * data lines leave runs of x that most lines cover (a column's values, or the part of them
  * that lies there) and gaps that at most `thr` lines cross. Each run belongs to the column
@@ -719,6 +741,25 @@ static double cut_between(GPtrArray *rows, const hcell *L, const hcell *R, int t
             span *r = &g_array_index(runs, span, i);
             double ol = overlap(r->x0, r->x1, L->x0, L->x1), or = overlap(r->x0, r->x1, R->x0, R->x1);
             side[i] = ol > 0 && ol >= or ? -1 : or > 0 ? 1 : run_alignment(rows, r);
+        }
+        /* Numbers of one width (years) look aligned on both edges. A name printed where its
+         * column's values start (or end) is the edge of its cell: such a run left of where
+         * R's name and values start is L's; right of where L's name and values end, R's. */
+        double tol = rows->len ? 0.3 * ((pline *)g_ptr_array_index(rows, 0))->h : 0;
+        bool r_starts = false, l_ends = false;
+        for (guint i = 0; i < m; i++) {
+            span *r = &g_array_index(runs, span, i);
+            r_starts = r_starts || (side[i] > 0 && fabs(r->x0 - R->x0) <= tol);
+            l_ends = l_ends || (side[i] < 0 && fabs(r->x1 - L->x1) <= tol);
+        }
+        for (guint i = 0; i < m; i++) {
+            span *r = &g_array_index(runs, span, i);
+            if (side[i] != 0 || !run_numeric(rows, r))
+                continue;
+            if (r_starts && r->x1 <= R->x0 && !(l_ends && r->x0 >= L->x1))
+                side[i] = -1;
+            else if (l_ends && r->x0 >= L->x1 && !(r_starts && r->x1 <= R->x0))
+                side[i] = 1;
         }
         int best_cost = -1;
         double best_w = -1;

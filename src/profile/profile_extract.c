@@ -359,6 +359,23 @@ typedef struct extract_ctx {
 
 /* The sum insured is empty but an unmapped column of the row holds an amount: an error on
  * the row, so the case waits for a person instead of ending ready without its sums. */
+/* A VIN read from an image whose check digit fails: repaired where the check digit confirms
+ * it (said on the row), else tidied; the row's model year tells the VIN's year character. */
+static void repair_ocr_vin(vehicle_row *vr)
+{
+    char *fixed = g_strdup(vr->vin);
+    if (profile_vin_ocr_repair_year(fixed, vr->year)) {
+        vehicle_row_add_issue(vr, "vin", "warn", "VIN leído '%s', corregido a '%s' por el dígito "
+                              "verificador", vr->vin, fixed);
+        free(vr->vin);
+        vr->vin = strdup(fixed);
+    } else if (profile_vin_ocr_tidy_year(fixed, vr->year)) {
+        free(vr->vin);
+        vr->vin = strdup(fixed);
+    }
+    g_free(fixed);
+}
+
 static void check_lost_sum(const extract_ctx *x, const docs_row *row, const rowvals *rv, vehicle_row *vr)
 {
     if (!x->amount_like || vr->insured_amount >= 0 || rv->val[PF_INSURED_AMOUNT])
@@ -520,19 +537,7 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
         case PARSE_VIN:
             if (f == PF_VIN) {
                 char *clean = profile_vin_clean(v);
-                if (ocr >= 0 && !profile_vin_check_digit(clean)) {
-                    char *fixed = g_strdup(clean);
-                    if (profile_vin_ocr_repair(fixed)) {
-                        vehicle_row_add_issue(vr, "vin", "warn", "VIN leído '%s', corregido a '%s' por "
-                                              "el dígito verificador", clean, fixed);
-                        free(clean);
-                        clean = strdup(fixed);
-                    } else if (profile_vin_ocr_tidy(fixed)) {
-                        free(clean);
-                        clean = strdup(fixed);
-                    }
-                    g_free(fixed);
-                }
+                free(vr->vin);
                 vr->vin = *clean ? clean : (free(clean), NULL);
             }
             break;
@@ -564,6 +569,8 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
     if (vr->sum_basis == VEHICLE_SUM_UNKNOWN && vr->insured_amount >= 0)
         vr->sum_basis = x->header_basis;
 
+    if (ocr >= 0 && vr->vin && !profile_vin_check_digit(vr->vin))
+        repair_ocr_vin(vr);
     check_lost_sum(x, row, &rv, vr);
     /* built-in checks (warnings) */
     row_verdict vd = { 0 };

@@ -90,6 +90,17 @@ int pf_auto_header_known(const char *header, void *unused);
 int pf_auto_map_detail(docs_book *book, docs_table *table, profile_column **cols,
                        pf_auto_col **detail, int *n, minca_err *err);
 
+/* A 17-character VIN read by OCR (upper case, I, O and Q already read as digits), fixed in
+ * place where its structure leaves no doubt (data/profile/vin_ocr.txt): a prefix that is no
+ * known manufacturer's becomes the one known prefix alike it, letters where only digits go
+ * become the digits OCR mistakes them for, and the model-year character that of year (0:
+ * none known) when the two are alike. */
+void pf_vin_ocr_fix_positions(char *vin, int year);
+/* The pairs of vin_ocr.txt's swap rules, two characters each ("S5B8..."). Static. */
+const char *pf_vin_ocr_swaps(void);
+/* Whether the VIN begins with a known manufacturer prefix (true when none are known). */
+bool pf_vin_ocr_maker_known(const char *vin);
+
 void pf_step_free(gpointer p);
 /* Applies steps to s (consumed); returns a new g_malloc'd string. */
 char *pf_apply_steps(GPtrArray *steps, char *s);

@@ -1,5 +1,5 @@
 /* profile: value parsers and recognisers (years, money, dates, percentages, VINs, plates). */
-#include "minca/profile.h"
+#include "profile_internal.h"
 #include "minca/vehicle.h"
 
 #include <ctype.h>
@@ -222,50 +222,62 @@ bool profile_vin_check_digit(const char *vin)
     return vin[8] == expect;
 }
 
+/* One look-alike read for another: at position `at`, or everywhere it can go when at < 0
+ * (a font whose 5 OCR reads as S reads every 5 so). Never a letter into the serial number
+ * (positions 13-17: digits). Whether anything changed. */
+static bool vin_swap(char *vin, int at, char from, char to)
+{
+    bool changed = false;
+    for (int i = at < 0 ? 0 : at; i < (at < 0 ? 17 : at + 1); i++)
+        if (vin[i] == from && !(i >= 12 && g_ascii_isalpha(to))) {
+            vin[i] = to;
+            changed = true;
+        }
+    return changed;
+}
+
 /* 17 characters: I and O become 1 and 0, Q becomes q_as ('0', or '9' it is also mistaken
- * for); then the one confusable swap that the check digit confirms. */
-static bool vin_repair17(char *vin, char q_as, bool swap)
+ * for), the structural fixes; then the one confusable swap that the check digit confirms:
+ * of one character, or of every character alike. */
+static bool vin_repair17(char *vin, char q_as, bool swap, int year)
 {
     for (char *p = vin; *p; p++)
         *p = *p == 'I' ? '1' : *p == 'O' ? '0' : *p == 'Q' ? q_as : *p;
+    pf_vin_ocr_fix_positions(vin, year);
+    /* a wrong reading holds by chance one time in eleven: the maker must be a known one too */
+    if (!pf_vin_ocr_maker_known(vin))
+        return false;
     if (profile_vin_check_digit(vin))
         return true;
     if (!swap)
         return false;
-    static const char *const swaps[] = { "S5", "B8", "Z2", "G6", "D0" };
-    int found = -1;
-    char with = 0;
-    for (int i = 0; i < 17; i++) {
-        for (size_t k = 0; k < sizeof swaps / sizeof *swaps; k++) {
-            const char *sw = swaps[k];
-            char other = vin[i] == sw[0] ? sw[1] : vin[i] == sw[1] ? sw[0] : 0;
-            /* the last five characters are the serial number: digits */
-            if (!other || (i >= 12 && g_ascii_isalpha(other)))
+    const char *swaps = pf_vin_ocr_swaps();
+    size_t n_swaps = strlen(swaps) / 2;
+    char found[18] = "";
+    for (int at = -1; at < 17; at++) {
+        for (size_t k = 0; k < 2 * n_swaps; k++) {
+            const char *sw = swaps + 2 * (k / 2);
+            char try[18];
+            memcpy(try, vin, 18);
+            if (!vin_swap(try, at, sw[k % 2], sw[1 - k % 2]) || !profile_vin_check_digit(try))
                 continue;
-            char was = vin[i];
-            vin[i] = other;
-            bool ok = profile_vin_check_digit(vin);
-            vin[i] = was;
-            if (ok && found >= 0)
+            if (found[0] && strcmp(found, try) != 0)
                 return false;   /* two readings fit: neither is trusted */
-            if (ok) {
-                found = i;
-                with = other;
-            }
+            memcpy(found, try, 18);
         }
     }
-    if (found < 0)
+    if (!found[0])
         return false;
-    vin[found] = with;
+    memcpy(vin, found, 18);
     return true;
 }
 
-static bool vin_repair_any(char *vin, bool swap)
+static bool vin_repair_any(char *vin, bool swap, int year)
 {
     char try[18];
     for (int q = 0; q < 2; q++) {
         memcpy(try, vin, 18);
-        if (vin_repair17(try, q ? '9' : '0', swap)) {
+        if (vin_repair17(try, q ? '9' : '0', swap, year)) {
             memcpy(vin, try, 18);
             return true;
         }
@@ -297,6 +309,11 @@ static void vin_drop_junk(char *vin)
 
 bool profile_vin_ocr_repair(char *vin)
 {
+    return profile_vin_ocr_repair_year(vin, 0);
+}
+
+bool profile_vin_ocr_repair_year(char *vin, int year)
+{
     char clean[64];
     if (strlen(vin) >= sizeof clean)
         return false;
@@ -304,7 +321,7 @@ bool profile_vin_ocr_repair(char *vin)
     vin_drop_junk(clean);
     size_t n = strlen(clean);
     if (n == 17) {
-        if (!vin_repair_any(clean, true))
+        if (!vin_repair_any(clean, true, year))
             return false;
         strcpy(vin, clean);
         return true;
@@ -323,7 +340,7 @@ bool profile_vin_ocr_repair(char *vin)
             memcpy(cand, clean, drop);
             memcpy(cand + drop, clean + drop + 1, 17 - drop);
             cand[17] = '\0';
-            if (!vin_repair_any(cand, swap))
+            if (!vin_repair_any(cand, swap, year))
                 continue;
             if (found[0] && strcmp(found, cand) != 0)
                 return false;   /* two readings fit: neither is trusted */
@@ -337,6 +354,11 @@ bool profile_vin_ocr_repair(char *vin)
 
 bool profile_vin_ocr_tidy(char *vin)
 {
+    return profile_vin_ocr_tidy_year(vin, 0);
+}
+
+bool profile_vin_ocr_tidy_year(char *vin, int year)
+{
     char clean[64];
     if (strlen(vin) >= sizeof clean)
         return false;
@@ -346,6 +368,7 @@ bool profile_vin_ocr_tidy(char *vin)
         return false;
     for (char *p = clean; *p; p++)
         *p = *p == 'I' ? '1' : *p == 'O' || *p == 'Q' ? '0' : *p;
+    pf_vin_ocr_fix_positions(clean, year);
     if (!profile_looks_vin(clean) || strcmp(clean, vin) == 0)
         return false;
     strcpy(vin, clean);

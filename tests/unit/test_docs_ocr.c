@@ -273,6 +273,23 @@ static void test_vin_repair(void **state)
     char d[] = "8AFRE9EU3KX92369";    /* a character missing: left alone */
     assert_false(profile_vin_ocr_repair(d));
     assert_string_equal(d, "8AFRE9EU3KX92369");
+    char twice[] = "3N1ABSAS8LY482719";   /* the font's 5 read as S everywhere */
+    assert_true(profile_vin_ocr_repair(twice));
+    assert_string_equal(twice, "3N1AB5A58LY482719");
+    char maker[] = "SVW5D7AJ7KM208173";   /* 3 read as S: the one known maker alike */
+    assert_true(profile_vin_ocr_repair(maker));
+    assert_string_equal(maker, "3VW5D7AJ7KM208173");
+    char serial[] = "1FTEW1E58MF3D1B4Z";  /* letters where the serial number has digits */
+    assert_true(profile_vin_ocr_repair(serial));
+    assert_string_equal(serial, "1FTEW1E58MF301842");
+    char year[] = "3VW1K7AJ3UM208173";    /* model-year J (2018) read as U */
+    assert_false(profile_vin_ocr_repair(year));
+    assert_true(profile_vin_ocr_repair_year(year, 2018));
+    assert_string_equal(year, "3VW1K7AJ3JM208173");
+    char unknown[] = "9ZZAB5A57LY4O2719"; /* holds, but no known maker: tidied, not confirmed */
+    assert_false(profile_vin_ocr_repair(unknown));
+    assert_true(profile_vin_ocr_tidy(unknown));
+    assert_string_equal(unknown, "9ZZAB5A57LY402719");
     int y = 0;
     assert_true(profile_parse_year_ocr("2O19", &y));
     assert_int_equal(y, 2019);

@@ -713,6 +713,36 @@ static void test_clipped_header(void **state)
 }
 
 
+/* Right-aligned values of one width (model years) that end a point before the next column's
+ * left-aligned values, as Calc prints cells without padding, under a name that does not
+ * reach them (AÑO centred): they stay in their column instead of being glued to the
+ * description on their right.
+ * right_aligned_calc.pdf is a list of the generated office inbox (tests/tools/
+ * gen_office_inbox.py, seed dev-1) exported by LibreOffice Calc: 82 vehicles in two tables
+ * with subtotals. */
+static void test_right_aligned_touching(void **state)
+{
+    (void)state;
+    const char *src = getenv("MINCA_SRC");
+    char *path = g_strdup_printf("%s/tests/fixtures/docs/right_aligned_calc.pdf", src ? src : ".");
+    char *data = NULL;
+    size_t len = 0;
+    minca_err e = { 0 };
+    if (core_read_file(path, 1u << 24, &data, &len, &e) != 0)
+        fail_msg("%s: %s", path, e.msg);
+    g_free(path);
+    profile_result res;
+    if (profile_extract(data, len, "right_aligned_calc.pdf", NULL, NULL, &res, &e) != 0)
+        fail_msg("extract: %s", e.msg);
+    assert_true(res.n_rows >= 80);
+    int with_year = 0;
+    for (int i = 0; i < res.n_rows; i++)
+        with_year += res.rows[i].year >= 2000 && res.rows[i].year <= 2030;
+    assert_int_equal(with_year, res.n_rows);
+    profile_result_clear(&res);
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -723,6 +753,7 @@ int main(void)
         cmocka_unit_test(test_repeat_reads_better),
         cmocka_unit_test(test_ocr_boxes),
         cmocka_unit_test(test_clipped_header),
+        cmocka_unit_test(test_right_aligned_touching),
     };
     return cmocka_run_group_tests_name("docs_pdf_tables", tests, NULL, NULL);
 }
