@@ -98,17 +98,31 @@ INSERT INTO desk_write_roles VALUES
     ('exports', 'supervisor');
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON desk_write_roles FROM minca_staff, minca_app;
 
-CREATE FUNCTION minca_staff_tenant_policies(p_table text) RETURNS void LANGUAGE plpgsql AS $$
+-- Row-level security and the staff group's four policies on one tenant table: read where the
+-- person holds any role, write where they hold the role desk_write_roles names (reviewer by
+-- default). Kept for later migrations, which call it for the tables they add.
+CREATE FUNCTION minca_guard_tenant_table(p_table text) RETURNS void LANGUAGE plpgsql
+SET search_path = public, pg_temp AS $$
 DECLARE
     w int := coalesce((SELECT minca_role_level(role) FROM desk_write_roles WHERE tablename = p_table), 2);
     sees text := 'insurer_id IN (SELECT minca_staff_insurers(%s)) OR (insurer_id IS NULL AND (SELECT minca_staff_level(NULL)) >= %s)';
 BEGIN
+    IF NOT (SELECT relrowsecurity FROM pg_class WHERE oid = p_table::regclass) THEN
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', p_table);
+        -- minca_app had the whole table: it keeps it.
+        EXECUTE format('CREATE POLICY app_all ON %I TO minca_app USING (true) WITH CHECK (true)', p_table);
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = p_table::regclass
+                  AND (SELECT oid FROM pg_roles WHERE rolname = 'minca_staff') = ANY (p.polroles)) THEN
+        RETURN;
+    END IF;
     EXECUTE format('CREATE POLICY staff_read ON %I FOR SELECT TO minca_staff USING (' || sees || ')', p_table, 1, 1);
     EXECUTE format('CREATE POLICY staff_insert ON %I FOR INSERT TO minca_staff WITH CHECK (' || sees || ')', p_table, w, w);
     EXECUTE format('CREATE POLICY staff_update ON %I FOR UPDATE TO minca_staff USING (' || sees || ') WITH CHECK ('
                    || sees || ')', p_table, w, w, w, w);
     EXECUTE format('CREATE POLICY staff_delete ON %I FOR DELETE TO minca_staff USING (' || sees || ')', p_table, w, w);
 END $$;
+REVOKE ALL ON FUNCTION minca_guard_tenant_table(text) FROM PUBLIC;
 
 DO $$
 DECLARE
@@ -128,11 +142,10 @@ BEGIN
             EXECUTE format('CREATE POLICY app_all ON %I TO minca_app USING (true) WITH CHECK (true)', t.relname);
         END IF;
         IF t.tenant AND NOT t.relname = ANY (special) THEN
-            PERFORM minca_staff_tenant_policies(t.relname);
+            PERFORM minca_guard_tenant_table(t.relname);
         END IF;
     END LOOP;
 END $$;
-DROP FUNCTION minca_staff_tenant_policies(text);
 
 -- Users and roles: a person reads their own; an admin reads everyone's.
 CREATE POLICY staff_read ON users FOR SELECT TO minca_staff
