@@ -91,18 +91,10 @@ def heldout_calibrations(fm, names, rows, threshold, one_map):
     return out
 
 
-def write_calibration(path, names, beta, maps):
+def write_calibration(fm, path, names, beta, maps):
     with open(path, "w") as f:
         f.write("# held-out calibration written by scripts/codify-heldout-bands.py\n")
-        for x, y in maps["all"]:
-            f.write(f"{x:.6f} {y:.6f}\n")
-        for c, knots in maps.items():
-            if c != "all":
-                f.write(f"%class {c}\n")
-                for x, y in knots:
-                    f.write(f"{x:.6f} {y:.6f}\n")
-        for n, b in zip(names, beta):
-            f.write(f"%feature {n} {b:.10g}\n")
+        fm.write_calibration_body(f, names, beta, maps, coef_digits=10)
 
 
 def bands_lines(conf, threshold):
@@ -177,7 +169,7 @@ def main():
         gdir = os.path.join(work, "heldout", g.replace("#", "_"))
         shutil.rmtree(gdir, ignore_errors=True)
         shutil.copytree(os.path.join(ROOT, "data", "codify"), gdir)
-        write_calibration(os.path.join(gdir, "calibration.txt"), names, beta, maps)
+        write_calibration(fm, os.path.join(gdir, "calibration.txt"), names, beta, maps)
         files = []
         if "#" in g:   # a fold: its rows of the file, in a file of their own
             src, k = g.split("#")

@@ -232,6 +232,20 @@ def bands_table(conf, label):
     return ece, lines, worst
 
 
+def write_calibration_body(out, names, beta, maps, coef_digits=6):
+    """The lines of a calibration.txt after its comments: the map of every proposal, each
+    class's map (%class), the score's coefficients (%feature)."""
+    for x, y in maps["all"]:
+        out.write(f"{x:.6f} {y:.6f}\n")
+    for c, knots in maps.items():
+        if c != "all":
+            out.write(f"%class {c}\n")
+            for x, y in knots:
+                out.write(f"{x:.6f} {y:.6f}\n")
+    for n, b in zip(names, beta):
+        out.write(f"%feature {n} {b:.{coef_digits}g}\n")
+
+
 def main():
     args = sys.argv[1:]
     threshold = 0.99
@@ -345,15 +359,7 @@ def main():
             out.write(f"# ({len(groups)} groups of development files and their rewrites); refit, do not edit.\n")
             out.write("# %class NAME: the map of one class of proposal (one share when the class is rare);\n")
             out.write("# %feature NAME COEF: the score's coefficients, fitted on every development file.\n")
-            for x, y in final["all"]:
-                out.write(f"{x:.6f} {y:.6f}\n")
-            for c, knots in final.items():
-                if c != "all":
-                    out.write(f"%class {c}\n")
-                    for x, y in knots:
-                        out.write(f"{x:.6f} {y:.6f}\n")
-            for n, b in zip(names, beta_all):
-                out.write(f"%feature {n} {b:.6g}\n")
+            write_calibration_body(out, names, beta_all, final)
         print(f"wrote {write}")
 
 
