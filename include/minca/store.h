@@ -144,6 +144,11 @@ int store_blob_get(PGconn *c, const char *sha256, char **data, size_t *len, minc
 int store_cot_next(PGconn *c, long long insurer_id, int year, char *out, size_t outlen, minca_err *err);
 /* Cases of an insurer, newest first, as a JSON array (COT, client, broker, status, counts). */
 json_t *store_case_list(PGconn *c, long long insurer_id, minca_err *err);
+/* The same list in the order of the clock (the Cases pane): late cases first, the longest
+ * overdue first, then the others by due time soonest first, then the cases without a running
+ * clock (no due time, or the quote exported or sent), newest first. Each case also carries
+ * due_in_seconds (negative past due), due_epoch and clock_stopped. New JSON array. */
+json_t *store_case_list_by_due(PGconn *c, long long insurer_id, minca_err *err);
 /* One case with its message, attachments, vehicle rows and matches; NULL + err when absent. */
 json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_err *err);
 /* Gives case cot of the insurer to assignee (NULL: nobody). 1 done, 0 no such case, -1 error. */
