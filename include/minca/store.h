@@ -112,6 +112,11 @@ int store_migrations_pending(PGconn *c, const char *dir, int *pending, int *unkn
 /* Cases, vehicles and decision rates, one object per group: by = NULL or "all" (one group,
  * the totals), "day", "week" (ISO week, in the insurer's time zone) or "broker". */
 json_t *store_report_groups(PGconn *c, long long insurer_id, const char *since, const char *by, minca_err *err);
+/* Time to quote as the report counts it (the request's date to the first quote sent, over
+ * the cases opened since): one object with p50_seconds_to_quote, p90_seconds_to_quote (null
+ * when none was quoted), cases_quoted and cases_past_due. The report's groups use the same
+ * definition; the desk's Dashboard shows it. */
+json_t *store_report_quote_clock(PGconn *c, long long insurer_id, const char *since, minca_err *err);
 /* Per reviewer: decisions, rows reviewed, active hours (clock hours with a decision), rows per hour. */
 json_t *store_report_reviewers(PGconn *c, long long insurer_id, const char *since, minca_err *err);
 /* Brokers whose lists most often needed the profile wizard (cases flagged needs_profile). */
