@@ -160,6 +160,8 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
 int store_case_assign(PGconn *c, long long insurer_id, const char *cot, const char *assignee, minca_err *err);
 /* Messages of an insurer, newest first (sender, subject, received, attachments, case). */
 json_t *store_message_list(PGconn *c, long long insurer_id, minca_err *err);
+/* The actor of the entries the desk writes on its own (an owner given by a rule). */
+#define STORE_AUDIT_SYSTEM "system"
 /* Writes an audit entry (details may be NULL; it is not stolen). */
 int store_audit(PGconn *c, long long insurer_id, const char *actor, const char *action,
                 const char *entity, const char *entity_id, json_t *details, minca_err *err);

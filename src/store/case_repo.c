@@ -90,6 +90,11 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
     json_t *cases = store_query_json_p(
         c, err,
         "SELECT c.id, c.cot, c.revision, c.filled_from, c.status, c.status_reason, c.assignee,"
+        "       (SELECT concat_ws(' ', 'by', a.actor, 'on', to_char(" STORE_SQL_LOCAL("a.at", "c.insurer_id") ","
+        "                          'YYYY-MM-DD HH24:MI'), CASE WHEN a.details ? 'rule' THEN '(' || (a.details->>'rule') || ')' END)"
+        "          FROM audit_log a WHERE a.insurer_id = c.insurer_id AND a.entity = 'case'"
+        "           AND a.action = 'case_assigned' AND a.entity_id IN (c.id::text, c.cot)"
+        "         ORDER BY a.id DESC LIMIT 1) AS assigned,"
         "       minca_case_late(c) AS late,"
         "       to_char(" STORE_SQL_LOCAL("c.due_at", "c.insurer_id") ", 'YYYY-MM-DD HH24:MI') AS due,"
         "       c.client_name, c.rfc, c.contact, c.coverage,"
