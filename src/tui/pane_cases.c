@@ -41,6 +41,7 @@ static int cases_open(tui_view *v)
         return -1;
     tui_table_set_empty(v->table, empty_hint);
     tui_table_set_optional(v->table, COL_REPLY);   /* shown once a case has a message sent */
+    tui_table_set_optional(v->table, COL_DUE);     /* shown once a case has a running clock */
     return 0;
 }
 
@@ -79,9 +80,17 @@ static void span(long long secs, char *out, size_t n)
         snprintf(out, n, "%lldd", secs / 86400);
 }
 
-/* The Due cell ("late 2h", "in 3h", "—": no running clock) and its sort key (the list's own
- * order: late, running, none; then the due time). */
-static tui_elem due_cell(json_t *c, char *cell, size_t n, char *key, size_t kn)
+/* Whether a case's clock runs (it has a due time and no quote went out), or it is late. */
+static bool clock_runs(json_t *c)
+{
+    return json_is_true(json_object_get(c, "late")) ||
+           (json_is_integer(json_object_get(c, "due_in_seconds")) && !json_is_true(json_object_get(c, "clock_stopped")));
+}
+
+/* The Due cell ("late 2h", "in 3h", "—": no running clock; empty when no case of the list has
+ * one, so the column is left out) and its sort key (the list's own order: late, running,
+ * none; then the due time). */
+static tui_elem due_cell(json_t *c, bool any_clock, char *cell, size_t n, char *key, size_t kn)
 {
     json_t *in = json_object_get(c, "due_in_seconds");
     bool late = json_is_true(json_object_get(c, "late"));
@@ -98,7 +107,7 @@ static tui_elem due_cell(json_t *c, char *cell, size_t n, char *key, size_t kn)
         span(json_integer_value(in), t, sizeof t);
         snprintf(cell, n, "in %s", t);
     } else {
-        snprintf(cell, n, "—");
+        snprintf(cell, n, "%s", any_clock ? "—" : "");
     }
     return TUI_EL_NORMAL;
 }
@@ -129,6 +138,8 @@ static void cases_refresh(tui_view *v)
     tui_table_clear(v->table);
     size_t i;
     json_t *c;
+    bool any_clock = false;
+    json_array_foreach(list, i, c) any_clock |= clock_runs(c);
     json_array_foreach(list, i, c) {
         const char *status = tui_json_str(c, "status");
         bool seen = false;
@@ -140,7 +151,7 @@ static void cases_refresh(tui_view *v)
         if (cp->status && strcmp(cp->status, status) != 0)
             continue;
         char veh[16], counts[48], date[32], due[32], due_key[32];
-        tui_elem due_el = due_cell(c, due, sizeof due, due_key, sizeof due_key);
+        tui_elem due_el = due_cell(c, any_clock, due, sizeof due, due_key, sizeof due_key);
         cp->late += due_el == TUI_EL_ERROR;
         snprintf(veh, sizeof veh, "%lld", tui_json_int(c, "vehicles"));
         /* accepted/picked rows were reviewed into a key: they count with the automatic ones. */
