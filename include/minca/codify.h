@@ -71,7 +71,8 @@ void codify_catalog_free(codify_catalog *cat);
  *                of proposals right at that score, interpolated linearly; optional file
  *                (without it the score is the confidence). `%class NAME` starts the map of
  *                one class of proposal (codify_calib_class_name: a proposal whose brand or
- *                VIN year the query contradicts has its own); `%feature NAME COEF` sets the
+ *                VIN year the query contradicts has its own, and so has a coin flip, a
+ *                proposal whose text says nothing that tells it from another key); `%feature NAME COEF` sets the
  *                score's coefficient of a named feature (codify_feature_name) in place of
  *                the built-in one (all or none) */
 typedef enum {
@@ -301,9 +302,11 @@ const char *codify_feature_name(int i);
 typedef enum {
     CODIFY_CALIB_ALL,            /* every other proposal */
     CODIFY_CALIB_CONTRADICTED,   /* the query's brand or VIN year contradicts the proposal */
+    CODIFY_CALIB_COIN_FLIP,      /* the query says none of the words that tell the proposal from
+                                  * the best entry of another key (feature no_disc) */
     CODIFY_CALIB__COUNT,
 } codify_calib_class;
-/* "all", "contradicted" (static). */
+/* "all", "contradicted", "coin_flip" (static). */
 const char *codify_calib_class_name(codify_calib_class c);
 
 typedef struct codify_features {

@@ -30,7 +30,12 @@
  * confidence the share of proposals right matches the confidence. A proposal the query
  * contradicts (brand or VIN year) goes through the map of its class (%class contradicted):
  * one share, as such rows are few, fitted apart so they neither borrow the confidence of
- * their capped score nor pull down the bin of sound proposals at that score. A score below the
+ * their capped score nor pull down the bin of sound proposals at that score. A coin flip (the
+ * text says none of the words that tell the proposal from the best entry of another key: the
+ * abbreviated, noisy text of broker lists) has a map of its own (%class coin_flip), its bins
+ * shrunk towards the map of all proposals: coin flips are right less often than sound
+ * proposals of the same score, and pooled they made the map over-confident on broker text
+ * and under-confident on catalog text in the same band. A score below the
  * auto-accept threshold 0.99 never maps to it or above. Held out (scripts/codify-heldout-bands.py),
  * auto-accept precision was 0.9988 (Chubb catalog text) to 1.0000 on every file and its
  * rewrites, the expected calibration error 0.0022-0.0120; no unmatchable row was
@@ -65,6 +70,7 @@ const char *codify_calib_class_name(codify_calib_class c)
     switch (c) {
     case CODIFY_CALIB_ALL: return "all";
     case CODIFY_CALIB_CONTRADICTED: return "contradicted";
+    case CODIFY_CALIB_COIN_FLIP: return "coin_flip";
     case CODIFY_CALIB__COUNT: break;
     }
     return "?";

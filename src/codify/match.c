@@ -1451,7 +1451,9 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
      * the VIN contradicts */
     out->features.cap = 1.0;
     out->features.div = 1;
-    out->features.cls = x[7] < 0 || s->vin_conflict ? CODIFY_CALIB_CONTRADICTED : CODIFY_CALIB_ALL;
+    out->features.cls = x[7] < 0 || s->vin_conflict ? CODIFY_CALIB_CONTRADICTED
+                        : x[16] > 0                 ? CODIFY_CALIB_COIN_FLIP
+                                                    : CODIFY_CALIB_ALL;
     if (x[16] > 0 || x[7] < 0 || s->vin_conflict)
         out->features.cap = CX_COIN_FLIP_CONFIDENCE;
     if (out->confidence > out->features.cap)
