@@ -35,12 +35,14 @@ they come from: `dev_broker.csv`, its rewrites `variants_dev_broker.csv` (fittin
    (rows, share right, mean confidence, gap) with the expected calibration error; beside it
    the same table without the map (the held-out score itself).
 4. With --write, the maps fitted on every group and the coefficients fitted on every
-   development file (%feature lines) are written for the codifier; the coefficients are also
-   printed to paste into COEF[] in calibrate.c (the score of an alias directory without them). --dump
+   development file (%feature lines) are written for the codifier, and the coefficients again
+   beside it in score_coef.inc (calibrate.c's built-in score, for an alias directory without
+   them). --dump
    writes every row's held-out score and confidence with its features, to study the misses.
 """
 import csv
 import math
+import os
 import sys
 
 L2 = 1.0
@@ -269,6 +271,17 @@ def write_calibration_body(out, names, beta, maps, coef_digits=6):
         out.write(f"%feature {n} {b:.{coef_digits}g}\n")
 
 
+def write_coef_inc(path, names, beta):
+    """The built-in coefficients of calibrate.c, by name (CODIFY_COEF lines)."""
+    with open(path, "w") as out:
+        out.write("/* The codifier's built-in score coefficients, one CODIFY_COEF(NAME, COEF) a line (the names of\n"
+                  " * CODIFY_FEATURE_LIST), read by src/codify/calibrate.c for an alias directory whose\n"
+                  " * calibration.txt names none. Written by scripts/fit-codify-calibration.py --write; refit, do\n"
+                  " * not edit. */\n")
+        for n, b in zip(names, beta):
+            out.write(f"CODIFY_COEF({n}, {b:.4f})\n")
+
+
 def main():
     args = sys.argv[1:]
     threshold = 0.99
@@ -369,8 +382,7 @@ def main():
                           ",".join(f"{xs.get(k, 0.0):.6g}" for k in range(d)) + "\n")
     final = maps_of(lambda r: True)
     print("\nfitted on every development file:")
-    print("/* features: " + ", ".join(names) + " */")
-    print("static const double COEF[CODIFY_N_FEATURES] = {\n    " + ", ".join(f"{b:.4f}" for b in beta_all) + ",\n};")
+    print("coefficients: " + ", ".join(f"{n} {b:.4f}" for n, b in zip(names, beta_all)))
     for c, knots in final.items():
         print(f"map {c}: {len(knots)} knots: " + ", ".join(f"{x:.4f}->{y:.4f}" for x, y in knots))
     if write:
@@ -384,6 +396,9 @@ def main():
             out.write("# %feature NAME COEF: the score's coefficients, fitted on every development file.\n")
             write_calibration_body(out, names, beta_all, final)
         print(f"wrote {write}")
+        coef = os.path.join(os.path.dirname(write) or ".", "score_coef.inc")
+        write_coef_inc(coef, names, beta_all)
+        print(f"wrote {coef}")
 
 
 if __name__ == "__main__":

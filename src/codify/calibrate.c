@@ -19,9 +19,10 @@
  * FILE` writes the training rows. Refit after changing the scoring.
  *
  * calibration.txt carries the same coefficients by name (%feature NAME COEF) and they are used
- * in place of COEF[] when present, so a calibration fitted without some rows can be tried
- * with the shipping code (scripts/codify-heldout-bands.py); COEF[] is the score for an alias
- * directory without them.
+ * in place of the built-in ones (data/codify/score_coef.inc, written by the same script) when
+ * present, so a calibration fitted without some rows can be tried
+ * with the shipping code (scripts/codify-heldout-bands.py); the built-in ones are the score
+ * for an alias directory without them.
  *
  * The score is not yet the confidence: codify_match caps it (coin flips, contradicted brand
  * or VIN year), shares it among the years a version repeats in when no year is known, and maps
@@ -44,10 +45,20 @@
 
 #include <math.h>
 
-/* fitted constants: see the comment above */
+/* fitted constants (see the comment above), by name from the data file the fitting script
+ * writes; every feature must be given once */
 static const double COEF[CODIFY_N_FEATURES] = {
-    -11.0295, 2.1010, 1.7742, 1.6906, 1.3989, -0.3379, 1.6665, 4.6333, -0.0000, -0.5925, 2.1111, 1.7033, -1.0046, -0.3224, 0.8024, 3.1946, -2.4833, -0.7923, 0.8266, 0.3322, 0.7731, -3.2543,
+#define CODIFY_COEF(name, coef) [CODIFY_F_##name] = (coef),
+#include "../../data/codify/score_coef.inc"
+#undef CODIFY_COEF
 };
+enum {
+    COEF_GIVEN = 0
+#define CODIFY_COEF(name, coef) +1
+#include "../../data/codify/score_coef.inc"
+#undef CODIFY_COEF
+};
+_Static_assert((int)COEF_GIVEN == (int)CODIFY_N_FEATURES, "score_coef.inc: one coefficient per feature");
 
 const codify_thresholds CODIFY_DEFAULT_THRESHOLDS = {
     .auto_accept = 0.99,
@@ -55,7 +66,7 @@ const codify_thresholds CODIFY_DEFAULT_THRESHOLDS = {
 };
 
 static const char *const FEATURE_NAME[CODIFY_N_FEATURES] = {
-#define X(name) #name,
+#define X(name, computation) #name,
     CODIFY_FEATURE_LIST(X)
 #undef X
 };
