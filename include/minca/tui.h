@@ -13,7 +13,9 @@
  * through a pipe when a job finishes.
  *
  * Keys go through one list of named actions (tui_actions.h, bound in keys.c); `keys:` in the config
- * remaps them, `?` lists them and `:` runs them by name. Colours come from
+ * remaps them, `?` lists them and `:` runs them by name. Each view names the actions it runs in
+ * a table of rows {action, handler}; the desk's own table holds the rest, and one dispatch
+ * (app.c) picks the row, checks the role and calls the handler. Colours come from
  * themes/<name>.yaml (theme.c).
  *
  * Live refresh: the engine's events on Redis (events.c) and, as the fallback that always
