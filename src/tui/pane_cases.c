@@ -205,35 +205,37 @@ static void cycle_status(tui_view *v)
     v->stale = true;
 }
 
-static bool cases_key(tui_view *v, tui_action act, tui_key key)
+static bool act_status_filter(tui_view *v, tui_action act, const char *args)
 {
-    (void)key;
-    switch (act) {
-    case TUI_ACT_STATUS_FILTER:
-        cycle_status(v);
-        return true;
-    case TUI_ACT_REPLY: {
-        const char *cot = tui_table_selected_key(v->table);
-        char why[512];
-        if (!tui_action_permitted(v->app, TUI_ACT_REPLY, why, sizeof why))
-            tui_app_message(v->app, TUI_EL_ERROR, "%s", why);
-        else if (cot) {
-            tui_view *r = tui_reply_new(v->app, cot);
-            if (r)
-                tui_app_push(v->app, r);
-        }
-        return true;
-    }
-    case TUI_ACT_WIZARD: {
-        const char *cot = tui_table_selected_key(v->table);
-        if (cot)
-            tui_app_push(v->app, tui_wizard_new(v->app, cot));
-        return true;
-    }
-    default:
-        return false;
-    }
+    (void)act, (void)args;
+    cycle_status(v);
+    return true;
 }
+
+static bool act_reply(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    const char *cot = tui_table_selected_key(v->table);
+    if (cot)
+        tui_app_push(v->app, tui_reply_new(v->app, cot));
+    return true;
+}
+
+static bool act_wizard(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    const char *cot = tui_table_selected_key(v->table);
+    if (cot)
+        tui_app_push(v->app, tui_wizard_new(v->app, cot));
+    return true;
+}
+
+static const tui_action_row cases_rows[] = {
+    {TUI_ACT_STATUS_FILTER, act_status_filter},
+    {TUI_ACT_REPLY, act_reply},
+    {TUI_ACT_WIZARD, act_wizard},
+    TUI_ROWS_END,
+};
 
 static void cases_draw(tui_view *v, WINDOW *win, int h, int w)
 {
@@ -262,7 +264,7 @@ const tui_view_ops tui_pane_cases_ops = {
     .close = cases_close,
     .refresh = cases_refresh,
     .draw = cases_draw,
-    .key = cases_key,
+    .actions = cases_rows,
     .enter = cases_enter,
     .select = cases_select,
 };
