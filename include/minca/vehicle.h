@@ -51,10 +51,11 @@ typedef struct vehicle_issue {
  *             BASIS (its name), NONE (not a source)
  *   FLAGS   VEHICLE_F_KEY: tells a vehicle (a row with none of them is a note under the table);
  *           VEHICLE_F_DESC: a part of the composed description, in list order
- *   label   what Spanish-speaking staff call it (column headings)
+ *   label   what Spanish-speaking staff call it (the PDF's headings, extraction's warnings)
  *   aliases other names a profile may use for it, space-separated ("" for none)
  *
- * A new field is one row here (and its vehicle_rows column in a migration). */
+ * A new field is one row here, plus its vehicle_rows column (a migration), the header words
+ * that name it (data/profile/columns.txt) and its column in the templates that show it. */
 #define VEHICLE_F_KEY 1
 #define VEHICLE_F_DESC 2
 #define VEHICLE_FIELDS(X)                                                                         \

@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PF_FIELD_INFO(ID, name_, KIND, PARSE, EXPORT, FLAGS, label, aliases_)                   \
-    [PF_##ID] = {.name = #name_, .aliases = aliases_, .held = PF_HELD_##KIND, .parse = PARSE_##PARSE, \
-                 .flags = (FLAGS)VEHICLE_IF_HELD(KIND, , .offset = offsetof(vehicle_row, name_))},
+/* A field's row; the member's offset only for a field held on the row. */
+#define PF_FIELD_OFFSET(KIND, name_) VEHICLE_IF_HELD(KIND, .offset = offsetof(vehicle_row, name_), )
+#define PF_FIELD_INFO(ID, name_, KIND, PARSE, EXPORT, FLAGS, label, aliases_)                      \
+    [PF_##ID] = {PF_FIELD_OFFSET(KIND, name_) .name = #name_, .aliases = aliases_,                  \
+                 .held = PF_HELD_##KIND, .parse = PARSE_##PARSE, .flags = (FLAGS)},
 const pf_field_info pf_fields[PF_COUNT] = {
     VEHICLE_FIELDS(PF_FIELD_INFO)
     [PF_IGNORE] = {.name = "ignore", .aliases = "", .held = PF_HELD_NONE, .parse = PARSE_NONE},
