@@ -46,8 +46,9 @@
  *     plates: {pattern: "^[A-Z0-9-]{5,10}$|^EN TRAMITE$"}
  *   on_error: warn                       # warn | skip_row | fail (default for every rule)
  *
- * Canonical fields: inciso marca submarca version description year vin engine_number plates
- * use service coverage insured_amount sum_basis, and `ignore`. The description stored on the
+ * Canonical fields: those of VEHICLE_FIELDS (vehicle.h: inciso marca submarca version
+ * description year vin engine_number plates use service coverage insured_amount sum_basis),
+ * and `ignore`. The description stored on the
  * row is compute.description when given, else marca + submarca + version + description
  * (the non-empty ones, in that order).
  *
@@ -64,27 +65,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The canonical fields of VEHICLE_FIELDS (vehicle.h), in its order, then `ignore`. */
+#define PROFILE_FIELD_ENUM(ID, name, KIND, PARSE, EXPORT, FLAGS, label, aliases) PF_##ID,
 typedef enum {
     PF_NONE = -1,
-    PF_INCISO = 0,
-    PF_MARCA,
-    PF_SUBMARCA,
-    PF_VERSION,
-    PF_DESCRIPTION,
-    PF_YEAR,
-    PF_VIN,
-    PF_ENGINE,
-    PF_PLATES,
-    PF_USE,
-    PF_SERVICE,
-    PF_COVERAGE,
-    PF_INSURED_AMOUNT,
-    PF_SUM_BASIS,
+    VEHICLE_FIELDS(PROFILE_FIELD_ENUM)
     PF_IGNORE,
     PF_COUNT
 } profile_field;
 
-/* "inciso", "marca", ..., "engine_number", ..., "ignore"; NULL for PF_NONE. */
+/* "inciso", "marca", ..., "engine_number", ..., "ignore" (a field's name or one of its
+ * aliases, vehicle.h); NULL for PF_NONE. */
 const char *profile_field_name(profile_field f);
 profile_field profile_field_from_name(const char *name);   /* PF_NONE when unknown */
 

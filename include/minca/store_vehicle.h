@@ -3,8 +3,9 @@
  * queries, 0 / -1 with the reason in err.
  *
  * The mapping between a vehicle_row and a vehicle_rows row is one table in vehicle_repo.c
- * (VEHICLE_COLUMNS): the insert and the export's select are both made from it, so a new
- * vehicle field is one row there (and its column in a migration).
+ * (VEHICLE_COLUMNS, whose canonical fields are vehicle.h's VEHICLE_FIELDS): the insert and the
+ * export's select are both made from it, so a new vehicle field is its row in VEHICLE_FIELDS
+ * (and its column in a migration).
  *
  * Ownership: a store_vehicle_batch is the caller's (store_vehicle_batch_free); the rows added
  * to it are copied, never kept. Strings in store_codify_row belong to the store_codify_rows

@@ -7,10 +7,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Per KIND: the value of an absent field, and how a field is let go. */
+#define INIT_TEXT(row, name)
+#define INIT_INT(row, name)
+#define INIT_YEAR(row, name)
+#define INIT_AMOUNT(row, name) (row)->name = -1;
+#define INIT_BASIS(row, name)
+#define INIT_NONE(row, name)
+#define FIELD_INIT(ID, name, KIND, PARSE, EXPORT, FLAGS, label, aliases) INIT_##KIND(row, name)
+#define FREE_TEXT(row, name) free((row)->name);
+#define FREE_INT(row, name)
+#define FREE_YEAR(row, name)
+#define FREE_AMOUNT(row, name)
+#define FREE_BASIS(row, name)
+#define FREE_NONE(row, name)
+#define FIELD_FREE(ID, name, KIND, PARSE, EXPORT, FLAGS, label, aliases) FREE_##KIND(row, name)
+
 void vehicle_row_init(vehicle_row *row)
 {
     memset(row, 0, sizeof *row);
-    row->insured_amount = -1;
+    VEHICLE_FIELDS(FIELD_INIT)
     row->ocr_confidence = -1;
 }
 
@@ -19,15 +35,7 @@ void vehicle_row_clear(vehicle_row *row)
     free(row->source_sheet);
     free(row->raw_json);
     free(row->extra_json);
-    free(row->marca);
-    free(row->submarca);
-    free(row->description);
-    free(row->vin);
-    free(row->engine_number);
-    free(row->plates);
-    free(row->use);
-    free(row->service);
-    free(row->coverage);
+    VEHICLE_FIELDS(FIELD_FREE)
     for (int i = 0; i < row->n_issues; i++) {
         free(row->issues[i].field);
         free(row->issues[i].severity);
@@ -53,6 +61,19 @@ void vehicle_row_add_issue(vehicle_row *row, const char *field, const char *seve
     is->field = field ? strdup(field) : NULL;
     is->severity = strdup(severity ? severity : "warn");
     is->message = strdup(msg);
+}
+
+#define FIELD_LABEL(ID, name, KIND, PARSE, EXPORT, FLAGS, label, aliases) {#name, label},
+static const struct {
+    const char *name, *label;
+} field_labels[] = {VEHICLE_FIELDS(FIELD_LABEL)};
+
+const char *vehicle_field_label(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof field_labels / sizeof field_labels[0]; i++)
+        if (strcmp(field_labels[i].name, name) == 0)
+            return field_labels[i].label;
+    return NULL;
 }
 
 const char *vehicle_sum_basis_name(vehicle_sum_basis basis)

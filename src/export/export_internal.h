@@ -4,6 +4,8 @@
 
 #include "minca/export.h"
 
+#include <stddef.h>
+
 typedef enum {
     FIELD_TEXT = 0,
     FIELD_NUMBER,
@@ -14,25 +16,28 @@ typedef enum {
     FIELD_COVERAGE,   /* number or text, from the coverage package */
 } export_field_kind;
 
-typedef enum {
-    F_ROW_MARCA, F_ROW_SUBMARCA, F_ROW_DESCRIPTION, F_ROW_VIN, F_ROW_ENGINE, F_ROW_PLATES,
-    F_ROW_USE, F_ROW_SERVICE, F_ROW_COVERAGE, F_ROW_YEAR, F_ROW_INCISO, F_ROW_INSURED,
-    F_ROW_SUM_BASIS, F_ROW_PREMIUM, F_ROW_SOURCE_SHEET, F_ROW_SOURCE_ROW, F_ROW_SOURCE_FILE,
-    F_ROW_PACKAGE,
-    F_MATCH_CVEGS, F_MATCH_DESCRIPTION, F_MATCH_BRAND, F_MATCH_MODEL, F_MATCH_BODY,
-    F_MATCH_YEAR, F_MATCH_CONFIDENCE, F_MATCH_DECISION, F_MATCH_REVIEWED, F_MATCH_REVIEWER,
-    F_MATCH_NOTE,
-    F_CASE_COT, F_CASE_CLIENT, F_CASE_RFC, F_CASE_BROKER, F_CASE_AGENT, F_CASE_CONTACT, F_CASE_RECEIVED, F_CASE_PACKAGE,
-    F_CASE_VIG_START, F_CASE_VIG_END, F_CASE_USE, F_CASE_PAYMENT, F_CASE_CURRENCY, F_CASE_CATALOG,
-    F_CASE_EXPORTED_BY, F_CASE_EXPORTED_AT,
-    F_COVERAGE,
-} export_field_id;
-
-typedef struct export_field {
-    const char *name;
-    export_field_id id;
+/* A source a template column may name: one row plus a callback that gives its value for a
+ * row of the case (tmux's format_table). The rows live in workbook.c, whose writer and cell
+ * value the callbacks fill; row.<field> rows are made from VEHICLE_FIELDS (vehicle.h). */
+struct writer;
+struct cell_value;
+typedef struct export_field export_field;
+/* The value of f for row into v (left empty when absent); -1 with the writer's err set.
+ * source and col: the column's own words (coverage.<key> reads its key from source). */
+typedef int (*export_field_fn)(struct writer *w, const export_row *row, const export_field *f,
+                               const char *source, const export_column *col, struct cell_value *v);
+struct export_field {
+    const char *name;        /* "row.marca", "match.cvegs", "case.cot"; "coverage.*" */
     export_field_kind kind;
-} export_field;
+    export_field_fn value;
+    size_t offset;           /* of the member the callback reads (vehicle_row, export_match,
+                              * export_row or export_case, as the callback says) */
+};
+extern const export_field export_fields[];
+extern const size_t export_n_fields;
+extern const export_field export_coverage_field;   /* coverage.<key> */
+/* Whether f is the row's premium (row.premium): a workbook without a price says why. */
+bool export_field_is_premium(const export_field *f);
 
 /* Looks up "row.x" / "match.x" / "case.x"; "coverage.<key>" gives the F_COVERAGE entry.
  * NULL when unknown. */

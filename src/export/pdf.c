@@ -27,7 +27,8 @@
                                * DejaVu Sans Mono for keys and VINs) */
 
 typedef struct pdf_column {
-    const char *header;
+    const char *header;       /* the heading; NULL: the staff's name of field */
+    const char *field;        /* the vehicle field shown (VEHICLE_FIELDS), NULL for others */
     double width;
     bool right;               /* numbers align right */
     bool mono;                /* keys, VINs and plates: fixed width, read character by character */
@@ -36,11 +37,22 @@ typedef struct pdf_column {
 enum { C_INCISO, C_KEY, C_DESC, C_YEAR, C_VIN, C_PLATES, C_USE, C_SUM, C_PACKAGE, C_PREMIUM, N_COLS };
 
 static const pdf_column columns[N_COLS] = {
-    {"Inciso", 36, true, false},  {"Clave", 56, false, true},     {"Descripción", 172, false, false},
-    {"Año", 28, true, false},     {"Serie (VIN)", 96, false, true}, {"Placas", 58, false, true},
-    {"Uso", 60, false, false},    {"Suma asegurada", 82, true, false}, {"Paquete", 64, false, false},
-    {"Prima neta", 68, true, false},
+    {NULL, "inciso", 36, true, false},
+    {"Clave", NULL, 56, false, true},
+    {NULL, "description", 172, false, false},
+    {NULL, "year", 28, true, false},
+    {NULL, "vin", 96, false, true},
+    {NULL, "plates", 58, false, true},
+    {NULL, "use", 60, false, false},
+    {NULL, "insured_amount", 82, true, false},
+    {"Paquete", NULL, 64, false, false},
+    {"Prima neta", NULL, 68, true, false},
 };
+
+static const char *column_header(int i)
+{
+    return columns[i].header ? columns[i].header : vehicle_field_label(columns[i].field);
+}
 
 typedef struct pdf_row {
     PangoLayout *cell[N_COLS];  /* a heading has only cell[0], across the table */
@@ -366,7 +378,7 @@ static double table_header(pdf_writer *w, double y)
     cairo_set_source_rgb(cr, 1, 1, 1);
     double x = MARGIN;
     for (int i = 0; i < N_COLS; i++) {
-        text_at(w, columns[i].header, w->bold, x + CELL_PAD, y + CELL_PAD, columns[i].width - 2 * CELL_PAD,
+        text_at(w, column_header(i), w->bold, x + CELL_PAD, y + CELL_PAD, columns[i].width - 2 * CELL_PAD,
                 columns[i].right);
         x += columns[i].width;
     }
@@ -656,6 +668,123 @@ static void set_metadata(cairo_surface_t *s, const export_case *c, time_t at)
     free(title);
 }
 
+/* The drawing context and its fonts, on the PDF surface. */
+static void start_drawing(pdf_writer *w, cairo_surface_t *surface)
+{
+    w->cr = cairo_create(surface);
+    w->pango = pango_cairo_create_context(w->cr);
+    pango_cairo_context_set_resolution(w->pango, 72);
+    /* vector output: exact glyph advances, not rounded to whole points (a VIN must fit) */
+    cairo_font_options_t *fo = cairo_font_options_create();
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+    pango_cairo_context_set_font_options(w->pango, fo);
+    cairo_font_options_destroy(fo);
+    w->font = pango_font_description_from_string(FONT " 8");
+    w->mono = pango_font_description_from_string(FONT " Mono 7.5");
+    w->bold = pango_font_description_from_string(FONT " Bold 8");
+    w->small = pango_font_description_from_string(FONT " 7");
+    w->title = pango_font_description_from_string(FONT " Bold 14");
+}
+
+/* What the header and the client block show: the day issued, the validity, the logo and the
+ * policy period. */
+static void fill_case_data(pdf_writer *w, time_t at)
+{
+    const export_case *c = w->c;
+    struct tm tm;
+    minca_err ignored = {0};   /* the zone was checked by export_check_rules */
+    if (export_case_local_time(c, at, &tm, &ignored) < 0)
+        gmtime_r(&at, &tm);
+    strftime(w->issued, sizeof w->issued, "%d/%m/%Y", &tm);
+    export_case_valid_until(c, w->valid_until);
+    if (!core_str_empty(c->logo_path)) {
+        w->logo = cairo_image_surface_create_from_png(c->logo_path);
+        if (cairo_surface_status(w->logo) != CAIRO_STATUS_SUCCESS || cairo_image_surface_get_height(w->logo) <= 0) {
+            cairo_surface_destroy(w->logo);   /* an unreadable logo: the name alone */
+            w->logo = NULL;
+        }
+    }
+    char vs[16], ve[16];
+    day(c->vigencia_start, vs, sizeof vs);
+    day(c->vigencia_end, ve, sizeof ve);
+    if (vs[0])
+        snprintf(w->vigencia, sizeof w->vigencia, "%s al %s", vs, ve[0] ? ve : "—");
+}
+
+/* The price of the case by the insurer's tariff, or why there is none. */
+static void price_case(pdf_writer *w)
+{
+    const export_case *c = w->c;
+    export_result *res = w->res;
+    if (c->tariff) {
+        minca_err why = {0};
+        if (export_quote_price(c->tariff, c, &w->quote, &why) == 0) {
+            w->priced = res->priced = true;
+            res->total_cents = w->quote.total;
+            res->n_referrals = w->quote.n_referrals;
+            res->n_imported = w->quote.n_imported;
+        } else {
+            snprintf(w->unpriced, sizeof w->unpriced, "%.190s", why.msg);
+        }
+    } else {
+        snprintf(w->unpriced, sizeof w->unpriced, "la aseguradora no tiene tarifa cargada");
+    }
+}
+
+/* Every row laid out (a heading before each file's rows when there are several), the client
+ * and totals blocks measured, the rows placed on pages. */
+static void measure_rows(pdf_writer *w)
+{
+    const export_case *c = w->c;
+    export_result *res = w->res;
+    bool headings = res->n_spans > 1;
+    w->rows = calloc((size_t)(c->n_rows + (headings ? res->n_spans : 0) + 1), sizeof *w->rows);
+    double hh = 0;
+    for (int i = 0; i < N_COLS; i++) {
+        PangoLayout *l = layout(w, column_header(i), w->bold, columns[i].width - 2 * CELL_PAD, columns[i].right);
+        double h = layout_height(l);
+        hh = h > hh ? h : hh;
+        g_object_unref(l);
+    }
+    w->header_row_h = hh + 2 * CELL_PAD;
+    for (int s = 0, i = 0; i < c->n_rows; i++) {
+        if (headings && s < res->n_spans && res->spans[s].first_row == i)
+            fill_heading(w, s++, &w->rows[w->n_items++]);
+        fill_row(w, &c->rows[i], &w->rows[w->n_items++]);
+    }
+    w->client_h = client_block(w, 0, false);
+    w->totals_h = totals_block(w, 0, false);
+    paginate(w);
+}
+
+static void draw_pages(pdf_writer *w)
+{
+    const double body_top = MARGIN + HEADER_H;
+    int i = 0;
+    for (int page = 0; page < w->n_pages; page++) {
+        page_frame(w, page);
+        double y = body_top;
+        if (page == 0) {
+            client_block(w, y, true);
+            y += w->client_h;
+        }
+        if (i < w->n_items || page == 0)
+            y = table_header(w, y);
+        for (; i < w->n_items && w->rows[i].page == page; i++) {
+            table_row(w, &w->rows[i], i, y);
+            y += w->rows[i].height;
+            for (int k = 0; k < N_COLS; k++)
+                if (w->rows[i].cell[k])
+                    g_object_unref(w->rows[i].cell[k]);
+        }
+        if (page == w->n_pages - 1)
+            totals_block(w, page == 0 || w->rows[w->n_items ? w->n_items - 1 : 0].page == page ? y : body_top,
+                         true);
+        cairo_show_page(w->cr);
+    }
+}
+
 int export_case_write_pdf_with(const export_case *c, const export_coverage *cov,
                                const export_options *opt, export_result *res, minca_err *err)
 {
@@ -672,96 +801,11 @@ int export_case_write_pdf_with(const export_case *c, const export_coverage *cov,
     time_t at = c->exported_at ? c->exported_at : time(NULL);
     set_metadata(surface, c, at);
     pdf_writer w = {.c = c, .cov = cov, .res = res};
-    w.cr = cairo_create(surface);
-    w.pango = pango_cairo_create_context(w.cr);
-    pango_cairo_context_set_resolution(w.pango, 72);
-    /* vector output: exact glyph advances, not rounded to whole points (a VIN must fit) */
-    cairo_font_options_t *fo = cairo_font_options_create();
-    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-    pango_cairo_context_set_font_options(w.pango, fo);
-    cairo_font_options_destroy(fo);
-    w.font = pango_font_description_from_string(FONT " 8");
-    w.mono = pango_font_description_from_string(FONT " Mono 7.5");
-    w.bold = pango_font_description_from_string(FONT " Bold 8");
-    w.small = pango_font_description_from_string(FONT " 7");
-    w.title = pango_font_description_from_string(FONT " Bold 14");
-    struct tm tm;
-    minca_err ignored = {0};   /* the zone was checked by export_check_rules */
-    if (export_case_local_time(c, at, &tm, &ignored) < 0)
-        gmtime_r(&at, &tm);
-    strftime(w.issued, sizeof w.issued, "%d/%m/%Y", &tm);
-    export_case_valid_until(c, w.valid_until);
-    if (!core_str_empty(c->logo_path)) {
-        w.logo = cairo_image_surface_create_from_png(c->logo_path);
-        if (cairo_surface_status(w.logo) != CAIRO_STATUS_SUCCESS || cairo_image_surface_get_height(w.logo) <= 0) {
-            cairo_surface_destroy(w.logo);   /* an unreadable logo: the name alone */
-            w.logo = NULL;
-        }
-    }
-    char vs[16], ve[16];
-    day(c->vigencia_start, vs, sizeof vs);
-    day(c->vigencia_end, ve, sizeof ve);
-    if (vs[0])
-        snprintf(w.vigencia, sizeof w.vigencia, "%s al %s", vs, ve[0] ? ve : "—");
-
-    if (c->tariff) {
-        minca_err why = {0};
-        if (export_quote_price(c->tariff, c, &w.quote, &why) == 0) {
-            w.priced = res->priced = true;
-            res->total_cents = w.quote.total;
-            res->n_referrals = w.quote.n_referrals;
-            res->n_imported = w.quote.n_imported;
-        }
-        else
-            snprintf(w.unpriced, sizeof w.unpriced, "%.190s", why.msg);
-    } else {
-        snprintf(w.unpriced, sizeof w.unpriced, "la aseguradora no tiene tarifa cargada");
-    }
-    /* measure */
-    bool headings = res->n_spans > 1;
-    w.rows = calloc((size_t)(c->n_rows + (headings ? res->n_spans : 0) + 1), sizeof *w.rows);
-    double hh = 0;
-    for (int i = 0; i < N_COLS; i++) {
-        PangoLayout *l = layout(&w, columns[i].header, w.bold, columns[i].width - 2 * CELL_PAD, columns[i].right);
-        double h = layout_height(l);
-        hh = h > hh ? h : hh;
-        g_object_unref(l);
-    }
-    w.header_row_h = hh + 2 * CELL_PAD;
-    for (int s = 0, i = 0; i < c->n_rows; i++) {
-        if (headings && s < res->n_spans && res->spans[s].first_row == i)
-            fill_heading(&w, s++, &w.rows[w.n_items++]);
-        fill_row(&w, &c->rows[i], &w.rows[w.n_items++]);
-    }
-    w.client_h = client_block(&w, 0, false);
-    w.totals_h = totals_block(&w, 0, false);
-    paginate(&w);
-
-    /* draw */
-    const double body_top = MARGIN + HEADER_H;
-    int i = 0;
-    for (int page = 0; page < w.n_pages; page++) {
-        page_frame(&w, page);
-        double y = body_top;
-        if (page == 0) {
-            client_block(&w, y, true);
-            y += w.client_h;
-        }
-        if (i < w.n_items || page == 0)
-            y = table_header(&w, y);
-        for (; i < w.n_items && w.rows[i].page == page; i++) {
-            table_row(&w, &w.rows[i], i, y);
-            y += w.rows[i].height;
-            for (int k = 0; k < N_COLS; k++)
-                if (w.rows[i].cell[k])
-                    g_object_unref(w.rows[i].cell[k]);
-        }
-        if (page == w.n_pages - 1)
-            totals_block(&w, page == 0 || w.rows[w.n_items ? w.n_items - 1 : 0].page == page ? y : body_top,
-                         true);
-        cairo_show_page(w.cr);
-    }
+    start_drawing(&w, surface);
+    fill_case_data(&w, at);
+    price_case(&w);
+    measure_rows(&w);
+    draw_pages(&w);
     g_object_unref(w.pango);
     cairo_destroy(w.cr);
     cairo_surface_finish(surface);

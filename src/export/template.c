@@ -11,64 +11,15 @@
 #include <string.h>
 #include <yaml.h>
 
-static const export_field fields[] = {
-    {"row.marca", F_ROW_MARCA, FIELD_TEXT},
-    {"row.submarca", F_ROW_SUBMARCA, FIELD_TEXT},
-    {"row.description", F_ROW_DESCRIPTION, FIELD_TEXT},
-    {"row.vin", F_ROW_VIN, FIELD_TEXT},
-    {"row.engine_number", F_ROW_ENGINE, FIELD_TEXT},
-    {"row.plates", F_ROW_PLATES, FIELD_TEXT},
-    {"row.use", F_ROW_USE, FIELD_TEXT},
-    {"row.service", F_ROW_SERVICE, FIELD_TEXT},
-    {"row.coverage", F_ROW_COVERAGE, FIELD_TEXT},
-    {"row.year", F_ROW_YEAR, FIELD_INT},
-    {"row.inciso", F_ROW_INCISO, FIELD_INT},
-    {"row.insured_amount", F_ROW_INSURED, FIELD_NUMBER},
-    {"row.sum_basis", F_ROW_SUM_BASIS, FIELD_TEXT},
-    {"row.premium", F_ROW_PREMIUM, FIELD_NUMBER},
-    {"row.source_sheet", F_ROW_SOURCE_SHEET, FIELD_TEXT},
-    {"row.source_row", F_ROW_SOURCE_ROW, FIELD_INT},
-    {"row.source_file", F_ROW_SOURCE_FILE, FIELD_TEXT},
-    {"row.package", F_ROW_PACKAGE, FIELD_TEXT},
-    {"match.cvegs", F_MATCH_CVEGS, FIELD_TEXT},
-    {"match.description", F_MATCH_DESCRIPTION, FIELD_TEXT},
-    {"match.brand", F_MATCH_BRAND, FIELD_TEXT},
-    {"match.model", F_MATCH_MODEL, FIELD_TEXT},
-    {"match.body", F_MATCH_BODY, FIELD_TEXT},
-    {"match.year", F_MATCH_YEAR, FIELD_INT},
-    {"match.confidence", F_MATCH_CONFIDENCE, FIELD_NUMBER},
-    {"match.decision", F_MATCH_DECISION, FIELD_TEXT},
-    {"match.reviewed", F_MATCH_REVIEWED, FIELD_BOOL},
-    {"match.reviewer", F_MATCH_REVIEWER, FIELD_TEXT},
-    {"match.note", F_MATCH_NOTE, FIELD_TEXT},
-    {"case.cot", F_CASE_COT, FIELD_TEXT},
-    {"case.client_name", F_CASE_CLIENT, FIELD_TEXT},
-    {"case.client_rfc", F_CASE_RFC, FIELD_TEXT},
-    {"case.broker", F_CASE_BROKER, FIELD_TEXT},
-    {"case.agent", F_CASE_AGENT, FIELD_TEXT},
-    {"case.contact", F_CASE_CONTACT, FIELD_TEXT},
-    {"case.received_date", F_CASE_RECEIVED, FIELD_DATE},
-    {"case.coverage_package", F_CASE_PACKAGE, FIELD_TEXT},
-    {"case.vigencia_start", F_CASE_VIG_START, FIELD_DATE},
-    {"case.vigencia_end", F_CASE_VIG_END, FIELD_DATE},
-    {"case.use", F_CASE_USE, FIELD_TEXT},
-    {"case.payment_terms", F_CASE_PAYMENT, FIELD_TEXT},
-    {"case.currency", F_CASE_CURRENCY, FIELD_TEXT},
-    {"case.catalog_version", F_CASE_CATALOG, FIELD_TEXT},
-    {"case.exported_by", F_CASE_EXPORTED_BY, FIELD_TEXT},
-    {"case.exported_at", F_CASE_EXPORTED_AT, FIELD_DATETIME},
-};
-static const export_field coverage_field = {"coverage.*", F_COVERAGE, FIELD_COVERAGE};
-
 const export_field *export_field_find(const char *source)
 {
     if (!source)
         return NULL;
     if (strncmp(source, "coverage.", 9) == 0)
-        return export_valid_slug(source + 9) ? &coverage_field : NULL;
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if (strcmp(fields[i].name, source) == 0)
-            return &fields[i];
+        return export_valid_slug(source + 9) ? &export_coverage_field : NULL;
+    for (size_t i = 0; i < export_n_fields; i++)
+        if (strcmp(export_fields[i].name, source) == 0)
+            return &export_fields[i];
     return NULL;
 }
 
@@ -78,8 +29,8 @@ const char *export_field_names(void)
     static gsize ready;
     if (g_once_init_enter(&ready)) {
         size_t off = 0;
-        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-            off += (size_t)snprintf(names + off, sizeof names - off, "%s, ", fields[i].name);
+        for (size_t i = 0; i < export_n_fields; i++)
+            off += (size_t)snprintf(names + off, sizeof names - off, "%s, ", export_fields[i].name);
         snprintf(names + off, sizeof names - off, "coverage.<key>");
         g_once_init_leave(&ready, 1);
     }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <glib.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,72 +171,163 @@ static int coverage_value(writer *w, const char *source, const export_column *co
                          w->cov->path, pkg->name, key, col->header);
 }
 
+/* ---- sources: one row each, with the callback that gives its value ----------------------- */
+
+#define SOURCE_ARGS writer *w, const export_row *row, const export_field *f, const char *source, \
+                    const export_column *col, cell_value *v
+#define UNUSED_SOURCE_ARGS (void)w, (void)row, (void)f, (void)source, (void)col
+#define AT(base, type) (*(const type *)(const void *)((const char *)(base) + f->offset))
+
+static int row_index(const writer *w, const export_row *row) { return (int)(row - w->c->rows); }
+
+/* A text, or a number when above 0, of the row's vehicle, its match, itself or its case. */
+static int vehicle_text(SOURCE_ARGS) { UNUSED_SOURCE_ARGS; set_text(v, AT(&row->vehicle, char *)); return 0; }
+static int vehicle_count(SOURCE_ARGS)
+{
+    UNUSED_SOURCE_ARGS;
+    if (AT(&row->vehicle, int) > 0)
+        set_number(v, AT(&row->vehicle, int));
+    return 0;
+}
+static int match_text(SOURCE_ARGS) { UNUSED_SOURCE_ARGS; set_text(v, AT(&row->match, char *)); return 0; }
+static int export_row_text(SOURCE_ARGS) { UNUSED_SOURCE_ARGS; set_text(v, AT(row, char *)); return 0; }
+static int case_text(SOURCE_ARGS) { UNUSED_SOURCE_ARGS; set_text(v, AT(w->c, char *)); return 0; }
+
+/* The number on the quote (renumbered when the source's incisos repeat or are missing). */
+static int vehicle_inciso(SOURCE_ARGS)
+{
+    UNUSED_SOURCE_ARGS;
+    set_number(v, w->res->inciso[row_index(w, row)]);
+    return 0;
+}
+
+static int vehicle_insured(SOURCE_ARGS)
+{
+    UNUSED_SOURCE_ARGS;
+    double amount = AT(&row->vehicle, double);
+    if (amount >= 0)
+        set_number(v, amount);
+    else if (export_row_commercial(row))
+        set_text(v, "VALOR COMERCIAL");
+    return 0;
+}
+
+static int vehicle_basis(SOURCE_ARGS)
+{
+    UNUSED_SOURCE_ARGS;
+    set_text(v, vehicle_sum_basis_name(AT(&row->vehicle, vehicle_sum_basis)));
+    return 0;
+}
+
+static int row_premium(SOURCE_ARGS)
+{
+    UNUSED_SOURCE_ARGS;
+    int i = row_index(w, row);
+    if (w->priced && w->quote.units[i].priced)
+        set_number(v, (double)w->quote.units[i].neta_cents / 100.0);
+    else if (!w->priced && row->premium >= 0)
+        set_number(v, row->premium);
+    return 0;
+}
+
+static int row_package(SOURCE_ARGS) { UNUSED_SOURCE_ARGS; set_text(v, w->row_pkg ? w->row_pkg->name : NULL); return 0; }
+
+static int match_year(SOURCE_ARGS)
+{
+    UNUSED_SOURCE_ARGS;
+    if (row->match.year > 0)
+        set_number(v, row->match.year);
+    return 0;
+}
+
+static int match_confidence(SOURCE_ARGS)
+{
+    UNUSED_SOURCE_ARGS;
+    if (row->match.confidence >= 0)
+        set_number(v, row->match.confidence);
+    return 0;
+}
+
+static int match_decision(SOURCE_ARGS) { UNUSED_SOURCE_ARGS; set_text(v, decision_label(row->match.decision)); return 0; }
+static int match_reviewed(SOURCE_ARGS) { UNUSED_SOURCE_ARGS; set_text(v, row->match.reviewed ? "SÍ" : "NO"); return 0; }
+
+/* The case's dates, as days (f->offset picks one of case_dates' pairs). */
+static int case_day(SOURCE_ARGS)
+{
+    UNUSED_SOURCE_ARGS;
+    const case_dates *d = &w->dates;
+    if (f->offset == offsetof(case_dates, received))
+        set_date(v, d->has_received, date_only(d->received));
+    else if (f->offset == offsetof(case_dates, start))
+        set_date(v, d->has_start, date_only(d->start));
+    else
+        set_date(v, d->has_end, date_only(d->end));
+    return 0;
+}
+
+static int case_exported_at(SOURCE_ARGS) { UNUSED_SOURCE_ARGS; set_date(v, true, w->dates.exported); return 0; }
+static int case_exported_by(SOURCE_ARGS) { UNUSED_SOURCE_ARGS; set_text(v, w->exported_by); return 0; }
+
+static int coverage_source(SOURCE_ARGS)
+{
+    (void)row, (void)f;
+    return coverage_value(w, source, col, v);
+}
+
+/* row.<field> of VEHICLE_FIELDS, by its EXPORT: the source's kind and callback. */
+#define ROW_SOURCE_TEXT(name) {"row." #name, FIELD_TEXT, vehicle_text, offsetof(vehicle_row, name)},
+#define ROW_SOURCE_YEAR(name) {"row." #name, FIELD_INT, vehicle_count, offsetof(vehicle_row, name)},
+#define ROW_SOURCE_INCISO(name) {"row." #name, FIELD_INT, vehicle_inciso, offsetof(vehicle_row, name)},
+#define ROW_SOURCE_INSURED(name) {"row." #name, FIELD_NUMBER, vehicle_insured, offsetof(vehicle_row, name)},
+#define ROW_SOURCE_BASIS(name) {"row." #name, FIELD_TEXT, vehicle_basis, offsetof(vehicle_row, name)},
+#define ROW_SOURCE_NONE(name)
+#define ROW_SOURCE(ID, name, KIND, PARSE, EXPORT, FLAGS, label, aliases) ROW_SOURCE_##EXPORT(name)
+
+const export_field export_fields[] = {
+    VEHICLE_FIELDS(ROW_SOURCE)
+    {"row.premium", FIELD_NUMBER, row_premium, 0},
+    {"row.source_sheet", FIELD_TEXT, vehicle_text, offsetof(vehicle_row, source_sheet)},
+    {"row.source_row", FIELD_INT, vehicle_count, offsetof(vehicle_row, source_row)},
+    {"row.source_file", FIELD_TEXT, export_row_text, offsetof(export_row, source_file)},
+    {"row.package", FIELD_TEXT, row_package, 0},
+    {"match.cvegs", FIELD_TEXT, match_text, offsetof(export_match, cvegs)},
+    {"match.description", FIELD_TEXT, match_text, offsetof(export_match, description)},
+    {"match.brand", FIELD_TEXT, match_text, offsetof(export_match, brand)},
+    {"match.model", FIELD_TEXT, match_text, offsetof(export_match, model)},
+    {"match.body", FIELD_TEXT, match_text, offsetof(export_match, body)},
+    {"match.year", FIELD_INT, match_year, 0},
+    {"match.confidence", FIELD_NUMBER, match_confidence, 0},
+    {"match.decision", FIELD_TEXT, match_decision, 0},
+    {"match.reviewed", FIELD_BOOL, match_reviewed, 0},
+    {"match.reviewer", FIELD_TEXT, match_text, offsetof(export_match, reviewer)},
+    {"match.note", FIELD_TEXT, match_text, offsetof(export_match, note)},
+    {"case.cot", FIELD_TEXT, case_text, offsetof(export_case, cot)},
+    {"case.client_name", FIELD_TEXT, case_text, offsetof(export_case, client_name)},
+    {"case.client_rfc", FIELD_TEXT, case_text, offsetof(export_case, client_rfc)},
+    {"case.broker", FIELD_TEXT, case_text, offsetof(export_case, broker)},
+    {"case.agent", FIELD_TEXT, case_text, offsetof(export_case, agent)},
+    {"case.contact", FIELD_TEXT, case_text, offsetof(export_case, contact)},
+    {"case.received_date", FIELD_DATE, case_day, offsetof(case_dates, received)},
+    {"case.coverage_package", FIELD_TEXT, case_text, offsetof(export_case, coverage_package)},
+    {"case.vigencia_start", FIELD_DATE, case_day, offsetof(case_dates, start)},
+    {"case.vigencia_end", FIELD_DATE, case_day, offsetof(case_dates, end)},
+    {"case.use", FIELD_TEXT, case_text, offsetof(export_case, use)},
+    {"case.payment_terms", FIELD_TEXT, case_text, offsetof(export_case, payment_terms)},
+    {"case.currency", FIELD_TEXT, case_text, offsetof(export_case, currency)},
+    {"case.catalog_version", FIELD_TEXT, case_text, offsetof(export_case, catalog_version)},
+    {"case.exported_by", FIELD_TEXT, case_exported_by, 0},
+    {"case.exported_at", FIELD_DATETIME, case_exported_at, 0},
+};
+const size_t export_n_fields = sizeof export_fields / sizeof export_fields[0];
+const export_field export_coverage_field = {"coverage.*", FIELD_COVERAGE, coverage_source, 0};
+
+bool export_field_is_premium(const export_field *f) { return f && f->value == row_premium; }
+
 static int field_value(writer *w, const export_row *row, const export_field *f,
                        const char *source, const export_column *col, cell_value *v)
 {
-    const vehicle_row *vr = &row->vehicle;
-    const export_match *m = &row->match;
-    const export_case *c = w->c;
     v->kind = V_EMPTY;
-    switch (f->id) {
-    case F_ROW_MARCA: set_text(v, vr->marca); break;
-    case F_ROW_SUBMARCA: set_text(v, vr->submarca); break;
-    case F_ROW_DESCRIPTION: set_text(v, vr->description); break;
-    case F_ROW_VIN: set_text(v, vr->vin); break;
-    case F_ROW_ENGINE: set_text(v, vr->engine_number); break;
-    case F_ROW_PLATES: set_text(v, vr->plates); break;
-    case F_ROW_USE: set_text(v, vr->use); break;
-    case F_ROW_SERVICE: set_text(v, vr->service); break;
-    case F_ROW_COVERAGE: set_text(v, vr->coverage); break;
-    case F_ROW_YEAR: if (vr->year > 0) set_number(v, vr->year); break;
-    case F_ROW_INCISO: set_number(v, w->res->inciso[row - c->rows]); break;
-    case F_ROW_INSURED:
-        if (vr->insured_amount >= 0)
-            set_number(v, vr->insured_amount);
-        else if (export_row_commercial(row))
-            set_text(v, "VALOR COMERCIAL");
-        break;
-    case F_ROW_SUM_BASIS: set_text(v, vehicle_sum_basis_name(vr->sum_basis)); break;
-    case F_ROW_PREMIUM:
-        if (w->priced && w->quote.units[row - c->rows].priced)
-            set_number(v, (double)w->quote.units[row - c->rows].neta_cents / 100.0);
-        else if (!w->priced && row->premium >= 0)
-            set_number(v, row->premium);
-        break;
-    case F_ROW_SOURCE_SHEET: set_text(v, vr->source_sheet); break;
-    case F_ROW_SOURCE_ROW: if (vr->source_row > 0) set_number(v, vr->source_row); break;
-    case F_ROW_SOURCE_FILE: set_text(v, row->source_file); break;
-    case F_ROW_PACKAGE: set_text(v, w->row_pkg ? w->row_pkg->name : NULL); break;
-    case F_MATCH_CVEGS: set_text(v, m->cvegs); break;
-    case F_MATCH_DESCRIPTION: set_text(v, m->description); break;
-    case F_MATCH_BRAND: set_text(v, m->brand); break;
-    case F_MATCH_MODEL: set_text(v, m->model); break;
-    case F_MATCH_BODY: set_text(v, m->body); break;
-    case F_MATCH_YEAR: if (m->year > 0) set_number(v, m->year); break;
-    case F_MATCH_CONFIDENCE: if (m->confidence >= 0) set_number(v, m->confidence); break;
-    case F_MATCH_DECISION: set_text(v, decision_label(m->decision)); break;
-    case F_MATCH_REVIEWED: set_text(v, m->reviewed ? "SÍ" : "NO"); break;
-    case F_MATCH_REVIEWER: set_text(v, m->reviewer); break;
-    case F_MATCH_NOTE: set_text(v, m->note); break;
-    case F_CASE_COT: set_text(v, c->cot); break;
-    case F_CASE_CLIENT: set_text(v, c->client_name); break;
-    case F_CASE_RFC: set_text(v, c->client_rfc); break;
-    case F_CASE_BROKER: set_text(v, c->broker); break;
-    case F_CASE_AGENT: set_text(v, c->agent); break;
-    case F_CASE_CONTACT: set_text(v, c->contact); break;
-    case F_CASE_RECEIVED: set_date(v, w->dates.has_received, date_only(w->dates.received)); break;
-    case F_CASE_PACKAGE: set_text(v, c->coverage_package); break;
-    case F_CASE_VIG_START: set_date(v, w->dates.has_start, date_only(w->dates.start)); break;
-    case F_CASE_VIG_END: set_date(v, w->dates.has_end, date_only(w->dates.end)); break;
-    case F_CASE_USE: set_text(v, c->use); break;
-    case F_CASE_PAYMENT: set_text(v, c->payment_terms); break;
-    case F_CASE_CURRENCY: set_text(v, c->currency); break;
-    case F_CASE_CATALOG: set_text(v, c->catalog_version); break;
-    case F_CASE_EXPORTED_BY: set_text(v, w->exported_by); break;
-    case F_CASE_EXPORTED_AT: set_date(v, true, w->dates.exported); break;
-    case F_COVERAGE: return coverage_value(w, source, col, v);
-    }
-    return 0;
+    return f->value(w, row, f, source, col, v);
 }
 
 /* A number or date landing in a text column is written as the text a person would type. */
@@ -695,7 +787,7 @@ static int write_main_sheet(writer *w)
     for (int i = 0; i < c->n_rows && !rated; i++)
         rated = c->rows[i].premium >= 0;
     for (int i = 0; i < tpl->n_columns && !rated; i++)
-        if (w->src[i]->id == F_ROW_PREMIUM)
+        if (export_field_is_premium(w->src[i]))
             track(w, worksheet_write_comment(w->main, 0, (lxw_col_t)i,
                                              "Sin tarifa: ninguna fuente de tarifa dio la prima. "
                                              "Gcotiza la calcula al cargar la cotización."));
@@ -1347,6 +1439,92 @@ static void set_main_print_layout(writer *w)
     free(breaks);
 }
 
+/* Every sheet of the workbook, in its order. */
+static int write_sheets(writer *w)
+{
+    const export_template *tpl = w->tpl;
+    minca_err *err = w->err;
+    make_formats(w);
+    set_properties(w);
+    w->main = workbook_add_worksheet(w->wb, tpl->sheet);
+    w->client = workbook_add_worksheet(w->wb, "Cliente");
+    w->summary = workbook_add_worksheet(w->wb, "Resumen");
+    w->issues = workbook_add_worksheet(w->wb, "Incidencias");
+    if (w->priced && !(w->prices = workbook_add_worksheet(w->wb, "Prima")))
+        return minca_err_set(err, "cannot add sheet Prima");
+    if (!w->main || !w->client || !w->summary || !w->issues)
+        return minca_err_set(err, "%s: cannot add sheet '%s'", tpl->path, tpl->sheet);
+    worksheet_activate(w->main);
+    set_print_layout(w->client, false);
+    worksheet_set_portrait(w->client);
+    set_print_layout(w->summary, false);
+    set_print_layout(w->issues, true);
+    start_issues_sheet(w);
+    case_issues(w);
+    if (write_main_sheet(w) < 0)
+        return -1;
+    set_main_print_layout(w);   /* the columns' widths follow their content */
+    if (w->issue_row > 1)
+        track(w, worksheet_autofilter(w->issues, 0, 0, (lxw_row_t)(w->issue_row - 1),
+                                      ISSUE_COLS - 1));
+    write_client_sheet(w);
+    write_summary_sheet(w);
+    if (w->priced) {
+        set_print_layout(w->prices, true);
+        write_prices_sheet(w);
+    }
+    if (has_extra(w->c)) {
+        lxw_worksheet *extra = workbook_add_worksheet(w->wb, "Otros datos");
+        if (!extra)
+            return minca_err_set(err, "cannot add sheet Otros datos");
+        set_print_layout(extra, true);
+        write_extra_sheet(w, extra);
+    }
+    if (w->lxw_status != LXW_NO_ERROR)
+        return minca_err_set(err, "case %s: cannot write a cell: %s", w->c->cot, lxw_strerror(w->lxw_status));
+    return 0;
+}
+
+/* Closes the workbook, which writes it to its scratch file. */
+static int close_workbook(writer *w)
+{
+    errno = 0;
+    lxw_error e = workbook_close(w->wb);
+    int close_errno = errno;
+    w->wb = NULL;
+    if (e == LXW_NO_ERROR)
+        return 0;
+    /* A full disk shows only in errno (libxlsxwriter's text is generic). */
+    if (close_errno)
+        return minca_err_set(w->err, "case %s: cannot write the workbook: %s: %s (%s)", w->c->cot, lxw_strerror(e),
+                             strerror(close_errno), core_errno_name(close_errno));
+    return minca_err_set(w->err, "case %s: cannot write the workbook: %s", w->c->cot, lxw_strerror(e));
+}
+
+/* A failed export's result: nothing written, but a refusal keeps the counts that say why. */
+static void drop_result(export_result *res)
+{
+    bool refused = res->refused;
+    export_result counts = *res;
+    free(res->data);
+    free(res->path);
+    free(res->template_name);
+    free(res->template_version);
+    free(res->template_path);
+    if (!refused) {
+        g_free(res->inciso);
+        g_free(res->spans);
+    }
+    memset(res, 0, sizeof *res);
+    if (refused) {   /* the counts say why */
+        *res = counts;
+        res->data = NULL;
+        res->len = 0;
+        res->sha256[0] = '\0';
+        res->path = res->template_name = res->template_version = res->template_path = NULL;
+    }
+}
+
 int export_case_write_with(const export_case *c, const export_template *tpl,
                            const export_coverage *cov, const export_options *opt,
                            export_result *res, minca_err *err)
@@ -1379,65 +1557,8 @@ int export_case_write_with(const export_case *c, const export_template *tpl,
         minca_err_set(err, "cannot start a workbook in %s", dir);
         goto done;
     }
-    make_formats(&w);
-    set_properties(&w);
-    w.main = workbook_add_worksheet(w.wb, tpl->sheet);
-    w.client = workbook_add_worksheet(w.wb, "Cliente");
-    w.summary = workbook_add_worksheet(w.wb, "Resumen");
-    w.issues = workbook_add_worksheet(w.wb, "Incidencias");
-    if (w.priced && !(w.prices = workbook_add_worksheet(w.wb, "Prima"))) {
-        minca_err_set(err, "cannot add sheet Prima");
+    if (write_sheets(&w) < 0 || close_workbook(&w) < 0)
         goto done;
-    }
-    if (!w.main || !w.client || !w.summary || !w.issues) {
-        minca_err_set(err, "%s: cannot add sheet '%s'", tpl->path, tpl->sheet);
-        goto done;
-    }
-    worksheet_activate(w.main);
-    set_print_layout(w.client, false);
-    worksheet_set_portrait(w.client);
-    set_print_layout(w.summary, false);
-    set_print_layout(w.issues, true);
-    start_issues_sheet(&w);
-    case_issues(&w);
-    if (write_main_sheet(&w) < 0)
-        goto done;
-    set_main_print_layout(&w);   /* the columns' widths follow their content */
-    if (w.issue_row > 1)
-        track(&w, worksheet_autofilter(w.issues, 0, 0, (lxw_row_t)(w.issue_row - 1),
-                                       ISSUE_COLS - 1));
-    write_client_sheet(&w);
-    write_summary_sheet(&w);
-    if (w.priced) {
-        set_print_layout(w.prices, true);
-        write_prices_sheet(&w);
-    }
-    if (has_extra(c)) {
-        lxw_worksheet *extra = workbook_add_worksheet(w.wb, "Otros datos");
-        if (!extra) {
-            minca_err_set(err, "cannot add sheet Otros datos");
-            goto done;
-        }
-        set_print_layout(extra, true);
-        write_extra_sheet(&w, extra);
-    }
-    if (w.lxw_status != LXW_NO_ERROR) {
-        minca_err_set(err, "case %s: cannot write a cell: %s", c->cot, lxw_strerror(w.lxw_status));
-        goto done;
-    }
-    errno = 0;
-    lxw_error e = workbook_close(w.wb);
-    int close_errno = errno;
-    w.wb = NULL;
-    if (e != LXW_NO_ERROR) {
-        /* A full disk shows only in errno (libxlsxwriter's text is generic). */
-        if (close_errno)
-            minca_err_set(err, "case %s: cannot write the workbook: %s: %s (%s)", c->cot, lxw_strerror(e),
-                          strerror(close_errno), core_errno_name(close_errno));
-        else
-            minca_err_set(err, "case %s: cannot write the workbook: %s", c->cot, lxw_strerror(e));
-        goto done;
-    }
     char *bytes = NULL;
     if (core_read_file(scratch, (size_t)1 << 31, &bytes, &res->len, err) < 0)
         goto done;
@@ -1474,27 +1595,8 @@ done:
     free(w.col_width);
     free(w.src);
     free(w.fallback);
-    if (rc < 0) {
-        bool refused = res->refused;
-        export_result counts = *res;
-        free(res->data);
-        free(res->path);
-        free(res->template_name);
-        free(res->template_version);
-        free(res->template_path);
-        if (!refused) {
-            g_free(res->inciso);
-            g_free(res->spans);
-        }
-        memset(res, 0, sizeof *res);
-        if (refused) {   /* the counts say why */
-            *res = counts;
-            res->data = NULL;
-            res->len = 0;
-            res->sha256[0] = '\0';
-            res->path = res->template_name = res->template_version = res->template_path = NULL;
-        }
-    }
+    if (rc < 0)
+        drop_result(res);
     return rc;
 }
 

@@ -182,18 +182,38 @@ static void violation(vehicle_row *vr, row_verdict *vd, profile_policy pol, prof
     }
 }
 
+/* The row's member of field f, by its KIND (pf_fields: vehicle.h's VEHICLE_FIELDS). */
+#define MEMBER(vr, f, type) (*(type *)(void *)((char *)(vr) + pf_fields[f].offset))
+#define CMEMBER(vr, f, type) (*(const type *)(const void *)((const char *)(vr) + pf_fields[f].offset))
+
+/* Whether the row holds field f (text or number); a field not held on the row never is. */
+static bool held_value(const vehicle_row *vr, int f)
+{
+    switch (pf_fields[f].held) {
+    case PF_HELD_TEXT: return CMEMBER(vr, f, char *) != NULL;
+    case PF_HELD_INT:
+    case PF_HELD_YEAR: return CMEMBER(vr, f, int) != 0;
+    case PF_HELD_AMOUNT: return CMEMBER(vr, f, double) >= 0;
+    case PF_HELD_BASIS: return CMEMBER(vr, f, vehicle_sum_basis) != VEHICLE_SUM_UNKNOWN;
+    case PF_HELD_NONE: break;
+    }
+    return false;
+}
+
 static bool numeric_value(profile_field f, const vehicle_row *vr, const rowvals *rv, double *out)
 {
-    switch (f) {
-    case PF_YEAR:
-        if (vr->year) { *out = vr->year; return true; }
-        return false;
-    case PF_INCISO:
-        if (vr->inciso) { *out = vr->inciso; return true; }
-        return false;
-    case PF_INSURED_AMOUNT:
-        if (vr->insured_amount >= 0) { *out = vr->insured_amount; return true; }
-        return false;
+    switch (pf_fields[f].held) {
+    case PF_HELD_INT:
+    case PF_HELD_YEAR:
+        if (!held_value(vr, f))
+            return false;
+        *out = CMEMBER(vr, f, int);
+        return true;
+    case PF_HELD_AMOUNT:
+        if (!held_value(vr, f))
+            return false;
+        *out = CMEMBER(vr, f, double);
+        return true;
     default:
         if (!rv->val[f])
             return false;
@@ -207,10 +227,10 @@ static void check_rule(const profile *p, bool hint_only, profile_field f, const 
     profile_policy pol = hint_only ? PROFILE_ON_ERROR_WARN : policy_of(p, r);
     const char *v = rv->val[f];
     bool empty = !v || !*v;
-    if (f == PF_YEAR)
-        empty = vr->year == 0;
-    if (f == PF_INSURED_AMOUNT)
-        empty = empty && vr->insured_amount < 0;
+    if (pf_fields[f].held == PF_HELD_YEAR)
+        empty = !held_value(vr, f);
+    if (pf_fields[f].held == PF_HELD_AMOUNT)
+        empty = empty && !held_value(vr, f);
     if (empty) {
         if (r->required)
             violation(vr, vd, pol, f, "campo obligatorio vacío o no reconocido (%s)",
@@ -235,8 +255,9 @@ static void check_rule(const profile *p, bool hint_only, profile_field f, const 
     }
     if (r->pattern && v && !g_regex_match(r->pattern, v, 0, NULL))
         violation(vr, vd, pol, f, "valor '%s' no tiene el formato esperado", v);
-    if (r->check_digit && f == PF_VIN && vr->vin && !profile_vin_check_digit(vr->vin))
-        violation(vr, vd, pol, f, "VIN '%s' con dígito verificador inválido", vr->vin);
+    const char *vin = pf_fields[f].parse == PARSE_VIN && pf_fields[f].held == PF_HELD_TEXT ? CMEMBER(vr, f, char *) : NULL;
+    if (r->check_digit && vin && !profile_vin_check_digit(vin))
+        violation(vr, vd, pol, f, "VIN '%s' con dígito verificador inválido", vin);
 }
 
 /* ---- building one vehicle row ---- */
@@ -396,25 +417,12 @@ static void check_lost_sum(const extract_ctx *x, const docs_row *row, const rowv
     }
 }
 
-static parse_kind default_parse(profile_field f)
-{
-    switch (f) {
-    case PF_YEAR: return PARSE_YEAR;
-    case PF_INSURED_AMOUNT: return PARSE_MONEY;
-    case PF_VIN: return PARSE_VIN;
-    case PF_INCISO: return PARSE_INT;
-    default: return PARSE_TEXT;
-    }
-}
-
-/* Builds vr from row; returns 1 to keep, 0 when a rule skips it, 2 when the row holds no
- * vehicle field at all (a note under the table), -1 to fail (err set). */
-static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca_err *err)
+/* The row's cells in the mapped columns, normalised by the profile, into rv; *ocr gets the
+ * lowest confidence of those read from an image (-1: none was). */
+static void collect_values(const extract_ctx *x, const docs_row *row, rowvals *rv, double *ocr)
 {
     const profile *p = x->p;
-    rowvals rv;
-    memset(&rv, 0, sizeof rv);
-    double ocr = -1;   /* the row read from an image: its mapped cells' lowest confidence */
+    *ocr = -1;
     for (int i = 0; i < x->n_cols; i++) {
         profile_field f = x->cols[i].field;
         int c = x->cols[i].col;
@@ -423,157 +431,175 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
         const docs_cell *cell = &row->cells[c];
         if (cell->type == DOCS_CELL_EMPTY)
             continue;
-        if ((cell->flags & DOCS_CELL_OCR) && (ocr < 0 || cell->confidence < ocr))
-            ocr = cell->confidence;
+        if ((cell->flags & DOCS_CELL_OCR) && (*ocr < 0 || cell->confidence < *ocr))
+            *ocr = cell->confidence;
         char *s = pf_collapse_spaces(cell->text);
         if (p) {
             s = pf_apply_steps(p->norm_all, s);
             s = pf_apply_steps(p->norm[f], s);
         }
         if (*s) {
-            append_val(&rv, f, s);
+            append_val(rv, f, s);
             if (cell->type == DOCS_CELL_NUMBER) {
-                rv.num[f] = cell->number;
-                rv.has_num[f] = true;
+                rv->num[f] = cell->number;
+                rv->has_num[f] = true;
             }
         }
         g_free(s);
     }
+}
+
+/* The profile's defaults and compute: templates; whether the description is the profile's
+ * template (else it is composed from its parts). */
+static bool apply_profile_values(const extract_ctx *x, const docs_row *row, rowvals *rv)
+{
+    const profile *p = x->p;
+    if (!p)
+        return false;
     for (int f = 0; f < PF_COUNT; f++)
-        if (p && p->defaults[f] && !rv.val[f])
-            rv.val[f] = g_strdup(p->defaults[f]);
-    /* compute */
-    bool tmpl_description = p && p->compute[PF_DESCRIPTION] && !x->default_description;
+        if (p->defaults[f] && !rv->val[f])
+            rv->val[f] = g_strdup(p->defaults[f]);
+    bool tmpl_description = p->compute[PF_DESCRIPTION] && !x->default_description;
     for (int f = 0; f < PF_COUNT; f++) {
-        if (!p || !p->compute[f] || (f == PF_DESCRIPTION && !tmpl_description))
+        if (!p->compute[f] || (f == PF_DESCRIPTION && !tmpl_description))
             continue;
-        char *v = expand_template(p->compute[f], &rv, x->t, row);
-        g_free(rv.val[f]);
-        rv.val[f] = *v ? v : (g_free(v), NULL);
+        char *v = expand_template(p->compute[f], rv, x->t, row);
+        g_free(rv->val[f]);
+        rv->val[f] = *v ? v : (g_free(v), NULL);
     }
-    vehicle_row_init(vr);
-    vr->source_sheet = x->is_sheet ? strdup(x->t->sheet_name) : NULL;
-    vr->source_row = (int)row->row;
-    vr->raw_json = raw_json(x->t, row, x->text_cells);
-    vr->extra_json = extra_json(x->t, x->cols, x->n_cols, x->amount_like, row);
-    vr->ocr_confidence = ocr;
-    if (row->hidden)
-        vehicle_row_add_issue(vr, NULL, "warn", "fila oculta en la hoja de origen");
+    return tmpl_description;
+}
 
-    /* description: computed, else marca + submarca + version + description */
-    if (!tmpl_description) {
-        GString *d = g_string_new(NULL);
-        const profile_field parts[] = { PF_MARCA, PF_SUBMARCA, PF_VERSION, PF_DESCRIPTION };
-        for (size_t i = 0; i < 4; i++) {
-            const char *v = rv.val[parts[i]];
-            if (v && *v) {
-                if (d->len)
-                    g_string_append_c(d, ' ');
-                g_string_append(d, v);
-            }
-        }
-        vr->description = d->len ? strdup(d->str) : NULL;
-        g_string_free(d, TRUE);
-    } else {
-        vr->description = nonempty_dup(rv.val[PF_DESCRIPTION]);
-    }
-    vr->marca = nonempty_dup(rv.val[PF_MARCA]);
-    vr->submarca = nonempty_dup(rv.val[PF_SUBMARCA]);
-    vr->engine_number = nonempty_dup(rv.val[PF_ENGINE]);
-    vr->plates = nonempty_dup(rv.val[PF_PLATES]);
-    vr->use = nonempty_dup(rv.val[PF_USE]);
-    vr->service = nonempty_dup(rv.val[PF_SERVICE]);
-    vr->coverage = nonempty_dup(rv.val[PF_COVERAGE]);
-
-    /* typed fields */
+/* The description parts (VEHICLE_F_DESC, in list order) that are not empty, one space apart. */
+static char *compose_description(const rowvals *rv)
+{
+    GString *d = g_string_new(NULL);
     for (int f = 0; f < PF_COUNT; f++) {
-        parse_kind k = p && p->parse[f] ? p->parse[f] : default_parse((profile_field)f);
-        const char *v = rv.val[f];
-        if (!v || f == PF_IGNORE)
-            continue;
-        switch (k) {
-        case PARSE_YEAR: {
-            int y = 0;
-            if (profile_parse_year(v, &y) || (ocr >= 0 && profile_parse_year_ocr(v, &y))) {
-                if (f == PF_YEAR)
-                    vr->year = y;
-            } else {
-                vehicle_row_add_issue(vr, profile_field_name(f), "warn", "año '%s' no reconocido", v);
-            }
-            break;
-        }
-        case PARSE_INT: {
-            char *end;
-            double d = g_ascii_strtod(v, &end);
-            if (end != v && *end == '\0' && d == floor(d) && fabs(d) < 1e9) {
-                if (f == PF_INCISO)
-                    vr->inciso = (int)d;
-                else if (f == PF_YEAR)
-                    vr->year = (int)d;
-            }
-            break;
-        }
-        case PARSE_MONEY: {
-            double m;
-            if (rv.has_num[f])
-                m = rv.num[f];
-            else if (!profile_parse_money(v, &m))
-                m = -1;
-            if (f == PF_INSURED_AMOUNT) {
-                vr->insured_amount = m;
-                vehicle_sum_basis b = basis_from_text(v);
-                if (b != VEHICLE_SUM_UNKNOWN)
-                    vr->sum_basis = b;
-                if (m < 0 && b == VEHICLE_SUM_UNKNOWN)
-                    vehicle_row_add_issue(vr, "insured_amount", "warn", "suma asegurada '%s' no reconocida", v);
-            } else if (m >= 0) {
-                char buf[40];
-                snprintf(buf, sizeof buf, "%.15g", m);
-                g_free(rv.val[f]);
-                rv.val[f] = g_strdup(buf);
-            }
-            break;
-        }
-        case PARSE_VIN:
-            if (f == PF_VIN) {
-                char *clean = profile_vin_clean(v);
-                free(vr->vin);
-                vr->vin = *clean ? clean : (free(clean), NULL);
-            }
-            break;
-        case PARSE_DATE:
-        case PARSE_PERCENT: {
-            char out[40] = "";
-            double d;
-            if (k == PARSE_DATE && profile_parse_date(v, out)) {
-            } else if (k == PARSE_PERCENT && profile_parse_percent(v, &d)) {
-                snprintf(out, sizeof out, "%.15g", d);
-            } else {
-                vehicle_row_add_issue(vr, profile_field_name(f), "warn", "valor '%s' no reconocido como %s",
-                                      v, k == PARSE_DATE ? "fecha" : "porcentaje");
-                break;
-            }
-            g_free(rv.val[f]);
-            rv.val[f] = g_strdup(out);
-            break;
-        }
-        default:
-            break;
+        const char *v = rv->val[f];
+        if ((pf_fields[f].flags & VEHICLE_F_DESC) && v && *v) {
+            if (d->len)
+                g_string_append_c(d, ' ');
+            g_string_append(d, v);
         }
     }
-    if (rv.val[PF_SUM_BASIS]) {
-        vehicle_sum_basis b = basis_from_text(rv.val[PF_SUM_BASIS]);
+    char *out = d->len ? strdup(d->str) : NULL;
+    g_string_free(d, TRUE);
+    return out;
+}
+
+/* Text fields kept as written: every text field whose value check is text, but the
+ * description (composed) and those a value check cleans (the VIN). */
+static void copy_text_fields(const rowvals *rv, vehicle_row *vr)
+{
+    for (int f = 0; f < PF_COUNT; f++)
+        if (pf_fields[f].held == PF_HELD_TEXT && pf_fields[f].parse == PARSE_TEXT && f != PF_DESCRIPTION)
+            MEMBER(vr, f, char *) = nonempty_dup(rv->val[f]);
+}
+
+/* A money value: the member of an amount field, with the basis its text names ("valor
+ * comercial"); any other field's text becomes the plain number. */
+static void parse_money_value(rowvals *rv, int f, vehicle_row *vr)
+{
+    const char *v = rv->val[f];
+    double m;
+    if (rv->has_num[f])
+        m = rv->num[f];
+    else if (!profile_parse_money(v, &m))
+        m = -1;
+    if (pf_fields[f].held == PF_HELD_AMOUNT) {
+        MEMBER(vr, f, double) = m;
+        vehicle_sum_basis b = basis_from_text(v);
         if (b != VEHICLE_SUM_UNKNOWN)
             vr->sum_basis = b;
+        if (m < 0 && b == VEHICLE_SUM_UNKNOWN) {
+            char *label = g_utf8_strdown(vehicle_field_label(pf_fields[f].name), -1);
+            vehicle_row_add_issue(vr, pf_fields[f].name, "warn", "%s '%s' no reconocida", label, v);
+            g_free(label);
+        }
+    } else if (m >= 0) {
+        char buf[40];
+        snprintf(buf, sizeof buf, "%.15g", m);
+        g_free(rv->val[f]);
+        rv->val[f] = g_strdup(buf);
     }
-    if (vr->sum_basis == VEHICLE_SUM_UNKNOWN && vr->insured_amount >= 0)
-        vr->sum_basis = x->header_basis;
+}
 
-    if (ocr >= 0 && vr->vin && !profile_vin_check_digit(vr->vin))
-        repair_ocr_vin(vr);
-    check_lost_sum(x, row, &rv, vr);
-    /* built-in checks (warnings) */
-    row_verdict vd = { 0 };
+/* A date or percentage: the value in its plain form, or a warning. */
+static void parse_date_percent(rowvals *rv, int f, parse_kind k, vehicle_row *vr)
+{
+    const char *v = rv->val[f];
+    char out[40] = "";
+    double d;
+    if (k == PARSE_DATE && profile_parse_date(v, out)) {
+    } else if (k == PARSE_PERCENT && profile_parse_percent(v, &d)) {
+        snprintf(out, sizeof out, "%.15g", d);
+    } else {
+        vehicle_row_add_issue(vr, profile_field_name(f), "warn", "valor '%s' no reconocido como %s",
+                              v, k == PARSE_DATE ? "fecha" : "porcentaje");
+        return;
+    }
+    g_free(rv->val[f]);
+    rv->val[f] = g_strdup(out);
+}
+
+/* Field f's value through its value check k, into its member when the row holds one of
+ * that kind. */
+static void parse_value(rowvals *rv, int f, parse_kind k, double ocr, vehicle_row *vr)
+{
+    const char *v = rv->val[f];
+    pf_held held = pf_fields[f].held;
+    switch (k) {
+    case PARSE_YEAR: {
+        int y = 0;
+        if (profile_parse_year(v, &y) || (ocr >= 0 && profile_parse_year_ocr(v, &y))) {
+            if (held == PF_HELD_YEAR)
+                MEMBER(vr, f, int) = y;
+        } else {
+            vehicle_row_add_issue(vr, profile_field_name(f), "warn", "año '%s' no reconocido", v);
+        }
+        break;
+    }
+    case PARSE_INT: {
+        char *end;
+        double d = g_ascii_strtod(v, &end);
+        if (end != v && *end == '\0' && d == floor(d) && fabs(d) < 1e9 &&
+            (held == PF_HELD_INT || held == PF_HELD_YEAR))
+            MEMBER(vr, f, int) = (int)d;
+        break;
+    }
+    case PARSE_MONEY:
+        parse_money_value(rv, f, vr);
+        break;
+    case PARSE_VIN:
+        if (held == PF_HELD_TEXT && pf_fields[f].parse == PARSE_VIN) {
+            char *clean = profile_vin_clean(v);
+            free(MEMBER(vr, f, char *));
+            MEMBER(vr, f, char *) = *clean ? clean : (free(clean), NULL);
+        }
+        break;
+    case PARSE_DATE:
+    case PARSE_PERCENT:
+        parse_date_percent(rv, f, k, vr);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Every value through its value check: the profile's parse: or the field's own. */
+static void parse_values(const profile *p, rowvals *rv, double ocr, vehicle_row *vr)
+{
+    for (int f = 0; f < PF_COUNT; f++) {
+        parse_kind k = p && p->parse[f] ? p->parse[f] : pf_fields[f].parse;
+        if (rv->val[f] && f != PF_IGNORE)
+            parse_value(rv, f, k, ocr, vr);
+    }
+}
+
+/* The checks every row gets (warnings), and the profile's validate: rules into vd. */
+static void check_row(const extract_ctx *x, double ocr, const rowvals *rv, vehicle_row *vr, row_verdict *vd)
+{
+    const profile *p = x->p;
     if (ocr >= 0) {
         vehicle_row_add_issue(vr, NULL, "warn", "fila leída de una imagen (OCR, confianza %.0f%%): "
                               "verificar contra el original", ocr);
@@ -597,9 +623,54 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
     } else {
         for (int f = 0; f < PF_COUNT; f++)
             if (p->rules[f].present)
-                check_rule(p, x->hint_only, (profile_field)f, &p->rules[f], vr, &rv, &vd);
+                check_rule(p, x->hint_only, (profile_field)f, &p->rules[f], vr, rv, vd);
     }
-    bool vehicle = vr->year || vr->vin || vr->marca || vr->submarca || vr->description;
+}
+
+/* Whether the row holds any field that tells a vehicle (VEHICLE_F_KEY). */
+static bool is_vehicle(const vehicle_row *vr)
+{
+    for (int f = 0; f < PF_COUNT; f++)
+        if ((pf_fields[f].flags & VEHICLE_F_KEY) && held_value(vr, f))
+            return true;
+    return false;
+}
+
+/* Builds vr from row; returns 1 to keep, 0 when a rule skips it, 2 when the row holds no
+ * vehicle field at all (a note under the table), -1 to fail (err set). */
+static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca_err *err)
+{
+    rowvals rv;
+    memset(&rv, 0, sizeof rv);
+    double ocr;   /* the row read from an image: its mapped cells' lowest confidence */
+    collect_values(x, row, &rv, &ocr);
+    bool tmpl_description = apply_profile_values(x, row, &rv);
+    vehicle_row_init(vr);
+    vr->source_sheet = x->is_sheet ? strdup(x->t->sheet_name) : NULL;
+    vr->source_row = (int)row->row;
+    vr->raw_json = raw_json(x->t, row, x->text_cells);
+    vr->extra_json = extra_json(x->t, x->cols, x->n_cols, x->amount_like, row);
+    vr->ocr_confidence = ocr;
+    if (row->hidden)
+        vehicle_row_add_issue(vr, NULL, "warn", "fila oculta en la hoja de origen");
+    /* description: computed, else marca + submarca + version + description */
+    vr->description = tmpl_description ? nonempty_dup(rv.val[PF_DESCRIPTION]) : compose_description(&rv);
+    copy_text_fields(&rv, vr);
+    parse_values(x->p, &rv, ocr, vr);
+    if (rv.val[PF_SUM_BASIS]) {
+        vehicle_sum_basis b = basis_from_text(rv.val[PF_SUM_BASIS]);
+        if (b != VEHICLE_SUM_UNKNOWN)
+            vr->sum_basis = b;
+    }
+    if (vr->sum_basis == VEHICLE_SUM_UNKNOWN && vr->insured_amount >= 0)
+        vr->sum_basis = x->header_basis;
+
+    if (ocr >= 0 && vr->vin && !profile_vin_check_digit(vr->vin))
+        repair_ocr_vin(vr);
+    check_lost_sum(x, row, &rv, vr);
+    row_verdict vd = { 0 };
+    check_row(x, ocr, &rv, vr, &vd);
+    bool vehicle = is_vehicle(vr);
     rowvals_clear(&rv);
     if (!vehicle) {
         vehicle_row_clear(vr);
@@ -625,7 +696,7 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
 
 static bool description_part(profile_field f)
 {
-    return f == PF_MARCA || f == PF_SUBMARCA || f == PF_VERSION || f == PF_DESCRIPTION;
+    return f >= 0 && f < PF_COUNT && (pf_fields[f].flags & VEHICLE_F_DESC);
 }
 
 /* Does a profile of another broker read column c as the values show? It does unless automatic
@@ -900,8 +971,7 @@ static int map_table(docs_book *book, const profile **pp, const char *how, docs_
         int key = 0;
         for (int i = 0; i < res->n_columns; i++) {
             profile_field f = res->columns[i].beyond_profile ? PF_IGNORE : res->columns[i].field;
-            key += f == PF_MARCA || f == PF_SUBMARCA || f == PF_VERSION || f == PF_DESCRIPTION ||
-                   f == PF_YEAR || f == PF_VIN;
+            key += f >= 0 && f < PF_COUNT && (pf_fields[f].flags & VEHICLE_F_KEY);
         }
         if (key < 2) {
             add_note(res, "profile '%s' maps %d of this table's vehicle columns; columns mapped "
@@ -1184,6 +1254,22 @@ int profile_extract(const void *data, size_t len, const char *filename_hint, con
 
 static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
 
+/* Field f of the row as JSON: null when absent. */
+static json_t *field_json(const vehicle_row *r, int f)
+{
+    if (!held_value(r, f))
+        return json_null();
+    switch (pf_fields[f].held) {
+    case PF_HELD_TEXT: return json_string(CMEMBER(r, f, char *));
+    case PF_HELD_INT:
+    case PF_HELD_YEAR: return json_integer(CMEMBER(r, f, int));
+    case PF_HELD_AMOUNT: return json_real(CMEMBER(r, f, double));
+    case PF_HELD_BASIS: return json_string(vehicle_sum_basis_name(CMEMBER(r, f, vehicle_sum_basis)));
+    case PF_HELD_NONE: break;
+    }
+    return json_null();
+}
+
 char *profile_result_json(const profile_result *res, bool with_rows)
 {
     json_t *rep = json_object();
@@ -1246,19 +1332,9 @@ char *profile_result_json(const profile_result *res, bool with_rows)
             json_object_set_new(o, "sheet", str_or_null(r->source_sheet));
             json_object_set_new(o, "row", json_integer(r->source_row));
             json_object_set_new(o, "table", json_integer(r->source_table));
-            json_object_set_new(o, "inciso", r->inciso ? json_integer(r->inciso) : json_null());
-            json_object_set_new(o, "marca", str_or_null(r->marca));
-            json_object_set_new(o, "submarca", str_or_null(r->submarca));
-            json_object_set_new(o, "year", r->year ? json_integer(r->year) : json_null());
-            json_object_set_new(o, "description", str_or_null(r->description));
-            json_object_set_new(o, "vin", str_or_null(r->vin));
-            json_object_set_new(o, "engine_number", str_or_null(r->engine_number));
-            json_object_set_new(o, "plates", str_or_null(r->plates));
-            json_object_set_new(o, "use", str_or_null(r->use));
-            json_object_set_new(o, "service", str_or_null(r->service));
-            json_object_set_new(o, "coverage", str_or_null(r->coverage));
-            json_object_set_new(o, "insured_amount", r->insured_amount >= 0 ? json_real(r->insured_amount) : json_null());
-            json_object_set_new(o, "sum_basis", str_or_null(vehicle_sum_basis_name(r->sum_basis)));
+            for (int f = 0; f < PF_COUNT; f++)
+                if (pf_fields[f].held != PF_HELD_NONE)
+                    json_object_set_new(o, pf_fields[f].name, field_json(r, f));
             json_t *raw = r->raw_json ? json_loads(r->raw_json, 0, NULL) : NULL;
             json_object_set_new(o, "raw", raw ? raw : json_null());
             json_t *issues = json_array();

@@ -37,6 +37,20 @@ typedef enum {
     PARSE_INT,
 } parse_kind;
 
+/* How a field is held on a vehicle_row (the KIND of VEHICLE_FIELDS, vehicle.h). */
+typedef enum { PF_HELD_NONE = 0, PF_HELD_TEXT, PF_HELD_INT, PF_HELD_YEAR, PF_HELD_AMOUNT, PF_HELD_BASIS } pf_held;
+
+/* One row of VEHICLE_FIELDS as extraction reads it; pf_fields[PF_IGNORE] is `ignore`. */
+typedef struct pf_field_info {
+    const char *name;
+    const char *aliases;   /* other names a profile may use, space-separated */
+    pf_held held;
+    size_t offset;         /* of the vehicle_row member (PF_HELD_NONE: none) */
+    parse_kind parse;      /* the value check when the profile's parse: names none */
+    int flags;             /* VEHICLE_F_KEY, VEHICLE_F_DESC */
+} pf_field_info;
+extern const pf_field_info pf_fields[PF_COUNT];
+
 typedef struct pf_rule {
     bool present;
     bool required;

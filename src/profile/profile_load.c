@@ -124,10 +124,15 @@ static int want_field(loader *L, yaml_node_t *n, profile_field *out, bool allow_
     if (want_scalar(L, n, "field", &s) != 0)
         return -1;
     profile_field f = profile_field_from_name(s);
-    if (f == PF_NONE || (!allow_ignore && f == PF_IGNORE))
-        return at(L, n, "unknown canonical field '%s' (inciso, marca, submarca, version, "
-                        "description, year, vin, engine_number, plates, use, service, coverage, "
-                        "insured_amount, sum_basis%s)", s, allow_ignore ? ", ignore" : "");
+    if (f == PF_NONE || (!allow_ignore && f == PF_IGNORE)) {
+        GString *known = g_string_new(NULL);
+        for (int i = 0; i < PF_COUNT; i++)
+            if (i != PF_IGNORE || allow_ignore)
+                g_string_append_printf(known, "%s%s", known->len ? ", " : "", pf_fields[i].name);
+        at(L, n, "unknown canonical field '%s' (%s)", s, known->str);
+        g_string_free(known, TRUE);
+        return -1;
+    }
     *out = f;
     return 0;
 }
@@ -331,6 +336,223 @@ static bool is_null(yaml_node_t *n)
            (!*s || !strcmp(s, "~") || !strcmp(s, "null"));
 }
 
+/* ---- sections: one loader each ---- */
+
+static int load_name(loader *L, yaml_node_t *v, profile *p)
+{
+    const char *s;
+    if (want_scalar(L, v, "name", &s) != 0)
+        return -1;
+    g_free(p->name);
+    p->name = g_strdup(s);
+    return 0;
+}
+
+static int load_description(loader *L, yaml_node_t *v, profile *p)
+{
+    const char *s;
+    if (want_scalar(L, v, "description", &s) != 0)
+        return -1;
+    g_free(p->description);
+    p->description = g_strdup(s);
+    return 0;
+}
+
+static int load_version(loader *L, yaml_node_t *v, profile *p)
+{
+    long ver;
+    if (want_int(L, v, "version", &ver) != 0)
+        return -1;
+    p->version = (int)ver;
+    return 0;
+}
+
+static int load_detect(loader *L, yaml_node_t *v, profile *p)
+{
+    if (want_mapping(L, v, "detect") != 0)
+        return -1;
+    yaml_node_t *k2, *v2;
+    FOR_PAIRS(L, v, k2, v2) {
+        const char *kk = scalar(k2);
+        if (kk && (!strcmp(kk, "sender_domains") || !strcmp(kk, "domains"))) {
+            if (want_strings(L, v2, "sender_domains", p->domains, true) != 0)
+                return -1;
+        } else if (kk && !strcmp(kk, "required_headers")) {
+            if (want_strings(L, v2, "required_headers", p->required_headers, false) != 0)
+                return -1;
+        } else if (kk && !strcmp(kk, "sheet_name")) {
+            GRegex *re;
+            if (want_regex(L, v2, "sheet_name", &re) != 0)
+                return -1;
+            g_regex_unref(re);
+            g_free(p->detect_sheet);
+            p->detect_sheet = g_strdup(scalar(v2));
+        } else {
+            return at(L, k2, "unknown detect rule '%s' (sender_domains, required_headers, "
+                             "sheet_name)", kk ? kk : "?");
+        }
+    }
+    return 0;
+}
+
+static int load_table(loader *L, yaml_node_t *v, profile *p)
+{
+    if (want_mapping(L, v, "table") != 0)
+        return -1;
+    yaml_node_t *k2, *v2;
+    FOR_PAIRS(L, v, k2, v2) {
+        const char *kk = scalar(k2);
+        if (kk && !strcmp(kk, "sheet")) {
+            GRegex *re;
+            if (want_regex(L, v2, "table.sheet", &re) != 0)
+                return -1;
+            g_regex_unref(re);
+            g_free(p->table_sheet);
+            p->table_sheet = g_strdup(scalar(v2));
+        } else if (kk && !strcmp(kk, "header_row")) {
+            if (want_int(L, v2, "header_row", &p->header_row) != 0)
+                return -1;
+            if (p->header_row < 1 || p->header_row > 100000)
+                return at(L, v2, "header_row must be between 1 and 100000");
+        } else {
+            return at(L, k2, "unknown table setting '%s' (sheet, header_row)", kk ? kk : "?");
+        }
+    }
+    return 0;
+}
+
+static int load_mapping(loader *L, yaml_node_t *v, profile *p)
+{
+    if (want_mapping(L, v, "mapping") != 0)
+        return -1;
+    yaml_node_t *k2, *v2;
+    FOR_PAIRS(L, v, k2, v2) {
+        const char *header;
+        if (want_scalar(L, k2, "a source header", &header) != 0)
+            return -1;
+        pf_map m = { 0 };
+        if (want_field(L, v2, &m.field, true) != 0)
+            return -1;
+        m.header = g_strdup(header);
+        m.folded = docs_fold(header);
+        g_array_append_val(p->map, m);
+    }
+    return 0;
+}
+
+static int load_normalize(loader *L, yaml_node_t *v, profile *p)
+{
+    if (want_mapping(L, v, "normalize") != 0)
+        return -1;
+    yaml_node_t *k2, *v2;
+    FOR_PAIRS(L, v, k2, v2) {
+        const char *kk = scalar(k2);
+        if (kk && !strcmp(kk, "all")) {
+            if (load_steps(L, v2, &p->norm_all) != 0)
+                return -1;
+            continue;
+        }
+        profile_field f;
+        if (want_field(L, k2, &f, false) != 0)
+            return -1;
+        if (load_steps(L, v2, &p->norm[f]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int load_parse(loader *L, yaml_node_t *v, profile *p)
+{
+    if (want_mapping(L, v, "parse") != 0)
+        return -1;
+    yaml_node_t *k2, *v2;
+    FOR_PAIRS(L, v, k2, v2) {
+        profile_field f;
+        if (want_field(L, k2, &f, false) != 0 || want_parse_kind(L, v2, &p->parse[f]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int load_compute(loader *L, yaml_node_t *v, profile *p)
+{
+    if (want_mapping(L, v, "compute") != 0)
+        return -1;
+    yaml_node_t *k2, *v2;
+    FOR_PAIRS(L, v, k2, v2) {
+        profile_field f;
+        const char *tmpl;
+        if (want_field(L, k2, &f, false) != 0 || want_scalar(L, v2, "a template", &tmpl) != 0)
+            return -1;
+        /* braces must balance */
+        int depth = 0;
+        for (const char *c = tmpl; *c; c++) {
+            depth += *c == '{' ? 1 : *c == '}' ? -1 : 0;
+            if (depth < 0 || depth > 1)
+                return at(L, v2, "unbalanced braces in template '%s'", tmpl);
+        }
+        if (depth)
+            return at(L, v2, "unbalanced braces in template '%s'", tmpl);
+        g_free(p->compute[f]);
+        p->compute[f] = g_strdup(tmpl);
+    }
+    return 0;
+}
+
+static int load_defaults(loader *L, yaml_node_t *v, profile *p)
+{
+    if (want_mapping(L, v, "defaults") != 0)
+        return -1;
+    yaml_node_t *k2, *v2;
+    FOR_PAIRS(L, v, k2, v2) {
+        profile_field f;
+        const char *val;
+        if (want_field(L, k2, &f, false) != 0 || want_scalar(L, v2, "a default", &val) != 0)
+            return -1;
+        g_free(p->defaults[f]);
+        p->defaults[f] = g_strdup(val);
+    }
+    return 0;
+}
+
+static int load_validate(loader *L, yaml_node_t *v, profile *p)
+{
+    if (want_mapping(L, v, "validate") != 0)
+        return -1;
+    yaml_node_t *k2, *v2;
+    FOR_PAIRS(L, v, k2, v2) {
+        profile_field f;
+        if (want_field(L, k2, &f, false) != 0 || load_rule(L, v2, &p->rules[f]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int load_on_error(loader *L, yaml_node_t *v, profile *p)
+{
+    return want_policy(L, v, &p->on_error);
+}
+
+/* The top-level keys of a profile; a section may be left empty ("mapping:" alone). */
+static const struct {
+    const char *key;
+    int (*load)(loader *L, yaml_node_t *v, profile *p);
+    bool section;
+} top_keys[] = {
+    {"name", load_name, false},
+    {"version", load_version, false},
+    {"description", load_description, true},
+    {"detect", load_detect, true},
+    {"table", load_table, true},
+    {"mapping", load_mapping, true},
+    {"normalize", load_normalize, true},
+    {"parse", load_parse, true},
+    {"compute", load_compute, true},
+    {"defaults", load_defaults, true},
+    {"validate", load_validate, true},
+    {"on_error", load_on_error, false},
+};
+
 static int load_root(loader *L, yaml_node_t *root, profile *p)
 {
     if (want_mapping(L, root, "a profile") != 0)
@@ -341,170 +563,17 @@ static int load_root(loader *L, yaml_node_t *root, profile *p)
         const char *key = scalar(k);
         if (!key)
             return at(L, k, "top-level keys must be names");
-        static const char *const sections[] = { "description", "detect", "table", "mapping",
-                                                "normalize", "parse", "compute", "defaults",
-                                                "validate", NULL };
-        bool section = false;
-        for (const char *const *sct = sections; *sct && !section; sct++)
-            section = !strcmp(key, *sct);
-        if (section && is_null(v)) {
-            have_mapping |= !strcmp(key, "mapping");
-            continue;   /* an empty section */
-        }
-        if (!strcmp(key, "name")) {
-            const char *s;
-            if (want_scalar(L, v, "name", &s) != 0)
-                return -1;
-            g_free(p->name);
-            p->name = g_strdup(s);
-        } else if (!strcmp(key, "description")) {
-            const char *s;
-            if (want_scalar(L, v, "description", &s) != 0)
-                return -1;
-            g_free(p->description);
-            p->description = g_strdup(s);
-        } else if (!strcmp(key, "version")) {
-            long ver;
-            if (want_int(L, v, "version", &ver) != 0)
-                return -1;
-            p->version = (int)ver;
-        } else if (!strcmp(key, "detect")) {
-            if (want_mapping(L, v, "detect") != 0)
-                return -1;
-            yaml_node_t *k2, *v2;
-            FOR_PAIRS(L, v, k2, v2) {
-                const char *kk = scalar(k2);
-                if (kk && (!strcmp(kk, "sender_domains") || !strcmp(kk, "domains"))) {
-                    if (want_strings(L, v2, "sender_domains", p->domains, true) != 0)
-                        return -1;
-                } else if (kk && !strcmp(kk, "required_headers")) {
-                    if (want_strings(L, v2, "required_headers", p->required_headers, false) != 0)
-                        return -1;
-                } else if (kk && !strcmp(kk, "sheet_name")) {
-                    GRegex *re;
-                    if (want_regex(L, v2, "sheet_name", &re) != 0)
-                        return -1;
-                    g_regex_unref(re);
-                    g_free(p->detect_sheet);
-                    p->detect_sheet = g_strdup(scalar(v2));
-                } else {
-                    return at(L, k2, "unknown detect rule '%s' (sender_domains, required_headers, "
-                                     "sheet_name)", kk ? kk : "?");
-                }
-            }
-        } else if (!strcmp(key, "table")) {
-            if (want_mapping(L, v, "table") != 0)
-                return -1;
-            yaml_node_t *k2, *v2;
-            FOR_PAIRS(L, v, k2, v2) {
-                const char *kk = scalar(k2);
-                if (kk && !strcmp(kk, "sheet")) {
-                    GRegex *re;
-                    if (want_regex(L, v2, "table.sheet", &re) != 0)
-                        return -1;
-                    g_regex_unref(re);
-                    g_free(p->table_sheet);
-                    p->table_sheet = g_strdup(scalar(v2));
-                } else if (kk && !strcmp(kk, "header_row")) {
-                    if (want_int(L, v2, "header_row", &p->header_row) != 0)
-                        return -1;
-                    if (p->header_row < 1 || p->header_row > 100000)
-                        return at(L, v2, "header_row must be between 1 and 100000");
-                } else {
-                    return at(L, k2, "unknown table setting '%s' (sheet, header_row)", kk ? kk : "?");
-                }
-            }
-        } else if (!strcmp(key, "mapping")) {
-            if (want_mapping(L, v, "mapping") != 0)
-                return -1;
-            have_mapping = true;
-            yaml_node_t *k2, *v2;
-            FOR_PAIRS(L, v, k2, v2) {
-                const char *header;
-                if (want_scalar(L, k2, "a source header", &header) != 0)
-                    return -1;
-                pf_map m = { 0 };
-                if (want_field(L, v2, &m.field, true) != 0)
-                    return -1;
-                m.header = g_strdup(header);
-                m.folded = docs_fold(header);
-                g_array_append_val(p->map, m);
-            }
-        } else if (!strcmp(key, "normalize")) {
-            if (want_mapping(L, v, "normalize") != 0)
-                return -1;
-            yaml_node_t *k2, *v2;
-            FOR_PAIRS(L, v, k2, v2) {
-                const char *kk = scalar(k2);
-                if (kk && !strcmp(kk, "all")) {
-                    if (load_steps(L, v2, &p->norm_all) != 0)
-                        return -1;
-                    continue;
-                }
-                profile_field f;
-                if (want_field(L, k2, &f, false) != 0)
-                    return -1;
-                if (load_steps(L, v2, &p->norm[f]) != 0)
-                    return -1;
-            }
-        } else if (!strcmp(key, "parse")) {
-            if (want_mapping(L, v, "parse") != 0)
-                return -1;
-            yaml_node_t *k2, *v2;
-            FOR_PAIRS(L, v, k2, v2) {
-                profile_field f;
-                if (want_field(L, k2, &f, false) != 0 || want_parse_kind(L, v2, &p->parse[f]) != 0)
-                    return -1;
-            }
-        } else if (!strcmp(key, "compute")) {
-            if (want_mapping(L, v, "compute") != 0)
-                return -1;
-            yaml_node_t *k2, *v2;
-            FOR_PAIRS(L, v, k2, v2) {
-                profile_field f;
-                const char *tmpl;
-                if (want_field(L, k2, &f, false) != 0 || want_scalar(L, v2, "a template", &tmpl) != 0)
-                    return -1;
-                /* braces must balance */
-                int depth = 0;
-                for (const char *c = tmpl; *c; c++) {
-                    depth += *c == '{' ? 1 : *c == '}' ? -1 : 0;
-                    if (depth < 0 || depth > 1)
-                        return at(L, v2, "unbalanced braces in template '%s'", tmpl);
-                }
-                if (depth)
-                    return at(L, v2, "unbalanced braces in template '%s'", tmpl);
-                g_free(p->compute[f]);
-                p->compute[f] = g_strdup(tmpl);
-            }
-        } else if (!strcmp(key, "defaults")) {
-            if (want_mapping(L, v, "defaults") != 0)
-                return -1;
-            yaml_node_t *k2, *v2;
-            FOR_PAIRS(L, v, k2, v2) {
-                profile_field f;
-                const char *val;
-                if (want_field(L, k2, &f, false) != 0 || want_scalar(L, v2, "a default", &val) != 0)
-                    return -1;
-                g_free(p->defaults[f]);
-                p->defaults[f] = g_strdup(val);
-            }
-        } else if (!strcmp(key, "validate")) {
-            if (want_mapping(L, v, "validate") != 0)
-                return -1;
-            yaml_node_t *k2, *v2;
-            FOR_PAIRS(L, v, k2, v2) {
-                profile_field f;
-                if (want_field(L, k2, &f, false) != 0 || load_rule(L, v2, &p->rules[f]) != 0)
-                    return -1;
-            }
-        } else if (!strcmp(key, "on_error")) {
-            if (want_policy(L, v, &p->on_error) != 0)
-                return -1;
-        } else {
+        size_t i = 0;
+        while (i < G_N_ELEMENTS(top_keys) && strcmp(key, top_keys[i].key) != 0)
+            i++;
+        if (i == G_N_ELEMENTS(top_keys))
             return at(L, k, "unknown section '%s' (name, version, description, detect, table, "
                             "mapping, normalize, parse, compute, defaults, validate, on_error)", key);
-        }
+        have_mapping |= !strcmp(key, "mapping");
+        if (top_keys[i].section && is_null(v))
+            continue;   /* an empty section */
+        if (top_keys[i].load(L, v, p) != 0)
+            return -1;
     }
     if (!have_mapping)
         return at(L, root, "the profile has no 'mapping' section");

@@ -5,18 +5,37 @@
 #include <ctype.h>
 #include <glib.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const field_names[PF_COUNT] = {
-    "inciso", "marca", "submarca", "version", "description", "year", "vin", "engine_number",
-    "plates", "use", "service", "coverage", "insured_amount", "sum_basis", "ignore",
+/* A field's row; the member's offset only for a field held on the row. */
+#define PF_FIELD_OFFSET(KIND, name_) VEHICLE_IF_HELD(KIND, .offset = offsetof(vehicle_row, name_), )
+#define PF_FIELD_INFO(ID, name_, KIND, PARSE, EXPORT, FLAGS, label, aliases_)                      \
+    [PF_##ID] = {PF_FIELD_OFFSET(KIND, name_) .name = #name_, .aliases = aliases_,                  \
+                 .held = PF_HELD_##KIND, .parse = PARSE_##PARSE, .flags = (FLAGS)},
+const pf_field_info pf_fields[PF_COUNT] = {
+    VEHICLE_FIELDS(PF_FIELD_INFO)
+    [PF_IGNORE] = {.name = "ignore", .aliases = "", .held = PF_HELD_NONE, .parse = PARSE_NONE},
 };
 
 const char *profile_field_name(profile_field f)
 {
-    return f >= 0 && f < PF_COUNT ? field_names[f] : NULL;
+    return f >= 0 && f < PF_COUNT ? pf_fields[f].name : NULL;
+}
+
+static bool is_alias(const char *aliases, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *a = aliases; *a;) {
+        size_t len = strcspn(a, " ");
+        if (len == n && strncmp(a, name, n) == 0)
+            return true;
+        a += len;
+        a += strspn(a, " ");
+    }
+    return false;
 }
 
 profile_field profile_field_from_name(const char *name)
@@ -24,19 +43,11 @@ profile_field profile_field_from_name(const char *name)
     if (!name)
         return PF_NONE;
     for (int i = 0; i < PF_COUNT; i++)
-        if (strcmp(name, field_names[i]) == 0)
+        if (strcmp(name, pf_fields[i].name) == 0)
             return (profile_field)i;
-    /* a few aliases */
-    if (strcmp(name, "engine") == 0 || strcmp(name, "motor") == 0)
-        return PF_ENGINE;
-    if (strcmp(name, "serie") == 0)
-        return PF_VIN;
-    if (strcmp(name, "placas") == 0 || strcmp(name, "plate") == 0)
-        return PF_PLATES;
-    if (strcmp(name, "uso") == 0)
-        return PF_USE;
-    if (strcmp(name, "sum_insured") == 0 || strcmp(name, "suma_asegurada") == 0)
-        return PF_INSURED_AMOUNT;
+    for (int i = 0; *name && i < PF_COUNT; i++)
+        if (is_alias(pf_fields[i].aliases, name))
+            return (profile_field)i;
     return PF_NONE;
 }
 

@@ -12,28 +12,26 @@
 
 /* ---- the mapping ------------------------------------------------------------------------
  * One row per stored field: column of vehicle_rows, its SQL type, how the field is written
- * and read (KIND: put_KIND / get_KIND below), and the vehicle_row field. The insert and the
- * export's select are both made from this list. */
-#define VEHICLE_COLUMNS(X)                                                                       \
+ * and read (KIND: put_KIND / get_KIND below), and the vehicle_row field. The canonical
+ * fields come from VEHICLE_FIELDS (vehicle.h): the column is the field's name, the KIND its
+ * own (a field not held on the row has no column); around them, where the row came from and
+ * what was said about it. The insert and the export's select are both made from these lists. */
+#define VEHICLE_SOURCE_COLUMNS(X)                                                                \
     X(source_sheet, "text", TEXT, source_sheet)                                                  \
     X(source_row, "int", INT, source_row)                                                        \
-    X(inciso, "int", INT, inciso)                                                                \
     X(raw_cells, "jsonb", RAW, raw_json)                                                         \
-    X(extra_cells, "jsonb", RAW, extra_json)                                                     \
-    X(marca, "text", TEXT, marca)                                                                \
-    X(submarca, "text", TEXT, submarca)                                                          \
-    X(year, "int", YEAR, year)                                                                   \
-    X(description, "text", TEXT, description)                                                    \
-    X(vin, "text", TEXT, vin)                                                                    \
-    X(engine_number, "text", TEXT, engine_number)                                                \
-    X(plates, "text", TEXT, plates)                                                              \
-    X(use, "text", TEXT, use)                                                                    \
-    X(service, "text", TEXT, service)                                                            \
-    X(coverage, "text", TEXT, coverage)                                                          \
-    X(insured_amount, "numeric", AMOUNT, insured_amount)                                         \
-    X(sum_basis, "text", BASIS, sum_basis)                                                       \
+    X(extra_cells, "jsonb", RAW, extra_json)
+#define VEHICLE_NOTE_COLUMNS(X)                                                                  \
     X(ocr_confidence, "numeric", AMOUNT, ocr_confidence)                                         \
     X(issues, "jsonb", ISSUES, issues)
+
+#define SQL_TYPE_TEXT "text"
+#define SQL_TYPE_INT "int"
+#define SQL_TYPE_YEAR "int"
+#define SQL_TYPE_AMOUNT "numeric"
+#define SQL_TYPE_BASIS "text"
+/* A VEHICLE_FIELDS row as a column row for X. */
+#define FIELD_COLUMN(X, ID, name, KIND) VEHICLE_IF_HELD(KIND, X(name, SQL_TYPE_##KIND, KIND, name))
 
 /* Writing: the field as the JSON value of key in obj (one element of the insert's array);
  * -1 when a text is not valid UTF-8. Reading: the field from column col of result row i. */
@@ -173,12 +171,18 @@ static void get_ISSUES(vehicle_row *v, size_t off, const PGresult *r, int i, int
 }
 
 #define COLUMN_ENTRY(col, type, kind, field) {#col, put_##kind, get_##kind, offsetof(vehicle_row, field)},
-static const vehicle_column columns[] = {VEHICLE_COLUMNS(COLUMN_ENTRY)};
-#define N_COLUMNS ((int)(sizeof columns / sizeof columns[0]))
-
 #define INSERT_NAME(col, type, kind, field) ", " #col
 #define INSERT_VALUE(col, type, kind, field) ", (e.j->>'" #col "')::" type
 #define SELECT_VALUE(col, type, kind, field) "v." #col "::text, "
+#define FIELD_COLUMN_ENTRY(ID, name, KIND, PARSE, EXPORT, FLAGS, label, aliases) FIELD_COLUMN(COLUMN_ENTRY, ID, name, KIND)
+#define FIELD_INSERT_NAME(ID, name, KIND, PARSE, EXPORT, FLAGS, label, aliases) FIELD_COLUMN(INSERT_NAME, ID, name, KIND)
+#define FIELD_INSERT_VALUE(ID, name, KIND, PARSE, EXPORT, FLAGS, label, aliases) FIELD_COLUMN(INSERT_VALUE, ID, name, KIND)
+#define FIELD_SELECT_VALUE(ID, name, KIND, PARSE, EXPORT, FLAGS, label, aliases) FIELD_COLUMN(SELECT_VALUE, ID, name, KIND)
+/* Every column, in one order: where from, the fields, what was said. */
+#define VEHICLE_COLUMNS(COL, FIELD) VEHICLE_SOURCE_COLUMNS(COL) VEHICLE_FIELDS(FIELD) VEHICLE_NOTE_COLUMNS(COL)
+
+static const vehicle_column columns[] = {VEHICLE_COLUMNS(COLUMN_ENTRY, FIELD_COLUMN_ENTRY)};
+#define N_COLUMNS ((int)(sizeof columns / sizeof columns[0]))
 
 /* ---- writing extracted rows -------------------------------------------------------------- */
 
@@ -236,8 +240,8 @@ int store_vehicle_batch_flush(PGconn *c, store_vehicle_batch *b, int *inserted, 
     store_param_id(&p, b->attachment_id);
     store_param_text(&p, rows);
     PGresult *r = store_query_p(c, err,
-                                "INSERT INTO vehicle_rows (insurer_id, case_id, attachment_id" VEHICLE_COLUMNS(INSERT_NAME)
-                                ") SELECT $1::bigint, $2::bigint, $3::bigint" VEHICLE_COLUMNS(INSERT_VALUE)
+                                "INSERT INTO vehicle_rows (insurer_id, case_id, attachment_id" VEHICLE_COLUMNS(INSERT_NAME, FIELD_INSERT_NAME)
+                                ") SELECT $1::bigint, $2::bigint, $3::bigint" VEHICLE_COLUMNS(INSERT_VALUE, FIELD_INSERT_VALUE)
                                 "   FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(j, ord) ORDER BY e.ord"
                                 " ON CONFLICT DO NOTHING",
                                 &p);
@@ -379,7 +383,7 @@ int store_vehicle_rows_for_export(PGconn *c, long long case_id, store_export_row
     store_param_ll(&p, case_id);
     PGresult *r = store_query_p(
         c, err,
-        "SELECT " VEHICLE_COLUMNS(SELECT_VALUE)
+        "SELECT " VEHICLE_COLUMNS(SELECT_VALUE, FIELD_SELECT_VALUE)
         "       x.cvegs, e.descveh, e.marca, e.submarca, e.tipveh, x.year, x.confidence,"
         "       coalesce(x.decision, 'needs_review'), x.reviewed_by, a.filename,"
         "       (SELECT nullif(l.details->>'note', '') FROM audit_log l WHERE l.entity = 'vehicle_row'"

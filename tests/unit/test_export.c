@@ -206,6 +206,37 @@ static void expect_template_error(const char *yaml, const char *needle)
 
 #define TPL_HEAD "name: t\nversion: \"1\"\nsheet: HOJA\ncolumns:\n"
 
+/* The row.<field> sources come from the vehicle field list: each exported field is a source
+ * of its kind, a field that is not exported (version) is none. */
+#define FIELD_SOURCE(ID, name, KIND, PARSE, EXPORT, FLAGS, label, aliases) check_field_source("row." #name, #EXPORT);
+
+static void check_field_source(const char *source, const char *export)
+{
+    char yaml[256];
+    snprintf(yaml, sizeof yaml, TPL_HEAD "  - {header: A, type: %s, source: %s}\n",
+             !strcmp(export, "TEXT") || !strcmp(export, "BASIS") ? "text" : "integer", source);
+    char *path = write_tmp("field.yaml", yaml);
+    export_template *tpl = NULL;
+    minca_err err = {0};
+    int rc = export_template_load(path, &tpl, &err);
+    if (!strcmp(export, "NONE")) {
+        assert_int_equal(rc, -1);
+        assert_non_null(strstr(err.msg, "unknown source"));
+    } else if (rc != 0) {
+        fail_msg("%s: %s", source, err.msg);
+    }
+    export_template_free(tpl);
+    free(path);
+}
+
+static void test_sources_from_field_list(void **state)
+{
+    (void)state;
+    VEHICLE_FIELDS(FIELD_SOURCE)
+    /* a number column takes no text source */
+    expect_template_error(TPL_HEAD "  - {header: A, type: money, source: row.plates}\n", "cannot fill a money column");
+}
+
 static void test_template_errors_name_line_and_column(void **state)
 {
     (void)state;
@@ -1005,6 +1036,7 @@ int main(void)
         cmocka_unit_test(test_text_truncated_at_cell_limit),
         cmocka_unit_test(test_shipped_template),
         cmocka_unit_test(test_template_errors_name_line_and_column),
+        cmocka_unit_test(test_sources_from_field_list),
         cmocka_unit_test(test_template_resolve_override),
         cmocka_unit_test(test_coverage_packages),
         cmocka_unit_test(test_refuses_undecided_without_force),

@@ -11,6 +11,7 @@
 #include "minca/docs.h"
 #include "minca/profile.h"
 
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,83 @@ static const char *FULL =
     "  vin: {check_digit: true}\n"
     "  coverage: {enum: [AMPLIA, LIMITADA PLUS]}\n"
     "on_error: warn\n";
+
+/* The canonical fields are one list (vehicle.h): every row is a profile field by its name and
+ * its aliases, has its staff label, and reaches the row JSON when the row holds it. */
+#define FIELD_CHECK(ID, name, KIND, PARSE, EXPORT, FLAGS, label, aliases)                           \
+    assert_string_equal(profile_field_name(PF_##ID), #name);                                       \
+    assert_int_equal(profile_field_from_name(#name), PF_##ID);                                     \
+    assert_string_equal(vehicle_field_label(#name), label);                                        \
+    check_aliases(aliases, PF_##ID);                                                               \
+    n_fields++;
+
+static void check_aliases(const char *aliases, profile_field f)
+{
+    char **names = g_strsplit(aliases, " ", -1);
+    for (char **a = names; *a; a++)
+        if (**a)
+            assert_int_equal(profile_field_from_name(*a), f);
+    g_strfreev(names);
+}
+
+static void test_field_list(void **state)
+{
+    (void)state;
+    int n_fields = 0;
+    VEHICLE_FIELDS(FIELD_CHECK)
+    assert_int_equal(n_fields, PF_IGNORE);
+    assert_string_equal(profile_field_name(PF_IGNORE), "ignore");
+    assert_int_equal(profile_field_from_name("motor"), PF_ENGINE);
+    assert_int_equal(profile_field_from_name(""), PF_NONE);
+    assert_int_equal(profile_field_from_name("engine motor"), PF_NONE);
+    assert_null(vehicle_field_label("ignore"));
+    /* the loader's message names every field of the list */
+    const char *m = load_error("mapping:\n  A: brand\n");
+    assert_non_null(strstr(m, "(inciso, marca, submarca, version, description, year, vin, engine_number, "
+                              "plates, use, service, coverage, insured_amount, sum_basis, ignore)"));
+    /* one row through every field: each lands on its member, the description composed */
+    const char *yaml = "name: todo\nmapping:\n  No: inciso\n  Marca: marca\n  Tipo: submarca\n  Version: version\n"
+                       "  Desc: description\n  Anio: year\n  Serie: vin\n  Motor: engine_number\n  Placas: plates\n"
+                       "  Uso: use\n  Servicio: service\n  Paquete: coverage\n  Suma: insured_amount\n  Base: sum_basis\n";
+    profile *p = load(yaml);
+    docs_grid *g = docs_grid_new("Hoja1");
+    const char *hdr[] = { "No", "Marca", "Tipo", "Version", "Desc", "Anio", "Serie", "Motor", "Placas", "Uso",
+                          "Servicio", "Paquete", "Suma", "Base" };
+    const char *r1[] = { "7", "FORD", "RANGER", "XL", "DOBLE CABINA", "2019", "8afre9eu3kx923696", "M-1",
+                         "GMN-499-H", "CARGA", "PARTICULAR", "AMPLIA", "$ 450,000.00", "factura" };
+    docs_grid_add_row(g, 0, hdr, 14);
+    docs_grid_add_row(g, 0, r1, 14);
+    docs_book *b;
+    minca_err e = { 0 };
+    assert_int_equal(docs_open_grid(g, NULL, &b, &e), 0);
+    profile_result res;
+    assert_int_equal(profile_extract_book(b, p, NULL, &res, &e), 0);
+    assert_int_equal(res.n_rows, 1);
+    vehicle_row *r = &res.rows[0];
+    assert_int_equal(r->inciso, 7);
+    assert_string_equal(r->marca, "FORD");
+    assert_string_equal(r->submarca, "RANGER");
+    assert_string_equal(r->description, "FORD RANGER XL DOBLE CABINA");
+    assert_int_equal(r->year, 2019);
+    assert_string_equal(r->vin, "8AFRE9EU3KX923696");
+    assert_string_equal(r->engine_number, "M-1");
+    assert_string_equal(r->plates, "GMN-499-H");
+    assert_string_equal(r->use, "CARGA");
+    assert_string_equal(r->service, "PARTICULAR");
+    assert_string_equal(r->coverage, "AMPLIA");
+    assert_true(r->insured_amount == 450000);
+    assert_int_equal(r->sum_basis, VEHICLE_SUM_FACTURA);
+    char *json = profile_result_json(&res, true);
+    assert_non_null(strstr(json, "\"inciso\": 7"));
+    assert_non_null(strstr(json, "\"engine_number\": \"M-1\""));
+    assert_non_null(strstr(json, "\"insured_amount\": 450000"));
+    assert_non_null(strstr(json, "\"sum_basis\": \"factura\""));
+    assert_null(strstr(json, "\"version\": \"XL\""));   /* not held on the row: in the description */
+    free(json);
+    profile_result_clear(&res);
+    docs_close(b);
+    profile_free(p);
+}
 
 static void test_profile_apply(void **state)
 {
@@ -672,6 +750,7 @@ int main(void)
         cmocka_unit_test(test_parsers),
         cmocka_unit_test(test_vin),
         cmocka_unit_test(test_yaml_errors),
+        cmocka_unit_test(test_field_list),
         cmocka_unit_test(test_profile_apply),
         cmocka_unit_test(test_policies),
         cmocka_unit_test(test_auto_map),
