@@ -11,6 +11,7 @@
 #include "minca/core.h"
 #include "minca/docs.h"
 #include "minca/profile.h"
+#include "../../src/docs/docs_internal.h"
 
 #include <cairo-pdf.h>
 #include <cairo.h>
@@ -242,6 +243,36 @@ static void test_many_pages(void **state)
     g_byte_array_free(pdf, TRUE);
 }
 
+/* Which of a VIN's readings is written: the check digit decides, the word's own reading first,
+ * then a combination of the readings' characters; nothing it cannot confirm replaces the
+ * page's reading but a VIN of 17 characters where the page's is not one. */
+static void expect_choice(const char *page, const char *own, const char *twice, const char *want)
+{
+    const char *readings[3] = { page, own, twice };
+    char *got = docs_ocr_vin_choose(readings, twice ? 3 : own ? 2 : 1);
+    if (want)
+        assert_non_null(got), assert_string_equal(got, want);
+    else
+        assert_null(got);
+    g_free(got);
+}
+
+static void test_vin_choose(void **state)
+{
+    (void)state;
+    /* G for 6 and B for 8 on the page, an S added, D for J: only the combination holds */
+    expect_choice("JTFPX1GU0JKB71519", "JSTFPX16U0JK871519", "DTFPX16U0JK871519", "JTFPX16U0JK871519");
+    /* the page's holds by chance (B for 3 and 1 for 9); the word's own reading holds too */
+    expect_choice("BKP7G0UG1NPR13697", "3KP7G0UG9NPR13697", NULL, "3KP7G0UG9NPR13697");
+    /* the page's reading holds and the word's reading does not: the page's */
+    expect_choice("3KP7G0UG9NPR13697", "3KP7G0UG9NPR1369", "3KP7G0UG9NPRI3697", "3KP7G0UG9NPR13697");
+    /* nothing holds: the page's reading stays for the profile's repairs */
+    expect_choice("WW1SLVHSXRU989561", "WV1SLVHSXRU989561", NULL, NULL);
+    /* a character outside the alphabet on the page: a reading of 17 VIN characters */
+    expect_choice("WV15LVH56RUSE31?6", "WV15LVH56RUSE3136", NULL, "WV15LVH56RUSE3136");
+    expect_choice("W15LVHS6RUSE3136", NULL, NULL, NULL);
+}
+
 static void test_vin_repair(void **state)
 {
     (void)state;
@@ -298,6 +329,7 @@ static void test_vin_repair(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vin_choose),
         cmocka_unit_test(test_vin_repair),
         cmocka_unit_test(test_huge_header),
         cmocka_unit_test(test_many_pages),
