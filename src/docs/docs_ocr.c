@@ -194,9 +194,8 @@ static bool junk_char(gunichar c)
  * size and at twice its size: the page-wide read takes a G for a 6 or a B for an 8 where the
  * language model expects words. Of the readings, the first the check digit confirms is
  * written (the word's own before the page's); else the one combination of their characters,
- * position by position, that it confirms; else a reading of 17 VIN characters when the
- * page's is not one. Anything else keeps the page's reading for the profile's repairs
- * (profile_vin_ocr.c). */
+ * position by position, that it confirms. Anything else keeps the page's reading for the
+ * profile's repairs (profile_vin_ocr.c). */
 #define VIN_ALPHABET "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
 #define VIN_LEN 17
 #define VIN_SHAPE_MIN 14   /* characters of a word read again: a VIN with some dropped... */
@@ -229,15 +228,13 @@ static bool vin_check_ok(const char *v)
     return v[8] == (sum % 11 == 10 ? 'X' : '0' + sum % 11);
 }
 
-static bool vin_alphabet(const char *v)
-{
-    return strlen(v) == VIN_LEN && strspn(v, VIN_ALPHABET) == VIN_LEN;
-}
-
-/* Whether characters u[a..z) look like a VIN: letters and digits only, both present. */
+/* Whether characters u[a..z) look like a VIN: letters and digits, both present, and at most
+ * VIN_SHAPE_MARKS other characters (a J read as ')', a speck as '.'), none of them a currency
+ * sign or a slash (amounts, dates). */
+#define VIN_SHAPE_MARKS 2
 static bool vin_shaped(const gunichar *u, glong a, glong z)
 {
-    int digits = 0, letters = 0;
+    int digits = 0, letters = 0, marks = 0;
     if (z - a < VIN_SHAPE_MIN || z - a > VIN_SHAPE_MAX)
         return false;
     for (glong i = a; i < z; i++) {
@@ -245,7 +242,7 @@ static bool vin_shaped(const gunichar *u, glong a, glong z)
             digits++;
         else if (g_unichar_isalpha(u[i]))
             letters++;
-        else
+        else if (u[i] == '$' || u[i] == '/' || g_unichar_isspace(u[i]) || ++marks > VIN_SHAPE_MARKS)
             return false;
     }
     return digits >= 4 && letters >= 2;
@@ -349,8 +346,8 @@ static bool vin_combine(const char *const *readings, int n, char *out)
 
 /* The reading to write for a VIN-shaped word, given its readings (the first the page's, as
  * vin_first gives it): the first the check digit confirms, the word's own before the page's;
- * else the one combination of their characters it confirms; else a VIN of 17 characters
- * when the page's is not one; NULL keeps the page's reading as it was read. */
+ * else the one combination of their characters it confirms; else NULL: the page's reading
+ * is kept as it was read (a photo's second readings are no better than its first). */
 char *docs_ocr_vin_choose(const char *const *readings, int n)
 {
     char out[VIN_LEN + 1];
@@ -366,9 +363,6 @@ char *docs_ocr_vin_choose(const char *const *readings, int n)
             full[n_full++] = readings[r];
     if (n_full && vin_combine(full, n_full, out))
         return g_strdup(out);
-    for (int r = 1; r < n && !vin_alphabet(readings[0]); r++)
-        if (vin_alphabet(readings[r]))
-            return g_strdup(readings[r]);
     return NULL;
 }
 

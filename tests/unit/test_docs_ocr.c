@@ -245,7 +245,7 @@ static void test_many_pages(void **state)
 
 /* Which of a VIN's readings is written: the check digit decides, the word's own reading first,
  * then a combination of the readings' characters; nothing it cannot confirm replaces the
- * page's reading but a VIN of 17 characters where the page's is not one. */
+ * page's reading. */
 static void expect_choice(const char *page, const char *own, const char *twice, const char *want)
 {
     const char *readings[3] = { page, own, twice };
@@ -268,8 +268,10 @@ static void test_vin_choose(void **state)
     expect_choice("3KP7G0UG9NPR13697", "3KP7G0UG9NPR1369", "3KP7G0UG9NPRI3697", "3KP7G0UG9NPR13697");
     /* nothing holds: the page's reading stays for the profile's repairs */
     expect_choice("WW1SLVHSXRU989561", "WV1SLVHSXRU989561", NULL, NULL);
-    /* a character outside the alphabet on the page: a reading of 17 VIN characters */
-    expect_choice("WV15LVH56RUSE31?6", "WV15LVH56RUSE3136", NULL, "WV15LVH56RUSE3136");
+    /* a character outside the alphabet on the page: the readings' combination that holds,
+     * and none where no reading holds */
+    expect_choice("WV15LVH56RUU365?1", "WV1SLVH56RUU36521", NULL, "WV15LVH56RUU36521");
+    expect_choice("WV15LVH56RUSE31?6", "WV15LVH56RUSE3136", NULL, NULL);
     expect_choice("W15LVHS6RUSE3136", NULL, NULL, NULL);
 }
 
