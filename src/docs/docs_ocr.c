@@ -194,13 +194,19 @@ static bool junk_char(gunichar c)
  * size and at twice its size: the page-wide read takes a G for a 6 or a B for an 8 where the
  * language model expects words. Of the readings, the first the check digit confirms is
  * written (the word's own before the page's); else the one combination of their characters,
- * position by position, that it confirms. Anything else keeps the page's reading for the
+ * position by position, that it confirms; else the word's two readings when they agree on
+ * 17 VIN characters and the page's are not. Anything else keeps the page's reading for the
  * profile's repairs (profile_vin_ocr.c). */
 #define VIN_ALPHABET "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
 #define VIN_LEN 17
 #define VIN_SHAPE_MIN 14   /* characters of a word read again: a VIN with some dropped... */
 #define VIN_SHAPE_MAX 20   /* ... or some added */
 #define VIN_PAD 0.25       /* of the word's height, around its box */
+
+static bool vin_alphabet(const char *v)
+{
+    return strlen(v) == VIN_LEN && strspn(v, VIN_ALPHABET) == VIN_LEN;
+}
 
 static int vin_value(char c)
 {
@@ -346,8 +352,9 @@ static bool vin_combine(const char *const *readings, int n, char *out)
 
 /* The reading to write for a VIN-shaped word, given its readings (the first the page's, as
  * vin_first gives it): the first the check digit confirms, the word's own before the page's;
- * else the one combination of their characters it confirms; else NULL: the page's reading
- * is kept as it was read (a photo's second readings are no better than its first). */
+ * else the one combination of their characters it confirms; else the word's two readings
+ * when they agree on 17 VIN characters and the page's are not; else NULL: the page's
+ * reading is kept as it was read (a photo's second readings are no better than its first). */
 char *docs_ocr_vin_choose(const char *const *readings, int n)
 {
     char out[VIN_LEN + 1];
@@ -363,6 +370,10 @@ char *docs_ocr_vin_choose(const char *const *readings, int n)
             full[n_full++] = readings[r];
     if (n_full && vin_combine(full, n_full, out))
         return g_strdup(out);
+    /* the word's two readings agree on 17 VIN characters where the page's has others */
+    if (n == VIN_READINGS && strcmp(readings[1], readings[2]) == 0 && vin_alphabet(readings[1]) &&
+        !vin_alphabet(readings[0]))
+        return g_strdup(readings[1]);
     return NULL;
 }
 
