@@ -519,6 +519,11 @@ static void word_extent(TessPageIterator *pi, int box[4])
     box[0] = MIN(box[0], l), box[1] = MIN(box[1], t), box[2] = MAX(box[2], r), box[3] = MAX(box[3], b);
 }
 
+bool docs_ocr_word_goes_on(int l, int h, int prev_r, int prev_h, bool prev_junk)
+{
+    return prev_r >= 0 && l - prev_r < OCR_JOIN_GAP * MAX(h, prev_h) && (l >= prev_r - 1 || !prev_junk);
+}
+
 static void read_symbols(TessBaseAPI *api, ocr_page *pg)
 {
     TessResultIterator *ri = TessBaseAPIGetIterator(api);
@@ -526,7 +531,7 @@ static void read_symbols(TessBaseAPI *api, ocr_page *pg)
         return;
     TessPageIterator *pi = TessResultIteratorGetPageIterator(ri);
     int prev_r = -1, prev_h = 0, ot = 0, ob = 0;
-    bool own = false;
+    bool own = false, prev_junk = false;
     do {
         bool line = TessPageIteratorIsAtBeginningOf(pi, RIL_TEXTLINE);
         bool word = TessPageIteratorIsAtBeginningOf(pi, RIL_WORD);
@@ -538,10 +543,11 @@ static void read_symbols(TessBaseAPI *api, ocr_page *pg)
             continue;
         }
         int h = b - t;
-        if (line || (word && (prev_r < 0 || l - prev_r >= OCR_JOIN_GAP * MAX(h, prev_h))))
+        if (line || (word && !docs_ocr_word_goes_on(l, h, prev_r, prev_h, prev_junk)))
             flush_word(pg);
         prev_r = r;
         prev_h = h;
+        prev_junk = junk_char(g_utf8_get_char(sym));
         /* Every character takes the height of its text line, as a PDF's glyph boxes take the
          * font's: a comma or a dot keeps to its line instead of starting one of its own. But
          * on a tilted or dense page Tesseract's line may hold two rows: a line much taller than

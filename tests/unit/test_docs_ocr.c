@@ -279,6 +279,19 @@ static void test_vin_choose(void **state)
     expect_choice("3C6X91MG8BHME84213", "3C6X93MGBHM684213", "3C6X93MG8HM68421", NULL);
 }
 
+/* A word of Tesseract's joins the previous one when close to its right; one that starts left
+ * of the end of a ruling line's mark ('|' read at a cell's edge) is the next cell's. */
+static void test_word_goes_on(void **state)
+{
+    (void)state;
+    assert_true(docs_ocr_word_goes_on(104, 30, 100, 30, false));    /* "VERS A": a gap of 4 */
+    assert_false(docs_ocr_word_goes_on(120, 30, 100, 30, false));   /* a space */
+    assert_false(docs_ocr_word_goes_on(120, 30, -1, 30, false));    /* nothing before */
+    assert_true(docs_ocr_word_goes_on(95, 30, 100, 30, false));     /* overlapping letters */
+    assert_false(docs_ocr_word_goes_on(95, 30, 100, 30, true));     /* after a '|' it ran into */
+    assert_true(docs_ocr_word_goes_on(101, 30, 100, 30, true));     /* right after a mark */
+}
+
 static void test_vin_repair(void **state)
 {
     (void)state;
@@ -336,6 +349,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vin_choose),
+        cmocka_unit_test(test_word_goes_on),
         cmocka_unit_test(test_vin_repair),
         cmocka_unit_test(test_huge_header),
         cmocka_unit_test(test_many_pages),
