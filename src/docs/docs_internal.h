@@ -97,6 +97,15 @@ int docs_ocr_open(const void *data, size_t len, docs_book *b, minca_err *err);
 int docs_ocr_scan(const void *data, size_t len, int pages, docs_book *b, minca_err *err);
 /* True when a record stream holds no character but spaces; *pages receives its pages. */
 bool docs_ocr_stream_empty(const unsigned char *buf, size_t len, int *pages);
+/* The reading to write for a word of the shape of a VIN read n times (1..3; readings[0] the
+ * page's, upper case, '?' for a character outside the VIN alphabet): newly allocated
+ * (g_free), or NULL to keep the page's reading. */
+char *docs_ocr_vin_choose(const char *const *readings, int n);
+/* Whether a word of Tesseract's starting at x = l (letters h high) goes on with the word whose
+ * last character ends at prev_r (-1: none; prev_h high; prev_junk: a ruling line's mark such
+ * as '|' or '_'): close to its right, and not left of the end of such a mark (the next
+ * cell's word, that the mark ran into). */
+bool docs_ocr_word_goes_on(int l, int h, int prev_r, int prev_h, bool prev_junk);
 /* Marks cell col of the row being built as read by OCR with this confidence (0..100). */
 void docs_row_set_confidence(docs_book *book, int col, double confidence);
 /* Writes the failure record to the child's stream (rewinds it first). */

@@ -35,6 +35,7 @@
 #define OCR_LANGS "spa+eng"
 #define OCR_TEXT_HEIGHT 30.0           /* letters are scaled to about this many pixels high */
 #define OCR_MAX_UPSCALE 4.0
+#define OCR_VIN_LANG "eng"          /* a VIN is read again with this language alone */
 
 /* ---- picture size from the header, without decoding ---- */
 
@@ -147,6 +148,11 @@ static void put(ocr_out *o, const void *p, size_t n)
 static void put_u32(ocr_out *o, uint32_t v) { put(o, &v, 4); }
 static void put_f64(ocr_out *o, double v) { put(o, &v, 8); }
 
+typedef struct ocr_engines {
+    TessBaseAPI *page;   /* the whole page */
+    TessBaseAPI *vin;    /* VIN-shaped words again, restricted to VIN_ALPHABET; may be NULL */
+} ocr_engines;
+
 /* One page being written: its text, a rectangle and a confidence per character. */
 typedef struct ocr_page {
     GString *text;
@@ -156,7 +162,11 @@ typedef struct ocr_page {
     GString *word;
     GArray *wrects;
     GByteArray *wconf;
+    int wbox[4];         /* the word's own box (union of Tesseract's words), wbox[2] < 0: none */
     size_t words;
+    /* VIN-shaped words are read again on this engine and picture (NULL: never) */
+    TessBaseAPI *vin_api;
+    PIX *pix;            /* the page's picture */
 } ocr_page;
 
 static void page_char(GString *text, GArray *rects, GByteArray *conf, const char *utf8,
@@ -174,6 +184,256 @@ static bool junk_char(gunichar c)
 {
     return c && strchr("|[]{}_!'\"`~;", (int)c) != NULL ? true
            : c == 0xA1 || c == 0x2018 || c == 0x2019 || c == 0x201C || c == 0x201D || c == 0xAB || c == 0xBB;
+}
+
+/* ---- a VIN read again ----
+ *
+ * A word of the shape of a VIN (17 letters and digits, give or take what OCR drops or adds)
+ * is read again from its own box, cut out onto white (a ruling line beside it reads as a
+ * character), as one line restricted to the characters ISO 3779 allows (no I, O, Q), at its
+ * size and at twice its size: the page-wide read takes a G for a 6 or a B for an 8 where the
+ * language model expects words. Of the readings, the first the check digit confirms is
+ * written (the word's own before the page's); else the one combination of their characters,
+ * position by position, that it confirms; else the word's two readings when they agree on
+ * 17 VIN characters and the page's are not. Anything else keeps the page's reading for the
+ * profile's repairs (profile_vin_ocr.c). */
+#define VIN_ALPHABET "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
+#define VIN_LEN 17
+#define VIN_SHAPE_MIN 14   /* characters of a word read again: a VIN with some dropped... */
+#define VIN_SHAPE_MAX 20   /* ... or some added */
+#define VIN_PAD 0.25       /* of the word's height, around its box */
+
+static bool vin_alphabet(const char *v)
+{
+    return strlen(v) == VIN_LEN && strspn(v, VIN_ALPHABET) == VIN_LEN;
+}
+
+static int vin_value(char c)
+{
+    static const char *const letters = "ABCDEFGHJKLMNPRSTUVWXYZ";
+    static const int values[] = { 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5, 6, 7, 8, 9 };
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    const char *p = c ? strchr(letters, c) : NULL;
+    return p ? values[p - letters] : -1;
+}
+
+/* ISO 3779: position 9 is the weighted sum of the others mod 11 (10 written X). */
+static bool vin_check_ok(const char *v)
+{
+    static const int weights[VIN_LEN] = { 8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2 };
+    if (strlen(v) != VIN_LEN)
+        return false;
+    int sum = 0;
+    for (int i = 0; i < VIN_LEN; i++) {
+        int x = vin_value(v[i]);
+        if (x < 0)
+            return false;
+        sum += x * weights[i];
+    }
+    return v[8] == (sum % 11 == 10 ? 'X' : '0' + sum % 11);
+}
+
+/* Whether characters u[a..z) look like a VIN: letters and digits, both present, and at most
+ * VIN_SHAPE_MARKS other characters (a J read as ')', a speck as '.'), none of them a currency
+ * sign or a slash (amounts, dates). */
+#define VIN_SHAPE_MARKS 2
+static bool vin_shaped(const gunichar *u, glong a, glong z)
+{
+    int digits = 0, letters = 0, marks = 0;
+    if (z - a < VIN_SHAPE_MIN || z - a > VIN_SHAPE_MAX)
+        return false;
+    for (glong i = a; i < z; i++) {
+        if (g_unichar_isdigit(u[i]))
+            digits++;
+        else if (g_unichar_isalpha(u[i]))
+            letters++;
+        else if (u[i] == '$' || u[i] == '/' || g_unichar_isspace(u[i]) || ++marks > VIN_SHAPE_MARKS)
+            return false;
+    }
+    return digits >= 4 && letters >= 2;
+}
+
+/* The box's characters read again: their text (ASCII, VIN_ALPHABET), one rectangle and one
+ * confidence each, into text/rects/conf; false when nothing was read. */
+static bool vin_reread(TessBaseAPI *api, PIX *page, const int box[4], const double line[2], float scale,
+                       GString *text, GArray *rects, GByteArray *conf)
+{
+    /* the word alone on white: a ruling line beside it reads as a character */
+    int w = box[2] - box[0], h = box[3] - box[1], pad = (int)(VIN_PAD * h) + 2;
+    BOX *b = boxCreate(box[0], box[1], w, h);
+    PIX *word = b ? pixClipRectangle(page, b, NULL) : NULL;
+    PIX *alone = word ? pixAddBorder(word, pad, 255) : NULL;
+    boxDestroy(&b);
+    pixDestroy(&word);
+    if (alone && scale != 1.0f) {
+        PIX *big = pixScaleGrayLI(alone, scale, scale);
+        pixDestroy(&alone);
+        alone = big;
+    }
+    if (!alone)
+        return false;
+    TessBaseAPISetImage2(api, alone);
+    TessBaseAPISetSourceResolution(api, 300);
+    int rc = TessBaseAPIRecognize(api, NULL);
+    pixDestroy(&alone);
+    if (rc != 0)
+        return false;
+    TessResultIterator *ri = TessBaseAPIGetIterator(api);
+    if (!ri)
+        return false;
+    TessPageIterator *pi = TessResultIteratorGetPageIterator(ri);
+    do {
+        char *sym = TessResultIteratorGetUTF8Text(ri, RIL_SYMBOL);
+        int sl, st, sr, sb;
+        if (sym && strlen(sym) == 1 && strchr(VIN_ALPHABET, sym[0]) &&
+            TessPageIteratorBoundingBox(pi, RIL_SYMBOL, &sl, &st, &sr, &sb)) {
+            double r[4] = { box[0] + sl / scale - pad, line[0], box[0] + sr / scale - pad, line[1] };
+            float c = TessResultIteratorConfidence(ri, RIL_SYMBOL);
+            guint8 c8 = (guint8)(c < 0 ? 0 : c > 100 ? 100 : lrint(c));
+            g_string_append_c(text, sym[0]);
+            g_array_append_vals(rects, r, 4);
+            g_byte_array_append(conf, &c8, 1);
+        }
+        TessDeleteText(sym);
+    } while (TessPageIteratorNext(pi, RIL_SYMBOL));
+    TessResultIteratorDelete(ri);
+    TessBaseAPIClear(api);
+    return text->len > 0;
+}
+
+/* The first reading u[a..z) as ASCII upper case, the letters ISO 3779 never uses read as
+ * the digits they stand for (I 1, O and Q 0), '?' for anything else. */
+static char *vin_first(const gunichar *u, glong a, glong z)
+{
+    char *s = g_new0(char, (gsize)(z - a) + 1);
+    for (glong i = a; i < z; i++) {
+        char c = u[i] < 128 ? g_ascii_toupper((char)u[i]) : '?';
+        s[i - a] = c == 'I' ? '1' : c == 'O' || c == 'Q' ? '0' : strchr(VIN_ALPHABET, c) ? c : '?';
+    }
+    return s;
+}
+
+#define VIN_READINGS 3      /* the page's, the word's, the word's at twice its size */
+#define VIN_MAX_COMBINATIONS 4096
+
+/* Readings of 17 characters: the one combination of their characters, position by
+ * position, that the check digit confirms, into out (17 + 1); false when none or several. */
+static bool vin_combine(const char *const *readings, int n, char *out)
+{
+    char choice[VIN_LEN][VIN_READINGS + 1];
+    int count[VIN_LEN], found = 0;
+    long combinations = 1;
+    for (int i = 0; i < VIN_LEN; i++) {
+        count[i] = 0;
+        for (int r = 0; r < n; r++) {
+            char c = readings[r][i];
+            if (c != '?' && !memchr(choice[i], c, (size_t)count[i]))
+                choice[i][count[i]++] = c;
+        }
+        if (!count[i])
+            return false;
+        combinations *= count[i];
+        if (combinations > VIN_MAX_COMBINATIONS)
+            return false;
+    }
+    char v[VIN_LEN + 1] = { 0 };
+    for (long k = 0; k < combinations && found < 2; k++) {
+        long rest = k;
+        for (int i = 0; i < VIN_LEN; i++) {
+            v[i] = choice[i][rest % count[i]];
+            rest /= count[i];
+        }
+        if (vin_check_ok(v) && !found++)
+            memcpy(out, v, VIN_LEN + 1);
+    }
+    return found == 1;
+}
+
+/* The reading to write for a VIN-shaped word, given its readings (the first the page's, as
+ * vin_first gives it): the first the check digit confirms, the word's own before the page's;
+ * else the one combination of their characters it confirms; else the word's two readings
+ * when they agree on 17 VIN characters and the page's are not; else NULL: the page's
+ * reading is kept as it was read (a photo's second readings are no better than its first). */
+char *docs_ocr_vin_choose(const char *const *readings, int n)
+{
+    char out[VIN_LEN + 1];
+    const char *full[VIN_READINGS];
+    int n_full = 0;
+    if (n < 1 || n > VIN_READINGS)
+        return NULL;
+    for (int r = 1; r <= n; r++)
+        if (vin_check_ok(readings[r % n]))
+            return g_strdup(readings[r % n]);
+    for (int r = 0; r < n; r++)
+        if (strlen(readings[r]) == VIN_LEN)
+            full[n_full++] = readings[r];
+    if (n_full && vin_combine(full, n_full, out))
+        return g_strdup(out);
+    /* the word's two readings agree on 17 VIN characters where the page's has others */
+    if (n == VIN_READINGS && strcmp(readings[1], readings[2]) == 0 && vin_alphabet(readings[1]) &&
+        !vin_alphabet(readings[0]))
+        return g_strdup(readings[1]);
+    return NULL;
+}
+
+typedef struct vin_reading {
+    GString *text;
+    GArray *rects;     /* double[4] per character */
+    GByteArray *conf;
+} vin_reading;
+
+/* A VIN-shaped word u[a..z) read again from its box: writes the chosen reading to the page
+ * and returns true, or false when the first reading is to be written as it was read. */
+static bool flush_vin(ocr_page *pg, const gunichar *u, glong a, glong z)
+{
+    static const float scales[VIN_READINGS - 1] = { 1.0f, 2.0f };
+    /* the first character's top and bottom: its text line's, as every character's */
+    const double *r0 = &g_array_index(pg->wrects, double, 4 * (guint)a);
+    const double line[2] = { r0[1], r0[3] };
+    /* across the characters kept (the junk trimmed off the ends stays out), as high as the
+     * word's own box */
+    const double *rz = &g_array_index(pg->wrects, double, 4 * (guint)(z - 1));
+    int box[4] = { (int)r0[0], pg->wbox[1], (int)ceil(rz[2]), pg->wbox[3] };
+    vin_reading rd[VIN_READINGS - 1];
+    const char *texts[VIN_READINGS];
+    char *first = vin_first(u, a, z);
+    int n = 1;
+    texts[0] = first;
+    for (int k = 0; k < VIN_READINGS - 1; k++) {
+        rd[k] = (vin_reading){ g_string_new(NULL), g_array_new(FALSE, FALSE, sizeof(double)), g_byte_array_new() };
+        if (vin_reread(pg->vin_api, pg->pix, box, line, scales[k], rd[k].text, rd[k].rects, rd[k].conf))
+            texts[n++] = rd[k].text->str;
+    }
+    char *chosen = docs_ocr_vin_choose(texts, n);
+    size_t len = chosen ? strlen(chosen) : 0;
+    /* each character's box from a reading of as many characters (the page's else), its
+     * confidence from a reading that has it there */
+    const vin_reading *boxes = NULL;
+    for (int k = VIN_READINGS - 2; k >= 0; k--)
+        if (rd[k].text->len == len && len)
+            boxes = &rd[k];
+    for (size_t i = 0; i < len; i++) {
+        const double *r = boxes ? &g_array_index(boxes->rects, double, 4 * (guint)i)
+                                : &g_array_index(pg->wrects, double, 4 * (guint)(a + (glong)i));
+        guint8 c = 0;
+        bool from_page = (size_t)(z - a) == len && first[i] == chosen[i];
+        if (from_page)
+            c = pg->wconf->data[a + (glong)i];
+        for (int k = 0; k < VIN_READINGS - 1; k++)
+            if (rd[k].text->len == len && rd[k].text->str[i] == chosen[i])
+                c = MAX(c, rd[k].conf->data[i]);
+        char buf[2] = { chosen[i], 0 };
+        page_char(pg->text, pg->rects, pg->conf, buf, r, c);
+    }
+    for (int k = 0; k < VIN_READINGS - 1; k++) {
+        g_string_free(rd[k].text, TRUE);
+        g_array_free(rd[k].rects, TRUE);
+        g_byte_array_free(rd[k].conf, TRUE);
+    }
+    g_free(chosen);
+    g_free(first);
+    return len > 0;
 }
 
 /* The word read so far, its junk ends trimmed, goes to the page when something is left that
@@ -209,18 +469,20 @@ static void flush_word(ocr_page *pg)
             static const double none[4] = { 0, 0, 0, 0 };
             page_char(pg->text, pg->rects, pg->conf, " ", none, 100);
         }
-        for (glong i = a; i < z; i++) {
-            char buf[8] = { 0 };
-            g_unichar_to_utf8(u[i], buf);
-            page_char(pg->text, pg->rects, pg->conf, buf,
-                      &g_array_index(pg->wrects, double, 4 * (guint)i), pg->wconf->data[i]);
-        }
+        if (!(pg->vin_api && pg->wbox[2] > pg->wbox[0] && vin_shaped(u, a, z) && flush_vin(pg, u, a, z)))
+            for (glong i = a; i < z; i++) {
+                char buf[8] = { 0 };
+                g_unichar_to_utf8(u[i], buf);
+                page_char(pg->text, pg->rects, pg->conf, buf,
+                          &g_array_index(pg->wrects, double, 4 * (guint)i), pg->wconf->data[i]);
+            }
         pg->words++;
     }
     g_free(u);
     g_string_truncate(w, 0);
     g_array_set_size(pg->wrects, 0);
     g_byte_array_set_size(pg->wconf, 0);
+    pg->wbox[2] = -1;
 }
 
 /* Tesseract's symbols of one recognised page -> words of the page. Tesseract splits a word
@@ -244,6 +506,24 @@ static bool word_box(TessResultIterator *ri, TessPageIterator *pi, int *top, int
     TessDeleteText(text);
     return enough;
 }
+/* Tesseract's word at the iterator joins the box of the word being read. */
+static void word_extent(TessPageIterator *pi, int box[4])
+{
+    int l, t, r, b;
+    if (!TessPageIteratorBoundingBox(pi, RIL_WORD, &l, &t, &r, &b))
+        return;
+    if (box[2] < 0) {
+        box[0] = l, box[1] = t, box[2] = r, box[3] = b;
+        return;
+    }
+    box[0] = MIN(box[0], l), box[1] = MIN(box[1], t), box[2] = MAX(box[2], r), box[3] = MAX(box[3], b);
+}
+
+bool docs_ocr_word_goes_on(int l, int h, int prev_r, int prev_h, bool prev_junk)
+{
+    return prev_r >= 0 && l - prev_r < OCR_JOIN_GAP * MAX(h, prev_h) && (l >= prev_r - 1 || !prev_junk);
+}
+
 static void read_symbols(TessBaseAPI *api, ocr_page *pg)
 {
     TessResultIterator *ri = TessBaseAPIGetIterator(api);
@@ -251,7 +531,7 @@ static void read_symbols(TessBaseAPI *api, ocr_page *pg)
         return;
     TessPageIterator *pi = TessResultIteratorGetPageIterator(ri);
     int prev_r = -1, prev_h = 0, ot = 0, ob = 0;
-    bool own = false;
+    bool own = false, prev_junk = false;
     do {
         bool line = TessPageIteratorIsAtBeginningOf(pi, RIL_TEXTLINE);
         bool word = TessPageIteratorIsAtBeginningOf(pi, RIL_WORD);
@@ -263,17 +543,20 @@ static void read_symbols(TessBaseAPI *api, ocr_page *pg)
             continue;
         }
         int h = b - t;
-        if (line || (word && (prev_r < 0 || l - prev_r >= OCR_JOIN_GAP * MAX(h, prev_h))))
+        if (line || (word && !docs_ocr_word_goes_on(l, h, prev_r, prev_h, prev_junk)))
             flush_word(pg);
         prev_r = r;
         prev_h = h;
+        prev_junk = junk_char(g_utf8_get_char(sym));
         /* Every character takes the height of its text line, as a PDF's glyph boxes take the
          * font's: a comma or a dot keeps to its line instead of starting one of its own. But
          * on a tilted or dense page Tesseract's line may hold two rows: a line much taller than
          * a word of a few characters gives way to the word's own box (a speck or a lone
          * character keeps its line's). */
-        if (line || word)
+        if (line || word) {
             own = word_box(ri, pi, &ot, &ob);
+            word_extent(pi, pg->wbox);
+        }
         int lt = t, lb = b, lx0, lx1;
         if (own) {
             t = ot;
@@ -357,17 +640,18 @@ static PIX *prepare(PIX *pix, bool rendered, uint64_t max_pixels)
 }
 
 /* One picture through Tesseract, written as page `index`. */
-static int ocr_picture(TessBaseAPI *api, PIX *grey, uint32_t index, ocr_out *o)
+static int ocr_picture(ocr_engines *e, PIX *grey, uint32_t index, ocr_out *o)
 {
     ocr_page pg = { .text = g_string_new(NULL), .rects = g_array_new(FALSE, FALSE, sizeof(double)),
                     .conf = g_byte_array_new(), .word = g_string_new(NULL),
-                    .wrects = g_array_new(FALSE, FALSE, sizeof(double)), .wconf = g_byte_array_new() };
-    TessBaseAPISetImage2(api, grey);
-    TessBaseAPISetSourceResolution(api, 300);
-    int rc = TessBaseAPIRecognize(api, NULL) == 0 ? 0 : -1;
+                    .wrects = g_array_new(FALSE, FALSE, sizeof(double)), .wconf = g_byte_array_new(),
+                    .wbox = { 0, 0, -1, 0 }, .vin_api = e->vin, .pix = grey };
+    TessBaseAPISetImage2(e->page, grey);
+    TessBaseAPISetSourceResolution(e->page, 300);
+    int rc = TessBaseAPIRecognize(e->page, NULL) == 0 ? 0 : -1;
     if (rc == 0)
-        read_symbols(api, &pg);
-    TessBaseAPIClear(api);
+        read_symbols(e->page, &pg);
+    TessBaseAPIClear(e->page);
     uint32_t n = (uint32_t)(pg.rects->len / 4);
     put(o, "P", 1);
     put_u32(o, index);
@@ -441,19 +725,43 @@ static PIX *render_page(PopplerPage *page, uint64_t max_pixels)
     return pix;
 }
 
-static TessBaseAPI *ocr_engine(FILE *f)
+/* The page's engine and the one VINs are read again on (NULL when it cannot start: the
+ * page's reading stands). */
+static bool ocr_engines_start(ocr_engines *e, FILE *f)
 {
-    TessBaseAPI *api = TessBaseAPICreate();
-    if (TessBaseAPIInit3(api, NULL, OCR_LANGS) != 0) {
+    e->page = TessBaseAPICreate();
+    if (TessBaseAPIInit3(e->page, NULL, OCR_LANGS) != 0) {
         docs_child_fail(f, "the OCR engine cannot start: its Spanish and English language data "
                            "(tesseract-ocr-spa, tesseract-ocr-eng) are not installed");
-        TessBaseAPIDelete(api);
-        return NULL;
+        TessBaseAPIDelete(e->page);
+        e->page = NULL;
+        return false;
     }
-    TessBaseAPISetVariable(api, "preserve_interword_spaces", "1");
-    TessBaseAPISetVariable(api, "debug_file", "/dev/null");
-    TessBaseAPISetPageSegMode(api, PSM_SINGLE_COLUMN);
-    return api;
+    TessBaseAPISetVariable(e->page, "preserve_interword_spaces", "1");
+    TessBaseAPISetVariable(e->page, "debug_file", "/dev/null");
+    TessBaseAPISetPageSegMode(e->page, PSM_SINGLE_COLUMN);
+    e->vin = TessBaseAPICreate();
+    if (TessBaseAPIInit3(e->vin, NULL, OCR_VIN_LANG) != 0) {
+        TessBaseAPIDelete(e->vin);
+        e->vin = NULL;
+        return true;
+    }
+    TessBaseAPISetVariable(e->vin, "debug_file", "/dev/null");
+    TessBaseAPISetVariable(e->vin, "tessedit_char_whitelist", VIN_ALPHABET);
+    TessBaseAPISetVariable(e->vin, "load_system_dawg", "0");
+    TessBaseAPISetVariable(e->vin, "load_freq_dawg", "0");
+    TessBaseAPISetPageSegMode(e->vin, PSM_SINGLE_LINE);
+    return true;
+}
+
+static void ocr_engines_end(ocr_engines *e)
+{
+    for (TessBaseAPI **a = (TessBaseAPI *[]){ e->page, e->vin }, **end = a + 2; a < end; a++)
+        if (*a) {
+            TessBaseAPIEnd(*a);
+            TessBaseAPIDelete(*a);
+        }
+    e->page = e->vin = NULL;
 }
 
 static int child_pdf(const void *data, size_t len, FILE *f, ocr_out *o, const docs_limits *lim)
@@ -472,8 +780,8 @@ static int child_pdf(const void *data, size_t len, FILE *f, ocr_out *o, const do
         docs_child_fail(f, msg);
         return 2;
     }
-    TessBaseAPI *api = ocr_engine(f);
-    if (!api)
+    ocr_engines e = { 0 };
+    if (!ocr_engines_start(&e, f))
         return 2;
     int rc = 0;
     for (int i = 0; i < pages && rc == 0 && !o->full; i++) {
@@ -488,15 +796,14 @@ static int child_pdf(const void *data, size_t len, FILE *f, ocr_out *o, const do
             rc = 2;
             break;
         }
-        if (ocr_picture(api, grey, (uint32_t)i, o) != 0) {
+        if (ocr_picture(&e, grey, (uint32_t)i, o) != 0) {
             snprintf(msg, sizeof msg, "the OCR engine failed on page %d", i + 1);
             docs_child_fail(f, msg);
             rc = 2;
         }
         pixDestroy(&grey);
     }
-    TessBaseAPIEnd(api);
-    TessBaseAPIDelete(api);
+    ocr_engines_end(&e);
     g_object_unref(doc);
     g_bytes_unref(bytes);
     return rc;
@@ -522,16 +829,13 @@ static int child_image(const void *data, size_t len, FILE *f, ocr_out *o, const 
         docs_child_fail(f, "not a readable image: it is damaged or truncated");
         return 2;
     }
-    TessBaseAPI *api = ocr_engine(f);
-    int rc = api ? 0 : 2;
-    if (api && ocr_picture(api, grey, 0, o) != 0) {
+    ocr_engines e = { 0 };
+    int rc = ocr_engines_start(&e, f) ? 0 : 2;
+    if (rc == 0 && ocr_picture(&e, grey, 0, o) != 0) {
         docs_child_fail(f, "the OCR engine failed on the image");
         rc = 2;
     }
-    if (api) {
-        TessBaseAPIEnd(api);
-        TessBaseAPIDelete(api);
-    }
+    ocr_engines_end(&e);
     pixDestroy(&grey);
     return rc;
 }

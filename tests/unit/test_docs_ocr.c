@@ -11,6 +11,7 @@
 #include "minca/core.h"
 #include "minca/docs.h"
 #include "minca/profile.h"
+#include "../../src/docs/docs_internal.h"
 
 #include <cairo-pdf.h>
 #include <cairo.h>
@@ -242,6 +243,55 @@ static void test_many_pages(void **state)
     g_byte_array_free(pdf, TRUE);
 }
 
+/* Which of a VIN's readings is written: the check digit decides, the word's own reading first,
+ * then a combination of the readings' characters; nothing it cannot confirm replaces the
+ * page's reading. */
+static void expect_choice(const char *page, const char *own, const char *twice, const char *want)
+{
+    const char *readings[3] = { page, own, twice };
+    char *got = docs_ocr_vin_choose(readings, twice ? 3 : own ? 2 : 1);
+    if (want)
+        assert_non_null(got), assert_string_equal(got, want);
+    else
+        assert_null(got);
+    g_free(got);
+}
+
+static void test_vin_choose(void **state)
+{
+    (void)state;
+    /* G for 6 and B for 8 on the page, an S added, D for J: only the combination holds */
+    expect_choice("JTFPX1GU0JKB71519", "JSTFPX16U0JK871519", "DTFPX16U0JK871519", "JTFPX16U0JK871519");
+    /* the page's holds by chance (B for 3 and 1 for 9); the word's own reading holds too */
+    expect_choice("BKP7G0UG1NPR13697", "3KP7G0UG9NPR13697", NULL, "3KP7G0UG9NPR13697");
+    /* the page's reading holds and the word's reading does not: the page's */
+    expect_choice("3KP7G0UG9NPR13697", "3KP7G0UG9NPR1369", "3KP7G0UG9NPRI3697", "3KP7G0UG9NPR13697");
+    /* nothing holds: the page's reading stays for the profile's repairs */
+    expect_choice("WW1SLVHSXRU989561", "WV1SLVHSXRU989561", NULL, NULL);
+    /* a character outside the alphabet on the page: the readings' combination that holds,
+     * and none where no reading holds */
+    expect_choice("WV15LVH56RUU365?1", "WV1SLVH56RUU36521", NULL, "WV15LVH56RUU36521");
+    expect_choice("WV15LVH56RUSE31?6", "WV15LVH56RUSE3136", NULL, NULL);
+    expect_choice("W15LVHS6RUSE3136", NULL, NULL, NULL);
+    /* the word's two readings agree on 17 VIN characters, the page's are 18: theirs (for the
+     * profile's repairs: B in a digit's place) */
+    expect_choice("3C6X91MG8BHME84213", "3C6X93MGBHM684213", "3C6X93MGBHM684213", "3C6X93MGBHM684213");
+    expect_choice("3C6X91MG8BHME84213", "3C6X93MGBHM684213", "3C6X93MG8HM68421", NULL);
+}
+
+/* A word of Tesseract's joins the previous one when close to its right; one that starts left
+ * of the end of a ruling line's mark ('|' read at a cell's edge) is the next cell's. */
+static void test_word_goes_on(void **state)
+{
+    (void)state;
+    assert_true(docs_ocr_word_goes_on(104, 30, 100, 30, false));    /* "VERS A": a gap of 4 */
+    assert_false(docs_ocr_word_goes_on(120, 30, 100, 30, false));   /* a space */
+    assert_false(docs_ocr_word_goes_on(120, 30, -1, 30, false));    /* nothing before */
+    assert_true(docs_ocr_word_goes_on(95, 30, 100, 30, false));     /* overlapping letters */
+    assert_false(docs_ocr_word_goes_on(95, 30, 100, 30, true));     /* after a '|' it ran into */
+    assert_true(docs_ocr_word_goes_on(101, 30, 100, 30, true));     /* right after a mark */
+}
+
 static void test_vin_repair(void **state)
 {
     (void)state;
@@ -298,6 +348,8 @@ static void test_vin_repair(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vin_choose),
+        cmocka_unit_test(test_word_goes_on),
         cmocka_unit_test(test_vin_repair),
         cmocka_unit_test(test_huge_header),
         cmocka_unit_test(test_many_pages),
