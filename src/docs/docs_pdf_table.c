@@ -232,6 +232,16 @@ static bool band_line(const pline *l, const pline *near, double pitch, const dou
     return !prose;
 }
 
+/* A table's title above its header ("CAMIONES Y TRACTOS"): one cell starting where the line
+ * below starts, as a sheet's title cell is written left-aligned in the table's first column.
+ * A group label is centred over its columns, so it starts right of the first name under it. */
+static bool title_line(const pline *l, const pline *below)
+{
+    if (n_groups(l) != 1 || n_groups(below) < 3)
+        return false;
+    return fabs(word_at(l, 0)->x0 - word_at(below, 0)->x0) <= fmax(1.0, 0.3 * below->h);
+}
+
 typedef struct bandpos {
     guint top, bottom;
     double pitch;
@@ -254,7 +264,8 @@ static GArray *find_bands(GPtrArray *lines, const bool *skip)
             b.bottom++;
         while (b.bottom - b.top + 1 < BAND_MAX_LINES && b.top > floor_line && !skip[b.top - 1] &&
                band_line(g_ptr_array_index(lines, b.top - 1), g_ptr_array_index(lines, b.top),
-                         b.pitch, ext))
+                         b.pitch, ext) &&
+               !title_line(g_ptr_array_index(lines, b.top - 1), g_ptr_array_index(lines, b.top)))
             b.top--;
         g_array_append_val(bands, b);
         floor_line = b.bottom + 1;

@@ -743,6 +743,33 @@ static void test_right_aligned_touching(void **state)
     free(data);
 }
 
+/* A table's title written in its first column above the header ("CAMIONES Y TRACTOS", as
+ * LibreOffice Calc prints a title cell) stays a title: the item numbers keep their column and
+ * the make its own (not "1 FORD" under "CAMIONES Y TRACTOS ARMADORA"). */
+static void test_title_above_header(void **state)
+{
+    (void)state;
+    const char *src = getenv("MINCA_SRC");
+    char *path = g_strdup_printf("%s/tests/fixtures/docs/title_above_header_calc.pdf", src ? src : ".");
+    char *data = NULL;
+    size_t len = 0;
+    minca_err e = { 0 };
+    if (core_read_file(path, 1u << 24, &data, &len, &e) != 0)
+        fail_msg("%s: %s", path, e.msg);
+    g_free(path);
+    profile_result res;
+    if (profile_extract(data, len, "title_above_header_calc.pdf", NULL, NULL, &res, &e) != 0)
+        fail_msg("extract: %s", e.msg);
+    assert_true(res.n_rows >= 5);   /* the trucks of the page (its first rows continue a table begun on page 2) */
+    for (int i = 0; i < res.n_rows; i++) {
+        const char *marca = res.rows[i].marca ? res.rows[i].marca : "";
+        if (g_ascii_isdigit(marca[0]) || res.rows[i].inciso != i + 1)
+            fail_msg("row %d: inciso %d, make '%s'", i + 1, res.rows[i].inciso, marca);
+    }
+    profile_result_clear(&res);
+    g_free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -754,6 +781,7 @@ int main(void)
         cmocka_unit_test(test_ocr_boxes),
         cmocka_unit_test(test_clipped_header),
         cmocka_unit_test(test_right_aligned_touching),
+        cmocka_unit_test(test_title_above_header),
     };
     return cmocka_run_group_tests_name("docs_pdf_tables", tests, NULL, NULL);
 }
