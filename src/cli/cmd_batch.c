@@ -1,4 +1,5 @@
 /* minca batch: enqueue emails, run the pipeline in-process, wait, summarise. */
+#include <glib.h>
 #include "minca/access.h"
 #include "minca/cli.h"
 #include "minca/config.h"
@@ -352,7 +353,7 @@ static int batch_run(int argc, char **argv)
     const char *insurer = config_get()->insurer, *export_dir = NULL;
     bool json = false, no_wait = false;
     int threads = 0;
-    char **paths = calloc((size_t)argc, sizeof *paths);
+    char **paths = g_malloc0_n((size_t)argc, sizeof *paths);
     int n_paths = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--insurer") == 0 && i + 1 < argc)
@@ -366,13 +367,13 @@ static int batch_run(int argc, char **argv)
         else if (strcmp(argv[i], "--no-wait") == 0)
             no_wait = true;
         else if (argv[i][0] == '-' && argv[i][1]) {
-            free(paths);
+            g_free(paths);
             return cli_usage_error(&batch_command, "unknown option '%s'", argv[i]);
         } else
             paths[n_paths++] = argv[i];
     }
     if (!n_paths) {
-        free(paths);
+        g_free(paths);
         return cli_usage_error(&batch_command, "no PATH given");
     }
 
@@ -382,7 +383,7 @@ static int batch_run(int argc, char **argv)
     if (c && access_require_slug(c, insurer, ACCESS_INGEST, &err) < 0) {
         fprintf(stderr, "minca batch: %s\n", err.msg);
         PQfinish(c);
-        free(paths);
+        g_free(paths);
         return 1;
     }
     if (c && store_insurer_find(c, insurer, &ins, NULL) == 0)
@@ -391,7 +392,7 @@ static int batch_run(int argc, char **argv)
     if (!c || store_insurer_ensure(c, insurer, &ins, &err) < 0) {
         fprintf(stderr, "minca batch: %s\n", err.msg);
         PQfinish(c);
-        free(paths);
+        g_free(paths);
         return 1;
     }
     redisContext *redis = queue_redis_connect(&err);
@@ -477,7 +478,7 @@ static int batch_run(int argc, char **argv)
         if (redis)
             redisFree(redis);
         PQfinish(c);
-        free(paths);
+        g_free(paths);
         return status;
     }
 
@@ -548,6 +549,6 @@ static int batch_run(int argc, char **argv)
     if (redis)
         redisFree(redis);
     PQfinish(c);
-    free(paths);
+    g_free(paths);
     return status;
 }

@@ -154,7 +154,7 @@ static void print_case(json_t *k)
         if (json_is_object(ex)) {
             char *summary = profile_report_summary(ex, "       ");
             fputs(summary, stdout);
-            free(summary);
+            g_free(summary);
         }
     }
     json_t *rows = json_object_get(k, "vehicles");
@@ -207,7 +207,7 @@ static int rerun(PGconn *c, long long insurer_id, const char *cot)
     char kind[32], *reason = NULL;
     if (store_jobs_batch_dead(c, batch, kind, &reason, &err) > 0) {
         fprintf(stderr, "minca case: the %s step failed: %s\n", kind, reason);
-        free(reason);
+        g_free(reason);
         return 1;
     }
     json_t *k = store_case_show(c, insurer_id, cot, &err);

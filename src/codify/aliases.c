@@ -402,7 +402,7 @@ int codify_aliases_load_dir(const char *dir, codify_aliases **out, minca_err *er
         char *path = core_path_join(dir, files[i].file);
         bool optional = files[i].kind == CODIFY_ALIAS_JUNK || files[i].kind == CODIFY_ALIAS_CALIBRATION;
         if (optional && !g_file_test(path, G_FILE_TEST_EXISTS)) {
-            free(path);   /* optional: directories made before it existed still load */
+            g_free(path);   /* optional: directories made before it existed still load */
             continue;
         }
         char *data = NULL;
@@ -410,8 +410,8 @@ int codify_aliases_load_dir(const char *dir, codify_aliases **out, minca_err *er
         int rc = core_read_file(path, 8u << 20, &data, &len, err);
         if (rc == 0)
             rc = codify_aliases_parse(a, files[i].kind, data, path, err);
-        free(data);
-        free(path);
+        g_free(data);
+        g_free(path);
         if (rc != 0) {
             codify_aliases_free(a);
             return minca_err_prefix(err, "codifier aliases");
@@ -427,7 +427,7 @@ int codify_aliases_load_default(codify_aliases **out, minca_err *err)
     const char *base = cfg && cfg->data_dir ? cfg->data_dir : "data";
     char *dir = core_path_join(base, "codify");
     int rc = codify_aliases_load_dir(dir, out, err);
-    free(dir);
+    g_free(dir);
     return rc;
 }
 

@@ -231,7 +231,7 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
         if (rc == 0)
             minca_err_set(err, "%s: empty file", path);
         csv_reader_free(r);
-        free(data);
+        g_free(data);
         return -1;
     }
     int c_id = csv_header_index(f, nf, "id"), c_marca = csv_header_index(f, nf, "marca");
@@ -241,7 +241,7 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
     int c_diff = csv_header_index(f, nf, "difficulty");
     if (c_desc < 0 || c_cvegs < 0 || c_year < 0) {
         csv_reader_free(r);
-        free(data);
+        g_free(data);
         return minca_err_set(err, "%s: needs columns descripcion, expected_cvegs, expected_year", path);
     }
     static const char *const strata[] = {"easy", "medium", "hard"};
@@ -325,7 +325,7 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
     }
     g_free(res);
     csv_reader_free(r);
-    free(data);
+    g_free(data);
     if (rc < 0) {
         g_array_free(scored, TRUE);
         g_array_free(band_rows, TRUE);

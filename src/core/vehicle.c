@@ -1,3 +1,4 @@
+#include <glib.h>
 #include <time.h>
 #include "minca/vehicle.h"
 #include "minca/core.h"
@@ -16,24 +17,24 @@ void vehicle_row_init(vehicle_row *row)
 
 void vehicle_row_clear(vehicle_row *row)
 {
-    free(row->source_sheet);
-    free(row->raw_json);
-    free(row->extra_json);
-    free(row->marca);
-    free(row->submarca);
-    free(row->description);
-    free(row->vin);
-    free(row->engine_number);
-    free(row->plates);
-    free(row->use);
-    free(row->service);
-    free(row->coverage);
+    g_free(row->source_sheet);
+    g_free(row->raw_json);
+    g_free(row->extra_json);
+    g_free(row->marca);
+    g_free(row->submarca);
+    g_free(row->description);
+    g_free(row->vin);
+    g_free(row->engine_number);
+    g_free(row->plates);
+    g_free(row->use);
+    g_free(row->service);
+    g_free(row->coverage);
     for (int i = 0; i < row->n_issues; i++) {
-        free(row->issues[i].field);
-        free(row->issues[i].severity);
-        free(row->issues[i].message);
+        g_free(row->issues[i].field);
+        g_free(row->issues[i].severity);
+        g_free(row->issues[i].message);
     }
-    free(row->issues);
+    g_free(row->issues);
     vehicle_row_init(row);
 }
 
@@ -45,14 +46,14 @@ void vehicle_row_add_issue(vehicle_row *row, const char *field, const char *seve
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    vehicle_issue *grown = reallocarray(row->issues, (size_t)row->n_issues + 1, sizeof *grown);
+    vehicle_issue *grown = g_realloc_n(row->issues, (size_t)row->n_issues + 1, sizeof *grown);
     if (!grown)
         return; /* out of memory: the issue is dropped, the row keeps the ones it has */
     row->issues = grown;
     vehicle_issue *is = &row->issues[row->n_issues++];
-    is->field = field ? strdup(field) : NULL;
-    is->severity = strdup(severity ? severity : "warn");
-    is->message = strdup(msg);
+    is->field = field ? g_strdup(field) : NULL;
+    is->severity = g_strdup(severity ? severity : "warn");
+    is->message = g_strdup(msg);
 }
 
 const char *vehicle_sum_basis_name(vehicle_sum_basis basis)

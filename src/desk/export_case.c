@@ -43,7 +43,7 @@ static int add_row(vehicle_row *v, store_match_read *m, void *user, minca_err *e
     row->match.note = m->note;
     row->source_file = m->source_file;
     row->premium = -1;   /* no rating source yet: Gcotiza computes the premium */
-    free(m->decision);
+    g_free(m->decision);
     return 0;
 }
 
@@ -68,9 +68,9 @@ int export_case_load(PGconn *c, long long insurer_id, const char *cot, export_ca
     ec->vigencia_start = h.vigencia_start;
     ec->vigencia_end = h.vigencia_end;
     ec->payment_terms = h.payment_terms;
-    ec->currency = strdup("MXN");
+    ec->currency = g_strdup("MXN");
     ec->catalog_version = h.catalog_version;
-    ec->exported_by = strdup(config_get()->user);
+    ec->exported_by = g_strdup(config_get()->user);
     ec->insurer_name = h.insurer_name;
     ec->use = h.use;
     ec->contact = h.contact;
@@ -147,7 +147,7 @@ static char *reserve_default_path(const char *dir, const char *insurer, const ch
 {
     char *folder = core_path_join(dir, insurer && *insurer ? insurer : "default");
     if (core_mkdir_p(folder, 0755, err) < 0) {
-        free(folder);
+        g_free(folder);
         return NULL;
     }
     char *name = export_default_filename_ext(cot, version, ext_name);
@@ -168,16 +168,16 @@ static char *reserve_default_path(const char *dir, const char *insurer, const ch
             path = candidate;
         } else if (errno != EEXIST) {
             minca_err_set(err, "cannot create %s: %s (%s)", candidate, strerror(errno), core_errno_name(errno));
-            free(candidate);
+            g_free(candidate);
             break;
         } else {
-            free(candidate);
+            g_free(candidate);
             if (n == 100)
                 minca_err_set(err, "no free file name for %s in %s", name, folder);
         }
     }
-    free(name);
-    free(folder);
+    g_free(name);
+    g_free(folder);
     return path;
 }
 
@@ -201,7 +201,7 @@ static char *file_path(const char *dir, const char *out_path, const char *insure
 {
     if (out_path) {
         if (formats != EXPORT_FORMAT_BOTH)
-            return strdup(out_path);
+            return g_strdup(out_path);
         const char *slash = strrchr(out_path, '/'), *dot = strrchr(out_path, '.');
         size_t stem = (dot && (!slash || dot > slash + 1)) ? (size_t)(dot - out_path) : strlen(out_path);
         return core_strdup_printf("%.*s.%s", (int)stem, out_path, ext);
@@ -273,15 +273,15 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     json_t *settings = store_insurer_settings(c, insurer_id, NULL);
     const char *tz = json_string_value(json_object_get(settings, "timezone"));
     if (tz && *tz)
-        ec.timezone = strdup(tz);
+        ec.timezone = g_strdup(tz);
     const char *legal = json_string_value(json_object_get(settings, "legal_name"));
     if (legal && *legal) {
-        free(ec.insurer_name);
-        ec.insurer_name = strdup(legal);
+        g_free(ec.insurer_name);
+        ec.insurer_name = g_strdup(legal);
     }
     const char *logo = json_string_value(json_object_get(settings, "logo"));
     if (logo && *logo)
-        ec.logo_path = strdup(logo);
+        ec.logo_path = g_strdup(logo);
     json_t *days = json_object_get(settings, "quote_validity_days");
     if (json_is_integer(days))
         ec.validity_days = (int)json_integer_value(days);
@@ -390,7 +390,7 @@ done:
     export_result_clear(&res);
     export_result_clear(&pdf);
     export_case_clear(&ec);
-    free(path);
-    free(pdf_path);
+    g_free(path);
+    g_free(pdf_path);
     return rc;
 }

@@ -66,10 +66,10 @@ void docs_limits_default(docs_limits *lim)
 docs_book *docs_book_alloc(docs_format format, const docs_reader_ops *ops, const char *name,
                            const docs_limits *lim)
 {
-    docs_book *b = calloc(1, sizeof *b);
+    docs_book *b = g_malloc0_n(1, sizeof *b);
     b->format = format;
     b->ops = ops;
-    b->name = strdup(name ? name : "");
+    b->name = g_strdup(name ? name : "");
     if (lim)
         b->lim = *lim;
     else
@@ -143,8 +143,8 @@ void docs_close(docs_book *book)
     g_array_free(book->cells, TRUE);
     g_ptr_array_free(book->texts, TRUE);
     g_array_free(book->merges, TRUE);
-    free(book->name);
-    free(book);
+    g_free(book->name);
+    g_free(book);
 }
 
 docs_format docs_book_format(const docs_book *book) { return book->format; }
@@ -389,7 +389,7 @@ int docs_parse_isolated(docs_book *b, const void *data, size_t len, const docs_i
         goto done;
     }
     n = (size_t)st.st_size;
-    buf = malloc(n ? n : 1);
+    buf = g_malloc(n ? n : 1);
     if (!buf || (n && pread(out_fd, buf, n, 0) != (ssize_t)n)) {
         minca_err_set(err, "%s: cannot read the %s parser's output", file_label(b), iso->what);
         goto done;
@@ -415,7 +415,7 @@ int docs_parse_isolated(docs_book *b, const void *data, size_t len, const docs_i
     buf = NULL;
     rc = 0;
 done:
-    free(buf);
+    g_free(buf);
     g_free(envp);
     g_free(env_kind);
     g_free(env_lim);
@@ -599,13 +599,13 @@ void docs_col_name(int col, char out[8])
 char *docs_fold(const char *s)
 {
     if (!s)
-        return strdup("");
+        return g_strdup("");
     char *folded = text_fold(s, TEXT_FOLD_ASCII | TEXT_FOLD_WORDS);
     if (folded && !*folded) {
         /* punctuation-only headers such as "#" fold to themselves, trimmed */
-        free(folded);
+        g_free(folded);
         char *trimmed = g_strstrip(g_strdup(s));
-        folded = strdup(trimmed);
+        folded = g_strdup(trimmed);
         g_free(trimmed);
     }
     return folded;

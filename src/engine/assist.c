@@ -31,7 +31,7 @@ static bool grounded(const char *folded_text, const char *value)
 {
     char *f = fold(value);
     bool ok = *f && strstr(folded_text, f) != NULL;
-    free(f);
+    g_free(f);
     return ok;
 }
 
@@ -131,9 +131,9 @@ static void mark_suggested(intake_analysis *a, const char *const *fields, int n)
     intake_analysis_refill_missing(a);
     for (int i = 0; i < n; i++) {
         char *code = core_strdup_printf("%s" ASSIST_SUGGESTED_SUFFIX, fields[i]);
-        char **nm = reallocarray(a->missing, a->n_missing + 1, sizeof *nm);
+        char **nm = g_realloc_n(a->missing, a->n_missing + 1, sizeof *nm);
         if (!nm) {
-            free(code);
+            g_free(code);
             return;
         }
         a->missing = nm;
@@ -154,7 +154,7 @@ int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, int
         return 0;
     char *text = intake_message_text(msg);
     if (!text || !*text) {
-        free(text);
+        g_free(text);
         return 0;
     }
     if (strlen(text) > ASSIST_MAX_TEXT) {
@@ -183,7 +183,7 @@ int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, int
     llm_unmask_json(mask, ans);
     if (!json_is_true(json_object_get(ans, "is_quote_request")) && !a->client_name && !a->rfc &&
         !a->has_vehicle_source) {
-        *note = strdup("the language model does not read the body as a quote request");
+        *note = g_strdup("the language model does not read the body as a quote request");
         goto done;
     }
     char *ftext = fold(text);
@@ -194,7 +194,7 @@ int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, int
     const char *v;
     if (w.client && (v = json_string_value(json_object_get(ans, "client_name")))) {
         if (!strchr(v, '[') && grounded(ftext, v)) {
-            a->client_name = strdup(v);
+            a->client_name = g_strdup(v);
             suggest(sugg, "client_name", v);
             fields[nf++] = "client_name";
         } else {
@@ -214,7 +214,7 @@ int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, int
         }
         if (norm && fnorm && strstr(ftext_compact, fnorm)) {
             a->rfc = norm;
-            a->rfc_raw = strdup(v);
+            a->rfc_raw = g_strdup(v);
             a->rfc_valid = intake_rfc_valid(norm);
             suggest(sugg, "rfc", norm);
             fields[nf++] = "rfc";
@@ -222,8 +222,8 @@ int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, int
         } else {
             g_string_append(refused, " rfc (not an RFC of the mail)");
         }
-        free(norm);
-        free(fnorm);
+        g_free(norm);
+        g_free(fnorm);
         g_free(ftext_compact);
     }
     if (w.coverage && (v = static_of(json_string_value(json_object_get(ans, "coverage")), coverages))) {
@@ -245,15 +245,15 @@ int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, int
         GDate s, e;
         const char *end = json_string_value(json_object_get(ans, "vigencia_end"));
         if (iso_date(v, &s) && (!end || (iso_date(end, &e) && g_date_compare(&e, &s) > 0))) {
-            a->vigencia_start = strdup(v);
+            a->vigencia_start = g_strdup(v);
             if (end) {
-                a->vigencia_end = strdup(end);
+                a->vigencia_end = g_strdup(end);
             } else {
                 e = s;
                 g_date_add_years(&e, 1);
                 char buf[16];
                 g_date_strftime(buf, sizeof buf, "%Y-%m-%d", &e);
-                a->vigencia_end = strdup(buf);
+                a->vigencia_end = g_strdup(buf);
                 a->vigencia_end_implicit = true;
             }
             json_t *vig = json_pack("{s:s, s:s}", "start", a->vigencia_start, "end", a->vigencia_end);
@@ -263,7 +263,7 @@ int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, int
             g_string_append(refused, " vigencia (not a valid period)");
         }
     }
-    free(ftext);
+    g_free(ftext);
     if (refused->len) {
         *note = core_strdup_printf("the language model's answer was not used for:%s", refused->str);
         log_info("assist body: %s", *note);
@@ -276,16 +276,16 @@ int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, int
         char *n = core_strdup_printf("%d field(s) suggested by the language model, to be confirmed%s", nf,
                                      res.cached ? " (answered from the cache)" : "");
         intake_analysis_note(a, n);
-        free(n);
+        g_free(n);
     } else {
         json_decref(sugg);
     }
 done:
     llm_result_clear(&res);
     json_decref(schema);
-    free(prompt);
-    free(masked);
-    free(text);
+    g_free(prompt);
+    g_free(masked);
+    g_free(text);
     llm_mask_free(mask);
     return filled;
 }
@@ -300,7 +300,7 @@ static char *cand_key(json_t *c)
 
 static char *one_line(const char *s)
 {
-    char *r = strdup(s ? s : "");
+    char *r = g_strdup(s ? s : "");
     for (char *p = r; *p; p++)
         if (*p == '\n' || *p == '\r' || *p == '\t')
             *p = ' ';
@@ -326,7 +326,7 @@ int assist_rank(PGconn *pg, long long insurer_id, const char *description, int y
         char *mvin = llm_mask_text(mask, vin);
         /* The VIN itself never leaves; its world manufacturer prefix says who built the vehicle. */
         g_string_append_printf(q, "vin: %s (manufacturer prefix %.3s)\n", mvin, vin);
-        free(mvin);
+        g_free(mvin);
     }
     g_string_append(q, "candidates:\n");
     json_t *keys = json_array();
@@ -338,7 +338,7 @@ int assist_rank(PGconn *pg, long long insurer_id, const char *description, int y
                                json_string_value(json_object_get(c, "description")) ?: "",
                                json_number_value(json_object_get(c, "score")));
         json_array_append_new(keys, json_string(k));
-        free(k);
+        g_free(k);
     }
     g_string_append(q, "DATA>>>\n");
     json_t *schema = json_pack(
@@ -372,19 +372,19 @@ int assist_rank(PGconn *pg, long long insurer_id, const char *description, int y
                 char *reason = one_line(json_string_value(json_object_get(r, "reason")));
                 json_object_set_new(c, "model_rank", json_integer(++ranked));
                 json_object_set_new(c, "model_reason", json_string(reason));
-                free(reason);
+                g_free(reason);
             }
-            free(ck);
+            g_free(ck);
         }
     }
     g_hash_table_destroy(seen);
     if (!ranked)
-        *note = strdup("the language model ranked none of the candidates");
+        *note = g_strdup("the language model ranked none of the candidates");
 done:
     llm_result_clear(&res);
     json_decref(schema);
     g_string_free(q, TRUE);
-    free(mdesc);
+    g_free(mdesc);
     llm_mask_free(mask);
     return ranked ? 1 : 0;
 }
@@ -397,7 +397,7 @@ json_t *assist_columns(PGconn *pg, long long insurer_id, const assist_column *co
     if (n <= 0)
         return NULL;
     if (!llm_available(pg, insurer_id)) {
-        *note = strdup(config_llm_enabled() ? "the language model is turned off for this insurer"
+        *note = g_strdup(config_llm_enabled() ? "the language model is turned off for this insurer"
                                             : "no language model is configured");
         return NULL;
     }
@@ -446,16 +446,16 @@ json_t *assist_columns(PGconn *pg, long long insurer_id, const assist_column *co
         g_hash_table_add(seen, GINT_TO_POINTER(col + 1));
         char *reason = one_line(json_string_value(json_object_get(c, "reason")));
         json_array_append_new(out, json_pack("{s:i, s:s, s:s}", "col", col, "field", field, "reason", reason));
-        free(reason);
+        g_free(reason);
     }
     g_hash_table_destroy(seen);
     if (json_array_size(out) == 0)
-        *note = strdup("the language model had no suggestion for these columns");
+        *note = g_strdup("the language model had no suggestion for these columns");
 done:
     llm_result_clear(&res);
     json_decref(schema);
-    free(prompt);
-    free(masked);
+    g_free(prompt);
+    g_free(masked);
     g_string_free(data, TRUE);
     llm_mask_free(mask);
     return out;

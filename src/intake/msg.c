@@ -109,7 +109,7 @@ static char *prop_string(msg_reader *r, GsfInfile *dir, unsigned id)
     g_free(b);
     if (u && *u)
         return u;
-    free(u);
+    g_free(u);
     return NULL;
 }
 

@@ -148,7 +148,7 @@ static int header_guess(const char *header, double *conf, char *reason, size_t r
     const char *how = "";
     const char *syn_text = "";
     if (!g_ascii_isalnum(*f)) {
-        free(f);
+        g_free(f);
         const char *h = header;
         while (*h == ' ')
             h++;
@@ -190,7 +190,7 @@ static int header_guess(const char *header, double *conf, char *reason, size_t r
             syn_text = s->folded;
         }
     }
-    free(f);
+    g_free(f);
     g_free(fc);
     if (best == PF_NONE)
         return PF_NONE;
@@ -251,7 +251,7 @@ static void sniff_value(colstats *st, const docs_cell *cell)
         if (profile_vin_check_digit(clean))
             st->vin_valid++;
     }
-    free(clean);
+    g_free(clean);
     if (cell->type == DOCS_CELL_TEXT && profile_looks_plate(t) && strlen(t) < 17)
         st->plate++;
     double m;
@@ -290,7 +290,7 @@ static void sniff_value(colstats *st, const docs_cell *cell)
     }
     if (words >= 2 && letters)
         st->long_text++;
-    free(f);
+    g_free(f);
 }
 
 /* Value guess from the statistics. */
@@ -398,11 +398,11 @@ int pf_auto_map_detail(docs_book *book, docs_table *table, profile_column **cols
                        pf_auto_col **detail_out, int *n_out, minca_err *err)
 {
     int n = table->n_cols;
-    colstats *st = calloc((size_t)(n ? n : 1), sizeof *st);
+    colstats *st = g_malloc0_n((size_t)(n ? n : 1), sizeof *st);
     for (int c = 0; c < n; c++)
         st[c].ascending = true;
     if (docs_table_open(book, table, err) != 0) {
-        free(st);
+        g_free(st);
         return -1;
     }
     const docs_row *row;
@@ -413,11 +413,11 @@ int pf_auto_map_detail(docs_book *book, docs_table *table, profile_column **cols
             sniff_value(&st[c], &row->cells[c]);
     }
     if (sampled < SAMPLE_ROWS && rc < 0) {
-        free(st);
+        g_free(st);
         return -1;
     }
-    profile_column *cols = calloc((size_t)(n ? n : 1), sizeof *cols);
-    pf_auto_col *detail = calloc((size_t)(n ? n : 1), sizeof *detail);
+    profile_column *cols = g_malloc0_n((size_t)(n ? n : 1), sizeof *cols);
+    pf_auto_col *detail = g_malloc0_n((size_t)(n ? n : 1), sizeof *detail);
     for (int c = 0; c < n; c++) {
         char hr[200] = "", vr[200] = "", reason[420];
         double hc = 0, vc = 0;
@@ -477,10 +477,10 @@ int pf_auto_map_detail(docs_book *book, docs_table *table, profile_column **cols
             snprintf(reason + l, sizeof reason - l, " [hidden column]");
         }
         cols[c].col = c;
-        cols[c].header = strdup(table->headers[c]);
+        cols[c].header = g_strdup(table->headers[c]);
         cols[c].field = (profile_field)field;
         cols[c].confidence = conf;
-        cols[c].reason = strdup(reason);
+        cols[c].reason = g_strdup(reason);
     }
     /* One column per field: the most confident keeps it. */
     for (int c = 0; c < n; c++) {
@@ -496,19 +496,19 @@ int pf_auto_map_detail(docs_book *book, docs_table *table, profile_column **cols
                                                   : "%s; also looked like %s but column '%s' fits better",
                                       cols[loser].reason, profile_field_name(cols[loser].field),
                                       cols[winner].header);
-            free(cols[loser].reason);
-            cols[loser].reason = strdup(r);
+            g_free(cols[loser].reason);
+            cols[loser].reason = g_strdup(r);
             g_free(r);
             cols[loser].field = PF_IGNORE;
             cols[loser].confidence = 0.3;
         }
     }
-    free(st);
+    g_free(st);
     *cols_out = cols;
     if (detail_out)
         *detail_out = detail;
     else
-        free(detail);
+        g_free(detail);
     *n_out = n;
     return 0;
 }
@@ -591,8 +591,8 @@ static char *derive_name(const char *name, const char *domain, const char *filen
         if (*p == ' ')
             *p = '_';
     if (!*f) {
-        free(f);
-        f = strdup("broker");
+        g_free(f);
+        f = g_strdup("broker");
     }
     return f;
 }
@@ -732,9 +732,9 @@ int profile_suggest_book(docs_book *book, const char *filename_hint, const char 
     if (have[PF_COVERAGE])
         g_string_append(y, "  coverage: {enum: [AMPLIA, LIMITADA, RC, BASICA]}\n");
     g_string_append(y, "\non_error: warn   # warn | skip_row | fail\n");
-    *yaml = strdup(y->str);
+    *yaml = g_strdup(y->str);
     g_string_free(y, TRUE);
-    free(pname);
+    g_free(pname);
     profile_columns_free(cols, n);
     docs_table_clear(&t);
     return 0;

@@ -1,4 +1,5 @@
 /* Cases as the pipeline opens and moves them. */
+#include <glib.h>
 #include "minca/store_case_flow.h"
 #include "store_internal.h"
 
@@ -94,11 +95,11 @@ int store_case_source_of(PGconn *c, long long case_id, long long message_id, sto
 
 void store_case_source_clear(store_case_source *s)
 {
-    free(s->sender_domain);
-    free(s->forwarded_domain);
-    free(s->body_html);
-    free(s->profile_yaml);
-    free(s->profile_origin);
+    g_free(s->sender_domain);
+    g_free(s->forwarded_domain);
+    g_free(s->body_html);
+    g_free(s->profile_yaml);
+    g_free(s->profile_origin);
     memset(s, 0, sizeof *s);
 }
 

@@ -23,19 +23,19 @@ static int one_row(PGresult *r)
 
 void store_review_row_clear(store_review_row *row)
 {
-    free(row->marca);
-    free(row->submarca);
-    free(row->description);
+    g_free(row->marca);
+    g_free(row->submarca);
+    g_free(row->description);
     memset(row, 0, sizeof *row);
 }
 
 /* Columns col.. of r: marca, submarca, year, description. */
 static void row_fill(store_review_row *row, PGresult *r, int col)
 {
-    row->marca = strdup(PQgetvalue(r, 0, col));
-    row->submarca = strdup(PQgetvalue(r, 0, col + 1));
+    row->marca = g_strdup(PQgetvalue(r, 0, col));
+    row->submarca = g_strdup(PQgetvalue(r, 0, col + 1));
     row->year = store_get_int(r, 0, col + 2);
-    row->description = strdup(PQgetvalue(r, 0, col + 3));
+    row->description = g_strdup(PQgetvalue(r, 0, col + 3));
 }
 
 /* ---- locks --------------------------------------------------------------------------------- */
@@ -342,7 +342,7 @@ int store_review_correction_revoke(PGconn *c, long long insurer_id, long long co
 
 int store_review_corrections_restore(PGconn *c, json_t *ids, minca_err *err)
 {
-    char *list = ids ? json_dumps(ids, JSON_COMPACT) : strdup("[]");
+    char *list = ids ? json_dumps(ids, JSON_COMPACT) : g_strdup("[]");
     store_params p = {0};
     store_param_text(&p, list);
     int rc = store_exec_p(c, err,
@@ -659,10 +659,10 @@ GArray *store_review_lock_rows(PGconn *c, long long insurer_id, const long long 
         memset(&l, 0, sizeof l);
         l.row.id = store_get_ll(r, i, 0);
         l.row.case_id = store_get_ll(r, i, 1);
-        l.row.marca = strdup(PQgetvalue(r, i, 2));
-        l.row.submarca = strdup(PQgetvalue(r, i, 3));
+        l.row.marca = g_strdup(PQgetvalue(r, i, 2));
+        l.row.submarca = g_strdup(PQgetvalue(r, i, 3));
         l.row.year = store_get_int(r, i, 4);
-        l.row.description = strdup(PQgetvalue(r, i, 5));
+        l.row.description = g_strdup(PQgetvalue(r, i, 5));
         l.row.broker_id = store_get_ll(r, i, 6);
         l.row.inciso = store_get_int(r, i, 7);
         copy_value(l.match.cvegs, sizeof l.match.cvegs, r, i, 8);
@@ -817,7 +817,7 @@ int store_review_decide_many(PGconn *c, long long insurer_id, const char *user, 
     free(audit_text);
 done:
     PQclear(r);
-    free(doc);
+    g_free(doc);
     g_free(corr);
     json_decref(audit);
     g_hash_table_destroy(in_force);

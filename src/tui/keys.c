@@ -184,7 +184,7 @@ static void bind_key(tui_key key, tui_action act, bool fixed, bool exclusive)
     for (size_t i = 0; i < n_bindings; i++)
         if (bindings[i].key == key && bindings[i].act == act)
             return;
-    binding *grown = realloc(bindings, sizeof *bindings * (n_bindings + 1));
+    binding *grown = g_realloc(bindings, sizeof *bindings * (n_bindings + 1));
     if (!grown)
         return;
     bindings = grown;
@@ -219,7 +219,7 @@ static int bind_specs(const char *specs, tui_action act, bool fixed, bool from_c
 
 void tui_keys_init(void)
 {
-    free(bindings);
+    g_free(bindings);
     bindings = NULL;
     n_bindings = 0;
     for (size_t i = 0; i < N_ACTIONS; i++) {
@@ -317,7 +317,7 @@ char *tui_keys_expand(const char *text)
         }
         g_string_append_c(out, *p++);
     }
-    char *expanded = strdup(out->str);
+    char *expanded = g_strdup(out->str);
     g_string_free(out, TRUE);
     return expanded;
 }
@@ -366,7 +366,7 @@ char *tui_keys_help_text(void)
                          "S sends.\n"
                          "With MINCA_TUI_MOUSE=1: a click selects a line or a pane, a double click opens,\n"
                          "the wheel scrolls.\n");
-    char *text = strdup(out->str);
+    char *text = g_strdup(out->str);
     g_string_free(out, TRUE);
     return text;
 }
