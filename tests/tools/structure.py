@@ -142,7 +142,8 @@ def sources():
 
 def report(name, problems):
     if problems:
-        print("not ok %s: %d found: %s" % (name, len(problems), "; ".join(problems[:10]) + (" ..." if len(problems) > 10 else "")))
+        more = " ..." if len(problems) > 10 else ""
+        print("not ok %s: %s%s (%d found)" % (name, "; ".join(problems[:10]), more, len(problems)))
     else:
         print("ok %s" % name)
 
