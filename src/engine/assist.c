@@ -141,6 +141,54 @@ static void mark_suggested(intake_analysis *a, const char *const *fields, int n)
     }
 }
 
+/* The RFC the model read (v) into a when it is one of the mail (ftext, folded), spaces aside. */
+static bool take_rfc(intake_analysis *a, const char *v, const char *ftext)
+{
+    char *norm = intake_rfc_normalize(v);
+    char *fnorm = norm ? fold(norm) : NULL;
+    char *ftext_compact = NULL;
+    bool taken = false;
+    if (fnorm) {
+        GString *c = g_string_new(NULL);
+        for (const char *p = ftext; *p; p++)
+            if (*p != ' ')
+                g_string_append_c(c, *p);
+        ftext_compact = g_string_free(c, FALSE);
+    }
+    if (norm && fnorm && strstr(ftext_compact, fnorm)) {
+        a->rfc = norm;
+        a->rfc_raw = g_strdup(v);
+        a->rfc_valid = intake_rfc_valid(norm);
+        norm = NULL;
+        taken = true;
+    }
+    g_free(norm);
+    g_free(fnorm);
+    g_free(ftext_compact);
+    return taken;
+}
+
+/* The period the model read into a when start (and end, NULL: a year after start) are dates
+ * and the end follows the start. */
+static bool take_vigencia(intake_analysis *a, const char *start, const char *end)
+{
+    GDate s, e;
+    if (!iso_date(start, &s) || (end && (!iso_date(end, &e) || g_date_compare(&e, &s) <= 0)))
+        return false;
+    a->vigencia_start = g_strdup(start);
+    if (end) {
+        a->vigencia_end = g_strdup(end);
+    } else {
+        e = s;
+        g_date_add_years(&e, 1);
+        char buf[16];
+        g_date_strftime(buf, sizeof buf, "%Y-%m-%d", &e);
+        a->vigencia_end = g_strdup(buf);
+        a->vigencia_end_implicit = true;
+    }
+    return true;
+}
+
 int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, intake_analysis *a,
                 json_t **suggested, char **note)
 {
@@ -202,29 +250,12 @@ int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, int
         }
     }
     if (w.rfc && (v = json_string_value(json_object_get(ans, "rfc")))) {
-        char *norm = intake_rfc_normalize(v);
-        char *fnorm = norm ? fold(norm) : NULL;
-        char *ftext_compact = NULL;
-        if (fnorm) {
-            GString *c = g_string_new(NULL);
-            for (const char *p = ftext; *p; p++)
-                if (*p != ' ')
-                    g_string_append_c(c, *p);
-            ftext_compact = g_string_free(c, FALSE);
-        }
-        if (norm && fnorm && strstr(ftext_compact, fnorm)) {
-            a->rfc = norm;
-            a->rfc_raw = g_strdup(v);
-            a->rfc_valid = intake_rfc_valid(norm);
-            suggest(sugg, "rfc", norm);
+        if (take_rfc(a, v, ftext)) {
+            suggest(sugg, "rfc", a->rfc);
             fields[nf++] = "rfc";
-            norm = NULL;
         } else {
             g_string_append(refused, " rfc (not an RFC of the mail)");
         }
-        g_free(norm);
-        g_free(fnorm);
-        g_free(ftext_compact);
     }
     if (w.coverage && (v = static_of(json_string_value(json_object_get(ans, "coverage")), coverages))) {
         a->coverage = v;
@@ -242,20 +273,7 @@ int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, int
         fields[nf++] = "uso";
     }
     if (w.vigencia && (v = json_string_value(json_object_get(ans, "vigencia_start")))) {
-        GDate s, e;
-        const char *end = json_string_value(json_object_get(ans, "vigencia_end"));
-        if (iso_date(v, &s) && (!end || (iso_date(end, &e) && g_date_compare(&e, &s) > 0))) {
-            a->vigencia_start = g_strdup(v);
-            if (end) {
-                a->vigencia_end = g_strdup(end);
-            } else {
-                e = s;
-                g_date_add_years(&e, 1);
-                char buf[16];
-                g_date_strftime(buf, sizeof buf, "%Y-%m-%d", &e);
-                a->vigencia_end = g_strdup(buf);
-                a->vigencia_end_implicit = true;
-            }
+        if (take_vigencia(a, v, json_string_value(json_object_get(ans, "vigencia_end")))) {
             json_t *vig = json_pack("{s:s, s:s}", "start", a->vigencia_start, "end", a->vigencia_end);
             json_object_set_new(sugg, "vigencia", json_pack("{s:o, s:s}", "value", vig, "by", "model"));
             fields[nf++] = "vigencia";
