@@ -597,32 +597,14 @@ static char *derive_name(const char *name, const char *domain, const char *filen
     return f;
 }
 
-int profile_suggest_book(docs_book *book, const char *filename_hint, const char *name,
-                         const char *domain, char **yaml, minca_err *err)
+/* The draft's head comment: the file, its format, sheet, encoding, header row and data rows. */
+static void append_source(GString *y, docs_book *book, const docs_table *t, const char *filename_hint, long rows)
 {
-    *yaml = NULL;
-    docs_table t;
-    if (docs_table_find(book, NULL, &t, err) != 0)
-        return -1;
-    profile_column *cols = NULL;
-    int n = 0;
-    if (profile_auto_map(book, &t, &cols, &n, err) != 0) {
-        docs_table_clear(&t);
-        return -1;
-    }
-    /* count data rows for the header comment */
-    long rows = 0;
-    const docs_row *row;
-    if (docs_table_open(book, &t, err) == 0)
-        while (docs_table_next(book, &t, &row, err) == 1)
-            rows++;
     docs_format fmt = docs_book_format(book);
     bool sheets = docs_format_has_sheets(fmt);
-    char *pname = derive_name(name, domain, filename_hint);
-    GString *y = g_string_new(NULL);
     g_string_append_printf(y, "# Draft broker profile written by `minca profile suggest`.\n");
     char *src_name = comment_text(filename_hint && *filename_hint ? filename_hint : "attachment");
-    char *sheet_name = comment_text(t.sheet_name);
+    char *sheet_name = comment_text(t->sheet_name);
     g_string_append_printf(y, "# Source: %s (%s", src_name, docs_format_name(fmt));
     if (sheets)
         g_string_append_printf(y, ", sheet '%s'", sheet_name);
@@ -634,22 +616,17 @@ int profile_suggest_book(docs_book *book, const char *filename_hint, const char 
     if (fmt == DOCS_FMT_PDF)   /* rows are the printed table's data rows */
         g_string_append_printf(y, ", %ld data rows", rows);
     else
-        g_string_append_printf(y, ", header on row %ld, %ld data rows", t.header_row, rows);
-    if (t.stop_row)
-        g_string_append_printf(y, ", totals on row %ld", t.stop_row);
+        g_string_append_printf(y, ", header on row %ld, %ld data rows", t->header_row, rows);
+    if (t->stop_row)
+        g_string_append_printf(y, ", totals on row %ld", t->stop_row);
     g_string_append(y, ").\n# Review every mapping below; the confidence and the reason follow each one.\n");
-    g_string_append(y, "name: ");
-    bool plain = g_ascii_isalnum(pname[0]);
-    for (const char *q = pname; *q && plain; q++)
-        plain = g_ascii_isalnum(*q) || *q == '-' || *q == '_';
-    if (plain)
-        g_string_append(y, pname);
-    else
-        yaml_quote(y, pname);
-    g_string_append(y, "\nversion: 1\ndescription: ");
-    /* The broker's display name is not in the file: the domain stands in until staff type it. */
-    yaml_quote(y, domain && *domain ? domain : pname);
-    g_string_append(y, "   # the broker's name as staff know it (shown as the broker)\n\ndetect:\n");
+}
+
+/* The detect rules: the sender's domain, up to four confident headers, the sheet's name. */
+static void append_detect(GString *y, docs_book *book, const docs_table *t, const char *domain,
+                          const profile_column *cols, int n)
+{
+    bool sheets = docs_format_has_sheets(docs_book_format(book));
     if (domain && *domain) {
         g_string_append(y, "  sender_domains: [");
         yaml_quote(y, domain);
@@ -666,14 +643,17 @@ int profile_suggest_book(docs_book *book, const char *filename_hint, const char 
     }
     g_string_append(y, "]\n");
     if (sheets && docs_sheet_count(book) > 1) {
-        char *re = regex_escape_anchor(t.sheet_name);
+        char *re = regex_escape_anchor(t->sheet_name);
         g_string_append(y, "  sheet_name: ");
         yaml_quote(y, re);
         g_string_append_printf(y, "   # the vehicles are on this sheet (of %d)\n", docs_sheet_count(book));
         g_free(re);
     }
-    g_string_append(y, "\nmapping:\n");
-    bool have[PF_COUNT] = { 0 };
+}
+
+/* The mapping of each named column with its confidence and reason; have[field] set for each. */
+static void append_mapping(GString *y, const profile_column *cols, int n, bool have[PF_COUNT])
+{
     size_t width = 0;
     for (int c = 0; c < n; c++)
         width = MAX(width, strlen(cols[c].header) + 2);
@@ -697,6 +677,11 @@ int profile_suggest_book(docs_book *book, const char *filename_hint, const char 
         g_string_append(y, line->str);
         g_string_free(line, TRUE);
     }
+}
+
+/* The normalize, parse, compute and validate rules the mapped fields (have) call for. */
+static void append_rules(GString *y, const bool have[PF_COUNT])
+{
     g_string_append(y, "\nnormalize:\n  all: [strip, collapse_spaces]\n");
     if (have[PF_VIN])
         g_string_append(y, "  vin: [upper, {replace: {pattern: \"[^A-Z0-9]\", with: \"\"}}]\n");
@@ -732,6 +717,47 @@ int profile_suggest_book(docs_book *book, const char *filename_hint, const char 
     if (have[PF_COVERAGE])
         g_string_append(y, "  coverage: {enum: [AMPLIA, LIMITADA, RC, BASICA]}\n");
     g_string_append(y, "\non_error: warn   # warn | skip_row | fail\n");
+}
+
+int profile_suggest_book(docs_book *book, const char *filename_hint, const char *name,
+                         const char *domain, char **yaml, minca_err *err)
+{
+    *yaml = NULL;
+    docs_table t;
+    if (docs_table_find(book, NULL, &t, err) != 0)
+        return -1;
+    profile_column *cols = NULL;
+    int n = 0;
+    if (profile_auto_map(book, &t, &cols, &n, err) != 0) {
+        docs_table_clear(&t);
+        return -1;
+    }
+    /* count data rows for the header comment */
+    long rows = 0;
+    const docs_row *row;
+    if (docs_table_open(book, &t, err) == 0)
+        while (docs_table_next(book, &t, &row, err) == 1)
+            rows++;
+    char *pname = derive_name(name, domain, filename_hint);
+    GString *y = g_string_new(NULL);
+    append_source(y, book, &t, filename_hint, rows);
+    g_string_append(y, "name: ");
+    bool plain = g_ascii_isalnum(pname[0]);
+    for (const char *q = pname; *q && plain; q++)
+        plain = g_ascii_isalnum(*q) || *q == '-' || *q == '_';
+    if (plain)
+        g_string_append(y, pname);
+    else
+        yaml_quote(y, pname);
+    g_string_append(y, "\nversion: 1\ndescription: ");
+    /* The broker's display name is not in the file: the domain stands in until staff type it. */
+    yaml_quote(y, domain && *domain ? domain : pname);
+    g_string_append(y, "   # the broker's name as staff know it (shown as the broker)\n\ndetect:\n");
+    append_detect(y, book, &t, domain, cols, n);
+    g_string_append(y, "\nmapping:\n");
+    bool have[PF_COUNT] = { 0 };
+    append_mapping(y, cols, n, have);
+    append_rules(y, have);
     *yaml = g_strdup(y->str);
     g_string_free(y, TRUE);
     g_free(pname);
