@@ -49,7 +49,7 @@ const char *log_path(void);
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 
-/* Files and paths. Returned strings are malloc'd; the caller frees them. */
+/* Files and paths. Returned strings are GLib-allocated; the caller g_free()s them. */
 int core_mkdir_p(const char *path, unsigned mode, minca_err *err);
 /* Reads a whole file (binary-safe, NUL-terminated for convenience). Refuses files above max_bytes. */
 int core_read_file(const char *path, size_t max_bytes, char **data, size_t *len, minca_err *err);
@@ -101,7 +101,7 @@ void core_guard_output(void);
 double core_now_seconds(void);                     /* monotonic clock, seconds */
 char *core_login_name(void);
 /* The name of the account the process runs as (effective uid; the environment is not
- * consulted), malloc'd. */
-char *core_os_login(void);                       /* the user's login name, malloc'd */
+ * consulted), g_malloc'd. */
+char *core_os_login(void);                       /* the user's login name, g_malloc'd */
 
 #endif

@@ -241,7 +241,7 @@ static void option_clamp(const config_option *o)
         *(double *)field = o->min;
 }
 
-/* The option's value as text (malloc'd; NULL when it has none), URLs masked. */
+/* The option's value as text (g_malloc'd; NULL when it has none), URLs masked. */
 static char *option_text(const config_option *o)
 {
     const void *field = (const char *)&cfg + o->offset;

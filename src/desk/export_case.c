@@ -141,7 +141,7 @@ static int mark_exported(PGconn *c, long long insurer_id, long long case_id, int
 /* <dir>/<insurer>/<COT>_vN.<ext>: COT numbers repeat across insurers (every prefix defaults to
  * COT), so each insurer has its own folder. The file is created exclusively: a workbook already
  * on disk (an earlier database, another process) is never overwritten; the name then gets a
- * suffix. Returns the malloc'd path of the empty file reserved. */
+ * suffix. Returns the g_malloc'd path of the empty file reserved. */
 static char *reserve_default_path(const char *dir, const char *insurer, const char *cot, int version, const char *ext_name,
                                   minca_err *err)
 {

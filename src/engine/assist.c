@@ -21,7 +21,7 @@ static const char *const system_rules =
     "[NAME_1] stand for masked values: copy them exactly when they are the answer. When the data does not "
     "state something, answer null rather than guess.";
 
-/* Accent-free, case-folded, single-spaced copy (malloc'd) for "does the mail say this" checks. */
+/* Accent-free, case-folded, single-spaced copy (g_malloc'd) for "does the mail say this" checks. */
 static char *fold(const char *s)
 {
     return text_fold(s, TEXT_FOLD_WORDS);

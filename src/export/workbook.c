@@ -1104,7 +1104,7 @@ static char *parent_dir(const char *path)
     return g_strndup(path, (size_t)(slash - path));
 }
 
-/* Creates an empty scratch file for libxlsxwriter to write to; returns its malloc'd path. */
+/* Creates an empty scratch file for libxlsxwriter to write to; returns its g_malloc'd path. */
 static char *scratch_file(const char *dir, minca_err *err)
 {
     char *tmpl = core_strdup_printf("%s/.minca-export-XXXXXX", dir);

@@ -199,7 +199,7 @@ static token_entry *token_find(const char *key)
     return NULL;
 }
 
-/* A valid token into *out (malloc'd): the cached one unless it is within its last sixth of
+/* A valid token into *out (g_malloc'd): the cached one unless it is within its last sixth of
  * life (at most 5 minutes) or `renew` asks for a new one. */
 static int get_token(graph_state *s, bool renew, char **out, minca_err *err)
 {

@@ -172,7 +172,7 @@ static bool has_instructions(const json_t *v)
 }
 
 /* Some endpoints wrap the JSON in a Markdown code fence even when a schema was asked for:
- * the fence is dropped, never anything inside it. Returns a malloc'd copy. */
+ * the fence is dropped, never anything inside it. Returns a g_malloc'd copy. */
 static char *unfenced(const char *content)
 {
     const char *p = content;

@@ -61,7 +61,7 @@ static char *difference(const char *a, const char *b)
     return out;
 }
 
-/* out's text as a malloc'd string (the header promises free()); out is freed. */
+/* out's text as a g_malloc'd string (the header promises free()); out is freed. */
 static char *malloc_copy(GString *out)
 {
     char *r = g_strdup(out->str);

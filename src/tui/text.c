@@ -41,7 +41,7 @@ void tui_text_when(const char *iso, char *out, size_t outsz)
         snprintf(out, outsz, "%04d-%02d-%02d", y, mo, d);
 }
 
-/* Emits s[0..len) as a malloc'd line. */
+/* Emits s[0..len) as a g_malloc'd line. */
 static void emit(const char *s, size_t len, void (*fn)(char *, void *), void *user)
 {
     char *line = g_malloc(len + 1);
