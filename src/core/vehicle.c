@@ -46,10 +46,7 @@ void vehicle_row_add_issue(vehicle_row *row, const char *field, const char *seve
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    vehicle_issue *grown = g_realloc_n(row->issues, (size_t)row->n_issues + 1, sizeof *grown);
-    if (!grown)
-        return; /* out of memory: the issue is dropped, the row keeps the ones it has */
-    row->issues = grown;
+    row->issues = g_realloc_n(row->issues, (size_t)row->n_issues + 1, sizeof *row->issues);
     vehicle_issue *is = &row->issues[row->n_issues++];
     is->field = field ? g_strdup(field) : NULL;
     is->severity = g_strdup(severity ? severity : "warn");

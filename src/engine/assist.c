@@ -131,12 +131,7 @@ static void mark_suggested(intake_analysis *a, const char *const *fields, int n)
     intake_analysis_refill_missing(a);
     for (int i = 0; i < n; i++) {
         char *code = core_strdup_printf("%s" ASSIST_SUGGESTED_SUFFIX, fields[i]);
-        char **nm = g_realloc_n(a->missing, a->n_missing + 1, sizeof *nm);
-        if (!nm) {
-            g_free(code);
-            return;
-        }
-        a->missing = nm;
+        a->missing = g_realloc_n(a->missing, a->n_missing + 1, sizeof *a->missing);
         a->missing[a->n_missing++] = code;
     }
 }

@@ -41,13 +41,8 @@ static void section_add_line(section *s, const char *start, size_t len)
         if (*p == '\t')
             *p = ' ';
     l.fold = text_fold_offsets(l.orig, &l.off);
-    line *nl = g_realloc_n(s->lines, s->n + 1, sizeof *nl);
-    if (!nl) {
-        g_free(l.orig); g_free(l.fold); g_free(l.off);
-        return;
-    }
-    nl[s->n++] = l;
-    s->lines = nl;
+    s->lines = g_realloc_n(s->lines, s->n + 1, sizeof *s->lines);
+    s->lines[s->n++] = l;
 }
 
 static section split_lines(const char *text)
@@ -137,22 +132,11 @@ static void add_text_sections(sections *out, const char *text)
     section newest = {0}, history = {0};
     for (size_t i = 0; i < all.n; i++) {
         section *dst = i < q ? &newest : &history;
-        line *nl = g_realloc_n(dst->lines, dst->n + 1, sizeof *nl);
-        if (!nl) {
-            g_free(all.lines[i].orig); g_free(all.lines[i].fold); g_free(all.lines[i].off);
-            continue;
-        }
-        dst->lines = nl;
+        dst->lines = g_realloc_n(dst->lines, dst->n + 1, sizeof *dst->lines);
         dst->lines[dst->n++] = all.lines[i];
     }
     g_free(all.lines);
-    section *ns = g_realloc_n(out->s, out->n + 2, sizeof *ns);
-    if (!ns) {
-        section_free(&newest);
-        section_free(&history);
-        return;
-    }
-    out->s = ns;
+    out->s = g_realloc_n(out->s, out->n + 2, sizeof *out->s);
     out->s[out->n++] = newest;
     out->s[out->n++] = history;
 }

@@ -127,26 +127,14 @@ typedef struct table_build {
 
 static void add_cell(intake_html_row *row, char *text)
 {
-    char **nc = g_realloc_n(row->cells, row->n_cells + 1, sizeof *nc);
-    if (!nc) {
-        g_free(text);
-        return;
-    }
-    nc[row->n_cells++] = text;
-    row->cells = nc;
+    row->cells = g_realloc_n(row->cells, row->n_cells + 1, sizeof *row->cells);
+    row->cells[row->n_cells++] = text;
 }
 
 static void add_row(intake_html_table *t, intake_html_row *row)
 {
-    intake_html_row *nr = g_realloc_n(t->rows, t->n_rows + 1, sizeof *nr);
-    if (!nr) {
-        for (size_t i = 0; i < row->n_cells; i++)
-            g_free(row->cells[i]);
-        g_free(row->cells);
-        return;
-    }
-    nr[t->n_rows++] = *row;
-    t->rows = nr;
+    t->rows = g_realloc_n(t->rows, t->n_rows + 1, sizeof *t->rows);
+    t->rows[t->n_rows++] = *row;
 }
 
 static void scan_tables(table_build *b, xmlNodePtr n, int depth);

@@ -413,13 +413,8 @@ static intake_message *message_of_item(const intake_msg_item *it, const char *by
 
 static void push_forwarded(intake_message *owner, intake_message *fw)
 {
-    intake_message **nf = g_realloc_n(owner->forwarded, owner->n_forwarded + 1, sizeof *nf);
-    if (!nf) {
-        intake_message_free(fw);
-        return;
-    }
-    nf[owner->n_forwarded++] = fw;
-    owner->forwarded = nf;
+    owner->forwarded = g_realloc_n(owner->forwarded, owner->n_forwarded + 1, sizeof *owner->forwarded);
+    owner->forwarded[owner->n_forwarded++] = fw;
 }
 
 static void on_msg_part(void *user, const char *name, const char *mime, const unsigned char *data, size_t len,
@@ -551,13 +546,8 @@ static void walk_inner_message(parse_ctx *ctx, intake_message *owner, GMimeMessa
     if (body)
         walk(ctx, fw, body, cont, false, depth + 1);
     g_free(cont);
-    intake_message **nf = g_realloc_n(owner->forwarded, owner->n_forwarded + 1, sizeof *nf);
-    if (!nf) {
-        intake_message_free(fw);
-        return;
-    }
-    nf[owner->n_forwarded++] = fw;
-    owner->forwarded = nf;
+    owner->forwarded = g_realloc_n(owner->forwarded, owner->n_forwarded + 1, sizeof *owner->forwarded);
+    owner->forwarded[owner->n_forwarded++] = fw;
 }
 
 static void walk_message_part(parse_ctx *ctx, intake_message *owner, GMimeMessagePart *mp,

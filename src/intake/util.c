@@ -160,13 +160,8 @@ void intake_strv_push(char ***v, size_t *n, char *owned)
 {
     if (!owned)
         return;
-    char **nv = g_realloc_n(*v, *n + 1, sizeof **v);
-    if (!nv) {
-        g_free(owned);
-        return;
-    }
-    nv[(*n)++] = owned;
-    *v = nv;
+    *v = g_realloc_n(*v, *n + 1, sizeof **v);
+    (*v)[(*n)++] = owned;
 }
 
 void intake_strv_pushf(char ***v, size_t *n, const char *fmt, ...)

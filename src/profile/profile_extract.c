@@ -16,12 +16,8 @@ static void add_note(profile_result *res, const char *fmt, ...)
     va_start(ap, fmt);
     char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    char **grown = g_realloc_n(res->notes, (size_t)res->n_notes + 1, sizeof *grown);
-    if (grown) { /* out of memory: the note is dropped, the others kept */
-        res->notes = grown;
-        res->notes[res->n_notes++] = g_strdup(msg);
-    }
-    g_free(msg);
+    res->notes = g_realloc_n(res->notes, (size_t)res->n_notes + 1, sizeof *res->notes);
+    res->notes[res->n_notes++] = msg;
 }
 
 void profile_columns_free(profile_column *cols, int n)

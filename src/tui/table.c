@@ -106,12 +106,8 @@ void tui_table_add(tui_table *t, const char *key, const char *const *cells, tui_
     if (t->nrows == t->cap) {
         if (t->cap > INT_MAX / 2)
             return;
-        int cap = t->cap ? t->cap * 2 : 64;
-        table_row *rows = g_realloc_n(t->rows, (size_t)cap, sizeof *rows);
-        if (!rows)
-            return;
-        t->rows = rows;
-        t->cap = cap;
+        t->cap = t->cap ? t->cap * 2 : 64;
+        t->rows = g_realloc_n(t->rows, (size_t)t->cap, sizeof *t->rows);   /* GLib: fatal when out of memory */
     }
     table_row *r = &t->rows[t->nrows];
     r->key = g_strdup(key ? key : "");
