@@ -35,12 +35,14 @@ they come from: `dev_broker.csv`, its rewrites `variants_dev_broker.csv` (fittin
    (rows, share right, mean confidence, gap) with the expected calibration error; beside it
    the same table without the map (the held-out score itself).
 4. With --write, the maps fitted on every group and the coefficients fitted on every
-   development file (%feature lines) are written for the codifier; the coefficients are also
-   printed to paste into COEF[] in calibrate.c (the score of an alias directory without them). --dump
+   development file (%feature lines) are written for the codifier, and the coefficients again
+   beside it in score_coef.inc (calibrate.c's built-in score, for an alias directory without
+   them). --dump
    writes every row's held-out score and confidence with its features, to study the misses.
 """
 import csv
 import math
+import os
 import sys
 
 L2 = 1.0
@@ -132,31 +134,41 @@ def training_rows(rows, keep):
     return [(r["x"], r["y"], len(sel) / (len(per) * per[r["file"].split("#")[0]])) for r in sel]
 
 
-def fit_map(pairs, threshold):
-    """pairs: (score, right). Returns knots [(score, confidence)], increasing."""
+def fit_map(pairs, threshold, min_bin=MIN_BIN, prior=None, strength=0.0):
+    """pairs: (score, right). Returns knots [(score, confidence)], increasing. With a prior
+    map, each bin's share is shrunk towards the prior's confidence at the bin's mean score
+    as if `strength` rows more had been right at that rate (a thin bin follows the prior)."""
     pairs = sorted(pairs)
     bins = []
     i = 0
     while i < len(pairs):
-        j = min(len(pairs), i + MIN_BIN)
+        j = min(len(pairs), i + min_bin)
         while j < len(pairs) and pairs[j][0] == pairs[j - 1][0]:
             j += 1   # equal scores share a bin
-        if len(pairs) - j < MIN_BIN:
+        if len(pairs) - j < min_bin:
             j = len(pairs)
         chunk = pairs[i:j]
         bins.append([sum(s for s, _ in chunk), sum(y for _, y in chunk), len(chunk)])
         i = j
+
+    def share(b):
+        s, y, n = b
+        if prior is None:
+            return (y + 0.5) / (n + 1)
+        return (y + strength * apply_map(prior, s / n)) / (n + strength)
+
     # pool adjacent violators on the share right
     stack = []
     for b in bins:
         stack.append(b)
-        while len(stack) > 1 and (stack[-2][1] + 0.5) / (stack[-2][2] + 1) >= (stack[-1][1] + 0.5) / (stack[-1][2] + 1):
+        while len(stack) > 1 and share(stack[-2]) >= share(stack[-1]):
             top = stack.pop()
             stack[-1] = [stack[-1][0] + top[0], stack[-1][1] + top[1], stack[-1][2] + top[2]]
     knots = []
-    for s, y, n in stack:
+    for b in stack:
+        s, y, n = b
         x = s / n
-        c = (y + 0.5) / (n + 1)
+        c = share(b)
         if x < threshold:
             c = min(c, threshold - 0.001)
         if knots and x <= knots[-1][0] + 1e-9:
@@ -187,12 +199,25 @@ def fit_class_map(pairs, threshold):
     return [(0.0, c), (1.0, c)]
 
 
+# classes of proposal with a map of their own over the score (bins of CLASS_MIN_BIN rows shrunk
+# towards the map of every proposal with CLASS_STRENGTH rows' weight); any other class gets one
+# share (fit_class_map)
+BINNED_CLASSES = ("coin_flip",)
+CLASS_MIN_BIN = 40
+CLASS_STRENGTH = 20.0
+
+
 def fit_maps(pairs_by_class, threshold):
-    """pairs_by_class: class -> [(score, right)]. The map of "all" from its own rows; every
+    """pairs_by_class: class -> [(score, right)]. The map of "all" from its own rows; a binned
+    class from its rows, shrunk towards the map pooled over "all" and every binned class; every
     other class from its rows alone, as one share (fit_class_map)."""
     maps = {"all": fit_map(pairs_by_class.get("all", []), threshold)}
+    pooled = [p for c, ps in pairs_by_class.items() if c == "all" or c in BINNED_CLASSES for p in ps]
+    pooled_map = fit_map(pooled, threshold) if pooled else maps["all"]
     for c, ps in pairs_by_class.items():
-        if c != "all" and ps:
+        if c in BINNED_CLASSES and ps:
+            maps[c] = fit_map(ps, threshold, CLASS_MIN_BIN, pooled_map, CLASS_STRENGTH)
+        elif c != "all" and ps:
             maps[c] = fit_class_map(ps, threshold)
     return maps
 
@@ -244,6 +269,17 @@ def write_calibration_body(out, names, beta, maps, coef_digits=6):
                 out.write(f"{x:.6f} {y:.6f}\n")
     for n, b in zip(names, beta):
         out.write(f"%feature {n} {b:.{coef_digits}g}\n")
+
+
+def write_coef_inc(path, names, beta):
+    """The built-in coefficients of calibrate.c, by name (CODIFY_COEF lines)."""
+    with open(path, "w") as out:
+        out.write("/* The codifier's built-in score coefficients, one CODIFY_COEF(NAME, COEF) a line (the names of\n"
+                  " * CODIFY_FEATURE_LIST), read by src/codify/calibrate.c for an alias directory whose\n"
+                  " * calibration.txt names none. Written by scripts/fit-codify-calibration.py --write; refit, do\n"
+                  " * not edit. */\n")
+        for n, b in zip(names, beta):
+            out.write(f"CODIFY_COEF({n}, {b:.4f})\n")
 
 
 def main():
@@ -346,8 +382,7 @@ def main():
                           ",".join(f"{xs.get(k, 0.0):.6g}" for k in range(d)) + "\n")
     final = maps_of(lambda r: True)
     print("\nfitted on every development file:")
-    print("/* features: " + ", ".join(names) + " */")
-    print("static const double COEF[CODIFY_N_FEATURES] = {\n    " + ", ".join(f"{b:.4f}" for b in beta_all) + ",\n};")
+    print("coefficients: " + ", ".join(f"{n} {b:.4f}" for n, b in zip(names, beta_all)))
     for c, knots in final.items():
         print(f"map {c}: {len(knots)} knots: " + ", ".join(f"{x:.4f}->{y:.4f}" for x, y in knots))
     if write:
@@ -361,6 +396,9 @@ def main():
             out.write("# %feature NAME COEF: the score's coefficients, fitted on every development file.\n")
             write_calibration_body(out, names, beta_all, final)
         print(f"wrote {write}")
+        coef = os.path.join(os.path.dirname(write) or ".", "score_coef.inc")
+        write_coef_inc(coef, names, beta_all)
+        print(f"wrote {coef}")
 
 
 if __name__ == "__main__":

@@ -71,7 +71,8 @@ void codify_catalog_free(codify_catalog *cat);
  *                of proposals right at that score, interpolated linearly; optional file
  *                (without it the score is the confidence). `%class NAME` starts the map of
  *                one class of proposal (codify_calib_class_name: a proposal whose brand or
- *                VIN year the query contradicts has its own); `%feature NAME COEF` sets the
+ *                VIN year the query contradicts has its own, and so has a coin flip, a
+ *                proposal whose text says nothing that tells it from another key); `%feature NAME COEF` sets the
  *                score's coefficient of a named feature (codify_feature_name) in place of
  *                the built-in one (all or none) */
 typedef enum {
@@ -284,16 +285,41 @@ typedef struct codify_candidate {
                                  * ignored: BLANCO, 15; unexplained: XYZ; words 80%" */
 } codify_candidate;
 
-/* Numbers the confidence is computed from; exposed for calibration and evaluation. One list:
- * the order of x[] in codify_features, the names in calibration.txt's %feature lines and in
- * the header of `minca eval --features`. */
-#define CODIFY_FEATURE_LIST(X)                                                                  \
-    X(bias) X(s1) X(margin) X(cov_catalog) X(cov_query) X(conflicts) X(model_level) X(brand_ok) \
-    X(year_known) X(log_block) X(alt_s1) X(alt_margin) X(unexplained) X(log_unknown)           \
-    X(fuzzy_share) X(disc) X(no_disc) X(attr_margin) X(fuzzy_disc) X(typo_key) X(has_runner)   \
-    X(runner_support)
-#define CODIFY_FEATURE_COUNT_(name) +1
-#define CODIFY_N_FEATURES (0 CODIFY_FEATURE_LIST(CODIFY_FEATURE_COUNT_))
+/* Numbers the confidence is computed from; exposed for calibration and evaluation. One list,
+ * a row per feature: its name and its computation, an expression over match.c's feature
+ * context `c` (feature_ctx: the query's state s, the top entry be and its scores best, the
+ * runner-up's discrimination d). It gives the order of x[] in codify_features (CODIFY_F_name),
+ * the body of codify_match's features, the names of calibration.txt's %feature lines, of the
+ * built-in coefficients (data/codify/score_coef.inc) and of the header of `minca eval
+ * --features`. A new feature is a new row here, then a refit. */
+#define CODIFY_FEATURE_LIST(X)                                                                      \
+    X(bias, 1.0)                                                                                    \
+    X(s1, c->s1)                               /* top score */                                      \
+    X(margin, c->s1 - c->s2)                   /* to the second distinct candidate */               \
+    X(cov_catalog, c->be->cw > 0 ? c->best->m / c->be->cw : 0)                                      \
+    X(cov_query, c->qw > 0 ? c->best->m / c->qw : 0)                                                \
+    X(conflicts, c->best->conflicts)           /* conflicting attributes */                         \
+    X(model_level, c->s->model_level)          /* 0 brand only .. 3 exact model */                  \
+    X(brand_ok, feature_brand_ok(c))           /* -1 contradicted, 0 unknown, 1 agrees */           \
+    X(year_known, c->s->year_src > 0 ? 1.0 : 0.0)                                                   \
+    X(log_block, log1p((double)c->nb))                                                              \
+    X(alt_s1, c->best->alt)                    /* second opinion, catalog side weighed more */      \
+    X(alt_margin, c->best->alt - c->alt2)                                                           \
+    X(unexplained, c->s->unknown_w > 0 ? c->s->unknown_w / (c->qw + c->s->unknown_w) : 0.0)         \
+    X(log_unknown, log1p((double)c->s->n_unknown))                                                  \
+    X(fuzzy_share, c->best->m > 0 ? c->fuzzy_m / c->best->m : 0.0)                                  \
+    X(disc, c->d.only_t + c->d.only_r > 0 ? (c->d.said_t - c->d.said_r) / (c->d.only_t + c->d.only_r) \
+                                          : 0.0)                                                    \
+    /* both entries have words of their own and the query says neither's: a coin flip (when   \
+     * the top entry has none, the runner-up's extras are what the query leaves out) */         \
+    X(no_disc, c->d.only_t > 0 && c->d.said_t <= 1e-6f && c->pen_r <= c->pen_t + 1e-6f ? 1.0 : 0.0) \
+    X(attr_margin, c->pen_r - c->pen_t)        /* the margin stated attributes give */          \
+    X(fuzzy_disc, c->d.said_t > 0 ? c->d.said_t_fuzzy / c->d.said_t : 0.0)                          \
+    X(typo_key, c->s->brand_fuzzy || c->s->model_fuzzy ? 1.0 : 0.0)                                 \
+    X(has_runner, c->runner ? 1.0 : 0.0)                                                            \
+    X(runner_support, c->d.only_r > 0 ? c->d.said_r / c->d.only_r : 0.0)
+#define CODIFY_FEATURE_ENUM_(name, computation) CODIFY_F_##name,
+enum { CODIFY_FEATURE_LIST(CODIFY_FEATURE_ENUM_) CODIFY_N_FEATURES };
 /* The feature's name (static), or NULL when i is out of range. */
 const char *codify_feature_name(int i);
 
@@ -301,9 +327,11 @@ const char *codify_feature_name(int i);
 typedef enum {
     CODIFY_CALIB_ALL,            /* every other proposal */
     CODIFY_CALIB_CONTRADICTED,   /* the query's brand or VIN year contradicts the proposal */
+    CODIFY_CALIB_COIN_FLIP,      /* the query says none of the words that tell the proposal from
+                                  * the best entry of another key (feature no_disc) */
     CODIFY_CALIB__COUNT,
 } codify_calib_class;
-/* "all", "contradicted" (static). */
+/* "all", "contradicted", "coin_flip" (static). */
 const char *codify_calib_class_name(codify_calib_class c);
 
 typedef struct codify_features {

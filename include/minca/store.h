@@ -112,6 +112,11 @@ int store_migrations_pending(PGconn *c, const char *dir, int *pending, int *unkn
 /* Cases, vehicles and decision rates, one object per group: by = NULL or "all" (one group,
  * the totals), "day", "week" (ISO week, in the insurer's time zone) or "broker". */
 json_t *store_report_groups(PGconn *c, long long insurer_id, const char *since, const char *by, minca_err *err);
+/* Time to quote as the report counts it (the request's date to the first quote sent, over
+ * the cases opened since): one object with p50_seconds_to_quote, p90_seconds_to_quote (null
+ * when none was quoted), cases_quoted and cases_past_due. The report's groups use the same
+ * definition; the desk's Dashboard shows it. */
+json_t *store_report_quote_clock(PGconn *c, long long insurer_id, const char *since, minca_err *err);
 /* Per reviewer: decisions, rows reviewed, active hours (clock hours with a decision), rows per hour. */
 json_t *store_report_reviewers(PGconn *c, long long insurer_id, const char *since, minca_err *err);
 /* Brokers whose lists most often needed the profile wizard (cases flagged needs_profile). */
@@ -144,12 +149,19 @@ int store_blob_get(PGconn *c, const char *sha256, char **data, size_t *len, minc
 int store_cot_next(PGconn *c, long long insurer_id, int year, char *out, size_t outlen, minca_err *err);
 /* Cases of an insurer, newest first, as a JSON array (COT, client, broker, status, counts). */
 json_t *store_case_list(PGconn *c, long long insurer_id, minca_err *err);
+/* The same list in the order of the clock (the Cases pane): late cases first, the longest
+ * overdue first, then the others by due time soonest first, then the cases without a running
+ * clock (no due time, or the quote exported or sent), newest first. Each case also carries
+ * due_in_seconds (negative past due), due_epoch and clock_stopped. New JSON array. */
+json_t *store_case_list_by_due(PGconn *c, long long insurer_id, minca_err *err);
 /* One case with its message, attachments, vehicle rows and matches; NULL + err when absent. */
 json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_err *err);
 /* Gives case cot of the insurer to assignee (NULL: nobody). 1 done, 0 no such case, -1 error. */
 int store_case_assign(PGconn *c, long long insurer_id, const char *cot, const char *assignee, minca_err *err);
 /* Messages of an insurer, newest first (sender, subject, received, attachments, case). */
 json_t *store_message_list(PGconn *c, long long insurer_id, minca_err *err);
+/* The actor of the entries the desk writes on its own (an owner given by a rule). */
+#define STORE_AUDIT_SYSTEM "system"
 /* Writes an audit entry (details may be NULL; it is not stolen). */
 int store_audit(PGconn *c, long long insurer_id, const char *actor, const char *action,
                 const char *entity, const char *entity_id, json_t *details, minca_err *err);

@@ -11,6 +11,12 @@
 
 #include <stddef.h>
 
+/* Takes, until the transaction ends, one lock per id of ids (n of them: Message-IDs of the
+ * insurer, a message's own and those it answers), in one order, so that a message and its
+ * answer read at the same time are threaded one after the other: the second sees the first's
+ * case. 0 done, -1 error. */
+int store_thread_lock(PGconn *c, long long insurer_id, const char *const *ids, size_t n, minca_err *err);
+
 /* The case of the first of ids (n of them, in the order to try) that names a message of the
  * insurer belonging to a case (received, or sent from the outbox). 1 found (*case_id, cot,
  * *matched: the index in ids), 0 none, -1 error. */

@@ -13,7 +13,9 @@
  * through a pipe when a job finishes.
  *
  * Keys go through one list of named actions (tui_actions.h, bound in keys.c); `keys:` in the config
- * remaps them, `?` lists them and `:` runs them by name. Colours come from
+ * remaps them, `?` lists them and `:` runs them by name. Each view names the actions it runs in
+ * a table of rows {action, handler}; the desk's own table holds the rest, and one dispatch
+ * (app.c) picks the row, checks the role and calls the handler. Colours come from
  * themes/<name>.yaml (theme.c).
  *
  * Live refresh: the engine's events on Redis (events.c) and, as the fallback that always
@@ -66,6 +68,9 @@ typedef enum tui_action {
     TUI_ACT_COUNT
 } tui_action;
 
+/* A row {action, handler} of a dispatch table (below, "actions as rows"). */
+typedef struct tui_action_row tui_action_row;
+
 /* Builds the bindings from the action table, then applies config_get()->keys. An unknown
  * action name or key spec is logged and skipped. Idempotent. */
 void tui_keys_init(void);
@@ -88,8 +93,15 @@ void tui_keys_primary(tui_action act, char *buf, size_t len);
 /* Copy of text with each "{action}" (an action name) replaced by its first bound key, so
  * hints name the keys the user really has. g_malloc'd. */
 char *tui_keys_expand(const char *text);
-/* The help screen text, generated from the action table and the live bindings (g_malloc'd). */
-char *tui_keys_help_text(void);
+/* The keys bound to act (remappable first, then fixed; Enter's aliases left out) into
+ * out; returns how many were written (at most max). */
+int tui_keys_of(tui_action act, tui_key *out, int max);
+/* The action's help text from its row ("" for an unknown action). Static string. */
+const char *tui_action_help(tui_action act);
+/* The help screen text for a view titled title whose rows are pane (may be NULL): the
+ * desk's actions (global, may be NULL), then the view's own, with the live bindings
+ * (g_malloc'd). */
+char *tui_keys_help_text(const char *title, const tui_action_row *pane, const tui_action_row *global);
 
 /* ---- theme (theme.c) ----------------------------------------------------------------- */
 
@@ -255,7 +267,12 @@ typedef struct tui_view_ops {
     void (*refresh)(tui_view *v);
     /* Draws the body (h x w at the window's origin). NULL: the table fills the body. */
     void (*draw)(tui_view *v, WINDOW *win, int h, int w);
-    /* Pane-specific actions; true when handled (the app handles movement, filter, tabs). */
+    /* The actions this view gives a meaning of its own (the rows whose `where` is this
+     * view), ending with TUI_ROWS_END; tried before the desk's own rows. NULL: none. */
+    const tui_action_row *actions;
+    /* Typing: a view that takes text (the search query, the compose form) sees each key,
+     * with the first action bound to it, after its own rows and before the desk's; true
+     * when it took the key. NULL for views that only run actions. */
     bool (*key)(tui_view *v, tui_action act, tui_key key);
     /* Enter on the selection: a new view to push (the app owns it), or NULL. */
     tui_view *(*enter)(tui_view *v);
@@ -276,6 +293,34 @@ struct tui_view {
     bool stale;            /* refresh before the next draw */
 };
 
+/* ---- actions as rows (dispatch in app.c) ------------------------------------------------
+ *
+ * An action is one row of TUI_ACTIONS (name, keys, role, help) and, for each place it applies,
+ * one row {action, handler}: in the desk's own table (app.c: every view) or in a view's
+ * `actions` (that view only), the way NeoMutt gives each menu its table of functions. A key
+ * or a `:NAME ARGS` line is dispatched by one function: the actions bound to the key (or the
+ * name), the focused view's rows first, then its typing, then the desk's rows; the first row
+ * found has its role checked (permissions.c) and its handler called. */
+
+/* Runs act in v. args: NULL when a key ran it, the text after the name when the `:` line did
+ * ("" for none; handlers that take an argument parse it). True when done; false hands the
+ * action on to the next row (a view's row giving way to the desk's, e.g. Esc in the wizard
+ * with nothing unsaved). */
+typedef bool (*tui_handler)(tui_view *v, tui_action act, const char *args);
+struct tui_action_row {
+    tui_action act;
+    tui_handler run;
+};
+#define TUI_ROWS_END {TUI_ACT_NONE, NULL}
+
+/* The desk's own rows, ending with TUI_ROWS_END (static, app.c). */
+const tui_action_row *tui_app_actions(void);
+/* Every kind of view that has action rows or takes typing, ending with NULL (static, app.c);
+ * the help screen and the table checks read it. */
+const tui_view_ops *const *tui_view_kinds(void);
+/* The row of act among rows (NULL-safe), or NULL. */
+const tui_action_row *tui_action_row_of(const tui_action_row *rows, tui_action act);
+
 /* Creates a view and calls ops->open; NULL on failure. */
 tui_view *tui_view_new(tui_app *app, const tui_view_ops *ops);
 /* Calls ops->close and frees the view. NULL is fine. */
@@ -284,6 +329,11 @@ void tui_view_free(tui_view *v);
 /* The panes of the tabs (TUI_TABS in tui_actions.h): tui_pane_inbox_ops, ... */
 #define TUI_TAB_OPS_DECL_(id, name, key, pane, help) extern const tui_view_ops tui_pane_##pane##_ops;
 TUI_TABS(TUI_TAB_OPS_DECL_)
+
+/* The views pushed over a pane that have action rows or take typing. */
+extern const tui_view_ops tui_pane_wizard_ops;
+extern const tui_view_ops tui_pane_compose_ops;
+extern const tui_view_ops tui_pane_search_ops;
 
 /* The audit trail of case `cot` as a table (pane_audit.c): time, who, action, inciso,
  * before → after; Enter shows an entry in full. */

@@ -12,7 +12,12 @@
  * different panes is found for the first one first). The default keys are replaced by a
  * `keys:` remap; the fixed ones stay bound whatever the remap. The role needed is the
  * access_action suffix checked before the action runs (READ: anyone who can see the
- * insurer). The tab rows come in where TUI_TABS(T) stands.
+ * insurer). The tab rows come in where TUI_TABS(T) stands. The name is also the action's
+ * `:` command (`:sort due`, `:insurer SLUG` with their argument).
+ *
+ * Where an action applies and what runs it is a row {action, handler} in the desk's table
+ * (app.c, every view) or in the view's own (tui_view_ops.actions): adding an action is a row
+ * here, its handler and that handler's row in the table of the view it belongs to.
  *
  * Included only through tui.h. */
 #ifndef MINCA_TUI_ACTIONS_H
@@ -78,6 +83,7 @@
     A(SAVE, "save", "S", "", EDIT_PROFILE, "wizard: save the profile as a new version")                    \
     A(COMMAND, "command", ":", "", READ,                                                                   \
       "run an action by name (:reload), go to an inciso (:334), sort (:sort conf desc) or switch insurer (:insurer SLUG); Tab completes, Up/Down recall") \
+    A(GOTO, "goto", "", "", READ, "go to an inciso of the list: :goto 334, or just :334")                  \
     A(INSURER, "switch-insurer", "I", "", READ, "switch to another insurer (the desk opens on the last one used)") \
     TUI_TABS(T)                                                                                            \
     A(TAB_NEXT, "next-tab", "Tab", "", READ, "next pane")                                                  \

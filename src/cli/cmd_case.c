@@ -113,7 +113,10 @@ static void print_case(json_t *k)
         printf("  revision:  %lld of the vehicle list\n%s", num(k, "revision"), diff);
         g_free(diff);
     }
-    printf("  owner:     %s\n  due:       %s%s\n", *str(k, "assignee") ? str(k, "assignee") : "nobody",
+    /* The owner with the audited assignment that gave it: who (a person, or the system by a
+     * rule) and when. */
+    printf("  owner:     %s%s%s\n  due:       %s%s\n", *str(k, "assignee") ? str(k, "assignee") : "nobody",
+           *str(k, "assignee") && *str(k, "assigned") ? "  assigned " : "", *str(k, "assignee") ? str(k, "assigned") : "",
            str(k, "due"), json_is_true(json_object_get(k, "late")) ? "  LATE" : "");
     printf("  message:   %s  from %s  (%s)\n", str(k, "subject"), str(k, "from_addr"), str(k, "received_at"));
     if (json_is_true(json_object_get(k, "needs_profile")))

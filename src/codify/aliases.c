@@ -126,7 +126,7 @@ static int parse_calib_class(codify_aliases *a, const char *s, const char *name,
             a->calib_parsing = (codify_calib_class)c;
             return 0;
         }
-    return minca_err_set(err, "%s:%d: unknown class '%.40s' (all, contradicted)", name, lineno, s);
+    return minca_err_set(err, "%s:%d: unknown class '%.40s' (all, contradicted, coin_flip)", name, lineno, s);
 }
 
 /* %feature NAME COEF: the score's coefficient of a named feature */

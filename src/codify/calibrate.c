@@ -19,9 +19,10 @@
  * FILE` writes the training rows. Refit after changing the scoring.
  *
  * calibration.txt carries the same coefficients by name (%feature NAME COEF) and they are used
- * in place of COEF[] when present, so a calibration fitted without some rows can be tried
- * with the shipping code (scripts/codify-heldout-bands.py); COEF[] is the score for an alias
- * directory without them.
+ * in place of the built-in ones (data/codify/score_coef.inc, written by the same script) when
+ * present, so a calibration fitted without some rows can be tried
+ * with the shipping code (scripts/codify-heldout-bands.py); the built-in ones are the score
+ * for an alias directory without them.
  *
  * The score is not yet the confidence: codify_match caps it (coin flips, contradicted brand
  * or VIN year), shares it among the years a version repeats in when no year is known, and maps
@@ -30,7 +31,12 @@
  * confidence the share of proposals right matches the confidence. A proposal the query
  * contradicts (brand or VIN year) goes through the map of its class (%class contradicted):
  * one share, as such rows are few, fitted apart so they neither borrow the confidence of
- * their capped score nor pull down the bin of sound proposals at that score. A score below the
+ * their capped score nor pull down the bin of sound proposals at that score. A coin flip (the
+ * text says none of the words that tell the proposal from the best entry of another key: the
+ * abbreviated, noisy text of broker lists) has a map of its own (%class coin_flip), its bins
+ * shrunk towards the map of all proposals: coin flips are right less often than sound
+ * proposals of the same score, and pooled they made the map over-confident on broker text
+ * and under-confident on catalog text in the same band. A score below the
  * auto-accept threshold 0.99 never maps to it or above. Held out (scripts/codify-heldout-bands.py),
  * auto-accept precision was 0.9988 (Chubb catalog text) to 1.0000 on every file and its
  * rewrites, the expected calibration error 0.0022-0.0120; no unmatchable row was
@@ -39,10 +45,20 @@
 
 #include <math.h>
 
-/* fitted constants: see the comment above */
+/* fitted constants (see the comment above), by name from the data file the fitting script
+ * writes; every feature must be given once */
 static const double COEF[CODIFY_N_FEATURES] = {
-    -11.0295, 2.1010, 1.7742, 1.6906, 1.3989, -0.3379, 1.6665, 4.6333, -0.0000, -0.5925, 2.1111, 1.7033, -1.0046, -0.3224, 0.8024, 3.1946, -2.4833, -0.7923, 0.8266, 0.3322, 0.7731, -3.2543,
+#define CODIFY_COEF(name, coef) [CODIFY_F_##name] = (coef),
+#include "../../data/codify/score_coef.inc"
+#undef CODIFY_COEF
 };
+enum {
+    COEF_GIVEN = 0
+#define CODIFY_COEF(name, coef) +1
+#include "../../data/codify/score_coef.inc"
+#undef CODIFY_COEF
+};
+_Static_assert((int)COEF_GIVEN == (int)CODIFY_N_FEATURES, "score_coef.inc: one coefficient per feature");
 
 const codify_thresholds CODIFY_DEFAULT_THRESHOLDS = {
     .auto_accept = 0.99,
@@ -50,7 +66,7 @@ const codify_thresholds CODIFY_DEFAULT_THRESHOLDS = {
 };
 
 static const char *const FEATURE_NAME[CODIFY_N_FEATURES] = {
-#define X(name) #name,
+#define X(name, computation) #name,
     CODIFY_FEATURE_LIST(X)
 #undef X
 };
@@ -65,6 +81,7 @@ const char *codify_calib_class_name(codify_calib_class c)
     switch (c) {
     case CODIFY_CALIB_ALL: return "all";
     case CODIFY_CALIB_CONTRADICTED: return "contradicted";
+    case CODIFY_CALIB_COIN_FLIP: return "coin_flip";
     case CODIFY_CALIB__COUNT: break;
     }
     return "?";

@@ -307,6 +307,263 @@ static void build_fuzzy_tables(codify_index *idx, size_t kept)
     }
 }
 
+/* ---- codify_index_build, stage by stage ----------------------------------------------- */
+
+/* What the build holds until the index owns it. */
+typedef struct index_build {
+    GHashTable *brand_ids;    /* normalised MARCA -> brand + 1 */
+    GHashTable *model_ids;    /* "brand|SUBMARCA" -> model + 1 */
+    GArray *brands;           /* cx_brand, until idx->brands */
+    GArray *models;           /* cx_model, until idx->models */
+    GArray *df;               /* int per token: entries containing it */
+    GArray *df_model;         /* uint8_t per token: 1 when a model name gives it */
+    tmp_entry *tmp;           /* one per catalog row (n) */
+    size_t n, kept;
+    cx_tokens *words;         /* two token scratch lists */
+} index_build;
+
+static void index_build_init(index_build *b, size_t n)
+{
+    b->brand_ids = g_hash_table_new(g_str_hash, g_str_equal);
+    b->model_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    b->brands = g_array_new(FALSE, TRUE, sizeof(cx_brand));
+    b->models = g_array_new(FALSE, TRUE, sizeof(cx_model));
+    b->df = g_array_new(FALSE, TRUE, sizeof(int));
+    b->df_model = g_array_new(FALSE, TRUE, sizeof(uint8_t));
+    b->tmp = g_new0(tmp_entry, n ? n : 1);
+    b->n = n;
+    b->kept = 0;
+    b->words = g_new(cx_tokens, 2);
+}
+
+/* Frees what the index did not take (brands, models and df_model are NULL once it has). */
+static void index_build_clear(index_build *b)
+{
+    if (b->df_model)
+        g_array_free(b->df_model, TRUE);
+    for (size_t i = 0; i < b->n; i++)
+        g_free(b->tmp[i].toks);
+    g_free(b->tmp);
+    g_free(b->words);
+    g_array_free(b->df, TRUE);
+    g_hash_table_destroy(b->brand_ids);
+    g_hash_table_destroy(b->model_ids);
+    if (b->brands) {
+        for (guint i = 0; i < b->brands->len; i++)
+            g_array_unref(g_array_index(b->brands, cx_brand, i).models);
+        g_array_free(b->brands, TRUE);
+    }
+    if (b->models)
+        g_array_free(b->models, TRUE);
+}
+
+/* The row's brand and model, added on first sight; returns the model. */
+static int build_brand_model(codify_index *idx, index_build *b, const codify_entry *src)
+{
+    char bnorm[256];
+    codify_normalize(src->marca, bnorm, sizeof bnorm);
+    gpointer bv = g_hash_table_lookup(b->brand_ids, bnorm);
+    int brand;
+    if (bv) {
+        brand = GPOINTER_TO_INT(bv) - 1;
+    } else {
+        cx_brand nb = {g_string_chunk_insert(idx->strings, src->marca), g_array_new(FALSE, FALSE, sizeof(int))};
+        g_array_append_val(b->brands, nb);
+        brand = (int)b->brands->len - 1;
+        g_hash_table_insert(b->brand_ids, g_string_chunk_insert(idx->strings, bnorm), GINT_TO_POINTER(brand + 1));
+    }
+    char mkey[600];
+    snprintf(mkey, sizeof mkey, "%d|%s", brand, src->submarca);
+    gpointer mv = g_hash_table_lookup(b->model_ids, mkey);
+    if (mv)
+        return GPOINTER_TO_INT(mv) - 1;
+    cx_model m = {brand, g_string_chunk_insert(idx->strings, src->submarca), 0, 0};
+    g_array_append_val(b->models, m);
+    int model = (int)b->models->len - 1;
+    g_hash_table_insert(b->model_ids, g_strdup(mkey), GINT_TO_POINTER(model + 1));
+    g_array_append_val(g_array_index(b->brands, cx_brand, brand).models, model);
+    return model;
+}
+
+/* The row's words into words[0]: its description analysed (the TRANSMISION column decides the
+ * gearbox token), "50IA" also as "50I", then the model name's words ("E43" also as "43") and
+ * the name compacted. Returns how many words came before the model name's. */
+static int build_entry_words(const codify_index *idx, const codify_entry *src, tmp_entry *t, cx_tokens *words)
+{
+    cx_analyse(idx->al, src->descveh, &t->e.attrs, &words[0]);
+    if (src->transmision && strcmp(src->transmision, "AUTO") == 0)
+        t->e.attrs.trans = CODIFY_TRANS_AUTO;
+    else if (src->transmision && strcmp(src->transmision, "MANUAL") == 0)
+        t->e.attrs.trans = CODIFY_TRANS_MANUAL;
+    if (t->e.attrs.trans) {
+        /* make sure the transmission token reflects the column */
+        bool has = false;
+        for (int w = 0; w < words[0].n; w++)
+            has |= strcmp(words[0].tok[w], "#AUT") == 0 || strcmp(words[0].tok[w], "#STD") == 0;
+        if (!has)
+            cx_tokens_push(&words[0], t->e.attrs.trans == CODIFY_TRANS_AUTO ? "#AUT" : "#STD", 4);
+    }
+    /* "50IA" is also written "50I" (the A marks the automatic gearbox) */
+    int n_desc = words[0].n;
+    for (int w = 0; w < n_desc; w++) {
+        const char *tok = words[0].tok[w];
+        size_t len = strlen(tok), d = 0;
+        while (d < len && tok[d] >= '0' && tok[d] <= '9')
+            d++;
+        if (d >= 2 && len >= d + 2 && tok[len - 1] == 'A')
+            cx_tokens_push(&words[0], tok, len - 1);
+    }
+    /* the model name is part of what identifies the entry */
+    int n_before_model = words[0].n;
+    char snorm[256], scomp[256];
+    codify_normalize(src->submarca, snorm, sizeof snorm);
+    cx_compact(snorm, scomp, sizeof scomp);
+    cx_tokenize(idx->al, snorm, &words[1]);
+    for (int w = 0; w < words[1].n; w++) {
+        const char *tok = words[1].tok[w];
+        cx_tokens_push(&words[0], tok, strlen(tok));
+        /* "E43" is also written "CLASE E 43": index the number part too */
+        size_t k = 0;
+        while (tok[k] >= 'A' && tok[k] <= 'Z')
+            k++;
+        if (k > 0 && k <= 3 && tok[k] >= '0' && tok[k] <= '9')
+            cx_tokens_push(&words[0], tok + k, strlen(tok + k));
+    }
+    cx_tokens_push(&words[0], scomp, strlen(scomp));
+    return n_before_model;
+}
+
+/* The row's words as token ids, sorted and distinct; each counted once in df, and marked in
+ * df_model when the model name gives it. */
+static void build_entry_tokens(codify_index *idx, index_build *b, tmp_entry *t, const cx_tokens *words,
+                               int n_before_model)
+{
+    t->toks = g_new(int32_t, words->n ? words->n : 1);
+    for (int w = 0; w < words->n; w++) {
+        t->toks[w] = intern_token(idx, words->tok[w], b->df);
+        if ((int)b->df_model->len < idx->n_vocab)
+            g_array_set_size(b->df_model, (guint)idx->n_vocab);
+        if (w >= n_before_model)
+            g_array_index(b->df_model, uint8_t, t->toks[w]) = 1;
+    }
+    qsort(t->toks, (size_t)words->n, sizeof(int32_t), cmp_int32);
+    int u = 0;
+    for (int w = 0; w < words->n; w++)
+        if (u == 0 || t->toks[u - 1] != t->toks[w])
+            t->toks[u++] = t->toks[w];
+    t->n_toks = u;
+    for (int w = 0; w < u; w++)
+        g_array_index(b->df, int, t->toks[w])++;
+}
+
+/* One catalog row into the build; -1 with err when it lacks a field. */
+static int build_add_row(codify_index *idx, index_build *b, const codify_entry *src, size_t i, minca_err *err)
+{
+    if (core_str_empty(src->marca) || core_str_empty(src->submarca) || core_str_empty(src->cvegs) ||
+        !src->descveh || src->modelo <= 0)
+        return minca_err_set(err, "codify index: entry %zu lacks MARCA, SUBMARCA, CVEGS, MODELO or DESCVEH", i + 1);
+    int model = build_brand_model(idx, b, src);
+    tmp_entry *t = &b->tmp[b->kept];
+    t->order = (int)i;
+    memset(t->e.cvegs, 0, sizeof t->e.cvegs);   /* zero-padded: compared with memcmp */
+    g_strlcpy(t->e.cvegs, src->cvegs, sizeof t->e.cvegs);
+    t->e.year = src->modelo;
+    t->e.model = model;
+    t->e.desc = g_string_chunk_insert_const(idx->strings, src->descveh);
+    int n_before_model = build_entry_words(idx, src, t, b->words);
+    build_entry_tokens(idx, b, t, &b->words[0], n_before_model);
+    b->kept++;
+    return 0;
+}
+
+/* Token weights (IDF; equipment words, %minor, and rim sizes weigh less than trim words), the
+ * model-name marks and each token's text. */
+static void build_weights(codify_index *idx, index_build *b)
+{
+    idx->weight = g_new(float, idx->n_vocab ? idx->n_vocab : 1);
+    for (int v = 0; v < idx->n_vocab; v++) {
+        int d = g_array_index(b->df, int, v);
+        idx->weight[v] = (float)(1.0 + log((double)(b->kept + 1) / (double)(d + 1)));
+    }
+    g_array_set_size(b->df_model, (guint)(idx->n_vocab ? idx->n_vocab : 1));
+    idx->model_tok = (uint8_t *)g_array_free(b->df_model, FALSE);
+    b->df_model = NULL;
+    idx->tok_str = g_new0(const char *, idx->n_vocab ? idx->n_vocab : 1);
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, idx->vocab);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        idx->tok_str[GPOINTER_TO_INT(v) - 1] = k;
+    g_hash_table_iter_init(&it, idx->vocab);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const char *w = k;
+        bool rim = w[0] == 'R' && w[1] >= '1' && w[1] <= '2' && w[2] >= '0' && w[2] <= '9' && !w[3];
+        if (rim || cx_minor_word(idx->al, w))
+            idx->weight[GPOINTER_TO_INT(v) - 1] *= (float)CX_MINOR_FACTOR;
+    }
+}
+
+/* The entries in catalog order (sorted tmp) with their tokens in one pool, each model's run of
+ * entries, the (cvegs, year) lookup; the index takes the models and brands. */
+static void build_entries(codify_index *idx, index_build *b)
+{
+    size_t kept = b->kept, pool = 0;
+    idx->n_entries = kept;
+    idx->entries = g_new0(cx_entry, kept ? kept : 1);
+    for (size_t i = 0; i < kept; i++)
+        pool += (size_t)b->tmp[i].n_toks;
+    idx->tok_pool = g_new(int32_t, pool ? pool : 1);
+    size_t off = 0;
+    idx->n_models = (int)b->models->len;
+    idx->models = (cx_model *)g_array_free(b->models, FALSE);
+    b->models = NULL;
+    for (size_t i = 0; i < kept; i++) {
+        const tmp_entry *t = &b->tmp[i];
+        cx_entry *e = &idx->entries[i];
+        *e = t->e;
+        e->tok_off = (uint32_t)off;
+        e->n_tok = (uint16_t)t->n_toks;
+        float cw = 0;
+        for (int w = 0; w < t->n_toks; w++) {
+            idx->tok_pool[off++] = t->toks[w];
+            cw += idx->weight[t->toks[w]];
+        }
+        e->cw = cw;
+        cx_model *m = &idx->models[e->model];
+        if (m->count == 0)
+            m->first = (uint32_t)i;
+        m->count++;
+        char key[32];
+        snprintf(key, sizeof key, "%s|%d", e->cvegs, e->year);
+        if (!g_hash_table_contains(idx->by_key, key))
+            g_hash_table_insert(idx->by_key, g_strdup(key), GSIZE_TO_POINTER(i + 1));
+    }
+    idx->n_brands = (int)b->brands->len;
+    idx->brands = (cx_brand *)g_array_free(b->brands, FALSE);
+    b->brands = NULL;
+}
+
+/* Each brand's keys: its name compacted, and without filler words ("TESLA MOTORS" is found as
+ * "TESLA"). */
+static void build_brand_keys(codify_index *idx)
+{
+    for (int b = 0; b < idx->n_brands; b++) {
+        char norm[256], comp[256];
+        codify_normalize(idx->brands[b].name, norm, sizeof norm);
+        cx_compact(norm, comp, sizeof comp);
+        add_key(idx->brand_keys, comp, b, -1);
+        char **words = g_strsplit(norm, " ", -1);
+        GString *kept = g_string_new(NULL);
+        for (int w = 0; words[w]; w++)
+            if (!g_hash_table_contains(idx->al->brand_ignore, words[w]))
+                g_string_append(kept, words[w]);
+        if (kept->len)
+            add_key(idx->brand_keys, kept->str, b, -1);
+        g_string_free(kept, TRUE);
+        g_strfreev(words);
+    }
+}
+
 codify_index *codify_index_build(const codify_entry *entries, size_t n,
                                  const codify_aliases *aliases, minca_err *err)
 {
@@ -326,229 +583,31 @@ codify_index *codify_index_build(const codify_entry *entries, size_t n,
     idx->wmi_brands = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, garray_free);
     idx->by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
-    GHashTable *brand_ids = g_hash_table_new(g_str_hash, g_str_equal);
-    GHashTable *model_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    GArray *brands = g_array_new(FALSE, TRUE, sizeof(cx_brand));
-    GArray *models = g_array_new(FALSE, TRUE, sizeof(cx_model));
-    GArray *df = g_array_new(FALSE, TRUE, sizeof(int));
-    GArray *df_model = g_array_new(FALSE, TRUE, sizeof(uint8_t));
-    tmp_entry *tmp = g_new0(tmp_entry, n ? n : 1);
-    cx_tokens *words = g_new(cx_tokens, 2);
-    size_t kept = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        const codify_entry *src = &entries[i];
-        if (core_str_empty(src->marca) || core_str_empty(src->submarca) || core_str_empty(src->cvegs) ||
-            !src->descveh || src->modelo <= 0) {
-            minca_err_set(err, "codify index: entry %zu lacks MARCA, SUBMARCA, CVEGS, MODELO or DESCVEH", i + 1);
-            goto fail;
-        }
-        char bnorm[256];
-        codify_normalize(src->marca, bnorm, sizeof bnorm);
-        gpointer bv = g_hash_table_lookup(brand_ids, bnorm);
-        int brand;
-        if (bv) {
-            brand = GPOINTER_TO_INT(bv) - 1;
-        } else {
-            cx_brand b = {g_string_chunk_insert(idx->strings, src->marca), g_array_new(FALSE, FALSE, sizeof(int))};
-            g_array_append_val(brands, b);
-            brand = (int)brands->len - 1;
-            g_hash_table_insert(brand_ids, g_string_chunk_insert(idx->strings, bnorm), GINT_TO_POINTER(brand + 1));
-        }
-        char mkey[600];
-        snprintf(mkey, sizeof mkey, "%d|%s", brand, src->submarca);
-        gpointer mv = g_hash_table_lookup(model_ids, mkey);
-        int model;
-        if (mv) {
-            model = GPOINTER_TO_INT(mv) - 1;
-        } else {
-            cx_model m = {brand, g_string_chunk_insert(idx->strings, src->submarca), 0, 0};
-            g_array_append_val(models, m);
-            model = (int)models->len - 1;
-            g_hash_table_insert(model_ids, g_strdup(mkey), GINT_TO_POINTER(model + 1));
-            g_array_append_val(g_array_index(brands, cx_brand, brand).models, model);
-        }
-
-        tmp_entry *t = &tmp[kept];
-        t->order = (int)i;
-        memset(t->e.cvegs, 0, sizeof t->e.cvegs);   /* zero-padded: compared with memcmp */
-        g_strlcpy(t->e.cvegs, src->cvegs, sizeof t->e.cvegs);
-        t->e.year = src->modelo;
-        t->e.model = model;
-        t->e.desc = g_string_chunk_insert_const(idx->strings, src->descveh);
-        cx_analyse(idx->al, src->descveh, &t->e.attrs, &words[0]);
-        if (src->transmision && strcmp(src->transmision, "AUTO") == 0)
-            t->e.attrs.trans = CODIFY_TRANS_AUTO;
-        else if (src->transmision && strcmp(src->transmision, "MANUAL") == 0)
-            t->e.attrs.trans = CODIFY_TRANS_MANUAL;
-        if (t->e.attrs.trans) {
-            /* make sure the transmission token reflects the column */
-            bool has = false;
-            for (int w = 0; w < words[0].n; w++)
-                has |= strcmp(words[0].tok[w], "#AUT") == 0 || strcmp(words[0].tok[w], "#STD") == 0;
-            if (!has)
-                cx_tokens_push(&words[0], t->e.attrs.trans == CODIFY_TRANS_AUTO ? "#AUT" : "#STD", 4);
-        }
-        /* "50IA" is also written "50I" (the A marks the automatic gearbox) */
-        int n_desc = words[0].n;
-        for (int w = 0; w < n_desc; w++) {
-            const char *tok = words[0].tok[w];
-            size_t len = strlen(tok), d = 0;
-            while (d < len && tok[d] >= '0' && tok[d] <= '9')
-                d++;
-            if (d >= 2 && len >= d + 2 && tok[len - 1] == 'A')
-                cx_tokens_push(&words[0], tok, len - 1);
-        }
-        /* the model name is part of what identifies the entry */
-        int n_before_model = words[0].n;
-        char snorm[256], scomp[256];
-        codify_normalize(src->submarca, snorm, sizeof snorm);
-        cx_compact(snorm, scomp, sizeof scomp);
-        cx_tokenize(idx->al, snorm, &words[1]);
-        for (int w = 0; w < words[1].n; w++) {
-            const char *tok = words[1].tok[w];
-            cx_tokens_push(&words[0], tok, strlen(tok));
-            /* "E43" is also written "CLASE E 43": index the number part too */
-            size_t k = 0;
-            while (tok[k] >= 'A' && tok[k] <= 'Z')
-                k++;
-            if (k > 0 && k <= 3 && tok[k] >= '0' && tok[k] <= '9')
-                cx_tokens_push(&words[0], tok + k, strlen(tok + k));
-        }
-        cx_tokens_push(&words[0], scomp, strlen(scomp));
-
-        t->toks = g_new(int32_t, words[0].n ? words[0].n : 1);
-        for (int w = 0; w < words[0].n; w++) {
-            t->toks[w] = intern_token(idx, words[0].tok[w], df);
-            if ((int)df_model->len < idx->n_vocab)
-                g_array_set_size(df_model, (guint)idx->n_vocab);
-            if (w >= n_before_model)
-                g_array_index(df_model, uint8_t, t->toks[w]) = 1;
-        }
-        qsort(t->toks, (size_t)words[0].n, sizeof(int32_t), cmp_int32);
-        int u = 0;
-        for (int w = 0; w < words[0].n; w++)
-            if (u == 0 || t->toks[u - 1] != t->toks[w])
-                t->toks[u++] = t->toks[w];
-        t->n_toks = u;
-        for (int w = 0; w < u; w++)
-            g_array_index(df, int, t->toks[w])++;
-        kept++;
-    }
-
-    qsort(tmp, kept, sizeof *tmp, cmp_tmp);
-
-    idx->n_entries = kept;
-    idx->entries = g_new0(cx_entry, kept ? kept : 1);
-    idx->weight = g_new(float, idx->n_vocab ? idx->n_vocab : 1);
-    for (int v = 0; v < idx->n_vocab; v++) {
-        int d = g_array_index(df, int, v);
-        idx->weight[v] = (float)(1.0 + log((double)(kept + 1) / (double)(d + 1)));
-    }
-    g_array_set_size(df_model, (guint)(idx->n_vocab ? idx->n_vocab : 1));
-    idx->model_tok = (uint8_t *)g_array_free(df_model, FALSE);
-    df_model = NULL;
-    idx->tok_str = g_new0(const char *, idx->n_vocab ? idx->n_vocab : 1);
-    {
-        GHashTableIter tit;
-        gpointer tk, tv;
-        g_hash_table_iter_init(&tit, idx->vocab);
-        while (g_hash_table_iter_next(&tit, &tk, &tv))
-            idx->tok_str[GPOINTER_TO_INT(tv) - 1] = tk;
-    }
-    /* equipment words (%minor) and rim sizes weigh less than trim words */
-    GHashTableIter vit;
-    gpointer vk, vv;
-    g_hash_table_iter_init(&vit, idx->vocab);
-    while (g_hash_table_iter_next(&vit, &vk, &vv)) {
-        const char *w = vk;
-        bool rim = w[0] == 'R' && w[1] >= '1' && w[1] <= '2' && w[2] >= '0' && w[2] <= '9' && !w[3];
-        if (rim || cx_minor_word(idx->al, w))
-            idx->weight[GPOINTER_TO_INT(vv) - 1] *= (float)CX_MINOR_FACTOR;
-    }
-    size_t pool = 0;
-    for (size_t i = 0; i < kept; i++)
-        pool += (size_t)tmp[i].n_toks;
-    idx->tok_pool = g_new(int32_t, pool ? pool : 1);
-    size_t off = 0;
-    idx->n_models = (int)models->len;
-    idx->models = (cx_model *)g_array_free(models, FALSE);
-    models = NULL;
-    for (size_t i = 0; i < kept; i++) {
-        cx_entry *e = &idx->entries[i];
-        *e = tmp[i].e;
-        e->tok_off = (uint32_t)off;
-        e->n_tok = (uint16_t)tmp[i].n_toks;
-        float cw = 0;
-        for (int w = 0; w < tmp[i].n_toks; w++) {
-            idx->tok_pool[off++] = tmp[i].toks[w];
-            cw += idx->weight[tmp[i].toks[w]];
-        }
-        e->cw = cw;
-        cx_model *m = &idx->models[e->model];
-        if (m->count == 0)
-            m->first = (uint32_t)i;
-        m->count++;
-        char key[32];
-        snprintf(key, sizeof key, "%s|%d", e->cvegs, e->year);
-        if (!g_hash_table_contains(idx->by_key, key))
-            g_hash_table_insert(idx->by_key, g_strdup(key), GSIZE_TO_POINTER(i + 1));
-    }
-    idx->n_brands = (int)brands->len;
-    idx->brands = (cx_brand *)g_array_free(brands, FALSE);
-    brands = NULL;
-
-    for (int b = 0; b < idx->n_brands; b++) {
-        char norm[256], comp[256];
-        codify_normalize(idx->brands[b].name, norm, sizeof norm);
-        cx_compact(norm, comp, sizeof comp);
-        add_key(idx->brand_keys, comp, b, -1);
-        /* also without filler words: "TESLA MOTORS" is found as "TESLA" */
-        char **words = g_strsplit(norm, " ", -1);
-        GString *kept = g_string_new(NULL);
-        for (int w = 0; words[w]; w++)
-            if (!g_hash_table_contains(idx->al->brand_ignore, words[w]))
-                g_string_append(kept, words[w]);
-        if (kept->len)
-            add_key(idx->brand_keys, kept->str, b, -1);
-        g_string_free(kept, TRUE);
-        g_strfreev(words);
-    }
+    index_build b;
+    index_build_init(&b, n);
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++)
+        ok = build_add_row(idx, &b, &entries[i], i, err) == 0;
+    if (!ok)
+        goto done;
+    qsort(b.tmp, b.kept, sizeof *b.tmp, cmp_tmp);
+    build_weights(idx, &b);
+    build_entries(idx, &b);
+    build_brand_keys(idx);
     for (int m = 0; m < idx->n_models; m++)
         add_model_keys(idx, m);
     add_alias_tables(idx);
-    build_fuzzy_tables(idx, kept);
+    build_fuzzy_tables(idx, b.kept);
     freeze_vocab(idx);
-
-    for (size_t i = 0; i < n; i++)
-        g_free(tmp[i].toks);
-    g_free(tmp);
-    g_free(words);
-    g_array_free(df, TRUE);
-    g_hash_table_destroy(brand_ids);
-    g_hash_table_destroy(model_ids);
     idx->build_seconds = core_now_seconds() - t0;
-    return idx;
 
-fail:
-    if (df_model)
-        g_array_free(df_model, TRUE);
-    for (size_t i = 0; i < n; i++)
-        g_free(tmp[i].toks);
-    g_free(tmp);
-    g_free(words);
-    g_array_free(df, TRUE);
-    g_hash_table_destroy(brand_ids);
-    g_hash_table_destroy(model_ids);
-    if (brands) {
-        for (guint b = 0; b < brands->len; b++)
-            g_array_unref(g_array_index(brands, cx_brand, b).models);
-        g_array_free(brands, TRUE);
+done:
+    index_build_clear(&b);
+    if (!ok) {
+        codify_index_free(idx);
+        return NULL;
     }
-    if (models)
-        g_array_free(models, TRUE);
-    codify_index_free(idx);
-    return NULL;
+    return idx;
 }
 
 void codify_index_free(codify_index *idx)

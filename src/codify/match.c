@@ -1141,60 +1141,49 @@ static void discriminate(const codify_index *idx, const qstate *s, const cx_entr
     }
 }
 
-int codify_match(const codify_index *idx, const codify_query *q, const codify_options *opts,
-                 codify_result *out, minca_err *err)
-{
-    if (!idx || !q || !out)
-        return minca_err_set(err, "codify_match: missing index, query or result");
-    codify_options defaults;
-    if (!opts) {
-        codify_options_default(&defaults);
-        opts = &defaults;
-    }
-    memset(out, 0, offsetof(codify_result, candidates));
-    memset(&out->features, 0, sizeof out->features);
-    out->decision = CODIFY_NO_MATCH;
-    if (answer_correction(idx, q, opts, out))
-        return 0;
+/* ---- codify_match, stage by stage ------------------------------------------------------ */
 
-    scratch *w = get_scratch();
-    qstate *s = &w->s;
-    memset(s, 0, offsetof(qstate, q));
-    s->qval_ready = false;
+/* Tokens: the columns and the description normalised and split; the description's typos
+ * repaired, its synonyms applied and its attributes read (tk[2]: the words left). */
+static void stage_tokens(const codify_index *idx, const codify_query *q, scratch *w, char *sub_compact,
+                         size_t sub_cap)
+{
     cx_tokens *tk = w->tk;
     char norm[CODIFY_MAX_INPUT + 1];
-    char sub_compact[256] = "";
-
     codify_normalize(q->marca ? q->marca : "", norm, sizeof norm);
     cx_tokenize(NULL, norm, &tk[0]);
     codify_normalize(q->submarca ? q->submarca : "", norm, sizeof norm);
     cx_tokenize(NULL, norm, &tk[1]);
-    cx_compact(norm, sub_compact, sizeof sub_compact);
+    cx_compact(norm, sub_compact, sub_cap);
     codify_normalize(q->descripcion ? q->descripcion : "", norm, sizeof norm);
     cx_tokenize(idx->al, norm, &tk[3]);
     fix_typos(idx, &tk[3], &tk[5]);
     cx_apply_synonyms(idx->al, &tk[5], &tk[4]);
-    cx_parse_attrs(&tk[4], &s->attrs, &tk[2]);
+    cx_parse_attrs(&tk[4], &w->s.attrs, &tk[2]);
+}
 
-    /* VIN: explicit column first, then one found in the text */
-    const char *vin = NULL;
-    char vinbuf[32];
+/* VIN: the explicit column first, then one found in the text; its model-year character read
+ * when the VIN is usable. Returns the VIN (held in s->attrs), or NULL. */
+static const char *stage_vin(const codify_index *idx, const codify_query *q, qstate *s)
+{
     if (!core_str_empty(q->vin)) {
+        char vinbuf[32], comp[32];
         codify_normalize(q->vin, vinbuf, sizeof vinbuf);
-        char comp[32];
         cx_compact(vinbuf, comp, sizeof comp);
-        if (codify_vin_wellformed(comp)) {
+        if (codify_vin_wellformed(comp))
             g_strlcpy(s->attrs.vin, comp, sizeof s->attrs.vin);
-        }
     }
-    if (s->attrs.vin[0])
-        vin = s->attrs.vin;
+    const char *vin = s->attrs.vin[0] ? s->attrs.vin : NULL;
     s->vin_ok = vin && codify_vin_usable(idx->al, vin);
     if (s->vin_ok)
         s->n_vin_years = codify_vin_years(vin, s->vin_years);
+    return vin;
+}
 
-    /* year: the column, else the text, else the VIN; a two-digit year and the VIN's leave
-     * the century to the catalog (resolve_year, once the model is known) */
+/* Year: the column, else the text, else the VIN; a two-digit year and the VIN's leave the
+ * century to the catalog (resolve_year, once the model is known). */
+static void stage_year(const codify_query *q, qstate *s)
+{
     if (vehicle_year_valid(q->anio)) {
         s->year = q->anio;
         s->year_src = 1;
@@ -1215,8 +1204,11 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     }
     if (s->n_year_cand)
         s->year = s->year_cand[0];
+}
 
-    /* brand */
+/* Brand: the marca column, else the description, else the VIN's manufacturer prefix. */
+static void stage_brand(const codify_index *idx, const cx_tokens *tk, const char *vin, qstate *s)
+{
     if (tk[0].n && brands_from_column(idx, &tk[0], s))
         s->brand_src = 1;
     else if (tk[0].n)
@@ -1235,95 +1227,107 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
         if (s->n_brands)
             s->brand_src = 3;
     }
+}
 
-    /* model */
-    model_pick pick = {0};
-    if (tk[1].n) {
-        /* the model name may continue in the description ("MIRAGE" + "G4 GLS ...") */
-        cx_tokens *joined = &tk[4];
-        cx_tokens_init(joined);
-        for (int i = 0; i < tk[1].n; i++)
-            cx_tokens_push(joined, tk[1].tok[i], strlen(tk[1].tok[i]));
-        models_from_tokens(idx, s, joined, 3, 5, s->n_brands ? 1 : 2, true, 0, &pick);
-        /* n-grams that start in the column and continue into the description */
-        int n_col = joined->n;
-        for (int i = 0; i < 2 && i < tk[3].n; i++)
-            cx_tokens_push(joined, tk[3].tok[i], strlen(tk[3].tok[i]));
-        if (joined->n > n_col) {
-            model_pick ext = {0};
-            models_from_tokens(idx, s, joined, 3, 0, 3, true, n_col, &ext);
-            for (int k = 0; k < ext.n; k++) {
-                int j = 0;
-                while (j < pick.n && pick.models[j] != ext.models[k])
-                    j++;
-                if (j == pick.n) {
-                    if (pick.n == MAX_MODELS)
-                        continue;
-                    pick.n++;
-                    pick.models[j] = ext.models[k];
-                    pick.rank[j] = -1;
-                }
-                if (ext.rank[k] > pick.rank[j]) {
-                    pick.rank[j] = ext.rank[k];
-                    pick.level[j] = ext.level[k];
-                    pick.from_column[j] = true;
-                }
-            }
+/* The submarca column's models, and n-grams that start in the column and continue into the
+ * description ("MIRAGE" + "G4 GLS ..."); tk[4] is the scratch for the joined words. */
+static void models_from_column(const codify_index *idx, qstate *s, cx_tokens *tk, model_pick *pick)
+{
+    cx_tokens *joined = &tk[4];
+    cx_tokens_init(joined);
+    for (int i = 0; i < tk[1].n; i++)
+        cx_tokens_push(joined, tk[1].tok[i], strlen(tk[1].tok[i]));
+    models_from_tokens(idx, s, joined, 3, 5, s->n_brands ? 1 : 2, true, 0, pick);
+    int n_col = joined->n;
+    for (int i = 0; i < 2 && i < tk[3].n; i++)
+        cx_tokens_push(joined, tk[3].tok[i], strlen(tk[3].tok[i]));
+    if (joined->n == n_col)
+        return;
+    model_pick ext = {0};
+    models_from_tokens(idx, s, joined, 3, 0, 3, true, n_col, &ext);
+    for (int k = 0; k < ext.n; k++) {
+        int j = 0;
+        while (j < pick->n && pick->models[j] != ext.models[k])
+            j++;
+        if (j == pick->n) {
+            if (pick->n == MAX_MODELS)
+                continue;
+            pick->n++;
+            pick->models[j] = ext.models[k];
+            pick->rank[j] = -1;
+        }
+        if (ext.rank[k] > pick->rank[j]) {
+            pick->rank[j] = ext.rank[k];
+            pick->level[j] = ext.level[k];
+            pick->from_column[j] = true;
         }
     }
-    if (pick.n > 0 && s->n_brands) {
+}
+
+/* Model: the column (and its continuation), else the description, else an exact model of
+ * another brand than the column's, else a weak key, else a typo of a model name. */
+static void stage_model(const codify_index *idx, qstate *s, cx_tokens *tk, model_pick *pick)
+{
+    if (tk[1].n)
+        models_from_column(idx, s, tk, pick);
+    if (pick->n > 0 && s->n_brands) {
         /* a weak column match: the description may name the model exactly ("RAM-2500") */
         int best_level = 0;
-        for (int k = 0; k < pick.n; k++)
-            best_level = pick.level[k] > best_level ? pick.level[k] : best_level;
+        for (int k = 0; k < pick->n; k++)
+            best_level = pick->level[k] > best_level ? pick->level[k] : best_level;
         if (best_level < 3)
-            models_from_tokens(idx, s, &tk[3], 2, 0, 3, false, 0, &pick);
+            models_from_tokens(idx, s, &tk[3], 2, 0, 3, false, 0, pick);
     }
-    if (pick.n == 0)
-        models_from_tokens(idx, s, &tk[3], 2, 0, s->n_brands ? 2 : 3, false, 0, &pick);
-    if (pick.n == 0 && s->n_brands && tk[1].n) {
+    if (pick->n == 0)
+        models_from_tokens(idx, s, &tk[3], 2, 0, s->n_brands ? 2 : 3, false, 0, pick);
+    if (pick->n == 0 && s->n_brands && tk[1].n) {
         /* the brand column may be wrong: accept an exact model name of another brand */
         int saved = s->n_brands;
         s->n_brands = 0;
-        models_from_tokens(idx, s, &tk[1], 3, 5, 3, true, 0, &pick);
+        models_from_tokens(idx, s, &tk[1], 3, 5, 3, true, 0, pick);
         s->n_brands = saved;
-        if (pick.n)
+        if (pick->n)
             s->n_brands = 0;
     }
-    if (pick.n == 0 && s->n_brands) {
+    if (pick->n == 0 && s->n_brands) {
         /* a weak key in the description ("2500" of "RAM 2500", "EXPRESS" of "EXPRESS VAN"),
          * or a name written in three words ("GRAND I 10") */
-        models_from_tokens(idx, s, &tk[3], 3, 0, 1, false, 0, &pick);
+        models_from_tokens(idx, s, &tk[3], 3, 0, 1, false, 0, pick);
     }
-    if (pick.n == 0 && s->n_brands) {
+    if (pick->n == 0 && s->n_brands) {
         if (tk[1].n)
-            models_fuzzy(idx, s, &tk[1], true, &pick);
-        if (pick.n == 0)
-            models_fuzzy(idx, s, &tk[3], false, &pick);
-        s->model_fuzzy = pick.n > 0;
+            models_fuzzy(idx, s, &tk[1], true, pick);
+        if (pick->n == 0)
+            models_fuzzy(idx, s, &tk[3], false, pick);
+        s->model_fuzzy = pick->n > 0;
     }
-    resolve_year(idx, s, &pick);
+}
+
+/* Block: every model found at the best evidence level that has entries in the year (the text
+ * may name two: "C20 CHEYENNE", "NP 300 FRONTIER"; scoring tells them apart), else the next
+ * level; without a model, every model of the brand. Returns the entries gathered in w->sc;
+ * 0 with the reason in out when there are none. */
+static size_t stage_block(const codify_index *idx, scratch *w, const model_pick *pick, codify_result *out)
+{
+    qstate *s = &w->s;
     size_t nb = 0;
-    if (pick.n) {
-        /* every model found at the best evidence level that has entries in the year (the
-         * text may name two: "C20 CHEYENNE", "NP 300 FRONTIER"; scoring tells them apart);
-         * else the next level */
+    if (pick->n) {
         int done_level = INT32_MAX;
         while (nb == 0) {
             int lv = -1;
-            for (int k = 0; k < pick.n; k++)
-                if (pick.rank[k] / 1000 < done_level && pick.rank[k] / 1000 > lv)
-                    lv = pick.rank[k] / 1000;
+            for (int k = 0; k < pick->n; k++)
+                if (pick->rank[k] / 1000 < done_level && pick->rank[k] / 1000 > lv)
+                    lv = pick->rank[k] / 1000;
             if (lv < 0)
                 break;
             done_level = lv;
             s->n_models = 0;
             s->model_level = 0;
-            for (int k = 0; k < pick.n; k++) {
-                if (pick.rank[k] / 1000 != lv)
+            for (int k = 0; k < pick->n; k++) {
+                if (pick->rank[k] / 1000 != lv)
                     continue;
-                s->models[s->n_models++] = pick.models[k];
-                int level = pick.level[k] == 3 && !pick.from_column[k] ? 2 : pick.level[k];
+                s->models[s->n_models++] = pick->models[k];
+                int level = pick->level[k] == 3 && !pick->from_column[k] ? 2 : pick->level[k];
                 if (level > s->model_level)
                     s->model_level = level;
             }
@@ -1339,17 +1343,23 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
         nb = gather_block(idx, s, &w->sc, &w->cap);
     } else {
         g_strlcpy(out->reason, "brand and model not found in the catalog", sizeof out->reason);
-        goto done;
+        return 0;
     }
-    if (nb == 0) {
+    if (nb == 0)
         snprintf(out->reason, sizeof out->reason, "%s has no catalog entry for model year %d",
-                 pick.n ? "model" : "brand", s->year);
-        goto done;
-    }
+                 pick->n ? "model" : "brand", s->year);
+    return nb;
+}
 
+/* Score: each entry of the block by IDF-weighted agreement with the query (and the second
+ * opinion that weighs the catalog side more), minus conflicting attributes; best first.
+ * Returns the query's weight in tokens the block knows. */
+static float stage_score(const codify_index *idx, scratch *w, size_t nb, const char *sub_compact)
+{
+    qstate *s = &w->s;
     scored *sc = w->sc;
     stamp_block(idx, w, sc, nb);
-    query_tokens(idx, w, &tk[2], &tk[1], sub_compact, s);
+    query_tokens(idx, w, &w->tk[2], &w->tk[1], sub_compact, s);
     for (size_t i = 0; i < nb; i++)
         sc[i].m = match_weight(idx, &idx->entries[sc[i].entry], s, NULL);
     float qw = 0;   /* every token in q occurs in the block */
@@ -1365,11 +1375,13 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
         sc[i].alt = (alt_denom > 0 ? sc[i].m / alt_denom : 0) - pen;
     }
     qsort(sc, nb, sizeof *sc, cmp_scored);
+    return qw;
+}
 
-    /* distinct (cvegs, year) candidates */
-    int top_n = opts->top_n < 1 ? 1 : opts->top_n > CODIFY_MAX_CANDIDATES ? CODIFY_MAX_CANDIDATES : opts->top_n;
-    int want = top_n < 2 ? 2 : top_n;
-    int picked[CODIFY_MAX_CANDIDATES];
+/* Candidates: the first `want` distinct (cvegs, year) of the sorted block; their indexes in
+ * picked, their count returned. */
+static int stage_candidates(const codify_index *idx, const scored *sc, size_t nb, int want, int *picked)
+{
     int np = 0;
     for (size_t i = 0; i < nb && np < want; i++) {
         const cx_entry *e = &idx->entries[sc[i].entry];
@@ -1381,46 +1393,54 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
         if (!dup)
             picked[np++] = (int)i;
     }
+    return np;
+}
 
-    const scored *best = &sc[picked[0]];
+/* Features: what CODIFY_FEATURE_LIST's computations read (codify.h: each feature is one row,
+ * its name and its expression over this context `c`). */
+typedef struct feature_ctx {
+    const codify_index *idx;
+    const qstate *s;
+    const scored *best;       /* the top entry's scores ... */
+    const cx_entry *be;       /* ... and the entry */
+    double s1, s2;            /* the top score and the second distinct candidate's */
+    float qw;                 /* the query's weight in tokens the block knows */
+    size_t nb;                /* entries in the block */
+    double alt2;              /* best second-opinion score of another key or year */
+    float fuzzy_m;            /* the top entry's evidence from typo readings */
+    bool runner;              /* an entry of another key exists ... */
+    discrimination d;         /* ... what tells the top entry from it (zeros without one) */
+    float pen_t, pen_r;       /* ... and the conflict penalties of both */
+} feature_ctx;
+
+static double feature_brand_ok(const feature_ctx *c)
+{
+    const qstate *s = c->s;
+    return s->brand_unknown ? -1.0
+           : s->brand_src == 0 ? 0.0
+           : brand_allowed(s, c->idx->models[c->be->model].brand) ? 1.0 : -1.0;
+}
+
+static void feature_context(const codify_index *idx, const qstate *s, const scored *sc, size_t nb,
+                            const scored *best, double s2, float qw, feature_ctx *c)
+{
     const cx_entry *be = &idx->entries[best->entry];
-    double s1 = best->score;
-    double s2 = np > 1 ? sc[picked[1]].score : 0.0;
-    double *x = out->features.x;
-    x[0] = 1.0;
-    x[1] = s1;
-    x[2] = s1 - s2;
-    x[3] = be->cw > 0 ? best->m / be->cw : 0;
-    x[4] = qw > 0 ? best->m / qw : 0;
-    x[5] = best->conflicts;
-    x[6] = s->model_level;
-    x[7] = s->brand_unknown ? -1.0 : s->brand_src == 0 ? 0.0 : brand_allowed(s, idx->models[be->model].brand) ? 1.0 : -1.0;
-    x[8] = s->year_src > 0 ? 1.0 : 0.0;
-    x[9] = log1p((double)nb);
+    *c = (feature_ctx){.idx = idx, .s = s, .best = best, .be = be, .s1 = best->score, .s2 = s2,
+                       .qw = qw, .nb = nb};
     /* second opinion: does a scoring that weighs the catalog side more prefer another entry? */
-    double alt2 = 0;
     for (size_t i = 0; i < nb; i++) {
         const cx_entry *e = &idx->entries[sc[i].entry];
         if (e->year == be->year && memcmp(e->cvegs, be->cvegs, sizeof e->cvegs) == 0)
             continue;
-        if (sc[i].alt > alt2)
-            alt2 = sc[i].alt;
+        if (sc[i].alt > c->alt2)
+            c->alt2 = sc[i].alt;
     }
-    x[10] = best->alt;
-    x[11] = best->alt - alt2;
-    /* what the query says that the top entry does not explain */
-    x[12] = s->unknown_w > 0 ? s->unknown_w / (qw + s->unknown_w) : 0.0;
-    x[13] = log1p((double)s->n_unknown);
-    float fuzzy_m = 0;
-    {
-        const int32_t *c = idx->tok_pool + be->tok_off;
-        for (int j = 0; j < be->n_tok; j++) {
-            float cr = q_credit(s, c[j]);
-            if (cr > 0 && cr < 1)
-                fuzzy_m += idx->weight[c[j]] * cr;
-        }
+    const int32_t *t = idx->tok_pool + be->tok_off;
+    for (int j = 0; j < be->n_tok; j++) {
+        float cr = q_credit(s, t[j]);
+        if (cr > 0 && cr < 1)
+            c->fuzzy_m += idx->weight[t[j]] * cr;
     }
-    x[14] = best->m > 0 ? fuzzy_m / best->m : 0.0;
     /* what tells the top entry from the best entry of another key, and whether the query
      * says it */
     const scored *runner = NULL;
@@ -1429,30 +1449,40 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
             runner = &sc[i];
     if (runner) {
         const cx_entry *re = &idx->entries[runner->entry];
-        discrimination d;
-        discriminate(idx, s, be, re, &d);
         int nc;
-        float pen_t = conflict_penalty(&s->attrs, &be->attrs, &nc);
-        float pen_r = conflict_penalty(&s->attrs, &re->attrs, &nc);
-        x[15] = d.only_t + d.only_r > 0 ? (d.said_t - d.said_r) / (d.only_t + d.only_r) : 0.0;
-        /* both entries have words of their own and the query says neither's: a coin flip
-         * (when the top entry has no words of its own, the runner-up's extras are what the
-         * query leaves out, which is evidence) */
-        x[16] = d.only_t > 0 && d.said_t <= 1e-6f && pen_r <= pen_t + 1e-6f ? 1.0 : 0.0;
-        x[17] = pen_r - pen_t;
-        x[18] = d.said_t > 0 ? d.said_t_fuzzy / d.said_t : 0.0;
-        x[20] = 1.0;
-        x[21] = d.only_r > 0 ? d.said_r / d.only_r : 0.0;
+        c->runner = true;
+        discriminate(idx, s, be, re, &c->d);
+        c->pen_t = conflict_penalty(&s->attrs, &be->attrs, &nc);
+        c->pen_r = conflict_penalty(&s->attrs, &re->attrs, &nc);
     }
-    x[19] = s->brand_fuzzy || s->model_fuzzy ? 1.0 : 0.0;
+}
+
+static void stage_features(const feature_ctx *c, codify_features *f)
+{
+#define X(name, computation) f->x[CODIFY_F_##name] = (computation);
+    CODIFY_FEATURE_LIST(X)
+#undef X
+}
+
+/* Caps and calibration: the class of proposal, the ceiling on the score, the share among
+ * guessed years, and the confidence through the class's map. */
+static void stage_confidence(const codify_index *idx, const qstate *s, const scored *sc, size_t nb,
+                             const scored *best, codify_result *out)
+{
+    const double *x = out->features.x;
+    const cx_entry *be = &idx->entries[best->entry];
     out->confidence = codify_score(idx->al, &out->features);
     /* never auto-accept a coin flip, nor a proposal whose brand the stated brand contradicts
      * (a brand the catalog lacks, or another brand than the one written), nor a stated year
      * the VIN contradicts */
+    bool contradicted = x[CODIFY_F_brand_ok] < 0 || s->vin_conflict;
+    bool coin_flip = x[CODIFY_F_no_disc] > 0;
     out->features.cap = 1.0;
     out->features.div = 1;
-    out->features.cls = x[7] < 0 || s->vin_conflict ? CODIFY_CALIB_CONTRADICTED : CODIFY_CALIB_ALL;
-    if (x[16] > 0 || x[7] < 0 || s->vin_conflict)
+    out->features.cls = contradicted ? CODIFY_CALIB_CONTRADICTED
+                        : coin_flip  ? CODIFY_CALIB_COIN_FLIP
+                                     : CODIFY_CALIB_ALL;
+    if (coin_flip || contradicted)
         out->features.cap = CX_COIN_FLIP_CONFIDENCE;
     if (out->confidence > out->features.cap)
         out->confidence = out->features.cap;
@@ -1467,24 +1497,19 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     }
     /* the score is what the model says of the version; the confidence is the share of
      * proposals right at that score on text the fit did not see (calibration.txt; a
-     * contradicted proposal has a map of its own), shared among the years the version is a
-     * guess between */
+     * contradicted proposal and a coin flip have maps of their own), shared among the years
+     * the version is a guess between */
     out->score = out->confidence;
     out->confidence = codify_calibrate_class(idx->al, out->features.cls, out->score) / out->features.div;
+}
 
-    out->n_candidates = np < top_n ? np : top_n;
-    for (int k = 0; k < out->n_candidates; k++) {
-        const scored *c = &sc[picked[k]];
-        const cx_entry *e = &idx->entries[c->entry];
-        fill_candidate(idx, e, c->score, &out->candidates[k]);
-        if (opts->explain)
-            explain(idx, s, e, c->m, qw, &out->candidates[k]);
-    }
-    g_strlcpy(out->cvegs, be->cvegs, sizeof out->cvegs);
-    out->year = be->year;
+/* Decision: by the thresholds; a contradicted proposal close enough to be one by the map of
+ * all stays a proposal for a person to see the conflict, however rarely such proposals are
+ * right; a block of the brand alone answers no match. */
+static void stage_decision(const codify_index *idx, const qstate *s, const codify_options *opts,
+                           codify_result *out)
+{
     out->decision = codify_decide(out->confidence, true, &opts->thresholds);
-    /* a contradicted proposal close enough to be one by the map of all stays a proposal for a
-     * person to see the conflict, however rarely such proposals are right */
     if (out->decision == CODIFY_NO_MATCH && out->features.cls == CODIFY_CALIB_CONTRADICTED &&
         codify_calibrate(idx->al, out->score) / out->features.div >= opts->thresholds.no_match)
         out->decision = CODIFY_NEEDS_REVIEW;
@@ -1496,6 +1521,63 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     } else if (out->decision == CODIFY_NO_MATCH) {
         g_strlcpy(out->reason, "no catalog entry is close enough", sizeof out->reason);
     }
+}
+
+int codify_match(const codify_index *idx, const codify_query *q, const codify_options *opts,
+                 codify_result *out, minca_err *err)
+{
+    if (!idx || !q || !out)
+        return minca_err_set(err, "codify_match: missing index, query or result");
+    codify_options defaults;
+    if (!opts) {
+        codify_options_default(&defaults);
+        opts = &defaults;
+    }
+    memset(out, 0, offsetof(codify_result, candidates));
+    memset(&out->features, 0, sizeof out->features);
+    out->decision = CODIFY_NO_MATCH;
+    if (answer_correction(idx, q, opts, out))
+        return 0;
+
+    scratch *w = get_scratch();
+    qstate *s = &w->s;
+    memset(s, 0, offsetof(qstate, q));
+    s->qval_ready = false;
+    char sub_compact[256] = "";
+    stage_tokens(idx, q, w, sub_compact, sizeof sub_compact);
+    const char *vin = stage_vin(idx, q, s);
+    stage_year(q, s);
+    stage_brand(idx, w->tk, vin, s);
+    model_pick pick = {0};
+    stage_model(idx, s, w->tk, &pick);
+    resolve_year(idx, s, &pick);
+    size_t nb = stage_block(idx, w, &pick, out);
+    if (nb == 0)
+        goto done;
+    float qw = stage_score(idx, w, nb, sub_compact);
+    const scored *sc = w->sc;
+
+    int top_n = opts->top_n < 1 ? 1 : opts->top_n > CODIFY_MAX_CANDIDATES ? CODIFY_MAX_CANDIDATES : opts->top_n;
+    int picked[CODIFY_MAX_CANDIDATES];
+    int np = stage_candidates(idx, sc, nb, top_n < 2 ? 2 : top_n, picked);
+    const scored *best = &sc[picked[0]];
+    feature_ctx fc;
+    feature_context(idx, s, sc, nb, best, np > 1 ? sc[picked[1]].score : 0.0, qw, &fc);
+    stage_features(&fc, &out->features);
+    stage_confidence(idx, s, sc, nb, best, out);
+
+    out->n_candidates = np < top_n ? np : top_n;
+    for (int k = 0; k < out->n_candidates; k++) {
+        const scored *c = &sc[picked[k]];
+        const cx_entry *e = &idx->entries[c->entry];
+        fill_candidate(idx, e, c->score, &out->candidates[k]);
+        if (opts->explain)
+            explain(idx, s, e, c->m, qw, &out->candidates[k]);
+    }
+    const cx_entry *be = &idx->entries[best->entry];
+    g_strlcpy(out->cvegs, be->cvegs, sizeof out->cvegs);
+    out->year = be->year;
+    stage_decision(idx, s, opts, out);
 
 done:
     if (out->decision == CODIFY_NO_MATCH) {

@@ -302,6 +302,22 @@ static int find_thread(PGconn *c, const store_insurer *ins, const intake_message
     return rc;
 }
 
+/* Locks the message's own id and the ids it answers (store_thread_lock). */
+static int lock_thread(PGconn *c, const store_insurer *ins, const intake_message *m, minca_err *err)
+{
+    size_t n = 0;
+    char **ids = intake_thread_ids(m, &n);
+    GPtrArray *all = g_ptr_array_new();
+    if (m->message_id && *m->message_id)
+        g_ptr_array_add(all, m->message_id);
+    for (size_t i = 0; i < n; i++)
+        g_ptr_array_add(all, ids[i]);
+    int rc = store_thread_lock(c, ins->id, (const char *const *)all->pdata, all->len, err);
+    g_ptr_array_free(all, TRUE);
+    g_strfreev(ids);
+    return rc < 0 ? minca_err_prefix(err, "cannot lock the message's thread") : 0;
+}
+
 /* Answers that came before this message (files read out of order) and found no case: they
  * join the case now and fill what it lacks, as if they had come after. */
 static int adopt_answers(PGconn *c, const store_insurer *ins, const intake_message *m, long long case_id,
@@ -391,6 +407,11 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
     if (store_blob_put(c, data, len, raw_sha, err) < 0)
         goto done;
     if (m && find_broker(c, ins, m, a, &broker_id, &forwarded_from, err) < 0)
+        goto done;
+    /* A message and its answer read at once (two workers, or threads of one batch) would each
+     * find no case of the other, uncommitted, and open two: the ids they share are locked
+     * first, so the second waits for the first's commit and threads onto its case. */
+    if (m && lock_thread(c, ins, m, err) < 0)
         goto done;
     /* A reply joins the case it answers and never opens a second one. */
     if (m && find_thread(c, ins, m, broker_id, problems, res, &thread_refs, err) < 0)

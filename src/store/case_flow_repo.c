@@ -3,6 +3,7 @@
 #include "minca/store_case_flow.h"
 #include "store_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,12 +38,28 @@ int store_case_open(PGconn *c, const store_case_new *k, long long *case_id, minc
         "        minca_due_at($1::bigint, coalesce((SELECT coalesce(m.sent_at, m.received_at) FROM messages m"
         "                                            WHERE m.id = $3::bigint), now())),"
         "        a.who, a.who IS NOT NULL"
-        "   FROM (SELECT minca_next_assignee($1::bigint) AS who) a RETURNING id",
+        "   FROM (SELECT minca_next_assignee($1::bigint) AS who) a RETURNING id, assignee, auto_assigned",
         &p);
     if (!r)
         return -1;
     *case_id = store_get_ll(r, 0, 0);
+    char *who = store_get_dup(r, 0, 1);
+    bool auto_assigned = !PQgetisnull(r, 0, 2) && PQgetvalue(r, 0, 2)[0] == 't';
     PQclear(r);
+    /* An owner given by the insurer's rule is audited as the system's decision, in the
+     * transaction that opens the case. */
+    int rc = 0;
+    if (auto_assigned && who) {
+        char id[32];
+        snprintf(id, sizeof id, "%lld", *case_id);
+        json_t *det = json_pack("{s:s, s:I, s:s, s:s, s:s}", "cot", k->cot, "case_id", (json_int_t)*case_id,
+                                "assignee", who, "rule", "round_robin", "by", STORE_AUDIT_SYSTEM);
+        rc = store_audit(c, k->insurer_id, STORE_AUDIT_SYSTEM, "case_assigned", "case", id, det, err);
+        json_decref(det);
+    }
+    g_free(who);
+    if (rc < 0)
+        return minca_err_prefix(err, "cannot audit the case's assignment");
     /* The opening message names the case (trigger cases_opening_message, migration 075): it
      * is the first of the case's conversation. Its due time counts the insurer's business
      * hours and its owner is the next reviewer in turn (migration 089). */

@@ -34,31 +34,53 @@ int store_cot_next(PGconn *c, long long insurer_id, int year, char *out, size_t 
     return 0;
 }
 
+/* The columns of a case list. due_in_seconds: due_at less now (negative once past due);
+ * clock_stopped: the quote is exported or sent, so the case can no longer be late. */
+#define CASE_LIST_SELECT                                                                                         \
+    "SELECT c.cot, c.client_name, c.rfc, b.name AS broker, c.status, c.status_reason,"                          \
+    "       to_char(" STORE_SQL_LOCAL("coalesce(m.sent_at, m.received_at, c.created_at)", "c.insurer_id")         \
+    ", 'YYYY-MM-DD HH24:MI') AS received,"                                                                      \
+    "       m.subject, c.coverage, c.needs_profile, c.assignee, l.id IS NOT NULL AS late,"                      \
+    "       to_char(" STORE_SQL_LOCAL("c.due_at", "c.insurer_id") ", 'YYYY-MM-DD HH24:MI') AS due,"               \
+    "       floor(extract(epoch FROM c.due_at - now()))::bigint AS due_in_seconds,"                             \
+    "       floor(extract(epoch FROM c.due_at))::bigint AS due_epoch,"                                          \
+    "       (c.status = 'exported' OR EXISTS (SELECT 1 FROM outbox o WHERE o.case_id = c.id"                    \
+    "          AND o.kind = 'quote' AND o.state = 'sent')) AS clock_stopped,"                                   \
+    "       (SELECT count(*) FROM vehicle_rows v WHERE v.case_id = c.id) AS vehicles,"                          \
+    "       (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"                     \
+    "         WHERE v.case_id = c.id AND x.decision IN ('auto_accept')) AS auto,"                               \
+    "       (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"                     \
+    "         WHERE v.case_id = c.id AND x.decision = 'needs_review') AS review,"                               \
+    "       (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"                     \
+    "         WHERE v.case_id = c.id AND x.decision IN ('no_match', 'rejected')) AS no_match,"                  \
+    "       (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"                     \
+    "         WHERE v.case_id = c.id AND x.decision IN ('accepted', 'picked')) AS reviewed,"                    \
+    "       (SELECT o.state FROM outbox o WHERE o.case_id = c.id ORDER BY o.id DESC LIMIT 1) AS outbox"        \
+    "  FROM cases c LEFT JOIN messages m ON m.id = c.message_id"                                                \
+    "  LEFT JOIN brokers b ON b.id = c.broker_id"                                                               \
+    "  LEFT JOIN cases_late l ON l.id = c.id"                                                                   \
+    " WHERE c.insurer_id = $1::bigint"
+
 json_t *store_case_list(PGconn *c, long long insurer_id, minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, insurer_id);
-    return store_query_json_p(
-        c, err,
-        "SELECT c.cot, c.client_name, c.rfc, b.name AS broker, c.status, c.status_reason,"
-        "       to_char(" STORE_SQL_LOCAL("coalesce(m.sent_at, m.received_at, c.created_at)", "c.insurer_id")
-        ", 'YYYY-MM-DD HH24:MI') AS received,"
-        "       m.subject, c.coverage, c.needs_profile, c.assignee, minca_case_late(c) AS late,"
-        "       to_char(" STORE_SQL_LOCAL("c.due_at", "c.insurer_id") ", 'YYYY-MM-DD HH24:MI') AS due,"
-        "       (SELECT count(*) FROM vehicle_rows v WHERE v.case_id = c.id) AS vehicles,"
-        "       (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"
-        "         WHERE v.case_id = c.id AND x.decision IN ('auto_accept')) AS auto,"
-        "       (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"
-        "         WHERE v.case_id = c.id AND x.decision = 'needs_review') AS review,"
-        "       (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"
-        "         WHERE v.case_id = c.id AND x.decision IN ('no_match', 'rejected')) AS no_match,"
-        "       (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"
-        "         WHERE v.case_id = c.id AND x.decision IN ('accepted', 'picked')) AS reviewed,"
-        "       (SELECT o.state FROM outbox o WHERE o.case_id = c.id ORDER BY o.id DESC LIMIT 1) AS outbox"
-        "  FROM cases c LEFT JOIN messages m ON m.id = c.message_id"
-        "  LEFT JOIN brokers b ON b.id = c.broker_id"
-        " WHERE c.insurer_id = $1::bigint ORDER BY c.created_at DESC, c.id DESC",
-        &p);
+    return store_query_json_p(c, err, CASE_LIST_SELECT " ORDER BY c.created_at DESC, c.id DESC", &p);
+}
+
+json_t *store_case_list_by_due(PGconn *c, long long insurer_id, minca_err *err)
+{
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    /* Late cases first (the longest overdue first), then the running clocks by due time, then
+     * the cases with no clock (no due time, or the quote gone out), newest first. */
+    return store_query_json_p(c, err,
+                              CASE_LIST_SELECT
+                              " ORDER BY l.id IS NULL, (c.due_at IS NULL OR c.status = 'exported'"
+                              "   OR EXISTS (SELECT 1 FROM outbox o WHERE o.case_id = c.id AND o.kind = 'quote'"
+                              "              AND o.state = 'sent')),"
+                              "   c.due_at, c.created_at DESC, c.id DESC",
+                              &p);
 }
 
 json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_err *err)
@@ -69,6 +91,11 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
     json_t *cases = store_query_json_p(
         c, err,
         "SELECT c.id, c.cot, c.revision, c.filled_from, c.status, c.status_reason, c.assignee,"
+        "       (SELECT concat_ws(' ', 'by', a.actor, 'on', to_char(" STORE_SQL_LOCAL("a.at", "c.insurer_id") ","
+        "                          'YYYY-MM-DD HH24:MI'), CASE WHEN a.details ? 'rule' THEN '(' || (a.details->>'rule') || ')' END)"
+        "          FROM audit_log a WHERE a.insurer_id = c.insurer_id AND a.entity = 'case'"
+        "           AND a.action = 'case_assigned' AND a.entity_id IN (c.id::text, c.cot)"
+        "         ORDER BY a.id DESC LIMIT 1) AS assigned,"
         "       minca_case_late(c) AS late,"
         "       to_char(" STORE_SQL_LOCAL("c.due_at", "c.insurer_id") ", 'YYYY-MM-DD HH24:MI') AS due,"
         "       c.client_name, c.rfc, c.contact, c.coverage,"

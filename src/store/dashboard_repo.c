@@ -17,7 +17,8 @@ json_t *store_tui_dashboard_summary(PGconn *c, long long insurer_id, minca_err *
         "       coalesce((SELECT sum(n) FROM (SELECT labels, n FROM metric_totals WHERE metric = 'minca_cases'"
         "                     UNION ALL SELECT labels, n FROM metric_deltas WHERE metric = 'minca_cases') s"
         "                     WHERE labels = minca_insurer_label($1::bigint) || ',status=\"ready\"'), 0) AS ready,"
-        "       (SELECT count(*) FROM workers WHERE heartbeat_at > now() - interval '60 seconds') AS workers",
+        "       (SELECT count(*) FROM workers WHERE heartbeat_at > now() - interval '60 seconds') AS workers,"
+        "       (SELECT count(*) FROM cases_late WHERE insurer_id = $1::bigint) AS past_due",
         &p);
 }
 

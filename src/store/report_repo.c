@@ -28,6 +28,31 @@
     "         FROM p JOIN cases c ON c.insurer_id = p.ins AND (p.since IS NULL OR c.created_at >= p.since)"    \
     "         LEFT JOIN messages m ON m.id = c.message_id LEFT JOIN brokers b ON b.id = c.broker_id)"
 
+/* Time to quote over the cases k: the request's date to the first quote sent, p50 and p90 of
+ * the cases quoted; the cases quoted and those past due now. */
+#define REPORT_QUOTE_CLOCK                                                                                     \
+    "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM quoted_at - requested))"                    \
+    "  FILTER (WHERE quoted_at IS NOT NULL) AS p50_seconds_to_quote,"                                           \
+    "percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM quoted_at - requested))"                    \
+    "  FILTER (WHERE quoted_at IS NOT NULL) AS p90_seconds_to_quote,"                                           \
+    "count(*) FILTER (WHERE quoted_at IS NOT NULL) AS cases_quoted,"                                            \
+    "count(*) FILTER (WHERE late) AS cases_past_due"
+
+json_t *store_report_quote_clock(PGconn *c, long long insurer_id, const char *since, minca_err *err)
+{
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_text(&p, since);
+    store_param_text(&p, "all");
+    return store_query_json_p(c, err,
+                              REPORT_CASES
+                              " SELECT round(p50_seconds_to_quote::numeric, 1)::float8 AS p50_seconds_to_quote,"
+                              "        round(p90_seconds_to_quote::numeric, 1)::float8 AS p90_seconds_to_quote,"
+                              "        cases_quoted, cases_past_due"
+                              "   FROM (SELECT " REPORT_QUOTE_CLOCK " FROM k) q",
+                              &p);
+}
+
 json_t *store_report_groups(PGconn *c, long long insurer_id, const char *since, const char *by, minca_err *err)
 {
     store_params p = {0};
@@ -61,12 +86,7 @@ json_t *store_report_groups(PGconn *c, long long insurer_id, const char *since, 
         "               count(*) FILTER (WHERE needs_profile) AS cases_needing_profile,"
         "               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ready_at - received))"
         "                 FILTER (WHERE ready_at IS NOT NULL) AS median_seconds_to_ready,"
-        "               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM quoted_at - requested))"
-        "                 FILTER (WHERE quoted_at IS NOT NULL) AS p50_seconds_to_quote,"
-        "               percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM quoted_at - requested))"
-        "                 FILTER (WHERE quoted_at IS NOT NULL) AS p90_seconds_to_quote,"
-        "               count(*) FILTER (WHERE quoted_at IS NOT NULL) AS cases_quoted,"
-        "               count(*) FILTER (WHERE late) AS cases_past_due"
+        "               " REPORT_QUOTE_CLOCK
         "          FROM k GROUP BY grp)"
         " SELECT cs.grp AS \"group\", cs.cases_opened, cs.cases_ready, cs.cases_exported, cs.cases_needing_profile,"
         "        coalesce(rs.vehicles, 0) AS vehicles, coalesce(rs.auto_accepted, 0) AS auto_accepted,"

@@ -5,6 +5,27 @@
 #include <glib.h>
 #include <string.h>
 
+int store_thread_lock(PGconn *c, long long insurer_id, const char *const *ids, size_t n, minca_err *err)
+{
+    if (n == 0)
+        return 0;
+    GString *lines = g_string_new(NULL);
+    for (size_t i = 0; i < n; i++)
+        g_string_append_printf(lines, "%s%s", i ? "\n" : "", ids[i]);
+    store_params p = {0};
+    store_param_ll(&p, insurer_id);
+    store_param_text(&p, lines->str);
+    /* Transaction-level advisory locks on a hash of insurer and id, taken in ascending order
+     * so that two messages naming the same ids never wait for each other in a cycle. */
+    int rc = store_exec_p(c, err,
+                          "SELECT pg_advisory_xact_lock(k) FROM ("
+                          "  SELECT DISTINCT hashtextextended('minca_thread ' || $1::text || ' ' || id, 0) AS k"
+                          "    FROM unnest(string_to_array($2, E'\\n')) AS id ORDER BY 1) s",
+                          &p);
+    g_string_free(lines, TRUE);
+    return rc;
+}
+
 int store_thread_case_by_ids(PGconn *c, long long insurer_id, const char *const *ids, size_t n, long long *case_id,
                              char cot[64], size_t *matched, minca_err *err)
 {

@@ -661,68 +661,31 @@ static void handle_resize(tui_app *app)
 
 /* ---- keys ------------------------------------------------------------------------------- */
 
-static void handle_action(tui_app *app, tui_action act, tui_key key);
+static void dispatch(tui_app *app, tui_action act, tui_key key, const char *args);
 
 static bool row_has_inciso(json_t *row, void *user)
 {
     return tui_json_int(row, "inciso") == *(long long *)user && json_is_integer(json_object_get(row, "inciso"));
 }
 
-/* Commands with arguments: `:334` (inciso 334), `:sort COLUMN [asc|desc]`, `:insurer SLUG`, `:q`.
- * True when word was one of them. */
-static bool run_command(tui_app *app, const char *word, const char *args)
+/* The words of the `:` line that are not action names: vi's ways out (nothing is unsaved)
+ * and the short name of switch-insurer. */
+static const struct {
+    const char *word;
+    tui_action act;
+} command_aliases[] = {
+    {"q", TUI_ACT_QUIT}, {"q!", TUI_ACT_QUIT}, {"qa", TUI_ACT_QUIT}, {"wq", TUI_ACT_QUIT}, {"insurer", TUI_ACT_INSURER},
+};
+
+/* The action a `:` word names: an action's name, an alias, or goto for a bare number. */
+static tui_action command_action(const char *word)
 {
-    tui_view *v = top_view(app);
-    if (word[strspn(word, "0123456789")] == '\0') {
-        long long inciso = atoll(word);
-        if (!v->table || !tui_table_select_next(v->table, row_has_inciso, &inciso))
-            tui_app_message(app, TUI_EL_WARN, "no inciso %lld here", inciso);
-        else if (v->ops->select)
-            v->ops->select(v);
-        app->dirty |= DIRTY_BODY | DIRTY_STATUS;
-        return true;
-    }
-    if (strcmp(word, "sort") == 0) {
-        if (!v->table)
-            return true;
-        char col[64] = "", dir[16] = "";
-        sscanf(args, "%63s %15s", col, dir);
-        int n = tui_table_columns(v->table), found = -1;
-        for (int i = 0; i < n && found < 0 && *col; i++)
-            if (g_ascii_strncasecmp(tui_table_column_title(v->table, i), col, strlen(col)) == 0)
-                found = i;
-        if (found < 0) {
-            GString *names = g_string_new(NULL);
-            for (int i = 0; i < n; i++)
-                g_string_append_printf(names, "%s%s", i ? ", " : "", tui_table_column_title(v->table, i));
-            tui_app_message(app, TUI_EL_ERROR, "sort by what? columns: %s", names->str);
-            g_string_free(names, TRUE);
-            return true;
-        }
-        tui_table_sort(v->table, found, g_ascii_strncasecmp(dir, "desc", 1) == 0 && *dir);
-        if (v->ops->select)
-            v->ops->select(v);
-        app->dirty |= DIRTY_BODY | DIRTY_STATUS;
-        return true;
-    }
-    /* vi's way out: `:q` (and `:q!`, `:qa`, `:wq`, nothing is unsaved) quits as q does. */
-    if (strcmp(word, "q") == 0 || strcmp(word, "q!") == 0 || strcmp(word, "qa") == 0 || strcmp(word, "wq") == 0) {
-        handle_action(app, TUI_ACT_QUIT, 'q');
-        return true;
-    }
-    if (strcmp(word, "insurer") == 0) {
-        if (!*args) {
-            minca_err err = {0};
-            char *known = app->db ? store_tui_insurer_slugs(app->db, &err) : NULL;
-            tui_app_message(app, TUI_EL_NORMAL, "insurer %s%s%s; :insurer SLUG switches", app->insurer_slug,
-                            known ? " of " : "", known ? known : "");
-            g_free(known);
-        } else {
-            switch_insurer(app, args);
-        }
-        return true;
-    }
-    return false;
+    if (word[strspn(word, "0123456789")] == '\0')
+        return TUI_ACT_GOTO;
+    for (size_t i = 0; i < sizeof command_aliases / sizeof command_aliases[0]; i++)
+        if (strcmp(word, command_aliases[i].word) == 0)
+            return command_aliases[i].act;
+    return tui_action_by_name(word);
 }
 
 /* Tab after `:insurer ` (or I): the insurers' slugs the typed text begins, completed as far as
@@ -766,13 +729,10 @@ static void complete_insurer(tui_app *app, const char *typed)
     g_free(known);
 }
 
-/* The `:` prompt: an action name from the key table, run as if its key was pressed, or one of
- * the commands with arguments above. */
 /* Tab in the `:` prompt: the action or command names the typed word begins, completed as far
  * as they agree (listed when several). */
 static void complete_command(tui_app *app)
 {
-    static const char *const commands[] = {"sort", "insurer"};
     const char *typed = app->line.buf;
     if (strncmp(typed, "insurer ", 8) == 0) {
         complete_insurer(app, typed + 8);
@@ -787,9 +747,9 @@ static void complete_command(tui_app *app)
         if (name && *name && strncmp(name, typed, n) == 0)
             g_ptr_array_add(found, (gpointer)name);
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strncmp(commands[i], typed, n) == 0)
-            g_ptr_array_add(found, (gpointer)commands[i]);
+    for (size_t i = 0; i < sizeof command_aliases / sizeof command_aliases[0]; i++)
+        if (strlen(command_aliases[i].word) > 2 && strncmp(command_aliases[i].word, typed, n) == 0)
+            g_ptr_array_add(found, (gpointer)command_aliases[i].word);
     if (found->len) {
         const char *first = g_ptr_array_index(found, 0);
         size_t common = strlen(first);
@@ -859,14 +819,12 @@ static void handle_command_key(tui_app *app, tui_key key)
     args = core_trim(args);
     if (!*word)
         return;
-    if (run_command(app, word, args))
-        return;
-    tui_action act = tui_action_by_name(word);
+    tui_action act = command_action(word);
     if (act == TUI_ACT_NONE || act == TUI_ACT_COMMAND) {
         tui_app_message(app, TUI_EL_ERROR, "unknown command: %s (? lists the action names)", word);
         return;
     }
-    handle_action(app, act, 0);
+    dispatch(app, act, 0, act == TUI_ACT_GOTO && g_ascii_isdigit(*word) ? word : args);
 }
 
 static void handle_text_key(tui_app *app, tui_key key)
@@ -930,243 +888,380 @@ static void handle_filter_key(tui_app *app, tui_key key)
     app->dirty |= DIRTY_BODY | DIRTY_STATUS;
 }
 
-static void open_help(tui_app *app)
+/* ---- the desk's own actions: one handler each, rows in app_rows below ------------------- */
+
+/* The view's selection moved or its rows changed order: it follows, the body is redrawn. */
+static void moved(tui_view *v)
 {
-    char *text = tui_keys_help_text();
+    if (v->ops->select)
+        v->ops->select(v);
+    v->app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+}
+
+static bool act_help(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    char *text = tui_keys_help_text(v->ops->title, v->ops->actions, tui_app_actions());
     char *title = core_strdup_printf("Help: keys of minca %s", MINCA_VERSION);
-    tui_view *v = tui_pager_new(app, title, text);
+    tui_view *nv = tui_pager_new(v->app, title, text);
     g_free(text);
     g_free(title);
-    if (v)
-        push_view(app, v);
+    if (nv)
+        push_view(v->app, nv);
+    return true;
 }
 
 /* M: the messages of this session, newest first, so a status line that was replaced is not lost. */
-static void open_messages(tui_app *app)
+static bool act_messages(tui_view *v, tui_action act, const char *args)
 {
+    (void)act, (void)args;
+    tui_app *app = v->app;
     GString *text = g_string_new(NULL);
     for (int i = app->n_messages - 1; i >= 0; i--)
         g_string_append_printf(text, "%s\n", app->messages[i]);
     if (!text->len)
         g_string_append(text, "No message yet.\n");
-    tui_view *v = tui_pager_new(app, "Messages (newest first)", text->str);
+    tui_view *nv = tui_pager_new(app, "Messages (newest first)", text->str);
     g_string_free(text, TRUE);
-    if (v)
-        push_view(app, v);
+    if (nv)
+        push_view(app, nv);
+    return true;
 }
 
 /* The current case's audit trail, oldest first, as a table (pane_audit.c). */
-static void open_audit(tui_app *app)
+static bool act_audit(tui_view *v, tui_action act, const char *args)
 {
-    const char *cot = tui_app_current_case(app);
+    (void)act, (void)args;
+    const char *cot = tui_app_current_case(v->app);
     if (!cot || !*cot) {
-        tui_app_message(app, TUI_EL_NORMAL, "open a case first (Cases, Enter), then H shows its audit trail");
-        return;
+        tui_app_message(v->app, TUI_EL_NORMAL, "open a case first (Cases, Enter), then H shows its audit trail");
+        return true;
     }
-    tui_view *nv = tui_audit_new(app, cot);
+    tui_view *nv = tui_audit_new(v->app, cot);
     if (nv)
-        push_view(app, nv);
+        push_view(v->app, nv);
+    return true;
 }
 
 /* n and N after `/`: the next or previous line with the text. */
-static void search_again(tui_app *app, tui_view *v, bool backwards)
+static bool act_search_again(tui_view *v, tui_action act, const char *args)
 {
+    (void)args;
+    tui_app *app = v->app;
     if (!v->table)
-        return;
+        return true;
     if (!app->search[0]) {
         tui_app_message(app, TUI_EL_NORMAL, "type / and a text first; then n and N go to the lines with it");
-        return;
+        return true;
     }
-    if (!tui_table_find(v->table, app->search, backwards)) {
+    if (!tui_table_find(v->table, app->search, act == TUI_ACT_SEARCH_PREV)) {
         tui_app_message(app, TUI_EL_WARN, "no line has \"%s\"", app->search);
-        return;
+        return true;
     }
+    tui_app_message(app, TUI_EL_NORMAL, "/%s", app->search);
+    moved(v);
+    return true;
+}
+
+static bool act_quit(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    if (v->app->depth)
+        pop_view(v->app);
+    else
+        v->app->quit = true;
+    return true;
+}
+
+static bool act_back(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    if (v->table && tui_table_filter(v->table)) {
+        tui_table_set_filter(v->table, NULL);
+        tui_app_message(v->app, TUI_EL_NORMAL, "filter cleared");
+        moved(v);
+    } else if (v->app->depth) {
+        pop_view(v->app);
+    }
+    return true;
+}
+
+static bool act_reload(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    tui_app *app = v->app;
+    tui_view *base = app->tabs[app->active];
+    app->events_retry = 0; /* a reload also retries the live-update subscription */
+    for (int i = 0; i < TAB_COUNT; i++)
+        app->tabs[i]->stale = true;
+    for (int i = 0; i < app->depth; i++)
+        if (app->stack[i]->ops->refresh)
+            app->stack[i]->stale = true;
+    app->message[0] = '\0';
+    refresh_view(app, app->depth ? top_view(app) : base);
+    if (!app->message[0])
+        tui_app_message(app, TUI_EL_OK, "reloaded");
+    return true;
+}
+
+static bool act_redraw(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    clearok(curscr, TRUE);
+    v->app->dirty = DIRTY_ALL;
+    return true;
+}
+
+static bool act_tab(tui_view *v, tui_action act, const char *args)
+{
+    (void)args;
+    tui_app *app = v->app;
+    if (act == TUI_ACT_TAB_NEXT || act == TUI_ACT_TAB_PREV)
+        show_tab(app, app->active + (act == TUI_ACT_TAB_NEXT ? 1 : -1));
+    else
+        show_tab(app, tab_of_action(act));
+    return true;
+}
+
+static bool act_move(tui_view *v, tui_action act, const char *args)
+{
+    (void)args;
+    tui_app *app = v->app;
+    if (!v->table || !tui_table_move(v->table, act, v->body_rows))
+        return true;
     if (v->ops->select)
         v->ops->select(v);
-    tui_app_message(app, TUI_EL_NORMAL, "/%s", app->search);
-    app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+    /* Within the same screenful only the two rows whose highlight changed are redrawn. */
+    bool alone = !v->ops->draw || v->rows_redraw_alone;
+    if (!(app->dirty & DIRTY_BODY) && alone && tui_table_draw_selection(v->table))
+        wnoutrefresh(app->body);
+    else
+        app->dirty |= DIRTY_BODY;
+    app->dirty |= DIRTY_STATUS;
+    return true;
 }
 
-/* The app's own action bound to the key beside a pane's (n: next-review in Matches, search-next
- * elsewhere), or TUI_ACT_NONE. */
-static tui_action app_alternative(const tui_action *alt, int n_alt)
+static bool act_enter(tui_view *v, tui_action act, const char *args)
 {
-    for (int i = 0; i < n_alt; i++)
-        if (alt[i] == TUI_ACT_SEARCH_NEXT || alt[i] == TUI_ACT_SEARCH_PREV)
-            return alt[i];
-    return TUI_ACT_NONE;
+    (void)act, (void)args;
+    if (v->ops->enter) {
+        tui_view *nv = v->ops->enter(v);
+        if (nv)
+            push_view(v->app, nv);
+    }
+    return true;
 }
 
-static void handle_action(tui_app *app, tui_action act, tui_key key)
+static bool act_command(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    tui_app *app = v->app;
+    app->prompt = PROMPT_COMMAND;
+    app->history_at = app->n_history;
+    tui_line_reset(&app->line, NULL);
+    app->dirty |= DIRTY_STATUS;
+    return true;
+}
+
+/* I opens the `:` line on `insurer `; `:insurer SLUG` switches, `:insurer` says which. */
+static bool act_insurer(tui_view *v, tui_action act, const char *args)
+{
+    tui_app *app = v->app;
+    if (!args) {
+        act_command(v, act, NULL);
+        tui_line_reset(&app->line, "insurer ");
+    } else if (*args) {
+        switch_insurer(app, args);
+    } else {
+        minca_err err = {0};
+        char *known = app->db ? store_tui_insurer_slugs(app->db, &err) : NULL;
+        tui_app_message(app, TUI_EL_NORMAL, "insurer %s%s%s; :insurer SLUG switches", app->insurer_slug,
+                        known ? " of " : "", known ? known : "");
+        g_free(known);
+    }
+    return true;
+}
+
+/* `:334` or `:goto 334`: the line of inciso 334. */
+static bool act_goto(tui_view *v, tui_action act, const char *args)
+{
+    (void)act;
+    long long inciso = args ? atoll(args) : 0;
+    if (!args || !g_ascii_isdigit(*args))
+        tui_app_message(v->app, TUI_EL_ERROR, "go to which inciso? :goto NUMBER (or :NUMBER)");
+    else if (!v->table || !tui_table_select_next(v->table, row_has_inciso, &inciso))
+        tui_app_message(v->app, TUI_EL_WARN, "no inciso %lld here", inciso);
+    moved(v);
+    return true;
+}
+
+/* Outside the wizard, > and < pick the sort column (htop's way), descending for numbers: the
+ * header shows the column and its direction. */
+static bool act_sort_column(tui_view *v, tui_action act, const char *args)
+{
+    (void)args;
+    if (!v->table)
+        return true;
+    int n = tui_table_columns(v->table), col = tui_table_sort_column(v->table);
+    col = act == TUI_ACT_STEP_NEXT ? (col + 1 < n ? col + 1 : -1) : (col < 0 ? n - 1 : col - 1);
+    tui_table_sort(v->table, col, false);
+    moved(v);
+    return true;
+}
+
+/* `:sort COLUMN [asc|desc]`: the column whose title begins with COLUMN; without one, the
+ * columns there are. */
+static void sort_by_name(tui_view *v, const char *args)
+{
+    char col[64] = "", dir[16] = "";
+    sscanf(args, "%63s %15s", col, dir);
+    int n = tui_table_columns(v->table), found = -1;
+    for (int i = 0; i < n && found < 0 && *col; i++)
+        if (g_ascii_strncasecmp(tui_table_column_title(v->table, i), col, strlen(col)) == 0)
+            found = i;
+    if (found < 0) {
+        GString *names = g_string_new(NULL);
+        for (int i = 0; i < n; i++)
+            g_string_append_printf(names, "%s%s", i ? ", " : "", tui_table_column_title(v->table, i));
+        tui_app_message(v->app, TUI_EL_ERROR, "sort by what? columns: %s", names->str);
+        g_string_free(names, TRUE);
+        return;
+    }
+    tui_table_sort(v->table, found, g_ascii_strncasecmp(dir, "desc", 1) == 0 && *dir);
+    moved(v);
+}
+
+/* o: the next column, then unsorted; O: the other direction. */
+static bool act_sort(tui_view *v, tui_action act, const char *args)
+{
+    if (!v->table)
+        return true;
+    if (args && act == TUI_ACT_SORT) {
+        sort_by_name(v, args);
+        return true;
+    }
+    int col = tui_table_sort_column(v->table);
+    bool desc = tui_table_sort_desc(v->table);
+    if (act == TUI_ACT_SORT) {
+        col = col + 1 < tui_table_columns(v->table) ? col + 1 : -1;
+        desc = false;
+    } else if (col < 0) {
+        col = 0, desc = true;
+    } else {
+        desc = !desc;
+    }
+    tui_table_sort(v->table, col, desc);
+    moved(v);
+    return true;
+}
+
+static bool act_filter(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    if (v->table) {
+        /* A new filter starts empty (typing on after the previous one read as narrowing it,
+         * a trap); the rows it shows follow the typing, Enter on nothing clears it. */
+        v->app->prompt = PROMPT_FILTER;
+        tui_line_reset(&v->app->line, NULL);
+        v->app->dirty |= DIRTY_STATUS;
+    }
+    return true;
+}
+
+/* What every view does with an action it has no row of its own for. */
+#define TAB_ROW_(id, name, key, pane, help) {TUI_ACT_TAB_##id, act_tab},
+static const tui_action_row app_rows[] = {
+    {TUI_ACT_DOWN, act_move},
+    {TUI_ACT_UP, act_move},
+    {TUI_ACT_PAGE_DOWN, act_move},
+    {TUI_ACT_PAGE_UP, act_move},
+    {TUI_ACT_FIRST, act_move},
+    {TUI_ACT_LAST, act_move},
+    {TUI_ACT_ENTER, act_enter},
+    {TUI_ACT_BACK, act_back},
+    {TUI_ACT_FILTER, act_filter},
+    {TUI_ACT_SORT, act_sort},
+    {TUI_ACT_SORT_REVERSE, act_sort},
+    {TUI_ACT_SEARCH_NEXT, act_search_again},
+    {TUI_ACT_SEARCH_PREV, act_search_again},
+    {TUI_ACT_AUDIT, act_audit},
+    {TUI_ACT_STEP_NEXT, act_sort_column},
+    {TUI_ACT_STEP_PREV, act_sort_column},
+    {TUI_ACT_COMMAND, act_command},
+    {TUI_ACT_GOTO, act_goto},
+    {TUI_ACT_INSURER, act_insurer},
+    TUI_TABS(TAB_ROW_)
+    {TUI_ACT_TAB_NEXT, act_tab},
+    {TUI_ACT_TAB_PREV, act_tab},
+    {TUI_ACT_RELOAD, act_reload},
+    {TUI_ACT_REDRAW, act_redraw},
+    {TUI_ACT_HELP, act_help},
+    {TUI_ACT_MESSAGES, act_messages},
+    {TUI_ACT_QUIT, act_quit},
+    TUI_ROWS_END,
+};
+
+const tui_action_row *tui_app_actions(void) { return app_rows; }
+
+#define TAB_KIND_(id, name, key, pane, help) &tui_pane_##pane##_ops,
+static const tui_view_ops *const view_kinds[] = {
+    TUI_TABS(TAB_KIND_) &tui_pane_wizard_ops, &tui_pane_compose_ops, &tui_pane_search_ops, NULL,
+};
+
+const tui_view_ops *const *tui_view_kinds(void) { return view_kinds; }
+
+const tui_action_row *tui_action_row_of(const tui_action_row *rows, tui_action act)
+{
+    for (const tui_action_row *r = rows; r && r->act != TUI_ACT_NONE; r++)
+        if (r->act == act)
+            return r;
+    return NULL;
+}
+
+/* Runs row r in v once the user's role allows it (else the reason on the status line). */
+static bool run_row(tui_view *v, const tui_action_row *r, const char *args)
+{
+    char why[512];
+    if (!tui_action_permitted(v->app, r->act, why, sizeof why)) {
+        tui_app_message(v->app, TUI_EL_ERROR, "%s", why);
+        v->app->dirty |= DIRTY_STATUS;
+        return true;
+    }
+    return r->run(v, r->act, args);
+}
+
+/* One key (or, with key 0, the action act from the `:` line or the mouse, args its argument):
+ * the actions bound to it, tried as the focused view's rows, then as its typing, then as the
+ * desk's rows; the first that runs ends it. */
+static void dispatch(tui_app *app, tui_action act, tui_key key, const char *args)
 {
     tui_view *v = top_view(app);
-    char why[512];
-    tui_action alt[8];
-    int n_alt = key ? tui_keys_lookup_all(key, alt, 8) : 0;
-    if (!tui_action_permitted(app, act, why, sizeof why)) {
-        tui_action own = app_alternative(alt, n_alt);
-        /* N is a note in Matches and the previous match elsewhere: only the note needs a role. */
-        if (own == TUI_ACT_NONE || !v->table || v->ops == &tui_pane_matches_ops ||
-            !tui_action_permitted(app, own, why, sizeof why)) {
-            tui_app_message(app, TUI_EL_ERROR, "%s", why);
-            app->dirty |= DIRTY_STATUS;
+    tui_action bound[8];
+    int n = key ? tui_keys_lookup_all(key, bound, 8) : 0;
+    if (!key && act != TUI_ACT_NONE)
+        bound[n++] = act;
+    for (int i = 0; i < n; i++) {
+        const tui_action_row *r = tui_action_row_of(v->ops->actions, bound[i]);
+        if (r && run_row(v, r, args)) {
+            app->dirty |= DIRTY_BODY | DIRTY_STATUS;
             return;
         }
-        act = own;
     }
-    if (v->ops->key && v->ops->key(v, act, key)) {
+    if (key && v->ops->key && v->ops->key(v, n ? bound[0] : TUI_ACT_NONE, key)) {
         app->dirty |= DIRTY_BODY | DIRTY_STATUS;
         return;
     }
-    /* The same key may be bound to another action this view knows. */
-    for (int i = 0; i < n_alt; i++) {
-        if (alt[i] != act && v->ops->key && v->ops->key(v, alt[i], key)) {
-            app->dirty |= DIRTY_BODY | DIRTY_STATUS;
+    for (int i = 0; i < n; i++) {
+        const tui_action_row *r = tui_action_row_of(app_rows, bound[i]);
+        if (r && run_row(v, r, args))
             return;
-        }
     }
-    if (app_alternative(alt, n_alt) != TUI_ACT_NONE)
-        act = app_alternative(alt, n_alt);
-    switch (act) {
-    case TUI_ACT_SEARCH_NEXT:
-    case TUI_ACT_SEARCH_PREV:
-        search_again(app, v, act == TUI_ACT_SEARCH_PREV);
-        break;
-    case TUI_ACT_QUIT:
-        if (app->depth)
-            pop_view(app);
-        else
-            app->quit = true;
-        break;
-    case TUI_ACT_BACK:
-        if (v->table && tui_table_filter(v->table)) {
-            tui_table_set_filter(v->table, NULL);
-            if (v->ops->select)
-                v->ops->select(v);
-            tui_app_message(app, TUI_EL_NORMAL, "filter cleared");
-            app->dirty |= DIRTY_BODY;
-        } else if (app->depth) {
-            pop_view(app);
-        }
-        break;
-    case TUI_ACT_HELP:
-        open_help(app);
-        break;
-    case TUI_ACT_MESSAGES:
-        open_messages(app);
-        break;
-    case TUI_ACT_AUDIT:
-        open_audit(app);
-        break;
-    case TUI_ACT_RELOAD: {
-        tui_view *base = app->tabs[app->active];
-        app->events_retry = 0; /* a reload also retries the live-update subscription */
-        for (int i = 0; i < TAB_COUNT; i++)
-            app->tabs[i]->stale = true;
-        for (int i = 0; i < app->depth; i++)
-            if (app->stack[i]->ops->refresh)
-                app->stack[i]->stale = true;
-        app->message[0] = '\0';
-        refresh_view(app, app->depth ? top_view(app) : base);
-        if (!app->message[0])
-            tui_app_message(app, TUI_EL_OK, "reloaded");
-        break;
-    }
-    case TUI_ACT_REDRAW:
-        clearok(curscr, TRUE);
-        app->dirty = DIRTY_ALL;
-        break;
-    case TUI_ACT_TAB_NEXT:
-        show_tab(app, app->active + 1);
-        break;
-    case TUI_ACT_TAB_PREV:
-        show_tab(app, app->active - 1);
-        break;
-    case TUI_ACT_DOWN:
-    case TUI_ACT_UP:
-    case TUI_ACT_PAGE_DOWN:
-    case TUI_ACT_PAGE_UP:
-    case TUI_ACT_FIRST:
-    case TUI_ACT_LAST:
-        if (v->table && tui_table_move(v->table, act, v->body_rows)) {
-            if (v->ops->select)
-                v->ops->select(v);
-            /* Within the same screenful only the two rows whose highlight changed are redrawn. */
-            bool alone = !v->ops->draw || v->rows_redraw_alone;
-            if (!(app->dirty & DIRTY_BODY) && alone && tui_table_draw_selection(v->table))
-                wnoutrefresh(app->body);
-            else
-                app->dirty |= DIRTY_BODY;
-            app->dirty |= DIRTY_STATUS;
-        }
-        break;
-    case TUI_ACT_ENTER:
-        if (v->ops->enter) {
-            tui_view *nv = v->ops->enter(v);
-            if (nv)
-                push_view(app, nv);
-        }
-        break;
-    case TUI_ACT_COMMAND:
-    case TUI_ACT_INSURER:
-        app->prompt = PROMPT_COMMAND;
-        app->history_at = app->n_history;
-        tui_line_reset(&app->line, act == TUI_ACT_INSURER ? "insurer " : NULL);
-        app->dirty |= DIRTY_STATUS;
-        break;
-    case TUI_ACT_STEP_NEXT:
-    case TUI_ACT_STEP_PREV:
-        /* Outside the wizard, > and < pick the sort column (htop's way), descending for
-         * numbers: the header shows the column and its direction. */
-        if (v->table) {
-            int n = tui_table_columns(v->table), col = tui_table_sort_column(v->table);
-            col = act == TUI_ACT_STEP_NEXT ? (col + 1 < n ? col + 1 : -1) : (col < 0 ? n - 1 : col - 1);
-            tui_table_sort(v->table, col, false);
-            if (v->ops->select)
-                v->ops->select(v);
-            app->dirty |= DIRTY_BODY | DIRTY_STATUS;
-        }
-        break;
-    case TUI_ACT_SORT:
-    case TUI_ACT_SORT_REVERSE:
-        if (v->table) {
-            int col = tui_table_sort_column(v->table);
-            bool desc = tui_table_sort_desc(v->table);
-            if (act == TUI_ACT_SORT) {
-                col = col + 1 < tui_table_columns(v->table) ? col + 1 : -1;
-                desc = false;
-            } else if (col < 0) {
-                col = 0, desc = true;
-            } else {
-                desc = !desc;
-            }
-            tui_table_sort(v->table, col, desc);
-            if (v->ops->select)
-                v->ops->select(v);
-            app->dirty |= DIRTY_BODY | DIRTY_STATUS;
-        }
-        break;
-    case TUI_ACT_FILTER:
-        if (v->table) {
-            /* A new filter starts empty (typing on after the previous one read as narrowing it,
-             * a trap); the rows it shows follow the typing, Enter on nothing clears it. */
-            app->prompt = PROMPT_FILTER;
-            tui_line_reset(&app->line, NULL);
-            app->dirty |= DIRTY_STATUS;
-        }
-        break;
-    case TUI_ACT_NONE: {
+    if (n) {
+        tui_app_message(app, TUI_EL_NORMAL, "%s is not available here", tui_action_name(bound[0]));
+    } else {
         char name[32];
         tui_key_name(key, name, sizeof name);
         tui_app_message(app, TUI_EL_NORMAL, "%s does nothing here; ? lists the keys", name);
-        break;
-    }
-    default:
-        if (tab_of_action(act) >= 0)
-            show_tab(app, tab_of_action(act));
-        else
-            tui_app_message(app, TUI_EL_NORMAL, "%s is not available here", tui_action_name(act));
-        break;
     }
 }
 
@@ -1180,7 +1275,7 @@ static void handle_mouse(tui_app *app)
     tui_view *v = top_view(app);
     if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
         for (int i = 0; i < 3; i++)
-            handle_action(app, (ev.bstate & BUTTON4_PRESSED) ? TUI_ACT_UP : TUI_ACT_DOWN, 0);
+            dispatch(app, (ev.bstate & BUTTON4_PRESSED) ? TUI_ACT_UP : TUI_ACT_DOWN, 0, NULL);
         return;
     }
     if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON1_PRESSED)))
@@ -1197,7 +1292,7 @@ static void handle_mouse(tui_app *app)
         v->ops->select(v);
     app->dirty |= DIRTY_BODY | DIRTY_STATUS;
     if (ev.bstate & BUTTON1_DOUBLE_CLICKED)
-        handle_action(app, TUI_ACT_ENTER, 0);
+        dispatch(app, TUI_ACT_ENTER, 0, NULL);
 }
 
 static void handle_key(tui_app *app, tui_key key)
@@ -1236,7 +1331,7 @@ static void handle_key(tui_app *app, tui_key key)
     if (key == TUI_FN(KEY_MOUSE))
         handle_mouse(app);
     else
-        handle_action(app, tui_keys_lookup(key), key);
+        dispatch(app, tui_keys_lookup(key), key, NULL);
     if (app->closing) {
         if (app->depth && app->stack[app->depth - 1] == app->closing)
             pop_view(app);

@@ -328,42 +328,84 @@ char *tui_keys_expand(const char *text)
     return expanded;
 }
 
-/* "j, Down" for an action, in table order: remappable keys first, then fixed ones. */
-static void describe_keys(tui_action act, GString *out)
+int tui_keys_of(tui_action act, tui_key *out, int max)
 {
-    bool first = true;
+    int n = 0;
     for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < n_bindings(); i++) {
+        for (size_t i = 0; i < n_bindings() && n < max; i++) {
             if (binding_at(i)->act != act || binding_at(i)->fixed != (pass == 1))
                 continue;
             if (binding_at(i)->key == '\r' || binding_at(i)->key == TUI_FN(KEY_ENTER))
                 continue;
-            char name[32];
-            tui_key_name(binding_at(i)->key, name, sizeof name);
-            g_string_append_printf(out, "%s%s", first ? "" : ", ", name);
-            first = false;
+            out[n++] = binding_at(i)->key;
         }
-    if (first)
+    return n;
+}
+
+const char *tui_action_help(tui_action act)
+{
+    const action_def *d = find_def(act);
+    return d ? d->help : "";
+}
+
+/* "j, Down" for an action, in table order: remappable keys first, then fixed ones. */
+static void describe_keys(tui_action act, GString *out)
+{
+    tui_key keys[16];
+    int n = tui_keys_of(act, keys, 16);
+    for (int i = 0; i < n; i++) {
+        char name[32];
+        tui_key_name(keys[i], name, sizeof name);
+        g_string_append_printf(out, "%s%s", i ? ", " : "", name);
+    }
+    if (!n)
         g_string_append(out, "(unbound)");
 }
 
-char *tui_keys_help_text(void)
+static void help_line(GString *out, const action_def *d)
+{
+    GString *keys = g_string_new(NULL);
+    describe_keys(d->act, keys);
+    char kcol[64], ncol[64];
+    text_fit_width(keys->str, 17, false, kcol, sizeof kcol);
+    text_fit_width(d->name, 13, false, ncol, sizeof ncol);
+    g_string_append_printf(out, "  %s %s %s\n", kcol, ncol, d->help);
+    g_string_free(keys, TRUE);
+}
+
+/* Under heading, the help lines of the actions with a row in rows (none when rows is NULL)
+ * not listed yet; marks what it lists in shown. */
+static void help_section(GString *out, const char *heading, const tui_action_row *rows, bool *shown)
+{
+    bool any = false;
+    for (size_t i = 0; i < N_ACTIONS; i++) {
+        if (shown[i] || !tui_action_row_of(rows, actions[i].act))
+            continue;
+        if (!any)
+            g_string_append_printf(out, "%s\n", heading);
+        any = true;
+        shown[i] = true;
+        help_line(out, &actions[i]);
+    }
+    if (any)
+        g_string_append_c(out, '\n');
+}
+
+char *tui_keys_help_text(const char *title, const tui_action_row *pane, const tui_action_row *global)
 {
     GString *out = g_string_new("Keys (remap them in the config file, e.g. `keys: {quit: Q}`)\n\n");
-    for (size_t i = 0; i < N_ACTIONS; i++) {
-        GString *keys = g_string_new(NULL);
-        describe_keys(actions[i].act, keys);
-        char kcol[64], ncol[64];
-        text_fit_width(keys->str, 17, false, kcol, sizeof kcol);
-        text_fit_width(actions[i].name, 13, false, ncol, sizeof ncol);
-        g_string_append_printf(out, "  %s %s %s\n", kcol, ncol, actions[i].help);
-        g_string_free(keys, TRUE);
-    }
-    g_string_append(out, "\nIn the filter prompt: type to filter, Backspace deletes, C-w deletes a word,\n"
+    bool shown[N_ACTIONS];
+    memset(shown, 0, sizeof shown);
+    char *heading = g_strdup_printf("In %s:", title && *title ? title : "this view");
+    help_section(out, "Everywhere:", global, shown);
+    help_section(out, heading, pane, shown);
+    g_free(heading);
+    g_string_append(out, "In the filter prompt: type to filter, Backspace deletes, C-w deletes a word,\n"
                          "C-u clears, Enter keeps the filter (and n, N go to the lines with its text once\n"
                          "Esc has cleared it), Esc clears it.\n"
-                         "At the : prompt, type an action name from the middle column and Enter; :q closes\n"
-                         "the view or quits, :NUMBER goes to an inciso.\n"
+                         "At the : prompt, type an action name from the middle column (and its argument:\n"
+                         ":sort due desc, :insurer SLUG) and Enter; :q closes the view or quits, :NUMBER\n"
+                         "goes to an inciso.\n"
                          "At a question on the status line only the keys it names answer it: y (or Enter where\n"
                          "it says so) all, o only this row, c also the other cases; any other key decides\n"
                          "nothing. At A's question, l lists the rows it would accept.\n"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const tui_column audit_cols[] = {
-    {"Time", 11, 0, false}, {"Who", 8, 1, false}, {"Action", 10, 0, false},
+    {"Time", 11, 0, false}, {"Who", 8, 0, false}, {"Action", 10, 0, false},
     {"Inciso", 6, 0, true}, {"Before → after", 20, 6, false},
 };
 #define N_COLS (int)(sizeof audit_cols / sizeof audit_cols[0])
@@ -19,8 +19,9 @@ typedef struct audit {
     json_t *entries;
 } audit;
 
-/* A match state of a decision's details ({decision, cvegs, year}) in words. */
-static void state_text(json_t *st, char *out, size_t outsz)
+/* A match state of a decision's details ({decision, cvegs, year}) in words; the key left out
+ * when with_key is false. */
+static void state_text(json_t *st, bool with_key, char *out, size_t outsz)
 {
     const char *d = tui_json_str(st, "decision"), *cvegs = tui_json_str(st, "cvegs");
     long long year = tui_json_int(st, "year");
@@ -29,7 +30,7 @@ static void state_text(json_t *st, char *out, size_t outsz)
                        : strcmp(d, "auto_accept") == 0                              ? "auto"
                        : strcmp(d, "no_match") == 0 || strcmp(d, "rejected") == 0 ? "no match"
                                                                                     : d;
-    if (*cvegs && strcmp(word, "no match") != 0)
+    if (with_key && *cvegs && strcmp(word, "no match") != 0)
         snprintf(out, outsz, "%s %s %lld", word, cvegs, year);
     else
         snprintf(out, outsz, "%s", word);
@@ -58,9 +59,14 @@ static char *change_text(json_t *e)
     json_t *d = json_object_get(e, "details");
     GString *out = g_string_new(NULL);
     if (json_is_object(json_object_get(d, "before")) && json_is_object(json_object_get(d, "after"))) {
+        /* A decision that keeps the key names it once, after the arrow ("to review → accepted
+         * 40002 2024"): the change reads whole in an 80-column terminal. */
+        json_t *b = json_object_get(d, "before"), *a = json_object_get(d, "after");
+        bool same_key = *tui_json_str(b, "cvegs") && strcmp(tui_json_str(b, "cvegs"), tui_json_str(a, "cvegs")) == 0 &&
+                        tui_json_int(b, "year") == tui_json_int(a, "year");
         char before[96], after[96];
-        state_text(json_object_get(d, "before"), before, sizeof before);
-        state_text(json_object_get(d, "after"), after, sizeof after);
+        state_text(b, !same_key, before, sizeof before);
+        state_text(a, true, after, sizeof after);
         g_string_append_printf(out, "%s → %s", before, after);
         if (*tui_json_str(d, "group"))
             g_string_append(out, " (group)");

@@ -1,4 +1,5 @@
-/* Cases pane: the insurer's cases, newest first, with vehicle counts by decision
+/* Cases pane: the insurer's cases by their clock (late first, the longest overdue first, then
+ * soonest due, then the cases without a running clock), with vehicle counts by decision
  * (automatic or reviewed key / to review / no match). The selected case is the one the
  * Matches tab shows; Enter opens the case (its matches, pushed over the list). `/` filters
  * on any column (client, RFC, broker, date), `o` sorts, `f` shows one status at a time; `r`
@@ -15,11 +16,12 @@
 static const tui_column cases_cols[] = {
     {"COT", 15, 0, false},   {"Client", 7, 4, false},  {"RFC", 13, 0, false},   {"Broker", 8, 2, false},
     {"Received", 11, 0, false}, {"Veh", 3, 0, true},   {"A/R/N", 7, 0, true},   {"Status", 8, 0, false},
-    {"Reply", 9, 0, false},
+    {"Due", 8, 0, false},    {"Reply", 9, 0, false},
 };
 #define N_COLS (int)(sizeof cases_cols / sizeof cases_cols[0])
 #define COL_RECEIVED 4
-#define COL_REPLY 8
+#define COL_DUE 8
+#define COL_REPLY 9
 
 static const char *empty_hint = "No cases yet. Every message with a vehicle list becomes a case: run\n"
                                 "`minca batch PATH`, then press {reload}.";
@@ -27,6 +29,7 @@ static const char *empty_hint = "No cases yet. Every message with a vehicle list
 typedef struct cases_pane {
     char *status;      /* only cases with this status, NULL: all */
     json_t *statuses;  /* the statuses seen at the last refresh, for cycling */
+    int late;          /* late cases at the last refresh */
 } cases_pane;
 
 static int cases_open(tui_view *v)
@@ -38,6 +41,7 @@ static int cases_open(tui_view *v)
         return -1;
     tui_table_set_empty(v->table, empty_hint);
     tui_table_set_optional(v->table, COL_REPLY);   /* shown once a case has a message sent */
+    tui_table_set_optional(v->table, COL_DUE);     /* shown once a case has a running clock */
     return 0;
 }
 
@@ -63,6 +67,51 @@ static tui_elem status_elem(const char *status)
     return TUI_EL_NORMAL;
 }
 
+/* A span of time in its largest whole unit: 45m, 3h, 2d. */
+static void span(long long secs, char *out, size_t n)
+{
+    if (secs < 0)
+        secs = -secs;
+    if (secs < 3600)
+        snprintf(out, n, "%lldm", secs / 60);
+    else if (secs < 48 * 3600)
+        snprintf(out, n, "%lldh", secs / 3600);
+    else
+        snprintf(out, n, "%lldd", secs / 86400);
+}
+
+/* Whether a case's clock runs (it has a due time and no quote went out), or it is late. */
+static bool clock_runs(json_t *c)
+{
+    return json_is_true(json_object_get(c, "late")) ||
+           (json_is_integer(json_object_get(c, "due_in_seconds")) && !json_is_true(json_object_get(c, "clock_stopped")));
+}
+
+/* The Due cell ("late 2h", "in 3h", "—": no running clock; empty when no case of the list has
+ * one, so the column is left out) and its sort key (the list's own order: late, running,
+ * none; then the due time). */
+static tui_elem due_cell(json_t *c, bool any_clock, char *cell, size_t n, char *key, size_t kn)
+{
+    json_t *in = json_object_get(c, "due_in_seconds");
+    bool late = json_is_true(json_object_get(c, "late"));
+    bool running = json_is_integer(in) && !json_is_true(json_object_get(c, "clock_stopped"));
+    char t[24];
+    int rank = late ? 0 : running ? 1 : 2;
+    snprintf(key, kn, "%d%020lld", rank, running || late ? tui_json_int(c, "due_epoch") : 0);
+    if (late) {
+        span(json_integer_value(in), t, sizeof t);
+        snprintf(cell, n, "late %s", t);
+        return TUI_EL_ERROR;
+    }
+    if (running && json_integer_value(in) >= 0) {
+        span(json_integer_value(in), t, sizeof t);
+        snprintf(cell, n, "in %s", t);
+    } else {
+        snprintf(cell, n, "%s", any_clock ? "—" : "");
+    }
+    return TUI_EL_NORMAL;
+}
+
 static void cases_select(tui_view *v)
 {
     tui_app_set_current_case(v->app, tui_table_selected_key(v->table));
@@ -77,7 +126,7 @@ static void cases_refresh(tui_view *v)
         return;
     }
     minca_err err = {0};
-    json_t *list = store_case_list(db, insurer_id, &err);
+    json_t *list = store_case_list_by_due(db, insurer_id, &err);
     if (!list) {
         tui_app_message(v->app, TUI_EL_ERROR, "cannot read cases: %s", err.msg);
         return;
@@ -85,9 +134,12 @@ static void cases_refresh(tui_view *v)
     cases_pane *cp = v->priv;
     json_decref(cp->statuses);
     cp->statuses = json_array();
+    cp->late = 0;
     tui_table_clear(v->table);
     size_t i;
     json_t *c;
+    bool any_clock = false;
+    json_array_foreach(list, i, c) any_clock |= clock_runs(c);
     json_array_foreach(list, i, c) {
         const char *status = tui_json_str(c, "status");
         bool seen = false;
@@ -98,7 +150,9 @@ static void cases_refresh(tui_view *v)
             json_array_append_new(cp->statuses, json_string(status));
         if (cp->status && strcmp(cp->status, status) != 0)
             continue;
-        char veh[16], counts[48], date[32];
+        char veh[16], counts[48], date[32], due[32], due_key[32];
+        tui_elem due_el = due_cell(c, any_clock, due, sizeof due, due_key, sizeof due_key);
+        cp->late += due_el == TUI_EL_ERROR;
         snprintf(veh, sizeof veh, "%lld", tui_json_int(c, "vehicles"));
         /* accepted/picked rows were reviewed into a key: they count with the automatic ones. */
         snprintf(counts, sizeof counts, "%lld/%lld/%lld", tui_json_int(c, "auto") + tui_json_int(c, "reviewed"),
@@ -107,9 +161,11 @@ static void cases_refresh(tui_view *v)
         /* The newest message to the broker and where it stands: queued, sending, sent,
          * failing or uncertain. */
         const char *cells[N_COLS] = {tui_json_str(c, "cot"),   tui_json_str(c, "client_name"), tui_json_str(c, "rfc"),
-                                     tui_json_str(c, "broker"), date, veh, counts, status, tui_json_str(c, "outbox")};
-        tui_table_add(v->table, tui_json_str(c, "cot"), cells, status_elem(status), c);
+                                     tui_json_str(c, "broker"), date, veh, counts, status, due, tui_json_str(c, "outbox")};
+        /* A late case is drawn as an error whatever its status. */
+        tui_table_add(v->table, tui_json_str(c, "cot"), cells, due_el == TUI_EL_ERROR ? due_el : status_elem(status), c);
         tui_table_set_sort_key(v->table, COL_RECEIVED, tui_json_str(c, "received"));
+        tui_table_set_sort_key(v->table, COL_DUE, due_key);
     }
     tui_table_done(v->table);
     if (cp->status) {
@@ -149,42 +205,47 @@ static void cycle_status(tui_view *v)
     v->stale = true;
 }
 
-static bool cases_key(tui_view *v, tui_action act, tui_key key)
+static bool act_status_filter(tui_view *v, tui_action act, const char *args)
 {
-    (void)key;
-    switch (act) {
-    case TUI_ACT_STATUS_FILTER:
-        cycle_status(v);
-        return true;
-    case TUI_ACT_REPLY: {
-        const char *cot = tui_table_selected_key(v->table);
-        char why[512];
-        if (!tui_action_permitted(v->app, TUI_ACT_REPLY, why, sizeof why))
-            tui_app_message(v->app, TUI_EL_ERROR, "%s", why);
-        else if (cot) {
-            tui_view *r = tui_reply_new(v->app, cot);
-            if (r)
-                tui_app_push(v->app, r);
-        }
-        return true;
-    }
-    case TUI_ACT_WIZARD: {
-        const char *cot = tui_table_selected_key(v->table);
-        if (cot)
-            tui_app_push(v->app, tui_wizard_new(v->app, cot));
-        return true;
-    }
-    default:
-        return false;
-    }
+    (void)act, (void)args;
+    cycle_status(v);
+    return true;
 }
+
+static bool act_reply(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    const char *cot = tui_table_selected_key(v->table);
+    if (cot)
+        tui_app_push(v->app, tui_reply_new(v->app, cot));
+    return true;
+}
+
+static bool act_wizard(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    const char *cot = tui_table_selected_key(v->table);
+    if (cot)
+        tui_app_push(v->app, tui_wizard_new(v->app, cot));
+    return true;
+}
+
+static const tui_action_row cases_rows[] = {
+    {TUI_ACT_STATUS_FILTER, act_status_filter},
+    {TUI_ACT_REPLY, act_reply},
+    {TUI_ACT_WIZARD, act_wizard},
+    TUI_ROWS_END,
+};
 
 static void cases_draw(tui_view *v, WINDOW *win, int h, int w)
 {
     cases_pane *cp = v->priv;
-    char *head = core_strdup_printf(" Cases · status: %s ({status-filter} cycles) · {filter} filters · {sort} sorts ·"
+    char late[32] = "";
+    if (cp->late)
+        snprintf(late, sizeof late, " · %d LATE", cp->late);
+    char *head = core_strdup_printf(" Cases%s · status: %s ({status-filter} cycles) · {filter} filters · {sort} sorts ·"
                                     " Enter opens",
-                                    cp->status ? cp->status : "all");
+                                    late, cp->status ? cp->status : "all");
     char *text = tui_keys_expand(head);
     wattrset(win, tui_theme_attr(TUI_EL_TITLE));
     mvwhline(win, 0, 0, ' ', w);
@@ -203,7 +264,7 @@ const tui_view_ops tui_pane_cases_ops = {
     .close = cases_close,
     .refresh = cases_refresh,
     .draw = cases_draw,
-    .key = cases_key,
+    .actions = cases_rows,
     .enter = cases_enter,
     .select = cases_select,
 };

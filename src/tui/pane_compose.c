@@ -368,16 +368,30 @@ static void clear_selected(tui_view *v)
     refresh_form(v);
 }
 
+static bool act_edit(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    edit_selected(v);
+    return true;
+}
+
+static bool act_send(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    send_mail(v);
+    return true;
+}
+
+static const tui_action_row compose_rows[] = {
+    {TUI_ACT_ENTER, act_edit},
+    {TUI_ACT_SAVE, act_send},
+    TUI_ROWS_END,
+};
+
+/* The form's own letters (a attaches, d clears a field); the other panes' keys mean nothing
+ * here, only moving, leaving, help and the `:` line go on to the desk. */
 static bool compose_key(tui_view *v, tui_action act, tui_key key)
 {
-    if (act == TUI_ACT_ENTER) {
-        edit_selected(v);
-        return true;
-    }
-    if (act == TUI_ACT_SAVE) {
-        send_mail(v);
-        return true;
-    }
     if (key == 'a' && act != TUI_ACT_COMPOSE && !((compose *)v->priv)->reply) {
         tui_app_prompt(v->app, v, "attach file: ", "", attach_path, NULL);
         return true;
@@ -386,25 +400,25 @@ static bool compose_key(tui_view *v, tui_action act, tui_key key)
         clear_selected(v);
         return true;
     }
-    /* Keys of other panes mean nothing here. */
     return act != TUI_ACT_BACK && act != TUI_ACT_QUIT && act != TUI_ACT_DOWN && act != TUI_ACT_UP &&
            act != TUI_ACT_PAGE_DOWN && act != TUI_ACT_PAGE_UP && act != TUI_ACT_FIRST && act != TUI_ACT_LAST &&
            act != TUI_ACT_HELP && act != TUI_ACT_REDRAW && act != TUI_ACT_COMMAND && act != TUI_ACT_NONE;
 }
 
-static const tui_view_ops compose_ops = {
+const tui_view_ops tui_pane_compose_ops = {
     .name = "compose",
     .title = "Compose",
     .open = compose_open,
     .close = compose_close,
     .refresh = compose_refresh,
     .draw = compose_draw,
+    .actions = compose_rows,
     .key = compose_key,
 };
 
 tui_view *tui_compose_new(tui_app *app)
 {
-    tui_view *v = tui_view_new(app, &compose_ops);
+    tui_view *v = tui_view_new(app, &tui_pane_compose_ops);
     if (!v)
         return NULL;
     compose_refresh(v);
@@ -427,7 +441,7 @@ tui_view *tui_reply_new(tui_app *app, const char *cot)
         g_free(d);
         return NULL;
     }
-    tui_view *v = tui_view_new(app, &compose_ops);
+    tui_view *v = tui_view_new(app, &tui_pane_compose_ops);
     if (!v) {
         reply_draft_clear(d);
         g_free(d);

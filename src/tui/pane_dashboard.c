@@ -1,4 +1,6 @@
-/* Dashboard pane: how the desk is doing, drawn. A summary line, the codifier's decisions by
+/* Dashboard pane: how the desk is doing, drawn. A summary line, the clock (time to quote p50
+ * and p90 as `minca report` counts it, over the cases of the last 30 days, and the cases past
+ * due now), the codifier's decisions by
  * day as stacked bars (accepted / to review / no key), the codifier's confidence histogram,
  * sparklines of the queue depth and the throughput per minute, and the slowest brokers.
  *
@@ -15,13 +17,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DASH_MAX_DAYS 60
 #define DASH_MAX_MINUTES 240
 #define DASH_MAX_BROKERS 12
+#define DASH_QUOTE_DAYS 30
 
 typedef struct dashboard {
-    json_t *summary, *days, *confidence, *minutes, *brokers;
+    json_t *summary, *days, *confidence, *minutes, *brokers, *clock;
     bool ascii;
 } dashboard;
 
@@ -53,7 +57,8 @@ static void dash_clear(dashboard *d)
     json_decref(d->confidence);
     json_decref(d->minutes);
     json_decref(d->brokers);
-    d->summary = d->days = d->confidence = d->minutes = d->brokers = NULL;
+    json_decref(d->clock);
+    d->summary = d->days = d->confidence = d->minutes = d->brokers = d->clock = NULL;
 }
 
 static void dash_close(tui_view *v)
@@ -76,6 +81,17 @@ static void dash_refresh(tui_view *v)
     d->confidence = d->days ? store_tui_dashboard_confidence(c, ins, &err) : NULL;
     d->minutes = d->confidence ? store_tui_dashboard_minutes(c, DASH_MAX_MINUTES, &err) : NULL;
     d->brokers = d->minutes ? store_tui_dashboard_slow_brokers(c, ins, DASH_MAX_BROKERS, &err) : NULL;
+    if (d->brokers) {
+        char since[32];
+        time_t t = time(NULL) - (time_t)DASH_QUOTE_DAYS * 86400;
+        struct tm tm;
+        strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+        d->clock = store_report_quote_clock(c, ins, since, &err);
+        if (!d->clock) {
+            json_decref(d->brokers);
+            d->brokers = NULL;
+        }
+    }
     if (!d->brokers) {
         tui_app_message(v->app, TUI_EL_ERROR, "dashboard: %s", err.msg);
         dash_clear(d);
@@ -270,6 +286,24 @@ static void draw_brokers(dashboard *d, WINDOW *w, int y, int x, int h, int width
     }
 }
 
+/* Time to quote p50 / p90 (the cases of the last DASH_QUOTE_DAYS days) and the cases past due. */
+static void draw_clock(dashboard *d, json_t *summary, WINDOW *w, int y, int width)
+{
+    json_t *q = json_array_get(d->clock, 0);
+    char p50[32] = "—", p90[32] = "—", line[256];
+    if (json_is_number(json_object_get(q, "p50_seconds_to_quote")))
+        human_seconds(json_number_value(json_object_get(q, "p50_seconds_to_quote")), p50, sizeof p50);
+    if (json_is_number(json_object_get(q, "p90_seconds_to_quote")))
+        human_seconds(json_number_value(json_object_get(q, "p90_seconds_to_quote")), p90, sizeof p90);
+    snprintf(line, sizeof line, " Time to quote (%d days): p50 %s  p90 %s  (%lld quoted)", DASH_QUOTE_DAYS, p50, p90,
+             ival(q, "cases_quoted"));
+    put(w, y, 0, width, TUI_EL_NORMAL, line);
+    int used = text_display_width(line);
+    long long late = ival(summary, "past_due");
+    snprintf(line, sizeof line, "   %lld past due", late);
+    put(w, y, used, width - used, late > 0 ? TUI_EL_ERROR : TUI_EL_OK, line);
+}
+
 static void dash_draw(tui_view *v, WINDOW *w, int h, int width)
 {
     dashboard *d = v->priv;
@@ -284,6 +318,7 @@ static void dash_draw(tui_view *v, WINDOW *w, int h, int width)
     snprintf(line, sizeof line, " Today: %lld case(s) opened   now: %lld in review, %lld ready   live workers: %lld",
              ival(s, "opened_today"), ival(s, "in_review"), ival(s, "ready"), ival(s, "workers"));
     put(w, 0, 0, width, TUI_EL_TITLE, line);
+    draw_clock(d, s, w, 1, width);
     /* Heights: charts take what the sparklines (2 lines) and the brokers (at least 4) leave. */
     int brokers_h = h >= 40 ? 8 : 5;
     int charts_h = h - 1 - 1 - 2 - 1 - brokers_h;

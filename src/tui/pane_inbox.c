@@ -169,15 +169,17 @@ static tui_view *inbox_enter(tui_view *v)
     return pv;
 }
 
-static bool inbox_key(tui_view *v, tui_action act, tui_key key)
+static bool act_compose(tui_view *v, tui_action act, const char *args)
 {
-    if (act != TUI_ACT_COMPOSE)
-        return false;
-    tui_view *form = tui_compose_new(v->app);
-    if (form)
-        tui_app_push(v->app, form);
+    (void)act, (void)args;
+    tui_app_push(v->app, tui_compose_new(v->app));
     return true;
 }
+
+static const tui_action_row inbox_rows[] = {
+    {TUI_ACT_COMPOSE, act_compose},
+    TUI_ROWS_END,
+};
 
 const tui_view_ops tui_pane_inbox_ops = {
     .name = "inbox",
@@ -186,5 +188,5 @@ const tui_view_ops tui_pane_inbox_ops = {
     .close = inbox_close,
     .refresh = inbox_refresh,
     .enter = inbox_enter,
-    .key = inbox_key,
+    .actions = inbox_rows,
 };

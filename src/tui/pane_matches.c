@@ -38,7 +38,6 @@ typedef struct matches {
     int n_review, n_nomatch, n_keyed, n_open;
     int n_held;        /* decisions a re-run held that came back on no row */
     GHashTable *tagged; /* row ids (gint64 keys, owned) tagged with `t` */
-    bool tag_prefix;   /* `;`: the next decision applies to the tagged rows */
     long long select_row; /* a row to select once the case is loaded (opened on a row), 0: none */
     WINDOW *win;       /* where the footer was last drawn, for a move to redraw it alone */
     int foot_y, foot_w;
@@ -714,7 +713,6 @@ static void batch_ask(tui_view *v, review_kind kind, GArray *ids, const char *wh
 static void decide_tagged(tui_view *v, review_kind kind)
 {
     matches *m = v->priv;
-    m->tag_prefix = false;
     batch_clear();
     GArray *ids = targets_new();
     size_t i;
@@ -800,182 +798,274 @@ static void discard_held_answer(tui_view *v, tui_key key, void *user)
     }
 }
 
-static bool matches_key(tui_view *v, tui_action act, tui_key key)
+/* ---- the pane's actions: one handler each, rows in matches_rows below ------------------ */
+
+static bool act_next_review(tui_view *v, tui_action act, const char *args)
 {
-    (void)key;
-    matches *m = v->priv;
-    if (m->tag_prefix && act != TUI_ACT_ACCEPT && act != TUI_ACT_NO_MATCH) {
-        m->tag_prefix = false;
-        tui_app_message(v->app, TUI_EL_NORMAL, "tag prefix cancelled");
-    }
+    (void)args;
+    bool found = act == TUI_ACT_NEXT_REVIEW ? tui_table_select_next(v->table, needs_review, NULL)
+                                            : tui_table_select_prev(v->table, needs_review, NULL);
+    if (!found)
+        tui_app_message(v->app, TUI_EL_OK, "no row of this case needs review");
+    return true;
+}
+
+static bool act_accept(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
     json_t *row = NULL;
-    long long row_id, ins;
+    if (!selected_row(v, &row))
+        return true;
+    if (!*tui_json_str(row, "cvegs")) {
+        char cand[16], search[16];
+        tui_keys_primary(TUI_ACT_CANDIDATES, cand, sizeof cand);
+        tui_keys_primary(TUI_ACT_SEARCH, search, sizeof search);
+        tui_app_message(v->app, TUI_EL_WARN, "inciso %lld has no proposed key to accept; pick one (%s or %s)",
+                        tui_json_int(row, "inciso"), cand, search);
+        return true;
+    }
+    tui_decide_row(v, row, REVIEW_ACCEPT, tui_json_str(row, "cvegs"), (int)tui_json_int(row, "match_year"), false,
+                   NULL);
+    return true;
+}
+
+static bool act_no_match(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    json_t *row = NULL;
+    if (selected_row(v, &row))
+        tui_decide_row(v, row, REVIEW_NO_MATCH, NULL, 0, false, NULL);
+    return true;
+}
+
+static bool act_tag(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    matches *m = v->priv;
+    long long row_id = selected_row(v, NULL);
+    if (row_id) {
+        gint64 k = row_id;
+        if (!g_hash_table_remove(m->tagged, &k))
+            g_hash_table_add(m->tagged, g_memdup2(&k, sizeof k));
+        tui_app_changed(v->app); /* the mark column and the header count */
+        tui_table_move(v->table, TUI_ACT_DOWN, v->body_rows);
+    }
+    return true;
+}
+
+/* The key after `;`: a decision key decides every tagged row; any other cancels. */
+static void tag_prefix_answer(tui_view *v, tui_key key, void *user)
+{
+    (void)user;
+    tui_action bound[8];
+    int n = tui_keys_lookup_all(key, bound, 8);
+    for (int i = 0; i < n; i++)
+        if (bound[i] == TUI_ACT_ACCEPT || bound[i] == TUI_ACT_NO_MATCH) {
+            decide_tagged(v, bound[i] == TUI_ACT_ACCEPT ? REVIEW_ACCEPT : REVIEW_NO_MATCH);
+            return;
+        }
+    tui_app_message(v->app, TUI_EL_NORMAL, "tag prefix cancelled");
+}
+
+static bool act_tag_prefix(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    matches *m = v->priv;
+    if (!g_hash_table_size(m->tagged)) {
+        tui_app_message(v->app, TUI_EL_WARN, "no row is tagged (t tags one)");
+        return true;
+    }
+    char q[160];
+    snprintf(q, sizeof q, "%u tagged rows: a accepts their proposals, x marks them no match ",
+             g_hash_table_size(m->tagged));
+    tui_app_confirm(v->app, v, q, tag_prefix_answer, NULL);
+    return true;
+}
+
+static bool act_accept_above(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    if (case_id(v))
+        accept_above_propose(v);
+    return true;
+}
+
+static bool act_discard_held(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    matches *m = v->priv;
+    if (!case_id(v))
+        return true;
+    if (!m->n_held) {
+        tui_app_message(v->app, TUI_EL_NORMAL, "no earlier decision is waiting on this case");
+        return true;
+    }
+    char q[160];
+    snprintf(q, sizeof q, "discard %d held decision%s (no row reads the same)? y ", m->n_held,
+             m->n_held == 1 ? "" : "s");
+    tui_app_confirm(v->app, v, q, discard_held_answer, NULL);
+    return true;
+}
+
+static bool act_candidates(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    long long row_id = selected_row(v, NULL);
+    if (row_id)
+        tui_app_push(v->app, tui_candidates_new(v->app, row_id));
+    return true;
+}
+
+static bool act_search(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    json_t *row = NULL;
+    long long row_id = selected_row(v, &row);
+    if (row_id) {
+        char initial[300];
+        json_t *y = json_object_get(row, "year");
+        tui_search_initial(tui_json_str(row, "marca"), tui_json_str(row, "submarca"), tui_json_str(row, "description"),
+                           json_is_integer(y) ? json_integer_value(y) : 0, initial, sizeof initial);
+        tui_app_push(v->app, tui_search_new(v->app, row_id, initial));
+    }
+    return true;
+}
+
+static bool act_undo(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    long long ins, cid = case_id(v), restored = 0;
     PGconn *db;
     minca_err err = {0};
-    switch (act) {
-    case TUI_ACT_NEXT_REVIEW:
-        if (!tui_table_select_next(v->table, needs_review, NULL))
-            tui_app_message(v->app, TUI_EL_OK, "no row of this case needs review");
+    if (!cid || !(db = db_for(v, &ins)))
         return true;
-    case TUI_ACT_PREV_REVIEW:
-        if (!tui_table_select_prev(v->table, needs_review, NULL))
-            tui_app_message(v->app, TUI_EL_OK, "no row of this case needs review");
-        return true;
-    case TUI_ACT_ACCEPT:
-        if (m->tag_prefix) {
-            decide_tagged(v, REVIEW_ACCEPT);
-            return true;
-        }
-        if (!(row_id = selected_row(v, &row)))
-            return true;
-        if (!*tui_json_str(row, "cvegs")) {
-            char cand[16], search[16];
-            tui_keys_primary(TUI_ACT_CANDIDATES, cand, sizeof cand);
-            tui_keys_primary(TUI_ACT_SEARCH, search, sizeof search);
-            tui_app_message(v->app, TUI_EL_WARN, "inciso %lld has no proposed key to accept; pick one (%s or %s)",
-                            tui_json_int(row, "inciso"), cand, search);
-            return true;
-        }
-        tui_decide_row(v, row, REVIEW_ACCEPT, tui_json_str(row, "cvegs"), (int)tui_json_int(row, "match_year"), false,
-                       NULL);
-        return true;
-    case TUI_ACT_NO_MATCH:
-        if (m->tag_prefix) {
-            decide_tagged(v, REVIEW_NO_MATCH);
-            return true;
-        }
-        if ((row_id = selected_row(v, &row)))
-            tui_decide_row(v, row, REVIEW_NO_MATCH, NULL, 0, false, NULL);
-        return true;
-    case TUI_ACT_TAG:
-        if ((row_id = selected_row(v, &row))) {
-            gint64 k = row_id;
-            if (!g_hash_table_remove(m->tagged, &k))
-                g_hash_table_add(m->tagged, g_memdup2(&k, sizeof k));
-            tui_app_changed(v->app); /* the mark column and the header count */
-            tui_table_move(v->table, TUI_ACT_DOWN, v->body_rows);
-        }
-        return true;
-    case TUI_ACT_TAG_PREFIX:
-        if (!g_hash_table_size(m->tagged)) {
-            tui_app_message(v->app, TUI_EL_WARN, "no row is tagged (t tags one)");
-            return true;
-        }
-        m->tag_prefix = true;
-        tui_app_message(v->app, TUI_EL_NORMAL, "%u tagged rows: a accepts their proposals, x marks them no match",
-                        g_hash_table_size(m->tagged));
-        return true;
-    case TUI_ACT_ACCEPT_ABOVE:
-        if (case_id(v))
-            accept_above_propose(v);
-        return true;
-    case TUI_ACT_DISCARD_HELD: {
-        if (!case_id(v))
-            return true;
-        if (!m->n_held) {
-            tui_app_message(v->app, TUI_EL_NORMAL, "no earlier decision is waiting on this case");
-            return true;
-        }
-        char q[160];
-        snprintf(q, sizeof q, "discard %d held decision%s (no row reads the same)? y ", m->n_held,
-                 m->n_held == 1 ? "" : "s");
-        tui_app_confirm(v->app, v, q, discard_held_answer, NULL);
+    int n_undone = 0;
+    if (review_undo_n(db, ins, cid, tui_app_user(v->app), &restored, &n_undone, &err) < 0) {
+        tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
         return true;
     }
-    case TUI_ACT_CANDIDATES:
-        if ((row_id = selected_row(v, NULL)))
-            tui_app_push(v->app, tui_candidates_new(v->app, row_id));
-        return true;
-    case TUI_ACT_SEARCH:
-        if ((row_id = selected_row(v, &row))) {
-            char initial[300];
-            json_t *y = json_object_get(row, "year");
-            tui_search_initial(tui_json_str(row, "marca"), tui_json_str(row, "submarca"),
-                               tui_json_str(row, "description"), json_is_integer(y) ? json_integer_value(y) : 0,
-                               initial, sizeof initial);
-            tui_app_push(v->app, tui_search_new(v->app, row_id, initial));
-        }
-        return true;
-    case TUI_ACT_UNDO: {
-        long long cid = case_id(v), restored = 0;
-        if (!cid || !(db = db_for(v, &ins)))
-            return true;
-        int n_undone = 0;
-        if (review_undo_n(db, ins, cid, tui_app_user(v->app), &restored, &n_undone, &err) < 0) {
-            tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
-            return true;
-        }
-        if (n_undone > 1)
-            tui_app_message(v->app, TUI_EL_OK, "last decision undone (%d rows)", n_undone);
-        else
-            tui_app_message(v->app, TUI_EL_OK, "last decision undone");
-        tui_table_select_next(v->table, row_has_id, &restored);
-        tui_app_changed(v->app);
-        return true;
-    }
-    case TUI_ACT_NOTE:
-        if ((row_id = selected_row(v, &row)))
-            tui_app_prompt(v->app, v, "note: ", tui_json_str(row, "note"), note_done, (void *)(intptr_t)row_id);
-        return true;
-    case TUI_ACT_READY: {
-        long long cid = case_id(v);
-        if (!cid || !(db = db_for(v, &ins)))
-            return true;
-        if (review_mark_ready(db, ins, cid, tui_app_user(v->app), &err) < 0)
-            tui_app_message(v->app, TUI_EL_ERROR, "not ready: %s", err.msg);
-        else {
-            tui_app_message(v->app, TUI_EL_OK, "%s is ready for export", m->cot);
-            tui_app_changed(v->app);
-        }
-        return true;
-    }
-    case TUI_ACT_EXPORT:
-        export_case(v);
-        return true;
-    case TUI_ACT_RERUN: {
-        long long cid = case_id(v);
-        int decisions = 0, notes = 0, reviewed = 0;
-        if (!cid || !(db = db_for(v, &ins)))
-            return true;
-        if (review_case_reviewed(db, ins, cid, &decisions, &notes, &reviewed, &err) < 0) {
-            tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
-            return true;
-        }
-        char q[300];
-        if (reviewed == 0)
-            snprintf(q, sizeof q, "read the case's sheet again? yes: ");
-        else
-            snprintf(q, sizeof q,
-                     "re-read: %d decision%s, %d note%s; up to %d row%s may lose them; yes: ",
-                     decisions, decisions == 1 ? "" : "s", notes, notes == 1 ? "" : "s", reviewed,
-                     reviewed == 1 ? "" : "s");
-        tui_app_prompt(v->app, v, q, NULL, rerun_done, NULL);
-        return true;
-    }
-    case TUI_ACT_WIZARD:
-        if (m->cot)
-            tui_app_push(v->app, tui_wizard_new(v->app, m->cot));
-        return true;
-    case TUI_ACT_CASE_INFO:
-        tui_app_push(v->app, case_info(v));
-        return true;
-    case TUI_ACT_CONFIRM: {
-        long long cid = case_id(v);
-        int n = 0;
-        if (!cid || !(db = db_for(v, &ins)))
-            return true;
-        if (review_confirm_suggested(db, ins, cid, NULL, tui_app_user(v->app), &n, &err) < 0)
-            tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
-        else {
-            tui_app_message(v->app, TUI_EL_OK, "%d field(s) suggested by the language model confirmed", n);
-            tui_app_changed(v->app);
-        }
-        return true;
-    }
-    default:
-        return false;
-    }
+    if (n_undone > 1)
+        tui_app_message(v->app, TUI_EL_OK, "last decision undone (%d rows)", n_undone);
+    else
+        tui_app_message(v->app, TUI_EL_OK, "last decision undone");
+    tui_table_select_next(v->table, row_has_id, &restored);
+    tui_app_changed(v->app);
+    return true;
 }
+
+static bool act_note(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    json_t *row = NULL;
+    long long row_id = selected_row(v, &row);
+    if (row_id)
+        tui_app_prompt(v->app, v, "note: ", tui_json_str(row, "note"), note_done, (void *)(intptr_t)row_id);
+    return true;
+}
+
+static bool act_ready(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    matches *m = v->priv;
+    long long ins, cid = case_id(v);
+    PGconn *db;
+    minca_err err = {0};
+    if (!cid || !(db = db_for(v, &ins)))
+        return true;
+    if (review_mark_ready(db, ins, cid, tui_app_user(v->app), &err) < 0) {
+        tui_app_message(v->app, TUI_EL_ERROR, "not ready: %s", err.msg);
+    } else {
+        tui_app_message(v->app, TUI_EL_OK, "%s is ready for export", m->cot);
+        tui_app_changed(v->app);
+    }
+    return true;
+}
+
+static bool act_export(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    export_case(v);
+    return true;
+}
+
+static bool act_rerun(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    long long ins, cid = case_id(v);
+    int decisions = 0, notes = 0, reviewed = 0;
+    PGconn *db;
+    minca_err err = {0};
+    if (!cid || !(db = db_for(v, &ins)))
+        return true;
+    if (review_case_reviewed(db, ins, cid, &decisions, &notes, &reviewed, &err) < 0) {
+        tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
+        return true;
+    }
+    char q[300];
+    if (reviewed == 0)
+        snprintf(q, sizeof q, "read the case's sheet again? yes: ");
+    else
+        snprintf(q, sizeof q, "re-read: %d decision%s, %d note%s; up to %d row%s may lose them; yes: ", decisions,
+                 decisions == 1 ? "" : "s", notes, notes == 1 ? "" : "s", reviewed, reviewed == 1 ? "" : "s");
+    tui_app_prompt(v->app, v, q, NULL, rerun_done, NULL);
+    return true;
+}
+
+static bool act_wizard(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    matches *m = v->priv;
+    if (m->cot)
+        tui_app_push(v->app, tui_wizard_new(v->app, m->cot));
+    return true;
+}
+
+static bool act_case_info(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    tui_app_push(v->app, case_info(v));
+    return true;
+}
+
+static bool act_confirm(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    long long ins, cid = case_id(v);
+    int n = 0;
+    PGconn *db;
+    minca_err err = {0};
+    if (!cid || !(db = db_for(v, &ins)))
+        return true;
+    if (review_confirm_suggested(db, ins, cid, NULL, tui_app_user(v->app), &n, &err) < 0) {
+        tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
+    } else {
+        tui_app_message(v->app, TUI_EL_OK, "%d field(s) suggested by the language model confirmed", n);
+        tui_app_changed(v->app);
+    }
+    return true;
+}
+
+static const tui_action_row matches_rows[] = {
+    {TUI_ACT_NEXT_REVIEW, act_next_review},
+    {TUI_ACT_PREV_REVIEW, act_next_review},
+    {TUI_ACT_ACCEPT, act_accept},
+    {TUI_ACT_NO_MATCH, act_no_match},
+    {TUI_ACT_TAG, act_tag},
+    {TUI_ACT_TAG_PREFIX, act_tag_prefix},
+    {TUI_ACT_ACCEPT_ABOVE, act_accept_above},
+    {TUI_ACT_DISCARD_HELD, act_discard_held},
+    {TUI_ACT_CANDIDATES, act_candidates},
+    {TUI_ACT_SEARCH, act_search},
+    {TUI_ACT_UNDO, act_undo},
+    {TUI_ACT_NOTE, act_note},
+    {TUI_ACT_READY, act_ready},
+    {TUI_ACT_EXPORT, act_export},
+    {TUI_ACT_RERUN, act_rerun},
+    {TUI_ACT_WIZARD, act_wizard},
+    {TUI_ACT_CASE_INFO, act_case_info},
+    {TUI_ACT_CONFIRM, act_confirm},
+    TUI_ROWS_END,
+};
 
 static tui_view *matches_enter(tui_view *v)
 {
@@ -1036,7 +1126,7 @@ const tui_view_ops tui_pane_matches_ops = {
     .close = matches_close,
     .refresh = matches_refresh,
     .draw = matches_draw,
-    .key = matches_key,
+    .actions = matches_rows,
     .enter = matches_enter,
     .select = matches_select,
 };

@@ -185,11 +185,9 @@ static tui_view *profiles_enter(tui_view *v)
 }
 
 /* The wizard opens on the broker's newest case: its sheet is what the profile is learnt from. */
-static bool profiles_key(tui_view *v, tui_action act, tui_key key)
+static bool act_wizard(tui_view *v, tui_action act, const char *args)
 {
-    (void)key;
-    if (act != TUI_ACT_WIZARD)
-        return false;
+    (void)act, (void)args;
     json_t *p = tui_table_selected(v->table);
     if (!p)
         return true;
@@ -202,6 +200,11 @@ static bool profiles_key(tui_view *v, tui_action act, tui_key key)
     return true;
 }
 
+static const tui_action_row profiles_rows[] = {
+    {TUI_ACT_WIZARD, act_wizard},
+    TUI_ROWS_END,
+};
+
 const tui_view_ops tui_pane_profiles_ops = {
     .name = "profiles",
     .title = "Profiles",
@@ -209,5 +212,5 @@ const tui_view_ops tui_pane_profiles_ops = {
     .close = profiles_close,
     .refresh = profiles_refresh,
     .enter = profiles_enter,
-    .key = profiles_key,
+    .actions = profiles_rows,
 };

@@ -250,34 +250,50 @@ static void ask_group(tui_view *v, review_kind kind)
     tui_app_confirm(v->app, v, q, group_answer, NULL);
 }
 
-static bool queue_key(tui_view *v, tui_action act, tui_key key)
+static bool act_decide(tui_view *v, tui_action act, const char *args)
 {
-    (void)key;
-    json_t *l = tui_table_selected(v->table);
-    switch (act) {
-    case TUI_ACT_ACCEPT:
-        ask_group(v, REVIEW_ACCEPT);
-        return true;
-    case TUI_ACT_NO_MATCH:
-        ask_group(v, REVIEW_NO_MATCH);
-        return true;
-    case TUI_ACT_SEARCH:
-        if (l)
-            search_line(v, l);
-        return true;
-    case TUI_ACT_CANDIDATES:
-        if (l)
-            tui_app_push(v->app, tui_candidates_new(v->app, tui_json_int(l, "sample_row_id")));
-        return true;
-    case TUI_ACT_CASE_INFO:
-        if (l)
-            tui_app_push(v->app, tui_matches_new_at(v->app, tui_json_str(l, "sample_cot"),
-                                                    tui_json_int(l, "sample_row_id")));
-        return true;
-    default:
-        return false;
-    }
+    (void)args;
+    ask_group(v, act == TUI_ACT_ACCEPT ? REVIEW_ACCEPT : REVIEW_NO_MATCH);
+    return true;
 }
+
+static bool act_search(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    json_t *l = tui_table_selected(v->table);
+    if (l)
+        search_line(v, l);
+    return true;
+}
+
+static bool act_candidates(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    json_t *l = tui_table_selected(v->table);
+    if (l)
+        tui_app_push(v->app, tui_candidates_new(v->app, tui_json_int(l, "sample_row_id")));
+    return true;
+}
+
+/* i: the line's sample row in its case's Matches. */
+static bool act_case_info(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    json_t *l = tui_table_selected(v->table);
+    if (l)
+        tui_app_push(v->app,
+                     tui_matches_new_at(v->app, tui_json_str(l, "sample_cot"), tui_json_int(l, "sample_row_id")));
+    return true;
+}
+
+static const tui_action_row queue_rows[] = {
+    {TUI_ACT_ACCEPT, act_decide},
+    {TUI_ACT_NO_MATCH, act_decide},
+    {TUI_ACT_SEARCH, act_search},
+    {TUI_ACT_CANDIDATES, act_candidates},
+    {TUI_ACT_CASE_INFO, act_case_info},
+    TUI_ROWS_END,
+};
 
 static tui_view *queue_enter(tui_view *v)
 {
@@ -292,7 +308,7 @@ const tui_view_ops tui_pane_queue_ops = {
     .close = queue_close,
     .refresh = queue_refresh,
     .draw = queue_draw,
-    .key = queue_key,
+    .actions = queue_rows,
     .enter = queue_enter,
     .select = queue_select,
 };

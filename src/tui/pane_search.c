@@ -170,7 +170,7 @@ static tui_view *search_enter(tui_view *v)
     return NULL;
 }
 
-static const tui_view_ops search_ops = {
+const tui_view_ops tui_pane_search_ops = {
     .name = "search",
     .title = "Search",
     .open = search_open,
@@ -210,7 +210,7 @@ tui_view *tui_search_new_pick(tui_app *app, long long row_id, const char *initia
 
 tui_view *tui_search_new(tui_app *app, long long row_id, const char *initial)
 {
-    tui_view *v = tui_view_new(app, &search_ops);
+    tui_view *v = tui_view_new(app, &tui_pane_search_ops);
     if (!v)
         return NULL;
     search *s = v->priv;

@@ -725,74 +725,104 @@ static void drop_answer(tui_view *v, tui_key key, void *user)
         tui_app_message(v->app, TUI_EL_NORMAL, "still editing (S saves)");
 }
 
-static bool wiz_key(tui_view *v, tui_action act, tui_key key)
+/* l, h, m, v: the selected column's field, normalisation or validation rule, cycled. */
+static bool act_edit_column(tui_view *v, tui_action act, const char *args)
 {
-    (void)key;
+    (void)args;
     wizard *w = v->priv;
     wiz_col *c = selected_col(v);
-    switch (act) {
-    case TUI_ACT_FIELD_NEXT:
-    case TUI_ACT_FIELD_PREV:
-    case TUI_ACT_NORMALIZE:
-    case TUI_ACT_VALIDATE:
-        if (!c) {
-            tui_app_message(v->app, TUI_EL_NORMAL, "columns are edited in steps 1 and 2");
-            return true;
-        }
-        if (act == TUI_ACT_FIELD_NEXT || act == TUI_ACT_FIELD_PREV)
-            set_field(c, cycle_field(c->field, act == TUI_ACT_FIELD_NEXT ? 1 : -1));
-        else if (act == TUI_ACT_NORMALIZE)
-            c->norm = (c->norm + 1) % N_NORM;
-        else
-            c->valid = (c->valid + 1) % N_VALID;
-        w->saved_version = 0;
-        w->edited = true;
-        fill_tables(w);
+    if (!c) {
+        tui_app_message(v->app, TUI_EL_NORMAL, "columns are edited in steps 1 and 2");
         return true;
-    case TUI_ACT_HEADER_DOWN:
-    case TUI_ACT_HEADER_UP:
-    case TUI_ACT_SHEET_NEXT:
-        if (w->step != 1) {
-            tui_app_message(v->app, TUI_EL_NORMAL, "the sheet and header row are chosen in step 1");
-        } else if (act == TUI_ACT_SHEET_NEXT) {
-            char *next = next_sheet(w);
-            if (next)
-                redetect(v, next, 0);
-            else
-                tui_app_message(v->app, TUI_EL_NORMAL, "the attachment has one sheet");
-            g_free(next);
-        } else if (act == TUI_ACT_HEADER_UP && w->header_row <= 1) {
-            tui_app_message(v->app, TUI_EL_NORMAL, "the header is already on the first row");
-        } else {
-            redetect(v, NULL, w->header_row + (act == TUI_ACT_HEADER_DOWN ? 1 : -1));
-        }
-        w->edited = true;
-        return true;
-    case TUI_ACT_STEP_NEXT:
-        go_step(v, w->step + 1);
-        return true;
-    case TUI_ACT_STEP_PREV:
-        go_step(v, w->step - 1);
-        return true;
-    case TUI_ACT_SAVE:
-        save(v);
-        if (w->saved_version)
-            w->edited = false;
-        return true;
-    case TUI_ACT_BACK:
-    case TUI_ACT_QUIT:
-        if (!w->edited || (act == TUI_ACT_BACK && tui_table_filter(v->table)))
-            return false;
-        tui_app_confirm(v->app, v, "drop the unsaved edits to this profile? y: drop · Esc: keep editing ",
-                        drop_answer, NULL);
-        return true;
-    case TUI_ACT_RERUN:
-        rerun(v);
-        return true;
-    default:
-        return false;
     }
+    if (act == TUI_ACT_FIELD_NEXT || act == TUI_ACT_FIELD_PREV)
+        set_field(c, cycle_field(c->field, act == TUI_ACT_FIELD_NEXT ? 1 : -1));
+    else if (act == TUI_ACT_NORMALIZE)
+        c->norm = (c->norm + 1) % N_NORM;
+    else
+        c->valid = (c->valid + 1) % N_VALID;
+    w->saved_version = 0;
+    w->edited = true;
+    fill_tables(w);
+    return true;
 }
+
+/* + and -: the header one row lower or higher; ]: the next sheet (step 1). */
+static bool act_move_header(tui_view *v, tui_action act, const char *args)
+{
+    (void)args;
+    wizard *w = v->priv;
+    if (w->step != 1) {
+        tui_app_message(v->app, TUI_EL_NORMAL, "the sheet and header row are chosen in step 1");
+    } else if (act == TUI_ACT_SHEET_NEXT) {
+        char *next = next_sheet(w);
+        if (next)
+            redetect(v, next, 0);
+        else
+            tui_app_message(v->app, TUI_EL_NORMAL, "the attachment has one sheet");
+        g_free(next);
+    } else if (act == TUI_ACT_HEADER_UP && w->header_row <= 1) {
+        tui_app_message(v->app, TUI_EL_NORMAL, "the header is already on the first row");
+    } else {
+        redetect(v, NULL, w->header_row + (act == TUI_ACT_HEADER_DOWN ? 1 : -1));
+    }
+    w->edited = true;
+    return true;
+}
+
+static bool act_step(tui_view *v, tui_action act, const char *args)
+{
+    (void)args;
+    wizard *w = v->priv;
+    go_step(v, w->step + (act == TUI_ACT_STEP_NEXT ? 1 : -1));
+    return true;
+}
+
+static bool act_save(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    wizard *w = v->priv;
+    save(v);
+    if (w->saved_version)
+        w->edited = false;
+    return true;
+}
+
+/* Esc and q with unsaved edits ask first; otherwise they close the wizard as anywhere. */
+static bool act_leave(tui_view *v, tui_action act, const char *args)
+{
+    (void)args;
+    wizard *w = v->priv;
+    if (!w->edited || (act == TUI_ACT_BACK && tui_table_filter(v->table)))
+        return false;
+    tui_app_confirm(v->app, v, "drop the unsaved edits to this profile? y: drop · Esc: keep editing ", drop_answer,
+                    NULL);
+    return true;
+}
+
+static bool act_rerun(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    rerun(v);
+    return true;
+}
+
+static const tui_action_row wizard_rows[] = {
+    {TUI_ACT_FIELD_NEXT, act_edit_column},
+    {TUI_ACT_FIELD_PREV, act_edit_column},
+    {TUI_ACT_NORMALIZE, act_edit_column},
+    {TUI_ACT_VALIDATE, act_edit_column},
+    {TUI_ACT_HEADER_DOWN, act_move_header},
+    {TUI_ACT_HEADER_UP, act_move_header},
+    {TUI_ACT_SHEET_NEXT, act_move_header},
+    {TUI_ACT_STEP_NEXT, act_step},
+    {TUI_ACT_STEP_PREV, act_step},
+    {TUI_ACT_SAVE, act_save},
+    {TUI_ACT_BACK, act_leave},
+    {TUI_ACT_QUIT, act_leave},
+    {TUI_ACT_RERUN, act_rerun},
+    TUI_ROWS_END,
+};
 
 static tui_view *wiz_enter(tui_view *v)
 {
@@ -808,13 +838,13 @@ static tui_view *wiz_enter(tui_view *v)
     return pv;
 }
 
-static const tui_view_ops wizard_ops = {
+const tui_view_ops tui_pane_wizard_ops = {
     .name = "wizard",
     .title = "Wizard",
     .open = wiz_open,
     .close = wiz_close,
     .draw = wiz_draw,
-    .key = wiz_key,
+    .actions = wizard_rows,
     .enter = wiz_enter,
 };
 
@@ -1101,7 +1131,7 @@ tui_view *tui_wizard_new(tui_app *app, const char *cot)
         tui_app_message(app, TUI_EL_ERROR, "cannot open the wizard: %s", err.msg);
         return NULL;
     }
-    tui_view *v = tui_view_new(app, &wizard_ops);
+    tui_view *v = tui_view_new(app, &tui_pane_wizard_ops);
     if (!v) {
         json_decref(head);
         return NULL;

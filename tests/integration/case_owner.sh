@@ -33,6 +33,16 @@ check_eq "recorded as assigned by turn" "3" "$(psql_q "SELECT count(*) FROM case
 check_eq "due after 4 working hours, over the holiday" "2025-10-08 12:00" \
   "$(psql_q "SELECT DISTINCT to_char(due_at AT TIME ZONE 'America/Mexico_City', 'YYYY-MM-DD HH24:MI') FROM cases")"
 check_match "case show gives the owner and the due time" "owner: +ana.*" "$("$MINCA" case show "$(psql_q "SELECT cot FROM cases ORDER BY id LIMIT 1")" 2>&1 | tr '\n' ' ')"
+# Each assignment by turn is audited: the system gave the case to whom, by which rule.
+check_eq "an audit entry per case assigned by turn" "system:ana:round_robin system:luis:round_robin system:ana:round_robin" \
+  "$(psql_q "SELECT string_agg(a.actor || ':' || (a.details->>'assignee') || ':' || (a.details->>'rule'), ' ' ORDER BY a.entity_id::bigint)
+               FROM audit_log a WHERE a.action = 'case_assigned' AND a.entity = 'case'")"
+cot2=$(psql_q "SELECT cot FROM cases ORDER BY id OFFSET 1 LIMIT 1")
+check_match "minca audit lists it for the case" "system .*case_assigned +case:[0-9]+ .*\"rule\":\"round_robin\".*\"assignee\":\"luis\"" \
+  "$("$MINCA" audit list --case "$cot2" 2>&1)"
+check_match "case show says the system assigned it by the rule" "owner: +luis +assigned by system on [0-9-]+ [0-9:]+ \(round_robin\)" \
+  "$("$MINCA" case show "$cot2" 2>&1)"
+check "the audit chain still verifies" "$MINCA" audit verify
 check_eq "a Saturday request waits for Monday (Fri 17:30 + 4h = Mon 12:30)" "2025-10-13 12:30" \
   "$(psql_q "SELECT to_char(minca_due_at(id, '2025-10-10 17:30-06') AT TIME ZONE 'America/Mexico_City', 'YYYY-MM-DD HH24:MI') FROM insurers WHERE slug = 'demo'")"
 # Settings written behind the CLI's back that do not read: calendar hours, never a refused case.

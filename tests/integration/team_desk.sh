@@ -239,6 +239,37 @@ refused "and their psql" "not permitted to log in" sql "$REVB" "SELECT 1"
 check "the admin enables them again" as "$ADM" user enable "$REVB"
 check_eq "and they log in" "1" "$(sql "$REVB" "SELECT 1")"
 
+# ---- a person's desk in a terminal ------------------------------------------------------------
+# The desk itself, run by reviewer A's account in tmux with nothing of the test's servers in its
+# environment: it finds the team's database from the config file, names the person, lists A's
+# cases and never B's, and refuses to switch to B.
+if command -v tmux >/dev/null; then
+  TMS="team-desk-$$"
+  tm() { tmux -L "$TMS" -f /dev/null "$@"; }
+  on_exit "tmux -L $TMS kill-server"
+  bcot=$(owner "SELECT cot FROM cases WHERE insurer_id = $gid ORDER BY cot DESC LIMIT 1")
+  qcot1=$(owner "SELECT cot FROM cases WHERE insurer_id = $qid ORDER BY cot LIMIT 1")
+  printf -v desk_cmd '%q ' runuser -u "$REVA" -- "${clean_env[@]}" HOME="$T_TMP/people/$REVA" MINCA_INSURER=qualitas \
+    LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color "$MINCA"
+  tm new-session -d -s reva -x 100 -y 30 "$desk_cmd; sleep 60"
+  desk_wait() { local i=0 out; while :; do out=$(tm capture-pane -p -t reva); printf '%s' "$out" | grep -qE -- "$1" && break
+                i=$((i + 1)); [ $i -ge 100 ] && break; sleep 0.1; done; printf '%s' "$out"; }
+  out=$(desk_wait "$REVA@qualitas")
+  check_match "reviewer A's desk opens as reviewer A of insurer A" "$REVA@qualitas" "$out"
+  tm send-keys -t reva 2
+  out=$(desk_wait "$qcot1")
+  check_match "the desk's Cases pane lists A's cases" "$qcot1" "$out"
+  check_no_match "and not B's" "$bcot" "$out"
+  tm send-keys -t reva : "insurer gnp" Enter
+  out=$(desk_wait "no insurer 'gnp'")
+  check_match "the desk does not know B for reviewer A" "no insurer 'gnp'; known: qualitas" "$out"
+  check_no_match "switching to B does not show B's cases" "$bcot" "$out"
+  check_no_match "nor names the person a user of B" "$REVA@gnp" "$out"
+  tm kill-server >/dev/null 2>&1
+else
+  skip "a person's desk in a terminal" "tmux is not installed"
+fi
+
 # ---- an account that is no person ----------------------------------------------------------------
 useradd --no-create-home --shell /bin/bash "${P}out" >/dev/null 2>&1 && PEOPLE+=("${P}out")
 refused "an account the admin never added has no way in" "authentication failed|no pg_hba|not permitted|Permission denied|does not exist" \

@@ -69,6 +69,25 @@ review_inbox() {
   keys "$ins" q
   expect "$ins: q goes back to the case" "$ins" "Matches 1/"
 
+  # Tags: t tags a row (the header counts them) and ; asks what to do with the tagged rows:
+  # x proposes no match for them (Esc decides nothing); a key other than a or x cancels.
+  keys "$ins" t
+  expect "$ins: t tags the row" "$ins" " · 1 tagged"
+  keys "$ins" '\;'
+  expect "$ins: ; asks for a decision on the tagged rows" "$ins" "1 tagged rows: a accepts"
+  keys "$ins" j
+  expect "$ins: another key cancels it" "$ins" "tag prefix cancelled"
+  keys "$ins" '\;' x
+  expect "$ins: ; x asks about no match for the tagged rows" "$ins" "no match for 1 row \(the tagged rows\)"
+  keys "$ins" Escape
+  expect "$ins: Esc decides nothing" "$ins" "cancelled"
+  keys "$ins" k t
+  local i=0
+  while screen "$ins" | grep -q " · 1 tagged" && [ $i -lt $((50 * TUI_WAIT_SCALE)) ]; do sleep 0.1; i=$((i + 1)); done
+  check_no_match "$ins: t again untags it" " · 1 tagged" "$(screen "$ins")"
+  keys "$ins" g
+  expect "$ins: back on the first row" "$ins" "Matches 1/"
+
   # 1. the next row needing review; pick the second-ranked candidate from the list
   local p1 r1 before
   before=$(position "$ins" Matches)

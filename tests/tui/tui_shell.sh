@@ -235,8 +235,25 @@ keys main G
 expect "help shows the remapped reload key" main "R, F5 +reload"
 keys main q
 expect "q closes the help" main "Inbox 1/2"
+keys main : r e l o a d Enter
+expect ":reload runs the remapped action by its name" main "reloaded"
+keys main : n o p e Enter
+expect "a new message replaces it" main "unknown command: nope"
 keys main R
 expect "the remapped key reloads" main "reloaded"
+keys main : s o r t Space s u b Space d e s c Enter
+expect ":sort with an argument sorts by the column it names" main "Subject▼"
+keys main : s o r t Enter
+expect ":sort alone names the columns" main "sort by what\? columns: Received"
+keys main : 9 9 Enter
+expect ":NUMBER without such an inciso says so" main "no inciso 99 here"
+keys main 2 '?'
+expect "? in Cases lists the desk's actions" main "Everywhere:"
+keys main G
+expect "and then the Cases' own, with their keys" main "In Cases:"
+check_match "the status filter is a Cases action" "f +status-filter" "$(screen main)"
+check_no_match "Matches' actions are not listed in Cases" "next-review" "$(screen main)"
+keys main q 1
 
 TM resize-window -t main -x 80 -y 24
 expect "resize to 80x24 redraws the tab bar" main "^ Minca +1 Inbox"

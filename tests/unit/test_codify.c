@@ -465,6 +465,34 @@ static void test_calibration_classes(void **state)
     g_free(r);
 }
 
+/* A coin flip (the text says none of the words that tell two keys apart) is calibrated apart:
+ * its class is set, its confidence comes from its own map (%class coin_flip), and the shipped
+ * map holds it below a sound proposal of the same score. */
+static void test_calibration_coin_flip(void **state)
+{
+    fixture *f = *state;
+    minca_err err = {0};
+    codify_aliases *a = codify_aliases_new();
+    assert_int_equal(codify_aliases_parse(a, CODIFY_ALIAS_CALIBRATION,
+                                          "0 0\n1 0.9\n%class coin_flip\n0 0\n1 0.5\n", "cal.txt", &err), 0);
+    assert_true(fabs(codify_calibrate_class(a, CODIFY_CALIB_COIN_FLIP, 0.5) - 0.25) < 1e-9);
+    assert_true(fabs(codify_calibrate_class(a, CODIFY_CALIB_ALL, 0.5) - 0.45) < 1e-9);
+    codify_aliases_free(a);
+    assert_string_equal(codify_calib_class_name(CODIFY_CALIB_COIN_FLIP), "coin_flip");
+    /* 30156 says AC and 6 VEL, 68187 says ABS and BA: this text says none of them */
+    codify_result *r = g_malloc(sizeof *r);
+    match(f, "NISSAN", "NP300", 2019, "PICK UP 2P L4 2.5L DH PQS 1.5TON STD 3 OCUP", r);
+    assert_int_equal(r->features.cls, CODIFY_CALIB_COIN_FLIP);
+    assert_true(fabs(r->confidence - codify_calibrate_class(f->al, CODIFY_CALIB_COIN_FLIP, r->score)) < 1e-12);
+    assert_int_not_equal(r->decision, CODIFY_AUTO_ACCEPT);
+    /* saying one of them is no coin flip */
+    match(f, "NISSAN", "NP300", 2019, "PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP", r);
+    assert_int_equal(r->features.cls, CODIFY_CALIB_ALL);
+    g_free(r);
+    assert_true(codify_calibrate_class(f->al, CODIFY_CALIB_COIN_FLIP, 0.90) <
+                codify_calibrate_class(f->al, CODIFY_CALIB_ALL, 0.90));
+}
+
 /* A model name with one figure put for another is another model (F550 is no typo of F250):
  * not read as the catalog's; a letter typo in it still is. */
 static void test_model_figures(void **state)
@@ -824,6 +852,7 @@ int main(void)
         cmocka_unit_test(test_junk_table),
         cmocka_unit_test(test_match_broker_noise),
         cmocka_unit_test(test_decisions),
+        cmocka_unit_test(test_calibration_coin_flip),
         cmocka_unit_test(test_corrections),
         cmocka_unit_test(test_reading),
         cmocka_unit_test(test_hostile_input),
