@@ -58,7 +58,8 @@ char *core_path_join(const char *a, const char *b);
 bool core_file_exists(const char *path);
 bool core_is_dir(const char *path);
 
-/* Strings. */
+/* Strings. A new formatted string the caller g_free()s (g_strdup_printf: running out of memory
+ * ends the process). */
 char *core_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* snprintf into buf[cap] that says whether everything fitted: true when it did, false when the
  * text was cut (buf still holds the NUL-terminated beginning). For messages, where cutting is

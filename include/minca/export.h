@@ -104,7 +104,7 @@ typedef struct export_case {
 
 void export_case_init(export_case *c);
 /* Appends a zeroed row (vehicle_row_init, premium and confidence -1) and returns it; the
- * pointer stays valid until the next add. Aborts on out of memory. */
+ * pointer stays valid until the next add. Running out of memory ends the process (GLib). */
 export_row *export_case_add_row(export_case *c);
 /* Frees every string, row and issue the case owns; leaves an empty, initialised case. */
 void export_case_clear(export_case *c);
