@@ -25,7 +25,7 @@
  * when nothing was suggested) maps each filled field to {"value", "by": "model"}; a->missing
  * lists each filled field as "FIELD (suggested by the model)" until a person confirms it.
  * Returns 1 when something was filled, 0 when not (*note says why when the model failed or
- * was not asked: malloc'd, may be NULL). Never fails the caller. */
+ * was not asked: g_malloc'd, may be NULL). Never fails the caller. */
 int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, intake_analysis *a,
                 json_t **suggested, char **note);
 
@@ -43,7 +43,7 @@ typedef struct assist_column {
 
 /* Field suggestions for cols (the caller passes only the unsure ones). Returns a new array of
  * {"col", "field", "reason"}: only fields profile_field_from_name() knows, only columns asked
- * about, one entry per column; or NULL with *note (malloc'd) saying why. */
+ * about, one entry per column; or NULL with *note (g_malloc'd) saying why. */
 json_t *assist_columns(PGconn *pg, long long insurer_id, const assist_column *cols, int n, char **note);
 
 /* Ranks the candidates of a row that needs review: sets "model_rank" (1 = best) and

@@ -138,10 +138,10 @@ void config_set_user(const char *login);
  * (default, file, env), then the key remaps and mail sources; passwords in URLs masked. */
 void config_print(FILE *out);
 /* The value in effect of the option named `name` (as `minca config` names it), as text with
- * passwords in URLs masked; malloc'd, NULL when the option has no value. *known (may be NULL)
+ * passwords in URLs masked; g_malloc'd, NULL when the option has no value. *known (may be NULL)
  * says whether the table has such an option. */
 char *config_value(const char *name, bool *known);
-/* Returns a malloc'd copy of url with any password replaced by "****". */
+/* Returns a g_malloc'd copy of url with any password replaced by "****". */
 char *config_mask_url(const char *url);
 /* True when a model endpoint is configured (llm.base_url and llm.model). */
 bool config_llm_enabled(void);

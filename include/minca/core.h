@@ -49,7 +49,7 @@ const char *log_path(void);
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 
-/* Files and paths. Returned strings are malloc'd; the caller frees them. */
+/* Files and paths. Returned strings are GLib-allocated; the caller g_free()s them. */
 int core_mkdir_p(const char *path, unsigned mode, minca_err *err);
 /* Reads a whole file (binary-safe, NUL-terminated for convenience). Refuses files above max_bytes. */
 int core_read_file(const char *path, size_t max_bytes, char **data, size_t *len, minca_err *err);
@@ -58,7 +58,8 @@ char *core_path_join(const char *a, const char *b);
 bool core_file_exists(const char *path);
 bool core_is_dir(const char *path);
 
-/* Strings. */
+/* Strings. A new formatted string the caller g_free()s (g_strdup_printf: running out of memory
+ * ends the process). */
 char *core_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* snprintf into buf[cap] that says whether everything fitted: true when it did, false when the
  * text was cut (buf still holds the NUL-terminated beginning). For messages, where cutting is
@@ -101,7 +102,7 @@ void core_guard_output(void);
 double core_now_seconds(void);                     /* monotonic clock, seconds */
 char *core_login_name(void);
 /* The name of the account the process runs as (effective uid; the environment is not
- * consulted), malloc'd. */
-char *core_os_login(void);                       /* the user's login name, malloc'd */
+ * consulted), g_malloc'd. */
+char *core_os_login(void);                       /* the user's login name, g_malloc'd */
 
 #endif

@@ -257,7 +257,7 @@ int docs_table_next(docs_book *book, docs_table *table, const docs_row **row, mi
 void docs_table_clear(docs_table *table);
 
 /* Case-, accent- and space-insensitive form of a header ("Año  MOdelos" -> "ano modelos");
- * malloc'd. Punctuation becomes spaces; a header of punctuation only ("#") folds to itself,
+ * g_malloc'd. Punctuation becomes spaces; a header of punctuation only ("#") folds to itself,
  * trimmed. */
 char *docs_fold(const char *s);
 

@@ -37,7 +37,7 @@ typedef enum {
     EXPORT_DECISION_REVIEW,        /* needs a person: accept / pick a candidate / search */
 } export_decision;
 
-/* The codifier's match for one row, after any review. Strings are malloc'd and owned by the
+/* The codifier's match for one row, after any review. Strings are g_malloc'd and owned by the
  * row (freed by export_case_clear); NULL when absent. */
 typedef struct export_match {
     char *cvegs;          /* catalog (CVEGS / AMIS) key; NULL or "" when there is none */
@@ -104,7 +104,7 @@ typedef struct export_case {
 
 void export_case_init(export_case *c);
 /* Appends a zeroed row (vehicle_row_init, premium and confidence -1) and returns it; the
- * pointer stays valid until the next add. Aborts on out of memory. */
+ * pointer stays valid until the next add. Running out of memory ends the process (GLib). */
 export_row *export_case_add_row(export_case *c);
 /* Frees every string, row and issue the case owns; leaves an empty, initialised case. */
 void export_case_clear(export_case *c);
@@ -195,7 +195,7 @@ void export_template_free(export_template *tpl);
 /* Resolves a template name to a file: a name containing '/' or ending in ".yaml" is a path;
  * otherwise <share>/templates/<insurer>/<name>.yaml when it exists, else
  * <share>/templates/<name>.yaml. NULL name = "gcotiza_v1"; NULL share = config_share_dir().
- * Returns a malloc'd path. */
+ * Returns a g_malloc'd path. */
 int export_template_resolve(const char *share_dir, const char *insurer, const char *name,
                             char **path, minca_err *err);
 
@@ -229,7 +229,7 @@ const export_coverage_package *export_coverage_find(const export_coverage *cov, 
 const export_coverage_package *export_row_package(const export_coverage *cov,
                                                   const export_case *c, const export_row *row);
 /* <share>/templates/<insurer>/coverage_packages.yaml when present, else
- * <share>/templates/coverage_packages.yaml. malloc'd. */
+ * <share>/templates/coverage_packages.yaml. g_malloc'd. */
 char *export_coverage_resolve(const char *share_dir, const char *insurer);
 
 /* ---- text cleaning ----------------------------------------------------------------------- */
@@ -242,7 +242,7 @@ enum {
     EXPORT_TEXT_TRUNCATED = 1 << 2,   /* cut at max_units, ending in "…" */
 };
 
-/* Returns a malloc'd copy of text fit for a cell: valid UTF-8 in NFC, control characters
+/* Returns a g_malloc'd copy of text fit for a cell: valid UTF-8 in NFC, control characters
  * other than tab and newline replaced by a space (CR LF -> LF), leading and trailing spaces
  * trimmed, literal "_xHHHH_" sequences escaped so spreadsheet programs show them as typed, and
  * at most max_units UTF-16 code units. NULL input gives NULL. *flags (may be NULL) receives
@@ -335,7 +335,7 @@ typedef struct export_options {
 } export_options;
 
 typedef struct export_result {
-    unsigned char *data;         /* the workbook bytes, malloc'd, owned by the result */
+    unsigned char *data;         /* the workbook bytes, g_malloc'd, owned by the result */
     size_t len;
     char sha256[65];             /* lowercase hex of data */
     char *path;                  /* file written (copy of out_path), NULL when bytes only */
@@ -380,7 +380,7 @@ typedef struct export_span {
 } export_span;
 
 /* "Incisos 13 a 20: unidades de «b.xlsx» (en el archivo, incisos 1 a 8)": where span s of
- * res came from and how its file numbered it. malloc'd. */
+ * res came from and how its file numbered it. g_malloc'd. */
 char *export_span_note(const export_result *res, int s);
 
 /* Exports the case. On success fills res (the caller calls export_result_clear). On failure
@@ -415,9 +415,9 @@ int export_check_rules(const export_case *c, bool force, export_result *res, min
 int export_write_file(const char *path, const void *data, size_t len, minca_err *err);
 
 /* A file-system-safe default file name, e.g. "COT-2026-000123_v2.xlsx" (version <= 0: no
- * suffix). malloc'd. */
+ * suffix). g_malloc'd. */
 char *export_default_filename(const char *cot, int version);
-/* The same with another extension ("pdf"). malloc'd. */
+/* The same with another extension ("pdf"). g_malloc'd. */
 char *export_default_filename_ext(const char *cot, int version, const char *ext);
 
 #endif

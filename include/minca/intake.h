@@ -5,7 +5,7 @@
  *   path ──intake_source_open/next──► (origin, bytes) one message at a time
  *   html ──intake_html_tables──► grids of UTF-8 strings (rows × cells, <tr> index kept)
  *
- * Every string in these structs is NUL-terminated, valid UTF-8 and malloc'd; the struct that
+ * Every string in these structs is NUL-terminated, valid UTF-8 and g_malloc'd; the struct that
  * holds it owns it, and the matching *_free() releases everything. Nothing here keeps a pointer
  * into the caller's input buffer. All functions are thread-safe (GMime is initialised once). */
 #ifndef MINCA_INTAKE_H
@@ -118,7 +118,7 @@ char **intake_cot_mentions(const char *text, const char *prefix, size_t *n);
 char *intake_message_text(const intake_message *msg);
 
 /* Turns arbitrary bytes into valid UTF-8: valid sequences are kept, every invalid byte is
- * read as Windows-1252 (so mislabelled Latin-1 survives). Returns a new string (caller frees);
+ * read as Windows-1252 (so mislabelled Latin-1 survives). Returns a new string (caller g_free()s);
  * *repaired (may be NULL) tells whether anything was changed. */
 char *intake_utf8_repair(const char *data, size_t len, bool *repaired);
 
@@ -145,19 +145,19 @@ typedef struct intake_source intake_source;
 typedef struct config_source config_source;
 
 typedef struct intake_item {
-    char *origin;      /* readable place the bytes came from: a path, "imap://host/INBOX;UID=7" (malloc'd) */
-    char *data;        /* the raw message, NUL-terminated (malloc'd); NULL for a cursor-only step */
+    char *origin;      /* readable place the bytes came from: a path, "imap://host/INBOX;UID=7" (g_malloc'd) */
+    char *data;        /* the raw message, NUL-terminated (g_malloc'd); NULL for a cursor-only step */
     size_t len;
     const char *source; /* static: the kind of the source ("eml", "maildir", "imap", ...) */
     char *source_id;   /* the source's own id of the message (path, "UIDVALIDITY:UID", Graph id);
-                          malloc'd, may be NULL for a cursor-only step */
-    char *cursor;      /* cursor to keep once this item is stored (malloc'd), NULL: unchanged */
+                          g_malloc'd, may be NULL for a cursor-only step */
+    char *cursor;      /* cursor to keep once this item is stored (g_malloc'd), NULL: unchanged */
     /* The message's identity when the source knows it better than the bytes it hands in (a
      * source that rebuilds MIME, such as Graph, hashes what the server gave): lower-case
      * SHA-256 hex, or "" to hash the bytes (intake_content_sha256). */
     char content_sha256[65];
     /* Remarks the source has on the message (an attachment it could not fetch, with its link),
-     * kept as problems of the message: malloc'd strings, n_notes of them, or NULL. */
+     * kept as problems of the message: g_malloc'd strings, n_notes of them, or NULL. */
     char **notes;
     size_t n_notes;
 } intake_item;
@@ -243,7 +243,7 @@ int intake_graph_subscription_minutes(const config_source *cfg);
 
 /* Reads a credential named by a source setting: `KEY_env` (an environment variable) or
  * `KEY_file` (a regular file owned by this user and unreadable by others; one trailing
- * newline is dropped). *out is malloc'd (caller frees, ideally after wiping it). Fails with
+ * newline is dropped). *out is the caller's (g_free, ideally after wiping it). Fails with
  * a message that names the variable or file, never the value. */
 int intake_source_secret(const config_source *cfg, const char *key, char **out, minca_err *err);
 
@@ -284,8 +284,8 @@ typedef struct intake_compose {
 } intake_compose;
 
 /* Builds a real MIME message (GMime): multipart/mixed when there are attachments,
- * multipart/alternative for text + HTML, UTF-8 bodies, RFC 2231 file names. *out (malloc'd,
- * NUL-terminated) receives the bytes; *message_id (may be NULL) a malloc'd copy of the
+ * multipart/alternative for text + HTML, UTF-8 bodies, RFC 2231 file names. *out (g_malloc'd,
+ * NUL-terminated) receives the bytes; *message_id (may be NULL) a g_malloc'd copy of the
  * Message-ID used. Fails when `from` is not an address or a file cannot be read. */
 int intake_compose_build(const intake_compose *c, char **out, size_t *len, char **message_id,
                          minca_err *err);

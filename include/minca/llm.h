@@ -29,11 +29,11 @@ llm_mask *llm_mask_new(void);
 void llm_mask_free(llm_mask *m);
 /* Masks a person's name known from the message (sender, contact) wherever it appears. */
 void llm_mask_add_name(llm_mask *m, const char *name);
-/* A masked copy of text (malloc'd, caller frees): RFCs, e-mail addresses, phone numbers, VINs,
+/* A masked copy of text (the caller g_free()s it): RFCs, e-mail addresses, phone numbers, VINs,
  * plates and the names added are replaced by [RFC_n], [EMAIL_n], [PHONE_n], [VIN_n], [PLATE_n],
  * [NAME_n]. */
 char *llm_mask_text(llm_mask *m, const char *text);
-/* text with every placeholder replaced by the value it stands for (malloc'd). */
+/* text with every placeholder replaced by the value it stands for (g_malloc'd). */
 char *llm_unmask_text(const llm_mask *m, const char *text);
 /* Same, in place, over every string of a JSON value. */
 void llm_unmask_json(const llm_mask *m, json_t *v);

@@ -29,7 +29,7 @@ typedef struct metrics_health {
 
 /* Checks the servers with fresh connections (each gives up after a few seconds). */
 void metrics_health_check(metrics_health *h);
-/* The health as a JSON object text (malloc'd), e.g. for /healthz. */
+/* The health as a JSON object text (g_malloc'd), e.g. for /healthz. */
 char *metrics_health_json(const metrics_health *h);
 
 typedef struct metrics_server metrics_server;

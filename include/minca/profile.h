@@ -104,7 +104,7 @@ int profile_domains(const profile *p, const char *const **domains);
 
 /* Directory of shipped profiles: $MINCA_PROFILES, else <share dir>/profiles. */
 const char *profile_dir(void);
-/* Names (file stems) of the .yaml files in dir, sorted; *names is a NULL-terminated malloc'd array. */
+/* Names (file stems) of the .yaml files in dir, sorted; *names is a NULL-terminated g_malloc'd array. */
 int profile_dir_list(const char *dir, char ***names, int *n, minca_err *err);
 void profile_names_free(char **names);
 /* Loads dir/NAME.yaml (or NAME as a path when it contains '/' or ends in .yaml). */
@@ -195,14 +195,14 @@ int profile_extract(const void *data, size_t len, const char *filename_hint, con
 int profile_extract_book(docs_book *book, const profile *p, const profile_options *opt,
                          profile_result *res, minca_err *err);
 void profile_result_clear(profile_result *res);
-/* The result as JSON {report: {...}, rows: [...]}; malloc'd. */
+/* The result as JSON {report: {...}, rows: [...]}; g_malloc'd. */
 char *profile_result_json(const profile_result *res, bool with_rows);
 
 /* What a person must see about a stored extraction ({report: ...} as profile_result_json
  * writes it): the broker profile the layout resembled, columns mapped beyond the applied
  * profile, and, starting with "warning:", every column that held data but was ignored, with
  * why. One line per item, each starting with indent and ending in '\n'; "" when there is
- * nothing to say. malloc'd; the caller frees it. */
+ * nothing to say. the caller g_free()s it. */
 char *profile_report_summary(const json_t *extraction, const char *indent);
 /* Number of "warning:" lines profile_report_summary() would give. */
 int profile_report_warnings(const json_t *extraction);
@@ -229,7 +229,7 @@ bool profile_parse_money(const char *s, double *value);     /* "$ 450,000.00", "
 bool profile_parse_date(const char *s, char iso[11]);       /* dd/mm/yyyy, yyyy-mm-dd, serial */
 bool profile_parse_percent(const char *s, double *value);   /* "5%", "0.05", "5 %" -> 5 */
 bool profile_vin_check_digit(const char *vin);              /* ISO 3779 position 9 */
-char *profile_vin_clean(const char *s);   /* upper case, spaces and dashes removed; malloc'd */
+char *profile_vin_clean(const char *s);   /* upper case, spaces and dashes removed; g_malloc'd */
 /* A VIN read by OCR (cleaned, upper case), repaired in place where the usual confusions make
  * its ISO 3779 check digit valid: I, O and Q (never in a VIN) become 1, 0 and 0 (Q also 9),
  * and when that is not enough, the one swap among S/5, B/8, Z/2, G/6, D/0 that makes the check

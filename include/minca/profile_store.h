@@ -32,7 +32,7 @@ int profile_store_save(PGconn *c, long long insurer_id, const char *yaml, const 
  * array of {id, name, version, active, author, broker, created_at, domains} the caller
  * json_decref's; NULL + err on failure. */
 json_t *profile_store_list(PGconn *c, long long insurer_id, minca_err *err);
-/* The YAML of the active version of name: a malloc'd string the caller free()s; NULL + err
+/* The YAML of the active version of name: a new string the caller g_free()s; NULL + err
  * when absent or on failure. *version (may be NULL) receives its version. */
 char *profile_store_get(PGconn *c, long long insurer_id, const char *name, int *version, minca_err *err);
 

@@ -137,7 +137,7 @@ int store_insurer_find(PGconn *c, const char *slug, store_insurer *out, minca_er
 /* ---- blobs (blob_repo.c) ---- */
 /* Stores bytes content-addressed; sha_out (65 bytes, may be NULL) receives the hash. */
 int store_blob_put(PGconn *c, const void *data, size_t len, char *sha_out, minca_err *err);
-/* Reads a blob; *data is malloc'd (caller frees). */
+/* Reads a blob; *data is the caller's (g_free). */
 int store_blob_get(PGconn *c, const char *sha256, char **data, size_t *len, minca_err *err);
 
 /* ---- cases (case_repo.c) ---- */

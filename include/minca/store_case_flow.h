@@ -2,7 +2,7 @@
  * ingest, locked and read by extraction, their status set by extraction, codify and a failed
  * step. Same conventions as store.h: parameterised queries, 0 / -1 with the reason in err.
  *
- * Ownership: the strings of a store_case_source are malloc'd and belong to it
+ * Ownership: the strings of a store_case_source are g_malloc'd and belong to it
  * (store_case_source_clear). Every other string is borrowed for the call only. */
 #ifndef MINCA_STORE_CASE_FLOW_H
 #define MINCA_STORE_CASE_FLOW_H

@@ -2,7 +2,7 @@
  * locked for the export, the next version, the case's header fields, the exports rows. Same
  * conventions as store.h: parameterised queries, 0 / -1 with the reason in err.
  *
- * Ownership: the strings of a store_export_header are malloc'd and belong to it
+ * Ownership: the strings of a store_export_header are g_malloc'd and belong to it
  * (store_export_header_clear frees them; a caller may move a pointer out and set it NULL).
  * Every other string is borrowed for the call only. */
 #ifndef MINCA_STORE_EXPORT_H

@@ -84,7 +84,7 @@ int store_jobs_release_worker(PGconn *c, const char *worker, minca_err *err);
  * and the database session of their stalled worker is ended. Returns how many, -1 on error. */
 int store_jobs_reclaim_expired(PGconn *c, minca_err *err);
 /* Due queued or failed jobs not touched for stale_seconds (at most limit, by id): *ids is
- * malloc'd (caller frees; NULL when none). Returns how many, -1 on error. */
+ * the caller g_free()s it; NULL when none). Returns how many, -1 on error. */
 int store_jobs_stale(PGconn *c, int stale_seconds, int limit, long long **ids, minca_err *err);
 /* Marks the jobs as just touched (a stale job waits another round before being sent again). */
 int store_jobs_touch(PGconn *c, const long long *ids, int n, minca_err *err);
@@ -123,7 +123,7 @@ long store_jobs_adopt_source(PGconn *c, long long insurer_id, const char *source
  * jobs_unfinished partial index; -1 on error. */
 long store_jobs_unfinished(PGconn *c, minca_err *err);
 /* The first dead job of the batch: 1 found (its kind copied into kind, 32 bytes; *error is
- * its last error, malloc'd, caller frees), 0 none, -1 on error. */
+ * its last error, the caller g_free()s it), 0 none, -1 on error. */
 int store_jobs_batch_dead(PGconn *c, const char *batch_id, char kind[32], char **error, minca_err *err);
 /* What a batch of ingest jobs did, as one new JSON object:
  *   items:    [{file, state, last_error, outcome, cot, error}] one per ingest job, by id;

@@ -1,7 +1,7 @@
 /* store_outbox: what the desk sends to brokers (outbox_repo.c). Same conventions as store.h:
  * parameterised queries, 0 / -1 with the reason in err.
  *
- * Ownership: the strings of a store_outbox_item are malloc'd and belong to it
+ * Ownership: the strings of a store_outbox_item are g_malloc'd and belong to it
  * (store_outbox_item_clear); JSON returned is new and the caller's. Every other string is
  * borrowed for the call only. */
 #ifndef MINCA_STORE_OUTBOX_H

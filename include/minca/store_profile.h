@@ -25,7 +25,7 @@ int store_profile_add_version(PGconn *c, long long insurer_id, long long broker_
 /* Every stored version of the insurer's profiles, by name and newest version first: a new
  * JSON array of {id, name, version, active, author, broker, created_at, domains}. */
 json_t *store_profile_list(PGconn *c, long long insurer_id, minca_err *err);
-/* The active version of name: *yaml (malloc'd, the caller free()s it) and *version (may be
+/* The active version of name: *yaml (the caller g_free()s it) and *version (may be
  * NULL). 1 found, 0 absent (*yaml NULL). */
 int store_profile_active(PGconn *c, long long insurer_id, const char *name, char **yaml, int *version,
                          minca_err *err);

@@ -4,7 +4,7 @@
  * Same conventions as store.h: parameterised queries, 0 / -1 with the reason in err.
  *
  * Ownership: arguments are borrowed for the call. A store_rated_row's strings and premium
- * array are malloc'd and belong to it (store_rated_row_clear frees them). */
+ * array are g_malloc'd and belong to it (store_rated_row_clear frees them). */
 #ifndef MINCA_STORE_RATED_H
 #define MINCA_STORE_RATED_H
 

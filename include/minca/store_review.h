@@ -18,7 +18,7 @@
 
 #include <glib.h>
 
-/* A vehicle row, as the review reads it. The strings are malloc'd (never NULL: "" for SQL
+/* A vehicle row, as the review reads it. The strings are g_malloc'd (never NULL: "" for SQL
  * NULL) and freed by store_review_row_clear(). */
 typedef struct store_review_row {
     long long id;
@@ -131,7 +131,7 @@ int store_review_decided_since(PGconn *c, long long row_id, long long audit_id, 
 int store_review_case_find(PGconn *c, long long insurer_id, const char *cot, long long *case_id, minca_err *err);
 /* Rows of the case (*rows) and how many of them still need a decision (*open): no decision,
  * needs_review, or the codifier's no_match. incisos (may be NULL) receives the first 12 open
- * incisos, comma-separated ("211, 340"; malloc'd, the caller frees; "" when none). */
+ * incisos, comma-separated ("211, 340"; the caller g_free()s; "" when none). */
 int store_review_case_open_rows(PGconn *c, long long insurer_id, long long case_id, long *open, long *rows,
                                 char **incisos, minca_err *err);
 /* Inside the caller's transaction: the case becomes ready (its reason cleared). */

@@ -2,8 +2,8 @@
  * later message fills. Same conventions as store.h: parameterised queries, 0 / -1 with the
  * reason in err.
  *
- * Ownership: the strings of a store_units are malloc'd and belong to it (store_units_clear);
- * *filled of store_case_fill is malloc'd and the caller's (free). Every other string or JSON
+ * Ownership: the strings of a store_units are g_malloc'd and belong to it (store_units_clear);
+ * *filled of store_case_fill is g_malloc'd and the caller's (g_free). Every other string or JSON
  * text passed in is borrowed for the call only. */
 #ifndef MINCA_STORE_REVISION_H
 #define MINCA_STORE_REVISION_H

@@ -9,7 +9,7 @@
 typedef struct store_source {
     long long id;
     long long insurer_id;
-    char *cursor;        /* malloc'd or NULL; freed by store_source_clear() */
+    char *cursor;        /* g_malloc'd or NULL; freed by store_source_clear() */
 } store_source;
 
 /* The source's row for (insurer, name), created when missing (kind is updated). */
@@ -42,9 +42,9 @@ void store_source_unlock(PGconn *c, long long source_id);
 int store_source_wake(PGconn *c, const char *name, minca_err *err);
 /* A Graph source's subscription as last kept, and the last lifecycle notification. */
 typedef struct store_source_subscription {
-    char *id;            /* malloc'd or NULL (none yet); freed by store_source_subscription_clear() */
+    char *id;            /* g_malloc'd or NULL (none yet); freed by store_source_subscription_clear() */
     double expires_in;   /* seconds until it expires (negative: expired); 0 when no id */
-    char *event;         /* last lifecycle event (malloc'd) or NULL */
+    char *event;         /* last lifecycle event (g_malloc'd) or NULL */
     bool pending;        /* that event is not yet acted on */
 } store_source_subscription;
 int store_source_subscription_get(PGconn *c, long long source_id, store_source_subscription *out, minca_err *err);

@@ -2,7 +2,7 @@
  * stored whole with a version; the newest import is the active one. Same conventions as
  * store.h: parameterised queries, 0 / -1 with the reason in err.
  *
- * Ownership: strings filled into a store_tariff_row are malloc'd and belong to it
+ * Ownership: strings filled into a store_tariff_row are g_malloc'd and belong to it
  * (store_tariff_row_clear frees them); arguments are borrowed for the call. */
 #ifndef MINCA_STORE_TARIFF_H
 #define MINCA_STORE_TARIFF_H

@@ -70,7 +70,7 @@ json_t *store_tui_catalog_search(PGconn *c, long long insurer_id, const char *qu
 /* The other cases of case_id's broker that are still open (in review, ready or in error, never
  * exported): [{id, cot}]. */
 json_t *store_tui_broker_open_cases(PGconn *c, long long insurer_id, long long case_id, minca_err *err);
-/* The insurers' slugs, "demo, qualitas" (malloc'd), NULL + err on failure. */
+/* The insurers' slugs, "demo, qualitas" (g_malloc'd), NULL + err on failure. */
 char *store_tui_insurer_slugs(PGconn *c, minca_err *err);
 /* The spreadsheets of a case's message for the profile wizard: [{id, ordinal, filename, sha256,
  * status}] ordered by ordinal (inline images left out). */

@@ -72,7 +72,7 @@ int store_match_insert(PGconn *c, const store_match_new *m, minca_err *err);
 int store_match_restore_carryover(PGconn *c, long long case_id, minca_err *err);
 
 /* ---- reading for export ---- */
-/* A row's match as the export reads it: strings malloc'd, NULL when absent. */
+/* A row's match as the export reads it: strings g_malloc'd, NULL when absent. */
 typedef struct store_match_read {
     char *cvegs;
     char *description, *brand, *model, *body;   /* the catalog entry of the key */

@@ -3,7 +3,7 @@
  * letter ("á" -> "a", "Ñ" -> "N"), combining marks are dropped, and the case is changed as
  * asked.
  *
- * Ownership: every returned string (and the offsets array) is malloc'd; free it with free().
+ * Ownership: every returned string (and the offsets array) is GLib-allocated; free it with g_free().
  * Functions writing into a caller's buffer never write past its size and always terminate it. */
 #ifndef MINCA_TEXT_H
 #define MINCA_TEXT_H
@@ -61,7 +61,7 @@ size_t text_fit_width(const char *utf8, int width, bool right_align, char *out, 
  * line: C0 controls, DEL, C1 controls, bytes that are not UTF-8, line separators and
  * bidirectional overrides become escapes ("\\e", "\\n", "\\x07", "\\x9b", "\\u202e"); every
  * other character is kept. text_visible() escapes newlines and tabs too (a field on one line);
- * text_visible_lines() keeps them (a body). Both return a malloc'd string; NULL reads as "". */
+ * text_visible_lines() keeps them (a body). Both return a g_malloc'd string; NULL reads as "". */
 char *text_visible(const char *s);
 char *text_visible_lines(const char *s);
 /* The chunked form: appends s[0..len) made visible to out (a GString), keeping the control

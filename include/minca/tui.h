@@ -91,7 +91,7 @@ void tui_key_name(tui_key key, char *buf, size_t len);
 /* Name of the first key bound to act ("" when none), e.g. for the tab labels. */
 void tui_keys_primary(tui_action act, char *buf, size_t len);
 /* Copy of text with each "{action}" (an action name) replaced by its first bound key, so
- * hints name the keys the user really has. malloc'd. */
+ * hints name the keys the user really has. g_malloc'd. */
 char *tui_keys_expand(const char *text);
 /* The keys bound to act (remappable first, then fixed; Enter's aliases left out) into
  * out; returns how many were written (at most max). */
@@ -100,7 +100,7 @@ int tui_keys_of(tui_action act, tui_key *out, int max);
 const char *tui_action_help(tui_action act);
 /* The help screen text for a view titled title whose rows are pane (may be NULL): the
  * desk's actions (global, may be NULL), then the view's own, with the live bindings
- * (malloc'd). */
+ * (g_malloc'd). */
 char *tui_keys_help_text(const char *title, const tui_action_row *pane, const tui_action_row *global);
 
 /* ---- theme (theme.c) ----------------------------------------------------------------- */
@@ -146,10 +146,10 @@ void tui_text_when(const char *iso, char *out, size_t outsz);
 /* text with the words that tell it apart from the others first: the words of text missing
  * from at least one of others[0..n) (n may be 0), then " · " and the words every one shares
  * ("AUT 4X4 · SENTRA SENSE 5OCUP" beside "SENTRA SENSE STD 4X2 5OCUP"). Without a
- * difference, text as it is. malloc'd. */
+ * difference, text as it is. g_malloc'd. */
 char *tui_text_distinct(const char *text, const char *const *others, int n);
 /* Splits text into lines no wider than width columns, breaking at spaces where possible;
- * calls fn for each line (a malloc'd string that fn takes). */
+ * calls fn for each line (a g_malloc'd string that fn takes). */
 void tui_text_wrap(const char *utf8, int width, void (*fn)(char *line, void *user), void *user);
 
 /* ---- table (table.c): the list widget shared by the panes ----------------------------- */
@@ -426,7 +426,7 @@ const char *tui_app_user(tui_app *app);
 void tui_conf_text(json_t *conf, char *out, size_t outsz);
 /* Why a row (store_tui_case_rows() or a review-queue line) waits for a person, in words:
  * "close runner-up (AUT vs STD)", "conflicting transmission AUT≠STD", "unknown word
- * \"TRENDLIN\"", "model not in catalog"; "" for a decided row. malloc'd. */
+ * \"TRENDLIN\"", "model not in catalog"; "" for a decided row. g_malloc'd. */
 char *tui_review_reason(json_t *row);
 /* Decides row (an object with id, inciso, cvegs, match_year): with no undecided row like it
  * (same normalised description), at once; otherwise after a one-key question: y the row and
@@ -450,7 +450,7 @@ int tui_decide_targets(tui_view *v, const review_target *t, size_t n, review_kin
  * row. */
 const char *tui_row_version(json_t *row);
 
-/* JSON as indented, readable text for detail screens (malloc'd; NULL v gives ""). */
+/* JSON as indented, readable text for detail screens (g_malloc'd; NULL v gives ""). */
 char *tui_json_text(json_t *v, int indent);
 /* Small helpers for panes building rows from the store's JSON. */
 const char *tui_json_str(json_t *obj, const char *key);          /* "" when absent/null */

@@ -93,9 +93,9 @@ static int load_grants(PGconn *c, long long user_id, minca_err *err)
     json_t *roles = store_user_roles(c, user_id, err);
     if (!roles)
         return -1;
-    free(me.grants);
+    g_free(me.grants);
     me.n_grants = json_array_size(roles);
-    me.grants = calloc(me.n_grants ? me.n_grants : 1, sizeof *me.grants);
+    me.grants = g_malloc0_n(me.n_grants ? me.n_grants : 1, sizeof *me.grants);
     size_t i;
     json_t *r;
     json_array_foreach(roles, i, r) {
@@ -262,7 +262,7 @@ int access_require_slug(PGconn *c, const char *slug, access_action act, minca_er
 
 void access_reset(void)
 {
-    free(me.grants);
+    g_free(me.grants);
     memset(&me, 0, sizeof me);
     store_set_session_scope(NULL);
 }

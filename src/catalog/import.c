@@ -69,7 +69,7 @@ static int find_header(docs_book *book, int cols[C_COUNT], minca_err *err)
                 /* The AMIS spelling IDPERDIOD has a common variant IDPERIODO. */
                 if (cols[C_IDPERIOD] < 0 && strcmp(folded, "idperiodo") == 0)
                     cols[C_IDPERIOD] = i;
-                free(folded);
+                g_free(folded);
             }
             bool ok = true;
             for (int k = 0; k < C_COUNT; k++)
@@ -218,7 +218,7 @@ rollback:
 done:
     res->seconds = core_now_seconds() - started;
     docs_close(book);
-    free(data);
+    g_free(data);
     return rc;
 }
 

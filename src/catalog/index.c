@@ -1,4 +1,5 @@
 /* The codifier's in-memory index built from the insurer's active catalog version. */
+#include <glib.h>
 #include "minca/access.h"
 #include "minca/catalog.h"
 #include "minca/store_catalog.h"
@@ -21,7 +22,7 @@ int catalog_build_index(PGconn *c, long long insurer_id, codify_index **out, lon
         return minca_err_set(err, "the insurer has no active catalog; import one with "
                                   "'minca catalog import --insurer <slug> FILE'");
     }
-    codify_entry *entries = calloc(rows.n, sizeof *entries);
+    codify_entry *entries = g_malloc0_n(rows.n, sizeof *entries);
     for (size_t i = 0; i < rows.n; i++) {
         const store_catalog_entry *e = &rows.items[i];
         entries[i].marca = e->marca;
@@ -41,7 +42,7 @@ int catalog_build_index(PGconn *c, long long insurer_id, codify_index **out, lon
         rc = *out ? 0 : -1;
     }
     codify_aliases_free(aliases);
-    free(entries);
+    g_free(entries);
     store_catalog_entries_clear(&rows);
     return rc;
 }

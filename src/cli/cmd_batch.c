@@ -1,4 +1,5 @@
 /* minca batch: enqueue emails, run the pipeline in-process, wait, summarise. */
+#include <glib.h>
 #include "minca/access.h"
 #include "minca/cli.h"
 #include "minca/config.h"
@@ -347,12 +348,195 @@ static bool wait_failed(const minca_err *err, void *user)
     return true;
 }
 
+/* What one run of minca batch carries from stage to stage. */
+typedef struct batch_state {
+    PGconn *c;
+    store_insurer ins;
+    redisContext *redis;
+    char batch_id[64];
+    json_t *read_failures;     /* paths and messages that could not be read or queued */
+    long enqueued, resumed, known;
+    bool json, tty;
+    double started;
+    progress prog;
+    char stop[1200];           /* why the batch stopped early ("" while it did not) */
+} batch_state;
+
+static void add_failure(batch_state *st, const char *kind, const char *subject, const char *error)
+{
+    json_array_append_new(st->read_failures, json_pack("{s:s, s:s?, s:s}", "kind", kind, "subject", subject,
+                                                       "error", error));
+}
+
+/* Stage 1: every message under the paths stored as an ingest job of this batch. */
+static void enqueue_paths(batch_state *st, char **paths, int n_paths)
+{
+    minca_err err = {0};
+    for (int i = 0; i < n_paths && !st->stop[0]; i++) {
+        intake_source *src = NULL;
+        if (intake_source_open(paths[i], NULL, &src, &err) < 0) {
+            add_failure(st, "read", paths[i], err.msg);
+            continue;
+        }
+        intake_item item = {0};
+        int r;
+        while (!must_stop(&st->prog, st->stop, sizeof st->stop) && (r = intake_source_next(src, &item, &err)) != 0) {
+            long long id = 0;
+            enqueued_as as = ENQUEUED_NEW;
+            if (r == -2) {
+                add_failure(st, "read", paths[i], err.msg);
+                intake_item_clear(&item);
+                break;
+            }
+            if (r < 0)
+                add_failure(st, "read", item.origin, err.msg);
+            else if (enqueue_with_reconnect(st->c, st->ins.id, st->batch_id, &item, &id, &as, &err) < 0) {
+                add_failure(st, "enqueue", item.origin, err.msg);
+                if (disk_full_error(err.msg))
+                    disk_stop_reason(err.msg, st->stop, sizeof st->stop);
+            } else if (as == ENQUEUED_NEW) {
+                st->enqueued++;
+                queue_dispatch(st->redis, &id, 1);
+            } else if (as == ENQUEUED_RESUMED) {
+                st->resumed++;
+                queue_dispatch(st->redis, &id, 1);
+            } else if (as == ENQUEUED_KNOWN) {
+                st->known++;
+            } else {
+                add_failure(st, "enqueue", item.origin, "its ingest job is done but the message is not in the database");
+            }
+            intake_item_clear(&item);
+        }
+        intake_source_close(src);
+    }
+}
+
+/* The summary of a batch that only queued (--no-wait) or stopped while queueing. */
+static int report_queued(batch_state *st)
+{
+    int status = json_array_size(st->read_failures) ? 1 : 0;
+    if (st->stop[0]) {
+        fprintf(stderr, "minca batch: stopped: %s; what is queued stays queued (run the batch again once "
+                        "there is space)\n", st->stop);
+        status = 1;
+    }
+    if (st->json) {
+        json_t *out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:O, s:s?}", "insurer", st->ins.slug, "batch", st->batch_id,
+                                "queued", (json_int_t)st->enqueued, "resumed", (json_int_t)st->resumed,
+                                "already_ingested", (json_int_t)st->known, "failures", st->read_failures, "stopped",
+                                st->stop[0] ? st->stop : NULL);
+        char *s = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        puts(s);
+        free(s);
+        json_decref(out);
+    }
+    return status;
+}
+
+/* Stage 2: the pipeline run in this process until the batch's jobs are done; 1 when it stopped early. */
+static int run_pipeline(batch_state *st, int threads)
+{
+    minca_err err = {0};
+    int status = 0;
+    engine_opts eo = {.threads = threads, .name = "batch", .listener = on_job, .listener_user = &st->prog,
+                      .kinds = steps_kinds};
+    engine *eng = engine_start(&eo, &err);
+    if (!eng) {
+        fprintf(stderr, "minca batch: cannot start the pipeline: %s\n", err.msg);
+        return 1;
+    }
+    wait_view view = {.prog = &st->prog, .enqueued = st->enqueued + st->resumed, .started = st->started};
+    engine_drain_opts wait = {.poll_ms = 200, .ready = wait_connected, .progress = st->tty ? wait_progress : NULL,
+                              .failed = wait_failed, .user = &view};
+    if (engine_drain(eng, st->c, st->batch_id, &wait, &err) != 0) {
+        if (view.stop[0])
+            snprintf(st->stop, sizeof st->stop, "%s", view.stop);
+        else
+            fprintf(stderr, "minca batch: PostgreSQL has been unreachable for %.0f s; giving up waiting "
+                            "(the jobs stay queued for any worker)\n", RECONNECT_GIVE_UP);
+        status = 1;
+    }
+    if (st->tty)
+        printf("\r%80s\r", "");
+    engine_stop(eng);
+    /* A disk that filled while the last jobs ran. */
+    if (!st->stop[0] && must_stop(&st->prog, st->stop, sizeof st->stop))
+        status = 1;
+    return status;
+}
+
+/* Stage 3: the batch's cases and failures read back, exported into export_dir (NULL: none) and
+ * printed; 1 when anything failed or is unfinished. */
+static int report_results(batch_state *st, const char *export_dir)
+{
+    minca_err err = {0};
+    int status = 0;
+    double down_since = 0;
+    json_t *sum = NULL;
+    /* A server restart may only show on the next query: retry once the connection is back. */
+    while (reconnect(st->c, &down_since) && !(sum = store_jobs_batch_summary(st->c, st->batch_id, &err)) &&
+           PQstatus(st->c) != CONNECTION_OK)
+        ;
+    if (!sum) {
+        fprintf(stderr, "minca batch: cannot read the results: %s\n", err.msg);
+        return 1;
+    }
+    json_t *failures = json_object_get(sum, "failures");
+    json_array_extend(failures, st->read_failures);
+    if (export_dir && !st->stop[0])
+        export_cases(st->c, sum, st->ins.id, export_dir, failures);
+    if (json_array_size(failures) || json_array_size(json_object_get(sum, "unfinished")))
+        status = 1;
+    double elapsed = core_now_seconds() - st->started;
+    if (st->json) {
+        json_object_set_new(sum, "insurer", json_string(st->ins.slug));
+        json_object_set_new(sum, "batch", json_string(st->batch_id));
+        json_object_set_new(sum, "queued", json_integer(st->enqueued));
+        json_object_set_new(sum, "resumed", json_integer(st->resumed));
+        json_object_set_new(sum, "already_ingested", json_integer(st->known));
+        json_object_set_new(sum, "elapsed_seconds", json_real(elapsed));
+        if (st->stop[0])
+            json_object_set_new(sum, "stopped", json_string(st->stop));
+        char *s = json_dumps(sum, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        puts(s);
+        free(s);
+    } else {
+        print_summary(sum, st->ins.slug, elapsed);
+    }
+    json_decref(sum);
+    return status;
+}
+
+/* The connection and the insurer the batch ingests for (created when new); -1 with the reason printed. */
+static int batch_open(batch_state *st, const char *insurer)
+{
+    minca_err err = {0};
+    st->c = store_open(&err);
+    if (st->c && access_require_slug(st->c, insurer, ACCESS_INGEST, &err) < 0) {
+        fprintf(stderr, "minca batch: %s\n", err.msg);
+        return -1;
+    }
+    if (st->c && store_insurer_find(st->c, insurer, &st->ins, NULL) == 0)
+        fprintf(stderr, "minca batch: '%s' is a new insurer; it is created now (import its catalog with "
+                        "'minca catalog import --insurer %s FILE')\n", insurer, insurer);
+    if (!st->c || store_insurer_ensure(st->c, insurer, &st->ins, &err) < 0) {
+        fprintf(stderr, "minca batch: %s\n", err.msg);
+        return -1;
+    }
+    st->redis = queue_redis_connect(&err);
+    if (!st->redis)
+        log_warn("batch: %s (jobs will be picked up from PostgreSQL)", err.msg);
+    else
+        queue_redis_prepare(st->redis, NULL);
+    return 0;
+}
+
 static int batch_run(int argc, char **argv)
 {
     const char *insurer = config_get()->insurer, *export_dir = NULL;
     bool json = false, no_wait = false;
     int threads = 0;
-    char **paths = calloc((size_t)argc, sizeof *paths);
+    char **paths = g_new0(char *, argc);
     int n_paths = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--insurer") == 0 && i + 1 < argc)
@@ -366,188 +550,46 @@ static int batch_run(int argc, char **argv)
         else if (strcmp(argv[i], "--no-wait") == 0)
             no_wait = true;
         else if (argv[i][0] == '-' && argv[i][1]) {
-            free(paths);
+            g_free(paths);
             return cli_usage_error(&batch_command, "unknown option '%s'", argv[i]);
         } else
             paths[n_paths++] = argv[i];
     }
     if (!n_paths) {
-        free(paths);
+        g_free(paths);
         return cli_usage_error(&batch_command, "no PATH given");
     }
 
-    minca_err err = {0};
-    PGconn *c = store_open(&err);
-    store_insurer ins;
-    if (c && access_require_slug(c, insurer, ACCESS_INGEST, &err) < 0) {
-        fprintf(stderr, "minca batch: %s\n", err.msg);
-        PQfinish(c);
-        free(paths);
-        return 1;
-    }
-    if (c && store_insurer_find(c, insurer, &ins, NULL) == 0)
-        fprintf(stderr, "minca batch: '%s' is a new insurer; it is created now (import its catalog with "
-                        "'minca catalog import --insurer %s FILE')\n", insurer, insurer);
-    if (!c || store_insurer_ensure(c, insurer, &ins, &err) < 0) {
-        fprintf(stderr, "minca batch: %s\n", err.msg);
-        PQfinish(c);
-        free(paths);
-        return 1;
-    }
-    redisContext *redis = queue_redis_connect(&err);
-    if (!redis)
-        log_warn("batch: %s (jobs will be picked up from PostgreSQL)", err.msg);
-    else
-        queue_redis_prepare(redis, NULL);
-
-    char batch_id[64];
-    make_batch_id(batch_id, sizeof batch_id);
-    json_t *read_failures = json_array();
-    long enqueued = 0, resumed = 0, known = 0;
-    bool tty = isatty(STDOUT_FILENO) && !json;
-    double started = core_now_seconds();
-    progress prog = {.disk_claimed = ATOMIC_FLAG_INIT};
-    char stop[1200] = "";
-    for (int i = 0; i < n_paths && !stop[0]; i++) {
-        intake_source *src = NULL;
-        if (intake_source_open(paths[i], NULL, &src, &err) < 0) {
-            json_array_append_new(read_failures, json_pack("{s:s, s:s, s:s}", "kind", "read", "subject", paths[i],
-                                                           "error", err.msg));
-            continue;
-        }
-        intake_item item = {0};
-        int r;
-        while (!must_stop(&prog, stop, sizeof stop) && (r = intake_source_next(src, &item, &err)) != 0) {
-            long long id = 0;
-            enqueued_as as = ENQUEUED_NEW;
-            if (r == -2) {
-                json_array_append_new(read_failures, json_pack("{s:s, s:s, s:s}", "kind", "read", "subject", paths[i],
-                                                               "error", err.msg));
-                intake_item_clear(&item);
-                break;
-            }
-            if (r < 0)
-                json_array_append_new(read_failures, json_pack("{s:s, s:s?, s:s}", "kind", "read", "subject",
-                                                               item.origin, "error", err.msg));
-            else if (enqueue_with_reconnect(c, ins.id, batch_id, &item, &id, &as, &err) < 0) {
-                json_array_append_new(read_failures, json_pack("{s:s, s:s, s:s}", "kind", "enqueue", "subject",
-                                                               item.origin, "error", err.msg));
-                if (disk_full_error(err.msg))
-                    disk_stop_reason(err.msg, stop, sizeof stop);
-            } else if (as == ENQUEUED_NEW) {
-                enqueued++;
-                queue_dispatch(redis, &id, 1);
-            } else if (as == ENQUEUED_RESUMED) {
-                resumed++;
-                queue_dispatch(redis, &id, 1);
-            } else if (as == ENQUEUED_KNOWN) {
-                known++;
-            } else {
-                json_array_append_new(read_failures, json_pack("{s:s, s:s, s:s}", "kind", "enqueue", "subject",
-                                                               item.origin, "error", "its ingest job is done but the "
-                                                               "message is not in the database"));
-            }
-            intake_item_clear(&item);
-        }
-        intake_source_close(src);
-    }
+    batch_state st = {.prog = {.disk_claimed = ATOMIC_FLAG_INIT}, .json = json};
+    int status = 1;
+    if (batch_open(&st, insurer) < 0)
+        goto done;
+    make_batch_id(st.batch_id, sizeof st.batch_id);
+    st.read_failures = json_array();
+    st.tty = isatty(STDOUT_FILENO) && !json;
+    st.started = core_now_seconds();
+    enqueue_paths(&st, paths, n_paths);
     if (!json)
         printf("minca batch: %ld message(s) queued for %s, %ld already ingested before, %ld left unfinished by an "
-               "earlier run (resumed)%s\n", enqueued, ins.slug, known, resumed,
-               no_wait || stop[0] ? "" : "; processing...");
-
-    int status = json_array_size(read_failures) ? 1 : 0;
-    if (no_wait || stop[0]) {
-        if (stop[0]) {
-            fprintf(stderr, "minca batch: stopped: %s; what is queued stays queued (run the batch again once "
-                            "there is space)\n", stop);
-            status = 1;
-        }
-        if (json) {
-            json_t *out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:O, s:s?}", "insurer", ins.slug, "batch", batch_id,
-                                    "queued", (json_int_t)enqueued, "resumed", (json_int_t)resumed,
-                                    "already_ingested", (json_int_t)known, "failures", read_failures, "stopped",
-                                    stop[0] ? stop : NULL);
-            char *s = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-            puts(s);
-            free(s);
-            json_decref(out);
-        }
-        json_decref(read_failures);
-        if (redis)
-            redisFree(redis);
-        PQfinish(c);
-        free(paths);
-        return status;
+               "earlier run (resumed)%s\n", st.enqueued, st.ins.slug, st.known, st.resumed,
+               no_wait || st.stop[0] ? "" : "; processing...");
+    if (no_wait || st.stop[0]) {
+        status = report_queued(&st);
+        goto done;
     }
-
-    engine_opts eo = {.threads = threads, .name = "batch", .listener = on_job, .listener_user = &prog,
-                      .kinds = steps_kinds};
-    engine *eng = engine_start(&eo, &err);
-    if (!eng) {
-        fprintf(stderr, "minca batch: cannot start the pipeline: %s\n", err.msg);
-        status = 1;
-    } else {
-        wait_view view = {.prog = &prog, .enqueued = enqueued + resumed, .started = started};
-        engine_drain_opts wait = {.poll_ms = 200, .ready = wait_connected, .progress = tty ? wait_progress : NULL,
-                                  .failed = wait_failed, .user = &view};
-        if (engine_drain(eng, c, batch_id, &wait, &err) != 0) {
-            if (view.stop[0])
-                snprintf(stop, sizeof stop, "%s", view.stop);
-            else
-                fprintf(stderr, "minca batch: PostgreSQL has been unreachable for %.0f s; giving up waiting "
-                                "(the jobs stay queued for any worker)\n", RECONNECT_GIVE_UP);
-            status = 1;
-        }
-        if (tty)
-            printf("\r%80s\r", "");
-        engine_stop(eng);
-        /* A disk that filled while the last jobs ran. */
-        if (!stop[0] && must_stop(&prog, stop, sizeof stop))
-            status = 1;
-    }
-    if (stop[0])
+    status = json_array_size(st.read_failures) ? 1 : 0;
+    status |= run_pipeline(&st, threads);
+    if (st.stop[0])
         fprintf(stderr, "minca batch: stopped: %s; the unfinished jobs stay queued (run the batch again once "
-                        "there is space)\n", stop);
-    double down_since = 0;
-    json_t *sum = NULL;
-    /* A server restart may only show on the next query: retry once the connection is back. */
-    while (reconnect(c, &down_since) && !(sum = store_jobs_batch_summary(c, batch_id, &err)) && PQstatus(c) != CONNECTION_OK)
-        ;
-    if (!sum) {
-        fprintf(stderr, "minca batch: cannot read the results: %s\n", err.msg);
+                        "there is space)\n", st.stop);
+    status |= report_results(&st, export_dir);
+    if (must_stop(&st.prog, st.stop, sizeof st.stop) && status == 0)
         status = 1;
-    } else {
-        json_t *failures = json_object_get(sum, "failures");
-        json_array_extend(failures, read_failures);
-        if (export_dir && !stop[0])
-            export_cases(c, sum, ins.id, export_dir, failures);
-        if (json_array_size(failures) || json_array_size(json_object_get(sum, "unfinished")))
-            status = 1;
-        double elapsed = core_now_seconds() - started;
-        if (json) {
-            json_object_set_new(sum, "insurer", json_string(ins.slug));
-            json_object_set_new(sum, "batch", json_string(batch_id));
-            json_object_set_new(sum, "queued", json_integer(enqueued));
-            json_object_set_new(sum, "resumed", json_integer(resumed));
-            json_object_set_new(sum, "already_ingested", json_integer(known));
-            json_object_set_new(sum, "elapsed_seconds", json_real(elapsed));
-            if (stop[0])
-                json_object_set_new(sum, "stopped", json_string(stop));
-            char *s = json_dumps(sum, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-            puts(s);
-            free(s);
-        } else {
-            print_summary(sum, ins.slug, elapsed);
-        }
-        json_decref(sum);
-    }
-    if (must_stop(&prog, stop, sizeof stop) && status == 0)
-        status = 1;
-    json_decref(read_failures);
-    if (redis)
-        redisFree(redis);
-    PQfinish(c);
-    free(paths);
+done:
+    json_decref(st.read_failures);
+    if (st.redis)
+        redisFree(st.redis);
+    PQfinish(st.c);
+    g_free(paths);
     return status;
 }

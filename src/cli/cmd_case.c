@@ -157,7 +157,7 @@ static void print_case(json_t *k)
         if (json_is_object(ex)) {
             char *summary = profile_report_summary(ex, "       ");
             fputs(summary, stdout);
-            free(summary);
+            g_free(summary);
         }
     }
     json_t *rows = json_object_get(k, "vehicles");
@@ -210,7 +210,7 @@ static int rerun(PGconn *c, long long insurer_id, const char *cot)
     char kind[32], *reason = NULL;
     if (store_jobs_batch_dead(c, batch, kind, &reason, &err) > 0) {
         fprintf(stderr, "minca case: the %s step failed: %s\n", kind, reason);
-        free(reason);
+        g_free(reason);
         return 1;
     }
     json_t *k = store_case_show(c, insurer_id, cot, &err);
@@ -372,6 +372,39 @@ static int outbox(PGconn *c, long long insurer_id, const char *cot, long long re
     return 0;
 }
 
+/* minca case confirm COT [FIELD]: the suggested client fields accepted. */
+static int case_confirm(PGconn *c, long long insurer_id, const char *cot, const char *field)
+{
+    minca_err err = {0};
+    long long case_id = review_case_id(c, insurer_id, cot, &err);
+    int n = 0;
+    if (case_id <= 0 || review_confirm_suggested(c, insurer_id, case_id, field, config_get()->user, &n, &err) < 0) {
+        fprintf(stderr, "minca case: %s\n", case_id == 0 ? "no such case" : err.msg);
+        return 1;
+    }
+    printf("%s: %d suggested field(s) confirmed\n", cot, n);
+    return 0;
+}
+
+/* minca case assign COT USER|--me|--nobody (USER "" for nobody). */
+static int case_assign(PGconn *c, long long insurer_id, const char *cot, const char *user)
+{
+    minca_err err = {0};
+    if (!user)
+        return cli_usage_error(&case_command, "assign needs a USER, --me or --nobody");
+    int n = access_require(c, insurer_id, ACCESS_DECIDE, &err) < 0 ? -1
+            : store_case_assign(c, insurer_id, cot, *user ? user : NULL, &err);
+    if (n <= 0) {
+        fprintf(stderr, "minca case: %s\n", n == 0 ? "no such case" : err.msg);
+        return 1;
+    }
+    json_t *det = json_pack("{s:s, s:s?}", "cot", cot, "assignee", *user ? user : NULL);
+    store_audit(c, insurer_id, config_get()->user, "case_assigned", "case", cot, det, &err);
+    json_decref(det);
+    printf("%s: %s\n", cot, *user ? user : "unassigned");
+    return 0;
+}
+
 static int case_run(int argc, char **argv)
 {
     const char *insurer = config_get()->insurer;
@@ -441,34 +474,8 @@ static int case_run(int argc, char **argv)
         PQfinish(c);
         return 1;
     }
-    if (strcmp(action, "confirm") == 0) {
-        long long case_id = review_case_id(c, ins.id, cot, &err);
-        int n = 0;
-        if (case_id <= 0 || review_confirm_suggested(c, ins.id, case_id, field, config_get()->user, &n, &err) < 0) {
-            fprintf(stderr, "minca case: %s\n", case_id == 0 ? "no such case" : err.msg);
-            status = 1;
-        } else {
-            printf("%s: %d suggested field(s) confirmed\n", cot, n);
-        }
-        PQfinish(c);
-        return status;
-    }
-    if (strcmp(action, "assign") == 0) {
-        if (!field) {
-            PQfinish(c);
-            return cli_usage_error(&case_command, "assign needs a USER, --me or --nobody");
-        }
-        int n = access_require(c, ins.id, ACCESS_DECIDE, &err) < 0 ? -1
-                : store_case_assign(c, ins.id, cot, *field ? field : NULL, &err);
-        if (n <= 0) {
-            fprintf(stderr, "minca case: %s\n", n == 0 ? "no such case" : err.msg);
-            status = 1;
-        } else {
-            json_t *det = json_pack("{s:s, s:s?}", "cot", cot, "assignee", *field ? field : NULL);
-            store_audit(c, ins.id, config_get()->user, "case_assigned", "case", cot, det, &err);
-            json_decref(det);
-            printf("%s: %s\n", cot, *field ? field : "unassigned");
-        }
+    if (strcmp(action, "confirm") == 0 || strcmp(action, "assign") == 0) {
+        status = strcmp(action, "confirm") == 0 ? case_confirm(c, ins.id, cot, field) : case_assign(c, ins.id, cot, field);
         PQfinish(c);
         return status;
     }

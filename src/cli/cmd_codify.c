@@ -209,7 +209,7 @@ static int codify_csv_input(const codify_index *idx, const char *path, const cod
     }
     g_free(res);
     csv_reader_free(r);
-    free(data);
+    g_free(data);
     if (rc < 0)
         return minca_err_prefix(err, "%s", path);
     return 0;

@@ -1,4 +1,5 @@
 /* minca db start|stop|status|migrate|url and minca config */
+#include <glib.h>
 #include "minca/access.h"
 #include "minca/cli.h"
 #include "minca/config.h"
@@ -56,7 +57,7 @@ static int db_migrate(void)
     int applied = 0;
     char *dir = core_path_join(config_share_dir(), "migrations");
     int rc = store_migrate(c, dir, &applied, &err);
-    free(dir);
+    g_free(dir);
     PQfinish(c);
     if (rc < 0) {
         fprintf(stderr, "minca db: %s\n", err.msg);
@@ -98,8 +99,8 @@ static int db_run(int argc, char **argv)
          * sockets reached by this account alone) hold none. */
         char *db_masked = config_mask_url(servers_database_url()), *redis_masked = config_mask_url(servers_redis_url());
         bool secret = strcmp(db_masked, servers_database_url()) != 0 || strcmp(redis_masked, servers_redis_url()) != 0;
-        free(db_masked);
-        free(redis_masked);
+        g_free(db_masked);
+        g_free(redis_masked);
         if (secret && cli_require_all(&db_command, ACCESS_READ_CREDENTIALS) != 0)
             return 1;
         bool shell = argc > 2 && strcmp(argv[2], "--shell") == 0;
@@ -151,8 +152,8 @@ static int db_run(int argc, char **argv)
         }
         printf("redis:      %s (%s%s)\n%s", st.redis_running ? "running" : "not running",
                st.redis_embedded ? "embedded, " : "", redis, redis_why);
-        free(redis);
-        free(db);
+        g_free(redis);
+        g_free(db);
         return st.pg_running && st.redis_running ? 0 : 3;
     }
     return cli_usage_error(&db_command, "unknown action '%s'", action);
@@ -170,7 +171,7 @@ static int config_get_run(int argc, char **argv)
         bool known = false;
         char *value = config_value(argv[i], &known);
         if (!known) {
-            free(value);
+            g_free(value);
             return cli_usage_error(&config_command, "no setting named '%s' (minca config --options lists them)", argv[i]);
         }
         if (!value) {
@@ -180,7 +181,7 @@ static int config_get_run(int argc, char **argv)
             continue;
         }
         printf("%s\n", value);
-        free(value);
+        g_free(value);
     }
     return status;
 }
@@ -201,7 +202,7 @@ static int config_json_run(void)
         json_object_set_new(all, opts[i].name,
                             json_pack("{s:o, s:s}", "value", value ? json_string(value) : json_null(), "from",
                                       origin_name(config_option_origin(opts[i].name))));
-        free(value);
+        g_free(value);
     }
     char *text = json_dumps(all, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("%s\n", text ? text : "{}");

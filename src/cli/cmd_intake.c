@@ -280,7 +280,7 @@ static int intake_test(int argc, char **argv)
         if (store_insurer_find(c, slug ? slug : config_get()->insurer, &ins, NULL) == 1 &&
             store_source_ensure(c, ins.id, cfg->name, config_source_get(cfg, "kind") ? config_source_get(cfg, "kind") : "?",
                                 &src, NULL) == 0) {
-            cursor = src.cursor ? strdup(src.cursor) : NULL;
+            cursor = src.cursor ? g_strdup(src.cursor) : NULL;
             store_source_clear(&src);
         }
         PQfinish(c);
@@ -302,7 +302,7 @@ static int intake_test(int argc, char **argv)
                    intake_source_kind(s), core_now_seconds() - t0, cursor ? "the stored cursor" : "the start");
         intake_source_close(s);
     }
-    free(cursor);
+    g_free(cursor);
     return status;
 }
 

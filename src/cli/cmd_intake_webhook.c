@@ -198,7 +198,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     hook *h = cls;
     request *rq = *con_cls;
     if (!rq) {
-        rq = calloc(1, sizeof *rq);
+        rq = g_malloc0_n(1, sizeof *rq);
         rq->body = g_string_new(NULL);
         *con_cls = rq;
         return MHD_YES;
@@ -227,7 +227,7 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls, enum
     request *rq = *con_cls;
     if (rq) {
         g_string_free(rq->body, TRUE);
-        free(rq);
+        g_free(rq);
     }
     *con_cls = NULL;
 }
@@ -272,7 +272,7 @@ int intake_webhook_main(int argc, char **argv)
         return 1;
     const minca_config *cfg = config_get();
     hook h = {.lock = PTHREAD_MUTEX_INITIALIZER};
-    h.sources = calloc((size_t)cfg->n_sources + 1, sizeof *h.sources);
+    h.sources = g_malloc0_n((size_t)cfg->n_sources + 1, sizeof *h.sources);
     for (int i = 0; i < cfg->n_sources; i++) {
         const config_source *s = &cfg->sources[i];
         const char *kind = config_source_get(s, "kind");
@@ -315,9 +315,9 @@ int intake_webhook_main(int argc, char **argv)
 done:
     for (size_t i = 0; i < h.n; i++) {
         memset(h.sources[i].client_state, 0, strlen(h.sources[i].client_state));
-        free(h.sources[i].client_state);
+        g_free(h.sources[i].client_state);
     }
-    free(h.sources);
+    g_free(h.sources);
     if (h.db)
         PQfinish(h.db);
     return status;

@@ -262,7 +262,7 @@ static int mail_add(int argc, char **argv)
         return cli_usage_error(&cmd_mail, "mail add needs --from ADDR and --subject S");
     }
     minca_err err = {0};
-    char *body_text = body ? strdup(body) : body_file ? read_body(body_file, &err) : strdup("");
+    char *body_text = body ? g_strdup(body) : body_file ? read_body(body_file, &err) : g_strdup("");
     int status = 1;
     char *raw = NULL, *mid = NULL;
     size_t len = 0;
@@ -279,9 +279,9 @@ static int mail_add(int argc, char **argv)
     }
     status = mail_submit(insurer, raw, len, mid, no_wait, json, &c);
 done:
-    free(body_text);
-    free(raw);
-    free(mid);
+    g_free(body_text);
+    g_free(raw);
+    g_free(mid);
     PQfinish(c);
     g_array_free(atts, TRUE);
     return status;

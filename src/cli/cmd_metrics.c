@@ -99,7 +99,7 @@ static int metrics_health_cmd(void)
     metrics_health_check(&h);
     char *json = metrics_health_json(&h);
     puts(json);
-    free(json);
+    g_free(json);
     return h.postgresql && h.redis && h.migrations ? 0 : 1;
 }
 

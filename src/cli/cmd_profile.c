@@ -55,7 +55,7 @@ static int load_named(const char *name, profile **out, minca_err *err)
                 char origin[256];
                 snprintf(origin, sizeof origin, "db:%s v%d", name, version);
                 int rc = profile_load_string(yaml, strlen(yaml), origin, out, err);
-                free(yaml);
+                g_free(yaml);
                 return rc;
             }
         }
@@ -71,7 +71,7 @@ static int load_all(profile ***list, int *n, minca_err *err)
     *n = 0;
     if (profile_dir_list(source_dir(), &names, &count, err) != 0)
         return -1;
-    *list = calloc((size_t)count + 1, sizeof **list);
+    *list = g_malloc0_n((size_t)count + 1, sizeof **list);
     for (int i = 0; i < count; i++) {
         minca_err e = { 0 };
         if (load_named(names[i], &(*list)[*n], &e) != 0) {
@@ -88,7 +88,7 @@ static void free_all(profile **list, int n)
 {
     for (int i = 0; i < n; i++)
         profile_free(list[i]);
-    free(list);
+    g_free(list);
 }
 
 static int read_input(const char *path, char **data, size_t *len, minca_err *err)
@@ -169,7 +169,7 @@ static int cmd_save(const char *file, const char *domain)
         status = 0;
     }
     PQfinish(c);
-    free(yaml);
+    g_free(yaml);
     return status;
 }
 
@@ -285,14 +285,14 @@ static int cmd_test(const char *name, const char *file, const char *domain, bool
     if (json) {
         char *s = profile_result_json(&res, true);
         puts(s);
-        free(s);
+        g_free(s);
     } else {
         print_report(&res, base_name(file));
     }
     status = res.n_errors > 0 ? 3 : 0;
     profile_result_clear(&res);
 done:
-    free(data);
+    g_free(data);
     profile_free(p);
     free_all(all, n_all);
     return status;
@@ -306,15 +306,15 @@ static int cmd_suggest(const char *file, const char *domain, const char *name, c
     if (read_input(file, &data, &len, &err) != 0 ||
         profile_suggest(data, len, base_name(file), name, domain, NULL, &yaml, &err) != 0) {
         fprintf(stderr, "minca profile: %s\n", err.msg);
-        free(data);
+        g_free(data);
         return 1;
     }
-    free(data);
+    g_free(data);
     /* The draft must load back. */
     profile *check;
     if (profile_load_string(yaml, strlen(yaml), "suggestion", &check, &err) != 0) {
         fprintf(stderr, "minca profile: internal error, the draft does not load: %s\n", err.msg);
-        free(yaml);
+        g_free(yaml);
         return 1;
     }
     profile_free(check);
@@ -329,7 +329,7 @@ static int cmd_suggest(const char *file, const char *domain, const char *name, c
     } else {
         fputs(yaml, stdout);
     }
-    free(yaml);
+    g_free(yaml);
     return status;
 }
 
@@ -342,7 +342,7 @@ static int cmd_read(const char *file)
     if (read_input(file, &data, &len, &err) != 0 ||
         docs_open(data, len, base_name(file), NULL, &book, &err) != 0) {
         fprintf(stderr, "minca profile: %s\n", err.msg);
-        free(data);
+        g_free(data);
         return 1;
     }
     printf("format: %s", docs_format_name(docs_book_format(book)));
@@ -379,7 +379,7 @@ static int cmd_read(const char *file)
     if (status)
         fprintf(stderr, "minca profile: %s\n", err.msg);
     docs_close(book);
-    free(data);
+    g_free(data);
     return status;
 }
 

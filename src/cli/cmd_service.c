@@ -111,7 +111,7 @@ static int write_config(const service_opts *o, minca_err *err)
                                     "  group: \"%s\"\n",
                                     o->home, o->account, o->group);
     rc = core_write_file(o->config, text, strlen(text), err);
-    free(text);
+    g_free(text);
     if (rc == 0 && chmod(o->config, 0644) != 0)
         rc = minca_err_set(err, "cannot make %s readable: %s", o->config, strerror(errno));
     return rc;
@@ -194,8 +194,8 @@ static int service_init(const service_opts *o, minca_err *err)
         rc = own_dir(pg, uid, gid, 0750, err);
     if (rc == 0)
         rc = own_dir(pg_run, uid, gid, 0750, err);
-    free(pg);
-    free(pg_run);
+    g_free(pg);
+    g_free(pg_run);
     if (rc < 0 || write_config(o, err) < 0)
         return -1;
     /* From here on this process reads the file it wrote, as every account will. */

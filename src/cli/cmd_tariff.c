@@ -50,7 +50,7 @@ done:
     if (status)
         fprintf(stderr, "minca tariff: %s\n", err.msg);
     export_tariff_free(t);
-    free(body);
+    g_free(body);
     return status;
 }
 

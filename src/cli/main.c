@@ -1,4 +1,5 @@
 /* minca: entry point. Global options, logging, then the subcommand (the TUI by default). */
+#include <glib.h>
 #include "minca/cli.h"
 #include "minca/config.h"
 #include "minca/core.h"
@@ -90,7 +91,7 @@ int main(int argc, char **argv)
     char *log_path = core_path_join(cfg->log_dir, "minca.log");
     if (log_open(log_path, &err) < 0)
         fprintf(stderr, "minca: %s (logging to stderr)\n", err.msg);
-    free(log_path);
+    g_free(log_path);
     const char *format = log_format_opt ? log_format_opt : cfg->log_format;
     if (format && strcmp(format, "json") != 0 && strcmp(format, "text") != 0) {
         fprintf(stderr, "minca: log format '%s' is not text or json\n", format);

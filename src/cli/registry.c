@@ -141,7 +141,7 @@ const char *cli_unknown_insurer(PGconn *c, const char *slug)
                  "no insurer '%s' yet, and no other: `minca catalog import --insurer %s FILE` or `minca batch "
                  "--insurer %s DIR` creates it",
                  slug ? slug : "", slug ? slug : "", slug ? slug : "");
-    free(known);
+    g_free(known);
     return msg;
 }
 

@@ -189,30 +189,30 @@ static int calibration_done(codify_aliases *a, const char *name, minca_err *err)
     return 0;
 }
 
-static int parse_line(codify_aliases *a, codify_alias_kind kind, char *line, const char *name,
-                      int lineno, minca_err *err)
+/* A line of the junk words: words, or %marker and the words that mark the start of junk. */
+static int parse_junk(codify_aliases *a, char *s, const char *name, int lineno, minca_err *err)
 {
-    char *s = g_strstrip(line);
-    if (*s == '\0' || *s == '#')
-        return 0;
-    if (kind == CODIFY_ALIAS_JUNK) {
-        bool marker = g_str_has_prefix(s, "%marker");
-        if (*s == '%' && !marker)
-            return minca_err_set(err, "%s:%d: unknown directive '%.20s' (only %%marker)", name, lineno, s);
-        GHashTable *table = marker ? a->junk_marker : a->junk_word;
-        char **list = g_strsplit_set(marker ? s + 7 : s, " \t", -1);
-        for (int i = 0; list[i]; i++) {
-            char *w = phrase_of(list[i], NULL);   /* "S/N" -> "SN", accents folded */
-            if (*w && !strchr(w, ' '))
-                g_hash_table_replace(table, w, GINT_TO_POINTER(1));
-            else
-                g_free(w);
-        }
-        g_strfreev(list);
-        return 0;
+    bool marker = g_str_has_prefix(s, "%marker");
+    if (*s == '%' && !marker)
+        return minca_err_set(err, "%s:%d: unknown directive '%.20s' (only %%marker)", name, lineno, s);
+    GHashTable *table = marker ? a->junk_marker : a->junk_word;
+    char **list = g_strsplit_set(marker ? s + 7 : s, " \t", -1);
+    for (int i = 0; list[i]; i++) {
+        char *w = phrase_of(list[i], NULL);   /* "S/N" -> "SN", accents folded */
+        if (*w && !strchr(w, ' '))
+            g_hash_table_replace(table, w, GINT_TO_POINTER(1));
+        else
+            g_free(w);
     }
-    if (kind == CODIFY_ALIAS_CALIBRATION)
-        return parse_calibration(a, s, name, lineno, err);
+    g_strfreev(list);
+    return 0;
+}
+
+/* The directives of a table without '=' (%ignore of brands, %minor of tokens, %checkdigit of
+ * WMI): 1 when the line was one, 0 when it was not, -1 with err set. */
+static int parse_directive(codify_aliases *a, codify_alias_kind kind, char *s, const char *name, int lineno,
+                           minca_err *err)
+{
     if (kind == CODIFY_ALIAS_BRANDS && g_str_has_prefix(s, "%ignore")) {
         char **words = g_strsplit_set(s + 7, " \t", -1);
         for (int i = 0; words[i]; i++) {
@@ -223,7 +223,7 @@ static int parse_line(codify_aliases *a, codify_alias_kind kind, char *line, con
                 g_free(c);
         }
         g_strfreev(words);
-        return 0;
+        return 1;
     }
     if (kind == CODIFY_ALIAS_TOKENS && g_str_has_prefix(s, "%minor")) {
         char **words = g_strsplit_set(s + 6, " \t", -1);
@@ -234,7 +234,7 @@ static int parse_line(codify_aliases *a, codify_alias_kind kind, char *line, con
             g_free(w);
         }
         g_strfreev(words);
-        return 0;
+        return 1;
     }
     if (kind == CODIFY_ALIAS_WMI && g_str_has_prefix(s, "%checkdigit")) {
         char *c = compact_of(s + 11);
@@ -242,8 +242,92 @@ static int parse_line(codify_aliases *a, codify_alias_kind kind, char *line, con
         g_free(c);
         if (!a->vin_check_regions[0])
             return minca_err_set(err, "%s:%d: %%checkdigit needs the first VIN characters of the regions", name, lineno);
+        return 1;
+    }
+    return 0;
+}
+
+/* MODEL = TARGET or BRAND:MODEL = TARGET of the model aliases. */
+static int parse_model_alias(codify_aliases *a, char *left, const char *right, const char *name, int lineno,
+                             minca_err *err)
+{
+    if (*right == '\0')
+        return minca_err_set(err, "%s:%d: no catalog model after '='", name, lineno);
+    cx_model_alias *m = g_new0(cx_model_alias, 1);
+    char *colon = strchr(left, ':');
+    if (colon) {
+        *colon = '\0';
+        m->brand = compact_of(left);
+        m->alias = compact_of(colon + 1);
+    } else {
+        m->alias = compact_of(left);
+    }
+    m->target = compact_of(right);
+    if (!*m->alias || !*m->target || (m->brand && !*m->brand)) {
+        model_alias_free(m);
+        return minca_err_set(err, "%s:%d: alias, brand and model need letters or digits",
+                             name, lineno);
+    }
+    g_ptr_array_add(a->model_alias, m);
+    return 0;
+}
+
+/* WORDS = WORDS, or %unit WORD = VALUE, of the token synonyms. */
+static int parse_token_synonym(codify_aliases *a, const char *left, const char *right, const char *name, int lineno,
+                               minca_err *err)
+{
+    int n_words = 0;
+    if (g_str_has_prefix(left, "%minor"))
+        return minca_err_set(err, "%s:%d: %%minor takes a list of words, not '='", name, lineno);
+    bool unit = g_str_has_prefix(left, "%unit");
+    char *key = phrase_of(unit ? left + 5 : left, &n_words);
+    if (unit) {
+        if (n_words != 1) {
+            g_free(key);
+            return minca_err_set(err, "%s:%d: %%unit takes exactly one word", name, lineno);
+        }
+        char *val = phrase_of(right, NULL);
+        g_hash_table_replace(a->token_syn, g_strconcat("\x02", key, NULL), val);
+        g_free(key);
         return 0;
     }
+    if (n_words == 0) {
+        g_free(key);
+        return minca_err_set(err, "%s:%d: word has no letters or digits", name, lineno);
+    }
+    char *val = phrase_of(right, NULL);
+    g_hash_table_replace(a->token_syn, key, val);
+    if (n_words > a->max_phrase)
+        a->max_phrase = n_words;
+    if (n_words > 1) {
+        /* remember the first word, with the longest phrase it starts, so lookups of
+         * longer phrases are only tried after it and only up to that length */
+        char *first = g_strndup(key, strcspn(key, " "));
+        char *mark = g_strconcat("\x01", first, NULL);
+        const char *prev = g_hash_table_lookup(a->token_syn, mark);
+        int longest = prev && *prev ? atoi(prev) : 0;
+        g_hash_table_replace(a->token_syn, mark, g_strdup_printf("%d", n_words > longest ? n_words : longest));
+        unsigned bit = cx_word_bit(first);
+        a->phrase_start_bits[bit / 64] |= (uint64_t)1 << (bit % 64);
+        g_free(first);
+    }
+    return 0;
+}
+
+static int parse_line(codify_aliases *a, codify_alias_kind kind, char *line, const char *name,
+                      int lineno, minca_err *err)
+{
+    char *s = g_strstrip(line);
+    if (*s == '\0' || *s == '#')
+        return 0;
+    if (kind == CODIFY_ALIAS_JUNK) {
+        return parse_junk(a, s, name, lineno, err);
+    }
+    if (kind == CODIFY_ALIAS_CALIBRATION)
+        return parse_calibration(a, s, name, lineno, err);
+    int handled = parse_directive(a, kind, s, name, lineno, err);
+    if (handled != 0)
+        return handled < 0 ? -1 : 0;
     char *eq = strchr(s, '=');
     if (!eq)
         return minca_err_set(err, "%s:%d: expected 'ALIAS = VALUE', got '%.60s'", name, lineno, s);
@@ -283,63 +367,10 @@ static int parse_line(codify_aliases *a, codify_alias_kind kind, char *line, con
         return 0;
     }
     case CODIFY_ALIAS_MODELS: {
-        if (*right == '\0')
-            return minca_err_set(err, "%s:%d: no catalog model after '='", name, lineno);
-        cx_model_alias *m = g_new0(cx_model_alias, 1);
-        char *colon = strchr(left, ':');
-        if (colon) {
-            *colon = '\0';
-            m->brand = compact_of(left);
-            m->alias = compact_of(colon + 1);
-        } else {
-            m->alias = compact_of(left);
-        }
-        m->target = compact_of(right);
-        if (!*m->alias || !*m->target || (m->brand && !*m->brand)) {
-            model_alias_free(m);
-            return minca_err_set(err, "%s:%d: alias, brand and model need letters or digits",
-                                 name, lineno);
-        }
-        g_ptr_array_add(a->model_alias, m);
-        return 0;
+        return parse_model_alias(a, left, right, name, lineno, err);
     }
     case CODIFY_ALIAS_TOKENS: {
-        int n_words = 0;
-        if (g_str_has_prefix(left, "%minor"))
-            return minca_err_set(err, "%s:%d: %%minor takes a list of words, not '='", name, lineno);
-        bool unit = g_str_has_prefix(left, "%unit");
-        char *key = phrase_of(unit ? left + 5 : left, &n_words);
-        if (unit) {
-            if (n_words != 1) {
-                g_free(key);
-                return minca_err_set(err, "%s:%d: %%unit takes exactly one word", name, lineno);
-            }
-            char *val = phrase_of(right, NULL);
-            g_hash_table_replace(a->token_syn, g_strconcat("\x02", key, NULL), val);
-            g_free(key);
-            return 0;
-        }
-        if (n_words == 0) {
-            g_free(key);
-            return minca_err_set(err, "%s:%d: word has no letters or digits", name, lineno);
-        }
-        char *val = phrase_of(right, NULL);
-        g_hash_table_replace(a->token_syn, key, val);
-        if (n_words > a->max_phrase)
-            a->max_phrase = n_words;
-        if (n_words > 1) {
-            /* remember the first word, with the longest phrase it starts, so lookups of
-             * longer phrases are only tried after it and only up to that length */
-            char *first = g_strndup(key, strcspn(key, " "));
-            char *mark = g_strconcat("\x01", first, NULL);
-            const char *prev = g_hash_table_lookup(a->token_syn, mark);
-            int longest = prev && *prev ? atoi(prev) : 0;
-            g_hash_table_replace(a->token_syn, mark, g_strdup_printf("%d", n_words > longest ? n_words : longest));
-            unsigned bit = cx_word_bit(first);
-            a->phrase_start_bits[bit / 64] |= (uint64_t)1 << (bit % 64);
-            g_free(first);
-        }
-        return 0;
+        return parse_token_synonym(a, left, right, name, lineno, err);
     }
     }
     return minca_err_set(err, "%s: unknown table kind", name);
@@ -402,7 +433,7 @@ int codify_aliases_load_dir(const char *dir, codify_aliases **out, minca_err *er
         char *path = core_path_join(dir, files[i].file);
         bool optional = files[i].kind == CODIFY_ALIAS_JUNK || files[i].kind == CODIFY_ALIAS_CALIBRATION;
         if (optional && !g_file_test(path, G_FILE_TEST_EXISTS)) {
-            free(path);   /* optional: directories made before it existed still load */
+            g_free(path);   /* optional: directories made before it existed still load */
             continue;
         }
         char *data = NULL;
@@ -410,8 +441,8 @@ int codify_aliases_load_dir(const char *dir, codify_aliases **out, minca_err *er
         int rc = core_read_file(path, 8u << 20, &data, &len, err);
         if (rc == 0)
             rc = codify_aliases_parse(a, files[i].kind, data, path, err);
-        free(data);
-        free(path);
+        g_free(data);
+        g_free(path);
         if (rc != 0) {
             codify_aliases_free(a);
             return minca_err_prefix(err, "codifier aliases");
@@ -427,7 +458,7 @@ int codify_aliases_load_default(codify_aliases **out, minca_err *err)
     const char *base = cfg && cfg->data_dir ? cfg->data_dir : "data";
     char *dir = core_path_join(base, "codify");
     int rc = codify_aliases_load_dir(dir, out, err);
-    free(dir);
+    g_free(dir);
     return rc;
 }
 

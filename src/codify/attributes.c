@@ -136,6 +136,172 @@ void cx_attr_words(void (*fn)(const char *word, void *data), void *data)
         fn(single[i], data);
 }
 
+/* A number token at in->tok[i] (value v, dec: written with a decimal point): a year, doors,
+ * cylinders, displacement, occupants, tonnage, speeds or power when the next token names it,
+ * else kept as a word. Returns how many tokens after it were used (0 or 1). */
+static int number_attr(const cx_tokens *in, int i, double v, bool dec, codify_attrs *a, cx_tokens *words,
+                       int *plain_year)
+{
+    const char *w = in->tok[i];
+    const char *nx = i + 1 < in->n ? in->tok[i + 1] : "";
+    int iv = (int)v;
+    if (!dec && strlen(w) == 4 && vehicle_year_plausible(iv)) {
+        if (!*plain_year)
+            *plain_year = iv;   /* the first: a later one is often "ALTA 2024" */
+        return 0;
+    }
+    if (strcmp(nx, "P") == 0 && !dec && iv >= 2 && iv <= 6) {
+        a->doors = iv;
+        return 1;
+    }
+    if (strcmp(nx, "CIL") == 0 && !dec && iv >= 2 && iv <= 16) {
+        a->cylinders = iv;
+        return 1;
+    }
+    if (strcmp(nx, "L") == 0 && !dec && strlen(w) == 2 && iv >= 10 && iv <= 85) {
+        a->displacement_dl = iv;   /* "20L": the decimal point left out */
+        return 1;
+    }
+    if ((strcmp(nx, "L") == 0 || strcmp(nx, "T") == 0) && v >= 0.6 && v <= 9.5) {
+        a->displacement_dl = (int)(v * 10 + 0.5);
+        if (nx[0] == 'T')
+            a->turbo = true;
+        return 1;
+    }
+    if (strcmp(nx, "OCUP") == 0 && !dec && iv >= 1 && iv <= 60) {
+        a->occupants = iv;
+        return 1;
+    }
+    if (strcmp(nx, "TON") == 0 && v > 0 && v <= 40) {
+        a->tonnage_dt = (int)(v * 10 + 0.5);
+        return 1;
+    }
+    if (strcmp(nx, "VEL") == 0 && !dec && iv >= 3 && iv <= 10) {
+        push_fmt(words, "#VEL", iv);
+        return 1;
+    }
+    if (strcmp(nx, "HP") == 0) {
+        /* power: the same figure agrees; sources round differently, so a different
+         * figure is not a conflict */
+        if (!dec && iv >= 40 && iv <= 2000)
+            push_fmt(words, "#HP", iv);
+        return 1;
+    }
+    /* "AUT 4 ABS": a lone small number after the transmission is the door count */
+    if (!dec && iv >= 2 && iv <= 5 && !a->doors && i > 0 && i + 1 < in->n &&
+        (word_class(in->tok[i - 1]) == W_STD || word_class(in->tok[i - 1]) == W_AUT ||
+         word_class(in->tok[i - 1]) == W_AUTO_OTHER)) {
+        a->doors = iv;
+        return 0;
+    }
+    if (dec && v >= 0.6 && v <= 8.5 && a->displacement_dl == 0) {
+        a->displacement_dl = (int)(v * 10 + 0.5);
+        return 0;
+    }
+    cx_tokens_push(words, w, strlen(w));
+    return 0;
+}
+
+/* Cylinder codes: L4, V6, I4, H4, W12; true when w was one (a->cylinders set). */
+static bool cylinder_code(const char *w, codify_attrs *a)
+{
+    if ((w[0] == 'L' || w[0] == 'V' || w[0] == 'I' || w[0] == 'H' || w[0] == 'W' || w[0] == 'B') &&
+        is_digit(w[1]) && (w[2] == '\0' || (is_digit(w[2]) && w[3] == '\0'))) {
+        int c = atoi(w + 1);
+        bool plausible = (w[0] == 'V' && (c == 4 || c == 6 || c == 8 || c == 10 || c == 12)) ||
+                         (w[0] == 'L' && c >= 2 && c <= 6) || (w[0] == 'I' && c >= 3 && c <= 6) ||
+                         ((w[0] == 'H' || w[0] == 'B') && (c == 4 || c == 6)) || (w[0] == 'W' && c >= 8);
+        if (plausible) {
+            a->cylinders = c;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A word naming the transmission, drive, fuel, turbo, body or a VIN into a; true when the word
+ * is also kept among the words. */
+static bool word_attr(const char *w, codify_attrs *a)
+{
+    int cls = word_class(w);
+    switch (cls) {
+    case W_STD:
+        a->trans = CODIFY_TRANS_MANUAL;
+        return false;
+    case W_AUT:
+        a->trans = CODIFY_TRANS_AUTO;
+        return false;
+    case W_AUTO_OTHER:
+        a->trans = CODIFY_TRANS_AUTO;
+        break;
+    case W_4X4:
+        a->drive = CODIFY_DRIVE_4X4;
+        return false;
+    case W_4X2:
+        a->drive = CODIFY_DRIVE_4X2;
+        return false;
+    case W_DRIVE4:
+        a->drive = CODIFY_DRIVE_4X4;
+        break;
+    case W_DRIVE2:
+        a->drive = CODIFY_DRIVE_4X2;
+        break;
+    case W_DIESEL:
+        a->fuel = CODIFY_FUEL_DIESEL;
+        return false;
+    case W_DIESEL_OTHER:
+        a->fuel = CODIFY_FUEL_DIESEL;
+        break;
+    case W_HYBRID:
+        a->fuel = CODIFY_FUEL_HYBRID;
+        return false;
+    case W_PHEV:
+        a->fuel = CODIFY_FUEL_PLUGIN;
+        return false;
+    case W_ELECTRIC:
+        a->fuel = CODIFY_FUEL_ELECTRIC;
+        return false;
+    case W_TURBO:
+        a->turbo = true;
+        return false;
+    case W_BODY:
+        if (!a->body[0])
+            g_strlcpy(a->body, w, sizeof a->body);
+        break;
+    default:
+        if (cx_vin_like(w)) {
+            g_strlcpy(a->vin, w, sizeof a->vin);
+            return false;
+        }
+        break;
+    }
+    return true;
+}
+
+/* The attributes found, as marker tokens (#D4, #AUT...) after the words. */
+static void push_attr_tokens(const codify_attrs *a, cx_tokens *words)
+{
+    if (a->doors)
+        push_fmt(words, "#D", a->doors);
+    if (a->cylinders)
+        push_fmt(words, "#C", a->cylinders);
+    if (a->displacement_dl)
+        push_fmt(words, "#L", a->displacement_dl);
+    if (a->turbo)
+        cx_tokens_push(words, "#TURBO", 6);
+    if (a->occupants)
+        push_fmt(words, "#O", a->occupants);
+    if (a->tonnage_dt)
+        push_fmt(words, "#T", a->tonnage_dt);
+    if (a->trans)
+        cx_tokens_push(words, a->trans == CODIFY_TRANS_AUTO ? "#AUT" : "#STD", 4);
+    if (a->drive)
+        cx_tokens_push(words, a->drive == CODIFY_DRIVE_4X4 ? "#4X4" : "#4X2", 4);
+    static const char *const fuel_tok[] = {"", "#DIESEL", "#HEV", "#PHEV", "#EV"};
+    if (a->fuel)
+        cx_tokens_push(words, fuel_tok[a->fuel], strlen(fuel_tok[a->fuel]));
+}
+
 void cx_parse_attrs(const cx_tokens *in, codify_attrs *a, cx_tokens *words)
 {
     memset(a, 0, sizeof *a);
@@ -157,159 +323,18 @@ void cx_parse_attrs(const cx_tokens *in, codify_attrs *a, cx_tokens *words)
             continue;
         }
         if (parse_number(w, &v, &dec)) {
-            int iv = (int)v;
-            if (!dec && strlen(w) == 4 && vehicle_year_plausible(iv)) {
-                if (!plain_year)
-                    plain_year = iv;   /* the first: a later one is often "ALTA 2024" */
-                continue;
-            }
-            if (strcmp(nx, "P") == 0 && !dec && iv >= 2 && iv <= 6) {
-                a->doors = iv;
-                i++;
-                continue;
-            }
-            if (strcmp(nx, "CIL") == 0 && !dec && iv >= 2 && iv <= 16) {
-                a->cylinders = iv;
-                i++;
-                continue;
-            }
-            if (strcmp(nx, "L") == 0 && !dec && strlen(w) == 2 && iv >= 10 && iv <= 85) {
-                a->displacement_dl = iv;   /* "20L": the decimal point left out */
-                i++;
-                continue;
-            }
-            if ((strcmp(nx, "L") == 0 || strcmp(nx, "T") == 0) && v >= 0.6 && v <= 9.5) {
-                a->displacement_dl = (int)(v * 10 + 0.5);
-                if (nx[0] == 'T')
-                    a->turbo = true;
-                i++;
-                continue;
-            }
-            if (strcmp(nx, "OCUP") == 0 && !dec && iv >= 1 && iv <= 60) {
-                a->occupants = iv;
-                i++;
-                continue;
-            }
-            if (strcmp(nx, "TON") == 0 && v > 0 && v <= 40) {
-                a->tonnage_dt = (int)(v * 10 + 0.5);
-                i++;
-                continue;
-            }
-            if (strcmp(nx, "VEL") == 0 && !dec && iv >= 3 && iv <= 10) {
-                push_fmt(words, "#VEL", iv);
-                i++;
-                continue;
-            }
-            if (strcmp(nx, "HP") == 0) {
-                /* power: the same figure agrees; sources round differently, so a different
-                 * figure is not a conflict */
-                if (!dec && iv >= 40 && iv <= 2000)
-                    push_fmt(words, "#HP", iv);
-                i++;
-                continue;
-            }
-            /* "AUT 4 ABS": a lone small number after the transmission is the door count */
-            if (!dec && iv >= 2 && iv <= 5 && !a->doors && i > 0 && i + 1 < in->n &&
-                (word_class(in->tok[i - 1]) == W_STD || word_class(in->tok[i - 1]) == W_AUT ||
-                 word_class(in->tok[i - 1]) == W_AUTO_OTHER)) {
-                a->doors = iv;
-                continue;
-            }
-            if (dec && v >= 0.6 && v <= 8.5 && a->displacement_dl == 0) {
-                a->displacement_dl = (int)(v * 10 + 0.5);
-                continue;
-            }
+            i += number_attr(in, i, v, dec, a, words, &plain_year);
+            continue;
+        }
+        if (cylinder_code(w, a))
+            continue;
+        if (word_attr(w, a))
             cx_tokens_push(words, w, strlen(w));
-            continue;
-        }
-        /* cylinder codes: L4, V6, I4, H4, W12 */
-        if ((w[0] == 'L' || w[0] == 'V' || w[0] == 'I' || w[0] == 'H' || w[0] == 'W' || w[0] == 'B') &&
-            is_digit(w[1]) && (w[2] == '\0' || (is_digit(w[2]) && w[3] == '\0'))) {
-            int c = atoi(w + 1);
-            bool plausible = (w[0] == 'V' && (c == 4 || c == 6 || c == 8 || c == 10 || c == 12)) ||
-                             (w[0] == 'L' && c >= 2 && c <= 6) || (w[0] == 'I' && c >= 3 && c <= 6) ||
-                             ((w[0] == 'H' || w[0] == 'B') && (c == 4 || c == 6)) || (w[0] == 'W' && c >= 8);
-            if (plausible) {
-                a->cylinders = c;
-                continue;
-            }
-        }
-        int cls = word_class(w);
-        switch (cls) {
-        case W_STD:
-            a->trans = CODIFY_TRANS_MANUAL;
-            continue;
-        case W_AUT:
-            a->trans = CODIFY_TRANS_AUTO;
-            continue;
-        case W_AUTO_OTHER:
-            a->trans = CODIFY_TRANS_AUTO;
-            break;
-        case W_4X4:
-            a->drive = CODIFY_DRIVE_4X4;
-            continue;
-        case W_4X2:
-            a->drive = CODIFY_DRIVE_4X2;
-            continue;
-        case W_DRIVE4:
-            a->drive = CODIFY_DRIVE_4X4;
-            break;
-        case W_DRIVE2:
-            a->drive = CODIFY_DRIVE_4X2;
-            break;
-        case W_DIESEL:
-            a->fuel = CODIFY_FUEL_DIESEL;
-            continue;
-        case W_DIESEL_OTHER:
-            a->fuel = CODIFY_FUEL_DIESEL;
-            break;
-        case W_HYBRID:
-            a->fuel = CODIFY_FUEL_HYBRID;
-            continue;
-        case W_PHEV:
-            a->fuel = CODIFY_FUEL_PLUGIN;
-            continue;
-        case W_ELECTRIC:
-            a->fuel = CODIFY_FUEL_ELECTRIC;
-            continue;
-        case W_TURBO:
-            a->turbo = true;
-            continue;
-        case W_BODY:
-            if (!a->body[0])
-                g_strlcpy(a->body, w, sizeof a->body);
-            break;
-        default:
-            if (cx_vin_like(w)) {
-                g_strlcpy(a->vin, w, sizeof a->vin);
-                continue;
-            }
-            break;
-        }
-        cx_tokens_push(words, w, strlen(w));
     }
     if (!a->year && plain_year)
         a->year = plain_year;
 
-    if (a->doors)
-        push_fmt(words, "#D", a->doors);
-    if (a->cylinders)
-        push_fmt(words, "#C", a->cylinders);
-    if (a->displacement_dl)
-        push_fmt(words, "#L", a->displacement_dl);
-    if (a->turbo)
-        cx_tokens_push(words, "#TURBO", 6);
-    if (a->occupants)
-        push_fmt(words, "#O", a->occupants);
-    if (a->tonnage_dt)
-        push_fmt(words, "#T", a->tonnage_dt);
-    if (a->trans)
-        cx_tokens_push(words, a->trans == CODIFY_TRANS_AUTO ? "#AUT" : "#STD", 4);
-    if (a->drive)
-        cx_tokens_push(words, a->drive == CODIFY_DRIVE_4X4 ? "#4X4" : "#4X2", 4);
-    static const char *const fuel_tok[] = {"", "#DIESEL", "#HEV", "#PHEV", "#EV"};
-    if (a->fuel)
-        cx_tokens_push(words, fuel_tok[a->fuel], strlen(fuel_tok[a->fuel]));
+    push_attr_tokens(a, words);
 }
 
 int codify_year_column(const char *text)

@@ -82,7 +82,7 @@ int codify_catalog_load_csv(const char *path, codify_catalog *out, minca_err *er
         goto fail;
     }
     csv_reader_free(r);
-    free(data);
+    g_free(data);
     out->n_entries = rows->len;
     out->entries = (codify_entry *)g_array_free(rows, FALSE);
     out->storage = chunk;
@@ -90,7 +90,7 @@ int codify_catalog_load_csv(const char *path, codify_catalog *out, minca_err *er
 
 fail:
     csv_reader_free(r);
-    free(data);
+    g_free(data);
     g_array_free(rows, TRUE);
     g_string_chunk_free(chunk);
     return -1;

@@ -215,6 +215,35 @@ static const char *field(char **f, int n, int i)
     return i >= 0 && i < n ? f[i] : "";
 }
 
+/* One row of the features file the fitting script reads: file, id, whether the top proposal
+ * was right, the features, cap, divisor, score, class, confidence and decision. A row without a
+ * proposal is written with div 0: confidence 0, never fitted. */
+static void write_features(FILE *ff, const char *base, const char *id, bool top_right, codify_result *res)
+{
+    if (res->n_candidates == 0)
+        res->features.div = 0;
+    fprintf(ff, "%s,%s,%d", base, id, top_right ? 1 : 0);
+    for (int k = 0; k < CODIFY_N_FEATURES; k++)
+        fprintf(ff, ",%.6g", res->features.x[k]);
+    fprintf(ff, ",%.6g,%d,%.6g,%s,%.6g,%s\n", res->features.cap, res->features.div, res->score,
+            codify_calib_class_name(res->features.cls), res->confidence, codify_decision_name(res->decision));
+}
+
+/* One JSON line of the predictions file: id, key, year, confidence, decision. */
+static void write_prediction(FILE *pf, const char *id, const codify_result *res)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_string(id));
+    json_object_set_new(j, "cvegs", res->cvegs[0] ? json_string(res->cvegs) : json_null());
+    json_object_set_new(j, "year", res->year ? json_integer(res->year) : json_null());
+    json_object_set_new(j, "confidence", json_real(res->confidence));
+    json_object_set_new(j, "decision", json_string(codify_decision_name(res->decision)));
+    char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6));
+    fprintf(pf, "%s\n", s);
+    free(s);
+    json_decref(j);
+}
+
 int codify_eval_file(const codify_index *idx, const char *path, const codify_eval_opts *o,
                      FILE *out_file, codify_eval_counts *total, minca_err *err)
 {
@@ -231,7 +260,7 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
         if (rc == 0)
             minca_err_set(err, "%s: empty file", path);
         csv_reader_free(r);
-        free(data);
+        g_free(data);
         return -1;
     }
     int c_id = csv_header_index(f, nf, "id"), c_marca = csv_header_index(f, nf, "marca");
@@ -241,7 +270,7 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
     int c_diff = csv_header_index(f, nf, "difficulty");
     if (c_desc < 0 || c_cvegs < 0 || c_year < 0) {
         csv_reader_free(r);
-        free(data);
+        g_free(data);
         return minca_err_set(err, "%s: needs columns descripcion, expected_cvegs, expected_year", path);
     }
     static const char *const strata[] = {"easy", "medium", "hard"};
@@ -298,34 +327,14 @@ int codify_eval_file(const codify_index *idx, const char *path, const codify_eva
             if (strcmp(diff, strata[s]) == 0)
                 count_row(&by[s], positive, correct, res->decision);
 
-        if (o && o->features_out && !res->corrected) {
-            /* a row without a proposal is written with div 0: confidence 0, never fitted */
-            FILE *ff = o->features_out;
-            if (res->n_candidates == 0)
-                res->features.div = 0;
-            fprintf(ff, "%s,%s,%d", base, field(f, nf, c_id), top_right ? 1 : 0);
-            for (int k = 0; k < CODIFY_N_FEATURES; k++)
-                fprintf(ff, ",%.6g", res->features.x[k]);
-            fprintf(ff, ",%.6g,%d,%.6g,%s,%.6g,%s\n", res->features.cap, res->features.div, res->score,
-                    codify_calib_class_name(res->features.cls), res->confidence,
-                    codify_decision_name(res->decision));
-        }
-        if (o && o->pred_out) {
-            json_t *j = json_object();
-            json_object_set_new(j, "id", json_string(field(f, nf, c_id)));
-            json_object_set_new(j, "cvegs", res->cvegs[0] ? json_string(res->cvegs) : json_null());
-            json_object_set_new(j, "year", res->year ? json_integer(res->year) : json_null());
-            json_object_set_new(j, "confidence", json_real(res->confidence));
-            json_object_set_new(j, "decision", json_string(codify_decision_name(res->decision)));
-            char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6));
-            fprintf(o->pred_out, "%s\n", s);
-            free(s);
-            json_decref(j);
-        }
+        if (o && o->features_out && !res->corrected)
+            write_features(o->features_out, base, field(f, nf, c_id), top_right, res);
+        if (o && o->pred_out)
+            write_prediction(o->pred_out, field(f, nf, c_id), res);
     }
     g_free(res);
     csv_reader_free(r);
-    free(data);
+    g_free(data);
     if (rc < 0) {
         g_array_free(scored, TRUE);
         g_array_free(band_rows, TRUE);

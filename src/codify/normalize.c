@@ -217,6 +217,128 @@ static bool split_glued(const codify_aliases *al, const char *w, size_t len, cx_
     return false;
 }
 
+/* A number followed by letters, split when the letters are a unit (also with the next word
+ * glued on: "2.0LTTDI" -> "2.0" "L" "TDI"); true
+ * when word (len bytes) was split into out. */
+static bool split_number_unit(const codify_aliases *al, const char *word, size_t len, cx_tokens *out)
+{
+    size_t k = 0;
+    while (k < len && (is_digit(word[k]) || (word[k] == '.' && k > 0)))
+        k++;
+    if (k > 0 && k < len && word[k - 1] != '.') {
+        bool all_alpha = true;
+        for (size_t j = k; j < len; j++)
+            all_alpha &= is_alpha(word[j]);
+        if (all_alpha) {
+            const char *canon = unit_of(al, word + k);
+            if (is_unit(canon)) {
+                cx_tokens_push(out, word, k);
+                cx_tokens_push(out, canon, strlen(canon));
+                return true;
+            }
+            /* the next word glued on too: "2.0LTTDI" -> "2.0" "L" "TDI" */
+            bool split = false;
+            for (size_t u = 4; al && u >= 2 && !split; u--) {
+                if (k + u + 3 > len)
+                    continue;
+                char unit[8];
+                memcpy(unit, word + k, u);
+                unit[u] = '\0';
+                const char *uc = cx_unit_word(al, unit);
+                if (!uc && is_unit(unit))
+                    uc = unit;
+                if (uc && is_unit(uc)) {
+                    cx_tokens_push(out, word, k);
+                    cx_tokens_push(out, uc, strlen(uc));
+                    cx_tokens_push(out, word + k + u, len - k - u);
+                    split = true;
+                }
+            }
+            if (split)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* A long word glued to a designation: "XDRIVE20I" -> "XDRIVE" "20I"; true
+ * when word (len bytes) was split into out. */
+static bool split_designation(const codify_aliases *al, const char *word, size_t len, cx_tokens *out)
+{
+    size_t k = 0;
+    while (k < len && is_alpha(word[k]))
+        k++;
+    if (k >= 4 && k < len && is_digit(word[k]) && !cx_synonym_word(al, word)) {
+        bool rest_alnum = true;
+        for (size_t j = k; j < len; j++)
+            rest_alnum &= is_alnum(word[j]);
+        const char *canon = NULL;
+        char pre[64];
+        memcpy(pre, word, k);
+        pre[k] = '\0';
+        canon = cx_synonym_word(al, pre);
+        if (rest_alnum && !(canon && is_year_marker(canon)) && strcmp(pre, "MOD") != 0) {
+            cx_tokens_push(out, word, k);
+            cx_tokens_push(out, word + k, len - k);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* An attribute word glued to the figure after it: "STD5", "AUT05", "CVT5"; true
+ * when word (len bytes) was split into out. */
+static bool split_attr_figure(const codify_aliases *al, const char *word, size_t len, cx_tokens *out)
+{
+    size_t k = 0;
+    while (k < len && is_alpha(word[k]))
+        k++;
+    if (al && k >= 2 && k < len && k < 16) {
+        bool rest_digits = true;
+        for (size_t j = k; j < len; j++)
+            rest_digits &= is_digit(word[j]);
+        char pre[16];
+        memcpy(pre, word, k);
+        pre[k] = '\0';
+        const char *canon = cx_synonym_word(al, pre);
+        if (rest_digits && len - k <= 2 && (cx_attr_word(canon && *canon ? canon : pre)) &&
+            !is_year_marker(canon ? canon : pre)) {
+            cx_tokens_push(out, word, k);
+            cx_tokens_push(out, word + k, len - k);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Letters followed by a 2- or 4-digit year: "MOD2016", "M2022", "MOD19"; true
+ * when word (len bytes) was split into out. */
+static bool split_year_marker(const codify_aliases *al, const char *word, size_t len, cx_tokens *out)
+{
+    size_t k = 0;
+    while (k < len && is_alpha(word[k]))
+        k++;
+    if (k > 0 && k < len && (len - k == 2 || len - k == 4)) {
+        bool all_digit = true;
+        for (size_t j = k; j < len; j++)
+            all_digit &= is_digit(word[j]);
+        if (all_digit) {
+            char pre[64];
+            memcpy(pre, word, k);
+            pre[k] = '\0';
+            const char *canon = cx_synonym_word(al, pre);
+            bool marker = is_year_marker(canon ? canon : pre) ||
+                          (strcmp(pre, "M") == 0 && len - k == 4);
+            if (marker) {
+                cx_tokens_push(out, "MOD", 3);
+                cx_tokens_push(out, word + k, len - k);
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 void cx_tokenize(const codify_aliases *al, const char *norm, cx_tokens *out)
 {
     cx_tokens_init(out);
@@ -267,103 +389,9 @@ void cx_tokenize(const codify_aliases *al, const char *norm, cx_tokens *out)
         if (al && split_glued(al, word, len, out))
             continue;
 
-        /* number followed by letters: split when the letters are a unit */
-        size_t k = 0;
-        while (k < len && (is_digit(word[k]) || (word[k] == '.' && k > 0)))
-            k++;
-        if (k > 0 && k < len && word[k - 1] != '.') {
-            bool all_alpha = true;
-            for (size_t j = k; j < len; j++)
-                all_alpha &= is_alpha(word[j]);
-            if (all_alpha) {
-                const char *canon = unit_of(al, word + k);
-                if (is_unit(canon)) {
-                    cx_tokens_push(out, word, k);
-                    cx_tokens_push(out, canon, strlen(canon));
-                    continue;
-                }
-                /* the next word glued on too: "2.0LTTDI" -> "2.0" "L" "TDI" */
-                bool split = false;
-                for (size_t u = 4; al && u >= 2 && !split; u--) {
-                    if (k + u + 3 > len)
-                        continue;
-                    char unit[8];
-                    memcpy(unit, word + k, u);
-                    unit[u] = '\0';
-                    const char *uc = cx_unit_word(al, unit);
-                    if (!uc && is_unit(unit))
-                        uc = unit;
-                    if (uc && is_unit(uc)) {
-                        cx_tokens_push(out, word, k);
-                        cx_tokens_push(out, uc, strlen(uc));
-                        cx_tokens_push(out, word + k + u, len - k - u);
-                        split = true;
-                    }
-                }
-                if (split)
-                    continue;
-            }
-        }
-        /* a long word glued to a designation: "XDRIVE20I" -> "XDRIVE" "20I" */
-        k = 0;
-        while (k < len && is_alpha(word[k]))
-            k++;
-        if (k >= 4 && k < len && is_digit(word[k]) && !cx_synonym_word(al, word)) {
-            bool rest_alnum = true;
-            for (size_t j = k; j < len; j++)
-                rest_alnum &= is_alnum(word[j]);
-            const char *canon = NULL;
-            char pre[64];
-            memcpy(pre, word, k);
-            pre[k] = '\0';
-            canon = cx_synonym_word(al, pre);
-            if (rest_alnum && !(canon && is_year_marker(canon)) && strcmp(pre, "MOD") != 0) {
-                cx_tokens_push(out, word, k);
-                cx_tokens_push(out, word + k, len - k);
-                continue;
-            }
-        }
-        /* an attribute word glued to the figure after it: "STD5", "AUT05", "CVT5" */
-        k = 0;
-        while (k < len && is_alpha(word[k]))
-            k++;
-        if (al && k >= 2 && k < len && k < 16) {
-            bool rest_digits = true;
-            for (size_t j = k; j < len; j++)
-                rest_digits &= is_digit(word[j]);
-            char pre[16];
-            memcpy(pre, word, k);
-            pre[k] = '\0';
-            const char *canon = cx_synonym_word(al, pre);
-            if (rest_digits && len - k <= 2 && (cx_attr_word(canon && *canon ? canon : pre)) &&
-                !is_year_marker(canon ? canon : pre)) {
-                cx_tokens_push(out, word, k);
-                cx_tokens_push(out, word + k, len - k);
-                continue;
-            }
-        }
-        /* letters followed by a 2- or 4-digit year: "MOD2016", "M2022", "MOD19" */
-        k = 0;
-        while (k < len && is_alpha(word[k]))
-            k++;
-        if (k > 0 && k < len && (len - k == 2 || len - k == 4)) {
-            bool all_digit = true;
-            for (size_t j = k; j < len; j++)
-                all_digit &= is_digit(word[j]);
-            if (all_digit) {
-                char pre[64];
-                memcpy(pre, word, k);
-                pre[k] = '\0';
-                const char *canon = cx_synonym_word(al, pre);
-                bool marker = is_year_marker(canon ? canon : pre) ||
-                              (strcmp(pre, "M") == 0 && len - k == 4);
-                if (marker) {
-                    cx_tokens_push(out, "MOD", 3);
-                    cx_tokens_push(out, word + k, len - k);
-                    continue;
-                }
-            }
-        }
+        if (split_number_unit(al, word, len, out) || split_designation(al, word, len, out) ||
+            split_attr_figure(al, word, len, out) || split_year_marker(al, word, len, out))
+            continue;
         cx_tokens_push(out, word, len);
     }
 }

@@ -20,8 +20,8 @@ static char *share_dir;
 
 static void set_str(char **slot, const char *value)
 {
-    free(*slot);
-    *slot = value ? strdup(value) : NULL;
+    g_free(*slot);
+    *slot = value ? g_strdup(value) : NULL;
 }
 
 static const char *env_nonempty(const char *name)
@@ -36,7 +36,7 @@ const char *config_share_dir(void)
         return share_dir;
     const char *env = env_nonempty("MINCA_SHARE");
     if (env) {
-        share_dir = strdup(env);
+        share_dir = g_strdup(env);
         return share_dir;
     }
     /* The binary lives in <share>/build/minca (or build-asan): prefer that tree, it is the one
@@ -54,25 +54,25 @@ const char *config_share_dir(void)
                 *slash = '\0';
                 char *probe = core_path_join(exe, "migrations");
                 bool found = core_is_dir(probe);
-                free(probe);
+                g_free(probe);
                 if (found) {
-                    share_dir = strdup(exe);
+                    share_dir = g_strdup(exe);
                     return share_dir;
                 }
                 /* installed: <prefix>/bin/minca with its data in <prefix>/share/minca */
                 char *installed = core_path_join(exe, "share/minca");
                 probe = core_path_join(installed, "migrations");
                 found = core_is_dir(probe);
-                free(probe);
+                g_free(probe);
                 if (found) {
                     share_dir = installed;
                     return share_dir;
                 }
-                free(installed);
+                g_free(installed);
             }
         }
     }
-    share_dir = strdup(MINCA_SHARE_DIR);
+    share_dir = g_strdup(MINCA_SHARE_DIR);
     return share_dir;
 }
 
@@ -241,7 +241,7 @@ static void option_clamp(const config_option *o)
         *(double *)field = o->min;
 }
 
-/* The option's value as text (malloc'd; NULL when it has none), URLs masked. */
+/* The option's value as text (g_malloc'd; NULL when it has none), URLs masked. */
 static char *option_text(const config_option *o)
 {
     const void *field = (const char *)&cfg + o->offset;
@@ -250,14 +250,14 @@ static char *option_text(const config_option *o)
         const char *v = *(char *const *)field;
         if (!v)
             return NULL;
-        return (o->flags & CONFIG_OPT_URL) ? config_mask_url(v) : strdup(v);
+        return (o->flags & CONFIG_OPT_URL) ? config_mask_url(v) : g_strdup(v);
     }
     case CONFIG_INT:
         return core_strdup_printf("%d", *(const int *)field);
     case CONFIG_DOUBLE:
         return core_strdup_printf("%g", *(const double *)field);
     case CONFIG_BOOL:
-        return strdup(*(const bool *)field ? "1" : "0");
+        return g_strdup(*(const bool *)field ? "1" : "0");
     }
     return NULL;
 }
@@ -322,7 +322,7 @@ static void apply_source_key(const char *name, const char *key, const char *valu
     if (!s) {
         if (!sources_arr)
             sources_arr = g_array_new(FALSE, TRUE, sizeof(config_source));
-        config_source fresh = {.name = strdup(name)};
+        config_source fresh = {.name = g_strdup(name)};
         g_array_append_val(sources_arr, fresh);
         cfg.sources = (config_source *)(void *)sources_arr->data;
         cfg.n_sources = (int)sources_arr->len;
@@ -337,8 +337,8 @@ static void apply_source_key(const char *name, const char *key, const char *valu
     /* g_renew aborts rather than fail: the old arrays are never lost. */
     s->keys = g_renew(char *, s->keys, (gsize)s->n + 1);
     s->values = g_renew(char *, s->values, (gsize)s->n + 1);
-    s->keys[s->n] = strdup(key);
-    s->values[s->n] = strdup(value);
+    s->keys[s->n] = g_strdup(key);
+    s->values[s->n] = g_strdup(value);
     s->n++;
 }
 
@@ -346,7 +346,7 @@ static void apply_keybinding(const char *action, const char *spec)
 {
     if (!keys_arr)
         keys_arr = g_array_new(FALSE, TRUE, sizeof(config_keybinding));
-    config_keybinding kb = {.action = strdup(action), .key = strdup(spec)};
+    config_keybinding kb = {.action = g_strdup(action), .key = g_strdup(spec)};
     g_array_append_val(keys_arr, kb);
     cfg.keys = (config_keybinding *)(void *)keys_arr->data;
     cfg.n_keys = (int)keys_arr->len;
@@ -368,7 +368,7 @@ static void apply_key(const char *section, const char *key, const char *value)
         apply_keybinding(key, value);
         return;
     }
-    char *full = section ? core_strdup_printf("%s.%s", section, key) : strdup(key);
+    char *full = section ? core_strdup_printf("%s.%s", section, key) : g_strdup(key);
     const config_option *o = option_for_file_key(full);
     if (o)
         option_set(o, value, CONFIG_FROM_FILE);
@@ -376,7 +376,7 @@ static void apply_key(const char *section, const char *key, const char *value)
         log_warn("config: llm.api_key is not read from the file; use api_key_env or api_key_file");
     else if (!section || strcmp(section, "llm") == 0 || strcmp(section, "tui") == 0)
         log_warn("config: unknown key '%s' ignored", full);
-    free(full);
+    g_free(full);
 }
 
 /* Reads a mapping of scalars, with one level of nested mappings (e.g. `keys:`). */
@@ -403,11 +403,11 @@ static int parse_file(const char *path, minca_err *err)
         case YAML_MAPPING_START_EVENT:
             depth++;
             if (depth == 2 && pending_key) {
-                free(section);
+                g_free(section);
                 section = pending_key;
                 pending_key = NULL;
             } else if (depth == 3 && pending_key) {
-                free(subsection);
+                g_free(subsection);
                 subsection = pending_key;
                 pending_key = NULL;
             }
@@ -415,24 +415,24 @@ static int parse_file(const char *path, minca_err *err)
         case YAML_MAPPING_END_EVENT:
             depth--;
             if (depth == 2) {
-                free(subsection);
+                g_free(subsection);
                 subsection = NULL;
             }
             if (depth == 1) {
-                free(section);
+                g_free(section);
                 section = NULL;
             }
             break;
         case YAML_SCALAR_EVENT: {
             const char *text = (const char *)ev.data.scalar.value;
             if (!pending_key) {
-                pending_key = strdup(text);
+                pending_key = g_strdup(text);
             } else {
                 if (depth == 3 && section && subsection && strcmp(section, "sources") == 0)
                     apply_source_key(subsection, pending_key, text);
                 else if (depth <= 2)
                     apply_key(depth == 2 ? section : NULL, pending_key, text);
-                free(pending_key);
+                g_free(pending_key);
                 pending_key = NULL;
             }
             break;
@@ -445,9 +445,9 @@ static int parse_file(const char *path, minca_err *err)
         }
         yaml_event_delete(&ev);
     }
-    free(section);
-    free(subsection);
-    free(pending_key);
+    g_free(section);
+    g_free(subsection);
+    g_free(pending_key);
     yaml_parser_delete(&parser);
     fclose(f);
     return rc;
@@ -458,7 +458,7 @@ static char *retired_user;
 
 static void config_reset(void)
 {
-    free(retired_user);
+    g_free(retired_user);
     retired_user = NULL;
     for (size_t i = 0; i < N_OPTIONS; i++)
         if (options[i].type == CONFIG_STRING)
@@ -467,8 +467,8 @@ static void config_reset(void)
     for (size_t i = 0; i < sizeof derived / sizeof derived[0]; i++)
         set_str(derived[i], NULL);
     for (int i = 0; i < cfg.n_keys; i++) {
-        free(cfg.keys[i].action);
-        free(cfg.keys[i].key);
+        g_free(cfg.keys[i].action);
+        g_free(cfg.keys[i].key);
     }
     if (keys_arr)
         g_array_free(keys_arr, TRUE);
@@ -476,12 +476,12 @@ static void config_reset(void)
     for (int i = 0; i < cfg.n_sources; i++) {
         config_source *src = &cfg.sources[i];
         for (int j = 0; j < src->n; j++) {
-            free(src->keys[j]);
-            free(src->values[j]);
+            g_free(src->keys[j]);
+            g_free(src->values[j]);
         }
         g_free(src->keys);
         g_free(src->values);
-        free(src->name);
+        g_free(src->name);
     }
     if (sources_arr)
         g_array_free(sources_arr, TRUE);
@@ -538,7 +538,7 @@ int config_load(minca_err *err)
     cfg.user = core_os_login();
 
     if (!cfg.service_group || !*cfg.service_group) {
-        free(cfg.service_group);
+        g_free(cfg.service_group);
         cfg.service_group = core_strdup_printf("%s-staff", cfg.service_account ? cfg.service_account : "minca");
     }
     /* A person of a team desk leaves the pipeline to the service's workers unless told otherwise. */
@@ -572,9 +572,9 @@ void config_set_user(const char *login)
 {
     if (cfg.user && login && strcmp(cfg.user, login) == 0)
         return;
-    free(retired_user);
+    g_free(retired_user);
     retired_user = cfg.user;
-    cfg.user = login ? strdup(login) : NULL;
+    cfg.user = login ? g_strdup(login) : NULL;
 }
 
 static char *mask_userinfo(const char *url);
@@ -602,7 +602,7 @@ char *config_mask_url(const char *url)
     char *once = mask_userinfo(masked);
     char *result = core_mask_secrets(once);   /* every URL in the text, and known secrets */
     g_free(masked);
-    free(once);
+    g_free(once);
     return result;
 }
 
@@ -612,10 +612,10 @@ static char *mask_userinfo(const char *url)
     const char *scheme = strstr(url, "://");
     const char *at = strchr(url, '@');
     if (!scheme || !at || at < scheme)
-        return strdup(url);
+        return g_strdup(url);
     const char *colon = memchr(scheme + 3, ':', (size_t)(at - (scheme + 3)));
     if (!colon)
-        return strdup(url);
+        return g_strdup(url);
     return core_strdup_printf("%.*s:****%s", (int)(colon - url), url, at);
 }
 
@@ -639,7 +639,7 @@ void config_print(FILE *out)
             g_string_append_printf(note, ", %s", env_nonempty(value) ? "set" : "not set");
         fprintf(out, "%s: %s  # %s\n", o->name, shown, note->str);
         g_string_free(note, TRUE);
-        free(value);
+        g_free(value);
     }
     fprintf(out, "# acting user: %s\n", cfg.user ? cfg.user : "?");
     fprintf(out, "# log: %s/minca.log\n", cfg.log_dir);
@@ -657,7 +657,7 @@ void config_print(FILE *out)
             for (int j = 0; j < cfg.sources[i].n; j++) {
                 char *masked = config_mask_url(cfg.sources[i].values[j]);
                 fprintf(out, "    %s: %s\n", cfg.sources[i].keys[j], masked);
-                free(masked);
+                g_free(masked);
             }
         }
     }

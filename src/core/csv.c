@@ -17,7 +17,7 @@ struct csv_reader {
 
 csv_reader *csv_reader_new(const char *data, size_t len, char delimiter)
 {
-    csv_reader *r = calloc(1, sizeof *r);
+    csv_reader *r = g_malloc0_n(1, sizeof *r);
     r->data = data;
     r->len = len;
     r->delim = delimiter ? delimiter : ',';
@@ -36,7 +36,7 @@ void csv_reader_free(csv_reader *r)
         return;
     g_string_free(r->buf, TRUE);
     g_ptr_array_free(r->fields, TRUE);
-    free(r);
+    g_free(r);
 }
 
 long csv_line(const csv_reader *r) { return r->record_line; }
@@ -113,8 +113,8 @@ int csv_header_index(char **fields, int n_fields, const char *name)
         char *have = fold_name(fields[i]);
         if (strcmp(have, want) == 0)
             found = i;
-        free(have);
+        g_free(have);
     }
-    free(want);
+    g_free(want);
     return found;
 }

@@ -24,16 +24,16 @@ static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
 
 int log_open(const char *path, minca_err *err)
 {
-    char *dir = strdup(path);
+    char *dir = g_strdup(path);
     char *slash = dir ? strrchr(dir, '/') : NULL;
     if (slash && slash != dir) {
         *slash = '\0';
         if (core_mkdir_p(dir, 0700, err) < 0) {
-            free(dir);
+            g_free(dir);
             return -1;
         }
     }
-    free(dir);
+    g_free(dir);
     FILE *f = fopen(path, "a");
     if (!f)
         return minca_err_set(err, "cannot open log file %s: %s", path, strerror(errno));
@@ -307,7 +307,7 @@ void log_msg(log_level level, const char *fmt, ...)
      * a notification's field) can neither forge a line nor drive the terminal reading it. */
     char *visible = text_visible(line);
     g_strlcpy(line, visible, sizeof line);
-    free(visible);
+    g_free(visible);
 
     pthread_mutex_lock(&log_lock);
     errno = 0;

@@ -87,7 +87,7 @@ static bool is_word_char(uint32_t c)
 char *text_fold(const char *utf8, unsigned flags)
 {
     if (!utf8)
-        return strdup("");
+        return g_strdup("");
     char *valid = NULL;
     const char *s = utf8;
     if (!g_utf8_validate(utf8, -1, NULL))
@@ -121,7 +121,7 @@ char *text_fold(const char *utf8, unsigned flags)
         while (len && g_ascii_isspace(start[len - 1]))
             len--;
     }
-    char *r = strndup(start, len);
+    char *r = g_strndup(start, len);
     g_string_free(out, TRUE);
     return r;
 }
@@ -133,11 +133,11 @@ char *text_fold_offsets(const char *s, size_t **offsets)
     if (!s)
         s = "";
     size_t len = strlen(s);
-    char *out = malloc(len + 1);
-    size_t *off = malloc((len + 1) * sizeof *off);
+    char *out = g_malloc(len + 1);
+    size_t *off = g_malloc((len + 1) * sizeof *off);
     if (!out || !off) {
-        free(out);
-        free(off);
+        g_free(out);
+        g_free(off);
         return NULL;
     }
     size_t n = 0;
@@ -166,7 +166,7 @@ char *text_fold_offsets(const char *s, size_t **offsets)
     if (offsets)
         *offsets = off;
     else
-        free(off);
+        g_free(off);
     return out;
 }
 

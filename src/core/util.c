@@ -40,7 +40,7 @@ int core_read_file(const char *path, size_t max_bytes, char **data, size_t *len,
                       (long long)st.st_size, max_bytes);
         goto done;
     }
-    buf = malloc((size_t)st.st_size + 1);
+    buf = g_malloc((size_t)st.st_size + 1);
     if (!buf) {
         minca_err_set(err, "out of memory reading %s", path);
         goto done;
@@ -57,7 +57,7 @@ int core_read_file(const char *path, size_t max_bytes, char **data, size_t *len,
         *len = n;
     rc = 0;
 done:
-    free(buf);
+    g_free(buf);
     fclose(f);
     return rc;
 }
@@ -80,7 +80,7 @@ int core_write_file(const char *path, const void *data, size_t len, minca_err *e
     FILE *f = fopen(tmp, "wb");
     if (!f) {
         minca_err_set(err, "cannot write %s: %s (%s)", path, strerror(errno), core_errno_name(errno));
-        free(tmp);
+        g_free(tmp);
         return -1;
     }
     bool ok = fwrite(data, 1, len, f) == len;
@@ -92,10 +92,10 @@ int core_write_file(const char *path, const void *data, size_t len, minca_err *e
         e = e ? e : errno;
         minca_err_set(err, "cannot write %s: %s (%s)", path, strerror(e), core_errno_name(e));
         unlink(tmp);
-        free(tmp);
+        g_free(tmp);
         return -1;
     }
-    free(tmp);
+    g_free(tmp);
     return 0;
 }
 
@@ -134,12 +134,8 @@ char *core_strdup_printf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
+    char *s = g_strdup_vprintf(fmt, ap); /* GLib's policy: out of memory ends the process */
     va_end(ap);
-    if (!s)
-        abort(); /* out of memory on a tiny string: nothing sensible left to do */
     return s;
 }
 
@@ -182,19 +178,19 @@ char *core_login_name(void)
 {
     const char *env = config_get()->user_override;
     if (env && *env)
-        return strdup(env);
+        return g_strdup(env);
     env = getenv("LOGNAME");
     if (env && *env)
-        return strdup(env);
+        return g_strdup(env);
     env = getenv("USER");
     if (env && *env)
-        return strdup(env);
+        return g_strdup(env);
     struct passwd *pw = getpwuid(getuid());
-    return strdup(pw ? pw->pw_name : "unknown");
+    return g_strdup(pw ? pw->pw_name : "unknown");
 }
 
 char *core_os_login(void)
 {
     struct passwd *pw = getpwuid(geteuid());
-    return pw ? strdup(pw->pw_name) : core_strdup_printf("uid%ld", (long)geteuid());
+    return pw ? g_strdup(pw->pw_name) : core_strdup_printf("uid%ld", (long)geteuid());
 }

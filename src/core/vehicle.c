@@ -1,3 +1,4 @@
+#include <glib.h>
 #include <time.h>
 #include "minca/vehicle.h"
 #include "minca/core.h"
@@ -15,7 +16,7 @@
 #define INIT_BASIS(row, name)
 #define INIT_NONE(row, name)
 #define FIELD_INIT(ID, name, KIND, PARSE, EXPORT, FLAGS, label, aliases) INIT_##KIND(row, name)
-#define FREE_TEXT(row, name) free((row)->name);
+#define FREE_TEXT(row, name) g_free((row)->name);
 #define FREE_INT(row, name)
 #define FREE_YEAR(row, name)
 #define FREE_AMOUNT(row, name)
@@ -32,16 +33,16 @@ void vehicle_row_init(vehicle_row *row)
 
 void vehicle_row_clear(vehicle_row *row)
 {
-    free(row->source_sheet);
-    free(row->raw_json);
-    free(row->extra_json);
+    g_free(row->source_sheet);
+    g_free(row->raw_json);
+    g_free(row->extra_json);
     VEHICLE_FIELDS(FIELD_FREE)
     for (int i = 0; i < row->n_issues; i++) {
-        free(row->issues[i].field);
-        free(row->issues[i].severity);
-        free(row->issues[i].message);
+        g_free(row->issues[i].field);
+        g_free(row->issues[i].severity);
+        g_free(row->issues[i].message);
     }
-    free(row->issues);
+    g_free(row->issues);
     vehicle_row_init(row);
 }
 
@@ -53,14 +54,11 @@ void vehicle_row_add_issue(vehicle_row *row, const char *field, const char *seve
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    vehicle_issue *grown = reallocarray(row->issues, (size_t)row->n_issues + 1, sizeof *grown);
-    if (!grown)
-        return; /* out of memory: the issue is dropped, the row keeps the ones it has */
-    row->issues = grown;
+    row->issues = g_realloc_n(row->issues, (size_t)row->n_issues + 1, sizeof *row->issues);
     vehicle_issue *is = &row->issues[row->n_issues++];
-    is->field = field ? strdup(field) : NULL;
-    is->severity = strdup(severity ? severity : "warn");
-    is->message = strdup(msg);
+    is->field = field ? g_strdup(field) : NULL;
+    is->severity = g_strdup(severity ? severity : "warn");
+    is->message = g_strdup(msg);
 }
 
 #define FIELD_LABEL(ID, name, KIND, PARSE, EXPORT, FLAGS, label, aliases) {#name, label},

@@ -43,7 +43,7 @@ static int add_row(vehicle_row *v, store_match_read *m, void *user, minca_err *e
     row->match.note = m->note;
     row->source_file = m->source_file;
     row->premium = -1;   /* no rating source yet: Gcotiza computes the premium */
-    free(m->decision);
+    g_free(m->decision);
     return 0;
 }
 
@@ -68,9 +68,9 @@ int export_case_load(PGconn *c, long long insurer_id, const char *cot, export_ca
     ec->vigencia_start = h.vigencia_start;
     ec->vigencia_end = h.vigencia_end;
     ec->payment_terms = h.payment_terms;
-    ec->currency = strdup("MXN");
+    ec->currency = g_strdup("MXN");
     ec->catalog_version = h.catalog_version;
-    ec->exported_by = strdup(config_get()->user);
+    ec->exported_by = g_strdup(config_get()->user);
     ec->insurer_name = h.insurer_name;
     ec->use = h.use;
     ec->contact = h.contact;
@@ -141,13 +141,13 @@ static int mark_exported(PGconn *c, long long insurer_id, long long case_id, int
 /* <dir>/<insurer>/<COT>_vN.<ext>: COT numbers repeat across insurers (every prefix defaults to
  * COT), so each insurer has its own folder. The file is created exclusively: a workbook already
  * on disk (an earlier database, another process) is never overwritten; the name then gets a
- * suffix. Returns the malloc'd path of the empty file reserved. */
+ * suffix. Returns the g_malloc'd path of the empty file reserved. */
 static char *reserve_default_path(const char *dir, const char *insurer, const char *cot, int version, const char *ext_name,
                                   minca_err *err)
 {
     char *folder = core_path_join(dir, insurer && *insurer ? insurer : "default");
     if (core_mkdir_p(folder, 0755, err) < 0) {
-        free(folder);
+        g_free(folder);
         return NULL;
     }
     char *name = export_default_filename_ext(cot, version, ext_name);
@@ -168,16 +168,16 @@ static char *reserve_default_path(const char *dir, const char *insurer, const ch
             path = candidate;
         } else if (errno != EEXIST) {
             minca_err_set(err, "cannot create %s: %s (%s)", candidate, strerror(errno), core_errno_name(errno));
-            free(candidate);
+            g_free(candidate);
             break;
         } else {
-            free(candidate);
+            g_free(candidate);
             if (n == 100)
                 minca_err_set(err, "no free file name for %s in %s", name, folder);
         }
     }
-    free(name);
-    free(folder);
+    g_free(name);
+    g_free(folder);
     return path;
 }
 
@@ -201,12 +201,125 @@ static char *file_path(const char *dir, const char *out_path, const char *insure
 {
     if (out_path) {
         if (formats != EXPORT_FORMAT_BOTH)
-            return strdup(out_path);
+            return g_strdup(out_path);
         const char *slash = strrchr(out_path, '/'), *dot = strrchr(out_path, '.');
         size_t stem = (dot && (!slash || dot > slash + 1)) ? (size_t)(dot - out_path) : strlen(out_path);
         return core_strdup_printf("%.*s.%s", (int)stem, out_path, ext);
     }
     return reserve_default_path(dir ? dir : config_get()->export_dir, insurer, cot, version, ext, err);
+}
+
+/* Whether the locked case may not be exported without --force (err says why): fields the
+ * language model suggested that nobody confirmed, or the case in error. */
+static bool refused_unforced(const store_export_lock *lock, const char *cot, minca_err *err)
+{
+    if (lock->unconfirmed[0]) {
+        minca_err_set(err, "case %s has fields suggested by the language model that nobody confirmed (%s); "
+                           "check them and run 'minca case confirm %s', or export with --force", cot,
+                      lock->unconfirmed, cot);
+        return true;
+    }
+    if (lock->in_error) {
+        minca_err_set(err, "case %s is in error%s%s; fix it and read it again, or export with --force (the case "
+                           "stays in error)", cot, lock->reason[0] ? ": " : "", lock->reason);
+        return true;
+    }
+    return false;
+}
+
+/* Quotes carry client data: a file written (NULL: none) readable by the service user and its group only. */
+static void restrict_file(const char *path)
+{
+    if (path && chmod(path, 0640) != 0)
+        log_warn("export: cannot restrict %s to its owner and group: %s", path, strerror(errno));
+}
+
+/* The insurer's settings on the case: its clock dates the quote, its legal name, logo and
+ * validity; its own template (`minca insurer set SLUG export_template NAME`) into template. */
+static void insurer_settings(PGconn *c, long long insurer_id, export_case *ec, char *template, size_t template_len)
+{
+    json_t *settings = store_insurer_settings(c, insurer_id, NULL);
+    const char *tz = json_string_value(json_object_get(settings, "timezone"));
+    if (tz && *tz)
+        ec->timezone = g_strdup(tz);
+    const char *legal = json_string_value(json_object_get(settings, "legal_name"));
+    if (legal && *legal) {
+        g_free(ec->insurer_name);
+        ec->insurer_name = g_strdup(legal);
+    }
+    const char *logo = json_string_value(json_object_get(settings, "logo"));
+    if (logo && *logo)
+        ec->logo_path = g_strdup(logo);
+    json_t *days = json_object_get(settings, "quote_validity_days");
+    if (json_is_integer(days))
+        ec->validity_days = (int)json_integer_value(days);
+    const char *t = json_string_value(json_object_get(settings, "export_template"));
+    if (t && *t)
+        snprintf(template, template_len, "%s", t);
+    json_decref(settings);
+}
+
+/* The insurer's active tariff prices the quote (without one it is exported unpriced), and the
+ * premiums its rating system returned replace the tariff's prima neta; -1 with err set. */
+static int price_with_tariff(PGconn *c, long long insurer_id, long long case_id, export_case *ec, char *warning,
+                             size_t warning_len, minca_err *err)
+{
+    store_tariff_row tariff;
+    int has_tariff = store_tariff_active(c, insurer_id, &tariff, err);
+    if (has_tariff < 0)
+        return -1;
+    if (has_tariff) {
+        char origin[64];
+        snprintf(origin, sizeof origin, "tariff v%d", tariff.version);
+        int prc = export_tariff_parse(tariff.body, strlen(tariff.body), origin, &ec->tariff, err);
+        store_tariff_row_clear(&tariff);
+        if (prc < 0)
+            return -1;
+        /* premiums the insurer's rating system returned replace the tariff's prima neta */
+        if (export_rated_apply(c, case_id, ec, warning, warning_len, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The files written and the template used, into the outcome. */
+static void describe_files(const char *path, const export_result *res, const char *pdf_path, const export_result *pdf,
+                           export_case_outcome *out)
+{
+    if (path) {
+        snprintf(out->path, sizeof out->path, "%s", path);
+        snprintf(out->sha256, sizeof out->sha256, "%s", res->sha256);
+        snprintf(out->template_name, sizeof out->template_name, "%s", res->template_name ? res->template_name : "");
+        snprintf(out->template_version, sizeof out->template_version, "%s",
+                 res->template_version ? res->template_version : "");
+    }
+    if (pdf_path) {
+        snprintf(out->pdf_path, sizeof out->pdf_path, "%s", pdf_path);
+        snprintf(out->pdf_sha256, sizeof out->pdf_sha256, "%s", pdf->sha256);
+        if (!path) {
+            snprintf(out->template_name, sizeof out->template_name, "%s", pdf->template_name);
+            snprintf(out->template_version, sizeof out->template_version, "%s", pdf->template_version);
+        }
+    }
+}
+
+/* The quote's total premium, referrals and imported units, into out->price. */
+static void describe_price(const export_result *any, export_case_outcome *out)
+{
+    if (any->priced) {
+        char total[48];
+        export_money_cents(any->total_cents, total, sizeof total);
+        if (any->n_referrals)
+            snprintf(out->price, sizeof out->price, "prima total %s, %d referida%s", total, any->n_referrals,
+                     any->n_referrals == 1 ? "" : "s");
+        else
+            snprintf(out->price, sizeof out->price, "prima total %s", total);
+        if (any->n_imported) {
+            size_t n = strlen(out->price);
+            snprintf(out->price + n, sizeof out->price - n, " (prima neta of %d unit%s imported)", any->n_imported,
+                     any->n_imported == 1 ? "" : "s");
+        }
+    }
 }
 
 int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char *dir, const char *out_path,
@@ -216,7 +329,6 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     if (access_require(c, insurer_id, ACCESS_EXPORT, err) < 0)
         return -1;
     char insurer_template[128] = "", rated_warning[256] = "";
-    memset(out, 0, sizeof *out);
     double started = core_now_seconds();
     export_case ec;
     export_case_init(&ec);
@@ -242,17 +354,9 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
         goto done;
     }
     bool in_error = lock.in_error;
-    const char *reason = lock.reason, *unconfirmed = lock.unconfirmed;
-    if (unconfirmed[0] && !force) {
-        minca_err_set(err, "case %s has fields suggested by the language model that nobody confirmed (%s); "
-                           "check them and run 'minca case confirm %s', or export with --force", cot, unconfirmed, cot);
+    const char *unconfirmed = lock.unconfirmed;
+    if (!force && refused_unforced(&lock, cot, err))
         goto done;
-    }
-    if (in_error && !force) {
-        minca_err_set(err, "case %s is in error%s%s; fix it and read it again, or export with --force (the case "
-                           "stays in error)", cot, reason[0] ? ": " : "", reason);
-        goto done;
-    }
     int version = 0;
     if (store_export_next_version(c, insurer_id, cot, &version, err) < 0)
         goto done;
@@ -270,41 +374,10 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     pdf_written = pdf_path && !out_path;
     /* The insurer's clock dates the quote; no template asked for: the insurer's own
      * (`minca insurer set SLUG export_template NAME`). */
-    json_t *settings = store_insurer_settings(c, insurer_id, NULL);
-    const char *tz = json_string_value(json_object_get(settings, "timezone"));
-    if (tz && *tz)
-        ec.timezone = strdup(tz);
-    const char *legal = json_string_value(json_object_get(settings, "legal_name"));
-    if (legal && *legal) {
-        free(ec.insurer_name);
-        ec.insurer_name = strdup(legal);
-    }
-    const char *logo = json_string_value(json_object_get(settings, "logo"));
-    if (logo && *logo)
-        ec.logo_path = strdup(logo);
-    json_t *days = json_object_get(settings, "quote_validity_days");
-    if (json_is_integer(days))
-        ec.validity_days = (int)json_integer_value(days);
-    const char *t = json_string_value(json_object_get(settings, "export_template"));
-    if (!template_name && t && *t)
-        snprintf(insurer_template, sizeof insurer_template, "%s", t);
-    json_decref(settings);
+    insurer_settings(c, insurer_id, &ec, insurer_template, sizeof insurer_template);
     /* the insurer's active tariff prices the quote; without one it is exported unpriced */
-    store_tariff_row tariff;
-    int has_tariff = store_tariff_active(c, insurer_id, &tariff, err);
-    if (has_tariff < 0)
+    if (price_with_tariff(c, insurer_id, case_id, &ec, rated_warning, sizeof rated_warning, err) < 0)
         goto done;
-    if (has_tariff) {
-        char origin[64];
-        snprintf(origin, sizeof origin, "tariff v%d", tariff.version);
-        int prc = export_tariff_parse(tariff.body, strlen(tariff.body), origin, &ec.tariff, err);
-        store_tariff_row_clear(&tariff);
-        if (prc < 0)
-            goto done;
-        /* premiums the insurer's rating system returned replace the tariff's prima neta */
-        if (export_rated_apply(c, case_id, &ec, rated_warning, sizeof rated_warning, err) < 0)
-            goto done;
-    }
     if (!template_name && insurer_template[0])
         template_name = insurer_template;
     if (path) {
@@ -328,21 +401,7 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
         pdf_written = true;
     }
     const export_result *any = path ? &res : &pdf;
-    if (path) {
-        snprintf(out->path, sizeof out->path, "%s", path);
-        snprintf(out->sha256, sizeof out->sha256, "%s", res.sha256);
-        snprintf(out->template_name, sizeof out->template_name, "%s", res.template_name ? res.template_name : "");
-        snprintf(out->template_version, sizeof out->template_version, "%s",
-                 res.template_version ? res.template_version : "");
-    }
-    if (pdf_path) {
-        snprintf(out->pdf_path, sizeof out->pdf_path, "%s", pdf_path);
-        snprintf(out->pdf_sha256, sizeof out->pdf_sha256, "%s", pdf.sha256);
-        if (!path) {
-            snprintf(out->template_name, sizeof out->template_name, "%s", pdf.template_name);
-            snprintf(out->template_version, sizeof out->template_version, "%s", pdf.template_version);
-        }
-    }
+    describe_files(path, &res, pdf_path, &pdf, out);
     out->status_kept = in_error || ec.n_rows == 0;
     /* forced: --force overrode a rule of the workbook, or the case is in error */
     bool forced = any->overridden || in_error || unconfirmed[0];
@@ -357,25 +416,9 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
     out->n_missing = any->n_missing;
     out->forced = forced;
     describe_warnings(&ec, any, rated_warning, out);
-    if (any->priced) {
-        char total[48];
-        export_money_cents(any->total_cents, total, sizeof total);
-        if (any->n_referrals)
-            snprintf(out->price, sizeof out->price, "prima total %s, %d referida%s", total, any->n_referrals,
-                     any->n_referrals == 1 ? "" : "s");
-        else
-            snprintf(out->price, sizeof out->price, "prima total %s", total);
-        if (any->n_imported) {
-            size_t n = strlen(out->price);
-            snprintf(out->price + n, sizeof out->price - n, " (prima neta of %d unit%s imported)", any->n_imported,
-                     any->n_imported == 1 ? "" : "s");
-        }
-    }
-    /* Quotes carry client data: readable by the service user and its group only. */
-    if (path && chmod(path, 0640) != 0)
-        log_warn("export: cannot restrict %s to its owner and group: %s", path, strerror(errno));
-    if (pdf_path && chmod(pdf_path, 0640) != 0)
-        log_warn("export: cannot restrict %s to its owner and group: %s", pdf_path, strerror(errno));
+    describe_price(any, out);
+    restrict_file(path);
+    restrict_file(pdf_path);
     rc = 0;
 done:
     if (rc < 0) {
@@ -390,7 +433,7 @@ done:
     export_result_clear(&res);
     export_result_clear(&pdf);
     export_case_clear(&ec);
-    free(path);
-    free(pdf_path);
+    g_free(path);
+    g_free(pdf_path);
     return rc;
 }

@@ -87,7 +87,7 @@ static int template_cols(PGconn *c, long long insurer_id, const char *insurer, r
 done:
     json_decref(settings);
     export_template_free(tpl);
-    free(path);
+    g_free(path);
     return rc;
 }
 
@@ -382,7 +382,7 @@ int export_rated_import(PGconn *c, long long insurer_id, const char *cot, const 
 done:
     if (book)
         docs_close(book);
-    free(data);
+    g_free(data);
     cols_clear(&k);
     g_free(x.seen_row);
     g_string_free(x.problems, TRUE);

@@ -317,9 +317,9 @@ int reply_queue(PGconn *c, long long insurer_id, const reply_draft *d, const cha
         rc = store_commit(c, err);
     else
         store_rollback(c);
-    free(raw);
+    g_free(raw);
     for (size_t i = 0; i < n_files; i++)
-        free(blobs[i]);
+        g_free(blobs[i]);
     g_free(blobs);
     g_free(atts);
     g_free(message_id);

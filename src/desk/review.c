@@ -408,17 +408,17 @@ int review_mark_ready(PGconn *c, long long insurer_id, long long case_id, const 
     if (store_review_case_open_rows(c, insurer_id, case_id, &open, &rows, &incisos, err) < 0)
         goto fail;
     if (rows == 0) {
-        free(incisos);
+        g_free(incisos);
         minca_err_set(err, "the case has no vehicle rows");
         goto fail;
     }
     if (open > 0) {
         minca_err_set(err, "%ld of %ld vehicle(s) still need a decision: inciso%s %s%s", open, rows, open == 1 ? "" : "s",
                       incisos ? incisos : "", open > 12 ? ", ..." : "");
-        free(incisos);
+        g_free(incisos);
         goto fail;
     }
-    free(incisos);
+    g_free(incisos);
     int rc = store_review_case_set_ready(c, insurer_id, case_id, err);
     if (rc == 0)
         rc = store_audit(c, insurer_id, user, "case.ready", "case", cid, NULL, err);
@@ -471,7 +471,7 @@ int review_confirm_suggested(PGconn *c, long long insurer_id, long long case_id,
         json_array_foreach(done_fields, j, f) {
             char *code = core_strdup_printf("%s" ASSIST_SUGGESTED_SUFFIX, json_string_value(f));
             confirmed = confirmed || (json_is_string(m) && strcmp(json_string_value(m), code) == 0);
-            free(code);
+            g_free(code);
         }
         if (!confirmed)
             json_array_append(kept, m);

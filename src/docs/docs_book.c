@@ -66,10 +66,10 @@ void docs_limits_default(docs_limits *lim)
 docs_book *docs_book_alloc(docs_format format, const docs_reader_ops *ops, const char *name,
                            const docs_limits *lim)
 {
-    docs_book *b = calloc(1, sizeof *b);
+    docs_book *b = g_malloc0_n(1, sizeof *b);
     b->format = format;
     b->ops = ops;
-    b->name = strdup(name ? name : "");
+    b->name = g_strdup(name ? name : "");
     if (lim)
         b->lim = *lim;
     else
@@ -143,8 +143,8 @@ void docs_close(docs_book *book)
     g_array_free(book->cells, TRUE);
     g_ptr_array_free(book->texts, TRUE);
     g_array_free(book->merges, TRUE);
-    free(book->name);
-    free(book);
+    g_free(book->name);
+    g_free(book);
 }
 
 docs_format docs_book_format(const docs_book *book) { return book->format; }
@@ -287,6 +287,91 @@ __attribute__((constructor)) static void docs_child_main(void)
     _exit(fn ? child_run(fn, &lim) : 3);
 }
 
+/* The parser child's environment (g_free the array, *env_kind and *env_lim): its kind, the
+ * book's limits, and of this process's environment only what parsing and the sanitizers need.
+ * The child reads hostile bytes: it gets no secrets (database and Redis URLs, passwords, tokens). */
+static char **child_environment(const docs_book *b, const docs_isolation *iso, char **env_kind, char **env_lim)
+{
+    GString *hex = g_string_new(LIMITS_ENV "=");
+    for (size_t i = 0; i < sizeof b->lim; i++)
+        g_string_append_printf(hex, "%02x", ((const unsigned char *)&b->lim)[i]);
+    *env_lim = g_string_free(hex, FALSE);
+    *env_kind = g_strdup_printf(CHILD_ENV "=%s", iso->kind);
+    static const char *const keep[] = {"LANG=", "LC_ALL=", "LC_CTYPE=", "TZ=", "ASAN_OPTIONS=",
+                                       "UBSAN_OPTIONS=", "LSAN_OPTIONS=", NULL};
+    size_t n_env = 0;
+    while (environ[n_env])
+        n_env++;
+    char **envp = g_new0(char *, G_N_ELEMENTS(keep) + 4);
+    size_t k = 0;
+    for (size_t i = 0; i < n_env; i++)
+        for (int j = 0; keep[j]; j++)
+            if (strncmp(environ[i], keep[j], strlen(keep[j])) == 0 && k < G_N_ELEMENTS(keep)) {
+                envp[k++] = environ[i];
+                break;
+            }
+    envp[k++] = *env_kind;
+    envp[k++] = *env_lim;
+    /* one thread: Tesseract's OpenMP workers spin on a busy machine, burning the CPU limit
+     * (three times the CPU of one thread for the same page) */
+    envp[k++] = (char *)"OMP_THREAD_LIMIT=1";
+    return envp;
+}
+
+/* In the forked child: the memory files in place, the limits set, the parser executed (or run
+ * in this copy without /proc). Only system calls: nothing is allocated after the fork. */
+static _Noreturn void run_child(docs_book *b, const docs_isolation *iso, docs_child_parse fn, int in_fd, int out_fd,
+                                int null_fd, char **envp)
+{
+    char *argv[] = { "minca-parser", (char *)iso->kind, NULL };
+    struct rlimit cpu = { (rlim_t)iso->seconds, (rlim_t)iso->seconds };
+    /* the limits must be able to stop it whatever the forking thread blocked or ignored */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGALRM, SIG_DFL);
+    signal(SIGXCPU, SIG_DFL);
+    dup2(in_fd, CHILD_IN);
+    dup2(out_fd, CHILD_OUT);
+    if (null_fd >= 0)
+        dup2(null_fd, 2);
+    setrlimit(RLIMIT_CPU, &cpu);
+#ifndef DOCS_ASAN
+    if (iso->max_memory > 0) {
+        struct rlimit as = { iso->max_memory, iso->max_memory };
+        setrlimit(RLIMIT_AS, &as);
+    }
+#endif
+    alarm((unsigned)iso->seconds * 2);
+    execve("/proc/self/exe", argv, envp);
+    /* no /proc: parse in this forked copy */
+    _exit(child_run(fn, &b->lim));
+}
+
+/* Whether the parser child ended in failure (a signal, its limits, an error it wrote into buf
+ * as 'X', length, text): err says why. */
+static bool parser_failed(docs_book *b, const docs_isolation *iso, int status, const unsigned char *buf, size_t n,
+                          minca_err *err)
+{
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        minca_err_set(err, "%s: not a readable %s: the parser %s (signal %d); the file is "
+                           "damaged or crafted", file_label(b), iso->what,
+                      sig == SIGXCPU || sig == SIGALRM ? "ran out of time" : "crashed", sig);
+        return true;
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        uint32_t mlen;
+        if (n > 5 && buf[0] == 'X' && (memcpy(&mlen, buf + 1, 4), mlen <= n - 5))
+            minca_err_set(err, "%s: %.*s", file_label(b), (int)mlen, (const char *)buf + 5);
+        else
+            minca_err_set(err, "%s: not a readable %s (the parser failed with status %d)",
+                          file_label(b), iso->what, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        return true;
+    }
+    return false;
+}
+
 int docs_parse_isolated(docs_book *b, const void *data, size_t len, const docs_isolation *iso,
                         unsigned char **out, size_t *out_len, minca_err *err)
 {
@@ -324,62 +409,15 @@ int docs_parse_isolated(docs_book *b, const void *data, size_t len, const docs_i
         goto done;
     }
     /* Everything the child needs is prepared here: after the fork it only makes system calls. */
-    GString *hex = g_string_new(LIMITS_ENV "=");
-    for (size_t i = 0; i < sizeof b->lim; i++)
-        g_string_append_printf(hex, "%02x", ((const unsigned char *)&b->lim)[i]);
-    env_lim = g_string_free(hex, FALSE);
-    env_kind = g_strdup_printf(CHILD_ENV "=%s", iso->kind);
-    /* The child reads hostile bytes: it gets no secrets (database and Redis URLs, passwords,
-     * tokens), only what parsing and the sanitizers need. */
-    static const char *const keep[] = {"LANG=", "LC_ALL=", "LC_CTYPE=", "TZ=", "ASAN_OPTIONS=",
-                                       "UBSAN_OPTIONS=", "LSAN_OPTIONS=", NULL};
-    size_t n_env = 0;
-    while (environ[n_env])
-        n_env++;
-    envp = g_new0(char *, G_N_ELEMENTS(keep) + 4);
-    size_t k = 0;
-    for (size_t i = 0; i < n_env; i++)
-        for (int j = 0; keep[j]; j++)
-            if (strncmp(environ[i], keep[j], strlen(keep[j])) == 0 && k < G_N_ELEMENTS(keep)) {
-                envp[k++] = environ[i];
-                break;
-            }
-    envp[k++] = env_kind;
-    envp[k++] = env_lim;
-    /* one thread: Tesseract's OpenMP workers spin on a busy machine, burning the CPU limit
-     * (three times the CPU of one thread for the same page) */
-    envp[k++] = (char *)"OMP_THREAD_LIMIT=1";
-    char *argv[] = { "minca-parser", (char *)iso->kind, NULL };
-    struct rlimit cpu = { (rlim_t)iso->seconds, (rlim_t)iso->seconds };
+    envp = child_environment(b, iso, &env_kind, &env_lim);
     fflush(NULL);   /* nothing buffered is written twice by the child */
     pid_t pid = fork();
     if (pid < 0) {
         minca_err_set(err, "%s: cannot start the %s parser: %s", file_label(b), iso->what, strerror(errno));
         goto done;
     }
-    if (pid == 0) {
-        /* the limits must be able to stop it whatever the forking thread blocked or ignored */
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGALRM, SIG_DFL);
-        signal(SIGXCPU, SIG_DFL);
-        dup2(in_fd, CHILD_IN);
-        dup2(out_fd, CHILD_OUT);
-        if (null_fd >= 0)
-            dup2(null_fd, 2);
-        setrlimit(RLIMIT_CPU, &cpu);
-#ifndef DOCS_ASAN
-        if (iso->max_memory > 0) {
-            struct rlimit as = { iso->max_memory, iso->max_memory };
-            setrlimit(RLIMIT_AS, &as);
-        }
-#endif
-        alarm((unsigned)iso->seconds * 2);
-        execve("/proc/self/exe", argv, envp);
-        /* no /proc: parse in this forked copy */
-        _exit(child_run(fn, &b->lim));
-    }
+    if (pid == 0)
+        run_child(b, iso, fn, in_fd, out_fd, null_fd, envp);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
@@ -389,33 +427,19 @@ int docs_parse_isolated(docs_book *b, const void *data, size_t len, const docs_i
         goto done;
     }
     n = (size_t)st.st_size;
-    buf = malloc(n ? n : 1);
+    buf = g_malloc(n ? n : 1);
     if (!buf || (n && pread(out_fd, buf, n, 0) != (ssize_t)n)) {
         minca_err_set(err, "%s: cannot read the %s parser's output", file_label(b), iso->what);
         goto done;
     }
-    if (WIFSIGNALED(status)) {
-        int sig = WTERMSIG(status);
-        minca_err_set(err, "%s: not a readable %s: the parser %s (signal %d); the file is "
-                           "damaged or crafted", file_label(b), iso->what,
-                      sig == SIGXCPU || sig == SIGALRM ? "ran out of time" : "crashed", sig);
+    if (parser_failed(b, iso, status, buf, n, err))
         goto done;
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        uint32_t mlen;
-        if (n > 5 && buf[0] == 'X' && (memcpy(&mlen, buf + 1, 4), mlen <= n - 5))
-            minca_err_set(err, "%s: %.*s", file_label(b), (int)mlen, (const char *)buf + 5);
-        else
-            minca_err_set(err, "%s: not a readable %s (the parser failed with status %d)",
-                          file_label(b), iso->what, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-        goto done;
-    }
     *out = buf;
     *out_len = n;
     buf = NULL;
     rc = 0;
 done:
-    free(buf);
+    g_free(buf);
     g_free(envp);
     g_free(env_kind);
     g_free(env_lim);
@@ -599,13 +623,13 @@ void docs_col_name(int col, char out[8])
 char *docs_fold(const char *s)
 {
     if (!s)
-        return strdup("");
+        return g_strdup("");
     char *folded = text_fold(s, TEXT_FOLD_ASCII | TEXT_FOLD_WORDS);
     if (folded && !*folded) {
         /* punctuation-only headers such as "#" fold to themselves, trimmed */
-        free(folded);
+        g_free(folded);
         char *trimmed = g_strstrip(g_strdup(s));
-        folded = strdup(trimmed);
+        folded = g_strdup(trimmed);
         g_free(trimmed);
     }
     return folded;

@@ -138,7 +138,7 @@ static void csv_close(docs_book *b)
         return;
     csv_reader_free(c->rd);
     g_free(c->utf8);
-    free(c);
+    g_free(c);
     b->impl = NULL;
 }
 
@@ -147,7 +147,7 @@ const docs_reader_ops docs_csv_ops = { csv_sheet_open, csv_sheet_next, csv_close
 int docs_csv_open(const void *data, size_t len, docs_book *b, minca_err *err)
 {
     (void)err;
-    csvdoc *c = calloc(1, sizeof *c);
+    csvdoc *c = g_malloc0_n(1, sizeof *c);
     b->impl = c;
     c->utf8 = to_utf8(data, len, b->encoding, &c->len);
     b->delimiter = sniff_delimiter(c->utf8, c->len);

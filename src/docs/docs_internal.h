@@ -73,7 +73,7 @@ extern const docs_reader_ops docs_xlsx_ops, docs_xls_ops, docs_csv_ops, docs_gri
  * writes one record 'X' u32 length + message (docs_child_fail) and returns non-zero. The child
  * has a CPU limit of `seconds`, an alarm of twice that, with max_memory > 0 an address-space
  * cap (not under AddressSanitizer) and with quiet its stderr on /dev/null. The parent checks
- * the exit and returns the stream (*out malloc'd); a crash, a hang or a failure record
+ * the exit and returns the stream (*out g_malloc'd); a crash, a hang or a failure record
  * becomes a readable error naming `what` ("XLS workbook", "PDF document"). */
 typedef int (*docs_child_parse)(const void *data, size_t len, int in_fd, FILE *out,
                                 const docs_limits *lim);

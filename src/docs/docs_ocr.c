@@ -916,7 +916,7 @@ static int ocr_run(const void *data, size_t len, int pages, const char *what, do
                            strcmp(what, "image") == 0 ? "an image" : "a scanned PDF (no text layer)");
     else
         rc = docs_pdf_from_stream(buf, n, b, err);
-    free(buf);
+    g_free(buf);
     return rc;
 }
 

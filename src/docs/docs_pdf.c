@@ -141,7 +141,7 @@ void docs_pline_free(gpointer p)
 {
     pline *l = p;
     g_ptr_array_free(l->words, TRUE);
-    free(l->folded);
+    g_free(l->folded);
     g_free(l);
 }
 
@@ -574,10 +574,10 @@ int docs_pdf_open(const void *data, size_t len, docs_book *b, minca_err *err)
         return -1;
     int pages = 0;
     if (docs_ocr_stream_empty(buf, n, &pages)) {
-        free(buf);   /* no text layer: a scan, read by OCR */
+        g_free(buf);   /* no text layer: a scan, read by OCR */
         return docs_ocr_scan(data, len, pages, b, err);
     }
     int rc = docs_pdf_from_stream(buf, n, b, err);
-    free(buf);
+    g_free(buf);
     return rc;
 }

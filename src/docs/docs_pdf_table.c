@@ -155,7 +155,7 @@ static bool is_header_line(const pline *l)
         prose = prose || h->words > 8;
         char *f = docs_fold(h->text);
         vocab += docs_header_vocab_count(f) > 0;
-        free(f);
+        g_free(f);
     }
     cells_free(cells);
     return vocab >= 2 && !prose;
@@ -409,7 +409,7 @@ static bool known_name(const char *text)
     for (guint i = 0; tok[i] && known; i++)
         known = !*tok[i] || docs_header_vocab_count(tok[i]) > 0;
     g_strfreev(tok);
-    free(f);
+    g_free(f);
     return known;
 }
 
@@ -491,7 +491,7 @@ static void refold(pline *l)
     GString *s = g_string_new(NULL);
     for (guint k = 0; k < l->words->len; k++)
         g_string_append_printf(s, "%s%s", s->len ? " " : "", word_at(l, k)->text);
-    free(l->folded);
+    g_free(l->folded);
     l->folded = docs_fold(s->str);
     g_string_free(s, TRUE);
 }
@@ -591,7 +591,7 @@ static void table_key(table *t)
     for (guint c = 0; c < t->cols->len; c++) {
         char *f = docs_fold(g_array_index(t->cols, hcell, c).text);
         g_string_append_printf(key, "%s|", f);
-        free(f);
+        g_free(f);
     }
     g_free(t->key);
     t->key = g_string_free(key, FALSE);

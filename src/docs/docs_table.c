@@ -152,9 +152,9 @@ static bool matches_required(const win_row *r, const docs_table_hint *hint)
         for (int c = 0; c < r->n && !found; c++) {
             char *have = docs_fold(r->text[c]);
             found = strcmp(have, want) == 0;
-            free(have);
+            g_free(have);
         }
-        free(want);
+        g_free(want);
         if (!found)
             return false;
     }
@@ -188,7 +188,7 @@ static void eval_row(const win_row *r, const docs_table_hint *hint, row_eval *e)
             e->known++;
         if (hint && hint->header_score)
             e->extra += hint->header_score(r->text[c], hint->user) > 0;
-        free(f);
+        g_free(f);
     }
 }
 
@@ -345,7 +345,7 @@ static char *band_signature(const win_row *r)
             continue;
         char *f = docs_fold(r->text[c]);
         g_string_append_printf(s, "%d=%s|", c, f);
-        free(f);
+        g_free(f);
     }
     return g_string_free(s, FALSE);
 }
@@ -357,7 +357,7 @@ static void fill_table(docs_table *t, docs_book *book, int sheet, GPtrArray *win
     memset(t, 0, sizeof *t);
     const win_row *primary = win_at(win, last);
     t->sheet = sheet;
-    t->sheet_name = strdup(docs_sheet_name(book, sheet));
+    t->sheet_name = g_strdup(docs_sheet_name(book, sheet));
     t->header_first = win_at(win, first)->row;
     t->header_row = primary->row;
     t->score = score;
@@ -374,10 +374,10 @@ static void fill_table(docs_table *t, docs_book *book, int sheet, GPtrArray *win
             }
     }
     size_t cnt = n > 0 ? (size_t)n : 1;
-    t->headers = calloc(cnt, sizeof *t->headers);
-    t->names = calloc(cnt, sizeof *t->names);
-    t->groups = calloc(cnt, sizeof *t->groups);
-    t->hidden_cols = calloc(cnt, sizeof *t->hidden_cols);
+    t->headers = g_malloc0_n(cnt, sizeof *t->headers);
+    t->names = g_malloc0_n(cnt, sizeof *t->names);
+    t->groups = g_malloc0_n(cnt, sizeof *t->groups);
+    t->hidden_cols = g_malloc0_n(cnt, sizeof *t->hidden_cols);
     for (int c = 0; c < n; c++) {
         const char *parts[DOCS_BAND_MAX];
         int np = 0;
@@ -393,18 +393,18 @@ static void fill_table(docs_table *t, docs_book *book, int sheet, GPtrArray *win
         for (int k = 0; k + 1 < np; k++)
             g_string_append_printf(g, "%s%s", k ? " / " : "", parts[k]);
         const char *name = np ? parts[np - 1] : "";
-        t->names[c] = strdup(name);
-        t->groups[c] = strdup(g->str);
+        t->names[c] = g_strdup(name);
+        t->groups[c] = g_strdup(g->str);
         if (g->len)
             g_string_append(g, " / ");
         g_string_append(g, name);
-        t->headers[c] = strdup(g->str);
+        t->headers[c] = g_strdup(g->str);
         g_string_free(g, TRUE);
     }
     while (n > 0 && !t->headers[n - 1][0]) {
-        free(t->headers[n - 1]);
-        free(t->names[n - 1]);
-        free(t->groups[n - 1]);
+        g_free(t->headers[n - 1]);
+        g_free(t->names[n - 1]);
+        g_free(t->groups[n - 1]);
         n--;
     }
     t->n_cols = n;
@@ -451,7 +451,7 @@ static bool is_total_row(const docs_row *row, int n_cols)
     bool total = g_str_has_prefix(f, "total") || g_str_has_prefix(f, "gran total") ||
                  g_str_has_prefix(f, "suma total") || g_str_has_prefix(f, "sumas") ||
                  strcmp(f, "suma") == 0;
-    free(f);
+    g_free(f);
     return total && filled <= (n_cols > 4 ? n_cols / 2 : 2);
 }
 
@@ -462,7 +462,7 @@ static bool is_subtotal_row(const docs_row *row)
     if (!f)
         return false;
     bool sub = g_str_has_prefix(f, "subtotal") || g_str_has_prefix(f, "sub total");
-    free(f);
+    g_free(f);
     return sub;
 }
 
@@ -745,7 +745,7 @@ static bool row_repeats_band(const docs_table *t, const docs_row *r)
         char *trim = g_strstrip(g_strdup(tx));
         char *f = docs_fold(trim);
         g_string_append_printf(s, "%d=%s|", c, f);
-        free(f);
+        g_free(f);
         g_free(trim);
     }
     bool same = false;
@@ -801,17 +801,17 @@ void docs_table_clear(docs_table *table)
     if (!table)
         return;
     for (int c = 0; c < table->n_cols; c++) {
-        free(table->headers[c]);
+        g_free(table->headers[c]);
         if (table->names)
-            free(table->names[c]);
+            g_free(table->names[c]);
         if (table->groups)
-            free(table->groups[c]);
+            g_free(table->groups[c]);
     }
-    free(table->headers);
-    free(table->names);
-    free(table->groups);
-    free(table->hidden_cols);
-    free(table->sheet_name);
+    g_free(table->headers);
+    g_free(table->names);
+    g_free(table->groups);
+    g_free(table->hidden_cols);
+    g_free(table->sheet_name);
     for (int k = 0; k < DOCS_BAND_MAX; k++)
         g_free(table->band_sig[k]);
     g_free(table->skip_rows);

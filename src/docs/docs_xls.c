@@ -319,11 +319,11 @@ static void xls_close(docs_book *b)
     xls *x = b->impl;
     if (!x)
         return;
-    free(x->buf);
+    g_free(x->buf);
     g_array_free(x->sheet_off, TRUE);
     g_ptr_array_unref(x->merges);
     g_ptr_array_unref(x->hidden);
-    free(x);
+    g_free(x);
     b->impl = NULL;
 }
 
@@ -413,7 +413,7 @@ static int index_stream(docs_book *b, xls *x, minca_err *err)
 
 int docs_xls_open(const void *data, size_t len, docs_book *b, minca_err *err)
 {
-    xls *x = calloc(1, sizeof *x);
+    xls *x = g_malloc0_n(1, sizeof *x);
     x->sheet_off = g_array_new(FALSE, FALSE, sizeof(size_t));
     x->merges = g_ptr_array_new_with_free_func(free_array);
     x->hidden = g_ptr_array_new_with_free_func(free_array);

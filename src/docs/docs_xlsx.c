@@ -590,7 +590,7 @@ static void xlsx_close(docs_book *b)
     g_array_free(x->date_xf, TRUE);
     g_array_free(x->hidden_cols, TRUE);
     g_string_free(x->val, TRUE);
-    free(x);
+    g_free(x);
     b->impl = NULL;
 }
 
@@ -598,7 +598,7 @@ const docs_reader_ops docs_xlsx_ops = { xlsx_sheet_open, xlsx_sheet_next, xlsx_c
 
 int docs_xlsx_open(const void *data, size_t len, docs_book *b, minca_err *err)
 {
-    xlsx *x = calloc(1, sizeof *x);
+    xlsx *x = g_malloc0_n(1, sizeof *x);
     x->sheet_paths = g_ptr_array_new_with_free_func(g_free);
     x->shared = g_string_new(NULL);
     x->shared_off = g_array_new(FALSE, FALSE, sizeof(gsize));

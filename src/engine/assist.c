@@ -21,7 +21,7 @@ static const char *const system_rules =
     "[NAME_1] stand for masked values: copy them exactly when they are the answer. When the data does not "
     "state something, answer null rather than guess.";
 
-/* Accent-free, case-folded, single-spaced copy (malloc'd) for "does the mail say this" checks. */
+/* Accent-free, case-folded, single-spaced copy (g_malloc'd) for "does the mail say this" checks. */
 static char *fold(const char *s)
 {
     return text_fold(s, TEXT_FOLD_WORDS);
@@ -31,7 +31,7 @@ static bool grounded(const char *folded_text, const char *value)
 {
     char *f = fold(value);
     bool ok = *f && strstr(folded_text, f) != NULL;
-    free(f);
+    g_free(f);
     return ok;
 }
 
@@ -131,14 +131,57 @@ static void mark_suggested(intake_analysis *a, const char *const *fields, int n)
     intake_analysis_refill_missing(a);
     for (int i = 0; i < n; i++) {
         char *code = core_strdup_printf("%s" ASSIST_SUGGESTED_SUFFIX, fields[i]);
-        char **nm = reallocarray(a->missing, a->n_missing + 1, sizeof *nm);
-        if (!nm) {
-            free(code);
-            return;
-        }
-        a->missing = nm;
+        a->missing = g_realloc_n(a->missing, a->n_missing + 1, sizeof *a->missing);
         a->missing[a->n_missing++] = code;
     }
+}
+
+/* The RFC the model read (v) into a when it is one of the mail (ftext, folded), spaces aside. */
+static bool take_rfc(intake_analysis *a, const char *v, const char *ftext)
+{
+    char *norm = intake_rfc_normalize(v);
+    char *fnorm = norm ? fold(norm) : NULL;
+    char *ftext_compact = NULL;
+    bool taken = false;
+    if (fnorm) {
+        GString *c = g_string_new(NULL);
+        for (const char *p = ftext; *p; p++)
+            if (*p != ' ')
+                g_string_append_c(c, *p);
+        ftext_compact = g_string_free(c, FALSE);
+    }
+    if (norm && fnorm && strstr(ftext_compact, fnorm)) {
+        a->rfc = norm;
+        a->rfc_raw = g_strdup(v);
+        a->rfc_valid = intake_rfc_valid(norm);
+        norm = NULL;
+        taken = true;
+    }
+    g_free(norm);
+    g_free(fnorm);
+    g_free(ftext_compact);
+    return taken;
+}
+
+/* The period the model read into a when start (and end, NULL: a year after start) are dates
+ * and the end follows the start. */
+static bool take_vigencia(intake_analysis *a, const char *start, const char *end)
+{
+    GDate s, e;
+    if (!iso_date(start, &s) || (end && (!iso_date(end, &e) || g_date_compare(&e, &s) <= 0)))
+        return false;
+    a->vigencia_start = g_strdup(start);
+    if (end) {
+        a->vigencia_end = g_strdup(end);
+    } else {
+        e = s;
+        g_date_add_years(&e, 1);
+        char buf[16];
+        g_date_strftime(buf, sizeof buf, "%Y-%m-%d", &e);
+        a->vigencia_end = g_strdup(buf);
+        a->vigencia_end_implicit = true;
+    }
+    return true;
 }
 
 int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, intake_analysis *a,
@@ -154,7 +197,7 @@ int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, int
         return 0;
     char *text = intake_message_text(msg);
     if (!text || !*text) {
-        free(text);
+        g_free(text);
         return 0;
     }
     if (strlen(text) > ASSIST_MAX_TEXT) {
@@ -183,7 +226,7 @@ int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, int
     llm_unmask_json(mask, ans);
     if (!json_is_true(json_object_get(ans, "is_quote_request")) && !a->client_name && !a->rfc &&
         !a->has_vehicle_source) {
-        *note = strdup("the language model does not read the body as a quote request");
+        *note = g_strdup("the language model does not read the body as a quote request");
         goto done;
     }
     char *ftext = fold(text);
@@ -194,7 +237,7 @@ int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, int
     const char *v;
     if (w.client && (v = json_string_value(json_object_get(ans, "client_name")))) {
         if (!strchr(v, '[') && grounded(ftext, v)) {
-            a->client_name = strdup(v);
+            a->client_name = g_strdup(v);
             suggest(sugg, "client_name", v);
             fields[nf++] = "client_name";
         } else {
@@ -202,29 +245,12 @@ int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, int
         }
     }
     if (w.rfc && (v = json_string_value(json_object_get(ans, "rfc")))) {
-        char *norm = intake_rfc_normalize(v);
-        char *fnorm = norm ? fold(norm) : NULL;
-        char *ftext_compact = NULL;
-        if (fnorm) {
-            GString *c = g_string_new(NULL);
-            for (const char *p = ftext; *p; p++)
-                if (*p != ' ')
-                    g_string_append_c(c, *p);
-            ftext_compact = g_string_free(c, FALSE);
-        }
-        if (norm && fnorm && strstr(ftext_compact, fnorm)) {
-            a->rfc = norm;
-            a->rfc_raw = strdup(v);
-            a->rfc_valid = intake_rfc_valid(norm);
-            suggest(sugg, "rfc", norm);
+        if (take_rfc(a, v, ftext)) {
+            suggest(sugg, "rfc", a->rfc);
             fields[nf++] = "rfc";
-            norm = NULL;
         } else {
             g_string_append(refused, " rfc (not an RFC of the mail)");
         }
-        free(norm);
-        free(fnorm);
-        g_free(ftext_compact);
     }
     if (w.coverage && (v = static_of(json_string_value(json_object_get(ans, "coverage")), coverages))) {
         a->coverage = v;
@@ -242,20 +268,7 @@ int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, int
         fields[nf++] = "uso";
     }
     if (w.vigencia && (v = json_string_value(json_object_get(ans, "vigencia_start")))) {
-        GDate s, e;
-        const char *end = json_string_value(json_object_get(ans, "vigencia_end"));
-        if (iso_date(v, &s) && (!end || (iso_date(end, &e) && g_date_compare(&e, &s) > 0))) {
-            a->vigencia_start = strdup(v);
-            if (end) {
-                a->vigencia_end = strdup(end);
-            } else {
-                e = s;
-                g_date_add_years(&e, 1);
-                char buf[16];
-                g_date_strftime(buf, sizeof buf, "%Y-%m-%d", &e);
-                a->vigencia_end = strdup(buf);
-                a->vigencia_end_implicit = true;
-            }
+        if (take_vigencia(a, v, json_string_value(json_object_get(ans, "vigencia_end")))) {
             json_t *vig = json_pack("{s:s, s:s}", "start", a->vigencia_start, "end", a->vigencia_end);
             json_object_set_new(sugg, "vigencia", json_pack("{s:o, s:s}", "value", vig, "by", "model"));
             fields[nf++] = "vigencia";
@@ -263,7 +276,7 @@ int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, int
             g_string_append(refused, " vigencia (not a valid period)");
         }
     }
-    free(ftext);
+    g_free(ftext);
     if (refused->len) {
         *note = core_strdup_printf("the language model's answer was not used for:%s", refused->str);
         log_info("assist body: %s", *note);
@@ -276,16 +289,16 @@ int assist_body(PGconn *pg, long long insurer_id, const intake_message *msg, int
         char *n = core_strdup_printf("%d field(s) suggested by the language model, to be confirmed%s", nf,
                                      res.cached ? " (answered from the cache)" : "");
         intake_analysis_note(a, n);
-        free(n);
+        g_free(n);
     } else {
         json_decref(sugg);
     }
 done:
     llm_result_clear(&res);
     json_decref(schema);
-    free(prompt);
-    free(masked);
-    free(text);
+    g_free(prompt);
+    g_free(masked);
+    g_free(text);
     llm_mask_free(mask);
     return filled;
 }
@@ -300,7 +313,7 @@ static char *cand_key(json_t *c)
 
 static char *one_line(const char *s)
 {
-    char *r = strdup(s ? s : "");
+    char *r = g_strdup(s ? s : "");
     for (char *p = r; *p; p++)
         if (*p == '\n' || *p == '\r' || *p == '\t')
             *p = ' ';
@@ -326,7 +339,7 @@ int assist_rank(PGconn *pg, long long insurer_id, const char *description, int y
         char *mvin = llm_mask_text(mask, vin);
         /* The VIN itself never leaves; its world manufacturer prefix says who built the vehicle. */
         g_string_append_printf(q, "vin: %s (manufacturer prefix %.3s)\n", mvin, vin);
-        free(mvin);
+        g_free(mvin);
     }
     g_string_append(q, "candidates:\n");
     json_t *keys = json_array();
@@ -338,7 +351,7 @@ int assist_rank(PGconn *pg, long long insurer_id, const char *description, int y
                                json_string_value(json_object_get(c, "description")) ?: "",
                                json_number_value(json_object_get(c, "score")));
         json_array_append_new(keys, json_string(k));
-        free(k);
+        g_free(k);
     }
     g_string_append(q, "DATA>>>\n");
     json_t *schema = json_pack(
@@ -372,19 +385,19 @@ int assist_rank(PGconn *pg, long long insurer_id, const char *description, int y
                 char *reason = one_line(json_string_value(json_object_get(r, "reason")));
                 json_object_set_new(c, "model_rank", json_integer(++ranked));
                 json_object_set_new(c, "model_reason", json_string(reason));
-                free(reason);
+                g_free(reason);
             }
-            free(ck);
+            g_free(ck);
         }
     }
     g_hash_table_destroy(seen);
     if (!ranked)
-        *note = strdup("the language model ranked none of the candidates");
+        *note = g_strdup("the language model ranked none of the candidates");
 done:
     llm_result_clear(&res);
     json_decref(schema);
     g_string_free(q, TRUE);
-    free(mdesc);
+    g_free(mdesc);
     llm_mask_free(mask);
     return ranked ? 1 : 0;
 }
@@ -397,7 +410,7 @@ json_t *assist_columns(PGconn *pg, long long insurer_id, const assist_column *co
     if (n <= 0)
         return NULL;
     if (!llm_available(pg, insurer_id)) {
-        *note = strdup(config_llm_enabled() ? "the language model is turned off for this insurer"
+        *note = g_strdup(config_llm_enabled() ? "the language model is turned off for this insurer"
                                             : "no language model is configured");
         return NULL;
     }
@@ -446,16 +459,16 @@ json_t *assist_columns(PGconn *pg, long long insurer_id, const assist_column *co
         g_hash_table_add(seen, GINT_TO_POINTER(col + 1));
         char *reason = one_line(json_string_value(json_object_get(c, "reason")));
         json_array_append_new(out, json_pack("{s:i, s:s, s:s}", "col", col, "field", field, "reason", reason));
-        free(reason);
+        g_free(reason);
     }
     g_hash_table_destroy(seen);
     if (json_array_size(out) == 0)
-        *note = strdup("the language model had no suggestion for these columns");
+        *note = g_strdup("the language model had no suggestion for these columns");
 done:
     llm_result_clear(&res);
     json_decref(schema);
-    free(prompt);
-    free(masked);
+    g_free(prompt);
+    g_free(masked);
     g_string_free(data, TRUE);
     llm_mask_free(mask);
     return out;

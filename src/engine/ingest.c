@@ -64,9 +64,9 @@ static int insert_message(PGconn *c, const store_insurer *ins, const char *sourc
         json_array_append_new(problems, json_string(note));
         res->message_id_reused = true;
         log_warn("%s: %s", origin, note);
-        free(reused_from);
+        g_free(reused_from);
     }
-    char *headers = m ? json_dumps(m->headers, JSON_COMPACT) : strdup("{}");
+    char *headers = m ? json_dumps(m->headers, JSON_COMPACT) : g_strdup("{}");
     char *probs = json_dumps(problems, JSON_COMPACT);
     store_message_new row = {
         .insurer_id = ins->id,
@@ -192,7 +192,7 @@ static int find_broker(PGconn *c, const store_insurer *ins, const intake_message
     for (size_t i = 0; i < n && !*forwarded_from; i++) {
         const char *at = strrchr(senders[i], '@');
         if (at && (!m->sender_domain || g_ascii_strcasecmp(at + 1, m->sender_domain) != 0))
-            *forwarded_from = strdup(senders[i]);
+            *forwarded_from = g_strdup(senders[i]);
     }
     for (size_t i = 0; i < n && !*broker_id; i++) {
         const char *at = strrchr(senders[i], '@');
@@ -204,14 +204,14 @@ static int find_broker(PGconn *c, const store_insurer *ins, const intake_message
         }
         if (!*broker_id)
             continue;
-        free(*forwarded_from);
-        *forwarded_from = strdup(senders[i]);
+        g_free(*forwarded_from);
+        *forwarded_from = g_strdup(senders[i]);
         char note[600];
         snprintf(note, sizeof note, "broker recognised from the forwarded email of %s", senders[i]);
         if (a) {
             intake_analysis_note(a, note);
             if (!a->contact_email)
-                a->contact_email = strdup(senders[i]);
+                a->contact_email = g_strdup(senders[i]);
         }
     }
     g_strfreev(senders);
@@ -248,7 +248,7 @@ static int fill_from_reply(PGconn *c, const store_insurer *ins, const intake_ana
         rc = store_audit(c, ins->id, config_get()->user, "case_filled", "case", case_id, details, err);
         json_decref(details);
     }
-    free(filled);
+    g_free(filled);
     return rc;
 }
 
@@ -298,7 +298,7 @@ static int find_thread(PGconn *c, const store_insurer *ins, const intake_message
         }
         g_strfreev(cots);
     }
-    free(body);
+    g_free(body);
     return rc;
 }
 
@@ -350,7 +350,7 @@ static int adopt_answers(PGconn *c, const store_insurer *ins, const intake_messa
             log_info("message %lld answered %s, which came after it: joined %s", id, m->message_id, cot);
         intake_analysis_free(oa);
         intake_message_free(om);
-        free(raw);
+        g_free(raw);
         if (rc < 0)
             break;
     }
@@ -400,7 +400,7 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
         assist_body(c, ins->id, m, a, &suggested, &assist_note);
         if (assist_note)
             json_array_append_new(problems, json_string(assist_note));
-        free(assist_note);
+        g_free(assist_note);
     }
     res->n_problems = m ? (int)m->n_problems : 0;
     char raw_sha[65];
@@ -465,7 +465,7 @@ int engine_ingest(PGconn *c, const store_insurer *ins, const char *source, const
         goto done;
     rc = 0;
 done:
-    free(forwarded_from);
+    g_free(forwarded_from);
     g_free(thread_refs);
     json_decref(suggested);
     json_decref(problems);

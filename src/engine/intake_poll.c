@@ -58,7 +58,7 @@ typedef struct group {
 static void item_free(gpointer p)
 {
     intake_item_clear(p);
-    free(p);
+    g_free(p);
 }
 
 static int group_begin(PGconn *c, group *g, minca_err *err)
@@ -160,7 +160,7 @@ static int source_loop(PGconn *c, redisContext *r, const intake_poll_target *t, 
     for (;;) {
         if (t->stop && *t->stop)
             break;
-        intake_item *it = calloc(1, sizeof *it);
+        intake_item *it = g_malloc0_n(1, sizeof *it);
         minca_err ierr = {0};
         int n = intake_source_next(s, it, &ierr);
         if (n == 0 || n == -2) {
@@ -203,7 +203,7 @@ static int source_loop(PGconn *c, redisContext *r, const intake_poll_target *t, 
         if (n < 0) {
             item_free(it);   /* not stored: never moved or flagged on the server */
         } else {
-            free(it->data);   /* the bytes are stored; keep only what ack needs */
+            g_free(it->data);   /* the bytes are stored; keep only what ack needs */
             it->data = NULL;
             g_ptr_array_add(g.acks, it);
         }

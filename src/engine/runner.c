@@ -1,4 +1,5 @@
 /* The job-running thread pool. */
+#include <glib.h>
 #include "minca/config.h"
 #include "minca/engine_run.h"
 #include "minca/store_jobs.h"
@@ -451,7 +452,7 @@ engine *engine_start(const engine_opts *o, minca_err *err)
         minca_err_set(err, "the engine was given no job kinds to run");
         return NULL;
     }
-    engine *e = calloc(1, sizeof *e);
+    engine *e = g_malloc0_n(1, sizeof *e);
     e->opts = *o;
     if (e->opts.threads <= 0)
         e->opts.threads = config_get()->workers;
@@ -473,11 +474,11 @@ engine *engine_start(const engine_opts *o, minca_err *err)
     if (used < sizeof e->kinds)
         snprintf(e->kinds + used, sizeof e->kinds - used, "}");
     if (register_worker(e, err) < 0) {
-        free(e);
+        g_free(e);
         return NULL;
     }
     for (int i = 0; i < e->n_threads; i++) {
-        worker_thread *w = calloc(1, sizeof *w);
+        worker_thread *w = g_malloc0_n(1, sizeof *w);
         e->workers[i] = w;
         w->eng = e;
         w->index = i;
@@ -498,10 +499,10 @@ void engine_stop(engine *e)
         pthread_join(e->threads[i], NULL);
     pthread_join(e->keeper, NULL);
     for (int i = 0; i < e->n_threads; i++)
-        free(e->workers[i]);
+        g_free(e->workers[i]);
     log_info("engine %s stopped (%ld done, %ld failed, %ld dead)", e->name, atomic_load(&e->done),
              atomic_load(&e->failed), atomic_load(&e->dead));
-    free(e);
+    g_free(e);
 }
 
 engine_event_counts engine_counts(engine *e)

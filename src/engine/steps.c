@@ -47,7 +47,7 @@ static int step_ingest(engine_ctx *ctx, const void *payload, minca_err *err)
                            p->source_id ? p->source_id : p->origin ? p->origin : p->sha256, data, len, &hints, &res,
                            err);
     json_decref(notes);
-    free(data);
+    g_free(data);
     if (rc < 0)
         return ENGINE_FAILED;
     if (res.case_id && !res.joined) {
@@ -104,7 +104,7 @@ static void index_release(cached_index *ci)
     pthread_mutex_unlock(&index_lock);
     if (free_it) {
         codify_index_free(ci->idx);
-        free(ci);
+        g_free(ci);
     }
 }
 
@@ -138,11 +138,11 @@ static cached_index *index_acquire(PGconn *c, long long insurer_id, bool *missin
             slot = i;
     }
     /* Built under the lock: concurrent jobs of a new catalog wait for one build. */
-    cached_index *fresh = calloc(1, sizeof *fresh);
+    cached_index *fresh = g_malloc0_n(1, sizeof *fresh);
     fresh->insurer_id = insurer_id;
     if (catalog_build_index(c, insurer_id, &fresh->idx, &fresh->version_id, err) < 0) {
         pthread_mutex_unlock(&index_lock);
-        free(fresh);
+        g_free(fresh);
         return NULL;
     }
     fresh->refs = 2; /* the cache's and the caller's */
@@ -232,7 +232,7 @@ static int step_codify(engine_ctx *ctx, const void *payload, minca_err *err)
     opts.top_n = 5;
     opts.explain = true;
     opts.corrections = corr;
-    codify_result *res = malloc(sizeof *res);
+    codify_result *res = g_malloc(sizeof *res);
     /* The optional language model ranks the candidates of rows left for review. Its ranking
      * is shown to the reviewer only: the decision, the confidence and the calibration never
      * read it. */
@@ -282,10 +282,10 @@ static int step_codify(engine_ctx *ctx, const void *payload, minca_err *err)
             .norm_key = norm_key,
         };
         rc = store_match_insert(ctx->pg, &m, err);
-        free(model_note);
+        g_free(model_note);
         free(cands_s);
     }
-    free(res);
+    g_free(res);
     codify_corrections_free(corr);
     if (ci)
         index_release(ci);

@@ -274,7 +274,7 @@ static int extract_attachments(engine_ctx *ctx, long long case_id, long long mes
                                         img_w, img_h);
             rc = record_attachment(ctx->pg, att_id, "skipped", NULL, why, err);
             g_free(why);
-            free(data);
+            g_free(data);
             continue;
         }
         /* The reader stops at the row cap (with slack for title and blank rows) however long
@@ -335,11 +335,11 @@ static int extract_attachments(engine_ctx *ctx, long long case_id, long long mes
                 t->profile_used = profile_name(find_profile(profiles, res.profile_name) ?: broker_profile);
             if (rc == 0 && !broker_profile && res.profile_name)
                 rc = bind_broker(ctx->pg, ctx->job->insurer_id, case_id, domain, find_profile(profiles, res.profile_name), err);
-            free(report);
+            g_free(report);
         }
         sink_clear(&sink);
         profile_result_clear(&res);
-        free(data);
+        g_free(data);
     }
     store_attachment_list_clear(&atts);
     return rc;
@@ -500,7 +500,7 @@ static int revise_apply(engine_ctx *ctx, long long case_id, long long message_id
     char *diff_s = rc == 0 ? json_dumps(*diff, JSON_COMPACT) : NULL;
     if (rc == 0)
         rc = store_revision_record(ctx->pg, case_id, message_id, last_old_id, diff_s, revision, err);
-    free(diff_s);
+    g_free(diff_s);
     g_free(keep_from);
     store_units_clear(&old);
     store_units_clear(&cur);

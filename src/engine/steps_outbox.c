@@ -99,7 +99,7 @@ static int outbox_send(engine_ctx *ctx, PGconn *mark, long long id, minca_err *e
     if (unsure) {
         log_warn("outbox %lld: %s", id, serr.msg);
         ctx->event = json_pack("{s:I, s:s}", "outbox_id", (json_int_t)id, "state", "uncertain");
-        free(raw);
+        g_free(raw);
         store_outbox_item_clear(&it);
         return ENGINE_DONE;
     }
@@ -116,7 +116,7 @@ static int outbox_send(engine_ctx *ctx, PGconn *mark, long long id, minca_err *e
     }
     ctx->event = json_pack("{s:I, s:s, s:s?}", "outbox_id", (json_int_t)id, "state",
                            rc == ENGINE_DONE ? "sent" : "failing", "error", rc == ENGINE_DONE ? NULL : serr.msg);
-    free(raw);
+    g_free(raw);
     store_outbox_item_clear(&it);
     return rc;
 }

@@ -21,13 +21,9 @@ void export_case_init(export_case *c)
 export_row *export_case_add_row(export_case *c)
 {
     if (c->n_rows == c->cap_rows) {
-        if (c->cap_rows > INT_MAX / 2)
-            abort();
-        int cap = c->cap_rows ? c->cap_rows * 2 : 64;
-        export_row *rows = reallocarray(c->rows, (size_t)cap, sizeof *rows);
-        if (!rows)
-            abort();
-        c->rows = rows;
+        /* GLib's g_realloc_n ends the process when memory (or the size) runs out */
+        int cap = c->cap_rows ? (c->cap_rows > INT_MAX / 2 ? INT_MAX : c->cap_rows * 2) : 64;
+        c->rows = g_realloc_n(c->rows, (size_t)cap, sizeof *c->rows);
         c->cap_rows = cap;
     }
     export_row *row = &c->rows[c->n_rows++];
@@ -42,13 +38,13 @@ export_row *export_case_add_row(export_case *c)
 
 static void match_clear(export_match *m)
 {
-    free(m->cvegs);
-    free(m->description);
-    free(m->brand);
-    free(m->model);
-    free(m->body);
-    free(m->reviewer);
-    free(m->note);
+    g_free(m->cvegs);
+    g_free(m->description);
+    g_free(m->brand);
+    g_free(m->model);
+    g_free(m->body);
+    g_free(m->reviewer);
+    g_free(m->note);
 }
 
 void export_case_clear(export_case *c)
@@ -56,30 +52,30 @@ void export_case_clear(export_case *c)
     for (int i = 0; i < c->n_rows; i++) {
         vehicle_row_clear(&c->rows[i].vehicle);
         match_clear(&c->rows[i].match);
-        free(c->rows[i].source_file);
+        g_free(c->rows[i].source_file);
     }
-    free(c->rows);
-    free(c->cot);
-    free(c->insurer);
-    free(c->client_name);
-    free(c->client_rfc);
-    free(c->broker);
-    free(c->agent);
-    free(c->contact);
-    free(c->insurer_name);
-    free(c->logo_path);
-    free(c->received_date);
-    free(c->coverage_package);
-    free(c->vigencia_start);
-    free(c->vigencia_end);
-    free(c->use);
-    free(c->payment_terms);
-    free(c->currency);
-    free(c->catalog_version);
-    free(c->exported_by);
-    free(c->timezone);
+    g_free(c->rows);
+    g_free(c->cot);
+    g_free(c->insurer);
+    g_free(c->client_name);
+    g_free(c->client_rfc);
+    g_free(c->broker);
+    g_free(c->agent);
+    g_free(c->contact);
+    g_free(c->insurer_name);
+    g_free(c->logo_path);
+    g_free(c->received_date);
+    g_free(c->coverage_package);
+    g_free(c->vigencia_start);
+    g_free(c->vigencia_end);
+    g_free(c->use);
+    g_free(c->payment_terms);
+    g_free(c->currency);
+    g_free(c->catalog_version);
+    g_free(c->exported_by);
+    g_free(c->timezone);
     export_tariff_free(c->tariff);
-    free(c->rated_source);
+    g_free(c->rated_source);
     export_case_init(c);
 }
 
@@ -389,7 +385,7 @@ int export_write_file(const char *path, const void *data, size_t len, minca_err 
     int fd = mkstemp(tmp);
     if (fd < 0) {
         minca_err_set(err, "cannot write %s: %s (%s)", path, strerror(errno), core_errno_name(errno));
-        free(tmp);
+        g_free(tmp);
         return -1;
     }
     const unsigned char *p = data;
@@ -402,7 +398,7 @@ int export_write_file(const char *path, const void *data, size_t len, minca_err 
             minca_err_set(err, "cannot write %s: %s (%s)", path, strerror(errno), core_errno_name(errno));
             close(fd);
             unlink(tmp);
-            free(tmp);
+            g_free(tmp);
             return -1;
         }
         p += n;
@@ -412,10 +408,10 @@ int export_write_file(const char *path, const void *data, size_t len, minca_err 
     if (close(fd) != 0 || rename(tmp, path) != 0) {
         minca_err_set(err, "cannot write %s: %s (%s)", path, strerror(errno), core_errno_name(errno));
         unlink(tmp);
-        free(tmp);
+        g_free(tmp);
         return -1;
     }
-    free(tmp);
+    g_free(tmp);
     return 0;
 }
 
@@ -478,9 +474,7 @@ char *export_default_filename_ext(const char *cot, int version, const char *ext)
 {
     const char *base = (cot && *cot) ? cot : "cotizacion";
     size_t n = strlen(base);
-    char *safe = malloc(n + 1);
-    if (!safe)
-        abort();
+    char *safe = g_malloc(n + 1);
     size_t j = 0;
     for (size_t i = 0; i < n && j < 120; i++) {
         unsigned char ch = (unsigned char)base[i];
@@ -489,7 +483,7 @@ char *export_default_filename_ext(const char *cot, int version, const char *ext)
     safe[j] = '\0';
     char *name = version > 0 ? core_strdup_printf("%s_v%d.%s", safe, version, ext)
                              : core_strdup_printf("%s.%s", safe, ext);
-    free(safe);
+    g_free(safe);
     return name;
 }
 
@@ -497,11 +491,11 @@ void export_result_clear(export_result *res)
 {
     if (!res)
         return;
-    free(res->data);
-    free(res->path);
-    free(res->template_name);
-    free(res->template_version);
-    free(res->template_path);
+    g_free(res->data);
+    g_free(res->path);
+    g_free(res->template_name);
+    g_free(res->template_version);
+    g_free(res->template_path);
     g_free(res->inciso);
     g_free(res->spans);
     memset(res, 0, sizeof *res);

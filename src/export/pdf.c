@@ -132,7 +132,7 @@ static PangoLayout *layout(pdf_writer *w, const char *text, const PangoFontDescr
         pango_layout_set_alignment(l, PANGO_ALIGN_RIGHT);
     char *t = clean(text);
     pango_layout_set_text(l, t ? t : "", -1);
-    free(t);
+    g_free(t);
     return l;
 }
 
@@ -166,7 +166,7 @@ static void fill_heading(pdf_writer *w, int span, pdf_row *out)
     memset(out, 0, sizeof *out);
     char *note = export_span_note(w->res, span);
     out->cell[0] = layout(w, note, w->bold, PAGE_W - 2 * MARGIN - 2 * CELL_PAD, false);
-    free(note);
+    g_free(note);
     out->height = layout_height(out->cell[0]) + 2 * CELL_PAD + 4;
     out->heading = true;
 }
@@ -665,7 +665,7 @@ static void set_metadata(cairo_surface_t *s, const export_case *c, time_t at)
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "Minca " MINCA_VERSION);
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE, when);
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_AUTHOR, export_case_insurer_label(c));
-    free(title);
+    g_free(title);
 }
 
 /* The drawing context and its fonts, on the PDF surface. */
@@ -739,7 +739,7 @@ static void measure_rows(pdf_writer *w)
     const export_case *c = w->c;
     export_result *res = w->res;
     bool headings = res->n_spans > 1;
-    w->rows = calloc((size_t)(c->n_rows + (headings ? res->n_spans : 0) + 1), sizeof *w->rows);
+    w->rows = g_malloc0_n((size_t)(c->n_rows + (headings ? res->n_spans : 0) + 1), sizeof *w->rows);
     double hh = 0;
     for (int i = 0; i < N_COLS; i++) {
         PangoLayout *l = layout(w, column_header(i), w->bold, columns[i].width - 2 * CELL_PAD, columns[i].right);
@@ -816,7 +816,7 @@ int export_case_write_pdf_with(const export_case *c, const export_coverage *cov,
         goto done;
     }
     res->len = bytes->len;
-    res->data = malloc(bytes->len ? bytes->len : 1);
+    res->data = g_malloc(bytes->len ? bytes->len : 1);
     memcpy(res->data, bytes->data, bytes->len);
     core_sha256_hex(res->data, res->len, res->sha256);
     if (opt && opt->out_path) {
@@ -825,10 +825,10 @@ int export_case_write_pdf_with(const export_case *c, const export_coverage *cov,
         g_free(dir);
         if (mk < 0 || export_write_file(opt->out_path, res->data, res->len, err) < 0)
             goto done;
-        res->path = strdup(opt->out_path);
+        res->path = g_strdup(opt->out_path);
     }
-    res->template_name = strdup("resumen_pdf");
-    res->template_version = strdup("1.0");
+    res->template_name = g_strdup("resumen_pdf");
+    res->template_version = g_strdup("1.0");
     rc = 0;
 done:
     pango_font_description_free(w.font);
@@ -836,16 +836,16 @@ done:
     pango_font_description_free(w.bold);
     pango_font_description_free(w.small);
     pango_font_description_free(w.title);
-    free(w.rows);
+    g_free(w.rows);
     export_quote_clear(&w.quote);
     if (w.logo)
         cairo_surface_destroy(w.logo);
     g_byte_array_unref(bytes);
     if (rc < 0) {
-        free(res->data);
-        free(res->path);
-        free(res->template_name);
-        free(res->template_version);
+        g_free(res->data);
+        g_free(res->path);
+        g_free(res->template_name);
+        g_free(res->template_version);
         res->data = NULL;
         res->path = res->template_name = res->template_version = NULL;
         res->len = 0;
@@ -863,7 +863,7 @@ int export_case_write_pdf(const export_case *c, const export_options *opt, expor
     int rc = -1;
     if (export_coverage_load(cpath, &cov, err) == 0)
         rc = export_case_write_pdf_with(c, cov, opt, res, err);
-    free(cpath);
+    g_free(cpath);
     export_coverage_free(cov);
     return rc;
 }

@@ -126,8 +126,8 @@ static int want_text(yaml_ctx *y, const yaml_node_t *n, const char *key, char **
         return at(y, n, "'%s' is not valid UTF-8", key);
     if (core_str_empty(v))
         return at(y, n, "'%s' is empty", key);
-    free(*slot);
-    *slot = strdup(v);
+    g_free(*slot);
+    *slot = g_strdup(v);
     return 0;
 }
 
@@ -177,17 +177,17 @@ void export_template_free(export_template *tpl)
         return;
     for (int i = 0; i < tpl->n_columns; i++) {
         export_column *c = &tpl->columns[i];
-        free(c->header);
-        free(c->num_format);
-        free(c->source);
-        free(c->fallback);
+        g_free(c->header);
+        g_free(c->num_format);
+        g_free(c->source);
+        g_free(c->fallback);
     }
-    free(tpl->columns);
-    free(tpl->name);
-    free(tpl->version);
-    free(tpl->path);
-    free(tpl->sheet);
-    free(tpl);
+    g_free(tpl->columns);
+    g_free(tpl->name);
+    g_free(tpl->version);
+    g_free(tpl->path);
+    g_free(tpl->sheet);
+    g_free(tpl);
 }
 
 static bool source_fits(export_col_type type, export_field_kind kind)
@@ -350,8 +350,8 @@ int export_template_load(const char *path, export_template **out, minca_err *err
     if (yaml_open(&y, path, err) < 0)
         return -1;
     int rc = -1;
-    export_template *tpl = calloc(1, sizeof *tpl);
-    tpl->path = strdup(path);
+    export_template *tpl = g_malloc0_n(1, sizeof *tpl);
+    tpl->path = g_strdup(path);
     yaml_node_t *root = yaml_document_get_root_node(&y.doc);
     yaml_node_t *columns = NULL, *sheet_node = NULL;
     if (root->type != YAML_MAPPING_NODE) {
@@ -404,7 +404,7 @@ int export_template_load(const char *path, export_template **out, minca_err *err
         at(&y, columns, "a template needs between 1 and 16384 columns, not %d", n);
         goto done;
     }
-    tpl->columns = calloc((size_t)n, sizeof *tpl->columns);
+    tpl->columns = g_malloc0_n((size_t)n, sizeof *tpl->columns);
     for (int i = 0; i < n; i++) {
         yaml_node_t *cn = node_at(&y, columns->data.sequence.items.start[i]);
         tpl->n_columns = i + 1;
@@ -453,7 +453,7 @@ int export_template_resolve(const char *share_dir, const char *insurer, const ch
     if (strchr(name, '/') || (nl > 5 && !strcmp(name + nl - 5, ".yaml"))) {
         if (!core_file_exists(name))
             return minca_err_set(err, "template file %s does not exist", name);
-        *path = strdup(name);
+        *path = g_strdup(name);
         return 0;
     }
     if (!export_valid_slug(name))
@@ -468,14 +468,14 @@ int export_template_resolve(const char *share_dir, const char *insurer, const ch
             *path = p;
             return 0;
         }
-        free(p);
+        g_free(p);
     }
     char *p = core_strdup_printf("%s/templates/%s.yaml", share_dir, name);
     if (!core_file_exists(p)) {
         minca_err_set(err, "no template '%s' (looked for %s%s%s)", name, p,
                       insurer && *insurer ? " and the insurer's folder " : "",
                       insurer && *insurer ? insurer : "");
-        free(p);
+        g_free(p);
         return -1;
     }
     *path = p;
@@ -491,16 +491,16 @@ void export_coverage_free(export_coverage *cov)
     for (int i = 0; i < cov->n_packages; i++) {
         export_coverage_package *p = &cov->packages[i];
         for (int j = 0; j < p->n_values; j++) {
-            free(p->values[j].key);
-            free(p->values[j].text);
+            g_free(p->values[j].key);
+            g_free(p->values[j].text);
         }
-        free(p->values);
-        free(p->name);
-        free(p->description);
+        g_free(p->values);
+        g_free(p->name);
+        g_free(p->description);
     }
-    free(cov->packages);
-    free(cov->path);
-    free(cov);
+    g_free(cov->packages);
+    g_free(cov->path);
+    g_free(cov);
 }
 
 static int parse_package_values(yaml_ctx *y, yaml_node_t *map, export_coverage_package *pkg)
@@ -509,7 +509,7 @@ static int parse_package_values(yaml_ctx *y, yaml_node_t *map, export_coverage_p
         return at(y, map, "package %s: values must be a mapping of coverage key -> value",
                   pkg->name);
     int n = (int)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
-    pkg->values = calloc((size_t)(n ? n : 1), sizeof *pkg->values);
+    pkg->values = g_malloc0_n((size_t)(n ? n : 1), sizeof *pkg->values);
     for (int i = 0; i < n; i++) {
         yaml_node_pair_t *p = &map->data.mapping.pairs.start[i];
         yaml_node_t *k = node_at(y, p->key), *v = node_at(y, p->value);
@@ -522,12 +522,12 @@ static int parse_package_values(yaml_ctx *y, yaml_node_t *map, export_coverage_p
             if (!strcmp(pkg->values[j].key, key))
                 return at(y, k, "package %s: %s appears twice", pkg->name, key);
         export_coverage_value *cv = &pkg->values[pkg->n_values++];
-        cv->key = strdup(key);
+        cv->key = g_strdup(key);
         bool plain = v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
         if (!(plain && parse_number(val, &cv->number))) {
             if (!g_utf8_validate(val, -1, NULL))
                 return at(y, v, "package %s: %s is not valid UTF-8", pkg->name, key);
-            cv->text = strdup(val);
+            cv->text = g_strdup(val);
         }
     }
     return 0;
@@ -540,8 +540,8 @@ int export_coverage_load(const char *path, export_coverage **out, minca_err *err
     if (yaml_open(&y, path, err) < 0)
         return -1;
     int rc = -1;
-    export_coverage *cov = calloc(1, sizeof *cov);
-    cov->path = strdup(path);
+    export_coverage *cov = g_malloc0_n(1, sizeof *cov);
+    cov->path = g_strdup(path);
     yaml_node_t *root = yaml_document_get_root_node(&y.doc);
     yaml_node_t *packages = NULL;
     if (root->type == YAML_MAPPING_NODE)
@@ -556,7 +556,7 @@ int export_coverage_load(const char *path, export_coverage **out, minca_err *err
         goto done;
     }
     int n = (int)(packages->data.mapping.pairs.top - packages->data.mapping.pairs.start);
-    cov->packages = calloc((size_t)(n ? n : 1), sizeof *cov->packages);
+    cov->packages = g_malloc0_n((size_t)(n ? n : 1), sizeof *cov->packages);
     for (int i = 0; i < n; i++) {
         yaml_node_pair_t *p = &packages->data.mapping.pairs.start[i];
         yaml_node_t *k = node_at(&y, p->key), *v = node_at(&y, p->value);
@@ -627,9 +627,9 @@ const export_coverage_package *export_coverage_find(const export_coverage *cov, 
         char *have = fold_name(cov->packages[i].name);
         if (!strcmp(have, want))
             found = &cov->packages[i];
-        free(have);
+        g_free(have);
     }
-    free(want);
+    g_free(want);
     return found;
 }
 
@@ -641,7 +641,7 @@ char *export_coverage_resolve(const char *share_dir, const char *insurer)
         char *p = core_strdup_printf("%s/templates/%s/coverage_packages.yaml", share_dir, insurer);
         if (core_file_exists(p))
             return p;
-        free(p);
+        g_free(p);
     }
     return core_strdup_printf("%s/templates/coverage_packages.yaml", share_dir);
 }

@@ -111,18 +111,16 @@ char *export_text_clean(const char *text, size_t max_units, int *flags)
     char *result;
     if (units > max_units) {
         size_t keep = (size_t)(cut - start);
-        result = malloc(keep + 4);
+        result = g_malloc(keep + 4);
         memcpy(result, start, keep);
         memcpy(result + keep, "\xE2\x80\xA6", 4); /* "…" and the NUL */
         fl |= EXPORT_TEXT_TRUNCATED;
     } else {
         size_t keep = (size_t)(end - start);
-        result = malloc(keep + 1);
+        result = g_malloc(keep + 1);
         memcpy(result, start, keep);
         result[keep] = '\0';
     }
-    if (!result)
-        abort();
     g_string_free(out, TRUE);
     g_free(valid);
     g_free(norm);

@@ -364,7 +364,7 @@ static int put_text(writer *w, lxw_worksheet *ws, int r, int col, const char *te
         track(w, worksheet_write_string(ws, (lxw_row_t)r, (lxw_col_t)col, clean, fmt));
     else if (fmt)
         track(w, worksheet_write_blank(ws, (lxw_row_t)r, (lxw_col_t)col, fmt));
-    free(clean);
+    g_free(clean);
     if (flags && ws == w->main)
         w->res->n_repaired_cells++;
     return flags;
@@ -411,7 +411,7 @@ static void make_formats(writer *w)
     /* One format object per distinct look: libxlsxwriter looks up a format that duplicates
      * another one in a hash on every cell, which made formats per column cost more than the
      * rest of the workbook together. */
-    w->cell_fmt = calloc((size_t)tpl->n_columns * ROW_STATES, sizeof *w->cell_fmt);
+    w->cell_fmt = g_malloc0_n((size_t)tpl->n_columns * ROW_STATES, sizeof *w->cell_fmt);
     for (int i = 0; i < tpl->n_columns; i++) {
         const export_column *col = &tpl->columns[i];
         const char *nf = col->num_format ? col->num_format : default_num_format(col->type);
@@ -576,7 +576,7 @@ static void row_issues(writer *w, int sheet_row, const export_row *row, int stat
         char *msg = core_strdup_printf("Paquete '%s' desconocido; se usó el del caso (%s)",
                                        vr->coverage, bad_pkg_fallback->name);
         add_issue(w, sheet_row, row, "coverage", SEV_WARN, msg);
-        free(msg);
+        g_free(msg);
     }
     if (repaired_flags) {
         char *msg = core_strdup_printf(
@@ -586,7 +586,7 @@ static void row_issues(writer *w, int sheet_row, const export_row *row, int stat
             (repaired_flags & EXPORT_TEXT_TRUNCATED) ? " recortado a 32,767 caracteres;" : "");
         msg[strlen(msg) - 1] = '\0';
         add_issue(w, sheet_row, row, NULL, SEV_WARN, msg);
-        free(msg);
+        g_free(msg);
     }
 }
 
@@ -610,12 +610,12 @@ static void case_issues(writer *w)
                                        start.day % 100, start.month % 100, start.year % 10000, issued + 8, issued + 5,
                                        issued);
         add_issue(w, 0, NULL, "vigencia", SEV_WARN, msg);
-        free(msg);
+        g_free(msg);
     }
     for (int s = 0; w->res->renumbered && s < w->res->n_spans; s++) {
         char *msg = export_span_note(w->res, s);
         add_issue(w, 0, NULL, "inciso", SEV_WARN, msg);
-        free(msg);
+        g_free(msg);
     }
 }
 
@@ -773,10 +773,8 @@ static int write_main_sheet(writer *w)
 {
     const export_template *tpl = w->tpl;
     const export_case *c = w->c;
-    w->col_chars = calloc((size_t)tpl->n_columns, sizeof *w->col_chars);
-    w->col_width = calloc((size_t)tpl->n_columns, sizeof *w->col_width);
-    if (!w->col_chars || !w->col_width)
-        abort();
+    w->col_chars = g_malloc0_n((size_t)tpl->n_columns, sizeof *w->col_chars);
+    w->col_width = g_malloc0_n((size_t)tpl->n_columns, sizeof *w->col_width);
     for (int i = 0; i < tpl->n_columns; i++)
         put_text(w, w->main, 0, i, tpl->columns[i].header, w->header_fmt);
     worksheet_set_row(w->main, 0, 30, NULL);
@@ -823,7 +821,7 @@ static int write_main_sheet(writer *w)
         if (w->priced && !w->quote.units[i].priced) {
             char *msg = core_strdup_printf("Unidad referida, sin prima: %s", w->quote.units[i].referral);
             add_issue(w, r, row, "prima", SEV_PENDING, msg);
-            free(msg);
+            g_free(msg);
         }
     }
     g_string_free(repaired, TRUE);
@@ -927,7 +925,7 @@ static void write_client_sheet(writer *w)
     export_case_valid_until(c, until);
     char *validity = core_strdup_printf("%d días, hasta el %s", c->validity_days > 0 ? c->validity_days : 30, until);
     summary_text(w, &r, "Vigencia de la cotización", validity);
-    free(validity);
+    g_free(validity);
     summary_text(w, &r, "Cliente", c->client_name);
     summary_text(w, &r, "RFC", c->client_rfc);
     summary_text(w, &r, "Broker / agente", c->broker);
@@ -976,7 +974,7 @@ static void write_client_sheet(writer *w)
     } else {
         char *why = core_strdup_printf("Sin tarifa (%s): la aseguradora calcula la prima", w->unpriced);
         summary_text(w, &r, "Prima total", why);
-        free(why);
+        g_free(why);
     }
     const char *missing[EXPORT_MAX_MISSING];
     int nm = export_case_missing(c, missing, EXPORT_MAX_MISSING);
@@ -1054,7 +1052,7 @@ static void write_prices_sheet(writer *w)
     for (int k = 0; k < nc; k++, col++) {
         char *h = core_strdup_printf("PRIMA %s", q->coverages[k].key);
         put_text(w, ws, 0, col, h, w->header_fmt);
-        free(h);
+        g_free(h);
         track(w, worksheet_set_column(ws, (lxw_col_t)col, (lxw_col_t)col, 13, NULL));
     }
     const char *tail[] = {"AJUSTE PRIMA MÍNIMA", "PRIMA NETA", "REFERIDA"};
@@ -1087,7 +1085,7 @@ static void write_prices_sheet(writer *w)
     if (q->n_imported) {
         char *src = core_strdup_printf("Primas netas de %d unidades importadas: %s", q->n_imported, q->source);
         put_text(w, ws, r++, 0, src, NULL);
-        free(src);
+        g_free(src);
     }
     struct {
         const char *label;
@@ -1103,7 +1101,7 @@ static void write_prices_sheet(writer *w)
     char *rates = core_strdup_printf("%s: recargo %d.%02d%%, IVA %d.%02d%%", q->frequency, q->recargo_bp / 100,
                                      q->recargo_bp % 100, q->iva_bp / 100, q->iva_bp % 100);
     put_text(w, ws, r++, 0, rates, NULL);
-    free(rates);
+    g_free(rates);
     r++;
     const char *rh[] = {"RECIBO", "PRIMA NETA", "RECARGO", "DERECHO", "IVA", "TOTAL"};
     for (int i = 0; i < 6; i++)
@@ -1192,20 +1190,20 @@ static char *parent_dir(const char *path)
 {
     const char *slash = strrchr(path, '/');
     if (!slash)
-        return strdup(".");
+        return g_strdup(".");
     if (slash == path)
-        return strdup("/");
-    return strndup(path, (size_t)(slash - path));
+        return g_strdup("/");
+    return g_strndup(path, (size_t)(slash - path));
 }
 
-/* Creates an empty scratch file for libxlsxwriter to write to; returns its malloc'd path. */
+/* Creates an empty scratch file for libxlsxwriter to write to; returns its g_malloc'd path. */
 static char *scratch_file(const char *dir, minca_err *err)
 {
     char *tmpl = core_strdup_printf("%s/.minca-export-XXXXXX", dir);
     int fd = mkstemp(tmpl);
     if (fd < 0) {
         minca_err_set(err, "cannot create a file in %s: %s", dir, strerror(errno));
-        free(tmpl);
+        g_free(tmpl);
         return NULL;
     }
     close(fd);
@@ -1296,8 +1294,8 @@ static int prepare(writer *w)
     }
     if (w->tpl->n_columns <= 0)
         return minca_err_set(w->err, "%s: the template has no columns", w->tpl->path);
-    w->src = calloc((size_t)w->tpl->n_columns, sizeof *w->src);
-    w->fallback = calloc((size_t)w->tpl->n_columns, sizeof *w->fallback);
+    w->src = g_malloc0_n((size_t)w->tpl->n_columns, sizeof *w->src);
+    w->fallback = g_malloc0_n((size_t)w->tpl->n_columns, sizeof *w->fallback);
     for (int i = 0; i < w->tpl->n_columns; i++) {
         const export_column *col = &w->tpl->columns[i];
         w->src[i] = export_field_find(col->source);
@@ -1329,11 +1327,11 @@ static void set_properties(writer *w)
     track(w, workbook_set_custom_property_string(w->wb, "COT", cot));
     track(w, workbook_set_custom_property_string(w->wb, "Plantilla", w->tpl->name));
     track(w, workbook_set_custom_property_string(w->wb, "Version plantilla", w->tpl->version));
-    free(cot);
-    free(author);
-    free(company);
-    free(title);
-    free(subject);
+    g_free(cot);
+    g_free(author);
+    g_free(company);
+    g_free(title);
+    g_free(subject);
 }
 
 /* Landscape, one page wide, header row repeated: what staff expect when they print it. */
@@ -1357,7 +1355,7 @@ static void header_escape(GString *out, const char *text, size_t max_chars)
             g_string_append_c(out, '&');
         g_string_append_c(out, *p == '\n' ? ' ' : *p);
     }
-    free(clean);
+    g_free(clean);
 }
 
 /* Printed width of a column, in points: Excel's character width to pixels, then points. */
@@ -1418,7 +1416,7 @@ static void set_main_print_layout(writer *w)
     const double page = page100 * 100.0 / tpl->print_min_scale;
     /* pages of whole columns, each filled; a last page that would hold one column takes one
      * more from the page before */
-    lxw_col_t *breaks = calloc((size_t)printed + 1, sizeof *breaks);
+    lxw_col_t *breaks = g_malloc0_n((size_t)printed + 1, sizeof *breaks);
     int nb = 0;
     double used = repeated;
     for (int i = rep; i < printed; i++) {
@@ -1436,7 +1434,7 @@ static void set_main_print_layout(writer *w)
     }
     if (nb > 0)
         track(w, worksheet_set_v_pagebreaks(ws, breaks));
-    free(breaks);
+    g_free(breaks);
 }
 
 /* Every sheet of the workbook, in its order. */
@@ -1506,11 +1504,11 @@ static void drop_result(export_result *res)
 {
     bool refused = res->refused;
     export_result counts = *res;
-    free(res->data);
-    free(res->path);
-    free(res->template_name);
-    free(res->template_version);
-    free(res->template_path);
+    g_free(res->data);
+    g_free(res->path);
+    g_free(res->template_name);
+    g_free(res->template_version);
+    g_free(res->template_path);
     if (!refused) {
         g_free(res->inciso);
         g_free(res->spans);
@@ -1537,7 +1535,7 @@ int export_case_write_with(const export_case *c, const export_template *tpl,
 
     if (prepare(&w) < 0)
         goto done;
-    exported_by = c->exported_by && *c->exported_by ? strdup(c->exported_by) : core_login_name();
+    exported_by = c->exported_by && *c->exported_by ? g_strdup(c->exported_by) : core_login_name();
     w.exported_by = exported_by;
 
     if (out_path) {
@@ -1546,7 +1544,7 @@ int export_case_write_with(const export_case *c, const export_template *tpl,
             goto done;
     } else {
         const char *t = opt && opt->tmp_dir ? opt->tmp_dir : getenv("TMPDIR");
-        dir = strdup(t && *t ? t : "/tmp");
+        dir = g_strdup(t && *t ? t : "/tmp");
     }
     if (!(scratch = scratch_file(dir, err)))
         goto done;
@@ -1570,13 +1568,13 @@ int export_case_write_with(const export_case *c, const export_template *tpl,
             minca_err_set(err, "cannot write %s: %s (%s)", out_path, strerror(errno), core_errno_name(errno));
             goto done;
         }
-        free(scratch);
+        g_free(scratch);
         scratch = NULL;
-        res->path = strdup(out_path);
+        res->path = g_strdup(out_path);
     }
-    res->template_name = strdup(tpl->name);
-    res->template_version = strdup(tpl->version);
-    res->template_path = strdup(tpl->path);
+    res->template_name = g_strdup(tpl->name);
+    res->template_version = g_strdup(tpl->version);
+    res->template_path = g_strdup(tpl->path);
     rc = 0;
 done:
     if (w.wb) {
@@ -1585,16 +1583,16 @@ done:
     }
     if (scratch) {
         unlink(scratch);
-        free(scratch);
+        g_free(scratch);
     }
-    free(dir);
-    free(exported_by);
-    free(w.cell_fmt);
+    g_free(dir);
+    g_free(exported_by);
+    g_free(w.cell_fmt);
     export_quote_clear(&w.quote);
-    free(w.col_chars);
-    free(w.col_width);
-    free(w.src);
-    free(w.fallback);
+    g_free(w.col_chars);
+    g_free(w.col_width);
+    g_free(w.src);
+    g_free(w.fallback);
     if (rc < 0)
         drop_result(res);
     return rc;
@@ -1618,8 +1616,8 @@ int export_case_write(const export_case *c, const export_options *opt, export_re
         goto done;
     rc = export_case_write_with(c, tpl, cov, opt, res, err);
 done:
-    free(tpath);
-    free(cpath);
+    g_free(tpath);
+    g_free(cpath);
     export_template_free(tpl);
     export_coverage_free(cov);
     return rc;

@@ -36,18 +36,13 @@ typedef struct sections {
 static void section_add_line(section *s, const char *start, size_t len)
 {
     line l;
-    l.orig = strndup(start, len);
+    l.orig = g_strndup(start, len);
     for (char *p = l.orig; *p; p++)
         if (*p == '\t')
             *p = ' ';
     l.fold = text_fold_offsets(l.orig, &l.off);
-    line *nl = reallocarray(s->lines, s->n + 1, sizeof *nl);
-    if (!nl) {
-        free(l.orig); free(l.fold); free(l.off);
-        return;
-    }
-    nl[s->n++] = l;
-    s->lines = nl;
+    s->lines = g_realloc_n(s->lines, s->n + 1, sizeof *s->lines);
+    s->lines[s->n++] = l;
 }
 
 static section split_lines(const char *text)
@@ -69,11 +64,11 @@ static section split_lines(const char *text)
 static void section_free(section *s)
 {
     for (size_t i = 0; i < s->n; i++) {
-        free(s->lines[i].orig);
-        free(s->lines[i].fold);
-        free(s->lines[i].off);
+        g_free(s->lines[i].orig);
+        g_free(s->lines[i].fold);
+        g_free(s->lines[i].off);
     }
-    free(s->lines);
+    g_free(s->lines);
     s->lines = NULL;
     s->n = 0;
 }
@@ -137,22 +132,11 @@ static void add_text_sections(sections *out, const char *text)
     section newest = {0}, history = {0};
     for (size_t i = 0; i < all.n; i++) {
         section *dst = i < q ? &newest : &history;
-        line *nl = reallocarray(dst->lines, dst->n + 1, sizeof *nl);
-        if (!nl) {
-            free(all.lines[i].orig); free(all.lines[i].fold); free(all.lines[i].off);
-            continue;
-        }
-        dst->lines = nl;
+        dst->lines = g_realloc_n(dst->lines, dst->n + 1, sizeof *dst->lines);
         dst->lines[dst->n++] = all.lines[i];
     }
-    free(all.lines);
-    section *ns = reallocarray(out->s, out->n + 2, sizeof *ns);
-    if (!ns) {
-        section_free(&newest);
-        section_free(&history);
-        return;
-    }
-    out->s = ns;
+    g_free(all.lines);
+    out->s = g_realloc_n(out->s, out->n + 2, sizeof *out->s);
     out->s[out->n++] = newest;
     out->s[out->n++] = history;
 }
@@ -161,7 +145,7 @@ static void add_message_sections(sections *out, const intake_message *m)
 {
     char *text = intake_message_text(m);
     add_text_sections(out, text);
-    free(text);
+    g_free(text);
     for (size_t i = 0; i < m->n_forwarded; i++)
         add_message_sections(out, m->forwarded[i]);
 }
@@ -170,7 +154,7 @@ static void sections_free(sections *ss)
 {
     for (size_t i = 0; i < ss->n; i++)
         section_free(&ss->s[i]);
-    free(ss->s);
+    g_free(ss->s);
 }
 
 /* ------------------------------------------------------------------ small helpers --- */
@@ -203,7 +187,7 @@ static char *orig_sub(const line *l, size_t fs, size_t fe)
         b--;
     if (b <= a)
         return NULL;
-    return strndup(l->orig + a, b - a);
+    return g_strndup(l->orig + a, b - a);
 }
 
 static void strip_trailing(char *s, const char *chars)
@@ -620,9 +604,9 @@ static bool rfc_from(const char *orig, size_t at, char **norm, char **raw)
                 glued = true;
             if (!glued) {
                 *norm = g_string_free(s, FALSE);
-                char *r = strndup(p, (size_t)(ends[len - 1] - p));
+                char *r = g_strndup(p, (size_t)(ends[len - 1] - p));
                 *raw = r;
-                char *tmp = strdup(*norm);
+                char *tmp = g_strdup(*norm);
                 g_free(*norm);
                 *norm = tmp;
                 return true;
@@ -645,7 +629,7 @@ static bool malformed_rfc(const char *value, intake_analysis *a)
         e++;
     if (e == p || e - p > 20)
         return false;
-    char *raw = strndup(p, (size_t)(e - p));
+    char *raw = g_strndup(p, (size_t)(e - p));
     strip_trailing(raw, ".");
     GString *n = g_string_new(NULL);
     for (const char *q = raw; *q; q = g_utf8_next_char(q)) {
@@ -657,12 +641,12 @@ static bool malformed_rfc(const char *value, intake_analysis *a)
     bool has_digit = strpbrk(n->str, "0123456789") != NULL;
     if (len < 9 || len > 15 || !has_digit) {
         g_string_free(n, TRUE);
-        free(raw);
+        g_free(raw);
         return false;
     }
     a->rfc_raw = raw;
     a->rfc = g_string_free(n, FALSE);
-    char *copy = strdup(a->rfc);
+    char *copy = g_strdup(a->rfc);
     g_free(a->rfc);
     a->rfc = copy;
     note(a, "RFC \"%s\" does not have the SAT shape (3 or 4 letters, YYMMDD, 3 characters)", a->rfc_raw);
@@ -686,8 +670,8 @@ static bool bare_rfc(const section *s, intake_analysis *a)
                 note(a, "RFC %s found without a label", norm);
                 return true;
             }
-            free(norm);
-            free(raw);
+            g_free(norm);
+            g_free(raw);
         }
     }
     return false;
@@ -787,7 +771,7 @@ static char *email_in(const char *orig)
         e--;
     if (b == at || e == at + 1 || !memchr(at, '.', (size_t)(e - at)))
         return NULL;
-    char *r = strndup(b, (size_t)(e - b));
+    char *r = g_strndup(b, (size_t)(e - b));
     for (char *p = r; *p; p++)
         *p = (char)tolower((unsigned char)*p);
     return r;
@@ -835,7 +819,7 @@ static void parse_contact_value(const line *l, size_t vs, intake_analysis *a)
         if (name && *name && strchr(name, '@') == NULL)
             a->contact_name = name;
         else
-            free(name);
+            g_free(name);
     }
     if (!a->contact_phone) {
         const char *t = NULL;
@@ -914,7 +898,7 @@ static const char *classify(const char *v, const char *(*norm)(const char *fold)
 {
     char *fv = v ? text_fold_offsets(v, NULL) : NULL;
     const char *c = fv ? norm(fv) : NULL;
-    free(fv);
+    g_free(fv);
     return c;
 }
 
@@ -937,7 +921,7 @@ static bool find_labelled(const section *s, const char *const *labels, const cha
         }
         if (v)
             note(a, "%s \"%s\" not recognised", what, v);
-        free(v);
+        g_free(v);
     }
     return false;
 }
@@ -954,7 +938,7 @@ static bool find_after(const line *l, const char *at, const char *key, const cha
         *raw = v;
         return true;
     }
-    free(v);
+    g_free(v);
     return false;
 }
 
@@ -971,7 +955,7 @@ static bool find_coverage(const section *s, bool labelled, intake_analysis *a)
                 return true;
         if (strstr(f, "responsabilidad civil") && (strstr(f, "cotiz") || strstr(f, "requier") || strstr(f, "solicit"))) {
             a->coverage = "RC";
-            a->coverage_raw = strdup("responsabilidad civil");
+            a->coverage_raw = g_strdup("responsabilidad civil");
             return true;
         }
     }
@@ -1054,7 +1038,7 @@ static void keep_uso_words(intake_analysis *a, const char *orig, const char *use
     size_t n = strlen(orig);
     char *w = g_strstrip(g_utf8_make_valid(orig, (gssize)(n > 200 ? 200 : n)));
     if (*w && !a->uso_raw) {
-        a->uso_raw = strdup(w);
+        a->uso_raw = g_strdup(w);
         if (!use)
             note(a, "use stated as \"%s\": no use of the vocabulary fits; kept as written", w);
     }
@@ -1126,8 +1110,8 @@ static bool find_loss(const section *s, intake_analysis *a)
             st--;
         char *v = orig_sub(l, st, strlen(l->fold));
         if (v && *v == '-') {
-            char *t = strdup(v + 1 + strspn(v + 1, " "));
-            free(v);
+            char *t = g_strdup(v + 1 + strspn(v + 1, " "));
+            g_free(v);
             v = t;
         }
         if (v) {
@@ -1240,8 +1224,8 @@ static void run_fields(const sections *ss, intake_analysis *a)
                 strcmp(h.vigencia_start, a->vigencia_start) != 0)
                 note(a, "an older message in the thread states vigencia from %s; the newest (%s) is used",
                      h.vigencia_start, a->vigencia_start);
-            free(h.vigencia_start);
-            free(h.vigencia_end);
+            g_free(h.vigencia_start);
+            g_free(h.vigencia_end);
             intake_strv_free(h.notes, h.n_notes);
             if (h.vigencia_start)
                 break;
@@ -1272,7 +1256,7 @@ int intake_analyze(const intake_message *msg, intake_analysis **out, minca_err *
     *out = NULL;
     if (!msg)
         return minca_err_set(err, "no message to analyse");
-    intake_analysis *a = calloc(1, sizeof *a);
+    intake_analysis *a = g_malloc0_n(1, sizeof *a);
     if (!a)
         return minca_err_set(err, "out of memory");
     sections ss = {0};
@@ -1287,11 +1271,11 @@ int intake_analyze(const intake_message *msg, intake_analysis **out, minca_err *
             continue;
         bool used = false;
         if (!a->contact_name && fw->from_name) {
-            a->contact_name = strdup(fw->from_name);
+            a->contact_name = g_strdup(fw->from_name);
             used = true;
         }
         if (!a->contact_email) {
-            a->contact_email = strdup(fw->from_addr);
+            a->contact_email = g_strdup(fw->from_addr);
             used = true;
         }
         if (!a->contact_phone && fw->text_body) {
@@ -1317,7 +1301,7 @@ int intake_analyze(const intake_message *msg, intake_analysis **out, minca_err *
 int intake_analyze_text(const char *text, intake_analysis **out, minca_err *err)
 {
     *out = NULL;
-    intake_analysis *a = calloc(1, sizeof *a);
+    intake_analysis *a = g_malloc0_n(1, sizeof *a);
     if (!a)
         return minca_err_set(err, "out of memory");
     if (text) {
@@ -1327,7 +1311,7 @@ int intake_analyze_text(const char *text, intake_analysis **out, minca_err *err)
         run_fields(&ss, a);
         sections_free(&ss);
         a->has_vehicle_source = text_has_vehicle_rows(clean);
-        free(clean);
+        g_free(clean);
     }
     fill_missing(a);
     *out = a;
@@ -1352,14 +1336,14 @@ void intake_analysis_free(intake_analysis *a)
 {
     if (!a)
         return;
-    free(a->client_name); free(a->rfc); free(a->rfc_raw);
-    free(a->contact_name); free(a->contact_phone); free(a->contact_email);
-    free(a->coverage_raw); free(a->payment_terms_raw); free(a->uso_raw);
-    free(a->vigencia_start); free(a->vigencia_end);
-    free(a->loss_history);
+    g_free(a->client_name); g_free(a->rfc); g_free(a->rfc_raw);
+    g_free(a->contact_name); g_free(a->contact_phone); g_free(a->contact_email);
+    g_free(a->coverage_raw); g_free(a->payment_terms_raw); g_free(a->uso_raw);
+    g_free(a->vigencia_start); g_free(a->vigencia_end);
+    g_free(a->loss_history);
     intake_strv_free(a->missing, a->n_missing);
     intake_strv_free(a->notes, a->n_notes);
-    free(a);
+    g_free(a);
 }
 
 static json_t *js(const char *s)

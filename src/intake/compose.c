@@ -98,7 +98,7 @@ static GMimePart *attachment_part(const intake_compose_attachment *a, minca_err 
         if (core_read_file(a->path, INTAKE_DEFAULT_MAX_MESSAGE_BYTES, &data, &len, err) < 0)
             return NULL;
     } else {
-        data = malloc(a->size + 1);
+        data = g_malloc(a->size + 1);
         memcpy(data, a->data, a->size);
         len = a->size;
     }
@@ -120,7 +120,7 @@ static GMimePart *attachment_part(const intake_compose_attachment *a, minca_err 
     g_mime_part_set_content(part, w);
     g_object_unref(w);
     g_object_unref(mem);
-    free(data);
+    g_free(data);
     g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
     if (name)
         g_mime_part_set_filename(part, name);   /* RFC 2231 when it is not ASCII */
@@ -146,7 +146,7 @@ static GMimeObject *attachment_object(const intake_compose_attachment *a, minca_
                 return NULL;
         }
         GMimeObject *mp = message_part(a->path ? data : a->data, a->path ? len : a->size);
-        free(data);
+        g_free(data);
         if (mp) {
             char *base = a->filename ? NULL : g_path_get_basename(a->path ? a->path : "message.eml");
             GMimeContentDisposition *d = g_mime_content_disposition_new();
@@ -205,15 +205,15 @@ int intake_compose_build(const intake_compose *c, char **out, size_t *len, char 
     GDateTime *when = c->date ? g_date_time_new_from_unix_local(c->date) : g_date_time_new_now_local();
     g_mime_message_set_date(m, when);
     g_date_time_unref(when);
-    mid = c->message_id && *c->message_id ? strdup(c->message_id) : new_message_id();
+    mid = c->message_id && *c->message_id ? g_strdup(c->message_id) : new_message_id();
     {
         /* GMime wants the id without angle brackets. */
-        char *bare = strdup(mid[0] == '<' ? mid + 1 : mid);
+        char *bare = g_strdup(mid[0] == '<' ? mid + 1 : mid);
         size_t bl = strlen(bare);
         if (bl && bare[bl - 1] == '>')
             bare[bl - 1] = '\0';
         g_mime_message_set_message_id(m, bare);
-        free(bare);
+        g_free(bare);
     }
     for (size_t i = 0; c->extra_headers && c->extra_headers[i] && c->extra_headers[i + 1]; i += 2)
         g_mime_object_append_header((GMimeObject *)m, c->extra_headers[i], c->extra_headers[i + 1], "utf-8");
@@ -240,7 +240,7 @@ int intake_compose_build(const intake_compose *c, char **out, size_t *len, char 
         char *text = g_mime_object_to_string((GMimeObject *)m, fo);
         g_mime_format_options_free(fo);
         *len = strlen(text);
-        *out = malloc(*len + 1);
+        *out = g_malloc(*len + 1);
         memcpy(*out, text, *len + 1);
         g_free(text);
     }
@@ -250,7 +250,7 @@ int intake_compose_build(const intake_compose *c, char **out, size_t *len, char 
     }
     rc = 0;
 done:
-    free(mid);
+    g_free(mid);
     if (body)
         g_object_unref(body);
     g_object_unref(m);

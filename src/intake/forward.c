@@ -46,7 +46,7 @@ static void vocab_parse(forward_vocab *v, const char *text)
         if (dst && *value)
             g_ptr_array_add(dst, value);
         else
-            free(value);
+            g_free(value);
     }
     g_strfreev(lines);
 }
@@ -176,7 +176,7 @@ static void scan_text(const forward_vocab *v, const char *text, GPtrArray *out)
         after_marker = false;
     }
     for (size_t i = 0; i < n; i++)
-        free(fold[i]);
+        g_free(fold[i]);
     g_free(fold);
     g_strfreev(lines);
 }
@@ -192,7 +192,7 @@ static bool subject_is_forward(const forward_vocab *v, const char *subject)
         if (p == f || p[-1] == ' ' || p[-1] == ']' || p[-1] == ':')
             yes = starts_with_any(p, v->subjects) > 0;
     }
-    free(f);
+    g_free(f);
     return yes;
 }
 
@@ -204,7 +204,7 @@ static bool has_marker(const forward_vocab *v, const char *text)
     bool yes = false;
     for (guint i = 0; i < v->markers->len && !yes; i++)
         yes = strstr(f, g_ptr_array_index(v->markers, i)) != NULL;
-    free(f);
+    g_free(f);
     return yes;
 }
 
@@ -215,7 +215,7 @@ static void collect(const forward_vocab *v, const intake_message *m, GPtrArray *
     char *text = intake_message_text(m);
     if (text && (subject_is_forward(v, m->subject) || has_marker(v, text)))
         scan_text(v, text, out);
-    free(text);
+    g_free(text);
     for (size_t i = 0; i < m->n_forwarded; i++) {
         const intake_message *fw = m->forwarded[i];
         if (fw->from_addr)

@@ -97,8 +97,8 @@ static char *trimmed_copy(GString *s)
     size_t l = strlen(t);
     while (l && (t[l - 1] == ' ' || t[l - 1] == '\n' || t[l - 1] == '\t'))
         t[--l] = '\0';
-    char *out = strdup(t);
-    free(r);
+    char *out = g_strdup(t);
+    g_free(r);
     return out;
 }
 
@@ -127,26 +127,14 @@ typedef struct table_build {
 
 static void add_cell(intake_html_row *row, char *text)
 {
-    char **nc = reallocarray(row->cells, row->n_cells + 1, sizeof *nc);
-    if (!nc) {
-        free(text);
-        return;
-    }
-    nc[row->n_cells++] = text;
-    row->cells = nc;
+    row->cells = g_realloc_n(row->cells, row->n_cells + 1, sizeof *row->cells);
+    row->cells[row->n_cells++] = text;
 }
 
 static void add_row(intake_html_table *t, intake_html_row *row)
 {
-    intake_html_row *nr = reallocarray(t->rows, t->n_rows + 1, sizeof *nr);
-    if (!nr) {
-        for (size_t i = 0; i < row->n_cells; i++)
-            free(row->cells[i]);
-        free(row->cells);
-        return;
-    }
-    nr[t->n_rows++] = *row;
-    t->rows = nr;
+    t->rows = g_realloc_n(t->rows, t->n_rows + 1, sizeof *t->rows);
+    t->rows[t->n_rows++] = *row;
 }
 
 static void scan_tables(table_build *b, xmlNodePtr n, int depth);
@@ -180,7 +168,7 @@ static void scan_rows(table_build *b, guint tindex, xmlNodePtr n, int *tr_count,
                 long k = strtol((const char *)span, NULL, 10);
                 xmlFree(span);
                 for (long i = 1; i < k && i < MAX_COLSPAN; i++)
-                    add_cell(&row, strdup(""));
+                    add_cell(&row, g_strdup(""));
             }
             /* Tables nested inside a cell are tables of their own. */
             for (xmlNodePtr in = td->children; in; in = in->next)
@@ -210,7 +198,7 @@ static void scan_tables(table_build *b, xmlNodePtr n, int depth)
 
 int intake_html_tables_parse(const char *html, size_t len, intake_html_tables **out, minca_err *err)
 {
-    *out = calloc(1, sizeof **out);
+    *out = g_malloc0_n(1, sizeof **out);
     if (!*out)
         return minca_err_set(err, "out of memory");
     htmlDocPtr doc = parse_html(html, len);
@@ -221,7 +209,7 @@ int intake_html_tables_parse(const char *html, size_t len, intake_html_tables **
     xmlFreeDoc(doc);
     (*out)->n_tables = b.tables->len;
     if (b.tables->len) {
-        (*out)->tables = malloc(b.tables->len * sizeof(intake_html_table));
+        (*out)->tables = g_malloc(b.tables->len * sizeof(intake_html_table));
         memcpy((*out)->tables, b.tables->data, b.tables->len * sizeof(intake_html_table));
     }
     g_array_free(b.tables, TRUE);
@@ -236,11 +224,11 @@ void intake_html_tables_free(intake_html_tables *t)
         intake_html_table *tb = &t->tables[i];
         for (size_t r = 0; r < tb->n_rows; r++) {
             for (size_t c = 0; c < tb->rows[r].n_cells; c++)
-                free(tb->rows[r].cells[c]);
-            free(tb->rows[r].cells);
+                g_free(tb->rows[r].cells[c]);
+            g_free(tb->rows[r].cells);
         }
-        free(tb->rows);
+        g_free(tb->rows);
     }
-    free(t->tables);
-    free(t);
+    g_free(t->tables);
+    g_free(t);
 }

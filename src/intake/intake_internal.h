@@ -13,7 +13,7 @@ bool intake_strv_contains(char *const *v, size_t n, const char *s);
 void intake_strv_free(char **v, size_t n);
 
 /* Converts bytes in `charset` (NULL/empty = unknown) to valid UTF-8 without NULs. *note (may be
- * NULL) receives a malloc'd remark when the conversion was lossy or guessed. */
+ * NULL) receives a g_malloc'd remark when the conversion was lossy or guessed. */
 char *intake_to_utf8(const char *data, size_t len, const char *charset, char **note);
 
 /* Calls g_mime_init() and xmlInitParser() exactly once, from any thread. */
@@ -70,7 +70,7 @@ char *intake_imap_mutf7_decode(const char *wire);
 
 /* winmail.dat (TNEF, Outlook's rich text): calls fn once per attachment with its name (UTF-8)
  * and bytes (borrowed for the call). *body (may be NULL) receives the stream's plain body as
- * malloc'd UTF-8, or NULL. Returns the number of attachments, -1 when the stream cannot be
+ * g_malloc'd UTF-8, or NULL. Returns the number of attachments, -1 when the stream cannot be
  * read (err). */
 typedef void (*intake_tnef_fn)(void *user, const char *name, const unsigned char *data, size_t len);
 int intake_tnef_unpack(const void *data, size_t len, intake_tnef_fn fn, void *user, char **body, minca_err *err);

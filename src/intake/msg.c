@@ -54,7 +54,7 @@ static void gsf_once(void)
     }
 }
 
-/* The whole of a stream (malloc'd, NUL-terminated), or NULL when absent or out of bounds. */
+/* The whole of a stream (g_malloc'd, NUL-terminated), or NULL when absent or out of bounds. */
 static guint8 *read_stream(msg_reader *r, GsfInfile *dir, const char *name, size_t *len)
 {
     *len = 0;
@@ -109,7 +109,7 @@ static char *prop_string(msg_reader *r, GsfInfile *dir, unsigned id)
     g_free(b);
     if (u && *u)
         return u;
-    free(u);
+    g_free(u);
     return NULL;
 }
 

@@ -40,11 +40,11 @@ static char *dup_line(const char *s)
             *p = ' ';
     char *t = core_trim(u);
     if (!*t) {
-        free(u);
+        g_free(u);
         return NULL;
     }
-    char *r = strdup(t);
-    free(u);
+    char *r = g_strdup(t);
+    g_free(u);
     return r;
 }
 
@@ -99,7 +99,7 @@ static void on_parser_warning(gint64 offset, GMimeParserWarning code, const gcha
         snprintf(where, sizeof where, " (byte %lld)", (long long)offset);
     char *s = it ? g_strdup_printf("%s: %s%s", warning_text(code), it, where)
                  : g_strdup_printf("%s%s", warning_text(code), where);
-    free(it);
+    g_free(it);
     for (guint i = 0; i < w->len; i++)
         if (strcmp(g_ptr_array_index(w, i), s) == 0) {
             g_free(s);
@@ -160,7 +160,7 @@ static char *bytes_of_part(GMimePart *part, size_t *len, bool *bad_base64)
     *bad_base64 = false;
     GMimeDataWrapper *dw = g_mime_part_get_content(part);
     if (!dw) {
-        char *e = malloc(1);
+        char *e = g_malloc(1);
         e[0] = '\0';
         return e;
     }
@@ -188,7 +188,7 @@ static char *bytes_of_part(GMimePart *part, size_t *len, bool *bad_base64)
     GMimeStream *mem = g_mime_stream_mem_new();
     g_mime_data_wrapper_write_to_stream(dw, mem);
     GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-    char *out = malloc(ba->len + 1);
+    char *out = g_malloc(ba->len + 1);
     if (out) {
         if (ba->len)
             memcpy(out, ba->data, ba->len);
@@ -264,12 +264,12 @@ static char *content_type_of(GMimeObject *obj)
 {
     GMimeContentType *ct = g_mime_object_get_content_type(obj);
     if (!ct)
-        return strdup("application/octet-stream");
+        return g_strdup("application/octet-stream");
     const char *t = g_mime_content_type_get_media_type(ct);
     const char *s = g_mime_content_type_get_media_subtype(ct);
     char *r = core_strdup_printf("%s/%s", t && *t ? t : "application", s && *s ? s : "octet-stream");
     char *u = intake_utf8_repair(r, strlen(r), NULL);
-    free(r);
+    g_free(r);
     for (char *p = u; *p; p++)
         *p = (char)g_ascii_tolower(*p);
     return u;
@@ -300,13 +300,13 @@ static void add_attachment(parse_ctx *ctx, GMimeObject *obj, const char *contain
     if (take_bytes) {
         a.data = (unsigned char *)bytes;
     } else {
-        a.data = malloc(len + 1);
+        a.data = g_malloc(len + 1);
         memcpy(a.data, bytes, len);
         a.data[len] = '\0';
     }
     a.size = len;
     core_sha256_hex(a.data, a.size, a.sha256);
-    a.container = container ? strdup(container) : NULL;
+    a.container = container ? g_strdup(container) : NULL;
     a.role = guess_role(&a, in_related);
     g_array_append_val(ctx->atts, a);
 }
@@ -344,19 +344,19 @@ static void on_tnef_file(void *user, const char *name, const unsigned char *data
 {
     tnef_sink *t = user;
     intake_attachment a = {0};
-    a.content_type = strdup(type_for_name(name));
-    a.disposition = strdup("attachment");
+    a.content_type = g_strdup(type_for_name(name));
+    a.disposition = g_strdup("attachment");
     a.filename_raw = dup_utf8(name);
     a.filename = intake_sanitize_filename(a.filename_raw);
     if (!a.filename)
         a.filename = core_strdup_printf("attachment-%u.bin", t->ctx->atts->len + 1);
-    a.data = malloc(len + 1);
+    a.data = g_malloc(len + 1);
     if (len)
         memcpy(a.data, data, len);
     a.data[len] = '\0';
     a.size = len;
     core_sha256_hex(a.data, a.size, a.sha256);
-    a.container = strdup(t->container);
+    a.container = g_strdup(t->container);
     a.role = guess_role(&a, t->in_related);
     g_array_append_val(t->ctx->atts, a);
 }
@@ -378,7 +378,7 @@ static bool open_tnef(parse_ctx *ctx, intake_message *owner, const char *bytes, 
     char *body = NULL;
     minca_err terr = {0};
     int n = intake_tnef_unpack(bytes, len, on_tnef_file, &sink, &body, &terr);
-    free(container);
+    g_free(container);
     if (n <= 0 && !body) {
         add_problem(ctx->top, "%s (Outlook rich text) could not be unpacked: %s", fname ? fname : "winmail.dat",
                     n < 0 ? terr.msg : "it holds no file and no text");
@@ -387,7 +387,7 @@ static bool open_tnef(parse_ctx *ctx, intake_message *owner, const char *bytes, 
     if (body && !owner->text_body && !owner->html_body)
         owner->text_body = body;
     else
-        free(body);
+        g_free(body);
     return true;
 }
 
@@ -413,13 +413,8 @@ static intake_message *message_of_item(const intake_msg_item *it, const char *by
 
 static void push_forwarded(intake_message *owner, intake_message *fw)
 {
-    intake_message **nf = reallocarray(owner->forwarded, owner->n_forwarded + 1, sizeof *nf);
-    if (!nf) {
-        intake_message_free(fw);
-        return;
-    }
-    nf[owner->n_forwarded++] = fw;
-    owner->forwarded = nf;
+    owner->forwarded = g_realloc_n(owner->forwarded, owner->n_forwarded + 1, sizeof *owner->forwarded);
+    owner->forwarded[owner->n_forwarded++] = fw;
 }
 
 static void on_msg_part(void *user, const char *name, const char *mime, const unsigned char *data, size_t len,
@@ -435,7 +430,7 @@ static void on_msg_part(void *user, const char *name, const char *mime, const un
     on_tnef_file(&t, name, data, len);
     intake_attachment *a = &g_array_index(m->ctx->atts, intake_attachment, m->ctx->atts->len - 1);
     if (mime && strchr(mime, '/') && strcmp(a->content_type, "application/octet-stream") == 0) {
-        free(a->content_type);
+        g_free(a->content_type);
         a->content_type = g_ascii_strdown(mime, -1);
         a->role = guess_role(a, m->in_related);
     }
@@ -458,7 +453,7 @@ static intake_message *message_of_item(const intake_msg_item *it, const char *se
     if (it->from_addr) {
         fw->from_addr = g_ascii_strdown(it->from_addr, -1);
         const char *at = strrchr(fw->from_addr, '@');
-        fw->sender_domain = at && at[1] ? strdup(at + 1) : NULL;
+        fw->sender_domain = at && at[1] ? g_strdup(at + 1) : NULL;
     }
     fw->from_name = dup_utf8(it->from_name);
     fw->to = dup_utf8(it->to);
@@ -491,7 +486,7 @@ static bool open_outlook_item(parse_ctx *ctx, intake_message *owner, const char 
     intake_msg_item it;
     minca_err merr = {0};
     int n = intake_msg_read(bytes, len, on_msg_part, &sink, &it, &merr);
-    free(container);
+    g_free(container);
     if (n < 0) {
         intake_message_free(fw);
         add_problem(ctx->top, "Outlook item %s could not be read: %s", name, merr.msg);
@@ -516,9 +511,9 @@ static bool open_outlook_item(parse_ctx *ctx, intake_message *owner, const char 
 static char *append_text(char *body, const char *more)
 {
     if (!body)
-        return strdup(more);
+        return g_strdup(more);
     char *r = core_strdup_printf("%s\n%s", body, more);
-    free(body);
+    g_free(body);
     return r;
 }
 
@@ -528,7 +523,7 @@ static void walk(parse_ctx *ctx, intake_message *owner, GMimeObject *obj, const 
 
 static intake_message *new_message(void)
 {
-    return calloc(1, sizeof(intake_message));
+    return g_malloc0_n(1, sizeof(intake_message));
 }
 
 static void walk_inner_message(parse_ctx *ctx, intake_message *owner, GMimeMessage *inner, int depth)
@@ -541,7 +536,7 @@ static void walk_inner_message(parse_ctx *ctx, intake_message *owner, GMimeMessa
         char hex[65];
         core_sha256_hex(raw ? raw : "", raw ? strlen(raw) : 0, hex);
         g_free(raw);
-        free(fw->message_id);
+        g_free(fw->message_id);
         fw->message_id = core_strdup_printf("<sha256-%s@minca.invalid>", hex);
     }
     for (size_t i = 0; i < fw->n_problems; i++)
@@ -550,14 +545,9 @@ static void walk_inner_message(parse_ctx *ctx, intake_message *owner, GMimeMessa
     GMimeObject *body = g_mime_message_get_mime_part(inner);
     if (body)
         walk(ctx, fw, body, cont, false, depth + 1);
-    free(cont);
-    intake_message **nf = reallocarray(owner->forwarded, owner->n_forwarded + 1, sizeof *nf);
-    if (!nf) {
-        intake_message_free(fw);
-        return;
-    }
-    nf[owner->n_forwarded++] = fw;
-    owner->forwarded = nf;
+    g_free(cont);
+    owner->forwarded = g_realloc_n(owner->forwarded, owner->n_forwarded + 1, sizeof *owner->forwarded);
+    owner->forwarded[owner->n_forwarded++] = fw;
 }
 
 static void walk_message_part(parse_ctx *ctx, intake_message *owner, GMimeMessagePart *mp,
@@ -652,18 +642,18 @@ static void walk(parse_ctx *ctx, intake_message *owner, GMimeObject *obj, const 
                     named ? fname : (is_plain ? "text/plain" : is_html ? "text/html" : "(unnamed)"));
     if (is_message_type(ct)) {
         if (open_encoded_message(ctx, owner, bytes, len, depth)) {
-            free(bytes);
+            g_free(bytes);
             return;
         }
         add_problem(ctx->top, "message/rfc822 part %s does not hold an email; kept as an attachment",
                     named ? fname : "(unnamed)");
     }
     if (is_tnef(ct, fname) && open_tnef(ctx, owner, bytes, len, fname, in_related)) {
-        free(bytes);
+        g_free(bytes);
         return;
     }
     if (is_outlook_item(ct, fname, bytes, len) && open_outlook_item(ctx, owner, bytes, len, fname, in_related)) {
-        free(bytes);
+        g_free(bytes);
         return;
     }
     if ((is_plain || is_html) && !is_attachment_disp && !named) {
@@ -672,16 +662,16 @@ static void walk(parse_ctx *ctx, intake_message *owner, GMimeObject *obj, const 
         char *text = intake_to_utf8(bytes, len, charset, &note);
         if (note) {
             add_problem(ctx->top, "%s", note);
-            free(note);
+            g_free(note);
         }
-        free(bytes);
+        g_free(bytes);
         if (is_plain)
             owner->text_body = append_text(owner->text_body, text);
         else if (!owner->html_body)
-            owner->html_body = strdup(text);
+            owner->html_body = g_strdup(text);
         else
             owner->html_body = append_text(owner->html_body, text);
-        free(text);
+        g_free(text);
         return;
     }
     add_attachment(ctx, obj, container, in_related, (unsigned char *)bytes, len, true);
@@ -701,7 +691,7 @@ static char *bracket_id(const char *id)
             t[w++] = t[r];
     t[w] = '\0';
     char *r = *t ? core_strdup_printf("<%s>", t) : NULL;
-    free(t);
+    g_free(t);
     return r;
 }
 
@@ -726,7 +716,7 @@ static void fill_addresses(intake_message *m, GMimeMessage *gm)
         m->from_name = dup_line(name);
         const char *at = m->from_addr ? strrchr(m->from_addr, '@') : NULL;
         if (at && at[1])
-            m->sender_domain = strdup(at + 1);
+            m->sender_domain = g_strdup(at + 1);
     }
     InternetAddressList *to = g_mime_message_get_to(gm);
     InternetAddressList *cc = g_mime_message_get_cc(gm);
@@ -767,8 +757,8 @@ static void fill_json_headers(intake_message *m, GMimeMessage *gm)
             json_array_append_new(arr, jv);
             json_object_set_new(m->headers, key, arr);
         }
-        free(key);
-        free(val);
+        g_free(key);
+        g_free(val);
     }
 }
 
@@ -784,7 +774,7 @@ static void fill_headers(intake_message *m, GMimeMessage *gm)
             add_problem(m, "unusable Message-ID \"%.80s\"; a synthetic one is used", rawmid);
         else
             add_problem(m, "no Message-ID; a synthetic one is used");
-        m->message_id = strdup("<>");
+        m->message_id = g_strdup("<>");
         m->message_id_synthetic = true;
     }
     const char *irt = g_mime_object_get_header(GMIME_OBJECT(gm), "In-Reply-To");
@@ -799,7 +789,7 @@ static void fill_headers(intake_message *m, GMimeMessage *gm)
     const char *subj = g_mime_message_get_subject(gm);
     m->subject = subj ? dup_line(subj) : NULL;
     if (!m->subject && subj)
-        m->subject = strdup("");
+        m->subject = g_strdup("");
     const char *rawdate = g_mime_object_get_header(GMIME_OBJECT(gm), "Date");
     GDateTime *dt = g_mime_message_get_date(gm);
     if (dt && rawdate && *rawdate) {
@@ -830,11 +820,11 @@ static bool blank(const char *s)
 static void drop_blank_bodies(intake_message *m)
 {
     if (m->text_body && blank(m->text_body)) {
-        free(m->text_body);
+        g_free(m->text_body);
         m->text_body = NULL;
     }
     if (m->html_body && blank(m->html_body)) {
-        free(m->html_body);
+        g_free(m->html_body);
         m->html_body = NULL;
     }
     for (size_t i = 0; i < m->n_forwarded; i++)
@@ -889,7 +879,7 @@ int intake_parse(const void *data, size_t len, intake_message **out, minca_err *
     if (m->message_id_synthetic) {
         char hex[65];
         core_sha256_hex(data, len, hex);
-        free(m->message_id);
+        g_free(m->message_id);
         m->message_id = core_strdup_printf("<sha256-%s@minca.invalid>", hex);
     }
     GMimeObject *body = g_mime_message_get_mime_part(gm);
@@ -908,8 +898,8 @@ int intake_parse(const void *data, size_t len, intake_message **out, minca_err *
         g_free(m->attachments);
         m->attachments = NULL;
     } else {
-        /* Move into malloc'd memory so intake_message_free() can use free(). */
-        intake_attachment *copy = malloc(m->n_attachments * sizeof *copy);
+        /* Move into g_malloc'd memory so intake_message_free() can use free(). */
+        intake_attachment *copy = g_malloc(m->n_attachments * sizeof *copy);
         memcpy(copy, m->attachments, m->n_attachments * sizeof *copy);
         g_free(m->attachments);
         m->attachments = copy;
@@ -921,8 +911,8 @@ done:
     if (ctx.atts) {
         for (guint i = 0; i < ctx.atts->len; i++) {
             intake_attachment *a = &g_array_index(ctx.atts, intake_attachment, i);
-            free(a->filename); free(a->filename_raw); free(a->content_type); free(a->disposition);
-            free(a->content_id); free(a->data); free(a->container);
+            g_free(a->filename); g_free(a->filename_raw); g_free(a->content_type); g_free(a->disposition);
+            g_free(a->content_id); g_free(a->data); g_free(a->container);
         }
         g_array_free(ctx.atts, TRUE);
     }
@@ -940,23 +930,23 @@ void intake_message_free(intake_message *m)
 {
     if (!m)
         return;
-    free(m->message_id); free(m->in_reply_to); free(m->references);
-    free(m->from_addr); free(m->from_name); free(m->sender_domain);
-    free(m->to); free(m->cc); free(m->subject); free(m->date_iso);
-    free(m->text_body); free(m->html_body);
+    g_free(m->message_id); g_free(m->in_reply_to); g_free(m->references);
+    g_free(m->from_addr); g_free(m->from_name); g_free(m->sender_domain);
+    g_free(m->to); g_free(m->cc); g_free(m->subject); g_free(m->date_iso);
+    g_free(m->text_body); g_free(m->html_body);
     if (m->headers)
         json_decref(m->headers);
     for (size_t i = 0; i < m->n_attachments; i++) {
         intake_attachment *a = &m->attachments[i];
-        free(a->filename); free(a->filename_raw); free(a->content_type); free(a->disposition);
-        free(a->content_id); free(a->data); free(a->container);
+        g_free(a->filename); g_free(a->filename_raw); g_free(a->content_type); g_free(a->disposition);
+        g_free(a->content_id); g_free(a->data); g_free(a->container);
     }
-    free(m->attachments);
+    g_free(m->attachments);
     for (size_t i = 0; i < m->n_forwarded; i++)
         intake_message_free(m->forwarded[i]);
-    free(m->forwarded);
+    g_free(m->forwarded);
     intake_strv_free(m->problems, m->n_problems);
-    free(m);
+    g_free(m);
 }
 
 char *intake_message_text(const intake_message *m)
@@ -964,7 +954,7 @@ char *intake_message_text(const intake_message *m)
     if (!m)
         return NULL;
     if (m->text_body && *m->text_body)
-        return strdup(m->text_body);
+        return g_strdup(m->text_body);
     if (m->html_body)
         return intake_html_to_text(m->html_body, strlen(m->html_body));
     return NULL;

@@ -23,7 +23,7 @@ char *intake_rfc_normalize(const char *raw)
         g_string_append_unichar(s, g_unichar_toupper(c));
     }
     glong n = g_utf8_strlen(s->str, -1);
-    char *r = (n == 12 || n == 13) ? strdup(s->str) : NULL;
+    char *r = (n == 12 || n == 13) ? g_strdup(s->str) : NULL;
     g_string_free(s, TRUE);
     return r;
 }

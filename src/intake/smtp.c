@@ -51,7 +51,7 @@ int intake_smtp_send(const config_source *cfg, const char *from, const char *to,
     CURL *c = curl_easy_init();
     if (!c) {
         curl_slist_free_all(pin);
-        free(password);
+        g_free(password);
         return minca_err_set(err, "%s: cannot start libcurl", name);
     }
     char errbuf[CURL_ERROR_SIZE] = "";
@@ -89,7 +89,7 @@ int intake_smtp_send(const config_source *cfg, const char *from, const char *to,
     g_free(mail_from);
     if (password) {
         memset(password, 0, strlen(password));
-        free(password);
+        g_free(password);
     }
     return out;
 }

@@ -1,5 +1,6 @@
 /* Mail sources: the table of backends and the calls every caller goes through. Adding a
  * backend is one file (source_<kind>.c with its ops) and one row here. */
+#include <glib.h>
 #include "intake_internal.h"
 #include "minca/config.h"
 
@@ -55,7 +56,7 @@ int intake_source_open_kind(const char *kind, const intake_source_args *args, in
     void *state = NULL;
     if (ops->open(args, &state, err) < 0)
         return -1;
-    intake_source *s = calloc(1, sizeof *s);
+    intake_source *s = g_malloc0_n(1, sizeof *s);
     s->ops = ops;
     s->state = state;
     *out = s;
@@ -92,10 +93,10 @@ void intake_item_clear(intake_item *item)
 {
     if (!item)
         return;
-    free(item->origin);
-    free(item->data);
-    free(item->source_id);
-    free(item->cursor);
+    g_free(item->origin);
+    g_free(item->data);
+    g_free(item->source_id);
+    g_free(item->cursor);
     intake_strv_free(item->notes, item->n_notes);
     memset(item, 0, sizeof *item);
 }
@@ -118,7 +119,7 @@ void intake_source_close(intake_source *src)
     if (!src)
         return;
     src->ops->close(src->state);
-    free(src);
+    g_free(src);
 }
 
 /* ---- credentials ---- */
@@ -147,10 +148,10 @@ static int read_secret_file(const char *path, char **out, minca_err *err)
         minca_err_set(err, "credential file %s is too large", path);
         goto done;
     }
-    char *buf = calloc(1, (size_t)st.st_size + 1);
+    char *buf = g_malloc0_n(1, (size_t)st.st_size + 1);
     ssize_t n = read(fd, buf, (size_t)st.st_size);
     if (n < 0) {
-        free(buf);
+        g_free(buf);
         minca_err_set(err, "cannot read the credential file %s: %s", path, strerror(errno));
         goto done;
     }
@@ -175,7 +176,7 @@ int intake_source_secret(const config_source *cfg, const char *key, char **out, 
         const char *v = getenv(env);
         if (!v || !*v)
             return minca_err_set(err, "%s: the environment variable %s (%s) is not set", cfg->name, env, env_key);
-        *out = strdup(v);
+        *out = g_strdup(v);
         core_secret_add(v);
         return 0;
     }

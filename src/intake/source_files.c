@@ -23,8 +23,8 @@ bool intake_path_is_maildir(const char *path)
 {
     char *cur = core_path_join(path, "cur"), *nw = core_path_join(path, "new");
     bool yes = core_is_dir(path) && (core_is_dir(cur) || core_is_dir(nw));
-    free(cur);
-    free(nw);
+    g_free(cur);
+    g_free(nw);
     return yes;
 }
 
@@ -46,7 +46,7 @@ static int list_dir(const char *dir, bool only_eml, GPtrArray *out, minca_err *e
         if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
             g_ptr_array_add(names, p);
         else
-            free(p);
+            g_free(p);
     }
     closedir(d);
     if (names->len > 1)
@@ -68,7 +68,7 @@ int intake_files_open(const intake_source_args *args, bool maildir, void **state
     GPtrArray *paths = g_ptr_array_new_with_free_func(free);
     int rc = 0;
     if (S_ISREG(st.st_mode) && !maildir) {
-        g_ptr_array_add(paths, strdup(path));
+        g_ptr_array_add(paths, g_strdup(path));
     } else if (S_ISDIR(st.st_mode) && maildir) {
         char *cur = core_path_join(path, "cur"), *nw = core_path_join(path, "new");
         if (!core_is_dir(cur) && !core_is_dir(nw))
@@ -77,8 +77,8 @@ int intake_files_open(const intake_source_args *args, bool maildir, void **state
             rc = list_dir(cur, false, paths, err);
         if (rc == 0 && core_is_dir(nw))
             rc = list_dir(nw, false, paths, err);
-        free(cur);
-        free(nw);
+        g_free(cur);
+        g_free(nw);
     } else if (S_ISDIR(st.st_mode)) {
         rc = list_dir(path, true, paths, err);
     } else {
@@ -88,7 +88,7 @@ int intake_files_open(const intake_source_args *args, bool maildir, void **state
         g_ptr_array_free(paths, TRUE);
         return -1;
     }
-    intake_files *f = calloc(1, sizeof *f);
+    intake_files *f = g_malloc0_n(1, sizeof *f);
     f->n_paths = paths->len;
     g_ptr_array_set_free_func(paths, NULL);
     f->paths = (char **)g_ptr_array_free(paths, FALSE);
@@ -105,10 +105,10 @@ int intake_files_open(const intake_source_args *args, bool maildir, void **state
 static char *file_source_id(const intake_files *f, const char *path)
 {
     if (!f->maildir)
-        return strdup(path);
+        return g_strdup(path);
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
-    return strndup(base, strcspn(base, ":"));
+    return g_strndup(base, strcspn(base, ":"));
 }
 
 int intake_files_next(void *state, intake_item *item, minca_err *err)
@@ -120,11 +120,11 @@ int intake_files_next(void *state, intake_item *item, minca_err *err)
         const char *path = f->paths[f->next++];
         char *id = file_source_id(f, path);
         if (f->seen && f->seen(f->seen_user, id)) {
-            free(id);
+            g_free(id);
             continue;
         }
         item->source_id = id;
-        item->origin = strdup(path);
+        item->origin = g_strdup(path);
         struct stat st;
         if (stat(path, &st) != 0)
             return minca_err_set(err, "%s: cannot read: %s", path, strerror(errno));
@@ -145,7 +145,7 @@ void intake_files_close(void *state)
     if (!f)
         return;
     for (size_t i = 0; i < f->n_paths; i++)
-        free(f->paths[i]);
+        g_free(f->paths[i]);
     g_free(f->paths);
-    free(f);
+    g_free(f);
 }

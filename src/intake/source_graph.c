@@ -129,7 +129,7 @@ static int http_exchange(graph_state *s, const char *method, const char *url, co
     if (body && body_type) {
         char *ct = core_strdup_printf("Content-Type: %s", body_type);
         hdr = curl_slist_append(hdr, ct);
-        free(ct);
+        g_free(ct);
     }
     if (extra_header)
         hdr = curl_slist_append(hdr, extra_header);
@@ -152,7 +152,7 @@ static int http_exchange(graph_state *s, const char *method, const char *url, co
     curl_slist_free_all(hdr);
     if (auth) {
         memset(auth, 0, strlen(auth));
-        free(auth);
+        g_free(auth);
     }
     if (rc != CURLE_OK)
         return minca_err_set(err, "%s: %s", s->name, s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc));
@@ -199,7 +199,7 @@ static token_entry *token_find(const char *key)
     return NULL;
 }
 
-/* A valid token into *out (malloc'd): the cached one unless it is within its last sixth of
+/* A valid token into *out (g_malloc'd): the cached one unless it is within its last sixth of
  * life (at most 5 minutes) or `renew` asks for a new one. */
 static int get_token(graph_state *s, bool renew, char **out, minca_err *err)
 {
@@ -210,7 +210,7 @@ static int get_token(graph_state *s, bool renew, char **out, minca_err *err)
     if (t && !renew && t->token) {
         double margin = t->lifetime / 6 < 300 ? t->lifetime / 6 : 300;
         if (now < t->expires - margin)
-            *out = strdup(t->token);
+            *out = g_strdup(t->token);
     }
     pthread_mutex_unlock(&token_lock);
     if (*out)
@@ -245,23 +245,23 @@ static int get_token(graph_state *s, bool renew, char **out, minca_err *err)
                 tokens = g_ptr_array_new();
             token_entry *e = token_find(s->token_key);
             if (!e) {
-                e = calloc(1, sizeof *e);
-                e->key = strdup(s->token_key);
+                e = g_malloc0_n(1, sizeof *e);
+                e->key = g_strdup(s->token_key);
                 g_ptr_array_add(tokens, e);
             }
-            free(e->token);
-            e->token = strdup(tok);
+            g_free(e->token);
+            e->token = g_strdup(tok);
             e->lifetime = life > 0 ? (double)life : 3600;
             e->expires = core_now_seconds() + e->lifetime;
             pthread_mutex_unlock(&token_lock);
-            *out = strdup(tok);
+            *out = g_strdup(tok);
             rc = 0;
         }
         json_decref(j);
         break;
     }
     memset(body, 0, strlen(body));
-    free(body);
+    g_free(body);
     return rc;
 }
 
@@ -280,7 +280,7 @@ static int graph_call_ex(graph_state *s, const char *method, const char *url, co
             return -1;
         int rc = http_send(s, method, url, json, json ? "application/json" : NULL, tok, err);
         memset(tok, 0, strlen(tok));
-        free(tok);
+        g_free(tok);
         if (rc < 0)
             return -1;
         if (s->status >= 200 && s->status < 300)
@@ -291,7 +291,7 @@ static int graph_call_ex(graph_state *s, const char *method, const char *url, co
             char *fresh = NULL;
             if (get_token(s, true, &fresh, err) < 0)
                 return -1;
-            free(fresh);
+            g_free(fresh);
             renewed = true;
             continue;
         }
@@ -332,7 +332,7 @@ static int read_page(graph_state *s, minca_err *err)
     json_decref(s->page);
     s->page = NULL;
     s->page_next = 0;
-    free(s->page_link);
+    g_free(s->page_link);
     s->page_link = s->link;
     s->link = NULL;
     if (graph_get(s, s->page_link, "the delta query", err) < 0) {
@@ -342,8 +342,8 @@ static int read_page(graph_state *s, minca_err *err)
         log_warn("%s; reading the folder again from the start (messages already stored are not stored twice)",
                  err->msg);
         s->resynced = true;
-        s->link = s->location && g_str_has_prefix(s->location, s->graph_url) ? strdup(s->location)
-                                                                             : strdup(s->start_link);
+        s->link = s->location && g_str_has_prefix(s->location, s->graph_url) ? g_strdup(s->location)
+                                                                             : g_strdup(s->start_link);
         minca_err_clear(err);
         return read_page(s, err);
     }
@@ -357,9 +357,9 @@ static int read_page(graph_state *s, minca_err *err)
     const char *next = json_string_value(json_object_get(j, "@odata.nextLink"));
     const char *delta = json_string_value(json_object_get(j, "@odata.deltaLink"));
     if (next)
-        s->link = strdup(next);
+        s->link = g_strdup(next);
     else if (delta)
-        s->delta_link = strdup(delta);
+        s->delta_link = g_strdup(delta);
     else {
         json_decref(j);
         return minca_err_set(err, "%s: a delta page without nextLink or deltaLink", s->name);
@@ -454,9 +454,9 @@ static int fetch_attachments(graph_state *s, json_t *m, const char *id, att_byte
     char *mid = curl_easy_escape(s->curl, id, 0);
     char *rest = core_strdup_printf("/messages/%s/attachments", mid);
     char *url = users_url(s, rest);
-    free(rest);
+    g_free(rest);
     int rc = graph_get(s, url, "the attachment list", err);
-    free(url);
+    g_free(url);
     if (rc < 0) {
         curl_free(mid);
         return -1;
@@ -469,7 +469,7 @@ static int fetch_attachments(graph_state *s, json_t *m, const char *id, att_byte
         curl_free(mid);
         return -1;
     }
-    ab->list = calloc(json_array_size(list) + 1, sizeof *ab->list);
+    ab->list = g_malloc0_n(json_array_size(list) + 1, sizeof *ab->list);
     size_t i;
     json_t *a;
     json_array_foreach(list, i, a) {
@@ -498,9 +498,9 @@ static int fetch_attachments(graph_state *s, json_t *m, const char *id, att_byte
             char *r2 = core_strdup_printf("/messages/%s/attachments/%s/$value", mid, eaid);
             char *u2 = users_url(s, r2);
             curl_free(eaid);
-            free(r2);
+            g_free(r2);
             int vrc = graph_get(s, u2, "an attachment's content", err);
-            free(u2);
+            g_free(u2);
             if (vrc < 0 && s->too_big) {
                 s->skip_message = true;
                 minca_err_set(err, "%s: message %s: attachment \"%s\" is above the limit of %.1f MB; skipped",
@@ -651,7 +651,7 @@ static int build_message(graph_state *s, json_t *m, intake_item *item, minca_err
         .extra_headers = (const char *const *)hdrs->pdata,
     };
     rc = intake_compose_build(&c, &item->data, &item->len, NULL, err);
-    free(fallback_id);
+    g_free(fallback_id);
     g_ptr_array_free(hdrs, TRUE);
     if (skip_note)
         g_string_free(skip_note, TRUE);
@@ -661,7 +661,7 @@ done:
     g_free(from);
     g_free(to);
     g_free(cc);
-    free(ab.list);
+    g_free(ab.list);
     g_ptr_array_free(ab.keep, TRUE);
     intake_strv_free(skipped, n_skipped);
     return rc;
@@ -677,30 +677,30 @@ static void graph_close(void *state)
     curl_slist_free_all(s->pin);
     if (s->secret) {
         memset(s->secret, 0, strlen(s->secret));
-        free(s->secret);
+        g_free(s->secret);
     }
-    free(s->name);
-    free(s->token_url);
-    free(s->client_id);
-    free(s->scope);
-    free(s->graph_url);
-    free(s->user);
-    free(s->folder);
-    free(s->token_key);
-    free(s->link);
-    free(s->page_link);
-    free(s->delta_link);
-    free(s->start_link);
+    g_free(s->name);
+    g_free(s->token_url);
+    g_free(s->client_id);
+    g_free(s->scope);
+    g_free(s->graph_url);
+    g_free(s->user);
+    g_free(s->folder);
+    g_free(s->token_key);
+    g_free(s->link);
+    g_free(s->page_link);
+    g_free(s->delta_link);
+    g_free(s->start_link);
     g_free(s->location);
     json_decref(s->page);
     if (s->buf)
         g_string_free(s->buf, TRUE);
-    free(s);
+    g_free(s);
 }
 
 static char *strip_slash(const char *s)
 {
-    char *d = strdup(s);
+    char *d = g_strdup(s);
     size_t l = strlen(d);
     while (l && d[l - 1] == '/')
         d[--l] = '\0';
@@ -711,8 +711,8 @@ static int graph_open(const intake_source_args *args, void **state, minca_err *e
 {
     intake_curl_init();
     const config_source *cfg = args->cfg;
-    graph_state *s = calloc(1, sizeof *s);
-    s->name = strdup(args->name ? args->name : "graph");
+    graph_state *s = g_malloc0_n(1, sizeof *s);
+    s->name = g_strdup(args->name ? args->name : "graph");
     s->buf = g_string_new(NULL);
     s->max_bytes = args->max_message_bytes ? args->max_message_bytes : INTAKE_DEFAULT_MAX_MESSAGE_BYTES;
     s->seen = args->seen;
@@ -739,12 +739,12 @@ static int graph_open(const intake_source_args *args, void **state, minca_err *e
         goto fail;
     char *auth = strip_slash(authority);
     s->token_url = core_strdup_printf("%s/%s/oauth2/v2.0/token", auth, tenant);
-    free(auth);
+    g_free(auth);
     s->graph_url = strip_slash(graph);
-    s->client_id = strdup(client);
-    s->user = strdup(user);
-    s->folder = strdup(config_source_get(cfg, "folder") ? config_source_get(cfg, "folder") : "inbox");
-    s->scope = strdup(config_source_get(cfg, "scope") ? config_source_get(cfg, "scope")
+    s->client_id = g_strdup(client);
+    s->user = g_strdup(user);
+    s->folder = g_strdup(config_source_get(cfg, "folder") ? config_source_get(cfg, "folder") : "inbox");
+    s->scope = g_strdup(config_source_get(cfg, "scope") ? config_source_get(cfg, "scope")
                                                        : "https://graph.microsoft.com/.default");
     s->token_key = core_strdup_printf("%s %s", s->token_url, s->client_id);
     if (!(s->curl = curl_easy_init())) {
@@ -772,14 +772,14 @@ static int graph_open(const intake_source_args *args, void **state, minca_err *e
     char *rest = core_strdup_printf("/mailFolders/%s/messages/delta?$select=" GRAPH_SELECT, f);
     curl_free(f);
     s->start_link = users_url(s, rest);
-    free(rest);
-    s->link = strdup(args->cursor && g_str_has_prefix(args->cursor, s->graph_url) ? args->cursor : s->start_link);
+    g_free(rest);
+    s->link = g_strdup(args->cursor && g_str_has_prefix(args->cursor, s->graph_url) ? args->cursor : s->start_link);
     /* Fail now (not in the middle) when the credentials are wrong. */
     char *tok = NULL;
     if (get_token(s, false, &tok, err) < 0)
         goto fail;
     memset(tok, 0, strlen(tok));
-    free(tok);
+    g_free(tok);
     *state = s;
     return 0;
 fail:
@@ -798,8 +798,8 @@ static int graph_next(void *state, intake_item *item, minca_err *err)
                 continue;
             if (s->seen && s->seen(s->seen_user, id))
                 continue;
-            item->source_id = strdup(id);
-            item->cursor = strdup(s->page_link);
+            item->source_id = g_strdup(id);
+            item->cursor = g_strdup(s->page_link);
             item->origin = core_strdup_printf("graph:%s/%s/%s", s->user, s->folder, id);
             s->skip_message = false;
             if (build_message(s, m, item, err) < 0)
@@ -812,7 +812,7 @@ static int graph_next(void *state, intake_item *item, minca_err *err)
             json_decref(s->page);
             s->page = NULL;
             if (s->link || s->delta_link) {
-                item->cursor = strdup(s->link ? s->link : s->delta_link);
+                item->cursor = g_strdup(s->link ? s->link : s->delta_link);
                 return 1;
             }
         }
@@ -897,10 +897,10 @@ static int subscription_create(graph_state *s, const config_source *cfg, const c
     memset(text, 0, strlen(text));
     free(text);
     memset(state, 0, strlen(state));
-    free(state);
+    g_free(state);
     json_decref(body);
-    free(url);
-    free(resource);
+    g_free(url);
+    g_free(resource);
     return rc;
 }
 
@@ -927,8 +927,8 @@ int intake_graph_subscribe(const intake_source_args *args, const char *current_i
         char *body = core_strdup_printf("{\"expirationDateTime\":\"%s\"}", expiry);
         curl_free(eid);
         rc = graph_call(s, "PATCH", url, body, "the subscription renewal", err);
-        free(url);
-        free(body);
+        g_free(url);
+        g_free(body);
         if (rc == 0)
             rc = read_subscription(s, out, err);
         else if (s->status == 404) {
@@ -976,7 +976,7 @@ int intake_graph_request(intake_graph_client *g, const char *method, const char 
 {
     char *url = users_url(g, rest);
     int rc = graph_call_ex(g, method, url, json, what, may_repeat, err);
-    free(url);
+    g_free(url);
     return rc;
 }
 
@@ -1005,7 +1005,7 @@ int intake_graph_upload(intake_graph_client *g, const char *url, const void *dat
         }
         break;
     }
-    free(range);
+    g_free(range);
     return rc;
 }
 

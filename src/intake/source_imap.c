@@ -669,7 +669,7 @@ static void imap_close(void *state)
     curl_slist_free_all(s->pin);
     if (s->password) {
         memset(s->password, 0, strlen(s->password));
-        free(s->password);
+        g_free(s->password);
     }
     g_free(s->name);
     g_free(s->base);
@@ -758,7 +758,7 @@ static int imap_next(void *state, intake_item *item, minca_err *err)
         return 0;
     unsigned long uid = g_array_index(s->uids, unsigned long, s->next++);
     item->source_id = core_strdup_printf("%lu:%lu", s->validity, uid);
-    item->cursor = strdup(item->source_id);
+    item->cursor = g_strdup(item->source_id);
     item->origin = core_strdup_printf("%s;UID=%lu", s->mailbox_url, uid);
     char cmd[64];
     snprintf(cmd, sizeof cmd, "UID FETCH %lu BODY[]", uid);
@@ -781,12 +781,12 @@ static int imap_next(void *state, intake_item *item, minca_err *err)
     if (!w.got) {
         /* Expunged since the search: nothing to store, move on. */
         log_info("%s: UID %lu is gone from %s", s->name, uid, s->mailbox);
-        free(item->source_id);
+        g_free(item->source_id);
         item->source_id = NULL;
         return 1;
     }
     item->len = s->found->len;
-    item->data = malloc(item->len + 1);
+    item->data = g_malloc(item->len + 1);
     memcpy(item->data, s->found->str, item->len + 1);
     return 1;
 }

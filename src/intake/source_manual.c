@@ -1,6 +1,7 @@
 /* manual: messages composed at the desk (`minca mail add`, `m` in the Inbox) handed to the
  * same pipeline as any other source. The caller gives the composed bytes; each is known by
  * its Message-ID. */
+#include <glib.h>
 #include "intake_internal.h"
 
 #include <stdlib.h>
@@ -13,7 +14,7 @@ typedef struct manual_state {
 
 static int manual_open(const intake_source_args *args, void **state, minca_err *err)
 {
-    manual_state *m = calloc(1, sizeof *m);
+    manual_state *m = g_malloc0_n(1, sizeof *m);
     m->items = args->items;
     m->n = args->n_items;
     *state = m;
@@ -26,18 +27,18 @@ static int manual_next(void *state, intake_item *item, minca_err *err)
     if (m->next >= m->n)
         return 0;
     const intake_item *src = &m->items[m->next++];
-    item->data = malloc(src->len + 1);
+    item->data = g_malloc(src->len + 1);
     memcpy(item->data, src->data, src->len);
     item->data[src->len] = '\0';
     item->len = src->len;
-    item->source_id = src->source_id ? strdup(src->source_id) : NULL;
-    item->origin = strdup(src->origin ? src->origin : "desk");
+    item->source_id = src->source_id ? g_strdup(src->source_id) : NULL;
+    item->origin = g_strdup(src->origin ? src->origin : "desk");
     return 1;
 }
 
 static long manual_count(void *state) { return (long)((manual_state *)state)->n; }
 
-static void manual_close(void *state) { free(state); }
+static void manual_close(void *state) { g_free(state); }
 
 const intake_source_ops intake_source_manual_ops = {
     .kind = "manual",

@@ -71,7 +71,7 @@ char *intake_utf8_repair(const char *data, size_t len, bool *repaired)
     }
     if (repaired)
         *repaired = changed;
-    char *s = strdup(out->str);
+    char *s = g_strdup(out->str);
     g_string_free(out, TRUE);
     return s;
 }
@@ -87,7 +87,7 @@ char *intake_to_utf8(const char *data, size_t len, const char *charset, char **n
     if (note)
         *note = NULL;
     if (!data)
-        return strdup("");
+        return g_strdup("");
     bool repaired = false;
     if (!charset || !*charset || charset_is_utf8(charset)) {
         char *s = intake_utf8_repair(data, len, &repaired);
@@ -136,7 +136,7 @@ char *intake_sanitize_filename(const char *name)
             g_string_append_unichar(out, c);
         }
     }
-    free(u);
+    g_free(u);
     /* No leading dots or blanks (no hidden files, no "..") and no trailing dots or blanks. */
     size_t start = 0;
     while (start < out->len && (out->str[start] == '.' || out->str[start] == ' ' || out->str[start] == '_'))
@@ -151,7 +151,7 @@ char *intake_sanitize_filename(const char *name)
             cut = g_utf8_find_prev_char(out->str, cut);
         g_string_truncate(out, cut ? (size_t)(g_utf8_next_char(cut) - out->str) : 0);
     }
-    char *res = out->len ? strdup(out->str) : NULL;
+    char *res = out->len ? g_strdup(out->str) : NULL;
     g_string_free(out, TRUE);
     return res;
 }
@@ -160,13 +160,8 @@ void intake_strv_push(char ***v, size_t *n, char *owned)
 {
     if (!owned)
         return;
-    char **nv = reallocarray(*v, *n + 1, sizeof **v);
-    if (!nv) {
-        free(owned);
-        return;
-    }
-    nv[(*n)++] = owned;
-    *v = nv;
+    *v = g_realloc_n(*v, *n + 1, sizeof **v);
+    (*v)[(*n)++] = owned;
 }
 
 void intake_strv_pushf(char ***v, size_t *n, const char *fmt, ...)
@@ -178,7 +173,7 @@ void intake_strv_pushf(char ***v, size_t *n, const char *fmt, ...)
     char *fixed = intake_utf8_repair(s, strlen(s), NULL);
     g_free(s);
     if (intake_strv_contains(*v, *n, fixed)) {
-        free(fixed);
+        g_free(fixed);
         return;
     }
     intake_strv_push(v, n, fixed);
@@ -195,8 +190,8 @@ bool intake_strv_contains(char *const *v, size_t n, const char *s)
 void intake_strv_free(char **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
+        g_free(v[i]);
+    g_free(v);
 }
 
 json_t *intake_json_strv(char *const *v, size_t n)

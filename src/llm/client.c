@@ -57,7 +57,7 @@ static char *api_key(void)
     const char *env = l->api_key_env ? getenv(l->api_key_env) : NULL;
     if (env && *env) {
         core_secret_add(env);
-        return strdup(env);
+        return g_strdup(env);
     }
     if (!l->api_key_file)
         return NULL;
@@ -66,8 +66,8 @@ static char *api_key(void)
     if (core_read_file(l->api_key_file, 64 * 1024, &data, &len, NULL) < 0)
         return NULL;
     data[strcspn(data, "\r\n")] = '\0';
-    char *key = strdup(core_trim(data));
-    free(data);
+    char *key = g_strdup(core_trim(data));
+    g_free(data);
     core_secret_add(key);
     return key;
 }
@@ -139,7 +139,7 @@ static int post(const char *url, const char *key, const char *body, http_reply *
     else
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &h->status);
     curl_slist_free_all(hdrs);
-    free(auth);
+    g_free(auth);
     curl_easy_cleanup(curl);
     return out;
 }
@@ -172,18 +172,18 @@ static bool has_instructions(const json_t *v)
 }
 
 /* Some endpoints wrap the JSON in a Markdown code fence even when a schema was asked for:
- * the fence is dropped, never anything inside it. Returns a malloc'd copy. */
+ * the fence is dropped, never anything inside it. Returns a g_malloc'd copy. */
 static char *unfenced(const char *content)
 {
     const char *p = content;
     while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
         p++;
     if (strncmp(p, "```", 3) != 0)
-        return strdup(content);
+        return g_strdup(content);
     const char *nl = strchr(p, '\n');
     if (!nl)
-        return strdup(content);
-    char *body = strdup(nl + 1);
+        return g_strdup(content);
+    char *body = g_strdup(nl + 1);
     char *end = strstr(body, "```");
     if (end)
         *end = '\0';
@@ -196,7 +196,7 @@ static json_t *validated(const llm_request *rq, const char *content, minca_err *
     json_error_t je;
     char *text = unfenced(content);
     json_t *v = json_loads(text, JSON_REJECT_DUPLICATES, &je);
-    free(text);
+    g_free(text);
     if (!v) {
         minca_err_set(err, "the model's answer is not valid JSON (%s)", je.text);
         return NULL;
@@ -279,9 +279,9 @@ static json_t *ask_http(const llm_request *rq, llm_result *res, minca_err *err)
         g_usleep((gulong)(wait * G_USEC_PER_SEC));
     }
     g_string_free(h.body, TRUE);
-    free(url);
-    free(key);
-    free(body);
+    g_free(url);
+    g_free(key);
+    g_free(body);
     return answer;
 }
 

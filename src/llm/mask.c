@@ -44,7 +44,7 @@ static const char *const kind_pattern[] = {
 
 llm_mask *llm_mask_new(void)
 {
-    llm_mask *m = calloc(1, sizeof *m);
+    llm_mask *m = g_malloc0_n(1, sizeof *m);
     if (!m)
         return NULL;
     m->by_value = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -60,7 +60,7 @@ void llm_mask_free(llm_mask *m)
     g_hash_table_destroy(m->by_holder);
     g_hash_table_destroy(m->by_value);
     g_ptr_array_free(m->names, TRUE);
-    free(m);
+    g_free(m);
 }
 
 int llm_mask_count(const llm_mask *m) { return (int)g_hash_table_size(m->by_holder); }
@@ -201,9 +201,9 @@ static char *replace_name(llm_mask *m, const char *name, const char *text)
         }
     }
     g_string_append(out, text + copied);
-    free(fname);
-    free(ftext);
-    free(offs);
+    g_free(fname);
+    g_free(ftext);
+    g_free(offs);
     return g_string_free(out, FALSE);
 }
 
@@ -222,7 +222,7 @@ char *llm_mask_text(llm_mask *m, const char *text)
         g_free(cur);
         cur = next;
     }
-    char *res = strdup(cur);
+    char *res = g_strdup(cur);
     g_free(cur);
     return res;
 }
@@ -248,7 +248,7 @@ char *llm_unmask_text(const llm_mask *m, const char *text)
         g_once_init_leave(&once, 1);
     }
     char *out = re ? g_regex_replace_eval(re, text, -1, 0, 0, restore_match, (gpointer)m, NULL) : NULL;
-    char *res = strdup(out ? out : text);
+    char *res = g_strdup(out ? out : text);
     g_free(out);
     return res;
 }
@@ -258,7 +258,7 @@ void llm_unmask_json(const llm_mask *m, json_t *v)
     if (json_is_string(v)) {
         char *plain = llm_unmask_text(m, json_string_value(v));
         json_string_set(v, plain);
-        free(plain);
+        g_free(plain);
     } else if (json_is_array(v)) {
         size_t i;
         json_t *x;

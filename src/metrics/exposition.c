@@ -159,7 +159,7 @@ static int append_queue_depth(PGconn *c, GString *out, minca_err *err)
                     n = r[k].count;
             char *labels = core_strdup_printf("kind=\"%s\",state=\"%s\"", kind, states[s]);
             append_sample(out, "minca_queue_depth", "", labels, NULL, n);
-            free(labels);
+            g_free(labels);
         }
         i = j;
     }
@@ -189,13 +189,13 @@ int metrics_render(PGconn *c, GString *out, minca_err *err)
     json_array_foreach(late, i, row) {
         char *labels = core_strdup_printf("insurer=\"%s\"", json_string_value(json_object_get(row, "insurer")));
         append_sample(out, "minca_cases_past_due", "", labels, NULL, (double)json_integer_value(json_object_get(row, "n")));
-        free(labels);
+        g_free(labels);
     }
     append_header(out, "minca_outbox_messages", "gauge", "Messages to brokers in the outbox, by state.");
     json_array_foreach(outbox, i, row) {
         char *labels = core_strdup_printf("state=\"%s\"", json_string_value(json_object_get(row, "state")));
         append_sample(out, "minca_outbox_messages", "", labels, NULL, (double)json_integer_value(json_object_get(row, "n")));
-        free(labels);
+        g_free(labels);
     }
     json_decref(late);
     json_decref(outbox);
@@ -213,7 +213,7 @@ int metrics_render(PGconn *c, GString *out, minca_err *err)
             char *labels = core_strdup_printf("insurer=\"%s\",quantile=\"%s\"",
                                               json_string_value(json_object_get(row, "insurer")), q[k][0]);
             append_sample(out, "minca_time_to_quote_seconds", "", labels, NULL, json_number_value(v));
-            free(labels);
+            g_free(labels);
         }
     }
     json_decref(ttq);

@@ -38,7 +38,7 @@ void metrics_health_check(metrics_health *h)
         } else {
             h->migrations = true;
         }
-        free(dir);
+        g_free(dir);
         PQfinish(c);
     }
     minca_err rerr = {0};

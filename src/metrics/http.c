@@ -80,7 +80,7 @@ static MHD_Result serve_metrics(metrics_server *s, struct MHD_Connection *conn)
         log_warn("metrics: scrape failed: %s", err.msg);
         char *msg = core_strdup_printf("cannot read the metrics: %s\n", err.msg);
         res = respond_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
-        free(msg);
+        g_free(msg);
     } else {
         res = respond(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", out->str, out->len);
     }
@@ -98,7 +98,7 @@ static MHD_Result serve_health(struct MHD_Connection *conn)
         log_warn("metrics: unhealthy: %s", h.problem);
     MHD_Result rc = respond(conn, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "application/json", json,
                             strlen(json));
-    free(json);
+    g_free(json);
     return rc;
 }
 
@@ -109,7 +109,7 @@ static MHD_Result serve_ready(metrics_server *s, struct MHD_Connection *conn)
     int pending = 0, unknown = 0;
     char *dir = core_path_join(config_share_dir(), "migrations");
     bool ok = c && store_migrations_pending(c, dir, &pending, &unknown, &err) == 0 && pending == 0 && unknown == 0;
-    free(dir);
+    g_free(dir);
     if (c && !ok && PQstatus(c) != CONNECTION_OK) {
         PQfinish(s->db);
         s->db = NULL;
@@ -118,7 +118,7 @@ static MHD_Result serve_ready(metrics_server *s, struct MHD_Connection *conn)
         return respond_text(conn, MHD_HTTP_OK, "ready\n");
     char *msg = core_strdup_printf("not ready: %s\n", err.msg[0] ? err.msg : "the schema is not current");
     MHD_Result rc = respond_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
-    free(msg);
+    g_free(msg);
     return rc;
 }
 
@@ -183,14 +183,14 @@ metrics_server *metrics_server_start(const char *listen, minca_err *err)
     socklen_t len = 0;
     if (parse_listen(listen, &ss, &len, err) < 0)
         return NULL;
-    metrics_server *s = calloc(1, sizeof *s);
+    metrics_server *s = g_malloc0_n(1, sizeof *s);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* GET and HEAD only: no body is read (http_limits_default.max_body is 0). */
     s->guard = http_guard_start(&http_limits_default, flags, (struct sockaddr *)&ss, on_request, s, NULL, NULL, err);
     if (!s->guard) {
-        free(s);
+        g_free(s);
         minca_err_set(err, "cannot listen on %s (address in use or not local?)", listen);
         return NULL;
     }
@@ -209,5 +209,5 @@ void metrics_server_stop(metrics_server *s)
     http_guard_stop(s->guard);
     if (s->db)
         PQfinish(s->db);
-    free(s);
+    g_free(s);
 }

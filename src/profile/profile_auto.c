@@ -148,7 +148,7 @@ static int header_guess(const char *header, double *conf, char *reason, size_t r
     const char *how = "";
     const char *syn_text = "";
     if (!g_ascii_isalnum(*f)) {
-        free(f);
+        g_free(f);
         const char *h = header;
         while (*h == ' ')
             h++;
@@ -190,7 +190,7 @@ static int header_guess(const char *header, double *conf, char *reason, size_t r
             syn_text = s->folded;
         }
     }
-    free(f);
+    g_free(f);
     g_free(fc);
     if (best == PF_NONE)
         return PF_NONE;
@@ -251,7 +251,7 @@ static void sniff_value(colstats *st, const docs_cell *cell)
         if (profile_vin_check_digit(clean))
             st->vin_valid++;
     }
-    free(clean);
+    g_free(clean);
     if (cell->type == DOCS_CELL_TEXT && profile_looks_plate(t) && strlen(t) < 17)
         st->plate++;
     double m;
@@ -290,7 +290,7 @@ static void sniff_value(colstats *st, const docs_cell *cell)
     }
     if (words >= 2 && letters)
         st->long_text++;
-    free(f);
+    g_free(f);
 }
 
 /* Value guess from the statistics. */
@@ -398,11 +398,11 @@ int pf_auto_map_detail(docs_book *book, docs_table *table, profile_column **cols
                        pf_auto_col **detail_out, int *n_out, minca_err *err)
 {
     int n = table->n_cols;
-    colstats *st = calloc((size_t)(n ? n : 1), sizeof *st);
+    colstats *st = g_malloc0_n((size_t)(n ? n : 1), sizeof *st);
     for (int c = 0; c < n; c++)
         st[c].ascending = true;
     if (docs_table_open(book, table, err) != 0) {
-        free(st);
+        g_free(st);
         return -1;
     }
     const docs_row *row;
@@ -413,11 +413,11 @@ int pf_auto_map_detail(docs_book *book, docs_table *table, profile_column **cols
             sniff_value(&st[c], &row->cells[c]);
     }
     if (sampled < SAMPLE_ROWS && rc < 0) {
-        free(st);
+        g_free(st);
         return -1;
     }
-    profile_column *cols = calloc((size_t)(n ? n : 1), sizeof *cols);
-    pf_auto_col *detail = calloc((size_t)(n ? n : 1), sizeof *detail);
+    profile_column *cols = g_malloc0_n((size_t)(n ? n : 1), sizeof *cols);
+    pf_auto_col *detail = g_malloc0_n((size_t)(n ? n : 1), sizeof *detail);
     for (int c = 0; c < n; c++) {
         char hr[200] = "", vr[200] = "", reason[420];
         double hc = 0, vc = 0;
@@ -477,10 +477,10 @@ int pf_auto_map_detail(docs_book *book, docs_table *table, profile_column **cols
             snprintf(reason + l, sizeof reason - l, " [hidden column]");
         }
         cols[c].col = c;
-        cols[c].header = strdup(table->headers[c]);
+        cols[c].header = g_strdup(table->headers[c]);
         cols[c].field = (profile_field)field;
         cols[c].confidence = conf;
-        cols[c].reason = strdup(reason);
+        cols[c].reason = g_strdup(reason);
     }
     /* One column per field: the most confident keeps it. */
     for (int c = 0; c < n; c++) {
@@ -496,19 +496,19 @@ int pf_auto_map_detail(docs_book *book, docs_table *table, profile_column **cols
                                                   : "%s; also looked like %s but column '%s' fits better",
                                       cols[loser].reason, profile_field_name(cols[loser].field),
                                       cols[winner].header);
-            free(cols[loser].reason);
-            cols[loser].reason = strdup(r);
+            g_free(cols[loser].reason);
+            cols[loser].reason = g_strdup(r);
             g_free(r);
             cols[loser].field = PF_IGNORE;
             cols[loser].confidence = 0.3;
         }
     }
-    free(st);
+    g_free(st);
     *cols_out = cols;
     if (detail_out)
         *detail_out = detail;
     else
-        free(detail);
+        g_free(detail);
     *n_out = n;
     return 0;
 }
@@ -591,38 +591,20 @@ static char *derive_name(const char *name, const char *domain, const char *filen
         if (*p == ' ')
             *p = '_';
     if (!*f) {
-        free(f);
-        f = strdup("broker");
+        g_free(f);
+        f = g_strdup("broker");
     }
     return f;
 }
 
-int profile_suggest_book(docs_book *book, const char *filename_hint, const char *name,
-                         const char *domain, char **yaml, minca_err *err)
+/* The draft's head comment: the file, its format, sheet, encoding, header row and data rows. */
+static void append_source(GString *y, docs_book *book, const docs_table *t, const char *filename_hint, long rows)
 {
-    *yaml = NULL;
-    docs_table t;
-    if (docs_table_find(book, NULL, &t, err) != 0)
-        return -1;
-    profile_column *cols = NULL;
-    int n = 0;
-    if (profile_auto_map(book, &t, &cols, &n, err) != 0) {
-        docs_table_clear(&t);
-        return -1;
-    }
-    /* count data rows for the header comment */
-    long rows = 0;
-    const docs_row *row;
-    if (docs_table_open(book, &t, err) == 0)
-        while (docs_table_next(book, &t, &row, err) == 1)
-            rows++;
     docs_format fmt = docs_book_format(book);
     bool sheets = docs_format_has_sheets(fmt);
-    char *pname = derive_name(name, domain, filename_hint);
-    GString *y = g_string_new(NULL);
     g_string_append_printf(y, "# Draft broker profile written by `minca profile suggest`.\n");
     char *src_name = comment_text(filename_hint && *filename_hint ? filename_hint : "attachment");
-    char *sheet_name = comment_text(t.sheet_name);
+    char *sheet_name = comment_text(t->sheet_name);
     g_string_append_printf(y, "# Source: %s (%s", src_name, docs_format_name(fmt));
     if (sheets)
         g_string_append_printf(y, ", sheet '%s'", sheet_name);
@@ -634,22 +616,17 @@ int profile_suggest_book(docs_book *book, const char *filename_hint, const char 
     if (fmt == DOCS_FMT_PDF)   /* rows are the printed table's data rows */
         g_string_append_printf(y, ", %ld data rows", rows);
     else
-        g_string_append_printf(y, ", header on row %ld, %ld data rows", t.header_row, rows);
-    if (t.stop_row)
-        g_string_append_printf(y, ", totals on row %ld", t.stop_row);
+        g_string_append_printf(y, ", header on row %ld, %ld data rows", t->header_row, rows);
+    if (t->stop_row)
+        g_string_append_printf(y, ", totals on row %ld", t->stop_row);
     g_string_append(y, ").\n# Review every mapping below; the confidence and the reason follow each one.\n");
-    g_string_append(y, "name: ");
-    bool plain = g_ascii_isalnum(pname[0]);
-    for (const char *q = pname; *q && plain; q++)
-        plain = g_ascii_isalnum(*q) || *q == '-' || *q == '_';
-    if (plain)
-        g_string_append(y, pname);
-    else
-        yaml_quote(y, pname);
-    g_string_append(y, "\nversion: 1\ndescription: ");
-    /* The broker's display name is not in the file: the domain stands in until staff type it. */
-    yaml_quote(y, domain && *domain ? domain : pname);
-    g_string_append(y, "   # the broker's name as staff know it (shown as the broker)\n\ndetect:\n");
+}
+
+/* The detect rules: the sender's domain, up to four confident headers, the sheet's name. */
+static void append_detect(GString *y, docs_book *book, const docs_table *t, const char *domain,
+                          const profile_column *cols, int n)
+{
+    bool sheets = docs_format_has_sheets(docs_book_format(book));
     if (domain && *domain) {
         g_string_append(y, "  sender_domains: [");
         yaml_quote(y, domain);
@@ -666,14 +643,17 @@ int profile_suggest_book(docs_book *book, const char *filename_hint, const char 
     }
     g_string_append(y, "]\n");
     if (sheets && docs_sheet_count(book) > 1) {
-        char *re = regex_escape_anchor(t.sheet_name);
+        char *re = regex_escape_anchor(t->sheet_name);
         g_string_append(y, "  sheet_name: ");
         yaml_quote(y, re);
         g_string_append_printf(y, "   # the vehicles are on this sheet (of %d)\n", docs_sheet_count(book));
         g_free(re);
     }
-    g_string_append(y, "\nmapping:\n");
-    bool have[PF_COUNT] = { 0 };
+}
+
+/* The mapping of each named column with its confidence and reason; have[field] set for each. */
+static void append_mapping(GString *y, const profile_column *cols, int n, bool have[PF_COUNT])
+{
     size_t width = 0;
     for (int c = 0; c < n; c++)
         width = MAX(width, strlen(cols[c].header) + 2);
@@ -697,6 +677,11 @@ int profile_suggest_book(docs_book *book, const char *filename_hint, const char 
         g_string_append(y, line->str);
         g_string_free(line, TRUE);
     }
+}
+
+/* The normalize, parse, compute and validate rules the mapped fields (have) call for. */
+static void append_rules(GString *y, const bool have[PF_COUNT])
+{
     g_string_append(y, "\nnormalize:\n  all: [strip, collapse_spaces]\n");
     if (have[PF_VIN])
         g_string_append(y, "  vin: [upper, {replace: {pattern: \"[^A-Z0-9]\", with: \"\"}}]\n");
@@ -732,9 +717,50 @@ int profile_suggest_book(docs_book *book, const char *filename_hint, const char 
     if (have[PF_COVERAGE])
         g_string_append(y, "  coverage: {enum: [AMPLIA, LIMITADA, RC, BASICA]}\n");
     g_string_append(y, "\non_error: warn   # warn | skip_row | fail\n");
-    *yaml = strdup(y->str);
+}
+
+int profile_suggest_book(docs_book *book, const char *filename_hint, const char *name,
+                         const char *domain, char **yaml, minca_err *err)
+{
+    *yaml = NULL;
+    docs_table t;
+    if (docs_table_find(book, NULL, &t, err) != 0)
+        return -1;
+    profile_column *cols = NULL;
+    int n = 0;
+    if (profile_auto_map(book, &t, &cols, &n, err) != 0) {
+        docs_table_clear(&t);
+        return -1;
+    }
+    /* count data rows for the header comment */
+    long rows = 0;
+    const docs_row *row;
+    if (docs_table_open(book, &t, err) == 0)
+        while (docs_table_next(book, &t, &row, err) == 1)
+            rows++;
+    char *pname = derive_name(name, domain, filename_hint);
+    GString *y = g_string_new(NULL);
+    append_source(y, book, &t, filename_hint, rows);
+    g_string_append(y, "name: ");
+    bool plain = g_ascii_isalnum(pname[0]);
+    for (const char *q = pname; *q && plain; q++)
+        plain = g_ascii_isalnum(*q) || *q == '-' || *q == '_';
+    if (plain)
+        g_string_append(y, pname);
+    else
+        yaml_quote(y, pname);
+    g_string_append(y, "\nversion: 1\ndescription: ");
+    /* The broker's display name is not in the file: the domain stands in until staff type it. */
+    yaml_quote(y, domain && *domain ? domain : pname);
+    g_string_append(y, "   # the broker's name as staff know it (shown as the broker)\n\ndetect:\n");
+    append_detect(y, book, &t, domain, cols, n);
+    g_string_append(y, "\nmapping:\n");
+    bool have[PF_COUNT] = { 0 };
+    append_mapping(y, cols, n, have);
+    append_rules(y, have);
+    *yaml = g_strdup(y->str);
     g_string_free(y, TRUE);
-    free(pname);
+    g_free(pname);
     profile_columns_free(cols, n);
     docs_table_clear(&t);
     return 0;

@@ -35,7 +35,7 @@ int profile_dir_list(const char *dir, char ***names, int *n, minca_err *err)
         size_t len = strlen(e->d_name);
         if (e->d_name[0] == '.' || len < 6 || strcmp(e->d_name + len - 5, ".yaml") != 0)
             continue;
-        g_ptr_array_add(list, strndup(e->d_name, len - 5));
+        g_ptr_array_add(list, g_strndup(e->d_name, len - 5));
     }
     closedir(d);
     qsort(list->pdata, list->len, sizeof(char *), cmp_str);
@@ -50,7 +50,7 @@ void profile_names_free(char **names)
     if (!names)
         return;
     for (char **p = names; *p; p++)
-        free(*p);
+        g_free(*p);
     g_free(names);
 }
 
@@ -95,13 +95,13 @@ int profile_detect_score(const profile *p, const char *sender_domain, const char
             for (int h = 0; h < n_headers; h++) {
                 char *have = docs_fold(headers[h]);
                 bool eq = strcmp(have, want) == 0;
-                free(have);
+                g_free(have);
                 if (eq) {
                     found++;
                     break;
                 }
             }
-            free(want);
+            g_free(want);
         }
         if (found < (int)p->required_headers->len)
             return score >= 100 ? score : 0;
@@ -115,7 +115,7 @@ int profile_detect_score(const profile *p, const char *sender_domain, const char
                     known++;
                     break;
                 }
-            free(have);
+            g_free(have);
         }
         score += known;
     }

@@ -16,21 +16,17 @@ static void add_note(profile_result *res, const char *fmt, ...)
     va_start(ap, fmt);
     char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    char **grown = reallocarray(res->notes, (size_t)res->n_notes + 1, sizeof *grown);
-    if (grown) { /* out of memory: the note is dropped, the others kept */
-        res->notes = grown;
-        res->notes[res->n_notes++] = strdup(msg);
-    }
-    g_free(msg);
+    res->notes = g_realloc_n(res->notes, (size_t)res->n_notes + 1, sizeof *res->notes);
+    res->notes[res->n_notes++] = msg;
 }
 
 void profile_columns_free(profile_column *cols, int n)
 {
     for (int i = 0; i < n; i++) {
-        free(cols[i].header);
-        free(cols[i].reason);
+        g_free(cols[i].header);
+        g_free(cols[i].reason);
     }
-    free(cols);
+    g_free(cols);
 }
 
 void profile_result_clear(profile_result *res)
@@ -39,17 +35,17 @@ void profile_result_clear(profile_result *res)
         return;
     for (int i = 0; res->rows && i < res->n_rows; i++)
         vehicle_row_clear(&res->rows[i]);
-    free(res->rows);
-    free(res->format);
-    free(res->encoding);
-    free(res->sheet);
-    free(res->profile_name);
-    free(res->resembles);
-    free(res->table_header_rows);
+    g_free(res->rows);
+    g_free(res->format);
+    g_free(res->encoding);
+    g_free(res->sheet);
+    g_free(res->profile_name);
+    g_free(res->resembles);
+    g_free(res->table_header_rows);
     profile_columns_free(res->columns, res->n_columns);
     for (int i = 0; i < res->n_notes; i++)
-        free(res->notes[i]);
-    free(res->notes);
+        g_free(res->notes[i]);
+    g_free(res->notes);
     memset(res, 0, sizeof *res);
 }
 
@@ -110,10 +106,10 @@ static const char *header_cell(const docs_table *t, const docs_row *row, const c
         char *name = docs_fold(t->names ? t->names[c] : t->headers[c]);
         if (strcmp(have, want) == 0 || strcmp(name, want) == 0)
             found = c < row->n_cells ? row->cells[c].text : "";
-        free(have);
-        free(name);
+        g_free(have);
+        g_free(name);
     }
-    free(want);
+    g_free(want);
     return found;
 }
 
@@ -249,7 +245,7 @@ static void check_rule(const profile *p, bool hint_only, profile_field f, const 
         bool ok = false;
         for (char **e = r->enum_vals; *e && !ok; e++)
             ok = strcmp(*e, fv) == 0;
-        free(fv);
+        g_free(fv);
         if (!ok)
             violation(vr, vd, pol, f, "valor '%s' fuera de la lista permitida", v);
     }
@@ -282,13 +278,13 @@ static vehicle_sum_basis basis_from_text(const char *s)
         b = VEHICLE_SUM_FACTURA;
     else if (strstr(f, "convenid"))
         b = VEHICLE_SUM_CONVENIDO;
-    free(f);
+    g_free(f);
     return b;
 }
 
 static char *nonempty_dup(const char *s)
 {
-    return s && *s ? strdup(s) : NULL;
+    return s && *s ? g_strdup(s) : NULL;
 }
 
 static char *raw_json(const docs_table *t, const docs_row *row, bool text_only)
@@ -388,11 +384,11 @@ static void repair_ocr_vin(vehicle_row *vr)
     if (profile_vin_ocr_repair_year(fixed, vr->year)) {
         vehicle_row_add_issue(vr, "vin", "warn", "VIN leído '%s', corregido a '%s' por el dígito "
                               "verificador", vr->vin, fixed);
-        free(vr->vin);
-        vr->vin = strdup(fixed);
+        g_free(vr->vin);
+        vr->vin = g_strdup(fixed);
     } else if (profile_vin_ocr_tidy_year(fixed, vr->year)) {
-        free(vr->vin);
-        vr->vin = strdup(fixed);
+        g_free(vr->vin);
+        vr->vin = g_strdup(fixed);
     }
     g_free(fixed);
 }
@@ -482,7 +478,7 @@ static char *compose_description(const rowvals *rv)
             g_string_append(d, v);
         }
     }
-    char *out = d->len ? strdup(d->str) : NULL;
+    char *out = d->len ? g_strdup(d->str) : NULL;
     g_string_free(d, TRUE);
     return out;
 }
@@ -573,8 +569,8 @@ static void parse_value(rowvals *rv, int f, parse_kind k, double ocr, vehicle_ro
     case PARSE_VIN:
         if (held == PF_HELD_TEXT && pf_fields[f].parse == PARSE_VIN) {
             char *clean = profile_vin_clean(v);
-            free(MEMBER(vr, f, char *));
-            MEMBER(vr, f, char *) = *clean ? clean : (free(clean), NULL);
+            g_free(MEMBER(vr, f, char *));
+            MEMBER(vr, f, char *) = *clean ? clean : (g_free(clean), NULL);
         }
         break;
     case PARSE_DATE:
@@ -646,7 +642,7 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
     collect_values(x, row, &rv, &ocr);
     bool tmpl_description = apply_profile_values(x, row, &rv);
     vehicle_row_init(vr);
-    vr->source_sheet = x->is_sheet ? strdup(x->t->sheet_name) : NULL;
+    vr->source_sheet = x->is_sheet ? g_strdup(x->t->sheet_name) : NULL;
     vr->source_row = (int)row->row;
     vr->raw_json = raw_json(x->t, row, x->text_cells);
     vr->extra_json = extra_json(x->t, x->cols, x->n_cols, x->amount_like, row);
@@ -720,7 +716,7 @@ static void set_column(profile_column *pc, profile_field f, double conf, char *r
 {
     pc->field = f;
     pc->confidence = conf;
-    free(pc->reason);
+    g_free(pc->reason);
     pc->reason = reason;
 }
 
@@ -731,7 +727,7 @@ static char *dup_printf(const char *fmt, ...)
     va_start(ap, fmt);
     char *g = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    char *s = strdup(g);
+    char *s = g_strdup(g);
     g_free(g);
     return s;
 }
@@ -747,13 +743,13 @@ static void bind_profile(const profile *p, const docs_table *t, bool foreign,
 {
     int n = t->n_cols;
     res->n_columns = n;
-    res->columns = calloc((size_t)(n ? n : 1), sizeof *res->columns);
-    bool *used = calloc(p->map->len + 1, sizeof *used);
-    bool *bound = calloc((size_t)(n ? n : 1), sizeof *bound);
+    res->columns = g_malloc0_n((size_t)(n ? n : 1), sizeof *res->columns);
+    bool *used = g_malloc0_n(p->map->len + 1, sizeof *used);
+    bool *bound = g_malloc0_n((size_t)(n ? n : 1), sizeof *bound);
     for (int c = 0; c < n; c++) {
         profile_column *pc = &res->columns[c];
         pc->col = c;
-        pc->header = strdup(t->headers[c]);
+        pc->header = g_strdup(t->headers[c]);
         pc->field = PF_IGNORE;
         pc->confidence = 1.0;
         char *f = docs_fold(t->headers[c]);
@@ -771,13 +767,13 @@ static void bind_profile(const profile *p, const docs_table *t, bool foreign,
                          profile_field_name(det[c].value_field) ? profile_field_name(det[c].value_field) : "something else");
             } else {
                 pc->field = m->field;
-                pc->reason = strdup(m->field == PF_IGNORE ? "the profile ignores it" : "profile mapping");
+                pc->reason = g_strdup(m->field == PF_IGNORE ? "the profile ignores it" : "profile mapping");
                 bound[c] = true;
             }
             break;
         }
-        free(f);
-        free(fname);
+        g_free(f);
+        g_free(fname);
     }
     /* 2) profile columns not found under their own name */
     for (guint i = 0; i < p->map->len; i++) {
@@ -843,8 +839,8 @@ static void bind_profile(const profile *p, const docs_table *t, bool foreign,
             pc->reason = dup_printf("not in the profile mapping; %s", ac[c].reason);
         pc->confidence = ac[c].confidence;
     }
-    free(bound);
-    free(used);
+    g_free(bound);
+    g_free(used);
 }
 
 /* True when a column outside the profile feeds a description part the profile's
@@ -874,7 +870,7 @@ static int profile_header_score(const char *header, void *user)
     int hit = 0;
     for (guint i = 0; i < p->map->len && !hit; i++)
         hit = strcmp(g_array_index(p->map, pf_map, i).folded, f) == 0;
-    free(f);
+    g_free(f);
     return hit;
 }
 
@@ -915,9 +911,9 @@ static void add_headerless_columns(GArray *cols, int n_headers, const GArray *be
         profile_column pc;
         memset(&pc, 0, sizeof pc);
         pc.col = n_headers + (int)k;
-        pc.header = strdup("");
+        pc.header = g_strdup("");
         pc.field = PF_IGNORE;
-        pc.reason = strdup("no header above this column");
+        pc.reason = g_strdup("no header above this column");
         pc.n_filled = n;
         g_array_append_val(cols, pc);
     }
@@ -928,11 +924,11 @@ static void append_columns(profile_result *res, GArray *cols, int table)
 {
     if (!cols->len)
         return;
-    profile_column *grown = reallocarray(res->columns, (size_t)res->n_columns + cols->len, sizeof *grown);
+    profile_column *grown = g_realloc_n(res->columns, (size_t)res->n_columns + cols->len, sizeof *grown);
     if (!grown) {   /* out of memory: the columns are dropped from the report */
         for (guint i = 0; i < cols->len; i++) {
-            free(g_array_index(cols, profile_column, i).header);
-            free(g_array_index(cols, profile_column, i).reason);
+            g_free(g_array_index(cols, profile_column, i).header);
+            g_free(g_array_index(cols, profile_column, i).reason);
         }
         return;
     }
@@ -1000,14 +996,14 @@ static int map_table(docs_book *book, const profile **pp, const char *how, docs_
         g_array_append_val(cols, *pc);
         g_array_append_val(amount_like, amount);
     }
-    free(res->columns);
+    g_free(res->columns);
     res->columns = NULL;
     res->n_columns = 0;
     *pp = p;
     rc = 0;
 done:
     profile_columns_free(ac, n_ac);
-    free(det);
+    g_free(det);
     profile_columns_free(res->columns, res->n_columns);
     res->columns = kept;
     res->n_columns = n_kept;
@@ -1026,7 +1022,7 @@ static int extract_rows(docs_book *book, extract_ctx *x, const profile_options *
     vehicle_row streamed;
     while ((n = docs_table_next(book, t, &row, err)) == 1) {
         if (!opt->on_row && res->n_rows == *cap) {
-            vehicle_row *grown = *cap <= INT_MAX / 2 ? reallocarray(res->rows, *cap ? (size_t)*cap * 2 : 32, sizeof *grown) : NULL;
+            vehicle_row *grown = *cap <= INT_MAX / 2 ? g_realloc_n(res->rows, *cap ? (size_t)*cap * 2 : 32, sizeof *grown) : NULL;
             if (!grown)
                 return minca_err_set(err, "out of memory after %d rows", res->n_rows);
             res->rows = grown;
@@ -1097,7 +1093,7 @@ static int extract_table(docs_book *book, const profile *p, const char *how,
     if (map_table(book, &p, how, t, res, cols, amount_like, &default_description, err) != 0)
         goto done;
     if (p && !res->profile_name)
-        res->profile_name = strdup(p->name);
+        res->profile_name = g_strdup(p->name);
     if (!p) {
         res->auto_mapped = true;
         res->needs_profile = true;
@@ -1188,7 +1184,7 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
         if (i >= 0) {
             p = opt->candidates[i];
             how = "headers";
-            res->resembles = strdup(p->name);
+            res->resembles = g_strdup(p->name);
             res->needs_profile = true;
             add_note(res, "the layout resembles broker profile '%s', but the sender domain %s is not in "
                           "it: its mapping is used only where the values agree, automatic mapping "
@@ -1198,15 +1194,15 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
     }
     res->recognized_by = how;
     docs_format fmt = docs_book_format(book);
-    res->format = strdup(docs_format_name(fmt));
+    res->format = g_strdup(docs_format_name(fmt));
     if (fmt == DOCS_FMT_CSV) {
-        res->encoding = strdup(docs_book_encoding(book));
+        res->encoding = g_strdup(docs_book_encoding(book));
         res->delimiter = docs_book_delimiter(book);
     }
-    res->sheet = strdup(t->sheet_name);
+    res->sheet = g_strdup(t->sheet_name);
     res->header_row = t->header_row;
     res->n_tables = n_tables;
-    res->table_header_rows = calloc((size_t)n_tables, sizeof *res->table_header_rows);
+    res->table_header_rows = g_malloc0_n((size_t)n_tables, sizeof *res->table_header_rows);
     int cap = 0;
     for (int k = 0; k < n_tables; k++) {
         if (res->table_header_rows)
@@ -1412,7 +1408,7 @@ char *profile_report_summary(const json_t *extraction, const char *indent)
                                        (long long)json_integer_value(json_object_get(c, "filled")), jstr(c, "reason"));
         }
     }
-    char *s = strdup(out->str);
+    char *s = g_strdup(out->str);
     g_string_free(out, TRUE);
     return s;
 }

@@ -97,7 +97,7 @@ typedef struct pf_auto_col {
     int n_values;                 /* non-empty cells in the sample */
 } pf_auto_col;
 
-/* profile_auto_map() plus, when detail is not NULL, one pf_auto_col per column (malloc'd,
+/* profile_auto_map() plus, when detail is not NULL, one pf_auto_col per column (g_malloc'd,
  * caller frees). */
 /* docs_table_hint.header_known: 1 when the header names a field in the column vocabulary. */
 int pf_auto_header_known(const char *header, void *unused);

@@ -285,7 +285,7 @@ static int load_rule(loader *L, yaml_node_t *n, pf_rule *r)
                 char *f = docs_fold(g_ptr_array_index(vals, i));
                 g_free(g_ptr_array_index(vals, i));
                 vals->pdata[i] = g_strdup(f);
-                free(f);
+                g_free(f);
             }
             g_ptr_array_add(vals, NULL);
             r->enum_vals = (char **)g_ptr_array_free(vals, FALSE);
@@ -604,7 +604,7 @@ void profile_free(profile *p)
     for (guint i = 0; i < p->map->len; i++) {
         pf_map *m = &g_array_index(p->map, pf_map, i);
         g_free(m->header);
-        free(m->folded);
+        g_free(m->folded);
     }
     g_array_free(p->map, TRUE);
     if (p->norm_all)
@@ -675,7 +675,7 @@ int profile_load_file(const char *path, profile **out, minca_err *err)
     if (core_read_file(path, 1u << 20, &data, &len, err) != 0)
         return -1;
     int rc = profile_load_string(data, len, path, out, err);
-    free(data);
+    g_free(data);
     return rc;
 }
 

@@ -42,7 +42,7 @@ static char *step_remove_accents(const pf_step *st, const char *s)
         return g_strdup(s);
     char *folded = text_fold(s, TEXT_FOLD_KEEP_CASE);
     char *r = g_strdup(folded); /* the steps hand out GLib memory */
-    free(folded);
+    g_free(folded);
     return r;
 }
 
@@ -100,7 +100,7 @@ static char *step_map(const pf_step *st, const char *s)
 {
     char *f = docs_fold(s);
     const char *to = g_hash_table_lookup(st->map, f);
-    free(f);
+    g_free(f);
     return g_strdup(to ? to : s);
 }
 

@@ -410,7 +410,7 @@ char *profile_vin_clean(const char *s)
             continue;
         g_string_append_c(out, (char)toupper(c));
     }
-    char *r = strdup(out->str);
+    char *r = g_strdup(out->str);
     g_string_free(out, TRUE);
     return r;
 }
@@ -421,7 +421,7 @@ bool profile_looks_plate(const char *s)
         return false;
     char *f = docs_fold(s);
     bool tramite = strstr(f, "tramite") != NULL;
-    free(f);
+    g_free(f);
     if (tramite)
         return true;
     size_t alnum = 0, letters = 0, digits = 0, len = strlen(s);

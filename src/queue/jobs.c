@@ -1,4 +1,5 @@
 /* Jobs: the rows in PostgreSQL (store/job_repo.c) and their wake-ups on the Redis Stream. */
+#include <glib.h>
 #include "minca/config.h"
 #include "minca/queue.h"
 
@@ -107,7 +108,7 @@ int queue_janitor(PGconn *c, redisContext *r, int stale_seconds, minca_err *err)
         /* Only the jobs just sent wait another round before being sent again. */
         store_jobs_touch(c, ids, n, NULL);
     }
-    free(ids);
+    g_free(ids);
     /* Metric deltas are folded by every scrape; this keeps them small where nobody scrapes. */
     store_metrics_rollup(c, NULL);
     if (reclaimed)

@@ -1,4 +1,5 @@
 /* Redis connections for dispatch and events. */
+#include <glib.h>
 #include "minca/config.h"
 #include "minca/queue.h"
 #include "minca/servers.h"
@@ -91,7 +92,7 @@ redisContext *queue_redis_connect(minca_err *err)
     if (!r || r->err) {
         char *masked = config_mask_url(url);
         minca_err_set(err, "cannot connect to Redis at %s: %s", masked, r ? r->errstr : "out of memory");
-        free(masked);
+        g_free(masked);
         if (r)
             redisFree(r);
         return NULL;

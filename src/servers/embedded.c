@@ -58,7 +58,7 @@ static bool reachable_by(const char *path, uid_t uid, gid_t gid)
     if (pid == 0) {
         if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
             _exit(2);
-        char *copy = strdup(path);
+        char *copy = g_strdup(path);
         /* Walk up to the nearest existing ancestor, then test access on it. */
         while (strlen(copy) > 1 && access(copy, F_OK) != 0) {
             char *slash = strrchr(copy, '/');
@@ -182,17 +182,17 @@ static int find_pg_bindir(char *out, size_t outlen, minca_err *err)
         return 0;
     }
     const char *path = getenv("PATH");
-    char *copy = strdup(path ? path : "/usr/bin:/usr/local/bin");
+    char *copy = g_strdup(path ? path : "/usr/bin:/usr/local/bin");
     for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
         char probe[1024];
         snprintf(probe, sizeof probe, "%s/pg_ctl", dir);
         if (access(probe, X_OK) == 0) {
             snprintf(out, outlen, "%s", dir);
-            free(copy);
+            g_free(copy);
             return 0;
         }
     }
-    free(copy);
+    g_free(copy);
     return minca_err_set(err, "PostgreSQL server programs (pg_ctl, initdb) not found; "
                               "install the 'postgresql' package (make deps) or set MINCA_DATABASE_URL");
 }
@@ -329,7 +329,7 @@ static int pg_write_conf(const paths *p, minca_err *err)
         p->pg_run, PG_PORT,
         fast ? "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n" : "");
     int rc = core_write_file(path, text, strlen(text), err);
-    free(text);
+    g_free(text);
     if (rc == 0 && running_as_root()) {
         struct passwd *pw = getpwnam(SERVICE_USER);
         if (pw && chown(path, pw->pw_uid, pw->pw_gid) != 0)
@@ -345,7 +345,7 @@ static int write_server_file(const char *path, const char *text, bool *changed, 
     size_t len = 0;
     bool same = core_read_file(path, 1 << 20, &old, &len, NULL) == 0 && len == strlen(text) &&
                 memcmp(old, text, len) == 0;
-    free(old);
+    g_free(old);
     if (same)
         return 0;
     *changed = true;
@@ -385,7 +385,7 @@ static int pg_write_auth(const paths *p, bool *changed, minca_err *err)
                                      service, service, account, account);
     snprintf(path, sizeof path, "%s/pg_ident.conf", p->pg_data);
     int rc = write_server_file(path, ident, changed, err);
-    free(ident);
+    g_free(ident);
     return rc;
 }
 
@@ -562,12 +562,12 @@ static int redis_ensure(const paths *p, minca_err *err)
                                         "save \"\"\n",
                                         p->redis_sock, p->redis_pid, p->redis_log, p->redis_dir);
         int rc = core_write_file(p->redis_conf, conf, strlen(conf), err);
-        free(conf);
+        g_free(conf);
         if (rc < 0)
             return -1;
         char *log_dir = core_path_join(p->home, "log");
         core_mkdir_p(log_dir, 0700, NULL);
-        free(log_dir);
+        g_free(log_dir);
         const char *server = access("/usr/bin/redis-server", X_OK) == 0 ? "/usr/bin/redis-server"
                                                                         : "/usr/local/bin/redis-server";
         if (access(server, X_OK) != 0)

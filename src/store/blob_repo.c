@@ -1,3 +1,4 @@
+#include <glib.h>
 #include "minca/store.h"
 
 #include <stdio.h>
@@ -41,7 +42,7 @@ int store_blob_get(PGconn *c, const char *sha256, char **data, size_t *len, minc
         rc = minca_err_set(err, "blob %s not found", sha256);
     else {
         int n = PQgetlength(r, 0, 0);
-        *data = malloc((size_t)n + 1);
+        *data = g_malloc((size_t)n + 1);
         memcpy(*data, PQgetvalue(r, 0, 0), (size_t)n);
         (*data)[n] = '\0';
         *len = (size_t)n;

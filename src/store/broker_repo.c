@@ -1,4 +1,5 @@
 /* Brokers, their sender domains and their stored profiles, as the pipeline uses them. */
+#include <glib.h>
 #include "minca/store_broker.h"
 #include "store_internal.h"
 
@@ -62,14 +63,12 @@ int store_broker_profiles_active(PGconn *c, long long insurer_id, store_profile_
     if (!r)
         return -1;
     int n = PQntuples(r);
-    out->items = calloc(n > 0 ? (size_t)n : 1, sizeof *out->items);
-    if (!out->items)
-        abort();
+    out->items = g_malloc0_n(n > 0 ? (size_t)n : 1, sizeof *out->items);
     for (int i = 0; i < n; i++) {
         out->items[i].id = store_get_ll(r, i, 0);
-        out->items[i].name = strdup(PQgetvalue(r, i, 1));
+        out->items[i].name = g_strdup(PQgetvalue(r, i, 1));
         out->items[i].version = store_get_int(r, i, 2);
-        out->items[i].yaml = strdup(PQgetvalue(r, i, 3));
+        out->items[i].yaml = g_strdup(PQgetvalue(r, i, 3));
     }
     out->n = n;
     PQclear(r);
@@ -79,9 +78,9 @@ int store_broker_profiles_active(PGconn *c, long long insurer_id, store_profile_
 void store_profile_texts_clear(store_profile_texts *t)
 {
     for (int i = 0; i < t->n; i++) {
-        free(t->items[i].name);
-        free(t->items[i].yaml);
+        g_free(t->items[i].name);
+        g_free(t->items[i].yaml);
     }
-    free(t->items);
+    g_free(t->items);
     memset(t, 0, sizeof *t);
 }

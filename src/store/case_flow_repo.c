@@ -1,4 +1,5 @@
 /* Cases as the pipeline opens and moves them. */
+#include <glib.h>
 #include "minca/store_case_flow.h"
 #include "store_internal.h"
 
@@ -56,7 +57,7 @@ int store_case_open(PGconn *c, const store_case_new *k, long long *case_id, minc
         rc = store_audit(c, k->insurer_id, STORE_AUDIT_SYSTEM, "case_assigned", "case", id, det, err);
         json_decref(det);
     }
-    free(who);
+    g_free(who);
     if (rc < 0)
         return minca_err_prefix(err, "cannot audit the case's assignment");
     /* The opening message names the case (trigger cases_opening_message, migration 075): it
@@ -111,11 +112,11 @@ int store_case_source_of(PGconn *c, long long case_id, long long message_id, sto
 
 void store_case_source_clear(store_case_source *s)
 {
-    free(s->sender_domain);
-    free(s->forwarded_domain);
-    free(s->body_html);
-    free(s->profile_yaml);
-    free(s->profile_origin);
+    g_free(s->sender_domain);
+    g_free(s->forwarded_domain);
+    g_free(s->body_html);
+    g_free(s->profile_yaml);
+    g_free(s->profile_origin);
     memset(s, 0, sizeof *s);
 }
 

@@ -1,3 +1,4 @@
+#include <glib.h>
 #include "minca/store.h"
 #include "minca/store_thread.h"
 #include "minca/store_revision.h"
@@ -191,7 +192,7 @@ json_t *store_message_list(PGconn *c, long long insurer_id, minca_err *err)
 int store_audit(PGconn *c, long long insurer_id, const char *actor, const char *action,
                 const char *entity, const char *entity_id, json_t *details, minca_err *err)
 {
-    char *det = details ? json_dumps(details, JSON_COMPACT) : strdup("{}");
+    char *det = details ? json_dumps(details, JSON_COMPACT) : g_strdup("{}");
     store_params p = {0};
     store_param_id(&p, insurer_id);
     store_param_text(&p, actor);

@@ -124,7 +124,7 @@ store_catalog_load *store_catalog_load_begin(PGconn *c, long long version_id, lo
         return NULL;
     }
     PQclear(r);
-    store_catalog_load *ld = calloc(1, sizeof *ld);
+    store_catalog_load *ld = g_malloc0_n(1, sizeof *ld);
     ld->c = c;
     ld->buf = g_string_sized_new(1 << 16);
     snprintf(ld->version_id, sizeof ld->version_id, "%lld", version_id);
@@ -154,7 +154,7 @@ int store_catalog_load_end(store_catalog_load *ld, bool ok, minca_err *err)
     PGconn *c = ld->c;
     int status = ok ? send_copy(ld, err) : -1;
     g_string_free(ld->buf, TRUE);
-    free(ld);
+    g_free(ld);
     if (PQputCopyEnd(c, status < 0 ? "import aborted" : NULL) != 1)
         return minca_err_set(err, "COPY failed: %s", PQerrorMessage(c));
     PGresult *r = PQgetResult(c);
@@ -207,7 +207,7 @@ int store_catalog_active_entries(PGconn *c, long long insurer_id, store_catalog_
     out->priv = r;
     if (n == 0)
         return 0;
-    out->items = calloc((size_t)n, sizeof *out->items);
+    out->items = g_malloc0_n((size_t)n, sizeof *out->items);
     for (int i = 0; i < n; i++) {
         store_catalog_entry *e = &out->items[i];
         e->marca = PQgetvalue(r, i, 0);
@@ -227,7 +227,7 @@ void store_catalog_entries_clear(store_catalog_entries *e)
 {
     if (!e)
         return;
-    free(e->items);
+    g_free(e->items);
     PQclear(e->priv);
     memset(e, 0, sizeof *e);
 }

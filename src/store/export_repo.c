@@ -1,5 +1,6 @@
 /* Exports of cases: the case locked for an export, its next version, its header fields and
  * the exports rows. */
+#include <glib.h>
 #include "minca/store_export.h"
 #include "store_internal.h"
 
@@ -110,7 +111,7 @@ void store_export_header_clear(store_export_header *h)
                        &h->received_date, &h->coverage, &h->vigencia_start, &h->vigencia_end, &h->payment_terms,
                        &h->use, &h->catalog_version, &h->contact, &h->agent};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        free(*fields[i]);
+        g_free(*fields[i]);
     memset(h, 0, sizeof *h);
 }
 

@@ -283,7 +283,7 @@ int store_jobs_stale(PGconn *c, int stale_seconds, int limit, long long **ids, m
         return -1;
     int n = PQntuples(res);
     if (n) {
-        *ids = calloc((size_t)n, sizeof **ids);
+        *ids = g_malloc0_n((size_t)n, sizeof **ids);
         for (int i = 0; i < n; i++)
             (*ids)[i] = store_get_ll(res, i, 0);
     }
@@ -424,7 +424,7 @@ int store_jobs_batch_dead(PGconn *c, const char *batch_id, char kind[32], char *
     int found = PQntuples(r) > 0;
     if (found) {
         snprintf(kind, 32, "%s", PQgetvalue(r, 0, 0));
-        *error = strdup(PQgetvalue(r, 0, 1));
+        *error = g_strdup(PQgetvalue(r, 0, 1));
     }
     PQclear(r);
     return found;

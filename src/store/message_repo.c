@@ -1,4 +1,5 @@
 /* Messages and attachments as the pipeline writes and reads them. */
+#include <glib.h>
 #include "minca/store_message.h"
 #include "store_internal.h"
 
@@ -26,7 +27,7 @@ int store_message_prior(PGconn *c, long long insurer_id, const char *message_id,
     if (strcmp(PQgetvalue(r, 0, 0), "t") == 0)
         *duplicate = true;
     else if (!PQgetisnull(r, 0, 1))
-        *reused_from = strdup(PQgetvalue(r, 0, 1));
+        *reused_from = g_strdup(PQgetvalue(r, 0, 1));
     PQclear(r);
     return 0;
 }
@@ -109,14 +110,12 @@ int store_attachments_of_message(PGconn *c, long long message_id, store_attachme
     if (!r)
         return -1;
     int n = PQntuples(r);
-    out->items = calloc(n > 0 ? (size_t)n : 1, sizeof *out->items);
-    if (!out->items)
-        abort();
+    out->items = g_malloc0_n(n > 0 ? (size_t)n : 1, sizeof *out->items);
     for (int i = 0; i < n; i++) {
         out->items[i].id = store_get_ll(r, i, 0);
-        out->items[i].filename = strdup(PQgetvalue(r, i, 1));
-        out->items[i].sha256 = strdup(PQgetvalue(r, i, 2));
-        out->items[i].role = strdup(PQgetvalue(r, i, 3));
+        out->items[i].filename = g_strdup(PQgetvalue(r, i, 1));
+        out->items[i].sha256 = g_strdup(PQgetvalue(r, i, 2));
+        out->items[i].role = g_strdup(PQgetvalue(r, i, 3));
     }
     out->n = n;
     PQclear(r);
@@ -126,11 +125,11 @@ int store_attachments_of_message(PGconn *c, long long message_id, store_attachme
 void store_attachment_list_clear(store_attachment_list *l)
 {
     for (int i = 0; i < l->n; i++) {
-        free(l->items[i].filename);
-        free(l->items[i].sha256);
-        free(l->items[i].role);
+        g_free(l->items[i].filename);
+        g_free(l->items[i].sha256);
+        g_free(l->items[i].role);
     }
-    free(l->items);
+    g_free(l->items);
     memset(l, 0, sizeof *l);
 }
 

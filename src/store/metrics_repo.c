@@ -1,6 +1,7 @@
 /* Operational metrics: the series kept by the triggers of migrations/020_metrics.sql, the
  * queue depth and the live workers. Every query here reads small tables or partial indexes,
  * so a scrape costs the same with a million vehicle rows as with ten. */
+#include <glib.h>
 #include "minca/store_metrics.h"
 #include "store_internal.h"
 
@@ -32,7 +33,7 @@ int store_metrics_series(PGconn *c, store_metric_rows *out, minca_err *err)
     int rows = PQntuples(r);
     if (rows == 0)
         return 0;
-    out->items = calloc((size_t)rows, sizeof *out->items);
+    out->items = g_malloc0_n((size_t)rows, sizeof *out->items);
     for (int i = 0; i < rows; i++) {
         store_metric_row *m = &out->items[i];
         m->metric = PQgetvalue(r, i, 0);
@@ -52,7 +53,7 @@ void store_metric_rows_clear(store_metric_rows *rows)
 {
     if (!rows)
         return;
-    free(rows->items);
+    g_free(rows->items);
     PQclear(rows->priv);
     memset(rows, 0, sizeof *rows);
 }
@@ -77,7 +78,7 @@ int store_metrics_queue_depth(PGconn *c, store_queue_depth *out, minca_err *err)
     int rows = PQntuples(r);
     if (rows == 0)
         return 0;
-    out->items = calloc((size_t)rows, sizeof *out->items);
+    out->items = g_malloc0_n((size_t)rows, sizeof *out->items);
     for (int i = 0; i < rows; i++) {
         out->items[i].kind = PQgetvalue(r, i, 0);
         out->items[i].state = PQgetvalue(r, i, 1);
@@ -91,7 +92,7 @@ void store_queue_depth_clear(store_queue_depth *q)
 {
     if (!q)
         return;
-    free(q->items);
+    g_free(q->items);
     PQclear(q->priv);
     memset(q, 0, sizeof *q);
 }

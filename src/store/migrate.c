@@ -98,8 +98,8 @@ static int apply_one(PGconn *c, const char *dir, const char *name, int *applied,
     rc = 0;
 done:
     PQclear(r);
-    free(sql);
-    free(path);
+    g_free(sql);
+    g_free(path);
     return rc;
 }
 

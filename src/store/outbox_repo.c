@@ -1,4 +1,5 @@
 /* What the desk sends to brokers. */
+#include <glib.h>
 #include "minca/store_outbox.h"
 #include "store_internal.h"
 
@@ -71,15 +72,15 @@ int store_outbox_claim(PGconn *c, long long id, store_outbox_item *out, minca_er
 
 void store_outbox_item_clear(store_outbox_item *o)
 {
-    free(o->state);
-    free(o->from_addr);
-    free(o->to_addr);
-    free(o->raw_sha256);
-    free(o->source_name);
-    free(o->message_id);
-    free(o->reply_ref);
-    free(o->remote_draft);
-    free(o->subject);
+    g_free(o->state);
+    g_free(o->from_addr);
+    g_free(o->to_addr);
+    g_free(o->raw_sha256);
+    g_free(o->source_name);
+    g_free(o->message_id);
+    g_free(o->reply_ref);
+    g_free(o->remote_draft);
+    g_free(o->subject);
     memset(o, 0, sizeof *o);
 }
 

@@ -1,3 +1,4 @@
+#include <glib.h>
 #include "minca/config.h"
 #include "minca/servers.h"
 #include "minca/store.h"
@@ -76,7 +77,7 @@ static PGconn *connect_plain(const char *url, minca_err *err)
         char *masked = config_mask_url(url);
         minca_err_set(err, "cannot connect to PostgreSQL at %s: %s", masked,
                       pq_message(c));
-        free(masked);
+        g_free(masked);
         PQfinish(c);
         return NULL;
     }
@@ -114,7 +115,7 @@ PGconn *store_connect_timeout(int timeout_seconds, minca_err *err)
     if (PQstatus(c) != CONNECTION_OK) {
         char *masked = config_mask_url(url);
         minca_err_set(err, "cannot connect to PostgreSQL at %s: %s", masked, pq_message(c));
-        free(masked);
+        g_free(masked);
         PQfinish(c);
         return NULL;
     }
@@ -163,7 +164,7 @@ PGconn *store_open(minca_err *err)
         /* A team desk's schema is the service account's: it migrates at minca service start. */
         char *dir = core_path_join(config_share_dir(), "migrations");
         rc = store_migrate(c, dir, NULL, err);
-        free(dir);
+        g_free(dir);
     }
     if (rc == 0 && login_hook)
         rc = login_hook(c, err);

@@ -1,4 +1,5 @@
 /* Broker profiles in the database, the brokers and domains they bind, and re-running a case. */
+#include <glib.h>
 #include "minca/store_profile.h"
 #include "store_internal.h"
 
@@ -96,7 +97,7 @@ int store_profile_active(PGconn *c, long long insurer_id, const char *name, char
         return -1;
     int found = PQntuples(r) > 0;
     if (found) {
-        *yaml = strdup(PQgetvalue(r, 0, 0));
+        *yaml = g_strdup(PQgetvalue(r, 0, 0));
         if (version)
             *version = store_get_int(r, 0, 1);
     }

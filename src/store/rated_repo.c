@@ -105,11 +105,11 @@ done:
 
 void store_rated_row_clear(store_rated_row *r)
 {
-    free(r->source_name);
-    free(r->imported_by);
-    free(r->imported_at);
+    g_free(r->source_name);
+    g_free(r->imported_by);
+    g_free(r->imported_at);
     for (int i = 0; i < r->n; i++)
-        free(r->cvegs[i]);
+        g_free(r->cvegs[i]);
     g_free(r->cvegs);
     g_free(r->inciso);
     g_free(r->cents);

@@ -1,4 +1,5 @@
 /* Reading result columns for the repository files (store_internal.h). */
+#include <glib.h>
 #include "store_internal.h"
 
 #include <stdlib.h>
@@ -25,8 +26,6 @@ char *store_get_dup(const PGresult *r, int row, int col)
 {
     if (PQgetisnull(r, row, col))
         return NULL;
-    char *s = strdup(PQgetvalue(r, row, col));
-    if (!s)
-        abort();
+    char *s = g_strdup(PQgetvalue(r, row, col));
     return s;
 }

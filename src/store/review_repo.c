@@ -23,19 +23,19 @@ static int one_row(PGresult *r)
 
 void store_review_row_clear(store_review_row *row)
 {
-    free(row->marca);
-    free(row->submarca);
-    free(row->description);
+    g_free(row->marca);
+    g_free(row->submarca);
+    g_free(row->description);
     memset(row, 0, sizeof *row);
 }
 
 /* Columns col.. of r: marca, submarca, year, description. */
 static void row_fill(store_review_row *row, PGresult *r, int col)
 {
-    row->marca = strdup(PQgetvalue(r, 0, col));
-    row->submarca = strdup(PQgetvalue(r, 0, col + 1));
+    row->marca = g_strdup(PQgetvalue(r, 0, col));
+    row->submarca = g_strdup(PQgetvalue(r, 0, col + 1));
     row->year = store_get_int(r, 0, col + 2);
-    row->description = strdup(PQgetvalue(r, 0, col + 3));
+    row->description = g_strdup(PQgetvalue(r, 0, col + 3));
 }
 
 /* ---- locks --------------------------------------------------------------------------------- */
@@ -342,7 +342,7 @@ int store_review_correction_revoke(PGconn *c, long long insurer_id, long long co
 
 int store_review_corrections_restore(PGconn *c, json_t *ids, minca_err *err)
 {
-    char *list = ids ? json_dumps(ids, JSON_COMPACT) : strdup("[]");
+    char *list = ids ? json_dumps(ids, JSON_COMPACT) : g_strdup("[]");
     store_params p = {0};
     store_param_text(&p, list);
     int rc = store_exec_p(c, err,
@@ -659,10 +659,10 @@ GArray *store_review_lock_rows(PGconn *c, long long insurer_id, const long long 
         memset(&l, 0, sizeof l);
         l.row.id = store_get_ll(r, i, 0);
         l.row.case_id = store_get_ll(r, i, 1);
-        l.row.marca = strdup(PQgetvalue(r, i, 2));
-        l.row.submarca = strdup(PQgetvalue(r, i, 3));
+        l.row.marca = g_strdup(PQgetvalue(r, i, 2));
+        l.row.submarca = g_strdup(PQgetvalue(r, i, 3));
         l.row.year = store_get_int(r, i, 4);
-        l.row.description = strdup(PQgetvalue(r, i, 5));
+        l.row.description = g_strdup(PQgetvalue(r, i, 5));
         l.row.broker_id = store_get_ll(r, i, 6);
         l.row.inciso = store_get_int(r, i, 7);
         copy_value(l.match.cvegs, sizeof l.match.cvegs, r, i, 8);
@@ -696,6 +696,88 @@ static char *decisions_json(const store_review_decision *d, size_t n)
     char *text = json_dumps(a, JSON_COMPACT);
     json_decref(a);
     return text;
+}
+
+/* The corrections a batch of decisions revoked (in_force: norm_key -> JSON array of their ids)
+ * and wrote (by_row: {row id, correction id} keyed by the row id, g_free each key). */
+static void read_corrections(const PGresult *r, GHashTable *in_force, GHashTable *by_row)
+{
+    for (int i = 0; i < PQntuples(r); i++) {
+        long long id = store_get_ll(r, i, 1);
+        if (strcmp(PQgetvalue(r, i, 0), "old") == 0) {
+            const char *key = PQgetvalue(r, i, 2);
+            json_t *ids = g_hash_table_lookup(in_force, key);
+            if (!ids)
+                g_hash_table_insert(in_force, g_strdup(key), ids = json_array());
+            json_array_append_new(ids, json_integer(id));
+        } else {
+            long long *row = g_new(long long, 2);
+            row[0] = g_ascii_strtoll(PQgetvalue(r, i, 2), NULL, 10);
+            row[1] = id;
+            g_hash_table_insert(by_row, row, row);
+        }
+    }
+}
+
+/* The audit entries of the decisions into audit, each with its correction (corr[i]) and the
+ * corrections it replaced; -1 with err set when a row got no correction. */
+static int audit_decisions(const store_review_decision *d, size_t n, const char *group, GHashTable *by_row,
+                           GHashTable *in_force, long long *corr, json_t *audit, minca_err *err)
+{
+    /* Row by row, as single decisions would: the first row of a description replaces the
+     * corrections found in force for it, each later row the one of the row before it; all
+     * but the last of a description are revoked. */
+    GHashTable *last = g_hash_table_new(g_str_hash, g_str_equal);   /* norm_key -> index + 1 */
+    for (size_t i = 0; i < n; i++) {
+        long long *hit = g_hash_table_lookup(by_row, &d[i].row_id);
+        if (!hit) {
+            g_hash_table_destroy(last);
+            return minca_err_set(err, "no correction was written for vehicle row %lld", d[i].row_id);
+        }
+        corr[i] = hit[1];
+        size_t before = GPOINTER_TO_SIZE(g_hash_table_lookup(last, d[i].norm_key));
+        json_t *replaced;
+        if (before) {
+            replaced = json_array();
+            json_array_append_new(replaced, json_integer(corr[before - 1]));
+        } else {
+            json_t *found = g_hash_table_lookup(in_force, d[i].norm_key);
+            replaced = found ? json_deep_copy(found) : json_array();
+        }
+        g_hash_table_insert(last, (gpointer)d[i].norm_key, GSIZE_TO_POINTER(i + 1));
+        json_t *details = json_pack("{s:I, s:I, s:O, s:{s:s?, s:i, s:s}, s:I, s:o}", "case_id",
+                                    (json_int_t)d[i].case_id, "vehicle_row_id", (json_int_t)d[i].row_id, "before",
+                                    d[i].before, "after", "cvegs", d[i].cvegs, "year", d[i].cvegs ? d[i].year : 0,
+                                    "decision", d[i].decision, "correction_id", (json_int_t)corr[i],
+                                    "replaced_corrections", replaced);
+        if (group)
+            json_object_set_new(details, "group", json_string(group));
+        char rid[32];
+        snprintf(rid, sizeof rid, "%lld", d[i].row_id);
+        json_array_append_new(audit, json_pack("{s:s, s:s, s:o}", "action", d[i].action, "entity_id", rid, "details",
+                                               details));
+    }
+    g_hash_table_destroy(last);
+    return 0;
+}
+
+/* The audit entries written in one statement, in their order. */
+static int write_audit(PGconn *c, long long insurer_id, const char *user, const json_t *audit, minca_err *err)
+{
+    char *audit_text = json_dumps(audit, JSON_COMPACT);
+    store_params a = {0};
+    store_param_ll(&a, insurer_id);
+    store_param_text(&a, user);
+    store_param_text(&a, audit_text);
+    store_param_text(&a, store_audit_os_login());
+    int rc = store_exec_p(c, err,
+                          "INSERT INTO audit_log (insurer_id, actor, action, entity, entity_id, details, os_login)"
+                          " SELECT $1::bigint, $2, e.value->>'action', 'vehicle_row', e.value->>'entity_id',"
+                          "        e.value->'details', $4"
+                          "   FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(value, ord) ORDER BY e.ord",
+                          &a);
+    free(audit_text);
+    return rc;
 }
 
 int store_review_decide_many(PGconn *c, long long insurer_id, const char *user, const char *group,
@@ -750,74 +832,13 @@ int store_review_decide_many(PGconn *c, long long insurer_id, const char *user, 
                       &p);
     if (!r)
         goto done;
-    for (int i = 0; i < PQntuples(r); i++) {
-        long long id = store_get_ll(r, i, 1);
-        if (strcmp(PQgetvalue(r, i, 0), "old") == 0) {
-            const char *key = PQgetvalue(r, i, 2);
-            json_t *ids = g_hash_table_lookup(in_force, key);
-            if (!ids)
-                g_hash_table_insert(in_force, g_strdup(key), ids = json_array());
-            json_array_append_new(ids, json_integer(id));
-        } else {
-            long long *row = g_new(long long, 2);
-            row[0] = g_ascii_strtoll(PQgetvalue(r, i, 2), NULL, 10);
-            row[1] = id;
-            g_hash_table_insert(by_row, row, row);
-        }
-    }
-    /* Row by row, as single decisions would: the first row of a description replaces the
-     * corrections found in force for it, each later row the one of the row before it; all
-     * but the last of a description are revoked. */
-    GHashTable *last = g_hash_table_new(g_str_hash, g_str_equal);   /* norm_key -> index + 1 */
-    for (size_t i = 0; i < n; i++) {
-        long long *hit = g_hash_table_lookup(by_row, &d[i].row_id);
-        if (!hit) {
-            g_hash_table_destroy(last);
-            minca_err_set(err, "no correction was written for vehicle row %lld", d[i].row_id);
-            goto done;
-        }
-        corr[i] = hit[1];
-        size_t before = GPOINTER_TO_SIZE(g_hash_table_lookup(last, d[i].norm_key));
-        json_t *replaced;
-        if (before) {
-            replaced = json_array();
-            json_array_append_new(replaced, json_integer(corr[before - 1]));
-        } else {
-            json_t *found = g_hash_table_lookup(in_force, d[i].norm_key);
-            replaced = found ? json_deep_copy(found) : json_array();
-        }
-        g_hash_table_insert(last, (gpointer)d[i].norm_key, GSIZE_TO_POINTER(i + 1));
-        json_t *details = json_pack("{s:I, s:I, s:O, s:{s:s?, s:i, s:s}, s:I, s:o}", "case_id",
-                                    (json_int_t)d[i].case_id, "vehicle_row_id", (json_int_t)d[i].row_id, "before",
-                                    d[i].before, "after", "cvegs", d[i].cvegs, "year", d[i].cvegs ? d[i].year : 0,
-                                    "decision", d[i].decision, "correction_id", (json_int_t)corr[i],
-                                    "replaced_corrections", replaced);
-        if (group)
-            json_object_set_new(details, "group", json_string(group));
-        char rid[32];
-        snprintf(rid, sizeof rid, "%lld", d[i].row_id);
-        json_array_append_new(audit, json_pack("{s:s, s:s, s:o}", "action", d[i].action, "entity_id", rid, "details",
-                                               details));
-    }
-    g_hash_table_destroy(last);
-    PQclear(r);
-    r = NULL;
-    char *audit_text = json_dumps(audit, JSON_COMPACT);
-    store_params a = {0};
-    store_param_ll(&a, insurer_id);
-    store_param_text(&a, user);
-    store_param_text(&a, audit_text);
-    store_param_text(&a, store_audit_os_login());
-    rc = store_exec_p(c, err,
-                          "INSERT INTO audit_log (insurer_id, actor, action, entity, entity_id, details, os_login)"
-                          " SELECT $1::bigint, $2, e.value->>'action', 'vehicle_row', e.value->>'entity_id',"
-                          "        e.value->'details', $4"
-                          "   FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(value, ord) ORDER BY e.ord",
-                          &a);
-    free(audit_text);
+    read_corrections(r, in_force, by_row);
+    if (audit_decisions(d, n, group, by_row, in_force, corr, audit, err) < 0)
+        goto done;
+    rc = write_audit(c, insurer_id, user, audit, err);
 done:
     PQclear(r);
-    free(doc);
+    g_free(doc);
     g_free(corr);
     json_decref(audit);
     g_hash_table_destroy(in_force);

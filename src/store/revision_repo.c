@@ -46,11 +46,11 @@ void store_units_clear(store_units *u)
 {
     for (int i = 0; i < u->n; i++) {
         store_unit *x = &u->items[i];
-        free(x->inciso);
-#define UNIT_FREE(f) free(x->f);
+        g_free(x->inciso);
+#define UNIT_FREE(f) g_free(x->f);
         STORE_UNIT_FIELDS(UNIT_FREE)
 #undef UNIT_FREE
-        free(x->decision);
+        g_free(x->decision);
     }
     g_free(u->items);
     memset(u, 0, sizeof *u);
@@ -197,7 +197,7 @@ int store_case_fill(PGconn *c, long long case_id, long long message_id, const st
         &p);
     if (!r)
         return -1;
-    *filled = strdup(PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+    *filled = g_strdup(PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
     PQclear(r);
     return 0;
 }

@@ -1,4 +1,5 @@
 /* Mail source state: cursors, counts, failures and back-off, and the messages handed in. */
+#include <glib.h>
 #include "minca/store_source.h"
 #include "store_internal.h"
 
@@ -24,7 +25,7 @@ int store_source_ensure(PGconn *c, long long insurer_id, const char *name, const
         return minca_err_prefix(err, "source %s", name);
     out->id = store_get_ll(r, 0, 0);
     out->insurer_id = insurer_id;
-    out->cursor = PQgetisnull(r, 0, 1) ? NULL : strdup(PQgetvalue(r, 0, 1));
+    out->cursor = PQgetisnull(r, 0, 1) ? NULL : g_strdup(PQgetvalue(r, 0, 1));
     PQclear(r);
     return 0;
 }
@@ -33,7 +34,7 @@ void store_source_clear(store_source *s)
 {
     if (!s)
         return;
-    free(s->cursor);
+    g_free(s->cursor);
     memset(s, 0, sizeof *s);
 }
 
@@ -176,9 +177,9 @@ int store_source_subscription_get(PGconn *c, long long source_id, store_source_s
     if (!r)
         return -1;
     if (PQntuples(r)) {
-        out->id = PQgetisnull(r, 0, 0) ? NULL : strdup(PQgetvalue(r, 0, 0));
+        out->id = PQgetisnull(r, 0, 0) ? NULL : g_strdup(PQgetvalue(r, 0, 0));
         out->expires_in = store_get_double(r, 0, 1);
-        out->event = PQgetisnull(r, 0, 2) ? NULL : strdup(PQgetvalue(r, 0, 2));
+        out->event = PQgetisnull(r, 0, 2) ? NULL : g_strdup(PQgetvalue(r, 0, 2));
         out->pending = strcmp(PQgetvalue(r, 0, 3), "t") == 0;
     }
     PQclear(r);
@@ -189,8 +190,8 @@ void store_source_subscription_clear(store_source_subscription *s)
 {
     if (!s)
         return;
-    free(s->id);
-    free(s->event);
+    g_free(s->id);
+    g_free(s->event);
     memset(s, 0, sizeof *s);
 }
 

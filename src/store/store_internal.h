@@ -10,7 +10,7 @@ int store_get_int(const PGresult *r, int row, int col);
 double store_get_double(const PGresult *r, int row, int col);
 /* PostgreSQL's text form of a boolean: 't'. */
 bool store_get_bool(const PGresult *r, int row, int col);
-/* A malloc'd copy (caller frees), or NULL for SQL NULL. Aborts when memory is exhausted. */
+/* A new copy (caller g_free()s), or NULL for SQL NULL; running out of memory ends the process (GLib). */
 char *store_get_dup(const PGresult *r, int row, int col);
 
 /* A match's version as the desk shows it and a decision names it: its decision, key and the

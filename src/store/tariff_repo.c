@@ -1,4 +1,5 @@
 /* Tariffs of an insurer: versions of the file, the active one. */
+#include <glib.h>
 #include "minca/store_tariff.h"
 #include "store_internal.h"
 
@@ -8,12 +9,12 @@
 
 void store_tariff_row_clear(store_tariff_row *t)
 {
-    free(t->name);
-    free(t->source_name);
-    free(t->sha256);
-    free(t->body);
-    free(t->imported_by);
-    free(t->imported_at);
+    g_free(t->name);
+    g_free(t->source_name);
+    g_free(t->sha256);
+    g_free(t->body);
+    g_free(t->imported_by);
+    g_free(t->imported_at);
     memset(t, 0, sizeof *t);
 }
 

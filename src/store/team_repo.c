@@ -1,4 +1,5 @@
 /* A team desk's database: migrations and the mark that makes minca_user_add create roles. */
+#include <glib.h>
 #include "minca/config.h"
 #include "minca/servers.h"
 #include "minca/store.h"
@@ -19,7 +20,7 @@ int store_team_prepare(minca_err *err)
     }
     char *dir = core_path_join(config_share_dir(), "migrations");
     rc = store_migrate(c, dir, NULL, err);
-    free(dir);
+    g_free(dir);
     if (rc == 0)
         rc = store_exec(c, err,
                         "INSERT INTO desk_settings (key, value) VALUES ('mode', 'team')"

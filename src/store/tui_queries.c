@@ -366,7 +366,7 @@ char *store_tui_insurer_slugs(PGconn *c, minca_err *err)
     PGresult *r = store_query(c, err, "SELECT coalesce(string_agg(slug, ', ' ORDER BY slug), '') FROM insurers", 0, NULL);
     if (!r)
         return NULL;
-    char *out = strdup(PQgetvalue(r, 0, 0));
+    char *out = g_strdup(PQgetvalue(r, 0, 0));
     PQclear(r);
     return out;
 }

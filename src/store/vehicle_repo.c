@@ -1,6 +1,7 @@
 /* Vehicle rows and their matches: the one mapping between a vehicle_row and a vehicle_rows
  * row, the chunked insert of extracted rows, the codifier's reads and writes, and the rows
  * the export of a case reads. */
+#include <glib.h>
 #include "minca/store_vehicle.h"
 #include "store_internal.h"
 
@@ -193,9 +194,7 @@ struct store_vehicle_batch {
 
 store_vehicle_batch *store_vehicle_batch_new(long long insurer_id, long long case_id, long long attachment_id)
 {
-    store_vehicle_batch *b = calloc(1, sizeof *b);
-    if (!b)
-        abort();
+    store_vehicle_batch *b = g_malloc0_n(1, sizeof *b);
     b->insurer_id = insurer_id;
     b->case_id = case_id;
     b->attachment_id = attachment_id;
@@ -208,7 +207,7 @@ void store_vehicle_batch_free(store_vehicle_batch *b)
     if (!b)
         return;
     json_decref(b->pending);
-    free(b);
+    g_free(b);
 }
 
 int store_vehicle_batch_add(store_vehicle_batch *b, const vehicle_row *v, minca_err *err)
@@ -273,16 +272,14 @@ int store_vehicle_unmatched(PGconn *c, long long case_id, int limit, store_codif
     if (!r)
         return -1;
     int n = PQntuples(r);
-    out->rows = calloc(n > 0 ? (size_t)n : 1, sizeof *out->rows);
-    if (!out->rows)
-        abort();
+    out->rows = g_malloc0_n(n > 0 ? (size_t)n : 1, sizeof *out->rows);
     for (int i = 0; i < n; i++) {
         store_codify_row *row = &out->rows[i];
         row->id = store_get_ll(r, i, 0);
-        row->marca = strdup(PQgetvalue(r, i, 1));
-        row->submarca = strdup(PQgetvalue(r, i, 2));
+        row->marca = g_strdup(PQgetvalue(r, i, 1));
+        row->submarca = g_strdup(PQgetvalue(r, i, 2));
         row->year = store_get_int(r, i, 3);
-        row->description = strdup(PQgetvalue(r, i, 4));
+        row->description = g_strdup(PQgetvalue(r, i, 4));
         row->vin = store_get_dup(r, i, 5);
         row->broker = store_get_dup(r, i, 6);
         row->ocr_confidence = store_get_double(r, i, 7);
@@ -296,13 +293,13 @@ void store_codify_rows_clear(store_codify_rows *rows)
 {
     for (int i = 0; i < rows->n; i++) {
         store_codify_row *row = &rows->rows[i];
-        free(row->marca);
-        free(row->submarca);
-        free(row->description);
-        free(row->vin);
-        free(row->broker);
+        g_free(row->marca);
+        g_free(row->submarca);
+        g_free(row->description);
+        g_free(row->vin);
+        g_free(row->broker);
     }
-    free(rows->rows);
+    g_free(rows->rows);
     memset(rows, 0, sizeof *rows);
 }
 
@@ -365,15 +362,15 @@ int store_match_restore_carryover(PGconn *c, long long case_id, minca_err *err)
 
 void store_match_read_clear(store_match_read *m)
 {
-    free(m->cvegs);
-    free(m->description);
-    free(m->brand);
-    free(m->model);
-    free(m->body);
-    free(m->decision);
-    free(m->reviewer);
-    free(m->note);
-    free(m->source_file);
+    g_free(m->cvegs);
+    g_free(m->description);
+    g_free(m->brand);
+    g_free(m->model);
+    g_free(m->body);
+    g_free(m->decision);
+    g_free(m->reviewer);
+    g_free(m->note);
+    g_free(m->source_file);
     memset(m, 0, sizeof *m);
 }
 
@@ -417,7 +414,7 @@ int store_vehicle_rows_for_export(PGconn *c, long long case_id, store_export_row
             .body = store_get_dup(r, i, m0 + 4),
             .year = store_get_int(r, i, m0 + 5),
             .confidence = PQgetisnull(r, i, m0 + 6) ? -1 : store_get_double(r, i, m0 + 6),
-            .decision = strdup(PQgetvalue(r, i, m0 + 7)),
+            .decision = g_strdup(PQgetvalue(r, i, m0 + 7)),
             .reviewer = store_get_dup(r, i, m0 + 8),
             .source_file = store_get_dup(r, i, m0 + 9),
             .note = store_get_dup(r, i, m0 + 10),

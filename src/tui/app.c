@@ -136,7 +136,7 @@ void tui_app_message(tui_app *app, tui_elem level, const char *fmt, ...)
     time_t now = time(NULL);
     strftime(when, sizeof when, "%H:%M:%S", localtime(&now));
     if (app->n_messages == (int)(sizeof app->messages / sizeof app->messages[0])) {
-        free(app->messages[0]);
+        g_free(app->messages[0]);
         memmove(app->messages, app->messages + 1, sizeof app->messages - sizeof app->messages[0]);
         app->n_messages--;
     }
@@ -169,10 +169,10 @@ static bool pick_start_insurer(tui_app *app)
     char *known = store_tui_insurer_slugs(app->db, &err);
     bool done = false;
     if (known && *known && !strchr(known, ',')) {
-        char *gone = strdup(app->insurer_slug);
+        char *gone = g_strdup(app->insurer_slug);
         switch_insurer(app, known);
         tui_app_message(app, TUI_EL_OK, "insurer %s, the only one (there is no '%s')", known, gone);
-        free(gone);
+        g_free(gone);
         done = true;
     } else if (known && *known) {
         app->prompt = PROMPT_COMMAND;
@@ -183,7 +183,7 @@ static bool pick_start_insurer(tui_app *app)
         app->insurer_asked = true;
         done = true;
     }
-    free(known);
+    g_free(known);
     return done;
 }
 
@@ -253,7 +253,7 @@ static void choose_start_insurer(tui_app *app)
         snprintf(app->insurer_slug, sizeof app->insurer_slug, "%s", core_trim(line));
     if (f)
         fclose(f);
-    free(path);
+    g_free(path);
 }
 
 static void remember_insurer(tui_app *app)
@@ -264,7 +264,7 @@ static void remember_insurer(tui_app *app)
         fprintf(f, "%s\n", app->insurer_slug);
         fclose(f);
     }
-    free(path);
+    g_free(path);
 }
 
 static void pop_view(tui_app *app);
@@ -281,7 +281,7 @@ static void switch_insurer(tui_app *app, const char *slug)
     if (found <= 0) {
         char *known = store_tui_insurer_slugs(db, &err);
         tui_app_message(app, TUI_EL_ERROR, "no insurer '%s'%s%s", slug, known ? "; known: " : "", known ? known : "");
-        free(known);
+        g_free(known);
         return;
     }
     snprintf(app->insurer_slug, sizeof app->insurer_slug, "%s", slug);
@@ -308,7 +308,7 @@ PGconn *tui_app_store(tui_app *app, tui_table *t, long long *insurer_id)
         tui_table_done(t);
         char *hint = core_strdup_printf("The database is unavailable: %s\n\nPress {reload} to try again.", app->db_error);
         tui_table_set_empty(t, hint);
-        free(hint);
+        g_free(hint);
         return NULL;
     }
     *insurer_id = tui_app_insurer_id(app);
@@ -319,7 +319,7 @@ PGconn *tui_app_store(tui_app *app, tui_table *t, long long *insurer_id)
                                         "`minca batch --insurer %s PATH`, then press {reload}.",
                                         app->insurer_slug, app->insurer_slug);
         tui_table_set_empty(t, hint);
-        free(hint);
+        g_free(hint);
         return NULL;
     }
     return db;
@@ -331,8 +331,8 @@ void tui_app_set_current_case(tui_app *app, const char *cot)
 {
     if ((!cot && !app->current_cot) || (cot && app->current_cot && strcmp(cot, app->current_cot) == 0))
         return;
-    free(app->current_cot);
-    app->current_cot = cot ? strdup(cot) : NULL;
+    g_free(app->current_cot);
+    app->current_cot = cot ? g_strdup(cot) : NULL;
     app->tabs[TAB_MATCHES]->stale = true;
     app->dirty |= DIRTY_STATUS;
 }
@@ -726,7 +726,7 @@ static void complete_insurer(tui_app *app, const char *typed)
     }
     g_string_free(list, TRUE);
     g_strfreev(slugs);
-    free(known);
+    g_free(known);
 }
 
 /* Tab in the `:` prompt: the action or command names the typed word begins, completed as far
@@ -777,11 +777,11 @@ static void remember_command(tui_app *app, const char *text)
     if (!*text || (app->n_history && strcmp(app->history[app->n_history - 1], text) == 0))
         return;
     if (app->n_history == (int)(sizeof app->history / sizeof app->history[0])) {
-        free(app->history[0]);
+        g_free(app->history[0]);
         memmove(app->history, app->history + 1, sizeof app->history - sizeof app->history[0]);
         app->n_history--;
     }
-    app->history[app->n_history++] = strdup(text);
+    app->history[app->n_history++] = g_strdup(text);
 }
 
 static void handle_command_key(tui_app *app, tui_key key)
@@ -904,8 +904,8 @@ static bool act_help(tui_view *v, tui_action act, const char *args)
     char *text = tui_keys_help_text(v->ops->title, v->ops->actions, tui_app_actions());
     char *title = core_strdup_printf("Help: keys of minca %s", MINCA_VERSION);
     tui_view *nv = tui_pager_new(v->app, title, text);
-    free(text);
-    free(title);
+    g_free(text);
+    g_free(title);
     if (nv)
         push_view(v->app, nv);
     return true;
@@ -1077,7 +1077,7 @@ static bool act_insurer(tui_view *v, tui_action act, const char *args)
         char *known = app->db ? store_tui_insurer_slugs(app->db, &err) : NULL;
         tui_app_message(app, TUI_EL_NORMAL, "insurer %s%s%s; :insurer SLUG switches", app->insurer_slug,
                         known ? " of " : "", known ? known : "");
-        free(known);
+        g_free(known);
     }
     return true;
 }
@@ -1521,11 +1521,11 @@ static void app_free(tui_app *app)
         pop_view(app);
     for (int i = 0; i < TAB_COUNT; i++)
         tui_view_free(app->tabs[i]);
-    free(app->current_cot);
+    g_free(app->current_cot);
     for (int i = 0; i < app->n_history; i++)
-        free(app->history[i]);
+        g_free(app->history[i]);
     for (int i = 0; i < app->n_messages; i++)
-        free(app->messages[i]);
+        g_free(app->messages[i]);
     tui_events_close(app->events);
     store_tui_close(app->db);
 }

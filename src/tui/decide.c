@@ -61,10 +61,10 @@ static char *difference(const char *a, const char *b)
     return out;
 }
 
-/* out's text as a malloc'd string (the header promises free()); out is freed. */
+/* out's text as a g_malloc'd string (the header promises free()); out is freed. */
 static char *malloc_copy(GString *out)
 {
-    char *r = strdup(out->str);
+    char *r = g_strdup(out->str);
     g_string_free(out, TRUE);
     return r;
 }
@@ -74,7 +74,7 @@ char *tui_review_reason(json_t *row)
     const char *decision = tui_json_str(row, "decision");
     bool open = strcmp(decision, "needs_review") == 0 || strcmp(decision, "no_match") == 0;
     if (!open || *tui_json_str(row, "reviewed_by"))
-        return strdup("");
+        return g_strdup("");
     json_t *top = json_object_get(row, "top_candidate");
     GString *out = g_string_new(NULL);
     if (!json_is_object(top) || tui_json_int(row, "n_candidates") == 0) {
@@ -113,7 +113,7 @@ char *tui_review_reason(json_t *row)
             add_reason(out, "runner-up reads the same");
         else if (gap < 0.25)
             add_reason(out, "close runner-up (%s)", diff);
-        free(diff);
+        g_free(diff);
     }
     if (typos->len)
         add_reason(out, "typo %s", typos->str);

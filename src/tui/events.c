@@ -22,7 +22,7 @@ static tui_events *listen_pg(const char *why)
         log_info("tui: no live-update events (%s; %s); changes are found by polling", why, err.msg);
         return NULL;
     }
-    tui_events *ev = calloc(1, sizeof *ev);
+    tui_events *ev = g_malloc0_n(1, sizeof *ev);
     if (!ev) {
         PQfinish(c);
         return NULL;
@@ -45,7 +45,7 @@ tui_events *tui_events_open(void)
         return NULL;
     }
     freeReplyObject(reply);
-    tui_events *ev = calloc(1, sizeof *ev);
+    tui_events *ev = g_malloc0_n(1, sizeof *ev);
     if (!ev) {
         redisFree(r);
         return NULL;
@@ -99,5 +99,5 @@ void tui_events_close(tui_events *ev)
         PQfinish(ev->pg);
     else
         redisFree(ev->redis);
-    free(ev);
+    g_free(ev);
 }

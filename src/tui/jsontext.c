@@ -116,7 +116,7 @@ char *tui_json_text(json_t *v, int indent)
     GString *out = g_string_new(NULL);
     if (v)
         append_value(out, v, indent);
-    char *text = strdup(out->str);
+    char *text = g_strdup(out->str);
     g_string_free(out, TRUE);
     return text;
 }

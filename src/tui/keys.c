@@ -31,8 +31,17 @@ typedef struct binding {
     bool fixed;
 } binding;
 
-static binding *bindings;
-static size_t n_bindings;
+static GArray *bindings;   /* of binding; made by tui_keys_init */
+
+static size_t n_bindings(void)
+{
+    return bindings ? bindings->len : 0;
+}
+
+static binding *binding_at(size_t i)
+{
+    return &g_array_index(bindings, binding, i);
+}
 
 static const struct {
     const char *name;
@@ -167,9 +176,9 @@ const char *tui_action_name(tui_action act)
 
 static void unbind_key(tui_key key)
 {
-    for (size_t i = 0; i < n_bindings;)
-        if (bindings[i].key == key)
-            bindings[i] = bindings[--n_bindings];
+    for (size_t i = 0; i < n_bindings();)
+        if (binding_at(i)->key == key)
+            g_array_remove_index_fast(bindings, i);
         else
             i++;
 }
@@ -181,14 +190,11 @@ static void bind_key(tui_key key, tui_action act, bool fixed, bool exclusive)
 {
     if (exclusive)
         unbind_key(key);
-    for (size_t i = 0; i < n_bindings; i++)
-        if (bindings[i].key == key && bindings[i].act == act)
+    for (size_t i = 0; i < n_bindings(); i++)
+        if (binding_at(i)->key == key && binding_at(i)->act == act)
             return;
-    binding *grown = realloc(bindings, sizeof *bindings * (n_bindings + 1));
-    if (!grown)
-        return;
-    bindings = grown;
-    bindings[n_bindings++] = (binding){key, act, fixed};
+    binding b = {key, act, fixed};
+    g_array_append_val(bindings, b);
 }
 
 /* Binds every key of a space-separated spec list; returns how many were bound. */
@@ -219,9 +225,9 @@ static int bind_specs(const char *specs, tui_action act, bool fixed, bool from_c
 
 void tui_keys_init(void)
 {
-    free(bindings);
-    bindings = NULL;
-    n_bindings = 0;
+    if (bindings)
+        g_array_free(bindings, TRUE);
+    bindings = g_array_new(FALSE, FALSE, sizeof(binding));
     for (size_t i = 0; i < N_ACTIONS; i++) {
         bind_specs(actions[i].keys, actions[i].act, false, false);
         bind_specs(actions[i].fixed, actions[i].act, true, false);
@@ -251,9 +257,9 @@ void tui_keys_init(void)
             continue;
         }
         /* Drop the action's remappable defaults, keep its fixed keys. */
-        for (size_t j = 0; j < n_bindings;)
-            if (bindings[j].act == act && !bindings[j].fixed)
-                bindings[j] = bindings[--n_bindings];
+        for (size_t j = 0; j < n_bindings();)
+            if (binding_at(j)->act == act && !binding_at(j)->fixed)
+                g_array_remove_index_fast(bindings, j);
             else
                 j++;
         bind_specs(trimmed, act, false, true);
@@ -264,23 +270,23 @@ void tui_keys_init(void)
 
 tui_action tui_keys_lookup(tui_key key)
 {
-    for (size_t i = 0; i < n_bindings; i++)
-        if (bindings[i].key == key)
-            return bindings[i].act;
+    for (size_t i = 0; i < n_bindings(); i++)
+        if (binding_at(i)->key == key)
+            return binding_at(i)->act;
     return TUI_ACT_NONE;
 }
 
 int tui_keys_lookup_all(tui_key key, tui_action *out, int max)
 {
     int n = 0;
-    for (size_t i = 0; i < n_bindings && n < max; i++) {
-        if (bindings[i].key != key)
+    for (size_t i = 0; i < n_bindings() && n < max; i++) {
+        if (binding_at(i)->key != key)
             continue;
         bool dup = false;
         for (int j = 0; j < n; j++)
-            dup |= out[j] == bindings[i].act;
+            dup |= out[j] == binding_at(i)->act;
         if (!dup)
-            out[n++] = bindings[i].act;
+            out[n++] = binding_at(i)->act;
     }
     return n;
 }
@@ -291,9 +297,9 @@ void tui_keys_primary(tui_action act, char *buf, size_t len)
         buf[0] = '\0';
     /* Prefer a remappable key (what the user chose) over the fixed ones. */
     for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < n_bindings; i++)
-            if (bindings[i].act == act && bindings[i].fixed == (pass == 1)) {
-                tui_key_name(bindings[i].key, buf, len);
+        for (size_t i = 0; i < n_bindings(); i++)
+            if (binding_at(i)->act == act && binding_at(i)->fixed == (pass == 1)) {
+                tui_key_name(binding_at(i)->key, buf, len);
                 return;
             }
 }
@@ -317,7 +323,7 @@ char *tui_keys_expand(const char *text)
         }
         g_string_append_c(out, *p++);
     }
-    char *expanded = strdup(out->str);
+    char *expanded = g_strdup(out->str);
     g_string_free(out, TRUE);
     return expanded;
 }
@@ -326,12 +332,12 @@ int tui_keys_of(tui_action act, tui_key *out, int max)
 {
     int n = 0;
     for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < n_bindings && n < max; i++) {
-            if (bindings[i].act != act || bindings[i].fixed != (pass == 1))
+        for (size_t i = 0; i < n_bindings() && n < max; i++) {
+            if (binding_at(i)->act != act || binding_at(i)->fixed != (pass == 1))
                 continue;
-            if (bindings[i].key == '\r' || bindings[i].key == TUI_FN(KEY_ENTER))
+            if (binding_at(i)->key == '\r' || binding_at(i)->key == TUI_FN(KEY_ENTER))
                 continue;
-            out[n++] = bindings[i].key;
+            out[n++] = binding_at(i)->key;
         }
     return n;
 }
@@ -408,7 +414,7 @@ char *tui_keys_help_text(const char *title, const tui_action_row *pane, const tu
                          "S sends.\n"
                          "With MINCA_TUI_MOUSE=1: a click selects a line or a pane, a double click opens,\n"
                          "the wheel scrolls.\n");
-    char *text = strdup(out->str);
+    char *text = g_strdup(out->str);
     g_string_free(out, TRUE);
     return text;
 }

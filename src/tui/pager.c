@@ -17,7 +17,7 @@ static const tui_column pager_cols[] = {{"", 1, 1, false}};
 static int pager_open(tui_view *v)
 {
     v->rows_redraw_alone = true;
-    v->priv = calloc(1, sizeof(pager));
+    v->priv = g_malloc0_n(1, sizeof(pager));
     v->table = tui_table_new(pager_cols, 1);
     if (!v->priv || !v->table)
         return -1;
@@ -30,9 +30,9 @@ static void pager_close(tui_view *v)
 {
     pager *p = v->priv;
     if (p) {
-        free(p->title);
-        free(p->text);
-        free(p);
+        g_free(p->title);
+        g_free(p->text);
+        g_free(p);
     }
     tui_table_free(v->table);
 }
@@ -45,7 +45,7 @@ static void add_line(char *line, void *user)
     snprintf(key, sizeof key, "%d", p->line_no++);
     const char *cells[] = {line};
     tui_table_add(v->table, key, cells, TUI_EL_NORMAL, NULL);
-    free(line);
+    g_free(line);
 }
 
 static void rewrap(tui_view *v, int width)
@@ -94,8 +94,8 @@ tui_view *tui_pager_new(tui_app *app, const char *title, const char *text)
     if (!v)
         return NULL;
     pager *p = v->priv;
-    p->title = strdup(title ? title : "");
-    p->text = strdup(text ? text : "");
+    p->title = g_strdup(title ? title : "");
+    p->text = g_strdup(text ? text : "");
     v->loaded = true;
     return v;
 }

@@ -77,7 +77,7 @@ static char *change_text(json_t *e)
     } else {
         details_text(d, out);
     }
-    char *r = strdup(out->str);
+    char *r = g_strdup(out->str);
     g_string_free(out, TRUE);
     return r;
 }
@@ -85,7 +85,7 @@ static char *change_text(json_t *e)
 static int audit_open(tui_view *v)
 {
     v->rows_redraw_alone = true;
-    v->priv = calloc(1, sizeof(audit));
+    v->priv = g_malloc0_n(1, sizeof(audit));
     v->table = tui_table_new(audit_cols, N_COLS);
     if (!v->priv || !v->table)
         return -1;
@@ -97,9 +97,9 @@ static void audit_close(tui_view *v)
 {
     audit *a = v->priv;
     if (a) {
-        free(a->cot);
+        g_free(a->cot);
         json_decref(a->entries);
-        free(a);
+        g_free(a);
     }
     tui_table_free(v->table);
 }
@@ -137,7 +137,7 @@ static void audit_refresh(tui_view *v)
         snprintf(key, sizeof key, "%lld", tui_json_int(e, "id"));
         tui_table_add(v->table, key, cells, TUI_EL_NORMAL, e);
         tui_table_set_sort_key(v->table, 0, tui_json_str(e, "at"));
-        free(change);
+        g_free(change);
     }
     tui_table_done(v->table);
     tui_table_set_empty(v->table, "No audit entry for this case yet.");
@@ -170,9 +170,9 @@ static tui_view *audit_enter(tui_view *v)
     char title[64];
     snprintf(title, sizeof title, "Audit entry %lld", tui_json_int(e, "id"));
     tui_view *p = tui_pager_new(v->app, title, text);
-    free(text);
-    free(change);
-    free(details);
+    g_free(text);
+    g_free(change);
+    g_free(details);
     return p;
 }
 
@@ -192,6 +192,6 @@ tui_view *tui_audit_new(tui_app *app, const char *cot)
     if (!v)
         return NULL;
     audit *a = v->priv;
-    a->cot = strdup(cot);
+    a->cot = g_strdup(cot);
     return v;
 }

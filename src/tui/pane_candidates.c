@@ -44,7 +44,7 @@ static tui_table *new_table(bool model)
 
 static int cand_open(tui_view *v)
 {
-    v->priv = calloc(1, sizeof(candidates));
+    v->priv = g_malloc0_n(1, sizeof(candidates));
     v->table = new_table(false);
     if (!v->priv || !v->table)
         return -1;
@@ -64,7 +64,7 @@ static void cand_close(tui_view *v)
     candidates *c = v->priv;
     if (c) {
         json_decref(c->row);
-        free(c);
+        g_free(c);
     }
     tui_table_free(v->table);
 }
@@ -142,7 +142,7 @@ static void cand_refresh(tui_view *v)
                                            desc};
         const char **cells = c->model ? model_cells : plain_cells;
         tui_table_add(v->table, key, cells, chosen ? TUI_EL_OK : TUI_EL_NORMAL, k);
-        free(desc);
+        g_free(desc);
     }
     tui_table_done(v->table);
 }
@@ -173,7 +173,7 @@ static void collect(char *line, void *user)
     if (wl->n < (int)(sizeof wl->line / sizeof wl->line[0]))
         wl->line[wl->n++] = line;
     else
-        free(line);
+        g_free(line);
 }
 
 static void put_line(WINDOW *win, int y, int w, tui_elem elem, const char *text)
@@ -216,16 +216,16 @@ static void cand_draw(tui_view *v, WINDOW *win, int h, int w)
                                     tui_json_str(cand, "marca"), tui_json_str(cand, "submarca"),
                                     tui_json_str(cand, "description"));
     put_line(win, y + 1, w, TUI_EL_NORMAL, line);
-    free(line);
+    g_free(line);
     /* The rest wraps over the lines left: what agreed, what conflicted, the scorer's words. */
     wrapped lines = {.n = 0};
     char *text = core_strdup_printf("agrees: %s", agree->len ? agree->str : "—");
     tui_text_wrap(text, w - 2, collect, &lines);
-    free(text);
+    g_free(text);
     int first_conflict = lines.n;
     text = core_strdup_printf("conflicts: %s", conflict->len ? conflict->str : "none");
     tui_text_wrap(text, w - 2, collect, &lines);
-    free(text);
+    g_free(text);
     int first_why = lines.n;
     if (json_object_get(cand, "model_rank"))
         text = core_strdup_printf("language model: #%lld, %s (a suggestion: the codifier's decision stands)",
@@ -236,11 +236,11 @@ static void cand_draw(tui_view *v, WINDOW *win, int h, int w)
         text = NULL;
     if (text) {
         tui_text_wrap(text, w - 2, collect, &lines);
-        free(text);
+        g_free(text);
     }
     text = core_strdup_printf("why: %s", tui_json_str(cand, "explanation"));
     tui_text_wrap(text, w - 2, collect, &lines);
-    free(text);
+    g_free(text);
     for (int i = 0; i < lines.n; i++) {
         if (y + 2 + i < h) {
             tui_elem elem = i < first_conflict ? TUI_EL_OK
@@ -248,7 +248,7 @@ static void cand_draw(tui_view *v, WINDOW *win, int h, int w)
                                                : TUI_EL_DIM;
             put_line(win, y + 2 + i, w, elem, lines.line[i]);
         }
-        free(lines.line[i]);
+        g_free(lines.line[i]);
     }
     g_string_free(agree, TRUE);
     g_string_free(conflict, TRUE);

@@ -35,7 +35,7 @@ typedef struct cases_pane {
 static int cases_open(tui_view *v)
 {
     v->rows_redraw_alone = true;
-    v->priv = calloc(1, sizeof(cases_pane));
+    v->priv = g_malloc0_n(1, sizeof(cases_pane));
     v->table = tui_table_new(cases_cols, N_COLS);
     if (!v->priv || !v->table)
         return -1;
@@ -49,9 +49,9 @@ static void cases_close(tui_view *v)
 {
     cases_pane *cp = v->priv;
     if (cp) {
-        free(cp->status);
+        g_free(cp->status);
         json_decref(cp->statuses);
-        free(cp);
+        g_free(cp);
     }
     tui_table_free(v->table);
 }
@@ -172,7 +172,7 @@ static void cases_refresh(tui_view *v)
         char *hint = core_strdup_printf("No case has status '%s' now. Press {status-filter} to show another status.",
                                         cp->status);
         tui_table_set_empty(v->table, hint);
-        free(hint);
+        g_free(hint);
     } else {
         tui_table_set_empty(v->table, empty_hint);
     }
@@ -198,8 +198,8 @@ static void cycle_status(tui_view *v)
             if (strcmp(json_string_value(json_array_get(cp->statuses, i)), cp->status) == 0)
                 next = i + 1;
     }
-    free(cp->status);
-    cp->status = next < n ? strdup(json_string_value(json_array_get(cp->statuses, next))) : NULL;
+    g_free(cp->status);
+    cp->status = next < n ? g_strdup(json_string_value(json_array_get(cp->statuses, next))) : NULL;
     tui_app_message(v->app, TUI_EL_NORMAL, cp->status ? "showing cases with status %s" : "showing every case%s",
                     cp->status ? cp->status : "");
     v->stale = true;
@@ -251,8 +251,8 @@ static void cases_draw(tui_view *v, WINDOW *win, int h, int w)
     mvwhline(win, 0, 0, ' ', w);
     tui_text_put(win, 0, 0, w, text, false);
     wattrset(win, A_NORMAL);
-    free(text);
-    free(head);
+    g_free(text);
+    g_free(head);
     v->body_rows = h - 2;
     tui_table_draw(v->table, win, 1, 0, h - 1, w);
 }

@@ -36,15 +36,15 @@ static const char *hint = "Enter edit the line · a attach a file · d remove th
 
 static int compose_open(tui_view *v)
 {
-    compose *c = calloc(1, sizeof *c);
+    compose *c = g_malloc0_n(1, sizeof *c);
     v->priv = c;
     v->table = tui_table_new(form_cols, 2);
     if (!c || !v->table)
         return -1;
     tui_table_set_header(v->table, false);
-    c->from = strdup("");
-    c->to = strdup("");
-    c->subject = strdup("");
+    c->from = g_strdup("");
+    c->to = g_strdup("");
+    c->subject = g_strdup("");
     c->body = g_string_new(NULL);
     c->paths = g_ptr_array_new_with_free_func(g_free);
     return 0;
@@ -54,16 +54,16 @@ static void compose_close(tui_view *v)
 {
     compose *c = v->priv;
     if (c) {
-        free(c->from);
-        free(c->to);
-        free(c->subject);
+        g_free(c->from);
+        g_free(c->to);
+        g_free(c->subject);
         g_string_free(c->body, TRUE);
         g_ptr_array_free(c->paths, TRUE);
         if (c->reply) {
             reply_draft_clear(c->reply);
             g_free(c->reply);
         }
-        free(c);
+        g_free(c);
     }
     tui_table_free(v->table);
 }
@@ -93,13 +93,13 @@ static void compose_refresh(tui_view *v)
         snprintf(first, sizeof first, "%.*s", (int)strcspn(c->body->str, "\n"), c->body->str);
         char *shown = core_strdup_printf("%d line(s): %s", lines, first);
         add_row(v, "body", "Body", shown, TUI_EL_NORMAL);
-        free(shown);
+        g_free(shown);
     } else {
         const char *ed = getenv("VISUAL") && *getenv("VISUAL") ? getenv("VISUAL") : getenv("EDITOR");
         char *shown = ed && *ed ? core_strdup_printf("(empty; Enter opens %s)", ed)
-                                : strdup("(empty; Enter types it line by line)");
+                                : g_strdup("(empty; Enter types it line by line)");
         add_row(v, "body", "Body", shown, TUI_EL_DIM);
-        free(shown);
+        g_free(shown);
     }
     for (guint i = 0; i < c->paths->len; i++) {
         char key[32];
@@ -109,7 +109,7 @@ static void compose_refresh(tui_view *v)
         char *shown = stat(path, &st) == 0 ? core_strdup_printf("%s (%lld bytes)", path, (long long)st.st_size)
                                            : core_strdup_printf("%s (cannot read it)", path);
         add_row(v, key, i == 0 ? "Attached" : "", shown, TUI_EL_NORMAL);
-        free(shown);
+        g_free(shown);
     }
     for (size_t i = 0; c->reply && c->reply->file_names && c->reply->file_names[i]; i++)
         add_row(v, "fixed", i == 0 ? "Attached" : "", c->reply->file_names[i], TUI_EL_NORMAL);
@@ -127,9 +127,9 @@ static void compose_draw(tui_view *v, WINDOW *win, int h, int w)
     char *title = c->reply ? core_strdup_printf("Reply to the broker of %s: %s", c->reply->cot,
                                                 strcmp(c->reply->kind, "quote") == 0 ? "the quote"
                                                                                      : "request for the missing data")
-                           : strdup("New email typed in at the desk");
+                           : g_strdup("New email typed in at the desk");
     tui_text_put(win, 0, 0, w, title, false);
-    free(title);
+    g_free(title);
     wattrset(win, A_NORMAL);
     v->body_rows = h - 3;
     tui_table_draw(v->table, win, 1, 0, h - 3, w);
@@ -138,7 +138,7 @@ static void compose_draw(tui_view *v, WINDOW *win, int h, int w)
     mvwhline(win, h - 1, 0, ' ', w);
     tui_text_put(win, h - 1, 0, w, text, false);
     wattrset(win, A_NORMAL);
-    free(text);
+    g_free(text);
 }
 
 static void refresh_form(tui_view *v)
@@ -151,7 +151,7 @@ static void set_field(tui_view *v, const char *text, void *user)
 {
     compose *c = v->priv;
     char **slot = user == (void *)"from" ? &c->from : user == (void *)"to" ? &c->to : &c->subject;
-    free(*slot);
+    g_free(*slot);
     *slot = g_strstrip(g_strdup(text));
     refresh_form(v);
 }
@@ -209,9 +209,9 @@ static void edit_body_externally(tui_view *v, const char *editor)
         g_string_assign(c->body, data);
         tui_app_message(v->app, TUI_EL_OK, "body: %zu bytes", len);
     }
-    free(data);
+    g_free(data);
     unlink(path);
-    free(cmd);
+    g_free(cmd);
     g_free(quoted);
     refresh_form(v);
 }
@@ -285,7 +285,7 @@ static void send_mail(tui_view *v)
         tui_app_message(v->app, TUI_EL_ERROR, "a sender (From) and a Subject are needed");
         return;
     }
-    intake_compose_attachment *atts = calloc(c->paths->len + 1, sizeof *atts);
+    intake_compose_attachment *atts = g_malloc0_n(c->paths->len + 1, sizeof *atts);
     for (guint i = 0; i < c->paths->len; i++)
         atts[i].path = g_ptr_array_index(c->paths, i);
     intake_compose m = {.from = c->from, .to = *c->to ? c->to : NULL, .subject = c->subject,
@@ -294,15 +294,15 @@ static void send_mail(tui_view *v)
     size_t len = 0;
     minca_err err = {0};
     if (intake_compose_build(&m, &raw, &len, &mid, &err) < 0) {
-        free(atts);
+        g_free(atts);
         tui_app_message(v->app, TUI_EL_ERROR, "%s", err.msg);
         return;
     }
-    free(atts);
+    g_free(atts);
     PGconn *db = tui_app_db(v->app);
     if (!db) {
-        free(raw);
-        free(mid);
+        g_free(raw);
+        g_free(mid);
         return;
     }
     redisContext *r = queue_redis_connect(&err);
@@ -320,8 +320,8 @@ static void send_mail(tui_view *v)
         tui_app_changed(v->app);
         tui_app_close(v->app, v);
     }
-    free(raw);
-    free(mid);
+    g_free(raw);
+    g_free(mid);
 }
 
 static void edit_selected(tui_view *v)
@@ -449,12 +449,12 @@ tui_view *tui_reply_new(tui_app *app, const char *cot)
     }
     compose *c = v->priv;
     c->reply = d;
-    free(c->from);
-    free(c->to);
-    free(c->subject);
-    c->from = strdup(d->from_addr);
-    c->to = strdup(d->to_addr);
-    c->subject = strdup(d->subject);
+    g_free(c->from);
+    g_free(c->to);
+    g_free(c->subject);
+    c->from = g_strdup(d->from_addr);
+    c->to = g_strdup(d->to_addr);
+    c->subject = g_strdup(d->subject);
     g_string_assign(c->body, d->body);
     compose_refresh(v);
     v->loaded = true;

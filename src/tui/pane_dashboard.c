@@ -41,7 +41,7 @@ static const glyphs ascii_glyphs = {{"#", "+", "."}, {"_", "_", ".", "-", "=", "
 
 static int dash_open(tui_view *v)
 {
-    dashboard *d = calloc(1, sizeof *d);
+    dashboard *d = g_malloc0_n(1, sizeof *d);
     if (!d)
         return -1;
     const char *codeset = nl_langinfo(CODESET);
@@ -64,7 +64,7 @@ static void dash_clear(dashboard *d)
 static void dash_close(tui_view *v)
 {
     dash_clear(v->priv);
-    free(v->priv);
+    g_free(v->priv);
 }
 
 static void dash_refresh(tui_view *v)

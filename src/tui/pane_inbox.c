@@ -93,7 +93,7 @@ static void append_extraction(GString *out, json_t *ex)
     }
     char *text = tui_json_text(ex, 6);
     g_string_append(out, text);
-    free(text);
+    g_free(text);
 }
 
 static tui_view *inbox_enter(tui_view *v)
@@ -139,7 +139,7 @@ static tui_view *inbox_enter(tui_view *v)
         g_string_append(out, "Problems:\n");
         char *text = tui_json_text(problems, 2);
         g_string_append(out, text);
-        free(text);
+        g_free(text);
     }
     json_t *atts = json_object_get(m, "attachments");
     g_string_append_printf(out, "\nAttachments (%zu):\n", json_array_size(atts));
@@ -163,7 +163,7 @@ static tui_view *inbox_enter(tui_view *v)
         g_string_append(out, "(no text)");
     char *title = core_strdup_printf("Message: %s", tui_json_str(m, "subject"));
     tui_view *pv = tui_pager_new(v->app, title, out->str);
-    free(title);
+    g_free(title);
     g_string_free(out, TRUE);
     json_decref(m);
     return pv;

@@ -48,7 +48,7 @@ static const char *no_case_hint = "No case selected. Pick one in the Cases pane 
 static int matches_open(tui_view *v)
 {
     v->rows_redraw_alone = true;
-    matches *m = calloc(1, sizeof(matches));
+    matches *m = g_malloc0_n(1, sizeof(matches));
     v->priv = m;
     v->table = tui_table_new(matches_cols, N_COLS);
     if (!v->priv || !v->table)
@@ -65,10 +65,10 @@ static void matches_close(tui_view *v)
     if (m) {
         json_decref(m->head);
         json_decref(m->rows);
-        free(m->cot);
-        free(m->fixed_cot);
+        g_free(m->cot);
+        g_free(m->fixed_cot);
         g_hash_table_destroy(m->tagged);
-        free(m);
+        g_free(m);
     }
     tui_table_free(v->table);
 }
@@ -147,22 +147,22 @@ static void add_row(tui_view *v, json_t *r, size_t i)
         else {
             catalog = core_strdup_printf("%s %s %s", tui_json_str(r, "key_marca"), tui_json_str(r, "key_submarca"),
                                          distinct);
-            free(distinct);
+            g_free(distinct);
         }
     }
     const char *decision = tui_json_str(r, "decision");
     char *reason = tui_review_reason(r);
     /* A row to review says why (its colour says it waits); the others their decision. */
-    char *decision_cell = *reason ? strdup(reason) : strdup(decision_label(decision));
+    char *decision_cell = *reason ? g_strdup(reason) : g_strdup(decision_label(decision));
     char mark[16];
     snprintf(mark, sizeof mark, "%s%s", is_tagged(m, tui_json_int(r, "id")) ? "+" : "",
              *tui_json_str(r, "reviewed_by") ? "✓" : (*tui_json_str(r, "note") ? "*" : ""));
     const char *cells[N_COLS] = {inciso, desc, year, tui_json_str(r, "vin"), tui_json_str(r, "cvegs"),
                                  catalog ? catalog : "", conf, decision_cell, mark};
     tui_table_add(v->table, key, cells, decision_elem(decision), r);
-    free(catalog);
-    free(reason);
-    free(decision_cell);
+    g_free(catalog);
+    g_free(reason);
+    g_free(decision_cell);
 }
 
 static void count_rows(matches *m)
@@ -189,8 +189,8 @@ static void matches_refresh(tui_view *v)
         tui_table_done(v->table);
         tui_table_set_filter(v->table, NULL);
     }
-    char *keep = cot ? strdup(cot) : NULL; /* cot may be m->cot itself */
-    free(m->cot);
+    char *keep = cot ? g_strdup(cot) : NULL; /* cot may be m->cot itself */
+    g_free(m->cot);
     m->cot = keep;
     json_decref(m->head);
     json_decref(m->rows);
@@ -284,7 +284,7 @@ static void draw_footer(tui_view *v)
                                     tui_json_str(r, "key_submarca"), tui_json_str(r, "key_description"));
     wattrset(win, tui_theme_attr(TUI_EL_NORMAL));
     tui_text_put(win, y + 1, 0, w, text, false);
-    free(text);
+    g_free(text);
     char *reason = tui_review_reason(r);
     char conf[16];
     tui_conf_text(json_object_get(r, "confidence"), conf, sizeof conf);
@@ -295,8 +295,8 @@ static void draw_footer(tui_view *v)
                     : core_strdup_printf(" %s · confidence %s%%", decision_label(tui_json_str(r, "decision")), conf);
     wattrset(win, tui_theme_attr(*reason ? TUI_EL_WARN : TUI_EL_DIM));
     tui_text_put(win, y + 2, 0, w, why, false);
-    free(why);
-    free(reason);
+    g_free(why);
+    g_free(reason);
     wattrset(win, A_NORMAL);
 }
 
@@ -325,7 +325,7 @@ static void matches_draw(tui_view *v, WINDOW *win, int h, int w)
             char *held = core_strdup_printf(" %d decision%s held: no row reads the same (%s: discard) ·", m->n_held,
                                             m->n_held == 1 ? "" : "s", key);
             g_string_prepend(l2, held);
-            free(held);
+            g_free(held);
         }
         if (g_hash_table_size(m->tagged))
             g_string_append_printf(l2, " · %u tagged", g_hash_table_size(m->tagged));
@@ -507,7 +507,7 @@ static void suggested_field(GString *out, const char *label, json_t *k, json_t *
         return;
     char *value = core_strdup_printf("%s%s", tui_json_str(k, column), suggested_mark(sugg, key));
     field(out, label, value);
-    free(value);
+    g_free(value);
 }
 
 /* The case in full: client data, message, pre-analysis, attachments with what was read. */
@@ -543,7 +543,7 @@ static tui_view *case_info(tui_view *v)
     if (tui_json_int(k, "revision") > 1) {
         char *rev = core_strdup_printf("%lld of the vehicle list", tui_json_int(k, "revision"));
         field(out, "Revision:", rev);
-        free(rev);
+        g_free(rev);
         char *diff = review_revision_summary(json_object_get(k, "revision_diff"), "  ");
         g_string_append(out, diff);
         g_free(diff);
@@ -552,7 +552,7 @@ static tui_view *case_info(tui_view *v)
     if (*tui_json_str(k, "from_addr")) {
         char *from = core_strdup_printf("%s <%s>", tui_json_str(k, "from_name"), tui_json_str(k, "from_addr"));
         field(out, "From:", from);
-        free(from);
+        g_free(from);
     }
     field(out, "Subject:", tui_json_str(k, "subject"));
     field(out, "Received:", tui_json_str(k, "received_at"));
@@ -598,12 +598,12 @@ static tui_view *case_info(tui_view *v)
         if (json_is_object(ex)) {
             char *summary = profile_report_summary(ex, "      ");
             g_string_append(out, summary);
-            free(summary);
+            g_free(summary);
         }
     }
     char *title = core_strdup_printf("Case %s", m->cot);
     tui_view *pv = tui_pager_new(v->app, title, out->str);
-    free(title);
+    g_free(title);
     g_string_free(out, TRUE);
     json_decref(k);
     return pv;
@@ -1088,13 +1088,13 @@ static tui_view *matches_enter(tui_view *v)
         json_t *val = json_object_get(r, fields[i][0]);
         if (!val || json_is_null(val))
             continue;
-        char *text = json_is_string(val) ? strdup(json_string_value(val))
+        char *text = json_is_string(val) ? g_strdup(json_string_value(val))
                      : json_is_real(val)   ? core_strdup_printf(strcmp(fields[i][0], "insured_amount") == 0 ? "%.2f" : "%.4g",
                                                                     json_real_value(val))
                                            : json_dumps(val, JSON_ENCODE_ANY);
         if (text && *text)
             g_string_append_printf(out, "%-16s %s\n", fields[i][1], text);
-        free(text);
+        g_free(text);
     }
     json_t *extra = json_object_get(r, "extra_cells");
     if (json_object_size(extra)) {   /* the source's columns no field took: observaciones, conductor ... */
@@ -1109,12 +1109,12 @@ static tui_view *matches_enter(tui_view *v)
         g_string_append(out, "\nIssues:\n");
         char *text = tui_json_text(issues, 2);
         g_string_append(out, text);
-        free(text);
+        g_free(text);
     }
     char *title = core_strdup_printf("%s · inciso %lld · %s", m->cot, tui_json_int(r, "inciso"),
                                      *tui_json_str(r, "description") ? tui_json_str(r, "description") : tui_json_str(r, "submarca"));
     tui_view *pv = tui_pager_new(v->app, title, out->str);
-    free(title);
+    g_free(title);
     g_string_free(out, TRUE);
     return pv;
 }
@@ -1137,7 +1137,7 @@ tui_view *tui_matches_new(tui_app *app, const char *cot)
     if (!v)
         return NULL;
     matches *m = v->priv;
-    m->fixed_cot = strdup(cot);
+    m->fixed_cot = g_strdup(cot);
     return v;
 }
 

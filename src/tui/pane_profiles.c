@@ -53,7 +53,7 @@ static void read_header(const char *path, json_t *obj)
         case YAML_MAPPING_START_EVENT:
         case YAML_SEQUENCE_START_EVENT:
             if (depth == 1 && key) { /* a nested value: not a header key */
-                free(key);
+                g_free(key);
                 key = NULL;
             }
             depth++;
@@ -66,12 +66,12 @@ static void read_header(const char *path, json_t *obj)
             if (depth == 1) {
                 const char *text = (const char *)ev.data.scalar.value;
                 if (!key) {
-                    key = strdup(text);
+                    key = g_strdup(text);
                 } else {
                     if (strcmp(key, "name") == 0 || strcmp(key, "version") == 0 || strcmp(key, "broker") == 0 ||
                         strcmp(key, "author") == 0)
                         json_object_set_new(obj, key, json_string(text));
-                    free(key);
+                    g_free(key);
                     key = NULL;
                 }
             }
@@ -84,7 +84,7 @@ static void read_header(const char *path, json_t *obj)
         }
         yaml_event_delete(&ev);
     }
-    free(key);
+    g_free(key);
     yaml_parser_delete(&parser);
     fclose(f);
 }
@@ -96,7 +96,7 @@ static void add_shipped(tui_table *t)
     char *dir = core_path_join(config_share_dir(), "profiles");
     DIR *d = opendir(dir);
     if (!d) {
-        free(dir);
+        g_free(dir);
         return;
     }
     GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
@@ -122,10 +122,10 @@ static void add_shipped(tui_table *t)
         snprintf(key, sizeof key, "file:%s", names[i]);
         tui_table_add(t, key, cells, json_object_get(obj, "error") ? TUI_EL_ERROR : TUI_EL_DIM, obj);
         json_decref(obj);
-        free(path);
+        g_free(path);
     }
     g_ptr_array_unref(files);
-    free(dir);
+    g_free(dir);
 }
 
 static void profiles_refresh(tui_view *v)
@@ -172,15 +172,15 @@ static tui_view *profiles_enter(tui_view *v)
             return NULL;
         }
     } else {
-        text = strdup(tui_json_str(p, "yaml"));
+        text = g_strdup(tui_json_str(p, "yaml"));
     }
     char *title = *tui_json_str(p, "path")
                       ? core_strdup_printf("Profile %s (file %s)", tui_json_str(p, "file"), tui_json_str(p, "path"))
                       : core_strdup_printf("Profile %s v%lld by %s", tui_json_str(p, "name"),
                                            tui_json_int(p, "version"), tui_json_str(p, "author"));
     tui_view *pv = tui_pager_new(v->app, title, text);
-    free(title);
-    free(text);
+    g_free(title);
+    g_free(text);
     return pv;
 }
 

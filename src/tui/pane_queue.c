@@ -32,7 +32,7 @@ typedef struct queue {
 static int queue_open(tui_view *v)
 {
     v->rows_redraw_alone = true;
-    v->priv = calloc(1, sizeof(queue));
+    v->priv = g_malloc0_n(1, sizeof(queue));
     v->table = tui_table_new(queue_cols, N_COLS);
     if (!v->priv || !v->table)
         return -1;
@@ -45,7 +45,7 @@ static void queue_close(tui_view *v)
     queue *q = v->priv;
     if (q) {
         json_decref(q->lines);
-        free(q);
+        g_free(q);
     }
     tui_table_free(v->table);
 }
@@ -83,8 +83,8 @@ static void queue_refresh(tui_view *v)
         char *why = tui_review_reason(l);
         const char *cells[N_COLS] = {n, cases, tui_json_str(l, "description"), key, catalog, conf, why};
         tui_table_add(v->table, tui_json_str(l, "reading"), cells, TUI_EL_WARN, l);
-        free(catalog);
-        free(why);
+        g_free(catalog);
+        g_free(why);
     }
     tui_table_done(v->table);
     tui_table_set_empty(v->table, "No row of any open case waits for review.");
@@ -110,12 +110,12 @@ static void draw_footer(tui_view *v)
                                         tui_json_str(l, "sample_cot"), lo, hi);
         wattrset(q->win, tui_theme_attr(TUI_EL_HEADER));
         tui_text_put(q->win, q->foot_y, 0, q->foot_w, line, false);
-        free(line);
+        g_free(line);
         line = core_strdup_printf(" → %s %lld %s", tui_json_str(l, "cvegs"), tui_json_int(l, "year"),
                                   tui_json_str(l, "key_text"));
         wattrset(q->win, tui_theme_attr(TUI_EL_NORMAL));
         tui_text_put(q->win, q->foot_y + 1, 0, q->foot_w, line, false);
-        free(line);
+        g_free(line);
     }
     wattrset(q->win, A_NORMAL);
 }

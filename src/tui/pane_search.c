@@ -36,7 +36,7 @@ typedef struct search {
 static int search_open(tui_view *v)
 {
     v->rows_redraw_alone = false; /* the query line changes with the rows */
-    v->priv = calloc(1, sizeof(search));
+    v->priv = g_malloc0_n(1, sizeof(search));
     v->table = tui_table_new(search_cols, N_COLS);
     if (!v->priv || !v->table)
         return -1;
@@ -49,8 +49,8 @@ static void search_close(tui_view *v)
     search *s = v->priv;
     if (s) {
         json_decref(s->row);
-        free(s->searched);
-        free(s);
+        g_free(s->searched);
+        g_free(s);
     }
     tui_table_free(v->table);
 }
@@ -60,14 +60,14 @@ static void run_search(tui_view *v)
     search *s = v->priv;
     long long insurer_id;
     PGconn *db = tui_app_store(v->app, v->table, &insurer_id);
-    free(s->searched);
-    s->searched = strdup(s->query.buf);
+    g_free(s->searched);
+    s->searched = g_strdup(s->query.buf);
     if (!db)
         return;
     minca_err err = {0};
     char *folded = text_fold(s->query.buf, TEXT_FOLD_LOWER); /* the catalog is written without accents */
     json_t *found = store_tui_catalog_search(db, insurer_id, folded, SEARCH_LIMIT, &err);
-    free(folded);
+    g_free(folded);
     if (!found) {
         tui_app_message(v->app, TUI_EL_ERROR, "catalog search failed: %s", err.msg);
         return;

@@ -100,7 +100,7 @@ static const tui_column check_cols[] = {
 
 static int wiz_open(tui_view *v)
 {
-    wizard *w = calloc(1, sizeof *w);
+    wizard *w = g_malloc0_n(1, sizeof *w);
     v->priv = w;
     if (!w)
         return -1;
@@ -127,19 +127,19 @@ static void wiz_close(tui_view *v)
     free_columns(w);
     for (int i = 0; i < 3; i++)
         tui_table_free(w->tables[i]);
-    free(w->cot);
-    free(w->model_note);
-    free(w->domain);
-    free(w->bad_columns);
-    free(w->broker);
-    free(w->name);
-    free(w->filename);
-    free(w->data);
-    free(w->format);
-    free(w->sheet);
-    free(w->yaml);
-    free(w->load_error);
-    free(w);
+    g_free(w->cot);
+    g_free(w->model_note);
+    g_free(w->domain);
+    g_free(w->bad_columns);
+    g_free(w->broker);
+    g_free(w->name);
+    g_free(w->filename);
+    g_free(w->data);
+    g_free(w->format);
+    g_free(w->sheet);
+    g_free(w->yaml);
+    g_free(w->load_error);
+    g_free(w);
 }
 
 /* ---- the mapping ----------------------------------------------------------------------------- */
@@ -239,7 +239,7 @@ static char *build_yaml(wizard *w, const char *user)
         g_string_append(y, "  sheet: ");
         yaml_quoted(y, anchored);
         g_string_append_c(y, '\n');
-        free(anchored);
+        g_free(anchored);
         g_free(re);
     }
     g_string_append_printf(y, "  header_row: %ld\n\nmapping:\n", w->header_row);
@@ -420,10 +420,10 @@ static char *check_columns(wizard *w)
 static void validate(tui_view *v)
 {
     wizard *w = v->priv;
-    free(w->bad_columns);
+    g_free(w->bad_columns);
     w->bad_columns = check_columns(w);
-    free(w->yaml);
-    free(w->load_error);
+    g_free(w->yaml);
+    g_free(w->load_error);
     w->load_error = NULL;
     w->yaml = build_yaml(w, tui_app_user(v->app));
     w->n_rows = w->n_pass = w->n_fail = w->n_skipped = 0;
@@ -436,12 +436,12 @@ static void validate(tui_view *v)
     memset(&res, 0, sizeof res);
     if (profile_load_string(w->yaml, strlen(w->yaml), "wizard", &p, &err) < 0 ||
         docs_open(w->data, w->len, w->filename, NULL, &book, &err) < 0) {
-        w->load_error = strdup(err.msg);
+        w->load_error = g_strdup(err.msg);
         goto done;
     }
     profile_options opts = {.sender_domain = w->domain};
     if (profile_extract_book(book, p, &opts, &res, &err) < 0) {
-        w->load_error = strdup(err.msg);
+        w->load_error = g_strdup(err.msg);
         goto done;
     }
     w->n_rows = res.n_rows;
@@ -469,7 +469,7 @@ static void validate(tui_view *v)
         const char *cells[5] = {row, r->inciso ? inc : "", r->year ? year : "", r->description ? r->description : "",
                                 result};
         tui_table_add(t, key, cells, error ? TUI_EL_ERROR : r->n_issues ? TUI_EL_WARN : TUI_EL_NORMAL, NULL);
-        free(result);
+        g_free(result);
         g_string_free(why, TRUE);
     }
 done:
@@ -525,7 +525,7 @@ static void keep_line(char *line, void *user)
     if (l->n < l->max)
         l->line[l->n++] = line;
     else
-        free(line);
+        g_free(line);
 }
 
 static void wiz_draw(tui_view *v, WINDOW *win, int h, int w)
@@ -535,7 +535,7 @@ static void wiz_draw(tui_view *v, WINDOW *win, int h, int w)
     char *title = core_strdup_printf(" Profile wizard · step %d/3: %s · %s · %s", z->step, titles[z->step - 1], z->cot,
                                      z->domain ? z->domain : "(no sender domain)");
     put(win, 0, w, TUI_EL_TITLE, title);
-    free(title);
+    g_free(title);
     char *info, *hint;
     tui_elem info_elem = TUI_EL_DIM;
     if (z->step < 3) {
@@ -544,33 +544,33 @@ static void wiz_draw(tui_view *v, WINDOW *win, int h, int w)
                                   z->n_model ? " · language model suggestions in column Model"
                                   : z->model_note ? " · " : "",
                                   z->n_model ? "" : z->model_note ? z->model_note : "");
-        hint = strdup(z->step == 1 ? " {field-prev}/{field-next} field · {header-up}/{header-down} header row · "
+        hint = g_strdup(z->step == 1 ? " {field-prev}/{field-next} field · {header-up}/{header-down} header row · "
                                      "{sheet-next} sheet · {step-next} next step"
                                    : " {field-prev}/{field-next} field · {normalize} normalisation · {validate} "
                                      "validation · {step-next} validate · {step-prev} back");
     } else if (z->load_error) {
         info = core_strdup_printf(" The profile does not apply: %s", z->load_error);
         info_elem = TUI_EL_ERROR;
-        hint = strdup(" {step-prev} goes back to the mapping · Enter shows the YAML");
+        hint = g_strdup(" {step-prev} goes back to the mapping · Enter shows the YAML");
     } else if (z->bad_columns) {
         info = core_strdup_printf(" the mapping does not fit: %s", z->bad_columns);
         info_elem = TUI_EL_ERROR;
-        hint = strdup(" {step-prev} goes back to the mapping (the column's field) · Enter shows the YAML");
+        hint = g_strdup(" {step-prev} goes back to the mapping (the column's field) · Enter shows the YAML");
     } else {
         info = core_strdup_printf(" %d rows read: %d pass, %d fail%s%d skipped by rules · profile '%s'%s", z->n_rows,
                                   z->n_pass, z->n_fail, ", ", z->n_skipped, z->name,
                                   z->saved_version ? " · saved" : "");
         info_elem = z->n_fail ? TUI_EL_WARN : TUI_EL_OK;
-        hint = strdup(z->saved_version ? " Saved. {rerun} re-runs the case with it · Enter shows the YAML · Esc closes"
+        hint = g_strdup(z->saved_version ? " Saved. {rerun} re-runs the case with it · Enter shows the YAML · Esc closes"
                                        : " {save} saves it as a new version for the sender's domain · Enter shows the "
                                          "YAML · {step-prev} back");
     }
     put(win, 1, w, info_elem, info);
     char *expanded = tui_keys_expand(hint);
     put(win, 2, w, TUI_EL_HINT, expanded);
-    free(expanded);
-    free(info);
-    free(hint);
+    g_free(expanded);
+    g_free(info);
+    g_free(hint);
 
     int detail = z->step < 3 ? DETAIL_LINES + (z->n_model ? 1 : 0) : 0;
     int list_h = h - 3 - detail;
@@ -592,20 +592,20 @@ static void wiz_draw(tui_view *v, WINDOW *win, int h, int w)
             if (z->n_model) {
                 char *lm = c->model != PF_NONE
                                ? core_strdup_printf("language model: %s, %s", field_label(c->model), c->model_reason)
-                               : strdup("language model: no suggestion for this column");
+                               : g_strdup("language model: no suggestion for this column");
                 two.max = two.n + 1;
                 tui_text_wrap(lm, w - 2, keep_line, &two);
-                free(lm);
+                g_free(lm);
             }
             for (int k = 0; k < two.n; k++) {
                 char *indented = core_strdup_printf(" %s", two.line[k]);
                 put(win, h - detail + 1 + k, w, TUI_EL_NORMAL, indented);
-                free(indented);
-                free(two.line[k]);
+                g_free(indented);
+                g_free(two.line[k]);
             }
             put(win, h - 1, w, TUI_EL_DIM, l2);
-            free(l1);
-            free(l2);
+            g_free(l1);
+            g_free(l2);
         }
     }
 }
@@ -760,7 +760,7 @@ static bool act_move_header(tui_view *v, tui_action act, const char *args)
             redetect(v, next, 0);
         else
             tui_app_message(v->app, TUI_EL_NORMAL, "the attachment has one sheet");
-        free(next);
+        g_free(next);
     } else if (act == TUI_ACT_HEADER_UP && w->header_row <= 1) {
         tui_app_message(v->app, TUI_EL_NORMAL, "the header is already on the first row");
     } else {
@@ -834,7 +834,7 @@ static tui_view *wiz_enter(tui_view *v)
     }
     char *title = core_strdup_printf("Profile %s (generated by the wizard)", w->name);
     tui_view *pv = tui_pager_new(v->app, title, w->yaml ? w->yaml : "");
-    free(title);
+    g_free(title);
     return pv;
 }
 
@@ -871,7 +871,7 @@ static char *name_from_domain(const char *domain, long long case_id)
     for (char *p = name; *p; p++)
         if (!g_ascii_isalnum(*p) && *p != '-')
             *p = '-';
-    char *out = strdup(name);
+    char *out = g_strdup(name);
     g_free(name);
     g_strfreev(labels);
     return out;
@@ -900,12 +900,12 @@ static void read_samples(wizard *w, docs_book *book, docs_table *table)
 static void free_columns(wizard *w)
 {
     for (int i = 0; i < w->ncols; i++) {
-        free(w->cols[i].header);
-        free(w->cols[i].reason);
-        free(w->cols[i].samples);
-        free(w->cols[i].model_reason);
+        g_free(w->cols[i].header);
+        g_free(w->cols[i].reason);
+        g_free(w->cols[i].samples);
+        g_free(w->cols[i].model_reason);
     }
-    free(w->cols);
+    g_free(w->cols);
     w->cols = NULL;
     w->ncols = 0;
 }
@@ -926,20 +926,20 @@ static int detect(wizard *w, const docs_table_hint *hint, minca_err *err)
         return -1;
     }
     free_columns(w);
-    free(w->format);
-    free(w->sheet);
-    w->format = strdup(docs_format_name(docs_book_format(book)));
-    w->sheet = strdup(table.sheet_name ? table.sheet_name : "");
+    g_free(w->format);
+    g_free(w->sheet);
+    w->format = g_strdup(docs_format_name(docs_book_format(book)));
+    w->sheet = g_strdup(table.sheet_name ? table.sheet_name : "");
     w->header_row = table.header_row;
     w->ncols = n;
-    w->cols = calloc((size_t)(n > 0 ? n : 1), sizeof *w->cols);
+    w->cols = g_malloc0_n((size_t)(n > 0 ? n : 1), sizeof *w->cols);
     for (int k = 0; k < n; k++) {
         wiz_col *c = &w->cols[k];
         c->col = cols[k].col;
-        c->header = strdup(cols[k].header ? cols[k].header : "");
+        c->header = g_strdup(cols[k].header ? cols[k].header : "");
         c->suggested = cols[k].field == PF_NONE ? PF_IGNORE : cols[k].field;
         c->confidence = cols[k].confidence;
-        c->reason = strdup(cols[k].reason ? cols[k].reason : "");
+        c->reason = g_strdup(cols[k].reason ? cols[k].reason : "");
         c->model = PF_NONE;
         set_field(c, c->suggested);
     }
@@ -953,12 +953,12 @@ static int detect(wizard *w, const docs_table_hint *hint, minca_err *err)
 /* Puts the columns the automatic mapping was unsure of to the language model, if there is one. */
 static void ask_model(wizard *w, PGconn *db, long long ins)
 {
-    free(w->model_note);
+    g_free(w->model_note);
     w->model_note = NULL;
     w->n_model = 0;
     if (!db || !llm_available(db, ins))
         return;
-    assist_column *ask = calloc((size_t)(w->ncols > 0 ? w->ncols : 1), sizeof *ask);
+    assist_column *ask = g_malloc0_n((size_t)(w->ncols > 0 ? w->ncols : 1), sizeof *ask);
     int n = 0;
     for (int i = 0; i < w->ncols; i++) {
         wiz_col *c = &w->cols[i];
@@ -978,14 +978,14 @@ static void ask_model(wizard *w, PGconn *db, long long ins)
                 if (c->col != json_integer_value(json_object_get(s, "col")))
                     continue;
                 c->model = profile_field_from_name(json_string_value(json_object_get(s, "field")));
-                free(c->model_reason);
-                c->model_reason = strdup(json_string_value(json_object_get(s, "reason")));
+                g_free(c->model_reason);
+                c->model_reason = g_strdup(json_string_value(json_object_get(s, "reason")));
                 w->n_model++;
             }
         }
         json_decref(got);
     }
-    free(ask);
+    g_free(ask);
 }
 
 /* Detects again on sheet `sheet` (NULL: the current one) with header row `row` (0: detect). */
@@ -1010,7 +1010,7 @@ static void redetect(tui_view *v, const char *sheet, long row)
     }
     w->saved_version = 0;
     fill_tables(w);
-    free(anchored);
+    g_free(anchored);
     g_free(re);
 }
 
@@ -1025,7 +1025,7 @@ static char *next_sheet(wizard *w)
     for (int i = 0; i < n; i++)
         if (strcmp(docs_sheet_name(book, i), w->sheet) == 0)
             cur = i;
-    char *name = n > 1 ? strdup(docs_sheet_name(book, (cur + 1) % n)) : NULL;
+    char *name = n > 1 ? g_strdup(docs_sheet_name(book, (cur + 1) % n)) : NULL;
     docs_close(book);
     return name;
 }
@@ -1047,7 +1047,7 @@ static int load_sheet(tui_view *v, PGconn *db, long long ins, minca_err *err)
             g_string_append_printf(why, "%s%s: %s", why->len ? "; " : "", tui_json_str(a, "filename"), e.msg);
             continue;
         }
-        w->filename = strdup(tui_json_str(a, "filename"));
+        w->filename = g_strdup(tui_json_str(a, "filename"));
         /* Nothing looked like a header: start from the first row, the user moves it (step 1). */
         docs_table_hint first_row = {.header_row = 1};
         minca_err e2 = {0};
@@ -1056,8 +1056,8 @@ static int load_sheet(tui_view *v, PGconn *db, long long ins, minca_err *err)
             break;
         }
         g_string_append_printf(why, "%s%s: %s", why->len ? "; " : "", w->filename, e.msg);
-        free(w->data);
-        free(w->filename);
+        g_free(w->data);
+        g_free(w->filename);
         w->data = NULL;
         w->filename = NULL;
     }
@@ -1095,7 +1095,7 @@ static void start_from_profile(tui_view *v, PGconn *db, long long ins)
                     if (c->col != res.columns[k].col)
                         continue;
                     profile_field f = res.columns[k].field == PF_NONE ? PF_IGNORE : res.columns[k].field;
-                    free(c->reason);
+                    g_free(c->reason);
                     if (res.columns[k].beyond_profile) {   /* saving the profile adds it */
                         c->reason = core_strdup_printf("not in profile %s v%d, mapped automatically: %s", w->name,
                                                        version, res.columns[k].reason);
@@ -1116,7 +1116,7 @@ static void start_from_profile(tui_view *v, PGconn *db, long long ins)
     profile_result_clear(&res);
     docs_close(book);
     profile_free(p);
-    free(yaml);
+    g_free(yaml);
 }
 
 tui_view *tui_wizard_new(tui_app *app, const char *cot)
@@ -1137,15 +1137,15 @@ tui_view *tui_wizard_new(tui_app *app, const char *cot)
         return NULL;
     }
     wizard *w = v->priv;
-    w->cot = strdup(cot);
+    w->cot = g_strdup(cot);
     w->case_id = tui_json_int(head, "id");
     const char *domain = tui_json_str(head, "sender_domain");
     w->domain = *domain ? g_ascii_strdown(domain, -1) : NULL;
-    w->broker = strdup(tui_json_str(head, "broker"));
-    w->name = *tui_json_str(head, "profile_name") ? strdup(tui_json_str(head, "profile_name"))
+    w->broker = g_strdup(tui_json_str(head, "broker"));
+    w->name = *tui_json_str(head, "profile_name") ? g_strdup(tui_json_str(head, "profile_name"))
                                                   : name_from_domain(w->domain, w->case_id);
     if (w->domain) { /* g_ascii_strdown's memory is GLib's; keep one allocator for free() */
-        char *copy = strdup(w->domain);
+        char *copy = g_strdup(w->domain);
         g_free(w->domain);
         w->domain = copy;
     }

@@ -48,7 +48,7 @@ struct tui_table {
 
 tui_table *tui_table_new(const tui_column *cols, int ncols)
 {
-    tui_table *t = calloc(1, sizeof *t);
+    tui_table *t = g_malloc0_n(1, sizeof *t);
     if (!t)
         return NULL;
     t->cols = cols;
@@ -64,15 +64,15 @@ static void free_rows(tui_table *t)
     for (int i = 0; i < t->nrows; i++) {
         table_row *r = &t->rows[i];
         for (int c = 0; c < t->ncols; c++)
-            free(r->cells[c]);
-        free(r->cells);
-        free(r->key);
-        free(r->folded);
-        free(r->sort_text);
+            g_free(r->cells[c]);
+        g_free(r->cells);
+        g_free(r->key);
+        g_free(r->folded);
+        g_free(r->sort_text);
         if (r->sort_keys)
             for (int c = 0; c < t->ncols; c++)
-                free(r->sort_keys[c]);
-        free(r->sort_keys);
+                g_free(r->sort_keys[c]);
+        g_free(r->sort_keys);
         json_decref(r->data);
     }
     t->nrows = 0;
@@ -84,20 +84,20 @@ void tui_table_free(tui_table *t)
     if (!t)
         return;
     free_rows(t);
-    free(t->rows);
-    free(t->visible);
-    free(t->filter);
-    free(t->filter_folded);
-    free(t->empty_hint);
-    free(t->keep_key);
-    free(t);
+    g_free(t->rows);
+    g_free(t->visible);
+    g_free(t->filter);
+    g_free(t->filter_folded);
+    g_free(t->empty_hint);
+    g_free(t->keep_key);
+    g_free(t);
 }
 
 void tui_table_clear(tui_table *t)
 {
     const char *key = tui_table_selected_key(t);
-    free(t->keep_key);
-    t->keep_key = key ? strdup(key) : NULL;
+    g_free(t->keep_key);
+    t->keep_key = key ? g_strdup(key) : NULL;
     free_rows(t);
 }
 
@@ -106,18 +106,14 @@ void tui_table_add(tui_table *t, const char *key, const char *const *cells, tui_
     if (t->nrows == t->cap) {
         if (t->cap > INT_MAX / 2)
             return;
-        int cap = t->cap ? t->cap * 2 : 64;
-        table_row *rows = reallocarray(t->rows, (size_t)cap, sizeof *rows);
-        if (!rows)
-            return;
-        t->rows = rows;
-        t->cap = cap;
+        t->cap = t->cap ? t->cap * 2 : 64;
+        t->rows = g_realloc_n(t->rows, (size_t)t->cap, sizeof *t->rows);   /* GLib: fatal when out of memory */
     }
     table_row *r = &t->rows[t->nrows];
-    r->key = strdup(key ? key : "");
-    r->cells = calloc((size_t)t->ncols, sizeof *r->cells);
+    r->key = g_strdup(key ? key : "");
+    r->cells = g_malloc0_n((size_t)t->ncols, sizeof *r->cells);
     for (int c = 0; c < t->ncols; c++)
-        r->cells[c] = strdup(cells[c] ? cells[c] : "");
+        r->cells[c] = g_strdup(cells[c] ? cells[c] : "");
     r->folded = NULL; /* folded when a filter first needs it (fast loading of big lists) */
     r->elem = elem;
     r->data = data ? json_incref(data) : NULL;
@@ -133,10 +129,10 @@ void tui_table_set_sort_key(tui_table *t, int col, const char *sort_key)
     if (!t->nrows || col < 0 || col >= t->ncols)
         return;
     table_row *r = &t->rows[t->nrows - 1];
-    if (!r->sort_keys && !(r->sort_keys = calloc((size_t)t->ncols, sizeof *r->sort_keys)))
+    if (!r->sort_keys && !(r->sort_keys = g_malloc0_n((size_t)t->ncols, sizeof *r->sort_keys)))
         return;
-    free(r->sort_keys[col]);
-    r->sort_keys[col] = strdup(sort_key ? sort_key : "");
+    g_free(r->sort_keys[col]);
+    r->sort_keys[col] = g_strdup(sort_key ? sort_key : "");
 }
 
 /* The row's cells, case- and accent-folded, for the filter (built once, on first use). */
@@ -147,7 +143,7 @@ static const char *row_folded(tui_table *t, table_row *r)
     size_t total = 1;
     for (int c = 0; c < t->ncols; c++)
         total += strlen(r->cells[c]) + 1;
-    char *joined = malloc(total);
+    char *joined = g_malloc(total);
     size_t pos = 0;
     for (int c = 0; c < t->ncols; c++) {
         size_t n = strlen(r->cells[c]);
@@ -157,7 +153,7 @@ static const char *row_folded(tui_table *t, table_row *r)
     }
     joined[pos] = '\0';
     r->folded = text_fold(joined, TEXT_FOLD_LOWER);
-    free(joined);
+    g_free(joined);
     return r->folded;
 }
 
@@ -165,8 +161,8 @@ static const char *row_folded(tui_table *t, table_row *r)
 static void apply_filter(tui_table *t, const char *keep_key)
 {
     t->drawn.valid = false;
-    free(t->visible);
-    t->visible = malloc(sizeof *t->visible * (size_t)(t->nrows ? t->nrows : 1));
+    g_free(t->visible);
+    t->visible = g_malloc(sizeof *t->visible * (size_t)(t->nrows ? t->nrows : 1));
     t->nvisible = 0;
     int new_sel = -1;
     for (int i = 0; i < t->nrows; i++) {
@@ -208,7 +204,7 @@ static void sort_rows(tui_table *t)
         t->sort_col = -1;
     for (int i = 0; i < t->nrows; i++) {
         table_row *r = &t->rows[i];
-        free(r->sort_text);
+        g_free(r->sort_text);
         r->sort_text = NULL;
         r->sort_num = 0;
         if (t->sort_col < 0)
@@ -228,12 +224,12 @@ static void sort_rows(tui_table *t)
 
 void tui_table_sort(tui_table *t, int col, bool desc)
 {
-    char *keep = tui_table_selected_key(t) ? strdup(tui_table_selected_key(t)) : NULL;
+    char *keep = tui_table_selected_key(t) ? g_strdup(tui_table_selected_key(t)) : NULL;
     t->sort_col = col < t->ncols ? col : -1;
     t->sort_desc = desc;
     sort_rows(t);
     apply_filter(t, keep);
-    free(keep);
+    g_free(keep);
 }
 
 int tui_table_sort_column(const tui_table *t) { return t->sort_col; }
@@ -265,7 +261,7 @@ bool tui_table_find(tui_table *t, const char *text, bool backwards)
             found = true;
         }
     }
-    free(folded);
+    g_free(folded);
     return found;
 }
 
@@ -286,29 +282,29 @@ void tui_table_done(tui_table *t)
     if (t->sort_col >= 0)
         sort_rows(t);
     apply_filter(t, t->keep_key);
-    free(t->keep_key);
+    g_free(t->keep_key);
     t->keep_key = NULL;
 }
 
 void tui_table_set_filter(tui_table *t, const char *filter)
 {
-    char *keep = tui_table_selected_key(t) ? strdup(tui_table_selected_key(t)) : NULL;
-    free(t->filter);
-    free(t->filter_folded);
-    t->filter = (filter && *filter) ? strdup(filter) : NULL;
+    char *keep = tui_table_selected_key(t) ? g_strdup(tui_table_selected_key(t)) : NULL;
+    g_free(t->filter);
+    g_free(t->filter_folded);
+    t->filter = (filter && *filter) ? g_strdup(filter) : NULL;
     t->filter_folded = t->filter ? text_fold(t->filter, TEXT_FOLD_LOWER) : NULL;
     apply_filter(t, keep);
     /* While narrowing, start from the first match unless the selected row still matches. */
     if (keep && t->nvisible && strcmp(t->rows[t->visible[t->sel]].key, keep) != 0)
         t->sel = 0, t->top = 0;
-    free(keep);
+    g_free(keep);
 }
 
 const char *tui_table_filter(const tui_table *t) { return t->filter; }
 
 void tui_table_set_empty(tui_table *t, const char *hint)
 {
-    free(t->empty_hint);
+    g_free(t->empty_hint);
     t->empty_hint = hint ? tui_keys_expand(hint) : NULL;
 }
 
@@ -442,7 +438,7 @@ static void draw_cells(WINDOW *win, int y, int x, const int *widths, const tui_t
                 end++;
             char *shown = core_strdup_printf("…%s", end);
             tui_text_put(win, y, cx, widths[c], shown, t->cols[c].right);
-            free(shown);
+            g_free(shown);
         } else {
             tui_text_put(win, y, cx, widths[c], text, t->cols[c].right);
         }
@@ -461,7 +457,7 @@ static void collect_line(char *line, void *user)
     if (hl->n < (int)(sizeof hl->lines / sizeof hl->lines[0]))
         hl->lines[hl->n++] = line;
     else
-        free(line);
+        g_free(line);
 }
 
 /* Hint text (empty list, no match), wrapped to the width. */
@@ -473,7 +469,7 @@ static void draw_hint(WINDOW *win, int y, int x, int h, int w, const char *hint,
     for (int i = 0; i < hl.n; i++) {
         if (i < h)
             tui_text_put(win, y + i, x + 1, w > 1 ? w - 1 : w, hl.lines[i], false);
-        free(hl.lines[i]);
+        g_free(hl.lines[i]);
     }
     wattrset(win, A_NORMAL);
 }
@@ -517,7 +513,7 @@ void tui_table_draw(tui_table *t, WINDOW *win, int y, int x, int h, int w)
         if (t->filter) {
             char *msg = core_strdup_printf("No line matches \"%s\" (%d hidden). Esc clears the filter.", t->filter, t->nrows);
             draw_hint(win, row_y + 1, x, h - 1, w, msg, TUI_EL_HINT);
-            free(msg);
+            g_free(msg);
         } else if (t->empty_hint) {
             draw_hint(win, row_y + 1, x, h - 1, w, t->empty_hint, TUI_EL_HINT);
         }

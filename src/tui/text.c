@@ -14,13 +14,13 @@ void tui_text_put(WINDOW *w, int y, int x, int width, const char *utf8, bool rig
         return;
     size_t sz = (size_t)width * 4 + 8;
     char stackbuf[1024];
-    char *buf = sz <= sizeof stackbuf ? stackbuf : malloc(sz);
+    char *buf = sz <= sizeof stackbuf ? stackbuf : g_malloc(sz);
     if (!buf)
         return;
     text_fit_width(utf8, width, right_align, buf, sz);
     mvwaddstr(w, y, x, buf);
     if (buf != stackbuf)
-        free(buf);
+        g_free(buf);
 }
 
 void tui_text_when(const char *iso, char *out, size_t outsz)
@@ -41,10 +41,10 @@ void tui_text_when(const char *iso, char *out, size_t outsz)
         snprintf(out, outsz, "%04d-%02d-%02d", y, mo, d);
 }
 
-/* Emits s[0..len) as a malloc'd line. */
+/* Emits s[0..len) as a g_malloc'd line. */
 static void emit(const char *s, size_t len, void (*fn)(char *, void *), void *user)
 {
-    char *line = malloc(len + 1);
+    char *line = g_malloc(len + 1);
     if (!line)
         return;
     memcpy(line, s, len);
@@ -164,7 +164,7 @@ char *tui_text_distinct(const char *text, const char *const *others, int n)
         g_string_append_printf(to, "%s%s", to->len ? " " : "", *w);
     }
     char *out = distinct->len && common->len ? core_strdup_printf("%s · %s", distinct->str, common->str)
-                                             : strdup(text ? text : "");
+                                             : g_strdup(text ? text : "");
     g_string_free(distinct, TRUE);
     g_string_free(common, TRUE);
     for (int i = 0; i < n; i++)

@@ -117,10 +117,10 @@ static void parse_attrs(yaml_document_t *doc, yaml_node_t *n, attr_t *out)
 {
     if (n->type == YAML_SCALAR_NODE) {
         /* "bold underline" or "bold,underline" */
-        char *copy = strdup(scalar(doc, n));
+        char *copy = g_strdup(scalar(doc, n));
         for (char *tok = strtok(copy, " ,"); tok; tok = strtok(NULL, " ,"))
             *out |= parse_attr(tok);
-        free(copy);
+        g_free(copy);
     } else if (n->type == YAML_SEQUENCE_NODE) {
         for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
             const char *s = scalar(doc, yaml_document_get_node(doc, *it));
@@ -233,10 +233,10 @@ static short fold_colour(short c, bool *bold)
 static char *theme_path(const char *name)
 {
     if (strchr(name, '/') || (strlen(name) > 5 && strcmp(name + strlen(name) - 5, ".yaml") == 0))
-        return strdup(name);
+        return g_strdup(name);
     char *file = core_strdup_printf("themes/%s.yaml", name);
     char *path = core_path_join(config_share_dir(), file);
-    free(file);
+    g_free(file);
     return path;
 }
 
@@ -251,7 +251,7 @@ int tui_theme_load(const char *name_or_path)
         log_warn("tui: theme '%s' not usable (%s); using the built-in colours", name, err.msg);
         memcpy(styles, builtin, sizeof styles);
     }
-    free(path);
+    g_free(path);
 
     const char *no_color = getenv("NO_COLOR");
     bool colour = has_colors() && !(no_color && *no_color);

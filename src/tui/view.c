@@ -5,7 +5,7 @@
 
 tui_view *tui_view_new(tui_app *app, const tui_view_ops *ops)
 {
-    tui_view *v = calloc(1, sizeof *v);
+    tui_view *v = g_malloc0_n(1, sizeof *v);
     if (!v)
         return NULL;
     v->ops = ops;
@@ -27,5 +27,5 @@ void tui_view_free(tui_view *v)
         v->ops->close(v);
     else
         tui_table_free(v->table);
-    free(v);
+    g_free(v);
 }

@@ -245,7 +245,7 @@ static void load_queries(const char *path, GArray *out)
 #undef F
     }
     csv_reader_free(r);
-    free(data);
+    g_free(data);
 }
 
 static bool same_key(const char *a, const char *b)

@@ -119,7 +119,7 @@ static long read_ours(const char *path, int extract)
         }
         docs_close(b);
     }
-    free(data);
+    g_free(data);
     return rows;
 }
 

@@ -224,7 +224,7 @@ static int time_reads(const char *const paths[2], long want_rows, double med[2],
     rc = 0;
 done:
     for (int k = 0; k < 2; k++) {
-        free(data[k]);
+        g_free(data[k]);
         g_free(t[k]);
     }
     return rc;

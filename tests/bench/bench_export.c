@@ -122,11 +122,11 @@ int main(void)
             fprintf(stderr, "demo tariff: %s\n", terr.msg);
             return 1;
         }
-        free(body);
-        free(tpath);
+        g_free(body);
+        g_free(tpath);
     }
     size_t bytes = 0, pdf_bytes = 0;
-    c.insurer_name = strdup("Seguros Demo, S.A.");
+    c.insurer_name = g_strdup("Seguros Demo, S.A.");
     c.version = 1;
     int status = 0;
 
@@ -212,14 +212,14 @@ int main(void)
     }
     unlink(out);
     unlink(pdf_out);
-    free(pdf_out);
+    g_free(pdf_out);
     unlink(plain);
     unlink(csv);
     rmdir(dir);
-    free(out);
-    free(plain);
-    free(csv);
-    free(share);
+    g_free(out);
+    g_free(plain);
+    g_free(csv);
+    g_free(share);
     export_case_clear(&c);
     export_tariff_free(tariff);
     return status;

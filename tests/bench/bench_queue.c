@@ -47,7 +47,7 @@ static void die(const char *what, const minca_err *err)
 static long long *enqueue_jobs(PGconn *c, const char *kind)
 {
     minca_err err = {0};
-    long long *ids = malloc(sizeof *ids * N_JOBS);
+    long long *ids = g_malloc(sizeof *ids * N_JOBS);
     if (store_exec(c, &err, "DELETE FROM jobs WHERE kind LIKE 'bench%'", 0, NULL) < 0 || store_begin(c, &err) < 0)
         die("prepare", &err);
     for (int i = 0; i < N_JOBS; i++)
@@ -73,7 +73,7 @@ static double run_engine(PGconn *c, redisContext *r, int threads)
         usleep(1000);
     double elapsed = core_now_seconds() - t0;
     engine_stop(e);
-    free(ids);
+    g_free(ids);
     return N_JOBS / elapsed;
 }
 
@@ -114,7 +114,7 @@ static void *baseline_thread(void *arg)
 
 static double run_baseline(PGconn *c, int threads)
 {
-    free(enqueue_jobs(c, "bench_base"));
+    g_free(enqueue_jobs(c, "bench_base"));
     atomic_long done = 0;
     baseline_arg a = {&done};
     pthread_t t[8];

@@ -4,6 +4,8 @@
  * XML reader (repeats, spans, typed cells, text markup) instead of dying on ZIP checksums. */
 #include "fuzz_common.h"
 
+#include <glib.h>
+
 #include <zip.h>
 
 static const char *MIME = "application/vnd.oasis.opendocument.spreadsheet";
@@ -39,11 +41,11 @@ static uint8_t *wrap(const uint8_t *content, size_t size, size_t *out_len)
         zip_source_seek(src, 0, SEEK_END);
         zip_int64_t n = zip_source_tell(src);
         zip_source_seek(src, 0, SEEK_SET);
-        if (n > 0 && (buf = malloc((size_t)n)) != NULL &&
+        if (n > 0 && (buf = g_malloc((size_t)n)) != NULL &&
             zip_source_read(src, buf, (zip_uint64_t)n) == n) {
             *out_len = (size_t)n;
         } else {
-            free(buf);
+            g_free(buf);
             buf = NULL;
         }
         zip_source_close(src);
@@ -64,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *x = wrap(data, size, &len);
     if (x) {
         fuzz_book(x, len);
-        free(x);
+        g_free(x);
     }
     return 0;
 }

@@ -2,6 +2,8 @@
  * broker grid (normalise, regex replace, value maps, parse, compute, validate). */
 #include "fuzz_common.h"
 
+#include <glib.h>
+
 static docs_book *grid(void)
 {
     docs_grid *g = docs_grid_new("Hoja1");
@@ -34,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     profile_detect_score(p, "broker.example.mx", headers, 2, "Hoja1");
     if (b && profile_extract_book(b, p, NULL, &res, &err) == 0) {
         char *json = profile_result_json(&res, true);
-        free(json);
+        g_free(json);
         profile_result_clear(&res);
     }
     docs_close(b);

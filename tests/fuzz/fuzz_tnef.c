@@ -24,6 +24,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     minca_err err = {0};
     if (intake_tnef_unpack(data, size, on_file, &total, &body, &err) >= 0 && body && !g_utf8_validate(body, -1, NULL))
         abort();
-    free(body);
+    g_free(body);
     return 0;
 }

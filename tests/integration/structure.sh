@@ -25,6 +25,37 @@ check_match "a lower module including a higher one is found" "^not ok each modul
 check_match "SQL outside the store is found" "^not ok SQL text only in src/store: src/tui/y.c:1" "$badout"
 check_match "a statement outside the store is found" "^not ok statements run only in src/store: src/tui/y.c:2" "$badout"
 check_match "a realloc that loses its block is found" "^not ok no array loses its block.*src/tui/y.c:3" "$badout"
+
+# The function length and allocation checks name the file and function of a fault planted in a
+# copy of a real source file; memory jansson hands back is still freed with free().
+planted="$T_TMP/planted"
+mkdir -p "$planted/src/core"
+cp "$SRC/src/core/util.c" "$planted/src/core/util.c"
+{
+  printf '\nint planted_long(int x)\n{\n'
+  for i in $(seq 1 119); do printf '    x += %d;\n' "$i"; done
+  printf '    return x;\n}\n'
+  printf '\nchar *planted_alloc(void)\n{\n    char *p = malloc(4);\n    if (!p)\n        abort();\n'
+  printf '    char *q = g_strdup("x");\n    free(q);\n    return p;\n}\n'
+  printf '\nvoid planted_json(json_t *o)\n{\n    char *s = json_dumps(o, 0);\n    free(s);\n}\n'
+} >>"$planted/src/core/util.c"
+plantout=$(python3 "$SRC/tests/tools/structure.py" "$planted")
+check_match "a function over 120 lines is found by file and name" \
+  "^not ok no function over 120 lines in src/: src/core/util.c planted_long \\(122 lines\\) \\(1 found\\)$" "$plantout"
+check_match "a libc allocator is found by file and function" \
+  "^not ok one allocation family.*: src/core/util.c:[0-9]+ planted_alloc\\(\\) calls malloc \\(1 found\\)$" "$plantout"
+check_match "abort() on out-of-memory is found by file and function" \
+  "^not ok no abort.*: src/core/util.c:[0-9]+ planted_alloc\\(\\) calls abort \\(1 found\\)$" "$plantout"
+check_match "free() of GLib memory is found, free() of json_dumps text is not" \
+  "^not ok free\\(\\) only.*: src/core/util.c:[0-9]+ planted_alloc\\(\\) frees q with free\\(\\) \\(1 found\\)$" "$plantout"
+cp "$SRC/src/core/util.c" "$planted/src/core/util.c"
+check_match "the unplanted copy passes" "^ok one allocation family" "$(python3 "$SRC/tests/tools/structure.py" "$planted")"
+# The allow-list names only functions that are still over the limit.
+while read -r path fn _; do
+  case "$path" in ""|"#"*) continue ;; esac
+  check_match "$path $fn is still over the limit (else drop it from tests/structure-allow.txt)" \
+    "$path $fn" "$(grep '^# still over' <<<"$out")"
+done <"$SRC/tests/structure-allow.txt"
 # A migration's version is its name's first three digits: one file per version.
 dups=$(ls "$SRC/migrations" | grep -E '^[0-9]{3}_.*\.sql$' | cut -c1-3 | sort | uniq -d | tr '\n' ' ')
 check_eq "no two migrations share a version" "" "$dups"

@@ -4,7 +4,12 @@
 Prints one line per check, "ok NAME" or "not ok NAME: details". The rules:
   - each module includes only the modules below it (LAYERS);
   - SQL text and statement calls live only in src/store/;
-  - no array is grown with `p = realloc(p, ...)` (the old block is lost when it fails).
+  - no array is grown with `p = realloc(p, ...)` (the old block is lost when it fails);
+  - no function in src/ longer than MAX_FUNCTION_LINES, counted from the line of its opening
+    brace (column 0) to the line of its closing one, unless tests/structure-allow.txt names it;
+  - one allocation family: GLib's (g_new, g_malloc, g_strdup, GArray, GPtrArray...), which ends
+    the process on out-of-memory; no libc allocator, no abort() as an out-of-memory policy, and
+    free() only for memory a library hands back with that contract (LIBRARY_FREED).
 """
 import glob
 import os
@@ -46,6 +51,82 @@ STATEMENT = re.compile(r"\b(PQexec|PQexecParams|PQprepare|PQexecPrepared|store_q
 LOST_REALLOC = re.compile(r"(?<![\w.>*])(\**[A-Za-z_][\w.>\-\[\]]*)\s*=\s*realloc(?:array)?\(\s*\1\s*,")
 
 
+MAX_FUNCTION_LINES = 120
+# The libc allocators replaced by GLib's family (g_malloc/g_new, g_malloc0/g_new0, g_realloc/GArray,
+# g_strdup, g_strndup, g_strdup_printf, g_strdup_vprintf).
+LIBC_ALLOC = re.compile(r"(?<![\w.>])(malloc|calloc|realloc|reallocarray|strdup|strndup|asprintf|vasprintf)\s*\(")
+ABORT = re.compile(r"(?<![\w.>])abort\s*\(")
+FREE = re.compile(r"(?<![\w.>])free\s*\(\s*([^;]*?)\s*\)\s*;")
+# Memory a library allocates with malloc and documents as the caller's to free(): the only free()
+# calls allowed, on a name the same function assigned from one of these.
+LIBRARY_FREED = {
+    "json_dumps": "jansson: the returned text is freed with free()",
+    "open_memstream": "libc: the buffer the stream wrote is freed with free() after fclose",
+    "getline": "libc: the line buffer getline grows is freed with free()",
+}
+ASSIGNED_FROM = re.compile(r"([A-Za-z_][\w.>\-\[\]]*)\s*=\s*(?:[^;=]*?[?:]\s*)?\b(%s)\s*\(" % "|".join(LIBRARY_FREED))
+STREAM_OF = re.compile(r"\b(open_memstream|getline)\s*\(\s*&\s*([A-Za-z_][\w.>\-\[\]]*)")
+FUNC_NAME = re.compile(r"([A-Za-z_]\w*)\s*\(")
+
+
+def strip_c(text):
+    """The text with comments, string and character literals blanked (lines kept)."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out.append(re.sub(r"[^\n]", " ", text[i:j]))
+            i = j
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            out.append(" " * (j - i))
+            i = j
+        elif c in "\"'":
+            j = i + 1
+            while j < n and text[j] != c and text[j] != "\n":
+                j += 2 if text[j] == "\\" else 1
+            j = min(j + 1, n)
+            out.append(c + re.sub(r"[^\n]", " ", text[i + 1:j - 1]) + c if j - i >= 2 else text[i:j])
+            i = j
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def functions(lines):
+    """(name, first line, last line) of each function: a body opened by `{` and closed by `}` at
+    column 0, after a signature with a parameter list."""
+    start = None
+    for i, line in enumerate(lines):
+        if line.startswith("{") and start is None:
+            sig, j = "", i - 1
+            while j >= 0 and i - j <= 12 and lines[j].strip() and not lines[j].startswith(("}", "#")) \
+                    and not lines[j].rstrip().endswith((";", "}")):
+                sig = lines[j] + " " + sig
+                if not lines[j][:1].isspace():
+                    break
+                j -= 1
+            m = FUNC_NAME.search(sig)
+            start = (m.group(1), i) if m else ("", i)
+        elif line.startswith("}") and start is not None:
+            if start[0]:
+                yield start[0], start[1], i
+            start = None
+
+
+def allowed_long():
+    """Functions allowed over the limit for now: "path function" lines of tests/structure-allow.txt."""
+    path = os.path.join(ROOT, "tests/structure-allow.txt")
+    if not os.path.exists(path):
+        return set()
+    rows = (l.split("#")[0].split() for l in open(path, encoding="utf-8"))
+    return {(r[0], r[1]) for r in rows if len(r) >= 2}
+
+
 def header_module(name):
     if name in HEADER_MODULE:
         return HEADER_MODULE[name]
@@ -61,12 +142,15 @@ def sources():
 
 def report(name, problems):
     if problems:
-        print("not ok %s: %s" % (name, "; ".join(problems[:10]) + (" ..." if len(problems) > 10 else "")))
+        more = " ..." if len(problems) > 10 else ""
+        print("not ok %s: %s%s (%d found)" % (name, "; ".join(problems[:10]), more, len(problems)))
     else:
         print("ok %s" % name)
 
 
 layer, sql, calls, realloc, unknown = [], [], [], [], []
+long_fns, long_allowed, libc_alloc, aborts, frees = [], [], [], [], []
+allow = allowed_long()
 for path, module in sources():
     rel = os.path.relpath(path, ROOT)
     text = open(path, encoding="utf-8", errors="replace").read()
@@ -89,9 +173,39 @@ for path, module in sources():
                 calls.append("%s:%d" % (rel, n))
         if LOST_REALLOC.search(line):
             realloc.append("%s:%d" % (rel, n))
+    if not rel.startswith("src/"):
+        continue
+    code = strip_c(text).splitlines()
+    spans = list(functions(code))
+
+    def function_at(n):
+        return next((f for f in spans if f[1] <= n <= f[2]), ("", n, n))
+
+    for name, first, last in spans:
+        if last - first + 1 > MAX_FUNCTION_LINES:
+            item = "%s %s (%d lines)" % (rel, name, last - first + 1)
+            (long_allowed if (rel, name) in allow else long_fns).append(item)
+    for n, line in enumerate(code):
+        name = function_at(n)[0] or "file scope"
+        for m in LIBC_ALLOC.finditer(line):
+            libc_alloc.append("%s:%d %s() calls %s" % (rel, n + 1, name, m.group(1)))
+        if ABORT.search(line):
+            aborts.append("%s:%d %s() calls abort" % (rel, n + 1, name))
+        for m in FREE.finditer(line):
+            fn = function_at(n)
+            body = "\n".join(code[fn[1]:fn[2] + 1]) if fn[0] else line
+            ours = {a for a, _ in ASSIGNED_FROM.findall(body)} | {a for _, a in STREAM_OF.findall(body)}
+            if m.group(1) not in ours:
+                frees.append("%s:%d %s() frees %s with free()" % (rel, n + 1, name, m.group(1)))
 
 report("every module and header belongs to a known layer", unknown)
 report("each module includes only the modules below it", layer)
 report("SQL text only in src/store", sql)
 report("statements run only in src/store", calls)
 report("no array loses its block when growing fails", realloc)
+report("no function over %d lines in src/" % MAX_FUNCTION_LINES, long_fns)
+if long_allowed:
+    print("# still over %d lines, allowed by tests/structure-allow.txt: %s" % (MAX_FUNCTION_LINES, "; ".join(long_allowed)))
+report("one allocation family: no libc allocator in src/ (GLib's g_new/g_strdup/GArray)", libc_alloc)
+report("no abort() as an out-of-memory policy in src/", aborts)
+report("free() only for memory a library hands back to be freed so", frees)

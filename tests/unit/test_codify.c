@@ -46,16 +46,16 @@ typedef struct fixture {
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
+    fixture *f = g_malloc0_n(1, sizeof *f);
     minca_err err = {0};
     char *dir = aliases_dir();
     if (codify_aliases_load_dir(dir, &f->al, &err) != 0) {
         fprintf(stderr, "aliases: %s\n", err.msg);
-        free(dir);
-        free(f);
+        g_free(dir);
+        g_free(f);
         return -1;
     }
-    free(dir);
+    g_free(dir);
     f->idx = codify_index_build(CATALOG, G_N_ELEMENTS(CATALOG), f->al, &err);
     if (!f->idx) {
         fprintf(stderr, "index: %s\n", err.msg);
@@ -70,7 +70,7 @@ static int teardown(void **state)
     fixture *f = *state;
     codify_index_free(f->idx);
     codify_aliases_free(f->al);
-    free(f);
+    g_free(f);
     return 0;
 }
 
@@ -207,7 +207,7 @@ static void match(const fixture *f, const char *marca, const char *sub, int anio
 static void test_match_small_catalog(void **state)
 {
     fixture *f = *state;
-    codify_result *r = malloc(sizeof *r);
+    codify_result *r = g_malloc(sizeof *r);
 
     match(f, "NISSAN", "NP300", 2019, "PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP", r);
     assert_string_equal(r->cvegs, "68187");
@@ -253,7 +253,7 @@ static void test_match_small_catalog(void **state)
     /* known brand, unknown model */
     match(f, "NISSAN", "CABSTAR", 2019, "CHASIS DIESEL", r);
     assert_int_equal(r->decision, CODIFY_NO_MATCH);
-    free(r);
+    g_free(r);
 }
 
 /* A VIN with the given WMI, position 7 and model-year code, and a valid check digit. */
@@ -301,7 +301,7 @@ static void test_years_as_written(void **state)
     codify_extract_attrs(f->al, "SENSE 4P L4 16L STD", &a);
     assert_int_equal(a.displacement_dl, 16);
 
-    codify_result *r = malloc(sizeof *r);
+    codify_result *r = g_malloc(sizeof *r);
     match(f, "NISSAN", "VERSA", 18, "SENSE 4P L4 1.6L STD 5 OCUP", r);
     assert_string_equal(r->cvegs, "33333");
     assert_int_equal(r->year, 2018);
@@ -351,7 +351,7 @@ static void test_years_as_written(void **state)
     match(f, "NISSAN", "NP300", 19, desc, r);
     assert_int_equal(r->year, 2019);
     assert_false(explained(r, "conflicts: vin"));
-    free(r);
+    g_free(r);
 }
 
 /* Forms broker text takes: digits for letters, words glued to figures, units spelt apart. */
@@ -369,14 +369,14 @@ static void test_broker_forms(void **state)
     codify_extract_attrs(f->al, "2.0LTTDI", &a);
     assert_int_equal(a.displacement_dl, 20);
     assert_int_equal(a.fuel, CODIFY_FUEL_DIESEL);
-    codify_result *r = malloc(sizeof *r);
+    codify_result *r = g_malloc(sizeof *r);
     match(f, "NISSAN", "VERSA", 2018, "ADVANCE 4P L4 1.6L CVT5 OCUP", r);
     assert_string_equal(r->cvegs, "44444");
     match(f, "NISSAN", "VERSA", 2018, "EXCLU5IVE 4P 1.6L CVT", r);
     assert_string_equal(r->cvegs, "55555");
     match(f, "TOYOTA", "HILUX", 2021, "D0BLE CAB1NA SR 4P 2 .7 L STD", r);
     assert_string_equal(r->cvegs, "88888");
-    free(r);
+    g_free(r);
 }
 
 /* The map from score to confidence (calibration.txt): parsed strictly, interpolated, and the
@@ -411,10 +411,10 @@ static void test_calibration_map(void **state)
         prev = c;
     }
     /* the result carries both */
-    codify_result *r = malloc(sizeof *r);
+    codify_result *r = g_malloc(sizeof *r);
     match(f, "NISSAN", "NP300", 2019, "PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP", r);
     assert_true(fabs(r->confidence - codify_calibrate(f->al, r->score)) < 1e-12);
-    free(r);
+    g_free(r);
 }
 
 /* calibration.txt's classes and named coefficients: a contradicted proposal goes through its
@@ -459,10 +459,10 @@ static void test_calibration_classes(void **state)
     }
     /* the shipped file: a contradicted proposal is far from sure, and a result says its class */
     assert_true(codify_calibrate_class(f->al, CODIFY_CALIB_CONTRADICTED, 0.95) < 0.5);
-    codify_result *r = malloc(sizeof *r);
+    codify_result *r = g_malloc(sizeof *r);
     match(f, "NISSAN", "NP300", 2019, "PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP", r);
     assert_int_equal(r->features.cls, CODIFY_CALIB_ALL);
-    free(r);
+    g_free(r);
 }
 
 /* A coin flip (the text says none of the words that tell two keys apart) is calibrated apart:
@@ -480,7 +480,7 @@ static void test_calibration_coin_flip(void **state)
     codify_aliases_free(a);
     assert_string_equal(codify_calib_class_name(CODIFY_CALIB_COIN_FLIP), "coin_flip");
     /* 30156 says AC and 6 VEL, 68187 says ABS and BA: this text says none of them */
-    codify_result *r = malloc(sizeof *r);
+    codify_result *r = g_malloc(sizeof *r);
     match(f, "NISSAN", "NP300", 2019, "PICK UP 2P L4 2.5L DH PQS 1.5TON STD 3 OCUP", r);
     assert_int_equal(r->features.cls, CODIFY_CALIB_COIN_FLIP);
     assert_true(fabs(r->confidence - codify_calibrate_class(f->al, CODIFY_CALIB_COIN_FLIP, r->score)) < 1e-12);
@@ -488,7 +488,7 @@ static void test_calibration_coin_flip(void **state)
     /* saying one of them is no coin flip */
     match(f, "NISSAN", "NP300", 2019, "PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP", r);
     assert_int_equal(r->features.cls, CODIFY_CALIB_ALL);
-    free(r);
+    g_free(r);
     assert_true(codify_calibrate_class(f->al, CODIFY_CALIB_COIN_FLIP, 0.90) <
                 codify_calibrate_class(f->al, CODIFY_CALIB_ALL, 0.90));
 }
@@ -498,13 +498,13 @@ static void test_calibration_coin_flip(void **state)
 static void test_model_figures(void **state)
 {
     fixture *f = *state;
-    codify_result *r = malloc(sizeof *r);
+    codify_result *r = g_malloc(sizeof *r);
     match(f, "NISSAN", "", 2019, "NP350 PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP", r);
     assert_false(explained(r, "agrees: brand, model"));
     assert_int_not_equal(r->decision, CODIFY_AUTO_ACCEPT);
     match(f, "NISSAN", "", 2019, "NPP300 PICK UP 2P L4 2.5L ABS BA DH PQS 1.5TON STD 3 OCUP", r);
     assert_true(explained(r, "agrees: brand, model"));
-    free(r);
+    g_free(r);
 }
 
 static void test_fuzzy_words(void **state)
@@ -562,7 +562,7 @@ static bool has_evidence(const codify_candidate *c, codify_verdict v, const char
 static void test_match_broker_noise(void **state)
 {
     fixture *f = *state;
-    codify_result *r = malloc(sizeof *r);
+    codify_result *r = g_malloc(sizeof *r);
 
     /* the trim word misspelt: read as the catalog's, explained */
     match(f, "NISSAN", "VERSA", 2018, "ADVANSE 4P L4 1.6L CVT 5 OCUP", r);
@@ -592,10 +592,10 @@ static void test_match_broker_noise(void **state)
     assert_false(has_evidence(&r->candidates[0], CODIFY_UNEXPLAINED, NULL, NULL));
     double clean_conf = 0;
     {
-        codify_result *c = malloc(sizeof *c);
+        codify_result *c = g_malloc(sizeof *c);
         match(f, "TOYOTA", "HILUX", 2021, "CHASIS CABINA 2P L4 2.7L AC STD 3 OCUP", c);
         clean_conf = c->confidence;
-        free(c);
+        g_free(c);
     }
     assert_true(r->confidence > clean_conf - 0.02);
 
@@ -607,7 +607,7 @@ static void test_match_broker_noise(void **state)
     /* nothing in the text tells ADVANCE from EXCLUSIVE: never auto-accepted */
     match(f, "NISSAN", "VERSA", 2018, "4P L4 1.6L CVT 5 OCUP", r);
     assert_int_not_equal(r->decision, CODIFY_AUTO_ACCEPT);
-    free(r);
+    g_free(r);
 }
 
 static void test_decisions(void **state)
@@ -642,7 +642,7 @@ static void test_corrections(void **state)
     codify_options o;
     codify_options_default(&o);
     o.corrections = c;
-    codify_result *r = malloc(sizeof *r);
+    codify_result *r = g_malloc(sizeof *r);
     assert_int_equal(codify_match(f->idx, &q, &o, r, NULL), 0);
     assert_true(r->corrected);
     assert_string_equal(r->cvegs, "30156");
@@ -668,14 +668,14 @@ static void test_corrections(void **state)
     codify_corrections_add(c, key, "other", "00000", 2019);
     codify_match(f->idx, &q, &o, r, NULL);
     assert_false(r->corrected);
-    free(r);
+    g_free(r);
     codify_corrections_free(c);
 }
 
 static void test_hostile_input(void **state)
 {
     fixture *f = *state;
-    codify_result *r = malloc(sizeof *r);
+    codify_result *r = g_malloc(sizeof *r);
     codify_options o;
     codify_options_default(&o);
 
@@ -695,7 +695,7 @@ static void test_hostile_input(void **state)
 
     /* 100 KB description of repeated words, and one of 100 KB without spaces */
     size_t n = 100 * 1024;
-    char *big = malloc(n + 1);
+    char *big = g_malloc(n + 1);
     for (size_t i = 0; i < n; i++)
         big[i] = "NISSAN NP300 PICK UP 2019 "[i % 26];
     big[n] = '\0';
@@ -705,12 +705,12 @@ static void test_hostile_input(void **state)
     assert_int_equal(codify_match(f->idx, &q, &o, r, NULL), 0);
     memset(big, '\xc3', n);
     assert_int_equal(codify_match(f->idx, &q, &o, r, NULL), 0);
-    free(big);
+    g_free(big);
 
     minca_err err = {0};
     assert_int_equal(codify_match(NULL, &q, &o, r, &err), -1);
     assert_non_null(strstr(err.msg, "codify_match"));
-    free(r);
+    g_free(r);
 
     /* an index of nothing answers no_match */
     codify_index *empty = codify_index_build(NULL, 0, NULL, &err);
@@ -770,7 +770,7 @@ static char *shared_catalog(void)
                                                      src && *src ? src : ".");
     if (core_file_exists(p))
         return p;
-    free(p);
+    g_free(p);
     return NULL;
 }
 
@@ -786,16 +786,16 @@ static void test_shared_catalog(void **state)
     minca_err err = {0};
     char *dir = aliases_dir();
     assert_int_equal(codify_index_from_csv(path, dir, &idx, &err), 0);
-    free(dir);
-    free(path);
+    g_free(dir);
+    g_free(path);
     assert_int_equal(codify_index_size(idx), 39715);
-    codify_result *r = malloc(sizeof *r);
+    codify_result *r = g_malloc(sizeof *r);
     codify_query q = {.marca = "NISSAN MOTOR", .submarca = "NP300", .anio = 2019,
                       .descripcion = "PK 2P L4 2.5L 2WD AC DH PQS 1.5TON 6 VEL STD 2 OCUP"};
     assert_int_equal(codify_match(idx, &q, NULL, r, NULL), 0);
     assert_string_equal(r->cvegs, "06446");
     assert_int_equal(r->decision, CODIFY_AUTO_ACCEPT);
-    free(r);
+    g_free(r);
     codify_index_free(idx);
 }
 

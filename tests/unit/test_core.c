@@ -1,4 +1,5 @@
 /* Unit tests for core: errors, CSV splitting, URL masking, SHA-256, config file parsing. */
+#include <glib.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,19 +79,19 @@ static void test_mask_url(void **state)
     (void)state;
     char *m = config_mask_url("postgresql://minca:s3cret@db.local:5432/minca");
     assert_string_equal(m, "postgresql://minca:****@db.local:5432/minca");
-    free(m);
+    g_free(m);
     m = config_mask_url("unix:///tmp/redis.sock");
     assert_string_equal(m, "unix:///tmp/redis.sock");
-    free(m);
+    g_free(m);
     m = config_mask_url("redis://:pw@host:6379/0");
     assert_string_equal(m, "redis://:****@host:6379/0");
-    free(m);
+    g_free(m);
     m = config_mask_url("host=db.local user=minca password=s3cret dbname=minca");
     assert_string_equal(m, "host=db.local user=minca password=**** dbname=minca");
-    free(m);
+    g_free(m);
     m = config_mask_url("postgresql://db.local/minca?user=minca&password=s3cret&sslmode=require");
     assert_string_equal(m, "postgresql://db.local/minca?user=minca&password=****&sslmode=require");
-    free(m);
+    g_free(m);
 }
 
 static void test_sha256(void **state)
@@ -161,7 +162,7 @@ static void test_config_print_lists_every_option(void **state)
         assert_true(asprintf(&line, "\n%s: ", opts[i].name) > 0);
         if (!strstr(text, line))
             fail_msg("minca config does not show %s", opts[i].name);
-        free(line);
+        g_free(line);
     }
     assert_non_null(strstr(text, "\nworkers: 5  # env MINCA_WORKERS\n"));
     assert_non_null(strstr(text, "\nlease_seconds: 40  # file\n"));
@@ -202,7 +203,7 @@ static void test_read_file_limit(void **state)
     assert_non_null(strstr(e.msg, "too large"));
     assert_int_equal(core_read_file(path, 100, &data, &len, &e), 0);
     assert_int_equal(len, 10);
-    free(data);
+    g_free(data);
     unlink(path);
 }
 
@@ -230,7 +231,7 @@ static void test_log_masks_personal_data(void **state)
     assert_non_null(strstr(text, "RFC <rfc>, serie <vin>, tel. <phone> o <phone>"));
     assert_non_null(strstr(text, "password=**** user=minca"));
     assert_non_null(strstr(text, "job 123456 of 1000000 rows at 2026-12-02 01:56:09"));
-    free(text);
+    g_free(text);
 }
 
 /* A number's context decides: a mailbox's UIDVALIDITY or a UID is no telephone; a number
@@ -254,7 +255,7 @@ static void test_log_masks_by_context(void **state)
     assert_non_null(strstr(text, "UID 5512345670 is gone"));
     assert_non_null(strstr(text, "case 12 tel <phone>"));
     assert_non_null(strstr(text, "contacto <phone>"));
-    free(text);
+    g_free(text);
 }
 
 static void test_log_json_lines(void **state)
@@ -291,7 +292,7 @@ static void test_log_json_lines(void **state)
     assert_non_null(strstr(text, "\\\"Ana\\\""));
     assert_non_null(strstr(second, "\"component\":\"minca\""));
     assert_null(strstr(second, "job_id"));
-    free(text);
+    g_free(text);
 }
 
 static void test_model_year_bounds(void **state)

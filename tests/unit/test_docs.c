@@ -1,5 +1,6 @@
 /* Unit tests for docs: sniffing, XLSX (written by libxlsxwriter and by hand), XLS, CSV
  * encodings and delimiters, grids, limits, hostile files and table detection. */
+#include <glib.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,7 +47,7 @@ static char *zip_parts(size_t *len, const char *const *parts)
     }
     assert_int_equal(zip_close(z), 0);
     char *data = slurp(path, len);
-    free(path);
+    g_free(path);
     return data;
 }
 
@@ -77,8 +78,8 @@ static char *hand_xlsx(size_t *len, bool date1904, const char *sheet_body)
                             "xl/_rels/workbook.xml.rels", WB_RELS, "xl/workbook.xml", wb,
                             "xl/styles.xml", STYLES, "xl/worksheets/sheet1.xml", sheet, NULL };
     char *data = zip_parts(len, parts);
-    free(wb);
-    free(sheet);
+    g_free(wb);
+    g_free(sheet);
     return data;
 }
 
@@ -164,10 +165,10 @@ static void test_helpers(void **state)
     assert_string_equal(iso, "1900-03-01");
     char *f = docs_fold("  Año  MOdelos ");
     assert_string_equal(f, "ano modelos");
-    free(f);
+    g_free(f);
     f = docs_fold(" # ");
     assert_string_equal(f, "#");
-    free(f);
+    g_free(f);
 }
 
 static char *writer_xlsx(size_t *len, bool constant_memory)
@@ -205,7 +206,7 @@ static char *writer_xlsx(size_t *len, bool constant_memory)
         worksheet_set_row_opt(ws, 4, 15, NULL, &hidden);
     assert_int_equal(workbook_close(wb), LXW_NO_ERROR);
     char *data = slurp(path, len);
-    free(path);
+    g_free(path);
     return data;
 }
 
@@ -272,7 +273,7 @@ static void test_xlsx_writer_file(void **state)
         assert_int_equal(t.stop_row, 7);
         docs_table_clear(&t);
         docs_close(b);
-        free(data);
+        g_free(data);
     }
 }
 
@@ -311,7 +312,7 @@ static void test_xlsx_hand_made(void **state)
     docs_sheet_merges(b, &m, &nm);
     assert_int_equal(nm, 1);
     docs_close(b);
-    free(data);
+    g_free(data);
 }
 
 static void test_xlsx_external_entity_not_loaded(void **state)
@@ -339,7 +340,7 @@ static void test_xlsx_external_entity_not_loaded(void **state)
     if (rc == 1 && r->n_cells > 0)
         assert_null(strstr(r->cells[0].text, "root:"));
     docs_close(b);
-    free(data);
+    g_free(data);
 }
 
 static void test_xlsx_entity_expansion_refused(void **state)
@@ -372,7 +373,7 @@ static void test_xlsx_entity_expansion_refused(void **state)
             total += strlen(r->cells[c].text);
     assert_true(total < 100000);   /* never a billion laughs */
     docs_close(b);
-    free(data);
+    g_free(data);
 }
 
 static void test_xlsx_truncated_and_corrupt(void **state)
@@ -390,7 +391,7 @@ static void test_xlsx_truncated_and_corrupt(void **state)
     char *zip = zip_parts(&len, parts);
     assert_int_equal(docs_open(zip, len, "x.xlsx", NULL, &b, &e), -1);
     assert_non_null(strstr(e.msg, "not an XLSX workbook"));
-    free(zip);
+    g_free(zip);
     /* malformed sheet XML */
     char *bad = hand_xlsx(&len, false, "<sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c></row><row>");
     b = open_ok(bad, len, NULL);
@@ -402,8 +403,8 @@ static void test_xlsx_truncated_and_corrupt(void **state)
     assert_int_equal(rc, -1);
     assert_non_null(strstr(e.msg, "sheet1.xml"));
     docs_close(b);
-    free(bad);
-    free(data);
+    g_free(bad);
+    g_free(data);
 }
 
 static void test_limits(void **state)
@@ -450,8 +451,8 @@ static void test_limits(void **state)
     assert_int_equal(rc, -1);
     assert_non_null(strstr(e.msg, "max_cell_bytes"));
     docs_close(b);
-    free(inl);
-    free(data);
+    g_free(inl);
+    g_free(data);
     data = writer_xlsx(&len, false);
     /* total uncompressed size */
     docs_limits_default(&lim);
@@ -463,23 +464,23 @@ static void test_limits(void **state)
     lim.max_input_bytes = 100;
     assert_int_equal(docs_open(data, len, "big.xlsx", &lim, &b, &e), -1);
     assert_non_null(strstr(e.msg, "max_input_bytes"));
-    free(data);
+    g_free(data);
     data = NULL;
     /* compression ratio: 4 MiB of one repeated byte in a cell */
     size_t big = 4u << 20;
-    char *body = malloc(big + 200);
+    char *body = g_malloc(big + 200);
     strcpy(body, "<sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>");
     size_t off = strlen(body);
     memset(body + off, 'A', big);
     strcpy(body + off + big, "</t></is></c></row></sheetData>");
     data = hand_xlsx(&len, false, body);
-    free(body);
+    g_free(body);
     docs_limits_default(&lim);
     b = open_ok(data, len, &lim);
     assert_int_equal(docs_sheet_open(b, 0, &e), -1);
     assert_non_null(strstr(e.msg, "max_ratio"));
     docs_close(b);
-    free(data);
+    g_free(data);
 }
 
 static void test_csv_latin1_semicolon(void **state)
@@ -706,7 +707,7 @@ static void test_xls_fixture(void **state)
         path = p;
     }
     if (!core_file_exists(path)) {
-        free(p);
+        g_free(p);
         skip();
     }
     char *data;
@@ -726,8 +727,8 @@ static void test_xls_fixture(void **state)
     assert_true(n > 0);
     docs_table_clear(&t);
     docs_close(b);
-    free(data);
-    free(p);
+    g_free(data);
+    g_free(p);
 }
 
 /* A crafted BIFF file on which libfreexl reads outside a stack buffer (found by fuzz_xls):
@@ -738,7 +739,7 @@ static void test_xls_parser_isolated(void **state)
     const char *src = getenv("MINCA_SRC");
     char *path = core_strdup_printf("%s/tests/fixtures/docs/freexl_overread.xls", src ? src : ".");
     if (!core_file_exists(path)) {
-        free(path);
+        g_free(path);
         skip();
     }
     char *data;
@@ -749,8 +750,8 @@ static void test_xls_parser_isolated(void **state)
     assert_int_equal(docs_open(data, len, "crafted.xls", NULL, &b, &e), -1);
     assert_null(b);
     assert_non_null(strstr(e.msg, "crafted.xls: not a readable XLS workbook"));
-    free(data);
-    free(path);
+    g_free(data);
+    g_free(path);
 }
 
 int main(void)

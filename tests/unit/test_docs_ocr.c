@@ -149,7 +149,7 @@ static void check_list(GByteArray *bytes, const char *name, int min_vins)
             profile_vin_ocr_repair(vin);
         for (int r = 0; r < 4; r++)
             vins += strcmp(vin, rows[r][4]) == 0;
-        free(vin);
+        g_free(vin);
     }
     assert_int_equal(n, 4);
     assert_true(vins >= min_vins);

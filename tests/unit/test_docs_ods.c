@@ -58,7 +58,7 @@ static char *zip_build(const part *parts, int n, size_t *len)
     minca_err e = { 0 };
     assert_int_equal(core_read_file(path, 1u << 30, &data, len, &e), 0);
     unlink(path);
-    free(path);
+    g_free(path);
     return data;
 }
 
@@ -86,7 +86,7 @@ static char *ods_build(const char *styles, const char *body, size_t *len)
     part parts[] = { { "mimetype", ODS_MIME, 0, true }, { "content.xml", content, 0, false },
                      { "META-INF/manifest.xml", MANIFEST, 0, false } };
     char *data = zip_build(parts, 3, len);
-    free(content);
+    g_free(content);
     return data;
 }
 
@@ -94,7 +94,7 @@ static char *one_sheet(const char *rows, size_t *len)
 {
     char *body = core_strdup_printf("<table:table table:name=\"Hoja1\">%s</table:table>", rows);
     char *data = ods_build(NULL, body, len);
-    free(body);
+    g_free(body);
     return data;
 }
 
@@ -153,7 +153,7 @@ static void test_ods_sniff_and_reader_row(void **state)
     assert_string_equal(docs_format_name(DOCS_FMT_ODS), "ods");
     assert_true(docs_format_has_sheets(DOCS_FMT_ODS));
     assert_false(docs_format_text_cells(DOCS_FMT_ODS));
-    free(data);
+    g_free(data);
     /* a package written without the mimetype entry: recognised by content.xml */
     char *content = content_xml(NULL, "<table:table table:name=\"A\"><table:table-row>" CELL_S("x")
                                       "</table:table-row></table:table>");
@@ -165,13 +165,13 @@ static void test_ods_sniff_and_reader_row(void **state)
     assert_int_equal(docs_sheet_open(b, 0, &e), 0);
     assert_string_equal(next_row(b)->cells[0].text, "x");
     docs_close(b);
-    free(data);
-    free(content);
+    g_free(data);
+    g_free(content);
     /* XLSX containers are still XLSX */
     part xl[] = { { "[Content_Types].xml", "<Types/>", 0, false }, { "content.xml", "<a/>", 0, false } };
     data = zip_build(xl, 2, &len);
     assert_int_equal(docs_sniff(data, len), DOCS_FMT_XLSX);
-    free(data);
+    g_free(data);
 }
 
 static void test_ods_typed_cells(void **state)
@@ -242,7 +242,7 @@ static void test_ods_typed_cells(void **state)
     assert_string_equal(r->cells[6].text, "valor");
     assert_end(b);
     docs_close(b);
-    free(data);
+    g_free(data);
     /* 1900 dates around Excel's phantom 1900-02-29 keep Excel's serials */
     data = one_sheet("<table:table-row>"
                      "<table:table-cell office:value-type=\"date\" office:date-value=\"1900-02-28\"/>"
@@ -257,7 +257,7 @@ static void test_ods_typed_cells(void **state)
     assert_int_equal(r->cells[2].type, DOCS_CELL_TEXT);   /* before the serials: the text shown */
     assert_string_equal(r->cells[2].text, "31/12/1899");
     docs_close(b);
-    free(data);
+    g_free(data);
 }
 
 static void test_ods_repeats_spans_hidden(void **state)
@@ -357,7 +357,7 @@ static void test_ods_repeats_spans_hidden(void **state)
     assert_int_equal(drain(b, 0, &rows, &e), 0);
     assert_int_equal(rows, 1);
     docs_close(b);
-    free(data);
+    g_free(data);
 }
 
 static void test_ods_declared_million_repeats(void **state)
@@ -379,7 +379,7 @@ static void test_ods_declared_million_repeats(void **state)
     assert_int_equal(r->row, 1000001);
     assert_end(b);
     docs_close(b);
-    free(data);
+    g_free(data);
     /* a million repeats of a row with content: the row limit, at once, by name */
     data = one_sheet("<table:table-row table:number-rows-repeated=\"1000000\">" CELL_S("x") "</table:table-row>", &len);
     docs_limits lim;
@@ -391,7 +391,7 @@ static void test_ods_declared_million_repeats(void **state)
     assert_non_null(strstr(e.msg, "max_rows"));
     assert_non_null(strstr(e.msg, "1000000 times"));
     docs_close(b);
-    free(data);
+    g_free(data);
     /* a million copies of a row of ten values: the repeated-cell budget, at once */
     data = one_sheet("<table:table-row table:number-rows-repeated=\"1000000\">"
                      "<table:table-cell table:number-columns-repeated=\"10\" office:value-type=\"float\" office:value=\"1\"/>"
@@ -401,7 +401,7 @@ static void test_ods_declared_million_repeats(void **state)
     assert_int_equal(rows, 0);
     assert_non_null(strstr(e.msg, "max_repeated_cells"));
     docs_close(b);
-    free(data);
+    g_free(data);
     /* long text copied across columns and rows: its bytes count as uncompressed content */
     GString *fat = g_string_new("<table:table-row table:number-rows-repeated=\"2000\">"
                                 "<table:table-cell table:number-columns-repeated=\"500\" office:value-type=\"string\"><text:p>");
@@ -415,21 +415,21 @@ static void test_ods_declared_million_repeats(void **state)
     assert_int_equal(rows, 0);
     assert_non_null(strstr(e.msg, "max_uncompressed_bytes"));
     docs_close(b);
-    free(data);
+    g_free(data);
     /* a value repeated across a million columns: the column limit */
     data = one_sheet("<table:table-row><table:table-cell table:number-columns-repeated=\"1000000\" office:value-type=\"float\" office:value=\"1\"/></table:table-row>", &len);
     b = open_ok(data, len, NULL);
     assert_int_equal(drain(b, 0, &rows, &e), -1);
     assert_non_null(strstr(e.msg, "max_cols"));
     docs_close(b);
-    free(data);
+    g_free(data);
     /* a value after a million empty columns: the column limit */
     data = one_sheet("<table:table-row><table:table-cell table:number-columns-repeated=\"1000000\"/>" CELL_S("lejos") "</table:table-row>", &len);
     b = open_ok(data, len, NULL);
     assert_int_equal(drain(b, 0, &rows, &e), -1);
     assert_non_null(strstr(e.msg, "max_cols"));
     docs_close(b);
-    free(data);
+    g_free(data);
     /* a value repeated within the limits: every copy */
     data = one_sheet("<table:table-row table:number-rows-repeated=\"300\"><table:table-cell table:number-columns-repeated=\"20\" office:value-type=\"float\" office:value=\"7\"/></table:table-row>", &len);
     b = open_ok(data, len, NULL);
@@ -443,14 +443,14 @@ static void test_ods_declared_million_repeats(void **state)
     assert_int_equal(rc, 0);
     assert_int_equal(n, 300);
     docs_close(b);
-    free(data);
+    g_free(data);
     /* text:s declaring a million spaces: the cell length limit */
     data = one_sheet("<table:table-row><table:table-cell office:value-type=\"string\"><text:p>a<text:s text:c=\"1000000\"/></text:p></table:table-cell></table:table-row>", &len);
     b = open_ok(data, len, NULL);
     assert_int_equal(drain(b, 0, &rows, &e), -1);
     assert_non_null(strstr(e.msg, "max_cell_bytes"));
     docs_close(b);
-    free(data);
+    g_free(data);
     /* spans repeated without end, beyond the columns read and within them: bounded */
     data = one_sheet("<table:table-row table:number-rows-repeated=\"2147483647\"><table:table-cell table:number-columns-repeated=\"600\"/>"
                      "<table:table-cell table:number-columns-repeated=\"2147483647\" table:number-columns-spanned=\"2\" table:number-rows-spanned=\"2147483647\"/></table:table-row>"
@@ -466,7 +466,7 @@ static void test_ods_declared_million_repeats(void **state)
     assert_string_equal(r->cells[0].text, "x");
     assert_int_equal(r->row, 2147483647L * 2 + 1);
     docs_close(b);
-    free(data);
+    g_free(data);
     gint64 ms = (g_get_monotonic_time() - t0) / 1000;
     if (ms > 5000)
         fail_msg("the declared repeats took %lld ms", (long long)ms);
@@ -488,7 +488,7 @@ static void test_ods_zip_bomb_and_limits(void **state)
     part parts[] = { { "mimetype", ODS_MIME, 0, true }, { "content.xml", content, 0, false } };
     size_t len;
     char *data = zip_build(parts, 2, &len);
-    free(content);
+    g_free(content);
     assert_true(len < (2u << 20));
     docs_book *b = NULL;
     minca_err e = { 0 };
@@ -500,7 +500,7 @@ static void test_ods_zip_bomb_and_limits(void **state)
     lim.max_uncompressed_bytes = 1u << 20;
     assert_int_equal(docs_open(data, len, "bomba.ods", &lim, &b, &e), -1);
     assert_non_null(strstr(e.msg, "max_uncompressed_bytes"));
-    free(data);
+    g_free(data);
     /* the cell length limit */
     data = one_sheet("<table:table-row>" CELL_S("0123456789ABCDEF") "</table:table-row>", &len);
     docs_limits_default(&lim);
@@ -510,7 +510,7 @@ static void test_ods_zip_bomb_and_limits(void **state)
     assert_int_equal(drain(b, 0, &rows, &e), -1);
     assert_non_null(strstr(e.msg, "max_cell_bytes"));
     docs_close(b);
-    free(data);
+    g_free(data);
     /* the sheet limit */
     GString *many = g_string_new(NULL);
     for (int i = 0; i < 70; i++)
@@ -519,7 +519,7 @@ static void test_ods_zip_bomb_and_limits(void **state)
     g_string_free(many, TRUE);
     assert_int_equal(docs_open(data, len, "hojas.ods", NULL, &b, &e), -1);
     assert_non_null(strstr(e.msg, "max_sheets"));
-    free(data);
+    g_free(data);
 }
 
 static void test_ods_damaged(void **state)
@@ -537,27 +537,27 @@ static void test_ods_damaged(void **state)
     assert_int_equal(docs_open(data, len * 2 / 3, "cortado.ods", NULL, &b, &e), -1);
     assert_non_null(strstr(e.msg, "cortado.ods"));
     assert_non_null(strstr(e.msg, "truncated or damaged"));
-    free(data);
+    g_free(data);
     /* content.xml cut in the middle of the sheet */
     char *content = content_xml(NULL, "<table:table table:name=\"A\"><table:table-row>" CELL_S("uno") "</table:table-row>");
     content[strlen(content) - 60] = '\0';
     part parts[] = { { "mimetype", ODS_MIME, 0, true }, { "content.xml", content, 0, false } };
     data = zip_build(parts, 2, &len);
-    free(content);
+    g_free(content);
     if (docs_open(data, len, "t.ods", NULL, &b, &e) == 0) {
         long n;
         assert_int_equal(drain(b, 0, &n, &e), -1);
         docs_close(b);
     }
     assert_non_null(strstr(e.msg, "content.xml"));
-    free(data);
+    g_free(data);
     /* no content.xml at all */
     part none[] = { { "mimetype", ODS_MIME, 0, true }, { "styles.xml", "<a/>", 0, false } };
     data = zip_build(none, 2, &len);
     assert_int_equal(docs_sniff(data, len), DOCS_FMT_ODS);
     assert_int_equal(docs_open(data, len, "t.ods", NULL, &b, &e), -1);
     assert_non_null(strstr(e.msg, "content.xml"));
-    free(data);
+    g_free(data);
     /* an external entity is not loaded */
     char *ent = g_strdup_printf("<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>"
                                 "<office:document-content " NS "><office:body><office:spreadsheet>"
@@ -575,7 +575,7 @@ static void test_ods_damaged(void **state)
         }
         docs_close(b);
     }
-    free(data);
+    g_free(data);
 }
 
 static void test_ods_other_kinds_refused(void **state)
@@ -589,13 +589,13 @@ static void test_ods_other_kinds_refused(void **state)
     char *data = zip_build(odt, 2, &len);
     assert_int_equal(docs_open(data, len, "carta.odt", NULL, &b, &e), -1);
     assert_non_null(strstr(e.msg, "carta.odt: an OpenDocument text document, not a spreadsheet"));
-    free(data);
+    g_free(data);
     part odp[] = { { "mimetype", "application/vnd.oasis.opendocument.presentation", 0, true },
                    { "content.xml", "<a/>", 0, false } };
     data = zip_build(odp, 2, &len);
     assert_int_equal(docs_open(data, len, "p.odp", NULL, &b, &e), -1);
     assert_non_null(strstr(e.msg, "presentation, not a spreadsheet"));
-    free(data);
+    g_free(data);
     /* an encrypted spreadsheet: the manifest carries encryption data */
     const char *manifest =
         "<?xml version=\"1.0\"?><manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\">"
@@ -609,7 +609,7 @@ static void test_ods_other_kinds_refused(void **state)
     assert_int_equal(docs_open(data, len, "clave.ods", NULL, &b, &e), -1);
     assert_non_null(strstr(e.msg, "clave.ods"));
     assert_non_null(strstr(e.msg, "password-protected"));
-    free(data);
+    g_free(data);
 }
 
 int main(void)

@@ -634,13 +634,13 @@ static char *inbox_dir(void)
         char *d = core_strdup_printf("%s/data/inbox_dev", shared);
         if (core_is_dir(d))
             return d;
-        free(d);
+        g_free(d);
     }
     const char *src = getenv("MINCA_SRC");
     char *d = core_strdup_printf("%s/../shared/data/inbox_dev", src && *src ? src : ".");
     if (core_is_dir(d))
         return d;
-    free(d);
+    g_free(d);
     return NULL;
 }
 
@@ -651,7 +651,7 @@ static void test_inbox_pdf(void **state)
     if (!dir || access("/usr/bin/python3", X_OK) != 0) {
         printf("# SKIP: shared/data/inbox_dev or /usr/bin/python3 not found (set MINCA_SHARED or "
                "place shared/ next to the repo)\n");
-        free(dir);
+        g_free(dir);
         skip();
     }
     char *eml = core_path_join(dir, "msg_008.eml");
@@ -714,13 +714,13 @@ static void test_inbox_pdf(void **state)
         profile_result_clear(&res);
         profile_free(p);
     }
-    free(pp);
+    g_free(pp);
     json_decref(labels);
-    free(lp);
-    free(data);
-    free(out);
-    free(eml);
-    free(dir);
+    g_free(lp);
+    g_free(data);
+    g_free(out);
+    g_free(eml);
+    g_free(dir);
 }
 
 int main(void)

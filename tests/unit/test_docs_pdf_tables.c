@@ -709,7 +709,7 @@ static void test_clipped_header(void **state)
         assert_string_equal(res.rows[i].vin, vins[i]);
     }
     profile_result_clear(&res);
-    free(data);
+    g_free(data);
 }
 
 
@@ -740,7 +740,7 @@ static void test_right_aligned_touching(void **state)
         with_year += res.rows[i].year >= 2000 && res.rows[i].year <= 2030;
     assert_int_equal(with_year, res.n_rows);
     profile_result_clear(&res);
-    free(data);
+    g_free(data);
 }
 
 /* A table's title written in its first column above the header ("CAMIONES Y TRACTOS", as

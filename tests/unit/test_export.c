@@ -33,8 +33,8 @@ static int teardown(void **state)
     char *cmd = core_strdup_printf("rm -rf '%s'", tmpdir);
     int rc = system(cmd);
     (void)rc;
-    free(cmd);
-    free(share);
+    g_free(cmd);
+    g_free(share);
     return 0;
 }
 
@@ -59,10 +59,10 @@ static void test_text_plain_and_empty(void **state)
     char *s = export_text_clean("  NISSAN VERSA  ", 0, &fl);
     assert_string_equal(s, "NISSAN VERSA");
     assert_int_equal(fl, 0);
-    free(s);
+    g_free(s);
     s = export_text_clean(" \t\n ", 0, &fl);
     assert_string_equal(s, "");
-    free(s);
+    g_free(s);
 }
 
 static void test_text_accents_nfc(void **state)
@@ -73,7 +73,7 @@ static void test_text_accents_nfc(void **state)
     char *s = export_text_clean("PEN\xCC\x83" "A CAMIÓN", 0, &fl);
     assert_string_equal(s, "PE\xC3\x91" "A CAMI\xC3\x93N");
     assert_int_equal(fl, 0);
-    free(s);
+    g_free(s);
 }
 
 static void test_text_invalid_utf8_repaired(void **state)
@@ -86,7 +86,7 @@ static void test_text_invalid_utf8_repaired(void **state)
     assert_non_null(strstr(s, "ROJO"));
     assert_non_null(strstr(s, "\xEF\xBF\xBD")); /* U+FFFD */
     assert_true(fl & EXPORT_TEXT_REPAIRED);
-    free(s);
+    g_free(s);
 }
 
 static void test_text_controls(void **state)
@@ -96,7 +96,7 @@ static void test_text_controls(void **state)
     char *s = export_text_clean("A\x01" "B\x1F" "C\r\nD\rE\tF\x7F", 0, &fl);
     assert_string_equal(s, "A B C\nD\nE\tF");
     assert_true(fl & EXPORT_TEXT_CONTROLS);
-    free(s);
+    g_free(s);
 }
 
 static void test_text_ooxml_escape(void **state)
@@ -104,7 +104,7 @@ static void test_text_ooxml_escape(void **state)
     (void)state;
     char *s = export_text_clean("REF _x0041_ y _x12", 0, NULL);
     assert_string_equal(s, "REF _x005F_x0041_ y _x12");
-    free(s);
+    g_free(s);
 }
 
 static void test_text_formula_kept_as_text(void **state)
@@ -114,14 +114,14 @@ static void test_text_formula_kept_as_text(void **state)
     char *s = export_text_clean("=HYPERLINK(\"http://x\",\"clic\")", 0, &fl);
     assert_string_equal(s, "=HYPERLINK(\"http://x\",\"clic\")");
     assert_int_equal(fl, 0);
-    free(s);
+    g_free(s);
 }
 
 static void test_text_truncated_at_cell_limit(void **state)
 {
     (void)state;
     size_t n = 40000;
-    char *big = malloc(n * 2 + 1);
+    char *big = g_malloc(n * 2 + 1);
     for (size_t i = 0; i < n; i++)
         memcpy(big + 2 * i, "\xC3\x91", 2); /* Ñ: 1 UTF-16 unit, 2 bytes */
     big[n * 2] = '\0';
@@ -130,11 +130,11 @@ static void test_text_truncated_at_cell_limit(void **state)
     assert_true(fl & EXPORT_TEXT_TRUNCATED);
     assert_int_equal(g_utf8_strlen(s, -1), EXPORT_CELL_MAX_CHARS);
     assert_string_equal(s + strlen(s) - 3, "\xE2\x80\xA6");
-    free(s);
-    free(big);
+    g_free(s);
+    g_free(big);
 
     /* characters outside the BMP count twice: never split, never over the limit */
-    char *emoji = malloc(20000 * 4 + 1);
+    char *emoji = g_malloc(20000 * 4 + 1);
     for (int i = 0; i < 20000; i++)
         memcpy(emoji + 4 * i, "\xF0\x9F\x9A\x97", 4); /* U+1F697 */
     emoji[20000 * 4] = '\0';
@@ -145,8 +145,8 @@ static void test_text_truncated_at_cell_limit(void **state)
     assert_true(units <= EXPORT_CELL_MAX_CHARS);
     assert_true(units >= EXPORT_CELL_MAX_CHARS - 2);
     g_free(u16);
-    free(s);
-    free(emoji);
+    g_free(s);
+    g_free(emoji);
 }
 
 /* ---- templates ---- */
@@ -188,7 +188,7 @@ static void test_shipped_template(void **state)
             fail_msg("gcotiza_v1 has no column for %s", sources[k]);
     }
     export_template_free(tpl);
-    free(path);
+    g_free(path);
 }
 
 static void expect_template_error(const char *yaml, const char *needle)
@@ -201,7 +201,7 @@ static void expect_template_error(const char *yaml, const char *needle)
     if (!strstr(err.msg, needle))
         fail_msg("expected [%s] in [%s]", needle, err.msg);
     assert_non_null(strstr(err.msg, "bad.yaml:"));
-    free(path);
+    g_free(path);
 }
 
 #define TPL_HEAD "name: t\nversion: \"1\"\nsheet: HOJA\ncolumns:\n"
@@ -276,20 +276,20 @@ static void test_template_resolve_override(void **state)
     minca_err err = {0};
     assert_int_equal(export_template_resolve(sh, "aseguradora-norte", NULL, &path, &err), 0);
     assert_string_equal(path, over);
-    free(path);
+    g_free(path);
     assert_int_equal(export_template_resolve(sh, "otra", "gcotiza_v1", &path, &err), 0);
     assert_string_equal(path, base);
-    free(path);
+    g_free(path);
     assert_int_equal(export_template_resolve(sh, NULL, "no_existe", &path, &err), -1);
     assert_non_null(strstr(err.msg, "no template 'no_existe'"));
     assert_int_equal(export_template_resolve(sh, "..", NULL, &path, &err), -1);
     assert_int_equal(export_template_resolve(sh, NULL, "../etc", &path, &err), -1);
     assert_int_equal(export_template_resolve(sh, NULL, over, &path, &err), 0);
     assert_string_equal(path, over);
-    free(path);
-    free(base);
-    free(over);
-    free(sh);
+    g_free(path);
+    g_free(base);
+    g_free(over);
+    g_free(sh);
 }
 
 /* ---- coverage ---- */
@@ -326,12 +326,12 @@ static void test_coverage_packages(void **state)
     }
     assert_int_equal(seen, 3);
     export_coverage_free(cov);
-    free(path);
+    g_free(path);
 
     char *bad = write_tmp("cov.yaml", "packages:\n  AMPLIA:\n    values:\n      ded: [1, 2]\n");
     assert_int_equal(export_coverage_load(bad, &cov, &err), -1);
     assert_non_null(strstr(err.msg, "cov.yaml:4:12:"));
-    free(bad);
+    g_free(bad);
 }
 
 /* ---- rules and output ---- */
@@ -368,11 +368,11 @@ static void test_refuses_undecided_without_force(void **state)
     assert_false(export_row_decided(r));
     r->match.reviewed = true;
     assert_true(export_row_decided(r));
-    free(r->match.cvegs);
-    r->match.cvegs = strdup(" ");
+    g_free(r->match.cvegs);
+    r->match.cvegs = g_strdup(" ");
     assert_false(export_row_decided(r));
     export_case_clear(&c);
-    free(out);
+    g_free(out);
 }
 
 static void test_force_writes_bytes_and_file(void **state)
@@ -410,8 +410,8 @@ static void test_force_writes_bytes_and_file(void **state)
     assert_string_equal(again.sha256, res.sha256);
     export_result_clear(&again);
 
-    free(file);
-    free(out);
+    g_free(file);
+    g_free(out);
     export_result_clear(&res);
     export_case_clear(&c);
 }
@@ -425,20 +425,20 @@ static void test_case_errors(void **state)
     minca_err err = {0};
     export_options opt = {.share_dir = share, .tmp_dir = tmpdir};
 
-    free(c.coverage_package);
-    c.coverage_package = strdup("PLATINO");
+    g_free(c.coverage_package);
+    c.coverage_package = g_strdup("PLATINO");
     assert_int_equal(export_case_write(&c, &opt, &res, &err), -1);
     assert_non_null(strstr(err.msg, "coverage package 'PLATINO'"));
     assert_non_null(strstr(err.msg, "AMPLIA, LIMITADA, RC"));
-    free(c.coverage_package);
-    c.coverage_package = strdup("Limitada");
+    g_free(c.coverage_package);
+    c.coverage_package = g_strdup("Limitada");
 
-    free(c.vigencia_end);
-    c.vigencia_end = strdup("2027-02-30");
+    g_free(c.vigencia_end);
+    c.vigencia_end = g_strdup("2027-02-30");
     assert_int_equal(export_case_write(&c, &opt, &res, &err), -1);
     assert_non_null(strstr(err.msg, "vigencia_end '2027-02-30' is not a date"));
     export_result_clear(&res); /* a refused export may hold its counts */
-    free(c.vigencia_end);
+    g_free(c.vigencia_end);
     c.vigencia_end = NULL; /* absent dates are empty cells */
     assert_int_equal(export_case_write(&c, &opt, &res, &err), 0);
     export_result_clear(&res);
@@ -474,8 +474,8 @@ static void test_insurer_override_is_used(void **state)
                          "packages:\n  AMPLIA:\n    values:\n      ded_dm_pp: 10%\n");
     export_case c;
     fx_build_fleet(&c, 5, 1);
-    free(c.insurer);
-    c.insurer = strdup("norte");
+    g_free(c.insurer);
+    c.insurer = g_strdup("norte");
     export_result res;
     minca_err err = {0};
     export_options opt = {.share_dir = sh, .tmp_dir = tmpdir};
@@ -486,18 +486,18 @@ static void test_insurer_override_is_used(void **state)
     export_result_clear(&res);
 
     /* a package without a value for a coverage column is a clear error */
-    free(c.coverage_package);
-    c.coverage_package = strdup("AMPLIA");
+    g_free(c.coverage_package);
+    c.coverage_package = g_strdup("AMPLIA");
     char *cv2 = write_tmp("share2/templates/norte/coverage_packages.yaml",
                           "packages:\n  AMPLIA:\n    values:\n      ded_rt: 0.1\n");
     assert_int_equal(export_case_write(&c, &opt, &res, &err), -1);
     if (!strstr(err.msg, "package AMPLIA has no value for 'ded_dm_pp' (template column DM)"))
         fail_msg("got [%s]", err.msg);
     export_case_clear(&c);
-    free(cv2);
-    free(cv);
-    free(t);
-    free(sh);
+    g_free(cv2);
+    g_free(cv);
+    g_free(t);
+    g_free(sh);
 }
 
 static void test_names(void **state)
@@ -505,10 +505,10 @@ static void test_names(void **state)
     (void)state;
     char *f = export_default_filename("COT-2026/00 1", 2);
     assert_string_equal(f, "COT-2026_00_1_v2.xlsx");
-    free(f);
+    g_free(f);
     f = export_default_filename("COT-1", 0);
     assert_string_equal(f, "COT-1.xlsx");
-    free(f);
+    g_free(f);
     assert_int_equal(export_decision_parse("AUTO"), EXPORT_DECISION_AUTO);
     assert_int_equal(export_decision_parse("review"), EXPORT_DECISION_REVIEW);
     assert_int_equal(export_decision_parse("no_match"), EXPORT_DECISION_NO_MATCH);
@@ -549,7 +549,7 @@ static void test_missing_requirements_block(void **state)
         export_case c;
         fx_build_fleet(&c, 12, 1);
         char **slot = (char **)((char *)&c + reqs[k].offset);
-        free(*slot);
+        g_free(*slot);
         *slot = NULL;
         const char *missing[4];
         assert_int_equal(export_case_missing(&c, missing, 4), 1);
@@ -598,7 +598,7 @@ static void test_reviewed_no_match_is_a_decision(void **state)
     export_case c;
     fx_build_fleet(&c, 10, 1);
     export_row *r = &c.rows[3];
-    free(r->match.cvegs);
+    g_free(r->match.cvegs);
     r->match.cvegs = NULL;
     r->match.decision = EXPORT_DECISION_NO_MATCH;
     r->match.reviewed = false;
@@ -612,8 +612,8 @@ static void test_reviewed_no_match_is_a_decision(void **state)
     export_result_clear(&res);
 
     r->match.reviewed = true;
-    free(r->match.reviewer);
-    r->match.reviewer = strdup("lperez");
+    g_free(r->match.reviewer);
+    r->match.reviewer = g_strdup("lperez");
     assert_true(export_row_decided(r));
     if (export_case_write(&c, &opt, &res, &err) < 0)
         fail_msg("%s", err.msg);
@@ -664,7 +664,7 @@ static char *pdf_text(const export_result *res)
     gint status = 0;
     gboolean ok = g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
                                NULL, &status, NULL);
-    free(path);
+    g_free(path);
     if (!ok || status != 0)
         fail_msg("pdftotext failed");
     return out;
@@ -681,7 +681,7 @@ static char *xlsx_sheet(const export_result *res, const char *sheet)
     gint status = 0;
     gboolean ok = g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
                                NULL, &status, NULL);
-    free(path);
+    g_free(path);
     if (!ok || status != 0)
         fail_msg("xlsx2csv failed on sheet %s", sheet);
     return out;
@@ -701,10 +701,10 @@ static void test_dates_on_the_insurers_clock(void **state)
     char day[16];
     export_case_issue_date(&c, day);
     assert_string_equal(day, "2026-12-08");
-    c.timezone = strdup("Pacific/Honolulu");
+    c.timezone = g_strdup("Pacific/Honolulu");
     export_case_issue_date(&c, day);
     assert_string_equal(day, "2026-12-07");
-    free(c.timezone);
+    g_free(c.timezone);
     c.timezone = NULL;
 
     export_result res;
@@ -723,7 +723,7 @@ static void test_dates_on_the_insurers_clock(void **state)
     g_free(summary);
     export_result_clear(&res);
 
-    c.timezone = strdup("Marte/Olympus");
+    c.timezone = g_strdup("Marte/Olympus");
     assert_int_equal(export_case_write_pdf(&c, &opt, &res, &err), -1);
     assert_non_null(strstr(err.msg, "Marte/Olympus"));
     export_result_clear(&res);
@@ -743,11 +743,11 @@ static void test_vigencia_started_warns(void **state)
     export_case c;
     fx_build_fleet(&c, 3, 1);
     c.exported_at = 1796716800;   /* 2026-12-08 in Mexico City */
-    free(c.vigencia_start);
-    c.vigencia_start = strdup("2026-12-08");
+    g_free(c.vigencia_start);
+    c.vigencia_start = g_strdup("2026-12-08");
     assert_false(export_vigencia_started(&c));   /* the same day is not before */
-    free(c.vigencia_start);
-    c.vigencia_start = strdup("2026-12-07");
+    g_free(c.vigencia_start);
+    c.vigencia_start = g_strdup("2026-12-07");
     assert_true(export_vigencia_started(&c));
     export_result res;
     minca_err err = {0};
@@ -778,7 +778,7 @@ static void test_incisos_unique_across_attachments(void **state)
     export_case c;
     fx_build_fleet(&c, 5, 1);
     for (int i = 0; i < 5; i++) {
-        c.rows[i].source_file = strdup(i < 3 ? "flotilla norte.xlsx" : "flotilla sur.xlsx");
+        c.rows[i].source_file = g_strdup(i < 3 ? "flotilla norte.xlsx" : "flotilla sur.xlsx");
         c.rows[i].vehicle.inciso = i < 3 ? i + 1 : i - 2;
     }
     export_result res;
@@ -791,7 +791,7 @@ static void test_incisos_unique_across_attachments(void **state)
         assert_int_equal(res.inciso[i], i + 1);
     char *note = export_span_note(&res, 1);
     assert_string_equal(note, "Incisos 4 a 5: unidades de «flotilla sur.xlsx» (en el archivo, incisos 1 a 2)");
-    free(note);
+    g_free(note);
     char *text = pdf_text(&res);
     if (!strstr(text, "Incisos 1 a 3: unidades de «flotilla norte.xlsx»") ||
         !strstr(text, "Incisos 4 a 5: unidades de «flotilla sur.xlsx» (en el archivo, incisos 1 a 2)"))
@@ -881,14 +881,14 @@ static void test_unit_without_vin_or_plates(void **state)
     (void)state;
     export_case c;
     fx_build_fleet(&c, 4, 1);
-    free(c.rows[2].vehicle.vin);
+    g_free(c.rows[2].vehicle.vin);
     c.rows[2].vehicle.vin = NULL;
-    free(c.rows[2].vehicle.plates);
+    g_free(c.rows[2].vehicle.plates);
     c.rows[2].vehicle.plates = NULL;
-    free(c.rows[3].vehicle.vin);   /* plates alone identify the unit */
+    g_free(c.rows[3].vehicle.vin);   /* plates alone identify the unit */
     c.rows[3].vehicle.vin = NULL;
-    free(c.rows[3].vehicle.plates);
-    c.rows[3].vehicle.plates = strdup("ABC1234");
+    g_free(c.rows[3].vehicle.plates);
+    c.rows[3].vehicle.plates = g_strdup("ABC1234");
     export_result res;
     minca_err err = {0};
     export_options opt = {.share_dir = share, .tmp_dir = tmpdir};
@@ -920,7 +920,7 @@ static void test_forced_pdf_is_preliminar(void **state)
     (void)state;
     export_case c;
     fx_build_fleet(&c, 120, 0);
-    free(c.client_rfc);
+    g_free(c.client_rfc);
     c.client_rfc = NULL;
     export_result res;
     minca_err err = {0};
@@ -954,8 +954,8 @@ static export_tariff *demo_tariff(void)
     assert_int_equal(core_read_file(path, 1 << 22, &body, &len, &err), 0);
     if (export_tariff_parse(body, len, path, &t, &err) < 0)
         fail_msg("%s", err.msg);
-    free(body);
-    free(path);
+    g_free(body);
+    g_free(path);
     return t;
 }
 
@@ -972,8 +972,8 @@ static void test_tariff_prices_in_cents(void **state)
     const char *freqs[] = {"ANUAL", "SEMESTRAL", "TRIMESTRAL", "MENSUAL"};
     const int receipts[] = {1, 2, 4, 12};
     for (int f = 0; f < 4; f++) {
-        free(c.payment_terms);
-        c.payment_terms = strdup(freqs[f]);
+        g_free(c.payment_terms);
+        c.payment_terms = g_strdup(freqs[f]);
         export_quote q;
         minca_err err = {0};
         assert_int_equal(export_quote_price(c.tariff, &c, &q, &err), 0);

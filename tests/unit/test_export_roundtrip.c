@@ -103,48 +103,48 @@ static void add_special_rows(export_case *c)
 
     r = fx_add_vehicle(c, base, 1);
     r_accents = c->n_rows - 1;
-    free(r->match.brand);
+    g_free(r->match.brand);
     r->match.brand = NULL; /* MARCA falls back to the broker's text */
-    free(r->vehicle.marca);
-    r->vehicle.marca = strdup("PEÑA ÁÉÍÓÚ ü");
-    free(r->match.description);
-    r->match.description = strdup("CAMIÓN ÑANDÚ 3.5 T CAJA SECA «ESPECIAL»");
+    g_free(r->vehicle.marca);
+    r->vehicle.marca = g_strdup("PEÑA ÁÉÍÓÚ ü");
+    g_free(r->match.description);
+    r->match.description = g_strdup("CAMIÓN ÑANDÚ 3.5 T CAJA SECA «ESPECIAL»");
 
     r = fx_add_vehicle(c, base + 1, 1);
     r_long = c->n_rows - 1;
-    free(r->match.description);
+    g_free(r->match.description);
     r->match.description = NULL;
     GString *s = g_string_new(NULL);
     while (s->len < 40000)
         g_string_append(s, "CARROCERÍA ESPECIAL CON EQUIPO DE REFRIGERACIÓN Ñ ");
     long_description = g_string_free(s, FALSE);
-    free(r->vehicle.description);
-    r->vehicle.description = strdup(long_description);
+    g_free(r->vehicle.description);
+    r->vehicle.description = g_strdup(long_description);
 
     r = fx_add_vehicle(c, base + 2, 1);
     r_controls = c->n_rows - 1;
-    free(r->match.description);
-    r->match.description = strdup("SENTRA\x01 SR\x0B 2.0L\r\nCVT");
-    free(r->vehicle.plates);
-    r->vehicle.plates = strdup("PEQ\xD1" "A-12"); /* Latin-1 Ñ: invalid UTF-8 */
+    g_free(r->match.description);
+    r->match.description = g_strdup("SENTRA\x01 SR\x0B 2.0L\r\nCVT");
+    g_free(r->vehicle.plates);
+    r->vehicle.plates = g_strdup("PEQ\xD1" "A-12"); /* Latin-1 Ñ: invalid UTF-8 */
 
     r = fx_add_vehicle(c, base + 3, 1);
     r_formula = c->n_rows - 1;
-    free(r->match.description);
-    r->match.description = strdup("=HYPERLINK(\"http://example.com\",\"clic\")");
-    free(r->vehicle.plates);
-    r->vehicle.plates = strdup("@SUM(A1:A9)");
-    free(r->vehicle.use);
-    r->vehicle.use = strdup("+52 55 1234");
+    g_free(r->match.description);
+    r->match.description = g_strdup("=HYPERLINK(\"http://example.com\",\"clic\")");
+    g_free(r->vehicle.plates);
+    r->vehicle.plates = g_strdup("@SUM(A1:A9)");
+    g_free(r->vehicle.use);
+    r->vehicle.use = g_strdup("+52 55 1234");
 
     r = fx_add_vehicle(c, base + 4, 1);
     r_empty = c->n_rows - 1;
-    free(r->vehicle.plates);
+    g_free(r->vehicle.plates);
     r->vehicle.plates = NULL;
-    free(r->vehicle.use);
-    r->vehicle.use = strdup("   ");
+    g_free(r->vehicle.use);
+    r->vehicle.use = g_strdup("   ");
     r->vehicle.insured_amount = -1;
-    free(r->match.body);
+    g_free(r->match.body);
     r->match.body = NULL;
 
     r = fx_add_vehicle(c, base + 5, 1);
@@ -152,7 +152,7 @@ static void add_special_rows(export_case *c)
     r->match.decision = EXPORT_DECISION_REVIEW;
     r->match.reviewed = false;
     r->match.confidence = 0.62;
-    free(r->match.reviewer);
+    g_free(r->match.reviewer);
     r->match.reviewer = NULL;
 
     r = fx_add_vehicle(c, base + 6, 1);
@@ -160,21 +160,21 @@ static void add_special_rows(export_case *c)
     r->match.decision = EXPORT_DECISION_NO_MATCH;
     r->match.reviewed = false;
     r->match.confidence = 0.12;
-    free(r->match.cvegs);
+    g_free(r->match.cvegs);
     r->match.cvegs = NULL;
-    free(r->match.brand);
+    g_free(r->match.brand);
     r->match.brand = NULL;
-    free(r->match.description);
+    g_free(r->match.description);
     r->match.description = NULL;
     vehicle_row_add_issue(&r->vehicle, "vin", "error", "VIN con dígito verificador inválido");
 
     r = fx_add_vehicle(c, base + 7, 1);
     r_rc = c->n_rows - 1;
-    r->vehicle.coverage = strdup("rc");
+    r->vehicle.coverage = g_strdup("rc");
 
     r = fx_add_vehicle(c, base + 8, 1);
     r_unknown_pkg = c->n_rows - 1;
-    r->vehicle.coverage = strdup("PLATINO");
+    r->vehicle.coverage = g_strdup("PLATINO");
 }
 
 static int setup(void **state)
@@ -186,14 +186,14 @@ static int setup(void **state)
     python = find_python();
     fx_build_fleet(&kase, 120, 1);
     add_special_rows(&kase);
-    kase.use = strdup("PARTICULAR FLOTILLA"); /* USO of rows that do not say */
-    kase.agent = strdup("AG-4471");
-    kase.contact = strdup("Lucía Ibáñez · 55 1234 5678");
-    kase.insurer_name = strdup("Seguros Demo, S.A.");
+    kase.use = g_strdup("PARTICULAR FLOTILLA"); /* USO of rows that do not say */
+    kase.agent = g_strdup("AG-4471");
+    kase.contact = g_strdup("Lucía Ibáñez · 55 1234 5678");
+    kase.insurer_name = g_strdup("Seguros Demo, S.A.");
     kase.version = 3;
     for (int i = 0; i < kase.n_rows; i++)   /* two attachments */
-        kase.rows[i].source_file = strdup(i < 60 ? "flotilla_norte.xlsx" : "flotilla sur (2).xlsx");
-    kase.rows[5].match.note = strdup("Confirmado con el broker por teléfono");
+        kase.rows[i].source_file = g_strdup(i < 60 ? "flotilla_norte.xlsx" : "flotilla sur (2).xlsx");
+    kase.rows[5].match.note = g_strdup("Confirmado con el broker por teléfono");
 
     minca_err err = {0};
     char *tpath = NULL;
@@ -202,7 +202,7 @@ static int setup(void **state)
         fprintf(stderr, "%s\n", err.msg);
         return -1;
     }
-    free(tpath);
+    g_free(tpath);
     xlsx_path = core_path_join(tmpdir, "COT-2026-000123.xlsx");
     export_options opt = {.share_dir = share, .out_path = xlsx_path, .force = true};
     if (export_case_write(&kase, &opt, &res, &err) < 0) {
@@ -221,9 +221,9 @@ static int setup(void **state)
         dump = json_load_file(json_path, 0, &jerr);
     if (rc != 0 || !dump)
         fprintf(stderr, "openpyxl dump failed (status %d)\n", rc);
-    free(cmd);
-    free(script);
-    free(json_path);
+    g_free(cmd);
+    g_free(script);
+    g_free(json_path);
     return dump ? 0 : -1;
 }
 
@@ -232,14 +232,14 @@ static int teardown(void **state)
     (void)state;
     char *cmd = core_strdup_printf("rm -rf '%s'", tmpdir);
     run(cmd);
-    free(cmd);
+    g_free(cmd);
     json_decref(dump);
     export_result_clear(&res);
     export_template_free(tpl);
     export_case_clear(&kase);
-    free(long_description);
-    free(xlsx_path);
-    free(share);
+    g_free(long_description);
+    g_free(xlsx_path);
+    g_free(share);
     return 0;
 }
 
@@ -570,7 +570,7 @@ static void test_pdf_reads_back(void **state)
     assert_int_equal(pr.n_rows, kase.n_rows);
     char *cmd = core_strdup_printf("pdftotext -layout '%s' '%s'", pdf, txt);
     assert_int_equal(run(cmd), 0);
-    free(cmd);
+    g_free(cmd);
     char *text = NULL;
     size_t len = 0;
     assert_int_equal(core_read_file(txt, 1 << 26, &text, &len, NULL), 0);
@@ -592,14 +592,14 @@ static void test_pdf_reads_back(void **state)
     }
     assert_non_null(strstr(text, "SIN CLAVE"));
     assert_non_null(strstr(text, "Vehículos: "));
-    free(text);
+    g_free(text);
     cmd = core_strdup_printf("pdftoppm -r 15 -png '%s' '%s/page' 2>'%s.err' && test ! -s '%s.err'", pdf,
                              tmpdir, txt, txt);
     assert_int_equal(run(cmd), 0);
-    free(cmd);
+    g_free(cmd);
     export_result_clear(&pr);
-    free(pdf);
-    free(txt);
+    g_free(pdf);
+    g_free(txt);
 }
 
 static void test_summary(void **state)
@@ -710,14 +710,14 @@ static void test_xlsx2csv_converts(void **state)
     assert_true(g_str_has_prefix(text, "INCISO,CLAVE VEHÍCULO,MARCA,MODELO,AÑO,"));
     assert_non_null(strstr(text, "CAMIÓN ÑANDÚ"));
     assert_non_null(strstr(text, "=HYPERLINK"));
-    free(text);
-    free(errs);
-    free(cmd);
+    g_free(text);
+    g_free(errs);
+    g_free(cmd);
     cmd = core_strdup_printf("xlsx2csv -a '%s' '%s/all' 2>'%s'", xlsx_path, tmpdir, err_path);
     assert_int_equal(run(cmd), 0);
-    free(cmd);
-    free(csv);
-    free(err_path);
+    g_free(cmd);
+    g_free(csv);
+    g_free(err_path);
 }
 
 int main(void)

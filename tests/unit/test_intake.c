@@ -165,7 +165,7 @@ static void test_invalid_utf8_repaired(void **state)
     char *r = intake_utf8_repair("a\xFF" "b\0c", 5, &repaired);
     assert_true(repaired);
     assert_string_equal(r, "a\xC3\xBF" "b\xEF\xBF\xBD" "c");
-    free(r);
+    g_free(r);
     intake_message_free(m);
 }
 
@@ -409,7 +409,7 @@ static void test_hostile_filenames(void **state)
     assert_true(has_problem(m, "sanitised"));
     char *s = intake_sanitize_filename("\x01..\x7f/x\xE2\x80\xAE" "fdp.exe");
     assert_string_equal(s, "x" "fdp.exe");
-    free(s);
+    g_free(s);
     assert_null(intake_sanitize_filename("..."));
     intake_message_free(m);
 }
@@ -418,7 +418,7 @@ static void test_large_attachment(void **state)
 {
     (void)state;
     size_t n = 20u * 1024 * 1024;
-    unsigned char *bytes = malloc(n);
+    unsigned char *bytes = g_malloc(n);
     uint32_t x = 12345;
     for (size_t i = 0; i < n; i++) {
         x = x * 1103515245u + 12345u;
@@ -449,7 +449,7 @@ static void test_large_attachment(void **state)
     intake_message_free(m);
     g_string_free(raw, TRUE);
     g_free(b64);
-    free(bytes);
+    g_free(bytes);
 }
 
 static void test_not_an_email(void **state)
@@ -475,14 +475,14 @@ static char *make_temp_dir(void)
     char tmpl[] = "/tmp/minca-intake-XXXXXX";
     char *d = mkdtemp(tmpl);
     assert_non_null(d);
-    return strdup(d);
+    return g_strdup(d);
 }
 
 static void write_file(const char *dir, const char *name, const char *data)
 {
     char *p = core_path_join(dir, name);
     assert_int_equal(core_write_file(p, data, strlen(data), NULL), 0);
-    free(p);
+    g_free(p);
 }
 
 static void test_sources(void **state)
@@ -551,8 +551,8 @@ static void test_sources(void **state)
 
     char *cmd = core_strdup_printf("rm -rf '%s' '%s'", dir, md);
     assert_int_equal(system(cmd), 0);
-    free(cmd);
-    free(one); free(cur); free(nw); free(tmp); free(md); free(dir);
+    g_free(cmd);
+    g_free(one); g_free(cur); g_free(nw); g_free(tmp); g_free(md); g_free(dir);
 }
 
 static void test_rfc(void **state)
@@ -568,10 +568,10 @@ static void test_rfc(void **state)
     assert_false(intake_rfc_valid("MIO830606"));
     char *n = intake_rfc_normalize("lit-970905-sf3");
     assert_string_equal(n, "LIT970905SF3");
-    free(n);
+    g_free(n);
     n = intake_rfc_normalize("tña 961114 n8a");
     assert_string_equal(n, "TÑA961114N8A");
-    free(n);
+    g_free(n);
     assert_null(intake_rfc_normalize("ABC"));
 }
 
@@ -838,7 +838,7 @@ static void test_html_tables(void **state)
     assert_non_null(strstr(text, "Unidades :"));
     assert_non_null(strstr(text, "Nissan\tNP300\tDC 4x4\t2022"));
     assert_null(strstr(text, "td{}"));
-    free(text);
+    g_free(text);
 
     assert_int_equal(intake_html_tables_parse("", 0, &t, NULL), 0);
     assert_int_equal(t->n_tables, 0);
@@ -896,7 +896,7 @@ static void test_fixture_files(void **state)
     }
     assert_int_equal(seen, 4);
     intake_source_close(s);
-    free(dir);
+    g_free(dir);
 }
 
 static gpointer parse_in_thread(gpointer data)

@@ -26,13 +26,13 @@ static char *inbox_dir(void)
         char *d = core_strdup_printf("%s/data/inbox_dev", shared);
         if (core_is_dir(d))
             return d;
-        free(d);
+        g_free(d);
     }
     const char *src = getenv("MINCA_SRC");
     char *d = core_strdup_printf("%s/../shared/data/inbox_dev", src && *src ? src : ".");
     if (core_is_dir(d))
         return d;
-    free(d);
+    g_free(d);
     return NULL;
 }
 
@@ -43,7 +43,7 @@ typedef struct inbox {
 
 static int setup(void **state)
 {
-    inbox *ib = calloc(1, sizeof *ib);
+    inbox *ib = g_malloc0_n(1, sizeof *ib);
     ib->dir = inbox_dir();
     if (ib->dir) {
         char *p = core_path_join(ib->dir, "labels.json");
@@ -51,7 +51,7 @@ static int setup(void **state)
         ib->labels = json_load_file(p, 0, &je);
         if (!ib->labels)
             fprintf(stderr, "cannot read %s: %s\n", p, je.text);
-        free(p);
+        g_free(p);
     }
     *state = ib;
     return 0;
@@ -60,10 +60,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     inbox *ib = *state;
-    free(ib->dir);
+    g_free(ib->dir);
     if (ib->labels)
         json_decref(ib->labels);
-    free(ib);
+    g_free(ib);
     return 0;
 }
 
@@ -86,8 +86,8 @@ static intake_message *parse_file(const char *dir, const char *file)
     intake_message *m = NULL;
     if (intake_parse(data, len, &m, &err) != 0)
         fail_msg("%s: %s", file, err.msg);
-    free(data);
-    free(p);
+    g_free(data);
+    g_free(p);
     return m;
 }
 
@@ -260,7 +260,7 @@ int main(void)
                "(set MINCA_SHARED or place shared/ next to the repo)\n");
         return 0;
     }
-    free(dir);
+    g_free(dir);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_inbox_messages),
         cmocka_unit_test(test_inbox_duplicate_delivery),

@@ -119,10 +119,10 @@ static void test_secrets(void **state)
     setenv("MINCA_UNIT_SECRET", "from-env", 1);
     assert_int_equal(intake_source_secret(&env, "password", &out, &err), 0);
     assert_string_equal(out, "from-env");
-    free(out);
+    g_free(out);
     assert_int_equal(intake_source_secret(&file_ok, "password", &out, &err), 0);
     assert_string_equal(out, "s3cr3t");   /* trailing newline dropped */
-    free(out);
+    g_free(out);
     assert_int_equal(intake_source_secret(&file_open, "password", &out, &err), -1);
     assert_non_null(strstr(err.msg, "readable by others"));
     assert_null(strstr(err.msg, "s3cr3t"));
@@ -207,7 +207,7 @@ static void test_compose_attached_message(void **state)
     assert_string_equal(m->attachments[1].content_type, "application/octet-stream");
     assert_int_equal(m->attachments[1].size, 3);
     intake_message_free(m);
-    free(raw);
+    g_free(raw);
 }
 
 static void test_compose_roundtrip(void **state)
@@ -242,14 +242,14 @@ static void test_compose_roundtrip(void **state)
     assert_string_equal(m->attachments[1].content_id, "logo@desk");
     assert_true(m->date_valid);
     intake_message_free(m);
-    free(raw);
-    free(mid);
+    g_free(raw);
+    g_free(mid);
     /* A fixed Message-ID is kept; a bad sender or a missing file is refused. */
     intake_compose fixed = {.from = "a@b.mx", .message_id = "<graph-1@nube.mx>", .text_body = "x"};
     assert_int_equal(intake_compose_build(&fixed, &raw, &len, &mid, &err), 0);
     assert_string_equal(mid, "<graph-1@nube.mx>");
-    free(raw);
-    free(mid);
+    g_free(raw);
+    g_free(mid);
     intake_compose bad = {.from = "nadie"};
     assert_int_equal(intake_compose_build(&bad, &raw, &len, NULL, &err), -1);
     intake_compose_attachment missing = {.path = "/nonexistent/x.xlsx"};

@@ -1,5 +1,6 @@
 /* Unit tests for the language model helpers: masking personal data and putting it back, the
  * answer schema check, refusing answers that read like instructions, and the `llm:` config. */
+#include <glib.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,8 +46,8 @@ static void test_mask_ids_cards_addresses_and_names(void **state)
     assert_non_null(strstr(masked, "1,200 km"));
     char *plain = llm_unmask_text(m, masked);
     assert_string_equal(plain, text);
-    free(plain);
-    free(masked);
+    g_free(plain);
+    g_free(masked);
     llm_mask_free(m);
 }
 
@@ -84,9 +85,9 @@ static void test_mask_replaces_personal_data(void **state)
     assert_string_equal(json_string_value(json_array_get(json_object_get(answer, "list"), 0)),
                         "laura.mendez@tdb.com.mx / [NAME_9]");
     json_decref(answer);
-    free(plain);
-    free(again);
-    free(masked);
+    g_free(plain);
+    g_free(again);
+    g_free(masked);
     llm_mask_free(m);
 }
 

@@ -1,6 +1,7 @@
 /* Unit tests for profile: value parsers, VIN check digit, the YAML DSL (errors with line and
  * column), normalisation / compute / validation policies, automatic mapping, suggestions and
  * broker recognition. Tables are built as grids so no file is needed. */
+#include <glib.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,7 +112,7 @@ static void test_vin(void **state)
     assert_false(profile_looks_vin("3G1H52ZG7JH59356"));          /* 16 characters */
     char *c = profile_vin_clean(" 3c6-d9zw05 ht638639 ");
     assert_string_equal(c, "3C6D9ZW05HT638639");
-    free(c);
+    g_free(c);
     assert_true(profile_looks_plate("GMN-499-H"));
     assert_true(profile_looks_plate("EN TRÁMITE"));
     assert_false(profile_looks_plate("FORD"));
@@ -312,7 +313,7 @@ static void test_profile_apply(void **state)
     char *json = profile_result_json(&res, true);
     assert_non_null(strstr(json, "\"profile\": \"prueba\""));
     assert_non_null(strstr(json, "\"vin\": \"8AFRE9EU3KX923696\""));
-    free(json);
+    g_free(json);
     profile_result_clear(&res);
     docs_close(b);
     profile_free(p);
@@ -472,7 +473,7 @@ static void test_suggest_round_trip(void **state)
     assert_string_equal(res.rows[0].coverage, "AMPLIA");
     profile_result_clear(&res);
     profile_free(p);
-    free(yaml);
+    g_free(yaml);
     docs_close(b);
 }
 
@@ -563,7 +564,7 @@ static void test_shipped_profiles_load(void **state)
     int n;
     minca_err e = { 0 };
     if (profile_dir_list(dir, &names, &n, &e) != 0) {
-        free(dir);
+        g_free(dir);
         skip();
     }
     assert_true(n >= 8);
@@ -577,7 +578,7 @@ static void test_shipped_profiles_load(void **state)
     assert_int_equal(profile_dir_load(dir, "no-such-broker", &(profile *){ NULL }, &e), -1);
     assert_non_null(strstr(e.msg, "no profile named"));
     profile_names_free(names);
-    free(dir);
+    g_free(dir);
 }
 
 /* A broker Minca has never seen, whose headers look like the shipped xoconostle profile's but
@@ -611,7 +612,7 @@ static profile *shipped(const char *name)
     profile *p = NULL;
     minca_err e = { 0 };
     int rc = profile_dir_load(dir, name, &p, &e);
-    free(dir);
+    g_free(dir);
     return rc == 0 ? p : NULL;
 }
 
@@ -737,9 +738,9 @@ static void test_headerless_column_accounted(void **state)
     char *summary = profile_report_summary(j, "  ");
     assert_non_null(strstr(summary, "warning: column '(no header)' held data on 2 rows"));
     assert_int_equal(profile_report_warnings(j), 1);
-    free(summary);
+    g_free(summary);
     json_decref(j);
-    free(json);
+    g_free(json);
     profile_result_clear(&res);
     docs_close(b);
 }

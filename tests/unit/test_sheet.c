@@ -3,6 +3,7 @@
  * one sheet, a hidden column beside a visible one for the same field, subtotal and totals rows,
  * a conditions sheet before the vehicles, a repeated header band, and lost sums. Workbooks are
  * written by libxlsxwriter at test time. */
+#include <glib.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,7 +34,7 @@ static char *finish(lxw_workbook *wb, char *path, size_t *len)
     minca_err e = { 0 };
     assert_int_equal(core_read_file(path, 1u << 26, &data, len, &e), 0);
     unlink(path);
-    free(path);
+    g_free(path);
     return data;
 }
 
@@ -146,7 +147,7 @@ static void test_two_row_header(void **state)
     for (int i = 0; i < res.n_columns; i++)
         assert_true(res.columns[i].header[0] != '\0' || res.columns[i].n_filled == 0);
     profile_result_clear(&res);
-    free(data);
+    g_free(data);
 }
 
 /* Cars, then trucks with two more columns, each with its own title and header. */
@@ -211,7 +212,7 @@ static void test_two_tables(void **state)
     assert_non_null(column_of(&res, 1, PF_USE));
     assert_null(column_of(&res, 0, PF_USE));
     profile_result_clear(&res);
-    free(data);
+    g_free(data);
     /* The same columns twice: every row is read all the same, the title is no vehicle. */
     data = two_tables_xlsx(&len, true);
     extract(data, len, &res);
@@ -219,7 +220,7 @@ static void test_two_tables(void **state)
     for (int i = 0; i < res.n_rows; i++)
         assert_string_equal(res.rows[i].vin, VINS[i < 3 ? i : i + 1]);
     profile_result_clear(&res);
-    free(data);
+    g_free(data);
 }
 
 /* A hidden VALOR FACTURA beside a visible SUMA ASEGURADA: the visible one is the sum insured;
@@ -266,11 +267,11 @@ static void test_hidden_column(void **state)
     json_t *j = json_loads(json, 0, NULL);
     char *summary = profile_report_summary(j, "");
     assert_non_null(strstr(summary, "hidden column 'VALOR FACTURA' not read"));
-    free(summary);
+    g_free(summary);
     json_decref(j);
-    free(json);
+    g_free(json);
     profile_result_clear(&res);
-    free(data);
+    g_free(data);
 }
 
 /* Subtotal rows after each make and a final total: none is a vehicle, no row is lost. */
@@ -313,7 +314,7 @@ static void test_subtotals(void **state)
     assert_int_equal(res.stop_row, row + 1);
     assert_true(res.n_subtotals >= 1);
     profile_result_clear(&res);
-    free(data);
+    g_free(data);
 }
 
 /* A grid of text cells, as the PDF reader gives: a two-row header without merges (shapes
@@ -384,7 +385,7 @@ static void test_band_names(void **state)
     assert_string_equal(t[0].groups[7], "");
     docs_tables_free(t, n);
     docs_close(b);
-    free(data);
+    g_free(data);
 }
 
 /* The same layout saved by LibreOffice Calc as XLS (BIFF8, tests/fixtures/docs/two_row_hidden.xls):
@@ -400,10 +401,10 @@ static void test_xls_band_and_hidden(void **state)
     size_t len = 0;
     minca_err e = { 0 };
     if (core_read_file(path, 1u << 24, &data, &len, &e) != 0) {
-        free(path);
+        g_free(path);
         skip();
     }
-    free(path);
+    g_free(path);
     docs_book *b;
     assert_int_equal(docs_open(data, len, "two_row_hidden.xls", NULL, &b, &e), 0);
     assert_int_equal(docs_sheet_open(b, 1, &e), 0);
@@ -427,7 +428,7 @@ static void test_xls_band_and_hidden(void **state)
     assert_true(factura->hidden);
     assert_int_equal(factura->field, PF_IGNORE);
     profile_result_clear(&res);
-    free(data);
+    g_free(data);
 }
 
 int main(void)

@@ -38,7 +38,7 @@ static void check_fold(const char *in, unsigned flags, const char *want)
 {
     char *f = text_fold(in, flags);
     assert_string_equal(f, want);
-    free(f);
+    g_free(f);
 }
 
 static void test_fold_variants(void **state)
@@ -67,8 +67,8 @@ static void test_fold_offsets_map_back(void **state)
     assert_memory_equal(s + off[i], "PEÑA", strlen("PEÑA"));
     assert_int_equal(off[i + 4] - off[i], strlen("PEÑA"));
     assert_int_equal(off[strlen(f)], strlen(s));
-    free(f);
-    free(off);
+    g_free(f);
+    g_free(off);
 }
 
 static void test_fold_ascii_upper(void **state)
@@ -103,10 +103,10 @@ static void test_visible(void **state)
     (void)state;
     char *v = text_visible("T\x1b]52;c;eA==\x07 \x1b[2J a\nb\tc \xc2\x9b" "1m \xe2\x80\xae \x9b Ñandú\r");
     assert_string_equal(v, "T\\e]52;c;eA==\\a \\e[2J a\\nb\\tc \\u009b1m \\u202e \\x9b Ñandú\\r");
-    free(v);
+    g_free(v);
     v = text_visible_lines("línea\nsegunda\tcol\x1b");
     assert_string_equal(v, "línea\nsegunda\tcol\\e");
-    free(v);
+    g_free(v);
     /* chunked: a character cut at the end is left for the next call */
     GString *out = g_string_new(NULL);
     const char *s = "a\xc3\xb1";   /* "añ" */
@@ -127,11 +127,11 @@ static void test_mask_secrets(void **state)
     assert_null(strstr(m, "abc"));
     assert_non_null(strstr(m, "rediss://default:****@h:6380/0"));
     assert_non_null(strstr(m, "password=****"));
-    free(m);
+    g_free(m);
     core_forget_secrets();
     m = core_mask_secrets("Hunter/pw");
     assert_string_equal(m, "Hunter/pw");
-    free(m);
+    g_free(m);
 }
 
 static void test_no_core_dumps(void **state)
