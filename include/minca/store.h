@@ -156,8 +156,10 @@ json_t *store_case_list(PGconn *c, long long insurer_id, minca_err *err);
 json_t *store_case_list_by_due(PGconn *c, long long insurer_id, minca_err *err);
 /* One case with its message, attachments, vehicle rows and matches; NULL + err when absent. */
 json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_err *err);
-/* Gives case cot of the insurer to assignee (NULL: nobody). 1 done, 0 no such case, -1 error. */
-int store_case_assign(PGconn *c, long long insurer_id, const char *cot, const char *assignee, minca_err *err);
+/* Gives case cot of the insurer to assignee (NULL: nobody), audited as actor's case_assigned
+ * (the case by its id) in the same transaction. 1 done, 0 no such case, -1 error. */
+int store_case_assign(PGconn *c, long long insurer_id, const char *cot, const char *assignee, const char *actor,
+                      minca_err *err);
 /* Messages of an insurer, newest first (sender, subject, received, attachments, case). */
 json_t *store_message_list(PGconn *c, long long insurer_id, minca_err *err);
 /* The actor of the entries the desk writes on its own (an owner given by a rule). */

@@ -393,14 +393,11 @@ static int case_assign(PGconn *c, long long insurer_id, const char *cot, const c
     if (!user)
         return cli_usage_error(&case_command, "assign needs a USER, --me or --nobody");
     int n = access_require(c, insurer_id, ACCESS_DECIDE, &err) < 0 ? -1
-            : store_case_assign(c, insurer_id, cot, *user ? user : NULL, &err);
+            : store_case_assign(c, insurer_id, cot, *user ? user : NULL, config_get()->user, &err);
     if (n <= 0) {
         fprintf(stderr, "minca case: %s\n", n == 0 ? "no such case" : err.msg);
         return 1;
     }
-    json_t *det = json_pack("{s:s, s:s?}", "cot", cot, "assignee", *user ? user : NULL);
-    store_audit(c, insurer_id, config_get()->user, "case_assigned", "case", cot, det, &err);
-    json_decref(det);
     printf("%s: %s\n", cot, *user ? user : "unassigned");
     return 0;
 }

@@ -155,8 +155,11 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
     return kase;
 }
 
-int store_case_assign(PGconn *c, long long insurer_id, const char *cot, const char *assignee, minca_err *err)
+int store_case_assign(PGconn *c, long long insurer_id, const char *cot, const char *assignee, const char *actor,
+                      minca_err *err)
 {
+    if (store_begin(c, err) < 0)
+        return -1;
     store_params p = {0};
     store_param_ll(&p, insurer_id);
     store_param_text(&p, cot);
@@ -165,11 +168,29 @@ int store_case_assign(PGconn *c, long long insurer_id, const char *cot, const ch
                                 "UPDATE cases SET assignee = $3, updated_at = now()"
                                 " WHERE insurer_id = $1::bigint AND cot = $2 RETURNING id",
                                 &p);
-    if (!r)
+    if (!r) {
+        store_rollback(c);
         return -1;
-    int n = PQntuples(r);
+    }
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        store_rollback(c);
+        return 0;
+    }
+    long long id = store_get_ll(r, 0, 0);
     PQclear(r);
-    return n > 0;
+    /* Audited as the round-robin rule's assignments are: the case by its id, in the same
+     * transaction as the change. */
+    char idtext[32];
+    snprintf(idtext, sizeof idtext, "%lld", id);
+    json_t *det = json_pack("{s:s, s:I, s:s?}", "cot", cot, "case_id", (json_int_t)id, "assignee", assignee);
+    int rc = store_audit(c, insurer_id, actor, "case_assigned", "case", idtext, det, err);
+    json_decref(det);
+    if (rc < 0 || store_commit(c, err) < 0) {
+        store_rollback(c);
+        return -1;
+    }
+    return 1;
 }
 
 json_t *store_message_list(PGconn *c, long long insurer_id, minca_err *err)

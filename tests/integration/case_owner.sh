@@ -42,6 +42,12 @@ check_match "minca audit lists it for the case" "system .*case_assigned +case:[0
   "$("$MINCA" audit list --case "$cot2" 2>&1)"
 check_match "case show says the system assigned it by the rule" "owner: +luis +assigned by system on [0-9-]+ [0-9:]+ \(round_robin\)" \
   "$("$MINCA" case show "$cot2" 2>&1)"
+# A person's assignment is audited the same way: the case by its id, in the same transaction.
+check "a person gives the case to ana" "$MINCA" case assign "$cot2" ana
+check_match "minca audit lists the person's assignment for the case" "case_assigned +case:[0-9]+ .*\"assignee\":\"ana\"" \
+  "$("$MINCA" audit list --case "$cot2" 2>&1)"
+check_match "case show names who assigned it last" "owner: +ana +assigned by [a-z]+ on [0-9-]+ [0-9:]+$" \
+  "$("$MINCA" case show "$cot2" 2>&1 | grep "owner:")"
 check "the audit chain still verifies" "$MINCA" audit verify
 check_eq "a Saturday request waits for Monday (Fri 17:30 + 4h = Mon 12:30)" "2025-10-13 12:30" \
   "$(psql_q "SELECT to_char(minca_due_at(id, '2025-10-10 17:30-06') AT TIME ZONE 'America/Mexico_City', 'YYYY-MM-DD HH24:MI') FROM insurers WHERE slug = 'demo'")"
