@@ -44,6 +44,7 @@ int store_cot_next(PGconn *c, long long insurer_id, int year, char *out, size_t 
     "       to_char(" STORE_SQL_LOCAL("c.due_at", "c.insurer_id") ", 'YYYY-MM-DD HH24:MI') AS due,"               \
     "       floor(extract(epoch FROM c.due_at - now()))::bigint AS due_in_seconds,"                             \
     "       floor(extract(epoch FROM c.due_at))::bigint AS due_epoch,"                                          \
+    "       extract(epoch FROM c.created_at) AS created_epoch,"                                                 \
     "       (c.status = 'exported' OR EXISTS (SELECT 1 FROM outbox o WHERE o.case_id = c.id"                    \
     "          AND o.kind = 'quote' AND o.state = 'sent')) AS clock_stopped,"                                   \
     "       (SELECT count(*) FROM vehicle_rows v WHERE v.case_id = c.id) AS vehicles,"                          \
@@ -75,11 +76,10 @@ json_t *store_case_list_by_due(PGconn *c, long long insurer_id, minca_err *err)
     /* Late cases first (the longest overdue first), then the running clocks by due time, then
      * the cases with no clock (no due time, or the quote gone out), newest first. */
     return store_query_json_p(c, err,
-                              CASE_LIST_SELECT
-                              " ORDER BY l.id IS NULL, (c.due_at IS NULL OR c.status = 'exported'"
-                              "   OR EXISTS (SELECT 1 FROM outbox o WHERE o.case_id = c.id AND o.kind = 'quote'"
-                              "              AND o.state = 'sent')),"
-                              "   c.due_at, c.created_at DESC, c.id DESC",
+                              "SELECT * FROM (" CASE_LIST_SELECT ") s"
+                              " ORDER BY NOT s.late, (s.clock_stopped OR s.due_epoch IS NULL),"
+                              "   CASE WHEN NOT (s.clock_stopped OR s.due_epoch IS NULL) THEN s.due_epoch END,"
+                              "   s.created_epoch DESC, s.cot DESC",
                               &p);
 }
 

@@ -27,6 +27,9 @@ due 4 "now() + interval '40 minutes 30 seconds'"
 due 5 "now() - interval '26 hours'"
 psql_q "UPDATE cases k SET status = 'exported' FROM messages m WHERE m.id = k.message_id AND m.message_id = '<due-5@corredor-prueba.mx>'" >/dev/null
 due 6 "now() - interval '3 days 1 hour'"
+# The exported case is the oldest: among the cases without a clock the newest comes first,
+# whatever due time the exported one had.
+psql_q "UPDATE cases k SET created_at = now() - interval '10 days' FROM messages m WHERE m.id = k.message_id AND m.message_id = '<due-5@corredor-prueba.mx>'" >/dev/null
 
 TUI_COLS=140 TUI_LINES=24 start c
 expect "the desk opens" c "Inbox" 15
@@ -36,7 +39,7 @@ check_match "the Due column is shown" "Due" "$out"
 check_match "the title counts the late cases" "Cases · 2 LATE" "$out"
 order=$(printf '%s\n' "$out" | grep -E '^[^A-Za-z]*COT-[0-9]+-[0-9]+ ' | grep -oE 'COT-[0-9]+-[0-9]+' | tr '\n' ' ')
 check_eq "late first (longest overdue first), then soonest due, then no clock (newest first)" \
-  "$(cot 6) $(cot 2) $(cot 4) $(cot 1) $(cot 5) $(cot 3) " "$order"
+  "$(cot 6) $(cot 2) $(cot 4) $(cot 1) $(cot 3) $(cot 5) " "$order"
 check_match "three days late" "$(cot 6) .*late 3d" "$out"
 check_match "two hours late" "$(cot 2) .*late 2h" "$out"
 check_match "due in 40 minutes" "$(cot 4) .*in 40m" "$out"
