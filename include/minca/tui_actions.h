@@ -81,6 +81,7 @@
     A(STEP_NEXT, "step-next", ">", "", READ, "wizard: next step")                                          \
     A(STEP_PREV, "step-prev", "<", "", READ, "wizard: previous step")                                      \
     A(SAVE, "save", "S", "", EDIT_PROFILE, "wizard: save the profile as a new version")                    \
+    A(SEND, "send", "S", "", DECIDE, "compose: send the message (through the outbox)")                      \
     A(COMMAND, "command", ":", "", READ,                                                                   \
       "run an action by name (:reload), go to an inciso (:334), sort (:sort conf desc) or switch insurer (:insurer SLUG); Tab completes, Up/Down recall") \
     A(GOTO, "goto", "", "", READ, "go to an inciso of the list: :goto 334, or just :334")                  \

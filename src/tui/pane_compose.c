@@ -384,7 +384,7 @@ static bool act_send(tui_view *v, tui_action act, const char *args)
 
 static const tui_action_row compose_rows[] = {
     {TUI_ACT_ENTER, act_edit},
-    {TUI_ACT_SAVE, act_send},
+    {TUI_ACT_SEND, act_send},
     TUI_ROWS_END,
 };
 

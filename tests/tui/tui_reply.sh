@@ -77,5 +77,20 @@ ctl storm '{"count": 0}'
 check_eq "the outbox holds one sent, one failing" "failing sent" "$(psql_q "SELECT string_agg(state, ' ' ORDER BY state) FROM outbox")"
 keys desk q
 wait_exit desk
+
+# A reviewer answers brokers too: S in the form sends (it is not the wizard's save, which
+# needs a supervisor).
+check "a reviewer is added" "$MINCA" user add revi --role reviewer --insurer demo
+MINCA_USER=revi start rev EDITOR="$T_TMP/editor.sh" VISUAL= MINCA_TEST_GRAPH_SECRET="$GRAPH_STUB_SECRET"
+expect "the reviewer's desk opens" rev "revi@demo" 10
+keys rev 2
+expect "the reviewer's Cases pane lists the case" rev "$cot" 5
+keys rev r
+expect "r opens the reviewer's reply" rev "Reply to the broker of $cot" 5
+keys rev S
+expect "the reviewer's S queues it" rev "queued \(outbox #[0-9]+\)" 5
+check_no_match "and is not refused" "needs the" "$(screen rev)"
+keys rev q
+wait_exit rev
 kill "$stub" 2>/dev/null; wait "$stub" 2>/dev/null
 finish
