@@ -113,8 +113,8 @@ char **intake_thread_ids(const intake_message *msg, size_t *n);
  * NULL-terminated vector the caller frees with g_strfreev(); *n is its length. */
 char **intake_cot_mentions(const char *text, const char *prefix, size_t *n);
 
-/* Best plain text of the message: text_body, else the html body converted to text. Malloc'd,
- * caller frees; NULL when the message has no body. */
+/* Best plain text of the message: text_body, else the html body converted to text. The caller
+ * g_free()s it; NULL when the message has no body. */
 char *intake_message_text(const intake_message *msg);
 
 /* Turns arbitrary bytes into valid UTF-8: valid sequences are kept, every invalid byte is
@@ -393,7 +393,7 @@ typedef struct intake_html_tables {
 int intake_html_tables_parse(const char *html, size_t len, intake_html_tables **out, minca_err *err);
 void intake_html_tables_free(intake_html_tables *t);
 /* Visible text of an HTML document: block elements and <br> become new lines, table cells
- * are separated by tabs, entities decoded. Malloc'd UTF-8; never NULL for non-NULL input. */
+ * are separated by tabs, entities decoded. UTF-8 the caller g_free()s; never NULL for non-NULL input. */
 char *intake_html_to_text(const char *html, size_t len);
 
 #endif

@@ -3,7 +3,7 @@
  * reason in err.
  *
  * Ownership: *reused_from of store_message_prior and the strings of a store_attachment_list
- * are g_malloc'd and the caller's (free / store_attachment_list_clear). Every other string is
+ * are g_malloc'd and the caller's (g_free / store_attachment_list_clear). Every other string is
  * borrowed for the call only. */
 #ifndef MINCA_STORE_MESSAGE_H
 #define MINCA_STORE_MESSAGE_H

@@ -97,7 +97,7 @@ static int insert_message(PGconn *c, const store_insurer *ins, const char *sourc
     };
     long long id = 0;
     int rc = store_message_insert(c, &row, &id, err);
-    free(headers);
+    g_free(headers);   /* json_dumps text or g_strdup: GLib allocates with malloc */
     free(probs);
     if (rc < 0)
         return minca_err_prefix(err, "cannot store message");

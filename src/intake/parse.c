@@ -897,12 +897,6 @@ int intake_parse(const void *data, size_t len, intake_message **out, minca_err *
     if (m->n_attachments == 0) {
         g_free(m->attachments);
         m->attachments = NULL;
-    } else {
-        /* Move into g_malloc'd memory so intake_message_free() can use free(). */
-        intake_attachment *copy = g_malloc(m->n_attachments * sizeof *copy);
-        memcpy(copy, m->attachments, m->n_attachments * sizeof *copy);
-        g_free(m->attachments);
-        m->attachments = copy;
     }
     *out = m;
     m = NULL;

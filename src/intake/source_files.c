@@ -65,7 +65,7 @@ int intake_files_open(const intake_source_args *args, bool maildir, void **state
         return minca_err_set(err, "%s: no path configured", args->name ? args->name : "source");
     if (stat(path, &st) != 0)
         return minca_err_set(err, "cannot open mail source %s: %s", path, strerror(errno));
-    GPtrArray *paths = g_ptr_array_new_with_free_func(free);
+    GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
     int rc = 0;
     if (S_ISREG(st.st_mode) && !maildir) {
         g_ptr_array_add(paths, g_strdup(path));

@@ -89,7 +89,7 @@ static int init_map(pf_step *st, const GPtrArray *args, char *why, size_t whylen
 {
     (void)why;
     (void)whylen;
-    st->map = g_hash_table_new_full(g_str_hash, g_str_equal, free, g_free);
+    st->map = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     for (guint i = 0; i + 1 < args->len; i += 2)
         g_hash_table_replace(st->map, docs_fold(g_ptr_array_index(args, i)),
                              g_strdup(g_ptr_array_index(args, i + 1)));

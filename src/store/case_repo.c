@@ -224,6 +224,6 @@ int store_audit(PGconn *c, long long insurer_id, const char *actor, const char *
     store_param_text(&p, store_audit_os_login());
     /* Through the database's function: a team desk person's entry names the session's role. */
     int rc = store_exec_p(c, err, "SELECT minca_audit_add($1::bigint, $2, $3, $4, $5, $6::jsonb, $7)", &p);
-    free(det);
+    g_free(det);   /* json_dumps text or g_strdup: GLib allocates with malloc */
     return rc;
 }

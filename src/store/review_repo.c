@@ -349,7 +349,7 @@ int store_review_corrections_restore(PGconn *c, json_t *ids, minca_err *err)
                           "UPDATE corrections SET revoked_by = NULL, revoked_at = NULL"
                           " WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)",
                           &p);
-    free(list);
+    g_free(list);   /* json_dumps text or g_strdup: GLib allocates with malloc */
     return rc;
 }
 

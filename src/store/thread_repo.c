@@ -16,11 +16,12 @@ int store_thread_lock(PGconn *c, long long insurer_id, const char *const *ids, s
     store_param_ll(&p, insurer_id);
     store_param_text(&p, lines->str);
     /* Transaction-level advisory locks on a hash of insurer and id, taken in ascending order
-     * so that two messages naming the same ids never wait for each other in a cycle. */
+     * so that two messages naming the same ids never wait for each other in a cycle (the
+     * outer ORDER BY: a volatile select-list function runs after the sort of its own query). */
     int rc = store_exec_p(c, err,
                           "SELECT pg_advisory_xact_lock(k) FROM ("
                           "  SELECT DISTINCT hashtextextended('minca_thread ' || $1::text || ' ' || id, 0) AS k"
-                          "    FROM unnest(string_to_array($2, E'\\n')) AS id ORDER BY 1) s",
+                          "    FROM unnest(string_to_array($2, E'\\n')) AS id) s ORDER BY k",
                           &p);
     g_string_free(lines, TRUE);
     return rc;

@@ -61,14 +61,6 @@ static char *difference(const char *a, const char *b)
     return out;
 }
 
-/* out's text as a g_malloc'd string (the header promises free()); out is freed. */
-static char *malloc_copy(GString *out)
-{
-    char *r = g_strdup(out->str);
-    g_string_free(out, TRUE);
-    return r;
-}
-
 char *tui_review_reason(json_t *row)
 {
     const char *decision = tui_json_str(row, "decision");
@@ -79,7 +71,7 @@ char *tui_review_reason(json_t *row)
     GString *out = g_string_new(NULL);
     if (!json_is_object(top) || tui_json_int(row, "n_candidates") == 0) {
         add_reason(out, *tui_json_str(row, "cvegs") ? "low confidence" : "model not in catalog");
-        return malloc_copy(out);
+        return g_string_free(out, FALSE);
     }
     size_t i;
     json_t *e;
@@ -122,7 +114,7 @@ char *tui_review_reason(json_t *row)
     g_string_free(conflicts, TRUE);
     g_string_free(unknown, TRUE);
     g_string_free(typos, TRUE);
-    return malloc_copy(out);
+    return g_string_free(out, FALSE);
 }
 
 /* ---- one decision for the rows like it ----------------------------------------------------- */

@@ -44,12 +44,14 @@ static void details_text(json_t *details, GString *out)
     json_object_foreach(details, k, val) {
         if (strcmp(k, "case_id") == 0 || strcmp(k, "vehicle_row_id") == 0)
             continue;
-        char *text = json_is_string(val) ? g_strdup(json_string_value(val))
-                     : json_is_array(val) || json_is_object(val) ? NULL
-                                                                 : json_dumps(val, JSON_ENCODE_ANY);
-        if (text)
-            g_string_append_printf(out, "%s%s %s", out->len ? ", " : "", k, text);
-        free(text);
+        if (json_is_string(val)) {
+            g_string_append_printf(out, "%s%s %s", out->len ? ", " : "", k, json_string_value(val));
+        } else if (!json_is_array(val) && !json_is_object(val)) {
+            char *text = json_dumps(val, JSON_ENCODE_ANY);
+            if (text)
+                g_string_append_printf(out, "%s%s %s", out->len ? ", " : "", k, text);
+            free(text);
+        }
     }
 }
 

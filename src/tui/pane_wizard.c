@@ -1144,11 +1144,6 @@ tui_view *tui_wizard_new(tui_app *app, const char *cot)
     w->broker = g_strdup(tui_json_str(head, "broker"));
     w->name = *tui_json_str(head, "profile_name") ? g_strdup(tui_json_str(head, "profile_name"))
                                                   : name_from_domain(w->domain, w->case_id);
-    if (w->domain) { /* g_ascii_strdown's memory is GLib's; keep one allocator for free() */
-        char *copy = g_strdup(w->domain);
-        g_free(w->domain);
-        w->domain = copy;
-    }
     json_t *head_profile = json_pack("{s:s}", "profile_name", tui_json_str(head, "profile_name"));
     json_decref(head);
     if (load_sheet(v, db, ins, &err) < 0) {
