@@ -90,7 +90,7 @@ run: deps
 NPROC     := $(shell nproc 2>/dev/null || echo 2)
 
 test: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) build
+	@$(MAKE) --no-print-directory -j$(NPROC) build $(BENCH_BINS)   # the benchmarks compile too
 	@tests/run.sh build
 
 test-asan: deps

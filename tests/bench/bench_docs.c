@@ -11,6 +11,7 @@
 #include "minca/docs.h"
 #include "minca/profile.h"
 
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

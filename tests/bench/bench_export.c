@@ -10,6 +10,7 @@
 #include "minca/export.h"
 #include "../unit/test_export_fixture.h"
 
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
