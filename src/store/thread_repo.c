@@ -5,13 +5,20 @@
 #include <glib.h>
 #include <string.h>
 
+/* One text of the ids a line each (an id never holds a line break: intake_thread_ids). */
+static GString *ids_text(const char *const *ids, size_t n)
+{
+    GString *lines = g_string_new(NULL);
+    for (size_t i = 0; i < n; i++)
+        g_string_append_printf(lines, "%s%s", i ? "\n" : "", ids[i]);
+    return lines;
+}
+
 int store_thread_lock(PGconn *c, long long insurer_id, const char *const *ids, size_t n, minca_err *err)
 {
     if (n == 0)
         return 0;
-    GString *lines = g_string_new(NULL);
-    for (size_t i = 0; i < n; i++)
-        g_string_append_printf(lines, "%s%s", i ? "\n" : "", ids[i]);
+    GString *lines = ids_text(ids, n);
     store_params p = {0};
     store_param_ll(&p, insurer_id);
     store_param_text(&p, lines->str);
@@ -35,10 +42,7 @@ int store_thread_case_by_ids(PGconn *c, long long insurer_id, const char *const 
     *matched = 0;
     if (n == 0)
         return 0;
-    /* One text of the ids a line each (an id never holds a line break: intake_thread_ids). */
-    GString *lines = g_string_new(NULL);
-    for (size_t i = 0; i < n; i++)
-        g_string_append_printf(lines, "%s%s", i ? "\n" : "", ids[i]);
+    GString *lines = ids_text(ids, n);
     store_params p = {0};
     store_param_ll(&p, insurer_id);
     store_param_text(&p, lines->str);
