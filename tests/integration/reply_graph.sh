@@ -9,35 +9,11 @@
 source "$(dirname "$0")/../lib.sh"
 use_fresh_db t_reply_graph || { not_ok "create test database"; finish; exit 1; }
 export MINCA_INSURER=demo
-ST="$T_TMP/stub"; mkdir -p "$ST"
-export GRAPH_STUB_SECRET="graph-secret-$RANDOM$RANDOM"
-python3 "$SRC/tests/tools/graph_stub.py" "$ST" 2>"$ST/stderr" &
-stub=$!
-for _ in $(seq 1 100); do [ -f "$ST/port" ] && break; sleep 0.05; done
-G="http://127.0.0.1:$(cat "$ST/port")"
-ctl() { curl -s -X POST -H 'Content-Type: application/json' -d "${2:-{\}}" "$G/_control/$1" >/dev/null; }
-stat() { curl -s "$G/_control/stats" | json_get "d['$1']"; }
-sent() { curl -s "$G/_control/sent" | json_get "$1"; }
+source "$SRC/tests/tools/graph_stub.bash"
+graph_stub_start "$T_TMP/stub" || { not_ok "the Graph stub starts"; finish; exit 1; }
+ST="$T_TMP/stub"
 export MINCA_TEST_GRAPH_SECRET="$GRAPH_STUB_SECRET"
-config() {
-  cat >"$T_TMP/config.yaml" <<CONF
-insurer: demo
-sources:
-  nube:
-    kind: graph
-    insurer: demo
-    tenant: contoso-test
-    client_id: minca-test-app
-    client_secret_env: MINCA_TEST_GRAPH_SECRET
-    user: cotiza@aseguradora.mx
-    folder: inbox
-    authority: $G
-    graph_url: $G/v1.0
-    max_retries: 2
-    max_retry_wait: 1
-$1
-CONF
-}
+config() { graph_source_config "$T_TMP/config.yaml" 2 1 "$1"; }
 config ""
 export MINCA_CONFIG="$T_TMP/config.yaml"
 "$MINCA" catalog import "$SRC/samples/catalog/demo_catver.csv" >/dev/null 2>&1
@@ -124,5 +100,4 @@ check_eq "minca report: time to quote p50 and p90 of the one case quoted" "1 Tru
   "$(printf '%s' "$rep" | json_get "str(d['totals']['cases_quoted']) + ' ' + str(d['totals']['p50_seconds_to_quote'] > 86400) + ' ' + str(d['totals']['p90_seconds_to_quote'] >= d['totals']['p50_seconds_to_quote'])")"
 check_match "and says it in words" "email to quote sent, p50 / p90 +[0-9.]+ days / [0-9.]+ days +\(1 cases quoted\)" "$("$MINCA" report 2>&1)"
 check_match "/metrics carries time to quote" 'minca_time_to_quote_seconds\{insurer="demo",quantile="0.9"\} [0-9]' "$("$MINCA" metrics show 2>&1)"
-kill "$stub" 2>/dev/null; wait "$stub" 2>/dev/null
 finish

@@ -9,24 +9,8 @@ source "$SRC/tests/tools/graph_stub.bash"
 use_fresh_db t_reply_graph_new || { not_ok "create test database"; finish; exit 1; }
 export MINCA_INSURER=demo
 graph_stub_start "$T_TMP/stub" || { not_ok "the Graph stub starts"; finish; exit 1; }
-sent() { curl -s "$G/_control/sent" | json_get "$1"; }
 export MINCA_TEST_GRAPH_SECRET="$GRAPH_STUB_SECRET"
-cat >"$T_TMP/config.yaml" <<CONF
-insurer: demo
-sources:
-  nube:
-    kind: graph
-    insurer: demo
-    tenant: contoso-test
-    client_id: minca-test-app
-    client_secret_env: MINCA_TEST_GRAPH_SECRET
-    user: cotiza@aseguradora.mx
-    folder: inbox
-    authority: $G
-    graph_url: $G/v1.0
-    max_retries: 2
-    max_retry_wait: 2
-CONF
+graph_source_config "$T_TMP/config.yaml" 2 2
 export MINCA_CONFIG="$T_TMP/config.yaml"
 "$MINCA" catalog import "$SRC/samples/catalog/demo_catver.csv" >/dev/null 2>&1
 ctl add '{"count": 1}'

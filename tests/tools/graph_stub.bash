@@ -7,6 +7,11 @@
 #   ctl NAME [JSON]       POST /_control/NAME (add, delay, expire, ...)
 #   stat KEY              one number of /_control/stats
 #   subs                  the stub's subscriptions (/_control/subscriptions, JSON)
+#   sent EXPR             a value of the messages Graph sent (/_control/sent, json_get EXPR)
+#   graph_source_config FILE RETRIES WAIT [EXTRA]
+#                         writes a config whose source "nube" is the stub's mailbox
+#                         cotiza@aseguradora.mx for insurer demo (max_retries RETRIES,
+#                         max_retry_wait WAIT), EXTRA lines appended
 #
 # Call it in the test's own shell (not in $(...)): the stub is the script's background job,
 # recorded with t_track, so tests/lib.sh stops it on exit however the test ends.
@@ -33,3 +38,23 @@ graph_stub_start() {
 ctl() { curl -s -X POST -H 'Content-Type: application/json' -d "${2:-{\}}" "$G/_control/$1" >/dev/null; }
 stat() { curl -s "$G/_control/stats" | json_get "d['$1']"; }
 subs() { curl -s "$G/_control/subscriptions"; }
+sent() { curl -s "$G/_control/sent" | json_get "$1"; }
+graph_source_config() {
+  cat >"$1" <<CONF
+insurer: demo
+sources:
+  nube:
+    kind: graph
+    insurer: demo
+    tenant: contoso-test
+    client_id: minca-test-app
+    client_secret_env: MINCA_TEST_GRAPH_SECRET
+    user: cotiza@aseguradora.mx
+    folder: inbox
+    authority: $G
+    graph_url: $G/v1.0
+    max_retries: $2
+    max_retry_wait: $3
+${4:-}
+CONF
+}

@@ -12,28 +12,9 @@ if [ -z "${MINCA_DATABASE_URL:-}" ]; then skip "reply at the desk" "no test data
 
 export MINCA_USER=analista MINCA_INSURER=demo MINCA_CONFIG="$T_TMP/config.yaml"
 use_fresh_db t_tui_reply || { not_ok "create test database"; finish; exit 1; }
-ST="$T_TMP/stub"; mkdir -p "$ST"
-export GRAPH_STUB_SECRET="graph-secret-$RANDOM$RANDOM"
-python3 "$SRC/tests/tools/graph_stub.py" "$ST" 2>"$ST/stderr" &
-stub=$!
-for _ in $(seq 1 100); do [ -f "$ST/port" ] && break; sleep 0.05; done
-G="http://127.0.0.1:$(cat "$ST/port")"
-ctl() { curl -s -X POST -H 'Content-Type: application/json' -d "${2:-{\}}" "$G/_control/$1" >/dev/null; }
-cat >"$MINCA_CONFIG" <<CONF
-insurer: demo
-sources:
-  nube:
-    kind: graph
-    insurer: demo
-    tenant: contoso-test
-    client_id: minca-test-app
-    client_secret_env: MINCA_TEST_GRAPH_SECRET
-    user: cotiza@aseguradora.mx
-    authority: $G
-    graph_url: $G/v1.0
-    max_retries: 1
-    max_retry_wait: 1
-CONF
+source "$SRC/tests/tools/graph_stub.bash"
+graph_stub_start "$T_TMP/stub" || { not_ok "the Graph stub starts"; finish; exit 1; }
+graph_source_config "$MINCA_CONFIG" 1 1
 export MINCA_TEST_GRAPH_SECRET="$GRAPH_STUB_SECRET"
 check "catalog imported" "$MINCA" catalog import "$SRC/samples/catalog/demo_catver.csv"
 ctl add '{"count": 1}'
@@ -92,5 +73,4 @@ expect "the reviewer's S queues it" rev "queued \(outbox #[0-9]+\)" 5
 check_no_match "and is not refused" "needs the" "$(screen rev)"
 keys rev q
 wait_exit rev
-kill "$stub" 2>/dev/null; wait "$stub" 2>/dev/null
 finish
