@@ -120,17 +120,19 @@ json_t *store_metrics_cases_past_due(PGconn *c, minca_err *err)
 json_t *store_metrics_time_to_quote(PGconn *c, minca_err *err)
 {
     /* Received (the request's Date, else its arrival) to the first quote sent, of the cases
-     * whose first quote went out in the last 30 days. */
+     * whose first quote went out in the last 30 days. Driven from the outbox (the quotes sent),
+     * so a scrape reads the cases quoted, never every case. */
     return store_query_json(c, err,
                             "SELECT i.slug AS insurer,"
                             "       percentile_cont(0.5) WITHIN GROUP (ORDER BY q.secs) AS p50,"
                             "       percentile_cont(0.9) WITHIN GROUP (ORDER BY q.secs) AS p90, count(q.secs) AS n"
-                            "  FROM insurers i LEFT JOIN LATERAL ("
-                            "    SELECT extract(epoch FROM f.first - coalesce(m.sent_at, m.received_at, k.created_at)) AS secs"
-                            "      FROM cases k LEFT JOIN messages m ON m.id = k.message_id"
-                            "      CROSS JOIN LATERAL (SELECT min(o.sent_at) AS first FROM outbox o"
-                            "                           WHERE o.case_id = k.id AND o.kind = 'quote' AND o.state = 'sent') f"
-                            "     WHERE k.insurer_id = i.id AND f.first > now() - interval '30 days') q ON true"
+                            "  FROM insurers i LEFT JOIN ("
+                            "    SELECT k.insurer_id,"
+                            "           extract(epoch FROM f.first - coalesce(m.sent_at, m.received_at, k.created_at)) AS secs"
+                            "      FROM (SELECT o.case_id, min(o.sent_at) AS first FROM outbox o"
+                            "             WHERE o.kind = 'quote' AND o.state = 'sent' GROUP BY o.case_id) f"
+                            "      JOIN cases k ON k.id = f.case_id LEFT JOIN messages m ON m.id = k.message_id"
+                            "     WHERE f.first > now() - interval '30 days') q ON q.insurer_id = i.id"
                             " GROUP BY i.slug ORDER BY i.slug",
                             0, NULL);
 }
