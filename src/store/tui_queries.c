@@ -300,14 +300,20 @@ json_t *store_tui_review_keys(PGconn *c, long long insurer_id, const char *user,
         "    FROM matches x JOIN vehicle_rows v ON v.id = x.vehicle_row_id JOIN cases k ON k.id = v.case_id"
         "   WHERE x.insurer_id = $1::bigint AND x.decision = 'needs_review' AND x.reviewed_by IS NULL"
         "     AND x.norm_key IS NOT NULL AND k.status NOT IN ('exported', 'error')),"
-        " by_proposal AS ("
-        "  SELECT norm_key, proposal, count(*) AS n FROM open WHERE proposal IS NOT NULL GROUP BY norm_key, proposal)"
-        " SELECT o.norm_key, count(*) AS n_rows, to_jsonb(array_agg(DISTINCT o.case_id)) AS case_ids,"
-        "        min(o.vehicle_row_id) AS sample_row_id, min(o.confidence) AS min_conf, max(o.confidence) AS max_conf,"
-        "        (SELECT coalesce(jsonb_object_agg(b.proposal, b.n), '{}') FROM by_proposal b"
-        "          WHERE b.norm_key = o.norm_key) AS proposals,"
-        "        coalesce(bool_or(o.assignee = $2), false) AS mine, extract(epoch FROM min(o.due_at))::float8 AS due_epoch"
-        "   FROM open o GROUP BY o.norm_key ORDER BY o.norm_key",
+        " by_key AS ("
+        "  SELECT norm_key, jsonb_object_agg(proposal, n) AS proposals FROM ("
+        "    SELECT norm_key, proposal, count(*) AS n FROM open WHERE proposal IS NOT NULL"
+        "     GROUP BY norm_key, proposal) b GROUP BY norm_key),"
+        " lines AS ("
+        "  SELECT o.norm_key, count(*) AS n_rows, to_jsonb(array_agg(DISTINCT o.case_id)) AS case_ids,"
+        "         min(o.vehicle_row_id) AS sample_row_id, min(o.confidence) AS min_conf, max(o.confidence) AS max_conf,"
+        "         coalesce(bool_or(o.assignee = $2), false) AS mine,"
+        "         extract(epoch FROM min(o.due_at))::float8 AS due_epoch"
+        "    FROM open o GROUP BY o.norm_key)"
+        /* the proposals per key joined once, not looked up per line in the rows of every key */
+        " SELECT l.norm_key, l.n_rows, l.case_ids, l.sample_row_id, l.min_conf, l.max_conf,"
+        "        coalesce(k.proposals, '{}') AS proposals, l.mine, l.due_epoch"
+        "   FROM lines l LEFT JOIN by_key k ON k.norm_key = l.norm_key ORDER BY l.norm_key",
         &p);
 }
 
