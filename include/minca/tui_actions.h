@@ -92,6 +92,7 @@
     A(RELOAD, "reload", "r", "F5", READ, "reload the pane from the database")                              \
     A(REPLY, "reply", "r", "", DECIDE,                                                                     \
       "Cases: answer the broker (the quote when exported, else the missing data), edited before it is queued") \
+    A(TAKE, "take", "T", "", DECIDE, "Cases: take the case (you become its owner); on your own case, give it back") \
     A(REDRAW, "redraw", "C-l", "", READ, "redraw the whole screen")                                        \
     A(HELP, "help", "?", "F1", READ, "show this help")                                                     \
     A(MESSAGES, "messages", "M", "", READ, "the messages of this session, newest first")                   \

@@ -4,7 +4,7 @@
  * Matches tab shows; Enter opens the case (its matches, pushed over the list). `/` filters
  * on any column (client, RFC, broker, date), `o` sorts, `f` shows one status at a time; `r`
  * answers the selected case's broker (the compose form), the Reply column showing the newest
- * message sent and its state. */
+ * message sent and its state; `T` takes the case (the Owner column), or gives one's own back. */
 #include "minca/tui.h"
 #include "minca/store.h"
 
@@ -16,12 +16,13 @@
 static const tui_column cases_cols[] = {
     {"COT", 15, 0, false},   {"Client", 7, 4, false},  {"RFC", 13, 0, false},   {"Broker", 8, 2, false},
     {"Received", 11, 0, false}, {"Veh", 3, 0, true},   {"A/R/N", 7, 0, true},   {"Status", 8, 0, false},
-    {"Due", 8, 0, false},    {"Reply", 9, 0, false},
+    {"Due", 8, 0, false},    {"Reply", 9, 0, false},   {"Owner", 8, 1, false},
 };
 #define N_COLS (int)(sizeof cases_cols / sizeof cases_cols[0])
 #define COL_RECEIVED 4
 #define COL_DUE 8
 #define COL_REPLY 9
+#define COL_OWNER 10
 
 static const char *empty_hint = "No cases yet. Every message with a vehicle list becomes a case: run\n"
                                 "`minca batch PATH`, then press {reload}.";
@@ -42,6 +43,7 @@ static int cases_open(tui_view *v)
     tui_table_set_empty(v->table, empty_hint);
     tui_table_set_optional(v->table, COL_REPLY);   /* shown once a case has a message sent */
     tui_table_set_optional(v->table, COL_DUE);     /* shown once a case has a running clock */
+    tui_table_set_optional(v->table, COL_OWNER);   /* shown once a case has an owner */
     return 0;
 }
 
@@ -161,7 +163,8 @@ static void cases_refresh(tui_view *v)
         /* The newest message to the broker and where it stands: queued, sending, sent,
          * failing or uncertain. */
         const char *cells[N_COLS] = {tui_json_str(c, "cot"),   tui_json_str(c, "client_name"), tui_json_str(c, "rfc"),
-                                     tui_json_str(c, "broker"), date, veh, counts, status, due, tui_json_str(c, "outbox")};
+                                     tui_json_str(c, "broker"), date, veh, counts, status, due, tui_json_str(c, "outbox"),
+                                     tui_json_str(c, "assignee")};
         /* A late case is drawn as an error whatever its status. */
         tui_table_add(v->table, tui_json_str(c, "cot"), cells, due_el == TUI_EL_ERROR ? due_el : status_elem(status), c);
         tui_table_set_sort_key(v->table, COL_RECEIVED, tui_json_str(c, "received"));
@@ -221,6 +224,38 @@ static bool act_reply(tui_view *v, tui_action act, const char *args)
     return true;
 }
 
+/* T: the selected case becomes the user's (audited as their assignment); on their own case,
+ * nobody's again. */
+static bool act_take(tui_view *v, tui_action act, const char *args)
+{
+    (void)act, (void)args;
+    const char *cot = tui_table_selected_key(v->table);
+    json_t *row = tui_table_selected(v->table);
+    PGconn *db = tui_app_db(v->app);
+    const char *me = tui_app_user(v->app);
+    if (!cot || !row || !db || !me)
+        return true;
+    const char *owner = tui_json_str(row, "assignee");
+    bool mine = strcmp(owner, me) == 0;
+    minca_err err = {0};
+    char *case_cot = g_strdup(cot), *was = g_strdup(owner);
+    int rc = store_case_assign(db, tui_app_insurer_id(v->app), case_cot, mine ? NULL : me, me, &err);
+    if (rc < 0)
+        tui_app_message(v->app, TUI_EL_ERROR, "cannot assign %s: %s", case_cot, err.msg);
+    else if (rc == 0)
+        tui_app_message(v->app, TUI_EL_WARN, "%s is gone", case_cot);
+    else if (mine)
+        tui_app_message(v->app, TUI_EL_NORMAL, "%s has no owner now", case_cot);
+    else if (*was)
+        tui_app_message(v->app, TUI_EL_OK, "%s is yours (it was %s's)", case_cot, was);
+    else
+        tui_app_message(v->app, TUI_EL_OK, "%s is yours", case_cot);
+    g_free(case_cot);
+    g_free(was);
+    v->stale = true;
+    return true;
+}
+
 static bool act_wizard(tui_view *v, tui_action act, const char *args)
 {
     (void)act, (void)args;
@@ -233,6 +268,7 @@ static bool act_wizard(tui_view *v, tui_action act, const char *args)
 static const tui_action_row cases_rows[] = {
     {TUI_ACT_STATUS_FILTER, act_status_filter},
     {TUI_ACT_REPLY, act_reply},
+    {TUI_ACT_TAKE, act_take},
     {TUI_ACT_WIZARD, act_wizard},
     TUI_ROWS_END,
 };

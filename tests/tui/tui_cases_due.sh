@@ -47,6 +47,20 @@ check_match "due in three hours" "$(cot 1) .*in 3h" "$out"
 check_match "no due time: a dash" "$(cot 3) .*—" "$out"
 check_match "an exported case has no running clock" "$(cot 5) .*—" "$out"
 check_no_match "an exported case is not late" "$(cot 5) .*late" "$out"
+
+# T takes the selected case (the Owner column shows it, audited as the user's assignment); T
+# on one's own case gives it back.
+first=$(cot 6)
+keys c g T
+expect "T takes the case" c "$first is yours"
+expect "the Owner column shows the owner" c "Owner"
+check_match "on the case's row" "$first .*tester" "$(screen c)"
+check_eq "stored as the case's assignee" "tester" "$(psql_q "SELECT assignee FROM cases WHERE cot = '$first'")"
+check_eq "audited as the user's assignment" "tester:tester" \
+  "$(psql_q "SELECT a.actor || ':' || (a.details->>'assignee') FROM audit_log a JOIN cases k ON a.entity_id = k.id::text WHERE a.action = 'case_assigned' AND k.cot = '$first' ORDER BY a.id DESC LIMIT 1")"
+keys c T
+expect "T again gives it back" c "$first has no owner now"
+check_eq "no assignee" "" "$(psql_q "SELECT coalesce(assignee, '') FROM cases WHERE cot = '$first'")"
 keys c q
 wait_exit c
 finish
