@@ -19,13 +19,17 @@
 
 #define QUEUE_STREAM "minca:jobs"
 #define QUEUE_GROUP "minca-workers"
-#define QUEUE_EVENTS "minca:events"
 #define QUEUE_STREAM_MAXLEN 100000   /* wake-ups kept in the stream (older ones are trimmed) */
 
 /* ---- Redis connections (redis.c) ---- */
 /* Connects to servers_redis_url() ("unix:///path[?db=N]" or "redis://[:pass@]host[:port][/db]").
  * Caller owns the context (redisFree). */
 redisContext *queue_redis_connect(minca_err *err);
+/* The channel job events are published on: "minca:events:<db>" for the configured database
+ * number. Pub/sub channels are shared by every database of a server, so the number keeps
+ * installations (or test runs) that share one Redis from waking each other's desks. */
+#define QUEUE_EVENTS_CHANNEL_MAX 48
+void queue_events_channel(char out[QUEUE_EVENTS_CHANNEL_MAX]);
 /* Runs a command; NULL and err when Redis fails (the context is then unusable). */
 redisReply *queue_redis_cmd(redisContext *r, minca_err *err, const char *fmt, ...);
 /* Creates the stream's consumer group if missing. */

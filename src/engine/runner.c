@@ -195,7 +195,9 @@ static void publish_event(worker_thread *w, const queue_job *job, bool ok, const
                             "error", error, "data", event);
     char *s = json_dumps(msg, JSON_COMPACT);
     minca_err err = {0};
-    redisReply *r = queue_redis_cmd(w->redis, &err, "PUBLISH %s %s", QUEUE_EVENTS, s);
+    char channel[QUEUE_EVENTS_CHANNEL_MAX];
+    queue_events_channel(channel);
+    redisReply *r = queue_redis_cmd(w->redis, &err, "PUBLISH %s %s", channel, s);
     if (r)
         freeReplyObject(r);
     free(s);

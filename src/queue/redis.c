@@ -54,6 +54,15 @@ static int parse_url(const char *url, redis_target *t, minca_err *err)
     return 0;
 }
 
+void queue_events_channel(char out[QUEUE_EVENTS_CHANNEL_MAX])
+{
+    redis_target t;
+    minca_err err = {0};
+    if (parse_url(servers_redis_url(), &t, &err) < 0)
+        t.db = 0; /* the connection fails with this error; the name only has to be stable */
+    snprintf(out, QUEUE_EVENTS_CHANNEL_MAX, "minca:events:%d", t.db);
+}
+
 redisReply *queue_redis_cmd(redisContext *r, minca_err *err, const char *fmt, ...)
 {
     if (!r || r->err) {

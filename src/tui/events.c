@@ -1,4 +1,4 @@
-/* Live-update events: the engine PUBLISHes on QUEUE_EVENTS when a job finishes; the desk
+/* Live-update events: the engine PUBLISHes on queue_events_channel() when a job finishes; the desk
  * SUBSCRIBEs so its change check runs at once instead of at the next poll. A desk that reaches
  * no Redis (a person of a team desk: Redis is the service's) LISTENs on PostgreSQL instead,
  * where a finished job notifies too. Either is only a wake-up: without both the poll still
@@ -38,9 +38,11 @@ tui_events *tui_events_open(void)
     redisContext *r = queue_redis_connect(&err);
     if (!r)
         return listen_pg(err.msg);
-    redisReply *reply = queue_redis_cmd(r, &err, "SUBSCRIBE %s", QUEUE_EVENTS);
+    char channel[QUEUE_EVENTS_CHANNEL_MAX];
+    queue_events_channel(channel);
+    redisReply *reply = queue_redis_cmd(r, &err, "SUBSCRIBE %s", channel);
     if (!reply) {
-        log_warn("tui: cannot subscribe to %s: %s; changes are found by polling", QUEUE_EVENTS, err.msg);
+        log_warn("tui: cannot subscribe to %s: %s; changes are found by polling", channel, err.msg);
         redisFree(r);
         return NULL;
     }
@@ -51,7 +53,7 @@ tui_events *tui_events_open(void)
         return NULL;
     }
     ev->redis = r;
-    log_info("tui: listening for live-update events on %s", QUEUE_EVENTS);
+    log_info("tui: listening for live-update events on %s", channel);
     return ev;
 }
 

@@ -287,7 +287,13 @@ if command -v redis-cli >/dev/null && [[ "${MINCA_REDIS_URL:-}" == unix://* ]]; 
           SELECT id, 'manual', '<tui-4@test>', 'ivan@otro.mx', 'Iván Muñoz', 'Flotilla nueva'
             FROM insurers WHERE slug = 'vacia'" >/dev/null
   sock=${MINCA_REDIS_URL#unix://}; sock=${sock%%\?*}
-  redis-cli -s "$sock" PUBLISH minca:events '{"job":0,"kind":"ingest","ok":true}' >/dev/null
+  db=0; [[ "$MINCA_REDIS_URL" == *\?db=* ]] && db=${MINCA_REDIS_URL##*\?db=}
+  # Channels are shared by every database of a Redis server: an event of an installation on
+  # another database number is not ours.
+  redis-cli -s "$sock" PUBLISH "minca:events:$((db + 1))" '{"job":0,"kind":"ingest","ok":true}' >/dev/null
+  sleep 2
+  check_no_match "an event on another database's channel does not refresh the pane" "Iván Muñoz" "$(screen empty)"
+  redis-cli -s "$sock" PUBLISH "minca:events:$db" '{"job":0,"kind":"ingest","ok":true}' >/dev/null
   expect "an engine event refreshes the pane at once" empty "Iván Muñoz" 3
 else
   skip "an engine event refreshes the pane at once" "needs redis-cli and a unix-socket Redis"
