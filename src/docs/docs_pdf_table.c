@@ -42,6 +42,9 @@
 #define SPAN_REACH 16        /* columns a group label may reach beyond those under its text */
 #define DATA_LOOKAHEAD 6     /* lines after a header line searched for data */
 #define MARGIN_SHARE 0.15    /* top and bottom share of a page where headers and footers sit */
+#define REPEAT_SHIFT 1.5     /* x line height: a repeated header's names sit where the first
+                              * printed them, up to the page's own shift */
+#define REPEAT_FILL 3        /* a name only the repeat reads has values on 1 data line in 3 */
 
 /* ---- lines ---- */
 
@@ -1334,21 +1337,65 @@ static double *segment_cuts(const table *t, GPtrArray *cand)
     return cut;
 }
 
-/* u is a better reading of t's band (OCR may drop or garble a name on one page): u has
- * more columns and holds at least two thirds of t's names. */
-static bool reads_better(const table *t, const table *u)
+/* The lines of `rows` with a word over [x0, x1]. */
+static guint lines_over(GPtrArray *rows, double x0, double x1)
 {
-    if (u->cols->len <= t->cols->len || t->cols->len < 2)
-        return false;
-    guint same = 0;
-    for (guint c = 0; c < t->cols->len; c++)
-        for (guint d = 0; d < u->cols->len; d++)
-            if (g_ascii_strcasecmp(g_array_index(t->cols, hcell, c).text,
-                                   g_array_index(u->cols, hcell, d).text) == 0) {
-                same++;
+    guint n = 0;
+    for (guint i = 0; i < rows->len; i++) {
+        pline *l = g_ptr_array_index(rows, i);
+        for (guint k = 0; k < l->words->len; k++)
+            if (overlap(word_at(l, k)->x0, word_at(l, k)->x1, x0, x1) > 0) {
+                n++;
                 break;
             }
-    return 3 * same >= 2 * t->cols->len;
+    }
+    return n;
+}
+
+/* u, a band on a later page, is a better reading of t's band printed again there (OCR may
+ * drop or garble a name on one page), not the header of another table: u has more columns
+ * and holds at least two thirds of t's names, each where t printed it (up to one shift of
+ * the whole page, as a scan's pages have), and t's own data lines `rows` have values under
+ * every name u adds. A table of trucks after one of cars names the cars' columns too, but
+ * the columns it adds push the shared ones aside, or have nothing of the cars under them. */
+static bool reads_better(const table *t, const table *u, GPtrArray *rows, double h)
+{
+    guint nt = t->cols->len, nu = u->cols->len;
+    if (nu <= nt || nt < 2)
+        return false;
+    int *match = g_new(int, nu);   /* u's column -> t's column of the same name, -1 none */
+    double *shift = g_new(double, nt);
+    guint same = 0;
+    for (guint d = 0; d < nu; d++)
+        match[d] = -1;
+    for (guint c = 0; c < nt; c++) {
+        const hcell *tc = &g_array_index(t->cols, hcell, c);
+        for (guint d = 0; d < nu; d++) {
+            const hcell *uc = &g_array_index(u->cols, hcell, d);
+            if (match[d] < 0 && g_ascii_strcasecmp(tc->text, uc->text) == 0) {
+                match[d] = (int)c;
+                shift[same++] = centre(uc) - centre(tc);
+                break;
+            }
+        }
+    }
+    bool better = same >= 2 && 3 * same >= 2 * nt;
+    double page_shift = 0;
+    if (better) {
+        qsort(shift, same, sizeof *shift, docs_cmp_double);
+        page_shift = shift[same / 2];
+        for (guint i = 0; i < same && better; i++)
+            better = fabs(shift[i] - page_shift) <= REPEAT_SHIFT * h;
+    }
+    for (guint d = 0; d < nu && better; d++) {
+        const hcell *uc = &g_array_index(u->cols, hcell, d);
+        if (match[d] < 0)
+            better = REPEAT_FILL * lines_over(rows, uc->x0 - page_shift - 0.5 * h,
+                                              uc->x1 - page_shift + 0.5 * h) >= rows->len;
+    }
+    g_free(match);
+    g_free(shift);
+    return better;
 }
 
 /* A new table's columns, group labels and wrapped names, settled on the data of its first
@@ -1403,7 +1450,7 @@ int docs_pdf_build_rows(docs_book *bk, GPtrArray *lines, GPtrArray *rows, minca_
             bandpos *nb = &g_array_index(bands, bandpos, b + 1);
             if (((pline *)g_ptr_array_index(lines, nb->top))->page > top->page) {
                 table *u = make_table(lines, nb, data);
-                if (reads_better(t, u)) {
+                if (reads_better(t, u, data, top->h)) {
                     table_free(t);
                     t = u;
                 } else {

@@ -502,6 +502,47 @@ static void test_repeat_reads_better(void **state)
     g_free(data);
 }
 
+/* Cars on page 1; trucks on page 2 under the same names and one more at the right
+ * (CAPACIDAD), with no title above them: the trucks' header is not a better reading of the
+ * cars' (no car has a value under CAPACIDAD), so each table keeps its own columns. */
+static void test_later_table_not_a_repeat(void **state)
+{
+    (void)state;
+    doc d;
+    doc_begin(&d);
+    one_line_band(&d, 80, false);
+    for (int i = 0; i < 5; i++)
+        draw_vehicle(&d, 94 + 10 * i, i);
+    doc_page(&d);
+    one_line_band(&d, 80, false);
+    text(&d, 780, 80, 'c', "CAPACIDAD");
+    for (int i = 0; i < 4; i++) {
+        draw_vehicle(&d, 94 + 10 * i, 5 + i);
+        text(&d, 800, 94 + 10 * i, 'r', i % 2 ? "3.5" : "12");
+    }
+    size_t len;
+    char *data = doc_end(&d, &len);
+    grid *g = read_grid(data, len);
+    if (g->n != 11 || getenv("DUMP"))
+        dump(g);
+    assert_int_equal(g->n, 11);   /* two headers, 9 vehicles */
+    const char *names[] = { "PARTIDA", "MARCA", "LÍNEA", "AÑO", "VERSIÓN", "VIN", "PLACAS",
+                            "SUMA ASEGURADA", "USO", "CAPACIDAD" };
+    assert_int_equal(g->n_cells[0], 9);
+    assert_int_equal(g->n_cells[6], 10);
+    for (int c = 0; c < 10; c++) {
+        if (c < 9)
+            assert_string_equal(at(g, 0, c), names[c]);
+        assert_string_equal(at(g, 6, c), names[c]);
+    }
+    for (int i = 0; i < 9; i++)
+        check_vehicle(g, i < 5 ? 1 + i : 2 + i, i);
+    for (int i = 0; i < 4; i++)
+        assert_string_equal(at(g, 7 + i, 9), i % 2 ? "3.5" : "12");
+    grid_clear(g);
+    g_free(data);
+}
+
 /* A page of conditions alone after a one-page list: no rows from it, also without a TOTAL
  * line to end the table. */
 static void test_conditions_page(void **state)
@@ -778,6 +819,7 @@ int main(void)
         cmocka_unit_test(test_three_pages),
         cmocka_unit_test(test_conditions_page),
         cmocka_unit_test(test_repeat_reads_better),
+        cmocka_unit_test(test_later_table_not_a_repeat),
         cmocka_unit_test(test_ocr_boxes),
         cmocka_unit_test(test_clipped_header),
         cmocka_unit_test(test_right_aligned_touching),
