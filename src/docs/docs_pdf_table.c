@@ -354,7 +354,9 @@ static GArray *coverage(GPtrArray *rows, double lo, double hi)
  * same (a unit such as `4.5 TON` under one name is one column). A name that is header
  * vocabulary as a whole is left alone, and so is a band over fewer than CLIP_MIN_ROWS data
  * lines. A word that follows a space but starts exactly there begins a cell the same way
- * (`AÑO MOD. VERSIÓN`). */
+ * (`AÑO MOD. VERSIÓN`), and so does one that follows a name ending exactly where the values
+ * of its column, right-aligned, end, when it starts in the strip no data line crosses (a
+ * clipped name, `VALOR ASEGU`, with the next one printed just after it). */
 
 #define CLIP_MIN_ROWS 3
 #define CLIP_TOL 0.08        /* x line height: a character start this close to the values' */
@@ -383,8 +385,9 @@ static GArray *covered_runs(GPtrArray *rows, int thr)
     return runs;
 }
 
-/* Whether most data lines have a word starting at x, and they are not all the same. */
-static bool values_start_at(GPtrArray *rows, double x, double tol)
+/* Whether most data lines have a word starting at x (at_end: ending at x), and they are not
+ * all the same. */
+static bool values_edge_at(GPtrArray *rows, double x, double tol, bool at_end)
 {
     guint n = 0;
     const char *first = NULL;
@@ -393,7 +396,7 @@ static bool values_start_at(GPtrArray *rows, double x, double tol)
         pline *l = g_ptr_array_index(rows, i);
         for (guint k = 0; k < l->words->len; k++) {
             pword *w = word_at(l, k);
-            if (fabs(w->x0 - x) <= tol) {
+            if (fabs((at_end ? w->x1 : w->x0) - x) <= tol) {
                 n++;
                 differ = differ || (first && strcmp(first, w->text) != 0);
                 first = first ? first : w->text;
@@ -402,6 +405,11 @@ static bool values_start_at(GPtrArray *rows, double x, double tol)
         }
     }
     return differ && 2 * n >= rows->len;
+}
+
+static bool values_start_at(GPtrArray *rows, double x, double tol)
+{
+    return values_edge_at(rows, x, tol, false);
 }
 
 static bool known_name(const char *text)
@@ -472,14 +480,19 @@ static bool split_line(pline *l, GPtrArray *rows, const GArray *runs)
         split = true;   /* the right piece is looked at next: it may span a boundary too */
     }
     /* a name run on into the next one after a space (`AÑO MOD. VERSIÓN`): the word that
-     * starts where the next column's values start begins a cell */
+     * starts where the next column's values start begins a cell; so does the word after a
+     * name clipped where its column's right-aligned values end, that starts in the strip no
+     * data line crosses (`VALOR ASEGU CAPACIDAD (TON)`) */
     for (guint k = 1; k < l->words->len; k++) {
         pword *w = word_at(l, k), *prev = word_at(l, k - 1);
         if (w->cell_start)
             continue;
         for (guint r = 1; r + 2 < runs->len; r += 2) {
             double a = g_array_index(runs, double, r), b = g_array_index(runs, double, r + 1);
-            if (fabs(w->x0 - b) <= tol && a > prev->x0 && values_start_at(rows, b, tol)) {
+            bool starts = fabs(w->x0 - b) <= tol && a > prev->x0 && values_start_at(rows, b, tol);
+            bool clipped = fabs(prev->x1 - a) <= tol && w->x0 > a && w->x0 < b &&
+                           values_edge_at(rows, a, tol, true);
+            if (starts || clipped) {
                 w->cell_start = true;
                 split = true;
                 break;
