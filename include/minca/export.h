@@ -23,7 +23,7 @@
 #define MINCA_EXPORT_H
 
 #include "minca/core.h"
-#include "minca/vehicle.h"
+#include "minca/core_vehicle.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -11,7 +11,7 @@
  *    minus penalties for conflicting attributes (transmission, doors, cylinders, ...).
  * 6. Confidence from a few features of the ranking (calibrate.c), then the decision. */
 #include "internal.h"
-#include "minca/vehicle.h"
+#include "minca/core_vehicle.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,10 +1,10 @@
 /* The language model where the rules run out: body fields, column suggestions, candidate
  * ranking. Each builds a masked prompt and a strict schema, asks through llm_ask() and checks
  * the answer against what the rules know before using any of it. */
-#include "minca/assist.h"
-#include "minca/config.h"
+#include "minca/engine_assist.h"
+#include "minca/core_config.h"
 #include "minca/llm.h"
-#include "minca/text.h"
+#include "minca/core_text.h"
 
 #include <glib.h>
 #include <stdio.h>

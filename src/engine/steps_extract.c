@@ -3,11 +3,11 @@
  * profiles' detect rules pick one (a profile of another broker is only a hint: the case is
  * flagged too), and failing that the columns are mapped automatically and the case is flagged
  * so staff can save a profile for the broker. */
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/engine_run.h"
 #include "minca/intake.h"
 #include "minca/profile.h"
-#include "minca/steps.h"
+#include "minca/engine_steps.h"
 #include "minca/store_broker.h"
 #include "minca/store_case_flow.h"
 #include "minca/store_message.h"

@@ -7,8 +7,8 @@
  * runs on an accent-free lower-case copy of each line (text_fold_offsets) and values are cut from
  * the original text, so accents and Ñ survive. */
 #include "intake_internal.h"
-#include "minca/config.h"
-#include "minca/text.h"
+#include "minca/core_config.h"
+#include "minca/core_text.h"
 
 #include <ctype.h>
 #include <glib.h>

@@ -178,7 +178,7 @@ static void violation(vehicle_row *vr, row_verdict *vd, profile_policy pol, prof
     }
 }
 
-/* The row's member of field f, by its KIND (pf_fields: vehicle.h's VEHICLE_FIELDS). */
+/* The row's member of field f, by its KIND (pf_fields: core_vehicle.h's VEHICLE_FIELDS). */
 #define MEMBER(vr, f, type) (*(type *)(void *)((char *)(vr) + pf_fields[f].offset))
 #define CMEMBER(vr, f, type) (*(const type *)(const void *)((const char *)(vr) + pf_fields[f].offset))
 

@@ -1,6 +1,6 @@
 /* Read queries for the terminal desk (see minca/store_tui.h). */
 #include "minca/store_tui.h"
-#include "minca/vehicle.h"
+#include "minca/core_vehicle.h"
 #include "store_internal.h"
 
 #include <glib.h>

@@ -1,6 +1,6 @@
 /* The list widget: rows of cells, an incremental filter over a folded copy of each row,
  * a selection that survives reloads, and drawing that touches only the visible rows. */
-#include "minca/text.h"
+#include "minca/core_text.h"
 #include "minca/tui.h"
 
 #include <stdio.h>

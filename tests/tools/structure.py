@@ -18,14 +18,6 @@ import sys
 
 ROOT = sys.argv[1] if len(sys.argv) > 1 else "."
 
-# Which module each public header belongs to, where the file name does not say it.
-HEADER_MODULE = {
-    "config": "core", "csv": "core", "text": "core", "vehicle": "core",
-    "assist": "engine", "engine_run": "engine", "steps": "engine", "intake_poll": "engine",
-    "export_case": "desk", "profile_store": "desk", "review": "desk", "reply": "desk",
-    "http_guard": "metrics",
-    "tui_actions": "tui",
-}
 # The modules each module may include (besides itself). Lower never includes higher.
 LAYERS = {
     "core": set(),
@@ -128,9 +120,10 @@ def allowed_long():
 
 
 def header_module(name):
-    if name in HEADER_MODULE:
-        return HEADER_MODULE[name]
-    return "store" if name.startswith("store") else name
+    """The module a public header belongs to: the one its name is, or starts with followed by `_`
+    (core_config.h is core's, store_case_flow.h store's); None when no module's."""
+    mods = [m for m in LAYERS if name == m or name.startswith(m + "_")]
+    return max(mods, key=len) if mods else None
 
 
 def sources():
