@@ -26,6 +26,21 @@ check_match "SQL outside the store is found" "^not ok SQL text only in src/store
 check_match "a statement outside the store is found" "^not ok statements run only in src/store: src/tui/y.c:2" "$badout"
 check_match "a realloc that loses its block is found" "^not ok no array loses its block.*src/tui/y.c:3" "$badout"
 
+# A header named after one module declaring another's function, and a header named after no
+# module, are found; a header named after the module whose functions it declares is not.
+mkdir -p "$bad/src/desk"
+printf 'int export_case_run(int n)\n{\n    return n;\n}\nint desk_size(void) { return 1; }\n' >"$bad/src/desk/export_case.c"
+printf '/* export_case */\nint export_case_run(int n);\n' >"$bad/include/minca/export_case.h"
+printf 'int desk_size(void);\nint export_case_run(int n);\n' >"$bad/include/minca/desk_export_case.h"
+printf 'int widget_count(void);\n' >"$bad/include/minca/widgets.h"
+badout=$(python3 "$SRC/tests/tools/structure.py" "$bad")
+check_match "a header declaring another module's function is found" \
+  "^not ok each header is named after the module.*include/minca/export_case.h \\(export\\) declares export_case_run, defined in src/desk/" "$badout"
+check_match "a header named after no module is found" \
+  "^not ok each header is named after the module.*include/minca/widgets.h is named after no module" "$badout"
+check_match "a header named after the module that defines its functions passes" \
+  "^not ok each header is named after the module[^;]*; [^;]*\\(2 found\\)$" "$badout"
+
 # The function length and allocation checks name the file and function of a fault planted in a
 # copy of a real source file; memory jansson hands back is still freed with free().
 planted="$T_TMP/planted"

@@ -3,6 +3,8 @@
 
 Prints one line per check, "ok NAME" or "not ok NAME: details". The rules:
   - each module includes only the modules below it (LAYERS);
+  - each public header is named after the module that implements it: include/minca/<module>.h
+    or <module>_<part>.h, and the functions it declares are defined in src/<module>/;
   - SQL text and statement calls live only in src/store/;
   - no array is grown with `p = realloc(p, ...)` (the old block is lost when it fails);
   - no function in src/ longer than MAX_FUNCTION_LINES, counted from the line of its opening
@@ -59,6 +61,10 @@ LIBRARY_FREED = {
 ASSIGNED_FROM = re.compile(r"([A-Za-z_][\w.>\-\[\]]*)\s*=\s*(?:[^;=]*?[?:]\s*)?\b(%s)\s*\(" % "|".join(LIBRARY_FREED))
 STREAM_OF = re.compile(r"\b(open_memstream|getline)\s*\(\s*&\s*([A-Za-z_][\w.>\-\[\]]*)")
 FUNC_NAME = re.compile(r"([A-Za-z_]\w*)\s*\(")
+# A function defined on one line at column 0, not static.
+ONE_LINE_DEF = re.compile(r"^(?!static\b)[A-Za-z_][\w \t*]*?\b([a-z]\w*)\s*\([^;{}]*\)\s*\{")
+# The name of a declared function: the first lower-case name before a parameter list (not `void (*hook)(...)`).
+DECLARED = re.compile(r"\b([a-z]\w*)\s*\((?!\s*\*)")
 
 
 def strip_c(text):
@@ -89,25 +95,60 @@ def strip_c(text):
     return "".join(out)
 
 
+def signature_before(lines, i):
+    """The signature above the body that line i opens: the lines back to the one at column 0."""
+    sig, j = "", i - 1
+    while j >= 0 and i - j <= 12 and lines[j].strip() and not lines[j].startswith(("}", "#")) \
+            and not lines[j].rstrip().endswith((";", "}")):
+        sig = lines[j] + " " + sig
+        if not lines[j][:1].isspace():
+            break
+        j -= 1
+    return sig
+
+
 def functions(lines):
     """(name, first line, last line) of each function: a body opened by `{` and closed by `}` at
     column 0, after a signature with a parameter list."""
     start = None
     for i, line in enumerate(lines):
         if line.startswith("{") and start is None:
-            sig, j = "", i - 1
-            while j >= 0 and i - j <= 12 and lines[j].strip() and not lines[j].startswith(("}", "#")) \
-                    and not lines[j].rstrip().endswith((";", "}")):
-                sig = lines[j] + " " + sig
-                if not lines[j][:1].isspace():
-                    break
-                j -= 1
-            m = FUNC_NAME.search(sig)
+            m = FUNC_NAME.search(signature_before(lines, i))
             start = (m.group(1), i) if m else ("", i)
         elif line.startswith("}") and start is not None:
             if start[0]:
                 yield start[0], start[1], i
             start = None
+
+
+def defined_functions(lines):
+    """Names of the functions with external linkage the lines define: bodies at column 0 and
+    one-line definitions (`size_t x_size(const x *v) { return v->n; }`)."""
+    for name, first, _last in functions(lines):
+        if not re.match(r"\s*static\b", signature_before(lines, first)):
+            yield name
+    for line in lines:
+        m = ONE_LINE_DEF.match(line)
+        if m:
+            yield m.group(1)
+
+
+def declared_functions(text):
+    """Names of the functions a header declares (prototypes at file scope; not macros, static
+    inline definitions, function pointer types or members)."""
+    code = re.sub(r"(?m)^[ \t]*#(?:[^\n]*\\\n)*[^\n]*", "", strip_c(text))
+    while True:
+        blanked = re.sub(r"\{[^{}]*\}", ";", code)
+        if blanked == code:
+            break
+        code = blanked
+    for stmt in code.split(";"):
+        stmt = " ".join(stmt.split())
+        if stmt.startswith(("typedef", "static")):
+            continue
+        m = DECLARED.search(stmt)
+        if m:
+            yield m.group(1)
 
 
 def allowed_long():
@@ -141,7 +182,27 @@ def report(name, problems):
         print("ok %s" % name)
 
 
+def header_names(defined):
+    """Headers not named after the module that implements them: a header's name is its module's
+    (<module>.h or <module>_<part>.h) and every function it declares is defined in src/<module>/."""
+    problems = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "include/minca/*.h"))):
+        rel = os.path.relpath(path, ROOT)
+        module = header_module(os.path.basename(path)[:-2])
+        if module is None:
+            problems.append("%s is named after no module (<module>.h or <module>_<part>.h)" % rel)
+            continue
+        text = open(path, encoding="utf-8", errors="replace").read()
+        for fn in declared_functions(text):
+            where = defined.get(fn)
+            if where and module not in where:
+                problems.append("%s (%s) declares %s, defined in %s" % (
+                    rel, module, fn, ", ".join("src/%s/" % m for m in sorted(where))))
+    return problems
+
+
 layer, sql, calls, realloc, unknown = [], [], [], [], []
+defined = {}
 long_fns, long_allowed, libc_alloc, aborts, frees = [], [], [], [], []
 allow = allowed_long()
 for path, module in sources():
@@ -170,6 +231,9 @@ for path, module in sources():
         continue
     code = strip_c(text).splitlines()
     spans = list(functions(code))
+    if rel.endswith(".c"):
+        for fn in defined_functions(code):
+            defined.setdefault(fn, set()).add(module)
 
     def function_at(n):
         return next((f for f in spans if f[1] <= n <= f[2]), ("", n, n))
@@ -193,6 +257,7 @@ for path, module in sources():
 
 report("every module and header belongs to a known layer", unknown)
 report("each module includes only the modules below it", layer)
+report("each header is named after the module that implements it", header_names(defined))
 report("SQL text only in src/store", sql)
 report("statements run only in src/store", calls)
 report("no array loses its block when growing fails", realloc)
