@@ -131,8 +131,8 @@ static void mark_suggested(intake_analysis *a, const char *const *fields, int n)
     intake_analysis_refill_missing(a);
     for (int i = 0; i < n; i++) {
         char *code = core_strdup_printf("%s" ASSIST_SUGGESTED_SUFFIX, fields[i]);
-        a->missing = g_realloc_n(a->missing, a->n_missing + 1, sizeof *a->missing);
-        a->missing[a->n_missing++] = code;
+        intake_analysis_add_missing(a, code);
+        g_free(code);
     }
 }
 
