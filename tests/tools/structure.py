@@ -7,6 +7,9 @@ Prints one line per check, "ok NAME" or "not ok NAME: details". The rules:
     or <module>_<part>.h, and the functions it declares are defined in src/<module>/;
   - SQL text and statement calls live only in src/store/;
   - no array is grown with `p = realloc(p, ...)` (the old block is lost when it fails);
+  - no array grown by hand in src/: no g_realloc_n/g_renew/realloc growing a capacity; GArray,
+    GPtrArray or GString grow, unless tests/structure-allow.txt names the function ("array PATH
+    FUNCTION # why");
   - no function in src/ longer than MAX_FUNCTION_LINES, counted from the line of its opening
     brace (column 0) to the line of its closing one, unless tests/structure-allow.txt names it;
   - one allocation family: GLib's (g_new, g_malloc, g_strdup, GArray, GPtrArray...), which ends
@@ -49,6 +52,8 @@ MAX_FUNCTION_LINES = 120
 # The libc allocators replaced by GLib's family (g_malloc/g_new, g_malloc0/g_new0, g_realloc/GArray,
 # g_strdup, g_strndup, g_strdup_printf, g_strdup_vprintf).
 LIBC_ALLOC = re.compile(r"(?<![\w.>])(malloc|calloc|realloc|reallocarray|strdup|strndup|asprintf|vasprintf)\s*\(")
+# Reallocation: an array grown by hand (GArray, GPtrArray and GString grow for the caller).
+GROWN = re.compile(r"(?<![\w.>])(g_realloc_n|g_realloc|g_renew|g_try_realloc_n|g_try_realloc|g_try_renew|realloc|reallocarray)\s*\(")
 ABORT = re.compile(r"(?<![\w.>])abort\s*\(")
 FREE = re.compile(r"(?<![\w.>])free\s*\(\s*([^;]*?)\s*\)\s*;")
 # Memory a library allocates with malloc and documents as the caller's to free(): the only free()
@@ -151,13 +156,21 @@ def declared_functions(text):
             yield m.group(1)
 
 
-def allowed_long():
-    """Functions allowed over the limit for now: "path function" lines of tests/structure-allow.txt."""
+def allow_rows():
     path = os.path.join(ROOT, "tests/structure-allow.txt")
     if not os.path.exists(path):
-        return set()
-    rows = (l.split("#")[0].split() for l in open(path, encoding="utf-8"))
-    return {(r[0], r[1]) for r in rows if len(r) >= 2}
+        return []
+    return [l.split("#")[0].split() for l in open(path, encoding="utf-8")]
+
+
+def allowed_long():
+    """Functions allowed over the limit for now: "path function" lines of tests/structure-allow.txt."""
+    return {(r[0], r[1]) for r in allow_rows() if len(r) >= 2 and r[0] != "array"}
+
+
+def allowed_grown():
+    """Functions allowed to grow an array by hand: "array path function" lines of the same file."""
+    return {(r[1], r[2]) for r in allow_rows() if len(r) >= 3 and r[0] == "array"}
 
 
 def header_module(name):
@@ -204,7 +217,9 @@ def header_names(defined):
 layer, sql, calls, realloc, unknown = [], [], [], [], []
 defined = {}
 long_fns, long_allowed, libc_alloc, aborts, frees = [], [], [], [], []
+grown, grown_allowed = [], []
 allow = allowed_long()
+allow_grown = allowed_grown()
 for path, module in sources():
     rel = os.path.relpath(path, ROOT)
     text = open(path, encoding="utf-8", errors="replace").read()
@@ -246,6 +261,9 @@ for path, module in sources():
         name = function_at(n)[0] or "file scope"
         for m in LIBC_ALLOC.finditer(line):
             libc_alloc.append("%s:%d %s() calls %s" % (rel, n + 1, name, m.group(1)))
+        for m in GROWN.finditer(line):
+            item = "%s:%d %s() grows an array with %s" % (rel, n + 1, name, m.group(1))
+            (grown_allowed if (rel, name) in allow_grown else grown).append(item)
         if ABORT.search(line):
             aborts.append("%s:%d %s() calls abort" % (rel, n + 1, name))
         for m in FREE.finditer(line):
@@ -266,4 +284,7 @@ if long_allowed:
     print("# still over %d lines, allowed by tests/structure-allow.txt: %s" % (MAX_FUNCTION_LINES, "; ".join(long_allowed)))
 report("one allocation family: no libc allocator in src/ (GLib's g_new/g_strdup/GArray)", libc_alloc)
 report("no abort() as an out-of-memory policy in src/", aborts)
+report("no array grown by hand in src/ (GArray, GPtrArray, GString)", grown)
+if grown_allowed:
+    print("# still grown by hand, allowed by tests/structure-allow.txt: %s" % "; ".join(grown_allowed))
 report("free() only for memory a library hands back to be freed so", frees)
