@@ -213,6 +213,10 @@ int tui_table_visible(const tui_table *t);    /* rows passing the filter */
 int tui_table_total(const tui_table *t);
 /* Column col is left out (no width, no title) while no row has text in it. */
 void tui_table_set_optional(tui_table *t, int col);
+/* When the width is short of every column's minimum, the columns given a rank are left out,
+ * the highest rank first (the rightmost of equals); unranked columns are then cut from the
+ * right. */
+void tui_table_set_drop(tui_table *t, int col, int rank);
 /* A long cell of column col shows its end ("…KL123456", a VIN's serial), not its start. */
 void tui_table_set_tail(tui_table *t, int col);
 /* Data of the i-th row passing the filter (0-based, in the order shown); NULL past the end. */

@@ -203,7 +203,7 @@ int metrics_render(PGconn *c, GString *out, minca_err *err)
     if (!ttq)
         return -1;
     append_header(out, "minca_time_to_quote_seconds", "gauge",
-                  "Seconds from a request's received time to its first quote sent (quotes of the last 30 days), by insurer.");
+                  "Seconds from a request's received time to its first quote sent (cases opened in the last 30 days), by insurer.");
     json_array_foreach(ttq, i, row) {
         static const char *const q[2][2] = {{"0.5", "p50"}, {"0.9", "p90"}};
         for (int k = 0; k < 2; k++) {

@@ -35,6 +35,7 @@ struct tui_table {
     bool header;
     unsigned tail_cols; /* bit c: column c is cut on the left */
     unsigned optional_cols; /* bit c: column c is left out while no row has text in it */
+    int drop[32];           /* rank to leave column c out when too narrow (0: never) */
     int sort_col;      /* -1: order of addition */
     bool sort_desc;
     /* What the last full draw put on screen, so a move can redraw just two rows. */
@@ -374,16 +375,42 @@ static bool column_shown(const tui_table *t, int c)
     return false;
 }
 
-static void layout(const tui_table *t, int width, int *widths)
+/* The shown column to leave out first when the width is short: the highest drop rank, the
+ * rightmost of equals; -1 when none may go. */
+static int column_to_drop(const tui_table *t, const bool *shown)
 {
-    int need = 0, weights = 0;
-    bool shown[t->ncols > 0 ? t->ncols : 1];
+    int pick = -1;
+    for (int c = 0; c < t->ncols; c++)
+        if (c < 32 && shown[c] && t->drop[c] > 0 && (pick < 0 || t->drop[c] >= t->drop[pick]))
+            pick = c;
+    return pick;
+}
+
+static int width_needed(const tui_table *t, const bool *shown, int *weights)
+{
+    int need = 0, first = 1;
+    *weights = 0;
     for (int c = 0; c < t->ncols; c++) {
-        shown[c] = column_shown(t, c);
         if (!shown[c])
             continue;
-        need += t->cols[c].min_width + (c ? 1 : 0);
-        weights += t->cols[c].weight;
+        need += t->cols[c].min_width + (first ? 0 : 1);
+        first = 0;
+        *weights += t->cols[c].weight;
+    }
+    return need;
+}
+
+static void layout(const tui_table *t, int width, int *widths)
+{
+    int weights = 0;
+    bool shown[t->ncols > 0 ? t->ncols : 1];
+    for (int c = 0; c < t->ncols; c++)
+        shown[c] = column_shown(t, c);
+    int need = width_needed(t, shown, &weights);
+    /* Too narrow: the columns ranked to go are left out, the least needed first. */
+    for (int c; need > width && (c = column_to_drop(t, shown)) >= 0;) {
+        shown[c] = false;
+        need = width_needed(t, shown, &weights);
     }
     int spare = width - need;
     if (spare >= 0) {
@@ -406,7 +433,7 @@ static void layout(const tui_table *t, int width, int *widths)
     /* Too narrow: keep columns from the left while they fit, squeeze the last one. */
     int used = 0;
     for (int c = 0; c < t->ncols; c++) {
-        int sep = c ? 1 : 0;
+        int sep = used ? 1 : 0;
         int room = width - used - sep;
         if (room <= 0 || !shown[c]) {
             widths[c] = 0;
@@ -600,6 +627,12 @@ void tui_table_set_optional(tui_table *t, int col)
 {
     if (col >= 0 && col < 32)
         t->optional_cols |= 1u << col;
+}
+
+void tui_table_set_drop(tui_table *t, int col, int rank)
+{
+    if (col >= 0 && col < 32)
+        t->drop[col] = rank;
 }
 
 void tui_table_set_tail(tui_table *t, int col)
