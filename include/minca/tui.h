@@ -8,7 +8,7 @@
  * Cases), the candidate list (pane_candidates.c), the catalog search (pane_search.c) and the
  * profile wizard (pane_wizard.c).
  *
- * Review decisions go through review.h, one transaction each, as the acting user
+ * Review decisions go through desk_review.h, one transaction each, as the acting user
  * (config user); the pipeline engine runs in-process (engine threads) and wakes the key loop
  * through a pipe when a job finishes.
  *
@@ -36,7 +36,7 @@
 #endif
 
 #include "minca/core.h"
-#include "minca/review.h"
+#include "minca/desk_review.h"
 #include "minca/tui_actions.h"
 
 #include <curses.h>
@@ -135,7 +135,7 @@ const char *tui_theme_describe(void);
 
 /* ---- text (text.c): UTF-8 by display columns ------------------------------------------ */
 
-/* Measuring and fitting are text_display_width() and text_fit_width() (minca/text.h). */
+/* Measuring and fitting are text_display_width() and text_fit_width() (minca/core_text.h). */
 /* Draws a horizontal rule ("─") of width columns at (y, x). */
 void tui_text_rule(WINDOW *w, int y, int x, int width);
 /* Draws utf8 at (y, x) fitted to width columns. */

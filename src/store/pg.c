@@ -1,5 +1,5 @@
 #include <glib.h>
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/servers.h"
 #include "minca/store.h"
 #include "minca/store_bootstrap.h"

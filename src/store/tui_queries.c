@@ -1,6 +1,6 @@
 /* Read queries for the terminal desk (see minca/store_tui.h). */
 #include "minca/store_tui.h"
-#include "minca/vehicle.h"
+#include "minca/core_vehicle.h"
 #include "store_internal.h"
 
 #include <glib.h>
@@ -151,7 +151,7 @@ json_t *store_tui_case_head(PGconn *c, long long insurer_id, const char *cot, mi
     return head;
 }
 
-/* Every vehicle field held on the row, from the one field list (vehicle.h). */
+/* Every vehicle field held on the row, from the one field list (core_vehicle.h). */
 #define CASE_ROW_FIELD(ID, name, KIND, PARSE, EXPORT, FLAGS, label, aliases) VEHICLE_IF_HELD(KIND, "v." #name ", ")
 
 json_t *store_tui_case_rows(PGconn *c, long long insurer_id, long long case_id, minca_err *err)

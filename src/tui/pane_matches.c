@@ -2,18 +2,18 @@
  * one line per vehicle row: inciso, the description as the broker wrote it, year, VIN, the
  * chosen key with its catalog description, confidence, decision and a reviewed mark.
  *
- * Decisions are taken here and saved at once through review.h (one transaction each, audited
+ * Decisions are taken here and saved at once through desk_review.h (one transaction each, audited
  * with the acting user, turned into corrections): accept, pick from the candidates or from a
  * catalog search (pushed views), no match, undo, note, mark ready, export. The tab follows
  * the case selected in Cases; Enter in Cases pushes a copy fixed on one case. */
-#include "minca/config.h"
-#include "minca/export_case.h"
+#include "minca/core_config.h"
+#include "minca/desk_export_case.h"
 #include "minca/profile.h"
-#include "minca/profile_store.h"
-#include "minca/review.h"
+#include "minca/desk_profile_store.h"
+#include "minca/desk_review.h"
 #include "minca/store_tui.h"
 #include "minca/tui.h"
-#include "minca/vehicle.h"
+#include "minca/core_vehicle.h"
 
 #include <glib.h>
 #include <math.h>
