@@ -247,6 +247,14 @@ static bool vin_swap(char *vin, int at, char from, char to)
     return changed;
 }
 
+/* A reading the check digit confirms and, the row's year known, whose model-year character
+ * is that year's: a reading that passes the check digit by chance (one in eleven) while its
+ * position 10 names another year is no repair. */
+static bool vin_holds(const char *vin, int year)
+{
+    return profile_vin_check_digit(vin) && pf_vin_ocr_year_agrees(vin, year);
+}
+
 /* 17 characters: I and O become 1 and 0, Q becomes q_as ('0', or '9' it is also mistaken
  * for), the structural fixes; then the one confusable swap that the check digit confirms:
  * of one character, or of every character alike. */
@@ -258,7 +266,7 @@ static bool vin_repair17(char *vin, char q_as, bool swap, int year)
     /* a wrong reading holds by chance one time in eleven: the maker must be a known one too */
     if (!pf_vin_ocr_maker_known(vin))
         return false;
-    if (profile_vin_check_digit(vin))
+    if (vin_holds(vin, year))
         return true;
     if (!swap)
         return false;
@@ -270,7 +278,7 @@ static bool vin_repair17(char *vin, char q_as, bool swap, int year)
             const char *sw = swaps + 2 * (k / 2);
             char try[18];
             memcpy(try, vin, 18);
-            if (!vin_swap(try, at, sw[k % 2], sw[1 - k % 2]) || !profile_vin_check_digit(try))
+            if (!vin_swap(try, at, sw[k % 2], sw[1 - k % 2]) || !vin_holds(try, year))
                 continue;
             if (found[0] && strcmp(found, try) != 0)
                 return false;   /* two readings fit: neither is trusted */

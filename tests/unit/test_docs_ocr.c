@@ -336,6 +336,16 @@ static void test_vin_repair(void **state)
     assert_false(profile_vin_ocr_repair(year));
     assert_true(profile_vin_ocr_repair_year(year, 2018));
     assert_string_equal(year, "3VW1K7AJ3JM208173");
+    /* a ruling line, O for 0 and a stray I: dropping the I or the last character both pass
+     * the check digit; only the first keeps the model-year character of the row's year
+     * (N, 2022), so the year decides, and without it neither is trusted */
+    char stray_year[] = "|3KP7GOUG9INP311477";
+    assert_false(profile_vin_ocr_repair(stray_year));
+    assert_true(profile_vin_ocr_repair_year(stray_year, 2022));
+    assert_string_equal(stray_year, "3KP7G0UG9NP311477");
+    char other_year[] = "3KP7GOUG9INP31147";   /* holds as 3KP7G0UG91NP31147: year 1 (2031) */
+    assert_false(profile_vin_ocr_repair_year(other_year, 2022));
+    assert_string_equal(other_year, "3KP7GOUG9INP31147");
     char unknown[] = "9ZZAB5A57LY4O2719"; /* holds, but no known maker: tidied, not confirmed */
     assert_false(profile_vin_ocr_repair(unknown));
     assert_true(profile_vin_ocr_tidy(unknown));
