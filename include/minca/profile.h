@@ -226,6 +226,9 @@ int profile_suggest_book(docs_book *book, const char *filename_hint, const char 
 
 bool profile_parse_year(const char *s, int *year);          /* "2019", "2019.0", "MY2019" */
 bool profile_parse_money(const char *s, double *value);     /* "$ 450,000.00", "450000", "450.000,00" */
+/* An amount read by OCR: a trailing mark dropped, a lost decimal point restored (five digits
+ * after the last thousands comma; eight or more digits with no separator end in the cents). */
+bool profile_parse_money_ocr(const char *s, double *value);
 bool profile_parse_date(const char *s, char iso[11]);       /* dd/mm/yyyy, yyyy-mm-dd, serial */
 bool profile_parse_percent(const char *s, double *value);   /* "5%", "0.05", "5 %" -> 5 */
 bool profile_vin_check_digit(const char *vin);              /* ISO 3779 position 9 */

@@ -494,13 +494,13 @@ static void copy_text_fields(const rowvals *rv, vehicle_row *vr)
 
 /* A money value: the member of an amount field, with the basis its text names ("valor
  * comercial"); any other field's text becomes the plain number. */
-static void parse_money_value(rowvals *rv, int f, vehicle_row *vr)
+static void parse_money_value(rowvals *rv, int f, bool ocr, vehicle_row *vr)
 {
     const char *v = rv->val[f];
     double m;
     if (rv->has_num[f])
         m = rv->num[f];
-    else if (!profile_parse_money(v, &m))
+    else if (!(ocr ? profile_parse_money_ocr(v, &m) : profile_parse_money(v, &m)))
         m = -1;
     if (pf_fields[f].held == PF_HELD_AMOUNT) {
         MEMBER(vr, f, double) = m;
@@ -564,7 +564,7 @@ static void parse_value(rowvals *rv, int f, parse_kind k, double ocr, vehicle_ro
         break;
     }
     case PARSE_MONEY:
-        parse_money_value(rv, f, vr);
+        parse_money_value(rv, f, ocr >= 0, vr);
         break;
     case PARSE_VIN:
         if (held == PF_HELD_TEXT && pf_fields[f].parse == PARSE_VIN) {

@@ -141,6 +141,50 @@ bool profile_parse_money(const char *s, double *value)
     return true;
 }
 
+/* An amount OCR read loses what is faint: a trailing mark is a ruling line or a speck
+ * ("356,500.00," "236,000.00/"), the decimal point vanishes ("431,50000", "496,000 00": five
+ * digits after the last thousands separator are three and the cents) or every separator does
+ * ("17300000": OCR_MONEY_BARE_DIGITS digits or more with no separator end in the cents; a
+ * list that prints no cents has fewer digits below ten million). */
+#define OCR_MONEY_BARE_DIGITS 8
+bool profile_parse_money_ocr(const char *s, double *value)
+{
+    if (!s || strlen(s) >= 64)
+        return profile_parse_money(s, value);
+    char buf[80];
+    size_t n = strlen(s);
+    memcpy(buf, s, n + 1);
+    while (n > 0 && strchr(",./|\\:;'`_- ", buf[n - 1]))
+        buf[--n] = '\0';
+    /* the digits after the last separator, and whether there is one */
+    size_t digits = 0, tail = 0, last_sep = 0;
+    bool sep = false;
+    for (size_t i = 0; i < n; i++) {
+        if (g_ascii_isdigit(buf[i])) {
+            digits++;
+            tail++;
+        } else if (buf[i] == ',' || buf[i] == '.') {
+            sep = true;
+            last_sep = i;
+            tail = 0;
+        }
+    }
+    size_t cut = 0;   /* the cents start before the last two digits */
+    if ((sep && tail == 5 && buf[last_sep] == ',') || (!sep && digits >= OCR_MONEY_BARE_DIGITS))
+        cut = 2;
+    if (cut) {
+        /* the last two digits, wherever spaces fall among them */
+        size_t k = n, seen = 0;
+        while (k > 0 && seen < cut) {
+            k--;
+            seen += g_ascii_isdigit(buf[k]) != 0;
+        }
+        memmove(buf + k + 1, buf + k, n - k + 1);
+        buf[k] = '.';
+    }
+    return profile_parse_money(buf, value);
+}
+
 bool profile_parse_date(const char *s, char iso[11])
 {
     if (!s)

@@ -292,6 +292,25 @@ static void test_word_goes_on(void **state)
     assert_true(docs_ocr_word_goes_on(101, 30, 100, 30, true));     /* right after a mark */
 }
 
+/* Amounts OCR read: a trailing mark, a lost decimal point, lost separators. */
+static void test_money_ocr(void **state)
+{
+    (void)state;
+    static const struct { const char *text; double value; } cases[] = {
+        { "$356,500.00,", 356500 }, { "$236,000.00/", 236000 }, { "$431,50000", 431500 },
+        { "$496,000 00", 496000 }, { "17300000", 173000 }, { "32650000.", 326500 },
+        { "$483,500,00", 483500 }, { "$ 345, 000.00", 345000 }, { "450000", 450000 },
+        { "1250000", 1250000 }, { "$1,250,000", 1250000 },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        double m = -1;
+        assert_true(profile_parse_money_ocr(cases[i].text, &m));
+        assert_float_equal(m, cases[i].value, 0.001);
+    }
+    double m = -1;
+    assert_false(profile_parse_money_ocr("VALOR COMERCIAL", &m));
+}
+
 static void test_vin_repair(void **state)
 {
     (void)state;
@@ -361,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_vin_choose),
         cmocka_unit_test(test_word_goes_on),
         cmocka_unit_test(test_vin_repair),
+        cmocka_unit_test(test_money_ocr),
         cmocka_unit_test(test_huge_header),
         cmocka_unit_test(test_many_pages),
         cmocka_unit_test(test_truncated_jpeg),
