@@ -253,7 +253,8 @@ bool profile_vin_ocr_repair_year(char *vin, int year);
  * 17 characters. Returns whether vin changed (it may get shorter). */
 bool profile_vin_ocr_tidy(char *vin);
 bool profile_vin_ocr_tidy_year(char *vin, int year);   /* with the structural fixes above */
-/* A model year read by OCR ("2O19", "2Ol9"): digits for the letters OCR mistakes them for. */
+/* A model year read by OCR ("2O19", "2Ol9", "2 0 2 3"): digits for the letters OCR mistakes
+ * them for, spaces between them dropped. */
 bool profile_parse_year_ocr(const char *s, int *year);
 bool profile_looks_plate(const char *s);
 bool profile_looks_vin(const char *s);    /* 17 chars A-Z0-9 without I, O, Q */

@@ -444,6 +444,8 @@ bool profile_parse_year_ocr(const char *s, int *year)
     size_t n = 0;
     for (const char *p = s; *p && n + 1 < sizeof buf; p++) {
         char c = *p;
+        if (c == ' ')
+            continue;   /* digits read spaced out: "2 0 2 3", "2 023" */
         c = c == 'O' || c == 'o' || c == 'D' || c == 'Q' ? '0'
             : c == 'I' || c == 'l' || c == '|' ? '1'
             : c == 'S' ? '5' : c == 'Z' ? '2' : c == 'B' ? '8' : c;

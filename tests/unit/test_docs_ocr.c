@@ -365,6 +365,9 @@ static void test_vin_repair(void **state)
     char other_year[] = "3KP7GOUG9INP31147";   /* holds as 3KP7G0UG91NP31147: year 1 (2031) */
     assert_false(profile_vin_ocr_repair_year(other_year, 2022));
     assert_string_equal(other_year, "3KP7GOUG9INP31147");
+    char year_r[] = "3TMENM979PG240042";   /* model-year R (2024) read as P */
+    assert_true(profile_vin_ocr_tidy_year(year_r, 2024));
+    assert_string_equal(year_r, "3TMENM979RG240042");
     char unknown[] = "9ZZAB5A57LY4O2719"; /* holds, but no known maker: tidied, not confirmed */
     assert_false(profile_vin_ocr_repair(unknown));
     assert_true(profile_vin_ocr_tidy(unknown));
@@ -372,6 +375,10 @@ static void test_vin_repair(void **state)
     int y = 0;
     assert_true(profile_parse_year_ocr("2O19", &y));
     assert_int_equal(y, 2019);
+    assert_true(profile_parse_year_ocr("2 0 2 3", &y));
+    assert_int_equal(y, 2023);
+    assert_true(profile_parse_year_ocr("2 024", &y));
+    assert_int_equal(y, 2024);
 }
 
 int main(void)
