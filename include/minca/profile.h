@@ -253,6 +253,10 @@ bool profile_vin_ocr_repair_year(char *vin, int year);
  * 17 characters. Returns whether vin changed (it may get shorter). */
 bool profile_vin_ocr_tidy(char *vin);
 bool profile_vin_ocr_tidy_year(char *vin, int year);   /* with the structural fixes above */
+/* A VIN cell read by OCR that begins with the row's model year, apart from the VIN by a mark
+ * ("2017_|1C6W8KRE8HC407782": the year's column empty, its text printed against the VIN's):
+ * the year into *year and the rest left in vin. Returns whether it split. */
+bool profile_vin_ocr_split_year(char *vin, int *year);
 /* A model year read by OCR ("2O19", "2Ol9", "2 0 2 3"): digits for the letters OCR mistakes
  * them for, spaces between them dropped. */
 bool profile_parse_year_ocr(const char *s, int *year);

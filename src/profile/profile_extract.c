@@ -376,6 +376,22 @@ typedef struct extract_ctx {
 
 /* The sum insured is empty but an unmapped column of the row holds an amount: an error on
  * the row, so the case waits for a person instead of ending ready without its sums. */
+/* A row read from an image with no model year whose VIN cell begins with one: the year is
+ * the row's (said on the row). */
+static void split_ocr_year(vehicle_row *vr)
+{
+    int year = 0;
+    char *vin = g_strdup(vr->vin);
+    if (profile_vin_ocr_split_year(vin, &year)) {
+        vehicle_row_add_issue(vr, "year", "warn", "año %d leído al principio del VIN '%s'", year, vr->vin);
+        g_free(vr->vin);
+        vr->vin = vin;
+        vr->year = year;
+        vin = NULL;
+    }
+    g_free(vin);
+}
+
 /* A VIN read from an image whose check digit fails: repaired where the check digit confirms
  * it (said on the row), else tidied; the row's model year tells the VIN's year character. */
 static void repair_ocr_vin(vehicle_row *vr)
@@ -661,6 +677,8 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
     if (vr->sum_basis == VEHICLE_SUM_UNKNOWN && vr->insured_amount >= 0)
         vr->sum_basis = x->header_basis;
 
+    if (ocr >= 0 && vr->vin && !vehicle_year_valid(vr->year))
+        split_ocr_year(vr);
     if (ocr >= 0 && vr->vin && !profile_vin_check_digit(vr->vin))
         repair_ocr_vin(vr);
     check_lost_sum(x, row, &rv, vr);

@@ -415,6 +415,27 @@ bool profile_vin_ocr_repair_year(char *vin, int year)
     return true;
 }
 
+bool profile_vin_ocr_split_year(char *vin, int *year)
+{
+    size_t n = strlen(vin), k = 4;
+    if (n < 4 + 1 + 16 || n > 40)
+        return false;
+    char y[5];
+    memcpy(y, vin, 4);
+    y[4] = '\0';
+    int v = 0;
+    if (strspn(y, "0123456789") != 4 || !profile_parse_year(y, &v))
+        return false;
+    while (k < n && !g_ascii_isalnum(vin[k]))
+        k++;
+    /* the year stands apart (a ruling line's mark, a space OCR lost) and a VIN's worth is left */
+    if (k == 4 || n - k < 16 || n - k > 19)
+        return false;
+    memmove(vin, vin + k, n - k + 1);
+    *year = v;
+    return true;
+}
+
 bool profile_vin_ocr_tidy(char *vin)
 {
     return profile_vin_ocr_tidy_year(vin, 0);

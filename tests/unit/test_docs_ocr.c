@@ -365,6 +365,15 @@ static void test_vin_repair(void **state)
     char other_year[] = "3KP7GOUG9INP31147";   /* holds as 3KP7G0UG91NP31147: year 1 (2031) */
     assert_false(profile_vin_ocr_repair_year(other_year, 2022));
     assert_string_equal(other_year, "3KP7GOUG9INP31147");
+    char glued[] = "2017_|1C6W8KR68HC407782";   /* the year printed against the VIN */
+    int gy = 0;
+    assert_true(profile_vin_ocr_split_year(glued, &gy));
+    assert_int_equal(gy, 2017);
+    assert_string_equal(glued, "1C6W8KR68HC407782");
+    char plain[] = "1C6W8KR68HC407782";
+    assert_false(profile_vin_ocr_split_year(plain, &gy));
+    char joined[] = "20171C6W8KR68HC407782";   /* no mark between: could be a VIN's own digits */
+    assert_false(profile_vin_ocr_split_year(joined, &gy));
     char year_r[] = "3TMENM979PG240042";   /* model-year R (2024) read as P */
     assert_true(profile_vin_ocr_tidy_year(year_r, 2024));
     assert_string_equal(year_r, "3TMENM979RG240042");
