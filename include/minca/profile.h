@@ -235,9 +235,10 @@ bool profile_vin_check_digit(const char *vin);              /* ISO 3779 position
 char *profile_vin_clean(const char *s);   /* upper case, spaces and dashes removed; g_malloc'd */
 /* A VIN read by OCR (cleaned, upper case), repaired in place where the usual confusions make
  * its ISO 3779 check digit valid: I, O and Q (never in a VIN) become 1, 0 and 0 (Q also 9),
- * and when that is not enough, the one swap among S/5, B/8, Z/2, G/6, D/0 that makes the check
- * digit valid (none when two different swaps would; never a letter into the serial number,
- * the last five characters). Punctuation OCR reads from ruling lines is dropped first (off the
+ * and when that is not enough, the one swap of vin_ocr.txt's (S/5, B/8, Z/2, G/6, D/0, E/6)
+ * that makes the check digit valid, a letter read as its digit tried before a digit read as a
+ * letter (none when two different swaps of a round would; never a letter into the serial
+ * number, the last five characters). Punctuation OCR reads from ruling lines is dropped first (off the
  * ends; a bar inside is an I). An 18-character reading loses its first or last character or
  * one I when exactly one reading made so is valid. Returns true when the VIN ends valid
  * (vin may get shorter); otherwise vin is left as it was. */

@@ -314,25 +314,35 @@ static bool vin_repair17(char *vin, char q_as, bool swap, int year)
         return true;
     if (!swap)
         return false;
+    /* Letters read for digits first (a page read with a language model takes a 6 for an E
+     * or a 5 for an S far more often than the other way): only when no such swap holds is a
+     * digit read as the letter it resembles. In each round the one reading that holds, none
+     * when two do. */
     const char *swaps = pf_vin_ocr_swaps();
     size_t n_swaps = strlen(swaps) / 2;
-    char found[18] = "";
-    for (int at = -1; at < 17; at++) {
-        for (size_t k = 0; k < 2 * n_swaps; k++) {
-            const char *sw = swaps + 2 * (k / 2);
-            char try[18];
-            memcpy(try, vin, 18);
-            if (!vin_swap(try, at, sw[k % 2], sw[1 - k % 2]) || !vin_holds(try, year))
-                continue;
-            if (found[0] && strcmp(found, try) != 0)
-                return false;   /* two readings fit: neither is trusted */
-            memcpy(found, try, 18);
+    for (int to_digit = 1; to_digit >= 0; to_digit--) {
+        char found[18] = "";
+        for (int at = -1; at < 17; at++) {
+            for (size_t k = 0; k < 2 * n_swaps; k++) {
+                const char *sw = swaps + 2 * (k / 2);
+                char from = sw[k % 2], to = sw[1 - k % 2];
+                if ((g_ascii_isdigit(to) && !g_ascii_isdigit(from)) != (to_digit == 1))
+                    continue;
+                char try[18];
+                memcpy(try, vin, 18);
+                if (!vin_swap(try, at, from, to) || !vin_holds(try, year))
+                    continue;
+                if (found[0] && strcmp(found, try) != 0)
+                    return false;   /* two readings fit: neither is trusted */
+                memcpy(found, try, 18);
+            }
+        }
+        if (found[0]) {
+            memcpy(vin, found, 18);
+            return true;
         }
     }
-    if (!found[0])
-        return false;
-    memcpy(vin, found, 18);
-    return true;
+    return false;
 }
 
 static bool vin_repair_any(char *vin, bool swap, int year)

@@ -374,6 +374,14 @@ static void test_vin_repair(void **state)
     assert_false(profile_vin_ocr_split_year(plain, &gy));
     char joined[] = "20171C6W8KR68HC407782";   /* no mark between: could be a VIN's own digits */
     assert_false(profile_vin_ocr_split_year(joined, &gy));
+    /* E read for 6; and S for 5 where reading a 6 as E would hold too: letters read for
+     * digits are tried first, so the one reading of that round is taken */
+    char e6[] = "1C6W8KRE8HC407782";
+    assert_true(profile_vin_ocr_repair_year(e6, 2017));
+    assert_string_equal(e6, "1C6W8KR68HC407782");
+    char s5[] = "WV1SLVH56RU661649";
+    assert_true(profile_vin_ocr_repair_year(s5, 2024));
+    assert_string_equal(s5, "WV15LVH56RU661649");
     char year_r[] = "3TMENM979PG240042";   /* model-year R (2024) read as P */
     assert_true(profile_vin_ocr_tidy_year(year_r, 2024));
     assert_string_equal(year_r, "3TMENM979RG240042");
