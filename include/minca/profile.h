@@ -226,15 +226,19 @@ int profile_suggest_book(docs_book *book, const char *filename_hint, const char 
 
 bool profile_parse_year(const char *s, int *year);          /* "2019", "2019.0", "MY2019" */
 bool profile_parse_money(const char *s, double *value);     /* "$ 450,000.00", "450000", "450.000,00" */
+/* An amount read by OCR: a trailing mark dropped, a lost decimal point restored (five digits
+ * after the last thousands comma; eight or more digits with no separator end in the cents). */
+bool profile_parse_money_ocr(const char *s, double *value);
 bool profile_parse_date(const char *s, char iso[11]);       /* dd/mm/yyyy, yyyy-mm-dd, serial */
 bool profile_parse_percent(const char *s, double *value);   /* "5%", "0.05", "5 %" -> 5 */
 bool profile_vin_check_digit(const char *vin);              /* ISO 3779 position 9 */
 char *profile_vin_clean(const char *s);   /* upper case, spaces and dashes removed; g_malloc'd */
 /* A VIN read by OCR (cleaned, upper case), repaired in place where the usual confusions make
  * its ISO 3779 check digit valid: I, O and Q (never in a VIN) become 1, 0 and 0 (Q also 9),
- * and when that is not enough, the one swap among S/5, B/8, Z/2, G/6, D/0 that makes the check
- * digit valid (none when two different swaps would; never a letter into the serial number,
- * the last five characters). Punctuation OCR reads from ruling lines is dropped first (off the
+ * and when that is not enough, the one swap of vin_ocr.txt's (S/5, B/8, Z/2, G/6, D/0, E/6)
+ * that makes the check digit valid, a letter read as its digit tried before a digit read as a
+ * letter (none when two different swaps of a round would; never a letter into the serial
+ * number, the last five characters). Punctuation OCR reads from ruling lines is dropped first (off the
  * ends; a bar inside is an I). An 18-character reading loses its first or last character or
  * one I when exactly one reading made so is valid. Returns true when the VIN ends valid
  * (vin may get shorter); otherwise vin is left as it was. */
@@ -250,7 +254,12 @@ bool profile_vin_ocr_repair_year(char *vin, int year);
  * 17 characters. Returns whether vin changed (it may get shorter). */
 bool profile_vin_ocr_tidy(char *vin);
 bool profile_vin_ocr_tidy_year(char *vin, int year);   /* with the structural fixes above */
-/* A model year read by OCR ("2O19", "2Ol9"): digits for the letters OCR mistakes them for. */
+/* A VIN cell read by OCR that begins with the row's model year, apart from the VIN by a mark
+ * ("2017_|1C6W8KRE8HC407782": the year's column empty, its text printed against the VIN's):
+ * the year into *year and the rest left in vin. Returns whether it split. */
+bool profile_vin_ocr_split_year(char *vin, int *year);
+/* A model year read by OCR ("2O19", "2Ol9", "2 0 2 3"): digits for the letters OCR mistakes
+ * them for, spaces between them dropped. */
 bool profile_parse_year_ocr(const char *s, int *year);
 bool profile_looks_plate(const char *s);
 bool profile_looks_vin(const char *s);    /* 17 chars A-Z0-9 without I, O, Q */

@@ -376,6 +376,22 @@ typedef struct extract_ctx {
 
 /* The sum insured is empty but an unmapped column of the row holds an amount: an error on
  * the row, so the case waits for a person instead of ending ready without its sums. */
+/* A row read from an image with no model year whose VIN cell begins with one: the year is
+ * the row's (said on the row). */
+static void split_ocr_year(vehicle_row *vr)
+{
+    int year = 0;
+    char *vin = g_strdup(vr->vin);
+    if (profile_vin_ocr_split_year(vin, &year)) {
+        vehicle_row_add_issue(vr, "year", "warn", "año %d leído al principio del VIN '%s'", year, vr->vin);
+        g_free(vr->vin);
+        vr->vin = vin;
+        vr->year = year;
+        vin = NULL;
+    }
+    g_free(vin);
+}
+
 /* A VIN read from an image whose check digit fails: repaired where the check digit confirms
  * it (said on the row), else tidied; the row's model year tells the VIN's year character. */
 static void repair_ocr_vin(vehicle_row *vr)
@@ -494,13 +510,13 @@ static void copy_text_fields(const rowvals *rv, vehicle_row *vr)
 
 /* A money value: the member of an amount field, with the basis its text names ("valor
  * comercial"); any other field's text becomes the plain number. */
-static void parse_money_value(rowvals *rv, int f, vehicle_row *vr)
+static void parse_money_value(rowvals *rv, int f, bool ocr, vehicle_row *vr)
 {
     const char *v = rv->val[f];
     double m;
     if (rv->has_num[f])
         m = rv->num[f];
-    else if (!profile_parse_money(v, &m))
+    else if (!(ocr ? profile_parse_money_ocr(v, &m) : profile_parse_money(v, &m)))
         m = -1;
     if (pf_fields[f].held == PF_HELD_AMOUNT) {
         MEMBER(vr, f, double) = m;
@@ -564,7 +580,7 @@ static void parse_value(rowvals *rv, int f, parse_kind k, double ocr, vehicle_ro
         break;
     }
     case PARSE_MONEY:
-        parse_money_value(rv, f, vr);
+        parse_money_value(rv, f, ocr >= 0, vr);
         break;
     case PARSE_VIN:
         if (held == PF_HELD_TEXT && pf_fields[f].parse == PARSE_VIN) {
@@ -661,6 +677,8 @@ static int build_row(extract_ctx *x, const docs_row *row, vehicle_row *vr, minca
     if (vr->sum_basis == VEHICLE_SUM_UNKNOWN && vr->insured_amount >= 0)
         vr->sum_basis = x->header_basis;
 
+    if (ocr >= 0 && vr->vin && !vehicle_year_valid(vr->year))
+        split_ocr_year(vr);
     if (ocr >= 0 && vr->vin && !profile_vin_check_digit(vr->vin))
         repair_ocr_vin(vr);
     check_lost_sum(x, row, &rv, vr);

@@ -114,6 +114,9 @@ void pf_vin_ocr_fix_positions(char *vin, int year);
 const char *pf_vin_ocr_swaps(void);
 /* Whether the VIN begins with a known manufacturer prefix (true when none are known). */
 bool pf_vin_ocr_maker_known(const char *vin);
+/* Whether the VIN's model-year character (position 10) is the one of year (true when year
+ * is 0, unknown, or outside the code's range). */
+bool pf_vin_ocr_year_agrees(const char *vin, int year);
 
 void pf_step_free(gpointer p);
 /* Applies steps to s (consumed); returns a new g_malloc'd string. */

@@ -141,6 +141,50 @@ bool profile_parse_money(const char *s, double *value)
     return true;
 }
 
+/* An amount OCR read loses what is faint: a trailing mark is a ruling line or a speck
+ * ("356,500.00," "236,000.00/"), the decimal point vanishes ("431,50000", "496,000 00": five
+ * digits after the last thousands separator are three and the cents) or every separator does
+ * ("17300000": OCR_MONEY_BARE_DIGITS digits or more with no separator end in the cents; a
+ * list that prints no cents has fewer digits below ten million). */
+#define OCR_MONEY_BARE_DIGITS 8
+bool profile_parse_money_ocr(const char *s, double *value)
+{
+    if (!s || strlen(s) >= 64)
+        return profile_parse_money(s, value);
+    char buf[80];
+    size_t n = strlen(s);
+    memcpy(buf, s, n + 1);
+    while (n > 0 && strchr(",./|\\:;'`_- ", buf[n - 1]))
+        buf[--n] = '\0';
+    /* the digits after the last separator, and whether there is one */
+    size_t digits = 0, tail = 0, last_sep = 0;
+    bool sep = false;
+    for (size_t i = 0; i < n; i++) {
+        if (g_ascii_isdigit(buf[i])) {
+            digits++;
+            tail++;
+        } else if (buf[i] == ',' || buf[i] == '.') {
+            sep = true;
+            last_sep = i;
+            tail = 0;
+        }
+    }
+    size_t cut = 0;   /* the cents start before the last two digits */
+    if ((sep && tail == 5 && buf[last_sep] == ',') || (!sep && digits >= OCR_MONEY_BARE_DIGITS))
+        cut = 2;
+    if (cut) {
+        /* the last two digits, wherever spaces fall among them */
+        size_t k = n, seen = 0;
+        while (k > 0 && seen < cut) {
+            k--;
+            seen += g_ascii_isdigit(buf[k]) != 0;
+        }
+        memmove(buf + k + 1, buf + k, n - k + 1);
+        buf[k] = '.';
+    }
+    return profile_parse_money(buf, value);
+}
+
 bool profile_parse_date(const char *s, char iso[11])
 {
     if (!s)
@@ -247,6 +291,14 @@ static bool vin_swap(char *vin, int at, char from, char to)
     return changed;
 }
 
+/* A reading the check digit confirms and, the row's year known, whose model-year character
+ * is that year's: a reading that passes the check digit by chance (one in eleven) while its
+ * position 10 names another year is no repair. */
+static bool vin_holds(const char *vin, int year)
+{
+    return profile_vin_check_digit(vin) && pf_vin_ocr_year_agrees(vin, year);
+}
+
 /* 17 characters: I and O become 1 and 0, Q becomes q_as ('0', or '9' it is also mistaken
  * for), the structural fixes; then the one confusable swap that the check digit confirms:
  * of one character, or of every character alike. */
@@ -258,29 +310,39 @@ static bool vin_repair17(char *vin, char q_as, bool swap, int year)
     /* a wrong reading holds by chance one time in eleven: the maker must be a known one too */
     if (!pf_vin_ocr_maker_known(vin))
         return false;
-    if (profile_vin_check_digit(vin))
+    if (vin_holds(vin, year))
         return true;
     if (!swap)
         return false;
+    /* Letters read for digits first (a page read with a language model takes a 6 for an E
+     * or a 5 for an S far more often than the other way): only when no such swap holds is a
+     * digit read as the letter it resembles. In each round the one reading that holds, none
+     * when two do. */
     const char *swaps = pf_vin_ocr_swaps();
     size_t n_swaps = strlen(swaps) / 2;
-    char found[18] = "";
-    for (int at = -1; at < 17; at++) {
-        for (size_t k = 0; k < 2 * n_swaps; k++) {
-            const char *sw = swaps + 2 * (k / 2);
-            char try[18];
-            memcpy(try, vin, 18);
-            if (!vin_swap(try, at, sw[k % 2], sw[1 - k % 2]) || !profile_vin_check_digit(try))
-                continue;
-            if (found[0] && strcmp(found, try) != 0)
-                return false;   /* two readings fit: neither is trusted */
-            memcpy(found, try, 18);
+    for (int to_digit = 1; to_digit >= 0; to_digit--) {
+        char found[18] = "";
+        for (int at = -1; at < 17; at++) {
+            for (size_t k = 0; k < 2 * n_swaps; k++) {
+                const char *sw = swaps + 2 * (k / 2);
+                char from = sw[k % 2], to = sw[1 - k % 2];
+                if ((g_ascii_isdigit(to) && !g_ascii_isdigit(from)) != (to_digit == 1))
+                    continue;
+                char try[18];
+                memcpy(try, vin, 18);
+                if (!vin_swap(try, at, from, to) || !vin_holds(try, year))
+                    continue;
+                if (found[0] && strcmp(found, try) != 0)
+                    return false;   /* two readings fit: neither is trusted */
+                memcpy(found, try, 18);
+            }
+        }
+        if (found[0]) {
+            memcpy(vin, found, 18);
+            return true;
         }
     }
-    if (!found[0])
-        return false;
-    memcpy(vin, found, 18);
-    return true;
+    return false;
 }
 
 static bool vin_repair_any(char *vin, bool swap, int year)
@@ -363,6 +425,27 @@ bool profile_vin_ocr_repair_year(char *vin, int year)
     return true;
 }
 
+bool profile_vin_ocr_split_year(char *vin, int *year)
+{
+    size_t n = strlen(vin), k = 4;
+    if (n < 4 + 1 + 16 || n > 40)
+        return false;
+    char y[5];
+    memcpy(y, vin, 4);
+    y[4] = '\0';
+    int v = 0;
+    if (strspn(y, "0123456789") != 4 || !profile_parse_year(y, &v))
+        return false;
+    while (k < n && !g_ascii_isalnum(vin[k]))
+        k++;
+    /* the year stands apart (a ruling line's mark, a space OCR lost) and a VIN's worth is left */
+    if (k == 4 || n - k < 16 || n - k > 19)
+        return false;
+    memmove(vin, vin + k, n - k + 1);
+    *year = v;
+    return true;
+}
+
 bool profile_vin_ocr_tidy(char *vin)
 {
     return profile_vin_ocr_tidy_year(vin, 0);
@@ -392,6 +475,8 @@ bool profile_parse_year_ocr(const char *s, int *year)
     size_t n = 0;
     for (const char *p = s; *p && n + 1 < sizeof buf; p++) {
         char c = *p;
+        if (c == ' ')
+            continue;   /* digits read spaced out: "2 0 2 3", "2 023" */
         c = c == 'O' || c == 'o' || c == 'D' || c == 'Q' ? '0'
             : c == 'I' || c == 'l' || c == '|' ? '1'
             : c == 'S' ? '5' : c == 'Z' ? '2' : c == 'B' ? '8' : c;

@@ -178,6 +178,12 @@ bool pf_vin_ocr_maker_known(const char *vin)
     return r->wmis->len == 0 || wmi_known(r, vin);
 }
 
+bool pf_vin_ocr_year_agrees(const char *vin, int year)
+{
+    char y = year_code(year);
+    return !y || strlen(vin) != 17 || vin[9] == y;
+}
+
 const char *pf_vin_ocr_swaps(void)
 {
     return rules()->swaps->str;

@@ -292,6 +292,25 @@ static void test_word_goes_on(void **state)
     assert_true(docs_ocr_word_goes_on(101, 30, 100, 30, true));     /* right after a mark */
 }
 
+/* Amounts OCR read: a trailing mark, a lost decimal point, lost separators. */
+static void test_money_ocr(void **state)
+{
+    (void)state;
+    static const struct { const char *text; double value; } cases[] = {
+        { "$356,500.00,", 356500 }, { "$236,000.00/", 236000 }, { "$431,50000", 431500 },
+        { "$496,000 00", 496000 }, { "17300000", 173000 }, { "32650000.", 326500 },
+        { "$483,500,00", 483500 }, { "$ 345, 000.00", 345000 }, { "450000", 450000 },
+        { "1250000", 1250000 }, { "$1,250,000", 1250000 },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        double m = -1;
+        assert_true(profile_parse_money_ocr(cases[i].text, &m));
+        assert_float_equal(m, cases[i].value, 0.001);
+    }
+    double m = -1;
+    assert_false(profile_parse_money_ocr("VALOR COMERCIAL", &m));
+}
+
 static void test_vin_repair(void **state)
 {
     (void)state;
@@ -336,6 +355,36 @@ static void test_vin_repair(void **state)
     assert_false(profile_vin_ocr_repair(year));
     assert_true(profile_vin_ocr_repair_year(year, 2018));
     assert_string_equal(year, "3VW1K7AJ3JM208173");
+    /* a ruling line, O for 0 and a stray I: dropping the I or the last character both pass
+     * the check digit; only the first keeps the model-year character of the row's year
+     * (N, 2022), so the year decides, and without it neither is trusted */
+    char stray_year[] = "|3KP7GOUG9INP311477";
+    assert_false(profile_vin_ocr_repair(stray_year));
+    assert_true(profile_vin_ocr_repair_year(stray_year, 2022));
+    assert_string_equal(stray_year, "3KP7G0UG9NP311477");
+    char other_year[] = "3KP7GOUG9INP31147";   /* holds as 3KP7G0UG91NP31147: year 1 (2031) */
+    assert_false(profile_vin_ocr_repair_year(other_year, 2022));
+    assert_string_equal(other_year, "3KP7GOUG9INP31147");
+    char glued[] = "2017_|1C6W8KR68HC407782";   /* the year printed against the VIN */
+    int gy = 0;
+    assert_true(profile_vin_ocr_split_year(glued, &gy));
+    assert_int_equal(gy, 2017);
+    assert_string_equal(glued, "1C6W8KR68HC407782");
+    char plain[] = "1C6W8KR68HC407782";
+    assert_false(profile_vin_ocr_split_year(plain, &gy));
+    char joined[] = "20171C6W8KR68HC407782";   /* no mark between: could be a VIN's own digits */
+    assert_false(profile_vin_ocr_split_year(joined, &gy));
+    /* E read for 6; and S for 5 where reading a 6 as E would hold too: letters read for
+     * digits are tried first, so the one reading of that round is taken */
+    char e6[] = "1C6W8KRE8HC407782";
+    assert_true(profile_vin_ocr_repair_year(e6, 2017));
+    assert_string_equal(e6, "1C6W8KR68HC407782");
+    char s5[] = "WV1SLVH56RU661649";
+    assert_true(profile_vin_ocr_repair_year(s5, 2024));
+    assert_string_equal(s5, "WV15LVH56RU661649");
+    char year_r[] = "3TMENM979PG240042";   /* model-year R (2024) read as P */
+    assert_true(profile_vin_ocr_tidy_year(year_r, 2024));
+    assert_string_equal(year_r, "3TMENM979RG240042");
     char unknown[] = "9ZZAB5A57LY4O2719"; /* holds, but no known maker: tidied, not confirmed */
     assert_false(profile_vin_ocr_repair(unknown));
     assert_true(profile_vin_ocr_tidy(unknown));
@@ -343,6 +392,10 @@ static void test_vin_repair(void **state)
     int y = 0;
     assert_true(profile_parse_year_ocr("2O19", &y));
     assert_int_equal(y, 2019);
+    assert_true(profile_parse_year_ocr("2 0 2 3", &y));
+    assert_int_equal(y, 2023);
+    assert_true(profile_parse_year_ocr("2 024", &y));
+    assert_int_equal(y, 2024);
 }
 
 int main(void)
@@ -351,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_vin_choose),
         cmocka_unit_test(test_word_goes_on),
         cmocka_unit_test(test_vin_repair),
+        cmocka_unit_test(test_money_ocr),
         cmocka_unit_test(test_huge_header),
         cmocka_unit_test(test_many_pages),
         cmocka_unit_test(test_truncated_jpeg),
