@@ -9,7 +9,10 @@ Prints one line per check, "ok NAME" or "not ok NAME: details". The rules:
     brace (column 0) to the line of its closing one, unless tests/structure-allow.txt names it;
   - one allocation family: GLib's (g_new, g_malloc, g_strdup, GArray, GPtrArray...), which ends
     the process on out-of-memory; no libc allocator, no abort() as an out-of-memory policy, and
-    free() only for memory a library hands back with that contract (LIBRARY_FREED).
+    free() only for memory a library hands back with that contract (LIBRARY_FREED);
+  - no `__attribute__((constructor))` in src/ wiring one module into another: a module is wired
+    by an explicit call at start-up; the one constructor allowed is the re-executed parser
+    child's entry point (CONSTRUCTOR_ALLOWED).
 """
 import glob
 import os
@@ -67,6 +70,9 @@ LIBRARY_FREED = {
 ASSIGNED_FROM = re.compile(r"([A-Za-z_][\w.>\-\[\]]*)\s*=\s*(?:[^;=]*?[?:]\s*)?\b(%s)\s*\(" % "|".join(LIBRARY_FREED))
 STREAM_OF = re.compile(r"\b(open_memstream|getline)\s*\(\s*&\s*([A-Za-z_][\w.>\-\[\]]*)")
 FUNC_NAME = re.compile(r"([A-Za-z_]\w*)\s*\(")
+CONSTRUCTOR = re.compile(r"__attribute__\s*\(\(\s*(?:__)?constructor\b")
+# Code run before main that is not wiring: the parser child's entry point (docs_book.c).
+CONSTRUCTOR_ALLOWED = {("src/docs/docs_book.c", "docs_child_main")}
 
 
 def strip_c(text):
@@ -150,6 +156,7 @@ def report(name, problems):
 
 layer, sql, calls, realloc, unknown = [], [], [], [], []
 long_fns, long_allowed, libc_alloc, aborts, frees = [], [], [], [], []
+constructors = []
 allow = allowed_long()
 for path, module in sources():
     rel = os.path.relpath(path, ROOT)
@@ -189,6 +196,11 @@ for path, module in sources():
         name = function_at(n)[0] or "file scope"
         for m in LIBC_ALLOC.finditer(line):
             libc_alloc.append("%s:%d %s() calls %s" % (rel, n + 1, name, m.group(1)))
+        if CONSTRUCTOR.search(line):
+            names = FUNC_NAME.findall(line[CONSTRUCTOR.search(line).end():])
+            fn = names[0] if names else "?"
+            if (rel, fn) not in CONSTRUCTOR_ALLOWED:
+                constructors.append("%s:%d %s" % (rel, n + 1, fn))
         if ABORT.search(line):
             aborts.append("%s:%d %s() calls abort" % (rel, n + 1, name))
         for m in FREE.finditer(line):
@@ -208,4 +220,5 @@ if long_allowed:
     print("# still over %d lines, allowed by tests/structure-allow.txt: %s" % (MAX_FUNCTION_LINES, "; ".join(long_allowed)))
 report("one allocation family: no libc allocator in src/ (GLib's g_new/g_strdup/GArray)", libc_alloc)
 report("no abort() as an out-of-memory policy in src/", aborts)
+report("no constructor wiring modules in src/ (only the parser child's entry point)", constructors)
 report("free() only for memory a library hands back to be freed so", frees)
