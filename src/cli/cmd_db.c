@@ -3,6 +3,7 @@
 #include "minca/access.h"
 #include "minca/cli.h"
 #include "minca/config.h"
+#include "minca/llm.h"
 #include "minca/queue.h"
 #include "minca/servers.h"
 #include "minca/store.h"
@@ -224,6 +225,8 @@ static int config_run(int argc, char **argv)
     if (argc > 1)
         return cli_usage_error(&config_command, "unknown argument '%s'", argv[1]);
     config_print(stdout);
+    if (!llm_enabled())
+        printf("# llm: (none: every feature runs on rules alone)\n");
     return 0;
 }
 

@@ -4,6 +4,8 @@
 #include "minca/access.h"
 #include "minca/config.h"
 #include "minca/core.h"
+#include "minca/llm.h"
+#include "minca/tui.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -77,6 +79,9 @@ int main(int argc, char **argv)
         }
     }
 
+    /* Each module's own options join the core's before the file and the environment are read. */
+    tui_options_register();
+    llm_options_register();
     minca_err err = {0};
     if (config_load(&err) < 0) {
         fprintf(stderr, "minca: %s\n", err.msg);

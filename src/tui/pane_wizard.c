@@ -105,7 +105,7 @@ static int wiz_open(tui_view *v)
     if (!w)
         return -1;
     w->step = 1;
-    w->model_cols = config_llm_enabled();
+    w->model_cols = llm_enabled();
     w->tables[0] = w->model_cols ? tui_table_new(review_model_cols, 7) : tui_table_new(review_cols, 6);
     w->tables[1] = tui_table_new(edit_cols, 6);
     w->tables[2] = tui_table_new(check_cols, 5);
