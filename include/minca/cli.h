@@ -53,6 +53,11 @@ const char *cli_unknown_insurer(PGconn *c, const char *slug);
  * eight calls, enough for one printf line. */
 const char *cli_fit(const char *s, int width);
 
+/* Hands the loaded configuration to the libraries, which never read it themselves: the login
+ * check with MINCA_USER (access_install), the data directory of the codifier, intake and
+ * profiles. Called after every config_load (start-up, and a command that reloads it). */
+void cli_apply_settings(void);
+
 #define CLI_COMMAND(ident, ...)                                                    \
     static const cli_command ident = __VA_ARGS__;                                 \
     __attribute__((constructor)) static void ident##_register(void) { cli_register(&ident); }

@@ -102,8 +102,13 @@ int profile_domains(const profile *p, const char *const **domains);
 
 /* ---- profile source: the shipped profiles/ directory (the DB adds its own later) ---- */
 
-/* Directory of shipped profiles: $MINCA_PROFILES, else <share dir>/profiles. */
-const char *profile_dir(void);
+/* Directory of shipped profiles: configured (the caller's profiles_dir setting, $MINCA_PROFILES)
+ * when set, else <share dir>/profiles (static or configured; valid until the next call). */
+const char *profile_dir(const char *configured);
+/* The directory of the data files profiles read (DIR/profile/columns.txt, DIR/vin_ocr/...):
+ * the configured data_dir, given once by the program's start-up before any profile is used
+ * (copied). Unset: "data", the source tree's. */
+void profile_set_data_dir(const char *dir);
 /* Names (file stems) of the .yaml files in dir, sorted; *names is a NULL-terminated g_malloc'd array. */
 int profile_dir_list(const char *dir, char ***names, int *n, minca_err *err);
 void profile_names_free(char **names);

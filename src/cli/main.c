@@ -1,7 +1,6 @@
 /* minca: entry point. Global options, logging, then the subcommand (the TUI by default). */
 #include <glib.h>
 #include "minca/cli.h"
-#include "minca/access.h"
 #include "minca/config.h"
 #include "minca/core.h"
 #include "minca/llm.h"
@@ -88,8 +87,7 @@ int main(int argc, char **argv)
         return 1;
     }
     const minca_config *cfg = config_get();
-    /* Every connection the command opens checks who is acting (store_open runs the login). */
-    access_install(cfg->user_override);
+    cli_apply_settings();   /* the login check and the libraries' settings, from the config */
     /* Traversable (not listable) so the embedded PostgreSQL's service user can reach its
      * data directory below it when minca runs as root. */
     bool home_existed = core_is_dir(cfg->home);

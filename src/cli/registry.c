@@ -1,5 +1,9 @@
 #include "minca/access.h"
 #include "minca/cli.h"
+#include "minca/codify.h"
+#include "minca/config.h"
+#include "minca/intake.h"
+#include "minca/profile.h"
 #include "minca/store_tui.h"
 #include "minca/store.h"
 #include "minca/text.h"
@@ -11,6 +15,16 @@
 #include <string.h>
 
 #define CLI_MAX_COMMANDS 64
+
+void cli_apply_settings(void)
+{
+    const minca_config *cfg = config_get();
+    /* Every connection a command opens checks who is acting (store_open runs the login). */
+    access_install(cfg->user_override);
+    codify_set_data_dir(cfg->data_dir);
+    intake_set_data_dir(cfg->data_dir);
+    profile_set_data_dir(cfg->data_dir);
+}
 
 static const cli_command *commands[CLI_MAX_COMMANDS];
 static int command_count;

@@ -67,8 +67,7 @@ static gpointer vocab_load(gpointer unused)
     v->brands = g_ptr_array_new();
     v->coverage = g_ptr_array_new();
     v->uses = g_ptr_array_new();
-    const minca_config *cfg = config_get();
-    char *path = g_build_filename(cfg && cfg->data_dir ? cfg->data_dir : "data", "profile", "columns.txt", NULL);
+    char *path = g_build_filename(pf_data_dir(), "profile", "columns.txt", NULL);
     char *text = NULL;
     GError *ge = NULL;
     if (!g_file_get_contents(path, &text, NULL, &ge)) {

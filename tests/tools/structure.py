@@ -12,7 +12,10 @@ Prints one line per check, "ok NAME" or "not ok NAME: details". The rules:
     free() only for memory a library hands back with that contract (LIBRARY_FREED);
   - no `__attribute__((constructor))` in src/ wiring one module into another: a module is wired
     by an explicit call at start-up; the one constructor allowed is the re-executed parser
-    child's entry point (CONSTRUCTOR_ALLOWED).
+    child's entry point (CONSTRUCTOR_ALLOWED);
+  - the global configuration (config_get()) is read only by the program's start-up and the
+    registry (CONFIG_READERS): a library receives its settings as arguments from its caller;
+    CONFIG_GET_LEFT names a module not converted yet, with why.
 """
 import glob
 import os
@@ -73,6 +76,13 @@ FUNC_NAME = re.compile(r"([A-Za-z_]\w*)\s*\(")
 CONSTRUCTOR = re.compile(r"__attribute__\s*\(\(\s*(?:__)?constructor\b")
 # Code run before main that is not wiring: the parser child's entry point (docs_book.c).
 CONSTRUCTOR_ALLOWED = {("src/docs/docs_book.c", "docs_child_main")}
+CONFIG_GET = re.compile(r"(?<![\w.>])config_get\s*\(")
+CONFIG_READERS = {"cli", "tui", "engine", "core"}
+# Modules that still read the global configuration, and why.
+CONFIG_GET_LEFT = {
+    "servers": "the embedded servers read home, the URLs and the service account where the store opens them; "
+               "minca service reloads the config as the service account",
+}
 
 
 def strip_c(text):
@@ -156,7 +166,7 @@ def report(name, problems):
 
 layer, sql, calls, realloc, unknown = [], [], [], [], []
 long_fns, long_allowed, libc_alloc, aborts, frees = [], [], [], [], []
-constructors = []
+constructors, config_reads, config_left = [], [], []
 allow = allowed_long()
 for path, module in sources():
     rel = os.path.relpath(path, ROOT)
@@ -201,6 +211,9 @@ for path, module in sources():
             fn = names[0] if names else "?"
             if (rel, fn) not in CONSTRUCTOR_ALLOWED:
                 constructors.append("%s:%d %s" % (rel, n + 1, fn))
+        if CONFIG_GET.search(line) and module not in CONFIG_READERS:
+            (config_left if module in CONFIG_GET_LEFT else config_reads).append(
+                "%s:%d %s()" % (rel, n + 1, name))
         if ABORT.search(line):
             aborts.append("%s:%d %s() calls abort" % (rel, n + 1, name))
         for m in FREE.finditer(line):
@@ -221,4 +234,9 @@ if long_allowed:
 report("one allocation family: no libc allocator in src/ (GLib's g_new/g_strdup/GArray)", libc_alloc)
 report("no abort() as an out-of-memory policy in src/", aborts)
 report("no constructor wiring modules in src/ (only the parser child's entry point)", constructors)
+report("config_get() only in %s: libraries get their settings as arguments" % ", ".join(
+    "src/" + m for m in sorted(CONFIG_READERS)), config_reads)
+if config_left:
+    print("# still reading config_get(), allowed by CONFIG_GET_LEFT: %s" % "; ".join(
+        "%s (%s)" % (m, why) for m, why in sorted(CONFIG_GET_LEFT.items())))
 report("free() only for memory a library hands back to be freed so", frees)
