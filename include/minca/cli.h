@@ -55,7 +55,8 @@ const char *cli_fit(const char *s, int width);
 
 /* Hands the loaded configuration to the libraries, which never read it themselves: the login
  * check with MINCA_USER (access_install), the data directory of the codifier, intake and
- * profiles. Called after every config_load (start-up, and a command that reloads it). */
+ * profiles, the servers' home, URLs and account (servers_configure). Called after every
+ * config_load (start-up, a command that reloads it, a test program that loads it). */
 void cli_apply_settings(void);
 
 #define CLI_COMMAND(ident, ...)                                                    \

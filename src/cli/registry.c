@@ -4,6 +4,7 @@
 #include "minca/config.h"
 #include "minca/intake.h"
 #include "minca/profile.h"
+#include "minca/servers.h"
 #include "minca/store_tui.h"
 #include "minca/store.h"
 #include "minca/text.h"
@@ -24,6 +25,10 @@ void cli_apply_settings(void)
     codify_set_data_dir(cfg->data_dir);
     intake_set_data_dir(cfg->data_dir);
     profile_set_data_dir(cfg->data_dir);
+    servers_configure(&(servers_settings){
+        .home = cfg->home, .service_home = cfg->service_home, .service_account = cfg->service_account,
+        .database_url = cfg->database_url, .app_database_url = cfg->app_database_url, .redis_url = cfg->redis_url,
+        .pg_bindir = cfg->pg_bindir, .pg_fast = cfg->pg_fast});
 }
 
 static const cli_command *commands[CLI_MAX_COMMANDS];

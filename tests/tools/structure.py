@@ -78,11 +78,8 @@ CONSTRUCTOR = re.compile(r"__attribute__\s*\(\(\s*(?:__)?constructor\b")
 CONSTRUCTOR_ALLOWED = {("src/docs/docs_book.c", "docs_child_main")}
 CONFIG_GET = re.compile(r"(?<![\w.>])config_get\s*\(")
 CONFIG_READERS = {"cli", "tui", "engine", "core"}
-# Modules that still read the global configuration, and why.
-CONFIG_GET_LEFT = {
-    "servers": "the embedded servers read home, the URLs and the service account where the store opens them; "
-               "minca service reloads the config as the service account",
-}
+# Modules that still read the global configuration, and why (none now).
+CONFIG_GET_LEFT = {}
 
 
 def strip_c(text):
