@@ -160,7 +160,6 @@ static int db_run(int argc, char **argv)
     return cli_usage_error(&db_command, "unknown action '%s'", action);
 }
 
-static const cli_command config_command;
 
 /* `minca config get NAME...`: one bare value per line, for scripts. */
 static int config_get_run(int argc, char **argv)

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const cli_command profile_cmd;
 
 static const char *source_dir(void) { return profile_dir(config_get()->profiles_dir); }
 

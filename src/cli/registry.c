@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CLI_MAX_COMMANDS 64
+#define CLI_COMMAND_ADDRESS_(ident) &ident,
+static const cli_command *const commands[] = {CLI_COMMANDS(CLI_COMMAND_ADDRESS_)};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 void cli_apply_settings(void)
 {
@@ -31,18 +33,9 @@ void cli_apply_settings(void)
         .pg_bindir = cfg->pg_bindir, .pg_fast = cfg->pg_fast});
 }
 
-static const cli_command *commands[CLI_MAX_COMMANDS];
-static int command_count;
-
-void cli_register(const cli_command *cmd)
-{
-    if (command_count < CLI_MAX_COMMANDS)
-        commands[command_count++] = cmd;
-}
-
 const cli_command *cli_find(const char *name)
 {
-    for (int i = 0; i < command_count; i++)
+    for (size_t i = 0; i < N_COMMANDS; i++)
         if (strcmp(commands[i]->name, name) == 0)
             return commands[i];
     return NULL;
@@ -55,9 +48,11 @@ static int by_name(const void *a, const void *b)
 
 void cli_each(void (*fn)(const cli_command *cmd, void *user), void *user)
 {
-    qsort(commands, (size_t)command_count, sizeof commands[0], by_name);
-    for (int i = 0; i < command_count; i++)
-        fn(commands[i], user);
+    const cli_command *sorted[N_COMMANDS];
+    memcpy(sorted, commands, sizeof sorted);
+    qsort(sorted, N_COMMANDS, sizeof sorted[0], by_name);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fn(sorted[i], user);
 }
 
 void cli_print_help(const cli_command *cmd, FILE *out)

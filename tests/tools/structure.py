@@ -188,6 +188,9 @@ for path, module in sources():
         if LOST_REALLOC.search(line):
             realloc.append("%s:%d" % (rel, n))
     if not rel.startswith("src/"):
+        for n, line in enumerate(strip_c(text).splitlines()):
+            if CONSTRUCTOR.search(line):   # a macro that would plant one in src/
+                constructors.append("%s:%d (a macro)" % (rel, n + 1))
         continue
     code = strip_c(text).splitlines()
     spans = list(functions(code))
@@ -230,7 +233,7 @@ if long_allowed:
     print("# still over %d lines, allowed by tests/structure-allow.txt: %s" % (MAX_FUNCTION_LINES, "; ".join(long_allowed)))
 report("one allocation family: no libc allocator in src/ (GLib's g_new/g_strdup/GArray)", libc_alloc)
 report("no abort() as an out-of-memory policy in src/", aborts)
-report("no constructor wiring modules in src/ (only the parser child's entry point)", constructors)
+report("no constructor wiring modules in src/ or include/ (only the parser child's entry point)", constructors)
 report("config_get() only in %s: libraries get their settings as arguments" % ", ".join(
     "src/" + m for m in sorted(CONFIG_READERS)), config_reads)
 if config_left:
