@@ -59,6 +59,12 @@ access_role access_role_parse(const char *name);
 access_role access_action_role(access_action act);
 const char *access_action_verb(access_action act);
 
+/* Installs the login check into the store: every store_open afterwards runs access_login.
+ * user_override is the user MINCA_USER or the file's `user:` asks to act as (copied; NULL or
+ * "": none), honoured only for an admin. Called once by the program's start-up, after the
+ * config is loaded and before the first connection. */
+void access_install(const char *user_override);
+
 /* Resolves the acting user on c (bootstrapping the first admin when there is no user yet),
  * loads their roles and sets the session scope for every later connection. Idempotent: later
  * calls return the first outcome. */

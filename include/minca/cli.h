@@ -1,6 +1,6 @@
-/* cli: subcommand registry. Each src/cli/cmd_*.c (or any module's CLI file) registers its
- * commands with CLI_COMMAND; the binary is linked with --whole-archive so every registration
- * is kept. `minca help` lists them in name order. */
+/* cli: subcommand registry. Each command is defined with CLI_COMMAND in its src/cli/cmd_*.c
+ * and named once in CLI_COMMANDS, the table cli_find and cli_each read (as tmux's cmd_table):
+ * nothing registers itself before main. `minca help` lists them in name order. */
 #ifndef MINCA_CLI_H
 #define MINCA_CLI_H
 
@@ -21,7 +21,6 @@ typedef struct cli_command {
 /* Prints the command's usage and its generated help to out. */
 void cli_print_help(const cli_command *cmd, FILE *out);
 
-void cli_register(const cli_command *cmd);
 /* The manual page minca(1) in troff, generated from the command table (each command's
  * summary, usage and generated help), to out. */
 void cli_print_man(FILE *out, const char *version);
@@ -53,8 +52,42 @@ const char *cli_unknown_insurer(PGconn *c, const char *slug);
  * eight calls, enough for one printf line. */
 const char *cli_fit(const char *s, int width);
 
-#define CLI_COMMAND(ident, ...)                                                    \
-    static const cli_command ident = __VA_ARGS__;                                 \
-    __attribute__((constructor)) static void ident##_register(void) { cli_register(&ident); }
+/* Hands the loaded configuration to the libraries, which never read it themselves: the login
+ * check with MINCA_USER (access_install), the data directory of the codifier, intake and
+ * profiles, the servers' home, URLs and account (servers_configure). Called after every
+ * config_load (start-up, a command that reloads it, a test program that loads it). */
+void cli_apply_settings(void);
+
+/* Every command, by the name of its definition (CLI_COMMAND in its file). */
+#define CLI_COMMANDS(X) \
+    X(audit_command) \
+    X(batch_command) \
+    X(case_command) \
+    X(catalog_command) \
+    X(cmd_mail) \
+    X(cmd_tui) \
+    X(codify_cmd) \
+    X(config_command) \
+    X(correction_command) \
+    X(db_command) \
+    X(eval_cmd) \
+    X(export_command) \
+    X(insurer_command) \
+    X(intake_command) \
+    X(jobs_command) \
+    X(llm_command) \
+    X(metrics_command) \
+    X(profile_cmd) \
+    X(report_command) \
+    X(review_command) \
+    X(service_command) \
+    X(status_command) \
+    X(tariff_command) \
+    X(user_command) \
+    X(worker_command)
+#define CLI_COMMAND_DECLARE_(ident) extern const cli_command ident;
+CLI_COMMANDS(CLI_COMMAND_DECLARE_)
+
+#define CLI_COMMAND(ident, ...) const cli_command ident = __VA_ARGS__;
 
 #endif

@@ -94,8 +94,11 @@ int codify_aliases_parse(codify_aliases *a, codify_alias_kind kind, const char *
 /* Loads brands.txt, models.txt, tokens.txt and wmi.txt from dir (each must exist) and
  * junk.txt and calibration.txt when present. */
 int codify_aliases_load_dir(const char *dir, codify_aliases **out, minca_err *err);
-/* Loads from config_get()->data_dir/codify. */
+/* Loads from DIR/codify, DIR the data directory codify_set_data_dir gave ("data" when none). */
 int codify_aliases_load_default(codify_aliases **out, minca_err *err);
+/* The codifier's data directory: the configured data_dir, given once by the program's
+ * start-up before the codifier loads its tables (copied). */
+void codify_set_data_dir(const char *dir);
 
 /* ---- normalisation and attributes ----------------------------------------------------- */
 

@@ -1,11 +1,13 @@
 /* config: the effective configuration — defaults, then ~/.config/minca/config.yaml (or
  * $MINCA_CONFIG), then environment variables. Loaded once at start; read-only afterwards.
  *
- * Every setting is one row of the options table in config.c (name, type, default,
- * environment variable, file key, help), in the manner of tmux's options-table.c: the row
- * fills its field of minca_config, `minca config` prints it with where its value came from,
- * and `minca config --options` lists it with its help. A new setting is a field here and a
- * row there; nothing else reads the environment for a setting. */
+ * Every setting is one row of an options table (name, type, default, environment variable,
+ * file key, help), in the manner of tmux's options-table.c: the core's rows are in config.c and
+ * fill minca_config; a module's own (tui.*, llm.*) are in the module, fill the module's settings
+ * struct and are registered with config_register before the load. `minca config` prints every
+ * registered row with where its value came from, and `minca config --options` lists it with its
+ * help. A new setting is a field and a row in the module that reads it; nothing else reads the
+ * environment for a setting. */
 #ifndef MINCA_CORE_CONFIG_H
 #define MINCA_CORE_CONFIG_H
 
@@ -19,19 +21,6 @@ typedef struct config_keybinding {
     char *key;      /* key spec, e.g. "q", "C-x", "F5" */
 } config_keybinding;
 
-/* The optional language model (`llm:` in the file). With no base_url nothing is ever sent. */
-typedef struct config_llm {
-    char *base_url;          /* OpenAI-compatible API root, e.g. https://host/v1; NULL: no model */
-    char *model;             /* model name sent with every request */
-    char *api_key_env;       /* environment variable holding the API key (MINCA_LLM_API_KEY) */
-    char *api_key_file;      /* or a file whose first line is the key */
-    int timeout_seconds;     /* per request (default 30) */
-    int max_tokens;          /* answer size limit (default 800) */
-    int max_retries;         /* retries on 429 / 5xx (default 3) */
-    double monthly_budget;   /* per insurer and calendar month, in price units; 0: unlimited */
-    double price_prompt;     /* price per million prompt tokens (default 0) */
-    double price_completion; /* price per million completion tokens (default 0) */
-} config_llm;
 /* One configured mail source (`sources:` mapping, keyed by name): its settings as written.
  * Secrets are never values here: only the name of the environment variable or file that
  * holds them (`password_env`, `password_file`, `client_secret_env`, ...). */
@@ -87,11 +76,6 @@ typedef struct minca_config {
     char *pg_bindir;       /* MINCA_PG_BINDIR: PostgreSQL programs; NULL: searched for */
     bool pg_fast;          /* MINCA_PG_FAST: a throwaway test cluster runs without fsync */
     double review_accept_share; /* review.accept_share: share right A promises (0.5..1) */
-    double tui_poll;       /* tui.poll: seconds between change checks of the desk (>= 0.5) */
-    bool tui_engine;       /* tui.engine: run the pipeline inside the desk */
-    bool tui_mouse;        /* tui.mouse: clicks and the wheel in the desk */
-    bool tui_ascii;        /* tui.ascii: the dashboard draws its bars in ASCII */
-    config_llm llm;        /* the optional language model */
     config_keybinding *keys;   /* TUI key remaps from the `keys:` mapping (a GArray's data) */
     int n_keys;
     config_source *sources;    /* `sources:` mapping: configured mailboxes, in file order (a GArray's data) */
@@ -106,7 +90,7 @@ enum {
     CONFIG_OPT_ENV_NAME = 2, /* names an environment variable: printed with whether it is set */
 };
 
-/* One row of the options table. */
+/* One row of an options table. */
 typedef struct config_option {
     const char *name;     /* shown name; "llm.model" is `model:` under `llm:` in the file */
     config_type type;
@@ -114,14 +98,22 @@ typedef struct config_option {
     const char *env;      /* environment variable that overrides the file, or NULL */
     const char *key;      /* key in the file ("llm.model"), or NULL: environment only */
     const char *alias;    /* another accepted file key, or NULL */
-    size_t offset;        /* the field of minca_config it fills */
+    size_t offset;        /* the field it fills in the settings struct registered with it */
     int min;              /* integers and numbers: a smaller value is raised to this */
     unsigned flags;       /* CONFIG_OPT_* */
     const char *unset;    /* what no value means, shown instead of one ("(off)") */
     const char *help;
 } config_option;
 
-/* The options table (static, n rows in *n). */
+/* Registers a module's options, the way the module owns them (NeoMutt's imap/config.c): each
+ * of the n rows (static) fills its field (offset) of *base, the module's own settings struct
+ * (static, declared in the module's header). loaded (may be NULL) runs at the end of every
+ * config_load, to bound or derive the module's values. Called by the program's start-up
+ * (cli main, the tests that read those settings) before config_load; registering the same
+ * table again does nothing. The core's own options (minca_config) are always registered. */
+void config_register(const config_option *rows, size_t n, void *base, void (*loaded)(void *base));
+/* Every registered option, the core's first (n rows in *n; valid until the next
+ * config_register). */
 const config_option *config_options(size_t *n);
 /* Where the named option's value came from at the last config_load (default when unknown). */
 config_origin config_option_origin(const char *name);
@@ -143,8 +135,6 @@ void config_print(FILE *out);
 char *config_value(const char *name, bool *known);
 /* Returns a g_malloc'd copy of url with any password replaced by "****". */
 char *config_mask_url(const char *url);
-/* True when a model endpoint is configured (llm.base_url and llm.model). */
-bool config_llm_enabled(void);
 /* The file a host's team desk is described in (minca service init writes it; read by every
  * account with no file of its own and no MINCA_CONFIG). */
 #define CONFIG_SYSTEM_FILE "/etc/minca/config.yaml"

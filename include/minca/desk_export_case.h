@@ -47,7 +47,7 @@ typedef struct export_case_outcome {
 
 /* Exports case COT of the insurer in `formats` (EXPORT_FORMAT_*; 0 = xlsx). out_path: the
  * file to write (with both formats, its stem names the pair FILE.xlsx and FILE.pdf; NULL:
- * dir/COT_vN.xlsx and .pdf, with dir NULL = the configured export directory). template:
+ * dir/COT_vN.xlsx and .pdf: dir is the caller's, the configured export_dir). template:
  * NULL = gcotiza_v1. Without force, a case in error, without vehicles, with undecided rows or
  * missing requirements (client name, RFC, coverage, vigencia, payment terms) is refused and err says why. With
  * force it is written and recorded as forced, but a case in error or without vehicles keeps
@@ -56,7 +56,8 @@ int export_case_run(PGconn *c, long long insurer_id, const char *cot, const char
                     const char *template_name, int formats, bool force, export_case_outcome *out,
                     minca_err *err);
 
-/* Loads case cot of the insurer into ec (header and rows, as an export reads them; the
+/* Loads case cot of the insurer into ec (header and rows, as an export reads them, exported by
+ * the logged-in user, access_user; the
  * caller's export_case_init'd ec owns what is filled, export_case_clear frees it). */
 int export_case_load(PGconn *c, long long insurer_id, const char *cot, struct export_case *ec, long long *case_id,
                      minca_err *err);

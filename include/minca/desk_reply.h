@@ -8,6 +8,7 @@
 #define MINCA_DESK_REPLY_H
 
 #include "minca/core.h"
+#include "minca/core_config.h"
 #include "minca/store.h"
 
 typedef struct reply_draft {
@@ -27,9 +28,9 @@ typedef struct reply_draft {
 /* The draft of a reply of kind to case cot. to (may be NULL) replaces the broker's address.
  * Fails with a clear reason: no such case, nothing missing (missing), no export yet (quote), no
  * configured source with an SMTP server (a case from a Graph source is answered through it),
- * no address to write to. */
+ * no address to write to. sources: the n_sources configured mail sources (the caller's). */
 int reply_draft_make(PGconn *c, long long insurer_id, const char *cot, const char *kind, const char *to,
-                     reply_draft *out, minca_err *err);
+                     const config_source *sources, int n_sources, reply_draft *out, minca_err *err);
 void reply_draft_clear(reply_draft *d);
 
 /* The draft as editable text ("To:", "Subject:", a blank line, the body) and back; parse

@@ -19,6 +19,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* --------------------------------------------------------------- settings ---- */
+
+/* The directory of the data files the pre-analysis reads (DIR/intake/uso.txt, forward.txt):
+ * the configured data_dir, given once by the program's start-up before any message is read
+ * (copied). Unset: "data", the source tree's. */
+void intake_set_data_dir(const char *dir);
+
 /* ---------------------------------------------------------------- message ---- */
 
 typedef enum {
@@ -254,9 +261,12 @@ int intake_source_secret(const config_source *cfg, const char *key, char **out, 
  * it, -1 with the reason. */
 int intake_smtp_send(const config_source *cfg, const char *from, const char *to, const char *raw, size_t len,
                      minca_err *err);
-/* The configured source a reply goes out through: the source named (the case's own) when it
- * has an smtp_url, else the first source that has one; NULL when none has. Borrowed. */
-const config_source *intake_smtp_source(const char *name);
+/* The source a reply goes out through, among the n configured sources (the caller's, in file
+ * order): the source named (the case's own) when it has an smtp_url, else the first source
+ * that has one; NULL when none has. Borrowed from sources. */
+const config_source *intake_smtp_source(const config_source *sources, int n, const char *name);
+/* The source named name among the n sources, or NULL. Borrowed. */
+const config_source *intake_source_named(const config_source *sources, int n, const char *name);
 
 /* ------------------------------------------------------------ composing ---- */
 

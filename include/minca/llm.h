@@ -20,6 +20,31 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+/* ---- settings (options.c) ---- */
+
+/* The optional language model (`llm:` in the config file). With no base_url nothing is ever
+ * sent. */
+typedef struct llm_settings {
+    char *base_url;          /* OpenAI-compatible API root, e.g. https://host/v1; NULL: no model */
+    char *model;             /* model name sent with every request */
+    char *api_key_env;       /* environment variable holding the API key (MINCA_LLM_API_KEY) */
+    char *api_key_file;      /* or a file whose first line is the key */
+    int timeout_seconds;     /* per request (default 30) */
+    int max_tokens;          /* answer size limit (default 800) */
+    int max_retries;         /* retries on 429 / 5xx (default 3) */
+    double monthly_budget;   /* per insurer and calendar month, in price units; 0: unlimited */
+    double price_prompt;     /* price per million prompt tokens (default 0) */
+    double price_completion; /* price per million completion tokens (default 0) */
+} llm_settings;
+
+/* Registers the llm.* options with the config (config_register); the program's start-up calls
+ * it before config_load. */
+void llm_options_register(void);
+/* The settings the last config_load gave (static; all unset before llm_options_register). */
+const llm_settings *llm_settings_get(void);
+/* True when a model endpoint is configured (llm.base_url and llm.model). */
+bool llm_enabled(void);
+
 /* ---- masking (mask.c) ---- */
 
 /* The placeholders of one conversation: the same value always gets the same placeholder, so a

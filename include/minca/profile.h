@@ -102,8 +102,13 @@ int profile_domains(const profile *p, const char *const **domains);
 
 /* ---- profile source: the shipped profiles/ directory (the DB adds its own later) ---- */
 
-/* Directory of shipped profiles: $MINCA_PROFILES, else <share dir>/profiles. */
-const char *profile_dir(void);
+/* Directory of shipped profiles: configured (the caller's profiles_dir setting, $MINCA_PROFILES)
+ * when set, else <share dir>/profiles (static or configured; valid until the next call). */
+const char *profile_dir(const char *configured);
+/* The directory of the data files profiles read (DIR/profile/columns.txt, DIR/vin_ocr/...):
+ * the configured data_dir, given once by the program's start-up before any profile is used
+ * (copied). Unset: "data", the source tree's. */
+void profile_set_data_dir(const char *dir);
 /* Names (file stems) of the .yaml files in dir, sorted; *names is a NULL-terminated g_malloc'd array. */
 int profile_dir_list(const char *dir, char ***names, int *n, minca_err *err);
 void profile_names_free(char **names);
@@ -215,6 +220,56 @@ int profile_report_warnings(const json_t *extraction);
 int profile_auto_map(docs_book *book, docs_table *table, profile_column **cols, int *n,
                      minca_err *err);
 void profile_columns_free(profile_column *cols, int n);
+/* ---- writing a profile (profile_yaml.c): the one writer of profile YAML ---- */
+
+/* How a field's values are cleaned (normalize:), beyond strip and collapse_spaces. */
+typedef enum profile_norm {
+    PROFILE_NORM_NONE,       /* as written */
+    PROFILE_NORM_UPPER,      /* [upper] */
+    PROFILE_NORM_NO_ACCENTS, /* [upper, remove_accents] */
+    PROFILE_NORM_ALNUM,      /* upper, only letters and digits (a VIN) */
+} profile_norm;
+/* How a field's values are checked (validate:). */
+typedef enum profile_check {
+    PROFILE_CHECK_NONE,
+    PROFILE_CHECK_REQUIRED,      /* required (a year also between 1950 and next year + 1) */
+    PROFILE_CHECK_REQUIRED_SKIP, /* required, a row without it skipped */
+    PROFILE_CHECK_WARN,          /* a year's bounds, a VIN's check digit, else required: warned */
+    PROFILE_CHECK_FORMAT,        /* the field's own form: a VIN's check digit and pattern, a coverage word */
+} profile_check;
+
+typedef struct profile_spec_column {
+    const char *header;      /* as written in the sheet; NULL or "": not written */
+    profile_field field;     /* PF_IGNORE (or PF_NONE) for a column not used */
+    const char *note;        /* comment after the mapping (confidence and reason), NULL: none */
+} profile_spec_column;
+
+/* A profile to write: every string borrowed. */
+typedef struct profile_spec {
+    const char *comment;            /* head comment, '\n'-separated lines (NULL: none) */
+    const char *name;
+    const char *description;        /* the broker as staff know it */
+    const char *description_note;   /* comment after it (NULL: none) */
+    const char *sender_domain;      /* detect.sender_domains (NULL: none) */
+    const char *const *required_headers;   /* detect.required_headers */
+    int n_required;
+    const char *sheet_name;         /* detect.sheet_name: the vehicles' sheet, matched whole (NULL: none) */
+    const char *sheet_note;         /* comment after it (NULL: none) */
+    const char *table_sheet;        /* table.sheet, matched whole (NULL: none) */
+    long header_row;                /* table.header_row (0: none) */
+    const profile_spec_column *cols;
+    int n_cols;
+    profile_norm norm[PF_COUNT];
+    profile_check check[PF_COUNT];
+    bool compose_description;       /* compute.description from marca, submarca, version, description */
+} profile_spec;
+
+/* The profile YAML of spec (g_free it): the mapping of each written column, parse rules for the
+ * mapped year, sum insured, VIN and inciso, the normalize and validate rules asked for. Every
+ * string is quoted as YAML needs (invalid UTF-8 made valid, controls escaped), every comment
+ * kept to one printable line, so the text loads back with profile_load_string. */
+char *profile_to_yaml(const profile_spec *spec);
+
 /* Draft profile YAML for the attachment, with a comment per mapping giving its confidence and
  * reason. name may be NULL (derived from the domain or the file name); domain may be NULL. */
 int profile_suggest(const void *data, size_t len, const char *filename_hint, const char *name,

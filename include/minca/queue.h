@@ -36,6 +36,8 @@ redisReply *queue_redis_cmd(redisContext *r, minca_err *err, const char *fmt, ..
 int queue_redis_prepare(redisContext *r, minca_err *err);
 
 /* ---- jobs (jobs.c; the statements are in store/job_repo.c) ---- */
+/* Attempts of a job whose enqueuer named none (the engine passes the configured max_attempts). */
+#define QUEUE_MAX_ATTEMPTS 5
 /* A claimed job: the store's row (store_jobs.h); payload owned, freed by queue_job_clear(). */
 typedef store_job queue_job;
 
@@ -43,7 +45,7 @@ typedef struct queue_enqueue_opts {
     long long insurer_id;        /* 0: none */
     const char *idempotency_key; /* NULL: none; same kind + key is enqueued once */
     const char *batch_id;        /* NULL: none; follow-on jobs inherit it */
-    int max_attempts;            /* 0: the configured max_attempts (default 5) */
+    int max_attempts;            /* the caller's (the configured max_attempts); 0: QUEUE_MAX_ATTEMPTS */
     int delay_seconds;
     /* A job with the same kind and key that is dead is queued again (attempts reset, moved to
      * this batch) instead of being reported as already there: enqueuing the same work again is

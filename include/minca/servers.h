@@ -19,6 +19,20 @@ typedef struct servers_status {
     bool pg_fast_ignored;                  /* MINCA_PG_FAST=1 set for a cluster outside the temp dir */
 } servers_status;
 
+/* What the servers need of the configuration, handed over by the program's start-up before the
+ * first connection (servers_configure copies it; the module never reads the config itself). */
+typedef struct servers_settings {
+    const char *home;             /* the state directory (MINCA_HOME): the embedded servers live here */
+    const char *service_home;     /* a team desk's home (service.home); NULL: one person's desk */
+    const char *service_account;  /* the account owning a team desk's servers (service.account) */
+    const char *database_url;     /* NULL: the embedded PostgreSQL */
+    const char *app_database_url; /* the sessions' login on a configured server; NULL: database_url */
+    const char *redis_url;        /* NULL: the embedded redis-server */
+    const char *pg_bindir;        /* PostgreSQL programs; NULL: searched for */
+    bool pg_fast;                 /* a throwaway cluster under the temporary directory runs without fsync */
+} servers_settings;
+void servers_configure(const servers_settings *s);
+
 /* Prepares the embedded cluster once it runs (creates what must exist in it before anyone
  * connects to the application's database). conninfo: the cluster owner's login to the
  * maintenance database "postgres". The servers module holds no SQL: the store passes its

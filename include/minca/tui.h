@@ -47,6 +47,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* ---- settings (options.c) ---------------------------------------------------------- */
+
+/* The desk's own settings (`tui:` in the config file). */
+typedef struct tui_settings {
+    double poll;    /* tui.poll: seconds between change checks of the desk (>= 0.5) */
+    bool engine;    /* tui.engine: run the pipeline inside the desk (off for a team desk's staff) */
+    bool mouse;     /* tui.mouse: clicks and the wheel in the desk */
+    bool ascii;     /* tui.ascii: the dashboard draws its bars in ASCII */
+} tui_settings;
+
+/* Registers the tui.* options with the config (config_register); the program's start-up calls
+ * it before config_load. */
+void tui_options_register(void);
+/* The settings the last config_load gave (static; all unset before tui_options_register). */
+const tui_settings *tui_settings_get(void);
+
 /* Opens the UI on the terminal and runs until the user quits (or SIGINT/SIGTERM/SIGHUP).
  * Returns the process exit status: 0 on quit, 128 + the signal number on a signal, 1 when
  * the terminal cannot be used. */

@@ -46,6 +46,8 @@ typedef struct grant {
     access_role role;
 } grant;
 
+static char *user_override;   /* access_install's copy */
+
 static struct {
     int state;              /* 0 not yet, 1 logged in, -1 refused */
     char refusal[512];
@@ -182,7 +184,7 @@ int access_login(PGconn *c, minca_err *err)
     if (load_grants(c, account.id, err) < 0)
         return -1;
     snprintf(me.user, sizeof me.user, "%s", me.os_login);
-    const char *requested = config_get()->user_override;
+    const char *requested = user_override;
     if (requested && *requested && strcmp(requested, me.os_login) != 0) {
         if (staff)
             return refuse(err, "MINCA_USER=%s is not honoured on a team desk: you are %s, the database role of your "
@@ -267,4 +269,9 @@ void access_reset(void)
     store_set_session_scope(NULL);
 }
 
-__attribute__((constructor)) static void access_register(void) { store_set_login_hook(access_login); }
+void access_install(const char *user_override_in)
+{
+    g_free(user_override);
+    user_override = user_override_in && *user_override_in ? g_strdup(user_override_in) : NULL;
+    store_set_login_hook(access_login);
+}

@@ -300,7 +300,7 @@ static int reply(PGconn *c, long long insurer_id, const char *cot, const char *k
         return 1;
     }
     reply_draft d;
-    if (reply_draft_make(c, insurer_id, cot, kind, to, &d, &err) < 0) {
+    if (reply_draft_make(c, insurer_id, cot, kind, to, config_get()->sources, config_get()->n_sources, &d, &err) < 0) {
         fprintf(stderr, "minca case: %s\n", err.msg);
         return 1;
     }

@@ -3,6 +3,7 @@
 #include "minca/access.h"
 #include "minca/cli.h"
 #include "minca/core_config.h"
+#include "minca/llm.h"
 #include "minca/queue.h"
 #include "minca/servers.h"
 #include "minca/store.h"
@@ -159,7 +160,6 @@ static int db_run(int argc, char **argv)
     return cli_usage_error(&db_command, "unknown action '%s'", action);
 }
 
-static const cli_command config_command;
 
 /* `minca config get NAME...`: one bare value per line, for scripts. */
 static int config_get_run(int argc, char **argv)
@@ -224,6 +224,8 @@ static int config_run(int argc, char **argv)
     if (argc > 1)
         return cli_usage_error(&config_command, "unknown argument '%s'", argv[1]);
     config_print(stdout);
+    if (!llm_enabled())
+        printf("# llm: (none: every feature runs on rules alone)\n");
     return 0;
 }
 

@@ -112,7 +112,7 @@ static int export_run(int argc, char **argv)
     }
     export_case_outcome out;
     int status = 0;
-    if (export_case_run(c, ins.id, cot, NULL, out_path, tpl, formats, force, &out, &err) < 0) {
+    if (export_case_run(c, ins.id, cot, config_get()->export_dir, out_path, tpl, formats, force, &out, &err) < 0) {
         fprintf(stderr, "minca export: %s\n", err.msg);
         status = 1;
     } else {

@@ -69,7 +69,7 @@ static int llm_run(int argc, char **argv)
         puts(s);
         free(s);
     } else {
-        if (!config_llm_enabled())
+        if (!llm_enabled())
             printf("(no language model is configured now: nothing is being sent)\n");
         size_t i;
         json_t *r;

@@ -13,9 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const cli_command profile_cmd;
 
-static const char *source_dir(void) { return profile_dir(); }
+static const char *source_dir(void) { return profile_dir(config_get()->profiles_dir); }
 
 /* The database of the configured insurer, for the saved versions; NULL (with a note on
  * stderr) when it cannot be reached, so file-based work still goes on. */

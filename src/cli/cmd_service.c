@@ -131,7 +131,10 @@ static int become_account(const char *account, minca_err *err)
     setenv("HOME", config_get()->service_home, 1);
     setenv("USER", pw->pw_name, 1);
     umask(027);
-    return config_load(err);
+    if (config_load(err) < 0)
+        return -1;
+    cli_apply_settings();
+    return 0;
 }
 
 /* fn as the service account, in a child when root (the parent stays root). */
@@ -206,6 +209,7 @@ static int service_init(const service_opts *o, minca_err *err)
     unsetenv("MINCA_HOME");
     if (config_load(err) < 0)
         return -1;
+    cli_apply_settings();
     if (as_account(start_fn, err) < 0)
         return -1;
     printf("team desk ready\n  service account: %s (owns %s, the servers, workers and mail intake)\n"

@@ -152,8 +152,8 @@ static json_t *status_json(PGconn *c, minca_err *err)
     /* The language model's usage this month; absent before the schema has it. */
     minca_err lerr = {0};
     json_t *llm = llm_usage_json(c, &lerr);
-    json_object_set_new(out, "llm", json_pack("{s:b, s:s?, s:f, s:o}", "configured", config_llm_enabled(), "model",
-                                              config_get()->llm.model, "monthly_budget", config_get()->llm.monthly_budget,
+    json_object_set_new(out, "llm", json_pack("{s:b, s:s?, s:f, s:o}", "configured", llm_enabled(), "model",
+                                              llm_settings_get()->model, "monthly_budget", llm_settings_get()->monthly_budget,
                                               "this_month", llm ? llm : json_array()));
     return out;
 }

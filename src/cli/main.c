@@ -3,6 +3,8 @@
 #include "minca/cli.h"
 #include "minca/core_config.h"
 #include "minca/core.h"
+#include "minca/llm.h"
+#include "minca/tui.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -76,12 +78,16 @@ int main(int argc, char **argv)
         }
     }
 
+    /* Each module's own options join the core's before the file and the environment are read. */
+    tui_options_register();
+    llm_options_register();
     minca_err err = {0};
     if (config_load(&err) < 0) {
         fprintf(stderr, "minca: %s\n", err.msg);
         return 1;
     }
     const minca_config *cfg = config_get();
+    cli_apply_settings();   /* the login check and the libraries' settings, from the config */
     /* Traversable (not listable) so the embedded PostgreSQL's service user can reach its
      * data directory below it when minca runs as root. */
     bool home_existed = core_is_dir(cfg->home);

@@ -1,5 +1,10 @@
 #include "minca/access.h"
 #include "minca/cli.h"
+#include "minca/codify.h"
+#include "minca/core_config.h"
+#include "minca/intake.h"
+#include "minca/profile.h"
+#include "minca/servers.h"
 #include "minca/store_tui.h"
 #include "minca/store.h"
 #include "minca/core_text.h"
@@ -10,20 +15,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CLI_MAX_COMMANDS 64
+#define CLI_COMMAND_ADDRESS_(ident) &ident,
+static const cli_command *const commands[] = {CLI_COMMANDS(CLI_COMMAND_ADDRESS_)};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
 
-static const cli_command *commands[CLI_MAX_COMMANDS];
-static int command_count;
-
-void cli_register(const cli_command *cmd)
+void cli_apply_settings(void)
 {
-    if (command_count < CLI_MAX_COMMANDS)
-        commands[command_count++] = cmd;
+    const minca_config *cfg = config_get();
+    /* Every connection a command opens checks who is acting (store_open runs the login). */
+    access_install(cfg->user_override);
+    codify_set_data_dir(cfg->data_dir);
+    intake_set_data_dir(cfg->data_dir);
+    profile_set_data_dir(cfg->data_dir);
+    servers_configure(&(servers_settings){
+        .home = cfg->home, .service_home = cfg->service_home, .service_account = cfg->service_account,
+        .database_url = cfg->database_url, .app_database_url = cfg->app_database_url, .redis_url = cfg->redis_url,
+        .pg_bindir = cfg->pg_bindir, .pg_fast = cfg->pg_fast});
 }
 
 const cli_command *cli_find(const char *name)
 {
-    for (int i = 0; i < command_count; i++)
+    for (size_t i = 0; i < N_COMMANDS; i++)
         if (strcmp(commands[i]->name, name) == 0)
             return commands[i];
     return NULL;
@@ -36,9 +48,11 @@ static int by_name(const void *a, const void *b)
 
 void cli_each(void (*fn)(const cli_command *cmd, void *user), void *user)
 {
-    qsort(commands, (size_t)command_count, sizeof commands[0], by_name);
-    for (int i = 0; i < command_count; i++)
-        fn(commands[i], user);
+    const cli_command *sorted[N_COMMANDS];
+    memcpy(sorted, commands, sizeof sorted);
+    qsort(sorted, N_COMMANDS, sizeof sorted[0], by_name);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fn(sorted[i], user);
 }
 
 void cli_print_help(const cli_command *cmd, FILE *out)

@@ -452,11 +452,17 @@ int codify_aliases_load_dir(const char *dir, codify_aliases **out, minca_err *er
     return 0;
 }
 
+static char *data_dir;
+
+void codify_set_data_dir(const char *dir)
+{
+    g_free(data_dir);
+    data_dir = dir && *dir ? g_strdup(dir) : NULL;
+}
+
 int codify_aliases_load_default(codify_aliases **out, minca_err *err)
 {
-    const minca_config *cfg = config_get();
-    const char *base = cfg && cfg->data_dir ? cfg->data_dir : "data";
-    char *dir = core_path_join(base, "codify");
+    char *dir = core_path_join(data_dir ? data_dir : "data", "codify");
     int rc = codify_aliases_load_dir(dir, out, err);
     g_free(dir);
     return rc;

@@ -139,60 +139,83 @@ static const config_option options[] = {
      "(newest under /usr/lib/postgresql, else PATH)", "PostgreSQL programs for the embedded cluster"},
     {"pg_fast", CONFIG_BOOL, "0", "MINCA_PG_FAST", NULL, NULL, OPT(pg_fast), 0, 0, NULL,
      "an embedded cluster under the temporary directory runs without fsync (tests)"},
-    {"tui.poll", CONFIG_DOUBLE, "3", "MINCA_TUI_POLL", "tui.poll", NULL, OPT(tui_poll), 0, 0, NULL,
-     "seconds between the desk's change checks (at least 0.5)"},
     {"review.accept_share", CONFIG_DOUBLE, "0.99", "MINCA_REVIEW_ACCEPT_SHARE", "review.accept_share", NULL,
      OPT(review_accept_share), 0, 0, NULL,
      "share of proposals that must be right among the rows A accepts at once (its proposed confidence level)"},
-    {"tui.engine", CONFIG_BOOL, "1", "MINCA_TUI_ENGINE", "tui.engine", NULL, OPT(tui_engine), 0, 0, NULL,
-     "run the pipeline inside the desk; 0 leaves it to `minca worker`"},
-    {"tui.mouse", CONFIG_BOOL, "0", "MINCA_TUI_MOUSE", "tui.mouse", NULL, OPT(tui_mouse), 0, 0, NULL,
-     "clicks select lines and panes, the wheel scrolls"},
-    {"tui.ascii", CONFIG_BOOL, "0", "MINCA_TUI_ASCII", "tui.ascii", NULL, OPT(tui_ascii), 0, 0, NULL,
-     "the dashboard draws its bars in plain ASCII (always on a terminal that is not UTF-8)"},
-    {"llm.base_url", CONFIG_STRING, NULL, "MINCA_LLM_BASE_URL", "llm.base_url", NULL, OPT(llm.base_url), 0,
-     CONFIG_OPT_URL, "(none)", "OpenAI-compatible API root of the optional language model"},
-    {"llm.model", CONFIG_STRING, NULL, "MINCA_LLM_MODEL", "llm.model", NULL, OPT(llm.model), 0, 0, "(none)",
-     "model name sent with every request"},
-    {"llm.api_key_env", CONFIG_STRING, "MINCA_LLM_API_KEY", NULL, "llm.api_key_env", NULL, OPT(llm.api_key_env), 0,
-     CONFIG_OPT_ENV_NAME, NULL, "environment variable holding the API key"},
-    {"llm.api_key_file", CONFIG_STRING, NULL, NULL, "llm.api_key_file", NULL, OPT(llm.api_key_file), 0, 0, "(none)",
-     "or a file whose first line is the API key"},
-    {"llm.timeout_seconds", CONFIG_INT, "30", NULL, "llm.timeout_seconds", "llm.timeout", OPT(llm.timeout_seconds), 1, 0,
-     NULL, "per request"},
-    {"llm.max_tokens", CONFIG_INT, "800", NULL, "llm.max_tokens", NULL, OPT(llm.max_tokens), 16, 0, NULL,
-     "answer size limit"},
-    {"llm.max_retries", CONFIG_INT, "3", NULL, "llm.max_retries", NULL, OPT(llm.max_retries), 0, 0, NULL,
-     "retries on 429 / 5xx"},
-    {"llm.monthly_budget", CONFIG_DOUBLE, "0", NULL, "llm.monthly_budget", NULL, OPT(llm.monthly_budget), 0, 0, NULL,
-     "per insurer and calendar month, in price units; 0: unlimited"},
-    {"llm.price_prompt", CONFIG_DOUBLE, "0", NULL, "llm.price_prompt", NULL, OPT(llm.price_prompt), 0, 0, NULL,
-     "price per million prompt tokens"},
-    {"llm.price_completion", CONFIG_DOUBLE, "0", NULL, "llm.price_completion", NULL, OPT(llm.price_completion), 0, 0,
-     NULL, "price per million completion tokens"},
 };
-#define N_OPTIONS (sizeof options / sizeof options[0])
 
-static config_origin origins[N_OPTIONS];
+/* The registry: every registered row (core's first, then each module's in the order of its
+ * config_register call), contiguous for config_options, with the settings struct it fills and
+ * where its value came from at the last load. */
+typedef struct option_slot {
+    void *base;             /* the settings struct of the module that registered the row */
+    config_origin origin;
+} option_slot;
+typedef struct option_group {
+    const config_option *rows;
+    void *base;
+    void (*loaded)(void *base);
+} option_group;
+static GArray *reg_rows;    /* of config_option */
+static GArray *reg_slots;   /* of option_slot, one per row */
+static GArray *reg_groups;  /* of option_group */
+
+static void register_rows(const config_option *rows, size_t n, void *base, void (*loaded)(void *base))
+{
+    for (guint g = 0; reg_groups && g < reg_groups->len; g++)
+        if (g_array_index(reg_groups, option_group, g).rows == rows)
+            return;   /* registered already */
+    if (!reg_rows) {
+        reg_rows = g_array_new(FALSE, TRUE, sizeof(config_option));
+        reg_slots = g_array_new(FALSE, TRUE, sizeof(option_slot));
+        reg_groups = g_array_new(FALSE, TRUE, sizeof(option_group));
+    }
+    option_group group = {.rows = rows, .base = base, .loaded = loaded};
+    g_array_append_val(reg_groups, group);
+    for (size_t i = 0; i < n; i++) {
+        option_slot slot = {.base = base, .origin = CONFIG_FROM_DEFAULT};
+        g_array_append_val(reg_rows, rows[i]);
+        g_array_append_val(reg_slots, slot);
+    }
+}
+
+static size_t n_options(void)
+{
+    if (!reg_rows)
+        register_rows(options, sizeof options / sizeof options[0], &cfg, NULL);
+    return reg_rows->len;
+}
+
+#define OPTION(i) (&g_array_index(reg_rows, config_option, (i)))
+#define SLOT(i) (&g_array_index(reg_slots, option_slot, (i)))
+/* The field row i fills. */
+#define FIELD(i) ((char *)SLOT(i)->base + OPTION(i)->offset)
+
+void config_register(const config_option *rows, size_t n, void *base, void (*loaded)(void *base))
+{
+    n_options();   /* core's rows come first */
+    register_rows(rows, n, base, loaded);
+}
 
 const config_option *config_options(size_t *n)
 {
-    *n = N_OPTIONS;
-    return options;
+    *n = n_options();
+    return OPTION(0);
 }
 
-static const config_option *option_named(const char *name)
+/* The index of the named option, or -1. */
+static long option_named(const char *name)
 {
-    for (size_t i = 0; i < N_OPTIONS; i++)
-        if (strcmp(options[i].name, name) == 0)
-            return &options[i];
-    return NULL;
+    for (size_t i = 0; i < n_options(); i++)
+        if (strcmp(OPTION(i)->name, name) == 0)
+            return (long)i;
+    return -1;
 }
 
 config_origin config_option_origin(const char *name)
 {
-    const config_option *o = option_named(name);
-    return o ? origins[o - options] : CONFIG_FROM_DEFAULT;
+    long i = option_named(name);
+    return i >= 0 ? SLOT(i)->origin : CONFIG_FROM_DEFAULT;
 }
 
 static bool parse_bool(const char *text, bool *out)
@@ -207,10 +230,11 @@ static bool parse_bool(const char *text, bool *out)
     return false;
 }
 
-/* Stores text (NULL: no value) into the option's field. */
-static void option_set(const config_option *o, const char *text, config_origin origin)
+/* Stores text (NULL: no value) into the field of option i. */
+static void option_set(size_t i, const char *text, config_origin origin)
 {
-    void *field = (char *)&cfg + o->offset;
+    const config_option *o = OPTION(i);
+    void *field = FIELD(i);
     switch (o->type) {
     case CONFIG_STRING:
         set_str((char **)field, text);
@@ -228,23 +252,25 @@ static void option_set(const config_option *o, const char *text, config_origin o
         }
         break;
     }
-    origins[o - options] = origin;
+    SLOT(i)->origin = origin;
 }
 
-/* Raises a number below the option's floor to it. */
-static void option_clamp(const config_option *o)
+/* Raises a number below the floor of option i to it. */
+static void option_clamp(size_t i)
 {
-    void *field = (char *)&cfg + o->offset;
+    const config_option *o = OPTION(i);
+    void *field = FIELD(i);
     if (o->type == CONFIG_INT && *(int *)field < o->min)
         *(int *)field = o->min;
     else if (o->type == CONFIG_DOUBLE && *(double *)field < o->min)
         *(double *)field = o->min;
 }
 
-/* The option's value as text (g_malloc'd; NULL when it has none), URLs masked. */
-static char *option_text(const config_option *o)
+/* The value of option i as text (g_malloc'd; NULL when it has none), URLs masked. */
+static char *option_text(size_t i)
 {
-    const void *field = (const char *)&cfg + o->offset;
+    const config_option *o = OPTION(i);
+    const void *field = FIELD(i);
     switch (o->type) {
     case CONFIG_STRING: {
         const char *v = *(char *const *)field;
@@ -264,16 +290,10 @@ static char *option_text(const config_option *o)
 
 char *config_value(const char *name, bool *known)
 {
-    for (size_t i = 0; i < N_OPTIONS; i++) {
-        if (strcmp(options[i].name, name) == 0) {
-            if (known)
-                *known = true;
-            return option_text(&options[i]);
-        }
-    }
+    long i = option_named(name);
     if (known)
-        *known = false;
-    return NULL;
+        *known = i >= 0;
+    return i >= 0 ? option_text((size_t)i) : NULL;
 }
 
 bool config_key_is_secret(const char *key)
@@ -352,14 +372,25 @@ static void apply_keybinding(const char *action, const char *spec)
     cfg.n_keys = (int)keys_arr->len;
 }
 
-/* A file key, `key` at the top or `section.key`: the option whose file key or alias it is. */
-static const config_option *option_for_file_key(const char *full)
+/* A file key, `key` at the top or `section.key`: the index of the option whose file key or
+ * alias it is, or -1. */
+static long option_for_file_key(const char *full)
 {
-    for (size_t i = 0; i < N_OPTIONS; i++)
-        if ((options[i].key && strcmp(options[i].key, full) == 0) ||
-            (options[i].alias && strcmp(options[i].alias, full) == 0))
-            return &options[i];
-    return NULL;
+    for (size_t i = 0; i < n_options(); i++)
+        if ((OPTION(i)->key && strcmp(OPTION(i)->key, full) == 0) ||
+            (OPTION(i)->alias && strcmp(OPTION(i)->alias, full) == 0))
+            return (long)i;
+    return -1;
+}
+
+/* True when some registered option is written under `section:` in the file. */
+static bool known_section(const char *section)
+{
+    size_t len = strlen(section);
+    for (size_t i = 0; i < n_options(); i++)
+        if (OPTION(i)->key && strncmp(OPTION(i)->key, section, len) == 0 && OPTION(i)->key[len] == '.')
+            return true;
+    return false;
 }
 
 static void apply_key(const char *section, const char *key, const char *value)
@@ -369,13 +400,15 @@ static void apply_key(const char *section, const char *key, const char *value)
         return;
     }
     char *full = section ? core_strdup_printf("%s.%s", section, key) : g_strdup(key);
-    const config_option *o = option_for_file_key(full);
-    if (o)
-        option_set(o, value, CONFIG_FROM_FILE);
-    else if (section && strcmp(section, "llm") == 0 && strcmp(key, "api_key") == 0)
-        log_warn("config: llm.api_key is not read from the file; use api_key_env or api_key_file");
-    else if (!section || strcmp(section, "llm") == 0 || strcmp(section, "tui") == 0)
+    char *by_env = core_strdup_printf("%s_env", full);
+    long i = option_for_file_key(full);
+    if (i >= 0)
+        option_set((size_t)i, value, CONFIG_FROM_FILE);
+    else if (option_for_file_key(by_env) >= 0)   /* a secret (llm.api_key): named, never written */
+        log_warn("config: %s is not read from the file; use %s_env or %s_file", full, key, key);
+    else if (!section || known_section(section))
         log_warn("config: unknown key '%s' ignored", full);
+    g_free(by_env);
     g_free(full);
 }
 
@@ -460,9 +493,9 @@ static void config_reset(void)
 {
     g_free(retired_user);
     retired_user = NULL;
-    for (size_t i = 0; i < N_OPTIONS; i++)
-        if (options[i].type == CONFIG_STRING)
-            set_str((char **)(void *)((char *)&cfg + options[i].offset), NULL);
+    for (size_t i = 0; i < n_options(); i++)
+        if (OPTION(i)->type == CONFIG_STRING)
+            set_str((char **)(void *)FIELD(i), NULL);
     char **derived[] = {&cfg.log_dir, &cfg.user, &cfg.catalog_dir};
     for (size_t i = 0; i < sizeof derived / sizeof derived[0]; i++)
         set_str(derived[i], NULL);
@@ -487,7 +520,8 @@ static void config_reset(void)
         g_array_free(sources_arr, TRUE);
     sources_arr = NULL;
     memset(&cfg, 0, sizeof cfg);
-    memset(origins, 0, sizeof origins);
+    for (size_t i = 0; i < n_options(); i++)
+        SLOT(i)->origin = CONFIG_FROM_DEFAULT;
 }
 
 bool config_team(void) { return cfg.service_home && *cfg.service_home; }
@@ -508,30 +542,29 @@ int config_load(minca_err *err)
     const char *xdg_config = env_nonempty("XDG_CONFIG_HOME");
     const char *xdg_data = env_nonempty("XDG_DATA_HOME");
 
-    for (size_t i = 0; i < N_OPTIONS; i++)
-        option_set(&options[i], options[i].def, CONFIG_FROM_DEFAULT);
+    for (size_t i = 0; i < n_options(); i++)
+        option_set(i, OPTION(i)->def, CONFIG_FROM_DEFAULT);
     cfg.config_path = xdg_config ? core_strdup_printf("%s/minca/config.yaml", xdg_config)
                                  : core_strdup_printf("%s/.config/minca/config.yaml", home);
     cfg.home = xdg_data ? core_strdup_printf("%s/minca", xdg_data) : core_strdup_printf("%s/.local/share/minca", home);
     /* The file to read is itself a setting, of the environment only. */
-    const config_option *file_opt = option_named("config");
-    if (env_nonempty(file_opt->env))
-        option_set(file_opt, getenv(file_opt->env), CONFIG_FROM_ENV);
+    size_t file_i = (size_t)option_named("config");
+    const char *file_env = OPTION(file_i)->env;
+    if (env_nonempty(file_env))
+        option_set(file_i, getenv(file_env), CONFIG_FROM_ENV);
 
     /* A host's team desk (minca service init) is read by every account that has no file of its own. */
-    if (!env_nonempty(file_opt->env) && !core_file_exists(cfg.config_path) && core_file_exists(CONFIG_SYSTEM_FILE))
+    if (!env_nonempty(file_env) && !core_file_exists(cfg.config_path) && core_file_exists(CONFIG_SYSTEM_FILE))
         set_str(&cfg.config_path, CONFIG_SYSTEM_FILE);
     if (parse_file(cfg.config_path, err) < 0)
         return -1;
 
-    for (size_t i = 0; i < N_OPTIONS; i++) {
-        const char *v = options[i].env && &options[i] != file_opt ? env_nonempty(options[i].env) : NULL;
+    for (size_t i = 0; i < n_options(); i++) {
+        const char *v = OPTION(i)->env && i != file_i ? env_nonempty(OPTION(i)->env) : NULL;
         if (v)
-            option_set(&options[i], v, CONFIG_FROM_ENV);
-        option_clamp(&options[i]);
+            option_set(i, v, CONFIG_FROM_ENV);
+        option_clamp(i);
     }
-    if (cfg.tui_poll < 0.5)
-        cfg.tui_poll = 3.0; /* a poll this fast would be busy work: the default instead */
     if (!(cfg.review_accept_share >= 0.5 && cfg.review_accept_share <= 1.0))
         cfg.review_accept_share = 0.99; /* below a coin flip is no promise: the default instead */
     /* The account the process runs as; MINCA_USER is only a request the login check weighs. */
@@ -541,9 +574,6 @@ int config_load(minca_err *err)
         g_free(cfg.service_group);
         cfg.service_group = core_strdup_printf("%s-staff", cfg.service_account ? cfg.service_account : "minca");
     }
-    /* A person of a team desk leaves the pipeline to the service's workers unless told otherwise. */
-    if (config_team_staff() && config_option_origin("tui.engine") == CONFIG_FROM_DEFAULT)
-        cfg.tui_engine = false;
     /* The service account of a team desk keeps its state in the desk's home. */
     if (cfg.service_home && *cfg.service_home && config_is_service_account())
         set_str(&cfg.home, cfg.service_home);
@@ -554,17 +584,22 @@ int config_load(minca_err *err)
         cfg.data_dir = core_path_join(config_share_dir(), "data");
     set_str(&cfg.share, config_share_dir());
     cfg.catalog_dir = core_path_join(config_share_dir(), "samples/catalog");
-    for (size_t i = 0; i < N_OPTIONS; i++) {
-        const char *v = options[i].type == CONFIG_STRING ? *(char *const *)((const char *)&cfg + options[i].offset) : NULL;
-        if (v && (options[i].flags & CONFIG_OPT_URL))
+    for (size_t i = 0; i < n_options(); i++) {
+        const char *v = OPTION(i)->type == CONFIG_STRING ? *(char *const *)(void *)FIELD(i) : NULL;
+        if (v && (OPTION(i)->flags & CONFIG_OPT_URL))
             core_secret_add_url(v);   /* masked wherever a message echoes it */
+    }
+    /* Each module derives and bounds its own settings, the core's set. */
+    for (guint g = 0; g < reg_groups->len; g++) {
+        const option_group *group = &g_array_index(reg_groups, option_group, g);
+        if (group->loaded)
+            group->loaded(group->base);
     }
     return 0;
 }
 
 const minca_config *config_get(void) { return &cfg; }
 
-bool config_llm_enabled(void) { return !core_str_empty(cfg.llm.base_url) && !core_str_empty(cfg.llm.model); }
 
 /* Callers may hold the account's name from before the login check: it stays valid (kept in
  * retired_user) until the next config_load. */
@@ -628,12 +663,12 @@ void config_print(FILE *out)
 {
     fprintf(out, "# effective configuration (file: %s%s); each value says where it came from\n", cfg.config_path,
             core_file_exists(cfg.config_path) ? "" : ", not present");
-    for (size_t i = 0; i < N_OPTIONS; i++) {
-        const config_option *o = &options[i];
-        char *value = option_text(o);
+    for (size_t i = 0; i < n_options(); i++) {
+        const config_option *o = OPTION(i);
+        char *value = option_text(i);
         const char *shown = value ? value : o->unset ? o->unset : "(none)";
-        GString *note = g_string_new(origin_word(origins[i]));
-        if (origins[i] == CONFIG_FROM_ENV)
+        GString *note = g_string_new(origin_word(SLOT(i)->origin));
+        if (SLOT(i)->origin == CONFIG_FROM_ENV)
             g_string_append_printf(note, " %s", o->env);
         if ((o->flags & CONFIG_OPT_ENV_NAME) && value)
             g_string_append_printf(note, ", %s", env_nonempty(value) ? "set" : "not set");
@@ -643,8 +678,6 @@ void config_print(FILE *out)
     }
     fprintf(out, "# acting user: %s\n", cfg.user ? cfg.user : "?");
     fprintf(out, "# log: %s/minca.log\n", cfg.log_dir);
-    if (!config_llm_enabled())
-        fprintf(out, "# llm: (none: every feature runs on rules alone)\n");
     if (cfg.n_keys) {
         fprintf(out, "keys:\n");
         for (int i = 0; i < cfg.n_keys; i++)
@@ -671,8 +704,8 @@ static const char *type_word(config_type t)
 void config_print_options(FILE *out)
 {
     fprintf(out, "Settings (defaults < config file < environment):\n\n");
-    for (size_t i = 0; i < N_OPTIONS; i++) {
-        const config_option *o = &options[i];
+    for (size_t i = 0; i < n_options(); i++) {
+        const config_option *o = OPTION(i);
         fprintf(out, "  %s (%s", o->name, type_word(o->type));
         if (o->def)
             fprintf(out, ", default %s", o->def);

@@ -70,7 +70,7 @@ int export_case_load(PGconn *c, long long insurer_id, const char *cot, export_ca
     ec->payment_terms = h.payment_terms;
     ec->currency = g_strdup("MXN");
     ec->catalog_version = h.catalog_version;
-    ec->exported_by = g_strdup(config_get()->user);
+    ec->exported_by = g_strdup(access_user());
     ec->insurer_name = h.insurer_name;
     ec->use = h.use;
     ec->contact = h.contact;
@@ -114,7 +114,7 @@ static int store_export_file(PGconn *c, long long insurer_id, long long case_id,
         .sha256 = sha,
         .path = path,
         .forced = forced,
-        .exported_by = config_get()->user,
+        .exported_by = access_user(),
     };
     return store_export_record(c, &f, err);
 }
@@ -133,7 +133,7 @@ static int mark_exported(PGconn *c, long long insurer_id, long long case_id, int
                                 out->sha256[0] ? out->sha256 : NULL, "pdf_sha256",
                                 out->pdf_sha256[0] ? out->pdf_sha256 : NULL, "forced", forced, "status_kept",
                                 keep_status, "template", out->template_name);
-    int rc = store_audit(c, insurer_id, config_get()->user, "export", "case", cid, details, err);
+    int rc = store_audit(c, insurer_id, access_user(), "export", "case", cid, details, err);
     json_decref(details);
     return rc;
 }
@@ -206,7 +206,9 @@ static char *file_path(const char *dir, const char *out_path, const char *insure
         size_t stem = (dot && (!slash || dot > slash + 1)) ? (size_t)(dot - out_path) : strlen(out_path);
         return core_strdup_printf("%.*s.%s", (int)stem, out_path, ext);
     }
-    return reserve_default_path(dir ? dir : config_get()->export_dir, insurer, cot, version, ext, err);
+    if (!dir || !*dir)
+        return minca_err_set(err, "no directory to export case %s into", cot), NULL;
+    return reserve_default_path(dir, insurer, cot, version, ext, err);
 }
 
 /* Whether the locked case may not be exported without --force (err says why): fields the

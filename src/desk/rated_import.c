@@ -365,7 +365,7 @@ int export_rated_import(PGconn *c, long long insurer_id, const char *cot, const 
         .revision = h.revision,
         .source_name = base,
         .sha256 = sha,
-        .actor = config_get()->user,
+        .actor = access_user(),
         .premiums = (const store_rated_premium *)(void *)x.premiums->data,
         .n_premiums = (int)x.premiums->len,
     };

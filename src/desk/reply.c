@@ -143,10 +143,10 @@ static int draft_files(reply_draft *d, json_t *ctx, minca_err *err)
 /* The source the reply goes out through: the case's own when it is a Microsoft 365 mailbox
  * (answered from that mailbox, as a reply to the Graph message when that source brought it),
  * else the case's own or the first source with an SMTP server. */
-static int reply_source(reply_draft *out, json_t *ctx, minca_err *err)
+static int reply_source(reply_draft *out, json_t *ctx, const config_source *sources, int n_sources, minca_err *err)
 {
     const char *case_source = *jstr(ctx, "source_name") ? jstr(ctx, "source_name") : NULL;
-    const config_source *own = case_source ? config_source_find(case_source) : NULL;
+    const config_source *own = intake_source_named(sources, n_sources, case_source);
     const char *own_kind = own ? config_source_get(own, "kind") : NULL;
     if (own_kind && strcmp(own_kind, "graph") == 0) {
         const char *from = config_source_get(own, "smtp_from") ? config_source_get(own, "smtp_from")
@@ -160,7 +160,7 @@ static int reply_source(reply_draft *out, json_t *ctx, minca_err *err)
             out->reply_ref = g_strdup(jstr(ctx, "in_reply_to_ref"));
         return 0;
     }
-    const config_source *src = intake_smtp_source(case_source);
+    const config_source *src = intake_smtp_source(sources, n_sources, case_source);
     if (!src)
         return minca_err_set(err, "no configured source has an SMTP server (smtp_url and smtp_from in a source of "
                                   "the config file)");
@@ -172,7 +172,7 @@ static int reply_source(reply_draft *out, json_t *ctx, minca_err *err)
 }
 
 int reply_draft_make(PGconn *c, long long insurer_id, const char *cot, const char *kind, const char *to,
-                     reply_draft *out, minca_err *err)
+                     const config_source *sources, int n_sources, reply_draft *out, minca_err *err)
 {
     memset(out, 0, sizeof *out);
     if (strcmp(kind, "missing") != 0 && strcmp(kind, "quote") != 0)
@@ -186,7 +186,7 @@ int reply_draft_make(PGconn *c, long long insurer_id, const char *cot, const cha
     out->to_addr = g_strdup(to ? to : jstr(ctx, "to_addr"));
     out->in_reply_to = *jstr(ctx, "in_reply_to") ? g_strdup(jstr(ctx, "in_reply_to")) : NULL;
     out->refs = *jstr(ctx, "refs") ? g_strdup(jstr(ctx, "refs")) : NULL;
-    int rc = reply_source(out, ctx, err);
+    int rc = reply_source(out, ctx, sources, n_sources, err);
     if (rc == 0 && (!*out->to_addr || !strchr(out->to_addr, '@')))
         rc = minca_err_set(err, "case %s: no address to write to (give one with --to)", cot);
     if (rc == 0)

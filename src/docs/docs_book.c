@@ -266,7 +266,9 @@ static int child_run(docs_child_parse fn, const docs_limits *lim)
     return status;
 }
 
-/* The re-executed program as a parser child: never returns. */
+/* The re-executed program as a parser child: never returns. This constructor is the child's
+ * entry point (it runs before main, so the child never loads a config or opens a log), not
+ * wiring between modules: the one constructor the structure check allows in src/. */
 __attribute__((constructor)) static void docs_child_main(void)
 {
     const char *kind = getenv(CHILD_ENV);

@@ -410,7 +410,7 @@ json_t *assist_columns(PGconn *pg, long long insurer_id, const assist_column *co
     if (n <= 0)
         return NULL;
     if (!llm_available(pg, insurer_id)) {
-        *note = g_strdup(config_llm_enabled() ? "the language model is turned off for this insurer"
+        *note = g_strdup(llm_enabled() ? "the language model is turned off for this insurer"
                                             : "no language model is configured");
         return NULL;
     }

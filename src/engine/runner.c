@@ -98,7 +98,10 @@ int engine_enqueue(PGconn *c, const engine_kind *kind, const void *payload, cons
                    long long *job_id, minca_err *err)
 {
     json_t *json = engine_payload_pack(kind, payload);
-    int rc = queue_enqueue(c, kind->name, json, o, job_id, err);
+    queue_enqueue_opts with = o ? *o : (queue_enqueue_opts){0};
+    if (with.max_attempts <= 0)
+        with.max_attempts = config_get()->max_attempts;
+    int rc = queue_enqueue(c, kind->name, json, &with, job_id, err);
     json_decref(json);
     return rc;
 }

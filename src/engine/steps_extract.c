@@ -74,7 +74,7 @@ static int load_profiles(PGconn *c, long long insurer_id, profile_set *s, minca_
     char **names = NULL;
     int n = 0;
     minca_err derr = {0};
-    if (profile_dir_list(profile_dir(), &names, &n, &derr) == 0) {
+    if (profile_dir_list(profile_dir(config_get()->profiles_dir), &names, &n, &derr) == 0) {
         for (int i = 0; i < n; i++) {
             bool shadowed = false;
             for (int k = 0; k < profile_set_size(s); k++)
@@ -84,7 +84,7 @@ static int load_profiles(PGconn *c, long long insurer_id, profile_set *s, minca_
             minca_err perr = {0};
             if (shadowed)
                 continue;
-            if (profile_dir_load(profile_dir(), names[i], &pr, &perr) == 0)
+            if (profile_dir_load(profile_dir(config_get()->profiles_dir), names[i], &pr, &perr) == 0)
                 profile_set_add(s, pr, 0);
             else
                 log_warn("profile %s does not load: %s", names[i], perr.msg);

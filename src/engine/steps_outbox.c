@@ -74,7 +74,7 @@ static int outbox_send(engine_ctx *ctx, PGconn *mark, long long id, minca_err *e
     minca_err serr = {0};
     const config_source *own = it.source_name ? config_source_find(it.source_name) : NULL;
     bool graph = own && config_source_get(own, "kind") && strcmp(config_source_get(own, "kind"), "graph") == 0;
-    const config_source *src = graph ? own : intake_smtp_source(it.source_name);
+    const config_source *src = graph ? own : intake_smtp_source(config_get()->sources, config_get()->n_sources, it.source_name);
     bool unsure = false;
     if (store_blob_get(ctx->pg, it.raw_sha256, &raw, &len, err) < 0) {
         rc = ENGINE_FAILED;

@@ -349,8 +349,7 @@ static gpointer uso_vocab_load(gpointer unused)
     v->labels = g_ptr_array_new();
     v->not_labels = g_ptr_array_new();
     v->cues = g_ptr_array_new();
-    const minca_config *cfg = config_get();
-    char *path = g_build_filename(cfg && cfg->data_dir ? cfg->data_dir : "data", "intake", "uso.txt", NULL);
+    char *path = g_build_filename(intake_data_dir(), "intake", "uso.txt", NULL);
     char *text = NULL;
     GError *ge = NULL;
     if (g_file_get_contents(path, &text, NULL, &ge)) {

@@ -59,8 +59,7 @@ static gpointer vocab_load(gpointer unused)
     v->markers = g_ptr_array_new();
     v->froms = g_ptr_array_new();
     v->fields = g_ptr_array_new();
-    const minca_config *cfg = config_get();
-    char *path = g_build_filename(cfg && cfg->data_dir ? cfg->data_dir : "data", "intake", "forward.txt", NULL);
+    char *path = g_build_filename(intake_data_dir(), "intake", "forward.txt", NULL);
     char *text = NULL;
     GError *ge = NULL;
     if (g_file_get_contents(path, &text, NULL, &ge)) {

@@ -6,6 +6,9 @@
 
 #include <stdarg.h>
 
+/* The data files' directory intake_set_data_dir gave ("data" when none). */
+const char *intake_data_dir(void);
+
 /* Growable string vectors (char **, count) as used by problems / missing / notes. */
 void intake_strv_push(char ***v, size_t *n, char *owned);
 void intake_strv_pushf(char ***v, size_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

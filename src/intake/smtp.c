@@ -94,14 +94,21 @@ int intake_smtp_send(const config_source *cfg, const char *from, const char *to,
     return out;
 }
 
-const config_source *intake_smtp_source(const char *name)
+const config_source *intake_source_named(const config_source *sources, int n, const char *name)
 {
-    const minca_config *cfg = config_get();
-    const config_source *own = name ? config_source_find(name) : NULL;
+    for (int i = 0; name && i < n; i++)
+        if (strcmp(sources[i].name, name) == 0)
+            return &sources[i];
+    return NULL;
+}
+
+const config_source *intake_smtp_source(const config_source *sources, int n, const char *name)
+{
+    const config_source *own = intake_source_named(sources, n, name);
     if (own && config_source_get(own, "smtp_url"))
         return own;
-    for (int i = 0; i < cfg->n_sources; i++)
-        if (config_source_get(&cfg->sources[i], "smtp_url"))
-            return &cfg->sources[i];
+    for (int i = 0; i < n; i++)
+        if (config_source_get(&sources[i], "smtp_url"))
+            return &sources[i];
     return NULL;
 }

@@ -10,6 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+static char *data_dir;
+
+void intake_set_data_dir(const char *dir)
+{
+    g_free(data_dir);
+    data_dir = dir && *dir ? g_strdup(dir) : NULL;
+}
+
+const char *intake_data_dir(void) { return data_dir ? data_dir : "data"; }
+
 static gpointer gmime_init_once(gpointer unused)
 {
     (void)unused;

@@ -38,7 +38,7 @@ void llm_result_clear(llm_result *res)
 
 bool llm_available(PGconn *pg, long long insurer_id)
 {
-    if (!config_llm_enabled())
+    if (!llm_enabled())
         return false;
     if (!pg || !insurer_id)
         return true;
@@ -53,7 +53,7 @@ bool llm_available(PGconn *pg, long long insurer_id)
 /* The API key: the configured environment variable, else the first line of the key file. */
 static char *api_key(void)
 {
-    const config_llm *l = &config_get()->llm;
+    const llm_settings *l = llm_settings_get();
     const char *env = l->api_key_env ? getenv(l->api_key_env) : NULL;
     if (env && *env) {
         core_secret_add(env);
@@ -111,7 +111,7 @@ static int post(const char *url, const char *key, const char *body, http_reply *
     CURL *curl = curl_easy_init();
     if (!curl)
         return minca_err_set(err, "cannot start an HTTP request");
-    const config_llm *l = &config_get()->llm;
+    const llm_settings *l = llm_settings_get();
     struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
     char *auth = key ? core_strdup_printf("Authorization: Bearer %s", key) : NULL;
     if (auth)
@@ -146,7 +146,7 @@ static int post(const char *url, const char *key, const char *body, http_reply *
 
 static char *request_body(const llm_request *rq)
 {
-    const config_llm *l = &config_get()->llm;
+    const llm_settings *l = llm_settings_get();
     json_t *schema = json_deep_copy(rq->schema);
     json_t *req = json_pack("{s:s, s:[{s:s, s:s}, {s:s, s:s}], s:i, s:f, s:{s:s, s:{s:s, s:b, s:o}}}", "model",
                             l->model, "messages", "role", "system", "content", rq->system, "role", "user", "content",
@@ -248,7 +248,7 @@ static double backoff_seconds(int attempt, int retry_after)
 
 static json_t *ask_http(const llm_request *rq, llm_result *res, minca_err *err)
 {
-    const config_llm *l = &config_get()->llm;
+    const llm_settings *l = llm_settings_get();
     char *body = request_body(rq);
     if (!body) {
         minca_err_set(err, "cannot build the request");
@@ -291,7 +291,7 @@ static void cache_key(const llm_request *rq, char out[128])
 {
     char *schema = json_dumps(rq->schema, JSON_COMPACT | JSON_SORT_KEYS);
     GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
-    const char *parts[] = {config_get()->llm.model, rq->schema_name, schema ? schema : "", rq->system, rq->prompt};
+    const char *parts[] = {llm_settings_get()->model, rq->schema_name, schema ? schema : "", rq->system, rq->prompt};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         g_checksum_update(ck, (const guchar *)(parts[i] ? parts[i] : ""), -1);
         g_checksum_update(ck, (const guchar *)"\n\x1f", 2);
@@ -340,7 +340,7 @@ static void record(PGconn *pg, const llm_request *rq, const llm_result *res, con
     char sha[65];
     core_sha256_hex(rq->prompt, strlen(rq->prompt), sha);
     store_llm_request row = {
-        .insurer_id = rq->insurer_id, .purpose = rq->purpose, .model = config_get()->llm.model,
+        .insurer_id = rq->insurer_id, .purpose = rq->purpose, .model = llm_settings_get()->model,
         .prompt_sha256 = sha, .masked_prompt = rq->prompt, .cached = res->cached, .outcome = outcome,
         .http_status = res->http_status, .attempts = res->attempts, .prompt_tokens = res->prompt_tokens,
         .completion_tokens = res->completion_tokens, .cost = res->cost, .note = note,
@@ -353,8 +353,8 @@ static void record(PGconn *pg, const llm_request *rq, const llm_result *res, con
 int llm_ask(PGconn *pg, const llm_request *rq, llm_result *res, minca_err *err)
 {
     memset(res, 0, sizeof *res);
-    const config_llm *l = &config_get()->llm;
-    if (!config_llm_enabled())
+    const llm_settings *l = llm_settings_get();
+    if (!llm_enabled())
         return minca_err_set(err, "no language model is configured");
     if (!rq->schema || !rq->prompt || !rq->system)
         return minca_err_set(err, "a question for the language model needs a prompt and a schema");

@@ -67,8 +67,7 @@ static gpointer vocab_load(gpointer unused)
     v->brands = g_ptr_array_new();
     v->coverage = g_ptr_array_new();
     v->uses = g_ptr_array_new();
-    const minca_config *cfg = config_get();
-    char *path = g_build_filename(cfg && cfg->data_dir ? cfg->data_dir : "data", "profile", "columns.txt", NULL);
+    char *path = g_build_filename(pf_data_dir(), "profile", "columns.txt", NULL);
     char *text = NULL;
     GError *ge = NULL;
     if (!g_file_get_contents(path, &text, NULL, &ge)) {
@@ -515,56 +514,6 @@ int pf_auto_map_detail(docs_book *book, docs_table *table, profile_column **cols
 
 /* ---- draft YAML ---- */
 
-/* Characters YAML does not allow literally: C0 / C1 controls, DEL, BOM, non-characters. */
-static bool yaml_unprintable(gunichar c)
-{
-    return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) || c == 0xFEFF || c >= 0xFFFE ||
-           (c >= 0xD800 && c <= 0xDFFF);
-}
-
-static void yaml_quote(GString *out, const char *s)
-{
-    char *valid = g_utf8_make_valid(s, -1);
-    g_string_append_c(out, '"');
-    for (const char *p = valid; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        if (c == '"' || c == '\\')
-            g_string_append_printf(out, "\\%c", (char)c);
-        else if (c < 0x100 && yaml_unprintable(c))
-            g_string_append_printf(out, "\\x%02x", (unsigned)c);
-        else if (yaml_unprintable(c))
-            g_string_append_printf(out, "\\u%04x", (unsigned)(c & 0xFFFF));
-        else
-            g_string_append_unichar(out, c);
-    }
-    g_string_append_c(out, '"');
-    g_free(valid);
-}
-
-/* Text safe inside a YAML comment: one line, no unprintable characters. */
-static char *comment_text(const char *s)
-{
-    char *valid = g_utf8_make_valid(s ? s : "", -1);
-    GString *out = g_string_new(NULL);
-    for (const char *p = valid; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        if (yaml_unprintable(c) || c == 0x85 || c == 0x2028 || c == 0x2029)
-            g_string_append_c(out, c == '\t' ? ' ' : '?');
-        else
-            g_string_append_unichar(out, c);
-    }
-    g_free(valid);
-    return g_string_free(out, FALSE);
-}
-
-static char *regex_escape_anchor(const char *s)
-{
-    char *esc = g_regex_escape_string(s, -1);
-    char *r = g_strdup_printf("^%s$", esc);
-    g_free(esc);
-    return r;
-}
-
 static char *derive_name(const char *name, const char *domain, const char *filename)
 {
     const char *src = name && *name ? name : domain && *domain ? domain : filename ? filename : "broker";
@@ -598,18 +547,14 @@ static char *derive_name(const char *name, const char *domain, const char *filen
 }
 
 /* The draft's head comment: the file, its format, sheet, encoding, header row and data rows. */
-static void append_source(GString *y, docs_book *book, const docs_table *t, const char *filename_hint, long rows)
+static char *source_comment(docs_book *book, const docs_table *t, const char *filename_hint, long rows)
 {
     docs_format fmt = docs_book_format(book);
-    bool sheets = docs_format_has_sheets(fmt);
-    g_string_append_printf(y, "# Draft broker profile written by `minca profile suggest`.\n");
-    char *src_name = comment_text(filename_hint && *filename_hint ? filename_hint : "attachment");
-    char *sheet_name = comment_text(t->sheet_name);
-    g_string_append_printf(y, "# Source: %s (%s", src_name, docs_format_name(fmt));
-    if (sheets)
-        g_string_append_printf(y, ", sheet '%s'", sheet_name);
-    g_free(src_name);
-    g_free(sheet_name);
+    GString *y = g_string_new("Draft broker profile written by `minca profile suggest`.\n");
+    g_string_append_printf(y, "Source: %s (%s", filename_hint && *filename_hint ? filename_hint : "attachment",
+                           docs_format_name(fmt));
+    if (docs_format_has_sheets(fmt))
+        g_string_append_printf(y, ", sheet '%s'", t->sheet_name ? t->sheet_name : "");
     if (fmt == DOCS_FMT_CSV)
         g_string_append_printf(y, ", %s, delimiter '%s'", docs_book_encoding(book),
                                docs_book_delimiter(book) == '\t' ? "\\t" : (char[]){ docs_book_delimiter(book), 0 });
@@ -619,104 +564,43 @@ static void append_source(GString *y, docs_book *book, const docs_table *t, cons
         g_string_append_printf(y, ", header on row %ld, %ld data rows", t->header_row, rows);
     if (t->stop_row)
         g_string_append_printf(y, ", totals on row %ld", t->stop_row);
-    g_string_append(y, ").\n# Review every mapping below; the confidence and the reason follow each one.\n");
+    g_string_append(y, ").\nReview every mapping below; the confidence and the reason follow each one.");
+    return g_string_free(y, FALSE);
 }
 
-/* The detect rules: the sender's domain, up to four confident headers, the sheet's name. */
-static void append_detect(GString *y, docs_book *book, const docs_table *t, const char *domain,
-                          const profile_column *cols, int n)
+/* The draft's columns with their confidence and reason (notes and the array g_free'd by the
+ * caller), and up to four confident headers the broker is recognised by. */
+static profile_spec_column *spec_columns(const profile_column *cols, int n, const char **required, int *n_required)
 {
-    bool sheets = docs_format_has_sheets(docs_book_format(book));
-    if (domain && *domain) {
-        g_string_append(y, "  sender_domains: [");
-        yaml_quote(y, domain);
-        g_string_append(y, "]\n");
-    }
-    int req = 0;
-    g_string_append(y, "  required_headers: [");
-    for (int c = 0; c < n && req < 4; c++) {
-        if (cols[c].field == PF_IGNORE || cols[c].confidence < 0.8 || !cols[c].header[0])
-            continue;
-        if (req++)
-            g_string_append(y, ", ");
-        yaml_quote(y, cols[c].header);
-    }
-    g_string_append(y, "]\n");
-    if (sheets && docs_sheet_count(book) > 1) {
-        char *re = regex_escape_anchor(t->sheet_name);
-        g_string_append(y, "  sheet_name: ");
-        yaml_quote(y, re);
-        g_string_append_printf(y, "   # the vehicles are on this sheet (of %d)\n", docs_sheet_count(book));
-        g_free(re);
-    }
-}
-
-/* The mapping of each named column with its confidence and reason; have[field] set for each. */
-static void append_mapping(GString *y, const profile_column *cols, int n, bool have[PF_COUNT])
-{
-    size_t width = 0;
-    for (int c = 0; c < n; c++)
-        width = MAX(width, strlen(cols[c].header) + 2);
+    profile_spec_column *out = g_new0(profile_spec_column, (gsize)n + 1);
+    *n_required = 0;
     for (int c = 0; c < n; c++) {
-        if (!cols[c].header[0])
-            continue;
-        have[cols[c].field] = true;
-        GString *line = g_string_new("  ");
-        GString *key = g_string_new(NULL);
-        yaml_quote(key, cols[c].header);
-        if (key->len > 1000)   /* YAML limits implicit keys to 1024 characters */
-            g_string_append_printf(line, "? %s\n  : %s", key->str, profile_field_name(cols[c].field));
-        else
-            g_string_append_printf(line, "%s: %s", key->str, profile_field_name(cols[c].field));
-        g_string_free(key, TRUE);
-        while (line->len < width + 22)
-            g_string_append_c(line, ' ');
-        char *why = comment_text(cols[c].reason);
-        g_string_append_printf(line, " # %.2f %s\n", cols[c].confidence, why);
-        g_free(why);
-        g_string_append(y, line->str);
-        g_string_free(line, TRUE);
+        out[c] = (profile_spec_column){.header = cols[c].header, .field = cols[c].field,
+                                       .note = g_strdup_printf("%.2f %s", cols[c].confidence,
+                                                               cols[c].reason ? cols[c].reason : "")};
+        if (*n_required < 4 && cols[c].field != PF_IGNORE && cols[c].confidence >= 0.8 && cols[c].header[0])
+            required[(*n_required)++] = cols[c].header;
     }
+    return out;
 }
 
-/* The normalize, parse, compute and validate rules the mapped fields (have) call for. */
-static void append_rules(GString *y, const bool have[PF_COUNT])
+/* The rules the mapped fields call for: a VIN cleaned and checked, coverage and use upper-cased,
+ * a year and a description required, the description composed. */
+static void spec_rules(profile_spec *spec, const profile_column *cols, int n)
 {
-    g_string_append(y, "\nnormalize:\n  all: [strip, collapse_spaces]\n");
+    bool have[PF_COUNT] = {0};
+    for (int c = 0; c < n; c++)
+        if (cols[c].header[0])
+            have[cols[c].field] = true;
     if (have[PF_VIN])
-        g_string_append(y, "  vin: [upper, {replace: {pattern: \"[^A-Z0-9]\", with: \"\"}}]\n");
+        spec->norm[PF_VIN] = PROFILE_NORM_ALNUM, spec->check[PF_VIN] = PROFILE_CHECK_FORMAT;
     if (have[PF_COVERAGE])
-        g_string_append(y, "  coverage: [upper, remove_accents]\n");
+        spec->norm[PF_COVERAGE] = PROFILE_NORM_NO_ACCENTS, spec->check[PF_COVERAGE] = PROFILE_CHECK_FORMAT;
     if (have[PF_USE])
-        g_string_append(y, "  use: [upper, remove_accents]\n");
-    g_string_append(y, "\nparse:\n");
-    if (have[PF_YEAR])
-        g_string_append(y, "  year: year\n");
-    if (have[PF_INSURED_AMOUNT])
-        g_string_append(y, "  insured_amount: money     # \"$ 450,000.00\", 450000, VALOR COMERCIAL\n");
-    if (have[PF_VIN])
-        g_string_append(y, "  vin: vin\n");
-    if (have[PF_INCISO])
-        g_string_append(y, "  inciso: int\n");
-    GString *tmpl = g_string_new(NULL);
-    const profile_field parts[] = { PF_MARCA, PF_SUBMARCA, PF_VERSION, PF_DESCRIPTION };
-    for (size_t i = 0; i < 4; i++)
-        if (have[parts[i]])
-            g_string_append_printf(tmpl, "%s{%s}", tmpl->len ? " " : "", profile_field_name(parts[i]));
-    if (tmpl->len)
-        g_string_append_printf(y, "\ncompute:\n  description: \"%s\"\n", tmpl->str);
-    g_string_free(tmpl, TRUE);
-    g_string_append(y, "\nvalidate:\n");
-    GDateTime *now = g_date_time_new_now_local();
-    g_string_append_printf(y, "  year: {required: true, min: 1950, max: %d}\n",
-                           g_date_time_get_year(now) + 2);
-    g_date_time_unref(now);
-    g_string_append(y, "  description: {required: true}\n");
-    if (have[PF_VIN])
-        g_string_append(y, "  vin: {check_digit: true, pattern: \"^[A-HJ-NPR-Z0-9]{17}$\"}\n");
-    if (have[PF_COVERAGE])
-        g_string_append(y, "  coverage: {enum: [AMPLIA, LIMITADA, RC, BASICA]}\n");
-    g_string_append(y, "\non_error: warn   # warn | skip_row | fail\n");
+        spec->norm[PF_USE] = PROFILE_NORM_NO_ACCENTS;
+    spec->check[PF_YEAR] = PROFILE_CHECK_REQUIRED;
+    spec->check[PF_DESCRIPTION] = PROFILE_CHECK_REQUIRED;
+    spec->compose_description = true;
 }
 
 int profile_suggest_book(docs_book *book, const char *filename_hint, const char *name,
@@ -739,27 +623,33 @@ int profile_suggest_book(docs_book *book, const char *filename_hint, const char 
         while (docs_table_next(book, &t, &row, err) == 1)
             rows++;
     char *pname = derive_name(name, domain, filename_hint);
-    GString *y = g_string_new(NULL);
-    append_source(y, book, &t, filename_hint, rows);
-    g_string_append(y, "name: ");
-    bool plain = g_ascii_isalnum(pname[0]);
-    for (const char *q = pname; *q && plain; q++)
-        plain = g_ascii_isalnum(*q) || *q == '-' || *q == '_';
-    if (plain)
-        g_string_append(y, pname);
-    else
-        yaml_quote(y, pname);
-    g_string_append(y, "\nversion: 1\ndescription: ");
-    /* The broker's display name is not in the file: the domain stands in until staff type it. */
-    yaml_quote(y, domain && *domain ? domain : pname);
-    g_string_append(y, "   # the broker's name as staff know it (shown as the broker)\n\ndetect:\n");
-    append_detect(y, book, &t, domain, cols, n);
-    g_string_append(y, "\nmapping:\n");
-    bool have[PF_COUNT] = { 0 };
-    append_mapping(y, cols, n, have);
-    append_rules(y, have);
-    *yaml = g_strdup(y->str);
-    g_string_free(y, TRUE);
+    char *comment = source_comment(book, &t, filename_hint, rows);
+    const char *required[4];
+    int n_required = 0;
+    profile_spec_column *scols = spec_columns(cols, n, required, &n_required);
+    bool sheets = docs_format_has_sheets(docs_book_format(book)) && docs_sheet_count(book) > 1;
+    char *sheet_note = sheets ? g_strdup_printf("the vehicles are on this sheet (of %d)", docs_sheet_count(book)) : NULL;
+    profile_spec spec = {
+        .comment = comment,
+        .name = pname,
+        /* The broker's display name is not in the file: the domain stands in until staff type it. */
+        .description = domain && *domain ? domain : pname,
+        .description_note = "the broker's name as staff know it (shown as the broker)",
+        .sender_domain = domain,
+        .required_headers = required,
+        .n_required = n_required,
+        .sheet_name = sheets ? t.sheet_name : NULL,
+        .sheet_note = sheet_note,
+        .cols = scols,
+        .n_cols = n,
+    };
+    spec_rules(&spec, cols, n);
+    *yaml = profile_to_yaml(&spec);
+    for (int c = 0; c < n; c++)
+        g_free((char *)scols[c].note);
+    g_free(scols);
+    g_free(sheet_note);
+    g_free(comment);
     g_free(pname);
     profile_columns_free(cols, n);
     docs_table_clear(&t);

@@ -7,12 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *profile_dir(void)
+static char *data_dir;
+
+void profile_set_data_dir(const char *dir)
+{
+    g_free(data_dir);
+    data_dir = dir && *dir ? g_strdup(dir) : NULL;
+}
+
+const char *pf_data_dir(void) { return data_dir ? data_dir : "data"; }
+
+const char *profile_dir(const char *configured)
 {
     static char path[4096];
-    const char *env = config_get()->profiles_dir;
-    if (env && *env)
-        return env;
+    if (configured && *configured)
+        return configured;
     snprintf(path, sizeof path, "%s/profiles", config_share_dir());
     return path;
 }

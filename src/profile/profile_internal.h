@@ -6,6 +6,9 @@
 
 #include <glib.h>
 
+/* The data files' directory profile_set_data_dir gave ("data" when none). */
+const char *pf_data_dir(void);
+
 typedef struct pf_step pf_step;
 
 /* One normalisation step of the DSL (the table is in profile_steps.c). */

@@ -19,8 +19,7 @@ typedef struct vin_ocr_rules {
 
 static char *data_path(const char *dir, const char *name)
 {
-    const minca_config *cfg = config_get();
-    return g_build_filename(cfg && cfg->data_dir ? cfg->data_dir : "data", dir, name, NULL);
+    return g_build_filename(pf_data_dir(), dir, name, NULL);
 }
 
 static char **read_lines(const char *dir, const char *name, char **path)

@@ -17,7 +17,7 @@ int queue_enqueue(PGconn *c, const char *kind, json_t *payload, const queue_enqu
         .insurer_id = o->insurer_id,
         .idempotency_key = o->idempotency_key,
         .batch_id = o->batch_id,
-        .max_attempts = o->max_attempts > 0 ? o->max_attempts : config_get()->max_attempts,
+        .max_attempts = o->max_attempts > 0 ? o->max_attempts : QUEUE_MAX_ATTEMPTS,
         .delay_seconds = o->delay_seconds,
         .revive_dead = o->revive_dead,
         .parent_id = o->parent_id,

@@ -39,11 +39,36 @@ typedef struct paths {
 
 static bool running_as_root(void) { return geteuid() == 0; }
 
+/* servers_configure's copy (every string g_strdup'd). */
+typedef struct held_settings {
+    char *home, *service_home, *service_account, *database_url, *app_database_url, *redis_url, *pg_bindir;
+    bool pg_fast;
+} held_settings;
+static held_settings settings;
+
+static void hold(char **slot, const char *value)
+{
+    g_free(*slot);
+    *slot = value ? g_strdup(value) : NULL;
+}
+
+void servers_configure(const servers_settings *s)
+{
+    hold(&settings.home, s->home);
+    hold(&settings.service_home, s->service_home);
+    hold(&settings.service_account, s->service_account);
+    hold(&settings.database_url, s->database_url);
+    hold(&settings.app_database_url, s->app_database_url);
+    hold(&settings.redis_url, s->redis_url);
+    hold(&settings.pg_bindir, s->pg_bindir);
+    settings.pg_fast = s->pg_fast;
+}
+
 /* The operating-system account that runs the servers when minca runs as root: the team desk's
  * service account, else minca. */
 static const char *service_account(void)
 {
-    const char *a = config_get()->service_account;
+    const char *a = settings.service_account;
     return config_team() && a && *a ? a : "minca";
 }
 #define SERVICE_USER service_account()
@@ -75,9 +100,11 @@ static bool reachable_by(const char *path, uid_t uid, gid_t gid)
 
 static int paths_init(paths *p, minca_err *err)
 {
-    const minca_config *cfg = config_get();
+    const held_settings *cfg = &settings;
     memset(p, 0, sizeof *p);
     bool ok = true;
+    if (!cfg->home)
+        return minca_err_set(err, "the servers were given no home directory (servers_configure at start-up)");
     ok &= core_fmt(p->home, sizeof p->home, "%s", config_team() ? cfg->service_home : cfg->home);
     ok &= core_fmt(p->run, sizeof p->run, "%s/run", p->home);
     ok &= core_fmt(p->lock, sizeof p->lock, "%s/servers.lock", p->run);
@@ -159,7 +186,7 @@ static int run_cmd(char *const argv[], const char *user, const char *log_path)
 
 static int find_pg_bindir(char *out, size_t outlen, minca_err *err)
 {
-    const char *env = config_get()->pg_bindir;
+    const char *env = settings.pg_bindir;
     if (env && *env) {
         snprintf(out, outlen, "%s", env);
         return 0;
@@ -260,7 +287,7 @@ static long read_pid(const char *path)
 
 static void build_pg_url(const paths *p)
 {
-    const char *url = config_get()->database_url;
+    const char *url = settings.database_url;
     if (config_team_staff()) {
         /* One person of a team desk: the role of the same name as the account, which the server
          * checks by peer authentication; no user is named, so no one can ask for another. */
@@ -269,7 +296,7 @@ static void build_pg_url(const paths *p)
         snprintf(pg_app_url, sizeof pg_app_url, "%s", pg_url);
         g_free(host);
     } else if (url) {
-        const char *app = config_get()->app_database_url;
+        const char *app = settings.app_database_url;
         snprintf(pg_url, sizeof pg_url, "%s", url);
         snprintf(pg_app_url, sizeof pg_app_url, "%s", app && *app ? app : url);
     } else {
@@ -295,7 +322,7 @@ static bool pg_running(const paths *p, long *pid_out)
 
 static bool pg_fast_requested(void)
 {
-    return config_get()->pg_fast;
+    return settings.pg_fast;
 }
 
 /* MINCA_PG_FAST turns durability off (fsync, synchronous commit, full page writes): only for
@@ -508,7 +535,7 @@ static int pg_stop(const paths *p, minca_err *err)
 
 static void build_redis_url(const paths *p)
 {
-    const char *url = config_get()->redis_url;
+    const char *url = settings.redis_url;
     if (config_team_staff())
         redis_url[0] = '\0';   /* a team desk's Redis belongs to its service account alone */
     else if (url)
@@ -634,7 +661,7 @@ static int lock_servers(const paths *p, minca_err *err)
 
 int servers_ensure(servers_bootstrap_fn bootstrap, minca_err *err)
 {
-    const minca_config *cfg = config_get();
+    const held_settings *cfg = &settings;
     paths p;
     if (config_team() && running_as_root())
         return minca_err_set(err, "a team desk's servers run as its service account %s: start them with `minca "
@@ -670,7 +697,7 @@ int servers_ensure(servers_bootstrap_fn bootstrap, minca_err *err)
 
 int servers_stop(minca_err *err)
 {
-    const minca_config *cfg = config_get();
+    const held_settings *cfg = &settings;
     paths p;
     if (config_team_staff())
         return minca_err_set(err, "the team desk's servers belong to the service account %s (minca service stop, as root)",
@@ -693,7 +720,7 @@ int servers_stop(minca_err *err)
 
 int servers_status_get(servers_status *st, minca_err *err)
 {
-    const minca_config *cfg = config_get();
+    const held_settings *cfg = &settings;
     memset(st, 0, sizeof *st);
     paths p;
     if (paths_init(&p, err) < 0)

@@ -1449,7 +1449,7 @@ static void ensure_engine(tui_app *app)
     if (app->engine_tried || !app->db)
         return;
     app->engine_tried = true;
-    if (!config_get()->tui_engine) {
+    if (!tui_settings_get()->engine) {
         log_info("tui: tui.engine is off (MINCA_TUI_ENGINE=0): no in-process engine");
         return;
     }
@@ -1588,7 +1588,7 @@ int tui_run(void)
     nonl();
     curs_set(0);
     set_escdelay(25);
-    if (cfg->tui_mouse) {
+    if (tui_settings_get()->mouse) {
         app.mouse = mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL) != 0;
         log_info("tui: mouse %s", app.mouse ? "on" : "not available on this terminal");
     }
@@ -1607,7 +1607,7 @@ int tui_run(void)
         tui_app_message(&app, TUI_EL_WARN, "the locale is not UTF-8 (%s): accents and Ñ may show wrong; set LANG=C.UTF-8",
                         codeset ? codeset : "?");
 
-    app.poll_seconds = cfg->tui_poll;
+    app.poll_seconds = tui_settings_get()->poll;
 
     while (!app.quit && !got_signal) {
         render(&app);

@@ -8,6 +8,7 @@
  * draft (reply_draft_make: the quote with the latest export's files, else the request for
  * the missing data), To, Subject and body editable, the sender, files and threading as
  * drafted; sending queues it in the outbox (reply_queue), where the desk's engine sends it. */
+#include "minca/core_config.h"
 #include "minca/intake.h"
 #include "minca/engine_intake_poll.h"
 #include "minca/queue.h"
@@ -434,9 +435,10 @@ tui_view *tui_reply_new(tui_app *app, const char *cot)
     reply_draft *d = g_new0(reply_draft, 1);
     minca_err err = {0}, quote_err = {0};
     long long insurer_id = tui_app_insurer_id(app);
+    const minca_config *cfg = config_get();
     /* The quote when the case has one exported, else the request for what it lacks. */
-    if (reply_draft_make(db, insurer_id, cot, "quote", NULL, d, &quote_err) < 0 &&
-        reply_draft_make(db, insurer_id, cot, "missing", NULL, d, &err) < 0) {
+    if (reply_draft_make(db, insurer_id, cot, "quote", NULL, cfg->sources, cfg->n_sources, d, &quote_err) < 0 &&
+        reply_draft_make(db, insurer_id, cot, "missing", NULL, cfg->sources, cfg->n_sources, d, &err) < 0) {
         tui_app_message(app, TUI_EL_ERROR, "no reply to draft: %s; %s", err.msg, quote_err.msg);
         g_free(d);
         return NULL;

@@ -45,7 +45,7 @@ static int dash_open(tui_view *v)
     if (!d)
         return -1;
     const char *codeset = nl_langinfo(CODESET);
-    d->ascii = config_get()->tui_ascii || !codeset || strcmp(codeset, "UTF-8") != 0;
+    d->ascii = tui_settings_get()->ascii || !codeset || strcmp(codeset, "UTF-8") != 0;
     v->priv = d;
     return 0;
 }

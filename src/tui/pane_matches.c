@@ -474,7 +474,7 @@ static void export_case(tui_view *v)
     export_case_outcome out;
     memset(&out, 0, sizeof out);
     minca_err err = {0};
-    if (export_case_run(db, ins, m->cot, NULL, NULL, NULL, EXPORT_FORMAT_BOTH, false, &out, &err) < 0) {
+    if (export_case_run(db, ins, m->cot, config_get()->export_dir, NULL, NULL, EXPORT_FORMAT_BOTH, false, &out, &err) < 0) {
         tui_app_message(v->app, TUI_EL_ERROR, "not exported: %s", err.msg);
         return;
     }

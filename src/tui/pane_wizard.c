@@ -105,7 +105,7 @@ static int wiz_open(tui_view *v)
     if (!w)
         return -1;
     w->step = 1;
-    w->model_cols = config_llm_enabled();
+    w->model_cols = llm_enabled();
     w->tables[0] = w->model_cols ? tui_table_new(review_model_cols, 7) : tui_table_new(review_cols, 6);
     w->tables[1] = tui_table_new(edit_cols, 6);
     w->tables[2] = tui_table_new(check_cols, 5);
@@ -174,21 +174,7 @@ static void set_field(wiz_col *c, profile_field f)
     c->valid = default_valid(f);
 }
 
-/* ---- YAML -------------------------------------------------------------------------------------- */
-
-static void yaml_quoted(GString *out, const char *s)
-{
-    g_string_append_c(out, '"');
-    for (const char *p = s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            g_string_append_c(out, '\\');
-        if ((unsigned char)*p < 0x20)
-            g_string_append_c(out, ' ');
-        else
-            g_string_append_c(out, *p);
-    }
-    g_string_append_c(out, '"');
-}
+/* ---- YAML ---------------------------------------------------------------------------------------- */
 
 static bool usable_header(wizard *w, int i)
 {
@@ -209,108 +195,61 @@ static wiz_col *column_of(wizard *w, profile_field f)
     return NULL;
 }
 
+/* The presets of the edit step as the profile writer's rules (valid_names, norm_names). */
+static profile_check check_of(int valid)
+{
+    static const profile_check checks[] = {PROFILE_CHECK_NONE, PROFILE_CHECK_REQUIRED, PROFILE_CHECK_REQUIRED_SKIP,
+                                           PROFILE_CHECK_WARN};
+    return valid >= 0 && valid < (int)G_N_ELEMENTS(checks) ? checks[valid] : PROFILE_CHECK_NONE;
+}
+
+/* The profile as edited, written by the profile module's writer (profile_to_yaml). */
 static char *build_yaml(wizard *w, const char *user)
 {
-    GString *y = g_string_new(NULL);
-    g_string_append_printf(y, "# Broker profile written with the profile wizard by %s.\n", user);
-    g_string_append_printf(y, "# Source: %s (%s, sheet '%s', header on row %ld).\n", w->filename, w->format,
-                           w->sheet ? w->sheet : "", w->header_row);
-    g_string_append_printf(y, "name: %s\nversion: 1\ndescription: ", w->name);
-    yaml_quoted(y, *w->broker ? w->broker : w->domain ? w->domain : w->name);
-    g_string_append(y, "\n\ndetect:\n");
-    if (w->domain && *w->domain) {
-        g_string_append(y, "  sender_domains: [");
-        yaml_quoted(y, w->domain);
-        g_string_append(y, "]\n");
-    }
-    g_string_append(y, "  required_headers: [");
-    int n_req = 0;
-    for (int i = 0; i < w->ncols && n_req < 4; i++) {
-        if (w->cols[i].field == PF_IGNORE || !usable_header(w, i))
-            continue;
-        if (n_req++)
-            g_string_append(y, ", ");
-        yaml_quoted(y, w->cols[i].header);
-    }
-    g_string_append(y, "]\n\ntable:\n");
-    if (w->sheet && *w->sheet) {
-        gchar *re = g_regex_escape_string(w->sheet, -1);
-        char *anchored = core_strdup_printf("^%s$", re);
-        g_string_append(y, "  sheet: ");
-        yaml_quoted(y, anchored);
-        g_string_append_c(y, '\n');
-        g_free(anchored);
-        g_free(re);
-    }
-    g_string_append_printf(y, "  header_row: %ld\n\nmapping:\n", w->header_row);
+    char *comment = core_strdup_printf("Broker profile written with the profile wizard by %s.\n"
+                                       "Source: %s (%s, sheet '%s', header on row %ld).", user, w->filename,
+                                       w->format, w->sheet ? w->sheet : "", w->header_row);
+    profile_spec_column *cols = g_new0(profile_spec_column, (gsize)w->ncols + 1);
+    char **notes = g_new0(char *, (gsize)w->ncols + 1);
+    const char **required = g_new0(const char *, 4);
+    int n_cols = 0, n_required = 0;
     for (int i = 0; i < w->ncols; i++) {
         wiz_col *c = &w->cols[i];
         if (!usable_header(w, i))
             continue;
-        GString *line = g_string_new("  ");
-        yaml_quoted(line, c->header);
-        g_string_append_printf(line, ": %s", field_label(c->field));
-        while (line->len < 38)
-            g_string_append_c(line, ' ');
-        if (c->field == c->suggested)
-            g_string_append_printf(line, " # %.2f %s", c->confidence, c->reason);
-        else
-            g_string_append_printf(line, " # set in the wizard (suggested: %s)", field_label(c->suggested));
-        for (char *p = line->str; *p; p++)
-            if (*p == '\n' || *p == '\r')
-                *p = ' ';
-        g_string_append_printf(y, "%s\n", line->str);
-        g_string_free(line, TRUE);
+        if (c->field != PF_IGNORE && n_required < 4)
+            required[n_required++] = c->header;
+        notes[n_cols] = c->field == c->suggested
+                            ? core_strdup_printf("%.2f %s", c->confidence, c->reason ? c->reason : "")
+                            : core_strdup_printf("set in the wizard (suggested: %s)", field_label(c->suggested));
+        cols[n_cols] = (profile_spec_column){.header = c->header, .field = c->field, .note = notes[n_cols]};
+        n_cols++;
     }
-    g_string_append(y, "\nnormalize:\n  all: [strip, collapse_spaces]\n");
+    profile_spec spec = {
+        .comment = comment,
+        .name = w->name,
+        .description = *w->broker ? w->broker : w->domain ? w->domain : w->name,
+        .sender_domain = w->domain,
+        .required_headers = required,
+        .n_required = n_required,
+        .table_sheet = w->sheet,
+        .header_row = w->header_row,
+        .cols = cols,
+        .n_cols = n_cols,
+    };
     for (int f = 0; f < PF_IGNORE; f++) {
         wiz_col *c = column_of(w, (profile_field)f);
-        if (!c || !c->norm)
+        if (!c)
             continue;
-        static const char *const steps[] = {"", "[upper]", "[upper, remove_accents]",
-                                            "[upper, {replace: {pattern: \"[^A-Z0-9]\", with: \"\"}}]"};
-        g_string_append_printf(y, "  %s: %s\n", profile_field_name((profile_field)f), steps[c->norm]);
+        spec.norm[f] = (profile_norm)c->norm;
+        spec.check[f] = check_of(c->valid);
     }
-    GString *parse = g_string_new(NULL);
-    if (column_of(w, PF_YEAR))
-        g_string_append(parse, "  year: year\n");
-    if (column_of(w, PF_INSURED_AMOUNT))
-        g_string_append(parse, "  insured_amount: money\n");
-    if (column_of(w, PF_VIN))
-        g_string_append(parse, "  vin: vin\n");
-    if (column_of(w, PF_INCISO))
-        g_string_append(parse, "  inciso: int\n");
-    if (parse->len)
-        g_string_append_printf(y, "\nparse:\n%s", parse->str);
-    g_string_free(parse, TRUE);
-    GString *valid = g_string_new(NULL);
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    int max_year = tm.tm_year + 1900 + 2;
-    for (int f = 0; f < PF_IGNORE; f++) {
-        wiz_col *c = column_of(w, (profile_field)f);
-        if (!c || !c->valid)
-            continue;
-        const char *name = profile_field_name((profile_field)f);
-        if (c->valid == 1 && f == PF_YEAR)
-            g_string_append_printf(valid, "  %s: {required: true, min: 1950, max: %d}\n", name, max_year);
-        else if (c->valid == 1)
-            g_string_append_printf(valid, "  %s: {required: true}\n", name);
-        else if (c->valid == 2)
-            g_string_append_printf(valid, "  %s: {required: true, on_error: skip_row}\n", name);
-        else if (f == PF_YEAR)
-            g_string_append_printf(valid, "  %s: {min: 1950, max: %d, on_error: warn}\n", name, max_year);
-        else if (f == PF_VIN)
-            g_string_append_printf(valid, "  %s: {check_digit: true, on_error: warn}\n", name);
-        else
-            g_string_append_printf(valid, "  %s: {required: true, on_error: warn}\n", name);
-    }
-    if (valid->len)
-        g_string_append_printf(y, "\nvalidate:\n%s", valid->str);
-    g_string_free(valid, TRUE);
-    g_string_append(y, "\non_error: warn   # warn | skip_row | fail\n");
-    return g_string_free(y, FALSE);
+    char *yaml = profile_to_yaml(&spec);
+    g_strfreev(notes);
+    g_free(required);
+    g_free(cols);
+    g_free(comment);
+    return yaml;
 }
 
 /* ---- tables ------------------------------------------------------------------------------------ */

@@ -6,6 +6,7 @@
 #include "minca/core_config.h"
 #include "minca/engine_run.h"
 #include "minca/queue.h"
+#include "minca/servers.h"
 #include "minca/store.h"
 
 #include <pthread.h>
@@ -135,6 +136,9 @@ int main(void)
     minca_err err = {0};
     if (config_load(&err) < 0)
         die("config", &err);
+    const minca_config *cfg = config_get();
+    servers_configure(&(servers_settings){.home = cfg->home, .database_url = cfg->database_url,
+                                          .redis_url = cfg->redis_url});
     log_set_level(LOG_WARN);
     if (!config_get()->database_url || !config_get()->redis_url) {
         printf("bench_queue: skipped (needs MINCA_DATABASE_URL and MINCA_REDIS_URL)\n");

@@ -14,7 +14,13 @@ Prints one line per check, "ok NAME" or "not ok NAME: details". The rules:
     brace (column 0) to the line of its closing one, unless tests/structure-allow.txt names it;
   - one allocation family: GLib's (g_new, g_malloc, g_strdup, GArray, GPtrArray...), which ends
     the process on out-of-memory; no libc allocator, no abort() as an out-of-memory policy, and
-    free() only for memory a library hands back with that contract (LIBRARY_FREED).
+    free() only for memory a library hands back with that contract (LIBRARY_FREED);
+  - no `__attribute__((constructor))` in src/ wiring one module into another: a module is wired
+    by an explicit call at start-up; the one constructor allowed is the re-executed parser
+    child's entry point (CONSTRUCTOR_ALLOWED);
+  - the global configuration (config_get()) is read only by the program's start-up and the
+    registry (CONFIG_READERS): a library receives its settings as arguments from its caller;
+    CONFIG_GET_LEFT names a module not converted yet, with why.
 """
 import glob
 import os
@@ -70,6 +76,13 @@ FUNC_NAME = re.compile(r"([A-Za-z_]\w*)\s*\(")
 ONE_LINE_DEF = re.compile(r"^(?!static\b)[A-Za-z_][\w \t*]*?\b([a-z]\w*)\s*\([^;{}]*\)\s*\{")
 # The name of a declared function: the first lower-case name before a parameter list (not `void (*hook)(...)`).
 DECLARED = re.compile(r"\b([a-z]\w*)\s*\((?!\s*\*)")
+CONSTRUCTOR = re.compile(r"__attribute__\s*\(\(\s*(?:__)?constructor\b")
+# Code run before main that is not wiring: the parser child's entry point (docs_book.c).
+CONSTRUCTOR_ALLOWED = {("src/docs/docs_book.c", "docs_child_main")}
+CONFIG_GET = re.compile(r"(?<![\w.>])config_get\s*\(")
+CONFIG_READERS = {"cli", "tui", "engine", "core"}
+# Modules that still read the global configuration, and why (none now).
+CONFIG_GET_LEFT = {}
 
 
 def strip_c(text):
@@ -218,6 +231,7 @@ layer, sql, calls, realloc, unknown = [], [], [], [], []
 defined = {}
 long_fns, long_allowed, libc_alloc, aborts, frees = [], [], [], [], []
 grown, grown_allowed = [], []
+constructors, config_reads, config_left = [], [], []
 allow = allowed_long()
 allow_grown = allowed_grown()
 for path, module in sources():
@@ -243,6 +257,9 @@ for path, module in sources():
         if LOST_REALLOC.search(line):
             realloc.append("%s:%d" % (rel, n))
     if not rel.startswith("src/"):
+        for n, line in enumerate(strip_c(text).splitlines()):
+            if CONSTRUCTOR.search(line):   # a macro that would plant one in src/
+                constructors.append("%s:%d (a macro)" % (rel, n + 1))
         continue
     code = strip_c(text).splitlines()
     spans = list(functions(code))
@@ -264,6 +281,14 @@ for path, module in sources():
         for m in GROWN.finditer(line):
             item = "%s:%d %s() grows an array with %s" % (rel, n + 1, name, m.group(1))
             (grown_allowed if (rel, name) in allow_grown else grown).append(item)
+        if CONSTRUCTOR.search(line):
+            names = FUNC_NAME.findall(line[CONSTRUCTOR.search(line).end():])
+            fn = names[0] if names else "?"
+            if (rel, fn) not in CONSTRUCTOR_ALLOWED:
+                constructors.append("%s:%d %s" % (rel, n + 1, fn))
+        if CONFIG_GET.search(line) and module not in CONFIG_READERS:
+            (config_left if module in CONFIG_GET_LEFT else config_reads).append(
+                "%s:%d %s()" % (rel, n + 1, name))
         if ABORT.search(line):
             aborts.append("%s:%d %s() calls abort" % (rel, n + 1, name))
         for m in FREE.finditer(line):
@@ -287,4 +312,10 @@ report("no abort() as an out-of-memory policy in src/", aborts)
 report("no array grown by hand in src/ (GArray, GPtrArray, GString)", grown)
 if grown_allowed:
     print("# still grown by hand, allowed by tests/structure-allow.txt: %s" % "; ".join(grown_allowed))
+report("no constructor wiring modules in src/ or include/ (only the parser child's entry point)", constructors)
+report("config_get() only in %s: libraries get their settings as arguments" % ", ".join(
+    "src/" + m for m in sorted(CONFIG_READERS)), config_reads)
+if config_left:
+    print("# still reading config_get(), allowed by CONFIG_GET_LEFT: %s" % "; ".join(
+        "%s (%s)" % (m, why) for m, why in sorted(CONFIG_GET_LEFT.items())))
 report("free() only for memory a library hands back to be freed so", frees)

@@ -9,6 +9,8 @@
 #include "minca/core_config.h"
 #include "minca/core.h"
 #include "minca/core_csv.h"
+#include "minca/llm.h"
+#include "minca/tui.h"
 #include "minca/core_vehicle.h"
 #include <time.h>
 
@@ -138,6 +140,8 @@ static void test_config_print_lists_every_option(void **state)
     setenv("MINCA_WORKERS", "5", 1);
     unsetenv("MINCA_LEASE_SECONDS");
     unsetenv("MINCA_TUI_POLL");
+    tui_options_register();
+    llm_options_register();
     minca_err e = {0};
     assert_int_equal(config_load(&e), 0);
     const minca_config *c = config_get();
@@ -145,8 +149,8 @@ static void test_config_print_lists_every_option(void **state)
     assert_int_equal(config_option_origin("workers"), CONFIG_FROM_ENV);
     assert_int_equal(c->lease_seconds, 40);
     assert_int_equal(config_option_origin("lease_seconds"), CONFIG_FROM_FILE);
-    assert_true(c->tui_poll > 6.9 && c->tui_poll < 7.1);
-    assert_int_equal(c->llm.timeout_seconds, 12); /* the alias llm.timeout */
+    assert_true(tui_settings_get()->poll > 6.9 && tui_settings_get()->poll < 7.1);
+    assert_int_equal(llm_settings_get()->timeout_seconds, 12); /* the alias llm.timeout */
     assert_int_equal(config_option_origin("max_attempts"), CONFIG_FROM_DEFAULT);
 
     char *text = NULL;
@@ -169,6 +173,58 @@ static void test_config_print_lists_every_option(void **state)
     assert_non_null(strstr(text, "\nmax_attempts: 5  # default\n"));
     free(text);
     unsetenv("MINCA_WORKERS");
+    unsetenv("MINCA_CONFIG");
+    unlink(path);
+}
+
+/* The desk's options are the tui module's: registered by it, read from the file's `tui:` and
+ * the environment into its own settings, listed by `minca config` with their origin; a name no
+ * module registered is unknown. */
+static void test_config_module_options(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/minca-config-XXXXXX";
+    int fd = mkstemp(path);
+    const char *yaml = "tui:\n  mouse: yes\n  poll: 0.1\n";
+    assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+    close(fd);
+    setenv("MINCA_CONFIG", path, 1);
+    setenv("MINCA_TUI_ASCII", "1", 1);
+    unsetenv("MINCA_TUI_MOUSE");
+    unsetenv("MINCA_TUI_POLL");
+    tui_options_register();
+    tui_options_register();   /* a second registration adds no rows */
+    minca_err e = {0};
+    assert_int_equal(config_load(&e), 0);
+    const tui_settings *t = tui_settings_get();
+    assert_true(t->mouse);                              /* from the file */
+    assert_true(t->ascii);                              /* from the environment */
+    assert_true(t->poll > 2.9 && t->poll < 3.1);        /* below 0.5: the tui's own bound */
+    assert_int_equal(config_option_origin("tui.mouse"), CONFIG_FROM_FILE);
+    assert_int_equal(config_option_origin("tui.ascii"), CONFIG_FROM_ENV);
+    size_t n;
+    const config_option *opts = config_options(&n);
+    int mouse_rows = 0;
+    for (size_t i = 0; i < n; i++)
+        mouse_rows += strcmp(opts[i].name, "tui.mouse") == 0;
+    assert_int_equal(mouse_rows, 1);
+    bool known = true;
+    char *v = config_value("tui.mouse", &known);
+    assert_true(known);
+    assert_string_equal(v, "1");
+    g_free(v);
+    v = config_value("tui.no_such_option", &known);
+    assert_false(known);
+    assert_null(v);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    config_print(out);
+    fclose(out);
+    assert_non_null(strstr(text, "\ntui.mouse: 1  # file\n"));
+    assert_non_null(strstr(text, "\ntui.ascii: 1  # env MINCA_TUI_ASCII\n"));
+    free(text);
+    unsetenv("MINCA_TUI_ASCII");
     unsetenv("MINCA_CONFIG");
     unlink(path);
 }
@@ -328,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_config_print_lists_every_option),
         cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_config_file_and_env),
+        cmocka_unit_test(test_config_module_options),
         cmocka_unit_test(test_config_syntax_error_names_line),
         cmocka_unit_test(test_read_file_limit),
         cmocka_unit_test(test_log_json_lines),

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "minca/cli.h"
 #include "minca/core_config.h"
 #include "minca/core.h"
 #include "minca/engine_run.h"
@@ -28,6 +29,7 @@ static void test_engine_starts_while_postgres_is_down(void **state)
     setenv("MINCA_REDIS_URL", "unix:///nonexistent-minca-test/redis.sock", 1);
     minca_err err = {0};
     assert_int_equal(config_load(&err), 0);
+    cli_apply_settings();   /* the servers' URLs, as the program's start-up hands them over */
 
     engine_opts o = {.threads = 2, .name = "unit", .kinds = steps_kinds};
     engine *e = engine_start(&o, &err);

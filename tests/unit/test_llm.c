@@ -145,9 +145,10 @@ static void test_config_llm_section(void **state)
     unsetenv("MINCA_LLM_BASE_URL");
     unsetenv("MINCA_LLM_MODEL");
     minca_err err = {0};
+    llm_options_register();   /* the llm module's options, as the program's start-up does */
     assert_int_equal(config_load(&err), 0);
-    const config_llm *l = &config_get()->llm;
-    assert_true(config_llm_enabled());
+    const llm_settings *l = llm_settings_get();
+    assert_true(llm_enabled());
     assert_string_equal(l->base_url, "http://127.0.0.1:9/v1");
     assert_string_equal(l->model, "test-model");
     assert_int_equal(l->timeout_seconds, 4);
@@ -157,7 +158,7 @@ static void test_config_llm_section(void **state)
     unlink(path);
     /* No file, no environment: no model, and the client refuses without sending anything. */
     assert_int_equal(config_load(&err), 0);
-    assert_false(config_llm_enabled());
+    assert_false(llm_enabled());
     llm_result res;
     llm_request rq = {.purpose = "body", .system = "s", .prompt = "p", .schema_name = "x", .schema = NULL};
     assert_int_equal(llm_ask(NULL, &rq, &res, &err), -1);

@@ -11,6 +11,7 @@
 #include "minca/core.h"
 #include "minca/docs.h"
 #include "minca/profile.h"
+#include "../../src/profile/profile_internal.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -745,9 +746,80 @@ static void test_headerless_column_accounted(void **state)
     docs_close(b);
 }
 
+/* The one profile writer: a profile as the desk's wizard builds it (every preset of its edit step,
+ * headers with quotes, colons, accents, invalid UTF-8 and controls, notes over two lines, a sheet
+ * name with regex characters) loads back through profile_load with the same mapping and rules. */
+static void test_profile_to_yaml_round_trip(void **state)
+{
+    (void)state;
+    const char *const headers[] = {"MARCA", "Año \"modelo\": 2a", "No. de Serie\\VIN", "SUMA\x01 ASEG\xff",
+                                   "USO", "Notas"};
+    const profile_field fields[] = {PF_MARCA, PF_YEAR, PF_VIN, PF_INSURED_AMOUNT, PF_USE, PF_IGNORE};
+    profile_spec_column cols[6];
+    for (int i = 0; i < 6; i++)
+        cols[i] = (profile_spec_column){.header = headers[i], .field = fields[i],
+                                        .note = i == 1 ? "0.95 header says year\nsecond line" : "set in the wizard"};
+    const char *required[] = {headers[0], headers[1], headers[2]};
+    profile_spec spec = {
+        .comment = "Broker profile written with the profile wizard by ana.\nSource: flota: 1.xlsx (xlsx)",
+        .name = "seguros-del-golfo",
+        .description = "Seguros \"del\" Golfo",
+        .sender_domain = "golfo.mx",
+        .required_headers = required,
+        .n_required = 3,
+        .table_sheet = "Hoja (1).x*",
+        .header_row = 3,
+        .cols = cols,
+        .n_cols = 6,
+    };
+    spec.norm[PF_MARCA] = PROFILE_NORM_NO_ACCENTS;
+    spec.norm[PF_VIN] = PROFILE_NORM_ALNUM;
+    spec.norm[PF_USE] = PROFILE_NORM_UPPER;
+    spec.check[PF_MARCA] = PROFILE_CHECK_REQUIRED_SKIP;
+    spec.check[PF_YEAR] = PROFILE_CHECK_REQUIRED;
+    spec.check[PF_VIN] = PROFILE_CHECK_WARN;
+    spec.check[PF_INSURED_AMOUNT] = PROFILE_CHECK_WARN;
+    char *yaml = profile_to_yaml(&spec);
+    profile *p = NULL;
+    minca_err e = {0};
+    if (profile_load_string(yaml, strlen(yaml), "wizard.yaml", &p, &e) != 0)
+        fail_msg("the written profile does not load: %s\n%s", e.msg, yaml);
+    assert_string_equal(profile_name(p), "seguros-del-golfo");
+    assert_string_equal(profile_description(p), "Seguros \"del\" Golfo");
+    const char *const *domains;
+    assert_int_equal(profile_domains(p, &domains), 1);
+    assert_string_equal(domains[0], "golfo.mx");
+    assert_int_equal(p->header_row, 3);
+    assert_int_equal((int)p->required_headers->len, 3);
+    assert_int_equal((int)p->map->len, 6);
+    for (int i = 0; i < 6; i++) {
+        const pf_map *m = &g_array_index(p->map, pf_map, i);
+        if (i != 3)   /* the invalid byte and the control are written as valid text */
+            assert_string_equal(m->header, headers[i]);
+        assert_int_equal(m->field, fields[i]);
+    }
+    assert_non_null(p->norm[PF_MARCA]);
+    assert_non_null(p->norm[PF_VIN]);
+    assert_null(p->norm[PF_INCISO]);
+    assert_true(p->rules[PF_MARCA].required && p->rules[PF_MARCA].policy == PROFILE_ON_ERROR_SKIP_ROW);
+    assert_true(p->rules[PF_YEAR].required && p->rules[PF_YEAR].has_min && p->rules[PF_YEAR].has_max);
+    assert_true(p->rules[PF_VIN].check_digit && p->rules[PF_VIN].policy == PROFILE_ON_ERROR_WARN);
+    assert_true(p->rules[PF_INSURED_AMOUNT].required);
+    assert_false(p->rules[PF_USE].present);
+    /* the sheet is matched whole, its regex characters literal */
+    GRegex *re = g_regex_new(p->table_sheet, 0, 0, NULL);
+    assert_non_null(re);
+    assert_true(g_regex_match(re, "Hoja (1).x*", 0, NULL));
+    assert_false(g_regex_match(re, "Hoja (1).xx", 0, NULL));
+    g_regex_unref(re);
+    profile_free(p);
+    g_free(yaml);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_profile_to_yaml_round_trip),
         cmocka_unit_test(test_parsers),
         cmocka_unit_test(test_vin),
         cmocka_unit_test(test_yaml_errors),
