@@ -28,6 +28,9 @@ void cx_tokens_push(cx_tokens *t, const char *s, size_t len);
 /* normalize.c: splits normalised text into tokens, separating glued number+unit tokens
  * ("5OCUP" -> "5" "OCUP", "MOD2016" -> "MOD" "2016"). */
 void cx_tokenize(const codify_aliases *al, const char *norm, cx_tokens *out);
+/* A number and a unit written together ("4P", "2.0L", "5PTAS"): the unit's canonical
+ * spelling (static or owned by al) and the number's length in *num_len; NULL otherwise. */
+const char *cx_number_unit(const codify_aliases *al, const char *w, size_t len, size_t *num_len);
 /* Writes the decimal digits of v and a NUL; returns the digit count (at most 10). */
 size_t cx_format_uint(char *buf, unsigned v);
 /* Compact form: only [A-Z0-9] kept ("NP-300 FRONTIER" -> "NP300FRONTIER"). */
@@ -210,6 +213,13 @@ enum {
 };
 
 int cx_token_id(const codify_index *idx, const char *tok);
+/* match.c: a word the catalog does not know, glued from words it does where letters meet
+ * figures ("GL4P", "A7TRENDLINE"): cut once, else twice, where every piece is a catalog word,
+ * a number (with its unit) or a word the tables read; among the cuts of that count the one
+ * whose catalog words are longest, none when two tie. Pushes the pieces into out and returns
+ * true, or pushes nothing (a known word, a VIN, a word no cut explains). */
+bool cx_split_known(const codify_index *idx, const char *w, cx_tokens *out);
+
 int cx_find_entry(const codify_index *idx, const char *cvegs, int year);
 
 /* corrections.c */
