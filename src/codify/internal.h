@@ -187,6 +187,9 @@ struct codify_index {
     int32_t *tok_pool;
     GHashTable *brand_keys;   /* compact -> GArray of int brand ids */
     GHashTable *model_keys;   /* compact -> GArray of cx_model_ref */
+    uint64_t *model_key_bits; /* filter: bit cx_hash(key) & model_key_mask set for every model
+                               * key, so most words the text looks up miss without the table */
+    uint32_t model_key_mask;
     GHashTable *wmi_brands;   /* WMI -> GArray of int brand ids */
     GHashTable *by_key;       /* "CVEGS|YEAR" -> entry index + 1 */
     uint8_t *tok_flags;       /* per token id: CX_TOK_* */
@@ -213,6 +216,14 @@ enum {
 };
 
 int cx_token_id(const codify_index *idx, const char *tok);
+/* False when key is surely not a model key (model_key_bits); true when it may be. */
+static inline bool cx_model_key_maybe(const codify_index *idx, const char *key)
+{
+    if (!idx->model_key_bits)
+        return true;
+    uint32_t b = cx_hash(key) & idx->model_key_mask;
+    return (idx->model_key_bits[b >> 6] >> (b & 63)) & 1;
+}
 /* match.c: a word the catalog does not know, glued from words it does where letters meet
  * figures ("GL4P", "A7TRENDLINE"): cut once, else twice, where every piece is a catalog word,
  * a number (with its unit) or a word the tables read; among the cuts of that count the one

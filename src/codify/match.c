@@ -289,6 +289,8 @@ static void consider_key(const codify_index *idx, const qstate *s, const char *k
     int len = (int)strlen(key);
     if (s->n_brands == 0 && len < 3)
         return;   /* without a brand, short keys ("3", "SA") are too ambiguous */
+    if (!cx_model_key_maybe(idx, key))
+        return;
     GArray *refs = g_hash_table_lookup(idx->model_keys, key);
     if (!refs)
         return;
@@ -1022,19 +1024,23 @@ bool cx_split_known(const codify_index *idx, const char *w, cx_tokens *out)
     return false;
 }
 
-/* A word worth trying to cut (cx_split_known): letters and figures, neither a model year
- * ("M20", read by fix_typos) nor a word OCR wrote with digits for letters ("SEN5E"). */
-static bool glue_candidate(const codify_index *idx, const char *w)
+/* A word worth trying to cut (cx_split_known): letters and figures, and not a model year
+ * ("M20", read by fix_typos). */
+static bool glue_shape(const char *w)
 {
     bool letters = false, digits = false;
     for (const char *p = w; *p; p++) {
         letters |= glue_alpha(*p);
         digits |= is_digit_char(*p);
     }
-    if (!letters || !digits || (w[0] == 'M' && is_digit_char(w[1]) && is_digit_char(w[2]) && !w[3]))
-        return false;
+    return letters && digits && !(w[0] == 'M' && is_digit_char(w[1]) && is_digit_char(w[2]) && !w[3]);
+}
+
+/* True when w is a word OCR wrote with digits for letters ("SEN5E"): fix_typos reads it. */
+static bool glue_confused(const codify_index *idx, const char *w)
+{
     char plain[64];
-    return !unconfuse(idx, w, plain, sizeof plain);
+    return unconfuse(idx, w, plain, sizeof plain);
 }
 
 /* Cuts apart the words of t glued from catalog words (cx_split_known), in place; tmp is
@@ -1044,15 +1050,17 @@ static void split_glued_words(const codify_index *idx, cx_tokens *t, cx_tokens *
     int first = -1;
     for (int i = 0; i < t->n && first < 0; i++) {
         cx_tokens_init(tmp);
-        if (glue_candidate(idx, t->tok[i]) && cx_split_known(idx, t->tok[i], tmp))
+        if (glue_shape(t->tok[i]) && cx_split_known(idx, t->tok[i], tmp) && !glue_confused(idx, t->tok[i]))
             first = i;
     }
     if (first < 0)
         return;
     cx_tokens_init(tmp);
-    for (int i = 0; i < t->n; i++)
-        if (i < first || !glue_candidate(idx, t->tok[i]) || !cx_split_known(idx, t->tok[i], tmp))
-            cx_tokens_push(tmp, t->tok[i], strlen(t->tok[i]));
+    for (int i = 0; i < t->n; i++) {
+        const char *w = t->tok[i];
+        if (i < first || !glue_shape(w) || glue_confused(idx, w) || !cx_split_known(idx, w, tmp))
+            cx_tokens_push(tmp, w, strlen(w));
+    }
     cx_tokens_init(t);
     for (int i = 0; i < tmp->n; i++)
         cx_tokens_push(t, tmp->tok[i], strlen(tmp->tok[i]));
