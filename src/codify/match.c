@@ -1043,6 +1043,13 @@ static bool glue_confused(const codify_index *idx, const char *w)
     return unconfuse(idx, w, plain, sizeof plain);
 }
 
+/* True when the word before token i marks an identifier ("PLACAS AUT458", "ECO A12"): the
+ * identifier stays whole. */
+static bool glue_after_marker(const codify_index *idx, const cx_tokens *t, int i)
+{
+    return i > 0 && cx_junk_marker(idx->al, t->tok[i - 1]);
+}
+
 /* Cuts apart the words of t glued from catalog words (cx_split_known), in place; tmp is
  * scratch. Text without such a word is left untouched and not copied. */
 static void split_glued_words(const codify_index *idx, cx_tokens *t, cx_tokens *tmp)
@@ -1050,7 +1057,8 @@ static void split_glued_words(const codify_index *idx, cx_tokens *t, cx_tokens *
     int first = -1;
     for (int i = 0; i < t->n && first < 0; i++) {
         cx_tokens_init(tmp);
-        if (glue_shape(t->tok[i]) && cx_split_known(idx, t->tok[i], tmp) && !glue_confused(idx, t->tok[i]))
+        if (glue_shape(t->tok[i]) && cx_split_known(idx, t->tok[i], tmp) && !glue_confused(idx, t->tok[i]) &&
+            !glue_after_marker(idx, t, i))
             first = i;
     }
     if (first < 0)
@@ -1058,7 +1066,8 @@ static void split_glued_words(const codify_index *idx, cx_tokens *t, cx_tokens *
     cx_tokens_init(tmp);
     for (int i = 0; i < t->n; i++) {
         const char *w = t->tok[i];
-        if (i < first || !glue_shape(w) || glue_confused(idx, w) || !cx_split_known(idx, w, tmp))
+        if (i < first || !glue_shape(w) || glue_confused(idx, w) || glue_after_marker(idx, t, i) ||
+            !cx_split_known(idx, w, tmp))
             cx_tokens_push(tmp, w, strlen(w));
     }
     cx_tokens_init(t);

@@ -428,6 +428,10 @@ static void test_glued_catalog_words(void **state)
     assert_string_equal(r->cvegs, "22222");
     match(f, "NISSAN", "", 2019, "NP300SE DOBLE CABINA", r);
     assert_string_equal(r->cvegs, "11111");
+    /* the word after a marker of identifiers is one identifier, never cut into catalog words */
+    match(f, "NISSAN", "NP300", 2019, "DOBLE CABINA SE PLACAS LE4P", r);
+    assert_string_equal(r->cvegs, "11111");
+    assert_non_null(strstr(r->candidates[0].explanation, "ignored: PLACAS, LE4P"));
     g_free(r);
 }
 
