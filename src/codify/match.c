@@ -753,9 +753,16 @@ static void explain(const codify_index *idx, qstate *s, const cx_entry *e, float
         PUT(n_unsaid++ ? ", " : "; catalog only: ");
         PUT(ev->catalog_value);
     }
-    p = put_verdict(p, end, c, CODIFY_FUZZY, "; typo: ");
-    p = put_verdict(p, end, c, CODIFY_IGNORED, "; ignored: ");
-    p = put_verdict(p, end, c, CODIFY_UNEXPLAINED, "; unexplained: ");
+    unsigned present = 0;   /* verdicts among the evidence (bit verdict + 1, CONFLICT is -1):
+                             * most candidates have none of the three below */
+    for (int i = 0; i < c->n_evidence; i++)
+        present |= 1u << (c->evidence[i].verdict + 1);
+    if (present & (1u << (CODIFY_FUZZY + 1)))
+        p = put_verdict(p, end, c, CODIFY_FUZZY, "; typo: ");
+    if (present & (1u << (CODIFY_IGNORED + 1)))
+        p = put_verdict(p, end, c, CODIFY_IGNORED, "; ignored: ");
+    if (present & (1u << (CODIFY_UNEXPLAINED + 1)))
+        p = put_verdict(p, end, c, CODIFY_UNEXPLAINED, "; unexplained: ");
     char num[16];
     cx_format_uint(num, qw > 0 ? (unsigned)(100.0f * m / qw + 0.5f) : 0u);
     PUT("; words ");
