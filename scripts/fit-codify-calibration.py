@@ -29,7 +29,8 @@ they come from: `dev_broker.csv`, its rewrites `variants_dev_broker.csv` (fittin
    threshold never maps to the threshold or above, so the map only ever removes rows from
    auto-acceptance. Proposals of another class (the features file's `class`: `contradicted`,
    a brand or VIN year the query contradicts) are left out of that map and get one share of
-   their own, add-half smoothed (they are few).
+   their own, add-half smoothed (they are few); a coin flip (`coin_flip`) gets the map pooled
+   over all proposals moved by one log-odds shift fitted on its rows (shift_map).
 3. The report, per file: the map fitted without the file's group applied to its held-out
    scores: auto-accept rate and precision at the threshold, and the reliability table by band
    (rows, share right, mean confidence, gap) with the expected calibration error; beside it
@@ -199,24 +200,58 @@ def fit_class_map(pairs, threshold):
     return [(0.0, c), (1.0, c)]
 
 
-# classes of proposal with a map of their own over the score (bins of CLASS_MIN_BIN rows shrunk
-# towards the map of every proposal with CLASS_STRENGTH rows' weight); any other class gets one
-# share (fit_class_map)
+# classes of proposal with a map of their own over the score: the map pooled over every
+# proposal shifted in log-odds by one amount fitted on the class's rows (shift_map), so the
+# score still orders them and a class of a few dozen rows is not cut into bins that mix kinds
+# of text; any other class gets one share (fit_class_map)
 BINNED_CLASSES = ("coin_flip",)
-CLASS_MIN_BIN = 40
-CLASS_STRENGTH = 20.0
+# the shift's prior: a normal of this standard deviation (log-odds) around no shift
+SHIFT_PRIOR_SD = 1.0
+
+
+def logit(p):
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def shift_map(pairs, base, threshold, prior_sd=SHIFT_PRIOR_SD):
+    """pairs: (score, right) of one class. The knots of base with every confidence moved by one
+    shift d in log-odds, d the posterior mode (Newton's method) of the class's rows under a
+    normal prior of prior_sd around 0; a confidence of 0 stays 0, and a score below the
+    threshold still maps below it."""
+    ls = [(logit(apply_map(base, s)), y) for s, y in pairs]
+    d = 0.0
+    for _ in range(50):
+        g, h = -d / prior_sd ** 2, -1.0 / prior_sd ** 2
+        for l, y in ls:
+            p = 1 / (1 + math.exp(-(l + d)))
+            g += y - p
+            h -= p * (1 - p)
+        step = g / h
+        d -= step
+        if abs(step) < 1e-9:
+            break
+    knots = []
+    for x, c in base:
+        c2 = 0.0 if c <= 0 else 1 / (1 + math.exp(-(logit(c) + d)))
+        if x < threshold:
+            c2 = min(c2, threshold - 0.001)
+        if knots and c2 < knots[-1][1]:
+            c2 = knots[-1][1]
+        knots.append((x, c2))
+    return knots
 
 
 def fit_maps(pairs_by_class, threshold):
     """pairs_by_class: class -> [(score, right)]. The map of "all" from its own rows; a binned
-    class from its rows, shrunk towards the map pooled over "all" and every binned class; every
-    other class from its rows alone, as one share (fit_class_map)."""
+    class as the map pooled over "all" and every binned class, shifted in log-odds to its rows
+    (shift_map); every other class from its rows alone, as one share (fit_class_map)."""
     maps = {"all": fit_map(pairs_by_class.get("all", []), threshold)}
     pooled = [p for c, ps in pairs_by_class.items() if c == "all" or c in BINNED_CLASSES for p in ps]
     pooled_map = fit_map(pooled, threshold) if pooled else maps["all"]
     for c, ps in pairs_by_class.items():
         if c in BINNED_CLASSES and ps:
-            maps[c] = fit_map(ps, threshold, CLASS_MIN_BIN, pooled_map, CLASS_STRENGTH)
+            maps[c] = shift_map(ps, pooled_map, threshold)
         elif c != "all" and ps:
             maps[c] = fit_class_map(ps, threshold)
     return maps

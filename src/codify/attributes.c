@@ -16,16 +16,26 @@ static bool parse_number(const char *s, double *v, bool *decimal)
 {
     if (!is_digit(*s))
         return false;
-    int dots = 0;
-    for (const char *p = s; *p; p++) {
-        if (*p == '.')
+    int dots = 0, digits = 0, after = 0;
+    uint64_t m = 0;
+    const char *p = s;
+    for (; *p; p++) {
+        if (*p == '.') {
             dots++;
-        else if (!is_digit(*p))
+        } else if (!is_digit(*p)) {
             return false;
+        } else {
+            m = m * 10 + (uint64_t)(*p - '0');   /* wraps past 19 digits: strtod then */
+            digits++;
+            after += dots;
+        }
     }
-    if (dots > 1 || s[strlen(s) - 1] == '.')
+    if (dots > 1 || p[-1] == '.')
         return false;
-    *v = strtod(s, NULL);
+    /* up to 15 digits the mantissa and the power of ten are exact doubles, and one IEEE
+     * division rounds as strtod does */
+    static const double POW10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    *v = digits <= 15 ? (double)m / POW10[after] : strtod(s, NULL);
     *decimal = dots == 1;
     return true;
 }

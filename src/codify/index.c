@@ -564,6 +564,23 @@ static void build_brand_keys(codify_index *idx)
     }
 }
 
+/* The model keys' filter (cx_model_key_maybe): 16 bits or more per key. */
+static void build_model_key_filter(codify_index *idx)
+{
+    uint32_t bits = 1024;
+    while (bits < 16u * g_hash_table_size(idx->model_keys) && bits < (1u << 24))
+        bits <<= 1;
+    idx->model_key_mask = bits - 1;
+    idx->model_key_bits = g_new0(uint64_t, bits / 64);
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, idx->model_keys);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        uint32_t b = cx_hash(k) & idx->model_key_mask;
+        idx->model_key_bits[b >> 6] |= (uint64_t)1 << (b & 63);
+    }
+}
+
 codify_index *codify_index_build(const codify_entry *entries, size_t n,
                                  const codify_aliases *aliases, minca_err *err)
 {
@@ -599,6 +616,7 @@ codify_index *codify_index_build(const codify_entry *entries, size_t n,
     add_alias_tables(idx);
     build_fuzzy_tables(idx, b.kept);
     freeze_vocab(idx);
+    build_model_key_filter(idx);
     idx->build_seconds = core_now_seconds() - t0;
 
 done:
@@ -628,6 +646,7 @@ void codify_index_free(codify_index *idx)
     g_free(idx->tok_mask);
     g_free(idx->tok_flags);
     g_free(idx->vmap);
+    g_free(idx->model_key_bits);
     g_free(idx->tok_len);
     cx_delindex_free(idx->typo_words);
     cx_delindex_free(idx->brand_fuzzy);

@@ -28,6 +28,9 @@ void cx_tokens_push(cx_tokens *t, const char *s, size_t len);
 /* normalize.c: splits normalised text into tokens, separating glued number+unit tokens
  * ("5OCUP" -> "5" "OCUP", "MOD2016" -> "MOD" "2016"). */
 void cx_tokenize(const codify_aliases *al, const char *norm, cx_tokens *out);
+/* A number and a unit written together ("4P", "2.0L", "5PTAS"): the unit's canonical
+ * spelling (static or owned by al) and the number's length in *num_len; NULL otherwise. */
+const char *cx_number_unit(const codify_aliases *al, const char *w, size_t len, size_t *num_len);
 /* Writes the decimal digits of v and a NUL; returns the digit count (at most 10). */
 size_t cx_format_uint(char *buf, unsigned v);
 /* Compact form: only [A-Z0-9] kept ("NP-300 FRONTIER" -> "NP300FRONTIER"). */
@@ -184,6 +187,9 @@ struct codify_index {
     int32_t *tok_pool;
     GHashTable *brand_keys;   /* compact -> GArray of int brand ids */
     GHashTable *model_keys;   /* compact -> GArray of cx_model_ref */
+    uint64_t *model_key_bits; /* filter: bit cx_hash(key) & model_key_mask set for every model
+                               * key, so most words the text looks up miss without the table */
+    uint32_t model_key_mask;
     GHashTable *wmi_brands;   /* WMI -> GArray of int brand ids */
     GHashTable *by_key;       /* "CVEGS|YEAR" -> entry index + 1 */
     uint8_t *tok_flags;       /* per token id: CX_TOK_* */
@@ -210,6 +216,21 @@ enum {
 };
 
 int cx_token_id(const codify_index *idx, const char *tok);
+/* False when key is surely not a model key (model_key_bits); true when it may be. */
+static inline bool cx_model_key_maybe(const codify_index *idx, const char *key)
+{
+    if (!idx->model_key_bits)
+        return true;
+    uint32_t b = cx_hash(key) & idx->model_key_mask;
+    return (idx->model_key_bits[b >> 6] >> (b & 63)) & 1;
+}
+/* match.c: a word the catalog does not know, glued from words it does where letters meet
+ * figures ("GL4P", "A7TRENDLINE"): cut once, else twice, where every piece is a catalog word,
+ * a number (with its unit) or a word the tables read; among the cuts of that count the one
+ * whose catalog words are longest, none when two tie. Pushes the pieces into out and returns
+ * true, or pushes nothing (a known word, a VIN, a word no cut explains). */
+bool cx_split_known(const codify_index *idx, const char *w, cx_tokens *out);
+
 int cx_find_entry(const codify_index *idx, const char *cvegs, int year);
 
 /* corrections.c */

@@ -134,16 +134,35 @@ static bool query_states(const codify_attrs *q, codify_attr a)
     }
 }
 
-static float conflict_penalty(const codify_attrs *q, const codify_attrs *c, int *n)
+/* The rows of CONFLICT_PENALTY the query states (query_states), in order, into rows; their
+ * count returned. */
+static int stated_conflicts(const codify_attrs *q, uint8_t rows[G_N_ELEMENTS(CONFLICT_PENALTY)])
+{
+    int n = 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(CONFLICT_PENALTY); i++)
+        if (query_states(q, CONFLICT_PENALTY[i].attr))
+            rows[n++] = (uint8_t)i;
+    return n;
+}
+
+/* The penalty of entry c's conflicts with q over the stated rows (stated_conflicts); their
+ * count in *n. */
+static float stated_penalty(const codify_attrs *q, const codify_attrs *c, const uint8_t *rows, int n_rows, int *n)
 {
     float p = 0;
     *n = 0;
-    for (size_t i = 0; i < G_N_ELEMENTS(CONFLICT_PENALTY); i++)
-        if (query_states(q, CONFLICT_PENALTY[i].attr) && compare_attr(q, c, CONFLICT_PENALTY[i].attr) < 0) {
-            p += CONFLICT_PENALTY[i].penalty;
+    for (int k = 0; k < n_rows; k++)
+        if (compare_attr(q, c, CONFLICT_PENALTY[rows[k]].attr) < 0) {
+            p += CONFLICT_PENALTY[rows[k]].penalty;
             (*n)++;
         }
     return p;
+}
+
+static float conflict_penalty(const codify_attrs *q, const codify_attrs *c, int *n)
+{
+    uint8_t rows[G_N_ELEMENTS(CONFLICT_PENALTY)];
+    return stated_penalty(q, c, rows, stated_conflicts(q, rows), n);
 }
 
 /* ---- brand ---------------------------------------------------------------------------- */
@@ -270,6 +289,8 @@ static void consider_key(const codify_index *idx, const qstate *s, const char *k
     int len = (int)strlen(key);
     if (s->n_brands == 0 && len < 3)
         return;   /* without a brand, short keys ("3", "SA") are too ambiguous */
+    if (!cx_model_key_maybe(idx, key))
+        return;
     GArray *refs = g_hash_table_lookup(idx->model_keys, key);
     if (!refs)
         return;
@@ -491,12 +512,42 @@ static float match_weight(const codify_index *idx, const cx_entry *e, const qsta
     return m;
 }
 
-static int cmp_scored(const void *a, const void *b)
+/* The block's order: higher score first, then the catalog's order of entries (a total order,
+ * so every sort gives the same sequence). */
+static inline bool scored_before(const scored *x, const scored *y)
 {
-    const scored *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score < y->score ? 1 : -1;
-    return x->entry - y->entry;
+    return x->score != y->score ? x->score > y->score : x->entry < y->entry;
+}
+
+/* Sorts a[0..n-1] by scored_before: insertion sort on short runs, merged through tmp (n
+ * entries); no allocation and no comparison through a function pointer, as the block is
+ * sorted on every query. */
+static void sort_scored(scored *a, size_t n, scored *tmp)
+{
+    enum { RUN = 12 };
+    if (n <= RUN) {
+        for (size_t i = 1; i < n; i++) {
+            scored v = a[i];
+            size_t j = i;
+            while (j > 0 && scored_before(&v, &a[j - 1])) {
+                a[j] = a[j - 1];
+                j--;
+            }
+            a[j] = v;
+        }
+        return;
+    }
+    size_t h = n / 2;
+    sort_scored(a, h, tmp);
+    sort_scored(a + h, n - h, tmp);
+    if (!scored_before(&a[h], &a[h - 1]))
+        return;   /* already in order */
+    memcpy(tmp, a, h * sizeof *a);
+    size_t i = 0, j = h, k = 0;
+    while (i < h && j < n)
+        a[k++] = scored_before(&a[j], &tmp[i]) ? a[j++] : tmp[i++];
+    while (i < h)
+        a[k++] = tmp[i++];
 }
 
 /* ---- explanation ---------------------------------------------------------------------- */
@@ -504,20 +555,26 @@ static int cmp_scored(const void *a, const void *b)
 /* Bounded copy that reads src only up to its NUL or the size of dst. */
 static void copy_field(char *dst, size_t cap, const char *src)
 {
-    size_t n = src ? strnlen(src, cap - 1) : 0;
-    memcpy(dst, src ? src : "", n);
+    size_t n = 0;
+    if (src)
+        for (; n + 1 < cap && src[n]; n++)
+            dst[n] = src[n];
     dst[n] = '\0';
 }
 
-static void add_evidence(codify_candidate *c, codify_attr a, codify_verdict v, const char *qv, const char *cv)
+/* Appends one item of evidence (cv NULL: catalog_value left empty for the caller to write);
+ * returns it, or NULL when the candidate holds CODIFY_MAX_EVIDENCE already. */
+static codify_evidence *add_evidence(codify_candidate *c, codify_attr a, codify_verdict v, const char *qv,
+                                     const char *cv)
 {
     if (c->n_evidence >= CODIFY_MAX_EVIDENCE)
-        return;
+        return NULL;
     codify_evidence *e = &c->evidence[c->n_evidence++];
     e->attr = a;
     e->verdict = v;
     copy_field(e->query_value, sizeof e->query_value, qv);
     copy_field(e->catalog_value, sizeof e->catalog_value, cv);
+    return e;
 }
 
 /* The most distinctive words (trim names...) the entry shares with the query, and those it
@@ -640,9 +697,10 @@ static void explain(const codify_index *idx, qstate *s, const cx_entry *e, float
         int v = compare_attr(&s->attrs, &e->attrs, attrs[i]);
         if (!v)
             continue;
-        char cv[24];
-        cx_attr_value(&e->attrs, attrs[i], cv, sizeof cv);
-        add_evidence(c, attrs[i], v > 0 ? CODIFY_AGREE : CODIFY_CONFLICT, s->qval[attrs[i]], cv);
+        codify_verdict verdict = v > 0 ? CODIFY_AGREE : CODIFY_CONFLICT;
+        codify_evidence *ev = add_evidence(c, attrs[i], verdict, s->qval[attrs[i]], NULL);
+        if (ev)
+            cx_attr_value(&e->attrs, attrs[i], ev->catalog_value, sizeof ev->catalog_value);
     }
     if (s->vin_year) {
         /* the VIN's model-year character against the entry's year */
@@ -692,9 +750,16 @@ static void explain(const codify_index *idx, qstate *s, const cx_entry *e, float
         PUT(n_unsaid++ ? ", " : "; catalog only: ");
         PUT(ev->catalog_value);
     }
-    p = put_verdict(p, end, c, CODIFY_FUZZY, "; typo: ");
-    p = put_verdict(p, end, c, CODIFY_IGNORED, "; ignored: ");
-    p = put_verdict(p, end, c, CODIFY_UNEXPLAINED, "; unexplained: ");
+    unsigned present = 0;   /* verdicts among the evidence (bit verdict + 1, CONFLICT is -1):
+                             * most candidates have none of the three below */
+    for (int i = 0; i < c->n_evidence; i++)
+        present |= 1u << (c->evidence[i].verdict + 1);
+    if (present & (1u << (CODIFY_FUZZY + 1)))
+        p = put_verdict(p, end, c, CODIFY_FUZZY, "; typo: ");
+    if (present & (1u << (CODIFY_IGNORED + 1)))
+        p = put_verdict(p, end, c, CODIFY_IGNORED, "; ignored: ");
+    if (present & (1u << (CODIFY_UNEXPLAINED + 1)))
+        p = put_verdict(p, end, c, CODIFY_UNEXPLAINED, "; unexplained: ");
     char num[16];
     cx_format_uint(num, qw > 0 ? (unsigned)(100.0f * m / qw + 0.5f) : 0u);
     PUT("; words ");
@@ -711,6 +776,8 @@ typedef struct scratch {
     qstate s;
     cx_tokens tk[6];          /* 0 marca, 1 submarca, 2 description words, 3 raw desc, 4-5 tmp */
     GArray *sc;               /* of scored: the block's entries */
+    scored *sc_tmp;           /* the sort's scratch, sc_tmp_cap entries */
+    size_t sc_tmp_cap;
     unsigned stamp_serial;    /* index the stamps belong to */
     int stamp_n;
     uint32_t *stamp;          /* per token id: == gen when the block contains it */
@@ -723,6 +790,7 @@ static void scratch_free(gpointer p)
     scratch *w = p;
     if (w) {
         g_array_free(w->sc, TRUE);
+        g_free(w->sc_tmp);
         g_free(w->stamp);
         g_array_free(w->bvocab, TRUE);
         g_free(w);
@@ -835,6 +903,178 @@ static bool unconfuse(const codify_index *idx, const char *w, char *buf, size_t 
     }
     buf[n] = '\0';
     return swapped > 0 && letters >= 3 && cx_token_id(idx, w) < 0;
+}
+
+/* ---- glued words: "GL4P" -> "GL" "4P", "A7TRENDLINE" -> "A7" "TRENDLINE" ---------------- */
+
+#define GLUE_MAX_CUTS 2
+
+static bool glue_alpha(char c) { return c >= 'A' && c <= 'Z'; }
+
+/* A word neither the catalog, nor the synonyms, units, junk list or attribute grammar know. */
+static bool unknown_word(const codify_index *idx, const char *w)
+{
+    return cx_token_id(idx, w) < 0 && !cx_synonym_word(idx->al, w) && !cx_unit_word(idx->al, w) &&
+           !cx_junk_word(idx->al, w) && !cx_junk_marker(idx->al, w) && !cx_attr_word(w);
+}
+
+/* How a piece of a glued word reads: 0 unknown, 1 a number or a number with its unit ("4P"),
+ * a synonym, unit or attribute word; 2 + its length for a catalog word (a single letter only
+ * then). */
+static int glue_piece(const codify_index *idx, const char *w, size_t len)
+{
+    char buf[64];
+    memcpy(buf, w, len);
+    buf[len] = '\0';
+    if (cx_token_id(idx, buf) >= 0)
+        return 2 + (int)len;
+    if (number_word(buf))
+        return 1;
+    size_t nl;
+    if (len < 2)
+        return 0;
+    if (cx_synonym_word(idx->al, buf) || cx_unit_word(idx->al, buf) || cx_attr_word(buf) ||
+        cx_number_unit(idx->al, buf, len, &nl))
+        return 1;
+    return 0;
+}
+
+/* Scores the pieces cut at cuts[0..n-1]: 0 when one is unknown, else the sum of their scores. */
+static int glue_score(const codify_index *idx, const char *w, size_t len, const size_t *cuts, int n)
+{
+    int total = 0;
+    size_t from = 0;
+    for (int i = 0; i <= n; i++) {
+        size_t to = i < n ? cuts[i] : len;
+        int sc = glue_piece(idx, w + from, to - from);
+        if (sc == 0)
+            return 0;
+        total += sc;
+        from = to;
+    }
+    return total;
+}
+
+/* Pushes the pieces of w cut at cuts[0..n-1], a number and its unit as two tokens (as the
+ * tokenizer writes "4P"). */
+static void glue_push(const codify_index *idx, const char *w, size_t len, const size_t *cuts, int n,
+                      cx_tokens *out)
+{
+    size_t from = 0;
+    for (int i = 0; i <= n; i++) {
+        size_t to = i < n ? cuts[i] : len;
+        char piece[64];
+        memcpy(piece, w + from, to - from);
+        piece[to - from] = '\0';
+        size_t nl = 0;
+        const char *unit = cx_token_id(idx, piece) < 0 ? cx_number_unit(idx->al, piece, to - from, &nl) : NULL;
+        if (unit) {
+            cx_tokens_push(out, w + from, nl);
+            cx_tokens_push(out, unit, strlen(unit));
+        } else {
+            cx_tokens_push(out, w + from, to - from);
+        }
+        from = to;
+    }
+}
+
+bool cx_split_known(const codify_index *idx, const char *w, cx_tokens *out)
+{
+    size_t len = strlen(w), bounds[64];
+    int nb = 0;
+    bool letters = false, digits = false;
+    if (len < 3 || len >= 48)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        bool a = glue_alpha(w[i]), d = is_digit_char(w[i]) || w[i] == '.';
+        if (!a && !d)
+            return false;
+        letters |= a;
+        digits |= d;
+        if (i > 0 && a != glue_alpha(w[i - 1]) && w[i - 1] != '.' && w[i] != '.')
+            bounds[nb++] = i;
+    }
+    if (!letters || !digits || nb == 0 || cx_vin_like(w) || !unknown_word(idx, w))
+        return false;
+    for (int cuts = 1; cuts <= GLUE_MAX_CUTS && cuts <= nb; cuts++) {
+        size_t best[GLUE_MAX_CUTS] = {0}, c[GLUE_MAX_CUTS] = {0};
+        int best_score = 0;
+        bool tie = false;
+        for (int i = 0; i < nb; i++) {
+            for (int j = cuts == 1 ? i : i + 1; j < nb; j++) {
+                c[0] = bounds[i];
+                c[1] = bounds[j];
+                int sc = glue_score(idx, w, len, c, cuts);
+                if (sc > best_score) {
+                    best_score = sc;
+                    memcpy(best, c, sizeof c);
+                    tie = false;
+                } else if (sc > 0 && sc == best_score) {
+                    tie = true;
+                }
+                if (cuts == 1)
+                    break;
+            }
+        }
+        if (best_score > 0) {
+            if (tie)
+                return false;
+            glue_push(idx, w, len, best, cuts, out);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A word worth trying to cut (cx_split_known): letters and figures, and not a model year
+ * ("M20", read by fix_typos). */
+static bool glue_shape(const char *w)
+{
+    bool letters = false, digits = false;
+    for (const char *p = w; *p; p++) {
+        letters |= glue_alpha(*p);
+        digits |= is_digit_char(*p);
+    }
+    return letters && digits && !(w[0] == 'M' && is_digit_char(w[1]) && is_digit_char(w[2]) && !w[3]);
+}
+
+/* True when w is a word OCR wrote with digits for letters ("SEN5E"): fix_typos reads it. */
+static bool glue_confused(const codify_index *idx, const char *w)
+{
+    char plain[64];
+    return unconfuse(idx, w, plain, sizeof plain);
+}
+
+/* True when the word before token i marks an identifier ("PLACAS AUT458", "ECO A12"): the
+ * identifier stays whole. */
+static bool glue_after_marker(const codify_index *idx, const cx_tokens *t, int i)
+{
+    return i > 0 && cx_junk_marker(idx->al, t->tok[i - 1]);
+}
+
+/* Cuts apart the words of t glued from catalog words (cx_split_known), in place; tmp is
+ * scratch. Text without such a word is left untouched and not copied. */
+static void split_glued_words(const codify_index *idx, cx_tokens *t, cx_tokens *tmp)
+{
+    int first = -1;
+    for (int i = 0; i < t->n && first < 0; i++) {
+        cx_tokens_init(tmp);
+        if (glue_shape(t->tok[i]) && cx_split_known(idx, t->tok[i], tmp) && !glue_confused(idx, t->tok[i]) &&
+            !glue_after_marker(idx, t, i))
+            first = i;
+    }
+    if (first < 0)
+        return;
+    cx_tokens_init(tmp);
+    for (int i = 0; i < t->n; i++) {
+        const char *w = t->tok[i];
+        if (i < first || !glue_shape(w) || glue_confused(idx, w) || glue_after_marker(idx, t, i) ||
+            !cx_split_known(idx, w, tmp))
+            cx_tokens_push(tmp, w, strlen(w));
+    }
+    cx_tokens_init(t);
+    for (int i = 0; i < tmp->n; i++)
+        cx_tokens_push(t, tmp->tok[i], strlen(tmp->tok[i]));
 }
 
 /* Words the catalog never uses that are one edit from a synonym, unit or attribute word take
@@ -1034,12 +1274,6 @@ static void classify_word(const codify_index *idx, const scratch *w, qstate *s, 
     s->unknown_word[s->n_unknown++] = word;
 }
 
-static int cmp_qpair(const void *a, const void *b)
-{
-    const int32_t *x = a, *y = b;
-    return (x[0] > y[0]) - (x[0] < y[0]);
-}
-
 /* The catalog tokens the query supports (q, with their credit), from the description words
  * and the model column, and what it says that the block cannot use. */
 static void query_tokens(const codify_index *idx, const scratch *w, const cx_tokens *words, const cx_tokens *sub,
@@ -1077,7 +1311,16 @@ static void query_tokens(const codify_index *idx, const scratch *w, const cx_tok
         pairs[i][0] = s->q[i];
         memcpy(&pairs[i][1], &s->qmul[i], sizeof(float));
     }
-    qsort(pairs, (size_t)s->nq, sizeof pairs[0], cmp_qpair);
+    for (int i = 1; i < s->nq; i++) {   /* insertion sort: stable, a few dozen pairs */
+        int32_t v[2] = {pairs[i][0], pairs[i][1]};
+        int j = i;
+        for (; j > 0 && pairs[j - 1][0] > v[0]; j--) {
+            pairs[j][0] = pairs[j - 1][0];
+            pairs[j][1] = pairs[j - 1][1];
+        }
+        pairs[j][0] = v[0];
+        pairs[j][1] = v[1];
+    }
     for (int i = 0; i < s->nq; i++) {
         s->q[i] = pairs[i][0];
         memcpy(&s->qmul[i], &pairs[i][1], sizeof(float));
@@ -1148,6 +1391,7 @@ static void stage_tokens(const codify_index *idx, const codify_query *q, scratch
     cx_compact(norm, sub_compact, sub_cap);
     codify_normalize(q->descripcion ? q->descripcion : "", norm, sizeof norm);
     cx_tokenize(idx->al, norm, &tk[3]);
+    split_glued_words(idx, &tk[3], &tk[4]);
     fix_typos(idx, &tk[3], &tk[5]);
     cx_apply_synonyms(idx->al, &tk[5], &tk[4]);
     cx_parse_attrs(&tk[4], &w->s.attrs, &tk[2]);
@@ -1356,16 +1600,23 @@ static float stage_score(const codify_index *idx, scratch *w, size_t nb, const c
     float qw = 0;   /* every token in q occurs in the block */
     for (int i = 0; i < s->nq; i++)
         qw += idx->weight[s->q[i]] * s->qmul[i];
+    uint8_t rows[G_N_ELEMENTS(CONFLICT_PENALTY)];
+    int n_rows = stated_conflicts(&s->attrs, rows);
     for (size_t i = 0; i < nb; i++) {
         const cx_entry *e = &idx->entries[sc[i].entry];
         float denom = SCORE_ALPHA * e->cw + (1 - SCORE_ALPHA) * qw;
         float sim = denom > 0 ? sc[i].m / denom : 0;
-        float pen = conflict_penalty(&s->attrs, &e->attrs, &sc[i].conflicts);
+        float pen = stated_penalty(&s->attrs, &e->attrs, rows, n_rows, &sc[i].conflicts);
         sc[i].score = sim - pen;
         float alt_denom = ALT_ALPHA * e->cw + (1 - ALT_ALPHA) * qw;
         sc[i].alt = (alt_denom > 0 ? sc[i].m / alt_denom : 0) - pen;
     }
-    qsort(sc, nb, sizeof *sc, cmp_scored);
+    if (w->sc_tmp_cap < nb) {
+        g_free(w->sc_tmp);
+        w->sc_tmp_cap = MAX(nb, 2 * w->sc_tmp_cap);
+        w->sc_tmp = g_new(scored, w->sc_tmp_cap);
+    }
+    sort_scored(sc, nb, w->sc_tmp);
     return qw;
 }
 

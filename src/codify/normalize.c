@@ -130,11 +130,12 @@ void cx_tokens_push(cx_tokens *t, const char *s, size_t len)
 }
 
 /* Units that may be glued to a number ("5OCUP", "2.4LTS", "1.5TON"), after synonyms. */
+static const char *const UNITS[] = {"P", "CIL", "L", "T", "OCUP", "TON", "VEL", "HP", NULL};
+
 static bool is_unit(const char *canon)
 {
-    static const char *const units[] = {"P", "CIL", "L", "T", "OCUP", "TON", "VEL", "HP", NULL};
-    for (int i = 0; units[i]; i++)
-        if (strcmp(canon, units[i]) == 0)
+    for (int i = 0; UNITS[i]; i++)
+        if (strcmp(canon, UNITS[i]) == 0)
             return true;
     return false;
 }
@@ -160,6 +161,28 @@ static const char *unit_of(const codify_aliases *al, const char *w)
     if (!u)
         u = cx_synonym_word(al, w);
     return u ? u : w;
+}
+
+const char *cx_number_unit(const codify_aliases *al, const char *w, size_t len, size_t *num_len)
+{
+    size_t k = 0;
+    while (k < len && (is_digit(w[k]) || (w[k] == '.' && k > 0)))
+        k++;
+    if (k == 0 || k >= len || w[k - 1] == '.' || len - k >= 16)
+        return NULL;
+    char rest[16];
+    memcpy(rest, w + k, len - k);
+    rest[len - k] = '\0';
+    for (size_t j = 0; rest[j]; j++)
+        if (!is_alpha(rest[j]))
+            return NULL;
+    const char *u = unit_of(al, rest);
+    for (int i = 0; UNITS[i]; i++)
+        if (strcmp(u, UNITS[i]) == 0) {
+            *num_len = k;
+            return UNITS[i];   /* static, never rest's buffer */
+        }
+    return NULL;
 }
 
 /* Splits a word glued from parts the attribute grammar reads: a drive code or rim size before

@@ -379,6 +379,62 @@ static void test_broker_forms(void **state)
     g_free(r);
 }
 
+/* Joins the tokens of t with spaces into buf. */
+static const char *joined(const cx_tokens *t, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < t->n; i++) {
+        if (i)
+            g_strlcat(buf, " ", cap);
+        g_strlcat(buf, t->tok[i], cap);
+    }
+    return buf;
+}
+
+/* A word glued from catalog words where letters meet figures is cut where the pieces are
+ * catalog words (once, else twice); a known word, a VIN or a word no cut explains stays. */
+static void test_glued_catalog_words(void **state)
+{
+    fixture *f = *state;
+    cx_tokens *t = g_new(cx_tokens, 1);
+    char buf[256];
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"LE4P", "LE 4 P"},           /* a trim glued to the doors */
+        {"NP300SE", "NP300 SE"},      /* a model glued to its trim */
+        {"SR2.7L", "SR 2.7 L"},       /* a trim glued to the displacement */
+        {"SR4X4LE", "SR 4X4 LE"},     /* two cuts */
+        {"NP300", NULL},              /* a catalog word stays whole */
+        {"ZQ4W", NULL},               /* pieces the catalog does not know */
+        {"LE", NULL},                 /* letters only */
+        {"3N1CN7AD5JL812345", NULL},  /* a VIN */
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        cx_tokens_init(t);
+        bool split = cx_split_known(f->idx, cases[i].in, t);
+        if (!cases[i].out) {
+            assert_false(split);
+            assert_int_equal(t->n, 0);
+            continue;
+        }
+        assert_true(split);
+        assert_string_equal(joined(t, buf, sizeof buf), cases[i].out);
+    }
+    g_free(t);
+
+    codify_result *r = g_malloc(sizeof *r);
+    match(f, "NISSAN", "NP300", 2019, "DOBLE CABINA LE4P 2.5L", r);
+    assert_string_equal(r->cvegs, "22222");
+    match(f, "NISSAN", "", 2019, "NP300SE DOBLE CABINA", r);
+    assert_string_equal(r->cvegs, "11111");
+    /* the word after a marker of identifiers is one identifier, never cut into catalog words */
+    match(f, "NISSAN", "NP300", 2019, "DOBLE CABINA SE PLACAS LE4P", r);
+    assert_string_equal(r->cvegs, "11111");
+    assert_non_null(strstr(r->candidates[0].explanation, "ignored: PLACAS, LE4P"));
+    g_free(r);
+}
+
 /* The map from score to confidence (calibration.txt): parsed strictly, interpolated, and the
  * shipped one never lifts a score below the auto-accept threshold over it. */
 static void test_calibration_map(void **state)
@@ -845,6 +901,7 @@ int main(void)
         cmocka_unit_test(test_match_small_catalog),
         cmocka_unit_test(test_years_as_written),
         cmocka_unit_test(test_broker_forms),
+        cmocka_unit_test(test_glued_catalog_words),
         cmocka_unit_test(test_calibration_map),
         cmocka_unit_test(test_calibration_classes),
         cmocka_unit_test(test_model_figures),
