@@ -48,11 +48,6 @@ int store_exec(PGconn *c, minca_err *err, const char *sql, int n, const char *co
 int store_begin(PGconn *c, minca_err *err);
 int store_commit(PGconn *c, minca_err *err);
 void store_rollback(PGconn *c);
-/* Result of a query as a JSON array of objects (column name -> value; numbers stay
- * numbers, json/jsonb columns are embedded, NULL is null). New reference. */
-json_t *store_result_json(PGresult *r);
-/* Runs a query and returns store_result_json() of it, or NULL with err. */
-json_t *store_query_json(PGconn *c, minca_err *err, const char *sql, int n, const char *const *params);
 
 /* ---- statement parameters (params.c) ----
  * Build a statement's parameters in place instead of formatting numbers by hand:
@@ -82,10 +77,9 @@ void store_param_id(store_params *p, long long id);
 /* Round-trips exactly (%.17g). */
 void store_param_double(store_params *p, double v);
 void store_param_bool(store_params *p, bool v);
-/* store_query / store_exec / store_query_json with the parameters of p. */
+/* store_query / store_exec with the parameters of p. */
 PGresult *store_query_p(PGconn *c, minca_err *err, const char *sql, const store_params *p);
 int store_exec_p(PGconn *c, minca_err *err, const char *sql, const store_params *p);
-json_t *store_query_json_p(PGconn *c, minca_err *err, const char *sql, const store_params *p);
 
 /* SQL fragment: the timestamptz expression TS as the wall clock of the insurer whose id is the
  * SQL expression INSURER (settings.timezone, default America/Mexico_City). */

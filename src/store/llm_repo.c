@@ -1,5 +1,6 @@
 /* The language model's bookkeeping: the insurer's switch, the month's cost, one row per
  * question, usage and the latest questions. */
+#include "store_internal.h"
 #include "minca/store_llm.h"
 
 #include <stdio.h>

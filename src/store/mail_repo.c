@@ -1,4 +1,5 @@
 /* What became of a message handed to the pipeline by its Message-ID. */
+#include "store_internal.h"
 #include "minca/store_mail.h"
 
 json_t *store_mail_outcome(PGconn *c, const char *message_id, minca_err *err)

@@ -4,6 +4,7 @@
  *
  * A row's codifier decision is its match's decision while no reviewer touched it, else the
  * "before" the first review decision on the row recorded in the audit log. */
+#include "store_internal.h"
 #include "minca/store.h"
 #include "minca/store_report.h"
 
