@@ -18,6 +18,7 @@
  * TEXT      char *         ""      (never NULL)
  * OPT_TEXT  char *         NULL
  * LL        long long      0
+ * OPT_LL    long long      STORE_ROW_NULL_LL (LLONG_MIN; JSON null)
  * INT       int            0
  * DOUBLE    double         0
  * OPT_DOUBLE double        NAN     (isnan() tells "none")
@@ -32,17 +33,22 @@
 #define MINCA_STORE_ROWS_H
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #define STORE_ROW_CTYPE_TEXT char *
 #define STORE_ROW_CTYPE_OPT_TEXT char *
 #define STORE_ROW_CTYPE_LL long long
+#define STORE_ROW_CTYPE_OPT_LL long long
 #define STORE_ROW_CTYPE_INT int
 #define STORE_ROW_CTYPE_DOUBLE double
 #define STORE_ROW_CTYPE_OPT_DOUBLE double
 #define STORE_ROW_CTYPE_BOOL bool
 #define STORE_ROW_CTYPE_JSON json_t *
+
+/* What an OPT_LL column holds for SQL NULL. */
+#define STORE_ROW_NULL_LL LLONG_MIN
 
 #define STORE_ROW_MEMBER(col, KIND) STORE_ROW_CTYPE_##KIND col;
 

@@ -37,6 +37,13 @@ int store_row_get_LL(const PGresult *r, int row, int col, long long *out, minca_
     return 0;
 }
 
+int store_row_get_OPT_LL(const PGresult *r, int row, int col, long long *out, minca_err *err)
+{
+    (void)err;
+    *out = PQgetisnull(r, row, col) ? STORE_ROW_NULL_LL : store_get_ll(r, row, col);
+    return 0;
+}
+
 int store_row_get_INT(const PGresult *r, int row, int col, int *out, minca_err *err)
 {
     (void)err;
@@ -108,6 +115,11 @@ void store_row_json_OPT_TEXT(json_t *o, const char *name, char *const *v)
 void store_row_json_LL(json_t *o, const char *name, const long long *v)
 {
     json_object_set_new(o, name, json_integer((json_int_t)*v));
+}
+
+void store_row_json_OPT_LL(json_t *o, const char *name, const long long *v)
+{
+    json_object_set_new(o, name, *v == STORE_ROW_NULL_LL ? json_null() : json_integer((json_int_t)*v));
 }
 
 void store_row_json_INT(json_t *o, const char *name, const int *v)

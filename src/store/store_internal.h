@@ -44,6 +44,7 @@ int store_row_columns(const PGresult *r, const char *type, const char *const *na
 int store_row_get_TEXT(const PGresult *r, int row, int col, char **out, minca_err *err);
 int store_row_get_OPT_TEXT(const PGresult *r, int row, int col, char **out, minca_err *err);
 int store_row_get_LL(const PGresult *r, int row, int col, long long *out, minca_err *err);
+int store_row_get_OPT_LL(const PGresult *r, int row, int col, long long *out, minca_err *err);
 int store_row_get_INT(const PGresult *r, int row, int col, int *out, minca_err *err);
 int store_row_get_DOUBLE(const PGresult *r, int row, int col, double *out, minca_err *err);
 int store_row_get_OPT_DOUBLE(const PGresult *r, int row, int col, double *out, minca_err *err);
@@ -55,12 +56,14 @@ void store_row_free_JSON(json_t **v);
 void store_row_json_TEXT(json_t *o, const char *name, char *const *v);
 void store_row_json_OPT_TEXT(json_t *o, const char *name, char *const *v);
 void store_row_json_LL(json_t *o, const char *name, const long long *v);
+void store_row_json_OPT_LL(json_t *o, const char *name, const long long *v);
 void store_row_json_INT(json_t *o, const char *name, const int *v);
 void store_row_json_DOUBLE(json_t *o, const char *name, const double *v);
 void store_row_json_OPT_DOUBLE(json_t *o, const char *name, const double *v);
 void store_row_json_BOOL(json_t *o, const char *name, const bool *v);
 void store_row_json_JSON(json_t *o, const char *name, json_t *const *v);
 #define store_row_free_LL(v) ((void)(v))
+#define store_row_free_OPT_LL(v) ((void)(v))
 #define store_row_free_INT(v) ((void)(v))
 #define store_row_free_DOUBLE(v) ((void)(v))
 #define store_row_free_OPT_DOUBLE(v) ((void)(v))

@@ -19,7 +19,7 @@
 
 #define TEST_ROW_COLUMNS(X)                                                                       \
     X(id, LL) X(name, TEXT) X(note, OPT_TEXT) X(year, INT) X(amount, DOUBLE) X(p50, OPT_DOUBLE)   \
-    X(active, BOOL) X(body, JSON)
+    X(active, BOOL) X(body, JSON) X(status, OPT_LL)
 STORE_ROW_TYPES(test_row, TEST_ROW_COLUMNS)
 STORE_ROW_READER(test_row, TEST_ROW_COLUMNS)
 
@@ -59,9 +59,9 @@ static void test_every_kind_with_values_and_nulls(void **state)
     int rc = test_row_list_query(conn,
                                  "SELECT * FROM (VALUES"
                                  " ('{\"k\": [1]}'::jsonb, 't'::bool, 'extra', 2.5::float8, 12.75::numeric, 2024,"
-                                 "  'una nota', 'Año Ñ', 9007199254740993::bigint),"
-                                 " (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL))"
-                                 " AS t(body, active, other, p50, amount, year, note, name, id)",
+                                 "  'una nota', 'Año Ñ', 9007199254740993::bigint, 0),"
+                                 " (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL))"
+                                 " AS t(body, active, other, p50, amount, year, note, name, id, status)",
                                  NULL, &rows, &err);
     if (rc != 0)
         fail_msg("%s", err.msg);
@@ -76,6 +76,7 @@ static void test_every_kind_with_values_and_nulls(void **state)
     assert_true(a->active);
     assert_non_null(a->body);
     assert_int_equal(json_integer_value(json_array_get(json_object_get(a->body, "k"), 0)), 1);
+    assert_true(a->status == 0);
     /* SQL NULL: "" for TEXT, NULL for OPT_TEXT, NAN for OPT_DOUBLE, zeroes and false. */
     assert_true(b->id == 0);
     assert_string_equal(b->name, "");
@@ -85,13 +86,14 @@ static void test_every_kind_with_values_and_nulls(void **state)
     assert_true(isnan(b->p50));
     assert_false(b->active);
     assert_null(b->body);
+    assert_true(b->status == STORE_ROW_NULL_LL);
     /* As JSON, in column order: null where the kind keeps SQL NULL apart. */
     json_t *js = test_row_list_json(&rows);
     char *text = json_dumps(js, JSON_PRESERVE_ORDER | JSON_COMPACT);
     assert_string_equal(text, "[{\"id\":9007199254740993,\"name\":\"Año Ñ\",\"note\":\"una nota\","
-                              "\"year\":2024,\"amount\":12.75,\"p50\":2.5,\"active\":true,\"body\":{\"k\":[1]}},"
+                              "\"year\":2024,\"amount\":12.75,\"p50\":2.5,\"active\":true,\"body\":{\"k\":[1]},\"status\":0},"
                               "{\"id\":0,\"name\":\"\",\"note\":null,\"year\":0,\"amount\":0.0,\"p50\":null,"
-                              "\"active\":false,\"body\":null}]");
+                              "\"active\":false,\"body\":null,\"status\":null}]");
     free(text);
     json_decref(js);
     test_row_list_clear(&rows);
@@ -110,7 +112,7 @@ static void test_parameters_and_no_rows(void **state)
     store_param_text(&p, "x");
     int rc = test_row_list_query(conn,
                                  "SELECT 1::bigint AS id, $1::text AS name, NULL::text AS note, 0 AS year,"
-                                 " 0::float8 AS amount, NULL::float8 AS p50, false AS active, NULL::jsonb AS body"
+                                 " 0::float8 AS amount, NULL::float8 AS p50, false AS active, NULL::jsonb AS body, 1 AS status"
                                  " WHERE $1::text <> 'x'",
                                  &p, &rows, &err);
     if (rc != 0)
@@ -128,7 +130,7 @@ static void test_missing_column_is_an_error_naming_it(void **state)
     /* "note" renamed to "notes": the reader refuses instead of reading "". */
     int rc = test_row_list_query(conn,
                                  "SELECT 1::bigint AS id, 'n' AS name, 'x' AS notes, 0 AS year, 0 AS amount,"
-                                 " 0 AS p50, true AS active, NULL::jsonb AS body",
+                                 " 0 AS p50, true AS active, NULL::jsonb AS body, 1 AS status",
                                  NULL, &rows, &err);
     assert_int_equal(rc, -1);
     assert_non_null(strstr(err.msg, "test_row"));
@@ -146,8 +148,8 @@ static void test_text_that_is_no_json_document_is_an_error(void **state)
     test_row_list rows;
     int rc = test_row_list_query(conn,
                                  "SELECT 1::bigint AS id, 'n' AS name, NULL AS note, 0 AS year, 0 AS amount,"
-                                 " 0 AS p50, true AS active, '{}' AS body"
-                                 " UNION ALL SELECT 2, 'n', NULL, 0, 0, 0, true, '{broken'",
+                                 " 0 AS p50, true AS active, '{}' AS body, 1 AS status"
+                                 " UNION ALL SELECT 2, 'n', NULL, 0, 0, 0, true, '{broken', 1",
                                  NULL, &rows, &err);
     assert_int_equal(rc, -1);
     assert_non_null(strstr(err.msg, "\"body\""));
