@@ -34,9 +34,11 @@ char *store_get_dup(const PGresult *r, int row, int col);
 
 /* ---- typed rows (store_rows.h) ----
  * STORE_ROW_READER(name, COLUMNS), once in the repository file that fills the rows, defines
- * name_clear, name_list_clear, name_json, name_list_json and two static readers:
+ * name_clear, name_list_clear, name_json, name_list_json and three static readers:
  *   name_list_read(r, out, err)   every row of result r into *out (zeroed first);
- *   name_list_query(c, sql, p, out, err)   runs sql with parameters p (may be NULL) and reads it.
+ *   name_list_query(c, sql, p, out, err)   runs sql with parameters p (may be NULL) and reads it;
+ *   name_query_one(c, sql, p, out, err)    the same for the first row only: 1 read into *out
+ *                                          (zeroed first), 0 no row, -1 error.
  * Each column of COLUMNS is found by its name once per result (PQfnumber); a missing one is an
  * error naming the row type and the column. 0 / -1 with err. */
 int store_row_columns(const PGresult *r, const char *type, const char *const *names, int n, int *cols,
@@ -139,6 +141,21 @@ void store_row_json_JSON(json_t *o, const char *name, json_t *const *v);
         int rc = name##_list_read(r, out, err);                                                   \
         PQclear(r);                                                                               \
         return rc;                                                                                \
+    }                                                                                             \
+    G_GNUC_UNUSED static int name##_query_one(PGconn *c, const char *sql, const store_params *p, name *out, \
+                                              minca_err *err)                                     \
+    {                                                                                             \
+        name##_list l;                                                                            \
+        memset(out, 0, sizeof *out);                                                              \
+        if (name##_list_query(c, sql, p, &l, err) < 0)                                            \
+            return -1;                                                                            \
+        int found = l.n > 0;                                                                      \
+        if (found) {                                                                              \
+            *out = l.items[0];                                                                    \
+            memset(&l.items[0], 0, sizeof l.items[0]);                                            \
+        }                                                                                         \
+        name##_list_clear(&l);                                                                    \
+        return found;                                                                             \
     }
 
 #endif

@@ -121,6 +121,27 @@ static void test_parameters_and_no_rows(void **state)
     test_row_list_clear(&rows);
 }
 
+static void test_one_row(void **state)
+{
+    (void)state;
+    NEED_DB();
+    minca_err err = {0};
+    test_row row;
+    const char *sql = "SELECT id, 'n' || id AS name, NULL AS note, 0 AS year, 0 AS amount, 0 AS p50, true AS active,"
+                      " NULL::jsonb AS body, 1 AS status FROM generate_series(7, 9) AS id WHERE id > $1::int ORDER BY id";
+    store_params p = {0};
+    store_param_ll(&p, 7);
+    assert_int_equal(test_row_query_one(conn, sql, &p, &row, &err), 1);
+    assert_true(row.id == 8);
+    assert_string_equal(row.name, "n8");
+    test_row_clear(&row);
+    store_params none = {0};
+    store_param_ll(&none, 9);
+    assert_int_equal(test_row_query_one(conn, sql, &none, &row, &err), 0);
+    assert_null(row.name);
+    test_row_clear(&row);
+}
+
 static void test_missing_column_is_an_error_naming_it(void **state)
 {
     (void)state;
@@ -174,6 +195,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_kind_with_values_and_nulls),
         cmocka_unit_test(test_parameters_and_no_rows),
+        cmocka_unit_test(test_one_row),
         cmocka_unit_test(test_missing_column_is_an_error_naming_it),
         cmocka_unit_test(test_text_that_is_no_json_document_is_an_error),
         cmocka_unit_test(test_statement_error_leaves_an_empty_list),
