@@ -137,7 +137,9 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
     long long case_id = json_integer_value(json_object_get(kase, "id"));
     json_t *msgs = rows ? store_thread_messages(c, case_id, err) : NULL;
     json_t *rev = msgs ? store_revision_latest(c, case_id, err) : NULL;
-    json_t *sent = rev ? store_outbox_of_case(c, case_id, err) : NULL;
+    store_outbox_entry_list outbox = {0};
+    json_t *sent = rev && store_outbox_of_case(c, case_id, &outbox, err) == 0 ? store_outbox_entry_list_json(&outbox) : NULL;
+    store_outbox_entry_list_clear(&outbox);
     if (!atts || !rows || !msgs || !rev || !sent) {
         json_decref(rev);
         json_decref(atts);
