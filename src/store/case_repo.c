@@ -135,7 +135,10 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
         " WHERE v.case_id = $1::bigint ORDER BY v.attachment_id NULLS FIRST, v.source_sheet, v.source_row",
         &q) : NULL;
     long long case_id = json_integer_value(json_object_get(kase, "id"));
-    json_t *msgs = rows ? store_thread_messages(c, case_id, err) : NULL;
+    store_thread_message_list thread = {0};
+    json_t *msgs = rows && store_thread_messages(c, case_id, &thread, err) == 0 ? store_thread_message_list_json(&thread)
+                                                                                : NULL;
+    store_thread_message_list_clear(&thread);
     json_t *rev = msgs ? store_revision_latest(c, case_id, err) : NULL;
     store_outbox_entry_list outbox = {0};
     json_t *sent = rev && store_outbox_of_case(c, case_id, &outbox, err) == 0 ? store_outbox_entry_list_json(&outbox) : NULL;
