@@ -4,6 +4,7 @@
 #define MINCA_STORE_H
 
 #include "minca/core.h"
+#include "minca/store_rows.h"
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -163,8 +164,12 @@ int store_audit(PGconn *c, long long insurer_id, const char *actor, const char *
                 const char *entity, const char *entity_id, json_t *details, minca_err *err);
 
 /* ---- insurer settings (insurer_repo.c) ---- */
-/* Every insurer (id, slug, name, cot_prefix, settings) the session sees, by slug. */
-json_t *store_insurer_list(PGconn *c, minca_err *err);
+/* An insurer; settings is its stored JSON settings document. */
+#define STORE_INSURER_ROW_COLUMNS(X) X(id, LL) X(slug, TEXT) X(name, TEXT) X(cot_prefix, TEXT) X(settings, JSON)
+STORE_ROW_TYPES(store_insurer_row, STORE_INSURER_ROW_COLUMNS)
+/* Every insurer the session sees, by slug, into *out (zeroed first; the caller clears it with
+ * store_insurer_row_list_clear, also on error). */
+int store_insurer_list(PGconn *c, store_insurer_row_list *out, minca_err *err);
 /* The insurer's settings object (new reference), or NULL with err. */
 json_t *store_insurer_settings(PGconn *c, long long insurer_id, minca_err *err);
 /* Sets settings[key] = value (value NULL removes it) through the database's function, which
