@@ -112,10 +112,21 @@ json_t *store_report_groups(PGconn *c, long long insurer_id, const char *since, 
  * when none was quoted), cases_quoted and cases_past_due. The report's groups use the same
  * definition; the desk's Dashboard shows it. */
 json_t *store_report_quote_clock(PGconn *c, long long insurer_id, const char *since, minca_err *err);
-/* Per reviewer: decisions, rows reviewed, active hours (clock hours with a decision), rows per hour. */
-json_t *store_report_reviewers(PGconn *c, long long insurer_id, const char *since, minca_err *err);
-/* Brokers whose lists most often needed the profile wizard (cases flagged needs_profile). */
-json_t *store_report_wizard_brokers(PGconn *c, long long insurer_id, const char *since, int limit, minca_err *err);
+/* A reviewer (user, the login): decisions, rows reviewed, active hours (clock hours with a
+ * decision), rows per hour. */
+#define STORE_REPORT_REVIEWER_COLUMNS(X)                                                          \
+    X(user, TEXT) X(decisions, LL) X(rows_reviewed, LL) X(active_hours, LL) X(rows_per_hour, DOUBLE)
+STORE_ROW_TYPES(store_report_reviewer, STORE_REPORT_REVIEWER_COLUMNS)
+/* The reviewers, most rows reviewed first, into *out (zeroed first; the caller clears it with
+ * store_report_reviewer_list_clear, also on error). */
+int store_report_reviewers(PGconn *c, long long insurer_id, const char *since, store_report_reviewer_list *out,
+                           minca_err *err);
+/* A broker whose lists needed the profile wizard: its cases, how many needed it, the share. */
+#define STORE_REPORT_WIZARD_BROKER_COLUMNS(X) X(broker, OPT_TEXT) X(cases, LL) X(needed_wizard, LL) X(share, DOUBLE)
+STORE_ROW_TYPES(store_report_wizard_broker, STORE_REPORT_WIZARD_BROKER_COLUMNS)
+/* The brokers whose lists most often needed the wizard (at most limit), into *out (as above). */
+int store_report_wizard_brokers(PGconn *c, long long insurer_id, const char *since, int limit,
+                                store_report_wizard_broker_list *out, minca_err *err);
 
 /* ---- insurers (insurer_repo.c) ---- */
 typedef struct store_insurer {
