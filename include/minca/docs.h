@@ -224,8 +224,8 @@ typedef struct docs_table {
     int score;             /* detection score (higher is more certain) */
     int n_band;            /* rows in the header band */
     char *band_sig[DOCS_BAND_MAX];   /* owned (g_free); folded band rows, to skip a repeated header */
-    long *skip_rows;       /* owned (g_free); title rows just above a repeated header */
-    int n_skip_rows;
+    struct _GArray *skip_rows; /* GArray of long, owned; title rows just above a repeated header;
+                                * NULL = none */
     /* streaming state */
     bool stopped;
     long stop_row;         /* the TOTAL row that ended the table, 0 if none */

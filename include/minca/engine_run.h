@@ -6,7 +6,7 @@
  * Job kinds are a table, each kind described once (the way redis describes a command): one
  * engine_kind row carries its name, its handler, its payload (a struct per kind, packed to and
  * unpacked from the job's JSON by the field list, so no caller builds JSON by hand), its retry
- * class and its on-dead hook. The pipeline's rows are in steps.c (steps_kinds, steps.h).
+ * class and its on-dead hook. The pipeline's rows are in steps.c (steps_kinds, engine_steps.h).
  * Everything is enqueued through engine_enqueue(); a handler starts follow-ups with
  * engine_followup().
  *

@@ -23,7 +23,7 @@
 #define MINCA_EXPORT_H
 
 #include "minca/core.h"
-#include "minca/vehicle.h"
+#include "minca/core_vehicle.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -97,9 +97,9 @@ typedef struct export_case {
     char *rated_source;      /* where the rows' rated_cents came from, printed with the price
                               * ("primas de «x.xlsx», importación 2 ..."); NULL = none (owned) */
 
-    export_row *rows;        /* owned; grow with export_case_add_row */
+    export_row *rows;        /* n_rows rows: the data of row_store; grow with export_case_add_row */
     int n_rows;
-    int cap_rows;
+    struct _GArray *row_store; /* GArray of export_row, owned (export_case_clear); NULL until a row */
 } export_case;
 
 void export_case_init(export_case *c);

@@ -360,6 +360,8 @@ void intake_analysis_free(intake_analysis *a);
 void intake_analysis_note(intake_analysis *a, const char *text);
 /* Recomputes a->missing from the fields now set (after fields were filled from elsewhere). */
 void intake_analysis_refill_missing(intake_analysis *a);
+/* Adds a code to a->missing (copied). */
+void intake_analysis_add_missing(intake_analysis *a, const char *code);
 json_t *intake_analysis_to_json(const intake_analysis *a);
 
 /* RFC helpers: normalise (drop spaces, '-', '.', '_', upper-case incl. ñ→Ñ) into a new

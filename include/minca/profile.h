@@ -46,7 +46,7 @@
  *     plates: {pattern: "^[A-Z0-9-]{5,10}$|^EN TRAMITE$"}
  *   on_error: warn                       # warn | skip_row | fail (default for every rule)
  *
- * Canonical fields: those of VEHICLE_FIELDS (vehicle.h: inciso marca submarca version
+ * Canonical fields: those of VEHICLE_FIELDS (core_vehicle.h: inciso marca submarca version
  * description year vin engine_number plates use service coverage insured_amount sum_basis),
  * and `ignore`. The description stored on the
  * row is compute.description when given, else marca + submarca + version + description
@@ -59,13 +59,13 @@
 
 #include "minca/core.h"
 #include "minca/docs.h"
-#include "minca/vehicle.h"
+#include "minca/core_vehicle.h"
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The canonical fields of VEHICLE_FIELDS (vehicle.h), in its order, then `ignore`. */
+/* The canonical fields of VEHICLE_FIELDS (core_vehicle.h), in its order, then `ignore`. */
 #define PROFILE_FIELD_ENUM(ID, name, KIND, PARSE, EXPORT, FLAGS, label, aliases) PF_##ID,
 typedef enum {
     PF_NONE = -1,
@@ -75,7 +75,7 @@ typedef enum {
 } profile_field;
 
 /* "inciso", "marca", ..., "engine_number", ..., "ignore" (a field's name or one of its
- * aliases, vehicle.h); NULL for PF_NONE. */
+ * aliases, core_vehicle.h); NULL for PF_NONE. */
 const char *profile_field_name(profile_field f);
 profile_field profile_field_from_name(const char *name);   /* PF_NONE when unknown */
 

@@ -7,7 +7,7 @@
 #ifndef MINCA_SERVERS_H
 #define MINCA_SERVERS_H
 
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/core.h"
 
 typedef struct servers_status {

@@ -56,7 +56,7 @@ int store_metrics_outbox(PGconn *c, store_metric_count_list *out, minca_err *err
 #define STORE_METRIC_QUOTE_TIME_COLUMNS(X) X(insurer, TEXT) X(p50, OPT_DOUBLE) X(p90, OPT_DOUBLE) X(n, LL)
 STORE_ROW_TYPES(store_metric_quote_time, STORE_METRIC_QUOTE_TIME_COLUMNS)
 /* Time to quote by insurer slug (every insurer), from a request's received time to its case's
- * first quote sent, over quotes of the last 30 days, into *out (as above). */
+ * first quote sent, over the cases opened in the last 30 days, into *out (as above). */
 int store_metrics_time_to_quote(PGconn *c, store_metric_quote_time_list *out, minca_err *err);
 
 #endif

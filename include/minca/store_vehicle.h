@@ -3,7 +3,7 @@
  * queries, 0 / -1 with the reason in err.
  *
  * The mapping between a vehicle_row and a vehicle_rows row is one table in vehicle_repo.c
- * (VEHICLE_COLUMNS, whose canonical fields are vehicle.h's VEHICLE_FIELDS): the insert and the
+ * (VEHICLE_COLUMNS, whose canonical fields are core_vehicle.h's VEHICLE_FIELDS): the insert and the
  * export's select are both made from it, so a new vehicle field is its row in VEHICLE_FIELDS
  * (and its column in a migration).
  *
@@ -16,7 +16,7 @@
 #define MINCA_STORE_VEHICLE_H
 
 #include "minca/store.h"
-#include "minca/vehicle.h"
+#include "minca/core_vehicle.h"
 
 /* ---- writing extracted rows ---- */
 /* Rows of one source (an attachment, or attachment_id 0: a table of the message body) of a

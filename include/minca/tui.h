@@ -8,7 +8,7 @@
  * Cases), the candidate list (pane_candidates.c), the catalog search (pane_search.c) and the
  * profile wizard (pane_wizard.c).
  *
- * Review decisions go through review.h, one transaction each, as the acting user
+ * Review decisions go through desk_review.h, one transaction each, as the acting user
  * (config user); the pipeline engine runs in-process (engine threads) and wakes the key loop
  * through a pipe when a job finishes.
  *
@@ -36,7 +36,7 @@
 #endif
 
 #include "minca/core.h"
-#include "minca/review.h"
+#include "minca/desk_review.h"
 #include "minca/tui_actions.h"
 
 #include <curses.h>
@@ -135,7 +135,7 @@ const char *tui_theme_describe(void);
 
 /* ---- text (text.c): UTF-8 by display columns ------------------------------------------ */
 
-/* Measuring and fitting are text_display_width() and text_fit_width() (minca/text.h). */
+/* Measuring and fitting are text_display_width() and text_fit_width() (minca/core_text.h). */
 /* Draws a horizontal rule ("─") of width columns at (y, x). */
 void tui_text_rule(WINDOW *w, int y, int x, int width);
 /* Draws utf8 at (y, x) fitted to width columns. */
@@ -213,6 +213,10 @@ int tui_table_visible(const tui_table *t);    /* rows passing the filter */
 int tui_table_total(const tui_table *t);
 /* Column col is left out (no width, no title) while no row has text in it. */
 void tui_table_set_optional(tui_table *t, int col);
+/* When the width is short of every column's minimum, the columns given a rank are left out,
+ * the highest rank first (the rightmost of equals); unranked columns are then cut from the
+ * right. */
+void tui_table_set_drop(tui_table *t, int col, int rank);
 /* A long cell of column col shows its end ("…KL123456", a VIN's serial), not its start. */
 void tui_table_set_tail(tui_table *t, int col);
 /* Data of the i-th row passing the filter (0-based, in the order shown); NULL past the end. */

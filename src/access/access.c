@@ -1,7 +1,7 @@
 /* Identity and roles: who is acting (the operating-system account), what each role allows, and
  * the one table of actions every command and TUI key is checked against. */
 #include "minca/access.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/store.h"
 #include "minca/store_insurer.h"
 #include "minca/store_user.h"

@@ -1,7 +1,7 @@
 /* CATVER import: docs reader -> validated rows -> the store's bulk load -> activate. */
 #include "minca/access.h"
 #include "minca/catalog.h"
-#include "minca/vehicle.h"
+#include "minca/core_vehicle.h"
 #include "minca/docs.h"
 #include "minca/store_catalog.h"
 

@@ -1,8 +1,8 @@
 /* minca audit list|verify: the audit trail and the check of its SHA-256 chains. */
 #include "minca/access.h"
 #include "minca/cli.h"
-#include "minca/config.h"
-#include "minca/review.h"
+#include "minca/core_config.h"
+#include "minca/desk_review.h"
 #include "minca/store.h"
 
 #include <stdio.h>

@@ -2,7 +2,7 @@
 #include "minca/access.h"
 #include "minca/catalog.h"
 #include "minca/cli.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 
 #include <stdio.h>
 #include <stdlib.h>

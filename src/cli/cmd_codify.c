@@ -2,8 +2,8 @@
 #include "minca/catalog.h"
 #include "minca/cli.h"
 #include "minca/codify.h"
-#include "minca/config.h"
-#include "minca/csv.h"
+#include "minca/core_config.h"
+#include "minca/core_csv.h"
 
 #include <glib.h>
 #include <jansson.h>

@@ -2,7 +2,7 @@
 #include <glib.h>
 #include "minca/access.h"
 #include "minca/cli.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/queue.h"
 #include "minca/servers.h"
 #include "minca/store.h"

@@ -1,8 +1,8 @@
 /* minca export COT */
 #include "minca/cli.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/export.h"
-#include "minca/export_case.h"
+#include "minca/desk_export_case.h"
 
 #include <stdio.h>
 #include <string.h>

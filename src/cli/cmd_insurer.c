@@ -1,7 +1,7 @@
 /* minca insurer list | show [SLUG] | set SLUG KEY VALUE: per-insurer settings, audited. */
 #include "minca/access.h"
 #include "minca/cli.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/store.h"
 
 #include <glib.h>

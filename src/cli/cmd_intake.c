@@ -1,11 +1,11 @@
 /* minca intake run | list | test: the configured mail sources (config `sources:`). */
 #include "minca/cli.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/engine_run.h"
 #include "minca/intake.h"
-#include "minca/intake_poll.h"
+#include "minca/engine_intake_poll.h"
 #include "minca/queue.h"
-#include "minca/steps.h"
+#include "minca/engine_steps.h"
 #include "minca/store_jobs.h"
 #include "minca/store_source.h"
 

@@ -15,8 +15,8 @@
  * is 202 at once, as Graph wants it within seconds. Runs until SIGTERM/SIGINT. */
 #include "minca/access.h"
 #include "minca/cli.h"
-#include "minca/config.h"
-#include "minca/http_guard.h"
+#include "minca/core_config.h"
+#include "minca/metrics_http_guard.h"
 #include "minca/intake.h"
 #include "minca/store_source.h"
 

@@ -1,6 +1,6 @@
 /* minca llm log: what was sent to the optional language model, masked as it left. */
 #include "minca/cli.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/llm.h"
 #include "minca/store.h"
 

@@ -4,12 +4,12 @@
  * `minca mail add`: an email typed in at the desk, built as a real MIME message and handed to
  * the pipeline through the manual source, like mail from any other source. */
 #include "minca/cli.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/engine_run.h"
 #include "minca/intake.h"
-#include "minca/intake_poll.h"
+#include "minca/engine_intake_poll.h"
 #include "minca/queue.h"
-#include "minca/steps.h"
+#include "minca/engine_steps.h"
 #include "minca/store_mail.h"
 
 #include <unistd.h>

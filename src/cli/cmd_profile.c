@@ -2,10 +2,10 @@
  * the database for the insurer, then the shipped profiles/ directory). */
 #include "minca/access.h"
 #include "minca/cli.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/docs.h"
 #include "minca/profile.h"
-#include "minca/profile_store.h"
+#include "minca/desk_profile_store.h"
 
 #include <getopt.h>
 #include <glib.h>

@@ -1,7 +1,7 @@
 /* minca report: the business report for the back-office lead. */
 #include "minca/access.h"
 #include "minca/cli.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/store.h"
 #include "minca/store_report.h"
 

@@ -2,8 +2,8 @@
  * command line (the same operations the TUI's matches pane uses). */
 #include "minca/access.h"
 #include "minca/cli.h"
-#include "minca/config.h"
-#include "minca/review.h"
+#include "minca/core_config.h"
+#include "minca/desk_review.h"
 
 #include <stdio.h>
 #include <stdlib.h>

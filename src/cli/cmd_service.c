@@ -2,7 +2,7 @@
  * the servers (PostgreSQL and Redis on unix sockets under its home), the workers and the mail
  * intake; each person logs in to PostgreSQL as the role of their own account's name. */
 #include "minca/cli.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/servers.h"
 #include "minca/store.h"
 #include "minca/store_team.h"

@@ -1,7 +1,7 @@
 /* minca tariff import | show: the insurer's tariff, kept as data with a version. */
 #include "minca/access.h"
 #include "minca/cli.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/export.h"
 #include "minca/store_tariff.h"
 

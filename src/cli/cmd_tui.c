@@ -1,7 +1,7 @@
 /* `minca tui` (and `minca` with no command): the terminal desk. */
 #include "minca/access.h"
 #include "minca/cli.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/store.h"
 #include "minca/tui.h"
 

@@ -1,7 +1,7 @@
 /* minca user add|list|grant|revoke|disable|enable|whoami: the desk's users and their roles. */
 #include "minca/access.h"
 #include "minca/cli.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/store.h"
 #include "minca/store_user.h"
 

@@ -1,14 +1,14 @@
 /* minca worker | status | jobs */
 #include "minca/access.h"
 #include "minca/cli.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/engine_run.h"
 #include "minca/metrics.h"
 #include "minca/llm.h"
-#include "minca/intake_poll.h"
+#include "minca/engine_intake_poll.h"
 #include "minca/queue.h"
 #include "minca/servers.h"
-#include "minca/steps.h"
+#include "minca/engine_steps.h"
 #include "minca/store_jobs.h"
 #include "minca/store_probe.h"
 

@@ -1,7 +1,7 @@
 /* minca: entry point. Global options, logging, then the subcommand (the TUI by default). */
 #include <glib.h>
 #include "minca/cli.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/core.h"
 
 #include <locale.h>

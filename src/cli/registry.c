@@ -2,7 +2,7 @@
 #include "minca/cli.h"
 #include "minca/store_tui.h"
 #include "minca/store.h"
-#include "minca/text.h"
+#include "minca/core_text.h"
 
 #include <glib.h>
 #include <stdarg.h>

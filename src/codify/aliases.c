@@ -1,7 +1,7 @@
 /* Alias tables loaded from user-editable text files (the data/codify directory). */
 #include "internal.h"
 
-#include "minca/config.h"
+#include "minca/core_config.h"
 
 #include <math.h>
 #include <stdlib.h>

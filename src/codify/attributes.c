@@ -3,7 +3,7 @@
  * "L4"/"V6" cylinder codes, year markers) is here; the words feeding it are canonicalised
  * first by the synonym table (data/codify/tokens.txt), so "PTAS", "PUERTAS" -> "P". */
 #include "internal.h"
-#include "minca/vehicle.h"
+#include "minca/core_vehicle.h"
 
 #include <stdio.h>
 #include <stdlib.h>

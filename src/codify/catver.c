@@ -1,8 +1,8 @@
 /* AMIS CATVER CSV loader (catalog files and the demo catalog). */
 #include "internal.h"
-#include "minca/vehicle.h"
+#include "minca/core_vehicle.h"
 
-#include "minca/csv.h"
+#include "minca/core_csv.h"
 
 #include <stdlib.h>
 #include <string.h>

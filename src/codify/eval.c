@@ -3,7 +3,7 @@
  * given to the matcher; the label and difficulty columns are read for scoring only. */
 #include "internal.h"
 
-#include "minca/csv.h"
+#include "minca/core_csv.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -11,7 +11,7 @@
  *    minus penalties for conflicting attributes (transmission, doors, cylinders, ...).
  * 6. Confidence from a few features of the ranking (calibrate.c), then the decision. */
 #include "internal.h"
-#include "minca/vehicle.h"
+#include "minca/core_vehicle.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -440,9 +440,9 @@ static void resolve_year(const codify_index *idx, qstate *s, const model_pick *p
 }
 
 /* Entries of the selected models in the query year (every year when it is unknown). */
-static size_t gather_block(const codify_index *idx, const qstate *s, scored **sc, size_t *cap)
+static size_t gather_block(const codify_index *idx, const qstate *s, GArray *sc)
 {
-    size_t nb = 0;
+    g_array_set_size(sc, 0);
     for (int k = 0; k < s->n_models; k++) {
         const cx_model *m = &idx->models[s->models[k]];
         uint32_t lo = m->first, hi = m->first + m->count;
@@ -461,14 +461,11 @@ static size_t gather_block(const codify_index *idx, const qstate *s, scored **sc
         for (uint32_t i = lo; i < hi; i++) {
             if (s->year && idx->entries[i].year != s->year)
                 break;
-            if (nb == *cap) {
-                *cap *= 2;
-                *sc = g_renew(scored, *sc, *cap);
-            }
-            (*sc)[nb++].entry = (int)i;
+            g_array_set_size(sc, sc->len + 1);
+            g_array_index(sc, scored, sc->len - 1).entry = (int)i;
         }
     }
-    return nb;
+    return sc->len;
 }
 
 /* ---- scoring -------------------------------------------------------------------------- */
@@ -713,23 +710,21 @@ static void explain(const codify_index *idx, qstate *s, const cx_entry *e, float
 typedef struct scratch {
     qstate s;
     cx_tokens tk[6];          /* 0 marca, 1 submarca, 2 description words, 3 raw desc, 4-5 tmp */
-    scored *sc;
-    size_t cap;
+    GArray *sc;               /* of scored: the block's entries */
     unsigned stamp_serial;    /* index the stamps belong to */
     int stamp_n;
     uint32_t *stamp;          /* per token id: == gen when the block contains it */
     uint32_t gen;
-    int32_t *bvocab;          /* distinct tokens of the block */
-    size_t bvocab_n, bvocab_cap;
+    GArray *bvocab;           /* of int32_t: distinct tokens of the block */
 } scratch;
 
 static void scratch_free(gpointer p)
 {
     scratch *w = p;
     if (w) {
-        g_free(w->sc);
+        g_array_free(w->sc, TRUE);
         g_free(w->stamp);
-        g_free(w->bvocab);
+        g_array_free(w->bvocab, TRUE);
         g_free(w);
     }
 }
@@ -741,8 +736,8 @@ static scratch *get_scratch(void)
     scratch *w = g_private_get(&scratch_key);
     if (!w) {
         w = g_new0(scratch, 1);
-        w->cap = 256;
-        w->sc = g_new(scored, w->cap);
+        w->sc = g_array_sized_new(FALSE, FALSE, sizeof(scored), 256);
+        w->bvocab = g_array_sized_new(FALSE, FALSE, sizeof(int32_t), 256);
         g_private_set(&scratch_key, w);
     }
     return w;
@@ -898,7 +893,7 @@ static void stamp_block(const codify_index *idx, scratch *w, const scored *sc, s
         memset(w->stamp, 0, sizeof(uint32_t) * (size_t)w->stamp_n);
         w->gen = 1;
     }
-    w->bvocab_n = 0;
+    g_array_set_size(w->bvocab, 0);
     for (size_t i = 0; i < nb; i++) {
         const cx_entry *e = &idx->entries[sc[i].entry];
         const int32_t *c = idx->tok_pool + e->tok_off;
@@ -906,11 +901,7 @@ static void stamp_block(const codify_index *idx, scratch *w, const scored *sc, s
             if (w->stamp[c[j]] == w->gen)
                 continue;
             w->stamp[c[j]] = w->gen;
-            if (w->bvocab_n == w->bvocab_cap) {
-                w->bvocab_cap = w->bvocab_cap ? w->bvocab_cap * 2 : 256;
-                w->bvocab = g_renew(int32_t, w->bvocab, w->bvocab_cap);
-            }
-            w->bvocab[w->bvocab_n++] = c[j];
+            g_array_append_val(w->bvocab, c[j]);
         }
     }
 }
@@ -928,8 +919,8 @@ static int fuzzy_in_block(const codify_index *idx, const scratch *w, const char 
     int budget = cx_edit_budget(lq);
     uint32_t mq = cx_letter_mask(q);
     int best = 99, n = 0;
-    for (size_t i = 0; i < w->bvocab_n; i++) {
-        int32_t t = w->bvocab[i];
+    for (guint i = 0; i < w->bvocab->len; i++) {
+        int32_t t = g_array_index(w->bvocab, int32_t, i);
         const char *ts = idx->tok_str[t];
         if (ts[0] != q[0] && budget == 0)
             continue;
@@ -1331,7 +1322,7 @@ static size_t stage_block(const codify_index *idx, scratch *w, const model_pick 
                 if (level > s->model_level)
                     s->model_level = level;
             }
-            nb = gather_block(idx, s, &w->sc, &w->cap);
+            nb = gather_block(idx, s, w->sc);
         }
     } else if (s->n_brands) {
         for (int b = 0; b < s->n_brands; b++) {
@@ -1340,7 +1331,7 @@ static size_t stage_block(const codify_index *idx, scratch *w, const model_pick 
                 s->models[s->n_models++] = g_array_index(ms, int, i);
         }
         s->model_level = 0;
-        nb = gather_block(idx, s, &w->sc, &w->cap);
+        nb = gather_block(idx, s, w->sc);
     } else {
         g_strlcpy(out->reason, "brand and model not found in the catalog", sizeof out->reason);
         return 0;
@@ -1357,7 +1348,7 @@ static size_t stage_block(const codify_index *idx, scratch *w, const model_pick 
 static float stage_score(const codify_index *idx, scratch *w, size_t nb, const char *sub_compact)
 {
     qstate *s = &w->s;
-    scored *sc = w->sc;
+    scored *sc = (scored *)(void *)w->sc->data;
     stamp_block(idx, w, sc, nb);
     query_tokens(idx, w, &w->tk[2], &w->tk[1], sub_compact, s);
     for (size_t i = 0; i < nb; i++)
@@ -1555,7 +1546,7 @@ int codify_match(const codify_index *idx, const codify_query *q, const codify_op
     if (nb == 0)
         goto done;
     float qw = stage_score(idx, w, nb, sub_compact);
-    const scored *sc = w->sc;
+    const scored *sc = (const scored *)(void *)w->sc->data;
 
     int top_n = opts->top_n < 1 ? 1 : opts->top_n > CODIFY_MAX_CANDIDATES ? CODIFY_MAX_CANDIDATES : opts->top_n;
     int picked[CODIFY_MAX_CANDIDATES];

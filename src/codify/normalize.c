@@ -1,6 +1,6 @@
 /* Unicode -> upper-case ASCII normalisation and the tokenizer shared by catalog and queries. */
 #include "internal.h"
-#include "minca/text.h"
+#include "minca/core_text.h"
 
 #include <string.h>
 

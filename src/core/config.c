@@ -1,4 +1,4 @@
-#include "minca/config.h"
+#include "minca/core_config.h"
 
 #include <errno.h>
 #include <stddef.h>

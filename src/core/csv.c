@@ -1,5 +1,5 @@
-#include "minca/csv.h"
-#include "minca/text.h"
+#include "minca/core_csv.h"
+#include "minca/core_text.h"
 
 #include <glib.h>
 #include <limits.h>

@@ -1,5 +1,5 @@
 #include "minca/core.h"
-#include "minca/text.h"
+#include "minca/core_text.h"
 
 #include <errno.h>
 #include <glib.h>

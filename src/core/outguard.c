@@ -4,7 +4,7 @@
  * tabs and carriage returns (progress lines) pass; everything else goes through
  * text_visible_append(). */
 #include "minca/core.h"
-#include "minca/text.h"
+#include "minca/core_text.h"
 
 #include <errno.h>
 #include <glib.h>

@@ -1,7 +1,7 @@
 /* UTF-8 folding (accents and case) and display width. The per-character mapping lives in
  * text_unaccent_char() and text_fold_ascii_char(); every fold below is a loop over them. Text is
  * decoded with GLib whatever the locale and measured with wcwidth() (what ncurses uses). */
-#include "minca/text.h"
+#include "minca/core_text.h"
 
 #include <glib.h>
 #include <stdlib.h>

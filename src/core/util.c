@@ -1,4 +1,4 @@
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/core.h"
 
 #include <ctype.h>

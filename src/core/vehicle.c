@@ -1,6 +1,6 @@
 #include <glib.h>
 #include <time.h>
-#include "minca/vehicle.h"
+#include "minca/core_vehicle.h"
 #include "minca/core.h"
 
 #include <stdarg.h>

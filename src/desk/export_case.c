@@ -1,8 +1,8 @@
 /* Export of a stored case (a desk service): store -> export_case -> workbook -> blob + exports row. */
 #include "minca/access.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/export.h"
-#include "minca/export_case.h"
+#include "minca/desk_export_case.h"
 #include "minca/store_export.h"
 #include "minca/store_tariff.h"
 #include "minca/store_vehicle.h"

@@ -1,9 +1,9 @@
 /* Broker profiles in the database, and re-running a case with them. */
 #include "minca/access.h"
 #include "minca/profile.h"
-#include "minca/profile_store.h"
+#include "minca/desk_profile_store.h"
 #include "minca/queue.h"
-#include "minca/steps.h"
+#include "minca/engine_steps.h"
 #include "minca/store_profile.h"
 
 #include <glib.h>

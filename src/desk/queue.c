@@ -1,7 +1,7 @@
 /* The review queue: the store's lines per description key, gathered by the codifier's
  * reading (codify_reading), so one decision reaches every row that says the same thing. */
 #include "minca/codify.h"
-#include "minca/review.h"
+#include "minca/desk_review.h"
 #include "minca/store_tui.h"
 
 #include <glib.h>

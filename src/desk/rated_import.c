@@ -2,10 +2,10 @@
  * PRIMA column filled, checked row by row against the case and stored as the case's next
  * import (nothing is stored when one row is wrong). */
 #include "minca/access.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/docs.h"
 #include "minca/export.h"
-#include "minca/export_case.h"
+#include "minca/desk_export_case.h"
 #include "minca/store_export.h"
 #include "minca/store_rated.h"
 #include "minca/store_tariff.h"

@@ -1,9 +1,9 @@
 /* Answers from the desk to a case's broker: drafted from templates kept as data, queued in
  * the outbox with their send job in one transaction. */
-#include "minca/reply.h"
-#include "minca/config.h"
+#include "minca/desk_reply.h"
+#include "minca/core_config.h"
 #include "minca/intake.h"
-#include "minca/steps.h"
+#include "minca/engine_steps.h"
 #include "minca/store_outbox.h"
 
 #include <glib.h>

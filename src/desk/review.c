@@ -1,10 +1,10 @@
 /* Review decisions: match update + correction + audit entry, one transaction each. The
  * statements are in store_review.h (src/store/review_repo.c). */
-#include "minca/assist.h"
+#include "minca/engine_assist.h"
 #include "minca/access.h"
 #include "minca/codify.h"
-#include "minca/review.h"
-#include "minca/steps.h"
+#include "minca/desk_review.h"
+#include "minca/engine_steps.h"
 #include "minca/store_review.h"
 
 #include <glib.h>

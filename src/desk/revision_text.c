@@ -1,5 +1,5 @@
 /* The difference between two revisions of a case's list, as the desk and the CLI show it. */
-#include "minca/review.h"
+#include "minca/desk_review.h"
 
 #include <glib.h>
 #include <stdlib.h>

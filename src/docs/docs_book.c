@@ -1,6 +1,6 @@
 /* docs: format sniffing, limits, the book object shared by every reader, small helpers. */
 #include "docs_internal.h"
-#include "minca/text.h"
+#include "minca/core_text.h"
 
 #include <errno.h>
 #include <math.h>

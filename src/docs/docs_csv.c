@@ -2,7 +2,7 @@
  * Windows-1252, falling back to Latin-1 for bytes Windows-1252 leaves undefined), converts to
  * UTF-8, sniffs the delimiter among , ; TAB | and splits records with core's RFC 4180 reader. */
 #include "docs_internal.h"
-#include "minca/csv.h"
+#include "minca/core_csv.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -42,6 +42,9 @@
 #define SPAN_REACH 16        /* columns a group label may reach beyond those under its text */
 #define DATA_LOOKAHEAD 6     /* lines after a header line searched for data */
 #define MARGIN_SHARE 0.15    /* top and bottom share of a page where headers and footers sit */
+#define REPEAT_SHIFT 1.5     /* x line height: a repeated header's names sit where the first
+                              * printed them, up to the page's own shift */
+#define REPEAT_FILL 3        /* a name only the repeat reads has values on 1 data line in 3 */
 
 /* ---- lines ---- */
 
@@ -351,7 +354,9 @@ static GArray *coverage(GPtrArray *rows, double lo, double hi)
  * same (a unit such as `4.5 TON` under one name is one column). A name that is header
  * vocabulary as a whole is left alone, and so is a band over fewer than CLIP_MIN_ROWS data
  * lines. A word that follows a space but starts exactly there begins a cell the same way
- * (`AÑO MOD. VERSIÓN`). */
+ * (`AÑO MOD. VERSIÓN`), and so does one that follows a name ending exactly where the values
+ * of its column, right-aligned, end, when it starts in the strip no data line crosses (a
+ * clipped name, `VALOR ASEGU`, with the next one printed just after it). */
 
 #define CLIP_MIN_ROWS 3
 #define CLIP_TOL 0.08        /* x line height: a character start this close to the values' */
@@ -380,8 +385,9 @@ static GArray *covered_runs(GPtrArray *rows, int thr)
     return runs;
 }
 
-/* Whether most data lines have a word starting at x, and they are not all the same. */
-static bool values_start_at(GPtrArray *rows, double x, double tol)
+/* Whether most data lines have a word starting at x (at_end: ending at x), and they are not
+ * all the same. */
+static bool values_edge_at(GPtrArray *rows, double x, double tol, bool at_end)
 {
     guint n = 0;
     const char *first = NULL;
@@ -390,7 +396,7 @@ static bool values_start_at(GPtrArray *rows, double x, double tol)
         pline *l = g_ptr_array_index(rows, i);
         for (guint k = 0; k < l->words->len; k++) {
             pword *w = word_at(l, k);
-            if (fabs(w->x0 - x) <= tol) {
+            if (fabs((at_end ? w->x1 : w->x0) - x) <= tol) {
                 n++;
                 differ = differ || (first && strcmp(first, w->text) != 0);
                 first = first ? first : w->text;
@@ -399,6 +405,11 @@ static bool values_start_at(GPtrArray *rows, double x, double tol)
         }
     }
     return differ && 2 * n >= rows->len;
+}
+
+static bool values_start_at(GPtrArray *rows, double x, double tol)
+{
+    return values_edge_at(rows, x, tol, false);
 }
 
 static bool known_name(const char *text)
@@ -469,14 +480,19 @@ static bool split_line(pline *l, GPtrArray *rows, const GArray *runs)
         split = true;   /* the right piece is looked at next: it may span a boundary too */
     }
     /* a name run on into the next one after a space (`AÑO MOD. VERSIÓN`): the word that
-     * starts where the next column's values start begins a cell */
+     * starts where the next column's values start begins a cell; so does the word after a
+     * name clipped where its column's right-aligned values end, that starts in the strip no
+     * data line crosses (`VALOR ASEGU CAPACIDAD (TON)`) */
     for (guint k = 1; k < l->words->len; k++) {
         pword *w = word_at(l, k), *prev = word_at(l, k - 1);
         if (w->cell_start)
             continue;
         for (guint r = 1; r + 2 < runs->len; r += 2) {
             double a = g_array_index(runs, double, r), b = g_array_index(runs, double, r + 1);
-            if (fabs(w->x0 - b) <= tol && a > prev->x0 && values_start_at(rows, b, tol)) {
+            bool starts = fabs(w->x0 - b) <= tol && a > prev->x0 && values_start_at(rows, b, tol);
+            bool clipped = fabs(prev->x1 - a) <= tol && w->x0 > a && w->x0 < b &&
+                           values_edge_at(rows, a, tol, true);
+            if (starts || clipped) {
                 w->cell_start = true;
                 split = true;
                 break;
@@ -1334,21 +1350,65 @@ static double *segment_cuts(const table *t, GPtrArray *cand)
     return cut;
 }
 
-/* u is a better reading of t's band (OCR may drop or garble a name on one page): u has
- * more columns and holds at least two thirds of t's names. */
-static bool reads_better(const table *t, const table *u)
+/* The lines of `rows` with a word over [x0, x1]. */
+static guint lines_over(GPtrArray *rows, double x0, double x1)
 {
-    if (u->cols->len <= t->cols->len || t->cols->len < 2)
-        return false;
-    guint same = 0;
-    for (guint c = 0; c < t->cols->len; c++)
-        for (guint d = 0; d < u->cols->len; d++)
-            if (g_ascii_strcasecmp(g_array_index(t->cols, hcell, c).text,
-                                   g_array_index(u->cols, hcell, d).text) == 0) {
-                same++;
+    guint n = 0;
+    for (guint i = 0; i < rows->len; i++) {
+        pline *l = g_ptr_array_index(rows, i);
+        for (guint k = 0; k < l->words->len; k++)
+            if (overlap(word_at(l, k)->x0, word_at(l, k)->x1, x0, x1) > 0) {
+                n++;
                 break;
             }
-    return 3 * same >= 2 * t->cols->len;
+    }
+    return n;
+}
+
+/* u, a band on a later page, is a better reading of t's band printed again there (OCR may
+ * drop or garble a name on one page), not the header of another table: u has more columns
+ * and holds at least two thirds of t's names, each where t printed it (up to one shift of
+ * the whole page, as a scan's pages have), and t's own data lines `rows` have values under
+ * every name u adds. A table of trucks after one of cars names the cars' columns too, but
+ * the columns it adds push the shared ones aside, or have nothing of the cars under them. */
+static bool reads_better(const table *t, const table *u, GPtrArray *rows, double h)
+{
+    guint nt = t->cols->len, nu = u->cols->len;
+    if (nu <= nt || nt < 2)
+        return false;
+    int *match = g_new(int, nu);   /* u's column -> t's column of the same name, -1 none */
+    double *shift = g_new(double, nt);
+    guint same = 0;
+    for (guint d = 0; d < nu; d++)
+        match[d] = -1;
+    for (guint c = 0; c < nt; c++) {
+        const hcell *tc = &g_array_index(t->cols, hcell, c);
+        for (guint d = 0; d < nu; d++) {
+            const hcell *uc = &g_array_index(u->cols, hcell, d);
+            if (match[d] < 0 && g_ascii_strcasecmp(tc->text, uc->text) == 0) {
+                match[d] = (int)c;
+                shift[same++] = centre(uc) - centre(tc);
+                break;
+            }
+        }
+    }
+    bool better = same >= 2 && 3 * same >= 2 * nt;
+    double page_shift = 0;
+    if (better) {
+        qsort(shift, same, sizeof *shift, docs_cmp_double);
+        page_shift = shift[same / 2];
+        for (guint i = 0; i < same && better; i++)
+            better = fabs(shift[i] - page_shift) <= REPEAT_SHIFT * h;
+    }
+    for (guint d = 0; d < nu && better; d++) {
+        const hcell *uc = &g_array_index(u->cols, hcell, d);
+        if (match[d] < 0)
+            better = REPEAT_FILL * lines_over(rows, uc->x0 - page_shift - 0.5 * h,
+                                              uc->x1 - page_shift + 0.5 * h) >= rows->len;
+    }
+    g_free(match);
+    g_free(shift);
+    return better;
 }
 
 /* A new table's columns, group labels and wrapped names, settled on the data of its first
@@ -1403,7 +1463,7 @@ int docs_pdf_build_rows(docs_book *bk, GPtrArray *lines, GPtrArray *rows, minca_
             bandpos *nb = &g_array_index(bands, bandpos, b + 1);
             if (((pline *)g_ptr_array_index(lines, nb->top))->page > top->page) {
                 table *u = make_table(lines, nb, data);
-                if (reads_better(t, u)) {
+                if (reads_better(t, u, data, top->h)) {
                     table_free(t);
                     t = u;
                 } else {

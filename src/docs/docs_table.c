@@ -544,17 +544,17 @@ static void close_region(docs_table *t, GPtrArray *win, guint data_from, guint n
 
 static void skip_row(docs_table *t, long row)
 {
-    if (t->n_skip_rows >= 1000)
+    if (!t->skip_rows)
+        t->skip_rows = g_array_new(FALSE, FALSE, sizeof(long));
+    if (t->skip_rows->len >= 1000)
         return;
-    long *grown = g_renew(long, t->skip_rows, (gsize)t->n_skip_rows + 1);
-    t->skip_rows = grown;
-    t->skip_rows[t->n_skip_rows++] = row;
+    g_array_append_val(t->skip_rows, row);
 }
 
 static bool row_skipped(const docs_table *t, long row)
 {
-    for (int k = 0; k < t->n_skip_rows; k++)
-        if (t->skip_rows[k] == row)
+    for (guint k = 0; t->skip_rows && k < t->skip_rows->len; k++)
+        if (g_array_index(t->skip_rows, long, k) == row)
             return true;
     return false;
 }
@@ -814,6 +814,7 @@ void docs_table_clear(docs_table *table)
     g_free(table->sheet_name);
     for (int k = 0; k < DOCS_BAND_MAX; k++)
         g_free(table->band_sig[k]);
-    g_free(table->skip_rows);
+    if (table->skip_rows)
+        g_array_free(table->skip_rows, TRUE);
     memset(table, 0, sizeof *table);
 }

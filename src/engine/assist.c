@@ -1,10 +1,10 @@
 /* The language model where the rules run out: body fields, column suggestions, candidate
  * ranking. Each builds a masked prompt and a strict schema, asks through llm_ask() and checks
  * the answer against what the rules know before using any of it. */
-#include "minca/assist.h"
-#include "minca/config.h"
+#include "minca/engine_assist.h"
+#include "minca/core_config.h"
 #include "minca/llm.h"
-#include "minca/text.h"
+#include "minca/core_text.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -131,8 +131,8 @@ static void mark_suggested(intake_analysis *a, const char *const *fields, int n)
     intake_analysis_refill_missing(a);
     for (int i = 0; i < n; i++) {
         char *code = core_strdup_printf("%s" ASSIST_SUGGESTED_SUFFIX, fields[i]);
-        a->missing = g_realloc_n(a->missing, a->n_missing + 1, sizeof *a->missing);
-        a->missing[a->n_missing++] = code;
+        intake_analysis_add_missing(a, code);
+        g_free(code);
     }
 }
 

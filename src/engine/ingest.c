@@ -1,7 +1,7 @@
 /* Pipeline step 1: raw email -> message, blobs, attachments, case with COT number. */
-#include "minca/assist.h"
+#include "minca/engine_assist.h"
 #include "minca/engine.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/intake.h"
 #include "minca/store_broker.h"
 #include "minca/store_case_flow.h"

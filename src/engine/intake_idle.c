@@ -1,7 +1,7 @@
 /* IMAP IDLE watchers for the intake loop: one thread per IMAP source (unless `idle: off`)
  * waits on its mailbox and, when the server announces new mail, makes the source due now, the
  * way a Graph notification does. A server without IDLE is polled on its interval. */
-#include "minca/intake_poll.h"
+#include "minca/engine_intake_poll.h"
 #include "minca/store_source.h"
 
 #include <glib.h>

@@ -1,8 +1,8 @@
 /* Hands a mail source's messages to the pipeline, one transaction per message, and polls the
- * configured sources on their schedule (see intake_poll.h). */
-#include "minca/intake_poll.h"
+ * configured sources on their schedule (see engine_intake_poll.h). */
+#include "minca/engine_intake_poll.h"
 #include "minca/queue.h"
-#include "minca/steps.h"
+#include "minca/engine_steps.h"
 #include "minca/store_source.h"
 
 #include <glib.h>

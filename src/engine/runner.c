@@ -1,6 +1,6 @@
 /* The job-running thread pool. */
 #include <glib.h>
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/engine_run.h"
 #include "minca/store_jobs.h"
 

@@ -1,13 +1,13 @@
 /* Pipeline step handlers: ingest -> extract -> codify (exporting a case is a desk service,
  * desk/export_case.c). Each runs inside the transaction the runner opened for its job (see
  * engine_run.h). */
-#include "minca/assist.h"
+#include "minca/engine_assist.h"
 #include "minca/catalog.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/engine.h"
 #include "minca/engine_run.h"
 #include "minca/llm.h"
-#include "minca/steps.h"
+#include "minca/engine_steps.h"
 #include "minca/store_case_flow.h"
 #include "minca/store_catalog.h"
 #include "minca/store_jobs.h"

@@ -3,11 +3,11 @@
  * profiles' detect rules pick one (a profile of another broker is only a hint: the case is
  * flagged too), and failing that the columns are mapped automatically and the case is flagged
  * so staff can save a profile for the broker. */
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/engine_run.h"
 #include "minca/intake.h"
 #include "minca/profile.h"
-#include "minca/steps.h"
+#include "minca/engine_steps.h"
 #include "minca/store_broker.h"
 #include "minca/store_case_flow.h"
 #include "minca/store_message.h"
@@ -23,26 +23,32 @@
 #include <string.h>
 
 typedef struct profile_set {
-    profile **items;
-    long long *db_ids;      /* broker_profiles.id, 0 for shipped files */
-    int n;
+    GPtrArray *items;       /* of profile, owned (profile_free) */
+    GArray *db_ids;         /* long long per item: broker_profiles.id, 0 for shipped files */
 } profile_set;
+
+static void profile_set_init(profile_set *s)
+{
+    s->items = g_ptr_array_new_with_free_func((GDestroyNotify)profile_free);
+    s->db_ids = g_array_new(FALSE, FALSE, sizeof(long long));
+}
 
 static void profile_set_add(profile_set *s, profile *p, long long db_id)
 {
-    /* g_renew checks the size and aborts rather than lose the array. */
-    s->items = g_renew(profile *, s->items, (size_t)s->n + 1);
-    s->db_ids = g_renew(long long, s->db_ids, (size_t)s->n + 1);
-    s->items[s->n] = p;
-    s->db_ids[s->n++] = db_id;
+    g_ptr_array_add(s->items, p);
+    g_array_append_val(s->db_ids, db_id);
 }
+
+static int profile_set_size(const profile_set *s) { return s->items ? (int)s->items->len : 0; }
+
+static profile *profile_set_at(const profile_set *s, int i) { return g_ptr_array_index(s->items, i); }
 
 static void profile_set_free(profile_set *s)
 {
-    for (int i = 0; i < s->n; i++)
-        profile_free(s->items[i]);
-    g_free(s->items);
-    g_free(s->db_ids);
+    if (s->items)
+        g_ptr_array_free(s->items, TRUE);
+    if (s->db_ids)
+        g_array_free(s->db_ids, TRUE);
 }
 
 /* Active profiles stored for the insurer first (they win over shipped files of the same
@@ -50,6 +56,7 @@ static void profile_set_free(profile_set *s)
 static int load_profiles(PGconn *c, long long insurer_id, profile_set *s, minca_err *err)
 {
     store_profile_texts stored;
+    profile_set_init(s);
     if (store_broker_profiles_active(c, insurer_id, &stored, err) < 0)
         return -1;
     for (int i = 0; i < stored.n; i++) {
@@ -70,8 +77,8 @@ static int load_profiles(PGconn *c, long long insurer_id, profile_set *s, minca_
     if (profile_dir_list(profile_dir(), &names, &n, &derr) == 0) {
         for (int i = 0; i < n; i++) {
             bool shadowed = false;
-            for (int k = 0; k < s->n; k++)
-                if (strcmp(profile_name(s->items[k]), names[i]) == 0)
+            for (int k = 0; k < profile_set_size(s); k++)
+                if (strcmp(profile_name(profile_set_at(s, k)), names[i]) == 0)
                     shadowed = true;
             profile *pr = NULL;
             minca_err perr = {0};
@@ -191,9 +198,9 @@ static int bind_broker(PGconn *c, long long insurer_id, long long case_id, const
 
 static bool profiles_name_domain(const profile_set *s, const char *domain)
 {
-    for (int i = 0; domain && i < s->n; i++) {
+    for (int i = 0; domain && i < profile_set_size(s); i++) {
         const char *const *domains = NULL;
-        int nd = profile_domains(s->items[i], &domains);
+        int nd = profile_domains(profile_set_at(s, i), &domains);
         for (int j = 0; j < nd; j++)
             if (g_ascii_strcasecmp(domains[j], domain) == 0)
                 return true;
@@ -203,9 +210,9 @@ static bool profiles_name_domain(const profile_set *s, const char *domain)
 
 static const profile *find_profile(const profile_set *s, const char *name)
 {
-    for (int i = 0; name && i < s->n; i++)
-        if (strcmp(profile_name(s->items[i]), name) == 0)
-            return s->items[i];
+    for (int i = 0; name && i < profile_set_size(s); i++)
+        if (strcmp(profile_name(profile_set_at(s, i)), name) == 0)
+            return profile_set_at(s, i);
     return NULL;
 }
 
@@ -286,7 +293,8 @@ static int extract_attachments(engine_ctx *ctx, long long case_id, long long mes
             lim.max_rows = sheet_cap;
         row_sink sink;
         sink_init(&sink, ctx->pg, ctx->job->insurer_id, case_id, att_id, NULL, t->rows, t->deadline);
-        profile_options opts = {.sender_domain = domain, .candidates = profiles->items, .n_candidates = profiles->n,
+        profile_options opts = {.sender_domain = domain, .candidates = (profile **)profiles->items->pdata,
+                                .n_candidates = profile_set_size(profiles),
                                 .limits = &lim, .on_row = sink_on_row, .user = &sink};
         profile_result res;
         memset(&res, 0, sizeof res);
@@ -367,7 +375,8 @@ static int extract_body_tables(engine_ctx *ctx, long long case_id, const char *h
         minca_err xerr = {0};
         if (docs_open_grid(g, NULL, &book, &xerr) < 0)
             continue;
-        profile_options opts = {.sender_domain = domain, .candidates = profiles->items, .n_candidates = profiles->n};
+        profile_options opts = {.sender_domain = domain, .candidates = (profile **)profiles->items->pdata,
+                                .n_candidates = profile_set_size(profiles)};
         profile_result res;
         memset(&res, 0, sizeof res);
         if (profile_extract_book(book, broker_profile, &opts, &res, &xerr) == 0 && res.n_rows > 0) {

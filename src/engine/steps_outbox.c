@@ -6,10 +6,10 @@
  * process): a send found marked and never ended is not repeated (uncertain, for a person to
  * check), so a message reaches the broker once at most; a refused or unreachable server leaves
  * it failing, retried with the runner's back-off. */
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/engine_run.h"
 #include "minca/intake.h"
-#include "minca/steps.h"
+#include "minca/engine_steps.h"
 #include "minca/store_outbox.h"
 
 #include <glib.h>

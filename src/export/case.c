@@ -20,14 +20,13 @@ void export_case_init(export_case *c)
 
 export_row *export_case_add_row(export_case *c)
 {
-    if (c->n_rows == c->cap_rows) {
-        /* GLib's g_realloc_n ends the process when memory (or the size) runs out */
-        int cap = c->cap_rows ? (c->cap_rows > INT_MAX / 2 ? INT_MAX : c->cap_rows * 2) : 64;
-        c->rows = g_realloc_n(c->rows, (size_t)cap, sizeof *c->rows);
-        c->cap_rows = cap;
-    }
-    export_row *row = &c->rows[c->n_rows++];
-    memset(row, 0, sizeof *row);
+    if (!c->row_store)
+        c->row_store = g_array_sized_new(FALSE, TRUE, sizeof(export_row), 64);
+    /* GLib's GArray ends the process when memory (or the size) runs out; the new row is zeroed */
+    g_array_set_size(c->row_store, c->row_store->len + 1);
+    c->rows = (export_row *)(void *)c->row_store->data;
+    c->n_rows = (int)c->row_store->len;
+    export_row *row = &c->rows[c->n_rows - 1];
     vehicle_row_init(&row->vehicle);
     row->premium = -1;
     row->rated_cents = -1;
@@ -54,7 +53,8 @@ void export_case_clear(export_case *c)
         match_clear(&c->rows[i].match);
         g_free(c->rows[i].source_file);
     }
-    g_free(c->rows);
+    if (c->row_store)
+        g_array_free(c->row_store, TRUE);
     g_free(c->cot);
     g_free(c->insurer);
     g_free(c->client_name);
@@ -246,19 +246,23 @@ bool export_row_unidentified(const export_row *row)
 /* The rows' file spans, in case order. */
 static void find_spans(const export_case *c, export_result *res)
 {
-    res->n_spans = 0;
+    GArray *spans = g_array_new(FALSE, TRUE, sizeof(export_span));   /* new spans zeroed */
     for (int i = 0; i < c->n_rows; i++) {
         const char *f = c->rows[i].source_file;
-        export_span *last = res->n_spans ? &res->spans[res->n_spans - 1] : NULL;
+        export_span *last = spans->len ? &g_array_index(spans, export_span, spans->len - 1) : NULL;
         if (!last || g_strcmp0(last->file, f) != 0) {
-            res->spans = g_renew(export_span, res->spans, res->n_spans + 1);
-            last = &res->spans[res->n_spans++];
-            memset(last, 0, sizeof *last);
+            g_array_set_size(spans, spans->len + 1);
+            last = &g_array_index(spans, export_span, spans->len - 1);
             last->file = f;
             last->first_row = i;
         }
         last->n_rows++;
     }
+    gsize n = 0;
+    g_free(res->spans);
+    res->spans = g_array_steal(spans, &n);
+    res->n_spans = (int)n;
+    g_array_free(spans, TRUE);
 }
 
 static bool all_unique(const int *inciso, int n)

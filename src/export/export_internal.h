@@ -18,7 +18,7 @@ typedef enum {
 
 /* A source a template column may name: one row plus a callback that gives its value for a
  * row of the case (tmux's format_table). The rows live in workbook.c, whose writer and cell
- * value the callbacks fill; row.<field> rows are made from VEHICLE_FIELDS (vehicle.h). */
+ * value the callbacks fill; row.<field> rows are made from VEHICLE_FIELDS (core_vehicle.h). */
 struct writer;
 struct cell_value;
 typedef struct export_field export_field;

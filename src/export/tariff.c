@@ -1,7 +1,7 @@
 /* export tariff: a per-insurer tariff kept as data (YAML, samples/tariff/demo.yaml documents
  * it) and the pricing of a case with it, in whole cents. */
 #include "minca/export.h"
-#include "minca/text.h"
+#include "minca/core_text.h"
 
 #include <glib.h>
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /* export templates: the workbook layout (columns, types, formats, sources) as YAML data. */
 #include "export_internal.h"
-#include "minca/config.h"
-#include "minca/text.h"
+#include "minca/core_config.h"
+#include "minca/core_text.h"
 
 #include <errno.h>
 #include <glib.h>

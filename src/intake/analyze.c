@@ -7,8 +7,8 @@
  * runs on an accent-free lower-case copy of each line (text_fold_offsets) and values are cut from
  * the original text, so accents and Ñ survive. */
 #include "intake_internal.h"
-#include "minca/config.h"
-#include "minca/text.h"
+#include "minca/core_config.h"
+#include "minca/core_text.h"
 
 #include <ctype.h>
 #include <glib.h>
@@ -33,7 +33,16 @@ typedef struct sections {
 
 /* ------------------------------------------------------------------ text → lines --- */
 
-static void section_add_line(section *s, const char *start, size_t len)
+/* The section of the lines an array holds (moved: the array is freed). */
+static section section_of(GArray *lines)
+{
+    section s = {0};
+    s.lines = g_array_steal(lines, &s.n);
+    g_array_free(lines, TRUE);
+    return s;
+}
+
+static void section_add_line(GArray *lines, const char *start, size_t len)
 {
     line l;
     l.orig = g_strndup(start, len);
@@ -41,13 +50,12 @@ static void section_add_line(section *s, const char *start, size_t len)
         if (*p == '\t')
             *p = ' ';
     l.fold = text_fold_offsets(l.orig, &l.off);
-    s->lines = g_realloc_n(s->lines, s->n + 1, sizeof *s->lines);
-    s->lines[s->n++] = l;
+    g_array_append_val(lines, l);
 }
 
 static section split_lines(const char *text)
 {
-    section s = {0};
+    GArray *lines = g_array_new(FALSE, FALSE, sizeof(line));
     const char *p = text;
     while (p && *p) {
         const char *e = strchr(p, '\n');
@@ -55,10 +63,10 @@ static section split_lines(const char *text)
         size_t l = len;
         if (l && p[l - 1] == '\r')
             l--;
-        section_add_line(&s, p, l);
+        section_add_line(lines, p, l);
         p = e ? e + 1 : NULL;
     }
-    return s;
+    return section_of(lines);
 }
 
 static void section_free(section *s)
@@ -123,25 +131,32 @@ static size_t quote_start(const section *s)
     return s->n;
 }
 
-static void add_text_sections(sections *out, const char *text)
+/* Appends the text's two sections (GArray of section): above the quoted history, and the history. */
+static void add_text_sections(GArray *out, const char *text)
 {
     if (!text || !*text)
         return;
     section all = split_lines(text);
     size_t q = quote_start(&all);
-    section newest = {0}, history = {0};
-    for (size_t i = 0; i < all.n; i++) {
-        section *dst = i < q ? &newest : &history;
-        dst->lines = g_realloc_n(dst->lines, dst->n + 1, sizeof *dst->lines);
-        dst->lines[dst->n++] = all.lines[i];
-    }
+    size_t cut = q < all.n ? q : all.n;
+    GArray *newest = g_array_new(FALSE, FALSE, sizeof(line)), *history = g_array_new(FALSE, FALSE, sizeof(line));
+    g_array_append_vals(newest, all.lines, (guint)cut);
+    g_array_append_vals(history, all.lines + cut, (guint)(all.n - cut));
     g_free(all.lines);
-    out->s = g_realloc_n(out->s, out->n + 2, sizeof *out->s);
-    out->s[out->n++] = newest;
-    out->s[out->n++] = history;
+    section two[2] = {section_of(newest), section_of(history)};
+    g_array_append_vals(out, two, 2);
 }
 
-static void add_message_sections(sections *out, const intake_message *m)
+/* The sections an array holds (moved: the array is freed). */
+static sections sections_of(GArray *all)
+{
+    sections ss = {0};
+    ss.s = g_array_steal(all, &ss.n);
+    g_array_free(all, TRUE);
+    return ss;
+}
+
+static void add_message_sections(GArray *out, const intake_message *m)
 {
     char *text = intake_message_text(m);
     add_text_sections(out, text);
@@ -1259,8 +1274,9 @@ int intake_analyze(const intake_message *msg, intake_analysis **out, minca_err *
     intake_analysis *a = g_malloc0_n(1, sizeof *a);
     if (!a)
         return minca_err_set(err, "out of memory");
-    sections ss = {0};
-    add_message_sections(&ss, msg);
+    GArray *all = g_array_new(FALSE, FALSE, sizeof(section));
+    add_message_sections(all, msg);
+    sections ss = sections_of(all);
     run_fields(&ss, a);
     sections_free(&ss);
     /* A forwarded client's own email: its author is the contact when the body names none. */
@@ -1306,8 +1322,9 @@ int intake_analyze_text(const char *text, intake_analysis **out, minca_err *err)
         return minca_err_set(err, "out of memory");
     if (text) {
         char *clean = intake_utf8_repair(text, strlen(text), NULL);
-        sections ss = {0};
-        add_text_sections(&ss, clean);
+        GArray *all = g_array_new(FALSE, FALSE, sizeof(section));
+        add_text_sections(all, clean);
+        sections ss = sections_of(all);
         run_fields(&ss, a);
         sections_free(&ss);
         a->has_vehicle_source = text_has_vehicle_rows(clean);
@@ -1330,6 +1347,11 @@ void intake_analysis_refill_missing(intake_analysis *a)
     a->missing = NULL;
     a->n_missing = 0;
     fill_missing(a);
+}
+
+void intake_analysis_add_missing(intake_analysis *a, const char *code)
+{
+    intake_strv_pushf(&a->missing, &a->n_missing, "%s", code);
 }
 
 void intake_analysis_free(intake_analysis *a)

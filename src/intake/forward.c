@@ -9,8 +9,8 @@
  *
  * The vocabulary (subject prefixes, block markers, labels) is data/intake/forward.txt. */
 #include "intake_internal.h"
-#include "minca/config.h"
-#include "minca/text.h"
+#include "minca/core_config.h"
+#include "minca/core_text.h"
 
 #include <glib.h>
 #include <string.h>

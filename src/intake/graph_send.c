@@ -13,7 +13,7 @@
  * fail and be tried again (the draft it left is deleted first); the send itself is tried again
  * only on the answers Microsoft documents as not processed (429, 503). */
 #include "intake_internal.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 
 #include <glib.h>
 #include <stdlib.h>

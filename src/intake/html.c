@@ -123,19 +123,8 @@ char *intake_html_to_text(const char *html, size_t len)
 
 typedef struct table_build {
     GArray *tables;   /* intake_html_table */
+    GPtrArray *rows;  /* per table, same index: GArray of intake_html_row (given to the table at the end) */
 } table_build;
-
-static void add_cell(intake_html_row *row, char *text)
-{
-    row->cells = g_realloc_n(row->cells, row->n_cells + 1, sizeof *row->cells);
-    row->cells[row->n_cells++] = text;
-}
-
-static void add_row(intake_html_table *t, intake_html_row *row)
-{
-    t->rows = g_realloc_n(t->rows, t->n_rows + 1, sizeof *t->rows);
-    t->rows[t->n_rows++] = *row;
-}
 
 static void scan_tables(table_build *b, xmlNodePtr n, int depth);
 
@@ -156,27 +145,29 @@ static void scan_rows(table_build *b, guint tindex, xmlNodePtr n, int *tr_count,
             continue;
         }
         intake_html_row row = {.tr_index = ++*tr_count};
+        GPtrArray *cells = g_ptr_array_new();
         for (xmlNodePtr td = c->children; td; td = td->next) {
             if (!(name_is(td, "td") || name_is(td, "th")))
                 continue;
             GString *s = g_string_new(NULL);
             collect_text(td->children, s, true, depth + 1);
-            add_cell(&row, trimmed_copy(s));
+            g_ptr_array_add(cells, trimmed_copy(s));
             g_string_free(s, TRUE);
             xmlChar *span = xmlGetProp(td, (const xmlChar *)"colspan");
             if (span) {
                 long k = strtol((const char *)span, NULL, 10);
                 xmlFree(span);
                 for (long i = 1; i < k && i < MAX_COLSPAN; i++)
-                    add_cell(&row, g_strdup(""));
+                    g_ptr_array_add(cells, g_strdup(""));
             }
             /* Tables nested inside a cell are tables of their own. */
             for (xmlNodePtr in = td->children; in; in = in->next)
                 if (in->type == XML_ELEMENT_NODE)
                     scan_tables(b, in, depth + 2);
         }
-        intake_html_table *t = &g_array_index(b->tables, intake_html_table, tindex);
-        add_row(t, &row);
+        row.cells = (char **)g_ptr_array_steal(cells, &row.n_cells);
+        g_ptr_array_free(cells, TRUE);
+        g_array_append_val(g_ptr_array_index(b->rows, tindex), row);
     }
 }
 
@@ -187,6 +178,7 @@ static void scan_tables(table_build *b, xmlNodePtr n, int depth)
     if (name_is(n, "table")) {
         intake_html_table t = {.index = (int)b->tables->len};
         g_array_append_val(b->tables, t);
+        g_ptr_array_add(b->rows, g_array_new(FALSE, FALSE, sizeof(intake_html_row)));
         int tr_count = 0;
         scan_rows(b, b->tables->len - 1, n->children, &tr_count, depth + 1);
         return;
@@ -204,9 +196,16 @@ int intake_html_tables_parse(const char *html, size_t len, intake_html_tables **
     htmlDocPtr doc = parse_html(html, len);
     if (!doc)
         return 0;
-    table_build b = {.tables = g_array_new(FALSE, TRUE, sizeof(intake_html_table))};
+    table_build b = {.tables = g_array_new(FALSE, TRUE, sizeof(intake_html_table)), .rows = g_ptr_array_new()};
     scan_tables(&b, xmlDocGetRootElement(doc), 0);
     xmlFreeDoc(doc);
+    for (guint i = 0; i < b.tables->len; i++) {
+        GArray *rows = g_ptr_array_index(b.rows, i);
+        intake_html_table *t = &g_array_index(b.tables, intake_html_table, i);
+        t->rows = g_array_steal(rows, &t->n_rows);
+        g_array_free(rows, TRUE);
+    }
+    g_ptr_array_free(b.rows, TRUE);
     (*out)->n_tables = b.tables->len;
     if (b.tables->len) {
         (*out)->tables = g_malloc(b.tables->len * sizeof(intake_html_table));

@@ -546,8 +546,7 @@ static void walk_inner_message(parse_ctx *ctx, intake_message *owner, GMimeMessa
     if (body)
         walk(ctx, fw, body, cont, false, depth + 1);
     g_free(cont);
-    owner->forwarded = g_realloc_n(owner->forwarded, owner->n_forwarded + 1, sizeof *owner->forwarded);
-    owner->forwarded[owner->n_forwarded++] = fw;
+    push_forwarded(owner, fw);
 }
 
 static void walk_message_part(parse_ctx *ctx, intake_message *owner, GMimeMessagePart *mp,

@@ -2,7 +2,7 @@
  * smtp:// (plain only to a server on this machine, tls: none), AUTH when a user is set. */
 #include "intake_internal.h"
 #include "minca/intake.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 
 #include <curl/curl.h>
 #include <glib.h>

@@ -2,7 +2,7 @@
  * backend is one file (source_<kind>.c with its ops) and one row here. */
 #include <glib.h>
 #include "intake_internal.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 
 #include <curl/curl.h>
 #include <errno.h>

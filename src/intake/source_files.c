@@ -2,7 +2,7 @@
  * (sorted, so runs are reproducible); bytes are read one message at a time, each bounded by
  * max_message_bytes. */
 #include "intake_internal.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -24,7 +24,7 @@
  * client_secret_env / client_secret_file and is only sent in the token request's body; the
  * bearer token is only sent to the configured Graph host. */
 #include "intake_internal.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 
 #include <curl/curl.h>
 #include <glib.h>

@@ -17,7 +17,7 @@
  * and only for a loopback server. The password comes from password_env / password_file and
  * is given to libcurl apart from the URL, so no URL or error carries it. */
 #include "intake_internal.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 
 #include <curl/curl.h>
 #include <glib.h>

@@ -1,5 +1,5 @@
 /* Small helpers for intake: UTF-8 repair, charset conversion, filename sanitising, string
- * vectors. Accent folding is core's (minca/text.h). */
+ * vectors. Accent folding is core's (minca/core_text.h). */
 #include "intake_internal.h"
 
 #include <ctype.h>

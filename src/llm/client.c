@@ -1,6 +1,6 @@
 /* The language model client: one OpenAI-compatible chat-completions request per question,
  * answers validated against their schema, cached in Redis, counted in PostgreSQL. */
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/llm.h"
 #include "minca/queue.h"
 #include "minca/store_llm.h"

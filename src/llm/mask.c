@@ -2,7 +2,7 @@
  * put back in the answer. Patterns run most specific first (an e-mail holds no RFC, a VIN is
  * masked before its digits could read as a phone number). */
 #include "minca/llm.h"
-#include "minca/text.h"
+#include "minca/core_text.h"
 
 #include <glib.h>
 #include <stdlib.h>

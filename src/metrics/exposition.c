@@ -183,7 +183,7 @@ static void append_counts(GString *out, const char *name, const char *help, cons
 static void append_quote_times(GString *out, const store_metric_quote_time_list *rows)
 {
     append_header(out, "minca_time_to_quote_seconds", "gauge",
-                  "Seconds from a request's received time to its first quote sent (quotes of the last 30 days), by insurer.");
+                  "Seconds from a request's received time to its first quote sent (cases opened in the last 30 days), by insurer.");
     for (size_t i = 0; i < rows->n; i++) {
         const store_metric_quote_time *row = &rows->items[i];
         const struct {

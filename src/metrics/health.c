@@ -1,6 +1,6 @@
 /* Health: PostgreSQL and Redis reachable (fresh connections, so a server that went away is
  * seen at once) and the schema current (every migration file of this binary applied). */
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/metrics.h"
 #include "minca/queue.h"
 #include "minca/store.h"

@@ -5,8 +5,8 @@
  *   GET /metrics   Prometheus text exposition format
  *   GET /healthz   200 when PostgreSQL and Redis answer and the schema is current, else 503
  *   GET /readyz    200 when /metrics can be served (PostgreSQL reachable, schema current) */
-#include "minca/config.h"
-#include "minca/http_guard.h"
+#include "minca/core_config.h"
+#include "minca/metrics_http_guard.h"
 #include "minca/metrics.h"
 #include "minca/store.h"
 

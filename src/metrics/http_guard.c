@@ -1,8 +1,8 @@
-/* Limits for the HTTP listeners: see include/minca/http_guard.h. The daemon's thread accepts,
+/* Limits for the HTTP listeners: see include/minca/metrics_http_guard.h. The daemon's thread accepts,
  * reads and answers; a small thread of ours closes connections past their header deadline.
  * Both see the table of open connections under one lock; a connection is shut down (never
  * closed) from here, so libmicrohttpd sees the end and frees it itself. */
-#include "minca/http_guard.h"
+#include "minca/metrics_http_guard.h"
 
 #include <arpa/inet.h>
 #include <glib.h>

@@ -1,7 +1,7 @@
 /* profile: automatic column mapping (header synonyms + value sniffing) and draft profiles. */
 #include "profile_internal.h"
-#include "minca/vehicle.h"
-#include "minca/config.h"
+#include "minca/core_vehicle.h"
+#include "minca/core_config.h"
 
 #include <math.h>
 #include <stdio.h>

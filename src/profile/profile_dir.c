@@ -1,6 +1,6 @@
 /* profile: the shipped profiles/ directory as a profile source, and broker recognition. */
 #include "profile_internal.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 
 #include <dirent.h>
 #include <stdio.h>

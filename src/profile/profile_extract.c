@@ -178,7 +178,7 @@ static void violation(vehicle_row *vr, row_verdict *vd, profile_policy pol, prof
     }
 }
 
-/* The row's member of field f, by its KIND (pf_fields: vehicle.h's VEHICLE_FIELDS). */
+/* The row's member of field f, by its KIND (pf_fields: core_vehicle.h's VEHICLE_FIELDS). */
 #define MEMBER(vr, f, type) (*(type *)(void *)((char *)(vr) + pf_fields[f].offset))
 #define CMEMBER(vr, f, type) (*(const type *)(const void *)((const char *)(vr) + pf_fields[f].offset))
 
@@ -1010,25 +1010,19 @@ done:
     return rc;
 }
 
-/* Reads the rows of one table with its columns. */
+/* Reads the rows of one table with its columns: each kept row goes to opt->on_row, or is
+ * appended to kept (GArray of vehicle_row, moved there). */
 static int extract_rows(docs_book *book, extract_ctx *x, const profile_options *opt,
-                        profile_result *res, int *cap, GArray *beyond, int *lost_sums, minca_err *err)
+                        profile_result *res, GArray *kept, GArray *beyond, int *lost_sums, minca_err *err)
 {
     docs_table *t = x->t;
     if (docs_table_open(book, t, err) != 0)
         return -1;
     const docs_row *row;
     int n;
-    vehicle_row streamed;
+    vehicle_row built;
     while ((n = docs_table_next(book, t, &row, err)) == 1) {
-        if (!opt->on_row && res->n_rows == *cap) {
-            vehicle_row *grown = *cap <= INT_MAX / 2 ? g_realloc_n(res->rows, *cap ? (size_t)*cap * 2 : 32, sizeof *grown) : NULL;
-            if (!grown)
-                return minca_err_set(err, "out of memory after %d rows", res->n_rows);
-            res->rows = grown;
-            *cap = *cap ? *cap * 2 : 32;
-        }
-        vehicle_row *vr = opt->on_row ? &streamed : &res->rows[res->n_rows];
+        vehicle_row *vr = &built;
         int keep = build_row(x, row, vr, err);
         if (keep < 0)
             return -1;
@@ -1061,6 +1055,8 @@ static int extract_rows(docs_book *book, extract_ctx *x, const profile_options *
             vehicle_row_clear(vr);
             if (cb != 0)
                 return -1;
+        } else {
+            g_array_append_val(kept, built);
         }
     }
     if (n < 0)
@@ -1082,7 +1078,7 @@ static vehicle_sum_basis header_basis(const GArray *cols)
 
 /* One table: map its columns, read its rows, account for every column. */
 static int extract_table(docs_book *book, const profile *p, const char *how,
-                         const profile_options *opt, docs_table *t, profile_result *res, int *cap,
+                         const profile_options *opt, docs_table *t, profile_result *res, GArray *kept,
                          minca_err *err)
 {
     GArray *cols = g_array_new(FALSE, TRUE, sizeof(profile_column));
@@ -1110,7 +1106,7 @@ static int extract_table(docs_book *book, const profile *p, const char *how,
         .amount_like = (const bool *)(void *)amount_like->data,
     };
     int before = res->n_rows, lost_sums = 0;
-    if (extract_rows(book, &x, opt, res, cap, beyond, &lost_sums, err) != 0)
+    if (extract_rows(book, &x, opt, res, kept, beyond, &lost_sums, err) != 0)
         goto done;
     if (lost_sums > 0)
         add_note(res, "%d vehicle row(s)%s have no sum insured although another column holds an amount: "
@@ -1203,13 +1199,17 @@ int profile_extract_book(docs_book *book, const profile *p, const profile_option
     res->header_row = t->header_row;
     res->n_tables = n_tables;
     res->table_header_rows = g_malloc0_n((size_t)n_tables, sizeof *res->table_header_rows);
-    int cap = 0;
-    for (int k = 0; k < n_tables; k++) {
+    GArray *kept = g_array_new(FALSE, FALSE, sizeof(vehicle_row));   /* the rows, res->rows at the end */
+    bool failed = false;
+    for (int k = 0; k < n_tables && !failed; k++) {
         if (res->table_header_rows)
             res->table_header_rows[k] = tables[k].header_first;
-        if (extract_table(book, p, how, opt, &tables[k], res, &cap, err) != 0)
-            goto done;
+        failed = extract_table(book, p, how, opt, &tables[k], res, kept, err) != 0;
     }
+    res->rows = g_array_steal(kept, NULL);   /* NULL when none were kept (or they were streamed) */
+    g_array_free(kept, TRUE);
+    if (failed)
+        goto done;
     if (!res->profile_name)
         res->recognized_by = NULL;
     if (n_tables > 1) {

@@ -37,7 +37,7 @@ typedef enum {
     PARSE_INT,
 } parse_kind;
 
-/* How a field is held on a vehicle_row (the KIND of VEHICLE_FIELDS, vehicle.h). */
+/* How a field is held on a vehicle_row (the KIND of VEHICLE_FIELDS, core_vehicle.h). */
 typedef enum { PF_HELD_NONE = 0, PF_HELD_TEXT, PF_HELD_INT, PF_HELD_YEAR, PF_HELD_AMOUNT, PF_HELD_BASIS } pf_held;
 
 /* One row of VEHICLE_FIELDS as extraction reads it; pf_fields[PF_IGNORE] is `ignore`. */

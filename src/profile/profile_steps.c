@@ -4,7 +4,7 @@
  * whether it takes arguments, how it reads them and how it rewrites a value. A new step is
  * one function (two with arguments) and one row here. */
 #include "profile_internal.h"
-#include "minca/text.h"
+#include "minca/core_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* profile: value parsers and recognisers (years, money, dates, percentages, VINs, plates). */
 #include "profile_internal.h"
-#include "minca/vehicle.h"
+#include "minca/core_vehicle.h"
 
 #include <ctype.h>
 #include <glib.h>

@@ -4,7 +4,7 @@
  * The confusions are data (data/profile/vin_ocr.txt), the prefixes codify's own list
  * (data/codify/wmi.txt); both are loaded once. */
 #include "profile_internal.h"
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/core.h"
 
 #include <string.h>

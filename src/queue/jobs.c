@@ -1,6 +1,6 @@
 /* Jobs: the rows in PostgreSQL (store/job_repo.c) and their wake-ups on the Redis Stream. */
 #include <glib.h>
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/queue.h"
 
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* Redis connections for dispatch and events. */
 #include <glib.h>
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/queue.h"
 #include "minca/servers.h"
 

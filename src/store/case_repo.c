@@ -35,7 +35,8 @@ int store_cot_next(PGconn *c, long long insurer_id, int year, char *out, size_t 
 }
 
 /* The columns of a case list. due_in_seconds: due_at less now (negative once past due);
- * clock_stopped: the quote is exported or sent, so the case can no longer be late. */
+ * clock_stopped: the quote is exported or sent, so the case can no longer be late (the
+ * case_clock view says when; cases_late reads it too). */
 #define CASE_LIST_SELECT                                                                                         \
     "SELECT c.cot, c.client_name, c.rfc, b.name AS broker, c.status, c.status_reason,"                          \
     "       to_char(" STORE_SQL_LOCAL("coalesce(m.sent_at, m.received_at, c.created_at)", "c.insurer_id")         \
@@ -45,8 +46,7 @@ int store_cot_next(PGconn *c, long long insurer_id, int year, char *out, size_t 
     "       floor(extract(epoch FROM c.due_at - now()))::bigint AS due_in_seconds,"                             \
     "       floor(extract(epoch FROM c.due_at))::bigint AS due_epoch,"                                          \
     "       extract(epoch FROM c.created_at) AS created_epoch,"                                                 \
-    "       (c.status = 'exported' OR EXISTS (SELECT 1 FROM outbox o WHERE o.case_id = c.id"                    \
-    "          AND o.kind = 'quote' AND o.state = 'sent')) AS clock_stopped,"                                   \
+    "       cc.clock_stopped,"                                                                                  \
     "       (SELECT count(*) FROM vehicle_rows v WHERE v.case_id = c.id) AS vehicles,"                          \
     "       (SELECT count(*) FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id"                     \
     "         WHERE v.case_id = c.id AND x.decision IN ('auto_accept')) AS auto,"                               \
@@ -59,6 +59,7 @@ int store_cot_next(PGconn *c, long long insurer_id, int year, char *out, size_t 
     "       (SELECT o.state FROM outbox o WHERE o.case_id = c.id ORDER BY o.id DESC LIMIT 1) AS outbox"        \
     "  FROM cases c LEFT JOIN messages m ON m.id = c.message_id"                                                \
     "  LEFT JOIN brokers b ON b.id = c.broker_id"                                                               \
+    "  JOIN case_clock cc ON cc.id = c.id"                                                                      \
     "  LEFT JOIN cases_late l ON l.id = c.id"                                                                   \
     " WHERE c.insurer_id = $1::bigint"
 

@@ -123,8 +123,9 @@ int store_metrics_cases_past_due(PGconn *c, store_metric_count_list *out, minca_
 int store_metrics_time_to_quote(PGconn *c, store_metric_quote_time_list *out, minca_err *err)
 {
     /* Received (the request's Date, else its arrival) to the first quote sent, of the cases
-     * whose first quote went out in the last 30 days. Driven from the outbox (the quotes sent),
-     * so a scrape reads the cases quoted, never every case. */
+     * opened in the last 30 days: the window of the dashboard and of `minca report --since`, so
+     * the three give the same figures. Driven from the outbox (the quotes sent), so a scrape
+     * reads the cases quoted, never every case. */
     return store_metric_quote_time_list_query(c,
                             "SELECT i.slug AS insurer,"
                             "       percentile_cont(0.5) WITHIN GROUP (ORDER BY q.secs) AS p50,"
@@ -135,7 +136,7 @@ int store_metrics_time_to_quote(PGconn *c, store_metric_quote_time_list *out, mi
                             "      FROM (SELECT o.case_id, min(o.sent_at) AS first FROM outbox o"
                             "             WHERE o.kind = 'quote' AND o.state = 'sent' GROUP BY o.case_id) f"
                             "      JOIN cases k ON k.id = f.case_id LEFT JOIN messages m ON m.id = k.message_id"
-                            "     WHERE f.first > now() - interval '30 days') q ON q.insurer_id = i.id"
+                            "     WHERE k.created_at >= now() - interval '30 days') q ON q.insurer_id = i.id"
                             " GROUP BY i.slug ORDER BY i.slug",
                             NULL, out, err);
 }

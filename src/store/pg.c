@@ -1,5 +1,5 @@
 #include <glib.h>
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/servers.h"
 #include "store_internal.h"
 #include "minca/store.h"

@@ -1,6 +1,6 @@
 /* A team desk's database: migrations and the mark that makes minca_user_add create roles. */
 #include <glib.h>
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/servers.h"
 #include "minca/store.h"
 #include "minca/store_bootstrap.h"

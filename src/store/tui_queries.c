@@ -1,6 +1,6 @@
 /* Read queries for the terminal desk (see minca/store_tui.h). */
 #include "minca/store_tui.h"
-#include "minca/vehicle.h"
+#include "minca/core_vehicle.h"
 #include "store_internal.h"
 
 #include <glib.h>
@@ -151,6 +151,9 @@ json_t *store_tui_case_head(PGconn *c, long long insurer_id, const char *cot, mi
     return head;
 }
 
+/* Every vehicle field held on the row, from the one field list (core_vehicle.h). */
+#define CASE_ROW_FIELD(ID, name, KIND, PARSE, EXPORT, FLAGS, label, aliases) VEHICLE_IF_HELD(KIND, "v." #name ", ")
+
 json_t *store_tui_case_rows(PGconn *c, long long insurer_id, long long case_id, minca_err *err)
 {
     store_params p = {0};
@@ -160,8 +163,7 @@ json_t *store_tui_case_rows(PGconn *c, long long insurer_id, long long case_id, 
      * active one; catalog_entries_key (version, cvegs, modelo) serves each lookup. */
     return store_query_json_p(
         c, err,
-        "SELECT v.id, v.inciso, v.source_sheet, v.source_row, v.marca, v.submarca, v.year, v.description,"
-        "       v.vin, v.plates, v.use, v.coverage, v.insured_amount, v.issues, v.extra_cells,"
+        "SELECT v.id, v.source_sheet, v.source_row, " VEHICLE_FIELDS(CASE_ROW_FIELD) " v.issues, v.extra_cells,"
         "       x.cvegs, x.year AS match_year, x.confidence, x.decision, x.note, x.reviewed_by,"
         "       to_char(x.reviewed_at, 'YYYY-MM-DD HH24:MI') AS reviewed_at,"
         "       " SQL_MATCH_VERSION("x") " AS version,"

@@ -14,7 +14,7 @@
 /* ---- the mapping ------------------------------------------------------------------------
  * One row per stored field: column of vehicle_rows, its SQL type, how the field is written
  * and read (KIND: put_KIND / get_KIND below), and the vehicle_row field. The canonical
- * fields come from VEHICLE_FIELDS (vehicle.h): the column is the field's name, the KIND its
+ * fields come from VEHICLE_FIELDS (core_vehicle.h): the column is the field's name, the KIND its
  * own (a field not held on the row has no column); around them, where the row came from and
  * what was said about it. The insert and the export's select are both made from these lists. */
 #define VEHICLE_SOURCE_COLUMNS(X)                                                                \

@@ -5,15 +5,15 @@
  * Signals: SIGINT, SIGTERM and SIGHUP only set a flag; the loop (woken every second by the
  * input timeout, or at once by the interrupted read) sees it and leaves curses cleanly.
  * SIGWINCH is ncurses' own: it turns into KEY_RESIZE in the input stream. */
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/engine_run.h"
-#include "minca/review.h"
+#include "minca/desk_review.h"
 #include "minca/store.h"
-#include "minca/steps.h"
+#include "minca/engine_steps.h"
 #include "minca/store_jobs.h"
 #include "minca/store_tui.h"
 #include "minca/tui.h"
-#include "minca/text.h"
+#include "minca/core_text.h"
 
 #include <errno.h>
 #include <glib.h>

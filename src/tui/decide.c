@@ -2,7 +2,7 @@
  * confidence as a number that cannot round across the auto-accept threshold; and one
  * decision offered for every undecided row like it (after one key of confirmation), each row
  * still saved with its own audit entry through review_decide_rows. */
-#include "minca/review.h"
+#include "minca/desk_review.h"
 #include "minca/tui.h"
 
 #include <glib.h>

@@ -2,9 +2,9 @@
  * from the one list in tui_actions.h (like tig's REQ_INFO or NeoMutt's opcode tables). The config file's `keys:`
  * mapping (action: key spec, several separated by spaces) replaces an action's default keys;
  * the arrow and page keys listed as "fixed" stay bound whatever the remap. */
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/tui.h"
-#include "minca/text.h"
+#include "minca/core_text.h"
 
 #include <glib.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * candidates of the row, its rank and one-line reason are two more columns (the codifier's
  * order and decision stay as they are). Enter picks the selected key through review_pick
  * and closes the view. */
-#include "minca/review.h"
+#include "minca/desk_review.h"
 #include "minca/store_tui.h"
 #include "minca/tui.h"
 

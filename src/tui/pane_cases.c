@@ -19,7 +19,10 @@ static const tui_column cases_cols[] = {
     {"Due", 8, 0, false},    {"Reply", 9, 0, false},   {"Owner", 8, 1, false},
 };
 #define N_COLS (int)(sizeof cases_cols / sizeof cases_cols[0])
+#define COL_RFC 2
+#define COL_BROKER 3
 #define COL_RECEIVED 4
+#define COL_ARN 6
 #define COL_DUE 8
 #define COL_REPLY 9
 #define COL_OWNER 10
@@ -44,6 +47,11 @@ static int cases_open(tui_view *v)
     tui_table_set_optional(v->table, COL_REPLY);   /* shown once a case has a message sent */
     tui_table_set_optional(v->table, COL_DUE);     /* shown once a case has a running clock */
     tui_table_set_optional(v->table, COL_OWNER);   /* shown once a case has an owner */
+    /* At 80 columns RFC, A/R/N and Received make room for Due, Reply and Owner. */
+    tui_table_set_drop(v->table, COL_RFC, 4);
+    tui_table_set_drop(v->table, COL_ARN, 3);
+    tui_table_set_drop(v->table, COL_RECEIVED, 2);
+    tui_table_set_drop(v->table, COL_BROKER, 1);
     return 0;
 }
 

@@ -9,9 +9,9 @@
  * the missing data), To, Subject and body editable, the sender, files and threading as
  * drafted; sending queues it in the outbox (reply_queue), where the desk's engine sends it. */
 #include "minca/intake.h"
-#include "minca/intake_poll.h"
+#include "minca/engine_intake_poll.h"
 #include "minca/queue.h"
-#include "minca/reply.h"
+#include "minca/desk_reply.h"
 #include "minca/tui.h"
 
 #include <glib.h>

@@ -7,9 +7,9 @@
  * Charts use block characters (█ ▓ ░, ▁..█) on a UTF-8 terminal and plain ASCII (# + . and
  * _.-=*#) otherwise or with MINCA_TUI_ASCII=1. The layout fits 80x24 and grows with the
  * window: more days, wider bars, longer sparklines, more brokers. */
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/store_tui.h"
-#include "minca/text.h"
+#include "minca/core_text.h"
 #include "minca/tui.h"
 
 #include <langinfo.h>

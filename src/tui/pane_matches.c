@@ -2,17 +2,18 @@
  * one line per vehicle row: inciso, the description as the broker wrote it, year, VIN, the
  * chosen key with its catalog description, confidence, decision and a reviewed mark.
  *
- * Decisions are taken here and saved at once through review.h (one transaction each, audited
+ * Decisions are taken here and saved at once through desk_review.h (one transaction each, audited
  * with the acting user, turned into corrections): accept, pick from the candidates or from a
  * catalog search (pushed views), no match, undo, note, mark ready, export. The tab follows
  * the case selected in Cases; Enter in Cases pushes a copy fixed on one case. */
-#include "minca/config.h"
-#include "minca/export_case.h"
+#include "minca/core_config.h"
+#include "minca/desk_export_case.h"
 #include "minca/profile.h"
-#include "minca/profile_store.h"
-#include "minca/review.h"
+#include "minca/desk_profile_store.h"
+#include "minca/desk_review.h"
 #include "minca/store_tui.h"
 #include "minca/tui.h"
+#include "minca/core_vehicle.h"
 
 #include <glib.h>
 #include <math.h>
@@ -1067,6 +1068,19 @@ static const tui_action_row matches_rows[] = {
     TUI_ROWS_END,
 };
 
+/* A line of the row's detail screen: the case row's column and what it is called. */
+typedef struct detail_field {
+    const char *column, *label;
+    bool money;   /* shown with two decimals */
+} detail_field;
+#define DETAIL_IS_MONEY_AMOUNT true
+#define DETAIL_IS_MONEY_TEXT false
+#define DETAIL_IS_MONEY_INT false
+#define DETAIL_IS_MONEY_YEAR false
+#define DETAIL_IS_MONEY_BASIS false
+#define DETAIL_VEHICLE_FIELD(ID, name, KIND, PARSE, EXPORT, FLAGS, label, aliases)                \
+    VEHICLE_IF_HELD(KIND, {#name, label, DETAIL_IS_MONEY_##KIND},)
+
 static tui_view *matches_enter(tui_view *v)
 {
     json_t *r = tui_table_selected(v->table);
@@ -1074,26 +1088,32 @@ static tui_view *matches_enter(tui_view *v)
     if (!r || !m->cot)
         return NULL;
     GString *out = g_string_new(NULL);
-    static const char *fields[][2] = {
-        {"inciso", "Inciso"},         {"source_sheet", "Sheet"},       {"source_row", "Row"},
-        {"marca", "Brand"},           {"submarca", "Model"},           {"year", "Year"},
-        {"description", "Description"}, {"vin", "VIN"},                {"plates", "Plates"},
-        {"use", "Use"},               {"coverage", "Coverage"},        {"insured_amount", "Insured amount"},
-        {"cvegs", "Key (CVEGS)"},     {"match_year", "Key year"},      {"key_marca", "Key brand"},
-        {"key_submarca", "Key model"}, {"key_description", "Key text"}, {"confidence", "Confidence"},
-        {"decision", "Decision"},     {"reviewed_by", "Reviewed by"},  {"reviewed_at", "Reviewed at"},
-        {"note", "Note"},
+    /* Where the row came from, its vehicle fields (the one field list, with the staff's names
+     * for them), then the key and the decision. */
+    static const detail_field fields[] = {
+        {"source_sheet", "Sheet", false},
+        {"source_row", "Row", false},
+        VEHICLE_FIELDS(DETAIL_VEHICLE_FIELD)
+        {"cvegs", "Key (CVEGS)", false},
+        {"match_year", "Key year", false},
+        {"key_marca", "Key brand", false},
+        {"key_submarca", "Key model", false},
+        {"key_description", "Key text", false},
+        {"confidence", "Confidence", false},
+        {"decision", "Decision", false},
+        {"reviewed_by", "Reviewed by", false},
+        {"reviewed_at", "Reviewed at", false},
+        {"note", "Note", false},
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        json_t *val = json_object_get(r, fields[i][0]);
+        json_t *val = json_object_get(r, fields[i].column);
         if (!val || json_is_null(val))
             continue;
         char *text = json_is_string(val) ? g_strdup(json_string_value(val))
-                     : json_is_real(val)   ? core_strdup_printf(strcmp(fields[i][0], "insured_amount") == 0 ? "%.2f" : "%.4g",
-                                                                    json_real_value(val))
-                                           : json_dumps(val, JSON_ENCODE_ANY);
+                     : json_is_real(val) ? core_strdup_printf(fields[i].money ? "%.2f" : "%.4g", json_real_value(val))
+                                         : json_dumps(val, JSON_ENCODE_ANY);
         if (text && *text)
-            g_string_append_printf(out, "%-16s %s\n", fields[i][1], text);
+            g_string_append_printf(out, "%-16s %s\n", fields[i].label, text);
         g_free(text);
     }
     json_t *extra = json_object_get(r, "extra_cells");

@@ -1,7 +1,7 @@
 /* Profiles pane: broker profiles stored for the insurer (every version) and the profiles
  * shipped under <share>/profiles/ (*.yaml files). Enter shows the YAML; W opens the profile
  * wizard on the newest case of the profile's broker. */
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/store_tui.h"
 #include "minca/tui.h"
 

@@ -6,7 +6,7 @@
  * rows, after the same confirmation), c opens the candidates of one of its rows (a pick there
  * offers the rows like it), i opens the case of that row. Every row still gets its own decision and audit
  * entry (review_decide_rows). */
-#include "minca/review.h"
+#include "minca/desk_review.h"
 #include "minca/store_tui.h"
 #include "minca/tui.h"
 

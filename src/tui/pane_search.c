@@ -3,9 +3,9 @@
  * year); arrows and page keys move; Enter picks the selected key and year for the vehicle row
  * through review_pick; Esc closes. While keys are still arriving the search waits, so fast
  * typing runs one query, not one per key. */
-#include "minca/review.h"
+#include "minca/desk_review.h"
 #include "minca/store_tui.h"
-#include "minca/text.h"
+#include "minca/core_text.h"
 #include "minca/tui.h"
 
 #include <glib.h>

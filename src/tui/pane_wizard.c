@@ -14,12 +14,12 @@
  * only the person's choice is saved.
  *
  * The wizard keeps the attachment bytes and the open book for its whole life. */
-#include "minca/assist.h"
-#include "minca/config.h"
+#include "minca/engine_assist.h"
+#include "minca/core_config.h"
 #include "minca/docs.h"
 #include "minca/llm.h"
 #include "minca/profile.h"
-#include "minca/profile_store.h"
+#include "minca/desk_profile_store.h"
 #include "minca/store_tui.h"
 #include "minca/tui.h"
 

@@ -1,6 +1,6 @@
 /* Which role each desk action needs: a column of the action list (tui_actions.h), checked
  * where actions are dispatched (app.c), so a pane never has to know about roles. The services behind
- * the actions (review.h, export_case.h, profile_store.h) check again, and the database's
+ * the actions (desk_review.h, desk_export_case.h, desk_profile_store.h) check again, and the database's
  * row-level security keeps other insurers' rows out of reach whatever the C does. */
 #include "minca/access.h"
 #include "minca/tui.h"

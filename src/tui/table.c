@@ -1,6 +1,6 @@
 /* The list widget: rows of cells, an incremental filter over a folded copy of each row,
  * a selection that survives reloads, and drawing that touches only the visible rows. */
-#include "minca/text.h"
+#include "minca/core_text.h"
 #include "minca/tui.h"
 
 #include <stdio.h>
@@ -23,8 +23,7 @@ typedef struct table_row {
 struct tui_table {
     const tui_column *cols;
     int ncols;
-    table_row *rows;
-    int nrows, cap;
+    GArray *rows;      /* of table_row, in order of addition or sorted */
     int *visible;      /* indices into rows that pass the filter */
     int nvisible;
     int sel;           /* index into visible */
@@ -36,6 +35,7 @@ struct tui_table {
     bool header;
     unsigned tail_cols; /* bit c: column c is cut on the left */
     unsigned optional_cols; /* bit c: column c is left out while no row has text in it */
+    int drop[32];           /* rank to leave column c out when too narrow (0: never) */
     int sort_col;      /* -1: order of addition */
     bool sort_desc;
     /* What the last full draw put on screen, so a move can redraw just two rows. */
@@ -46,6 +46,10 @@ struct tui_table {
     } drawn;
 };
 
+static int n_rows(const tui_table *t) { return (int)t->rows->len; }
+
+static table_row *row_at(const tui_table *t, int i) { return &g_array_index(t->rows, table_row, i); }
+
 tui_table *tui_table_new(const tui_column *cols, int ncols)
 {
     tui_table *t = g_malloc0_n(1, sizeof *t);
@@ -53,6 +57,7 @@ tui_table *tui_table_new(const tui_column *cols, int ncols)
         return NULL;
     t->cols = cols;
     t->ncols = ncols;
+    t->rows = g_array_sized_new(FALSE, FALSE, sizeof(table_row), 64);
     t->header = true;
     t->sort_col = -1;
     return t;
@@ -61,8 +66,8 @@ tui_table *tui_table_new(const tui_column *cols, int ncols)
 static void free_rows(tui_table *t)
 {
     t->drawn.valid = false;
-    for (int i = 0; i < t->nrows; i++) {
-        table_row *r = &t->rows[i];
+    for (int i = 0; i < n_rows(t); i++) {
+        table_row *r = row_at(t, i);
         for (int c = 0; c < t->ncols; c++)
             g_free(r->cells[c]);
         g_free(r->cells);
@@ -75,7 +80,7 @@ static void free_rows(tui_table *t)
         g_free(r->sort_keys);
         json_decref(r->data);
     }
-    t->nrows = 0;
+    g_array_set_size(t->rows, 0);
     t->nvisible = 0;
 }
 
@@ -84,7 +89,7 @@ void tui_table_free(tui_table *t)
     if (!t)
         return;
     free_rows(t);
-    g_free(t->rows);
+    g_array_free(t->rows, TRUE);
     g_free(t->visible);
     g_free(t->filter);
     g_free(t->filter_folded);
@@ -103,13 +108,10 @@ void tui_table_clear(tui_table *t)
 
 void tui_table_add(tui_table *t, const char *key, const char *const *cells, tui_elem elem, json_t *data)
 {
-    if (t->nrows == t->cap) {
-        if (t->cap > INT_MAX / 2)
-            return;
-        t->cap = t->cap ? t->cap * 2 : 64;
-        t->rows = g_realloc_n(t->rows, (size_t)t->cap, sizeof *t->rows);   /* GLib: fatal when out of memory */
-    }
-    table_row *r = &t->rows[t->nrows];
+    if (n_rows(t) == INT_MAX)
+        return;
+    g_array_set_size(t->rows, t->rows->len + 1);   /* GLib: fatal when out of memory */
+    table_row *r = row_at(t, n_rows(t) - 1);
     r->key = g_strdup(key ? key : "");
     r->cells = g_malloc0_n((size_t)t->ncols, sizeof *r->cells);
     for (int c = 0; c < t->ncols; c++)
@@ -117,18 +119,17 @@ void tui_table_add(tui_table *t, const char *key, const char *const *cells, tui_
     r->folded = NULL; /* folded when a filter first needs it (fast loading of big lists) */
     r->elem = elem;
     r->data = data ? json_incref(data) : NULL;
-    r->seq = t->nrows;
+    r->seq = n_rows(t) - 1;
     r->sort_keys = NULL;
     r->sort_text = NULL;
     r->sort_num = 0;
-    t->nrows++;
 }
 
 void tui_table_set_sort_key(tui_table *t, int col, const char *sort_key)
 {
-    if (!t->nrows || col < 0 || col >= t->ncols)
+    if (!n_rows(t) || col < 0 || col >= t->ncols)
         return;
-    table_row *r = &t->rows[t->nrows - 1];
+    table_row *r = row_at(t, n_rows(t) - 1);
     if (!r->sort_keys && !(r->sort_keys = g_malloc0_n((size_t)t->ncols, sizeof *r->sort_keys)))
         return;
     g_free(r->sort_keys[col]);
@@ -162,13 +163,13 @@ static void apply_filter(tui_table *t, const char *keep_key)
 {
     t->drawn.valid = false;
     g_free(t->visible);
-    t->visible = g_malloc(sizeof *t->visible * (size_t)(t->nrows ? t->nrows : 1));
+    t->visible = g_malloc(sizeof *t->visible * (size_t)(n_rows(t) ? n_rows(t) : 1));
     t->nvisible = 0;
     int new_sel = -1;
-    for (int i = 0; i < t->nrows; i++) {
-        if (t->filter_folded && *t->filter_folded && !strstr(row_folded(t, &t->rows[i]), t->filter_folded))
+    for (int i = 0; i < n_rows(t); i++) {
+        if (t->filter_folded && *t->filter_folded && !strstr(row_folded(t, row_at(t, i)), t->filter_folded))
             continue;
-        if (keep_key && new_sel < 0 && strcmp(t->rows[i].key, keep_key) == 0)
+        if (keep_key && new_sel < 0 && strcmp(row_at(t, i)->key, keep_key) == 0)
             new_sel = t->nvisible;
         t->visible[t->nvisible++] = i;
     }
@@ -202,8 +203,8 @@ static void sort_rows(tui_table *t)
 {
     if (t->sort_col >= t->ncols)
         t->sort_col = -1;
-    for (int i = 0; i < t->nrows; i++) {
-        table_row *r = &t->rows[i];
+    for (int i = 0; i < n_rows(t); i++) {
+        table_row *r = row_at(t, i);
         g_free(r->sort_text);
         r->sort_text = NULL;
         r->sort_num = 0;
@@ -219,7 +220,7 @@ static void sort_rows(tui_table *t)
             r->sort_text = text_fold(cell, TEXT_FOLD_LOWER);
         }
     }
-    qsort_r(t->rows, (size_t)t->nrows, sizeof *t->rows, compare_rows, t);
+    qsort_r(t->rows->data, t->rows->len, sizeof(table_row), compare_rows, t);
 }
 
 void tui_table_sort(tui_table *t, int col, bool desc)
@@ -240,7 +241,7 @@ bool tui_table_select_next(tui_table *t, bool (*match)(json_t *data, void *user)
 {
     for (int step = 1; step <= t->nvisible; step++) {
         int vi = (t->sel + step) % t->nvisible;
-        if (match(t->rows[t->visible[vi]].data, user)) {
+        if (match(row_at(t, t->visible[vi])->data, user)) {
             t->sel = vi;
             return true;
         }
@@ -256,7 +257,7 @@ bool tui_table_find(tui_table *t, const char *text, bool backwards)
     bool found = false;
     for (int step = 1; step <= t->nvisible && !found; step++) {
         int vi = ((t->sel + (backwards ? -step : step)) % t->nvisible + t->nvisible) % t->nvisible;
-        if (strstr(row_folded(t, &t->rows[t->visible[vi]]), folded)) {
+        if (strstr(row_folded(t, row_at(t, t->visible[vi])), folded)) {
             t->sel = vi;
             found = true;
         }
@@ -269,7 +270,7 @@ bool tui_table_select_prev(tui_table *t, bool (*match)(json_t *data, void *user)
 {
     for (int step = 1; step <= t->nvisible; step++) {
         int vi = ((t->sel - step) % t->nvisible + t->nvisible) % t->nvisible;
-        if (match(t->rows[t->visible[vi]].data, user)) {
+        if (match(row_at(t, t->visible[vi])->data, user)) {
             t->sel = vi;
             return true;
         }
@@ -295,7 +296,7 @@ void tui_table_set_filter(tui_table *t, const char *filter)
     t->filter_folded = t->filter ? text_fold(t->filter, TEXT_FOLD_LOWER) : NULL;
     apply_filter(t, keep);
     /* While narrowing, start from the first match unless the selected row still matches. */
-    if (keep && t->nvisible && strcmp(t->rows[t->visible[t->sel]].key, keep) != 0)
+    if (keep && t->nvisible && strcmp(row_at(t, t->visible[t->sel])->key, keep) != 0)
         t->sel = 0, t->top = 0;
     g_free(keep);
 }
@@ -343,7 +344,7 @@ static const table_row *selected_row(const tui_table *t)
 {
     if (!t || !t->nvisible || t->sel < 0 || t->sel >= t->nvisible)
         return NULL;
-    return &t->rows[t->visible[t->sel]];
+    return row_at(t, t->visible[t->sel]);
 }
 
 json_t *tui_table_selected(const tui_table *t)
@@ -360,7 +361,7 @@ const char *tui_table_selected_key(const tui_table *t)
 
 int tui_table_position(const tui_table *t) { return t->nvisible ? t->sel + 1 : 0; }
 int tui_table_visible(const tui_table *t) { return t->nvisible; }
-int tui_table_total(const tui_table *t) { return t->nrows; }
+int tui_table_total(const tui_table *t) { return n_rows(t); }
 
 /* Column widths for a total width: minimums first, the rest shared by weight; columns that
  * do not fit at all get width 0. */
@@ -368,22 +369,48 @@ static bool column_shown(const tui_table *t, int c)
 {
     if (c >= 32 || !(t->optional_cols & (1u << c)))
         return true;
-    for (int i = 0; i < t->nrows; i++)
-        if (t->rows[i].cells[c] && *t->rows[i].cells[c])
+    for (int i = 0; i < n_rows(t); i++)
+        if (row_at(t, i)->cells[c] && *row_at(t, i)->cells[c])
             return true;
     return false;
 }
 
-static void layout(const tui_table *t, int width, int *widths)
+/* The shown column to leave out first when the width is short: the highest drop rank, the
+ * rightmost of equals; -1 when none may go. */
+static int column_to_drop(const tui_table *t, const bool *shown)
 {
-    int need = 0, weights = 0;
-    bool shown[t->ncols > 0 ? t->ncols : 1];
+    int pick = -1;
+    for (int c = 0; c < t->ncols; c++)
+        if (c < 32 && shown[c] && t->drop[c] > 0 && (pick < 0 || t->drop[c] >= t->drop[pick]))
+            pick = c;
+    return pick;
+}
+
+static int width_needed(const tui_table *t, const bool *shown, int *weights)
+{
+    int need = 0, first = 1;
+    *weights = 0;
     for (int c = 0; c < t->ncols; c++) {
-        shown[c] = column_shown(t, c);
         if (!shown[c])
             continue;
-        need += t->cols[c].min_width + (c ? 1 : 0);
-        weights += t->cols[c].weight;
+        need += t->cols[c].min_width + (first ? 0 : 1);
+        first = 0;
+        *weights += t->cols[c].weight;
+    }
+    return need;
+}
+
+static void layout(const tui_table *t, int width, int *widths)
+{
+    int weights = 0;
+    bool shown[t->ncols > 0 ? t->ncols : 1];
+    for (int c = 0; c < t->ncols; c++)
+        shown[c] = column_shown(t, c);
+    int need = width_needed(t, shown, &weights);
+    /* Too narrow: the columns ranked to go are left out, the least needed first. */
+    for (int c; need > width && (c = column_to_drop(t, shown)) >= 0;) {
+        shown[c] = false;
+        need = width_needed(t, shown, &weights);
     }
     int spare = width - need;
     if (spare >= 0) {
@@ -406,7 +433,7 @@ static void layout(const tui_table *t, int width, int *widths)
     /* Too narrow: keep columns from the left while they fit, squeeze the last one. */
     int used = 0;
     for (int c = 0; c < t->ncols; c++) {
-        int sep = c ? 1 : 0;
+        int sep = used ? 1 : 0;
         int room = width - used - sep;
         if (room <= 0 || !shown[c]) {
             widths[c] = 0;
@@ -476,7 +503,7 @@ static void draw_hint(WINDOW *win, int y, int x, int h, int w, const char *hint,
 
 static void draw_row(tui_table *t, WINDOW *win, int y, int x, int w, const int *widths, int vi)
 {
-    const table_row *r = &t->rows[t->visible[vi]];
+    const table_row *r = row_at(t, t->visible[vi]);
     wattrset(win, tui_theme_attr(vi == t->sel ? TUI_EL_SELECTED : r->elem));
     mvwhline(win, y, x, ' ', w);
     draw_cells(win, y, x, widths, t, r->cells, NULL);
@@ -511,7 +538,7 @@ void tui_table_draw(tui_table *t, WINDOW *win, int y, int x, int h, int w)
         return;
     if (!t->nvisible) {
         if (t->filter) {
-            char *msg = core_strdup_printf("No line matches \"%s\" (%d hidden). Esc clears the filter.", t->filter, t->nrows);
+            char *msg = core_strdup_printf("No line matches \"%s\" (%d hidden). Esc clears the filter.", t->filter, n_rows(t));
             draw_hint(win, row_y + 1, x, h - 1, w, msg, TUI_EL_HINT);
             g_free(msg);
         } else if (t->empty_hint) {
@@ -593,13 +620,19 @@ json_t *tui_table_visible_data(const tui_table *t, int i)
 {
     if (i < 0 || i >= t->nvisible)
         return NULL;
-    return t->rows[t->visible[i]].data;
+    return row_at(t, t->visible[i])->data;
 }
 
 void tui_table_set_optional(tui_table *t, int col)
 {
     if (col >= 0 && col < 32)
         t->optional_cols |= 1u << col;
+}
+
+void tui_table_set_drop(tui_table *t, int col, int rank)
+{
+    if (col >= 0 && col < 32)
+        t->drop[col] = rank;
 }
 
 void tui_table_set_tail(tui_table *t, int col)

@@ -1,7 +1,7 @@
 /* UTF-8 text on the screen: drawing fitted cells and rules, wrapping, compact times. Measuring
- * and folding live in core (minca/text.h). */
+ * and folding live in core (minca/core_text.h). */
 #include "minca/tui.h"
-#include "minca/text.h"
+#include "minca/core_text.h"
 
 #include <glib.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
  * blink. On a terminal with fewer colours than the theme asks for, colours are folded to the
  * 8 basic ones; with no colours (or NO_COLOR set) only attributes are used, completed by a
  * monochrome set that keeps the selection and the tabs visible. */
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/tui.h"
 
 #include <stdio.h>

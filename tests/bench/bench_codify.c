@@ -8,7 +8,7 @@
  * catalog's own rows with the brand written in lower case. Times are CPU time of the
  * benchmark thread (one core), so other load on the host does not distort them. */
 #include "minca/codify.h"
-#include "minca/csv.h"
+#include "minca/core_csv.h"
 
 #include <glib.h>
 #include <math.h>

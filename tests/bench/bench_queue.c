@@ -3,7 +3,7 @@
  * same run: the same jobs claimed by a plain `SELECT ... FOR UPDATE SKIP LOCKED` loop in
  * PostgreSQL alone. Needs MINCA_DATABASE_URL and MINCA_REDIS_URL (tests/bench/run.sh starts
  * throwaway servers). */
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/engine_run.h"
 #include "minca/queue.h"
 #include "minca/store.h"

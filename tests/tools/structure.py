@@ -3,8 +3,13 @@
 
 Prints one line per check, "ok NAME" or "not ok NAME: details". The rules:
   - each module includes only the modules below it (LAYERS);
+  - each public header is named after the module that implements it: include/minca/<module>.h
+    or <module>_<part>.h, and the functions it declares are defined in src/<module>/;
   - SQL text and statement calls live only in src/store/;
   - no array is grown with `p = realloc(p, ...)` (the old block is lost when it fails);
+  - no array grown by hand in src/: no g_realloc_n/g_renew/realloc growing a capacity; GArray,
+    GPtrArray or GString grow, unless tests/structure-allow.txt names the function ("array PATH
+    FUNCTION # why");
   - no function in src/ longer than MAX_FUNCTION_LINES, counted from the line of its opening
     brace (column 0) to the line of its closing one, unless tests/structure-allow.txt names it;
   - one allocation family: GLib's (g_new, g_malloc, g_strdup, GArray, GPtrArray...), which ends
@@ -22,14 +27,6 @@ import sys
 
 ROOT = sys.argv[1] if len(sys.argv) > 1 else "."
 
-# Which module each public header belongs to, where the file name does not say it.
-HEADER_MODULE = {
-    "config": "core", "csv": "core", "text": "core", "vehicle": "core",
-    "assist": "engine", "engine_run": "engine", "steps": "engine", "intake_poll": "engine",
-    "export_case": "desk", "profile_store": "desk", "review": "desk", "reply": "desk",
-    "http_guard": "metrics",
-    "tui_actions": "tui",
-}
 # The modules each module may include (besides itself). Lower never includes higher.
 LAYERS = {
     "core": set(),
@@ -59,6 +56,8 @@ MAX_FUNCTION_LINES = 120
 # The libc allocators replaced by GLib's family (g_malloc/g_new, g_malloc0/g_new0, g_realloc/GArray,
 # g_strdup, g_strndup, g_strdup_printf, g_strdup_vprintf).
 LIBC_ALLOC = re.compile(r"(?<![\w.>])(malloc|calloc|realloc|reallocarray|strdup|strndup|asprintf|vasprintf)\s*\(")
+# Reallocation: an array grown by hand (GArray, GPtrArray and GString grow for the caller).
+GROWN = re.compile(r"(?<![\w.>])(g_realloc_n|g_realloc|g_renew|g_try_realloc_n|g_try_realloc|g_try_renew|realloc|reallocarray)\s*\(")
 ABORT = re.compile(r"(?<![\w.>])abort\s*\(")
 FREE = re.compile(r"(?<![\w.>])free\s*\(\s*([^;]*?)\s*\)\s*;")
 # Memory a library allocates with malloc and documents as the caller's to free(): the only free()
@@ -71,6 +70,10 @@ LIBRARY_FREED = {
 ASSIGNED_FROM = re.compile(r"([A-Za-z_][\w.>\-\[\]]*)\s*=\s*(?:[^;=]*?[?:]\s*)?\b(%s)\s*\(" % "|".join(LIBRARY_FREED))
 STREAM_OF = re.compile(r"\b(open_memstream|getline)\s*\(\s*&\s*([A-Za-z_][\w.>\-\[\]]*)")
 FUNC_NAME = re.compile(r"([A-Za-z_]\w*)\s*\(")
+# A function defined on one line at column 0, not static.
+ONE_LINE_DEF = re.compile(r"^(?!static\b)[A-Za-z_][\w \t*]*?\b([a-z]\w*)\s*\([^;{}]*\)\s*\{")
+# The name of a declared function: the first lower-case name before a parameter list (not `void (*hook)(...)`).
+DECLARED = re.compile(r"\b([a-z]\w*)\s*\((?!\s*\*)")
 
 
 def strip_c(text):
@@ -101,20 +104,25 @@ def strip_c(text):
     return "".join(out)
 
 
+def signature_before(lines, i):
+    """The signature above the body that line i opens: the lines back to the one at column 0."""
+    sig, j = "", i - 1
+    while j >= 0 and i - j <= 12 and lines[j].strip() and not lines[j].startswith(("}", "#")) \
+            and not lines[j].rstrip().endswith((";", "}")):
+        sig = lines[j] + " " + sig
+        if not lines[j][:1].isspace():
+            break
+        j -= 1
+    return sig
+
+
 def functions(lines):
     """(name, first line, last line) of each function: a body opened by `{` and closed by `}` at
     column 0, after a signature with a parameter list."""
     start = None
     for i, line in enumerate(lines):
         if line.startswith("{") and start is None:
-            sig, j = "", i - 1
-            while j >= 0 and i - j <= 12 and lines[j].strip() and not lines[j].startswith(("}", "#")) \
-                    and not lines[j].rstrip().endswith((";", "}")):
-                sig = lines[j] + " " + sig
-                if not lines[j][:1].isspace():
-                    break
-                j -= 1
-            m = FUNC_NAME.search(sig)
+            m = FUNC_NAME.search(signature_before(lines, i))
             start = (m.group(1), i) if m else ("", i)
         elif line.startswith("}") and start is not None:
             if start[0]:
@@ -122,13 +130,51 @@ def functions(lines):
             start = None
 
 
-def allowed_long():
-    """Functions allowed over the limit for now: "path function" lines of tests/structure-allow.txt."""
+def defined_functions(lines):
+    """Names of the functions with external linkage the lines define: bodies at column 0 and
+    one-line definitions (`size_t x_size(const x *v) { return v->n; }`)."""
+    for name, first, _last in functions(lines):
+        if not re.match(r"\s*static\b", signature_before(lines, first)):
+            yield name
+    for line in lines:
+        m = ONE_LINE_DEF.match(line)
+        if m:
+            yield m.group(1)
+
+
+def declared_functions(text):
+    """Names of the functions a header declares (prototypes at file scope; not macros, static
+    inline definitions, function pointer types or members)."""
+    code = re.sub(r"(?m)^[ \t]*#(?:[^\n]*\\\n)*[^\n]*", "", strip_c(text))
+    while True:
+        blanked = re.sub(r"\{[^{}]*\}", ";", code)
+        if blanked == code:
+            break
+        code = blanked
+    for stmt in code.split(";"):
+        stmt = " ".join(stmt.split())
+        if stmt.startswith(("typedef", "static")):
+            continue
+        m = DECLARED.search(stmt)
+        if m:
+            yield m.group(1)
+
+
+def allow_rows():
     path = os.path.join(ROOT, "tests/structure-allow.txt")
     if not os.path.exists(path):
-        return set()
-    rows = (l.split("#")[0].split() for l in open(path, encoding="utf-8"))
-    return {(r[0], r[1]) for r in rows if len(r) >= 2 and r[0] != "json_t"}
+        return []
+    return [l.split("#")[0].split() for l in open(path, encoding="utf-8")]
+
+
+def allowed_long():
+    """Functions allowed over the limit for now: "path function" lines of tests/structure-allow.txt."""
+    return {(r[0], r[1]) for r in allow_rows() if len(r) >= 2 and r[0] not in ("array", "json_t")}
+
+
+def allowed_grown():
+    """Functions allowed to grow an array by hand: "array path function" lines of the same file."""
+    return {(r[1], r[2]) for r in allow_rows() if len(r) >= 3 and r[0] == "array"}
 
 
 JSON_RETURN = re.compile(r"^[ \t]*(?:extern[ \t]+)?json_t[ \t]*\*[ \t]*(store_\w+)[ \t]*\(", re.M)
@@ -149,9 +195,10 @@ def allowed_json():
 
 
 def header_module(name):
-    if name in HEADER_MODULE:
-        return HEADER_MODULE[name]
-    return "store" if name.startswith("store") else name
+    """The module a public header belongs to: the one its name is, or starts with followed by `_`
+    (core_config.h is core's, store_case_flow.h store's); None when no module's."""
+    mods = [m for m in LAYERS if name == m or name.startswith(m + "_")]
+    return max(mods, key=len) if mods else None
 
 
 def sources():
@@ -169,9 +216,31 @@ def report(name, problems):
         print("ok %s" % name)
 
 
+def header_names(defined):
+    """Headers not named after the module that implements them: a header's name is its module's
+    (<module>.h or <module>_<part>.h) and every function it declares is defined in src/<module>/."""
+    problems = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "include/minca/*.h"))):
+        rel = os.path.relpath(path, ROOT)
+        module = header_module(os.path.basename(path)[:-2])
+        if module is None:
+            problems.append("%s is named after no module (<module>.h or <module>_<part>.h)" % rel)
+            continue
+        text = open(path, encoding="utf-8", errors="replace").read()
+        for fn in declared_functions(text):
+            where = defined.get(fn)
+            if where and module not in where:
+                problems.append("%s (%s) declares %s, defined in %s" % (
+                    rel, module, fn, ", ".join("src/%s/" % m for m in sorted(where))))
+    return problems
+
+
 layer, sql, calls, realloc, unknown = [], [], [], [], []
+defined = {}
 long_fns, long_allowed, libc_alloc, aborts, frees = [], [], [], [], []
+grown, grown_allowed = [], []
 allow = allowed_long()
+allow_grown = allowed_grown()
 for path, module in sources():
     rel = os.path.relpath(path, ROOT)
     text = open(path, encoding="utf-8", errors="replace").read()
@@ -198,6 +267,9 @@ for path, module in sources():
         continue
     code = strip_c(text).splitlines()
     spans = list(functions(code))
+    if rel.endswith(".c"):
+        for fn in defined_functions(code):
+            defined.setdefault(fn, set()).add(module)
 
     def function_at(n):
         return next((f for f in spans if f[1] <= n <= f[2]), ("", n, n))
@@ -210,6 +282,9 @@ for path, module in sources():
         name = function_at(n)[0] or "file scope"
         for m in LIBC_ALLOC.finditer(line):
             libc_alloc.append("%s:%d %s() calls %s" % (rel, n + 1, name, m.group(1)))
+        for m in GROWN.finditer(line):
+            item = "%s:%d %s() grows an array with %s" % (rel, n + 1, name, m.group(1))
+            (grown_allowed if (rel, name) in allow_grown else grown).append(item)
         if ABORT.search(line):
             aborts.append("%s:%d %s() calls abort" % (rel, n + 1, name))
         for m in FREE.finditer(line):
@@ -232,6 +307,7 @@ json_stale = ["%s %s (%s)" % (k[0], k[1], "returns json_t no more" if k not in j
 
 report("every module and header belongs to a known layer", unknown)
 report("each module includes only the modules below it", layer)
+report("each header is named after the module that implements it", header_names(defined))
 report("SQL text only in src/store", sql)
 report("statements run only in src/store", calls)
 report("no array loses its block when growing fails", realloc)
@@ -240,6 +316,9 @@ if long_allowed:
     print("# still over %d lines, allowed by tests/structure-allow.txt: %s" % (MAX_FUNCTION_LINES, "; ".join(long_allowed)))
 report("one allocation family: no libc allocator in src/ (GLib's g_new/g_strdup/GArray)", libc_alloc)
 report("no abort() as an out-of-memory policy in src/", aborts)
+report("no array grown by hand in src/ (GArray, GPtrArray, GString)", grown)
+if grown_allowed:
+    print("# still grown by hand, allowed by tests/structure-allow.txt: %s" % "; ".join(grown_allowed))
 report("free() only for memory a library hands back to be freed so", frees)
 report("no store function returns json_t * (typed rows, store_rows.h)", json_fns)
 report("each json_t line of tests/structure-allow.txt names a store function returning json_t * and says why",

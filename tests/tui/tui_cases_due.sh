@@ -61,6 +61,19 @@ check_eq "audited as the user's assignment" "tester:tester" \
 keys c T
 expect "T again gives it back" c "$first has no owner now"
 check_eq "no assignee" "" "$(psql_q "SELECT coalesce(assignee, '') FROM cases WHERE cot = '$first'")"
+keys c T
+expect "T takes it again" c "$first is yours"
 keys c q
 wait_exit c
+
+# At 80 columns the columns ranked least needed make room: Status, Due and Owner stay.
+TUI_COLS=80 TUI_LINES=24 start n
+expect "the desk opens at 80x24" n "Inbox" 15
+keys n 2
+out=$(wait_for n "Cases · 2 LATE" 10)
+check_match "at 80 columns the header keeps Status, Due and Owner" "Status +Due +Owner" "$out"
+check_match "at 80 columns the late case shows its lateness and owner" "$first .*late 3d .*tester" "$out"
+check_no_match "at 80 columns the RFC column makes room" " RFC " "$out"
+keys n q
+wait_exit n
 finish

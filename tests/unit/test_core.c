@@ -6,10 +6,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/core.h"
-#include "minca/csv.h"
-#include "minca/vehicle.h"
+#include "minca/core_csv.h"
+#include "minca/core_vehicle.h"
 #include <time.h>
 
 #include <stdio.h>

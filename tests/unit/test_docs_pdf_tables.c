@@ -502,6 +502,47 @@ static void test_repeat_reads_better(void **state)
     g_free(data);
 }
 
+/* Cars on page 1; trucks on page 2 under the same names and one more at the right
+ * (CAPACIDAD), with no title above them: the trucks' header is not a better reading of the
+ * cars' (no car has a value under CAPACIDAD), so each table keeps its own columns. */
+static void test_later_table_not_a_repeat(void **state)
+{
+    (void)state;
+    doc d;
+    doc_begin(&d);
+    one_line_band(&d, 80, false);
+    for (int i = 0; i < 5; i++)
+        draw_vehicle(&d, 94 + 10 * i, i);
+    doc_page(&d);
+    one_line_band(&d, 80, false);
+    text(&d, 780, 80, 'c', "CAPACIDAD");
+    for (int i = 0; i < 4; i++) {
+        draw_vehicle(&d, 94 + 10 * i, 5 + i);
+        text(&d, 800, 94 + 10 * i, 'r', i % 2 ? "3.5" : "12");
+    }
+    size_t len;
+    char *data = doc_end(&d, &len);
+    grid *g = read_grid(data, len);
+    if (g->n != 11 || getenv("DUMP"))
+        dump(g);
+    assert_int_equal(g->n, 11);   /* two headers, 9 vehicles */
+    const char *names[] = { "PARTIDA", "MARCA", "LÍNEA", "AÑO", "VERSIÓN", "VIN", "PLACAS",
+                            "SUMA ASEGURADA", "USO", "CAPACIDAD" };
+    assert_int_equal(g->n_cells[0], 9);
+    assert_int_equal(g->n_cells[6], 10);
+    for (int c = 0; c < 10; c++) {
+        if (c < 9)
+            assert_string_equal(at(g, 0, c), names[c]);
+        assert_string_equal(at(g, 6, c), names[c]);
+    }
+    for (int i = 0; i < 9; i++)
+        check_vehicle(g, i < 5 ? 1 + i : 2 + i, i);
+    for (int i = 0; i < 4; i++)
+        assert_string_equal(at(g, 7 + i, 9), i % 2 ? "3.5" : "12");
+    grid_clear(g);
+    g_free(data);
+}
+
 /* A page of conditions alone after a one-page list: no rows from it, also without a TOTAL
  * line to end the table. */
 static void test_conditions_page(void **state)
@@ -712,6 +753,65 @@ static void test_clipped_header(void **state)
     g_free(data);
 }
 
+/* A name clipped at its cell's right edge, where the column's right-aligned amounts end, with
+ * the next name started a point and a half after it (`VALOR ASEGU CAPACIDAD (TON)`, as Calc
+ * prints a trucks' table whose capacity follows the sum): two columns, the amounts apart from
+ * the capacities (was one cell `$328,500.00 3.5`, read as the sum 328500003.50). */
+static void test_clipped_before_name(void **state)
+{
+    (void)state;
+    static const char *const caps[] = { "3.5", "12", "5", "8", "3.5" };
+    doc d;
+    doc_begin(&d);
+    text(&d, 45, 72, 'c', "No.");
+    text(&d, 72, 72, 'l', "MARCA");
+    text(&d, 240, 72, 'c', "AÑO");
+    text(&d, 330, 72, 'c', "SERIE");
+    text(&d, 420, 72, 'c', "PLACAS");
+    text(&d, 555, 72, 'r', "VALOR ASEGU");
+    text(&d, 556.5, 72, 'l', "CAPACIDAD (TON)");
+    for (int i = 0; i < 5; i++) {
+        char no[16], vin[32], plate[32], amt[32];
+        snprintf(no, sizeof no, "%d", i + 1);
+        vin_of(i, vin);
+        plate_of(i, plate);
+        money(amount_of(i), amt);
+        double top = 84 + 10 * i;
+        text(&d, 45, top, 'c', no);
+        text(&d, 72, top, 'l', MAKES[i % 4]);
+        text(&d, 240, top, 'c', i % 2 ? "2021" : "2019");
+        text(&d, 330, top, 'c', vin);
+        text(&d, 420, top, 'c', plate);
+        text(&d, 555, top, 'r', amt);
+        text(&d, 620, top, 'r', caps[i]);
+    }
+    size_t len;
+    char *data = doc_end(&d, &len);
+    grid *g = read_grid(data, len);
+    if (g->n != 6 || g->n_cells[0] != 7 || getenv("DUMP"))
+        dump(g);
+    assert_int_equal(g->n, 6);
+    assert_int_equal(g->n_cells[0], 7);
+    assert_string_equal(at(g, 0, 5), "VALOR ASEGU");
+    assert_string_equal(at(g, 0, 6), "CAPACIDAD (TON)");
+    for (int i = 0; i < 5; i++) {
+        char amt[32];
+        money(amount_of(i), amt);
+        assert_string_equal(at(g, 1 + i, 5), amt);
+        assert_string_equal(at(g, 1 + i, 6), caps[i]);
+    }
+    grid_clear(g);
+
+    profile_result res;
+    minca_err e = { 0 };
+    if (profile_extract(data, len, "lista.pdf", NULL, NULL, &res, &e) != 0)
+        fail_msg("extract: %s", e.msg);
+    assert_int_equal(res.n_rows, 5);
+    for (int i = 0; i < 5; i++)
+        assert_true(fabs(res.rows[i].insured_amount - amount_of(i)) < 0.01);
+    profile_result_clear(&res);
+    g_free(data);
+}
 
 /* Right-aligned values of one width (model years) that end a point before the next column's
  * left-aligned values, as Calc prints cells without padding, under a name that does not
@@ -778,8 +878,10 @@ int main(void)
         cmocka_unit_test(test_three_pages),
         cmocka_unit_test(test_conditions_page),
         cmocka_unit_test(test_repeat_reads_better),
+        cmocka_unit_test(test_later_table_not_a_repeat),
         cmocka_unit_test(test_ocr_boxes),
         cmocka_unit_test(test_clipped_header),
+        cmocka_unit_test(test_clipped_before_name),
         cmocka_unit_test(test_right_aligned_touching),
         cmocka_unit_test(test_title_above_header),
     };

@@ -7,10 +7,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/core.h"
 #include "minca/engine_run.h"
-#include "minca/steps.h"
+#include "minca/engine_steps.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/core.h"
 #include "minca/intake.h"
 #include "../../src/intake/intake_internal.h"

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "minca/steps.h"
+#include "minca/engine_steps.h"
 
 #include <stdio.h>
 #include <stdlib.h>

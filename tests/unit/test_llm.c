@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/llm.h"
 
 #include <stdio.h>

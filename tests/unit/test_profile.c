@@ -194,7 +194,7 @@ static const char *FULL =
     "  coverage: {enum: [AMPLIA, LIMITADA PLUS]}\n"
     "on_error: warn\n";
 
-/* The canonical fields are one list (vehicle.h): every row is a profile field by its name and
+/* The canonical fields are one list (core_vehicle.h): every row is a profile field by its name and
  * its aliases, has its staff label, and reaches the row JSON when the row holds it. */
 #define FIELD_CHECK(ID, name, KIND, PARSE, EXPORT, FLAGS, label, aliases)                           \
     assert_string_equal(profile_field_name(PF_##ID), #name);                                       \

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 
 #include "minca/core.h"
-#include "minca/text.h"
+#include "minca/core_text.h"
 
 #include <glib.h>
 #include <locale.h>

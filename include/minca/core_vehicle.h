@@ -1,7 +1,7 @@
 /* vehicle: the canonical vehicle row shared by extraction (docs/profile), codification,
  * storage and export. All strings are UTF-8, g_malloc'd, owned by the row; NULL when absent. */
-#ifndef MINCA_VEHICLE_H
-#define MINCA_VEHICLE_H
+#ifndef MINCA_CORE_VEHICLE_H
+#define MINCA_CORE_VEHICLE_H
 
 #include <stdbool.h>
 

@@ -1,8 +1,8 @@
 /* csv: RFC 4180 record splitter over an in-memory UTF-8 buffer (quotes, doubled quotes,
  * embedded newlines, CRLF or LF). No encoding or delimiter guessing here: the docs reader
  * does that before handing the buffer over. */
-#ifndef MINCA_CSV_H
-#define MINCA_CSV_H
+#ifndef MINCA_CORE_CSV_H
+#define MINCA_CORE_CSV_H
 
 #include "minca/core.h"
 

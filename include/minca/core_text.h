@@ -5,8 +5,8 @@
  *
  * Ownership: every returned string (and the offsets array) is GLib-allocated; free it with g_free().
  * Functions writing into a caller's buffer never write past its size and always terminate it. */
-#ifndef MINCA_TEXT_H
-#define MINCA_TEXT_H
+#ifndef MINCA_CORE_TEXT_H
+#define MINCA_CORE_TEXT_H
 
 #include <stdbool.h>
 #include <stddef.h>

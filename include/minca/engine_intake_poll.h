@@ -7,10 +7,10 @@
  * The runner polls every configured source (config `sources:`) when it is due, backs off
  * after errors and records each poll's outcome in intake_sources (`minca intake list`,
  * `minca status`). Threading: one connection per caller; the runner runs on one thread. */
-#ifndef MINCA_INTAKE_POLL_H
-#define MINCA_INTAKE_POLL_H
+#ifndef MINCA_ENGINE_INTAKE_POLL_H
+#define MINCA_ENGINE_INTAKE_POLL_H
 
-#include "minca/config.h"
+#include "minca/core_config.h"
 #include "minca/intake.h"
 #include "minca/store.h"
 

@@ -6,8 +6,8 @@
  * fills its field of minca_config, `minca config` prints it with where its value came from,
  * and `minca config --options` lists it with its help. A new setting is a field here and a
  * row there; nothing else reads the environment for a setting. */
-#ifndef MINCA_CONFIG_H
-#define MINCA_CONFIG_H
+#ifndef MINCA_CORE_CONFIG_H
+#define MINCA_CORE_CONFIG_H
 
 #include "minca/core.h"
 

@@ -13,9 +13,9 @@
  *
  * Module desk: the services the TUI and the CLI call on a person's behalf. The dependency runs
  * one way: tui and cli include desk; desk includes store, access, codify and the engine's public
- * steps.h / assist.h (the case status a decision recomputes); engine never includes desk. */
-#ifndef MINCA_REVIEW_H
-#define MINCA_REVIEW_H
+ * engine_steps.h / engine_assist.h (the case status a decision recomputes); engine never includes desk. */
+#ifndef MINCA_DESK_REVIEW_H
+#define MINCA_DESK_REVIEW_H
 
 #include "minca/core.h"
 #include "minca/store.h"

@@ -3,14 +3,14 @@
  * re-running a case's extraction after a change.
  *
  * Module desk: the dependency runs one way: tui and cli include desk; desk includes store,
- * access, profile, queue and the engine's public steps.h (the job kind a re-run queues);
+ * access, profile, queue and the engine's public engine_steps.h (the job kind a re-run queues);
  * engine never includes desk.
  *
  * Ownership: every pointer passed in (yaml, domain, author, name, user, batch_id) is borrowed
  * for the call only; what a function returns is said beside it. The connection stays the
  * caller's; each change runs in its own transaction (do not call these inside one). */
-#ifndef MINCA_PROFILE_STORE_H
-#define MINCA_PROFILE_STORE_H
+#ifndef MINCA_DESK_PROFILE_STORE_H
+#define MINCA_DESK_PROFILE_STORE_H
 
 #include "minca/core.h"
 #include "minca/store.h"

@@ -5,8 +5,8 @@
  * Callers enqueue with engine_enqueue(c, &steps_ingest, &(steps_ingest_job){...}, ...): the
  * payload is the kind's struct, never JSON built by hand. Rows and the table are static data:
  * nothing to free. */
-#ifndef MINCA_STEPS_H
-#define MINCA_STEPS_H
+#ifndef MINCA_ENGINE_STEPS_H
+#define MINCA_ENGINE_STEPS_H
 
 #include "minca/codify.h"
 #include "minca/engine_run.h"

@@ -4,8 +4,8 @@
  * queued in the outbox in one transaction with its send job and audit entry.
  *
  * Ownership: the strings of a reply_draft are g_malloc'd and belong to it (reply_draft_clear). */
-#ifndef MINCA_REPLY_H
-#define MINCA_REPLY_H
+#ifndef MINCA_DESK_REPLY_H
+#define MINCA_DESK_REPLY_H
 
 #include "minca/core.h"
 #include "minca/store.h"

@@ -8,8 +8,8 @@
  * Everything sent is masked (llm.h); every answer is checked against what the rules can check
  * (enumerations, dates, RFC check digits, values that must appear in the mail, keys that must be
  * among the candidates). None of them ever decides on its own. */
-#ifndef MINCA_ASSIST_H
-#define MINCA_ASSIST_H
+#ifndef MINCA_ENGINE_ASSIST_H
+#define MINCA_ENGINE_ASSIST_H
 
 #include "minca/intake.h"
 #include "minca/profile.h"

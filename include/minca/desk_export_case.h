@@ -6,8 +6,8 @@
  * Ownership: nothing returned here is allocated for the caller. export_case_run() fills the
  * caller's export_case_outcome (fixed-size arrays, nothing to free) and borrows every string
  * argument for the duration of the call; the connection stays the caller's. */
-#ifndef MINCA_EXPORT_CASE_H
-#define MINCA_EXPORT_CASE_H
+#ifndef MINCA_DESK_EXPORT_CASE_H
+#define MINCA_DESK_EXPORT_CASE_H
 
 #include "minca/core.h"
 #include "minca/store.h"

@@ -13,8 +13,8 @@
  *
  * The access handler is called only for requests within the limits. Ownership: the guard belongs to the caller,
  * http_guard_stop() stops the daemon and frees it. */
-#ifndef MINCA_HTTP_GUARD_H
-#define MINCA_HTTP_GUARD_H
+#ifndef MINCA_METRICS_HTTP_GUARD_H
+#define MINCA_METRICS_HTTP_GUARD_H
 
 #include "minca/core.h"
 
