@@ -7,6 +7,7 @@
 #include "minca/codify.h"
 #include "minca/core.h"
 #include "minca/store.h"
+#include "minca/store_catalog.h"
 
 #define CATALOG_MAX_BAD_ROWS_REPORTED 20
 
@@ -35,8 +36,9 @@ int catalog_import(PGconn *c, const store_insurer *ins, const char *path, const 
                    catalog_progress_fn progress, void *progress_user, catalog_import_result *res,
                    minca_err *err);
 
-/* Versions of an insurer's catalog, newest first, as a JSON array. */
-json_t *catalog_versions(PGconn *c, long long insurer_id, minca_err *err);
+/* Versions of an insurer's catalog, newest first, into *out (store_catalog.h's rows; the
+ * caller clears it with store_catalog_version_row_list_clear, also on error). */
+int catalog_versions(PGconn *c, long long insurer_id, store_catalog_version_row_list *out, minca_err *err);
 
 /* ---- the codifier's index from the active catalog (index.c) ---- */
 

@@ -14,6 +14,7 @@
 
 #include "minca/core.h"
 #include "minca/store.h"
+#include "minca/store_profile.h"
 
 typedef struct profile_saved {
     long long id;          /* broker_profiles.id */
@@ -28,10 +29,10 @@ typedef struct profile_saved {
  * to free). */
 int profile_store_save(PGconn *c, long long insurer_id, const char *yaml, const char *domain, const char *author,
                        profile_saved *out, minca_err *err);
-/* Stored profiles of the insurer (every version with active flag, newest first): a new JSON
- * array of {id, name, version, active, author, broker, created_at, domains} the caller
- * json_decref's; NULL + err on failure. */
-json_t *profile_store_list(PGconn *c, long long insurer_id, minca_err *err);
+/* Stored profiles of the insurer (every version with active flag, by name, newest first) into
+ * *out (store_profile.h's rows; the caller clears it with store_profile_version_list_clear,
+ * also on error). */
+int profile_store_list(PGconn *c, long long insurer_id, store_profile_version_list *out, minca_err *err);
 /* The YAML of the active version of name: a new string the caller g_free()s; NULL + err
  * when absent or on failure. *version (may be NULL) receives its version. */
 char *profile_store_get(PGconn *c, long long insurer_id, const char *name, int *version, minca_err *err);

@@ -19,6 +19,7 @@
 
 #include "minca/core.h"
 #include "minca/store.h"
+#include "minca/store_review.h"
 
 #include <glib.h>
 
@@ -53,10 +54,11 @@ int review_mark_ready(PGconn *c, long long insurer_id, long long case_id, const 
 int review_confirm_suggested(PGconn *c, long long insurer_id, long long case_id, const char *field,
                              const char *user, int *n, minca_err *err);
 
-/* The insurer's corrections, newest first (revoked ones too when include_revoked): a new JSON
- * array of {id, norm_key, cvegs, year, created_by, created_at, revoked_by, revoked_at} the
- * caller json_decref's; NULL + err on failure. */
-json_t *review_corrections(PGconn *c, long long insurer_id, bool include_revoked, minca_err *err);
+/* The insurer's corrections, newest first (revoked ones too when include_revoked) into *out
+ * (store_review.h's rows; the caller clears it with store_review_correction_list_clear, also
+ * on error). */
+int review_corrections(PGconn *c, long long insurer_id, bool include_revoked, store_review_correction_list *out,
+                       minca_err *err);
 /* Revokes a correction in force, audited. No memory is returned. */
 int review_revoke_correction(PGconn *c, long long insurer_id, long long correction_id, const char *user,
                              minca_err *err);
@@ -151,10 +153,10 @@ int review_decide_rows(PGconn *c, long long insurer_id, const long long *row_ids
 int review_case_reviewed(PGconn *c, long long insurer_id, long long case_id, int *decisions, int *notes, int *rows,
                          minca_err *err);
 /* Decisions and notes held by a re-run of the case (profile_store_rerun_case) that came back
- * on no row, because the row reads differently now: a new JSON array of {id, inciso,
- * source_sheet, source_row, description, cvegs, year, decision, note, reviewed_by} the
- * caller json_decref's (empty while the case is still being read); NULL + err on failure. */
-json_t *review_carryover_pending(PGconn *c, long long insurer_id, long long case_id, minca_err *err);
+ * on no row, because the row reads differently now, into *out (empty while the case is still
+ * being read; the caller clears it with store_review_carryover_list_clear, also on error). */
+int review_carryover_pending(PGconn *c, long long insurer_id, long long case_id, store_review_carryover_list *out,
+                             minca_err *err);
 /* Discards them (audited with what each one was); *n receives how many. No memory is
  * returned. */
 int review_carryover_discard(PGconn *c, long long insurer_id, long long case_id, const char *user, int *n,

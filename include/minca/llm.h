@@ -15,6 +15,7 @@
 #define MINCA_LLM_H
 
 #include "minca/core.h"
+#include "minca/store_llm.h"
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -111,9 +112,9 @@ void llm_result_clear(llm_result *res);
 /* Usage of the current month per insurer and purpose (requests, cached answers, failures,
  * tokens, cost) as a JSON array; for `minca status`. New reference, NULL + err on failure. */
 json_t *llm_usage_json(PGconn *pg, minca_err *err);
-/* The insurer's latest questions, newest first (id, at, purpose, model, cached, outcome,
- * http_status, attempts, tokens, cost, note, masked_prompt): the audit of what was sent.
- * New reference, NULL + err on failure. */
-json_t *llm_requests_json(PGconn *pg, long long insurer_id, int limit, minca_err *err);
+/* The insurer's latest questions (limit, 20 when <= 0), newest first, into *out: the audit of
+ * what was sent (store_llm.h's rows; the caller clears *out with
+ * store_llm_request_row_list_clear, also on error). */
+int llm_requests(PGconn *pg, long long insurer_id, int limit, store_llm_request_row_list *out, minca_err *err);
 
 #endif

@@ -4,6 +4,7 @@
 #define MINCA_STORE_H
 
 #include "minca/core.h"
+#include "minca/store_rows.h"
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -48,11 +49,6 @@ int store_exec(PGconn *c, minca_err *err, const char *sql, int n, const char *co
 int store_begin(PGconn *c, minca_err *err);
 int store_commit(PGconn *c, minca_err *err);
 void store_rollback(PGconn *c);
-/* Result of a query as a JSON array of objects (column name -> value; numbers stay
- * numbers, json/jsonb columns are embedded, NULL is null). New reference. */
-json_t *store_result_json(PGresult *r);
-/* Runs a query and returns store_result_json() of it, or NULL with err. */
-json_t *store_query_json(PGconn *c, minca_err *err, const char *sql, int n, const char *const *params);
 
 /* ---- statement parameters (params.c) ----
  * Build a statement's parameters in place instead of formatting numbers by hand:
@@ -82,10 +78,9 @@ void store_param_id(store_params *p, long long id);
 /* Round-trips exactly (%.17g). */
 void store_param_double(store_params *p, double v);
 void store_param_bool(store_params *p, bool v);
-/* store_query / store_exec / store_query_json with the parameters of p. */
+/* store_query / store_exec with the parameters of p. */
 PGresult *store_query_p(PGconn *c, minca_err *err, const char *sql, const store_params *p);
 int store_exec_p(PGconn *c, minca_err *err, const char *sql, const store_params *p);
-json_t *store_query_json_p(PGconn *c, minca_err *err, const char *sql, const store_params *p);
 
 /* SQL fragment: the timestamptz expression TS as the wall clock of the insurer whose id is the
  * SQL expression INSURER (settings.timezone, default America/Mexico_City). */
@@ -117,10 +112,21 @@ json_t *store_report_groups(PGconn *c, long long insurer_id, const char *since, 
  * when none was quoted), cases_quoted and cases_past_due. The report's groups use the same
  * definition; the desk's Dashboard shows it. */
 json_t *store_report_quote_clock(PGconn *c, long long insurer_id, const char *since, minca_err *err);
-/* Per reviewer: decisions, rows reviewed, active hours (clock hours with a decision), rows per hour. */
-json_t *store_report_reviewers(PGconn *c, long long insurer_id, const char *since, minca_err *err);
-/* Brokers whose lists most often needed the profile wizard (cases flagged needs_profile). */
-json_t *store_report_wizard_brokers(PGconn *c, long long insurer_id, const char *since, int limit, minca_err *err);
+/* A reviewer (user, the login): decisions, rows reviewed, active hours (clock hours with a
+ * decision), rows per hour. */
+#define STORE_REPORT_REVIEWER_COLUMNS(X)                                                          \
+    X(user, TEXT) X(decisions, LL) X(rows_reviewed, LL) X(active_hours, LL) X(rows_per_hour, DOUBLE)
+STORE_ROW_TYPES(store_report_reviewer, STORE_REPORT_REVIEWER_COLUMNS)
+/* The reviewers, most rows reviewed first, into *out (zeroed first; the caller clears it with
+ * store_report_reviewer_list_clear, also on error). */
+int store_report_reviewers(PGconn *c, long long insurer_id, const char *since, store_report_reviewer_list *out,
+                           minca_err *err);
+/* A broker whose lists needed the profile wizard: its cases, how many needed it, the share. */
+#define STORE_REPORT_WIZARD_BROKER_COLUMNS(X) X(broker, OPT_TEXT) X(cases, LL) X(needed_wizard, LL) X(share, DOUBLE)
+STORE_ROW_TYPES(store_report_wizard_broker, STORE_REPORT_WIZARD_BROKER_COLUMNS)
+/* The brokers whose lists most often needed the wizard (at most limit), into *out (as above). */
+int store_report_wizard_brokers(PGconn *c, long long insurer_id, const char *since, int limit,
+                                store_report_wizard_broker_list *out, minca_err *err);
 
 /* ---- insurers (insurer_repo.c) ---- */
 typedef struct store_insurer {
@@ -169,8 +175,12 @@ int store_audit(PGconn *c, long long insurer_id, const char *actor, const char *
                 const char *entity, const char *entity_id, json_t *details, minca_err *err);
 
 /* ---- insurer settings (insurer_repo.c) ---- */
-/* Every insurer (id, slug, name, cot_prefix, settings) the session sees, by slug. */
-json_t *store_insurer_list(PGconn *c, minca_err *err);
+/* An insurer; settings is its stored JSON settings document. */
+#define STORE_INSURER_ROW_COLUMNS(X) X(id, LL) X(slug, TEXT) X(name, TEXT) X(cot_prefix, TEXT) X(settings, JSON)
+STORE_ROW_TYPES(store_insurer_row, STORE_INSURER_ROW_COLUMNS)
+/* Every insurer the session sees, by slug, into *out (zeroed first; the caller clears it with
+ * store_insurer_row_list_clear, also on error). */
+int store_insurer_list(PGconn *c, store_insurer_row_list *out, minca_err *err);
 /* The insurer's settings object (new reference), or NULL with err. */
 json_t *store_insurer_settings(PGconn *c, long long insurer_id, minca_err *err);
 /* Sets settings[key] = value (value NULL removes it) through the database's function, which

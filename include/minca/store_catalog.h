@@ -6,6 +6,7 @@
 #define MINCA_STORE_CATALOG_H
 
 #include "minca/store.h"
+#include "minca/store_rows.h"
 
 /* ---- versions ---- */
 /* Inside the caller's transaction: locks the insurer's row (two imports for one insurer take
@@ -16,9 +17,15 @@ int store_catalog_version_create(PGconn *c, long long insurer_id, const char *so
  * active version, and wakes the jobs waiting for the insurer's catalog (store_jobs_wake). */
 int store_catalog_version_activate(PGconn *c, long long insurer_id, long long version_id, long rows,
                                    minca_err *err);
-/* Versions of an insurer, newest first: id, label, source_name, row_count, active, imported_by,
- * imported_at. New reference, or NULL with err. */
-json_t *store_catalog_version_list(PGconn *c, long long insurer_id, minca_err *err);
+/* A catalog version: imported_at "YYYY-MM-DD HH24:MI"; label, source_name and imported_by NULL
+ * when not known. */
+#define STORE_CATALOG_VERSION_COLUMNS(X)                                                          \
+    X(id, LL) X(label, OPT_TEXT) X(source_name, OPT_TEXT) X(row_count, LL) X(active, BOOL)          \
+    X(imported_by, OPT_TEXT) X(imported_at, TEXT)
+STORE_ROW_TYPES(store_catalog_version_row, STORE_CATALOG_VERSION_COLUMNS)
+/* Versions of an insurer, newest first, into *out (zeroed first; the caller clears it with
+ * store_catalog_version_row_list_clear, also on error). */
+int store_catalog_version_list(PGconn *c, long long insurer_id, store_catalog_version_row_list *out, minca_err *err);
 
 /* ---- the bulk load of a version's entries (COPY) ---- */
 /* One CATVER row. Text fields are borrowed for the call; NULL or "" stores SQL NULL. */

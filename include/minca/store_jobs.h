@@ -9,6 +9,7 @@
 #define MINCA_STORE_JOBS_H
 
 #include "minca/store.h"
+#include "minca/store_rows.h"
 
 /* One job as claimed by a worker. */
 typedef struct store_job {
@@ -125,21 +126,55 @@ long store_jobs_unfinished(PGconn *c, minca_err *err);
 /* The first dead job of the batch: 1 found (its kind copied into kind, 32 bytes; *error is
  * its last error, the caller g_free()s it), 0 none, -1 on error. */
 int store_jobs_batch_dead(PGconn *c, const char *batch_id, char kind[32], char **error, minca_err *err);
-/* What a batch of ingest jobs did, as one new JSON object:
- *   items:    [{file, state, last_error, outcome, cot, error}] one per ingest job, by id;
- *   cases:    [{cot, status, status_reason, client_name, needs_profile, vehicles, auto_accept,
- *              needs_review, no_match}] the cases it opened, by COT;
- *   failures: [{kind, subject, error}] dead jobs, unreadable messages, failed attachments;
- *   unfinished: [{file, cot, why}] messages of the batch without a finished case: the ingest
- *              job not done, or the case still new, extracting or codifying (why says which,
- *              and names the condition a waiting job waits for). */
-json_t *store_jobs_batch_summary(PGconn *c, const char *batch_id, minca_err *err);
+/* What a batch of ingest jobs did: one item per ingest job, by id (file its origin, outcome
+ * case / joined / duplicate / no_case / error / failed or its state, cot and error from its
+ * result; NULL when none). */
+#define STORE_BATCH_ITEM_COLUMNS(X)                                                               \
+    X(file, OPT_TEXT) X(state, TEXT) X(last_error, OPT_TEXT) X(outcome, TEXT) X(cot, OPT_TEXT) X(error, OPT_TEXT)
+STORE_ROW_TYPES(store_batch_item, STORE_BATCH_ITEM_COLUMNS)
+/* A case the batch opened, with its rows counted by the codifier's decision. */
+#define STORE_BATCH_CASE_COLUMNS(X)                                                               \
+    X(cot, TEXT) X(status, TEXT) X(status_reason, OPT_TEXT) X(client_name, OPT_TEXT) X(needs_profile, BOOL) \
+    X(vehicles, LL) X(auto_accept, LL) X(needs_review, LL) X(no_match, LL)
+STORE_ROW_TYPES(store_batch_case, STORE_BATCH_CASE_COLUMNS)
+/* A failure: a dead job, an unreadable message or a failed attachment (kind says which). */
+#define STORE_BATCH_FAILURE_COLUMNS(X) X(kind, TEXT) X(subject, OPT_TEXT) X(error, OPT_TEXT)
+STORE_ROW_TYPES(store_batch_failure, STORE_BATCH_FAILURE_COLUMNS)
+/* A message of the batch without a finished case: the ingest job not done, or the case still
+ * new, extracting or codifying (why says which, and names the condition a waiting job waits
+ * for). */
+#define STORE_BATCH_UNFINISHED_COLUMNS(X) X(file, OPT_TEXT) X(cot, OPT_TEXT) X(why, OPT_TEXT)
+STORE_ROW_TYPES(store_batch_unfinished, STORE_BATCH_UNFINISHED_COLUMNS)
+typedef struct store_batch_summary {
+    store_batch_item_list items;
+    store_batch_case_list cases;             /* by COT */
+    store_batch_failure_list failures;
+    store_batch_unfinished_list unfinished;  /* by job id */
+} store_batch_summary;
+/* Fills *out (zeroed first; clear it with store_batch_summary_clear, also on error). */
+int store_jobs_batch_summary(PGconn *c, const char *batch_id, store_batch_summary *out, minca_err *err);
+void store_batch_summary_clear(store_batch_summary *s);
 
 /* ---- the queue at a glance (minca status) ---- */
-/* One new JSON object: jobs [{kind, state, jobs}], oldest_queued_seconds, workers (alive in
- * the last minute) [{name, host, pid, threads, heartbeat_age}], done_last_minute, dead (the
- * newest 50) [{id, kind, attempts, last_error, at}]. */
-json_t *store_jobs_status(PGconn *c, minca_err *err);
+/* Jobs by kind and state. */
+#define STORE_JOB_COUNT_COLUMNS(X) X(kind, TEXT) X(state, TEXT) X(jobs, LL)
+STORE_ROW_TYPES(store_job_count, STORE_JOB_COUNT_COLUMNS)
+/* A worker alive in the last minute; heartbeat_age in seconds. */
+#define STORE_WORKER_LIVE_COLUMNS(X) X(name, TEXT) X(host, TEXT) X(pid, INT) X(threads, INT) X(heartbeat_age, DOUBLE)
+STORE_ROW_TYPES(store_worker_live, STORE_WORKER_LIVE_COLUMNS)
+/* A dead job: at is when it died ("YYYY-MM-DD HH24:MI:SS"), last_error NULL when none. */
+#define STORE_JOB_DEAD_COLUMNS(X) X(id, LL) X(kind, TEXT) X(attempts, INT) X(last_error, OPT_TEXT) X(at, TEXT)
+STORE_ROW_TYPES(store_job_dead, STORE_JOB_DEAD_COLUMNS)
+typedef struct store_queue_status {
+    store_job_count_list jobs;
+    double oldest_queued_seconds;   /* 0 when none is queued */
+    store_worker_live_list workers; /* by name */
+    long long done_last_minute;
+    store_job_dead_list dead;       /* the newest 50, newest first */
+} store_queue_status;
+/* Fills *out (zeroed first; clear it with store_queue_status_clear, also on error). */
+int store_jobs_status(PGconn *c, store_queue_status *out, minca_err *err);
+void store_queue_status_clear(store_queue_status *s);
 
 /* ---- workers ---- */
 /* Records (or refreshes) the engine process name running threads job threads. */

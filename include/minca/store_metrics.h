@@ -6,6 +6,7 @@
 #define MINCA_STORE_METRICS_H
 
 #include "minca/store.h"
+#include "minca/store_rows.h"
 
 #include <stddef.h>
 
@@ -43,12 +44,19 @@ void store_queue_depth_clear(store_queue_depth *q);
 
 /* Workers whose heartbeat is younger than a minute. -1 on error. */
 long store_metrics_workers_alive(PGconn *c, minca_err *err);
-/* Cases past due by insurer slug (every insurer, 0 included) and outbox messages by state:
- * rows of {insurer, n} and {state, n}. NULL on error. */
-json_t *store_metrics_cases_past_due(PGconn *c, minca_err *err);
-json_t *store_metrics_outbox(PGconn *c, minca_err *err);
-/* Time to quote by insurer slug (every insurer): p50 and p90 seconds from a request's received
- * time to its case's first quote sent (null when none), n cases, over quotes of the last 30 days. */
-json_t *store_metrics_time_to_quote(PGconn *c, minca_err *err);
+/* A count by one label: label is the insurer's slug or the outbox state. */
+#define STORE_METRIC_COUNT_COLUMNS(X) X(label, TEXT) X(n, LL)
+STORE_ROW_TYPES(store_metric_count, STORE_METRIC_COUNT_COLUMNS)
+/* Cases past due by insurer slug (every insurer, 0 included) and outbox messages by state,
+ * into *out (zeroed first; the caller clears it with store_metric_count_list_clear, also on
+ * error). */
+int store_metrics_cases_past_due(PGconn *c, store_metric_count_list *out, minca_err *err);
+int store_metrics_outbox(PGconn *c, store_metric_count_list *out, minca_err *err);
+/* Time to quote of one insurer (its slug): p50 and p90 seconds (NAN when none), n cases. */
+#define STORE_METRIC_QUOTE_TIME_COLUMNS(X) X(insurer, TEXT) X(p50, OPT_DOUBLE) X(p90, OPT_DOUBLE) X(n, LL)
+STORE_ROW_TYPES(store_metric_quote_time, STORE_METRIC_QUOTE_TIME_COLUMNS)
+/* Time to quote by insurer slug (every insurer), from a request's received time to its case's
+ * first quote sent, over the cases opened in the last 30 days, into *out (as above). */
+int store_metrics_time_to_quote(PGconn *c, store_metric_quote_time_list *out, minca_err *err);
 
 #endif

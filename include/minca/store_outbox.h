@@ -8,6 +8,7 @@
 #define MINCA_STORE_OUTBOX_H
 
 #include "minca/store.h"
+#include "minca/store_rows.h"
 
 typedef struct store_outbox_new {
     long long insurer_id, case_id;
@@ -44,16 +45,34 @@ int store_outbox_mark(PGconn *c, long long id, const char *state, const char *er
  * now in batch_id. 1 done, 0 no such row in that state (or its job is running), -1 error. */
 int store_outbox_requeue(PGconn *c, long long insurer_id, long long id, const char *batch_id, minca_err *err);
 
-/* The case's outbox, oldest first: id, kind, to_addr, subject, state, attempts, last_error,
- * created_at, sent_at, message_id. */
-json_t *store_outbox_of_case(PGconn *c, long long case_id, minca_err *err);
+/* A message of a case's outbox (times "YYYY-MM-DD HH24:MI:SS"; last_error and sent_at NULL
+ * when none). */
+#define STORE_OUTBOX_ENTRY_COLUMNS(X)                                                             \
+    X(id, LL) X(kind, TEXT) X(to_addr, TEXT) X(subject, TEXT) X(state, TEXT) X(attempts, INT)       \
+    X(last_error, OPT_TEXT) X(message_id, TEXT) X(created_at, TEXT) X(sent_at, OPT_TEXT)
+STORE_ROW_TYPES(store_outbox_entry, STORE_OUTBOX_ENTRY_COLUMNS)
+/* The case's outbox, oldest first, into *out (zeroed first; the caller clears it with
+ * store_outbox_entry_list_clear, also on error). */
+int store_outbox_of_case(PGconn *c, long long case_id, store_outbox_entry_list *out, minca_err *err);
 
-/* What a reply to case cot needs: case_id, cot, client_name, missing_requirements, broker,
- * insurer_name, insurer, source_name and first_subject (of the opening message), in_reply_to,
- * to_addr and to_name (the newest message of the case; a forward's author), in_reply_to_ref
- * and in_reply_to_source (that message's Graph id when a Graph source brought it, and its source), refs (the
- * conversation's ids, oldest first, space-separated), export_files (the latest export's
- * [{format, sha256, version}] or null). NULL with err when there is no such case. */
-json_t *store_reply_context(PGconn *c, long long insurer_id, const char *cot, minca_err *err);
+/* What a reply to a case needs ("" for NULL text): source_name and first_subject of the
+ * opening message; in_reply_to, to_addr and to_name of the newest message of the case (a
+ * forward's author), in_reply_to_ref and in_reply_to_source (that message's Graph id when a
+ * Graph source brought it, and its source); refs, the conversation's ids, oldest first,
+ * space-separated; missing_requirements, the case's stored JSON list (NULL when none). */
+#define STORE_REPLY_CONTEXT_COLUMNS(X)                                                            \
+    X(case_id, LL) X(cot, TEXT) X(client_name, TEXT) X(missing_requirements, JSON) X(broker, TEXT)   \
+    X(insurer_name, TEXT) X(insurer, TEXT) X(source_name, TEXT) X(first_subject, TEXT)              \
+    X(in_reply_to, TEXT) X(to_addr, TEXT) X(in_reply_to_ref, TEXT) X(in_reply_to_source, TEXT)      \
+    X(to_name, TEXT) X(refs, TEXT)
+STORE_ROW_TYPES(store_reply_context_row, STORE_REPLY_CONTEXT_COLUMNS)
+/* A file of the case's latest export. */
+#define STORE_REPLY_FILE_COLUMNS(X) X(format, TEXT) X(sha256, TEXT) X(version, INT)
+STORE_ROW_TYPES(store_reply_file, STORE_REPLY_FILE_COLUMNS)
+/* What a reply to case cot needs into *out and the files of its latest export into *files
+ * (none before an export); both zeroed first, the caller clears them, also on error. -1 with
+ * err when there is no such case. */
+int store_reply_context(PGconn *c, long long insurer_id, const char *cot, store_reply_context_row *out,
+                        store_reply_file_list *files, minca_err *err);
 
 #endif

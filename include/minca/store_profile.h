@@ -3,11 +3,12 @@
  * re-running a case's extraction. Same conventions as store.h: parameterised queries, 0 / -1
  * with the reason in err; a look-up returns 1 found, 0 absent, -1 on error. Functions marked
  * "inside the caller's transaction" do not begin or commit one. Strings passed in are
- * borrowed for the call; a json_t * returned is a new reference the caller json_decref's. */
+ * borrowed for the call; lists of rows are typed (store_rows.h) and cleared by the caller. */
 #ifndef MINCA_STORE_PROFILE_H
 #define MINCA_STORE_PROFILE_H
 
 #include "minca/store.h"
+#include "minca/store_rows.h"
 
 /* Inside the caller's transaction: the insurer's broker called name, created when missing;
  * *broker_id receives its id. */
@@ -22,9 +23,15 @@ int store_profile_domain_bind(PGconn *c, long long insurer_id, const char *domai
  * broker_id 0: none. *id and *version receive the new row's. */
 int store_profile_add_version(PGconn *c, long long insurer_id, long long broker_id, const char *name,
                               const char *yaml, const char *author, long long *id, int *version, minca_err *err);
-/* Every stored version of the insurer's profiles, by name and newest version first: a new
- * JSON array of {id, name, version, active, author, broker, created_at, domains}. */
-json_t *store_profile_list(PGconn *c, long long insurer_id, minca_err *err);
+/* A stored profile version: created_at "YYYY-MM-DD HH24:MI"; author and broker NULL when
+ * none; domains its broker's sender domains, ", "-separated, NULL when none. */
+#define STORE_PROFILE_VERSION_COLUMNS(X)                                                          \
+    X(id, LL) X(name, TEXT) X(version, INT) X(active, BOOL) X(author, OPT_TEXT) X(broker, OPT_TEXT) \
+    X(created_at, TEXT) X(domains, OPT_TEXT)
+STORE_ROW_TYPES(store_profile_version, STORE_PROFILE_VERSION_COLUMNS)
+/* Every stored version of the insurer's profiles, by name and newest version first, into *out
+ * (zeroed first; the caller clears it with store_profile_version_list_clear, also on error). */
+int store_profile_list(PGconn *c, long long insurer_id, store_profile_version_list *out, minca_err *err);
 /* The active version of name: *yaml (the caller g_free()s it) and *version (may be
  * NULL). 1 found, 0 absent (*yaml NULL). */
 int store_profile_active(PGconn *c, long long insurer_id, const char *name, char **yaml, int *version,

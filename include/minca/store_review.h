@@ -5,9 +5,13 @@
  * something up returns 1 found, 0 absent, -1 on error. Functions marked "inside the caller's
  * transaction" do not begin or commit one.
  *
- * Ownership: strings and JSON passed in are borrowed for the call. A json_t * returned (or
- * stored through a json_t ** argument) is a new reference the caller releases with
- * json_decref(); other memory returned is said beside its function.
+ * Ownership: strings and JSON passed in are borrowed for the call. Lists of rows are typed
+ * (store_rows.h: each type generated from its column list): the function zeroes *out, fills
+ * it, and the caller clears it with the type's _list_clear even on error. Only stored JSON
+ * documents stay JSON (an audit entry's details, a case's suggestions): a json_t * stored
+ * through a json_t ** argument or held in a row is a new reference, released with
+ * json_decref() (the row's own by its _clear); other memory returned is said beside its
+ * function.
  *
  * Locks are always taken in one order: the case row, then the vehicle row (and its match),
  * then the description's correction key. store_review_lock_row takes the first two itself. */
@@ -15,6 +19,7 @@
 #define MINCA_STORE_REVIEW_H
 
 #include "minca/store.h"
+#include "minca/store_rows.h"
 
 #include <glib.h>
 
@@ -88,10 +93,13 @@ int store_review_case_flag_changed(PGconn *c, long long case_id, minca_err *err)
 
 /* ---- corrections ---- */
 
+/* The ids a statement touched. */
+#define STORE_REVIEW_ID_COLUMNS(X) X(id, LL)
+STORE_ROW_TYPES(store_review_id, STORE_REVIEW_ID_COLUMNS)
 /* Inside the caller's transaction: revokes (by user) the corrections in force for norm_key;
- * returns a new JSON array of their ids, NULL + err on failure. */
-json_t *store_review_corrections_revoke_key(PGconn *c, long long insurer_id, const char *norm_key, const char *user,
-                                            minca_err *err);
+ * *out receives their ids. */
+int store_review_corrections_revoke_key(PGconn *c, long long insurer_id, const char *norm_key, const char *user,
+                                        store_review_id_list *out, minca_err *err);
 /* Inside the caller's transaction: the correction of a decision (cvegs NULL: "no match"),
  * bound to broker_id (0: none) only when the insurer's setting corrections_per_broker is on;
  * *id receives its id. */
@@ -106,9 +114,15 @@ int store_review_correction_revoke(PGconn *c, long long insurer_id, long long co
 /* Inside the caller's transaction: brings back in force the corrections whose ids are in the
  * JSON array ids (borrowed; NULL: none). */
 int store_review_corrections_restore(PGconn *c, json_t *ids, minca_err *err);
-/* The insurer's corrections, newest first (revoked ones too when include_revoked): a new JSON
- * array of {id, norm_key, cvegs, year, created_by, created_at, revoked_by, revoked_at}. */
-json_t *store_review_corrections_list(PGconn *c, long long insurer_id, bool include_revoked, minca_err *err);
+/* A correction as listed: cvegs NULL for "no match", year 0 when none; created_at and
+ * revoked_at as "YYYY-MM-DD HH24:MI", revoked_by and revoked_at NULL while in force. */
+#define STORE_REVIEW_CORRECTION_COLUMNS(X)                                                        \
+    X(id, LL) X(norm_key, TEXT) X(cvegs, OPT_TEXT) X(year, INT) X(created_by, TEXT) X(created_at, TEXT) \
+    X(revoked_by, OPT_TEXT) X(revoked_at, OPT_TEXT)
+STORE_ROW_TYPES(store_review_correction, STORE_REVIEW_CORRECTION_COLUMNS)
+/* The insurer's corrections, newest first (revoked ones too when include_revoked). */
+int store_review_corrections_list(PGconn *c, long long insurer_id, bool include_revoked,
+                                  store_review_correction_list *out, minca_err *err);
 
 /* ---- the audit entries of decisions, for undo ---- */
 
@@ -116,10 +130,12 @@ json_t *store_review_corrections_list(PGconn *c, long long insurer_id, bool incl
  * refers to yet: *audit_id and *details (a new reference the caller json_decref's). */
 int store_review_last_decision(PGconn *c, long long insurer_id, long long case_id, const char *user,
                                long long *audit_id, json_t **details, minca_err *err);
-/* The decisions of user tagged with group that no undo refers to yet, newest first: a new
- * JSON array of {id, details}, NULL + err on failure. */
-json_t *store_review_group_decisions(PGconn *c, long long insurer_id, const char *user, const char *group,
-                                     minca_err *err);
+/* An audit entry of a decision: its id and details (the stored JSON document). */
+#define STORE_REVIEW_DECISION_ENTRY_COLUMNS(X) X(id, LL) X(details, JSON)
+STORE_ROW_TYPES(store_review_decision_entry, STORE_REVIEW_DECISION_ENTRY_COLUMNS)
+/* The decisions of user tagged with group that no undo refers to yet, newest first. */
+int store_review_group_decisions(PGconn *c, long long insurer_id, const char *user, const char *group,
+                                 store_review_decision_entry_list *out, minca_err *err);
 /* Whether the row was decided (or undone) again after audit entry audit_id: 1 yes, with the
  * actor of the newest such entry in actor (actor_len bytes), 0 no. */
 int store_review_decided_since(PGconn *c, long long row_id, long long audit_id, char *actor, size_t actor_len,
@@ -148,18 +164,26 @@ int store_review_case_set_suggestions(PGconn *c, long long insurer_id, long long
 
 /* How a row of a case is named (review_row_find). */
 typedef enum { STORE_REVIEW_ROW_BY_ID, STORE_REVIEW_ROW_BY_INCISO, STORE_REVIEW_ROW_BY_FILE } store_review_row_by;
+/* A row of a case as a name finds it: the file it came from (its name, else its sheet, else
+ * "?") and that file's number in the message (0 when none). */
+#define STORE_REVIEW_NAMED_ROW_COLUMNS(X) X(id, LL) X(file, TEXT) X(ordinal, INT)
+STORE_ROW_TYPES(store_review_named_row, STORE_REVIEW_NAMED_ROW_COLUMNS)
 /* Rows of the case named by key (a row id, or an inciso; with BY_FILE also the file: its
- * name, its number in the message or its sheet), at most 20 by id: a new JSON array of
- * {id, file, ordinal}, NULL + err on failure. */
-json_t *store_review_case_rows_named(PGconn *c, long long case_id, store_review_row_by by, const char *key,
-                                     const char *file, minca_err *err);
+ * name, its number in the message or its sheet), at most 20 by id. */
+int store_review_case_rows_named(PGconn *c, long long case_id, store_review_row_by by, const char *key,
+                                 const char *file, store_review_named_row_list *out, minca_err *err);
+/* An undecided row with its case's COT and its match's version ("" for NULL text, 0 for a
+ * NULL inciso or year). */
+#define STORE_REVIEW_UNDECIDED_COLUMNS(X)                                                         \
+    X(id, LL) X(case_id, LL) X(cot, TEXT) X(inciso, INT) X(marca, TEXT) X(submarca, TEXT) X(year, INT) \
+    X(description, TEXT) X(version, TEXT)
+STORE_ROW_TYPES(store_review_undecided, STORE_REVIEW_UNDECIDED_COLUMNS)
 /* Undecided rows (the codifier left them to a person and nobody decided them): every one of
  * case_id but row_id; or, across_cases, those of the insurer's other open cases (case_id left
- * out) whose match stores norm_key. A new JSON array of {id, case_id, cot, inciso, marca,
- * submarca, year, description, version} ("" for NULL text), by case and id, the caller json_decref's;
- * the caller compares their keys. NULL + err on failure. */
-json_t *store_review_undecided_rows(PGconn *c, long long insurer_id, long long row_id, long long case_id,
-                                    const char *norm_key, bool across_cases, minca_err *err);
+ * out) whose match stores norm_key. By case and id; the caller compares their keys. */
+int store_review_undecided_rows(PGconn *c, long long insurer_id, long long row_id, long long case_id,
+                                const char *norm_key, bool across_cases, store_review_undecided_list *out,
+                                minca_err *err);
 /* ---- many rows in a few statements ---- */
 
 /* A row and its match as a group decision reads them under their locks. */
@@ -201,14 +225,18 @@ int store_review_decide_many(PGconn *c, long long insurer_id, const char *user, 
 /* Rows of the case a person decided, rows with a note a person wrote, and rows with either. */
 int store_review_case_reviewed(PGconn *c, long long insurer_id, long long case_id, int *decisions, int *notes,
                                int *rows, minca_err *err);
-/* The held decisions no row took back, once the case is read and codified again: a new JSON
- * array of {id, inciso, source_sheet, source_row, description, cvegs, year, decision, note,
- * reviewed_by}. */
-json_t *store_review_carryover_pending(PGconn *c, long long insurer_id, long long case_id, minca_err *err);
-/* Inside the caller's transaction: discards them (by user); returns a new JSON array of
- * what each one was {id, inciso, source_row, description, cvegs, year, decision, note,
- * reviewed_by}, NULL + err on failure. */
-json_t *store_review_carryover_discard(PGconn *c, long long insurer_id, long long case_id, const char *user,
-                                       minca_err *err);
+/* A decision held across a re-run: where its row was (inciso and year 0, source_sheet NULL
+ * when none), the description it was taken on, and what it was (cvegs, note and reviewed_by
+ * NULL when none). */
+#define STORE_REVIEW_CARRYOVER_COLUMNS(X)                                                         \
+    X(id, LL) X(inciso, INT) X(source_sheet, OPT_TEXT) X(source_row, INT) X(description, TEXT)    \
+    X(cvegs, OPT_TEXT) X(year, INT) X(decision, TEXT) X(note, OPT_TEXT) X(reviewed_by, OPT_TEXT)
+STORE_ROW_TYPES(store_review_carryover, STORE_REVIEW_CARRYOVER_COLUMNS)
+/* The held decisions no row took back, once the case is read and codified again. */
+int store_review_carryover_pending(PGconn *c, long long insurer_id, long long case_id,
+                                   store_review_carryover_list *out, minca_err *err);
+/* Inside the caller's transaction: discards them (by user); *out receives what each one was. */
+int store_review_carryover_discard(PGconn *c, long long insurer_id, long long case_id, const char *user,
+                                   store_review_carryover_list *out, minca_err *err);
 
 #endif

@@ -9,6 +9,7 @@
 #define MINCA_STORE_REVISION_H
 
 #include "minca/store.h"
+#include "minca/store_rows.h"
 
 /* The fields a unit is compared on, in the order shown (one list: the unit's struct, the
  * query and the difference all read it). */
@@ -49,9 +50,15 @@ int store_unit_keep_match(PGconn *c, long long from_id, long long to_id, minca_e
 int store_revision_record(PGconn *c, long long case_id, long long message_id, long long last_old_id,
                           const char *diff_json, int *revision, minca_err *err);
 
-/* The case's latest revision: its number, message and difference (an object; revision 1 has
- * an empty one). NULL on error. */
-json_t *store_revision_latest(PGconn *c, long long case_id, minca_err *err);
+/* A case's latest revision: its number, its difference (the stored JSON document; NULL when
+ * none is recorded, as for revision 1), the message it came from and when (NULL when none). */
+#define STORE_REVISION_COLUMNS(X)                                                                 \
+    X(revision, INT) X(diff, JSON) X(message_id, OPT_TEXT) X(from_addr, OPT_TEXT) X(subject, OPT_TEXT) \
+    X(created_at, OPT_TEXT)
+STORE_ROW_TYPES(store_revision_row, STORE_REVISION_COLUMNS)
+/* The case's latest revision into *out (zeroed first, all zero when there is no such case;
+ * the caller clears it with store_revision_row_clear, also on error). */
+int store_revision_latest(PGconn *c, long long case_id, store_revision_row *out, minca_err *err);
 
 /* The client fields a later message of the case states that the case lacks (borrowed, NULL
  * when the message does not state it). */

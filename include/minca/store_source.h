@@ -1,10 +1,11 @@
 /* store_source: the state of configured mail sources (intake_sources) and the messages each
  * handed in (intake_seen). Same conventions as store.h: parameterised queries, 0 / -1 with
- * err, JSON results owned by the caller. */
+ * err; lists of rows typed (store_rows.h), cleared by the caller. */
 #ifndef MINCA_STORE_SOURCE_H
 #define MINCA_STORE_SOURCE_H
 
 #include "minca/store.h"
+#include "minca/store_rows.h"
 
 typedef struct store_source {
     long long id;
@@ -61,10 +62,18 @@ int store_source_lifecycle(PGconn *c, const char *name, const char *subscription
                            minca_err *err);
 /* The pending lifecycle event (only when it is `event`, unless NULL) was acted on. */
 int store_source_lifecycle_done(PGconn *c, long long source_id, const char *event, minca_err *err);
-/* Every source row: name, insurer, kind, cursor, messages, failed, polls, last_poll, last_ok,
- * last_error, failures, failing_since, next_poll_in (seconds), and for a Graph source
- * subscription_id, subscription_expires, subscription_error, lifecycle_event, lifecycle_at,
- * lifecycle_pending. */
-json_t *store_source_list(PGconn *c, minca_err *err);
+/* A source's row: insurer its slug; times "YYYY-MM-DD HH24:MI:SS" (NULL when never);
+ * next_poll_in seconds; the subscription and lifecycle columns are a Graph source's (NULL
+ * otherwise), as are cursor and last_error when none. */
+#define STORE_SOURCE_ROW_COLUMNS(X)                                                               \
+    X(name, TEXT) X(insurer, TEXT) X(kind, TEXT) X(cursor, OPT_TEXT) X(messages, LL) X(failed, LL)  \
+    X(polls, LL) X(last_poll, OPT_TEXT) X(last_ok, OPT_TEXT) X(last_error, OPT_TEXT) X(failures, LL) \
+    X(failing_since, OPT_TEXT) X(next_poll_in, DOUBLE) X(subscription_id, OPT_TEXT)                 \
+    X(subscription_expires, OPT_TEXT) X(subscription_error, OPT_TEXT) X(lifecycle_event, OPT_TEXT)  \
+    X(lifecycle_at, OPT_TEXT) X(lifecycle_pending, BOOL)
+STORE_ROW_TYPES(store_source_row, STORE_SOURCE_ROW_COLUMNS)
+/* Every source row, by name and insurer, into *out (zeroed first; the caller clears it with
+ * store_source_row_list_clear, also on error). */
+int store_source_list(PGconn *c, store_source_row_list *out, minca_err *err);
 
 #endif

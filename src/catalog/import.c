@@ -222,7 +222,7 @@ done:
     return rc;
 }
 
-json_t *catalog_versions(PGconn *c, long long insurer_id, minca_err *err)
+int catalog_versions(PGconn *c, long long insurer_id, store_catalog_version_row_list *out, minca_err *err)
 {
-    return store_catalog_version_list(c, insurer_id, err);
+    return store_catalog_version_list(c, insurer_id, out, err);
 }

@@ -473,10 +473,18 @@ static int report_results(batch_state *st, const char *export_dir)
     int status = 0;
     double down_since = 0;
     json_t *sum = NULL;
+    store_batch_summary read = {0};
     /* A server restart may only show on the next query: retry once the connection is back. */
-    while (reconnect(st->c, &down_since) && !(sum = store_jobs_batch_summary(st->c, st->batch_id, &err)) &&
+    int rrc = -1;
+    while (reconnect(st->c, &down_since) && (rrc = store_jobs_batch_summary(st->c, st->batch_id, &read, &err)) < 0 &&
            PQstatus(st->c) != CONNECTION_OK)
         ;
+    if (rrc == 0)
+        sum = json_pack("{s:o, s:o, s:o, s:o}", "items", store_batch_item_list_json(&read.items), "cases",
+                        store_batch_case_list_json(&read.cases), "failures",
+                        store_batch_failure_list_json(&read.failures), "unfinished",
+                        store_batch_unfinished_list_json(&read.unfinished));
+    store_batch_summary_clear(&read);
     if (!sum) {
         fprintf(stderr, "minca batch: cannot read the results: %s\n", err.msg);
         return 1;

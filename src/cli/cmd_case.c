@@ -267,27 +267,26 @@ static int send_now(PGconn *c, long long case_id, long long outbox_id, long long
         fprintf(stderr, "minca case: %s (the message stays in the outbox for the workers)\n", err.msg);
         return 1;
     }
-    json_t *row = NULL;
+    store_outbox_entry_list all = {0};
+    const store_outbox_entry *row = NULL;
     const char *state = "queued";
     for (int waited = 0; waited <= wait_s * 10; waited++) {
-        json_decref(row);
         row = NULL;
-        json_t *all = store_outbox_of_case(c, case_id, &err);
-        size_t i;
-        json_t *it;
-        json_array_foreach(all, i, it) if (json_integer_value(json_object_get(it, "id")) == outbox_id) row =
-            json_incref(it);
-        json_decref(all);
-        state = row ? str(row, "state") : "?";
+        store_outbox_entry_list_clear(&all);
+        if (store_outbox_of_case(c, case_id, &all, &err) == 0)
+            for (size_t i = 0; i < all.n; i++)
+                if (all.items[i].id == outbox_id)
+                    row = &all.items[i];
+        state = row ? row->state : "?";
         if (strcmp(state, "queued") != 0 && strcmp(state, "sending") != 0)
             break;
         usleep(100000);
     }
     engine_stop(e);
-    printf("outbox #%lld: %s%s%s\n", outbox_id, state, row && *str(row, "last_error") ? ": " : "",
-           row ? str(row, "last_error") : "");
+    const char *why = row && row->last_error ? row->last_error : "";
+    printf("outbox #%lld: %s%s%s\n", outbox_id, state, *why ? ": " : "", why);
     int rc = strcmp(state, "sent") == 0 ? 0 : 1;
-    json_decref(row);
+    store_outbox_entry_list_clear(&all);
     return rc;
 }
 
@@ -355,20 +354,21 @@ static int outbox(PGconn *c, long long insurer_id, const char *cot, long long re
         json_decref(det);
         return send_now(c, case_id, resend, 0, batch, wait_s);
     }
-    json_t *rows = store_outbox_of_case(c, case_id, &err);
-    if (!rows) {
+    store_outbox_entry_list rows;
+    if (store_outbox_of_case(c, case_id, &rows, &err) < 0) {
         fprintf(stderr, "minca case: %s\n", err.msg);
+        store_outbox_entry_list_clear(&rows);
         return 1;
     }
-    size_t i;
-    json_t *a;
-    json_array_foreach(rows, i, a)
-        printf("#%lld %-8s %-9s attempts %lld  to %s  %s  %s%s%s\n", num(a, "id"), str(a, "kind"), str(a, "state"),
-               num(a, "attempts"), str(a, "to_addr"), str(a, "subject"), str(a, "message_id"),
-               *str(a, "last_error") ? "  " : "", str(a, "last_error"));
-    if (json_array_size(rows) == 0)
+    for (size_t i = 0; i < rows.n; i++) {
+        const store_outbox_entry *a = &rows.items[i];
+        const char *why = a->last_error ? a->last_error : "";
+        printf("#%lld %-8s %-9s attempts %d  to %s  %s  %s%s%s\n", a->id, a->kind, a->state, a->attempts, a->to_addr,
+               a->subject, a->message_id, *why ? "  " : "", why);
+    }
+    if (rows.n == 0)
         printf("nothing sent for %s yet ('minca case reply %s --missing')\n", cot, cot);
-    json_decref(rows);
+    store_outbox_entry_list_clear(&rows);
     return 0;
 }
 

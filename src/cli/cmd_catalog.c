@@ -77,32 +77,30 @@ static int do_list(PGconn *c, const char *slug, bool json)
         fprintf(stderr, "minca catalog: %s\n", err.msg);
         return 1;
     }
-    json_t *v = catalog_versions(c, ins.id, &err);
-    if (!v) {
+    store_catalog_version_row_list v;
+    if (catalog_versions(c, ins.id, &v, &err) < 0) {
         fprintf(stderr, "minca catalog: %s\n", err.msg);
+        store_catalog_version_row_list_clear(&v);
         return 1;
     }
     if (json) {
-        char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_t *js = store_catalog_version_row_list_json(&v);
+        char *s = json_dumps(js, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         puts(s);
         free(s);
-    } else if (json_array_size(v) == 0) {
+        json_decref(js);
+    } else if (v.n == 0) {
         printf("%s has no catalog yet: minca catalog import --insurer %s FILE\n", ins.slug, ins.slug);
     } else {
         printf("  %-6s %-19s %8s  %-30s %s\n", "VER", "IMPORTED", "ROWS", "SOURCE", "BY");
-        size_t i;
-        json_t *row;
-        json_array_foreach(v, i, row) {
-            printf("%s %-6lld %-19s %8lld  %-30.30s %s\n",
-                   json_is_true(json_object_get(row, "active")) ? "*" : " ",
-                   (long long)json_integer_value(json_object_get(row, "id")),
-                   json_string_value(json_object_get(row, "imported_at")),
-                   (long long)json_integer_value(json_object_get(row, "row_count")),
-                   json_string_value(json_object_get(row, "source_name")) ?: "",
-                   json_string_value(json_object_get(row, "imported_by")) ?: "");
+        for (size_t i = 0; i < v.n; i++) {
+            const store_catalog_version_row *row = &v.items[i];
+            printf("%s %-6lld %-19s %8lld  %-30.30s %s\n", row->active ? "*" : " ", row->id, row->imported_at,
+                   row->row_count, row->source_name ? row->source_name : "",
+                   row->imported_by ? row->imported_by : "");
         }
     }
-    json_decref(v);
+    store_catalog_version_row_list_clear(&v);
     return 0;
 }
 

@@ -343,20 +343,16 @@ static int insurer_run(int argc, char **argv)
     else if (strcmp(action, "unset") == 0)
         rc = set(c, argv[2], argv[3], NULL, &err);
     else if (strcmp(action, "list") == 0) {
-        json_t *list = store_insurer_list(c, &err);
-        if (!list)
+        store_insurer_row_list list;
+        if (store_insurer_list(c, &list, &err) < 0)
             rc = -1;
-        size_t i;
-        json_t *it;
-        json_array_foreach(list, i, it) {
-            long long id = json_integer_value(json_object_get(it, "id"));
-            access_role r = access_role_for(id);
+        for (size_t i = 0; i < list.n; i++) {
+            access_role r = access_role_for(list.items[i].id);
             if (r == ACCESS_NONE)
                 continue;
-            printf("%-16s %-32s %s\n", json_string_value(json_object_get(it, "slug")),
-                   cli_fit(json_string_value(json_object_get(it, "name")), 32), access_role_name(r));
+            printf("%-16s %-32s %s\n", list.items[i].slug, cli_fit(list.items[i].name, 32), access_role_name(r));
         }
-        json_decref(list);
+        store_insurer_row_list_clear(&list);
     } else {
         PQfinish(c);
         return cli_usage_error(&insurer_command, "unknown action '%s'", action);

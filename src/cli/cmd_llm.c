@@ -20,12 +20,6 @@ CLI_COMMAND(llm_command, {
     .run = llm_run,
 })
 
-static const char *str(json_t *o, const char *k)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : "";
-}
-
 static int llm_run(int argc, char **argv)
 {
     const char *insurer = config_get()->insurer;
@@ -58,32 +52,34 @@ static int llm_run(int argc, char **argv)
     }
     store_insurer ins;
     int found = store_insurer_find(c, insurer, &ins, &err);
-    json_t *rows = found > 0 ? llm_requests_json(c, ins.id, limit, &err) : NULL;
-    PQfinish(c);
-    if (!rows) {
+    store_llm_request_row_list rows = {0};
+    int rc = found > 0 ? llm_requests(c, ins.id, limit, &rows, &err) : -1;
+    if (rc < 0) {
         fprintf(stderr, "minca llm: %s\n", found == 0 ? cli_unknown_insurer(c, insurer) : err.msg);
+        store_llm_request_row_list_clear(&rows);
+        PQfinish(c);
         return 1;
     }
+    PQfinish(c);
     if (json) {
-        char *s = json_dumps(rows, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_t *js = store_llm_request_row_list_json(&rows);
+        char *s = json_dumps(js, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         puts(s);
         free(s);
+        json_decref(js);
     } else {
         if (!llm_enabled())
             printf("(no language model is configured now: nothing is being sent)\n");
-        size_t i;
-        json_t *r;
-        json_array_foreach(rows, i, r) {
-            printf("#%lld %s %-7s %-7s%s %lld+%lld tokens, cost %.4f%s%s\n",
-                   (long long)json_integer_value(json_object_get(r, "id")), str(r, "at"), str(r, "purpose"),
-                   str(r, "outcome"), json_is_true(json_object_get(r, "cached")) ? " (cache)" : "",
-                   (long long)json_integer_value(json_object_get(r, "prompt_tokens")),
-                   (long long)json_integer_value(json_object_get(r, "completion_tokens")),
-                   json_number_value(json_object_get(r, "cost")), *str(r, "note") ? ": " : "", str(r, "note"));
+        for (size_t i = 0; i < rows.n; i++) {
+            const store_llm_request_row *r = &rows.items[i];
+            const char *note = r->note ? r->note : "";
+            printf("#%lld %s %-7s %-7s%s %lld+%lld tokens, cost %.4f%s%s\n", r->id, r->at, r->purpose, r->outcome,
+                   r->cached ? " (cache)" : "", r->prompt_tokens, r->completion_tokens, r->cost, *note ? ": " : "",
+                   note);
             if (prompts)
-                printf("%s\n\n", str(r, "masked_prompt"));
+                printf("%s\n\n", r->masked_prompt);
         }
     }
-    json_decref(rows);
+    store_llm_request_row_list_clear(&rows);
     return 0;
 }

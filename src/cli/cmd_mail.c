@@ -169,25 +169,25 @@ static int wait_for_case(PGconn *c, const char *batch_id, const char *message_id
     engine_drain_opts d = {.poll_ms = 100, .ready = drain_within_window, .user = &start};
     engine_drain(eng, c, batch_id, &d, &err);
     engine_stop(eng);
-    json_t *rows = store_mail_outcome(c, message_id, &err);
-    json_t *row = rows ? json_array_get(rows, 0) : NULL;
+    store_mail_outcome_row row;
+    int found = store_mail_outcome(c, message_id, &row, &err);
     int status = 0;
-    if (!row) {
+    if (found <= 0) {
         fprintf(stderr, "minca mail: the message was queued but is not stored yet%s%s\n", err.msg[0] ? ": " : "", err.msg);
         status = 1;
     } else if (json) {
-        json_object_set_new(row, "message_id_header", json_string(message_id));
-        char *s = json_dumps(row, JSON_COMPACT);
+        json_t *js = store_mail_outcome_row_json(&row);
+        json_object_set_new(js, "message_id_header", json_string(message_id));
+        char *s = json_dumps(js, JSON_COMPACT);
         puts(s);
         free(s);
+        json_decref(js);
+    } else if (row.cot) {
+        printf("%s %s (%s)\n", message_id, row.cot, row.case_status ? row.case_status : "");
     } else {
-        const char *cot = json_string_value(json_object_get(row, "cot"));
-        if (cot)
-            printf("%s %s (%s)\n", message_id, cot, json_string_value(json_object_get(row, "case_status")));
-        else
-            printf("%s stored without a case (%s)\n", message_id, json_string_value(json_object_get(row, "status")));
+        printf("%s stored without a case (%s)\n", message_id, row.status);
     }
-    json_decref(rows);
+    store_mail_outcome_row_clear(&row);
     return status;
 }
 

@@ -126,20 +126,16 @@ static int cmd_list(void)
     profile_names_free(names);
     store_insurer ins;
     PGconn *c = open_db(&ins, false);
-    json_t *saved = c ? profile_store_list(c, ins.id, &err) : NULL;
-    if (json_array_size(saved)) {
+    store_profile_version_list saved = {0};
+    if (c && profile_store_list(c, ins.id, &saved, &err) == 0 && saved.n) {
         printf("\nsaved in the database for %s:\n", ins.slug);
-        size_t i;
-        json_t *it;
-        json_array_foreach(saved, i, it) {
-            const char *dom = json_string_value(json_object_get(it, "domains"));
-            printf("%-16s v%-3lld %-34s %s by %s %s\n", json_string_value(json_object_get(it, "name")),
-                   (long long)json_integer_value(json_object_get(it, "version")), dom ? dom : "-",
-                   json_is_true(json_object_get(it, "active")) ? "active  " : "inactive",
-                   json_string_value(json_object_get(it, "author")), json_string_value(json_object_get(it, "created_at")));
+        for (size_t i = 0; i < saved.n; i++) {
+            const store_profile_version *it = &saved.items[i];
+            printf("%-16s v%-3d %-34s %s by %s %s\n", it->name, it->version, it->domains ? it->domains : "-",
+                   it->active ? "active  " : "inactive", it->author ? it->author : "(null)", it->created_at);
         }
     }
-    json_decref(saved);
+    store_profile_version_list_clear(&saved);
     PQfinish(c);
     return 0;
 }

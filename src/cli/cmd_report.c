@@ -229,8 +229,19 @@ static int report_run(int argc, char **argv)
     totals = store_report_groups(c, ins.id, since, "all", &err);
     if (totals && by && strcmp(by, "user") != 0)
         groups = store_report_groups(c, ins.id, since, by, &err);
-    reviewers = totals ? store_report_reviewers(c, ins.id, since, &err) : NULL;
-    brokers = reviewers ? store_report_wizard_brokers(c, ins.id, since, REPORT_WIZARD_BROKERS, &err) : NULL;
+    store_report_reviewer_list people = {0};
+    store_report_wizard_broker_list wizard = {0};
+    if (totals && store_report_reviewers(c, ins.id, since, &people, &err) == 0)
+        reviewers = store_report_reviewer_list_json(&people);
+    if (reviewers && store_report_wizard_brokers(c, ins.id, since, REPORT_WIZARD_BROKERS, &wizard, &err) == 0)
+        brokers = store_report_wizard_broker_list_json(&wizard);
+    store_report_wizard_broker_list_clear(&wizard);
+    double decisions = 0, hours = 0;
+    for (size_t i = 0; i < people.n; i++) {
+        decisions += (double)people.items[i].decisions;
+        hours += (double)people.items[i].active_hours;
+    }
+    store_report_reviewer_list_clear(&people);
     if (!totals || !reviewers || !brokers || (by && strcmp(by, "user") != 0 && !groups)) {
         fprintf(stderr, "minca report: %s\n", err.msg);
         goto done;
@@ -241,13 +252,6 @@ static int report_run(int argc, char **argv)
                       "cases_exported", 0, "cases_needing_profile", 0, "vehicles", 0, "auto_accepted", 0,
                       "sent_to_review", 0, "no_match", 0, "auto_accepted_changed", 0);
     json_object_del(t, "group");
-    double decisions = 0, hours = 0;
-    size_t i;
-    json_t *it;
-    json_array_foreach(reviewers, i, it) {
-        decisions += num(it, "decisions");
-        hours += num(it, "active_hours");
-    }
     out = json_pack("{s:s, s:s?, s:s?, s:o}", "insurer", ins.slug, "since", since, "by", by, "totals", t);
     json_object_set_new(out, "rows_reviewed_per_person_hour", hours > 0 ? json_real((double)(long)(decisions / hours * 10 + 0.5) / 10) : json_null());
     if (by)

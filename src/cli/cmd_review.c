@@ -196,30 +196,27 @@ static int correction_run(int argc, char **argv)
             all |= strcmp(argv[i], "--all") == 0;
             json |= strcmp(argv[i], "--json") == 0;
         }
-        json_t *list = review_corrections(c, ins.id, all, &err);
-        if (!list) {
+        store_review_correction_list list;
+        if (review_corrections(c, ins.id, all, &list, &err) < 0) {
             fprintf(stderr, "minca correction: %s\n", err.msg);
             status = 1;
         } else if (json) {
-            char *s = json_dumps(list, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+            json_t *js = store_review_correction_list_json(&list);
+            char *s = json_dumps(js, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
             puts(s);
             free(s);
-        } else if (json_array_size(list) == 0) {
+            json_decref(js);
+        } else if (list.n == 0) {
             printf("no corrections%s\n", all ? "" : " in force");
         } else {
-            size_t i;
-            json_t *it;
-            json_array_foreach(list, i, it) {
-                const char *cv = json_string_value(json_object_get(it, "cvegs"));
-                const char *rev = json_string_value(json_object_get(it, "revoked_at"));
-                printf("%5lld  %-8s %4lld  %s  by %s %s%s%s\n", (long long)json_integer_value(json_object_get(it, "id")),
-                       cv ? cv : "NO MATCH", (long long)json_integer_value(json_object_get(it, "year")),
-                       cli_fit(json_string_value(json_object_get(it, "norm_key")), 60),
-                       json_string_value(json_object_get(it, "created_by")),
-                       json_string_value(json_object_get(it, "created_at")), rev ? "  REVOKED " : "", rev ? rev : "");
+            for (size_t i = 0; i < list.n; i++) {
+                const store_review_correction *it = &list.items[i];
+                printf("%5lld  %-8s %4d  %s  by %s %s%s%s\n", it->id, it->cvegs ? it->cvegs : "NO MATCH", it->year,
+                       cli_fit(it->norm_key, 60), it->created_by, it->created_at, it->revoked_at ? "  REVOKED " : "",
+                       it->revoked_at ? it->revoked_at : "");
             }
         }
-        json_decref(list);
+        store_review_correction_list_clear(&list);
     } else if (strcmp(argv[1], "revoke") == 0 && argc >= 3) {
         if (review_revoke_correction(c, ins.id, atoll(argv[2]), config_get()->user, &err) < 0) {
             fprintf(stderr, "minca correction: %s\n", err.msg);

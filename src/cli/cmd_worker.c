@@ -136,19 +136,18 @@ static int worker_run(int argc, char **argv)
     return 0;
 }
 
-static json_t *status_json(PGconn *c, minca_err *err)
+/* The status document (--json); *q receives the queue as read (the caller clears it). */
+static json_t *status_json(PGconn *c, store_queue_status *q, minca_err *err)
 {
-    json_t *queue = store_jobs_status(c, err);
-    if (!queue)
+    if (store_jobs_status(c, q, err) < 0)
         return NULL;
     json_t *sources = intake_sources_state(c, err);
-    if (!sources) {
-        json_decref(queue);
+    if (!sources)
         return NULL;
-    }
-    json_t *out = json_pack("{s:o}", "sources", sources);
-    json_object_update(out, queue);
-    json_decref(queue);
+    json_t *out = json_pack("{s:o, s:o, s:f, s:o, s:I, s:o}", "sources", sources, "jobs",
+                            store_job_count_list_json(&q->jobs), "oldest_queued_seconds", q->oldest_queued_seconds,
+                            "workers", store_worker_live_list_json(&q->workers), "done_last_minute",
+                            (json_int_t)q->done_last_minute, "dead", store_job_dead_list_json(&q->dead));
     /* The language model's usage this month; absent before the schema has it. */
     minca_err lerr = {0};
     json_t *llm = llm_usage_json(c, &lerr);
@@ -178,7 +177,8 @@ static int status_run(int argc, char **argv)
     bool redis_ok = r != NULL;
     if (r)
         redisFree(r);
-    json_t *s = pg_ok ? status_json(c, &err) : NULL;
+    store_queue_status q = {0};
+    json_t *s = pg_ok ? status_json(c, &q, &err) : NULL;
     if (json) {
         json_t *out = json_pack("{s:{s:b, s:b}}", "servers", "postgresql", pg_ok, "redis", redis_ok);
         if (s)
@@ -229,24 +229,18 @@ static int status_run(int argc, char **argv)
                 }
             }
             printf("\njobs:\n");
-            json_array_foreach(json_object_get(s, "jobs"), i, it)
-                printf("  %-10s %-8s %6lld\n", json_string_value(json_object_get(it, "kind")),
-                       json_string_value(json_object_get(it, "state")),
-                       (long long)json_integer_value(json_object_get(it, "jobs")));
-            printf("oldest queued job: %.0f s\n", json_real_value(json_object_get(s, "oldest_queued_seconds")));
-            printf("done in the last minute: %lld\n", (long long)json_integer_value(json_object_get(s, "done_last_minute")));
-            printf("\nlive workers: %zu\n", json_array_size(json_object_get(s, "workers")));
-            json_array_foreach(json_object_get(s, "workers"), i, it)
-                printf("  %-40s %lld thread(s), heartbeat %.0f s ago\n", json_string_value(json_object_get(it, "name")),
-                       (long long)json_integer_value(json_object_get(it, "threads")),
-                       json_real_value(json_object_get(it, "heartbeat_age")));
-            json_t *dead = json_object_get(s, "dead");
-            printf("\ndead jobs: %zu%s\n", json_array_size(dead), json_array_size(dead) ? " (minca jobs retry --dead)" : "");
-            json_array_foreach(dead, i, it)
-                printf("  #%lld %-8s after %lld attempt(s): %s\n", (long long)json_integer_value(json_object_get(it, "id")),
-                       json_string_value(json_object_get(it, "kind")),
-                       (long long)json_integer_value(json_object_get(it, "attempts")),
-                       json_string_value(json_object_get(it, "last_error")));
+            for (size_t k = 0; k < q.jobs.n; k++)
+                printf("  %-10s %-8s %6lld\n", q.jobs.items[k].kind, q.jobs.items[k].state, q.jobs.items[k].jobs);
+            printf("oldest queued job: %.0f s\n", q.oldest_queued_seconds);
+            printf("done in the last minute: %lld\n", q.done_last_minute);
+            printf("\nlive workers: %zu\n", q.workers.n);
+            for (size_t k = 0; k < q.workers.n; k++)
+                printf("  %-40s %d thread(s), heartbeat %.0f s ago\n", q.workers.items[k].name, q.workers.items[k].threads,
+                       q.workers.items[k].heartbeat_age);
+            printf("\ndead jobs: %zu%s\n", q.dead.n, q.dead.n ? " (minca jobs retry --dead)" : "");
+            for (size_t k = 0; k < q.dead.n; k++)
+                printf("  #%lld %-8s after %d attempt(s): %s\n", q.dead.items[k].id, q.dead.items[k].kind,
+                       q.dead.items[k].attempts, q.dead.items[k].last_error ? q.dead.items[k].last_error : "(null)");
             json_t *llm = json_object_get(s, "llm");
             json_t *months = json_object_get(llm, "this_month");
             if (!json_is_true(json_object_get(llm, "configured")))
@@ -276,6 +270,7 @@ static int status_run(int argc, char **argv)
     json_array_foreach(json_object_get(s, "sources"), si, sit)
         sources_ok = sources_ok && !intake_source_state_failing(sit);
     json_decref(s);
+    store_queue_status_clear(&q);
     PQfinish(c);
     return pg_ok && redis_ok && s && sources_ok ? 0 : 1;
 }

@@ -64,9 +64,9 @@ done:
     return rc;
 }
 
-json_t *profile_store_list(PGconn *c, long long insurer_id, minca_err *err)
+int profile_store_list(PGconn *c, long long insurer_id, store_profile_version_list *out, minca_err *err)
 {
-    return store_profile_list(c, insurer_id, err);
+    return store_profile_list(c, insurer_id, out, err);
 }
 
 char *profile_store_get(PGconn *c, long long insurer_id, const char *name, int *version, minca_err *err)

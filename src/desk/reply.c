@@ -41,12 +41,6 @@ static char *missing_label(const char *insurer, const char *name)
     return label ? label : g_strdup(name);
 }
 
-static const char *jstr(json_t *o, const char *k)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : "";
-}
-
 /* {name} placeholders of text replaced by vars (pairs, NULL-terminated); unknown ones kept. */
 static char *fill(const char *text, const char *const *vars)
 {
@@ -66,13 +60,14 @@ static char *fill(const char *text, const char *const *vars)
     return g_string_free(out, FALSE);
 }
 
-static int draft_text(reply_draft *d, json_t *ctx, const char *kind, minca_err *err)
+static int draft_text(reply_draft *d, const store_reply_context_row *ctx, const store_reply_file_list *files,
+                      const char *kind, minca_err *err)
 {
-    const char *insurer = jstr(ctx, "insurer");
+    const char *insurer = ctx->insurer;
     GString *missing = g_string_new(NULL);
     size_t i;
     json_t *m;
-    json_array_foreach(json_object_get(ctx, "missing_requirements"), i, m) {
+    json_array_foreach(ctx->missing_requirements, i, m) {
         char *label = missing_label(insurer, json_string_value(m));
         g_string_append_printf(missing, "  - %s\n", label);
         g_free(label);
@@ -82,10 +77,8 @@ static int draft_text(reply_draft *d, json_t *ctx, const char *kind, minca_err *
         return minca_err_set(err, "case %s lacks nothing: no request for missing data to send", d->cot);
     }
     char version[16] = "";
-    json_t *files = json_object_get(ctx, "export_files");
-    if (json_array_size(files))
-        snprintf(version, sizeof version, "%lld",
-                 (long long)json_integer_value(json_object_get(json_array_get(files, 0), "version")));
+    if (files->n)
+        snprintf(version, sizeof version, "%d", files->items[0].version);
     char *name = g_strdup_printf("%s.txt", kind);
     char *path = share_file(insurer, name), *tpl = NULL;
     g_free(name);
@@ -93,10 +86,9 @@ static int draft_text(reply_draft *d, json_t *ctx, const char *kind, minca_err *
     if (!g_file_get_contents(path, &tpl, NULL, NULL)) {
         rc = minca_err_set(err, "cannot read the reply template %s", path);
     } else {
-        const char *to_name = *jstr(ctx, "to_name") ? jstr(ctx, "to_name")
-                              : *jstr(ctx, "broker") ? jstr(ctx, "broker") : d->to_addr;
-        const char *vars[] = {"cot", d->cot, "client", *jstr(ctx, "client_name") ? jstr(ctx, "client_name") : "su cliente",
-                              "to_name", to_name, "missing", missing->str, "insurer_name", jstr(ctx, "insurer_name"),
+        const char *to_name = *ctx->to_name ? ctx->to_name : *ctx->broker ? ctx->broker : d->to_addr;
+        const char *vars[] = {"cot", d->cot, "client", *ctx->client_name ? ctx->client_name : "su cliente",
+                              "to_name", to_name, "missing", missing->str, "insurer_name", ctx->insurer_name,
                               "version", version, NULL};
         char *text = fill(tpl, vars);
         if (g_str_has_prefix(text, "Subject:")) {
@@ -121,21 +113,17 @@ static int draft_text(reply_draft *d, json_t *ctx, const char *kind, minca_err *
     return rc;
 }
 
-static int draft_files(reply_draft *d, json_t *ctx, minca_err *err)
+static int draft_files(reply_draft *d, const store_reply_file_list *files, minca_err *err)
 {
-    json_t *files = json_object_get(ctx, "export_files");
-    if (!json_array_size(files))
+    if (!files->n)
         return minca_err_set(err, "case %s has no export yet: export the quote first ('minca export %s --format both')",
                              d->cot, d->cot);
-    size_t n = json_array_size(files), i;
-    d->files = g_new0(char *, n + 1);
-    d->file_names = g_new0(char *, n + 1);
-    json_t *f;
-    json_array_foreach(files, i, f) {
-        d->files[i] = g_strdup(jstr(f, "sha256"));
-        d->file_names[i] = g_strdup_printf("Cotizacion_%s_v%lld.%s", d->cot,
-                                           (long long)json_integer_value(json_object_get(f, "version")),
-                                           jstr(f, "format"));
+    d->files = g_new0(char *, files->n + 1);
+    d->file_names = g_new0(char *, files->n + 1);
+    for (size_t i = 0; i < files->n; i++) {
+        const store_reply_file *f = &files->items[i];
+        d->files[i] = g_strdup(f->sha256);
+        d->file_names[i] = g_strdup_printf("Cotizacion_%s_v%d.%s", d->cot, f->version, f->format);
     }
     return 0;
 }
@@ -143,9 +131,10 @@ static int draft_files(reply_draft *d, json_t *ctx, minca_err *err)
 /* The source the reply goes out through: the case's own when it is a Microsoft 365 mailbox
  * (answered from that mailbox, as a reply to the Graph message when that source brought it),
  * else the case's own or the first source with an SMTP server. */
-static int reply_source(reply_draft *out, json_t *ctx, const config_source *sources, int n_sources, minca_err *err)
+static int reply_source(reply_draft *out, const store_reply_context_row *ctx, const config_source *sources,
+                        int n_sources, minca_err *err)
 {
-    const char *case_source = *jstr(ctx, "source_name") ? jstr(ctx, "source_name") : NULL;
+    const char *case_source = *ctx->source_name ? ctx->source_name : NULL;
     const config_source *own = intake_source_named(sources, n_sources, case_source);
     const char *own_kind = own ? config_source_get(own, "kind") : NULL;
     if (own_kind && strcmp(own_kind, "graph") == 0) {
@@ -156,8 +145,8 @@ static int reply_source(reply_draft *out, json_t *ctx, const config_source *sour
                                  own->name);
         out->source_name = g_strdup(own->name);
         out->from_addr = g_strdup(from);
-        if (*jstr(ctx, "in_reply_to_ref") && strcmp(jstr(ctx, "in_reply_to_source"), own->name) == 0)
-            out->reply_ref = g_strdup(jstr(ctx, "in_reply_to_ref"));
+        if (*ctx->in_reply_to_ref && strcmp(ctx->in_reply_to_source, own->name) == 0)
+            out->reply_ref = g_strdup(ctx->in_reply_to_ref);
         return 0;
     }
     const config_source *src = intake_smtp_source(sources, n_sources, case_source);
@@ -177,23 +166,28 @@ int reply_draft_make(PGconn *c, long long insurer_id, const char *cot, const cha
     memset(out, 0, sizeof *out);
     if (strcmp(kind, "missing") != 0 && strcmp(kind, "quote") != 0)
         return minca_err_set(err, "unknown reply '%s' (missing or quote)", kind);
-    json_t *ctx = store_reply_context(c, insurer_id, cot, err);
-    if (!ctx)
+    store_reply_context_row ctx;
+    store_reply_file_list files;
+    if (store_reply_context(c, insurer_id, cot, &ctx, &files, err) < 0) {
+        store_reply_context_row_clear(&ctx);
+        store_reply_file_list_clear(&files);
         return -1;
-    out->case_id = json_integer_value(json_object_get(ctx, "case_id"));
+    }
+    out->case_id = ctx.case_id;
     out->kind = g_strdup(kind);
     out->cot = g_strdup(cot);
-    out->to_addr = g_strdup(to ? to : jstr(ctx, "to_addr"));
-    out->in_reply_to = *jstr(ctx, "in_reply_to") ? g_strdup(jstr(ctx, "in_reply_to")) : NULL;
-    out->refs = *jstr(ctx, "refs") ? g_strdup(jstr(ctx, "refs")) : NULL;
-    int rc = reply_source(out, ctx, sources, n_sources, err);
+    out->to_addr = g_strdup(to ? to : ctx.to_addr);
+    out->in_reply_to = *ctx.in_reply_to ? g_strdup(ctx.in_reply_to) : NULL;
+    out->refs = *ctx.refs ? g_strdup(ctx.refs) : NULL;
+    int rc = reply_source(out, &ctx, sources, n_sources, err);
     if (rc == 0 && (!*out->to_addr || !strchr(out->to_addr, '@')))
         rc = minca_err_set(err, "case %s: no address to write to (give one with --to)", cot);
     if (rc == 0)
-        rc = draft_text(out, ctx, kind, err);
+        rc = draft_text(out, &ctx, &files, kind, err);
     if (rc == 0 && strcmp(kind, "quote") == 0)
-        rc = draft_files(out, ctx, err);
-    json_decref(ctx);
+        rc = draft_files(out, &files, err);
+    store_reply_context_row_clear(&ctx);
+    store_reply_file_list_clear(&files);
     if (rc < 0)
         reply_draft_clear(out);
     return rc;

@@ -176,9 +176,15 @@ static int decide_tx(PGconn *c, long long insurer_id, long long row_id, const ch
     if (store_review_match_decide(c, insurer_id, row_id, cvegs, year, decision, user, catalog_version_id, err) < 0)
         return -1;
     /* The corrections this decision replaces are revoked; an undo brings them back. */
-    json_t *replaced_ids = store_review_corrections_revoke_key(c, insurer_id, st.norm_key, user, err);
-    if (!replaced_ids)
+    store_review_id_list replaced;
+    if (store_review_corrections_revoke_key(c, insurer_id, st.norm_key, user, &replaced, err) < 0) {
+        store_review_id_list_clear(&replaced);
         return -1;
+    }
+    json_t *replaced_ids = json_array();
+    for (size_t i = 0; i < replaced.n; i++)
+        json_array_append_new(replaced_ids, json_integer(replaced.items[i].id));
+    store_review_id_list_clear(&replaced);
     long long correction_id = 0;
     if (store_review_correction_add(c, insurer_id, st.norm_key, cvegs, year, row_id, user, st.broker_id,
                                     &correction_id, err) < 0) {
@@ -323,7 +329,8 @@ int review_undo_n(PGconn *c, long long insurer_id, long long case_id, const char
 {
     if (access_require(c, insurer_id, ACCESS_DECIDE, err) < 0)
         return -1;
-    json_t *d = NULL, *group_rows = NULL;
+    json_t *d = NULL;
+    store_review_decision_entry_list group_rows = {0};
     int rc = -1, n = 0;
     if (store_begin(c, err) < 0)
         return -1;
@@ -341,22 +348,18 @@ int review_undo_n(PGconn *c, long long insurer_id, long long case_id, const char
     const char *group = json_string_value(json_object_get(d, "group"));
     if (group) {
         /* A decision taken for several rows at once is taken back at once, newest first. */
-        group_rows = store_review_group_decisions(c, insurer_id, user, group, err);
-        if (!group_rows)
+        if (store_review_group_decisions(c, insurer_id, user, group, &group_rows, err) < 0)
             goto done;
-        size_t i;
-        json_t *e;
-        json_array_foreach(group_rows, i, e) {
-            json_t *gd = json_object_get(e, "details");
-            if (!gd || undo_entry(c, insurer_id, user, json_integer_value(json_object_get(e, "id")), gd, false,
-                                  row_id, err) < 0)
+        for (size_t i = 0; i < group_rows.n; i++) {
+            const store_review_decision_entry *e = &group_rows.items[i];
+            if (!e->details || undo_entry(c, insurer_id, user, e->id, e->details, false, row_id, err) < 0)
                 goto done;
         }
         /* The status of each case of the group, counted once. */
         GHashTable *cases = g_hash_table_new(g_int64_hash, g_int64_equal);
         GArray *ids = g_array_new(FALSE, FALSE, sizeof(gint64));
-        json_array_foreach(group_rows, i, e) {
-            gint64 cid = json_integer_value(json_object_get(json_object_get(e, "details"), "case_id"));
+        for (size_t i = 0; i < group_rows.n; i++) {
+            gint64 cid = json_integer_value(json_object_get(group_rows.items[i].details, "case_id"));
             g_array_append_val(ids, cid);
         }
         int src = 0;
@@ -367,7 +370,7 @@ int review_undo_n(PGconn *c, long long insurer_id, long long case_id, const char
         g_array_free(ids, TRUE);
         if (src < 0)
             goto done;
-        n = (int)json_array_size(group_rows);
+        n = (int)group_rows.n;
     } else {
         if (undo_entry(c, insurer_id, user, audit_id, d, true, row_id, err) < 0)
             goto done;
@@ -381,7 +384,7 @@ int review_undo_n(PGconn *c, long long insurer_id, long long case_id, const char
 done:
     if (rc < 0)
         store_rollback(c);
-    json_decref(group_rows);
+    store_review_decision_entry_list_clear(&group_rows);
     json_decref(d);
     return rc;
 }
@@ -496,9 +499,10 @@ done:
     return 0;
 }
 
-json_t *review_corrections(PGconn *c, long long insurer_id, bool include_revoked, minca_err *err)
+int review_corrections(PGconn *c, long long insurer_id, bool include_revoked, store_review_correction_list *out,
+                       minca_err *err)
 {
-    return store_review_corrections_list(c, insurer_id, include_revoked, err);
+    return store_review_corrections_list(c, insurer_id, include_revoked, out, err);
 }
 
 int review_revoke_correction(PGconn *c, long long insurer_id, long long correction_id, const char *user,
@@ -563,38 +567,30 @@ long long review_row_find(PGconn *c, long long case_id, const char *spec, minca_
         return 0;
     }
     store_review_row_by by = id ? STORE_REVIEW_ROW_BY_ID : colon ? STORE_REVIEW_ROW_BY_FILE : STORE_REVIEW_ROW_BY_INCISO;
-    json_t *rows = store_review_case_rows_named(c, case_id, by, key, file, err);
-    if (!rows)
+    store_review_named_row_list rows;
+    if (store_review_case_rows_named(c, case_id, by, key, file, &rows, err) < 0) {
+        store_review_named_row_list_clear(&rows);
         return -1;
+    }
     long long row = 0;
-    size_t n = json_array_size(rows);
+    size_t n = rows.n;
     if (n == 1) {
-        row = json_integer_value(json_object_get(json_array_get(rows, 0), "id"));
+        row = rows.items[0].id;
     } else if (n == 0) {
         minca_err_set(err, "the case has no vehicle row %s", spec);
     } else {
         GString *ways = g_string_new(NULL);
-        for (size_t i = 0; i < n && i < 5; i++) {
-            json_t *r = json_array_get(rows, i);
-            g_string_append_printf(ways, "%s%s:%s (#%lld)", i ? ", " : "",
-                                   json_string_value(json_object_get(r, "file")), key,
-                                   (long long)json_integer_value(json_object_get(r, "id")));
-        }
+        for (size_t i = 0; i < n && i < 5; i++)
+            g_string_append_printf(ways, "%s%s:%s (#%lld)", i ? ", " : "", rows.items[i].file, key, rows.items[i].id);
         minca_err_set(err, "inciso %s is on %zu rows of the case (it has several files): name one as %s", key, n,
                       ways->str);
         g_string_free(ways, TRUE);
     }
-    json_decref(rows);
+    store_review_named_row_list_clear(&rows);
     return row;
 }
 
 /* ---- decisions for many rows at once -------------------------------------------------------- */
-
-static const char *text_of(json_t *o, const char *name)
-{
-    const char *v = json_string_value(json_object_get(o, name));
-    return v ? v : "";
-}
 
 json_t *review_similar_rows(PGconn *c, long long insurer_id, long long row_id, review_scope scope, minca_err *err)
 {
@@ -610,24 +606,23 @@ json_t *review_similar_rows(PGconn *c, long long insurer_id, long long row_id, r
     correction_key(row.marca, row.submarca, row.year, row.description, key);
     long long case_id = row.case_id;
     store_review_row_clear(&row);
-    json_t *rows = store_review_undecided_rows(c, insurer_id, row_id, case_id, key, scope != REVIEW_SCOPE_CASE, err);
-    if (!rows)
+    store_review_undecided_list rows;
+    if (store_review_undecided_rows(c, insurer_id, row_id, case_id, key, scope != REVIEW_SCOPE_CASE, &rows, err) < 0) {
+        store_review_undecided_list_clear(&rows);
         return NULL;
+    }
     json_t *out = json_array();
-    size_t i;
-    json_t *r;
-    json_array_foreach(rows, i, r) {
+    for (size_t i = 0; i < rows.n; i++) {
+        const store_review_undecided *r = &rows.items[i];
         char other[CODIFY_KEY_MAX];
-        correction_key(text_of(r, "marca"), text_of(r, "submarca"), (int)json_integer_value(json_object_get(r, "year")),
-                       text_of(r, "description"), other);
+        correction_key(r->marca, r->submarca, r->year, r->description, other);
         if (strcmp(other, key) != 0)
             continue;
-        json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O, s:O}", "id", json_object_get(r, "id"), "case_id",
-                                             json_object_get(r, "case_id"), "cot", json_object_get(r, "cot"),
-                                             "inciso", json_object_get(r, "inciso"), "version",
-                                             json_object_get(r, "version")));
+        json_array_append_new(out, json_pack("{s:I, s:I, s:s, s:i, s:s}", "id", (json_int_t)r->id, "case_id",
+                                             (json_int_t)r->case_id, "cot", r->cot, "inciso", r->inciso, "version",
+                                             r->version));
     }
-    json_decref(rows);
+    store_review_undecided_list_clear(&rows);
     return out;
 }
 
@@ -837,9 +832,10 @@ int review_case_reviewed(PGconn *c, long long insurer_id, long long case_id, int
     return store_review_case_reviewed(c, insurer_id, case_id, decisions, notes, rows, err);
 }
 
-json_t *review_carryover_pending(PGconn *c, long long insurer_id, long long case_id, minca_err *err)
+int review_carryover_pending(PGconn *c, long long insurer_id, long long case_id, store_review_carryover_list *out,
+                             minca_err *err)
 {
-    return store_review_carryover_pending(c, insurer_id, case_id, err);
+    return store_review_carryover_pending(c, insurer_id, case_id, out, err);
 }
 
 int review_carryover_discard(PGconn *c, long long insurer_id, long long case_id, const char *user, int *n,
@@ -851,11 +847,16 @@ int review_carryover_discard(PGconn *c, long long insurer_id, long long case_id,
     snprintf(cid, sizeof cid, "%lld", case_id);
     if (store_begin(c, err) < 0)
         return -1;
-    json_t *gone = store_review_carryover_discard(c, insurer_id, case_id, user, err);
-    if (!gone)
+    store_review_carryover_list gone;
+    int drc = store_review_carryover_discard(c, insurer_id, case_id, user, &gone, err);
+    json_t *gone_json = store_review_carryover_list_json(&gone);
+    *n = (int)gone.n;
+    store_review_carryover_list_clear(&gone);
+    if (drc < 0) {
+        json_decref(gone_json);
         goto fail;
-    *n = (int)json_array_size(gone);
-    json_t *details = json_pack("{s:o}", "discarded", gone);
+    }
+    json_t *details = json_pack("{s:o}", "discarded", gone_json);
     int rc = *n ? store_audit(c, insurer_id, user, "review.discard_carryover", "case", cid, details, err) : 0;
     json_decref(details);
     if (rc < 0 || store_commit(c, err) < 0)

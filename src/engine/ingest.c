@@ -323,23 +323,20 @@ static int lock_thread(PGconn *c, const store_insurer *ins, const intake_message
 static int adopt_answers(PGconn *c, const store_insurer *ins, const intake_message *m, long long case_id,
                          const char *cot, minca_err *err)
 {
-    json_t *orphans = store_thread_orphans(c, ins->id, m->message_id, err);
-    if (!orphans)
-        return -1;
-    int rc = 0;
-    size_t i;
-    json_t *o;
-    json_array_foreach(orphans, i, o) {
-        long long id = json_integer_value(json_object_get(o, "id"));
+    store_thread_orphan_list orphans;
+    int rc = store_thread_orphans(c, ins->id, m->message_id, &orphans, err);
+    for (size_t i = 0; rc == 0 && i < orphans.n; i++) {
+        const store_thread_orphan *o = &orphans.items[i];
+        long long id = o->id;
         char *raw = NULL;
         size_t len = 0;
         intake_message *om = NULL;
         intake_analysis *oa = NULL;
         minca_err perr = {0};
-        rc = store_blob_get(c, json_string_value(json_object_get(o, "raw_sha256")), &raw, &len, err);
+        rc = store_blob_get(c, o->raw_sha256, &raw, &len, err);
         if (rc == 0 && intake_parse(raw, len, &om, &perr) == 0 && intake_analyze(om, &oa, &perr) < 0)
             oa = NULL;
-        const char *how = json_is_true(json_object_get(o, "direct")) ? "in_reply_to" : "references";
+        const char *how = o->direct ? "in_reply_to" : "references";
         if (rc == 0)
             rc = store_thread_join(c, id, case_id, how, err);
         engine_ingest_result ores = {.case_id = case_id, .message_id = id};
@@ -351,10 +348,8 @@ static int adopt_answers(PGconn *c, const store_insurer *ins, const intake_messa
         intake_analysis_free(oa);
         intake_message_free(om);
         g_free(raw);
-        if (rc < 0)
-            break;
     }
-    json_decref(orphans);
+    store_thread_orphan_list_clear(&orphans);
     return rc;
 }
 

@@ -433,9 +433,12 @@ int intake_runner(const intake_runner_opts *o, minca_err *err)
 
 json_t *intake_sources_state(PGconn *c, minca_err *err)
 {
-    json_t *rows = store_source_list(c, err);
-    if (!rows)
+    store_source_row_list rows;
+    if (store_source_list(c, &rows, err) < 0) {
+        store_source_row_list_clear(&rows);
         return NULL;
+    }
+    bool *listed = g_new0(bool, rows.n + 1);
     const minca_config *cfg = config_get();
     json_t *out = json_array();
     for (int i = 0; i < cfg->n_sources; i++) {
@@ -444,27 +447,25 @@ json_t *intake_sources_state(PGconn *c, minca_err *err)
         slug = slug ? slug : cfg->insurer;
         json_t *o = json_pack("{s:s, s:s?, s:s, s:b, s:i}", "name", s->name, "kind", config_source_get(s, "kind"),
                               "insurer", slug, "configured", 1, "poll_seconds", intake_poll_interval(s));
-        size_t j;
-        json_t *row;
-        json_array_foreach(rows, j, row) {
-            if (strcmp(json_string_value(json_object_get(row, "name")), s->name) == 0 &&
-                strcmp(json_string_value(json_object_get(row, "insurer")), slug) == 0) {
+        for (size_t j = 0; j < rows.n; j++) {
+            if (strcmp(rows.items[j].name, s->name) == 0 && strcmp(rows.items[j].insurer, slug) == 0) {
+                json_t *row = store_source_row_json(&rows.items[j]);
                 json_object_update_missing(o, row);
-                json_object_set_new(row, "listed", json_true());
+                json_decref(row);
+                listed[j] = true;
             }
         }
         json_array_append_new(out, o);
     }
-    size_t j;
-    json_t *row;
-    json_array_foreach(rows, j, row) {
-        if (json_object_get(row, "listed"))
+    for (size_t j = 0; j < rows.n; j++) {
+        if (listed[j])
             continue;
-        json_t *o = json_deep_copy(row);
+        json_t *o = store_source_row_json(&rows.items[j]);
         json_object_set_new(o, "configured", json_false());
         json_array_append_new(out, o);
     }
-    json_decref(rows);
+    g_free(listed);
+    store_source_row_list_clear(&rows);
     return out;
 }
 

@@ -398,10 +398,14 @@ int llm_ask(PGconn *pg, const llm_request *rq, llm_result *res, minca_err *err)
 
 json_t *llm_usage_json(PGconn *pg, minca_err *err)
 {
-    return store_llm_usage(pg, err);
+    store_llm_usage_row_list rows;
+    int rc = store_llm_usage(pg, &rows, err);
+    json_t *out = rc == 0 ? store_llm_usage_row_list_json(&rows) : NULL;
+    store_llm_usage_row_list_clear(&rows);
+    return out;
 }
 
-json_t *llm_requests_json(PGconn *pg, long long insurer_id, int limit, minca_err *err)
+int llm_requests(PGconn *pg, long long insurer_id, int limit, store_llm_request_row_list *out, minca_err *err)
 {
-    return store_llm_request_list(pg, insurer_id, limit > 0 ? limit : 20, err);
+    return store_llm_request_list(pg, insurer_id, limit > 0 ? limit : 20, out, err);
 }

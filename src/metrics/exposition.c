@@ -167,6 +167,39 @@ static int append_queue_depth(PGconn *c, GString *out, minca_err *err)
     return 0;
 }
 
+/* A gauge counted by one label (label_name="row's label"). */
+static void append_counts(GString *out, const char *name, const char *help, const char *label_name,
+                          const store_metric_count_list *rows)
+{
+    append_header(out, name, "gauge", help);
+    for (size_t i = 0; i < rows->n; i++) {
+        char *labels = core_strdup_printf("%s=\"%s\"", label_name, rows->items[i].label);
+        append_sample(out, name, "", labels, NULL, (double)rows->items[i].n);
+        g_free(labels);
+    }
+}
+
+/* The p50 and p90 of time to quote by insurer; an insurer with no quote has no sample. */
+static void append_quote_times(GString *out, const store_metric_quote_time_list *rows)
+{
+    append_header(out, "minca_time_to_quote_seconds", "gauge",
+                  "Seconds from a request's received time to its first quote sent (cases opened in the last 30 days), by insurer.");
+    for (size_t i = 0; i < rows->n; i++) {
+        const store_metric_quote_time *row = &rows->items[i];
+        const struct {
+            const char *quantile;
+            double v;
+        } q[2] = {{"0.5", row->p50}, {"0.9", row->p90}};
+        for (int k = 0; k < 2; k++) {
+            if (isnan(q[k].v))
+                continue;
+            char *labels = core_strdup_printf("insurer=\"%s\",quantile=\"%s\"", row->insurer, q[k].quantile);
+            append_sample(out, "minca_time_to_quote_seconds", "", labels, NULL, q[k].v);
+            g_free(labels);
+        }
+    }
+}
+
 int metrics_render(PGconn *c, GString *out, minca_err *err)
 {
     double start = core_now_seconds();
@@ -177,46 +210,24 @@ int metrics_render(PGconn *c, GString *out, minca_err *err)
         return -1;
     append_header(out, "minca_workers_alive", "gauge", "Pipeline processes (workers, desks, batches) with a heartbeat in the last minute.");
     append_sample(out, "minca_workers_alive", "", NULL, NULL, (double)alive);
-    json_t *late = store_metrics_cases_past_due(c, err);
-    json_t *outbox = late ? store_metrics_outbox(c, err) : NULL;
-    if (!late || !outbox) {
-        json_decref(late);
+    store_metric_count_list late, outbox = {0};
+    store_metric_quote_time_list ttq = {0};
+    int rc = store_metrics_cases_past_due(c, &late, err);
+    if (rc == 0)
+        rc = store_metrics_outbox(c, &outbox, err);
+    if (rc == 0)
+        rc = store_metrics_time_to_quote(c, &ttq, err);
+    if (rc == 0) {
+        append_counts(out, "minca_cases_past_due", "Cases past their due time whose quote is neither exported nor sent, by insurer.",
+                      "insurer", &late);
+        append_counts(out, "minca_outbox_messages", "Messages to brokers in the outbox, by state.", "state", &outbox);
+        append_quote_times(out, &ttq);
+    }
+    store_metric_count_list_clear(&late);
+    store_metric_count_list_clear(&outbox);
+    store_metric_quote_time_list_clear(&ttq);
+    if (rc < 0)
         return -1;
-    }
-    size_t i;
-    json_t *row;
-    append_header(out, "minca_cases_past_due", "gauge", "Cases past their due time whose quote is neither exported nor sent, by insurer.");
-    json_array_foreach(late, i, row) {
-        char *labels = core_strdup_printf("insurer=\"%s\"", json_string_value(json_object_get(row, "insurer")));
-        append_sample(out, "minca_cases_past_due", "", labels, NULL, (double)json_integer_value(json_object_get(row, "n")));
-        g_free(labels);
-    }
-    append_header(out, "minca_outbox_messages", "gauge", "Messages to brokers in the outbox, by state.");
-    json_array_foreach(outbox, i, row) {
-        char *labels = core_strdup_printf("state=\"%s\"", json_string_value(json_object_get(row, "state")));
-        append_sample(out, "minca_outbox_messages", "", labels, NULL, (double)json_integer_value(json_object_get(row, "n")));
-        g_free(labels);
-    }
-    json_decref(late);
-    json_decref(outbox);
-    json_t *ttq = store_metrics_time_to_quote(c, err);
-    if (!ttq)
-        return -1;
-    append_header(out, "minca_time_to_quote_seconds", "gauge",
-                  "Seconds from a request's received time to its first quote sent (cases opened in the last 30 days), by insurer.");
-    json_array_foreach(ttq, i, row) {
-        static const char *const q[2][2] = {{"0.5", "p50"}, {"0.9", "p90"}};
-        for (int k = 0; k < 2; k++) {
-            json_t *v = json_object_get(row, q[k][1]);
-            if (!json_is_number(v))
-                continue;
-            char *labels = core_strdup_printf("insurer=\"%s\",quantile=\"%s\"",
-                                              json_string_value(json_object_get(row, "insurer")), q[k][0]);
-            append_sample(out, "minca_time_to_quote_seconds", "", labels, NULL, json_number_value(v));
-            g_free(labels);
-        }
-    }
-    json_decref(ttq);
     append_header(out, "minca_build_info", "gauge", "The minca version serving this endpoint.");
     append_sample(out, "minca_build_info", "", "version=\"" MINCA_VERSION "\"", NULL, 1);
     append_header(out, "minca_scrape_duration_seconds", "gauge", "Time this scrape spent reading the database.");

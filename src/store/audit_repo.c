@@ -1,5 +1,6 @@
 /* The audit trail: listing entries and verifying their SHA-256 chains. Entries are written by
  * store_audit() (case_repo.c); the database seals each one into its insurer's chain. */
+#include "store_internal.h"
 #include "minca/store.h"
 
 #include <stdio.h>

@@ -136,11 +136,17 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
         " WHERE v.case_id = $1::bigint ORDER BY v.attachment_id NULLS FIRST, v.source_sheet, v.source_row",
         &q) : NULL;
     long long case_id = json_integer_value(json_object_get(kase, "id"));
-    json_t *msgs = rows ? store_thread_messages(c, case_id, err) : NULL;
-    json_t *rev = msgs ? store_revision_latest(c, case_id, err) : NULL;
-    json_t *sent = rev ? store_outbox_of_case(c, case_id, err) : NULL;
-    if (!atts || !rows || !msgs || !rev || !sent) {
-        json_decref(rev);
+    store_thread_message_list thread = {0};
+    json_t *msgs = rows && store_thread_messages(c, case_id, &thread, err) == 0 ? store_thread_message_list_json(&thread)
+                                                                                : NULL;
+    store_thread_message_list_clear(&thread);
+    store_revision_row rev = {0};
+    bool rev_ok = msgs && store_revision_latest(c, case_id, &rev, err) == 0;
+    store_outbox_entry_list outbox = {0};
+    json_t *sent = rev_ok && store_outbox_of_case(c, case_id, &outbox, err) == 0 ? store_outbox_entry_list_json(&outbox) : NULL;
+    store_outbox_entry_list_clear(&outbox);
+    if (!atts || !rows || !msgs || !rev_ok || !sent) {
+        store_revision_row_clear(&rev);
         json_decref(atts);
         json_decref(rows);
         json_decref(msgs);
@@ -149,8 +155,8 @@ json_t *store_case_show(PGconn *c, long long insurer_id, const char *cot, minca_
     }
     json_object_set_new(kase, "messages", msgs);
     json_object_set_new(kase, "outbox", sent);
-    json_object_set_new(kase, "revision_diff", json_incref(json_object_get(rev, "diff")) ?: json_object());
-    json_decref(rev);
+    json_object_set_new(kase, "revision_diff", rev.diff ? json_incref(rev.diff) : json_object());
+    store_revision_row_clear(&rev);
     json_object_set_new(kase, "attachments", atts);
     json_object_set_new(kase, "vehicles", rows);
     return kase;

@@ -59,15 +59,17 @@ int store_catalog_version_activate(PGconn *c, long long insurer_id, long long ve
     return 0;
 }
 
-json_t *store_catalog_version_list(PGconn *c, long long insurer_id, minca_err *err)
+STORE_ROW_READER(store_catalog_version_row, STORE_CATALOG_VERSION_COLUMNS)
+
+int store_catalog_version_list(PGconn *c, long long insurer_id, store_catalog_version_row_list *out, minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, insurer_id);
-    return store_query_json_p(c, err,
+    return store_catalog_version_row_list_query(c,
                               "SELECT id, label, source_name, row_count, active, imported_by,"
                               "       to_char(imported_at, 'YYYY-MM-DD HH24:MI') AS imported_at"
                               "  FROM catalog_versions WHERE insurer_id = $1::bigint ORDER BY id DESC",
-                              &p);
+                              &p, out, err);
 }
 
 /* ---- the COPY load ---- */

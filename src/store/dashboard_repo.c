@@ -1,5 +1,6 @@
 /* The desk's Dashboard pane: small aggregates over recent data, each through an index
  * (cases by creation time, jobs by finish time, the metric totals), never a full scan. */
+#include "store_internal.h"
 #include "minca/store_tui.h"
 
 #include <stdio.h>

@@ -46,9 +46,12 @@ int store_insurer_ensure(PGconn *c, const char *slug, store_insurer *out, minca_
     return 0;
 }
 
-json_t *store_insurer_list(PGconn *c, minca_err *err)
+STORE_ROW_READER(store_insurer_row, STORE_INSURER_ROW_COLUMNS)
+
+int store_insurer_list(PGconn *c, store_insurer_row_list *out, minca_err *err)
 {
-    return store_query_json(c, err, "SELECT id, slug, name, cot_prefix, settings FROM insurers ORDER BY slug", 0, NULL);
+    return store_insurer_row_list_query(c, "SELECT id, slug, name, cot_prefix, settings FROM insurers ORDER BY slug", NULL,
+                                        out, err);
 }
 
 json_t *store_insurer_settings(PGconn *c, long long insurer_id, minca_err *err)

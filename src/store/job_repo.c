@@ -430,21 +430,37 @@ int store_jobs_batch_dead(PGconn *c, const char *batch_id, char kind[32], char *
     return found;
 }
 
-json_t *store_jobs_batch_summary(PGconn *c, const char *batch_id, minca_err *err)
+STORE_ROW_READER(store_batch_item, STORE_BATCH_ITEM_COLUMNS)
+STORE_ROW_READER(store_batch_case, STORE_BATCH_CASE_COLUMNS)
+STORE_ROW_READER(store_batch_failure, STORE_BATCH_FAILURE_COLUMNS)
+STORE_ROW_READER(store_batch_unfinished, STORE_BATCH_UNFINISHED_COLUMNS)
+
+void store_batch_summary_clear(store_batch_summary *s)
 {
+    if (!s)
+        return;
+    store_batch_item_list_clear(&s->items);
+    store_batch_case_list_clear(&s->cases);
+    store_batch_failure_list_clear(&s->failures);
+    store_batch_unfinished_list_clear(&s->unfinished);
+    memset(s, 0, sizeof *s);
+}
+
+int store_jobs_batch_summary(PGconn *c, const char *batch_id, store_batch_summary *out, minca_err *err)
+{
+    memset(out, 0, sizeof *out);
     store_params p = {0};
     store_param_text(&p, batch_id);
-    json_t *items = store_query_json_p(
-        c, err,
+    if (store_batch_item_list_query(
+        c,
         "SELECT j.payload->>'origin' AS file, j.state, j.last_error,"
         "       coalesce(j.result->>'outcome', CASE WHEN j.state = 'dead' THEN 'failed' ELSE j.state END) AS outcome,"
         "       j.result->>'cot' AS cot, j.result->>'error' AS error"
         "  FROM jobs j WHERE j.batch_id = $1 AND j.kind = 'ingest' ORDER BY j.id",
-        &p);
-    if (!items)
-        return NULL;
-    json_t *cases = store_query_json_p(
-        c, err,
+        &p, &out->items, err) < 0)
+        goto fail;
+    if (store_batch_case_list_query(
+        c,
         "SELECT k.cot, k.status, k.status_reason, k.client_name, k.needs_profile,"
         "       count(v.id) AS vehicles,"
         "       count(v.id) FILTER (WHERE x.decision = 'auto_accept') AS auto_accept,"
@@ -455,9 +471,10 @@ json_t *store_jobs_batch_summary(PGconn *c, const char *batch_id, minca_err *err
         " WHERE k.id IN (SELECT (result->>'case_id')::bigint FROM jobs"
         "                 WHERE batch_id = $1 AND kind = 'ingest' AND (result->>'case_id')::bigint > 0)"
         " GROUP BY k.id ORDER BY k.cot",
-        &p);
-    json_t *failures = cases ? store_query_json_p(
-        c, err,
+        &p, &out->cases, err) < 0)
+        goto fail;
+    if (store_batch_failure_list_query(
+        c,
         "SELECT j.kind, coalesce(j.payload->>'origin', k.cot) AS subject, j.last_error AS error"
         "  FROM jobs j LEFT JOIN cases k ON k.id = (j.payload->>'case_id')::bigint"
         " WHERE j.batch_id = $1 AND j.state = 'dead'"
@@ -469,11 +486,12 @@ json_t *store_jobs_batch_summary(PGconn *c, const char *batch_id, minca_err *err
         "  FROM jobs j JOIN cases k ON k.id = (j.result->>'case_id')::bigint"
         "  JOIN attachments a ON a.message_id = k.message_id"
         " WHERE j.batch_id = $1 AND j.kind = 'ingest' AND a.status = 'error'",
-        &p) : NULL;
+        &p, &out->failures, err) < 0)
+        goto fail;
     /* A message is finished when its ingest job is done and its case (if it opened one) has
      * no step left to run: no job of the case unfinished or waiting, status past codifying. */
-    json_t *unfinished = failures ? store_query_json_p(
-        c, err,
+    if (store_batch_unfinished_list_query(
+        c,
         "SELECT coalesce(j.payload->>'origin', j.payload->>'source_id', j.payload->>'sha256') AS file,"
         "       k.cot,"
         "       CASE WHEN j.state <> 'done' THEN 'its ingest job is ' || j.state"
@@ -490,54 +508,67 @@ json_t *store_jobs_batch_summary(PGconn *c, const char *batch_id, minca_err *err
         "   AND (j.state <> 'done' OR w.kind IS NOT NULL OR s.kind IS NOT NULL"
         "        OR k.status IN ('new', 'extracting', 'codifying'))"
         " ORDER BY j.id",
-        &p) : NULL;
-    if (!cases || !failures || !unfinished) {
-        json_decref(items);
-        json_decref(cases);
-        json_decref(failures);
-        return NULL;
-    }
-    return json_pack("{s:o, s:o, s:o, s:o}", "items", items, "cases", cases, "failures", failures, "unfinished",
-                     unfinished);
+        &p, &out->unfinished, err) < 0)
+        goto fail;
+    return 0;
+fail:
+    store_batch_summary_clear(out);
+    return -1;
 }
 
 /* ---- the queue at a glance ---- */
 
-json_t *store_jobs_status(PGconn *c, minca_err *err)
+STORE_ROW_READER(store_job_count, STORE_JOB_COUNT_COLUMNS)
+STORE_ROW_READER(store_worker_live, STORE_WORKER_LIVE_COLUMNS)
+STORE_ROW_READER(store_job_dead, STORE_JOB_DEAD_COLUMNS)
+
+void store_queue_status_clear(store_queue_status *s)
 {
-    json_t *out = NULL;
-    json_t *by_state = store_query_json(c, err,
-                                        "SELECT kind, state, count(*) AS jobs FROM jobs GROUP BY kind, state ORDER BY kind, state",
-                                        0, NULL);
-    json_t *oldest = by_state ? store_query_json(c, err,
-                                                 "SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS seconds"
-                                                 "  FROM jobs WHERE state = 'queued'",
-                                                 0, NULL) : NULL;
-    json_t *workers = oldest ? store_query_json(c, err,
-                                                "SELECT name, host, pid, threads,"
-                                                "       extract(epoch FROM now() - heartbeat_at)::float8 AS heartbeat_age"
-                                                "  FROM workers WHERE heartbeat_at > now() - interval '60 seconds' ORDER BY name",
-                                                0, NULL) : NULL;
-    json_t *rate = workers ? store_query_json(c, err,
-                                              "SELECT count(*) AS done_last_minute FROM jobs"
-                                              " WHERE state = 'done' AND finished_at > now() - interval '1 minute'",
-                                              0, NULL) : NULL;
-    json_t *dead = rate ? store_query_json(c, err,
-                                           "SELECT id, kind, attempts, last_error, to_char(updated_at, 'YYYY-MM-DD HH24:MI:SS') AS at"
-                                           "  FROM jobs WHERE state = 'dead' ORDER BY id DESC LIMIT 50",
-                                           0, NULL) : NULL;
-    if (!dead)
-        goto done;
-    out = json_pack("{s:O, s:O, s:O, s:O, s:O}", "jobs", by_state, "oldest_queued_seconds",
-                    json_object_get(json_array_get(oldest, 0), "seconds"), "workers", workers, "done_last_minute",
-                    json_object_get(json_array_get(rate, 0), "done_last_minute"), "dead", dead);
-done:
-    json_decref(by_state);
-    json_decref(oldest);
-    json_decref(workers);
-    json_decref(rate);
-    json_decref(dead);
-    return out;
+    if (!s)
+        return;
+    store_job_count_list_clear(&s->jobs);
+    store_worker_live_list_clear(&s->workers);
+    store_job_dead_list_clear(&s->dead);
+    memset(s, 0, sizeof *s);
+}
+
+/* The first column of the first row of a one-row statement, as a number. */
+static int query_number(PGconn *c, const char *sql, double *out, minca_err *err)
+{
+    PGresult *r = store_query(c, err, sql, 0, NULL);
+    if (!r)
+        return -1;
+    *out = PQntuples(r) > 0 ? store_get_double(r, 0, 0) : 0;
+    PQclear(r);
+    return 0;
+}
+
+int store_jobs_status(PGconn *c, store_queue_status *out, minca_err *err)
+{
+    memset(out, 0, sizeof *out);
+    double done = 0;
+    if (store_job_count_list_query(c, "SELECT kind, state, count(*) AS jobs FROM jobs GROUP BY kind, state ORDER BY kind, state",
+                                   NULL, &out->jobs, err) < 0 ||
+        query_number(c,
+                     "SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 FROM jobs WHERE state = 'queued'",
+                     &out->oldest_queued_seconds, err) < 0 ||
+        store_worker_live_list_query(c,
+                                     "SELECT name, host, pid, threads,"
+                                     "       extract(epoch FROM now() - heartbeat_at)::float8 AS heartbeat_age"
+                                     "  FROM workers WHERE heartbeat_at > now() - interval '60 seconds' ORDER BY name",
+                                     NULL, &out->workers, err) < 0 ||
+        query_number(c,
+                     "SELECT count(*) FROM jobs WHERE state = 'done' AND finished_at > now() - interval '1 minute'",
+                     &done, err) < 0 ||
+        store_job_dead_list_query(c,
+                                  "SELECT id, kind, attempts, last_error, to_char(updated_at, 'YYYY-MM-DD HH24:MI:SS') AS at"
+                                  "  FROM jobs WHERE state = 'dead' ORDER BY id DESC LIMIT 50",
+                                  NULL, &out->dead, err) < 0) {
+        store_queue_status_clear(out);
+        return -1;
+    }
+    out->done_last_minute = (long long)done;
+    return 0;
 }
 
 /* ---- workers ---- */

@@ -1,5 +1,6 @@
 /* The language model's bookkeeping: the insurer's switch, the month's cost, one row per
  * question, usage and the latest questions. */
+#include "store_internal.h"
 #include "minca/store_llm.h"
 
 #include <stdio.h>
@@ -60,9 +61,12 @@ int store_llm_request_add(PGconn *c, const store_llm_request *rq, minca_err *err
                         &p);
 }
 
-json_t *store_llm_usage(PGconn *c, minca_err *err)
+STORE_ROW_READER(store_llm_usage_row, STORE_LLM_USAGE_COLUMNS)
+STORE_ROW_READER(store_llm_request_row, STORE_LLM_REQUEST_ROW_COLUMNS)
+
+int store_llm_usage(PGconn *c, store_llm_usage_row_list *out, minca_err *err)
 {
-    return store_query_json(c, err,
+    return store_llm_usage_row_list_query(c,
                             "SELECT i.slug AS insurer, r.purpose, count(*) AS requests,"
                             "       count(*) FILTER (WHERE r.cached) AS cached,"
                             "       count(*) FILTER (WHERE r.outcome <> 'ok') AS failed,"
@@ -72,18 +76,19 @@ json_t *store_llm_usage(PGconn *c, minca_err *err)
                             "  FROM llm_requests r JOIN insurers i ON i.id = r.insurer_id"
                             " WHERE r.at >= date_trunc('month', now())"
                             " GROUP BY i.slug, r.purpose ORDER BY i.slug, r.purpose",
-                            0, NULL);
+                            NULL, out, err);
 }
 
-json_t *store_llm_request_list(PGconn *c, long long insurer_id, int limit, minca_err *err)
+int store_llm_request_list(PGconn *c, long long insurer_id, int limit, store_llm_request_row_list *out,
+                           minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, insurer_id);
     store_param_ll(&p, limit);
-    return store_query_json_p(c, err,
+    return store_llm_request_row_list_query(c,
                               "SELECT id, to_char(at, 'YYYY-MM-DD HH24:MI:SS') AS at, purpose, model, cached, outcome,"
                               "       http_status, attempts, prompt_tokens, completion_tokens, cost::float8 AS cost,"
                               "       note, masked_prompt"
                               "  FROM llm_requests WHERE insurer_id = $1::bigint ORDER BY id DESC LIMIT $2::int",
-                              &p);
+                              &p, out, err);
 }

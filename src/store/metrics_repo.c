@@ -108,22 +108,25 @@ long store_metrics_workers_alive(PGconn *c, minca_err *err)
     return n;
 }
 
-json_t *store_metrics_cases_past_due(PGconn *c, minca_err *err)
+STORE_ROW_READER(store_metric_count, STORE_METRIC_COUNT_COLUMNS)
+STORE_ROW_READER(store_metric_quote_time, STORE_METRIC_QUOTE_TIME_COLUMNS)
+
+int store_metrics_cases_past_due(PGconn *c, store_metric_count_list *out, minca_err *err)
 {
-    return store_query_json(c, err,
-                            "SELECT i.slug AS insurer, count(k.id) AS n FROM insurers i"
-                            "  LEFT JOIN cases_late k ON k.insurer_id = i.id"
-                            " GROUP BY i.slug ORDER BY i.slug",
-                            0, NULL);
+    return store_metric_count_list_query(c,
+                                         "SELECT i.slug AS label, count(k.id) AS n FROM insurers i"
+                                         "  LEFT JOIN cases_late k ON k.insurer_id = i.id"
+                                         " GROUP BY i.slug ORDER BY i.slug",
+                                         NULL, out, err);
 }
 
-json_t *store_metrics_time_to_quote(PGconn *c, minca_err *err)
+int store_metrics_time_to_quote(PGconn *c, store_metric_quote_time_list *out, minca_err *err)
 {
     /* Received (the request's Date, else its arrival) to the first quote sent, of the cases
      * opened in the last 30 days: the window of the dashboard and of `minca report --since`, so
      * the three give the same figures. Driven from the outbox (the quotes sent), so a scrape
      * reads the cases quoted, never every case. */
-    return store_query_json(c, err,
+    return store_metric_quote_time_list_query(c,
                             "SELECT i.slug AS insurer,"
                             "       percentile_cont(0.5) WITHIN GROUP (ORDER BY q.secs) AS p50,"
                             "       percentile_cont(0.9) WITHIN GROUP (ORDER BY q.secs) AS p90, count(q.secs) AS n"
@@ -135,14 +138,14 @@ json_t *store_metrics_time_to_quote(PGconn *c, minca_err *err)
                             "      JOIN cases k ON k.id = f.case_id LEFT JOIN messages m ON m.id = k.message_id"
                             "     WHERE k.created_at >= now() - interval '30 days') q ON q.insurer_id = i.id"
                             " GROUP BY i.slug ORDER BY i.slug",
-                            0, NULL);
+                            NULL, out, err);
 }
 
-json_t *store_metrics_outbox(PGconn *c, minca_err *err)
+int store_metrics_outbox(PGconn *c, store_metric_count_list *out, minca_err *err)
 {
-    return store_query_json(c, err,
-                            "SELECT s.state, count(o.id) AS n"
+    return store_metric_count_list_query(c,
+                            "SELECT s.state AS label, count(o.id) AS n"
                             "  FROM unnest(ARRAY['queued', 'sending', 'sent', 'failing', 'uncertain']) AS s(state)"
                             "  LEFT JOIN outbox o ON o.state = s.state GROUP BY s.state ORDER BY s.state",
-                            0, NULL);
+                            NULL, out, err);
 }

@@ -128,27 +128,33 @@ int store_outbox_requeue(PGconn *c, long long insurer_id, long long id, const ch
     return n > 0;
 }
 
-json_t *store_outbox_of_case(PGconn *c, long long case_id, minca_err *err)
+STORE_ROW_READER(store_outbox_entry, STORE_OUTBOX_ENTRY_COLUMNS)
+STORE_ROW_READER(store_reply_context_row, STORE_REPLY_CONTEXT_COLUMNS)
+STORE_ROW_READER(store_reply_file, STORE_REPLY_FILE_COLUMNS)
+
+int store_outbox_of_case(PGconn *c, long long case_id, store_outbox_entry_list *out, minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, case_id);
-    return store_query_json_p(c, err,
-                              "SELECT id, kind, to_addr, subject, state, attempts, last_error, message_id,"
-                              "       to_char(created_at, 'YYYY-MM-DD HH24:MI:SS') AS created_at,"
-                              "       to_char(sent_at, 'YYYY-MM-DD HH24:MI:SS') AS sent_at"
-                              "  FROM outbox WHERE case_id = $1::bigint ORDER BY id",
-                              &p);
+    return store_outbox_entry_list_query(c,
+                                         "SELECT id, kind, to_addr, subject, state, attempts, last_error, message_id,"
+                                         "       to_char(created_at, 'YYYY-MM-DD HH24:MI:SS') AS created_at,"
+                                         "       to_char(sent_at, 'YYYY-MM-DD HH24:MI:SS') AS sent_at"
+                                         "  FROM outbox WHERE case_id = $1::bigint ORDER BY id",
+                                         &p, out, err);
 }
 
-json_t *store_reply_context(PGconn *c, long long insurer_id, const char *cot, minca_err *err)
+int store_reply_context(PGconn *c, long long insurer_id, const char *cot, store_reply_context_row *out,
+                        store_reply_file_list *files, minca_err *err)
 {
+    memset(files, 0, sizeof *files);
     store_params p = {0};
     store_param_ll(&p, insurer_id);
     store_param_text(&p, cot);
     /* To: the newest message of the case from outside (its author, or the broker a colleague
      * forwarded); References: the ids of the conversation, received and sent, oldest first. */
-    json_t *rows = store_query_json_p(
-        c, err,
+    int found = store_reply_context_row_query_one(
+        c,
         "SELECT k.id AS case_id, k.cot, k.client_name, k.missing_requirements, b.name AS broker,"
         "       i.name AS insurer_name, i.slug AS insurer, first.source_name, first.subject AS first_subject,"
         "       last.message_id AS in_reply_to, coalesce(last.forwarded_from, last.from_addr) AS to_addr,"
@@ -159,25 +165,21 @@ json_t *store_reply_context(PGconn *c, long long insurer_id, const char *cot, mi
         "          SELECT m.message_id AS mid, coalesce(m.sent_at, m.received_at) AS at FROM messages m"
         "           WHERE m.case_id = k.id AND NOT m.message_id_synthetic"
         "          UNION ALL SELECT o.message_id, o.created_at FROM outbox o"
-        "           WHERE o.case_id = k.id AND o.state = 'sent') t) AS refs,"
-        "       (SELECT json_agg(json_build_object('format', e.format, 'sha256', e.sha256, 'version', e.version))"
-        "          FROM exports e WHERE e.case_id = k.id"
-        "           AND e.version = (SELECT max(version) FROM exports WHERE case_id = k.id)) AS export_files"
+        "           WHERE o.case_id = k.id AND o.state = 'sent') t) AS refs"
         "  FROM cases k JOIN insurers i ON i.id = k.insurer_id"
         "  LEFT JOIN brokers b ON b.id = k.broker_id"
         "  LEFT JOIN messages first ON first.id = k.message_id"
         "  LEFT JOIN LATERAL (SELECT * FROM messages m WHERE m.case_id = k.id"
         "                      ORDER BY coalesce(m.sent_at, m.received_at) DESC, m.id DESC LIMIT 1) last ON true"
         " WHERE k.insurer_id = $1::bigint AND k.cot = $2",
-        &p);
-    if (!rows)
-        return NULL;
-    if (json_array_size(rows) == 0) {
-        json_decref(rows);
-        minca_err_set(err, "no case %s", cot);
-        return NULL;
-    }
-    json_t *one = json_incref(json_array_get(rows, 0));
-    json_decref(rows);
-    return one;
+        &p, out, err);
+    if (found <= 0)
+        return found < 0 ? -1 : minca_err_set(err, "no case %s", cot);
+    store_params q = {0};
+    store_param_ll(&q, out->case_id);
+    return store_reply_file_list_query(c,
+                                       "SELECT e.format, e.sha256, e.version FROM exports e WHERE e.case_id = $1::bigint"
+                                       "   AND e.version = (SELECT max(version) FROM exports WHERE case_id = $1::bigint)"
+                                       " ORDER BY e.id",
+                                       &q, files, err);
 }

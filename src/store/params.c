@@ -1,5 +1,6 @@
 /* Statement parameters built in place: numbers are formatted into the struct's own storage,
  * text is borrowed. One mechanism instead of a char buffer and an snprintf per number. */
+#include "store_internal.h"
 #include "minca/store.h"
 
 #include <stdio.h>

@@ -1,6 +1,7 @@
 #include <glib.h>
 #include "minca/core_config.h"
 #include "minca/servers.h"
+#include "store_internal.h"
 #include "minca/store.h"
 #include "minca/store_bootstrap.h"
 

@@ -68,18 +68,20 @@ int store_profile_add_version(PGconn *c, long long insurer_id, long long broker_
     return 0;
 }
 
-json_t *store_profile_list(PGconn *c, long long insurer_id, minca_err *err)
+STORE_ROW_READER(store_profile_version, STORE_PROFILE_VERSION_COLUMNS)
+
+int store_profile_list(PGconn *c, long long insurer_id, store_profile_version_list *out, minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, insurer_id);
-    return store_query_json_p(c, err,
+    return store_profile_version_list_query(c,
                               "SELECT p.id, p.name, p.version, p.active, p.author, b.name AS broker,"
                               "       to_char(p.created_at, 'YYYY-MM-DD HH24:MI') AS created_at,"
                               "       (SELECT string_agg(d.domain, ', ' ORDER BY d.domain) FROM broker_domains d"
                               "         WHERE d.broker_id = p.broker_id) AS domains"
                               "  FROM broker_profiles p LEFT JOIN brokers b ON b.id = p.broker_id"
                               " WHERE p.insurer_id = $1::bigint ORDER BY p.name, p.version DESC",
-                              &p);
+                              &p, out, err);
 }
 
 int store_profile_active(PGconn *c, long long insurer_id, const char *name, char **yaml, int *version,

@@ -4,6 +4,7 @@
  *
  * A row's codifier decision is its match's decision while no reviewer touched it, else the
  * "before" the first review decision on the row recorded in the audit log. */
+#include "store_internal.h"
 #include "minca/store.h"
 #include "minca/store_report.h"
 
@@ -105,38 +106,43 @@ json_t *store_report_groups(PGconn *c, long long insurer_id, const char *since, 
         &p);
 }
 
-json_t *store_report_reviewers(PGconn *c, long long insurer_id, const char *since, minca_err *err)
+STORE_ROW_READER(store_report_reviewer, STORE_REPORT_REVIEWER_COLUMNS)
+STORE_ROW_READER(store_report_wizard_broker, STORE_REPORT_WIZARD_BROKER_COLUMNS)
+
+int store_report_reviewers(PGconn *c, long long insurer_id, const char *since, store_report_reviewer_list *out,
+                           minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, insurer_id);
     store_param_text(&p, since);
     /* Active hours: the clock hours in which the person made at least one decision. */
-    return store_query_json_p(
-        c, err,
+    return store_report_reviewer_list_query(
+        c,
         "SELECT actor AS \"user\", count(*) AS decisions, count(DISTINCT entity_id) AS rows_reviewed,"
         "       count(DISTINCT date_trunc('hour', at)) AS active_hours,"
         "       round(count(*)::numeric / count(DISTINCT date_trunc('hour', at)), 1)::float8 AS rows_per_hour"
         "  FROM audit_log WHERE insurer_id = $1::bigint AND ($2::timestamptz IS NULL OR at >= $2::timestamptz)"
         "   AND action IN ('review.accept', 'review.pick', 'review.no_match')"
         " GROUP BY actor ORDER BY rows_reviewed DESC, actor",
-        &p);
+        &p, out, err);
 }
 
-json_t *store_report_wizard_brokers(PGconn *c, long long insurer_id, const char *since, int limit, minca_err *err)
+int store_report_wizard_brokers(PGconn *c, long long insurer_id, const char *since, int limit,
+                                store_report_wizard_broker_list *out, minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, insurer_id);
     store_param_text(&p, since);
     store_param_text(&p, "broker");
     store_param_ll(&p, limit);
-    return store_query_json_p(
-        c, err,
+    return store_report_wizard_broker_list_query(
+        c,
         REPORT_CASES
         " SELECT grp AS broker, count(*) AS cases, count(*) FILTER (WHERE needs_profile) AS needed_wizard,"
         "        round(count(*) FILTER (WHERE needs_profile)::numeric / count(*), 4)::float8 AS share"
         "   FROM k GROUP BY grp HAVING count(*) FILTER (WHERE needs_profile) > 0"
         "  ORDER BY needed_wizard DESC, share DESC, broker LIMIT $4::int",
-        &p);
+        &p, out, err);
 }
 
 int store_report_since_check(PGconn *c, const char *since, minca_err *err)

@@ -258,25 +258,25 @@ int store_review_case_flag_changed(PGconn *c, long long case_id, minca_err *err)
 
 /* ---- corrections --------------------------------------------------------------------------- */
 
-json_t *store_review_corrections_revoke_key(PGconn *c, long long insurer_id, const char *norm_key, const char *user,
-                                            minca_err *err)
+STORE_ROW_READER(store_review_id, STORE_REVIEW_ID_COLUMNS)
+STORE_ROW_READER(store_review_correction, STORE_REVIEW_CORRECTION_COLUMNS)
+STORE_ROW_READER(store_review_decision_entry, STORE_REVIEW_DECISION_ENTRY_COLUMNS)
+STORE_ROW_READER(store_review_named_row, STORE_REVIEW_NAMED_ROW_COLUMNS)
+STORE_ROW_READER(store_review_undecided, STORE_REVIEW_UNDECIDED_COLUMNS)
+STORE_ROW_READER(store_review_carryover, STORE_REVIEW_CARRYOVER_COLUMNS)
+
+int store_review_corrections_revoke_key(PGconn *c, long long insurer_id, const char *norm_key, const char *user,
+                                        store_review_id_list *out, minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, insurer_id);
     store_param_text(&p, norm_key);
     store_param_text(&p, user);
-    PGresult *r = store_query_p(c, err,
-                                "UPDATE corrections SET revoked_by = $3, revoked_at = now()"
-                                " WHERE insurer_id = $1::bigint AND norm_key = $2 AND revoked_at IS NULL"
-                                " RETURNING id",
-                                &p);
-    if (!r)
-        return NULL;
-    json_t *ids = json_array();
-    for (int i = 0; i < PQntuples(r); i++)
-        json_array_append_new(ids, json_integer(store_get_ll(r, i, 0)));
-    PQclear(r);
-    return ids;
+    return store_review_id_list_query(c,
+                                      "UPDATE corrections SET revoked_by = $3, revoked_at = now()"
+                                      " WHERE insurer_id = $1::bigint AND norm_key = $2 AND revoked_at IS NULL"
+                                      " RETURNING id",
+                                      &p, out, err);
 }
 
 int store_review_correction_add(PGconn *c, long long insurer_id, const char *norm_key, const char *cvegs, int year,
@@ -353,18 +353,19 @@ int store_review_corrections_restore(PGconn *c, json_t *ids, minca_err *err)
     return rc;
 }
 
-json_t *store_review_corrections_list(PGconn *c, long long insurer_id, bool include_revoked, minca_err *err)
+int store_review_corrections_list(PGconn *c, long long insurer_id, bool include_revoked,
+                                  store_review_correction_list *out, minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, insurer_id);
     store_param_bool(&p, include_revoked);
-    return store_query_json_p(c, err,
+    return store_review_correction_list_query(c,
                               "SELECT id, norm_key, cvegs, year, created_by,"
                               "       to_char(created_at, 'YYYY-MM-DD HH24:MI') AS created_at, revoked_by,"
                               "       to_char(revoked_at, 'YYYY-MM-DD HH24:MI') AS revoked_at"
                               "  FROM corrections WHERE insurer_id = $1::bigint AND ($2::boolean OR revoked_at IS NULL)"
                               " ORDER BY id DESC",
-                              &p);
+                              &p, out, err);
 }
 
 /* ---- the audit entries of decisions, for undo ---------------------------------------------- */
@@ -397,21 +398,21 @@ int store_review_last_decision(PGconn *c, long long insurer_id, long long case_i
     return found;
 }
 
-json_t *store_review_group_decisions(PGconn *c, long long insurer_id, const char *user, const char *group,
-                                     minca_err *err)
+int store_review_group_decisions(PGconn *c, long long insurer_id, const char *user, const char *group,
+                                 store_review_decision_entry_list *out, minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, insurer_id);
     store_param_text(&p, user);
     store_param_text(&p, group);
-    return store_query_json_p(c, err,
+    return store_review_decision_entry_list_query(c,
                               "SELECT a.id, a.details FROM audit_log a"
                               " WHERE a.insurer_id = $1::bigint AND a.actor = $2 AND a.details->>'group' = $3"
                               "   AND a.action IN ('review.accept', 'review.pick', 'review.no_match')"
                               "   AND NOT EXISTS (SELECT 1 FROM audit_log u WHERE u.action = 'review.undo'"
                               "                    AND (u.details->>'undoes')::bigint = a.id)"
                               " ORDER BY a.id DESC",
-                              &p);
+                              &p, out, err);
 }
 
 int store_review_decided_since(PGconn *c, long long row_id, long long audit_id, char *actor, size_t actor_len,
@@ -527,15 +528,15 @@ int store_review_case_set_suggestions(PGconn *c, long long insurer_id, long long
     return rc;
 }
 
-json_t *store_review_case_rows_named(PGconn *c, long long case_id, store_review_row_by by, const char *key,
-                                     const char *file, minca_err *err)
+int store_review_case_rows_named(PGconn *c, long long case_id, store_review_row_by by, const char *key,
+                                 const char *file, store_review_named_row_list *out, minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, case_id);
     store_param_text(&p, key);
     store_param_text(&p, by == STORE_REVIEW_ROW_BY_ID ? "id" : by == STORE_REVIEW_ROW_BY_FILE ? "file" : "inciso");
     store_param_text(&p, file ? file : "");
-    return store_query_json_p(c, err,
+    return store_review_named_row_list_query(c,
                               "SELECT v.id, coalesce(a.filename, v.source_sheet, '?') AS file, a.ordinal"
                               "  FROM vehicle_rows v LEFT JOIN attachments a ON a.id = v.attachment_id"
                               " WHERE v.case_id = $1::bigint"
@@ -543,54 +544,44 @@ json_t *store_review_case_rows_named(PGconn *c, long long case_id, store_review_
                               "       ELSE v.inciso = $2::int AND ($3 = 'inciso' OR lower(a.filename) = lower($4)"
                               "            OR a.ordinal::text = $4 OR lower(v.source_sheet) = lower($4)) END"
                               " ORDER BY v.id LIMIT 20",
-                              &p);
+                              &p, out, err);
 }
 
-json_t *store_review_undecided_rows(PGconn *c, long long insurer_id, long long row_id, long long case_id,
-                                    const char *norm_key, bool across_cases, minca_err *err)
+int store_review_undecided_rows(PGconn *c, long long insurer_id, long long row_id, long long case_id,
+                                const char *norm_key, bool across_cases, store_review_undecided_list *out,
+                                minca_err *err)
 {
     /* Undecided: the codifier left it to a person (review, or no key) and nobody decided it.
      * Within the case every row is compared (rows codified before norm_key was kept too);
      * across cases the stored key finds them through its index. */
+#define UNDECIDED_COLUMNS                                                                                   \
+    "SELECT v.id, v.case_id, k.cot, coalesce(v.inciso, 0) AS inciso, v.marca, v.submarca,"                  \
+    " coalesce(v.year, 0) AS year, v.description, " SQL_MATCH_VERSION("x") " AS version"
     store_params p = {0};
     store_param_ll(&p, insurer_id);
-    PGresult *r;
+    store_param_ll(&p, case_id);
     if (!across_cases) {
-        store_param_ll(&p, case_id);
         store_param_ll(&p, row_id);
-        r = store_query_p(c, err,
-                          "SELECT v.id, v.case_id, k.cot, coalesce(v.inciso, 0), v.marca, v.submarca, coalesce(v.year, 0),"
-                          "       v.description, " SQL_MATCH_VERSION("x")
-                          "  FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id JOIN cases k ON k.id = v.case_id"
-                          " WHERE v.insurer_id = $1::bigint AND v.case_id = $2::bigint AND v.id <> $3::bigint"
-                          "   AND x.decision IN ('needs_review', 'no_match') AND x.reviewed_by IS NULL"
-                          " ORDER BY v.id",
-                          &p);
-    } else {
-        store_param_ll(&p, case_id);
-        store_param_text(&p, norm_key);
-        r = store_query_p(c, err,
-                          "SELECT v.id, v.case_id, k.cot, coalesce(v.inciso, 0), v.marca, v.submarca, coalesce(v.year, 0),"
-                          "       v.description, " SQL_MATCH_VERSION("x")
-                          "  FROM matches x JOIN vehicle_rows v ON v.id = x.vehicle_row_id JOIN cases k ON k.id = v.case_id"
-                          " WHERE x.insurer_id = $1::bigint AND x.norm_key = $3 AND v.case_id <> $2::bigint"
-                          "   AND x.decision IN ('needs_review', 'no_match') AND x.reviewed_by IS NULL"
-                          "   AND k.status NOT IN ('exported', 'error')"
-                          " ORDER BY v.case_id, v.id",
-                          &p);
+        return store_review_undecided_list_query(
+            c,
+            UNDECIDED_COLUMNS
+            "  FROM vehicle_rows v JOIN matches x ON x.vehicle_row_id = v.id JOIN cases k ON k.id = v.case_id"
+            " WHERE v.insurer_id = $1::bigint AND v.case_id = $2::bigint AND v.id <> $3::bigint"
+            "   AND x.decision IN ('needs_review', 'no_match') AND x.reviewed_by IS NULL"
+            " ORDER BY v.id",
+            &p, out, err);
     }
-    if (!r)
-        return NULL;
-    json_t *out = json_array();
-    for (int i = 0; i < PQntuples(r); i++)
-        json_array_append_new(out, json_pack("{s:I, s:I, s:s, s:i, s:s, s:s, s:i, s:s, s:s}", "id",
-                                             (json_int_t)store_get_ll(r, i, 0), "case_id",
-                                             (json_int_t)store_get_ll(r, i, 1), "cot", PQgetvalue(r, i, 2),
-                                             "inciso", store_get_int(r, i, 3), "marca", PQgetvalue(r, i, 4),
-                                             "submarca", PQgetvalue(r, i, 5), "year", store_get_int(r, i, 6),
-                                             "description", PQgetvalue(r, i, 7), "version", PQgetvalue(r, i, 8)));
-    PQclear(r);
-    return out;
+    store_param_text(&p, norm_key);
+    return store_review_undecided_list_query(
+        c,
+        UNDECIDED_COLUMNS
+        "  FROM matches x JOIN vehicle_rows v ON v.id = x.vehicle_row_id JOIN cases k ON k.id = v.case_id"
+        " WHERE x.insurer_id = $1::bigint AND x.norm_key = $3 AND v.case_id <> $2::bigint"
+        "   AND x.decision IN ('needs_review', 'no_match') AND x.reviewed_by IS NULL"
+        "   AND k.status NOT IN ('exported', 'error')"
+        " ORDER BY v.case_id, v.id",
+        &p, out, err);
+#undef UNDECIDED_COLUMNS
 }
 
 /* ---- many rows in a few statements ----------------------------------------------------- */
@@ -879,13 +870,14 @@ int store_review_case_reviewed(PGconn *c, long long insurer_id, long long case_i
     return 0;
 }
 
-json_t *store_review_carryover_pending(PGconn *c, long long insurer_id, long long case_id, minca_err *err)
+int store_review_carryover_pending(PGconn *c, long long insurer_id, long long case_id,
+                                   store_review_carryover_list *out, minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, insurer_id);
     store_param_ll(&p, case_id);
     /* Only once the case is read and codified again: before that every row is still coming. */
-    return store_query_json_p(c, err,
+    return store_review_carryover_list_query(c,
                               "SELECT r.id, r.inciso, r.source_sheet, r.source_row, r.description, r.cvegs, r.year,"
                               "       r.decision, r.note, r.reviewed_by"
                               "  FROM review_carryover r JOIN cases k ON k.id = r.case_id"
@@ -893,20 +885,21 @@ json_t *store_review_carryover_pending(PGconn *c, long long insurer_id, long lon
                               "   AND r.restored_at IS NULL AND r.discarded_at IS NULL"
                               "   AND k.status NOT IN ('extracting', 'codifying')"
                               " ORDER BY r.source_row, r.id",
-                              &p);
+                              &p, out, err);
 }
 
-json_t *store_review_carryover_discard(PGconn *c, long long insurer_id, long long case_id, const char *user,
-                                       minca_err *err)
+int store_review_carryover_discard(PGconn *c, long long insurer_id, long long case_id, const char *user,
+                                   store_review_carryover_list *out, minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, insurer_id);
     store_param_ll(&p, case_id);
     store_param_text(&p, user);
-    return store_query_json_p(c, err,
+    return store_review_carryover_list_query(c,
                               "UPDATE review_carryover SET discarded_at = now(), discarded_by = $3"
                               " WHERE insurer_id = $1::bigint AND case_id = $2::bigint"
                               "   AND restored_at IS NULL AND discarded_at IS NULL"
-                              " RETURNING id, inciso, source_row, description, cvegs, year, decision, note, reviewed_by",
-                              &p);
+                              " RETURNING id, inciso, source_sheet, source_row, description, cvegs, year, decision, note,"
+                              "           reviewed_by",
+                              &p, out, err);
 }

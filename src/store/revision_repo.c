@@ -131,23 +131,20 @@ int store_revision_record(PGconn *c, long long case_id, long long message_id, lo
     return store_exec_p(c, err, "DELETE FROM vehicle_rows WHERE case_id = $1::bigint AND id <= $2::bigint", &q);
 }
 
-json_t *store_revision_latest(PGconn *c, long long case_id, minca_err *err)
+STORE_ROW_READER(store_revision_row, STORE_REVISION_COLUMNS)
+
+int store_revision_latest(PGconn *c, long long case_id, store_revision_row *out, minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, case_id);
-    json_t *rows = store_query_json_p(
-        c, err,
+    return store_revision_row_query_one(
+        c,
         "SELECT k.revision, r.diff, m.message_id, m.from_addr, m.subject,"
         "       to_char(r.created_at, 'YYYY-MM-DD HH24:MI:SS') AS created_at"
         "  FROM cases k LEFT JOIN case_revisions r ON r.case_id = k.id AND r.revision = k.revision"
         "  LEFT JOIN messages m ON m.id = r.message_id"
         " WHERE k.id = $1::bigint",
-        &p);
-    if (!rows)
-        return NULL;
-    json_t *one = json_incref(json_array_size(rows) ? json_array_get(rows, 0) : NULL);
-    json_decref(rows);
-    return one ? one : json_object();
+        &p, out, err) < 0 ? -1 : 0;
 }
 
 int store_case_fill(PGconn *c, long long case_id, long long message_id, const store_case_fill_in *f, char **filled,

@@ -243,10 +243,12 @@ int store_source_lifecycle_done(PGconn *c, long long source_id, const char *even
                       2, p);
 }
 
-json_t *store_source_list(PGconn *c, minca_err *err)
+STORE_ROW_READER(store_source_row, STORE_SOURCE_ROW_COLUMNS)
+
+int store_source_list(PGconn *c, store_source_row_list *out, minca_err *err)
 {
-    return store_query_json(
-        c, err,
+    return store_source_row_list_query(
+        c,
         "SELECT s.name, i.slug AS insurer, s.kind, s.cursor, s.messages, s.failed, s.polls,"
         "       to_char(s.last_poll_at, 'YYYY-MM-DD HH24:MI:SS') AS last_poll,"
         "       to_char(s.last_ok_at, 'YYYY-MM-DD HH24:MI:SS') AS last_ok, s.last_error, s.failures,"
@@ -256,5 +258,5 @@ json_t *store_source_list(PGconn *c, minca_err *err)
         "       s.subscription_error, s.lifecycle_event,"
         "       to_char(s.lifecycle_at, 'YYYY-MM-DD HH24:MI:SS') AS lifecycle_at, s.lifecycle_pending"
         "  FROM intake_sources s JOIN insurers i ON i.id = s.insurer_id ORDER BY s.name, i.slug",
-        0, NULL);
+        NULL, out, err);
 }

@@ -141,29 +141,33 @@ int store_thread_case_answering(PGconn *c, long long insurer_id, const char *mes
     return found;
 }
 
-json_t *store_thread_orphans(PGconn *c, long long insurer_id, const char *message_id, minca_err *err)
+STORE_ROW_READER(store_thread_orphan, STORE_THREAD_ORPHAN_COLUMNS)
+STORE_ROW_READER(store_thread_message, STORE_THREAD_MESSAGE_COLUMNS)
+
+int store_thread_orphans(PGconn *c, long long insurer_id, const char *message_id, store_thread_orphan_list *out,
+                         minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, insurer_id);
     store_param_text(&p, message_id);
-    return store_query_json_p(c, err,
+    return store_thread_orphan_list_query(c,
                               "SELECT m.id, m.raw_sha256, m.in_reply_to = $2 AS direct FROM messages m"
                               " WHERE m.insurer_id = $1::bigint AND m.case_id IS NULL AND m.status <> 'error'"
                               "   AND m.thread_refs @> ARRAY[$2::text] AND m.raw_sha256 IS NOT NULL"
                               " ORDER BY coalesce(m.sent_at, m.received_at), m.id LIMIT 64",
-                              &p);
+                              &p, out, err);
 }
 
-json_t *store_thread_messages(PGconn *c, long long case_id, minca_err *err)
+int store_thread_messages(PGconn *c, long long case_id, store_thread_message_list *out, minca_err *err)
 {
     store_params p = {0};
     store_param_ll(&p, case_id);
-    return store_query_json_p(
-        c, err,
+    return store_thread_message_list_query(
+        c,
         "SELECT m.id, m.message_id, m.from_addr, m.subject, m.joined_by,"
         "       to_char(" STORE_SQL_RECEIVED("m") ", 'YYYY-MM-DD HH24:MI:SS') AS received,"
         "       (SELECT count(*) FROM attachments a WHERE a.message_id = m.id) AS attachments"
         "  FROM messages m WHERE m.case_id = $1::bigint"
         " ORDER BY coalesce(m.sent_at, m.received_at), m.id",
-        &p);
+        &p, out, err);
 }

@@ -222,9 +222,9 @@ static void matches_refresh(tui_view *v)
     json_array_foreach(m->rows, i, r)
         add_row(v, r, i);
     count_rows(m);
-    json_t *held = review_carryover_pending(db, insurer_id, tui_json_int(m->head, "id"), &err);
-    m->n_held = held ? (int)json_array_size(held) : 0;
-    json_decref(held);
+    store_review_carryover_list held;
+    m->n_held = review_carryover_pending(db, insurer_id, tui_json_int(m->head, "id"), &held, &err) == 0 ? (int)held.n : 0;
+    store_review_carryover_list_clear(&held);
     tui_table_done(v->table);
     if (m->select_row) {
         tui_table_select_next(v->table, is_row, &m->select_row);

@@ -21,6 +21,10 @@ Prints one line per check, "ok NAME" or "not ok NAME: details". The rules:
   - the global configuration (config_get()) is read only by the program's start-up and the
     registry (CONFIG_READERS): a library receives its settings as arguments from its caller;
     CONFIG_GET_LEFT names a module not converted yet, with why.
+  - typed store rows: no function declared in a store header (include/minca/store*.h) returns
+    json_t *, unless tests/structure-allow.txt lists it on a `json_t PATH FUNCTION # reason`
+    line (a stored JSON document, or a header not converted yet); a listed one must still
+    return json_t * and say why.
 """
 import glob
 import os
@@ -178,12 +182,29 @@ def allow_rows():
 
 def allowed_long():
     """Functions allowed over the limit for now: "path function" lines of tests/structure-allow.txt."""
-    return {(r[0], r[1]) for r in allow_rows() if len(r) >= 2 and r[0] != "array"}
+    return {(r[0], r[1]) for r in allow_rows() if len(r) >= 2 and r[0] not in ("array", "json_t")}
 
 
 def allowed_grown():
     """Functions allowed to grow an array by hand: "array path function" lines of the same file."""
     return {(r[1], r[2]) for r in allow_rows() if len(r) >= 3 and r[0] == "array"}
+
+
+JSON_RETURN = re.compile(r"^[ \t]*(?:extern[ \t]+)?json_t[ \t]*\*[ \t]*(store_\w+)[ \t]*\(", re.M)
+
+
+def allowed_json():
+    """Store functions allowed to return json_t *: {(path, function): reason} from the
+    `json_t PATH FUNCTION # reason` lines of tests/structure-allow.txt."""
+    path = os.path.join(ROOT, "tests/structure-allow.txt")
+    out = {}
+    if not os.path.exists(path):
+        return out
+    for line in open(path, encoding="utf-8"):
+        words = line.split("#")[0].split()
+        if len(words) >= 3 and words[0] == "json_t":
+            out[(words[1], words[2])] = line.partition("#")[2].strip()
+    return out
 
 
 def header_module(name):
@@ -298,6 +319,17 @@ for path, module in sources():
             if m.group(1) not in ours:
                 frees.append("%s:%d %s() frees %s with free()" % (rel, n + 1, name, m.group(1)))
 
+json_allow = allowed_json()
+json_fns, json_allowed, json_seen = [], [], set()
+for path in sorted(glob.glob(os.path.join(ROOT, "include/minca/store*.h"))):
+    rel = os.path.relpath(path, ROOT)
+    for m in JSON_RETURN.finditer(strip_c(open(path, encoding="utf-8", errors="replace").read())):
+        key = (rel, m.group(1))
+        json_seen.add(key)
+        (json_allowed if key in json_allow else json_fns).append("%s %s" % key)
+json_stale = ["%s %s (%s)" % (k[0], k[1], "returns json_t no more" if k not in json_seen else "no reason given")
+              for k, why in sorted(json_allow.items()) if k not in json_seen or not why]
+
 report("every module and header belongs to a known layer", unknown)
 report("each module includes only the modules below it", layer)
 report("each header is named after the module that implements it", header_names(defined))
@@ -319,3 +351,8 @@ if config_left:
     print("# still reading config_get(), allowed by CONFIG_GET_LEFT: %s" % "; ".join(
         "%s (%s)" % (m, why) for m, why in sorted(CONFIG_GET_LEFT.items())))
 report("free() only for memory a library hands back to be freed so", frees)
+report("no store function returns json_t * (typed rows, store_rows.h)", json_fns)
+report("each json_t line of tests/structure-allow.txt names a store function returning json_t * and says why",
+       json_stale)
+if json_allowed:
+    print("# store functions still returning json_t *, allowed by tests/structure-allow.txt: %d" % len(json_allowed))
