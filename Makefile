@@ -41,7 +41,9 @@ LDFLAGS   += $(SAN_FLAGS) $(HARDEN_LDFLAGS)
 LIB_SRCS  := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 MAIN_OBJ  := $(BUILD)/src/cli/main.o
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+# test_*.c run as unit suites; db_*.c need the test database and run from their integration
+# script (tests/integration/store_rows.sh runs db_store_rows).
+UNIT_SRCS := $(wildcard tests/unit/test_*.c) $(wildcard tests/unit/db_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRCS:= $(wildcard tests/bench/bench_*.c)
 BENCH_BINS:= $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
