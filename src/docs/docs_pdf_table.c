@@ -454,6 +454,22 @@ static pword *word_piece(const pword *w, guint from, guint to)
     return p;
 }
 
+/* Whether the words of l from k on that start before x reach past it: a name printed from
+ * the left edge of its cell over values that begin further right (right-aligned years or
+ * amounts). A name cannot run into the next cell (the sheet clips it there), so one that only
+ * fills the strip between two columns' values stays with the name before it. */
+static bool name_reaches(const pline *l, guint k, double x)
+{
+    for (guint j = k; j < l->words->len; j++) {
+        const pword *w = g_ptr_array_index(l->words, j);
+        if (w->x0 >= x)
+            break;
+        if (w->x1 > x)
+            return true;
+    }
+    return false;
+}
+
 /* Splits the clipped names of line l over the data lines `rows`; whether any was. */
 static bool split_line(pline *l, GPtrArray *rows, const GArray *runs)
 {
@@ -482,7 +498,9 @@ static bool split_line(pline *l, GPtrArray *rows, const GArray *runs)
     /* a name run on into the next one after a space (`AÑO MOD. VERSIÓN`): the word that
      * starts where the next column's values start begins a cell; so does the word after a
      * name clipped where its column's right-aligned values end, that starts in the strip no
-     * data line crosses (`VALOR ASEGU CAPACIDAD (TON)`) */
+     * data line crosses (`VALOR ASEGU CAPACIDAD (TON)`); and so does a word after a name over
+     * the column before, that starts in that strip and runs on over the next column's values,
+     * right-aligned further right (`SUB MARCA AÑO MODEL` over FOCUS | 2013) */
     for (guint k = 1; k < l->words->len; k++) {
         pword *w = word_at(l, k), *prev = word_at(l, k - 1);
         if (w->cell_start)
@@ -492,7 +510,9 @@ static bool split_line(pline *l, GPtrArray *rows, const GArray *runs)
             bool starts = fabs(w->x0 - b) <= tol && a > prev->x0 && values_start_at(rows, b, tol);
             bool clipped = fabs(prev->x1 - a) <= tol && w->x0 > a && w->x0 < b &&
                            values_edge_at(rows, a, tol, true);
-            if (starts || clipped) {
+            bool spans = prev->x0 < a && w->x0 > a + tol && w->x0 < b - tol && name_reaches(l, k, b + tol) &&
+                         values_start_at(rows, b, tol);
+            if (starts || clipped || spans) {
                 w->cell_start = true;
                 split = true;
                 break;

@@ -757,6 +757,64 @@ static void test_clipped_header(void **state)
  * the next name started a point and a half after it (`VALOR ASEGU CAPACIDAD (TON)`, as Calc
  * prints a trucks' table whose capacity follows the sum): two columns, the amounts apart from
  * the capacities (was one cell `$328,500.00 3.5`, read as the sum 328500003.50). */
+/* A name printed from the left edge of its cell over values right-aligned further right (AÑO
+ * MODELO over 2019, one space after SUB MARCA, a name over the column before, VANQUISH): the strip
+ * between the two columns' values holds the start of the second name, which is a column of its
+ * own, not the end of the first (the year had been read as part of the model). */
+static double text_width(doc *d, const char *s)
+{
+    PangoLayout *lay = pango_cairo_create_layout(d->cr);
+    pango_layout_set_font_description(lay, d->font);
+    pango_layout_set_text(lay, s, -1);
+    int w, h;
+    pango_layout_get_size(lay, &w, &h);
+    g_object_unref(lay);
+    return (double)w / PANGO_SCALE;
+}
+
+static void test_name_over_right_aligned_values(void **state)
+{
+    (void)state;
+    static const char *const models[] = { "VANQUISH", "LEGACY", "FOCUS", "JETTA", "SENTRA" };
+    doc d;
+    doc_begin(&d);
+    text(&d, 45, 72, 'c', "No.");
+    text(&d, 72, 72, 'l', "SUB MARCA");
+    /* the year's name one space after the model's, its values right-aligned under its end */
+    double year_x = 72 + text_width(&d, "SUB MARCA ");
+    double year_end = year_x + text_width(&d, "AÑO MODELO") - 2;
+    text(&d, year_x, 72, 'l', "AÑO MODELO");
+    text(&d, 330, 72, 'c', "SERIE");
+    text(&d, 420, 72, 'c', "PLACAS");
+    for (int i = 0; i < 5; i++) {
+        char no[16], vin[32], plate[32];
+        snprintf(no, sizeof no, "%d", i + 1);
+        vin_of(i, vin);
+        plate_of(i, plate);
+        double top = 84 + 10 * i;
+        text(&d, 45, top, 'c', no);
+        text(&d, 72, top, 'l', models[i]);
+        text(&d, year_end, top, 'r', i % 2 ? "2021" : "2019");
+        text(&d, 330, top, 'c', vin);
+        text(&d, 420, top, 'c', plate);
+    }
+    size_t len;
+    char *data = doc_end(&d, &len);
+    grid *g = read_grid(data, len);
+    if (g->n != 6 || g->n_cells[0] != 5 || getenv("DUMP"))
+        dump(g);
+    assert_int_equal(g->n, 6);
+    assert_int_equal(g->n_cells[0], 5);
+    assert_string_equal(at(g, 0, 1), "SUB MARCA");
+    assert_string_equal(at(g, 0, 2), "AÑO MODELO");
+    for (int i = 0; i < 5; i++) {
+        assert_string_equal(at(g, 1 + i, 1), models[i]);
+        assert_string_equal(at(g, 1 + i, 2), i % 2 ? "2021" : "2019");
+    }
+    grid_clear(g);
+    g_free(data);
+}
+
 static void test_clipped_before_name(void **state)
 {
     (void)state;
@@ -882,6 +940,7 @@ int main(void)
         cmocka_unit_test(test_ocr_boxes),
         cmocka_unit_test(test_clipped_header),
         cmocka_unit_test(test_clipped_before_name),
+        cmocka_unit_test(test_name_over_right_aligned_values),
         cmocka_unit_test(test_right_aligned_touching),
         cmocka_unit_test(test_title_above_header),
     };
