@@ -12,6 +12,7 @@
 #include "minca/core.h"
 #include "minca/docs.h"
 #include "minca/profile.h"
+#include "test_docs_fixture.h"
 #include "../../src/docs/docs_internal.h"
 
 #include <cairo-pdf.h>
@@ -46,14 +47,29 @@ static void doc_begin(doc *d)
 }
 
 /* Text with its top at `top`; align 'l' starts at x, 'r' ends at x, 'c' is centred on x. */
-static void text(doc *d, double x, double top, char align, const char *s)
+/* The layout of s in the page's font and its width in points (the layout is the caller's). */
+static PangoLayout *layout_of(doc *d, const char *s, double *width)
 {
     PangoLayout *lay = pango_cairo_create_layout(d->cr);
     pango_layout_set_font_description(lay, d->font);
     pango_layout_set_text(lay, s, -1);
     int w, h;
     pango_layout_get_size(lay, &w, &h);
-    double width = (double)w / PANGO_SCALE;
+    *width = (double)w / PANGO_SCALE;
+    return lay;
+}
+
+static double text_width(doc *d, const char *s)
+{
+    double width;
+    g_object_unref(layout_of(d, s, &width));
+    return width;
+}
+
+static void text(doc *d, double x, double top, char align, const char *s)
+{
+    double width;
+    PangoLayout *lay = layout_of(d, s, &width);
     double at = align == 'r' ? x - width : align == 'c' ? x - width / 2 : x;
     cairo_move_to(d->cr, at, top);
     pango_cairo_show_layout(d->cr, lay);
@@ -720,14 +736,9 @@ static void test_clipped_header(void **state)
         "9BWKB45U5PP012345", "3N1CN8AE4ML812399", "3KPA24AD2NE401234", "9BD578142L7123456",
         "JTFSS22P2J0123456", "WF0XXXTTGXPA12345", "MRHGM6630MP012345", "MM6DJ2HAXKW123456",
     };
-    const char *src = getenv("MINCA_SRC");
-    char *path = g_strdup_printf("%s/tests/fixtures/docs/clipped_year.pdf", src ? src : ".");
-    char *data = NULL;
     size_t len = 0;
+    char *data = docs_fixture("clipped_year.pdf", &len);
     minca_err e = { 0 };
-    if (core_read_file(path, 1u << 24, &data, &len, &e) != 0)
-        fail_msg("%s: %s", path, e.msg);
-    g_free(path);
     grid *g = read_grid(data, len);
     assert_int_equal(g->n, 13);
     assert_int_equal(g->n_cells[0], 7);
@@ -761,17 +772,6 @@ static void test_clipped_header(void **state)
  * MODELO over 2019, one space after SUB MARCA, a name over the column before, VANQUISH): the strip
  * between the two columns' values holds the start of the second name, which is a column of its
  * own, not the end of the first (the year had been read as part of the model). */
-static double text_width(doc *d, const char *s)
-{
-    PangoLayout *lay = pango_cairo_create_layout(d->cr);
-    pango_layout_set_font_description(lay, d->font);
-    pango_layout_set_text(lay, s, -1);
-    int w, h;
-    pango_layout_get_size(lay, &w, &h);
-    g_object_unref(lay);
-    return (double)w / PANGO_SCALE;
-}
-
 static void test_name_over_right_aligned_values(void **state)
 {
     (void)state;
@@ -881,14 +881,9 @@ static void test_clipped_before_name(void **state)
 static void test_right_aligned_touching(void **state)
 {
     (void)state;
-    const char *src = getenv("MINCA_SRC");
-    char *path = g_strdup_printf("%s/tests/fixtures/docs/right_aligned_calc.pdf", src ? src : ".");
-    char *data = NULL;
     size_t len = 0;
+    char *data = docs_fixture("right_aligned_calc.pdf", &len);
     minca_err e = { 0 };
-    if (core_read_file(path, 1u << 24, &data, &len, &e) != 0)
-        fail_msg("%s: %s", path, e.msg);
-    g_free(path);
     profile_result res;
     if (profile_extract(data, len, "right_aligned_calc.pdf", NULL, NULL, &res, &e) != 0)
         fail_msg("extract: %s", e.msg);
@@ -907,14 +902,9 @@ static void test_right_aligned_touching(void **state)
 static void test_title_above_header(void **state)
 {
     (void)state;
-    const char *src = getenv("MINCA_SRC");
-    char *path = g_strdup_printf("%s/tests/fixtures/docs/title_above_header_calc.pdf", src ? src : ".");
-    char *data = NULL;
     size_t len = 0;
+    char *data = docs_fixture("title_above_header_calc.pdf", &len);
     minca_err e = { 0 };
-    if (core_read_file(path, 1u << 24, &data, &len, &e) != 0)
-        fail_msg("%s: %s", path, e.msg);
-    g_free(path);
     profile_result res;
     if (profile_extract(data, len, "title_above_header_calc.pdf", NULL, NULL, &res, &e) != 0)
         fail_msg("extract: %s", e.msg);

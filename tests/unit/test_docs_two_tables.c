@@ -11,6 +11,7 @@
 
 #include "minca/core.h"
 #include "minca/profile.h"
+#include "test_docs_fixture.h"
 
 #include <glib.h>
 #include <math.h>
@@ -37,14 +38,9 @@ static const struct {
 
 static void check_file(const char *name)
 {
-    const char *src = getenv("MINCA_SRC");
-    char *path = g_strdup_printf("%s/tests/fixtures/docs/%s", src ? src : ".", name);
-    char *data = NULL;
     size_t len = 0;
+    char *data = docs_fixture(name, &len);
     minca_err e = { 0 };
-    if (core_read_file(path, 1u << 24, &data, &len, &e) != 0)
-        fail_msg("%s: %s", path, e.msg);
-    g_free(path);
     profile_result res;
     if (profile_extract(data, len, name, NULL, NULL, &res, &e) != 0)
         fail_msg("%s: extract: %s", name, e.msg);
