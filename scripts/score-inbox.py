@@ -12,7 +12,7 @@ should be empty.
 
 Pairing (the labels' README): workbooks pair a labelled vehicle with the extracted row of the same
 sheet and row; PDFs, scans and photos (labels with `sheet_in_source`) pair by VIN (exact, else the nearest
-within 4 edits, for OCR); a label without a VIN by order, with the next row that has none either.
+within 4 edits, for OCR); a label without a VIN by its plates; never by order.
 Per pair: year, vin (upper case, spaces dropped), plates (upper case, accents and spaces dropped),
 insured_amount (+-0.01), each only where the label has a value. An extracted row without a label
 is an extra row. Body fields are compared accent- and case-folded.
@@ -119,13 +119,14 @@ def pair(labels, rows):
         else:
             pending.append(v)
     # A VIN read with a few characters wrong (OCR) still names its vehicle: the nearest unused
-    # VIN within 4 edits pairs. A label without a VIN pairs by order (the labels' README) with
-    # the next unused row that has no VIN either; a row with a VIN never pairs by order.
-    no_vin_rows = [i for i, r in enumerate(rows) if i not in used and not compact(r.get("vin"))]
+    # VIN within 4 edits pairs. A label without a VIN pairs by its plates, exactly, with a row
+    # that has no VIN either. Never by order: a label with neither is left unpaired (missed).
     for v in pending:
         vin = compact(v.get("vin"))
         if not vin:
-            hit = next((i for i in no_vin_rows if i not in used), None)
+            plate = compact(v.get("plate"))
+            hit = next((i for i, r in enumerate(rows) if plate and i not in used and not compact(r.get("vin"))
+                        and compact(r.get("plates")) == plate), None)
             if hit is not None:
                 used.add(hit)
             pairs.append((v, rows[hit] if hit is not None else None))
