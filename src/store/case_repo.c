@@ -36,12 +36,12 @@ int store_cot_next(PGconn *c, long long insurer_id, int year, char *out, size_t 
 
 /* The columns of a case list. due_in_seconds: due_at less now (negative once past due);
  * clock_stopped: the quote is exported or sent, so the case can no longer be late (the
- * case_clock view says when; cases_late reads it too). */
+ * case_clock view says when, and whether the case is late). */
 #define CASE_LIST_SELECT                                                                                         \
     "SELECT c.cot, c.client_name, c.rfc, b.name AS broker, c.status, c.status_reason,"                          \
     "       to_char(" STORE_SQL_LOCAL("coalesce(m.sent_at, m.received_at, c.created_at)", "c.insurer_id")         \
     ", 'YYYY-MM-DD HH24:MI') AS received,"                                                                      \
-    "       m.subject, c.coverage, c.needs_profile, c.assignee, l.id IS NOT NULL AS late,"                      \
+    "       m.subject, c.coverage, c.needs_profile, c.assignee, cc.late,"                      \
     "       to_char(" STORE_SQL_LOCAL("c.due_at", "c.insurer_id") ", 'YYYY-MM-DD HH24:MI') AS due,"               \
     "       floor(extract(epoch FROM c.due_at - now()))::bigint AS due_in_seconds,"                             \
     "       floor(extract(epoch FROM c.due_at))::bigint AS due_epoch,"                                          \
@@ -60,7 +60,6 @@ int store_cot_next(PGconn *c, long long insurer_id, int year, char *out, size_t 
     "  FROM cases c LEFT JOIN messages m ON m.id = c.message_id"                                                \
     "  LEFT JOIN brokers b ON b.id = c.broker_id"                                                               \
     "  JOIN case_clock cc ON cc.id = c.id"                                                                      \
-    "  LEFT JOIN cases_late l ON l.id = c.id"                                                                   \
     " WHERE c.insurer_id = $1::bigint"
 
 json_t *store_case_list(PGconn *c, long long insurer_id, minca_err *err)
